@@ -1,0 +1,45 @@
+// Package auth decides who the user is: it reads password databases (the
+// users file), verifies passwords, serves the SASL mechanisms PLAIN and LOGIN,
+// and slows down clients that keep failing to log in.
+//
+// It imports nothing else of mailgate's; frontends (imap, lmtp) and the
+// gateway use it through the Authenticator interface and the SASLServer type.
+//
+// # The users file
+//
+// The users file is in passwd(5) layout, one user per line:
+//
+//	name:password:uid:gid:gecos:home:shell
+//
+// Lines that are blank or start with '#' are ignored. Trailing fields may be
+// left out (a line needs at least name:password); more than seven fields is an
+// error. The password field is one of
+//
+//   - a bcrypt hash: $2y$, $2b$ or $2a$;
+//   - a SHA-crypt hash: $6$ (SHA-512) or $5$ (SHA-256), with optional rounds=N;
+//   - an Argon2 hash in PHC form: $argon2id$v=19$m=...,t=...,p=...$salt$hash
+//     (or $argon2i$);
+//   - {PLAIN}secret, which is accepted but logged as a warning on every load;
+//   - "*" or anything starting with "!", for a locked account: the user exists
+//     (Lookup finds it, mail can be delivered) but no password logs it in.
+//
+// Any of the hashes may carry a Dovecot-style scheme prefix such as {CRYPT},
+// {BLF-CRYPT}, {SHA512-CRYPT} or {ARGON2ID}, so that a Dovecot passwd-file can
+// be reused as it is. New passwords (AddUser, SetPassword, HashPassword) are
+// hashed with bcrypt at cost 10: it is understood by Dovecot, htpasswd and
+// libc crypt alike, and costs no memory per login, unlike argon2id.
+//
+// # Design notes
+//
+//   - A UsersFile never holds its lock while hashing: a lookup takes the lock
+//     only to find the entry, so logins verify their passwords in parallel.
+//   - A login for an unknown or locked user still verifies the password
+//     against a real hash of the same file, so that the reply time does not
+//     tell which names exist.
+//   - Edits (AddUser, SetPassword, DeleteUser) hold an flock(2) on
+//     "<users file>.lock" for the whole read-modify-write, and replace the file
+//     by an atomic rename, so a running server reads either the old or the new
+//     file, never half of one.
+//   - Throttle holds its lock only for map and list work, never while a
+//     caller sleeps.
+package auth

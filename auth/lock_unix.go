@@ -1,0 +1,39 @@
+//go:build unix
+
+package auth
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// lockUsersFile takes an exclusive flock(2) on "<path>.lock", waiting for
+// another editor to finish, and returns the function that releases it. The
+// lock file stays; the kernel drops the lock if the process dies.
+func lockUsersFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("users: lock: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("users: lock %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// keepOwner gives f the owner and group of old where the process may (as
+// root), so that "mailgate user add" run by root leaves the file readable by
+// the service's own user. Elsewhere it does nothing.
+func keepOwner(f *os.File, old os.FileInfo) {
+	if st, ok := old.Sys().(*syscall.Stat_t); ok {
+		_ = f.Chown(int(st.Uid), int(st.Gid)) // best effort: only root may give a file away
+	}
+}
