@@ -1,0 +1,237 @@
+package config
+
+import "time"
+
+// Config is a whole mailgate configuration. Each field's toml tag is its key
+// in the file; the comments give the default that [Default] and the embedded
+// reference file ([DefaultFile]) use.
+type Config struct {
+	// Mode is "daemon" (listen on every [[server]]) or "inetd" (one session
+	// on standard input and output). Default "daemon".
+	Mode Mode `toml:"mode"`
+	// Foreground keeps a daemon attached to its terminal. Default true.
+	Foreground bool `toml:"foreground"`
+	// MaxChildren caps the concurrent sessions of a daemon (-d N); 0 means
+	// no limit. Default 20.
+	MaxChildren int `toml:"max-children"`
+	// PIDFile is where a daemon writes its process id; "" writes none.
+	PIDFile string `toml:"pidfile"`
+	// DataDir is mailgate's own addition: the directory that holds all of
+	// its state (the users file, ACME certificates, default homes). When the
+	// file leaves it empty, Parse sets it to [DefaultDataDir].
+	DataDir string `toml:"data-dir"`
+
+	// LoginDisabled disables the LOGIN command.
+	LoginDisabled bool `toml:"login-disabled"`
+	// CreateHomeDir creates a user's home directory when it is missing.
+	CreateHomeDir bool `toml:"create-home-dir"`
+	// HomeDirMode is the mode of home directories that CreateHomeDir makes.
+	// Default "700".
+	HomeDirMode OctalMode `toml:"home-dir-mode"`
+	// Preauth configures PREAUTH: "", "stdio", "ident", "ident://[host]:port"
+	// or "prog:///path/prog args..."; see [ParsePreauth].
+	Preauth string `toml:"preauth"`
+	// PreauthOnly refuses every session that preauth cannot authenticate.
+	PreauthOnly bool `toml:"preauth-only"`
+	// IdentKeyFile is the DES key file for encrypted ident replies.
+	IdentKeyFile string `toml:"ident-keyfile"`
+	// IdentEncryptOnly accepts only encrypted ident replies.
+	IdentEncryptOnly bool `toml:"ident-encrypt-only"`
+	// IDFields lists the fields the ID command returns, from name, version,
+	// vendor, support-url, address, os, os-version, command, arguments and
+	// environment. Default name, version, vendor, os, os-version.
+	IDFields []string `toml:"id-fields"`
+
+	// Servers are the listening addresses of daemon mode, one [[server]]
+	// table each.
+	Servers []Server `toml:"server"`
+	// Mailbox says where INBOX lives.
+	Mailbox Mailbox `toml:"mailbox"`
+	// Locking configures mbox locking.
+	Locking Locking `toml:"locking"`
+	// Namespace holds the three RFC 2342 namespaces.
+	Namespace Namespaces `toml:"namespace"`
+	// TLS names the certificate files or the ACME settings.
+	TLS TLS `toml:"tls"`
+	// TLSFileChecks are the safety checks applied to the TLS files.
+	TLSFileChecks TLSFileChecks `toml:"tls-file-checks"`
+	// Auth configures authentication.
+	Auth Auth `toml:"auth"`
+	// ACL is mailgate's own access list: the first entry that matches a
+	// client's address decides; a client no entry matches is allowed.
+	ACL []ACL `toml:"acl"`
+	// LMTP configures the LMTP delivery frontend.
+	LMTP LMTP `toml:"lmtp"`
+	// Logging configures the log.
+	Logging Logging `toml:"logging"`
+
+	src *source // where the values came from, for Validate's messages
+}
+
+// Server is one listening address, a [[server]] table. A [[server]] table
+// in a file starts from [DefaultServer], so each key it leaves out takes
+// the value shown in the embedded reference file.
+type Server struct {
+	// Address is host:port; an empty host listens on every interface.
+	// Default "127.0.0.1:1143".
+	Address string `toml:"address"`
+	// TLSMode is "no", "ondemand" (STARTTLS offered), "required" (STARTTLS
+	// before login) or "connection" (implicit TLS). Default "no".
+	TLSMode TLSMode `toml:"tls-mode"`
+	// Timeout is the idle-client timeout; 0 means none. Default 30m.
+	Timeout time.Duration `toml:"timeout"`
+	// Transcript logs the protocol exchange.
+	Transcript bool `toml:"transcript"`
+
+	// AllowPlaintext is mailgate's own: when false (the default), LOGIN and
+	// AUTHENTICATE PLAIN are refused before TLS on a non-loopback address.
+	// See [Server.PlaintextAuthAllowed].
+	AllowPlaintext bool `toml:"allow-plaintext"`
+	// MaxLineLength is mailgate's own: the longest command line accepted,
+	// literals excluded. Default 64KiB; at least 8192.
+	MaxLineLength Size `toml:"max-line-length"`
+	// MaxLiteralSize is mailgate's own: the largest literal (an APPEND'ed
+	// message, for one) accepted. Default 64MiB.
+	MaxLiteralSize Size `toml:"max-literal-size"`
+	// MaxConnectionsPerAddress is mailgate's own: the most concurrent
+	// connections from one client IP address; 0 means no limit. Default 20.
+	MaxConnectionsPerAddress int `toml:"max-connections-per-address"`
+	// MaxAuthFailures is mailgate's own: failed logins on one connection
+	// before it is closed; 0 means no limit. Default 5.
+	MaxAuthFailures int `toml:"max-auth-failures"`
+}
+
+// Mailbox is the [mailbox] table: where INBOX lives.
+type Mailbox struct {
+	// MailSpool is the spool directory; INBOX is mail-spool/$user when
+	// MailboxPattern is empty. Default "/var/mail".
+	MailSpool string `toml:"mail-spool"`
+	// MailboxPattern is INBOX as "[type:]path" with $user and $home; see
+	// [ParseMailboxPattern]. Default "maildir:$home/INBOX".
+	MailboxPattern string `toml:"mailbox-pattern"`
+	// MailboxType is the format of new mailboxes: "mbox", "maildir" or
+	// "mh". Default "maildir".
+	MailboxType MailboxType `toml:"mailbox-type"`
+}
+
+// Locking is the [locking] table, for mbox files.
+type Locking struct {
+	// Type is "dotlock", "kernel" or "null". Default "dotlock".
+	Type LockType `toml:"type"`
+	// RetryCount is how often to retry a held lock. Default 10.
+	RetryCount int `toml:"retry-count"`
+	// RetrySleep is the pause between retries. Default 1s.
+	RetrySleep time.Duration `toml:"retry-sleep"`
+	// ExpireTimeout is the age after which a dot-lock is taken as stale.
+	// Default 10m.
+	ExpireTimeout time.Duration `toml:"expire-timeout"`
+}
+
+// Namespaces holds the three namespaces of RFC 2342.
+type Namespaces struct {
+	// Personal is the user's own mailboxes. When it has no "" prefix,
+	// Parse adds one mapped to "$home", as imap4d does.
+	Personal Namespace `toml:"personal"`
+	// Other is other users' mailboxes; $user in a directory is the user
+	// named in the mailbox name.
+	Other Namespace `toml:"other"`
+	// Shared is mailboxes shared between users.
+	Shared Namespace `toml:"shared"`
+}
+
+// Namespace is one namespace: the mode of its new mailboxes and its
+// prefixes. A file that lists prefixes replaces the default list.
+type Namespace struct {
+	// MailboxMode holds the group and other bits of mailboxes created in
+	// the namespace, as "g=rw,o=r". Default "" (none).
+	MailboxMode MailboxMode `toml:"mailbox-mode"`
+	// Prefixes are the [[namespace.NAME.prefix]] tables.
+	Prefixes []Prefix `toml:"prefix"`
+}
+
+// Prefix maps a mailbox name prefix, as clients see it, to a directory. A
+// prefix table in a file starts from [DefaultPrefix]: delimiter "/", any
+// mailbox type.
+type Prefix struct {
+	// Prefix is what clients see, for example "", "#MH:", "~".
+	Prefix string `toml:"prefix"`
+	// Directory is where the mailboxes are; it may hold $user and $home.
+	// Required.
+	Directory string `toml:"directory"`
+	// Delimiter is the hierarchy delimiter, one character. Default "/".
+	Delimiter string `toml:"delimiter"`
+	// MailboxType limits the prefix to one format; "" allows any.
+	MailboxType MailboxType `toml:"mailbox-type"`
+}
+
+// TLS is the [tls] table.
+type TLS struct {
+	// CertificateFile is the PEM certificate chain; it needs KeyFile.
+	CertificateFile string `toml:"certificate-file"`
+	// KeyFile is the PEM private key of CertificateFile.
+	KeyFile string `toml:"key-file"`
+	// CAFile is a PEM bundle of certificate authorities.
+	CAFile string `toml:"ca-file"`
+	// ACME obtains certificates automatically instead.
+	ACME ACME `toml:"acme"`
+}
+
+// ACME is the [tls.acme] table, for certmagic.
+type ACME struct {
+	// Domains are the names to obtain certificates for; none disables ACME.
+	Domains []string `toml:"domains"`
+	// Email is the account's contact address.
+	Email string `toml:"email"`
+	// CA is the ACME directory URL; "" is the public default.
+	CA string `toml:"ca"`
+	// Storage is where certificates are kept; "" means <data-dir>/acme
+	// (see [Config.ACMEStorage]).
+	Storage string `toml:"storage"`
+}
+
+// TLSFileChecks is the [tls-file-checks] table: the safety checks applied
+// to each TLS file before it is used. Each list holds check names ("none",
+// "all", "gwrfil", "awrfil", "grdfil", "ardfil", "linkwrdir", "gwrdir",
+// "awrdir"), each optionally prefixed with "+" or "-"; see [FileChecks].
+type TLSFileChecks struct {
+	// KeyFile are the checks for [tls] key-file.
+	KeyFile []string `toml:"key-file"`
+	// CertFile are the checks for [tls] certificate-file.
+	CertFile []string `toml:"cert-file"`
+	// CAFile are the checks for [tls] ca-file.
+	CAFile []string `toml:"ca-file"`
+}
+
+// Auth is the [auth] table.
+type Auth struct {
+	// Authentication lists the password databases, tried in order:
+	// "users-file", "system", "virtdomain". Default ["users-file"].
+	Authentication []string `toml:"authentication"`
+	// UsersFile is the passwd(5)-layout users file; "" means
+	// <data-dir>/users (see [Config.UsersFile]).
+	UsersFile string `toml:"users-file"`
+	// Mechanisms are the SASL mechanisms offered by AUTHENTICATE; Parse
+	// turns them upper case. Default ["PLAIN", "LOGIN"].
+	Mechanisms []string `toml:"mechanisms"`
+}
+
+// ACL is one [[acl]] entry, mailgate's own access list.
+type ACL struct {
+	// Action is "allow" or "deny".
+	Action ACLAction `toml:"action"`
+	// From is a CIDR prefix ("10.0.0.0/8"), one address, or "any".
+	From string `toml:"from"`
+}
+
+// LMTP is the [lmtp] table.
+type LMTP struct {
+	// Listen are the LMTP listeners: absolute unix socket paths or
+	// host:port. None (the default) disables LMTP.
+	Listen []string `toml:"listen"`
+}
+
+// Logging is the [logging] table.
+type Logging struct {
+	// Level is "debug", "info", "warn" or "error". Default "info".
+	Level LogLevel `toml:"level"`
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	_ "embed"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SystemFile is the configuration mailgate reads when it is given no
+// --config; without it, mailgate runs on the embedded default.
+const SystemFile = "/etc/mailgate/mailgate.toml"
+
+// DefaultFileName is the name that messages about the embedded default
+// file give it.
+const DefaultFileName = "default.toml"
+
+//go:embed default.toml
+var defaultFile string
+
+// DefaultFile returns the embedded default configuration: the file that
+// Default's values come from, commented so that it documents every key.
+func DefaultFile() []byte { return []byte(defaultFile) }
+
+// Default returns the configuration of the embedded default file: a
+// foreground daemon on 127.0.0.1:1143 without TLS, INBOX at
+// maildir:$home/INBOX, the personal namespace "" at $home, users from
+// <data-dir>/users, and logging at info. Each call returns a new Config.
+func Default() *Config {
+	return &Config{
+		Mode:        ModeDaemon,
+		Foreground:  true,
+		MaxChildren: 20,
+		DataDir:     DefaultDataDir(),
+		HomeDirMode: 0o700,
+		IDFields:    []string{"name", "version", "vendor", "os", "os-version"},
+		Servers:     []Server{DefaultServer()},
+		Mailbox: Mailbox{
+			MailSpool:      "/var/mail",
+			MailboxPattern: "maildir:$home/INBOX",
+			MailboxType:    TypeMaildir,
+		},
+		Locking: Locking{
+			Type:          LockDotlock,
+			RetryCount:    10,
+			RetrySleep:    time.Second,
+			ExpireTimeout: 10 * time.Minute,
+		},
+		Namespace: Namespaces{
+			Personal: Namespace{Prefixes: []Prefix{{Prefix: "", Directory: "$home", Delimiter: "/"}}},
+		},
+		TLS: TLS{ACME: ACME{Domains: []string{}}},
+		TLSFileChecks: TLSFileChecks{
+			KeyFile:  []string{"gwrfil", "awrfil", "grdfil", "ardfil", "gwrdir", "awrdir"},
+			CertFile: []string{"gwrfil", "awrfil", "gwrdir", "awrdir"},
+			CAFile:   []string{"gwrfil", "awrfil", "gwrdir", "awrdir"},
+		},
+		Auth: Auth{
+			Authentication: []string{"users-file"},
+			Mechanisms:     []string{"PLAIN", "LOGIN"},
+		},
+		LMTP:    LMTP{Listen: []string{}},
+		Logging: Logging{Level: LogInfo},
+	}
+}
+
+// DefaultServer returns the values of a [[server]] table that sets
+// nothing: 127.0.0.1:1143 without TLS, a 30 minute idle timeout, lines up
+// to 64KiB, literals up to 64MiB, 20 connections per address and 5 failed
+// logins per connection.
+func DefaultServer() Server {
+	return Server{
+		Address:                  "127.0.0.1:1143",
+		TLSMode:                  TLSNo,
+		Timeout:                  30 * time.Minute,
+		MaxLineLength:            64 << 10,
+		MaxLiteralSize:           64 << 20,
+		MaxConnectionsPerAddress: 20,
+		MaxAuthFailures:          5,
+	}
+}
+
+// DefaultPrefix returns the values of a namespace prefix table that sets
+// nothing but its directory: delimiter "/" and any mailbox type.
+func DefaultPrefix() Prefix { return Prefix{Delimiter: "/"} }
+
+// DefaultDataDir returns where mailgate keeps its state when data-dir is
+// empty: /var/lib/mailgate for root, otherwise $XDG_DATA_HOME/mailgate or
+// $HOME/.local/share/mailgate; "" if none of these can be known.
+func DefaultDataDir() string { return defaultDataDir(os.Geteuid(), os.Getenv) }
+
+func defaultDataDir(euid int, getenv func(string) string) string {
+	if euid == 0 {
+		return "/var/lib/mailgate"
+	}
+	if x := getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "mailgate")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "mailgate")
+	}
+	return ""
+}
+
+// UsersFile returns the users file: [auth] users-file, or
+// <data-dir>/users when that is empty.
+func (c *Config) UsersFile() string {
+	if c.Auth.UsersFile != "" {
+		return c.Auth.UsersFile
+	}
+	if c.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(c.DataDir, "users")
+}
+
+// ACMEStorage returns where ACME certificates are kept: [tls.acme]
+// storage, or <data-dir>/acme when that is empty.
+func (c *Config) ACMEStorage() string {
+	if c.TLS.ACME.Storage != "" {
+		return c.TLS.ACME.Storage
+	}
+	if c.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(c.DataDir, "acme")
+}

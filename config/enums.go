@@ -1,0 +1,88 @@
+package config
+
+import "log/slog"
+
+// Mode is how mailgate serves: as a daemon or from inetd.
+type Mode string
+
+// The modes.
+const (
+	ModeDaemon Mode = "daemon" // listen on every [[server]] address
+	ModeInetd  Mode = "inetd"  // one session on standard input and output
+)
+
+// TLSMode is how a [[server]] uses TLS.
+type TLSMode string
+
+// The TLS modes, as imap4d names them.
+const (
+	TLSNo         TLSMode = "no"         // plaintext only
+	TLSOnDemand   TLSMode = "ondemand"   // STARTTLS offered
+	TLSRequired   TLSMode = "required"   // STARTTLS before login
+	TLSConnection TLSMode = "connection" // implicit TLS from the first byte
+)
+
+// MailboxType is an on-disk mailbox format.
+type MailboxType string
+
+// The mailbox formats.
+const (
+	TypeMbox    MailboxType = "mbox"
+	TypeMaildir MailboxType = "maildir"
+	TypeMH      MailboxType = "mh"
+)
+
+// LockType is how mbox files are locked.
+type LockType string
+
+// The lock types.
+const (
+	LockDotlock LockType = "dotlock" // name.lock files
+	LockKernel  LockType = "kernel"  // fcntl locks
+	LockNull    LockType = "null"    // no locking
+)
+
+// ACLAction is what an [[acl]] entry does with a matching client.
+type ACLAction string
+
+// The ACL actions.
+const (
+	ACLAllow ACLAction = "allow"
+	ACLDeny  ACLAction = "deny"
+)
+
+// LogLevel is the least severe log level written.
+type LogLevel string
+
+// The log levels.
+const (
+	LogDebug LogLevel = "debug"
+	LogInfo  LogLevel = "info"
+	LogWarn  LogLevel = "warn"
+	LogError LogLevel = "error"
+)
+
+// SlogLevel returns the level as a slog.Level; an unknown level is Info.
+func (l LogLevel) SlogLevel() slog.Level {
+	switch l {
+	case LogDebug:
+		return slog.LevelDebug
+	case LogWarn:
+		return slog.LevelWarn
+	case LogError:
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// idFieldNames are the ID fields the seed lists, in its order.
+func idFieldNames() []string {
+	return []string{"name", "version", "vendor", "support-url", "address",
+		"os", "os-version", "command", "arguments", "environment"}
+}
+
+// authenticationNames are the password databases [auth] authentication
+// may name.
+func authenticationNames() []string {
+	return []string{"users-file", "system", "virtdomain"}
+}

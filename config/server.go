@@ -1,0 +1,28 @@
+package config
+
+import (
+	"net"
+	"net/netip"
+)
+
+// PlaintextAuthAllowed reports whether LOGIN and AUTHENTICATE PLAIN may be
+// used on this listener before TLS is up: when allow-plaintext is true, or
+// when the listener is on a loopback address (127.0.0.0/8, ::1 or
+// "localhost"), where the password never crosses a network.
+func (s Server) PlaintextAuthAllowed() bool {
+	return s.AllowPlaintext || s.IsLoopback()
+}
+
+// IsLoopback reports whether the listener's address is a loopback one. An
+// empty host (every interface) is not.
+func (s Server) IsLoopback() bool {
+	host, _, err := net.SplitHostPort(s.Address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}

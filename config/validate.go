@@ -1,0 +1,87 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Validate checks every value of the configuration and returns an *Error
+// listing all that are wrong, or nil. For a Config from Load or Parse each
+// Problem names the file and line; for one built in code they carry only
+// the key.
+func (c *Config) Validate() error {
+	ps := &problems{src: c.src}
+	c.validateTop(ps)
+	c.validateServers(ps)
+	c.validateMailbox(ps)
+	c.validateLocking(ps)
+	c.validateNamespaces(ps)
+	c.validateTLS(ps)
+	c.validateAuth(ps)
+	c.validateACL(ps)
+	c.validateLMTP(ps)
+	return ps.err()
+}
+
+// at returns the path of a key given by its dotted parts.
+func at(keys ...string) keyPath {
+	var p keyPath
+	for _, k := range keys {
+		p = p.key(k)
+	}
+	return p
+}
+
+// oneOf reports v at p unless it is one of allowed.
+func oneOf[T ~string](ps *problems, p keyPath, v T, allowed ...T) {
+	if slices.Contains(allowed, v) {
+		return
+	}
+	want := make([]string, len(allowed))
+	for i, a := range allowed {
+		want[i] = fmt.Sprintf("%q", a)
+	}
+	ps.add(p, "%q is not valid; want %s", v, orList(want))
+}
+
+// notNegative reports n at p if it is below zero.
+func notNegative[T ~int | ~int64](ps *problems, p keyPath, n T) {
+	if n < 0 {
+		ps.add(p, "%d is negative", n)
+	}
+}
+
+func (c *Config) validateTop(ps *problems) {
+	oneOf(ps, at("mode"), c.Mode, ModeDaemon, ModeInetd)
+	notNegative(ps, at("max-children"), c.MaxChildren)
+	switch {
+	case c.DataDir == "":
+		ps.add(at("data-dir"), "empty, and no default can be found (not root, and neither XDG_DATA_HOME nor HOME is set); set data-dir")
+	case !filepath.IsAbs(c.DataDir):
+		ps.add(at("data-dir"), "%q is not an absolute path", c.DataDir)
+	}
+	valid := os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky
+	if m := c.HomeDirMode.FileMode(); m&^valid != 0 {
+		ps.add(at("home-dir-mode"), "%v holds bits other than permissions", m)
+	}
+	if _, err := ParsePreauth(c.Preauth); err != nil {
+		ps.addErr(at("preauth"), err)
+	}
+	if c.IdentEncryptOnly && c.IdentKeyFile == "" {
+		ps.add(at("ident-encrypt-only"), "true needs ident-keyfile, the key that decrypts the replies")
+	}
+	seen := map[string]bool{}
+	for i, f := range c.IDFields {
+		p := at("id-fields").index(i)
+		switch {
+		case !contains(idFieldNames(), f):
+			ps.add(p, "%q is not an ID field; want %s", f, orList(quoteAll(idFieldNames())))
+		case seen[f]:
+			ps.add(p, "%q is listed twice", f)
+		}
+		seen[f] = true
+	}
+	oneOf(ps, at("logging", "level"), c.Logging.Level, LogDebug, LogInfo, LogWarn, LogError)
+}

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"net/url"
+	"strings"
+)
+
+func (c *Config) validateTLS(ps *problems) {
+	t := c.TLS
+	switch {
+	case t.CertificateFile != "" && t.KeyFile == "":
+		ps.add(at("tls", "certificate-file"), "needs key-file, the certificate's private key")
+	case t.KeyFile != "" && t.CertificateFile == "":
+		ps.add(at("tls", "key-file"), "needs certificate-file, the key's certificate")
+	}
+	seen := map[string]bool{}
+	for i, d := range t.ACME.Domains {
+		p := at("tls", "acme", "domains").index(i)
+		switch {
+		case d == "" || strings.ContainsAny(d, " /:@") || strings.HasPrefix(d, "."):
+			ps.add(p, "%q is not a domain name", d)
+		case seen[strings.ToLower(d)]:
+			ps.add(p, "%q is listed twice", d)
+		}
+		seen[strings.ToLower(d)] = true
+	}
+	if e := t.ACME.Email; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " <>")) {
+		ps.add(at("tls", "acme", "email"), "%q is not an email address", e)
+	}
+	if ca := t.ACME.CA; ca != "" {
+		if u, err := url.Parse(ca); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ps.add(at("tls", "acme", "ca"), "%q is not an ACME directory URL such as \"https://acme-v02.api.letsencrypt.org/directory\"", ca)
+		}
+	}
+	for _, l := range []struct {
+		key  string
+		list []string
+	}{{"key-file", c.TLSFileChecks.KeyFile}, {"cert-file", c.TLSFileChecks.CertFile}, {"ca-file", c.TLSFileChecks.CAFile}} {
+		if _, err := FileChecks(l.list); err != nil {
+			ps.addErr(at("tls-file-checks", l.key), err)
+		}
+	}
+}
+
+func (c *Config) validateAuth(ps *problems) {
+	a := c.Auth
+	if len(a.Authentication) == 0 && !c.PreauthOnly {
+		ps.add(at("auth", "authentication"), "empty; list at least one of %s", orList(quoteAll(authenticationNames())))
+	}
+	seen := map[string]bool{}
+	for i, name := range a.Authentication {
+		p := at("auth", "authentication").index(i)
+		switch {
+		case !contains(authenticationNames(), name):
+			ps.add(p, "%q is not valid; want %s", name, orList(quoteAll(authenticationNames())))
+		case seen[name]:
+			ps.add(p, "%q is listed twice", name)
+		}
+		seen[name] = true
+	}
+	clear(seen)
+	for i, m := range a.Mechanisms {
+		p := at("auth", "mechanisms").index(i)
+		switch {
+		case !isMechanism(m):
+			ps.add(p, "%q is not a SASL mechanism name (1 to 20 of A-Z, 0-9, - and _; RFC 4422)", m)
+		case seen[strings.ToUpper(m)]:
+			ps.add(p, "%q is listed twice", m)
+		}
+		seen[strings.ToUpper(m)] = true
+	}
+}
+
+// isMechanism reports whether s is a SASL mechanism name (RFC 4422,
+// section 3.1), in either case.
+func isMechanism(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

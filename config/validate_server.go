@@ -1,0 +1,86 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+)
+
+func (c *Config) validateServers(ps *problems) {
+	if c.Mode == ModeDaemon && len(c.Servers) == 0 {
+		ps.add(at("server"), "daemon mode needs at least one [[server]] to listen on")
+	}
+	seen := map[string]int{}
+	for i, s := range c.Servers {
+		p := at("server").index(i)
+		if err := checkHostPort(s.Address); err != nil {
+			ps.addErr(p.key("address"), err)
+		} else if j, dup := seen[s.Address]; dup {
+			ps.add(p.key("address"), "%q is already the address of [[server]] number %d", s.Address, j+1)
+		} else {
+			seen[s.Address] = i
+		}
+		oneOf(ps, p.key("tls-mode"), s.TLSMode, TLSNo, TLSOnDemand, TLSRequired, TLSConnection)
+		notNegative(ps, p.key("timeout"), s.Timeout)
+		if s.MaxLineLength < 8192 {
+			ps.add(p.key("max-line-length"), "%d is too small; accept at least 8192 bytes (RFC 7162, section 4)", s.MaxLineLength)
+		}
+		if s.MaxLiteralSize < 1 {
+			ps.add(p.key("max-literal-size"), "%d is too small; it must be at least 1 byte", s.MaxLiteralSize)
+		}
+		notNegative(ps, p.key("max-connections-per-address"), s.MaxConnectionsPerAddress)
+		notNegative(ps, p.key("max-auth-failures"), s.MaxAuthFailures)
+	}
+}
+
+// checkHostPort checks a listening address, host:port.
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port, such as \"127.0.0.1:143\" or \"[::]:993\"", addr)
+	}
+	if !isPort(port) {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535 or a service name", addr, port)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%q: host %q is not a host name or an IP address", addr, host)
+	}
+	return nil
+}
+
+func (c *Config) validateACL(ps *problems) {
+	for i, a := range c.ACL {
+		p := at("acl").index(i)
+		if a.Action == "" {
+			ps.add(p.key("action"), "missing; want \"allow\" or \"deny\"")
+		} else {
+			oneOf(ps, p.key("action"), a.Action, ACLAllow, ACLDeny)
+		}
+		if a.From == "" {
+			ps.add(p.key("from"), "missing; want a CIDR prefix, an address or \"any\"")
+		} else if _, _, err := parseACLFrom(a.From); err != nil {
+			ps.addErr(p.key("from"), err)
+		}
+	}
+}
+
+func (c *Config) validateLMTP(ps *problems) {
+	seen := map[string]bool{}
+	for i, l := range c.LMTP.Listen {
+		p := at("lmtp", "listen").index(i)
+		switch {
+		case seen[l]:
+			ps.add(p, "%q is listed twice", l)
+		case strings.HasPrefix(l, "/"):
+			if filepath.Clean(l) != l {
+				ps.add(p, "%q is not a clean socket path", l)
+			}
+		default:
+			if err := checkHostPort(l); err != nil {
+				ps.add(p, "%v; want an absolute unix socket path or host:port", err)
+			}
+		}
+		seen[l] = true
+	}
+}
