@@ -1,0 +1,383 @@
+package message
+
+import "strings"
+
+// AddressKind says what an Address of an ENVELOPE address list is.
+type AddressKind uint8
+
+const (
+	// AddressMailbox is an ordinary address.
+	AddressMailbox AddressKind = iota
+	// AddressGroupStart opens a group; Mailbox holds the group's name.
+	AddressGroupStart
+	// AddressGroupEnd closes the group opened last.
+	AddressGroupEnd
+)
+
+// Address is one element of an RFC 5322 address list as ENVELOPE sends it
+// (RFC 3501 section 7.4.2). Name and Mailbox are unquoted but otherwise
+// raw: encoded words stay encoded.
+type Address struct {
+	Kind    AddressKind
+	Name    string // display name; for a bare addr-spec, its comment
+	Route   string // obsolete source route, "@a,@b"
+	Mailbox string // local part, or the group name of a group start
+	Host    string // domain, "" for an address without one
+}
+
+// ParseAddressList parses an address-list field value (From, To, ...)
+// with the obsolete syntax of RFC 5322 section 4.4: display names with
+// quotes and comments, route-addr, addresses without a domain, groups
+// (each as a start, its members and an end), empty list elements. It
+// never fails: what it cannot read degrades into bare addresses or is
+// dropped, and a group left open is closed.
+func ParseAddressList(value []byte) []Address {
+	p := addrParser{toks: lexAddresses(value)}
+	for p.i < len(p.toks) {
+		p.item(false)
+	}
+	return p.out
+}
+
+// addrToken is a lexical token of an address list. kind is 'a' (atom),
+// 'q' (quoted string), 'd' (domain literal), 'c' (comment) or the special
+// character itself: < > @ , ; : .
+type addrToken struct {
+	kind byte
+	text string // content: unquoted for 'q', without parentheses for 'c'
+	ws   bool   // white space or a comment comes before it
+}
+
+// lexAddresses splits an address list into tokens. A first pass counts
+// them so that the slice is allocated once, at its final size.
+func lexAddresses(s []byte) []addrToken {
+	toks := make([]addrToken, 0, scanAddresses(s, nil))
+	scanAddresses(s, &toks)
+	return toks
+}
+
+// scanAddresses tokenizes s, appending the tokens to *toks unless toks is
+// nil, and returns how many there are.
+func scanAddresses(s []byte, toks *[]addrToken) int {
+	n, ws := 0, false
+	emit := func(kind byte, text []byte) {
+		n++
+		if toks == nil {
+			return
+		}
+		t := addrToken{kind: kind, ws: ws}
+		switch kind {
+		case 'c':
+			t.text = cleanSpace(unescape(text))
+		case 'q':
+			t.text = unescape(text)
+		case 'd':
+			t.text = stripCRLF(text)
+		default:
+			t.text = string(text)
+		}
+		*toks = append(*toks, t)
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c <= ' ' || c == 0x7f || c == ')' || c == ']':
+			ws = true
+			i++
+		case c == '(':
+			start, depth := i+1, 0
+			for ; i < len(s); i++ {
+				if s[i] == '\\' {
+					i++
+				} else if s[i] == '(' {
+					depth++
+				} else if s[i] == ')' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			end := min(i, len(s))
+			emit('c', s[start:end])
+			i, ws = end+1, true
+		case c == '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			end := min(j, len(s))
+			emit('q', s[i+1:end])
+			i, ws = end+1, false
+		case c == '[':
+			end := i + 1
+			for end < len(s) && s[end] != ']' {
+				end++
+			}
+			end = min(end+1, len(s))
+			emit('d', s[i:end])
+			i, ws = end, false
+		case strings.IndexByte("<>@,;:.", c) >= 0:
+			emit(c, s[i:i+1])
+			i, ws = i+1, false
+		default:
+			start := i
+			for i < len(s) && s[i] > ' ' && s[i] != 0x7f && strings.IndexByte("()<>@,;:.\"[]", s[i]) < 0 {
+				i++
+			}
+			emit('a', s[start:i])
+			ws = false
+		}
+	}
+	return n
+}
+
+// unescape undoes backslash escapes and drops line breaks.
+func unescape(b []byte) string {
+	var sb strings.Builder
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\\' && i+1 < len(b) {
+			i++
+			c = b[i]
+		}
+		if c != '\r' && c != '\n' {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
+// stripCRLF returns b as a string without CR and LF.
+func stripCRLF(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// cleanSpace trims s and collapses its runs of white space.
+func cleanSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// addrParser turns tokens into addresses; every method consumes at least
+// one token when one is left.
+type addrParser struct {
+	toks []addrToken
+	i    int
+	out  []Address
+}
+
+// Token kinds that make up words, local parts, domains and routes.
+const (
+	wordKinds   = "aqd."
+	domainKinds = "aqd.@"
+	routeKinds  = "aqd.@,"
+)
+
+// item parses one address or one group.
+func (p *addrParser) item(inGroup bool) {
+	start, comment := p.i, ""
+	for p.i < len(p.toks) {
+		t := p.toks[p.i]
+		switch t.kind {
+		case 'c':
+			comment = t.text
+		case '<':
+			words := p.toks[start:p.i]
+			p.i++
+			p.angle(join(words, wordKinds, true), comment, inGroup)
+			return
+		case '@':
+			words := p.toks[start:p.i]
+			p.i++
+			p.addrSpec(join(words, wordKinds, false), comment, inGroup)
+			return
+		case ':':
+			if !inGroup {
+				words := p.toks[start:p.i]
+				p.i++
+				p.group(join(words, wordKinds, true))
+				return
+			}
+		case ',':
+			p.bare(p.toks[start:p.i], comment)
+			p.i++
+			return
+		case ';':
+			p.bare(p.toks[start:p.i], comment)
+			if !inGroup {
+				p.i++
+			}
+			return
+		}
+		p.i++
+	}
+	p.bare(p.toks[start:p.i], comment)
+}
+
+// bare adds an address that has no "@": a lone local part, or garbage.
+func (p *addrParser) bare(words []addrToken, comment string) {
+	if mailbox := join(words, wordKinds, true); mailbox != "" || hasKind(words, wordKinds) {
+		p.out = append(p.out, Address{Name: comment, Mailbox: mailbox})
+	}
+}
+
+// group parses the members of a group up to its ";".
+func (p *addrParser) group(name string) {
+	p.out = append(p.out, Address{Kind: AddressGroupStart, Mailbox: name})
+	for p.i < len(p.toks) {
+		if p.toks[p.i].kind == ';' {
+			p.i++
+			break
+		}
+		p.item(true)
+	}
+	p.out = append(p.out, Address{Kind: AddressGroupEnd})
+}
+
+// addrSpec parses the domain of an addr-spec whose local part and "@"
+// have been read, then the comment that may follow it.
+func (p *addrParser) addrSpec(local, comment string, inGroup bool) {
+	start := p.i
+	for p.i < len(p.toks) {
+		t := p.toks[p.i]
+		switch t.kind {
+		case 'c':
+			comment = t.text
+		case '<':
+			// "a@b <c@d>": what looked like an address was a name.
+			name := local + "@" + join(p.toks[start:p.i], domainKinds, false)
+			p.i++
+			p.angle(name, comment, inGroup)
+			return
+		case ',', ';':
+			domain := join(p.toks[start:p.i], domainKinds, false)
+			if t.kind == ',' || !inGroup {
+				p.i++
+			}
+			p.add(comment, "", local, domain)
+			return
+		}
+		p.i++
+	}
+	p.add(comment, "", local, join(p.toks[start:], domainKinds, false))
+}
+
+// angle parses an angle-addr whose "<" has been read: an optional
+// obsolete route, the addr-spec, the ">", then a separator.
+func (p *addrParser) angle(name, comment string, inGroup bool) {
+	route := ""
+	if p.i < len(p.toks) && p.toks[p.i].kind == '@' {
+		j := p.i
+		for j < len(p.toks) && strings.IndexByte(":>", p.toks[j].kind) < 0 {
+			j++
+		}
+		if j < len(p.toks) && p.toks[j].kind == ':' {
+			route = join(p.toks[p.i:j], routeKinds, false)
+			p.i = j + 1
+		}
+	}
+	start, at, end := p.i, -1, -1
+	for ; p.i < len(p.toks) && end < 0; p.i++ {
+		switch p.toks[p.i].kind {
+		case '>':
+			end = p.i
+		case '@':
+			if at < 0 {
+				at = p.i
+			}
+		}
+	}
+	if end < 0 {
+		end = p.i
+	}
+	local, domain := p.toks[start:end], p.toks[end:end]
+	if at >= 0 {
+		local, domain = p.toks[start:at], p.toks[at+1:end]
+	}
+	if name == "" {
+		name = comment
+	}
+	for p.i < len(p.toks) && p.toks[p.i].kind == 'c' {
+		if name == "" {
+			name = p.toks[p.i].text
+		}
+		p.i++
+	}
+	if p.i < len(p.toks) {
+		if k := p.toks[p.i].kind; k == ',' || (k == ';' && !inGroup) {
+			p.i++
+		}
+	}
+	p.add(name, route, join(local, wordKinds, false), join(domain, domainKinds, false))
+}
+
+// add appends an ordinary address.
+func (p *addrParser) add(name, route, mailbox, host string) {
+	p.out = append(p.out, Address{Name: name, Route: route, Mailbox: mailbox, Host: host})
+}
+
+// hasKind reports whether a token of one of kinds is among toks.
+func hasKind(toks []addrToken, kinds string) bool {
+	for _, t := range toks {
+		if strings.IndexByte(kinds, t.kind) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// join concatenates the text of the tokens of the given kinds. spaced
+// joins a display name: one space where the message had white space,
+// none elsewhere ("Q." stays "Q."). Otherwise, as in a local part or a
+// domain, white space is dropped.
+func join(toks []addrToken, kinds string, spaced bool) string {
+	var sb strings.Builder
+	for _, t := range toks {
+		if strings.IndexByte(kinds, t.kind) < 0 {
+			continue
+		}
+		if spaced && t.ws && sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(t.text)
+	}
+	return sb.String()
+}
+
+// appendAddressList appends an ENVELOPE address list: NIL when empty.
+func appendAddressList(dst []byte, list []Address) []byte {
+	if len(list) == 0 {
+		return append(dst, "NIL"...)
+	}
+	dst = append(dst, '(')
+	for _, a := range list {
+		switch a.Kind {
+		case AddressGroupStart:
+			dst = append(dst, "(NIL NIL "...)
+			dst = appendString(dst, a.Mailbox)
+			dst = append(dst, " NIL)"...)
+		case AddressGroupEnd:
+			dst = append(dst, "(NIL NIL NIL NIL)"...)
+		default:
+			dst = append(dst, '(')
+			dst = appendNString(dst, a.Name)
+			dst = append(dst, ' ')
+			dst = appendNString(dst, a.Route)
+			dst = append(dst, ' ')
+			dst = appendString(dst, a.Mailbox)
+			dst = append(dst, ' ')
+			// Never NIL: a NIL host marks a group (RFC 3501 section 7.4.2).
+			dst = appendString(dst, a.Host)
+			dst = append(dst, ')')
+		}
+	}
+	return append(dst, ')')
+}

@@ -1,0 +1,218 @@
+package message
+
+import "strings"
+
+// Param is one parameter of a Content-Type or Content-Disposition field,
+// with its name as written. RFC 2231 continuations and charsets
+// (name*0*=...) are kept raw.
+type Param struct {
+	Name  string
+	Value string
+}
+
+// mimeLexer reads the structured MIME fields of RFC 2045 and RFC 2183,
+// liberally: comments anywhere, unquoted values with tspecials in them.
+type mimeLexer struct {
+	s []byte
+	i int
+}
+
+// skipCFWS skips white space and (possibly nested) comments.
+func (l *mimeLexer) skipCFWS() {
+	for l.i < len(l.s) {
+		switch c := l.s[l.i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			l.i++
+		case c == '(':
+			depth := 0
+			for ; l.i < len(l.s); l.i++ {
+				if c := l.s[l.i]; c == '\\' {
+					l.i++
+				} else if c == '(' {
+					depth++
+				} else if c == ')' {
+					depth--
+					if depth == 0 {
+						l.i++
+						break
+					}
+				}
+			}
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the current byte, or 0 at the end.
+func (l *mimeLexer) peek() byte {
+	if l.i < len(l.s) {
+		return l.s[l.i]
+	}
+	return 0
+}
+
+// run returns the longest run of bytes not in stop and not white space,
+// parentheses or quotes.
+func (l *mimeLexer) run(stop string) string {
+	start := l.i
+	for l.i < len(l.s) {
+		c := l.s[l.i]
+		if c <= ' ' || c == '(' || c == ')' || c == '"' || strings.IndexByte(stop, c) >= 0 {
+			break
+		}
+		l.i++
+	}
+	return string(l.s[start:l.i])
+}
+
+// quoted reads a quoted string whose opening quote is at l.i and returns
+// its content with backslash escapes undone; an unterminated string runs
+// to the end.
+func (l *mimeLexer) quoted() string {
+	l.i++
+	var b strings.Builder
+	for l.i < len(l.s) {
+		c := l.s[l.i]
+		l.i++
+		switch c {
+		case '"':
+			return b.String()
+		case '\\':
+			if l.i < len(l.s) {
+				b.WriteByte(l.s[l.i])
+				l.i++
+			}
+		case '\r', '\n':
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// params reads ";" separated attribute=value pairs up to the end,
+// skipping what cannot be read.
+func (l *mimeLexer) params() []Param {
+	var out []Param
+	for {
+		l.skipCFWS()
+		if l.i >= len(l.s) {
+			return out
+		}
+		if l.s[l.i] == ';' {
+			l.i++
+			continue
+		}
+		name := l.run(";=")
+		l.skipCFWS()
+		if name == "" || l.peek() != '=' {
+			l.skipTo(';')
+			continue
+		}
+		l.i++
+		l.skipCFWS()
+		var value string
+		if l.peek() == '"' {
+			value = l.quoted()
+		} else {
+			value = l.run(";")
+		}
+		out = append(out, Param{Name: name, Value: value})
+	}
+}
+
+// skipTo advances past the next c, or to the end.
+func (l *mimeLexer) skipTo(c byte) {
+	for l.i < len(l.s) {
+		l.i++
+		if l.s[l.i-1] == c {
+			return
+		}
+	}
+}
+
+// parseContentType reads a Content-Type value (RFC 2045 section 5.1). ok
+// is false when the value has no type/subtype, in which case RFC 2045
+// says to assume text/plain.
+func parseContentType(v []byte) (typ, sub string, params []Param, ok bool) {
+	l := mimeLexer{s: v}
+	l.skipCFWS()
+	typ = l.run("/;")
+	l.skipCFWS()
+	if typ == "" || l.peek() != '/' {
+		return "", "", nil, false
+	}
+	l.i++
+	l.skipCFWS()
+	sub = l.run("/;")
+	if sub == "" {
+		return "", "", nil, false
+	}
+	l.skipCFWS()
+	if l.peek() != ';' && l.i < len(l.s) {
+		l.skipTo(';')
+	}
+	return typ, sub, l.params(), true
+}
+
+// parseDisposition reads a Content-Disposition value (RFC 2183).
+func parseDisposition(v []byte) (typ string, params []Param) {
+	l := mimeLexer{s: v}
+	l.skipCFWS()
+	typ = l.run(";")
+	if typ == "" {
+		return "", nil
+	}
+	l.skipCFWS()
+	if l.peek() != ';' && l.i < len(l.s) {
+		l.skipTo(';')
+	}
+	return typ, l.params()
+}
+
+// parseLanguage reads a Content-Language value (RFC 3282): a comma
+// separated list of language tags.
+func parseLanguage(v []byte) []string {
+	l := mimeLexer{s: v}
+	var out []string
+	for {
+		l.skipCFWS()
+		if l.i >= len(l.s) {
+			return out
+		}
+		if l.peek() == '"' {
+			if s := l.quoted(); s != "" {
+				out = append(out, s)
+			}
+			continue
+		}
+		if tag := l.run(","); tag != "" {
+			out = append(out, tag)
+			continue
+		}
+		l.i++ // a comma or a stray parenthesis
+	}
+}
+
+// firstToken returns the first token of a field such as
+// Content-Transfer-Encoding, without comments or white space.
+func firstToken(v []byte) string {
+	l := mimeLexer{s: v}
+	l.skipCFWS()
+	if l.peek() == '"' {
+		return l.quoted()
+	}
+	return l.run(";")
+}
+
+// paramValue returns the value of the first parameter called name
+// (case-insensitive).
+func paramValue(params []Param, name string) (string, bool) {
+	for _, p := range params {
+		if strings.EqualFold(p.Name, name) {
+			return p.Value, true
+		}
+	}
+	return "", false
+}

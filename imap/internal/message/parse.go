@@ -1,0 +1,261 @@
+// Package message knows what the IMAP FETCH and SEARCH commands need to
+// know about one RFC 5322 / MIME message, and writes IMAP wire syntax
+// (RFC 3501 sections 7.4.2 and 9) directly.
+//
+// Parse builds a tree of Parts holding byte offsets into the message, so
+// that sections are sub-slices of the original bytes and nothing is
+// copied or decoded until asked for. AppendBodyStructure writes BODY and
+// BODYSTRUCTURE, AppendEnvelope writes ENVELOPE, Section extracts a
+// BODY[section], and SearchText, DecodeHeader, HeaderValues and ParseDate
+// serve SEARCH.
+//
+// Design notes:
+//
+//   - Input is a whole message, normally with CRLF line endings; bare LF,
+//     a missing empty line after the header, a missing closing boundary
+//     and plain garbage are tolerated. Nothing here panics on any input,
+//     every loop consumes input, nesting is cut at 100 levels and a
+//     message yields at most 10,000 parts, so work and memory stay
+//     proportional to the input.
+//   - Values are sent as the message writes them: the case of media types
+//     and parameters is kept, encoded words are not decoded, and a value
+//     that cannot be a quoted string (8-bit, CR, LF, long) is a literal.
+//   - A Part and its message bytes are read-only after Parse and safe to
+//     share between goroutines.
+package message
+
+import (
+	"bytes"
+	"strings"
+)
+
+const (
+	// maxDepth is how deep multiparts and embedded messages nest before
+	// the parser stops descending.
+	maxDepth = 100
+	// maxParts caps the parts of one message; boundaries past it are
+	// ignored.
+	maxParts = 10000
+)
+
+// Part is one MIME entity: a whole message, a body part of a multipart,
+// or a message embedded in a message/rfc822 part. Offsets index the
+// message given to Parse. Strings are as written in the message; empty
+// means the field is absent.
+type Part struct {
+	// HeaderStart is where the part's header starts, BodyStart where its
+	// body starts (past the empty line ending the header, when there is
+	// one) and End where the body ends. For a body part of a multipart the
+	// line ending before the next boundary belongs to the boundary, not to
+	// the part (RFC 2046 section 5.1.1).
+	HeaderStart, BodyStart, End int
+
+	// Type and Subtype are the media type as written, or TEXT/PLAIN (and
+	// MESSAGE/RFC822 in a multipart/digest) when Content-Type is missing
+	// or unreadable.
+	Type, Subtype string
+	// Params are the Content-Type parameters in order.
+	Params []Param
+
+	ID          string // Content-ID
+	Description string // Content-Description, not decoded
+	Encoding    string // Content-Transfer-Encoding
+	Disposition string // Content-Disposition type
+	// DispositionParams are the Content-Disposition parameters in order.
+	DispositionParams []Param
+	Language          []string // Content-Language tags
+	Location          string   // Content-Location
+	MD5               string   // Content-MD5
+
+	// Children are the body parts of a multipart, in order.
+	Children []*Part
+	// Message is the embedded message of a message/rfc822 or
+	// message/global part, a root Part of its own whose offsets still
+	// index the outer message.
+	Message *Part
+
+	src       []byte // the message given to Parse
+	fieldsEnd int    // end of the last header field
+}
+
+// Parse reads msg into a tree of parts. It never fails: whatever msg
+// holds, the result is a usable root Part. The Part keeps a reference to
+// msg, which must not change afterwards.
+func Parse(msg []byte) *Part {
+	p := parser{src: msg}
+	return p.part(0, len(msg), 0, false)
+}
+
+// Header returns the part's header, including the empty line that ends
+// it when there is one.
+func (p *Part) Header() []byte { return clip(p.src, p.HeaderStart, p.BodyStart) }
+
+// Body returns the part's body, still in its transfer encoding.
+func (p *Part) Body() []byte { return clip(p.src, p.BodyStart, p.End) }
+
+// Size returns the size of the body in octets (body-fld-octets).
+func (p *Part) Size() int { return p.End - p.BodyStart }
+
+// Lines returns the number of lines in the body (body-fld-lines): line
+// feeds, plus one for a last line that has none.
+func (p *Part) Lines() int { return countLines(p.Body()) }
+
+// IsMultipart reports whether the part is a multipart/*.
+func (p *Part) IsMultipart() bool { return strings.EqualFold(p.Type, "multipart") }
+
+// isText reports whether the part is a text/*.
+func (p *Part) isText() bool { return strings.EqualFold(p.Type, "text") }
+
+// countLines counts the lines of b.
+func countLines(b []byte) int {
+	n := bytes.Count(b, []byte{'\n'})
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// parser holds what one Parse call shares between parts.
+type parser struct {
+	src   []byte
+	parts int
+}
+
+// part parses the entity in src[start:end]. digest says the entity is a
+// body part of a multipart/digest, where the default type is
+// message/rfc822 (RFC 2046 section 5.1.5).
+func (ps *parser) part(start, end, depth int, digest bool) *Part {
+	ps.parts++
+	p := &Part{src: ps.src, HeaderStart: start, End: end}
+	fields, body := scanHeader(ps.src[start:end])
+	p.fieldsEnd, p.BodyStart = start+fields, start+body
+
+	var ctype []byte
+	haveType := false
+	forEachField(ps.src[start:p.fieldsEnd], func(name, value, _ []byte) bool {
+		if len(name) <= 8 || !equalFoldASCII(name[:8], "content-") {
+			return true
+		}
+		v := unfold(value)
+		switch n := strings.ToLower(string(name[8:])); {
+		case n == "type" && !haveType:
+			ctype, haveType = v, true
+		case n == "id" && p.ID == "":
+			p.ID = string(v)
+		case n == "description" && p.Description == "":
+			p.Description = string(v)
+		case n == "transfer-encoding" && p.Encoding == "":
+			p.Encoding = firstToken(v)
+		case n == "disposition" && p.Disposition == "":
+			p.Disposition, p.DispositionParams = parseDisposition(v)
+		case n == "language" && p.Language == nil:
+			p.Language = parseLanguage(v)
+		case n == "location" && p.Location == "":
+			p.Location = string(v)
+		case n == "md5" && p.MD5 == "":
+			p.MD5 = string(v)
+		}
+		return true
+	})
+
+	var ok bool
+	p.Type, p.Subtype, p.Params, ok = parseContentType(ctype)
+	switch {
+	case ok:
+	case digest && !haveType:
+		p.Type, p.Subtype = "MESSAGE", "RFC822"
+	default:
+		p.Type, p.Subtype = "TEXT", "PLAIN"
+		p.Params = []Param{{Name: "CHARSET", Value: "US-ASCII"}}
+	}
+
+	isMessage := strings.EqualFold(p.Type, "message") &&
+		(strings.EqualFold(p.Subtype, "rfc822") || strings.EqualFold(p.Subtype, "global"))
+	if (isMessage || p.IsMultipart()) && depth >= maxDepth {
+		// Too deep to describe: hand the rest over as opaque data.
+		p.Type, p.Subtype, p.Params = "APPLICATION", "OCTET-STREAM", nil
+		return p
+	}
+	switch {
+	case isMessage:
+		p.Message = ps.part(p.BodyStart, end, depth+1, false)
+	case p.IsMultipart():
+		boundary, _ := paramValue(p.Params, "boundary")
+		if boundary == "" {
+			break
+		}
+		digest := strings.EqualFold(p.Subtype, "digest")
+		for _, r := range splitMultipart(ps.src, p.BodyStart, end, boundary) {
+			if ps.parts >= maxParts {
+				break
+			}
+			p.Children = append(p.Children, ps.part(r[0], r[1], depth+1, digest))
+		}
+	}
+	return p
+}
+
+// splitMultipart returns the [start, end) regions of the body parts
+// between the "--boundary" delimiter lines in src[start:end]. The
+// preamble and epilogue are left out; a missing closing delimiter ends
+// the last part at end.
+func splitMultipart(src []byte, start, end int, boundary string) [][2]int {
+	delim := []byte("--" + boundary)
+	var regions [][2]int
+	partStart := -1
+	for i := start; i < end; {
+		j := bytes.Index(src[i:end], delim)
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 1
+		if at > start && src[at-1] != '\n' {
+			continue
+		}
+		closing, next, ok := delimiterLine(src[:end], at+len(delim))
+		if !ok {
+			continue
+		}
+		if partStart >= 0 {
+			e := at
+			if e > partStart && src[e-1] == '\n' {
+				e--
+				if e > partStart && src[e-1] == '\r' {
+					e--
+				}
+			}
+			regions = append(regions, [2]int{partStart, e})
+			if len(regions) >= maxParts {
+				return regions
+			}
+		}
+		if closing {
+			return regions
+		}
+		partStart, i = next, next
+	}
+	if partStart >= 0 {
+		regions = append(regions, [2]int{partStart, end})
+	}
+	return regions
+}
+
+// delimiterLine checks what follows "--boundary" at src[i:]: "--" makes
+// it the closing delimiter; otherwise only white space may follow up to
+// the end of the line. next is where the following line starts.
+func delimiterLine(src []byte, i int) (closing bool, next int, ok bool) {
+	if i+1 < len(src) && src[i] == '-' && src[i+1] == '-' {
+		return true, lineEnd(src, i), true
+	}
+	for ; i < len(src); i++ {
+		switch src[i] {
+		case ' ', '\t', '\r':
+		case '\n':
+			return false, i + 1, true
+		default:
+			return false, 0, false
+		}
+	}
+	return false, len(src), true
+}
