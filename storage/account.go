@@ -1,0 +1,704 @@
+package storage
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// InboxName is the one mailbox name that is case-insensitive.
+const InboxName = "INBOX"
+
+// Account is one user's view of storage: their namespaces, INBOX and
+// subscriptions. Mailbox names are as the client sends them (modified
+// UTF-7 in IMAP), the delimiter included.
+type Account struct {
+	store  *Store
+	user   User
+	layout *Layout
+}
+
+// Account returns the storage view for an authenticated user.
+func (s *Store) Account(u User, layout *Layout) *Account {
+	return &Account{store: s, user: u, layout: layout}
+}
+
+// User returns the account's owner.
+func (a *Account) User() User { return a.user }
+
+// NamespacePrefixes returns the prefixes of a namespace, as the NAMESPACE
+// command shows them.
+func (a *Account) NamespacePrefixes(k NamespaceKind) []Prefix {
+	switch k {
+	case Personal:
+		if len(a.layout.Personal.Prefixes) == 0 {
+			return []Prefix{{Prefix: "", Delimiter: "/", Directory: "$home"}}
+		}
+		return a.layout.Personal.Prefixes
+	case Other:
+		return a.layout.Other.Prefixes
+	default:
+		return a.layout.Shared.Prefixes
+	}
+}
+
+// IsInbox reports whether name means INBOX.
+func IsInbox(name string) bool { return strings.EqualFold(name, InboxName) }
+
+func (a *Account) namespace(k NamespaceKind) *Namespace {
+	switch k {
+	case Personal:
+		return &a.layout.Personal
+	case Other:
+		return &a.layout.Other
+	default:
+		return &a.layout.Shared
+	}
+}
+
+// inbox resolves INBOX.
+func (a *Account) inbox() (*location, error) {
+	spec := a.layout.Inbox
+	if spec == "" {
+		spec = "maildir:$home/INBOX"
+	}
+	typ := ""
+	if i := strings.Index(spec, ":"); i > 0 && !strings.ContainsAny(spec[:i], "/$") {
+		typ, spec = spec[:i], spec[i+1:]
+		spec = strings.TrimPrefix(spec, "//")
+	}
+	path := filepath.Clean(expand(spec, a.user.Name, a.user.Home))
+	return &location{kind: Personal, path: path, root: filepath.Dir(path), typ: typ, inbox: true,
+		prefix: &a.NamespacePrefixes(Personal)[0]}, nil
+}
+
+// resolve maps a mailbox name to its location.
+func (a *Account) resolve(name string) (*location, bool, error) {
+	if IsInbox(name) {
+		loc, err := a.inbox()
+		return loc, false, err
+	}
+	if strings.ContainsAny(name, "\x00\r\n") {
+		return nil, false, fmt.Errorf("%w: control characters", ErrBadName)
+	}
+	var best *Prefix
+	var kind NamespaceKind
+	for _, k := range []NamespaceKind{Personal, Other, Shared} {
+		prefixes := a.NamespacePrefixes(k)
+		for i := range prefixes {
+			p := &prefixes[i]
+			if strings.HasPrefix(name, p.Prefix) && (best == nil || len(p.Prefix) > len(best.Prefix)) {
+				best, kind = p, k
+			}
+		}
+	}
+	if best == nil {
+		return nil, false, fmt.Errorf("%w: no namespace holds %q", ErrNoMailbox, name)
+	}
+	rest := name[len(best.Prefix):]
+	user, home := a.user.Name, a.user.Home
+	if kind == Other {
+		delim := best.Delim()
+		other := rest
+		if i := strings.Index(rest, delim); i >= 0 {
+			other, rest = rest[:i], rest[i+len(delim):]
+		} else {
+			rest = ""
+		}
+		if other == "" || strings.ContainsAny(other, "/\x00%*") || other == "." || other == ".." {
+			return nil, false, fmt.Errorf("%w: no user named in %q", ErrNoMailbox, name)
+		}
+		h, ok := "", false
+		if a.layout.LookupHome != nil {
+			h, ok = a.layout.LookupHome(other)
+		}
+		if !ok {
+			return nil, false, fmt.Errorf("%w: no user %q", ErrNoMailbox, other)
+		}
+		user, home = other, h
+	}
+	parts, trailing, err := splitName(rest, best.Delim(), a.store.internal)
+	if err != nil {
+		return nil, false, err
+	}
+	root := filepath.Clean(expand(best.Directory, user, home))
+	path := filepath.Join(append([]string{root}, parts...)...)
+	if !within(root, path) {
+		return nil, false, fmt.Errorf("%w: %q leads outside its namespace", ErrBadName, name)
+	}
+	return &location{kind: kind, prefix: best, root: root, rel: parts, path: path, typ: best.Type}, trailing, nil
+}
+
+// perm returns the file mode for new mailboxes in a namespace.
+func (a *Account) perm(k NamespaceKind) os.FileMode {
+	return 0o600 | a.namespace(k).Mode&0o066
+}
+
+// driverFor finds the driver of the mailbox at loc.
+func (a *Account) driverFor(loc *location) (Driver, error) {
+	d, ok := a.store.detect(loc.path, loc.typ)
+	if !ok {
+		return nil, ErrNoMailbox
+	}
+	return d, nil
+}
+
+// newType returns the format for a mailbox created at loc.
+func (a *Account) newType(loc *location) (Driver, error) {
+	typ := loc.typ
+	if typ == "" {
+		typ = a.layout.DefaultType
+	}
+	if typ == "" {
+		typ = "maildir"
+	}
+	d, ok := a.store.drivers[typ]
+	if !ok {
+		return nil, fmt.Errorf("mailbox type %q is not supported", typ)
+	}
+	return d, nil
+}
+
+func (a *Account) writable(loc *location) error {
+	if loc.kind == Other {
+		return fmt.Errorf("%w: other users' mailboxes are read-only", ErrPermission)
+	}
+	return nil
+}
+
+// Create makes a mailbox. A name ending in the delimiter makes only the
+// hierarchy level (a directory). Missing parents are made too.
+func (a *Account) Create(name string) error {
+	loc, trailing, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	if err := a.writable(loc); err != nil {
+		return err
+	}
+	if len(loc.rel) == 0 && !loc.inbox {
+		return fmt.Errorf("%w: empty name", ErrBadName)
+	}
+	if _, err := os.Lstat(loc.path); err == nil && !(loc.inbox && !a.exists(loc)) {
+		return ErrExists
+	}
+	perm := a.perm(loc.kind)
+	if err := os.MkdirAll(filepath.Dir(loc.path), dirPerm(perm)); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	if trailing {
+		return os.Mkdir(loc.path, dirPerm(perm))
+	}
+	d, err := a.newType(loc)
+	if err != nil {
+		return err
+	}
+	return d.Create(loc.path, perm)
+}
+
+func dirPerm(perm os.FileMode) os.FileMode {
+	d := perm | 0o700
+	if perm&0o060 != 0 {
+		d |= 0o010
+	}
+	if perm&0o006 != 0 {
+		d |= 0o001
+	}
+	return d
+}
+
+func (a *Account) exists(loc *location) bool {
+	_, ok := a.store.detect(loc.path, loc.typ)
+	return ok
+}
+
+// ensureInbox creates INBOX when it does not exist yet.
+func (a *Account) ensureInbox(loc *location) error {
+	if !loc.inbox || a.exists(loc) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(loc.path), 0o700); err != nil {
+		return fmt.Errorf("creating INBOX: %w", err)
+	}
+	d, err := a.newType(loc)
+	if err != nil {
+		return err
+	}
+	if err := d.Create(loc.path, a.perm(Personal)); err != nil && !errors.Is(err, ErrExists) {
+		return fmt.Errorf("creating INBOX: %w", err)
+	}
+	return nil
+}
+
+// open resolves name and acquires its shared state, loaded.
+func (a *Account) open(name string) (*mailbox, *location, error) {
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.ensureInbox(loc); err != nil {
+		return nil, nil, err
+	}
+	d, err := a.driverFor(loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind))
+	if err != nil {
+		return nil, nil, err
+	}
+	mb.mu.Lock()
+	err = mb.loadLocked()
+	mb.mu.Unlock()
+	if err != nil {
+		a.store.release(mb)
+		return nil, nil, err
+	}
+	return mb, loc, nil
+}
+
+// Select opens a view of a mailbox. Other users' mailboxes are always
+// read-only.
+func (a *Account) Select(name string, readOnly bool) (*View, error) {
+	mb, loc, err := a.open(name)
+	if err != nil {
+		return nil, err
+	}
+	if loc.kind == Other {
+		readOnly = true
+	}
+	mb.mu.Lock()
+	v := newView(mb, readOnly)
+	mb.mu.Unlock()
+	return v, nil
+}
+
+// Status returns a mailbox's counts.
+func (a *Account) Status(name string) (Status, error) {
+	mb, _, err := a.open(name)
+	if err != nil {
+		return Status{}, err
+	}
+	defer a.store.release(mb)
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.countsLocked(), nil
+}
+
+// Append stores a message in a mailbox and returns the mailbox's
+// UIDVALIDITY and the message's UID.
+func (a *Account) Append(name string, r io.Reader, flags []string, date time.Time) (uidValidity, uid uint32, err error) {
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := a.writable(loc); err != nil {
+		return 0, 0, err
+	}
+	mb, _, err := a.open(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer a.store.release(mb)
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	m, err := mb.appendLocked(r, flags, date)
+	if err != nil {
+		return 0, 0, err
+	}
+	return mb.uidValidity, m.UID, nil
+}
+
+// Copy copies messages of a view into the named mailbox, keeping flags and
+// internal dates, and returns the destination's UIDVALIDITY with the
+// source and new UIDs in order.
+func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
+	loc, _, err := a.resolve(dest)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if err := a.writable(loc); err != nil {
+		return 0, nil, nil, err
+	}
+	to, _, err := a.open(dest)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer a.store.release(to)
+	msgs := make([]Message, len(uids))
+	v.Lookup(uids, msgs)
+	for i := range msgs {
+		if msgs[i].UID == 0 {
+			continue
+		}
+		if err := a.copyOne(v, to, &msgs[i], &dst); err != nil {
+			return 0, src, dst, err
+		}
+		src = append(src, msgs[i].UID)
+	}
+	to.mu.Lock()
+	uidValidity = to.uidValidity
+	to.mu.Unlock()
+	return uidValidity, src, dst, nil
+}
+
+func (a *Account) copyOne(v *View, to *mailbox, m *Message, dst *[]uint32) error {
+	rc, _, err := v.Open(m.UID)
+	if errors.Is(err, ErrNoMessage) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	to.mu.Lock()
+	defer to.mu.Unlock()
+	nm, err := to.appendLocked(rc, m.Flags, m.InternalDate)
+	if err != nil {
+		return fmt.Errorf("copying message %d: %w", m.UID, err)
+	}
+	*dst = append(*dst, nm.UID)
+	return nil
+}
+
+// Delete removes a mailbox. Its child mailboxes stay, and its name stays
+// as a \Noselect level if it has any.
+func (a *Account) Delete(name string) error {
+	if IsInbox(name) {
+		return fmt.Errorf("%w: INBOX cannot be deleted", ErrPermission)
+	}
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	if err := a.writable(loc); err != nil {
+		return err
+	}
+	if len(loc.rel) == 0 {
+		return fmt.Errorf("%w: a namespace root cannot be deleted", ErrPermission)
+	}
+	d, ok := a.store.detect(loc.path, loc.typ)
+	if !ok {
+		fi, err := os.Lstat(loc.path)
+		if err != nil || !fi.IsDir() {
+			return ErrNoMailbox
+		}
+		// A \Noselect level: remove it only when nothing is below it.
+		if err := os.Remove(loc.path); err != nil {
+			return fmt.Errorf("%w: it has child mailboxes", ErrPermission)
+		}
+		return nil
+	}
+	a.store.forget(loc.path)
+	return d.Delete(loc.path)
+}
+
+// Rename renames a mailbox with its children. Renaming INBOX moves its
+// messages into a new mailbox and leaves INBOX empty.
+func (a *Account) Rename(from, to string) error {
+	src, _, err := a.resolve(from)
+	if err != nil {
+		return err
+	}
+	dst, _, err := a.resolve(to)
+	if err != nil {
+		return err
+	}
+	if err := a.writable(src); err != nil {
+		return err
+	}
+	if err := a.writable(dst); err != nil {
+		return err
+	}
+	if len(dst.rel) == 0 || dst.inbox {
+		return ErrExists
+	}
+	if _, err := os.Lstat(dst.path); err == nil {
+		return ErrExists
+	}
+	if src.inbox {
+		return a.renameInbox(to)
+	}
+	if _, err := os.Lstat(src.path); err != nil {
+		return ErrNoMailbox
+	}
+	if isBelow(dst.path, src.path) {
+		return fmt.Errorf("%w: a mailbox cannot move below itself", ErrBadName)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst.path), dirPerm(a.perm(dst.kind))); err != nil {
+		return fmt.Errorf("rename: %w", err)
+	}
+	a.store.forget(src.path)
+	if err := os.Rename(src.path, dst.path); err != nil {
+		return fmt.Errorf("rename: %w", err)
+	}
+	a.renameSubscriptions(from, to)
+	return nil
+}
+
+func (a *Account) renameInbox(to string) error {
+	if err := a.Create(to); err != nil {
+		return err
+	}
+	v, err := a.Select(InboxName, false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	uids := append([]uint32(nil), v.UIDs()...)
+	if _, _, _, err := a.Copy(v, uids, to); err != nil {
+		return err
+	}
+	return v.Expunge(uids, true)
+}
+
+// MailboxInfo describes one name that LIST shows.
+type MailboxInfo struct {
+	Name        string
+	Delimiter   string
+	NoSelect    bool // a hierarchy level that holds no messages
+	HasChildren bool
+	NoInferiors bool
+}
+
+// walkLimit bounds how deep a LIST descends.
+const walkLimit = 64
+
+// List calls fn for every mailbox in the personal and shared namespaces,
+// INBOX first. descend tells whether names below a given name can matter
+// to the caller (so that "%" need not walk the whole tree).
+func (a *Account) List(descend func(name string) bool, fn func(MailboxInfo)) error {
+	inbox, err := a.inbox()
+	if err != nil {
+		return err
+	}
+	a.ensureInbox(inbox)
+	fn(MailboxInfo{Name: InboxName, Delimiter: inbox.prefix.Delim(), HasChildren: a.hasChildren(inbox.prefix, inbox.path)})
+	for _, k := range []NamespaceKind{Personal, Shared} {
+		prefixes := a.NamespacePrefixes(k)
+		for i := range prefixes {
+			p := &prefixes[i]
+			root := filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))
+			a.walk(p, root, root, p.Prefix, 0, descend, fn, inbox.path)
+		}
+	}
+	return nil
+}
+
+// ListOther lists another user's mailboxes below "prefix+user+delim".
+func (a *Account) ListOther(prefixName string, descend func(string) bool, fn func(MailboxInfo)) error {
+	loc, _, err := a.resolve(prefixName)
+	if err != nil {
+		return err
+	}
+	if loc.kind != Other {
+		return ErrNoMailbox
+	}
+	base := loc.prefix.Prefix + strings.TrimPrefix(prefixName, loc.prefix.Prefix)
+	if !strings.HasSuffix(base, loc.prefix.Delim()) {
+		base += loc.prefix.Delim()
+	}
+	a.walk(loc.prefix, loc.root, loc.path, base, 0, descend, fn, "")
+	return nil
+}
+
+func (a *Account) walk(p *Prefix, root, dir, namePrefix string, depth int, descend func(string) bool, fn func(MailboxInfo), inboxPath string) {
+	if depth > walkLimit {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	_, parentIsMailbox := a.store.detect(dir, p.Type)
+	parentIsMailbox = parentIsMailbox && dir != root
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || (parentIsMailbox && a.store.internal(name)) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if e.Type()&fs.ModeSymlink != 0 && !within(root, path) {
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		_, isMailbox := a.store.detect(path, p.Type)
+		if !isMailbox && !fi.IsDir() {
+			continue
+		}
+		full := namePrefix + name
+		if path == inboxPath {
+			// INBOX is listed first, under its own name; its children
+			// are listed below that name.
+			full = InboxName
+		} else {
+			fn(MailboxInfo{Name: full, Delimiter: p.Delim(), NoSelect: !isMailbox,
+				HasChildren: fi.IsDir() && a.hasChildren(p, path)})
+		}
+		if fi.IsDir() && descend(full+p.Delim()) {
+			a.walk(p, root, path, full+p.Delim(), depth+1, descend, fn, inboxPath)
+		}
+	}
+}
+
+func (a *Account) hasChildren(p *Prefix, dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	_, isMailbox := a.store.detect(dir, p.Type)
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || (isMailbox && a.store.internal(name)) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if _, ok := a.store.detect(path, p.Type); ok || e.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// Exists reports whether name is a selectable mailbox.
+func (a *Account) Exists(name string) bool {
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return false
+	}
+	if loc.inbox {
+		return true
+	}
+	return a.exists(loc)
+}
+
+// subscriptionsFile is where a user's subscriptions are kept, one name a
+// line, as GNU imap4d keeps them.
+func (a *Account) subscriptionsFile() string {
+	return filepath.Join(a.user.Home, ".mailboxlist")
+}
+
+// Subscriptions returns the subscribed names in order.
+func (a *Account) Subscriptions() ([]string, error) {
+	f, err := os.Open(a.subscriptionsFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading subscriptions: %w", err)
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" {
+			names = append(names, line)
+		}
+	}
+	return names, sc.Err()
+}
+
+// Subscribe adds (or with on false removes) a name to the subscriptions.
+func (a *Account) Subscribe(name string, on bool) error {
+	if _, _, err := a.resolve(name); err != nil && on {
+		return err
+	}
+	if IsInbox(name) {
+		name = InboxName
+	}
+	names, err := a.Subscriptions()
+	if err != nil {
+		return err
+	}
+	out := names[:0]
+	found := false
+	for _, n := range names {
+		if n == name {
+			found = true
+			if !on {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	if on && !found {
+		out = append(out, name)
+	}
+	if !on && !found {
+		return fmt.Errorf("%w: not subscribed", ErrNoMailbox)
+	}
+	return a.writeSubscriptions(out)
+}
+
+func (a *Account) renameSubscriptions(from, to string) {
+	names, err := a.Subscriptions()
+	if err != nil {
+		return
+	}
+	changed := false
+	for i, n := range names {
+		if n == from || strings.HasPrefix(n, from+"/") {
+			names[i] = to + n[len(from):]
+			changed = true
+		}
+	}
+	if changed {
+		a.writeSubscriptions(names)
+	}
+}
+
+func (a *Account) writeSubscriptions(names []string) error {
+	sort.Strings(names)
+	var sb strings.Builder
+	for _, n := range names {
+		sb.WriteString(n)
+		sb.WriteByte('\n')
+	}
+	if err := os.MkdirAll(a.user.Home, 0o700); err != nil {
+		return fmt.Errorf("writing subscriptions: %w", err)
+	}
+	return WriteFileAtomic(a.subscriptionsFile(), []byte(sb.String()), 0o600)
+}
+
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path, so that a crash leaves the old or the new file.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

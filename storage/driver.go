@@ -1,0 +1,111 @@
+package storage
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+)
+
+// System flags, spelled as IMAP spells them. Keywords are any other atom.
+const (
+	FlagSeen     = `\Seen`
+	FlagAnswered = `\Answered`
+	FlagFlagged  = `\Flagged`
+	FlagDeleted  = `\Deleted`
+	FlagDraft    = `\Draft`
+)
+
+// Errors a driver or the core returns; frontends map them to protocol replies.
+var (
+	// ErrNoMailbox means the named mailbox does not exist.
+	ErrNoMailbox = errors.New("no such mailbox")
+	// ErrExists means a mailbox of that name already exists.
+	ErrExists = errors.New("mailbox already exists")
+	// ErrNoMessage means the message is gone (expunged by someone else).
+	ErrNoMessage = errors.New("message no longer exists")
+	// ErrReadOnly means the mailbox was opened read-only.
+	ErrReadOnly = errors.New("mailbox is read-only")
+	// ErrTooManyKeywords means the on-disk format cannot hold another keyword.
+	ErrTooManyKeywords = errors.New("too many keywords in this mailbox")
+	// ErrBadName means a mailbox name is not acceptable.
+	ErrBadName = errors.New("invalid mailbox name")
+	// ErrPermission means the user may not do this here.
+	ErrPermission = errors.New("permission denied")
+)
+
+// Message is what a driver knows of one message. A Message handed out by
+// a driver or a View is read-only: its Flags slice may be shared with
+// other messages, so build a new slice to change it.
+type Message struct {
+	UID          uint32
+	Flags        []string  // system flags and keywords, no \Recent; sorted, no duplicates
+	InternalDate time.Time // when the message arrived
+	Size         int64     // RFC822.SIZE: the size with CRLF line endings
+	// New is true when the format marks the message as not yet seen by any
+	// mail reader (maildir new/, mbox without Status O). The core turns it
+	// into \Recent for the first session that selects the mailbox.
+	New bool
+}
+
+// Snapshot is the whole state of a mailbox as a driver reads it.
+type Snapshot struct {
+	UIDValidity uint32
+	UIDNext     uint32
+	Messages    []Message // in ascending UID order
+}
+
+// Driver handles one on-disk mailbox format.
+//
+// Paths are absolute file-system paths chosen by the core from the
+// namespace configuration. A driver never interprets mailbox names.
+type Driver interface {
+	// Name is the format's name as the configuration spells it: "maildir", "mbox", "mh".
+	Name() string
+	// Is reports whether path holds a mailbox of this format.
+	Is(path string) bool
+	// Create makes an empty mailbox at path. Files get mode perm;
+	// directories get perm with the matching x bits. It returns ErrExists
+	// when something is there already.
+	Create(path string, perm os.FileMode) error
+	// Open returns a handle on the mailbox at path. New files it creates
+	// later get mode perm.
+	Open(path string, perm os.FileMode) (Folder, error)
+	// Delete removes the mailbox at path with every message in it, and
+	// leaves alone any child mailbox stored below it.
+	Delete(path string) error
+	// Internal reports whether a directory entry called name, inside a
+	// directory that holds a mailbox of this format, is the driver's own
+	// (such as maildir's cur, new and tmp) rather than a child mailbox.
+	Internal(name string) bool
+}
+
+// Folder is a driver's handle on one open mailbox. The core serialises
+// every call on one Folder, so a Folder need not lock against itself; it
+// must cope with other processes changing the files at any time.
+type Folder interface {
+	// Scan reads the mailbox from disk. New messages that other programs
+	// added get UIDs above every UID given before, which are stored so that
+	// they survive a restart. Messages are returned in ascending UID order.
+	Scan() (Snapshot, error)
+	// Append stores a message durably (written, synced and renamed into
+	// place) and returns it with its new UID. r yields the message with
+	// CRLF or LF line endings.
+	Append(r io.Reader, flags []string, date time.Time) (Message, error)
+	// Open returns the message's content as stored on disk (the core adds
+	// CR where the file has bare LF). It returns ErrNoMessage when the
+	// message is gone.
+	Open(uid uint32) (io.ReadCloser, error)
+	// SetFlags replaces the message's flags (no \Recent).
+	SetFlags(uid uint32, flags []string) error
+	// Seen marks the messages as no longer New on disk (maildir moves them
+	// from new/ to cur/).
+	Seen(uids []uint32) error
+	// Expunge removes the messages for good.
+	Expunge(uids []uint32) error
+	// WatchPaths lists the files and directories whose changes may mean
+	// that the mailbox changed; the core watches them and calls Scan.
+	WatchPaths() []string
+	// Close releases the handle.
+	Close() error
+}

@@ -1,0 +1,294 @@
+package storage
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// updateKind says what happened to a message.
+type updateKind uint8
+
+const (
+	updAdded updateKind = iota
+	updExpunged
+	updFlags
+)
+
+// update is one change queued to a View.
+type update struct {
+	kind updateKind
+	uid  uint32
+	from *View // the view whose command made a flag change, or nil
+}
+
+// mailbox is the shared state of one open mailbox.
+type mailbox struct {
+	store  *Store
+	driver Driver
+	path   string
+
+	mu          sync.Mutex
+	folder      Folder
+	refs        int // guarded by store.mu
+	loaded      bool
+	gone        bool
+	closed      bool
+	uidValidity uint32
+	uidNext     uint32
+	msgs        []Message // ascending UID
+	recentFrom  uint32    // UIDs at or above it are \Recent to the next view that claims them
+	views       map[*View]struct{}
+	cache       map[uint32]map[string]any
+	// ghosts keeps what was known of expunged messages until every view
+	// has been told, so that a session can still FETCH their UID and
+	// flags meanwhile (RFC 2180 section 4.1).
+	ghosts map[uint32]*ghost
+
+	refreshPending bool
+	stopPoll       chan struct{}
+}
+
+func newMailbox(s *Store, d Driver, path string, f Folder) *mailbox {
+	return &mailbox{
+		store:  s,
+		driver: d,
+		path:   path,
+		folder: f,
+		views:  make(map[*View]struct{}),
+		cache:  make(map[uint32]map[string]any),
+		ghosts: make(map[uint32]*ghost),
+	}
+}
+
+func (mb *mailbox) close() {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.closed = true
+	mb.folder.Close()
+}
+
+func (mb *mailbox) markGone() {
+	mb.mu.Lock()
+	mb.gone = true
+	mb.mu.Unlock()
+}
+
+// changed schedules a re-read after a short pause, so that a burst of file
+// events costs one scan.
+func (mb *mailbox) changed() {
+	mb.mu.Lock()
+	if mb.refreshPending {
+		mb.mu.Unlock()
+		return
+	}
+	mb.refreshPending = true
+	mb.mu.Unlock()
+	time.AfterFunc(20*time.Millisecond, func() {
+		mb.mu.Lock()
+		mb.refreshPending = false
+		if mb.closed {
+			// The last view left meanwhile: nobody needs the news.
+			mb.mu.Unlock()
+			return
+		}
+		err := mb.refreshLocked()
+		mb.mu.Unlock()
+		if err != nil {
+			mb.store.log.Warn("storage: re-reading mailbox", "path", mb.path, "err", err)
+		}
+	})
+}
+
+func (mb *mailbox) startPolling(every time.Duration) {
+	stop := make(chan struct{})
+	mb.stopPoll = stop
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				mb.changed()
+			}
+		}
+	}()
+}
+
+func (mb *mailbox) stopPolling() {
+	if mb.stopPoll != nil {
+		close(mb.stopPoll)
+		mb.stopPoll = nil
+	}
+}
+
+// load reads the mailbox the first time; mb.mu is held.
+func (mb *mailbox) loadLocked() error {
+	if mb.loaded {
+		return nil
+	}
+	snap, err := mb.folder.Scan()
+	if err != nil {
+		return fmt.Errorf("reading mailbox: %w", err)
+	}
+	mb.uidValidity = snap.UIDValidity
+	mb.uidNext = snap.UIDNext
+	mb.msgs = snap.Messages
+	mb.recentFrom = mb.uidNext
+	for _, m := range mb.msgs {
+		if m.New {
+			mb.recentFrom = m.UID
+			break
+		}
+	}
+	mb.loaded = true
+	return nil
+}
+
+// refreshLocked re-reads the mailbox and queues what changed to every view;
+// mb.mu is held.
+func (mb *mailbox) refreshLocked() error {
+	if !mb.loaded {
+		return mb.loadLocked()
+	}
+	if mb.gone {
+		return nil
+	}
+	snap, err := mb.folder.Scan()
+	if err != nil {
+		return err
+	}
+	if snap.UIDValidity != mb.uidValidity {
+		// Another program reset the mailbox; sessions must start over.
+		mb.store.log.Warn("storage: UIDVALIDITY changed under us", "path", mb.path)
+		for _, m := range mb.msgs {
+			mb.expungedLocked(m)
+		}
+		mb.msgs = nil
+		mb.uidValidity = snap.UIDValidity
+	}
+	old := mb.msgs
+	i, j := 0, 0
+	for i < len(old) || j < len(snap.Messages) {
+		switch {
+		case j == len(snap.Messages) || (i < len(old) && old[i].UID < snap.Messages[j].UID):
+			mb.expungedLocked(old[i])
+			i++
+		case i == len(old) || snap.Messages[j].UID < old[i].UID:
+			mb.broadcast(update{kind: updAdded, uid: snap.Messages[j].UID})
+			j++
+		default:
+			if !sameFlags(old[i].Flags, snap.Messages[j].Flags) {
+				mb.broadcast(update{kind: updFlags, uid: old[i].UID})
+			}
+			i++
+			j++
+		}
+	}
+	mb.msgs = snap.Messages
+	if snap.UIDNext > mb.uidNext {
+		mb.uidNext = snap.UIDNext
+	}
+	return nil
+}
+
+// broadcast queues u to every view and wakes them; mb.mu is held.
+func (mb *mailbox) broadcast(u update) {
+	for v := range mb.views {
+		if u.kind == updFlags && u.from == v {
+			continue
+		}
+		v.pending = append(v.pending, u)
+		select {
+		case v.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// ghost is an expunged message that some views have not been told of.
+type ghost struct {
+	msg  Message
+	refs int // views yet to process the expunge
+}
+
+// expungedLocked records that m is gone and tells every view; mb.mu is
+// held.
+func (mb *mailbox) expungedLocked(m Message) {
+	delete(mb.cache, m.UID)
+	if n := len(mb.views); n > 0 {
+		mb.ghosts[m.UID] = &ghost{msg: m, refs: n}
+	}
+	mb.broadcast(update{kind: updExpunged, uid: m.UID})
+}
+
+// ghostDoneLocked notes that one view has processed the expunge of uid.
+func (mb *mailbox) ghostDoneLocked(uid uint32) {
+	if g, ok := mb.ghosts[uid]; ok {
+		if g.refs--; g.refs <= 0 {
+			delete(mb.ghosts, uid)
+		}
+	}
+}
+
+// index returns the position of uid in mb.msgs, or -1; mb.mu is held.
+func (mb *mailbox) index(uid uint32) int {
+	i := sort.Search(len(mb.msgs), func(i int) bool { return mb.msgs[i].UID >= uid })
+	if i < len(mb.msgs) && mb.msgs[i].UID == uid {
+		return i
+	}
+	return -1
+}
+
+// appendLocked stores a message and tells every view; mb.mu is held.
+func (mb *mailbox) appendLocked(r io.Reader, flags []string, date time.Time) (Message, error) {
+	if err := mb.loadLocked(); err != nil {
+		return Message{}, err
+	}
+	m, err := mb.folder.Append(r, normalizeFlags(flags), date)
+	if err != nil {
+		return Message{}, err
+	}
+	m.Flags = normalizeFlags(m.Flags)
+	if n := len(mb.msgs); n > 0 && mb.msgs[n-1].UID >= m.UID {
+		// Should not happen: the driver gave an old UID. Re-read.
+		return m, mb.refreshLocked()
+	}
+	mb.msgs = append(mb.msgs, m)
+	if m.UID >= mb.uidNext {
+		mb.uidNext = m.UID + 1
+	}
+	mb.broadcast(update{kind: updAdded, uid: m.UID})
+	return m, nil
+}
+
+// counts returns the STATUS figures; mb.mu is held and the mailbox loaded.
+func (mb *mailbox) countsLocked() Status {
+	st := Status{
+		Messages:    uint32(len(mb.msgs)),
+		UIDNext:     mb.uidNext,
+		UIDValidity: mb.uidValidity,
+	}
+	for i := range mb.msgs {
+		if !hasFlag(mb.msgs[i].Flags, FlagSeen) {
+			st.Unseen++
+		}
+		if mb.msgs[i].UID >= mb.recentFrom {
+			st.Recent++
+		}
+	}
+	return st
+}
+
+// Status is what the IMAP STATUS command reports of a mailbox.
+type Status struct {
+	Messages    uint32
+	Recent      uint32
+	Unseen      uint32
+	UIDNext     uint32
+	UIDValidity uint32
+}

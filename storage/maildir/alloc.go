@@ -1,0 +1,132 @@
+package maildir
+
+import (
+	"errors"
+	"math"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// This file holds what mailgate allocates under the maildir lock: UIDs in
+// .mu-prop and keyword letters in dovecot-keywords.
+
+// allocate reserves n UIDs under the maildir lock and returns the first.
+// When then is not nil it runs inside the lock after .mu-prop is synced.
+func (f *Folder) allocate(n int, then func(first uint32) error) (uint32, error) {
+	unlock, err := lockDir(f.path, false)
+	if err != nil {
+		return 0, f.errorf("lock: %w", err)
+	}
+	defer unlock()
+	first, err := f.allocateLocked(n, 0, 0)
+	if err == nil && then != nil {
+		err = then(first)
+	}
+	return first, err
+}
+
+// allocateLocked reserves n UIDs and returns the first; the caller holds
+// the exclusive maildir lock. It reads .mu-prop, never lets uidnext go
+// back, and raises it to at least minNext. validity, when not zero, is the
+// UIDVALIDITY the caller assumed: it is stored when .mu-prop has none, and
+// allocateLocked fails with errValidityChanged when .mu-prop has another.
+func (f *Folder) allocateLocked(n int, minNext, validity uint32) (uint32, error) {
+	p, err := readProps(f.path)
+	if err != nil {
+		return 0, f.errorf("%s: %w", propsFile, err)
+	}
+	old := p
+	switch {
+	case p.uidValidity != 0 && validity != 0 && p.uidValidity != validity:
+		return 0, errValidityChanged
+	case p.uidValidity == 0 && validity != 0:
+		p.uidValidity = validity
+	case p.uidValidity == 0 && f.validity != 0:
+		p.uidValidity = f.validity
+	case p.uidValidity == 0:
+		if p.uidValidity, err = f.defaultValidity(); err != nil {
+			return 0, err
+		}
+	}
+	first := max(p.uidNext, minNext, f.uidNext, 1)
+	if uint64(first)+uint64(n) > math.MaxUint32 {
+		return 0, f.errorf("no UIDs left under this UIDVALIDITY; recreate the mailbox")
+	}
+	p.uidNext = first + uint32(n)
+	if p.uidNext != old.uidNext || p.uidValidity != old.uidValidity {
+		if err := writeAtomic(f.path, propsFile, p.encode(), f.perm); err != nil {
+			return 0, f.errorf("%s: %w", propsFile, err)
+		}
+	}
+	f.validity, f.uidNext = p.uidValidity, p.uidNext
+	return first, nil
+}
+
+// errValidityChanged means that .mu-prop's UIDVALIDITY is not the one a
+// scan decided on.
+var errValidityChanged = errors.New("UIDVALIDITY changed meanwhile")
+
+// defaultValidity is the UIDVALIDITY of a maildir without one in
+// .mu-prop: its dovecot-uidlist's, or the current time.
+func (f *Folder) defaultValidity() (uint32, error) {
+	l, err := f.loadUIDList()
+	if err != nil {
+		return 0, err
+	}
+	if l != nil {
+		return l.validity, nil
+	}
+	return uint32(f.now().Unix()), nil
+}
+
+func (f *Folder) loadUIDList() (*uidList, error) {
+	if !f.uidListLoaded {
+		l, err := readUIDList(f.path)
+		if err != nil {
+			return nil, f.errorf("%s: %w", uidListFile, err)
+		}
+		f.uidList, f.uidListLoaded = l, true
+	}
+	return f.uidList, nil
+}
+
+// letters turns flags into info letters, adding missing keywords to
+// dovecot-keywords under the maildir lock. old are the file's current
+// letters, whose unknown letters are kept.
+func (f *Folder) letters(flags []string, old string) (string, error) {
+	letters, missing, err := encodeFlags(flags, &f.kw, old)
+	if err != nil {
+		return "", f.errorf("%w", err)
+	}
+	if len(missing) == 0 {
+		return letters, nil
+	}
+	unlock, err := lockDir(f.path, false)
+	if err != nil {
+		return "", f.errorf("lock: %w", err)
+	}
+	defer unlock()
+	kw, err := readKeywords(f.path)
+	if err != nil {
+		return "", f.errorf("%s: %w", keywordsFile, err)
+	}
+	changed := false
+	for _, m := range missing {
+		if _, ok := kw.index(m); ok {
+			continue
+		}
+		if !kw.add(m) {
+			f.kw = kw
+			return "", f.errorf("keyword %q: %w", m, storage.ErrTooManyKeywords)
+		}
+		changed = true
+	}
+	if changed {
+		if err := writeAtomic(f.path, keywordsFile, kw.encode(), f.perm); err != nil {
+			return "", f.errorf("%s: %w", keywordsFile, err)
+		}
+	}
+	f.kw = kw
+	letters, _, err = encodeFlags(flags, &f.kw, old)
+	return letters, err
+}

@@ -1,0 +1,254 @@
+// Package maildir stores mailboxes in maildir format, compatible with GNU
+// imap4d 3.15, Dovecot and mutt.
+//
+// # On disk
+//
+// A mailbox is a directory holding cur/, new/ and tmp/. A message is one
+// file, named
+//
+//	<secs>.M<micros>P<pid>Q<n>.<host>,S=<disk size>,W=<CRLF size>,u=<uid>:2,<flags>
+//
+// when mailgate writes it. The UID lives in the "u=" field, as imap4d
+// writes it; the other fields are kept when a file is renamed. Flags are
+// the standard info letters (D, F, P, R, S, T) and keyword letters a..z,
+// named by Dovecot's dovecot-keywords file. UIDNEXT and UIDVALIDITY are
+// in imap4d's .mu-prop. A dovecot-uidlist is read, never written, to give
+// its UIDs to files that have no "u=" yet. INTERNALDATE is the file's
+// modification time, which Append sets to the message's date.
+//
+// # Invariants
+//
+//   - A UID is used in a file name only after a .mu-prop whose uidnext
+//     lies above it has been written and synced, so a crash never lets a
+//     UID be given twice.
+//   - UIDs and keyword letters are allocated, and appended messages
+//     renamed into new/, under an exclusive flock(2) on the maildir
+//     directory, with .mu-prop and dovecot-keywords read again inside the
+//     lock; scans read new/ and cur/ under a shared one. So mailgate
+//     processes sharing a maildir agree, and no scan sees a message
+//     without every message that was given a lower UID before it.
+//   - Files are never rewritten: a message is written in tmp/, synced and
+//     renamed into new/. Flag changes and moves from new/ to cur/ are
+//     renames that keep the base name (the part before ':'); giving a UID
+//     to another program's file adds "u=" (and "W=") to its base once.
+//   - A Folder takes its own mutex before the maildir lock, never the
+//     other way round. Folders on one maildir in one process share an
+//     immutable map of file metadata (date, size) that each scan replaces.
+//   - Scan reads new/ before cur/, so a message that another program moves
+//     from new/ to cur/ meanwhile is seen at least once; one seen twice is
+//     counted once.
+//   - Another program may rename or remove files at any time. A Folder
+//     looks a message up by UID in memory, and when the file has moved it
+//     reads the directories again to find it by its base name.
+package maildir
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// Options tune a Driver. The zero value is ready to use.
+type Options struct {
+	// Hostname goes into the names of new message files. Empty means the
+	// system's host name.
+	Hostname string
+	// Now is the clock for new file names and default UIDVALIDITY values.
+	// Nil means time.Now.
+	Now func() time.Time
+}
+
+// Driver is the maildir storage.Driver. Its zero value is ready to use;
+// it must not be copied after first use.
+type Driver struct {
+	Options Options
+
+	mu     sync.Mutex
+	caches map[string]*metaCache // by maildir path, while a Folder is open
+}
+
+// New returns a maildir driver with default options.
+func New() storage.Driver {
+	return &Driver{}
+}
+
+var _ storage.Driver = (*Driver)(nil)
+
+// The maildir's own subdirectories.
+const (
+	dirCur = "cur"
+	dirNew = "new"
+	dirTmp = "tmp"
+)
+
+// foreignFiles are other programs' metadata files that Delete removes.
+var foreignFiles = []string{
+	keywordsFile, uidListFile, "dovecot-uidlist.lock", "dovecot-keywords.lock",
+	"dovecot.index", "dovecot.index.cache", "dovecot.index.log",
+	"dovecot.index.log.2", "maildirfolder",
+}
+
+// Name returns "maildir".
+func (d *Driver) Name() string { return "maildir" }
+
+// Is reports whether path is a directory with cur and new in it.
+func (d *Driver) Is(path string) bool {
+	for _, p := range []string{path, filepath.Join(path, dirCur), filepath.Join(path, dirNew)} {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// Internal reports whether name is maildir's own: cur, new, tmp, any name
+// starting with '.', and Dovecot's metadata files.
+func (d *Driver) Internal(name string) bool {
+	switch name {
+	case dirCur, dirNew, dirTmp:
+		return true
+	}
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "dovecot.index") {
+		return true
+	}
+	for _, f := range foreignFiles {
+		if name == f {
+			return true
+		}
+	}
+	return false
+}
+
+// dirPerm adds to perm the x bit of each class that may read or write, so
+// that 0600 gives 0700 and 0660 gives 0770.
+func dirPerm(perm os.FileMode) os.FileMode {
+	perm &= fs.ModePerm
+	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
+		if perm&class != 0 {
+			perm |= class & 0o111
+		}
+	}
+	return perm
+}
+
+// Create makes an empty maildir at path, with a .mu-prop that fixes its
+// UIDVALIDITY. A directory that is there but holds no mailbox (a parent of
+// child mailboxes) becomes a mailbox; anything else there gives
+// storage.ErrExists. Missing parent directories are created.
+func (d *Driver) Create(path string, perm os.FileMode) error {
+	dperm := dirPerm(perm)
+	if fi, err := os.Lstat(path); err == nil {
+		if !fi.IsDir() || d.Is(path) {
+			return fmt.Errorf("maildir %s: create: %w", path, storage.ErrExists)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
+		return fmt.Errorf("maildir %s: create: %w", path, err)
+	} else if err := os.Mkdir(path, dperm); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			err = storage.ErrExists
+		}
+		return fmt.Errorf("maildir %s: create: %w", path, err)
+	} else if err := os.Chmod(path, dperm); err != nil {
+		return fmt.Errorf("maildir %s: create: %w", path, err)
+	}
+	for _, sub := range []string{dirTmp, dirNew, dirCur} {
+		p := filepath.Join(path, sub)
+		if err := os.Mkdir(p, dperm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("maildir %s: create: %w", path, err)
+		}
+		if err := os.Chmod(p, dperm); err != nil {
+			return fmt.Errorf("maildir %s: create: %w", path, err)
+		}
+	}
+	unlock, err := lockDir(path, false)
+	if err != nil {
+		return fmt.Errorf("maildir %s: create: lock: %w", path, err)
+	}
+	defer unlock()
+	p, err := readProps(path)
+	if err != nil {
+		return fmt.Errorf("maildir %s: create: %s: %w", path, propsFile, err)
+	}
+	if p.uidValidity != 0 {
+		return nil
+	}
+	p.uidValidity = uint32(d.now().Unix())
+	if p.uidNext == 0 {
+		p.uidNext = 1
+	}
+	if err := writeAtomic(path, propsFile, p.encode(), perm); err != nil {
+		return fmt.Errorf("maildir %s: create: %s: %w", path, propsFile, err)
+	}
+	return nil
+}
+
+// Open returns a Folder on the maildir at path. Files it creates later get
+// mode perm. It returns storage.ErrNoMailbox when path holds no maildir.
+func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
+	if !d.Is(path) {
+		return nil, fmt.Errorf("maildir %s: open: %w", path, storage.ErrNoMailbox)
+	}
+	kw, err := readKeywords(path)
+	if err != nil {
+		return nil, fmt.Errorf("maildir %s: open: %s: %w", path, keywordsFile, err)
+	}
+	host := d.Options.Hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	meta, release := d.metaCache(path)
+	return &Folder{
+		path:    path,
+		newDir:  filepath.Join(path, dirNew),
+		curDir:  filepath.Join(path, dirCur),
+		perm:    perm & fs.ModePerm,
+		host:    host,
+		now:     d.now,
+		kw:      kw,
+		byUID:   make(map[uint32]*entry),
+		meta:    meta,
+		release: release,
+	}, nil
+}
+
+// Delete removes the maildir at path: its cur, new and tmp with every
+// message, and its own and Dovecot's metadata files. The directory itself
+// goes only when nothing else (such as a child mailbox) is left in it.
+func (d *Driver) Delete(path string) error {
+	if !d.Is(path) {
+		return fmt.Errorf("maildir %s: delete: %w", path, storage.ErrNoMailbox)
+	}
+	for _, sub := range []string{dirCur, dirNew, dirTmp} {
+		if err := os.RemoveAll(filepath.Join(path, sub)); err != nil {
+			return fmt.Errorf("maildir %s: delete: %w", path, err)
+		}
+	}
+	names := append([]string{propsFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
+	for _, name := range names {
+		err := os.Remove(filepath.Join(path, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("maildir %s: delete: %w", path, err)
+		}
+	}
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		return fmt.Errorf("maildir %s: delete: %w", path, err)
+	}
+	return nil
+}
+
+func (d *Driver) now() time.Time {
+	if d.Options.Now != nil {
+		return d.Options.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,142 @@
+package maildir
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// fileMeta is what a scan learns from a file beyond its name. A file's
+// base name never changes while its content stays the same, so it is the
+// key under which fileMeta is cached.
+type fileMeta struct {
+	mtime int64 // INTERNALDATE, Unix nanoseconds
+	size  int64 // RFC822.SIZE
+}
+
+// metaCache holds the fileMeta of one maildir's files for every Folder
+// open on it in this process, so that a session that opens a mailbox
+// another session has open scans it warm. Each scan replaces the map
+// whole; a map once stored is never changed.
+type metaCache struct {
+	refs int // guarded by Driver.mu
+
+	mu sync.Mutex
+	m  map[string]fileMeta
+}
+
+func (c *metaCache) load() map[string]fileMeta {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m
+}
+
+func (c *metaCache) store(m map[string]fileMeta) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = m
+}
+
+// metaCache returns the shared cache of the maildir at path, and the
+// function that releases it when the Folder closes.
+func (d *Driver) metaCache(path string) (*metaCache, func()) {
+	path = filepath.Clean(path)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.caches == nil {
+		d.caches = make(map[string]*metaCache)
+	}
+	c := d.caches[path]
+	if c == nil {
+		c = &metaCache{}
+		d.caches[path] = c
+	}
+	c.refs++
+	return c, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if c.refs--; c.refs == 0 {
+			delete(d.caches, path)
+		}
+	}
+}
+
+// readMetas runs readMeta on cands[i] for each i in idx, on several
+// goroutines when there are many: a cold scan of a large maildir is
+// bound by file-system latency.
+func (f *Folder) readMetas(cands []candidate, idx []int) {
+	workers := min(8, 2*runtime.GOMAXPROCS(0), len(idx)/256)
+	if workers <= 1 {
+		for _, i := range idx {
+			f.readMeta(&cands[i])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(64)) - 64
+				if k >= len(idx) {
+					return
+				}
+				for _, i := range idx[k:min(k+64, len(idx))] {
+					f.readMeta(&cands[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// readMeta learns a file's modification time and CRLF size: from its "W="
+// field and one stat, or for other programs' files by reading it once.
+// It marks the candidate skip when it is not a regular file, and sets err
+// when it cannot be read.
+func (f *Folder) readMeta(c *candidate) {
+	path := f.sub(c.inNew) + string(os.PathSeparator) + c.name
+	if w := c.fn.vsize(); w >= 0 {
+		fi, err := os.Stat(path)
+		switch {
+		case err != nil:
+			c.err = err
+		case !fi.Mode().IsRegular():
+			c.skip = true
+		default:
+			c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), size: w}
+		}
+		return
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		c.err, c.skip = err, err == nil
+		return
+	}
+	size, err := storage.CRLFSize(file)
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), size: size}
+}
+
+// readNames lists a directory without sorting it or statting its entries.
+func readNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}

@@ -1,0 +1,239 @@
+package storage_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+)
+
+func newAccount(t *testing.T) (*storage.Store, *storage.Account, string) {
+	t.Helper()
+	root := t.TempDir()
+	s := storage.New(storage.Options{
+		Drivers: []storage.Driver{maildir.New()},
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	t.Cleanup(func() { s.Close() })
+	homes := map[string]string{"alice": filepath.Join(root, "alice"), "bob": filepath.Join(root, "bob")}
+	for _, h := range homes {
+		os.MkdirAll(h, 0o700)
+	}
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Other:       storage.Namespace{Prefixes: []storage.Prefix{{Prefix: "~", Directory: "$home"}}},
+		Shared:      storage.Namespace{Prefixes: []storage.Prefix{{Prefix: "#shared/", Directory: filepath.Join(root, "shared")}}},
+		LookupHome:  func(u string) (string, bool) { h, ok := homes[u]; return h, ok },
+	}
+	return s, s.Account(storage.User{Name: "alice", Home: homes["alice"]}, layout), root
+}
+
+func msg(subject string) io.Reader {
+	return strings.NewReader("Subject: " + subject + "\r\n\r\nbody\r\n")
+}
+
+// recorder collects what a View reports.
+type recorder struct{ events []string }
+
+func (r *recorder) Expunge(seq uint32)      { r.events = append(r.events, "EXPUNGE "+itoa(seq)) }
+func (r *recorder) Exists(n, recent uint32) { r.events = append(r.events, "EXISTS "+itoa(n)) }
+func (r *recorder) Flags(seq uint32, m *storage.Message, recent bool) {
+	r.events = append(r.events, "FLAGS "+itoa(seq)+" "+strings.Join(m.Flags, ","))
+}
+
+func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
+
+func TestNames(t *testing.T) {
+	_, a, _ := newAccount(t)
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"Archive", nil},
+		{"a/b/c", nil},
+		{"../x", storage.ErrBadName},
+		{"a/../../x", storage.ErrBadName},
+		{"a//b", storage.ErrBadName},
+		{".hidden", storage.ErrBadName},
+		{"a/cur", storage.ErrBadName},
+		{"x\x00y", storage.ErrBadName},
+		{"x\ny", storage.ErrBadName},
+		{"~bob/Stuff", storage.ErrPermission},
+		{"~nobody/x", storage.ErrNoMailbox},
+		{"#shared/team", nil},
+	} {
+		err := a.Create(tc.name)
+		if tc.err == nil && err != nil || tc.err != nil && !errors.Is(err, tc.err) {
+			t.Errorf("Create(%q) = %v, want %v", tc.name, err, tc.err)
+		}
+	}
+}
+
+func TestSymlinkOutsideIsRefused(t *testing.T) {
+	_, a, root := newAccount(t)
+	outside := t.TempDir()
+	os.Symlink(outside, filepath.Join(root, "alice", "link"))
+	if err := a.Create("link/x"); !errors.Is(err, storage.ErrBadName) {
+		t.Fatalf("Create through a link to outside: %v", err)
+	}
+}
+
+func TestViewsSeeEachOther(t *testing.T) {
+	_, a, _ := newAccount(t)
+	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v1.Close()
+	v2, _ := a.Select("INBOX", false)
+	defer v2.Close()
+	if v1.RecentCount() != 1 || v2.RecentCount() != 0 {
+		t.Errorf("\\Recent went to %d and %d sessions, want to the first only", v1.RecentCount(), v2.RecentCount())
+	}
+	a.Append("INBOX", msg("two"), []string{`\Seen`}, time.Time{})
+	if _, err := v2.Store(v2.UIDs(), storage.AddFlags, []string{`\Deleted`}); err != nil {
+		t.Fatal(err)
+	}
+	var r1 recorder
+	v1.Poll(false, &r1)
+	if strings.Join(r1.events, ";") != `EXISTS 2;FLAGS 1 \Deleted` {
+		t.Errorf("v1 after append and store: %q", r1.events)
+	}
+	if err := v2.Expunge(nil, false); err != nil {
+		t.Fatal(err)
+	}
+	// Without expunges allowed (FETCH), v1 keeps its numbering, and the
+	// expunged message can still be looked up.
+	var r2 recorder
+	v1.Poll(false, &r2)
+	if len(r2.events) != 0 || v1.Count() != 2 {
+		t.Errorf("v1 during FETCH: %q, count %d", r2.events, v1.Count())
+	}
+	got := make([]storage.Message, 1)
+	v1.Lookup(v1.UIDs()[:1], got)
+	if got[0].UID == 0 {
+		t.Error("an expunged message not yet reported cannot be looked up")
+	}
+	var r3 recorder
+	v1.Poll(true, &r3)
+	if strings.Join(r3.events, ";") != "EXPUNGE 1" || v1.Count() != 1 {
+		t.Errorf("v1 after NOOP: %q, count %d", r3.events, v1.Count())
+	}
+	var r4 recorder
+	v2.Poll(true, &r4)
+	// v2 hears of its own expunge, then of the append; its own flag
+	// change is not echoed.
+	if strings.Join(r4.events, ";") != "EXPUNGE 1;EXISTS 1" {
+		t.Errorf("v2: %q", r4.events)
+	}
+}
+
+func TestStatusAgreesWithSelect(t *testing.T) {
+	_, a, _ := newAccount(t)
+	a.Append("INBOX", msg("a"), []string{`\Seen`}, time.Time{})
+	a.Append("INBOX", msg("b"), nil, time.Time{})
+	st, err := a.Status("INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Messages != 2 || st.Unseen != 1 || st.Recent != 2 || st.UIDNext != 3 {
+		t.Errorf("STATUS %+v", st)
+	}
+	v, _ := a.Select("INBOX", false)
+	defer v.Close()
+	info := v.Info()
+	if v.Count() != st.Messages || v.RecentCount() != st.Recent || info.UIDNext != st.UIDNext || info.UIDValidity != st.UIDValidity {
+		t.Errorf("SELECT %d/%d/%+v disagrees with STATUS %+v", v.Count(), v.RecentCount(), info, st)
+	}
+}
+
+func TestListAndSubscriptions(t *testing.T) {
+	_, a, _ := newAccount(t)
+	for _, n := range []string{"Work", "Work/2024", "Lists/go"} {
+		if err := a.Create(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	a.List(func(string) bool { return true }, func(mi storage.MailboxInfo) {
+		flag := ""
+		if mi.NoSelect {
+			flag = "!"
+		}
+		if mi.HasChildren {
+			flag += "+"
+		}
+		names = append(names, mi.Name+flag)
+	})
+	got := strings.Join(names, " ")
+	for _, want := range []string{"INBOX", "Work+", "Work/2024", "Lists!+", "Lists/go"} {
+		if !strings.Contains(" "+got+" ", " "+want+" ") {
+			t.Errorf("List lacks %q: %s", want, got)
+		}
+	}
+	a.Subscribe("Work", true)
+	a.Subscribe("Lists/go", true)
+	if err := a.Rename("Lists", "Feeds"); err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := a.Subscriptions()
+	if strings.Join(subs, ",") != "Feeds/go,Work" {
+		t.Errorf("subscriptions after rename: %q", subs)
+	}
+	if err := a.Delete("Work"); err != nil {
+		t.Fatal(err)
+	}
+	if a.Exists("Work") || !a.Exists("Work/2024") {
+		t.Error("DELETE of a parent must keep its child")
+	}
+}
+
+func TestExternalDeliveryIsNoticed(t *testing.T) {
+	_, a, root := newAccount(t)
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	dir := filepath.Join(root, "alice", "INBOX")
+	os.WriteFile(filepath.Join(dir, "tmp", "x"), []byte("Subject: hi\n\nbody\n"), 0o600)
+	os.Rename(filepath.Join(dir, "tmp", "x"), filepath.Join(dir, "new", "1700000000.x.host"))
+	select {
+	case <-v.Wake():
+	case <-time.After(2 * time.Second):
+		t.Fatal("no wake-up within 2 s of a delivery into new/")
+	}
+	var r recorder
+	v.Poll(true, &r)
+	if strings.Join(r.events, ";") != "EXISTS 1" || v.RecentCount() != 1 {
+		t.Errorf("after delivery: %q, recent %d", r.events, v.RecentCount())
+	}
+	// And removal by another program is an expunge.
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "1700000000.x.host*"))
+	if len(files) != 1 {
+		t.Fatalf("delivered file: %q", files)
+	}
+	os.Remove(files[0])
+	select {
+	case <-v.Wake():
+	case <-time.After(2 * time.Second):
+		t.Fatal("no wake-up within 2 s of a removal")
+	}
+	r = recorder{}
+	v.Poll(true, &r)
+	if strings.Join(r.events, ";") != "EXPUNGE 1" {
+		t.Errorf("after removal: %q", r.events)
+	}
+}

@@ -1,0 +1,232 @@
+package storage
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Options configure a Store. The zero value is usable once Drivers is set.
+type Options struct {
+	// Drivers are the formats the store can read, by Driver.Name.
+	Drivers []Driver
+	// Logger receives the store's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// PollInterval is how often a mailbox whose files cannot be watched
+	// is re-read; 500ms when zero.
+	PollInterval time.Duration
+}
+
+// Store opens mailboxes and shares each open mailbox's state among every
+// session and frontend that uses it.
+type Store struct {
+	drivers map[string]Driver
+	order   []Driver
+	log     *slog.Logger
+	poll    time.Duration
+
+	mu      sync.Mutex
+	open    map[string]*mailbox // by path
+	watcher *fsnotify.Watcher
+	watched map[string]*mailbox // watched directory -> mailbox
+}
+
+// New returns a Store.
+func New(opts Options) *Store {
+	s := &Store{
+		drivers: make(map[string]Driver),
+		log:     opts.Logger,
+		poll:    opts.PollInterval,
+		open:    make(map[string]*mailbox),
+		watched: make(map[string]*mailbox),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.poll == 0 {
+		s.poll = 500 * time.Millisecond
+	}
+	for _, d := range opts.Drivers {
+		s.drivers[d.Name()] = d
+		s.order = append(s.order, d)
+	}
+	if w, err := fsnotify.NewWatcher(); err != nil {
+		s.log.Warn("storage: file watching unavailable; polling instead", "err", err)
+	} else {
+		s.watcher = w
+		go s.watchLoop(w)
+	}
+	return s
+}
+
+// Close stops watching files. Open views keep working without change
+// notification.
+func (s *Store) Close() error {
+	if s.watcher != nil {
+		return s.watcher.Close()
+	}
+	return nil
+}
+
+// Driver returns the driver for a format name.
+func (s *Store) Driver(name string) (Driver, bool) {
+	d, ok := s.drivers[name]
+	return d, ok
+}
+
+// detect returns the driver whose format is at path, trying only typ when
+// it is set.
+func (s *Store) detect(path, typ string) (Driver, bool) {
+	if typ != "" {
+		d, ok := s.drivers[typ]
+		if ok && d.Is(path) {
+			return d, true
+		}
+		return nil, false
+	}
+	for _, d := range s.order {
+		if d.Is(path) {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// internal reports whether name is reserved by any driver.
+func (s *Store) internal(name string) bool {
+	for _, d := range s.order {
+		if d.Internal(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// acquire returns the shared state of the mailbox at path, opening it if
+// needed. The caller must call release.
+func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mb, ok := s.open[path]; ok {
+		mb.refs++
+		return mb, nil
+	}
+	f, err := d.Open(path, perm)
+	if err != nil {
+		return nil, err
+	}
+	mb := newMailbox(s, d, path, f)
+	mb.refs = 1
+	s.open[path] = mb
+	s.watch(mb)
+	return mb, nil
+}
+
+// release drops a reference taken by acquire.
+func (s *Store) release(mb *mailbox) {
+	s.mu.Lock()
+	mb.refs--
+	last := mb.refs == 0
+	if last {
+		delete(s.open, mb.path)
+		s.unwatch(mb)
+	}
+	s.mu.Unlock()
+	if last {
+		mb.close()
+	}
+}
+
+// forget drops path and everything below it from the open-mailbox table, so
+// that a renamed or deleted mailbox is read afresh next time.
+func (s *Store) forget(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, mb := range s.open {
+		if p == path || isBelow(p, path) {
+			delete(s.open, p)
+			s.unwatch(mb)
+			mb.markGone()
+		}
+	}
+}
+
+func isBelow(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != "." && rel != ".." && !filepath.IsAbs(rel) && len(rel) > 0 && rel[0] != '.'
+}
+
+// watch starts change notification for mb; s.mu is held.
+func (s *Store) watch(mb *mailbox) {
+	if s.watcher != nil {
+		ok := true
+		for _, p := range mb.folder.WatchPaths() {
+			if err := s.watcher.Add(p); err != nil {
+				s.log.Debug("storage: cannot watch; polling", "path", p, "err", err)
+				ok = false
+				continue
+			}
+			s.watched[p] = mb
+		}
+		if ok {
+			return
+		}
+	}
+	mb.startPolling(s.poll)
+}
+
+// unwatch stops change notification for mb; s.mu is held.
+func (s *Store) unwatch(mb *mailbox) {
+	for p, m := range s.watched {
+		if m == mb {
+			delete(s.watched, p)
+			if s.watcher != nil {
+				s.watcher.Remove(p)
+			}
+		}
+	}
+	mb.stopPolling()
+}
+
+func (s *Store) watchLoop(w *fsnotify.Watcher) {
+	for {
+		select {
+		case ev, ok := <-w.Events:
+			if !ok {
+				return
+			}
+			s.mu.Lock()
+			mb := s.watched[filepath.Dir(ev.Name)]
+			if mb == nil {
+				mb = s.watched[ev.Name]
+			}
+			s.mu.Unlock()
+			if mb != nil {
+				mb.changed()
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return
+			}
+			s.log.Warn("storage: file watcher", "err", err)
+			// Events may have been lost: re-read every open mailbox.
+			s.mu.Lock()
+			for _, mb := range s.open {
+				mb.changed()
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// Stats counts what the store has open, for logs and tests.
+func (s *Store) Stats() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("%d open mailboxes, %d watched paths", len(s.open), len(s.watched))
+}

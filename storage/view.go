@@ -1,0 +1,376 @@
+package storage
+
+import (
+	"fmt"
+	"io"
+	"sort"
+)
+
+// View is one session's window on a selected mailbox. Sequence numbers
+// are the view's own: a message appears only after the session has been
+// told of it (EXISTS), and disappears only when the session has been told
+// (EXPUNGE). A View belongs to one goroutine.
+type View struct {
+	mb       *mailbox
+	readOnly bool
+	uids     []uint32            // the client's view, ascending
+	recent   map[uint32]struct{} // \Recent for this session
+	pending  []update            // guarded by mb.mu
+	wake     chan struct{}
+	closed   bool
+}
+
+// Updates receives what changed since the last Poll, in an order that keeps
+// the client's sequence numbers right.
+type Updates interface {
+	// Expunge: message seq is gone; later messages move down by one.
+	Expunge(seq uint32)
+	// Exists: the mailbox now holds n messages; recent of them are \Recent.
+	Exists(n, recent uint32)
+	// Flags: message seq has new flags.
+	Flags(seq uint32, m *Message, recent bool)
+}
+
+// newView opens a view; mb is acquired and loaded, mb.mu is held.
+func newView(mb *mailbox, readOnly bool) *View {
+	v := &View{
+		mb:       mb,
+		readOnly: readOnly,
+		uids:     make([]uint32, len(mb.msgs)),
+		recent:   make(map[uint32]struct{}),
+		wake:     make(chan struct{}, 1),
+	}
+	for i := range mb.msgs {
+		v.uids[i] = mb.msgs[i].UID
+	}
+	v.claimRecentLocked(v.uids)
+	mb.views[v] = struct{}{}
+	return v
+}
+
+// claimRecentLocked marks the messages above the mailbox's recent mark as
+// \Recent for this view; a read-write view takes them for itself, as RFC
+// 3501 says only one session sees a message as recent.
+func (v *View) claimRecentLocked(uids []uint32) {
+	mb := v.mb
+	var claimed []uint32
+	for _, uid := range uids {
+		if uid >= mb.recentFrom {
+			v.recent[uid] = struct{}{}
+			claimed = append(claimed, uid)
+		}
+	}
+	if v.readOnly || len(claimed) == 0 {
+		return
+	}
+	mb.recentFrom = claimed[len(claimed)-1] + 1
+	var seen []uint32
+	for _, uid := range claimed {
+		if i := mb.index(uid); i >= 0 && mb.msgs[i].New {
+			mb.msgs[i].New = false
+			seen = append(seen, uid)
+		}
+	}
+	if len(seen) > 0 {
+		if err := mb.folder.Seen(seen); err != nil {
+			mb.store.log.Warn("storage: marking messages seen", "path", mb.path, "err", err)
+		}
+	}
+}
+
+// ReadOnly reports whether the view was opened read-only (EXAMINE).
+func (v *View) ReadOnly() bool { return v.readOnly }
+
+// UIDs returns the view's UIDs in sequence order. The slice is the view's
+// own: do not change it, and do not keep it across Poll.
+func (v *View) UIDs() []uint32 { return v.uids }
+
+// Count returns the number of messages in the view.
+func (v *View) Count() uint32 { return uint32(len(v.uids)) }
+
+// SeqOf returns the sequence number of uid, or 0.
+func (v *View) SeqOf(uid uint32) uint32 {
+	i := sort.Search(len(v.uids), func(i int) bool { return v.uids[i] >= uid })
+	if i < len(v.uids) && v.uids[i] == uid {
+		return uint32(i + 1)
+	}
+	return 0
+}
+
+// Recent reports whether uid is \Recent in this session.
+func (v *View) Recent(uid uint32) bool {
+	_, ok := v.recent[uid]
+	return ok
+}
+
+// RecentCount returns how many messages of the view are \Recent.
+func (v *View) RecentCount() uint32 { return uint32(len(v.recent)) }
+
+// Wake is signalled when updates are pending; IDLE waits on it.
+func (v *View) Wake() <-chan struct{} { return v.wake }
+
+// Mailbox facts for SELECT.
+type Selected struct {
+	UIDValidity uint32
+	UIDNext     uint32
+	Flags       []string // flags in use, keywords included
+}
+
+// Info returns UIDVALIDITY, UIDNEXT and the flags in use.
+func (v *View) Info() Selected {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	s := Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext}
+	seen := map[string]bool{}
+	for i := range mb.msgs {
+		for _, f := range mb.msgs[i].Flags {
+			if !seen[f] {
+				seen[f] = true
+				s.Flags = append(s.Flags, f)
+			}
+		}
+	}
+	return s
+}
+
+// Lookup copies the current state of the messages with the given UIDs
+// into out (same length). A message expunged since this view was last
+// told keeps its last known state; one that is unknown has UID 0.
+func (v *View) Lookup(uids []uint32, out []Message) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	for k, uid := range uids {
+		if i := mb.index(uid); i >= 0 {
+			out[k] = mb.msgs[i]
+		} else if g, ok := mb.ghosts[uid]; ok {
+			out[k] = g.msg
+		} else {
+			out[k] = Message{}
+		}
+	}
+}
+
+// Open returns the content of a message with CRLF line endings, and its
+// size.
+func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
+	mb := v.mb
+	mb.mu.Lock()
+	i := mb.index(uid)
+	if i < 0 {
+		mb.mu.Unlock()
+		return nil, 0, ErrNoMessage
+	}
+	size := mb.msgs[i].Size
+	rc, err := mb.folder.Open(uid)
+	mb.mu.Unlock()
+	if err != nil {
+		return nil, 0, err
+	}
+	return readCloser{CRLFReader(rc), rc}, size, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// Cached returns a value a frontend stored for uid under key.
+func (v *View) Cached(uid uint32, key string) (any, bool) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	val, ok := mb.cache[uid][key]
+	return val, ok
+}
+
+// SetCached stores a value derived from message uid (such as its parsed
+// envelope) for every session to share while the mailbox is open.
+func (v *View) SetCached(uid uint32, key string, val any) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.index(uid) < 0 {
+		return
+	}
+	m := mb.cache[uid]
+	if m == nil {
+		m = make(map[string]any, 2)
+		mb.cache[uid] = m
+	}
+	m[key] = val
+}
+
+// Store changes the flags of the messages with the given UIDs and returns
+// the UIDs whose flags it changed. Other views are told; this one is not,
+// since its command reports the result itself.
+func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error) {
+	if v.readOnly {
+		return nil, ErrReadOnly
+	}
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	var changed []uint32
+	for _, uid := range uids {
+		i := mb.index(uid)
+		if i < 0 {
+			continue
+		}
+		next := applyFlags(mb.msgs[i].Flags, op, flags)
+		if sameFlags(next, mb.msgs[i].Flags) {
+			continue
+		}
+		if err := mb.folder.SetFlags(uid, next); err != nil {
+			return changed, fmt.Errorf("storing flags: %w", err)
+		}
+		mb.msgs[i].Flags = next
+		changed = append(changed, uid)
+		mb.broadcast(update{kind: updFlags, uid: uid, from: v})
+	}
+	return changed, nil
+}
+
+// Expunge removes the messages flagged \Deleted; with uids set, only those
+// among them (UID EXPUNGE). With force, the messages in uids go whether
+// flagged or not (MOVE). Every view, this one included, is told.
+func (v *View) Expunge(uids []uint32, force bool) error {
+	if v.readOnly {
+		return ErrReadOnly
+	}
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	var gone []uint32
+	if uids == nil {
+		for i := range mb.msgs {
+			if hasFlag(mb.msgs[i].Flags, FlagDeleted) {
+				gone = append(gone, mb.msgs[i].UID)
+			}
+		}
+	} else {
+		for _, uid := range uids {
+			if i := mb.index(uid); i >= 0 && (force || hasFlag(mb.msgs[i].Flags, FlagDeleted)) {
+				gone = append(gone, uid)
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := mb.folder.Expunge(gone); err != nil {
+		return fmt.Errorf("expunging: %w", err)
+	}
+	keep := mb.msgs[:0]
+	var removed []Message
+	k := 0
+	sort.Slice(gone, func(a, b int) bool { return gone[a] < gone[b] })
+	for _, m := range mb.msgs {
+		if k < len(gone) && gone[k] == m.UID {
+			k++
+			removed = append(removed, m)
+			continue
+		}
+		keep = append(keep, m)
+	}
+	mb.msgs = keep
+	for _, m := range removed {
+		mb.expungedLocked(m)
+	}
+	return nil
+}
+
+// Poll tells u what changed since the last Poll. Without allowExpunge
+// (during FETCH, STORE and SEARCH, RFC 3501 section 7.4.1) expunges stay
+// queued and the messages keep their sequence numbers.
+func (v *View) Poll(allowExpunge bool, u Updates) {
+	mb := v.mb
+	mb.mu.Lock()
+	pending := v.pending
+	v.pending = nil
+	var keep []update
+	var expunged []uint32
+	var added []uint32
+	flagged := map[uint32]bool{}
+	for _, ev := range pending {
+		switch ev.kind {
+		case updExpunged:
+			if k := indexOf(added, ev.uid); k >= 0 {
+				added = append(added[:k], added[k+1:]...)
+				mb.ghostDoneLocked(ev.uid)
+			} else if !allowExpunge {
+				keep = append(keep, ev)
+			} else {
+				expunged = append(expunged, ev.uid)
+				mb.ghostDoneLocked(ev.uid)
+			}
+		case updAdded:
+			added = append(added, ev.uid)
+		case updFlags:
+			flagged[ev.uid] = true
+		}
+	}
+	v.pending = append(keep, v.pending...)
+	sort.Slice(added, func(a, b int) bool { return added[a] < added[b] })
+	if len(added) > 0 {
+		v.claimRecentLocked(added)
+	}
+	var flagMsgs []Message
+	for uid := range flagged {
+		if i := mb.index(uid); i >= 0 {
+			flagMsgs = append(flagMsgs, mb.msgs[i])
+		}
+	}
+	mb.mu.Unlock()
+
+	for _, uid := range expunged {
+		if seq := v.SeqOf(uid); seq > 0 {
+			v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
+			delete(v.recent, uid)
+			u.Expunge(seq)
+		}
+	}
+	if len(added) > 0 {
+		for _, uid := range added {
+			if n := len(v.uids); n == 0 || uid > v.uids[n-1] {
+				v.uids = append(v.uids, uid)
+			}
+		}
+		u.Exists(uint32(len(v.uids)), uint32(len(v.recent)))
+	}
+	sort.Slice(flagMsgs, func(a, b int) bool { return flagMsgs[a].UID < flagMsgs[b].UID })
+	for i := range flagMsgs {
+		if seq := v.SeqOf(flagMsgs[i].UID); seq > 0 {
+			u.Flags(seq, &flagMsgs[i], v.Recent(flagMsgs[i].UID))
+		}
+	}
+}
+
+func indexOf(s []uint32, x uint32) int {
+	for i, y := range s {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// Close ends the view.
+func (v *View) Close() {
+	if v.closed {
+		return
+	}
+	v.closed = true
+	mb := v.mb
+	mb.mu.Lock()
+	delete(mb.views, v)
+	for _, ev := range v.pending {
+		if ev.kind == updExpunged {
+			mb.ghostDoneLocked(ev.uid)
+		}
+	}
+	v.pending = nil
+	mb.mu.Unlock()
+	mb.store.release(mb)
+}
