@@ -1,0 +1,86 @@
+package imap_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fillMaildir writes n messages straight into alice's INBOX maildir, as a
+// delivery agent would, with imap4d-style UIDs so that the first SELECT
+// need not rename them.
+func fillMaildir(tb testing.TB, e *testEnv, n int) {
+	tb.Helper()
+	dir := filepath.Join(e.root, "alice", "INBOX")
+	for _, d := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= n; i++ {
+		body := fmt.Sprintf("From: Sender %d <sender%d@example.org>\nTo: alice@example.org\nCc: team: a@example.org, b@example.org;\nSubject: message number %d about things\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <%d@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n",
+			i, i, i, i, strings.Repeat("Some text of the body, line after line.\n", 20+i%50))
+		name := fmt.Sprintf("%d.M%dP1.bench,S=%d,u=%d:2,%s", 1700000000+i, i, len(body), i, map[bool]string{true: "S", false: ""}[i%3 == 0])
+		p := filepath.Join(dir, "cur", name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+		t := base.Add(time.Duration(i) * time.Minute)
+		os.Chtimes(p, t, t)
+	}
+	prop := fmt.Sprintf("uidnext: %d\nuid-validity: 1700000000\nversion: 3.15\n", n+1)
+	if err := os.WriteFile(filepath.Join(dir, ".mu-prop"), []byte(prop), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// benchCommand times one command on a logged-in raw connection.
+func benchCommand(b *testing.B, n int, warm bool, setup, cmd string) {
+	e := startServer(b, nil)
+	fillMaildir(b, e, n)
+	c := e.raw()
+	c.login("alice")
+	if warm {
+		// Another session keeps the mailbox open (and its caches full).
+		h := e.raw()
+		h.login("alice")
+		h.ok("h EXAMINE INBOX")
+		if setup != "" {
+			c.ok("s0 " + setup)
+		}
+		c.ok("w " + cmd)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !warm {
+			// Nothing keeps the mailbox open: its state and caches go,
+			// and setup (untimed) loads it again from disk.
+			b.StopTimer()
+			c.do("u UNSELECT")
+			if setup != "" {
+				c.ok("s " + setup)
+			}
+			b.StartTimer()
+		}
+		c.ok("c " + cmd)
+	}
+}
+
+func BenchmarkSelect10k(b *testing.B) {
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "", "SELECT INBOX") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "", "SELECT INBOX") })
+}
+
+func BenchmarkFetchFlags10k(b *testing.B) {
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
+}
+
+func BenchmarkFetchEnvelope10k(b *testing.B) {
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+}

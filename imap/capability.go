@@ -1,0 +1,83 @@
+package imap
+
+import (
+	"strconv"
+	"strings"
+)
+
+// capabilities lists what this connection supports now (RFC 3501 section
+// 6.1.1): what depends on TLS and login state changes as they do.
+func (s *session) capabilities() string {
+	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
+		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10)}
+	if s.state == stateNotAuth {
+		if s.canStartTLS() {
+			caps = append(caps, "STARTTLS")
+		}
+		if s.loginAllowed() {
+			for _, m := range s.srv.opts.Mechanisms {
+				caps = append(caps, "AUTH="+m)
+			}
+		} else {
+			caps = append(caps, "LOGINDISABLED")
+		}
+	}
+	return strings.Join(caps, " ")
+}
+
+func (s *session) canStartTLS() bool {
+	return !s.tls && s.srv.opts.TLSConfig != nil &&
+		(s.srv.opts.TLSMode == TLSOnDemand || s.srv.opts.TLSMode == TLSRequired)
+}
+
+// loginAllowed reports whether LOGIN and password mechanisms may be used.
+func (s *session) loginAllowed() bool {
+	return !s.srv.opts.LoginDisabled && s.plaintextOK()
+}
+
+// cmdCapability: RFC 3501 section 6.1.1.
+func (s *session) cmdCapability(tag string, _ bool) error {
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	s.e.Raw("* CAPABILITY ").Raw(s.capabilities()).CRLF()
+	return nil
+}
+
+// cmdNoop: RFC 3501 sections 6.1.2 (NOOP) and 6.4.1 (CHECK). Pending
+// updates are sent by the dispatcher.
+func (s *session) cmdNoop(tag string, _ bool) error {
+	return s.d.CRLF()
+}
+
+// cmdLogout: RFC 3501 section 6.1.3.
+func (s *session) cmdLogout(tag string, _ bool) error {
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	s.e.Raw("* BYE Logging out\r\n")
+	s.state = stateLogout
+	if s.view != nil {
+		s.view.Close()
+		s.view = nil
+	}
+	return nil
+}
+
+// cmdEnable: RFC 5161. No extension that needs enabling is offered yet,
+// so the ENABLED list is empty.
+func (s *session) cmdEnable(tag string, _ bool) error {
+	for {
+		if err := s.d.SP(); err != nil {
+			break
+		}
+		if _, err := s.d.Atom(); err != nil {
+			return err
+		}
+	}
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	s.e.Raw("* ENABLED\r\n")
+	return nil
+}

@@ -1,0 +1,32 @@
+package imap
+
+// cmdExpunge: RFC 3501 section 6.4.3, and UID EXPUNGE (RFC 4315 section
+// 2.1), which removes only the given UIDs among those marked \Deleted.
+// The EXPUNGE responses are sent by the dispatcher's update poll.
+func (s *session) cmdExpunge(tag string, uid bool) error {
+	var uids []uint32
+	if uid {
+		if err := s.d.SP(); err != nil {
+			return err
+		}
+		set, err := s.d.NumSet(true)
+		if err != nil {
+			return err
+		}
+		seqs, err := s.resolveSeqs(set, true)
+		if err != nil {
+			return err
+		}
+		uids = s.uidsOf(seqs)
+		if uids == nil {
+			uids = []uint32{}
+		}
+	}
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	if s.view.ReadOnly() {
+		return no("READ-ONLY", "The mailbox is read-only (EXAMINE)")
+	}
+	return storageErr(s.view.Expunge(uids, false), "EXPUNGE")
+}

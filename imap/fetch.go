@@ -1,0 +1,318 @@
+package imap
+
+import (
+	"bytes"
+	"errors"
+	"io"
+
+	"github.com/mailgate/mailgate/imap/internal/message"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// Cache keys for what FETCH derives from a message (storage.View.Cached).
+const (
+	cacheEnvelope      = "imap.envelope"
+	cacheBody          = "imap.body"
+	cacheBodyStructure = "imap.bodystructure"
+)
+
+// fetchBatch is how many messages' state is copied under one lock.
+const fetchBatch = 256
+
+// cmdFetch: RFC 3501 section 6.4.5 (and 6.4.8 for UID FETCH).
+func (s *session) cmdFetch(tag string, uid bool) error {
+	if err := s.d.SP(); err != nil {
+		return err
+	}
+	set, err := s.d.NumSet(uid)
+	if err != nil {
+		return err
+	}
+	if err := s.d.SP(); err != nil {
+		return err
+	}
+	items, err := s.parseFetchItems()
+	if err != nil {
+		return err
+	}
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	seqs, err := s.resolveSeqs(set, uid)
+	if err != nil {
+		return err
+	}
+	if uid && !hasKind(items, fetchUID) {
+		items = append([]fetchItem{{kind: fetchUID}}, items...)
+	}
+	f := fetcher{s: s, items: items}
+	for _, it := range items {
+		if it.kind == fetchSection && !it.peek && !s.view.ReadOnly() {
+			f.setSeen = true
+		}
+	}
+	uids := s.uidsOf(seqs)
+	msgs := make([]storage.Message, fetchBatch)
+	gone := false
+	for start := 0; start < len(seqs); start += fetchBatch {
+		end := min(start+fetchBatch, len(seqs))
+		s.view.Lookup(uids[start:end], msgs[:end-start])
+		for i := start; i < end; i++ {
+			m := &msgs[i-start]
+			if m.UID == 0 {
+				gone = true
+				continue
+			}
+			if err := f.fetchOne(seqs[i], m); err != nil {
+				if errors.Is(err, storage.ErrNoMessage) {
+					gone = true
+					continue
+				}
+				return err
+			}
+		}
+		if s.bw.Buffered() > 16*1024 {
+			if err := s.e.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if gone {
+		return no("EXPUNGEISSUED", "Some messages were expunged before they could be fetched")
+	}
+	return nil
+}
+
+func hasKind(items []fetchItem, k fetchKind) bool {
+	for _, it := range items {
+		if it.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// fetcher writes FETCH responses for one command.
+type fetcher struct {
+	s       *session
+	items   []fetchItem
+	setSeen bool
+}
+
+// content is what is loaded of one message, lazily.
+type content struct {
+	raw  []byte
+	root *message.Part
+}
+
+func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
+	s := f.s
+	v := s.view
+	// Everything that can fail is done before the response starts, so
+	// that a message expunged meanwhile leaves no half-written line.
+	var c content
+	vals := make([][]byte, len(f.items))
+	var stream io.ReadCloser
+	var streamSize int64
+	streams := 0
+	for i := range f.items {
+		if it := &f.items[i]; it.kind == fetchSection && it.section == "" {
+			streams++
+		}
+	}
+	for i := range f.items {
+		it := &f.items[i]
+		var err error
+		switch it.kind {
+		case fetchEnvelope:
+			vals[i], err = f.derived(m, &c, cacheEnvelope)
+		case fetchBody:
+			vals[i], err = f.derived(m, &c, cacheBody)
+		case fetchBodyStructure:
+			vals[i], err = f.derived(m, &c, cacheBodyStructure)
+		case fetchSection:
+			if it.section == "" && streams == 1 && c.raw == nil {
+				// The whole message: streamed, never held in memory.
+				var size int64
+				stream, size, err = v.Open(m.UID)
+				streamSize = size
+				if err == nil && it.partial {
+					var off int64
+					off, streamSize = clip(size, it.offset, it.count)
+					if _, err = io.CopyN(io.Discard, stream, off); err == io.EOF {
+						err = nil
+					}
+				}
+				break
+			}
+			if err = f.load(m, &c); err == nil {
+				data, _ := message.Section(c.raw, c.root, it.section)
+				if it.partial {
+					off, n := clip(int64(len(data)), it.offset, it.count)
+					data = data[off : off+n]
+				}
+				vals[i] = data
+			}
+		}
+		if err != nil {
+			if stream != nil {
+				stream.Close()
+			}
+			return err
+		}
+	}
+	if stream != nil {
+		defer stream.Close()
+	}
+	flagsChanged := false
+	if f.setSeen && !storage.HasFlag(m.Flags, storage.FlagSeen) {
+		changed, err := v.Store([]uint32{m.UID}, storage.AddFlags, []string{storage.FlagSeen})
+		if err != nil {
+			return storageErr(err, "FETCH")
+		}
+		if len(changed) > 0 {
+			flagsChanged = true
+			m.Flags = append(append([]string(nil), m.Flags...), storage.FlagSeen)
+		}
+	}
+
+	s.e.Raw("* ").Number(seq).Raw(" FETCH (")
+	wroteFlags := false
+	for i := range f.items {
+		it := &f.items[i]
+		if i > 0 {
+			s.e.SP()
+		}
+		switch it.kind {
+		case fetchUID:
+			s.e.Raw("UID ").Number(m.UID)
+		case fetchFlags:
+			s.e.Raw("FLAGS ")
+			writeFlags(s.e, m.Flags, v.Recent(m.UID))
+			wroteFlags = true
+		case fetchInternalDate:
+			s.e.Raw("INTERNALDATE ").Date(m.InternalDate)
+		case fetchSize:
+			s.e.Raw("RFC822.SIZE ").Number64(m.Size)
+		case fetchEnvelope:
+			s.e.Raw("ENVELOPE ").Bytes(vals[i])
+		case fetchBody:
+			s.e.Raw("BODY ").Bytes(vals[i])
+		case fetchBodyStructure:
+			s.e.Raw("BODYSTRUCTURE ").Bytes(vals[i])
+		case fetchSection:
+			s.e.Raw(it.name)
+			if it.partial {
+				s.e.Byte('<').Number64(it.offset).Byte('>')
+			}
+			s.e.SP()
+			if it.section == "" && stream != nil {
+				if err := s.e.Literal(stream, streamSize); err != nil {
+					s.log.Warn("imap: message shorter than its size", "uid", m.UID, "err", err)
+				}
+				stream = nil
+				continue
+			}
+			s.e.Literal(bytes.NewReader(vals[i]), int64(len(vals[i])))
+		}
+	}
+	if flagsChanged && !wroteFlags {
+		s.e.Raw(" FLAGS ")
+		writeFlags(s.e, m.Flags, v.Recent(m.UID))
+	}
+	s.e.Raw(")\r\n")
+	return nil
+}
+
+// load reads the whole message into c.
+func (f *fetcher) load(m *storage.Message, c *content) error {
+	if c.raw != nil {
+		return nil
+	}
+	rc, size, err := f.s.view.Open(m.UID)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, size+512))
+	if _, err := io.Copy(buf, rc); err != nil {
+		return err
+	}
+	c.raw = buf.Bytes()
+	c.root = message.Parse(c.raw)
+	return nil
+}
+
+// loadHeader reads only the message header into c.raw (ENVELOPE needs no
+// more); c.root stays nil.
+func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
+	rc, _, err := f.s.view.Open(m.UID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return readHeader(rc)
+}
+
+// readHeader reads up to and including the blank line ending the header,
+// at most 1 MiB.
+func readHeader(r io.Reader) ([]byte, error) {
+	buf := make([]byte, 0, 4096)
+	chunk := make([]byte, 4096)
+	for len(buf) < 1<<20 {
+		n, err := r.Read(chunk)
+		buf = append(buf, chunk[:n]...)
+		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+			return buf[:i+4], nil
+		}
+		if len(buf) >= 2 && buf[0] == '\r' && buf[1] == '\n' {
+			return buf[:2], nil
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// derived returns ENVELOPE, BODY or BODYSTRUCTURE from the shared cache,
+// computing and caching it when missing.
+func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, error) {
+	v := f.s.view
+	if val, ok := v.Cached(m.UID, key); ok {
+		return val.([]byte), nil
+	}
+	var out []byte
+	switch key {
+	case cacheEnvelope:
+		var header []byte
+		if c.root != nil {
+			header = c.root.Header()
+		} else {
+			h, err := f.loadHeader(m)
+			if err != nil {
+				return nil, err
+			}
+			header = h
+		}
+		out = message.AppendEnvelope(nil, header)
+	case cacheBody, cacheBodyStructure:
+		if err := f.load(m, c); err != nil {
+			return nil, err
+		}
+		out = c.root.AppendBodyStructure(nil, key == cacheBodyStructure)
+	}
+	v.SetCached(m.UID, key, out)
+	return out, nil
+}
+
+// clip returns the offset and length of a partial fetch within size bytes.
+func clip(size, offset, count int64) (int64, int64) {
+	if offset >= size {
+		return size, 0
+	}
+	return offset, min(count, size-offset)
+}

@@ -1,0 +1,182 @@
+package imap
+
+import (
+	"strings"
+
+	"github.com/mailgate/mailgate/imap/internal/message"
+)
+
+// fetchKind names a FETCH data item.
+type fetchKind int
+
+const (
+	fetchUID fetchKind = iota
+	fetchFlags
+	fetchInternalDate
+	fetchSize
+	fetchEnvelope
+	fetchBody          // BODY (non-extended structure)
+	fetchBodyStructure // BODYSTRUCTURE
+	fetchSection       // BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT
+)
+
+// fetchItem is one parsed FETCH data item.
+type fetchItem struct {
+	kind    fetchKind
+	name    string // the response item name, e.g. "BODY[HEADER]" or "RFC822"
+	section string // the section spec between the brackets
+	peek    bool   // does not set \Seen
+	partial bool
+	offset  int64
+	count   int64
+}
+
+// needsContent reports whether the item needs the message text.
+func (it *fetchItem) needsContent() bool {
+	return it.kind == fetchSection || it.kind == fetchBody || it.kind == fetchBodyStructure || it.kind == fetchEnvelope
+}
+
+// parseFetchItems reads the FETCH data items: a macro, one item, or a
+// parenthesised list (RFC 3501 section 6.4.5).
+func (s *session) parseFetchItems() ([]fetchItem, error) {
+	if b, _ := s.d.Peek(); b == '(' {
+		var items []fetchItem
+		err := s.d.List(func() error {
+			it, err := s.parseFetchItem()
+			if err != nil {
+				return err
+			}
+			items = append(items, it...)
+			return nil
+		})
+		return items, err
+	}
+	return s.parseFetchItem()
+}
+
+var fetchMacros = map[string][]fetchItem{
+	"ALL":  {{kind: fetchFlags}, {kind: fetchInternalDate}, {kind: fetchSize}, {kind: fetchEnvelope}},
+	"FAST": {{kind: fetchFlags}, {kind: fetchInternalDate}, {kind: fetchSize}},
+	"FULL": {{kind: fetchFlags}, {kind: fetchInternalDate}, {kind: fetchSize}, {kind: fetchEnvelope}, {kind: fetchBody}},
+}
+
+func (s *session) parseFetchItem() ([]fetchItem, error) {
+	var sb strings.Builder
+	for {
+		b, err := s.d.Peek()
+		if err != nil {
+			return nil, err
+		}
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '.') {
+			break
+		}
+		s.d.Expect(b, "")
+		sb.WriteByte(b)
+		if sb.Len() > 32 {
+			return nil, bad("Unknown FETCH item")
+		}
+	}
+	name := strings.ToUpper(sb.String())
+	if m, ok := fetchMacros[name]; ok {
+		return m, nil
+	}
+	switch name {
+	case "UID":
+		return []fetchItem{{kind: fetchUID}}, nil
+	case "FLAGS":
+		return []fetchItem{{kind: fetchFlags}}, nil
+	case "INTERNALDATE":
+		return []fetchItem{{kind: fetchInternalDate}}, nil
+	case "RFC822.SIZE":
+		return []fetchItem{{kind: fetchSize}}, nil
+	case "ENVELOPE":
+		return []fetchItem{{kind: fetchEnvelope}}, nil
+	case "BODYSTRUCTURE":
+		return []fetchItem{{kind: fetchBodyStructure}}, nil
+	case "RFC822":
+		return []fetchItem{{kind: fetchSection, name: "RFC822"}}, nil
+	case "RFC822.HEADER":
+		return []fetchItem{{kind: fetchSection, name: "RFC822.HEADER", section: "HEADER", peek: true}}, nil
+	case "RFC822.TEXT":
+		return []fetchItem{{kind: fetchSection, name: "RFC822.TEXT", section: "TEXT"}}, nil
+	case "BODY", "BODY.PEEK":
+		if b, _ := s.d.Peek(); b != '[' {
+			if name == "BODY" {
+				return []fetchItem{{kind: fetchBody}}, nil
+			}
+			return nil, bad("BODY.PEEK needs a section")
+		}
+		it := fetchItem{kind: fetchSection, peek: name == "BODY.PEEK"}
+		if err := s.parseSection(&it); err != nil {
+			return nil, err
+		}
+		return []fetchItem{it}, nil
+	}
+	return nil, bad("Unknown FETCH item %s", sanitize(name))
+}
+
+// parseSection reads "[section]<partial>".
+func (s *session) parseSection(it *fetchItem) error {
+	s.d.Expect('[', "[")
+	var sb strings.Builder
+	depth := 0
+	for {
+		b, err := s.d.Peek()
+		if err != nil {
+			return err
+		}
+		if b == '\r' || b == '\n' {
+			return bad("Unterminated section")
+		}
+		if b == ']' && depth == 0 {
+			s.d.Expect(']', "]")
+			break
+		}
+		if b == '"' || b == '{' {
+			// A quoted or literal header field name.
+			str, err := s.d.String()
+			if err != nil {
+				return err
+			}
+			sb.WriteString(str)
+			continue
+		}
+		s.d.Expect(b, "")
+		switch b {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+		sb.WriteByte(b)
+		if sb.Len() > 8192 {
+			return bad("Section too long")
+		}
+	}
+	it.section = sb.String()
+	if _, err := message.ParseSectionSpec(it.section); err != nil {
+		return bad("Bad section %s", sanitize(it.section))
+	}
+	it.name = "BODY[" + strings.ToUpper(it.section) + "]"
+	if s.d.Maybe('<') {
+		off, err := s.d.Number64()
+		if err != nil {
+			return err
+		}
+		if err := s.d.Expect('.', "."); err != nil {
+			return err
+		}
+		cnt, err := s.d.Number64()
+		if err != nil {
+			return err
+		}
+		if cnt == 0 {
+			return bad("Partial length must not be 0")
+		}
+		if err := s.d.Expect('>', ">"); err != nil {
+			return err
+		}
+		it.partial, it.offset, it.count = true, off, cnt
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package imap
+
+import (
+	"strings"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// cmdList: RFC 3501 section 6.3.8.
+func (s *session) cmdList(tag string, _ bool) error {
+	ref, pattern, err := s.listArgs()
+	if err != nil {
+		return err
+	}
+	delim := s.delimiter()
+	if pattern == "" {
+		// The hierarchy delimiter and root of the reference.
+		root := ""
+		if i := strings.Index(ref, delim); i >= 0 {
+			root = ref[:i+1]
+		}
+		s.e.Raw(`* LIST (\Noselect) `).String(delim).SP().String(root).CRLF()
+		return nil
+	}
+	full := s.canonicalPattern(ref, pattern)
+	if p, user, ok := s.otherPrefix(full); ok {
+		if strings.ContainsAny(user, "%*") {
+			return no("CANNOT", "Other users' mailboxes can be listed only by user name")
+		}
+		m := newMatcher(full, p.Delim())
+		base := p.Prefix + user
+		err := s.account.ListOther(base, m.couldMatchBelow, func(mi storage.MailboxInfo) {
+			if m.match(mi.Name) {
+				s.writeListItem("LIST", mi)
+			}
+		})
+		if err != nil {
+			return storageErr(err, "LIST")
+		}
+		return nil
+	}
+	m := newMatcher(full, delim)
+	err = s.account.List(m.couldMatchBelow, func(mi storage.MailboxInfo) {
+		if m.match(mi.Name) {
+			s.writeListItem("LIST", mi)
+		}
+	})
+	return storageErr(err, "LIST")
+}
+
+// cmdLsub: RFC 3501 section 6.3.9. A subscribed name that is not a
+// mailbox, or the parent of a subscribed name that the pattern's "%"
+// stops at, is shown \Noselect.
+func (s *session) cmdLsub(tag string, _ bool) error {
+	ref, pattern, err := s.listArgs()
+	if err != nil {
+		return err
+	}
+	delim := s.delimiter()
+	if pattern == "" {
+		s.e.Raw(`* LSUB (\Noselect) `).String(delim).Raw(` ""`).CRLF()
+		return nil
+	}
+	subs, err := s.account.Subscriptions()
+	if err != nil {
+		return storageErr(err, "LSUB")
+	}
+	m := newMatcher(s.canonicalPattern(ref, pattern), delim)
+	subscribed := make(map[string]bool, len(subs))
+	for _, name := range subs {
+		subscribed[name] = true
+	}
+	shown := map[string]bool{}
+	for _, name := range subs {
+		if m.match(name) && !shown[name] {
+			shown[name] = true
+			s.writeListItem("LSUB", storage.MailboxInfo{Name: name, Delimiter: delim, NoSelect: !s.account.Exists(name)})
+		}
+		parts := strings.Split(name, delim)
+		for i := len(parts) - 1; i > 0; i-- {
+			parent := strings.Join(parts[:i], delim)
+			if !subscribed[parent] && !shown[parent] && m.match(parent) {
+				shown[parent] = true
+				s.writeListItem("LSUB", storage.MailboxInfo{Name: parent, Delimiter: delim, NoSelect: true})
+			}
+		}
+	}
+	return nil
+}
+
+func (s *session) listArgs() (ref, pattern string, err error) {
+	if err = s.d.SP(); err != nil {
+		return
+	}
+	if ref, err = s.mailboxNameRaw(); err != nil {
+		return
+	}
+	if err = s.d.SP(); err != nil {
+		return
+	}
+	if pattern, err = s.d.ListMailbox(); err != nil {
+		return
+	}
+	err = s.d.CRLF()
+	return
+}
+
+// mailboxNameRaw reads a mailbox name without INBOX folding.
+func (s *session) mailboxNameRaw() (string, error) { return s.d.AString() }
+
+// delimiter is the personal namespace's first delimiter.
+func (s *session) delimiter() string {
+	ps := s.account.NamespacePrefixes(storage.Personal)
+	return ps[0].Delim()
+}
+
+// canonicalPattern joins a reference and a pattern. A reference naming
+// another user ("~smith") gets the delimiter added, as the seed's example
+// `LIST "~smith" "%"` expects.
+func (s *session) canonicalPattern(ref, pattern string) string {
+	if ref != "" && !strings.HasPrefix(pattern, s.delimiter()) {
+		for _, p := range s.account.NamespacePrefixes(storage.Other) {
+			if strings.HasPrefix(ref, p.Prefix) && len(ref) > len(p.Prefix) &&
+				!strings.Contains(ref[len(p.Prefix):], p.Delim()) {
+				return ref + p.Delim() + pattern
+			}
+		}
+	}
+	return ref + pattern
+}
+
+// otherPrefix reports whether a pattern is in the other users'
+// namespace, and the user part of it.
+func (s *session) otherPrefix(full string) (*storage.Prefix, string, bool) {
+	ps := s.account.NamespacePrefixes(storage.Other)
+	for i := range ps {
+		p := &ps[i]
+		if !strings.HasPrefix(full, p.Prefix) {
+			continue
+		}
+		rest := full[len(p.Prefix):]
+		if i := strings.Index(rest, p.Delim()); i >= 0 {
+			return p, rest[:i], true
+		}
+		return p, rest + "%", true // no user named yet: refuse to enumerate
+	}
+	return nil, "", false
+}
+
+func (s *session) writeListItem(kind string, mi storage.MailboxInfo) {
+	s.e.Raw("* ").Raw(kind).Raw(" (")
+	var attrs []string
+	if mi.NoSelect {
+		attrs = append(attrs, `\Noselect`)
+	}
+	if mi.NoInferiors {
+		attrs = append(attrs, `\Noinferiors`)
+	} else if kind == "LIST" {
+		if mi.HasChildren {
+			attrs = append(attrs, `\HasChildren`)
+		} else {
+			attrs = append(attrs, `\HasNoChildren`)
+		}
+	}
+	s.e.Raw(strings.Join(attrs, " ")).Raw(") ")
+	s.e.String(mi.Delimiter).SP().AString(mi.Name).CRLF()
+}
+
+// matcher matches mailbox names against a LIST pattern, where "*"
+// matches anything and "%" anything but the delimiter. The match runs as
+// a set of pattern positions, so it costs O(len(name)*len(pattern)).
+type matcher struct {
+	pattern string
+	delim   byte
+	inbox   bool // the pattern starts with INBOX in any case
+}
+
+func newMatcher(pattern, delim string) *matcher {
+	m := &matcher{pattern: pattern, delim: delim[0]}
+	if len(pattern) >= 5 && strings.EqualFold(pattern[:5], "INBOX") {
+		m.inbox = true
+	}
+	return m
+}
+
+// run feeds name through the pattern and returns the live positions.
+func (m *matcher) run(name string) []bool {
+	p := m.pattern
+	if m.inbox && len(name) >= 5 && name[:5] == "INBOX" {
+		p = "INBOX" + p[5:]
+	}
+	cur := make([]bool, len(p)+1)
+	next := make([]bool, len(p)+1)
+	cur[0] = true
+	closeEps(p, cur)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		for k := range next {
+			next[k] = false
+		}
+		alive := false
+		for k := 0; k < len(p); k++ {
+			if !cur[k] {
+				continue
+			}
+			switch p[k] {
+			case '*':
+				next[k] = true
+				alive = true
+			case '%':
+				if c != m.delim {
+					next[k] = true
+					alive = true
+				}
+			default:
+				if p[k] == c {
+					next[k+1] = true
+					alive = true
+				}
+			}
+		}
+		if !alive {
+			return nil
+		}
+		closeEps(p, next)
+		cur, next = next, cur
+	}
+	return cur
+}
+
+// closeEps lets wildcards match the empty string.
+func closeEps(p string, set []bool) {
+	for k := 0; k < len(p); k++ {
+		if set[k] && (p[k] == '*' || p[k] == '%') {
+			set[k+1] = true
+		}
+	}
+}
+
+func (m *matcher) match(name string) bool {
+	st := m.run(name)
+	return st != nil && st[len(st)-1]
+}
+
+// couldMatchBelow reports whether some name starting with prefix could
+// match.
+func (m *matcher) couldMatchBelow(prefix string) bool {
+	for _, live := range m.run(prefix) {
+		if live {
+			return true
+		}
+	}
+	return false
+}

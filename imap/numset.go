@@ -1,0 +1,78 @@
+package imap
+
+import (
+	"sort"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// resolveSeqs turns a sequence set (or, with uid, a UID set) into
+// sequence numbers of the session's view, ascending and without
+// duplicates. "*" is the view's last message (RFC 3501 section 9,
+// seq-number), never the server's newest one.
+func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
+	uids := s.view.UIDs()
+	n := uint32(len(uids))
+	var ranges [][2]uint32
+	switch set := set.(type) {
+	case imap.SeqSet:
+		for _, r := range set {
+			start, stop := r.Start, r.Stop
+			if start == 0 {
+				start = n
+			}
+			if stop == 0 {
+				stop = n
+			}
+			if start > stop {
+				start, stop = stop, start
+			}
+			if start == 0 || stop > n {
+				return nil, bad("Invalid sequence number: the mailbox has %d messages", n)
+			}
+			ranges = append(ranges, [2]uint32{start, stop})
+		}
+	case imap.UIDSet:
+		if n == 0 {
+			return nil, nil
+		}
+		last := uids[n-1]
+		for _, r := range set {
+			start, stop := uint32(r.Start), uint32(r.Stop)
+			if start == 0 {
+				start = last
+			}
+			if stop == 0 {
+				stop = last
+			}
+			if start > stop {
+				start, stop = stop, start
+			}
+			lo := sort.Search(len(uids), func(i int) bool { return uids[i] >= start })
+			hi := sort.Search(len(uids), func(i int) bool { return uids[i] > stop })
+			if lo < hi {
+				ranges = append(ranges, [2]uint32{uint32(lo + 1), uint32(hi)})
+			}
+		}
+	}
+	sort.Slice(ranges, func(a, b int) bool { return ranges[a][0] < ranges[b][0] })
+	var seqs []uint32
+	next := uint32(1) // the first sequence number not yet taken
+	for _, r := range ranges {
+		for q := max(r[0], next); q <= r[1]; q++ {
+			seqs = append(seqs, q)
+		}
+		next = max(next, r[1]+1)
+	}
+	return seqs, nil
+}
+
+// uidsOf returns the UIDs of the given sequence numbers.
+func (s *session) uidsOf(seqs []uint32) []uint32 {
+	uids := s.view.UIDs()
+	out := make([]uint32, len(seqs))
+	for i, q := range seqs {
+		out[i] = uids[q-1]
+	}
+	return out
+}

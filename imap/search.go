@@ -1,0 +1,244 @@
+package imap
+
+import (
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/mailgate/mailgate/imap/internal/message"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// cmdSearch: RFC 3501 section 6.4.4 (and UID SEARCH, 6.4.8).
+func (s *session) cmdSearch(tag string, uid bool) error {
+	crit, err := s.parseSearch(uid)
+	if err != nil {
+		return err
+	}
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	uids := s.view.UIDs()
+	ev := searcher{s: s, count: uint32(len(uids))}
+	if len(uids) > 0 {
+		ev.maxUID = uids[len(uids)-1]
+	}
+	var hits []uint32
+	msgs := make([]storage.Message, fetchBatch)
+	for start := 0; start < len(uids); start += fetchBatch {
+		end := min(start+fetchBatch, len(uids))
+		// Copy: Lookup must not see the view change under it.
+		chunk := append([]uint32(nil), uids[start:end]...)
+		s.view.Lookup(chunk, msgs[:end-start])
+		for i := start; i < end; i++ {
+			m := &msgs[i-start]
+			if m.UID == 0 {
+				continue
+			}
+			cand := candidate{seq: uint32(i + 1), m: m, recent: s.view.Recent(m.UID)}
+			if ev.match(crit, &cand) {
+				if uid {
+					hits = append(hits, m.UID)
+				} else {
+					hits = append(hits, cand.seq)
+				}
+			}
+		}
+	}
+	s.e.Raw("* SEARCH")
+	for _, h := range hits {
+		s.e.SP().Number(h)
+	}
+	s.e.CRLF()
+	return nil
+}
+
+// searcher evaluates search criteria for one SEARCH command.
+type searcher struct {
+	s      *session
+	count  uint32 // messages in the view: "*" in a sequence set
+	maxUID uint32 // the view's highest UID: "*" in a UID set
+}
+
+// candidate is one message under test, with its text loaded lazily.
+type candidate struct {
+	seq    uint32
+	m      *storage.Message
+	recent bool
+	header []byte
+	raw    []byte
+	root   *message.Part
+	text   map[bool][]byte // SearchText with and without headers
+	failed bool
+}
+
+func (ev *searcher) loadHeader(c *candidate) []byte {
+	if c.header == nil && !c.failed {
+		if c.root != nil {
+			c.header = c.root.Header()
+		} else if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
+			c.header, _ = readHeader(rc)
+			rc.Close()
+		} else {
+			c.failed = true
+		}
+	}
+	return c.header
+}
+
+func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
+	if c.raw == nil && !c.failed {
+		f := fetcher{s: ev.s}
+		var ct content
+		if err := f.load(c.m, &ct); err != nil {
+			c.failed = true
+			return nil
+		}
+		c.raw, c.root = ct.raw, ct.root
+		c.header = c.root.Header()
+	}
+	if c.root == nil {
+		return nil
+	}
+	if c.text == nil {
+		c.text = map[bool][]byte{}
+	}
+	t, ok := c.text[withHeaders]
+	if !ok {
+		t = message.SearchText(c.raw, c.root, withHeaders)
+		c.text[withHeaders] = t
+	}
+	return t
+}
+
+// match reports whether c meets every criterion; cheap tests come first.
+func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
+	m := c.m
+	for _, set := range crit.SeqNum {
+		if !inSet(set, c.seq, ev.count) {
+			return false
+		}
+	}
+	for _, set := range crit.UID {
+		if !inUIDSet(set, m.UID, ev.maxUID) {
+			return false
+		}
+	}
+	for _, f := range crit.Flag {
+		if !ev.hasFlag(c, string(f)) {
+			return false
+		}
+	}
+	for _, f := range crit.NotFlag {
+		if ev.hasFlag(c, string(f)) {
+			return false
+		}
+	}
+	if crit.Larger > 0 && m.Size <= crit.Larger {
+		return false
+	}
+	if crit.Smaller > 0 && m.Size >= crit.Smaller {
+		return false
+	}
+	if !crit.Since.IsZero() || !crit.Before.IsZero() {
+		d := dateOnly(m.InternalDate)
+		if !crit.Since.IsZero() && d.Before(crit.Since) {
+			return false
+		}
+		if !crit.Before.IsZero() && !d.Before(crit.Before) {
+			return false
+		}
+	}
+	for i := range crit.Not {
+		if ev.match(&crit.Not[i], c) {
+			return false
+		}
+	}
+	for i := range crit.Or {
+		if !ev.match(&crit.Or[i][0], c) && !ev.match(&crit.Or[i][1], c) {
+			return false
+		}
+	}
+	if !crit.SentSince.IsZero() || !crit.SentBefore.IsZero() {
+		h := ev.loadHeader(c)
+		vals := message.HeaderValues(h, "Date")
+		if len(vals) == 0 {
+			return false
+		}
+		t, ok := message.ParseDate(string(vals[0]))
+		if !ok {
+			return false
+		}
+		d := dateOnly(t)
+		if !crit.SentSince.IsZero() && d.Before(crit.SentSince) {
+			return false
+		}
+		if !crit.SentBefore.IsZero() && !d.Before(crit.SentBefore) {
+			return false
+		}
+	}
+	for _, hf := range crit.Header {
+		h := ev.loadHeader(c)
+		found := false
+		for _, v := range message.HeaderValues(h, hf.Key) {
+			if hf.Value == "" || message.ContainsFold([]byte(message.DecodeHeader(v)), hf.Value) || message.ContainsFold(v, hf.Value) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	for _, b := range crit.Body {
+		if !message.ContainsFold(ev.loadText(c, false), b) {
+			return false
+		}
+	}
+	for _, t := range crit.Text {
+		if !message.ContainsFold(ev.loadText(c, true), t) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ev *searcher) hasFlag(c *candidate, f string) bool {
+	if f == `\Recent` {
+		return c.recent
+	}
+	return storage.HasFlag(c.m.Flags, f)
+}
+
+// dateOnly keeps the calendar date of t in its own zone, as SEARCH's date
+// keys disregard time and timezone.
+func dateOnly(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+}
+
+func inSet(set imap.SeqSet, n, star uint32) bool {
+	for _, r := range set {
+		lo, hi := r.Start, r.Stop
+		if lo == 0 {
+			lo = star
+		}
+		if hi == 0 {
+			hi = star
+		}
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		if n >= lo && n <= hi {
+			return true
+		}
+	}
+	return false
+}
+
+func inUIDSet(set imap.UIDSet, n, star uint32) bool {
+	seq := make(imap.SeqSet, len(set))
+	for i, r := range set {
+		seq[i] = imap.SeqRange{Start: uint32(r.Start), Stop: uint32(r.Stop)}
+	}
+	return inSet(seq, n, star)
+}

@@ -1,0 +1,166 @@
+package imap
+
+import (
+	"sort"
+
+	"github.com/mailgate/mailgate/imap/internal/wire"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// mailboxName reads a mailbox name, checks that it is valid modified
+// UTF-7, and spells INBOX in upper case.
+func (s *session) mailboxName() (string, error) {
+	name, err := s.d.AString()
+	if err != nil {
+		return "", err
+	}
+	if storage.IsInbox(name) {
+		return storage.InboxName, nil
+	}
+	if _, err := wire.DecodeUTF7(name); err != nil {
+		return "", no("CANNOT", "Mailbox name is not valid modified UTF-7")
+	}
+	return name, nil
+}
+
+// cmdSelect: RFC 3501 section 6.3.1.
+func (s *session) cmdSelect(tag string, _ bool) error { return s.selectMailbox(false) }
+
+// cmdExamine: RFC 3501 section 6.3.2. The view is read-only: nothing the
+// session does changes the mailbox, \Recent included.
+func (s *session) cmdExamine(tag string, _ bool) error { return s.selectMailbox(true) }
+
+func (s *session) selectMailbox(readOnly bool) error {
+	if err := s.d.SP(); err != nil {
+		return err
+	}
+	name, err := s.mailboxName()
+	if err != nil {
+		return err
+	}
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	s.closeMailbox()
+	v, err := s.account.Select(name, readOnly)
+	if err != nil {
+		return storageErr(err, "SELECT")
+	}
+	s.view, s.mailbox, s.state = v, name, stateSelected
+	info := v.Info()
+	flags := append([]string{storage.FlagAnswered, storage.FlagFlagged, storage.FlagDeleted, storage.FlagSeen, storage.FlagDraft}, keywords(info.Flags)...)
+	s.e.Raw("* FLAGS ")
+	writeFlagList(s.e, flags)
+	s.e.CRLF()
+	if v.ReadOnly() {
+		s.e.Raw("* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
+	} else {
+		s.e.Raw("* OK [PERMANENTFLAGS ")
+		writeFlagList(s.e, append(flags, `\*`))
+		s.e.Raw("] Flags permitted\r\n")
+	}
+	s.e.Raw("* ").Number(v.Count()).Raw(" EXISTS\r\n")
+	s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
+	if seq := s.firstUnseen(); seq > 0 {
+		s.e.Raw("* OK [UNSEEN ").Number(seq).Raw("] First unseen message\r\n")
+	}
+	s.e.Raw("* OK [UIDVALIDITY ").Number(info.UIDValidity).Raw("] UIDs valid\r\n")
+	s.e.Raw("* OK [UIDNEXT ").Number(info.UIDNext).Raw("] Predicted next UID\r\n")
+	if v.ReadOnly() {
+		return ok("READ-ONLY", "EXAMINE completed")
+	}
+	return ok("READ-WRITE", "SELECT completed")
+}
+
+// keywords returns the non-system flags of flags, sorted.
+func keywords(flags []string) []string {
+	var out []string
+	for _, f := range flags {
+		if len(f) > 0 && f[0] != '\\' {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// firstUnseen returns the sequence number of the first message without
+// \Seen, or 0.
+func (s *session) firstUnseen() uint32 {
+	uids := s.view.UIDs()
+	msgs := make([]storage.Message, min(len(uids), 1024))
+	for start := 0; start < len(uids); start += len(msgs) {
+		chunk := uids[start:min(start+len(msgs), len(uids))]
+		s.view.Lookup(chunk, msgs[:len(chunk)])
+		for i := range chunk {
+			if msgs[i].UID != 0 && !storage.HasFlag(msgs[i].Flags, storage.FlagSeen) {
+				return uint32(start + i + 1)
+			}
+		}
+	}
+	return 0
+}
+
+// closeMailbox leaves the selected state without expunging.
+func (s *session) closeMailbox() {
+	if s.view != nil {
+		s.view.Close()
+		s.view = nil
+		s.mailbox = ""
+		s.state = stateAuth
+	}
+}
+
+// cmdClose: RFC 3501 section 6.4.2. Messages marked \Deleted are removed
+// silently when the mailbox is read-write.
+func (s *session) cmdClose(tag string, _ bool) error {
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	if !s.view.ReadOnly() {
+		if err := s.view.Expunge(nil, false); err != nil {
+			return storageErr(err, "CLOSE")
+		}
+	}
+	s.closeMailbox()
+	return nil
+}
+
+// cmdUnselect: RFC 3691.
+func (s *session) cmdUnselect(tag string, _ bool) error {
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	s.closeMailbox()
+	return nil
+}
+
+// writeFlagList writes a parenthesised flag list.
+func writeFlagList(e *wire.Encoder, flags []string) {
+	e.Byte('(')
+	for i, f := range flags {
+		if i > 0 {
+			e.SP()
+		}
+		e.Raw(f)
+	}
+	e.Byte(')')
+}
+
+// writeFlags writes a message's flags, with \Recent when it is recent.
+func writeFlags(e *wire.Encoder, flags []string, recent bool) {
+	e.Byte('(')
+	for i, f := range flags {
+		if i > 0 {
+			e.SP()
+		}
+		e.Raw(f)
+	}
+	if recent {
+		if len(flags) > 0 {
+			e.SP()
+		}
+		e.Raw(`\Recent`)
+	}
+	e.Byte(')')
+}

@@ -1,0 +1,224 @@
+// Package imap is mailgate's IMAP4rev1 frontend (RFC 3501): its own
+// protocol engine with command parsing, dispatch, response encoding and
+// per-connection state, plus the extensions NAMESPACE (RFC 2342), ID (RFC
+// 2971), IDLE (RFC 2177), UNSELECT (RFC 3691), LITERAL+ (RFC 7888),
+// UIDPLUS (RFC 4315), MOVE (RFC 6851), ENABLE (RFC 5161), SASL-IR (RFC
+// 4959) and APPENDLIMIT (RFC 7889).
+//
+// Each command family has its own file. A command handler parses its
+// arguments from the connection's wire.Decoder, acts through the storage
+// core, writes untagged responses and returns the tagged result.
+//
+// Invariants:
+//
+//   - One goroutine per connection reads commands and writes responses;
+//     only IDLE adds a short-lived reader for the DONE line.
+//   - Responses are buffered and flushed when a command completes, when a
+//     continuation is requested, and while idling.
+//   - The storage layer never holds a mailbox lock while this package
+//     writes to the network (storage.View copies what it hands out).
+//   - A panic in a session is recovered, logged with its stack, and ends
+//     that session alone.
+package imap
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// TLS modes, as the seed's imap4d names them.
+const (
+	TLSNone       = "no"         // no TLS
+	TLSOnDemand   = "ondemand"   // STARTTLS offered
+	TLSRequired   = "required"   // STARTTLS before LOGIN
+	TLSConnection = "connection" // TLS from the first byte
+)
+
+// Options configure a Server. The zero value of each field is usable
+// except Authenticator and Account.
+type Options struct {
+	// Logger receives the server's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// Authenticator checks LOGIN and AUTHENTICATE credentials.
+	Authenticator auth.Authenticator
+	// Mechanisms are the SASL mechanisms AUTHENTICATE offers, from those
+	// auth.NewSASLServer serves; all of them when empty.
+	Mechanisms []string
+	// Account builds the storage view for a user who has logged in.
+	Account func(ctx context.Context, u *auth.User) (*storage.Account, error)
+	// TLSConfig enables STARTTLS (or implicit TLS with TLSMode connection).
+	TLSConfig *tls.Config
+	// TLSMode is one of the TLS constants; TLSNone when empty.
+	TLSMode string
+	// AllowPlaintext permits LOGIN and AUTHENTICATE PLAIN/LOGIN over a
+	// connection without TLS. When false they are refused (and
+	// LOGINDISABLED advertised) except on loopback connections.
+	AllowPlaintext bool
+	// LoginDisabled refuses LOGIN altogether (the seed's login-disabled).
+	LoginDisabled bool
+	// ID lists the fields and values the ID command answers with, in order.
+	ID [][2]string
+	// Timeout is the idle-client timeout; 30 minutes when zero.
+	Timeout time.Duration
+	// MaxLine bounds a command line; 64 KiB when zero.
+	MaxLine int
+	// MaxLiteral bounds an APPEND literal (APPENDLIMIT); 64 MiB when zero.
+	MaxLiteral int64
+	// MaxAuthFailures is how many failed logins end a connection; 5 when zero.
+	MaxAuthFailures int
+	// Throttle delays and blocks addresses with many failed logins.
+	Throttle *auth.Throttle
+	// Transcript logs the protocol exchange (passwords masked).
+	Transcript bool
+	// Greeting replaces the text after "* OK" (test mode uses it).
+	Greeting string
+}
+
+// Server serves IMAP sessions.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*session]struct{}
+	closed    bool
+	wg        sync.WaitGroup
+	nextID    atomic.Uint64
+}
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("imap: server closed")
+
+// New returns a Server.
+func New(opts *Options) *Server {
+	s := &Server{opts: *opts, listeners: map[net.Listener]struct{}{}, conns: map[*session]struct{}{}}
+	if s.opts.Logger == nil {
+		s.opts.Logger = slog.Default()
+	}
+	s.log = s.opts.Logger
+	if s.opts.Timeout == 0 {
+		s.opts.Timeout = 30 * time.Minute
+	}
+	if s.opts.MaxLine == 0 {
+		s.opts.MaxLine = 64 * 1024
+	}
+	if s.opts.MaxLiteral == 0 {
+		s.opts.MaxLiteral = 64 << 20
+	}
+	if s.opts.MaxAuthFailures == 0 {
+		s.opts.MaxAuthFailures = 5
+	}
+	if len(s.opts.Mechanisms) == 0 {
+		s.opts.Mechanisms = auth.Mechanisms()
+	}
+	for i, m := range s.opts.Mechanisms {
+		s.opts.Mechanisms[i] = strings.ToUpper(m)
+	}
+	if s.opts.TLSMode == "" {
+		s.opts.TLSMode = TLSNone
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Close. Each connection is served
+// in its own goroutine.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		go s.ServeConn(c, nil)
+	}
+}
+
+// ServeConn serves one session on c and closes it. With preauth set, the
+// session starts authenticated as that user (PREAUTH).
+func (s *Server) ServeConn(c net.Conn, preauth *auth.User) {
+	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
+		if _, ok := c.(*tls.Conn); !ok {
+			c = tls.Server(c, s.opts.TLSConfig)
+		}
+	}
+	sess := newSession(s, c)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conns[sess] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, sess)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	sess.serve(preauth)
+}
+
+// Close stops accepting, tells every session the server is shutting down,
+// and waits for the sessions to end or ctx to expire.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for sess := range s.conns {
+		sess.shutdown()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for sess := range s.conns {
+			sess.conn.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,334 @@
+package imap
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/imap/internal/wire"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// state is the RFC 3501 connection state.
+type state int
+
+const (
+	stateNotAuth state = iota
+	stateAuth
+	stateSelected
+	stateLogout
+)
+
+// session is one client connection.
+type session struct {
+	srv  *Server
+	conn net.Conn
+	id   uint64
+	log  *slog.Logger
+
+	br *bufio.Reader
+	bw *bufio.Writer
+	d  *wire.Decoder
+	e  *wire.Encoder
+
+	state        state
+	user         *auth.User
+	account      *storage.Account
+	view         *storage.View
+	mailbox      string // the selected mailbox's name
+	tls          bool
+	remote       netip.Addr
+	authFailures int
+	stopping     atomic.Bool
+}
+
+func newSession(srv *Server, c net.Conn) *session {
+	s := &session{srv: srv, id: srv.nextID.Add(1)}
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		s.remote = ap.Addr().Unmap()
+	}
+	s.log = srv.log.With("conn", s.id, "remote", c.RemoteAddr().String())
+	if srv.opts.Transcript {
+		c = &transcriptConn{Conn: c, log: s.log}
+	}
+	s.setConn(c)
+	_, s.tls = c.(*tls.Conn)
+	return s
+}
+
+// setConn (re)builds the buffered reader, writer and codec on c.
+func (s *session) setConn(c net.Conn) {
+	s.conn = c
+	s.br = bufio.NewReaderSize(c, 16*1024)
+	s.bw = bufio.NewWriterSize(c, 32*1024)
+	s.d = wire.NewDecoder(s.br)
+	s.d.MaxLine = s.srv.opts.MaxLine
+	s.d.MaxLiteral = s.srv.opts.MaxLiteral
+	s.d.Continue = func() error {
+		s.e.Raw("+ Ready for literal data\r\n")
+		return s.e.Flush()
+	}
+	s.e = wire.NewEncoder(s.bw)
+}
+
+// shutdown asks the session to end; it may be called from any goroutine.
+func (s *session) shutdown() {
+	s.stopping.Store(true)
+	s.conn.SetReadDeadline(time.Now())
+}
+
+// armTimeout gives the client the idle timeout to send its next line,
+// unless the session is being shut down, which must stay immediate.
+func (s *session) armTimeout() {
+	s.conn.SetReadDeadline(time.Now().Add(s.srv.opts.Timeout))
+	if s.stopping.Load() {
+		s.conn.SetReadDeadline(time.Now())
+	}
+}
+
+// loopback reports whether the client is on this machine.
+func (s *session) loopback() bool { return s.remote.IsLoopback() }
+
+// plaintextOK reports whether passwords may be sent on this connection.
+func (s *session) plaintextOK() bool {
+	if s.tls || s.srv.opts.AllowPlaintext {
+		return true
+	}
+	if s.srv.opts.TLSMode == TLSRequired {
+		return false
+	}
+	return s.loopback()
+}
+
+func (s *session) serve(preauth *auth.User) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("imap: session panicked; closing it", "panic", r, "stack", string(debug.Stack()))
+			s.e.Raw("* BYE Internal server error\r\n")
+			s.e.Flush()
+		}
+		if s.view != nil {
+			s.view.Close()
+		}
+		s.conn.Close()
+		s.log.Debug("imap: session ended")
+	}()
+	if tc, ok := s.conn.(*tls.Conn); ok {
+		tc.SetDeadline(time.Now().Add(time.Minute))
+		if err := tc.Handshake(); err != nil {
+			s.log.Info("imap: TLS handshake failed", "err", err)
+			return
+		}
+		tc.SetDeadline(time.Time{})
+	}
+	s.log.Debug("imap: session started")
+	if preauth != nil {
+		if err := s.login(context.Background(), preauth); err != nil {
+			s.log.Warn("imap: preauth failed", "user", preauth.Name, "err", err)
+			s.e.Raw("* BYE Cannot open your mailboxes\r\n").Flush()
+			return
+		}
+		s.e.Raw("* PREAUTH [CAPABILITY ").Raw(s.capabilities()).Raw("] IMAP4rev1 logged in as ").Raw(sanitize(preauth.Name)).CRLF()
+	} else {
+		text := s.srv.opts.Greeting
+		if text == "" {
+			text = "IMAP4rev1 mailgate ready"
+		}
+		s.e.Raw("* OK [CAPABILITY ").Raw(s.capabilities()).Raw("] ").Raw(text).CRLF()
+	}
+	if s.e.Flush() != nil {
+		return
+	}
+	for s.state != stateLogout {
+		s.armTimeout()
+		if err := s.command(); err != nil {
+			s.ending(err)
+			return
+		}
+		if err := s.e.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// ending says goodbye when the connection ends for a reason the client
+// should hear.
+func (s *session) ending(err error) {
+	switch {
+	case s.stopping.Load():
+		s.e.Raw("* BYE Server shutting down\r\n").Flush()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.e.Raw("* BYE Autologout; idle for too long\r\n").Flush()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, errTooManyFailures):
+		s.e.Raw("* BYE Too many failed logins\r\n").Flush()
+	default:
+		s.log.Debug("imap: connection error", "err", err)
+	}
+}
+
+// command reads and runs one command. It returns an error only when the
+// connection must end.
+func (s *session) command() error {
+	s.d.Begin()
+	tag, err := s.d.Tag()
+	if err != nil {
+		return s.badLine("*", err)
+	}
+	if err := s.d.SP(); err != nil {
+		return s.badLine(tag, err)
+	}
+	name, err := s.d.Atom()
+	if err != nil {
+		return s.badLine(tag, err)
+	}
+	name = strings.ToUpper(name)
+	uid := false
+	if name == "UID" {
+		uid = true
+		if err := s.d.SP(); err != nil {
+			return s.badLine(tag, err)
+		}
+		if name, err = s.d.Atom(); err != nil {
+			return s.badLine(tag, err)
+		}
+		name = strings.ToUpper(name)
+	}
+	cmd, ok := lookupCommand(name, uid)
+	if !ok {
+		return s.badLine(tag, &wire.SyntaxError{Msg: "unknown command " + sanitize(name)})
+	}
+	if !cmd.states.has(s.state) {
+		s.d.Skip()
+		return s.respond(tag, bad("%s is not valid %s", name, s.stateText(cmd)))
+	}
+	err = cmd.run(s, tag, uid)
+	if err == errAlreadyAnswered {
+		return nil
+	}
+	if st, ok := err.(*status); ok && st.typ == "BYE" {
+		s.e.Raw("* BYE ").Raw(st.text).CRLF()
+		return errTooManyFailures
+	}
+	if err != nil && !isStatus(err) && !wire.IsSyntax(err) {
+		if isConnErr(err) {
+			return err
+		}
+		s.log.Error("imap: command failed", "command", name, "err", err)
+		err = no("", "Internal error; the server log has details")
+	}
+	if wire.IsSyntax(err) {
+		return s.badLine(tag, err)
+	}
+	if !s.d.LineEnded() {
+		s.d.Skip()
+	}
+	if s.view != nil {
+		s.view.Poll(cmd.expungeOK || uid, s)
+	}
+	return s.respond(tag, err)
+}
+
+// badLine answers a malformed command with BAD and skips the rest of it.
+func (s *session) badLine(tag string, err error) error {
+	if !wire.IsSyntax(err) {
+		return err
+	}
+	if err := s.d.Skip(); err != nil {
+		return err
+	}
+	if tag == "" {
+		tag = "*"
+	}
+	return s.respond(tag, bad("%s", err.Error()))
+}
+
+// stateText says why a command is not valid now.
+func (s *session) stateText(cmd command) string {
+	switch {
+	case s.state == stateNotAuth:
+		return "before login"
+	case cmd.states == notAuthOnly:
+		return "after login"
+	case s.state == stateAuth:
+		return "without a selected mailbox"
+	default:
+		return "now"
+	}
+}
+
+// respond writes the tagged completion of a command.
+func (s *session) respond(tag string, err error) error {
+	st, _ := err.(*status)
+	if err == nil {
+		st = &status{typ: "OK", text: "Completed"}
+	}
+	s.e.Raw(tag).SP().Raw(st.typ).SP()
+	if st.code != "" {
+		s.e.Byte('[').Raw(st.code).Raw("] ")
+	}
+	s.e.Raw(sanitize(st.text)).CRLF()
+	return nil
+}
+
+// Expunge implements storage.Updates.
+func (s *session) Expunge(seq uint32) {
+	s.e.Raw("* ").Number(seq).Raw(" EXPUNGE\r\n")
+}
+
+// Exists implements storage.Updates.
+func (s *session) Exists(n, recent uint32) {
+	s.e.Raw("* ").Number(n).Raw(" EXISTS\r\n")
+	s.e.Raw("* ").Number(recent).Raw(" RECENT\r\n")
+}
+
+// Flags implements storage.Updates.
+func (s *session) Flags(seq uint32, m *storage.Message, recent bool) {
+	s.e.Raw("* ").Number(seq).Raw(" FETCH (FLAGS ")
+	writeFlags(s.e, m.Flags, recent)
+	s.e.Raw(")\r\n")
+}
+
+// sanitize keeps text safe for a response line.
+func sanitize(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, text)
+}
+
+func isConnErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.As(err, &ne)
+}
+
+var errTooManyFailures = errors.New("too many failed logins")
+
+// login makes u the session's user.
+func (s *session) login(ctx context.Context, u *auth.User) error {
+	acct, err := s.srv.opts.Account(ctx, u)
+	if err != nil {
+		return fmt.Errorf("opening mail store for %s: %w", u.Name, err)
+	}
+	s.user = u
+	s.account = acct
+	s.state = stateAuth
+	s.log = s.log.With("user", u.Name)
+	return nil
+}
