@@ -46,9 +46,11 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 			return err
 		}
 	}
-	if !s.account.Exists(name) {
-		// Refuse before the client sends the data (RFC 3501 TRYCREATE).
+	// Refuse before the client sends the data.
+	if err := s.account.CheckAppend(name); errors.Is(err, storage.ErrNoMailbox) {
 		return no("TRYCREATE", "Mailbox does not exist")
+	} else if err != nil {
+		return storageErr(err, "APPEND")
 	}
 	lit, size, err := s.d.Literal()
 	if err != nil {

@@ -40,6 +40,13 @@ func quietLogger() *slog.Logger {
 // startServer starts a server; tweak may change its options.
 func startServer(t testing.TB, tweak func(*imap.Options)) *testEnv {
 	t.Helper()
+	return startServerLayout(t, nil, tweak)
+}
+
+// startServerLayout starts a server whose storage layout setLayout may
+// change; root is the test's directory, where the homes are.
+func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layout), tweak func(*imap.Options)) *testEnv {
+	t.Helper()
 	root := t.TempDir()
 	usersFile := filepath.Join(root, "users")
 	var lines []string
@@ -66,6 +73,9 @@ func startServer(t testing.TB, tweak func(*imap.Options)) *testEnv {
 			}
 			return u.Home, true
 		},
+	}
+	if setLayout != nil {
+		setLayout(root, layout)
 	}
 	opts := &imap.Options{
 		Logger:        log,

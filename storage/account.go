@@ -75,7 +75,7 @@ func (a *Account) inbox() (*location, error) {
 		spec = strings.TrimPrefix(spec, "//")
 	}
 	path := filepath.Clean(expand(spec, a.user.Name, a.user.Home))
-	return &location{kind: Personal, path: path, root: filepath.Dir(path), typ: typ, inbox: true,
+	return &location{kind: Personal, path: path, root: filepath.Dir(path), create: typ, inbox: true,
 		prefix: &a.NamespacePrefixes(Personal)[0]}, nil
 }
 
@@ -152,7 +152,10 @@ func (a *Account) driverFor(loc *location) (Driver, error) {
 
 // newType returns the format for a mailbox created at loc.
 func (a *Account) newType(loc *location) (Driver, error) {
-	typ := loc.typ
+	typ := loc.create
+	if typ == "" {
+		typ = loc.typ
+	}
 	if typ == "" {
 		typ = a.layout.DefaultType
 	}
@@ -481,12 +484,21 @@ func (a *Account) List(descend func(name string) bool, fn func(MailboxInfo)) err
 	}
 	a.ensureInbox(inbox)
 	fn(MailboxInfo{Name: InboxName, Delimiter: inbox.prefix.Delim(), HasChildren: a.hasChildren(inbox.prefix, inbox.path)})
+	// A prefix's directory may lie inside another's ($home/Mail for
+	// "#MH:" inside $home for ""): list it under its own prefix only.
+	roots := map[string]bool{}
+	for _, k := range []NamespaceKind{Personal, Shared} {
+		for _, p := range a.NamespacePrefixes(k) {
+			roots[filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))] = true
+		}
+	}
 	for _, k := range []NamespaceKind{Personal, Shared} {
 		prefixes := a.NamespacePrefixes(k)
 		for i := range prefixes {
 			p := &prefixes[i]
 			root := filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))
-			a.walk(p, root, root, p.Prefix, 0, descend, fn, inbox.path)
+			w := &walker{a: a, p: p, root: root, descend: descend, fn: fn, inbox: inbox.path, roots: roots}
+			w.walk(root, p.Prefix, 0)
 		}
 	}
 	return nil
@@ -505,11 +517,23 @@ func (a *Account) ListOther(prefixName string, descend func(string) bool, fn fun
 	if !strings.HasSuffix(base, loc.prefix.Delim()) {
 		base += loc.prefix.Delim()
 	}
-	a.walk(loc.prefix, loc.root, loc.path, base, 0, descend, fn, "")
+	w := &walker{a: a, p: loc.prefix, root: loc.root, descend: descend, fn: fn}
+	w.walk(loc.path, base, 0)
 	return nil
 }
 
-func (a *Account) walk(p *Prefix, root, dir, namePrefix string, depth int, descend func(string) bool, fn func(MailboxInfo), inboxPath string) {
+// walker lists the mailboxes below one prefix's directory.
+type walker struct {
+	a       *Account
+	p       *Prefix
+	root    string
+	descend func(string) bool
+	fn      func(MailboxInfo)
+	inbox   string          // INBOX's path: listed as "INBOX", first
+	roots   map[string]bool // other prefixes' directories, not listed here
+}
+
+func (w *walker) walk(dir, namePrefix string, depth int) {
 	if depth > walkLimit {
 		return
 	}
@@ -517,15 +541,19 @@ func (a *Account) walk(p *Prefix, root, dir, namePrefix string, depth int, desce
 	if err != nil {
 		return
 	}
+	a, p := w.a, w.p
 	_, parentIsMailbox := a.store.detect(dir, p.Type)
-	parentIsMailbox = parentIsMailbox && dir != root
+	parentIsMailbox = parentIsMailbox && dir != w.root
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || (parentIsMailbox && a.store.internal(name)) {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		if e.Type()&fs.ModeSymlink != 0 && !within(root, path) {
+		if w.roots[path] && path != w.root {
+			continue
+		}
+		if e.Type()&fs.ModeSymlink != 0 && !within(w.root, path) {
 			continue
 		}
 		fi, err := os.Stat(path)
@@ -537,16 +565,16 @@ func (a *Account) walk(p *Prefix, root, dir, namePrefix string, depth int, desce
 			continue
 		}
 		full := namePrefix + name
-		if path == inboxPath {
+		if path == w.inbox {
 			// INBOX is listed first, under its own name; its children
 			// are listed below that name.
 			full = InboxName
 		} else {
-			fn(MailboxInfo{Name: full, Delimiter: p.Delim(), NoSelect: !isMailbox,
+			w.fn(MailboxInfo{Name: full, Delimiter: p.Delim(), NoSelect: !isMailbox,
 				HasChildren: fi.IsDir() && a.hasChildren(p, path)})
 		}
-		if fi.IsDir() && descend(full+p.Delim()) {
-			a.walk(p, root, path, full+p.Delim(), depth+1, descend, fn, inboxPath)
+		if fi.IsDir() && w.descend(full+p.Delim()) {
+			w.walk(path, full+p.Delim(), depth+1)
 		}
 	}
 }
@@ -568,6 +596,23 @@ func (a *Account) hasChildren(p *Prefix, dir string) bool {
 		}
 	}
 	return false
+}
+
+// CheckAppend tells, before any data is sent, whether a message could be
+// appended to name: ErrNoMailbox when it does not exist, ErrPermission
+// when it is read-only for this user.
+func (a *Account) CheckAppend(name string) error {
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	if err := a.writable(loc); err != nil {
+		return err
+	}
+	if !loc.inbox && !a.exists(loc) {
+		return ErrNoMailbox
+	}
+	return nil
 }
 
 // Exists reports whether name is a selectable mailbox.

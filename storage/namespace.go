@@ -90,6 +90,9 @@ type location struct {
 	rel    []string
 	path   string // where the mailbox is (root when rel is empty)
 	typ    string // the prefix's type restriction, or "" for any
+	// create is the format a missing INBOX is created in (the type that
+	// mailbox-pattern names); INBOX itself is found in any format.
+	create string
 	inbox  bool
 }
 

@@ -1,0 +1,88 @@
+package imap_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// The seed's namespace examples, with maildir mailboxes: personal "" in
+// $home/mailfolder, other users under "~" in /var/imap/$user (here below
+// the test directory), and "#shared/".
+func seedLayout(root string, l *storage.Layout) {
+	l.Personal = storage.Namespace{Prefixes: []storage.Prefix{{Prefix: "", Delimiter: "/", Directory: "$home/mailfolder"}}}
+	l.Other = storage.Namespace{Prefixes: []storage.Prefix{{Prefix: "~", Delimiter: "/", Directory: filepath.Join(root, "imap", "$user")}}}
+	l.Shared = storage.Namespace{Mode: 0o060, Prefixes: []storage.Prefix{{Prefix: "#shared/", Delimiter: "/", Directory: filepath.Join(root, "imap", "shared")}}}
+}
+
+func TestNamespaces(t *testing.T) {
+	e := startServerLayout(t, seedLayout, nil)
+	// bob has two mailboxes in the other users' directory.
+	for _, m := range []string{"Projects", "Projects/2024"} {
+		d := filepath.Join(e.root, "imap", "bob", m)
+		for _, sub := range []string{"cur", "new", "tmp"} {
+			os.MkdirAll(filepath.Join(d, sub), 0o700)
+		}
+	}
+	c := e.raw()
+	c.login("alice")
+	u := c.ok("n NAMESPACE")
+	if u[0] != `* NAMESPACE (("" "/")) (("~" "/")) (("#shared/" "/"))` {
+		t.Errorf("NAMESPACE: %q", u)
+	}
+	for _, tc := range []struct {
+		cmd       string
+		ok        bool
+		untagged  string // a line the answer must contain, if any
+		forbidden string // a line it must not contain
+	}{
+		{"a CREATE Work", true, "", ""},
+		{`b LIST "" "*"`, true, `"/" Work`, "Projects"},
+		{`c LIST "~" "%"`, false, "", ""},
+		{`d LIST "~bob/" "%"`, true, `(\HasChildren) "/" ~bob/Projects`, "2024"},
+		{`e LIST "~bob/" "*"`, true, `"/" ~bob/Projects/2024`, ""},
+		{`f LIST "~bob" "%"`, true, `"/" ~bob/Projects`, ""},
+		{`g LIST "~nobody/" "*"`, false, "", ""},
+		{"h CREATE ~bob/Mine", false, "", ""},
+		{"i DELETE ~bob/Projects", false, "", ""},
+		{"j RENAME ~bob/Projects Stolen", false, "", ""},
+		{"k APPEND ~bob/Projects {1}", false, "", ""},
+		{"l EXAMINE ~bob/Projects", true, "READ-ONLY", ""},
+		{"m SELECT ~bob/Projects", true, "READ-ONLY", ""},
+		{"n CLOSE", true, "", ""},
+		{"o CREATE #shared/team", true, "", ""},
+		{`p LIST "#shared/" "%"`, true, `"/" #shared/team`, ""},
+		{"q RENAME #shared/team #shared/crew", true, "", ""},
+		{"r SELECT #shared/crew", true, "READ-WRITE", ""},
+		{"s DELETE #shared/crew", true, "", ""},
+	} {
+		u, done := c.do(tc.cmd)
+		tag := strings.Fields(tc.cmd)[0]
+		if tc.ok != strings.HasPrefix(done, tag+" OK") {
+			t.Errorf("%s: %q, want ok=%v", tc.cmd, done, tc.ok)
+		}
+		all := append(u, done)
+		if tc.untagged != "" && !contains(all, tc.untagged) {
+			t.Errorf("%s: no %q in %q", tc.cmd, tc.untagged, all)
+		}
+		if tc.forbidden != "" && contains(all, tc.forbidden) {
+			t.Errorf("%s: %q in %q", tc.cmd, tc.forbidden, all)
+		}
+	}
+	// mailbox-mode g=rw: the shared mailbox's files are group read-write.
+	c.ok("t CREATE #shared/modes")
+	fi, err := os.Stat(filepath.Join(e.root, "imap", "shared", "modes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o770 {
+		t.Errorf("shared mailbox directory mode %o, want 770 (g=rw plus x)", fi.Mode().Perm())
+	}
+	// Mailboxes live in $home/mailfolder, INBOX where the pattern says.
+	if _, err := os.Stat(filepath.Join(e.root, "alice", "mailfolder", "Work", "cur")); err != nil {
+		t.Errorf("personal mailbox not in $home/mailfolder: %v", err)
+	}
+}
