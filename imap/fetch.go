@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/storage"
@@ -97,6 +98,7 @@ type fetcher struct {
 	s       *session
 	items   []fetchItem
 	setSeen bool
+	scratch []byte // reused for message headers
 }
 
 // content is what is loaded of one message, lazily.
@@ -243,25 +245,28 @@ func (f *fetcher) load(m *storage.Message, c *content) error {
 	return nil
 }
 
-// loadHeader reads only the message header into c.raw (ENVELOPE needs no
-// more); c.root stays nil.
+// loadHeader reads only the message header (ENVELOPE needs no more) into
+// the fetcher's scratch buffer, valid until the next call.
 func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
 	rc, _, err := f.s.view.Open(m.UID)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return readHeader(rc)
+	h, err := readHeader(rc, f.scratch[:0])
+	f.scratch = h[:0]
+	return h, err
 }
 
 // readHeader reads up to and including the blank line ending the header,
-// at most 1 MiB.
-func readHeader(r io.Reader) ([]byte, error) {
-	buf := make([]byte, 0, 4096)
-	chunk := make([]byte, 4096)
+// at most 1 MiB, appending to buf.
+func readHeader(r io.Reader, buf []byte) ([]byte, error) {
 	for len(buf) < 1<<20 {
-		n, err := r.Read(chunk)
-		buf = append(buf, chunk[:n]...)
+		if cap(buf)-len(buf) < 2048 {
+			buf = slices.Grow(buf, max(4096, cap(buf)))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
 			return buf[:i+4], nil
 		}

@@ -76,7 +76,7 @@ func (ev *searcher) loadHeader(c *candidate) []byte {
 		if c.root != nil {
 			c.header = c.root.Header()
 		} else if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
-			c.header, _ = readHeader(rc)
+			c.header, _ = readHeader(rc, nil)
 			rc.Close()
 		} else {
 			c.failed = true

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"sync"
 )
@@ -86,16 +87,50 @@ func CRLFReader(r io.Reader) io.Reader {
 	return &crlfReader{r: bufio.NewReaderSize(r, 32*1024)}
 }
 
+// crlfBufs recycles the read buffers of the readers View.Open hands out:
+// a FETCH over a large mailbox opens every message once.
+var crlfBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16*1024) }}
+
+// crlfReadCloser is a pooled crlfReader over a file that it closes.
+type crlfReadCloser struct {
+	crlfReader
+	c io.Closer
+}
+
+func newCRLFReadCloser(rc io.ReadCloser) *crlfReadCloser {
+	br := crlfBufs.Get().(*bufio.Reader)
+	br.Reset(rc)
+	return &crlfReadCloser{crlfReader: crlfReader{r: br}, c: rc}
+}
+
+// Close closes the file and gives the buffer back.
+func (c *crlfReadCloser) Close() error {
+	if c.r != nil {
+		c.r.Reset(nil)
+		crlfBufs.Put(c.r)
+		c.r = nil
+		c.lastErr = io.ErrClosedPipe
+	}
+	return c.c.Close()
+}
+
 type crlfReader struct {
 	r       *bufio.Reader
-	prev    byte
-	needLF  bool
+	prev    byte // the last byte taken from r
+	needCR  bool // a CR is owed before the LF
+	needLF  bool // an LF is owed
 	lastErr error
 }
 
 func (c *crlfReader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
+		if c.needCR {
+			p[n] = '\r'
+			n++
+			c.needCR = false
+			continue
+		}
 		if c.needLF {
 			p[n] = '\n'
 			n++
@@ -106,24 +141,42 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 		if c.lastErr != nil {
 			break
 		}
-		b, err := c.r.ReadByte()
-		if err != nil {
-			c.lastErr = err
-			break
+		if c.r.Buffered() == 0 {
+			if _, err := c.r.Peek(1); err != nil {
+				c.lastErr = err
+				break
+			}
 		}
-		if b == '\n' && c.prev != '\r' {
-			p[n] = '\r'
-			n++
-			c.needLF = true
-			c.prev = '\r'
+		// Copy whole runs up to the next LF at once.
+		window, _ := c.r.Peek(min(c.r.Buffered(), len(p)-n))
+		i := bytes.IndexByte(window, '\n')
+		if i < 0 {
+			copy(p[n:], window)
+			n += len(window)
+			c.prev = window[len(window)-1]
+			c.r.Discard(len(window))
 			continue
 		}
-		p[n] = b
-		n++
-		c.prev = b
+		copy(p[n:], window[:i])
+		n += i
+		if i > 0 {
+			c.prev = window[i-1]
+		}
+		c.r.Discard(i + 1)
+		if c.prev == '\r' {
+			c.needLF = true // already CRLF: just the LF
+		} else {
+			c.pendingCRLF()
+		}
 	}
 	if n > 0 {
 		return n, nil
 	}
 	return 0, c.lastErr
+}
+
+// pendingCRLF queues CR LF for a bare LF just consumed.
+func (c *crlfReader) pendingCRLF() {
+	c.needCR = true
+	c.needLF = true
 }

@@ -168,12 +168,7 @@ func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return readCloser{CRLFReader(rc), rc}, size, nil
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
+	return newCRLFReadCloser(rc), size, nil
 }
 
 // Cached returns a value a frontend stored for uid under key.
