@@ -26,7 +26,7 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 	}
 	var flags []string
 	if b, _ := s.d.Peek(); b == '(' {
-		if flags, err = s.flagList(); err != nil {
+		if flags, err = s.flagList(false); err != nil {
 			return err
 		}
 		if err := s.d.SP(); err != nil {
@@ -96,10 +96,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// flagList reads "(" flag *(SP flag) ")".
-func (s *session) flagList() ([]string, error) {
+// flagList reads "(" flag *(SP flag) ")"; with bare, also the form
+// without parentheses that STORE allows (flag *(SP flag)).
+func (s *session) flagList(bare bool) ([]string, error) {
 	var flags []string
-	err := s.d.List(func() error {
+	one := func() error {
 		f, err := s.d.FlagAtom()
 		if err != nil {
 			return err
@@ -109,8 +110,18 @@ func (s *session) flagList() ([]string, error) {
 		}
 		flags = append(flags, storage.CanonicalFlag(f))
 		return nil
-	})
-	return flags, err
+	}
+	if b, _ := s.d.Peek(); b == '(' || !bare {
+		return flags, s.d.List(one)
+	}
+	for {
+		if err := one(); err != nil {
+			return nil, err
+		}
+		if !s.d.Maybe(' ') {
+			return flags, nil
+		}
+	}
 }
 
 // checkFlag refuses flags that clients may not set: \Recent, \* and

@@ -46,10 +46,7 @@ func (s *session) cmdMove(tag string, uid bool) error {
 }
 
 func (s *session) copyArgs(uid bool) ([]uint32, string, error) {
-	if err := s.d.SP(); err != nil {
-		return nil, "", err
-	}
-	set, err := s.d.NumSet(uid)
+	set, err := s.setArg(uid)
 	if err != nil {
 		return nil, "", err
 	}

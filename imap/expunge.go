@@ -6,10 +6,7 @@ package imap
 func (s *session) cmdExpunge(tag string, uid bool) error {
 	var uids []uint32
 	if uid {
-		if err := s.d.SP(); err != nil {
-			return err
-		}
-		set, err := s.d.NumSet(true)
+		set, err := s.setArg(true)
 		if err != nil {
 			return err
 		}

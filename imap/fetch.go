@@ -22,10 +22,7 @@ const fetchBatch = 256
 
 // cmdFetch: RFC 3501 section 6.4.5 (and 6.4.8 for UID FETCH).
 func (s *session) cmdFetch(tag string, uid bool) error {
-	if err := s.d.SP(); err != nil {
-		return err
-	}
-	set, err := s.d.NumSet(uid)
+	set, err := s.setArg(uid)
 	if err != nil {
 		return err
 	}

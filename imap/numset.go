@@ -6,6 +6,26 @@ import (
 	"github.com/emersion/go-imap/v2"
 )
 
+// setArg reads " sequence-set", the first argument of FETCH, STORE,
+// COPY, MOVE and UID EXPUNGE.
+func (s *session) setArg(uid bool) (imap.NumSet, error) {
+	if err := s.d.SP(); err != nil {
+		return nil, err
+	}
+	return s.d.NumSet(uid)
+}
+
+// bounds returns a range's ends, with 0 ("*") replaced by star, in order.
+func bounds(start, stop, star uint32) (lo, hi uint32) {
+	if start == 0 {
+		start = star
+	}
+	if stop == 0 {
+		stop = star
+	}
+	return min(start, stop), max(start, stop)
+}
+
 // resolveSeqs turns a sequence set (or, with uid, a UID set) into
 // sequence numbers of the session's view, ascending and without
 // duplicates. "*" is the view's last message (RFC 3501 section 9,
@@ -17,16 +37,7 @@ func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
 	switch set := set.(type) {
 	case imap.SeqSet:
 		for _, r := range set {
-			start, stop := r.Start, r.Stop
-			if start == 0 {
-				start = n
-			}
-			if stop == 0 {
-				stop = n
-			}
-			if start > stop {
-				start, stop = stop, start
-			}
+			start, stop := bounds(r.Start, r.Stop, n)
 			if start == 0 || stop > n {
 				return nil, bad("Invalid sequence number: the mailbox has %d messages", n)
 			}
@@ -38,16 +49,7 @@ func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
 		}
 		last := uids[n-1]
 		for _, r := range set {
-			start, stop := uint32(r.Start), uint32(r.Stop)
-			if start == 0 {
-				start = last
-			}
-			if stop == 0 {
-				stop = last
-			}
-			if start > stop {
-				start, stop = stop, start
-			}
+			start, stop := bounds(uint32(r.Start), uint32(r.Stop), last)
 			lo := sort.Search(len(uids), func(i int) bool { return uids[i] >= start })
 			hi := sort.Search(len(uids), func(i int) bool { return uids[i] > stop })
 			if lo < hi {

@@ -218,17 +218,7 @@ func dateOnly(t time.Time) time.Time {
 
 func inSet(set imap.SeqSet, n, star uint32) bool {
 	for _, r := range set {
-		lo, hi := r.Start, r.Stop
-		if lo == 0 {
-			lo = star
-		}
-		if hi == 0 {
-			hi = star
-		}
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		if n >= lo && n <= hi {
+		if lo, hi := bounds(r.Start, r.Stop, star); n >= lo && n <= hi {
 			return true
 		}
 	}
@@ -236,9 +226,10 @@ func inSet(set imap.SeqSet, n, star uint32) bool {
 }
 
 func inUIDSet(set imap.UIDSet, n, star uint32) bool {
-	seq := make(imap.SeqSet, len(set))
-	for i, r := range set {
-		seq[i] = imap.SeqRange{Start: uint32(r.Start), Stop: uint32(r.Stop)}
+	for _, r := range set {
+		if lo, hi := bounds(uint32(r.Start), uint32(r.Stop), star); n >= lo && n <= hi {
+			return true
+		}
 	}
-	return inSet(seq, n, star)
+	return false
 }

@@ -9,10 +9,7 @@ import (
 // cmdStore: RFC 3501 section 6.4.6. The flag list may come without
 // parentheses ("STORE 1,3 +FLAGS \Deleted"), as the grammar allows.
 func (s *session) cmdStore(tag string, uid bool) error {
-	if err := s.d.SP(); err != nil {
-		return err
-	}
-	set, err := s.d.NumSet(uid)
+	set, err := s.setArg(uid)
 	if err != nil {
 		return err
 	}
@@ -42,25 +39,9 @@ func (s *session) cmdStore(tag string, uid bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
 	}
-	var flags []string
-	if b, _ := s.d.Peek(); b == '(' {
-		if flags, err = s.flagList(); err != nil {
-			return err
-		}
-	} else {
-		for {
-			f, err := s.d.FlagAtom()
-			if err != nil {
-				return err
-			}
-			if err := checkFlag(f); err != nil {
-				return err
-			}
-			flags = append(flags, storage.CanonicalFlag(f))
-			if !s.d.Maybe(' ') {
-				break
-			}
-		}
+	flags, err := s.flagList(true)
+	if err != nil {
+		return err
 	}
 	if err := s.d.CRLF(); err != nil {
 		return err
