@@ -109,4 +109,3 @@ func TestUnsupportedSettingsAreRefused(t *testing.T) {
 		}
 	}
 }
-
