@@ -1,0 +1,95 @@
+package imap_test
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mailgate/mailgate/imap"
+)
+
+// selfSigned returns a server TLS configuration for 127.0.0.1.
+func selfSigned(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "mailgate test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// With tls-mode "required", passwords wait for STARTTLS even on loopback.
+func TestStartTLSRequired(t *testing.T) {
+	cfg := selfSigned(t)
+	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSRequired })
+	c := e.raw()
+	u := c.ok("a CAPABILITY")
+	if !strings.Contains(u[0], "STARTTLS") || !strings.Contains(u[0], "LOGINDISABLED") || strings.Contains(u[0], "AUTH=") {
+		t.Errorf("CAPABILITY before STARTTLS: %q", u[0])
+	}
+	_, done := c.do("b LOGIN alice secret")
+	if !strings.HasPrefix(done, "b NO [PRIVACYREQUIRED]") {
+		t.Errorf("LOGIN before STARTTLS: %q", done)
+	}
+	c.ok("c STARTTLS")
+	tc := tls.Client(c.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	c.conn, c.r = tc, bufio.NewReader(tc)
+	u = c.ok("d CAPABILITY")
+	if strings.Contains(u[0], "STARTTLS") || strings.Contains(u[0], "LOGINDISABLED") || !strings.Contains(u[0], "AUTH=PLAIN") {
+		t.Errorf("CAPABILITY after STARTTLS: %q", u[0])
+	}
+	c.ok("e LOGIN alice secret")
+}
+
+// go-imap's client negotiates STARTTLS and implicit TLS with us.
+func TestTLSWithImapclient(t *testing.T) {
+	cfg := selfSigned(t)
+	client := &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}
+	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSOnDemand })
+	c, err := imapclient.DialStartTLS(e.addr, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("alice", "secret").Wait(); err != nil {
+		t.Fatalf("login after STARTTLS: %v", err)
+	}
+	e2 := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSConnection })
+	c2, err := imapclient.DialTLS(e2.addr, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Login("bob", "secret").Wait(); err != nil {
+		t.Fatalf("login over implicit TLS: %v", err)
+	}
+	if _, err := c2.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
