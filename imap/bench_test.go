@@ -38,13 +38,20 @@ func fillMaildir(tb testing.TB, e *testEnv, n int) {
 	}
 }
 
+// Cache states a benchmark runs in.
+const (
+	cold   = iota // mailbox state and cache file gone: everything read from the messages
+	reopen        // mailbox state gone, cache file kept (a new process, a new session)
+	warm          // another session keeps the mailbox open
+)
+
 // benchCommand times one command on a logged-in raw connection.
-func benchCommand(b *testing.B, n int, warm bool, setup, cmd string) {
+func benchCommand(b *testing.B, n int, state int, setup, cmd string) {
 	e := startServer(b, nil)
 	fillMaildir(b, e, n)
 	c := e.raw()
 	c.login("alice")
-	if warm {
+	if state == warm {
 		// Another session keeps the mailbox open (and its caches full).
 		h := e.raw()
 		h.login("alice")
@@ -56,11 +63,14 @@ func benchCommand(b *testing.B, n int, warm bool, setup, cmd string) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if !warm {
-			// Nothing keeps the mailbox open: its state and caches go,
-			// and setup (untimed) loads it again from disk.
+		if state != warm {
+			// Nothing keeps the mailbox open: its state goes, and setup
+			// (untimed) loads it again from disk.
 			b.StopTimer()
 			c.do("u UNSELECT")
+			if state == cold {
+				os.Remove(filepath.Join(e.root, "alice", "INBOX", ".mailgate-cache"))
+			}
 			if setup != "" {
 				c.ok("s " + setup)
 			}
@@ -71,16 +81,23 @@ func benchCommand(b *testing.B, n int, warm bool, setup, cmd string) {
 }
 
 func BenchmarkSelect10k(b *testing.B) {
-	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "", "SELECT INBOX") })
-	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "", "SELECT INBOX") })
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, cold, "", "SELECT INBOX") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, warm, "", "SELECT INBOX") })
 }
 
 func BenchmarkFetchFlags10k(b *testing.B) {
-	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
-	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, cold, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "FETCH 1:* (UID FLAGS)") })
 }
 
 func BenchmarkFetchEnvelope10k(b *testing.B) {
-	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, false, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
-	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, true, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, cold, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+	b.Run("reopen", func(b *testing.B) { benchCommand(b, 10000, reopen, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "FETCH 1:* ENVELOPE") })
+}
+
+func BenchmarkFetchBodyStructure10k(b *testing.B) {
+	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, cold, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
+	b.Run("reopen", func(b *testing.B) { benchCommand(b, 10000, reopen, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
+	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
 }

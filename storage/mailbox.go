@@ -42,6 +42,7 @@ type mailbox struct {
 	recentFrom  uint32    // UIDs at or above it are \Recent to the next view that claims them
 	views       map[*View]struct{}
 	cache       map[uint32]map[string]any
+	cacheDirty  bool // cache holds values its file lacks
 	// ghosts keeps what was known of expunged messages until every view
 	// has been told, so that a session can still FETCH their UID and
 	// flags meanwhile (RFC 2180 section 4.1).
@@ -67,6 +68,7 @@ func (mb *mailbox) close() {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.closed = true
+	mb.saveCacheLocked()
 	mb.folder.Close()
 }
 
@@ -146,6 +148,7 @@ func (mb *mailbox) loadLocked() error {
 		}
 	}
 	mb.loaded = true
+	mb.loadCacheLocked()
 	return nil
 }
 

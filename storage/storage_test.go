@@ -237,3 +237,23 @@ func TestExternalDeliveryIsNoticed(t *testing.T) {
 		t.Errorf("after removal: %q", r.events)
 	}
 }
+
+// Derived values survive the mailbox being closed and opened again (a new
+// process, in inetd mode), through the driver's cache file.
+func TestCachePersists(t *testing.T) {
+	_, a, _ := newAccount(t)
+	a.Append("INBOX", msg("cached"), nil, time.Time{})
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := v.UIDs()[0]
+	v.SetCached(uid, "imap.envelope", []byte("(envelope)"))
+	v.Close() // the last view: the cache is written
+	v, _ = a.Select("INBOX", false)
+	defer v.Close()
+	got, ok := v.Cached(uid, "imap.envelope")
+	if !ok || string(got.([]byte)) != "(envelope)" {
+		t.Fatalf("cache after reopening: %v %v", got, ok)
+	}
+}

@@ -195,6 +195,7 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 		mb.cache[uid] = m
 	}
 	m[key] = val
+	mb.cacheDirty = true
 }
 
 // Store changes the flags of the messages with the given UIDs and returns

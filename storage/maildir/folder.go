@@ -13,6 +13,13 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
+// cacheFile is where the storage core keeps what frontends derived from
+// the messages (storage.CacheFiler).
+const cacheFile = ".mailgate-cache"
+
+// CacheFile implements storage.CacheFiler.
+func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
+
 // Folder is an open maildir. It implements storage.Folder.
 //
 // It keeps in memory where each UID's file is, so that Open, SetFlags and

@@ -232,7 +232,7 @@ func (d *Driver) Delete(path string) error {
 			return fmt.Errorf("maildir %s: delete: %w", path, err)
 		}
 	}
-	names := append([]string{propsFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
+	names := append([]string{propsFile, cacheFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
 	for _, name := range names {
 		err := os.Remove(filepath.Join(path, name))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
