@@ -1,0 +1,285 @@
+package mh
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// Folder is an open MH folder. It implements storage.Folder.
+//
+// It remembers the messages of its last scan (to tell a reused number
+// from a message it gave out) and their Status: fields (to keep them when
+// it first writes a flag sequence), and shares with the other Folders
+// open on the folder what it read from each file, so that a rescan only
+// stats files that no scan has read before.
+type Folder struct {
+	mu      sync.Mutex
+	path    string
+	perm    os.FileMode
+	now     func() time.Time
+	fm      flagMap
+	meta    *metaCache // file name -> what the file holds
+	release func()     // gives meta back
+
+	validity   uint32
+	uidNext    uint32 // UIDNEXT after the last scan or append
+	recentFrom uint32
+	scanned    bool
+	known      map[uint32]known // messages of the last scan and appends
+	withStatus int              // how many of known have a Status: field
+	bare       bool             // the last scan found no .mh_sequences
+	closed     bool
+}
+
+var _ storage.Folder = (*Folder)(nil)
+
+// known is what a Folder remembers of one message.
+type known struct {
+	hdr headerInfo
+}
+
+func (f *Folder) errorf(format string, args ...any) error {
+	return fmt.Errorf("mh %s: "+format, append([]any{f.path}, args...)...)
+}
+
+// errClosed is returned by every method after Close.
+var errClosed = errors.New("folder is closed")
+
+// lock takes the Folder's mutex and checks that it is open.
+func (f *Folder) lock() error {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return f.errorf("%w", errClosed)
+	}
+	return nil
+}
+
+// file returns the path of message n's file.
+func (f *Folder) file(n uint32) string {
+	return filepath.Join(f.path, strconv.FormatUint(uint64(n), 10))
+}
+
+// locked runs fn under the folder's exclusive lock.
+func (f *Folder) locked(fn func() error) error {
+	unlock, err := lockDir(f.path, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return f.errorf("%w", storage.ErrNoMailbox)
+	}
+	if err != nil {
+		return f.errorf("lock: %w", err)
+	}
+	defer unlock()
+	return fn()
+}
+
+// readPropsForWrite reads .mu-prop under the exclusive lock and fills in
+// what it lacks from what the Folder knows.
+func (f *Folder) readPropsForWrite() (props, error) {
+	p, err := readProps(f.path)
+	if err != nil {
+		return p, f.errorf("%s: %w", propsFile, err)
+	}
+	if p.uidValidity == 0 {
+		p.uidValidity = f.validity
+		if p.uidValidity == 0 {
+			p.uidValidity = uint32(f.now().Unix())
+		}
+	}
+	p.uidNext = max(p.uidNext, f.uidNext, 1)
+	if p.recentFrom == 0 {
+		p.recentFrom = max(f.recentFrom, 1)
+	}
+	return p, nil
+}
+
+// updateSequences rewrites .mh_sequences with what change makes of it,
+// under nmh's lock on the file; the caller holds the exclusive folder
+// lock. When some message has a Status: field, flag sequences that the
+// file lacks are first filled from those fields, and empty ones are
+// written as "name:", so that the file alone then says every flag.
+func (f *Folder) updateSequences(change func(sequences) (sequences, error)) (sequences, error) {
+	file, err := lockSeqFile(f.path, true, f.perm)
+	if err != nil {
+		return nil, f.errorf("%s: %w", seqFile, err)
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxSeqFile))
+	if err != nil {
+		return nil, f.errorf("%s: %w", seqFile, err)
+	}
+	ss := parseSequences(data)
+	var keep func(string) bool
+	if f.withStatus > 0 || (f.bare && len(data) == 0) {
+		hdrs := make(map[uint32]headerInfo, len(f.known))
+		for n, k := range f.known {
+			hdrs[n] = k.hdr
+		}
+		ss = f.fm.materialize(ss, hdrs, f.bare && len(data) == 0)
+	}
+	if f.withStatus > 0 {
+		keep = f.fm.isFlagSeq
+	}
+	if ss, err = change(ss); err != nil {
+		return nil, f.errorf("%w", err)
+	}
+	out := ss.format(keep)
+	if !bytes.Equal(out, data) {
+		if err := writeAtomic(f.path, seqFile, out, f.perm); err != nil {
+			return nil, f.errorf("%s: %w", seqFile, err)
+		}
+	}
+	f.bare = false
+	return ss, nil
+}
+
+// Open returns the message's content without imap4d's Status: field.
+func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	file, err := openFile(f.file(uid))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+	}
+	if err != nil {
+		return nil, f.errorf("uid %d: %w", uid, err)
+	}
+	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		file.Close()
+		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+	}
+	r, _, err := stripStatus(bufio.NewReaderSize(file, 32<<10))
+	if err != nil {
+		file.Close()
+		return nil, f.errorf("uid %d: %w", uid, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, file}, nil
+}
+
+// SetFlags records the message's flags in .mh_sequences.
+func (f *Folder) SetFlags(uid uint32, flags []string) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	if _, err := f.fm.setFlags(nil, 1, flags); err != nil {
+		return f.errorf("uid %d: %w", uid, err)
+	}
+	return f.locked(func() error {
+		if _, err := os.Lstat(f.file(uid)); errors.Is(err, fs.ErrNotExist) {
+			return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+		}
+		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
+			return f.fm.setFlags(ss, uid, flags)
+		})
+		return err
+	})
+}
+
+// Seen raises recent-from in .mu-prop above the messages, so that they
+// are no longer New.
+func (f *Folder) Seen(uids []uint32) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	if len(uids) == 0 {
+		return nil
+	}
+	top := slices.Max(uids)
+	if top >= math.MaxUint32-1 || top < f.recentFrom {
+		return nil
+	}
+	return f.locked(func() error {
+		p, err := f.readPropsForWrite()
+		if err != nil {
+			return err
+		}
+		if p.recentFrom > top {
+			f.recentFrom = p.recentFrom
+			return nil
+		}
+		p.recentFrom = top + 1
+		if err := writeAtomic(f.path, propsFile, p.encode(), f.perm); err != nil {
+			return f.errorf("%s: %w", propsFile, err)
+		}
+		f.recentFrom = p.recentFrom
+		return nil
+	})
+}
+
+// Expunge renames the messages' files to ",N", as nmh's rmm does, and
+// takes them out of every sequence. Messages already gone are skipped.
+func (f *Folder) Expunge(uids []uint32) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	return f.locked(func() error {
+		var gone []uint32
+		for _, uid := range uids {
+			err := os.Rename(f.file(uid), filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return f.errorf("expunge uid %d: %w", uid, err)
+			}
+			if k, ok := f.known[uid]; ok {
+				if k.hdr.hasStatus {
+					f.withStatus--
+				}
+				delete(f.known, uid)
+			}
+			gone = append(gone, uid)
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		if err := syncDir(f.path); err != nil {
+			return f.errorf("expunge: %w", err)
+		}
+		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
+			for i := range ss {
+				for _, uid := range gone {
+					ss[i].set = ss[i].set.remove(uid)
+				}
+			}
+			return ss, nil
+		})
+		return err
+	})
+}
+
+// WatchPaths returns the folder directory: message files, .mh_sequences
+// and .mu-prop all live in it.
+func (f *Folder) WatchPaths() []string {
+	return []string{f.path}
+}
+
+// Close forgets the Folder's state; later calls fail.
+func (f *Folder) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.closed {
+		f.closed = true
+		f.release()
+		f.known, f.meta = nil, nil
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package mh
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// fileMeta is what a scan learns from reading a message file. It is
+// cached under the file's name and trusted while the file's modification
+// time and size stay the same.
+type fileMeta struct {
+	mtime int64 // INTERNALDATE, Unix nanoseconds
+	fsize int64 // the size on disk
+	size  int64 // RFC822.SIZE: without Status:, with CRLF
+	hdr   headerInfo
+}
+
+// metaCache holds the fileMeta of one folder's files for every Folder
+// open on it in this process, so that a session that opens a folder
+// another session has open scans it warm. Each scan replaces the map
+// whole; a map once stored is never changed.
+type metaCache struct {
+	refs int // guarded by Driver.mu
+
+	mu sync.Mutex
+	m  map[string]fileMeta
+}
+
+func (c *metaCache) load() map[string]fileMeta {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m
+}
+
+func (c *metaCache) store(m map[string]fileMeta) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = m
+}
+
+// metaCache returns the shared cache of the folder at path, and the
+// function that releases it when the Folder closes.
+func (d *Driver) metaCache(path string) (*metaCache, func()) {
+	path = filepath.Clean(path)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.caches == nil {
+		d.caches = make(map[string]*metaCache)
+	}
+	c := d.caches[path]
+	if c == nil {
+		c = &metaCache{}
+		d.caches[path] = c
+	}
+	c.refs++
+	return c, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if c.refs--; c.refs == 0 {
+			delete(d.caches, path)
+		}
+	}
+}
+
+// candidate is one numbered file that a scan found.
+type candidate struct {
+	num  uint32
+	name string
+	meta fileMeta
+	skip bool  // gone, or not a regular file
+	err  error // from reading the file
+}
+
+// readMetas learns every candidate's fileMeta: from one stat when known
+// holds it, else by reading the file. A cold scan of a large folder is
+// bound by file-system latency, so many files are read on several
+// goroutines.
+func readMetas(dir string, cands []candidate, known map[string]fileMeta) {
+	workers := min(8, 2*runtime.GOMAXPROCS(0), len(cands)/256)
+	if workers <= 1 {
+		for i := range cands {
+			readMeta(dir, &cands[i], known)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(64)) - 64
+				if k >= len(cands) {
+					return
+				}
+				for i := k; i < min(k+64, len(cands)); i++ {
+					readMeta(dir, &cands[i], known)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// readMeta fills in c.meta. A file that is gone or not a regular file is
+// marked skip; another error is kept in c.err.
+func readMeta(dir string, c *candidate, known map[string]fileMeta) {
+	path := dir + string(os.PathSeparator) + c.name
+	fi, err := os.Stat(path)
+	if err == nil && !fi.Mode().IsRegular() {
+		c.skip = true // never open a FIFO or a device
+		return
+	}
+	if m, ok := known[c.name]; ok && err == nil && fi.ModTime().UnixNano() == m.mtime && fi.Size() == m.fsize {
+		c.meta = m
+		return
+	}
+	file, err := openFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		c.skip = true
+		return
+	}
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer file.Close()
+	if fi, err = file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		c.err, c.skip = err, err == nil
+		return
+	}
+	size, hdr, err := measure(file)
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), fsize: fi.Size(), size: size, hdr: hdr}
+}

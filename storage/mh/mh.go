@@ -1,0 +1,308 @@
+// Package mh stores mailboxes as MH folders, compatible with GNU imap4d
+// 3.15 and nmh.
+//
+// # On disk
+//
+// A folder is a directory of message files named by their numbers ("1",
+// "2", ...); child folders are subdirectories. A message's UID is its
+// number. imap4d's .mu-prop holds UIDNEXT and UIDVALIDITY, plus
+// mailgate's own "recent-from" key (see New messages below), which imap4d
+// ignores. Flags are nmh's public sequences in .mh_sequences: the unseen
+// sequence (the profile's Unseen-Sequence when it names one sequence,
+// else "unseen") holds the messages without \Seen, and "flagged",
+// "replied", "deleted" and "draft" hold \Flagged, \Answered, \Deleted and
+// \Draft; every other sequence but nmh's "cur" is a keyword. A message
+// file that GNU imap4d wrote may hold its flags in a Status: header field
+// (R, A, F, D, d as in mbox; O for "seen by a mail reader"): those count
+// for every flag whose sequence .mh_sequences does not define, and the
+// field is never shown to clients. Otherwise a message is as nmh sees it,
+// \Seen and nothing else, except in a folder without .mh_sequences (as
+// imap4d leaves one), where it is unseen. When mailgate first writes
+// .mh_sequences in a folder with Status: fields, it writes every flag
+// sequence, an empty one as "name:", so that from then on the file alone
+// holds the flags. Message files are never rewritten; INTERNALDATE is a
+// file's modification time, which Append sets.
+//
+// Expunged messages are renamed to ",N", as nmh's rmm does, and leave
+// every sequence.
+//
+// # New messages
+//
+// A message is New (so \Recent for the first session that selects the
+// folder) when its number is at or above recent-from and its Status:
+// field, if any, has no O. Seen raises recent-from above the messages it
+// is given. A folder without recent-from gets it at its first scan: the
+// lowest number that is unseen and has no O, or UIDNEXT when none is.
+//
+// # Invariants
+//
+//   - A number is used for a message file only after a .mu-prop whose
+//     uidnext lies above it has been written and synced, so a crash never
+//     lets a UID be given twice.
+//   - Numbers are given, and .mu-prop and .mh_sequences rewritten, under
+//     an exclusive flock(2) on the folder directory; scans read the
+//     directory, .mu-prop and .mh_sequences under a shared one. nmh does
+//     not take that lock, but it does take an fcntl(2) lock on
+//     .mh_sequences (its default "datalocking: fcntl"), which mailgate
+//     takes too, after the flock, to read and to rewrite the file.
+//   - Files are created under a dot name, synced, and linked to their
+//     number, so that a number another program took meanwhile is never
+//     overwritten; .mu-prop and .mh_sequences are replaced by rename.
+//   - MH programs reuse the number of a removed last message. A file that
+//     appears under a number below the UIDNEXT of the Folder's last scan,
+//     where that scan saw no file, is another message: Scan renames it to
+//     a fresh number and moves its sequence memberships with it. (A
+//     number removed and reused between two scans of a Folder that saw
+//     the old message passes for it; the core watches the directory, so
+//     such scans come quickly.)
+//   - A Folder takes its own mutex before the folder's flock, and the
+//     flock before the .mh_sequences lock, never the other way round.
+package mh
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// Options tune a Driver. The zero value is ready to use.
+type Options struct {
+	// UnseenSequence names the sequence of messages without \Seen. Empty
+	// means the Unseen-Sequence of the .mh_profile found in a directory
+	// above the folder, when it names exactly one sequence, and "unseen"
+	// otherwise.
+	UnseenSequence string
+	// Now is the clock for default UIDVALIDITY values and for messages
+	// appended without a date. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Driver is the MH storage.Driver. Its zero value is ready to use; it
+// must not be copied after first use.
+type Driver struct {
+	Options Options
+
+	mu     sync.Mutex
+	caches map[string]*metaCache // by folder path, while a Folder is open
+}
+
+// New returns an MH driver with default options.
+func New() storage.Driver {
+	return &Driver{}
+}
+
+var _ storage.Driver = (*Driver)(nil)
+
+// Name returns "mh".
+func (d *Driver) Name() string { return "mh" }
+
+// Is reports whether path is an MH folder: a directory that is not a
+// maildir (no cur and new in it) and holds .mh_sequences, .mu-prop or a
+// file with an all-digit name. An empty directory is not a folder.
+func (d *Driver) Is(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.IsDir() || isMaildir(path) {
+		return false
+	}
+	for _, name := range []string{seqFile, propsFile} {
+		if _, err := os.Lstat(filepath.Join(path, name)); err == nil {
+			return true
+		}
+	}
+	dir, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer dir.Close()
+	for {
+		entries, err := dir.ReadDir(256)
+		for _, e := range entries {
+			if _, ok := messageNumber(e.Name()); ok && !e.IsDir() {
+				return true
+			}
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// isMaildir reports whether dir has the cur and new of a maildir.
+func isMaildir(dir string) bool {
+	for _, sub := range []string{"cur", "new"} {
+		fi, err := os.Stat(filepath.Join(dir, sub))
+		if err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// messageNumber returns the number that a message file's name stands for.
+// Only canonical decimals from 1 to 2^32-2 are messages: "007" is not.
+func messageNumber(name string) (uint32, bool) {
+	if name == "" || name[0] == '0' {
+		return 0, false
+	}
+	return parseNumber([]byte(name))
+}
+
+// Internal reports whether name is MH's own rather than a child folder:
+// all-digit names (messages), names starting with ',' (expunged
+// messages) or '.' (.mh_sequences, .mu-prop, .xmhcache and the like).
+func (d *Driver) Internal(name string) bool {
+	if name == "" || name[0] == ',' || name[0] == '.' {
+		return true
+	}
+	return strings.Trim(name, "0123456789") == ""
+}
+
+// dirPerm adds to perm the x bit of each class that may read or write, so
+// that 0600 gives 0700 and 0660 gives 0770.
+func dirPerm(perm os.FileMode) os.FileMode {
+	perm &= fs.ModePerm
+	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
+		if perm&class != 0 {
+			perm |= class & 0o111
+		}
+	}
+	return perm
+}
+
+// Create makes an empty folder at path: the directory, an empty
+// .mh_sequences (which makes it a folder for Is) and a .mu-prop that fixes
+// its UIDVALIDITY. A directory that is there but holds no folder (a
+// parent of child folders) becomes a folder; anything else there gives
+// storage.ErrExists. Missing parent directories are created.
+func (d *Driver) Create(path string, perm os.FileMode) error {
+	perm &= fs.ModePerm
+	dperm := dirPerm(perm)
+	if fi, err := os.Lstat(path); err == nil {
+		if !fi.IsDir() || d.Is(path) || isMaildir(path) {
+			return fmt.Errorf("mh %s: create: %w", path, storage.ErrExists)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
+		return fmt.Errorf("mh %s: create: %w", path, err)
+	} else if err := os.Mkdir(path, dperm); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			err = storage.ErrExists
+		}
+		return fmt.Errorf("mh %s: create: %w", path, err)
+	} else if err := os.Chmod(path, dperm); err != nil {
+		return fmt.Errorf("mh %s: create: %w", path, err)
+	}
+	unlock, err := lockDir(path, false)
+	if err != nil {
+		return fmt.Errorf("mh %s: create: lock: %w", path, err)
+	}
+	defer unlock()
+	p, err := readProps(path)
+	if err != nil {
+		return fmt.Errorf("mh %s: create: %s: %w", path, propsFile, err)
+	}
+	if p.uidValidity == 0 {
+		p.uidValidity = uint32(d.now().Unix())
+		p.uidNext = max(p.uidNext, 1)
+		p.recentFrom = max(p.recentFrom, 1)
+		if err := writeAtomic(path, propsFile, p.encode(), perm); err != nil {
+			return fmt.Errorf("mh %s: create: %s: %w", path, propsFile, err)
+		}
+	}
+	seq, err := os.OpenFile(filepath.Join(path, seqFile), os.O_WRONLY|os.O_CREATE, perm)
+	if err == nil {
+		err = seq.Chmod(perm)
+		if cerr := seq.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("mh %s: create: %w", path, err)
+	}
+	return nil
+}
+
+// Open returns a Folder on the MH folder at path. Files it creates later
+// get mode perm. It returns storage.ErrNoMailbox when path holds no
+// folder.
+func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
+	if !d.Is(path) {
+		return nil, fmt.Errorf("mh %s: open: %w", path, storage.ErrNoMailbox)
+	}
+	unseen := d.Options.UnseenSequence
+	if unseen == "" {
+		unseen = profileUnseen(path)
+	}
+	meta, release := d.metaCache(path)
+	return &Folder{
+		path:    path,
+		perm:    perm & fs.ModePerm,
+		now:     d.now,
+		fm:      flagMap{unseen: unseen},
+		known:   make(map[uint32]known),
+		meta:    meta,
+		release: release,
+	}, nil
+}
+
+// Delete removes the folder at path: its message files, the ",N" files
+// of expunged ones, .mh_sequences, .mu-prop and mailgate's temporary
+// files. The directory itself goes only when nothing else (such as a
+// child folder) is left in it.
+func (d *Driver) Delete(path string) error {
+	if !d.Is(path) {
+		return fmt.Errorf("mh %s: delete: %w", path, storage.ErrNoMailbox)
+	}
+	unlock, err := lockDir(path, false)
+	if err != nil {
+		return fmt.Errorf("mh %s: delete: lock: %w", path, err)
+	}
+	names, err := readNames(path)
+	for _, name := range names {
+		_, isMsg := messageNumber(name)
+		if !isMsg && !strings.HasPrefix(name, ",") && !strings.HasPrefix(name, tmpPrefix) &&
+			name != seqFile && name != propsFile && name != ".xmhcache" {
+			continue
+		}
+		p := filepath.Join(path, name)
+		if fi, serr := os.Lstat(p); serr == nil && fi.IsDir() {
+			continue
+		}
+		if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+			err = rerr
+		}
+	}
+	unlock()
+	if err != nil {
+		return fmt.Errorf("mh %s: delete: %w", path, err)
+	}
+	err = os.Remove(path)
+	if err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		return fmt.Errorf("mh %s: delete: %w", path, err)
+	}
+	return nil
+}
+
+func (d *Driver) now() time.Time {
+	if d.Options.Now != nil {
+		return d.Options.Now()
+	}
+	return time.Now()
+}
+
+// readNames lists a directory without sorting it or statting its entries.
+func readNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}

@@ -1,0 +1,257 @@
+package mh
+
+import (
+	"cmp"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// errNeedLock means that a scan has .mu-prop to update or numbers to
+// give, which it does only under the exclusive folder lock.
+var errNeedLock = errors.New("scan needs the exclusive lock")
+
+// Scan reads the folder and returns every message in UID order. A file
+// under a number that the Folder's last scan had passed, without a file
+// there, is renamed to a fresh number (see the package comment);
+// .mu-prop is raised above the highest number and given what it lacks.
+// Scan shares Flags slices between messages: callers must not modify
+// them.
+func (f *Folder) Scan() (storage.Snapshot, error) {
+	if err := f.lock(); err != nil {
+		return storage.Snapshot{}, err
+	}
+	defer f.mu.Unlock()
+	snap, err := f.scan(false)
+	if errors.Is(err, errNeedLock) {
+		err = f.locked(func() (err error) {
+			snap, err = f.scan(true)
+			return err
+		})
+	}
+	return snap, err
+}
+
+// folderState is what a scan reads under the folder lock.
+type folderState struct {
+	names     []string
+	props     props
+	seqRaw    []byte
+	seqExists bool
+}
+
+// readState lists the folder and reads .mu-prop and .mh_sequences, under
+// the shared folder lock unless the caller holds the exclusive one.
+func (f *Folder) readState(locked bool) (st folderState, err error) {
+	if !locked {
+		unlock, err := lockDir(f.path, true)
+		if errors.Is(err, fs.ErrNotExist) {
+			return st, f.errorf("scan: %w", storage.ErrNoMailbox)
+		}
+		if err != nil {
+			return st, f.errorf("lock: %w", err)
+		}
+		defer unlock()
+	}
+	if st.names, err = readNames(f.path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = storage.ErrNoMailbox
+		}
+		return st, f.errorf("scan: %w", err)
+	}
+	if st.props, err = readProps(f.path); err != nil {
+		return st, f.errorf("%s: %w", propsFile, err)
+	}
+	file, err := lockSeqFile(f.path, false, f.perm)
+	if err != nil {
+		return st, f.errorf("%s: %w", seqFile, err)
+	}
+	if st.seqExists = file != nil; st.seqExists {
+		defer file.Close()
+		if st.seqRaw, err = io.ReadAll(io.LimitReader(file, maxSeqFile)); err != nil {
+			return st, f.errorf("%s: %w", seqFile, err)
+		}
+	}
+	return st, nil
+}
+
+// scan is one pass of Scan. Without locked, it returns errNeedLock when
+// it has to write.
+func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
+	st, err := f.readState(locked)
+	if err != nil {
+		return storage.Snapshot{}, err
+	}
+	cands := make([]candidate, 0, len(st.names))
+	for _, name := range st.names {
+		if n, ok := messageNumber(name); ok {
+			cands = append(cands, candidate{num: n, name: name})
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
+	readMetas(f.path, cands, f.meta.load())
+	for i := range cands {
+		if c := &cands[i]; c.err != nil {
+			return storage.Snapshot{}, f.errorf("scan: %w", c.err)
+		}
+	}
+	cands = slices.DeleteFunc(cands, func(c candidate) bool { return c.skip })
+
+	// Numbers that MH programs reused get fresh ones.
+	var reused []int
+	top := uint32(0)
+	for i := range cands {
+		c := &cands[i]
+		if _, ok := f.known[c.num]; f.scanned && c.num < f.uidNext && !ok {
+			reused = append(reused, i)
+			continue
+		}
+		top = max(top, c.num)
+	}
+	p := st.props
+	old := p
+	if p.uidValidity == 0 {
+		p.uidValidity = cmp.Or(f.validity, uint32(f.now().Unix()))
+	}
+	p.uidNext = max(p.uidNext, top+1, f.uidNext, 1)
+	ss := parseSequences(st.seqRaw)
+	f.bare = !st.seqExists
+	if p.recentFrom == 0 {
+		p.recentFrom = cmp.Or(f.recentFrom, f.firstNew(cands, ss), p.uidNext)
+	}
+	if len(reused) > 0 || p.uidValidity != old.uidValidity || p.uidNext != old.uidNext || p.recentFrom != old.recentFrom {
+		if !locked {
+			f.remember(cands)
+			return storage.Snapshot{}, errNeedLock
+		}
+		err := writeAtomic(f.path, propsFile, p.encode(), f.perm)
+		if err != nil && (len(reused) > 0 || !readOnlyErr(err)) {
+			return storage.Snapshot{}, f.errorf("%s: %w", propsFile, err)
+		}
+		// A folder that this user may only read is still read, with the
+		// counters kept in memory.
+		if len(reused) > 0 {
+			if ss, err = f.renumber(cands, reused, &p); err != nil {
+				return storage.Snapshot{}, err
+			}
+			slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
+		}
+	}
+	f.validity, f.uidNext, f.recentFrom = p.uidValidity, p.uidNext, p.recentFrom
+	snap := f.collect(cands, ss)
+	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
+	return snap, nil
+}
+
+// readOnlyErr reports whether err says that the folder cannot be
+// written.
+func readOnlyErr(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+}
+
+// firstNew returns the number of the first message that is unseen and
+// not marked O by imap4d, or 0.
+func (f *Folder) firstNew(cands []candidate, ss sequences) uint32 {
+	for i := range cands {
+		c := &cands[i]
+		fl, old := f.fm.flagsOf(ss, c.num, c.meta.hdr, f.bare)
+		if !old && !slices.Contains(fl, storage.FlagSeen) {
+			return c.num
+		}
+	}
+	return 0
+}
+
+// remember stores what the scan read of the files, so that the next pass,
+// under the exclusive lock, need not read them again.
+func (f *Folder) remember(cands []candidate) {
+	m := make(map[string]fileMeta, len(cands))
+	for i := range cands {
+		m[cands[i].name] = cands[i].meta
+	}
+	f.meta.store(m)
+}
+
+// renumber links each reused file to a fresh number at or above
+// p.uidNext, removes its old name and moves its sequence memberships
+// along. The caller holds the exclusive lock. A file that is gone
+// meanwhile is dropped.
+func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences, error) {
+	moves := make(map[uint32]uint32, len(reused))
+	for _, i := range reused {
+		c := &cands[i]
+		src := f.file(c.num)
+		n, err := f.linkNext(src, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			c.skip = true
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, f.errorf("renumber %d: %w", c.num, err)
+		}
+		moves[c.num] = n
+		c.num, c.name = n, strconv.FormatUint(uint64(n), 10)
+	}
+	if err := syncDir(f.path); err != nil {
+		return nil, f.errorf("renumber: %w", err)
+	}
+	ss, err := f.updateSequences(func(ss sequences) (sequences, error) {
+		for i := range ss {
+			for from, to := range moves {
+				if ss[i].set.contains(from) {
+					ss[i].set = ss[i].set.remove(from).add(to, to)
+				}
+			}
+		}
+		return ss, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.uidNext = p.uidNext
+	return ss, nil
+}
+
+// collect turns the scan's files into the Folder's state and a snapshot.
+func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
+	cache := make(map[string]fileMeta, len(cands))
+	knownNow := make(map[uint32]known, len(cands))
+	msgs := make([]storage.Message, 0, len(cands))
+	memo := make(map[string][]string)
+	withStatus := 0
+	for i := range cands {
+		c := &cands[i]
+		if c.skip {
+			continue
+		}
+		cache[c.name] = c.meta
+		knownNow[c.num] = known{hdr: c.meta.hdr}
+		if c.meta.hdr.hasStatus {
+			withStatus++
+		}
+		fl, old := f.fm.flagsOf(ss, c.num, c.meta.hdr, f.bare)
+		key := strings.Join(fl, " ")
+		if shared, ok := memo[key]; ok {
+			fl = shared
+		} else {
+			memo[key] = fl
+		}
+		msgs = append(msgs, storage.Message{UID: c.num, Flags: fl,
+			InternalDate: time.Unix(0, c.meta.mtime), Size: c.meta.size,
+			New: c.num >= f.recentFrom && !old})
+	}
+	f.meta.store(cache)
+	f.known, f.withStatus, f.scanned = knownNow, withStatus, true
+	return storage.Snapshot{Messages: msgs}
+}
