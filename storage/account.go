@@ -124,16 +124,49 @@ func (a *Account) resolve(name string) (*location, bool, error) {
 		}
 		user, home = other, h
 	}
-	parts, trailing, err := splitName(rest, best.Delim(), a.store.internal)
+	parts, trailing, err := splitName(rest, best.Delim())
 	if err != nil {
 		return nil, false, err
 	}
 	root := filepath.Clean(expand(best.Directory, user, home))
+	if err := a.checkReserved(best, root, parts); err != nil {
+		return nil, false, err
+	}
 	path := filepath.Join(append([]string{root}, parts...)...)
 	if !within(root, path) {
 		return nil, false, fmt.Errorf("%w: %q leads outside its namespace", ErrBadName, name)
 	}
 	return &location{kind: kind, prefix: best, root: root, rel: parts, path: path, typ: best.Type}, trailing, nil
+}
+
+// checkReserved refuses a name level that the format of its parent
+// mailbox keeps for itself (maildir's cur, MH's message numbers), judged
+// by the format on disk or, for a parent yet to be made, the one it would
+// be made in.
+func (a *Account) checkReserved(p *Prefix, root string, parts []string) error {
+	dir := root
+	for _, part := range parts {
+		d, ok := a.store.detect(dir, "")
+		if !ok {
+			d, _ = a.store.drivers[a.typeFor(p.Type)]
+		}
+		if d != nil && d.Internal(part) {
+			return fmt.Errorf("%w: %q is reserved by the %s format", ErrBadName, part, d.Name())
+		}
+		dir = filepath.Join(dir, part)
+	}
+	return nil
+}
+
+// typeFor returns the format new mailboxes get under a prefix of type typ.
+func (a *Account) typeFor(typ string) string {
+	switch {
+	case typ != "":
+		return typ
+	case a.layout.DefaultType != "":
+		return a.layout.DefaultType
+	}
+	return "maildir"
 }
 
 // perm returns the file mode for new mailboxes in a namespace.
@@ -154,13 +187,7 @@ func (a *Account) driverFor(loc *location) (Driver, error) {
 func (a *Account) newType(loc *location) (Driver, error) {
 	typ := loc.create
 	if typ == "" {
-		typ = loc.typ
-	}
-	if typ == "" {
-		typ = a.layout.DefaultType
-	}
-	if typ == "" {
-		typ = "maildir"
+		typ = a.typeFor(loc.typ)
 	}
 	d, ok := a.store.drivers[typ]
 	if !ok {
@@ -542,11 +569,10 @@ func (w *walker) walk(dir, namePrefix string, depth int) {
 		return
 	}
 	a, p := w.a, w.p
-	_, parentIsMailbox := a.store.detect(dir, p.Type)
-	parentIsMailbox = parentIsMailbox && dir != w.root
+	parent, _ := a.store.detect(dir, p.Type)
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parentIsMailbox && a.store.internal(name)) {
+		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
 			continue
 		}
 		path := filepath.Join(dir, name)
@@ -584,10 +610,10 @@ func (a *Account) hasChildren(p *Prefix, dir string) bool {
 	if err != nil {
 		return false
 	}
-	_, isMailbox := a.store.detect(dir, p.Type)
+	parent, _ := a.store.detect(dir, p.Type)
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || (isMailbox && a.store.internal(name)) {
+		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
 			continue
 		}
 		path := filepath.Join(dir, name)

@@ -98,7 +98,7 @@ type location struct {
 
 // splitName checks a mailbox name below a prefix and splits it at the
 // delimiter. A trailing delimiter is dropped and reported.
-func splitName(rest, delim string, internal func(string) bool) (parts []string, trailing bool, err error) {
+func splitName(rest, delim string) (parts []string, trailing bool, err error) {
 	if strings.HasSuffix(rest, delim) {
 		trailing = true
 		rest = strings.TrimSuffix(rest, delim)
@@ -116,8 +116,6 @@ func splitName(rest, delim string, internal func(string) bool) (parts []string, 
 			return nil, false, fmt.Errorf("%w: names may not start with a dot", ErrBadName)
 		case strings.ContainsAny(part, "/\x00\r\n"):
 			return nil, false, fmt.Errorf("%w: %q holds a character that is not allowed", ErrBadName, part)
-		case internal(part):
-			return nil, false, fmt.Errorf("%w: %q is reserved by the mailbox format", ErrBadName, part)
 		}
 		parts = append(parts, part)
 	}

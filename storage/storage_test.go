@@ -13,13 +13,14 @@ import (
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mh"
 )
 
 func newAccount(t *testing.T) (*storage.Store, *storage.Account, string) {
 	t.Helper()
 	root := t.TempDir()
 	s := storage.New(storage.Options{
-		Drivers: []storage.Driver{maildir.New()},
+		Drivers: []storage.Driver{maildir.New(), mh.New()},
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	t.Cleanup(func() { s.Close() })
@@ -65,6 +66,8 @@ func TestNames(t *testing.T) {
 		{"a//b", storage.ErrBadName},
 		{".hidden", storage.ErrBadName},
 		{"a/cur", storage.ErrBadName},
+		{"2024", nil}, // reserved by MH, but the prefix makes maildirs
+		{"Work/new", storage.ErrBadName},
 		{"x\x00y", storage.ErrBadName},
 		{"x\ny", storage.ErrBadName},
 		{"~bob/Stuff", storage.ErrPermission},

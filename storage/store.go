@@ -97,16 +97,6 @@ func (s *Store) detect(path, typ string) (Driver, bool) {
 	return nil, false
 }
 
-// internal reports whether name is reserved by any driver.
-func (s *Store) internal(name string) bool {
-	for _, d := range s.order {
-		if d.Internal(name) {
-			return true
-		}
-	}
-	return false
-}
-
 // acquire returns the shared state of the mailbox at path, opening it if
 // needed. The caller must call release.
 func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, error) {
