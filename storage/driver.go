@@ -109,3 +109,10 @@ type Folder interface {
 	// Close releases the handle.
 	Close() error
 }
+
+// FlagBatcher is an optional interface of a Folder that can change the
+// flags of many messages at once cheaper than one SetFlags call each (MH
+// rewrites .mh_sequences once). Messages that are gone are skipped.
+type FlagBatcher interface {
+	SetFlagsBatch(changes map[uint32][]string) error
+}

@@ -208,7 +208,8 @@ func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	var changed []uint32
+	changes := make(map[uint32][]string)
+	var order []uint32
 	for _, uid := range uids {
 		i := mb.index(uid)
 		if i < 0 {
@@ -218,14 +219,37 @@ func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error
 		if sameFlags(next, mb.msgs[i].Flags) {
 			continue
 		}
-		if err := mb.folder.SetFlags(uid, next); err != nil {
-			return changed, fmt.Errorf("storing flags: %w", err)
-		}
-		mb.msgs[i].Flags = next
-		changed = append(changed, uid)
-		mb.broadcast(update{kind: updFlags, uid: uid, from: v})
+		changes[uid] = next
+		order = append(order, uid)
 	}
-	return changed, nil
+	if fb, ok := mb.folder.(FlagBatcher); ok && len(order) > 1 {
+		if err := fb.SetFlagsBatch(changes); err != nil {
+			// Some may have landed: read back what the disk says.
+			mb.refreshLocked()
+			return nil, fmt.Errorf("storing flags: %w", err)
+		}
+	} else {
+		for k, uid := range order {
+			if err := mb.folder.SetFlags(uid, changes[uid]); err != nil {
+				order = order[:k]
+				mb.commitFlagsLocked(v, order, changes)
+				return order, fmt.Errorf("storing flags: %w", err)
+			}
+		}
+	}
+	mb.commitFlagsLocked(v, order, changes)
+	return order, nil
+}
+
+// commitFlagsLocked records flag changes made on disk and tells the other
+// views; mb.mu is held.
+func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string) {
+	for _, uid := range order {
+		if i := mb.index(uid); i >= 0 {
+			mb.msgs[i].Flags = changes[uid]
+			mb.broadcast(update{kind: updFlags, uid: uid, from: from})
+		}
+	}
 }
 
 // Expunge removes the messages flagged \Deleted; with uids set, only those
