@@ -22,6 +22,7 @@ import (
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mh"
 )
 
 // Version is mailgate's version, set at build time with -ldflags.
@@ -77,7 +78,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.store = storage.New(storage.Options{
-		Drivers: []storage.Driver{maildir.New()},
+		Drivers: drivers(cfg),
 		Logger:  g.log,
 	})
 	max := cfg.MaxChildren
@@ -86,6 +87,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	g.sessions = newSessionLimits(max)
 	return g, nil
+}
+
+// drivers returns the mailbox formats, in the order a mailbox on disk is
+// recognised.
+func drivers(cfg *config.Config) []storage.Driver {
+	return []storage.Driver{maildir.New(), mh.New()}
 }
 
 // Users returns the users file in use.

@@ -18,6 +18,7 @@ import (
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mh"
 )
 
 // testEnv is a running IMAP server on loopback with two users, alice and
@@ -61,7 +62,7 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: log})
+	store := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New(), mh.New()}, Logger: log})
 	layout := &storage.Layout{
 		Inbox:       "maildir:$home/INBOX",
 		DefaultType: "maildir",

@@ -86,3 +86,66 @@ func TestNamespaces(t *testing.T) {
 		t.Errorf("personal mailbox not in $home/mailfolder: %v", err)
 	}
 }
+
+// The seed's personal example verbatim: "" in $home/mailfolder with any
+// format, and "#MH:" in $home/Mail with MH folders only.
+func TestSeedPersonalNamespace(t *testing.T) {
+	e := startServerLayout(t, func(root string, l *storage.Layout) {
+		l.Personal = storage.Namespace{Prefixes: []storage.Prefix{
+			{Prefix: "", Directory: "$home/mailfolder"},
+			{Prefix: "#MH:", Directory: "$home/Mail", Delimiter: "/", Type: "mh"},
+		}}
+		l.Other = storage.Namespace{}
+	}, nil)
+	home := filepath.Join(e.root, "alice")
+	// A maildir inside $home/Mail is not an MH folder: not listed there.
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		os.MkdirAll(filepath.Join(home, "Mail", "notmh", sub), 0o700)
+	}
+	// An MH folder that nmh made, with one message.
+	os.MkdirAll(filepath.Join(home, "Mail", "inbox"), 0o700)
+	os.WriteFile(filepath.Join(home, "Mail", "inbox", ".mh_sequences"), []byte("unseen: 1\n"), 0o600)
+	os.WriteFile(filepath.Join(home, "Mail", "inbox", "1"), []byte("Subject: from nmh\n\nhello\n"), 0o600)
+	c := e.raw()
+	c.login("alice")
+	u := c.ok("n NAMESPACE")
+	// RFC 2342's grammar puts no space between the descriptions.
+	if u[0] != `* NAMESPACE (("" "/")("#MH:" "/")) NIL NIL` {
+		t.Errorf("NAMESPACE: %q", u)
+	}
+	c.ok("a CREATE #MH:work")
+	if _, err := os.Stat(filepath.Join(home, "Mail", "work", ".mh_sequences")); err != nil {
+		t.Errorf("CREATE #MH:work did not make an MH folder: %v", err)
+	}
+	c.ok("b CREATE Lists")
+	if _, err := os.Stat(filepath.Join(home, "mailfolder", "Lists", "cur")); err != nil {
+		t.Errorf("CREATE Lists did not make a maildir in $home/mailfolder: %v", err)
+	}
+	u = c.ok(`c LIST "" "*"`)
+	for _, want := range []string{`"/" #MH:inbox`, `"/" #MH:work`, `"/" Lists`, `"/" INBOX`} {
+		if !contains(u, want) {
+			t.Errorf("LIST lacks %s: %q", want, u)
+		}
+	}
+	if contains(u, "notmh") {
+		t.Errorf("a maildir is listed under the MH-only prefix: %q", u)
+	}
+	u = c.ok("d SELECT #MH:inbox")
+	if !contains(u, "* 1 EXISTS") {
+		t.Errorf("SELECT #MH:inbox: %q", u)
+	}
+	u = c.ok("e FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+	if !strings.Contains(strings.Join(u, "\n"), "from nmh") {
+		t.Errorf("FETCH from the MH folder: %q", u)
+	}
+	c.ok(`f STORE 1 +FLAGS (\Seen \Flagged)`)
+	seq, _ := os.ReadFile(filepath.Join(home, "Mail", "inbox", ".mh_sequences"))
+	if strings.Contains(string(seq), "unseen: 1") || !strings.Contains(string(seq), "flagged: 1") {
+		t.Errorf(".mh_sequences after STORE: %q", seq)
+	}
+	c.ok("g COPY 1 Lists")
+	c.ok("h MOVE 1 #MH:work")
+	if _, err := os.Stat(filepath.Join(home, "Mail", "inbox", ",1")); err != nil {
+		t.Errorf("the moved message was not renamed to ,1 as MH does: %v", err)
+	}
+}

@@ -587,7 +587,7 @@ func (w *walker) walk(dir, namePrefix string, depth int) {
 			continue
 		}
 		_, isMailbox := a.store.detect(path, p.Type)
-		if !isMailbox && !fi.IsDir() {
+		if !isMailbox && (!fi.IsDir() || a.otherFormat(p, path)) {
 			continue
 		}
 		full := namePrefix + name
@@ -605,6 +605,17 @@ func (w *walker) walk(dir, namePrefix string, depth int) {
 	}
 }
 
+// otherFormat reports whether path holds a mailbox of a format that the
+// prefix p does not allow: such a directory is not listed there at all,
+// not even as a hierarchy level.
+func (a *Account) otherFormat(p *Prefix, path string) bool {
+	if p.Type == "" {
+		return false
+	}
+	_, ok := a.store.detect(path, "")
+	return ok
+}
+
 func (a *Account) hasChildren(p *Prefix, dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -617,7 +628,7 @@ func (a *Account) hasChildren(p *Prefix, dir string) bool {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		if _, ok := a.store.detect(path, p.Type); ok || e.IsDir() {
+		if _, ok := a.store.detect(path, p.Type); ok || (e.IsDir() && !a.otherFormat(p, path)) {
 			return true
 		}
 	}
