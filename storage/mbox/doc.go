@@ -1,0 +1,84 @@
+// Package mbox stores mailboxes as mbox files, compatible with the files
+// that GNU imap4d 3.15, UW imapd, mutt, procmail and Postfix local(8)
+// leave behind.
+//
+// # On disk
+//
+// A mailbox is one file. Each message starts with a From_ line ("From
+// sender asctime-date") at the start of the file or after an empty line;
+// the empty line before the next From_ line belongs to neither message.
+// Lines of the content that match ">*From " are stored with one more '>'
+// (mboxrd) and read with one less. INTERNALDATE is the From_ line's date.
+//
+// IMAP state lives in header fields that clients never see (Folder.Open
+// leaves them out, and RFC822.SIZE does not count them):
+//
+//   - X-IMAPbase: UIDVALIDITY and UIDNEXT, in the first message, each
+//     padded to a fixed width as imap4d writes it, so that UIDNEXT can be
+//     rewritten in place;
+//   - X-UID: the message's UID;
+//   - Status: R (\Seen), O (seen by a mail reader, so not New), and as
+//     imap4d writes them A, F, D, d; X-Status: A (\Answered), F
+//     (\Flagged), D (\Deleted), T (\Draft) as UW and mutt write them;
+//   - X-Keywords: keywords, separated by spaces (commas are read too);
+//   - Content-Length and UW's X-IMAP are hidden too, and kept as they are.
+//
+// A message without a valid X-UID gets the next UID, above every earlier
+// one, without a new UIDVALIDITY (imap4d would reset it). Such UIDs are
+// kept in memory and in the sidecar index (.NAME.mgidx beside the file)
+// until the next rewrite writes them into the file; reading the file is
+// never a reason to write it.
+//
+// # Locking
+//
+// Every read that must be consistent (Scan of a changed file, Open) and
+// every write takes the lock that [locking] names: "dotlock" creates
+// NAME.lock (O_EXCL, holding our pid) and then takes a kernel lock,
+// "kernel" takes only the kernel lock (fcntl; an open file description
+// lock on Linux, which conflicts with the POSIX locks of others), "null"
+// takes none. Each try is non-blocking; a busy lock is tried RetryCount
+// more times RetrySleep apart, holding nothing between tries. A dot lock
+// older than ExpireTimeout, or whose pid is gone, is stale and removed.
+// Where the directory takes no new files (a /var/mail without group
+// mail), dot locks give way to kernel locks, and that is logged once.
+// Locks are held only while the file is read or written, never while a
+// client is being answered. mutt, procmail and Postfix local(8) take the
+// same locks, so what they append while a Folder is open shows in its
+// next Scan.
+//
+// # Crash safety
+//
+//   - Append writes at the end of the file under the lock and syncs it;
+//     when a write fails the file is cut back to its old size.
+//   - EXPUNGE and flag changes rewrite the whole file: into a temporary
+//     file in the same directory (mode and, as far as allowed, owner
+//     kept), synced, renamed over the mailbox, and the directory synced.
+//     A crash at any instant leaves the old mailbox or the new one,
+//     whole; a temporary file left by a crash is removed by the next
+//     rewrite and never read.
+//   - Before a rewrite, and before an Append, the file is read again if
+//     its size, times or inode changed, so nothing others wrote is lost.
+//   - A program that opened the mailbox before a rename and writes into
+//     the replaced file after it has its mail moved into the mailbox
+//     (see salvage.go).
+//   - Only X-IMAPbase is ever written in place, and only where the new
+//     value has the same length.
+//   - Flag changes wait in memory up to Options.FlushDelay, so that a
+//     STORE on many messages costs one rewrite; Scan reports them
+//     meanwhile, and Expunge and Close write them at once.
+//
+// # The sidecar index
+//
+// .NAME.mgidx records the file's stamp (size, times, inode) and, for each
+// message, its offsets, UID, flags, date and RFC822.SIZE. A Folder on an
+// unchanged file reads it instead of the file; on a file that only grew
+// (its old end unchanged) it parses the new tail only. It is written
+// atomically after scans, and is a cache: without it nothing is lost but
+// time (and UIDs not yet in the file).
+//
+// # Concurrency
+//
+// The core serialises calls on a Folder; a Folder's own timer (pending
+// flags, replaced files) takes the same mutex. The mutex is always taken
+// before the file lock, never the other way round.
+package mbox

@@ -1,0 +1,202 @@
+package mbox
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The sidecar index, .NAME.mgidx beside the mbox file, lets a new Folder
+// skip parsing a large file that has not changed (or only grew) since the
+// last Folder on it read it. It is a cache: it holds what the file held
+// at one stamp, plus the UIDs given to messages that carry no X-UID yet.
+// Delete it, or damage it, and the next Scan parses the file again; only
+// UIDs not yet written into the file can change then.
+//
+// Layout, little-endian: the magic, the stamp, the tail CRC, UIDVALIDITY,
+// UIDNEXT, the X-IMAPbase line, UW's data, the keyword sets, the messages
+// (idxMsgSize bytes each), and a CRC-32C of everything before it.
+
+const (
+	idxMagic   = "MGMBOX1\n"
+	idxMsgSize = 6*8 + 4 + 4 + 1 + 1
+	// idxMaxSets bounds the keyword sets an index may hold.
+	idxMaxSets = 1 << 20
+)
+
+// newReader returns the parse buffer.
+func newReader() *bufio.Reader { return bufio.NewReaderSize(nil, 64*1024) }
+
+// writeIndex stores the state in memory in the sidecar index; failure
+// costs only speed, and is logged at debug level.
+func (f *Folder) writeIndex() {
+	b := make([]byte, 0, 128+len(f.msgs)*idxMsgSize)
+	le := binary.LittleEndian
+	b = append(b, idxMagic...)
+	for _, v := range []uint64{f.stamp.dev, f.stamp.ino, uint64(f.stamp.size), uint64(f.stamp.mtime), uint64(f.stamp.ctime)} {
+		b = le.AppendUint64(b, v)
+	}
+	for _, v := range []uint32{f.tailSum, f.validity, f.uidNext} {
+		b = le.AppendUint32(b, v)
+	}
+	b = le.AppendUint64(b, uint64(f.base.off))
+	for _, v := range []uint32{uint32(f.base.n), f.base.validity, f.base.next, f.uwValidity, f.uwNext} {
+		b = le.AppendUint32(b, v)
+	}
+	b = le.AppendUint32(b, uint32(len(f.kw.sets)))
+	for _, s := range f.kw.sets {
+		j := strings.Join(s, " ")
+		b = le.AppendUint32(b, uint32(len(j)))
+		b = append(b, j...)
+	}
+	b = le.AppendUint32(b, uint32(len(f.msgs)))
+	for i := range f.msgs {
+		m := &f.msgs[i]
+		for _, v := range [...]uint64{uint64(m.off), uint64(m.start), uint64(m.end), uint64(m.date), uint64(m.size), m.hash} {
+			b = le.AppendUint64(b, v)
+		}
+		b = le.AppendUint32(b, m.uid)
+		b = le.AppendUint32(b, m.kw)
+		in := byte(0)
+		if m.inFile {
+			in = 1
+		}
+		b = append(b, m.bits, in)
+	}
+	b = le.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	if err := writeFileAtomic(indexPath(f.path), b, f.perm); err != nil {
+		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
+		return
+	}
+	f.indexStale = false
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it over path. It does not sync: a damaged index is detected and
+// ignored.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if perm == 0 {
+		perm = 0o600
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// errBadIndex means the sidecar index cannot be used.
+var errBadIndex = errors.New("bad sidecar index")
+
+// loadIndex takes the state from the sidecar index when it is sound. The
+// caller (refresh) then compares its stamp with the file's.
+func (f *Folder) loadIndex() {
+	b, err := os.ReadFile(indexPath(f.path))
+	if err != nil {
+		return
+	}
+	if err := f.decodeIndex(b); err != nil {
+		f.d.log.Debug("mbox: ignoring the sidecar index", "path", f.path, "err", err)
+		f.msgs, f.kw, f.loaded = nil, kwTable{}, false
+		f.validity, f.uidNext, f.uwValidity, f.uwNext = 0, 0, 0, 0
+	}
+}
+
+// idxReader reads fixed-size fields, remembering the first overrun.
+type idxReader struct {
+	b    []byte
+	bad  bool
+	zero [8]byte
+}
+
+// next returns the next n bytes; past the end, zeros (for n <= 8) or
+// nothing.
+func (r *idxReader) next(n int) []byte {
+	if r.bad || n < 0 || len(r.b) < n {
+		r.bad = true
+		if n >= 0 && n <= len(r.zero) {
+			return r.zero[:n]
+		}
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *idxReader) u64() uint64 { return binary.LittleEndian.Uint64(r.next(8)) }
+func (r *idxReader) u32() uint32 { return binary.LittleEndian.Uint32(r.next(4)) }
+
+func (f *Folder) decodeIndex(b []byte) error {
+	if len(b) < len(idxMagic)+4 || string(b[:len(idxMagic)]) != idxMagic {
+		return errBadIndex
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return errBadIndex
+	}
+	r := &idxReader{b: body[len(idxMagic):]}
+	var st stamp
+	st.dev, st.ino, st.size = r.u64(), r.u64(), int64(r.u64())
+	st.mtime, st.ctime = int64(r.u64()), int64(r.u64())
+	tail, validity, next := r.u32(), r.u32(), r.u32()
+	base := baseLine{off: int64(r.u64()), n: int(r.u32()), validity: r.u32(), next: r.u32()}
+	uwValidity, uwNext := r.u32(), r.u32()
+	nsets := r.u32()
+	if nsets > idxMaxSets || validity == 0 {
+		return errBadIndex
+	}
+	var kw kwTable
+	for i := uint32(0); i < nsets && !r.bad; i++ {
+		s := string(r.next(int(r.u32())))
+		if i == 0 {
+			continue
+		}
+		if id := kw.intern(strings.Fields(s)); id != i {
+			return errBadIndex
+		}
+	}
+	n := r.u32()
+	if r.bad || uint64(len(r.b)) != uint64(n)*idxMsgSize {
+		return errBadIndex
+	}
+	msgs := make([]msg, n)
+	var last uint32
+	for i := range msgs {
+		m := &msgs[i]
+		m.off, m.start, m.end = int64(r.u64()), int64(r.u64()), int64(r.u64())
+		m.date, m.size, m.hash = int64(r.u64()), int64(r.u64()), r.u64()
+		m.uid, m.kw = r.u32(), r.u32()
+		fl := r.next(2)
+		m.bits, m.inFile = fl[0], fl[1] == 1
+		if m.uid <= last || m.kw >= max(nsets, 1) || m.off < 0 || m.start < m.off || m.end < m.start || m.end > st.size {
+			return errBadIndex
+		}
+		last = m.uid
+	}
+	if r.bad {
+		return errBadIndex
+	}
+	f.msgs, f.kw, f.stamp, f.tailSum = msgs, kw, st, tail
+	f.validity, f.uidNext, f.base = validity, next, base
+	f.uwValidity, f.uwNext = uwValidity, uwNext
+	f.loaded = true
+	return nil
+}

@@ -1,0 +1,238 @@
+package mbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// errLocked means that another program held the mailbox through every
+// retry.
+var errLocked = errors.New("mailbox is locked by another program; try again later")
+
+// lockedFile is an mbox file opened under the [locking] lock.
+type lockedFile struct {
+	file *os.File
+	dot  *dotLock
+}
+
+// unlock releases the locks and closes the file. The kernel lock goes with
+// the file: it is an open file description lock where the system has
+// them, so no other descriptor of this process can drop it early.
+func (l *lockedFile) unlock() {
+	l.file.Close()
+	l.dot.release()
+}
+
+// lock opens the mbox file at path and locks it as Options.Type says: for
+// "dotlock", NAME.lock and then a kernel lock; for "kernel", a kernel lock
+// (fcntl); for "null", nothing. Each try is non-blocking and holds nothing
+// while it sleeps, so no program that locks in another order can deadlock
+// with it. write opens the file read-write and takes an exclusive kernel
+// lock; otherwise read-only with a shared one. The file returned is the
+// one at path once locked: if a rewrite renamed another over it
+// meanwhile, lock starts again.
+func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
+	useDot := d.typ == "dotlock"
+	useKernel := d.typ != "null"
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_RDWR
+	}
+	busy := ""
+	renamed := 0
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if attempt > d.retries {
+				return nil, fmt.Errorf("mbox %s: lock: held by %s; gave up after %d tries %v apart: %w",
+					path, busy, attempt, d.sleep, errLocked)
+			}
+			time.Sleep(d.sleep)
+		}
+		var dot *dotLock
+		if useDot {
+			dl, holder, err := d.tryDotlock(path)
+			switch {
+			case err != nil && unwritable(err):
+				d.warnOnce(filepath.Dir(path), "mbox: cannot create dot-lock files here; using kernel locks only",
+					"dir", filepath.Dir(path), "err", err)
+				useDot = false
+			case err != nil:
+				return nil, fmt.Errorf("mbox %s: lock: %w", path, err)
+			case holder != "":
+				busy = holder
+				continue
+			default:
+				dot = dl
+			}
+		}
+		file, err := os.OpenFile(path, flag, 0)
+		if err != nil {
+			dot.release()
+			if errors.Is(err, fs.ErrNotExist) {
+				err = storage.ErrNoMailbox
+			} else if errors.Is(err, fs.ErrPermission) {
+				err = fmt.Errorf("%w: %w", storage.ErrPermission, err)
+			}
+			return nil, fmt.Errorf("mbox %s: open: %w", path, err)
+		}
+		if useKernel {
+			ok, err := kernelLock(file, write)
+			if err != nil {
+				file.Close()
+				dot.release()
+				return nil, fmt.Errorf("mbox %s: lock: fcntl: %w", path, err)
+			}
+			if !ok {
+				file.Close()
+				dot.release()
+				busy = "a kernel lock (fcntl) of another process"
+				continue
+			}
+		}
+		if !sameFile(file, path) && renamed < 10 {
+			file.Close()
+			dot.release()
+			renamed++
+			attempt--
+			continue
+		}
+		return &lockedFile{file: file, dot: dot}, nil
+	}
+}
+
+// sameFile reports whether file is still the file at path.
+func sameFile(file *os.File, path string) bool {
+	a, err1 := file.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// unwritable reports whether err says that a directory takes no new
+// files from us.
+func unwritable(err error) bool {
+	return errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EROFS)
+}
+
+// dotLock is a NAME.lock file that this process created.
+type dotLock struct {
+	name string
+	info os.FileInfo
+}
+
+// release removes the lock file if it is still the one we created. A nil
+// dotLock releases nothing.
+func (l *dotLock) release() {
+	if l == nil {
+		return
+	}
+	if fi, err := os.Lstat(l.name); err == nil && os.SameFile(fi, l.info) {
+		os.Remove(l.name)
+	}
+}
+
+// tryDotlock tries once to create path.lock holding our pid. When another
+// holds it, holder describes them. A lock older than ExpireTimeout, or
+// holding the pid of a process that no longer exists, is stale: it is
+// removed and the creation tried again at once.
+func (d *Driver) tryDotlock(path string) (l *dotLock, holder string, err error) {
+	name := path + ".lock"
+	for try := 0; try < 3; try++ {
+		file, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			_, werr := file.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+			fi, serr := file.Stat()
+			cerr := file.Close()
+			if err = errors.Join(werr, serr, cerr); err != nil {
+				os.Remove(name)
+				return nil, "", err
+			}
+			return &dotLock{name: name, info: fi}, "", nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, "", err
+		}
+		var stale bool
+		stale, holder = d.staleDotlock(name)
+		if !stale {
+			return nil, holder, nil
+		}
+	}
+	if holder == "" {
+		holder = name
+	}
+	return nil, holder, nil
+}
+
+// staleDotlock looks at an existing lock file, removes it when it is
+// stale, and otherwise describes its holder.
+func (d *Driver) staleDotlock(name string) (removed bool, holder string) {
+	fi, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, "" // released meanwhile: try again
+	}
+	if err != nil {
+		return false, name
+	}
+	holder = name
+	age := time.Since(fi.ModTime())
+	why := ""
+	if age > d.expire {
+		why = fmt.Sprintf("older than %v", d.expire)
+	}
+	pid := 0
+	if b, err := readSmall(name, 32); err == nil {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pid > 0 {
+		holder = fmt.Sprintf("%s (pid %d)", name, pid)
+		if why == "" && pid != os.Getpid() && !pidAlive(pid) {
+			why = fmt.Sprintf("pid %d is gone", pid)
+		}
+	}
+	if why == "" {
+		return false, holder
+	}
+	// Make sure that the file is still the one judged stale.
+	if again, err := os.Lstat(name); err != nil || !os.SameFile(fi, again) {
+		return true, ""
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, holder
+	}
+	d.log.Info("mbox: removed a stale lock", "lock", name, "why", why)
+	return true, ""
+}
+
+func readSmall(name string, n int) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	k, err := f.Read(b)
+	if k > 0 {
+		err = nil
+	}
+	return b[:k], err
+}
+
+// warnOnce logs msg the first time it is said of key.
+func (d *Driver) warnOnce(key, msg string, args ...any) {
+	d.mu.Lock()
+	seen := d.warned[key]
+	d.warned[key] = true
+	d.mu.Unlock()
+	if !seen {
+		d.log.Warn(msg, args...)
+	}
+}

@@ -1,0 +1,251 @@
+package mbox
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// Options are the [locking] settings and what else a Driver needs. The
+// zero value gives imap4d's defaults.
+type Options struct {
+	// Type is "dotlock" (the default), "kernel" (fcntl) or "null".
+	Type string
+	// RetryCount is how often a busy lock is tried again; 10 when zero,
+	// none when negative.
+	RetryCount int
+	// RetrySleep is the pause between tries; 1s when zero.
+	RetrySleep time.Duration
+	// ExpireTimeout is the age past which a dot lock counts as stale; 10m
+	// when zero.
+	ExpireTimeout time.Duration
+	// Logger receives the driver's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// FlushDelay is how long flag changes may wait in memory, so that a
+	// STORE on many messages costs one rewrite of the file; 1s when zero,
+	// at once when negative. Expunge and Close write them at once.
+	FlushDelay time.Duration
+	// Now is the clock for new UIDVALIDITY values and APPEND dates; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Driver is the mbox storage.Driver. Make one with New.
+type Driver struct {
+	typ     string
+	retries int
+	sleep   time.Duration
+	expire  time.Duration
+	flush   time.Duration
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu     sync.Mutex
+	warned map[string]bool // what warnOnce has said
+}
+
+var _ storage.Driver = (*Driver)(nil)
+
+// New returns an mbox driver with the given options. An unknown Type is
+// taken as "dotlock", the safest, and logged.
+func New(opts Options) storage.Driver {
+	d := &Driver{
+		typ:     strings.ToLower(opts.Type),
+		retries: opts.RetryCount,
+		sleep:   opts.RetrySleep,
+		expire:  opts.ExpireTimeout,
+		flush:   opts.FlushDelay,
+		log:     opts.Logger,
+		now:     opts.Now,
+		warned:  make(map[string]bool),
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	switch d.typ {
+	case "dotlock", "kernel", "null":
+	case "":
+		d.typ = "dotlock"
+	default:
+		d.log.Warn("mbox: unknown locking type; using dotlock", "type", opts.Type)
+		d.typ = "dotlock"
+	}
+	switch {
+	case d.retries == 0:
+		d.retries = 10
+	case d.retries < 0:
+		d.retries = 0
+	}
+	if d.sleep <= 0 {
+		d.sleep = time.Second
+	}
+	if d.expire <= 0 {
+		d.expire = 10 * time.Minute
+	}
+	if d.flush == 0 {
+		d.flush = time.Second
+	}
+	return d
+}
+
+// Name returns "mbox".
+func (d *Driver) Name() string { return "mbox" }
+
+// Is reports whether path is a regular file that is empty or starts with
+// "From ". Lock files (NAME.lock) and hidden files (mailgate's sidecar
+// indexes among them) never are.
+func (d *Driver) Is(path string) bool {
+	base := filepath.Base(path)
+	if strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".lock") {
+		return false
+	}
+	// Stat first: opening a FIFO would block.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [5]byte
+	n, _ := io.ReadFull(f, b[:])
+	return n == 0 || (n == 5 && string(b[:]) == "From ")
+}
+
+// Internal reports false: nothing beside an mbox file belongs to it that
+// the core would list. (Its lock and index files are hidden by Is.)
+func (d *Driver) Internal(name string) bool { return false }
+
+// Create makes an empty mbox file at path with mode perm, creating
+// missing parent directories. It returns storage.ErrExists when anything
+// is at path already.
+func (d *Driver) Create(path string, perm os.FileMode) error {
+	perm &= fs.ModePerm
+	if err := os.MkdirAll(filepath.Dir(path), dirPerm(perm)); err != nil {
+		return fmt.Errorf("mbox %s: create: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			err = storage.ErrExists
+		}
+		return fmt.Errorf("mbox %s: create: %w", path, err)
+	}
+	err = f.Chmod(perm) // without the umask
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
+	}
+	if err != nil {
+		return fmt.Errorf("mbox %s: create: %w", path, err)
+	}
+	return nil
+}
+
+// Delete removes the mbox file at path under the lock, with its sidecar
+// index and any temporary file a crashed rewrite left.
+func (d *Driver) Delete(path string) error {
+	if !d.Is(path) {
+		return fmt.Errorf("mbox %s: delete: %w", path, storage.ErrNoMailbox)
+	}
+	l, err := d.lock(path, false)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("mbox %s: delete: %w", path, err)
+	}
+	os.Remove(indexPath(path))
+	removeTemps(path)
+	return nil
+}
+
+// Open returns a Folder on the mbox file at path. Files it creates later
+// (rewrites of the mailbox) keep the mailbox file's mode; perm is the
+// mode of those it cannot take from there.
+func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
+	if !d.Is(path) {
+		return nil, fmt.Errorf("mbox %s: open: %w", path, storage.ErrNoMailbox)
+	}
+	return &Folder{
+		d:       d,
+		path:    path,
+		perm:    perm & fs.ModePerm,
+		pending: make(map[uint32]want),
+	}, nil
+}
+
+// indexPath is where the sidecar index of the mbox at path lives: a
+// hidden file beside it.
+func indexPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgidx")
+}
+
+// tempPrefix starts the names of the temporary files of rewrites.
+func tempPrefix(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgtmp")
+}
+
+// removeTemps removes what crashed rewrites left; the caller holds the
+// lock, so no rewrite is under way.
+func removeTemps(path string) {
+	matches, _ := filepath.Glob(globEscape(tempPrefix(path)) + "*")
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// dirPerm adds to perm the x bit of each class that may read or write, so
+// that 0600 gives 0700 and 0660 gives 0770.
+func dirPerm(perm os.FileMode) os.FileMode {
+	perm &= fs.ModePerm
+	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
+		if perm&class != 0 {
+			perm |= class & 0o111
+		}
+	}
+	return perm
+}
+
+// syncDir makes a directory's entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

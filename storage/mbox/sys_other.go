@@ -1,0 +1,23 @@
+//go:build !unix
+
+package mbox
+
+import "os"
+
+// kernelLock does nothing where fcntl(2) is missing: there, only the dot
+// lock guards the mailbox.
+func kernelLock(f *os.File, write bool) (ok bool, err error) { return true, nil }
+
+// pidAlive cannot tell without kill(2): every holder counts as alive, and
+// only ExpireTimeout breaks a lock.
+func pidAlive(pid int) bool { return true }
+
+// fileIDs knows nothing of devices and inodes here: a file renamed over
+// the mailbox is noticed by its size and times only.
+func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) { return 0, 0, 0 }
+
+// fileOwner is unknown here.
+func fileOwner(fi os.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
+
+// kernelUnlock has nothing to drop here.
+func kernelUnlock(f *os.File) {}
