@@ -257,14 +257,14 @@ func (mb *mailbox) appendLocked(r io.Reader, flags []string, date time.Time) (Me
 		return Message{}, err
 	}
 	m.Flags = normalizeFlags(m.Flags)
-	if n := len(mb.msgs); n > 0 && mb.msgs[n-1].UID >= m.UID {
-		// Should not happen: the driver gave an old UID. Re-read.
+	if m.UID != mb.uidNext {
+		// Someone else took UIDs meanwhile (another process, or an
+		// mbox delivery the driver numbered first): read the mailbox
+		// back, so that views learn of every message in UID order.
 		return m, mb.refreshLocked()
 	}
 	mb.msgs = append(mb.msgs, m)
-	if m.UID >= mb.uidNext {
-		mb.uidNext = m.UID + 1
-	}
+	mb.uidNext = m.UID + 1
 	mb.broadcast(update{kind: updAdded, uid: m.UID})
 	return m, nil
 }

@@ -33,7 +33,9 @@ type Store struct {
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
 	watcher *fsnotify.Watcher
-	watched map[string]*mailbox // watched directory -> mailbox
+	// watched maps each watched file or directory to the mailboxes that
+	// asked for it: several mbox files share their directory.
+	watched map[string]map[*mailbox]struct{}
 }
 
 // New returns a Store.
@@ -43,7 +45,7 @@ func New(opts Options) *Store {
 		log:     opts.Logger,
 		poll:    opts.PollInterval,
 		open:    make(map[string]*mailbox),
-		watched: make(map[string]*mailbox),
+		watched: make(map[string]map[*mailbox]struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -156,12 +158,15 @@ func (s *Store) watch(mb *mailbox) {
 	if s.watcher != nil {
 		ok := true
 		for _, p := range mb.folder.WatchPaths() {
-			if err := s.watcher.Add(p); err != nil {
-				s.log.Debug("storage: cannot watch; polling", "path", p, "err", err)
-				ok = false
-				continue
+			if s.watched[p] == nil {
+				if err := s.watcher.Add(p); err != nil {
+					s.log.Debug("storage: cannot watch; polling", "path", p, "err", err)
+					ok = false
+					continue
+				}
+				s.watched[p] = make(map[*mailbox]struct{})
 			}
-			s.watched[p] = mb
+			s.watched[p][mb] = struct{}{}
 		}
 		if ok {
 			return
@@ -172,8 +177,12 @@ func (s *Store) watch(mb *mailbox) {
 
 // unwatch stops change notification for mb; s.mu is held.
 func (s *Store) unwatch(mb *mailbox) {
-	for p, m := range s.watched {
-		if m == mb {
+	for p, set := range s.watched {
+		if _, ok := set[mb]; !ok {
+			continue
+		}
+		delete(set, mb)
+		if len(set) == 0 {
 			delete(s.watched, p)
 			if s.watcher != nil {
 				s.watcher.Remove(p)
@@ -190,13 +199,19 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			if !ok {
 				return
 			}
+			// An event names the entry that changed: a watched file
+			// itself (an mbox), or something in a watched directory.
 			s.mu.Lock()
-			mb := s.watched[filepath.Dir(ev.Name)]
-			if mb == nil {
-				mb = s.watched[ev.Name]
+			set := s.watched[ev.Name]
+			if len(set) == 0 {
+				set = s.watched[filepath.Dir(ev.Name)]
+			}
+			var mbs []*mailbox
+			for mb := range set {
+				mbs = append(mbs, mb)
 			}
 			s.mu.Unlock()
-			if mb != nil {
+			for _, mb := range mbs {
 				mb.changed()
 			}
 		case err, ok := <-w.Errors:
