@@ -24,7 +24,9 @@ func (g *Gateway) layout() *storage.Layout {
 	if c.Mailbox.MailboxPattern != "" {
 		l.Inbox = c.Mailbox.MailboxPattern
 	} else {
-		l.Inbox = c.Mailbox.MailSpool + "/$user"
+		// The spool holds one mbox file per user, as mail delivery
+		// programs write it.
+		l.Inbox = "mbox:" + c.Mailbox.MailSpool + "/$user"
 	}
 	return l
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mbox"
 	"github.com/mailgate/mailgate/storage/mh"
 )
 
@@ -78,7 +79,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.store = storage.New(storage.Options{
-		Drivers: drivers(cfg),
+		Drivers: drivers(cfg, g.log),
 		Logger:  g.log,
 	})
 	max := cfg.MaxChildren
@@ -91,8 +92,22 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 
 // drivers returns the mailbox formats, in the order a mailbox on disk is
 // recognised.
-func drivers(cfg *config.Config) []storage.Driver {
-	return []storage.Driver{maildir.New(), mh.New()}
+func drivers(cfg *config.Config, log *slog.Logger) []storage.Driver {
+	retries := cfg.Locking.RetryCount
+	if retries == 0 {
+		retries = -1 // the driver's zero means its default
+	}
+	return []storage.Driver{
+		maildir.New(),
+		mh.New(),
+		mbox.New(mbox.Options{
+			Type:          string(cfg.Locking.Type),
+			RetryCount:    retries,
+			RetrySleep:    cfg.Locking.RetrySleep,
+			ExpireTimeout: cfg.Locking.ExpireTimeout,
+			Logger:        log,
+		}),
+	}
 }
 
 // Users returns the users file in use.

@@ -6,10 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/gateway"
 )
@@ -17,14 +20,21 @@ import (
 // run starts a gateway on the configuration text (data-dir and one
 // loopback server are added) and returns its address.
 func run(t *testing.T, extra string) string {
+	addr, _ := runDir(t, t.TempDir(), extra)
+	return addr
+}
+
+// runDir is run with the data directory given; it also returns the first
+// user's password.
+func runDir(t *testing.T, dir, extra string) (string, string) {
 	t.Helper()
-	dir := t.TempDir()
 	text := "data-dir = \"" + dir + "\"\n" + extra + "\n[[server]]\naddress = \"127.0.0.1:0\"\nmax-connections-per-address = 2\n"
 	cfg, err := config.Parse([]byte(text), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gateway.EnsureUser(cfg.UsersFile()); err != nil {
+	password, err := gateway.EnsureUser(cfg.UsersFile())
+	if err != nil {
 		t.Fatal(err)
 	}
 	ready := make(chan net.Addr, 1)
@@ -51,13 +61,13 @@ func run(t *testing.T, extra string) string {
 	})
 	select {
 	case a := <-ready:
-		return a.String()
+		return a.String(), password
 	case err := <-done:
 		t.Fatalf("Run: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("gateway did not start")
 	}
-	return ""
+	return "", ""
 }
 
 func greeting(t *testing.T, addr string) (string, net.Conn) {
@@ -96,7 +106,6 @@ func TestUnsupportedSettingsAreRefused(t *testing.T) {
 		"preauth = \"ident\"",
 		"[lmtp]\nlisten = [\"127.0.0.1:2424\"]",
 		"[auth]\nauthentication = [\"system\"]",
-		"[mailbox]\nmailbox-pattern = \"\"",
 	} {
 		dir := t.TempDir()
 		cfg, err := config.Parse([]byte("data-dir = \""+dir+"\"\n"+extra+"\n"), "test.toml")
@@ -106,6 +115,39 @@ func TestUnsupportedSettingsAreRefused(t *testing.T) {
 		_, err = gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err == nil || !strings.Contains(err.Error(), "not implemented yet") {
 			t.Errorf("%q: %v, want a 'not implemented yet' error", extra, err)
+		}
+	}
+}
+
+// With no mailbox-pattern, INBOX is the user's mbox file in the mail
+// spool, in the format imap4d and mail delivery programs use.
+func TestSpoolInboxIsMbox(t *testing.T) {
+	dir := t.TempDir()
+	spool := filepath.Join(dir, "spool")
+	os.MkdirAll(spool, 0o755)
+	addr, password := runDir(t, dir, "[mailbox]\nmail-spool = \""+spool+"\"\nmailbox-pattern = \"\"\n")
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: a@example.org\r\nSubject: spool\r\n\r\nFrom the spool\r\n"
+	w := c.Append("INBOX", int64(len(msg)), nil)
+	w.Write([]byte(msg))
+	w.Close()
+	if _, err := w.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(spool, gateway.FirstUser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"From ", "X-IMAPbase:", "X-UID: 1", "Subject: spool", ">From the spool"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("spool file lacks %q:\n%s", want, data)
 		}
 	}
 }

@@ -34,21 +34,5 @@ func checkSupported(cfg *config.Config) error {
 	if cfg.Preauth != "" && cfg.Preauth != "stdio" {
 		notYet(fmt.Sprintf("preauth %q", cfg.Preauth))
 	}
-	supported := func(typ config.MailboxType) bool { return typ == "" || typ == "maildir" || typ == "mh" }
-	if !supported(cfg.Mailbox.MailboxType) {
-		notYet(fmt.Sprintf("[mailbox] mailbox-type %q", cfg.Mailbox.MailboxType))
-	}
-	if cfg.Mailbox.MailboxPattern == "" {
-		notYet("INBOX in the mail spool (an mbox file; set [mailbox] mailbox-pattern to a maildir until then)")
-	} else if typ, _, err := config.ParseMailboxPattern(cfg.Mailbox.MailboxPattern); err == nil && !supported(config.MailboxType(typ)) {
-		notYet(fmt.Sprintf("[mailbox] mailbox-pattern of type %q", typ))
-	}
-	for _, ns := range []config.Namespace{cfg.Namespace.Personal, cfg.Namespace.Other, cfg.Namespace.Shared} {
-		for _, p := range ns.Prefixes {
-			if !supported(p.MailboxType) {
-				notYet(fmt.Sprintf("prefix %q with mailbox-type %q", p.Prefix, p.MailboxType))
-			}
-		}
-	}
 	return errors.Join(errs...)
 }
