@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mbox"
 	"github.com/mailgate/mailgate/storage/mh"
 )
 
@@ -62,7 +64,9 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New(), mh.New()}, Logger: log})
+	store := storage.New(storage.Options{Drivers: []storage.Driver{
+		maildir.New(), mh.New(), mbox.New(mbox.Options{Logger: log, RetrySleep: 50 * time.Millisecond}),
+	}, Logger: log})
 	layout := &storage.Layout{
 		Inbox:       "maildir:$home/INBOX",
 		DefaultType: "maildir",
@@ -226,3 +230,5 @@ func contains(lines []string, want string) bool {
 	}
 	return false
 }
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }

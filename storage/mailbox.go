@@ -80,7 +80,16 @@ func (mb *mailbox) markGone() {
 
 // changed schedules a re-read after a short pause, so that a burst of file
 // events costs one scan.
-func (mb *mailbox) changed() {
+func (mb *mailbox) changed() { mb.scheduleRefresh(20*time.Millisecond, 0) }
+
+// refreshRetries bounds how often a failed re-read (the file locked by a
+// delivery, say) is tried again, a second apart, before waiting for the
+// next change.
+const refreshRetries = 30
+
+// scheduleRefresh re-reads the mailbox after delay; a failure is tried
+// again, so that news is not lost because another program held a lock.
+func (mb *mailbox) scheduleRefresh(delay time.Duration, attempt int) {
 	mb.mu.Lock()
 	if mb.refreshPending {
 		mb.mu.Unlock()
@@ -88,7 +97,7 @@ func (mb *mailbox) changed() {
 	}
 	mb.refreshPending = true
 	mb.mu.Unlock()
-	time.AfterFunc(20*time.Millisecond, func() {
+	time.AfterFunc(delay, func() {
 		mb.mu.Lock()
 		mb.refreshPending = false
 		if mb.closed {
@@ -98,8 +107,17 @@ func (mb *mailbox) changed() {
 		}
 		err := mb.refreshLocked()
 		mb.mu.Unlock()
-		if err != nil {
-			mb.store.log.Warn("storage: re-reading mailbox", "path", mb.path, "err", err)
+		if err == nil {
+			return
+		}
+		if attempt == refreshRetries {
+			mb.store.log.Warn("storage: re-reading mailbox failed; waiting for the next change", "path", mb.path, "err", err)
+		} else {
+			// Usually a delivery holding the lock for a moment.
+			mb.store.log.Debug("storage: re-reading mailbox", "path", mb.path, "err", err, "attempt", attempt+1)
+		}
+		if attempt < refreshRetries {
+			mb.scheduleRefresh(time.Second, attempt+1)
 		}
 	})
 }
