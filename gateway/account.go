@@ -59,7 +59,14 @@ func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, er
 			return nil, fmt.Errorf("creating home directory: %w", err)
 		}
 	}
-	return g.store.Account(storage.User{Name: u.Name, Home: home}, g.layout()), nil
+	su := storage.User{Name: u.Name, Home: home}
+	if u.UID >= 0 {
+		su.HasIDs, su.UID, su.GID = true, u.UID, u.GID
+		if u.GID < 0 {
+			su.GID = os.Getegid()
+		}
+	}
+	return g.store.Account(su, g.layout()), nil
 }
 
 // isDataDirHome reports whether home is a default home in the data

@@ -280,6 +280,11 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if loc.kind == Other {
+		if err := a.user.mayRead(loc.path); err != nil {
+			return nil, nil, err
+		}
+	}
 	mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind))
 	if err != nil {
 		return nil, nil, err

@@ -74,6 +74,11 @@ type Layout struct {
 type User struct {
 	Name string
 	Home string
+	// HasIDs says that UID and GID are the user's own system ids, for the
+	// file-mode checks on other users' mailboxes; without them the user
+	// acts with the service's ids and may read what the service can.
+	HasIDs   bool
+	UID, GID int
 }
 
 // expand replaces $user, ${user}, $home and ${home} in s.

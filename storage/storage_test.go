@@ -260,3 +260,31 @@ func TestCachePersists(t *testing.T) {
 		t.Fatalf("cache after reopening: %v %v", got, ok)
 	}
 }
+
+// Another user's mailbox is readable only as its file mode allows, for a
+// user with system ids of their own.
+func TestOtherUsersFileModes(t *testing.T) {
+	s, _, root := newAccount(t)
+	layout := &storage.Layout{
+		Inbox:      "maildir:$home/INBOX",
+		Other:      storage.Namespace{Prefixes: []storage.Prefix{{Prefix: "~", Directory: "$home"}}},
+		LookupHome: func(u string) (string, bool) { return filepath.Join(root, u), u == "bob" },
+	}
+	bob := s.Account(storage.User{Name: "bob", Home: filepath.Join(root, "bob")}, layout)
+	if err := bob.Create("Private"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Create("Public"); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(root, "bob", "Private"), 0o700)
+	os.Chmod(filepath.Join(root, "bob", "Public"), 0o755)
+	// carol has her own uid, which owns neither.
+	carol := s.Account(storage.User{Name: "carol", Home: filepath.Join(root, "carol"), HasIDs: true, UID: 54321, GID: 54321}, layout)
+	if _, err := carol.Status("~bob/Private"); !errors.Is(err, storage.ErrPermission) {
+		t.Errorf("STATUS of a 0700 mailbox of another user: %v", err)
+	}
+	if _, err := carol.Status("~bob/Public"); err != nil {
+		t.Errorf("STATUS of a 0755 mailbox of another user: %v", err)
+	}
+}
