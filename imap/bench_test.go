@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // fillMaildir writes n messages straight into alice's INBOX maildir, as a
@@ -100,4 +102,110 @@ func BenchmarkFetchBodyStructure10k(b *testing.B) {
 	b.Run("cold", func(b *testing.B) { benchCommand(b, 10000, cold, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
 	b.Run("reopen", func(b *testing.B) { benchCommand(b, 10000, reopen, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
 	b.Run("warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "FETCH 1:* BODYSTRUCTURE") })
+}
+
+// benchMessage is the n-th message of the benchmark corpus, with LF line
+// ends as files hold them.
+func benchMessage(i int) string {
+	return fmt.Sprintf("From: Sender %d <sender%d@example.org>\nTo: alice@example.org\nCc: team: a@example.org, b@example.org;\nSubject: message number %d about things\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <%d@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s",
+		i, i, i, i, strings.Repeat("Some text of the body, line after line.\n", 20+i%50))
+}
+
+// fillMbox writes n messages into alice's INBOX as an mbox that imap4d
+// served (X-IMAPbase, X-UID, Status).
+func fillMbox(tb testing.TB, e *testEnv, n int) {
+	tb.Helper()
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		b.WriteString("From sender@example.org Mon Jan  1 00:00:00 2024\n")
+		if i == 1 {
+			fmt.Fprintf(&b, "X-IMAPbase: %20d %20d\n", 1700000000, n+1)
+		}
+		status := "O"
+		if i%3 == 0 {
+			status = "RO"
+		}
+		fmt.Fprintf(&b, "Status: %s\nX-UID: %d\n", status, i)
+		b.WriteString(benchMessage(i))
+		b.WriteString("\n")
+	}
+	os.MkdirAll(filepath.Join(e.root, "alice"), 0o700)
+	if err := os.WriteFile(filepath.Join(e.root, "alice", "mbox"), []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// peakRSS reports the process's peak resident set size (VmHWM) in MiB.
+func peakRSS() float64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(line[6:]), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// Benchmark100k runs SELECT, FETCH 1:* (FLAGS) and FETCH 1:* ENVELOPE
+// over 100,000 messages in maildir and in mbox, cold and warm. Peak RSS
+// is the whole test process's (client, server and fixture included);
+// run one sub-benchmark at a time (-bench 'Benchmark100k/mbox/select/cold')
+// to read it for that case alone.
+func Benchmark100k(b *testing.B) {
+	const n = 100_000
+	formats := []struct {
+		name   string
+		layout func(string, *storage.Layout)
+		fill   func(testing.TB, *testEnv, int)
+		cache  string // what a cold run removes: the cache file or index
+	}{
+		{"maildir", nil, fillMaildir, filepath.Join("INBOX", ".mailgate-cache")},
+		{"mbox", mboxInbox, fillMbox, ".mbox.mgidx"},
+	}
+	for _, f := range formats {
+		for _, op := range []struct{ name, setup, cmd string }{
+			{"select", "", "SELECT INBOX"},
+			{"flags", "SELECT INBOX", "FETCH 1:* (FLAGS)"},
+			{"envelope", "SELECT INBOX", "FETCH 1:* ENVELOPE"},
+		} {
+			for _, st := range []struct {
+				name  string
+				state int
+			}{{"cold", cold}, {"warm", warm}} {
+				b.Run(f.name+"/"+op.name+"/"+st.name, func(b *testing.B) {
+					e := startServerLayout(b, f.layout, nil)
+					f.fill(b, e, n)
+					c := e.raw()
+					c.login("alice")
+					if st.state == warm {
+						h := e.raw()
+						h.login("alice")
+						h.ok("h EXAMINE INBOX")
+						if op.setup != "" {
+							c.ok("s0 " + op.setup)
+						}
+						c.ok("w " + op.cmd)
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if st.state == cold {
+							b.StopTimer()
+							c.do("u UNSELECT")
+							if f.cache != "" {
+								os.Remove(filepath.Join(e.root, "alice", f.cache))
+							}
+							if op.setup != "" {
+								c.ok("s " + op.setup)
+							}
+							b.StartTimer()
+						}
+						c.ok("c " + op.cmd)
+					}
+					b.ReportMetric(peakRSS(), "peak-RSS-MiB")
+				})
+			}
+		}
+	}
 }

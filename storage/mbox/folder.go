@@ -48,6 +48,9 @@ type Folder struct {
 	retired     []retiredFile
 	flagSets    map[want][]string // shared Flags slices
 	buf         *bufio.Reader
+	// reader is the file as last read under the lock, kept open so that
+	// Open can read a message without locking while nothing changed.
+	reader *os.File
 
 	// Test hooks.
 	parses       int          // parse passes
@@ -214,8 +217,12 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	if f.find(uid) < 0 {
+	i := f.find(uid)
+	if i < 0 {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+	}
+	if raw, ok := f.readUnlocked(&f.msgs[i]); ok {
+		return io.NopCloser(bytes.NewReader(clientView(raw))), nil
 	}
 	l, err := f.d.lock(f.path, false)
 	if err != nil {
@@ -225,8 +232,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err := f.refresh(l.file); err != nil {
 		return nil, err
 	}
-	i := f.find(uid)
-	if i < 0 {
+	if i = f.find(uid); i < 0 {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	m := &f.msgs[i]
@@ -235,6 +241,45 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 		return nil, f.errorf("uid %d: read: %w", uid, err)
 	}
 	return io.NopCloser(bytes.NewReader(clientView(raw))), nil
+}
+
+// readUnlocked reads a message without taking the mailbox lock, which
+// costs a dot-lock file per message: possible while the file is exactly
+// as last read under the lock (same inode, size, times), checked before
+// and after the read. Other programs only append (which changes the size)
+// or replace the file (a new inode), so an unchanged stamp means
+// unchanged bytes; anything else falls back to the locked read.
+func (f *Folder) readUnlocked(m *msg) ([]byte, bool) {
+	if !f.loaded {
+		return nil, false
+	}
+	// Both the path and the open file must be the file last read: a
+	// rewrite replaces the file under the same path.
+	unchanged := func() bool {
+		fi, err := os.Stat(f.path)
+		if err != nil || stampOf(fi) != f.stamp {
+			return false
+		}
+		fi, err = f.reader.Stat()
+		return err == nil && stampOf(fi) == f.stamp
+	}
+	if f.reader == nil {
+		r, err := os.Open(f.path)
+		if err != nil {
+			return nil, false
+		}
+		f.reader = r
+	}
+	if !unchanged() {
+		f.reader.Close()
+		f.reader = nil
+		return nil, false
+	}
+	raw := make([]byte, m.end-m.start)
+	if _, err := f.reader.ReadAt(raw, m.start); err != nil || !unchanged() {
+		return nil, false
+	}
+	return raw, true
 }
 
 // clientView turns a message's content, as the file holds it, into what
@@ -318,6 +363,9 @@ func (f *Folder) Close() error {
 	}
 	if f.timer != nil {
 		f.timer.Stop()
+	}
+	if f.reader != nil {
+		f.reader.Close()
 	}
 	for _, r := range f.retired {
 		r.file.Close()
