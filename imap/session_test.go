@@ -293,6 +293,12 @@ func TestCreateDeleteHierarchy(t *testing.T) {
 	if !strings.HasPrefix(done, "g NO") {
 		t.Errorf("CREATE ../escape: %q", done)
 	}
+	for _, bad := range []string{"&Jjo", "&AGE-", "a//b", "/etc/passwd", "a/../../b", "\"x\ty\"", "\".hidden\""} {
+		_, done := c.do("n CREATE " + bad)
+		if !strings.HasPrefix(done, "n NO") && !strings.HasPrefix(done, "n BAD") {
+			t.Errorf("CREATE %s: %q", bad, done)
+		}
+	}
 	c.ok("h RENAME x Moved")
 	u = c.ok(`i LIST "" "*"`)
 	if !contains(u, `"/" Moved/y`) {
