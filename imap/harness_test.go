@@ -40,6 +40,10 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// storeLinger is the test stores' Linger; the benchmarks set it to -1 so
+// that a mailbox nobody has selected is read from disk again.
+var storeLinger time.Duration
+
 // startServer starts a server; tweak may change its options.
 func startServer(t testing.TB, tweak func(*imap.Options)) *testEnv {
 	t.Helper()
@@ -66,7 +70,7 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 	}
 	store := storage.New(storage.Options{Drivers: []storage.Driver{
 		maildir.New(), mh.New(), mbox.New(mbox.Options{Logger: log, RetrySleep: 50 * time.Millisecond}),
-	}, Logger: log})
+	}, Logger: log, Linger: storeLinger})
 	layout := &storage.Layout{
 		Inbox:       "maildir:$home/INBOX",
 		DefaultType: "maildir",

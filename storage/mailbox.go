@@ -50,6 +50,8 @@ type mailbox struct {
 
 	refreshPending bool
 	stopPoll       chan struct{}
+	lingerTimer    *time.Timer // guarded by store.mu
+
 }
 
 func newMailbox(s *Store, d Driver, path string, f Folder) *mailbox {
@@ -70,6 +72,12 @@ func (mb *mailbox) close() {
 	mb.closed = true
 	mb.saveCacheLocked()
 	mb.folder.Close()
+}
+
+func (mb *mailbox) isGone() bool {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.gone
 }
 
 func (mb *mailbox) markGone() {

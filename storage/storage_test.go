@@ -288,3 +288,26 @@ func TestOtherUsersFileModes(t *testing.T) {
 		t.Errorf("STATUS of a 0755 mailbox of another user: %v", err)
 	}
 }
+
+// A mailbox nobody has selected lingers, still watched: the next SELECT
+// finds it loaded and up to date.
+func TestLingeringMailboxStaysCurrent(t *testing.T) {
+	_, a, root := newAccount(t)
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	dir := filepath.Join(root, "alice", "INBOX")
+	os.WriteFile(filepath.Join(dir, "tmp", "x"), []byte("Subject: late\n\nbody\n"), 0o600)
+	os.Rename(filepath.Join(dir, "tmp", "x"), filepath.Join(dir, "new", "1700000001.late.host"))
+	time.Sleep(300 * time.Millisecond)
+	v, err = a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if v.Count() != 1 || v.RecentCount() != 1 {
+		t.Errorf("after a delivery to a lingering mailbox: %d messages, %d recent", v.Count(), v.RecentCount())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,12 @@ type Options struct {
 	// PollInterval is how often a mailbox whose files cannot be watched
 	// is re-read; 500ms when zero.
 	PollInterval time.Duration
+	// Linger is how long a mailbox stays open, watched and up to date,
+	// after its last user left, so that the next SELECT finds it warm;
+	// 2 minutes when zero, never when negative.
+	Linger time.Duration
+	// MaxLingering bounds how many unused mailboxes linger; 32 when zero.
+	MaxLingering int
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
@@ -29,9 +36,12 @@ type Store struct {
 	order   []Driver
 	log     *slog.Logger
 	poll    time.Duration
+	linger  time.Duration
+	maxIdle int
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
+	idle    []*mailbox          // open with no user, oldest first
 	watcher *fsnotify.Watcher
 	// watched maps each watched file or directory to the mailboxes that
 	// asked for it: several mbox files share their directory.
@@ -53,6 +63,13 @@ func New(opts Options) *Store {
 	if s.poll == 0 {
 		s.poll = 500 * time.Millisecond
 	}
+	s.linger, s.maxIdle = opts.Linger, opts.MaxLingering
+	if s.linger == 0 {
+		s.linger = 2 * time.Minute
+	}
+	if s.maxIdle == 0 {
+		s.maxIdle = 32
+	}
 	for _, d := range opts.Drivers {
 		s.drivers[d.Name()] = d
 		s.order = append(s.order, d)
@@ -66,9 +83,19 @@ func New(opts Options) *Store {
 	return s
 }
 
-// Close stops watching files. Open views keep working without change
-// notification.
+// Close closes the mailboxes nobody uses (writing their caches) and stops
+// watching files. Open views keep working without change notification.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	for _, mb := range idle {
+		s.dropLocked(mb)
+	}
+	s.mu.Unlock()
+	for _, mb := range idle {
+		mb.close()
+	}
 	if s.watcher != nil {
 		return s.watcher.Close()
 	}
@@ -105,6 +132,9 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if mb, ok := s.open[path]; ok {
+		if mb.refs == 0 {
+			s.unidleLocked(mb)
+		}
 		mb.refs++
 		return mb, nil
 	}
@@ -119,32 +149,86 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	return mb, nil
 }
 
-// release drops a reference taken by acquire.
+// release drops a reference taken by acquire. The last one leaves the
+// mailbox lingering for a while, still watched, unless lingering is off.
 func (s *Store) release(mb *mailbox) {
 	s.mu.Lock()
 	mb.refs--
-	last := mb.refs == 0
-	if last {
-		delete(s.open, mb.path)
-		s.unwatch(mb)
+	if mb.refs > 0 {
+		s.mu.Unlock()
+		return
+	}
+	var closeNow []*mailbox
+	if s.linger < 0 || mb.isGone() {
+		s.dropLocked(mb)
+		closeNow = append(closeNow, mb)
+	} else {
+		s.idle = append(s.idle, mb)
+		mb.lingerTimer = time.AfterFunc(s.linger, func() { s.expire(mb) })
+		for len(s.idle) > s.maxIdle {
+			oldest := s.idle[0]
+			s.unidleLocked(oldest)
+			s.dropLocked(oldest)
+			closeNow = append(closeNow, oldest)
+		}
 	}
 	s.mu.Unlock()
-	if last {
-		mb.close()
+	for _, m := range closeNow {
+		m.close()
 	}
+}
+
+// expire closes a mailbox that lingered long enough unused.
+func (s *Store) expire(mb *mailbox) {
+	s.mu.Lock()
+	if mb.refs > 0 || !slices.Contains(s.idle, mb) {
+		s.mu.Unlock()
+		return
+	}
+	s.unidleLocked(mb)
+	s.dropLocked(mb)
+	s.mu.Unlock()
+	mb.close()
+}
+
+// unidleLocked takes mb off the lingering list; s.mu is held.
+func (s *Store) unidleLocked(mb *mailbox) {
+	if mb.lingerTimer != nil {
+		mb.lingerTimer.Stop()
+		mb.lingerTimer = nil
+	}
+	if i := slices.Index(s.idle, mb); i >= 0 {
+		s.idle = slices.Delete(s.idle, i, i+1)
+	}
+}
+
+// dropLocked removes mb from the open table and stops watching it; the
+// caller closes it after unlocking. s.mu is held.
+func (s *Store) dropLocked(mb *mailbox) {
+	if s.open[mb.path] == mb {
+		delete(s.open, mb.path)
+	}
+	s.unwatch(mb)
 }
 
 // forget drops path and everything below it from the open-mailbox table, so
 // that a renamed or deleted mailbox is read afresh next time.
 func (s *Store) forget(path string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var closeNow []*mailbox
 	for p, mb := range s.open {
 		if p == path || isBelow(p, path) {
-			delete(s.open, p)
-			s.unwatch(mb)
+			s.dropLocked(mb)
 			mb.markGone()
+			if mb.refs == 0 {
+				s.unidleLocked(mb)
+				closeNow = append(closeNow, mb)
+			}
 		}
+	}
+	s.mu.Unlock()
+	for _, mb := range closeNow {
+		mb.close()
 	}
 }
 
