@@ -218,3 +218,10 @@ func noLinger(b *testing.B) {
 	storeLinger = -1
 	b.Cleanup(func() { storeLinger = 0 })
 }
+
+func BenchmarkSearch10k(b *testing.B) {
+	b.Run("from/cold", func(b *testing.B) { benchCommand(b, 10000, cold, "SELECT INBOX", "SEARCH FROM sender77") })
+	b.Run("from/warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "SEARCH FROM sender77") })
+	b.Run("text/warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "SEARCH TEXT nowhere") })
+	b.Run("unseen/warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "SEARCH UNSEEN") })
+}

@@ -15,6 +15,7 @@ const (
 	cacheEnvelope      = "imap.envelope"
 	cacheBody          = "imap.body"
 	cacheBodyStructure = "imap.bodystructure"
+	cacheSearchFields  = "imap.searchfields" // see searchFields
 )
 
 // fetchBatch is how many messages' state is copied under one lock.

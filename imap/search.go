@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -64,7 +65,8 @@ type candidate struct {
 	seq    uint32
 	m      *storage.Message
 	recent bool
-	header []byte
+	header []byte // the whole header
+	fields []byte // the commonly searched fields (cacheSearchFields)
 	raw    []byte
 	root   *message.Part
 	text   map[bool][]byte // SearchText with and without headers
@@ -83,6 +85,41 @@ func (ev *searcher) loadHeader(c *candidate) []byte {
 		}
 	}
 	return c.header
+}
+
+// searchFields are the header fields SEARCH keys name most (FROM, TO,
+// CC, BCC, SUBJECT, SENT*). Their values are kept in the shared cache, and
+// its file, so that such searches need not open every message.
+var searchFields = []string{"From", "To", "Cc", "Bcc", "Subject", "Date"}
+
+// headerWith returns a header block that holds field: the cached common
+// fields when field is one of them, else the message's whole header.
+func (ev *searcher) headerWith(c *candidate, field string) []byte {
+	common := false
+	for _, f := range searchFields {
+		if strings.EqualFold(f, field) {
+			common = true
+			break
+		}
+	}
+	if !common || c.header != nil {
+		return ev.loadHeader(c)
+	}
+	if c.fields == nil {
+		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok {
+			c.fields = v.([]byte)
+		} else if h := ev.loadHeader(c); h != nil {
+			var b []byte
+			for _, f := range searchFields {
+				for _, v := range message.HeaderValues(h, f) {
+					b = append(append(append(append(b, f...), ": "...), v...), "\r\n"...)
+				}
+			}
+			c.fields = append(b, "\r\n"...)
+			ev.s.view.SetCached(c.m.UID, cacheSearchFields, c.fields)
+		}
+	}
+	return c.fields
 }
 
 func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
@@ -159,7 +196,7 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	if !crit.SentSince.IsZero() || !crit.SentBefore.IsZero() {
-		h := ev.loadHeader(c)
+		h := ev.headerWith(c, "Date")
 		vals := message.HeaderValues(h, "Date")
 		if len(vals) == 0 {
 			return false
@@ -177,7 +214,7 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	for _, hf := range crit.Header {
-		h := ev.loadHeader(c)
+		h := ev.headerWith(c, hf.Key)
 		found := false
 		for _, v := range message.HeaderValues(h, hf.Key) {
 			if hf.Value == "" || message.ContainsFold([]byte(message.DecodeHeader(v)), hf.Value) || message.ContainsFold(v, hf.Value) {

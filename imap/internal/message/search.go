@@ -19,8 +19,8 @@ import (
 //     "Name: value" line per field with encoded words decoded;
 //   - then every leaf part in order, its transfer encoding (base64,
 //     quoted-printable) undone; text/* parts are converted from their
-//     charset, other parts are kept only when they are valid UTF-8, so
-//     that binary attachments are skipped;
+//     charset; other parts in base64 are skipped as binary, and other
+//     parts are kept only when they are valid UTF-8;
 //   - the header of each embedded message/rfc822, decoded like the
 //     message's own, since it is body text of the outer message.
 //
@@ -47,6 +47,11 @@ func appendBodyText(out, msg []byte, p *Part) []byte {
 		for _, c := range p.Children {
 			out = appendBodyText(out, msg, c)
 		}
+		return out
+	}
+	if !p.isText() && strings.EqualFold(p.Encoding, "base64") {
+		// A binary attachment: decoding megabytes only to find that
+		// they are not text is what made SEARCH TEXT slow.
 		return out
 	}
 	text := decodeTransfer(clip(msg, p.BodyStart, p.End), p.Encoding)
@@ -79,7 +84,73 @@ func ContainsFold(text []byte, needle string) bool {
 	if needle == "" {
 		return true
 	}
-	return bytes.Contains(bytes.ToLower(text), bytes.ToLower([]byte(needle)))
+	if !isASCII(needle) {
+		return bytes.Contains(bytes.ToLower(text), bytes.ToLower([]byte(needle)))
+	}
+	// An ASCII needle: scan for its first byte in either case and
+	// compare in place, without a lowered copy of the whole text.
+	lo, up := asciiLower(needle[0]), asciiUpper(needle[0])
+	for i := 0; i+len(needle) <= len(text); {
+		j := indexEither(text[i:len(text)-len(needle)+1], lo, up)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if asciiEqualFold(text[i:i+len(needle)], needle) {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+// indexEither returns the first index of a or b in s, or -1.
+func indexEither(s []byte, a, b byte) int {
+	i := bytes.IndexByte(s, a)
+	if a == b {
+		return i
+	}
+	limit := s
+	if i >= 0 {
+		limit = s[:i]
+	}
+	if j := bytes.IndexByte(limit, b); j >= 0 {
+		return j
+	}
+	return i
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func asciiUpper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// asciiEqualFold compares b with the ASCII string s, ignoring ASCII case.
+func asciiEqualFold(b []byte, s string) bool {
+	for i := 0; i < len(s); i++ {
+		if asciiLower(b[i]) != asciiLower(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeTransfer undoes a Content-Transfer-Encoding; identity encodings

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,4 +128,36 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, want failure", bad, got)
 		}
 	}
+}
+
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct {
+		text, needle string
+		want         bool
+	}{
+		{"Hello World", "world", true},
+		{"Hello World", "WORLD", true},
+		{"Hello World", "worlds", false},
+		{"", "a", false},
+		{"abc", "", true},
+		{"aAaAb", "aab", true},
+		{"Café au lait", "CAFÉ", true},
+		{"Café au lait", "café", true},
+		{"xyz", "xyzz", false},
+		{"ab", "b", true},
+	} {
+		if got := ContainsFold([]byte(tc.text), tc.needle); got != tc.want {
+			t.Errorf("ContainsFold(%q, %q) = %v", tc.text, tc.needle, got)
+		}
+	}
+}
+
+func FuzzContainsFold(f *testing.F) {
+	f.Add("Hello World", "wor")
+	f.Fuzz(func(t *testing.T, text, needle string) {
+		want := bytes.Contains(bytes.ToLower([]byte(text)), bytes.ToLower([]byte(needle)))
+		if got := ContainsFold([]byte(text), needle); got != want && isASCII(needle) && isASCII(text) {
+			t.Fatalf("ContainsFold(%q, %q) = %v, want %v", text, needle, got, want)
+		}
+	})
 }
