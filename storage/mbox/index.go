@@ -200,3 +200,13 @@ func (f *Folder) decodeIndex(b []byte) error {
 	f.loaded = true
 	return nil
 }
+
+// cachePath is where the storage core keeps what frontends derived from
+// the messages (storage.CacheFiler): .NAME.mgcache beside the file.
+func cachePath(path string) string {
+	dir, name := filepath.Split(path)
+	return filepath.Join(dir, "."+name+".mgcache")
+}
+
+// CacheFile implements storage.CacheFiler.
+func (f *Folder) CacheFile() string { return cachePath(f.path) }

@@ -175,6 +175,7 @@ func (d *Driver) Delete(path string) error {
 		return fmt.Errorf("mbox %s: delete: %w", path, err)
 	}
 	os.Remove(indexPath(path))
+	os.Remove(cachePath(path))
 	removeTemps(path)
 	return nil
 }

@@ -268,7 +268,7 @@ func (d *Driver) Delete(path string) error {
 	for _, name := range names {
 		_, isMsg := messageNumber(name)
 		if !isMsg && !strings.HasPrefix(name, ",") && !strings.HasPrefix(name, tmpPrefix) &&
-			name != seqFile && name != propsFile && name != ".xmhcache" {
+			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile {
 			continue
 		}
 		p := filepath.Join(path, name)
@@ -289,6 +289,13 @@ func (d *Driver) Delete(path string) error {
 	}
 	return nil
 }
+
+// cacheFile is where the storage core keeps what frontends derived from
+// the messages (storage.CacheFiler).
+const cacheFile = ".mailgate-cache"
+
+// CacheFile implements storage.CacheFiler.
+func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
 
 func (d *Driver) now() time.Time {
 	if d.Options.Now != nil {
