@@ -1,0 +1,130 @@
+// Command mailgate-bench compares mailgate with Dovecot and GNU imap4d: it
+// generates a mailbox from a seed, writes it into each server's files,
+// runs each server on a loopback port, measures it with go-imap's client
+// and checks every answer. bench/run is its usual front end; see
+// bench/README.md.
+//
+// Exit status: 0 when every server that ran answered correctly (and
+// mailgate ran), 1 otherwise, 2 for a bad command line.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/bench/internal/harness"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	fs := flag.NewFlagSet("mailgate-bench", flag.ContinueOnError)
+	smoke := fs.Bool("smoke", false, "quick correctness run: tiny mailbox, few clients, same code")
+	n := fs.Int("n", 10000, "messages in INBOX (full run)")
+	seed := fs.Uint64("seed", 1, "corpus seed")
+	cold := fs.Int("cold-runs", 0, "cold runs (server restarts); 0 keeps the mode's default")
+	warm := fs.Int("warm-runs", 0, "warm runs; 0 keeps the mode's default")
+	idle := fs.Int("idle-clients", 0, "clients in IDLE for the memory test; 0 keeps the mode's default")
+	mixed := fs.Duration("mixed-time", 0, "duration of each mixed workload; 0 keeps the mode's default")
+	serversFlag := fs.String("servers", "", "comma-separated servers to run (default all: "+strings.Join(harness.ServerNames(), ",")+")")
+	bin := fs.String("mailgate-bin", "", "mailgate binary (default: build it with go build)")
+	sha := fs.Bool("mailgate-sha512", false, "give mailgate's account the SHA-512-crypt hash the other servers use instead of user add's bcrypt")
+	out := fs.String("out", "bench/results", "directory for the JSON results (\"\" writes none)")
+	work := fs.String("workdir", "", "directory for the servers' files (default: a new temporary directory)")
+	keep := fs.Bool("keep", false, "keep the servers' files")
+	quiet := fs.Bool("quiet", false, "no progress lines on standard error")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "mailgate-bench: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	p := harness.Full(*n)
+	if *smoke {
+		p = harness.Smoke()
+	}
+	p.Seed = *seed
+	if *cold > 0 {
+		p.ColdRuns = *cold
+	}
+	if *warm > 0 {
+		p.WarmRuns = *warm
+	}
+	if *idle > 0 {
+		p.IdleClients = *idle
+	}
+	if *mixed > 0 {
+		p.MixedTime = *mixed
+	}
+	if *serversFlag != "" {
+		for _, s := range strings.Split(*serversFlag, ",") {
+			s = strings.TrimSpace(s)
+			known := false
+			for _, k := range harness.ServerNames() {
+				known = known || k == s
+			}
+			if !known {
+				fmt.Fprintf(os.Stderr, "mailgate-bench: unknown server %q (known: %s)\n", s, strings.Join(harness.ServerNames(), ", "))
+				return 2
+			}
+			p.Servers = append(p.Servers, s)
+		}
+	}
+	p.MailgateSHACrypt = *sha
+	p.WorkDir, p.Keep = *work, *keep
+	if !*quiet {
+		p.Progress = os.Stderr
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	p.MailgateBin = *bin
+	if p.MailgateBin == "" {
+		dir, err := os.MkdirTemp("", "mailgate-bench-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mailgate-bench:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		p.MailgateBin = filepath.Join(dir, "mailgate")
+		t := time.Now()
+		if err := harness.BuildMailgate(ctx, p.MailgateBin); err != nil {
+			fmt.Fprintln(os.Stderr, "mailgate-bench:", err)
+			return 1
+		}
+		if !*quiet {
+			fmt.Fprintf(os.Stderr, "bench: built mailgate in %.1fs\n", time.Since(t).Seconds())
+		}
+	}
+
+	rep, err := harness.Run(ctx, p)
+	if rep != nil {
+		rep.WriteTable(os.Stdout)
+		if *out != "" {
+			if path, werr := rep.WriteJSON(*out); werr != nil {
+				fmt.Fprintln(os.Stderr, "mailgate-bench: writing results:", werr)
+			} else {
+				fmt.Printf("results: %s\n", path)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mailgate-bench:", err)
+		return 1
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,140 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailgate/mailgate/bench/internal/corpus"
+)
+
+func TestDigestSkipsMboxHeaders(t *testing.T) {
+	msg := []byte("From: a@example.org\nSubject: hi\n\nbody\nStatus: not a header here\n")
+	want := expectedDigest(msg)
+	// imap4d's answer: its bookkeeping fields added at the end of the
+	// header, CRLF line ends.
+	served := "From: a@example.org\r\nSubject: hi\r\nX-IMAPbase: 1700000000 31\r\nX-UID: 1\r\nStatus: OR\r\nX-Status: F\r\n\r\nbody\r\nStatus: not a header here\r\n"
+	got, n, err := digest(strings.NewReader(served))
+	if err != nil || got != want || n != int64(len(served)) {
+		t.Fatalf("digest = %x, %d, %v; want %x, %d", got, n, err, want, len(served))
+	}
+	// A changed body, or a Status line in the body, must show.
+	for _, bad := range []string{
+		"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n",
+		"From: a@example.org\r\nSubject: hi\r\n\r\nbody!\r\nStatus: not a header here\r\n",
+		"From: a@example.org\nSubject: hi\n\nbody\nStatus: not a header here\n",
+	} {
+		if got, _, _ := digest(strings.NewReader(bad)); got == want {
+			t.Errorf("digest does not tell %q from the original", bad)
+		}
+	}
+}
+
+func TestWireFraming(t *testing.T) {
+	in := "* 1 FETCH (UID 7 BODY[] {5}\r\nab\r\nc)\r\n* 2 FETCH (BODY[] {3}\r\nxyz UID 9)\r\n* SEARCH 2 5 9\r\nw1 OK done\r\n"
+	w := &wire{br: bufio.NewReader(strings.NewReader(in))}
+	var got []string
+	for {
+		resp, err := w.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(resp))
+		if strings.HasPrefix(string(resp), "w1 ") {
+			break
+		}
+	}
+	if len(got) != 4 || got[0] != "* 1 FETCH (UID 7 BODY[] {5}\r\nab\r\nc)" {
+		t.Fatalf("responses %q", got)
+	}
+	uid, lit, ok := bodyOf([]byte(got[0]))
+	if !ok || uid != 7 || string(lit) != "ab\r\nc" {
+		t.Errorf("bodyOf first = %d %q %v", uid, lit, ok)
+	}
+	uid, lit, ok = bodyOf([]byte(got[1]))
+	if !ok || uid != 9 || string(lit) != "xyz" {
+		t.Errorf("bodyOf second = %d %q %v", uid, lit, ok)
+	}
+	nums, ok := searchNumbers([]byte(got[2]), nil)
+	if !ok || !slices.Equal(nums, []uint32{2, 5, 9}) {
+		t.Errorf("searchNumbers = %v %v", nums, ok)
+	}
+	if !isFetch([]byte("* 12 FETCH (FLAGS ())")) || isFetch([]byte("* 12 EXISTS")) || isFetch([]byte("* FETCH")) {
+		t.Error("isFetch")
+	}
+	for line, want := range map[string]int{"a {12}\r\n": 12, "a {3+}\r\n": 3, "a {x}\r\n": -1, "a }\r\n": -1, "a\r\n": -1} {
+		n, ok := literalSize([]byte(line))
+		if (want < 0) == ok || (ok && n != want) {
+			t.Errorf("literalSize(%q) = %d, %v", line, n, ok)
+		}
+	}
+}
+
+func TestUIDRanges(t *testing.T) {
+	set := uidRanges([]uint32{1, 2, 3, 5, 7, 8})
+	if got := set.String(); got != "1:3,5,7:8" {
+		t.Errorf("uidRanges = %s", got)
+	}
+}
+
+// TestExpect checks the expectations against the corpus directly.
+func TestExpect(t *testing.T) {
+	p := Smoke()
+	c := corpus.New(corpus.Spec{N: 150, Seed: 9, BigSizes: []int{64 << 10}})
+	e := newExpect(c, &p)
+	if e.n != 150 || len(e.text) == 0 || len(e.from) == 0 || len(e.unseen) == 0 || e.big == 0 {
+		t.Fatalf("expect: %+v", e)
+	}
+	if len(e.bodyUIDs) != 149 || slices.Contains(e.bodyUIDs, e.big) {
+		t.Errorf("bodies %d, big %d among them", len(e.bodyUIDs), e.big)
+	}
+	for _, uid := range e.text {
+		if !bytes.Contains(c.Message(uid), []byte(corpus.SearchWord)) {
+			t.Errorf("message %d lacks the search word", uid)
+		}
+	}
+}
+
+func TestKnownDefectsNeverExcuseMailgate(t *testing.T) {
+	msg := "STATUS BenchAppend after 20 APPENDs: 19 MESSAGES"
+	if knownDefect("imap4d", msg) == "" {
+		t.Error("imap4d's lost APPEND is not recognised")
+	}
+	if knownDefect("imap4d", "APPEND by 10 clients: imap: NO APPEND [TRYCREATE] failed") == "" {
+		t.Error("imap4d's failed concurrent APPEND is not recognised")
+	}
+	for _, s := range []string{"mailgate", "mailgate-mbox", "dovecot"} {
+		if knownDefect(s, msg) != "" || knownDefect(s, "SELECT: NO Conflict with previous locker") != "" {
+			t.Errorf("%s is excused", s)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	p := Smoke()
+	r := &Report{Params: p, Rows: Defs(&p)}
+	for _, name := range []string{"mailgate", "dovecot", "imap4d"} {
+		r.Servers = append(r.Servers, &ServerResult{Name: name, Status: "ok", Metrics: map[string]*Value{
+			"login":    {Samples: []float64{2}, Median: 2},
+			"big_rate": {Samples: []float64{100}, Median: 100},
+		}})
+	}
+	r.Servers[1].Metrics["login"].Median = 4
+	var b bytes.Buffer
+	r.WriteTable(&b)
+	out := b.String()
+	if !strings.Contains(out, "mg/dove") || !strings.Contains(out, "result: OK") {
+		t.Fatalf("table:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "LOGIN latency") && !strings.Contains(l, " 0.50 ") {
+			t.Errorf("LOGIN row without the 0.50 ratio: %q", l)
+		}
+	}
+	r.Servers[0].Errors = []string{"wrong"}
+	if r.OK() {
+		t.Error("a report with an error is OK")
+	}
+}

@@ -1,0 +1,240 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailgate/mailgate/bench/internal/corpus"
+	"github.com/mailgate/mailgate/bench/internal/server"
+)
+
+// readPhase runs the read-only commands once on a new session, timing
+// each and checking its answer: SELECT, FETCH 1:* of FLAGS, ENVELOPE and
+// BODYSTRUCTURE, three SEARCHes, and UID FETCH of message bodies. They
+// run on a bare session (see wire); the first phase then checks sample
+// messages' ENVELOPE and BODYSTRUCTURE in full with go-imap's client.
+func (r *runner) readPhase(ctx context.Context, phase string) error {
+	r.settle()
+	w, err := dialWire(ctx, r.s.Addr(), r.p.OpTimeout)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	if err := w.do("LOGIN "+quote(r.s.Username())+" "+quote(server.Password), nil); err != nil {
+		return err
+	}
+	e := r.e
+	key := func(op string) string { return op + "." + phase }
+
+	exists := -1
+	t := time.Now()
+	err = w.do("SELECT INBOX", func(resp []byte) {
+		if n, ok := bytes.CutSuffix(resp, []byte(" EXISTS")); ok {
+			exists, _ = strconv.Atoi(string(bytes.TrimPrefix(n, []byte("* "))))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.add(key("select"), ms(time.Since(t)))
+	if exists != e.n {
+		r.wrong("SELECT: %d EXISTS, want %d", exists, e.n)
+	}
+
+	n, seen := 0, 0
+	t = time.Now()
+	err = w.do("FETCH 1:* (FLAGS)", func(resp []byte) {
+		if isFetch(resp) {
+			n++
+			if bytes.Contains(resp, []byte("\\Seen")) {
+				seen++
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.add(key("fetch_flags"), ms(time.Since(t)))
+	if n != e.n || seen != e.seen {
+		r.wrong("FETCH 1:* (FLAGS): %d messages, %d \\Seen; want %d, %d", n, seen, e.n, e.seen)
+	}
+
+	for _, f := range []struct{ op, item string }{
+		{"fetch_envelope", "ENVELOPE"},
+		{"fetch_bodystructure", "BODYSTRUCTURE"},
+	} {
+		n = 0
+		item := []byte(f.item + " (")
+		t = time.Now()
+		err = w.do("FETCH 1:* ("+f.item+")", func(resp []byte) {
+			if isFetch(resp) && bytes.Contains(resp, item) {
+				n++
+			}
+		})
+		if err != nil {
+			return err
+		}
+		r.add(key(f.op), ms(time.Since(t)))
+		if n != e.n {
+			r.wrong("FETCH 1:* (%s): %d messages, want %d", f.item, n, e.n)
+		}
+	}
+
+	for _, s := range []struct {
+		op, criteria string
+		want         []uint32
+	}{
+		{"search_text", "TEXT " + quote(corpus.SearchWord), e.text},
+		{"search_from", "FROM " + quote(corpus.SearchFrom), e.from},
+		{"search_unseen", "UNSEEN", e.unseen},
+	} {
+		var got []uint32
+		answered := false
+		t = time.Now()
+		err = w.do("SEARCH "+s.criteria, func(resp []byte) {
+			var ok bool
+			got, ok = searchNumbers(resp, got)
+			answered = answered || ok
+		})
+		if err != nil {
+			return err
+		}
+		r.add(key(s.op), ms(time.Since(t)))
+		if !answered {
+			r.wrong("SEARCH %s: no SEARCH response", s.criteria)
+		} else if err := sameSet(got, s.want); err != nil {
+			r.wrong("SEARCH %s: %v", s.criteria, err)
+		}
+	}
+
+	bad, count := 0, 0
+	var total int64
+	t = time.Now()
+	err = w.do("UID FETCH "+e.bodySet.String()+" (UID BODY.PEEK[])", func(resp []byte) {
+		uid, lit, ok := bodyOf(resp)
+		if !ok {
+			return
+		}
+		count++
+		total += int64(len(lit))
+		sum, _, _ := digest(bytes.NewReader(lit))
+		if want, ok := e.digests[uid]; !ok || want != sum {
+			bad++
+			if bad == 1 {
+				r.wrong("UID FETCH BODY[]: message %d differs from the corpus (%d bytes)", uid, len(lit))
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	d := time.Since(t)
+	r.add(key("fetch_body"), float64(total)/1e6/d.Seconds())
+	if count != len(e.bodyUIDs) {
+		r.wrong("UID FETCH BODY[]: %d bodies, want %d", count, len(e.bodyUIDs))
+	}
+	r.logf("%s: %s: SELECT %.1f ms, FLAGS %.1f ms, ENVELOPE %.1f ms, BODYSTRUCTURE %.1f ms, SEARCH TEXT %.1f ms, bodies %.1f MB/s",
+		r.s.Name(), phase, r.last(key("select")), r.last(key("fetch_flags")), r.last(key("fetch_envelope")),
+		r.last(key("fetch_bodystructure")), r.last(key("search_text")), r.last(key("fetch_body")))
+	if phase == "first" {
+		return r.checkSamples(ctx)
+	}
+	return nil
+}
+
+// bodyOf finds the UID and the BODY[] literal in a FETCH response.
+func bodyOf(resp []byte) (uint32, []byte, bool) {
+	if !isFetch(resp) {
+		return 0, nil, false
+	}
+	i := bytes.Index(resp, []byte("BODY[] {"))
+	if i < 0 {
+		return 0, nil, false
+	}
+	rest := resp[i+len("BODY[] {"):]
+	j := bytes.IndexByte(rest, '}')
+	if j < 0 {
+		return 0, nil, false
+	}
+	n, err := strconv.Atoi(string(rest[:j]))
+	if err != nil || len(rest) < j+3+n {
+		return 0, nil, false
+	}
+	lit := rest[j+3 : j+3+n]
+	// UID may come before or after the body.
+	head := append(resp[:i:i], rest[j+3+n:]...)
+	k := bytes.Index(head, []byte("UID "))
+	if k < 0 {
+		return 0, nil, false
+	}
+	digits := head[k+4:]
+	m := 0
+	for m < len(digits) && '0' <= digits[m] && digits[m] <= '9' {
+		m++
+	}
+	uid, err := strconv.ParseUint(string(digits[:m]), 10, 32)
+	if err != nil {
+		return 0, nil, false
+	}
+	return uint32(uid), lit, true
+}
+
+// checkSamples checks, with go-imap's client, the ENVELOPE (subject and
+// sender) and BODYSTRUCTURE (media type) of sample messages spread over
+// the mailbox.
+func (r *runner) checkSamples(ctx context.Context) error {
+	c, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.logout()
+	if _, err := c.selectInbox(); err != nil {
+		return err
+	}
+	set := imap.SeqSetNum(r.e.samples...)
+	checked := 0
+	_, err = c.fetch(set, &imap.FetchOptions{Envelope: true, BodyStructure: &imap.FetchItemBodyStructure{Extended: true}}, func(m *imapclient.FetchMessageBuffer) {
+		if m.SeqNum < 1 || int(m.SeqNum) > len(r.c.Msgs) {
+			r.wrong("FETCH: message %d does not exist", m.SeqNum)
+			return
+		}
+		checked++
+		want := r.c.Msgs[m.SeqNum-1]
+		switch {
+		case m.Envelope == nil:
+			r.wrong("FETCH ENVELOPE: message %d has none", m.SeqNum)
+		case m.Envelope.Subject != want.Subject:
+			r.wrong("FETCH ENVELOPE: message %d: subject %q, want %q", m.SeqNum, m.Envelope.Subject, want.Subject)
+		case len(m.Envelope.From) != 1 || !strings.EqualFold(m.Envelope.From[0].Addr(), want.From.Addr):
+			r.wrong("FETCH ENVELOPE: message %d: from %v, want %s", m.SeqNum, m.Envelope.From, want.From.Addr)
+		}
+		if m.BodyStructure == nil {
+			r.wrong("FETCH BODYSTRUCTURE: message %d has none", m.SeqNum)
+		} else if got := m.BodyStructure.MediaType(); !strings.EqualFold(got, want.Kind.MediaType()) {
+			r.wrong("FETCH BODYSTRUCTURE: message %d is %s, want %s", m.SeqNum, got, want.Kind.MediaType())
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("FETCH ENVELOPE BODYSTRUCTURE: %w", err)
+	}
+	if checked != len(r.e.samples) {
+		r.wrong("FETCH %v (ENVELOPE BODYSTRUCTURE): %d messages, want %d", r.e.samples, checked, len(r.e.samples))
+	}
+	return nil
+}
+
+func (r *runner) last(key string) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := r.res.Metrics[key]; m != nil && len(m.Samples) > 0 {
+		return m.Samples[len(m.Samples)-1]
+	}
+	return 0
+}

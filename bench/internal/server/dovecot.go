@@ -1,0 +1,198 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+
+	"github.com/mailgate/mailgate/bench/internal/corpus"
+)
+
+// DovecotInstall is how to install Dovecot on Debian.
+const DovecotInstall = "apt-get install -y --no-install-recommends dovecot-imapd"
+
+// Dovecot runs `dovecot -F -c CONF` with everything (base_dir, state_dir,
+// the passwd-file holding the account, the maildir) in the benchmark's
+// directory, listening on 127.0.0.1 without TLS.
+//
+// Dovecot refuses mail access as root, so as root the account's mail
+// belongs to nobody (the userdb gives uid/gid 65534) and the directory is
+// made reachable for it and for Dovecot's unprivileged login and internal
+// users; otherwise everything runs as the current user.
+type Dovecot struct {
+	// Bin is the dovecot master; /usr/sbin/dovecot when empty.
+	Bin string
+
+	dir, conf, addr string
+	p               *process
+}
+
+func (d *Dovecot) Name() string { return "dovecot" }
+
+func (d *Dovecot) bin() string {
+	if d.Bin != "" {
+		return d.Bin
+	}
+	if p, err := exec.LookPath("dovecot"); err == nil {
+		return p
+	}
+	return "/usr/sbin/dovecot"
+}
+
+func (d *Dovecot) Available() error {
+	if _, err := os.Stat(d.bin()); err != nil {
+		return &SkipError{"Dovecot is not installed (" + DovecotInstall + ")"}
+	}
+	if _, err := os.Stat("/usr/lib/dovecot/imap"); err != nil {
+		return &SkipError{"Dovecot's IMAP server is not installed (" + DovecotInstall + ")"}
+	}
+	if os.Geteuid() == 0 {
+		for _, u := range []string{"dovecot", "dovenull"} {
+			if _, err := user.Lookup(u); err != nil {
+				return &SkipError{"Dovecot's system user " + u + " is missing (reinstall dovecot-core)"}
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Dovecot) Setup(ctx context.Context, dir string) (corpus.Target, error) {
+	port, err := FreePort()
+	if err != nil {
+		return corpus.Target{}, err
+	}
+	d.dir = dir
+	d.addr = fmt.Sprintf("127.0.0.1:%d", port)
+	d.conf = filepath.Join(dir, "dovecot.conf")
+	uid, gid := mailUser()
+	internal, login := "dovecot", "dovenull"
+	if os.Geteuid() != 0 {
+		u, err := user.Current()
+		if err != nil {
+			return corpus.Target{}, err
+		}
+		internal, login = u.Username, u.Username
+	}
+	// The login and internal users must reach base_dir and read the
+	// passwd-file.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return corpus.Target{}, err
+	}
+	if os.Geteuid() == 0 {
+		if err := searchable(filepath.Dir(dir)); err != nil {
+			return corpus.Target{}, err
+		}
+	}
+	for _, sub := range []string{"run", "state", "home"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return corpus.Target{}, err
+		}
+	}
+	home := filepath.Join(dir, "home", "bench")
+	hash, err := shaCrypt(Password)
+	if err != nil {
+		return corpus.Target{}, err
+	}
+	passwd := fmt.Sprintf("bench:{SHA512-CRYPT}%s:%d:%d::%s::\n", hash, uid, gid, home)
+	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd), 0o644); err != nil {
+		return corpus.Target{}, err
+	}
+	conf := fmt.Sprintf(`# written by mailgate's benchmark harness
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = /dev/stderr
+info_log_path = /dev/stderr
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+listen = 127.0.0.1
+protocols = imap
+first_valid_uid = 0
+first_valid_gid = 0
+default_internal_user = %[2]s
+default_login_user = %[3]s
+default_process_limit = 3000
+default_client_limit = 6000
+default_vsz_limit = 2G
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+  prefix =
+}
+passdb {
+  driver = passwd-file
+  args = scheme=SHA512-CRYPT %[1]s/passwd
+}
+userdb {
+  driver = passwd-file
+  args = %[1]s/passwd
+}
+protocol imap {
+  mail_max_userip_connections = 5000
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[4]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+`, dir, internal, login, port)
+	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
+		return corpus.Target{}, err
+	}
+	return corpus.Target{Format: corpus.Maildir, Path: filepath.Join(home, "Maildir"), UIDList: true, UID: uid, GID: gid}, nil
+}
+
+func (d *Dovecot) Start(ctx context.Context) error {
+	p, err := startProcess(ctx, "dovecot", d.addr, nil, d.dir, d.bin(), "-F", "-c", d.conf)
+	if err != nil {
+		return err
+	}
+	d.p = p
+	return nil
+}
+
+func (d *Dovecot) Stop() error {
+	err := d.p.stop()
+	d.p = nil
+	return err
+}
+
+func (d *Dovecot) Addr() string     { return d.addr }
+func (d *Dovecot) Username() string { return "bench" }
+func (d *Dovecot) PID() int         { return d.p.pid() }
+func (d *Dovecot) Log() string      { return d.p.log() }
+
+func (d *Dovecot) Version() string {
+	out, err := exec.Command(d.bin(), "--version").CombinedOutput()
+	if err != nil {
+		return "?"
+	}
+	return "Dovecot " + firstLine(string(out))
+}
+
+// searchable checks that other users (Dovecot's) can pass through dir and
+// every directory above it; if not, Dovecot cannot run there and is
+// skipped.
+func searchable(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return &SkipError{fmt.Sprintf("Dovecot's unprivileged processes cannot enter %s (mode %v); "+
+				"use a work directory whose parents are world-searchable (--workdir)", d, fi.Mode().Perm())}
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}

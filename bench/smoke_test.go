@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/bench/internal/harness"
+)
+
+// TestSmoke runs the benchmark's smoke code path on a tiny mailbox:
+// mailgate always, Dovecot and GNU imap4d when they are installed. It
+// checks only that every server answered correctly, never timings.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "mailgate")
+	if err := harness.BuildMailgate(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+
+	p := harness.Smoke()
+	p.N = 60
+	p.BigSizes = []int{256 << 10}
+	p.WarmRuns = 1
+	p.Logins = 2
+	p.ConnSetups = 2
+	p.Append1 = 3
+	p.AppendClients = 2
+	p.AppendEach = 1
+	p.MixedClients = []int{2}
+	p.MixedTime = 300 * time.Millisecond
+	p.IdleClients = 3
+	p.MailgateBin = bin
+	p.Progress = logWriter{t}
+
+	rep, err := harness.Run(ctx, p)
+	if rep != nil {
+		var b bytes.Buffer
+		rep.WriteTable(&b)
+		t.Log(b.String())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Servers {
+		switch {
+		case s.Status == "skipped":
+			if s.Name == "mailgate" {
+				t.Errorf("mailgate was skipped: %s", s.Reason)
+			} else {
+				t.Logf("%s skipped: %s", s.Name, s.Reason)
+			}
+		case s.Status != "ok":
+			t.Errorf("%s: %s %s", s.Name, s.Status, s.Reason)
+		}
+		for _, e := range s.Errors {
+			t.Errorf("%s: %s", s.Name, e)
+		}
+	}
+	if !rep.OK() {
+		t.Error("the smoke comparison failed")
+	}
+	for _, key := range []string{"select.first", "fetch_envelope.warm", "search_text.cold", "store_flags", "append_1", "idle_rss", "big_rate"} {
+		if m := rep.Servers[0].Metrics[key]; m == nil || len(m.Samples) == 0 {
+			t.Errorf("mailgate has no %s measurement", key)
+		}
+	}
+}
+
+// logWriter sends the harness's progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
