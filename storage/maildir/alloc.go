@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // This file holds what mailgate allocates under the maildir lock: UIDs in
@@ -13,7 +14,7 @@ import (
 // allocate reserves n UIDs under the maildir lock and returns the first.
 // When then is not nil it runs inside the lock after .mu-prop is synced.
 func (f *Folder) allocate(n int, then func(first uint32) error) (uint32, error) {
-	unlock, err := lockDir(f.path, false)
+	unlock, err := fsutil.LockDir(f.path, false)
 	if err != nil {
 		return 0, f.errorf("lock: %w", err)
 	}
@@ -101,7 +102,7 @@ func (f *Folder) letters(flags []string, old string) (string, error) {
 	if len(missing) == 0 {
 		return letters, nil
 	}
-	unlock, err := lockDir(f.path, false)
+	unlock, err := fsutil.LockDir(f.path, false)
 	if err != nil {
 		return "", f.errorf("lock: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // cacheFile is where the storage core keeps what frontends derived from
@@ -119,7 +120,7 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 		if err := os.Rename(tmp, filepath.Join(f.sub(true), name)); err != nil {
 			return f.errorf("append: %w", err)
 		}
-		if err := syncDir(f.sub(true)); err != nil {
+		if err := fsutil.SyncDir(f.sub(true)); err != nil {
 			return f.errorf("append: %w", err)
 		}
 		return nil
@@ -239,7 +240,7 @@ func (f *Folder) Seen(uids []uint32) error {
 	}
 	if moved {
 		f.stamp.valid = false
-		if err := syncDir(f.sub(false)); err != nil {
+		if err := fsutil.SyncDir(f.sub(false)); err != nil {
 			return f.errorf("seen: %w", err)
 		}
 	}
@@ -274,7 +275,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 	f.stamp.valid = false
 	for i, t := range touched {
 		if t {
-			if err := syncDir(f.sub(i == 1)); err != nil {
+			if err := fsutil.SyncDir(f.sub(i == 1)); err != nil {
 				return f.errorf("expunge: %w", err)
 			}
 		}

@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Options tune a Driver. The zero value is ready to use.
@@ -169,7 +170,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 			return fmt.Errorf("maildir %s: create: %w", path, err)
 		}
 	}
-	unlock, err := lockDir(path, false)
+	unlock, err := fsutil.LockDir(path, false)
 	if err != nil {
 		return fmt.Errorf("maildir %s: create: lock: %w", path, err)
 	}

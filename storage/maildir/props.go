@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // propsFile is where GNU imap4d keeps a maildir's UID counters.
@@ -79,46 +81,11 @@ func (p props) encode() []byte {
 	return b.Bytes()
 }
 
-// writeAtomic replaces dir/name with data: it writes a temporary file in
-// dir, syncs it, renames it over name and syncs dir. Callers hold the
-// maildir lock, so one fixed temporary name is enough.
+// writeAtomic replaces dir/name with data through a temporary file;
+// callers hold the directory's exclusive lock, so one fixed temporary
+// name is enough.
 func writeAtomic(dir, name string, data []byte, perm os.FileMode) error {
-	tmp := filepath.Join(dir, ".mailgate-tmp"+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return fsutil.WriteAtomic(dir, ".mailgate-tmp"+name, name, data, perm)
 }
 
 // uidList is what mailgate takes from a dovecot-uidlist.

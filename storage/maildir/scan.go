@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // scanAttempts bounds how often Scan starts again when files move under
@@ -60,7 +61,7 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 		if errors.Is(err, errNeedLock) && !locked {
 			// Start again under the exclusive lock, so that what the scan
 			// reads and the UIDs it gives agree with every other writer.
-			unlock, lerr := lockDir(f.path, false)
+			unlock, lerr := fsutil.LockDir(f.path, false)
 			if lerr != nil {
 				return snap, f.errorf("lock: %w", lerr)
 			}
@@ -270,7 +271,7 @@ func (f *Folder) assign(cands []candidate, idx []int, final bool) (retry bool, e
 func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err error) {
 	unlock := func() {}
 	if !locked {
-		if unlock, err = lockDir(f.path, true); err != nil {
+		if unlock, err = fsutil.LockDir(f.path, true); err != nil {
 			return nil, false, f.errorf("lock: %w", err)
 		}
 	}

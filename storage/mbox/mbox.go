@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Options are the [locking] settings and what else a Driver needs. The
@@ -152,7 +153,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = fsutil.SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("mbox %s: create: %w", path, err)
@@ -236,17 +237,4 @@ func dirPerm(perm os.FileMode) os.FileMode {
 		}
 	}
 	return perm
-}
-
-// syncDir makes a directory's entries durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // rewrite writes the mailbox anew without the messages in gone, with the
@@ -86,7 +88,7 @@ func (f *Folder) rewrite(gone map[uint32]bool) error {
 	}
 	ok = true
 	defer tmp.Close()
-	if err := syncDir(filepath.Dir(f.path)); err != nil {
+	if err := fsutil.SyncDir(filepath.Dir(f.path)); err != nil {
 		f.d.log.Warn("mbox: syncing the directory after a rewrite", "path", f.path, "err", err)
 	}
 	if old != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // tmpCount makes the names of Append's temporary files unique.
@@ -138,7 +139,7 @@ func (f *Folder) linkNext(src string, p *props) (uint32, error) {
 		if err != nil {
 			return 0, f.errorf("%w", err)
 		}
-		if err := syncDir(f.path); err != nil {
+		if err := fsutil.SyncDir(f.path); err != nil {
 			return 0, f.errorf("%w", err)
 		}
 		f.validity = p.uidValidity

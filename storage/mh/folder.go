@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Folder is an open MH folder. It implements storage.Folder.
@@ -75,7 +76,7 @@ func (f *Folder) file(n uint32) string {
 
 // locked runs fn under the folder's exclusive lock.
 func (f *Folder) locked(fn func() error) error {
-	unlock, err := lockDir(f.path, false)
+	unlock, err := fsutil.LockDir(f.path, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f.errorf("%w", storage.ErrNoMailbox)
 	}
@@ -251,7 +252,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 		if len(gone) == 0 {
 			return nil
 		}
-		if err := syncDir(f.path); err != nil {
+		if err := fsutil.SyncDir(f.path); err != nil {
 			return f.errorf("expunge: %w", err)
 		}
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {

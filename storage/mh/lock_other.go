@@ -4,12 +4,6 @@ package mh
 
 import "os"
 
-// lockDir does nothing where flock(2) is missing: there, only one process
-// may use a folder at a time.
-func lockDir(dir string, shared bool) (unlock func(), err error) {
-	return func() {}, nil
-}
-
 // lockSeqFile opens .mh_sequences without locking it where fcntl(2) is
 // missing. A missing file under a read lock gives (nil, nil).
 func lockSeqFile(dir string, write bool, perm os.FileMode) (*os.File, error) {

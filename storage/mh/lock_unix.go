@@ -13,36 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockDir takes an flock(2) on the folder directory itself: exclusive to
-// give message numbers and to rewrite .mu-prop and .mh_sequences, shared
-// to read the directory. So mailgate processes sharing a folder give
-// numbers one at a time, and a scan never sees a message without the
-// ones given lower numbers before it. nmh takes no such lock.
-func lockDir(dir string, shared bool) (unlock func(), err error) {
-	how := syscall.LOCK_EX
-	if shared {
-		how = syscall.LOCK_SH
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	fd := int(d.Fd())
-	for {
-		err = syscall.Flock(fd, how)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(fd, syscall.LOCK_UN)
-		d.Close()
-	}, nil
-}
 
 // seqLockWait is how long lockSeqFile waits for nmh to let go of
 // .mh_sequences; nmh itself gives up after about five seconds.

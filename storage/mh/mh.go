@@ -71,6 +71,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Options tune a Driver. The zero value is ready to use.
@@ -199,7 +200,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	} else if err := os.Chmod(path, dperm); err != nil {
 		return fmt.Errorf("mh %s: create: %w", path, err)
 	}
-	unlock, err := lockDir(path, false)
+	unlock, err := fsutil.LockDir(path, false)
 	if err != nil {
 		return fmt.Errorf("mh %s: create: lock: %w", path, err)
 	}
@@ -260,7 +261,7 @@ func (d *Driver) Delete(path string) error {
 	if !d.Is(path) {
 		return fmt.Errorf("mh %s: delete: %w", path, storage.ErrNoMailbox)
 	}
-	unlock, err := lockDir(path, false)
+	unlock, err := fsutil.LockDir(path, false)
 	if err != nil {
 		return fmt.Errorf("mh %s: delete: lock: %w", path, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // errNeedLock means that a scan has .mu-prop to update or numbers to
@@ -52,7 +53,7 @@ type folderState struct {
 // the shared folder lock unless the caller holds the exclusive one.
 func (f *Folder) readState(locked bool) (st folderState, err error) {
 	if !locked {
-		unlock, err := lockDir(f.path, true)
+		unlock, err := fsutil.LockDir(f.path, true)
 		if errors.Is(err, fs.ErrNotExist) {
 			return st, f.errorf("scan: %w", storage.ErrNoMailbox)
 		}
@@ -203,7 +204,7 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 		moves[c.num] = n
 		c.num, c.name = n, strconv.FormatUint(uint64(n), 10)
 	}
-	if err := syncDir(f.path); err != nil {
+	if err := fsutil.SyncDir(f.path); err != nil {
 		return nil, f.errorf("renumber: %w", err)
 	}
 	ss, err := f.updateSequences(func(ss sequences) (sequences, error) {

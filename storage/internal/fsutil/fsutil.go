@@ -1,0 +1,51 @@
+// Package fsutil holds the file-system steps every mailbox driver takes
+// the same way: replacing a small file atomically, making directory
+// changes durable, and locking a mailbox directory between processes.
+package fsutil
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// WriteAtomic replaces dir/name with data: it writes dir/tmpName, syncs
+// it, renames it over name and syncs dir, so that a crash leaves the old
+// or the new file whole. Callers hold a lock that makes tmpName theirs.
+func WriteAtomic(dir, tmpName, name string, data []byte, perm os.FileMode) error {
+	tmp := filepath.Join(dir, tmpName)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir makes the renames and removals in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
