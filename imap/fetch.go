@@ -70,7 +70,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 				return err
 			}
 		}
-		if s.bw.Buffered() > 16*1024 {
+		if s.bw.Buffered() > 8*1024 {
 			if err := s.e.Flush(); err != nil {
 				return err
 			}

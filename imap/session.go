@@ -71,8 +71,10 @@ func newSession(srv *Server, c net.Conn) *session {
 // setConn (re)builds the buffered reader, writer and codec on c.
 func (s *session) setConn(c net.Conn) {
 	s.conn = c
-	s.br = bufio.NewReaderSize(c, 16*1024)
-	s.bw = bufio.NewWriterSize(c, 32*1024)
+	// Small buffers: most connections sit in IDLE, and large literals
+	// and FETCH answers pass through them without being held.
+	s.br = bufio.NewReaderSize(c, 4*1024)
+	s.bw = bufio.NewWriterSize(c, 16*1024)
 	s.d = wire.NewDecoder(s.br)
 	s.d.MaxLine = s.srv.opts.MaxLine
 	s.d.MaxLiteral = s.srv.opts.MaxLiteral

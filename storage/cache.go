@@ -121,9 +121,14 @@ func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool) (map
 	}
 }
 
-// loadCacheLocked fills mb.cache from the folder's cache file; mb.mu is
-// held and the mailbox loaded.
+// loadCacheLocked fills mb.cache from the folder's cache file, once, when
+// a value is first asked for or stored: a SELECT that fetches nothing
+// need not read it. mb.mu is held and the mailbox loaded.
 func (mb *mailbox) loadCacheLocked() {
+	if mb.cacheRead {
+		return
+	}
+	mb.cacheRead = true
 	cf, ok := mb.folder.(CacheFiler)
 	if !ok || cf.CacheFile() == "" {
 		return
@@ -138,7 +143,9 @@ func (mb *mailbox) loadCacheLocked() {
 		mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
 	}
 	for uid, m := range cache {
-		mb.cache[uid] = m
+		if mb.cache[uid] == nil {
+			mb.cache[uid] = m
+		}
 	}
 }
 

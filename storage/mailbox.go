@@ -43,6 +43,7 @@ type mailbox struct {
 	views       map[*View]struct{}
 	cache       map[uint32]map[string]any
 	cacheDirty  bool // cache holds values its file lacks
+	cacheRead   bool // the cache file has been read into cache
 	// ghosts keeps what was known of expunged messages until every view
 	// has been told, so that a session can still FETCH their UID and
 	// flags meanwhile (RFC 2180 section 4.1).
@@ -174,7 +175,6 @@ func (mb *mailbox) loadLocked() error {
 		}
 	}
 	mb.loaded = true
-	mb.loadCacheLocked()
 	return nil
 }
 

@@ -176,6 +176,7 @@ func (v *View) Cached(uid uint32, key string) (any, bool) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.loadCacheLocked()
 	val, ok := mb.cache[uid][key]
 	return val, ok
 }
@@ -189,6 +190,7 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 	if mb.index(uid) < 0 {
 		return
 	}
+	mb.loadCacheLocked()
 	m := mb.cache[uid]
 	if m == nil {
 		m = make(map[string]any, 2)
