@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-
 // seqLockWait is how long lockSeqFile waits for nmh to let go of
 // .mh_sequences; nmh itself gives up after about five seconds.
 const seqLockWait = 10 * time.Second
