@@ -48,9 +48,6 @@ type Folder struct {
 	retired     []retiredFile
 	flagSets    map[want][]string // shared Flags slices
 	buf         *bufio.Reader
-	// reader is the file as last read under the lock, kept open so that
-	// Open can read a message without locking while nothing changed.
-	reader *os.File
 
 	// Test hooks.
 	parses       int          // parse passes
@@ -221,8 +218,8 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if i < 0 {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
-	if raw, ok := f.readUnlocked(&f.msgs[i]); ok {
-		return io.NopCloser(bytes.NewReader(clientView(raw))), nil
+	if rc, ok := f.openStream(&f.msgs[i]); ok {
+		return rc, nil
 	}
 	l, err := f.d.lock(f.path, false)
 	if err != nil {
@@ -235,6 +232,9 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if i = f.find(uid); i < 0 {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
+	if rc, ok := f.openStream(&f.msgs[i]); ok {
+		return rc, nil
+	}
 	m := &f.msgs[i]
 	raw := make([]byte, m.end-m.start)
 	if _, err := l.file.ReadAt(raw, m.start); err != nil {
@@ -243,44 +243,92 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(clientView(raw))), nil
 }
 
-// readUnlocked reads a message without taking the mailbox lock, which
-// costs a dot-lock file per message: possible while the file is exactly
-// as last read under the lock (same inode, size, times), checked before
-// and after the read. Other programs only append (which changes the size)
-// or replace the file (a new inode), so an unchanged stamp means
-// unchanged bytes; anything else falls back to the locked read.
-func (f *Folder) readUnlocked(m *msg) ([]byte, bool) {
+// openStream opens the file and returns a reader of message m as clients
+// see it, streamed so that a 50 MB message is never held in memory. It
+// needs no mailbox lock: the open file must be exactly the file last read
+// under the lock (same inode, size and times), and other programs only
+// append to a file or replace it, never change bytes in place, so its
+// bytes up to the end of m stay as they were while the reader runs.
+func (f *Folder) openStream(m *msg) (io.ReadCloser, bool) {
 	if !f.loaded {
 		return nil, false
 	}
-	// Both the path and the open file must be the file last read: a
-	// rewrite replaces the file under the same path.
-	unchanged := func() bool {
-		fi, err := os.Stat(f.path)
-		if err != nil || stampOf(fi) != f.stamp {
-			return false
-		}
-		fi, err = f.reader.Stat()
-		return err == nil && stampOf(fi) == f.stamp
-	}
-	if f.reader == nil {
-		r, err := os.Open(f.path)
-		if err != nil {
-			return nil, false
-		}
-		f.reader = r
-	}
-	if !unchanged() {
-		f.reader.Close()
-		f.reader = nil
+	file, err := os.Open(f.path)
+	if err != nil {
 		return nil, false
 	}
-	raw := make([]byte, m.end-m.start)
-	if _, err := f.reader.ReadAt(raw, m.start); err != nil || !unchanged() {
+	if fi, err := file.Stat(); err != nil || stampOf(fi) != f.stamp {
+		file.Close()
 		return nil, false
 	}
-	return raw, true
+	br := bufio.NewReaderSize(io.NewSectionReader(file, m.start, m.end-m.start), 16*1024)
+	return &viewReader{br: br, file: file, inHeader: true}, true
 }
+
+// viewReader streams a message as clientView would return it.
+type viewReader struct {
+	br       *bufio.Reader
+	file     *os.File
+	inHeader bool // still in the message header
+	hiding   bool // the current header field is hidden
+	midLine  bool // the last chunk ended inside a line longer than br
+	skipRest bool // ... and that line is hidden
+	pending  []byte
+	err      error
+}
+
+func (v *viewReader) Read(p []byte) (int, error) {
+	for len(v.pending) == 0 {
+		if v.err != nil {
+			return 0, v.err
+		}
+		chunk, err := v.br.ReadSlice('\n')
+		partial := err == bufio.ErrBufferFull
+		if partial {
+			err = nil
+		}
+		if err != nil {
+			v.err = err
+		}
+		if len(chunk) == 0 {
+			continue
+		}
+		start := !v.midLine
+		v.midLine = partial
+		if !start {
+			if !v.skipRest {
+				v.pending = chunk
+			}
+			continue
+		}
+		hide := false
+		if v.inHeader {
+			switch {
+			case !partial && isBlank(chunk):
+				v.inHeader, v.hiding = false, false
+			case chunk[0] == ' ' || chunk[0] == '\t':
+				hide = v.hiding
+			default:
+				v.hiding = hiddenField(chunk) != fieldNone
+				hide = v.hiding
+			}
+		}
+		v.skipRest = hide
+		if hide {
+			continue
+		}
+		if chunk[0] == '>' && quoted(chunk) {
+			chunk = chunk[1:]
+		}
+		v.pending = chunk
+	}
+	n := copy(p, v.pending)
+	v.pending = v.pending[n:]
+	return n, nil
+}
+
+// Close closes the file.
+func (v *viewReader) Close() error { return v.file.Close() }
 
 // clientView turns a message's content, as the file holds it, into what
 // clients see, in place: hidden header fields go, and one '>' of every
@@ -363,9 +411,6 @@ func (f *Folder) Close() error {
 	}
 	if f.timer != nil {
 		f.timer.Stop()
-	}
-	if f.reader != nil {
-		f.reader.Close()
 	}
 	for _, r := range f.retired {
 		r.file.Close()
