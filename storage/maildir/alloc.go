@@ -38,28 +38,28 @@ func (f *Folder) allocateLocked(n int, minNext, validity uint32) (uint32, error)
 	}
 	old := p
 	switch {
-	case p.uidValidity != 0 && validity != 0 && p.uidValidity != validity:
+	case p.UIDValidity != 0 && validity != 0 && p.UIDValidity != validity:
 		return 0, errValidityChanged
-	case p.uidValidity == 0 && validity != 0:
-		p.uidValidity = validity
-	case p.uidValidity == 0 && f.validity != 0:
-		p.uidValidity = f.validity
-	case p.uidValidity == 0:
-		if p.uidValidity, err = f.defaultValidity(); err != nil {
+	case p.UIDValidity == 0 && validity != 0:
+		p.UIDValidity = validity
+	case p.UIDValidity == 0 && f.validity != 0:
+		p.UIDValidity = f.validity
+	case p.UIDValidity == 0:
+		if p.UIDValidity, err = f.defaultValidity(); err != nil {
 			return 0, err
 		}
 	}
-	first := max(p.uidNext, minNext, f.uidNext, 1)
+	first := max(p.UIDNext, minNext, f.uidNext, 1)
 	if uint64(first)+uint64(n) > math.MaxUint32 {
 		return 0, f.errorf("no UIDs left under this UIDVALIDITY; recreate the mailbox")
 	}
-	p.uidNext = first + uint32(n)
-	if p.uidNext != old.uidNext || p.uidValidity != old.uidValidity {
-		if err := writeAtomic(f.path, propsFile, p.encode(), f.perm); err != nil {
+	p.UIDNext = first + uint32(n)
+	if p.UIDNext != old.UIDNext || p.UIDValidity != old.UIDValidity {
+		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
 			return 0, f.errorf("%s: %w", propsFile, err)
 		}
 	}
-	f.validity, f.uidNext = p.uidValidity, p.uidNext
+	f.validity, f.uidNext = p.UIDValidity, p.UIDNext
 	return first, nil
 }
 

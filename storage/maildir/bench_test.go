@@ -100,8 +100,8 @@ func makeBenchMaildir(b *testing.B, path string, n int, withW bool) {
 			b.Fatal(err)
 		}
 	}
-	p := props{uidNext: uint32(n + 1), uidValidity: 1700000000}
-	if err := os.WriteFile(filepath.Join(path, propsFile), p.encode(), 0o600); err != nil {
+	p := props{UIDNext: uint32(n + 1), UIDValidity: 1700000000}
+	if err := os.WriteFile(filepath.Join(path, propsFile), p.Encode(), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(path, keywordsFile), []byte("0 Junk\n"), 0o600); err != nil {

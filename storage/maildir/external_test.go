@@ -125,8 +125,8 @@ func TestCrashLeftovers(t *testing.T) {
 	if s.UIDNext != 4 {
 		t.Fatalf("UIDNext went back to %d", s.UIDNext)
 	}
-	if p, _ := readProps(path); p.uidNext != 4 {
-		t.Fatalf(".mu-prop uidnext %d after Scan", p.uidNext)
+	if p, _ := readProps(path); p.UIDNext != 4 {
+		t.Fatalf(".mu-prop uidnext %d after Scan", p.UIDNext)
 	}
 	m, err := f.Append(strings.NewReader("x\n"), nil, time.Time{})
 	if err != nil || m.UID != 4 {
@@ -137,8 +137,8 @@ func TestCrashLeftovers(t *testing.T) {
 	if s := mustScan(t, f); s.UIDNext != 41 {
 		t.Fatalf("UIDNext %d, want 41", s.UIDNext)
 	}
-	if p, _ := readProps(path); p.uidNext != 41 {
-		t.Fatalf(".mu-prop uidnext %d, want 41", p.uidNext)
+	if p, _ := readProps(path); p.UIDNext != 41 {
+		t.Fatalf(".mu-prop uidnext %d, want 41", p.UIDNext)
 	}
 	if got := listDir(t, filepath.Join(path, "tmp")); !slices.Equal(got, []string{"1.M1P1.host"}) {
 		t.Fatalf("tmp/ = %q", got)

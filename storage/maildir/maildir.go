@@ -179,14 +179,14 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if err != nil {
 		return fmt.Errorf("maildir %s: create: %s: %w", path, propsFile, err)
 	}
-	if p.uidValidity != 0 {
+	if p.UIDValidity != 0 {
 		return nil
 	}
-	p.uidValidity = uint32(d.now().Unix())
-	if p.uidNext == 0 {
-		p.uidNext = 1
+	p.UIDValidity = uint32(d.now().Unix())
+	if p.UIDNext == 0 {
+		p.UIDNext = 1
 	}
-	if err := writeAtomic(path, propsFile, p.encode(), perm); err != nil {
+	if err := writeAtomic(path, propsFile, p.Encode(), perm); err != nil {
 		return fmt.Errorf("maildir %s: create: %s: %w", path, propsFile, err)
 	}
 	return nil

@@ -2,84 +2,27 @@ package maildir
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
+	"github.com/mailgate/mailgate/storage/internal/muprop"
 )
 
 // propsFile is where GNU imap4d keeps a maildir's UID counters.
-const propsFile = ".mu-prop"
+const propsFile = muprop.File
 
 // uidListFile is Dovecot's UID list, read once to migrate a maildir.
 const uidListFile = "dovecot-uidlist"
 
-// defaultVersion is what .mu-prop says when mailgate writes it first; it
-// is the imap4d version whose format mailgate writes.
-const defaultVersion = "3.15"
+// props is the content of .mu-prop.
+type props = muprop.Props
 
-// props is the content of .mu-prop. Zero numbers mean "not set".
-type props struct {
-	uidNext     uint32
-	uidValidity uint32
-	version     string
-	extra       []string // lines of other keys, kept as they were
-}
-
-// readProps reads .mu-prop from the maildir at dir. A missing file gives
-// zero props; unreadable numbers count as unset.
-func readProps(dir string) (props, error) {
-	var p props
-	data, err := os.ReadFile(filepath.Join(dir, propsFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return p, nil
-	}
-	if err != nil {
-		return p, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimRight(line, "\r")
-		key, val, ok := strings.Cut(line, ":")
-		val = strings.TrimSpace(val)
-		switch {
-		case line == "":
-		case ok && key == "uidnext":
-			if n, ok := parseDecimal(val, 32); ok {
-				p.uidNext = uint32(n)
-			}
-		case ok && key == "uid-validity":
-			if n, ok := parseDecimal(val, 32); ok {
-				p.uidValidity = uint32(n)
-			}
-		case ok && key == "version":
-			p.version = val
-		default:
-			p.extra = append(p.extra, line)
-		}
-	}
-	return p, nil
-}
-
-// encode formats props the way imap4d writes them.
-func (p props) encode() []byte {
-	var b bytes.Buffer
-	b.WriteString("uidnext: " + strconv.FormatUint(uint64(p.uidNext), 10) + "\n")
-	b.WriteString("uid-validity: " + strconv.FormatUint(uint64(p.uidValidity), 10) + "\n")
-	v := p.version
-	if v == "" {
-		v = defaultVersion
-	}
-	b.WriteString("version: " + v + "\n")
-	for _, l := range p.extra {
-		b.WriteString(l + "\n")
-	}
-	return b.Bytes()
-}
+// readProps reads .mu-prop from the maildir at dir.
+func readProps(dir string) (props, error) { return muprop.Read(dir) }
 
 // writeAtomic replaces dir/name with data through a temporary file;
 // callers hold the directory's exclusive lock, so one fixed temporary

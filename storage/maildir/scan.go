@@ -153,7 +153,7 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 	}
 
 	// Decide UIDVALIDITY; take Dovecot's UIDs under the same one.
-	validity := p.uidValidity
+	validity := p.UIDValidity
 	var list *uidList
 	if len(need) > 0 || validity == 0 {
 		if list, err = f.loadUIDList(); err != nil {
@@ -193,7 +193,7 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 		return cmp.Or(cmp.Compare(ca.meta.mtime, cb.meta.mtime), cmp.Compare(ca.name, cb.name))
 	})
 	renames = append(renames, need...)
-	if len(renames) > 0 || p.uidValidity != validity || max(minNext, f.uidNext) > p.uidNext {
+	if len(renames) > 0 || p.UIDValidity != validity || max(minNext, f.uidNext) > p.UIDNext {
 		if !locked {
 			f.remember(cands)
 			return snap, false, errNeedLock
@@ -209,7 +209,7 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 			return snap, retry, err
 		}
 	} else {
-		f.validity, f.uidNext = validity, max(f.uidNext, p.uidNext)
+		f.validity, f.uidNext = validity, max(f.uidNext, p.UIDNext)
 	}
 	snap = f.collect(cands)
 	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext

@@ -71,10 +71,10 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	if err != nil {
 		return storage.Message{}, err
 	}
-	f.uidNext = max(f.uidNext, p.uidNext)
+	f.uidNext = max(f.uidNext, p.UIDNext)
 	fl, old := f.fm.flagsOf(ss, uid, meta.hdr, false)
 	return storage.Message{UID: uid, Flags: fl, InternalDate: time.Unix(0, meta.mtime),
-		Size: meta.size, New: uid >= p.recentFrom && !old}, nil
+		Size: meta.size, New: uid >= p.RecentFrom && !old}, nil
 }
 
 // writeTmp writes the message with LF line endings to a new file at path,
@@ -119,17 +119,17 @@ func (f *Folder) writeTmp(path string, r io.Reader, date time.Time) (m fileMeta,
 // programs took meanwhile.
 const maxLinkTries = 1000
 
-// linkNext gives the file at src the number p.uidNext, or the next one
+// linkNext gives the file at src the number p.UIDNext, or the next one
 // that is free, raising and syncing .mu-prop above it first. The caller
 // holds the exclusive lock.
 func (f *Folder) linkNext(src string, p *props) (uint32, error) {
 	for range maxLinkTries {
-		n := p.uidNext
+		n := p.UIDNext
 		if n >= math.MaxUint32-1 {
 			return 0, f.errorf("no UIDs left under this UIDVALIDITY; recreate the mailbox")
 		}
-		p.uidNext = n + 1
-		if err := writeAtomic(f.path, propsFile, p.encode(), f.perm); err != nil {
+		p.UIDNext = n + 1
+		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
 			return 0, f.errorf("%s: %w", propsFile, err)
 		}
 		err := linkExcl(src, f.file(n))
@@ -142,10 +142,10 @@ func (f *Folder) linkNext(src string, p *props) (uint32, error) {
 		if err := fsutil.SyncDir(f.path); err != nil {
 			return 0, f.errorf("%w", err)
 		}
-		f.validity = p.uidValidity
+		f.validity = p.UIDValidity
 		return n, nil
 	}
-	return 0, f.errorf("no free message number found above %d", p.uidNext)
+	return 0, f.errorf("no free message number found above %d", p.UIDNext)
 }
 
 // linkExcl makes dst a name of the file src, failing with fs.ErrExist when

@@ -61,8 +61,8 @@ func makeBenchFolder(b *testing.B, path string, n int, status bool) {
 			b.Fatal(err)
 		}
 	}
-	p := props{uidNext: uint32(n + 1), uidValidity: 1700000000, recentFrom: uint32(n + 1)}
-	if err := os.WriteFile(filepath.Join(path, propsFile), p.encode(), 0o600); err != nil {
+	p := props{UIDNext: uint32(n + 1), UIDValidity: 1700000000, RecentFrom: uint32(n + 1)}
+	if err := os.WriteFile(filepath.Join(path, propsFile), p.Encode(), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	if !status {

@@ -156,7 +156,7 @@ func TestNmhFolder(t *testing.T) {
 		}
 	}
 	p, _ := readProps(path)
-	if p.uidNext != 11 || p.uidValidity != 1750000000 || p.recentFrom != 4 {
+	if p.UIDNext != 11 || p.UIDValidity != 1750000000 || p.RecentFrom != 4 {
 		t.Fatalf(".mu-prop = %+v", p)
 	}
 	if got := readFile(t, filepath.Join(path, seqFile)); got != files[seqFile] {
@@ -215,20 +215,20 @@ func TestReadProps(t *testing.T) {
 		content string
 		want    props
 	}{
-		{"uidnext: 3\nuid-validity: 1795730010\nversion: 3.15\n", props{uidNext: 3, uidValidity: 1795730010, version: "3.15"}},
+		{"uidnext: 3\nuid-validity: 1795730010\nversion: 3.15\n", props{UIDNext: 3, UIDValidity: 1795730010, Version: "3.15"}},
 		// imap4d 3.15 keeps recent-from when it rewrites the file, and
 		// adds an empty line.
 		{"uidnext: 3\nuid-validity: 1750000000\nversion: 3.15\nrecent-from: 2\n\n",
-			props{uidNext: 3, uidValidity: 1750000000, recentFrom: 2, version: "3.15"}},
-		{"uidnext: x\nuid-validity: 99999999999\nother: kept\n", props{extra: []string{"other: kept"}}},
+			props{UIDNext: 3, UIDValidity: 1750000000, RecentFrom: 2, Version: "3.15"}},
+		{"uidnext: x\nuid-validity: 99999999999\nother: kept\n", props{Extra: []string{"other: kept"}}},
 		{"", props{}},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, propsFile), tt.content, time.Time{})
 		got, err := readProps(dir)
-		if err != nil || got.uidNext != tt.want.uidNext || got.uidValidity != tt.want.uidValidity ||
-			got.recentFrom != tt.want.recentFrom || got.version != tt.want.version || !slices.Equal(got.extra, tt.want.extra) {
+		if err != nil || got.UIDNext != tt.want.UIDNext || got.UIDValidity != tt.want.UIDValidity ||
+			got.RecentFrom != tt.want.RecentFrom || got.Version != tt.want.Version || !slices.Equal(got.Extra, tt.want.Extra) {
 			t.Errorf("%q: %+v, %v", tt.content, got, err)
 		}
 	}

@@ -94,15 +94,15 @@ func (f *Folder) readPropsForWrite() (props, error) {
 	if err != nil {
 		return p, f.errorf("%s: %w", propsFile, err)
 	}
-	if p.uidValidity == 0 {
-		p.uidValidity = f.validity
-		if p.uidValidity == 0 {
-			p.uidValidity = uint32(f.now().Unix())
+	if p.UIDValidity == 0 {
+		p.UIDValidity = f.validity
+		if p.UIDValidity == 0 {
+			p.UIDValidity = uint32(f.now().Unix())
 		}
 	}
-	p.uidNext = max(p.uidNext, f.uidNext, 1)
-	if p.recentFrom == 0 {
-		p.recentFrom = max(f.recentFrom, 1)
+	p.UIDNext = max(p.UIDNext, f.uidNext, 1)
+	if p.RecentFrom == 0 {
+		p.RecentFrom = max(f.recentFrom, 1)
 	}
 	return p, nil
 }
@@ -214,15 +214,15 @@ func (f *Folder) Seen(uids []uint32) error {
 		if err != nil {
 			return err
 		}
-		if p.recentFrom > top {
-			f.recentFrom = p.recentFrom
+		if p.RecentFrom > top {
+			f.recentFrom = p.RecentFrom
 			return nil
 		}
-		p.recentFrom = top + 1
-		if err := writeAtomic(f.path, propsFile, p.encode(), f.perm); err != nil {
+		p.RecentFrom = top + 1
+		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
 			return f.errorf("%s: %w", propsFile, err)
 		}
-		f.recentFrom = p.recentFrom
+		f.recentFrom = p.RecentFrom
 		return nil
 	})
 }

@@ -136,8 +136,8 @@ func TestOtherPrograms(t *testing.T) {
 				!m.InternalDate.Equal(time.Unix(1800000000, 0)) || s.UIDNext != 6 {
 				t.Fatalf("UID 4 = %+v (%v), UIDNEXT %d", m, ok, s.UIDNext)
 			}
-			if p, _ := readProps(path); p.uidNext != 6 {
-				t.Fatalf(".mu-prop uidnext %d", p.uidNext)
+			if p, _ := readProps(path); p.UIDNext != 6 {
+				t.Fatalf(".mu-prop uidnext %d", p.UIDNext)
 			}
 		}},
 		{"rmm 2", func(t *testing.T) {
@@ -230,8 +230,8 @@ func TestRecentRule(t *testing.T) {
 	if err := f.Seen([]uint32{1}); err != nil { // never lowers it
 		t.Fatal(err)
 	}
-	if p, _ := readProps(path); p.recentFrom != 3 {
-		t.Fatalf("recent-from %d", p.recentFrom)
+	if p, _ := readProps(path); p.RecentFrom != 3 {
+		t.Fatalf("recent-from %d", p.RecentFrom)
 	}
 }
 

@@ -209,11 +209,11 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if err != nil {
 		return fmt.Errorf("mh %s: create: %s: %w", path, propsFile, err)
 	}
-	if p.uidValidity == 0 {
-		p.uidValidity = uint32(d.now().Unix())
-		p.uidNext = max(p.uidNext, 1)
-		p.recentFrom = max(p.recentFrom, 1)
-		if err := writeAtomic(path, propsFile, p.encode(), perm); err != nil {
+	if p.UIDValidity == 0 {
+		p.UIDValidity = uint32(d.now().Unix())
+		p.UIDNext = max(p.UIDNext, 1)
+		p.RecentFrom = max(p.RecentFrom, 1)
+		if err := writeAtomic(path, propsFile, p.Encode(), perm); err != nil {
 			return fmt.Errorf("mh %s: create: %s: %w", path, propsFile, err)
 		}
 	}

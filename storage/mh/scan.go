@@ -119,21 +119,21 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	}
 	p := st.props
 	old := p
-	if p.uidValidity == 0 {
-		p.uidValidity = cmp.Or(f.validity, uint32(f.now().Unix()))
+	if p.UIDValidity == 0 {
+		p.UIDValidity = cmp.Or(f.validity, uint32(f.now().Unix()))
 	}
-	p.uidNext = max(p.uidNext, top+1, f.uidNext, 1)
+	p.UIDNext = max(p.UIDNext, top+1, f.uidNext, 1)
 	ss := parseSequences(st.seqRaw)
 	f.bare = !st.seqExists
-	if p.recentFrom == 0 {
-		p.recentFrom = cmp.Or(f.recentFrom, f.firstNew(cands, ss), p.uidNext)
+	if p.RecentFrom == 0 {
+		p.RecentFrom = cmp.Or(f.recentFrom, f.firstNew(cands, ss), p.UIDNext)
 	}
-	if len(reused) > 0 || p.uidValidity != old.uidValidity || p.uidNext != old.uidNext || p.recentFrom != old.recentFrom {
+	if len(reused) > 0 || p.UIDValidity != old.UIDValidity || p.UIDNext != old.UIDNext || p.RecentFrom != old.RecentFrom {
 		if !locked {
 			f.remember(cands)
 			return storage.Snapshot{}, errNeedLock
 		}
-		err := writeAtomic(f.path, propsFile, p.encode(), f.perm)
+		err := writeAtomic(f.path, propsFile, p.Encode(), f.perm)
 		if err != nil && (len(reused) > 0 || !readOnlyErr(err)) {
 			return storage.Snapshot{}, f.errorf("%s: %w", propsFile, err)
 		}
@@ -146,7 +146,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 			slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
 		}
 	}
-	f.validity, f.uidNext, f.recentFrom = p.uidValidity, p.uidNext, p.recentFrom
+	f.validity, f.uidNext, f.recentFrom = p.UIDValidity, p.UIDNext, p.RecentFrom
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
 	return snap, nil
@@ -182,7 +182,7 @@ func (f *Folder) remember(cands []candidate) {
 }
 
 // renumber links each reused file to a fresh number at or above
-// p.uidNext, removes its old name and moves its sequence memberships
+// p.UIDNext, removes its old name and moves its sequence memberships
 // along. The caller holds the exclusive lock. A file that is gone
 // meanwhile is dropped.
 func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences, error) {
@@ -220,7 +220,7 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 	if err != nil {
 		return nil, err
 	}
-	f.uidNext = p.uidNext
+	f.uidNext = p.UIDNext
 	return ss, nil
 }
 

@@ -1,0 +1,105 @@
+// Package muprop reads and writes .mu-prop, the file in which GNU
+// Mailutils (imap4d) keeps a maildir's or MH folder's UIDNEXT and
+// UIDVALIDITY, in imap4d's own format, so that a switch in either
+// direction keeps both.
+package muprop
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// File is the file's name inside the mailbox directory.
+const File = ".mu-prop"
+
+// DefaultVersion is what "version" says when mailgate writes the file
+// first: the imap4d version whose format it writes.
+const DefaultVersion = "3.15"
+
+// recentKey is mailgate's own key: messages numbered at or above it are
+// new (\Recent) in an MH folder. imap4d keeps keys it does not know.
+const recentKey = "recent-from"
+
+// Props is the content of .mu-prop. Zero numbers mean "not set".
+type Props struct {
+	UIDNext     uint32
+	UIDValidity uint32
+	RecentFrom  uint32 // mailgate's "recent-from"; written only when set
+	Version     string
+	Extra       []string // lines of other keys, kept as they were
+}
+
+// Read reads .mu-prop from the mailbox directory dir. A missing file gives
+// zero Props; numbers that do not parse count as unset.
+func Read(dir string) (Props, error) {
+	var p Props
+	data, err := os.ReadFile(filepath.Join(dir, File))
+	if errors.Is(err, fs.ErrNotExist) {
+		return p, nil
+	}
+	if err != nil {
+		return p, err
+	}
+	return Parse(data), nil
+}
+
+// Parse reads the content of a .mu-prop file.
+func Parse(data []byte) Props {
+	var p Props
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		key, val, ok := strings.Cut(line, ":")
+		val = strings.TrimSpace(val)
+		switch {
+		case line == "":
+		case ok && key == "uidnext":
+			p.UIDNext = parseUint32(val)
+		case ok && key == "uid-validity":
+			p.UIDValidity = parseUint32(val)
+		case ok && key == recentKey:
+			p.RecentFrom = parseUint32(val)
+		case ok && key == "version":
+			p.Version = val
+		default:
+			p.Extra = append(p.Extra, line)
+		}
+	}
+	return p
+}
+
+// parseUint32 returns the plain decimal number in s, or 0.
+func parseUint32(s string) uint32 {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(n)
+}
+
+// Encode formats p the way imap4d writes it, mailgate's own key after
+// imap4d's and other keys last.
+func (p Props) Encode() []byte {
+	var b bytes.Buffer
+	b.WriteString("uidnext: " + strconv.FormatUint(uint64(p.UIDNext), 10) + "\n")
+	b.WriteString("uid-validity: " + strconv.FormatUint(uint64(p.UIDValidity), 10) + "\n")
+	v := p.Version
+	if v == "" {
+		v = DefaultVersion
+	}
+	b.WriteString("version: " + v + "\n")
+	if p.RecentFrom != 0 {
+		b.WriteString(recentKey + ": " + strconv.FormatUint(uint64(p.RecentFrom), 10) + "\n")
+	}
+	for _, l := range p.Extra {
+		b.WriteString(l + "\n")
+	}
+	return b.Bytes()
+}
