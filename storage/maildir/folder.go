@@ -40,8 +40,8 @@ type Folder struct {
 	validity uint32
 	uidNext  uint32
 	byUID    map[uint32]*entry
-	meta     *metaCache // file name base -> what the file holds
-	release  func()     // gives meta back
+	meta     *fsutil.Shared[fileMeta] // file name base -> what the file holds
+	release  func()                   // gives meta back
 
 	uidList       *uidList
 	uidListLoaded bool

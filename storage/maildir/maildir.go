@@ -49,7 +49,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -72,8 +71,7 @@ type Options struct {
 type Driver struct {
 	Options Options
 
-	mu     sync.Mutex
-	caches map[string]*metaCache // by maildir path, while a Folder is open
+	caches fsutil.Registry[fileMeta] // by maildir path, while a Folder is open
 }
 
 // New returns a maildir driver with default options.
@@ -206,7 +204,7 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	meta, release := d.metaCache(path)
+	meta, release := d.caches.Acquire(path)
 	return &Folder{
 		path:    path,
 		newDir:  filepath.Join(path, dirNew),

@@ -311,7 +311,7 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 		}
 	}
 	var todo []int
-	known := f.meta.load()
+	known := f.meta.Load()
 	for i := range cands {
 		c := &cands[i]
 		if m, ok := known[c.fn.base]; ok {
@@ -342,7 +342,7 @@ func (f *Folder) remember(cands []candidate) {
 	for i := range cands {
 		m[cands[i].fn.base] = cands[i].meta
 	}
-	f.meta.store(m)
+	f.meta.Store(m)
 }
 
 // collect turns the scan's files into the Folder's state and a snapshot.
@@ -387,6 +387,6 @@ func (f *Folder) collect(cands []candidate) storage.Snapshot {
 		byUID[entries[i].uid] = &entries[i]
 	}
 	f.byUID = byUID
-	f.meta.store(cache)
+	f.meta.Store(cache)
 	return storage.Snapshot{Messages: msgs}
 }

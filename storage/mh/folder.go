@@ -32,8 +32,8 @@ type Folder struct {
 	perm    os.FileMode
 	now     func() time.Time
 	fm      flagMap
-	meta    *metaCache // file name -> what the file holds
-	release func()     // gives meta back
+	meta    *fsutil.Shared[fileMeta] // file name -> what the file holds
+	release func()                   // gives meta back
 
 	validity   uint32
 	uidNext    uint32 // UIDNEXT after the last scan or append

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -18,53 +17,6 @@ type fileMeta struct {
 	fsize int64 // the size on disk
 	size  int64 // RFC822.SIZE: without Status:, with CRLF
 	hdr   headerInfo
-}
-
-// metaCache holds the fileMeta of one folder's files for every Folder
-// open on it in this process, so that a session that opens a folder
-// another session has open scans it warm. Each scan replaces the map
-// whole; a map once stored is never changed.
-type metaCache struct {
-	refs int // guarded by Driver.mu
-
-	mu sync.Mutex
-	m  map[string]fileMeta
-}
-
-func (c *metaCache) load() map[string]fileMeta {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m
-}
-
-func (c *metaCache) store(m map[string]fileMeta) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = m
-}
-
-// metaCache returns the shared cache of the folder at path, and the
-// function that releases it when the Folder closes.
-func (d *Driver) metaCache(path string) (*metaCache, func()) {
-	path = filepath.Clean(path)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.caches == nil {
-		d.caches = make(map[string]*metaCache)
-	}
-	c := d.caches[path]
-	if c == nil {
-		c = &metaCache{}
-		d.caches[path] = c
-	}
-	c.refs++
-	return c, func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if c.refs--; c.refs == 0 {
-			delete(d.caches, path)
-		}
-	}
 }
 
 // candidate is one numbered file that a scan found.

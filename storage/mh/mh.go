@@ -66,7 +66,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -91,8 +90,7 @@ type Options struct {
 type Driver struct {
 	Options Options
 
-	mu     sync.Mutex
-	caches map[string]*metaCache // by folder path, while a Folder is open
+	caches fsutil.Registry[fileMeta] // by folder path, while a Folder is open
 }
 
 // New returns an MH driver with default options.
@@ -241,7 +239,7 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 	if unseen == "" {
 		unseen = profileUnseen(path)
 	}
-	meta, release := d.metaCache(path)
+	meta, release := d.caches.Acquire(path)
 	return &Folder{
 		path:    path,
 		perm:    perm & fs.ModePerm,

@@ -98,7 +98,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		}
 	}
 	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
-	readMetas(f.path, cands, f.meta.load())
+	readMetas(f.path, cands, f.meta.Load())
 	for i := range cands {
 		if c := &cands[i]; c.err != nil {
 			return storage.Snapshot{}, f.errorf("scan: %w", c.err)
@@ -178,7 +178,7 @@ func (f *Folder) remember(cands []candidate) {
 	for i := range cands {
 		m[cands[i].name] = cands[i].meta
 	}
-	f.meta.store(m)
+	f.meta.Store(m)
 }
 
 // renumber links each reused file to a fresh number at or above
@@ -252,7 +252,7 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			InternalDate: time.Unix(0, c.meta.mtime), Size: c.meta.size,
 			New: c.num >= f.recentFrom && !old})
 	}
-	f.meta.store(cache)
+	f.meta.Store(cache)
 	f.known, f.withStatus, f.scanned = knownNow, withStatus, true
 	return storage.Snapshot{Messages: msgs}
 }
