@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/mailgate/mailgate/auth"
 )
@@ -28,10 +27,4 @@ func EnsureUser(usersFile string) (password string, err error) {
 		return "", fmt.Errorf("creating the first user: %w", err)
 	}
 	return password, nil
-}
-
-// fileExists reports whether path exists.
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

@@ -589,7 +589,7 @@ type dvParser struct {
 	i int
 }
 
-var dvErrSyntax = errors.New("syntax error")
+var errDvSyntax = errors.New("syntax error")
 
 func (p *dvParser) eol() bool {
 	return p.i >= len(p.b) || p.b[p.i] == '\r' || p.b[p.i] == '\n'
@@ -605,7 +605,7 @@ func (p *dvParser) tokens(end byte) ([]*dvNode, error) {
 		}
 		if p.eol() {
 			if end != 0 {
-				return out, dvErrSyntax
+				return out, errDvSyntax
 			}
 			return out, nil
 		}
@@ -649,23 +649,23 @@ func (p *dvParser) token() (*dvNode, error) {
 				s = append(s, c)
 			}
 		}
-		return nil, dvErrSyntax
+		return nil, errDvSyntax
 	case '{':
 		j := bytes.IndexByte(p.b[p.i:], '}')
 		if j < 0 {
-			return nil, dvErrSyntax
+			return nil, errDvSyntax
 		}
 		n, err := strconv.Atoi(strings.TrimSuffix(string(p.b[p.i+1:p.i+j]), "+"))
 		if err != nil {
-			return nil, dvErrSyntax
+			return nil, errDvSyntax
 		}
 		p.i += j + 1
 		if !bytes.HasPrefix(p.b[p.i:], []byte("\r\n")) {
-			return nil, dvErrSyntax
+			return nil, errDvSyntax
 		}
 		p.i += 2
 		if p.i+n > len(p.b) {
-			return nil, dvErrSyntax
+			return nil, errDvSyntax
 		}
 		s := string(p.b[p.i : p.i+n])
 		p.i += n
@@ -694,7 +694,7 @@ func (p *dvParser) token() (*dvNode, error) {
 		p.i++
 	}
 	if p.i == start {
-		return nil, dvErrSyntax
+		return nil, errDvSyntax
 	}
 	return &dvNode{kind: dvAtom, s: string(p.b[start:p.i])}, nil
 }

@@ -31,11 +31,6 @@ type fetchItem struct {
 	count   int64
 }
 
-// needsContent reports whether the item needs the message text.
-func (it *fetchItem) needsContent() bool {
-	return it.kind == fetchSection || it.kind == fetchBody || it.kind == fetchBodyStructure || it.kind == fetchEnvelope
-}
-
 // parseFetchItems reads the FETCH data items: a macro, one item, or a
 // parenthesised list (RFC 3501 section 6.4.5).
 func (s *session) parseFetchItems() ([]fetchItem, error) {

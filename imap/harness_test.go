@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
@@ -113,20 +112,6 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 		store.Close()
 	})
 	return &testEnv{t: t, addr: ln.Addr().String(), root: root, store: store, srv: srv}
-}
-
-// client logs in as user with go-imap's client.
-func (e *testEnv) client(user string, opts *imapclient.Options) *imapclient.Client {
-	e.t.Helper()
-	c, err := imapclient.DialInsecure(e.addr, opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, "secret").Wait(); err != nil {
-		e.t.Fatalf("login %s: %v", user, err)
-	}
-	return c
 }
 
 // rawConn speaks IMAP line by line, for transcript-style tests.

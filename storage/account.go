@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // InboxName is the one mailbox name that is case-insensitive.
@@ -220,28 +222,17 @@ func (a *Account) Create(name string) error {
 		return ErrExists
 	}
 	perm := a.perm(loc.kind)
-	if err := os.MkdirAll(filepath.Dir(loc.path), dirPerm(perm)); err != nil {
+	if err := os.MkdirAll(filepath.Dir(loc.path), fsutil.DirPerm(perm)); err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	if trailing {
-		return os.Mkdir(loc.path, dirPerm(perm))
+		return os.Mkdir(loc.path, fsutil.DirPerm(perm))
 	}
 	d, err := a.newType(loc)
 	if err != nil {
 		return err
 	}
 	return d.Create(loc.path, perm)
-}
-
-func dirPerm(perm os.FileMode) os.FileMode {
-	d := perm | 0o700
-	if perm&0o060 != 0 {
-		d |= 0o010
-	}
-	if perm&0o006 != 0 {
-		d |= 0o001
-	}
-	return d
 }
 
 func (a *Account) exists(loc *location) bool {
@@ -467,7 +458,7 @@ func (a *Account) Rename(from, to string) error {
 	if isBelow(dst.path, src.path) {
 		return fmt.Errorf("%w: a mailbox cannot move below itself", ErrBadName)
 	}
-	if err := os.MkdirAll(filepath.Dir(dst.path), dirPerm(a.perm(dst.kind))); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst.path), fsutil.DirPerm(a.perm(dst.kind))); err != nil {
 		return fmt.Errorf("rename: %w", err)
 	}
 	a.store.forget(src.path)
@@ -754,12 +745,12 @@ func (a *Account) writeSubscriptions(names []string) error {
 	if err := os.MkdirAll(a.user.Home, 0o700); err != nil {
 		return fmt.Errorf("writing subscriptions: %w", err)
 	}
-	return WriteFileAtomic(a.subscriptionsFile(), []byte(sb.String()), 0o600)
+	return writeFileAtomic(a.subscriptionsFile(), []byte(sb.String()), 0o600)
 }
 
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
 // renames it over path, so that a crash leaves the old or the new file.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -783,9 +774,5 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return fsutil.SyncDir(filepath.Dir(path))
 }

@@ -60,7 +60,7 @@ func writeCache(path string, uidValidity uint32, cache map[uint32]map[string]any
 			buf.Write(v)
 		}
 	}
-	return WriteFileAtomic(path, buf.Bytes(), 0o600)
+	return writeFileAtomic(path, buf.Bytes(), 0o600)
 }
 
 // errBadCache means a cache file is not ours or is damaged.

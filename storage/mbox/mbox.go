@@ -135,7 +135,7 @@ func (d *Driver) Internal(name string) bool { return false }
 // is at path already.
 func (d *Driver) Create(path string, perm os.FileMode) error {
 	perm &= fs.ModePerm
-	if err := os.MkdirAll(filepath.Dir(path), dirPerm(perm)); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirPerm(perm)); err != nil {
 		return fmt.Errorf("mbox %s: create: %w", path, err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
@@ -225,16 +225,4 @@ func globEscape(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
-}
-
-// dirPerm adds to perm the x bit of each class that may read or write, so
-// that 0600 gives 0700 and 0660 gives 0770.
-func dirPerm(perm os.FileMode) os.FileMode {
-	perm &= fs.ModePerm
-	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
-		if perm&class != 0 {
-			perm |= class & 0o111
-		}
-	}
-	return perm
 }

@@ -164,18 +164,6 @@ func (d *Driver) Internal(name string) bool {
 	return strings.Trim(name, "0123456789") == ""
 }
 
-// dirPerm adds to perm the x bit of each class that may read or write, so
-// that 0600 gives 0700 and 0660 gives 0770.
-func dirPerm(perm os.FileMode) os.FileMode {
-	perm &= fs.ModePerm
-	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
-		if perm&class != 0 {
-			perm |= class & 0o111
-		}
-	}
-	return perm
-}
-
 // Create makes an empty folder at path: the directory, an empty
 // .mh_sequences (which makes it a folder for Is) and a .mu-prop that fixes
 // its UIDVALIDITY. A directory that is there but holds no folder (a
@@ -183,7 +171,7 @@ func dirPerm(perm os.FileMode) os.FileMode {
 // storage.ErrExists. Missing parent directories are created.
 func (d *Driver) Create(path string, perm os.FileMode) error {
 	perm &= fs.ModePerm
-	dperm := dirPerm(perm)
+	dperm := fsutil.DirPerm(perm)
 	if fi, err := os.Lstat(path); err == nil {
 		if !fi.IsDir() || d.Is(path) || isMaildir(path) {
 			return fmt.Errorf("mh %s: create: %w", path, storage.ErrExists)

@@ -101,15 +101,6 @@ func (ss sequences) findFold(name string) int {
 	return -1
 }
 
-// clone returns a deep copy, so that changes leave ss alone.
-func (ss sequences) clone() sequences {
-	out := make(sequences, len(ss))
-	for i, s := range ss {
-		out[i] = sequence{name: s.name, set: slices.Clone(s.set)}
-	}
-	return out
-}
-
 // maxSeqFile bounds how much of .mh_sequences is read.
 const maxSeqFile = 16 << 20
 

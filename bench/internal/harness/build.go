@@ -3,10 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 )
 
 // BuildMailgate builds mailgate's binary into out with the go tool. It
@@ -14,10 +11,7 @@ import (
 func BuildMailgate(ctx context.Context, out string) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(gobin); err != nil {
-			return fmt.Errorf("no go tool to build mailgate with (PATH or GOROOT)")
-		}
+		return fmt.Errorf("no go tool on PATH to build mailgate with: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, gobin, "build", "-o", out, "github.com/mailgate/mailgate/cmd/mailgate")
 	if b, err := cmd.CombinedOutput(); err != nil {

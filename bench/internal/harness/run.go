@@ -283,9 +283,8 @@ type runner struct {
 	res  *ServerResult
 	logf func(format string, args ...any)
 
-	mu     sync.Mutex
-	seen   map[string]int // error messages already recorded
-	failed int
+	mu   sync.Mutex
+	seen map[string]int // error messages already recorded
 }
 
 func (r *runner) run(ctx context.Context) {

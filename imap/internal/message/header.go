@@ -160,15 +160,3 @@ func HeaderValues(header []byte, name string) [][]byte {
 	})
 	return out
 }
-
-// firstValue returns the unfolded value of the first field called name.
-func firstValue(header []byte, name string) (value []byte, ok bool) {
-	forEachField(header, func(n, v, _ []byte) bool {
-		if equalFoldASCII(n, name) {
-			value, ok = unfold(v), true
-			return false
-		}
-		return true
-	})
-	return value, ok
-}

@@ -49,3 +49,15 @@ func SyncDir(dir string) error {
 	}
 	return err
 }
+
+// DirPerm returns the mode of a directory that holds files of mode perm:
+// each class that may read or write the files may also enter it.
+func DirPerm(perm os.FileMode) os.FileMode {
+	perm &= os.ModePerm
+	for _, class := range []os.FileMode{0o700, 0o070, 0o007} {
+		if perm&class != 0 {
+			perm |= class & 0o111
+		}
+	}
+	return perm
+}
