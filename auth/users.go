@@ -52,6 +52,11 @@ type UsersFileOptions struct {
 	// Logger receives warnings ({PLAIN} passwords) and failed reloads.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// CacheTTL is how long a successful password check is remembered, so
+	// that the same user logging in again with the same password skips
+	// the costly hash verification. A change of the user's stored hash
+	// forgets it at once. Zero or negative turns the cache off.
+	CacheTTL time.Duration
 }
 
 // UsersFile is a users file loaded in memory; LoadUsersFile makes one. It
@@ -64,6 +69,7 @@ type UsersFile struct {
 	dataDir string
 	log     *slog.Logger
 	now     func() time.Time // a test clock; time.Now in production
+	cache   *loginCache      // nil when off
 
 	mu        sync.Mutex
 	table     *usersTable
@@ -82,7 +88,8 @@ func LoadUsersFile(path, dataDir string, opts *UsersFileOptions) (*UsersFile, er
 	if opts == nil {
 		opts = &UsersFileOptions{}
 	}
-	u := &UsersFile{path: path, dataDir: dataDir, log: opts.Logger, now: time.Now}
+	u := &UsersFile{path: path, dataDir: dataDir, log: opts.Logger, now: time.Now,
+		cache: newLoginCache(opts.CacheTTL)}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -172,6 +179,8 @@ func (u *UsersFile) current(name string) (*entry, *passwordHash) {
 // Authenticate checks name and password against the file. It returns a copy
 // of the user, or ErrBadCredentials. An unknown or locked user costs a hash
 // verification all the same. A password longer than 1024 bytes fails at once.
+// A user who logged in with the same password within the cache TTL is
+// answered from the cache.
 func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("users: authenticate: %w", err)
@@ -184,8 +193,14 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 		dummy.verify(password)
 		return nil, ErrBadCredentials
 	}
-	if !e.hash.verify(password) {
-		return nil, ErrBadCredentials
+	now := u.now()
+	if !u.cache.hit(name, e.hash.encoded, password, now) {
+		if !e.hash.verify(password) {
+			return nil, ErrBadCredentials
+		}
+		if e.hash.costly() {
+			u.cache.remember(name, e.hash.encoded, password, now)
+		}
 	}
 	user := e.user
 	return &user, nil

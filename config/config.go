@@ -213,6 +213,10 @@ type Auth struct {
 	// Mechanisms are the SASL mechanisms offered by AUTHENTICATE; Parse
 	// turns them upper case. Default ["PLAIN", "LOGIN"].
 	Mechanisms []string `toml:"mechanisms"`
+	// CacheTTL is how long a successful password check is remembered
+	// (mailgate's own key, like Dovecot's auth_cache_ttl); 0 turns the
+	// cache off. Default 1h.
+	CacheTTL time.Duration `toml:"cache-ttl"`
 }
 
 // ACL is one [[acl]] entry, mailgate's own access list.

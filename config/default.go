@@ -58,6 +58,7 @@ func Default() *Config {
 		Auth: Auth{
 			Authentication: []string{"users-file"},
 			Mechanisms:     []string{"PLAIN", "LOGIN"},
+			CacheTTL:       time.Hour,
 		},
 		LMTP:    LMTP{Listen: []string{}},
 		Logging: Logging{Level: LogInfo},

@@ -70,7 +70,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	usersPath := cfg.UsersFile()
-	users, err := auth.LoadUsersFile(usersPath, cfg.DataDir, &auth.UsersFileOptions{Logger: g.log})
+	users, err := auth.LoadUsersFile(usersPath, cfg.DataDir, &auth.UsersFileOptions{Logger: g.log, CacheTTL: cfg.Auth.CacheTTL})
 	if err != nil {
 		return nil, err
 	}
