@@ -302,6 +302,9 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 			header = h
 		}
 		out = message.AppendEnvelope(nil, header)
+		if _, ok := v.Cached(m.UID, cacheSearchFields); !ok {
+			cacheSearchFieldsOf(v, m.UID, header)
+		}
 	case cacheBody, cacheBodyStructure:
 		if err := f.load(m, c); err != nil {
 			return nil, err

@@ -109,17 +109,26 @@ func (ev *searcher) headerWith(c *candidate, field string) []byte {
 		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok {
 			c.fields = v.([]byte)
 		} else if h := ev.loadHeader(c); h != nil {
-			var b []byte
-			for _, f := range searchFields {
-				for _, v := range message.HeaderValues(h, f) {
-					b = append(append(append(append(b, f...), ": "...), v...), "\r\n"...)
-				}
-			}
-			c.fields = append(b, "\r\n"...)
-			ev.s.view.SetCached(c.m.UID, cacheSearchFields, c.fields)
+			c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, h)
 		}
 	}
 	return c.fields
+}
+
+// cacheSearchFieldsOf extracts the searchFields of header, stores them in
+// v's shared cache under cacheSearchFields and returns them. Whoever holds
+// a message's header anyway (FETCH ENVELOPE, SEARCH) calls it, so that a
+// later SEARCH FROM need not open every message again.
+func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
+	var b []byte
+	for _, f := range searchFields {
+		for _, val := range message.HeaderValues(header, f) {
+			b = append(append(append(append(b, f...), ": "...), val...), "\r\n"...)
+		}
+	}
+	b = append(b, "\r\n"...)
+	v.SetCached(uid, cacheSearchFields, b)
+	return b
 }
 
 func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
@@ -132,6 +141,11 @@ func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
 		}
 		c.raw, c.root = ct.raw, ct.root
 		c.header = c.root.Header()
+		if c.fields == nil {
+			if _, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); !ok {
+				c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, c.header)
+			}
+		}
 	}
 	if c.root == nil {
 		return nil
