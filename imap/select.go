@@ -61,7 +61,7 @@ func (s *session) selectMailbox(readOnly bool) error {
 	}
 	s.e.Raw("* ").Number(v.Count()).Raw(" EXISTS\r\n")
 	s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
-	if seq := s.firstUnseen(); seq > 0 {
+	if seq := s.view.FirstUnseen(); seq > 0 {
 		s.e.Raw("* OK [UNSEEN ").Number(seq).Raw("] First unseen message\r\n")
 	}
 	s.e.Raw("* OK [UIDVALIDITY ").Number(info.UIDValidity).Raw("] UIDs valid\r\n")
@@ -82,23 +82,6 @@ func keywords(flags []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// firstUnseen returns the sequence number of the first message without
-// \Seen, or 0.
-func (s *session) firstUnseen() uint32 {
-	uids := s.view.UIDs()
-	msgs := make([]storage.Message, min(len(uids), 1024))
-	for start := 0; start < len(uids); start += len(msgs) {
-		chunk := uids[start:min(start+len(msgs), len(uids))]
-		s.view.Lookup(chunk, msgs[:len(chunk)])
-		for i := range chunk {
-			if msgs[i].UID != 0 && !storage.HasFlag(msgs[i].Flags, storage.FlagSeen) {
-				return uint32(start + i + 1)
-			}
-		}
-	}
-	return 0
 }
 
 // closeMailbox leaves the selected state without expunging.

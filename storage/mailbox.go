@@ -53,6 +53,10 @@ type mailbox struct {
 	stopPoll       chan struct{}
 	lingerTimer    *time.Timer // guarded by store.mu
 
+	// Derived from msgs on demand, so that a SELECT of a large open
+	// mailbox does not walk every message; nil when msgs changed.
+	uidList    []uint32 // every UID ascending, shared read-only by views
+	flagsInUse []string
 }
 
 func newMailbox(s *Store, d Driver, path string, f Folder) *mailbox {
@@ -167,6 +171,7 @@ func (mb *mailbox) loadLocked() error {
 	mb.uidValidity = snap.UIDValidity
 	mb.uidNext = snap.UIDNext
 	mb.msgs = snap.Messages
+	mb.msgsChangedLocked()
 	mb.recentFrom = mb.uidNext
 	for _, m := range mb.msgs {
 		if m.New {
@@ -219,10 +224,55 @@ func (mb *mailbox) refreshLocked() error {
 		}
 	}
 	mb.msgs = snap.Messages
+	mb.msgsChangedLocked()
 	if snap.UIDNext > mb.uidNext {
 		mb.uidNext = snap.UIDNext
 	}
 	return nil
+}
+
+// msgsChangedLocked forgets what was derived from mb.msgs, after messages
+// came, went or changed flags; mb.mu is held.
+func (mb *mailbox) msgsChangedLocked() {
+	mb.uidList, mb.flagsInUse = nil, nil
+}
+
+// uidsLocked returns every UID in ascending order. The slice is shared:
+// it has no spare capacity, and nobody may change it. mb.mu is held.
+func (mb *mailbox) uidsLocked() []uint32 {
+	if mb.uidList == nil {
+		l := make([]uint32, len(mb.msgs))
+		for i := range mb.msgs {
+			l[i] = mb.msgs[i].UID
+		}
+		mb.uidList = l
+	}
+	return mb.uidList
+}
+
+// flagsInUseLocked returns the flags that messages carry, keywords
+// included, each once. The slice is shared; mb.mu is held.
+func (mb *mailbox) flagsInUseLocked() []string {
+	if mb.flagsInUse == nil {
+		seen := map[string]bool{}
+		flags := []string{}
+		var last []string
+		for i := range mb.msgs {
+			f := mb.msgs[i].Flags
+			if len(f) == len(last) && (len(f) == 0 || &f[0] == &last[0]) {
+				continue // drivers share one slice between messages alike
+			}
+			last = f
+			for _, x := range f {
+				if !seen[x] {
+					seen[x] = true
+					flags = append(flags, x)
+				}
+			}
+		}
+		mb.flagsInUse = flags
+	}
+	return mb.flagsInUse
 }
 
 // broadcast queues u to every view and wakes them; mb.mu is held.
@@ -290,6 +340,7 @@ func (mb *mailbox) appendLocked(r io.Reader, flags []string, date time.Time) (Me
 		return m, mb.refreshLocked()
 	}
 	mb.msgs = append(mb.msgs, m)
+	mb.msgsChangedLocked()
 	mb.uidNext = m.UID + 1
 	mb.broadcast(update{kind: updAdded, uid: m.UID})
 	return m, nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -309,5 +310,80 @@ func TestLingeringMailboxStaysCurrent(t *testing.T) {
 	defer v.Close()
 	if v.Count() != 1 || v.RecentCount() != 1 {
 		t.Errorf("after a delivery to a lingering mailbox: %d messages, %d recent", v.Count(), v.RecentCount())
+	}
+}
+
+// TestViewsShareUIDs: views opened on the same mailbox share its UID list
+// until one has to change it; an expunge told to one view leaves the
+// other's numbering alone until it polls. FirstUnseen and Info follow
+// flag changes.
+func TestViewsShareUIDs(t *testing.T) {
+	_, a, _ := newAccount(t)
+	for _, s := range []string{"one", "two", "three", "four"} {
+		if _, _, err := a.Append("INBOX", msg(s), []string{`\Seen`}, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v1.Close()
+	v2, _ := a.Select("INBOX", false)
+	defer v2.Close()
+
+	for _, tc := range []struct {
+		op     storage.StoreOp
+		seq    int
+		flags  []string
+		unseen uint32
+		inUse  string
+	}{
+		{storage.RemoveFlags, 3, []string{`\Seen`}, 3, `\Seen`},
+		{storage.AddFlags, 2, []string{`$Work`}, 3, `$Work,\Seen`},
+		{storage.RemoveFlags, 1, []string{`\Seen`}, 1, `$Work,\Seen`},
+		{storage.AddFlags, 1, []string{`\Seen`}, 3, `$Work,\Seen`},
+		{storage.AddFlags, 3, []string{`\Seen`}, 0, `$Work,\Seen`},
+		{storage.RemoveFlags, 2, []string{`$Work`}, 0, `\Seen`},
+	} {
+		if _, err := v1.Store(v1.UIDs()[tc.seq-1:tc.seq], tc.op, tc.flags); err != nil {
+			t.Fatal(err)
+		}
+		if got := v2.FirstUnseen(); got != tc.unseen {
+			t.Errorf("after %v %d %v: FirstUnseen = %d, want %d", tc.op, tc.seq, tc.flags, got, tc.unseen)
+		}
+		inUse := v2.Info().Flags
+		slices.Sort(inUse)
+		if got := strings.Join(inUse, ","); got != tc.inUse {
+			t.Errorf("after %v %d %v: flags in use %q, want %q", tc.op, tc.seq, tc.flags, got, tc.inUse)
+		}
+	}
+
+	if _, err := v1.Store(v1.UIDs()[1:2], storage.AddFlags, []string{`\Deleted`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1.Expunge(nil, false); err != nil {
+		t.Fatal(err)
+	}
+	before := append([]uint32(nil), v2.UIDs()...)
+	var r1 recorder
+	v1.Poll(true, &r1)
+	if v1.Count() != 3 || len(v2.UIDs()) != 4 || v2.UIDs()[1] != before[1] {
+		t.Fatalf("v1 count %d; v2 UIDs %v, want %v untouched until it polls", v1.Count(), v2.UIDs(), before)
+	}
+	v3, _ := a.Select("INBOX", true)
+	defer v3.Close()
+	if v3.Count() != 3 {
+		t.Errorf("a new view sees %d messages, want 3", v3.Count())
+	}
+	a.Append("INBOX", msg("five"), nil, time.Time{})
+	var r2, r3 recorder
+	v2.Poll(true, &r2)
+	v3.Poll(true, &r3)
+	if !strings.HasPrefix(strings.Join(r2.events, ";"), "EXPUNGE 2;EXISTS 4") || strings.Join(r3.events, ";") != "EXISTS 4" {
+		t.Errorf("v2 %q, v3 %q", r2.events, r3.events)
+	}
+	if !slices.Equal(v2.UIDs(), v3.UIDs()) || v2.FirstUnseen() != 4 {
+		t.Errorf("FirstUnseen after append = %d, want 4", v2.FirstUnseen())
 	}
 }

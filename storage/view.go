@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 )
 
@@ -14,6 +15,9 @@ type View struct {
 	mb       *mailbox
 	readOnly bool
 	uids     []uint32            // the client's view, ascending
+	// sharedUIDs: uids is the mailbox's shared list (no spare capacity,
+	// so append copies); it must be copied before an element changes.
+	sharedUIDs bool
 	recent   map[uint32]struct{} // \Recent for this session
 	pending  []update            // guarded by mb.mu
 	wake     chan struct{}
@@ -34,14 +38,12 @@ type Updates interface {
 // newView opens a view; mb is acquired and loaded, mb.mu is held.
 func newView(mb *mailbox, readOnly bool) *View {
 	v := &View{
-		mb:       mb,
-		readOnly: readOnly,
-		uids:     make([]uint32, len(mb.msgs)),
-		recent:   make(map[uint32]struct{}),
-		wake:     make(chan struct{}, 1),
-	}
-	for i := range mb.msgs {
-		v.uids[i] = mb.msgs[i].UID
+		mb:         mb,
+		readOnly:   readOnly,
+		uids:       mb.uidsLocked(),
+		sharedUIDs: true,
+		recent:     make(map[uint32]struct{}),
+		wake:       make(chan struct{}, 1),
 	}
 	v.claimRecentLocked(v.uids)
 	mb.views[v] = struct{}{}
@@ -54,11 +56,10 @@ func newView(mb *mailbox, readOnly bool) *View {
 func (v *View) claimRecentLocked(uids []uint32) {
 	mb := v.mb
 	var claimed []uint32
-	for _, uid := range uids {
-		if uid >= mb.recentFrom {
-			v.recent[uid] = struct{}{}
-			claimed = append(claimed, uid)
-		}
+	first := sort.Search(len(uids), func(i int) bool { return uids[i] >= mb.recentFrom })
+	for _, uid := range uids[first:] {
+		v.recent[uid] = struct{}{}
+		claimed = append(claimed, uid)
 	}
 	if v.readOnly || len(claimed) == 0 {
 		return
@@ -121,17 +122,8 @@ func (v *View) Info() Selected {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	s := Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext}
-	seen := map[string]bool{}
-	for i := range mb.msgs {
-		for _, f := range mb.msgs[i].Flags {
-			if !seen[f] {
-				seen[f] = true
-				s.Flags = append(s.Flags, f)
-			}
-		}
-	}
-	return s
+	return Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext,
+		Flags: slices.Clone(mb.flagsInUseLocked())}
 }
 
 // Lookup copies the current state of the messages with the given UIDs
@@ -150,6 +142,33 @@ func (v *View) Lookup(uids []uint32, out []Message) {
 			out[k] = Message{}
 		}
 	}
+}
+
+// FirstUnseen returns the sequence number of the view's first message
+// without \Seen, or 0 when there is none (SELECT's UNSEEN).
+func (v *View) FirstUnseen() uint32 {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	// Both lists ascend by UID: walk them together.
+	j := 0
+	for k, uid := range v.uids {
+		for j < len(mb.msgs) && mb.msgs[j].UID < uid {
+			j++
+		}
+		var flags []string
+		if j < len(mb.msgs) && mb.msgs[j].UID == uid {
+			flags = mb.msgs[j].Flags
+		} else if g, ok := mb.ghosts[uid]; ok {
+			flags = g.msg.Flags
+		} else {
+			continue
+		}
+		if !hasFlag(flags, FlagSeen) {
+			return uint32(k + 1)
+		}
+	}
+	return 0
 }
 
 // Open returns the content of a message with CRLF line endings, and its
@@ -246,6 +265,7 @@ func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error
 // commitFlagsLocked records flag changes made on disk and tells the other
 // views; mb.mu is held.
 func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string) {
+	mb.msgsChangedLocked()
 	for _, uid := range order {
 		if i := mb.index(uid); i >= 0 {
 			mb.msgs[i].Flags = changes[uid]
@@ -297,6 +317,7 @@ func (v *View) Expunge(uids []uint32, force bool) error {
 		keep = append(keep, m)
 	}
 	mb.msgs = keep
+	mb.msgsChangedLocked()
 	for _, m := range removed {
 		mb.expungedLocked(m)
 	}
@@ -346,6 +367,9 @@ func (v *View) Poll(allowExpunge bool, u Updates) {
 	}
 	mb.mu.Unlock()
 
+	if len(expunged) > 0 && v.sharedUIDs {
+		v.uids, v.sharedUIDs = slices.Clone(v.uids), false
+	}
 	for _, uid := range expunged {
 		if seq := v.SeqOf(uid); seq > 0 {
 			v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
