@@ -14,14 +14,14 @@ import (
 type View struct {
 	mb       *mailbox
 	readOnly bool
-	uids     []uint32            // the client's view, ascending
+	uids     []uint32 // the client's view, ascending
 	// sharedUIDs: uids is the mailbox's shared list (no spare capacity,
 	// so append copies); it must be copied before an element changes.
 	sharedUIDs bool
-	recent   map[uint32]struct{} // \Recent for this session
-	pending  []update            // guarded by mb.mu
-	wake     chan struct{}
-	closed   bool
+	recent     map[uint32]struct{} // \Recent for this session
+	pending    []update            // guarded by mb.mu
+	wake       chan struct{}
+	closed     bool
 }
 
 // Updates receives what changed since the last Poll, in an order that keeps
