@@ -1,76 +1,94 @@
 package storage
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"sync"
 )
 
+// crlfChunk is the size of the buffers the line-ending converters read
+// and write through: large enough that a system call moves many lines,
+// small enough to pool one per open message.
+const crlfChunk = 32 * 1024
+
+// chunks recycles the converters' buffers: a FETCH or a cold scan over a
+// large mailbox opens every message once.
+var chunks = sync.Pool{New: func() any { return new([crlfChunk]byte) }}
+
 // CopyLF copies a message from r to w with every CRLF turned into LF, the
-// line ending mail files use on disk. It returns the bytes written and the
-// message's size with CRLF line endings (its RFC822.SIZE).
+// line ending mail files use on disk; a bare CR stays. It returns the bytes
+// written and the size of what it wrote once read back with CRLF line
+// endings (its RFC822.SIZE, as CRLFSize would count it).
 func CopyLF(w io.Writer, r io.Reader) (written, crlfSize int64, err error) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	bw := bufio.NewWriterSize(w, 64*1024)
-	pendingCR := false
+	in := chunks.Get().(*[crlfChunk]byte)
+	out := chunks.Get().(*[crlfChunk]byte)
+	defer chunks.Put(in)
+	defer chunks.Put(out)
+	pendingCR := false // the last byte read was a CR not yet written
+	var prev byte      // the last byte written
 	for {
-		b, err := br.ReadByte()
-		if err == io.EOF {
-			break
+		n, rerr := r.Read(in[:])
+		data, o := in[:n], 0
+		for len(data) > 0 {
+			if pendingCR {
+				pendingCR = false
+				if data[0] != '\n' {
+					out[o] = '\r' // a bare CR stays as it was
+					o++
+				}
+			}
+			i := bytes.IndexByte(data, '\r')
+			if i < 0 {
+				i = len(data)
+			}
+			o += copy(out[o:], data[:i])
+			if i < len(data) {
+				pendingCR = true
+				i++
+			}
+			data = data[i:]
 		}
-		if err != nil {
-			return written, crlfSize, err
-		}
-		if pendingCR {
-			pendingCR = false
-			if b != '\n' {
-				// A bare CR stays as it was.
-				bw.WriteByte('\r')
-				written++
-				crlfSize++
+		if o > 0 {
+			crlfSize += grownSize(out[:o], prev)
+			prev = out[o-1]
+			m, werr := w.Write(out[:o])
+			written += int64(m)
+			if werr != nil {
+				return written, crlfSize, werr
 			}
 		}
-		switch b {
-		case '\r':
-			pendingCR = true
-			continue
-		case '\n':
-			crlfSize += 2
-		default:
-			crlfSize++
+		if rerr == io.EOF {
+			break
 		}
-		bw.WriteByte(b)
-		written++
+		if rerr != nil {
+			return written, crlfSize, rerr
+		}
 	}
 	if pendingCR {
-		bw.WriteByte('\r')
-		written++
-		crlfSize++
+		m, werr := w.Write([]byte{'\r'})
+		written += int64(m)
+		crlfSize += grownSize([]byte{'\r'}, prev)
+		if werr != nil {
+			return written, crlfSize, werr
+		}
 	}
-	return written, crlfSize, bw.Flush()
+	return written, crlfSize, nil
 }
 
-// sizeBufs holds CRLFSize's read buffers: a cold scan of a large mailbox
-// of other programs' files calls it once per message.
-var sizeBufs = sync.Pool{New: func() any { return new([32 * 1024]byte) }}
+var lf = []byte{'\n'}
 
 // CRLFSize returns the size of the message in r once every bare LF is
 // written as CRLF.
 func CRLFSize(r io.Reader) (int64, error) {
 	var size int64
-	var prev byte
-	bp := sizeBufs.Get().(*[32 * 1024]byte)
-	defer sizeBufs.Put(bp)
-	buf := bp[:]
+	prev := byte(0)
+	bp := chunks.Get().(*[crlfChunk]byte)
+	defer chunks.Put(bp)
 	for {
-		n, err := r.Read(buf)
-		for _, b := range buf[:n] {
-			if b == '\n' && prev != '\r' {
-				size++
-			}
-			size++
-			prev = b
+		n, err := r.Read(bp[:])
+		if n > 0 {
+			size += grownSize(bp[:n], prev)
+			prev = bp[n-1]
 		}
 		if err == io.EOF {
 			return size, nil
@@ -81,102 +99,103 @@ func CRLFSize(r io.Reader) (int64, error) {
 	}
 }
 
+var crlf = []byte("\r\n")
+
+// grownSize returns the size of buf once every bare LF in it becomes CRLF;
+// prev is the byte before buf.
+func grownSize(buf []byte, prev byte) int64 {
+	size := int64(len(buf) + bytes.Count(buf, lf) - bytes.Count(buf, crlf))
+	if prev == '\r' && buf[0] == '\n' {
+		size-- // a CRLF split between two reads
+	}
+	return size
+}
+
 // CRLFReader returns a reader that yields r's content with every bare LF
 // turned into CRLF, as IMAP requires on the wire.
 func CRLFReader(r io.Reader) io.Reader {
-	return &crlfReader{r: bufio.NewReaderSize(r, 32*1024)}
+	return &crlfReader{r: r, buf: make([]byte, crlfChunk)}
 }
 
-// crlfBufs recycles the read buffers of the readers View.Open hands out:
-// a FETCH over a large mailbox opens every message once.
-var crlfBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16*1024) }}
-
-// crlfReadCloser is a pooled crlfReader over a file that it closes.
+// crlfReadCloser is a crlfReader over a file that it closes, with a
+// pooled buffer.
 type crlfReadCloser struct {
 	crlfReader
-	c io.Closer
+	c     io.Closer
+	chunk *[crlfChunk]byte
 }
 
 func newCRLFReadCloser(rc io.ReadCloser) *crlfReadCloser {
-	br := crlfBufs.Get().(*bufio.Reader)
-	br.Reset(rc)
-	return &crlfReadCloser{crlfReader: crlfReader{r: br}, c: rc}
+	chunk := chunks.Get().(*[crlfChunk]byte)
+	return &crlfReadCloser{crlfReader: crlfReader{r: rc, buf: chunk[:]}, c: rc, chunk: chunk}
 }
 
 // Close closes the file and gives the buffer back.
 func (c *crlfReadCloser) Close() error {
-	if c.r != nil {
-		c.r.Reset(nil)
-		crlfBufs.Put(c.r)
-		c.r = nil
-		c.lastErr = io.ErrClosedPipe
+	if c.chunk != nil {
+		chunks.Put(c.chunk)
+		c.chunk, c.buf = nil, nil
+		c.start, c.end = 0, 0
+		c.err = io.ErrClosedPipe
 	}
 	return c.c.Close()
 }
 
+// crlfReader turns bare LFs into CRLF. It reads r in chunks into buf and
+// copies whole runs between line ends at once.
 type crlfReader struct {
-	r       *bufio.Reader
-	prev    byte // the last byte taken from r
-	needCR  bool // a CR is owed before the LF
-	needLF  bool // an LF is owed
-	lastErr error
+	r          io.Reader
+	buf        []byte
+	start, end int    // buf[start:end] is read but not yet returned
+	prevCR     bool   // the last byte returned was a CR
+	owed       []byte // the tail of a line end that did not fit in p
+	err        error
 }
 
 func (c *crlfReader) Read(p []byte) (int, error) {
-	n := 0
+	n := copy(p, c.owed)
+	c.owed = c.owed[n:]
 	for n < len(p) {
-		if c.needCR {
-			p[n] = '\r'
-			n++
-			c.needCR = false
-			continue
-		}
-		if c.needLF {
-			p[n] = '\n'
-			n++
-			c.needLF = false
-			c.prev = '\n'
-			continue
-		}
-		if c.lastErr != nil {
-			break
-		}
-		if c.r.Buffered() == 0 {
-			if _, err := c.r.Peek(1); err != nil {
-				c.lastErr = err
+		if c.start == c.end {
+			if c.err != nil {
 				break
 			}
+			if n > 0 && len(p)-n < len(c.buf)/4 {
+				break // return what there is rather than read a sliver
+			}
+			m, err := c.r.Read(c.buf)
+			c.start, c.end, c.err = 0, m, err
+			if m == 0 {
+				continue
+			}
 		}
-		// Copy whole runs up to the next LF at once.
-		window, _ := c.r.Peek(min(c.r.Buffered(), len(p)-n))
+		window := c.buf[c.start:min(c.end, c.start+len(p)-n)]
 		i := bytes.IndexByte(window, '\n')
 		if i < 0 {
-			copy(p[n:], window)
-			n += len(window)
-			c.prev = window[len(window)-1]
-			c.r.Discard(len(window))
+			n += copy(p[n:], window)
+			c.start += len(window)
+			c.prevCR = window[len(window)-1] == '\r'
 			continue
 		}
-		copy(p[n:], window[:i])
-		n += i
+		n += copy(p[n:], window[:i])
+		c.start += i + 1
 		if i > 0 {
-			c.prev = window[i-1]
+			c.prevCR = window[i-1] == '\r'
 		}
-		c.r.Discard(i + 1)
-		if c.prev == '\r' {
-			c.needLF = true // already CRLF: just the LF
-		} else {
-			c.pendingCRLF()
+		end := crlf
+		if c.prevCR {
+			end = lf // already CRLF
 		}
+		k := copy(p[n:], end)
+		n += k
+		c.owed = end[k:]
+		c.prevCR = false
 	}
 	if n > 0 {
 		return n, nil
 	}
-	return 0, c.lastErr
-}
-
-// pendingCRLF queues CR LF for a bare LF just consumed.
-func (c *crlfReader) pendingCRLF() {
-	c.needCR = true
-	c.needLF = true
+	if c.err == nil {
+		return 0, nil
+	}
+	return 0, c.err
 }

@@ -44,17 +44,78 @@ func TestCRLF(t *testing.T) {
 	}
 }
 
-// FuzzCRLF checks that the reader, the size and the LF copy agree.
+// refCRLF is the plain definition: every LF without a CR before it
+// gains one.
+func refCRLF(in []byte) []byte {
+	var out []byte
+	for i, b := range in {
+		if b == '\n' && (i == 0 || in[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzCRLF checks the reader, the size and the LF copy against the plain
+// definitions, through readers that return a byte or half a buffer at a
+// time.
 func FuzzCRLF(f *testing.F) {
 	f.Add("a\nb\r\nc\r")
+	f.Add("\r\r\n\n\r")
+	f.Add(strings.Repeat("line\n", 20000) + "\r")
 	f.Fuzz(func(t *testing.T, in string) {
-		out, _ := io.ReadAll(iotest.HalfReader(CRLFReader(strings.NewReader(in))))
-		size, _ := CRLFSize(strings.NewReader(in))
-		if int64(len(out)) != size {
-			t.Fatalf("reader gave %d bytes, CRLFSize says %d", len(out), size)
+		want := refCRLF([]byte(in))
+		for name, r := range map[string]io.Reader{
+			"half":    iotest.HalfReader(CRLFReader(strings.NewReader(in))),
+			"onebyte": CRLFReader(iotest.OneByteReader(strings.NewReader(in))),
+			"pooled":  newCRLFReadCloser(io.NopCloser(iotest.HalfReader(strings.NewReader(in)))),
+		} {
+			out, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(out, want) {
+				t.Fatalf("%s reader: %q, %v; want %q", name, out, err, want)
+			}
 		}
-		if bytes.Contains(bytes.ReplaceAll(out, []byte("\r\n"), nil), []byte("\n")) {
-			t.Fatalf("bare LF left in %q", out)
+		size, _ := CRLFSize(iotest.HalfReader(strings.NewReader(in)))
+		if int64(len(want)) != size {
+			t.Fatalf("CRLFSize = %d, want %d", size, len(want))
+		}
+		var disk bytes.Buffer
+		written, crlfSize, err := CopyLF(&disk, iotest.OneByteReader(strings.NewReader(in)))
+		wantDisk := strings.ReplaceAll(in, "\r\n", "\n")
+		if err != nil || disk.String() != wantDisk || written != int64(len(wantDisk)) {
+			t.Fatalf("CopyLF = %q (%d), %v; want %q", disk.String(), written, err, wantDisk)
+		}
+		if crlfSize != int64(len(refCRLF([]byte(wantDisk)))) {
+			t.Fatalf("CopyLF size %d, want %d", crlfSize, len(refCRLF([]byte(wantDisk))))
+		}
+	})
+}
+
+// BenchmarkCRLF measures the converters on a base64 attachment's lines,
+// the bulk of a mailbox's bytes.
+func BenchmarkCRLF(b *testing.B) {
+	lfData := []byte(strings.Repeat(strings.Repeat("QUJD", 19)+"\n", 1<<14))
+	crlfData := bytes.ReplaceAll(lfData, []byte("\n"), []byte("\r\n"))
+	b.Run("Reader", func(b *testing.B) {
+		b.SetBytes(int64(len(lfData)))
+		buf := make([]byte, 16*1024)
+		for b.Loop() {
+			r := newCRLFReadCloser(io.NopCloser(bytes.NewReader(lfData)))
+			io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf)
+			r.Close()
+		}
+	})
+	b.Run("Size", func(b *testing.B) {
+		b.SetBytes(int64(len(lfData)))
+		for b.Loop() {
+			CRLFSize(bytes.NewReader(lfData))
+		}
+	})
+	b.Run("CopyLF", func(b *testing.B) {
+		b.SetBytes(int64(len(crlfData)))
+		for b.Loop() {
+			CopyLF(io.Discard, bytes.NewReader(crlfData))
 		}
 	})
 }
