@@ -225,3 +225,11 @@ func BenchmarkSearch10k(b *testing.B) {
 	b.Run("text/warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "SEARCH TEXT nowhere") })
 	b.Run("unseen/warm", func(b *testing.B) { benchCommand(b, 10000, warm, "SELECT INBOX", "SEARCH UNSEEN") })
 }
+
+// BenchmarkFetchBodies10k fetches 1,000 whole messages, as the harness's
+// "UID FETCH 1000 msgs BODY.PEEK[]" row does: per-message costs show.
+func BenchmarkFetchBodies10k(b *testing.B) {
+	b.Run("warm", func(b *testing.B) {
+		benchCommand(b, 10000, warm, "SELECT INBOX", "UID FETCH 1:1000 BODY.PEEK[]")
+	})
+}

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"os/user"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/mailgate/mailgate/auth"
@@ -111,6 +113,14 @@ func serve(cfg *config.Config, o *options, log *slog.Logger) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("MAILGATE_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			log.Error("mailgate: " + err.Error())
+			return exitFail
+		}
+		defer stopProfile()
+	}
 	if err := g.Run(ctx); err != nil {
 		log.Error("mailgate: " + err.Error())
 		return exitFail
@@ -188,4 +198,23 @@ func detach() int {
 	}
 	fmt.Fprintf(os.Stderr, "mailgate: running in the background as process %d\n", cmd.Process.Pid)
 	return exitOK
+}
+
+// startCPUProfile writes a CPU profile of the daemon to path until the
+// returned function is called: MAILGATE_CPUPROFILE=path, for the benchmark
+// harness and for anyone chasing a hotspot on a live server. "%p" in path
+// stands for the process ID, so that restarts do not overwrite profiles.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(strings.ReplaceAll(path, "%p", strconv.Itoa(os.Getpid())))
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
