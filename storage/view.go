@@ -133,9 +133,15 @@ func (v *View) Lookup(uids []uint32, out []Message) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	next := 0 // where the next UID is when uids ascend, as they mostly do
 	for k, uid := range uids {
-		if i := mb.index(uid); i >= 0 {
+		i := next
+		if i >= len(mb.msgs) || mb.msgs[i].UID != uid {
+			i = mb.index(uid)
+		}
+		if i >= 0 {
 			out[k] = mb.msgs[i]
+			next = i + 1
 		} else if g, ok := mb.ghosts[uid]; ok {
 			out[k] = g.msg
 		} else {
