@@ -35,7 +35,7 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 			if m.UID == 0 {
 				continue
 			}
-			cand := candidate{seq: uint32(i + 1), m: m, recent: s.view.Recent(m.UID)}
+			cand := candidate{seq: uint32(i + 1), m: m}
 			if ev.match(crit, &cand) {
 				if uid {
 					hits = append(hits, m.UID)
@@ -64,7 +64,6 @@ type searcher struct {
 type candidate struct {
 	seq    uint32
 	m      *storage.Message
-	recent bool
 	header []byte // the whole header
 	fields []byte // the commonly searched fields (cacheSearchFields)
 	raw    []byte
@@ -255,7 +254,7 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 
 func (ev *searcher) hasFlag(c *candidate, f string) bool {
 	if f == `\Recent` {
-		return c.recent
+		return ev.s.view.Recent(c.m.UID)
 	}
 	return storage.HasFlag(c.m.Flags, f)
 }
