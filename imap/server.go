@@ -11,10 +11,18 @@
 //
 // Invariants:
 //
-//   - One goroutine per connection reads commands and writes responses;
-//     only IDLE adds a short-lived reader for the DONE line.
+//   - One goroutine at a time serves a connection: it reads commands and
+//     writes responses. When the client has sent nothing more, the wait
+//     for its next line is handed to a new goroutine and the working one
+//     ends, so that a quiet connection keeps no stack grown by its last
+//     command (Go shrinks a parked goroutine's stack only slowly, at
+//     garbage collections). IDLE waits with two goroutines: one for the
+//     client's DONE, one for the mailbox's changes.
 //   - Responses are buffered and flushed when a command completes, when a
-//     continuation is requested, and while idling.
+//     continuation is requested, and while idling. Read and write buffers
+//     are borrowed from pools while a command is read or answered, so a
+//     connection waiting for its client holds none (see wire.Reader and
+//     wire.Writer).
 //   - The storage layer never holds a mailbox lock while this package
 //     writes to the network (storage.View copies what it hands out).
 //   - A panic in a session is recovered, logged with its stack, and ends
@@ -165,35 +173,53 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
-		go s.ServeConn(c, nil)
+		s.start(c, nil, nil)
 	}
 }
 
 // ServeConn serves one session on c and closes it. With preauth set, the
-// session starts authenticated as that user (PREAUTH).
+// session starts authenticated as that user (PREAUTH). It returns when the
+// session has ended.
 func (s *Server) ServeConn(c net.Conn, preauth *auth.User) {
+	done := make(chan struct{})
+	if s.start(c, preauth, done) {
+		<-done
+	}
+}
+
+// start begins a session on c in a goroutine of its own; done, if not
+// nil, is closed when the session has ended. It reports false, having
+// closed c, when the server is closed.
+func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool {
 	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
 		if _, ok := c.(*tls.Conn); !ok {
 			c = tls.Server(c, s.opts.TLSConfig)
 		}
 	}
 	sess := newSession(s, c)
+	sess.done = done
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		c.Close()
-		return
+		return false
 	}
 	s.conns[sess] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, sess)
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
-	sess.serve(preauth)
+	go sess.serve(preauth)
+	return true
+}
+
+// ended forgets a session that has ended.
+func (s *Server) ended(sess *session) {
+	s.mu.Lock()
+	delete(s.conns, sess)
+	s.mu.Unlock()
+	s.wg.Done()
+	if sess.done != nil {
+		close(sess.done)
+	}
 }
 
 // Close stops accepting, tells every session the server is shutting down,

@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -38,8 +37,8 @@ type session struct {
 	id   uint64
 	log  *slog.Logger
 
-	br *bufio.Reader
-	bw *bufio.Writer
+	br *wire.Reader
+	bw *wire.Writer
 	d  *wire.Decoder
 	e  *wire.Encoder
 
@@ -50,16 +49,21 @@ type session struct {
 	mailbox      string // the selected mailbox's name
 	tls          bool
 	remote       netip.Addr
+	remoteText   string // the client's address as the connection gives it
 	authFailures int
 	stopping     atomic.Bool
+
+	idleTag  string        // the tag of an IDLE waiting for DONE, or ""
+	finished bool          // finish has run
+	done     chan struct{} // closed when the session has ended, if not nil
 }
 
 func newSession(srv *Server, c net.Conn) *session {
-	s := &session{srv: srv, id: srv.nextID.Add(1)}
-	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+	s := &session{srv: srv, id: srv.nextID.Add(1), remoteText: c.RemoteAddr().String()}
+	if ap, err := netip.ParseAddrPort(s.remoteText); err == nil {
 		s.remote = ap.Addr().Unmap()
 	}
-	s.log = srv.log.With("conn", s.id, "remote", c.RemoteAddr().String())
+	s.log = slog.New(sessionLog{s})
 	if srv.opts.Transcript {
 		c = &transcriptConn{Conn: c, log: s.log}
 	}
@@ -71,10 +75,11 @@ func newSession(srv *Server, c net.Conn) *session {
 // setConn (re)builds the buffered reader, writer and codec on c.
 func (s *session) setConn(c net.Conn) {
 	s.conn = c
-	// Small buffers: most connections sit in IDLE, and large literals
-	// and FETCH answers pass through them without being held.
-	s.br = bufio.NewReaderSize(c, 4*1024)
-	s.bw = bufio.NewWriterSize(c, 16*1024)
+	// The buffers are borrowed only while a command is read or answered:
+	// most connections sit in IDLE, and large literals and FETCH answers
+	// pass through them without being held.
+	s.br = wire.NewReader(c)
+	s.bw = wire.NewWriter(c)
 	s.d = wire.NewDecoder(s.br)
 	s.d.MaxLine = s.srv.opts.MaxLine
 	s.d.MaxLiteral = s.srv.opts.MaxLiteral
@@ -114,23 +119,15 @@ func (s *session) plaintextOK() bool {
 	return s.loopback()
 }
 
+// serve greets the client and serves its commands; it runs in a goroutine
+// of its own.
 func (s *session) serve(preauth *auth.User) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("imap: session panicked; closing it", "panic", r, "stack", string(debug.Stack()))
-			s.e.Raw("* BYE Internal server error\r\n")
-			s.e.Flush()
-		}
-		if s.view != nil {
-			s.view.Close()
-		}
-		s.conn.Close()
-		s.log.Debug("imap: session ended")
-	}()
+	defer s.recovered()
 	if tc, ok := s.conn.(*tls.Conn); ok {
 		tc.SetDeadline(time.Now().Add(time.Minute))
 		if err := tc.Handshake(); err != nil {
 			s.log.Info("imap: TLS handshake failed", "err", err)
+			s.finish()
 			return
 		}
 		tc.SetDeadline(time.Time{})
@@ -140,6 +137,7 @@ func (s *session) serve(preauth *auth.User) {
 		if err := s.login(context.Background(), preauth); err != nil {
 			s.log.Warn("imap: preauth failed", "user", preauth.Name, "err", err)
 			s.e.Raw("* BYE Cannot open your mailboxes\r\n").Flush()
+			s.finish()
 			return
 		}
 		s.e.Raw("* PREAUTH [CAPABILITY ").Raw(s.capabilities()).Raw("] IMAP4rev1 logged in as ").Raw(sanitize(preauth.Name)).CRLF()
@@ -151,18 +149,82 @@ func (s *session) serve(preauth *auth.User) {
 		s.e.Raw("* OK [CAPABILITY ").Raw(s.capabilities()).Raw("] ").Raw(text).CRLF()
 	}
 	if s.e.Flush() != nil {
+		s.finish()
 		return
 	}
+	s.loop()
+}
+
+// loop serves commands, and the end of an IDLE, as long as the client has
+// sent them. When it has sent nothing more, loop hands the wait to a new
+// goroutine (await, or idle and idleInput) and returns, ending the
+// goroutine it ran on: the stack that goroutine grew while working goes
+// with it, and the buffers went back to their pools. Whoever calls loop
+// must touch the session no more once it returns.
+func (s *session) loop() {
 	for s.state != stateLogout {
 		s.armTimeout()
-		if err := s.command(); err != nil {
+		if !s.br.Ready() {
+			if s.idleTag == "" {
+				go s.await()
+				return
+			}
+			if err := s.idleStart(); err != nil {
+				s.ending(err)
+				s.finish()
+			}
+			return
+		}
+		var err error
+		if s.idleTag != "" {
+			err = s.idleDone()
+		} else {
+			err = s.command()
+		}
+		if err != nil {
 			s.ending(err)
+			s.finish()
 			return
 		}
 		if err := s.e.Flush(); err != nil {
+			s.finish()
 			return
 		}
 	}
+	s.finish()
+}
+
+// await waits, in a new goroutine and holding no buffer, until the client
+// sends something, then serves it.
+func (s *session) await() {
+	defer s.recovered()
+	s.br.Wait()
+	s.loop()
+}
+
+// recovered ends the session if the goroutine serving it panicked. Every
+// goroutine that runs the session's code defers it.
+func (s *session) recovered() {
+	if r := recover(); r != nil {
+		s.log.Error("imap: session panicked; closing it", "panic", r, "stack", string(debug.Stack()))
+		s.e.Raw("* BYE Internal server error\r\n")
+		s.e.Flush()
+		s.finish()
+	}
+}
+
+// finish closes the session's mailbox and connection, once.
+func (s *session) finish() {
+	if s.finished {
+		return
+	}
+	s.finished = true
+	defer s.srv.ended(s)
+	if s.view != nil {
+		s.view.Close()
+	}
+	s.conn.Close()
+	s.log.Debug("imap: session ended")
 }
 
 // ending says goodbye when the connection ends for a reason the client
@@ -217,6 +279,15 @@ func (s *session) command() error {
 		return s.respond(tag, bad("%s is not valid %s", name, s.stateText(cmd)))
 	}
 	err = cmd.run(s, tag, uid)
+	if err == errIdling {
+		return nil
+	}
+	return s.complete(tag, name, cmd, uid, err)
+}
+
+// complete answers a command whose handler returned err. It returns an
+// error only when the connection must end.
+func (s *session) complete(tag, name string, cmd command, uid bool, err error) error {
 	if err == errAlreadyAnswered {
 		return nil
 	}
@@ -331,6 +402,5 @@ func (s *session) login(ctx context.Context, u *auth.User) error {
 	s.user = u
 	s.account = acct
 	s.state = stateAuth
-	s.log = s.log.With("user", u.Name)
 	return nil
 }

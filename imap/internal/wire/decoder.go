@@ -5,7 +5,6 @@
 package wire
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +40,7 @@ func IsSyntax(err error) bool {
 
 // Decoder reads one command at a time from a client.
 type Decoder struct {
-	r *bufio.Reader
+	r *Reader
 	// MaxLine bounds the bytes of one command outside APPEND literals,
 	// literals for strings included.
 	MaxLine int
@@ -56,7 +55,7 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder reading from r.
-func NewDecoder(r *bufio.Reader) *Decoder {
+func NewDecoder(r *Reader) *Decoder {
 	return &Decoder{r: r, MaxLine: 64 * 1024, MaxLiteral: 64 << 20}
 }
 

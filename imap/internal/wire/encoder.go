@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bufio"
 	"io"
 	"strconv"
 	"time"
@@ -10,11 +9,11 @@ import (
 // Encoder writes server responses. It buffers; call Flush when a response
 // (or a batch of them) is complete.
 type Encoder struct {
-	w *bufio.Writer
+	w *Writer
 }
 
 // NewEncoder returns an Encoder writing to w.
-func NewEncoder(w *bufio.Writer) *Encoder { return &Encoder{w: w} }
+func NewEncoder(w *Writer) *Encoder { return &Encoder{w: w} }
 
 // Raw writes s as it is.
 func (e *Encoder) Raw(s string) *Encoder { e.w.WriteString(s); return e }
@@ -33,15 +32,13 @@ func (e *Encoder) CRLF() *Encoder { e.w.WriteString("\r\n"); return e }
 
 // Number writes a decimal number.
 func (e *Encoder) Number(n uint32) *Encoder {
-	var buf [10]byte
-	e.w.Write(strconv.AppendUint(buf[:0], uint64(n), 10))
+	e.w.writeInt(int64(n))
 	return e
 }
 
 // Number64 writes a decimal number.
 func (e *Encoder) Number64(n int64) *Encoder {
-	var buf [20]byte
-	e.w.Write(strconv.AppendInt(buf[:0], n, 10))
+	e.w.writeInt(n)
 	return e
 }
 
@@ -87,7 +84,7 @@ func (e *Encoder) Literal(r io.Reader, size int64) error {
 func (e *Encoder) Flush() error { return e.w.Flush() }
 
 // Writer returns the underlying buffered writer.
-func (e *Encoder) Writer() *bufio.Writer { return e.w }
+func (e *Encoder) Writer() *Writer { return e.w }
 
 // AppendString appends s to dst as an IMAP string: quoted when every byte
 // is 7-bit and neither CR nor LF, else a literal.

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"strings"
@@ -11,7 +10,7 @@ import (
 )
 
 func decoder(s string) *Decoder {
-	d := NewDecoder(bufio.NewReader(strings.NewReader(s)))
+	d := NewDecoder(NewReader(strings.NewReader(s)))
 	d.MaxLine = 1024
 	d.MaxLiteral = 4096
 	d.Begin()
