@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"strings"
+	"time"
 )
 
 // errIdling tells the dispatcher that IDLE has begun: the session's loop
@@ -23,58 +24,65 @@ func (s *session) cmdIdle(tag string, _ bool) error {
 	return errIdling
 }
 
-// idleStart sends what changed so far and leaves the wait to two new
-// goroutines: idleInput waits for the client's DONE, idle for the
-// mailbox's changes. Both start with small stacks and hold no buffer
-// while they wait; the caller must touch the session no more after a nil
-// return.
+// idleStart sends what changed so far and leaves the wait to a new
+// goroutine, idle, which starts with a small stack and holds no buffer.
+// News from the mailbox interrupts its read (idleWake) rather than
+// needing a second goroutine. The caller must touch the session no more
+// after a nil return.
 func (s *session) idleStart() error {
 	if s.view != nil {
 		s.view.Poll(true, s)
 		if err := s.e.Flush(); err != nil {
 			return err
 		}
+		s.woken.Store(false)
+		s.view.SetNotify(s.idleWake)
 	}
-	input := make(chan struct{}, 1)
-	go s.idleInput(input)
-	go s.idle(input)
+	go s.idle()
 	return nil
 }
 
-// idleInput waits for the client to send something (or for the connection
-// to fail) and tells the idling goroutine. It touches only s.br.
-func (s *session) idleInput(input chan<- struct{}) {
-	s.br.Wait()
-	input <- struct{}{}
+// idleWake is called by storage, with the mailbox locked, when news for
+// the view is queued: it cuts the idling read short.
+func (s *session) idleWake() {
+	s.woken.Store(true)
+	s.conn.SetReadDeadline(time.Now())
 }
 
-// idle waits for the client's input or for a change in the mailbox. A
-// change is pushed at once, and the wait goes on in a new goroutine, so
+// idle waits for the client's next bytes. When the wait was cut short by
+// idleWake, it pushes the news and waits again, in a new goroutine, so
 // that what this one grew while writing is not kept while idling.
-func (s *session) idle(input chan struct{}) {
+func (s *session) idle() {
 	defer s.recovered()
-	var wake <-chan struct{}
-	if s.view != nil {
-		wake = s.view.Wake()
-	}
-	select {
-	case <-input:
-		s.loop()
-	case <-wake:
+	s.br.Wait()
+	if s.woken.Load() && !s.stopping.Load() && s.br.ClearTimeout() {
+		// Our own interruption, not the autologout timer nor shutdown.
+		// Clear the flag before polling, so that news queued after the
+		// poll interrupts the next wait.
+		s.woken.Store(false)
+		s.rearm()
 		s.view.Poll(true, s)
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)
 			s.finish()
 			return
 		}
-		go s.idle(input)
+		go s.idle()
+		return
 	}
+	s.loop()
 }
 
 // idleDone reads the line that ends IDLE and answers the command.
 func (s *session) idleDone() error {
 	tag := s.idleTag
 	s.idleTag = ""
+	if s.view != nil {
+		// No more interruptions; undo one that came after the loop armed
+		// the timeout, so that the rest of the line can be read.
+		s.view.SetNotify(nil)
+		s.rearm()
+	}
 	line, err := s.readLine()
 	if err == nil && !strings.EqualFold(strings.TrimSpace(line), "DONE") {
 		err = bad("Expected DONE to end IDLE")

@@ -53,9 +53,11 @@ type session struct {
 	authFailures int
 	stopping     atomic.Bool
 
-	idleTag  string        // the tag of an IDLE waiting for DONE, or ""
-	finished bool          // finish has run
-	done     chan struct{} // closed when the session has ended, if not nil
+	idleTag      string        // the tag of an IDLE waiting for DONE, or ""
+	woken        atomic.Bool   // idleWake cut the IDLE's read short
+	readDeadline time.Time     // when the client's time to send runs out
+	finished     bool          // finish has run
+	done         chan struct{} // closed when the session has ended, if not nil
 }
 
 func newSession(srv *Server, c net.Conn) *session {
@@ -99,7 +101,14 @@ func (s *session) shutdown() {
 // armTimeout gives the client the idle timeout to send its next line,
 // unless the session is being shut down, which must stay immediate.
 func (s *session) armTimeout() {
-	s.conn.SetReadDeadline(time.Now().Add(s.srv.opts.Timeout))
+	s.readDeadline = time.Now().Add(s.srv.opts.Timeout)
+	s.rearm()
+}
+
+// rearm sets the read deadline armTimeout chose, again: an IDLE that was
+// interrupted to write news keeps the client's time left.
+func (s *session) rearm() {
+	s.conn.SetReadDeadline(s.readDeadline)
 	if s.stopping.Load() {
 		s.conn.SetReadDeadline(time.Now())
 	}

@@ -286,6 +286,9 @@ func (mb *mailbox) broadcast(u update) {
 		case v.wake <- struct{}{}:
 		default:
 		}
+		if v.notify != nil {
+			v.notify()
+		}
 	}
 }
 

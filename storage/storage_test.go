@@ -387,3 +387,31 @@ func TestViewsShareUIDs(t *testing.T) {
 		t.Errorf("FirstUnseen after append = %d, want 4", v2.FirstUnseen())
 	}
 }
+
+// TestSetNotify: the callback runs for every update queued to the view,
+// at once for updates already pending, and no more after nil or Close.
+func TestSetNotify(t *testing.T) {
+	_, a, _ := newAccount(t)
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	a.Append("INBOX", msg("before"), nil, time.Time{})
+	v.SetNotify(func() { calls++ })
+	if calls != 1 {
+		t.Fatalf("%d calls for a pending update, want 1", calls)
+	}
+	a.Append("INBOX", msg("during"), nil, time.Time{})
+	if calls != 2 {
+		t.Fatalf("%d calls after an append, want 2", calls)
+	}
+	v.SetNotify(nil)
+	a.Append("INBOX", msg("after"), nil, time.Time{})
+	v.SetNotify(func() { calls++ })
+	v.Close()
+	a.Append("INBOX", msg("closed"), nil, time.Time{})
+	if calls != 3 {
+		t.Fatalf("%d calls, want 3 (one for the updates pending at the second SetNotify)", calls)
+	}
+}

@@ -20,6 +20,7 @@ type View struct {
 	sharedUIDs bool
 	recent     map[uint32]struct{} // \Recent for this session
 	pending    []update            // guarded by mb.mu
+	notify     func()              // guarded by mb.mu; see SetNotify
 	wake       chan struct{}
 	closed     bool
 }
@@ -107,8 +108,22 @@ func (v *View) Recent(uid uint32) bool {
 // RecentCount returns how many messages of the view are \Recent.
 func (v *View) RecentCount() uint32 { return uint32(len(v.recent)) }
 
-// Wake is signalled when updates are pending; IDLE waits on it.
+// Wake is signalled when updates are pending.
 func (v *View) Wake() <-chan struct{} { return v.wake }
+
+// SetNotify makes f be called whenever an update is queued for the view
+// (and at once if some are pending), so that a session can wait for news
+// without a goroutine of its own on Wake. f runs with the mailbox locked:
+// it must return quickly and must not call the View. nil stops the calls.
+func (v *View) SetNotify(f func()) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	v.notify = f
+	if f != nil && len(v.pending) > 0 {
+		f()
+	}
+}
 
 // Mailbox facts for SELECT.
 type Selected struct {
@@ -417,6 +432,7 @@ func (v *View) Close() {
 	mb := v.mb
 	mb.mu.Lock()
 	delete(mb.views, v)
+	v.notify = nil
 	for _, ev := range v.pending {
 		if ev.kind == updExpunged {
 			mb.ghostDoneLocked(ev.uid)

@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -60,6 +61,18 @@ func (b *Reader) Wait() {
 		return
 	}
 	b.fill(true)
+}
+
+// ClearTimeout forgets a pending read-deadline error, when that is all
+// the Reader holds, and reports whether it did. A session that interrupts
+// its own wait with a deadline (to write news during IDLE) waits again
+// after it.
+func (b *Reader) ClearTimeout() bool {
+	if b.r == b.w && errors.Is(b.err, os.ErrDeadlineExceeded) {
+		b.err = nil
+		return true
+	}
+	return false
 }
 
 // fill reads once more from the connection; the caller needs more than
