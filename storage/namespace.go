@@ -81,10 +81,39 @@ type User struct {
 	UID, GID int
 }
 
-// expand replaces $user, ${user}, $home and ${home} in s.
+// expand replaces $user, ${user}, $home and ${home} in s. It runs on
+// every SELECT, so it builds no Replacer.
 func expand(s, user, home string) string {
-	r := strings.NewReplacer("${user}", user, "${home}", home, "$user", user, "$home", home)
-	return r.Replace(s)
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '$')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "${user}"):
+			b.WriteString(user)
+			s = s[len("${user}"):]
+		case strings.HasPrefix(s, "${home}"):
+			b.WriteString(home)
+			s = s[len("${home}"):]
+		case strings.HasPrefix(s, "$user"):
+			b.WriteString(user)
+			s = s[len("$user"):]
+		case strings.HasPrefix(s, "$home"):
+			b.WriteString(home)
+			s = s[len("$home"):]
+		default:
+			b.WriteByte('$')
+			s = s[1:]
+		}
+	}
 }
 
 // location is a mailbox name resolved to the file system.
