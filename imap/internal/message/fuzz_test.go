@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"reflect"
 	"strconv"
 	"strings"
@@ -108,7 +109,11 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
-		SearchText(msg, root, true)
+		for _, h := range []bool{false, true} {
+			if got, want := SearchText(msg, root, h), refSearchText(msg, root, h); !bytes.Equal(got, want) {
+				t.Fatalf("SearchText(%v) =\n%q, want (reference)\n%q", h, got, want)
+			}
+		}
 	})
 }
 
@@ -190,4 +195,19 @@ func FuzzDecode(f *testing.F) {
 		decodeQP(b, true)
 		decodeBase64(b)
 	})
+}
+
+// TestTruncated parses every prefix of the seed messages with no spare
+// capacity, so that reading past the end panics instead of finding the
+// rest of the buffer. "Content-Type:(\" once did.
+func TestTruncated(t *testing.T) {
+	for _, s := range append(seedMessages(), "Content-Type:(\\", "Content-Type: a/b; c=\"\\") {
+		for n := 0; n <= len(s); n++ {
+			msg := []byte(s[:n])
+			for _, p := range []*Part{Parse(msg[:n:n]), ParseLF(msg[:n:n])} {
+				p.AppendBodyStructure(nil, true)
+				SearchText(msg[:n:n], p, true)
+			}
+		}
+	}
 }

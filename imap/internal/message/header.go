@@ -99,7 +99,10 @@ func forEachField(hdr []byte, fn func(name, value, raw []byte) bool) {
 		}
 		raw := hdr[start:e]
 		colon := bytes.IndexByte(raw, ':')
-		name := bytes.TrimRight(raw[:colon], " \t")
+		name := raw[:colon]
+		for len(name) > 0 && isWSP(name[len(name)-1]) {
+			name = name[:len(name)-1]
+		}
 		if !fn(name, raw[colon+1:], raw) {
 			return
 		}
@@ -111,18 +114,60 @@ func forEachField(hdr []byte, fn func(name, value, raw []byte) bool) {
 // section 2.2.3) and trims surrounding white space. It returns a sub-slice
 // of v when there is nothing to remove.
 func unfold(v []byte) []byte {
-	v = bytes.Trim(v, " \t\r\n")
-	if bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
+	v = trimSpaceCRLF(v)
+	if !hasCRLF(v) {
 		return v
 	}
-	out := make([]byte, 0, len(v))
-	for _, c := range v {
-		if c != '\r' && c != '\n' {
-			out = append(out, c)
-		}
-	}
-	return out
+	return appendUnfolded(make([]byte, 0, len(v)), v)
 }
+
+// appendUnfolded appends unfold(v) to dst.
+func appendUnfolded(dst, v []byte) []byte {
+	v = trimSpaceCRLF(v)
+	if !hasCRLF(v) {
+		return append(dst, v...)
+	}
+	for len(v) > 0 {
+		i := bytes.IndexByte(v, '\n')
+		if i < 0 {
+			i = len(v)
+		}
+		line := v[:i]
+		for {
+			j := bytes.IndexByte(line, '\r')
+			if j < 0 {
+				dst = append(dst, line...)
+				break
+			}
+			dst = append(dst, line[:j]...)
+			line = line[j+1:]
+		}
+		v = v[min(i+1, len(v)):]
+	}
+	return dst
+}
+
+// hasCRLF reports whether v holds a CR or an LF.
+func hasCRLF(v []byte) bool {
+	return bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0
+}
+
+// trimSpaceCRLF trims spaces, tabs, CRs and LFs from both ends of v.
+func trimSpaceCRLF(v []byte) []byte {
+	i, j := 0, len(v)
+	for i < j && isSpaceCRLF(v[i]) {
+		i++
+	}
+	for j > i && isSpaceCRLF(v[j-1]) {
+		j--
+	}
+	if i == j {
+		return nil // as bytes.Trim does
+	}
+	return v[i:j]
+}
+
+func isSpaceCRLF(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // equalFoldASCII compares b and s ignoring ASCII case only.
 func equalFoldASCII[T ~string | ~[]byte](b T, s string) bool {

@@ -38,6 +38,8 @@ func (l *mimeLexer) skipCFWS() {
 					}
 				}
 			}
+			// A backslash ending the value must not leave l.i past it.
+			l.i = min(l.i, len(l.s))
 		default:
 			return
 		}
@@ -58,12 +60,22 @@ func (l *mimeLexer) run(stop string) string {
 	start := l.i
 	for l.i < len(l.s) {
 		c := l.s[l.i]
-		if c <= ' ' || c == '(' || c == ')' || c == '"' || strings.IndexByte(stop, c) >= 0 {
+		if c <= ' ' || c == '(' || c == ')' || c == '"' || inSet(stop, c) {
 			break
 		}
 		l.i++
 	}
-	return string(l.s[start:l.i])
+	return intern(l.s[start:l.i])
+}
+
+// inSet reports whether c is one of the bytes of set, a few characters.
+func inSet(set string, c byte) bool {
+	for i := 0; i < len(set); i++ {
+		if set[i] == c {
+			return true
+		}
+	}
+	return false
 }
 
 // quoted reads a quoted string whose opening quote is at l.i and returns
@@ -71,6 +83,18 @@ func (l *mimeLexer) run(stop string) string {
 // to the end.
 func (l *mimeLexer) quoted() string {
 	l.i++
+	for j := l.i; j < len(l.s); j++ {
+		c := l.s[j]
+		if c == '\\' || c == '\r' || c == '\n' {
+			break
+		}
+		if c == '"' {
+			// The usual case: nothing to undo.
+			s := intern(l.s[l.i:j])
+			l.i = j + 1
+			return s
+		}
+	}
 	var b strings.Builder
 	for l.i < len(l.s) {
 		c := l.s[l.i]
@@ -216,3 +240,35 @@ func paramValue(params []Param, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// intern returns b as a string, without allocating for the tokens that
+// most Content-* fields are made of. Case is kept: only exact matches
+// are shared.
+func intern(b []byte) string {
+	if s, ok := commonTokens[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+// commonTokens are the media types, parameters, values, encodings and
+// dispositions that most messages have, as they usually write them.
+// Read-only after initialisation.
+var commonTokens = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range strings.Fields(`
+		text TEXT Text plain PLAIN html HTML calendar
+		multipart MULTIPART Multipart mixed MIXED alternative ALTERNATIVE related RELATED signed report
+		application APPLICATION Application octet-stream OCTET-STREAM pdf PDF zip
+		image IMAGE Image jpeg JPEG png PNG gif message MESSAGE rfc822 RFC822
+		charset CHARSET Charset boundary BOUNDARY name NAME filename FILENAME
+		format flowed delsp yes no type method size
+		utf-8 UTF-8 Utf-8 utf8 us-ascii US-ASCII iso-8859-1 ISO-8859-1 iso-8859-15 ISO-8859-15
+		windows-1252 Windows-1252
+		7bit 7BIT 8bit 8BIT binary base64 BASE64 Base64
+		quoted-printable QUOTED-PRINTABLE Quoted-Printable
+		inline INLINE Inline attachment ATTACHMENT Attachment`) {
+		m[s] = s
+	}
+	return m
+}()

@@ -4,10 +4,11 @@
 //
 // Parse builds a tree of Parts holding byte offsets into the message, so
 // that sections are sub-slices of the original bytes and nothing is
-// copied or decoded until asked for. AppendBodyStructure writes BODY and
-// BODYSTRUCTURE, AppendEnvelope writes ENVELOPE, Section extracts a
-// BODY[section], and SearchText, DecodeHeader, HeaderValues and ParseDate
-// serve SEARCH.
+// copied or decoded until asked for. ParseLF does the same for a message
+// still in its stored form, with bare LF line ends, and counts sizes as
+// they are with CRLF. AppendBodyStructure writes BODY and BODYSTRUCTURE,
+// AppendEnvelope writes ENVELOPE, Section extracts a BODY[section], and
+// SearchText, DecodeHeader, HeaderValues and ParseDate serve SEARCH.
 //
 // Design notes:
 //
@@ -22,6 +23,12 @@
 //     that cannot be a quoted string (8-bit, CR, LF, long) is a literal.
 //   - A Part and its message bytes are read-only after Parse and safe to
 //     share between goroutines.
+//   - Speed: bodies are crossed by one bytes.Index per multipart level,
+//     which for base64 is a memchr for a '-' it never finds; headers are
+//     read line by line, and nothing is allocated per line. Parsing a
+//     message costs less than reading it, so how the caller reads it
+//     (into a reused buffer, without a CRLF copy: see ParseLF) decides
+//     first-touch FETCH and SEARCH times.
 package message
 
 import (
@@ -76,6 +83,7 @@ type Part struct {
 
 	src       []byte // the message given to Parse
 	fieldsEnd int    // end of the last header field
+	bareLFs   int    // ParseLF: the bare LFs in the body, sent as CRLF
 }
 
 // Parse reads msg into a tree of parts. It never fails: whatever msg
@@ -83,7 +91,9 @@ type Part struct {
 // msg, which must not change afterwards.
 func Parse(msg []byte) *Part {
 	p := parser{src: msg}
-	return p.part(0, len(msg), 0, false)
+	root := new(Part)
+	p.part(root, 0, len(msg), 0, false)
+	return root
 }
 
 // Header returns the part's header, including the empty line that ends
@@ -93,8 +103,9 @@ func (p *Part) Header() []byte { return clip(p.src, p.HeaderStart, p.BodyStart) 
 // Body returns the part's body, still in its transfer encoding.
 func (p *Part) Body() []byte { return clip(p.src, p.BodyStart, p.End) }
 
-// Size returns the size of the body in octets (body-fld-octets).
-func (p *Part) Size() int { return p.End - p.BodyStart }
+// Size returns the size of the body in octets (body-fld-octets). For a
+// part from ParseLF it counts each bare LF as CRLF.
+func (p *Part) Size() int { return p.End - p.BodyStart + p.bareLFs }
 
 // Lines returns the number of lines in the body (body-fld-lines): line
 // feeds, plus one for a last line that has none.
@@ -119,14 +130,20 @@ func countLines(b []byte) int {
 type parser struct {
 	src   []byte
 	parts int
+	// regions is a stack of the body part regions of the multiparts
+	// being parsed; each level appends its own and truncates them away.
+	regions [][2]int
+	// unfolded and delim are scratch space for a header value and a
+	// delimiter line.
+	unfolded, delim []byte
 }
 
-// part parses the entity in src[start:end]. digest says the entity is a
-// body part of a multipart/digest, where the default type is
+// part fills p with the entity in src[start:end]. digest says the
+// entity is a body part of a multipart/digest, where the default type is
 // message/rfc822 (RFC 2046 section 5.1.5).
-func (ps *parser) part(start, end, depth int, digest bool) *Part {
+func (ps *parser) part(p *Part, start, end, depth int, digest bool) {
 	ps.parts++
-	p := &Part{src: ps.src, HeaderStart: start, End: end}
+	p.src, p.HeaderStart, p.End = ps.src, start, end
 	fields, body := scanHeader(ps.src[start:end])
 	p.fieldsEnd, p.BodyStart = start+fields, start+body
 
@@ -136,30 +153,46 @@ func (ps *parser) part(start, end, depth int, digest bool) *Part {
 		if len(name) <= 8 || !equalFoldASCII(name[:8], "content-") {
 			return true
 		}
-		v := unfold(value)
-		switch n := strings.ToLower(string(name[8:])); {
-		case n == "type" && !haveType:
-			ctype, haveType = v, true
-		case n == "id" && p.ID == "":
-			p.ID = string(v)
-		case n == "description" && p.Description == "":
-			p.Description = string(v)
-		case n == "transfer-encoding" && p.Encoding == "":
-			p.Encoding = firstToken(v)
-		case n == "disposition" && p.Disposition == "":
-			p.Disposition, p.DispositionParams = parseDisposition(v)
-		case n == "language" && p.Language == nil:
-			p.Language = parseLanguage(v)
-		case n == "location" && p.Location == "":
-			p.Location = string(v)
-		case n == "md5" && p.MD5 == "":
-			p.MD5 = string(v)
+		switch n := name[8:]; {
+		case equalFoldASCII(n, "type"):
+			if !haveType {
+				// Parsed below, once the scratch space is free.
+				ctype, haveType = value, true
+			}
+		case equalFoldASCII(n, "id"):
+			if p.ID == "" {
+				p.ID = string(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "description"):
+			if p.Description == "" {
+				p.Description = string(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "transfer-encoding"):
+			if p.Encoding == "" {
+				p.Encoding = firstToken(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "disposition"):
+			if p.Disposition == "" {
+				p.Disposition, p.DispositionParams = parseDisposition(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "language"):
+			if p.Language == nil {
+				p.Language = parseLanguage(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "location"):
+			if p.Location == "" {
+				p.Location = string(ps.unfold(value))
+			}
+		case equalFoldASCII(n, "md5"):
+			if p.MD5 == "" {
+				p.MD5 = string(ps.unfold(value))
+			}
 		}
 		return true
 	})
 
 	var ok bool
-	p.Type, p.Subtype, p.Params, ok = parseContentType(ctype)
+	p.Type, p.Subtype, p.Params, ok = parseContentType(ps.unfold(ctype))
 	switch {
 	case ok:
 	case digest && !haveType:
@@ -174,34 +207,51 @@ func (ps *parser) part(start, end, depth int, digest bool) *Part {
 	if (isMessage || p.IsMultipart()) && depth >= maxDepth {
 		// Too deep to describe: hand the rest over as opaque data.
 		p.Type, p.Subtype, p.Params = "APPLICATION", "OCTET-STREAM", nil
-		return p
+		return
 	}
 	switch {
 	case isMessage:
-		p.Message = ps.part(p.BodyStart, end, depth+1, false)
+		p.Message = new(Part)
+		ps.part(p.Message, p.BodyStart, end, depth+1, false)
 	case p.IsMultipart():
 		boundary, _ := paramValue(p.Params, "boundary")
 		if boundary == "" {
 			break
 		}
 		digest := strings.EqualFold(p.Subtype, "digest")
-		for _, r := range splitMultipart(ps.src, p.BodyStart, end, boundary) {
-			if ps.parts >= maxParts {
-				break
+		ps.delim = append(append(ps.delim[:0], "--"...), boundary...)
+		base := len(ps.regions)
+		ps.regions = splitMultipart(ps.regions, ps.src, p.BodyStart, end, ps.delim)
+		n := len(ps.regions) - base
+		// Each child counts at least one part, so no more than m of them
+		// are made: one allocation for them all. Nested multiparts push
+		// their regions above base+n and pop them before returning.
+		if m := min(n, maxParts-ps.parts); m > 0 {
+			children := make([]Part, m)
+			p.Children = make([]*Part, 0, m)
+			for k := 0; k < n && ps.parts < maxParts; k++ {
+				r := ps.regions[base+k]
+				ps.part(&children[k], r[0], r[1], depth+1, digest)
+				p.Children = append(p.Children, &children[k])
 			}
-			p.Children = append(p.Children, ps.part(r[0], r[1], depth+1, digest))
 		}
+		ps.regions = ps.regions[:base]
 	}
-	return p
 }
 
-// splitMultipart returns the [start, end) regions of the body parts
-// between the "--boundary" delimiter lines in src[start:end]. The
-// preamble and epilogue are left out; a missing closing delimiter ends
-// the last part at end.
-func splitMultipart(src []byte, start, end int, boundary string) [][2]int {
-	delim := []byte("--" + boundary)
-	var regions [][2]int
+// unfold unfolds a header value into the parser's scratch space, valid
+// until the next call.
+func (ps *parser) unfold(v []byte) []byte {
+	ps.unfolded = appendUnfolded(ps.unfolded[:0], v)
+	return ps.unfolded
+}
+
+// splitMultipart appends to regions the [start, end) regions of the
+// body parts between the delimiter lines ("--boundary", given as delim)
+// in src[start:end], at most maxParts of them. The preamble and epilogue
+// are left out; a missing closing delimiter ends the last part at end.
+func splitMultipart(regions [][2]int, src []byte, start, end int, delim []byte) [][2]int {
+	base := len(regions)
 	partStart := -1
 	for i := start; i < end; {
 		j := bytes.Index(src[i:end], delim)
@@ -226,7 +276,7 @@ func splitMultipart(src []byte, start, end int, boundary string) [][2]int {
 				}
 			}
 			regions = append(regions, [2]int{partStart, e})
-			if len(regions) >= maxParts {
+			if len(regions)-base >= maxParts {
 				return regions
 			}
 		}

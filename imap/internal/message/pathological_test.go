@@ -25,6 +25,9 @@ func TestPathological(t *testing.T) {
 		"content-type parens": "Content-Type: text/plain; " + strings.Repeat("(;", n/2) + "\r\n\r\n",
 		"content-type params": "Content-Type: text/plain" + strings.Repeat("; a=b", n/5) + "\r\n\r\n",
 		"encoded words":       "Subject: " + strings.Repeat("=?utf-8?q?a?= ", n/14) + "\r\n\r\n",
+		"encoded word starts": "Subject: " + strings.Repeat("=?", n/2) + "\r\n\r\n",
+		"encoded word parts":  "Subject: " + strings.Repeat("=?a?q?", n/6) + "\r\n\r\n",
+		"q underscores":       "Subject: =?utf-8?q?" + strings.Repeat("_", n) + "=41?=\r\n\r\n",
 		"no newline":          strings.Repeat("x", n),
 		"bare newlines":       strings.Repeat("\n", n),
 	}

@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,52 +30,97 @@ func SearchText(msg []byte, root *Part, includeHeaders bool) []byte {
 	if root == nil {
 		return nil
 	}
-	var out []byte
+	st := searchText{msg: msg}
+	// One allocation for the text, except when a charset grows it; the
+	// clamp keeps a root from another message from asking for much.
+	st.out = make([]byte, 0, min(searchTextSize(root, includeHeaders), len(msg)+64))
 	if includeHeaders {
-		out = appendHeaderText(out, clip(msg, root.HeaderStart, root.fieldsEnd))
+		st.appendHeader(clip(msg, root.HeaderStart, root.fieldsEnd))
 	}
-	return appendBodyText(out, msg, root)
+	st.appendBody(root)
+	return st.out
 }
 
-// appendBodyText appends the decoded body text of p.
-func appendBodyText(out, msg []byte, p *Part) []byte {
+// searchTextSize returns about how long SearchText of root will be: the
+// size of what it decodes.
+func searchTextSize(p *Part, header bool) int {
+	n := 0
+	if header {
+		n += p.fieldsEnd - p.HeaderStart
+	}
+	switch {
+	case p.Message != nil:
+		return n + searchTextSize(p.Message, true)
+	case p.IsMultipart():
+		for _, c := range p.Children {
+			n += searchTextSize(c, false)
+		}
+		return n
+	case skipBody(p):
+		return n
+	}
+	return n + p.Size() + 1
+}
+
+// skipBody reports whether SearchText leaves out a leaf part's body: a
+// binary attachment, where decoding megabytes only to find that they are
+// not text is what made SEARCH TEXT slow.
+func skipBody(p *Part) bool {
+	return !p.isText() && strings.EqualFold(p.Encoding, "base64")
+}
+
+// searchText builds one SearchText result.
+type searchText struct {
+	msg, out []byte
+	scratch  []byte // a header value or a body before its charset is converted
+}
+
+// appendBody appends the decoded body text of p.
+func (st *searchText) appendBody(p *Part) {
 	switch {
 	case p.Message != nil:
 		m := p.Message
-		out = appendHeaderText(out, clip(msg, m.HeaderStart, m.fieldsEnd))
-		return appendBodyText(out, msg, m)
+		st.appendHeader(clip(st.msg, m.HeaderStart, m.fieldsEnd))
+		st.appendBody(m)
+		return
 	case p.IsMultipart():
 		for _, c := range p.Children {
-			out = appendBodyText(out, msg, c)
+			st.appendBody(c)
 		}
-		return out
+		return
+	case skipBody(p):
+		return
 	}
-	if !p.isText() && strings.EqualFold(p.Encoding, "base64") {
-		// A binary attachment: decoding megabytes only to find that
-		// they are not text is what made SEARCH TEXT slow.
-		return out
-	}
-	text := decodeTransfer(clip(msg, p.BodyStart, p.End), p.Encoding)
+	body := clip(st.msg, p.BodyStart, p.End)
+	start := len(st.out)
 	if p.isText() {
 		charset, _ := paramValue(p.Params, "charset")
-		text = decodeCharset(text, charset)
-	} else if !utf8.Valid(text) {
-		return out
+		if e := charsetDecoder(charset); e != nil {
+			st.scratch = appendTransferDecoded(st.scratch[:0], body, p.Encoding)
+			st.out = appendCharsetDecoded(st.out, st.scratch, e)
+		} else {
+			st.out = appendTransferDecoded(st.out, body, p.Encoding)
+		}
+	} else {
+		st.out = appendTransferDecoded(st.out, body, p.Encoding)
+		if !utf8.Valid(st.out[start:]) {
+			st.out = st.out[:start]
+			return
+		}
 	}
-	out = append(out, text...)
-	return append(out, '\n')
+	st.out = append(st.out, '\n')
 }
 
-// appendHeaderText appends each field of hdr as a decoded line.
-func appendHeaderText(out, hdr []byte) []byte {
+// appendHeader appends each field of hdr as a decoded line.
+func (st *searchText) appendHeader(hdr []byte) {
 	forEachField(hdr, func(name, value, _ []byte) bool {
-		out = append(out, name...)
-		out = append(out, ": "...)
-		out = append(out, DecodeHeader(unfold(value))...)
-		out = append(out, '\n')
+		st.out = append(st.out, name...)
+		st.out = append(st.out, ": "...)
+		st.scratch = appendUnfolded(st.scratch[:0], value)
+		st.out = appendDecodedHeader(st.out, st.scratch)
+		st.out = append(st.out, '\n')
 		return true
 	})
-	return out
 }
 
 // ContainsFold reports whether text contains needle, ignoring case
@@ -165,14 +211,38 @@ func decodeTransfer(b []byte, enc string) []byte {
 	return b
 }
 
+// appendTransferDecoded appends decodeTransfer(b, enc) to dst.
+func appendTransferDecoded(dst, b []byte, enc string) []byte {
+	switch {
+	case strings.EqualFold(enc, "base64"):
+		return appendBase64(dst, b)
+	case strings.EqualFold(enc, "quoted-printable"):
+		return appendQP(dst, b, false)
+	}
+	return append(dst, b...)
+}
+
 // decodeBase64 decodes base64 liberally: characters outside the alphabet
 // are skipped and decoding stops at padding.
 func decodeBase64(b []byte) []byte {
+	return appendBase64(nil, b)
+}
+
+// appendBase64 appends decodeBase64(b) to dst.
+func appendBase64(dst, b []byte) []byte {
+	if i := bytes.IndexByte(b, '='); i >= 0 {
+		b = b[:i]
+	}
+	n := len(dst)
+	dst = slices.Grow(dst, base64.RawStdEncoding.DecodedLen(len(b)))
+	// The usual case: only the alphabet and line breaks, which the
+	// standard decoder skips, and no dangling character.
+	m, err := base64.RawStdEncoding.Decode(dst[n:n+base64.RawStdEncoding.DecodedLen(len(b))], b)
+	if err == nil {
+		return dst[:n+m]
+	}
 	clean := make([]byte, 0, len(b))
 	for _, c := range b {
-		if c == '=' {
-			break
-		}
 		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' {
 			clean = append(clean, c)
 		}
@@ -180,46 +250,64 @@ func decodeBase64(b []byte) []byte {
 	if len(clean)%4 == 1 {
 		clean = clean[:len(clean)-1]
 	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
+	m, _ = base64.RawStdEncoding.Decode(dst[n:n+base64.RawStdEncoding.DecodedLen(len(clean))], clean)
+	return dst[:n+m]
 }
 
 // decodeQP decodes quoted-printable liberally: a "=" that starts no
 // escape stays as it is. With underscore (RFC 2047 "Q"), "_" is a space.
 func decodeQP(b []byte, underscore bool) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
+	return appendQP(make([]byte, 0, len(b)), b, underscore)
+}
+
+// appendQP appends decodeQP(b, underscore) to dst, copying the runs
+// between escapes whole.
+func appendQP(dst, b []byte, underscore bool) []byte {
+	dst = slices.Grow(dst, len(b))
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '=')
+		run := b
+		if i >= 0 {
+			run = b[:i]
+		}
+		for underscore {
+			j := bytes.IndexByte(run, '_')
+			if j < 0 {
+				break
+			}
+			dst = append(append(dst, run[:j]...), ' ')
+			run = run[j+1:]
+		}
+		dst = append(dst, run...)
+		if i < 0 {
+			return dst
+		}
+		b = b[i:] // b[0] is '='
+		if len(b) > 2 && isHex(b[1]) && isHex(b[2]) {
+			dst = append(dst, unhex(b[1])<<4|unhex(b[2]))
+			b = b[3:]
+			continue
+		}
+		// A soft line break: "=", optional white space, line end; or
+		// "=" and white space at the very end.
+		j := 1
+		for j < len(b) && isWSP(b[j]) {
+			j++
+		}
+		if j < len(b) && b[j] == '\r' {
+			j++
+		}
 		switch {
-		case c == '_' && underscore:
-			out = append(out, ' ')
-		case c != '=':
-			out = append(out, c)
-		case i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
-			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
-			i += 2
+		case j < len(b) && b[j] == '\n':
+			b = b[j+1:]
+		case j == len(b):
+			b = nil
 		default:
-			// A soft line break: "=", optional white space, line end.
-			j := i + 1
-			for j < len(b) && isWSP(b[j]) {
-				j++
-			}
-			if j < len(b) && b[j] == '\r' {
-				j++
-			}
-			if j < len(b) && b[j] == '\n' {
-				i = j
-				continue
-			}
-			if j == len(b) {
-				i = j
-				continue
-			}
-			out = append(out, c)
+			dst = append(dst, '=')
+			b = b[1:]
 		}
 	}
-	return out
+	return dst
 }
 
 // isHex reports whether c is a hexadecimal digit.
@@ -254,17 +342,34 @@ func lookupCharset(name string) encoding.Encoding {
 // decodeCharset converts b from charset to UTF-8; it returns b when the
 // charset is UTF-8, ASCII, empty or unknown.
 func decodeCharset(b []byte, charset string) []byte {
-	charset = strings.TrimSpace(charset)
-	if charset == "" || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "us-ascii") {
-		return b
-	}
-	e := lookupCharset(charset)
+	e := charsetDecoder(charset)
 	if e == nil {
 		return b
 	}
 	out, _, err := transform.Bytes(e.NewDecoder(), b)
 	if err != nil {
 		return b
+	}
+	return out
+}
+
+// charsetDecoder returns the encoding of charset, or nil when the text
+// needs no conversion: UTF-8, ASCII, empty or unknown.
+func charsetDecoder(charset string) encoding.Encoding {
+	charset = strings.TrimSpace(charset)
+	if charset == "" || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "us-ascii") {
+		return nil
+	}
+	return lookupCharset(charset)
+}
+
+// appendCharsetDecoded appends b converted from e to UTF-8 to dst, or b
+// itself when it does not convert.
+func appendCharsetDecoded(dst, b []byte, e encoding.Encoding) []byte {
+	n := len(dst)
+	out, _, err := transform.Append(e.NewDecoder(), dst, b)
+	if err != nil {
+		return append(out[:n], b...)
 	}
 	return out
 }
@@ -276,56 +381,78 @@ func DecodeHeader(value []byte) string {
 	if !bytes.Contains(value, []byte("=?")) {
 		return string(value)
 	}
-	var out, space []byte
+	return string(appendDecodedHeader(nil, value))
+}
+
+// appendDecodedHeader appends DecodeHeader(value) to dst.
+func appendDecodedHeader(dst, value []byte) []byte {
+	i := bytes.Index(value, []byte("=?"))
+	if i < 0 {
+		return append(dst, value...)
+	}
+	// Up to the first "=?" nothing changes; white space before it is
+	// kept, since no encoded word came before.
+	dst = append(dst, value[:i]...)
+	value = value[i:]
+	spaceStart := -1 // where pending white space starts in dst
 	afterWord := false
 	for i := 0; i < len(value); {
 		if value[i] == '=' && i+1 < len(value) && value[i+1] == '?' {
 			if text, n, ok := decodeWord(value[i:]); ok {
-				if !afterWord {
-					out = append(out, space...)
+				if afterWord && spaceStart >= 0 {
+					dst = dst[:spaceStart]
 				}
-				out = append(out, text...)
-				space, afterWord = space[:0], true
+				dst = append(dst, text...)
+				spaceStart, afterWord = -1, true
 				i += n
 				continue
 			}
 		}
 		if c := value[i]; isWSP(c) {
-			space = append(space, c)
+			if spaceStart < 0 {
+				spaceStart = len(dst)
+			}
+			dst = append(dst, c)
 		} else {
-			out = append(out, space...)
-			out = append(out, c)
-			space, afterWord = space[:0], false
+			dst = append(dst, c)
+			spaceStart, afterWord = -1, false
 		}
 		i++
 	}
-	return string(append(out, space...))
+	return dst
 }
 
 // decodeWord decodes the encoded word "=?charset?enc?text?=" at the start
-// of b and returns its text and length.
+// of b and returns its text and length. The word is the first three '?'
+// after "=?" and the "=" after them, before any space or control
+// character; only that much is looked at, so that a header made of
+// "=?" over and over is read in linear time.
 func decodeWord(b []byte) (text []byte, n int, ok bool) {
-	end := 2
-	for end < len(b) && b[end] > ' ' && b[end] < 0x7f {
-		end++
+	var q [3]int // where the three '?' are
+	k, i := 0, 2
+	for ; i < len(b) && k < len(q); i++ {
+		switch c := b[i]; {
+		case c <= ' ' || c >= 0x7f:
+			return nil, 0, false
+		case c == '?':
+			q[k] = i
+			k++
+		}
 	}
-	word := b[2:end] // charset?enc?text?=...
-	parts := bytes.SplitN(word, []byte{'?'}, 4)
-	if len(parts) != 4 || len(parts[1]) != 1 || !bytes.HasPrefix(parts[3], []byte{'='}) {
+	if k < len(q) || i >= len(b) || b[i] != '=' || q[1]-q[0] != 2 {
 		return nil, 0, false
 	}
-	charset, _, _ := strings.Cut(string(parts[0]), "*") // RFC 2231 language
-	n = 2 + len(parts[0]) + 1 + len(parts[1]) + 1 + len(parts[2]) + 2
-	switch parts[1][0] {
+	charset, _, _ := strings.Cut(string(b[2:q[0]]), "*") // RFC 2231 language
+	switch encoded := b[q[1]+1 : q[2]]; b[q[0]+1] {
 	case 'B', 'b':
-		text = decodeBase64(parts[2])
+		text = decodeBase64(encoded)
 	case 'Q', 'q':
-		text = decodeQP(parts[2], true)
+		text = decodeQP(encoded, true)
 	default:
 		return nil, 0, false
 	}
 	if !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "us-ascii") && lookupCharset(charset) == nil {
 		return nil, 0, false
 	}
-	return decodeCharset(text, charset), n, true
+	return decodeCharset(text, charset), q[2] + 2, true
 }
