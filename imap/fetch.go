@@ -97,6 +97,7 @@ type fetcher struct {
 	items   []fetchItem
 	setSeen bool
 	scratch []byte // reused for message headers
+	buf     []byte // reused for whole messages
 }
 
 // content is what is loaded of one message, lazily.
@@ -234,13 +235,44 @@ func (f *fetcher) load(m *storage.Message, c *content) error {
 		return err
 	}
 	defer rc.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, size+512))
-	if _, err := io.Copy(buf, rc); err != nil {
+	if c.raw, err = f.readAll(rc, size); err != nil {
 		return err
 	}
-	c.raw = buf.Bytes()
 	c.root = message.Parse(c.raw)
 	return nil
+}
+
+// loadStored reads the message as stored (see storage.View.OpenStored)
+// into the fetcher's buffer, valid until the next load.
+func (f *fetcher) loadStored(m *storage.Message) ([]byte, error) {
+	rc, err := f.s.view.OpenStored(m.UID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return f.readAll(rc, m.Size)
+}
+
+// readAll reads r to its end into the fetcher's buffer, which it grows to
+// hold at least sizeHint bytes; the result is valid until the next call.
+// Reusing one buffer spares a fresh, zeroed allocation per message.
+func (f *fetcher) readAll(r io.Reader, sizeHint int64) ([]byte, error) {
+	buf := slices.Grow(f.buf[:0], int(min(sizeHint, 1<<30))+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 64*1024)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			f.buf = buf
+			return buf, nil
+		}
+		if err != nil {
+			f.buf = buf
+			return nil, err
+		}
+	}
 }
 
 // loadHeader reads only the message header (ENVELOPE needs no more) into
@@ -306,10 +338,17 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 			cacheSearchFieldsOf(v, m.UID, header)
 		}
 	case cacheBody, cacheBodyStructure:
-		if err := f.load(m, c); err != nil {
-			return nil, err
+		root := c.root
+		if root == nil {
+			// Parsed as stored: ParseLF counts sizes and lines as
+			// they are sent, without a CRLF copy of the message.
+			raw, err := f.loadStored(m)
+			if err != nil {
+				return nil, err
+			}
+			root = message.ParseLF(raw)
 		}
-		out = c.root.AppendBodyStructure(nil, key == cacheBodyStructure)
+		out = root.AppendBodyStructure(nil, key == cacheBodyStructure)
 	}
 	v.SetCached(m.UID, key, out)
 	return out, nil

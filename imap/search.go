@@ -19,7 +19,7 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		return err
 	}
 	uids := s.view.UIDs()
-	ev := searcher{s: s, count: uint32(len(uids))}
+	ev := searcher{s: s, f: fetcher{s: s}, count: uint32(len(uids))}
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
@@ -56,8 +56,9 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 // searcher evaluates search criteria for one SEARCH command.
 type searcher struct {
 	s      *session
-	count  uint32 // messages in the view: "*" in a sequence set
-	maxUID uint32 // the view's highest UID: "*" in a UID set
+	f      fetcher // reads candidates' text, reusing one buffer
+	count  uint32  // messages in the view: "*" in a sequence set
+	maxUID uint32  // the view's highest UID: "*" in a UID set
 }
 
 // candidate is one message under test, with its text loaded lazily.
@@ -132,13 +133,14 @@ func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
 
 func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
 	if c.raw == nil && !c.failed {
-		f := fetcher{s: ev.s}
-		var ct content
-		if err := f.load(c.m, &ct); err != nil {
+		// The message as stored (LF line ends): text search needs no
+		// CRLF copy. The buffer is reused for the next candidate.
+		raw, err := ev.f.loadStored(c.m)
+		if err != nil {
 			c.failed = true
 			return nil
 		}
-		c.raw, c.root = ct.raw, ct.root
+		c.raw, c.root = raw, message.Parse(raw)
 		c.header = c.root.Header()
 		if c.fields == nil {
 			if _, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); !ok {

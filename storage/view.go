@@ -192,6 +192,20 @@ func (v *View) FirstUnseen() uint32 {
 	return 0
 }
 
+// OpenStored returns the content of a message as the folder stores it:
+// usually with LF line endings, and not necessarily RFC822.SIZE bytes
+// long. Parsers that count line ends themselves (BODYSTRUCTURE, SEARCH
+// TEXT) read it without the cost of the CRLF conversion.
+func (v *View) OpenStored(uid uint32) (io.ReadCloser, error) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.index(uid) < 0 {
+		return nil, ErrNoMessage
+	}
+	return mb.folder.Open(uid)
+}
+
 // Open returns the content of a message with CRLF line endings, and its
 // size.
 func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
