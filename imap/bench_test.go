@@ -233,3 +233,23 @@ func BenchmarkFetchBodies10k(b *testing.B) {
 		benchCommand(b, 10000, warm, "SELECT INBOX", "UID FETCH 1:1000 BODY.PEEK[]")
 	})
 }
+
+// BenchmarkStoreOne10k flags and unflags single messages, as the mixed
+// workload's clients do: the file watcher must not make the mailbox be
+// re-read after each of the server's own renames.
+func BenchmarkStoreOne10k(b *testing.B) {
+	noLinger(b)
+	e := startServer(b, nil)
+	fillMaildir(b, e, 10000)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		op := "+"
+		if i%2 == 1 {
+			op = "-"
+		}
+		c.ok(fmt.Sprintf("c STORE %d %sFLAGS.SILENT (\\Flagged)", 1+(i/2)%10000, op))
+	}
+}

@@ -116,3 +116,18 @@ type Folder interface {
 type FlagBatcher interface {
 	SetFlagsBatch(changes map[uint32][]string) error
 }
+
+// OwnChanges is an optional interface of a Folder that can recognise the
+// change notifications its own writes cause (a maildir renames a file for
+// every flag change), so that the core does not re-read the whole mailbox
+// after each of them. The core calls Foreign, without holding any of its
+// locks, for every notification about a path under the folder's
+// WatchPaths; Foreign must be safe for concurrent use.
+type OwnChanges interface {
+	// Foreign reports whether the notification about path may come from
+	// another program. It returns false only when path is a name the
+	// folder itself just created, renamed or removed, and that
+	// expectation is then used up: a second notification about the same
+	// name is foreign.
+	Foreign(path string) bool
+}

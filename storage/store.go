@@ -296,6 +296,9 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			}
 			s.mu.Unlock()
 			for _, mb := range mbs {
+				if own, ok := mb.folder.(OwnChanges); ok && !own.Foreign(ev.Name) {
+					continue // our own write, already known
+				}
 				mb.changed()
 			}
 		case err, ok := <-w.Errors:
