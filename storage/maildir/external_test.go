@@ -25,7 +25,7 @@ func TestOtherPrograms(t *testing.T) {
 	}
 	mustScan(t, f)
 	name := func(uid uint32) (string, string) {
-		e := f.byUID[uid]
+		e := f.find(uid)
 		return f.filePath(e), e.name
 	}
 

@@ -1,12 +1,15 @@
 package maildir
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,12 +24,15 @@ const cacheFile = ".mailgate-cache"
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
 
-// Folder is an open maildir. It implements storage.Folder.
+// Folder is an open maildir. It implements storage.Folder and
+// storage.FlagBatcher.
 //
 // It keeps in memory where each UID's file is, so that Open, SetFlags and
 // Expunge need no directory read, and shares with the other Folders open
 // on the maildir what it knows of each file, so that a rescan stats only
-// files that no scan has seen before.
+// files that no scan has seen before. It keeps the result of a scan in the
+// maildir's index file too (see index.go), so that a Folder opened later,
+// in this process or the next, can skip the scan.
 type Folder struct {
 	mu     sync.Mutex
 	path   string
@@ -35,29 +41,105 @@ type Folder struct {
 	perm   os.FileMode
 	host   string
 	now    func() time.Time
+	log    *slog.Logger
 	kw     keywords
 
 	validity uint32
 	uidNext  uint32
-	byUID    map[uint32]*entry
+	entries  []entry                  // ascending UID; see all
+	lazy     *index                   // entries not built yet, see all
 	meta     *fsutil.Shared[fileMeta] // file name base -> what the file holds
 	release  func()                   // gives meta back
 
 	uidList       *uidList
 	uidListLoaded bool
 
-	stamp  dirStamp
-	last   storage.Snapshot // what the last full scan found, for stamp
-	closed bool
+	stamp   dirStamp          // new/ and cur/ when entries were read from them
+	last    []storage.Message // the snapshot at stamp, kept by unchanged
+	indexed dirStamp          // the stamp of the index file as last written or read
+	// fromIndex says that the last Scan was answered from the index file.
+	fromIndex bool
+	closed    bool
 }
 
-var _ storage.Folder = (*Folder)(nil)
+var (
+	_ storage.Folder      = (*Folder)(nil)
+	_ storage.FlagBatcher = (*Folder)(nil)
+)
 
-// entry says where a message's file is now.
+// entry says where a message's file is now, and what the scan that
+// found it learnt of it. flags are what its letters meant then: after a
+// rename, which makes f.stamp invalid, they are stale until the next scan.
 type entry struct {
 	uid   uint32
 	inNew bool
 	name  string
+	meta  fileMeta
+	flags []string // shared with other entries
+}
+
+// message returns what e says of its message.
+func (e *entry) message() storage.Message {
+	return storage.Message{UID: e.uid, Flags: e.flags, InternalDate: time.Unix(0, e.meta.mtime),
+		Size: e.meta.size, New: e.inNew}
+}
+
+// all returns f.entries, building them first from the index file that
+// the last Scan was answered from. Every use of f.entries goes through it
+// or follows a call of it.
+func (f *Folder) all() []entry {
+	if f.lazy != nil {
+		f.entries, f.lazy = f.lazy.entries(), nil
+	}
+	return f.entries
+}
+
+// snapshot returns the mailbox as the entries hold it, which is the state
+// of the directories at f.stamp while that is valid.
+func (f *Folder) snapshot() storage.Snapshot {
+	snap := storage.Snapshot{UIDValidity: f.validity, UIDNext: f.uidNext}
+	if f.lazy != nil {
+		snap.Messages = f.lazy.messages()
+		return snap
+	}
+	snap.Messages = make([]storage.Message, len(f.entries))
+	for i := range f.entries {
+		snap.Messages[i] = f.entries[i].message()
+	}
+	return snap
+}
+
+// search returns where uid's entry is or would be in f.entries.
+func (f *Folder) search(uid uint32) (int, bool) {
+	return slices.BinarySearchFunc(f.all(), uid, func(e entry, uid uint32) int {
+		return cmp.Compare(e.uid, uid)
+	})
+}
+
+// find returns the entry of uid, or nil. The pointer is valid until
+// f.entries changes length.
+func (f *Folder) find(uid uint32) *entry {
+	if i, ok := f.search(uid); ok {
+		return &f.entries[i]
+	}
+	return nil
+}
+
+// forgetAll drops the entries of the UIDs in gone at once, rather than
+// shifting f.entries once per message.
+func (f *Folder) forgetAll(gone map[uint32]bool) {
+	if len(gone) > 0 {
+		f.entries = slices.DeleteFunc(f.all(), func(e entry) bool { return gone[e.uid] })
+		f.stamp.valid = false
+	}
+}
+
+// forget drops uid's entry.
+func (f *Folder) forget(uid uint32) {
+	if i, ok := f.search(uid); ok {
+		f.entries = slices.Delete(f.entries, i, i+1)
+		f.stamp.valid = false
+	}
 }
 
 // sub returns the path of new/ or cur/.
@@ -69,7 +151,7 @@ func (f *Folder) sub(inNew bool) string {
 }
 
 func (f *Folder) filePath(e *entry) string {
-	return filepath.Join(f.sub(e.inNew), e.name)
+	return f.sub(e.inNew) + string(os.PathSeparator) + e.name
 }
 
 func (f *Folder) errorf(format string, args ...any) error {
@@ -117,7 +199,9 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	var name string
 	uid, err := f.allocate(1, func(uid uint32) error {
 		name = formatName(unique, written, crlf, uid, letters)
-		if err := os.Rename(tmp, filepath.Join(f.sub(true), name)); err != nil {
+		dest := filepath.Join(f.sub(true), name)
+		expectChange(dest)
+		if err := os.Rename(tmp, dest); err != nil {
 			return f.errorf("append: %w", err)
 		}
 		if err := fsutil.SyncDir(f.sub(true)); err != nil {
@@ -130,10 +214,14 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 		return storage.Message{}, err
 	}
 	f.stamp.valid = false
-	f.byUID[uid] = &entry{uid: uid, inNew: true, name: name}
 	fl, _ := decodeLetters(letters, &f.kw)
-	return storage.Message{UID: uid, Flags: fl, InternalDate: time.Unix(0, mtime),
-		Size: crlf, New: true}, nil
+	e := entry{uid: uid, inNew: true, name: name, meta: fileMeta{mtime: mtime, size: crlf}, flags: fl}
+	if i, found := f.search(uid); found {
+		f.entries[i] = e
+	} else {
+		f.entries = slices.Insert(f.entries, i, e)
+	}
+	return e.message(), nil
 }
 
 // writeTmp writes the message with LF line endings to a new file at path
@@ -191,23 +279,27 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		return err
 	}
 	defer f.mu.Unlock()
-	return f.onFile(uid, func(e *entry) error {
-		fn := parseName(e.name)
-		letters, err := f.letters(flags, fn.letters())
-		if err != nil {
-			return err
-		}
-		if letters == fn.letters() && (fn.hasInfo || letters == "") {
-			return nil
-		}
-		name := fn.withLetters(letters).String()
-		if err := os.Rename(f.filePath(e), filepath.Join(f.sub(e.inNew), name)); err != nil {
-			return err
-		}
-		e.name = name
-		f.stamp.valid = false
+	return f.onFile(uid, func(e *entry) error { return f.setFlags(e, flags, f.renameIn) })
+}
+
+// setFlags renames e's file with rename to carry flags, when they change
+// its name.
+func (f *Folder) setFlags(e *entry, flags []string, rename renameFunc) error {
+	fn := parseName(e.name)
+	letters, err := f.letters(flags, fn.letters())
+	if err != nil {
+		return err
+	}
+	if letters == fn.letters() && (fn.hasInfo || letters == "") {
 		return nil
-	})
+	}
+	name := fn.withLetters(letters).String()
+	if err := rename(e.inNew, e.name, name); err != nil {
+		return err
+	}
+	e.name = name
+	f.stamp.valid = false
+	return nil
 }
 
 // Seen moves the messages' files from new/ to cur/, adding an empty info
@@ -228,7 +320,7 @@ func (f *Folder) Seen(uids []uint32) error {
 				fn = fn.withLetters("")
 			}
 			name := fn.String()
-			if err := os.Rename(f.filePath(e), filepath.Join(f.sub(false), name)); err != nil {
+			if err := renameFile(f.filePath(e), f.sub(false)+string(os.PathSeparator)+name); err != nil {
 				return err
 			}
 			e.inNew, e.name, moved = false, name, true
@@ -255,8 +347,11 @@ func (f *Folder) Expunge(uids []uint32) error {
 	}
 	defer f.mu.Unlock()
 	var touched [2]bool
+	gone := make(map[uint32]bool, len(uids))
+	defer f.forgetAll(gone)
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
+			expectChange(f.filePath(e))
 			if err := os.Remove(f.filePath(e)); err != nil {
 				return err
 			}
@@ -270,7 +365,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 		if err != nil && !errors.Is(err, storage.ErrNoMessage) {
 			return err
 		}
-		delete(f.byUID, uid)
+		gone[uid] = true
 	}
 	f.stamp.valid = false
 	for i, t := range touched {
@@ -288,7 +383,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 // have renamed it, and runs op once more. It returns storage.ErrNoMessage
 // when the file is gone.
 func (f *Folder) onFile(uid uint32, op func(e *entry) error) error {
-	e := f.byUID[uid]
+	e := f.find(uid)
 	if e == nil {
 		return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
@@ -301,7 +396,7 @@ func (f *Folder) onFile(uid uint32, op func(e *entry) error) error {
 		return err
 	}
 	if !found {
-		delete(f.byUID, uid)
+		f.forget(uid)
 		return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	err = op(e)
@@ -344,14 +439,17 @@ func (f *Folder) WatchPaths() []string {
 	return []string{f.sub(true), f.sub(false)}
 }
 
-// Close forgets the Folder's state; later calls fail.
+// Close forgets the Folder's state; later calls fail. When the maildir's
+// index file is stale and the maildir has been quiet for a while, Close
+// first scans once more to bring the index up to date (see refreshIndex).
 func (f *Folder) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.closed {
+		f.refreshIndex()
 		f.closed = true
 		f.release()
-		f.byUID, f.meta, f.last = nil, nil, storage.Snapshot{}
+		f.entries, f.lazy, f.last, f.meta = nil, nil, nil, nil
 	}
 	return nil
 }

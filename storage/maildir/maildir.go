@@ -16,6 +16,12 @@
 // its UIDs to files that have no "u=" yet. INTERNALDATE is the file's
 // modification time, which Append sets to the message's date.
 //
+// .mailgate-index caches the result of the last scan that could be
+// trusted, so that a new process opens a large maildir with two stats and
+// one read (see index.go and indexfile.go). It is used only when new/ and
+// cur/ are in exactly the state it records and .mu-prop holds the same
+// UID counters; otherwise the maildir is read as if it were missing.
+//
 // # Invariants
 //
 //   - A UID is used in a file name only after a .mu-prop whose uidnext
@@ -40,12 +46,21 @@
 //   - Another program may rename or remove files at any time. A Folder
 //     looks a message up by UID in memory, and when the file has moved it
 //     reads the directories again to find it by its base name.
+//   - A file's content never changes under its base name, so what a scan
+//     learnt of a file (date, size) is kept by base name, in memory and in
+//     the index file, and a file is read or stated only the first time.
+//   - The index file is a cache, written whole through a rename and
+//     checked by a trailer: losing it, a stale one or a damaged one costs
+//     a scan, never a message or a UID. Every change to new/ or cur/, by
+//     mailgate or another program, changes their times and so makes it
+//     stale without anyone removing it.
 package maildir
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +79,9 @@ type Options struct {
 	// Now is the clock for new file names and default UIDVALIDITY values.
 	// Nil means time.Now.
 	Now func() time.Time
+	// Logger receives debug notes, such as why an index file was not
+	// used; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Driver is the maildir storage.Driver. Its zero value is ready to use;
@@ -200,8 +218,8 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		perm:    perm & fs.ModePerm,
 		host:    host,
 		now:     d.now,
+		log:     d.logger(),
 		kw:      kw,
-		byUID:   make(map[uint32]*entry),
 		meta:    meta,
 		release: release,
 	}, nil
@@ -219,7 +237,14 @@ func (d *Driver) Delete(path string) error {
 			return fmt.Errorf("maildir %s: delete: %w", path, err)
 		}
 	}
-	names := append([]string{propsFile, cacheFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
+	names := append([]string{propsFile, cacheFile, indexFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
+	// Index files that a crash left half written.
+	all, _ := readNames(path)
+	for _, n := range all {
+		if strings.HasPrefix(n, indexFile+".tmp") {
+			names = append(names, n)
+		}
+	}
 	for _, name := range names {
 		err := os.Remove(filepath.Join(path, name))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -231,6 +256,13 @@ func (d *Driver) Delete(path string) error {
 		return fmt.Errorf("maildir %s: delete: %w", path, err)
 	}
 	return nil
+}
+
+func (d *Driver) logger() *slog.Logger {
+	if d.Options.Logger != nil {
+		return d.Options.Logger
+	}
+	return slog.Default()
 }
 
 func (d *Driver) now() time.Time {

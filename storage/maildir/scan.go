@@ -17,17 +17,6 @@ import (
 // it. The last attempt skips files that vanish instead of starting again.
 const scanAttempts = 4
 
-// stableAge is how old a directory's modification time must be, when Scan
-// reads the directory, for a later equal time to prove that nothing in it
-// changed: file systems update it with a coarse clock.
-const stableAge = 2 * time.Second
-
-// dirStamp holds the modification times of new/ and cur/ at a scan.
-type dirStamp struct {
-	newMtime, curMtime int64
-	valid              bool // the times were old enough to trust
-}
-
 // candidate is one message file that a scan found.
 type candidate struct {
 	inNew bool
@@ -44,16 +33,27 @@ type candidate struct {
 // UIDs (oldest first), which are written into their names after .mu-prop
 // is raised above them. UIDs that a dovecot-uidlist gives are used first.
 // When neither directory changed since the last scan, the last result is
-// returned without reading them. Scan shares Flags slices between
-// messages: callers must not modify them.
+// returned without reading them, from memory or from the index file.
+// Scan shares Flags slices between messages: callers must not modify them.
 func (f *Folder) Scan() (storage.Snapshot, error) {
 	if err := f.lock(); err != nil {
 		return storage.Snapshot{}, err
 	}
 	defer f.mu.Unlock()
-	if snap, ok := f.unchanged(); ok {
-		return snap, nil
+	f.fromIndex = false
+	if st, err := f.readStamp(); err == nil {
+		if snap, ok := f.unchanged(st); ok {
+			return snap, nil
+		}
+		if snap, ok := f.loadIndex(st); ok {
+			return snap, nil
+		}
 	}
+	return f.scanLocked()
+}
+
+// scanLocked reads the directories; f.mu is held.
+func (f *Folder) scanLocked() (storage.Snapshot, error) {
 	locked := false
 	for attempt := 1; ; attempt++ {
 		final := attempt == scanAttempts
@@ -79,31 +79,17 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 // which it does only under the exclusive maildir lock.
 var errNeedLock = errors.New("scan needs the exclusive lock")
 
-// unchanged returns the last snapshot when new/ and cur/ provably did not
-// change since it was taken.
-func (f *Folder) unchanged() (storage.Snapshot, bool) {
-	if !f.stamp.valid {
+// unchanged returns the last snapshot when new/ and cur/, now in state
+// st, provably did not change since it was taken.
+func (f *Folder) unchanged(st dirStamp) (storage.Snapshot, bool) {
+	if !f.stamp.valid || !st.same(f.stamp) {
 		return storage.Snapshot{}, false
 	}
-	st, err := f.readStamp()
-	if err != nil || st.newMtime != f.stamp.newMtime || st.curMtime != f.stamp.curMtime {
-		return storage.Snapshot{}, false
+	if f.last == nil {
+		f.last = f.snapshot().Messages
 	}
-	snap := f.last
-	snap.Messages = slices.Clone(f.last.Messages)
-	return snap, true
-}
-
-func (f *Folder) readStamp() (dirStamp, error) {
-	n, err := os.Stat(f.sub(true))
-	if err != nil {
-		return dirStamp{}, err
-	}
-	c, err := os.Stat(f.sub(false))
-	if err != nil {
-		return dirStamp{}, err
-	}
-	return dirStamp{newMtime: n.ModTime().UnixNano(), curMtime: c.ModTime().UnixNano()}, nil
+	// Copying the messages is cheaper than building them again.
+	return storage.Snapshot{UIDValidity: f.validity, UIDNext: f.uidNext, Messages: slices.Clone(f.last)}, true
 }
 
 // scan is one attempt of Scan. retry reports that files moved under it.
@@ -211,23 +197,20 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 	} else {
 		f.validity, f.uidNext = validity, max(f.uidNext, p.UIDNext)
 	}
-	snap = f.collect(cands)
-	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
-
-	stamp.valid = start.Sub(time.Unix(0, max(stamp.newMtime, stamp.curMtime))) > stableAge && len(renames) == 0
-	f.stamp, f.last = stamp, storage.Snapshot{}
+	f.collect(cands)
+	stamp.valid = stamp.stableAt(start) && len(renames) == 0
+	f.stamp, f.last = stamp, nil
 	if stamp.valid {
-		f.last = snap
-		f.last.Messages = slices.Clone(snap.Messages)
+		f.saveIndex()
 	}
-	return snap, false, nil
+	return f.snapshot(), false, nil
 }
 
 // prefer reports whether a, rather than b, keeps the UID u that both
 // claim: the file that held it at the last scan does, or else the one with
 // the smaller base name.
 func (f *Folder) prefer(u uint32, a, b *candidate) bool {
-	if old := f.byUID[u]; old != nil {
+	if old := f.find(u); old != nil {
 		base := parseName(old.name).base
 		if a.fn.base == base || b.fn.base == base {
 			return a.fn.base == base
@@ -249,7 +232,7 @@ func (f *Folder) assign(cands []candidate, idx []int, final bool) (retry bool, e
 		}
 		name := fn.withUID(c.uid).String()
 		dir := f.sub(c.inNew) + string(os.PathSeparator)
-		err := os.Rename(dir+c.name, dir+name)
+		err := renameFile(dir+c.name, dir+name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !final:
 			return true, nil
@@ -312,6 +295,9 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 	}
 	var todo []int
 	known := f.meta.Load()
+	if known == nil {
+		known = f.seedMeta()
+	}
 	for i := range cands {
 		c := &cands[i]
 		if m, ok := known[c.fn.base]; ok {
@@ -345,8 +331,8 @@ func (f *Folder) remember(cands []candidate) {
 	f.meta.Store(m)
 }
 
-// collect turns the scan's files into the Folder's state and a snapshot.
-func (f *Folder) collect(cands []candidate) storage.Snapshot {
+// collect turns the scan's files into the Folder's state.
+func (f *Folder) collect(cands []candidate) {
 	cache := make(map[string]fileMeta, len(cands))
 	keys := make([]uint64, 0, len(cands))
 	for i := range cands {
@@ -356,37 +342,45 @@ func (f *Folder) collect(cands []candidate) storage.Snapshot {
 	}
 	slices.Sort(keys)
 	entries := make([]entry, 0, len(keys))
-	msgs := make([]storage.Message, 0, len(keys))
-	memo := make(map[string][]string)
-	reloaded := false
+	dec := f.newFlagDecoder()
 	for _, k := range keys {
 		c := &cands[uint32(k)]
 		cache[c.fn.base] = c.meta
-		letters := c.fn.letters()
-		fl, ok := memo[letters]
-		if !ok {
-			var unmapped bool
-			fl, unmapped = decodeLetters(letters, &f.kw)
-			if unmapped && !reloaded {
-				// Another program may have added a keyword.
-				reloaded = true
-				if kw, err := readKeywords(f.path); err == nil {
-					f.kw = kw
-					clear(memo)
-					fl, _ = decodeLetters(letters, &f.kw)
-				}
-			}
-			memo[letters] = fl
-		}
-		entries = append(entries, entry{uid: c.uid, inNew: c.inNew, name: c.name})
-		msgs = append(msgs, storage.Message{UID: c.uid, Flags: fl,
-			InternalDate: time.Unix(0, c.meta.mtime), Size: c.meta.size, New: c.inNew})
+		entries = append(entries, entry{uid: c.uid, inNew: c.inNew, name: c.name, meta: c.meta,
+			flags: dec.flags(c.fn.letters())})
 	}
-	byUID := make(map[uint32]*entry, len(entries))
-	for i := range entries {
-		byUID[entries[i].uid] = &entries[i]
-	}
-	f.byUID = byUID
+	f.entries, f.lazy = entries, nil
 	f.meta.Store(cache)
-	return storage.Snapshot{Messages: msgs}
+}
+
+// flagDecoder turns info letters into flags for a scan, giving messages
+// with the same letters one shared Flags slice.
+type flagDecoder struct {
+	f        *Folder
+	memo     map[string][]string
+	reloaded bool
+}
+
+func (f *Folder) newFlagDecoder() *flagDecoder {
+	return &flagDecoder{f: f, memo: make(map[string][]string)}
+}
+
+// flags returns the flags of letters. The first letter that names no
+// keyword makes it read dovecot-keywords again, once: another program may
+// have added a keyword.
+func (d *flagDecoder) flags(letters string) []string {
+	if fl, ok := d.memo[letters]; ok {
+		return fl
+	}
+	fl, unmapped := decodeLetters(letters, &d.f.kw)
+	if unmapped && !d.reloaded {
+		d.reloaded = true
+		if kw, err := readKeywords(d.f.path); err == nil {
+			d.f.kw = kw
+			clear(d.memo)
+			fl, _ = decodeLetters(letters, &d.f.kw)
+		}
+	}
+	d.memo[letters] = fl
+	return fl
 }

@@ -1,0 +1,76 @@
+package maildir
+
+import (
+	"errors"
+	"io/fs"
+)
+
+// SetFlagsBatch implements storage.FlagBatcher: it renames the files of
+// many messages to carry their new flags under one lock of the Folder,
+// with new/ and cur/ held open. Messages that are gone are skipped. When
+// files were moved by another program, it reads new/ and cur/ once to
+// find them all, where SetFlags would read them once per file. Each
+// rename is atomic, so a crash midway leaves every message in place under
+// its old name or its new one; like SetFlags, it does not sync the
+// directories, so a crash may lose a flag change, never a message.
+func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	dirs, err := f.openSubdirs()
+	if err != nil {
+		return err
+	}
+	defer dirs.close()
+	var moved map[string]entry // base name -> where the file is, read on the first miss
+	gone := make(map[uint32]bool)
+	defer f.forgetAll(gone)
+	for uid, flags := range changes {
+		e := f.find(uid)
+		if e == nil {
+			continue
+		}
+		err := f.setFlags(e, flags, dirs.rename)
+		if !errors.Is(err, fs.ErrNotExist) {
+			if err != nil {
+				return f.wrap(uid, err)
+			}
+			continue
+		}
+		if moved == nil {
+			if moved, err = f.filesByBase(); err != nil {
+				return err
+			}
+		}
+		now, ok := moved[parseName(e.name).base]
+		if !ok {
+			gone[uid] = true
+			continue
+		}
+		e.inNew, e.name = now.inNew, now.name
+		f.stamp.valid = false
+		if err := f.setFlags(e, flags, dirs.rename); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return f.wrap(uid, err)
+		}
+	}
+	return nil
+}
+
+// filesByBase reads cur/ and new/ and returns where each file is by its
+// base name (in cur/ when it is in both).
+func (f *Folder) filesByBase() (map[string]entry, error) {
+	m := make(map[string]entry)
+	for _, inNew := range []bool{true, false} {
+		names, err := readNames(f.sub(inNew))
+		if err != nil {
+			return nil, f.errorf("%w", err)
+		}
+		for _, n := range names {
+			if n != "" && n[0] != '.' {
+				m[parseName(n).base] = entry{inNew: inNew, name: n}
+			}
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,95 @@
+package maildir
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// TestSetFlagsBatch checks that a batch leaves the files named as one
+// SetFlags per message would, also when another program moved or removed
+// files since the last scan.
+func TestSetFlagsBatch(t *testing.T) {
+	files := map[string]string{
+		propsFile:                  "uidnext: 7\nuid-validity: 9\nversion: 3.15\n",
+		keywordsFile:               "0 Junk\n",
+		"cur/1.M1P1.h,u=1:2,S":     "a\n",
+		"cur/2.M1P1.h,u=2:2,FSa":   "b\n",
+		"cur/3.M1P1.h,u=3:2,SZ":    "c\n", // Z: a letter mailgate does not know
+		"new/4.M1P1.h,u=4":         "d\n",
+		"cur/5.M1P1.h,u=5:2,S":     "e\n",
+		"cur/6.M1P1.h,a=FO,u=6:2,": "f\n",
+	}
+	changes := map[uint32][]string{
+		1:  {`\Flagged`, `\Seen`},
+		2:  {`\Seen`},
+		3:  {`\Answered`},
+		4:  {"Junk", "$Work"},
+		5:  {`\Deleted`, `\Seen`},
+		6:  {`\Seen`},
+		99: {`\Seen`}, // never existed
+	}
+	tests := []struct {
+		name  string
+		other func(t *testing.T, path string) // another program, after the scan
+	}{
+		{"as scanned", func(t *testing.T, path string) {}},
+		{"moved and removed by another program", func(t *testing.T, path string) {
+			for _, mv := range [][2]string{
+				{"new/4.M1P1.h,u=4", "cur/4.M1P1.h,u=4:2,S"},
+				{"cur/1.M1P1.h,u=1:2,S", "cur/1.M1P1.h,u=1:2,RS"},
+			} {
+				if err := os.Rename(filepath.Join(path, mv[0]), filepath.Join(path, mv[1])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Remove(filepath.Join(path, "cur/5.M1P1.h,u=5:2,S")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			one, batch := mkMaildir(t, files), mkMaildir(t, files)
+			fOne, fBatch := mustOpen(t, testDriver(), one), mustOpen(t, testDriver(), batch)
+			mustScan(t, fOne)
+			mustScan(t, fBatch)
+			tt.other(t, one)
+			tt.other(t, batch)
+			for uid, flags := range changes {
+				if err := fOne.SetFlags(uid, flags); err != nil && !errors.Is(err, storage.ErrNoMessage) {
+					t.Fatalf("SetFlags(%d): %v", uid, err)
+				}
+			}
+			if err := fBatch.SetFlagsBatch(changes); err != nil {
+				t.Fatal(err)
+			}
+			for _, sub := range []string{"cur", "new"} {
+				want, got := listDir(t, filepath.Join(one, sub)), listDir(t, filepath.Join(batch, sub))
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s/ after the batch: %q\nafter SetFlags: %q", sub, got, want)
+				}
+			}
+			if want, got := uidsOf(mustScan(t, fOne)), uidsOf(mustScan(t, fBatch)); !slices.Equal(got, want) {
+				t.Fatalf("UIDs after the batch %v, after SetFlags %v", got, want)
+			}
+			// The Folder found every file again: reading works without a scan.
+			for _, e := range fBatch.all() {
+				readAll(t, fBatch, e.uid)
+			}
+		})
+	}
+}
+
+func TestSetFlagsBatchClosed(t *testing.T) {
+	path, d := newMaildir(t)
+	f := mustOpen(t, d, path)
+	f.Close()
+	if err := f.SetFlagsBatch(map[uint32][]string{1: nil}); !errors.Is(err, errClosed) {
+		t.Fatalf("SetFlagsBatch after Close: %v", err)
+	}
+}

@@ -1,0 +1,208 @@
+package maildir
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// This file decides when a Folder reads and writes its maildir's index
+// file (indexfile.go holds the format).
+//
+// The index is written after a scan whose stamp is trusted (new/ and cur/
+// untouched for stableAge before it), and when a Folder closes while the
+// index is stale and the directories are quiet: never on APPEND, STORE or
+// EXPUNGE, which would cost a write of the whole index each. A change,
+// ours or another program's, changes the directories' times and so
+// makes the index stale by itself: nothing has to remove it.
+
+// loadIndex answers Scan from the index file when it records exactly st,
+// the state new/ and cur/ are in now, and the UID counters that .mu-prop
+// holds now. Any doubt makes it return false, and Scan reads the
+// directories.
+func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
+	if !st.stableAt(time.Now()) {
+		return storage.Snapshot{}, false
+	}
+	file, err := os.Open(filepath.Join(f.path, indexFile))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			f.log.Debug("maildir: index not read", "path", f.path, "err", err)
+		}
+		return storage.Snapshot{}, false
+	}
+	defer file.Close()
+	hdr, err := readIndexHeader(file)
+	if err != nil || !hdr.stamp.same(st) {
+		return storage.Snapshot{}, false
+	}
+	p, err := readProps(f.path)
+	if err != nil || p.UIDValidity == 0 || p.UIDValidity != hdr.validity || p.UIDNext != hdr.uidNext {
+		return storage.Snapshot{}, false
+	}
+	idx, err := readIndex(file)
+	if err != nil {
+		f.log.Debug("maildir: index not used", "path", f.path, "err", err)
+		return storage.Snapshot{}, false
+	}
+	if idx.indexHeader != hdr {
+		return storage.Snapshot{}, false
+	}
+
+	dec := f.newFlagDecoder()
+	idx.flags = make([][]string, len(idx.letters))
+	for i, l := range idx.letters {
+		idx.flags[i] = dec.flags(l)
+	}
+	f.entries, f.lazy = nil, idx
+	f.validity, f.uidNext = hdr.validity, max(f.uidNext, hdr.uidNext)
+	f.stamp, f.indexed, f.last = st, st, nil
+	f.stamp.valid = true
+	f.fromIndex = true
+	return f.snapshot(), true
+}
+
+// saveIndex writes the index file for the scan just made, whose stamp is
+// trusted, unless this Folder wrote or read it for that state already. A
+// failure only costs the next Folder a scan.
+func (f *Folder) saveIndex() {
+	if f.stamp.same(f.indexed) {
+		return
+	}
+	hdr := indexHeader{stamp: f.stamp, validity: f.validity, uidNext: f.uidNext}
+	data, err := encodeIndex(hdr, f.all())
+	if err == nil {
+		err = writeIndexFile(f.path, data, f.perm)
+	}
+	if err != nil {
+		f.log.Debug("maildir: index not written", "path", f.path, "err", err)
+		return
+	}
+	f.indexed = f.stamp
+}
+
+// refreshIndex runs before the Folder closes. When the index file does
+// not record the directories' present state (changes since it was
+// written, or it never was) and they have been quiet for stableAge, it
+// scans once more, which writes the index, so that the next process to
+// open the maildir need not. f.mu is held.
+func (f *Folder) refreshIndex() {
+	if f.stamp == (dirStamp{}) {
+		return // never scanned
+	}
+	st, err := f.readStamp()
+	if err != nil || st.same(f.indexed) || !st.stableAt(time.Now()) {
+		return
+	}
+	if f.stamp.valid && st.same(f.stamp) {
+		return // this state was scanned and its index saved, or failed to be
+	}
+	if hdr, err := f.peekIndex(); err == nil && hdr.stamp.same(st) {
+		return
+	}
+	if _, err := f.scanLocked(); err != nil {
+		f.log.Debug("maildir: scan before close", "path", f.path, "err", err)
+	}
+}
+
+// seedMeta returns what the Folder's entries, or else the index file,
+// know of each file by base name, for a scan when no Folder in this
+// process has scanned the maildir since it was opened. A file's content
+// never changes under its base name, so even a stale index tells the
+// truth about the files still there, which the scan then need not read.
+func (f *Folder) seedMeta() map[string]fileMeta {
+	entries := f.all()
+	if len(entries) == 0 {
+		file, err := os.Open(filepath.Join(f.path, indexFile))
+		if err != nil {
+			return nil
+		}
+		defer file.Close()
+		idx, err := readIndex(file)
+		if err != nil {
+			f.log.Debug("maildir: index not used", "path", f.path, "err", err)
+			return nil
+		}
+		entries = idx.entries()
+	}
+	m := make(map[string]fileMeta, len(entries))
+	for i := range entries {
+		m[parseName(entries[i].name).base] = entries[i].meta
+	}
+	return m
+}
+
+// peekIndex reads the index file's header.
+func (f *Folder) peekIndex() (indexHeader, error) {
+	file, err := os.Open(filepath.Join(f.path, indexFile))
+	if err != nil {
+		return indexHeader{}, err
+	}
+	defer file.Close()
+	return readIndexHeader(file)
+}
+
+// readIndexHeader reads the header of the open index file.
+func readIndexHeader(file *os.File) (indexHeader, error) {
+	var buf [indexHeaderSize]byte
+	if _, err := file.ReadAt(buf[:], 0); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errBadIndex
+		}
+		return indexHeader{}, err
+	}
+	return decodeIndexHeader(buf[:])
+}
+
+// maxIndexSize bounds what readIndex reads: far more than the index of a
+// million messages.
+const maxIndexSize = 1 << 30
+
+// readIndex reads and decodes the whole open index file.
+func readIndex(file *os.File) (*index, error) {
+	fi, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxIndexSize {
+		return nil, errBadIndex
+	}
+	data := make([]byte, fi.Size())
+	if _, err := file.ReadAt(data, 0); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errBadIndex // shrunk meanwhile
+		}
+		return nil, err
+	}
+	return decodeIndex(data)
+}
+
+// writeIndexFile replaces the maildir's index file with data through a
+// temporary file of its own, so that Folders in several processes may
+// write at once and the last one wins whole. It does not sync: after a
+// crash a damaged file is detected by its trailer and ignored.
+func writeIndexFile(dir string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(dir, indexFile+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, indexFile))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,261 @@
+package maildir
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// indexFile keeps the result of a scan, so that a Folder opened later (in
+// this process or another) can answer Scan with two stats and one read
+// instead of reading new/ and cur/ and learning every file in them. It is
+// a cache, never the truth: a Folder uses it only when new/ and cur/ are
+// in exactly the state it records and .mu-prop holds the same UID
+// counters, and otherwise scans, which writes it anew.
+const indexFile = ".mailgate-index"
+
+// indexMagic starts an index file; the version is its last byte.
+var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '1'}
+
+// The layout of an index file; every integer is little-endian.
+//
+//	header   magic [8]byte
+//	         new/: inode u64, mtime i64, ctime i64 (Unix nanoseconds)
+//	         cur/: inode u64, mtime i64, ctime i64
+//	         uidvalidity u32, uidnext u32 (as in .mu-prop)
+//	         messages u32, letter sets u32
+//	letters  per letter set: length u8, the info letters of some names
+//	records  per message, in ascending UID order: uid u32, letter set u16,
+//	         bits u8 (1: the file is in new/), name length u8,
+//	         mtime i64 (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
+//	names    the file names, one after another, in record order
+//	trailer  the file's length u64, then the CRC-32C of everything before it u32
+//
+// Messages that share their flags share a letter set, so that Scan
+// decodes each set of flags once and gives those messages one Flags
+// slice. The trailer detects a torn or truncated file: the file is
+// written without fsync, since losing it loses nothing.
+const (
+	indexHeaderSize  = 8 + 6*8 + 4*4
+	indexRecordSize  = 4 + 2 + 1 + 1 + 8 + 8
+	indexTrailerSize = 8 + 4
+	indexInNew       = 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// indexHeader is what an index file says about the state it records.
+type indexHeader struct {
+	stamp    dirStamp // valid is not stored
+	validity uint32
+	uidNext  uint32
+	count    uint32 // messages
+	sets     uint32 // letter sets
+}
+
+// index is a decoded index file.
+//
+// Decoding checks the whole file but builds nothing per message: Scan
+// builds its snapshot straight from the records (messages), and a Folder
+// builds its entries (entries) only when an operation needs them, which a
+// SELECT does not.
+type index struct {
+	indexHeader
+	letters []string   // letter sets
+	flags   [][]string // what each letter set means; set by the Folder
+	recs    []byte     // the records
+	names   []byte     // the names
+}
+
+// indexRecord is one decoded record.
+type indexRecord struct {
+	uid     uint32
+	set     uint16
+	inNew   bool
+	nameLen int
+	meta    fileMeta
+}
+
+// record decodes record i.
+func (x *index) record(i int) indexRecord {
+	r := x.recs[i*indexRecordSize : (i+1)*indexRecordSize]
+	return indexRecord{
+		uid:     binary.LittleEndian.Uint32(r),
+		set:     binary.LittleEndian.Uint16(r[4:]),
+		inNew:   r[6]&indexInNew != 0,
+		nameLen: int(r[7]),
+		meta:    fileMeta{mtime: int64(binary.LittleEndian.Uint64(r[8:])), size: int64(binary.LittleEndian.Uint64(r[16:]))},
+	}
+}
+
+// messages returns the snapshot's messages; x.flags must be set.
+func (x *index) messages() []storage.Message {
+	msgs := make([]storage.Message, x.count)
+	for i := range msgs {
+		r := x.record(i)
+		msgs[i] = storage.Message{UID: r.uid, Flags: x.flags[r.set],
+			InternalDate: time.Unix(0, r.meta.mtime), Size: r.meta.size, New: r.inNew}
+	}
+	return msgs
+}
+
+// entries returns a Folder's entries, whose flags come from x.flags when
+// that is set. The names share one string.
+func (x *index) entries() []entry {
+	names := string(x.names)
+	entries := make([]entry, x.count)
+	pos := 0
+	for i := range entries {
+		r := x.record(i)
+		entries[i] = entry{uid: r.uid, inNew: r.inNew, name: names[pos : pos+r.nameLen], meta: r.meta}
+		if x.flags != nil {
+			entries[i].flags = x.flags[r.set]
+		}
+		pos += r.nameLen
+	}
+	return entries
+}
+
+// errBadIndex means an index file is not ours, is damaged, or was written
+// by another version.
+var errBadIndex = errors.New("index file is damaged or of another version")
+
+// encodeIndex formats an index file for entries, which are in ascending
+// UID order, in the state that hdr records (its counts are ignored).
+func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
+	sets := make(map[string]uint16)
+	var letters []string
+	size := indexHeaderSize + len(entries)*indexRecordSize + indexTrailerSize
+	for i := range entries {
+		e := &entries[i]
+		if e.name == "" || len(e.name) > math.MaxUint8 {
+			return nil, fmt.Errorf("index: file name %q: length %d out of range", e.name, len(e.name))
+		}
+		if i > 0 && e.uid <= entries[i-1].uid {
+			return nil, fmt.Errorf("index: UID %d after %d", e.uid, entries[i-1].uid)
+		}
+		l := parseName(e.name).letters()
+		if _, ok := sets[l]; !ok {
+			if len(letters) > math.MaxUint16 {
+				return nil, errors.New("index: too many sets of flags")
+			}
+			sets[l] = uint16(len(letters))
+			letters = append(letters, l)
+			size += 1 + len(l)
+		}
+		size += len(e.name)
+	}
+
+	b := make([]byte, 0, size)
+	b = append(b, indexMagic[:]...)
+	for _, d := range []dirState{hdr.stamp.new, hdr.stamp.cur} {
+		b = binary.LittleEndian.AppendUint64(b, d.ino)
+		b = binary.LittleEndian.AppendUint64(b, uint64(d.mtime))
+		b = binary.LittleEndian.AppendUint64(b, uint64(d.ctime))
+	}
+	b = binary.LittleEndian.AppendUint32(b, hdr.validity)
+	b = binary.LittleEndian.AppendUint32(b, hdr.uidNext)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(entries)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(letters)))
+	for _, l := range letters {
+		b = append(b, byte(len(l)))
+		b = append(b, l...)
+	}
+	for i := range entries {
+		e := &entries[i]
+		b = binary.LittleEndian.AppendUint32(b, e.uid)
+		b = binary.LittleEndian.AppendUint16(b, sets[parseName(e.name).letters()])
+		bits := byte(0)
+		if e.inNew {
+			bits |= indexInNew
+		}
+		b = append(b, bits, byte(len(e.name)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.mtime))
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.size))
+	}
+	for i := range entries {
+		b = append(b, entries[i].name...)
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+indexTrailerSize))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return b, nil
+}
+
+// decodeIndexHeader reads the header at the start of an index file,
+// without checking the rest.
+func decodeIndexHeader(data []byte) (indexHeader, error) {
+	var h indexHeader
+	if len(data) < indexHeaderSize || [8]byte(data[:8]) != indexMagic {
+		return h, errBadIndex
+	}
+	p := data[8:indexHeaderSize]
+	for _, d := range []*dirState{&h.stamp.new, &h.stamp.cur} {
+		d.ino = binary.LittleEndian.Uint64(p)
+		d.mtime = int64(binary.LittleEndian.Uint64(p[8:]))
+		d.ctime = int64(binary.LittleEndian.Uint64(p[16:]))
+		p = p[24:]
+	}
+	h.validity = binary.LittleEndian.Uint32(p)
+	h.uidNext = binary.LittleEndian.Uint32(p[4:])
+	h.count = binary.LittleEndian.Uint32(p[8:])
+	h.sets = binary.LittleEndian.Uint32(p[12:])
+	return h, nil
+}
+
+// decodeIndex reads a whole index file. It checks the trailer, and that
+// every count, length and reference lies inside the file, that UIDs
+// ascend below uidnext, and that names are plain file names, so that no
+// damage can make a Folder open a file outside the maildir.
+func decodeIndex(data []byte) (*index, error) {
+	h, err := decodeIndexHeader(data)
+	if err != nil || len(data) < indexHeaderSize+indexTrailerSize {
+		return nil, errBadIndex
+	}
+	body, trailer := data[:len(data)-indexTrailerSize], data[len(data)-indexTrailerSize:]
+	if binary.LittleEndian.Uint64(trailer) != uint64(len(data)) ||
+		binary.LittleEndian.Uint32(trailer[8:]) != crc32.Checksum(data[:len(data)-4], castagnoli) {
+		return nil, errBadIndex
+	}
+	p := body[indexHeaderSize:]
+	if uint64(h.sets) > math.MaxUint16+1 || uint64(h.sets) > uint64(len(p)) {
+		return nil, errBadIndex
+	}
+	letters := make([]string, h.sets)
+	for i := range letters {
+		if len(p) < 1 || len(p) < 1+int(p[0]) {
+			return nil, errBadIndex
+		}
+		letters[i] = string(p[1 : 1+int(p[0])])
+		p = p[1+int(p[0]):]
+	}
+	if uint64(h.count)*indexRecordSize > uint64(len(p)) {
+		return nil, errBadIndex
+	}
+	x := &index{indexHeader: h, letters: letters,
+		recs: p[:int(h.count)*indexRecordSize], names: p[int(h.count)*indexRecordSize:]}
+	if bytes.IndexByte(x.names, '/') >= 0 || bytes.IndexByte(x.names, 0) >= 0 {
+		return nil, errBadIndex
+	}
+	pos := 0
+	prev := uint32(0)
+	for i := range int(h.count) {
+		r := x.record(i)
+		bits := x.recs[i*indexRecordSize+6]
+		if r.uid <= prev || uint32(r.set) >= h.sets || bits&^indexInNew != 0 || r.nameLen == 0 ||
+			pos+r.nameLen > len(x.names) || x.names[pos] == '.' || r.meta.size < 0 {
+			return nil, errBadIndex
+		}
+		pos += r.nameLen
+		prev = r.uid
+	}
+	if pos != len(x.names) || (h.count > 0 && h.uidNext <= prev) {
+		return nil, errBadIndex
+	}
+	return x, nil
+}

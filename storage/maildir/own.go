@@ -1,0 +1,67 @@
+package maildir
+
+import (
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// ownExpiry is how long an expected change notification is waited for.
+// inotify delivers within milliseconds; an expectation left over (its
+// rename failed, or nobody watches the directory) must not hide a real
+// change to the same name for long.
+const ownExpiry = 10 * time.Second
+
+// ownChanges records the file names this process is about to create,
+// rename or remove in new/ and cur/, so that the change notifications they
+// cause can be told from other programs' (see Folder.Foreign). Without it
+// every STORE, APPEND and EXPUNGE made the core re-read the whole maildir:
+// at 100,000 messages a tenth of a second each, with the mailbox locked.
+// It is keyed by full path, so one registry serves every Folder.
+var ownChanges = struct {
+	sync.Mutex
+	expect map[string][]time.Time // path -> when each expectation was made
+}{expect: make(map[string][]time.Time)}
+
+// expectChange notes that this process is about to change each path.
+func expectChange(paths ...string) {
+	now := time.Now()
+	ownChanges.Lock()
+	defer ownChanges.Unlock()
+	if len(ownChanges.expect) > 4096 {
+		for p, ts := range ownChanges.expect {
+			if now.Sub(ts[len(ts)-1]) > ownExpiry {
+				delete(ownChanges.expect, p)
+			}
+		}
+	}
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		ownChanges.expect[p] = append(ownChanges.expect[p], now)
+	}
+}
+
+// Foreign implements storage.OwnChanges: a notification about path is
+// ours when this process expected a change to that name within the last
+// ownExpiry, and that expectation is used up. It is safe for concurrent
+// use.
+func (f *Folder) Foreign(path string) bool {
+	path = filepath.Clean(path)
+	now := time.Now()
+	ownChanges.Lock()
+	defer ownChanges.Unlock()
+	ts := ownChanges.expect[path]
+	for len(ts) > 0 && now.Sub(ts[0]) > ownExpiry {
+		ts = ts[1:]
+	}
+	if len(ts) == 0 {
+		delete(ownChanges.expect, path)
+		return true
+	}
+	if len(ts) == 1 {
+		delete(ownChanges.expect, path)
+	} else {
+		ownChanges.expect[path] = ts[1:]
+	}
+	return false
+}

@@ -1,0 +1,62 @@
+//go:build unix
+
+package maildir
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// subdirs holds new/ and cur/ open while a batch renames many files in
+// them, so that each renameat(2) names its files relative to the open
+// directory and the kernel does not walk the maildir's path twice per
+// file, as rename(2) with full paths does.
+type subdirs struct {
+	paths [2]string // cur/, new/
+	files [2]*os.File
+	fds   [2]int
+}
+
+// openSubdirs opens the Folder's new/ and cur/.
+func (f *Folder) openSubdirs() (*subdirs, error) {
+	d := &subdirs{paths: [2]string{f.curDir, f.newDir}}
+	for i, p := range d.paths {
+		file, err := os.Open(p)
+		if err != nil {
+			d.close()
+			return nil, f.errorf("%w", err)
+		}
+		d.files[i], d.fds[i] = file, int(file.Fd())
+	}
+	return d, nil
+}
+
+// rename is a renameFunc.
+func (d *subdirs) rename(inNew bool, from, to string) error {
+	i := 0
+	if inNew {
+		i = 1
+	}
+	sep := string(os.PathSeparator)
+	expectChange(d.paths[i]+sep+from, d.paths[i]+sep+to)
+	for {
+		err := unix.Renameat(d.fds[i], from, d.fds[i], to)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.LinkError{Op: "rename", Old: d.paths[i] + sep + from, New: d.paths[i] + sep + to, Err: err}
+		}
+		return nil
+	}
+}
+
+// close closes the directories.
+func (d *subdirs) close() {
+	for _, file := range d.files {
+		if file != nil {
+			file.Close()
+		}
+	}
+}
