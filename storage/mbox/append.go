@@ -35,7 +35,7 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	if date.IsZero() {
 		date = f.d.now()
 	}
-	l, err := f.d.lock(f.path, true)
+	l, err := f.lockFile(true)
 	if err != nil {
 		return storage.Message{}, err
 	}

@@ -129,3 +129,24 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanLarge measures a cold Scan (no index) of an mbox like
+// bench/'s corpus: 10,000 messages of mean size MBOX_BENCH_KB (8; 80 for
+// bench/'s 815 MB), most bytes in long bodies.
+func BenchmarkScanLarge(b *testing.B) {
+	const n = 10_000
+	path := filepath.Join(b.TempDir(), "INBOX")
+	size := makeRealisticMbox(b, path, n, envInt(b, "MBOX_BENCH_KB", 8)<<10)
+	d := testDriver(b, Options{})
+	b.ReportAllocs()
+	b.SetBytes(size)
+	for b.Loop() {
+		os.Remove(indexPath(path))
+		f := &Folder{d: d, path: path, perm: 0o600, pending: make(map[uint32]want)}
+		if s, err := f.Scan(); err != nil || len(s.Messages) != n {
+			b.Fatalf("%d messages, %v", len(s.Messages), err)
+		}
+		f.indexStale = false
+		f.Close()
+	}
+}

@@ -63,9 +63,15 @@
 //     (see salvage.go).
 //   - Only X-IMAPbase is ever written in place, and only where the new
 //     value has the same length.
-//   - Flag changes wait in memory up to Options.FlushDelay, so that a
-//     STORE on many messages costs one rewrite; Scan reports them
-//     meanwhile, and Expunge and Close write them at once.
+//   - A STORE on many messages (SetFlagsBatch) is one rewrite, done
+//     before it is answered. The changes of single messages wait in
+//     memory (about twice what a rewrite takes, at most
+//     Options.FlushDelay), so that many commands cost one rewrite; Scan
+//     reports them meanwhile, and Expunge and Close write them at once.
+//     A crash loses only such changes not yet written.
+//   - Dot locks are made by writing our pid into a file of our own and
+//     linking it to NAME.lock, so that no crash leaves a lock without its
+//     pid, which only ExpireTimeout would break.
 //
 // # The sidecar index
 //
@@ -81,4 +87,23 @@
 // The core serialises calls on a Folder; a Folder's own timer (pending
 // flags, replaced files) takes the same mutex. The mutex is always taken
 // before the file lock, never the other way round.
+//
+// A rewrite of a large mailbox takes seconds. It holds the file lock all
+// along, but lets go of the mutex while it writes and syncs the new file,
+// and again while it syncs the directory and writes the sidecar index
+// (Folder.rewriting): meanwhile Scan, Open and flag changes go on from
+// the state in memory and the old file, which nobody may change under
+// the lock. Anything that needs the file lock itself (Append, Expunge,
+// another rewrite, a Scan of a file changed by others) waits for the
+// rewrite on a condition variable, not on lock retries. Flag changes made
+// meanwhile stay pending: the rewrite takes only what was pending when it
+// started as written. The rename, and the switch of the state in memory
+// to the new file, happen under the mutex. On Linux the timer's rewrites,
+// which nobody waits for, copy on a thread of lower CPU priority, so
+// that they slow the sessions beside them less.
+//
+// A replaced file is kept open to salvage what late writers append to
+// it; on Linux it is let go as soon as nobody has it open for writing
+// (a read lease tells), so that rewrites of a large mailbox do not hold
+// gigabytes of deleted files.
 package mbox

@@ -26,6 +26,10 @@ type Folder struct {
 
 	mu     sync.Mutex
 	closed bool
+	// rewriting is set while a rewrite writes the new file without mu;
+	// idle (on mu) is signalled when it ends.
+	rewriting bool
+	idle      sync.Cond
 
 	// What the file held when last read under the lock.
 	loaded     bool
@@ -44,15 +48,17 @@ type Folder struct {
 	timer       *time.Timer
 	due         time.Time // when timer fires; zero when it is not set
 	backoff     time.Duration
+	lastRewrite time.Duration // how long the last rewrite took
 	indexStale  bool
 	retired     []retiredFile
 	flagSets    map[want][]string // shared Flags slices
-	buf         *bufio.Reader
 
 	// Test hooks.
 	parses       int          // parse passes
 	parsedBytes  int64        // bytes they read
+	rewrites     int          // rewrites made
 	beforeRename func() error // runs between a rewrite's sync and rename
+	duringWrite  func()       // runs as a rewrite starts writing, without mu
 }
 
 var _ storage.Folder = (*Folder)(nil)
@@ -134,7 +140,7 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 			return f.snapshot(), nil
 		}
 	}
-	l, err := f.d.lock(f.path, false)
+	l, err := f.lockFile(false)
 	if err != nil {
 		return storage.Snapshot{}, err
 	}
@@ -221,7 +227,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if rc, ok := f.openStream(&f.msgs[i]); ok {
 		return rc, nil
 	}
-	l, err := f.d.lock(f.path, false)
+	l, err := f.lockFile(false)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +388,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 	if len(gone) == 0 {
 		return nil
 	}
-	return f.rewrite(gone)
+	return f.rewrite(gone, false)
 }
 
 // WatchPaths returns the mbox file, which appends change, and its
@@ -399,9 +405,12 @@ func (f *Folder) Close() error {
 	if f.closed {
 		return nil
 	}
+	if err := f.waitRewrite(); err != nil {
+		return nil // closed meanwhile
+	}
 	var err error
 	if len(f.pending) > 0 || f.mustRewrite {
-		err = f.rewrite(nil)
+		err = f.rewrite(nil, false)
 	}
 	if len(f.retired) > 0 {
 		f.salvage()

@@ -1,8 +1,11 @@
 package mbox
 
 import (
+	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +83,52 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		checkCold(t, d, fo)
+	})
+}
+
+// FuzzSkim parses arbitrary bytes with and without the fast path through
+// bodies (skim), with read buffers of several sizes (lines longer than
+// the buffer arrive in pieces): the messages found must be the same,
+// field by field.
+func FuzzSkim(f *testing.F) {
+	for _, s := range []string{
+		imap4dMbox,
+		msgText("a") + msgText("b"),
+		"From a@b Mon Nov  6 10:00:00 2023\nSubject: x\n\nQUJD REVG\nR0hJ\n>From a\n>>From b\nFrom c\n\nFrom d\n\nFrom a@b Mon Nov  6 10:00:00 2023\n\nx",
+		"From a@b Mon Nov  6 10:00:00 2023\r\nX-UID: 9\r\n\r\nab\r\n\r\n>From x\r\n\r\nFrom a@b Mon Nov  6 10:00:00 2023\r\n\r\n\r\n",
+		"From a@b Mon Nov  6 10:00:00 2023\n\n\n\n\r\nFrom a@b Mon Nov  6 10:00:01 2023\n\nFrom nowhere\n\n\rFrom a@b Mon Nov  6 10:00:02 2023\n",
+		"From a@b Mon Nov  6 10:00:00 2023\n\n" + strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 40) + "\n>From x\nFrom y\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		collect := func(size int, fast bool) ([]rawMsg, error) {
+			var out []rawMsg
+			err := parseWith(bytes.NewReader(data), 0, 42, bufio.NewReaderSize(nil, size), func(r *rawMsg) error {
+				m := *r
+				m.kw = bytes.Clone(r.kw)
+				out = append(out, m)
+				return nil
+			}, fast)
+			return out, err
+		}
+		for _, size := range []int{16, 61, 4096, readBuffer} {
+			want, err := collect(size, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := collect(size, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("buffer %d: %d messages; want %d", size, len(got), len(want))
+			}
+			for i := range got {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Fatalf("buffer %d, message %d:\n%+v\nwant\n%+v", size, i, got[i], want[i])
+				}
+			}
+		}
 	})
 }

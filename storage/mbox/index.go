@@ -1,7 +1,6 @@
 package mbox
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -28,12 +27,26 @@ const (
 	idxMaxSets = 1 << 20
 )
 
-// newReader returns the parse buffer.
-func newReader() *bufio.Reader { return bufio.NewReaderSize(nil, 64*1024) }
-
 // writeIndex stores the state in memory in the sidecar index; failure
 // costs only speed, and is logged at debug level.
 func (f *Folder) writeIndex() {
+	if f.saveIndex(f.encodeIndex()) {
+		f.indexStale = false
+	}
+}
+
+// saveIndex writes an encoded index. It uses nothing of f that changes,
+// so it may run without f.mu.
+func (f *Folder) saveIndex(b []byte) bool {
+	if err := writeFileAtomic(indexPath(f.path), b, f.perm); err != nil {
+		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
+		return false
+	}
+	return true
+}
+
+// encodeIndex returns the sidecar index of the state in memory.
+func (f *Folder) encodeIndex() []byte {
 	b := make([]byte, 0, 128+len(f.msgs)*idxMsgSize)
 	le := binary.LittleEndian
 	b = append(b, idxMagic...)
@@ -67,12 +80,7 @@ func (f *Folder) writeIndex() {
 		}
 		b = append(b, m.bits, in)
 	}
-	b = le.AppendUint32(b, crc32.Checksum(b, castagnoli))
-	if err := writeFileAtomic(indexPath(f.path), b, f.perm); err != nil {
-		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
-		return
-	}
-	f.indexStale = false
+	return le.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames

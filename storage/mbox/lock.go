@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -146,15 +147,8 @@ func (l *dotLock) release() {
 func (d *Driver) tryDotlock(path string) (l *dotLock, holder string, err error) {
 	name := path + ".lock"
 	for try := 0; try < 3; try++ {
-		file, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		fi, err := createDotlock(name)
 		if err == nil {
-			_, werr := file.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-			fi, serr := file.Stat()
-			cerr := file.Close()
-			if err = errors.Join(werr, serr, cerr); err != nil {
-				os.Remove(name)
-				return nil, "", err
-			}
 			return &dotLock{name: name, info: fi}, "", nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -170,6 +164,66 @@ func (d *Driver) tryDotlock(path string) (l *dotLock, holder string, err error) 
 		holder = name
 	}
 	return nil, holder, nil
+}
+
+// createDotlock creates the lock file name holding our pid. It writes
+// the pid into a file of its own first and then links that to name, so
+// that no crash can leave a lock file without its pid, which only
+// ExpireTimeout would break. Where the file system has no hard links it
+// creates name with O_EXCL and writes the pid after. The error is
+// fs.ErrExist when another holds the lock.
+func createDotlock(name string) (os.FileInfo, error) {
+	pid := strconv.Itoa(os.Getpid())
+	own := dotlockOwnPrefix(name) + pid + "." + strconv.FormatUint(rand.Uint64(), 36)
+	if err := writeNew(own, pid); err != nil {
+		return nil, err
+	}
+	defer os.Remove(own)
+	err := os.Link(own, name)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		// Over NFS a link that worked may report an error.
+		if a, err1 := os.Lstat(own); err1 == nil {
+			if b, err2 := os.Lstat(name); err2 == nil && os.SameFile(a, b) {
+				err = nil
+			}
+		}
+	}
+	switch {
+	case err == nil:
+		return os.Lstat(name)
+	case errors.Is(err, fs.ErrExist):
+		return nil, err
+	case errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EMLINK):
+		// No hard links here.
+		if err := writeNew(name, pid); err != nil {
+			return nil, err
+		}
+		return os.Lstat(name)
+	}
+	return nil, err
+}
+
+// dotlockOwnPrefix starts the names of the files that createDotlock
+// links to the lock file name: hidden, beside it, followed by the pid.
+func dotlockOwnPrefix(name string) string {
+	dir, base := filepath.Split(name)
+	return filepath.Join(dir, "."+base+".")
+}
+
+// writeNew creates name, which must not exist, holding pid and a line
+// ending.
+func writeNew(name, pid string) error {
+	file, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := file.WriteString(pid + "\n")
+	cerr := file.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
 }
 
 // staleDotlock looks at an existing lock file, removes it when it is

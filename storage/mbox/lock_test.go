@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +26,9 @@ const holdEnv = "MBOX_TEST_HOLD_FCNTL"
 func TestMain(m *testing.M) {
 	if path := os.Getenv(holdEnv); path != "" {
 		os.Exit(holdLock(path))
+	}
+	if path := os.Getenv(rewriterEnv); path != "" {
+		os.Exit(rewriteForever(path))
 	}
 	os.Exit(m.Run())
 }
@@ -134,6 +138,49 @@ func TestDotlock(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestDotlockFiles: the lock file holds our pid, and locking leaves no
+// other file behind.
+func TestDotlockFiles(t *testing.T) {
+	d := testDriver(t, Options{})
+	path := writeMbox(t, imap4dMbox)
+	l, err := d.lock(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path + ".lock"); err != nil || string(b) != strconv.Itoa(os.Getpid())+"\n" {
+		t.Errorf("lock file %q, %v", b, err)
+	}
+	if _, err := d.lock(path, false); !errors.Is(err, errLocked) {
+		t.Errorf("a second lock: %v", err)
+	}
+	l.unlock()
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files left: %q", names)
+	}
+	// What a process killed in the middle leaves is removed by the next
+	// rewrite, once that process is gone.
+	dead := dotlockOwnPrefix(path+".lock") + strconv.Itoa(deadPid(t)) + ".x"
+	live := dotlockOwnPrefix(path+".lock") + "1.y"
+	os.WriteFile(dead, nil, 0o644)
+	os.WriteFile(live, nil, 0o644)
+	f := mustOpen(t, d, path)
+	mustScan(t, f)
+	if err := f.SetFlags(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a dead process's file is still there")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("a live process's file was removed")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,9 +32,13 @@ type Options struct {
 	ExpireTimeout time.Duration
 	// Logger receives the driver's logs; slog.Default() when nil.
 	Logger *slog.Logger
-	// FlushDelay is how long flag changes may wait in memory, so that a
-	// STORE on many messages costs one rewrite of the file; 1s when zero,
-	// at once when negative. Expunge and Close write them at once.
+	// FlushDelay bounds how long the flag changes of single messages
+	// (a STORE on one message, \Seen set by a FETCH) may wait in memory,
+	// so that many commands, from many sessions, cost one rewrite of the
+	// file; they wait about twice what a rewrite of the file takes, so
+	// that a small mailbox has them on disk soon. 1s when zero, at once
+	// when negative. A STORE on many messages (storage.FlagBatcher),
+	// Expunge and Close write them at once.
 	FlushDelay time.Duration
 	// Now is the clock for new UIDVALIDITY values and APPEND dates; nil
 	// means time.Now.
@@ -213,6 +218,16 @@ func removeTemps(path string) {
 	matches, _ := filepath.Glob(globEscape(tempPrefix(path)) + "*")
 	for _, m := range matches {
 		os.Remove(m)
+	}
+	// The files that dot locks are linked from (createDotlock), left by
+	// processes that died between creating and removing them.
+	own := dotlockOwnPrefix(path + ".lock")
+	matches, _ = filepath.Glob(globEscape(own) + "*")
+	for _, m := range matches {
+		pid, _, _ := strings.Cut(strings.TrimPrefix(m, own), ".")
+		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !pidAlive(n) {
+			os.Remove(m)
+		}
 	}
 }
 

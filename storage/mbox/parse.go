@@ -9,7 +9,8 @@ import (
 
 // This file splits an mbox file into messages. It reads lines with
 // bufio.Reader.ReadSlice, so a line costs no allocation; a line longer
-// than the buffer arrives in pieces, classified by its first.
+// than the buffer arrives in pieces, classified by its first. Bodies,
+// where most bytes are, go through skim (skim.go) many lines at a time.
 //
 // Rules, as mutt reads mbox files:
 //   - A message starts at a "From " line that is the first line of the
@@ -19,6 +20,11 @@ import (
 //   - Content-Length is ignored: it is often wrong.
 //   - Header fields are read only in the header block, which ends at the
 //     first empty line.
+
+// readBuffer is the size of the parser's read buffer: large enough that
+// read(2) calls cost little next to the copying, small enough that what
+// was just read is still in the CPU's cache when skim looks at it.
+const readBuffer = 256 << 10
 
 // rawMsg is one message as the parser finds it. Offsets are in the file.
 type rawMsg struct {
@@ -78,16 +84,26 @@ type parser struct {
 }
 
 // parse reads messages from r, which yields the file from offset from on,
-// and calls emit for each. A From_ line is expected at from.
+// and calls emit for each. A From_ line is expected at from. buf, when
+// not nil, is the read buffer to use.
 func parse(r io.Reader, from, defDate int64, buf *bufio.Reader, emit func(*rawMsg) error) error {
+	return parseWith(r, from, defDate, buf, emit, true)
+}
+
+// parseWith is parse, with the fast path through bodies (skim) or
+// without it, line by line (to test one against the other).
+func parseWith(r io.Reader, from, defDate int64, buf *bufio.Reader, emit func(*rawMsg) error, fast bool) error {
 	if buf == nil {
-		buf = bufio.NewReaderSize(r, 64*1024)
+		buf = bufio.NewReaderSize(r, readBuffer)
 	} else {
 		buf.Reset(r)
 	}
 	p := parser{br: buf, from: from, pos: from, defDate: defDate, emit: emit}
 	atStart := true
 	for {
+		if fast && atStart && p.in && !p.inHeader {
+			p.skimBuffered()
+		}
 		piece, err := p.br.ReadSlice('\n')
 		if len(piece) > 0 {
 			var eerr error

@@ -1,6 +1,10 @@
 package mbox
 
 import (
+	"bufio"
+	"bytes"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -110,4 +114,49 @@ func TestQuotingRoundTrip(t *testing.T) {
 		}
 	}
 	checkCold(t, d, f)
+}
+
+// TestSkimMatchesLines compares the fast path through bodies with the
+// line-by-line parser on random mailboxes built from the lines that
+// matter to it (From_ lines with and without dates, quoted ones, empty
+// ones, CRLF, base64 and text, lines longer than the buffer), with read
+// buffers of several sizes.
+func TestSkimMatchesLines(t *testing.T) {
+	pieces := []string{
+		"From a@b Mon Nov  6 10:00:00 2023\n", "From a@b Mon Nov  6 10:00:00 2023\r\n", "From nowhere\n",
+		">From x\n", ">>From y\r\n", ">Fromage\n", "x>From z\n", " From w\n", "\n", "\r\n", "\r", "Subject: s\n",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=\n",
+		"Some text with spaces, and a From in it.\n", "text From \n", "From\n", "From \n",
+		strings.Repeat("long line without end ", 300) + "\n", strings.Repeat("Q", 5000) + "\n",
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for doc := range 300 {
+		var b strings.Builder
+		b.WriteString("From a@b Mon Nov  6 10:00:00 2023\nSubject: x\n\n")
+		for range rng.IntN(3000) {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(4) > 0 {
+				p = pieces[12+rng.IntN(2)] // mostly body lines
+			}
+			b.WriteString(p)
+		}
+		data := []byte(b.String())
+		for _, size := range []int{16, 61, 4096, readBuffer} {
+			var msgs [2][]rawMsg
+			for k, fast := range []bool{false, true} {
+				err := parseWith(bytes.NewReader(data), 0, 42, bufio.NewReaderSize(nil, size), func(r *rawMsg) error {
+					m := *r
+					m.kw = bytes.Clone(r.kw)
+					msgs[k] = append(msgs[k], m)
+					return nil
+				}, fast)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !reflect.DeepEqual(msgs[0], msgs[1]) {
+				t.Fatalf("document %d, buffer %d: line by line %+v\nfast %+v", doc, size, msgs[0], msgs[1])
+			}
+		}
+	}
 }

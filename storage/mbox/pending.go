@@ -6,11 +6,15 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
+var _ storage.FlagBatcher = (*Folder)(nil)
+
 // This file holds flag changes: they wait in memory (pending) until the
-// Folder's timer, an Expunge or Close rewrites the file with them.
+// Folder's timer, an Expunge, a SetFlagsBatch or Close rewrites the file
+// with them.
 
 // SetFlags records the message's new flags. They reach the file with the
-// next rewrite, at most FlushDelay later; until then Scan reports them.
+// next rewrite, which starts at most FlushDelay later (flushDelay); until
+// then Scan reports them.
 func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -29,6 +33,48 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		return nil
 	}
 	return f.changed()
+}
+
+// SetFlagsBatch implements storage.FlagBatcher: it sets the flags of
+// many messages and writes them, with every other pending change, in one
+// rewrite before it returns, so that a STORE on many messages costs one
+// rewrite and is on disk when it is answered. Messages that are gone are
+// skipped. A flag that cannot be stored fails the whole batch, before
+// anything changes.
+func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	type change struct {
+		uid  uint32
+		bits uint8
+		kw   uint32
+	}
+	list := make([]change, 0, len(changes))
+	for uid, flags := range changes {
+		bits, kws, err := splitFlags(flags)
+		if err != nil {
+			return f.errorf("uid %d: %w", uid, err)
+		}
+		list = append(list, change{uid: uid, bits: bits, kw: f.kw.intern(kws)})
+	}
+	write := false
+	for _, c := range list {
+		i := f.find(c.uid)
+		if i < 0 {
+			continue
+		}
+		old := f.flagsOf(&f.msgs[i])
+		f.setWant(i, want{bits: c.bits | old.bits&bitOld, kw: c.kw})
+		if _, ok := f.pending[c.uid]; ok {
+			write = true
+		}
+	}
+	if !write {
+		return nil
+	}
+	return f.rewrite(nil, false)
 }
 
 // Seen adds Status O to the messages, so that they are no longer New.
@@ -58,7 +104,10 @@ func (f *Folder) setWant(i int, w want) bool {
 	if w == f.flagsOf(m) {
 		return false
 	}
-	if w == (want{bits: m.bits, kw: m.kw}) {
+	if w == (want{bits: m.bits, kw: m.kw}) && !f.rewriting {
+		// Back to what the file holds. (While a rewrite writes the
+		// file anew, what it will hold may differ: the change stays
+		// pending until the rewrite ends.)
 		delete(f.pending, m.uid)
 		return false
 	}
@@ -67,13 +116,35 @@ func (f *Folder) setWant(i int, w want) bool {
 }
 
 // changed writes pending changes at once when FlushDelay is negative, and
-// otherwise has the timer write them.
+// otherwise has the timer write them after flushDelay.
 func (f *Folder) changed() error {
 	if f.d.flush < 0 {
-		return f.rewrite(nil)
+		return f.rewrite(nil, false)
 	}
-	f.schedule(f.d.flush)
+	f.schedule(f.flushDelay())
 	return nil
+}
+
+// Flag changes wait for about rewriteWaits times what a rewrite of the
+// mailbox takes, and at least flushFloor, but never more than
+// FlushDelay. Before the first rewrite, its time is guessed from the
+// file's size at rewriteSpeed.
+const (
+	rewriteWaits = 2
+	flushFloor   = 50 * time.Millisecond
+	rewriteSpeed = 200 << 20 // bytes per second
+)
+
+// flushDelay is how long flag changes wait in memory. A rewrite costs
+// time in proportion to the size of the file: a small mailbox has its
+// flags on disk a moment after a STORE, while a large one gathers the
+// changes of many commands into each rewrite (up to FlushDelay).
+func (f *Folder) flushDelay() time.Duration {
+	took := f.lastRewrite
+	if took == 0 {
+		took = time.Duration(float64(f.stamp.size) / rewriteSpeed * float64(time.Second))
+	}
+	return min(f.d.flush, max(flushFloor, rewriteWaits*took))
 }
 
 // schedule runs the timer's work (pending flags, salvage) after d, unless
@@ -103,7 +174,10 @@ func (f *Folder) onTimer() {
 		f.salvage()
 	}
 	if len(f.pending) > 0 || f.mustRewrite {
-		if err := f.rewrite(nil); err != nil {
+		if err := f.rewrite(nil, true); err != nil {
+			if f.closed {
+				return // Close wrote them, or reported why not
+			}
 			f.backoff = min(max(2*f.backoff, 5*time.Second), 5*time.Minute)
 			f.d.log.Warn("mbox: writing flag changes; will try again", "path", f.path, "in", f.backoff, "err", err)
 			f.schedule(f.backoff)

@@ -1,6 +1,7 @@
 package mbox
 
 import (
+	"bufio"
 	"errors"
 	"hash/crc32"
 	"io"
@@ -126,11 +127,10 @@ func (f *Folder) parseFrom(file *os.File, st stamp, keep int, from, defDate int6
 		})
 		return nil
 	}
-	if f.buf == nil {
-		f.buf = newReader()
-	}
-	err := parse(io.NewSectionReader(file, from, st.size-from), from, defDate, f.buf, emit)
-	f.buf.Reset(nil)
+	// A small buffer for a small tail (a delivery), the full one for a
+	// whole file.
+	buf := bufio.NewReaderSize(nil, int(min(max(st.size-from, 4096), readBuffer)))
+	err := parse(io.NewSectionReader(file, from, st.size-from), from, defDate, buf, emit)
 	if perr != nil && !renumber {
 		// A corrupt X-UID (such as 4294967295) took the last UIDs. Start
 		// again under a new UIDVALIDITY, and rewrite the file soon.

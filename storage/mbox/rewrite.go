@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -19,7 +20,21 @@ import (
 // point leaves the old file or the new one, whole. Messages whose fields
 // need no change are copied as byte ranges (copy_file_range where the
 // system has it). The file is read again first if it changed meanwhile.
-func (f *Folder) rewrite(gone map[uint32]bool) error {
+//
+// f.mu is held on entry and on return, but not while the new file is
+// written and synced, which for a large mailbox takes long: meanwhile
+// Scan, Open and flag changes go on from the state in memory and the old
+// file, which the write lock keeps as it is. Whatever else needs the file
+// lock waits for the rewrite (waitRewrite). Flag changes made meanwhile
+// stay pending for the next rewrite.
+//
+// A background rewrite (the timer's: nobody waits for it) copies at a
+// lower CPU priority (inBackground), so that it slows the sessions
+// beside it less.
+func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
+	if err := f.waitRewrite(); err != nil {
+		return err
+	}
 	l, err := f.d.lock(f.path, true)
 	if err != nil {
 		return err
@@ -45,31 +60,34 @@ func (f *Folder) rewrite(gone map[uint32]bool) error {
 		return f.errorf("rewrite: %w", err)
 	}
 	removeTemps(f.path)
+	p := f.plan(gone)
 	name := tempPrefix(f.path) + "." + strconv.Itoa(os.Getpid())
-	tmp, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
-	if err != nil {
-		if unwritable(err) {
-			return f.errorf("rewrite: %w (mailgate needs write access to %s to rewrite the mailbox safely)", err, filepath.Dir(f.path))
-		}
-		return f.errorf("rewrite: %w", err)
+
+	f.rewriting = true
+	hook := f.duringWrite
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
+	began := time.Now()
+	var tmp *os.File
+	var res rewriteResult
+	if background {
+		inBackground(func() { tmp, res, err = p.writeTemp(name, l.file, fi) })
+	} else {
+		tmp, res, err = p.writeTemp(name, l.file, fi)
+	}
+	f.mu.Lock()
+	f.rewriting = false
+	f.idle.Broadcast()
+
 	ok := false
 	defer func() {
-		if !ok {
+		if !ok && tmp != nil {
 			tmp.Close()
 			os.Remove(name)
 		}
 	}()
-	if err := keepOwner(tmp, fi); err != nil {
-		return f.errorf("rewrite: %w", err)
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil { // without the umask
-		return f.errorf("rewrite: %w", err)
-	}
-	msgs, base, err := f.writeAll(tmp, l.file, fi.Size(), gone)
-	if err == nil {
-		err = tmp.Sync()
-	}
 	if err == nil && f.beforeRename != nil {
 		err = f.beforeRename()
 	}
@@ -88,9 +106,6 @@ func (f *Folder) rewrite(gone map[uint32]bool) error {
 	}
 	ok = true
 	defer tmp.Close()
-	if err := fsutil.SyncDir(filepath.Dir(f.path)); err != nil {
-		f.d.log.Warn("mbox: syncing the directory after a rewrite", "path", f.path, "err", err)
-	}
 	if old != nil {
 		f.retire(old, fi.Size())
 	}
@@ -102,11 +117,132 @@ func (f *Folder) rewrite(gone map[uint32]bool) error {
 	if err != nil {
 		return f.errorf("rewrite: %w", err)
 	}
-	f.msgs, f.base, f.stamp, f.tailSum = msgs, base, stampOf(nfi), sum
+	f.msgs, f.base, f.stamp, f.tailSum = res.msgs, res.base, stampOf(nfi), sum
 	f.mustRewrite = false
-	clear(f.pending)
-	f.writeIndex()
+	f.rewrites++
+	f.dropWritten()
+
+	// Syncing the directory and writing the index can take long on a
+	// busy disk: not under the mutex either. The file lock is still
+	// held, so rewriting stays set.
+	idx := f.encodeIndex()
+	f.rewriting = true
+	f.mu.Unlock()
+	serr := fsutil.SyncDir(filepath.Dir(f.path))
+	iok := f.saveIndex(idx)
+	f.mu.Lock()
+	f.rewriting = false
+	f.idle.Broadcast()
+	f.dropWritten()
+	if serr != nil {
+		f.d.log.Warn("mbox: syncing the directory after a rewrite", "path", f.path, "err", serr)
+	}
+	f.indexStale = !iok
+	f.lastRewrite = time.Since(began)
+	f.d.log.Debug("mbox: rewrote the mailbox", "path", f.path, "bytes", nfi.Size(), "took", f.lastRewrite)
 	return nil
+}
+
+// dropWritten forgets the pending changes that the file holds now.
+// Changes made while a rewrite wrote it, to other flags, stay.
+func (f *Folder) dropWritten() {
+	for uid, w := range f.pending {
+		if i := f.find(uid); i < 0 || w == (want{bits: f.msgs[i].bits, kw: f.msgs[i].kw}) {
+			delete(f.pending, uid)
+		}
+	}
+}
+
+// waitRewrite waits until no rewrite is writing the file (the mutex is
+// released meanwhile), so that the caller may take the file lock, which
+// the rewrite holds. f.mu is held; it fails once the Folder is closed.
+func (f *Folder) waitRewrite() error {
+	if f.idle.L == nil {
+		f.idle.L = &f.mu
+	}
+	for f.rewriting {
+		f.idle.Wait()
+	}
+	if f.closed {
+		return f.errorf("%w", errClosed)
+	}
+	return nil
+}
+
+// lockFile waits for a rewrite under way, then locks the file.
+func (f *Folder) lockFile(write bool) (*lockedFile, error) {
+	if err := f.waitRewrite(); err != nil {
+		return nil, err
+	}
+	return f.d.lock(f.path, write)
+}
+
+// rewritePlan is what a rewrite writes, taken from the Folder under its
+// mutex so that the rewrite can write without it.
+type rewritePlan struct {
+	msgs     []msg           // not changed while rewriting is set
+	flags    map[uint32]want // the flags to write, where they differ from the file's
+	kwSets   [][]string      // the keyword sets, by number
+	validity uint32
+	uidNext  uint32
+	gone     map[uint32]bool
+}
+
+// rewriteResult is the new file's layout.
+type rewriteResult struct {
+	msgs []msg
+	base baseLine
+}
+
+// plan takes what a rewrite needs; f.mu is held.
+func (f *Folder) plan(gone map[uint32]bool) *rewritePlan {
+	p := &rewritePlan{msgs: f.msgs, kwSets: f.kw.sets, validity: f.validity, uidNext: f.uidNext, gone: gone,
+		flags: make(map[uint32]want, len(f.pending))}
+	for uid, w := range f.pending {
+		p.flags[uid] = w
+	}
+	return p
+}
+
+// flagsOf returns the flags m gets in the new file.
+func (p *rewritePlan) flagsOf(m *msg) want {
+	if w, ok := p.flags[m.uid]; ok {
+		return w
+	}
+	return want{bits: m.bits, kw: m.kw}
+}
+
+// kwSet returns the keywords of set number id.
+func (p *rewritePlan) kwSet(id uint32) []string {
+	if id == 0 || int(id) >= len(p.kwSets) {
+		return nil
+	}
+	return p.kwSets[id]
+}
+
+// writeTemp writes the new mailbox into a new file called name, from src
+// (fi), and syncs it. It runs without f.mu: it reads only p and what
+// never changes in f.
+func (p *rewritePlan) writeTemp(name string, src *os.File, fi os.FileInfo) (*os.File, rewriteResult, error) {
+	var res rewriteResult
+	tmp, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		if unwritable(err) {
+			return nil, res, fmt.Errorf("%w (mailgate needs write access to %s to rewrite the mailbox safely)", err, filepath.Dir(name))
+		}
+		return nil, res, err
+	}
+	if err := keepOwner(tmp, fi); err != nil {
+		return tmp, res, err
+	}
+	if err := tmp.Chmod(fi.Mode().Perm()); err != nil { // without the umask
+		return tmp, res, err
+	}
+	res.msgs, res.base, err = p.writeAll(tmp, src, fi.Size())
+	if err == nil {
+		err = tmp.Sync()
+	}
+	return tmp, res, err
 }
 
 // keepOwner gives tmp the owner and group of the file fi describes, as
@@ -180,28 +316,28 @@ func (rw *rewriter) write(b []byte) error {
 }
 
 // writeAll writes the new mailbox to tmp and returns its messages.
-func (f *Folder) writeAll(tmp, src *os.File, size int64, gone map[uint32]bool) ([]msg, baseLine, error) {
+func (p *rewritePlan) writeAll(tmp, src *os.File, size int64) ([]msg, baseLine, error) {
 	rw := &rewriter{src: src, dst: tmp, w: bufio.NewWriterSize(tmp, 256*1024),
 		hdr: bufio.NewReaderSize(nil, 64*1024)}
 	base := baseLine{off: -1}
 	pre := size
-	if len(f.msgs) > 0 {
-		pre = f.msgs[0].off
+	if len(p.msgs) > 0 {
+		pre = p.msgs[0].off
 	}
 	if err := rw.copyRaw(0, pre); err != nil {
 		return nil, base, err
 	}
-	out := make([]msg, 0, max(len(f.msgs)-len(gone), 0))
-	for i := range f.msgs {
-		m := f.msgs[i]
-		if gone[m.uid] {
+	out := make([]msg, 0, max(len(p.msgs)-len(p.gone), 0))
+	for i := range p.msgs {
+		m := p.msgs[i]
+		if p.gone[m.uid] {
 			continue
 		}
 		next := size
-		if i+1 < len(f.msgs) {
-			next = f.msgs[i+1].off
+		if i+1 < len(p.msgs) {
+			next = p.msgs[i+1].off
 		}
-		w := f.flagsOf(&m)
+		w := p.flagsOf(&m)
 		first := len(out) == 0
 		if !first && m.inFile && w == (want{bits: m.bits, kw: m.kw}) {
 			delta := rw.pos - m.off
@@ -212,7 +348,7 @@ func (f *Folder) writeAll(tmp, src *os.File, size int64, gone map[uint32]bool) (
 			out = append(out, m)
 			continue
 		}
-		nm, b, err := f.writeHeaders(rw, m, w, next, first)
+		nm, b, err := p.writeHeaders(rw, m, w, next, first)
 		if err != nil {
 			return nil, base, err
 		}
@@ -230,7 +366,7 @@ func (f *Folder) writeAll(tmp, src *os.File, size int64, gone map[uint32]bool) (
 // writeHeaders writes message m with new IMAP fields: its From_ line, its
 // header fields but ours, ours (X-IMAPbase when first, Status, X-Status,
 // X-Keywords, X-UID), and the rest as it is.
-func (f *Folder) writeHeaders(rw *rewriter, m msg, w want, next int64, first bool) (msg, baseLine, error) {
+func (p *rewritePlan) writeHeaders(rw *rewriter, m msg, w want, next int64, first bool) (msg, baseLine, error) {
 	base := baseLine{off: -1}
 	nm := m
 	nm.off = rw.pos
@@ -298,10 +434,10 @@ func (f *Folder) writeHeaders(rw *rewriter, m msg, w want, next int64, first boo
 	var ours []byte
 	if first {
 		base.off = rw.pos
-		ours = appendBase(ours, f.validity, f.uidNext)
-		base.n, base.validity, base.next = len(ours), f.validity, f.uidNext
+		ours = appendBase(ours, p.validity, p.uidNext)
+		base.n, base.validity, base.next = len(ours), p.validity, p.uidNext
 	}
-	ours = appendStatus(ours, w.bits, f.kw.set(w.kw))
+	ours = appendStatus(ours, w.bits, p.kwSet(w.kw))
 	ours = appendUID(ours, m.uid)
 	if err := rw.write(ours); err != nil {
 		return nm, base, err

@@ -12,6 +12,12 @@ import (
 // replaced file, and the message would be lost. So the Folder keeps the
 // old file open for a while (retiredFor) and looks at it again and again
 // (retiredCheck): whatever was appended to it is appended to the mailbox.
+//
+// A replaced file holds its disk space and page cache while it is open:
+// with a large mailbox rewritten every few seconds, a minute of them is
+// many gigabytes. So where the system can tell (unusedElsewhere), a file
+// that no other process has open for writing, and that has no name left
+// to be opened by, is let go at the first check after retiredCheck.
 
 const (
 	retiredFor   = time.Minute
@@ -22,23 +28,35 @@ const (
 type retiredFile struct {
 	file  *os.File
 	size  int64 // what it held when replaced, or last salvaged
+	since time.Time
 	until time.Time
 }
 
 // retire starts watching a replaced file.
 func (f *Folder) retire(file *os.File, size int64) {
-	f.retired = append(f.retired, retiredFile{file: file, size: size, until: time.Now().Add(retiredFor)})
+	now := time.Now()
+	f.retired = append(f.retired, retiredFile{file: file, size: size, since: now, until: now.Add(retiredFor)})
 	f.schedule(retiredCheck)
 }
 
 // salvage moves into the mailbox what was appended to retired files, and
-// stops watching those past their time.
+// stops watching those past their time or that nobody can write into any
+// more. While a rewrite holds the lock, moving waits for a later call.
 func (f *Folder) salvage() {
 	now := time.Now()
 	keep := f.retired[:0]
 	for _, r := range f.retired {
+		// First whether anyone can still write into it; then what they
+		// wrote, so that nothing written in between is missed.
+		done := !now.Before(r.until) ||
+			(now.Sub(r.since) >= retiredCheck && unusedElsewhere(r.file))
 		fi, err := r.file.Stat()
 		if err == nil && fi.Size() > r.size {
+			if f.rewriting {
+				// A rewrite holds the lock that rescue takes: next time.
+				keep = append(keep, r)
+				continue
+			}
 			if err := f.rescue(&r, fi.Size()); err != nil {
 				f.d.log.Warn("mbox: cannot move mail written into a replaced file; will try again",
 					"path", f.path, "err", err)
@@ -46,11 +64,13 @@ func (f *Folder) salvage() {
 				continue
 			}
 		}
-		if now.Before(r.until) {
+		if !done {
 			keep = append(keep, r)
-		} else {
-			r.file.Close()
+			continue
 		}
+		// The last close of a large file without a name frees its
+		// blocks, which takes a while: not under the mutex.
+		go r.file.Close()
 	}
 	f.retired = keep
 }

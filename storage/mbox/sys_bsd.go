@@ -21,3 +21,11 @@ func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) {
 	}
 	return 0, 0, 0
 }
+
+// unusedElsewhere cannot tell here whether another process has a replaced
+// file open for writing: replaced files are watched for retiredFor.
+func unusedElsewhere(f *os.File) bool { return false }
+
+// inBackground runs fn: a thread's own priority cannot be set here
+// without setting the whole process's.
+func inBackground(fn func()) { fn() }

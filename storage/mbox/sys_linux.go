@@ -2,6 +2,7 @@ package mbox
 
 import (
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -17,4 +18,58 @@ func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) {
 		return uint64(st.Dev), st.Ino, st.Ctim.Nano()
 	}
 	return 0, 0, 0
+}
+
+// unusedElsewhere reports whether a replaced mailbox file, open here
+// read-only, can no longer be written: it has no name left (no link), and
+// no process has it open for writing, which the kernel tells by granting
+// a read lease (fcntl F_SETLEASE), dropped at once. A file without a name
+// cannot be opened again, so nothing can be written into it any more.
+// Where leases are refused (another owner without CAP_LEASE, file systems
+// without them) it reports false.
+func unusedElsewhere(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Nlink != 0 {
+		return false
+	}
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
+		return false
+	}
+	unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_UNLCK)
+	return true
+}
+
+// rewriteNice is the CPU priority (nice value) of a rewrite's copying,
+// so that it gives way to the sessions it runs beside.
+const rewriteNice = 10
+
+// inBackground runs fn on an operating-system thread of its own at a
+// lower CPU priority (rewriteNice), and waits for it. The thread ends
+// with fn, taking its priority with it (an unprivileged process could
+// not raise it back).
+func inBackground(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Never unlocked: the runtime ends the thread with the goroutine.
+		runtime.LockOSThread()
+		tid := unix.Gettid()
+		if tid == unix.Getpid() {
+			// The main thread cannot end (it would stay wedged): keep
+			// it, so that fn goes to another thread.
+			defer runtime.UnlockOSThread()
+			inBackground(fn)
+			return
+		}
+		// The system call gives 20 - nice. Never raise the priority
+		// of a server that runs niced already.
+		if p, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil && 20-p < rewriteNice {
+			unix.Setpriority(unix.PRIO_PROCESS, tid, rewriteNice)
+		}
+		fn()
+	}()
+	<-done
 }

@@ -21,3 +21,11 @@ func fileOwner(fi os.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
 
 // kernelUnlock has nothing to drop here.
 func kernelUnlock(f *os.File) {}
+
+// unusedElsewhere cannot tell here whether another process has a replaced
+// file open for writing: replaced files are watched for retiredFor.
+func unusedElsewhere(f *os.File) bool { return false }
+
+// inBackground runs fn: a thread's own priority cannot be set here
+// without setting the whole process's.
+func inBackground(fn func()) { fn() }
