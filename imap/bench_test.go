@@ -259,3 +259,22 @@ func BenchmarkStoreOne10k(b *testing.B) {
 		c.ok(fmt.Sprintf("c STORE %d %sFLAGS.SILENT (\\Flagged)", 1+(i/2)%10000, op))
 	}
 }
+
+// BenchmarkStoreAll10k flags and unflags every message of a 10,000-message
+// mailbox, as the harness's STORE 1:10000 row does.
+func BenchmarkStoreAll10k(b *testing.B) {
+	noLinger(b)
+	e := startServer(b, nil)
+	fillMaildir(b, e, 10000)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		op := "+"
+		if i%2 == 1 {
+			op = "-"
+		}
+		c.ok("c STORE 1:* " + op + "FLAGS.SILENT (\\Flagged)")
+	}
+}
