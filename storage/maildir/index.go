@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // This file decides when a Folder reads and writes its maildir's index
@@ -77,7 +78,7 @@ func (f *Folder) saveIndex() {
 	hdr := indexHeader{stamp: f.stamp, validity: f.validity, uidNext: f.uidNext}
 	data, err := encodeIndex(hdr, f.all())
 	if err == nil {
-		err = writeIndexFile(f.path, data, f.perm)
+		err = fsutil.WriteCache(filepath.Join(f.path, indexFile), data, f.perm)
 	}
 	if err != nil {
 		f.log.Debug("maildir: index not written", "path", f.path, "err", err)
@@ -180,29 +181,4 @@ func readIndex(file *os.File) (*index, error) {
 		return nil, err
 	}
 	return decodeIndex(data)
-}
-
-// writeIndexFile replaces the maildir's index file with data through a
-// temporary file of its own, so that Folders in several processes may
-// write at once and the last one wins whole. It does not sync: after a
-// crash a damaged file is detected by its trailer and ignored.
-func writeIndexFile(dir string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(dir, indexFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, indexFile))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

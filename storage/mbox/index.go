@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // The sidecar index, .NAME.mgidx beside the mbox file, lets a new Folder
@@ -38,7 +40,7 @@ func (f *Folder) writeIndex() {
 // saveIndex writes an encoded index. It uses nothing of f that changes,
 // so it may run without f.mu.
 func (f *Folder) saveIndex(b []byte) bool {
-	if err := writeFileAtomic(indexPath(f.path), b, f.perm); err != nil {
+	if err := fsutil.WriteCache(indexPath(f.path), b, f.perm); err != nil {
 		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
 		return false
 	}
@@ -81,33 +83,6 @@ func (f *Folder) encodeIndex() []byte {
 		b = append(b, m.bits, in)
 	}
 	return le.AppendUint32(b, crc32.Checksum(b, castagnoli))
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it over path. It does not sync: a damaged index is detected and
-// ignored.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if perm == 0 {
-		perm = 0o600
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 // errBadIndex means the sidecar index cannot be used.

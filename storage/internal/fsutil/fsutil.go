@@ -61,3 +61,32 @@ func DirPerm(perm os.FileMode) os.FileMode {
 	}
 	return perm
 }
+
+// WriteCache replaces the file at path with data through a temporary file
+// beside it, named path's base name + ".tmp" + a random suffix, so that
+// writers in several processes may race and the last one wins whole. It
+// does not sync: it is for caches and indexes whose readers detect a
+// damaged file (by a checksum) after a crash and ignore it.
+func WriteCache(path string, data []byte, perm os.FileMode) error {
+	if perm == 0 {
+		perm = 0o600
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
