@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -46,24 +45,18 @@ func (p *pipeConn) Close() error {
 func (p *pipeConn) LocalAddr() net.Addr  { return stdioAddr{} }
 func (p *pipeConn) RemoteAddr() net.Addr { return stdioAddr{} }
 
-// SetDeadline and friends are best effort: a pipe or terminal may not
-// support deadlines, and the session then simply has no timeout.
+// SetDeadline and friends work when the pipe or terminal supports
+// deadlines; otherwise they return an error wrapping os.ErrNoDeadline and
+// the session has no timeout (and waits for IDLE news another way).
 func (p *pipeConn) SetDeadline(t time.Time) error {
-	p.SetReadDeadline(t)
-	return p.SetWriteDeadline(t)
-}
-func (p *pipeConn) SetReadDeadline(t time.Time) error {
-	if err := p.r.SetReadDeadline(t); err != nil && !errors.Is(err, os.ErrNoDeadline) {
+	rerr := p.SetReadDeadline(t)
+	if err := p.SetWriteDeadline(t); err != nil {
 		return err
 	}
-	return nil
+	return rerr
 }
-func (p *pipeConn) SetWriteDeadline(t time.Time) error {
-	if err := p.w.SetWriteDeadline(t); err != nil && !errors.Is(err, os.ErrNoDeadline) {
-		return err
-	}
-	return nil
-}
+func (p *pipeConn) SetReadDeadline(t time.Time) error  { return p.r.SetReadDeadline(t) }
+func (p *pipeConn) SetWriteDeadline(t time.Time) error { return p.w.SetWriteDeadline(t) }
 
 type stdioAddr struct{}
 

@@ -35,11 +35,45 @@ func (s *session) idleStart() error {
 		if err := s.e.Flush(); err != nil {
 			return err
 		}
+		if s.conn.SetReadDeadline(s.readDeadline) != nil {
+			// A pipe without deadlines (inetd mode on pipes): the read
+			// cannot be cut short, so news needs a goroutine of its own.
+			input := make(chan struct{}, 1)
+			go s.idleInput(input)
+			go s.idlePipe(input)
+			return nil
+		}
+		s.rearm()
 		s.woken.Store(false)
 		s.view.SetNotify(s.idleWake)
 	}
 	go s.idle()
 	return nil
+}
+
+// idleInput waits for the client to send something (or for the connection
+// to fail) and tells idlePipe. It touches only s.br.
+func (s *session) idleInput(input chan<- struct{}) {
+	s.br.Wait()
+	input <- struct{}{}
+}
+
+// idlePipe is idle for connections without deadlines: it waits for the
+// client's input or for news, which it writes while idleInput still reads.
+func (s *session) idlePipe(input chan struct{}) {
+	defer s.recovered()
+	select {
+	case <-input:
+		s.loop()
+	case <-s.view.Wake():
+		s.view.Poll(true, s)
+		if err := s.e.Flush(); err != nil {
+			s.ending(err)
+			s.finish()
+			return
+		}
+		go s.idlePipe(input)
+	}
 }
 
 // idleWake is called by storage, with the mailbox locked, when news for
