@@ -18,22 +18,38 @@ const ownExpiry = 10 * time.Second
 // every STORE, APPEND and EXPUNGE made the core re-read the whole maildir:
 // at 100,000 messages a tenth of a second each, with the mailbox locked.
 // It is keyed by full path, so one registry serves every Folder.
+// Dropping an expectation is always safe: the notification then counts as
+// foreign and costs one rescan.
 var ownChanges = struct {
 	sync.Mutex
-	expect map[string][]time.Time // path -> when each expectation was made
-}{expect: make(map[string][]time.Time)}
+	expect  map[string][]time.Time // path -> when each expectation was made
+	sweepAt int                    // map size at which expired entries go
+}{expect: make(map[string][]time.Time), sweepAt: minSweep}
+
+// minSweep and maxExpected bound the registry when notifications do not
+// consume what is expected (a directory polled rather than watched, a
+// driver used without the core): expired entries are swept when the map
+// has doubled since the last sweep, so the cost stays linear, and past
+// maxExpected live entries everything is dropped.
+const minSweep = 4096
+
+var maxExpected = 1 << 20 // a variable for tests
 
 // expectChange notes that this process is about to change each path.
 func expectChange(paths ...string) {
 	now := time.Now()
 	ownChanges.Lock()
 	defer ownChanges.Unlock()
-	if len(ownChanges.expect) > 4096 {
+	if len(ownChanges.expect) >= ownChanges.sweepAt {
 		for p, ts := range ownChanges.expect {
 			if now.Sub(ts[len(ts)-1]) > ownExpiry {
 				delete(ownChanges.expect, p)
 			}
 		}
+		if len(ownChanges.expect) > maxExpected {
+			clear(ownChanges.expect)
+		}
+		ownChanges.sweepAt = min(max(minSweep, 2*len(ownChanges.expect)), maxExpected+1)
 	}
 	for _, p := range paths {
 		p = filepath.Clean(p)

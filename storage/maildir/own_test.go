@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -26,5 +27,29 @@ func TestForeign(t *testing.T) {
 		if got := f.Foreign(tc.path); got != tc.foreign {
 			t.Errorf("Foreign(%q) = %v, want %v", tc.path, got, tc.foreign)
 		}
+	}
+}
+
+// TestExpectChangeBounded: expectations nobody consumes (a polled
+// directory) do not pile up past the sweep, and sweeping stays amortized.
+func TestExpectChangeBounded(t *testing.T) {
+	dir := t.TempDir()
+	saved := maxExpected
+	maxExpected = 3 * minSweep
+	t.Cleanup(func() {
+		maxExpected = saved
+		ownChanges.Lock()
+		clear(ownChanges.expect)
+		ownChanges.sweepAt = minSweep
+		ownChanges.Unlock()
+	})
+	for i := range 3 * maxExpected / 2 {
+		expectChange(filepath.Join(dir, "cur", strconv.Itoa(i)))
+	}
+	ownChanges.Lock()
+	n := len(ownChanges.expect)
+	ownChanges.Unlock()
+	if n > maxExpected {
+		t.Fatalf("%d expectations kept, want at most %d", n, maxExpected)
 	}
 }
