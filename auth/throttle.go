@@ -2,30 +2,40 @@ package auth
 
 import (
 	"container/list"
+	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
 
 // ThrottleOptions tune a Throttle. Each zero field takes its default.
 type ThrottleOptions struct {
-	// Delay is the pause before answering the second failure of an address
-	// within Window; each further failure doubles it. The first failure is
-	// answered at once. Default 500ms.
+	// Delay is the pause before answering the second failure from an
+	// address within Window; each further failure doubles it. The first
+	// failure is answered at once. Default 500ms.
 	Delay time.Duration
-	// MaxDelay caps the pause. Default 4s.
+	// MaxDelay caps the pause; a login refused because of a block is
+	// answered after exactly MaxDelay. Default 4s.
 	MaxDelay time.Duration
-	// Limit is the number of failures within Window that blocks the
-	// address. Default 10.
+	// Limit is the number of failures for one user name from one address
+	// within Window that blocks that pair. Default 10.
 	Limit int
+	// AddressLimit is the number of failures from one address, whatever
+	// the user names, within Window that blocks the address for every
+	// user (password spraying). Default 5 times Limit.
+	AddressLimit int
 	// Window is how long failures are remembered, counted from the first
 	// one. Default 10 minutes.
 	Window time.Duration
-	// BlockFor is how long an address stays blocked. Default 15 minutes.
+	// BlockFor is how long a block lasts. Default 15 minutes.
 	BlockFor time.Duration
-	// MaxAddrs caps the addresses remembered; past it the one that failed
-	// least recently is forgotten. Default 10000.
-	MaxAddrs int
+	// MaxEntries caps the addresses and pairs remembered; past it the one
+	// that failed least recently is forgotten. Default 10000.
+	MaxEntries int
+	// Logger hears of every block, every refusal during one and every
+	// block lifted; nil means slog.Default().
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
 }
@@ -41,14 +51,20 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 	if o.Limit <= 0 {
 		o.Limit = 10
 	}
+	if o.AddressLimit <= 0 {
+		o.AddressLimit = 5 * o.Limit
+	}
 	if o.Window <= 0 {
 		o.Window = 10 * time.Minute
 	}
 	if o.BlockFor <= 0 {
 		o.BlockFor = 15 * time.Minute
 	}
-	if o.MaxAddrs <= 0 {
-		o.MaxAddrs = 10000
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 10000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -56,28 +72,56 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 	return o
 }
 
-// Throttle slows down and then blocks the remote addresses whose logins keep
-// failing. A frontend asks Blocked before it tries a login, calls Failure
-// when one fails and waits the delay it returns before answering, and calls
-// Success when one succeeds.
+// Throttle slows down and then blocks logins that keep failing. It counts
+// failures per user name and client address, so that an attacker
+// elsewhere cannot lock a user out of their own address, and per address
+// over every user name, so that trying one password on many accounts is
+// blocked too.
+//
+// A frontend asks Blocked before it checks a password, and when the login
+// is blocked it answers a failure after Refusal's delay without checking
+// (so that the answer tells nothing about the password). Otherwise it
+// calls Failure when the check fails, waiting the delay returned before
+// answering, and Success when it succeeds.
 //
 // IPv4-mapped IPv6 addresses count as IPv4, and IPv6 addresses count per
 // /64, since one host commonly holds a whole /64. Memory is bounded by
-// MaxAddrs. The zero value is usable, with the defaults of ThrottleOptions;
-// a Throttle is safe for concurrent use.
+// MaxEntries. The zero value is usable, with the defaults of
+// ThrottleOptions; a Throttle is safe for concurrent use, and one
+// Throttle serves every listener of a gateway.
 type Throttle struct {
 	opts ThrottleOptions
 	mu   sync.Mutex
-	seen map[netip.Addr]*list.Element // of *failures
-	lru  list.List                    // most recent failure first
+	seen map[throttleKey]*list.Element // of *failures
+	lru  list.List                     // most recent failure first
 }
 
-// failures is what a Throttle remembers of one address.
+// throttleKey names what failures are counted under: an address and a
+// user name, or an address alone (user "").
+type throttleKey struct {
+	addr netip.Addr
+	user string
+}
+
+// failures is what a Throttle remembers of one key.
 type failures struct {
-	addr         netip.Addr
+	key          throttleKey
 	count        int       // failures since first
 	first, last  time.Time // of the failures counted
 	blockedUntil time.Time // zero when not blocked
+	users        []string  // for an address: the user names tried, at most maxUsersNoted
+}
+
+// maxUsersNoted bounds the user names an address entry remembers for the log.
+const maxUsersNoted = 8
+
+// Block describes a block in force.
+type Block struct {
+	Addr     netip.Addr // the address, or its /64 for IPv6
+	User     string     // the user name; "" when the whole address is blocked
+	Until    time.Time
+	Failures int
+	Users    []string // the user names tried from the address (address blocks)
 }
 
 // NewThrottle returns a Throttle; opts may be nil.
@@ -89,8 +133,8 @@ func NewThrottle(opts *ThrottleOptions) *Throttle {
 	return t
 }
 
-// throttleKey maps an address to the key its failures count under.
-func throttleKey(addr netip.Addr) netip.Addr {
+// throttleAddr maps an address to the address its failures count under.
+func throttleAddr(addr netip.Addr) netip.Addr {
 	addr = addr.Unmap().WithZone("")
 	if addr.Is6() {
 		if p, err := addr.Prefix(64); err == nil {
@@ -100,57 +144,106 @@ func throttleKey(addr netip.Addr) netip.Addr {
 	return addr
 }
 
-// Blocked tells whether addr is blocked now, and for how much longer.
-func (t *Throttle) Blocked(addr netip.Addr) (blocked bool, retryAfter time.Duration) {
+// Blocked tells whether a login as user from addr is blocked now, and for
+// how much longer. A blocked answer is logged as a refusal.
+func (t *Throttle) Blocked(addr netip.Addr, user string) (blocked bool, retryAfter time.Duration) {
 	o := t.opts.withDefaults()
 	now := o.Now()
+	a := throttleAddr(addr)
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	el, ok := t.seen[throttleKey(addr)]
-	if !ok {
+	var until time.Time
+	var who string
+	for _, k := range []throttleKey{{a, user}, {a, ""}} {
+		if el, ok := t.seen[k]; ok {
+			if f := el.Value.(*failures); now.Before(f.blockedUntil) && f.blockedUntil.After(until) {
+				until, who = f.blockedUntil, k.user
+			}
+		}
+	}
+	t.mu.Unlock()
+	if until.IsZero() {
 		return false, 0
 	}
-	f := el.Value.(*failures)
-	if now.Before(f.blockedUntil) {
-		return true, f.blockedUntil.Sub(now)
+	scope := "user"
+	if who == "" {
+		scope = "address"
 	}
-	return false, 0
+	o.Logger.Info("auth: login refused during a block", "address", a.String(), "user", user, "blocked", scope, "until", until.Format(time.RFC3339))
+	return true, until.Sub(now)
 }
 
-// Failure records a failed login from addr. It returns how long to wait
-// before answering it and whether addr is now blocked.
-func (t *Throttle) Failure(addr netip.Addr) (delay time.Duration, blocked bool) {
+// Refusal is how long to wait before answering a login refused because
+// of a block: always the same, so that the time tells nothing.
+func (t *Throttle) Refusal() time.Duration { return t.opts.withDefaults().MaxDelay }
+
+// Failure records a failed login as user from addr. It returns how long to
+// wait before answering and whether the login is now blocked.
+func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, blocked bool) {
 	o := t.opts.withDefaults()
 	now := o.Now()
-	key := throttleKey(addr)
+	a := throttleAddr(addr)
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.seen == nil {
-		t.seen = map[netip.Addr]*list.Element{}
+	var started []Block
+	pair, pairBlocked := t.count(o, now, throttleKey{a, user}, o.Limit)
+	if pairBlocked {
+		started = append(started, pair.block())
 	}
-	var f *failures
-	if el, ok := t.seen[key]; ok {
+	whole, wholeBlocked := t.count(o, now, throttleKey{a, ""}, o.AddressLimit)
+	if user != "" && !slices.Contains(whole.users, user) && len(whole.users) < maxUsersNoted {
+		whole.users = append(whole.users, user)
+	}
+	if wholeBlocked {
+		started = append(started, whole.block())
+	}
+	delay = backoff(whole.count, o.Delay, o.MaxDelay)
+	blocked = now.Before(pair.blockedUntil) || now.Before(whole.blockedUntil)
+	if blocked {
+		delay = o.MaxDelay
+	}
+	t.evict(o, now)
+	t.mu.Unlock()
+	for _, b := range started {
+		if b.User != "" {
+			o.Logger.Warn("auth: blocking logins of a user from an address", "address", b.Addr.String(), "user", b.User,
+				"failures", b.Failures, "until", b.Until.Format(time.RFC3339))
+		} else {
+			o.Logger.Warn("auth: blocking logins from an address", "address", b.Addr.String(), "users", b.Users,
+				"failures", b.Failures, "until", b.Until.Format(time.RFC3339))
+		}
+	}
+	return delay, blocked
+}
+
+// count records one failure under k and blocks k when it reaches limit,
+// reporting whether this failure started the block; t.mu is held.
+func (t *Throttle) count(o ThrottleOptions, now time.Time, k throttleKey, limit int) (f *failures, started bool) {
+	if t.seen == nil {
+		t.seen = map[throttleKey]*list.Element{}
+	}
+	if el, ok := t.seen[k]; ok {
 		f = el.Value.(*failures)
 		t.lru.MoveToFront(el)
 	} else {
-		f = &failures{addr: key}
-		t.seen[key] = t.lru.PushFront(f)
+		f = &failures{key: k}
+		t.seen[k] = t.lru.PushFront(f)
 	}
+	f.last = now
 	if now.Before(f.blockedUntil) {
-		f.last = now
-		return o.MaxDelay, true
+		return f, false
 	}
 	if !f.blockedUntil.IsZero() || f.count == 0 || now.Sub(f.first) >= o.Window || now.Before(f.first) {
-		*f = failures{addr: key, first: now} // a fresh start
+		*f = failures{key: k, first: now, last: now} // a fresh start
 	}
 	f.count++
-	f.last = now
-	if f.count >= o.Limit {
+	if f.count >= limit {
 		f.blockedUntil = now.Add(o.BlockFor)
-		blocked = true
+		return f, true
 	}
-	t.evict(o, now)
-	return backoff(f.count, o.Delay, o.MaxDelay), blocked
+	return f, false
+}
+
+func (f *failures) block() Block {
+	return Block{Addr: f.key.addr, User: f.key.user, Until: f.blockedUntil, Failures: f.count, Users: slices.Clone(f.users)}
 }
 
 // backoff is the delay for the n-th failure: 0 for the first, then base,
@@ -166,31 +259,83 @@ func backoff(n int, base, max time.Duration) time.Duration {
 	return min(d, max)
 }
 
-// Success forgets addr's failures, after a successful login from it.
-func (t *Throttle) Success(addr netip.Addr) {
+// Success forgets the failures of user from addr, after a successful
+// login. The address's count over all users stays: one account an
+// attacker knows must not reset the count of its guesses at others.
+func (t *Throttle) Success(addr netip.Addr, user string) {
+	k := throttleKey{throttleAddr(addr), user}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if el, ok := t.seen[throttleKey(addr)]; ok {
+	if el, ok := t.seen[k]; ok {
 		t.lru.Remove(el)
-		delete(t.seen, throttleKey(addr))
+		delete(t.seen, k)
 	}
 }
 
+// Unblock lifts the blocks of addr and forgets its failures: those of
+// user alone, or every one of the address when user is "". An invalid
+// addr lifts every block. It returns how many blocks were lifted.
+func (t *Throttle) Unblock(addr netip.Addr, user string) int {
+	o := t.opts.withDefaults()
+	now := o.Now()
+	a := netip.Addr{}
+	if addr.IsValid() {
+		a = throttleAddr(addr)
+	}
+	t.mu.Lock()
+	var lifted []Block
+	for k, el := range t.seen {
+		if a.IsValid() && k.addr != a {
+			continue
+		}
+		if user != "" && k.user != user && k.user != "" {
+			continue
+		}
+		f := el.Value.(*failures)
+		if now.Before(f.blockedUntil) {
+			lifted = append(lifted, f.block())
+		}
+		t.lru.Remove(el)
+		delete(t.seen, k)
+	}
+	t.mu.Unlock()
+	for _, b := range lifted {
+		o.Logger.Warn("auth: block lifted", "address", b.Addr.String(), "user", b.User)
+	}
+	return len(lifted)
+}
+
+// Blocks returns the blocks in force, the longest-lasting first.
+func (t *Throttle) Blocks() []Block {
+	o := t.opts.withDefaults()
+	now := o.Now()
+	t.mu.Lock()
+	var out []Block
+	for el := t.lru.Front(); el != nil; el = el.Next() {
+		if f := el.Value.(*failures); now.Before(f.blockedUntil) {
+			out = append(out, f.block())
+		}
+	}
+	t.mu.Unlock()
+	slices.SortStableFunc(out, func(x, y Block) int { return y.Until.Compare(x.Until) })
+	return out
+}
+
 // evict drops, from the least recent end, the entries that no longer matter
-// and those past MaxAddrs. t.mu is held.
+// and those past MaxEntries. t.mu is held.
 func (t *Throttle) evict(o ThrottleOptions, now time.Time) {
 	for el := t.lru.Back(); el != nil; el = t.lru.Back() {
 		f := el.Value.(*failures)
 		stale := now.Sub(f.last) >= o.Window && !now.Before(f.blockedUntil)
-		if !stale && t.lru.Len() <= o.MaxAddrs {
+		if !stale && t.lru.Len() <= o.MaxEntries {
 			return
 		}
 		t.lru.Remove(el)
-		delete(t.seen, f.addr)
+		delete(t.seen, f.key)
 	}
 }
 
-// Len returns how many addresses the Throttle remembers.
+// Len returns how many addresses and pairs the Throttle remembers.
 func (t *Throttle) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
+	"strings"
 	"net/netip"
 	"sync"
 	"testing"
@@ -29,59 +32,86 @@ func TestThrottle(t *testing.T) {
 		at      time.Duration // since the start
 		kind    string        // "fail", "ok", "check"
 		addr    netip.Addr
+		user    string
 		delay   time.Duration // for "fail"
 		blocked bool          // for "fail" and "check"
 	}
-	opts := ThrottleOptions{Delay: time.Second, MaxDelay: 3 * time.Second, Limit: 4, Window: time.Minute, BlockFor: 5 * time.Minute}
+	opts := ThrottleOptions{Delay: time.Second, MaxDelay: 3 * time.Second, Limit: 4, AddressLimit: 8, Window: time.Minute, BlockFor: 5 * time.Minute, Logger: slog.New(slog.DiscardHandler)}
 	for _, tc := range []struct {
 		name string
 		ops  []op
 	}{
 		{"delays grow to the cap, then block", []op{
-			{0, "check", a, 0, false},
-			{0, "fail", a, 0, false},
-			{1 * time.Second, "fail", a, time.Second, false},
-			{2 * time.Second, "fail", a, 2 * time.Second, false},
-			{3 * time.Second, "check", a, 0, false},
-			{3 * time.Second, "fail", a, 3 * time.Second, true},
-			{4 * time.Second, "check", a, 0, true},
-			{4 * time.Second, "check", b, 0, false},
-			{4 * time.Second, "fail", a, 3 * time.Second, true},
-			{3*time.Second + 5*time.Minute - 1, "check", a, 0, true},
-			{3*time.Second + 5*time.Minute, "check", a, 0, false},
-			{3*time.Second + 5*time.Minute, "fail", a, 0, false},
+			{0, "check", a, "u", 0, false},
+			{0, "fail", a, "u", 0, false},
+			{1 * time.Second, "fail", a, "u", time.Second, false},
+			{2 * time.Second, "fail", a, "u", 2 * time.Second, false},
+			{3 * time.Second, "check", a, "u", 0, false},
+			{3 * time.Second, "fail", a, "u", 3 * time.Second, true},
+			{4 * time.Second, "check", a, "u", 0, true},
+			{4 * time.Second, "check", b, "u", 0, false},
+			{4 * time.Second, "fail", a, "u", 3 * time.Second, true},
+			{3*time.Second + 5*time.Minute - 1, "check", a, "u", 0, true},
+			{3*time.Second + 5*time.Minute, "check", a, "u", 0, false},
+			{3*time.Second + 5*time.Minute, "fail", a, "u", 0, false},
 		}},
 		{"window expires", []op{
-			{0, "fail", a, 0, false},
-			{10 * time.Second, "fail", a, time.Second, false},
-			{time.Minute, "fail", a, 0, false},
-			{time.Minute + time.Second, "fail", a, time.Second, false},
+			{0, "fail", a, "u", 0, false},
+			{10 * time.Second, "fail", a, "u", time.Second, false},
+			{time.Minute, "fail", a, "u", 0, false},
+			{time.Minute + time.Second, "fail", a, "u", time.Second, false},
 		}},
-		{"success resets", []op{
-			{0, "fail", a, 0, false},
-			{1 * time.Second, "fail", a, time.Second, false},
-			{2 * time.Second, "ok", a, 0, false},
-			{3 * time.Second, "fail", a, 0, false},
+		{"success resets the user's count, not the address's", []op{
+			{0, "fail", a, "u", 0, false},
+			{1 * time.Second, "fail", a, "u", time.Second, false},
+			{1 * time.Second, "fail", a, "u", 2 * time.Second, false},
+			{2 * time.Second, "ok", a, "u", 0, false},
+			{3 * time.Second, "fail", a, "u", 3 * time.Second, false},
+			{3 * time.Second, "fail", a, "u", 3 * time.Second, false},
+			{3 * time.Second, "fail", a, "u", 3 * time.Second, false},
+			{3 * time.Second, "check", a, "u", 0, false},
+			{3 * time.Second, "fail", a, "u", 3 * time.Second, true},
+		}},
+		{"a user blocked from one address is not blocked from another", []op{
+			{0, "fail", a, "u", 0, false},
+			{0, "fail", a, "u", time.Second, false},
+			{0, "fail", a, "u", 2 * time.Second, false},
+			{0, "fail", a, "u", 3 * time.Second, true},
+			{0, "check", a, "u", 0, true},
+			{0, "check", b, "u", 0, false},
+			{0, "check", a, "v", 0, false},
+		}},
+		{"many users from one address block the address", []op{
+			{0, "fail", a, "u1", 0, false}, {0, "fail", a, "u2", time.Second, false},
+			{0, "fail", a, "u3", 2 * time.Second, false}, {0, "fail", a, "u4", 3 * time.Second, false},
+			{0, "fail", a, "u5", 3 * time.Second, false}, {0, "fail", a, "u6", 3 * time.Second, false},
+			{0, "fail", a, "u7", 3 * time.Second, false},
+			{0, "check", a, "v", 0, false},
+			{0, "fail", a, "u8", 3 * time.Second, true},
+			{0, "check", a, "v", 0, true},
+			{0, "ok", a, "v", 0, false},
+			{0, "check", a, "v", 0, true},
+			{0, "check", b, "v", 0, false},
 		}},
 		{"addresses are separate", []op{
-			{0, "fail", a, 0, false},
-			{0, "fail", b, 0, false},
-			{0, "fail", a, time.Second, false},
-			{0, "fail", b, time.Second, false},
+			{0, "fail", a, "u", 0, false},
+			{0, "fail", b, "u", 0, false},
+			{0, "fail", a, "u", time.Second, false},
+			{0, "fail", b, "u", time.Second, false},
 		}},
 		{"ipv4-mapped counts as ipv4", []op{
-			{0, "fail", a, 0, false},
-			{0, "fail", netip.MustParseAddr("::ffff:192.0.2.1"), time.Second, false},
+			{0, "fail", a, "u", 0, false},
+			{0, "fail", netip.MustParseAddr("::ffff:192.0.2.1"), "u", time.Second, false},
 		}},
 		{"ipv6 counts per /64", []op{
-			{0, "fail", netip.MustParseAddr("2001:db8::1"), 0, false},
-			{0, "fail", netip.MustParseAddr("2001:db8::ffff:2"), time.Second, false},
-			{0, "fail", netip.MustParseAddr("fe80::1%eth0"), 0, false},
-			{0, "fail", netip.MustParseAddr("2001:db8:0:1::1"), 0, false},
+			{0, "fail", netip.MustParseAddr("2001:db8::1"), "u", 0, false},
+			{0, "fail", netip.MustParseAddr("2001:db8::ffff:2"), "u", time.Second, false},
+			{0, "fail", netip.MustParseAddr("fe80::1%eth0"), "u", 0, false},
+			{0, "fail", netip.MustParseAddr("2001:db8:0:1::1"), "u", 0, false},
 		}},
 		{"invalid address is one key", []op{
-			{0, "fail", netip.Addr{}, 0, false},
-			{0, "fail", netip.Addr{}, time.Second, false},
+			{0, "fail", netip.Addr{}, "u", 0, false},
+			{0, "fail", netip.Addr{}, "u", time.Second, false},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,16 +124,16 @@ func TestThrottle(t *testing.T) {
 				now = start.Add(op.at)
 				switch op.kind {
 				case "fail":
-					d, bl := th.Failure(op.addr)
+					d, bl := th.Failure(op.addr, op.user)
 					if d != op.delay || bl != op.blocked {
-						t.Errorf("op %d: Failure(%v) = %v, %v; want %v, %v", i, op.addr, d, bl, op.delay, op.blocked)
+						t.Errorf("op %d: Failure(%v, %s) = %v, %v; want %v, %v", i, op.addr, op.user, d, bl, op.delay, op.blocked)
 					}
 				case "ok":
-					th.Success(op.addr)
+					th.Success(op.addr, op.user)
 				case "check":
-					bl, retry := th.Blocked(op.addr)
+					bl, retry := th.Blocked(op.addr, op.user)
 					if bl != op.blocked || (bl && retry <= 0) || (!bl && retry != 0) {
-						t.Errorf("op %d: Blocked(%v) = %v, %v; want %v", i, op.addr, bl, retry, op.blocked)
+						t.Errorf("op %d: Blocked(%v, %s) = %v, %v; want %v", i, op.addr, op.user, bl, retry, op.blocked)
 					}
 				}
 			}
@@ -115,66 +145,68 @@ func TestThrottleRetryAfter(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	th := NewThrottle(&ThrottleOptions{Limit: 1, BlockFor: time.Minute, Now: func() time.Time { return now }})
 	a := netip.MustParseAddr("198.51.100.7")
-	if _, bl := th.Failure(a); !bl {
+	if _, bl := th.Failure(a, "u"); !bl {
 		t.Fatal("not blocked after Limit failures")
 	}
 	now = now.Add(20 * time.Second)
-	if bl, retry := th.Blocked(a); !bl || retry != 40*time.Second {
+	if bl, retry := th.Blocked(a, "u"); !bl || retry != 40*time.Second {
 		t.Errorf("Blocked = %v, %v; want true, 40s", bl, retry)
 	}
 }
 
 func TestThrottleBounded(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	th := NewThrottle(&ThrottleOptions{MaxAddrs: 3, Window: time.Minute, Limit: 2, BlockFor: time.Hour, Now: func() time.Time { return now }})
+	th := NewThrottle(&ThrottleOptions{MaxEntries: 6, Window: time.Minute, Limit: 2, BlockFor: time.Hour, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	addr := func(i int) netip.Addr { return netip.MustParseAddr(fmt.Sprintf("203.0.113.%d", i)) }
 	for i := range 10 {
-		th.Failure(addr(i))
-		if th.Len() > 3 {
-			t.Fatalf("Len = %d after %d addresses, want at most 3", th.Len(), i+1)
+		th.Failure(addr(i), "u")
+		if th.Len() > 6 {
+			t.Fatalf("Len = %d after %d addresses, want at most 6", th.Len(), i+1)
 		}
 	}
 	// The most recent three are kept.
-	th.Failure(addr(9))
-	if bl, _ := th.Blocked(addr(9)); !bl {
+	th.Failure(addr(9), "u")
+	if bl, _ := th.Blocked(addr(9), "u"); !bl {
 		t.Error("the most recent address was forgotten")
 	}
 	// Stale entries go once their window has passed; blocked ones stay
 	// until their block ends.
 	now = now.Add(2 * time.Minute)
-	th.Failure(addr(100))
-	if th.Len() != 2 {
-		t.Errorf("Len = %d, want 2 (the blocked address and the new one)", th.Len())
+	th.Failure(addr(100), "u")
+	if th.Len() != 4 {
+		// The new address and pair, the blocked pair, and the blocked
+		// pair's address entry, stale but ahead of it in the LRU list.
+		t.Errorf("Len = %d, want 4", th.Len())
 	}
 	now = now.Add(2 * time.Hour)
-	th.Failure(addr(101))
-	if th.Len() != 1 {
-		t.Errorf("Len = %d, want 1", th.Len())
+	th.Failure(addr(101), "u")
+	if th.Len() != 2 {
+		t.Errorf("Len = %d, want 2", th.Len())
 	}
 }
 
 func TestThrottleZeroValue(t *testing.T) {
 	var th Throttle
 	a := netip.MustParseAddr("192.0.2.9")
-	if bl, _ := th.Blocked(a); bl {
+	if bl, _ := th.Blocked(a, "u"); bl {
 		t.Error("blocked before any failure")
 	}
-	th.Success(a)
+	th.Success(a, "u")
 	var last time.Duration
 	for i := range 9 {
-		d, bl := th.Failure(a)
+		d, bl := th.Failure(a, "u")
 		if bl || d < last || d > 4*time.Second {
 			t.Fatalf("failure %d: %v, %v", i+1, d, bl)
 		}
 		last = d
 	}
-	if _, bl := th.Failure(a); !bl {
+	if _, bl := th.Failure(a, "u"); !bl {
 		t.Error("not blocked after 10 failures with the defaults")
 	}
 }
 
 func TestThrottleConcurrent(t *testing.T) {
-	th := NewThrottle(&ThrottleOptions{MaxAddrs: 50})
+	th := NewThrottle(&ThrottleOptions{MaxEntries: 50, Logger: slog.New(slog.DiscardHandler)})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -182,10 +214,10 @@ func TestThrottleConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range 200 {
 				a := netip.AddrFrom4([4]byte{10, 0, byte(g), byte(i)})
-				th.Failure(a)
-				th.Blocked(a)
+				th.Failure(a, "u")
+				th.Blocked(a, "u")
 				if i%3 == 0 {
-					th.Success(a)
+					th.Success(a, "u")
 				}
 			}
 		}()
@@ -193,5 +225,49 @@ func TestThrottleConcurrent(t *testing.T) {
 	wg.Wait()
 	if th.Len() > 50 {
 		t.Errorf("Len = %d, want at most 50", th.Len())
+	}
+}
+
+// TestThrottleLogAndUnblock: a block is logged with the address, the user
+// and its end; a refusal during it is logged; Blocks lists it; Unblock
+// lifts it, so that the right password works again at once.
+func TestThrottleLogAndUnblock(t *testing.T) {
+	var logs bytes.Buffer
+	now := time.Unix(1_700_000_000, 0)
+	th := NewThrottle(&ThrottleOptions{Limit: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return now }})
+	a := netip.MustParseAddr("127.0.0.1")
+	th.Failure(a, "alice")
+	if _, bl := th.Failure(a, "alice"); !bl {
+		t.Fatal("not blocked after Limit failures")
+	}
+	if bl, _ := th.Blocked(a, "alice"); !bl {
+		t.Fatal("Blocked says no")
+	}
+	out := logs.String()
+	for _, want := range []string{"blocking logins of a user", "address=127.0.0.1", "user=alice", "until=", "login refused during a block"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	blocks := th.Blocks()
+	if len(blocks) != 1 || blocks[0].User != "alice" || blocks[0].Addr != a || !blocks[0].Until.Equal(now.Add(15*time.Minute)) {
+		t.Errorf("Blocks = %+v", blocks)
+	}
+	if n := th.Unblock(netip.MustParseAddr("192.0.2.1"), ""); n != 0 {
+		t.Errorf("Unblock of another address lifted %d", n)
+	}
+	if n := th.Unblock(a, ""); n != 1 {
+		t.Errorf("Unblock lifted %d blocks, want 1", n)
+	}
+	if bl, _ := th.Blocked(a, "alice"); bl {
+		t.Error("still blocked after Unblock")
+	}
+	if !strings.Contains(logs.String(), "block lifted") {
+		t.Error("lifting the block was not logged")
+	}
+	th.Failure(a, "bob")
+	th.Failure(a, "bob")
+	if n := th.Unblock(netip.Addr{}, ""); n != 1 || len(th.Blocks()) != 0 {
+		t.Errorf("Unblock of everything lifted %d, left %v", n, th.Blocks())
 	}
 }

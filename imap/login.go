@@ -50,7 +50,7 @@ func (s *session) authenticated(u *auth.User, err error) error {
 		s.authFailures++
 		s.log.Info("imap: login failed", "err", err, "failures", s.authFailures)
 		if t != nil && s.remote.IsValid() {
-			if delay, _ := t.Failure(s.remote); delay > 0 {
+			if delay, _ := t.Failure(s.remote, ""); delay > 0 {
 				time.Sleep(delay)
 			}
 		}
@@ -63,10 +63,10 @@ func (s *session) authenticated(u *auth.User, err error) error {
 		return no("UNAVAILABLE", "Authentication is unavailable right now")
 	}
 	if t != nil && s.remote.IsValid() {
-		if blocked, _ := t.Blocked(s.remote); blocked {
+		if blocked, _ := t.Blocked(s.remote, ""); blocked {
 			return no("AUTHENTICATIONFAILED", "Authentication failed")
 		}
-		t.Success(s.remote)
+		t.Success(s.remote, "")
 	}
 	if err := s.login(context.Background(), u); err != nil {
 		s.log.Error("imap: opening mail store", "err", err)

@@ -131,3 +131,36 @@ type OwnChanges interface {
 	// name is foreign.
 	Foreign(path string) bool
 }
+
+// Stager is an optional interface of a Folder that can receive a
+// message's content before the mailbox is locked, so that a client
+// sending a large or slow APPEND holds up nobody: the core stages the
+// message while reading it from the network, then commits it under the
+// mailbox lock. Folders without it are given a copy the core spooled to
+// a temporary file first.
+//
+// Unlike every other Folder call, Stage is not serialised by the core: it
+// may run at the same time as any other call on the same Folder, Close
+// excepted, and must not take a lock that other sessions or other
+// programs wait for (an mbox file's lock, the maildir's directory lock).
+type Stager interface {
+	// Stage reads r to its end into storage of the folder's own (a file
+	// in maildir's tmp/, a spool file beside an mbox), durably, with the
+	// flags (no \Recent) and internal date the message will have. If r
+	// returns any error, io.ErrUnexpectedEOF included, Stage removes what
+	// it wrote and returns that error: a message the client did not send
+	// whole is never stored.
+	Stage(r io.Reader, flags []string, date time.Time) (Staged, error)
+}
+
+// Staged is a message that Stage received and that is not yet in the
+// mailbox. Exactly one of Commit or Abort must be called.
+type Staged interface {
+	// Commit makes the message part of the mailbox and returns it with
+	// its UID. The core calls it serialised, as it calls Append; it
+	// should take no longer than a small local write. Whether it succeeds
+	// or fails, what Stage wrote is consumed or removed.
+	Commit() (Message, error)
+	// Abort removes what Stage wrote.
+	Abort() error
+}

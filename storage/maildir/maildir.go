@@ -73,6 +73,11 @@ import (
 
 // Options tune a Driver. The zero value is ready to use.
 type Options struct {
+	// UIDValidity gives the UIDVALIDITY of each mailbox the driver
+	// creates, or finds without one and numbers first (the gateway passes
+	// storage.UIDValidities.Next). Nil means the current time in seconds,
+	// kept increasing within the process.
+	UIDValidity func() uint32
 	// Hostname goes into the names of new message files. Empty means the
 	// system's host name.
 	Hostname string

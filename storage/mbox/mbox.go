@@ -20,6 +20,11 @@ import (
 // Options are the [locking] settings and what else a Driver needs. The
 // zero value gives imap4d's defaults.
 type Options struct {
+	// UIDValidity gives the UIDVALIDITY of each mailbox the driver
+	// creates, or finds without one and numbers first (the gateway passes
+	// storage.UIDValidities.Next). Nil means the current time in seconds,
+	// kept increasing within the process.
+	UIDValidity func() uint32
 	// Type is "dotlock" (the default), "kernel" (fcntl) or "null".
 	Type string
 	// RetryCount is how often a busy lock is tried again; 10 when zero,

@@ -75,6 +75,11 @@ import (
 
 // Options tune a Driver. The zero value is ready to use.
 type Options struct {
+	// UIDValidity gives the UIDVALIDITY of each mailbox the driver
+	// creates, or finds without one and numbers first (the gateway passes
+	// storage.UIDValidities.Next). Nil means the current time in seconds,
+	// kept increasing within the process.
+	UIDValidity func() uint32
 	// UnseenSequence names the sequence of messages without \Seen. Empty
 	// means the Unseen-Sequence of the .mh_profile found in a directory
 	// above the folder, when it names exactly one sequence, and "unseen"

@@ -38,3 +38,24 @@ func LockDir(dir string, shared bool) (unlock func(), err error) {
 		d.Close()
 	}, nil
 }
+
+// OpenLocked opens (creating it with mode perm) the file at path, not
+// following a symbolic link, and takes an exclusive flock(2) on it; close
+// the file to release the lock.
+func OpenLocked(path string, perm os.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, perm)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
