@@ -78,6 +78,16 @@ type Options struct {
 	ID [][2]string
 	// Timeout is the idle-client timeout; 30 minutes when zero.
 	Timeout time.Duration
+	// LoginTimeout is how long a client that has not yet authenticated
+	// may stay connected in all; 60 seconds when zero.
+	LoginTimeout time.Duration
+	// WriteTimeout bounds each write to the client: a client that stops
+	// reading is disconnected after it. 5 minutes when zero.
+	WriteTimeout time.Duration
+	// SessionID numbers sessions for the logs; when several servers share
+	// it (the gateway's listeners), every session in the process has its
+	// own number. Nil numbers this server's sessions from 1.
+	SessionID func() uint64
 	// MaxLine bounds a command line; 64 KiB when zero.
 	MaxLine int
 	// MaxLiteral bounds an APPEND literal (APPENDLIMIT); 64 MiB when zero.
@@ -90,6 +100,21 @@ type Options struct {
 	Transcript bool
 	// Greeting replaces the text after "* OK" (test mode uses it).
 	Greeting string
+}
+
+// Slot is implemented by a connection whose host counts sessions (the
+// gateway's session limits). A connection that Serve accepts or ServeConn
+// is given may implement it; the session then reports how it goes.
+type Slot interface {
+	// LoggedIn is called once, when the session has authenticated (or
+	// started preauthenticated): the host may count it apart from
+	// connections that have not.
+	LoggedIn(user string)
+	// Release gives the session's slot back. It is called just before the
+	// tagged OK of LOGOUT, so that a client reconnecting at once finds its
+	// slot free, and again when the connection closes; only the first
+	// call counts.
+	Release()
 }
 
 // Server serves IMAP sessions.
