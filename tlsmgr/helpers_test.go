@@ -1,0 +1,165 @@
+package tlsmgr
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testCA is a certificate authority made for a test.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pem  []byte
+}
+
+func newTestCA(t *testing.T, name string) *testCA {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+// issue returns a PEM certificate and key for name, signed by ca.
+func (ca *testCA) issue(t *testing.T, name string, usage x509.ExtKeyUsage) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name},
+		DNSNames:     []string{name},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
+}
+
+// writeFile replaces path by a rename, as certificate tools do.
+func writeFile(t *testing.T, path string, data []byte, perm os.FileMode) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(tmp, perm); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// serveTLS accepts TLS connections on 127.0.0.1 with cfg. Each connection
+// first gets a line naming the client certificate's subject ("none"
+// without one), then has its lines echoed.
+func serveTLS(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go acceptTLS(tls.NewListener(ln, cfg))
+	return ln.Addr().String()
+}
+
+func acceptTLS(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			tc := c.(*tls.Conn)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			peer := "none"
+			if pc := tc.ConnectionState().PeerCertificates; len(pc) > 0 {
+				peer = pc[0].Subject.CommonName
+			}
+			if _, err := tc.Write([]byte(peer + "\n")); err != nil {
+				return
+			}
+			r := bufio.NewReader(tc)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if _, err := tc.Write([]byte(line)); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// dialTLS connects, reads the server's first line and returns both.
+func dialTLS(t *testing.T, addr string, cfg *tls.Config) (*tls.Conn, string, error) {
+	t.Helper()
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 30 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	t.Cleanup(func() { c.Close() })
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return c, line, err
+}
+
+// servedLeaf handshakes without verifying and returns the server's leaf.
+func servedLeaf(t *testing.T, addr, serverName string) *x509.Certificate {
+	t.Helper()
+	c, _, err := dialTLS(t, addr, &tls.Config{InsecureSkipVerify: true, ServerName: serverName, NextProtos: []string{"imap"}})
+	if err != nil {
+		t.Fatalf("handshake with %s (SNI %q): %v", addr, serverName, err)
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0]
+}
+
+// echo checks that an open connection still carries data.
+func echo(t *testing.T, c *tls.Conn) {
+	t.Helper()
+	if _, err := c.Write([]byte("ping\n")); err != nil {
+		t.Fatalf("write on the old connection: %v", err)
+	}
+	r := bufio.NewReader(c)
+	if line, err := r.ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("read on the old connection: %q, %v", line, err)
+	}
+}
