@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
 )
 
 // ACMETLS1 is the ALPN protocol of TLS-ALPN-01 challenges (RFC 8737).
