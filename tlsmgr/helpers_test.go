@@ -9,10 +9,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -162,4 +165,58 @@ func echo(t *testing.T, c *tls.Conn) {
 	if line, err := r.ReadString('\n'); err != nil || line != "ping\n" {
 		t.Fatalf("read on the old connection: %q, %v", line, err)
 	}
+}
+
+// testLogger logs to t until the test ends; certmagic's goroutines may
+// still log after that.
+func testLogger(t *testing.T) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+// serveTLSOn is serveTLS on a listener the test made.
+func serveTLSOn(t *testing.T, ln net.Listener, cfg *tls.Config) string {
+	t.Cleanup(func() { ln.Close() })
+	go acceptTLS(tls.NewListener(ln, cfg))
+	return ln.Addr().String()
+}
+
+// verifyServed handshakes with SNI serverName (none if "") and verifies
+// the served chain for name against roots.
+func verifyServed(t *testing.T, addr, serverName, name string, roots *x509.CertPool) *x509.Certificate {
+	t.Helper()
+	c, _, err := dialTLS(t, addr, &tls.Config{InsecureSkipVerify: true, ServerName: serverName, NextProtos: []string{"imap"}})
+	if err != nil {
+		t.Fatalf("handshake with SNI %q: %v", serverName, err)
+	}
+	defer c.Close()
+	chain := c.ConnectionState().PeerCertificates
+	inter := x509.NewCertPool()
+	for _, ic := range chain[1:] {
+		inter.AddCert(ic)
+	}
+	if _, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: name}); err != nil {
+		t.Fatalf("SNI %q: the served certificate (%v) does not verify for %s: %v", serverName, chain[0].DNSNames, name, err)
+	}
+	return chain[0]
 }

@@ -3,6 +3,7 @@ package tlsmgr
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -43,7 +44,7 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	msg := e.Message
 	if e.LoggerName != "" {
-		msg = e.LoggerName + ": " + msg
+		msg = strings.TrimPrefix(e.LoggerName, ".") + ": " + msg
 	}
 	r := slog.NewRecord(e.Time, slogLevel(e.Level), "tls: certmagic: "+msg, 0)
 	r.AddAttrs(c.attrs...)
