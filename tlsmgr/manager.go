@@ -28,12 +28,12 @@ type Manager struct {
 
 	acme atomic.Pointer[acmeState] // set by Start when ACME is on
 
-	mu      sync.Mutex // guards the lifecycle below
+	mu      sync.Mutex // guards the lifecycle below; held through Stop's wait
 	started bool
 	stopped bool
-	stop    chan struct{}
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	stop    chan struct{}      // closed by Stop
+	cancel  context.CancelFunc // of Start's context
+	wg      sync.WaitGroup     // the watcher
 }
 
 // New validates opts, runs the file checks and loads the static files. It
@@ -62,7 +62,8 @@ func New(opts Options) (*Manager, error) {
 // ACME, loading certificates from storage and obtaining and renewing them.
 // It returns once that work is under way; a certificate still to be
 // obtained arrives later (and is logged). ctx bounds the whole lifetime:
-// cancelling it is as Stop. Start may be called once.
+// cancelling it is as Stop. Start may be called once; after it failed,
+// the Manager still serves what New loaded but starts no more.
 func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -71,11 +72,26 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	m.started = true
 	ctx, m.cancel = context.WithCancel(ctx)
+	if err := m.startWork(ctx); err != nil {
+		m.stopped = true
+		m.halt()
+		return err
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			m.Stop()
+		case <-m.stop:
+		}
+	}()
+	return nil
+}
 
+// startWork starts the watcher and ACME; m.mu is held.
+func (m *Manager) startWork(ctx context.Context) error {
 	if m.static.Load() != nil {
 		w, err := m.newStaticWatcher()
 		if err != nil {
-			m.cancel()
 			return err
 		}
 		m.wg.Go(func() {
@@ -86,53 +102,39 @@ func (m *Manager) Start(ctx context.Context) error {
 	if m.set.acme {
 		a, err := m.newACME(ctx)
 		if err != nil {
-			m.cancel()
-			close(m.stop)
-			m.wg.Wait()
 			return err
 		}
 		m.acme.Store(a)
 		if err := a.manage(ctx); err != nil {
-			m.cancel()
-			close(m.stop)
-			m.wg.Wait()
-			a.cache.Stop()
 			return err
 		}
 	}
-	m.wg.Go(func() {
-		select {
-		case <-ctx.Done():
-			m.Stop()
-		case <-m.stop:
-		}
-	})
 	return nil
+}
+
+// halt cancels and waits for the background work.
+func (m *Manager) halt() {
+	m.cancel()
+	close(m.stop)
+	m.wg.Wait()
+	if a := m.acme.Load(); a != nil {
+		a.cache.Stop()
+	}
 }
 
 // Stop ends the background work and waits for it. Connections keep
 // working, and new handshakes still get the certificates last loaded;
 // nothing is reloaded or renewed any more. Stop may be called more than
-// once.
+// once, and before Start.
 func (m *Manager) Stop() {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.stopped {
-		m.mu.Unlock()
 		return
 	}
 	m.stopped = true
-	started := m.started
-	if started {
-		m.cancel()
-		close(m.stop)
-	}
-	m.mu.Unlock()
-	if !started {
-		return
-	}
-	m.wg.Wait()
-	if a := m.acme.Load(); a != nil {
-		a.cache.Stop()
+	if m.started {
+		m.halt()
 	}
 }
 

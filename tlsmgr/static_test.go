@@ -265,3 +265,30 @@ func TestStopIsFinal(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCancelStops: cancelling Start's context stops the Manager; a later
+// Stop returns and files changed afterwards are not reloaded.
+func TestCancelStops(t *testing.T) {
+	f := newStaticFiles(t)
+	hook, ch := reloads()
+	m, err := New(Options{CertificateFile: f.cert, KeyFile: f.key, onReload: hook})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	m.Stop() // waits for the watcher, whether or not cancel got there first
+	f.write(t, "two.example.org")
+	if err := m.Reload(); err != nil { // Reload still works by hand
+		t.Fatal(err)
+	}
+	<-ch
+	select {
+	case err := <-ch:
+		t.Fatalf("the watcher reloaded after Stop: %v", err)
+	default:
+	}
+}
