@@ -92,20 +92,26 @@ func startManager(t *testing.T, m *Manager) {
 	t.Cleanup(m.Stop)
 }
 
-// TestACMEHTTP01: a certificate obtained through a real HTTP-01
-// validation is served on the TLS listener and verifies against Pebble's
-// root, with ALPN imap; a client without SNI gets it too.
-func TestACMEHTTP01(t *testing.T) {
+// newHTTP01Manager is newACMEManager answering HTTP-01 only, on a
+// loopback port of its own.
+func newHTTP01Manager(t *testing.T, mod func(*Options)) (*pebble, *Manager, chan certEvent) {
+	t.Helper()
 	httpPort := freePort(t)
 	p := startPebble(t, httpPort, 1)
 	m, events := newACMEManager(t, p, func(o *Options) {
 		o.ACME.Challenges = []string{HTTP01}
 		o.ACME.HTTPAddress = "127.0.0.1:" + strconv.Itoa(httpPort)
+		if mod != nil {
+			mod(o)
+		}
 	})
-	addr := serveTLS(t, m.TLSConfig("imap"))
-	startManager(t, m)
-	waitObtained(t, events, testDomain)
+	return p, m, events
+}
 
+// dialIMAP connects as an IMAP client would, verifying testDomain's
+// certificate against Pebble's root and asking for ALPN imap.
+func dialIMAP(t *testing.T, addr string, p *pebble) *tls.Conn {
+	t.Helper()
 	c, _, err := dialTLS(t, addr, &tls.Config{RootCAs: p.roots, ServerName: testDomain, NextProtos: []string{"imap"}})
 	if err != nil {
 		t.Fatalf("verified handshake: %v", err)
@@ -113,8 +119,21 @@ func TestACMEHTTP01(t *testing.T) {
 	if got := c.ConnectionState().NegotiatedProtocol; got != "imap" {
 		t.Errorf("ALPN = %q, want imap", got)
 	}
+	return c
+}
+
+// TestACMEHTTP01: a certificate obtained through a real HTTP-01
+// validation is served on the TLS listener and verifies against Pebble's
+// root, with ALPN imap; a client without SNI gets it too.
+func TestACMEHTTP01(t *testing.T) {
+	p, m, events := newHTTP01Manager(t, nil)
+	addr := serveTLS(t, m.TLSConfig("imap"))
+	startManager(t, m)
+	waitObtained(t, events, testDomain)
+
+	dialIMAP(t, addr, p)
 	verifyServed(t, addr, "", testDomain, p.roots)
-	if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(httpPort)); err != nil {
+	if ln, err := net.Listen("tcp", m.opts.ACME.HTTPAddress); err != nil {
 		t.Errorf("the HTTP-01 responder still holds its port after the challenge: %v", err)
 	} else {
 		ln.Close()
@@ -143,13 +162,7 @@ func TestACMETLSALPN01(t *testing.T) {
 	startManager(t, m)
 	waitObtained(t, events, testDomain)
 
-	old, _, err := dialTLS(t, addr, &tls.Config{RootCAs: p.roots, ServerName: testDomain, NextProtos: []string{"imap"}})
-	if err != nil {
-		t.Fatalf("verified handshake: %v", err)
-	}
-	if got := old.ConnectionState().NegotiatedProtocol; got != "imap" {
-		t.Errorf("ALPN = %q, want imap", got)
-	}
+	old := dialIMAP(t, addr, p)
 	first := old.ConnectionState().PeerCertificates[0]
 
 	if err := m.Renew(context.Background()); err != nil {
@@ -168,11 +181,7 @@ func TestACMETLSALPN01(t *testing.T) {
 // TestACMEOnDemand: a name the allow list accepts gets a certificate
 // during its first handshake; another name gets the default one.
 func TestACMEOnDemand(t *testing.T) {
-	httpPort := freePort(t)
-	p := startPebble(t, httpPort, 1)
-	m, events := newACMEManager(t, p, func(o *Options) {
-		o.ACME.Challenges = []string{HTTP01}
-		o.ACME.HTTPAddress = "127.0.0.1:" + strconv.Itoa(httpPort)
+	p, m, events := newHTTP01Manager(t, func(o *Options) {
 		o.ACME.OnDemand = AllowList([]string{"*.example.org"})
 	})
 	addr := serveTLS(t, m.TLSConfig("imap"))
@@ -188,13 +197,9 @@ func TestACMEOnDemand(t *testing.T) {
 // TestACMEStaticAndACME: with both, ACME's names get ACME's certificate
 // and other names the static one.
 func TestACMEStaticAndACME(t *testing.T) {
-	httpPort := freePort(t)
-	p := startPebble(t, httpPort, 1)
 	f := newStaticFiles(t)
-	m, events := newACMEManager(t, p, func(o *Options) {
+	p, m, events := newHTTP01Manager(t, func(o *Options) {
 		o.CertificateFile, o.KeyFile = f.cert, f.key
-		o.ACME.Challenges = []string{HTTP01}
-		o.ACME.HTTPAddress = "127.0.0.1:" + strconv.Itoa(httpPort)
 	})
 	addr := serveTLS(t, m.TLSConfig("imap"))
 	if cn := servedLeaf(t, addr, testDomain).Subject.CommonName; cn != "one.example.org" {

@@ -62,20 +62,24 @@ func waitServed(t *testing.T, addr, name string, ch chan error) {
 	}
 }
 
-// TestReloadOnFileChange: a new pair written over the files is served to
-// new connections; a connection opened before goes on working.
-func TestReloadOnFileChange(t *testing.T) {
-	f := newStaticFiles(t)
+// startStatic starts a Manager on f's files, serving on a listener, with
+// the outcomes of its reloads on ch.
+func startStatic(t *testing.T, f *staticFiles) (m *Manager, addr string, ch chan error) {
+	t.Helper()
 	hook, ch := reloads()
 	m, err := New(Options{CertificateFile: f.cert, KeyFile: f.key, onReload: hook})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Stop()
-	addr := serveTLS(t, m.TLSConfig("imap"))
+	startManager(t, m)
+	return m, serveTLS(t, m.TLSConfig("imap")), ch
+}
+
+// TestReloadOnFileChange: a new pair written over the files is served to
+// new connections; a connection opened before goes on working.
+func TestReloadOnFileChange(t *testing.T) {
+	f := newStaticFiles(t)
+	_, addr, ch := startStatic(t, f)
 	old, _, err := dialTLS(t, addr, &tls.Config{InsecureSkipVerify: true})
 	if err != nil {
 		t.Fatal(err)
@@ -114,16 +118,7 @@ func TestReload(t *testing.T) {
 // or a key that fails a check, is refused and the old pair stays in use.
 func TestReloadBadPairKeepsOld(t *testing.T) {
 	f := newStaticFiles(t)
-	hook, ch := reloads()
-	m, err := New(Options{CertificateFile: f.cert, KeyFile: f.key, onReload: hook})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Stop()
-	addr := serveTLS(t, m.TLSConfig("imap"))
+	m, addr, ch := startStatic(t, f)
 
 	// A new certificate over the old key: the watcher refuses it too.
 	c, _ := f.server.issue(t, "mismatch.example.org", x509.ExtKeyUsageServerAuth)
@@ -146,7 +141,7 @@ func TestReloadBadPairKeepsOld(t *testing.T) {
 	// A good pair whose key is group-readable: refused by grdfil.
 	f.write(t, "three.example.org")
 	chmod(t, f.key, 0o644)
-	err = m.Reload()
+	err := m.Reload()
 	var fe *FileCheckError
 	if !errors.As(err, &fe) || fe.Check != "grdfil" || !strings.Contains(err.Error(), f.key+": Group readable file") {
 		t.Fatalf("Reload of a 0644 key = %v", err)
