@@ -397,7 +397,7 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 			return err
 		}
 		s.log.Error("imap: command failed", "command", name, "err", err)
-		err = no("", "Internal error; the server log has details")
+		err = no("SERVERBUG", "Internal error; the server log has details")
 	}
 	if wire.IsSyntax(err) {
 		return s.badLine(tag, err)
