@@ -82,7 +82,8 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 // is blocked it answers a failure after Refusal's delay without checking
 // (so that the answer tells nothing about the password). Otherwise it
 // calls Failure when the check fails, waiting the delay returned before
-// answering, and Success when it succeeds.
+// answering, and Success when it succeeds. Attempt does all of this
+// around an Authenticator, for LOGIN and SASL alike.
 //
 // IPv4-mapped IPv6 addresses count as IPv4, and IPv6 addresses count per
 // /64, since one host commonly holds a whole /64. Memory is bounded by
@@ -176,17 +177,23 @@ func (t *Throttle) Blocked(addr netip.Addr, user string) (blocked bool, retryAft
 // of a block: always the same, so that the time tells nothing.
 func (t *Throttle) Refusal() time.Duration { return t.opts.withDefaults().MaxDelay }
 
-// Failure records a failed login as user from addr. It returns how long to
-// wait before answering and whether the login is now blocked.
+// Failure records a failed login as user from addr (user "" when the
+// client named none). It returns how long to wait before answering and
+// whether the login is now blocked.
 func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, blocked bool) {
 	o := t.opts.withDefaults()
 	now := o.Now()
 	a := throttleAddr(addr)
 	t.mu.Lock()
 	var started []Block
-	pair, pairBlocked := t.count(o, now, throttleKey{a, user}, o.Limit)
-	if pairBlocked {
-		started = append(started, pair.block())
+	// A failure that named no user (a malformed SASL exchange) counts
+	// against the address alone.
+	pair := &failures{}
+	if user != "" {
+		var pairBlocked bool
+		if pair, pairBlocked = t.count(o, now, throttleKey{a, user}, o.Limit); pairBlocked {
+			started = append(started, pair.block())
+		}
 	}
 	whole, wholeBlocked := t.count(o, now, throttleKey{a, ""}, o.AddressLimit)
 	if user != "" && !slices.Contains(whole.users, user) && len(whole.users) < maxUsersNoted {

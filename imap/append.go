@@ -57,9 +57,16 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 		if errors.Is(err, wire.ErrLiteralTooLarge) {
 			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral)
 		}
+		if errors.Is(err, wire.ErrOverrun) {
+			// Far too large to read and throw away: answer and close
+			// (RFC 7888 section 4).
+			return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral), err: err}
+		}
 		return err
 	}
 	counted := &countingReader{r: lit}
+	// A literal cut short fails the reader with io.ErrUnexpectedEOF, so
+	// the storage stores nothing, and the session ends below.
 	validity, uid, appendErr := s.account.Append(name, counted, flags, date)
 	// Whatever happened, read the rest of the literal to stay in step.
 	if _, err := io.Copy(io.Discard, lit); err != nil {

@@ -14,11 +14,14 @@ func (s *session) capabilities() string {
 		if s.canStartTLS() {
 			caps = append(caps, "STARTTLS")
 		}
-		if s.loginAllowed() {
+		// login-disabled refuses LOGIN only; the mechanisms (all of
+		// them send passwords) need TLS unless plaintext is allowed.
+		if s.plaintextOK() {
 			for _, m := range s.srv.opts.Mechanisms {
 				caps = append(caps, "AUTH="+m)
 			}
-		} else {
+		}
+		if s.srv.opts.LoginDisabled || !s.plaintextOK() {
 			caps = append(caps, "LOGINDISABLED")
 		}
 	}
@@ -28,11 +31,6 @@ func (s *session) capabilities() string {
 func (s *session) canStartTLS() bool {
 	return !s.tls && s.srv.opts.TLSConfig != nil &&
 		(s.srv.opts.TLSMode == TLSOnDemand || s.srv.opts.TLSMode == TLSRequired)
-}
-
-// loginAllowed reports whether LOGIN and password mechanisms may be used.
-func (s *session) loginAllowed() bool {
-	return !s.srv.opts.LoginDisabled && s.plaintextOK()
 }
 
 // cmdCapability: RFC 3501 section 6.1.1.
@@ -61,7 +59,11 @@ func (s *session) cmdLogout(tag string, _ bool) error {
 		s.view.Close()
 		s.view = nil
 	}
-	return nil
+	// The slot is free before the tagged OK, so that a client that
+	// reconnects as soon as it reads the OK finds it free.
+	err := s.e.Flush()
+	s.release()
+	return err
 }
 
 // cmdEnable: RFC 5161. No extension that needs enabling is offered yet,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/mailgate/mailgate/imap/internal/wire"
 )
 
 // errIdling tells the dispatcher that IDLE has begun: the session's loop
@@ -117,8 +119,11 @@ func (s *session) idleDone() error {
 		s.view.SetNotify(nil)
 		s.rearm()
 	}
-	line, err := s.readLine()
-	if err == nil && !strings.EqualFold(strings.TrimSpace(line), "DONE") {
+	line, err := s.d.Line()
+	switch {
+	case errors.Is(err, wire.ErrLineTooLong):
+		err = bad("Expected DONE to end IDLE; the line was too long")
+	case err == nil && !strings.EqualFold(strings.TrimSpace(line), "DONE"):
 		err = bad("Expected DONE to end IDLE")
 	}
 	cmd, _ := lookupCommand("IDLE", false)

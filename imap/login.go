@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/imap/internal/wire"
 )
 
 // cmdLogin: RFC 3501 section 6.2.3.
@@ -37,37 +38,40 @@ func (s *session) cmdLogin(tag string, _ bool) error {
 	if !s.plaintextOK() {
 		return no("PRIVACYREQUIRED", "Use STARTTLS before sending a password")
 	}
-	return s.authenticated(s.srv.opts.Authenticator.Authenticate(s.ctx(), name, password))
+	att := s.attempt()
+	u, err := att.Authenticate(s.ctx(), name, password)
+	return s.authenticated(att, u, err)
 }
 
 // ctx returns the context for an authentication check.
 func (s *session) ctx() context.Context { return context.Background() }
 
-// authenticated finishes LOGIN or AUTHENTICATE.
-func (s *session) authenticated(u *auth.User, err error) error {
-	t := s.srv.opts.Throttle
+// attempt starts a login attempt: its password is checked only if the
+// throttle does not block the user name or the address (issue 8, item 8).
+func (s *session) attempt() *auth.Attempt {
+	return &auth.Attempt{Authenticator: s.srv.opts.Authenticator, Throttle: s.srv.opts.Throttle, Addr: s.remote}
+}
+
+// authenticated finishes LOGIN or AUTHENTICATE. A failure, whatever the
+// mechanism and whether or not the throttle let the password be checked,
+// is answered alike, after the throttle's delay; the last one a
+// connection may have is answered and then the connection ends.
+func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) error {
 	if err != nil {
 		s.authFailures++
-		s.log.Info("imap: login failed", "err", err, "failures", s.authFailures)
-		if t != nil && s.remote.IsValid() {
-			if delay, _ := t.Failure(s.remote, ""); delay > 0 {
-				time.Sleep(delay)
-			}
+		s.log.Info("imap: login failed", "login", att.Name(), "err", err, "failures", s.authFailures)
+		time.Sleep(att.Finish(err))
+		reply := no("AUTHENTICATIONFAILED", "Authentication failed")
+		if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, auth.ErrBlocked) &&
+			!errors.Is(err, auth.ErrAuthzidNotAllowed) && !errors.Is(err, auth.ErrMalformedResponse) {
+			reply = no("UNAVAILABLE", "Authentication is unavailable right now")
 		}
 		if s.authFailures >= s.srv.opts.MaxAuthFailures {
-			return &status{typ: "BYE", text: "Too many failed logins"}
+			return &closing{reply: reply, err: errTooManyFailures}
 		}
-		if errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrAuthzidNotAllowed) || errors.Is(err, auth.ErrMalformedResponse) {
-			return no("AUTHENTICATIONFAILED", "Authentication failed")
-		}
-		return no("UNAVAILABLE", "Authentication is unavailable right now")
+		return reply
 	}
-	if t != nil && s.remote.IsValid() {
-		if blocked, _ := t.Blocked(s.remote, ""); blocked {
-			return no("AUTHENTICATIONFAILED", "Authentication failed")
-		}
-		t.Success(s.remote, "")
-	}
+	att.Finish(nil)
 	if err := s.login(context.Background(), u); err != nil {
 		s.log.Error("imap: opening mail store", "err", err)
 		s.user, s.account, s.state = nil, nil, stateNotAuth
@@ -103,10 +107,12 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	if s.srv.opts.LoginDisabled || !s.plaintextOK() {
+	// login-disabled refuses LOGIN only (imap4d: "Disable LOGIN command").
+	if !s.plaintextOK() {
 		return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating")
 	}
-	srv, err := auth.NewSASLServer(s.ctx(), mech, s.srv.opts.Authenticator)
+	att := s.attempt()
+	srv, err := auth.NewSASLServer(s.ctx(), mech, att)
 	if err != nil || !slices.Contains(s.srv.opts.Mechanisms, strings.ToUpper(mech)) {
 		return no("CANNOT", "Unsupported mechanism %s", sanitize(strings.ToUpper(mech)))
 	}
@@ -120,16 +126,19 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 	for {
 		challenge, done, err := srv.Next(resp)
 		if err != nil {
-			return s.authenticated(nil, err)
+			return s.authenticated(att, nil, err)
 		}
 		if done {
-			return s.authenticated(srv.User(), nil)
+			return s.authenticated(att, srv.User(), nil)
 		}
 		s.e.Raw("+ ").Raw(base64.StdEncoding.EncodeToString(challenge)).CRLF()
 		if err := s.e.Flush(); err != nil {
 			return err
 		}
-		line, err := s.readLine()
+		line, err := s.d.Line()
+		if errors.Is(err, wire.ErrLineTooLong) {
+			return bad("Response line too long")
+		}
 		if err != nil {
 			return err
 		}
@@ -139,24 +148,6 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		if resp, err = base64.StdEncoding.DecodeString(line); err != nil {
 			return bad("Response is not valid base64")
 		}
-	}
-}
-
-// readLine reads one bounded line of continuation data (AUTHENTICATE).
-func (s *session) readLine() (string, error) {
-	var sb strings.Builder
-	for {
-		b, err := s.br.ReadByte()
-		if err != nil {
-			return "", err
-		}
-		if b == '\n' {
-			return strings.TrimSuffix(sb.String(), "\r"), nil
-		}
-		if sb.Len() >= s.srv.opts.MaxLine {
-			return "", bad("Line too long")
-		}
-		sb.WriteByte(b)
 	}
 }
 
@@ -176,8 +167,8 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 	if err := s.e.Flush(); err != nil {
 		return err
 	}
-	tc := tls.Server(s.conn, s.srv.opts.TLSConfig)
-	tc.SetDeadline(time.Now().Add(time.Minute))
+	tc := tls.Server(plainConn(s.conn), s.srv.opts.TLSConfig)
+	tc.SetDeadline(s.handshakeDeadline())
 	if err := tc.Handshake(); err != nil {
 		s.log.Info("imap: STARTTLS handshake failed", "err", err)
 		return err

@@ -25,6 +25,16 @@
 //     wire.Writer).
 //   - The storage layer never holds a mailbox lock while this package
 //     writes to the network (storage.View copies what it hands out).
+//   - Every write to a client has a deadline (Options.WriteTimeout), and a
+//     client that has not logged in has a total one (LoginTimeout), so
+//     that no client holds a session, its mailbox or its slot forever by
+//     not reading or by trickling bytes.
+//   - Nothing a client sends is read without bound: a line or a
+//     non-synchronising literal a little over its limit is read, dropped
+//     and refused; one more than wire.Slack over it (a tenth of the
+//     limit, at least 1 MiB) ends the session with "* BYE [TOOBIG]".
+//   - A password is checked only when the throttle does not block the
+//     login (auth.Attempt), through LOGIN and every SASL mechanism alike.
 //   - A panic in a session is recovered, logged with its stack, and ends
 //     that session alone.
 package imap
@@ -72,14 +82,16 @@ type Options struct {
 	// connection without TLS. When false they are refused (and
 	// LOGINDISABLED advertised) except on loopback connections.
 	AllowPlaintext bool
-	// LoginDisabled refuses LOGIN altogether (the seed's login-disabled).
+	// LoginDisabled refuses the LOGIN command (the seed's login-disabled,
+	// "Disable LOGIN command"); AUTHENTICATE still works.
 	LoginDisabled bool
 	// ID lists the fields and values the ID command answers with, in order.
 	ID [][2]string
 	// Timeout is the idle-client timeout; 30 minutes when zero.
 	Timeout time.Duration
 	// LoginTimeout is how long a client that has not yet authenticated
-	// may stay connected in all; 60 seconds when zero.
+	// may stay connected in all, counted from its connection, however
+	// busy it keeps it; 60 seconds when zero.
 	LoginTimeout time.Duration
 	// WriteTimeout bounds each write to the client: a client that stops
 	// reading is disconnected after it. 5 minutes when zero.
@@ -91,6 +103,8 @@ type Options struct {
 	// MaxLine bounds a command line; 64 KiB when zero.
 	MaxLine int
 	// MaxLiteral bounds an APPEND literal (APPENDLIMIT); 64 MiB when zero.
+	// A non-synchronising literal more than wire.Slack past MaxLiteral
+	// (or, in other commands, past MaxLine) ends the session.
 	MaxLiteral int64
 	// MaxAuthFailures is how many failed logins end a connection; 5 when zero.
 	MaxAuthFailures int
@@ -142,6 +156,12 @@ func New(opts *Options) *Server {
 	s.log = s.opts.Logger
 	if s.opts.Timeout == 0 {
 		s.opts.Timeout = 30 * time.Minute
+	}
+	if s.opts.LoginTimeout == 0 {
+		s.opts.LoginTimeout = 60 * time.Second
+	}
+	if s.opts.WriteTimeout == 0 {
+		s.opts.WriteTimeout = 5 * time.Minute
 	}
 	if s.opts.MaxLine == 0 {
 		s.opts.MaxLine = 64 * 1024
@@ -216,12 +236,16 @@ func (s *Server) ServeConn(c net.Conn, preauth *auth.User) {
 // nil, is closed when the session has ended. It reports false, having
 // closed c, when the server is closed.
 func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool {
+	slot, _ := c.(Slot)
+	if tc, ok := c.(*tls.Conn); ok && slot == nil {
+		slot, _ = tc.NetConn().(Slot)
+	}
 	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
 		if _, ok := c.(*tls.Conn); !ok {
 			c = tls.Server(c, s.opts.TLSConfig)
 		}
 	}
-	sess := newSession(s, c)
+	sess := newSession(s, c, slot)
 	sess.done = done
 	s.mu.Lock()
 	if s.closed {
@@ -245,6 +269,13 @@ func (s *Server) ended(sess *session) {
 	if sess.done != nil {
 		close(sess.done)
 	}
+}
+
+// Sessions returns how many sessions the server is serving now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
 }
 
 // Close stops accepting, tells every session the server is shutting down,

@@ -53,35 +53,48 @@ type session struct {
 	authFailures int
 	stopping     atomic.Bool
 
-	idleTag      string        // the tag of an IDLE waiting for DONE, or ""
-	woken        atomic.Bool   // idleWake cut the IDLE's read short
-	readDeadline time.Time     // when the client's time to send runs out
-	finished     bool          // finish has run
-	done         chan struct{} // closed when the session has ended, if not nil
+	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
+	woken         atomic.Bool   // idleWake cut the IDLE's read short
+	readDeadline  time.Time     // when the client's time to send runs out
+	loginDeadline time.Time     // when a client that has not logged in is cut off
+	slot          Slot          // the host's session slot, or nil
+	released      bool          // slot.Release was called
+	linger        bool          // the client may still be sending: close gently
+	finished      bool          // finish has run
+	done          chan struct{} // closed when the session has ended, if not nil
 }
 
-func newSession(srv *Server, c net.Conn) *session {
-	s := &session{srv: srv, id: srv.nextID.Add(1), remoteText: c.RemoteAddr().String()}
+// newSession starts a session on c; slot, if not nil, is the host's
+// session slot, which the connection itself implemented.
+func newSession(srv *Server, c net.Conn, slot Slot) *session {
+	s := &session{srv: srv, remoteText: c.RemoteAddr().String(), slot: slot,
+		loginDeadline: time.Now().Add(srv.opts.LoginTimeout)}
+	if srv.opts.SessionID != nil {
+		s.id = srv.opts.SessionID()
+	} else {
+		s.id = srv.nextID.Add(1)
+	}
 	if ap, err := netip.ParseAddrPort(s.remoteText); err == nil {
 		s.remote = ap.Addr().Unmap()
 	}
 	s.log = slog.New(sessionLog{s})
-	if srv.opts.Transcript {
-		c = &transcriptConn{Conn: c, log: s.log}
-	}
-	s.setConn(c)
 	_, s.tls = c.(*tls.Conn)
+	s.setConn(c)
 	return s
 }
 
-// setConn (re)builds the buffered reader, writer and codec on c.
+// setConn (re)builds the buffered reader, writer and codec on c, and the
+// transcript above it when it is asked for.
 func (s *session) setConn(c net.Conn) {
+	if s.srv.opts.Transcript {
+		c = &transcriptConn{Conn: c, log: s.log}
+	}
 	s.conn = c
 	// The buffers are borrowed only while a command is read or answered:
 	// most connections sit in IDLE, and large literals and FETCH answers
 	// pass through them without being held.
 	s.br = wire.NewReader(c)
-	s.bw = wire.NewWriter(c)
+	s.bw = wire.NewWriter((*clientWriter)(s))
 	s.d = wire.NewDecoder(s.br)
 	s.d.MaxLine = s.srv.opts.MaxLine
 	s.d.MaxLiteral = s.srv.opts.MaxLiteral
@@ -98,11 +111,36 @@ func (s *session) shutdown() {
 	s.conn.SetReadDeadline(time.Now())
 }
 
+// clientWriter is the session as the writer of its connection: every
+// write has a deadline (Options.WriteTimeout), so that a client that
+// stops reading cannot hold the session, and what it has open, forever.
+type clientWriter session
+
+func (w *clientWriter) Write(p []byte) (int, error) {
+	w.conn.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout))
+	return w.conn.Write(p)
+}
+
 // armTimeout gives the client the idle timeout to send its next line,
-// unless the session is being shut down, which must stay immediate.
+// unless the session is being shut down, which must stay immediate. A
+// client that has not logged in has no more than the rest of its login
+// time (Options.LoginTimeout), counted from when it connected.
 func (s *session) armTimeout() {
 	s.readDeadline = time.Now().Add(s.srv.opts.Timeout)
+	if s.state == stateNotAuth && s.loginDeadline.Before(s.readDeadline) {
+		s.readDeadline = s.loginDeadline
+	}
 	s.rearm()
+}
+
+// handshakeDeadline bounds a TLS handshake: it both reads and writes, and
+// happens before login.
+func (s *session) handshakeDeadline() time.Time {
+	d := time.Now().Add(s.srv.opts.WriteTimeout)
+	if s.loginDeadline.Before(d) {
+		return s.loginDeadline
+	}
+	return d
 }
 
 // rearm sets the read deadline armTimeout chose, again: an IDLE that was
@@ -132,8 +170,8 @@ func (s *session) plaintextOK() bool {
 // of its own.
 func (s *session) serve(preauth *auth.User) {
 	defer s.recovered()
-	if tc, ok := s.conn.(*tls.Conn); ok {
-		tc.SetDeadline(time.Now().Add(time.Minute))
+	if tc, ok := plainConn(s.conn).(*tls.Conn); ok {
+		tc.SetDeadline(s.handshakeDeadline())
 		if err := tc.Handshake(); err != nil {
 			s.log.Info("imap: TLS handshake failed", "err", err)
 			s.finish()
@@ -222,7 +260,8 @@ func (s *session) recovered() {
 	}
 }
 
-// finish closes the session's mailbox and connection, once.
+// finish closes the session's mailbox and connection, once, and gives
+// the host's slot back.
 func (s *session) finish() {
 	if s.finished {
 		return
@@ -232,8 +271,40 @@ func (s *session) finish() {
 	if s.view != nil {
 		s.view.Close()
 	}
-	s.conn.Close()
+	if s.linger {
+		s.lingerClose()
+	} else {
+		s.conn.Close()
+	}
+	s.release()
 	s.log.Debug("imap: session ended")
+}
+
+// Lingering close: how long, and how much, a connection whose client may
+// still be sending is read after the goodbye.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 4 << 20
+)
+
+// lingerClose closes a connection whose client may still be sending (an
+// oversized literal): it ends the sending side first and reads a while
+// longer, so that the kernel does not answer unread data with a reset,
+// which can destroy the goodbye before the client has read it.
+func (s *session) lingerClose() {
+	if cw, ok := s.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		s.conn.SetReadDeadline(time.Now().Add(lingerTime))
+		io.CopyN(io.Discard, s.conn, lingerBytes)
+	}
+	s.conn.Close()
+}
+
+// release gives the host's session slot back, once.
+func (s *session) release() {
+	if s.slot != nil && !s.released {
+		s.released = true
+		s.slot.Release()
+	}
 }
 
 // ending says goodbye when the connection ends for a reason the client
@@ -242,11 +313,19 @@ func (s *session) ending(err error) {
 	switch {
 	case s.stopping.Load():
 		s.e.Raw("* BYE Server shutting down\r\n").Flush()
+	case errors.Is(err, os.ErrDeadlineExceeded) && s.state == stateNotAuth && s.readDeadline.Equal(s.loginDeadline):
+		s.e.Raw("* BYE Login timeout; log in sooner\r\n").Flush()
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.e.Raw("* BYE Autologout; idle for too long\r\n").Flush()
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 	case errors.Is(err, errTooManyFailures):
 		s.e.Raw("* BYE Too many failed logins\r\n").Flush()
+	case errors.Is(err, wire.ErrOverrun):
+		// RFC 7888 section 4: the server may close the connection
+		// rather than read a literal it will not take.
+		s.log.Info("imap: client sent far over the limits; closing", "err", err)
+		s.e.Raw("* BYE [TOOBIG] Line or literal far over the limits; closing the connection\r\n").Flush()
+		s.linger = true
 	default:
 		s.log.Debug("imap: connection error", "err", err)
 	}
@@ -284,7 +363,9 @@ func (s *session) command() error {
 		return s.badLine(tag, &wire.SyntaxError{Msg: "unknown command " + sanitize(name)})
 	}
 	if !cmd.states.has(s.state) {
-		s.d.Skip()
+		if err := s.d.Skip(); err != nil {
+			return err
+		}
 		return s.respond(tag, bad("%s is not valid %s", name, s.stateText(cmd)))
 	}
 	err = cmd.run(s, tag, uid)
@@ -300,22 +381,31 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 	if err == errAlreadyAnswered {
 		return nil
 	}
-	if st, ok := err.(*status); ok && st.typ == "BYE" {
-		s.e.Raw("* BYE ").Raw(st.text).CRLF()
-		return errTooManyFailures
+	if c, ok := err.(*closing); ok {
+		s.respond(tag, c.reply)
+		return c.err
+	}
+	if errors.Is(err, wire.ErrOverrun) {
+		s.respond(tag, no("TOOBIG", "%s: far more data than the limits allow", name))
+		return err
+	}
+	if st, ok := err.(*status); ok && st.cause != nil {
+		s.log.Error("imap: command failed", "command", name, "err", st.cause)
 	}
 	if err != nil && !isStatus(err) && !wire.IsSyntax(err) {
 		if isConnErr(err) {
 			return err
 		}
 		s.log.Error("imap: command failed", "command", name, "err", err)
-		err = no("", "Internal error; the server log has details")
+		err = no("SERVERBUG", "Internal error; the server log has details")
 	}
 	if wire.IsSyntax(err) {
 		return s.badLine(tag, err)
 	}
 	if !s.d.LineEnded() {
-		s.d.Skip()
+		if err := s.d.Skip(); err != nil {
+			return err
+		}
 	}
 	if s.view != nil {
 		s.view.Poll(cmd.expungeOK || uid, s)
@@ -402,7 +492,16 @@ func isConnErr(err error) bool {
 
 var errTooManyFailures = errors.New("too many failed logins")
 
-// login makes u the session's user.
+// closing is a command's result after which the session ends: the
+// tagged reply, then the goodbye that ending says for err.
+type closing struct {
+	reply error
+	err   error
+}
+
+func (c *closing) Error() string { return c.err.Error() }
+
+// login makes u the session's user, and tells the host's slot.
 func (s *session) login(ctx context.Context, u *auth.User) error {
 	acct, err := s.srv.opts.Account(ctx, u)
 	if err != nil {
@@ -411,5 +510,8 @@ func (s *session) login(ctx context.Context, u *auth.User) error {
 	s.user = u
 	s.account = acct
 	s.state = stateAuth
+	if s.slot != nil {
+		s.slot.LoggedIn(u.Name)
+	}
 	return nil
 }

@@ -55,19 +55,6 @@ func TestBadCommandsKeepSession(t *testing.T) {
 	c.ok("z NOOP")
 }
 
-func TestLoginFailures(t *testing.T) {
-	e := startServer(t, func(o *imap.Options) { o.MaxAuthFailures = 2 })
-	c := e.raw()
-	_, done := c.do("a LOGIN alice wrong")
-	if done != "a NO [AUTHENTICATIONFAILED] Authentication failed" {
-		t.Fatalf("first failure: %q", done)
-	}
-	c.send("b LOGIN alice wrong")
-	if l := c.line(); !strings.HasPrefix(l, "* BYE") {
-		t.Fatalf("second failure: %q", l)
-	}
-}
-
 func TestEOFEndsSession(t *testing.T) {
 	e := startServer(t, nil)
 	c := e.raw()

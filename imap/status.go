@@ -3,16 +3,22 @@ package imap
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
 
 	"github.com/mailgate/mailgate/storage"
 )
 
 // status is a command's tagged result: OK, NO or BAD with an optional
-// response code (RFC 3501 section 7.1, RFC 5530).
+// response code (RFC 3501 section 7.1, RFC 5530). cause, when set, is the
+// error behind a NO whose text does not tell it: the session logs it.
 type status struct {
-	typ  string
-	code string
-	text string
+	typ   string
+	code  string
+	text  string
+	cause error
 }
 
 func (s *status) Error() string { return s.typ + " " + s.text }
@@ -35,7 +41,10 @@ func bad(format string, args ...any) error {
 }
 
 // storageErr turns a storage error into a NO with the matching RFC 5530
-// response code.
+// response code. The client hears what the storage package's sentinel
+// errors mean, and the reason the core gives for a bad name or a refusal;
+// any other error, which may name server paths, gets a generic text and
+// is logged in full by the session (status.cause).
 func storageErr(err error, what string) error {
 	switch {
 	case err == nil:
@@ -47,9 +56,9 @@ func storageErr(err error, what string) error {
 	case errors.Is(err, storage.ErrExists):
 		return no("ALREADYEXISTS", "%s: mailbox already exists", what)
 	case errors.Is(err, storage.ErrBadName):
-		return no("CANNOT", "%s: %v", what, err)
+		return withReason(no("CANNOT", "%s: %v", what, storage.ErrBadName), err, storage.ErrBadName)
 	case errors.Is(err, storage.ErrPermission):
-		return no("NOPERM", "%s: %v", what, err)
+		return withReason(no("NOPERM", "%s: %v", what, storage.ErrPermission), err, storage.ErrPermission)
 	case errors.Is(err, storage.ErrReadOnly):
 		return no("READ-ONLY", "%s: mailbox is read-only", what)
 	case errors.Is(err, storage.ErrTooManyKeywords):
@@ -57,5 +66,37 @@ func storageErr(err error, what string) error {
 	case errors.Is(err, storage.ErrNoMessage):
 		return no("EXPUNGEISSUED", "%s: some messages were expunged meanwhile", what)
 	}
-	return no("SERVERBUG", "%s failed: %v", what, err)
+	code, text := "SERVERBUG", "internal server error; the server log has details"
+	switch {
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		code, text = "LIMIT", "the name is too long for this server"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		code, text = "OVERQUOTA", "not enough disk space"
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		code, text = "NOPERM", "the server may not write there"
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, syscall.EAGAIN),
+		errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.ENOMEM):
+		code, text = "UNAVAILABLE", "not possible right now; try again later"
+	}
+	return &status{typ: "NO", code: code, text: what + ": " + text, cause: err}
+}
+
+// withReason adds to reply the reason err gives after sentinel, when the
+// storage core wrote it for the client: err starts with sentinel's text
+// and holds no file-system error, which would name a path. Otherwise the
+// reason is left out and err is logged (the reply's cause).
+func withReason(reply, err, sentinel error) error {
+	st := reply.(*status)
+	rest, found := strings.CutPrefix(err.Error(), sentinel.Error()+": ")
+	var pathErr *fs.PathError
+	var linkErr *os.LinkError
+	var sysErr *os.SyscallError
+	if !found || errors.As(err, &pathErr) || errors.As(err, &linkErr) || errors.As(err, &sysErr) {
+		if err.Error() != sentinel.Error() {
+			st.cause = err
+		}
+		return st
+	}
+	st.text += ": " + rest
+	return st
 }

@@ -5,73 +5,196 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
 
 // transcriptConn logs every protocol line that passes through it, as the
-// seed's "transcript" statement asks, with passwords masked.
+// seed's "transcript" statement asks. As imap4d does, it shows the LOGIN
+// password and every AUTHENTICATE response as "***"; the data of a
+// literal, either way, is shown as its size only (the line announcing it
+// has the size), so that neither passwords nor mail end up in the log.
 type transcriptConn struct {
 	net.Conn
 	log *slog.Logger
 
-	mu       sync.Mutex
-	in, out  []byte
-	maskNext bool // the next client line is an AUTHENTICATE response
+	mu      sync.Mutex
+	in, out transcriptStream
+	// pending is the size of a synchronising literal the client
+	// announced; its data comes once the server has sent "+".
+	pending int64
+	// secret is set while a LOGIN goes on after a literal; inAuth while
+	// an AUTHENTICATE exchange goes on, until its tagged reply. The
+	// client's lines are credentials then.
+	secret, inAuth bool
+}
+
+// transcriptStream is one direction of a transcript: the line being
+// gathered and the literal data still to pass.
+type transcriptStream struct {
+	line    []byte // the start of the current line, at most transcriptMax bytes
+	long    bool   // the current line is longer than line
+	tail    []byte // its last bytes, where a literal is announced
+	literal int64  // literal bytes still to pass unlogged
 }
 
 // loginLine finds "tag LOGIN user " so that what follows can be masked.
-var loginLine = regexp.MustCompile(`(?i)^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|\S+) ).*$`)
+var loginLine = regexp.MustCompile(`(?i)^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|[^\s{]\S*) ).*$`)
+var loginCmd = regexp.MustCompile(`(?i)^\S+ LOGIN( |$)`)
 var authLine = regexp.MustCompile(`(?i)^\S+ AUTHENTICATE \S+`)
 
+// literalAnnounced finds "{n}" or "{n+}" at the end of a line.
+var literalAnnounced = regexp.MustCompile(`\{([0-9]+)(\+?)\}\r?$`)
+
 const transcriptMax = 512
+
+// plainConn returns the connection below a transcript, or c.
+func plainConn(c net.Conn) net.Conn {
+	if t, ok := c.(*transcriptConn); ok {
+		return t.Conn
+	}
+	return c
+}
+
+// CloseWrite ends the sending side, when the connection below can.
+func (c *transcriptConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
 
 func (c *transcriptConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.mu.Lock()
-	c.in = c.logLines("C", append(c.in, p[:n]...), true)
+	c.scan(&c.in, p[:n], c.clientLine)
 	c.mu.Unlock()
 	return n, err
 }
 
 func (c *transcriptConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	c.out = c.logLines("S", append(c.out, p...), false)
+	c.scan(&c.out, p, c.serverLine)
 	c.mu.Unlock()
 	return c.Conn.Write(p)
 }
 
-// logLines logs each complete line of buf and returns the rest.
-func (c *transcriptConn) logLines(dir string, buf []byte, client bool) []byte {
-	for {
-		i := bytes.IndexByte(buf, '\n')
+// scan passes p through st, calling line for each line completed, with
+// the line's first bytes and whether it was longer; literal data is
+// skipped.
+func (c *transcriptConn) scan(st *transcriptStream, p []byte, line func(text string, long bool) int64) {
+	for len(p) > 0 {
+		if st.literal > 0 {
+			n := int64(min(int64(len(p)), st.literal))
+			st.literal -= n
+			p = p[n:]
+			continue
+		}
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+			p = p[i+1:]
+		} else {
+			p = nil
+		}
+		room := transcriptMax - len(st.line)
+		if len(chunk) > room {
+			st.line = append(st.line, chunk[:room]...)
+			st.long = true
+		} else {
+			st.line = append(st.line, chunk...)
+		}
+		st.tail = append(st.tail, chunk[max(0, len(chunk)-32):]...)
+		if len(st.tail) > 32 {
+			st.tail = st.tail[len(st.tail)-32:]
+		}
 		if i < 0 {
-			if len(buf) > transcriptMax {
-				// A literal or a long line: log its start only.
-				c.log.Info("imap: transcript", "dir", dir, "line", string(buf[:transcriptMax])+"...")
-				return buf[:0]
+			continue
+		}
+		text := strings.TrimSuffix(string(st.line), "\r")
+		if st.long {
+			// Announce a literal only as the end of the line says it.
+			if m := literalAnnounced.FindSubmatch(st.tail); m != nil {
+				text += "..." + string(m[0])
 			}
-			return buf
 		}
-		line := string(bytes.TrimRight(buf[:i], "\r"))
-		buf = buf[i+1:]
-		if client {
-			switch {
-			case c.maskNext:
-				line = "***"
-				c.maskNext = false
-			case loginLine.MatchString(line):
-				line = loginLine.ReplaceAllString(line, `$1"***"`)
-			case authLine.MatchString(line):
-				line = authLine.FindString(line) + " ***"
-			}
-		} else if strings.HasPrefix(line, "+ ") && line != "+ Ready for literal data" && line != "+ idling" {
-			// A SASL challenge: the client's next line is a response.
-			c.maskNext = true
-		}
-		if len(line) > transcriptMax {
-			line = line[:transcriptMax] + "..."
-		}
-		c.log.Info("imap: transcript", "dir", dir, "line", line)
+		st.literal = line(text, st.long)
+		st.line, st.tail, st.long = st.line[:0], st.tail[:0], false
 	}
+}
+
+// clientLine logs a line from the client, masked, and returns how many
+// literal bytes follow at once (a non-synchronising literal).
+func (c *transcriptConn) clientLine(text string, long bool) int64 {
+	size, sync := announced(text)
+	logged := text
+	switch {
+	case c.inAuth:
+		logged = "***"
+	case c.secret:
+		// The rest of a LOGIN, after a literal.
+		logged = "***"
+		c.secret = size >= 0
+	case loginLine.MatchString(text):
+		logged = loginLine.ReplaceAllString(text, `$1"***"`)
+		c.secret = size >= 0
+	case loginCmd.MatchString(text):
+		// The user name is a literal: all that follows is masked.
+		logged = loginCmd.FindString(text) + "***"
+		c.secret = size >= 0
+	case authLine.MatchString(text):
+		if a := authLine.FindString(text); len(a) < len(text) {
+			logged = a + " ***"
+		}
+		c.inAuth = true
+	case long:
+		logged += "..."
+	}
+	c.log.Info("imap: transcript", "dir", "C", "line", logged)
+	switch {
+	case size < 0 || c.inAuth:
+		return 0
+	case sync:
+		c.pending = size
+		return 0
+	}
+	return size
+}
+
+// serverLine logs a line from the server and returns how many literal
+// bytes follow it.
+func (c *transcriptConn) serverLine(text string, long bool) int64 {
+	if strings.HasPrefix(text, "+") {
+		if c.pending > 0 {
+			c.in.literal, c.pending = c.pending, 0
+		}
+	} else if !strings.HasPrefix(text, "* ") {
+		// A tagged reply: the command has ended, and a literal the
+		// client was waiting to send will not come.
+		c.pending, c.secret, c.inAuth = 0, false, false
+	}
+	if long {
+		text += "..."
+	}
+	c.log.Info("imap: transcript", "dir", "S", "line", text)
+	if size, _ := announced(text); size > 0 {
+		return size
+	}
+	return 0
+}
+
+// announced returns the size of the literal announced at the end of a
+// line and whether it is synchronising, or -1.
+func announced(text string) (size int64, sync bool) {
+	m := literalAnnounced.FindStringSubmatch(text)
+	if m == nil {
+		return -1, false
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return -1, false
+	}
+	return n, m[2] == ""
 }

@@ -150,11 +150,14 @@ func (d *Decoder) AtEOL() bool {
 }
 
 // Skip discards the rest of the current line, including any non-synchronising
-// literals it announces, so that the next command can be read.
+// literals it announces, so that the next command can be read. A line or
+// literal more than Slack past its limit ends with ErrOverrun.
 func (d *Decoder) Skip() error {
 	if d.lineEnded {
 		return nil
 	}
+	n := int64(d.n)
+	maxLine := int64(d.MaxLine) + Slack(int64(d.MaxLine))
 	var tail []byte // the last bytes before CRLF, to spot "{n+}"
 	for {
 		b, err := d.r.ReadByte()
@@ -163,6 +166,9 @@ func (d *Decoder) Skip() error {
 		}
 		if b == '\n' {
 			if size, ok := nonSyncLiteral(tail); ok {
+				if size > d.skipLimit() {
+					return ErrOverrun
+				}
 				if _, err := io.CopyN(io.Discard, d.r, size); err != nil {
 					return err
 				}
@@ -171,6 +177,9 @@ func (d *Decoder) Skip() error {
 			}
 			d.lineEnded = true
 			return nil
+		}
+		if n++; n > maxLine {
+			return ErrOverrun
 		}
 		if len(tail) >= 32 {
 			copy(tail, tail[1:])
@@ -335,7 +344,11 @@ func (d *Decoder) literalHeader(limit int64) (int64, error) {
 	if size > limit {
 		if nonSync {
 			// The client sends the data regardless; drop it so that
-			// the next command is read in step.
+			// the next command is read in step, unless there is so
+			// much that the connection had better end.
+			if size > limit+Slack(limit) {
+				return 0, ErrOverrun
+			}
 			if _, err := io.CopyN(io.Discard, d.r, size); err != nil {
 				return 0, err
 			}
@@ -368,13 +381,15 @@ func (d *Decoder) literal() (string, error) {
 }
 
 // Literal reads a message literal header and returns a reader of exactly its
-// data, bounded by MaxLiteral. The caller must read it to the end.
+// data, bounded by MaxLiteral. The caller must read it to the end. The
+// reader fails with io.ErrUnexpectedEOF if the connection ends before the
+// announced size.
 func (d *Decoder) Literal() (io.Reader, int64, error) {
 	size, err := d.literalHeader(d.MaxLiteral)
 	if err != nil {
 		return nil, 0, err
 	}
-	return io.LimitReader(d.r, size), size, nil
+	return &literalReader{r: d.r, left: size}, size, nil
 }
 
 // String reads a quoted string or a literal.

@@ -1,0 +1,57 @@
+package imap_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailgate/mailgate/imap"
+)
+
+// The transcript masks passwords and AUTHENTICATE data as imap4d does,
+// whatever form they take, and shows literals as their size only.
+func TestTranscriptMasksSecrets(t *testing.T) {
+	var logs *dvLockedBuffer
+	e := startServer(t, func(o *imap.Options) { logs = capture(o); o.Transcript = true })
+
+	c := e.raw()
+	c.send("a LOGIN alice {6}")
+	if l := c.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("LOGIN literal: %q", l)
+	}
+	c.send("secret")
+	c.tagged("a")
+	msg := testMessage("marked", "BODYMARKER")
+	c.send("b APPEND INBOX {" + strconvItoa(len(msg)) + "+}\r\n" + msg)
+	c.tagged("b")
+	c.ok("s SELECT INBOX")
+	c.ok("f FETCH 1 BODY[]")
+	c.ok("g LOGOUT")
+
+	for _, login := range []func(c *rawConn){
+		func(c *rawConn) { c.ok("a LOGIN alice secret") },
+		func(c *rawConn) { c.ok(`a LOGIN "alice" "secret"`) },
+		func(c *rawConn) { c.send("a LOGIN {5+}\r\nalice {6+}\r\nsecret"); c.tagged("a") },
+		func(c *rawConn) { c.ok("a AUTHENTICATE PLAIN " + b64("\x00alice\x00secret")) },
+		func(c *rawConn) {
+			c.send("a AUTHENTICATE PLAIN")
+			c.line()
+			c.send(b64("\x00alice\x00secret"))
+			c.tagged("a")
+		},
+	} {
+		c := e.raw()
+		login(c)
+		c.ok("n NOOP")
+	}
+	text := logs.String()
+	for _, secret := range []string{"secret", "BODYMARKER", b64("\x00alice\x00secret")} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the transcript shows %q:\n%s", secret, text)
+		}
+	}
+	for _, want := range []string{`line="a LOGIN alice \"***\""`, `line="b APPEND INBOX {`, `line="a AUTHENTICATE PLAIN ***"`, `line="* 1 FETCH (BODY[] {`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transcript lacks %s:\n%s", want, text)
+		}
+	}
+}
