@@ -1,0 +1,128 @@
+package gateway_test
+
+import (
+	"bufio"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/config"
+	"github.com/mailgate/mailgate/gateway"
+)
+
+// slotConn is a connection that records what its session reports through
+// imap.Slot.
+type slotConn struct {
+	net.Conn
+	loggedIn, released         chan struct{}
+	loggedInOnce, releasedOnce sync.Once
+}
+
+func (c *slotConn) LoggedIn(string) { c.loggedInOnce.Do(func() { close(c.loggedIn) }) }
+func (c *slotConn) Release()        { c.releasedOnce.Do(func() { close(c.released) }) }
+
+// imapSlotSupport reports whether the imap package tells a connection that
+// implements imap.Slot when its session has logged in, and gives the slot
+// back before the tagged OK of LOGOUT (the hard/imap-conn branch does).
+// The tests of the gateway's slot accounting over real sessions need both.
+func imapSlotSupport(t *testing.T) (loggedIn, releaseBeforeLogoutOK bool) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte("data-dir = "+quote(filepath.Join(dir, "data"))+"\n"), "probe.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gateway.EnsureUsersFile(cfg.UsersFile()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ours, theirs := net.Pipe()
+	sc := &slotConn{Conn: theirs, loggedIn: make(chan struct{}), released: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.ServeConn(sc, &auth.User{Name: "probe", Home: dir, UID: -1, GID: -1})
+	}()
+	defer func() { ours.Close(); <-done }()
+	ours.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(ours)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatalf("probe greeting: %v", err)
+	}
+	io.WriteString(ours, "a LOGOUT\r\n")
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("probe LOGOUT: %v", err)
+		}
+		if strings.HasPrefix(l, "a ") {
+			break
+		}
+	}
+	closed := func(c chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	return closed(sc.loggedIn), closed(sc.released)
+}
+
+// requireSlotSupport skips a test that needs imapSlotSupport's behaviours.
+func requireSlotSupport(t *testing.T, loggedIn, release bool) {
+	t.Helper()
+	l, r := imapSlotSupport(t)
+	if loggedIn && !l {
+		t.Skip("the imap package does not call imap.Slot.LoggedIn yet (hard/imap-conn)")
+	}
+	if release && !r {
+		t.Skip("the imap package does not call imap.Slot.Release before LOGOUT's OK yet (hard/imap-conn)")
+	}
+}
+
+// TestLogoutReconnect: with every session slot in use, a client that logs
+// out and connects again at once is not refused: its slot was given back
+// before LOGOUT was answered (issue 8, item 16).
+func TestLogoutReconnect(t *testing.T) {
+	requireSlotSupport(t, false, true)
+	tg := startGateway(t, "max-children = 2\n[[server]]\naddress = \"127.0.0.1:0\"\n")
+	login := func() *client {
+		c := dial(t, tg.addrs[0], "")
+		if !strings.HasPrefix(c.greeting, "* OK") {
+			t.Fatalf("greeting %q", c.greeting)
+		}
+		if l := c.cmd("a LOGIN " + gateway.FirstUser + " " + quote(tg.password)); !strings.HasPrefix(l, "a OK") {
+			t.Fatalf("LOGIN: %q", l)
+		}
+		return c
+	}
+	login() // holds one slot throughout
+	for i := 0; i < 20; i++ {
+		c := login()
+		if l := c.cmd("z LOGOUT"); !strings.HasPrefix(l, "z OK") {
+			t.Fatalf("LOGOUT: %q", l)
+		}
+		// No pause: the next connection comes before this one is closed.
+		again := dial(t, tg.addrs[0], "")
+		if !strings.HasPrefix(again.greeting, "* OK") {
+			t.Fatalf("round %d: reconnecting right after LOGOUT: %q", i+1, again.greeting)
+		}
+		// Its own LOGOUT gives its slot back too, so the next round
+		// starts with one slot free again.
+		if l := again.cmd("y LOGOUT"); !strings.HasPrefix(l, "y OK") {
+			t.Fatalf("LOGOUT: %q", l)
+		}
+	}
+}
