@@ -138,6 +138,11 @@ func (c *control) serveConn(conn *net.UnixConn) {
 	uid, err := peerUID(conn)
 	if err != nil || (uid != 0 && uid != os.Geteuid()) {
 		c.g.log.Warn("mailgate: control connection refused", "uid", uid, "err", err)
+		// The request is read first (and ignored), so that the client's
+		// write does not meet a closed socket before it reads the refusal.
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		bufio.NewReaderSize(conn, maxControlLine).ReadSlice('\n')
+		conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		conn.Write([]byte("ERR\tpermission denied: only root and the daemon's user may use the control socket\n"))
 		return
 	}

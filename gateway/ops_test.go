@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,7 +72,19 @@ type testGateway struct {
 // tables, on port 0.
 func startGateway(t *testing.T, text string) *testGateway {
 	t.Helper()
-	tg := &testGateway{dir: t.TempDir()}
+	return startGatewayIn(t, t.TempDir(), text)
+}
+
+// startGatewayIn is startGateway with the data directory given.
+func startGatewayIn(t *testing.T, dataDir, text string) *testGateway {
+	t.Helper()
+	return startGatewayLogged(t, dataDir, slog.New(slog.NewTextHandler(io.Discard, nil)), text)
+}
+
+// startGatewayLogged is startGatewayIn with the gateway's logger given.
+func startGatewayLogged(t *testing.T, dataDir string, log *slog.Logger, text string) *testGateway {
+	t.Helper()
+	tg := &testGateway{dir: dataDir}
 	cfg, err := config.Parse([]byte("data-dir = "+quote(tg.dir)+"\n"+text), "test.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +94,7 @@ func startGateway(t *testing.T, text string) *testGateway {
 	}
 	ready := make(chan net.Addr, len(cfg.Servers))
 	tg.g, err = gateway.New(cfg, gateway.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: log,
 		Ready:  func(a net.Addr) { ready <- a },
 	})
 	if err != nil {
@@ -408,5 +422,52 @@ address = "127.0.0.1:0"
 	io.WriteString(conn, "blocks\t"+strings.Repeat("x", 10000)+"\n")
 	if l, _ := bufio.NewReader(conn).ReadString('\n'); !strings.HasPrefix(l, "ERR\t") {
 		t.Errorf("an over-long request: %q, want ERR", l)
+	}
+}
+
+// TestControlRefusesOtherUsers: the control socket answers root and its
+// own user only, even when the socket file's mode would let another user
+// connect (SO_PEERCRED).
+func TestControlRefusesOtherUsers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to connect as another user")
+	}
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("needs " + python + ", runnable by another user")
+	}
+	// A directory that nobody may enter, for the socket.
+	base, err := os.MkdirTemp("", "mgctl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	os.Chmod(base, 0o755)
+	tg := startGatewayIn(t, filepath.Join(base, "data"), "[[server]]\naddress = \"127.0.0.1:0\"\n")
+	os.Chmod(tg.dir, 0o755)
+	socket := gateway.ControlSocket(tg.dir)
+	// Only for this test: let the file's mode allow anyone.
+	if err := os.Chmod(socket, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	script := `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"blocks\n")
+print(s.recv(4096).decode(), end="")`
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-c", script, socket)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python as uid 65534: %v\n%s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "ERR\tpermission denied") {
+		t.Errorf("uid 65534 got %q from the control socket, want ERR permission denied", out)
+	}
+	// Root still gets its answer.
+	if _, _, err := gateway.ControlRequest(socket, "blocks"); err != nil {
+		t.Errorf("root: %v", err)
 	}
 }

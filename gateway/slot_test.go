@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -125,4 +126,96 @@ func TestLogoutReconnect(t *testing.T) {
 			t.Fatalf("LOGOUT: %q", l)
 		}
 	}
+}
+
+// TestLoginTimeout: a connection that never logs in is closed after
+// [[server]] login-timeout, not after the 30 minute idle timeout (issue 8,
+// item 15). The imap package implements the timeout on the branch that
+// implements imap.Slot; the test waits for that branch.
+func TestLoginTimeout(t *testing.T) {
+	requireSlotSupport(t, true, true)
+	tg := startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\nlogin-timeout = \"1s\"\n")
+	c := dial(t, tg.addrs[0], "")
+	c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	// Busy but never logging in: the login timeout counts from the
+	// connection, not from the last command.
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		if _, err = io.WriteString(c.conn, "n NOOP\r\n"); err == nil {
+			for {
+				var l string
+				if l, err = c.r.ReadString('\n'); err != nil || strings.HasPrefix(l, "n ") {
+					break
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err == nil {
+		t.Fatal("a connection that never logged in stayed connected through 100 NOOPs over 10 seconds with login-timeout 1s")
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the server did not close the connection: %v", err)
+	}
+}
+
+// TestSessionIDsAcrossListeners: the conn= numbers in the log are unique
+// across every listener of the gateway (issue 8, item 30). The imap
+// package numbers with SessionID on the branch that implements imap.Slot.
+func TestSessionIDsAcrossListeners(t *testing.T) {
+	requireSlotSupport(t, true, true)
+	var logs lockedBuffer
+	tg := startGatewayLogged(t, t.TempDir(), slog.New(slog.NewTextHandler(&logs, nil)),
+		"[[server]]\naddress = \"127.0.0.1:0\"\n[[server]]\naddress = \"127.0.0.2:0\"\n")
+	for i, addr := range []string{tg.addrs[0], tg.addrs[1], tg.addrs[0], tg.addrs[1]} {
+		c := dial(t, addr, "")
+		c.cmd(fmt.Sprintf("a%d LOGIN nobody-%d wrong", i, i))
+	}
+	ids := map[string]string{}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if !strings.Contains(line, "login failed") {
+			continue
+		}
+		conn, user := field(line, "conn"), ""
+		for _, f := range strings.Fields(line) {
+			if strings.Contains(f, "nobody-") {
+				user = f
+			}
+		}
+		if other, dup := ids[conn]; dup {
+			t.Errorf("conn=%s is both %q and %q", conn, other, line)
+		}
+		ids[conn] = line + user
+	}
+	if len(ids) != 4 {
+		t.Errorf("%d distinct conn= numbers for 4 failed logins:\n%s", len(ids), logs.String())
+	}
+}
+
+// field returns the value of key=value in a text log line.
+func field(line, key string) string {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// lockedBuffer collects logs written from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
