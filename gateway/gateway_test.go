@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -29,46 +28,8 @@ func run(t *testing.T, extra string) string {
 // user's password.
 func runDir(t *testing.T, dir, extra string) (string, string) {
 	t.Helper()
-	text := "data-dir = \"" + dir + "\"\n" + extra + "\n[[server]]\naddress = \"127.0.0.1:0\"\nmax-connections-per-address = 2\n"
-	cfg, err := config.Parse([]byte(text), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	password, err := gateway.EnsureUser(cfg.UsersFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan net.Addr, 1)
-	g, err := gateway.New(cfg, gateway.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready:  func(a net.Addr) { ready <- a },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
-	select {
-	case a := <-ready:
-		return a.String(), password
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("gateway did not start")
-	}
-	return "", ""
+	tg := startGatewayIn(t, dir, extra+"\n[[server]]\naddress = \"127.0.0.1:0\"\nmax-connections-per-address = 2\n")
+	return tg.addrs[0], tg.password
 }
 
 func greeting(t *testing.T, addr string) (string, net.Conn) {

@@ -266,18 +266,7 @@ func TestLegacyDataDirHome(t *testing.T) {
 // where its mailboxes live (issue 8, item 29).
 func TestPreauthHomeIsNotMail(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte("data-dir = "+quote(filepath.Join(dir, "data"))+"\n"), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gateway.EnsureUsersFile(cfg.UsersFile()); err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := stdioGateway(t, filepath.Join(dir, "data"))
 	// A home as root's was: a module cache, dot files, and a directory
 	// that looks like a maildir.
 	home := filepath.Join(dir, "home")
@@ -323,6 +312,26 @@ func TestPreauthHomeIsNotMail(t *testing.T) {
 			t.Errorf("%s: %v", d, err)
 		}
 	}
+}
+
+// stdioGateway returns a gateway on the default configuration with the
+// data directory given, as inetd mode builds it, for ServeConn; it is
+// closed at the end of the test.
+func stdioGateway(t *testing.T, dataDir string) *gateway.Gateway {
+	t.Helper()
+	cfg, err := config.Parse([]byte("data-dir = "+quote(dataDir)+"\n"), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gateway.EnsureUsersFile(cfg.UsersFile()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
 }
 
 // dirNames lists a directory's entries by name, sorted.

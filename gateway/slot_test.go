@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
-	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/gateway"
 )
 
@@ -35,18 +34,7 @@ func (c *slotConn) Release()        { c.releasedOnce.Do(func() { close(c.release
 func imapSlotSupport(t *testing.T) (loggedIn, releaseBeforeLogoutOK bool) {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte("data-dir = "+quote(filepath.Join(dir, "data"))+"\n"), "probe.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gateway.EnsureUsersFile(cfg.UsersFile()); err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := stdioGateway(t, filepath.Join(dir, "data"))
 	ours, theirs := net.Pipe()
 	sc := &slotConn{Conn: theirs, loggedIn: make(chan struct{}), released: make(chan struct{})}
 	done := make(chan struct{})

@@ -207,40 +207,13 @@ func TestInetdLogsStayOutOfSession(t *testing.T) {
 			name = "without syslog"
 		}
 		t.Run(name, func(t *testing.T) {
-			fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ours, theirs := os.NewFile(uintptr(fds[0]), "ours"), os.NewFile(uintptr(fds[1]), "theirs")
-			conn, err := net.FileConn(ours)
-			ours.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			cmd := exec.Command(mailgateBin, "--config", cfg.path, "-i")
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs, theirs, theirs
 			var sl *syslogListener
+			env := []string{"MAILGATE_TEST_SYSLOG_SOCKET=" + filepath.Join(t.TempDir(), "none")}
 			if withSyslog {
 				sl = listenSyslog(t)
-				cmd.Env = append(os.Environ(), sl.env())
-			} else {
-				cmd.Env = append(os.Environ(), "MAILGATE_TEST_SYSLOG_SOCKET="+filepath.Join(t.TempDir(), "none"))
+				env = []string{sl.env()}
 			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			theirs.Close()
-			exited := make(chan struct{})
-			go func() { cmd.Wait(); close(exited) }()
-			defer func() {
-				select {
-				case <-exited:
-				default:
-					cmd.Process.Kill()
-					<-exited
-				}
-			}()
+			conn, _, exited := startInetd(t, nil, env, "--config", cfg.path, "-i")
 			conn.SetDeadline(time.Now().Add(20 * time.Second))
 			// A failed login, a good one and a mailbox: each is logged.
 			in := "a LOGIN dana wrong\r\nb LOGIN dana " + quoted(password) + "\r\nc SELECT INBOX\r\nd LOGOUT\r\n"
