@@ -27,6 +27,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,9 +158,11 @@ func (g *Gateway) nextSessionID() uint64 { return g.lastID.Add(1) }
 // stdio).
 func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
-		Logger:          g.log,
-		Authenticator:   g.users,
-		Mechanisms:      g.cfg.Auth.Mechanisms,
+		Logger:        g.log,
+		Authenticator: g.users,
+		// A copy: imap.New upper-cases the slice in place, and another
+		// listener's sessions read theirs.
+		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
 		Account:         g.account,
 		TLSConfig:       g.tls,
 		TLSMode:         string(sc.TLSMode),
