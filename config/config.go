@@ -12,7 +12,9 @@ type Config struct {
 	// Foreground keeps a daemon attached to its terminal. Default true.
 	Foreground bool `toml:"foreground"`
 	// MaxChildren caps the concurrent sessions of a daemon (-d N); 0 means
-	// no limit. Default 20.
+	// no limit. Default 20. Connections that have not logged in may hold
+	// three quarters of them (rounded up); the last quarter is kept for
+	// addresses that have no connection waiting to log in.
 	MaxChildren int `toml:"max-children"`
 	// PIDFile is where a daemon writes its process id; "" writes none.
 	PIDFile string `toml:"pidfile"`
@@ -39,7 +41,8 @@ type Config struct {
 	IdentEncryptOnly bool `toml:"ident-encrypt-only"`
 	// IDFields lists the fields the ID command returns, from name, version,
 	// vendor, support-url, address, os, os-version, command, arguments and
-	// environment. Default name, version, vendor, os, os-version.
+	// environment. Default name and version: the rest (os-version names
+	// the kernel) tells a client, before it logs in, more than it needs.
 	IDFields []string `toml:"id-fields"`
 
 	// Servers are the listening addresses of daemon mode, one [[server]]
@@ -80,6 +83,14 @@ type Server struct {
 	TLSMode TLSMode `toml:"tls-mode"`
 	// Timeout is the idle-client timeout; 0 means none. Default 30m.
 	Timeout time.Duration `toml:"timeout"`
+	// LoginTimeout is mailgate's own: how long a client may stay
+	// connected in all before it has logged in. Default 60s (Dovecot
+	// gives its login processes 3 minutes).
+	LoginTimeout time.Duration `toml:"login-timeout"`
+	// WriteTimeout is mailgate's own: how long one write to a client may
+	// wait for the client to read; a client that stops reading is
+	// disconnected after it. Default 5m.
+	WriteTimeout time.Duration `toml:"write-timeout"`
 	// Transcript logs the protocol exchange.
 	Transcript bool `toml:"transcript"`
 
@@ -95,6 +106,7 @@ type Server struct {
 	MaxLiteralSize Size `toml:"max-literal-size"`
 	// MaxConnectionsPerAddress is mailgate's own: the most concurrent
 	// connections from one client IP address; 0 means no limit. Default 20.
+	// At most half of them (rounded up) may be waiting to log in.
 	MaxConnectionsPerAddress int `toml:"max-connections-per-address"`
 	// MaxAuthFailures is mailgate's own: failed logins on one connection
 	// before it is closed; 0 means no limit. Default 5.
@@ -106,8 +118,9 @@ type Mailbox struct {
 	// MailSpool is the spool directory; INBOX is mail-spool/$user when
 	// MailboxPattern is empty. Default "/var/mail".
 	MailSpool string `toml:"mail-spool"`
-	// MailboxPattern is INBOX as "[type:]path" with $user and $home; see
-	// [ParseMailboxPattern]. Default "maildir:$home/INBOX".
+	// MailboxPattern is INBOX as "[type:]path" with $user, $home and
+	// $mailhome; see [ParseMailboxPattern]. Default
+	// "maildir:$mailhome/INBOX".
 	MailboxPattern string `toml:"mailbox-pattern"`
 	// MailboxType is the format of new mailboxes: "mbox", "maildir" or
 	// "mh". Default "maildir".
@@ -130,7 +143,7 @@ type Locking struct {
 // Namespaces holds the three namespaces of RFC 2342.
 type Namespaces struct {
 	// Personal is the user's own mailboxes. When it has no "" prefix,
-	// Parse adds one mapped to "$home", as imap4d does.
+	// Parse adds one mapped to "$mailhome" (imap4d maps it to "$home").
 	Personal Namespace `toml:"personal"`
 	// Other is other users' mailboxes; $user in a directory is the user
 	// named in the mailbox name.
@@ -155,8 +168,8 @@ type Namespace struct {
 type Prefix struct {
 	// Prefix is what clients see, for example "", "#MH:", "~".
 	Prefix string `toml:"prefix"`
-	// Directory is where the mailboxes are; it may hold $user and $home.
-	// Required.
+	// Directory is where the mailboxes are; it may hold $user, $home and
+	// $mailhome ([MailHomeVariable]). Required.
 	Directory string `toml:"directory"`
 	// Delimiter is the hierarchy delimiter, one character. Default "/".
 	Delimiter string `toml:"delimiter"`
@@ -217,6 +230,31 @@ type Auth struct {
 	// (mailgate's own key, like Dovecot's auth_cache_ttl); 0 turns the
 	// cache off. Default 1h.
 	CacheTTL time.Duration `toml:"cache-ttl"`
+
+	// The login throttle, mailgate's own keys: one for the whole gateway,
+	// counting failed logins per client address and user name, and per
+	// address over every user name.
+
+	// LoginFailureLimit is the number of failed logins as one user from
+	// one address within LoginFailureWindow that blocks that user from
+	// that address. Default 10.
+	LoginFailureLimit int `toml:"login-failure-limit"`
+	// AddressFailureLimit is the number of failed logins from one address,
+	// whatever the user names, within LoginFailureWindow that blocks the
+	// address for every user. Default 50.
+	AddressFailureLimit int `toml:"address-failure-limit"`
+	// LoginFailureWindow is how long failures are counted, from the first
+	// one. Default 10m.
+	LoginFailureWindow time.Duration `toml:"login-failure-window"`
+	// LoginBlockTime is how long a block lasts; `mailgate unblock` lifts
+	// one sooner. Default 15m.
+	LoginBlockTime time.Duration `toml:"login-block-time"`
+	// LoginDelay is the pause before answering the second failed login
+	// from an address; each further failure doubles it. Default 500ms.
+	LoginDelay time.Duration `toml:"login-delay"`
+	// LoginMaxDelay caps that pause, and is how long a login refused
+	// during a block waits for its answer. Default 4s.
+	LoginMaxDelay time.Duration `toml:"login-max-delay"`
 }
 
 // ACL is one [[acl]] entry, mailgate's own access list.
@@ -238,4 +276,16 @@ type LMTP struct {
 type Logging struct {
 	// Level is "debug", "info", "warn" or "error". Default "info".
 	Level LogLevel `toml:"level"`
+	// Destination is "stderr", "syslog" or the absolute path of a file,
+	// opened for appending and reopened on SIGHUP. Standard error is used
+	// only where it is safe and seen: not in an inetd session whose
+	// standard error is the client's connection, nor in a daemon that
+	// detached; there logs go to syslog. Default "stderr".
+	Destination string `toml:"destination"`
+	// Format is "text" (slog's key=value lines) or "json". Default "text".
+	Format LogFormat `toml:"format"`
+	// SyslogFacility is the facility of syslog messages: "mail", "daemon",
+	// "auth", "authpriv", "user", "local0" to "local7" and the others of
+	// syslog(3). Default "mail".
+	SyslogFacility string `toml:"syslog-facility"`
 }

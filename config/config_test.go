@@ -48,10 +48,10 @@ func TestDefaultValues(t *testing.T) {
 	if s.MaxLineLength != 65536 || s.MaxLiteralSize.Bytes() != 64<<20 || s.MaxConnectionsPerAddress != 20 || s.MaxAuthFailures != 5 || s.AllowPlaintext {
 		t.Errorf("server limits = %+v", s)
 	}
-	if c.Mailbox.MailboxPattern != "maildir:$home/INBOX" || c.Mailbox.MailboxType != TypeMaildir {
+	if c.Mailbox.MailboxPattern != "maildir:$mailhome/INBOX" || c.Mailbox.MailboxType != TypeMaildir {
 		t.Errorf("mailbox = %+v", c.Mailbox)
 	}
-	if p := c.Namespace.Personal.Prefixes; len(p) != 1 || p[0].Prefix != "" || p[0].Directory != "$home" {
+	if p := c.Namespace.Personal.Prefixes; len(p) != 1 || p[0].Prefix != "" || p[0].Directory != "$mailhome" {
 		t.Errorf("personal prefixes = %+v", p)
 	}
 	if c.Auth.UsersFile != "" || c.UsersFile() != filepath.Join(c.DataDir, "users") {
@@ -59,6 +59,21 @@ func TestDefaultValues(t *testing.T) {
 	}
 	if c.Logging.Level != LogInfo || c.HomeDirMode.FileMode() != 0o700 {
 		t.Errorf("level %q home-dir-mode %v", c.Logging.Level, c.HomeDirMode)
+	}
+	if l := c.Logging; l.Destination != "stderr" || l.Format != LogText || l.SyslogFacility != "mail" {
+		t.Errorf("logging = %+v", l)
+	}
+	if s.LoginTimeout != time.Minute || s.WriteTimeout != 5*time.Minute {
+		t.Errorf("login-timeout %v write-timeout %v", s.LoginTimeout, s.WriteTimeout)
+	}
+	// ID before login tells a stranger the name and version, not the kernel.
+	if !reflect.DeepEqual(c.IDFields, []string{"name", "version"}) {
+		t.Errorf("id-fields = %q", c.IDFields)
+	}
+	a := c.Auth
+	if a.LoginFailureLimit != 10 || a.AddressFailureLimit != 50 || a.LoginFailureWindow != 10*time.Minute ||
+		a.LoginBlockTime != 15*time.Minute || a.LoginDelay != 500*time.Millisecond || a.LoginMaxDelay != 4*time.Second {
+		t.Errorf("throttle settings = %+v", a)
 	}
 	// Each call is a new value.
 	c.Servers[0].Address = "changed"
@@ -180,7 +195,7 @@ directory = "$home/Mail"
 	}
 	want := []Prefix{
 		{Prefix: "#MH:", Directory: "$home/Mail", Delimiter: "/"},
-		{Prefix: "", Directory: "$home", Delimiter: "/"},
+		{Prefix: "", Directory: "$mailhome", Delimiter: "/"},
 	}
 	if !reflect.DeepEqual(c.Namespace.Personal.Prefixes, want) {
 		t.Errorf("personal prefixes = %+v", c.Namespace.Personal.Prefixes)

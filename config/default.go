@@ -24,8 +24,9 @@ func DefaultFile() []byte { return []byte(defaultFile) }
 
 // Default returns the configuration of the embedded default file: a
 // foreground daemon on 127.0.0.1:1143 without TLS, INBOX at
-// maildir:$home/INBOX, the personal namespace "" at $home, users from
-// <data-dir>/users, and logging at info. Each call returns a new Config.
+// maildir:$mailhome/INBOX, the personal namespace "" at $mailhome, users
+// from <data-dir>/users, and logging at info on standard error. Each call
+// returns a new Config.
 func Default() *Config {
 	return &Config{
 		Mode:        ModeDaemon,
@@ -33,11 +34,11 @@ func Default() *Config {
 		MaxChildren: 20,
 		DataDir:     DefaultDataDir(),
 		HomeDirMode: 0o700,
-		IDFields:    []string{"name", "version", "vendor", "os", "os-version"},
+		IDFields:    []string{"name", "version"},
 		Servers:     []Server{DefaultServer()},
 		Mailbox: Mailbox{
 			MailSpool:      "/var/mail",
-			MailboxPattern: "maildir:$home/INBOX",
+			MailboxPattern: "maildir:" + MailHomeVariable + "/INBOX",
 			MailboxType:    TypeMaildir,
 		},
 		Locking: Locking{
@@ -47,7 +48,7 @@ func Default() *Config {
 			ExpireTimeout: 10 * time.Minute,
 		},
 		Namespace: Namespaces{
-			Personal: Namespace{Prefixes: []Prefix{{Prefix: "", Directory: "$home", Delimiter: "/"}}},
+			Personal: Namespace{Prefixes: []Prefix{{Prefix: "", Directory: MailHomeVariable, Delimiter: "/"}}},
 		},
 		TLS: TLS{ACME: ACME{Domains: []string{}}},
 		TLSFileChecks: TLSFileChecks{
@@ -56,24 +57,38 @@ func Default() *Config {
 			CAFile:   []string{"gwrfil", "awrfil", "gwrdir", "awrdir"},
 		},
 		Auth: Auth{
-			Authentication: []string{"users-file"},
-			Mechanisms:     []string{"PLAIN", "LOGIN"},
-			CacheTTL:       time.Hour,
+			Authentication:      []string{"users-file"},
+			Mechanisms:          []string{"PLAIN", "LOGIN"},
+			CacheTTL:            time.Hour,
+			LoginFailureLimit:   10,
+			AddressFailureLimit: 50,
+			LoginFailureWindow:  10 * time.Minute,
+			LoginBlockTime:      15 * time.Minute,
+			LoginDelay:          500 * time.Millisecond,
+			LoginMaxDelay:       4 * time.Second,
 		},
-		LMTP:    LMTP{Listen: []string{}},
-		Logging: Logging{Level: LogInfo},
+		LMTP: LMTP{Listen: []string{}},
+		Logging: Logging{
+			Level:          LogInfo,
+			Destination:    LogStderr,
+			Format:         LogText,
+			SyslogFacility: "mail",
+		},
 	}
 }
 
 // DefaultServer returns the values of a [[server]] table that sets
-// nothing: 127.0.0.1:1143 without TLS, a 30 minute idle timeout, lines up
-// to 64KiB, literals up to 64MiB, 20 connections per address and 5 failed
-// logins per connection.
+// nothing: 127.0.0.1:1143 without TLS, a 30 minute idle timeout, 60
+// seconds to log in, 5 minutes for a write, lines up to 64KiB, literals
+// up to 64MiB, 20 connections per address and 5 failed logins per
+// connection.
 func DefaultServer() Server {
 	return Server{
 		Address:                  "127.0.0.1:1143",
 		TLSMode:                  TLSNo,
 		Timeout:                  30 * time.Minute,
+		LoginTimeout:             time.Minute,
+		WriteTimeout:             5 * time.Minute,
 		MaxLineLength:            64 << 10,
 		MaxLiteralSize:           64 << 20,
 		MaxConnectionsPerAddress: 20,
@@ -102,6 +117,15 @@ func defaultDataDir(euid int, getenv func(string) string) string {
 	}
 	return ""
 }
+
+// MailHomeVariable is the variable that stands for a user's mail
+// directory in mailbox-pattern and namespace directories: the home itself
+// for a user of the users file (a home that mailgate made, in the data
+// directory, or one given to "mailgate user add --home", holds nothing but
+// mail, and earlier versions keep every folder directly in it), and
+// "$home/Mail" for a system account (the user that --preauth serves),
+// whose home holds far more than mail.
+const MailHomeVariable = "$mailhome"
 
 // UsersFile returns the users file: [auth] users-file, or
 // <data-dir>/users when that is empty.

@@ -1,6 +1,9 @@
 package config
 
-import "log/slog"
+import (
+	"log/slog"
+	"slices"
+)
 
 // Mode is how mailgate serves: as a daemon or from inetd.
 type Mode string
@@ -61,6 +64,41 @@ const (
 	LogWarn  LogLevel = "warn"
 	LogError LogLevel = "error"
 )
+
+// LogFormat is how log records are written.
+type LogFormat string
+
+// The log formats.
+const (
+	LogText LogFormat = "text" // slog's key=value lines
+	LogJSON LogFormat = "json" // one JSON object a line
+)
+
+// The log destinations other than a file path.
+const (
+	LogStderr = "stderr"
+	LogSyslog = "syslog"
+)
+
+// syslogFacilityNames are the facilities [logging] syslog-facility may
+// name, as syslog(3) does.
+func syslogFacilityNames() []string {
+	return []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+		"authpriv", "ftp", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+}
+
+// SyslogFacility returns the facility's number as syslog(3) numbers it,
+// shifted into place (LOG_MAIL is 2<<3); ok is false for an unknown name.
+func SyslogFacility(name string) (facility int, ok bool) {
+	i := slices.Index(syslogFacilityNames(), name)
+	if i < 0 {
+		return 0, false
+	}
+	if i >= 12 { // local0..local7 are 16..23
+		i += 4
+	}
+	return i << 3, true
+}
 
 // SlogLevel returns the level as a slog.Level; an unknown level is Info.
 func (l LogLevel) SlogLevel() slog.Level {

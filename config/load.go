@@ -129,7 +129,8 @@ func arrayLen(v any) (int, bool) {
 
 // normalize fills in what the file may leave empty: the data directory,
 // upper-case SASL mechanism names, and imap4d's implicit "" prefix of the
-// personal namespace.
+// personal namespace (at the mail directory, $mailhome, rather than at
+// imap4d's $home: a system account's home is not a mail directory).
 func (c *Config) normalize() {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir()
@@ -145,7 +146,7 @@ func (c *Config) normalize() {
 		}
 	}
 	c.Namespace.Personal.Prefixes = append(c.Namespace.Personal.Prefixes,
-		Prefix{Prefix: "", Directory: "$home", Delimiter: "/"})
+		Prefix{Prefix: "", Directory: MailHomeVariable, Delimiter: "/"})
 }
 
 // lineOfKey returns the first line of a dotted key in any array element;

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -147,4 +148,43 @@ func (ps *problems) err() error {
 	}
 	sort.SliceStable(ps.list, func(i, j int) bool { return order(ps.list[i]) < order(ps.list[j]) })
 	return &Error{Problems: ps.list}
+}
+
+// Problemf returns a Problem with the value at key, located in the file
+// the configuration came from, for checks made outside this package (the
+// gateway's, of certificates and of features not built yet). key is
+// dotted, with the index of an array element in brackets:
+// "server[1].tls-mode", "tls.certificate-file", "auth.mechanisms[0]".
+// The message is prefixed with the key's name, as Validate's are.
+func (c *Config) Problemf(key, format string, args ...any) *Problem {
+	ps := &problems{src: c.src}
+	ps.add(parseKeyPath(key), format, args...)
+	return ps.list[0]
+}
+
+// Problems returns an *Error holding list, sorted by line, or nil when
+// list is empty.
+func Problems(list ...*Problem) error {
+	ps := &problems{list: list}
+	return ps.err()
+}
+
+// parseKeyPath reads a key written as keyPath.String writes it, for keys
+// that need no quoting (all of mailgate's).
+func parseKeyPath(key string) keyPath {
+	var p keyPath
+	for _, part := range strings.Split(key, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		if name != "" {
+			p = p.key(name)
+		}
+		for rest != "" {
+			idx, after, _ := strings.Cut(rest, "]")
+			if n, err := strconv.Atoi(idx); err == nil {
+				p = p.index(n)
+			}
+			_, rest, _ = strings.Cut(after, "[")
+		}
+	}
+	return p
 }

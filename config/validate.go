@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Validate checks every value of the configuration and returns an *Error
@@ -53,6 +55,13 @@ func notNegative[T ~int | ~int64](ps *problems, p keyPath, n T) {
 	}
 }
 
+// positive reports d at p unless it is above zero.
+func positive(ps *problems, p keyPath, d time.Duration) {
+	if d <= 0 {
+		ps.add(p, "%q must be longer than zero", d.String())
+	}
+}
+
 func (c *Config) validateTop(ps *problems) {
 	oneOf(ps, at("mode"), c.Mode, ModeDaemon, ModeInetd)
 	notNegative(ps, at("max-children"), c.MaxChildren)
@@ -83,5 +92,21 @@ func (c *Config) validateTop(ps *problems) {
 		}
 		seen[f] = true
 	}
-	oneOf(ps, at("logging", "level"), c.Logging.Level, LogDebug, LogInfo, LogWarn, LogError)
+	c.validateLogging(ps)
+}
+
+func (c *Config) validateLogging(ps *problems) {
+	l := c.Logging
+	oneOf(ps, at("logging", "level"), l.Level, LogDebug, LogInfo, LogWarn, LogError)
+	oneOf(ps, at("logging", "format"), l.Format, LogText, LogJSON)
+	switch d := l.Destination; {
+	case d == LogStderr || d == LogSyslog:
+	case !filepath.IsAbs(d):
+		ps.add(at("logging", "destination"), "%q is not valid; want \"stderr\", \"syslog\" or the absolute path of a file", d)
+	case filepath.Clean(d) != d || strings.HasSuffix(d, "/"):
+		ps.add(at("logging", "destination"), "%q is not a clean file path", d)
+	}
+	if _, ok := SyslogFacility(l.SyslogFacility); !ok {
+		ps.add(at("logging", "syslog-facility"), "%q is not a syslog facility; want %s", l.SyslogFacility, orList(quoteAll(syslogFacilityNames())))
+	}
 }

@@ -58,6 +58,21 @@ func (c *Config) validateAuth(ps *problems) {
 		}
 		seen[name] = true
 	}
+	for _, limit := range []struct {
+		key string
+		n   int
+	}{{"login-failure-limit", a.LoginFailureLimit}, {"address-failure-limit", a.AddressFailureLimit}} {
+		if limit.n < 1 {
+			ps.add(at("auth", limit.key), "%d is too small; at least one failed login must count", limit.n)
+		}
+	}
+	positive(ps, at("auth", "login-failure-window"), a.LoginFailureWindow)
+	positive(ps, at("auth", "login-block-time"), a.LoginBlockTime)
+	positive(ps, at("auth", "login-delay"), a.LoginDelay)
+	positive(ps, at("auth", "login-max-delay"), a.LoginMaxDelay)
+	if a.LoginMaxDelay > 0 && a.LoginMaxDelay < a.LoginDelay {
+		ps.add(at("auth", "login-max-delay"), "%q is shorter than login-delay %q", a.LoginMaxDelay.String(), a.LoginDelay.String())
+	}
 	clear(seen)
 	for i, m := range a.Mechanisms {
 		p := at("auth", "mechanisms").index(i)

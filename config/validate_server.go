@@ -23,6 +23,8 @@ func (c *Config) validateServers(ps *problems) {
 		}
 		oneOf(ps, p.key("tls-mode"), s.TLSMode, TLSNo, TLSOnDemand, TLSRequired, TLSConnection)
 		notNegative(ps, p.key("timeout"), s.Timeout)
+		positive(ps, p.key("login-timeout"), s.LoginTimeout)
+		positive(ps, p.key("write-timeout"), s.WriteTimeout)
 		if s.MaxLineLength < 8192 {
 			ps.add(p.key("max-line-length"), "%d is too small; accept at least 8192 bytes (RFC 7162, section 4)", s.MaxLineLength)
 		}

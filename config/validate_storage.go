@@ -24,17 +24,17 @@ func (c *Config) validateMailbox(ps *problems) {
 	}
 }
 
-// checkMailPath checks a path that may use $user and $home: no other
-// variables, and absolute once they are expanded.
+// checkMailPath checks a path that may use $user, $home and $mailhome: no
+// other variables, and absolute once they are expanded.
 func checkMailPath(ps *problems, p keyPath, path string) {
 	for _, name := range variables(path) {
-		if name != "user" && name != "home" {
-			ps.add(p, "%q uses $%s; only $user and $home are known", path, name)
+		if name != "user" && name != "home" && name != "mailhome" {
+			ps.add(p, "%q uses $%s; only $user, $home and $mailhome are known", path, name)
 			return
 		}
 	}
-	if !filepath.IsAbs(Expand(path, map[string]string{"user": "u", "home": "/h"})) {
-		ps.add(p, "%q is not an absolute path; start it with / or $home", path)
+	if !filepath.IsAbs(Expand(path, map[string]string{"user": "u", "home": "/h", "mailhome": "/h/Mail"})) {
+		ps.add(p, "%q is not an absolute path; start it with /, $home or $mailhome", path)
 	}
 }
 

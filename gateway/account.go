@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
@@ -11,18 +13,22 @@ import (
 )
 
 // layout turns the configuration's namespaces and [mailbox] into the
-// storage core's Layout.
-func (g *Gateway) layout() *storage.Layout {
+// storage core's Layout for a user whose mail directory ($mailhome) is
+// mailHome.
+func (g *Gateway) layout(mailHome string) *storage.Layout {
 	c := g.cfg
+	vars := map[string]string{"mailhome": mailHome}
 	l := &storage.Layout{
-		Personal:    namespace(c.Namespace.Personal),
-		Other:       namespace(c.Namespace.Other),
-		Shared:      namespace(c.Namespace.Shared),
+		Personal:    namespace(c.Namespace.Personal, vars),
+		Shared:      namespace(c.Namespace.Shared, vars),
 		DefaultType: string(c.Mailbox.MailboxType),
 		LookupHome:  g.homeFor,
 	}
+	// The other users are users of the users file, whose mail directory
+	// is their home.
+	l.Other = namespace(c.Namespace.Other, map[string]string{"mailhome": "$home"})
 	if c.Mailbox.MailboxPattern != "" {
-		l.Inbox = c.Mailbox.MailboxPattern
+		l.Inbox = config.Expand(c.Mailbox.MailboxPattern, vars)
 	} else {
 		// The spool holds one mbox file per user, as mail delivery
 		// programs write it.
@@ -31,21 +37,22 @@ func (g *Gateway) layout() *storage.Layout {
 	return l
 }
 
-func namespace(ns config.Namespace) storage.Namespace {
+func namespace(ns config.Namespace, vars map[string]string) storage.Namespace {
 	out := storage.Namespace{Mode: ns.MailboxMode.FileMode()}
 	for _, p := range ns.Prefixes {
 		out.Prefixes = append(out.Prefixes, storage.Prefix{
 			Prefix:    p.Prefix,
 			Delimiter: p.Delimiter,
-			Directory: p.Directory,
+			Directory: config.Expand(p.Directory, vars),
 			Type:      string(p.MailboxType),
 		})
 	}
 	return out
 }
 
-// account opens the storage view of a user who has logged in, creating
-// the home directory first when the configuration says so.
+// account opens the storage view of a user of the users file who has
+// logged in, creating the home directory first when the configuration
+// says so. Such a home is the user's mail directory.
 func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, error) {
 	home := u.Home
 	if home == "" {
@@ -59,6 +66,26 @@ func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, er
 			return nil, fmt.Errorf("creating home directory: %w", err)
 		}
 	}
+	return g.store.Account(storageUser(u, home), g.layout(home)), nil
+}
+
+// systemAccount opens the storage view of a system account (the user
+// that --preauth serves). Its home is a real home, holding far more than
+// mail, so its mail directory is $home/Mail: nothing is listed from the
+// home itself or created in it. The home must exist; the mail directory
+// is made when a mailbox is first created.
+func (g *Gateway) systemAccount(_ context.Context, u *auth.User) (*storage.Account, error) {
+	if u.Home == "" || !filepath.IsAbs(u.Home) {
+		return nil, fmt.Errorf("user %s has no home directory", u.Name)
+	}
+	if _, err := os.Stat(u.Home); err != nil {
+		return nil, fmt.Errorf("home directory of %s: %w", u.Name, err)
+	}
+	return g.store.Account(storageUser(u, u.Home), g.layout(filepath.Join(u.Home, "Mail"))), nil
+}
+
+// storageUser is u as the storage core knows it, living in home.
+func storageUser(u *auth.User, home string) storage.User {
 	su := storage.User{Name: u.Name, Home: home}
 	if u.UID >= 0 {
 		su.HasIDs, su.UID, su.GID = true, u.UID, u.GID
@@ -66,11 +93,11 @@ func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, er
 			su.GID = os.Getegid()
 		}
 	}
-	return g.store.Account(su, g.layout()), nil
+	return su
 }
 
 // isDataDirHome reports whether home is a default home in the data
 // directory, which mailgate owns and always creates.
 func (g *Gateway) isDataDirHome(home string) bool {
-	return len(home) > len(g.cfg.DataDir) && home[:len(g.cfg.DataDir)] == g.cfg.DataDir
+	return strings.HasPrefix(filepath.Clean(home), g.cfg.DataDir+string(filepath.Separator))
 }

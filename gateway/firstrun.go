@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/mailgate/mailgate/auth"
 )
@@ -27,4 +29,19 @@ func EnsureUser(usersFile string) (password string, err error) {
 		return "", fmt.Errorf("creating the first user: %w", err)
 	}
 	return password, nil
+}
+
+// EnsureUsersFile creates an empty users file, and the directory it is
+// in, when there is none: for a process that must serve without making up
+// a first user (an inetd session, whose standard error is no place for a
+// password).
+func EnsureUsersFile(usersFile string) error {
+	if err := os.MkdirAll(filepath.Dir(usersFile), 0o700); err != nil {
+		return fmt.Errorf("creating the users file: %w", err)
+	}
+	f, err := os.OpenFile(usersFile, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the users file: %w", err)
+	}
+	return f.Close()
 }

@@ -1,8 +1,21 @@
 // Package gateway is mailgate's process host. It turns a validated
 // configuration into running parts: the storage core with its drivers, the
-// authenticators, TLS, and the frontends, with the limits and access list
-// in front of them. It serves either as a daemon on every [[server]]
-// address or one session on standard input and output (inetd mode).
+// authenticators, TLS, and the frontends, with the limits, the login
+// throttle and the access list in front of them. It serves either as a
+// daemon on every [[server]] address, with a control socket for the
+// administration commands, or one session on standard input and output
+// (inetd mode). It also chooses where the process logs (OpenLog).
+//
+// Invariants:
+//
+//   - One login throttle, one session counter (conn= in the logs) and one
+//     set of session limits serve every listener of a Gateway: a client
+//     blocked or counted on one [[server]] is blocked or counted on all.
+//   - A session slot is taken before the frontend sees the connection and
+//     given back exactly once (limitedConn), at LOGOUT or when the
+//     connection closes, whichever comes first.
+//   - The control socket answers only its own user and root (SO_PEERCRED),
+//     whatever the socket file's mode says.
 package gateway
 
 import (
@@ -14,7 +27,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
@@ -44,26 +59,30 @@ type Options struct {
 
 // Gateway runs mailgate's frontends on one configuration.
 type Gateway struct {
-	cfg   *config.Config
-	opts  Options
-	log   *slog.Logger
-	store *storage.Store
-	users *auth.UsersFile
-	tls   *tls.Config
-
-	mu       sync.Mutex
-	servers  []*imap.Server
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	store    *storage.Store
+	users    *auth.UsersFile
+	tls      *tls.Config
+	throttle *auth.Throttle
 	sessions *sessionLimits
+	lastID   atomic.Uint64 // the last session number handed out
+
+	mu      sync.Mutex
+	servers []*imap.Server
 }
 
-// New checks what the configuration names (files, certificates) and
-// builds the gateway. Nothing listens until Run.
+// New checks the configuration as Check does, then what it names (the
+// users file), and builds the gateway. Nothing listens until Run. A
+// configuration that Check refuses yields its *config.Error.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
-	if err := checkSupported(cfg); err != nil {
+	var err error
+	if g.tls, err = prepare(cfg); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -75,12 +94,21 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.users = users
-	if g.tls, err = loadTLS(cfg); err != nil {
-		return nil, err
-	}
+	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
+	validities.Logger = g.log
 	g.store = storage.New(storage.Options{
-		Drivers: drivers(cfg, g.log),
+		Drivers: drivers(cfg, g.log, validities.Next),
 		Logger:  g.log,
+	})
+	a := cfg.Auth
+	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{
+		Limit:        a.LoginFailureLimit,
+		AddressLimit: a.AddressFailureLimit,
+		Window:       a.LoginFailureWindow,
+		BlockFor:     a.LoginBlockTime,
+		Delay:        a.LoginDelay,
+		MaxDelay:     a.LoginMaxDelay,
+		Logger:       g.log,
 	})
 	max := cfg.MaxChildren
 	if opts.MaxSessions > 0 {
@@ -91,70 +119,71 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 }
 
 // drivers returns the mailbox formats, in the order a mailbox on disk is
-// recognised.
-func drivers(cfg *config.Config, log *slog.Logger) []storage.Driver {
+// recognised. uidValidity numbers every new mailbox, in every format.
+func drivers(cfg *config.Config, log *slog.Logger, uidValidity func() uint32) []storage.Driver {
+	return []storage.Driver{
+		&maildir.Driver{Options: maildir.Options{UIDValidity: uidValidity, Logger: log}},
+		&mh.Driver{Options: mh.Options{UIDValidity: uidValidity}},
+		mbox.New(mboxOptions(cfg, log, uidValidity)),
+	}
+}
+
+// mboxOptions are the mbox driver's options: [locking], and uidValidity
+// for new mailboxes.
+func mboxOptions(cfg *config.Config, log *slog.Logger, uidValidity func() uint32) mbox.Options {
 	retries := cfg.Locking.RetryCount
 	if retries == 0 {
 		retries = -1 // the driver's zero means its default
 	}
-	return []storage.Driver{
-		maildir.New(),
-		mh.New(),
-		mbox.New(mbox.Options{
-			Type:          string(cfg.Locking.Type),
-			RetryCount:    retries,
-			RetrySleep:    cfg.Locking.RetrySleep,
-			ExpireTimeout: cfg.Locking.ExpireTimeout,
-			Logger:        log,
-		}),
+	return mbox.Options{
+		Type:          string(cfg.Locking.Type),
+		RetryCount:    retries,
+		RetrySleep:    cfg.Locking.RetrySleep,
+		ExpireTimeout: cfg.Locking.ExpireTimeout,
+		Logger:        log,
+		UIDValidity:   uidValidity,
 	}
 }
 
 // Users returns the users file in use.
 func (g *Gateway) Users() *auth.UsersFile { return g.users }
 
-// loadTLS loads the static certificate, if any.
-func loadTLS(cfg *config.Config) (*tls.Config, error) {
-	if cfg.TLS.CertificateFile == "" {
-		for _, s := range cfg.Servers {
-			if s.TLSMode != "no" && s.TLSMode != "" {
-				return nil, fmt.Errorf("server %s: tls-mode %q needs [tls] certificate-file and key-file", s.Address, s.TLSMode)
-			}
-		}
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(cfg.TLS.CertificateFile, cfg.TLS.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("tls: loading %s and %s: %w", cfg.TLS.CertificateFile, cfg.TLS.KeyFile, err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"imap"}}, nil
-}
+// Throttle returns the login throttle that every listener shares.
+func (g *Gateway) Throttle() *auth.Throttle { return g.throttle }
 
-// imapServer builds the IMAP frontend for one [[server]] (or for stdio).
-func (g *Gateway) imapServer(sc config.Server, allowPlaintext bool) *imap.Server {
-	mode := string(sc.TLSMode)
-	return imap.New(&imap.Options{
-		Logger:          g.log,
-		Authenticator:   g.users,
-		Mechanisms:      g.cfg.Auth.Mechanisms,
+// nextSessionID numbers sessions across every listener.
+func (g *Gateway) nextSessionID() uint64 { return g.lastID.Add(1) }
+
+// imapOptions are the IMAP frontend's options for one [[server]] (or for
+// stdio).
+func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Options {
+	return &imap.Options{
+		Logger:        g.log,
+		Authenticator: g.users,
+		// A copy: imap.New upper-cases the slice in place, and another
+		// listener's sessions read theirs.
+		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
 		Account:         g.account,
 		TLSConfig:       g.tls,
-		TLSMode:         mode,
+		TLSMode:         string(sc.TLSMode),
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
 		LoginDisabled:   g.cfg.LoginDisabled,
 		ID:              idFields(g.cfg.IDFields),
 		Timeout:         sc.Timeout,
+		LoginTimeout:    sc.LoginTimeout,
+		WriteTimeout:    sc.WriteTimeout,
+		SessionID:       g.nextSessionID,
 		MaxLine:         int(sc.MaxLineLength),
 		MaxLiteral:      int64(sc.MaxLiteralSize),
 		MaxAuthFailures: sc.MaxAuthFailures,
-		Throttle:        auth.NewThrottle(nil),
+		Throttle:        g.throttle,
 		Transcript:      sc.Transcript,
 		Greeting:        g.opts.Greeting,
-	})
+	}
 }
 
-// Run listens on every [[server]] address and serves until ctx is done,
-// then shuts down gracefully.
+// Run listens on every [[server]] address and on the control socket, and
+// serves until ctx is done, then shuts down gracefully.
 func (g *Gateway) Run(ctx context.Context) error {
 	if len(g.cfg.Servers) == 0 {
 		return errors.New("no [[server]] to listen on")
@@ -170,10 +199,19 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 		lns = append(lns, ln)
 	}
+	ctl, err := g.listenControl()
+	if err != nil {
+		// The daemon serves mail without it; only the administration
+		// commands are missing, and they say why.
+		g.log.Error("mailgate: no control socket; mailgate blocks and unblock will not reach this daemon", "err", err)
+	} else {
+		defer ctl.Close()
+		go ctl.serve()
+	}
 	errc := make(chan error, len(lns))
 	for i, ln := range lns {
 		sc := g.cfg.Servers[i]
-		srv := g.imapServer(sc, false)
+		srv := imap.New(g.imapOptions(sc, false))
 		g.mu.Lock()
 		g.servers = append(g.servers, srv)
 		g.mu.Unlock()
@@ -213,7 +251,9 @@ func (g *Gateway) shutdown() {
 func (g *Gateway) Close() error { return g.store.Close() }
 
 // ServeConn serves one IMAP session on c (inetd mode and tests). With
-// preauth, the session starts logged in as that user.
+// preauth, the session starts logged in as that user, a system account
+// (--preauth serves the user running mailgate): its mail directory
+// ($mailhome) is $home/Mail, not the home itself.
 func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	sc := config.DefaultServer()
 	if len(g.cfg.Servers) > 0 {
@@ -222,7 +262,11 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	// A session on standard input and output was started by a local
 	// administrator's inetd or by hand: there is no network to protect.
 	sc.TLSMode = "no"
-	g.imapServer(sc, true).ServeConn(c, preauth)
+	opts := g.imapOptions(sc, true)
+	if preauth != nil {
+		opts.Account = g.systemAccount
+	}
+	imap.New(opts).ServeConn(c, preauth)
 }
 
 // homeFor returns the home directory of a user the users file knows.

@@ -2,7 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -28,46 +28,8 @@ func run(t *testing.T, extra string) string {
 // user's password.
 func runDir(t *testing.T, dir, extra string) (string, string) {
 	t.Helper()
-	text := "data-dir = \"" + dir + "\"\n" + extra + "\n[[server]]\naddress = \"127.0.0.1:0\"\nmax-connections-per-address = 2\n"
-	cfg, err := config.Parse([]byte(text), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	password, err := gateway.EnsureUser(cfg.UsersFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan net.Addr, 1)
-	g, err := gateway.New(cfg, gateway.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready:  func(a net.Addr) { ready <- a },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
-	select {
-	case a := <-ready:
-		return a.String(), password
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("gateway did not start")
-	}
-	return "", ""
+	tg := startGatewayIn(t, dir, extra+"\n[[server]]\naddress = \"127.0.0.1:0\"\nmax-connections-per-address = 2\n")
+	return tg.addrs[0], tg.password
 }
 
 func greeting(t *testing.T, addr string) (string, net.Conn) {
@@ -89,14 +51,28 @@ func TestAccessList(t *testing.T) {
 	}
 }
 
+// max-connections-per-address = 2 allows two connections from one
+// address, of which one may be waiting to log in.
 func TestConnectionsPerAddress(t *testing.T) {
-	addr := run(t, "")
-	for i := 0; i < 2; i++ {
-		if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* OK") {
-			t.Fatalf("connection %d: %q", i+1, g)
-		}
+	dir := t.TempDir()
+	addr, password := runDir(t, dir, "")
+	g, c := greeting(t, addr)
+	if !strings.HasPrefix(g, "* OK") {
+		t.Fatalf("connection 1: %q", g)
 	}
-	if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* BYE Too many connections") {
+	if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* BYE Too many connections from your address waiting to log in") {
+		t.Errorf("second connection while the first waits to log in: %q", g)
+	}
+	// The rest needs sessions that say when they have logged in.
+	requireSlotSupport(t, true, false)
+	r := bufio.NewReader(c)
+	if l := command(t, c, r, "a LOGIN "+gateway.FirstUser+" "+quote(password)); !strings.HasPrefix(l, "a OK") {
+		t.Fatalf("LOGIN: %q", l)
+	}
+	if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* OK") {
+		t.Fatalf("second connection with the first logged in: %q", g)
+	}
+	if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* BYE Too many connections from your address") {
 		t.Errorf("third connection from one address: %q", g)
 	}
 }
@@ -113,8 +89,9 @@ func TestUnsupportedSettingsAreRefused(t *testing.T) {
 			t.Fatalf("%q: %v", extra, err)
 		}
 		_, err = gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err == nil || !strings.Contains(err.Error(), "not implemented yet") {
-			t.Errorf("%q: %v, want a 'not implemented yet' error", extra, err)
+		var cerr *config.Error
+		if !errors.As(err, &cerr) || !strings.Contains(err.Error(), "not implemented yet") || !strings.HasPrefix(err.Error(), "test.toml:") {
+			t.Errorf("%q: %v, want a 'not implemented yet' problem at its line of test.toml", extra, err)
 		}
 	}
 }

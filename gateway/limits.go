@@ -6,40 +6,109 @@ import (
 	"sync"
 )
 
-// sessionLimits counts sessions in all and per client address.
+// sessionLimits counts sessions in all and per client address, telling
+// apart the connections still waiting to log in, so that these cannot
+// take every slot:
+//
+//   - From one address, at most perAddr connections, of which at most half
+//     (rounded up) not logged in: twenty idle connections from one
+//     address leave room for everyone else.
+//   - In all, at most max sessions. Connections not logged in may fill
+//     three quarters of them (rounded up); past that, only an address
+//     with no connection waiting to log in may connect, so that the last
+//     quarter goes to other clients rather than to more of the same
+//     strangers.
+//
+// A refusal is answered at once; nothing already connected is dropped,
+// so "-dN" refuses the N+1th connection as imap4d does. The
+// not-yet-logged-in state is bounded in time by [[server]] login-timeout.
 type sessionLimits struct {
-	max    int
-	mu     sync.Mutex
-	total  int
-	byAddr map[netip.Addr]int
+	max int // 0: no limit
+
+	mu      sync.Mutex
+	total   int
+	waiting int // connections not logged in
+	byAddr  map[netip.Addr]*addrCount
+}
+
+// addrCount is what one client address holds.
+type addrCount struct {
+	total, waiting int
 }
 
 func newSessionLimits(max int) *sessionLimits {
-	return &sessionLimits{max: max, byAddr: map[netip.Addr]int{}}
+	return &sessionLimits{max: max, byAddr: map[netip.Addr]*addrCount{}}
 }
 
-// acquire takes a session slot for addr, or reports why it cannot.
+// share returns n*num/den rounded up, at least 1.
+func share(n, num, den int) int {
+	return max(1, (n*num+den-1)/den)
+}
+
+// acquire takes a slot for a new connection from addr, or reports why it
+// cannot. perAddr is the listener's max-connections-per-address (0: no
+// limit).
 func (l *sessionLimits) acquire(addr netip.Addr, perAddr int) (ok bool, reason string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.max > 0 && l.total >= l.max {
-		return false, "Too many sessions; try again later"
+	a := l.byAddr[addr]
+	if a == nil {
+		a = &addrCount{}
 	}
-	if perAddr > 0 && l.byAddr[addr] >= perAddr {
+	switch {
+	case l.max > 0 && l.total >= l.max:
+		return false, "Too many sessions; try again later"
+	case perAddr > 0 && a.total >= perAddr:
 		return false, "Too many connections from your address"
+	case perAddr > 0 && a.waiting >= share(perAddr, 1, 2):
+		return false, "Too many connections from your address waiting to log in"
+	case l.max > 0 && l.waiting >= share(l.max, 3, 4) && a.waiting > 0:
+		return false, "Too many connections waiting to log in; try again later"
 	}
 	l.total++
-	l.byAddr[addr]++
+	l.waiting++
+	a.total++
+	a.waiting++
+	l.byAddr[addr] = a
 	return true, ""
 }
 
-func (l *sessionLimits) release(addr netip.Addr) {
+// loggedIn moves a slot of addr from the waiting connections to the
+// logged-in ones.
+func (l *sessionLimits) loggedIn(addr netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting--
+	if a := l.byAddr[addr]; a != nil {
+		a.waiting--
+	}
+}
+
+// release gives back a slot of addr; waiting says whether it had not
+// logged in.
+func (l *sessionLimits) release(addr netip.Addr, waiting bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.total--
-	if l.byAddr[addr]--; l.byAddr[addr] <= 0 {
-		delete(l.byAddr, addr)
+	a := l.byAddr[addr]
+	if waiting {
+		l.waiting--
+		if a != nil {
+			a.waiting--
+		}
 	}
+	if a != nil {
+		if a.total--; a.total <= 0 {
+			delete(l.byAddr, addr)
+		}
+	}
+}
+
+// counts returns the sessions in all and those waiting to log in.
+func (l *sessionLimits) counts() (total, waiting int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total, l.waiting
 }
 
 // guardedListener applies the access list and the session limits before a
@@ -70,19 +139,49 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		return &limitedConn{Conn: c, release: func() { gl.g.sessions.release(addr) }}, nil
+		return &limitedConn{Conn: c, limits: gl.g.sessions, addr: addr}, nil
 	}
 }
 
-// limitedConn gives its session slot back when closed.
+// limitedConn holds a session slot. It implements imap.Slot: the session
+// says when it has logged in, and gives the slot back before it answers
+// LOGOUT, so that a client reconnecting at once finds it free. Closing
+// gives it back too; only the first release counts.
 type limitedConn struct {
 	net.Conn
-	once    sync.Once
-	release func()
+	limits *sessionLimits
+	addr   netip.Addr
+
+	mu       sync.Mutex
+	loggedIn bool
+	released bool
 }
 
+// LoggedIn counts the slot among the logged-in sessions.
+func (c *limitedConn) LoggedIn(string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loggedIn || c.released {
+		return
+	}
+	c.loggedIn = true
+	c.limits.loggedIn(c.addr)
+}
+
+// Release gives the slot back, once.
+func (c *limitedConn) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released {
+		return
+	}
+	c.released = true
+	c.limits.release(c.addr, !c.loggedIn)
+}
+
+// Close releases the slot and closes the connection.
 func (c *limitedConn) Close() error {
-	c.once.Do(c.release)
+	c.Release()
 	return c.Conn.Close()
 }
 

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
+	"github.com/mailgate/mailgate/gateway"
 	"golang.org/x/term"
 )
 
@@ -16,12 +19,12 @@ import (
 func configCommand(args []string) int {
 	switch {
 	case len(args) == 2 && args[0] == "check":
-		if _, err := config.Load(args[1]); err != nil {
+		cfg, err := config.Load(args[1])
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return exitConfig
 		}
-		fmt.Println("mailgate: configuration OK")
-		return exitOK
+		return lint(cfg)
 	case len(args) == 1 && args[0] == "default":
 		os.Stdout.Write(config.DefaultFile())
 		return exitOK
@@ -137,4 +140,59 @@ func readPassword(fromStdin bool) (string, error) {
 		return "", errors.New("the passwords differ")
 	}
 	return string(p1), nil
+}
+
+// controlCommand runs "mailgate blocks" and "mailgate unblock ...", which
+// ask the running daemon over its control socket in the data directory.
+func controlCommand(cfg *config.Config, verb string, args []string) int {
+	socket := gateway.ControlSocket(cfg.DataDir)
+	switch {
+	case verb == "blocks" && len(args) == 0:
+		rows, _, err := gateway.ControlRequest(socket, "blocks")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mailgate:", err)
+			return exitFail
+		}
+		if len(rows) == 0 {
+			fmt.Fprintln(os.Stderr, "mailgate: no logins are blocked")
+			return exitOK
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "ADDRESS\tUSER\tUNTIL\tFAILURES\tUSERS TRIED")
+		for _, r := range rows {
+			r = append(r, make([]string, 5)...)
+			user := r[1]
+			if user == "" {
+				user = "*" // every user from the address
+			}
+			until := r[2]
+			if t, err := time.Parse(time.RFC3339, until); err == nil {
+				until = t.Local().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r[0], user, until, r[3], r[4])
+		}
+		tw.Flush()
+		return exitOK
+	case verb == "unblock" && len(args) == 1 && args[0] == "--all":
+		args = []string{"*"}
+	case verb == "unblock" && (len(args) == 1 || len(args) == 2) && !strings.HasPrefix(args[0], "-") && args[0] != "*":
+	default:
+		fmt.Fprintln(os.Stderr, "usage: mailgate blocks | mailgate unblock ADDRESS [USER] | mailgate unblock --all")
+		return exitUsage
+	}
+	_, text, err := gateway.ControlRequest(socket, "unblock", args...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mailgate:", err)
+		return exitFail
+	}
+	what := strings.Join(args, " ")
+	if args[0] == "*" {
+		what = "every address"
+	}
+	if text == "0" && args[0] != "*" {
+		fmt.Fprintf(os.Stderr, "mailgate: no block was in force for %s\n", what)
+		return exitFail
+	}
+	fmt.Printf("mailgate: lifted %s block(s) for %s\n", text, what)
+	return exitOK
 }

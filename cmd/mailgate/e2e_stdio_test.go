@@ -285,33 +285,9 @@ func TestStdioSocket(t *testing.T) {
 	if r := runMailgate(t, 10*time.Second, password+"\n", "--config", cfg.path, "user", "add", "carol", "--password-stdin"); r.code != 0 {
 		t.Fatalf("user add: %v %s", r.err, r.stderr)
 	}
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours, theirs := os.NewFile(uintptr(fds[0]), "ours"), os.NewFile(uintptr(fds[1]), "theirs")
-	conn, err := net.FileConn(ours)
-	ours.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	var stderr lockedBuffer
-	cmd := exec.Command(mailgateBin, "--config", cfg.path, "-i")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs, theirs, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	theirs.Close()
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	conn, cmd, exited := startInetd(t, &stderr, nil, "--config", cfg.path, "-i")
 	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
 		if t.Failed() {
 			t.Logf("mailgate stderr:\n%s", stderr.String())
 		}
@@ -338,6 +314,49 @@ func TestStdioSocket(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Errorf("mailgate did not exit after LOGOUT")
 	}
+}
+
+// startInetd runs mailgate with args on a socket, as inetd starts it: the
+// socket is fds 0 and 1, and fd 2 too when stderr is nil. env entries are
+// added to the environment. It returns our end of the socket and the
+// process; exited is closed when the process has exited. The process is
+// killed at the end of the test if it still runs.
+func startInetd(t *testing.T, stderr io.Writer, env []string, args ...string) (conn net.Conn, cmd *exec.Cmd, exited chan struct{}) {
+	t.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "ours"), os.NewFile(uintptr(fds[1]), "theirs")
+	conn, err = net.FileConn(ours)
+	ours.Close()
+	if err != nil {
+		theirs.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	cmd = exec.Command(mailgateBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs, theirs, theirs
+	if stderr != nil {
+		cmd.Stderr = stderr
+	}
+	err = cmd.Start()
+	theirs.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited = make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return conn, cmd, exited
 }
 
 // TestPreauth: --preauth greets with PREAUTH as the invoking user and

@@ -6,6 +6,7 @@
 //	mailgate [-d[N] | -i] [--foreground] [--preauth] [--test] [--config FILE]
 //	mailgate --config-lint [--config FILE]
 //	mailgate user add|passwd|del|list ...
+//	mailgate blocks | unblock ADDRESS [USER] | unblock --all
 //	mailgate config check FILE | config default
 //
 // Run "mailgate --help" for the details.
@@ -24,6 +25,7 @@ func main() {
 // usage is printed by --help.
 const usage = `Usage: mailgate [OPTION...]
        mailgate [--config FILE] user add|passwd|del|list [ARGS]
+       mailgate [--config FILE] blocks | unblock ADDRESS [USER] | unblock --all
        mailgate config check FILE | config default
 
 mailgate is an IMAP4rev1 mail access gateway (a GNU imap4d replacement).
@@ -48,8 +50,15 @@ Users (in the users file the configuration names):
   mailgate user del NAME
   mailgate user list
 
+Login blocks (asks the running daemon, over its control socket):
+  mailgate blocks                  list the blocks in force: address, user
+                                   (* for every user), until, failures
+  mailgate unblock ADDRESS [USER]  lift the blocks of ADDRESS (of USER alone)
+  mailgate unblock --all           lift every block
+
 Configuration:
-  mailgate config check FILE   check FILE and report every problem with its line
+  mailgate config check FILE   check FILE as the daemon would, and report
+                               every problem with its line (exit status 78)
   mailgate config default      print the built-in configuration (the reference)
 `
 
@@ -114,7 +123,7 @@ func parseArgs(args []string) (*options, error) {
 			o.version = true
 		case a == "-h" || a == "--help":
 			o.help = true
-		case a == "user" || a == "config":
+		case a == "user" || a == "config" || a == "blocks" || a == "unblock":
 			o.rest = args[i:]
 			return o, nil
 		case o.daemon && len(a) > 0 && a[0] >= '0' && a[0] <= '9':

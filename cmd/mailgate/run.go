@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,9 @@ import (
 
 // systemConfig is read when --config is not given, if it exists.
 const systemConfig = config.SystemFile
+
+// detachedEnv marks the process that detach started.
+const detachedEnv = "MAILGATE_DETACHED"
 
 // Exit codes.
 const (
@@ -47,21 +51,22 @@ func run(args []string) int {
 	if len(o.rest) > 0 && o.rest[0] == "config" {
 		return configCommand(o.rest[1:])
 	}
+	early := gateway.LogOptions{Stdio: o.inetd || o.preauth || o.test, Detached: os.Getenv(detachedEnv) != ""}
 	cfg, err := loadConfig(o.configFile)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		complain(early, nil, err)
 		return exitConfig
 	}
 	if o.configLint {
-		fmt.Println("mailgate: configuration OK")
-		return exitOK
+		return lint(cfg)
 	}
-	if len(o.rest) > 0 {
+	switch {
+	case len(o.rest) > 0 && o.rest[0] == "user":
 		return userCommand(cfg, o.rest[1:])
+	case len(o.rest) > 0:
+		return controlCommand(cfg, o.rest[0], o.rest[1:])
 	}
-	log := newLogger(cfg)
-	slog.SetDefault(log)
-	return serve(cfg, o, log)
+	return serve(cfg, o)
 }
 
 // loadConfig reads --config, else the system file, else the embedded
@@ -78,31 +83,71 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path)
 }
 
-func newLogger(cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.Logging.Level.SlogLevel()}))
+// lint runs the daemon's checks on a loaded configuration (config check
+// and --config-lint).
+func lint(cfg *config.Config) int {
+	if err := gateway.Check(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitConfig
+	}
+	fmt.Println("mailgate: configuration OK")
+	return exitOK
+}
+
+// complain reports err where it can be seen: on standard error when that
+// is usable, else in the log (log may be nil: then syslog). Each line of
+// a *config.Error is one problem with its file and line.
+func complain(lo gateway.LogOptions, log *slog.Logger, err error) {
+	if lo.StderrUsable() {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	if log == nil {
+		l, lerr := gateway.OpenLog(config.Default().Logging, lo)
+		if lerr != nil {
+			return
+		}
+		defer l.Close()
+		log = l.Logger()
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		log.Error("mailgate: " + line)
+	}
 }
 
 // serve runs the gateway in the mode the flags and configuration ask for.
-func serve(cfg *config.Config, o *options, log *slog.Logger) int {
+func serve(cfg *config.Config, o *options) int {
 	stdinTerminal := term.IsTerminal(0)
-	stdio := o.inetd || o.preauth || o.test || (!o.daemon && cfg.Mode == "inetd")
-	if stdio {
-		return serveStdio(cfg, o, stdinTerminal, log)
+	lo := gateway.LogOptions{
+		Stdio:    o.inetd || o.preauth || o.test || (!o.daemon && cfg.Mode == "inetd"),
+		Detached: os.Getenv(detachedEnv) != "",
 	}
-	if !o.foreground && !cfg.Foreground && os.Getenv("MAILGATE_DETACHED") == "" {
-		return detach()
-	}
-	if cfg.Preauth != "" && cfg.Preauth != "stdio" {
-		log.Error("mailgate: preauth " + cfg.Preauth + " is not implemented yet; remove it from the configuration")
+	// The checks run before detaching, so that a configuration the daemon
+	// refuses is reported where it was started, with its lines.
+	if err := gateway.Check(cfg); err != nil {
+		complain(lo, nil, err)
 		return exitConfig
 	}
-	if err := firstUser(cfg, log); err != nil {
+	if !lo.Stdio && !o.foreground && !cfg.Foreground && !lo.Detached {
+		return detach()
+	}
+	logs, err := gateway.OpenLog(cfg.Logging, lo)
+	if err != nil {
+		complain(lo, nil, err)
+		return exitFail
+	}
+	defer logs.Close()
+	log := logs.Logger()
+	slog.SetDefault(log)
+	if lo.Stdio {
+		return serveStdio(cfg, o, lo, stdinTerminal, log)
+	}
+	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
 	g, err := gateway.New(cfg, gateway.Options{Logger: log, MaxSessions: o.maxSessions})
 	if err != nil {
-		log.Error("mailgate: " + err.Error())
-		return exitFail
+		return failed(lo, log, err)
 	}
 	if cfg.PIDFile != "" {
 		if err := os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
@@ -113,6 +158,15 @@ func serve(cfg *config.Config, o *options, log *slog.Logger) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP reopens the log file, for logrotate.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logs.Reopen()
+		}
+	}()
 	if path := os.Getenv("MAILGATE_CPUPROFILE"); path != "" {
 		stopProfile, err := startCPUProfile(path)
 		if err != nil {
@@ -129,9 +183,33 @@ func serve(cfg *config.Config, o *options, log *slog.Logger) int {
 	return exitOK
 }
 
+// failed reports an error of gateway.New: 78 with each problem's file
+// and line for a configuration it refuses, 1 for anything else.
+func failed(lo gateway.LogOptions, log *slog.Logger, err error) int {
+	var cerr *config.Error
+	if errors.As(err, &cerr) {
+		complain(lo, log, err)
+		return exitConfig
+	}
+	log.Error("mailgate: " + err.Error())
+	return exitFail
+}
+
 // firstUser creates the first user on a fresh install and prints its
-// password once, on standard error.
-func firstUser(cfg *config.Config, log *slog.Logger) error {
+// password once, on standard error. Where standard error cannot be used
+// (an inetd session whose fd 2 is the client's socket) no password is
+// made up: it would have nowhere safe to go.
+func firstUser(cfg *config.Config, lo gateway.LogOptions, log *slog.Logger) error {
+	if !lo.StderrUsable() {
+		if err := gateway.EnsureUsersFile(cfg.UsersFile()); err != nil {
+			log.Error("mailgate: "+err.Error(), "users-file", cfg.UsersFile())
+			return err
+		}
+		if users, err := auth.ListUsers(cfg.UsersFile()); err == nil && len(users) == 0 {
+			log.Warn("mailgate: the users file has no users; add one with: mailgate user add NAME", "users-file", cfg.UsersFile())
+		}
+		return nil
+	}
 	password, err := gateway.EnsureUser(cfg.UsersFile())
 	if err != nil {
 		log.Error("mailgate: "+err.Error(), "users-file", cfg.UsersFile())
@@ -146,14 +224,13 @@ func firstUser(cfg *config.Config, log *slog.Logger) error {
 }
 
 // serveStdio serves one session on standard input and output.
-func serveStdio(cfg *config.Config, o *options, terminal bool, log *slog.Logger) int {
-	if err := firstUser(cfg, log); err != nil {
+func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal bool, log *slog.Logger) int {
+	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
 	g, err := gateway.New(cfg, gateway.Options{Logger: log, Greeting: greeting(o, terminal)})
 	if err != nil {
-		log.Error("mailgate: " + err.Error())
-		return exitFail
+		return failed(lo, log, err)
 	}
 	defer g.Close()
 	var pre *auth.User
@@ -182,7 +259,8 @@ func greeting(o *options, terminal bool) string {
 }
 
 // detach starts mailgate again in a new session, in the background, and
-// returns at once; the child serves.
+// returns at once; the child serves. Its standard error leads nowhere, so
+// it logs to syslog unless [logging] names a file.
 func detach() int {
 	exe, err := os.Executable()
 	if err != nil {
@@ -190,7 +268,7 @@ func detach() int {
 		return exitFail
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), "MAILGATE_DETACHED=1")
+	cmd.Env = append(os.Environ(), detachedEnv+"=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "mailgate: cannot detach:", err)

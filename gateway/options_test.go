@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/config"
+	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mh"
+)
+
+func newTestGateway(t *testing.T, text string) *Gateway {
+	t.Helper()
+	cfg, err := config.Parse([]byte("data-dir = \""+t.TempDir()+"\"\n"+text), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureUsersFile(cfg.UsersFile()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
+// Every listener's IMAP options come from its [[server]], and share the
+// gateway's throttle and session numbers (issue 8, items 9, 14, 15, 30).
+func TestIMAPOptions(t *testing.T) {
+	g := newTestGateway(t, `
+[auth]
+login-failure-limit = 3
+[[server]]
+address = "127.0.0.1:0"
+login-timeout = "42s"
+write-timeout = "7m"
+[[server]]
+address = "127.0.0.2:0"
+`)
+	one, two := g.imapOptions(g.cfg.Servers[0], false), g.imapOptions(g.cfg.Servers[1], false)
+	if one.LoginTimeout != 42*time.Second || one.WriteTimeout != 7*time.Minute {
+		t.Errorf("first listener: login timeout %v, write timeout %v", one.LoginTimeout, one.WriteTimeout)
+	}
+	if two.LoginTimeout != time.Minute || two.WriteTimeout != 5*time.Minute {
+		t.Errorf("second listener (defaults): login timeout %v, write timeout %v", two.LoginTimeout, two.WriteTimeout)
+	}
+	if one.Throttle == nil || one.Throttle != two.Throttle || one.Throttle != g.Throttle() {
+		t.Errorf("the listeners do not share the gateway's throttle")
+	}
+	if one.SessionID == nil || two.SessionID == nil {
+		t.Fatal("no SessionID")
+	}
+	seen := map[uint64]bool{}
+	for i := 0; i < 3; i++ {
+		for _, o := range []*struct{ next func() uint64 }{{one.SessionID}, {two.SessionID}} {
+			id := o.next()
+			if seen[id] {
+				t.Fatalf("session id %d handed out twice across listeners", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+// Every driver numbers new mailboxes with the gateway's one UIDVALIDITY
+// allocator (issue 8, item 4).
+func TestDriversShareUIDValidity(t *testing.T) {
+	calls := 0
+	next := func() uint32 { calls++; return uint32(calls) }
+	cfg := config.Default()
+	var options []func() uint32
+	for _, d := range drivers(cfg, slog.New(slog.DiscardHandler), next) {
+		switch d := d.(type) {
+		case *maildir.Driver:
+			options = append(options, d.Options.UIDValidity)
+		case *mh.Driver:
+			options = append(options, d.Options.UIDValidity)
+		}
+	}
+	options = append(options, mboxOptions(cfg, nil, next).UIDValidity)
+	if len(options) != 3 {
+		t.Fatalf("%d drivers with options, want maildir, mh and mbox", len(options))
+	}
+	for i, f := range options {
+		if f == nil || f() != uint32(i+1) {
+			t.Errorf("driver %d: UIDValidity is not the gateway's allocator", i)
+		}
+	}
+}
