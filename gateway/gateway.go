@@ -169,7 +169,7 @@ func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Optio
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
 		LoginDisabled:   g.cfg.LoginDisabled,
 		ID:              idFields(g.cfg.IDFields),
-		Timeout:         sc.Timeout,
+		Timeout:         idleTimeout(sc.Timeout),
 		LoginTimeout:    sc.LoginTimeout,
 		WriteTimeout:    sc.WriteTimeout,
 		SessionID:       g.nextSessionID,
@@ -281,4 +281,13 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 // defaultHome is where a user without a home in the users file lives.
 func (g *Gateway) defaultHome(name string) string {
 	return filepath.Join(g.cfg.DataDir, name)
+}
+
+// idleTimeout maps [[server]] timeout to imap.Options.Timeout: "0s" in
+// the configuration means never, which imap spells as negative.
+func idleTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

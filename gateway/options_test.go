@@ -38,12 +38,16 @@ login-failure-limit = 3
 address = "127.0.0.1:0"
 login-timeout = "42s"
 write-timeout = "7m"
+timeout = "0s"
 [[server]]
 address = "127.0.0.2:0"
 `)
 	one, two := g.imapOptions(g.cfg.Servers[0], false), g.imapOptions(g.cfg.Servers[1], false)
 	if one.LoginTimeout != 42*time.Second || one.WriteTimeout != 7*time.Minute {
 		t.Errorf("first listener: login timeout %v, write timeout %v", one.LoginTimeout, one.WriteTimeout)
+	}
+	if one.Timeout >= 0 || two.Timeout != 30*time.Minute {
+		t.Errorf("idle timeouts %v and %v; want negative (\"0s\": never) and 30m", one.Timeout, two.Timeout)
 	}
 	if two.LoginTimeout != time.Minute || two.WriteTimeout != 5*time.Minute {
 		t.Errorf("second listener (defaults): login timeout %v, write timeout %v", two.LoginTimeout, two.WriteTimeout)

@@ -27,12 +27,10 @@ type slotConn struct {
 func (c *slotConn) LoggedIn(string) { c.loggedInOnce.Do(func() { close(c.loggedIn) }) }
 func (c *slotConn) Release()        { c.releasedOnce.Do(func() { close(c.released) }) }
 
-// imapSlotSupport reports whether the imap package tells a connection that
-// implements imap.Slot when its session has logged in, and gives the slot
-// back before the tagged OK of LOGOUT (the hard/imap-conn branch does).
-// The tests of the gateway's slot accounting over real sessions need both.
-func imapSlotSupport(t *testing.T) (loggedIn, releaseBeforeLogoutOK bool) {
-	t.Helper()
+// TestSlotProbe: an imap session on a connection that implements imap.Slot
+// reports its login and gives the slot back before LOGOUT is answered;
+// the gateway's slot accounting over real sessions relies on both.
+func TestSlotProbe(t *testing.T) {
 	dir := t.TempDir()
 	g := stdioGateway(t, filepath.Join(dir, "data"))
 	ours, theirs := net.Pipe()
@@ -46,38 +44,24 @@ func imapSlotSupport(t *testing.T) (loggedIn, releaseBeforeLogoutOK bool) {
 	ours.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(ours)
 	if _, err := r.ReadString('\n'); err != nil {
-		t.Fatalf("probe greeting: %v", err)
+		t.Fatalf("greeting: %v", err)
 	}
 	io.WriteString(ours, "a LOGOUT\r\n")
 	for {
 		l, err := r.ReadString('\n')
 		if err != nil {
-			t.Fatalf("probe LOGOUT: %v", err)
+			t.Fatalf("LOGOUT: %v", err)
 		}
 		if strings.HasPrefix(l, "a ") {
 			break
 		}
 	}
-	closed := func(c chan struct{}) bool {
+	for name, c := range map[string]chan struct{}{"LoggedIn": sc.loggedIn, "Release before LOGOUT's OK": sc.released} {
 		select {
 		case <-c:
-			return true
 		default:
-			return false
+			t.Errorf("the session did not call %s", name)
 		}
-	}
-	return closed(sc.loggedIn), closed(sc.released)
-}
-
-// requireSlotSupport skips a test that needs imapSlotSupport's behaviours.
-func requireSlotSupport(t *testing.T, loggedIn, release bool) {
-	t.Helper()
-	l, r := imapSlotSupport(t)
-	if loggedIn && !l {
-		t.Skip("the imap package does not call imap.Slot.LoggedIn yet (hard/imap-conn)")
-	}
-	if release && !r {
-		t.Skip("the imap package does not call imap.Slot.Release before LOGOUT's OK yet (hard/imap-conn)")
 	}
 }
 
@@ -85,7 +69,6 @@ func requireSlotSupport(t *testing.T, loggedIn, release bool) {
 // out and connects again at once is not refused: its slot was given back
 // before LOGOUT was answered (issue 8, item 16).
 func TestLogoutReconnect(t *testing.T) {
-	requireSlotSupport(t, false, true)
 	tg := startGateway(t, "max-children = 2\n[[server]]\naddress = \"127.0.0.1:0\"\n")
 	login := func() *client {
 		c := dial(t, tg.addrs[0], "")
@@ -121,7 +104,6 @@ func TestLogoutReconnect(t *testing.T) {
 // item 15). The imap package implements the timeout on the branch that
 // implements imap.Slot; the test waits for that branch.
 func TestLoginTimeout(t *testing.T) {
-	requireSlotSupport(t, true, true)
 	tg := startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\nlogin-timeout = \"1s\"\n")
 	c := dial(t, tg.addrs[0], "")
 	c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
@@ -151,7 +133,6 @@ func TestLoginTimeout(t *testing.T) {
 // across every listener of the gateway (issue 8, item 30). The imap
 // package numbers with SessionID on the branch that implements imap.Slot.
 func TestSessionIDsAcrossListeners(t *testing.T) {
-	requireSlotSupport(t, true, true)
 	var logs lockedBuffer
 	tg := startGatewayLogged(t, t.TempDir(), slog.New(slog.NewTextHandler(&logs, nil)),
 		"[[server]]\naddress = \"127.0.0.1:0\"\n[[server]]\naddress = \"127.0.0.2:0\"\n")

@@ -87,7 +87,8 @@ type Options struct {
 	LoginDisabled bool
 	// ID lists the fields and values the ID command answers with, in order.
 	ID [][2]string
-	// Timeout is the idle-client timeout; 30 minutes when zero.
+	// Timeout is the idle-client timeout; 30 minutes when zero, none when
+	// negative (the login timeout still applies before login).
 	Timeout time.Duration
 	// LoginTimeout is how long a client that has not yet authenticated
 	// may stay connected in all, counted from its connection, however
@@ -175,9 +176,11 @@ func New(opts *Options) *Server {
 	if len(s.opts.Mechanisms) == 0 {
 		s.opts.Mechanisms = auth.Mechanisms()
 	}
+	mechs := make([]string, len(s.opts.Mechanisms))
 	for i, m := range s.opts.Mechanisms {
-		s.opts.Mechanisms[i] = strings.ToUpper(m)
+		mechs[i] = strings.ToUpper(m)
 	}
+	s.opts.Mechanisms = mechs
 	if s.opts.TLSMode == "" {
 		s.opts.TLSMode = TLSNone
 	}

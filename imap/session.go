@@ -126,8 +126,11 @@ func (w *clientWriter) Write(p []byte) (int, error) {
 // client that has not logged in has no more than the rest of its login
 // time (Options.LoginTimeout), counted from when it connected.
 func (s *session) armTimeout() {
-	s.readDeadline = time.Now().Add(s.srv.opts.Timeout)
-	if s.state == stateNotAuth && s.loginDeadline.Before(s.readDeadline) {
+	s.readDeadline = time.Time{}
+	if s.srv.opts.Timeout > 0 {
+		s.readDeadline = time.Now().Add(s.srv.opts.Timeout)
+	}
+	if s.state == stateNotAuth && (s.readDeadline.IsZero() || s.loginDeadline.Before(s.readDeadline)) {
 		s.readDeadline = s.loginDeadline
 	}
 	s.rearm()
