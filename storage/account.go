@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -316,82 +314,6 @@ func (a *Account) Status(name string) (Status, error) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	return mb.countsLocked(), nil
-}
-
-// Append stores a message in a mailbox and returns the mailbox's
-// UIDVALIDITY and the message's UID.
-func (a *Account) Append(name string, r io.Reader, flags []string, date time.Time) (uidValidity, uid uint32, err error) {
-	loc, _, err := a.resolve(name)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := a.writable(loc); err != nil {
-		return 0, 0, err
-	}
-	mb, _, err := a.open(name)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer a.store.release(mb)
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	m, err := mb.appendLocked(r, flags, date)
-	if err != nil {
-		return 0, 0, err
-	}
-	return mb.uidValidity, m.UID, nil
-}
-
-// Copy copies messages of a view into the named mailbox, keeping flags and
-// internal dates, and returns the destination's UIDVALIDITY with the
-// source and new UIDs in order.
-func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
-	loc, _, err := a.resolve(dest)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	if err := a.writable(loc); err != nil {
-		return 0, nil, nil, err
-	}
-	to, _, err := a.open(dest)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer a.store.release(to)
-	msgs := make([]Message, len(uids))
-	v.Lookup(uids, msgs)
-	for i := range msgs {
-		if msgs[i].UID == 0 {
-			continue
-		}
-		if err := a.copyOne(v, to, &msgs[i], &dst); err != nil {
-			return 0, src, dst, err
-		}
-		src = append(src, msgs[i].UID)
-	}
-	to.mu.Lock()
-	uidValidity = to.uidValidity
-	to.mu.Unlock()
-	return uidValidity, src, dst, nil
-}
-
-func (a *Account) copyOne(v *View, to *mailbox, m *Message, dst *[]uint32) error {
-	rc, _, err := v.Open(m.UID)
-	if errors.Is(err, ErrNoMessage) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	to.mu.Lock()
-	defer to.mu.Unlock()
-	nm, err := to.appendLocked(rc, m.Flags, m.InternalDate)
-	if err != nil {
-		return fmt.Errorf("copying message %d: %w", m.UID, err)
-	}
-	*dst = append(*dst, nm.UID)
-	return nil
 }
 
 // Delete removes a mailbox. Its child mailboxes stay, and its name stays

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"sync"
 	"time"
@@ -324,29 +323,6 @@ func (mb *mailbox) index(uid uint32) int {
 		return i
 	}
 	return -1
-}
-
-// appendLocked stores a message and tells every view; mb.mu is held.
-func (mb *mailbox) appendLocked(r io.Reader, flags []string, date time.Time) (Message, error) {
-	if err := mb.loadLocked(); err != nil {
-		return Message{}, err
-	}
-	m, err := mb.folder.Append(r, normalizeFlags(flags), date)
-	if err != nil {
-		return Message{}, err
-	}
-	m.Flags = normalizeFlags(m.Flags)
-	if m.UID != mb.uidNext {
-		// Someone else took UIDs meanwhile (another process, or an
-		// mbox delivery the driver numbered first): read the mailbox
-		// back, so that views learn of every message in UID order.
-		return m, mb.refreshLocked()
-	}
-	mb.msgs = append(mb.msgs, m)
-	mb.msgsChangedLocked()
-	mb.uidNext = m.UID + 1
-	mb.broadcast(update{kind: updAdded, uid: m.UID})
-	return m, nil
 }
 
 // counts returns the STATUS figures; mb.mu is held and the mailbox loaded.

@@ -27,17 +27,23 @@ type Options struct {
 	Linger time.Duration
 	// MaxLingering bounds how many unused mailboxes linger; 32 when zero.
 	MaxLingering int
+	// SpoolDir is where an APPEND'ed message is copied while it arrives,
+	// for drivers that cannot stage it themselves (Stager), so that the
+	// mailbox is locked only once the whole message is in; os.TempDir()
+	// when empty. Spool files are unlinked as soon as they are made.
+	SpoolDir string
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
 // session and frontend that uses it.
 type Store struct {
-	drivers map[string]Driver
-	order   []Driver
-	log     *slog.Logger
-	poll    time.Duration
-	linger  time.Duration
-	maxIdle int
+	drivers  map[string]Driver
+	order    []Driver
+	log      *slog.Logger
+	poll     time.Duration
+	linger   time.Duration
+	maxIdle  int
+	spoolDir string
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
@@ -64,6 +70,10 @@ func New(opts Options) *Store {
 		s.poll = 500 * time.Millisecond
 	}
 	s.linger, s.maxIdle = opts.Linger, opts.MaxLingering
+	s.spoolDir = opts.SpoolDir
+	if s.spoolDir == "" {
+		s.spoolDir = os.TempDir()
+	}
 	if s.linger == 0 {
 		s.linger = 2 * time.Minute
 	}
