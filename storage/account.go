@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -23,6 +24,8 @@ type Account struct {
 	store  *Store
 	user   User
 	layout *Layout
+
+	listWarn sync.Once // a LIST stopped at Options.MaxListEntries: said once
 }
 
 // Account returns the storage view for an authenticated user.
@@ -129,10 +132,13 @@ func (a *Account) resolve(name string) (*location, bool, error) {
 		return nil, false, err
 	}
 	root := filepath.Clean(expand(best.Directory, user, home))
+	path := filepath.Join(append([]string{root}, parts...)...)
+	if err := checkLimits(parts, path); err != nil {
+		return nil, false, err
+	}
 	if err := a.checkReserved(best, root, parts); err != nil {
 		return nil, false, err
 	}
-	path := filepath.Join(append([]string{root}, parts...)...)
 	if !within(root, path) {
 		return nil, false, fmt.Errorf("%w: %q leads outside its namespace", ErrBadName, name)
 	}
@@ -405,152 +411,6 @@ func (a *Account) renameInbox(to string) error {
 		return err
 	}
 	return v.Expunge(uids, true)
-}
-
-// MailboxInfo describes one name that LIST shows.
-type MailboxInfo struct {
-	Name        string
-	Delimiter   string
-	NoSelect    bool // a hierarchy level that holds no messages
-	HasChildren bool
-	NoInferiors bool
-}
-
-// walkLimit bounds how deep a LIST descends.
-const walkLimit = 64
-
-// List calls fn for every mailbox in the personal and shared namespaces,
-// INBOX first. descend tells whether names below a given name can matter
-// to the caller (so that "%" need not walk the whole tree).
-func (a *Account) List(descend func(name string) bool, fn func(MailboxInfo)) error {
-	inbox, err := a.inbox()
-	if err != nil {
-		return err
-	}
-	a.ensureInbox(inbox)
-	fn(MailboxInfo{Name: InboxName, Delimiter: inbox.prefix.Delim(), HasChildren: a.hasChildren(inbox.prefix, inbox.path)})
-	// A prefix's directory may lie inside another's ($home/Mail for
-	// "#MH:" inside $home for ""): list it under its own prefix only.
-	roots := map[string]bool{}
-	for _, k := range []NamespaceKind{Personal, Shared} {
-		for _, p := range a.NamespacePrefixes(k) {
-			roots[filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))] = true
-		}
-	}
-	for _, k := range []NamespaceKind{Personal, Shared} {
-		prefixes := a.NamespacePrefixes(k)
-		for i := range prefixes {
-			p := &prefixes[i]
-			root := filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))
-			w := &walker{a: a, p: p, root: root, descend: descend, fn: fn, inbox: inbox.path, roots: roots}
-			w.walk(root, p.Prefix, 0)
-		}
-	}
-	return nil
-}
-
-// ListOther lists another user's mailboxes below "prefix+user+delim".
-func (a *Account) ListOther(prefixName string, descend func(string) bool, fn func(MailboxInfo)) error {
-	loc, _, err := a.resolve(prefixName)
-	if err != nil {
-		return err
-	}
-	if loc.kind != Other {
-		return ErrNoMailbox
-	}
-	base := loc.prefix.Prefix + strings.TrimPrefix(prefixName, loc.prefix.Prefix)
-	if !strings.HasSuffix(base, loc.prefix.Delim()) {
-		base += loc.prefix.Delim()
-	}
-	w := &walker{a: a, p: loc.prefix, root: loc.root, descend: descend, fn: fn}
-	w.walk(loc.path, base, 0)
-	return nil
-}
-
-// walker lists the mailboxes below one prefix's directory.
-type walker struct {
-	a       *Account
-	p       *Prefix
-	root    string
-	descend func(string) bool
-	fn      func(MailboxInfo)
-	inbox   string          // INBOX's path: listed as "INBOX", first
-	roots   map[string]bool // other prefixes' directories, not listed here
-}
-
-func (w *walker) walk(dir, namePrefix string, depth int) {
-	if depth > walkLimit {
-		return
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	a, p := w.a, w.p
-	parent, _ := a.store.detect(dir, p.Type)
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if w.roots[path] && path != w.root {
-			continue
-		}
-		if e.Type()&fs.ModeSymlink != 0 && !within(w.root, path) {
-			continue
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			continue
-		}
-		_, isMailbox := a.store.detect(path, p.Type)
-		if !isMailbox && (!fi.IsDir() || a.otherFormat(p, path)) {
-			continue
-		}
-		full := namePrefix + name
-		if path == w.inbox {
-			// INBOX is listed first, under its own name; its children
-			// are listed below that name.
-			full = InboxName
-		} else {
-			w.fn(MailboxInfo{Name: full, Delimiter: p.Delim(), NoSelect: !isMailbox,
-				HasChildren: fi.IsDir() && a.hasChildren(p, path)})
-		}
-		if fi.IsDir() && w.descend(full+p.Delim()) {
-			w.walk(path, full+p.Delim(), depth+1)
-		}
-	}
-}
-
-// otherFormat reports whether path holds a mailbox of a format that the
-// prefix p does not allow: such a directory is not listed there at all,
-// not even as a hierarchy level.
-func (a *Account) otherFormat(p *Prefix, path string) bool {
-	if p.Type == "" {
-		return false
-	}
-	_, ok := a.store.detect(path, "")
-	return ok
-}
-
-func (a *Account) hasChildren(p *Prefix, dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	parent, _ := a.store.detect(dir, p.Type)
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if _, ok := a.store.detect(path, p.Type); ok || (e.IsDir() && !a.otherFormat(p, path)) {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckAppend tells, before any data is sent, whether a message could be

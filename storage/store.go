@@ -32,6 +32,12 @@ type Options struct {
 	// mailbox is locked only once the whole message is in; os.TempDir()
 	// when empty. Spool files are unlinked as soon as they are made.
 	SpoolDir string
+	// MaxListEntries bounds the directory entries one LIST reads below
+	// one namespace prefix's directory, so that a prefix mapped to a
+	// real home (thousands of entries, a Go module cache) costs a bounded
+	// walk; past it the listing of that prefix stops and a warning names
+	// the directory, once per account. DefaultMaxListEntries when zero.
+	MaxListEntries int
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
@@ -44,6 +50,8 @@ type Store struct {
 	linger   time.Duration
 	maxIdle  int
 	spoolDir string
+	// maxListEntries is Options.MaxListEntries or its default.
+	maxListEntries int
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
@@ -73,6 +81,10 @@ func New(opts Options) *Store {
 	s.spoolDir = opts.SpoolDir
 	if s.spoolDir == "" {
 		s.spoolDir = os.TempDir()
+	}
+	s.maxListEntries = opts.MaxListEntries
+	if s.maxListEntries <= 0 {
+		s.maxListEntries = DefaultMaxListEntries
 	}
 	if s.linger == 0 {
 		s.linger = 2 * time.Minute
