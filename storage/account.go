@@ -322,97 +322,6 @@ func (a *Account) Status(name string) (Status, error) {
 	return mb.countsLocked(), nil
 }
 
-// Delete removes a mailbox. Its child mailboxes stay, and its name stays
-// as a \Noselect level if it has any.
-func (a *Account) Delete(name string) error {
-	if IsInbox(name) {
-		return fmt.Errorf("%w: INBOX cannot be deleted", ErrPermission)
-	}
-	loc, _, err := a.resolve(name)
-	if err != nil {
-		return err
-	}
-	if err := a.writable(loc); err != nil {
-		return err
-	}
-	if len(loc.rel) == 0 {
-		return fmt.Errorf("%w: a namespace root cannot be deleted", ErrPermission)
-	}
-	d, ok := a.store.detect(loc.path, loc.typ)
-	if !ok {
-		fi, err := os.Lstat(loc.path)
-		if err != nil || !fi.IsDir() {
-			return ErrNoMailbox
-		}
-		// A \Noselect level: remove it only when nothing is below it.
-		if err := os.Remove(loc.path); err != nil {
-			return fmt.Errorf("%w: it has child mailboxes", ErrPermission)
-		}
-		return nil
-	}
-	a.store.forget(loc.path)
-	return d.Delete(loc.path)
-}
-
-// Rename renames a mailbox with its children. Renaming INBOX moves its
-// messages into a new mailbox and leaves INBOX empty.
-func (a *Account) Rename(from, to string) error {
-	src, _, err := a.resolve(from)
-	if err != nil {
-		return err
-	}
-	dst, _, err := a.resolve(to)
-	if err != nil {
-		return err
-	}
-	if err := a.writable(src); err != nil {
-		return err
-	}
-	if err := a.writable(dst); err != nil {
-		return err
-	}
-	if len(dst.rel) == 0 || dst.inbox {
-		return ErrExists
-	}
-	if _, err := os.Lstat(dst.path); err == nil {
-		return ErrExists
-	}
-	if src.inbox {
-		return a.renameInbox(to)
-	}
-	if _, err := os.Lstat(src.path); err != nil {
-		return ErrNoMailbox
-	}
-	if isBelow(dst.path, src.path) {
-		return fmt.Errorf("%w: a mailbox cannot move below itself", ErrBadName)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst.path), fsutil.DirPerm(a.perm(dst.kind))); err != nil {
-		return fmt.Errorf("rename: %w", err)
-	}
-	a.store.forget(src.path)
-	if err := os.Rename(src.path, dst.path); err != nil {
-		return fmt.Errorf("rename: %w", err)
-	}
-	a.renameSubscriptions(from, to)
-	return nil
-}
-
-func (a *Account) renameInbox(to string) error {
-	if err := a.Create(to); err != nil {
-		return err
-	}
-	v, err := a.Select(InboxName, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	uids := append([]uint32(nil), v.UIDs()...)
-	if _, _, _, err := a.Copy(v, uids, to); err != nil {
-		return err
-	}
-	return v.Expunge(uids, true)
-}
-
 // CheckAppend tells, before any data is sent, whether a message could be
 // appended to name: ErrNoMailbox when it does not exist, ErrPermission
 // when it is read-only for this user.
@@ -498,23 +407,6 @@ func (a *Account) Subscribe(name string, on bool) error {
 		return fmt.Errorf("%w: not subscribed", ErrNoMailbox)
 	}
 	return a.writeSubscriptions(out)
-}
-
-func (a *Account) renameSubscriptions(from, to string) {
-	names, err := a.Subscriptions()
-	if err != nil {
-		return
-	}
-	changed := false
-	for i, n := range names {
-		if n == from || strings.HasPrefix(n, from+"/") {
-			names[i] = to + n[len(from):]
-			changed = true
-		}
-	}
-	if changed {
-		a.writeSubscriptions(names)
-	}
 }
 
 func (a *Account) writeSubscriptions(names []string) error {
