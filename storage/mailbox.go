@@ -171,15 +171,20 @@ func (mb *mailbox) loadLocked() error {
 	mb.uidNext = snap.UIDNext
 	mb.msgs = snap.Messages
 	mb.msgsChangedLocked()
-	mb.recentFrom = mb.uidNext
-	for _, m := range mb.msgs {
-		if m.New {
-			mb.recentFrom = m.UID
-			break
-		}
-	}
+	mb.recentFrom = firstNew(snap)
 	mb.loaded = true
 	return nil
+}
+
+// firstNew returns the UID of the first message of snap that is New, or
+// UIDNEXT: where \Recent starts.
+func firstNew(snap Snapshot) uint32 {
+	for _, m := range snap.Messages {
+		if m.New {
+			return m.UID
+		}
+	}
+	return snap.UIDNext
 }
 
 // refreshLocked re-reads the mailbox and queues what changed to every view;
@@ -203,6 +208,9 @@ func (mb *mailbox) refreshLocked() error {
 		}
 		mb.msgs = nil
 		mb.uidValidity = snap.UIDValidity
+		// UIDs start again: the old UIDNEXT means nothing any more.
+		mb.uidNext = snap.UIDNext
+		mb.recentFrom = firstNew(snap)
 	}
 	old := mb.msgs
 	i, j := 0, 0
