@@ -111,10 +111,10 @@ func (w *walker) walk(dir, real, namePrefix string, depth int) {
 	w.inside[real] = true
 	defer delete(w.inside, real)
 	a, p := w.a, w.p
-	parent, _ := a.store.detect(dir, p.Type)
+	hidden := a.hiddenIn(p, dir)
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
+		if hidden(name) {
 			continue
 		}
 		path := filepath.Join(dir, name)
@@ -180,6 +180,16 @@ func (w *walker) read(dir string) ([]os.DirEntry, bool) {
 	return entries, true
 }
 
+// hiddenIn returns what tells, for an entry of directory dir under
+// prefix p, that it is no mailbox name: a hidden file, or a file the
+// format of a mailbox in dir keeps for itself (maildir's cur).
+func (a *Account) hiddenIn(p *Prefix, dir string) func(name string) bool {
+	parent, _ := a.store.detect(dir, p.Type)
+	return func(name string) bool {
+		return strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name))
+	}
+}
+
 // otherFormat reports whether path holds a mailbox of a format that the
 // prefix p does not allow: such a directory is not listed there at all,
 // not even as a hierarchy level.
@@ -206,10 +216,10 @@ func (a *Account) hasChildren(p *Prefix, dir string, w *walker) bool {
 			return false
 		}
 	}
-	parent, _ := a.store.detect(dir, p.Type)
+	hidden := a.hiddenIn(p, dir)
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
+		if hidden(name) {
 			continue
 		}
 		path := filepath.Join(dir, name)
