@@ -16,8 +16,10 @@ type MailboxInfo struct {
 	NoInferiors bool
 }
 
-// DefaultMaxListEntries is Options.MaxListEntries when it is zero:
-// 100,000 directory entries take about a second to examine.
+// DefaultMaxListEntries is Options.MaxListEntries when it is zero. A
+// LIST "*" that reads 100,000 entries took 1.5 s on a tree of 121,000
+// (empty files, each an mbox to the drivers), where the whole tree took
+// 4 s.
 const DefaultMaxListEntries = 100_000
 
 // List calls fn for every mailbox in the personal and shared namespaces,
