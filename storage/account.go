@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -25,6 +24,8 @@ type Account struct {
 	store  *Store
 	user   User
 	layout *Layout
+
+	listWarn sync.Once // a LIST stopped at Options.MaxListEntries: said once
 }
 
 // Account returns the storage view for an authenticated user.
@@ -131,10 +132,13 @@ func (a *Account) resolve(name string) (*location, bool, error) {
 		return nil, false, err
 	}
 	root := filepath.Clean(expand(best.Directory, user, home))
+	path := filepath.Join(append([]string{root}, parts...)...)
+	if err := checkLimits(parts, path); err != nil {
+		return nil, false, err
+	}
 	if err := a.checkReserved(best, root, parts); err != nil {
 		return nil, false, err
 	}
-	path := filepath.Join(append([]string{root}, parts...)...)
 	if !within(root, path) {
 		return nil, false, fmt.Errorf("%w: %q leads outside its namespace", ErrBadName, name)
 	}
@@ -318,319 +322,6 @@ func (a *Account) Status(name string) (Status, error) {
 	return mb.countsLocked(), nil
 }
 
-// Append stores a message in a mailbox and returns the mailbox's
-// UIDVALIDITY and the message's UID.
-func (a *Account) Append(name string, r io.Reader, flags []string, date time.Time) (uidValidity, uid uint32, err error) {
-	loc, _, err := a.resolve(name)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := a.writable(loc); err != nil {
-		return 0, 0, err
-	}
-	mb, _, err := a.open(name)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer a.store.release(mb)
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	m, err := mb.appendLocked(r, flags, date)
-	if err != nil {
-		return 0, 0, err
-	}
-	return mb.uidValidity, m.UID, nil
-}
-
-// Copy copies messages of a view into the named mailbox, keeping flags and
-// internal dates, and returns the destination's UIDVALIDITY with the
-// source and new UIDs in order.
-func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
-	loc, _, err := a.resolve(dest)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	if err := a.writable(loc); err != nil {
-		return 0, nil, nil, err
-	}
-	to, _, err := a.open(dest)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer a.store.release(to)
-	msgs := make([]Message, len(uids))
-	v.Lookup(uids, msgs)
-	for i := range msgs {
-		if msgs[i].UID == 0 {
-			continue
-		}
-		if err := a.copyOne(v, to, &msgs[i], &dst); err != nil {
-			return 0, src, dst, err
-		}
-		src = append(src, msgs[i].UID)
-	}
-	to.mu.Lock()
-	uidValidity = to.uidValidity
-	to.mu.Unlock()
-	return uidValidity, src, dst, nil
-}
-
-func (a *Account) copyOne(v *View, to *mailbox, m *Message, dst *[]uint32) error {
-	rc, _, err := v.Open(m.UID)
-	if errors.Is(err, ErrNoMessage) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	to.mu.Lock()
-	defer to.mu.Unlock()
-	nm, err := to.appendLocked(rc, m.Flags, m.InternalDate)
-	if err != nil {
-		return fmt.Errorf("copying message %d: %w", m.UID, err)
-	}
-	*dst = append(*dst, nm.UID)
-	return nil
-}
-
-// Delete removes a mailbox. Its child mailboxes stay, and its name stays
-// as a \Noselect level if it has any.
-func (a *Account) Delete(name string) error {
-	if IsInbox(name) {
-		return fmt.Errorf("%w: INBOX cannot be deleted", ErrPermission)
-	}
-	loc, _, err := a.resolve(name)
-	if err != nil {
-		return err
-	}
-	if err := a.writable(loc); err != nil {
-		return err
-	}
-	if len(loc.rel) == 0 {
-		return fmt.Errorf("%w: a namespace root cannot be deleted", ErrPermission)
-	}
-	d, ok := a.store.detect(loc.path, loc.typ)
-	if !ok {
-		fi, err := os.Lstat(loc.path)
-		if err != nil || !fi.IsDir() {
-			return ErrNoMailbox
-		}
-		// A \Noselect level: remove it only when nothing is below it.
-		if err := os.Remove(loc.path); err != nil {
-			return fmt.Errorf("%w: it has child mailboxes", ErrPermission)
-		}
-		return nil
-	}
-	a.store.forget(loc.path)
-	return d.Delete(loc.path)
-}
-
-// Rename renames a mailbox with its children. Renaming INBOX moves its
-// messages into a new mailbox and leaves INBOX empty.
-func (a *Account) Rename(from, to string) error {
-	src, _, err := a.resolve(from)
-	if err != nil {
-		return err
-	}
-	dst, _, err := a.resolve(to)
-	if err != nil {
-		return err
-	}
-	if err := a.writable(src); err != nil {
-		return err
-	}
-	if err := a.writable(dst); err != nil {
-		return err
-	}
-	if len(dst.rel) == 0 || dst.inbox {
-		return ErrExists
-	}
-	if _, err := os.Lstat(dst.path); err == nil {
-		return ErrExists
-	}
-	if src.inbox {
-		return a.renameInbox(to)
-	}
-	if _, err := os.Lstat(src.path); err != nil {
-		return ErrNoMailbox
-	}
-	if isBelow(dst.path, src.path) {
-		return fmt.Errorf("%w: a mailbox cannot move below itself", ErrBadName)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst.path), fsutil.DirPerm(a.perm(dst.kind))); err != nil {
-		return fmt.Errorf("rename: %w", err)
-	}
-	a.store.forget(src.path)
-	if err := os.Rename(src.path, dst.path); err != nil {
-		return fmt.Errorf("rename: %w", err)
-	}
-	a.renameSubscriptions(from, to)
-	return nil
-}
-
-func (a *Account) renameInbox(to string) error {
-	if err := a.Create(to); err != nil {
-		return err
-	}
-	v, err := a.Select(InboxName, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	uids := append([]uint32(nil), v.UIDs()...)
-	if _, _, _, err := a.Copy(v, uids, to); err != nil {
-		return err
-	}
-	return v.Expunge(uids, true)
-}
-
-// MailboxInfo describes one name that LIST shows.
-type MailboxInfo struct {
-	Name        string
-	Delimiter   string
-	NoSelect    bool // a hierarchy level that holds no messages
-	HasChildren bool
-	NoInferiors bool
-}
-
-// walkLimit bounds how deep a LIST descends.
-const walkLimit = 64
-
-// List calls fn for every mailbox in the personal and shared namespaces,
-// INBOX first. descend tells whether names below a given name can matter
-// to the caller (so that "%" need not walk the whole tree).
-func (a *Account) List(descend func(name string) bool, fn func(MailboxInfo)) error {
-	inbox, err := a.inbox()
-	if err != nil {
-		return err
-	}
-	a.ensureInbox(inbox)
-	fn(MailboxInfo{Name: InboxName, Delimiter: inbox.prefix.Delim(), HasChildren: a.hasChildren(inbox.prefix, inbox.path)})
-	// A prefix's directory may lie inside another's ($home/Mail for
-	// "#MH:" inside $home for ""): list it under its own prefix only.
-	roots := map[string]bool{}
-	for _, k := range []NamespaceKind{Personal, Shared} {
-		for _, p := range a.NamespacePrefixes(k) {
-			roots[filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))] = true
-		}
-	}
-	for _, k := range []NamespaceKind{Personal, Shared} {
-		prefixes := a.NamespacePrefixes(k)
-		for i := range prefixes {
-			p := &prefixes[i]
-			root := filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home))
-			w := &walker{a: a, p: p, root: root, descend: descend, fn: fn, inbox: inbox.path, roots: roots}
-			w.walk(root, p.Prefix, 0)
-		}
-	}
-	return nil
-}
-
-// ListOther lists another user's mailboxes below "prefix+user+delim".
-func (a *Account) ListOther(prefixName string, descend func(string) bool, fn func(MailboxInfo)) error {
-	loc, _, err := a.resolve(prefixName)
-	if err != nil {
-		return err
-	}
-	if loc.kind != Other {
-		return ErrNoMailbox
-	}
-	base := loc.prefix.Prefix + strings.TrimPrefix(prefixName, loc.prefix.Prefix)
-	if !strings.HasSuffix(base, loc.prefix.Delim()) {
-		base += loc.prefix.Delim()
-	}
-	w := &walker{a: a, p: loc.prefix, root: loc.root, descend: descend, fn: fn}
-	w.walk(loc.path, base, 0)
-	return nil
-}
-
-// walker lists the mailboxes below one prefix's directory.
-type walker struct {
-	a       *Account
-	p       *Prefix
-	root    string
-	descend func(string) bool
-	fn      func(MailboxInfo)
-	inbox   string          // INBOX's path: listed as "INBOX", first
-	roots   map[string]bool // other prefixes' directories, not listed here
-}
-
-func (w *walker) walk(dir, namePrefix string, depth int) {
-	if depth > walkLimit {
-		return
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	a, p := w.a, w.p
-	parent, _ := a.store.detect(dir, p.Type)
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if w.roots[path] && path != w.root {
-			continue
-		}
-		if e.Type()&fs.ModeSymlink != 0 && !within(w.root, path) {
-			continue
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			continue
-		}
-		_, isMailbox := a.store.detect(path, p.Type)
-		if !isMailbox && (!fi.IsDir() || a.otherFormat(p, path)) {
-			continue
-		}
-		full := namePrefix + name
-		if path == w.inbox {
-			// INBOX is listed first, under its own name; its children
-			// are listed below that name.
-			full = InboxName
-		} else {
-			w.fn(MailboxInfo{Name: full, Delimiter: p.Delim(), NoSelect: !isMailbox,
-				HasChildren: fi.IsDir() && a.hasChildren(p, path)})
-		}
-		if fi.IsDir() && w.descend(full+p.Delim()) {
-			w.walk(path, full+p.Delim(), depth+1)
-		}
-	}
-}
-
-// otherFormat reports whether path holds a mailbox of a format that the
-// prefix p does not allow: such a directory is not listed there at all,
-// not even as a hierarchy level.
-func (a *Account) otherFormat(p *Prefix, path string) bool {
-	if p.Type == "" {
-		return false
-	}
-	_, ok := a.store.detect(path, "")
-	return ok
-}
-
-func (a *Account) hasChildren(p *Prefix, dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	parent, _ := a.store.detect(dir, p.Type)
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || (parent != nil && parent.Internal(name)) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if _, ok := a.store.detect(path, p.Type); ok || (e.IsDir() && !a.otherFormat(p, path)) {
-			return true
-		}
-	}
-	return false
-}
-
 // CheckAppend tells, before any data is sent, whether a message could be
 // appended to name: ErrNoMailbox when it does not exist, ErrPermission
 // when it is read-only for this user.
@@ -716,23 +407,6 @@ func (a *Account) Subscribe(name string, on bool) error {
 		return fmt.Errorf("%w: not subscribed", ErrNoMailbox)
 	}
 	return a.writeSubscriptions(out)
-}
-
-func (a *Account) renameSubscriptions(from, to string) {
-	names, err := a.Subscriptions()
-	if err != nil {
-		return
-	}
-	changed := false
-	for i, n := range names {
-		if n == from || strings.HasPrefix(n, from+"/") {
-			names[i] = to + n[len(from):]
-			changed = true
-		}
-	}
-	if changed {
-		a.writeSubscriptions(names)
-	}
 }
 
 func (a *Account) writeSubscriptions(names []string) error {

@@ -161,3 +161,18 @@ func (mb *mailbox) saveCacheLocked() {
 	}
 	mb.cacheDirty = false
 }
+
+// cacheFileOf returns the cache file of the mailbox of driver d at path,
+// or "" when its folder keeps none. It opens the folder to ask, and is
+// meant for DELETE and RENAME.
+func (s *Store) cacheFileOf(d Driver, path string, perm os.FileMode) string {
+	f, err := d.Open(path, perm)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if cf, ok := f.(CacheFiler); ok {
+		return cf.CacheFile()
+	}
+	return ""
+}

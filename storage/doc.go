@@ -10,7 +10,11 @@
 // Concurrency invariants:
 //
 //   - Every open mailbox has one lock (mailbox.mu). All Folder calls for
-//     that mailbox happen under it, so a driver never races with itself.
+//     that mailbox happen under it, so a driver never races with itself;
+//     Stager.Stage alone runs without it.
+//   - Nothing is read from the network while a mailbox lock is held: an
+//     APPEND'ed message is staged by the folder (Stager) or copied to a
+//     spool file first, and the lock is taken only to commit it.
 //   - Nothing is written to the network while a mailbox lock is held: a
 //     View hands out copies, and Poll emits updates after unlocking.
 //   - A change is committed to disk first, then to the shared state, then

@@ -164,3 +164,9 @@ type Staged interface {
 	// Abort removes what Stage wrote.
 	Abort() error
 }
+
+// Renamer is an optional interface of a Driver whose mailboxes keep
+// files beside their path (mbox's sidecar index). The core calls
+// Rename instead of os.Rename to move the mailbox at from to to; the
+// driver moves or removes every such file with it.
+type Renamer interface{ Rename(from, to string) error }

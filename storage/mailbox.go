@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"sync"
 	"time"
@@ -172,15 +171,20 @@ func (mb *mailbox) loadLocked() error {
 	mb.uidNext = snap.UIDNext
 	mb.msgs = snap.Messages
 	mb.msgsChangedLocked()
-	mb.recentFrom = mb.uidNext
-	for _, m := range mb.msgs {
-		if m.New {
-			mb.recentFrom = m.UID
-			break
-		}
-	}
+	mb.recentFrom = firstNew(snap)
 	mb.loaded = true
 	return nil
+}
+
+// firstNew returns the UID of the first message of snap that is New, or
+// UIDNEXT: where \Recent starts.
+func firstNew(snap Snapshot) uint32 {
+	for _, m := range snap.Messages {
+		if m.New {
+			return m.UID
+		}
+	}
+	return snap.UIDNext
 }
 
 // refreshLocked re-reads the mailbox and queues what changed to every view;
@@ -204,6 +208,9 @@ func (mb *mailbox) refreshLocked() error {
 		}
 		mb.msgs = nil
 		mb.uidValidity = snap.UIDValidity
+		// UIDs start again: the old UIDNEXT means nothing any more.
+		mb.uidNext = snap.UIDNext
+		mb.recentFrom = firstNew(snap)
 	}
 	old := mb.msgs
 	i, j := 0, 0
@@ -324,29 +331,6 @@ func (mb *mailbox) index(uid uint32) int {
 		return i
 	}
 	return -1
-}
-
-// appendLocked stores a message and tells every view; mb.mu is held.
-func (mb *mailbox) appendLocked(r io.Reader, flags []string, date time.Time) (Message, error) {
-	if err := mb.loadLocked(); err != nil {
-		return Message{}, err
-	}
-	m, err := mb.folder.Append(r, normalizeFlags(flags), date)
-	if err != nil {
-		return Message{}, err
-	}
-	m.Flags = normalizeFlags(m.Flags)
-	if m.UID != mb.uidNext {
-		// Someone else took UIDs meanwhile (another process, or an
-		// mbox delivery the driver numbered first): read the mailbox
-		// back, so that views learn of every message in UID order.
-		return m, mb.refreshLocked()
-	}
-	mb.msgs = append(mb.msgs, m)
-	mb.msgsChangedLocked()
-	mb.uidNext = m.UID + 1
-	mb.broadcast(update{kind: updAdded, uid: m.UID})
-	return m, nil
 }
 
 // counts returns the STATUS figures; mb.mu is held and the mailbox loaded.

@@ -27,17 +27,31 @@ type Options struct {
 	Linger time.Duration
 	// MaxLingering bounds how many unused mailboxes linger; 32 when zero.
 	MaxLingering int
+	// SpoolDir is where an APPEND'ed message is copied while it arrives,
+	// for drivers that cannot stage it themselves (Stager), so that the
+	// mailbox is locked only once the whole message is in; os.TempDir()
+	// when empty. Spool files are unlinked as soon as they are made.
+	SpoolDir string
+	// MaxListEntries bounds the directory entries one LIST reads below
+	// one namespace prefix's directory, so that a prefix mapped to a
+	// real home (thousands of entries, a Go module cache) costs a bounded
+	// walk; past it the listing of that prefix stops and a warning names
+	// the directory, once per account. DefaultMaxListEntries when zero.
+	MaxListEntries int
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
 // session and frontend that uses it.
 type Store struct {
-	drivers map[string]Driver
-	order   []Driver
-	log     *slog.Logger
-	poll    time.Duration
-	linger  time.Duration
-	maxIdle int
+	drivers  map[string]Driver
+	order    []Driver
+	log      *slog.Logger
+	poll     time.Duration
+	linger   time.Duration
+	maxIdle  int
+	spoolDir string
+	// maxListEntries is Options.MaxListEntries or its default.
+	maxListEntries int
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
@@ -64,6 +78,14 @@ func New(opts Options) *Store {
 		s.poll = 500 * time.Millisecond
 	}
 	s.linger, s.maxIdle = opts.Linger, opts.MaxLingering
+	s.spoolDir = opts.SpoolDir
+	if s.spoolDir == "" {
+		s.spoolDir = os.TempDir()
+	}
+	s.maxListEntries = opts.MaxListEntries
+	if s.maxListEntries <= 0 {
+		s.maxListEntries = DefaultMaxListEntries
+	}
 	if s.linger == 0 {
 		s.linger = 2 * time.Minute
 	}

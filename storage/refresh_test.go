@@ -1,0 +1,56 @@
+package storage_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestUIDValidityChangeResetsUIDNext: when another program replaces a
+// mailbox (a new UIDVALIDITY, UIDs from 1 again), the core takes the new
+// UIDNEXT instead of keeping the old, higher one, so that STATUS never
+// announces a UIDNEXT above a UID it hands out later.
+func TestUIDValidityChangeResetsUIDNext(t *testing.T) {
+	f := formatCase{name: "mem", mem: newMemDriver("mem", false)}
+	a, home, _ := formatAccount(t, f)
+	if err := a.Create("box"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"one", "two", "three"} {
+		if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("box", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	old, _ := a.Status("box")
+	// Another program replaces the mailbox.
+	d := f.mem
+	d.mu.Lock()
+	b := d.boxes[filepath.Join(home, "box")]
+	b.validity, b.next, b.msgs, b.data = old.UIDValidity+1, 1, nil, map[uint32][]byte{}
+	d.mu.Unlock()
+
+	validity, uid, err := a.Append("box", msg("four"), nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if validity != old.UIDValidity+1 || uid != 1 {
+		t.Fatalf("APPENDUID %d %d, want %d 1", validity, uid, old.UIDValidity+1)
+	}
+	st, err := a.Status("box")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.UIDValidity != validity || st.UIDNext != 2 || st.Messages != 1 {
+		t.Errorf("STATUS after the mailbox was replaced: %+v; want UIDVALIDITY %d, UIDNEXT 2, 1 message", st, validity)
+	}
+	var r recorder
+	v.Poll(true, &r)
+	if got := v.UIDs(); len(got) != 1 || got[0] != 1 {
+		t.Errorf("the open view has UIDs %v after %q; want [1]", got, r.events)
+	}
+}
