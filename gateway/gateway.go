@@ -96,9 +96,17 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.users = users
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
+	// Messages of formats that cannot stage are spooled here, on disk
+	// beside the rest of mailgate's state rather than in a /tmp that may
+	// be memory.
+	spool := filepath.Join(cfg.DataDir, "spool")
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
 	g.store = storage.New(storage.Options{
-		Drivers: drivers(cfg, g.log, validities.Next),
-		Logger:  g.log,
+		Drivers:  drivers(cfg, g.log, validities.Next),
+		Logger:   g.log,
+		SpoolDir: spool,
 	})
 	a := cfg.Auth
 	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{
