@@ -81,8 +81,8 @@ type Options struct {
 	// Hostname goes into the names of new message files. Empty means the
 	// system's host name.
 	Hostname string
-	// Now is the clock for new file names and default UIDVALIDITY values.
-	// Nil means time.Now.
+	// Now is the clock for new file names, default UIDVALIDITY values and
+	// the age of other programs' files in tmp/. Nil means time.Now.
 	Now func() time.Time
 	// Logger receives debug notes, such as why an index file was not
 	// used; nil means slog.Default().
@@ -191,7 +191,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if p.UIDValidity != 0 {
 		return nil
 	}
-	p.UIDValidity = uint32(d.now().Unix())
+	p.UIDValidity = d.newValidity()
 	if p.UIDNext == 0 {
 		p.UIDNext = 1
 	}
@@ -227,6 +227,8 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		kw:      kw,
 		meta:    meta,
 		release: release,
+
+		newValidity: d.newValidity,
 	}, nil
 }
 
@@ -242,11 +244,11 @@ func (d *Driver) Delete(path string) error {
 			return fmt.Errorf("maildir %s: delete: %w", path, err)
 		}
 	}
-	names := append([]string{propsFile, cacheFile, indexFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
-	// Index files that a crash left half written.
+	names := append([]string{propsFile, cacheFile, indexFile}, foreignFiles...)
+	// Temporary files, and index files that a crash left half written.
 	all, _ := readNames(path)
 	for _, n := range all {
-		if strings.HasPrefix(n, indexFile+".tmp") {
+		if strings.HasPrefix(n, indexFile+".tmp") || strings.HasPrefix(n, fsutil.TempPrefix) {
 			names = append(names, n)
 		}
 	}
@@ -268,6 +270,14 @@ func (d *Driver) logger() *slog.Logger {
 		return d.Options.Logger
 	}
 	return slog.Default()
+}
+
+// newValidity returns the UIDVALIDITY for a maildir that gets one now.
+func (d *Driver) newValidity() uint32 {
+	if d.Options.UIDValidity != nil {
+		return d.Options.UIDValidity()
+	}
+	return fsutil.UIDValidity(d.now())
 }
 
 func (d *Driver) now() time.Time {
