@@ -34,7 +34,15 @@
 //     processes sharing a maildir agree, and no scan sees a message
 //     without every message that was given a lower UID before it.
 //   - Files are never rewritten: a message is written in tmp/, synced and
-//     renamed into new/. Flag changes and moves from new/ to cur/ are
+//     renamed into new/. The write (Stage) takes no lock and reads no
+//     state of the Folder, so it runs beside any other call and a slow
+//     client holds up nobody; only the rename (Commit) takes the locks.
+//     A tmp/ file is named as mailgate's with its pid and host
+//     (fsutil.CreateTemp), and the first scan of a Folder removes those
+//     of dead processes, and other programs' after 36 hours.
+//   - A message file is never read through a symbolic link, nor opened
+//     when it is not a regular file (fsutil.OpenRegular): such a file is
+//     not a message, and a FIFO cannot hang a scan or a FETCH. Flag changes and moves from new/ to cur/ are
 //     renames that keep the base name (the part before ':'); giving a UID
 //     to another program's file adds "u=" (and "W=") to its base once.
 //   - A Folder takes its own mutex before the maildir lock, never the
