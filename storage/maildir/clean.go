@@ -1,8 +1,6 @@
 package maildir
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +38,7 @@ func (f *Folder) removeStale() {
 				old = append(old, n)
 			}
 		}
-		removed, err = removeAll(tmp, old)
+		removed, err = fsutil.RemoveFiles(tmp, old)
 		f.logRemoved(tmp, removed, err)
 	}
 	names, err := readNames(f.path)
@@ -58,7 +56,7 @@ func (f *Folder) removeStale() {
 	}
 	removed, err := fsutil.RemoveStaleTemps(f.path, names, false)
 	f.logRemoved(f.path, removed, err)
-	removed, err = removeAll(f.path, old)
+	removed, err = fsutil.RemoveFiles(f.path, old)
 	f.logRemoved(f.path, removed, err)
 	if len(locked) > 0 {
 		unlock, err := fsutil.LockDir(f.path, true)
@@ -76,22 +74,6 @@ func (f *Folder) removeStale() {
 func (f *Folder) abandoned(path string) bool {
 	fi, err := os.Lstat(path)
 	return err == nil && fi.Mode().IsRegular() && f.now().Sub(changeTime(fi)) > tmpMaxAge
-}
-
-// removeAll removes the files called names in dir and returns those it
-// removed; one already gone is skipped.
-func removeAll(dir string, names []string) ([]string, error) {
-	var removed []string
-	for _, n := range names {
-		err := os.Remove(filepath.Join(dir, n))
-		switch {
-		case err == nil:
-			removed = append(removed, n)
-		case !errors.Is(err, fs.ErrNotExist):
-			return removed, err
-		}
-	}
-	return removed, nil
 }
 
 // logRemoved logs what removeStale removed from dir, and why it stopped.

@@ -24,8 +24,8 @@ const cacheFile = ".mailgate-cache"
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
 
-// Folder is an open maildir. It implements storage.Folder and
-// storage.FlagBatcher.
+// Folder is an open maildir. It implements storage.Folder,
+// storage.FlagBatcher, storage.Stager and storage.OwnChanges.
 //
 // It keeps in memory where each UID's file is, so that Open, SetFlags and
 // Expunge need no directory read, and shares with the other Folders open

@@ -20,7 +20,8 @@ import (
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
-// Folder is an open MH folder. It implements storage.Folder.
+// Folder is an open MH folder. It implements storage.Folder,
+// storage.FlagBatcher and storage.Stager.
 //
 // It remembers the messages of its last scan (to tell a reused number
 // from a message it gave out) and their Status: fields (to keep them when

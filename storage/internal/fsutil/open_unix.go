@@ -24,12 +24,8 @@ func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
 		}
 		return nil, nil, err
 	}
-	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
-		err = &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
-	}
+	fi, err := regular(f, path)
 	if err != nil {
-		f.Close()
 		return nil, nil, err
 	}
 	return f, fi, nil

@@ -146,14 +146,23 @@ func LockedTemp(name string) bool {
 // RemoveStaleTemps removes from dir every file among names (the names in
 // dir, or a part of them) that StaleTemp reports, or that LockedTemp
 // reports when locked says that the caller holds dir's lock (LockDir,
-// shared or exclusive). It returns the names it removed; a file already
-// gone is skipped.
+// shared or exclusive). It returns the names it removed.
 func RemoveStaleTemps(dir string, names []string, locked bool) ([]string, error) {
+	var stale []string
+	for _, n := range names {
+		if StaleTemp(n) || (locked && LockedTemp(n)) {
+			stale = append(stale, n)
+		}
+	}
+	return RemoveFiles(dir, stale)
+}
+
+// RemoveFiles removes the files called names in dir, and returns those
+// it removed: one already gone is skipped, and the first other failure
+// stops it.
+func RemoveFiles(dir string, names []string) ([]string, error) {
 	var removed []string
 	for _, n := range names {
-		if !StaleTemp(n) && !(locked && LockedTemp(n)) {
-			continue
-		}
 		err := os.Remove(filepath.Join(dir, n))
 		switch {
 		case err == nil:
