@@ -68,7 +68,8 @@ func (f *Folder) allocateLocked(n int, minNext, validity uint32) (uint32, error)
 var errValidityChanged = errors.New("UIDVALIDITY changed meanwhile")
 
 // defaultValidity is the UIDVALIDITY of a maildir without one in
-// .mu-prop: its dovecot-uidlist's, or the current time.
+// .mu-prop: its dovecot-uidlist's, or a new one. The caller holds the
+// exclusive maildir lock and stores it.
 func (f *Folder) defaultValidity() (uint32, error) {
 	l, err := f.loadUIDList()
 	if err != nil {
@@ -77,7 +78,7 @@ func (f *Folder) defaultValidity() (uint32, error) {
 	if l != nil {
 		return l.validity, nil
 	}
-	return uint32(f.now().Unix()), nil
+	return f.newValidity(), nil
 }
 
 func (f *Folder) loadUIDList() (*uidList, error) {

@@ -174,7 +174,7 @@ func TestBareMaildir(t *testing.T) {
 		writeFile(t, filepath.Join(path, f.name), "x\n", time.Unix(1700000000+f.mtime, 0))
 	}
 	d := testDriver()
-	d.Options.Now = func() time.Time { return time.Unix(1750000000, 0) }
+	d.Options.UIDValidity = func() uint32 { return 1750000000 }
 	s := mustScan(t, mustOpen(t, d, path))
 	if s.UIDValidity != 1750000000 || s.UIDNext != 5 {
 		t.Fatalf("Scan = %+v", s)
@@ -186,7 +186,7 @@ func TestBareMaildir(t *testing.T) {
 			t.Errorf("UID %d: %v", i+1, err)
 		}
 	}
-	d.Options.Now = func() time.Time { return time.Unix(1760000000, 0) }
+	d.Options.UIDValidity = func() uint32 { return 1760000000 }
 	again := mustScan(t, mustOpen(t, d, path))
 	if again.UIDValidity != 1750000000 || !slices.Equal(uidsOf(again), []uint32{1, 2, 3, 4}) {
 		t.Fatalf("reopened Scan = %+v", again)

@@ -24,8 +24,8 @@ const cacheFile = ".mailgate-cache"
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
 
-// Folder is an open maildir. It implements storage.Folder and
-// storage.FlagBatcher.
+// Folder is an open maildir. It implements storage.Folder,
+// storage.FlagBatcher, storage.Stager and storage.OwnChanges.
 //
 // It keeps in memory where each UID's file is, so that Open, SetFlags and
 // Expunge need no directory read, and shares with the other Folders open
@@ -53,6 +53,10 @@ type Folder struct {
 
 	uidList       *uidList
 	uidListLoaded bool
+
+	newValidity func() uint32  // gives the UIDVALIDITY of a maildir that has none
+	skipped     fsutil.Skipped // files in new/ and cur/ that are not regular files
+	cleaned     bool           // the first Scan removed crashed writers' temporary files
 
 	stamp   dirStamp          // new/ and cur/ when entries were read from them
 	last    []storage.Message // the snapshot at stamp, kept by unchanged
@@ -171,101 +175,25 @@ func (f *Folder) lock() error {
 	return nil
 }
 
-// Append writes the message into tmp/, syncs it, sets its modification
-// time to date (now when zero), gives it the next UID and renames it into
-// new/, where it counts as New. The returned Size is the CRLF size.
-func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Message, error) {
-	if err := f.lock(); err != nil {
-		return storage.Message{}, err
-	}
-	defer f.mu.Unlock()
-	letters, err := f.letters(flags, "")
-	if err != nil {
-		return storage.Message{}, err
-	}
-	now := f.now()
-	if date.IsZero() {
-		date = now
-	}
-	unique := newUnique(now, f.host)
-	tmp := filepath.Join(f.path, dirTmp, unique)
-	written, crlf, mtime, err := f.writeTmp(tmp, r, date)
-	if err != nil {
-		os.Remove(tmp)
-		return storage.Message{}, f.errorf("append: %w", err)
-	}
-	// The rename happens inside the lock, so that no message with a
-	// higher UID can be in new/ before this one.
-	var name string
-	uid, err := f.allocate(1, func(uid uint32) error {
-		name = formatName(unique, written, crlf, uid, letters)
-		dest := filepath.Join(f.sub(true), name)
-		expectChange(dest)
-		if err := os.Rename(tmp, dest); err != nil {
-			return f.errorf("append: %w", err)
-		}
-		if err := fsutil.SyncDir(f.sub(true)); err != nil {
-			return f.errorf("append: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		os.Remove(tmp)
-		return storage.Message{}, err
-	}
-	f.stamp.valid = false
-	fl, _ := decodeLetters(letters, &f.kw)
-	e := entry{uid: uid, inNew: true, name: name, meta: fileMeta{mtime: mtime, size: crlf}, flags: fl}
-	if i, found := f.search(uid); found {
-		f.entries[i] = e
-	} else {
-		f.entries = slices.Insert(f.entries, i, e)
-	}
-	return e.message(), nil
-}
-
-// writeTmp writes the message with LF line endings to a new file at path
-// and syncs it with its modification time set to date.
-func (f *Folder) writeTmp(path string, r io.Reader, date time.Time) (written, crlf, mtime int64, err error) {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.perm)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer func() {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	if written, crlf, err = storage.CopyLF(file, r); err != nil {
-		return 0, 0, 0, err
-	}
-	if err = file.Chmod(f.perm); err != nil {
-		return 0, 0, 0, err
-	}
-	if err = os.Chtimes(path, date, date); err != nil {
-		return 0, 0, 0, err
-	}
-	if err = file.Sync(); err != nil {
-		return 0, 0, 0, err
-	}
-	fi, err := file.Stat()
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	return written, crlf, fi.ModTime().UnixNano(), nil
-}
-
-// Open returns the message's file for reading.
+// Open returns the message's file for reading. A file that is not a
+// regular file (a symbolic link, a FIFO) is never opened: the message is
+// then gone.
 func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
 	var file *os.File
+	var path string
 	err := f.onFile(uid, func(e *entry) (err error) {
-		file, err = os.Open(f.filePath(e))
+		path = f.filePath(e)
+		file, _, err = fsutil.OpenRegular(path)
 		return err
 	})
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		f.skipped.Note(f.log, f.path, path, err)
+		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+	}
 	if err != nil {
 		return nil, err
 	}

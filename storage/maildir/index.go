@@ -30,7 +30,7 @@ func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
 	if !st.stableAt(time.Now()) {
 		return storage.Snapshot{}, false
 	}
-	file, err := os.Open(filepath.Join(f.path, indexFile))
+	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.log.Debug("maildir: index not read", "path", f.path, "err", err)
@@ -119,7 +119,7 @@ func (f *Folder) refreshIndex() {
 func (f *Folder) seedMeta() map[string]fileMeta {
 	entries := f.all()
 	if len(entries) == 0 {
-		file, err := os.Open(filepath.Join(f.path, indexFile))
+		file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
 		if err != nil {
 			return nil
 		}
@@ -140,7 +140,7 @@ func (f *Folder) seedMeta() map[string]fileMeta {
 
 // peekIndex reads the index file's header.
 func (f *Folder) peekIndex() (indexHeader, error) {
-	file, err := os.Open(filepath.Join(f.path, indexFile))
+	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
 	if err != nil {
 		return indexHeader{}, err
 	}

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // keywordsFile maps keyword letters to names, as Dovecot keeps it: lines
@@ -72,14 +74,24 @@ func (k *keywords) encode() []byte {
 	return b.Bytes()
 }
 
+// maxMetaFile bounds how much of another program's metadata file is
+// read.
+const maxMetaFile = 16 << 20
+
 // readKeywords reads the keyword table of the maildir at dir. A missing
-// file is an empty table; malformed lines are skipped.
+// file, or one that is not a regular file, is an empty table; malformed
+// lines are skipped.
 func readKeywords(dir string) (keywords, error) {
 	var k keywords
-	data, err := os.ReadFile(filepath.Join(dir, keywordsFile))
-	if errors.Is(err, fs.ErrNotExist) {
+	file, _, err := fsutil.OpenRegular(filepath.Join(dir, keywordsFile))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fsutil.ErrNotRegular) {
 		return k, nil
 	}
+	if err != nil {
+		return k, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxMetaFile))
 	if err != nil {
 		return k, err
 	}

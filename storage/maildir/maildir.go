@@ -34,7 +34,15 @@
 //     processes sharing a maildir agree, and no scan sees a message
 //     without every message that was given a lower UID before it.
 //   - Files are never rewritten: a message is written in tmp/, synced and
-//     renamed into new/. Flag changes and moves from new/ to cur/ are
+//     renamed into new/. The write (Stage) takes no lock and reads no
+//     state of the Folder, so it runs beside any other call and a slow
+//     client holds up nobody; only the rename (Commit) takes the locks.
+//     A tmp/ file is named as mailgate's with its pid and host
+//     (fsutil.CreateTemp), and the first scan of a Folder removes those
+//     of dead processes, and other programs' after 36 hours.
+//   - A message file is never read through a symbolic link, nor opened
+//     when it is not a regular file (fsutil.OpenRegular): such a file is
+//     not a message, and a FIFO cannot hang a scan or a FETCH. Flag changes and moves from new/ to cur/ are
 //     renames that keep the base name (the part before ':'); giving a UID
 //     to another program's file adds "u=" (and "W=") to its base once.
 //   - A Folder takes its own mutex before the maildir lock, never the
@@ -81,8 +89,8 @@ type Options struct {
 	// Hostname goes into the names of new message files. Empty means the
 	// system's host name.
 	Hostname string
-	// Now is the clock for new file names and default UIDVALIDITY values.
-	// Nil means time.Now.
+	// Now is the clock for new file names, default UIDVALIDITY values and
+	// the age of other programs' files in tmp/. Nil means time.Now.
 	Now func() time.Time
 	// Logger receives debug notes, such as why an index file was not
 	// used; nil means slog.Default().
@@ -191,7 +199,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if p.UIDValidity != 0 {
 		return nil
 	}
-	p.UIDValidity = uint32(d.now().Unix())
+	p.UIDValidity = d.newValidity()
 	if p.UIDNext == 0 {
 		p.UIDNext = 1
 	}
@@ -227,6 +235,8 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		kw:      kw,
 		meta:    meta,
 		release: release,
+
+		newValidity: d.newValidity,
 	}, nil
 }
 
@@ -242,11 +252,11 @@ func (d *Driver) Delete(path string) error {
 			return fmt.Errorf("maildir %s: delete: %w", path, err)
 		}
 	}
-	names := append([]string{propsFile, cacheFile, indexFile, ".mailgate-tmp" + propsFile, ".mailgate-tmp" + keywordsFile}, foreignFiles...)
-	// Index files that a crash left half written.
+	names := append([]string{propsFile, cacheFile, indexFile}, foreignFiles...)
+	// Temporary files, and index files that a crash left half written.
 	all, _ := readNames(path)
 	for _, n := range all {
-		if strings.HasPrefix(n, indexFile+".tmp") {
+		if strings.HasPrefix(n, indexFile+".tmp") || strings.HasPrefix(n, fsutil.TempPrefix) {
 			names = append(names, n)
 		}
 	}
@@ -268,6 +278,14 @@ func (d *Driver) logger() *slog.Logger {
 		return d.Options.Logger
 	}
 	return slog.Default()
+}
+
+// newValidity returns the UIDVALIDITY for a maildir that gets one now.
+func (d *Driver) newValidity() uint32 {
+	if d.Options.UIDValidity != nil {
+		return d.Options.UIDValidity()
+	}
+	return fsutil.UIDValidity(d.now())
 }
 
 func (d *Driver) now() time.Time {

@@ -1,12 +1,14 @@
 package maildir
 
 import (
+	"errors"
 	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // fileMeta is what a scan learns from a file beyond its name. A file's
@@ -47,34 +49,36 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 }
 
 // readMeta learns a file's modification time and CRLF size: from its "W="
-// field and one stat, or for other programs' files by reading it once.
-// It marks the candidate skip when it is not a regular file, and sets err
-// when it cannot be read.
+// field and one lstat, or for other programs' files by reading it once.
+// It marks the candidate skip when it is not a regular file (a symbolic
+// link is never followed, a FIFO never waited on), and sets err when it
+// cannot be read.
 func (f *Folder) readMeta(c *candidate) {
 	path := f.sub(c.inNew) + string(os.PathSeparator) + c.name
 	if w := c.fn.vsize(); w >= 0 {
-		fi, err := os.Stat(path)
+		fi, err := os.Lstat(path)
 		switch {
 		case err != nil:
 			c.err = err
 		case !fi.Mode().IsRegular():
 			c.skip = true
+			f.skipped.Note(f.log, f.path, path, fsutil.ErrNotRegular)
 		default:
 			c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), size: w}
 		}
 		return
 	}
-	file, err := os.Open(path)
+	file, fi, err := fsutil.OpenRegular(path)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		c.skip = true
+		f.skipped.Note(f.log, f.path, path, err)
+		return
+	}
 	if err != nil {
 		c.err = err
 		return
 	}
 	defer file.Close()
-	fi, err := file.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		c.err, c.skip = err, err == nil
-		return
-	}
 	size, err := storage.CRLFSize(file)
 	if err != nil {
 		c.err = err

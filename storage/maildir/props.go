@@ -39,10 +39,11 @@ type uidList struct {
 }
 
 // readUIDList reads dovecot-uidlist from the maildir at dir. It returns
-// nil when there is none or its header cannot be read.
+// nil when there is none, it is not a regular file, or its header cannot
+// be read.
 func readUIDList(dir string) (*uidList, error) {
-	f, err := os.Open(filepath.Join(dir, uidListFile))
-	if errors.Is(err, fs.ErrNotExist) {
+	f, _, err := fsutil.OpenRegular(filepath.Join(dir, uidListFile))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fsutil.ErrNotRegular) {
 		return nil, nil
 	}
 	if err != nil {

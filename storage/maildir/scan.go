@@ -40,6 +40,10 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 		return storage.Snapshot{}, err
 	}
 	defer f.mu.Unlock()
+	if !f.cleaned {
+		f.cleaned = true
+		f.removeStale()
+	}
 	f.fromIndex = false
 	if st, err := f.readStamp(); err == nil {
 		if snap, ok := f.unchanged(st); ok {
@@ -146,11 +150,17 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 			return snap, false, err
 		}
 	}
+	if validity == 0 && list != nil {
+		validity = list.validity
+	}
 	if validity == 0 {
-		validity = uint32(f.now().Unix())
-		if list != nil {
-			validity = list.validity
+		// A new UIDVALIDITY is taken from the allocator only under the
+		// lock, where it is stored at once.
+		if !locked {
+			f.remember(cands)
+			return snap, false, errNeedLock
 		}
+		validity = f.newValidity()
 	}
 	var minNext uint32
 	if list != nil && list.validity == validity {

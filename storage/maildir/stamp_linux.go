@@ -3,6 +3,7 @@ package maildir
 import (
 	"io/fs"
 	"syscall"
+	"time"
 )
 
 // statDir returns the state of the directory at path with one stat(2),
@@ -19,4 +20,12 @@ func statDir(path string) (dirState, error) {
 		}
 		return dirState{ino: st.Ino, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, nil
 	}
+}
+
+// changeTime returns the change time of the file fi describes.
+func changeTime(fi fs.FileInfo) time.Time {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return time.Unix(st.Ctim.Unix())
+	}
+	return fi.ModTime()
 }

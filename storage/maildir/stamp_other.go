@@ -2,7 +2,10 @@
 
 package maildir
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // statDir returns the state of the directory at path. Only the
 // modification time is portable; the change time and inode number stay 0.
@@ -13,3 +16,7 @@ func statDir(path string) (dirState, error) {
 	}
 	return dirState{mtime: fi.ModTime().UnixNano()}, nil
 }
+
+// changeTime returns the modification time of the file fi describes:
+// the change time is not portable.
+func changeTime(fi os.FileInfo) time.Time { return fi.ModTime() }

@@ -2,88 +2,64 @@ package mh
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
-	"sync/atomic"
+	"slices"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
-// tmpCount makes the names of Append's temporary files unique.
-var tmpCount atomic.Uint64
+// This file receives messages: Stage writes one into a temporary dot file
+// in the folder without any lock, and Commit gives it a number under the
+// folder lock. Append is the two in a row.
 
-// Append writes the message to a temporary dot file in the folder, syncs
-// it, sets its modification time to date (now when zero), and links it
-// to the next free number: the first at or above UIDNEXT that no other
-// program has taken. Its flags go into .mh_sequences. Both happen under
-// the folder's lock, after .mu-prop has been raised above the number.
-func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Message, error) {
-	if err := f.lock(); err != nil {
-		return storage.Message{}, err
-	}
-	defer f.mu.Unlock()
+var _ storage.Stager = (*Folder)(nil)
+
+// tmpKind names the temporary files of messages being received.
+const tmpKind = "append"
+
+// staged is a message in a temporary file, not yet in the folder.
+type staged struct {
+	f     *Folder
+	tmp   string
+	flags []string
+	meta  fileMeta
+	done  bool
+}
+
+// Stage implements storage.Stager: it writes the message to a temporary
+// dot file in the folder, named as mailgate's so that it can be removed
+// if this process dies (see fsutil.CreateTemp), syncs it with its
+// modification time set to date (now when zero), and measures it. It
+// reads nothing of the Folder's state and takes no lock, so it may run
+// beside any other call. When r fails, io.ErrUnexpectedEOF included, the
+// file is removed and the error returned.
+func (f *Folder) Stage(r io.Reader, flags []string, date time.Time) (storage.Staged, error) {
 	if _, err := f.fm.setFlags(nil, 1, flags); err != nil {
-		return storage.Message{}, f.errorf("append: %w", err)
+		return nil, f.errorf("append: %w", err)
 	}
 	if date.IsZero() {
 		date = f.now()
 	}
-	tmp := filepath.Join(f.path, fmt.Sprintf("%s.append.%d.%d", tmpPrefix, os.Getpid(), tmpCount.Add(1)))
-	defer os.Remove(tmp)
-	meta, err := f.writeTmp(tmp, r, date)
+	file, err := fsutil.CreateTemp(f.path, tmpKind, f.perm)
 	if err != nil {
-		return storage.Message{}, f.errorf("append: %w", err)
+		return nil, f.errorf("append: %w", err)
 	}
-	var uid uint32
-	var p props
-	var ss sequences
-	err = f.locked(func() error {
-		if p, err = f.readPropsForWrite(); err != nil {
-			return err
-		}
-		if uid, err = f.linkNext(tmp, &p); err != nil {
-			return err
-		}
-		f.known[uid] = known{hdr: meta.hdr}
-		if meta.hdr.hasStatus {
-			f.withStatus++
-		}
-		ss, err = f.updateSequences(func(ss sequences) (sequences, error) {
-			return f.fm.setFlags(ss, uid, flags)
-		})
-		if err != nil {
-			// Without its flags the message would look read: take it
-			// back, leaving its number unused.
-			os.Remove(f.file(uid))
-			delete(f.known, uid)
-			if meta.hdr.hasStatus {
-				f.withStatus--
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return storage.Message{}, err
+	s := &staged{f: f, tmp: file.Name(), flags: slices.Clone(flags)}
+	if s.meta, err = f.writeTmp(file, r, date); err != nil {
+		os.Remove(s.tmp)
+		return nil, f.errorf("append: %w", err)
 	}
-	f.uidNext = max(f.uidNext, p.UIDNext)
-	fl, old := f.fm.flagsOf(ss, uid, meta.hdr, false)
-	return storage.Message{UID: uid, Flags: fl, InternalDate: time.Unix(0, meta.mtime),
-		Size: meta.size, New: uid >= p.RecentFrom && !old}, nil
+	return s, nil
 }
 
-// writeTmp writes the message with LF line endings to a new file at path,
-// syncs it with its modification time set to date, and measures it.
-func (f *Folder) writeTmp(path string, r io.Reader, date time.Time) (m fileMeta, err error) {
-	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, f.perm)
-	if err != nil {
-		return m, err
-	}
+// writeTmp writes the message with LF line endings to file, syncs it
+// with its modification time set to date, measures it, and closes it.
+func (f *Folder) writeTmp(file *os.File, r io.Reader, date time.Time) (m fileMeta, err error) {
 	defer func() {
 		if cerr := file.Close(); err == nil {
 			err = cerr
@@ -95,7 +71,7 @@ func (f *Folder) writeTmp(path string, r io.Reader, date time.Time) (m fileMeta,
 	if err = file.Chmod(f.perm); err != nil {
 		return m, err
 	}
-	if err = os.Chtimes(path, date, date); err != nil {
+	if err = os.Chtimes(file.Name(), date, date); err != nil {
 		return m, err
 	}
 	if err = file.Sync(); err != nil {
@@ -115,37 +91,187 @@ func (f *Folder) writeTmp(path string, r io.Reader, date time.Time) (m fileMeta,
 	return m, nil
 }
 
-// maxLinkTries bounds how many numbers linkNext tries that other
-// programs took meanwhile.
+// Commit implements storage.Staged: it gives the message the next free
+// number, the first at or above UIDNEXT that no other program has taken,
+// under the folder's lock, after .mu-prop has been raised above it. The
+// flags go into .mh_sequences before the file is linked to its number,
+// so that a crash in between leaves a number without a file (which
+// nothing shows, and the next scan drops), never a message without the
+// flags asked for (see linkAs).
+func (s *staged) Commit() (storage.Message, error) {
+	f := s.f
+	if s.done {
+		return storage.Message{}, f.errorf("append: message committed or aborted already")
+	}
+	s.done = true
+	defer os.Remove(s.tmp)
+	if err := f.lock(); err != nil {
+		return storage.Message{}, err
+	}
+	defer f.mu.Unlock()
+	var uid uint32
+	var p props
+	var ss sequences
+	err := f.locked(func() (err error) {
+		if p, err = f.readPropsForWrite(); err != nil {
+			return err
+		}
+		uid, ss, err = f.linkNext(s.tmp, &p, &s.meta.hdr, func(n uint32, ss sequences) (sequences, error) {
+			return f.fm.setFlags(ss, n, s.flags)
+		})
+		return err
+	})
+	if err != nil {
+		return storage.Message{}, err
+	}
+	f.uidNext = max(f.uidNext, p.UIDNext)
+	fl, old := f.fm.flagsOf(ss, uid, s.meta.hdr, false)
+	return storage.Message{UID: uid, Flags: fl, InternalDate: time.Unix(0, s.meta.mtime),
+		Size: s.meta.size, New: uid >= p.RecentFrom && !old}, nil
+}
+
+// Abort implements storage.Staged: it removes the temporary file.
+func (s *staged) Abort() error {
+	if s.done {
+		return nil
+	}
+	s.done = true
+	if err := os.Remove(s.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return s.f.errorf("append: %w", err)
+	}
+	return nil
+}
+
+// Append stores a message as Stage and Commit do.
+func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Message, error) {
+	s, err := f.Stage(r, flags, date)
+	if err != nil {
+		return storage.Message{}, err
+	}
+	return s.Commit()
+}
+
+// remember1 adds message n, with header information hdr, to what the
+// Folder knows, so that a rewrite of .mh_sequences counts its Status:
+// field.
+func (f *Folder) remember1(n uint32, hdr headerInfo) {
+	f.known[n] = known{hdr: hdr}
+	if hdr.hasStatus {
+		f.withStatus++
+	}
+}
+
+// forget1 undoes remember1.
+func (f *Folder) forget1(n uint32) {
+	if k, ok := f.known[n]; ok {
+		if k.hdr.hasStatus {
+			f.withStatus--
+		}
+		delete(f.known, n)
+	}
+}
+
+// maxLinkTries bounds how many numbers are tried that other programs
+// took meanwhile.
 const maxLinkTries = 1000
 
-// linkNext gives the file at src the number p.UIDNext, or the next one
-// that is free, raising and syncing .mu-prop above it first. The caller
-// holds the exclusive lock.
-func (f *Folder) linkNext(src string, p *props) (uint32, error) {
+// linkNext gives the file at src the first free number at or above
+// p.UIDNext (see claimNumber), with the sequence memberships that change
+// gives that number written first (see linkAs), and tries the next number
+// when another program takes one meanwhile. When hdr is not nil, the
+// Folder knows the message from then on, with that header information.
+// The caller holds the exclusive lock.
+func (f *Folder) linkNext(src string, p *props, hdr *headerInfo, change func(n uint32, ss sequences) (sequences, error)) (uint32, sequences, error) {
 	for range maxLinkTries {
-		n := p.UIDNext
+		n, err := f.claimNumber(p)
+		if err != nil {
+			return 0, nil, err
+		}
+		if hdr != nil {
+			f.remember1(n, *hdr)
+		}
+		ss, err := f.linkAs(src, n, func(ss sequences) (sequences, error) { return change(n, ss) })
+		if err == nil {
+			return n, ss, nil
+		}
+		if hdr != nil {
+			f.forget1(n)
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return 0, nil, err
+		}
+	}
+	return 0, nil, f.errorf("no free message number found up to %d", p.UIDNext)
+}
+
+// claimNumber returns the first number at or above p.UIDNext without a
+// file, after raising p.UIDNext above it and writing and syncing
+// .mu-prop, so that the number is never given again. The caller holds
+// the exclusive lock.
+func (f *Folder) claimNumber(p *props) (uint32, error) {
+	n := p.UIDNext
+	for range maxLinkTries {
 		if n >= math.MaxUint32-1 {
 			return 0, f.errorf("no UIDs left under this UIDVALIDITY; recreate the mailbox")
 		}
-		p.UIDNext = n + 1
-		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
-			return 0, f.errorf("%s: %w", propsFile, err)
+		if _, err := os.Lstat(f.file(n)); errors.Is(err, fs.ErrNotExist) {
+			p.UIDNext = n + 1
+			if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
+				return 0, f.errorf("%s: %w", propsFile, err)
+			}
+			f.validity = p.UIDValidity
+			return n, nil
 		}
-		err := linkExcl(src, f.file(n))
-		if errors.Is(err, fs.ErrExist) {
-			continue // another program took n
-		}
-		if err != nil {
-			return 0, f.errorf("%w", err)
-		}
-		if err := fsutil.SyncDir(f.path); err != nil {
-			return 0, f.errorf("%w", err)
-		}
-		f.validity = p.UIDValidity
-		return n, nil
+		n++ // another program took n
 	}
 	return 0, f.errorf("no free message number found above %d", p.UIDNext)
+}
+
+// linkAs gives the file at src the number n: it rewrites .mh_sequences
+// with what change makes of it (n's memberships), then links src to n and
+// syncs the directory. When the link fails (fs.ErrExist: another program
+// took n meanwhile), n's memberships are put back as they were. The caller
+// holds the exclusive lock.
+//
+// nmh lists a folder before it locks .mh_sequences, and drops from the
+// sequences the numbers it did not list: an nmh program that listed the
+// folder before the link and rewrote the file after the first write took
+// n out again. So linkAs reads the file once more after the link and puts
+// n's memberships back when they changed (a write only then).
+func (f *Folder) linkAs(src string, n uint32, change func(sequences) (sequences, error)) (sequences, error) {
+	var before []string
+	ss, err := f.updateSequences(func(ss sequences) (sequences, error) {
+		before = ss.memberOf(n)
+		return change(ss)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := linkExcl(src, f.file(n)); err != nil {
+		_, rerr := f.updateSequences(func(ss sequences) (sequences, error) {
+			return ss.restore(n, before), nil
+		})
+		if rerr != nil {
+			return nil, f.errorf("link %d: %v; putting its sequences back: %w", n, err, rerr)
+		}
+		return nil, f.errorf("link %d: %w", n, err)
+	}
+	if err := fsutil.SyncDir(f.path); err != nil {
+		return nil, f.errorf("%w", err)
+	}
+	want := ss.memberOf(n)
+	now, err := f.updateSequences(func(ss sequences) (sequences, error) {
+		if !slices.Equal(ss.memberOf(n), want) {
+			ss = ss.restore(n, want)
+		}
+		return ss, nil
+	})
+	if err != nil {
+		// The message is in place with the flags the first write gave it.
+		f.log.Warn("mh: checking the sequences of a new message", "dir", f.path, "number", n, "err", err)
+		return ss, nil
+	}
+	return now, nil
 }
 
 // linkExcl makes dst a name of the file src, failing with fs.ErrExist when

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -19,7 +20,8 @@ import (
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
-// Folder is an open MH folder. It implements storage.Folder.
+// Folder is an open MH folder. It implements storage.Folder,
+// storage.FlagBatcher and storage.Stager.
 //
 // It remembers the messages of its last scan (to tell a reused number
 // from a message it gave out) and their Status: fields (to keep them when
@@ -34,15 +36,23 @@ type Folder struct {
 	fm      flagMap
 	meta    *fsutil.Shared[fileMeta] // file name -> what the file holds
 	release func()                   // gives meta back
+	log     *slog.Logger
+	skipped fsutil.Skipped // numbered files that are not regular files
+
+	newValidity func() uint32 // gives the UIDVALIDITY of a folder that has none
 
 	validity   uint32
 	uidNext    uint32 // UIDNEXT after the last scan or append
 	recentFrom uint32
 	scanned    bool
+	cleaned    bool             // the first scan removed crashed writers' temporary files
 	known      map[uint32]known // messages of the last scan and appends
 	withStatus int              // how many of known have a Status: field
 	bare       bool             // the last scan found no .mh_sequences
-	closed     bool
+	// keepOrphans says that numbers without a file in .mh_sequences
+	// could not be dropped (see dropOrphans) and are left alone.
+	keepOrphans bool
+	closed      bool
 }
 
 var _ storage.Folder = (*Folder)(nil)
@@ -97,7 +107,7 @@ func (f *Folder) readPropsForWrite() (props, error) {
 	if p.UIDValidity == 0 {
 		p.UIDValidity = f.validity
 		if p.UIDValidity == 0 {
-			p.UIDValidity = uint32(f.now().Unix())
+			p.UIDValidity = f.newValidity()
 		}
 	}
 	p.UIDNext = max(p.UIDNext, f.uidNext, 1)
@@ -147,22 +157,24 @@ func (f *Folder) updateSequences(change func(sequences) (sequences, error)) (seq
 	return ss, nil
 }
 
-// Open returns the message's content without imap4d's Status: field.
+// Open returns the message's content without imap4d's Status: field. A
+// file that is not a regular file (a symbolic link, a FIFO) is never
+// opened: the message is then gone.
 func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	file, err := openFile(f.file(uid))
-	if errors.Is(err, fs.ErrNotExist) {
+	path := f.file(uid)
+	file, _, err := fsutil.OpenRegular(path)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		f.skipped.Note(f.log, f.path, path, err)
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fsutil.ErrNotRegular) {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	if err != nil {
 		return nil, f.errorf("uid %d: %w", uid, err)
-	}
-	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
-		file.Close()
-		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	r, _, err := stripStatus(bufio.NewReaderSize(file, 32<<10))
 	if err != nil {

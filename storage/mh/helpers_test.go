@@ -12,11 +12,15 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// testNow is the clock of testDriver: UIDVALIDITY 1750000000.
+// testNow is the clock of testDriver.
 func testNow() time.Time { return time.Unix(1750000000, 0) }
 
+// testValidity is the UIDVALIDITY that testDriver gives every folder;
+// tests of UIDVALIDITY allocation set their own allocator.
+func testValidity() uint32 { return 1750000000 }
+
 func testDriver() *Driver {
-	return &Driver{Options: Options{Now: testNow}}
+	return &Driver{Options: Options{Now: testNow, UIDValidity: testValidity}}
 }
 
 // mustOpen opens the folder at path as a *Folder.

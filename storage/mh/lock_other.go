@@ -17,8 +17,3 @@ func lockSeqFile(dir string, write bool, perm os.FileMode) (*os.File, error) {
 	}
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, perm)
 }
-
-// openFile opens a message file for reading.
-func openFile(path string) (*os.File, error) {
-	return os.Open(path)
-}

@@ -3,6 +3,7 @@
 package mh
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // seqLockWait is how long lockSeqFile waits for nmh to let go of
@@ -27,9 +30,10 @@ const seqLockWait = 10 * time.Second
 // gives (nil, nil). Closing the file releases the lock.
 func lockSeqFile(dir string, write bool, perm os.FileMode) (*os.File, error) {
 	path := dir + string(os.PathSeparator) + seqFile
-	flag, typ := os.O_RDONLY, int16(unix.F_RDLCK)
+	// Never follow a symbolic link or wait on a FIFO put in its place.
+	flag, typ := os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, int16(unix.F_RDLCK)
 	if write {
-		flag, typ = os.O_RDWR|os.O_CREATE, unix.F_WRLCK
+		flag, typ = os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, unix.F_WRLCK
 	}
 	deadline := time.Now().Add(seqLockWait)
 	for {
@@ -37,8 +41,15 @@ func lockSeqFile(dir string, write bool, perm os.FileMode) (*os.File, error) {
 		if !write && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
+		if errors.Is(err, syscall.ELOOP) {
+			err = fsutil.ErrNotRegular
+		}
 		if err != nil {
 			return nil, err
+		}
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, cmp.Or(err, fsutil.ErrNotRegular)
 		}
 		lk := unix.Flock_t{Type: typ, Whence: 0}
 		err = unix.FcntlFlock(f.Fd(), setLock, &lk)
@@ -78,10 +89,4 @@ func sameFile(f *os.File, path string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(a, b), nil
-}
-
-// openFile opens a message file for reading without blocking on a FIFO
-// that another program put in its place.
-func openFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }

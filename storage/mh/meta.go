@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // fileMeta is what a scan learns from reading a message file. It is
@@ -32,11 +34,11 @@ type candidate struct {
 // holds it, else by reading the file. A cold scan of a large folder is
 // bound by file-system latency, so many files are read on several
 // goroutines.
-func readMetas(dir string, cands []candidate, known map[string]fileMeta) {
+func readMetas(dir string, cands []candidate, known map[string]fileMeta, skipped func(path string, err error)) {
 	workers := min(8, 2*runtime.GOMAXPROCS(0), len(cands)/256)
 	if workers <= 1 {
 		for i := range cands {
-			readMeta(dir, &cands[i], known)
+			readMeta(dir, &cands[i], known, skipped)
 		}
 		return
 	}
@@ -50,7 +52,7 @@ func readMetas(dir string, cands []candidate, known map[string]fileMeta) {
 					return
 				}
 				for i := k; i < min(k+64, len(cands)); i++ {
-					readMeta(dir, &cands[i], known)
+					readMeta(dir, &cands[i], known, skipped)
 				}
 			}
 		})
@@ -58,33 +60,36 @@ func readMetas(dir string, cands []candidate, known map[string]fileMeta) {
 	wg.Wait()
 }
 
-// readMeta fills in c.meta. A file that is gone or not a regular file is
-// marked skip; another error is kept in c.err.
-func readMeta(dir string, c *candidate, known map[string]fileMeta) {
+// readMeta fills in c.meta. A file that is gone or not a regular file
+// (a symbolic link is never followed, a FIFO never waited on) is marked
+// skip; another error is kept in c.err. skipped hears of files that are
+// not regular files.
+func readMeta(dir string, c *candidate, known map[string]fileMeta, skipped func(path string, err error)) {
 	path := dir + string(os.PathSeparator) + c.name
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if err == nil && !fi.Mode().IsRegular() {
-		c.skip = true // never open a FIFO or a device
+		c.skip = true
+		skipped(path, fsutil.ErrNotRegular)
 		return
 	}
 	if m, ok := known[c.name]; ok && err == nil && fi.ModTime().UnixNano() == m.mtime && fi.Size() == m.fsize {
 		c.meta = m
 		return
 	}
-	file, err := openFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	file, fi, err := fsutil.OpenRegular(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		c.skip = true
 		return
-	}
-	if err != nil {
+	case errors.Is(err, fsutil.ErrNotRegular):
+		c.skip = true
+		skipped(path, err)
+		return
+	case err != nil:
 		c.err = err
 		return
 	}
 	defer file.Close()
-	if fi, err = file.Stat(); err != nil || !fi.Mode().IsRegular() {
-		c.err, c.skip = err, err == nil
-		return
-	}
 	size, hdr, err := measure(file)
 	if err != nil {
 		c.err = err

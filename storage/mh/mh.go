@@ -48,6 +48,29 @@
 //   - Files are created under a dot name, synced, and linked to their
 //     number, so that a number another program took meanwhile is never
 //     overwritten; .mu-prop and .mh_sequences are replaced by rename.
+//     The dot file is written (Stage) without any lock and without
+//     reading the Folder's state, so it runs beside any other call and a
+//     slow client holds up nobody. It is named as mailgate's with its pid
+//     and host (fsutil.CreateTemp), and the first scan of a Folder removes
+//     those of dead processes, and mailgate's fixed-name temporary files
+//     (which only a holder of the exclusive lock has).
+//   - A new message's flags are in .mh_sequences before its file is
+//     linked to its number: a crash in between leaves a number without a
+//     file, never a message with flags nobody set (nmh reads a message
+//     missing from the unseen sequence as \Seen). nmh drops from the
+//     sequences the numbers it did not see when it listed the folder, so
+//     .mh_sequences is read again after the link and the new number's
+//     memberships put back if an nmh program took them out meanwhile. (An
+//     nmh program that listed the folder before the link and rewrites the
+//     sequences after that check, such as one that slept a second waiting
+//     for the file's lock, still drops them: nmh's own race, which the
+//     order of mailgate's writes cannot close.) A scan drops the numbers
+//     above the last message from every sequence but cur, as nmh does
+//     when it writes the file, so that a message another program files
+//     under such a number later does not inherit them.
+//   - A message file is never read through a symbolic link, nor opened
+//     when it is not a regular file (fsutil.OpenRegular): such a file is
+//     not a message, and a FIFO cannot hang a scan or a FETCH.
 //   - MH programs reuse the number of a removed last message. A file that
 //     appears under a number below the UIDNEXT of the Folder's last scan,
 //     where that scan saw no file, is another message: Scan renames it to
@@ -63,6 +86,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +112,10 @@ type Options struct {
 	// Now is the clock for default UIDVALIDITY values and for messages
 	// appended without a date. Nil means time.Now.
 	Now func() time.Time
+	// Logger hears of odd files in a folder (a symbolic link named like a
+	// message) and of crashed writers' files removed; nil means
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Driver is the MH storage.Driver. Its zero value is ready to use; it
@@ -201,7 +229,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 		return fmt.Errorf("mh %s: create: %s: %w", path, propsFile, err)
 	}
 	if p.UIDValidity == 0 {
-		p.UIDValidity = uint32(d.now().Unix())
+		p.UIDValidity = d.newValidity()
 		p.UIDNext = max(p.UIDNext, 1)
 		p.RecentFrom = max(p.RecentFrom, 1)
 		if err := writeAtomic(path, propsFile, p.Encode(), perm); err != nil {
@@ -241,6 +269,9 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		known:   make(map[uint32]known),
 		meta:    meta,
 		release: release,
+		log:     d.logger(),
+
+		newValidity: d.newValidity,
 	}, nil
 }
 
@@ -288,6 +319,21 @@ const cacheFile = ".mailgate-cache"
 
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
+
+// newValidity returns the UIDVALIDITY for a folder that gets one now.
+func (d *Driver) newValidity() uint32 {
+	if d.Options.UIDValidity != nil {
+		return d.Options.UIDValidity()
+	}
+	return fsutil.UIDValidity(d.now())
+}
+
+func (d *Driver) logger() *slog.Logger {
+	if d.Options.Logger != nil {
+		return d.Options.Logger
+	}
+	return slog.Default()
+}
 
 func (d *Driver) now() time.Time {
 	if d.Options.Now != nil {

@@ -68,6 +68,18 @@ func (f *Folder) readState(locked bool) (st folderState, err error) {
 		}
 		return st, f.errorf("scan: %w", err)
 	}
+	if !f.cleaned {
+		// Under the lock, mailgate's fixed-name temporary files are
+		// left over from a crash too.
+		f.cleaned = true
+		removed, err := fsutil.RemoveStaleTemps(f.path, st.names, true)
+		if len(removed) > 0 {
+			f.log.Info("mh: removed files that crashed writers left", "dir", f.path, "files", removed)
+		}
+		if err != nil {
+			f.log.Warn("mh: removing files that crashed writers left", "dir", f.path, "err", err)
+		}
+	}
 	if st.props, err = readProps(f.path); err != nil {
 		return st, f.errorf("%s: %w", propsFile, err)
 	}
@@ -98,7 +110,9 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		}
 	}
 	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
-	readMetas(f.path, cands, f.meta.Load())
+	readMetas(f.path, cands, f.meta.Load(), func(path string, err error) {
+		f.skipped.Note(f.log, f.path, path, err)
+	})
 	for i := range cands {
 		if c := &cands[i]; c.err != nil {
 			return storage.Snapshot{}, f.errorf("scan: %w", c.err)
@@ -108,9 +122,10 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 
 	// Numbers that MH programs reused get fresh ones.
 	var reused []int
-	top := uint32(0)
+	top, fileTop := uint32(0), uint32(0)
 	for i := range cands {
 		c := &cands[i]
+		fileTop = max(fileTop, c.num)
 		if _, ok := f.known[c.num]; f.scanned && c.num < f.uidNext && !ok {
 			reused = append(reused, i)
 			continue
@@ -119,14 +134,30 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	}
 	p := st.props
 	old := p
-	if p.UIDValidity == 0 {
-		p.UIDValidity = cmp.Or(f.validity, uint32(f.now().Unix()))
+	if p.UIDValidity == 0 && f.validity != 0 {
+		p.UIDValidity = f.validity
+	} else if p.UIDValidity == 0 {
+		// A new UIDVALIDITY is taken from the allocator only under the
+		// lock, where it is stored at once.
+		if !locked {
+			f.remember(cands)
+			return storage.Snapshot{}, errNeedLock
+		}
+		p.UIDValidity = f.newValidity()
 	}
 	p.UIDNext = max(p.UIDNext, top+1, f.uidNext, 1)
 	ss := parseSequences(st.seqRaw)
 	f.bare = !st.seqExists
 	if p.RecentFrom == 0 {
 		p.RecentFrom = cmp.Or(f.recentFrom, f.firstNew(cands, ss), p.UIDNext)
+	}
+	orphans := !f.keepOrphans && ss.above(fileTop)
+	if orphans && !locked {
+		f.remember(cands)
+		return storage.Snapshot{}, errNeedLock
+	}
+	if orphans {
+		ss = f.dropOrphans(ss)
 	}
 	if len(reused) > 0 || p.UIDValidity != old.UIDValidity || p.UIDNext != old.UIDNext || p.RecentFrom != old.RecentFrom {
 		if !locked {
@@ -182,15 +213,24 @@ func (f *Folder) remember(cands []candidate) {
 }
 
 // renumber links each reused file to a fresh number at or above
-// p.UIDNext, removes its old name and moves its sequence memberships
-// along. The caller holds the exclusive lock. A file that is gone
-// meanwhile is dropped.
+// p.UIDNext, with its sequence memberships copied to that number first
+// (see linkNext), removes its old name, and then takes the old number out
+// of every sequence. The caller holds the exclusive lock. A file that is
+// gone meanwhile is dropped.
 func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences, error) {
-	moves := make(map[uint32]uint32, len(reused))
+	var gone []uint32
 	for _, i := range reused {
 		c := &cands[i]
 		src := f.file(c.num)
-		n, err := f.linkNext(src, p)
+		from := c.num
+		n, _, err := f.linkNext(src, p, nil, func(n uint32, ss sequences) (sequences, error) {
+			for i := range ss {
+				if ss[i].set.contains(from) {
+					ss[i].set = ss[i].set.add(n, n)
+				}
+			}
+			return ss, nil
+		})
 		if errors.Is(err, fs.ErrNotExist) {
 			c.skip = true
 			continue
@@ -199,9 +239,9 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 			return nil, err
 		}
 		if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, f.errorf("renumber %d: %w", c.num, err)
+			return nil, f.errorf("renumber %d: %w", from, err)
 		}
-		moves[c.num] = n
+		gone = append(gone, from)
 		c.num, c.name = n, strconv.FormatUint(uint64(n), 10)
 	}
 	if err := fsutil.SyncDir(f.path); err != nil {
@@ -209,10 +249,8 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 	}
 	ss, err := f.updateSequences(func(ss sequences) (sequences, error) {
 		for i := range ss {
-			for from, to := range moves {
-				if ss[i].set.contains(from) {
-					ss[i].set = ss[i].set.remove(from).add(to, to)
-				}
+			for _, from := range gone {
+				ss[i].set = ss[i].set.remove(from)
 			}
 		}
 		return ss, nil
@@ -222,6 +260,42 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 	}
 	f.uidNext = p.UIDNext
 	return ss, nil
+}
+
+// dropOrphans takes out of every sequence but cur the numbers above the
+// highest message file, which a crash between writing .mh_sequences and
+// linking a message (see linkAs) leaves, so that a message that another
+// program later files under such a number does not get their flags. nmh
+// drops them too when it next writes the file. The directory is read
+// again under nmh's lock, so that a message nmh has just added stays.
+// It returns the sequences as they are now; when .mh_sequences cannot be
+// written, it logs why, keeps ss and does not try again. The caller holds
+// the exclusive lock.
+func (f *Folder) dropOrphans(ss sequences) sequences {
+	now, err := f.updateSequences(func(ss sequences) (sequences, error) {
+		names, err := readNames(f.path)
+		if err != nil {
+			return nil, err
+		}
+		top := uint32(0)
+		for _, name := range names {
+			if n, ok := messageNumber(name); ok {
+				top = max(top, n)
+			}
+		}
+		for i := range ss {
+			if ss[i].name != curSequence {
+				ss[i].set = ss[i].set.upTo(top)
+			}
+		}
+		return ss, nil
+	})
+	if err != nil {
+		f.log.Warn("mh: numbers without a message file stay in "+seqFile, "dir", f.path, "err", err)
+		f.keepOrphans = true
+		return ss
+	}
+	return now
 }
 
 // collect turns the scan's files into the Folder's state and a snapshot.

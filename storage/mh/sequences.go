@@ -237,3 +237,54 @@ func (ss sequences) format(keep func(name string) bool) []byte {
 	}
 	return b
 }
+
+// memberOf returns the names of the sequences that hold n.
+func (ss sequences) memberOf(n uint32) []string {
+	var names []string
+	for _, s := range ss {
+		if s.set.contains(n) {
+			names = append(names, s.name)
+		}
+	}
+	return names
+}
+
+// restore returns ss with n in exactly the sequences called names (as
+// memberOf gave them), adding those that are missing. ss must be the
+// caller's own copy.
+func (ss sequences) restore(n uint32, names []string) sequences {
+	for i := range ss {
+		if slices.Contains(names, ss[i].name) {
+			ss[i].set = ss[i].set.add(n, n)
+		} else {
+			ss[i].set = ss[i].set.remove(n)
+		}
+	}
+	for _, name := range names {
+		if ss.find(name) < 0 {
+			ss = append(ss, sequence{name: name, set: numSet{{n, n}}})
+		}
+	}
+	return ss
+}
+
+// above reports whether a sequence other than cur holds a number above
+// top.
+func (ss sequences) above(top uint32) bool {
+	for _, s := range ss {
+		if s.name != curSequence && len(s.set) > 0 && s.set[len(s.set)-1].hi > top {
+			return true
+		}
+	}
+	return false
+}
+
+// upTo returns the set without the numbers above top.
+func (s numSet) upTo(top uint32) numSet {
+	i := s.find(top + 1)
+	if i < len(s) && s[i].lo <= top {
+		s[i].hi = top
+		i++
+	}
+	return s[:i]
+}

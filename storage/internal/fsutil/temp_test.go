@@ -1,0 +1,131 @@
+package fsutil
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// deadPid returns the pid of a process that has exited and been reaped.
+func deadPid(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestStaleTemp(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no kill(2)")
+	}
+	dir := t.TempDir()
+	f, err := CreateTemp(dir, "append", 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ours := filepath.Base(f.Name())
+	dead := strconv.Itoa(deadPid(t))
+	me := strconv.Itoa(os.Getpid())
+	for _, tt := range []struct {
+		name          string
+		stale, locked bool
+	}{
+		{ours, false, false},
+		{TempPrefix + ".append." + me + ".7.00000000." + thisHost(), true, false}, // an earlier process with our pid
+		{TempPrefix + ".append." + dead + ".1." + thisRun() + "." + thisHost(), true, false},
+		{TempPrefix + ".append." + dead + ".1", true, false}, // an older mailgate's name
+		{TempPrefix + ".append." + dead + ".1.abcd.other-host", false, false},
+		{TempPrefix + ".append." + strconv.Itoa(os.Getppid()) + ".1.abcd." + thisHost(), false, false},
+		{TempPrefix + ".append." + me + ".1", false, false},
+		{TempPrefix + ".mu-prop", false, true},
+		{TempPrefix + ".mh_sequences", false, true},
+		{TempPrefix + "dovecot-keywords", false, true},
+		{TempPrefix + ".append.x.1", false, true},
+		{"1700000000.M1P" + dead + ".host", false, false},
+		{".mh_sequences", false, false},
+	} {
+		if got := StaleTemp(tt.name); got != tt.stale {
+			t.Errorf("StaleTemp(%q) = %v", tt.name, got)
+		}
+		if got := LockedTemp(tt.name); got != tt.locked {
+			t.Errorf("LockedTemp(%q) = %v", tt.name, got)
+		}
+	}
+}
+
+func TestRemoveStaleTemps(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no kill(2)")
+	}
+	dir := t.TempDir()
+	live, err := CreateTemp(dir, "append", 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Close()
+	dead := TempPrefix + ".append." + strconv.Itoa(deadPid(t)) + ".3"
+	for _, n := range []string{dead, TempPrefix + ".mu-prop", "1"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, _ := os.ReadDir(dir)
+	var all []string
+	for _, e := range names {
+		all = append(all, e.Name())
+	}
+	removed, err := RemoveStaleTemps(dir, all, false)
+	if err != nil || !slices.Equal(removed, []string{dead}) {
+		t.Fatalf("unlocked: removed %v, %v", removed, err)
+	}
+	removed, err = RemoveStaleTemps(dir, all, true)
+	if err != nil || !slices.Equal(removed, []string{TempPrefix + ".mu-prop"}) {
+		t.Fatalf("locked: removed %v, %v", removed, err)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 2 {
+		t.Errorf("left %v; want the live temporary file and 1", left)
+	}
+}
+
+func TestCreateTempSkipsLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	// A dead process with our pid and our counter left its files: the
+	// next names are taken in turn.
+	n := tempCount.Load()
+	for i := n + 1; i <= n+3; i++ {
+		name := TempPrefix + ".append." + strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(i, 10) + "." + thisRun() + "." + thisHost()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := CreateTemp(dir, "append", 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if fi, _ := f.Stat(); fi.Size() != 0 {
+		t.Errorf("CreateTemp opened an existing file %s", f.Name())
+	}
+}
+
+func TestUIDValidity(t *testing.T) {
+	now := time.Unix(1800000000, 0)
+	a := UIDValidity(now)
+	b := UIDValidity(now)
+	c := UIDValidity(now.Add(-time.Hour))
+	if !(a >= 1800000000 && b > a && c > b) {
+		t.Errorf("UIDValidity gave %d, %d, %d in one second and after the clock went back", a, b, c)
+	}
+	if d := UIDValidity(now.Add(time.Hour)); d < 1800003600 {
+		t.Errorf("an hour later: %d", d)
+	}
+}
