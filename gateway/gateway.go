@@ -131,7 +131,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 func drivers(cfg *config.Config, log *slog.Logger, uidValidity func() uint32) []storage.Driver {
 	return []storage.Driver{
 		&maildir.Driver{Options: maildir.Options{UIDValidity: uidValidity, Logger: log}},
-		&mh.Driver{Options: mh.Options{UIDValidity: uidValidity}},
+		&mh.Driver{Options: mh.Options{UIDValidity: uidValidity, Logger: log}},
 		mbox.New(mboxOptions(cfg, log, uidValidity)),
 	}
 }
