@@ -130,6 +130,49 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkStageCommit measures APPEND as the core makes it from the
+// network: Stage into a spool, then Commit into a 10,000-message mbox.
+func BenchmarkStageCommit(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "INBOX")
+	makeBenchMbox(b, path, 10_000)
+	f := mustOpen(b, testDriver(b, Options{}), path)
+	if _, err := f.Scan(); err != nil {
+		b.Fatal(err)
+	}
+	body := strings.Repeat("A line of the body of an appended message.\r\n", 40)
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := f.Stage(strings.NewReader("Subject: x\r\n\r\n"+body), nil, time.Time{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStoreJournaled measures the STORE of one message in a
+// 100,000-message mbox as the server makes it (FlushDelay 1s): on disk
+// in the journal when it returns, in the file with a later rewrite.
+func BenchmarkStoreJournaled(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "INBOX")
+	makeBenchMbox(b, path, 100_000)
+	f := mustOpen(b, testDriver(b, Options{FlushDelay: time.Second}), path)
+	if _, err := f.Scan(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	flags := [][]string{{`\Seen`}, {`\Seen`, `\Flagged`}}
+	i := 0
+	for b.Loop() {
+		i++
+		if err := f.SetFlags(uint32(1+i%100_000), flags[i%2]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkScanLarge measures a cold Scan (no index) of an mbox like
 // bench/'s corpus: 10,000 messages of mean size MBOX_BENCH_KB (8; 80 for
 // bench/'s 815 MB), most bytes in long bodies.

@@ -142,3 +142,8 @@ func checkCold(t testing.TB, d *Driver, f *Folder) {
 }
 
 var testDate = time.Date(2024, 3, 1, 12, 30, 45, 0, time.Local)
+
+// tempPrefix starts the names of the temporary files of rewrites.
+func tempPrefix(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgtmp")
+}

@@ -4,6 +4,12 @@ package mbox
 
 import "os"
 
+// Flags that openRegular and createOwn add where the system has them.
+const (
+	noFollow = 0
+	nonBlock = 0
+)
+
 // kernelLock does nothing where fcntl(2) is missing: there, only the dot
 // lock guards the mailbox.
 func kernelLock(f *os.File, write bool) (ok bool, err error) { return true, nil }
