@@ -3,6 +3,7 @@ package mbox
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -49,44 +50,14 @@ func (f *Folder) writeIndex() {
 }
 
 // saveIndex writes an encoded index. It uses nothing of f that changes,
-// so it may run without f.mu. It writes a temporary file of its own
-// (createOwn) and renames it over the index, without syncing: a torn
-// index fails its checksum and is ignored.
+// so it may run without f.mu. It does not sync: a torn index fails its
+// checksum and is ignored.
 func (f *Folder) saveIndex(b []byte) bool {
-	err := writeOwn(f.path, kindIndex, indexPath(f.path), b, f.perm)
-	if err != nil {
+	if err := fsutil.WriteCache(indexPath(f.path), b, f.perm); err != nil {
 		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
 		return false
 	}
 	return true
-}
-
-// writeOwn replaces name with data through an own file of kind beside
-// the mbox at path, renamed over it; it does not sync.
-func writeOwn(path, kind, name string, data []byte, perm os.FileMode) error {
-	if perm == 0 {
-		perm = 0o600
-	}
-	tmp, err := createOwn(path, kind, 0, perm)
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		removeOwn(tmp.Name())
-		return err
-	}
-	liveFiles.Delete(tmp.Name())
-	return nil
 }
 
 // encodeIndex returns the sidecar index of the state in memory.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -134,12 +133,7 @@ func TestKilledDuringStore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	acks := 0
 	for round := range 20 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), storerEnv+"="+path)
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, _, stdout := startHelper(t, storerEnv, path)
 		lines := make(chan string, 1<<16)
 		go func() {
 			sc := bufio.NewScanner(stdout)

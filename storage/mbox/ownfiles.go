@@ -13,13 +13,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Beside an mbox file NAME, mailgate keeps hidden files of its own:
 //
 //	.NAME.mgidx                       the sidecar index (index.go)
 //	.NAME.mgcache                     the storage core's cache
-//	.NAME.mgidx.tmp.PID.HOST.N        an index being written
+//	.NAME.mgidx.tmpN                  an index being written (fsutil.WriteCache)
 //	.NAME.mgtmp.PID.HOST.N            a rewrite's new file (rewrite.go)
 //	.NAME.mgspool.PID.HOST.N          a staged APPEND (stage.go)
 //	.NAME.mgflags.PID.HOST.N          flag changes not yet in the file (journal.go)
@@ -39,8 +40,11 @@ const (
 	kindTemp    = "tmp"
 	kindSpool   = "spool"
 	kindJournal = "flags"
-	kindIndex   = "idx.tmp"
 )
+
+// indexTempAge is the age past which an index temporary is left over: an
+// index is written in well under a second.
+const indexTempAge = time.Hour
 
 // liveFiles holds the names of the own files this process has made and
 // not yet removed, whatever Driver made them.
@@ -185,17 +189,28 @@ func ownAmong(names []string, path string, kinds ...string) []ownName {
 	return list
 }
 
-// removeStale removes the temporary files, spools and index temporaries
-// beside path that dead processes left (see ownName.dead). Journals are
-// not removed: they hold flag changes that claimJournals replays.
+// removeStale removes the temporary files and spools beside path that
+// dead processes left (see ownName.dead), and index temporaries older
+// than indexTempAge. Journals are not removed: they hold flag changes
+// that claimJournals replays.
 func (d *Driver) removeStale(path string) {
 	names := namesBeside(path)
-	for _, o := range ownAmong(names, path, kindTemp, kindSpool, kindIndex) {
+	for _, o := range ownAmong(names, path, kindTemp, kindSpool) {
 		if !o.dead() {
 			continue
 		}
 		if err := os.Remove(o.name); err == nil {
 			d.log.Info("mbox: removed a file a dead process left", "path", o.name, "pid", o.pid)
+		}
+	}
+	idxTemp := filepath.Base(indexPath(path)) + ".tmp"
+	for _, n := range names {
+		if !strings.HasPrefix(n, idxTemp) {
+			continue
+		}
+		name := filepath.Join(filepath.Dir(path), n)
+		if fi, err := os.Lstat(name); err == nil && time.Since(fi.ModTime()) > indexTempAge {
+			os.Remove(name)
 		}
 	}
 	// The files that dot locks are linked from (createDotlock), left by

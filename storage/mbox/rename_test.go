@@ -24,6 +24,20 @@ func appendText(t *testing.T, f storage.Folder, subject string) storage.Message 
 	return m
 }
 
+// twoMessages creates the mailbox at path and appends two messages.
+func twoMessages(t *testing.T, d *Driver, path string) storage.Snapshot {
+	t.Helper()
+	if err := d.Create(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := mustOpen(t, d, path)
+	appendText(t, f, "one")
+	appendText(t, f, "two")
+	s := mustScan(t, f)
+	f.Close()
+	return s
+}
+
 // TestUIDValidityNeverRepeats (issue 8 item 4): DELETE and CREATE of the
 // same name within one second give another UIDVALIDITY; the driver takes
 // it from Options.UIDValidity when set.
@@ -73,14 +87,7 @@ func TestRenameCarriesSidecars(t *testing.T) {
 	d := testDriver(t, Options{Now: fixedClock})
 	dir := t.TempDir()
 	x, y := filepath.Join(dir, "x"), filepath.Join(dir, "y")
-	if err := d.Create(x, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f := mustOpen(t, d, x)
-	appendText(t, f, "one")
-	appendText(t, f, "two")
-	before := mustScan(t, f)
-	f.Close()
+	before := twoMessages(t, d, x)
 	os.WriteFile(cachePath(x), []byte("cache"), 0o600)
 	if err := d.Rename(x, y); err != nil {
 		t.Fatal(err)
@@ -127,14 +134,7 @@ func TestStaleSidecarNotTrusted(t *testing.T) {
 	d := testDriver(t, Options{Now: fixedClock})
 	dir := t.TempDir()
 	x := filepath.Join(dir, "x")
-	if err := d.Create(x, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f := mustOpen(t, d, x)
-	appendText(t, f, "one")
-	appendText(t, f, "two")
-	old := mustScan(t, f)
-	f.Close()
+	old := twoMessages(t, d, x)
 	index, _ := os.ReadFile(indexPath(x))
 
 	t.Run("empty new file", func(t *testing.T) {

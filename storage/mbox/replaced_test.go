@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -201,12 +200,7 @@ func TestRewrittenByAnotherProcess(t *testing.T) {
 			f := mustOpen(t, d, path)
 			known := numberingOf(t, f, mustScan(t, f))
 			history := []numbering{known}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), writerEnv+"="+path)
-			out, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, _, out := startHelper(t, writerEnv, path)
 			done := make(chan string, 1)
 			go func() {
 				line, _ := bufio.NewReader(out).ReadString('\n')

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,17 +68,9 @@ func crashSoon(path string) int {
 func TestStaleFilesRemoved(t *testing.T) {
 	d := testDriver(t, Options{})
 	path := writeMbox(t, imap4dMbox)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crasherEnv+"="+path)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdin, stdout := startHelper(t, crasherEnv, path)
 	stdin.Write([]byte("Subject: never sent whole\r\n\r\n"))
 	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "stuck\n" {
-		cmd.Process.Kill()
-		cmd.Wait()
 		t.Fatalf("helper: %q", line)
 	}
 	left := ownFiles(path, kindSpool, kindTemp)
