@@ -35,6 +35,12 @@ import (
 // program changed that message's flags in the file since, its change
 // stands.
 //
+// The journal is written in place into zeros written beforehand
+// (journalChunk at a time), and synced with fdatasync: a change of the
+// file's data alone, not of its size, does not wait for the file
+// system's journal, and so not for the megabytes that a rewrite beside
+// it has not written out yet. A reader stops at the first zero.
+//
 // Record layout, little-endian: payload length (4 bytes), CRC-32C of the
 // payload (4), then the payload: UIDVALIDITY (4), UID (4), identity (8),
 // before and after, each as flag bits (1), keyword length (2) and the
@@ -45,10 +51,14 @@ import (
 // pending moves them to a fresh journal.
 const journalCompactAt = 256 << 10
 
+// journalChunk is how much of the journal is zeroed ahead of its records.
+const journalChunk = 64 << 10
+
 // journal is a Folder's open journal.
 type journal struct {
 	file *os.File
-	size int64
+	size int64 // bytes of records
+	room int64 // bytes zeroed ahead, from 0
 }
 
 // flagState is a message's flags in a record: IMAP flag bits and
@@ -121,7 +131,7 @@ func (f *Folder) openJournal() error {
 	if f.jnl != nil {
 		return nil
 	}
-	file, err := createOwn(f.path, kindJournal, os.O_APPEND, f.perm|0o600)
+	file, err := createOwn(f.path, kindJournal, 0, f.perm|0o600)
 	if err != nil {
 		return err
 	}
@@ -139,20 +149,43 @@ func (f *Folder) journalWrite(recs []journalRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if err := f.openJournal(); err != nil {
-		return err
-	}
 	var b []byte
 	for _, r := range recs {
 		b = appendRecord(b, r)
 	}
-	if _, err := f.jnl.file.Write(b); err != nil {
-		// Cut a partial record off, so that later ones can be read.
-		f.jnl.file.Truncate(f.jnl.size)
+	return f.journalAppend(b)
+}
+
+// journalAppend writes encoded records after the journal's last and
+// syncs them, opening the journal if needed.
+func (f *Folder) journalAppend(b []byte) error {
+	if err := f.openJournal(); err != nil {
 		return err
 	}
-	f.jnl.size += int64(len(b))
-	return f.jnl.file.Sync()
+	j := f.jnl
+	grow := j.size+int64(len(b)) > j.room
+	if grow {
+		room := (j.size + int64(len(b)) + journalChunk) / journalChunk * journalChunk
+		if _, err := j.file.WriteAt(make([]byte, room-j.room), j.room); err != nil {
+			return err
+		}
+		j.room = room
+	}
+	if _, err := j.file.WriteAt(b, j.size); err != nil {
+		// A torn record fails its CRC: later ones overwrite it.
+		return err
+	}
+	var err error
+	if grow {
+		err = j.file.Sync()
+	} else {
+		err = syncData(j.file)
+	}
+	if err != nil {
+		return err
+	}
+	j.size += int64(len(b))
+	return nil
 }
 
 // record returns the record of a change of m's flags to w.
@@ -173,7 +206,9 @@ func (f *Folder) trimJournal(mark int64) {
 		return
 	}
 	if len(f.pending) == 0 {
-		if err := j.file.Truncate(0); err == nil {
+		// Zeroed, not synced: the next record's sync takes the zeros
+		// with it, and old records alone replay to what the file holds.
+		if _, err := j.file.WriteAt(make([]byte, j.size), 0); err == nil {
 			j.size = 0
 		}
 		return
@@ -191,7 +226,7 @@ func (f *Folder) trimJournal(mark int64) {
 	}
 	old := f.jnl
 	f.jnl = nil
-	if err := f.journalWriteRaw(rest); err != nil {
+	if err := f.journalAppend(rest); err != nil {
 		if f.jnl != nil {
 			f.jnl.file.Close()
 			removeOwn(f.jnl.file.Name())
@@ -201,18 +236,6 @@ func (f *Folder) trimJournal(mark int64) {
 	}
 	old.file.Close()
 	removeOwn(old.file.Name())
-}
-
-// journalWriteRaw writes encoded records to a new journal.
-func (f *Folder) journalWriteRaw(b []byte) error {
-	if err := f.openJournal(); err != nil {
-		return err
-	}
-	if _, err := f.jnl.file.Write(b); err != nil {
-		return err
-	}
-	f.jnl.size = int64(len(b))
-	return f.jnl.file.Sync()
 }
 
 // closeJournal closes the journal at Close: removed when nothing is

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -166,6 +167,7 @@ func TestKilledDuringStore(t *testing.T) {
 				break
 			}
 		}
+		issue := maps.Clone(acked)
 		if round > 0 {
 			time.Sleep(time.Duration(rng.IntN(300_000)) * time.Microsecond)
 		}
@@ -203,8 +205,8 @@ func TestKilledDuringStore(t *testing.T) {
 		check("in the file", mustScan(t, cold))
 		cold.Close()
 		if round == 0 {
-			if acked[1] != storage.FlagFlagged || acked[2] != storage.FlagFlagged {
-				t.Fatalf("round 0: the STOREs of the issue were answered %v", acked)
+			if issue[1] != storage.FlagFlagged || issue[2] != storage.FlagFlagged {
+				t.Fatalf("round 0: the STOREs of the issue were answered %v", issue)
 			}
 		}
 	}

@@ -35,3 +35,6 @@ func unusedElsewhere(f *os.File) bool { return false }
 // inBackground runs fn: a thread's own priority cannot be set here
 // without setting the whole process's.
 func inBackground(fn func()) { fn() }
+
+// syncData makes what was written to f durable.
+func syncData(f *os.File) error { return f.Sync() }
