@@ -37,11 +37,13 @@ type Options struct {
 	// Logger receives the driver's logs; slog.Default() when nil.
 	Logger *slog.Logger
 	// FlushDelay bounds how long the flag changes of single messages
-	// (a STORE on one message, \Seen set by a FETCH) may wait in memory,
-	// so that many commands, from many sessions, cost one rewrite of the
-	// file; they wait about twice what a rewrite of the file takes, so
-	// that a small mailbox has them on disk soon. 1s when zero, at once
-	// when negative. A STORE on many messages (storage.FlagBatcher),
+	// (a STORE on one message, \Seen set by a FETCH) may wait before the
+	// mbox file is rewritten with them, so that many commands, from many
+	// sessions, cost one rewrite; they wait about twice what a rewrite of
+	// the file takes, so that other programs see them soon in a small
+	// mailbox. They are on disk at once all the same, in the Folder's
+	// journal. 1s when zero; when negative, every change rewrites the
+	// file at once. A STORE on many messages (storage.FlagBatcher),
 	// Expunge and Close write them at once.
 	FlushDelay time.Duration
 	// Now is the clock for new UIDVALIDITY values and APPEND dates; nil
