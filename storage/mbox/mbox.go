@@ -252,13 +252,20 @@ func (d *Driver) Rename(from, to string) error {
 		return fmt.Errorf("mbox %s: rename to %s: %w", from, to, err)
 	}
 	// The file is moved; what follows only keeps its state with it. A
-	// sidecar that stays behind is not trusted for another file anyway.
+	// sidecar that stays behind is not trusted for another file anyway;
+	// what an earlier mailbox called to left goes.
 	for _, side := range []struct{ from, to string }{
 		{indexPath(from), indexPath(to)},
 		{cachePath(from), cachePath(to)},
 	} {
-		if err := os.Rename(side.from, side.to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(side.from, side.to); err != nil {
 			os.Remove(side.from)
+			os.Remove(side.to)
+		}
+	}
+	for _, o := range ownFiles(to, kindJournal) {
+		if o.dead() {
+			removeOwn(o.name)
 		}
 	}
 	for _, o := range ownFiles(from, kindJournal) {
