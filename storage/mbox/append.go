@@ -19,9 +19,13 @@ const appendSender = "MAILER-DAEMON"
 // date (now when zero), the header fields (any Status, X-UID and the like
 // that the message brings are dropped), the IMAP fields, the body with
 // mboxrd quoting and LF line endings, and an empty line. The file is
-// synced; if anything fails it is cut back to its old size. The first
-// message of a mailbox gets X-IMAPbase; in later ones UIDNEXT is updated
-// in place when it fits.
+// synced; if anything fails, a read from r included, it is cut back to
+// its old size. The first message of a mailbox gets X-IMAPbase; in later
+// ones UIDNEXT is updated in place when it fits.
+//
+// Append reads r under the lock: the core gives it local data (COPY).
+// A message from the network goes through Stage, which reads it before
+// taking any lock.
 func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Message, error) {
 	if err := f.lock(); err != nil {
 		return storage.Message{}, err
@@ -31,10 +35,23 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	if err != nil {
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
-	kw := f.kw.intern(kws)
 	if date.IsZero() {
 		date = f.d.now()
 	}
+	from := fromLine(appendSender, date)
+	return f.appendLocked(bits, kws, func(file *os.File, off int64, sep, base, ours []byte) error {
+		head := append(append(sep, from...), base...)
+		return f.writeMessage(file, off, head, ours, r)
+	})
+}
+
+// appendLocked adds a message at the end of the file under the write
+// lock, with the IMAP fields for bits and kws; write writes it at off:
+// the separator sep, its From_ line, base (X-IMAPbase, in a first
+// message), its header fields, ours (Status, X-UID), and the rest. f.mu
+// is held.
+func (f *Folder) appendLocked(bits uint8, kws []string, write func(file *os.File, off int64, sep, base, ours []byte) error) (storage.Message, error) {
+	kw := f.kw.intern(kws)
 	l, err := f.lockFile(true)
 	if err != nil {
 		return storage.Message{}, err
@@ -50,19 +67,17 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	}
 	uid := f.uidNext
 	size := f.stamp.size
-	head, err := separator(l.file, size)
+	sep, err := separator(l.file, size)
 	if err != nil {
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
-	head = append(head, fromLine(appendSender, date)...)
+	var base []byte
 	if len(f.msgs) == 0 {
-		head = appendBase(head, f.validity, uid+1)
+		base = appendBase(nil, f.validity, uid+1)
 	}
 	ours := appendUID(appendStatus(nil, bits, f.kw.set(kw)), uid)
-	if err := f.writeMessage(l.file, size, head, ours, r); err != nil {
-		if terr := l.file.Truncate(size); terr == nil {
-			l.file.Sync()
-		}
+	if err := write(l.file, size, sep, base, ours); err != nil {
+		f.cutBack(l.file, size, true)
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
 	if len(f.msgs) > 0 {
@@ -73,12 +88,13 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 		// only grew.
 		if f.base.off+int64(f.base.n) > size-tailWindow {
 			if f.tailSum, err = tailSum(l.file, size); err != nil {
+				f.cutBack(l.file, size, false)
 				return storage.Message{}, f.errorf("append: %w", err)
 			}
 		}
 	}
 	if err := l.file.Sync(); err != nil {
-		l.file.Truncate(size)
+		f.cutBack(l.file, size, len(f.msgs) == 0)
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
 	f.uidNext = uid + 1
@@ -92,6 +108,29 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	m := &f.msgs[i]
 	return storage.Message{UID: uid, Flags: f.flagSlice(f.flagsOf(m)), InternalDate: time.Unix(m.date, 0),
 		Size: m.size, New: m.bits&bitOld == 0}, nil
+}
+
+// cutBack undoes a failed append: the file is cut back to size, its old
+// end, and synced, under the write lock. When nothing before the end was
+// changed (clean: X-IMAPbase was not updated), the state in memory stays
+// valid for it: the file's new stamp is taken, so that it need not be
+// parsed again.
+func (f *Folder) cutBack(file *os.File, size int64, clean bool) {
+	if err := file.Truncate(size); err != nil {
+		f.d.log.Error("mbox: cannot cut a failed append off the mailbox", "path", f.path, "size", size, "err", err)
+		return
+	}
+	if err := file.Sync(); err != nil {
+		f.d.log.Error("mbox: cannot sync the mailbox after cutting a failed append off", "path", f.path, "err", err)
+	}
+	if !clean {
+		return
+	}
+	if fi, err := file.Stat(); err == nil && fi.Size() == size && f.stamp.size == size {
+		if st := stampOf(fi); st.dev == f.stamp.dev && st.ino == f.stamp.ino {
+			f.stamp = st
+		}
+	}
 }
 
 // separator returns what must come before a new message at the end of a
@@ -122,6 +161,24 @@ func (f *Folder) writeMessage(file *os.File, off int64, head, ours []byte, r io.
 	}
 	w := bufio.NewWriterSize(file, 64*1024)
 	w.Write(head)
+	if err := convertMessage(w, r, ours, nil); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// convertMessage writes the message from r as an mbox file holds it: its
+// header fields without those that carry IMAP state, ours at the end of
+// them (mark is called just before, when set), the body with mboxrd
+// quoting and LF line endings, and the empty line that ends it. It
+// returns the first error from r or w.
+func convertMessage(w *bufio.Writer, r io.Reader, ours []byte, mark func()) error {
+	insert := func() {
+		if mark != nil {
+			mark()
+		}
+		w.Write(ours)
+	}
 	br := bufio.NewReaderSize(r, 64*1024)
 	inHeader, atStart, skip, hideField, pendingCR := true, true, false, false, false
 	for {
@@ -144,7 +201,7 @@ func (f *Folder) writeMessage(file *os.File, off int64, head, ours []byte, r io.
 				skip = false
 				switch {
 				case inHeader && (len(piece) == 1 && piece[0] == '\n'):
-					w.Write(ours)
+					insert()
 					inHeader = false
 				case inHeader && (piece[0] == ' ' || piece[0] == '\t'):
 					skip = hideField
@@ -178,8 +235,8 @@ func (f *Folder) writeMessage(file *os.File, off int64, head, ours []byte, r io.
 		w.WriteByte('\n')
 	}
 	if inHeader {
-		w.Write(ours)
+		insert()
 	}
-	w.WriteByte('\n')
-	return w.Flush()
+	_, err := w.Write([]byte{'\n'})
+	return err
 }

@@ -3,6 +3,7 @@ package mbox
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,7 +114,9 @@ func BenchmarkRewrite100k(b *testing.B) {
 	}
 }
 
-// BenchmarkAppend measures APPEND to a 10,000-message mbox.
+// BenchmarkAppend measures APPEND to a 10,000-message mbox: "append" as
+// COPY makes it (Append), "stage" as the core makes it from the network
+// (Stage into a spool, then Commit).
 func BenchmarkAppend(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "INBOX")
 	makeBenchMbox(b, path, 10_000)
@@ -122,9 +125,45 @@ func BenchmarkAppend(b *testing.B) {
 		b.Fatal(err)
 	}
 	body := strings.Repeat("A line of the body of an appended message.\r\n", 40)
+	msg := func() io.Reader { return strings.NewReader("Subject: x\r\n\r\n" + body) }
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.Append(msg(), nil, time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stage", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			st, err := f.Stage(msg(), nil, time.Time{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkStoreJournaled measures the STORE of one message in a
+// 100,000-message mbox as the server makes it (FlushDelay 1s): on disk
+// in the journal when it returns, in the file with a later rewrite.
+func BenchmarkStoreJournaled(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "INBOX")
+	makeBenchMbox(b, path, 100_000)
+	f := mustOpen(b, testDriver(b, Options{FlushDelay: time.Second}), path)
+	if _, err := f.Scan(); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
+	flags := [][]string{{`\Seen`}, {`\Seen`, `\Flagged`}}
+	i := 0
 	for b.Loop() {
-		if _, err := f.Append(strings.NewReader("Subject: x\r\n\r\n"+body), nil, time.Time{}); err != nil {
+		i++
+		if err := f.SetFlags(uint32(1+i%100_000), flags[i%2]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -27,9 +27,29 @@
 // one, without a new UIDVALIDITY (imap4d would reset it). Such UIDs are
 // kept in memory and in the sidecar index (.NAME.mgidx beside the file)
 // until the next rewrite writes them into the file; reading the file is
-// never a reason to write it.
+// never a reason to write it. A new UIDVALIDITY (a new or empty mailbox,
+// a file numbered afresh) comes from Options.UIDValidity, so that it
+// never repeats.
+//
+// # Files replaced by others
+//
+// A file that another program wrote anew (another inode, shorter, or
+// changed before its old end) keeps the UIDs its X-UID fields give, or
+// that its messages had (found by offset and identity); a message that
+// comes back after it vanished from such a file, which would need a new
+// UID though it had one, makes the whole file numbered afresh under a
+// new UIDVALIDITY (see pass in refresh.go). A UIDVALIDITY never goes
+// back. Such a file that ends inside a line, or holds only the first of
+// the messages known, and changed within the last moments, is taken for
+// one a writer without a lock is still writing: what was known stands
+// (Open fails meanwhile) until it changes again or settles. After a new
+// UIDVALIDITY, calls that name UIDs fail until the caller scans again.
 //
 // # Locking
+//
+// The mbox file is opened without following a symbolic link and without
+// waiting on a FIFO, and must be a regular file; mailgate's own files
+// beside it are created with O_EXCL and never followed either.
 //
 // Every read that must be consistent (Scan of a changed file, Open) and
 // every write takes the lock that [locking] names: "dotlock" creates
@@ -42,20 +62,24 @@
 // Where the directory takes no new files (a /var/mail without group
 // mail), dot locks give way to kernel locks, and that is logged once.
 // Locks are held only while the file is read or written, never while a
-// client is being answered. mutt, procmail and Postfix local(8) take the
+// client is being answered or is sending: an APPEND from the network is
+// received into a spool file (Stage) with no lock held, and only copied
+// into the mailbox under it (Commit). mutt, procmail and Postfix local(8) take the
 // same locks, so what they append while a Folder is open shows in its
 // next Scan.
 //
 // # Crash safety
 //
 //   - Append writes at the end of the file under the lock and syncs it;
-//     when a write fails the file is cut back to its old size.
+//     when a write fails, or its reader does (a client gone in the middle
+//     of a literal), the file is cut back to its old size. A staged
+//     message is whole in its spool before the mailbox is touched.
 //   - EXPUNGE and flag changes rewrite the whole file: into a temporary
 //     file in the same directory (mode and, as far as allowed, owner
 //     kept), synced, renamed over the mailbox, and the directory synced.
 //     A crash at any instant leaves the old mailbox or the new one,
-//     whole; a temporary file left by a crash is removed by the next
-//     rewrite and never read.
+//     whole; a temporary file left by a crash is never read, and is
+//     removed when the mailbox is next opened.
 //   - Before a rewrite, and before an Append, the file is read again if
 //     its size, times or inode changed, so nothing others wrote is lost.
 //   - A program that opened the mailbox before a rename and writes into
@@ -63,12 +87,18 @@
 //     (see salvage.go).
 //   - Only X-IMAPbase is ever written in place, and only where the new
 //     value has the same length.
-//   - A STORE on many messages (SetFlagsBatch) is one rewrite, done
-//     before it is answered. The changes of single messages wait in
-//     memory (about twice what a rewrite takes, at most
-//     Options.FlushDelay), so that many commands cost one rewrite; Scan
-//     reports them meanwhile, and Expunge and Close write them at once.
-//     A crash loses only such changes not yet written.
+//   - Every flag change is on disk when SetFlags or SetFlagsBatch
+//     returns. A STORE on many messages (SetFlagsBatch) is one rewrite.
+//     The change of a single message is appended to the Folder's journal
+//     (.NAME.mgflags.PID.HOST.N), which is synced, and waits in memory
+//     (about twice what a rewrite takes, at most Options.FlushDelay), so
+//     that many commands cost one rewrite; Scan reports it meanwhile, and
+//     Expunge and Close write it at once. After a crash, the next Folder
+//     replays the journals of dead processes (journal.go). Only Status O
+//     (Seen: no longer New) may be lost.
+//   - Spools, rewrites' new files and index temporaries that a killed
+//     process left are removed when the mailbox is next opened; their
+//     names carry the pid and host of their maker (ownfiles.go).
 //   - Dot locks are made by writing our pid into a file of our own and
 //     linking it to NAME.lock, so that no crash leaves a lock without its
 //     pid, which only ExpireTimeout would break.
@@ -78,15 +108,19 @@
 // .NAME.mgidx records the file's stamp (size, times, inode) and, for each
 // message, its offsets, UID, flags, date and RFC822.SIZE. A Folder on an
 // unchanged file reads it instead of the file; on a file that only grew
-// (its old end unchanged) it parses the new tail only. It is written
-// atomically after scans, and is a cache: without it nothing is lost but
-// time (and UIDs not yet in the file).
+// (its old end unchanged) it parses the new tail only. An index that
+// describes another file (or whose X-IMAPbase the file does not have)
+// only helps to find UIDs again, when the file's X-IMAPbase has its
+// UIDVALIDITY. It is written atomically after scans, and is a cache:
+// without it nothing is lost but time (and UIDs not yet in the file).
+// Rename moves it, and Delete removes it, with the mailbox.
 //
 // # Concurrency
 //
-// The core serialises calls on a Folder; a Folder's own timer (pending
-// flags, replaced files) takes the same mutex. The mutex is always taken
-// before the file lock, never the other way round.
+// The core serialises calls on a Folder, but Stage, which uses nothing
+// of the Folder that changes and takes no lock; a Folder's own timer
+// (pending flags, replaced files) takes the same mutex. The mutex is
+// always taken before the file lock, never the other way round.
 //
 // A rewrite of a large mailbox takes seconds. It holds the file lock all
 // along, but lets go of the mutex while it writes and syncs the new file,

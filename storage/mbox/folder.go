@@ -42,9 +42,25 @@ type Folder struct {
 	uwValidity uint32   // from UW's X-IMAP pseudo-message, when there is one
 	uwNext     uint32
 	kw         kwTable
+	uidTop     uint32 // the highest UID any message had under validity
+	// partial: the file ended inside its last message, which a writer
+	// that takes no lock may still be writing; the next parse finds it
+	// by its offset, and the sidecar index waits until it settles.
+	partial bool
+	// untrusted: the state came from a sidecar index that does not
+	// describe the file; the next parse decides what of it applies.
+	untrusted bool
+	// unsettled is the stamp of a replaced file found half written, kept
+	// so that Scan does not parse it again until it changes.
+	unsettled   stamp
+	vanished    []vanishedMsg   // messages that vanished from a file others changed
+	vanishedSet map[uint64]bool // their identities, made when needed
+	jnl         *journal        // flag changes waiting for a rewrite, on disk
 
 	pending     map[uint32]want // flag changes not yet in the file
 	mustRewrite bool            // the UIDs in the file are void: rewrite it
+	renumbered  uint32          // ... and this was the file's UIDVALIDITY
+	told        uint32          // the UIDVALIDITY of the last snapshot
 	timer       *time.Timer
 	due         time.Time // when timer fires; zero when it is not set
 	backoff     time.Duration
@@ -59,6 +75,7 @@ type Folder struct {
 	rewrites     int          // rewrites made
 	beforeRename func() error // runs between a rewrite's sync and rename
 	duringWrite  func()       // runs as a rewrite starts writing, without mu
+	journalLimit int64        // journalCompactAt when zero
 }
 
 var _ storage.Folder = (*Folder)(nil)
@@ -136,8 +153,11 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 		f.salvage()
 	}
 	if f.loaded {
-		if fi, err := os.Stat(f.path); err == nil && stampOf(fi) == f.stamp {
-			return f.snapshot(), nil
+		if fi, err := os.Lstat(f.path); err == nil {
+			st := stampOf(fi)
+			if (st == f.stamp && !f.partialDue(fi)) || (st == f.unsettled && f.young(fi)) {
+				return f.snapshot(), nil
+			}
 		}
 	}
 	l, err := f.lockFile(false)
@@ -146,6 +166,13 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 	}
 	defer l.unlock()
 	if err := f.refresh(l.file); err != nil {
+		if errors.Is(err, errUnsettled) && f.loaded {
+			// Another program writes the file anew without a lock: what
+			// was known stands until it is done.
+			f.d.warnOnce("unsettled:"+f.path, "mbox: the mailbox file is being written by another program without a lock; waiting for it",
+				"path", f.path)
+			return f.snapshot(), nil
+		}
 		return storage.Snapshot{}, err
 	}
 	if f.mustRewrite {
@@ -154,8 +181,16 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 	return f.snapshot(), nil
 }
 
+// sameNumbering reports whether UIDs mean what they meant in the last
+// snapshot Scan returned: after a new UIDVALIDITY, the caller's UIDs
+// name other messages, or none, until it scans again.
+func (f *Folder) sameNumbering() bool {
+	return f.told == 0 || f.told == f.validity
+}
+
 // snapshot returns the state in memory, pending flag changes applied.
 func (f *Folder) snapshot() storage.Snapshot {
+	f.told = f.validity
 	msgs := make([]storage.Message, len(f.msgs))
 	for i := range f.msgs {
 		m := &f.msgs[i]
@@ -221,7 +256,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	}
 	defer f.mu.Unlock()
 	i := f.find(uid)
-	if i < 0 {
+	if i < 0 || !f.sameNumbering() {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	if rc, ok := f.openStream(&f.msgs[i]); ok {
@@ -235,7 +270,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err := f.refresh(l.file); err != nil {
 		return nil, err
 	}
-	if i = f.find(uid); i < 0 {
+	if i = f.find(uid); i < 0 || !f.sameNumbering() {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	if rc, ok := f.openStream(&f.msgs[i]); ok {
@@ -259,7 +294,7 @@ func (f *Folder) openStream(m *msg) (io.ReadCloser, bool) {
 	if !f.loaded {
 		return nil, false
 	}
-	file, err := os.Open(f.path)
+	file, err := openRegular(f.path, os.O_RDONLY)
 	if err != nil {
 		return nil, false
 	}
@@ -379,6 +414,9 @@ func (f *Folder) Expunge(uids []uint32) error {
 		return err
 	}
 	defer f.mu.Unlock()
+	if !f.sameNumbering() {
+		return f.errorf("expunge: %w (the mailbox has a new UIDVALIDITY)", storage.ErrNoMessage)
+	}
 	gone := make(map[uint32]bool, len(uids))
 	for _, uid := range uids {
 		if f.find(uid) >= 0 {
@@ -424,6 +462,7 @@ func (f *Folder) Close() error {
 	for _, r := range f.retired {
 		r.file.Close()
 	}
+	f.closeJournal()
 	f.closed = true
 	f.msgs, f.pending, f.retired, f.flagSets = nil, nil, nil, nil
 	return err

@@ -132,3 +132,77 @@ func FuzzSkim(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJournal reads arbitrary bytes as a dead process's journal of flag
+// changes: the replay must never panic, keep UIDs and flags storable,
+// and leave nothing of the journal behind once the Folder has written
+// the changes.
+func FuzzJournal(f *testing.F) {
+	rec := func(r journalRecord) []byte { return appendRecord(nil, r) }
+	f.Add(rec(journalRecord{validity: 1795729968, uid: 1, before: flagState{bits: bitSeen}, after: flagState{bits: bitFlagged, kws: "$label1 Junk"}}))
+	f.Add(append(rec(journalRecord{validity: 7, uid: 3, hash: 99}), 1, 2, 3))
+	f.Add(append(rec(journalRecord{uid: 4, before: flagState{bits: bitDraft}}), rec(journalRecord{uid: 4, after: flagState{kws: "a,b (c"}})...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := writeMbox(t, imap4dMbox)
+		name := ownPrefix(path, kindJournal) + "1999999999." + hostTag() + ".1"
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d := testDriver(t, Options{})
+		fo := &Folder{d: d, path: path, perm: 0o600, pending: make(map[uint32]want)}
+		s, err := fo.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Messages) != 3 {
+			t.Fatalf("%d messages", len(s.Messages))
+		}
+		for _, m := range s.Messages {
+			if _, _, err := splitFlags(m.Flags); err != nil {
+				t.Fatalf("uid %d: %v", m.UID, err)
+			}
+		}
+		if err := fo.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if j := ownFiles(path, kindJournal); len(j) != 0 {
+			t.Fatalf("journals left: %v", j)
+		}
+	})
+}
+
+// FuzzIndex reads arbitrary bytes as a sidecar index: a Folder must
+// never panic, and must read the file as a Folder without the index
+// does.
+func FuzzIndex(f *testing.F) {
+	path := writeMbox(f, imap4dMbox+msgText("four"))
+	d := testDriver(f, Options{})
+	g := mustOpen(f, d, path)
+	mustScan(f, g)
+	g.Close()
+	good, err := os.ReadFile(indexPath(path))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(append([]byte(idxMagicV1), good[len(idxMagic):]...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := writeMbox(t, imap4dMbox+msgText("four"))
+		cold := mustOpen(t, d, path)
+		cold0 := mustScan(t, cold)
+		cold.Close()
+		if err := os.WriteFile(indexPath(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fo := &Folder{d: d, path: path, perm: 0o600, pending: make(map[uint32]want)}
+		defer fo.Close()
+		s, err := fo.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Messages) != len(cold0.Messages) {
+			t.Fatalf("%d messages; want %d", len(s.Messages), len(cold0.Messages))
+		}
+		checkSizes(t, fo, s)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -142,3 +143,26 @@ func checkCold(t testing.TB, d *Driver, f *Folder) {
 }
 
 var testDate = time.Date(2024, 3, 1, 12, 30, 45, 0, time.Local)
+
+// tempPrefix starts the names of the temporary files of rewrites.
+func tempPrefix(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgtmp")
+}
+
+// startHelper starts the test binary as the helper that env names, on
+// the mbox at path; it is killed when the test ends.
+func startHelper(t testing.TB, env, path string) (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.Reader) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	stdin, _ = cmd.StdinPipe()
+	stdout, _ = cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd, stdin, stdout
+}

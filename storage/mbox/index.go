@@ -3,12 +3,11 @@ package mbox
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // The sidecar index, .NAME.mgidx beside the mbox file, lets a new Folder
@@ -18,27 +17,41 @@ import (
 // Delete it, or damage it, and the next Scan parses the file again; only
 // UIDs not yet written into the file can change then.
 //
+// The index counts for a file only when it describes it: the same stamp
+// (inode, size, times), or the same file grown (its old end unchanged),
+// and the X-IMAPbase field where the index says it is, with the index's
+// UIDVALIDITY. Otherwise it only helps the parse to find UIDs again, and
+// only when the file's X-IMAPbase has the index's UIDVALIDITY (see pass).
+//
 // Layout, little-endian: the magic, the stamp, the tail CRC, UIDVALIDITY,
-// UIDNEXT, the X-IMAPbase line, UW's data, the keyword sets, the messages
-// (idxMsgSize bytes each), and a CRC-32C of everything before it.
+// UIDNEXT, the X-IMAPbase line, UW's data, the keyword sets, (since
+// version 2) the highest UID known and the vanished messages, the
+// messages (idxMsgSize bytes each), and a CRC-32C of everything before it.
 
 const (
-	idxMagic   = "MGMBOX1\n"
+	idxMagic   = "MGMBOX2\n"
+	idxMagicV1 = "MGMBOX1\n"
 	idxMsgSize = 6*8 + 4 + 4 + 1 + 1
 	// idxMaxSets bounds the keyword sets an index may hold.
 	idxMaxSets = 1 << 20
 )
 
 // writeIndex stores the state in memory in the sidecar index; failure
-// costs only speed, and is logged at debug level.
+// costs only speed, and is logged at debug level. A state that left out
+// a half-written message is not stored: it is read again when it
+// settles.
 func (f *Folder) writeIndex() {
+	if f.partial {
+		return
+	}
 	if f.saveIndex(f.encodeIndex()) {
 		f.indexStale = false
 	}
 }
 
 // saveIndex writes an encoded index. It uses nothing of f that changes,
-// so it may run without f.mu.
+// so it may run without f.mu. It does not sync: a torn index fails its
+// checksum and is ignored.
 func (f *Folder) saveIndex(b []byte) bool {
 	if err := fsutil.WriteCache(indexPath(f.path), b, f.perm); err != nil {
 		f.d.log.Debug("mbox: cannot write the sidecar index", "path", f.path, "err", err)
@@ -68,6 +81,12 @@ func (f *Folder) encodeIndex() []byte {
 		b = le.AppendUint32(b, uint32(len(j)))
 		b = append(b, j...)
 	}
+	b = le.AppendUint32(b, f.uidTop)
+	b = le.AppendUint32(b, uint32(len(f.vanished)))
+	for _, v := range f.vanished {
+		b = le.AppendUint32(b, v.uid)
+		b = le.AppendUint64(b, v.hash)
+	}
 	b = le.AppendUint32(b, uint32(len(f.msgs)))
 	for i := range f.msgs {
 		m := &f.msgs[i]
@@ -88,18 +107,31 @@ func (f *Folder) encodeIndex() []byte {
 // errBadIndex means the sidecar index cannot be used.
 var errBadIndex = errors.New("bad sidecar index")
 
-// loadIndex takes the state from the sidecar index when it is sound. The
-// caller (refresh) then compares its stamp with the file's.
-func (f *Folder) loadIndex() {
-	b, err := os.ReadFile(indexPath(f.path))
+// loadIndex takes the state from the sidecar index when it is sound, and
+// marks it untrusted unless it describes file (st): see the top of this
+// file.
+func (f *Folder) loadIndex(file *os.File, st stamp) {
+	b, err := readRegular(indexPath(f.path))
 	if err != nil {
 		return
 	}
 	if err := f.decodeIndex(b); err != nil {
 		f.d.log.Debug("mbox: ignoring the sidecar index", "path", f.path, "err", err)
 		f.msgs, f.kw, f.loaded = nil, kwTable{}, false
-		f.validity, f.uidNext, f.uwValidity, f.uwNext = 0, 0, 0, 0
+		f.validity, f.uidNext, f.uwValidity, f.uwNext, f.uidTop = 0, 0, 0, 0, 0
+		f.vanished = nil
+		return
 	}
+	same := st == f.stamp || f.grewOnly(file, st)
+	f.untrusted = !same || !f.baseInFile(file)
+}
+
+// baseInFile reports whether file has the X-IMAPbase field that the state
+// says, with the UIDVALIDITY it says. (The state's own UIDVALIDITY
+// differs from it when the Folder numbered the file afresh and has not
+// rewritten it yet.)
+func (f *Folder) baseInFile(file *os.File) bool {
+	return f.base.off < 0 || baseNextIn(file, f.base, f.base.validity) != 0
 }
 
 // idxReader reads fixed-size fields, remembering the first overrun.
@@ -128,7 +160,11 @@ func (r *idxReader) u64() uint64 { return binary.LittleEndian.Uint64(r.next(8)) 
 func (r *idxReader) u32() uint32 { return binary.LittleEndian.Uint32(r.next(4)) }
 
 func (f *Folder) decodeIndex(b []byte) error {
-	if len(b) < len(idxMagic)+4 || string(b[:len(idxMagic)]) != idxMagic {
+	if len(b) < len(idxMagic)+4 {
+		return errBadIndex
+	}
+	v2 := string(b[:len(idxMagic)]) == idxMagic
+	if !v2 && string(b[:len(idxMagicV1)]) != idxMagicV1 {
 		return errBadIndex
 	}
 	body := b[:len(b)-4]
@@ -156,6 +192,18 @@ func (f *Folder) decodeIndex(b []byte) error {
 			return errBadIndex
 		}
 	}
+	var top uint32
+	var vanished []vanishedMsg
+	if v2 {
+		top = r.u32()
+		nv := r.u32()
+		if nv > maxVanished {
+			return errBadIndex
+		}
+		for i := uint32(0); i < nv && !r.bad; i++ {
+			vanished = append(vanished, vanishedMsg{uid: r.u32(), hash: r.u64()})
+		}
+	}
 	n := r.u32()
 	if r.bad || uint64(len(r.b)) != uint64(n)*idxMsgSize {
 		return errBadIndex
@@ -180,6 +228,7 @@ func (f *Folder) decodeIndex(b []byte) error {
 	f.msgs, f.kw, f.stamp, f.tailSum = msgs, kw, st, tail
 	f.validity, f.uidNext, f.base = validity, next, base
 	f.uwValidity, f.uwNext = uwValidity, uwNext
+	f.uidTop, f.vanished, f.vanishedSet = max(top, last), vanished, nil
 	f.loaded = true
 	return nil
 }

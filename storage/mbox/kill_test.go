@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -80,16 +79,9 @@ func TestKilledDuringRewrite(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	leftovers := 0
 	for round := range 25 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), rewriterEnv+"="+path)
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, _, stdout := startHelper(t, rewriterEnv, path)
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
 		if line != "ready\n" {
-			cmd.Process.Kill()
-			cmd.Wait()
 			t.Fatalf("helper: %q", line)
 		}
 		time.Sleep(time.Duration(rng.IntN(60_000)) * time.Microsecond)

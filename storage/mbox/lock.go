@@ -75,11 +75,13 @@ func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
 				dot = dl
 			}
 		}
-		file, err := os.OpenFile(path, flag, 0)
+		file, err := openRegular(path, flag)
 		if err != nil {
 			dot.release()
 			if errors.Is(err, fs.ErrNotExist) {
 				err = storage.ErrNoMailbox
+			} else if errors.Is(err, errNotRegular) {
+				err = fmt.Errorf("%w: %w", storage.ErrNoMailbox, err)
 			} else if errors.Is(err, fs.ErrPermission) {
 				err = fmt.Errorf("%w: %w", storage.ErrPermission, err)
 			}
@@ -113,7 +115,7 @@ func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
 // sameFile reports whether file is still the file at path.
 func sameFile(file *os.File, path string) bool {
 	a, err1 := file.Stat()
-	b, err2 := os.Stat(path)
+	b, err2 := os.Lstat(path)
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
@@ -267,7 +269,7 @@ func (d *Driver) staleDotlock(name string) (removed bool, holder string) {
 }
 
 func readSmall(name string, n int) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := openRegular(name, os.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}

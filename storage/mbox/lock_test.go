@@ -30,6 +30,15 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(rewriterEnv); path != "" {
 		os.Exit(rewriteForever(path))
 	}
+	if path := os.Getenv(storerEnv); path != "" {
+		os.Exit(storeForever(path))
+	}
+	if path := os.Getenv(writerEnv); path != "" {
+		os.Exit(writeAgain(path))
+	}
+	if path := os.Getenv(crasherEnv); path != "" {
+		os.Exit(crashSoon(path))
+	}
 	os.Exit(m.Run())
 }
 

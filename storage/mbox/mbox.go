@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,11 +37,13 @@ type Options struct {
 	// Logger receives the driver's logs; slog.Default() when nil.
 	Logger *slog.Logger
 	// FlushDelay bounds how long the flag changes of single messages
-	// (a STORE on one message, \Seen set by a FETCH) may wait in memory,
-	// so that many commands, from many sessions, cost one rewrite of the
-	// file; they wait about twice what a rewrite of the file takes, so
-	// that a small mailbox has them on disk soon. 1s when zero, at once
-	// when negative. A STORE on many messages (storage.FlagBatcher),
+	// (a STORE on one message, \Seen set by a FETCH) may wait before the
+	// mbox file is rewritten with them, so that many commands, from many
+	// sessions, cost one rewrite; they wait about twice what a rewrite of
+	// the file takes, so that other programs see them soon in a small
+	// mailbox. They are on disk at once all the same, in the Folder's
+	// journal. 1s when zero; when negative, every change rewrites the
+	// file at once. A STORE on many messages (storage.FlagBatcher),
 	// Expunge and Close write them at once.
 	FlushDelay time.Duration
 	// Now is the clock for new UIDVALIDITY values and APPEND dates; nil
@@ -59,9 +60,11 @@ type Driver struct {
 	flush   time.Duration
 	log     *slog.Logger
 	now     func() time.Time
+	nextUV  func() uint32
 
 	mu     sync.Mutex
 	warned map[string]bool // what warnOnce has said
+	lastUV uint32          // the last UIDVALIDITY given without nextUV
 }
 
 var _ storage.Driver = (*Driver)(nil)
@@ -77,6 +80,7 @@ func New(opts Options) storage.Driver {
 		flush:   opts.FlushDelay,
 		log:     opts.Logger,
 		now:     opts.Now,
+		nextUV:  opts.UIDValidity,
 		warned:  make(map[string]bool),
 	}
 	if d.log == nil {
@@ -111,22 +115,47 @@ func New(opts Options) storage.Driver {
 	return d
 }
 
+// newValidity returns the UIDVALIDITY for a mailbox numbered afresh:
+// Options.UIDValidity's, or else the current time in seconds, above every
+// value given before in this process, so that a mailbox deleted and
+// created again within a second never has its predecessor's (RFC 3501
+// section 2.3.1.1).
+func (d *Driver) newValidity() uint32 {
+	if d.nextUV != nil {
+		if v := d.nextUV(); v != 0 {
+			return v
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v := max(uint32(d.now().Unix()), d.lastUV+1, 1)
+	d.lastUV = v
+	return v
+}
+
 // Name returns "mbox".
 func (d *Driver) Name() string { return "mbox" }
 
 // Is reports whether path is a regular file that is empty or starts with
 // "From ". Lock files (NAME.lock) and hidden files (mailgate's sidecar
-// indexes among them) never are.
+// indexes among them) never are; nor is a symbolic link or a FIFO named
+// like a mailbox, which is logged once, as mailgate never follows or
+// opens one.
 func (d *Driver) Is(path string) bool {
 	base := filepath.Base(path)
 	if strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".lock") {
 		return false
 	}
-	// Stat first: opening a FIFO would block.
-	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.IsDir() {
 		return false
 	}
-	f, err := os.Open(path)
+	if !fi.Mode().IsRegular() {
+		d.warnOnce("special:"+path, "mbox: ignoring a "+typeName(fi.Mode())+" where a mailbox file could be; mailgate opens only regular files",
+			"path", path)
+		return false
+	}
+	f, err := openRegular(path, os.O_RDONLY)
 	if err != nil {
 		return false
 	}
@@ -148,7 +177,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirPerm(perm)); err != nil {
 		return fmt.Errorf("mbox %s: create: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, perm)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			err = storage.ErrExists
@@ -171,8 +200,10 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	return nil
 }
 
-// Delete removes the mbox file at path under the lock, with its sidecar
-// index and any temporary file a crashed rewrite left.
+// Delete removes the mbox file at path under the lock, with every file
+// of mailgate's beside it: the sidecar index, the core's cache, journals
+// of flag changes, and what crashed processes left. Spools of APPENDs
+// under way in live processes stay; their commit finds no mailbox.
 func (d *Driver) Delete(path string) error {
 	if !d.Is(path) {
 		return fmt.Errorf("mbox %s: delete: %w", path, storage.ErrNoMailbox)
@@ -187,7 +218,71 @@ func (d *Driver) Delete(path string) error {
 	}
 	os.Remove(indexPath(path))
 	os.Remove(cachePath(path))
-	removeTemps(path)
+	for _, o := range ownFiles(path, kindJournal) {
+		removeOwn(o.name)
+	}
+	d.removeStale(path)
+	if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("mbox %s: delete: %w", path, err)
+	}
+	return nil
+}
+
+// Rename moves the mbox file at from to to, under from's lock, with its
+// sidecar index, the core's cache and the journals of flag changes, so
+// that nothing of from's is left for a mailbox created later under its
+// name (the storage core calls it in place of os.Rename). It returns
+// storage.ErrExists when something is at to already. What crashed
+// processes left beside from is removed.
+//
+//	var _ storage.Renamer = (*Driver)(nil) // once storage has Renamer
+func (d *Driver) Rename(from, to string) error {
+	if !d.Is(from) {
+		return fmt.Errorf("mbox %s: rename: %w", from, storage.ErrNoMailbox)
+	}
+	if _, err := os.Lstat(to); err == nil {
+		return fmt.Errorf("mbox %s: rename to %s: %w", from, to, storage.ErrExists)
+	}
+	l, err := d.lock(from, true)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("mbox %s: rename to %s: %w", from, to, err)
+	}
+	// The file is moved; what follows only keeps its state with it. A
+	// sidecar that stays behind is not trusted for another file anyway;
+	// what an earlier mailbox called to left goes.
+	for _, side := range []struct{ from, to string }{
+		{indexPath(from), indexPath(to)},
+		{cachePath(from), cachePath(to)},
+	} {
+		if err := os.Rename(side.from, side.to); err != nil {
+			os.Remove(side.from)
+			os.Remove(side.to)
+		}
+	}
+	for _, o := range ownFiles(to, kindJournal) {
+		if o.dead() {
+			removeOwn(o.name)
+		}
+	}
+	for _, o := range ownFiles(from, kindJournal) {
+		dst := ownPrefix(to, kindJournal) + strings.TrimPrefix(o.name, ownPrefix(from, kindJournal))
+		if err := os.Rename(o.name, dst); err != nil {
+			d.log.Warn("mbox: cannot move a journal of flag changes with its mailbox", "path", o.name, "err", err)
+		}
+	}
+	d.removeStale(from)
+	if err := fsutil.SyncDir(filepath.Dir(to)); err != nil {
+		return fmt.Errorf("mbox %s: rename to %s: %w", from, to, err)
+	}
+	if filepath.Dir(from) != filepath.Dir(to) {
+		if err := fsutil.SyncDir(filepath.Dir(from)); err != nil {
+			return fmt.Errorf("mbox %s: rename to %s: %w", from, to, err)
+		}
+	}
 	return nil
 }
 
@@ -196,8 +291,12 @@ func (d *Driver) Delete(path string) error {
 // mode of those it cannot take from there.
 func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 	if !d.Is(path) {
+		if _, err := openRegular(path, os.O_RDONLY); errors.Is(err, errNotRegular) {
+			return nil, fmt.Errorf("mbox %s: open: %w: %w", path, storage.ErrNoMailbox, err)
+		}
 		return nil, fmt.Errorf("mbox %s: open: %w", path, storage.ErrNoMailbox)
 	}
+	d.removeStale(path)
 	return &Folder{
 		d:       d,
 		path:    path,
@@ -210,39 +309,4 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 // hidden file beside it.
 func indexPath(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgidx")
-}
-
-// tempPrefix starts the names of the temporary files of rewrites.
-func tempPrefix(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgtmp")
-}
-
-// removeTemps removes what crashed rewrites left; the caller holds the
-// lock, so no rewrite is under way.
-func removeTemps(path string) {
-	matches, _ := filepath.Glob(globEscape(tempPrefix(path)) + "*")
-	for _, m := range matches {
-		os.Remove(m)
-	}
-	// The files that dot locks are linked from (createDotlock), left by
-	// processes that died between creating and removing them.
-	own := dotlockOwnPrefix(path + ".lock")
-	matches, _ = filepath.Glob(globEscape(own) + "*")
-	for _, m := range matches {
-		pid, _, _ := strings.Cut(strings.TrimPrefix(m, own), ".")
-		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !pidAlive(n) {
-			os.Remove(m)
-		}
-	}
-}
-
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if strings.ContainsRune(`*?[\`, c) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -10,11 +10,14 @@ var _ storage.FlagBatcher = (*Folder)(nil)
 
 // This file holds flag changes: they wait in memory (pending) until the
 // Folder's timer, an Expunge, a SetFlagsBatch or Close rewrites the file
-// with them.
+// with them. Those that SetFlags makes are in the journal (journal.go)
+// meanwhile, so that every change it reports done is on disk.
 
-// SetFlags records the message's new flags. They reach the file with the
-// next rewrite, which starts at most FlushDelay later (flushDelay); until
-// then Scan reports them.
+// SetFlags records the message's new flags, durably: in the journal,
+// synced, before it returns. They reach the mbox file with the next
+// rewrite, which starts at most FlushDelay later (flushDelay); until then
+// Scan reports them. With a negative FlushDelay, it rewrites the file at
+// once.
 func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -25,14 +28,45 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		return f.errorf("uid %d: %w", uid, err)
 	}
 	i := f.find(uid)
-	if i < 0 {
+	if i < 0 || !f.sameNumbering() {
 		return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
-	old := f.flagsOf(&f.msgs[i])
-	if !f.setWant(i, want{bits: bits | old.bits&bitOld, kw: f.kw.intern(kws)}) {
+	m := &f.msgs[i]
+	old := f.flagsOf(m)
+	w := want{bits: bits | old.bits&bitOld, kw: f.kw.intern(kws)}
+	if w == old {
 		return nil
 	}
-	return f.changed()
+	if f.d.flush < 0 {
+		prev, had := f.pending[uid]
+		if !f.setWant(i, w) {
+			return nil
+		}
+		if err := f.rewrite(nil, false); err != nil {
+			f.unsetWant(uid, prev, had)
+			return err
+		}
+		return nil
+	}
+	// Journaled even when it goes back to what the file holds, so that
+	// a replay does not bring back the change it undoes.
+	if err := f.journalWrite([]journalRecord{f.record(m, w)}); err != nil {
+		return f.errorf("uid %d: journal: %w", uid, err)
+	}
+	if f.setWant(i, w) {
+		f.schedule(f.flushDelay())
+	}
+	return nil
+}
+
+// unsetWant puts back the pending change of uid that a failed write
+// replaced: prev, or none.
+func (f *Folder) unsetWant(uid uint32, prev want, had bool) {
+	if had {
+		f.pending[uid] = prev
+	} else {
+		delete(f.pending, uid)
+	}
 }
 
 // SetFlagsBatch implements storage.FlagBatcher: it sets the flags of
@@ -59,6 +93,9 @@ func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
 		}
 		list = append(list, change{uid: uid, bits: bits, kw: f.kw.intern(kws)})
 	}
+	if !f.sameNumbering() {
+		return f.errorf("%w (the mailbox has a new UIDVALIDITY)", storage.ErrNoMessage)
+	}
 	write := false
 	for _, c := range list {
 		i := f.find(c.uid)
@@ -83,6 +120,9 @@ func (f *Folder) Seen(uids []uint32) error {
 		return err
 	}
 	defer f.mu.Unlock()
+	if !f.sameNumbering() {
+		return nil
+	}
 	changed := false
 	for _, uid := range uids {
 		if i := f.find(uid); i >= 0 {
@@ -116,7 +156,8 @@ func (f *Folder) setWant(i int, w want) bool {
 }
 
 // changed writes pending changes at once when FlushDelay is negative, and
-// otherwise has the timer write them after flushDelay.
+// otherwise has the timer write them after flushDelay (Seen, whose
+// changes are no IMAP flags, and are not journaled).
 func (f *Folder) changed() error {
 	if f.d.flush < 0 {
 		return f.rewrite(nil, false)

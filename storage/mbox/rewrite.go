@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
@@ -40,9 +40,15 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 		return err
 	}
 	defer l.unlock()
+	validity := f.validity
 	if err := f.refresh(l.file); err != nil {
 		return err
 	}
+	if len(gone) > 0 && f.validity != validity {
+		// The UIDs to expunge name other messages now.
+		return f.errorf("rewrite: %w (the mailbox has a new UIDVALIDITY)", storage.ErrNoMessage)
+	}
+	f.claimJournals()
 	needed := f.mustRewrite && len(f.msgs) > 0
 	for i := range f.msgs {
 		m := &f.msgs[i]
@@ -53,15 +59,19 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 	}
 	if !needed {
 		clear(f.pending)
+		f.trimJournal(0)
 		return nil
 	}
 	fi, err := l.file.Stat()
 	if err != nil {
 		return f.errorf("rewrite: %w", err)
 	}
-	removeTemps(f.path)
+	f.d.removeStale(f.path)
 	p := f.plan(gone)
-	name := tempPrefix(f.path) + "." + strconv.Itoa(os.Getpid())
+	var mark int64 // the journal's records up to mark are in p
+	if f.jnl != nil {
+		mark = f.jnl.size
+	}
 
 	f.rewriting = true
 	hook := f.duringWrite
@@ -73,9 +83,9 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 	var tmp *os.File
 	var res rewriteResult
 	if background {
-		inBackground(func() { tmp, res, err = p.writeTemp(name, l.file, fi) })
+		inBackground(func() { tmp, res, err = p.writeTemp(f.path, l.file, fi) })
 	} else {
-		tmp, res, err = p.writeTemp(name, l.file, fi)
+		tmp, res, err = p.writeTemp(f.path, l.file, fi)
 	}
 	f.mu.Lock()
 	f.rewriting = false
@@ -85,7 +95,7 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 	defer func() {
 		if !ok && tmp != nil {
 			tmp.Close()
-			os.Remove(name)
+			removeOwn(tmp.Name())
 		}
 	}()
 	if err == nil && f.beforeRename != nil {
@@ -95,8 +105,8 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 	if err == nil {
 		// Kept to notice what other programs, which opened the file before
 		// the rename, write into it after (see salvage).
-		old, _ = os.Open(f.path)
-		err = os.Rename(name, f.path)
+		old, _ = openRegular(f.path, os.O_RDONLY)
+		err = os.Rename(tmp.Name(), f.path)
 	}
 	if err != nil {
 		if old != nil {
@@ -105,6 +115,7 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 		return f.errorf("rewrite: %w", err)
 	}
 	ok = true
+	liveFiles.Delete(tmp.Name())
 	defer tmp.Close()
 	if old != nil {
 		f.retire(old, fi.Size())
@@ -136,6 +147,8 @@ func (f *Folder) rewrite(gone map[uint32]bool, background bool) error {
 	f.dropWritten()
 	if serr != nil {
 		f.d.log.Warn("mbox: syncing the directory after a rewrite", "path", f.path, "err", serr)
+	} else {
+		f.trimJournal(mark)
 	}
 	f.indexStale = !iok
 	f.lastRewrite = time.Since(began)
@@ -220,15 +233,15 @@ func (p *rewritePlan) kwSet(id uint32) []string {
 	return p.kwSets[id]
 }
 
-// writeTemp writes the new mailbox into a new file called name, from src
-// (fi), and syncs it. It runs without f.mu: it reads only p and what
-// never changes in f.
-func (p *rewritePlan) writeTemp(name string, src *os.File, fi os.FileInfo) (*os.File, rewriteResult, error) {
+// writeTemp writes the new mailbox of the mbox at path into a new
+// temporary file beside it, from src (fi), and syncs it. It runs without
+// f.mu: it reads only p and what never changes in f.
+func (p *rewritePlan) writeTemp(path string, src *os.File, fi os.FileInfo) (*os.File, rewriteResult, error) {
 	var res rewriteResult
-	tmp, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	tmp, err := createOwn(path, kindTemp, 0, fi.Mode().Perm())
 	if err != nil {
 		if unwritable(err) {
-			return nil, res, fmt.Errorf("%w (mailgate needs write access to %s to rewrite the mailbox safely)", err, filepath.Dir(name))
+			return nil, res, fmt.Errorf("%w (mailgate needs write access to %s to rewrite the mailbox safely)", err, filepath.Dir(path))
 		}
 		return nil, res, err
 	}
@@ -456,7 +469,7 @@ func (p *rewritePlan) writeHeaders(rw *rewriter, m msg, w want, next int64, firs
 // caller holds the write lock and syncs.
 func (f *Folder) updateBase(file *os.File, next uint32) error {
 	b := f.base
-	if b.off < 0 || b.n <= 0 || b.n > 256 || b.next == next {
+	if b.off < 0 || b.n <= 0 || b.n > 256 || b.next == next || b.validity != f.validity {
 		return nil
 	}
 	line := make([]byte, b.n)

@@ -4,6 +4,12 @@ package mbox
 
 import "os"
 
+// Flags that openRegular and createOwn add where the system has them.
+const (
+	noFollow = 0
+	nonBlock = 0
+)
+
 // kernelLock does nothing where fcntl(2) is missing: there, only the dot
 // lock guards the mailbox.
 func kernelLock(f *os.File, write bool) (ok bool, err error) { return true, nil }
@@ -29,3 +35,6 @@ func unusedElsewhere(f *os.File) bool { return false }
 // inBackground runs fn: a thread's own priority cannot be set here
 // without setting the whole process's.
 func inBackground(fn func()) { fn() }
+
+// syncData makes what was written to f durable.
+func syncData(f *os.File) error { return f.Sync() }

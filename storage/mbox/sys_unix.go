@@ -11,6 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Flags that openRegular and createOwn add: never follow a symbolic
+// link in the last component, and never wait in open(2) for a FIFO's
+// other end.
+const (
+	noFollow = unix.O_NOFOLLOW
+	nonBlock = unix.O_NONBLOCK
+)
+
 // kernelLock tries once to take an fcntl(2) lock on the whole file:
 // exclusive when write is set, shared otherwise. It uses an open file
 // description lock where the system has one (ofdSetLock), which conflicts
@@ -68,5 +76,16 @@ func kernelUnlock(f *os.File) {
 	}
 	if unix.FcntlFlock(f.Fd(), cmd, &lk) != nil && cmd != unix.F_SETLK {
 		unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
+	}
+}
+
+// syncData makes the data written to f durable, and its size, but not
+// its times (fdatasync(2)).
+func syncData(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
 	}
 }
