@@ -242,17 +242,6 @@ func (f *fetcher) load(m *storage.Message, c *content) error {
 	return nil
 }
 
-// loadStored reads the message as stored (see storage.View.OpenStored)
-// into the fetcher's buffer, valid until the next load.
-func (f *fetcher) loadStored(m *storage.Message) ([]byte, error) {
-	rc, err := f.s.view.OpenStored(m.UID)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return f.readAll(rc, m.Size)
-}
-
 // readAll reads r to its end into the fetcher's buffer, which it grows to
 // hold at least sizeHint bytes; the result is valid until the next call.
 // Reusing one buffer spares a fresh, zeroed allocation per message.
@@ -340,13 +329,18 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 	case cacheBody, cacheBodyStructure:
 		root := c.root
 		if root == nil {
-			// Parsed as stored: ParseLF counts sizes and lines as
-			// they are sent, without a CRLF copy of the message.
-			raw, err := f.loadStored(m)
+			// Read as stored, front to back, never whole: ParseReader
+			// counts sizes and lines as they are sent, without a CRLF
+			// copy, and holds headers only.
+			rc, err := v.OpenStored(m.UID)
 			if err != nil {
 				return nil, err
 			}
-			root = message.ParseLF(raw)
+			root, err = message.ParseReader(rc)
+			rc.Close()
+			if err != nil {
+				return nil, err
+			}
 		}
 		out = root.AppendBodyStructure(nil, key == cacheBodyStructure)
 	}

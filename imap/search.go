@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		return err
 	}
 	uids := s.view.UIDs()
-	ev := searcher{s: s, f: fetcher{s: s}, count: uint32(len(uids))}
+	ev := searcher{s: s, count: uint32(len(uids))}
+	ev.collectText(crit)
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
@@ -56,9 +58,13 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 // searcher evaluates search criteria for one SEARCH command.
 type searcher struct {
 	s      *session
-	f      fetcher // reads candidates' text, reusing one buffer
-	count  uint32  // messages in the view: "*" in a sequence set
-	maxUID uint32  // the view's highest UID: "*" in a UID set
+	count  uint32 // messages in the view: "*" in a sequence set
+	maxUID uint32 // the view's highest UID: "*" in a UID set
+
+	// The strings of every BODY and TEXT key, each once, looked for in
+	// one reading of a candidate's text.
+	body, text []string
+	finder     *message.Searcher
 }
 
 // candidate is one message under test, with its text loaded lazily.
@@ -67,17 +73,69 @@ type candidate struct {
 	m      *storage.Message
 	header []byte // the whole header
 	fields []byte // the commonly searched fields (cacheSearchFields)
-	raw    []byte
-	root   *message.Part
-	text   map[bool][]byte // SearchText with and without headers
 	failed bool
+	// inBody and inText say which of the searcher's body and text
+	// strings the message holds, once its text has been read.
+	inBody, inText []bool
+	textRead       bool
+}
+
+// collectText gathers the strings of crit's BODY and TEXT keys, at any
+// depth, so that a candidate's text is read once for all of them.
+func (ev *searcher) collectText(crit *imap.SearchCriteria) {
+	for _, b := range crit.Body {
+		if !slices.Contains(ev.body, b) {
+			ev.body = append(ev.body, b)
+		}
+	}
+	for _, t := range crit.Text {
+		if !slices.Contains(ev.text, t) {
+			ev.text = append(ev.text, t)
+		}
+	}
+	for i := range crit.Not {
+		ev.collectText(&crit.Not[i])
+	}
+	for i := range crit.Or {
+		ev.collectText(&crit.Or[i][0])
+		ev.collectText(&crit.Or[i][1])
+	}
+}
+
+// hasText reports whether the candidate's body text (or, with
+// withHeaders, its text) contains s, reading the message the first time
+// it is asked, streamed (message.Searcher), for every string at once.
+func (ev *searcher) hasText(c *candidate, s string, withHeaders bool) bool {
+	if !c.textRead {
+		c.textRead = true
+		if ev.finder == nil {
+			ev.finder = message.NewSearcher(ev.body, ev.text)
+		}
+		// The message as stored (LF line ends): text search needs no
+		// CRLF copy.
+		rc, err := ev.s.view.OpenStored(c.m.UID)
+		if err == nil {
+			c.inBody, c.inText, err = ev.finder.Search(rc)
+			rc.Close()
+		}
+		if err != nil {
+			ev.s.log.Debug("imap: SEARCH could not read a message", "uid", c.m.UID, "err", err)
+			c.inBody, c.inText = nil, nil
+		}
+	}
+	strs, found := ev.body, c.inBody
+	if withHeaders {
+		strs, found = ev.text, c.inText
+	}
+	if found == nil {
+		return s == ""
+	}
+	return found[slices.Index(strs, s)]
 }
 
 func (ev *searcher) loadHeader(c *candidate) []byte {
 	if c.header == nil && !c.failed {
-		if c.root != nil {
-			c.header = c.root.Header()
-		} else if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
+		if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
 			c.header, _ = readHeader(rc, nil)
 			rc.Close()
 		} else {
@@ -129,37 +187,6 @@ func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
 	b = append(b, "\r\n"...)
 	v.SetCached(uid, cacheSearchFields, b)
 	return b
-}
-
-func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
-	if c.raw == nil && !c.failed {
-		// The message as stored (LF line ends): text search needs no
-		// CRLF copy. The buffer is reused for the next candidate.
-		raw, err := ev.f.loadStored(c.m)
-		if err != nil {
-			c.failed = true
-			return nil
-		}
-		c.raw, c.root = raw, message.Parse(raw)
-		c.header = c.root.Header()
-		if c.fields == nil {
-			if _, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); !ok {
-				c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, c.header)
-			}
-		}
-	}
-	if c.root == nil {
-		return nil
-	}
-	if c.text == nil {
-		c.text = map[bool][]byte{}
-	}
-	t, ok := c.text[withHeaders]
-	if !ok {
-		t = message.SearchText(c.raw, c.root, withHeaders)
-		c.text[withHeaders] = t
-	}
-	return t
 }
 
 // match reports whether c meets every criterion; cheap tests come first.
@@ -242,12 +269,12 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	for _, b := range crit.Body {
-		if !message.ContainsFold(ev.loadText(c, false), b) {
+		if !ev.hasText(c, b, false) {
 			return false
 		}
 	}
 	for _, t := range crit.Text {
-		if !message.ContainsFold(ev.loadText(c, true), t) {
+		if !ev.hasText(c, t, true) {
 			return false
 		}
 	}
