@@ -7,10 +7,11 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// mailboxName reads a mailbox name, checks that it is valid modified
-// UTF-7, and spells INBOX in upper case.
+// mailboxName reads a mailbox name (list wildcards allowed, see
+// wire.Decoder.Mailbox), checks that it is valid modified UTF-7, and
+// spells INBOX in upper case.
 func (s *session) mailboxName() (string, error) {
-	name, err := s.d.AString()
+	name, err := s.d.Mailbox()
 	if err != nil {
 		return "", err
 	}

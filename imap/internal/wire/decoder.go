@@ -418,6 +418,23 @@ func (d *Decoder) ListMailbox() (string, error) {
 	return d.readWhile(func(b byte) bool { return isAtomChar(b) || b == ']' || b == '%' || b == '*' }, "mailbox pattern")
 }
 
+// Mailbox reads a mailbox name: an astring whose atom may also hold the
+// list wildcards % and *. RFC 3501's mailbox is an astring, which has
+// none, but a name created quoted ("pct%") is named unquoted afterwards
+// by clients such as offlineimap, and Dovecot accepts it.
+func (d *Decoder) Mailbox() (string, error) {
+	b, err := d.Peek()
+	if err != nil {
+		return "", err
+	}
+	if b == '"' || b == '{' {
+		return d.String()
+	}
+	return d.readWhile(func(b byte) bool {
+		return isAtomChar(b) || b == ']' || b >= 0x80 || b == '%' || b == '*'
+	}, "mailbox name")
+}
+
 // List reads a parenthesised list, calling item for each element.
 func (d *Decoder) List(item func() error) error {
 	if err := d.Expect('(', "("); err != nil {
