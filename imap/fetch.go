@@ -44,7 +44,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	if uid && !hasKind(items, fetchUID) {
 		items = append([]fetchItem{{kind: fetchUID}}, items...)
 	}
-	f := fetcher{s: s, items: items}
+	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
 	for _, it := range items {
 		if it.kind == fetchSection && !it.peek && !s.view.ReadOnly() {
 			f.setSeen = true
@@ -95,6 +95,7 @@ func hasKind(items []fetchItem, k fetchKind) bool {
 type fetcher struct {
 	s       *session
 	items   []fetchItem
+	flags   bool // the items hold FLAGS
 	setSeen bool
 	scratch []byte // reused for message headers
 	buf     []byte // reused for whole messages
@@ -177,6 +178,9 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		}
 	}
 
+	if flagsChanged || f.flags {
+		v.AnnounceFlags(m.Flags, s)
+	}
 	s.e.Raw("* ").Number(seq).Raw(" FETCH (")
 	wroteFlags := false
 	for i := range f.items {
