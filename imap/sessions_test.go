@@ -3,6 +3,8 @@ package imap_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // indexOf returns the index of the first line starting with prefix, or -1.
@@ -91,6 +93,50 @@ func TestKeywordsAnnounced(t *testing.T) {
 	}
 	if u := b.ok("f FETCH 1:* FLAGS"); indexOf(u, "* FLAGS") >= 0 {
 		t.Errorf("FETCH announced known keywords again: %q", u)
+	}
+}
+
+// TestFetchExpungedByOther: a FETCH of messages another session expunged,
+// before this session was told, answers what is still known (UID, flags,
+// size, date) and placeholders for the content, and completes with OK
+// [EXPUNGEISSUED], as Dovecot does (issue 8, item 23; RFC 2180 section
+// 4.1).
+func TestFetchExpungedByOther(t *testing.T) {
+	for _, layout := range []struct {
+		name string
+		set  func(string, *storage.Layout)
+	}{{"maildir", nil}, {"mbox", mboxInbox}} {
+		t.Run(layout.name, func(t *testing.T) {
+			e := startServerLayout(t, layout.set, nil)
+			a, b := e.raw(), e.raw()
+			a.login("alice")
+			b.login("alice")
+			for i := 0; i < 3; i++ {
+				a.appendMsg("INBOX", `\Seen`, testMessage("m"+strconvItoa(i), "body"))
+			}
+			a.ok("s SELECT INBOX")
+			b.ok("s SELECT INBOX")
+			a.ok(`d STORE 2 +FLAGS.SILENT (\Deleted)`)
+			a.ok("x EXPUNGE")
+			tests := []struct{ cmd, want, done string }{
+				{"FETCH 2 (UID FLAGS RFC822.SIZE)", `* 2 FETCH (UID 2 FLAGS (\Deleted \Seen) RFC822.SIZE `, "OK Completed"},
+				{"FETCH 2 BODY[]", "* 2 FETCH (BODY[] NIL)", "OK [EXPUNGEISSUED]"},
+				{"FETCH 2 (ENVELOPE BODYSTRUCTURE)", "* 2 FETCH (ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) BODYSTRUCTURE (", "OK [EXPUNGEISSUED]"},
+				{"FETCH 1:3 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])", "* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] NIL)", "OK [EXPUNGEISSUED]"},
+			}
+			for _, tt := range tests {
+				u, done := b.do("f " + tt.cmd)
+				if indexOf(u, tt.want) < 0 || !strings.HasPrefix(done, "f "+tt.done) {
+					t.Errorf("%s: %q, %q; want %q and %q", tt.cmd, u, done, tt.want, tt.done)
+				}
+				if strings.Contains(tt.cmd, "1:3") && (indexOf(u, "* 1 FETCH (UID 1 BODY[") < 0 || indexOf(u, "* 3 FETCH (UID 3 BODY[") < 0) {
+					t.Errorf("%s: the messages still there are missing: %q", tt.cmd, u)
+				}
+			}
+			if u := b.ok("n NOOP"); len(u) != 1 || u[0] != "* 2 EXPUNGE" {
+				t.Errorf("NOOP after the FETCHes: %q", u)
+			}
+		})
 	}
 }
 
