@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"time"
@@ -150,43 +151,132 @@ func (ev *searcher) loadHeader(c *candidate) []byte {
 // its file, so that such searches need not open every message.
 var searchFields = []string{"From", "To", "Cc", "Bcc", "Subject", "Date"}
 
+// addressFields are the searchFields that FROM, TO, CC and BCC match by
+// address as well as by text.
+var addressFields = []string{"From", "To", "Cc", "Bcc"}
+
+// addressKey marks the header criteria of the FROM, TO, CC and BCC keys,
+// which match "the envelope structure's" field (RFC 3501 section 6.4.4),
+// its addresses, as well as the field's text; HEADER FROM matches the
+// text only, as in Dovecot. No field name holds a colon.
+func addressKey(field string) string { return field + ":" }
+
+// addressesSuffix names, in the cached searchFields, the field that holds
+// an address field's addresses ("From" + addressesSuffix).
+const addressesSuffix = "-Addresses"
+
+// searchFieldsVersion begins the cached searchFields: values cached
+// without it (before the addresses were added) are made again.
+const searchFieldsVersion = "Mailgate-Search-Fields: 2\r\n"
+
 // headerWith returns a header block that holds field: the cached common
-// fields when field is one of them, else the message's whole header.
-func (ev *searcher) headerWith(c *candidate, field string) []byte {
-	common := false
-	for _, f := range searchFields {
-		if strings.EqualFold(f, field) {
-			common = true
-			break
-		}
-	}
-	if !common || c.header != nil {
-		return ev.loadHeader(c)
+// fields when field is one of them (cached true: an address field's
+// addresses are in it too, see cacheSearchFieldsOf), else the message's
+// whole header.
+func (ev *searcher) headerWith(c *candidate, field string) (h []byte, cached bool) {
+	if !isOneOf(field, searchFields) || c.header != nil {
+		return ev.loadHeader(c), false
 	}
 	if c.fields == nil {
-		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok {
+		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok && bytes.HasPrefix(v.([]byte), []byte(searchFieldsVersion)) {
 			c.fields = v.([]byte)
 		} else if h := ev.loadHeader(c); h != nil {
 			c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, h)
 		}
+		if c.fields != nil {
+			c.fields = c.fields[len(searchFieldsVersion):]
+		}
 	}
-	return c.fields
+	return c.fields, c.fields != nil
+}
+
+// isOneOf reports whether field is one of fields, in any case.
+func isOneOf(field string, fields []string) bool {
+	for _, f := range fields {
+		if strings.EqualFold(f, field) {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheSearchFieldsOf extracts the searchFields of header, stores them in
-// v's shared cache under cacheSearchFields and returns them. Whoever holds
-// a message's header anyway (FETCH ENVELOPE, SEARCH) calls it, so that a
-// later SEARCH FROM need not open every message again.
+// v's shared cache under cacheSearchFields and returns them: a header
+// block of their fields, each address field followed by one that holds
+// its addresses (message.AddressText), named with addressesSuffix.
+// Whoever holds a message's header anyway (FETCH ENVELOPE, SEARCH) calls
+// it, so that a later SEARCH FROM need not open every message again.
 func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
-	var b []byte
+	b := []byte(searchFieldsVersion)
+	field := func(name string, val []byte) {
+		b = append(append(append(append(b, name...), ": "...), val...), "\r\n"...)
+	}
 	for _, f := range searchFields {
 		for _, val := range message.HeaderValues(header, f) {
-			b = append(append(append(append(b, f...), ": "...), val...), "\r\n"...)
+			field(f, val)
+			if isOneOf(f, addressFields) {
+				field(f+addressesSuffix, []byte(message.AddressText(val)))
+			}
 		}
 	}
 	b = append(b, "\r\n"...)
 	v.SetCached(uid, cacheSearchFields, b)
 	return b
+}
+
+// headerMatches reports whether the header block h matches a header
+// criterion (RFC 3501 section 6.4.4): a field called key exists when
+// value is empty; otherwise value is a case-insensitive substring of the
+// field's text, raw or with its encoded words decoded, or, for the
+// FROM, TO, CC and BCC keys (see addressKey), of its addresses as
+// ENVELOPE reads them (message.AddressText), as Dovecot matches them.
+// With cached, h is the cached searchFields, addresses included.
+func headerMatches(h []byte, key, value string, cached bool) bool {
+	name, byAddress := strings.CutSuffix(key, ":")
+	found, seen := false, false
+	message.EachField(h, func(n, v []byte) bool {
+		switch {
+		case equalFoldName(n, name):
+			found = value == "" || textContains(v, value) ||
+				(byAddress && !cached && message.ContainsFold([]byte(message.AddressText(v)), value))
+		case cached && len(n) == len(name)+len(addressesSuffix) &&
+			equalFoldName(n[:len(name)], name) && equalFoldName(n[len(name):], addressesSuffix):
+			found = byAddress && message.ContainsFold(v, value)
+		default:
+			// The cached fields of one name come together.
+			return !(cached && seen)
+		}
+		seen = true
+		return !found
+	})
+	return found
+}
+
+// textContains reports whether a field's value, raw or with its encoded
+// words decoded, contains s, ignoring case.
+func textContains(v []byte, s string) bool {
+	return message.ContainsFold(v, s) ||
+		(bytes.Contains(v, []byte("=?")) && message.ContainsFold([]byte(message.DecodeHeader(v)), s))
+}
+
+// equalFoldName compares a field name with s, ignoring ASCII case.
+func equalFoldName(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // match reports whether c meets every criterion; cheap tests come first.
@@ -238,7 +328,7 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	if !crit.SentSince.IsZero() || !crit.SentBefore.IsZero() {
-		h := ev.headerWith(c, "Date")
+		h, _ := ev.headerWith(c, "Date")
 		vals := message.HeaderValues(h, "Date")
 		if len(vals) == 0 {
 			return false
@@ -256,15 +346,8 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	for _, hf := range crit.Header {
-		h := ev.headerWith(c, hf.Key)
-		found := false
-		for _, v := range message.HeaderValues(h, hf.Key) {
-			if hf.Value == "" || message.ContainsFold([]byte(message.DecodeHeader(v)), hf.Value) || message.ContainsFold(v, hf.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		h, cached := ev.headerWith(c, strings.TrimSuffix(hf.Key, ":"))
+		if !headerMatches(h, hf.Key, hf.Value, cached) {
 			return false
 		}
 	}
