@@ -138,4 +138,26 @@ func TestBigMessageMemory(t *testing.T) {
 			t.Errorf("%s: the heap grew by %d MB; a streamed read needs a few", tc.cmd, growth>>20)
 		}
 	}
+	// Eight sessions searching the text at once.
+	var conns []*rawConn
+	for range 8 {
+		s := e.raw()
+		s.login("alice")
+		s.ok("s SELECT INBOX")
+		conns = append(conns, s)
+	}
+	resetPeakRSS()
+	h := startHeapPeak()
+	for _, s := range conns {
+		s.send("t SEARCH TEXT nowhere-to-be-found")
+	}
+	for _, s := range conns {
+		for l := s.line(); !strings.HasPrefix(l, "t "); l = s.line() {
+		}
+	}
+	growth := h.growth()
+	t.Logf("8 SEARCH TEXT at once on a %d MB message: heap grew %.1f MB, peak RSS %.0f MB", mb, float64(growth)/(1<<20), peakRSS())
+	if growth > 64<<20 {
+		t.Errorf("8 SEARCH TEXT: the heap grew by %d MB", growth>>20)
+	}
 }
