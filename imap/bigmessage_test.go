@@ -20,12 +20,8 @@ import (
 // rest. It is written a line at a time, never held in memory.
 func writeBigMessage(t testing.TB, e *testEnv, mb int) {
 	t.Helper()
+	fillMaildir(t, e, 0)
 	dir := filepath.Join(e.root, "alice", "INBOX")
-	for _, d := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
 	f, err := os.Create(filepath.Join(dir, "cur", "1700000001.M1P1.big,u=1:2,S"))
 	if err != nil {
 		t.Fatal(err)

@@ -98,15 +98,7 @@ func (s *Searcher) done() bool {
 // encoded words decoded; the message's own header is text, an embedded
 // message's is body text too.
 func (s *Searcher) header(fields []byte, root bool) {
-	s.line = s.line[:0]
-	forEachField(fields, func(name, value, _ []byte) bool {
-		s.line = append(s.line, name...)
-		s.line = append(s.line, ": "...)
-		s.converted = appendUnfolded(s.converted[:0], value)
-		s.line = appendDecodedHeader(s.line, s.converted)
-		s.line = append(s.line, '\n')
-		return true
-	})
+	s.line, s.converted = appendHeaderText(s.line[:0], s.converted, fields)
 	if root {
 		s.feedText(s.text, s.line, false)
 	} else {

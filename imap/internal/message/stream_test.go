@@ -28,13 +28,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 // must look back: line breaks before delimiters, headers cut short by a
 // delimiter, a CR alone before one, empty and nested regions.
 func streamCases() []string {
-	return append(seedMessages(),
-		strings.ReplaceAll(crlf(mixedMsg), "\r\n", "\n"),
-		strings.ReplaceAll(crlf(nestedMsg), "\r\n", "\n"),
-		"Content-Type: multipart/mixed; boundary=b\n\n--b\r\nA: b\n\r\nx\ny\r\n\n--b\n\n\r\n--b--\n",
-		"Content-Type: message/rfc822\r\n\nSubject: s\n\nbody\r\nmore\n",
-		"\n\n\n", "\r\n\n\r\r\n", "X: y\r", "Content-Type: text/plain\n\n\r",
-		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\r\n--b\n",
+	return append(lfCases(),
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nA: b\r\n\r\r\n--b\n\r\r\n--b--",
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\r\r\n--b\n",
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nA: b\n--b\n",
@@ -46,6 +40,8 @@ func streamCases() []string {
 		"From x@y Mon Jan  1 00:00:00 2024\nSubject: s\n\nbody\n",
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\r\n\r\n\r\n--b\r\n--b",
 		" folded first\nSubject: s\n\nbody",
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/json\n\n{\"k\xff\": 1}\n"+
+			"--b\nContent-Type: application/json\nContent-Transfer-Encoding: quoted-printable\n\n{\"ok\": \"=C3=B6\"}\n--b--\n",
 	)
 }
 
@@ -147,39 +143,8 @@ func checkSearcher(t *testing.T, msg []byte, needle string, chunk int) {
 
 func TestSearcher(t *testing.T) {
 	words := []string{"", "a", "body", "BODY", "Subject: s", "subject: S\nbody", "\n", "\r\n", "x\ny", "k\u00f6ln",
-		"Gr\u00fc\u00dfe", "\ufffd", "softbreak", "<b>B\u00f6ld</b>", "embedded", "nested text", "--b", "\x00", "=", "AAEC"}
-	cases := append(streamCases(), crlf(`From: =?UTF-8?Q?J=C3=B6rg?= <j@x>
-Subject: outer
-Content-Type: multipart/mixed; boundary=s
-
---s
-Content-Type: text/plain; charset=iso-8859-1
-Content-Transfer-Encoding: quoted-printable
-
-Gr=FC=DFe aus K=F6ln, soft=
-break
---s
-Content-Type: text/html; charset=utf-8
-Content-Transfer-Encoding: base64
-
-PGI+QsO2bGQ8L2I+
---s
-Content-Type: application/octet-stream
-Content-Transfer-Encoding: base64
-
-AAECAwT/
---s
-Content-Type: application/json
-
-{"k\xff": 1}
---s
-Content-Type: message/rfc822
-
-Subject: =?UTF-8?B?RW1iZWRkZWQ=?=
-
-nested text
---s--
-`))
+		"Gr\u00fc\u00dfe", "\ufffd", "softbreak", "<b>B\u00f6ld</b>", "embedded", "nested text", "--b", "\x00", "=", "AAEC", `{"k`, "k\xff", "\"ok\": \"\u00f6"}
+	cases := append(streamCases(), searchTextMsg)
 	for _, msg := range cases {
 		for _, w := range words {
 			for _, chunk := range []int{1, 2, 7, readSize} {
