@@ -165,7 +165,7 @@ var dovecotAllowed = slices.Concat([]dvAllowed{
 		mailgate: "DONE NO [BADCHARSET (US-ASCII UTF-8)]",
 		why:      "RFC 3501 7.1: BADCHARSET is \"optionally followed by a parenthesized list of charsets\"",
 	},
-}, dvKeywordFlagUpdates("search/KEYWORD Missing", "store-keywords", "store-keyword-noparen-silent", "store-replace"),
+}, dvKeywordFlagUpdates("search/KEYWORD Missing"),
 	[]dvAllowed{
 		{
 			steps:   "move",
@@ -235,12 +235,11 @@ func dvDropStaleKeywords(line string) string {
 }
 
 // dvKeywordFlagUpdates allows Dovecot's FLAGS and PERMANENTFLAGS updates
-// when a command names a keyword that was not yet defined.
+// when a command names a keyword that no message carries.
 //
-// RFC 3501 7.2.6 requires FLAGS only with SELECT and EXAMINE; sending it
-// again when new keywords appear is allowed but optional. mailgate lists
-// the new keywords at the next SELECT. Dovecot even defines a keyword that
-// SEARCH KEYWORD merely mentions.
+// Both servers send FLAGS again when a keyword comes into use (RFC 3501
+// 7.2.6 allows it; clients and imaptest want it). Dovecot also defines a
+// keyword that SEARCH KEYWORD merely mentions.
 func dvKeywordFlagUpdates(steps ...string) []dvAllowed {
 	var out []dvAllowed
 	for _, st := range steps {
@@ -988,13 +987,18 @@ func dvTakeLine(lines *[]string, match func(string) bool) bool {
 
 // dvApplyAllowList removes the allowed differences and returns what is left.
 func dvApplyAllowList(stepName string, onlyD, onlyM []string, used map[int]bool) ([]string, []string) {
+	return dvApplyAllowed(dovecotAllowed, stepName, onlyD, onlyM, used)
+}
+
+// dvApplyAllowed is dvApplyAllowList with the allowed differences of list.
+func dvApplyAllowed(list []dvAllowed, stepName string, onlyD, onlyM []string, used map[int]bool) ([]string, []string) {
 	takeM := func(pattern string) bool {
 		return dvTakeLine(&onlyM, func(l string) bool { return dvMatchLine(pattern, l) })
 	}
 	var restD []string
 	for _, d := range onlyD {
 		ok := false
-		for k, a := range dovecotAllowed {
+		for k, a := range list {
 			if m, _ := path.Match(a.steps, stepName); !m {
 				continue
 			}
@@ -1021,7 +1025,7 @@ func dvApplyAllowList(stepName string, onlyD, onlyM []string, used map[int]bool)
 	var restM []string
 	for _, l := range onlyM {
 		ok := false
-		for k, a := range dovecotAllowed {
+		for k, a := range list {
 			if m, _ := path.Match(a.steps, stepName); m && a.fold == nil && a.dovecot == "" && a.mailgate != "" && dvMatchLine(a.mailgate, l) {
 				used[k], ok = true, true
 				break
@@ -1079,6 +1083,13 @@ func (l *dvLockedBuffer) String() string {
 // current user. first_valid_uid/gid = 0 lets any uid pass its range check.
 func startDovecot(t *testing.T, ctx context.Context, bin string) *dvPeer {
 	t.Helper()
+	return startDovecotIn(t, ctx, bin, dovecotDir(t))
+}
+
+// dovecotDir makes a directory with a Dovecot configuration for
+// startDovecotIn, whose sessions all see the same mailboxes.
+func dovecotDir(t *testing.T) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "mailgate-dovecot-")
 	if err != nil {
 		t.Fatal(err)
@@ -1130,6 +1141,14 @@ namespace inbox {
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// startDovecotIn starts a Dovecot imap session on the configuration in
+// dir (see dovecotDir).
+func startDovecotIn(t *testing.T, ctx context.Context, bin, dir string) *dvPeer {
+	t.Helper()
+	conf := filepath.Join(dir, "dovecot.conf")
 	cmd := exec.CommandContext(ctx, bin, "-c", conf)
 	cmd.Dir = dir
 	cmd.Env = []string{"USER=alice", "HOME=" + filepath.Join(dir, "home"), "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TZ=UTC"}

@@ -44,7 +44,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	if uid && !hasKind(items, fetchUID) {
 		items = append([]fetchItem{{kind: fetchUID}}, items...)
 	}
-	f := fetcher{s: s, items: items}
+	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
 	for _, it := range items {
 		if it.kind == fetchSection && !it.peek && !s.view.ReadOnly() {
 			f.setSeen = true
@@ -52,21 +52,16 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	}
 	uids := s.uidsOf(seqs)
 	msgs := make([]storage.Message, fetchBatch)
-	gone := false
 	for start := 0; start < len(seqs); start += fetchBatch {
 		end := min(start+fetchBatch, len(seqs))
 		s.view.Lookup(uids[start:end], msgs[:end-start])
 		for i := start; i < end; i++ {
 			m := &msgs[i-start]
 			if m.UID == 0 {
-				gone = true
+				f.lost = true
 				continue
 			}
 			if err := f.fetchOne(seqs[i], m); err != nil {
-				if errors.Is(err, storage.ErrNoMessage) {
-					gone = true
-					continue
-				}
 				return err
 			}
 		}
@@ -76,11 +71,20 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 			}
 		}
 	}
-	if gone {
-		return no("EXPUNGEISSUED", "Some messages were expunged before they could be fetched")
+	if f.lost {
+		// RFC 5530 EXPUNGEISSUED, with OK as Dovecot answers: what was
+		// still known was sent (RFC 2180 section 4.1.1).
+		return ok("EXPUNGEISSUED", "Some messages were already expunged")
 	}
 	return nil
 }
+
+// Placeholders for what cannot be read of a message another session
+// expunged, as Dovecot sends them.
+const (
+	lostEnvelope = "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"
+	lostBody     = `("text" "plain" NIL NIL NIL "7bit" 0 0)`
+)
 
 func hasKind(items []fetchItem, k fetchKind) bool {
 	for _, it := range items {
@@ -95,7 +99,9 @@ func hasKind(items []fetchItem, k fetchKind) bool {
 type fetcher struct {
 	s       *session
 	items   []fetchItem
+	flags   bool // the items hold FLAGS
 	setSeen bool
+	lost    bool   // some message had been expunged: see lostEnvelope
 	scratch []byte // reused for message headers
 	buf     []byte // reused for whole messages
 }
@@ -106,6 +112,10 @@ type content struct {
 	root *message.Part
 }
 
+// fetchOne writes the FETCH response for message seq. What can no longer
+// be read of a message expunged by another session (its content; its
+// UID, flags, size and date are still known) is sent as a placeholder,
+// and f.lost notes it.
 func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	s := f.s
 	v := s.view
@@ -113,6 +123,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	// that a message expunged meanwhile leaves no half-written line.
 	var c content
 	vals := make([][]byte, len(f.items))
+	lost := make([]bool, len(f.items))
 	var stream io.ReadCloser
 	var streamSize int64
 	streams := 0
@@ -155,6 +166,9 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				vals[i] = data
 			}
 		}
+		if errors.Is(err, storage.ErrNoMessage) {
+			lost[i], f.lost, err = true, true, nil
+		}
 		if err != nil {
 			if stream != nil {
 				stream.Close()
@@ -177,6 +191,9 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		}
 	}
 
+	if flagsChanged || f.flags {
+		v.AnnounceFlags(m.Flags, s)
+	}
 	s.e.Raw("* ").Number(seq).Raw(" FETCH (")
 	wroteFlags := false
 	for i := range f.items {
@@ -196,17 +213,33 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		case fetchSize:
 			s.e.Raw("RFC822.SIZE ").Number64(m.Size)
 		case fetchEnvelope:
-			s.e.Raw("ENVELOPE ").Bytes(vals[i])
-		case fetchBody:
-			s.e.Raw("BODY ").Bytes(vals[i])
-		case fetchBodyStructure:
-			s.e.Raw("BODYSTRUCTURE ").Bytes(vals[i])
+			s.e.Raw("ENVELOPE ")
+			if lost[i] {
+				s.e.Raw(lostEnvelope)
+			} else {
+				s.e.Bytes(vals[i])
+			}
+		case fetchBody, fetchBodyStructure:
+			if it.kind == fetchBody {
+				s.e.Raw("BODY ")
+			} else {
+				s.e.Raw("BODYSTRUCTURE ")
+			}
+			if lost[i] {
+				s.e.Raw(lostBody)
+			} else {
+				s.e.Bytes(vals[i])
+			}
 		case fetchSection:
 			s.e.Raw(it.name)
 			if it.partial {
 				s.e.Byte('<').Number64(it.offset).Byte('>')
 			}
 			s.e.SP()
+			if lost[i] {
+				s.e.Raw("NIL")
+				continue
+			}
 			if it.section == "" && stream != nil {
 				if err := s.e.Literal(stream, streamSize); err != nil {
 					s.log.Warn("imap: message shorter than its size", "uid", m.UID, "err", err)
@@ -240,17 +273,6 @@ func (f *fetcher) load(m *storage.Message, c *content) error {
 	}
 	c.root = message.Parse(c.raw)
 	return nil
-}
-
-// loadStored reads the message as stored (see storage.View.OpenStored)
-// into the fetcher's buffer, valid until the next load.
-func (f *fetcher) loadStored(m *storage.Message) ([]byte, error) {
-	rc, err := f.s.view.OpenStored(m.UID)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return f.readAll(rc, m.Size)
 }
 
 // readAll reads r to its end into the fetcher's buffer, which it grows to
@@ -340,13 +362,18 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 	case cacheBody, cacheBodyStructure:
 		root := c.root
 		if root == nil {
-			// Parsed as stored: ParseLF counts sizes and lines as
-			// they are sent, without a CRLF copy of the message.
-			raw, err := f.loadStored(m)
+			// Read as stored, front to back, never whole: ParseReader
+			// counts sizes and lines as they are sent, without a CRLF
+			// copy, and holds headers only.
+			rc, err := v.OpenStored(m.UID)
 			if err != nil {
 				return nil, err
 			}
-			root = message.ParseLF(raw)
+			root, err = message.ParseReader(rc)
+			rc.Close()
+			if err != nil {
+				return nil, err
+			}
 		}
 		out = root.AppendBodyStructure(nil, key == cacheBodyStructure)
 	}

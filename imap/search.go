@@ -1,6 +1,8 @@
 package imap
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +21,8 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		return err
 	}
 	uids := s.view.UIDs()
-	ev := searcher{s: s, f: fetcher{s: s}, count: uint32(len(uids))}
+	ev := searcher{s: s, count: uint32(len(uids))}
+	ev.collectText(crit)
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
@@ -56,9 +59,13 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 // searcher evaluates search criteria for one SEARCH command.
 type searcher struct {
 	s      *session
-	f      fetcher // reads candidates' text, reusing one buffer
-	count  uint32  // messages in the view: "*" in a sequence set
-	maxUID uint32  // the view's highest UID: "*" in a UID set
+	count  uint32 // messages in the view: "*" in a sequence set
+	maxUID uint32 // the view's highest UID: "*" in a UID set
+
+	// The strings of every BODY and TEXT key, each once, looked for in
+	// one reading of a candidate's text.
+	body, text []string
+	finder     *message.Searcher
 }
 
 // candidate is one message under test, with its text loaded lazily.
@@ -67,17 +74,69 @@ type candidate struct {
 	m      *storage.Message
 	header []byte // the whole header
 	fields []byte // the commonly searched fields (cacheSearchFields)
-	raw    []byte
-	root   *message.Part
-	text   map[bool][]byte // SearchText with and without headers
 	failed bool
+	// inBody and inText say which of the searcher's body and text
+	// strings the message holds, once its text has been read.
+	inBody, inText []bool
+	textRead       bool
+}
+
+// collectText gathers the strings of crit's BODY and TEXT keys, at any
+// depth, so that a candidate's text is read once for all of them.
+func (ev *searcher) collectText(crit *imap.SearchCriteria) {
+	for _, b := range crit.Body {
+		if !slices.Contains(ev.body, b) {
+			ev.body = append(ev.body, b)
+		}
+	}
+	for _, t := range crit.Text {
+		if !slices.Contains(ev.text, t) {
+			ev.text = append(ev.text, t)
+		}
+	}
+	for i := range crit.Not {
+		ev.collectText(&crit.Not[i])
+	}
+	for i := range crit.Or {
+		ev.collectText(&crit.Or[i][0])
+		ev.collectText(&crit.Or[i][1])
+	}
+}
+
+// hasText reports whether the candidate's body text (or, with
+// withHeaders, its text) contains s, reading the message the first time
+// it is asked, streamed (message.Searcher), for every string at once.
+func (ev *searcher) hasText(c *candidate, s string, withHeaders bool) bool {
+	if !c.textRead {
+		c.textRead = true
+		if ev.finder == nil {
+			ev.finder = message.NewSearcher(ev.body, ev.text)
+		}
+		// The message as stored (LF line ends): text search needs no
+		// CRLF copy.
+		rc, err := ev.s.view.OpenStored(c.m.UID)
+		if err == nil {
+			c.inBody, c.inText, err = ev.finder.Search(rc)
+			rc.Close()
+		}
+		if err != nil {
+			ev.s.log.Debug("imap: SEARCH could not read a message", "uid", c.m.UID, "err", err)
+			c.inBody, c.inText = nil, nil
+		}
+	}
+	strs, found := ev.body, c.inBody
+	if withHeaders {
+		strs, found = ev.text, c.inText
+	}
+	if found == nil {
+		return s == ""
+	}
+	return found[slices.Index(strs, s)]
 }
 
 func (ev *searcher) loadHeader(c *candidate) []byte {
 	if c.header == nil && !c.failed {
-		if c.root != nil {
-			c.header = c.root.Header()
-		} else if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
+		if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
 			c.header, _ = readHeader(rc, nil)
 			rc.Close()
 		} else {
@@ -92,38 +151,72 @@ func (ev *searcher) loadHeader(c *candidate) []byte {
 // its file, so that such searches need not open every message.
 var searchFields = []string{"From", "To", "Cc", "Bcc", "Subject", "Date"}
 
+// addressFields are the searchFields that FROM, TO, CC and BCC match by
+// address as well as by text.
+var addressFields = []string{"From", "To", "Cc", "Bcc"}
+
+// addressKey marks the header criteria of the FROM, TO, CC and BCC keys,
+// which match "the envelope structure's" field (RFC 3501 section 6.4.4),
+// its addresses, as well as the field's text; HEADER FROM matches the
+// text only, as in Dovecot. No field name holds a colon.
+func addressKey(field string) string { return field + ":" }
+
+// addressesSuffix names, in the cached searchFields, the field that holds
+// an address field's addresses ("From" + addressesSuffix).
+const addressesSuffix = "-Addresses"
+
+// searchFieldsVersion begins the cached searchFields: values cached
+// without it (before the addresses were added) are made again.
+const searchFieldsVersion = "Mailgate-Search-Fields: 2\r\n"
+
 // headerWith returns a header block that holds field: the cached common
-// fields when field is one of them, else the message's whole header.
-func (ev *searcher) headerWith(c *candidate, field string) []byte {
-	common := false
-	for _, f := range searchFields {
-		if strings.EqualFold(f, field) {
-			common = true
-			break
-		}
-	}
-	if !common || c.header != nil {
-		return ev.loadHeader(c)
+// fields when field is one of them (cached true: an address field's
+// addresses are in it too, see cacheSearchFieldsOf), else the message's
+// whole header.
+func (ev *searcher) headerWith(c *candidate, field string) (h []byte, cached bool) {
+	if !isOneOf(field, searchFields) || c.header != nil {
+		return ev.loadHeader(c), false
 	}
 	if c.fields == nil {
-		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok {
+		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok && bytes.HasPrefix(v.([]byte), []byte(searchFieldsVersion)) {
 			c.fields = v.([]byte)
 		} else if h := ev.loadHeader(c); h != nil {
 			c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, h)
 		}
+		if c.fields != nil {
+			c.fields = c.fields[len(searchFieldsVersion):]
+		}
 	}
-	return c.fields
+	return c.fields, c.fields != nil
+}
+
+// isOneOf reports whether field is one of fields, in any case.
+func isOneOf(field string, fields []string) bool {
+	for _, f := range fields {
+		if strings.EqualFold(f, field) {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheSearchFieldsOf extracts the searchFields of header, stores them in
-// v's shared cache under cacheSearchFields and returns them. Whoever holds
-// a message's header anyway (FETCH ENVELOPE, SEARCH) calls it, so that a
-// later SEARCH FROM need not open every message again.
+// v's shared cache under cacheSearchFields and returns them: a header
+// block of their fields, each address field followed by one that holds
+// its addresses (message.AddressText), named with addressesSuffix.
+// Whoever holds a message's header anyway (FETCH ENVELOPE, SEARCH) calls
+// it, so that a later SEARCH FROM need not open every message again.
 func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
-	var b []byte
+	b := []byte(searchFieldsVersion)
+	field := func(name string, val []byte) {
+		b = append(append(append(append(b, name...), ": "...), val...), "\r\n"...)
+	}
 	for _, f := range searchFields {
 		for _, val := range message.HeaderValues(header, f) {
-			b = append(append(append(append(b, f...), ": "...), val...), "\r\n"...)
+			field(f, val)
+			if isOneOf(f, addressFields) {
+				field(f+addressesSuffix, []byte(message.AddressText(val)))
+			}
 		}
 	}
 	b = append(b, "\r\n"...)
@@ -131,35 +224,59 @@ func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
 	return b
 }
 
-func (ev *searcher) loadText(c *candidate, withHeaders bool) []byte {
-	if c.raw == nil && !c.failed {
-		// The message as stored (LF line ends): text search needs no
-		// CRLF copy. The buffer is reused for the next candidate.
-		raw, err := ev.f.loadStored(c.m)
-		if err != nil {
-			c.failed = true
-			return nil
+// headerMatches reports whether the header block h matches a header
+// criterion (RFC 3501 section 6.4.4): a field called key exists when
+// value is empty; otherwise value is a case-insensitive substring of the
+// field's text, raw or with its encoded words decoded, or, for the
+// FROM, TO, CC and BCC keys (see addressKey), of its addresses as
+// ENVELOPE reads them (message.AddressText), as Dovecot matches them.
+// With cached, h is the cached searchFields, addresses included.
+func headerMatches(h []byte, key, value string, cached bool) bool {
+	name, byAddress := strings.CutSuffix(key, ":")
+	found, seen := false, false
+	message.EachField(h, func(n, v []byte) bool {
+		switch {
+		case equalFoldName(n, name):
+			found = value == "" || textContains(v, value) ||
+				(byAddress && !cached && message.ContainsFold([]byte(message.AddressText(v)), value))
+		case cached && len(n) == len(name)+len(addressesSuffix) &&
+			equalFoldName(n[:len(name)], name) && equalFoldName(n[len(name):], addressesSuffix):
+			found = byAddress && message.ContainsFold(v, value)
+		default:
+			// The cached fields of one name come together.
+			return !(cached && seen)
 		}
-		c.raw, c.root = raw, message.Parse(raw)
-		c.header = c.root.Header()
-		if c.fields == nil {
-			if _, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); !ok {
-				c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, c.header)
-			}
+		seen = true
+		return !found
+	})
+	return found
+}
+
+// textContains reports whether a field's value, raw or with its encoded
+// words decoded, contains s, ignoring case.
+func textContains(v []byte, s string) bool {
+	return message.ContainsFold(v, s) ||
+		(bytes.Contains(v, []byte("=?")) && message.ContainsFold([]byte(message.DecodeHeader(v)), s))
+}
+
+// equalFoldName compares a field name with s, ignoring ASCII case.
+func equalFoldName(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
 		}
 	}
-	if c.root == nil {
-		return nil
-	}
-	if c.text == nil {
-		c.text = map[bool][]byte{}
-	}
-	t, ok := c.text[withHeaders]
-	if !ok {
-		t = message.SearchText(c.raw, c.root, withHeaders)
-		c.text[withHeaders] = t
-	}
-	return t
+	return true
 }
 
 // match reports whether c meets every criterion; cheap tests come first.
@@ -211,7 +328,7 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	if !crit.SentSince.IsZero() || !crit.SentBefore.IsZero() {
-		h := ev.headerWith(c, "Date")
+		h, _ := ev.headerWith(c, "Date")
 		vals := message.HeaderValues(h, "Date")
 		if len(vals) == 0 {
 			return false
@@ -229,25 +346,18 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	for _, hf := range crit.Header {
-		h := ev.headerWith(c, hf.Key)
-		found := false
-		for _, v := range message.HeaderValues(h, hf.Key) {
-			if hf.Value == "" || message.ContainsFold([]byte(message.DecodeHeader(v)), hf.Value) || message.ContainsFold(v, hf.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		h, cached := ev.headerWith(c, strings.TrimSuffix(hf.Key, ":"))
+		if !headerMatches(h, hf.Key, hf.Value, cached) {
 			return false
 		}
 	}
 	for _, b := range crit.Body {
-		if !message.ContainsFold(ev.loadText(c, false), b) {
+		if !ev.hasText(c, b, false) {
 			return false
 		}
 	}
 	for _, t := range crit.Text {
-		if !message.ContainsFold(ev.loadText(c, true), t) {
+		if !ev.hasText(c, t, true) {
 			return false
 		}
 	}

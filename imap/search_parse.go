@@ -124,6 +124,9 @@ func (s *session) namedSearchKey(c *imap.SearchCriteria, key string, depth int) 
 		if err != nil {
 			return err
 		}
+		if key != "SUBJECT" {
+			key = addressKey(key)
+		}
 		c.Header = append(c.Header, imap.SearchCriteriaHeaderField{Key: key, Value: v})
 	case "HEADER":
 		if err := s.d.SP(); err != nil {

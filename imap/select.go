@@ -7,10 +7,11 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// mailboxName reads a mailbox name, checks that it is valid modified
-// UTF-7, and spells INBOX in upper case.
+// mailboxName reads a mailbox name (list wildcards allowed, see
+// wire.Decoder.Mailbox), checks that it is valid modified UTF-7, and
+// spells INBOX in upper case.
 func (s *session) mailboxName() (string, error) {
-	name, err := s.d.AString()
+	name, err := s.d.Mailbox()
 	if err != nil {
 		return "", err
 	}
@@ -48,17 +49,7 @@ func (s *session) selectMailbox(readOnly bool) error {
 	}
 	s.view, s.mailbox, s.state = v, name, stateSelected
 	info := v.Info()
-	flags := append([]string{storage.FlagAnswered, storage.FlagFlagged, storage.FlagDeleted, storage.FlagSeen, storage.FlagDraft}, keywords(info.Flags)...)
-	s.e.Raw("* FLAGS ")
-	writeFlagList(s.e, flags)
-	s.e.CRLF()
-	if v.ReadOnly() {
-		s.e.Raw("* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
-	} else {
-		s.e.Raw("* OK [PERMANENTFLAGS ")
-		writeFlagList(s.e, append(flags, `\*`))
-		s.e.Raw("] Flags permitted\r\n")
-	}
+	s.writeFlagsInUse(info.Flags)
 	s.e.Raw("* ").Number(v.Count()).Raw(" EXISTS\r\n")
 	s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
 	if seq := s.view.FirstUnseen(); seq > 0 {
@@ -70,6 +61,25 @@ func (s *session) selectMailbox(readOnly bool) error {
 		return ok("READ-ONLY", "EXAMINE completed")
 	}
 	return ok("READ-WRITE", "SELECT completed")
+}
+
+// writeFlagsInUse writes FLAGS (RFC 3501 section 7.2.6), the system
+// flags and the keywords of inUse, and the PERMANENTFLAGS a client may
+// store (section 7.1): none in a read-only mailbox, else those and any
+// new keyword (\*). SELECT sends them, and again when a keyword comes
+// into use (storage.Updates.FlagsInUse), as Dovecot does.
+func (s *session) writeFlagsInUse(inUse []string) {
+	flags := append([]string{storage.FlagAnswered, storage.FlagFlagged, storage.FlagDeleted, storage.FlagSeen, storage.FlagDraft}, keywords(inUse)...)
+	s.e.Raw("* FLAGS ")
+	writeFlagList(s.e, flags)
+	s.e.CRLF()
+	if s.view.ReadOnly() {
+		s.e.Raw("* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
+		return
+	}
+	s.e.Raw("* OK [PERMANENTFLAGS ")
+	writeFlagList(s.e, append(flags, `\*`))
+	s.e.Raw("] Flags permitted\r\n")
 }
 
 // keywords returns the non-system flags of flags, sorted.

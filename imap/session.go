@@ -458,6 +458,9 @@ func (s *session) respond(tag string, err error) error {
 	return nil
 }
 
+// FlagsInUse implements storage.Updates.
+func (s *session) FlagsInUse(flags []string) { s.writeFlagsInUse(flags) }
+
 // Expunge implements storage.Updates.
 func (s *session) Expunge(seq uint32) {
 	s.e.Raw("* ").Number(seq).Raw(" EXPUNGE\r\n")

@@ -110,8 +110,11 @@ func TestStoreWithoutParenthesesAndKeywords(t *testing.T) {
 	if len(u) != 2 || !strings.Contains(u[0], `\Deleted`) || !strings.HasPrefix(u[1], "* 3 FETCH") {
 		t.Errorf("STORE: %q", u)
 	}
+	// New keywords are announced, even to a silent STORE (issue 8,
+	// item 22); no FETCH comes.
 	u = c.ok(`b STORE 2 +FLAGS.SILENT ($label1 $Forwarded)`)
-	if len(u) != 0 {
+	if len(u) != 2 || !strings.HasPrefix(u[0], `* FLAGS (`) || !strings.Contains(u[0], "$label1") ||
+		!strings.HasPrefix(u[1], `* OK [PERMANENTFLAGS (`) {
 		t.Errorf("STORE .SILENT answered %q", u)
 	}
 	u = c.ok(`c FETCH 2 FLAGS`)

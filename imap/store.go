@@ -57,6 +57,11 @@ func (s *session) cmdStore(tag string, uid bool) error {
 	if _, err := s.view.Store(uids, op, flags); err != nil {
 		return storageErr(err, "STORE")
 	}
+	if op != storage.RemoveFlags {
+		// A new keyword is announced even to a silent STORE, as
+		// Dovecot does.
+		s.view.AnnounceFlags(flags, s)
+	}
 	if silent {
 		return nil
 	}
@@ -66,6 +71,7 @@ func (s *session) cmdStore(tag string, uid bool) error {
 		if msgs[i].UID == 0 {
 			continue
 		}
+		s.view.AnnounceFlags(msgs[i].Flags, s)
 		s.e.Raw("* ").Number(seqs[i]).Raw(" FETCH (")
 		if uid {
 			s.e.Raw("UID ").Number(msgs[i].UID).SP()

@@ -46,6 +46,9 @@ func msg(subject string) io.Reader {
 // recorder collects what a View reports.
 type recorder struct{ events []string }
 
+func (r *recorder) FlagsInUse(flags []string) {
+	r.events = append(r.events, "FLAGS IN USE "+strings.Join(flags, ","))
+}
 func (r *recorder) Expunge(seq uint32)      { r.events = append(r.events, "EXPUNGE "+itoa(seq)) }
 func (r *recorder) Exists(n, recent uint32) { r.events = append(r.events, "EXISTS "+itoa(n)) }
 func (r *recorder) Flags(seq uint32, m *storage.Message, recent bool) {
@@ -141,6 +144,50 @@ func TestViewsSeeEachOther(t *testing.T) {
 	// change is not echoed.
 	if strings.Join(r4.events, ";") != "EXPUNGE 1;EXISTS 1" {
 		t.Errorf("v2: %q", r4.events)
+	}
+}
+
+// TestKeywordsComeBeforeTheirUse: Poll tells a view of keywords it has
+// not been told of (FlagsInUse) before the Exists or Flags that bring
+// them, once; AnnounceFlags does the same for the session's own changes,
+// which Poll does not echo.
+func TestKeywordsComeBeforeTheirUse(t *testing.T) {
+	_, a, _ := newAccount(t)
+	a.Append("INBOX", msg("one"), []string{"$old"}, time.Time{})
+	v1, _ := a.Select("INBOX", false)
+	defer v1.Close()
+	v2, _ := a.Select("INBOX", false)
+	defer v2.Close()
+	if got := v1.Info().Flags; !slices.Equal(got, []string{"$old"}) {
+		t.Fatalf("flags in use %q", got)
+	}
+	v2.Info()
+	steps := []struct {
+		name      string
+		do        func()
+		want1     string // what v1 hears
+		want2     string // what v2, which stores, hears from Poll and AnnounceFlags
+		announce2 []string
+	}{
+		{"append", func() { a.Append("INBOX", msg("two"), []string{"$new", `\Seen`}, time.Time{}) },
+			"FLAGS IN USE $new,$old;EXISTS 2", "FLAGS IN USE $new,$old;EXISTS 2", nil},
+		{"store", func() { v2.Store(v2.UIDs()[:1], storage.AddFlags, []string{"$kw"}) },
+			"FLAGS IN USE $kw,$new,$old;FLAGS 1 $kw,$old", "FLAGS IN USE $kw,$new,$old", []string{"$kw", `\Flagged`}},
+		{"known", func() { v2.Store(v2.UIDs()[1:], storage.AddFlags, []string{"$kw"}) },
+			"FLAGS 2 $kw,$new,\\Seen", "", []string{"$kw"}},
+	}
+	for _, st := range steps {
+		st.do()
+		var r1, r2 recorder
+		v1.Poll(true, &r1)
+		v2.Poll(true, &r2)
+		v2.AnnounceFlags(st.announce2, &r2)
+		if got := strings.Join(r1.events, ";"); got != st.want1 {
+			t.Errorf("%s: v1 heard %q, want %q", st.name, got, st.want1)
+		}
+		if got := strings.Join(r2.events, ";"); got != st.want2 {
+			t.Errorf("%s: v2 heard %q, want %q", st.name, got, st.want2)
+		}
 	}
 }
 

@@ -23,11 +23,19 @@ type View struct {
 	notify     func()              // guarded by mb.mu; see SetNotify
 	wake       chan struct{}
 	closed     bool
+	// announced holds the keywords the session has been told may be in
+	// use: at SELECT (Info), then through FlagsInUse.
+	announced map[string]struct{}
 }
 
 // Updates receives what changed since the last Poll, in an order that keeps
 // the client's sequence numbers right.
 type Updates interface {
+	// FlagsInUse: keywords the session was not told of are in use; flags
+	// are all it has been told of, the new ones included. It comes before
+	// the first Exists or Flags whose messages carry a new one, as RFC
+	// 3501 section 7.2.6 wants FLAGS to list every flag a client may see.
+	FlagsInUse(flags []string)
 	// Expunge: message seq is gone; later messages move down by one.
 	Expunge(seq uint32)
 	// Exists: the mailbox now holds n messages; recent of them are \Recent.
@@ -132,13 +140,70 @@ type Selected struct {
 	Flags       []string // flags in use, keywords included
 }
 
-// Info returns UIDVALIDITY, UIDNEXT and the flags in use.
+// Info returns UIDVALIDITY, UIDNEXT and the flags in use, which the
+// session is then taken to have been told of (SELECT's FLAGS).
 func (v *View) Info() Selected {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	return Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext,
-		Flags: slices.Clone(mb.flagsInUseLocked())}
+	flags := slices.Clone(mb.flagsInUseLocked())
+	v.announced = make(map[string]struct{}, len(flags))
+	v.announceLocked(flags)
+	return Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext, Flags: flags}
+}
+
+// AnnounceFlags makes sure the session has been told of every keyword of
+// flags before a response carries them: if it has not, it calls
+// u.FlagsInUse with them and every other flag in use. The session's own
+// STORE and FETCH call it, since Poll tells only of others' changes.
+func (v *View) AnnounceFlags(flags []string, u Updates) {
+	if v.knows(flags) {
+		return
+	}
+	mb := v.mb
+	mb.mu.Lock()
+	v.announceLocked(flags)
+	v.announceLocked(mb.flagsInUseLocked())
+	all := v.announcedList()
+	mb.mu.Unlock()
+	u.FlagsInUse(all)
+}
+
+// knows reports whether the session has been told of every keyword of
+// flags.
+func (v *View) knows(flags []string) bool {
+	for _, f := range flags {
+		if _, ok := v.announced[f]; !ok && isKeyword(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// announceLocked records the keywords of flags as told of.
+func (v *View) announceLocked(flags []string) {
+	if v.announced == nil {
+		v.announced = make(map[string]struct{})
+	}
+	for _, f := range flags {
+		if isKeyword(f) {
+			v.announced[f] = struct{}{}
+		}
+	}
+}
+
+// isKeyword reports whether a flag of a stored message is a keyword:
+// system flags, in canonical spelling, start with a backslash.
+func isKeyword(flag string) bool { return flag != "" && flag[0] != '\\' }
+
+// announcedList returns the keywords the session has been told of, sorted.
+func (v *View) announcedList() []string {
+	out := make([]string, 0, len(v.announced))
+	for f := range v.announced {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Lookup copies the current state of the messages with the given UIDs
@@ -395,12 +460,28 @@ func (v *View) Poll(allowExpunge bool, u Updates) {
 		v.claimRecentLocked(added)
 	}
 	var flagMsgs []Message
+	known := true
 	for uid := range flagged {
 		if i := mb.index(uid); i >= 0 {
 			flagMsgs = append(flagMsgs, mb.msgs[i])
+			known = known && v.knows(mb.msgs[i].Flags)
 		}
 	}
+	for _, uid := range added {
+		if i := mb.index(uid); i >= 0 {
+			known = known && v.knows(mb.msgs[i].Flags)
+		}
+	}
+	var inUse []string
+	if !known {
+		v.announceLocked(mb.flagsInUseLocked())
+		inUse = v.announcedList()
+	}
 	mb.mu.Unlock()
+
+	if inUse != nil {
+		u.FlagsInUse(inUse)
+	}
 
 	if len(expunged) > 0 && v.sharedUIDs {
 		v.uids, v.sharedUIDs = slices.Clone(v.uids), false

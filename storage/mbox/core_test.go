@@ -13,6 +13,7 @@ import (
 
 type events struct{ got []string }
 
+func (e *events) FlagsInUse([]string)     {}
 func (e *events) Expunge(seq uint32)      { e.got = append(e.got, "EXPUNGE") }
 func (e *events) Exists(n, recent uint32) { e.got = append(e.got, "EXISTS") }
 func (e *events) Flags(seq uint32, m *storage.Message, recent bool) {

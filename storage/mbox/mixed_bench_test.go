@@ -152,6 +152,7 @@ func benchmarkMixed(b *testing.B, home string, clients int, flush, run, think ti
 
 type discardUpdates struct{}
 
+func (discardUpdates) FlagsInUse([]string)                  {}
 func (discardUpdates) Expunge(uint32)                       {}
 func (discardUpdates) Exists(uint32, uint32)                {}
 func (discardUpdates) Flags(uint32, *storage.Message, bool) {}

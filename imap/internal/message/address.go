@@ -381,3 +381,42 @@ func appendAddressList(dst []byte, list []Address) []byte {
 	}
 	return append(dst, ')')
 }
+
+// AddressText renders an address-list field value (From, To, ...) as
+// SEARCH FROM, TO, CC and BCC match it, and as Dovecot writes it for
+// them: each address as ENVELOPE parses it, with comments, quoting and
+// white space inside the address gone and the name's encoded words
+// decoded, as "Name <mailbox@host>" or "<mailbox@host>"; addresses are
+// separated by ", ", and a group is "name: members;", or "name:;".
+func AddressText(value []byte) string {
+	var b strings.Builder
+	sep := ""
+	for _, a := range ParseAddressList(value) {
+		switch a.Kind {
+		case AddressGroupStart:
+			b.WriteString(sep)
+			b.WriteString(DecodeHeader([]byte(a.Mailbox)))
+			b.WriteByte(':')
+			sep = " "
+			continue
+		case AddressGroupEnd:
+			b.WriteByte(';')
+			sep = ", "
+			continue
+		}
+		b.WriteString(sep)
+		sep = ", "
+		if a.Name != "" {
+			b.WriteString(DecodeHeader([]byte(a.Name)))
+			b.WriteByte(' ')
+		}
+		b.WriteByte('<')
+		b.WriteString(a.Mailbox)
+		if a.Host != "" {
+			b.WriteByte('@')
+			b.WriteString(a.Host)
+		}
+		b.WriteByte('>')
+	}
+	return b.String()
+}

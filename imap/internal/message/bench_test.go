@@ -119,7 +119,9 @@ func TestBenchMessage(t *testing.T) {
 //   - reader-reused: the same into one buffer reused for every message;
 //   - lf: the LF file read as stored into one reused buffer, with no
 //     CRLF copy at all, parsed by ParseLF for BODYSTRUCTURE (which needs
-//     CRLF sizes) and by Parse for SEARCH TEXT (which does not).
+//     CRLF sizes) and by Parse for SEARCH TEXT (which does not);
+//   - stream: the LF file read front to back through ParseReader and a
+//     Searcher, as imap/fetch.go and imap/search.go do, never whole.
 //
 // MB/s counts the message with CRLF line ends, the size IMAP reports.
 func BenchmarkCorpus(b *testing.B) {
@@ -172,6 +174,31 @@ func benchLoads(b *testing.B, total int64, n int, msg func(i int) (crlf, lf []by
 			reportPerMessage(b, n)
 		})
 	}
+	b.Run("BodyStructure/stream", func(b *testing.B) {
+		b.SetBytes(total)
+		b.ReportAllocs()
+		var dst []byte
+		for b.Loop() {
+			for i := range n {
+				_, lf := msg(i)
+				root, _ := ParseReader(bytes.NewReader(lf))
+				dst = root.AppendBodyStructure(dst[:0], true)
+			}
+		}
+		reportPerMessage(b, n)
+	})
+	b.Run("SearchText/stream", func(b *testing.B) {
+		b.SetBytes(total)
+		b.ReportAllocs()
+		s := NewSearcher(nil, []string{corpusWord})
+		for b.Loop() {
+			for i := range n {
+				_, lf := msg(i)
+				s.Search(bytes.NewReader(lf))
+			}
+		}
+		reportPerMessage(b, n)
+	})
 	for _, l := range loads {
 		b.Run("SearchText/"+l.name, func(b *testing.B) {
 			b.SetBytes(total)

@@ -75,7 +75,7 @@ func (p *Part) AppendBodyStructure(dst []byte, extended bool) []byte {
 	case p.Message != nil:
 		m := p.Message
 		dst = append(dst, ' ')
-		dst = AppendEnvelope(dst, m.src[m.HeaderStart:m.fieldsEnd])
+		dst = AppendEnvelope(dst, m.headerFields())
 		dst = append(dst, ' ')
 		dst = m.AppendBodyStructure(dst, extended)
 		dst = append(dst, ' ')

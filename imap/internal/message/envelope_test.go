@@ -126,3 +126,26 @@ func TestParseAddressList(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressText(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"user-from@domain.org", "<user-from@domain.org>"},
+		{"RealFrom <user-from@domain.org>", "RealFrom <user-from@domain.org>"},
+		{"<user-from (comment)@ (comment) domain.org>", "<user-from@domain.org>"},
+		{"user-from@domain.org (RealFrom)", "RealFrom <user-from@domain.org>"},
+		{"user-from1@domain.org, user-from2@domain.org", "<user-from1@domain.org>, <user-from2@domain.org>"},
+		{"groupname: groupuser1@domain.org, groupuser2@domain.org;,\r\n  groupname2: groupuser3@domain.org;",
+			"groupname: <groupuser1@domain.org>, <groupuser2@domain.org>;, groupname2: <groupuser3@domain.org>;"},
+		{"groupname:;", "groupname:;"},
+		{"a@b, g:;, c@d", "<a@b>, g:;, <c@d>"},
+		{`"Doe, John" <john (x) . doe @ example . com>`, "Doe, John <john.doe@example.com>"},
+		{"=?UTF-8?Q?J=C3=B6rg?= <j@x>", "J\u00f6rg <j@x>"},
+		{"<@route,@other:user@host>", "<user@host>"},
+		{"postmaster", "<postmaster>"},
+		{"", ""},
+	} {
+		if got := AddressText([]byte(tt.in)); got != tt.want {
+			t.Errorf("AddressText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

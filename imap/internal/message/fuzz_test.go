@@ -126,6 +126,7 @@ func FuzzAddressList(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, value []byte) {
+		AddressText(value)
 		list := ParseAddressList(value)
 		open := false
 		for _, a := range list {

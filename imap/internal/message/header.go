@@ -205,3 +205,12 @@ func HeaderValues(header []byte, name string) [][]byte {
 	})
 	return out
 }
+
+// EachField calls fn with the name and the unfolded, trimmed value of
+// each field of header, in message order, until fn returns false or the
+// header ends. Encoded words are left as they are; see DecodeHeader.
+func EachField(header []byte, fn func(name, value []byte) bool) {
+	forEachField(header, func(name, value, _ []byte) bool {
+		return fn(name, unfold(value))
+	})
+}

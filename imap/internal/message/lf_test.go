@@ -52,15 +52,20 @@ func checkParseLF(t *testing.T, msg []byte) {
 	}
 }
 
-func TestParseLF(t *testing.T) {
-	for _, msg := range append(seedMessages(),
+// lfCases are messages with LF, CRLF and lone CR line ends mixed.
+func lfCases() []string {
+	return append(seedMessages(),
 		strings.ReplaceAll(crlf(mixedMsg), "\r\n", "\n"),
 		strings.ReplaceAll(crlf(nestedMsg), "\r\n", "\n"),
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\r\nA: b\n\r\nx\ny\r\n\n--b\n\n\r\n--b--\n",
 		"Content-Type: message/rfc822\r\n\nSubject: s\n\nbody\r\nmore\n",
 		"\n\n\n", "\r\n\n\r\r\n", "X: y\r", "Content-Type: text/plain\n\n\r",
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\r\n--b\n",
-	) {
+	)
+}
+
+func TestParseLF(t *testing.T) {
+	for _, msg := range lfCases() {
 		checkParseLF(t, []byte(msg))
 	}
 	for i := 1; i <= 50; i++ {

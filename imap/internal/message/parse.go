@@ -6,9 +6,12 @@
 // that sections are sub-slices of the original bytes and nothing is
 // copied or decoded until asked for. ParseLF does the same for a message
 // still in its stored form, with bare LF line ends, and counts sizes as
-// they are with CRLF. AppendBodyStructure writes BODY and BODYSTRUCTURE,
-// AppendEnvelope writes ENVELOPE, Section extracts a BODY[section], and
-// SearchText, DecodeHeader, HeaderValues and ParseDate serve SEARCH.
+// they are with CRLF. ParseReader and Searcher read a message front to
+// back instead, never holding it whole, for BODYSTRUCTURE and SEARCH
+// BODY/TEXT of messages of any size. AppendBodyStructure writes BODY and
+// BODYSTRUCTURE, AppendEnvelope writes ENVELOPE, Section extracts a
+// BODY[section], and SearchText, Searcher, DecodeHeader, HeaderValues
+// and ParseDate serve SEARCH.
 //
 // Design notes:
 //
@@ -18,6 +21,9 @@
 //     every loop consumes input, nesting is cut at 100 levels and a
 //     message yields at most 10,000 parts, so work and memory stay
 //     proportional to the input.
+//   - ParseReader and Searcher find what Parse and SearchText find in
+//     the same bytes (fuzz tests hold them to it), within the bounds of
+//     stream.go: a read buffer, one part's header and one line at most.
 //   - Values are sent as the message writes them: the case of media types
 //     and parameters is kept, encoded words are not decoded, and a value
 //     that cannot be a quoted string (8-bit, CR, LF, long) is a literal.
@@ -81,9 +87,14 @@ type Part struct {
 	// index the outer message.
 	Message *Part
 
-	src       []byte // the message given to Parse
+	src       []byte // the message given to Parse; nil from ParseReader
 	fieldsEnd int    // end of the last header field
 	bareLFs   int    // ParseLF: the bare LFs in the body, sent as CRLF
+
+	// ParseReader keeps no message bytes, so it counts the lines as it
+	// reads and keeps an embedded message's header fields for ENVELOPE.
+	lines  int
+	fields []byte
 }
 
 // Parse reads msg into a tree of parts. It never fails: whatever msg
@@ -109,7 +120,20 @@ func (p *Part) Size() int { return p.End - p.BodyStart + p.bareLFs }
 
 // Lines returns the number of lines in the body (body-fld-lines): line
 // feeds, plus one for a last line that has none.
-func (p *Part) Lines() int { return countLines(p.Body()) }
+func (p *Part) Lines() int {
+	if p.src == nil {
+		return p.lines
+	}
+	return countLines(p.Body())
+}
+
+// headerFields returns the part's header up to the end of its last field.
+func (p *Part) headerFields() []byte {
+	if p.src == nil {
+		return p.fields
+	}
+	return clip(p.src, p.HeaderStart, p.fieldsEnd)
+}
 
 // IsMultipart reports whether the part is a multipart/*.
 func (p *Part) IsMultipart() bool { return strings.EqualFold(p.Type, "multipart") }
@@ -146,10 +170,58 @@ func (ps *parser) part(p *Part, start, end, depth int, digest bool) {
 	p.src, p.HeaderStart, p.End = ps.src, start, end
 	fields, body := scanHeader(ps.src[start:end])
 	p.fieldsEnd, p.BodyStart = start+fields, start+body
+	kind, boundary := ps.describe(p, ps.src[start:p.fieldsEnd], depth, digest)
+	switch kind {
+	case bodyMessage:
+		p.Message = new(Part)
+		ps.part(p.Message, p.BodyStart, end, depth+1, false)
+	case bodyMultipart:
+		if boundary == "" {
+			break
+		}
+		digest := strings.EqualFold(p.Subtype, "digest")
+		ps.delim = append(append(ps.delim[:0], "--"...), boundary...)
+		base := len(ps.regions)
+		ps.regions = splitMultipart(ps.regions, ps.src, p.BodyStart, end, ps.delim)
+		n := len(ps.regions) - base
+		// Each child counts at least one part, so no more than m of them
+		// are made: one allocation for them all. Nested multiparts push
+		// their regions above base+n and pop them before returning.
+		if m := min(n, maxParts-ps.parts); m > 0 {
+			children := make([]Part, m)
+			p.Children = make([]*Part, 0, m)
+			for k := 0; k < n && ps.parts < maxParts; k++ {
+				r := ps.regions[base+k]
+				ps.part(&children[k], r[0], r[1], depth+1, digest)
+				p.Children = append(p.Children, &children[k])
+			}
+		}
+		ps.regions = ps.regions[:base]
+	}
+}
 
+// bodyKind says what a part's body holds, and so how it is read.
+type bodyKind uint8
+
+const (
+	// bodyLeaf: content (text, an attachment), or a container nested
+	// too deep to descend into.
+	bodyLeaf bodyKind = iota
+	// bodyMessage: an embedded message (message/rfc822 or
+	// message/global).
+	bodyMessage
+	// bodyMultipart: body parts between delimiter lines.
+	bodyMultipart
+)
+
+// describe sets p's MIME fields from its header fields (the header up to
+// the end of its last field) and says what its body holds; for a
+// multipart, boundary is its boundary parameter, "" when it has none.
+// Parse and ParseReader share it, so that they describe parts alike.
+func (ps *parser) describe(p *Part, fields []byte, depth int, digest bool) (kind bodyKind, boundary string) {
 	var ctype []byte
 	haveType := false
-	forEachField(ps.src[start:p.fieldsEnd], func(name, value, _ []byte) bool {
+	forEachField(fields, func(name, value, _ []byte) bool {
 		if len(name) <= 8 || !equalFoldASCII(name[:8], "content-") {
 			return true
 		}
@@ -207,36 +279,16 @@ func (ps *parser) part(p *Part, start, end, depth int, digest bool) {
 	if (isMessage || p.IsMultipart()) && depth >= maxDepth {
 		// Too deep to describe: hand the rest over as opaque data.
 		p.Type, p.Subtype, p.Params = "APPLICATION", "OCTET-STREAM", nil
-		return
+		return bodyLeaf, ""
 	}
 	switch {
 	case isMessage:
-		p.Message = new(Part)
-		ps.part(p.Message, p.BodyStart, end, depth+1, false)
+		return bodyMessage, ""
 	case p.IsMultipart():
-		boundary, _ := paramValue(p.Params, "boundary")
-		if boundary == "" {
-			break
-		}
-		digest := strings.EqualFold(p.Subtype, "digest")
-		ps.delim = append(append(ps.delim[:0], "--"...), boundary...)
-		base := len(ps.regions)
-		ps.regions = splitMultipart(ps.regions, ps.src, p.BodyStart, end, ps.delim)
-		n := len(ps.regions) - base
-		// Each child counts at least one part, so no more than m of them
-		// are made: one allocation for them all. Nested multiparts push
-		// their regions above base+n and pop them before returning.
-		if m := min(n, maxParts-ps.parts); m > 0 {
-			children := make([]Part, m)
-			p.Children = make([]*Part, 0, m)
-			for k := 0; k < n && ps.parts < maxParts; k++ {
-				r := ps.regions[base+k]
-				ps.part(&children[k], r[0], r[1], depth+1, digest)
-				p.Children = append(p.Children, &children[k])
-			}
-		}
-		ps.regions = ps.regions[:base]
+		boundary, _ = paramValue(p.Params, "boundary")
+		return bodyMultipart, boundary
 	}
+	return bodyLeaf, ""
 }
 
 // unfold unfolds a header value into the parser's scratch space, valid

@@ -113,14 +113,22 @@ func (st *searchText) appendBody(p *Part) {
 
 // appendHeader appends each field of hdr as a decoded line.
 func (st *searchText) appendHeader(hdr []byte) {
+	st.out, st.scratch = appendHeaderText(st.out, st.scratch, hdr)
+}
+
+// appendHeaderText appends to dst each field of hdr as SEARCH TEXT sees
+// it: a "Name: value" line, the value unfolded (in scratch, which it
+// returns grown) and its encoded words decoded.
+func appendHeaderText(dst, scratch, hdr []byte) ([]byte, []byte) {
 	forEachField(hdr, func(name, value, _ []byte) bool {
-		st.out = append(st.out, name...)
-		st.out = append(st.out, ": "...)
-		st.scratch = appendUnfolded(st.scratch[:0], value)
-		st.out = appendDecodedHeader(st.out, st.scratch)
-		st.out = append(st.out, '\n')
+		dst = append(dst, name...)
+		dst = append(dst, ": "...)
+		scratch = appendUnfolded(scratch[:0], value)
+		dst = appendDecodedHeader(dst, scratch)
+		dst = append(dst, '\n')
 		return true
 	})
+	return dst, scratch
 }
 
 // ContainsFold reports whether text contains needle, ignoring case

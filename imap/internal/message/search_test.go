@@ -43,8 +43,8 @@ func TestDecodeHeader(t *testing.T) {
 	}
 }
 
-func TestSearchText(t *testing.T) {
-	msg := []byte(crlf(`From: =?UTF-8?Q?J=C3=B6rg?= <j@x>
+// searchTextMsg has a part of each kind SearchText treats its own way.
+var searchTextMsg = crlf(`From: =?UTF-8?Q?J=C3=B6rg?= <j@x>
 Subject: outer
 Content-Type: multipart/mixed; boundary=s
 
@@ -71,7 +71,10 @@ Subject: =?UTF-8?B?RW1iZWRkZWQ=?=
 
 nested text
 --s--
-`))
+`)
+
+func TestSearchText(t *testing.T) {
+	msg := []byte(searchTextMsg)
 	root := Parse(msg)
 	body := SearchText(msg, root, false)
 	full := SearchText(msg, root, true)

@@ -421,7 +421,8 @@ func (d *Decoder) AString() (string, error) {
 	return d.readWhile(func(b byte) bool { return isAtomChar(b) || b == ']' || b >= 0x80 }, "string")
 }
 
-// ListMailbox reads a LIST pattern: an astring that may hold % and *.
+// ListMailbox reads a LIST pattern: an astring that may hold % and *,
+// and 8-bit bytes as AString accepts them.
 func (d *Decoder) ListMailbox() (string, error) {
 	b, err := d.Peek()
 	if err != nil {
@@ -430,8 +431,17 @@ func (d *Decoder) ListMailbox() (string, error) {
 	if b == '"' || b == '{' {
 		return d.String()
 	}
-	return d.readWhile(func(b byte) bool { return isAtomChar(b) || b == ']' || b == '%' || b == '*' }, "mailbox pattern")
+	return d.readWhile(func(b byte) bool {
+		return isAtomChar(b) || b == ']' || b >= 0x80 || b == '%' || b == '*'
+	}, "mailbox pattern")
 }
+
+// Mailbox reads a mailbox name, as ListMailbox reads a pattern: an
+// astring whose atom may also hold the list wildcards % and *. RFC 3501's
+// mailbox is an astring, which has none, but a name created quoted
+// ("pct%") is named unquoted afterwards by clients such as offlineimap,
+// and Dovecot accepts it.
+func (d *Decoder) Mailbox() (string, error) { return d.ListMailbox() }
 
 // List reads a parenthesised list, calling item for each element.
 func (d *Decoder) List(item func() error) error {

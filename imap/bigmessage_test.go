@@ -1,0 +1,166 @@
+package imap_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// writeBigMessage writes, straight into alice's INBOX maildir, a message
+// of about mb megabytes: a quoted-printable text part of half that, with
+// "needle-at-the-end" on its last line, and a base64 attachment of the
+// rest. It is written a line at a time, never held in memory.
+func writeBigMessage(t testing.TB, e *testEnv, mb int) {
+	t.Helper()
+	fillMaildir(t, e, 0)
+	dir := filepath.Join(e.root, "alice", "INBOX")
+	f, err := os.Create(filepath.Join(dir, "cur", "1700000001.M1P1.big,u=1:2,S"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	half := int64(mb) << 19
+	fmt.Fprint(w, "From: Big Sender <big@example.org>\nTo: alice@example.org\nSubject: a big one\n"+
+		"Date: Mon, 1 Jan 2024 00:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"big\"\n\n"+
+		"--big\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n")
+	line := "Gr=FC=DFe aus K=F6ln, a long line of quoted-printable text that goes on and on=\n"
+	for n := int64(0); n < half; n += int64(len(line)) {
+		w.WriteString(line)
+	}
+	w.WriteString("needle-at-the-end\n--big\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n")
+	b64 := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", 3)[:76] + "\n"
+	for n := int64(0); n < half; n += int64(len(b64)) {
+		w.WriteString(b64)
+	}
+	w.WriteString("--big--\n")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, ".mu-prop"), []byte("uidnext: 2\nuid-validity: 1700000000\nversion: 3.15\n"), 0o600)
+}
+
+// heapPeak samples the live heap while it runs, and reports the most it
+// grew over what it was before, in bytes.
+type heapPeak struct {
+	base, peak atomic.Uint64
+	stop       chan struct{}
+	done       chan struct{}
+}
+
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func startHeapPeak() *heapPeak {
+	runtime.GC()
+	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{})}
+	h.base.Store(heapObjects())
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := heapObjects(); v > h.peak.Load() {
+				h.peak.Store(v)
+			}
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapPeak) growth() uint64 {
+	close(h.stop)
+	<-h.done
+	return max(h.peak.Load(), h.base.Load()) - h.base.Load()
+}
+
+// resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0 and
+// later), so that peakRSS reports the peak of what follows.
+func resetPeakRSS() {
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// TestBigMessageMemory: FETCH BODYSTRUCTURE and SEARCH BODY of a big
+// message hold a bounded part of it, never the whole (issue 8, item
+// 17). The message is 24 MB; the heap growth and peak RSS of each
+// command are logged. With MAILGATE_BIG_MESSAGE_MB set, the message is
+// that big, and eight sessions also search its text at once.
+func TestBigMessageMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a big message")
+	}
+	mb, measure := 24, false
+	if v, err := strconv.Atoi(os.Getenv("MAILGATE_BIG_MESSAGE_MB")); err == nil && v > 0 {
+		mb, measure = v, true
+	}
+	e := startServer(t, nil)
+	writeBigMessage(t, e, mb)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	for _, tc := range []struct{ cmd, want string }{
+		{"f FETCH 1 BODYSTRUCTURE", `"quoted-printable"`},
+		{"b SEARCH BODY needle-at-the-end", "* SEARCH 1"},
+		{"n SEARCH BODY nowhere-to-be-found", "* SEARCH"},
+		{"k SEARCH TEXT k\u00f6ln", "* SEARCH 1"},
+	} {
+		resetPeakRSS()
+		h := startHeapPeak()
+		got := c.ok(tc.cmd)
+		growth := h.growth()
+		t.Logf("%s on a %d MB message: heap grew %.1f MB, peak RSS %.0f MB: %.200q", tc.cmd, mb, float64(growth)/(1<<20), peakRSS(), got)
+		if len(got) == 0 || !strings.Contains(strings.ToLower(got[0]), strings.ToLower(tc.want)) ||
+			(tc.want == "* SEARCH" && got[0] != "* SEARCH") {
+			t.Errorf("%s: %q, want %q", tc.cmd, got, tc.want)
+		}
+		if growth > 12<<20 {
+			t.Errorf("%s: the heap grew by %d MB; a streamed read needs a few", tc.cmd, growth>>20)
+		}
+	}
+	if !measure {
+		return
+	}
+	// Eight sessions searching the text at once.
+	var conns []*rawConn
+	for range 8 {
+		s := e.raw()
+		s.login("alice")
+		s.ok("s SELECT INBOX")
+		conns = append(conns, s)
+	}
+	resetPeakRSS()
+	h := startHeapPeak()
+	for _, s := range conns {
+		s.send("t SEARCH TEXT nowhere-to-be-found")
+	}
+	for _, s := range conns {
+		s.conn.SetReadDeadline(time.Now().Add(10 * time.Minute))
+		if l, err := s.r.ReadString('\n'); err != nil || !strings.HasPrefix(l, "* SEARCH") {
+			t.Fatalf("8 SEARCH TEXT: %q, %v", l, err)
+		}
+		s.line()
+	}
+	growth := h.growth()
+	t.Logf("8 SEARCH TEXT at once on a %d MB message: heap grew %.1f MB, peak RSS %.0f MB", mb, float64(growth)/(1<<20), peakRSS())
+	if growth > 64<<20 {
+		t.Errorf("8 SEARCH TEXT: the heap grew by %d MB", growth>>20)
+	}
+}
