@@ -55,6 +55,8 @@ func storageErr(err error, what string) error {
 		return no("NONEXISTENT", "%s: no such mailbox", what)
 	case errors.Is(err, storage.ErrExists):
 		return no("ALREADYEXISTS", "%s: mailbox already exists", what)
+	case errors.Is(err, storage.ErrNameLimit):
+		return withReason(no("LIMIT", "%s: %v", what, storage.ErrBadName), err, storage.ErrBadName)
 	case errors.Is(err, storage.ErrBadName):
 		return withReason(no("CANNOT", "%s: %v", what, storage.ErrBadName), err, storage.ErrBadName)
 	case errors.Is(err, storage.ErrPermission):

@@ -1,6 +1,9 @@
 package storage
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Limits on mailbox names, checked before anything touches the disk, so
 // that a name the file system would refuse is answered with a reason
@@ -20,19 +23,30 @@ const (
 	MaxPathBytes = 4096 - 255
 )
 
+// ErrNameLimit means a mailbox name exceeds one of the limits above. Such
+// an error is also an ErrBadName.
+var ErrNameLimit = errors.New("mailbox name exceeds a limit")
+
+// nameLimitError is an ErrBadName that says which limit was exceeded.
+type nameLimitError struct{ reason string }
+
+func (e *nameLimitError) Error() string { return ErrBadName.Error() + ": " + e.reason }
+
+func (e *nameLimitError) Is(target error) bool { return target == ErrBadName || target == ErrNameLimit }
+
 // checkLimits refuses a name of too many levels or too long a level, and
 // a mailbox path too long for the file system.
 func checkLimits(parts []string, path string) error {
 	if len(parts) > MaxDepth {
-		return fmt.Errorf("%w: more than %d hierarchy levels", ErrBadName, MaxDepth)
+		return &nameLimitError{fmt.Sprintf("more than %d hierarchy levels", MaxDepth)}
 	}
 	for _, part := range parts {
 		if len(part) > MaxLevelBytes {
-			return fmt.Errorf("%w: a hierarchy level is longer than %d bytes", ErrBadName, MaxLevelBytes)
+			return &nameLimitError{fmt.Sprintf("a hierarchy level is longer than %d bytes", MaxLevelBytes)}
 		}
 	}
 	if len(path) > MaxPathBytes {
-		return fmt.Errorf("%w: the name is too long for the file system (its path would exceed %d bytes)", ErrBadName, MaxPathBytes)
+		return &nameLimitError{fmt.Sprintf("the name is too long for the file system (its path would exceed %d bytes)", MaxPathBytes)}
 	}
 	return nil
 }
