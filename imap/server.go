@@ -69,9 +69,24 @@ type Options struct {
 	Logger *slog.Logger
 	// Authenticator checks LOGIN and AUTHENTICATE credentials.
 	Authenticator auth.Authenticator
-	// Mechanisms are the SASL mechanisms AUTHENTICATE offers, from those
-	// auth.NewSASLServer serves; all of them when empty.
+	// Mechanisms are the SASL mechanisms AUTHENTICATE offers, in order,
+	// from auth.Mechanisms; auth.DefaultMechanisms (PLAIN, LOGIN) when
+	// empty. Each is advertised only on connections where it is usable
+	// (auth.SASLOptions.Usable).
 	Mechanisms []string
+	// SASL is what the mechanisms beyond PLAIN and LOGIN check
+	// credentials with (SCRAM keys, certificates, tokens); nil serves
+	// PLAIN and LOGIN only (and SCRAM, failing).
+	SASL *auth.SASLOptions
+	// Preauth, when set, authenticates each connection before the
+	// greeting (the seed's preauth); the greeting is then PREAUTH.
+	Preauth auth.Preauthenticator
+	// PreauthOnly closes, with "* BYE", a connection that Preauth cannot
+	// authenticate, instead of greeting it with OK.
+	PreauthOnly bool
+	// UserAccess refuses users after authentication (allow-users,
+	// deny-users, allow-groups, deny-groups); nil allows everyone.
+	UserAccess *auth.UserAccess
 	// Account builds the storage view for a user who has logged in.
 	Account func(ctx context.Context, u *auth.User) (*storage.Account, error)
 	// TLSConfig enables STARTTLS (or implicit TLS with TLSMode connection).
@@ -174,7 +189,7 @@ func New(opts *Options) *Server {
 		s.opts.MaxAuthFailures = 5
 	}
 	if len(s.opts.Mechanisms) == 0 {
-		s.opts.Mechanisms = auth.Mechanisms()
+		s.opts.Mechanisms = auth.DefaultMechanisms()
 	}
 	mechs := make([]string, len(s.opts.Mechanisms))
 	for i, m := range s.opts.Mechanisms {
