@@ -24,6 +24,10 @@ import (
 // without end. A method that could not run counts for nothing.
 func (s *session) preauthenticate() (u *auth.User, proceed bool) {
 	only := s.srv.opts.PreauthOnly
+	if s.srv.opts.Preauth == nil {
+		s.log.Info("imap: no preauth method for this connection", "preauth-only", only)
+		return nil, !only
+	}
 	att := s.attempt()
 	err := att.Begin("")
 	if err == nil {

@@ -82,7 +82,8 @@ type Options struct {
 	// greeting (the seed's preauth); the greeting is then PREAUTH.
 	Preauth auth.Preauthenticator
 	// PreauthOnly closes, with "* BYE", a connection that Preauth cannot
-	// authenticate, instead of greeting it with OK.
+	// authenticate (every connection, when Preauth is nil and ServeConn
+	// was given no user), instead of greeting it with OK.
 	PreauthOnly bool
 	// UserAccess refuses users after authentication (allow-users,
 	// deny-users, allow-groups, deny-groups); nil allows everyone.

@@ -184,7 +184,7 @@ func (s *session) serve(preauth *auth.User) {
 		tc.SetDeadline(time.Time{})
 	}
 	s.log.Debug("imap: session started")
-	if preauth == nil && s.srv.opts.Preauth != nil {
+	if preauth == nil && (s.srv.opts.Preauth != nil || s.srv.opts.PreauthOnly) {
 		var proceed bool
 		if preauth, proceed = s.preauthenticate(); !proceed {
 			s.e.Raw("* BYE Preauthentication failed; this server accepts preauthenticated connections only\r\n").Flush()
