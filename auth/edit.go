@@ -30,7 +30,7 @@ type UserOptions struct {
 }
 
 // AddUser appends a user to the users file at path, with password hashed by
-// HashPassword. It creates the file (0600) and its directory (0700) if they
+// HashPassword (HashSCRAM with opts.SCRAM). It creates the file (0600) and its directory (0700) if they
 // are missing. opts may be nil.
 func AddUser(path, name, password string, opts *UserOptions) error {
 	f, err := newUserFields(name, opts)
