@@ -65,14 +65,16 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 	if err == nil {
 		err = s.srv.opts.UserAccess.Check(u)
 	}
+	if auth.Unavailable(err) {
+		s.log.Warn("imap: login could not be checked", "login", att.Name(), "err", err)
+		att.Finish(err)
+		return no("UNAVAILABLE", "Authentication is unavailable right now; try again later")
+	}
 	if err != nil {
 		s.authFailures++
 		s.log.Info("imap: login failed", "login", att.Name(), "err", err, "failures", s.authFailures)
 		time.Sleep(att.Finish(err))
 		reply := no("AUTHENTICATIONFAILED", "Authentication failed")
-		if auth.Unavailable(err) {
-			reply = no("UNAVAILABLE", "Authentication is unavailable right now; try again later")
-		}
 		if s.authFailures >= s.srv.opts.MaxAuthFailures {
 			return &closing{reply: reply, err: errTooManyFailures}
 		}
@@ -180,9 +182,11 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 	if err := s.e.Flush(); err != nil {
 		return err
 	}
-	tc := tls.Server(plainConn(s.conn), s.srv.opts.TLSConfig)
+	tc := tls.Server(plainConn(s.conn), s.srv.tlsConfig)
 	tc.SetDeadline(s.handshakeDeadline())
-	if err := tc.Handshake(); err != nil {
+	err := tc.Handshake()
+	s.serverCert = s.srv.presented.take(tc)
+	if err != nil {
 		s.log.Info("imap: STARTTLS handshake failed", "err", err)
 		return err
 	}

@@ -152,6 +152,10 @@ type Slot interface {
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	// tlsConfig is opts.TLSConfig recording which certificate each
+	// handshake presents (for SCRAM's tls-server-end-point).
+	tlsConfig *tls.Config
+	presented presentedCerts
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -171,6 +175,7 @@ func New(opts *Options) *Server {
 		s.opts.Logger = slog.Default()
 	}
 	s.log = s.opts.Logger
+	s.tlsConfig = s.presented.wrap(s.opts.TLSConfig)
 	if s.opts.Timeout == 0 {
 		s.opts.Timeout = 30 * time.Minute
 	}
@@ -261,7 +266,7 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 	}
 	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
 		if _, ok := c.(*tls.Conn); !ok {
-			c = tls.Server(c, s.opts.TLSConfig)
+			c = tls.Server(c, s.tlsConfig)
 		}
 	}
 	sess := newSession(s, c, slot)

@@ -3,6 +3,7 @@ package imap
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,8 @@ type session struct {
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
 	authFailures int
-	readOnly     bool // an ANONYMOUS login: nothing may be changed
+	readOnly     bool              // an ANONYMOUS login: nothing may be changed
+	serverCert   *x509.Certificate // the certificate this server presented in the TLS handshake
 	stopping     atomic.Bool
 
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
@@ -176,7 +178,9 @@ func (s *session) serve(preauth *auth.User) {
 	defer s.recovered()
 	if tc, ok := plainConn(s.conn).(*tls.Conn); ok {
 		tc.SetDeadline(s.handshakeDeadline())
-		if err := tc.Handshake(); err != nil {
+		err := tc.Handshake()
+		s.serverCert = s.srv.presented.take(tc)
+		if err != nil {
 			s.log.Info("imap: TLS handshake failed", "err", err)
 			s.finish()
 			return
