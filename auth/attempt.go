@@ -36,13 +36,25 @@ type Attempt struct {
 
 // Authenticate implements Authenticator.
 func (a *Attempt) Authenticate(ctx context.Context, name, password string) (*User, error) {
+	if err := a.Begin(name); err != nil {
+		return nil, err
+	}
+	return a.Authenticator.Authenticate(ctx, name, password)
+}
+
+// Begin records the user name that a mechanism without a password
+// (SCRAM, EXTERNAL, OAUTHBEARER) or a preauth method is about to log in,
+// and refuses it with ErrBlocked while the Throttle blocks the name or
+// the address, before any credential is looked at. name may be "" when
+// the client named nobody: then only the address is checked.
+func (a *Attempt) Begin(name string) error {
 	a.name = name
 	if a.throttled() {
 		if blocked, _ := a.Throttle.Blocked(a.Addr, name); blocked {
-			return nil, fmt.Errorf("%w (user %q)", ErrBlocked, name)
+			return fmt.Errorf("%w (user %q)", ErrBlocked, name)
 		}
 	}
-	return a.Authenticator.Authenticate(ctx, name, password)
+	return nil
 }
 
 // Name returns the user name tried, or "" when the exchange failed before
@@ -54,7 +66,9 @@ func (a *Attempt) throttled() bool { return a.Throttle != nil && a.Addr.IsValid(
 // Finish records how the attempt ended (err nil for success) and returns
 // how long the frontend must wait before answering: Throttle.Refusal for
 // a blocked login, the Throttle's delay for a failed one, nothing after a
-// success.
+// success or when the back-end was unavailable (an error wrapping
+// ErrUnavailable is not the client's failure and is not counted). Any
+// other error counts as a failed login, whatever the mechanism.
 func (a *Attempt) Finish(err error) time.Duration {
 	if !a.throttled() {
 		return 0
@@ -65,6 +79,8 @@ func (a *Attempt) Finish(err error) time.Duration {
 		return 0
 	case errors.Is(err, ErrBlocked):
 		return a.Throttle.Refusal()
+	case Unavailable(err):
+		return 0
 	}
 	delay, _ := a.Throttle.Failure(a.Addr, a.name)
 	return delay

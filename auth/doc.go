@@ -1,9 +1,16 @@
 // Package auth decides who the user is: it reads password databases (the
-// users file), verifies passwords, serves the SASL mechanisms PLAIN and LOGIN,
-// and slows down clients that keep failing to log in.
+// users file), verifies passwords, serves the SASL mechanisms (PLAIN,
+// LOGIN, SCRAM-SHA-256 and -PLUS, EXTERNAL, OAUTHBEARER, ANONYMOUS),
+// preauthenticates connections (a program, an ident server), applies
+// tcp-wrappers and the allow/deny user and group rules, and slows down
+// clients that keep failing to log in.
 //
 // It imports nothing else of mailgate's; frontends (imap, lmtp) and the
-// gateway use it through the Authenticator interface and the SASLServer type.
+// gateway use it through the Authenticator, Identifier, SCRAMStore,
+// TokenVerifier and Preauthenticator interfaces, SASLOptions and the
+// SASLServer type. How a login ended is told by the errors of errors.go:
+// ErrBadCredentials counts as a failure, ErrUnavailable (a back-end that
+// is down) never does.
 //
 // # The users file
 //
@@ -19,6 +26,9 @@
 //   - a SHA-crypt hash: $6$ (SHA-512) or $5$ (SHA-256), with optional rounds=N;
 //   - an Argon2 hash in PHC form: $argon2id$v=19$m=...,t=...,p=...$salt$hash
 //     (or $argon2i$);
+//   - {SCRAM-SHA-256}ITER,SALT,STOREDKEY,SERVERKEY, SCRAM keys as Dovecot
+//     writes them (see SCRAMKeys), which log in through SCRAM as well as
+//     LOGIN and PLAIN; the other hashes cannot do SCRAM;
 //   - {PLAIN}secret, which is accepted but logged as a warning on every load;
 //   - "*" or anything starting with "!", for a locked account: the user exists
 //     (Lookup finds it, mail can be delivered) but no password logs it in.
@@ -42,4 +52,10 @@
 //     file, never half of one.
 //   - Throttle holds its lock only for map and list work, never while a
 //     caller sleeps.
+//   - Every mechanism and preauth method calls Attempt.Begin with the name
+//     it is about to log in before looking at any credential, so a blocked
+//     login is refused unchecked whatever the mechanism.
+//   - External programs (preauth, token introspection) run with an
+//     argument vector, never a shell, in their own process group, killed
+//     whole at their timeout.
 package auth

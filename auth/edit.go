@@ -23,17 +23,25 @@ type UserOptions struct {
 	Gecos    string // free text
 	Home     string // absolute path; empty means <data dir>/<name>
 	Shell    string
+	// SCRAM stores the password as SCRAM-SHA-256 keys (HashSCRAM), which
+	// log in through SCRAM-SHA-256 as well as LOGIN and PLAIN, instead of
+	// a bcrypt hash, which cannot do SCRAM.
+	SCRAM bool
 }
 
 // AddUser appends a user to the users file at path, with password hashed by
-// HashPassword. It creates the file (0600) and its directory (0700) if they
+// HashPassword (HashSCRAM with opts.SCRAM). It creates the file (0600) and its directory (0700) if they
 // are missing. opts may be nil.
 func AddUser(path, name, password string, opts *UserOptions) error {
 	f, err := newUserFields(name, opts)
 	if err != nil {
 		return err
 	}
-	if f[fieldPassword], err = HashPassword(password); err != nil {
+	hash := HashPassword
+	if opts != nil && opts.SCRAM {
+		hash = HashSCRAM
+	}
+	if f[fieldPassword], err = hash(password); err != nil {
 		return fmt.Errorf("users: add %s: %w", name, err)
 	}
 	return appendUser(path, &f)
@@ -100,6 +108,16 @@ func appendUser(path string, f *[7]string) error {
 // rest of the file is kept as it is.
 func SetPassword(path, name, password string) error {
 	hash, err := HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("users: set password of %s: %w", name, err)
+	}
+	return setPasswordHashed(path, name, hash)
+}
+
+// SetSCRAMPassword is SetPassword storing SCRAM-SHA-256 keys (HashSCRAM)
+// instead of a bcrypt hash.
+func SetSCRAMPassword(path, name, password string) error {
+	hash, err := HashSCRAM(password)
 	if err != nil {
 		return fmt.Errorf("users: set password of %s: %w", name, err)
 	}

@@ -47,6 +47,7 @@ const (
 	schemeSHA512Crypt
 	schemeArgon2id
 	schemeArgon2i
+	schemeSCRAM // SCRAM-SHA-256 keys (scramkeys.go)
 )
 
 // passwordHash is a parsed password field.
@@ -55,6 +56,7 @@ type passwordHash struct {
 	encoded string // the crypt string, without a {SCHEME} prefix
 	plain   [sha256.Size]byte
 	argon   argon2Params
+	scram   *SCRAMKeys
 }
 
 // argon2Params are the decoded parts of an Argon2 PHC string.
@@ -91,6 +93,8 @@ func parsePasswordHash(field string) (passwordHash, error) {
 				return passwordHash{}, fmt.Errorf("{%s} with an empty password: use \"*\" to lock the account", name)
 			}
 			return passwordHash{scheme: schemePlain, plain: sha256.Sum256([]byte(rest))}, nil
+		case scramSchemeName:
+			return parseSCRAMKeys(rest)
 		case "CRYPT":
 		case "BLF-CRYPT":
 			want = schemeBcrypt
@@ -243,6 +247,8 @@ func (h *passwordHash) verify(password string) bool {
 			key = argon2.Key([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
 		}
 		return subtle.ConstantTimeCompare(key, p.key) == 1
+	case schemeSCRAM:
+		return h.scram.verify(password)
 	}
 	return false
 }
@@ -284,13 +290,25 @@ func HashPassword(password string) (string, error) {
 
 // checkNewPassword applies HashPassword's rules.
 func checkNewPassword(password string) error {
+	if err := checkPasswordText(password); err != nil {
+		return err
+	}
+	if len(password) > 72 {
+		return fmt.Errorf("password is %d bytes long; bcrypt uses at most 72", len(password))
+	}
+	return nil
+}
+
+// checkPasswordText applies the rules of every new password, whatever it
+// is hashed with.
+func checkPasswordText(password string) error {
 	switch {
 	case password == "":
 		return errors.New("password is empty")
 	case strings.IndexByte(password, 0) >= 0:
 		return errors.New("password contains a NUL byte, which SASL PLAIN cannot carry")
-	case len(password) > 72:
-		return fmt.Errorf("password is %d bytes long; bcrypt uses at most 72", len(password))
+	case len(password) > maxPasswordLen:
+		return fmt.Errorf("password is %d bytes long; at most %d can be checked", len(password), maxPasswordLen)
 	}
 	return nil
 }

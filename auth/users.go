@@ -183,7 +183,7 @@ func (u *UsersFile) current(name string) (*entry, *passwordHash) {
 // answered from the cache.
 func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("users: authenticate: %w", err)
+		return nil, fmt.Errorf("users: authenticate: %w: %w", ErrUnavailable, err)
 	}
 	if len(password) > maxPasswordLen {
 		return nil, ErrBadCredentials

@@ -39,3 +39,14 @@ func parseACLFrom(s string) (netip.Prefix, bool, error) {
 	}
 	return netip.Prefix{}, false, fmt.Errorf("%q is not \"any\", a CIDR prefix such as \"10.0.0.0/8\" or an IP address", s)
 }
+
+// ACLAllows applies an access list to a client address: the first entry
+// that matches decides; a client no entry matches is allowed.
+func ACLAllows(acl []ACL, addr netip.Addr) bool {
+	for _, a := range acl {
+		if a.Matches(addr) {
+			return a.Action == ACLAllow
+		}
+	}
+	return true
+}

@@ -39,11 +39,26 @@ type Config struct {
 	IdentKeyFile string `toml:"ident-keyfile"`
 	// IdentEncryptOnly accepts only encrypted ident replies.
 	IdentEncryptOnly bool `toml:"ident-encrypt-only"`
+	// PreauthTimeout is mailgate's own: how long a preauth program or
+	// ident query may take. Default 10s.
+	PreauthTimeout time.Duration `toml:"preauth-timeout"`
 	// IDFields lists the fields the ID command returns, from name, version,
 	// vendor, support-url, address, os, os-version, command, arguments and
-	// environment. Default name and version: the rest (os-version names
-	// the kernel) tells a client, before it logs in, more than it needs.
+	// environment, or "NAME=VALUE" sent as given. Default name and
+	// version: the rest (os-version names the kernel) tells a client,
+	// before it logs in, more than it needs.
 	IDFields []string `toml:"id-fields"`
+
+	// AllowUsers, DenyUsers, AllowGroups and DenyGroups refuse users
+	// after they authenticated: a user named by a deny list is refused;
+	// when an allow list is not empty, only users it names may log in.
+	// Groups are names or numbers. Default none.
+	AllowUsers  []string `toml:"allow-users"`
+	DenyUsers   []string `toml:"deny-users"`
+	AllowGroups []string `toml:"allow-groups"`
+	DenyGroups  []string `toml:"deny-groups"`
+	// TCPWrappers applies hosts.allow and hosts.deny.
+	TCPWrappers TCPWrappers `toml:"tcp-wrappers"`
 
 	// Servers are the listening addresses of daemon mode, one [[server]]
 	// table each.
@@ -255,6 +270,55 @@ type Auth struct {
 	// LoginMaxDelay caps that pause, and is how long a login refused
 	// during a block waits for its answer. Default 4s.
 	LoginMaxDelay time.Duration `toml:"login-max-delay"`
+
+	// AnonymousUser is the user an ANONYMOUS login becomes, read-only;
+	// needed when mechanisms lists ANONYMOUS. Default "".
+	AnonymousUser string `toml:"anonymous-user"`
+	// ExternalUsername says which part of a client certificate names the
+	// user for EXTERNAL: "common-name" (the default) or "email" (the
+	// first email address among its subject alternative names).
+	ExternalUsername string `toml:"external-username"`
+	// OAuthBearer checks OAUTHBEARER tokens.
+	OAuthBearer OAuthBearer `toml:"oauthbearer"`
+}
+
+// OAuthBearer is the [auth.oauthbearer] table: how OAUTHBEARER tokens
+// are checked, either as signed JWTs (key-file or jwks, with issuer and
+// audience) or by an introspection command.
+type OAuthBearer struct {
+	// KeyFile holds the PEM public keys or certificates, or a JSON Web
+	// Key Set, that tokens are signed with.
+	KeyFile string `toml:"key-file"`
+	// JWKS is the https:// URL of the issuer's JSON Web Key Set.
+	JWKS string `toml:"jwks"`
+	// Issuer must equal the token's iss claim.
+	Issuer string `toml:"issuer"`
+	// Audience must be among the token's aud claim.
+	Audience string `toml:"audience"`
+	// UsernameClaim is the claim naming the user. Default "email", as in
+	// Dovecot.
+	UsernameClaim string `toml:"username-claim"`
+	// IntrospectionCommand is "/path args": the token is written to its
+	// standard input; it prints the user name and exits 0 for a good one.
+	IntrospectionCommand string `toml:"introspection-command"`
+	// Timeout bounds fetching the key set or running the command.
+	// Default 10s.
+	Timeout time.Duration `toml:"timeout"`
+}
+
+// TCPWrappers is the [tcp-wrappers] table, as the seed's tcp-wrappers
+// statement: when enabled, every connection is checked against the
+// allow and deny tables (hosts_access(5)) before the greeting.
+type TCPWrappers struct {
+	// Enable turns the check on. Default false.
+	Enable bool `toml:"enable"`
+	// Daemon is the daemon name rules are matched against. Default
+	// "mailgate" (set "imap4d" to keep imap4d's rules).
+	Daemon string `toml:"daemon"`
+	// AllowTable is the allow file. Default "/etc/hosts.allow".
+	AllowTable string `toml:"allow-table"`
+	// DenyTable is the deny file. Default "/etc/hosts.deny".
+	DenyTable string `toml:"deny-table"`
 }
 
 // ACL is one [[acl]] entry, mailgate's own access list.

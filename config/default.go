@@ -29,13 +29,19 @@ func DefaultFile() []byte { return []byte(defaultFile) }
 // returns a new Config.
 func Default() *Config {
 	return &Config{
-		Mode:        ModeDaemon,
-		Foreground:  true,
-		MaxChildren: 20,
-		DataDir:     DefaultDataDir(),
-		HomeDirMode: 0o700,
-		IDFields:    []string{"name", "version"},
-		Servers:     []Server{DefaultServer()},
+		Mode:           ModeDaemon,
+		Foreground:     true,
+		MaxChildren:    20,
+		DataDir:        DefaultDataDir(),
+		HomeDirMode:    0o700,
+		IDFields:       []string{"name", "version"},
+		PreauthTimeout: 10 * time.Second,
+		AllowUsers:     []string{},
+		DenyUsers:      []string{},
+		AllowGroups:    []string{},
+		DenyGroups:     []string{},
+		TCPWrappers:    TCPWrappers{Daemon: "mailgate", AllowTable: "/etc/hosts.allow", DenyTable: "/etc/hosts.deny"},
+		Servers:        []Server{DefaultServer()},
 		Mailbox: Mailbox{
 			MailSpool:      "/var/mail",
 			MailboxPattern: "maildir:" + MailHomeVariable + "/INBOX",
@@ -66,6 +72,8 @@ func Default() *Config {
 			LoginBlockTime:      15 * time.Minute,
 			LoginDelay:          500 * time.Millisecond,
 			LoginMaxDelay:       4 * time.Second,
+			ExternalUsername:    "common-name",
+			OAuthBearer:         OAuthBearer{UsernameClaim: "email", Timeout: 10 * time.Second},
 		},
 		LMTP: LMTP{Listen: []string{}},
 		Logging: Logging{

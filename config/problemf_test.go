@@ -15,7 +15,7 @@ func TestProblemf(t *testing.T) {
 		"address = \"127.0.0.1:2\"\n" +
 		"tls-mode = \"connection\"\n" + // line 6
 		"[auth]\n" +
-		"mechanisms = [\"PLAIN\",\n  \"CRAM-MD5\"]\n" // CRAM-MD5 on line 9
+		"mechanisms = [\"PLAIN\",\n  \"LOGIN\"]\n" // LOGIN on line 9
 	c := mustParse(t, src)
 	for _, tc := range []struct {
 		key, want string

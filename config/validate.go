@@ -22,6 +22,7 @@ func (c *Config) Validate() error {
 	c.validateNamespaces(ps)
 	c.validateTLS(ps)
 	c.validateAuth(ps)
+	c.validateAccess(ps)
 	c.validateACL(ps)
 	c.validateLMTP(ps)
 	return ps.err()
@@ -82,11 +83,18 @@ func (c *Config) validateTop(ps *problems) {
 		ps.add(at("ident-encrypt-only"), "true needs ident-keyfile, the key that decrypts the replies")
 	}
 	seen := map[string]bool{}
+	if len(c.IDFields) > 30 {
+		ps.add(at("id-fields"), "%d fields; RFC 2971 allows at most 30", len(c.IDFields))
+	}
 	for i, f := range c.IDFields {
 		p := at("id-fields").index(i)
+		_, _, custom, err := IDField(f)
 		switch {
+		case err != nil:
+			ps.addErr(p, err)
+		case custom:
 		case !contains(idFieldNames(), f):
-			ps.add(p, "%q is not an ID field; want %s", f, orList(quoteAll(idFieldNames())))
+			ps.add(p, "%q is not an ID field; want %s, or \"NAME=VALUE\"", f, orList(quoteAll(idFieldNames())))
 		case seen[f]:
 			ps.add(p, "%q is listed twice", f)
 		}

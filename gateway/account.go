@@ -52,7 +52,8 @@ func namespace(ns config.Namespace, vars map[string]string) storage.Namespace {
 
 // account opens the storage view of a user of the users file who has
 // logged in, creating the home directory first when the configuration
-// says so. Such a home is the user's mail directory.
+// says so (create-home-dir), with home-dir-mode and, as root, owned by
+// the user's uid and gid. Such a home is the user's mail directory.
 func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, error) {
 	home := u.Home
 	if home == "" {
@@ -62,8 +63,13 @@ func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, er
 		if !g.cfg.CreateHomeDir && !g.isDataDirHome(home) {
 			return nil, fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
 		}
-		if err := os.MkdirAll(home, g.cfg.HomeDirMode.FileMode()); err != nil {
-			return nil, fmt.Errorf("creating home directory: %w", err)
+		su := storageUser(u, home)
+		uid, gid := -1, -1
+		if su.HasIDs {
+			uid, gid = su.UID, su.GID
+		}
+		if err := auth.CreateHome(home, g.cfg.HomeDirMode.FileMode(), uid, gid); err != nil {
+			return nil, err
 		}
 	}
 	return g.store.Account(storageUser(u, home), g.layout(home)), nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/mailgate/mailgate/config"
 )
@@ -47,19 +46,11 @@ func unsupported(cfg *config.Config) []*config.Problem {
 			notYet(fmt.Sprintf("auth.authentication[%d]", i), fmt.Sprintf("%q", a))
 		}
 	}
-	for i, m := range cfg.Auth.Mechanisms {
-		if u := strings.ToUpper(m); u != "PLAIN" && u != "LOGIN" {
-			notYet(fmt.Sprintf("auth.mechanisms[%d]", i), fmt.Sprintf("mechanism %q", m))
-		}
-	}
 	if len(cfg.TLS.ACME.Domains) > 0 {
 		notYet("tls.acme.domains", "[tls.acme]")
 	}
 	if len(cfg.LMTP.Listen) > 0 {
 		notYet("lmtp.listen", "[lmtp]")
-	}
-	if cfg.Preauth != "" && cfg.Preauth != "stdio" {
-		notYet("preauth", fmt.Sprintf("preauth %q", cfg.Preauth))
 	}
 	return ps
 }

@@ -73,12 +73,11 @@ func TestCheck(t *testing.T) {
 		{"ca-file does not parse", tls(cert, key) + "ca-file = " + quote(garbage) + "\n", []string{"test.toml:5: tls.ca-file: " + garbage + " holds no PEM certificate"}},
 		{"lmtp not built", "[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n", []string{"test.toml:3: lmtp.listen: [lmtp] is not implemented yet"}},
 		{"acme not built", "[tls.acme]\ndomains = [\"mail.example.org\"]\n", []string{"test.toml:3: tls.acme.domains: [tls.acme] is not implemented yet"}},
-		{"mechanism not built", "[auth]\nmechanisms = [\"PLAIN\", \"CRAM-MD5\"]\n", []string{`test.toml:3: auth.mechanisms: mechanism "CRAM-MD5" is not implemented yet`}},
-		{"preauth not built", "preauth = \"ident\"\n", []string{`test.toml:2: preauth: preauth "ident" is not implemented yet`}},
+		{"preauth by ident is served", "preauth = \"ident\"\n", nil},
 		{"log directory missing", "[logging]\ndestination = " + quote(filepath.Join(dir, "no", "m.log")) + "\n",
 			[]string{"test.toml:3: logging.destination: the log file's directory: stat " + filepath.Join(dir, "no")}},
-		{"several at once", "preauth = \"ident\"\n[[server]]\naddress = \"127.0.0.1:1\"\ntls-mode = \"ondemand\"\n",
-			[]string{"test.toml:2: preauth", "test.toml:5: server.tls-mode"}},
+		{"several at once", "[[server]]\naddress = \"127.0.0.1:1\"\ntls-mode = \"ondemand\"\n[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n",
+			[]string{"test.toml:4: server.tls-mode", "test.toml:6: lmtp.listen"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -66,6 +66,7 @@ type Gateway struct {
 	users    *auth.UsersFile
 	tls      *tls.Config
 	throttle *auth.Throttle
+	auth     *authParts
 	sessions *sessionLimits
 	lastID   atomic.Uint64 // the last session number handed out
 
@@ -94,6 +95,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.users = users
+	if g.auth, err = g.buildAuth(users); err != nil {
+		return nil, err
+	}
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
 	// Messages of formats that cannot stage are spooled here, on disk
@@ -171,6 +175,10 @@ func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Optio
 		// A copy: imap.New upper-cases the slice in place, and another
 		// listener's sessions read theirs.
 		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
+		SASL:            g.auth.sasl,
+		Preauth:         g.auth.preauth,
+		PreauthOnly:     g.cfg.PreauthOnly,
+		UserAccess:      g.auth.userAccess,
 		Account:         g.account,
 		TLSConfig:       g.tls,
 		TLSMode:         string(sc.TLSMode),
@@ -270,6 +278,14 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	// A session on standard input and output was started by a local
 	// administrator's inetd or by hand: there is no network to protect.
 	sc.TLSMode = "no"
+	// inetd hands over a socket: its client goes through the access list
+	// and tcp-wrappers as a daemon's would. Pipes and terminals have no
+	// client address and are not checked.
+	if remoteAddr(c).IsValid() && !g.allowed(c) {
+		c.Write([]byte("* BYE Access denied\r\n"))
+		c.Close()
+		return
+	}
 	opts := g.imapOptions(sc, true)
 	if preauth != nil {
 		opts.Account = g.systemAccount

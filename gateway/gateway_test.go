@@ -78,7 +78,6 @@ func TestConnectionsPerAddress(t *testing.T) {
 
 func TestUnsupportedSettingsAreRefused(t *testing.T) {
 	for _, extra := range []string{
-		"preauth = \"ident\"",
 		"[lmtp]\nlisten = [\"127.0.0.1:2424\"]",
 		"[auth]\nauthentication = [\"system\"]",
 	} {

@@ -5,16 +5,23 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/mailgate/mailgate/config"
+
 	"golang.org/x/sys/unix"
 )
 
 // idFields returns the ID command's answer for the configured id-fields,
-// in their order (RFC 2971; the field names are the seed's).
+// in their order (RFC 2971; the field names are the seed's); a
+// "NAME=VALUE" entry is sent as given.
 func idFields(fields []string) [][2]string {
 	var out [][2]string
 	var uts unix.Utsname
 	unix.Uname(&uts)
 	for _, f := range fields {
+		if name, value, ok, err := config.IDField(f); ok && err == nil {
+			out = append(out, [2]string{name, value})
+			continue
+		}
 		var v string
 		switch f {
 		case "name":

@@ -127,8 +127,7 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		addr := remoteAddr(c)
-		if !gl.g.allowed(addr) {
-			gl.g.log.Info("mailgate: connection refused by the access list", "remote", c.RemoteAddr().String())
+		if !gl.g.allowed(c) {
 			c.Write([]byte("* BYE Access denied\r\n"))
 			c.Close()
 			continue
@@ -190,15 +189,4 @@ func remoteAddr(c net.Conn) netip.Addr {
 		return ap.Addr().Unmap()
 	}
 	return netip.Addr{}
-}
-
-// allowed applies the [[acl]] list: the first entry that matches decides;
-// no match allows.
-func (g *Gateway) allowed(addr netip.Addr) bool {
-	for _, a := range g.cfg.ACL {
-		if a.Matches(addr) {
-			return a.Action == "allow"
-		}
-	}
-	return true
 }

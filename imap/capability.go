@@ -14,12 +14,11 @@ func (s *session) capabilities() string {
 		if s.canStartTLS() {
 			caps = append(caps, "STARTTLS")
 		}
-		// login-disabled refuses LOGIN only; the mechanisms (all of
-		// them send passwords) need TLS unless plaintext is allowed.
-		if s.plaintextOK() {
-			for _, m := range s.srv.opts.Mechanisms {
-				caps = append(caps, "AUTH="+m)
-			}
+		// login-disabled refuses LOGIN only. Mechanisms that send a
+		// password or a token need TLS unless plaintext is allowed;
+		// EXTERNAL needs a client certificate, -PLUS channel binding.
+		for _, m := range s.saslConn().Advertised {
+			caps = append(caps, "AUTH="+m)
 		}
 		if s.srv.opts.LoginDisabled || !s.plaintextOK() {
 			caps = append(caps, "LOGINDISABLED")

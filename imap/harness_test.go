@@ -30,6 +30,7 @@ type testEnv struct {
 	root  string
 	store *storage.Store
 	srv   *imap.Server
+	users *auth.UsersFile
 }
 
 func quietLogger() *slog.Logger {
@@ -111,7 +112,7 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 		srv.Close(ctx)
 		store.Close()
 	})
-	return &testEnv{t: t, addr: ln.Addr().String(), root: root, store: store, srv: srv}
+	return &testEnv{t: t, addr: ln.Addr().String(), root: root, store: store, srv: srv, users: users}
 }
 
 // rawConn speaks IMAP line by line, for transcript-style tests.

@@ -55,17 +55,26 @@ func (s *session) attempt() *auth.Attempt {
 // authenticated finishes LOGIN or AUTHENTICATE. A failure, whatever the
 // mechanism and whether or not the throttle let the password be checked,
 // is answered alike, after the throttle's delay; the last one a
-// connection may have is answered and then the connection ends.
+// connection may have is answered and then the connection ends. A
+// back-end that could not answer (auth.ErrUnavailable) is answered
+// UNAVAILABLE at once and counts for nothing. Once the credentials are
+// right, allow-users and the others may still refuse the user: that is
+// answered as a wrong password, so that a guesser does not learn that the
+// password was right.
 func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) error {
+	if err == nil {
+		err = s.srv.opts.UserAccess.Check(u)
+	}
+	if auth.Unavailable(err) {
+		s.log.Warn("imap: login could not be checked", "login", att.Name(), "err", err)
+		att.Finish(err)
+		return no("UNAVAILABLE", "Authentication is unavailable right now; try again later")
+	}
 	if err != nil {
 		s.authFailures++
 		s.log.Info("imap: login failed", "login", att.Name(), "err", err, "failures", s.authFailures)
 		time.Sleep(att.Finish(err))
 		reply := no("AUTHENTICATIONFAILED", "Authentication failed")
-		if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, auth.ErrBlocked) &&
-			!errors.Is(err, auth.ErrAuthzidNotAllowed) && !errors.Is(err, auth.ErrMalformedResponse) {
-			reply = no("UNAVAILABLE", "Authentication is unavailable right now")
-		}
 		if s.authFailures >= s.srv.opts.MaxAuthFailures {
 			return &closing{reply: reply, err: errTooManyFailures}
 		}
@@ -77,7 +86,7 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 		s.user, s.account, s.state = nil, nil, stateNotAuth
 		return no("UNAVAILABLE", "Your mailboxes cannot be opened right now")
 	}
-	s.log.Info("imap: logged in")
+	s.log.Info("imap: logged in", "read-only", s.readOnly)
 	return ok("CAPABILITY "+s.capabilities(), "Logged in")
 }
 
@@ -108,13 +117,18 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		return err
 	}
 	// login-disabled refuses LOGIN only (imap4d: "Disable LOGIN command").
-	if !s.plaintextOK() {
-		return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating")
+	mech = strings.ToUpper(mech)
+	conn := s.saslConn()
+	if !slices.Contains(conn.Advertised, mech) {
+		if slices.Contains(s.srv.opts.Mechanisms, mech) && !conn.PlaintextOK {
+			return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating with %s", mech)
+		}
+		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
 	}
 	att := s.attempt()
-	srv, err := auth.NewSASLServer(s.ctx(), mech, att)
-	if err != nil || !slices.Contains(s.srv.opts.Mechanisms, strings.ToUpper(mech)) {
-		return no("CANNOT", "Unsupported mechanism %s", sanitize(strings.ToUpper(mech)))
+	srv, err := s.srv.opts.SASL.NewServer(s.ctx(), mech, conn, att)
+	if err != nil {
+		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
 	}
 	var resp []byte
 	if hasInitial {
@@ -129,6 +143,7 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 			return s.authenticated(att, nil, err)
 		}
 		if done {
+			s.readOnly = srv.ReadOnly()
 			return s.authenticated(att, srv.User(), nil)
 		}
 		s.e.Raw("+ ").Raw(base64.StdEncoding.EncodeToString(challenge)).CRLF()
@@ -167,9 +182,11 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 	if err := s.e.Flush(); err != nil {
 		return err
 	}
-	tc := tls.Server(plainConn(s.conn), s.srv.opts.TLSConfig)
+	tc := tls.Server(plainConn(s.conn), s.srv.tlsConfig)
 	tc.SetDeadline(s.handshakeDeadline())
-	if err := tc.Handshake(); err != nil {
+	err := tc.Handshake()
+	s.serverCert = s.srv.presented.take(tc)
+	if err != nil {
 		s.log.Info("imap: STARTTLS handshake failed", "err", err)
 		return err
 	}

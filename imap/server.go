@@ -69,9 +69,25 @@ type Options struct {
 	Logger *slog.Logger
 	// Authenticator checks LOGIN and AUTHENTICATE credentials.
 	Authenticator auth.Authenticator
-	// Mechanisms are the SASL mechanisms AUTHENTICATE offers, from those
-	// auth.NewSASLServer serves; all of them when empty.
+	// Mechanisms are the SASL mechanisms AUTHENTICATE offers, in order,
+	// from auth.Mechanisms; auth.DefaultMechanisms (PLAIN, LOGIN) when
+	// empty. Each is advertised only on connections where it is usable
+	// (auth.SASLOptions.Usable).
 	Mechanisms []string
+	// SASL is what the mechanisms beyond PLAIN and LOGIN check
+	// credentials with (SCRAM keys, certificates, tokens); nil serves
+	// PLAIN and LOGIN only (and SCRAM, failing).
+	SASL *auth.SASLOptions
+	// Preauth, when set, authenticates each connection before the
+	// greeting (the seed's preauth); the greeting is then PREAUTH.
+	Preauth auth.Preauthenticator
+	// PreauthOnly closes, with "* BYE", a connection that Preauth cannot
+	// authenticate (every connection, when Preauth is nil and ServeConn
+	// was given no user), instead of greeting it with OK.
+	PreauthOnly bool
+	// UserAccess refuses users after authentication (allow-users,
+	// deny-users, allow-groups, deny-groups); nil allows everyone.
+	UserAccess *auth.UserAccess
 	// Account builds the storage view for a user who has logged in.
 	Account func(ctx context.Context, u *auth.User) (*storage.Account, error)
 	// TLSConfig enables STARTTLS (or implicit TLS with TLSMode connection).
@@ -136,6 +152,10 @@ type Slot interface {
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	// tlsConfig is opts.TLSConfig recording which certificate each
+	// handshake presents (for SCRAM's tls-server-end-point).
+	tlsConfig *tls.Config
+	presented presentedCerts
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -155,6 +175,7 @@ func New(opts *Options) *Server {
 		s.opts.Logger = slog.Default()
 	}
 	s.log = s.opts.Logger
+	s.tlsConfig = s.presented.wrap(s.opts.TLSConfig)
 	if s.opts.Timeout == 0 {
 		s.opts.Timeout = 30 * time.Minute
 	}
@@ -174,7 +195,7 @@ func New(opts *Options) *Server {
 		s.opts.MaxAuthFailures = 5
 	}
 	if len(s.opts.Mechanisms) == 0 {
-		s.opts.Mechanisms = auth.Mechanisms()
+		s.opts.Mechanisms = auth.DefaultMechanisms()
 	}
 	mechs := make([]string, len(s.opts.Mechanisms))
 	for i, m := range s.opts.Mechanisms {
@@ -245,7 +266,7 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 	}
 	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
 		if _, ok := c.(*tls.Conn); !ok {
-			c = tls.Server(c, s.opts.TLSConfig)
+			c = tls.Server(c, s.tlsConfig)
 		}
 	}
 	sess := newSession(s, c, slot)

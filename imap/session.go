@@ -3,6 +3,7 @@ package imap
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ type session struct {
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
 	authFailures int
+	readOnly     bool              // an ANONYMOUS login: nothing may be changed
+	serverCert   *x509.Certificate // the certificate this server presented in the TLS handshake
 	stopping     atomic.Bool
 
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
@@ -175,7 +178,9 @@ func (s *session) serve(preauth *auth.User) {
 	defer s.recovered()
 	if tc, ok := plainConn(s.conn).(*tls.Conn); ok {
 		tc.SetDeadline(s.handshakeDeadline())
-		if err := tc.Handshake(); err != nil {
+		err := tc.Handshake()
+		s.serverCert = s.srv.presented.take(tc)
+		if err != nil {
 			s.log.Info("imap: TLS handshake failed", "err", err)
 			s.finish()
 			return
@@ -183,6 +188,14 @@ func (s *session) serve(preauth *auth.User) {
 		tc.SetDeadline(time.Time{})
 	}
 	s.log.Debug("imap: session started")
+	if preauth == nil && (s.srv.opts.Preauth != nil || s.srv.opts.PreauthOnly) {
+		var proceed bool
+		if preauth, proceed = s.preauthenticate(); !proceed {
+			s.e.Raw("* BYE Preauthentication failed; this server accepts preauthenticated connections only\r\n").Flush()
+			s.finish()
+			return
+		}
+	}
 	if preauth != nil {
 		if err := s.login(context.Background(), preauth); err != nil {
 			s.log.Warn("imap: preauth failed", "user", preauth.Name, "err", err)
@@ -370,6 +383,14 @@ func (s *session) command() error {
 			return err
 		}
 		return s.respond(tag, bad("%s is not valid %s", name, s.stateText(cmd)))
+	}
+	if s.readOnly && name == "SELECT" {
+		cmd = commands["EXAMINE"]
+	} else if s.readOnly && readOnlyRefused(name) {
+		if err := s.d.Skip(); err != nil {
+			return err
+		}
+		return s.respond(tag, no("NOPERM", "This session is read-only"))
 	}
 	err = cmd.run(s, tag, uid)
 	if err == errIdling {

@@ -45,12 +45,14 @@ func userCommand(cfg *config.Config, args []string) int {
 		return exitUsage
 	}
 	verb, args := args[0], args[1:]
-	fromStdin := false
+	fromStdin, scram := false, false
 	var home, name string
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "--password-stdin":
 			fromStdin = true
+		case a == "--scram":
+			scram = true
 		case a == "--home" && i+1 < len(args):
 			i++
 			home = args[i]
@@ -79,7 +81,7 @@ func userCommand(cfg *config.Config, args []string) int {
 		}
 	case "add", "passwd":
 		if name == "" {
-			fmt.Fprintf(os.Stderr, "usage: mailgate user %s NAME [--password-stdin]\n", verb)
+			fmt.Fprintf(os.Stderr, "usage: mailgate user %s NAME [--password-stdin] [--scram]\n", verb)
 			return exitUsage
 		}
 		if reservedNames[name] {
@@ -88,9 +90,14 @@ func userCommand(cfg *config.Config, args []string) int {
 		}
 		var password string
 		if password, err = readPassword(fromStdin); err == nil {
-			if verb == "add" {
-				err = auth.AddUser(path, name, password, &auth.UserOptions{Home: home})
-			} else {
+			// --scram stores SCRAM-SHA-256 keys, which SCRAM needs, in
+			// place of the default bcrypt hash.
+			switch {
+			case verb == "add":
+				err = auth.AddUser(path, name, password, &auth.UserOptions{Home: home, SCRAM: scram})
+			case scram:
+				err = auth.SetSCRAMPassword(path, name, password)
+			default:
 				err = auth.SetPassword(path, name, password)
 			}
 		}

@@ -45,8 +45,10 @@ Options:
   -h, --help             print this help and exit
 
 Users (in the users file the configuration names):
-  mailgate user add NAME [--password-stdin] [--home DIR]
-  mailgate user passwd NAME [--password-stdin]
+  mailgate user add NAME [--password-stdin] [--home DIR] [--scram]
+  mailgate user passwd NAME [--password-stdin] [--scram]
+                         --scram stores SCRAM-SHA-256 keys, which the
+                         SCRAM mechanisms need, instead of a bcrypt hash
   mailgate user del NAME
   mailgate user list
 

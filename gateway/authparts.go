@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/config"
+)
+
+// authParts are the authentication objects of issue 10 that the gateway
+// builds from the configuration and hands to the frontends.
+type authParts struct {
+	sasl       *auth.SASLOptions
+	preauth    auth.Preauthenticator // nil: none, or "stdio" (served by cmd/mailgate)
+	userAccess *auth.UserAccess      // nil: everyone
+	hosts      *auth.HostsAccess     // nil: tcp-wrappers off
+}
+
+// buildAuth builds the SASL options, preauth, user access rules and
+// tcp-wrappers over the users file. A key file that cannot be read is a
+// *config.Error at its line.
+func (g *Gateway) buildAuth(users *auth.UsersFile) (*authParts, error) {
+	cfg := g.cfg
+	a := cfg.Auth
+	p := &authParts{sasl: &auth.SASLOptions{SCRAM: users, Users: users,
+		CertificateName: a.ExternalUsername, AnonymousUser: a.AnonymousUser}}
+	if slices.ContainsFunc(a.Mechanisms, func(m string) bool { return strings.EqualFold(m, auth.MechOAuthBearer) }) {
+		tokens, err := g.tokenVerifier()
+		if err != nil {
+			return nil, err
+		}
+		p.sasl.Tokens = tokens
+	}
+	pre, err := config.ParsePreauth(cfg.Preauth)
+	if err != nil {
+		return nil, config.Problems(cfg.Problemf("preauth", "%v", err))
+	}
+	switch pre.Method {
+	case "prog":
+		p.preauth = &auth.ProgramPreauth{Program: auth.Program{Path: pre.Program, Timeout: cfg.PreauthTimeout, Logger: g.log},
+			Args: pre.Args, Expand: config.Expand, Users: users}
+	case "ident":
+		p.preauth = &auth.IdentPreauth{Host: pre.IdentHost, Port: pre.IdentPort, KeyFile: cfg.IdentKeyFile,
+			EncryptOnly: cfg.IdentEncryptOnly, Timeout: cfg.PreauthTimeout, Users: users, Logger: g.log}
+	}
+	if len(cfg.AllowUsers)+len(cfg.DenyUsers)+len(cfg.AllowGroups)+len(cfg.DenyGroups) > 0 {
+		p.userAccess = &auth.UserAccess{AllowUsers: cfg.AllowUsers, DenyUsers: cfg.DenyUsers,
+			AllowGroups: cfg.AllowGroups, DenyGroups: cfg.DenyGroups}
+	}
+	if w := cfg.TCPWrappers; w.Enable {
+		p.hosts = &auth.HostsAccess{Daemon: w.Daemon, AllowFile: w.AllowTable, DenyFile: w.DenyTable, Logger: g.log}
+	}
+	return p, nil
+}
+
+// tokenVerifier builds what checks OAUTHBEARER tokens.
+func (g *Gateway) tokenVerifier() (auth.TokenVerifier, error) {
+	o := g.cfg.Auth.OAuthBearer
+	if o.IntrospectionCommand != "" {
+		prog, args, err := config.ParseCommand(o.IntrospectionCommand)
+		if err != nil {
+			return nil, config.Problems(g.cfg.Problemf("auth.oauthbearer.introspection-command", "%v", err))
+		}
+		return &auth.CommandTokens{Program: auth.Program{Path: prog, Timeout: o.Timeout, Logger: g.log}, Args: args}, nil
+	}
+	v, err := auth.NewJWTVerifier(auth.JWTOptions{KeyFile: o.KeyFile, JWKSURL: o.JWKS, Issuer: o.Issuer,
+		Audience: o.Audience, UsernameClaim: o.UsernameClaim, Timeout: o.Timeout})
+	if err != nil {
+		key := "auth.oauthbearer.key-file"
+		if o.KeyFile == "" {
+			key = "auth.oauthbearer.jwks"
+		}
+		return nil, config.Problems(g.cfg.Problemf(key, "%v", err))
+	}
+	return v, nil
+}
+
+// allowed applies the access list ([[acl]], first match decides) and,
+// when enabled, tcp-wrappers to a new connection; both must allow it.
+// The refusal is logged with the rule that decided.
+func (g *Gateway) allowed(c net.Conn) bool {
+	client := remoteAddr(c)
+	if !config.ACLAllows(g.cfg.ACL, client) {
+		g.log.Info("mailgate: connection refused by the access list", "remote", c.RemoteAddr().String())
+		return false
+	}
+	if g.auth.hosts == nil || !client.IsValid() {
+		return true
+	}
+	var server netip.Addr
+	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
+		server = ap.Addr().Unmap()
+	}
+	ok, rule := g.auth.hosts.Allowed(context.Background(), client, server)
+	if !ok {
+		g.log.Info("mailgate: connection refused by tcp-wrappers", "remote", c.RemoteAddr().String(), "rule", rule)
+	}
+	return ok
+}
