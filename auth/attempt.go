@@ -54,7 +54,8 @@ func (a *Attempt) throttled() bool { return a.Throttle != nil && a.Addr.IsValid(
 // Finish records how the attempt ended (err nil for success) and returns
 // how long the frontend must wait before answering: Throttle.Refusal for
 // a blocked login, the Throttle's delay for a failed one, nothing after a
-// success.
+// success or when the back-end could not answer (ErrUnavailable), which
+// is not counted as a failure.
 func (a *Attempt) Finish(err error) time.Duration {
 	if !a.throttled() {
 		return 0
@@ -65,6 +66,10 @@ func (a *Attempt) Finish(err error) time.Duration {
 		return 0
 	case errors.Is(err, ErrBlocked):
 		return a.Throttle.Refusal()
+	case errors.Is(err, ErrUnavailable):
+		// A back-end that is down says nothing about the password: it
+		// is neither counted nor slowed down, and locks nobody out.
+		return 0
 	}
 	delay, _ := a.Throttle.Failure(a.Addr, a.name)
 	return delay
