@@ -218,7 +218,8 @@ type TLSFileChecks struct {
 // Auth is the [auth] table.
 type Auth struct {
 	// Authentication lists the password databases, tried in order:
-	// "users-file", "system", "virtdomain". Default ["users-file"].
+	// "users-file", "system", "pam", "virtdomain", "sql", "ldap",
+	// "radius". Default ["users-file"].
 	Authentication []string `toml:"authentication"`
 	// UsersFile is the passwd(5)-layout users file; "" means
 	// <data-dir>/users (see [Config.UsersFile]).
@@ -255,6 +256,14 @@ type Auth struct {
 	// LoginMaxDelay caps that pause, and is how long a login refused
 	// during a block waits for its answer. Default 4s.
 	LoginMaxDelay time.Duration `toml:"login-max-delay"`
+
+	// The password back-ends' tables (auth_backends.go).
+	System     AuthSystem     `toml:"system"`
+	PAM        AuthPAM        `toml:"pam"`
+	Virtdomain AuthVirtdomain `toml:"virtdomain"`
+	SQL        AuthSQL        `toml:"sql"`
+	LDAP       AuthLDAP       `toml:"ldap"`
+	RADIUS     AuthRADIUS     `toml:"radius"`
 }
 
 // ACL is one [[acl]] entry, mailgate's own access list.

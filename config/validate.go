@@ -22,6 +22,7 @@ func (c *Config) Validate() error {
 	c.validateNamespaces(ps)
 	c.validateTLS(ps)
 	c.validateAuth(ps)
+	c.validateBackends(ps)
 	c.validateACL(ps)
 	c.validateLMTP(ps)
 	return ps.err()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
 )
 
@@ -43,8 +44,9 @@ func unsupported(cfg *config.Config) []*config.Problem {
 		ps = append(ps, cfg.Problemf(key, "%s is not implemented yet; remove it from the configuration", what))
 	}
 	for i, a := range cfg.Auth.Authentication {
-		if a != "users-file" {
-			notYet(fmt.Sprintf("auth.authentication[%d]", i), fmt.Sprintf("%q", a))
+		if a == "pam" && !auth.PAMBuilt {
+			ps = append(ps, cfg.Problemf(fmt.Sprintf("auth.authentication[%d]", i),
+				`"pam" needs mailgate built with -tags pam (cgo, libpam0g-dev); use "system" or rebuild`))
 		}
 	}
 	for i, m := range cfg.Auth.Mechanisms {

@@ -64,6 +64,7 @@ type Gateway struct {
 	log      *slog.Logger
 	store    *storage.Store
 	users    *auth.UsersFile
+	authn    *auth.Chain // [auth] authentication, users included
 	tls      *tls.Config
 	throttle *auth.Throttle
 	sessions *sessionLimits
@@ -94,6 +95,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.users = users
+	if g.authn, err = authenticator(cfg, users, g.log); err != nil {
+		return nil, err
+	}
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
 	// Messages of formats that cannot stage are spooled here, on disk
@@ -167,7 +171,7 @@ func (g *Gateway) nextSessionID() uint64 { return g.lastID.Add(1) }
 func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
 		Logger:        g.log,
-		Authenticator: g.users,
+		Authenticator: g.authn,
 		// A copy: imap.New upper-cases the slice in place, and another
 		// listener's sessions read theirs.
 		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
@@ -256,7 +260,7 @@ func (g *Gateway) shutdown() {
 }
 
 // Close releases what New acquired.
-func (g *Gateway) Close() error { return g.store.Close() }
+func (g *Gateway) Close() error { return errors.Join(g.store.Close(), g.authn.Close()) }
 
 // ServeConn serves one IMAP session on c (inetd mode and tests). With
 // preauth, the session starts logged in as that user, a system account

@@ -80,7 +80,6 @@ func TestUnsupportedSettingsAreRefused(t *testing.T) {
 	for _, extra := range []string{
 		"preauth = \"ident\"",
 		"[lmtp]\nlisten = [\"127.0.0.1:2424\"]",
-		"[auth]\nauthentication = [\"system\"]",
 	} {
 		dir := t.TempDir()
 		cfg, err := config.Parse([]byte("data-dir = \""+dir+"\"\n"+extra+"\n"), "test.toml")
