@@ -2,26 +2,10 @@
 
 package auth
 
-import (
-	"errors"
-	"log/slog"
-	"time"
-)
+import "errors"
 
 // PAMBuilt tells whether this build has the pam back-end.
 const PAMBuilt = false
-
-// DefaultPAMService is the PAM service name NewPAM uses when none is given:
-// /etc/pam.d/mailgate.
-const DefaultPAMService = "mailgate"
-
-// PAMOptions are the settings of NewPAM; see the build with -tags pam.
-type PAMOptions struct {
-	Service  string
-	MinUID   int
-	CacheTTL time.Duration
-	Logger   *slog.Logger
-}
 
 // PAM is the pam back-end, which this build lacks.
 type PAM struct{ Authenticator }
