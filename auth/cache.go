@@ -36,6 +36,7 @@ type cachedLogin struct {
 	encoded string // the stored hash it was checked against
 	mac     [sha256.Size]byte
 	expires time.Time
+	user    *User // the user the check gave, for back-ends that store no hash here
 }
 
 // newLoginCache returns a cache whose entries live ttl, or nil (no cache)
@@ -63,25 +64,51 @@ func (c *loginCache) mac(encoded, password string) [sha256.Size]byte {
 // hit tells whether name logged in with password against the stored hash
 // encoded within the TTL. A nil cache never hits.
 func (c *loginCache) hit(name, encoded, password string, now time.Time) bool {
+	_, ok := c.lookup(name, encoded, password, now)
+	return ok
+}
+
+// lookup is hit, also returning a copy of the user remembered with the
+// check (nil when none was).
+func (c *loginCache) lookup(name, encoded, password string, now time.Time) (*User, bool) {
 	if c == nil {
-		return false
+		return nil, false
 	}
 	c.mu.Lock()
 	e, ok := c.entries[name]
 	c.mu.Unlock()
 	if !ok || e.encoded != encoded || !now.Before(e.expires) {
-		return false
+		return nil, false
 	}
 	mac := c.mac(encoded, password)
-	return hmac.Equal(mac[:], e.mac[:])
+	if !hmac.Equal(mac[:], e.mac[:]) {
+		return nil, false
+	}
+	if e.user == nil {
+		return nil, true
+	}
+	u := *e.user
+	return &u, true
 }
 
 // remember records a successful check of name's password against encoded.
 func (c *loginCache) remember(name, encoded, password string, now time.Time) {
+	c.rememberUser(name, encoded, password, nil, now)
+}
+
+// rememberUser is remember, keeping a copy of u to answer later hits with.
+// Back-ends that check the password elsewhere (PAM, an LDAP bind, RADIUS)
+// pass "" as encoded: their entries last the TTL, whatever changes on the
+// server meanwhile.
+func (c *loginCache) rememberUser(name, encoded, password string, u *User, now time.Time) {
 	if c == nil {
 		return
 	}
 	e := cachedLogin{encoded: encoded, mac: c.mac(encoded, password), expires: now.Add(c.ttl)}
+	if u != nil {
+		cp := *u
+		e.user = &cp
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.entries[name]; !ok && len(c.entries) >= maxCachedLogins {

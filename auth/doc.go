@@ -39,6 +39,18 @@
 // hashed with bcrypt at cost 10: it is understood by Dovecot, htpasswd and
 // libc crypt alike, and costs no memory per login, unlike argon2id.
 //
+// # Password back-ends
+//
+// Besides the users file, passwords are checked by System (/etc/shadow),
+// PAM (-tags pam), VirtDomain (per-domain passwd files), SQL (PostgreSQL,
+// MySQL), LDAP and RADIUS. A Chain tries them in order: the first that
+// knows the user decides; one that does not know it returns ErrNoUser
+// and the next is asked; one that cannot answer returns ErrUnavailable,
+// which the chain passes over and, when no later back-end knows the user,
+// answers itself. Attempt.Finish does not count ErrUnavailable as a
+// failed login. Hashes the Go code cannot verify (yescrypt) go through
+// libcrypt in a build with -tags libcrypt.
+//
 // # Design notes
 //
 //   - A UsersFile never holds its lock while hashing: a lookup takes the lock
@@ -58,4 +70,9 @@
 //   - External programs (preauth, token introspection) run with an
 //     argument vector, never a shell, in their own process group, killed
 //     whole at their timeout.
+//   - Every back-end is safe for concurrent use: the file back-ends read
+//     their file at each login, SQL shares a database/sql pool, LDAP and
+//     RADIUS use a connection or socket per login, and their login
+//     caches take their lock only for map work, never while hashing or
+//     waiting on a server.
 package auth

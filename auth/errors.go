@@ -31,7 +31,11 @@ import "errors"
 // ErrUnavailable, so that no attacker-controlled input can turn a failure
 // into one that the Throttle does not count.
 var (
-	// ErrUnavailable is a back-end that could not answer.
+	// ErrUnavailable is returned (wrapped, with the cause) when a
+	// back-end could not answer: its server is down or slow, its file
+	// cannot be read, or it holds a hash this build cannot verify. It says
+	// nothing about the password: a frontend answers NO [UNAVAILABLE],
+	// and the throttle (Attempt.Finish) neither counts nor delays it.
 	ErrUnavailable = errors.New("auth: authentication back-end unavailable")
 	// ErrAccessDenied is a user whom the access rules refuse after the
 	// credentials were checked.

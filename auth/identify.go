@@ -24,8 +24,11 @@ func (u *UsersFile) Identify(ctx context.Context, name string) (*User, error) {
 		return nil, fmt.Errorf("users: identify: %w: %w", ErrUnavailable, err)
 	}
 	e, _ := u.current(name)
-	if e == nil || e.hash.scheme == schemeLocked {
-		return nil, fmt.Errorf("%w: no user %q that may log in", ErrBadCredentials, name)
+	if e == nil {
+		return nil, fmt.Errorf("%w: %q", ErrNoUser, name)
+	}
+	if e.hash.scheme == schemeLocked {
+		return nil, fmt.Errorf("%w: user %q may not log in", ErrBadCredentials, name)
 	}
 	user := e.user
 	return &user, nil

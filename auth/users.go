@@ -24,6 +24,9 @@ type User struct {
 	Gecos string
 	Home  string // absolute; <data dir>/<name> when the users file leaves it empty (and "" without a data dir)
 	Shell string
+	// System marks a system account (the system and pam back-ends): its
+	// home holds far more than mail, so its mail directory is $home/Mail.
+	System bool
 }
 
 // Authenticator checks a user's password. It is the contract every password
@@ -177,7 +180,8 @@ func (u *UsersFile) current(name string) (*entry, *passwordHash) {
 }
 
 // Authenticate checks name and password against the file. It returns a copy
-// of the user, or ErrBadCredentials. An unknown or locked user costs a hash
+// of the user, or ErrBadCredentials (ErrNoUser, which wraps it, for a
+// user the file does not have). An unknown or locked user costs a hash
 // verification all the same. A password longer than 1024 bytes fails at once.
 // A user who logged in with the same password within the cache TTL is
 // answered from the cache.
@@ -191,6 +195,9 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	e, dummy := u.current(name)
 	if e == nil || e.hash.scheme == schemeLocked {
 		dummy.verify(password)
+		if e == nil {
+			return nil, ErrNoUser
+		}
 		return nil, ErrBadCredentials
 	}
 	now := u.now()

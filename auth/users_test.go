@@ -185,7 +185,7 @@ func TestAuthenticate(t *testing.T) {
 			}
 			continue
 		}
-		if err != ErrBadCredentials || user != nil {
+		if !errors.Is(err, ErrBadCredentials) || user != nil {
 			t.Errorf("Authenticate(%q, %q) = %v, %v; want ErrBadCredentials", tc.name, tc.password, user, err)
 		}
 	}

@@ -233,7 +233,8 @@ type TLSFileChecks struct {
 // Auth is the [auth] table.
 type Auth struct {
 	// Authentication lists the password databases, tried in order:
-	// "users-file", "system", "virtdomain". Default ["users-file"].
+	// "users-file", "system", "pam", "virtdomain", "sql", "ldap",
+	// "radius". Default ["users-file"].
 	Authentication []string `toml:"authentication"`
 	// UsersFile is the passwd(5)-layout users file; "" means
 	// <data-dir>/users (see [Config.UsersFile]).
@@ -280,6 +281,14 @@ type Auth struct {
 	ExternalUsername string `toml:"external-username"`
 	// OAuthBearer checks OAUTHBEARER tokens.
 	OAuthBearer OAuthBearer `toml:"oauthbearer"`
+
+	// The password back-ends' tables (auth_backends.go).
+	System     AuthSystem     `toml:"system"`
+	PAM        AuthPAM        `toml:"pam"`
+	Virtdomain AuthVirtdomain `toml:"virtdomain"`
+	SQL        AuthSQL        `toml:"sql"`
+	LDAP       AuthLDAP       `toml:"ldap"`
+	RADIUS     AuthRADIUS     `toml:"radius"`
 }
 
 // OAuthBearer is the [auth.oauthbearer] table: how OAUTHBEARER tokens

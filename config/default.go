@@ -28,7 +28,7 @@ func DefaultFile() []byte { return []byte(defaultFile) }
 // from <data-dir>/users, and logging at info on standard error. Each call
 // returns a new Config.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Mode:           ModeDaemon,
 		Foreground:     true,
 		MaxChildren:    20,
@@ -83,6 +83,8 @@ func Default() *Config {
 			SyslogFacility: "mail",
 		},
 	}
+	defaultBackends(&c.Auth)
+	return c
 }
 
 // DefaultServer returns the values of a [[server]] table that sets

@@ -122,5 +122,5 @@ func idFieldNames() []string {
 // authenticationNames are the password databases [auth] authentication
 // may name.
 func authenticationNames() []string {
-	return []string{"users-file", "system", "virtdomain"}
+	return []string{"users-file", "system", "pam", "virtdomain", "sql", "ldap", "radius"}
 }

@@ -23,6 +23,7 @@ func (c *Config) Validate() error {
 	c.validateTLS(ps)
 	c.validateAuth(ps)
 	c.validateAccess(ps)
+	c.validateBackends(ps)
 	c.validateACL(ps)
 	c.validateLMTP(ps)
 	return ps.err()

@@ -85,7 +85,7 @@ func TestBadValues(t *testing.T) {
 		{"acme email", "[tls.acme]\nemail = \"postmaster\"\n", []string{`2 tls.acme.email: "postmaster" is not an email address`}},
 		{"acme ca", "[tls.acme]\nca = \"letsencrypt\"\n", []string{`2 tls.acme.ca: "letsencrypt" is not an ACME directory URL`}},
 		{"file checks", "[tls-file-checks]\ncert-file = [\"all\", \"-gwrdir\", \"worldwritable\"]\n", []string{`2 tls-file-checks.cert-file: unknown check "worldwritable"`}},
-		{"authentication", "[auth]\nauthentication = [\"users-file\", \"ldap\"]\n", []string{`2 auth.authentication: "ldap" is not valid; want "users-file", "system" or "virtdomain"`}},
+		{"authentication", "[auth]\nauthentication = [\"users-file\", \"kerberos\"]\n", []string{`2 auth.authentication: "kerberos" is not valid; want "users-file", "system", "pam", "virtdomain", "sql", "ldap" or "radius"`}},
 		{"authentication empty", "[auth]\nauthentication = []\n", []string{`2 auth.authentication: empty; list at least one`}},
 		{"mechanism", "[auth]\nmechanisms = [\"PLAIN\", \"DIGEST MD5\"]\n", []string{`2 auth.mechanisms: "DIGEST MD5" is not a SASL mechanism name`}},
 		{"mechanism twice", "[auth]\nmechanisms = [\"PLAIN\", \"plain\"]\n", []string{`2 auth.mechanisms: "PLAIN" is listed twice`}},

@@ -50,11 +50,16 @@ func namespace(ns config.Namespace, vars map[string]string) storage.Namespace {
 	return out
 }
 
-// account opens the storage view of a user of the users file who has
-// logged in, creating the home directory first when the configuration
-// says so (create-home-dir), with home-dir-mode and, as root, owned by
-// the user's uid and gid. Such a home is the user's mail directory.
-func (g *Gateway) account(_ context.Context, u *auth.User) (*storage.Account, error) {
+// account opens the storage view of a user who has logged in: a system
+// account (the system and pam back-ends) as systemAccount does; any other
+// user (users file, virtdomain, sql, ldap, radius) in its home, created
+// first when the configuration says so (create-home-dir, with
+// home-dir-mode and, as root, owned by the user's uid and gid), which is
+// its mail directory.
+func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, error) {
+	if u.System {
+		return g.systemAccount(ctx, u)
+	}
 	home := u.Home
 	if home == "" {
 		home = g.defaultHome(u.Name)

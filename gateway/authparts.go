@@ -21,12 +21,14 @@ type authParts struct {
 }
 
 // buildAuth builds the SASL options, preauth, user access rules and
-// tcp-wrappers over the users file. A key file that cannot be read is a
-// *config.Error at its line.
-func (g *Gateway) buildAuth(users *auth.UsersFile) (*authParts, error) {
+// tcp-wrappers: SCRAM keys come from the users file, and the users that
+// mechanisms without a password and preauth name are looked up through
+// the back-end chain. A key file that cannot be read is a *config.Error
+// at its line.
+func (g *Gateway) buildAuth(users *auth.UsersFile, chain *auth.Chain) (*authParts, error) {
 	cfg := g.cfg
 	a := cfg.Auth
-	p := &authParts{sasl: &auth.SASLOptions{SCRAM: users, Users: users,
+	p := &authParts{sasl: &auth.SASLOptions{SCRAM: users, Users: chain,
 		CertificateName: a.ExternalUsername, AnonymousUser: a.AnonymousUser}}
 	if slices.ContainsFunc(a.Mechanisms, func(m string) bool { return strings.EqualFold(m, auth.MechOAuthBearer) }) {
 		tokens, err := g.tokenVerifier()
@@ -42,10 +44,10 @@ func (g *Gateway) buildAuth(users *auth.UsersFile) (*authParts, error) {
 	switch pre.Method {
 	case "prog":
 		p.preauth = &auth.ProgramPreauth{Program: auth.Program{Path: pre.Program, Timeout: cfg.PreauthTimeout, Logger: g.log},
-			Args: pre.Args, Expand: config.Expand, Users: users}
+			Args: pre.Args, Expand: config.Expand, Users: chain}
 	case "ident":
 		p.preauth = &auth.IdentPreauth{Host: pre.IdentHost, Port: pre.IdentPort, KeyFile: cfg.IdentKeyFile,
-			EncryptOnly: cfg.IdentEncryptOnly, Timeout: cfg.PreauthTimeout, Users: users, Logger: g.log}
+			EncryptOnly: cfg.IdentEncryptOnly, Timeout: cfg.PreauthTimeout, Users: chain, Logger: g.log}
 	}
 	if len(cfg.AllowUsers)+len(cfg.DenyUsers)+len(cfg.AllowGroups)+len(cfg.DenyGroups) > 0 {
 		p.userAccess = &auth.UserAccess{AllowUsers: cfg.AllowUsers, DenyUsers: cfg.DenyUsers,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
 )
 
@@ -42,8 +43,9 @@ func unsupported(cfg *config.Config) []*config.Problem {
 		ps = append(ps, cfg.Problemf(key, "%s is not implemented yet; remove it from the configuration", what))
 	}
 	for i, a := range cfg.Auth.Authentication {
-		if a != "users-file" {
-			notYet(fmt.Sprintf("auth.authentication[%d]", i), fmt.Sprintf("%q", a))
+		if a == "pam" && !auth.PAMBuilt {
+			ps = append(ps, cfg.Problemf(fmt.Sprintf("auth.authentication[%d]", i),
+				`"pam" needs mailgate built with -tags pam (cgo, libpam0g-dev); use "system" or rebuild`))
 		}
 	}
 	if len(cfg.TLS.ACME.Domains) > 0 {

@@ -64,6 +64,7 @@ type Gateway struct {
 	log      *slog.Logger
 	store    *storage.Store
 	users    *auth.UsersFile
+	authn    *auth.Chain // [auth] authentication, users included
 	tls      *tls.Config
 	throttle *auth.Throttle
 	auth     *authParts
@@ -95,7 +96,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.users = users
-	if g.auth, err = g.buildAuth(users); err != nil {
+	if g.authn, err = authenticator(cfg, users, g.log); err != nil {
+		return nil, err
+	}
+	if g.auth, err = g.buildAuth(users, g.authn); err != nil {
 		return nil, err
 	}
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
@@ -171,7 +175,7 @@ func (g *Gateway) nextSessionID() uint64 { return g.lastID.Add(1) }
 func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
 		Logger:        g.log,
-		Authenticator: g.users,
+		Authenticator: g.authn,
 		// A copy: imap.New upper-cases the slice in place, and another
 		// listener's sessions read theirs.
 		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
@@ -264,7 +268,7 @@ func (g *Gateway) shutdown() {
 }
 
 // Close releases what New acquired.
-func (g *Gateway) Close() error { return g.store.Close() }
+func (g *Gateway) Close() error { return errors.Join(g.store.Close(), g.authn.Close()) }
 
 // ServeConn serves one IMAP session on c (inetd mode and tests). With
 // preauth, the session starts logged in as that user, a system account

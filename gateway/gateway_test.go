@@ -79,7 +79,6 @@ func TestConnectionsPerAddress(t *testing.T) {
 func TestUnsupportedSettingsAreRefused(t *testing.T) {
 	for _, extra := range []string{
 		"[lmtp]\nlisten = [\"127.0.0.1:2424\"]",
-		"[auth]\nauthentication = [\"system\"]",
 	} {
 		dir := t.TempDir()
 		cfg, err := config.Parse([]byte("data-dir = \""+dir+"\"\n"+extra+"\n"), "test.toml")

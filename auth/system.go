@@ -1,0 +1,168 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ShadowFile is where the system back-end reads password hashes.
+const ShadowFile = "/etc/shadow"
+
+// DefaultMinUID is the lowest uid the system and pam back-ends serve when
+// their options say none: Debian's UID_MIN, so that root and the service
+// accounts never log in over IMAP.
+const DefaultMinUID = 1000
+
+// SystemOptions are the settings of NewSystem. The zero value is usable.
+type SystemOptions struct {
+	// MinUID is the lowest uid served; accounts below it are unknown to
+	// the back-end. 0 means DefaultMinUID; a negative value serves every
+	// account, root included.
+	MinUID int
+	// CacheTTL is how long a successful check is remembered (see
+	// UsersFileOptions.CacheTTL); a changed hash in the shadow file is
+	// noticed at once.
+	CacheTTL time.Duration
+	// Logger hears of hashes this build cannot verify; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// System checks the passwords of system accounts in pure Go: the account
+// from getpwnam (LookupSystemUser), its hash from /etc/shadow, read at each
+// login, which needs root or the shadow group. It verifies SHA-crypt,
+// bcrypt and MD5-crypt itself, and yescrypt ($y$, Debian 12's default) only
+// in a build with -tags libcrypt; without it such a login is ErrUnavailable
+// and the log says which build to use. An account whose shadow entry is
+// locked (! or *), empty, missing or past its expiry date never logs in.
+//
+// Its users are System users: their mail directory is $home/Mail.
+type System struct {
+	shadow string
+	lookup func(name string) (*User, error)
+	minUID int
+	now    func() time.Time
+	cache  *loginCache
+	log    *slog.Logger
+}
+
+// NewSystem returns the system back-end. It logs a warning when the shadow
+// file holds hashes that this build cannot verify, or cannot be read.
+func NewSystem(opts *SystemOptions) *System {
+	if opts == nil {
+		opts = &SystemOptions{}
+	}
+	s := &System{shadow: ShadowFile, lookup: LookupSystemUser, minUID: opts.MinUID, now: time.Now,
+		cache: newLoginCache(opts.CacheTTL), log: opts.Logger}
+	if s.minUID == 0 {
+		s.minUID = DefaultMinUID
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.checkShadow()
+	return s
+}
+
+// checkShadow warns at start of what would make logins unavailable.
+func (s *System) checkShadow() {
+	data, err := os.ReadFile(s.shadow)
+	if err != nil {
+		s.log.Warn("auth system: cannot read the shadow file: system accounts cannot log in; run mailgate as root or in group shadow, or use the pam back-end",
+			"file", s.shadow, "err", err)
+		return
+	}
+	if libcryptBuilt {
+		return
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) >= 2 && (strings.HasPrefix(f[1], "$y$") || strings.HasPrefix(f[1], "$gy$")) {
+			n++
+		}
+	}
+	if n > 0 {
+		s.log.Warn("auth system: the shadow file has yescrypt ($y$) hashes, which this build cannot verify: build mailgate with -tags libcrypt, or with -tags pam and use the pam back-end",
+			"file", s.shadow, "accounts", n)
+	}
+}
+
+// Authenticate implements Authenticator.
+func (s *System) Authenticate(ctx context.Context, name, password string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("system: %w", err)
+	}
+	if len(password) > maxPasswordLen || password == "" {
+		return nil, ErrBadCredentials
+	}
+	u, err := s.account(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := findPasswdLine(s.shadow, name)
+	if err != nil {
+		return nil, unavailable("system", err)
+	}
+	if f == nil || len(f) < 2 {
+		// getpwnam knows the account, the shadow file does not: it is
+		// served by another NSS source, which PAM can check.
+		return nil, ErrBadCredentials
+	}
+	stored := f[1]
+	if isLocked(stored) || s.expired(f) {
+		return nil, ErrBadCredentials
+	}
+	now := s.now()
+	if !s.cache.hit(name, stored, password, now) {
+		ok, err := verifyCrypt(stored, password)
+		if err != nil {
+			return nil, unavailable("system", fmt.Errorf("user %q: %w", name, err))
+		}
+		if !ok {
+			return nil, ErrBadCredentials
+		}
+		s.cache.remember(name, stored, password, now)
+	}
+	return u, nil
+}
+
+// account looks name up, refusing the accounts below the minimum uid as
+// unknown.
+func (s *System) account(name string) (*User, error) {
+	return systemAccount(s.lookup, name, s.minUID)
+}
+
+// systemAccount is LookupSystemUser (lookup) refusing, as unknown, the
+// accounts below minUID and those without an absolute home.
+func systemAccount(lookup func(string) (*User, error), name string, minUID int) (*User, error) {
+	u, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if minUID >= 0 && u.UID < minUID {
+		return nil, ErrNoUser
+	}
+	if !strings.HasPrefix(u.Home, "/") {
+		return nil, fmt.Errorf("%w: system account %q has no absolute home directory", ErrNoUser, name)
+	}
+	return u, nil
+}
+
+// expired tells whether a shadow(5) line's account expiry date (field 8,
+// days since 1970-01-01) has passed.
+func (s *System) expired(f []string) bool {
+	if len(f) < 8 || f[7] == "" {
+		return false
+	}
+	days, err := strconv.ParseInt(f[7], 10, 64)
+	if err != nil {
+		return true // unreadable: fail closed
+	}
+	return s.now().Unix() >= days*86400
+}
