@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr"
+)
 
 // Config is a whole mailgate configuration. Each field's toml tag is its key
 // in the file; the comments give the default that [Default] and the embedded
@@ -94,8 +98,17 @@ type Server struct {
 	// Default "127.0.0.1:1143".
 	Address string `toml:"address"`
 	// TLSMode is "no", "ondemand" (STARTTLS offered), "required" (STARTTLS
-	// before login) or "connection" (implicit TLS). Default "no".
-	TLSMode TLSMode `toml:"tls-mode"`
+	// before login) or "connection" (implicit TLS), parsed once here into
+	// the value the gateway and the frontends use. Default "no".
+	TLSMode tlsmgr.Mode `toml:"tls-mode"`
+	// CertificateFile, KeyFile and CAFile override [tls]'s for this
+	// listener: with certificate-file and key-file set, it serves that
+	// pair (never an ACME certificate), and verifies client certificates
+	// against its ca-file, or [tls]'s when it sets none. ca-file alone is
+	// refused. Default "" (the [tls] table's).
+	CertificateFile string `toml:"certificate-file"`
+	KeyFile         string `toml:"key-file"`
+	CAFile          string `toml:"ca-file"`
 	// Timeout is the idle-client timeout; 0 means none. Default 30m.
 	Timeout time.Duration `toml:"timeout"`
 	// LoginTimeout is mailgate's own: how long a client may stay
@@ -198,35 +211,77 @@ type TLS struct {
 	CertificateFile string `toml:"certificate-file"`
 	// KeyFile is the PEM private key of CertificateFile.
 	KeyFile string `toml:"key-file"`
-	// CAFile is a PEM bundle of certificate authorities.
+	// CAFile is a PEM bundle of certificate authorities that sign client
+	// certificates (for SASL EXTERNAL); clients without one still connect.
 	CAFile string `toml:"ca-file"`
-	// ACME obtains certificates automatically instead.
+	// ACME obtains certificates automatically, instead or as well.
 	ACME ACME `toml:"acme"`
 }
 
-// ACME is the [tls.acme] table, for certmagic.
+// ACME is the [tls.acme] table, for certmagic; see tlsmgr.ACMEOptions,
+// whose fields these keys fill (see [Config.TLSOptions]).
 type ACME struct {
-	// Domains are the names to obtain certificates for; none disables ACME.
+	// Domains are the names to obtain certificates for; none (and no
+	// OnDemand) disables ACME.
 	Domains []string `toml:"domains"`
-	// Email is the account's contact address.
+	// Email is the account's contact address; required with ACME.
 	Email string `toml:"email"`
-	// CA is the ACME directory URL; "" is the public default.
+	// CA is the ACME directory URL; "" is Let's Encrypt.
 	CA string `toml:"ca"`
+	// Staging selects Let's Encrypt's staging directory when CA is "".
+	Staging bool `toml:"staging"`
+	// CARoot is a PEM file of roots trusted for the ACME server's own
+	// HTTPS (private CAs, tests); "" is the system's.
+	CARoot string `toml:"ca-root"`
+	// Profile asks the CA for a certificate profile; "" is its default.
+	Profile string `toml:"profile"`
 	// Storage is where certificates are kept; "" means <data-dir>/acme
 	// (see [Config.ACMEStorage]).
 	Storage string `toml:"storage"`
+	// Challenges are the challenge types answered: any of "http-01" and
+	// "tls-alpn-01", or "dns-01" alone. Default the first two.
+	Challenges []string `toml:"challenges"`
+	// HTTPAddress is where the HTTP-01 responder listens while a
+	// challenge is open. Default ":80".
+	HTTPAddress string `toml:"http-address"`
+	// TLSALPNAddress is where the TLS-ALPN-01 responder listens while a
+	// challenge is open, unless an implicit-TLS [[server]] already holds
+	// it and answers. Default ":443".
+	TLSALPNAddress string `toml:"tls-alpn-address"`
+	// DNSProvider is the DNS-01 provider: "rfc2136" or "exec".
+	DNSProvider string `toml:"dns-provider"`
+	// DNS holds the provider's settings, the [tls.acme.dns] table:
+	// rfc2136 takes server, key-name, key and key-alg; exec takes command.
+	DNS map[string]string `toml:"dns"`
+	// DNSResolvers are the DNS servers (host:port) DNS-01 asks; none is
+	// the system's.
+	DNSResolvers []string `toml:"dns-resolvers"`
+	// DNSPropagationTimeout bounds the wait for a DNS-01 record to
+	// appear; "0s" skips the check. Default 2m.
+	DNSPropagationTimeout time.Duration `toml:"dns-propagation-timeout"`
+	// DefaultServerName is the name whose certificate clients that send
+	// no server name get; "" is the first of Domains.
+	DefaultServerName string `toml:"default-server-name"`
+	// OnDemand lists the names, "*.example.org" for one label below
+	// example.org, whose certificates are obtained during the first
+	// handshake that asks for them. Default none.
+	OnDemand []string `toml:"on-demand"`
 }
 
 // TLSFileChecks is the [tls-file-checks] table: the safety checks applied
-// to each TLS file before it is used. Each list holds check names ("none",
-// "all", "gwrfil", "awrfil", "grdfil", "ardfil", "linkwrdir", "gwrdir",
-// "awrdir"), each optionally prefixed with "+" or "-"; see [FileChecks].
+// to each TLS file before it is used, as imap4d applies them. Each list
+// changes the file's default checks, item by item: "name" or "+name" adds
+// a check, "-name" removes it, "none", "all" and "default" set the whole
+// list; so [] keeps the default and ["-grdfil"] is the default without
+// grdfil. The names are gwrfil, awrfil, grdfil, ardfil, linkwrdir, gwrdir
+// and awrdir; see tlsmgr.ParseChecks.
 type TLSFileChecks struct {
-	// KeyFile are the checks for [tls] key-file.
+	// KeyFile changes the key files' checks; the default is all of them.
 	KeyFile []string `toml:"key-file"`
-	// CertFile are the checks for [tls] certificate-file.
+	// CertFile changes the certificate files' checks; the default is all
+	// but grdfil and ardfil.
 	CertFile []string `toml:"cert-file"`
-	// CAFile are the checks for [tls] ca-file.
+	// CAFile changes the CA files' checks; the default is as CertFile's.
 	CAFile []string `toml:"ca-file"`
 }
 

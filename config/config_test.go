@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // mustParse parses src or fails the test.
@@ -42,7 +44,7 @@ func TestDefaultValues(t *testing.T) {
 		t.Fatalf("mode %q foreground %v servers %d", c.Mode, c.Foreground, len(c.Servers))
 	}
 	s := c.Servers[0]
-	if s.Address != "127.0.0.1:1143" || s.TLSMode != TLSNo || s.Timeout != 30*time.Minute {
+	if s.Address != "127.0.0.1:1143" || s.TLSMode != tlsmgr.ModeNo || s.Timeout != 30*time.Minute {
 		t.Errorf("server = %+v", s)
 	}
 	if s.MaxLineLength != 65536 || s.MaxLiteralSize.Bytes() != 64<<20 || s.MaxConnectionsPerAddress != 20 || s.MaxAuthFailures != 5 || s.AllowPlaintext {
@@ -88,7 +90,7 @@ func TestDesignExampleParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load:\n%v", err)
 	}
-	if len(c.Servers) != 1 || c.Servers[0].TLSMode != TLSOnDemand || c.Servers[0].Timeout != 30*time.Minute {
+	if len(c.Servers) != 1 || c.Servers[0].TLSMode != tlsmgr.ModeOnDemand || c.Servers[0].Timeout != 30*time.Minute {
 		t.Errorf("servers = %+v", c.Servers)
 	}
 	// Keys the example leaves out keep their defaults.
@@ -244,9 +246,9 @@ func TestErrorType(t *testing.T) {
 
 func TestValidateWithoutSource(t *testing.T) {
 	c := Default()
-	c.Servers[0].TLSMode = "bogus"
+	c.Servers[0].TLSMode = 9
 	err := c.Validate()
-	if err == nil || err.Error() != `server.tls-mode: "bogus" is not valid; want "no", "ondemand", "required" or "connection"` {
+	if err == nil || err.Error() != `server.tls-mode: Mode(9) is not valid; want "no", "ondemand", "required" or "connection"` {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // SystemFile is the configuration mailgate reads when it is given no
@@ -56,12 +58,17 @@ func Default() *Config {
 		Namespace: Namespaces{
 			Personal: Namespace{Prefixes: []Prefix{{Prefix: "", Directory: MailHomeVariable, Delimiter: "/"}}},
 		},
-		TLS: TLS{ACME: ACME{Domains: []string{}}},
-		TLSFileChecks: TLSFileChecks{
-			KeyFile:  []string{"gwrfil", "awrfil", "grdfil", "ardfil", "gwrdir", "awrdir"},
-			CertFile: []string{"gwrfil", "awrfil", "gwrdir", "awrdir"},
-			CAFile:   []string{"gwrfil", "awrfil", "gwrdir", "awrdir"},
-		},
+		TLS: TLS{ACME: ACME{
+			Domains:               []string{},
+			Challenges:            []string{tlsmgr.HTTP01, tlsmgr.TLSALPN01},
+			HTTPAddress:           ":80",
+			TLSALPNAddress:        ":443",
+			DNS:                   map[string]string{},
+			DNSResolvers:          []string{},
+			DNSPropagationTimeout: 2 * time.Minute,
+			OnDemand:              []string{},
+		}},
+		TLSFileChecks: TLSFileChecks{KeyFile: []string{}, CertFile: []string{}, CAFile: []string{}},
 		Auth: Auth{
 			Authentication:      []string{"users-file"},
 			Mechanisms:          []string{"PLAIN", "LOGIN"},
@@ -95,7 +102,7 @@ func Default() *Config {
 func DefaultServer() Server {
 	return Server{
 		Address:                  "127.0.0.1:1143",
-		TLSMode:                  TLSNo,
+		TLSMode:                  tlsmgr.ModeNo,
 		Timeout:                  30 * time.Minute,
 		LoginTimeout:             time.Minute,
 		WriteTimeout:             5 * time.Minute,

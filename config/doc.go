@@ -5,7 +5,13 @@
 // design.md, "Configuration contract"). A few keys are mailgate's own and
 // say so in their doc comments: data-dir, the per-listener limits in
 // [[server]] (allow-plaintext, max-line-length, max-literal-size,
-// max-connections-per-address, max-auth-failures) and the [[acl]] entries.
+// max-connections-per-address, max-auth-failures, and a listener's own
+// certificate-file, key-file and ca-file), the [tls.acme] table and the
+// [[acl]] entries.
+//
+// The TLS tables are checked with tlsmgr's own rules ([Config.TLSOptions],
+// [Config.TLSProblems]); [[server]] tls-mode is parsed here, once, into
+// the tlsmgr.Mode that the gateway and the frontends use.
 //
 // # Reading a file
 //

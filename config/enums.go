@@ -14,17 +14,6 @@ const (
 	ModeInetd  Mode = "inetd"  // one session on standard input and output
 )
 
-// TLSMode is how a [[server]] uses TLS.
-type TLSMode string
-
-// The TLS modes, as imap4d names them.
-const (
-	TLSNo         TLSMode = "no"         // plaintext only
-	TLSOnDemand   TLSMode = "ondemand"   // STARTTLS offered
-	TLSRequired   TLSMode = "required"   // STARTTLS before login
-	TLSConnection TLSMode = "connection" // implicit TLS from the first byte
-)
-
 // MailboxType is an on-disk mailbox format.
 type MailboxType string
 

@@ -64,28 +64,3 @@ func TestACLMatches(t *testing.T) {
 		t.Errorf("any: ok %v err %v", ok, err)
 	}
 }
-
-func TestFileChecks(t *testing.T) {
-	tests := []struct {
-		in   []string
-		want []string
-	}{
-		{nil, nil},
-		{[]string{"none"}, nil},
-		{[]string{"all"}, fileCheckNames()},
-		{[]string{"all", "-grdfil", "-ardfil"}, []string{"gwrfil", "awrfil", "linkwrdir", "gwrdir", "awrdir"}},
-		{[]string{"awrdir", "+gwrfil"}, []string{"gwrfil", "awrdir"}},
-		{[]string{"gwrfil", "none", "ardfil"}, []string{"ardfil"}},
-	}
-	for _, tt := range tests {
-		got, err := FileChecks(tt.in)
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("FileChecks(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-	for _, bad := range [][]string{{"GWRFIL"}, {"+none"}, {"-"}, {"worldread"}} {
-		if got, err := FileChecks(bad); err == nil {
-			t.Errorf("FileChecks(%q) = %q, want an error", bad, got)
-		}
-	}
-}

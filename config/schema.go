@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"sort"
@@ -47,12 +48,25 @@ func checkValue(v any, t reflect.Type, p keyPath, ps *problems) bool {
 			return false
 		}
 		return true
+	case reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()):
+		s, ok := v.(string)
+		if !ok {
+			ps.add(p, "want a string, not %s", describe(v))
+			return false
+		}
+		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			ps.addErr(p, err)
+			return false
+		}
+		return true
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		return checkTable(v, t, p, ps)
 	case reflect.Slice:
 		return checkArray(v, t, p, ps)
+	case reflect.Map:
+		return checkMap(v, t, p, ps)
 	case reflect.String:
 		if _, ok := v.(string); !ok {
 			ps.add(p, "want a string, not %s", describe(v))
@@ -130,6 +144,23 @@ func checkArray(v any, t reflect.Type, p keyPath, ps *problems) bool {
 		}
 	}
 	return ok
+}
+
+// checkMap checks a table of any keys against map type t, removing the
+// values that do not fit.
+func checkMap(v any, t reflect.Type, p keyPath, ps *problems) bool {
+	table, ok := v.(map[string]any)
+	if !ok {
+		ps.add(p, "want a table, not %s", describe(v))
+		return false
+	}
+	for _, k := range sortedKeys(table) {
+		if !checkValue(table[k], t.Elem(), p.key(k), ps) {
+			delete(table, k)
+			ps.pruned = true
+		}
+	}
+	return true
 }
 
 // tomlFields maps the toml keys of struct type t to their fields.

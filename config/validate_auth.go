@@ -1,46 +1,8 @@
 package config
 
 import (
-	"net/url"
 	"strings"
 )
-
-func (c *Config) validateTLS(ps *problems) {
-	t := c.TLS
-	switch {
-	case t.CertificateFile != "" && t.KeyFile == "":
-		ps.add(at("tls", "certificate-file"), "needs key-file, the certificate's private key")
-	case t.KeyFile != "" && t.CertificateFile == "":
-		ps.add(at("tls", "key-file"), "needs certificate-file, the key's certificate")
-	}
-	seen := map[string]bool{}
-	for i, d := range t.ACME.Domains {
-		p := at("tls", "acme", "domains").index(i)
-		switch {
-		case d == "" || strings.ContainsAny(d, " /:@") || strings.HasPrefix(d, "."):
-			ps.add(p, "%q is not a domain name", d)
-		case seen[strings.ToLower(d)]:
-			ps.add(p, "%q is listed twice", d)
-		}
-		seen[strings.ToLower(d)] = true
-	}
-	if e := t.ACME.Email; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " <>")) {
-		ps.add(at("tls", "acme", "email"), "%q is not an email address", e)
-	}
-	if ca := t.ACME.CA; ca != "" {
-		if u, err := url.Parse(ca); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			ps.add(at("tls", "acme", "ca"), "%q is not an ACME directory URL such as \"https://acme-v02.api.letsencrypt.org/directory\"", ca)
-		}
-	}
-	for _, l := range []struct {
-		key  string
-		list []string
-	}{{"key-file", c.TLSFileChecks.KeyFile}, {"cert-file", c.TLSFileChecks.CertFile}, {"ca-file", c.TLSFileChecks.CAFile}} {
-		if _, err := FileChecks(l.list); err != nil {
-			ps.addErr(at("tls-file-checks", l.key), err)
-		}
-	}
-}
 
 func (c *Config) validateAuth(ps *problems) {
 	a := c.Auth

@@ -21,7 +21,9 @@ func (c *Config) validateServers(ps *problems) {
 		} else {
 			seen[s.Address] = i
 		}
-		oneOf(ps, p.key("tls-mode"), s.TLSMode, TLSNo, TLSOnDemand, TLSRequired, TLSConnection)
+		if !s.TLSMode.Valid() {
+			ps.add(p.key("tls-mode"), "%v is not valid; want \"no\", \"ondemand\", \"required\" or \"connection\"", s.TLSMode)
+		}
 		notNegative(ps, p.key("timeout"), s.Timeout)
 		positive(ps, p.key("login-timeout"), s.LoginTimeout)
 		positive(ps, p.key("write-timeout"), s.WriteTimeout)

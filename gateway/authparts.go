@@ -86,6 +86,11 @@ func (g *Gateway) tokenVerifier() (auth.TokenVerifier, error) {
 // The refusal is logged with the rule that decided.
 func (g *Gateway) allowed(c net.Conn) bool {
 	client := remoteAddr(c)
+	if !client.IsValid() {
+		// A client without an IP address (on a unix socket, which its
+		// file's mode guards) is allowed.
+		return true
+	}
 	if !config.ACLAllows(g.cfg.ACL, client) {
 		g.log.Info("mailgate: connection refused by the access list", "remote", c.RemoteAddr().String())
 		return false

@@ -1,10 +1,10 @@
 package gateway
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -14,25 +14,25 @@ import (
 
 // Check runs every check that the daemon runs on a configuration before it
 // starts, beyond what config.Load validates: features that are not built
-// yet, a tls-mode without a certificate, certificate files that do not
-// exist or do not parse, and a log file in a directory that does not exist.
-// "mailgate config check" and --config-lint run it too, so that a file
-// they pass is one the daemon accepts. Problems come back as a
+// yet, the certificate files (tls-file-checks, then whether they load), a
+// tls-mode without a certificate, and a log file in a directory that does
+// not exist. "mailgate config check" and --config-lint run it too, so that
+// a file they pass is one the daemon accepts. Problems come back as a
 // *config.Error, each naming the file and line of the key at fault.
 func Check(cfg *config.Config) error {
-	_, err := prepare(cfg)
+	_, err := prepare(cfg, slog.New(slog.DiscardHandler))
 	return err
 }
 
 // prepare is Check, returning what the checks loaded for the gateway to
-// use: the TLS configuration, nil when no certificate is configured.
-func prepare(cfg *config.Config) (*tls.Config, error) {
+// use: the certificates, loaded but not started, logging to log.
+func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 	var ps []*config.Problem
 	ps = append(ps, unsupported(cfg)...)
-	tc, tlsProblems := loadTLS(cfg)
+	certs, tlsProblems := loadCertificates(cfg, log)
 	ps = append(ps, tlsProblems...)
 	ps = append(ps, logFileProblems(cfg)...)
-	return tc, config.Problems(ps...)
+	return certs, config.Problems(ps...)
 }
 
 // unsupported refuses settings whose feature is not built yet, so that a
@@ -48,55 +48,10 @@ func unsupported(cfg *config.Config) []*config.Problem {
 				`"pam" needs mailgate built with -tags pam (cgo, libpam0g-dev); use "system" or rebuild`))
 		}
 	}
-	if len(cfg.TLS.ACME.Domains) > 0 {
-		notYet("tls.acme.domains", "[tls.acme]")
-	}
 	if len(cfg.LMTP.Listen) > 0 {
 		notYet("lmtp.listen", "[lmtp]")
 	}
 	return ps
-}
-
-// loadTLS loads the static certificate, if any, and checks that every
-// listener whose tls-mode needs one has it.
-func loadTLS(cfg *config.Config) (*tls.Config, []*config.Problem) {
-	var ps []*config.Problem
-	t := cfg.TLS
-	if t.CertificateFile == "" {
-		for i, s := range cfg.Servers {
-			if s.TLSMode != config.TLSNo && s.TLSMode != "" {
-				ps = append(ps, cfg.Problemf(fmt.Sprintf("server[%d].tls-mode", i),
-					"%q needs a certificate: set [tls] certificate-file and key-file", s.TLSMode))
-			}
-		}
-		return nil, ps
-	}
-	for _, f := range []struct{ key, path string }{
-		{"tls.certificate-file", t.CertificateFile},
-		{"tls.key-file", t.KeyFile},
-		{"tls.ca-file", t.CAFile},
-	} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
-			ps = append(ps, cfg.Problemf(f.key, "%v", err))
-		}
-	}
-	if t.CAFile != "" && len(ps) == 0 {
-		if err := checkCAFile(t.CAFile); err != nil {
-			ps = append(ps, cfg.Problemf("tls.ca-file", "%v", err))
-		}
-	}
-	if len(ps) > 0 {
-		return nil, ps
-	}
-	cert, err := tls.LoadX509KeyPair(t.CertificateFile, t.KeyFile)
-	if err != nil {
-		return nil, []*config.Problem{cfg.Problemf("tls.certificate-file",
-			"%s with key-file %s: %v", t.CertificateFile, t.KeyFile, err)}
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"imap"}}, nil
 }
 
 // checkCAFile checks that path holds at least one PEM certificate and

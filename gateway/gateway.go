@@ -6,6 +6,21 @@
 // administration commands, or one session on standard input and output
 // (inetd mode). It also chooses where the process logs (OpenLog).
 //
+// The gateway knows its frontends through the Frontend interface: it
+// owns the listeners, the access list, the session limits, the login
+// throttle, the certificates and the lifecycle, and a frontend speaks its
+// protocol, refusals included. Each [[server]] gets an IMAP frontend; a
+// program that embeds the gateway adds its own with Register:
+//
+//	g, err := gateway.New(cfg, gateway.Options{Logger: log})
+//	...
+//	err = g.Register("echo", myFrontend, gateway.Listener{
+//		Address: "127.0.0.1:7777",
+//		TLS:     g.TLSConfig("echo"), // nil without certificates
+//	})
+//	...
+//	err = g.Run(ctx) // until ctx is done; then every frontend's Close
+//
 // Invariants:
 //
 //   - One login throttle, one session counter (conn= in the logs) and one
@@ -14,6 +29,13 @@
 //   - A session slot is taken before the frontend sees the connection and
 //     given back exactly once (limitedConn), at LOGOUT or when the
 //     connection closes, whichever comes first.
+//   - A refused connection never reaches Serve: the frontend's Refuse
+//     answers it in a goroutine of its own, with a deadline, and at most
+//     maxRefusals at a time; past that, refused connections are closed
+//     without a word rather than queue.
+//   - The certificates start after every listener is bound, so that an
+//     implicit-TLS listener on the TLS-ALPN-01 address answers ACME's
+//     challenges itself, and stop after every frontend has closed.
 //   - The control socket answers only its own user and root (SO_PEERCRED),
 //     whatever the socket file's mode says.
 package gateway
@@ -39,6 +61,7 @@ import (
 	"github.com/mailgate/mailgate/storage/maildir"
 	"github.com/mailgate/mailgate/storage/mbox"
 	"github.com/mailgate/mailgate/storage/mh"
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // Version is mailgate's version, set at build time with -ldflags.
@@ -65,26 +88,29 @@ type Gateway struct {
 	store    *storage.Store
 	users    *auth.UsersFile
 	authn    *auth.Chain // [auth] authentication, users included
-	tls      *tls.Config
+	certs    *certificates
 	throttle *auth.Throttle
 	auth     *authParts
 	sessions *sessionLimits
+	refusals chan struct{} // one token per refusal under way
 	lastID   atomic.Uint64 // the last session number handed out
 
-	mu      sync.Mutex
-	servers []*imap.Server
+	mu         sync.Mutex
+	running    bool
+	registered []*service
 }
 
 // New checks the configuration as Check does, then what it names (the
-// users file), and builds the gateway. Nothing listens until Run. A
-// configuration that Check refuses yields its *config.Error.
+// users file), and builds the gateway: the storage, the users, the
+// certificates (loaded, not started) and the limits. Nothing listens
+// until Run. A configuration that Check refuses yields its *config.Error.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger}
+	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, refusals: make(chan struct{}, maxRefusals)}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
 	var err error
-	if g.tls, err = prepare(cfg); err != nil {
+	if g.certs, err = prepare(cfg, g.log); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -167,12 +193,24 @@ func (g *Gateway) Users() *auth.UsersFile { return g.users }
 // Throttle returns the login throttle that every listener shares.
 func (g *Gateway) Throttle() *auth.Throttle { return g.throttle }
 
-// nextSessionID numbers sessions across every listener.
-func (g *Gateway) nextSessionID() uint64 { return g.lastID.Add(1) }
+// Logger returns the logger the gateway and its frontends log to.
+func (g *Gateway) Logger() *slog.Logger { return g.log }
+
+// Account opens the storage view of a user who has logged in, as the IMAP
+// frontend does (imap.Options.Account): a frontend's way to the user's
+// mailboxes, on the gateway's one storage core, so that every session
+// hears of every change.
+func (g *Gateway) Account(ctx context.Context, u *auth.User) (*storage.Account, error) {
+	return g.account(ctx, u)
+}
+
+// NextSessionID numbers sessions across every listener and frontend, for
+// their logs (conn=); frontends take it as their SessionID option.
+func (g *Gateway) NextSessionID() uint64 { return g.lastID.Add(1) }
 
 // imapOptions are the IMAP frontend's options for one [[server]] (or for
-// stdio).
-func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Options {
+// stdio), whose TLS configuration is tc (nil without a certificate).
+func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
 		Logger:        g.log,
 		Authenticator: g.authn,
@@ -184,15 +222,15 @@ func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Optio
 		PreauthOnly:     g.cfg.PreauthOnly,
 		UserAccess:      g.auth.userAccess,
 		Account:         g.account,
-		TLSConfig:       g.tls,
-		TLSMode:         string(sc.TLSMode),
+		TLSConfig:       tc,
+		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
 		LoginDisabled:   g.cfg.LoginDisabled,
 		ID:              idFields(g.cfg.IDFields),
 		Timeout:         idleTimeout(sc.Timeout),
 		LoginTimeout:    sc.LoginTimeout,
 		WriteTimeout:    sc.WriteTimeout,
-		SessionID:       g.nextSessionID,
+		SessionID:       g.NextSessionID,
 		MaxLine:         int(sc.MaxLineLength),
 		MaxLiteral:      int64(sc.MaxLiteralSize),
 		MaxAuthFailures: sc.MaxAuthFailures,
@@ -202,22 +240,52 @@ func (g *Gateway) imapOptions(sc config.Server, allowPlaintext bool) *imap.Optio
 	}
 }
 
-// Run listens on every [[server]] address and on the control socket, and
-// serves until ctx is done, then shuts down gracefully.
+// bound is a listener that Run opened, and what it serves.
+type bound struct {
+	svc *service
+	l   Listener
+	ln  net.Listener
+}
+
+// Run listens on every [[server]] address, the registered frontends'
+// listeners and the control socket, starts the certificates, and serves
+// until ctx is done; then it shuts down gracefully: every frontend's
+// Close, the certificates, the storage. An address that cannot be
+// listened on, certificates that do not start, or a frontend that stops
+// serving on its own end Run with an error.
 func (g *Gateway) Run(ctx context.Context) error {
-	if len(g.cfg.Servers) == 0 {
+	g.mu.Lock()
+	if g.running {
+		g.mu.Unlock()
+		return errors.New("gateway: Run called twice")
+	}
+	g.running = true
+	services := append(g.imapServices(), g.registered...)
+	g.mu.Unlock()
+	var lns []bound
+	closeAll := func() {
+		for _, b := range lns {
+			b.ln.Close()
+		}
+	}
+	for _, svc := range services {
+		for _, l := range svc.listeners {
+			ln, err := l.listen()
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("%s: %w", svc.name, err)
+			}
+			lns = append(lns, bound{svc: svc, l: l, ln: ln})
+		}
+	}
+	if len(lns) == 0 {
 		return errors.New("no [[server]] to listen on")
 	}
-	var lns []net.Listener
-	for _, sc := range g.cfg.Servers {
-		ln, err := net.Listen("tcp", sc.Address)
-		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
-			return fmt.Errorf("server %s: %w", sc.Address, err)
-		}
-		lns = append(lns, ln)
+	// After the listeners: an implicit-TLS one on tls-alpn-address must
+	// hold it before ACME's TLS-ALPN-01 responder looks.
+	if err := g.certs.start(ctx); err != nil {
+		closeAll()
+		return err
 	}
 	ctl, err := g.listenControl()
 	if err != nil {
@@ -229,46 +297,46 @@ func (g *Gateway) Run(ctx context.Context) error {
 		go ctl.serve()
 	}
 	errc := make(chan error, len(lns))
-	for i, ln := range lns {
-		sc := g.cfg.Servers[i]
-		srv := imap.New(g.imapOptions(sc, false))
-		g.mu.Lock()
-		g.servers = append(g.servers, srv)
-		g.mu.Unlock()
-		g.log.Info("mailgate: listening", "address", ln.Addr().String(), "tls-mode", string(sc.TLSMode))
+	for _, b := range lns {
+		g.log.Info("mailgate: listening", "frontend", b.svc.name, "address", b.ln.Addr().String(), "tls", b.l.TLS != nil)
 		if g.opts.Ready != nil {
-			g.opts.Ready(ln.Addr())
+			g.opts.Ready(b.ln.Addr())
 		}
-		guarded := &guardedListener{Listener: ln, g: g, perAddr: sc.MaxConnectionsPerAddress}
-		go func() { errc <- srv.Serve(guarded) }()
+		guarded := &guardedListener{Listener: b.ln, g: g, frontend: b.svc.frontend, l: b.l}
+		go func() {
+			err := b.svc.frontend.Serve(guarded)
+			errc <- fmt.Errorf("%s on %s stopped serving: %w", b.svc.name, b.ln.Addr(), err)
+		}()
 	}
 	select {
 	case <-ctx.Done():
+		g.shutdown(services)
+		return nil
 	case err := <-errc:
-		if !errors.Is(err, imap.ErrServerClosed) {
-			g.shutdown()
-			return err
-		}
+		g.shutdown(services)
+		return err
 	}
-	g.shutdown()
-	return nil
 }
 
-// shutdown closes every frontend, giving sessions a few seconds to end.
-func (g *Gateway) shutdown() {
+// shutdown closes every frontend at once, giving sessions a few seconds
+// to end, then the certificates and the storage.
+func (g *Gateway) shutdown(services []*service) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	g.mu.Lock()
-	servers := g.servers
-	g.mu.Unlock()
-	for _, s := range servers {
-		s.Close(ctx)
+	var wg sync.WaitGroup
+	for _, svc := range services {
+		wg.Go(func() { svc.frontend.Close(ctx) })
 	}
+	wg.Wait()
+	g.certs.stop()
 	g.store.Close()
 }
 
 // Close releases what New acquired.
-func (g *Gateway) Close() error { return errors.Join(g.store.Close(), g.authn.Close()) }
+func (g *Gateway) Close() error {
+	g.certs.stop()
+	return errors.Join(g.store.Close(), g.authn.Close())
+}
 
 // ServeConn serves one IMAP session on c (inetd mode and tests). With
 // preauth, the session starts logged in as that user, a system account
@@ -281,16 +349,15 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	}
 	// A session on standard input and output was started by a local
 	// administrator's inetd or by hand: there is no network to protect.
-	sc.TLSMode = "no"
+	sc.TLSMode = tlsmgr.ModeNo
+	opts := g.imapOptions(sc, nil, true)
 	// inetd hands over a socket: its client goes through the access list
 	// and tcp-wrappers as a daemon's would. Pipes and terminals have no
 	// client address and are not checked.
 	if remoteAddr(c).IsValid() && !g.allowed(c) {
-		c.Write([]byte("* BYE Access denied\r\n"))
-		c.Close()
+		imap.New(opts).Refuse(c, "Access denied")
 		return
 	}
-	opts := g.imapOptions(sc, true)
 	if preauth != nil {
 		opts.Account = g.systemAccount
 	}

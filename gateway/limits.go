@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // sessionLimits counts sessions in all and per client address, telling
@@ -111,12 +113,22 @@ func (l *sessionLimits) counts() (total, waiting int) {
 	return l.total, l.waiting
 }
 
+// maxRefusals bounds the refusals under way at once: each waits for a
+// handshake or a slow client for up to refuseTimeout, and a flood of
+// connections over the limits must not pile them up.
+const maxRefusals = 64
+
+// refuseTimeout bounds one refusal, its TLS handshake included.
+const refuseTimeout = 10 * time.Second
+
 // guardedListener applies the access list and the session limits before a
-// connection reaches a frontend. Refused clients hear why and are closed.
+// connection reaches a frontend, and wraps it in TLS on an implicit-TLS
+// listener. Refused clients hear why from the frontend, in its protocol.
 type guardedListener struct {
 	net.Listener
-	g       *Gateway
-	perAddr int
+	g        *Gateway
+	frontend Frontend
+	l        Listener
 }
 
 // Accept returns the next connection that passes the checks.
@@ -128,18 +140,47 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 		}
 		addr := remoteAddr(c)
 		if !gl.g.allowed(c) {
-			c.Write([]byte("* BYE Access denied\r\n"))
-			c.Close()
+			gl.refuse(c, "Access denied")
 			continue
 		}
-		if ok, reason := gl.g.sessions.acquire(addr, gl.perAddr); !ok {
-			gl.g.log.Warn("mailgate: connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
-			c.Write([]byte("* BYE " + reason + "\r\n"))
-			c.Close()
-			continue
+		if !gl.l.Unlimited {
+			perAddr := gl.l.MaxConnectionsPerAddress
+			if !addr.IsValid() {
+				perAddr = 0 // a unix socket's clients have no address to tell apart
+			}
+			if ok, reason := gl.g.sessions.acquire(addr, perAddr); !ok {
+				gl.g.log.Warn("mailgate: connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
+				gl.refuse(c, reason)
+				continue
+			}
+			c = &limitedConn{Conn: c, limits: gl.g.sessions, addr: addr}
 		}
-		return &limitedConn{Conn: c, limits: gl.g.sessions, addr: addr}, nil
+		if gl.l.TLS != nil {
+			c = tls.Server(c, gl.l.TLS)
+		}
+		return c, nil
 	}
+}
+
+// refuse has the frontend tell the client why, without holding up
+// Accept: in a goroutine, with a deadline, and over TLS on an
+// implicit-TLS listener.
+func (gl *guardedListener) refuse(c net.Conn, reason string) {
+	if gl.l.TLS != nil {
+		c = tls.Server(c, gl.l.TLS)
+	}
+	select {
+	case gl.g.refusals <- struct{}{}:
+	default:
+		gl.g.log.Debug("mailgate: too many refusals under way; closing without a word", "remote", c.RemoteAddr().String())
+		c.Close()
+		return
+	}
+	c.SetDeadline(time.Now().Add(refuseTimeout))
+	go func() {
+		defer func() { <-gl.g.refusals }()
+		gl.frontend.Refuse(c, reason)
+	}()
 }
 
 // limitedConn holds a session slot. It implements imap.Slot: the session

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func commandLines(t *testing.T, c net.Conn, r *bufio.Reader, line string) []stri
 // testGateway is a gateway running on a configuration of the test's.
 type testGateway struct {
 	g        *gateway.Gateway
+	stop     func()   // ends Run and waits for it, once
 	addrs    []string // of each [[server]], in order
 	dir      string   // the data directory
 	password string   // of gateway.FirstUser
@@ -84,6 +86,14 @@ func startGatewayIn(t *testing.T, dataDir, text string) *testGateway {
 // startGatewayLogged is startGatewayIn with the gateway's logger given.
 func startGatewayLogged(t *testing.T, dataDir string, log *slog.Logger, text string) *testGateway {
 	t.Helper()
+	return startGatewayWith(t, dataDir, log, text, nil)
+}
+
+// startGatewayWith is startGatewayLogged with setup, when not nil, run
+// between New and Run (to register frontends); it returns how many
+// listeners it added, whose addresses follow the [[server]] ones.
+func startGatewayWith(t *testing.T, dataDir string, log *slog.Logger, text string, setup func(*gateway.Gateway) int) *testGateway {
+	t.Helper()
 	tg := &testGateway{dir: dataDir}
 	cfg, err := config.Parse([]byte("data-dir = "+quote(tg.dir)+"\n"+text), "test.toml")
 	if err != nil {
@@ -92,7 +102,7 @@ func startGatewayLogged(t *testing.T, dataDir string, log *slog.Logger, text str
 	if tg.password, err = gateway.EnsureUser(cfg.UsersFile()); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan net.Addr, len(cfg.Servers))
+	ready := make(chan net.Addr, len(cfg.Servers)+10)
 	tg.g, err = gateway.New(cfg, gateway.Options{
 		Logger: log,
 		Ready:  func(a net.Addr) { ready <- a },
@@ -100,21 +110,29 @@ func startGatewayLogged(t *testing.T, dataDir string, log *slog.Logger, text str
 	if err != nil {
 		t.Fatal(err)
 	}
+	listeners := len(cfg.Servers)
+	if setup != nil {
+		listeners += setup(tg.g)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tg.g.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	tg.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("gateway did not stop")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
-	for range cfg.Servers {
+		})
+	}
+	t.Cleanup(tg.stop)
+	for range listeners {
 		select {
 		case a := <-ready:
 			tg.addrs = append(tg.addrs, a.String())
@@ -147,6 +165,13 @@ func dial(t *testing.T, addr, from string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return greeted(t, c, addr)
+}
+
+// greeted returns a client on c, which it closes at the end of the test,
+// after reading the greeting of the server at addr.
+func greeted(t *testing.T, c net.Conn, addr string) *client {
+	t.Helper()
 	t.Cleanup(func() { c.Close() })
 	cl := &client{t: t, conn: c, r: bufio.NewReader(c)}
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))

@@ -24,6 +24,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/tlsmgr"
 	"github.com/xdg-go/scram"
 )
 
@@ -152,7 +153,7 @@ func TestSCRAMOverIMAP(t *testing.T) {
 	keys, _ := auth.HashSCRAM("secret")
 	e := startServer(t, func(o *imap.Options) {
 		withSASL("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN")(o)
-		o.TLSConfig, o.TLSMode = ca.serverTLS(t), imap.TLSConnection
+		o.TLSConfig, o.TLSMode = ca.serverTLS(t), tlsmgr.ModeConnection
 	})
 	e.setUsers("alice:"+keys+":::"+filepath.Join(e.root, "alice"), "bob:{PLAIN}secret:::"+filepath.Join(e.root, "bob"))
 	c, state, greeting := e.rawTLS(ca, nil)
@@ -237,7 +238,7 @@ func TestExternalOverIMAP(t *testing.T) {
 	ca := newAuthCA(t)
 	e := startServer(t, func(o *imap.Options) {
 		withSASL("EXTERNAL", "PLAIN")(o)
-		o.TLSConfig, o.TLSMode = ca.serverTLS(t), imap.TLSConnection
+		o.TLSConfig, o.TLSMode = ca.serverTLS(t), tlsmgr.ModeConnection
 	})
 	alice := ca.issue(t, "alice", x509.ExtKeyUsageClientAuth)
 	c, _, greeting := e.rawTLS(ca, &alice)

@@ -12,6 +12,9 @@ func (s *session) capabilities() string {
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10)}
 	if s.state == stateNotAuth {
 		if s.canStartTLS() {
+			if s.srv.tlsRequired() {
+				caps = append(caps, "XTLSREQUIRED") // as imap4d 3.15 says it
+			}
 			caps = append(caps, "STARTTLS")
 		}
 		// login-disabled refuses LOGIN only. Mechanisms that send a
@@ -28,8 +31,7 @@ func (s *session) capabilities() string {
 }
 
 func (s *session) canStartTLS() bool {
-	return !s.tls && s.srv.opts.TLSConfig != nil &&
-		(s.srv.opts.TLSMode == TLSOnDemand || s.srv.opts.TLSMode == TLSRequired)
+	return !s.tls && s.srv.opts.TLSConfig != nil && s.srv.opts.TLSMode.StartTLS()
 }
 
 // cmdCapability: RFC 3501 section 6.1.1.

@@ -43,6 +43,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -52,14 +53,7 @@ import (
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/storage"
-)
-
-// TLS modes, as the seed's imap4d names them.
-const (
-	TLSNone       = "no"         // no TLS
-	TLSOnDemand   = "ondemand"   // STARTTLS offered
-	TLSRequired   = "required"   // STARTTLS before LOGIN
-	TLSConnection = "connection" // TLS from the first byte
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // Options configure a Server. The zero value of each field is usable
@@ -92,8 +86,11 @@ type Options struct {
 	Account func(ctx context.Context, u *auth.User) (*storage.Account, error)
 	// TLSConfig enables STARTTLS (or implicit TLS with TLSMode connection).
 	TLSConfig *tls.Config
-	// TLSMode is one of the TLS constants; TLSNone when empty.
-	TLSMode string
+	// TLSMode is how the listener uses TLSConfig ([[server]] tls-mode):
+	// ondemand offers STARTTLS, required also advertises XTLSREQUIRED
+	// and refuses passwords until TLS is up, connection wraps every
+	// connection that is not a *tls.Conn yet. The zero value is no TLS.
+	TLSMode tlsmgr.Mode
 	// AllowPlaintext permits LOGIN and AUTHENTICATE PLAIN/LOGIN over a
 	// connection without TLS. When false they are refused (and
 	// LOGINDISABLED advertised) except on loopback connections.
@@ -202,9 +199,6 @@ func New(opts *Options) *Server {
 		mechs[i] = strings.ToUpper(m)
 	}
 	s.opts.Mechanisms = mechs
-	if s.opts.TLSMode == "" {
-		s.opts.TLSMode = TLSNone
-	}
 	return s
 }
 
@@ -264,11 +258,7 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 	if tc, ok := c.(*tls.Conn); ok && slot == nil {
 		slot, _ = tc.NetConn().(Slot)
 	}
-	if s.opts.TLSMode == TLSConnection && s.opts.TLSConfig != nil {
-		if _, ok := c.(*tls.Conn); !ok {
-			c = tls.Server(c, s.tlsConfig)
-		}
-	}
+	c = s.implicitTLS(c)
 	sess := newSession(s, c, slot)
 	sess.done = done
 	s.mu.Lock()
@@ -282,6 +272,51 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 	s.mu.Unlock()
 	go sess.serve(preauth)
 	return true
+}
+
+// implicitTLS wraps c in TLS when the listener speaks TLS from the first
+// byte and its host has not done so already.
+func (s *Server) implicitTLS(c net.Conn) net.Conn {
+	if s.opts.TLSMode.Implicit() && s.opts.TLSConfig != nil {
+		if _, ok := c.(*tls.Conn); !ok {
+			return tls.Server(c, s.tlsConfig)
+		}
+	}
+	return c
+}
+
+// TLSConfig returns the TLS configuration the server's sessions
+// handshake with: Options.TLSConfig, recording which certificate each
+// handshake presents (SCRAM-SHA-256-PLUS's tls-server-end-point binding).
+// A host that performs an implicit-TLS handshake itself must use this
+// one; nil without Options.TLSConfig.
+func (s *Server) TLSConfig() *tls.Config { return s.tlsConfig }
+
+// tlsRequired reports whether passwords wait for STARTTLS (tls-mode
+// required), whatever the client's address.
+func (s *Server) tlsRequired() bool { return s.opts.TLSMode == tlsmgr.ModeRequired }
+
+// refuseTimeout bounds a refusal: its TLS handshake and its one line.
+const refuseTimeout = 10 * time.Second
+
+// Refuse tells a client that the host will not serve it, with an
+// untagged BYE in place of the greeting (RFC 3501 section 7.1.5), and
+// closes c. On an implicit-TLS listener the line goes over TLS, after
+// the handshake, so that the client can read it. The whole refusal takes
+// at most 10 seconds, however slow the client.
+func (s *Server) Refuse(c net.Conn, reason string) {
+	c = s.implicitTLS(c)
+	defer c.Close() // over TLS, after close_notify
+	c.SetDeadline(time.Now().Add(refuseTimeout))
+	reason = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, reason)
+	if _, err := io.WriteString(c, "* BYE "+reason+"\r\n"); err != nil {
+		s.log.Debug("imap: refusal not delivered", "remote", c.RemoteAddr().String(), "err", err)
+	}
 }
 
 // ended forgets a session that has ended.

@@ -166,7 +166,7 @@ func (s *session) plaintextOK() bool {
 	if s.tls || s.srv.opts.AllowPlaintext {
 		return true
 	}
-	if s.srv.opts.TLSMode == TLSRequired {
+	if s.srv.tlsRequired() {
 		return false
 	}
 	return s.loopback()

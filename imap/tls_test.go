@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // selfSigned returns a server TLS configuration for 127.0.0.1.
@@ -44,11 +45,11 @@ func selfSigned(t *testing.T) *tls.Config {
 // With tls-mode "required", passwords wait for STARTTLS even on loopback.
 func TestStartTLSRequired(t *testing.T) {
 	cfg := selfSigned(t)
-	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSRequired })
+	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = tlsmgr.ModeRequired })
 	c := e.raw()
 	u := c.ok("a CAPABILITY")
-	if !strings.Contains(u[0], "STARTTLS") || !strings.Contains(u[0], "LOGINDISABLED") || strings.Contains(u[0], "AUTH=") {
-		t.Errorf("CAPABILITY before STARTTLS: %q", u[0])
+	if !strings.Contains(u[0], " XTLSREQUIRED STARTTLS") || !strings.Contains(u[0], "LOGINDISABLED") || strings.Contains(u[0], "AUTH=") {
+		t.Errorf("CAPABILITY before STARTTLS: %q; want XTLSREQUIRED STARTTLS, as imap4d 3.15", u[0])
 	}
 	_, done := c.do("b LOGIN alice secret")
 	if !strings.HasPrefix(done, "b NO [PRIVACYREQUIRED]") {
@@ -61,7 +62,7 @@ func TestStartTLSRequired(t *testing.T) {
 	}
 	c.conn, c.r = tc, bufio.NewReader(tc)
 	u = c.ok("d CAPABILITY")
-	if strings.Contains(u[0], "STARTTLS") || strings.Contains(u[0], "LOGINDISABLED") || !strings.Contains(u[0], "AUTH=PLAIN") {
+	if strings.Contains(u[0], "STARTTLS") || strings.Contains(u[0], "XTLSREQUIRED") || strings.Contains(u[0], "LOGINDISABLED") || !strings.Contains(u[0], "AUTH=PLAIN") {
 		t.Errorf("CAPABILITY after STARTTLS: %q", u[0])
 	}
 	c.ok("e LOGIN alice secret")
@@ -71,7 +72,7 @@ func TestStartTLSRequired(t *testing.T) {
 func TestTLSWithImapclient(t *testing.T) {
 	cfg := selfSigned(t)
 	client := &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}
-	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSOnDemand })
+	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = tlsmgr.ModeOnDemand })
 	c, err := imapclient.DialStartTLS(e.addr, client)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestTLSWithImapclient(t *testing.T) {
 	if err := c.Login("alice", "secret").Wait(); err != nil {
 		t.Fatalf("login after STARTTLS: %v", err)
 	}
-	e2 := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = imap.TLSConnection })
+	e2 := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = tlsmgr.ModeConnection })
 	c2, err := imapclient.DialTLS(e2.addr, client)
 	if err != nil {
 		t.Fatal(err)
@@ -91,5 +92,58 @@ func TestTLSWithImapclient(t *testing.T) {
 	}
 	if _, err := c2.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// XTLSREQUIRED is imap4d's word for required mode alone: ondemand offers
+// STARTTLS without it.
+func TestStartTLSOnDemandCapability(t *testing.T) {
+	cfg := selfSigned(t)
+	e := startServer(t, func(o *imap.Options) { o.TLSConfig = cfg; o.TLSMode = tlsmgr.ModeOnDemand })
+	u := e.raw().ok("a CAPABILITY")
+	if !strings.Contains(u[0], "STARTTLS") || strings.Contains(u[0], "XTLSREQUIRED") {
+		t.Errorf("CAPABILITY in ondemand mode: %q", u[0])
+	}
+}
+
+// Refuse answers with BYE in place of the greeting, on one line whatever
+// the reason holds, and over TLS on an implicit-TLS server, after the
+// handshake.
+func TestRefuse(t *testing.T) {
+	cfg := selfSigned(t)
+	for _, tt := range []struct {
+		mode tlsmgr.Mode
+		dial func(addr string) (net.Conn, error)
+	}{
+		{tlsmgr.ModeNo, func(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }},
+		{tlsmgr.ModeConnection, func(addr string) (net.Conn, error) {
+			return tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+		}},
+	} {
+		srv := imap.New(&imap.Options{TLSConfig: cfg, TLSMode: tt.mode})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			if c, err := ln.Accept(); err == nil {
+				srv.Refuse(c, "Too many\r\nsessions")
+			}
+		}()
+		c, err := tt.dial(ln.Addr().String())
+		if err != nil {
+			t.Fatalf("%v: %v", tt.mode, err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		line, err := r.ReadString('\n')
+		if line != "* BYE Too many  sessions\r\n" {
+			t.Errorf("%v: %q, %v", tt.mode, line, err)
+		}
+		if more, err := r.ReadString('\n'); err == nil {
+			t.Errorf("%v: after BYE, %q", tt.mode, more)
+		}
 	}
 }

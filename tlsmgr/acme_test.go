@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
 const testDomain = "mail.example.org"
@@ -24,15 +26,15 @@ type certEvent struct {
 
 // newACMEManager builds a Manager for testDomain against p, with fresh
 // storage; mod adjusts the options.
-func newACMEManager(t *testing.T, p *pebble, mod func(*Options)) (*Manager, chan certEvent) {
+func newACMEManager(t *testing.T, p *tlsmgrtest.Pebble, mod func(*Options)) (*Manager, chan certEvent) {
 	t.Helper()
 	events := make(chan certEvent, 100)
 	opts := Options{
 		ACME: ACMEOptions{
 			Domains: []string{testDomain},
 			Email:   "postmaster@example.org",
-			CA:      p.directory,
-			CARoot:  p.caRoot,
+			CA:      p.Directory,
+			CARoot:  p.CARoot,
 			Profile: "default",
 			Storage: t.TempDir(),
 		},
@@ -94,10 +96,10 @@ func startManager(t *testing.T, m *Manager) {
 
 // newHTTP01Manager is newACMEManager answering HTTP-01 only, on a
 // loopback port of its own.
-func newHTTP01Manager(t *testing.T, mod func(*Options)) (*pebble, *Manager, chan certEvent) {
+func newHTTP01Manager(t *testing.T, mod func(*Options)) (*tlsmgrtest.Pebble, *Manager, chan certEvent) {
 	t.Helper()
-	httpPort := freePort(t)
-	p := startPebble(t, httpPort, 1)
+	httpPort := tlsmgrtest.FreePort(t)
+	p := tlsmgrtest.StartPebble(t, httpPort, 1)
 	m, events := newACMEManager(t, p, func(o *Options) {
 		o.ACME.Challenges = []string{HTTP01}
 		o.ACME.HTTPAddress = "127.0.0.1:" + strconv.Itoa(httpPort)
@@ -110,9 +112,9 @@ func newHTTP01Manager(t *testing.T, mod func(*Options)) (*pebble, *Manager, chan
 
 // dialIMAP connects as an IMAP client would, verifying testDomain's
 // certificate against Pebble's root and asking for ALPN imap.
-func dialIMAP(t *testing.T, addr string, p *pebble) *tls.Conn {
+func dialIMAP(t *testing.T, addr string, p *tlsmgrtest.Pebble) *tls.Conn {
 	t.Helper()
-	c, _, err := dialTLS(t, addr, &tls.Config{RootCAs: p.roots, ServerName: testDomain, NextProtos: []string{"imap"}})
+	c, _, err := dialTLS(t, addr, &tls.Config{RootCAs: p.Roots, ServerName: testDomain, NextProtos: []string{"imap"}})
 	if err != nil {
 		t.Fatalf("verified handshake: %v", err)
 	}
@@ -132,7 +134,7 @@ func TestACMEHTTP01(t *testing.T) {
 	waitObtained(t, events, testDomain)
 
 	dialIMAP(t, addr, p)
-	verifyServed(t, addr, "", testDomain, p.roots)
+	verifyServed(t, addr, "", testDomain, p.Roots)
 	if ln, err := net.Listen("tcp", m.opts.ACME.HTTPAddress); err != nil {
 		t.Errorf("the HTTP-01 responder still holds its port after the challenge: %v", err)
 	} else {
@@ -149,7 +151,7 @@ func TestACMETLSALPN01(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startPebble(t, 1, ln.Addr().(*net.TCPAddr).Port)
+	p := tlsmgrtest.StartPebble(t, 1, ln.Addr().(*net.TCPAddr).Port)
 	m, events := newACMEManager(t, p, func(o *Options) {
 		o.ACME.Challenges = []string{TLSALPN01}
 		o.ACME.TLSALPNAddress = ln.Addr().String()
@@ -168,11 +170,11 @@ func TestACMETLSALPN01(t *testing.T) {
 	if err := m.Renew(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	second := verifyServed(t, addr, testDomain, testDomain, p.roots)
+	second := verifyServed(t, addr, testDomain, testDomain, p.Roots)
 	if second.SerialNumber.Cmp(first.SerialNumber) == 0 {
 		t.Fatal("Renew did not swap the certificate")
 	}
-	if noSNI := verifyServed(t, addr, "", testDomain, p.roots); noSNI.SerialNumber.Cmp(second.SerialNumber) != 0 {
+	if noSNI := verifyServed(t, addr, "", testDomain, p.Roots); noSNI.SerialNumber.Cmp(second.SerialNumber) != 0 {
 		t.Error("a client without SNI still gets the old certificate")
 	}
 	echo(t, old)
@@ -188,7 +190,7 @@ func TestACMEOnDemand(t *testing.T) {
 	startManager(t, m)
 	waitObtained(t, events, testDomain)
 
-	verifyServed(t, addr, "imap.example.org", "imap.example.org", p.roots)
+	verifyServed(t, addr, "imap.example.org", "imap.example.org", p.Roots)
 	if got := servedLeaf(t, addr, "imap.example.net").DNSNames; len(got) != 1 || got[0] != testDomain {
 		t.Errorf("a name outside the allow list got %v, want the default %s", got, testDomain)
 	}
@@ -207,8 +209,8 @@ func TestACMEStaticAndACME(t *testing.T) {
 	}
 	startManager(t, m)
 	waitObtained(t, events, testDomain)
-	verifyServed(t, addr, testDomain, testDomain, p.roots)
-	verifyServed(t, addr, "", testDomain, p.roots)
+	verifyServed(t, addr, testDomain, testDomain, p.Roots)
+	verifyServed(t, addr, "", testDomain, p.Roots)
 	if cn := servedLeaf(t, addr, "one.example.org").Subject.CommonName; cn != "one.example.org" {
 		t.Errorf("one.example.org got %s, want the static certificate", cn)
 	}
@@ -218,7 +220,7 @@ func TestACMEStaticAndACME(t *testing.T) {
 // "cleanup <fqdn> <value>"; the record it publishes (here through a file
 // the DNS stub serves) is validated by Pebble for real.
 func TestACMEDNS01Exec(t *testing.T) {
-	p := startPebble(t, 1, 1)
+	p := tlsmgrtest.StartPebble(t, 1, 1)
 	dir := t.TempDir()
 	hookLog := filepath.Join(dir, "hook.log")
 	hook := filepath.Join(dir, "hook")
@@ -229,7 +231,7 @@ present) echo "$2 $3" >> %[2]s ;;
 cleanup) grep -v -F "$2 $3" %[2]s > %[2]s.new; mv %[2]s.new %[2]s ;;
 *) exit 2 ;;
 esac
-`, hookLog, p.dns.txtFile)
+`, hookLog, p.DNS.TXTFile)
 	if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -237,13 +239,13 @@ esac
 		o.ACME.Challenges = []string{DNS01}
 		o.ACME.DNSProvider = "exec"
 		o.ACME.DNSSettings = map[string]string{"command": hook}
-		o.ACME.DNSResolvers = []string{p.dns.addr}
+		o.ACME.DNSResolvers = []string{p.DNS.Addr}
 		o.ACME.DNSPropagationTimeout = -1
 	})
 	addr := serveTLS(t, m.TLSConfig("imap"))
 	startManager(t, m)
 	waitObtained(t, events, testDomain)
-	verifyServed(t, addr, testDomain, testDomain, p.roots)
+	verifyServed(t, addr, testDomain, testDomain, p.Roots)
 
 	b, err := os.ReadFile(hookLog)
 	if err != nil {
@@ -266,18 +268,18 @@ esac
 // TestACMEDNS01RFC2136: a wildcard certificate through DNS-01, with the
 // record added by a TSIG-signed RFC 2136 update to the DNS stub.
 func TestACMEDNS01RFC2136(t *testing.T) {
-	p := startPebble(t, 1, 1)
+	p := tlsmgrtest.StartPebble(t, 1, 1)
 	m, events := newACMEManager(t, p, func(o *Options) {
 		o.ACME.Domains = []string{"*.example.org"}
 		o.ACME.Challenges = []string{DNS01}
 		o.ACME.DNSProvider = "rfc2136"
-		o.ACME.DNSSettings = map[string]string{"server": p.dns.addr, "key-name": "tlsmgr-test", "key": p.dns.tsig["tlsmgr-test."]}
-		o.ACME.DNSResolvers = []string{p.dns.addr}
+		o.ACME.DNSSettings = map[string]string{"server": p.DNS.Addr, "key-name": "tlsmgr-test", "key": p.DNS.TSIG["tlsmgr-test."]}
+		o.ACME.DNSResolvers = []string{p.DNS.Addr}
 		o.ACME.DNSPropagationTimeout = -1
 	})
 	addr := serveTLS(t, m.TLSConfig("imap"))
 	startManager(t, m)
 	waitObtained(t, events, "*.example.org")
-	verifyServed(t, addr, "imap.example.org", "imap.example.org", p.roots)
-	verifyServed(t, addr, "", "anything.example.org", p.roots)
+	verifyServed(t, addr, "imap.example.org", "imap.example.org", p.Roots)
+	verifyServed(t, addr, "", "anything.example.org", p.Roots)
 }

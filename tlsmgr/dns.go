@@ -23,41 +23,43 @@ var dnsProviders = map[string]struct{ known, required []string }{
 	"exec":    {known: []string{"command"}, required: []string{"command"}},
 }
 
-// checkDNSProvider validates a provider name and its settings.
-func checkDNSProvider(name string, settings map[string]string) error {
+// checkDNSProvider validates a provider name and its settings. option is
+// the ACME option at fault: "dns-provider" for the name, "dns" for the
+// settings (DNSSettings, the [tls.acme.dns] table).
+func checkDNSProvider(name string, settings map[string]string) (option string, err error) {
 	p, ok := dnsProviders[name]
 	if !ok {
 		if name == "" {
-			return fmt.Errorf("challenge %q needs dns-provider: \"rfc2136\" or \"exec\"", DNS01)
+			return "dns-provider", fmt.Errorf("challenge %q needs dns-provider: \"rfc2136\" or \"exec\"", DNS01)
 		}
-		return fmt.Errorf("dns-provider %q is unknown; want \"rfc2136\" or \"exec\"", name)
+		return "dns-provider", fmt.Errorf("dns-provider %q is unknown; want \"rfc2136\" or \"exec\"", name)
 	}
 	for k := range settings {
 		if !slices.Contains(p.known, k) {
-			return fmt.Errorf("dns-provider %q has no setting %q; it takes %s", name, k, strings.Join(p.known, ", "))
+			return "dns", fmt.Errorf("dns-provider %q has no setting %q; it takes %s", name, k, strings.Join(p.known, ", "))
 		}
 	}
 	for _, k := range p.required {
 		if settings[k] == "" {
-			return fmt.Errorf("dns-provider %q needs the setting %q", name, k)
+			return "dns", fmt.Errorf("dns-provider %q needs the setting %q", name, k)
 		}
 	}
 	switch name {
 	case "rfc2136":
 		if (settings["key-name"] == "") != (settings["key"] == "") {
-			return fmt.Errorf("dns-provider %q: key-name and key go together", name)
+			return "dns", fmt.Errorf("dns-provider %q: key-name and key go together", name)
 		}
 		if k := settings["key"]; k != "" {
 			if _, err := base64.StdEncoding.DecodeString(k); err != nil {
-				return fmt.Errorf("dns-provider %q: key is not base64: %v", name, err)
+				return "dns", fmt.Errorf("dns-provider %q: key is not base64: %v", name, err)
 			}
 		}
 	case "exec":
 		if !filepath.IsAbs(settings["command"]) {
-			return fmt.Errorf("dns-provider %q: command %q must be an absolute path", name, settings["command"])
+			return "dns", fmt.Errorf("dns-provider %q: command %q must be an absolute path", name, settings["command"])
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // newDNSProvider builds a validated provider.

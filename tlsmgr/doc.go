@@ -1,7 +1,12 @@
 // Package tlsmgr holds mailgate's certificates: static files, checked as
 // GNU imap4d checks them and reloaded when they change, and certificates
 // obtained and renewed automatically with ACME through certmagic. Frontends
-// take a *tls.Config from it; it imports nothing of mailgate's.
+// take a *tls.Config from it; it imports nothing of mailgate's. It also
+// names how a listener uses TLS (Mode, imap4d's tls-mode), the one value
+// the configuration, the gateway and every frontend share, and reports
+// each refused option as an *OptionError naming it, for a configuration
+// reader to point at its line. Package tlsmgrtest runs an ACME server
+// (Pebble) and a certificate authority for tests.
 //
 // # Lifecycle
 //

@@ -157,8 +157,36 @@ type settings struct {
 	defaultName string
 }
 
+// OptionError is an option that Validate (or New) refuses. A program
+// reading the options from a file finds in Option the key to point at.
+type OptionError struct {
+	// Option names the option as mailgate's configuration does, relative
+	// to its [tls] table: "certificate-file", "key-file",
+	// "tls-file-checks.key-file", "acme.email", "acme.challenges",
+	// "acme.dns" (DNSSettings)... "" for no option in particular.
+	Option string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error writes the problem, after "acme: " for an ACME option and
+// "tls-file-checks NAME: " for a file check list.
+func (e *OptionError) Error() string {
+	switch section, name, _ := strings.Cut(e.Option, "."); section {
+	case "acme":
+		return "acme: " + e.Err.Error()
+	case "tls-file-checks":
+		return "tls-file-checks " + name + ": " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // Validate checks the options without touching any file or network, so
 // that a configuration can be checked before it is used. New runs it too.
+// Each problem is an *OptionError; several are joined (errors.Join).
 func (o *Options) Validate() error {
 	_, err := o.resolve()
 	return err
@@ -168,13 +196,18 @@ func (o *Options) Validate() error {
 func (o *Options) resolve() (settings, error) {
 	var s settings
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
-	if (o.CertificateFile == "") != (o.KeyFile == "") {
-		bad("certificate-file and key-file go together: set both or neither")
+	bad := func(option, format string, args ...any) {
+		errs = append(errs, &OptionError{Option: option, Err: fmt.Errorf(format, args...)})
 	}
-	if o.CertificateFile == "" && !o.ACME.enabled() {
-		bad("no certificate: set certificate-file and key-file, or ACME domains")
+
+	switch {
+	case o.CertificateFile != "" && o.KeyFile == "":
+		bad("certificate-file", "certificate-file and key-file go together: set both or neither")
+	case o.KeyFile != "" && o.CertificateFile == "":
+		bad("key-file", "certificate-file and key-file go together: set both or neither")
+	}
+	if o.CertificateFile == "" && o.KeyFile == "" && !o.ACME.enabled() {
+		bad("", "no certificate: set certificate-file and key-file, or ACME domains")
 	}
 	for _, l := range []struct {
 		name string
@@ -188,7 +221,7 @@ func (o *Options) resolve() (settings, error) {
 	} {
 		c, err := ParseChecks(l.list, l.def)
 		if err != nil {
-			bad("tls-file-checks %s: %v", l.name, err)
+			bad("tls-file-checks."+l.name, "%v", err)
 		}
 		*l.out = c
 	}
@@ -202,22 +235,24 @@ func (o *Options) resolve() (settings, error) {
 // resolve validates the ACME options into s.
 func (a *ACMEOptions) resolve(s *settings) []error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("acme: "+format, args...)) }
+	bad := func(option, format string, args ...any) {
+		errs = append(errs, &OptionError{Option: "acme." + option, Err: fmt.Errorf(format, args...)})
+	}
 
 	if a.Email == "" {
-		bad("email is required (the account's contact address)")
+		bad("email", "email is required (the account's contact address)")
 	} else if !strings.Contains(a.Email, "@") || strings.ContainsAny(a.Email, " <>") {
-		bad("email %q is not an email address", a.Email)
+		bad("email", "email %q is not an email address", a.Email)
 	}
 	if a.Storage == "" {
-		bad("storage is required (a directory for the account and certificates)")
+		bad("storage", "storage is required (a directory for the account and certificates)")
 	}
 	switch {
 	case a.CA != "" && a.Staging:
-		bad("ca and staging exclude each other: staging selects Let's Encrypt's staging directory")
+		bad("staging", "ca and staging exclude each other: staging selects Let's Encrypt's staging directory")
 	case a.CA != "":
 		if u, err := url.Parse(a.CA); err != nil || u.Scheme != "https" || u.Host == "" {
-			bad("ca %q is not an https ACME directory URL such as %q", a.CA, LetsEncrypt)
+			bad("ca", "ca %q is not an https ACME directory URL such as %q", a.CA, LetsEncrypt)
 		}
 		s.ca = a.CA
 	case a.Staging:
@@ -231,7 +266,7 @@ func (a *ACMEOptions) resolve(s *settings) []error {
 		challenges = []string{HTTP01, TLSALPN01}
 	}
 	if len(challenges) == 0 {
-		bad("challenges is empty; want any of %q, %q or %q", HTTP01, TLSALPN01, DNS01)
+		bad("challenges", "challenges is empty; want any of %q, %q or %q", HTTP01, TLSALPN01, DNS01)
 	}
 	for _, c := range challenges {
 		switch c {
@@ -242,18 +277,18 @@ func (a *ACMEOptions) resolve(s *settings) []error {
 		case DNS01:
 			s.dns01 = true
 		default:
-			bad("challenge %q is unknown; want %q, %q or %q", c, HTTP01, TLSALPN01, DNS01)
+			bad("challenges", "challenge %q is unknown; want %q, %q or %q", c, HTTP01, TLSALPN01, DNS01)
 		}
 	}
 	if s.dns01 && (s.http01 || s.tlsALPN01) {
-		bad("challenge %q cannot be combined with %q or %q: with DNS-01 configured, only DNS-01 is answered", DNS01, HTTP01, TLSALPN01)
+		bad("challenges", "challenge %q cannot be combined with %q or %q: with DNS-01 configured, only DNS-01 is answered", DNS01, HTTP01, TLSALPN01)
 	}
 	if s.dns01 {
-		if err := checkDNSProvider(a.DNSProvider, a.DNSSettings); err != nil {
-			bad("%v", err)
+		if option, err := checkDNSProvider(a.DNSProvider, a.DNSSettings); err != nil {
+			bad(option, "%v", err)
 		}
 	} else if a.DNSProvider != "" {
-		bad("dns-provider %q is set but challenges does not list %q", a.DNSProvider, DNS01)
+		bad("dns-provider", "dns-provider %q is set but challenges does not list %q", a.DNSProvider, DNS01)
 	}
 
 	var httpHost, alpnHost string
@@ -266,41 +301,41 @@ func (a *ACMEOptions) resolve(s *settings) []error {
 		s.listenHost = alpnHost
 	}
 	if s.http01 && s.tlsALPN01 && httpHost != alpnHost {
-		bad("http-address %q and tls-alpn-address %q must listen on the same host", a.HTTPAddress, a.TLSALPNAddress)
+		bad("tls-alpn-address", "http-address %q and tls-alpn-address %q must listen on the same host", a.HTTPAddress, a.TLSALPNAddress)
 	}
 
 	for _, d := range a.Domains {
 		if err := checkDomain(d); err != nil {
-			bad("domain %q: %v", d, err)
+			bad("domains", "domain %q: %v", d, err)
 		} else if strings.HasPrefix(d, "*.") && !s.dns01 {
-			bad("domain %q: a wildcard name needs the %q challenge", d, DNS01)
+			bad("domains", "domain %q: a wildcard name needs the %q challenge", d, DNS01)
 		}
 	}
 	s.defaultName = a.DefaultServerName
 	if s.defaultName == "" && len(a.Domains) > 0 {
 		s.defaultName = a.Domains[0]
 	}
-	if s.defaultName != "" {
+	if a.DefaultServerName != "" { // Domains[0] was checked above
 		if err := checkDomain(s.defaultName); err != nil {
-			bad("default-server-name %q: %v", s.defaultName, err)
+			bad("default-server-name", "default-server-name %q: %v", s.defaultName, err)
 		}
 	}
 	return errs
 }
 
 // address splits a listen address and defaults it.
-func (a *ACMEOptions) address(addr, def, key string, bad func(string, ...any)) (string, int) {
+func (a *ACMEOptions) address(addr, def, key string, bad func(string, string, ...any)) (string, int) {
 	if addr == "" {
 		addr = def
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		bad("%s %q: %v", key, addr, err)
+		bad(key, "%s %q: %v", key, addr, err)
 		return "", 0
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n <= 0 || n > 65535 {
-		bad("%s %q: the port must be a number from 1 to 65535", key, addr)
+		bad(key, "%s %q: the port must be a number from 1 to 65535", key, addr)
 		return "", 0
 	}
 	return host, n

@@ -2,6 +2,7 @@ package tlsmgr
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -81,6 +82,41 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Each problem names its option, so that a configuration reader can point
+// at the key's line.
+func TestValidateOption(t *testing.T) {
+	tests := []struct {
+		opts Options
+		want []string
+	}{
+		{Options{CertificateFile: "/c"}, []string{"certificate-file"}},
+		{Options{KeyFile: "/k"}, []string{"key-file"}},
+		{Options{CertificateFile: "/c", KeyFile: "/k", FileChecks: FileChecks{Key: []string{"nope"}}}, []string{"tls-file-checks.key-file"}},
+		{Options{ACME: ACMEOptions{Domains: []string{"mail"}, Challenges: []string{"dns-01"}, DNSProvider: "exec"}},
+			[]string{"acme.email", "acme.storage", "acme.dns", "acme.domains"}},
+		{Options{ACME: ACMEOptions{Domains: []string{"a.example.org"}, Email: "a@b.org", Storage: "/s", Staging: true, CA: LetsEncrypt, HTTPAddress: "x"}},
+			[]string{"acme.staging", "acme.http-address"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, err := range tt.opts.Validate().(interface{ Unwrap() []error }).Unwrap() {
+			var oe *OptionError
+			if !errors.As(err, &oe) {
+				t.Fatalf("%v is not an *OptionError", err)
+			}
+			got = append(got, oe.Option)
+		}
+		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("%+v: options %q, want %q", tt.opts, got, tt.want)
+		}
+	}
+	o := Options{ACME: ACMEOptions{Domains: []string{"a.example.org"}, Storage: "/s"}}
+	err := o.Validate()
+	if err == nil || err.Error() != "acme: email is required (the account's contact address)" {
+		t.Errorf("Error() = %v", err)
 	}
 }
 

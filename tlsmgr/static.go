@@ -42,28 +42,33 @@ func (m *Manager) loadStatic() (*staticState, error) {
 			continue
 		}
 		if err := CheckFile(f.path, f.checks); err != nil {
-			return nil, fmt.Errorf("tls %s: %w", f.key, err)
+			return nil, fmt.Errorf("tls %s: %w", f.key, &OptionError{Option: f.key, Err: err})
 		}
 		b, err := os.ReadFile(f.path)
 		if err != nil {
-			return nil, fmt.Errorf("tls %s: %w", f.key, err)
+			return nil, fmt.Errorf("tls %s: %w", f.key, &OptionError{Option: f.key, Err: err})
 		}
 		data[i] = b
 	}
+	// Each error names the option at fault, for a configuration reader
+	// to point at its line.
+	bad := func(option, format string, args ...any) error {
+		return fmt.Errorf("tls: %w", &OptionError{Option: option, Err: fmt.Errorf(format, args...)})
+	}
 	cert, err := tls.X509KeyPair(data[0], data[1])
 	if err != nil {
-		return nil, fmt.Errorf("tls: certificate-file %s and key-file %s: %w", o.CertificateFile, o.KeyFile, err)
+		return nil, bad("certificate-file", "certificate-file %s and key-file %s: %w", o.CertificateFile, o.KeyFile, err)
 	}
 	if cert.Leaf == nil {
 		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
-			return nil, fmt.Errorf("tls: certificate-file %s: %w", o.CertificateFile, err)
+			return nil, bad("certificate-file", "certificate-file %s: %w", o.CertificateFile, err)
 		}
 	}
 	st := &staticState{cert: &cert, raw: bytes.Join(data[:], []byte{0})}
 	if data[2] != nil {
 		st.clientCAs = x509.NewCertPool()
 		if !st.clientCAs.AppendCertsFromPEM(data[2]) {
-			return nil, fmt.Errorf("tls: ca-file %s: no PEM certificate in it", o.CAFile)
+			return nil, bad("ca-file", "ca-file %s: no PEM certificate in it", o.CAFile)
 		}
 	}
 	return st, nil

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
 // staticFiles is a certificate, key and client CA in a private directory.
 type staticFiles struct {
 	dir, cert, key, ca string
-	server, clients    *testCA
+	server, clients    *tlsmgrtest.CA
 }
 
 func newStaticFiles(t *testing.T) *staticFiles {
@@ -27,20 +29,20 @@ func newStaticFiles(t *testing.T) *staticFiles {
 		cert:    filepath.Join(dir, "cert.pem"),
 		key:     filepath.Join(dir, "key.pem"),
 		ca:      filepath.Join(dir, "ca.pem"),
-		server:  newTestCA(t, "server CA"),
-		clients: newTestCA(t, "client CA"),
+		server:  tlsmgrtest.NewCA(t, "server CA"),
+		clients: tlsmgrtest.NewCA(t, "client CA"),
 	}
 	f.write(t, "one.example.org")
-	writeFile(t, f.ca, f.clients.pem, 0o644)
+	tlsmgrtest.WriteFile(t, f.ca, f.clients.PEM, 0o644)
 	return f
 }
 
 // write puts a new pair for name in place.
 func (f *staticFiles) write(t *testing.T, name string) {
 	t.Helper()
-	c, k := f.server.issue(t, name, x509.ExtKeyUsageServerAuth)
-	writeFile(t, f.cert, c, 0o644)
-	writeFile(t, f.key, k, 0o600)
+	c, k := f.server.Issue(t, name, x509.ExtKeyUsageServerAuth)
+	tlsmgrtest.WriteFile(t, f.cert, c, 0o644)
+	tlsmgrtest.WriteFile(t, f.key, k, 0o600)
 }
 
 // reloads returns an Options hook and a channel of its outcomes.
@@ -121,8 +123,8 @@ func TestReloadBadPairKeepsOld(t *testing.T) {
 	m, addr, ch := startStatic(t, f)
 
 	// A new certificate over the old key: the watcher refuses it too.
-	c, _ := f.server.issue(t, "mismatch.example.org", x509.ExtKeyUsageServerAuth)
-	writeFile(t, f.cert, c, 0o644)
+	c, _ := f.server.Issue(t, "mismatch.example.org", x509.ExtKeyUsageServerAuth)
+	tlsmgrtest.WriteFile(t, f.cert, c, 0o644)
 	select {
 	case err := <-ch:
 		if err == nil || !strings.Contains(err.Error(), "private key does not match public key") {
@@ -168,6 +170,9 @@ func TestNewRefusesGroupReadableKey(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("New = %v, want %s", err, want)
 	}
+	if oe := (*OptionError)(nil); !errors.As(err, &oe) || oe.Option != "key-file" {
+		t.Errorf("New's error does not name the option key-file: %#v", err)
+	}
 	// -grdfil still leaves ardfil.
 	_, err = New(Options{CertificateFile: f.cert, KeyFile: f.key, FileChecks: FileChecks{Key: []string{"-grdfil"}}})
 	if err == nil || !strings.Contains(err.Error(), "World readable file") {
@@ -195,9 +200,9 @@ func TestClientCertificates(t *testing.T) {
 	}
 	addr := serveTLS(t, m.TLSConfig("imap"))
 	roots := x509.NewCertPool()
-	roots.AddCert(f.server.cert)
+	roots.AddCert(f.server.Cert)
 
-	cpem, kpem := f.clients.issue(t, "alice", x509.ExtKeyUsageClientAuth)
+	cpem, kpem := f.clients.Issue(t, "alice", x509.ExtKeyUsageClientAuth)
 	alice, err := tls.X509KeyPair(cpem, kpem)
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +217,7 @@ func TestClientCertificates(t *testing.T) {
 	if _, peer, err := dialTLS(t, addr, &tls.Config{RootCAs: roots, ServerName: "one.example.org"}); err != nil || peer != "none\n" {
 		t.Fatalf("without a client certificate: %q, %v", peer, err)
 	}
-	mpem, mkey := newTestCA(t, "mallory's CA").issue(t, "mallory", x509.ExtKeyUsageClientAuth)
+	mpem, mkey := tlsmgrtest.NewCA(t, "mallory's CA").Issue(t, "mallory", x509.ExtKeyUsageClientAuth)
 	mallory, _ := tls.X509KeyPair(mpem, mkey)
 	// Go's client would not send a certificate the server's CA list does
 	// not name; force it.
@@ -227,7 +232,7 @@ func TestClientCertificates(t *testing.T) {
 	}
 
 	// A new CA file applies to new handshakes after Reload.
-	writeFile(t, f.ca, newTestCA(t, "other CA").pem, 0o644)
+	tlsmgrtest.WriteFile(t, f.ca, tlsmgrtest.NewCA(t, "other CA").PEM, 0o644)
 	if err := m.Reload(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package main_test
 
 import (
 	"bufio"
+	"crypto/x509"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
 // syslogListener stands in for /dev/log: mailgate writes its syslog
@@ -154,6 +157,12 @@ func TestConfigCheckIsTheDaemonsCheck(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.pem")
 	writeFile(garbage, "not a certificate\n")
+	// imap4d 3.15 refuses a 0644 key with "Group readable file"; so does
+	// the daemon, at start, with the key's line.
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	certPEM, keyPEM := tlsmgrtest.NewCA(t, "test CA").Issue(t, "mail.example.org", x509.ExtKeyUsageServerAuth)
+	tlsmgrtest.WriteFile(t, cert, certPEM, 0o644)
+	tlsmgrtest.WriteFile(t, key, keyPEM, 0o644)
 	for _, tc := range []struct {
 		name, server, top string
 		want              []string // file:line: key of each problem
@@ -165,6 +174,9 @@ func TestConfigCheckIsTheDaemonsCheck(t *testing.T) {
 		{"certificate does not parse", "tls-mode = \"ondemand\"\n",
 			"[tls]\ncertificate-file = " + quoted(garbage) + "\nkey-file = " + quoted(garbage) + "\n",
 			[]string{":3: tls.certificate-file"}},
+		{"key group readable", "tls-mode = \"connection\"\n",
+			"[tls]\ncertificate-file = " + quoted(cert) + "\nkey-file = " + quoted(key) + "\n",
+			[]string{":4: tls.key-file: " + key + ": Group readable file (tls-file-checks grdfil)"}},
 		{"a feature not built yet", "", "[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n", []string{":3: lmtp.listen"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

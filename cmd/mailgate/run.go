@@ -158,13 +158,18 @@ func serve(cfg *config.Config, o *options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	// SIGHUP reopens the log file, for logrotate.
+	// SIGHUP reopens the log file, for logrotate, and re-reads the
+	// certificate files, for certbot's deploy hook; a pair that does not
+	// load leaves the one in use, and the log says why.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go func() {
 		for range hup {
 			logs.Reopen()
+			if err := g.Reload(); err != nil {
+				log.Error("mailgate: SIGHUP: the certificates in use stay in use", "err", err)
+			}
 		}
 	}()
 	if path := os.Getenv("MAILGATE_CPUPROFILE"); path != "" {
