@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,9 @@ type conn struct {
 	id        uint64
 	done      chan struct{} // closed when the connection is closed
 	closeOnce sync.Once
+	// cut is set when a read from the client failed (end of stream,
+	// reset, timeout): a message being received may be incomplete.
+	cut atomic.Bool
 
 	mu      sync.Mutex
 	busy    bool // a transaction is open: MAIL given, not yet reset
@@ -37,11 +41,20 @@ func (c *conn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := c.Conn.Read(p)
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !c.arm() {
-		return n, io.EOF // woken by shutdown
+	if err != nil {
+		c.cut.Store(true)
+		if errors.Is(err, os.ErrDeadlineExceeded) && !c.arm() {
+			return n, io.EOF // woken by shutdown
+		}
 	}
 	return n, err
 }
+
+// lostClient reports whether a read from the client has failed. go-smtp
+// v0.26.0 copies a BDAT chunk with io.Copy from an io.LimitReader, so a
+// chunk cut short by the client's end of stream reads as complete, and
+// after BDAT LAST the message would look whole; a failed read tells.
+func (c *conn) lostClient() bool { return c.cut.Load() }
 
 // arm sets the deadline for the next read and reports true, or reports
 // false, having said goodbye, when the session is to end for a shutdown.

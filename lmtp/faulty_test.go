@@ -15,6 +15,7 @@ import (
 type injected struct {
 	mu     sync.Mutex
 	byUser map[string]error
+	tries  map[string]int // appends attempted, by user
 }
 
 func (i *injected) set(user string, err error) {
@@ -23,11 +24,21 @@ func (i *injected) set(user string, err error) {
 	i.byUser[user] = err
 }
 
-// forPath returns the error for the mailbox at path, below a user's home.
-func (i *injected) forPath(path string) error {
+// attempts returns how many appends a user's mailboxes had.
+func (i *injected) attempts(user string) int {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	return i.byUser[filepath.Base(filepath.Dir(path))]
+	return i.tries[user]
+}
+
+// tryAppend counts an append to the mailbox at path, below a user's home,
+// and returns the error it is to fail with.
+func (i *injected) tryAppend(path string) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	user := filepath.Base(filepath.Dir(path))
+	i.tries[user]++
+	return i.byUser[user]
 }
 
 // faultyDriver is a format whose appends fail as injected says, after
@@ -76,7 +87,7 @@ func (f *faultyFolder) Append(r io.Reader, flags []string, date time.Time) (stor
 	if err != nil {
 		return storage.Message{}, err
 	}
-	if err := f.errs.forPath(f.path); err != nil {
+	if err := f.errs.tryAppend(f.path); err != nil {
 		return storage.Message{}, err
 	}
 	m := storage.Message{UID: uint32(len(f.msgs)) + 1, Flags: flags, InternalDate: date, Size: n}

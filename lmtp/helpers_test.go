@@ -78,7 +78,7 @@ func newEnvStore(t testing.TB, root, format string) (*auth.UsersFile, *storage.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := &injected{byUser: map[string]error{}}
+	errs := &injected{byUser: map[string]error{}, tries: map[string]int{}}
 	store := storage.New(storage.Options{Drivers: testDrivers(log, errs), Logger: log})
 	inbox := format + ":$home/INBOX"
 	layout := &storage.Layout{
@@ -275,9 +275,10 @@ func code(err error) string {
 
 // raw is a line-by-line LMTP client, for transcript tests.
 type raw struct {
-	t    testing.TB
-	conn net.Conn
-	r    *bufio.Reader
+	t        testing.TB
+	conn     net.Conn
+	r        *bufio.Reader
+	greeting string
 }
 
 func (e *env) raw() *raw { return dialRaw(e.t, "tcp", e.addr) }
@@ -290,8 +291,8 @@ func dialRaw(t testing.TB, network, addr string) *raw {
 	}
 	t.Cleanup(func() { c.Close() })
 	r := &raw{t: t, conn: c, r: bufio.NewReader(c)}
-	if g := r.line(); !strings.HasPrefix(g, "220 ") {
-		t.Fatalf("greeting %q", g)
+	if r.greeting = r.line(); !strings.HasPrefix(r.greeting, "220 ") {
+		t.Fatalf("greeting %q", r.greeting)
 	}
 	return r
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,8 +54,9 @@ func Listen(cfg ListenConfig) (net.Listener, error) {
 }
 
 // sunPathMax is the room for a socket path in struct sockaddr_un, its
-// terminating NUL included (108 on Linux, 104 on the BSDs).
-const sunPathMax = 104
+// terminating NUL included (108 on Linux, 104 on the BSDs): clients
+// cannot connect to a longer one.
+var sunPathMax = map[bool]int{true: 108, false: 104}[runtime.GOOS == "linux"]
 
 func listenUnix(cfg ListenConfig) (net.Listener, error) {
 	path, err := filepath.Abs(cfg.Address)
@@ -82,9 +84,9 @@ func listenUnix(cfg ListenConfig) (net.Listener, error) {
 	}
 	defer os.RemoveAll(private)
 	tmp := filepath.Join(private, "s")
-	if len(tmp) >= sunPathMax {
-		return nil, fmt.Errorf("lmtp: socket %s: the path is too long for a unix socket (%d bytes, with room for a temporary name; at most %d)",
-			path, len(path), sunPathMax-1-(len(tmp)-len(path)))
+	if n := max(len(path), len(tmp)); n >= sunPathMax {
+		return nil, fmt.Errorf("lmtp: socket %s: the path is too long for a unix socket (%d bytes, and %d for the temporary name beside it; at most %d)",
+			path, len(path), len(tmp), sunPathMax-1)
 	}
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {
@@ -133,7 +135,7 @@ func removeStale(path string) error {
 		return fmt.Errorf("lmtp: socket %s: %w", path, err)
 	}
 	if fi.Mode()&fs.ModeSocket == 0 {
-		return fmt.Errorf("lmtp: socket %s: the path exists and is not a socket (%s); remove it or choose another path", path, fi.Mode().Type())
+		return fmt.Errorf("lmtp: socket %s: the path exists and is not a socket but %s; remove it or choose another path", path, fileKind(fi.Mode()))
 	}
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	switch {
@@ -149,6 +151,19 @@ func removeStale(path string) error {
 		return fmt.Errorf("lmtp: socket %s: removing the stale socket: %w", path, err)
 	}
 	return nil
+}
+
+// fileKind names a file's type for an error message.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "a special file (" + m.Type().String() + ")"
 }
 
 // owners resolves the socket's owner and group; -1 leaves one as it is.

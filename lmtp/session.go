@@ -135,7 +135,11 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	defer s.srv.inFlight.Done()
 	sp := &spool{dir: s.srv.opts.SpoolDir}
 	defer sp.Close()
-	if _, err := sp.ReadFrom(r); err != nil {
+	_, err := sp.ReadFrom(r)
+	if err == nil && s.conn.lostClient() {
+		err = errClientGone
+	}
+	if err != nil {
 		rep := dataReply(err)
 		s.log.Info("lmtp: message not received", "err", err, "reply", rep.Code)
 		return rep
@@ -159,6 +163,9 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	}
 	return nil
 }
+
+// errClientGone means the connection failed while the message was read.
+var errClientGone = errors.New("the client's connection failed during the message")
 
 // envelope is what one transaction's copies share.
 type envelope struct {
