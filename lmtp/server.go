@@ -272,12 +272,17 @@ func (l smtpLog) print(msg string) {
 	l.log.Warn("lmtp: "+msg, "component", "go-smtp")
 }
 
-// oneLine keeps text from breaking out of one reply or header line.
+// oneLine keeps text from breaking out of one reply or header line: each
+// control character becomes a space; other bytes stay as they are.
 func oneLine(text string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
+	if !hasControl(text) {
+		return text
+	}
+	b := []byte(text)
+	for i, c := range b {
+		if c < 0x20 || c == 0x7f {
+			b[i] = ' '
 		}
-		return r
-	}, text)
+	}
+	return string(b)
 }
