@@ -42,6 +42,7 @@ type env struct {
 
 // envConfig changes how newEnv builds an environment.
 type envConfig struct {
+	root   string              // the users' directory, users file written; a new one when ""
 	format string              // INBOX's format: "maildir" (default), "mbox", "mh", or "faulty"
 	opts   func(*lmtp.Options) // changes the server's options
 }
@@ -59,12 +60,9 @@ func testDrivers(log *slog.Logger, errs *injected) []storage.Driver {
 		mbox.New(mbox.Options{Logger: log, RetrySleep: 50 * time.Millisecond}), &faultyDriver{errs: errs}}
 }
 
-// newEnvStore builds the users and storage of an environment in root.
-func newEnvStore(t testing.TB, root, format string) (*auth.UsersFile, *storage.Store, *storage.Layout, *injected) {
+// writeUsers writes the users file of an environment in root.
+func writeUsers(t testing.TB, root string) {
 	t.Helper()
-	if format == "" {
-		format = "maildir"
-	}
 	var lines []string
 	for _, u := range testUsers {
 		lines = append(lines, fmt.Sprintf("%s:{PLAIN}secret:::%s::", u, filepath.Join(root, u)))
@@ -73,6 +71,16 @@ func newEnvStore(t testing.TB, root, format string) (*auth.UsersFile, *storage.S
 	if err := os.WriteFile(usersFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openEnvStore opens the users and storage of an environment in root,
+// whose users file exists: another process may share them.
+func openEnvStore(t testing.TB, root, format string) (*auth.UsersFile, *storage.Store, *storage.Layout, *injected) {
+	t.Helper()
+	if format == "" {
+		format = "maildir"
+	}
+	usersFile := filepath.Join(root, "users")
 	log := quietLogger()
 	users, err := auth.LoadUsersFile(usersFile, root, &auth.UsersFileOptions{Logger: log})
 	if err != nil {
@@ -127,8 +135,12 @@ func accountIn(store *storage.Store, layout *storage.Layout) func(context.Contex
 // newEnv starts an LMTP server on loopback TCP.
 func newEnv(t testing.TB, cfg envConfig) *env {
 	t.Helper()
-	root := t.TempDir()
-	users, store, layout, errs := newEnvStore(t, root, cfg.format)
+	root := cfg.root
+	if root == "" {
+		root = t.TempDir()
+		writeUsers(t, root)
+	}
+	users, store, layout, errs := openEnvStore(t, root, cfg.format)
 	opts := &lmtp.Options{
 		Logger:             quietLogger(),
 		Lookup:             lookupIn(users),
@@ -389,4 +401,41 @@ func dirEntries(t testing.TB, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// dialClient connects a go-smtp LMTP client and says LHLO, outside a
+// test's goroutine.
+func dialClient(addr string) (*smtp.Client, error) {
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c := smtp.NewClientLMTP(nc)
+	if err := c.Hello("client.example.org"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// sendOne delivers one message from s@example.net; it fails unless every
+// recipient's reply is 250.
+func sendOne(c *smtp.Client, rcpts []string, msg string) error {
+	if err := c.Mail("s@example.net", nil); err != nil {
+		return err
+	}
+	for _, r := range rcpts {
+		if err := c.Rcpt(r, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	_, err = w.CloseWithLMTPResponse()
+	return err
 }
