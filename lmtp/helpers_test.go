@@ -173,13 +173,18 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 // account opens a test user's storage.
 func (e *env) account(name string) *storage.Account {
 	e.t.Helper()
-	u, ok := e.users.Lookup(name)
+	return accountOf(e.t, e.users, e.store, e.layout, name)
+}
+
+func accountOf(t testing.TB, users *auth.UsersFile, store *storage.Store, layout *storage.Layout, name string) *storage.Account {
+	t.Helper()
+	u, ok := users.Lookup(name)
 	if !ok {
-		e.t.Fatalf("no user %s", name)
+		t.Fatalf("no user %s", name)
 	}
-	a, err := accountIn(e.store, e.layout)(context.Background(), u)
+	a, err := accountIn(store, layout)(context.Background(), u)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return a
 }
