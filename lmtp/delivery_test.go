@@ -72,9 +72,7 @@ func TestNullSenderAndOmitReceived(t *testing.T) {
 // header fields (go-smtp hands them over unquoted).
 func TestQuotedAddresses(t *testing.T) {
 	e := newEnv(t, envConfig{opts: func(o *lmtp.Options) { o.OmitReceived = true }})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send(`MAIL FROM:<"john doe"@example.net>`, "RCPT TO:<alice@example.org>", "DATA")
 	r.expect("250 ", "250 ", "354 ")
 	r.send("Subject: q", "", "x", ".")

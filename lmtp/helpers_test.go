@@ -300,6 +300,14 @@ type raw struct {
 
 func (e *env) raw() *raw { return dialRaw(e.t, "tcp", e.addr) }
 
+// lhlo connects a raw client that has said LHLO.
+func (e *env) lhlo() *raw {
+	r := e.raw()
+	r.send("LHLO client.example.org")
+	r.reply()
+	return r
+}
+
 func dialRaw(t testing.TB, network, addr string) *raw {
 	t.Helper()
 	c, err := net.Dial(network, addr)

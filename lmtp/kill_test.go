@@ -40,12 +40,8 @@ func TestKilledDuringBurst(t *testing.T) {
 	for _, format := range []string{"maildir", "mbox", "mh"} {
 		for round := range 4 {
 			t.Run(fmt.Sprintf("%s/%d", format, round), func(t *testing.T) {
-				root := t.TempDir()
-				writeUsers(t, root)
-				addr, child := startChild(t, root, format)
-				users, store, layout, _ := openEnvStore(t, root, format)
-				t.Cleanup(func() { store.Close() })
-				watcher := idleOn(t, startIMAP(t, users, store, layout), "alice")
+				o := startOther(t, format)
+				root, addr, child, watcher := o.root, o.addr, o.child, o.watcher
 
 				var mu sync.Mutex
 				acked, tried := map[string]bool{}, map[string]bool{}
@@ -83,7 +79,7 @@ func TestKilledDuringBurst(t *testing.T) {
 				wg.Wait()
 
 				// What is on disk, read afresh as after a restart.
-				_, fresh, freshLayout, _ := openEnvStore(t, root, format)
+				users, fresh, freshLayout, _ := openEnvStore(t, root, format)
 				defer fresh.Close()
 				for _, user := range []string{"alice", "bob"} {
 					_, bodies := uidsBySubject(t, accountOf(t, users, fresh, freshLayout, user), "INBOX")

@@ -17,9 +17,7 @@ import (
 // transaction, closes it, and returns; Serve then returns ErrServerClosed.
 func TestCloseIdleSession(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := e.srv.Close(ctx); err != nil {
@@ -43,9 +41,7 @@ func TestCloseIdleSession(t *testing.T) {
 // is received and delivered, its 250 said, and only then 421.
 func TestCloseLetsATransactionFinish(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send("MAIL FROM:<s@example.net>", "RCPT TO:<alice@example.org>", "DATA")
 	r.expect("250 ", "250 ", "354 ")
 	r.send("Subject: during shutdown", "")
@@ -78,9 +74,7 @@ func TestCloseLetsATransactionFinish(t *testing.T) {
 // transaction is cut off when Close's context expires.
 func TestCloseGivesUp(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send("MAIL FROM:<s@example.net>")
 	r.expect("250 ")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

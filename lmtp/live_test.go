@@ -85,18 +85,33 @@ func startChild(t *testing.T, root, format string) (string, *exec.Cmd) {
 	return addr, cmd
 }
 
+// other is an LMTP server in a child process, and this process's IMAP
+// session idling on alice's INBOX over the same files.
+type other struct {
+	root, addr string
+	child      *exec.Cmd
+	watcher    *idler
+}
+
+func startOther(t *testing.T, format string) *other {
+	t.Helper()
+	root := t.TempDir()
+	writeUsers(t, root)
+	addr, child := startChild(t, root, format)
+	users, store, layout, _ := openEnvStore(t, root, format)
+	t.Cleanup(func() { store.Close() })
+	return &other{root: root, addr: addr, child: child, watcher: idleOn(t, startIMAP(t, users, store, layout), "alice")}
+}
+
 // TestLiveUpdateOtherProcess: an IMAP session in this process hears
 // EXISTS for a delivery by an LMTP server in another process writing the
 // same files (the storage core watches them).
 func TestLiveUpdateOtherProcess(t *testing.T) {
 	for _, format := range []string{"maildir", "mbox", "mh"} {
 		t.Run(format, func(t *testing.T) {
-			root := t.TempDir()
-			writeUsers(t, root)
-			addr, _ := startChild(t, root, format)
-			users, store, layout, _ := openEnvStore(t, root, format)
-			t.Cleanup(func() { store.Close() })
-			i := idleOn(t, startIMAP(t, users, store, layout), "alice")
+			o := startOther(t, format)
+			i := o.watcher
+			addr := o.addr
 			c := dialLMTP(t, "tcp", addr)
 			for n := uint32(1); n <= 3; n++ {
 				_, data := send(t, c, "s@example.net", []string{"alice@example.org"}, testMessage(fmt.Sprint("other", n)))

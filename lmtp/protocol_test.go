@@ -50,9 +50,7 @@ func TestGreetingAndLHLO(t *testing.T) {
 // is another recipient, as with Dovecot 2.3.
 func TestDuplicateRecipients(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	rcpts := []string{"alice@example.org", "bob@example.org", "alice@example.org", "alice@EXAMPLE.ORG",
 		`"alice"@example.org`, "Alice@example.org", "alice+x@example.org"}
 	r.send("MAIL FROM:<s@example.net>")
@@ -96,9 +94,7 @@ func TestDuplicateRecipients(t *testing.T) {
 func TestDuplicateOfAFailure(t *testing.T) {
 	e := newEnv(t, envConfig{format: "faulty"})
 	e.errs.set("bob", fmt.Errorf("full: %w", syscall.EDQUOT))
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send("MAIL FROM:<s@example.net>", "RCPT TO:<bob@example.org>", "RCPT TO:<alice@example.org>",
 		"RCPT TO:<bob@example.org>", "DATA")
 	r.expect("250 ", "250 ", "250 ", "250 ", "354 ")
@@ -113,9 +109,7 @@ func TestDuplicateOfAFailure(t *testing.T) {
 // per recipient after BDAT LAST, and the message stored as sent.
 func TestBDAT(t *testing.T) {
 	e := newEnv(t, envConfig{opts: func(o *lmtp.Options) { o.OmitReceived = true }})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	part1 := "Subject: chunks\r\n\r\n"
 	part2 := "line one\r\n.line two\r\n"
 	r.send("MAIL FROM:<s@example.net>", "RCPT TO:<alice@example.org>", "RCPT TO:<nobody@example.org>",
@@ -173,9 +167,7 @@ func TestDroppedMidData(t *testing.T) {
 			t.Run(format+"/"+tc.name, func(t *testing.T) {
 				spoolDir := t.TempDir()
 				e := newEnv(t, envConfig{format: format, opts: func(o *lmtp.Options) { o.SpoolDir = spoolDir }})
-				r := e.raw()
-				r.send("LHLO client.example.org")
-				r.reply()
+				r := e.lhlo()
 				r.send("MAIL FROM:<s@example.net>", "RCPT TO:<alice@example.org>", "RCPT TO:<bob@example.org>")
 				r.expect("250 ", "250 ", "250 ")
 				tc.send(r)

@@ -59,9 +59,7 @@ func TestRecipientReplies(t *testing.T) {
 // refused with 501 5.1.3 rather than carried into a header field.
 func TestBadRecipientSyntax(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send("MAIL FROM:<a@example.net>", "RCPT TO:<\"al\x01ice\"@example.org>", "RCPT TO:<\"al ice\"@example.org>")
 	r.expect("250 ", "501 5.1.3", "550 5.1.1")
 	r.send("RSET", "MAIL FROM:<\"x\x02\"@example.net>")
@@ -116,9 +114,7 @@ func TestStorageErrorReplies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envConfig{format: "faulty"})
 			e.errs.set("bob", tc.err)
-			r := e.raw()
-			r.send("LHLO client.example.org")
-			r.reply()
+			r := e.lhlo()
 			r.send("MAIL FROM:<sender@example.net>", "RCPT TO:<alice@example.org>", "RCPT TO:<bob@example.org>",
 				"RCPT TO:<carol@example.org>", "DATA")
 			r.expect("250 ", "250 ", "250 ", "250 ", "354 ")
@@ -132,9 +128,7 @@ func TestStorageErrorReplies(t *testing.T) {
 // and the text carries the transaction id of the logs.
 func TestRepliesNameTheRecipient(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	r := e.raw()
-	r.send("LHLO client.example.org")
-	r.reply()
+	r := e.lhlo()
 	r.send("MAIL FROM:<>", "RCPT TO:<alice@example.org>", "DATA")
 	r.expect("250 ", "250 ", "354 ")
 	r.send("Subject: x", "", "body", ".")
