@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/mailgate/mailgate/lmtp"
 )
 
@@ -20,20 +21,25 @@ func TestLiveUpdateSameProcess(t *testing.T) {
 	for _, format := range []string{"maildir", "mbox", "mh"} {
 		t.Run(format, func(t *testing.T) {
 			e := newEnv(t, envConfig{format: format})
-			i := idleOn(t, startIMAP(t, e.users, e.store, e.layout), "alice")
-			c := e.client()
-			for n := uint32(1); n <= 3; n++ {
-				_, data := send(t, c, "s@example.net", []string{"alice@example.org"}, testMessage(fmt.Sprint("live", n)))
-				acked := time.Now()
-				if data["alice@example.org"] != "250" {
-					t.Fatalf("DATA %v", data)
-				}
-				if err := i.waitExists(n); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("%s: EXISTS %d heard %v after the 250", format, n, time.Since(acked))
-			}
+			deliverAndHear(t, e.client(), idleOn(t, startIMAP(t, e.users, e.store, e.layout), "alice"), format+", same process")
 		})
+	}
+}
+
+// deliverAndHear delivers three messages to alice through c, and after
+// each 250 waits for the idling session i to hear of it.
+func deliverAndHear(t *testing.T, c *smtp.Client, i *idler, what string) {
+	t.Helper()
+	for n := uint32(1); n <= 3; n++ {
+		_, data := send(t, c, "s@example.net", []string{"alice@example.org"}, testMessage(fmt.Sprint("live", n)))
+		acked := time.Now()
+		if data["alice@example.org"] != "250" {
+			t.Fatalf("DATA %v", data)
+		}
+		if err := i.waitExists(n); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: EXISTS %d heard %v after the 250", what, n, time.Since(acked))
 	}
 }
 
@@ -110,20 +116,7 @@ func TestLiveUpdateOtherProcess(t *testing.T) {
 	for _, format := range []string{"maildir", "mbox", "mh"} {
 		t.Run(format, func(t *testing.T) {
 			o := startOther(t, format)
-			i := o.watcher
-			addr := o.addr
-			c := dialLMTP(t, "tcp", addr)
-			for n := uint32(1); n <= 3; n++ {
-				_, data := send(t, c, "s@example.net", []string{"alice@example.org"}, testMessage(fmt.Sprint("other", n)))
-				acked := time.Now()
-				if data["alice@example.org"] != "250" {
-					t.Fatalf("DATA %v", data)
-				}
-				if err := i.waitExists(n); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("%s: EXISTS %d heard %v after the other process's 250", format, n, time.Since(acked))
-			}
+			deliverAndHear(t, dialLMTP(t, "tcp", o.addr), o.watcher, format+", another process")
 		})
 	}
 }
