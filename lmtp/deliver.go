@@ -86,7 +86,7 @@ func (s *session) traceHeader(env *envelope, rc *recipient) string {
 			via = "[" + hostOf(r) + "]"
 		}
 		fmt.Fprintf(&b, "Received: from %s (%s)\r\n\tby %s (mailgate) with LMTP id %s\r\n\t(envelope-from %s)\r\n\tfor <%s>; %s\r\n",
-			oneLine(s.helo), via, oneLine(s.srv.opts.Hostname), env.id, from, quotePath(rc.path),
+			oneLine(s.smtp.Hostname()), via, oneLine(s.srv.opts.Hostname), env.id, from, quotePath(rc.path),
 			env.received.Format(time.RFC1123Z))
 	}
 	return b.String()

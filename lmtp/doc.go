@@ -12,8 +12,8 @@
 //
 // # Replies
 //
-//   - RCPT of an unknown user: 550 5.1.1. A lookup or account error:
-//     451 4.3.0, so that the MTA tries again.
+//   - RCPT of an unknown user: 550 5.1.1. A lookup error: 451 4.3.0; an
+//     account that cannot be opened: 451 4.2.1; the MTA tries again.
 //   - A message above Options.MaxMessageSize: 552 5.3.4, at MAIL FROM when
 //     its SIZE= says so, else for every recipient after DATA.
 //   - After DATA (or BDAT LAST), one reply per accepted RCPT in RCPT order

@@ -20,7 +20,7 @@ import (
 type session struct {
 	srv  *Server
 	conn *conn
-	helo string
+	smtp *smtp.Conn // for the LHLO name, which a second LHLO changes
 	log  *slog.Logger
 
 	mu    sync.Mutex // guards the transaction below; see the package doc
@@ -43,8 +43,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if !ok {
 		return nil, errors.New("lmtp: connection not accepted by this server")
 	}
-	sess := &session{srv: s, conn: lc, helo: c.Hostname(),
-		log: s.log.With("session", lc.id, "remote", lc.remote())}
+	sess := &session{srv: s, conn: lc, smtp: c, log: s.log.With("session", lc.id, "remote", lc.remote())}
 	sess.log.Debug("lmtp: session", "lhlo", c.Hostname())
 	return sess, nil
 }
@@ -82,7 +81,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	acct, err := s.srv.opts.Account(ctx, u)
 	if err != nil {
 		s.log.Warn("lmtp: cannot open the recipient's mailboxes", "rcpt", to, "user", u.Name, "err", err)
-		return errLookupFailed
+		return errAccount
 	}
 	s.mu.Lock()
 	s.rcpts = append(s.rcpts, &recipient{address: a, user: u, account: acct, detail: detail})

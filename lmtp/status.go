@@ -18,6 +18,7 @@ var (
 	errUnknownUser  = reply(550, 5, 1, 1, "No such user here")
 	errBadRecipient = reply(501, 5, 1, 3, "Bad recipient address syntax")
 	errLookupFailed = reply(451, 4, 3, 0, "Temporary lookup failure, try again later")
+	errAccount      = reply(451, 4, 2, 1, "Mailbox temporarily unavailable, try again later")
 )
 
 // Replies to DATA for one recipient (RFC 2033 4.2).

@@ -46,7 +46,7 @@ func TestRecipientReplies(t *testing.T) {
 		{"nobody@example.org", "550 5.1.1"},
 		{"alice@elsewhere.net", "550 5.1.1"}, // Lookup says: not a local domain
 		{"broken@example.org", "451 4.3.0"},
-		{"carol@example.org", "451 4.3.0"},
+		{"carol@example.org", "451 4.2.1"},
 		{"+alice@example.org", "550 5.1.1"}, // no user before the delimiter
 	} {
 		if got := code(c.Rcpt(tc.rcpt, nil)); got != tc.want {
