@@ -1,6 +1,7 @@
 package mbox
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -200,3 +201,22 @@ func helperSeed() uint64 {
 
 // helperSeedEnv passes a helper the seed of its random choices.
 const helperSeedEnv = "MBOX_TEST_HELPER_SEED"
+
+// helperFolder opens and scans the mbox at path in a helper process,
+// with flag changes waiting flush; on an error it prints it and reports
+// false.
+func helperFolder(path string, flush time.Duration) (*Folder, storage.Snapshot, bool) {
+	d := New(Options{FlushDelay: flush, Logger: slog.New(slog.DiscardHandler)})
+	fo, err := d.Open(path, 0o600)
+	if err != nil {
+		fmt.Println(err)
+		return nil, storage.Snapshot{}, false
+	}
+	f := fo.(*Folder)
+	s, err := f.Scan()
+	if err != nil {
+		fmt.Println(err)
+		return nil, storage.Snapshot{}, false
+	}
+	return f, s, true
+}

@@ -5,7 +5,6 @@ package mbox
 import (
 	"bufio"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -28,17 +27,11 @@ const (
 )
 
 func appendForever(path string) int {
-	d := New(Options{FlushDelay: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	fo, err := d.Open(path, 0o600)
-	if err != nil {
-		fmt.Println(err)
+	f, _, ok := helperFolder(path, time.Hour)
+	if !ok {
 		return 1
 	}
-	f := fo.(*Folder)
-	if _, err := f.Scan(); err != nil {
-		fmt.Println(err)
-		return 1
-	}
+	var err error
 	first, _ := strconv.Atoi(os.Getenv(appenderFirstEnv))
 	fmt.Println("ready")
 	for i := first; ; i++ {
