@@ -39,7 +39,7 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 		date = f.d.now()
 	}
 	from := fromLine(appendSender, date)
-	return f.appendLocked(bits, kws, func(file *os.File, off int64, sep, base, ours []byte) error {
+	return f.appendLocked(bits, kws, from, func(file *os.File, off int64, sep, base, ours []byte) error {
 		head := append(append(sep, from...), base...)
 		return f.writeMessage(file, off, head, ours, r)
 	})
@@ -47,10 +47,11 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 
 // appendLocked adds a message at the end of the file under the write
 // lock, with the IMAP fields for bits and kws; write writes it at off:
-// the separator sep, its From_ line, base (X-IMAPbase, in a first
-// message), its header fields, ours (Status, X-UID), and the rest. f.mu
-// is held.
-func (f *Folder) appendLocked(bits uint8, kws []string, write func(file *os.File, off int64, sep, base, ours []byte) error) (storage.Message, error) {
+// the separator sep, its From_ line (from), base (X-IMAPbase, in a first
+// message), its header fields, ours (Status, X-UID), and the rest. An
+// intent (torn.go) says meanwhile that an APPEND is under way, so that a
+// crash leaves the whole message or nothing of it. f.mu is held.
+func (f *Folder) appendLocked(bits uint8, kws []string, from []byte, write func(file *os.File, off int64, sep, base, ours []byte) error) (storage.Message, error) {
 	kw := f.kw.intern(kws)
 	l, err := f.lockFile(true)
 	if err != nil {
@@ -76,8 +77,13 @@ func (f *Folder) appendLocked(bits uint8, kws []string, write func(file *os.File
 		base = appendBase(nil, f.validity, uid+1)
 	}
 	ours := appendUID(appendStatus(nil, bits, f.kw.set(kw)), uid)
+	fi, err := l.file.Stat()
+	if err != nil {
+		return storage.Message{}, f.errorf("append: %w", err)
+	}
+	intent := f.d.startIntent(f.path, fi, appendIntent{kind: intentAppend, off: size, from: size + int64(len(sep)), fromLine: from})
 	if err := write(l.file, size, sep, base, ours); err != nil {
-		f.cutBack(l.file, size, true)
+		intent.undo(f.cutBack(l.file, size, true))
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
 	if len(f.msgs) > 0 {
@@ -88,15 +94,16 @@ func (f *Folder) appendLocked(bits uint8, kws []string, write func(file *os.File
 		// only grew.
 		if f.base.off+int64(f.base.n) > size-tailWindow {
 			if f.tailSum, err = tailSum(l.file, size); err != nil {
-				f.cutBack(l.file, size, false)
+				intent.undo(f.cutBack(l.file, size, false))
 				return storage.Message{}, f.errorf("append: %w", err)
 			}
 		}
 	}
 	if err := l.file.Sync(); err != nil {
-		f.cutBack(l.file, size, len(f.msgs) == 0)
+		intent.undo(f.cutBack(l.file, size, len(f.msgs) == 0))
 		return storage.Message{}, f.errorf("append: %w", err)
 	}
+	intent.end()
 	f.uidNext = uid + 1
 	if err := f.refresh(l.file); err != nil {
 		return storage.Message{}, err
@@ -111,26 +118,27 @@ func (f *Folder) appendLocked(bits uint8, kws []string, write func(file *os.File
 }
 
 // cutBack undoes a failed append: the file is cut back to size, its old
-// end, and synced, under the write lock. When nothing before the end was
-// changed (clean: X-IMAPbase was not updated), the state in memory stays
-// valid for it: the file's new stamp is taken, so that it need not be
-// parsed again.
-func (f *Folder) cutBack(file *os.File, size int64, clean bool) {
+// end, and synced, under the write lock; it reports whether it was. When
+// nothing before the end was changed (clean: X-IMAPbase was not
+// updated), the state in memory stays valid for it: the file's new stamp
+// is taken, so that it need not be parsed again.
+func (f *Folder) cutBack(file *os.File, size int64, clean bool) bool {
 	if err := file.Truncate(size); err != nil {
 		f.d.log.Error("mbox: cannot cut a failed append off the mailbox", "path", f.path, "size", size, "err", err)
-		return
+		return false
 	}
 	if err := file.Sync(); err != nil {
 		f.d.log.Error("mbox: cannot sync the mailbox after cutting a failed append off", "path", f.path, "err", err)
 	}
 	if !clean {
-		return
+		return true
 	}
 	if fi, err := file.Stat(); err == nil && fi.Size() == size && f.stamp.size == size {
 		if st := stampOf(fi); st.dev == f.stamp.dev && st.ino == f.stamp.ino {
 			f.stamp = st
 		}
 	}
+	return true
 }
 
 // separator returns what must come before a new message at the end of a

@@ -73,7 +73,12 @@
 //   - Append writes at the end of the file under the lock and syncs it;
 //     when a write fails, or its reader does (a client gone in the middle
 //     of a literal), the file is cut back to its old size. A staged
-//     message is whole in its spool before the mailbox is touched.
+//     message is whole in its spool before the mailbox is touched. An
+//     intent beside the mailbox (.NAME.mgappend) says meanwhile where the
+//     APPEND writes; after a crash, whoever locks the mailbox next
+//     removes what it wrote before anything reads the file, leaving what
+//     other programs appended after it (torn.go). So a crash leaves a
+//     message whole or not at all.
 //   - EXPUNGE and flag changes rewrite the whole file: into a temporary
 //     file in the same directory (mode and, as far as allowed, owner
 //     kept), synced, renamed over the mailbox, and the directory synced.
@@ -88,13 +93,15 @@
 //   - Only X-IMAPbase is ever written in place, and only where the new
 //     value has the same length.
 //   - Every flag change is on disk when SetFlags or SetFlagsBatch
-//     returns. A STORE on many messages (SetFlagsBatch) is one rewrite.
-//     The change of a single message is appended to the Folder's journal
-//     (.NAME.mgflags.PID.HOST.N), which is synced, and waits in memory
-//     (about twice what a rewrite takes, at most Options.FlushDelay), so
-//     that many commands cost one rewrite; Scan reports it meanwhile, and
-//     Expunge and Close write it at once. After a crash, the next Folder
-//     replays the journals of dead processes (journal.go). Only Status O
+//     returns. Each is appended to the Folder's journal
+//     (.NAME.mgflags.PID.HOST.N), which is synced. A STORE on many
+//     messages (SetFlagsBatch) is then one rewrite; the change of a
+//     single message waits in memory (about twice what a rewrite takes,
+//     at most Options.FlushDelay), so that many commands cost one
+//     rewrite; Scan reports it meanwhile, and Expunge and Close write it
+//     at once. After a crash, the next Folder replays the journals of
+//     dead processes (journal.go): the last change of each message wins,
+//     unless another program changed its flags since. Only Status O
 //     (Seen: no longer New) may be lost.
 //   - Spools, rewrites' new files and index temporaries that a killed
 //     process left are removed when the mailbox is next opened; their

@@ -206,3 +206,30 @@ func FuzzIndex(f *testing.F) {
 		checkSizes(t, fo, s)
 	})
 }
+
+// FuzzIntent reads arbitrary bytes as the APPEND intent beside a
+// mailbox: locking it must never panic, and an intent that does not
+// describe this file must not change it.
+func FuzzIntent(f *testing.F) {
+	in := appendIntent{kind: intentAppend, pid: 1, host: hostTag(), boot: bootID(), off: 10, from: 12,
+		fromLine: []byte("From MAILER-DAEMON Fri Mar  1 12:30:45 2024\n")}
+	f.Add(in.encode())
+	in.kind, in.tail = intentMove, []byte("From x Fri Mar  1 12:30:45 2024\n\nbody\n")
+	f.Add(in.encode())
+	f.Add([]byte(intentMagic + "\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x02"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := writeMbox(t, imap4dMbox)
+		if err := os.WriteFile(intentPath(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fo := &Folder{d: testDriver(t, Options{}), path: path, perm: 0o600, pending: make(map[uint32]want)}
+		defer fo.Close()
+		s, err := fo.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Messages) != 3 || readFile(t, path) != imap4dMbox {
+			t.Fatalf("%d messages; the file changed: %v", len(s.Messages), readFile(t, path) != imap4dMbox)
+		}
+	})
+}

@@ -1,12 +1,14 @@
 package mbox
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -150,11 +152,12 @@ func tempPrefix(path string) string {
 }
 
 // startHelper starts the test binary as the helper that env names, on
-// the mbox at path; it is killed when the test ends.
-func startHelper(t testing.TB, env, path string) (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.Reader) {
+// the mbox at path, with more environment variables (NAME=value) if
+// given; it is killed when the test ends.
+func startHelper(t testing.TB, env, path string, more ...string) (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.Reader) {
 	t.Helper()
 	cmd = exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), env+"="+path)
+	cmd.Env = append(append(os.Environ(), env+"="+path), more...)
 	stdin, _ = cmd.StdinPipe()
 	stdout, _ = cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -165,4 +168,55 @@ func startHelper(t testing.TB, env, path string) (cmd *exec.Cmd, stdin io.WriteC
 		cmd.Wait()
 	})
 	return cmd, stdin, stdout
+}
+
+// crashSeedEnv names the seed of a crash test's random choices, so that
+// a failure can be run again with the same ones (the kill instants still
+// vary).
+const crashSeedEnv = "MBOX_CRASH_SEED"
+
+// crashSeed returns the seed from crashSeedEnv, or a new one, and logs
+// it.
+func crashSeed(t testing.TB) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(crashSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s: %v", crashSeedEnv, err)
+		}
+	}
+	t.Logf("seed %d (set %s to replay)", seed, crashSeedEnv)
+	return seed
+}
+
+// helperSeed returns the seed the test gave a helper, or else one from
+// its pid.
+func helperSeed() uint64 {
+	if seed, err := strconv.ParseUint(os.Getenv(helperSeedEnv), 10, 64); err == nil {
+		return seed
+	}
+	return uint64(os.Getpid())
+}
+
+// helperSeedEnv passes a helper the seed of its random choices.
+const helperSeedEnv = "MBOX_TEST_HELPER_SEED"
+
+// helperFolder opens and scans the mbox at path in a helper process,
+// with flag changes waiting flush; on an error it prints it and reports
+// false.
+func helperFolder(path string, flush time.Duration) (*Folder, storage.Snapshot, bool) {
+	d := New(Options{FlushDelay: flush, Logger: slog.New(slog.DiscardHandler)})
+	fo, err := d.Open(path, 0o600)
+	if err != nil {
+		fmt.Println(err)
+		return nil, storage.Snapshot{}, false
+	}
+	f := fo.(*Folder)
+	s, err := f.Scan()
+	if err != nil {
+		fmt.Println(err)
+		return nil, storage.Snapshot{}, false
+	}
+	return f, s, true
 }

@@ -30,10 +30,22 @@ import (
 //
 // A record names its message by UIDVALIDITY, UID and identity (the hash
 // of its From_ line and visible header fields), and holds its flags as
-// the file had them (before) and as the change made them (after). A
-// change is replayed only onto the flags it was made from: when another
-// program changed that message's flags in the file since, its change
-// stands.
+// the Folder showed them, pending changes included (before), and as the
+// change made them (after). Every change of a message's IMAP flags that
+// the Folder makes is journaled, a STORE on many messages included, so
+// that the records of one message form a chain, each one's before the
+// last one's after. A replay follows the chain from the flags the file
+// holds: a record applies only onto the flags it was made from. So a
+// message keeps the flags of the last change journaled whichever of the
+// earlier ones a rewrite wrote, and when another program changed that
+// message's flags in the file since, its change stands.
+//
+// A rewrite that leaves changes pending (made while it wrote) appends a
+// checkpoint: a record without UIDVALIDITY or UID, whose identity is the
+// journal offset before which every record is in the file now. A replay
+// drops those, so that no change that a rewrite wrote, and another
+// process changed again since, comes back. A rewrite that leaves none
+// pending zeroes the journal instead.
 //
 // The journal is written in place into zeros written beforehand
 // (journalChunk at a time), and synced with fdatasync: a change of the
@@ -59,6 +71,7 @@ type journal struct {
 	file *os.File
 	size int64 // bytes of records
 	room int64 // bytes zeroed ahead, from 0
+	done int64 // the records before done are in the file (a checkpoint says so)
 }
 
 // flagState is a message's flags in a record: IMAP flag bits and
@@ -99,11 +112,20 @@ func appendRecord(b []byte, r journalRecord) []byte {
 	return b
 }
 
+// checkpoint returns the record that says that the records before
+// offset mark are in the file.
+func checkpoint(mark int64) journalRecord { return journalRecord{hash: uint64(mark)} }
+
+// isCheckpoint reports whether r is a checkpoint (no message has UID 0).
+func (r journalRecord) isCheckpoint() bool { return r.validity == 0 && r.uid == 0 }
+
 // decodeRecords reads the records of a journal up to the first that is
-// torn or damaged.
+// torn or damaged, without those that a checkpoint says are in the file.
 func decodeRecords(b []byte) []journalRecord {
 	le := binary.LittleEndian
 	var out []journalRecord
+	var offs []int64 // where each of out starts
+	at := int64(0)
 	for len(b) >= 8 {
 		n := int(le.Uint32(b))
 		if n < 20 || n > len(b)-8 || crc32.Checksum(b[8:8+n], castagnoli) != le.Uint32(b[4:]) {
@@ -111,6 +133,8 @@ func decodeRecords(b []byte) []journalRecord {
 		}
 		r := &idxReader{b: b[8 : 8+n]}
 		b = b[8+n:]
+		start := at
+		at += int64(8 + n)
 		rec := journalRecord{validity: r.u32(), uid: r.u32(), hash: r.u64()}
 		for _, s := range []*flagState{&rec.before, &rec.after} {
 			s.bits = r.next(1)[0]
@@ -120,7 +144,15 @@ func decodeRecords(b []byte) []journalRecord {
 		if r.bad {
 			break
 		}
-		out = append(out, rec)
+		if rec.isCheckpoint() {
+			keep := 0
+			for keep < len(offs) && offs[keep] < int64(rec.hash) {
+				keep++
+			}
+			out, offs = out[keep:], offs[keep:]
+			continue
+		}
+		out, offs = append(out, rec), append(offs, start)
 	}
 	return out
 }
@@ -188,43 +220,57 @@ func (f *Folder) journalAppend(b []byte) error {
 	return nil
 }
 
-// record returns the record of a change of m's flags to w.
+// record returns the record of a change of m's flags, as the Folder
+// shows them (pending changes included), to w.
 func (f *Folder) record(m *msg, w want) journalRecord {
 	return journalRecord{validity: f.validity, uid: m.uid, hash: m.hash,
-		before: f.stateOf(want{bits: m.bits, kw: m.kw}), after: f.stateOf(w)}
+		before: f.stateOf(f.flagsOf(m)), after: f.stateOf(w)}
 }
 
 // trimJournal drops what the mailbox file holds now from the journal:
-// everything when no change is pending any more, else, once the journal
-// is large, the records before mark (its size when the rewrite that just
-// made the file durable took the pending changes) go, by moving the
-// later ones to a fresh journal. A failure only leaves records that a
-// replay skips.
+// everything, zeroed, when no change is pending any more; else the
+// records before mark (its size when the rewrite that just made the file
+// durable took the pending changes), by a checkpoint, or once the
+// journal is large by moving the later ones to a fresh journal. Either
+// is synced, so that no record that the file holds outlives the file
+// lock: another process may change that message again. A failure only
+// leaves records that a replay follows to what the file holds, as long
+// as no other process changed them since.
 func (f *Folder) trimJournal(mark int64) {
 	j := f.jnl
-	if j == nil {
+	if j == nil || j.size == 0 {
 		return
 	}
 	if len(f.pending) == 0 {
-		// Zeroed, not synced: the next record's sync takes the zeros
-		// with it, and old records alone replay to what the file holds.
 		if _, err := j.file.WriteAt(make([]byte, j.size), 0); err == nil {
-			j.size = 0
+			j.size, j.done = 0, 0
+			syncData(j.file)
 		}
+		return
+	}
+	if mark <= j.done {
 		return
 	}
 	limit := int64(journalCompactAt)
 	if f.journalLimit > 0 {
 		limit = f.journalLimit
 	}
-	if mark < limit {
+	if mark >= limit && f.compactJournal(mark) {
 		return
 	}
-	rest := make([]byte, j.size-mark)
-	if _, err := j.file.ReadAt(rest, mark); err != nil {
-		return
+	if err := f.journalWrite([]journalRecord{checkpoint(mark)}); err == nil {
+		j.done = mark
 	}
+}
+
+// compactJournal moves the records from offset mark on to a fresh
+// journal, and reports whether it did.
+func (f *Folder) compactJournal(mark int64) bool {
 	old := f.jnl
+	rest := make([]byte, old.size-mark)
+	if _, err := old.file.ReadAt(rest, mark); err != nil {
+		return false
+	}
 	f.jnl = nil
 	if err := f.journalAppend(rest); err != nil {
 		if f.jnl != nil {
@@ -232,10 +278,11 @@ func (f *Folder) trimJournal(mark int64) {
 			removeOwn(f.jnl.file.Name())
 		}
 		f.jnl = old
-		return
+		return false
 	}
 	old.file.Close()
 	removeOwn(old.file.Name())
+	return true
 }
 
 // closeJournal closes the journal at Close: removed when nothing is
@@ -341,13 +388,12 @@ func (f *Folder) replay(recs []journalRecord) []journalRecord {
 		if _, own := f.pending[f.msgs[i].uid]; own {
 			continue
 		}
-		file := f.stateOf(want{bits: f.msgs[i].bits, kw: f.msgs[i].kw})
 		cur, seen := states[i]
 		if !seen {
-			cur = file
+			cur = f.stateOf(want{bits: f.msgs[i].bits, kw: f.msgs[i].kw})
 			order = append(order, i)
 		}
-		if r.before == cur || r.before == file {
+		if r.before == cur {
 			cur = r.after
 		}
 		states[i] = cur

@@ -164,20 +164,9 @@ func TestJournalEmptiedByRewrite(t *testing.T) {
 		}
 	}
 	first := f.jnl.file.Name()
-	started, resume := pauseRewrites(t, f)
-	errc := make(chan error, 1)
-	go func() { errc <- f.Expunge([]uint32{4}) }()
-	<-started
-	if err := f.SetFlags(3, []string{"late"}); err != nil {
-		t.Fatal(err)
-	}
-	resume()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+	storeDuringRewrite(t, f, 3, []string{"late"})
 	f.mu.Lock()
 	name, size := f.jnl.file.Name(), f.jnl.size
-	f.duringWrite = nil
 	f.mu.Unlock()
 	if name == first || size == 0 || size > 100 {
 		t.Errorf("journal %s of %d bytes after the rewrite; was %s", name, size, first)

@@ -5,7 +5,6 @@ package mbox
 import (
 	"bufio"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,16 +22,8 @@ import (
 const rewriterEnv = "MBOX_TEST_REWRITER"
 
 func rewriteForever(path string) int {
-	d := New(Options{FlushDelay: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	fo, err := d.Open(path, 0o600)
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	f := fo.(*Folder)
-	s, err := f.Scan()
-	if err != nil {
-		fmt.Println(err)
+	f, s, ok := helperFolder(path, time.Hour)
+	if !ok {
 		return 1
 	}
 	fmt.Println("ready")

@@ -41,7 +41,32 @@ func (l *lockedFile) unlock() {
 // lock; otherwise read-only with a shared one. The file returned is the
 // one at path once locked: if a rewrite renamed another over it
 // meanwhile, lock starts again.
+//
+// Before anyone reads the file, what an APPEND cut short by a crash left
+// at its end is removed (torn.go), under the write lock.
 func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
+	l, err := d.lockOnce(path, write)
+	if err != nil || !d.tornAppend(path) {
+		return l, err
+	}
+	if !write {
+		l.unlock()
+		if l, err = d.lockOnce(path, true); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.recoverTorn(l.file, path); err != nil {
+		d.log.Error("mbox: cannot remove an APPEND that a crash cut short", "path", path, "err", err)
+	}
+	if write {
+		return l, nil
+	}
+	l.unlock()
+	return d.lockOnce(path, false)
+}
+
+// lockOnce is lock without the look for an APPEND cut short.
+func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 	useDot := d.typ == "dotlock"
 	useKernel := d.typ != "null"
 	flag := os.O_RDONLY

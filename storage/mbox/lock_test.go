@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(writerEnv); path != "" {
 		os.Exit(writeAgain(path))
 	}
+	if path := os.Getenv(appenderEnv); path != "" {
+		os.Exit(appendForever(path))
+	}
 	if path := os.Getenv(crasherEnv); path != "" {
 		os.Exit(crashSoon(path))
 	}

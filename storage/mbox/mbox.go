@@ -201,8 +201,9 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 }
 
 // Delete removes the mbox file at path under the lock, with every file
-// of mailgate's beside it: the sidecar index, the core's cache, journals
-// of flag changes, and what crashed processes left. Spools of APPENDs
+// of mailgate's beside it: the sidecar index, the core's cache, the
+// APPEND intent, journals of flag changes, and what crashed processes
+// left. Spools of APPENDs
 // under way in live processes stay; their commit finds no mailbox.
 func (d *Driver) Delete(path string) error {
 	if !d.Is(path) {
@@ -218,6 +219,7 @@ func (d *Driver) Delete(path string) error {
 	}
 	os.Remove(indexPath(path))
 	os.Remove(cachePath(path))
+	os.Remove(intentPath(path))
 	for _, o := range ownFiles(path, kindJournal) {
 		removeOwn(o.name)
 	}
@@ -229,7 +231,8 @@ func (d *Driver) Delete(path string) error {
 }
 
 // Rename moves the mbox file at from to to, under from's lock, with its
-// sidecar index, the core's cache and the journals of flag changes, so
+// sidecar index, the core's cache, its APPEND intent and the journals of
+// flag changes, so
 // that nothing of from's is left for a mailbox created later under its
 // name (the storage core calls it in place of os.Rename). It returns
 // storage.ErrExists when something is at to already. What crashed
@@ -257,6 +260,7 @@ func (d *Driver) Rename(from, to string) error {
 	for _, side := range []struct{ from, to string }{
 		{indexPath(from), indexPath(to)},
 		{cachePath(from), cachePath(to)},
+		{intentPath(from), intentPath(to)},
 	} {
 		if err := os.Rename(side.from, side.to); err != nil {
 			os.Remove(side.from)

@@ -96,14 +96,35 @@ func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
 	if !f.sameNumbering() {
 		return f.errorf("%w (the mailbox has a new UIDVALIDITY)", storage.ErrNoMessage)
 	}
+	// Journaled too, where the Folder journals: a change journaled before
+	// and not yet written must not come back after a crash, even when
+	// this one puts the flags the file holds back and needs no rewrite
+	// (journal.go).
+	var recs []journalRecord
+	for k := range list {
+		c := &list[k]
+		i := f.find(c.uid)
+		if i < 0 {
+			continue
+		}
+		old := f.flagsOf(&f.msgs[i])
+		c.bits |= old.bits & bitOld
+		if w := (want{bits: c.bits, kw: c.kw}); w != old {
+			recs = append(recs, f.record(&f.msgs[i], w))
+		}
+	}
+	if f.d.flush >= 0 || (f.jnl != nil && f.jnl.size > 0) {
+		if err := f.journalWrite(recs); err != nil {
+			return f.errorf("journal: %w", err)
+		}
+	}
 	write := false
 	for _, c := range list {
 		i := f.find(c.uid)
 		if i < 0 {
 			continue
 		}
-		old := f.flagsOf(&f.msgs[i])
-		f.setWant(i, want{bits: c.bits | old.bits&bitOld, kw: c.kw})
+		f.setWant(i, want{bits: c.bits, kw: c.kw})
 		if _, ok := f.pending[c.uid]; ok {
 			write = true
 		}

@@ -43,8 +43,8 @@ func (f *Folder) Stage(r io.Reader, flags []string, date time.Time) (storage.Sta
 	if err != nil {
 		return nil, f.errorf("append: spool: %w", err)
 	}
-	s := &staged{f: f, spool: spool, bits: bits, kws: kws}
 	from := fromLine(appendSender, date)
+	s := &staged{f: f, spool: spool, bits: bits, kws: kws, from: from}
 	var written int64
 	cw := &countingWriter{w: spool, n: &written}
 	w := bufio.NewWriterSize(cw, 64*1024)
@@ -92,6 +92,7 @@ type staged struct {
 	f                       *Folder
 	spool                   *os.File
 	fromEnd, fieldsAt, size int64
+	from                    []byte // the From_ line, spool[:fromEnd]
 	bits                    uint8
 	kws                     []string
 
@@ -123,7 +124,7 @@ func (s *staged) commit() (storage.Message, error) {
 		return storage.Message{}, err
 	}
 	defer f.mu.Unlock()
-	return f.appendLocked(s.bits, s.kws, func(file *os.File, off int64, sep, base, ours []byte) error {
+	return f.appendLocked(s.bits, s.kws, s.from, func(file *os.File, off int64, sep, base, ours []byte) error {
 		if _, err := file.Seek(off, io.SeekStart); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,15 +38,8 @@ func (a *announcingReader) Read(p []byte) (int, error) {
 }
 
 func crashSoon(path string) int {
-	d := New(Options{FlushDelay: -1, Logger: slog.New(slog.DiscardHandler)})
-	fo, err := d.Open(path, 0o600)
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	f := fo.(*Folder)
-	if _, err := f.Scan(); err != nil {
-		fmt.Println(err)
+	f, _, ok := helperFolder(path, -1)
+	if !ok {
 		return 1
 	}
 	reading := make(chan struct{})

@@ -29,3 +29,7 @@ func unusedElsewhere(f *os.File) bool { return false }
 // inBackground runs fn: a thread's own priority cannot be set here
 // without setting the whole process's.
 func inBackground(fn func()) { fn() }
+
+// syncData makes what was written to f durable (fdatasync(2) is not
+// everywhere here).
+func syncData(f *os.File) error { return f.Sync() }

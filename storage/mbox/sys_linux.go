@@ -1,8 +1,11 @@
 package mbox
 
 import (
+	"errors"
 	"os"
 	"runtime"
+	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -72,4 +75,25 @@ func inBackground(fn func()) {
 		fn()
 	}()
 	<-done
+}
+
+// bootID identifies the running boot of the system (Linux's boot_id), or
+// is empty when it cannot be read.
+var bootID = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+})
+
+// syncData makes the data written to f durable, and its size, but not
+// its times (fdatasync(2)).
+func syncData(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }

@@ -78,14 +78,3 @@ func kernelUnlock(f *os.File) {
 		unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
 	}
 }
-
-// syncData makes the data written to f durable, and its size, but not
-// its times (fdatasync(2)).
-func syncData(f *os.File) error {
-	for {
-		err := unix.Fdatasync(int(f.Fd()))
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
-	}
-}
