@@ -162,7 +162,14 @@ func (d *Driver) Is(path string) bool {
 	defer f.Close()
 	var b [5]byte
 	n, _ := io.ReadFull(f, b[:])
-	return n == 0 || (n == 5 && string(b[:]) == "From ")
+	if n == 0 || (n == 5 && string(b[:]) == "From ") {
+		return true
+	}
+	// A file whose first APPEND was torn within its From_ line (or
+	// followed by another program's message) does not start with "From "
+	// yet: its intent says it is ours, to repair at the next lock.
+	_, err = os.Lstat(intentPath(path))
+	return err == nil
 }
 
 // Internal reports false: nothing beside an mbox file belongs to it that

@@ -374,8 +374,17 @@ func tornRange(file *os.File, size int64, in appendIntent) (keep, tailAt int64, 
 	if _, err := file.ReadAt(have, in.from); err != nil {
 		return 0, 0, false, err
 	}
-	if !bytes.Equal(have, in.fromLine[:len(have)]) {
-		return 0, 0, false, nil
+	if m := commonPrefix(have, in.fromLine); m < len(have) {
+		// Cut within its From_ line, then another program's message on
+		// a line of its own: ours ends at that line ending.
+		if have[m] != '\n' {
+			return 0, 0, false, nil
+		}
+		next, glued, err := nextFromLine(file, in.from+int64(m)+1, size)
+		if err != nil || glued || next != in.from+int64(m)+1 {
+			return 0, 0, false, err
+		}
+		return in.from, next, true, nil
 	}
 	if size <= fromEnd {
 		return in.off, size, true, nil
@@ -430,4 +439,13 @@ func nextFromLine(file *os.File, start, size int64) (next int64, glued bool, err
 			return 0, false, err
 		}
 	}
+}
+
+// commonPrefix returns how many bytes a and b share at their start.
+func commonPrefix(a, b []byte) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }

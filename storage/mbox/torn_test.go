@@ -29,7 +29,7 @@ func TestTornAppendRemoved(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		prev string                                  // the mailbox before the APPEND
+		prev string                                  // the mailbox before the APPEND ("": imap4dMbox, "-": empty)
 		file func(a torn) string                     // what the crash and others left
 		edit func(t *testing.T, a torn, path string) // more to do before the next lock
 		in   func(in appendIntent) appendIntent      // the intent left, changed
@@ -87,6 +87,14 @@ func TestTornAppendRemoved(t *testing.T) {
 		{name: "an end that is not the APPEND's",
 			file: func(a torn) string { return a.full[:a.from] + otherRaw },
 			want: func(_ torn, file string) string { return file }},
+		// A first APPEND torn within "From " leaves a file that does not
+		// start with it: still an mbox, by its intent, and repaired.
+		{name: "the first APPEND cut within From", prev: "-",
+			file: func(a torn) string { return a.full[:3] },
+			want: func(torn, string) string { return "" }},
+		{name: "the first APPEND cut within From, another program after it", prev: "-",
+			file: func(a torn) string { return a.full[:3] + "\n" + otherRaw },
+			want: func(torn, string) string { return otherRaw }},
 		{name: "a live writer's, without locks",
 			d:    Options{Type: "null"},
 			file: func(a torn) string { return a.full[:len(a.full)-1000] },
@@ -100,8 +108,11 @@ func TestTornAppendRemoved(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			d := testDriver(t, c.d)
 			prev := c.prev
-			if prev == "" {
+			switch prev {
+			case "":
 				prev = imap4dMbox
+			case "-":
+				prev = ""
 			}
 			path := writeMbox(t, prev)
 			f := mustOpen(t, d, path)
