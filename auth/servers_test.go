@@ -25,7 +25,10 @@ func needPrograms(t *testing.T, pkg string, programs ...string) map[string]strin
 	for _, p := range programs {
 		path, err := exec.LookPath(p)
 		if err != nil {
-			for _, dir := range []string{"/usr/sbin", "/usr/lib/postgresql/15/bin"} {
+			// Debian keeps the PostgreSQL server programs under a
+			// versioned directory that is not on PATH.
+			dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+			for _, dir := range append([]string{"/usr/sbin"}, dirs...) {
 				if _, err2 := os.Stat(filepath.Join(dir, p)); err2 == nil {
 					path, err = filepath.Join(dir, p), nil
 				}
