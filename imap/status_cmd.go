@@ -1,8 +1,13 @@
 package imap
 
-import "strings"
+import (
+	"strings"
 
-// cmdStatus: RFC 3501 section 6.3.10.
+	"github.com/mailgate/mailgate/storage"
+)
+
+// cmdStatus: RFC 3501 section 6.3.10, with SIZE (RFC 8438) and DELETED
+// (RFC 9051 section 6.3.11).
 func (s *session) cmdStatus(tag string, _ bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
@@ -14,36 +19,59 @@ func (s *session) cmdStatus(tag string, _ bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
 	}
-	var items []string
-	err = s.d.List(func() error {
-		a, err := s.d.Atom()
-		if err != nil {
-			return err
-		}
-		a = strings.ToUpper(a)
-		switch a {
-		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN":
-		default:
-			return bad("Unknown STATUS item %s", sanitize(a))
-		}
-		items = append(items, a)
-		return nil
-	})
+	items, err := s.statusItems()
 	if err != nil {
 		return err
 	}
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	st, err := s.account.Status(name)
+	st, err := s.mailboxStatus(name)
 	if err != nil {
 		return storageErr(err, "STATUS")
 	}
+	s.writeStatus(name, items, st)
+	return nil
+}
+
+// statusItems reads a parenthesised list of STATUS data items, as STATUS
+// and LIST's RETURN (STATUS ...) (RFC 5819) take it, upper-cased.
+func (s *session) statusItems() ([]string, error) {
+	var items []string
+	err := s.d.List(func() error {
+		a, err := s.d.Atom()
+		if err != nil {
+			return err
+		}
+		a = strings.ToUpper(a)
+		switch a {
+		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED":
+		default:
+			return bad("Unknown STATUS item %s", sanitize(a))
+		}
+		items = append(items, a)
+		return nil
+	})
+	return items, err
+}
+
+// mailboxStatus returns the counts of the mailbox name. The messages this
+// session holds as \Recent are recent too (RFC 3501 6.3.10), so that
+// STATUS of the selected mailbox agrees with SELECT.
+func (s *session) mailboxStatus(name string) (storage.Status, error) {
+	st, err := s.account.Status(name)
+	if err != nil {
+		return st, err
+	}
 	if s.view != nil && name == s.mailbox {
-		// The messages this session holds as \Recent are recent too
-		// (RFC 3501 6.3.10), so that STATUS agrees with SELECT.
 		st.Recent += s.view.RecentCount()
 	}
+	return st, nil
+}
+
+// writeStatus writes the untagged STATUS response with items in the
+// order the client asked for them.
+func (s *session) writeStatus(name string, items []string, st storage.Status) {
 	s.e.Raw("* STATUS ").AString(name).Raw(" (")
 	for i, it := range items {
 		if i > 0 {
@@ -61,8 +89,11 @@ func (s *session) cmdStatus(tag string, _ bool) error {
 			s.e.Number(st.UIDValidity)
 		case "UNSEEN":
 			s.e.Number(st.Unseen)
+		case "SIZE":
+			s.e.Number64(st.Size)
+		case "DELETED":
+			s.e.Number(st.Deleted)
 		}
 	}
 	s.e.Raw(")\r\n")
-	return nil
 }

@@ -341,12 +341,17 @@ func (mb *mailbox) countsLocked() Status {
 		UIDValidity: mb.uidValidity,
 	}
 	for i := range mb.msgs {
-		if !hasFlag(mb.msgs[i].Flags, FlagSeen) {
+		m := &mb.msgs[i]
+		if !hasFlag(m.Flags, FlagSeen) {
 			st.Unseen++
 		}
-		if mb.msgs[i].UID >= mb.recentFrom {
+		if hasFlag(m.Flags, FlagDeleted) {
+			st.Deleted++
+		}
+		if m.UID >= mb.recentFrom {
 			st.Recent++
 		}
+		st.Size += m.Size
 	}
 	return st
 }
@@ -358,4 +363,9 @@ type Status struct {
 	Unseen      uint32
 	UIDNext     uint32
 	UIDValidity uint32
+	// Deleted counts the messages flagged \Deleted (IMAP4rev2's STATUS
+	// DELETED, RFC 9051 section 6.3.11).
+	Deleted uint32
+	// Size is the sum of the messages' RFC822.SIZE (RFC 8438 STATUS SIZE).
+	Size int64
 }
