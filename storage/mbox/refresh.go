@@ -242,7 +242,7 @@ func (f *Folder) parseFrom(file *os.File, fi os.FileInfo, keep int, from int64, 
 		if len(msgs) == 0 {
 			p.base = baseLine{off: r.baseOff, n: r.baseLen, validity: r.baseValidity, next: r.baseNext}
 			if mode != modeRenumber {
-				p.decideValidity()
+				p.decideValidity(false)
 			}
 		}
 		if mode == modeRenumber {
@@ -282,7 +282,7 @@ func (f *Folder) parseFrom(file *os.File, fi os.FileInfo, keep int, from int64, 
 	}
 	if len(msgs) == 0 && mode != modeRenumber {
 		p.base = baseLine{off: -1}
-		p.decideValidity()
+		p.decideValidity(true)
 	}
 	// A file written anew by a program that takes no lock may be read
 	// half written: wait for the rest rather than take messages as gone,
@@ -432,12 +432,13 @@ func (f *Folder) renumber(file *os.File, fi os.FileInfo, why string) error {
 	return nil
 }
 
-// decideValidity settles UIDVALIDITY once the first message (if any) is
-// read: the file's X-IMAPbase (or UW's X-IMAP) wins; without one the
-// known value stays, unless it comes from an index that does not
-// describe this file; a mailbox numbered afresh gets a new one. When the
-// file says another value than the one known, every UID known is void.
-func (p *pass) decideValidity() {
+// decideValidity settles UIDVALIDITY once the first message is read, or
+// the file is found empty: the file's X-IMAPbase (or UW's X-IMAP) wins;
+// without one the known value stays, unless it comes from an index that
+// does not describe this file and the file has messages; a mailbox
+// numbered afresh gets a new one. When the file says another value than
+// the one known, every UID known is void.
+func (p *pass) decideValidity(empty bool) {
 	f := p.f
 	v := p.base.validity
 	if v == 0 {
@@ -463,9 +464,23 @@ func (p *pass) decideValidity() {
 		}
 		p.validity, p.uidNext = v, 0
 		p.void()
+	case v == 0 && f.untrusted && empty && p.validity != 0:
+		// An empty file that changed behind the index: a first APPEND
+		// that a crash tore and the next lock rolled back, an EXPUNGE of
+		// everything whose index a crash kept from being saved, or an
+		// empty file made anew. An empty mbox has no X-IMAPbase, so the
+		// index is the only place its UIDVALIDITY lives. No message is
+		// shown under the old numbering, and the next one gets a UID
+		// from the UIDNEXT given out on, so going on with it never
+		// shows a UID twice (RFC 3501 section 2.3.1.1) and spares every
+		// client a full resync.
+		next := max(p.uidNext, f.uidTop+1, 1)
+		p.void()
+		p.uidNext = next
 	case v == 0 && f.untrusted:
 		// An index left by another file of this name (or a file since
-		// replaced by one without X-IMAPbase): nothing of it applies.
+		// replaced by one without X-IMAPbase): nothing of it applies,
+		// and messages must not get new UIDs under the old UIDVALIDITY.
 		p.validity, p.uidNext = 0, 0
 		p.void()
 	}
