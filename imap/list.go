@@ -6,46 +6,27 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// cmdList: RFC 3501 section 6.3.8.
+// cmdList: RFC 3501 section 6.3.8, with LIST-EXTENDED (RFC 5258) and
+// LIST-STATUS (RFC 5819); the listing itself is in list_ext.go.
 func (s *session) cmdList(tag string, _ bool) error {
-	ref, pattern, err := s.listArgs()
+	lc, err := parseList(s.d)
 	if err != nil {
 		return err
 	}
 	delim := s.delimiter()
-	if pattern == "" {
+	if len(lc.patterns) == 1 && lc.patterns[0] == "" {
 		// The hierarchy delimiter and root of the reference.
 		root := ""
-		if i := strings.Index(ref, delim); i >= 0 {
-			root = ref[:i+1]
+		if i := strings.Index(lc.ref, delim); i >= 0 {
+			root = lc.ref[:i+1]
 		}
 		s.e.Raw(`* LIST (\Noselect) `).String(delim).SP().String(root).CRLF()
 		return nil
 	}
-	full := s.canonicalPattern(ref, pattern)
-	if p, user, ok := s.otherPrefix(full); ok {
-		if strings.ContainsAny(user, "%*") {
-			return no("CANNOT", "Other users' mailboxes can be listed only by user name")
-		}
-		m := newMatcher(full, p.Delim())
-		base := p.Prefix + user
-		err := s.account.ListOther(base, m.couldMatchBelow, func(mi storage.MailboxInfo) {
-			if m.match(mi.Name) {
-				s.writeListItem("LIST", mi)
-			}
-		})
-		if err != nil {
-			return storageErr(err, "LIST")
-		}
-		return nil
+	if lc.selectSubscribed {
+		return s.listSubscribed(lc)
 	}
-	m := newMatcher(full, delim)
-	err = s.account.List(m.couldMatchBelow, func(mi storage.MailboxInfo) {
-		if m.match(mi.Name) {
-			s.writeListItem("LIST", mi)
-		}
-	})
-	return storageErr(err, "LIST")
+	return s.listMailboxes(lc)
 }
 
 // cmdLsub: RFC 3501 section 6.3.9. A subscribed name that is not a
@@ -148,7 +129,13 @@ func (s *session) otherPrefix(full string) (*storage.Prefix, string, bool) {
 }
 
 func (s *session) writeListItem(kind string, mi storage.MailboxInfo) {
-	s.e.Raw("* ").Raw(kind).Raw(" (")
+	s.writeListLine(kind, mi.Name, mi.Delimiter, listAttrs(kind, mi), "")
+}
+
+// listAttrs returns a mailbox's name attributes: \Noselect, and in LIST
+// \HasChildren or \HasNoChildren (RFC 5258 section 4, which takes over
+// RFC 3348's CHILDREN).
+func listAttrs(kind string, mi storage.MailboxInfo) []string {
 	var attrs []string
 	if mi.NoSelect {
 		attrs = append(attrs, `\Noselect`)
@@ -162,8 +149,19 @@ func (s *session) writeListItem(kind string, mi storage.MailboxInfo) {
 			attrs = append(attrs, `\HasNoChildren`)
 		}
 	}
-	s.e.Raw(strings.Join(attrs, " ")).Raw(") ")
-	s.e.String(mi.Delimiter).SP().AString(mi.Name).CRLF()
+	return attrs
+}
+
+// writeListLine writes one LIST or LSUB response; extended, when not
+// empty, is the extended data (RFC 5258 mbox-list-extended) with its
+// parentheses.
+func (s *session) writeListLine(kind, name, delim string, attrs []string, extended string) {
+	s.e.Raw("* ").Raw(kind).Raw(" (").Raw(strings.Join(attrs, " ")).Raw(") ")
+	s.e.String(delim).SP().AString(name)
+	if extended != "" {
+		s.e.SP().Raw(extended)
+	}
+	s.e.CRLF()
 }
 
 // matcher matches mailbox names against a LIST pattern, where "*"

@@ -3,6 +3,7 @@ package imap
 import (
 	"strings"
 
+	"github.com/mailgate/mailgate/imap/internal/wire"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -19,7 +20,7 @@ func (s *session) cmdStatus(tag string, _ bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
 	}
-	items, err := s.statusItems()
+	items, err := statusItems(s.d)
 	if err != nil {
 		return err
 	}
@@ -36,10 +37,10 @@ func (s *session) cmdStatus(tag string, _ bool) error {
 
 // statusItems reads a parenthesised list of STATUS data items, as STATUS
 // and LIST's RETURN (STATUS ...) (RFC 5819) take it, upper-cased.
-func (s *session) statusItems() ([]string, error) {
+func statusItems(d *wire.Decoder) ([]string, error) {
 	var items []string
-	err := s.d.List(func() error {
-		a, err := s.d.Atom()
+	err := d.List(func() error {
+		a, err := d.Atom()
 		if err != nil {
 			return err
 		}
