@@ -393,11 +393,40 @@ type ACL struct {
 	From string `toml:"from"`
 }
 
-// LMTP is the [lmtp] table.
+// LMTP is the [lmtp] table: the delivery frontend through which an MTA
+// hands mail to the users' INBOXes.
 type LMTP struct {
 	// Listen are the LMTP listeners: absolute unix socket paths or
 	// host:port. None (the default) disables LMTP.
 	Listen []string `toml:"listen"`
+	// SocketMode is the permission of the unix sockets; only users who
+	// may write to a socket may connect. Default "660".
+	SocketMode OctalMode `toml:"socket-mode"`
+	// SocketOwner and SocketGroup own the unix sockets (a name or a
+	// numeric id); empty keeps mailgate's own. Another owner needs root.
+	SocketOwner string `toml:"socket-owner"`
+	SocketGroup string `toml:"socket-group"`
+	// Domains are the mail domains delivered here; a recipient in any
+	// other domain is unknown (550 5.1.1). Empty (the default) accepts
+	// every domain and lets the local part decide, as an MTA's
+	// mailbox_transport expects.
+	Domains []string `toml:"domains"`
+	// RecipientDelimiter holds the characters that separate a user from
+	// an address's detail ("alice+lists"), as Postfix's
+	// recipient_delimiter; empty: addresses have no detail. Default "+".
+	RecipientDelimiter string `toml:"recipient-delimiter"`
+	// DetailMailbox delivers mail for user+detail into the user's mailbox
+	// named detail when it exists, instead of INBOX. Default false.
+	DetailMailbox bool `toml:"detail-mailbox"`
+	// Hostname names this host in the LHLO reply and the Received line;
+	// empty means the system's host name.
+	Hostname string `toml:"hostname"`
+	// MaxMessageSize is the largest message accepted (SIZE in the LHLO
+	// reply); larger ones get 552 5.3.4. Default "64MiB".
+	MaxMessageSize Size `toml:"max-message-size"`
+	// Timeout is how long an MTA may stay silent in a session. Default
+	// "5m".
+	Timeout time.Duration `toml:"timeout"`
 }
 
 // Logging is the [logging] table.

@@ -82,7 +82,14 @@ func Default() *Config {
 			ExternalUsername:    "common-name",
 			OAuthBearer:         OAuthBearer{UsernameClaim: "email", Timeout: 10 * time.Second},
 		},
-		LMTP: LMTP{Listen: []string{}},
+		LMTP: LMTP{
+			Listen:             []string{},
+			SocketMode:         0o660,
+			Domains:            []string{},
+			RecipientDelimiter: "+",
+			MaxMessageSize:     64 << 20,
+			Timeout:            5 * time.Minute,
+		},
 		Logging: Logging{
 			Level:          LogInfo,
 			Destination:    LogStderr,

@@ -87,4 +87,23 @@ func (c *Config) validateLMTP(ps *problems) {
 		}
 		seen[l] = true
 	}
+	l := c.LMTP
+	if m := l.SocketMode.FileMode(); m&^0o777 != 0 {
+		ps.add(at("lmtp", "socket-mode"), "%q has bits beyond the permissions; want three octal digits such as \"660\"", l.SocketMode)
+	}
+	for i, d := range l.Domains {
+		if d == "" || strings.ContainsAny(d, " \t@<>") {
+			ps.add(at("lmtp", "domains").index(i), "%q is not a domain name", d)
+		}
+	}
+	for _, r := range l.RecipientDelimiter {
+		if r <= ' ' || r == 0x7f || r == '@' || r == '"' {
+			ps.add(at("lmtp", "recipient-delimiter"), "%q cannot separate a detail; use characters such as \"+\" or \"-\"", l.RecipientDelimiter)
+			break
+		}
+	}
+	if l.MaxMessageSize <= 0 {
+		ps.add(at("lmtp", "max-message-size"), "must be above zero")
+	}
+	positive(ps, at("lmtp", "timeout"), l.Timeout)
 }

@@ -32,6 +32,7 @@ func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 	certs, tlsProblems := loadCertificates(cfg, log)
 	ps = append(ps, tlsProblems...)
 	ps = append(ps, logFileProblems(cfg)...)
+	ps = append(ps, lmtpProblems(cfg)...)
 	return certs, config.Problems(ps...)
 }
 
@@ -39,17 +40,11 @@ func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 // configuration never silently means less than it says.
 func unsupported(cfg *config.Config) []*config.Problem {
 	var ps []*config.Problem
-	notYet := func(key, what string) {
-		ps = append(ps, cfg.Problemf(key, "%s is not implemented yet; remove it from the configuration", what))
-	}
 	for i, a := range cfg.Auth.Authentication {
 		if a == "pam" && !auth.PAMBuilt {
 			ps = append(ps, cfg.Problemf(fmt.Sprintf("auth.authentication[%d]", i),
 				`"pam" needs mailgate built with -tags pam (cgo, libpam0g-dev); use "system" or rebuild`))
 		}
-	}
-	if len(cfg.LMTP.Listen) > 0 {
-		notYet("lmtp.listen", "[lmtp]")
 	}
 	return ps
 }

@@ -50,12 +50,14 @@ func TestCheck(t *testing.T) {
 		{"ca-file does not parse", tls(cert, key) + "ca-file = " + quote(garbage) + "\n", []string{"test.toml:5: tls.ca-file: ca-file " + garbage + ": no PEM certificate"}},
 		{"acme ca-root missing", "[tls.acme]\ndomains = [\"mail.example.org\"]\nemail = \"pm@example.org\"\nca-root = " + quote(missing) + "\n",
 			[]string{"test.toml:5: tls.acme.ca-root: open " + missing}},
-		{"lmtp not built", "[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n", []string{"test.toml:3: lmtp.listen: [lmtp] is not implemented yet"}},
+		{"lmtp is served", "[lmtp]\nlisten = [\"127.0.0.1:2424\", \"/run/mailgate/lmtp.sock\"]\n", nil},
+		{"lmtp socket group missing", "[lmtp]\nlisten = [\"/run/mailgate/lmtp.sock\"]\nsocket-group = \"no-such-group-mailgate\"\n",
+			[]string{`test.toml:4: lmtp.socket-group: no group "no-such-group-mailgate"`}},
 		{"preauth by ident is served", "preauth = \"ident\"\n", nil},
 		{"log directory missing", "[logging]\ndestination = " + quote(filepath.Join(dir, "no", "m.log")) + "\n",
 			[]string{"test.toml:3: logging.destination: the log file's directory: stat " + filepath.Join(dir, "no")}},
-		{"several at once", "[[server]]\naddress = \"127.0.0.1:1\"\ntls-mode = \"ondemand\"\n[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n",
-			[]string{"test.toml:4: server.tls-mode", "test.toml:6: lmtp.listen"}},
+		{"several at once", "[[server]]\naddress = \"127.0.0.1:1\"\ntls-mode = \"ondemand\"\n[lmtp]\nlisten = [\"/run/l.sock\"]\nsocket-owner = \"no-such-user-mailgate\"\n",
+			[]string{"test.toml:4: server.tls-mode", "test.toml:7: lmtp.socket-owner"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -260,7 +260,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return errors.New("gateway: Run called twice")
 	}
 	g.running = true
-	services := append(g.imapServices(), g.registered...)
+	services := append(append(g.imapServices(), g.lmtpServices()...), g.registered...)
 	g.mu.Unlock()
 	var lns []bound
 	closeAll := func() {

@@ -2,9 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,7 +10,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/gateway"
 )
 
@@ -73,23 +69,6 @@ func TestConnectionsPerAddress(t *testing.T) {
 	}
 	if g, _ := greeting(t, addr); !strings.HasPrefix(g, "* BYE Too many connections from your address") {
 		t.Errorf("third connection from one address: %q", g)
-	}
-}
-
-func TestUnsupportedSettingsAreRefused(t *testing.T) {
-	for _, extra := range []string{
-		"[lmtp]\nlisten = [\"127.0.0.1:2424\"]",
-	} {
-		dir := t.TempDir()
-		cfg, err := config.Parse([]byte("data-dir = \""+dir+"\"\n"+extra+"\n"), "test.toml")
-		if err != nil {
-			t.Fatalf("%q: %v", extra, err)
-		}
-		_, err = gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		var cerr *config.Error
-		if !errors.As(err, &cerr) || !strings.Contains(err.Error(), "not implemented yet") || !strings.HasPrefix(err.Error(), "test.toml:") {
-			t.Errorf("%q: %v, want a 'not implemented yet' problem at its line of test.toml", extra, err)
-		}
 	}
 }
 

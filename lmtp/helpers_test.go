@@ -3,7 +3,6 @@ package lmtp_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/lmtp"
+	"github.com/mailgate/mailgate/lmtp/lmtptest"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
 	"github.com/mailgate/mailgate/storage/mbox"
@@ -238,57 +238,19 @@ func dialLMTP(t testing.TB, network, addr string) *smtp.Client {
 	return c
 }
 
-// send runs one transaction and returns the reply to each RCPT (nil when
-// accepted) and, for the accepted ones, the reply to DATA.
-func send(t testing.TB, c *smtp.Client, from string, rcpts []string, msg string) (rcptErr map[string]error, data map[string]string) {
+// send runs one transaction and returns the reply to each refused RCPT
+// and, for the accepted ones, the reply to DATA.
+func send(t testing.TB, c *smtp.Client, from string, rcpts []string, msg string) (rcptErr map[string]string, data map[string]string) {
 	t.Helper()
-	if err := c.Mail(from, nil); err != nil {
-		t.Fatalf("MAIL: %v", err)
-	}
-	rcptErr = map[string]error{}
-	accepted := 0
-	for _, r := range rcpts {
-		if err := c.Rcpt(r, nil); err != nil {
-			rcptErr[r] = err
-			continue
-		}
-		accepted++
-	}
-	data = map[string]string{}
-	if accepted == 0 {
-		c.Reset()
-		return rcptErr, data
-	}
-	w, err := c.Data()
+	res, err := lmtptest.Send(c, from, rcpts, msg)
 	if err != nil {
-		t.Fatalf("DATA: %v", err)
+		t.Fatal(err)
 	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		t.Fatalf("writing the message: %v", err)
-	}
-	resp, err := w.CloseWithLMTPResponse()
-	for r := range resp {
-		data[r] = "250"
-	}
-	var lerr smtp.LMTPDataError
-	if errors.As(err, &lerr) {
-		for r, e := range lerr {
-			data[r] = fmt.Sprintf("%d %d.%d.%d", e.Code, e.EnhancedCode[0], e.EnhancedCode[1], e.EnhancedCode[2])
-		}
-	} else if err != nil {
-		t.Fatalf("end of DATA: %v", err)
-	}
-	return rcptErr, data
+	return res.Rcpt, res.Data
 }
 
 // code formats an SMTP error as "550 5.1.1".
-func code(err error) string {
-	var se *smtp.SMTPError
-	if !errors.As(err, &se) {
-		return fmt.Sprint(err)
-	}
-	return fmt.Sprintf("%d %d.%d.%d", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
-}
+func code(err error) string { return lmtptest.Code(err) }
 
 // raw is a line-by-line LMTP client, for transcript tests.
 type raw struct {

@@ -99,10 +99,10 @@ func TestKilledDuringBurst(t *testing.T) {
 						}
 					}
 					if user == "alice" {
-						if err := watcher.waitExists(uint32(len(bodies))); err != nil {
+						if err := watcher.WaitExists(uint32(len(bodies)), 0); err != nil {
 							t.Error(err)
 						}
-						if n := watcher.exists[len(watcher.exists)-1]; n != uint32(len(bodies)) {
+						if n := watcher.Exists()[len(watcher.Exists())-1]; n != uint32(len(bodies)) {
 							t.Errorf("the IMAP session heard EXISTS %d; %d stored", n, len(bodies))
 						}
 					}

@@ -3,6 +3,7 @@ package lmtp_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/mailgate/mailgate/lmtp/lmtptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ func TestLiveUpdateSameProcess(t *testing.T) {
 
 // deliverAndHear delivers three messages to alice through c, and after
 // each 250 waits for the idling session i to hear of it.
-func deliverAndHear(t *testing.T, c *smtp.Client, i *idler, what string) {
+func deliverAndHear(t *testing.T, c *smtp.Client, i *lmtptest.Idler, what string) {
 	t.Helper()
 	for n := uint32(1); n <= 3; n++ {
 		_, data := send(t, c, "s@example.net", []string{"alice@example.org"}, testMessage(fmt.Sprint("live", n)))
@@ -36,7 +37,7 @@ func deliverAndHear(t *testing.T, c *smtp.Client, i *idler, what string) {
 		if data["alice@example.org"] != "250" {
 			t.Fatalf("DATA %v", data)
 		}
-		if err := i.waitExists(n); err != nil {
+		if err := i.WaitExists(n, 0); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("%s: EXISTS %d heard %v after the 250", what, n, time.Since(acked))
@@ -96,7 +97,7 @@ func startChild(t *testing.T, root, format string) (string, *exec.Cmd) {
 type other struct {
 	root, addr string
 	child      *exec.Cmd
-	watcher    *idler
+	watcher    *lmtptest.Idler
 }
 
 func startOther(t *testing.T, format string) *other {
@@ -137,13 +138,13 @@ func TestBurstWhileIdling(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			e := newEnv(t, envConfig{format: format})
 			imapAddr := startIMAP(t, e.users, e.store, e.layout)
-			var idlers []*idler
+			var idlers []*lmtptest.Idler
 			for range 3 {
 				idlers = append(idlers, idleOn(t, imapAddr, "alice"))
 			}
 			readErrs := make(chan error, len(idlers))
 			for _, i := range idlers {
-				go func() { readErrs <- i.waitExists(senders * perSender) }()
+				go func() { readErrs <- i.WaitExists(senders*perSender, 0) }()
 			}
 			start := time.Now()
 			var wg sync.WaitGroup
@@ -171,16 +172,18 @@ func TestBurstWhileIdling(t *testing.T) {
 				}
 			}
 			for k, i := range idlers {
-				checkExistsSequence(t, fmt.Sprint("session ", k), i.exists, senders*perSender)
-				if err := i.done(); err != nil {
+				if err := lmtptest.CheckExists(i.Exists(), senders*perSender); err != nil {
+					t.Errorf("session %d: %v", k, err)
+				}
+				if err := i.Done(); err != nil {
 					t.Fatal(err)
 				}
-				uids, err := i.uids()
+				uids, err := i.UIDs()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(uids) != senders*perSender || !strictlyIncreasing(uids) {
-					t.Errorf("session %d: UID SEARCH gives %d UIDs, increasing %v", k, len(uids), strictlyIncreasing(uids))
+				if len(uids) != senders*perSender || !lmtptest.StrictlyIncreasing(uids) {
+					t.Errorf("session %d: UID SEARCH gives %d UIDs, increasing %v", k, len(uids), lmtptest.StrictlyIncreasing(uids))
 				}
 			}
 			bySubject, _ := uidsBySubject(t, e.account("alice"), "INBOX")

@@ -43,7 +43,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if !ok {
 		return nil, errors.New("lmtp: connection not accepted by this server")
 	}
-	sess := &session{srv: s, conn: lc, smtp: c, log: s.log.With("session", lc.id, "remote", lc.remote())}
+	sess := &session{srv: s, conn: lc, smtp: c, log: s.log.With("conn", lc.id, "remote", lc.remote())}
 	sess.log.Debug("lmtp: session", "lhlo", c.Hostname())
 	return sess, nil
 }

@@ -66,6 +66,9 @@ type testConfig struct {
 	path    string // the configuration file
 	dataDir string // data-dir
 	addr    string // the [[server]] address, if any
+	// sharedUsers says that the users file exists already (another
+	// daemon's): the daemon prints no first-run password to wait for.
+	sharedUsers bool
 }
 
 // writeConfig writes a configuration into a new temporary directory:
@@ -256,7 +259,7 @@ func tryStartDaemon(t *testing.T, cfg *testConfig, args []string) (d *daemon, re
 			default:
 			}
 		}
-		if d.password != "" {
+		if d.password != "" || cfg.sharedUsers {
 			c, err := net.DialTimeout("tcp", d.addr, time.Second)
 			if err == nil {
 				c.Close()
