@@ -177,7 +177,7 @@ func TestConfigCheckIsTheDaemonsCheck(t *testing.T) {
 		{"key group readable", "tls-mode = \"connection\"\n",
 			"[tls]\ncertificate-file = " + quoted(cert) + "\nkey-file = " + quoted(key) + "\n",
 			[]string{":4: tls.key-file: " + key + ": Group readable file (tls-file-checks grdfil)"}},
-		{"a feature not built yet", "", "[lmtp]\nlisten = [\"127.0.0.1:2424\"]\n", []string{":3: lmtp.listen"}},
+		{"an LMTP socket group that does not exist", "", "[lmtp]\nlisten = [\"127.0.0.1:2424\"]\nsocket-group = \"no-such-group-mailgate\"\n", []string{":4: lmtp.socket-group: no group"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := writeConfig(t, freeAddr(t), tc.top, tc.server)
