@@ -153,6 +153,24 @@ type Mailbox struct {
 	// MailboxType is the format of new mailboxes: "mbox", "maildir" or
 	// "mh". Default "maildir".
 	MailboxType MailboxType `toml:"mailbox-type"`
+	// SpecialUse are the [[mailbox.special-use]] tables: mailboxes that
+	// every user's LIST shows with a special-use attribute (RFC 6154),
+	// created at login when Create is set. Default none.
+	SpecialUse []SpecialUse `toml:"special-use"`
+}
+
+// SpecialUse is one [[mailbox.special-use]] table.
+type SpecialUse struct {
+	// Name is the mailbox name as clients see it: ASCII, with non-ASCII
+	// names in IMAP's modified UTF-7 ("Entw&APw-rfe"). Required.
+	Name string `toml:"name"`
+	// Use is the attribute, in any case and with or without its
+	// backslash: "Sent", "Drafts", "Trash", "Junk", "Archive", "All" or
+	// "Flagged" (or '\Sent', a TOML literal string). Required.
+	Use string `toml:"use"`
+	// Create makes the mailbox at login when it does not exist (Dovecot's
+	// auto = create). Default false.
+	Create bool `toml:"create"`
 }
 
 // Locking is the [locking] table, for mbox files.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -10,6 +11,7 @@ func (c *Config) validateMailbox(ps *problems) {
 	if c.Mailbox.MailSpool != "" && !filepath.IsAbs(c.Mailbox.MailSpool) {
 		ps.add(at("mailbox", "mail-spool"), "%q is not an absolute path", c.Mailbox.MailSpool)
 	}
+	c.validateSpecialUse(ps)
 	p := at("mailbox", "mailbox-pattern")
 	if c.Mailbox.MailboxPattern == "" {
 		if c.Mailbox.MailSpool == "" {
@@ -74,5 +76,46 @@ func (c *Config) validateNamespaces(ps *problems) {
 				oneOf(ps, pp.key("mailbox-type"), pfx.MailboxType, TypeMbox, TypeMaildir, TypeMH, "")
 			}
 		}
+	}
+}
+
+// specialUses are RFC 6154's special-use attributes, without their
+// backslash.
+var specialUses = []string{"All", "Archive", "Drafts", "Flagged", "Junk", "Sent", "Trash"}
+
+// SpecialUseName returns the RFC 6154 attribute that a
+// [[mailbox.special-use]] use names ("sent", `\Sent`), with its
+// backslash, or "" when it names none.
+func SpecialUseName(use string) string {
+	use = strings.TrimPrefix(use, `\`)
+	for _, u := range specialUses {
+		if strings.EqualFold(use, u) {
+			return `\` + u
+		}
+	}
+	return ""
+}
+
+func (c *Config) validateSpecialUse(ps *problems) {
+	seen := map[string]bool{}
+	for i, su := range c.Mailbox.SpecialUse {
+		p := at("mailbox", "special-use").index(i)
+		switch {
+		case su.Name == "":
+			ps.add(p.key("name"), "missing; name the mailbox, as clients see it")
+		case strings.EqualFold(su.Name, "INBOX"):
+			ps.add(p.key("name"), "INBOX cannot have a special use")
+		case strings.IndexFunc(su.Name, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0:
+			ps.add(p.key("name"), "%q is not printable ASCII; write a non-ASCII name in IMAP's modified UTF-7 (RFC 3501 section 5.1.3), as clients see it, such as \"Entw&APw-rfe\"", su.Name)
+		case strings.HasPrefix(su.Name, "/") || strings.HasSuffix(su.Name, "/") || strings.Contains(su.Name, "//"):
+			ps.add(p.key("name"), "%q has an empty hierarchy level", su.Name)
+		}
+		u := SpecialUseName(su.Use)
+		if u == "" {
+			ps.add(p.key("use"), "%q is not a special use; use one of %s", su.Use, strings.Join(specialUses, ", "))
+		} else if seen[su.Name+" "+u] {
+			ps.add(p.key("use"), "%s is given to %q twice", u, su.Name)
+		}
+		seen[su.Name+" "+u] = true
 	}
 }

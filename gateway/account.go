@@ -23,6 +23,7 @@ func (g *Gateway) layout(mailHome string) *storage.Layout {
 		Shared:      namespace(c.Namespace.Shared, vars),
 		DefaultType: string(c.Mailbox.MailboxType),
 		LookupHome:  g.homeFor,
+		SpecialUse:  specialUseFolders(c),
 	}
 	// The other users are users of the users file, whose mail directory
 	// is their home.

@@ -221,7 +221,7 @@ func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext b
 		Preauth:         g.auth.preauth,
 		PreauthOnly:     g.cfg.PreauthOnly,
 		UserAccess:      g.auth.userAccess,
-		Account:         g.account,
+		Account:         g.imapAccount,
 		TLSConfig:       tc,
 		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,

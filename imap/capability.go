@@ -10,7 +10,8 @@ import (
 func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
-		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS"}
+		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
+		"SPECIAL-USE", "CREATE-SPECIAL-USE"}
 	if s.state == stateNotAuth {
 		if s.canStartTLS() {
 			if s.srv.tlsRequired() {

@@ -149,6 +149,11 @@ func listAttrs(kind string, mi storage.MailboxInfo) []string {
 			attrs = append(attrs, `\HasNoChildren`)
 		}
 	}
+	if kind == "LIST" {
+		// RFC 6154 section 2 lets a server show them in every LIST, as
+		// Dovecot does: clients that never ask find Sent all the same.
+		attrs = append(attrs, mi.SpecialUse...)
+	}
 	return attrs
 }
 

@@ -124,6 +124,9 @@ func (s *session) listMailboxes(lc *listCommand) error {
 		return err
 	}
 	return r.walk(func(mi storage.MailboxInfo) {
+		if lc.selectSpecialUse && len(mi.SpecialUse) == 0 {
+			return
+		}
 		attrs := listAttrs("LIST", mi)
 		if r.subscribed[mi.Name] {
 			attrs = append(attrs, `\Subscribed`)
@@ -213,7 +216,9 @@ func (s *session) listSubscribed(lc *listCommand) error {
 func (r *listRun) writeSubscribed(name, delim string) {
 	var attrs []string
 	selectable := false
-	if l, ok := r.infos[name]; ok {
+	if l, ok := r.infos[name]; r.lc.selectSpecialUse && !r.childInfo[name] && len(l.info.SpecialUse) == 0 {
+		return // SUBSCRIBED and SPECIAL-USE select what is both
+	} else if ok {
 		attrs = listAttrs("LIST", l.info)
 		delim = l.info.Delimiter
 		selectable = !l.info.NoSelect

@@ -98,6 +98,10 @@ func (lc *listCommand) selectOptions(d *wire.Decoder) error {
 			lc.remote = true
 		case "RECURSIVEMATCH":
 			lc.recursiveMatch = true
+		case "SPECIAL-USE":
+			lc.selectSpecialUse = true
+			// It implies the SPECIAL-USE return option (RFC 6154 section 3).
+			lc.returnSpecialUse = true
 		default:
 			return bad("Unknown LIST selection option %s", sanitize(opt))
 		}
@@ -135,6 +139,8 @@ func (lc *listCommand) returnOptions(d *wire.Decoder) error {
 			lc.returnSubscribed = true
 		case "CHILDREN":
 			lc.returnChildren = true
+		case "SPECIAL-USE":
+			lc.returnSpecialUse = true
 		case "STATUS":
 			if err := d.SP(); err != nil {
 				return err

@@ -1,15 +1,64 @@
 package imap
 
-// cmdCreate: RFC 3501 section 6.3.3.
+import (
+	"errors"
+	"strings"
+
+	"github.com/mailgate/mailgate/imap/internal/wire"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// cmdCreate: RFC 3501 section 6.3.3, with the USE parameter of
+// CREATE-SPECIAL-USE (RFC 6154 section 3).
 func (s *session) cmdCreate(tag string, _ bool) error {
-	name, err := s.oneMailboxArg()
+	if err := s.d.SP(); err != nil {
+		return err
+	}
+	name, err := s.mailboxName()
 	if err != nil {
+		return err
+	}
+	var uses []string
+	if s.d.Maybe(' ') {
+		if uses, err = createParams(s.d); err != nil {
+			return err
+		}
+	}
+	if err := s.d.CRLF(); err != nil {
 		return err
 	}
 	if name == "INBOX" {
 		return no("ALREADYEXISTS", "INBOX always exists")
 	}
-	return storageErr(s.account.Create(name), "CREATE")
+	err = s.account.CreateSpecialUse(name, uses)
+	if errors.Is(err, storage.ErrBadSpecialUse) {
+		return no("USEATTR", "CREATE: %v", err)
+	}
+	return storageErr(err, "CREATE")
+}
+
+// createParams reads CREATE's parameters (RFC 4466 create-params); the
+// one known is USE (RFC 6154 section 3), whose attributes it returns.
+func createParams(d *wire.Decoder) ([]string, error) {
+	var uses []string
+	err := d.List(func() error {
+		p, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(p, "USE") {
+			return bad("Unknown CREATE parameter %s", sanitize(p))
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		return d.List(func() error {
+			u, err := d.FlagAtom()
+			uses = append(uses, u)
+			return err
+		})
+	})
+	return uses, err
 }
 
 // cmdDelete: RFC 3501 section 6.3.4.

@@ -14,6 +14,9 @@ type MailboxInfo struct {
 	NoSelect    bool // a hierarchy level that holds no messages
 	HasChildren bool
 	NoInferiors bool
+	// SpecialUse holds the mailbox's special-use attributes (RFC 6154),
+	// sorted; nil when it has none.
+	SpecialUse []string
 }
 
 // DefaultMaxListEntries is Options.MaxListEntries when it is zero. A
@@ -31,6 +34,20 @@ func (a *Account) List(descend func(name string) bool, fn func(MailboxInfo)) err
 		return err
 	}
 	a.ensureInbox(inbox)
+	uses, err := a.SpecialUses()
+	if err != nil {
+		// Listing without them beats not listing at all.
+		a.store.log.Warn("storage: LIST without special-use attributes", "user", a.user.Name, "err", err)
+	}
+	if len(uses) > 0 {
+		inner := fn
+		fn = func(mi MailboxInfo) {
+			if !mi.NoSelect {
+				mi.SpecialUse = uses[mi.Name]
+			}
+			inner(mi)
+		}
+	}
 	fn(MailboxInfo{Name: InboxName, Delimiter: inbox.prefix.Delim(), HasChildren: a.hasChildren(inbox.prefix, inbox.path, nil)})
 	// A prefix's directory may lie inside another's ($home/Mail for
 	// "#MH:" inside $home for ""): list it under its own prefix only.

@@ -68,6 +68,9 @@ type Layout struct {
 	// LookupHome finds another user's home directory, for $home in the
 	// other users' namespace.
 	LookupHome func(user string) (string, bool)
+	// SpecialUse gives mailboxes special-use attributes (RFC 6154) for
+	// every user, and says which to create at login.
+	SpecialUse []SpecialUseFolder
 }
 
 // User is the authenticated owner of an Account.

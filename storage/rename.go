@@ -46,6 +46,7 @@ func (a *Account) Delete(name string) error {
 	if err := d.Delete(loc.path); err != nil {
 		return err
 	}
+	a.forgetSpecialUse(name)
 	if cache != "" {
 		if err := os.Remove(cache); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			a.store.log.Warn("storage: removing the cache file of a deleted mailbox", "path", cache, "err", err)
@@ -112,6 +113,7 @@ func (a *Account) Rename(from, to string) error {
 		a.moveCacheFile(cache, a.store.cacheFileOf(d, dst.path, perm))
 	}
 	a.renameSubscriptions(from, to, src.prefix.Delim())
+	a.renameSpecialUse(from, to, src.prefix.Delim())
 	return nil
 }
 

@@ -53,6 +53,10 @@ type Store struct {
 	// maxListEntries is Options.MaxListEntries or its default.
 	maxListEntries int
 
+	// specialUseMu serialises the read-change-write of users'
+	// special-use files (Account.updateSpecialUses).
+	specialUseMu sync.Mutex
+
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
 	idle    []*mailbox          // open with no user, oldest first
