@@ -35,6 +35,7 @@ func run() int {
 	warm := fs.Int("warm-runs", 0, "warm runs; 0 keeps the mode's default")
 	idle := fs.Int("idle-clients", 0, "clients in IDLE for the memory test; 0 keeps the mode's default")
 	mixed := fs.Duration("mixed-time", 0, "duration of each mixed workload; 0 keeps the mode's default")
+	opTimeout := fs.Duration("op-timeout", 0, "time bound of every single command (a slower answer is an error); 0 keeps the mode's default")
 	serversFlag := fs.String("servers", "", "comma-separated servers to run (default all: "+strings.Join(harness.ServerNames(), ",")+")")
 	bin := fs.String("mailgate-bin", "", "mailgate binary (default: build it with go build)")
 	sha := fs.Bool("mailgate-sha512", false, "give mailgate's account the SHA-512-crypt hash the other servers use instead of user add's bcrypt")
@@ -65,6 +66,9 @@ func run() int {
 	}
 	if *mixed > 0 {
 		p.MixedTime = *mixed
+	}
+	if *opTimeout > 0 {
+		p.OpTimeout = *opTimeout
 	}
 	if *serversFlag != "" {
 		for _, s := range strings.Split(*serversFlag, ",") {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -22,11 +23,27 @@ import (
 // client is a go-imap client whose every command is bounded in time: arm
 // sets a deadline on the connection before each command, so a server that
 // stops answering fails the command instead of hanging the benchmark.
+// The deadline is the harness's own (Params.OpTimeout): go-imap's client
+// sets a fixed 30 s read deadline of its own while it waits for a
+// response, which would report a slow answer (a 100,000-message FETCH
+// on a loaded machine) as a failed one, so it sees the connection
+// through harnessDeadlines, which ignores the deadlines it sets.
 type client struct {
 	*imapclient.Client
 	nc      net.Conn
 	timeout time.Duration
+	// unilateral counts the untagged FETCH and EXISTS responses that
+	// came outside any command (IDLE's), for the IDLE check.
+	unilateral atomic.Int64
 }
+
+// harnessDeadlines is a connection whose deadlines only the harness sets:
+// the client library's calls are no-ops.
+type harnessDeadlines struct{ net.Conn }
+
+func (harnessDeadlines) SetDeadline(time.Time) error      { return nil }
+func (harnessDeadlines) SetReadDeadline(time.Time) error  { return nil }
+func (harnessDeadlines) SetWriteDeadline(time.Time) error { return nil }
 
 func dial(ctx context.Context, addr string, timeout time.Duration) (*client, error) {
 	d := net.Dialer{Timeout: timeout}
@@ -37,7 +54,17 @@ func dial(ctx context.Context, addr string, timeout time.Duration) (*client, err
 	// Cancelling the run (Ctrl-C) ends every session at once.
 	context.AfterFunc(ctx, func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(timeout))
-	c := &client{Client: imapclient.New(nc, nil), nc: nc, timeout: timeout}
+	c := &client{nc: nc, timeout: timeout}
+	c.Client = imapclient.New(harnessDeadlines{nc}, &imapclient.Options{
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Expunge: func(uint32) { c.unilateral.Add(1) },
+			Mailbox: func(*imapclient.UnilateralDataMailbox) { c.unilateral.Add(1) },
+			Fetch: func(m *imapclient.FetchMessageData) {
+				m.Collect()
+				c.unilateral.Add(1)
+			},
+		},
+	})
 	if err := c.WaitGreeting(); err != nil {
 		c.close()
 		return nil, fmt.Errorf("greeting: %w", err)

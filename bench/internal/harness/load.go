@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -296,6 +297,9 @@ func (r *runner) idle(ctx context.Context) error {
 		default:
 		}
 	}
+	if err := r.idleSeesChange(ctx, clients); err != nil {
+		return err
+	}
 	r.add("idle_rss", float64(m.RSS-base.RSS)/float64(k)/1024)
 	r.add("idle_pss", float64(m.PSS-base.PSS)/float64(k)/1024)
 	r.add("idle_total_rss", float64(m.RSS)/(1<<20))
@@ -321,4 +325,72 @@ func (r *runner) settle() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	r.logf("%s: %d sessions of the last test still there after 30s", r.s.Name(), server.Sessions(r.s.PID()))
+}
+
+// idleSeesChange checks that the IDLE sessions are really listening:
+// another session turns \Flagged of message 1 over (the mixed workload
+// flags messages at random, so it looks first) and logs out (imap4d
+// writes a session's changes to the file only then), and every IDLE
+// session must receive an untagged FETCH or EXISTS within the harness's
+// operation time (10 s at most); then the flag is turned back.
+func (r *runner) idleSeesChange(ctx context.Context, clients []*client) error {
+	flag := func(op func(flagged bool) imap.StoreFlagsOp) error {
+		c, err := r.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.logout()
+		if _, err := c.selectInbox(); err != nil {
+			return err
+		}
+		flagged := false
+		if _, err := c.fetch(imap.SeqSetNum(1), &imap.FetchOptions{Flags: true}, func(m *imapFetchBuffer) {
+			flagged = slices.Contains(m.Flags, imap.FlagFlagged)
+		}); err != nil {
+			return fmt.Errorf("FETCH 1 (FLAGS): %w", err)
+		}
+		c.arm()
+		_, err = drain(c.Store(imap.SeqSetNum(1), &imap.StoreFlags{Op: op(flagged), Silent: true, Flags: []imap.Flag{imap.FlagFlagged}}, nil))
+		return err
+	}
+	var was bool
+	for _, ic := range clients {
+		ic.unilateral.Store(0)
+	}
+	t := time.Now()
+	err := flag(func(flagged bool) imap.StoreFlagsOp {
+		was = flagged
+		if flagged {
+			return imap.StoreFlagsDel
+		}
+		return imap.StoreFlagsAdd
+	})
+	if err != nil {
+		return fmt.Errorf("turning a flag over for the IDLE sessions: %w", err)
+	}
+	defer flag(func(bool) imap.StoreFlagsOp {
+		if was {
+			return imap.StoreFlagsAdd
+		}
+		return imap.StoreFlagsDel
+	})
+	bound := min(r.p.OpTimeout, 10*time.Second)
+	deadline := t.Add(bound)
+	for {
+		missing := 0
+		for _, ic := range clients {
+			if ic.unilateral.Load() == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			r.logf("%s: every IDLE session saw another session's STORE within %.0f ms", r.s.Name(), ms(time.Since(t)))
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			r.wrong("IDLE: %d of %d sessions did not see another session's STORE within %v", missing, len(clients), bound)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -31,7 +31,9 @@ var readOps = []struct{ key, label, unit string }{
 // Defs lists the report's rows in order.
 func Defs(p *Params) []Def {
 	var defs []Def
-	defs = append(defs, Def{"login", "LOGIN latency", "ms", false})
+	defs = append(defs,
+		Def{"login_first", "LOGIN, first after a restart (no cache)", "ms", false},
+		Def{"login", "LOGIN, repeated (auth caches on)", "ms", false})
 	for _, op := range readOps {
 		for _, ph := range phases {
 			label := op.label
@@ -42,10 +44,12 @@ func Defs(p *Params) []Def {
 		}
 	}
 	defs = append(defs,
-		Def{"store_flags", fmt.Sprintf("STORE 1:%d +FLAGS (\\Flagged)", p.StoreCount), "ms", false},
+		Def{"store_flags", fmt.Sprintf("STORE 1:%d +FLAGS (\\Flagged)", storeCount(p, p.N)), "ms", false},
 		Def{"append_1", "APPEND 4 KB, 1 client", "msg/s", true},
 		Def{"append_n", fmt.Sprintf("APPEND 4 KB, %d clients", p.AppendClients), "msg/s", true},
 		Def{"conn_setup", "connect+LOGIN+SELECT+IDLE", "conn/s", true},
+		Def{"session", "session: LOGIN+SELECT+FETCH FLAGS+LOGOUT", "sess/s", true},
+		Def{"session_inetd", "the same, a new process per session (-i)", "sess/s", true},
 	)
 	for _, n := range p.MixedClients {
 		defs = append(defs,

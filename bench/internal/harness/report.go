@@ -7,11 +7,17 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// ratio is one ratio column: num's value divided by den's.
+// ratio is one ratio column: num's value divided by den's. A den of
+// "dovecot-best" is the better, row by row, of Dovecot's default and
+// high-performance modes.
 type ratio struct{ num, den string }
+
+// bestDovecot is the ratio column against the faster Dovecot.
+const bestDovecot = "dovecot-best"
 
 // WriteTable prints the report as a text table with the ratio columns.
 func (r *Report) WriteTable(w io.Writer) {
@@ -47,7 +53,14 @@ func (r *Report) WriteTable(w io.Writer) {
 		byName[s.Name] = s
 	}
 	var ratios []ratio
-	for _, rt := range []ratio{{"mailgate", "dovecot"}, {"mailgate", "imap4d"}, {"mailgate-mbox", "imap4d"}} {
+	for _, rt := range []ratio{{"mailgate", "dovecot"}, {"mailgate", "dovecot-fast"}, {"mailgate", bestDovecot},
+		{"mailgate", "imap4d"}, {"mailgate-mbox", "imap4d"}} {
+		if rt.den == bestDovecot {
+			if byName[rt.num] != nil && byName["dovecot"] != nil && byName["dovecot-fast"] != nil {
+				ratios = append(ratios, rt)
+			}
+			continue
+		}
 		if byName[rt.num] != nil && byName[rt.den] != nil {
 			ratios = append(ratios, rt)
 		}
@@ -55,13 +68,16 @@ func (r *Report) WriteTable(w io.Writer) {
 	if len(ratios) > 0 {
 		fmt.Fprintln(w, "ratio = mailgate's value / the other server's. Rows marked \"lower\": below 1 means mailgate is better;")
 		fmt.Fprintln(w, "rows marked \"higher\": above 1 means mailgate is better. MB = 10^6 bytes, MiB/KiB = 2^20/2^10.")
+		fmt.Fprintln(w, "Each value is the median, with the smallest and largest sample in brackets; mg/dove* is against")
+		fmt.Fprintln(w, "the better of Dovecot's default and high-performance (dovecot-fast) modes on that row.")
 	}
 	fmt.Fprintln(w)
 
 	const lw = 44
+	const vw = 22 // "median [min-max]"
 	fmt.Fprintf(w, "%-*s %-6s %-6s", lw, "metric", "unit", "better")
 	for _, s := range cols {
-		fmt.Fprintf(w, " %13s", s.Name)
+		fmt.Fprintf(w, " %*s", vw, s.Name)
 	}
 	for _, rt := range ratios {
 		fmt.Fprintf(w, " %11s", abbrev(rt.num)+"/"+abbrev(rt.den))
@@ -77,18 +93,18 @@ func (r *Report) WriteTable(w io.Writer) {
 		for _, s := range cols {
 			v := s.Metrics[d.Key]
 			if v == nil || len(v.Samples) == 0 {
-				fmt.Fprintf(w, " %13s", "-")
+				fmt.Fprintf(w, " %*s", vw, "-")
 			} else {
 				mark := ""
 				if v.Note != "" {
 					mark = "*"
 					notes = append(notes, fmt.Sprintf("%s, %s: %s", s.Name, d.Label, v.Note))
 				}
-				fmt.Fprintf(w, " %13s", fmtNum(v.Median)+mark)
+				fmt.Fprintf(w, " %*s", vw, fmtNum(v.Median)+mark+spread(v))
 			}
 		}
 		for _, rt := range ratios {
-			a, b := byName[rt.num].Metrics[d.Key], byName[rt.den].Metrics[d.Key]
+			a, b := byName[rt.num].Metrics[d.Key], denominator(byName, rt.den, d)
 			if a == nil || b == nil || len(a.Samples) == 0 || len(b.Samples) == 0 || b.Median == 0 {
 				fmt.Fprintf(w, " %11s", "-")
 				continue
@@ -99,6 +115,16 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	for _, n := range notes {
 		fmt.Fprintf(w, "* %s\n", n)
+	}
+	if len(r.Load) > 0 {
+		fmt.Fprintf(w, "\nload average (1 min) before -> after each step:")
+		for i, l := range r.Load {
+			if i%6 == 0 {
+				fmt.Fprintf(w, "\n ")
+			}
+			fmt.Fprintf(w, " %s %.2f->%.2f;", l.Step, l.Before[0], l.After[0])
+		}
+		fmt.Fprintln(w)
 	}
 	for _, s := range r.Servers {
 		for _, k := range s.Known {
@@ -118,8 +144,38 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 }
 
+// spread is " [min-max]" of a value with more than one sample.
+func spread(v *Value) string {
+	if len(v.Samples) < 2 {
+		return ""
+	}
+	return " [" + fmtNum(slices.Min(v.Samples)) + "-" + fmtNum(slices.Max(v.Samples)) + "]"
+}
+
+// denominator is the value a ratio column divides by: the server's, or
+// for bestDovecot the better of the two Dovecot modes on this row.
+func denominator(byName map[string]*ServerResult, den string, d Def) *Value {
+	if den != bestDovecot {
+		return byName[den].Metrics[d.Key]
+	}
+	a, b := byName["dovecot"].Metrics[d.Key], byName["dovecot-fast"].Metrics[d.Key]
+	switch {
+	case a == nil || len(a.Samples) == 0:
+		return b
+	case b == nil || len(b.Samples) == 0:
+		return a
+	case d.Higher == (a.Median >= b.Median):
+		return a
+	}
+	return b
+}
+
 func abbrev(name string) string {
 	switch name {
+	case bestDovecot:
+		return "dove*"
+	case "dovecot-fast":
+		return "dvfast"
 	case "mailgate":
 		return "mg"
 	case "mailgate-mbox":

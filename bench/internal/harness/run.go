@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +27,7 @@ type Report struct {
 	Corpus   CorpusStats     `json:"corpus"`
 	Rows     []Def           `json:"rows"`
 	Servers  []*ServerResult `json:"servers"`
+	Load     []StepLoad      `json:"load"`
 	WorkDir  string          `json:"work_dir,omitempty"`
 	Problems []string        `json:"problems,omitempty"` // harness-level failures
 }
@@ -87,6 +89,7 @@ func servers(p *Params) []server.Server {
 		&server.Mailgate{Bin: p.MailgateBin, SHACrypt: p.MailgateSHACrypt},
 		&server.Mailgate{Bin: p.MailgateBin, SHACrypt: p.MailgateSHACrypt, Mbox: true},
 		&server.Dovecot{},
+		&server.Dovecot{Fast: true},
 		&server.Imap4d{},
 	}
 	if len(p.Servers) == 0 {
@@ -104,7 +107,9 @@ func servers(p *Params) []server.Server {
 }
 
 // ServerNames lists the servers the harness knows.
-func ServerNames() []string { return []string{"mailgate", "mailgate-mbox", "dovecot", "imap4d"} }
+func ServerNames() []string {
+	return []string{"mailgate", "mailgate-mbox", "dovecot", "dovecot-fast", "imap4d"}
+}
 
 // Run runs the benchmark. The error is for the harness itself failing;
 // servers' failures and wrong answers are in the report (see OK).
@@ -186,9 +191,9 @@ func Run(ctx context.Context, p Params) (*Report, error) {
 
 	logf("writing %d messages (seed %d) for %s", p.N, p.Seed, names(live))
 	t0 := time.Now()
-	step := max(p.N/10, 1000)
+	every := max(p.N/10, 1000)
 	err := c.Write(targets, func(done int) {
-		if done%step == 0 {
+		if done%every == 0 {
 			logf("  %d/%d messages written", done, p.N)
 		}
 	})
@@ -200,20 +205,77 @@ func Run(ctx context.Context, p Params) (*Report, error) {
 		rep.Corpus.Messages, float64(rep.Corpus.Bytes)/1e6, rep.Corpus.MedianSize, float64(rep.Corpus.Largest)/1e6, rep.Corpus.Seconds)
 	exp := newExpect(c, &p)
 
+	// The servers run side by side, and take turns row by row (each
+	// repetition of a phase is a turn of its own), so that the noise of a
+	// loaded machine falls on all of them alike rather than on whichever
+	// ran while it was busy.
+	var runners []*runner
 	for _, s := range live {
+		r := &runner{p: &p, c: c, e: exp, s: s, res: results[s], logf: logf}
+		if err := s.Start(ctx); err != nil {
+			r.res.Status, r.res.Reason = "failed", err.Error()
+			continue
+		}
+		runners = append(runners, r)
+	}
+	defer func() {
+		for _, r := range runners {
+			r.s.Stop()
+		}
+	}()
+	plans := make([][]step, len(runners))
+	for i, r := range runners {
+		plans[i] = r.steps()
+	}
+	for i := range steps(&p) {
 		if ctx.Err() != nil {
 			break
 		}
-		r := &runner{p: &p, c: c, e: exp, s: s, res: results[s], logf: logf}
-		t := time.Now()
-		r.run(ctx)
-		r.res.Seconds = time.Since(t).Seconds()
+		var name string
+		before := loadAverage()
+		for j, r := range runners {
+			if ctx.Err() != nil || r.broken {
+				continue
+			}
+			st := plans[j][i]
+			name = st.name
+			t := time.Now()
+			r.step(ctx, st)
+			r.res.Seconds += time.Since(t).Seconds()
+		}
+		rep.Load = append(rep.Load, StepLoad{Step: name, Before: before, After: loadAverage()})
+	}
+	for _, r := range runners {
 		if len(r.res.Errors) > 0 && r.res.Status == "ok" {
 			r.res.Status = "failed"
 		}
-		logf("%s: done in %.1fs, %d errors", s.Name(), r.res.Seconds, len(r.res.Errors))
+		logf("%s: done in %.1fs, %d errors", r.s.Name(), r.res.Seconds, len(r.res.Errors))
 	}
 	return rep, ctx.Err()
+}
+
+// StepLoad is the machine's load average (1, 5 and 15 minutes) before
+// and after one step of the run, all servers' turns included.
+type StepLoad struct {
+	Step   string     `json:"step"`
+	Before [3]float64 `json:"before"`
+	After  [3]float64 `json:"after"`
+}
+
+// loadAverage reads /proc/loadavg; zeros where it cannot.
+func loadAverage() [3]float64 {
+	var l [3]float64
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return l
+	}
+	for i, f := range strings.Fields(string(b)) {
+		if i == 3 {
+			break
+		}
+		l[i], _ = strconv.ParseFloat(f, 64)
+	}
+	return l
 }
 
 func names(ss []server.Server) string {
@@ -283,66 +345,64 @@ type runner struct {
 	res  *ServerResult
 	logf func(format string, args ...any)
 
-	mu   sync.Mutex
-	seen map[string]int // error messages already recorded
+	mu     sync.Mutex
+	seen   map[string]int // error messages already recorded
+	broken bool           // the server died and did not start again
 }
 
-func (r *runner) run(ctx context.Context) {
-	defer r.s.Stop()
-	if err := r.s.Start(ctx); err != nil {
-		r.res.Status, r.res.Reason = "failed", err.Error()
-		return
-	}
-	steps := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"first", func(ctx context.Context) error { return r.readPhase(ctx, "first") }},
-		{"cold", func(ctx context.Context) error {
-			for i := 0; i < r.p.ColdRuns; i++ {
-				if err := r.restart(ctx); err != nil {
-					return err
-				}
-				if err := r.readPhase(ctx, "cold"); err != nil {
-					return err
-				}
+// step is one turn of a server in the run.
+type step struct {
+	name string
+	fn   func(context.Context) error
+}
+
+// steps lists the turns of a run, the same for every server: the read
+// phases (each cold and warm repetition a turn of its own), then the
+// writes and the loads.
+func steps(p *Params) []step {
+	return (&runner{p: p}).steps()
+}
+
+func (r *runner) steps() []step {
+	out := []step{{"first", func(ctx context.Context) error { return r.readPhase(ctx, "first") }}}
+	for i := 0; i < r.p.ColdRuns; i++ {
+		out = append(out, step{fmt.Sprintf("cold %d", i+1), func(ctx context.Context) error {
+			if err := r.restart(ctx); err != nil {
+				return err
 			}
-			return nil
-		}},
-		{"warm", func(ctx context.Context) error {
-			for i := 0; i < r.p.WarmRuns; i++ {
-				if err := r.readPhase(ctx, "warm"); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
-		{"login", r.logins},
-		{"connection setup", r.connSetup},
-		{"store", r.store},
-		{"append", r.appends},
-		{"mixed", r.mixedAll},
-		{"idle", r.idle},
-		{"big message", r.bigMessage},
+			return r.readPhase(ctx, "cold")
+		}})
 	}
-	for _, st := range steps {
-		if ctx.Err() != nil {
-			return
-		}
-		t := time.Now()
-		err := st.fn(ctx)
-		if err != nil {
-			r.wrong("%s: %v", st.name, err)
-			if !r.alive() {
-				r.wrong("%s: the server died; its output:\n%s", st.name, tail(r.s.Log(), 2000))
-				if err := r.restart(ctx); err != nil {
-					r.wrong("restart: %v", err)
-					return
-				}
+	for i := 0; i < r.p.WarmRuns; i++ {
+		out = append(out, step{fmt.Sprintf("warm %d", i+1), func(ctx context.Context) error { return r.readPhase(ctx, "warm") }})
+	}
+	return append(out,
+		step{"login", r.logins},
+		step{"connection setup", r.connSetup},
+		step{"sessions", r.sessions},
+		step{"store", r.store},
+		step{"append", r.appends},
+		step{"mixed", r.mixedAll},
+		step{"idle", r.idle},
+		step{"big message", r.bigMessage},
+	)
+}
+
+// step runs one turn; a failure is recorded, and a server that died is
+// started again for the turns after it.
+func (r *runner) step(ctx context.Context, st step) {
+	t := time.Now()
+	if err := st.fn(ctx); err != nil {
+		r.wrong("%s: %v", st.name, err)
+		if !r.alive() {
+			r.wrong("%s: the server died; its output:\n%s", st.name, tail(r.s.Log(), 2000))
+			if err := r.restart(ctx); err != nil {
+				r.wrong("restart: %v", err)
+				r.broken = true
 			}
 		}
-		r.logf("%s: %s done in %.1fs", r.s.Name(), st.name, time.Since(t).Seconds())
 	}
+	r.logf("%s: %s done in %.1fs", r.s.Name(), st.name, time.Since(t).Seconds())
 }
 
 func (r *runner) alive() bool {

@@ -191,3 +191,10 @@ func notImplemented(s string) string {
 	}
 	return firstLine(s)
 }
+
+// InetdCommand is the command that serves one session on its standard
+// input and output, as inetd would start it: `mailgate -i` on the same
+// configuration and data as the daemon.
+func (m *Mailgate) InetdCommand() (string, []string) {
+	return m.Bin, []string{"-i", "--config", m.conf}
+}

@@ -49,6 +49,14 @@ type Server interface {
 	Log() string
 }
 
+// Inetd is a server that can also serve one session per process, started
+// by inetd with the connection on its standard input and output (imap4d's
+// default operation mode, and mailgate's -i).
+type Inetd interface {
+	// InetdCommand is the program and arguments of such a process.
+	InetdCommand() (string, []string)
+}
+
 // SkipError says why a server is skipped.
 type SkipError struct{ Reason string }
 

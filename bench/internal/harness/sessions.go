@@ -1,0 +1,131 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailgate/mailgate/bench/internal/server"
+)
+
+// sessions counts how many whole short sessions per second one client
+// gets through in a row: connect, LOGIN, SELECT INBOX, FETCH 1:* (FLAGS)
+// (checked), LOGOUT. It runs on the server's normal service, and for a
+// server that can serve a session per process (server.Inetd), again
+// through a small accept loop that starts that process for every
+// connection, as inetd does: the case where every session is a cold
+// start. A server without such a mode gets its normal figure in the
+// inetd row too, noted, so that the row compares mailgate's inetd mode
+// with the other servers as they are normally run.
+func (r *runner) sessions(ctx context.Context) error {
+	r.settle()
+	rate, err := r.sessionRate(ctx, r.s.Addr())
+	if err != nil {
+		return err
+	}
+	r.add("session", rate)
+	in, ok := r.s.(server.Inetd)
+	if !ok {
+		r.add("session_inetd", rate)
+		r.note("session_inetd", "its normal service: it has no process-per-session mode here")
+		r.logf("%s: %.1f sessions/s", r.s.Name(), rate)
+		return nil
+	}
+	addr, stop, err := inetdLoop(in)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	irate, err := r.sessionRate(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("inetd mode: %w", err)
+	}
+	r.add("session_inetd", irate)
+	r.logf("%s: %.1f sessions/s, %.1f/s with a process per session", r.s.Name(), rate, irate)
+	return nil
+}
+
+// sessionRate runs sessions against addr for ConnSetupTime, at most
+// ConnSetups of them, and returns sessions per second.
+func (r *runner) sessionRate(ctx context.Context, addr string) (float64, error) {
+	t := time.Now()
+	n := 0
+	for n < r.p.ConnSetups && time.Since(t) < r.p.ConnSetupTime {
+		c, err := dial(ctx, addr, r.p.OpTimeout)
+		if err != nil {
+			return 0, err
+		}
+		err = c.login(r.s.Username(), server.Password)
+		if err == nil {
+			_, err = c.selectInbox()
+		}
+		if err == nil {
+			var got int
+			got, err = c.fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{Flags: true}, nil)
+			if err == nil && got != r.e.n {
+				r.wrong("session: FETCH 1:* (FLAGS): %d messages, want %d", got, r.e.n)
+			}
+		}
+		if err != nil {
+			c.close()
+			return 0, err
+		}
+		c.logout()
+		n++
+	}
+	return float64(n) / time.Since(t).Seconds(), nil
+}
+
+// inetdLoop listens on a loopback port and, for every connection,
+// starts the server's per-session command with the connection as its
+// standard input and output. stop closes the listener and waits for the
+// sessions' processes.
+func inetdLoop(in server.Inetd) (addr string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	name, args := in.InetdCommand()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue
+			}
+			f, err := conn.(*net.TCPConn).File()
+			conn.Close()
+			if err != nil {
+				continue
+			}
+			cmd := exec.Command(name, args...)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = f, f, os.Stderr
+			if err := cmd.Start(); err != nil {
+				f.Close()
+				continue
+			}
+			f.Close()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd.Wait()
+			}()
+		}
+	}()
+	return ln.Addr().String(), func() {
+		ln.Close()
+		wg.Wait()
+	}, nil
+}
