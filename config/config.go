@@ -22,6 +22,30 @@ type Config struct {
 	MaxChildren int `toml:"max-children"`
 	// PIDFile is where a daemon writes its process id; "" writes none.
 	PIDFile string `toml:"pidfile"`
+	// SessionProcess is mailgate's own: where a session runs once its
+	// user is known. "auto" (the default): in a process of its own, with
+	// the user's uid, gid and groups, when the daemon runs as root and the
+	// user has a uid (a system account, or a users-file entry with a uid),
+	// or VirtualUser is set; "always": every session in a process of its
+	// own (as the daemon's own user when not root); "never": every session
+	// in the daemon's process.
+	SessionProcess SessionProcess `toml:"session-process"`
+	// VirtualUser is mailgate's own: the system account whose uid and gid
+	// the session processes of users without a uid of their own (virtual
+	// users) run with; "" keeps those sessions in the daemon's process
+	// (under session-process "auto").
+	VirtualUser string `toml:"virtual-user"`
+	// RetainGroups are supplementary groups (names or numbers) a session
+	// keeps besides the user's own when it takes on the user's identity,
+	// as imap4d's retain-groups (the "mail" group, to lock the spool).
+	RetainGroups []string `toml:"retain-groups"`
+	// MaxSessionsPerUser is mailgate's own: the most concurrent sessions
+	// of one user, in every process of the daemon; 0 means no limit.
+	MaxSessionsPerUser int `toml:"max-sessions-per-user"`
+	// SessionMemoryLimit is mailgate's own: the memory a session process
+	// may write (RLIMIT_DATA; the address space the Go runtime reserves
+	// without using is not counted); 0 means no limit. Default 1GiB.
+	SessionMemoryLimit Size `toml:"session-memory-limit"`
 	// DataDir is mailgate's own addition: the directory that holds all of
 	// its state (the users file, ACME certificates, default homes). When the
 	// file leaves it empty, Parse sets it to [DefaultDataDir].
@@ -139,6 +163,10 @@ type Server struct {
 	// MaxAuthFailures is mailgate's own: failed logins on one connection
 	// before it is closed; 0 means no limit. Default 5.
 	MaxAuthFailures int `toml:"max-auth-failures"`
+	// CommandRate is mailgate's own: the commands per second one session
+	// may sustain (bursts of as many pass at once); a faster client is
+	// slowed down, not refused. 0 means no limit (the default).
+	CommandRate int `toml:"command-rate"`
 }
 
 // Mailbox is the [mailbox] table: where INBOX lives.

@@ -14,6 +14,16 @@ const (
 	ModeInetd  Mode = "inetd"  // one session on standard input and output
 )
 
+// SessionProcess is where sessions run once their user is known.
+type SessionProcess string
+
+// The session process models.
+const (
+	SessionProcessAuto   SessionProcess = "auto"   // a process for users with a uid, when root
+	SessionProcessAlways SessionProcess = "always" // a process for every session
+	SessionProcessNever  SessionProcess = "never"  // every session in the daemon's process
+)
+
 // MailboxType is an on-disk mailbox format.
 type MailboxType string
 

@@ -67,6 +67,17 @@ func positive(ps *problems, p keyPath, d time.Duration) {
 func (c *Config) validateTop(ps *problems) {
 	oneOf(ps, at("mode"), c.Mode, ModeDaemon, ModeInetd)
 	notNegative(ps, at("max-children"), c.MaxChildren)
+	oneOf(ps, at("session-process"), c.SessionProcess, SessionProcessAuto, SessionProcessAlways, SessionProcessNever)
+	notNegative(ps, at("max-sessions-per-user"), c.MaxSessionsPerUser)
+	notNegative(ps, at("session-memory-limit"), c.SessionMemoryLimit)
+	if l := c.SessionMemoryLimit; l > 0 && l < 256<<20 {
+		ps.add(at("session-memory-limit"), "%s is too small for a session process; give at least 256MiB, or 0 for no limit", l)
+	}
+	for i, g := range c.RetainGroups {
+		if g == "" {
+			ps.add(at("retain-groups").index(i), "an empty group name")
+		}
+	}
 	switch {
 	case c.DataDir == "":
 		ps.add(at("data-dir"), "empty, and no default can be found (not root, and neither XDG_DATA_HOME nor HOME is set); set data-dir")

@@ -35,6 +35,7 @@ func (c *Config) validateServers(ps *problems) {
 		}
 		notNegative(ps, p.key("max-connections-per-address"), s.MaxConnectionsPerAddress)
 		notNegative(ps, p.key("max-auth-failures"), s.MaxAuthFailures)
+		notNegative(ps, p.key("command-rate"), s.CommandRate)
 	}
 }
 

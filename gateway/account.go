@@ -61,24 +61,45 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 	if u.System {
 		return g.systemAccount(ctx, u)
 	}
+	home, err := g.prepareHome(u, nil)
+	if err != nil {
+		return nil, err
+	}
+	return g.store.Account(storageUser(u, home), g.layout(home)), nil
+}
+
+// prepareHome returns the home of a user who is not a system account,
+// creating it first when the configuration says so (create-home-dir,
+// with home-dir-mode and, as root, owned by the user's uid and gid). A
+// session process's master calls it as root, before the session takes on
+// the user's identity. A system account's home is returned as it is.
+//
+// owner, when not nil, is the identity the session will run with: the
+// owner of a home made for a user without a uid of its own (virtual-user).
+func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
+	if u.System {
+		return u.Home, nil
+	}
 	home := u.Home
 	if home == "" {
 		home = g.defaultHome(u.Name)
 	}
 	if _, err := os.Stat(home); os.IsNotExist(err) {
 		if !g.cfg.CreateHomeDir && !g.isDataDirHome(home) {
-			return nil, fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
+			return "", fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
 		}
 		su := storageUser(u, home)
 		uid, gid := -1, -1
 		if su.HasIDs {
 			uid, gid = su.UID, su.GID
+		} else if owner != nil && os.Geteuid() == 0 {
+			uid, gid = owner.uid, owner.gid
 		}
 		if err := auth.CreateHome(home, g.cfg.HomeDirMode.FileMode(), uid, gid); err != nil {
-			return nil, err
+			return "", err
 		}
 	}
-	return g.store.Account(storageUser(u, home), g.layout(home)), nil
+	return home, nil
 }
 
 // systemAccount opens the storage view of a system account (the user

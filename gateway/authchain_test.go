@@ -111,7 +111,9 @@ func TestSystemAccountOverIMAP(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chpasswd: %v: %s", err, out)
 	}
-	addr := run(t, "[auth]\nauthentication = [\"users-file\", \"system\"]\n")
+	// In the gateway's process: a test binary cannot be a session
+	// process (cmd/mailgate's TestSessionProcess tests those).
+	addr := run(t, "session-process = \"never\"\n[auth]\nauthentication = [\"users-file\", \"system\"]\n")
 	reply, c, r := login(t, addr, name, "system pw")
 	if !strings.HasPrefix(reply, "a OK") {
 		t.Fatalf("LOGIN: %q", reply)

@@ -83,7 +83,9 @@ func TestCreateHomeDirOwned(t *testing.T) {
 	if err := auth.AddUser(usersFile, "alice", "pw-alice", &auth.UserOptions{UID: &uid, GID: &gid, Home: filepath.Join(homes, "alice")}); err != nil {
 		t.Fatal(err)
 	}
-	addr := run(t, "create-home-dir = true\nhome-dir-mode = \"750\"\n[auth]\nusers-file = "+quote(usersFile)+"\n")
+	// In the gateway's process: a test binary cannot be a session
+	// process (cmd/mailgate's TestSessionProcess tests those).
+	addr := run(t, "session-process = \"never\"\ncreate-home-dir = true\nhome-dir-mode = \"750\"\n[auth]\nusers-file = "+quote(usersFile)+"\n")
 	_, c := greeting(t, addr)
 	r := bufio.NewReader(c)
 	if l := command(t, c, r, "a LOGIN alice pw-alice"); !strings.HasPrefix(l, "a OK") {

@@ -78,22 +78,28 @@ type Options struct {
 	MaxSessions int
 	// Ready, when set, receives each listener's address once it listens.
 	Ready func(addr net.Addr)
+	// Executable is the mailgate program that session processes run
+	// (session-process); "" is this program (os.Executable).
+	Executable string
 }
 
 // Gateway runs mailgate's frontends on one configuration.
 type Gateway struct {
-	cfg      *config.Config
-	opts     Options
-	log      *slog.Logger
-	store    *storage.Store
-	users    *auth.UsersFile
-	authn    *auth.Chain // [auth] authentication, users included
-	certs    *certificates
-	throttle *auth.Throttle
-	auth     *authParts
-	sessions *sessionLimits
-	refusals chan struct{} // one token per refusal under way
-	lastID   atomic.Uint64 // the last session number handed out
+	cfg        *config.Config
+	opts       Options
+	log        *slog.Logger
+	store      *storage.Store
+	users      *auth.UsersFile
+	authn      *auth.Chain // [auth] authentication, users included
+	certs      *certificates
+	throttle   *auth.Throttle
+	auth       *authParts
+	sessions   *sessionLimits
+	refusals   chan struct{} // one token per refusal under way
+	validities *storage.UIDValidities
+	parent     *parentControl // in a session process: the daemon, else nil
+	spawn      spawner        // starts session processes
+	lastID     atomic.Uint64  // the last session number handed out
 
 	mu         sync.Mutex
 	running    bool
@@ -130,12 +136,21 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
+	g.validities = validities
 	// Messages of formats that cannot stage are spooled here, on disk
 	// beside the rest of mailgate's state rather than in a /tmp that may
 	// be memory.
 	spool := filepath.Join(cfg.DataDir, "spool")
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if os.Geteuid() == 0 && cfg.SessionProcess != config.SessionProcessNever {
+		// Sessions that run as their users reach the homes inside the
+		// data directory (<data-dir>/NAME) through it; its own files
+		// stay the daemon's alone.
+		if err := os.Chmod(cfg.DataDir, 0o711); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
 	}
 	g.store = storage.New(storage.Options{
 		Drivers:  drivers(cfg, g.log, validities.Next),
@@ -156,7 +171,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if opts.MaxSessions > 0 {
 		max = opts.MaxSessions
 	}
-	g.sessions = newSessionLimits(max)
+	g.sessions = newSessionLimits(max, cfg.MaxSessionsPerUser)
 	return g, nil
 }
 
@@ -236,6 +251,7 @@ func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext b
 		MaxAuthFailures: sc.MaxAuthFailures,
 		Throttle:        g.throttle,
 		Transcript:      sc.Transcript,
+		CommandRate:     sc.CommandRate,
 		Greeting:        g.opts.Greeting,
 	}
 }
@@ -361,11 +377,21 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	if preauth != nil {
 		opts.Account = g.systemAccount
 	}
+	if os.Geteuid() == 0 && g.cfg.SessionProcess != config.SessionProcessNever {
+		// inetd started this session as root: once the user is known, the
+		// session goes on in a process of its own with the user's
+		// identity, as a daemon's does, and this one waits for it.
+		opts.Handoff = &sessionProcesses{g: g, server: 0}
+	}
 	imap.New(opts).ServeConn(c, preauth)
 }
 
-// homeFor returns the home directory of a user the users file knows.
+// homeFor returns the home directory of a user the users file knows
+// (in a session process, as the daemon answers).
 func (g *Gateway) homeFor(name string) (string, bool) {
+	if g.parent != nil {
+		return g.parent.home(name)
+	}
 	u, ok := g.users.Lookup(name)
 	if !ok {
 		return "", false

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net"
 
+	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/imap"
 )
 
@@ -19,7 +20,11 @@ func (g *Gateway) imapServices() []*service {
 	var out []*service
 	for i, sc := range g.cfg.Servers {
 		tc := g.certs.forServer(i, "imap")
-		srv := imap.New(g.imapOptions(sc, tc, false))
+		opts := g.imapOptions(sc, tc, false)
+		if g.cfg.SessionProcess != config.SessionProcessNever {
+			opts.Handoff = &sessionProcesses{g: g, server: i}
+		}
+		srv := imap.New(opts)
 		l := Listener{Address: sc.Address, MaxConnectionsPerAddress: sc.MaxConnectionsPerAddress}
 		if sc.TLSMode.Implicit() {
 			// The server's own configuration, which records the

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -25,12 +26,14 @@ import (
 // so "-dN" refuses the N+1th connection as imap4d does. The
 // not-yet-logged-in state is bounded in time by [[server]] login-timeout.
 type sessionLimits struct {
-	max int // 0: no limit
+	max     int // 0: no limit
+	perUser int // max-sessions-per-user; 0: no limit
 
 	mu      sync.Mutex
 	total   int
 	waiting int // connections not logged in
 	byAddr  map[netip.Addr]*addrCount
+	byUser  map[string]int
 }
 
 // addrCount is what one client address holds.
@@ -38,8 +41,30 @@ type addrCount struct {
 	total, waiting int
 }
 
-func newSessionLimits(max int) *sessionLimits {
-	return &sessionLimits{max: max, byAddr: map[netip.Addr]*addrCount{}}
+func newSessionLimits(max, perUser int) *sessionLimits {
+	return &sessionLimits{max: max, perUser: perUser, byAddr: map[netip.Addr]*addrCount{}, byUser: map[string]int{}}
+}
+
+// admitUser counts one more session of user, or reports why not
+// (max-sessions-per-user). The count holds every session of the daemon,
+// those in session processes included, until releaseUser.
+func (l *sessionLimits) admitUser(user string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perUser > 0 && l.byUser[user] >= l.perUser {
+		return errors.New("Too many sessions of this user; log out elsewhere first")
+	}
+	l.byUser[user]++
+	return nil
+}
+
+// releaseUser forgets one session of user.
+func (l *sessionLimits) releaseUser(user string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byUser[user]--; l.byUser[user] <= 0 {
+		delete(l.byUser, user)
+	}
 }
 
 // share returns n*num/den rounded up, at least 1.
@@ -195,6 +220,21 @@ type limitedConn struct {
 	mu       sync.Mutex
 	loggedIn bool
 	released bool
+	user     string // admitted (max-sessions-per-user), or ""
+}
+
+// Admit implements imap.UserSlot: max-sessions-per-user.
+func (c *limitedConn) Admit(user string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released || c.user != "" {
+		return nil
+	}
+	if err := c.limits.admitUser(user); err != nil {
+		return err
+	}
+	c.user = user
+	return nil
 }
 
 // LoggedIn counts the slot among the logged-in sessions.
@@ -217,7 +257,14 @@ func (c *limitedConn) Release() {
 	}
 	c.released = true
 	c.limits.release(c.addr, !c.loggedIn)
+	if c.user != "" {
+		c.limits.releaseUser(c.user)
+	}
 }
+
+// NetConn returns the connection below, whose descriptor a session
+// process takes over.
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
 
 // Close releases the slot and closes the connection.
 func (c *limitedConn) Close() error {

@@ -55,7 +55,7 @@ func TestSessionLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newSessionLimits(tt.max)
+			l := newSessionLimits(tt.max, 0)
 			var conns []*limitedConn
 			for i, s := range tt.steps {
 				switch s.op {

@@ -81,6 +81,19 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 		return reply
 	}
 	att.Finish(nil)
+	if err := s.admit(u); err != nil {
+		return err
+	}
+	if h := s.srv.opts.Handoff; h != nil {
+		takes, err := h.Takes(u)
+		if err != nil {
+			s.log.Error("imap: the session cannot move to a process of its own", "user", u.Name, "err", err)
+			return no("UNAVAILABLE", "Your mailboxes cannot be opened right now")
+		}
+		if takes {
+			return &handingOff{user: u}
+		}
+	}
 	if err := s.login(context.Background(), u); err != nil {
 		s.log.Error("imap: opening mail store", "err", err)
 		s.user, s.account, s.state = nil, nil, stateNotAuth
@@ -88,6 +101,20 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 	}
 	s.log.Info("imap: logged in", "read-only", s.readOnly)
 	return ok("CAPABILITY "+s.capabilities(), "Logged in")
+}
+
+// admit asks the host's slot whether u may have one more session
+// (max-sessions-per-user); a refusal is answered NO [LIMIT] (RFC 5530).
+func (s *session) admit(u *auth.User) error {
+	us, ok := s.slot.(UserSlot)
+	if !ok {
+		return nil
+	}
+	if err := us.Admit(u.Name); err != nil {
+		s.log.Info("imap: login refused", "login", u.Name, "reason", err)
+		return no("LIMIT", "%s", err.Error())
+	}
+	return nil
 }
 
 // cmdAuthenticate: RFC 3501 section 6.2.2 with SASL-IR (RFC 4959).

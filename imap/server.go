@@ -128,6 +128,12 @@ type Options struct {
 	Transcript bool
 	// Greeting replaces the text after "* OK" (test mode uses it).
 	Greeting string
+	// Handoff, when set, moves sessions to other processes once their
+	// user has logged in (the gateway's process per session).
+	Handoff Handoff
+	// CommandRate is the commands per second a session may sustain, in
+	// bursts of as many; a faster client is slowed down. 0: no limit.
+	CommandRate int
 }
 
 // Slot is implemented by a connection whose host counts sessions (the
@@ -143,6 +149,15 @@ type Slot interface {
 	// slot free, and again when the connection closes; only the first
 	// call counts.
 	Release()
+}
+
+// UserSlot is a Slot whose host also counts sessions per user. Admit
+// is asked once a user's credentials were accepted, before the session
+// is logged in; its error refuses the login, and its text is what the
+// client reads. A slot that admitted a user counts it until Release.
+type UserSlot interface {
+	Slot
+	Admit(user string) error
 }
 
 // Server serves IMAP sessions.

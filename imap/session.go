@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,9 @@ type session struct {
 	readOnly     bool              // an ANONYMOUS login: nothing may be changed
 	serverCert   *x509.Certificate // the certificate this server presented in the TLS handshake
 	stopping     atomic.Bool
+	stop         chan struct{} // closed by shutdown
+	stopOnce     sync.Once
+	rate         commandRate // Options.CommandRate's bucket
 
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
 	woken         atomic.Bool   // idleWake cut the IDLE's read short
@@ -77,9 +81,8 @@ func newSession(srv *Server, c net.Conn, slot Slot) *session {
 	} else {
 		s.id = srv.nextID.Add(1)
 	}
-	if ap, err := netip.ParseAddrPort(s.remoteText); err == nil {
-		s.remote = ap.Addr().Unmap()
-	}
+	s.remote = parseRemote(s.remoteText)
+	s.stop = make(chan struct{})
 	s.log = slog.New(sessionLog{s})
 	_, s.tls = c.(*tls.Conn)
 	s.setConn(c)
@@ -111,6 +114,7 @@ func (s *session) setConn(c net.Conn) {
 // shutdown asks the session to end; it may be called from any goroutine.
 func (s *session) shutdown() {
 	s.stopping.Store(true)
+	s.stopOnce.Do(func() { close(s.stop) })
 	s.conn.SetReadDeadline(time.Now())
 }
 
@@ -197,6 +201,25 @@ func (s *session) serve(preauth *auth.User) {
 		}
 	}
 	if preauth != nil {
+		if s.admit(preauth) != nil {
+			s.e.Raw("* BYE Too many sessions of this user\r\n").Flush()
+			s.finish()
+			return
+		}
+		if h := s.srv.opts.Handoff; h != nil {
+			takes, err := h.Takes(preauth)
+			if err != nil {
+				s.log.Error("imap: the session cannot move to a process of its own", "user", preauth.Name, "err", err)
+				s.e.Raw("* BYE Cannot open your mailboxes\r\n").Flush()
+				s.finish()
+				return
+			}
+			if takes {
+				s.handOff("", preauth)
+				s.finish()
+				return
+			}
+		}
 		if err := s.login(context.Background(), preauth); err != nil {
 			s.log.Warn("imap: preauth failed", "user", preauth.Name, "err", err)
 			s.e.Raw("* BYE Cannot open your mailboxes\r\n").Flush()
@@ -242,6 +265,7 @@ func (s *session) loop() {
 		if s.idleTag != "" {
 			err = s.idleDone()
 		} else {
+			s.rate.wait(s.srv.opts.CommandRate)
 			err = s.command()
 		}
 		if err != nil {
@@ -333,7 +357,7 @@ func (s *session) ending(err error) {
 		s.e.Raw("* BYE Login timeout; log in sooner\r\n").Flush()
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.e.Raw("* BYE Autologout; idle for too long\r\n").Flush()
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), err == errHandedOff:
 	case errors.Is(err, errTooManyFailures):
 		s.e.Raw("* BYE Too many failed logins\r\n").Flush()
 	case errors.Is(err, wire.ErrOverrun):
@@ -408,6 +432,9 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 	if c, ok := err.(*closing); ok {
 		s.respond(tag, c.reply)
 		return c.err
+	}
+	if h, ok := err.(*handingOff); ok {
+		return s.handOff(tag, h.user)
 	}
 	if errors.Is(err, wire.ErrOverrun) {
 		s.respond(tag, no("TOOBIG", "%s: far more data than the limits allow", name))
@@ -527,6 +554,15 @@ type closing struct {
 }
 
 func (c *closing) Error() string { return c.err.Error() }
+
+// parseRemote returns the address of a client as its connection names
+// it, or the zero Addr (a pipe, a unix socket).
+func parseRemote(text string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(text); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
 
 // login makes u the session's user, and tells the host's slot.
 func (s *session) login(ctx context.Context, u *auth.User) error {

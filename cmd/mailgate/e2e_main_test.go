@@ -35,6 +35,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
+	// Session processes run the binary with their users' uids.
+	os.Chmod(dir, 0o755)
 	mailgateBin = filepath.Join(dir, "mailgate")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	build := exec.CommandContext(ctx, "go", "build", "-o", mailgateBin, ".")

@@ -35,6 +35,10 @@ const (
 )
 
 func run(args []string) int {
+	if len(args) == 1 && args[0] == gateway.SessionProcessFlag {
+		// A session the daemon handed over (session-process).
+		return gateway.RunSessionProcess()
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mailgate:", err)

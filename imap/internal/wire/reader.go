@@ -50,6 +50,19 @@ func NewReader(rd io.Reader) *Reader {
 // from the connection.
 func (b *Reader) Buffered() int { return b.w - b.r }
 
+// Take returns a copy of the bytes buffered and not read yet, and
+// consumes them: what a client sent ahead that another reader (a session
+// process taking the connection over) must see first.
+func (b *Reader) Take() []byte {
+	if b.r == b.w {
+		return nil
+	}
+	p := append([]byte(nil), b.buf[b.r:b.w]...)
+	b.r = b.w
+	b.lastByte = -1
+	return p
+}
+
 // Ready reports whether a read would return without waiting: bytes are
 // buffered or an error is pending.
 func (b *Reader) Ready() bool { return b.r < b.w || b.err != nil }

@@ -1,0 +1,171 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"slices"
+	"strconv"
+	"syscall"
+
+	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/config"
+	"golang.org/x/sys/unix"
+)
+
+// identity is the uid, gid and supplementary groups a session runs with.
+type identity struct {
+	uid, gid int
+	groups   []int
+}
+
+// identityFor decides where u's session runs once u has logged in
+// (session-process, virtual-user): ok reports whether it runs as id, in
+// a process of its own; !ok keeps it in the daemon's process.
+func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
+	mode := g.cfg.SessionProcess
+	if mode == config.SessionProcessNever {
+		return identity{}, false, nil
+	}
+	root := os.Geteuid() == 0
+	switch {
+	case !root && mode == config.SessionProcessAlways:
+		// Not root: the session process keeps the daemon's identity.
+		return identity{uid: os.Getuid(), gid: os.Getgid()}, true, nil
+	case !root:
+		return identity{}, false, nil
+	case u.UID >= 0:
+		id = identity{uid: u.UID, gid: u.GID}
+		if id.gid < 0 {
+			if pw, err := user.LookupId(strconv.Itoa(u.UID)); err == nil {
+				id.gid, _ = strconv.Atoi(pw.Gid)
+			} else {
+				id.gid = os.Getegid()
+			}
+		}
+	case g.cfg.VirtualUser != "":
+		vu, err := lookupAccount(g.cfg.VirtualUser)
+		if err != nil {
+			return identity{}, true, fmt.Errorf("virtual-user: %w", err)
+		}
+		id = identity{uid: vu.uid, gid: vu.gid}
+	default:
+		// A virtual user, and no virtual-user to run its session as:
+		// in the daemon's process (Check refuses this with "always").
+		return identity{}, false, nil
+	}
+	if id.uid == 0 {
+		return id, true, errors.New("refusing to run a session as root (uid 0)")
+	}
+	id.groups, err = g.groupsFor(u, id)
+	return id, true, err
+}
+
+// account is a system account's ids.
+type account struct{ uid, gid int }
+
+// lookupAccount finds a system account by name or number.
+func lookupAccount(name string) (account, error) {
+	var pw *user.User
+	var err error
+	if numeric(name) {
+		pw, err = user.LookupId(name)
+	} else {
+		pw, err = user.Lookup(name)
+	}
+	if err != nil {
+		return account{}, fmt.Errorf("no account %q on this system", name)
+	}
+	uid, _ := strconv.Atoi(pw.Uid)
+	gid, _ := strconv.Atoi(pw.Gid)
+	return account{uid: uid, gid: gid}, nil
+}
+
+// groupsFor returns the supplementary groups of a session running as id:
+// its gid, the groups of the system account with its uid (if any), and
+// retain-groups.
+func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
+	groups := []int{id.gid}
+	pw, err := user.LookupId(strconv.Itoa(id.uid))
+	if err == nil {
+		if ids, err := pw.GroupIds(); err == nil {
+			for _, s := range ids {
+				if n, err := strconv.Atoi(s); err == nil {
+					groups = append(groups, n)
+				}
+			}
+		}
+	}
+	for _, name := range g.cfg.RetainGroups {
+		gid, err := lookupGroup(name)
+		if err != nil {
+			return nil, fmt.Errorf("retain-groups: %w", err)
+		}
+		groups = append(groups, gid)
+	}
+	slices.Sort(groups)
+	return slices.Compact(groups), nil
+}
+
+// lookupGroup finds a group by name or number.
+func lookupGroup(name string) (int, error) {
+	if numeric(name) {
+		n, _ := strconv.Atoi(name)
+		return n, nil
+	}
+	gr, err := user.LookupGroup(name)
+	if err != nil {
+		return 0, fmt.Errorf("no group %q on this system", name)
+	}
+	return strconv.Atoi(gr.Gid)
+}
+
+// identityProblems refuses at start what would leave a session without
+// an identity: "always" as root with no virtual-user, a virtual-user or
+// retain-groups entry that does not exist, a virtual-user that is root.
+func identityProblems(cfg *config.Config) []*config.Problem {
+	var ps []*config.Problem
+	if cfg.SessionProcess == config.SessionProcessAlways && cfg.VirtualUser == "" && os.Geteuid() == 0 {
+		ps = append(ps, cfg.Problemf("session-process", `"always" as root needs virtual-user, the account that runs the sessions of users without a uid`))
+	}
+	if n := cfg.VirtualUser; n != "" {
+		a, err := lookupAccount(n)
+		switch {
+		case err != nil:
+			ps = append(ps, cfg.Problemf("virtual-user", "%v", err))
+		case a.uid == 0:
+			ps = append(ps, cfg.Problemf("virtual-user", "%q is root; sessions never run as root", n))
+		}
+	}
+	for _, n := range cfg.RetainGroups {
+		if _, err := lookupGroup(n); err != nil {
+			ps = append(ps, cfg.Problemf("retain-groups", "%v", err))
+		}
+	}
+	return ps
+}
+
+// confine sets no_new_privs and checks that this process is not root
+// and cannot become root again; a session process runs it first.
+func confine() error {
+	// no_new_privs is a property of each thread, inherited by the
+	// threads and processes it starts. The daemon starts session
+	// processes from a thread that has it (spawner), so every thread of
+	// this process has it already; setting it again here covers a session
+	// process started some other way, on this thread at least.
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("no_new_privs: %w", err)
+	}
+	if os.Getuid() == 0 || os.Geteuid() == 0 {
+		return errors.New("still root")
+	}
+	if err := syscall.Setuid(0); err == nil {
+		return errors.New("setuid(0) succeeded: root can be regained")
+	}
+	return nil
+}
+
+// exitPrivileges is the exit status of a session process that could not
+// shed root.
+const exitPrivileges = 77

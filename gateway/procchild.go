@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/config"
+	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/storage"
+	"golang.org/x/sys/unix"
+)
+
+// RunSessionProcess is mailgate started with SessionProcessFlag: it
+// serves the rest of one session that the daemon handed over, and
+// returns the exit status. fd 3 is the client's connection (or the
+// daemon's TLS relay), fd 4 the socket to the daemon, on which the
+// session's state and configuration arrive first (handoffMessage). It
+// logs JSON records on standard error, which the daemon logs again.
+//
+// It refuses to run as root or with a way back to root (no_new_privs is
+// set first), bounds its memory (session-memory-limit, as RLIMIT_DATA:
+// RLIMIT_AS would count the address space the Go runtime reserves
+// without using, over a gigabyte), and asks
+// the daemon for what only the daemon may touch: new UIDVALIDITY values
+// and other users' homes. The daemon counts the session until it asks
+// for its slot back ("release", at LOGOUT) or exits.
+func RunSessionProcess() int {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if err := confine(); err != nil {
+		log.Error("mailgate: session process refuses to run", "err", err)
+		return exitPrivileges
+	}
+	ctlFile := os.NewFile(4, "daemon")
+	clientFile := os.NewFile(3, "client")
+	if ctlFile == nil || clientFile == nil {
+		log.Error("mailgate: session process started without its descriptors")
+		return 1
+	}
+	parent := newParentControl(ctlFile)
+	var msg handoffMessage
+	if err := parent.dec.Decode(&msg); err != nil {
+		log.Error("mailgate: session process: reading the session from the daemon", "err", err)
+		return 1
+	}
+	cfg, err := config.Parse([]byte(msg.Config), "session")
+	if err != nil {
+		log.Error("mailgate: session process: configuration", "err", err)
+		return 1
+	}
+	log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Logging.Level)}))
+	if l := cfg.SessionMemoryLimit.Bytes(); l > 0 {
+		lim := &unix.Rlimit{Cur: uint64(l), Max: uint64(l)}
+		if err := unix.Setrlimit(unix.RLIMIT_DATA, lim); err != nil {
+			log.Warn("mailgate: session-memory-limit not applied", "err", err)
+		}
+	}
+	conn, err := net.FileConn(clientFile)
+	clientFile.Close()
+	if err != nil {
+		log.Error("mailgate: session process: client connection", "err", err)
+		return 1
+	}
+	g := &Gateway{cfg: cfg, log: log, parent: parent, auth: &authParts{}}
+	g.store = storage.New(storage.Options{
+		Drivers: drivers(cfg, log, parent.uidValidity),
+		Logger:  log,
+	})
+	defer g.store.Close()
+	sc := config.DefaultServer()
+	if msg.Server >= 0 && msg.Server < len(cfg.Servers) {
+		sc = cfg.Servers[msg.Server]
+	}
+	sc.TLSMode = config.DefaultServer().TLSMode
+	srv := imap.New(g.imapOptions(sc, nil, true))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		if ctx.Err() != nil {
+			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Close(c)
+		}
+	}()
+	srv.Resume(conn, &msg.State, parent)
+	return 0
+}
+
+// logLevel maps [logging] level to slog's.
+func logLevel(l config.LogLevel) slog.Level {
+	var level slog.Level
+	level.UnmarshalText([]byte(l))
+	return level
+}
+
+// parentControl is a session process's socket to the daemon. It is the
+// session's imap.Slot: LOGOUT gives the daemon's slot back at once.
+type parentControl struct {
+	mu  sync.Mutex
+	f   *os.File
+	dec *json.Decoder
+	enc *json.Encoder
+}
+
+func newParentControl(f *os.File) *parentControl {
+	return &parentControl{f: f, dec: json.NewDecoder(bufio.NewReader(f)), enc: json.NewEncoder(f)}
+}
+
+// ask sends req and, unless it is a release, reads the reply.
+func (p *parentControl) ask(req ctlRequest) (ctlReply, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var reply ctlReply
+	if err := p.enc.Encode(&req); err != nil {
+		return reply, fmt.Errorf("asking the daemon: %w", err)
+	}
+	if req.Op == "release" {
+		return reply, nil
+	}
+	if err := p.dec.Decode(&reply); err != nil {
+		return reply, fmt.Errorf("asking the daemon: %w", err)
+	}
+	if !reply.OK {
+		return reply, errors.New("the daemon has no answer")
+	}
+	return reply, nil
+}
+
+// LoggedIn implements imap.Slot; the daemon counted the login already.
+func (p *parentControl) LoggedIn(string) {}
+
+// Release implements imap.Slot.
+func (p *parentControl) Release() { p.ask(ctlRequest{Op: "release"}) }
+
+// uidValidity numbers a new mailbox from the daemon's counter, which
+// never repeats a value; without the daemon, from the clock.
+func (p *parentControl) uidValidity() uint32 {
+	r, err := p.ask(ctlRequest{Op: "uidvalidity"})
+	if err != nil || r.UIDValidity == 0 {
+		return uint32(time.Now().Unix())
+	}
+	return r.UIDValidity
+}
+
+// home asks the daemon for the home of a user of the users file (the
+// other users' namespace), which only the daemon may read.
+func (p *parentControl) home(name string) (string, bool) {
+	r, err := p.ask(ctlRequest{Op: "home", Name: name})
+	if err != nil {
+		return "", false
+	}
+	return r.Home, true
+}
