@@ -80,6 +80,8 @@ var fuzzSeeds = []string{
 	"1 ENABLE CONDSTORE\r\n2 UNSELECT\r\n3 EXAMINE INBOX\r\n4 STORE 1 FLAGS ()\r\n",
 	"* FETCH\r\n1 FETCH 0 FLAGS\r\n2 FETCH 4294967296 UID\r\n3 SELECT &Jjo-\r\n4 SELECT &AGE-\r\n",
 	"1 SELECT INBOX\r\n2 FETCH 1 (BODY[HEADER.FIELDS (\"From\" {4}\r\nDate)])\r\n",
+	"1 SELECT INBOX\r\n2 SEARCH RETURN (MIN MAX COUNT ALL SAVE) CHARSET UTF-8 SEEN\r\n3 FETCH $ UID\r\n4 UID SEARCH UID $ NOT $\r\n5 UID COPY $ INBOX\r\n",
+	"1 SELECT INBOX\r\n2 SEARCH RETURN () 1:*\r\n3 SEARCH RETURN (SAVE MIN\r\n4 SEARCH RETURN (COUNT) $:3\r\n5 STORE $,1 +FLAGS x\r\n",
 	"1 SEARCH " + strings.Repeat("NOT ", 200) + "ALL\r\n",
 	"1 SEARCH " + strings.Repeat("(", 100) + "ALL" + strings.Repeat(")", 100) + "\r\n",
 }

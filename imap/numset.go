@@ -7,12 +7,13 @@ import (
 )
 
 // setArg reads " sequence-set", the first argument of FETCH, STORE,
-// COPY, MOVE and UID EXPUNGE.
+// COPY, MOVE and UID EXPUNGE, where "$" is the saved search result (RFC
+// 5182 section 2.1).
 func (s *session) setArg(uid bool) (imap.NumSet, error) {
 	if err := s.d.SP(); err != nil {
 		return nil, err
 	}
-	return s.d.NumSet(uid)
+	return s.numSet(uid)
 }
 
 // bounds returns a range's ends, with 0 ("*") replaced by star, in order.

@@ -11,22 +11,52 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// cmdSearch: RFC 3501 section 6.4.4 (and UID SEARCH, 6.4.8).
+// cmdSearch: RFC 3501 section 6.4.4 (and UID SEARCH, 6.4.8), with
+// ESEARCH's RETURN options (RFC 4731 section 3.1) and SEARCHRES's SAVE
+// and "$" (RFC 5182 section 2).
 func (s *session) cmdSearch(tag string, uid bool) error {
-	crit, err := s.parseSearch(uid)
+	crit, ret, err := s.parseSearch(uid)
 	if err != nil {
+		if ret.save {
+			s.saved = nil // RFC 5182 section 2.1: a failed SAVE empties "$"
+		}
 		return err
 	}
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
+	seqs, uids := s.search(crit)
+	if ret.save {
+		s.saveResult(ret, uids)
+	}
+	hits := seqs
+	if uid {
+		hits = uids
+	}
+	if ret.extended || s.wantsESearch() {
+		if !ret.extended {
+			ret = searchReturn{extended: true, all: true}
+		}
+		s.writeESearch(tag, ret, searchResult{hits: hits, uid: uid})
+		return nil
+	}
+	s.e.Raw("* SEARCH")
+	for _, h := range hits {
+		s.e.SP().Number(h)
+	}
+	s.e.CRLF()
+	return nil
+}
+
+// search returns the sequence numbers and the UIDs of the messages of
+// the selected mailbox that match crit, in ascending order.
+func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
 	uids := s.view.UIDs()
 	ev := searcher{s: s, count: uint32(len(uids))}
 	ev.collectText(crit)
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
-	var hits []uint32
 	msgs := make([]storage.Message, fetchBatch)
 	for start := 0; start < len(uids); start += fetchBatch {
 		end := min(start+fetchBatch, len(uids))
@@ -40,20 +70,12 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 			}
 			cand := candidate{seq: uint32(i + 1), m: m}
 			if ev.match(crit, &cand) {
-				if uid {
-					hits = append(hits, m.UID)
-				} else {
-					hits = append(hits, cand.seq)
-				}
+				seqs = append(seqs, cand.seq)
+				uidHits = append(uidHits, m.UID)
 			}
 		}
 	}
-	s.e.Raw("* SEARCH")
-	for _, h := range hits {
-		s.e.SP().Number(h)
-	}
-	s.e.CRLF()
-	return nil
+	return seqs, uidHits
 }
 
 // searcher evaluates search criteria for one SEARCH command.

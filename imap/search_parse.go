@@ -12,55 +12,65 @@ import (
 const maxSearchDepth = 64
 
 // parseSearch reads search keys up to the end of the line (RFC 3501
-// section 6.4.4) into criteria that must all match.
-func (s *session) parseSearch(uid bool) (*imap.SearchCriteria, error) {
+// section 6.4.4) into criteria that must all match, after the RETURN
+// options of an extended SEARCH (RFC 4731 section 3.1), which may come
+// first, before CHARSET.
+func (s *session) parseSearch(uid bool) (*imap.SearchCriteria, searchReturn, error) {
 	c := &imap.SearchCriteria{}
-	first := true
+	var ret searchReturn
+	first, returnOK := true, true
 	for !s.d.AtEOL() {
 		if err := s.d.SP(); err != nil {
-			return nil, err
+			return nil, ret, err
 		}
-		wasFirst := first
-		first = false
+		wasFirst, wasReturnOK := first, returnOK
+		first, returnOK = false, false
 		b, err := s.d.Peek()
 		if err != nil {
-			return nil, err
+			return nil, ret, err
 		}
-		if b == '(' || b == '*' || (b >= '0' && b <= '9') {
+		if b == '(' || b == '*' || b == '$' || (b >= '0' && b <= '9') {
 			if err := s.searchKey(c, 0); err != nil {
-				return nil, err
+				return nil, ret, err
 			}
 			continue
 		}
 		key, err := s.d.Atom()
 		if err != nil {
-			return nil, err
+			return nil, ret, err
+		}
+		if wasReturnOK && strings.EqualFold(key, "RETURN") {
+			if ret, err = s.parseSearchReturn(); err != nil {
+				return nil, ret, err
+			}
+			first = true
+			continue
 		}
 		if wasFirst && strings.EqualFold(key, "CHARSET") {
 			// CHARSET is only valid before the first key.
 			if err := s.d.SP(); err != nil {
-				return nil, err
+				return nil, ret, err
 			}
 			cs, err := s.d.AString()
 			if err != nil {
-				return nil, err
+				return nil, ret, err
 			}
 			switch strings.ToUpper(cs) {
 			case "US-ASCII", "UTF-8":
 			default:
-				return nil, no("BADCHARSET (US-ASCII UTF-8)", "Unsupported charset")
+				return nil, ret, no("BADCHARSET (US-ASCII UTF-8)", "Unsupported charset")
 			}
 			first = true
 			continue
 		}
 		if err := s.namedSearchKey(c, strings.ToUpper(key), 0); err != nil {
-			return nil, err
+			return nil, ret, err
 		}
 	}
 	if first {
-		return nil, bad("SEARCH needs at least one key")
+		return nil, ret, bad("SEARCH needs at least one key")
 	}
-	return c, nil
+	return c, ret, nil
 }
 
 func (s *session) searchKey(c *imap.SearchCriteria, depth int) error {
@@ -74,12 +84,17 @@ func (s *session) searchKey(c *imap.SearchCriteria, depth int) error {
 	if b == '(' {
 		return s.d.List(func() error { return s.searchKey(c, depth+1) })
 	}
-	if b == '*' || (b >= '0' && b <= '9') {
-		set, err := s.d.NumSet(false)
+	if b == '*' || b == '$' || (b >= '0' && b <= '9') {
+		set, err := s.numSet(false)
 		if err != nil {
 			return err
 		}
-		c.SeqNum = append(c.SeqNum, set.(imap.SeqSet))
+		switch set := set.(type) {
+		case imap.SeqSet:
+			c.SeqNum = append(c.SeqNum, set)
+		case imap.UIDSet:
+			c.UID = append(c.UID, set)
+		}
 		return nil
 	}
 	key, err := s.d.Atom()
@@ -196,7 +211,7 @@ func (s *session) namedSearchKey(c *imap.SearchCriteria, key string, depth int) 
 		if err := s.d.SP(); err != nil {
 			return err
 		}
-		set, err := s.d.NumSet(true)
+		set, err := s.numSet(true)
 		if err != nil {
 			return err
 		}

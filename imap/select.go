@@ -100,6 +100,7 @@ func (s *session) closeMailbox() {
 		s.view.Close()
 		s.view = nil
 		s.mailbox = ""
+		s.saved = nil // RFC 5182 section 2.1: no result outlives the mailbox
 		s.state = stateAuth
 	}
 }

@@ -48,7 +48,8 @@ type session struct {
 	user         *auth.User
 	account      *storage.Account
 	view         *storage.View
-	mailbox      string // the selected mailbox's name
+	mailbox      string   // the selected mailbox's name
+	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
 	tls          bool
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
