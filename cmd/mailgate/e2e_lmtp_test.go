@@ -310,3 +310,48 @@ func TestLMTPLiveUpdate(t *testing.T) {
 		t.Logf("EXISTS %d heard %v after the 250", n+1, time.Since(acked))
 	}
 }
+
+// TestLMTPPostfix: Debian's Postfix, on a test-only configuration,
+// delivers to the binary's LMTP over its unix socket (mode 0660, group
+// postfix) and over loopback TCP; an unknown user bounces with 550 5.1.1
+// and the bounce, from the null sender, comes back over LMTP.
+func TestLMTPPostfix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Postfix")
+	}
+	ld := startLMTPDaemon(t, true, "", "socket-group = \"postfix\"")
+	p := lmtptest.StartPostfix(t, fmt.Sprintf("example.org lmtp:unix:%s\nexample.net lmtp:inet:%s\n", ld.sock, ld.tcp))
+	p.Sendmail("mailgate@example.org", []string{"mailgate@example.org", "mailgate@example.net", "nobody@example.org"},
+		"From: mailgate@example.org\nSubject: via postfix\n\nHello through Postfix.\n")
+	var got []string
+	for i := 0; i < 600 && len(got) < 3; i++ {
+		time.Sleep(100 * time.Millisecond)
+		got = maildirMessages(t, ld.cfg.inbox("mailgate"))
+	}
+	if len(got) != 3 {
+		t.Fatalf("INBOX holds %d messages; want two copies and a bounce\n%s", len(got), p.Log())
+	}
+	log := p.Log()
+	for _, line := range []string{
+		"to=<mailgate@example.org>, relay=mx.example.org[" + ld.sock + "]",
+		"status=sent (250 2.0.0 <mailgate@example.org> Saved",
+		"to=<mailgate@example.net>, relay=127.0.0.1[127.0.0.1]:",
+		"to=<nobody@example.org>, relay=mx.example.org[" + ld.sock + "]",
+		"status=bounced (host mx.example.org[" + ld.sock + "] said: 550 5.1.1 No such user here",
+	} {
+		if !strings.Contains(log, line) {
+			t.Errorf("Postfix's log lacks %q:\n%s", line, log)
+		}
+	}
+	bounces := 0
+	for _, m := range got {
+		if strings.HasPrefix(m, "Return-Path: <>") {
+			bounces++
+		} else if !strings.HasPrefix(m, "Return-Path: <mailgate@example.org>") || !strings.Contains(m, "Hello through Postfix.") {
+			t.Errorf("a copy:\n%s", m)
+		}
+	}
+	if bounces != 1 {
+		t.Errorf("%d bounces in INBOX; want 1", bounces)
+	}
+}
