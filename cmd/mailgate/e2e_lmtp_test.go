@@ -99,6 +99,16 @@ func (ld *lmtpDaemon) addUser(t *testing.T, name, home string) {
 // cur), and fails if its tmp holds anything.
 func maildirMessages(t *testing.T, dir string) []string {
 	t.Helper()
+	out := maildirFiles(t, dir)
+	if tmp, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(tmp) > 0 {
+		t.Errorf("%s/tmp holds %d files after the deliveries", dir, len(tmp))
+	}
+	return out
+}
+
+// maildirFiles returns the messages of the maildir at dir (new and cur).
+func maildirFiles(t *testing.T, dir string) []string {
+	t.Helper()
 	var out []string
 	for _, sub := range []string{"new", "cur"} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
@@ -112,9 +122,6 @@ func maildirMessages(t *testing.T, dir string) []string {
 			}
 			out = append(out, string(b))
 		}
-	}
-	if tmp, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(tmp) > 0 {
-		t.Errorf("%s/tmp holds %d files after the deliveries", dir, len(tmp))
 	}
 	return out
 }

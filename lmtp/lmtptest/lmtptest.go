@@ -22,6 +22,9 @@ func Dial(network, addr string) (*smtp.Client, error) {
 		return nil, err
 	}
 	c := smtp.NewClientLMTP(nc)
+	// A test's server answers at once or not at all: a broken one fails
+	// the test in a minute rather than hang it.
+	c.CommandTimeout, c.SubmissionTimeout = time.Minute, time.Minute
 	if err := c.Hello("client.example.org"); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("LHLO: %w", err)
