@@ -4,27 +4,16 @@ package lmtp_test
 
 import (
 	"fmt"
+	"github.com/emersion/go-smtp"
+	"github.com/mailgate/mailgate/lmtp/lmtptest"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// killMessage is a message large enough (about 40 KiB) that a kill often
-// lands while it is being written; its body names it on every line, so
-// that a partial or mixed copy shows.
-func killMessage(subject string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: s@example.net\r\nSubject: %s\r\n\r\n", subject)
-	for i := range 800 {
-		fmt.Fprintf(&b, "%s line %03d of a message that must arrive whole\r\n", subject, i)
-	}
-	return b.String()
-}
 
 // TestKilledDuringBurst kills an LMTP server process with SIGKILL while
 // five senders deliver to two users, at a random instant, several times
@@ -43,40 +32,15 @@ func TestKilledDuringBurst(t *testing.T) {
 				o := startOther(t, format)
 				root, addr, child, watcher := o.root, o.addr, o.child, o.watcher
 
-				var mu sync.Mutex
-				acked, tried := map[string]bool{}, map[string]bool{}
-				var wg sync.WaitGroup
-				firstAck := make(chan struct{})
-				var once sync.Once
-				for s := range 5 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						c, err := dialClient(addr)
-						if err != nil {
-							return
-						}
-						defer c.Close()
-						for m := 0; ; m++ {
-							subj := fmt.Sprintf("kill-s%d-m%04d", s, m)
-							mu.Lock()
-							tried[subj] = true
-							mu.Unlock()
-							if err := sendOne(c, []string{"alice@example.org", "bob@example.org"}, killMessage(subj)); err != nil {
-								return
-							}
-							mu.Lock()
-							acked[subj] = true
-							mu.Unlock()
-							once.Do(func() { close(firstAck) })
-						}
-					}()
+				burst := lmtptest.StartBurst(func() (*smtp.Client, error) { return dialClient(addr) }, 5,
+					[]string{"alice@example.org", "bob@example.org"})
+				if err := burst.WaitAcks(1, time.Minute); err != nil {
+					t.Fatal(err)
 				}
-				<-firstAck
 				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 				child.Process.Signal(syscall.SIGKILL)
 				child.Wait() // reaped: the dot lock it held names a dead pid, not a zombie's
-				wg.Wait()
+				tried, acked := burst.Wait()
 
 				// What is on disk, read afresh as after a restart.
 				users, fresh, freshLayout, _ := openEnvStore(t, root, format)
@@ -88,7 +52,7 @@ func TestKilledDuringBurst(t *testing.T) {
 							t.Errorf("%s: stored a message nobody sent: %q", user, subj)
 							continue
 						}
-						if got := bodyOf(t, stored); got != strings.ReplaceAll(killMessage(subj), "\r\n", "\n") {
+						if got := bodyOf(t, stored); got != strings.ReplaceAll(lmtptest.WholeMessage(subj), "\r\n", "\n") {
 							t.Errorf("%s: %s is stored partially or mixed (%d bytes)", user, subj, len(got))
 						}
 					}

@@ -142,10 +142,7 @@ func TestBurstWhileIdling(t *testing.T) {
 			for range 3 {
 				idlers = append(idlers, idleOn(t, imapAddr, "alice"))
 			}
-			readErrs := make(chan error, len(idlers))
-			for _, i := range idlers {
-				go func() { readErrs <- i.WaitExists(senders*perSender, 0) }()
-			}
+			readErrs := lmtptest.WaitAllExists(idlers, senders*perSender)
 			start := time.Now()
 			var wg sync.WaitGroup
 			sendErrs := make(chan error, senders)
@@ -166,25 +163,8 @@ func TestBurstWhileIdling(t *testing.T) {
 			}
 			t.Logf("%s: %d deliveries from %d senders in %v (%.0f messages/s)", format, senders*perSender, senders,
 				elapsed, float64(senders*perSender)/elapsed.Seconds())
-			for range idlers {
-				if err := <-readErrs; err != nil {
-					t.Fatal(err)
-				}
-			}
-			for k, i := range idlers {
-				if err := lmtptest.CheckExists(i.Exists(), senders*perSender); err != nil {
-					t.Errorf("session %d: %v", k, err)
-				}
-				if err := i.Done(); err != nil {
-					t.Fatal(err)
-				}
-				uids, err := i.UIDs()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(uids) != senders*perSender || !lmtptest.StrictlyIncreasing(uids) {
-					t.Errorf("session %d: UID SEARCH gives %d UIDs, increasing %v", k, len(uids), lmtptest.StrictlyIncreasing(uids))
-				}
+			if err := lmtptest.CheckAll(idlers, readErrs, senders*perSender); err != nil {
+				t.Error(err)
 			}
 			bySubject, _ := uidsBySubject(t, e.account("alice"), "INBOX")
 			if len(bySubject) != senders*perSender {

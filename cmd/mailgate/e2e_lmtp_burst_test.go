@@ -5,6 +5,7 @@ package main_test
 
 import (
 	"fmt"
+	"github.com/emersion/go-smtp"
 	"io"
 	"net"
 	"strings"
@@ -53,10 +54,7 @@ func TestLMTPBurst(t *testing.T) {
 		defer i.Close()
 		idlers = append(idlers, i)
 	}
-	readErrs := make(chan error, len(idlers))
-	for _, i := range idlers {
-		go func() { readErrs <- i.WaitExists(senders*perSender, 0) }()
-	}
+	readErrs := lmtptest.WaitAllExists(idlers, senders*perSender)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, senders)
@@ -86,25 +84,8 @@ func TestLMTPBurst(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	for range idlers {
-		if err := <-readErrs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k, i := range idlers {
-		if err := lmtptest.CheckExists(i.Exists(), senders*perSender); err != nil {
-			t.Errorf("session %d: %v", k, err)
-		}
-		if err := i.Done(); err != nil {
-			t.Fatal(err)
-		}
-		uids, err := i.UIDs()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(uids) != senders*perSender || !lmtptest.StrictlyIncreasing(uids) {
-			t.Errorf("session %d: UID SEARCH gives %d UIDs, strictly increasing: %v", k, len(uids), lmtptest.StrictlyIncreasing(uids))
-		}
+	if err := lmtptest.CheckAll(idlers, readErrs, senders*perSender); err != nil {
+		t.Error(err)
 	}
 	if got := subjectsIn(t, maildirMessages(t, ld.cfg.inbox("mailgate"))); len(got) != senders*perSender {
 		t.Errorf("INBOX holds %d distinct messages; want %d", len(got), senders*perSender)
@@ -144,17 +125,6 @@ func TestLMTPDroppedMidData(t *testing.T) {
 	}
 }
 
-// killMessage is a message of about 40 KiB, whose every body line names
-// it, so that a partial or mixed copy shows.
-func killMessage(subject string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: s@example.net\r\nSubject: %s\r\n\r\n", subject)
-	for i := range 800 {
-		fmt.Fprintf(&b, "%s line %03d of a message that must arrive whole\r\n", subject, i)
-	}
-	return b.String()
-}
-
 // TestLMTPKilledDuringBurst: mailgate is killed with SIGKILL while five
 // senders deliver: after a restart (which replaces the stale socket),
 // every message answered 250 is in the INBOX, whole and once, nothing is
@@ -166,53 +136,21 @@ func TestLMTPKilledDuringBurst(t *testing.T) {
 	for round := range 2 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
 			ld := startLMTPDaemon(t, false, "", "")
-			var mu sync.Mutex
-			acked, tried := map[string]bool{}, map[string]bool{}
-			firstAcks := make(chan struct{}, 100)
-			var wg sync.WaitGroup
-			for s := range 5 {
-				wg.Go(func() {
-					c, err := lmtptest.Dial("unix", ld.sock)
-					if err != nil {
-						return
-					}
-					defer c.Close()
-					for m := 0; ; m++ {
-						subj := fmt.Sprintf("kill-s%d-m%04d", s, m)
-						mu.Lock()
-						tried[subj] = true
-						mu.Unlock()
-						res, err := lmtptest.Send(c, "s@example.net", []string{"mailgate@example.org"}, killMessage(subj))
-						if err != nil || res.Data["mailgate@example.org"] != "250" {
-							return
-						}
-						mu.Lock()
-						acked[subj] = true
-						mu.Unlock()
-						select {
-						case firstAcks <- struct{}{}:
-						default:
-						}
-					}
-				})
-			}
-			for range 5 + 10*round { // a few acknowledged, then the kill
-				select {
-				case <-firstAcks:
-				case <-time.After(time.Minute):
-					t.Fatal("no delivery acknowledged within a minute")
-				}
+			burst := lmtptest.StartBurst(func() (*smtp.Client, error) { return lmtptest.Dial("unix", ld.sock) }, 5,
+				[]string{"mailgate@example.org"})
+			if err := burst.WaitAcks(5+10*round, time.Minute); err != nil { // a few acknowledged, then the kill
+				t.Fatal(err)
 			}
 			ld.cmd.Process.Signal(syscall.SIGKILL)
 			<-ld.exited
-			wg.Wait()
+			tried, acked := burst.Wait()
 
 			// tmp may hold what the dead process was writing.
 			stored := subjectsIn(t, maildirFiles(t, ld.cfg.inbox("mailgate")))
 			for subj, m := range stored {
 				if !tried[subj] {
 					t.Errorf("a message nobody sent is stored: %q", subj)
-				} else if !strings.HasSuffix(m, strings.ReplaceAll(killMessage(subj), "\r\n", "\n")) {
+				} else if !strings.HasSuffix(m, strings.ReplaceAll(lmtptest.WholeMessage(subj), "\r\n", "\n")) {
 					t.Errorf("%s is stored partially or mixed (%d bytes)", subj, len(m))
 				}
 			}

@@ -168,6 +168,26 @@ func CheckExists(exists []uint32, want uint32) error {
 	return nil
 }
 
+// CheckBurst ends IDLE after a burst of want deliveries and reports an
+// error unless the session heard EXISTS grow to want (CheckExists) and
+// UID SEARCH ALL then gives want UIDs, strictly increasing.
+func (i *Idler) CheckBurst(want uint32) error {
+	if err := CheckExists(i.exists, want); err != nil {
+		return err
+	}
+	if err := i.Done(); err != nil {
+		return err
+	}
+	uids, err := i.UIDs()
+	if err != nil {
+		return err
+	}
+	if len(uids) != int(want) || !StrictlyIncreasing(uids) {
+		return fmt.Errorf("UID SEARCH gives %d UIDs (want %d), strictly increasing: %v", len(uids), want, StrictlyIncreasing(uids))
+	}
+	return nil
+}
+
 // StrictlyIncreasing reports whether uids ascend without repeats.
 func StrictlyIncreasing(uids []uint32) bool {
 	for k := 1; k < len(uids); k++ {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -95,4 +96,16 @@ func Code(err error) string {
 		return fmt.Sprint(err)
 	}
 	return fmt.Sprintf("%d %d.%d.%d", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
+}
+
+// WholeMessage is a message of about 40 KiB, large enough that a kill
+// often lands while it is written, whose every body line names it
+// (subject), so that a partial or mixed copy shows.
+func WholeMessage(subject string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: s@example.net\r\nSubject: %s\r\n\r\n", subject)
+	for i := range 800 {
+		fmt.Fprintf(&b, "%s line %03d of a message that must arrive whole\r\n", subject, i)
+	}
+	return b.String()
 }
