@@ -95,22 +95,24 @@ func TestOwnersFileReload(t *testing.T) {
 	if n, _ := o.Owner("alice"); n.Name != "a" {
 		t.Fatalf("alice on %q", n.Name)
 	}
-	o.file.mu.Lock()
-	o.file.checked = time.Time{}
-	o.file.mu.Unlock()
-	os.WriteFile(file, []byte("alice b\n"), 0o644)
-	os.Chtimes(file, time.Now().Add(time.Minute), time.Now().Add(time.Minute))
+	rewrite(o, file, "alice b\n", time.Minute)
 	if n, _ := o.Owner("alice"); n.Name != "b" {
 		t.Fatalf("after the move, alice on %q", n.Name)
 	}
-	o.file.mu.Lock()
-	o.file.checked = time.Time{}
-	o.file.mu.Unlock()
-	os.WriteFile(file, []byte("alice nowhere\n"), 0o644)
-	os.Chtimes(file, time.Now().Add(2*time.Minute), time.Now().Add(2*time.Minute))
+	rewrite(o, file, "alice nowhere\n", 2*time.Minute)
 	if n, _ := o.Owner("alice"); n.Name != "b" {
 		t.Fatalf("after a bad file, alice on %q", n.Name)
 	}
+}
+
+// rewrite replaces the owners file with content, dated ahead by ahead,
+// and lets o look at it again at once.
+func rewrite(o *Owners, file, content string, ahead time.Duration) {
+	o.file.mu.Lock()
+	o.file.checked = time.Time{}
+	o.file.mu.Unlock()
+	os.WriteFile(file, []byte(content), 0o644)
+	os.Chtimes(file, time.Now().Add(ahead), time.Now().Add(ahead))
 }
 
 func TestParseOwnersFileErrors(t *testing.T) {
