@@ -264,7 +264,8 @@ type bound struct {
 }
 
 // Run listens on every [[server]] address, the registered frontends'
-// listeners and the control socket, starts the certificates, and serves
+// listeners and the control socket (taking, for an address, the socket
+// systemd passed bound to it, under socket activation), starts the certificates, and serves
 // until ctx is done; then it shuts down gracefully: every frontend's
 // Close, the certificates, the storage. An address that cannot be
 // listened on, certificates that do not start, or a frontend that stops
@@ -284,8 +285,19 @@ func (g *Gateway) Run(ctx context.Context) error {
 			b.ln.Close()
 		}
 	}
+	passed, err := socketActivation()
+	if err != nil {
+		return err
+	}
+	defer passed.close()
+	only := len(services) == 1 && len(services[0].listeners) == 1
 	for _, svc := range services {
 		for _, l := range svc.listeners {
+			if ln := passed.take(l.Address, only); ln != nil {
+				g.log.Info("mailgate: socket from systemd", "address", ln.Addr().String())
+				lns = append(lns, bound{svc: svc, l: l, ln: ln})
+				continue
+			}
 			ln, err := l.listen()
 			if err != nil {
 				closeAll()
@@ -293,6 +305,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 			}
 			lns = append(lns, bound{svc: svc, l: l, ln: ln})
 		}
+	}
+	if passed != nil && len(passed.lns) > 0 {
+		for _, ln := range passed.lns {
+			g.log.Warn("mailgate: a socket from systemd matches no [[server]] address; closing it", "address", ln.Addr().String())
+		}
+		passed.close()
 	}
 	if len(lns) == 0 {
 		return errors.New("no [[server]] to listen on")

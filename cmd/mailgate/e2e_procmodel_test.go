@@ -429,3 +429,65 @@ func TestSessionProcessTLS(t *testing.T) {
 	waitChildren(t, d.cmd.Process.Pid, 0)
 	d.stop(10 * time.Second)
 }
+
+// TestInetd: mailgate under a real inetd (Debian's openbsd-inetd), from
+// the inetd.conf line imap4d's manual gives ("imap4 stream tcp nowait
+// root /usr/sbin/mailgate mailgate -i"; here on a test port, with the
+// test's binary and configuration): the session works, and runs as the
+// user in a process of its own.
+func TestInetd(t *testing.T) {
+	inetd, err := exec.LookPath("/usr/sbin/inetd")
+	if err != nil {
+		t.Skip("no /usr/sbin/inetd (Debian's openbsd-inetd)")
+	}
+	u := newSystemUser(t)
+	cfg := writeConfig(t, "", systemAuth, "")
+	addr := freeAddr(t)
+	conf := filepath.Join(cfg.dir, "inetd.conf")
+	line := fmt.Sprintf("%s stream tcp nowait root %s mailgate -i --config %s\n", addr, mailgateBin, cfg.path)
+	if err := os.WriteFile(conf, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(inetd, "-d", conf) // -d: in the foreground
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("inetd:\n%s", out.String())
+		}
+	})
+	var c *imapConn
+	for i := 0; ; i++ {
+		nc, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			nc.Close()
+			break
+		}
+		if i == 250 {
+			t.Fatalf("inetd does not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The probe above was a connection too: its mailgate -i ends on its own.
+	c = greeted(t, addr)
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	found := false
+	for _, session := range children(cmd.Process.Pid) {
+		for _, k := range children(session) {
+			checkRunsAs(t, k, u.uid)
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no session process under inetd's mailgate -i")
+	}
+	if l := c.cmd("z", "LOGOUT"); !strings.HasPrefix(l[0], "* BYE") {
+		t.Errorf("LOGOUT: %q", l)
+	}
+}

@@ -132,7 +132,10 @@ func serve(cfg *config.Config, o *options) int {
 		complain(lo, nil, err)
 		return exitConfig
 	}
-	if !lo.Stdio && !o.foreground && !cfg.Foreground && !lo.Detached {
+	// Under systemd's socket activation the sockets are this process's:
+	// it serves them itself, in the foreground.
+	activated := os.Getenv("LISTEN_PID") == strconv.Itoa(os.Getpid())
+	if !lo.Stdio && !o.foreground && !cfg.Foreground && !lo.Detached && !activated {
 		return detach()
 	}
 	logs, err := gateway.OpenLog(cfg.Logging, lo)
