@@ -182,6 +182,7 @@ func (mb *mailbox) addedLocked(m Message) (Message, error) {
 	mb.msgs = append(mb.msgs, m)
 	mb.msgsChangedLocked()
 	mb.uidNext = m.UID + 1
+	m.ModSeq = mb.bumpLocked(modseqChange{set: []int{len(mb.msgs) - 1}})
 	mb.broadcast(update{kind: updAdded, uid: m.UID})
 	return m, nil
 }

@@ -46,6 +46,9 @@ type Message struct {
 	// mail reader (maildir new/, mbox without Status O). The core turns it
 	// into \Recent for the first session that selects the mailbox.
 	New bool
+	// ModSeq is the message's modification sequence (RFC 7162), which
+	// the core gives; drivers leave it zero.
+	ModSeq uint64
 }
 
 // Snapshot is the whole state of a mailbox as a driver reads it.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -56,14 +57,23 @@ type mailbox struct {
 	// mailbox does not walk every message; nil when msgs changed.
 	uidList    []uint32 // every UID ascending, shared read-only by views
 	flagsInUse []string
+
+	// Modification sequences (modseq.go).
+	perm           os.FileMode   // for the files the core creates
+	highestModSeq  uint64        // HIGHESTMODSEQ
+	noModSeq       bool          // modseqs are not kept: NOMODSEQ
+	modseqReserved bool          // this process has taken a modseq from the file
+	vanished       []VanishedRun // expunges remembered, ascending modseq
+	vanishedFloor  uint64        // expunges at or below it are forgotten
 }
 
-func newMailbox(s *Store, d Driver, path string, f Folder) *mailbox {
+func newMailbox(s *Store, d Driver, path string, f Folder, perm os.FileMode) *mailbox {
 	return &mailbox{
 		store:  s,
 		driver: d,
 		path:   path,
 		folder: f,
+		perm:   perm,
 		views:  make(map[*View]struct{}),
 		cache:  make(map[uint32]map[string]any),
 		ghosts: make(map[uint32]*ghost),
@@ -172,6 +182,7 @@ func (mb *mailbox) loadLocked() error {
 	mb.msgs = snap.Messages
 	mb.msgsChangedLocked()
 	mb.recentFrom = firstNew(snap)
+	mb.loadModSeqsLocked()
 	mb.loaded = true
 	return nil
 }
@@ -200,6 +211,7 @@ func (mb *mailbox) refreshLocked() error {
 	if err != nil {
 		return err
 	}
+	var change modseqChange
 	if snap.UIDValidity != mb.uidValidity {
 		// Another program reset the mailbox; sessions must start over.
 		mb.store.log.Warn("storage: UIDVALIDITY changed under us", "path", mb.path)
@@ -207,6 +219,7 @@ func (mb *mailbox) refreshLocked() error {
 			mb.expungedLocked(m)
 		}
 		mb.msgs = nil
+		mb.vanished, mb.vanishedFloor = []VanishedRun{}, 0
 		mb.uidValidity = snap.UIDValidity
 		// UIDs start again: the old UIDNEXT means nothing any more.
 		mb.uidNext = snap.UIDNext
@@ -218,13 +231,18 @@ func (mb *mailbox) refreshLocked() error {
 		switch {
 		case j == len(snap.Messages) || (i < len(old) && old[i].UID < snap.Messages[j].UID):
 			mb.expungedLocked(old[i])
+			change.expunged = append(change.expunged, old[i].UID)
 			i++
 		case i == len(old) || snap.Messages[j].UID < old[i].UID:
 			mb.broadcast(update{kind: updAdded, uid: snap.Messages[j].UID})
+			change.set = append(change.set, j)
 			j++
 		default:
 			if !sameFlags(old[i].Flags, snap.Messages[j].Flags) {
 				mb.broadcast(update{kind: updFlags, uid: old[i].UID})
+				change.set = append(change.set, j)
+			} else {
+				snap.Messages[j].ModSeq = old[i].ModSeq
 			}
 			i++
 			j++
@@ -235,6 +253,10 @@ func (mb *mailbox) refreshLocked() error {
 	if snap.UIDNext > mb.uidNext {
 		mb.uidNext = snap.UIDNext
 	}
+	// Changes by other programs get modseqs of their own (RFC 7162
+	// section 3.1: every change to a message's metadata).
+	sort.Slice(change.expunged, func(a, b int) bool { return change.expunged[a] < change.expunged[b] })
+	mb.bumpLocked(change)
 	return nil
 }
 
@@ -340,6 +362,9 @@ func (mb *mailbox) countsLocked() Status {
 		UIDNext:     mb.uidNext,
 		UIDValidity: mb.uidValidity,
 	}
+	if !mb.noModSeq {
+		st.HighestModSeq = mb.highestModSeq
+	}
 	for i := range mb.msgs {
 		m := &mb.msgs[i]
 		if !hasFlag(m.Flags, FlagSeen) {
@@ -368,4 +393,7 @@ type Status struct {
 	Deleted uint32
 	// Size is the sum of the messages' RFC822.SIZE (RFC 8438 STATUS SIZE).
 	Size int64
+	// HighestModSeq is HIGHESTMODSEQ (RFC 7162); 0 when the mailbox
+	// keeps no modseqs (NOMODSEQ).
+	HighestModSeq uint64
 }

@@ -168,7 +168,7 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	if err != nil {
 		return nil, err
 	}
-	mb := newMailbox(s, d, path, f)
+	mb := newMailbox(s, d, path, f, perm)
 	mb.refs = 1
 	s.open[path] = mb
 	s.watch(mb)
@@ -322,6 +322,9 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			}
 			s.mu.Unlock()
 			for _, mb := range mbs {
+				if ev.Name == mb.modseqPath() {
+					continue // the core's own bookkeeping
+				}
 				if own, ok := mb.folder.(OwnChanges); ok && !own.Foreign(ev.Name) {
 					continue // our own write, already known
 				}

@@ -44,6 +44,13 @@ type Updates interface {
 	Flags(seq uint32, m *Message, recent bool)
 }
 
+// UIDExpunger is an optional interface of Updates that wants the UID of
+// each expunged message too (QRESYNC's VANISHED, RFC 7162 section
+// 3.2.10); Poll calls ExpungeUID instead of Expunge.
+type UIDExpunger interface {
+	ExpungeUID(seq, uid uint32)
+}
+
 // newView opens a view; mb is acquired and loaded, mb.mu is held.
 func newView(mb *mailbox, readOnly bool) *View {
 	v := &View{
@@ -137,7 +144,9 @@ func (v *View) SetNotify(f func()) {
 type Selected struct {
 	UIDValidity uint32
 	UIDNext     uint32
-	Flags       []string // flags in use, keywords included
+	// HighestModSeq is HIGHESTMODSEQ (RFC 7162), 0 for NOMODSEQ.
+	HighestModSeq uint64
+	Flags         []string // flags in use, keywords included
 }
 
 // Info returns UIDVALIDITY, UIDNEXT and the flags in use, which the
@@ -149,7 +158,11 @@ func (v *View) Info() Selected {
 	flags := slices.Clone(mb.flagsInUseLocked())
 	v.announced = make(map[string]struct{}, len(flags))
 	v.announceLocked(flags)
-	return Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext, Flags: flags}
+	sel := Selected{UIDValidity: mb.uidValidity, UIDNext: mb.uidNext, Flags: flags}
+	if !mb.noModSeq {
+		sel.HighestModSeq = mb.highestModSeq
+	}
+	return sel
 }
 
 // AnnounceFlags makes sure the session has been told of every keyword of
@@ -323,17 +336,34 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 // the UIDs whose flags it changed. Other views are told; this one is not,
 // since its command reports the result itself.
 func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error) {
+	changed, _, err := v.store(uids, op, flags, false, 0)
+	return changed, err
+}
+
+// StoreUnchangedSince is Store with UNCHANGEDSINCE (RFC 7162 section
+// 3.1.3): a message whose modseq is above since is left alone, and
+// returned in modified. The test and the change happen under one lock,
+// so no other change can slip in between.
+func (v *View) StoreUnchangedSince(uids []uint32, op StoreOp, flags []string, since uint64) (changed, modified []uint32, err error) {
+	return v.store(uids, op, flags, true, since)
+}
+
+func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, since uint64) ([]uint32, []uint32, error) {
 	if v.readOnly {
-		return nil, ErrReadOnly
+		return nil, nil, ErrReadOnly
 	}
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	changes := make(map[uint32][]string)
-	var order []uint32
+	var order, modified []uint32
 	for _, uid := range uids {
 		i := mb.index(uid)
 		if i < 0 {
+			continue
+		}
+		if check && mb.msgs[i].ModSeq > since {
+			modified = append(modified, uid)
 			continue
 		}
 		next := applyFlags(mb.msgs[i].Flags, op, flags)
@@ -347,28 +377,35 @@ func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error
 		if err := fb.SetFlagsBatch(changes); err != nil {
 			// Some may have landed: read back what the disk says.
 			mb.refreshLocked()
-			return nil, fmt.Errorf("storing flags: %w", err)
+			return nil, modified, fmt.Errorf("storing flags: %w", err)
 		}
 	} else {
 		for k, uid := range order {
 			if err := mb.folder.SetFlags(uid, changes[uid]); err != nil {
 				order = order[:k]
 				mb.commitFlagsLocked(v, order, changes)
-				return order, fmt.Errorf("storing flags: %w", err)
+				return order, modified, fmt.Errorf("storing flags: %w", err)
 			}
 		}
 	}
 	mb.commitFlagsLocked(v, order, changes)
-	return order, nil
+	return order, modified, nil
 }
 
 // commitFlagsLocked records flag changes made on disk and tells the other
 // views; mb.mu is held.
 func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string) {
 	mb.msgsChangedLocked()
+	var change modseqChange
 	for _, uid := range order {
 		if i := mb.index(uid); i >= 0 {
 			mb.msgs[i].Flags = changes[uid]
+			change.set = append(change.set, i)
+		}
+	}
+	mb.bumpLocked(change)
+	for _, uid := range order {
+		if mb.index(uid) >= 0 {
 			mb.broadcast(update{kind: updFlags, uid: uid, from: from})
 		}
 	}
@@ -418,6 +455,7 @@ func (v *View) Expunge(uids []uint32, force bool) error {
 	}
 	mb.msgs = keep
 	mb.msgsChangedLocked()
+	mb.bumpLocked(modseqChange{expunged: gone})
 	for _, m := range removed {
 		mb.expungedLocked(m)
 	}
@@ -490,7 +528,11 @@ func (v *View) Poll(allowExpunge bool, u Updates) {
 		if seq := v.SeqOf(uid); seq > 0 {
 			v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
 			delete(v.recent, uid)
-			u.Expunge(seq)
+			if ux, ok := u.(UIDExpunger); ok {
+				ux.ExpungeUID(seq, uid)
+			} else {
+				u.Expunge(seq)
+			}
 		}
 	}
 	if len(added) > 0 {

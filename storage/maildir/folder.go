@@ -24,6 +24,13 @@ const cacheFile = ".mailgate-cache"
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
 
+// modseqFile is where the storage core keeps the folder's modification
+// sequences (storage.ModSeqFiler).
+const modseqFile = ".mailgate-modseq"
+
+// ModSeqFile implements storage.ModSeqFiler.
+func (f *Folder) ModSeqFile() string { return filepath.Join(f.path, modseqFile) }
+
 // Folder is an open maildir. It implements storage.Folder,
 // storage.FlagBatcher, storage.Stager and storage.OwnChanges.
 //

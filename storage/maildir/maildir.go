@@ -252,7 +252,7 @@ func (d *Driver) Delete(path string) error {
 			return fmt.Errorf("maildir %s: delete: %w", path, err)
 		}
 	}
-	names := append([]string{propsFile, cacheFile, indexFile}, foreignFiles...)
+	names := append([]string{propsFile, cacheFile, modseqFile, indexFile}, foreignFiles...)
 	// Temporary files, and index files that a crash left half written.
 	all, _ := readNames(path)
 	for _, n := range all {

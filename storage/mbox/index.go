@@ -242,3 +242,13 @@ func cachePath(path string) string {
 
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return cachePath(f.path) }
+
+// modseqPath is where the storage core keeps the mailbox's modification
+// sequences (storage.ModSeqFiler): .NAME.mgmodseq beside the file.
+func modseqPath(path string) string {
+	dir, name := filepath.Split(path)
+	return filepath.Join(dir, "."+name+".mgmodseq")
+}
+
+// ModSeqFile implements storage.ModSeqFiler.
+func (f *Folder) ModSeqFile() string { return modseqPath(f.path) }

@@ -226,6 +226,7 @@ func (d *Driver) Delete(path string) error {
 	}
 	os.Remove(indexPath(path))
 	os.Remove(cachePath(path))
+	os.Remove(modseqPath(path))
 	os.Remove(intentPath(path))
 	for _, o := range ownFiles(path, kindJournal) {
 		removeOwn(o.name)
@@ -267,6 +268,7 @@ func (d *Driver) Rename(from, to string) error {
 	for _, side := range []struct{ from, to string }{
 		{indexPath(from), indexPath(to)},
 		{cachePath(from), cachePath(to)},
+		{modseqPath(from), modseqPath(to)},
 		{intentPath(from), intentPath(to)},
 	} {
 		if err := os.Rename(side.from, side.to); err != nil {

@@ -291,7 +291,7 @@ func (d *Driver) Delete(path string) error {
 	for _, name := range names {
 		_, isMsg := messageNumber(name)
 		if !isMsg && !strings.HasPrefix(name, ",") && !strings.HasPrefix(name, tmpPrefix) &&
-			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile {
+			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile && name != modseqFile {
 			continue
 		}
 		p := filepath.Join(path, name)
@@ -319,6 +319,13 @@ const cacheFile = ".mailgate-cache"
 
 // CacheFile implements storage.CacheFiler.
 func (f *Folder) CacheFile() string { return filepath.Join(f.path, cacheFile) }
+
+// modseqFile is where the storage core keeps the folder's modification
+// sequences (storage.ModSeqFiler).
+const modseqFile = ".mailgate-modseq"
+
+// ModSeqFile implements storage.ModSeqFiler.
+func (f *Folder) ModSeqFile() string { return filepath.Join(f.path, modseqFile) }
 
 // newValidity returns the UIDVALIDITY for a folder that gets one now.
 func (d *Driver) newValidity() uint32 {

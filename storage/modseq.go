@@ -1,0 +1,215 @@
+package storage
+
+import (
+	"sort"
+)
+
+// Modification sequences (RFC 7162 CONDSTORE and QRESYNC) are kept here,
+// in the core, for every driver: each change to a message (arrival, flags)
+// and each expunge gets a modseq above every one handed out before in the
+// mailbox, by this process or another, across restarts and crashes. The
+// numbers live in the folder's modseq file (see modseqfile.go); changes
+// that other programs make are seen by the watcher (refreshLocked) or, if
+// no mailgate process was watching, at the next open (the flags' hash
+// differs, the UID is gone), and get new modseqs then.
+
+// compactAfter is how many log records the modseq file may gather beyond
+// the number of messages before it is folded into a new snapshot.
+const compactAfter = 1024
+
+// loadModSeqsLocked gives every message of a freshly read mailbox its
+// modseq from the modseq file, and new ones to what changed since the
+// file last saw the mailbox; mb.mu is held.
+func (mb *mailbox) loadModSeqsLocked() {
+	path := mb.modseqPath()
+	if path == "" {
+		mb.noModSeq = true
+		mb.inMemoryModSeqsLocked()
+		return
+	}
+	mf, err := openModSeqFile(path, mb.perm)
+	if err != nil {
+		mb.store.log.Debug("storage: modseq file unusable; NOMODSEQ", "path", path, "err", err)
+		mb.noModSeq = true
+		mb.inMemoryModSeqsLocked()
+		return
+	}
+	defer mf.close()
+	t := mf.t
+	if mf.bad != nil {
+		mb.store.log.Warn("storage: modseq file damaged; every message gets a new modseq", "path", path, "err", mf.bad)
+	}
+	if mf.empty && len(mb.msgs) > 0 {
+		// Modseqs were perhaps handed out for these messages before
+		// the file went (or before mailgate kept modseqs).
+		t.ceiling = timeCeiling()
+	}
+	fresh := t.tableLost || t.uidValidity != mb.uidValidity || t.snapLen == 0
+	if t.uidValidity != mb.uidValidity {
+		t.msgs, t.runs, t.floor = make(map[uint32]modseqEntry), nil, 0
+	}
+	var changed []int
+	for i := range mb.msgs {
+		m := &mb.msgs[i]
+		e, ok := t.msgs[m.UID]
+		if ok {
+			delete(t.msgs, m.UID)
+		}
+		if ok && e.hash == flagHash(m.Flags) {
+			m.ModSeq = e.modseq
+			mb.highestModSeq = max(mb.highestModSeq, e.modseq)
+		} else {
+			changed = append(changed, i)
+		}
+	}
+	mb.vanished, mb.vanishedFloor = t.runs, t.floor
+	if mb.vanished == nil {
+		mb.vanished = []VanishedRun{}
+	}
+	mb.highestModSeq = max(mb.highestModSeq, t.floor)
+	for _, r := range t.runs {
+		mb.highestModSeq = max(mb.highestModSeq, r.ModSeq)
+	}
+	gone := sortedUIDs(t.msgs)                  // in the file, not on disk: expunged unseen
+	mb.highestModSeq = max(mb.highestModSeq, 1) // an empty mailbox's, as Dovecot's
+	if len(changed) == 0 && len(gone) == 0 && !fresh {
+		return
+	}
+	m, err := mf.next(mb.highestModSeq, true)
+	if err != nil {
+		mb.store.log.Warn("storage: writing modseq file; NOMODSEQ", "path", path, "err", err)
+		mb.noModSeq = true
+		mb.inMemoryModSeqsLocked()
+		return
+	}
+	mb.modseqReserved = true
+	for _, i := range changed {
+		mb.msgs[i].ModSeq = m
+	}
+	for _, r := range runsOf(gone, m) {
+		mb.vanished, mb.vanishedFloor = addVanished(mb.vanished, mb.vanishedFloor, r)
+	}
+	if len(changed) > 0 || len(gone) > 0 {
+		mb.highestModSeq = m
+	}
+	if err := mf.compact(mb.uidValidity, mb.msgs, mb.vanished, mb.vanishedFloor); err != nil {
+		mb.store.log.Warn("storage: writing modseq file", "path", path, "err", err)
+	}
+}
+
+// inMemoryModSeqsLocked numbers the messages of a mailbox whose modseqs
+// cannot be kept: they start again at every open (NOMODSEQ).
+func (mb *mailbox) inMemoryModSeqsLocked() {
+	mb.highestModSeq = 1
+	for i := range mb.msgs {
+		mb.msgs[i].ModSeq = 1
+	}
+}
+
+// modseqPath returns the folder's modseq file, or "".
+func (mb *mailbox) modseqPath() string {
+	if f, ok := mb.folder.(ModSeqFiler); ok {
+		return f.ModSeqFile()
+	}
+	return ""
+}
+
+// modseqChange is what one change did, for the modseq file.
+type modseqChange struct {
+	set      []int    // indexes into mb.msgs whose modseq is to be the new one
+	expunged []uint32 // UIDs gone, ascending
+}
+
+// bumpLocked gives one new modseq to every message of c and to its
+// expunges, writes them to the modseq file, and returns it (RFC 7162
+// section 3.1: a command that changes several messages may give them all
+// the same modseq). mb.mu is held.
+func (mb *mailbox) bumpLocked(c modseqChange) uint64 {
+	if len(c.set) == 0 && len(c.expunged) == 0 {
+		return mb.highestModSeq
+	}
+	m := mb.highestModSeq + 1
+	path := mb.modseqPath()
+	if !mb.noModSeq && path != "" {
+		if n, err := mb.writeChangeLocked(path, c); err != nil {
+			mb.store.log.Warn("storage: writing modseq file", "path", path, "err", err)
+		} else {
+			m = n
+		}
+	}
+	for _, i := range c.set {
+		mb.msgs[i].ModSeq = m
+	}
+	for _, r := range runsOf(c.expunged, m) {
+		mb.vanished, mb.vanishedFloor = addVanished(mb.vanished, mb.vanishedFloor, r)
+	}
+	mb.highestModSeq = m
+	return m
+}
+
+// writeChangeLocked takes the next modseq from the file and logs c under
+// it; the log is folded into a new snapshot when it grew long.
+func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error) {
+	mf, err := openModSeqFile(path, mb.perm)
+	if err != nil {
+		return 0, err
+	}
+	defer mf.close()
+	m, err := mf.next(mb.highestModSeq, !mb.modseqReserved)
+	if err != nil {
+		return 0, err
+	}
+	mb.modseqReserved = true
+	if mf.t.tableLost || mf.t.snapLen == 0 || mf.t.uidValidity != mb.uidValidity ||
+		mf.t.records+len(c.set)+len(c.expunged) > len(mb.msgs)+compactAfter {
+		// Fold: what this process knows, with c applied, is the table.
+		saved := make([]uint64, len(c.set))
+		for k, i := range c.set {
+			saved[k] = mb.msgs[i].ModSeq
+			mb.msgs[i].ModSeq = m
+		}
+		runs, floor := mb.vanished, mb.vanishedFloor
+		for _, r := range runsOf(c.expunged, m) {
+			runs, floor = addVanished(runs, floor, r)
+		}
+		err := mf.compact(mb.uidValidity, mb.msgs, runs, floor)
+		for k, i := range c.set {
+			mb.msgs[i].ModSeq = saved[k]
+		}
+		return m, err
+	}
+	recs := make([]byte, 0, (len(c.set)+len(c.expunged))*modseqRecordLen)
+	for _, i := range c.set {
+		recs = append(recs, encodeRecord(recSet, mb.msgs[i].UID, flagHash(mb.msgs[i].Flags), m)...)
+	}
+	for _, r := range runsOf(c.expunged, m) {
+		recs = append(recs, encodeRecord(recExpunged, r.First, r.Last, m)...)
+	}
+	return m, mf.append(recs)
+}
+
+// VanishedSince returns the UIDs expunged after modseq, as runs in
+// ascending UID order, and whether the list is complete: false when
+// expunges that old were forgotten (the caller then reports every UID not
+// present, RFC 7162 section 3.2.5.1).
+func (v *View) VanishedSince(modseq uint64) (runs []VanishedRun, complete bool) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	for _, r := range mb.vanished {
+		if r.ModSeq > modseq {
+			runs = append(runs, r)
+		}
+	}
+	sort.Slice(runs, func(a, b int) bool { return runs[a].First < runs[b].First })
+	return runs, modseq >= mb.vanishedFloor
+}
+
+// HighestModSeq returns the mailbox's HIGHESTMODSEQ (RFC 7162 section
+// 3.1.2.1), and false when modseqs are not kept for it (NOMODSEQ).
+func (v *View) HighestModSeq() (uint64, bool) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.highestModSeq, !mb.noModSeq
+}

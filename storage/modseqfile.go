@@ -1,0 +1,389 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"hash/fnv"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
+)
+
+// ModSeqFiler is an optional interface of a Folder: where the core keeps
+// the mailbox's modification sequences (RFC 7162 CONDSTORE), beside the
+// messages. A folder without it gets modseqs that live only in memory,
+// and the frontends report NOMODSEQ for it.
+type ModSeqFiler interface {
+	ModSeqFile() string
+}
+
+// The modseq file, shared by every mailgate process that opens the
+// mailbox and updated in place under an exclusive flock(2) on the file
+// itself (never replaced by a rename, so that the lock always covers the
+// file every process sees):
+//
+//	header (40 bytes):  "MGMODSQ1" | uidvalidity u32 | snapshot length u32 |
+//	                    ceiling u64 | counter u64 | snapshot CRC u32 | header CRC u32
+//	snapshot:           floor u64 | n u32 | n × (uid u32, modseq u64, flag hash u32) |
+//	                    r u32 | r × (first uid u32, last uid u32, modseq u64)
+//	log:                24-byte records appended at each change:
+//	                    kind u8, 3 zero bytes | a u32 | b u32 | modseq u64 | CRC u32
+//
+// The counter is the last modseq handed out by any process; the ceiling
+// is a bound reserved in blocks (modseqBlock) and synced to disk before
+// any modseq under it is used, so that after a crash or a power cut the
+// next modseq is above every one ever handed out: a process that opens
+// the mailbox starts above the ceiling. The snapshot is the table folded
+// by the last compaction; the log holds what changed since, in modseq
+// order: kind 1 sets message a's modseq (b is the hash of its flags);
+// kind 2 records that UIDs a to b were expunged. A torn record at the end
+// is ignored; a damaged snapshot loses the table (every message then gets
+// a new modseq, a full answer) but never the ceiling.
+const (
+	modseqMagic     = "MGMODSQ1"
+	modseqHeaderLen = 40
+	modseqRecordLen = 24
+	// modseqBlock is how many modseqs are reserved at a time.
+	modseqBlock = 4096
+	// maxVanishedRuns bounds the expunged UID runs remembered for
+	// QRESYNC; older ones are forgotten, and a client that asks about
+	// them gets every UID not present (RFC 7162 section 3.2.5.1 allows
+	// it) instead of the exact list.
+	maxVanishedRuns = 8192
+	// Bounds that keep a damaged or hostile file from costing much.
+	maxModSeqMessages = 1 << 24
+)
+
+const (
+	recSet      byte = 1
+	recExpunged byte = 2
+)
+
+// modseqEntry is what the file knows of one message.
+type modseqEntry struct {
+	modseq uint64
+	hash   uint32
+}
+
+// VanishedRun is a run of UIDs expunged together, at ModSeq.
+type VanishedRun struct {
+	First, Last uint32
+	ModSeq      uint64
+}
+
+// modseqTable is a modseq file as read.
+type modseqTable struct {
+	uidValidity uint32
+	ceiling     uint64
+	counter     uint64
+	msgs        map[uint32]modseqEntry
+	runs        []VanishedRun // ascending modseq
+	floor       uint64        // expunges at or below it are forgotten
+	snapLen     uint32
+	snapCRC     uint32
+	records     int   // log records read
+	end         int64 // where the next record goes
+	tableLost   bool  // the snapshot was damaged
+}
+
+// errModSeqHeader means the file's header is missing or damaged.
+var errModSeqHeader = errors.New("modseq file header is damaged")
+
+// readModSeqFile parses a modseq file. With a damaged header it returns
+// errModSeqHeader and a table that knows nothing; with a damaged snapshot
+// it returns the header's figures and an empty table marked tableLost.
+func readModSeqFile(data []byte) (*modseqTable, error) {
+	t := &modseqTable{msgs: make(map[uint32]modseqEntry)}
+	if len(data) < modseqHeaderLen || string(data[:8]) != modseqMagic ||
+		crc32.ChecksumIEEE(data[:36]) != binary.BigEndian.Uint32(data[36:40]) {
+		return t, errModSeqHeader
+	}
+	be := binary.BigEndian
+	t.uidValidity = be.Uint32(data[8:])
+	t.snapLen = be.Uint32(data[12:])
+	t.ceiling = be.Uint64(data[16:])
+	t.counter = be.Uint64(data[24:])
+	t.snapCRC = be.Uint32(data[32:])
+	snapEnd := int64(modseqHeaderLen) + int64(t.snapLen)
+	if snapEnd > int64(len(data)) || crc32.ChecksumIEEE(data[modseqHeaderLen:snapEnd]) != t.snapCRC ||
+		!t.readSnapshot(data[modseqHeaderLen:snapEnd]) {
+		t.msgs, t.runs, t.floor = make(map[uint32]modseqEntry), nil, 0
+		t.tableLost = true
+		t.end = int64(len(data))
+		return t, nil
+	}
+	pos := snapEnd
+	for ; pos+modseqRecordLen <= int64(len(data)); pos += modseqRecordLen {
+		r := data[pos : pos+modseqRecordLen]
+		if crc32.ChecksumIEEE(r[:20]) != be.Uint32(r[20:]) {
+			continue // a record torn by a power cut: skip it, keep the rest
+		}
+		t.records++
+		t.apply(r[0], be.Uint32(r[4:]), be.Uint32(r[8:]), be.Uint64(r[12:]))
+	}
+	t.end = pos
+	return t, nil
+}
+
+// readSnapshot parses the snapshot section; false means it is malformed.
+func (t *modseqTable) readSnapshot(b []byte) bool {
+	be := binary.BigEndian
+	if len(b) < 12 {
+		return false
+	}
+	t.floor = be.Uint64(b)
+	n := be.Uint32(b[8:])
+	b = b[12:]
+	if n > maxModSeqMessages || uint64(len(b)) < uint64(n)*16+4 {
+		return false
+	}
+	for i := uint32(0); i < n; i++ {
+		t.msgs[be.Uint32(b)] = modseqEntry{modseq: be.Uint64(b[4:]), hash: be.Uint32(b[12:])}
+		b = b[16:]
+	}
+	r := be.Uint32(b)
+	b = b[4:]
+	if r > maxVanishedRuns || uint64(len(b)) != uint64(r)*16 {
+		return false
+	}
+	for i := uint32(0); i < r; i++ {
+		t.runs = append(t.runs, VanishedRun{First: be.Uint32(b), Last: be.Uint32(b[4:]), ModSeq: be.Uint64(b[8:])})
+		b = b[16:]
+	}
+	return true
+}
+
+// apply folds one log record into the table.
+func (t *modseqTable) apply(kind byte, a, b uint32, modseq uint64) {
+	switch kind {
+	case recSet:
+		if len(t.msgs) < maxModSeqMessages {
+			t.msgs[a] = modseqEntry{modseq: modseq, hash: b}
+		}
+	case recExpunged:
+		if b < a {
+			return
+		}
+		if uint64(b-a) >= uint64(len(t.msgs)) {
+			for uid := range t.msgs {
+				if uid >= a && uid <= b {
+					delete(t.msgs, uid)
+				}
+			}
+		} else {
+			for uid := a; ; uid++ {
+				delete(t.msgs, uid)
+				if uid == b {
+					break
+				}
+			}
+		}
+		t.runs, t.floor = addVanished(t.runs, t.floor, VanishedRun{First: a, Last: b, ModSeq: modseq})
+	}
+}
+
+// addVanished appends run to runs, forgetting the oldest beyond
+// maxVanishedRuns; it returns the runs and the new floor.
+func addVanished(runs []VanishedRun, floor uint64, run VanishedRun) ([]VanishedRun, uint64) {
+	runs = append(runs, run)
+	if over := len(runs) - maxVanishedRuns; over > 0 {
+		for _, r := range runs[:over] {
+			floor = max(floor, r.ModSeq)
+		}
+		runs = append(runs[:0:0], runs[over:]...)
+	}
+	return runs, floor
+}
+
+// encodeSnapshot returns the snapshot section for msgs, runs and floor.
+func encodeSnapshot(msgs []Message, runs []VanishedRun, floor uint64) []byte {
+	be := binary.BigEndian
+	b := make([]byte, 0, 16+len(msgs)*16+len(runs)*16)
+	b = be.AppendUint64(b, floor)
+	b = be.AppendUint32(b, uint32(len(msgs)))
+	for i := range msgs {
+		b = be.AppendUint32(b, msgs[i].UID)
+		b = be.AppendUint64(b, msgs[i].ModSeq)
+		b = be.AppendUint32(b, flagHash(msgs[i].Flags))
+	}
+	b = be.AppendUint32(b, uint32(len(runs)))
+	for _, r := range runs {
+		b = be.AppendUint32(b, r.First)
+		b = be.AppendUint32(b, r.Last)
+		b = be.AppendUint64(b, r.ModSeq)
+	}
+	return b
+}
+
+// encodeHeader returns the 40-byte header.
+func encodeHeader(uidValidity, snapLen, snapCRC uint32, ceiling, counter uint64) []byte {
+	be := binary.BigEndian
+	h := make([]byte, 0, modseqHeaderLen)
+	h = append(h, modseqMagic...)
+	h = be.AppendUint32(h, uidValidity)
+	h = be.AppendUint32(h, snapLen)
+	h = be.AppendUint64(h, ceiling)
+	h = be.AppendUint64(h, counter)
+	h = be.AppendUint32(h, snapCRC)
+	return be.AppendUint32(h, crc32.ChecksumIEEE(h))
+}
+
+// encodeRecord returns one log record.
+func encodeRecord(kind byte, a, b uint32, modseq uint64) []byte {
+	be := binary.BigEndian
+	r := make([]byte, 0, modseqRecordLen)
+	r = append(r, kind, 0, 0, 0)
+	r = be.AppendUint32(r, a)
+	r = be.AppendUint32(r, b)
+	r = be.AppendUint64(r, modseq)
+	return be.AppendUint32(r, crc32.ChecksumIEEE(r))
+}
+
+// timeCeiling is the ceiling used when the real one is lost (a damaged
+// header, a file removed from a mailbox that has messages): the time in
+// microseconds, far above any counter that blocks of modseqBlock could
+// have reached, so that modseqs still go forwards.
+func timeCeiling() uint64 { return uint64(time.Now().UnixMicro()) }
+
+// flagHash identifies a message's flags, so that a change made while no
+// mailgate process watched is noticed at the next open.
+func flagHash(flags []string) uint32 {
+	h := fnv.New32a()
+	for _, f := range flags {
+		io.WriteString(h, f)
+		h.Write([]byte{0})
+	}
+	return h.Sum32()
+}
+
+// modseqFile is an open, locked modseq file.
+type modseqFile struct {
+	f     *os.File
+	t     *modseqTable
+	bad   error // the header was damaged
+	empty bool  // the file was new or empty
+}
+
+// openModSeqFile opens and locks path and reads it whole.
+func openModSeqFile(path string, perm os.FileMode) (*modseqFile, error) {
+	f, err := fsutil.OpenLocked(path, perm)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("modseq file %s: %w", path, err)
+	}
+	t, bad := readModSeqFile(data)
+	if bad != nil && len(data) == 0 {
+		bad = nil // new
+	} else if bad != nil {
+		t.ceiling = timeCeiling()
+		t.tableLost = true
+	}
+	return &modseqFile{f: f, t: t, bad: bad, empty: len(data) == 0}, nil
+}
+
+// next hands out the next modseq: above the counter, above floor (what
+// the caller already uses) and, when fresh, above the ceiling (a cold
+// start, which cannot know what was handed out after the last sync). The
+// header is written; a new block is reserved and synced when needed.
+func (mf *modseqFile) next(floor uint64, fresh bool) (uint64, error) {
+	t := mf.t
+	n := max(t.counter, floor)
+	if fresh {
+		n = max(n, t.ceiling)
+	}
+	n++
+	sync := false
+	if n > t.ceiling {
+		t.ceiling = n + modseqBlock
+		sync = true
+	}
+	t.counter = n
+	if err := mf.writeHeader(); err != nil {
+		return 0, err
+	}
+	if sync {
+		if err := mf.f.Sync(); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// writeHeader rewrites the header with the table's figures, keeping the
+// snapshot's length and checksum.
+func (mf *modseqFile) writeHeader() error {
+	t := mf.t
+	_, err := mf.f.WriteAt(encodeHeader(t.uidValidity, t.snapLen, t.snapCRC, t.ceiling, t.counter), 0)
+	return err
+}
+
+// append adds records at the end of the log.
+func (mf *modseqFile) append(recs []byte) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if _, err := mf.f.WriteAt(recs, mf.t.end); err != nil {
+		return err
+	}
+	mf.t.end += int64(len(recs))
+	mf.t.records += len(recs) / modseqRecordLen
+	return nil
+}
+
+// compact rewrites the file in place with msgs, runs and floor as its
+// snapshot and no log: snapshot first, then the header that vouches for
+// it, then a sync. A crash in between leaves a snapshot whose checksum
+// does not match: the table is lost, the ceiling is not.
+func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []VanishedRun, floor uint64) error {
+	snap := encodeSnapshot(msgs, runs, floor)
+	if _, err := mf.f.WriteAt(snap, modseqHeaderLen); err != nil {
+		return err
+	}
+	if err := mf.f.Truncate(int64(modseqHeaderLen + len(snap))); err != nil {
+		return err
+	}
+	t := mf.t
+	t.uidValidity, t.snapLen = uidValidity, uint32(len(snap))
+	t.snapCRC = crc32.ChecksumIEEE(snap)
+	t.end, t.records = int64(modseqHeaderLen+len(snap)), 0
+	h := encodeHeader(uidValidity, t.snapLen, t.snapCRC, t.ceiling, t.counter)
+	if _, err := mf.f.WriteAt(h, 0); err != nil {
+		return err
+	}
+	return mf.f.Sync()
+}
+
+// close releases the lock.
+func (mf *modseqFile) close() { mf.f.Close() }
+
+// sortedUIDs returns the keys of m in ascending order.
+func sortedUIDs(m map[uint32]modseqEntry) []uint32 {
+	out := make([]uint32, 0, len(m))
+	for uid := range m {
+		out = append(out, uid)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
+}
+
+// runsOf groups ascending UIDs into runs of consecutive ones.
+func runsOf(uids []uint32, modseq uint64) []VanishedRun {
+	var out []VanishedRun
+	for _, uid := range uids {
+		if n := len(out); n > 0 && out[n-1].Last+1 == uid {
+			out[n-1].Last = uid
+			continue
+		}
+		out = append(out, VanishedRun{First: uid, Last: uid, ModSeq: modseq})
+	}
+	return out
+}
