@@ -51,6 +51,18 @@ func TestDetachWritesPidfile(t *testing.T) {
 	if sid, err := unixSID(pid); err != nil || sid != pid {
 		t.Errorf("the detached daemon's session is %d (%v), want its own, %d", sid, err, pid)
 	}
+	// The pidfile is written before the listeners are bound.
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 250 {
+			t.Fatalf("the detached daemon does not listen: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	greeted(t, addr).cmd("z", "LOGOUT")
 	child.Signal(syscall.SIGTERM)
 	for i := 0; i < 250; i++ {
