@@ -22,6 +22,11 @@ type Config struct {
 	MaxChildren int `toml:"max-children"`
 	// PIDFile is where a daemon writes its process id; "" writes none.
 	PIDFile string `toml:"pidfile"`
+	// ShutdownGrace is mailgate's own: on SIGTERM, SIGINT or "mailgate
+	// stop", how long the sessions' commands under way may take to finish
+	// after every session was told "* BYE"; what is left is then cut off.
+	// Default 10s.
+	ShutdownGrace time.Duration `toml:"shutdown-grace"`
 	// SessionProcess is mailgate's own: where a session runs once its
 	// user is known. "auto" (the default): in a process of its own, with
 	// the user's uid, gid and groups, when the daemon runs as root and the
@@ -110,6 +115,8 @@ type Config struct {
 	LMTP LMTP `toml:"lmtp"`
 	// Logging configures the log.
 	Logging Logging `toml:"logging"`
+	// Metrics configures the Prometheus metrics endpoint.
+	Metrics Metrics `toml:"metrics"`
 
 	src *source // where the values came from, for Validate's messages
 }
@@ -491,4 +498,14 @@ type Logging struct {
 	// "auth", "authpriv", "user", "local0" to "local7" and the others of
 	// syslog(3). Default "mail".
 	SyslogFacility string `toml:"syslog-facility"`
+}
+
+// Metrics is the [metrics] table: mailgate's Prometheus endpoint.
+type Metrics struct {
+	// Listen is the host:port where /metrics is served; "" (the default)
+	// serves none.
+	Listen string `toml:"listen"`
+	// AllowRemote permits a Listen address other than a loopback one.
+	// Default false: the metrics name users and addresses' activity.
+	AllowRemote bool `toml:"allow-remote"`
 }

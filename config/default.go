@@ -34,6 +34,7 @@ func Default() *Config {
 		Mode:               ModeDaemon,
 		Foreground:         true,
 		MaxChildren:        20,
+		ShutdownGrace:      10 * time.Second,
 		SessionProcess:     SessionProcessAuto,
 		RetainGroups:       []string{},
 		SessionMemoryLimit: 1 << 30,

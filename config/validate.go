@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,7 +114,30 @@ func (c *Config) validateTop(ps *problems) {
 		}
 		seen[f] = true
 	}
+	positive(ps, at("shutdown-grace"), c.ShutdownGrace)
 	c.validateLogging(ps)
+	c.validateMetrics(ps)
+}
+
+// validateMetrics checks [metrics]: a host:port, on loopback unless
+// allow-remote.
+func (c *Config) validateMetrics(ps *problems) {
+	m := c.Metrics
+	if m.Listen == "" {
+		return
+	}
+	host, port, err := net.SplitHostPort(m.Listen)
+	if err != nil || port == "" {
+		ps.add(at("metrics", "listen"), "%q is not host:port, such as \"127.0.0.1:9154\"", m.Listen)
+		return
+	}
+	if m.AllowRemote {
+		return
+	}
+	if ip, err := netip.ParseAddr(host); host == "localhost" || (err == nil && ip.IsLoopback()) {
+		return
+	}
+	ps.add(at("metrics", "listen"), "%q is not a loopback address; the metrics tell of users' activity: listen on 127.0.0.1 or ::1, or set allow-remote = true", m.Listen)
 }
 
 func (c *Config) validateLogging(ps *problems) {

@@ -100,6 +100,8 @@ type Gateway struct {
 	parent     *parentControl // in a session process: the daemon, else nil
 	spawn      spawner        // starts session processes
 	lastID     atomic.Uint64  // the last session number handed out
+	book       *SessionBook   // the live sessions (nil in a session process)
+	metrics    *metrics       // nil: none counted
 
 	mu         sync.Mutex
 	running    bool
@@ -111,7 +113,7 @@ type Gateway struct {
 // certificates (loaded, not started) and the limits. Nothing listens
 // until Run. A configuration that Check refuses yields its *config.Error.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, refusals: make(chan struct{}, maxRefusals)}
+	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, refusals: make(chan struct{}, maxRefusals), book: newSessionBook()}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -208,6 +210,9 @@ func (g *Gateway) Users() *auth.UsersFile { return g.users }
 // Throttle returns the login throttle that every listener shares.
 func (g *Gateway) Throttle() *auth.Throttle { return g.throttle }
 
+// Sessions returns the book of live sessions.
+func (g *Gateway) Sessions() *SessionBook { return g.book }
+
 // Logger returns the logger the gateway and its frontends log to.
 func (g *Gateway) Logger() *slog.Logger { return g.log }
 
@@ -253,6 +258,7 @@ func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext b
 		Transcript:      sc.Transcript,
 		CommandRate:     sc.CommandRate,
 		Greeting:        g.opts.Greeting,
+		Observer:        g.observer(),
 	}
 }
 
@@ -352,10 +358,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 }
 
-// shutdown closes every frontend at once, giving sessions a few seconds
-// to end, then the certificates and the storage.
+// shutdown closes every frontend at once: each tells its sessions
+// goodbye, and those running a command have shutdown-grace to finish
+// it. Then the certificates and the storage close.
 func (g *Gateway) shutdown(services []*service) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	g.log.Info("mailgate: shutting down", "sessions", len(g.book.List()), "grace", g.cfg.ShutdownGrace.String())
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownGrace)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, svc := range services {

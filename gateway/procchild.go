@@ -87,7 +87,7 @@ func RunSessionProcess() int {
 	go func() {
 		<-ctx.Done()
 		if ctx.Err() != nil {
-			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			c, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 			defer cancel()
 			srv.Close(c)
 		}
@@ -124,8 +124,8 @@ func (p *parentControl) ask(req ctlRequest) (ctlReply, error) {
 	if err := p.enc.Encode(&req); err != nil {
 		return reply, fmt.Errorf("asking the daemon: %w", err)
 	}
-	if req.Op == "release" {
-		return reply, nil
+	if req.Op == "release" || req.Op == "selected" || req.Op == "command" {
+		return reply, nil // tidings: no reply
 	}
 	if err := p.dec.Decode(&reply); err != nil {
 		return reply, fmt.Errorf("asking the daemon: %w", err)

@@ -30,10 +30,6 @@ import (
 // daemon fd 4 (see RunSessionProcess).
 const SessionProcessFlag = "--session-process"
 
-// stopGrace is how long a session process has, after SIGTERM, to say
-// goodbye before it is killed.
-const stopGrace = 10 * time.Second
-
 // handoffMessage is what the daemon sends a session process first.
 type handoffMessage struct {
 	// Config is the configuration in TOML, without the [auth] and [tls]
@@ -48,8 +44,11 @@ type handoffMessage struct {
 // ctlRequest is a session process's request to the daemon; the daemon
 // answers uidvalidity and home with a ctlReply.
 type ctlRequest struct {
-	Op   string `json:"op"`             // "release", "uidvalidity", "home"
-	Name string `json:"name,omitempty"` // home: whose
+	Op   string `json:"op"`             // "release", "uidvalidity", "home", "selected", "command"
+	Name string `json:"name,omitempty"` // home: whose; selected: the mailbox; command: which
+	// Took and Result are a command's (for the daemon's metrics).
+	Took   time.Duration `json:"took,omitempty"`
+	Result string        `json:"result,omitempty"`
 }
 
 type ctlReply struct {
@@ -142,7 +141,11 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 		cmd.Wait()
 		return fmt.Errorf("handing the session over: %w", err)
 	}
-	go g.serveSessionControl(ctl, h.Slot, log)
+	entry := g.book.Lookup(h.State.ID)
+	if entry != nil {
+		entry.InProcess(pid)
+	}
+	go g.serveSessionControl(ctl, h.Slot, entry, log)
 	var relayDone <-chan struct{}
 	if relay != nil {
 		relayDone = relay()
@@ -159,7 +162,8 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case werr = <-exited:
-		case <-time.After(stopGrace):
+		case <-time.After(g.cfg.ShutdownGrace + time.Second):
+			// Its own shutdown-grace is over: it is stuck.
 			cmd.Process.Kill()
 			werr = <-exited
 		}
@@ -243,7 +247,9 @@ func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMes
 
 // serveSessionControl answers a session process's requests until it
 // closes its end.
-func (g *Gateway) serveSessionControl(ctl *os.File, slot imap.Slot, log *slog.Logger) {
+// entry, when not nil, is the session's line in the book, which the
+// session process keeps up to date.
+func (g *Gateway) serveSessionControl(ctl *os.File, slot imap.Slot, entry *BookEntry, log *slog.Logger) {
 	dec := json.NewDecoder(bufio.NewReader(ctl))
 	enc := json.NewEncoder(ctl)
 	for {
@@ -260,6 +266,14 @@ func (g *Gateway) serveSessionControl(ctl *os.File, slot imap.Slot, log *slog.Lo
 			if slot != nil {
 				slot.Release()
 			}
+			continue
+		case "selected":
+			if entry != nil {
+				entry.Selected(req.Name)
+			}
+			continue
+		case "command":
+			g.metrics.command("imap", req.Name, req.Took, req.Result)
 			continue
 		case "uidvalidity":
 			reply = ctlReply{UIDValidity: g.validities.Next(), OK: true}

@@ -83,6 +83,9 @@ func (s *session) handOff(tag string, u *auth.User) error {
 	if s.slot != nil {
 		s.slot.LoggedIn(u.Name)
 	}
+	if s.obs != nil {
+		s.obs.LoggedIn(u.Name)
+	}
 	s.log.Info("imap: logged in; the session continues in a process of its own", "read-only", s.readOnly)
 	s.srv.opts.Handoff.Continue(&HandedOff{
 		State: SessionState{ID: s.id, User: *u, ReadOnly: s.readOnly, TLS: s.tls,
@@ -117,6 +120,7 @@ func (s *Server) Resume(c net.Conn, st *SessionState, slot Slot) {
 	s.conns[sess] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
+	sess.startObserving()
 	go sess.resume(st)
 	<-done
 }

@@ -66,11 +66,17 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 		err = s.srv.opts.UserAccess.Check(u)
 	}
 	if auth.Unavailable(err) {
+		s.loginFailed("unavailable")
 		s.log.Warn("imap: login could not be checked", "login", att.Name(), "err", err)
 		att.Finish(err)
 		return no("UNAVAILABLE", "Authentication is unavailable right now; try again later")
 	}
 	if err != nil {
+		if errors.Is(err, auth.ErrBlocked) {
+			s.loginFailed("blocked")
+		} else {
+			s.loginFailed("failed")
+		}
 		s.authFailures++
 		s.log.Info("imap: login failed", "login", att.Name(), "err", err, "failures", s.authFailures)
 		time.Sleep(att.Finish(err))
@@ -111,6 +117,7 @@ func (s *session) admit(u *auth.User) error {
 		return nil
 	}
 	if err := us.Admit(u.Name); err != nil {
+		s.loginFailed("limit")
 		s.log.Info("imap: login refused", "login", u.Name, "reason", err)
 		return no("LIMIT", "%s", err.Error())
 	}
@@ -225,3 +232,10 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 
 // errAlreadyAnswered tells the dispatcher that the tagged response was sent.
 var errAlreadyAnswered = errors.New("already answered")
+
+// loginFailed tells the observer of a refused login.
+func (s *session) loginFailed(result string) {
+	if s.obs != nil {
+		s.obs.LoginFailed(result)
+	}
+}

@@ -48,6 +48,9 @@ func (s *session) selectMailbox(readOnly bool) error {
 		return storageErr(err, "SELECT")
 	}
 	s.view, s.mailbox, s.state = v, name, stateSelected
+	if s.obs != nil {
+		s.obs.Selected(name)
+	}
 	info := v.Info()
 	s.writeFlagsInUse(info.Flags)
 	s.e.Raw("* ").Number(v.Count()).Raw(" EXISTS\r\n")
@@ -100,6 +103,9 @@ func (s *session) closeMailbox() {
 		s.view.Close()
 		s.view = nil
 		s.mailbox = ""
+		if s.obs != nil {
+			s.obs.Selected("")
+		}
 		s.saved = nil // RFC 5182 section 2.1: no result outlives the mailbox
 		s.state = stateAuth
 	}

@@ -128,6 +128,9 @@ type Options struct {
 	Transcript bool
 	// Greeting replaces the text after "* OK" (test mode uses it).
 	Greeting string
+	// Observer, when set, hears of every session: its start, login,
+	// selected mailbox, commands and end (the host's who and metrics).
+	Observer Observer
 	// Handoff, when set, moves sessions to other processes once their
 	// user has logged in (the gateway's process per session).
 	Handoff Handoff
@@ -285,6 +288,7 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 	s.conns[sess] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
+	sess.startObserving()
 	go sess.serve(preauth)
 	return true
 }

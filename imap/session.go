@@ -57,6 +57,8 @@ type session struct {
 	readOnly     bool              // an ANONYMOUS login: nothing may be changed
 	serverCert   *x509.Certificate // the certificate this server presented in the TLS handshake
 	stopping     atomic.Bool
+	byeReason    atomic.Pointer[string] // kick's reason, said at the BYE
+	obs          SessionObserver        // the host's ear on this session, or nil
 	stop         chan struct{} // closed by shutdown
 	stopOnce     sync.Once
 	rate         commandRate // Options.CommandRate's bucket
@@ -318,6 +320,9 @@ func (s *session) finish() {
 		s.conn.Close()
 	}
 	s.release()
+	if s.obs != nil {
+		s.obs.Ended()
+	}
 	s.log.Debug("imap: session ended")
 }
 
@@ -353,7 +358,11 @@ func (s *session) release() {
 func (s *session) ending(err error) {
 	switch {
 	case s.stopping.Load():
-		s.e.Raw("* BYE Server shutting down\r\n").Flush()
+		reason := "Server shutting down"
+		if r := s.byeReason.Load(); r != nil {
+			reason = *r
+		}
+		s.e.Raw("* BYE ").Raw(reason).CRLF().Flush()
 	case errors.Is(err, os.ErrDeadlineExceeded) && s.state == stateNotAuth && s.readDeadline.Equal(s.loginDeadline):
 		s.e.Raw("* BYE Login timeout; log in sooner\r\n").Flush()
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -417,7 +426,9 @@ func (s *session) command() error {
 		}
 		return s.respond(tag, no("NOPERM", "This session is read-only"))
 	}
+	start := time.Now()
 	err = cmd.run(s, tag, uid)
+	s.observeCommand(name, uid, start, err)
 	if err == errIdling {
 		return nil
 	}
@@ -576,6 +587,9 @@ func (s *session) login(ctx context.Context, u *auth.User) error {
 	s.state = stateAuth
 	if s.slot != nil {
 		s.slot.LoggedIn(u.Name)
+	}
+	if s.obs != nil {
+		s.obs.LoggedIn(u.Name)
 	}
 	return nil
 }
