@@ -59,7 +59,7 @@ type session struct {
 	stopping     atomic.Bool
 	byeReason    atomic.Pointer[string] // kick's reason, said at the BYE
 	obs          SessionObserver        // the host's ear on this session, or nil
-	stop         chan struct{} // closed by shutdown
+	stop         chan struct{}          // closed by shutdown
 	stopOnce     sync.Once
 	rate         commandRate // Options.CommandRate's bucket
 
