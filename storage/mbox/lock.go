@@ -65,6 +65,9 @@ func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
 	return d.lockOnce(path, false)
 }
 
+// retryFirst is the first pause before a busy lock is tried again.
+const retryFirst = 5 * time.Millisecond
+
 // lockOnce is lock without the look for an APPEND cut short.
 func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 	useDot := d.typ == "dotlock"
@@ -75,13 +78,25 @@ func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 	}
 	busy := ""
 	renamed := 0
+	// A busy lock is tried again for as long as RetryCount tries
+	// RetrySleep apart would take, as mutt and procmail wait, but first
+	// after a few milliseconds and then less and less often up to
+	// RetrySleep: most locks are held for a delivery's moment, and a
+	// session waiting a whole second for each would tell its IDLE
+	// clients of new mail seconds late.
+	budget := time.Duration(d.retries) * d.sleep
+	wait := min(retryFirst, d.sleep)
+	var waited time.Duration
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			if attempt > d.retries {
-				return nil, fmt.Errorf("mbox %s: lock: held by %s; gave up after %d tries %v apart: %w",
-					path, busy, attempt, d.sleep, errLocked)
+			if waited >= budget {
+				return nil, fmt.Errorf("mbox %s: lock: held by %s; gave up after %v (%d tries at most %v apart): %w",
+					path, busy, waited.Round(time.Millisecond), attempt, d.sleep, errLocked)
 			}
-			time.Sleep(d.sleep)
+			time.Sleep(wait)
+			waited += wait
+			wait = min(2*wait, d.sleep, budget-waited)
+			wait = max(wait, time.Millisecond)
 		}
 		var dot *dotLock
 		if useDot {
