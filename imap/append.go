@@ -10,9 +10,12 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// cmdAppend: RFC 3501 section 6.3.11, with APPENDUID (RFC 4315) and
-// LITERAL+ (RFC 7888). The literal is streamed into the mailbox, never held
-// whole in memory.
+// cmdAppend: RFC 3501 section 6.3.11, with APPENDUID (RFC 4315),
+// LITERAL+ (RFC 7888) and MULTIAPPEND (RFC 3502 section 6.3.11: several
+// messages, each with its own flags and date, stored all together or
+// not at all). Each literal is streamed into the mailbox's staging area,
+// never held whole in memory; the batch is committed once the command
+// line ends.
 func (s *session) cmdAppend(tag string, _ bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
@@ -21,38 +24,79 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.SP(); err != nil {
-		return err
-	}
-	var flags []string
-	if b, _ := s.d.Peek(); b == '(' {
-		if flags, err = s.flagList(false); err != nil {
-			return err
+	var batch *storage.AppendBatch
+	defer func() {
+		if batch != nil {
+			batch.Abort()
 		}
+	}()
+	for {
 		if err := s.d.SP(); err != nil {
 			return err
 		}
-	}
-	var date time.Time
-	if b, _ := s.d.Peek(); b == '"' {
-		text, err := s.d.String()
+		flags, date, err := s.appendArgs()
 		if err != nil {
 			return err
 		}
-		if date, err = parseDateTime(text); err != nil {
-			return bad("Bad date-time %q", sanitize(text))
+		if batch == nil {
+			// Refuse before the client sends the data.
+			if err := s.account.CheckAppend(name); errors.Is(err, storage.ErrNoMailbox) {
+				return no("TRYCREATE", "Mailbox does not exist")
+			} else if err != nil {
+				return storageErr(err, "APPEND")
+			}
+			if batch, err = s.account.BeginAppend(name); err != nil {
+				return storageErr(err, "APPEND")
+			}
 		}
-		if err := s.d.SP(); err != nil {
+		if err := s.appendOne(batch, flags, date); err != nil {
 			return err
 		}
+		if s.d.AtEOL() {
+			break
+		}
 	}
-	// Refuse before the client sends the data.
-	if err := s.account.CheckAppend(name); errors.Is(err, storage.ErrNoMailbox) {
-		return no("TRYCREATE", "Mailbox does not exist")
-	} else if err != nil {
+	if err := s.d.CRLF(); err != nil {
+		return err
+	}
+	validity, uids, err := batch.Commit()
+	batch = nil
+	if err != nil {
 		return storageErr(err, "APPEND")
 	}
-	lit, size, err := s.d.Literal()
+	return ok("APPENDUID "+itoa(validity)+" "+uidSetText(uids), "APPEND completed")
+}
+
+// appendArgs reads the optional flag list and date-time before a
+// message literal, each followed by a space.
+func (s *session) appendArgs() (flags []string, date time.Time, err error) {
+	if b, _ := s.d.Peek(); b == '(' {
+		if flags, err = s.flagList(false); err != nil {
+			return nil, date, err
+		}
+		if err := s.d.SP(); err != nil {
+			return nil, date, err
+		}
+	}
+	if b, _ := s.d.Peek(); b == '"' {
+		text, err := s.d.String()
+		if err != nil {
+			return nil, date, err
+		}
+		if date, err = parseDateTime(text); err != nil {
+			return nil, date, bad("Bad date-time %q", sanitize(text))
+		}
+		if err := s.d.SP(); err != nil {
+			return nil, date, err
+		}
+	}
+	return flags, date, nil
+}
+
+// appendOne reads one message literal (or literal8) of an APPEND into
+// the batch.
+func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date time.Time) error {
+	lit, size, _, err := s.d.MessageLiteral()
 	if err != nil {
 		if errors.Is(err, wire.ErrLiteralTooLarge) {
 			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral)
@@ -66,8 +110,8 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 	}
 	counted := &countingReader{r: lit}
 	// A literal cut short fails the reader with io.ErrUnexpectedEOF, so
-	// the storage stores nothing, and the session ends below.
-	validity, uid, appendErr := s.account.Append(name, counted, flags, date)
+	// the storage keeps nothing of it, and the session ends below.
+	addErr := batch.Add(counted, flags, date)
 	// Whatever happened, read the rest of the literal to stay in step.
 	if _, err := io.Copy(io.Discard, lit); err != nil {
 		return err
@@ -75,16 +119,34 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 	if counted.err != nil && counted.err != io.EOF {
 		return counted.err
 	}
-	if err := s.d.CRLF(); err != nil {
-		return err
-	}
-	if appendErr != nil {
-		return storageErr(appendErr, "APPEND")
+	if addErr != nil {
+		return storageErr(addErr, "APPEND")
 	}
 	if counted.n != size {
 		return no("SERVERBUG", "APPEND stored %d of %d bytes", counted.n, size)
 	}
-	return ok("APPENDUID "+itoa(validity)+" "+itoa(uid), "APPEND completed")
+	return nil
+}
+
+// uidSetText writes ascending UIDs as a uid-set (RFC 4315 section 4).
+func uidSetText(uids []uint32) string {
+	var b strings.Builder
+	for i := 0; i < len(uids); {
+		j := i
+		for j+1 < len(uids) && uids[j+1] == uids[j]+1 {
+			j++
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(itoa(uids[i]))
+		if j > i {
+			b.WriteByte(':')
+			b.WriteString(itoa(uids[j]))
+		}
+		i = j + 1
+	}
+	return b.String()
 }
 
 // countingReader counts bytes read and remembers the connection's error.

@@ -9,7 +9,7 @@ import (
 // 6.1.1): what depends on TLS and login state changes as they do.
 func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
-		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
+		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE"}
 	if s.state == stateNotAuth {

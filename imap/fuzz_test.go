@@ -70,6 +70,7 @@ var fuzzSeeds = []string{
 	"1 SELECT INBOX\r\n2 STORE 1,3 +FLAGS \\Deleted\r\n3 CLOSE\r\n",
 	"1 APPEND INBOX (\\Seen) \" 5-Mar-2024 10:11:12 +0100\" {20}\r\nSubject: x\r\n\r\nhello\r\n",
 	"1 APPEND INBOX {5+}\r\nhello\r\n2 APPEND INBOX {99999999999}\r\n",
+	"1 APPEND INBOX (\\Seen) {5+}\r\nhello (\\Draft) \" 5-Mar-2024 10:11:12 +0100\" ~{6+}\r\nhe\x00lo\n {3+}\r\nabc\r\n2 APPEND INBOX {1+}\r\na {1+}\r\nb x\r\n",
 	"1 SELECT INBOX\r\n2 SEARCH CHARSET UTF-8 OR (FROM a SUBJECT b) NOT (UNSEEN LARGER 10) SENTSINCE 1-Jan-2020\r\n",
 	"1 SELECT INBOX\r\n2 UID SEARCH UID 1:* TEXT hello\r\n3 FETCH 1 BODY[1.2.MIME]<0.10>\r\n",
 	"1 LIST \"\" \"*\"\r\n2 LSUB \"\" \"%\"\r\n3 CREATE a/b/\r\n4 RENAME a x\r\n5 DELETE x\r\n",

@@ -9,34 +9,98 @@ import (
 )
 
 // Append stores a message in a mailbox and returns the mailbox's
-// UIDVALIDITY and the message's UID.
+// UIDVALIDITY and the message's UID. It is a batch of one (AppendBatch).
 //
 // r is read to its end before anything is stored, and without the
 // mailbox lock (see receive): a client that sends its message slowly
 // holds up no other session, and a read error (io.ErrUnexpectedEOF when a
 // connection dropped in the middle of the message) stores nothing.
 func (a *Account) Append(name string, r io.Reader, flags []string, date time.Time) (uidValidity, uid uint32, err error) {
-	loc, _, err := a.resolve(name)
+	b, err := a.BeginAppend(name)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := a.writable(loc); err != nil {
+	if err := b.Add(r, flags, date); err != nil {
+		b.Abort()
 		return 0, 0, err
+	}
+	uidValidity, uids, err := b.Commit()
+	if err != nil {
+		return 0, 0, err
+	}
+	return uidValidity, uids[0], nil
+}
+
+// AppendBatch is a set of messages on their way into one mailbox, stored
+// all together or not at all (IMAP MULTIAPPEND, RFC 3502). Each Add
+// receives a message, read without the mailbox lock; Commit stores them
+// all under one lock. Exactly one of Commit or Abort must be called.
+type AppendBatch struct {
+	a   *Account
+	mb  *mailbox
+	ins []*incoming
+}
+
+// BeginAppend starts a batch of messages for the named mailbox.
+func (a *Account) BeginAppend(name string) (*AppendBatch, error) {
+	loc, _, err := a.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.writable(loc); err != nil {
+		return nil, err
 	}
 	mb, _, err := a.open(name)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	defer a.store.release(mb)
-	in, err := mb.receive(r, flags, date, true)
+	return &AppendBatch{a: a, mb: mb}, nil
+}
+
+// Add receives one message of the batch: r is read to its end, as Append
+// reads it. When r fails nothing of it is kept, and the caller should
+// Abort the batch.
+func (b *AppendBatch) Add(r io.Reader, flags []string, date time.Time) error {
+	in, err := b.mb.receive(r, flags, date, true)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	m, uidValidity, err := mb.commit(in)
+	b.ins = append(b.ins, in)
+	return nil
+}
+
+// Len returns how many messages the batch holds.
+func (b *AppendBatch) Len() int { return len(b.ins) }
+
+// Commit stores every message of the batch, in order, or none of them,
+// and returns the mailbox's UIDVALIDITY with the new UIDs. A folder that
+// is a BatchCommitter makes that hold across a crash too; for others the
+// messages already stored are expunged again when a later one fails.
+func (b *AppendBatch) Commit() (uidValidity uint32, uids []uint32, err error) {
+	defer b.a.store.release(b.mb)
+	if len(b.ins) == 0 {
+		return 0, nil, errors.New("append: no message in the batch")
+	}
+	// A quota check for the whole batch belongs here, once, before the
+	// lock is taken (RFC 9208 section 4.1.1 and RFC 3502 section 6).
+	msgs, uidValidity, err := b.mb.commitBatch(b.ins)
+	b.ins = nil
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
-	return uidValidity, m.UID, nil
+	for _, m := range msgs {
+		uids = append(uids, m.UID)
+	}
+	return uidValidity, uids, nil
+}
+
+// Abort drops every message of the batch.
+func (b *AppendBatch) Abort() {
+	for _, in := range b.ins {
+		in.discard()
+	}
+	b.ins = nil
+	b.a.store.release(b.mb)
 }
 
 // Copy copies messages of a view into the named mailbox, keeping flags and
@@ -143,30 +207,96 @@ func (in *incoming) discard() {
 // and returns the message and the mailbox's UIDVALIDITY. It consumes in
 // whatever happens.
 func (mb *mailbox) commit(in *incoming) (Message, uint32, error) {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	if mb.gone {
-		// Deleted or renamed while the message came in.
-		in.discard()
-		return Message{}, 0, ErrNoMailbox
-	}
-	if err := mb.loadLocked(); err != nil {
-		in.discard()
-		return Message{}, 0, err
-	}
-	var m Message
-	var err error
-	if in.staged != nil {
-		m, err = in.staged.Commit()
-	} else {
-		m, err = mb.folder.Append(in.r, in.flags, in.date)
-		in.spool.Close()
-	}
+	msgs, validity, err := mb.commitBatch([]*incoming{in})
 	if err != nil {
 		return Message{}, 0, err
 	}
-	m, err = mb.addedLocked(m)
-	return m, mb.uidValidity, err
+	return msgs[0], validity, nil
+}
+
+// commitBatch stores received messages in mb under mb.mu, all or none,
+// tells every view, and returns the messages and the mailbox's
+// UIDVALIDITY. It consumes ins whatever happens.
+func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	discard := func(ins []*incoming) {
+		for _, in := range ins {
+			in.discard()
+		}
+	}
+	if mb.gone {
+		// Deleted or renamed while the message came in.
+		discard(ins)
+		return nil, 0, ErrNoMailbox
+	}
+	if err := mb.loadLocked(); err != nil {
+		discard(ins)
+		return nil, 0, err
+	}
+	msgs, err := mb.storeLocked(ins)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range msgs {
+		if msgs[i], err = mb.addedLocked(msgs[i]); err != nil {
+			return nil, 0, err
+		}
+		if msgs[i].UID < mb.uidNext-1 {
+			// addedLocked read the mailbox back, and found every
+			// message of the batch with it.
+			for j := i + 1; j < len(msgs); j++ {
+				msgs[j].Flags = normalizeFlags(msgs[j].Flags)
+			}
+			break
+		}
+	}
+	return msgs, mb.uidValidity, nil
+}
+
+// storeLocked has the folder store ins, mb.mu held: as one batch when
+// the folder is a BatchCommitter and every message was staged; else one
+// at a time, expunging those stored when a later one fails.
+func (mb *mailbox) storeLocked(ins []*incoming) ([]Message, error) {
+	if bc, ok := mb.folder.(BatchCommitter); ok && len(ins) > 1 {
+		all := make([]Staged, 0, len(ins))
+		for _, in := range ins {
+			if in.staged != nil {
+				all = append(all, in.staged)
+			}
+		}
+		if len(all) == len(ins) {
+			return bc.CommitBatch(all)
+		}
+	}
+	var msgs []Message
+	for i, in := range ins {
+		var m Message
+		var err error
+		if in.staged != nil {
+			m, err = in.staged.Commit()
+		} else {
+			m, err = mb.folder.Append(in.r, in.flags, in.date)
+			in.spool.Close()
+		}
+		if err != nil {
+			for _, rest := range ins[i+1:] {
+				rest.discard()
+			}
+			if len(msgs) > 0 {
+				uids := make([]uint32, len(msgs))
+				for k := range msgs {
+					uids[k] = msgs[k].UID
+				}
+				if xerr := mb.folder.Expunge(uids); xerr != nil {
+					return nil, fmt.Errorf("%w; removing the %d messages stored before it: %v", err, len(msgs), xerr)
+				}
+			}
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
 }
 
 // addedLocked takes a message the folder just stored into the shared

@@ -168,6 +168,16 @@ type Staged interface {
 	Abort() error
 }
 
+// BatchCommitter is an optional interface of a Folder that is a Stager:
+// it makes several staged messages part of the mailbox as one, all of
+// them or none, even when the process is killed in the middle (the next
+// process to open the mailbox takes away what a dead batch left). The
+// core calls it serialised, as it calls Commit, for IMAP MULTIAPPEND
+// (RFC 3502). Whatever happens, every staged message is consumed.
+type BatchCommitter interface {
+	CommitBatch(staged []Staged) ([]Message, error)
+}
+
 // Renamer is an optional interface of a Driver whose mailboxes keep
 // files beside their path (mbox's sidecar index). The core calls
 // Rename instead of os.Rename to move the mailbox at from to to; the

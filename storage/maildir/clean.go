@@ -20,6 +20,8 @@ const tmpMaxAge = 36 * time.Hour
 //   - in tmp/, mailgate's files (see fsutil.CreateTemp) whose process is
 //     no longer running on this host, and other programs' files
 //     untouched for tmpMaxAge;
+//   - the messages of batch commits that a dead process did not finish
+//     (undoDeadBatches), with their intents;
 //   - beside cur/ and new/, mailgate's temporary files of dead processes,
 //     the fixed-name ones that only a holder of the maildir lock writes
 //     (.mailgate-tmp.mu-prop), seen under the shared lock, and index files
@@ -45,6 +47,7 @@ func (f *Folder) removeStale() {
 	if err != nil {
 		return
 	}
+	f.undoDeadBatches(names)
 	var locked, old []string
 	for _, n := range names {
 		switch {

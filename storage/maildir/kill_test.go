@@ -67,6 +67,8 @@ func runHelper(args []string) int {
 			}
 			fmt.Println("ok", m.UID, subject)
 		}
+	case "batch":
+		return runBatchHelper(f.(*Folder), args[2])
 	case "stage":
 		_, err := f.(*Folder).Stage(io.MultiReader(strings.NewReader("Subject: slow\r\n\r\n"), os.Stdin), nil, time.Time{})
 		fmt.Println(err)
@@ -95,6 +97,29 @@ func startHelper(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *bufi
 	return cmd, stdin, out
 }
 
+// killAfter starts the helper with args, kills it with SIGKILL after
+// delay, and returns the lines it printed after "ready".
+func killAfter(t *testing.T, delay time.Duration, args ...string) []string {
+	t.Helper()
+	cmd, _, out := startHelper(t, args...)
+	var acks []string
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			line, err := out.ReadString('\n')
+			if err != nil {
+				return
+			}
+			acks = append(acks, strings.TrimSpace(line))
+		}
+	})
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	wg.Wait()
+	return acks
+}
+
 // TestKilledDuringAppend kills a process that appends messages with and
 // without flags at random instants, many times. After each kill, a new
 // process finds every message it acknowledged, and every message present
@@ -110,22 +135,7 @@ func TestKilledDuringAppend(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 7))
 	subjects := map[uint32]string{} // every UID ever seen
 	for round := range 30 {
-		cmd, _, out := startHelper(t, "append", path, fmt.Sprint(round))
-		var acks []string
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for {
-				line, err := out.ReadString('\n')
-				if err != nil {
-					return
-				}
-				acks = append(acks, strings.TrimSpace(line))
-			}
-		})
-		time.Sleep(time.Duration(rng.IntN(100_000)) * time.Microsecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		wg.Wait()
+		acks := killAfter(t, time.Duration(rng.IntN(100_000))*time.Microsecond, "append", path, fmt.Sprint(round))
 
 		g := mustOpen(t, testDriver(), path)
 		s := mustScan(t, g)

@@ -51,70 +51,122 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 // message), its header fields, ours (Status, X-UID), and the rest. An
 // intent (torn.go) says meanwhile that an APPEND is under way, so that a
 // crash leaves the whole message or nothing of it. f.mu is held.
-func (f *Folder) appendLocked(bits uint8, kws []string, from []byte, write func(file *os.File, off int64, sep, base, ours []byte) error) (storage.Message, error) {
-	kw := f.kw.intern(kws)
-	l, err := f.lockFile(true)
+func (f *Folder) appendLocked(bits uint8, kws []string, from []byte, write writeFunc) (storage.Message, error) {
+	msgs, err := f.appendBatchLocked([]appendItem{{bits: bits, kws: kws, from: from, write: write}})
 	if err != nil {
 		return storage.Message{}, err
+	}
+	return msgs[0], nil
+}
+
+// writeFunc writes one message at off of file (see appendLocked).
+type writeFunc func(file *os.File, off int64, sep, base, ours []byte) error
+
+// appendItem is one message for appendBatchLocked.
+type appendItem struct {
+	bits  uint8
+	kws   []string
+	from  []byte // its From_ line
+	write writeFunc
+}
+
+// appendBatchLocked adds messages one after the other at the end of the
+// file under one write lock and one sync, with consecutive UIDs. One
+// intent covers them all (an intentBatch names the first message and the
+// last one written so far), so that a crash leaves all of them or none,
+// never a first part of the batch. f.mu is held.
+func (f *Folder) appendBatchLocked(items []appendItem) ([]storage.Message, error) {
+	l, err := f.lockFile(true)
+	if err != nil {
+		return nil, err
 	}
 	defer l.unlock()
 	// Read first what others appended, so that their messages get their
-	// UIDs below this one.
+	// UIDs below these.
 	if err := f.refresh(l.file); err != nil {
-		return storage.Message{}, err
+		return nil, err
 	}
-	if f.uidNext == math.MaxUint32 {
-		return storage.Message{}, f.errorf("append: no UIDs left under UIDVALIDITY %d; the mailbox must be recreated", f.validity)
+	n := uint32(len(items))
+	if uint64(f.uidNext)+uint64(n) > math.MaxUint32 {
+		return nil, f.errorf("append: no UIDs left under UIDVALIDITY %d; the mailbox must be recreated", f.validity)
 	}
-	uid := f.uidNext
-	size := f.stamp.size
-	sep, err := separator(l.file, size)
-	if err != nil {
-		return storage.Message{}, f.errorf("append: %w", err)
-	}
-	var base []byte
-	if len(f.msgs) == 0 {
-		base = appendBase(nil, f.validity, uid+1)
-	}
-	ours := appendUID(appendStatus(nil, bits, f.kw.set(kw)), uid)
+	first := f.uidNext
+	start := f.stamp.size
 	fi, err := l.file.Stat()
 	if err != nil {
-		return storage.Message{}, f.errorf("append: %w", err)
+		return nil, f.errorf("append: %w", err)
 	}
-	intent := f.d.startIntent(f.path, fi, appendIntent{kind: intentAppend, off: size, from: size + int64(len(sep)), fromLine: from})
-	if err := write(l.file, size, sep, base, ours); err != nil {
-		intent.undo(f.cutBack(l.file, size, true))
-		return storage.Message{}, f.errorf("append: %w", err)
+	wasEmpty := len(f.msgs) == 0
+	var intent *intentFile
+	var head appendIntent // the intent's first message
+	size := start
+	for k, it := range items {
+		uid := first + uint32(k)
+		sep, err := separator(l.file, size)
+		if err != nil {
+			intent.undo(f.cutBack(l.file, start, true))
+			return nil, f.errorf("append: %w", err)
+		}
+		var base []byte
+		if wasEmpty && k == 0 {
+			base = appendBase(nil, f.validity, first+n)
+		}
+		ours := appendUID(appendStatus(nil, it.bits, f.kw.set(f.kw.intern(it.kws))), uid)
+		if k == 0 {
+			head = appendIntent{kind: intentAppend, off: start, from: start + int64(len(sep)), fromLine: it.from}
+			if len(items) > 1 {
+				head.kind = intentBatch
+				head.tail = batchTail(head.from, it.from)
+			}
+			intent = f.d.startIntent(f.path, fi, head)
+		} else {
+			intent.update(batchTail(size+int64(len(sep)), it.from))
+		}
+		if err := it.write(l.file, size, sep, base, ours); err != nil {
+			intent.undo(f.cutBack(l.file, start, true))
+			return nil, f.errorf("append: %w", err)
+		}
+		end, err := l.file.Stat()
+		if err != nil {
+			intent.undo(f.cutBack(l.file, start, true))
+			return nil, f.errorf("append: %w", err)
+		}
+		size = end.Size()
 	}
-	if len(f.msgs) > 0 {
-		if err := f.updateBase(l.file, uid+1); err != nil {
+	if !wasEmpty {
+		if err := f.updateBase(l.file, first+n); err != nil {
 			f.d.log.Warn("mbox: updating X-IMAPbase", "path", f.path, "err", err)
 		}
 		// The in-place update may touch the bytes that show the file
 		// only grew.
-		if f.base.off+int64(f.base.n) > size-tailWindow {
-			if f.tailSum, err = tailSum(l.file, size); err != nil {
-				intent.undo(f.cutBack(l.file, size, false))
-				return storage.Message{}, f.errorf("append: %w", err)
+		if f.base.off+int64(f.base.n) > start-tailWindow {
+			if f.tailSum, err = tailSum(l.file, start); err != nil {
+				intent.undo(f.cutBack(l.file, start, false))
+				return nil, f.errorf("append: %w", err)
 			}
 		}
 	}
 	if err := l.file.Sync(); err != nil {
-		intent.undo(f.cutBack(l.file, size, len(f.msgs) == 0))
-		return storage.Message{}, f.errorf("append: %w", err)
+		intent.undo(f.cutBack(l.file, start, wasEmpty))
+		return nil, f.errorf("append: %w", err)
 	}
 	intent.end()
-	f.uidNext = uid + 1
+	f.uidNext = first + n
 	if err := f.refresh(l.file); err != nil {
-		return storage.Message{}, err
+		return nil, err
 	}
-	i := f.find(uid)
-	if i < 0 {
-		return storage.Message{}, f.errorf("append: the new message is not where it was written")
+	msgs := make([]storage.Message, len(items))
+	for k := range items {
+		uid := first + uint32(k)
+		i := f.find(uid)
+		if i < 0 {
+			return nil, f.errorf("append: the new message %d is not where it was written", uid)
+		}
+		m := &f.msgs[i]
+		msgs[k] = storage.Message{UID: uid, Flags: f.flagSlice(f.flagsOf(m)), InternalDate: time.Unix(m.date, 0),
+			Size: m.size, New: m.bits&bitOld == 0}
 	}
-	m := &f.msgs[i]
-	return storage.Message{UID: uid, Flags: f.flagSlice(f.flagsOf(m)), InternalDate: time.Unix(m.date, 0),
-		Size: m.size, New: m.bits&bitOld == 0}, nil
+	return msgs, nil
 }
 
 // cutBack undoes a failed append: the file is cut back to size, its old

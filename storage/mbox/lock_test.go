@@ -39,6 +39,10 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(appenderEnv); path != "" {
 		os.Exit(appendForever(path))
 	}
+	if path := os.Getenv(batcherEnv); path != "" {
+		first, _ := strconv.Atoi(os.Getenv(appenderFirstEnv))
+		os.Exit(batchForever(path, first))
+	}
 	if path := os.Getenv(crasherEnv); path != "" {
 		os.Exit(crashSoon(path))
 	}

@@ -46,6 +46,11 @@ import (
 // intent from an earlier boot is dropped and the file left as it is, as
 // mbox writers always have.
 //
+// A MULTIAPPEND writes its messages one after the other under one lock
+// and one intent (intentBatch), which names the first message, as an
+// APPEND's does, and the last one written so far: the end is looked for
+// after that one's From_ line, so the whole batch goes.
+//
 // While a lock is held no other writer of ours can be appending, so an
 // intent found is dead unless this very process is writing it (which only
 // "null" locking allows; there a live pid counts too).
@@ -64,6 +69,12 @@ const intentPeek = 1024
 const (
 	intentAppend = 1 // an APPEND writes at the end of the file
 	intentMove   = 2 // a recovery moves what others appended over a torn APPEND
+	// intentBatch: a MULTIAPPEND writes several messages at the end of
+	// the file. off, from and fromLine are its first message's, as for
+	// intentAppend; tail holds where the last message written so far
+	// starts and its From_ line (batchTail), so that the whole batch is
+	// taken away, never only its first message.
+	intentBatch = 3
 )
 
 // appendIntent is what .NAME.mgappend says.
@@ -76,7 +87,23 @@ type appendIntent struct {
 	off      int64  // the file's size before the APPEND
 	from     int64  // where its From_ line starts (off and the separator)
 	fromLine []byte // the From_ line, with its line ending
-	tail     []byte // intentMove: what goes at from; the file ends after it
+	tail     []byte // intentMove: what goes at from; the file ends after it. intentBatch: batchTail
+}
+
+// batchTail encodes, for an intentBatch, where the last message written
+// starts (its From_ line, after any separator) and that From_ line.
+func batchTail(from int64, fromLine []byte) []byte {
+	return append(binary.LittleEndian.AppendUint64(nil, uint64(from)), fromLine...)
+}
+
+// lastMessage decodes an intentBatch's tail (batchTail); ok is false
+// when it holds none that fits the intent.
+func (in *appendIntent) lastMessage() (from int64, fromLine []byte, ok bool) {
+	if in.kind != intentBatch || len(in.tail) < 8 {
+		return 0, nil, false
+	}
+	from = int64(binary.LittleEndian.Uint64(in.tail))
+	return from, in.tail[8:], from >= in.from
 }
 
 // appending holds the intent files that an APPEND of this process is
@@ -140,7 +167,7 @@ func decodeIntent(b []byte) (in appendIntent, whole, ok bool) {
 	if whole {
 		in.tail = bytes.Clone(r.next(int(min(r.u64(), uint64(len(payload))))))
 	}
-	if r.bad && whole || in.kind < intentAppend || in.kind > intentMove || in.off < 0 || in.from < in.off {
+	if r.bad && whole || in.kind < intentAppend || in.kind > intentBatch || in.off < 0 || in.from < in.off {
 		return in, false, false
 	}
 	return in, whole, true
@@ -190,6 +217,7 @@ func (d *Driver) abandoned(in appendIntent, path string) bool {
 type intentFile struct {
 	file *os.File
 	name string
+	in   appendIntent // what it says
 }
 
 // startIntent records in.kind at the mbox at path, which the caller
@@ -223,7 +251,7 @@ func (d *Driver) startIntent(path string, fi os.FileInfo, in appendIntent) *inte
 			"path", name, "err", err)
 		return nil
 	}
-	return &intentFile{file: file, name: name}
+	return &intentFile{file: file, name: name, in: in}
 }
 
 // end clears the intent: the APPEND is whole in the file, or nothing of
@@ -235,6 +263,17 @@ func (i *intentFile) end() {
 	i.file.WriteAt(make([]byte, len(intentMagic)), 0)
 	i.file.Close()
 	appending.Delete(i.name)
+}
+
+// update replaces the tail of the intent (an intentBatch's batchTail,
+// naming the next message), written without a sync as startIntent
+// writes it. A nil intentFile does nothing.
+func (i *intentFile) update(tail []byte) {
+	if i == nil {
+		return
+	}
+	i.in.tail = tail
+	i.file.WriteAt(i.in.encode(), 0)
 }
 
 // undo ends the intent of an APPEND that failed: cleared when the file
@@ -366,22 +405,38 @@ func tornRange(file *os.File, size int64, in appendIntent) (keep, tailAt int64, 
 	if len(bytes.Trim(sep, "\n")) > 0 {
 		return 0, 0, false, nil
 	}
-	fromEnd := in.from + int64(len(in.fromLine))
 	if size <= in.from {
 		return in.off, size, true, nil
 	}
-	have := make([]byte, min(size, fromEnd)-in.from)
-	if _, err := file.ReadAt(have, in.from); err != nil {
+	// Where the message whose end is looked for starts: the APPEND's,
+	// or the last one a batch wrote, once its first is found intact.
+	from, fromLine := in.from, in.fromLine
+	if last, lastLine, isBatch := in.lastMessage(); isBatch && last > in.from {
+		have := make([]byte, min(size, in.from+int64(len(in.fromLine)))-in.from)
+		if _, err := file.ReadAt(have, in.from); err != nil {
+			return 0, 0, false, err
+		}
+		if !bytes.Equal(have, in.fromLine) {
+			return 0, 0, false, nil
+		}
+		if size <= last {
+			return in.off, size, true, nil
+		}
+		from, fromLine = last, lastLine
+	}
+	fromEnd := from + int64(len(fromLine))
+	have := make([]byte, min(size, fromEnd)-from)
+	if _, err := file.ReadAt(have, from); err != nil {
 		return 0, 0, false, err
 	}
-	if m := commonPrefix(have, in.fromLine); m < len(have) {
+	if m := commonPrefix(have, fromLine); m < len(have) {
 		// Cut within its From_ line, then another program's message on
 		// a line of its own: ours ends at that line ending.
 		if have[m] != '\n' {
 			return 0, 0, false, nil
 		}
-		next, glued, err := nextFromLine(file, in.from+int64(m)+1, size)
-		if err != nil || glued || next != in.from+int64(m)+1 {
+		next, glued, err := nextFromLine(file, from+int64(m)+1, size)
+		if err != nil || glued || next != from+int64(m)+1 {
 			return 0, 0, false, err
 		}
 		return in.from, next, true, nil

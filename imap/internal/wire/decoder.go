@@ -392,6 +392,15 @@ func (d *Decoder) Literal() (io.Reader, int64, error) {
 	return &literalReader{r: d.r, left: size}, size, nil
 }
 
+// MessageLiteral is Literal that also takes a literal8 (RFC 3516
+// section 4.2: "~{n}", whose data may hold any octet, NUL included);
+// binary reports which it was.
+func (d *Decoder) MessageLiteral() (r io.Reader, size int64, binary bool, err error) {
+	binary = d.Maybe('~')
+	r, size, err = d.Literal()
+	return r, size, binary, err
+}
+
 // String reads a quoted string or a literal.
 func (d *Decoder) String() (string, error) {
 	b, err := d.Peek()
