@@ -43,6 +43,8 @@ func run() int {
 	work := fs.String("workdir", "", "directory for the servers' files (default: a new temporary directory)")
 	keep := fs.Bool("keep", false, "keep the servers' files")
 	quiet := fs.Bool("quiet", false, "no progress lines on standard error")
+	lmtpMode := fs.Bool("lmtp", false, "compare LMTP delivery (4 KB messages, 1 and 10 senders, maildir and mbox) with Dovecot's LMTP instead")
+	lmtpMessages := fs.Int("lmtp-messages", 0, "with --lmtp: messages per row and run; 0 keeps the mode's default (2000, smoke 40)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
@@ -112,11 +114,49 @@ func run() int {
 		}
 	}
 
+	if *lmtpMode {
+		lp := harness.LMTPFull()
+		if *smoke {
+			lp = harness.LMTPSmoke()
+		}
+		if *lmtpMessages > 0 {
+			lp.Messages = *lmtpMessages
+		}
+		if *warm > 0 {
+			lp.Runs = *warm
+		}
+		lp.MailgateBin, lp.WorkDir, lp.Keep, lp.Progress = p.MailgateBin, p.WorkDir, p.Keep, p.Progress
+		return runLMTP(ctx, lp, *out)
+	}
+
 	rep, err := harness.Run(ctx, p)
 	if rep != nil {
 		rep.WriteTable(os.Stdout)
 		if *out != "" {
 			if path, werr := rep.WriteJSON(*out); werr != nil {
+				fmt.Fprintln(os.Stderr, "mailgate-bench: writing results:", werr)
+			} else {
+				fmt.Printf("results: %s\n", path)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mailgate-bench:", err)
+		return 1
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+// runLMTP runs the LMTP comparison and prints its table.
+func runLMTP(ctx context.Context, p harness.LMTPParams, out string) int {
+	rep, err := harness.RunLMTP(ctx, p)
+	if rep != nil {
+		rep.WriteTable(os.Stdout)
+		if out != "" {
+			if path, werr := rep.WriteJSON(out); werr != nil {
 				fmt.Fprintln(os.Stderr, "mailgate-bench: writing results:", werr)
 			} else {
 				fmt.Printf("results: %s\n", path)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"runtime"
 
 	"github.com/mailgate/mailgate/bench/internal/corpus"
@@ -34,14 +35,27 @@ type Dovecot struct {
 	Bin string
 	// Fast selects the high-performance login mode ("dovecot-fast").
 	Fast bool
+	// LMTP also serves LMTP (dovecot-lmtpd) on LMTPAddr, recipients named
+	// by their local part.
+	LMTP bool
+	// Mbox stores INBOX as the mbox file ~/INBOX (folders in ~/mail)
+	// instead of a maildir ("dovecot-mbox").
+	Mbox bool
 
 	dir, conf, addr string
+	lmtpAddr        string
 	p               *process
 }
 
+// DovecotLMTPInstall is how to install Dovecot's LMTP server on Debian.
+const DovecotLMTPInstall = "apt-get install -y --no-install-recommends dovecot-lmtpd"
+
 func (d *Dovecot) Name() string {
-	if d.Fast {
+	switch {
+	case d.Fast:
 		return "dovecot-fast"
+	case d.Mbox:
+		return "dovecot-mbox"
 	}
 	return "dovecot"
 }
@@ -62,6 +76,9 @@ func (d *Dovecot) Available() error {
 	}
 	if _, err := os.Stat("/usr/lib/dovecot/imap"); err != nil {
 		return &SkipError{"Dovecot's IMAP server is not installed (" + DovecotInstall + ")"}
+	}
+	if _, err := os.Stat("/usr/lib/dovecot/lmtp"); err != nil && d.LMTP {
+		return &SkipError{"Dovecot's LMTP server is not installed (" + DovecotLMTPInstall + ")"}
 	}
 	if os.Geteuid() == 0 {
 		for _, u := range []string{"dovecot", "dovenull"} {
@@ -167,8 +184,44 @@ service imap-login {
   }
 %[5]s}
 `, dir, internal, login, port, d.loginMode())
+	location := "maildir:~/Maildir"
+	if d.Mbox {
+		location = "mbox:~/mail:INBOX=~/INBOX"
+	}
+	conf = strings.Replace(conf, "mail_location = maildir:~/Maildir\n", "mail_location = "+location+"\n", 1)
+	if d.LMTP {
+		lport, err := FreePort()
+		if err != nil {
+			return corpus.Target{}, err
+		}
+		d.lmtpAddr = fmt.Sprintf("127.0.0.1:%d", lport)
+		conf = strings.Replace(conf, "protocols = imap\n", "protocols = imap lmtp\n", 1)
+		// Recipients are looked up by their local part, as mailgate's
+		// [lmtp] does with no domains listed.
+		conf += fmt.Sprintf(`auth_username_format = %%Ln
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = %d
+  }
+}
+`, lport)
+		// LMTP makes the mailbox itself: the home must exist and be
+		// the mail user's.
+		for _, sub := range []string{home, filepath.Join(home, "mail")} {
+			if err := os.MkdirAll(sub, 0o700); err != nil {
+				return corpus.Target{}, err
+			}
+			if err := os.Chown(sub, uid, gid); err != nil && os.Geteuid() == 0 {
+				return corpus.Target{}, err
+			}
+		}
+	}
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		return corpus.Target{}, err
+	}
+	if d.Mbox {
+		return corpus.Target{Format: corpus.Mbox, Path: filepath.Join(home, "INBOX"), UID: uid, GID: gid}, nil
 	}
 	return corpus.Target{Format: corpus.Maildir, Path: filepath.Join(home, "Maildir"), UIDList: true, UID: uid, GID: gid}, nil
 }
@@ -199,6 +252,7 @@ func (d *Dovecot) Stop() error {
 }
 
 func (d *Dovecot) Addr() string     { return d.addr }
+func (d *Dovecot) LMTPAddr() string { return d.lmtpAddr }
 func (d *Dovecot) Username() string { return "bench" }
 func (d *Dovecot) PID() int         { return d.p.pid() }
 func (d *Dovecot) Log() string      { return d.p.log() }

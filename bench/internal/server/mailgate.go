@@ -27,8 +27,11 @@ type Mailgate struct {
 	// SHA-512-crypt hash the other servers use, so that LOGIN compares
 	// servers rather than hash functions.
 	SHACrypt bool
+	// LMTP also serves LMTP, on LMTPAddr.
+	LMTP bool
 
 	dir, conf, addr string
+	lmtpAddr        string
 	p               *process
 }
 
@@ -82,6 +85,14 @@ mailbox-type = %q
 [logging]
 level = "warn"
 `, data, m.addr, pattern, typ)
+	if m.LMTP {
+		lport, err := FreePort()
+		if err != nil {
+			return corpus.Target{}, err
+		}
+		m.lmtpAddr = fmt.Sprintf("127.0.0.1:%d", lport)
+		conf += fmt.Sprintf("\n[lmtp]\nlisten = [%q]\n", m.lmtpAddr)
+	}
 	if err := os.WriteFile(m.conf, []byte(conf), 0o644); err != nil {
 		return corpus.Target{}, err
 	}
@@ -152,6 +163,7 @@ func (m *Mailgate) Stop() error {
 }
 
 func (m *Mailgate) Addr() string     { return m.addr }
+func (m *Mailgate) LMTPAddr() string { return m.lmtpAddr }
 func (m *Mailgate) Username() string { return "bench" }
 func (m *Mailgate) PID() int         { return m.p.pid() }
 func (m *Mailgate) Log() string      { return m.p.log() }
