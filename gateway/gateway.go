@@ -9,8 +9,10 @@
 // The gateway knows its frontends through the Frontend interface: it
 // owns the listeners, the access list, the session limits, the login
 // throttle, the certificates and the lifecycle, and a frontend speaks its
-// protocol, refusals included. Each [[server]] gets an IMAP frontend; a
-// program that embeds the gateway adds its own with Register:
+// protocol, refusals included. Each [[server]] gets an IMAP frontend,
+// and [lmtp] listen the LMTP delivery frontend (package lmtp) on the same
+// storage core; a program that embeds the gateway adds its own with
+// Register (examples/embed is such a program):
 //
 //	g, err := gateway.New(cfg, gateway.Options{Logger: log})
 //	...
