@@ -7,8 +7,8 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strings"
 	"runtime"
+	"strings"
 
 	"github.com/mailgate/mailgate/bench/internal/corpus"
 )
