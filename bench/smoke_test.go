@@ -81,3 +81,38 @@ func (w logWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }
+
+// TestLMTPSmoke runs the LMTP comparison's code path (bench/run --lmtp)
+// on a few messages: mailgate always, Dovecot's LMTP when installed. It
+// checks only that every acknowledged message was stored once.
+func TestLMTPSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "mailgate")
+	if err := harness.BuildMailgate(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	p := harness.LMTPSmoke()
+	p.Messages = 12
+	p.Senders = []int{1, 3}
+	p.MailgateBin = bin
+	p.Progress = logWriter{t}
+	rep, err := harness.RunLMTP(ctx, p)
+	if rep != nil {
+		var b bytes.Buffer
+		rep.WriteTable(&b)
+		t.Log(b.String())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("the LMTP comparison failed: %q", rep.Errors)
+	}
+	if len(rep.Rows) < 4 {
+		t.Errorf("%d rows measured; want mailgate's four at least", len(rep.Rows))
+	}
+}
