@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,12 +19,7 @@ func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers; skipped with -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), "mailgate")
-	if err := harness.BuildMailgate(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
+	ctx, bin := buildMailgate(t)
 
 	p := harness.Smoke()
 	p.N = 60
@@ -42,9 +38,7 @@ func TestSmoke(t *testing.T) {
 
 	rep, err := harness.Run(ctx, p)
 	if rep != nil {
-		var b bytes.Buffer
-		rep.WriteTable(&b)
-		t.Log(b.String())
+		logTable(t, rep)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -89,12 +83,7 @@ func TestLMTPSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers; skipped with -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), "mailgate")
-	if err := harness.BuildMailgate(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
+	ctx, bin := buildMailgate(t)
 	p := harness.LMTPSmoke()
 	p.Messages = 12
 	p.Senders = []int{1, 3}
@@ -102,9 +91,7 @@ func TestLMTPSmoke(t *testing.T) {
 	p.Progress = logWriter{t}
 	rep, err := harness.RunLMTP(ctx, p)
 	if rep != nil {
-		var b bytes.Buffer
-		rep.WriteTable(&b)
-		t.Log(b.String())
+		logTable(t, rep)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -115,4 +102,24 @@ func TestLMTPSmoke(t *testing.T) {
 	if len(rep.Rows) < 4 {
 		t.Errorf("%d rows measured; want mailgate's four at least", len(rep.Rows))
 	}
+}
+
+// buildMailgate builds mailgate for a smoke test, and returns it with a
+// context that bounds the test.
+func buildMailgate(t *testing.T) (context.Context, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	bin := filepath.Join(t.TempDir(), "mailgate")
+	if err := harness.BuildMailgate(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, bin
+}
+
+// logTable logs a run's table.
+func logTable(t *testing.T, rep interface{ WriteTable(io.Writer) }) {
+	t.Helper()
+	var b bytes.Buffer
+	rep.WriteTable(&b)
+	t.Log(b.String())
 }

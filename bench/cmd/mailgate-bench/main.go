@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -126,33 +127,31 @@ func run() int {
 			lp.Runs = *warm
 		}
 		lp.MailgateBin, lp.WorkDir, lp.Keep, lp.Progress = p.MailgateBin, p.WorkDir, p.Keep, p.Progress
-		return runLMTP(ctx, lp, *out)
+		rep, err := harness.RunLMTP(ctx, lp)
+		if rep == nil {
+			return finish(nil, err, *out)
+		}
+		return finish(rep, err, *out)
 	}
 
 	rep, err := harness.Run(ctx, p)
-	if rep != nil {
-		rep.WriteTable(os.Stdout)
-		if *out != "" {
-			if path, werr := rep.WriteJSON(*out); werr != nil {
-				fmt.Fprintln(os.Stderr, "mailgate-bench: writing results:", werr)
-			} else {
-				fmt.Printf("results: %s\n", path)
-			}
-		}
+	if rep == nil {
+		return finish(nil, err, *out)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mailgate-bench:", err)
-		return 1
-	}
-	if !rep.OK() {
-		return 1
-	}
-	return 0
+	return finish(rep, err, *out)
 }
 
-// runLMTP runs the LMTP comparison and prints its table.
-func runLMTP(ctx context.Context, p harness.LMTPParams, out string) int {
-	rep, err := harness.RunLMTP(ctx, p)
+// report is what a comparison gives: a table, a JSON file, a verdict.
+type report interface {
+	WriteTable(w io.Writer)
+	WriteJSON(dir string) (string, error)
+	OK() bool
+}
+
+// finish prints rep (when not nil) and writes its JSON into out (unless
+// ""), and returns the exit status: 0 when the run went through and rep
+// is OK.
+func finish(rep report, err error, out string) int {
 	if rep != nil {
 		rep.WriteTable(os.Stdout)
 		if out != "" {
