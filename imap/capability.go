@@ -11,7 +11,7 @@ func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
-		"SPECIAL-USE", "CREATE-SPECIAL-USE"}
+		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID"}
 	if s.state == stateNotAuth {
 		if s.canStartTLS() {
 			if s.srv.tlsRequired() {

@@ -749,6 +749,7 @@ var dvDroppedCodes = map[string]bool{
 	"HIGHESTMODSEQ": true, // CONDSTORE (RFC 7162), not offered by mailgate
 	"NOMODSEQ":      true, // idem
 	"CLOSED":        true, // QRESYNC (RFC 7162 3.2.11), not offered by mailgate
+	"MAILBOXID":     true, // OBJECTID (RFC 8474): identifiers differ by design
 }
 
 func dvSortedList(n *dvNode) *dvNode {

@@ -142,6 +142,10 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			vals[i], err = f.derived(m, &c, cacheBody)
 		case fetchBodyStructure:
 			vals[i], err = f.derived(m, &c, cacheBodyStructure)
+		case fetchEmailID:
+			var id string
+			id, err = emailID(v, m.UID)
+			vals[i] = []byte(id)
 		case fetchSection:
 			if it.section == "" && streams == 1 && c.raw == nil {
 				// The whole message: streamed, never held in memory.
@@ -210,6 +214,18 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			wroteFlags = true
 		case fetchInternalDate:
 			s.e.Raw("INTERNALDATE ").Date(m.InternalDate)
+		case fetchEmailID:
+			s.e.Raw("EMAILID (")
+			if lost[i] {
+				// Gone before its content was read: an identifier
+				// of its own that no other message will have.
+				s.e.Raw("Egone").Number(s.uidValidity).Byte('_').Number(m.UID)
+			} else {
+				s.e.Bytes(vals[i])
+			}
+			s.e.Byte(')')
+		case fetchThreadID:
+			s.e.Raw("THREADID NIL")
 		case fetchSize:
 			s.e.Raw("RFC822.SIZE ").Number64(m.Size)
 		case fetchEnvelope:

@@ -18,6 +18,8 @@ const (
 	fetchBody          // BODY (non-extended structure)
 	fetchBodyStructure // BODYSTRUCTURE
 	fetchSection       // BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT
+	fetchEmailID       // EMAILID (RFC 8474 section 5.1)
+	fetchThreadID      // THREADID (RFC 8474 section 5.2)
 )
 
 // fetchItem is one parsed FETCH data item.
@@ -88,6 +90,10 @@ func (s *session) parseFetchItem() ([]fetchItem, error) {
 		return []fetchItem{{kind: fetchEnvelope}}, nil
 	case "BODYSTRUCTURE":
 		return []fetchItem{{kind: fetchBodyStructure}}, nil
+	case "EMAILID":
+		return []fetchItem{{kind: fetchEmailID}}, nil
+	case "THREADID":
+		return []fetchItem{{kind: fetchThreadID}}, nil
 	case "RFC822":
 		return []fetchItem{{kind: fetchSection, name: "RFC822"}}, nil
 	case "RFC822.HEADER":

@@ -34,7 +34,16 @@ func (s *session) cmdCreate(tag string, _ bool) error {
 	if errors.Is(err, storage.ErrBadSpecialUse) {
 		return no("USEATTR", "CREATE: %v", err)
 	}
-	return storageErr(err, "CREATE")
+	if err != nil {
+		return storageErr(err, "CREATE")
+	}
+	// RFC 8474 section 4.1: the new mailbox's identifier.
+	if st, err := s.account.Status(name); err == nil {
+		if id := s.mailboxID(name, st.UIDValidity); id != "" {
+			return ok("MAILBOXID ("+id+")", "CREATE completed")
+		}
+	}
+	return nil
 }
 
 // createParams reads CREATE's parameters (RFC 4466 create-params); the

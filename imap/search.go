@@ -368,6 +368,12 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		}
 	}
 	for _, hf := range crit.Header {
+		if key, ok := strings.CutPrefix(hf.Key, objectIDKey); ok {
+			if !ev.hasObjectID(c, key, hf.Value) {
+				return false
+			}
+			continue
+		}
 		h, cached := ev.headerWith(c, strings.TrimSuffix(hf.Key, ":"))
 		if !headerMatches(h, hf.Key, hf.Value, cached) {
 			return false

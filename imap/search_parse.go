@@ -216,6 +216,15 @@ func (s *session) namedSearchKey(c *imap.SearchCriteria, key string, depth int) 
 			return err
 		}
 		c.UID = append(c.UID, set.(imap.UIDSet))
+	case "EMAILID", "THREADID": // RFC 8474 section 6
+		if err := s.d.SP(); err != nil {
+			return err
+		}
+		id, err := s.d.Atom()
+		if err != nil {
+			return err
+		}
+		c.Header = append(c.Header, imap.SearchCriteriaHeaderField{Key: objectIDKey + key, Value: id})
 	case "NOT":
 		if err := s.d.SP(); err != nil {
 			return err

@@ -60,6 +60,11 @@ func (s *session) selectMailbox(readOnly bool) error {
 	}
 	s.e.Raw("* OK [UIDVALIDITY ").Number(info.UIDValidity).Raw("] UIDs valid\r\n")
 	s.e.Raw("* OK [UIDNEXT ").Number(info.UIDNext).Raw("] Predicted next UID\r\n")
+	s.uidValidity = info.UIDValidity
+	if id := s.mailboxID(name, info.UIDValidity); id != "" {
+		// RFC 8474 section 4.2.
+		s.e.Raw("* OK [MAILBOXID (").Raw(id).Raw(")] Mailbox identifier\r\n")
+	}
 	if v.ReadOnly() {
 		return ok("READ-ONLY", "EXAMINE completed")
 	}

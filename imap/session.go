@@ -49,6 +49,7 @@ type session struct {
 	account      *storage.Account
 	view         *storage.View
 	mailbox      string   // the selected mailbox's name
+	uidValidity  uint32   // the selected mailbox's UIDVALIDITY
 	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
 	tls          bool
 	remote       netip.Addr

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/mailgate/mailgate/imap/internal/wire"
@@ -46,7 +47,7 @@ func statusItems(d *wire.Decoder) ([]string, error) {
 		}
 		a = strings.ToUpper(a)
 		switch a {
-		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED":
+		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "MAILBOXID":
 		default:
 			return bad("Unknown STATUS item %s", sanitize(a))
 		}
@@ -73,6 +74,13 @@ func (s *session) mailboxStatus(name string) (storage.Status, error) {
 // writeStatus writes the untagged STATUS response with items in the
 // order the client asked for them.
 func (s *session) writeStatus(name string, items []string, st storage.Status) {
+	id := ""
+	if slices.Contains(items, "MAILBOXID") {
+		if id = s.mailboxID(name, st.UIDValidity); id == "" {
+			// Not to be had (logged): the answer goes without it.
+			items = slices.DeleteFunc(slices.Clone(items), func(it string) bool { return it == "MAILBOXID" })
+		}
+	}
 	s.e.Raw("* STATUS ").AString(name).Raw(" (")
 	for i, it := range items {
 		if i > 0 {
@@ -94,6 +102,8 @@ func (s *session) writeStatus(name string, items []string, st storage.Status) {
 			s.e.Number64(st.Size)
 		case "DELETED":
 			s.e.Number(st.Deleted)
+		case "MAILBOXID": // RFC 8474 section 4.3
+			s.e.Byte('(').Raw(id).Byte(')')
 		}
 	}
 	s.e.Raw(")\r\n")

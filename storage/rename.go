@@ -47,6 +47,7 @@ func (a *Account) Delete(name string) error {
 		return err
 	}
 	a.forgetSpecialUse(name)
+	a.forgetMailboxID(name)
 	if cache != "" {
 		if err := os.Remove(cache); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			a.store.log.Warn("storage: removing the cache file of a deleted mailbox", "path", cache, "err", err)
@@ -114,6 +115,7 @@ func (a *Account) Rename(from, to string) error {
 	}
 	a.renameSubscriptions(from, to, src.prefix.Delim())
 	a.renameSpecialUse(from, to, src.prefix.Delim())
+	a.renameMailboxIDs(from, to, src.prefix.Delim())
 	return nil
 }
 
@@ -166,4 +168,25 @@ func (a *Account) renameSubscriptions(from, to, delim string) {
 	if changed {
 		a.writeSubscriptions(names)
 	}
+}
+
+// renameKeys moves the entries of m for the name from and the names
+// below it (with delim) to the same names under to, after a RENAME, and
+// reports whether it moved any.
+func renameKeys[V any](m map[string]V, from, to, delim string) bool {
+	var moved []string
+	for n := range m {
+		if n == from || strings.HasPrefix(n, from+delim) {
+			moved = append(moved, n)
+		}
+	}
+	vals := make([]V, len(moved))
+	for i, n := range moved {
+		vals[i] = m[n]
+		delete(m, n)
+	}
+	for i, n := range moved {
+		m[to+n[len(from):]] = vals[i]
+	}
+	return len(moved) > 0
 }

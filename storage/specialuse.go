@@ -209,15 +209,7 @@ func (a *Account) forgetSpecialUse(name string) {
 // names below it to to, after a RENAME.
 func (a *Account) renameSpecialUse(from, to, delim string) {
 	err := a.updateSpecialUses(func(m map[string][]string) bool {
-		changed := false
-		for n, uses := range m {
-			if n == from || strings.HasPrefix(n, from+delim) {
-				delete(m, n)
-				m[to+n[len(from):]] = uses
-				changed = true
-			}
-		}
-		return changed
+		return renameKeys(m, from, to, delim)
 	})
 	if err != nil {
 		a.store.log.Warn("storage: special-use attributes of a renamed mailbox", "user", a.user.Name, "mailbox", from, "err", err)

@@ -56,6 +56,9 @@ type Store struct {
 	// specialUseMu serialises the read-change-write of users'
 	// special-use files (Account.updateSpecialUses).
 	specialUseMu sync.Mutex
+	// mailboxIDMu serialises the read-change-write of users' mailbox
+	// identifier files (Account.updateMailboxIDs).
+	mailboxIDMu sync.Mutex
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path

@@ -1,0 +1,185 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Mailbox identifiers (RFC 8474 section 4, OBJECTID's MAILBOXID): a name
+// for a mailbox that stays when the mailbox is renamed and is never given
+// to another one. They are kept per user in one file in the home, beside
+// the subscriptions and the special uses, rather than in each driver's
+// files: a line "ID UIDVALIDITY NAME" for every mailbox that was asked
+// for its identifier. RENAME and DELETE update the file; a mailbox whose
+// UIDVALIDITY is not the one recorded (deleted and made again by another
+// program, or its UIDs reset) is a new mailbox and gets a new identifier,
+// as RFC 8474 section 4.1 allows only for the same name and UIDVALIDITY.
+
+// mailboxIDFile is where a user's mailbox identifiers are kept.
+func (a *Account) mailboxIDFile() string {
+	return filepath.Join(a.user.Home, ".mailgate-mailbox-ids")
+}
+
+// mailboxID is one line of the identifier file.
+type mailboxID struct {
+	id          string
+	uidValidity uint32
+}
+
+// parseMailboxIDs reads an identifier file. Lines that are not of its
+// form are skipped, so that a damaged file loses only those mailboxes'
+// identifiers (they get new ones).
+func parseMailboxIDs(data []byte) map[string]mailboxID {
+	ids := map[string]mailboxID{}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		f := strings.SplitN(string(line), " ", 3)
+		if len(f) != 3 || !validObjectID(f[0]) || f[2] == "" || strings.ContainsAny(f[2], "\x00\r") {
+			continue
+		}
+		v, err := strconv.ParseUint(f[1], 10, 32)
+		if err != nil {
+			continue
+		}
+		ids[f[2]] = mailboxID{id: f[0], uidValidity: uint32(v)}
+	}
+	return ids
+}
+
+// formatMailboxIDs writes what parseMailboxIDs reads, sorted by name.
+func formatMailboxIDs(ids map[string]mailboxID) []byte {
+	names := make([]string, 0, len(ids))
+	for n := range ids {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %d %s\n", ids[n].id, ids[n].uidValidity, n)
+	}
+	return b.Bytes()
+}
+
+// validObjectID reports whether s is an RFC 8474 objectid: 1 to 255
+// letters, digits, "_" and "-".
+func validObjectID(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// newMailboxID returns a fresh identifier: "M" and 96 random bits, so
+// that no two mailboxes, of any user, ever share one.
+func newMailboxID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "M" + hex.EncodeToString(b[:])
+}
+
+// updateMailboxIDs changes the identifier file under the store's lock
+// for it and the file's own lock (other mailgate processes), writing it
+// atomically when change says so.
+func (a *Account) updateMailboxIDs(change func(map[string]mailboxID) bool) error {
+	a.store.mailboxIDMu.Lock()
+	defer a.store.mailboxIDMu.Unlock()
+	path := a.mailboxIDFile()
+	if err := os.MkdirAll(a.user.Home, 0o700); err != nil {
+		return fmt.Errorf("mailbox identifiers: %w", err)
+	}
+	unlock, err := lockPath(path + ".lock")
+	if err != nil {
+		return fmt.Errorf("mailbox identifiers: %w", err)
+	}
+	defer unlock()
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("mailbox identifiers: %w", err)
+	}
+	ids := parseMailboxIDs(data)
+	if !change(ids) {
+		return nil
+	}
+	if err := writeFileAtomic(path, formatMailboxIDs(ids), 0o600); err != nil {
+		return fmt.Errorf("mailbox identifiers: %w", err)
+	}
+	return nil
+}
+
+// MailboxID returns the identifier of the mailbox name whose UIDVALIDITY
+// is uidValidity (RFC 8474 section 4), giving it one the first time it is
+// asked for. INBOX is spelled in any case.
+func (a *Account) MailboxID(name string, uidValidity uint32) (string, error) {
+	if IsInbox(name) {
+		name = InboxName
+	}
+	// Most calls find the identifier there: read without writing.
+	if data, err := os.ReadFile(a.mailboxIDFile()); err == nil {
+		if m, ok := parseMailboxIDs(data)[name]; ok && m.uidValidity == uidValidity {
+			return m.id, nil
+		}
+	}
+	var id string
+	err := a.updateMailboxIDs(func(ids map[string]mailboxID) bool {
+		if m, ok := ids[name]; ok && m.uidValidity == uidValidity {
+			id = m.id
+			return false
+		}
+		id = newMailboxID()
+		ids[name] = mailboxID{id: id, uidValidity: uidValidity}
+		return true
+	})
+	return id, err
+}
+
+// hasMailboxIDs reports whether the user has an identifier file: an
+// account that never asked for one has nothing to update, and gets no
+// file for it.
+func (a *Account) hasMailboxIDs() bool {
+	_, err := os.Lstat(a.mailboxIDFile())
+	return err == nil
+}
+
+// forgetMailboxID drops the identifier of name after a DELETE: a mailbox
+// created later under that name is another mailbox.
+func (a *Account) forgetMailboxID(name string) {
+	if !a.hasMailboxIDs() {
+		return
+	}
+	err := a.updateMailboxIDs(func(ids map[string]mailboxID) bool {
+		_, ok := ids[name]
+		delete(ids, name)
+		return ok
+	})
+	if err != nil {
+		a.store.log.Warn("storage: identifier of a deleted mailbox", "user", a.user.Name, "mailbox", name, "err", err)
+	}
+}
+
+// renameMailboxIDs moves the identifiers of from and of the names below
+// it to to, after a RENAME (RFC 8474 section 4.1: the identifier stays).
+func (a *Account) renameMailboxIDs(from, to, delim string) {
+	if !a.hasMailboxIDs() {
+		return
+	}
+	err := a.updateMailboxIDs(func(ids map[string]mailboxID) bool {
+		return renameKeys(ids, from, to, delim)
+	})
+	if err != nil {
+		a.store.log.Warn("storage: identifiers of a renamed mailbox", "user", a.user.Name, "mailbox", from, "err", err)
+	}
+}
