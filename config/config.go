@@ -113,6 +113,9 @@ type Config struct {
 	ACL []ACL `toml:"acl"`
 	// LMTP configures the LMTP delivery frontend.
 	LMTP LMTP `toml:"lmtp"`
+	// ProxyAuth serves nginx's auth_http and Postfix's socketmap, for
+	// many nodes behind one proxy.
+	ProxyAuth ProxyAuth `toml:"proxy-auth"`
 	// Logging configures the log.
 	Logging Logging `toml:"logging"`
 	// Metrics configures the Prometheus metrics endpoint.

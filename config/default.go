@@ -94,6 +94,7 @@ func Default() *Config {
 			MaxMessageSize:     64 << 20,
 			Timeout:            5 * time.Minute,
 		},
+		ProxyAuth: ProxyAuth{CheckTimeout: time.Second, MaxAttempts: 5, Nodes: []ProxyNode{}},
 		Logging: Logging{
 			Level:          LogInfo,
 			Destination:    LogStderr,

@@ -97,6 +97,13 @@ func (c *Config) presize(doc map[string]any) {
 			c.Servers[i] = DefaultServer()
 		}
 	}
+	proxy, _ := doc["proxy-auth"].(map[string]any)
+	if n, ok := arrayLen(proxy["node"]); ok {
+		c.ProxyAuth.Nodes = make([]ProxyNode, n)
+		for i := range c.ProxyAuth.Nodes {
+			c.ProxyAuth.Nodes[i] = DefaultProxyNode()
+		}
+	}
 	if n, ok := arrayLen(doc["acl"]); ok {
 		c.ACL = make([]ACL, n)
 	}

@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 	c.validateBackends(ps)
 	c.validateACL(ps)
 	c.validateLMTP(ps)
+	c.validateProxyAuth(ps)
 	return ps.err()
 }
 

@@ -8,7 +8,10 @@ import (
 )
 
 func (c *Config) validateServers(ps *problems) {
-	if c.Mode == ModeDaemon && len(c.Servers) == 0 {
+	// A daemon that only answers nginx and Postfix for other nodes needs
+	// no IMAP listener of its own.
+	proxyOnly := c.ProxyAuth.Listen != "" || c.ProxyAuth.SocketmapListen != ""
+	if c.Mode == ModeDaemon && len(c.Servers) == 0 && !proxyOnly {
 		ps.add(at("server"), "daemon mode needs at least one [[server]] to listen on")
 	}
 	seen := map[string]int{}

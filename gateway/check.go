@@ -33,6 +33,7 @@ func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 	ps = append(ps, tlsProblems...)
 	ps = append(ps, logFileProblems(cfg)...)
 	ps = append(ps, lmtpProblems(cfg)...)
+	ps = append(ps, proxyAuthProblems(cfg)...)
 	ps = append(ps, identityProblems(cfg)...)
 	return certs, config.Problems(ps...)
 }

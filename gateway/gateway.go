@@ -97,6 +97,7 @@ type Gateway struct {
 	throttle   *auth.Throttle
 	auth       *authParts
 	sessions   *sessionLimits
+	proxy      []*service    // [proxy-auth]'s auth_http and socketmap
 	refusals   chan struct{} // one token per refusal under way
 	validities *storage.UIDValidities
 	parent     *parentControl // in a session process: the daemon, else nil
@@ -176,6 +177,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		max = opts.MaxSessions
 	}
 	g.sessions = newSessionLimits(max, cfg.MaxSessionsPerUser)
+	if g.proxy, err = g.proxyAuthServices(); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -285,7 +289,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return errors.New("gateway: Run called twice")
 	}
 	g.running = true
-	services := append(append(g.imapServices(), g.lmtpServices()...), g.registered...)
+	services := append(append(append(g.imapServices(), g.lmtpServices()...), g.proxy...), g.registered...)
 	g.mu.Unlock()
 	var lns []bound
 	closeAll := func() {

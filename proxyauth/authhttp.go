@@ -173,7 +173,7 @@ func (a *AuthHTTP) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			if r.Protocol == "imap" {
 				text = "[UNAVAILABLE] " + text // RFC 5530, section 3
 			}
-			fail(w, text, 3*time.Second, last)
+			fail(w, text, time.Second, last)
 			return
 		}
 	}

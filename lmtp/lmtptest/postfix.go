@@ -35,7 +35,7 @@ inet_interfaces = loopback-only
 inet_protocols = ipv4
 alias_maps =
 alias_database =
-transport_maps = texthash:{{dir}}/transport
+transport_maps = {{maps}}
 default_transport = error:this test delivers nowhere else
 maillog_file = {{dir}}/maillog
 maillog_file_prefixes = {{dir}}
@@ -80,6 +80,14 @@ type Postfix struct {
 // does not run as root (Postfix's daemons run as the postfix user).
 func StartPostfix(t testing.TB, transport string) *Postfix {
 	t.Helper()
+	return StartPostfixMaps(t, "texthash:{{dir}}/transport", transport)
+}
+
+// StartPostfixMaps is StartPostfix with transport_maps set to maps, in
+// which {{dir}} stands for Postfix's directory (where transport is
+// written): "socketmap:inet:127.0.0.1:2425:transport", for one.
+func StartPostfixMaps(t testing.TB, maps, transport string) *Postfix {
+	t.Helper()
 	if _, err := os.Stat("/usr/sbin/postfix"); err != nil {
 		t.Skip("Postfix is not installed: apt-get install postfix (with \"No configuration\")")
 	}
@@ -100,7 +108,7 @@ func StartPostfix(t testing.TB, transport string) *Postfix {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	conf := strings.ReplaceAll(mainCF, "{{dir}}", dir)
+	conf := strings.ReplaceAll(strings.ReplaceAll(mainCF, "{{maps}}", maps), "{{dir}}", dir)
 	for name, content := range map[string]string{"main.cf": conf, "master.cf": masterCF, "transport": transport} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
