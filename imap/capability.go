@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,7 @@ func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
-		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID"}
+		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC"}
 	if s.state == stateNotAuth {
 		if s.canStartTLS() {
 			if s.srv.tlsRequired() {
@@ -69,20 +70,45 @@ func (s *session) cmdLogout(tag string, _ bool) error {
 	return err
 }
 
-// cmdEnable: RFC 5161. No extension that needs enabling is offered yet,
-// so the ENABLED list is empty.
+// cmdEnable: RFC 5161, for CONDSTORE and QRESYNC (RFC 7162 sections
+// 3.1 and 3.2.3; QRESYNC enables CONDSTORE too). ENABLED names what this
+// command turned on (or found on).
 func (s *session) cmdEnable(tag string, _ bool) error {
+	var names []string
 	for {
 		if err := s.d.SP(); err != nil {
 			break
 		}
-		if _, err := s.d.Atom(); err != nil {
+		a, err := s.d.Atom()
+		if err != nil {
 			return err
 		}
+		names = append(names, strings.ToUpper(a))
 	}
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	s.e.Raw("* ENABLED\r\n")
+	// Each extension named is listed once it is on, even if an earlier
+	// command turned it on implicitly, as Dovecot answers.
+	var enabled []string
+	for _, n := range names {
+		switch n {
+		case "CONDSTORE":
+			s.enableCondStore()
+		case "QRESYNC":
+			s.qresync = true
+			s.enableCondStore()
+		default:
+			continue
+		}
+		if !slices.Contains(enabled, n) {
+			enabled = append(enabled, n)
+		}
+	}
+	s.e.Raw("* ENABLED")
+	for _, n := range enabled {
+		s.e.SP().Raw(n)
+	}
+	s.e.CRLF()
 	return nil
 }

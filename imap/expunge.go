@@ -25,5 +25,11 @@ func (s *session) cmdExpunge(tag string, uid bool) error {
 	if s.view.ReadOnly() {
 		return no("READ-ONLY", "The mailbox is read-only (EXAMINE)")
 	}
-	return storageErr(s.view.Expunge(uids, false), "EXPUNGE")
+	if err := s.view.Expunge(uids, false); err != nil {
+		return storageErr(err, "EXPUNGE")
+	}
+	if s.qresync {
+		return s.okHighestModSeq("Expunge completed")
+	}
+	return nil
 }

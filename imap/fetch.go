@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/storage"
 )
@@ -34,15 +36,38 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
+	var mods fetchModifiers
+	if s.d.Maybe(' ') {
+		if mods, err = s.fetchModifiers(uid); err != nil {
+			return err
+		}
+	}
 	if err := s.d.CRLF(); err != nil {
 		return err
+	}
+	if mods.changedSince || hasKind(items, fetchModSeq) {
+		// CONDSTORE enabling commands (RFC 7162 section 3.1).
+		if err := s.modSeqKept(); err != nil {
+			return err
+		}
+		s.enableCondStore()
 	}
 	seqs, err := s.resolveSeqs(set, uid)
 	if err != nil {
 		return err
 	}
-	if uid && !hasKind(items, fetchUID) {
+	if (uid || s.qresync) && !hasKind(items, fetchUID) {
+		// RFC 7162 section 3.2.4: after ENABLE QRESYNC every FETCH
+		// response carries the UID.
 		items = append([]fetchItem{{kind: fetchUID}}, items...)
+	}
+	if mods.changedSince && !hasKind(items, fetchModSeq) {
+		// RFC 7162 section 3.1.4.1: CHANGEDSINCE implies MODSEQ.
+		items = append(items, fetchItem{kind: fetchModSeq})
+	}
+	if mods.vanished {
+		// RFC 7162 section 3.2.6: expunges in the set come first.
+		s.writeVanishedEarlier(set.(imap.UIDSet), mods.since)
 	}
 	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
 	for _, it := range items {
@@ -61,6 +86,9 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 				f.lost = true
 				continue
 			}
+			if mods.changedSince && m.ModSeq <= mods.since {
+				continue
+			}
 			if err := f.fetchOne(seqs[i], m); err != nil {
 				return err
 			}
@@ -71,12 +99,55 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 			}
 		}
 	}
+	if mods.vanished && !f.lost {
+		return s.okHighestModSeq("Fetch completed")
+	}
 	if f.lost {
 		// RFC 5530 EXPUNGEISSUED, with OK as Dovecot answers: what was
 		// still known was sent (RFC 2180 section 4.1.1).
 		return ok("EXPUNGEISSUED", "Some messages were already expunged")
 	}
 	return nil
+}
+
+// fetchModifiers are FETCH's modifiers (RFC 4466 section 2.4):
+// CHANGEDSINCE (RFC 7162 section 3.1.4.1) and VANISHED (section 3.2.6).
+type fetchModifiers struct {
+	changedSince bool
+	since        uint64
+	vanished     bool
+}
+
+// fetchModifiers reads "(CHANGEDSINCE n [VANISHED])".
+func (s *session) fetchModifiers(uid bool) (fetchModifiers, error) {
+	var mods fetchModifiers
+	err := s.d.List(func() error {
+		name, err := s.d.Atom()
+		if err != nil {
+			return err
+		}
+		switch strings.ToUpper(name) {
+		case "CHANGEDSINCE":
+			if err := s.d.SP(); err != nil {
+				return err
+			}
+			mods.changedSince = true
+			mods.since, err = s.modSeqValue()
+			return err
+		case "VANISHED":
+			mods.vanished = true
+			return nil
+		}
+		return bad("Unknown FETCH modifier %s", sanitize(name))
+	})
+	if err != nil {
+		return mods, err
+	}
+	if mods.vanished && (!uid || !s.qresync || !mods.changedSince) {
+		// RFC 7162 section 3.2.6.
+		return mods, bad("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC")
+	}
+	return mods, nil
 }
 
 // Placeholders for what cannot be read of a message another session
@@ -184,6 +255,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		defer stream.Close()
 	}
 	flagsChanged := false
+	var m1 [1]storage.Message
 	if f.setSeen && !storage.HasFlag(m.Flags, storage.FlagSeen) {
 		changed, err := v.Store([]uint32{m.UID}, storage.AddFlags, []string{storage.FlagSeen})
 		if err != nil {
@@ -191,7 +263,12 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		}
 		if len(changed) > 0 {
 			flagsChanged = true
-			m.Flags = append(append([]string(nil), m.Flags...), storage.FlagSeen)
+			v.Lookup([]uint32{m.UID}, m1[:])
+			if m1[0].UID == m.UID {
+				m.Flags, m.ModSeq = m1[0].Flags, m1[0].ModSeq
+			} else {
+				m.Flags = append(append([]string(nil), m.Flags...), storage.FlagSeen)
+			}
 		}
 	}
 
@@ -199,7 +276,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 		v.AnnounceFlags(m.Flags, s)
 	}
 	s.e.Raw("* ").Number(seq).Raw(" FETCH (")
-	wroteFlags := false
+	wroteFlags, wroteModSeq := false, false
 	for i := range f.items {
 		it := &f.items[i]
 		if i > 0 {
@@ -226,6 +303,9 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			s.e.Byte(')')
 		case fetchThreadID:
 			s.e.Raw("THREADID NIL")
+		case fetchModSeq:
+			s.e.Raw("MODSEQ (").Number64(int64(m.ModSeq)).Byte(')')
+			wroteModSeq = true
 		case fetchSize:
 			s.e.Raw("RFC822.SIZE ").Number64(m.Size)
 		case fetchEnvelope:
@@ -269,6 +349,11 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	if flagsChanged && !wroteFlags {
 		s.e.Raw(" FLAGS ")
 		writeFlags(s.e, m.Flags, v.Recent(m.UID))
+	}
+	if flagsChanged && s.condStore && !wroteModSeq {
+		// RFC 7162 section 3.1.4: a change of flags is told with its
+		// modseq.
+		s.e.Raw(" MODSEQ (").Number64(int64(m.ModSeq)).Byte(')')
 	}
 	s.e.Raw(")\r\n")
 	return nil

@@ -20,6 +20,7 @@ const (
 	fetchSection       // BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT
 	fetchEmailID       // EMAILID (RFC 8474 section 5.1)
 	fetchThreadID      // THREADID (RFC 8474 section 5.2)
+	fetchModSeq        // MODSEQ (RFC 7162 section 3.1.4.1)
 )
 
 // fetchItem is one parsed FETCH data item.
@@ -88,6 +89,8 @@ func (s *session) parseFetchItem() ([]fetchItem, error) {
 		return []fetchItem{{kind: fetchSize}}, nil
 	case "ENVELOPE":
 		return []fetchItem{{kind: fetchEnvelope}}, nil
+	case "MODSEQ":
+		return []fetchItem{{kind: fetchModSeq}}, nil
 	case "BODYSTRUCTURE":
 		return []fetchItem{{kind: fetchBodyStructure}}, nil
 	case "EMAILID":

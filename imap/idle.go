@@ -34,6 +34,7 @@ func (s *session) cmdIdle(tag string, _ bool) error {
 func (s *session) idleStart() error {
 	if s.view != nil {
 		s.view.Poll(true, s)
+		s.flushVanished()
 		if err := s.e.Flush(); err != nil {
 			return err
 		}
@@ -69,6 +70,7 @@ func (s *session) idlePipe(input chan struct{}) {
 		s.loop()
 	case <-s.view.Wake():
 		s.view.Poll(true, s)
+		s.flushVanished()
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)
 			s.finish()
@@ -98,6 +100,7 @@ func (s *session) idle() {
 		s.woken.Store(false)
 		s.rearm()
 		s.view.Poll(true, s)
+		s.flushVanished()
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)
 			s.finish()

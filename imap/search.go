@@ -25,7 +25,25 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
+	withModSeq := usesModSeq(crit)
+	if withModSeq {
+		// A CONDSTORE enabling command (RFC 7162 section 3.1).
+		if err := s.modSeqKept(); err != nil {
+			return err
+		}
+		s.enableCondStore()
+	}
 	seqs, uids := s.search(crit)
+	var highest uint64
+	if withModSeq && len(uids) > 0 {
+		// RFC 7162 section 3.1.5: the highest modseq of the messages
+		// found.
+		msgs := make([]storage.Message, len(uids))
+		s.view.Lookup(uids, msgs)
+		for i := range msgs {
+			highest = max(highest, msgs[i].ModSeq)
+		}
+	}
 	if ret.save {
 		s.saveResult(ret, uids)
 	}
@@ -37,15 +55,36 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		if !ret.extended {
 			ret = searchReturn{extended: true, all: true}
 		}
-		s.writeESearch(tag, ret, searchResult{hits: hits, uid: uid})
+		s.writeESearch(tag, ret, searchResult{hits: hits, uid: uid, modSeq: highest})
 		return nil
 	}
 	s.e.Raw("* SEARCH")
 	for _, h := range hits {
 		s.e.SP().Number(h)
 	}
+	if highest > 0 {
+		s.e.Raw(" (MODSEQ ").Number64(int64(highest)).Byte(')')
+	}
 	s.e.CRLF()
 	return nil
+}
+
+// usesModSeq reports whether crit has a MODSEQ key at any depth.
+func usesModSeq(crit *imap.SearchCriteria) bool {
+	if crit.ModSeq != nil {
+		return true
+	}
+	for i := range crit.Not {
+		if usesModSeq(&crit.Not[i]) {
+			return true
+		}
+	}
+	for i := range crit.Or {
+		if usesModSeq(&crit.Or[i][0]) || usesModSeq(&crit.Or[i][1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // search returns the sequence numbers and the UIDs of the messages of
@@ -313,6 +352,11 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 		if !inUIDSet(set, m.UID, ev.maxUID) {
 			return false
 		}
+	}
+	if crit.ModSeq != nil && m.ModSeq < crit.ModSeq.ModSeq {
+		// RFC 7162 section 3.1.5: every message's metadata items share
+		// its one modseq here, whatever entry is named.
+		return false
 	}
 	for _, f := range crit.Flag {
 		if !ev.hasFlag(c, string(f)) {

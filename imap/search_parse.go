@@ -225,6 +225,43 @@ func (s *session) namedSearchKey(c *imap.SearchCriteria, key string, depth int) 
 			return err
 		}
 		c.Header = append(c.Header, imap.SearchCriteriaHeaderField{Key: objectIDKey + key, Value: id})
+	case "MODSEQ":
+		// RFC 7162 section 3.1.5: MODSEQ [entry-name entry-type] n.
+		if err := s.d.SP(); err != nil {
+			return err
+		}
+		ms := &imap.SearchCriteriaModSeq{}
+		if b, _ := s.d.Peek(); b == '"' {
+			name, err := s.d.String()
+			if err != nil {
+				return err
+			}
+			if err := s.d.SP(); err != nil {
+				return err
+			}
+			typ, err := s.d.Atom()
+			if err != nil {
+				return err
+			}
+			switch t := strings.ToLower(typ); t {
+			case "priv", "shared", "all":
+				ms.MetadataName, ms.MetadataType = name, imap.SearchCriteriaMetadataType(t)
+			default:
+				return bad("Unknown MODSEQ entry type %s", sanitize(typ))
+			}
+			if err := s.d.SP(); err != nil {
+				return err
+			}
+		}
+		n, err := s.modSeqValue()
+		if err != nil {
+			return err
+		}
+		ms.ModSeq = n
+		if c.ModSeq != nil {
+			ms.ModSeq = max(ms.ModSeq, c.ModSeq.ModSeq)
+		}
+		c.ModSeq = ms
 	case "NOT":
 		if err := s.d.SP(); err != nil {
 			return err

@@ -39,8 +39,23 @@ func (s *session) selectMailbox(readOnly bool) error {
 	if err != nil {
 		return err
 	}
+	var condStore bool
+	var qr *qresyncParams
+	if s.d.Maybe(' ') {
+		// RFC 4466 section 2.1's select-params: CONDSTORE (RFC 7162
+		// section 3.1.8), QRESYNC (section 3.2.5).
+		if condStore, qr, err = s.selectParams(); err != nil {
+			return err
+		}
+	}
 	if err := s.d.CRLF(); err != nil {
 		return err
+	}
+	if s.view != nil {
+		// RFC 7162 section 3.2.11: a server that offers QRESYNC tells
+		// where the old mailbox's updates end.
+		s.closeMailbox()
+		s.e.Raw("* OK [CLOSED] Previous mailbox closed\r\n")
 	}
 	s.closeMailbox()
 	v, err := s.account.Select(name, readOnly)
@@ -50,6 +65,9 @@ func (s *session) selectMailbox(readOnly bool) error {
 	s.view, s.mailbox, s.state = v, name, stateSelected
 	if s.obs != nil {
 		s.obs.Selected(name)
+	}
+	if condStore {
+		s.condStore = true
 	}
 	info := v.Info()
 	s.writeFlagsInUse(info.Flags)
@@ -64,6 +82,14 @@ func (s *session) selectMailbox(readOnly bool) error {
 	if id := s.mailboxID(name, info.UIDValidity); id != "" {
 		// RFC 8474 section 4.2.
 		s.e.Raw("* OK [MAILBOXID (").Raw(id).Raw(")] Mailbox identifier\r\n")
+	}
+	// RFC 7162 section 3.1.2.1: every SELECT of a mailbox that keeps
+	// modseqs tells its HIGHESTMODSEQ.
+	s.writeHighestModSeq()
+	if qr != nil {
+		if err := s.resync(qr, info.UIDValidity); err != nil {
+			return err
+		}
 	}
 	if v.ReadOnly() {
 		return ok("READ-ONLY", "EXAMINE completed")

@@ -51,6 +51,11 @@ type session struct {
 	mailbox      string   // the selected mailbox's name
 	uidValidity  uint32   // the selected mailbox's UIDVALIDITY
 	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
+	condStore    bool     // CONDSTORE enabled (RFC 7162 section 3.1)
+	qresync      bool     // QRESYNC enabled (RFC 7162 section 3.2.3)
+	modseqSent   bool     // the selected mailbox's HIGHESTMODSEQ was sent
+	vanished     []uint32 // expunged UIDs to tell as VANISHED (flushVanished)
+	vanishedSent bool     // this command's answer told of expunges
 	tls          bool
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
@@ -473,6 +478,8 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 	}
 	if s.view != nil {
 		s.view.Poll(cmd.expungeOK || uid, s)
+		s.flushVanished()
+		err = s.vanishedDone(err)
 	}
 	return s.respond(tag, err)
 }
@@ -520,7 +527,10 @@ func (s *session) respond(tag string, err error) error {
 }
 
 // FlagsInUse implements storage.Updates.
-func (s *session) FlagsInUse(flags []string) { s.writeFlagsInUse(flags) }
+func (s *session) FlagsInUse(flags []string) {
+	s.flushVanished()
+	s.writeFlagsInUse(flags)
+}
 
 // Expunge implements storage.Updates.
 func (s *session) Expunge(seq uint32) {
@@ -529,14 +539,25 @@ func (s *session) Expunge(seq uint32) {
 
 // Exists implements storage.Updates.
 func (s *session) Exists(n, recent uint32) {
+	s.flushVanished()
 	s.e.Raw("* ").Number(n).Raw(" EXISTS\r\n")
 	s.e.Raw("* ").Number(recent).Raw(" RECENT\r\n")
 }
 
-// Flags implements storage.Updates.
+// Flags implements storage.Updates. With CONDSTORE enabled the FETCH
+// carries the message's MODSEQ (RFC 7162 section 3.1.4), and with QRESYNC
+// its UID too (section 3.2.4).
 func (s *session) Flags(seq uint32, m *storage.Message, recent bool) {
-	s.e.Raw("* ").Number(seq).Raw(" FETCH (FLAGS ")
+	s.flushVanished()
+	s.e.Raw("* ").Number(seq).Raw(" FETCH (")
+	if s.qresync {
+		s.e.Raw("UID ").Number(m.UID).SP()
+	}
+	s.e.Raw("FLAGS ")
 	writeFlags(s.e, m.Flags, recent)
+	if s.condStore {
+		s.e.Raw(" MODSEQ (").Number64(int64(m.ModSeq)).Byte(')')
+	}
 	s.e.Raw(")\r\n")
 }
 

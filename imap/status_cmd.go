@@ -28,6 +28,10 @@ func (s *session) cmdStatus(tag string, _ bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
+	if slices.Contains(items, "HIGHESTMODSEQ") {
+		// A CONDSTORE enabling command (RFC 7162 section 3.1).
+		s.enableCondStore()
+	}
 	st, err := s.mailboxStatus(name)
 	if err != nil {
 		return storageErr(err, "STATUS")
@@ -47,7 +51,7 @@ func statusItems(d *wire.Decoder) ([]string, error) {
 		}
 		a = strings.ToUpper(a)
 		switch a {
-		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "MAILBOXID":
+		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "MAILBOXID", "HIGHESTMODSEQ":
 		default:
 			return bad("Unknown STATUS item %s", sanitize(a))
 		}
@@ -104,6 +108,10 @@ func (s *session) writeStatus(name string, items []string, st storage.Status) {
 			s.e.Number(st.Deleted)
 		case "MAILBOXID": // RFC 8474 section 4.3
 			s.e.Byte('(').Raw(id).Byte(')')
+		case "HIGHESTMODSEQ":
+			// RFC 7162 section 3.1.10: 0 for a mailbox that keeps
+			// no modseqs.
+			s.e.Number64(int64(st.HighestModSeq))
 		}
 	}
 	s.e.Raw(")\r\n")
