@@ -170,6 +170,12 @@ type Server struct {
 	// connections from one client IP address; 0 means no limit. Default 20.
 	// At most half of them (rounded up) may be waiting to log in.
 	MaxConnectionsPerAddress int `toml:"max-connections-per-address"`
+	// TrustedProxies is mailgate's own: addresses or CIDR prefixes of
+	// proxies (nginx with proxy_protocol, HAProxy) whose connections must
+	// start with a PROXY protocol header, v1 or v2; the client it names
+	// is the one the access list, the limits, the throttle and the logs
+	// see. Default none.
+	TrustedProxies []string `toml:"trusted-proxies"`
 	// MaxAuthFailures is mailgate's own: failed logins on one connection
 	// before it is closed; 0 means no limit. Default 5.
 	MaxAuthFailures int `toml:"max-auth-failures"`

@@ -122,6 +122,7 @@ func DefaultServer() Server {
 		MaxLiteralSize:           64 << 20,
 		MaxConnectionsPerAddress: 20,
 		MaxAuthFailures:          5,
+		TrustedProxies:           []string{},
 	}
 }
 

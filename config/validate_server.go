@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 )
@@ -38,6 +39,11 @@ func (c *Config) validateServers(ps *problems) {
 		}
 		notNegative(ps, p.key("max-connections-per-address"), s.MaxConnectionsPerAddress)
 		notNegative(ps, p.key("max-auth-failures"), s.MaxAuthFailures)
+		for _, tp := range s.TrustedProxies {
+			if _, err := parsePrefix(tp); err != nil {
+				ps.add(p.key("trusted-proxies"), "%q is not an address or a CIDR prefix, such as \"10.0.0.5\" or \"10.0.0.0/24\"", tp)
+			}
+		}
 		notNegative(ps, p.key("command-rate"), s.CommandRate)
 	}
 }
@@ -110,4 +116,26 @@ func (c *Config) validateLMTP(ps *problems) {
 		ps.add(at("lmtp", "max-message-size"), "must be above zero")
 	}
 	positive(ps, at("lmtp", "timeout"), l.Timeout)
+}
+
+// parsePrefix parses an address ("10.0.0.5", one host) or a CIDR prefix.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
+}
+
+// TrustedProxyPrefixes returns trusted-proxies, which Validate checked,
+// as prefixes.
+func (s Server) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, tp := range s.TrustedProxies {
+		if p, err := parsePrefix(tp); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/netip"
 )
 
 // Frontend is a protocol server that a Gateway hosts: mailgate's IMAP and
@@ -69,6 +70,11 @@ type Listener struct {
 	// whose client, the local MTA, bounds its own connections. The access
 	// list applies all the same.
 	Unlimited bool
+	// TrustedProxies are the addresses whose connections start with a
+	// PROXY protocol header (v1 or v2) naming the real client, which then
+	// stands for the connection everywhere: access list, limits, login
+	// throttle, logs. Connections from elsewhere are taken as they are.
+	TrustedProxies []netip.Prefix
 }
 
 // service is a frontend and where it listens.

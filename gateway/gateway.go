@@ -315,6 +315,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 				closeAll()
 				return fmt.Errorf("%s: %w", svc.name, err)
 			}
+			if len(l.TrustedProxies) > 0 {
+				ln = newProxyListener(ln, l.TrustedProxies, g.log)
+			}
 			lns = append(lns, bound{svc: svc, l: l, ln: ln})
 		}
 	}

@@ -25,7 +25,8 @@ func (g *Gateway) imapServices() []*service {
 			opts.Handoff = &sessionProcesses{g: g, server: i}
 		}
 		srv := imap.New(opts)
-		l := Listener{Address: sc.Address, MaxConnectionsPerAddress: sc.MaxConnectionsPerAddress}
+		l := Listener{Address: sc.Address, MaxConnectionsPerAddress: sc.MaxConnectionsPerAddress,
+			TrustedProxies: sc.TrustedProxyPrefixes()}
 		if sc.TLSMode.Implicit() {
 			// The server's own configuration, which records the
 			// certificate each handshake presents for SCRAM-PLUS.

@@ -26,7 +26,8 @@ import (
 const nginxMailModule = "/usr/lib/nginx/modules/ngx_mail_module.so"
 
 // nginxConf is a test-only nginx: no HTTP, one IMAP proxy listener, the
-// auth_http endpoint with its shared secret.
+// auth_http endpoint with its shared secret, and a PROXY protocol header
+// to the nodes naming the client.
 const nginxConf = `load_module {{module}};
 daemon off;
 master_process off;
@@ -43,6 +44,7 @@ mail {
         listen {{listen}};
         protocol imap;
         imap_auth plain login;
+        proxy_protocol on;
     }
 }
 `
@@ -124,6 +126,9 @@ func scaleNode(t *testing.T, name, addr, users, body string) *daemon {
 	return d
 }
 
+// clientAddress is where TestNginxScaleOut's imaplib clients connect from.
+const clientAddress = "127.0.0.3"
+
 // imaplibLogin is what one imaplib login found: the login's error, or
 // the INBOX's subjects.
 type imaplibLogin struct {
@@ -139,7 +144,10 @@ func imaplibThrough(t *testing.T, addr string, logins ...string) []imaplibLogin 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	args := append([]string{"testdata/scaleout_imaplib.py", host, port}, logins...)
-	out, err := exec.CommandContext(ctx, python3(t), args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, python3(t), args...)
+	// Clients come from 127.0.0.3, nginx from 127.0.0.1.
+	cmd.Env = append(os.Environ(), "MG_SOURCE="+clientAddress)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("imaplib: %v\n%s", err, out)
 	}
@@ -154,7 +162,7 @@ func imaplibThrough(t *testing.T, addr string, logins ...string) []imaplibLogin 
 // node at addr, over IMAP.
 func appendDirect(t *testing.T, addr, user, password, subject string) {
 	t.Helper()
-	c := dialIMAP(t, addr)
+	c := dialIMAPFrom(t, "127.0.0.2", addr)
 	c.cmd("a1", fmt.Sprintf("LOGIN %s %s", user, quoted(password)))
 	msg := fmt.Sprintf("From: test@example.net\r\nSubject: %s\r\n\r\nbody\r\n", subject)
 	c.send(fmt.Sprintf("a2 APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
@@ -201,8 +209,11 @@ func TestNginxScaleOut(t *testing.T) {
 	os.WriteFile(owners, []byte("# moved on 2026-12-05\ndave b\n"), 0o644)
 
 	aIMAP, bIMAP, aLMTP, bLMTP := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
-	a := scaleNode(t, "a", aIMAP, users, fmt.Sprintf("[[server]]\naddress = %q\n[lmtp]\nlisten = [%q]\n", aIMAP, aLMTP))
-	b := scaleNode(t, "b", bIMAP, users, fmt.Sprintf("[[server]]\naddress = %q\n[lmtp]\nlisten = [%q]\n", bIMAP, bLMTP))
+	// nginx (from 127.0.0.1) sends a PROXY header; direct clients of
+	// the nodes come from 127.0.0.2.
+	node := "[[server]]\naddress = %q\ntrusted-proxies = [\"127.0.0.1\"]\n[lmtp]\nlisten = [%q]\n"
+	a := scaleNode(t, "a", aIMAP, users, fmt.Sprintf(node, aIMAP, aLMTP))
+	b := scaleNode(t, "b", bIMAP, users, fmt.Sprintf(node, bIMAP, bLMTP))
 	authAddr, smAddr := freeAddr(t), freeAddr(t)
 	scaleNode(t, "auth", authAddr, users, fmt.Sprintf(`server = []
 [proxy-auth]
@@ -243,6 +254,12 @@ users = ["bob"]
 	}
 	if r := res[4]; !strings.Contains(r.Error, "Invalid login or password") {
 		t.Errorf("wrong password through nginx: %+v", r)
+	}
+	// The nodes saw the client's address, from nginx's PROXY header.
+	for _, d := range []*daemon{a, b} {
+		if log := d.stderr.String(); !strings.Contains(log, "remote="+clientAddress+":") {
+			t.Errorf("the node never logged the client's address %s:\n%s", clientAddress, log)
+		}
 	}
 	step("logins through nginx")
 
@@ -304,4 +321,16 @@ func postfixUsable() bool {
 	}
 	_, err := user.Lookup("postfix")
 	return err == nil
+}
+
+// dialIMAPFrom connects to addr from the local address from.
+func dialIMAPFrom(t *testing.T, from, addr string) *imapConn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &imapConn{t: t, conn: c, r: bufio.NewReader(c)}
 }

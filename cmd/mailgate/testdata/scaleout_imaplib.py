@@ -1,10 +1,20 @@
 """Log in with Python's imaplib (through nginx, in TestNginxScaleOut), once
 for each USER:PASSWORD argument after HOST and PORT, and print a JSON list
 with, for each login, either its error or the subjects of the messages in
-INBOX. One process for all logins: starting Python is the slow part."""
+INBOX. One process for all logins: starting Python is the slow part.
+With MG_SOURCE set, connections come from that local address, so that
+the nodes behind the proxy can show they see it."""
 import imaplib
 import json
+import os
+import socket
 import sys
+
+SOURCE = os.environ.get("MG_SOURCE")
+if SOURCE:
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(SOURCE, 0))
+    imaplib.IMAP4._create_socket = _create_socket
 
 
 def session(host, port, user, password):
