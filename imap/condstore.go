@@ -14,13 +14,14 @@ import (
 
 // enableCondStore turns CONDSTORE on for the session (RFC 7162 section
 // 3.1, "CONDSTORE enabling commands"). The first time, with a mailbox
-// selected, the client learns its HIGHESTMODSEQ at once (section 3.1.2.1).
+// selected, the client learns its HIGHESTMODSEQ at once (section 3.1),
+// even though SELECT told it already.
 func (s *session) enableCondStore() {
 	if s.condStore {
 		return
 	}
 	s.condStore = true
-	if s.view != nil && !s.modseqSent {
+	if s.view != nil {
 		s.writeHighestModSeq()
 	}
 }
@@ -29,7 +30,6 @@ func (s *session) enableCondStore() {
 // NOMODSEQ for a mailbox that keeps no modseqs (RFC 7162 section
 // 3.1.2.1-2).
 func (s *session) writeHighestModSeq() {
-	s.modseqSent = true
 	if h, ok := s.view.HighestModSeq(); ok {
 		s.e.Raw("* OK [HIGHESTMODSEQ ").Number64(int64(h)).Raw("] Highest\r\n")
 	} else {

@@ -37,9 +37,20 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 	var highest uint64
 	if withModSeq && len(uids) > 0 {
 		// RFC 7162 section 3.1.5: the highest modseq of the messages
-		// found.
-		msgs := make([]storage.Message, len(uids))
-		s.view.Lookup(uids, msgs)
+		// found; of those returned when only MIN and MAX are (RFC 4731
+		// section 3.2).
+		counted := uids
+		if ret.extended && (ret.min || ret.max) && !ret.all && !ret.count {
+			counted = nil
+			if ret.min {
+				counted = append(counted, uids[0])
+			}
+			if ret.max {
+				counted = append(counted, uids[len(uids)-1])
+			}
+		}
+		msgs := make([]storage.Message, len(counted))
+		s.view.Lookup(counted, msgs)
 		for i := range msgs {
 			highest = max(highest, msgs[i].ModSeq)
 		}

@@ -53,7 +53,6 @@ type session struct {
 	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
 	condStore    bool     // CONDSTORE enabled (RFC 7162 section 3.1)
 	qresync      bool     // QRESYNC enabled (RFC 7162 section 3.2.3)
-	modseqSent   bool     // the selected mailbox's HIGHESTMODSEQ was sent
 	vanished     []uint32 // expunged UIDs to tell as VANISHED (flushVanished)
 	vanishedSent bool     // this command's answer told of expunges
 	tls          bool
