@@ -96,6 +96,10 @@ func (s *session) appendArgs() (flags []string, date time.Time, err error) {
 // appendOne reads one message literal (or literal8) of an APPEND into
 // the batch.
 func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date time.Time) error {
+	utf8Data, err := s.appendUTF8()
+	if err != nil {
+		return err
+	}
 	lit, size, _, err := s.d.MessageLiteral()
 	if err != nil {
 		if errors.Is(err, wire.ErrLiteralTooLarge) {
@@ -116,6 +120,11 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 	if _, err := io.Copy(io.Discard, lit); err != nil {
 		return err
 	}
+	if utf8Data {
+		if err := s.d.Expect(')', ")"); err != nil {
+			return err // cmdAppend aborts the batch
+		}
+	}
 	if counted.err != nil && counted.err != io.EOF {
 		return counted.err
 	}
@@ -126,6 +135,27 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 		return no("SERVERBUG", "APPEND stored %d of %d bytes", counted.n, size)
 	}
 	return nil
+}
+
+// appendUTF8 reads the start of the UTF8 form of APPEND's data (RFC 6855
+// section 4: "UTF8" SP "(" literal8 ")"), for a message whose header may
+// hold UTF-8, when it is there; the caller reads the literal and the
+// closing parenthesis.
+func (s *session) appendUTF8() (bool, error) {
+	if b, _ := s.d.Peek(); b != 'U' && b != 'u' {
+		return false, nil
+	}
+	a, err := s.d.Atom()
+	if err != nil {
+		return false, err
+	}
+	if !strings.EqualFold(a, "UTF8") {
+		return false, bad("Unknown APPEND data item %s", sanitize(a))
+	}
+	if err := s.d.SP(); err != nil {
+		return false, err
+	}
+	return true, s.d.Expect('(', "(")
 }
 
 // uidSetText writes ascending UIDs as a uid-set (RFC 4315 section 4).

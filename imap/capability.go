@@ -12,7 +12,11 @@ func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
-		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC"}
+		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC",
+		"UTF8=ACCEPT"}
+	if s.srv.rev2Offered() {
+		caps = slices.Insert(caps, 1, "IMAP4rev2")
+	}
 	if s.state == stateNotAuth {
 		if s.canStartTLS() {
 			if s.srv.tlsRequired() {
@@ -71,8 +75,9 @@ func (s *session) cmdLogout(tag string, _ bool) error {
 }
 
 // cmdEnable: RFC 5161, for CONDSTORE and QRESYNC (RFC 7162 sections
-// 3.1 and 3.2.3; QRESYNC enables CONDSTORE too). ENABLED names what this
-// command turned on (or found on).
+// 3.1 and 3.2.3; QRESYNC enables CONDSTORE too), UTF8=ACCEPT (RFC 6855
+// section 3) and IMAP4rev2 (RFC 9051 section 6.3.1). ENABLED names what
+// this command turned on (or found on).
 func (s *session) cmdEnable(tag string, _ bool) error {
 	var names []string
 	for {
@@ -98,6 +103,16 @@ func (s *session) cmdEnable(tag string, _ bool) error {
 		case "QRESYNC":
 			s.qresync = true
 			s.enableCondStore()
+		case "UTF8=ACCEPT":
+			s.enableUTF8(true)
+			n = "UTF8=ACCEPT"
+		case "IMAP4REV2":
+			if !s.srv.rev2Offered() {
+				continue
+			}
+			s.rev2 = true
+			s.enableUTF8(false)
+			n = "IMAP4rev2"
 		default:
 			continue
 		}

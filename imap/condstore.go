@@ -312,7 +312,7 @@ func (s *session) resync(qr *qresyncParams, uidValidity uint32) error {
 			}
 			s.view.AnnounceFlags(m.Flags, s)
 			s.e.Raw("* ").Number(uint32(i + 1)).Raw(" FETCH (UID ").Number(m.UID).Raw(" FLAGS ")
-			writeFlags(s.e, m.Flags, s.view.Recent(m.UID))
+			writeFlags(s.e, m.Flags, s.recent(m.UID))
 			s.e.Raw(" MODSEQ (").Number64(int64(m.ModSeq)).Raw("))\r\n")
 		}
 		if s.bw.Buffered() > 8*1024 {

@@ -60,9 +60,8 @@ func (s *session) parseSearchReturn() (searchReturn, error) {
 
 // wantsESearch reports whether every SEARCH of this session is answered
 // with ESEARCH even without RETURN: IMAP4rev2 sessions (RFC 9051
-// section 6.4.4.1). The IMAP4rev2 work sets it; IMAP4rev1 sessions get
-// SEARCH.
-func (s *session) wantsESearch() bool { return false }
+// section 6.4.4.1); IMAP4rev1 sessions get SEARCH.
+func (s *session) wantsESearch() bool { return s.rev2 }
 
 // searchResult is what a SEARCH found, for ESEARCH to report.
 type searchResult struct {

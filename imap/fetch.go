@@ -287,7 +287,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			s.e.Raw("UID ").Number(m.UID)
 		case fetchFlags:
 			s.e.Raw("FLAGS ")
-			writeFlags(s.e, m.Flags, v.Recent(m.UID))
+			writeFlags(s.e, m.Flags, s.recent(m.UID))
 			wroteFlags = true
 		case fetchInternalDate:
 			s.e.Raw("INTERNALDATE ").Date(m.InternalDate)
@@ -348,7 +348,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	}
 	if flagsChanged && !wroteFlags {
 		s.e.Raw(" FLAGS ")
-		writeFlags(s.e, m.Flags, v.Recent(m.UID))
+		writeFlags(s.e, m.Flags, s.recent(m.UID))
 	}
 	if flagsChanged && s.condStore && !wroteModSeq {
 		// RFC 7162 section 3.1.4: a change of flags is told with its

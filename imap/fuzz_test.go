@@ -83,6 +83,9 @@ var fuzzSeeds = []string{
 	"1 SELECT INBOX\r\n2 FETCH 1 (BODY[HEADER.FIELDS (\"From\" {4}\r\nDate)])\r\n",
 	"1 SELECT INBOX\r\n2 SEARCH RETURN (MIN MAX COUNT ALL SAVE) CHARSET UTF-8 SEEN\r\n3 FETCH $ UID\r\n4 UID SEARCH UID $ NOT $\r\n5 UID COPY $ INBOX\r\n",
 	"1 SELECT INBOX\r\n2 SEARCH RETURN () 1:*\r\n3 SEARCH RETURN (SAVE MIN\r\n4 SEARCH RETURN (COUNT) $:3\r\n5 STORE $,1 +FLAGS x\r\n",
+	"1 ENABLE UTF8=ACCEPT IMAP4rev2\r\n2 CREATE \"Entwürfe/日本\"\r\n3 LIST \"\" \"*ü*\"\r\n4 SELECT \"Entwürfe\"\r\n5 SEARCH CHARSET UTF-8 ALL\r\n6 SELECT INBOX\r\n7 STATUS \"Entw\xfc\" (MESSAGES MAILBOXID)\r\n",
+	"1 ENABLE UTF8=ACCEPT\r\n2 APPEND INBOX UTF8 (~{12+}\r\nSubject: \xc3\xa9\r\n\r\n) UTF8 ({1+}\r\nx\r\n3 APPEND INBOX UTF8 ~{1}\r\n4 APPEND INBOX UTF9 ({1+}\r\nx)\r\n",
+	"1 ENABLE IMAP4rev2\r\n2 SELECT INBOX\r\n3 FETCH 1:* (FLAGS EMAILID THREADID)\r\n4 UID SEARCH EMAILID E1\r\n5 LSUB \"\" *\r\n",
 	"1 SEARCH " + strings.Repeat("NOT ", 200) + "ALL\r\n",
 	"1 SEARCH " + strings.Repeat("(", 100) + "ALL" + strings.Repeat(")", 100) + "\r\n",
 }
@@ -118,6 +121,7 @@ func FuzzSession(f *testing.F) {
 		},
 		MaxLine:    4096,
 		MaxLiteral: 1 << 16,
+		IMAP4rev2:  true,
 	})
 	alice, _ := users.Lookup("alice")
 	// Give INBOX some messages to work on.

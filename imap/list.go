@@ -3,6 +3,8 @@ package imap
 import (
 	"strings"
 
+	"github.com/mailgate/mailgate/imap/internal/wire"
+
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -46,7 +48,7 @@ func (s *session) cmdLsub(tag string, _ bool) error {
 	if err != nil {
 		return storageErr(err, "LSUB")
 	}
-	m := newMatcher(s.canonicalPattern(ref, pattern), delim)
+	m := s.newMatcherFor(s.canonicalPattern(ref, pattern), delim)
 	subscribed := make(map[string]bool, len(subs))
 	for _, name := range subs {
 		subscribed[name] = true
@@ -162,7 +164,8 @@ func listAttrs(kind string, mi storage.MailboxInfo) []string {
 // parentheses.
 func (s *session) writeListLine(kind, name, delim string, attrs []string, extended string) {
 	s.e.Raw("* ").Raw(kind).Raw(" (").Raw(strings.Join(attrs, " ")).Raw(") ")
-	s.e.String(delim).SP().AString(name)
+	s.e.String(delim).SP()
+	s.writeName(name)
 	if extended != "" {
 		s.e.SP().Raw(extended)
 	}
@@ -176,6 +179,7 @@ type matcher struct {
 	pattern string
 	delim   byte
 	inbox   bool // the pattern starts with INBOX in any case
+	decode  bool // names are matched decoded from modified UTF-7 (UTF-8 enabled)
 }
 
 func newMatcher(pattern, delim string) *matcher {
@@ -188,6 +192,11 @@ func newMatcher(pattern, delim string) *matcher {
 
 // run feeds name through the pattern and returns the live positions.
 func (m *matcher) run(name string) []bool {
+	if m.decode {
+		if d, err := wire.DecodeUTF7(name); err == nil {
+			name = d
+		}
+	}
 	p := m.pattern
 	if m.inbox && len(name) >= 5 && name[:5] == "INBOX" {
 		p = "INBOX" + p[5:]

@@ -48,10 +48,10 @@ func (s *session) newListRun(lc *listCommand) (*listRun, error) {
 				}
 				continue
 			}
-			r.other = append(r.other, otherPattern{prefix: p, base: p.Prefix + user, m: newMatcher(full, p.Delim())})
+			r.other = append(r.other, otherPattern{prefix: p, base: p.Prefix + user, m: s.newMatcherFor(full, p.Delim())})
 			continue
 		}
-		r.own = append(r.own, newMatcher(full, delim))
+		r.own = append(r.own, s.newMatcherFor(full, delim))
 	}
 	if lc.returnSubscribed {
 		subs, err := s.account.Subscriptions()

@@ -47,6 +47,11 @@ func (s *session) parseSearch(uid bool) (*imap.SearchCriteria, searchReturn, err
 			continue
 		}
 		if wasFirst && strings.EqualFold(key, "CHARSET") {
+			if s.utf8Accept {
+				// RFC 6855 section 3: after ENABLE UTF8=ACCEPT every
+				// string is UTF-8, and a charset conflicts with that.
+				return nil, ret, bad("SEARCH CHARSET is not valid after ENABLE UTF8=ACCEPT")
+			}
 			// CHARSET is only valid before the first key.
 			if err := s.d.SP(); err != nil {
 				return nil, ret, err

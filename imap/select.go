@@ -8,20 +8,14 @@ import (
 )
 
 // mailboxName reads a mailbox name (list wildcards allowed, see
-// wire.Decoder.Mailbox), checks that it is valid modified UTF-7, and
-// spells INBOX in upper case.
+// wire.Decoder.Mailbox) and returns the name storage knows it by:
+// checked and converted as nameFromClient does, INBOX in upper case.
 func (s *session) mailboxName() (string, error) {
 	name, err := s.d.Mailbox()
 	if err != nil {
 		return "", err
 	}
-	if storage.IsInbox(name) {
-		return storage.InboxName, nil
-	}
-	if _, err := wire.DecodeUTF7(name); err != nil {
-		return "", no("CANNOT", "Mailbox name is not valid modified UTF-7")
-	}
-	return name, nil
+	return s.nameFromClient(name)
 }
 
 // cmdSelect: RFC 3501 section 6.3.1.
@@ -72,7 +66,10 @@ func (s *session) selectMailbox(readOnly bool) error {
 	info := v.Info()
 	s.writeFlagsInUse(info.Flags)
 	s.e.Raw("* ").Number(v.Count()).Raw(" EXISTS\r\n")
-	s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
+	if !s.rev2 {
+		s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
+	}
+	s.selectedListLine(name)
 	if seq := s.view.FirstUnseen(); seq > 0 {
 		s.e.Raw("* OK [UNSEEN ").Number(seq).Raw("] First unseen message\r\n")
 	}

@@ -91,6 +91,10 @@ type Options struct {
 	// and refuses passwords until TLS is up, connection wraps every
 	// connection that is not a *tls.Conn yet. The zero value is no TLS.
 	TLSMode tlsmgr.Mode
+	// IMAP4rev2 advertises IMAP4rev2 (RFC 9051) beside IMAP4rev1 and
+	// lets a client ENABLE it. Off by default until every IMAP4rev2
+	// requirement is served (rev2.go says which are); tests turn it on.
+	IMAP4rev2 bool
 	// AllowPlaintext permits LOGIN and AUTHENTICATE PLAIN/LOGIN over a
 	// connection without TLS. When false they are refused (and
 	// LOGINDISABLED advertised) except on loopback connections.
@@ -382,3 +386,6 @@ func (s *Server) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// rev2Offered reports whether IMAP4rev2 is advertised and may be enabled.
+func (srv *Server) rev2Offered() bool { return srv.opts.IMAP4rev2 }

@@ -50,6 +50,9 @@ type session struct {
 	view         *storage.View
 	mailbox      string   // the selected mailbox's name
 	uidValidity  uint32   // the selected mailbox's UIDVALIDITY
+	utf8Names    bool     // UTF8=ACCEPT or IMAP4rev2 enabled: names in UTF-8 (utf8.go)
+	utf8Accept   bool     // UTF8=ACCEPT enabled (RFC 6855)
+	rev2         bool     // IMAP4rev2 enabled (RFC 9051 section 2.2.1)
 	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
 	condStore    bool     // CONDSTORE enabled (RFC 7162 section 3.1)
 	qresync      bool     // QRESYNC enabled (RFC 7162 section 3.2.3)
@@ -540,7 +543,9 @@ func (s *session) Expunge(seq uint32) {
 func (s *session) Exists(n, recent uint32) {
 	s.flushVanished()
 	s.e.Raw("* ").Number(n).Raw(" EXISTS\r\n")
-	s.e.Raw("* ").Number(recent).Raw(" RECENT\r\n")
+	if !s.rev2 {
+		s.e.Raw("* ").Number(recent).Raw(" RECENT\r\n")
+	}
 }
 
 // Flags implements storage.Updates. With CONDSTORE enabled the FETCH
@@ -553,7 +558,7 @@ func (s *session) Flags(seq uint32, m *storage.Message, recent bool) {
 		s.e.Raw("UID ").Number(m.UID).SP()
 	}
 	s.e.Raw("FLAGS ")
-	writeFlags(s.e, m.Flags, recent)
+	writeFlags(s.e, m.Flags, recent && !s.rev2)
 	if s.condStore {
 		s.e.Raw(" MODSEQ (").Number64(int64(m.ModSeq)).Byte(')')
 	}

@@ -85,7 +85,9 @@ func (s *session) writeStatus(name string, items []string, st storage.Status) {
 			items = slices.DeleteFunc(slices.Clone(items), func(it string) bool { return it == "MAILBOXID" })
 		}
 	}
-	s.e.Raw("* STATUS ").AString(name).Raw(" (")
+	s.e.Raw("* STATUS ")
+	s.writeName(name)
+	s.e.Raw(" (")
 	for i, it := range items {
 		if i > 0 {
 			s.e.SP()

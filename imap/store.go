@@ -111,7 +111,7 @@ func (s *session) cmdStore(tag string, uid bool) error {
 		}
 		if !silent {
 			s.e.Raw("FLAGS ")
-			writeFlags(s.e, m.Flags, s.view.Recent(m.UID))
+			writeFlags(s.e, m.Flags, s.recent(m.UID))
 			if s.condStore {
 				s.e.SP()
 			}

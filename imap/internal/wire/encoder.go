@@ -111,3 +111,18 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// QuoteUTF8 returns s as a quoted string, which may hold UTF-8 (RFC 6855
+// section 3, RFC 9051 quoted-char): the caller has checked that s holds
+// no CR, LF or NUL.
+func QuoteUTF8(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(append(b, '"'))
+}
