@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -47,6 +48,7 @@ func (g *Gateway) proxyAuthServices() ([]*service, error) {
 			Owners:             owners,
 			RecipientDelimiter: g.cfg.LMTP.RecipientDelimiter,
 			Domains:            g.cfg.LMTP.Domains,
+			Exists:             g.userExists,
 			Logger:             g.log,
 		})
 		out = append(out, &service{name: "socketmap", frontend: sm,
@@ -93,4 +95,13 @@ func proxyAuthProblems(cfg *config.Config) []*config.Problem {
 		}
 	}
 	return ps
+}
+
+// userExists tells whether user has a mailbox here, as the LMTP frontend
+// finds recipients: through the back-ends that can name a user without a
+// password. An unavailable back-end is an error, so that Postfix answers
+// with a temporary failure rather than refuse the mail.
+func (g *Gateway) userExists(ctx context.Context, user string) (bool, error) {
+	u, err := g.lmtpLookup(ctx, user, "")
+	return u != nil, err
 }

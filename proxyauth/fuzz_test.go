@@ -3,6 +3,7 @@ package proxyauth
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func FuzzNetstring(f *testing.F) {
 
 // FuzzSocketmapLookup: any request gets one of the four replies.
 func FuzzSocketmapLookup(f *testing.F) {
-	for _, s := range []string{"transport alice@example.org", "node a+b@c", "transport example.org", "x", "transport @", "node @@"} {
+	for _, s := range []string{"transport alice@example.org", "node a+b@c", "transport example.org", "x", "transport @", "node @@", "mailbox a@b"} {
 		f.Add(s)
 	}
 	ns := nodes("a", "b")
@@ -39,7 +40,7 @@ func FuzzSocketmapLookup(f *testing.F) {
 	o, _ := NewOwners(ns, "", nil)
 	s := NewSocketmap(&SocketmapOptions{Owners: o, RecipientDelimiter: "+"})
 	f.Fuzz(func(t *testing.T, req string) {
-		got := s.Lookup(req)
+		got := s.Lookup(context.Background(), req)
 		for _, p := range []string{"OK ", "NOTFOUND ", "TEMP ", "PERM "} {
 			if strings.HasPrefix(got, p) {
 				return

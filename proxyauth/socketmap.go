@@ -22,6 +22,10 @@ type SocketmapOptions struct {
 	// Domains are the mail domains the nodes serve; a recipient in
 	// another domain is NOTFOUND. Empty: any domain.
 	Domains []string
+	// Exists tells whether a user has a mailbox, for the mailbox map
+	// (an error: the back-end could not answer); nil makes the mailbox
+	// map answer TEMP.
+	Exists func(ctx context.Context, user string) (bool, error)
 	// Timeout is how long a connection may stay silent; 0 means 5
 	// minutes (Postfix keeps its connections open and reuses them).
 	Timeout time.Duration
@@ -37,6 +41,9 @@ type SocketmapOptions struct {
 //     LMTP transport, "lmtp:inet:host:port" or "lmtp:unix:/path", for
 //     Postfix's transport_maps.
 //   - node: the owner node's name.
+//   - mailbox: the owner node's name for a user that exists (Exists),
+//     NOTFOUND for one that does not: Postfix's virtual_mailbox_maps,
+//     so that mail for unknown users is refused during SMTP.
 //
 // A key without '@' (Postfix's domain lookups in transport_maps) is
 // NOTFOUND. The user is the local part less its detail, as the LMTP
@@ -65,7 +72,7 @@ func NewSocketmap(opts *SocketmapOptions) *Socketmap {
 }
 
 // Lookup answers one request, without its netstring framing.
-func (s *Socketmap) Lookup(request string) string {
+func (s *Socketmap) Lookup(ctx context.Context, request string) string {
 	name, key, ok := strings.Cut(request, " ")
 	if !ok || key == "" {
 		return "PERM want \"name key\""
@@ -95,8 +102,21 @@ func (s *Socketmap) Lookup(request string) string {
 		return "OK " + node.Transport()
 	case "node":
 		return "OK " + node.Name
+	case "mailbox":
+		if s.opts.Exists == nil {
+			return "TEMP no user lookup configured"
+		}
+		ok, err := s.opts.Exists(ctx, local)
+		switch {
+		case err != nil:
+			s.log.Warn("socketmap: user lookup failed", "user", local, "err", err)
+			return "TEMP user lookup failed"
+		case !ok:
+			return "NOTFOUND "
+		}
+		return "OK " + node.Name
 	}
-	return "PERM no map named " + name + "; want transport or node"
+	return "PERM no map named " + name + "; want transport, node or mailbox"
 }
 
 func (s *Socketmap) localDomain(domain string) bool {
@@ -168,7 +188,10 @@ func (s *Socketmap) ServeConn(c net.Conn) {
 			}
 			return
 		}
-		out = appendNetstring(out[:0], s.Lookup(string(req)))
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+		reply := s.Lookup(ctx, string(req))
+		cancel()
+		out = appendNetstring(out[:0], reply)
 		c.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
 		if _, err := c.Write(out); err != nil {
 			return

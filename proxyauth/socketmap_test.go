@@ -16,19 +16,28 @@ func TestSocketmapLookup(t *testing.T) {
 	ns[1].Users = []string{"bob"}
 	ns[1].LMTP = "/run/mailgate/lmtp.sock"
 	o, _ := NewOwners(ns, "", nil)
-	s := NewSocketmap(&SocketmapOptions{Owners: o, RecipientDelimiter: "+-", Domains: []string{"example.org"}})
+	exists := func(_ context.Context, user string) (bool, error) {
+		if user == "down" {
+			return false, errors.New("ldap: connection refused")
+		}
+		return user == "alice" || user == "bob", nil
+	}
+	s := NewSocketmap(&SocketmapOptions{Owners: o, RecipientDelimiter: "+-", Domains: []string{"example.org"}, Exists: exists})
 	for _, tc := range []struct{ req, want string }{
 		{"transport alice@example.org", "OK lmtp:inet:127.0.0.1:24"},
 		{"transport Alice+lists@EXAMPLE.org", "OK lmtp:inet:127.0.0.1:24"},
 		{"transport bob-x@example.org", "OK lmtp:unix:/run/mailgate/lmtp.sock"},
 		{"node bob@example.org", "OK b"},
+		{"mailbox bob+x@example.org", "OK b"},
+		{"mailbox carol@example.org", "NOTFOUND "},
+		{"mailbox down@example.org", "TEMP user lookup failed"},
 		{"transport example.org", "NOTFOUND "},
 		{"transport .example.org", "NOTFOUND "},
 		{"transport alice@example.net", "NOTFOUND "},
-		{"virtual alice@example.org", "PERM no map named virtual; want transport or node"},
+		{"virtual alice@example.org", "PERM no map named virtual; want transport, node or mailbox"},
 		{"transport", "PERM want \"name key\""},
 	} {
-		if got := s.Lookup(tc.req); got != tc.want {
+		if got := s.Lookup(context.Background(), tc.req); got != tc.want {
 			t.Errorf("Lookup(%q) = %q; want %q", tc.req, got, tc.want)
 		}
 	}

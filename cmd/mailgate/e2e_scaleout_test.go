@@ -270,8 +270,14 @@ users = ["bob"]
 		t.Fatalf("IDLE through nginx: %v", err)
 	}
 	defer idle.Close()
-	if got := socketmapAsk(t, smAddr, "transport bob+news@example.org"); got != "OK lmtp:inet:"+bLMTP {
-		t.Fatalf("socketmap transport for bob: %q", got)
+	for req, want := range map[string]string{
+		"transport bob+news@example.org": "OK lmtp:inet:" + bLMTP,
+		"mailbox bob@example.org":        "OK b",
+		"mailbox nobody@example.org":     "NOTFOUND ",
+	} {
+		if got := socketmapAsk(t, smAddr, req); got != want {
+			t.Errorf("socketmap %q: %q; want %q", req, got, want)
+		}
 	}
 	msg := "From: sender@example.net\r\nTo: bob@example.org\r\nSubject: delivered\r\n\r\nhello\r\n"
 	if postfixUsable() {
