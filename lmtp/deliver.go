@@ -21,12 +21,12 @@ func (s *session) deliver(env *envelope, rc *recipient, sp *spool) *smtp.SMTPErr
 		}
 	}
 	head := s.traceHeader(env, rc)
-	uid, err := appendCopy(rc.account, mailbox, head, sp, env.received)
+	uid, err := s.appendCopy(rc, mailbox, head, sp, env.received)
 	if err != nil && mailbox != storage.InboxName && folderUnusable(err) {
 		// The folder went away or refuses mail: INBOX, as without it.
 		s.log.Info("lmtp: detail mailbox unusable; delivering to INBOX", "user", rc.user.Name, "mailbox", mailbox, "err", err)
 		mailbox = storage.InboxName
-		uid, err = appendCopy(rc.account, mailbox, head, sp, env.received)
+		uid, err = s.appendCopy(rc, mailbox, head, sp, env.received)
 	}
 	log := s.log.With("id", env.id, "from", env.from, "rcpt", rc.path, "user", rc.user.Name, "mailbox", mailbox, "size", sp.Size())
 	if err != nil {
@@ -38,10 +38,23 @@ func (s *session) deliver(env *envelope, rc *recipient, sp *spool) *smtp.SMTPErr
 	return reply(250, 2, 0, 0, "Saved, id "+env.id)
 }
 
-// appendCopy appends head followed by the spooled message.
-func appendCopy(acct *storage.Account, mailbox, head string, sp *spool, date time.Time) (uint32, error) {
-	_, uid, err := acct.Append(mailbox, io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date)
-	return uid, err
+// appendCopy stores head followed by the spooled message in the user's
+// mailbox: staged here, committed together with the copies that other
+// sessions deliver into the same mailbox meanwhile (groupCommit).
+func (s *session) appendCopy(rc *recipient, mailbox, head string, sp *spool, date time.Time) (uint32, error) {
+	alone := func() (uint32, error) {
+		_, uid, err := rc.account.Append(mailbox, io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date)
+		return uid, err
+	}
+	b, err := rc.account.BeginAppend(mailbox)
+	if err != nil {
+		return 0, err
+	}
+	if err := b.Add(io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date); err != nil {
+		b.Abort()
+		return 0, err
+	}
+	return s.srv.group.commit(rc.user.Name+"\x00"+mailbox, b, alone)
 }
 
 // folderUnusable reports whether an append failed because of the mailbox

@@ -69,6 +69,22 @@ func (b *AppendBatch) Add(r io.Reader, flags []string, date time.Time) error {
 	return nil
 }
 
+// Absorb moves the messages of other, a batch begun on the same mailbox
+// (of any Account on this Store), to the end of b and ends other, which
+// must not be used again. A delivery agent that received messages
+// concurrently commits them with one Commit, under one lock and one
+// sync (group commit). It fails, changing nothing, when other is for
+// another mailbox.
+func (b *AppendBatch) Absorb(other *AppendBatch) error {
+	if other.mb != b.mb {
+		return errors.New("append: the batches are for different mailboxes")
+	}
+	b.ins = append(b.ins, other.ins...)
+	other.ins = nil
+	other.a.store.release(other.mb)
+	return nil
+}
+
 // Len returns how many messages the batch holds.
 func (b *AppendBatch) Len() int { return len(b.ins) }
 
