@@ -333,8 +333,9 @@ func TestLMTPPostfix(t *testing.T) {
 	var got []string
 	for i := 0; i < 600 && len(got) < 3; i++ {
 		time.Sleep(100 * time.Millisecond)
-		got = maildirMessages(t, ld.cfg.inbox("mailgate"))
+		got = maildirFiles(t, ld.cfg.inbox("mailgate")) // tmp is busy meanwhile
 	}
+	got = maildirMessages(t, ld.cfg.inbox("mailgate"))
 	if len(got) != 3 {
 		t.Fatalf("INBOX holds %d messages; want two copies and a bounce\n%s", len(got), p.Log())
 	}
