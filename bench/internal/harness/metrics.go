@@ -45,6 +45,7 @@ func Defs(p *Params) []Def {
 	}
 	defs = append(defs,
 		Def{"store_flags", fmt.Sprintf("STORE 1:%d +FLAGS (\\Flagged)", storeCount(p, p.N)), "ms", false},
+		Def{"qresync", fmt.Sprintf("QRESYNC resync after 1%% of %d messages changed", p.N), "ms", false},
 		Def{"append_1", "APPEND 4 KB, 1 client", "msg/s", true},
 		Def{"append_n", fmt.Sprintf("APPEND 4 KB, %d clients", p.AppendClients), "msg/s", true},
 		Def{"conn_setup", "connect+LOGIN+SELECT+IDLE", "conn/s", true},

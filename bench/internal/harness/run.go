@@ -381,6 +381,7 @@ func (r *runner) steps() []step {
 		step{"connection setup", r.connSetup},
 		step{"sessions", r.sessions},
 		step{"store", r.store},
+		step{"qresync", r.qresync},
 		step{"append", r.appends},
 		step{"mixed", r.mixedAll},
 		step{"idle", r.idle},

@@ -1,0 +1,123 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailgate/mailgate/bench/internal/server"
+)
+
+// qresyncKeyword is what the QRESYNC row stores and takes off again; no
+// other row looks at it.
+const qresyncKeyword = "$BenchResync"
+
+var (
+	reUIDValidity    = regexp.MustCompile(`\[UIDVALIDITY (\d+)\]`)
+	reHighestModSeq  = regexp.MustCompile(`\[HIGHESTMODSEQ (\d+)\]`)
+	reVanishedAnswer = regexp.MustCompile(`^\* VANISHED \(EARLIER\)`)
+)
+
+// qresync times a client's resynchronisation after 1% of the messages
+// changed (RFC 7162): with QRESYNC enabled, it notes UIDVALIDITY and
+// HIGHESTMODSEQ, lets another session change the flags of every 100th
+// message, then times SELECT INBOX (QRESYNC (uidvalidity modseq)), which
+// must answer with a FETCH for exactly those messages and no VANISHED.
+// Runs alternately add and remove a keyword; the last run leaves none.
+// A server without QRESYNC (imap4d) gets no row.
+func (r *runner) qresync(ctx context.Context) error {
+	r.settle()
+	login := func() (*wire, error) {
+		w, err := dialWire(ctx, r.s.Addr(), r.p.OpTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.do("LOGIN "+quote(r.s.Username())+" "+quote(server.Password), nil); err != nil {
+			w.close()
+			return nil, err
+		}
+		return w, nil
+	}
+	reader, err := login()
+	if err != nil {
+		return err
+	}
+	defer reader.close()
+	caps := ""
+	if err := reader.do("CAPABILITY", func(resp []byte) { caps += string(resp) }); err != nil {
+		return err
+	}
+	if !strings.Contains(caps, " QRESYNC") {
+		r.logf("%s: no QRESYNC; no resync row", r.s.Name())
+		return nil
+	}
+	writer, err := login()
+	if err != nil {
+		return err
+	}
+	defer writer.close()
+	if err := reader.do("ENABLE QRESYNC", nil); err != nil {
+		return err
+	}
+	if err := writer.do("SELECT INBOX", nil); err != nil {
+		return err
+	}
+	k := max(r.e.n/100, 1)
+	var set strings.Builder
+	for i := 0; i < k; i++ {
+		if i > 0 {
+			set.WriteByte(',')
+		}
+		set.WriteString(strconv.Itoa(1 + i*(r.e.n/k)))
+	}
+	runs := r.p.WarmRuns
+	if runs%2 == 1 {
+		runs++ // an even number leaves the keyword off
+	}
+	for run := 0; run < runs; run++ {
+		var all []byte
+		if err := reader.do("SELECT INBOX", func(resp []byte) { all = append(append(all, resp...), '\n') }); err != nil {
+			return err
+		}
+		v, h := reUIDValidity.FindSubmatch(all), reHighestModSeq.FindSubmatch(all)
+		if v == nil || h == nil {
+			r.wrong("QRESYNC: SELECT gave no UIDVALIDITY or HIGHESTMODSEQ")
+			return nil
+		}
+		if err := reader.do("UNSELECT", nil); err != nil {
+			return err
+		}
+		op := "+"
+		if run%2 == 1 {
+			op = "-"
+		}
+		if err := writer.do("STORE "+set.String()+" "+op+"FLAGS.SILENT ("+qresyncKeyword+")", nil); err != nil {
+			return err
+		}
+		fetches, vanished := 0, 0
+		t := time.Now()
+		err := reader.do(fmt.Sprintf("SELECT INBOX (QRESYNC (%s %s))", v[1], h[1]), func(resp []byte) {
+			switch {
+			case isFetch(resp):
+				fetches++
+			case reVanishedAnswer.Match(resp):
+				vanished++
+			}
+		})
+		if err != nil {
+			return err
+		}
+		r.add("qresync", ms(time.Since(t)))
+		if fetches != k || vanished != 0 {
+			r.wrong("QRESYNC after %d messages changed: %d FETCH, %d VANISHED", k, fetches, vanished)
+		}
+		if err := reader.do("UNSELECT", nil); err != nil {
+			return err
+		}
+	}
+	r.logf("%s: QRESYNC resync after %d changed %.2f ms", r.s.Name(), k, r.last("qresync"))
+	return nil
+}
