@@ -59,6 +59,9 @@ func storageErr(err error, what string) error {
 		return withReason(no("LIMIT", "%s: %v", what, storage.ErrBadName), err, storage.ErrBadName)
 	case errors.Is(err, storage.ErrBadName):
 		return withReason(no("CANNOT", "%s: %v", what, storage.ErrBadName), err, storage.ErrBadName)
+	case errors.Is(err, storage.ErrHasChildren):
+		// RFC 9051 section 7.1: a \Noselect name with children.
+		return no("HASCHILDREN", "%s: %v", what, err)
 	case errors.Is(err, storage.ErrPermission):
 		return withReason(no("NOPERM", "%s: %v", what, storage.ErrPermission), err, storage.ErrPermission)
 	case errors.Is(err, storage.ErrReadOnly):

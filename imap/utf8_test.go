@@ -113,6 +113,9 @@ func TestIMAP4rev2Session(t *testing.T) {
 	if _, done := c.do("s6 SELECT nosuch"); !strings.HasPrefix(done, "s6 NO [NONEXISTENT]") {
 		t.Fatalf("SELECT nosuch: %q", done)
 	}
+	if _, done := c.do(`s7 DELETE "Brouillons"`); !strings.HasPrefix(done, "s7 NO [HASCHILDREN]") {
+		t.Fatalf("DELETE of a level with children: %q", done)
+	}
 
 	r1 := env.raw()
 	r1.login("alice")

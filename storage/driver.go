@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -32,6 +33,9 @@ var (
 	ErrBadName = errors.New("invalid mailbox name")
 	// ErrPermission means the user may not do this here.
 	ErrPermission = errors.New("permission denied")
+	// ErrHasChildren means a \Noselect level cannot be deleted because
+	// mailboxes are below it; it is an ErrPermission too.
+	ErrHasChildren = fmt.Errorf("%w: it has child mailboxes", ErrPermission)
 )
 
 // Message is what a driver knows of one message. A Message handed out by

@@ -37,7 +37,7 @@ func (a *Account) Delete(name string) error {
 		}
 		// A \Noselect level: remove it only when nothing is below it.
 		if err := os.Remove(loc.path); err != nil {
-			return fmt.Errorf("%w: it has child mailboxes", ErrPermission)
+			return ErrHasChildren
 		}
 		return nil
 	}
