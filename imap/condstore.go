@@ -152,7 +152,7 @@ const maxVanishedUIDs = 1 << 22
 // in the view, ascending: the full answer when expunges were forgotten.
 func (s *session) absentUIDs(set imap.UIDSet) []uint32 {
 	have := s.view.UIDs()
-	top := s.view.Info().UIDNext - 1
+	top := s.view.UIDNext() - 1
 	if set == nil {
 		set = imap.UIDSetNum()
 		set.AddRange(1, imap.UID(top))

@@ -150,7 +150,7 @@ func (mb *mailbox) bumpLocked(c modseqChange) uint64 {
 // writeChangeLocked takes the next modseq from the file and logs c under
 // it; the log is folded into a new snapshot when it grew long.
 func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error) {
-	mf, err := openModSeqFile(path, mb.perm)
+	mf, err := openModSeqHeader(path, mb.perm)
 	if err != nil {
 		return 0, err
 	}
@@ -212,4 +212,13 @@ func (v *View) HighestModSeq() (uint64, bool) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	return mb.highestModSeq, !mb.noModSeq
+}
+
+// UIDNext returns the mailbox's UIDNEXT now, without the side effects of
+// Info.
+func (v *View) UIDNext() uint32 {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.uidNext
 }

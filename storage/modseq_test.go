@@ -256,3 +256,42 @@ func TestModSeqForWatchedChange(t *testing.T) {
 		t.Errorf("modseq %d after another program's change, not above %d (%q)", m, old, r.events)
 	}
 }
+
+// Beyond the log's compaction threshold, changes still read back the
+// same after a restart (the snapshot is rewritten in place).
+func TestModSeqCompaction(t *testing.T) {
+	root := t.TempDir()
+	s, a := accountAt(t, root, "maildir")
+	a.Append("INBOX", msg("a"), nil, time.Time{})
+	a.Append("INBOX", msg("b"), nil, time.Time{})
+	v, _ := a.Select("INBOX", false)
+	for i := 0; i < 1500; i++ {
+		op := storage.AddFlags
+		if i%2 == 1 {
+			op = storage.RemoveFlags
+		}
+		v.Store(v.UIDs()[i%2:i%2+1], op, []string{storage.FlagFlagged})
+	}
+	want := modseqs(v)
+	h, _ := v.HighestModSeq()
+	v.Close()
+	s.Close()
+	if fi, err := os.Stat(filepath.Join(root, "alice", "INBOX", ".mailgate-modseq")); err != nil {
+		t.Error(err)
+	} else if fi.Size() > 40+2*24+1100*24 {
+		t.Errorf("modseq file not compacted: %d bytes", fi.Size())
+	}
+	s2, a2 := accountAt(t, root, "maildir")
+	defer s2.Close()
+	v2, _ := a2.Select("INBOX", false)
+	defer v2.Close()
+	got := modseqs(v2)
+	for uid, m := range want {
+		if got[uid] != m {
+			t.Errorf("UID %d: %d after restart, was %d", uid, got[uid], m)
+		}
+	}
+	if h2, _ := v2.HighestModSeq(); h2 != h {
+		t.Errorf("HIGHESTMODSEQ %d after restart, was %d", h2, h)
+	}
+}

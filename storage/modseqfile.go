@@ -275,6 +275,45 @@ func openModSeqFile(path string, perm os.FileMode) (*modseqFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readModSeq(f, path)
+}
+
+// openModSeqHeader opens and locks path and reads only its header, for
+// a change that appends to the log: the table is not needed, and reading
+// it would cost as much as the mailbox is large. Where the next record
+// goes follows from the file's size (a torn record at the end is
+// overwritten).
+func openModSeqHeader(path string, perm os.FileMode) (*modseqFile, error) {
+	f, err := fsutil.OpenLocked(path, perm)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < modseqHeaderLen {
+		return readModSeq(f, path)
+	}
+	var h [modseqHeaderLen]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return readModSeq(f, path)
+	}
+	t, bad := readModSeqFile(h[:])
+	if bad != nil {
+		return readModSeq(f, path)
+	}
+	snapEnd := int64(modseqHeaderLen) + int64(t.snapLen)
+	if fi.Size() < snapEnd {
+		t.tableLost = true
+		t.end = fi.Size()
+	} else {
+		t.records = int((fi.Size() - snapEnd) / modseqRecordLen)
+		t.end = snapEnd + int64(t.records)*modseqRecordLen
+	}
+	t.tableLost = t.tableLost && fi.Size() < snapEnd
+	return &modseqFile{f: f, t: t}, nil
+}
+
+// readModSeq reads the locked file f whole.
+func readModSeq(f *os.File, path string) (*modseqFile, error) {
 	data, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
