@@ -59,14 +59,14 @@ func addUserHashed(path, name, hash string, opts *UserOptions) error {
 
 // newUserFields checks a new user's name and options and returns the
 // fields of its line, the password left empty.
-func newUserFields(name string, opts *UserOptions) ([7]string, error) {
+func newUserFields(name string, opts *UserOptions) ([8]string, error) {
 	if opts == nil {
 		opts = &UserOptions{}
 	}
 	if err := CheckUserName(name); err != nil {
-		return [7]string{}, fmt.Errorf("users: add: %w", err)
+		return [8]string{}, fmt.Errorf("users: add: %w", err)
 	}
-	f := [7]string{fieldName: name, fieldGecos: opts.Gecos, fieldHome: opts.Home, fieldShell: opts.Shell}
+	f := [8]string{fieldName: name, fieldGecos: opts.Gecos, fieldHome: opts.Home, fieldShell: opts.Shell}
 	for _, c := range []struct {
 		what string
 		id   *int
@@ -76,24 +76,24 @@ func newUserFields(name string, opts *UserOptions) ([7]string, error) {
 			continue
 		}
 		if *c.id < 0 || *c.id > 1<<31-1 {
-			return [7]string{}, fmt.Errorf("users: add %s: %s %d is out of range", name, c.what, *c.id)
+			return [8]string{}, fmt.Errorf("users: add %s: %s %d is out of range", name, c.what, *c.id)
 		}
 		*c.to = strconv.Itoa(*c.id)
 	}
 	for _, c := range []struct{ what, s string }{{"gecos", opts.Gecos}, {"home", opts.Home}, {"shell", opts.Shell}} {
 		if err := checkField(c.what, c.s); err != nil {
-			return [7]string{}, fmt.Errorf("users: add %s: %w", name, err)
+			return [8]string{}, fmt.Errorf("users: add %s: %w", name, err)
 		}
 	}
 	if opts.Home != "" && !filepath.IsAbs(opts.Home) {
-		return [7]string{}, fmt.Errorf("users: add %s: home %q is not an absolute path", name, opts.Home)
+		return [8]string{}, fmt.Errorf("users: add %s: home %q is not an absolute path", name, opts.Home)
 	}
 	return f, nil
 }
 
 // appendUser adds a line with fields f to the users file, unless the name
 // is taken.
-func appendUser(path string, f *[7]string) error {
+func appendUser(path string, f *[8]string) error {
 	name := f[fieldName]
 	return editUsersFile(path, func(lines []string, t *usersTable) ([]string, error) {
 		if e, ok := t.byName[name]; ok {

@@ -23,6 +23,8 @@ func FuzzParseUsersFile(f *testing.F) {
 		"a:{PLAIN}x\na:{PLAIN}y\n",
 		"bad\n",
 		"x:{PLAIN}y:1:2:3:4:5:6\n",
+		"q:{PLAIN}y:::::/bin/sh:storage=5G,messages=10000\n",
+		"q:{PLAIN}y:::::/bin/sh:storage=none\nr:{PLAIN}y::::::messages=0\n",
 		"..:{PLAIN}x\n",
 		"u:{PLAIN}x:99999999999999999999\n",
 		"u:$argon2id$v=19$m=,t=1,p=1$$\n",

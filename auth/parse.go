@@ -28,7 +28,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // entry is one user line of a users file.
 type entry struct {
 	line   int       // 1-based line number
-	fields [7]string // as written; fields left out are empty
+	fields [8]string // as written; fields left out are empty
 	hash   passwordHash
 	user   User
 }
@@ -42,6 +42,9 @@ const (
 	fieldGecos
 	fieldHome
 	fieldShell
+	// fieldQuota is mailgate's own eighth field, the user's quota
+	// (ParseQuota); lines without it keep passwd(5)'s seven fields.
+	fieldQuota
 )
 
 // usersTable is the parsed content of a users file.
@@ -84,7 +87,8 @@ func isBlankOrComment(line string) bool {
 	return s == "" || s[0] == '#'
 }
 
-// parseLine parses one user line, name:password[:uid:gid:gecos:home:shell].
+// parseLine parses one user line,
+// name:password[:uid:gid:gecos:home:shell[:quota]].
 func parseLine(line, dataDir string) (*entry, error) {
 	line = strings.TrimRight(line, "\r")
 	parts := strings.Split(line, ":")
@@ -92,7 +96,7 @@ func parseLine(line, dataDir string) (*entry, error) {
 		return nil, errors.New("want name:password:uid:gid:gecos:home:shell, found no ':'")
 	}
 	if len(parts) > len(entry{}.fields) {
-		return nil, fmt.Errorf("%d fields, want at most 7 (name:password:uid:gid:gecos:home:shell)", len(parts))
+		return nil, fmt.Errorf("%d fields, want at most 8 (name:password:uid:gid:gecos:home:shell:quota)", len(parts))
 	}
 	e := &entry{}
 	copy(e.fields[:], parts)
@@ -110,6 +114,9 @@ func parseLine(line, dataDir string) (*entry, error) {
 	}
 	if e.user.GID, err = parseID(f[fieldGID]); err != nil {
 		return nil, fmt.Errorf("user %q: gid: %w", f[fieldName], err)
+	}
+	if e.user.Quota, err = ParseQuota(f[fieldQuota]); err != nil {
+		return nil, fmt.Errorf("user %q: %w", f[fieldName], err)
 	}
 	if e.user.Home != "" && !filepath.IsAbs(e.user.Home) {
 		return nil, fmt.Errorf("user %q: home %q is not an absolute path", f[fieldName], e.user.Home)
@@ -166,7 +173,11 @@ func checkField(what, s string) error {
 }
 
 // formatLine renders a users-file line; trailing empty fields are kept so
-// that every line has the seven fields of passwd(5).
-func formatLine(f *[7]string) string {
+// that every line has the seven fields of passwd(5), and the eighth, the
+// quota, is written only when it is set.
+func formatLine(f *[8]string) string {
+	if f[fieldQuota] == "" {
+		return strings.Join(f[:fieldQuota], ":")
+	}
 	return strings.Join(f[:], ":")
 }

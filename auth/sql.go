@@ -46,7 +46,9 @@ type SQLOptions struct {
 	// GetPwnam is the query that returns the user's row, with $user (or
 	// imap4d's '${user}') where the user name goes: it is bound as a
 	// parameter. Its columns are matched by name: name, passwd (or
-	// password), uid, gid, gecos, dir (or home) and shell, all optional.
+	// password), uid, gid, gecos, dir (or home), shell and mailgate's
+	// quota (as the users file's eighth field, "storage=5G,messages=N"),
+	// all optional.
 	GetPwnam string
 	// GetPass, when set, is the query whose first column is the stored
 	// password; otherwise the passwd column of GetPwnam is.
@@ -333,6 +335,9 @@ func (s *SQL) user(login string, row *sqlRow) (*User, error) {
 	}
 	if u.GID, err = parseID(col("gid")); err != nil {
 		return nil, fmt.Errorf("user %q: gid: %w", u.Name, err)
+	}
+	if u.Quota, err = ParseQuota(col("quota")); err != nil {
+		return nil, fmt.Errorf("user %q: quota column: %w", u.Name, err)
 	}
 	return u, setHome(u, s.dataDir)
 }

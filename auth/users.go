@@ -27,6 +27,9 @@ type User struct {
 	// System marks a system account (the system and pam back-ends): its
 	// home holds far more than mail, so its mail directory is $home/Mail.
 	System bool
+	// Quota is the user's own quota (the users file's eighth field, the
+	// SQL back-end's quota column); zero means the configured default.
+	Quota Quota
 }
 
 // Authenticator checks a user's password. It is the contract every password

@@ -90,7 +90,8 @@ func TestParseUsersErrors(t *testing.T) {
 		want       string
 	}{
 		{"no colon", "# c\nalice\n", 2, "found no ':'"},
-		{"too many fields", "a:{PLAIN}x:1:2:g:/h:/s:extra\n", 1, "8 fields"},
+		{"too many fields", "a:{PLAIN}x:1:2:g:/h:/s:storage=1G:extra\n", 1, "9 fields"},
+		{"bad quota field", "a:{PLAIN}x:1:2:g:/h:/s:extra\n", 1, `quota item "extra"`},
 		{"empty name", "\n\n:{PLAIN}x\n", 3, "empty user name"},
 		{"dot name", ".:{PLAIN}x\n", 1, `"." is not allowed`},
 		{"dotdot name", "..:{PLAIN}x\n", 1, `".." is not allowed`},

@@ -201,6 +201,14 @@ type Mailbox struct {
 	// every user's LIST shows with a special-use attribute (RFC 6154),
 	// created at login when Create is set. Default none.
 	SpecialUse []SpecialUse `toml:"special-use"`
+	// QuotaStorage is mailgate's own: the most mail, in bytes, one user
+	// may keep in their personal namespace (RFC 9208 STORAGE), unless
+	// their users-file line or back-end gives their own. Default 0, no
+	// limit.
+	QuotaStorage Size `toml:"quota-storage"`
+	// QuotaMessages is mailgate's own: the most messages one user may
+	// keep (RFC 9208 MESSAGE), as QuotaStorage. Default 0, no limit.
+	QuotaMessages int64 `toml:"quota-messages"`
 }
 
 // SpecialUse is one [[mailbox.special-use]] table.

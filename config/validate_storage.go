@@ -12,6 +12,7 @@ func (c *Config) validateMailbox(ps *problems) {
 		ps.add(at("mailbox", "mail-spool"), "%q is not an absolute path", c.Mailbox.MailSpool)
 	}
 	c.validateSpecialUse(ps)
+	notNegative(ps, at("mailbox", "quota-messages"), c.Mailbox.QuotaMessages)
 	p := at("mailbox", "mailbox-pattern")
 	if c.Mailbox.MailboxPattern == "" {
 		if c.Mailbox.MailSpool == "" {

@@ -65,7 +65,9 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 	if err != nil {
 		return nil, err
 	}
-	return g.store.Account(storageUser(u, home), g.layout(home)), nil
+	su := storageUser(u, home)
+	su.Quota = quotaLimits(g.cfg, u.Quota)
+	return g.store.Account(su, g.layout(home)), nil
 }
 
 // prepareHome returns the home of a user who is not a system account,
@@ -114,7 +116,9 @@ func (g *Gateway) systemAccount(_ context.Context, u *auth.User) (*storage.Accou
 	if _, err := os.Stat(u.Home); err != nil {
 		return nil, fmt.Errorf("home directory of %s: %w", u.Name, err)
 	}
-	return g.store.Account(storageUser(u, u.Home), g.layout(filepath.Join(u.Home, "Mail"))), nil
+	su := storageUser(u, u.Home)
+	su.Quota = quotaLimits(g.cfg, u.Quota)
+	return g.store.Account(su, g.layout(filepath.Join(u.Home, "Mail"))), nil
 }
 
 // storageUser is u as the storage core knows it, living in home.

@@ -18,6 +18,25 @@ func specialUseFolders(c *config.Config) []storage.SpecialUseFolder {
 	return out
 }
 
+// quotaLimits are a user's quota limits: their own, from the users file
+// or the back-end, where they have one, else [mailbox]'s quota-storage
+// and quota-messages. A negative own value means no limit.
+func quotaLimits(c *config.Config, own auth.Quota) storage.QuotaLimits {
+	pick := func(own, def int64) int64 {
+		switch {
+		case own > 0:
+			return own
+		case own < 0:
+			return 0
+		}
+		return def
+	}
+	return storage.QuotaLimits{
+		Storage:  pick(own.Storage, c.Mailbox.QuotaStorage.Bytes()),
+		Messages: pick(own.Messages, c.Mailbox.QuotaMessages),
+	}
+}
+
 // imapAccount opens the storage view of a user who logged in over IMAP,
 // as account does, and then creates the special-use folders marked
 // create that are missing, as Dovecot's auto = create does at every

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -49,5 +50,42 @@ use = "archive"
 		if attrs, ok := got[name]; !ok || !slices.Contains(attrs, use) {
 			t.Errorf("%s: %v, want %s among the attributes (LIST %v)", name, attrs, use, got)
 		}
+	}
+}
+
+// TestQuotaFromConfig: [mailbox] quota-messages limits a user of the
+// users file without a quota field of their own.
+func TestQuotaFromConfig(t *testing.T) {
+	addr, password := runDir(t, t.TempDir(), "[mailbox]\nquota-messages = 2\nquota-storage = \"1MiB\"\n")
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: a@example.org\r\nSubject: q\r\n\r\nbody\r\n"
+	var last error
+	for i := 0; i < 3; i++ {
+		w := c.Append("INBOX", int64(len(msg)), nil)
+		w.Write([]byte(msg))
+		w.Close()
+		_, last = w.Wait()
+		if i < 2 && last != nil {
+			t.Fatalf("APPEND %d: %v", i+1, last)
+		}
+	}
+	var ie *imap.Error
+	if !errors.As(last, &ie) || ie.Code != imap.ResponseCodeOverQuota {
+		t.Fatalf("third APPEND: %v, want NO [OVERQUOTA]", last)
+	}
+	data, err := c.GetQuotaRoot("INBOX").Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 1 || data[0].Resources[imap.QuotaResourceMessage].Usage != 2 ||
+		data[0].Resources[imap.QuotaResourceMessage].Limit != 2 || data[0].Resources[imap.QuotaResourceStorage].Limit != 1024 {
+		t.Fatalf("GETQUOTAROOT: %+v", data)
 	}
 }

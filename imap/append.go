@@ -100,7 +100,19 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 	if err != nil {
 		return err
 	}
-	lit, size, _, err := s.d.MessageLiteral()
+	// Refuse a message the quota has no room for, with those before it
+	// in a MULTIAPPEND, before it is sent (RFC 9208 section 4.1.1); the
+	// storage checks the whole batch again once it is in.
+	lit, size, _, err := s.d.MessageLiteralChecked(func(size int64) error {
+		err := s.account.CheckQuota(batch.Mailbox(), batch.Size()+size, int64(batch.Len())+1)
+		if errors.Is(err, storage.ErrOverQuota) {
+			return err
+		}
+		return nil // any other trouble is the storage's to report
+	})
+	if errors.Is(err, storage.ErrOverQuota) {
+		return storageErr(err, "APPEND")
+	}
 	if err != nil {
 		if errors.Is(err, wire.ErrLiteralTooLarge) {
 			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral)

@@ -13,7 +13,7 @@ func (s *session) capabilities() string {
 		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC",
-		"UTF8=ACCEPT"}
+		"UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE"}
 	if s.srv.rev2Offered() {
 		caps = slices.Insert(caps, 1, "IMAP4rev2")
 	}

@@ -12,7 +12,7 @@ func (s *session) cmdCopy(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	validity, src, dst, err := s.copyTo(seqs, dest)
+	validity, src, dst, err := s.copyTo(seqs, dest, false)
 	if err != nil {
 		return err
 	}
@@ -22,8 +22,9 @@ func (s *session) cmdCopy(tag string, uid bool) error {
 	return ok(copyUID(validity, src, dst), "COPY completed")
 }
 
-// cmdMove: RFC 6851. The COPYUID goes in an untagged OK before the
-// EXPUNGE responses, which use this session's sequence numbers.
+// cmdMove: RFC 6851, through the storage's Move. The COPYUID goes in an
+// untagged OK before the EXPUNGE responses, which the dispatcher sends
+// after it in this session's sequence numbers.
 func (s *session) cmdMove(tag string, uid bool) error {
 	seqs, dest, err := s.copyArgs(uid)
 	if err != nil {
@@ -32,15 +33,12 @@ func (s *session) cmdMove(tag string, uid bool) error {
 	if s.view.ReadOnly() {
 		return no("READ-ONLY", "The mailbox is read-only (EXAMINE)")
 	}
-	validity, src, dst, err := s.copyTo(seqs, dest)
+	validity, src, dst, err := s.copyTo(seqs, dest, true)
 	if err != nil {
 		return err
 	}
 	if len(src) > 0 {
 		s.e.Raw("* OK [").Raw(copyUID(validity, src, dst)).Raw("] Moved\r\n")
-	}
-	if err := s.view.Expunge(src, true); err != nil {
-		return storageErr(err, "MOVE")
 	}
 	return nil
 }
@@ -64,16 +62,21 @@ func (s *session) copyArgs(uid bool) ([]uint32, string, error) {
 	return seqs, dest, err
 }
 
-func (s *session) copyTo(seqs []uint32, dest string) (uint32, []uint32, []uint32, error) {
+// copyTo copies (or with move, moves) the messages to dest.
+func (s *session) copyTo(seqs []uint32, dest string, move bool) (uint32, []uint32, []uint32, error) {
 	if !s.account.Exists(dest) {
 		return 0, nil, nil, no("TRYCREATE", "Destination mailbox does not exist")
 	}
-	validity, src, dst, err := s.account.Copy(s.view, s.uidsOf(seqs), dest)
+	what, op := "COPY", s.account.Copy
+	if move {
+		what, op = "MOVE", s.account.Move
+	}
+	validity, src, dst, err := op(s.view, s.uidsOf(seqs), dest)
 	if err != nil {
 		if errors.Is(err, storage.ErrNoMailbox) {
 			return 0, nil, nil, no("TRYCREATE", "Destination mailbox does not exist")
 		}
-		return 0, nil, nil, storageErr(err, "COPY")
+		return 0, nil, nil, storageErr(err, what)
 	}
 	return validity, src, dst, nil
 }

@@ -70,6 +70,8 @@ func storageErr(err error, what string) error {
 		return no("LIMIT", "%s: too many keywords in this mailbox", what)
 	case errors.Is(err, storage.ErrNoMessage):
 		return no("EXPUNGEISSUED", "%s: some messages were expunged meanwhile", what)
+	case errors.Is(err, storage.ErrOverQuota):
+		return withReason(no("OVERQUOTA", "%s: %v", what, storage.ErrOverQuota), err, storage.ErrOverQuota)
 	}
 	code, text := "SERVERBUG", "internal server error; the server log has details"
 	switch {

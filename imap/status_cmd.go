@@ -8,8 +8,8 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// cmdStatus: RFC 3501 section 6.3.10, with SIZE (RFC 8438) and DELETED
-// (RFC 9051 section 6.3.11).
+// cmdStatus: RFC 3501 section 6.3.10, with SIZE (RFC 8438), DELETED
+// (RFC 9051 section 6.3.11) and DELETED-STORAGE (RFC 9208).
 func (s *session) cmdStatus(tag string, _ bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
@@ -51,7 +51,7 @@ func statusItems(d *wire.Decoder) ([]string, error) {
 		}
 		a = strings.ToUpper(a)
 		switch a {
-		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "MAILBOXID", "HIGHESTMODSEQ":
+		case "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "MAILBOXID", "HIGHESTMODSEQ", "DELETED-STORAGE":
 		default:
 			return bad("Unknown STATUS item %s", sanitize(a))
 		}
@@ -114,6 +114,9 @@ func (s *session) writeStatus(name string, items []string, st storage.Status) {
 			// RFC 7162 section 3.1.10: 0 for a mailbox that keeps
 			// no modseqs.
 			s.e.Number64(int64(st.HighestModSeq))
+		case "DELETED-STORAGE":
+			// RFC 9208 section 4.2.2, in units of 1024 octets.
+			s.e.Number64((st.DeletedSize + 1023) / 1024)
 		}
 	}
 	s.e.Raw(")\r\n")

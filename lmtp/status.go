@@ -41,7 +41,7 @@ var errShuttingDown = reply(421, 4, 3, 2, "Service shutting down, try again late
 // nothing is refused for good that an administrator could fix.
 func deliveryReply(err error) *smtp.SMTPError {
 	switch {
-	case errors.Is(err, syscall.EDQUOT):
+	case errors.Is(err, syscall.EDQUOT), errors.Is(err, storage.ErrOverQuota):
 		return errMailboxFull
 	case errors.Is(err, syscall.ENOSPC):
 		return errDiskFull

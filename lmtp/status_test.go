@@ -106,6 +106,7 @@ func TestStorageErrorReplies(t *testing.T) {
 		want string
 	}{
 		{"quota", fmt.Errorf("writing: %w", syscall.EDQUOT), "452 4.2.2"},
+		{"mailgate quota", fmt.Errorf("append: %w", storage.ErrOverQuota), "452 4.2.2"},
 		{"disk full", fmt.Errorf("writing: %w", syscall.ENOSPC), "452 4.3.1"},
 		{"i/o error", fmt.Errorf("writing: %w", syscall.EIO), "451 4.3.0"},
 		{"lock timeout", errors.New("mbox: dot lock held by another program"), "451 4.3.0"},

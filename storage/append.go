@@ -36,9 +36,11 @@ func (a *Account) Append(name string, r io.Reader, flags []string, date time.Tim
 // receives a message, read without the mailbox lock; Commit stores them
 // all under one lock. Exactly one of Commit or Abort must be called.
 type AppendBatch struct {
-	a   *Account
-	mb  *mailbox
-	ins []*incoming
+	a     *Account
+	mb    *mailbox
+	name  string
+	ins   []*incoming
+	bytes int64 // the size of the messages received, for the quota check
 }
 
 // BeginAppend starts a batch of messages for the named mailbox.
@@ -50,22 +52,29 @@ func (a *Account) BeginAppend(name string) (*AppendBatch, error) {
 	if err := a.writable(loc); err != nil {
 		return nil, err
 	}
+	// A mailbox already full refuses before reading a byte; the whole
+	// batch is checked again once it is in and its size known.
+	if err := a.CheckQuota(name, 0, 1); err != nil {
+		return nil, err
+	}
 	mb, _, err := a.open(name)
 	if err != nil {
 		return nil, err
 	}
-	return &AppendBatch{a: a, mb: mb}, nil
+	return &AppendBatch{a: a, mb: mb, name: name}, nil
 }
 
 // Add receives one message of the batch: r is read to its end, as Append
 // reads it. When r fails nothing of it is kept, and the caller should
 // Abort the batch.
 func (b *AppendBatch) Add(r io.Reader, flags []string, date time.Time) error {
-	in, err := b.mb.receive(r, flags, date, true)
+	counted := &sizeCounter{r: r}
+	in, err := b.mb.receive(counted, flags, date, true)
 	if err != nil {
 		return err
 	}
 	b.ins = append(b.ins, in)
+	b.bytes += counted.n
 	return nil
 }
 
@@ -80,7 +89,8 @@ func (b *AppendBatch) Absorb(other *AppendBatch) error {
 		return errors.New("append: the batches are for different mailboxes")
 	}
 	b.ins = append(b.ins, other.ins...)
-	other.ins = nil
+	b.bytes += other.bytes
+	other.ins, other.bytes = nil, 0
 	other.a.store.release(other.mb)
 	return nil
 }
@@ -88,17 +98,31 @@ func (b *AppendBatch) Absorb(other *AppendBatch) error {
 // Len returns how many messages the batch holds.
 func (b *AppendBatch) Len() int { return len(b.ins) }
 
+// Size returns how many octets the batch's messages hold, as received.
+func (b *AppendBatch) Size() int64 { return b.bytes }
+
+// Mailbox returns the name of the batch's mailbox.
+func (b *AppendBatch) Mailbox() string { return b.name }
+
 // Commit stores every message of the batch, in order, or none of them,
 // and returns the mailbox's UIDVALIDITY with the new UIDs. A folder that
 // is a BatchCommitter makes that hold across a crash too; for others the
-// messages already stored are expunged again when a later one fails.
+// messages already stored are expunged again when a later one fails. The
+// whole batch must fit in the user's quota, checked once: otherwise
+// nothing is stored and the error is ErrOverQuota (RFC 9208 section
+// 4.1.1, RFC 3502 section 6).
 func (b *AppendBatch) Commit() (uidValidity uint32, uids []uint32, err error) {
 	defer b.a.store.release(b.mb)
 	if len(b.ins) == 0 {
 		return 0, nil, errors.New("append: no message in the batch")
 	}
-	// A quota check for the whole batch belongs here, once, before the
-	// lock is taken (RFC 9208 section 4.1.1 and RFC 3502 section 6).
+	if err := b.a.CheckQuota(b.name, b.bytes, int64(len(b.ins))); err != nil {
+		for _, in := range b.ins {
+			in.discard()
+		}
+		b.ins = nil
+		return 0, nil, err
+	}
 	msgs, uidValidity, err := b.mb.commitBatch(b.ins)
 	b.ins = nil
 	if err != nil {
@@ -119,10 +143,50 @@ func (b *AppendBatch) Abort() {
 	b.a.store.release(b.mb)
 }
 
+// sizeCounter counts the bytes read through it.
+type sizeCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *sizeCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // Copy copies messages of a view into the named mailbox, keeping flags and
 // internal dates, and returns the destination's UIDVALIDITY with the
-// source and new UIDs in order.
+// source and new UIDs in order. The copies must fit in the user's quota
+// (ErrOverQuota): nothing is copied when they do not.
 func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
+	return a.copyMessages(v, uids, dest, true)
+}
+
+// Move moves messages of a view into the named mailbox (RFC 6851): it
+// copies them as Copy does, then expunges them from the view's mailbox,
+// whose sessions hear of it as of any expunge. A move within the user's
+// personal namespace changes no quota usage, so only a move into it from
+// elsewhere is checked against the quota. On an error nothing is
+// expunged; src lists what was copied.
+func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
+	if v.ReadOnly() {
+		return 0, nil, nil, ErrReadOnly
+	}
+	within := a.usageOf().covers(v.mb.path)
+	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within)
+	if err != nil {
+		return uidValidity, src, dst, err
+	}
+	if err := v.Expunge(src, true); err != nil {
+		return uidValidity, src, dst, err
+	}
+	return uidValidity, src, dst, nil
+}
+
+// copyMessages is Copy, and Move's first half; checkQuota says whether
+// the copies count against the quota of dest.
+func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota bool) (uidValidity uint32, src, dst []uint32, err error) {
 	loc, _, err := a.resolve(dest)
 	if err != nil {
 		return 0, nil, nil, err
@@ -137,6 +201,18 @@ func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32,
 	defer a.store.release(to)
 	msgs := make([]Message, len(uids))
 	v.Lookup(uids, msgs)
+	if checkQuota {
+		var bytes, n int64
+		for i := range msgs {
+			if msgs[i].UID != 0 {
+				bytes += msgs[i].Size
+				n++
+			}
+		}
+		if err := a.CheckQuota(dest, bytes, n); err != nil {
+			return 0, nil, nil, err
+		}
+	}
 	for i := range msgs {
 		if msgs[i].UID == 0 {
 			continue
@@ -327,6 +403,8 @@ func (mb *mailbox) addedLocked(m Message) (Message, error) {
 	}
 	mb.msgs = append(mb.msgs, m)
 	mb.msgsChangedLocked()
+	mb.bytes += m.Size
+	mb.totalsChangedLocked()
 	mb.uidNext = m.UID + 1
 	m.ModSeq = mb.bumpLocked(modseqChange{set: []int{len(mb.msgs) - 1}})
 	mb.broadcast(update{kind: updAdded, uid: m.UID})

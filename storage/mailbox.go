@@ -39,6 +39,7 @@ type mailbox struct {
 	uidValidity uint32
 	uidNext     uint32
 	msgs        []Message // ascending UID
+	bytes       int64     // the sum of msgs' sizes, for quota
 	recentFrom  uint32    // UIDs at or above it are \Recent to the next view that claims them
 	views       map[*View]struct{}
 	cache       map[uint32]map[string]any
@@ -184,6 +185,7 @@ func (mb *mailbox) loadLocked() error {
 	mb.recentFrom = firstNew(snap)
 	mb.loadModSeqsLocked()
 	mb.loaded = true
+	mb.recountLocked()
 	return nil
 }
 
@@ -257,6 +259,7 @@ func (mb *mailbox) refreshLocked() error {
 	// section 3.1: every change to a message's metadata).
 	sort.Slice(change.expunged, func(a, b int) bool { return change.expunged[a] < change.expunged[b] })
 	mb.bumpLocked(change)
+	mb.recountLocked()
 	return nil
 }
 
@@ -264,6 +267,22 @@ func (mb *mailbox) refreshLocked() error {
 // came, went or changed flags; mb.mu is held.
 func (mb *mailbox) msgsChangedLocked() {
 	mb.uidList, mb.flagsInUse = nil, nil
+}
+
+// recountLocked sums the sizes of the messages again and reports the
+// totals for quota; mb.mu is held.
+func (mb *mailbox) recountLocked() {
+	mb.bytes = 0
+	for i := range mb.msgs {
+		mb.bytes += mb.msgs[i].Size
+	}
+	mb.totalsChangedLocked()
+}
+
+// totalsChangedLocked reports the mailbox's message count and size to
+// the quota usages that count it; mb.mu is held.
+func (mb *mailbox) totalsChangedLocked() {
+	mb.store.noteTotals(mb.path, int64(len(mb.msgs)), mb.bytes)
 }
 
 // uidsLocked returns every UID in ascending order. The slice is shared:
@@ -372,6 +391,7 @@ func (mb *mailbox) countsLocked() Status {
 		}
 		if hasFlag(m.Flags, FlagDeleted) {
 			st.Deleted++
+			st.DeletedSize += m.Size
 		}
 		if m.UID >= mb.recentFrom {
 			st.Recent++
@@ -396,4 +416,7 @@ type Status struct {
 	// HighestModSeq is HIGHESTMODSEQ (RFC 7162); 0 when the mailbox
 	// keeps no modseqs (NOMODSEQ).
 	HighestModSeq uint64
+	// DeletedSize is the part of Size that the \Deleted messages take
+	// (RFC 9208's STATUS DELETED-STORAGE).
+	DeletedSize int64
 }

@@ -82,6 +82,9 @@ type User struct {
 	// acts with the service's ids and may read what the service can.
 	HasIDs   bool
 	UID, GID int
+	// Quota limits the mail of the user's personal namespace (RFC 9208);
+	// the zero value limits nothing.
+	Quota QuotaLimits
 }
 
 // expand replaces $user, ${user}, $home and ${home} in s. It runs on

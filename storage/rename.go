@@ -46,6 +46,7 @@ func (a *Account) Delete(name string) error {
 	if err := d.Delete(loc.path); err != nil {
 		return err
 	}
+	a.store.dropTotals(loc.path)
 	a.forgetSpecialUse(name)
 	a.forgetMailboxID(name)
 	if cache != "" {
@@ -113,6 +114,7 @@ func (a *Account) Rename(from, to string) error {
 		// unless the driver took it along.
 		a.moveCacheFile(cache, a.store.cacheFileOf(d, dst.path, perm))
 	}
+	a.store.moveTotals(src.path, dst.path)
 	a.renameSubscriptions(from, to, src.prefix.Delim())
 	a.renameSpecialUse(from, to, src.prefix.Delim())
 	a.renameMailboxIDs(from, to, src.prefix.Delim())
@@ -145,7 +147,8 @@ func (a *Account) renameInbox(to string) error {
 	}
 	defer v.Close()
 	uids := append([]uint32(nil), v.UIDs()...)
-	if _, _, _, err := a.Copy(v, uids, to); err != nil {
+	// The messages move within the quota root: no quota check.
+	if _, _, _, err := a.copyMessages(v, uids, to, false); err != nil {
 		return err
 	}
 	return v.Expunge(uids, true)

@@ -59,6 +59,10 @@ type Store struct {
 	// mailboxIDMu serialises the read-change-write of users' mailbox
 	// identifier files (Account.updateMailboxIDs).
 	mailboxIDMu sync.Mutex
+	// usages are the quota usages of the users seen, by name and home;
+	// usageMu guards the map and is taken before any usage's own lock.
+	usageMu sync.Mutex
+	usages  map[string]*usage
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
@@ -76,6 +80,7 @@ func New(opts Options) *Store {
 		log:     opts.Logger,
 		poll:    opts.PollInterval,
 		open:    make(map[string]*mailbox),
+		usages:  make(map[string]*usage),
 		watched: make(map[string]map[*mailbox]struct{}),
 	}
 	if s.log == nil {

@@ -457,8 +457,10 @@ func (v *View) Expunge(uids []uint32, force bool) error {
 	mb.msgsChangedLocked()
 	mb.bumpLocked(modseqChange{expunged: gone})
 	for _, m := range removed {
+		mb.bytes -= m.Size
 		mb.expungedLocked(m)
 	}
+	mb.totalsChangedLocked()
 	return nil
 }
 

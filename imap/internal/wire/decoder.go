@@ -326,6 +326,13 @@ func (d *Decoder) quoted() (string, error) {
 // continuation request for a synchronising literal once the size is
 // accepted by limit.
 func (d *Decoder) literalHeader(limit int64) (int64, error) {
+	return d.literalHeaderCheck(limit, nil)
+}
+
+// literalHeaderCheck is literalHeader, with check, when not nil, also
+// asked to accept the size before the continuation request: its error
+// refuses the literal as one over the limit is refused.
+func (d *Decoder) literalHeaderCheck(limit int64, check func(size int64) error) (int64, error) {
 	if err := d.Expect('{', "literal"); err != nil {
 		return 0, err
 	}
@@ -357,6 +364,18 @@ func (d *Decoder) literalHeader(limit int64) (int64, error) {
 			d.lineEnded = true
 		}
 		return 0, ErrLiteralTooLarge
+	}
+	if check != nil {
+		if err := check(size); err != nil {
+			if !nonSync {
+				d.lineEnded = true // the client waits for "+"
+				return 0, err
+			}
+			if _, cerr := io.CopyN(io.Discard, d.r, size); cerr != nil {
+				return 0, cerr
+			}
+			return 0, err
+		}
 	}
 	if !nonSync && d.Continue != nil {
 		if err := d.Continue(); err != nil {
@@ -396,9 +415,27 @@ func (d *Decoder) Literal() (io.Reader, int64, error) {
 // section 4.2: "~{n}", whose data may hold any octet, NUL included);
 // binary reports which it was.
 func (d *Decoder) MessageLiteral() (r io.Reader, size int64, binary bool, err error) {
+	return d.MessageLiteralChecked(nil)
+}
+
+// MessageLiteralChecked is MessageLiteral with the size checked as
+// LiteralChecked checks it.
+func (d *Decoder) MessageLiteralChecked(check func(size int64) error) (r io.Reader, size int64, binary bool, err error) {
 	binary = d.Maybe('~')
-	r, size, err = d.Literal()
+	r, size, err = d.LiteralChecked(check)
 	return r, size, binary, err
+}
+
+// LiteralChecked is Literal with check asked to accept the announced
+// size before the client is told to send the data (an APPEND that would
+// go over quota). check's error is returned as it is; the literal's data,
+// if the client sends it regardless (LITERAL+), has been read and dropped.
+func (d *Decoder) LiteralChecked(check func(size int64) error) (io.Reader, int64, error) {
+	size, err := d.literalHeaderCheck(d.MaxLiteral, check)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &literalReader{r: d.r, left: size}, size, nil
 }
 
 // String reads a quoted string or a literal.
