@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailgate/mailgate/gateway"
 )
 
@@ -79,14 +78,7 @@ func TestSpoolInboxIsMbox(t *testing.T) {
 	spool := filepath.Join(dir, "spool")
 	os.MkdirAll(spool, 0o755)
 	addr, password := runDir(t, dir, "[mailbox]\nmail-spool = \""+spool+"\"\nmailbox-pattern = \"\"\n")
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := firstUserClient(t, addr, password)
 	msg := "From: a@example.org\r\nSubject: spool\r\n\r\nFrom the spool\r\n"
 	w := c.Append("INBOX", int64(len(msg)), nil)
 	w.Write([]byte(msg))

@@ -27,14 +27,7 @@ create = true
 name = "Archive"
 use = "archive"
 `)
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := firstUserClient(t, addr, password)
 	list, err := c.List("", "*", &imap.ListOptions{ReturnSpecialUse: true}).Collect()
 	if err != nil {
 		t.Fatal(err)
@@ -57,14 +50,7 @@ use = "archive"
 // users file without a quota field of their own.
 func TestQuotaFromConfig(t *testing.T) {
 	addr, password := runDir(t, t.TempDir(), "[mailbox]\nquota-messages = 2\nquota-storage = \"1MiB\"\n")
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := firstUserClient(t, addr, password)
 	msg := "From: a@example.org\r\nSubject: q\r\n\r\nbody\r\n"
 	var last error
 	for i := 0; i < 3; i++ {
@@ -88,4 +74,18 @@ func TestQuotaFromConfig(t *testing.T) {
 		data[0].Resources[imap.QuotaResourceMessage].Limit != 2 || data[0].Resources[imap.QuotaResourceStorage].Limit != 1024 {
 		t.Fatalf("GETQUOTAROOT: %+v", data)
 	}
+}
+
+// firstUserClient is a go-imap client logged in as the first-run user.
+func firstUserClient(t *testing.T, addr, password string) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(gateway.FirstUser, password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
