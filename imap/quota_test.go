@@ -77,3 +77,30 @@ func TestQuota(t *testing.T) {
 		t.Fatalf("MOVE at the limit: %q", u)
 	}
 }
+
+// TestMultiAppendQuota: a MULTIAPPEND is checked against the quota as a
+// whole: one message too many stores none of them.
+func TestMultiAppendQuota(t *testing.T) {
+	var env *testEnv
+	env = startServer(t, func(o *imap.Options) {
+		o.Account = func(_ context.Context, u *auth.User) (*storage.Account, error) {
+			os.MkdirAll(u.Home, 0o700)
+			return env.store.Account(storage.User{Name: u.Name, Home: u.Home, Quota: storage.QuotaLimits{Messages: 2}},
+				&storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}), nil
+		}
+	})
+	c := env.raw()
+	c.login("alice")
+	m := "Subject: m\r\n\r\nx\r\n"
+	lit := fmt.Sprintf("{%d+}\r\n%s", len(m), m)
+	if _, done := c.do("a1 APPEND INBOX " + lit + " " + lit + " " + lit); !strings.HasPrefix(done, "a1 NO [OVERQUOTA]") {
+		t.Fatalf("three messages into room for two: %q", done)
+	}
+	if got := c.ok("s STATUS INBOX (MESSAGES)"); !contains(got, "(MESSAGES 0)") {
+		t.Fatalf("after a refused MULTIAPPEND: %q", got)
+	}
+	c.ok("a2 APPEND INBOX " + lit + " " + lit)
+	if got := c.ok("s STATUS INBOX (MESSAGES)"); !contains(got, "(MESSAGES 2)") {
+		t.Fatalf("after a MULTIAPPEND that fits: %q", got)
+	}
+}
