@@ -23,17 +23,31 @@ func (s *session) nameFromClient(name string) (string, error) {
 	if storage.IsInbox(name) {
 		return storage.InboxName, nil
 	}
-	if !s.utf8Names {
+	if !s.utf8Names && !hasEightBit(name) {
 		if _, err := wire.DecodeUTF7(name); err != nil {
 			return "", no("CANNOT", "Mailbox name is not valid modified UTF-7")
 		}
 		return name, nil
 	}
+	// UTF-8 names, and before ENABLE a name with 8-bit bytes, which no
+	// modified UTF-7 name has: clients such as go-imap's send UTF-8 to
+	// a server that advertises UTF8=ACCEPT or IMAP4rev2 without enabling
+	// it, and taking it as UTF-8 is the only reading it has.
 	internal, err := utf8Name(name)
 	if err != nil {
 		return "", no("CANNOT", "%v", err)
 	}
 	return internal, nil
+}
+
+// hasEightBit reports whether s has a byte above 0x7f.
+func hasEightBit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // Why a UTF-8 mailbox name is refused.

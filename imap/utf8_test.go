@@ -3,6 +3,7 @@ package imap_test
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,6 +74,13 @@ func TestUTF8Accept(t *testing.T) {
 	}
 	if _, done := old.do("sr3 SELECT Entw&APw-rfe"); !strings.HasPrefix(done, "sr3 OK") {
 		t.Fatalf("IMAP4rev1 SELECT: %q", done)
+	}
+	// Before ENABLE, a name with 8-bit bytes can only be UTF-8.
+	if u := old.ok(`sr4 STATUS "Entwürfe" (MESSAGES)`); !contains(u, `* STATUS Entw&APw-rfe (MESSAGES 1)`) {
+		t.Fatalf("IMAP4rev1 STATUS of a UTF-8 name: %q", u)
+	}
+	if _, done := old.do(`sr5 STATUS "Entw` + "\xff" + `" (MESSAGES)`); !strings.HasPrefix(done, "sr5 NO [CANNOT]") {
+		t.Fatalf("IMAP4rev1 STATUS of invalid UTF-8: %q", done)
 	}
 }
 
@@ -207,5 +215,34 @@ func TestIMAP4rev2WithImapclient(t *testing.T) {
 	st, err := c.Status(name, &goimap.StatusOptions{NumMessages: true, Size: true, NumDeleted: true}).Wait()
 	if err != nil || st.NumMessages == nil || *st.NumMessages != 1 || st.Mailbox != name {
 		t.Fatalf("STATUS: %+v, %v", st, err)
+	}
+}
+
+// go-imap's client sends UTF-8 names to a server that advertises
+// IMAP4rev2 even before it enables it; such a session is IMAP4rev1 and
+// hears modified UTF-7, which the client decodes.
+func TestIMAP4rev2ImapclientWithoutEnable(t *testing.T) {
+	env := startServer(t, func(o *imap.Options) { o.IMAP4rev2 = true })
+	c, err := imapclient.DialInsecure(env.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("alice", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	const name = "Ça va"
+	if err := c.Create(name, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	boxes, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(boxes, func(b *goimap.ListData) bool { return b.Mailbox == name }) {
+		t.Fatalf("LIST: %v", boxes)
+	}
+	if _, err := c.Select(name, nil).Wait(); err != nil {
+		t.Fatal(err)
 	}
 }
