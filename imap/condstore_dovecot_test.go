@@ -2,9 +2,7 @@ package imap_test
 
 import (
 	"context"
-	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,27 +206,7 @@ func TestDovecotCondStore(t *testing.T) {
 			m.raw[i] = dvCondRaw(m.raw[i])
 		}
 		d.lines, m.lines = dvNormalize(dst, d.raw), dvNormalize(mst, m.raw)
-		if slices.Equal(d.lines, m.lines) {
-			continue
-		}
-		onlyD, onlyM := dvLineDiff(d.lines, m.lines)
-		if onlyD, onlyM = dvApplyAllowed(dvCondAllowed, cs.name, onlyD, onlyM, used); len(onlyD)+len(onlyM) == 0 {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "step %s: %s: %s\n", cs.name, cs.session, mst.cmd)
-		for _, l := range onlyD {
-			fmt.Fprintf(&b, "  dovecot only:  %s\n", l)
-		}
-		for _, l := range onlyM {
-			fmt.Fprintf(&b, "  mailgate only: %s\n", l)
-		}
-		fmt.Fprintf(&b, "  --- Dovecot raw:\n%s  --- mailgate raw:\n%s", dvIndentRaw(d.raw), dvIndentRaw(m.raw))
-		t.Error(b.String())
+		dvCompareSession(t, dvCondAllowed, used, cs.name, cs.session+": "+mst.cmd, d, m)
 	}
-	for k, a := range dvCondAllowed {
-		if !used[k] {
-			t.Errorf("allowed difference %d (%s) was not needed; remove it", k, a.steps)
-		}
-	}
+	dvUnusedAllowed(t, dvCondAllowed, used)
 }

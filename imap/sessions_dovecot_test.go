@@ -141,25 +141,38 @@ func TestDovecotSessions(t *testing.T) {
 			t.Fatalf("step %s: Dovecot %v, mailgate %v", st.name, d.err, m.err)
 		}
 		d.lines, m.lines = dvNormalize(st.dvStep, d.raw), dvNormalize(st.dvStep, m.raw)
-		if slices.Equal(d.lines, m.lines) {
-			continue
-		}
-		onlyD, onlyM := dvLineDiff(d.lines, m.lines)
-		if onlyD, onlyM = dvApplyAllowed(dvSessionsAllowed, st.name, onlyD, onlyM, used); len(onlyD)+len(onlyM) == 0 {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "step %s: %s: %s\n", st.name, st.session, st.cmd)
-		for _, l := range onlyD {
-			fmt.Fprintf(&b, "  dovecot only:  %s\n", l)
-		}
-		for _, l := range onlyM {
-			fmt.Fprintf(&b, "  mailgate only: %s\n", l)
-		}
-		fmt.Fprintf(&b, "  --- Dovecot raw:\n%s  --- mailgate raw:\n%s", dvIndentRaw(d.raw), dvIndentRaw(m.raw))
-		t.Error(b.String())
+		dvCompareSession(t, dvSessionsAllowed, used, st.name, st.session+": "+st.cmd, d, m)
 	}
-	for k, a := range dvSessionsAllowed {
+	dvUnusedAllowed(t, dvSessionsAllowed, used)
+}
+
+// dvCompareSession reports the differences between one step's normalised
+// answers that allowed does not explain, with both sides' raw answers.
+func dvCompareSession(t *testing.T, allowed []dvAllowed, used map[int]bool, step, cmd string, d, m dvExchange) {
+	t.Helper()
+	if slices.Equal(d.lines, m.lines) {
+		return
+	}
+	onlyD, onlyM := dvLineDiff(d.lines, m.lines)
+	if onlyD, onlyM = dvApplyAllowed(allowed, step, onlyD, onlyM, used); len(onlyD)+len(onlyM) == 0 {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "step %s: %s\n", step, cmd)
+	for _, l := range onlyD {
+		fmt.Fprintf(&b, "  dovecot only:  %s\n", l)
+	}
+	for _, l := range onlyM {
+		fmt.Fprintf(&b, "  mailgate only: %s\n", l)
+	}
+	fmt.Fprintf(&b, "  --- Dovecot raw:\n%s  --- mailgate raw:\n%s", dvIndentRaw(d.raw), dvIndentRaw(m.raw))
+	t.Error(b.String())
+}
+
+// dvUnusedAllowed fails on an allowed difference no step needed.
+func dvUnusedAllowed(t *testing.T, allowed []dvAllowed, used map[int]bool) {
+	t.Helper()
+	for k, a := range allowed {
 		if !used[k] {
 			t.Errorf("allowed difference %d (%s) was not needed; remove it", k, a.steps)
 		}
