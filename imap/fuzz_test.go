@@ -86,6 +86,8 @@ var fuzzSeeds = []string{
 	"1 ENABLE UTF8=ACCEPT IMAP4rev2\r\n2 CREATE \"Entwürfe/日本\"\r\n3 LIST \"\" \"*ü*\"\r\n4 SELECT \"Entwürfe\"\r\n5 SEARCH CHARSET UTF-8 ALL\r\n6 SELECT INBOX\r\n7 STATUS \"Entw\xfc\" (MESSAGES MAILBOXID)\r\n",
 	"1 ENABLE UTF8=ACCEPT\r\n2 APPEND INBOX UTF8 (~{12+}\r\nSubject: \xc3\xa9\r\n\r\n) UTF8 ({1+}\r\nx\r\n3 APPEND INBOX UTF8 ~{1}\r\n4 APPEND INBOX UTF9 ({1+}\r\nx)\r\n",
 	"1 ENABLE IMAP4rev2\r\n2 SELECT INBOX\r\n3 FETCH 1:* (FLAGS EMAILID THREADID)\r\n4 UID SEARCH EMAILID E1\r\n5 LSUB \"\" *\r\n",
+	"1 ENABLE QRESYNC\r\n2 SELECT INBOX (QRESYNC (1 5 1:9 (1:3 1,5,9)))\r\n3 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 3 VANISHED)\r\n4 STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\\Seen)\r\n5 UID EXPUNGE 1\r\n",
+	"1 SELECT INBOX (CONDSTORE)\r\n2 SEARCH RETURN (MIN MAX) MODSEQ \"/flags/\\\\seen\" all 2\r\n3 SEARCH OR MODSEQ 1 NOT MODSEQ 9 ALL\r\n4 STATUS INBOX (HIGHESTMODSEQ)\r\n5 FETCH 1 (MODSEQ) (CHANGEDSINCE 18446744073709551615)\r\n",
 	"1 SEARCH " + strings.Repeat("NOT ", 200) + "ALL\r\n",
 	"1 SEARCH " + strings.Repeat("(", 100) + "ALL" + strings.Repeat(")", 100) + "\r\n",
 }
