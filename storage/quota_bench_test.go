@@ -42,9 +42,10 @@ func quotaAccount(b *testing.B, boxes, per int) (*storage.Store, storage.User, *
 }
 
 // BenchmarkQuotaFirstCount: the one-time count of a user's usage (every
-// personal mailbox opened), 20 mailboxes of 250 messages.
+// personal mailbox opened), quotaBoxes mailboxes of quotaPer messages.
 func BenchmarkQuotaFirstCount(b *testing.B) {
-	_, u, layout := quotaAccount(b, 20, 250)
+	_, u, layout := quotaAccount(b, quotaBoxes, quotaPer)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
@@ -58,7 +59,7 @@ func BenchmarkQuotaFirstCount(b *testing.B) {
 // BenchmarkCheckQuota: one check once the usage is counted, as every
 // APPEND, COPY and delivery makes it.
 func BenchmarkCheckQuota(b *testing.B) {
-	s, u, layout := quotaAccount(b, 20, 250)
+	s, u, layout := quotaAccount(b, quotaBoxes, quotaPer)
 	a := s.Account(u, layout)
 	if _, err := a.QuotaUsage(); err != nil {
 		b.Fatal(err)
@@ -70,3 +71,6 @@ func BenchmarkCheckQuota(b *testing.B) {
 		}
 	}
 }
+
+// The size of the benchmarks' account.
+const quotaBoxes, quotaPer = 20, 250
