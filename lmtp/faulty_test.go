@@ -1,10 +1,14 @@
 package lmtp_test
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -16,6 +20,10 @@ type injected struct {
 	mu     sync.Mutex
 	byUser map[string]error
 	tries  map[string]int // appends attempted, by user
+	// poison, when set, fails every message that holds it, over
+	// quota, after delay (so that concurrent deliveries group).
+	poison string
+	delay  time.Duration
 }
 
 func (i *injected) set(user string, err error) {
@@ -76,21 +84,31 @@ type faultyFolder struct {
 	path string
 	errs *injected
 	msgs []storage.Message
+	next uint32 // the last UID given
 }
 
 func (f *faultyFolder) Scan() (storage.Snapshot, error) {
-	return storage.Snapshot{UIDValidity: 1, UIDNext: uint32(len(f.msgs)) + 1, Messages: append([]storage.Message(nil), f.msgs...)}, nil
+	return storage.Snapshot{UIDValidity: 1, UIDNext: f.next + 1, Messages: append([]storage.Message(nil), f.msgs...)}, nil
 }
 
 func (f *faultyFolder) Append(r io.Reader, flags []string, date time.Time) (storage.Message, error) {
-	n, err := io.Copy(io.Discard, r)
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return storage.Message{}, err
 	}
+	n := int64(len(data))
 	if err := f.errs.tryAppend(f.path); err != nil {
 		return storage.Message{}, err
 	}
-	m := storage.Message{UID: uint32(len(f.msgs)) + 1, Flags: flags, InternalDate: date, Size: n}
+	f.errs.mu.Lock()
+	poison, delay := f.errs.poison, f.errs.delay
+	f.errs.mu.Unlock()
+	time.Sleep(delay)
+	if poison != "" && bytes.Contains(data, []byte(poison)) {
+		return storage.Message{}, fmt.Errorf("poisoned: %w", syscall.EDQUOT)
+	}
+	m := storage.Message{UID: f.next + 1, Flags: flags, InternalDate: date, Size: n}
+	f.next++
 	f.msgs = append(f.msgs, m)
 	return m, nil
 }
@@ -98,6 +116,9 @@ func (f *faultyFolder) Append(r io.Reader, flags []string, date time.Time) (stor
 func (f *faultyFolder) Open(uint32) (io.ReadCloser, error) { return nil, storage.ErrNoMessage }
 func (f *faultyFolder) SetFlags(uint32, []string) error    { return nil }
 func (f *faultyFolder) Seen([]uint32) error                { return nil }
-func (f *faultyFolder) Expunge([]uint32) error             { return nil }
-func (f *faultyFolder) WatchPaths() []string               { return nil }
-func (f *faultyFolder) Close() error                       { return nil }
+func (f *faultyFolder) Expunge(uids []uint32) error {
+	f.msgs = slices.DeleteFunc(f.msgs, func(m storage.Message) bool { return slices.Contains(uids, m.UID) })
+	return nil
+}
+func (f *faultyFolder) WatchPaths() []string { return nil }
+func (f *faultyFolder) Close() error         { return nil }
