@@ -51,6 +51,11 @@ type Config struct {
 	// may write (RLIMIT_DATA; the address space the Go runtime reserves
 	// without using is not counted); 0 means no limit. Default 1GiB.
 	SessionMemoryLimit Size `toml:"session-memory-limit"`
+	// HibernateAfter is mailgate's own: how long a session process idles
+	// in IDLE before it ends, leaving its connection and state with the
+	// daemon, which starts a new one when the client speaks or the mailbox
+	// changes (as Dovecot's imap_hibernate_timeout); 0 (the default) never.
+	HibernateAfter time.Duration `toml:"hibernate-after"`
 	// DataDir is mailgate's own addition: the directory that holds all of
 	// its state (the users file, ACME certificates, default homes). When the
 	// file leaves it empty, Parse sets it to [DefaultDataDir].

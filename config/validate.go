@@ -72,6 +72,7 @@ func (c *Config) validateTop(ps *problems) {
 	notNegative(ps, at("max-children"), c.MaxChildren)
 	oneOf(ps, at("session-process"), c.SessionProcess, SessionProcessAuto, SessionProcessAlways, SessionProcessNever)
 	notNegative(ps, at("max-sessions-per-user"), c.MaxSessionsPerUser)
+	notNegative(ps, at("hibernate-after"), c.HibernateAfter)
 	notNegative(ps, at("session-memory-limit"), c.SessionMemoryLimit)
 	if l := c.SessionMemoryLimit; l > 0 && l < 256<<20 {
 		ps.add(at("session-memory-limit"), "%s is too small for a session process; give at least 256MiB, or 0 for no limit", l)

@@ -40,6 +40,12 @@
 //     challenges itself, and stop after every frontend has closed.
 //   - The control socket answers only its own user and root (SO_PEERCRED),
 //     whatever the socket file's mode says.
+//   - As root, a session whose user has a uid runs after login in a
+//     session process of its own (RunSessionProcess) with that identity,
+//     started from a no_new_privs thread (spawner); it never runs as
+//     root. The daemon keeps password checks, the throttle and every
+//     session slot, and holds the connection of a session that
+//     hibernates (hibernate.go) until it must wake.
 package gateway
 
 import (
@@ -105,6 +111,8 @@ type Gateway struct {
 	lastID     atomic.Uint64  // the last session number handed out
 	book       *SessionBook   // the live sessions (nil in a session process)
 	metrics    *metrics       // nil: none counted
+	watchOnce  sync.Once
+	watch      *fileWatcher // hibernated sessions' mailboxes
 
 	mu         sync.Mutex
 	running    bool

@@ -81,7 +81,10 @@ func RunSessionProcess() int {
 		sc = cfg.Servers[msg.Server]
 	}
 	sc.TLSMode = config.DefaultServer().TLSMode
-	srv := imap.New(g.imapOptions(sc, nil, true))
+	opts := g.imapOptions(sc, nil, true)
+	parent.after = cfg.HibernateAfter
+	opts.Hibernator = parent
+	srv := imap.New(opts)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	go func() {
@@ -106,10 +109,11 @@ func logLevel(l config.LogLevel) slog.Level {
 // parentControl is a session process's socket to the daemon. It is the
 // session's imap.Slot: LOGOUT gives the daemon's slot back at once.
 type parentControl struct {
-	mu  sync.Mutex
-	f   *os.File
-	dec *json.Decoder
-	enc *json.Encoder
+	after time.Duration // hibernate-after
+	mu    sync.Mutex
+	f     *os.File
+	dec   *json.Decoder
+	enc   *json.Encoder
 }
 
 func newParentControl(f *os.File) *parentControl {
@@ -160,4 +164,19 @@ func (p *parentControl) home(name string) (string, bool) {
 		return "", false
 	}
 	return r.Home, true
+}
+
+// HibernateAfter implements imap.Hibernator.
+func (p *parentControl) HibernateAfter() time.Duration { return p.after }
+
+// Hibernate implements imap.Hibernator: the daemon agrees, the client's
+// unread bytes go to it, and this process may end.
+func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain func() []byte) bool {
+	if _, err := p.ask(ctlRequest{Op: "hibernate", State: st, Watch: watch}); err != nil {
+		return false
+	}
+	pending := drain()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.enc.Encode(&ctlRequest{Op: "commit", Pending: pending}) == nil
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,11 +45,16 @@ type handoffMessage struct {
 // ctlRequest is a session process's request to the daemon; the daemon
 // answers uidvalidity and home with a ctlReply.
 type ctlRequest struct {
-	Op   string `json:"op"`             // "release", "uidvalidity", "home", "selected", "command"
+	Op   string `json:"op"`             // "release", "uidvalidity", "home", "selected", "command", "hibernate", "commit"
 	Name string `json:"name,omitempty"` // home: whose; selected: the mailbox; command: which
 	// Took and Result are a command's (for the daemon's metrics).
 	Took   time.Duration `json:"took,omitempty"`
 	Result string        `json:"result,omitempty"`
+	// hibernate: the session's state and the paths whose changes wake it.
+	State *imap.SessionState `json:"state,omitempty"`
+	Watch []string           `json:"watch,omitempty"`
+	// commit: what the client sent that the session process did not read.
+	Pending []byte `json:"pending,omitempty"`
 }
 
 type ctlReply struct {
@@ -87,22 +93,60 @@ func (p *sessionProcesses) Continue(h *imap.HandedOff) {
 	}
 }
 
-// runSessionProcess runs the rest of h's session in a new mailgate
-// process with the user's identity, and returns when it has ended.
+// runSessionProcess runs the rest of h's session in mailgate processes
+// with the user's identity, and returns when it has ended: one process,
+// and, each time that one hibernates, the daemon holds the connection
+// until the client speaks or the mailbox changes, then starts the next.
 func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Logger) error {
-	u := &h.State.User
+	link := &clientLink{conn: h.Conn}
+	defer link.close()
+	st := h.State
+	for first := true; ; first = false {
+		hib, err := g.runOnce(server, link, &st, h, log)
+		if err != nil {
+			if first {
+				return err
+			}
+			log.Error("mailgate: session process after hibernation", "err", err)
+			link.conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+			io.WriteString(link.conn, "* BYE Your session cannot go on; log in again\r\n")
+			return nil
+		}
+		if hib == nil {
+			return nil
+		}
+		next, ok := g.sleep(server, link, hib, h.Stop, log)
+		if !ok {
+			return nil
+		}
+		st = *next
+	}
+}
+
+// hibernation is what a session process left with the daemon.
+type hibernation struct {
+	state   *imap.SessionState
+	watch   []string
+	pending []byte
+}
+
+// runOnce runs one session process for st on link, and waits for it. It
+// returns the hibernation the process committed to before it exited, or
+// nil when the session ended.
+func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h *imap.HandedOff, log *slog.Logger) (*hibernation, error) {
+	u := &st.User
 	id, _, err := g.identityFor(u)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	client, relay, err := clientFile(h.Conn)
+	client, err := link.fileForChild()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer client.Close()
 	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("socketpair: %w", err)
+		return nil, fmt.Errorf("socketpair: %w", err)
 	}
 	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
 	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
@@ -110,46 +154,44 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 	cmd, err := g.sessionCommand(u, id)
 	if err != nil {
 		childCtl.Close()
-		return err
+		return nil, err
 	}
 	cmd.ExtraFiles = []*os.File{client, childCtl}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		childCtl.Close()
-		return err
+		return nil, err
 	}
+	started := time.Now()
 	err = g.spawn.start(cmd)
 	childCtl.Close()
 	if err != nil {
-		return fmt.Errorf("starting %s: %w", cmd.Path, err)
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
 	client.Close()
 	pid := cmd.Process.Pid
 	log = log.With("pid", pid)
-	log.Info("mailgate: session process started", "uid", id.uid, "gid", id.gid)
+	log.Debug("mailgate: session process started", "uid", id.uid, "gid", id.gid, "in", time.Since(started))
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
 		relayLogs(stderr, g.log, pid)
 	}()
-	msg, err := g.handoffMessage(server, &h.State)
+	msg, err := g.handoffMessage(server, st)
 	if err == nil {
 		err = json.NewEncoder(ctl).Encode(msg)
 	}
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return fmt.Errorf("handing the session over: %w", err)
+		return nil, fmt.Errorf("handing the session over: %w", err)
 	}
 	entry := g.book.Lookup(h.State.ID)
 	if entry != nil {
 		entry.InProcess(pid)
 	}
-	go g.serveSessionControl(ctl, h.Slot, entry, log)
-	var relayDone <-chan struct{}
-	if relay != nil {
-		relayDone = relay()
-	}
+	sc := &sessionControl{g: g, link: link, slot: h.Slot, entry: entry, log: log}
+	go sc.serve(ctl)
 	exited := make(chan error, 1)
 	go func() {
 		<-logsDone // Wait closes the pipe: read it to its end first
@@ -168,22 +210,22 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 			werr = <-exited
 		}
 	}
-	if relayDone != nil {
-		select {
-		case <-relayDone:
-		case <-time.After(time.Second):
-		}
-	}
+	link.childEnded()
+	hib := sc.committed()
 	var ee *exec.ExitError
 	switch {
+	case werr == nil && hib != nil:
+		log.Debug("mailgate: session process hibernated")
 	case werr == nil:
 		log.Debug("mailgate: session process ended")
 	case errors.As(werr, &ee):
 		log.Warn("mailgate: session process ended abnormally", "status", ee.ProcessState.String())
+		hib = nil
 	default:
 		log.Warn("mailgate: session process", "err", werr)
+		hib = nil
 	}
-	return nil
+	return hib, nil
 }
 
 // sessionCommand is the session process's command: this program, with
@@ -245,42 +287,81 @@ func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMes
 	return &handoffMessage{Config: b.String(), Server: server, State: *st}, nil
 }
 
-// serveSessionControl answers a session process's requests until it
-// closes its end.
-// entry, when not nil, is the session's line in the book, which the
-// session process keeps up to date.
-func (g *Gateway) serveSessionControl(ctl *os.File, slot imap.Slot, entry *BookEntry, log *slog.Logger) {
+// sessionControl answers one session process's requests.
+type sessionControl struct {
+	g     *Gateway
+	link  *clientLink
+	slot  imap.Slot
+	entry *BookEntry // the session's line in the book, or nil
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	hibernate *hibernation // agreed (state and watch), then committed (pending)
+	commit    bool
+}
+
+// committed returns the hibernation the session process committed to,
+// or nil.
+func (sc *sessionControl) committed() *hibernation {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if !sc.commit {
+		return nil
+	}
+	return sc.hibernate
+}
+
+// serve answers requests until the session process closes its end.
+func (sc *sessionControl) serve(ctl *os.File) {
 	dec := json.NewDecoder(bufio.NewReader(ctl))
 	enc := json.NewEncoder(ctl)
 	for {
 		var req ctlRequest
 		if err := dec.Decode(&req); err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
-				log.Debug("mailgate: session control", "err", err)
+				sc.log.Debug("mailgate: session control", "err", err)
 			}
 			return
 		}
 		var reply ctlReply
 		switch req.Op {
 		case "release":
-			if slot != nil {
-				slot.Release()
+			if sc.slot != nil {
+				sc.slot.Release()
 			}
 			continue
 		case "selected":
-			if entry != nil {
-				entry.Selected(req.Name)
+			if sc.entry != nil {
+				sc.entry.Selected(req.Name)
 			}
 			continue
 		case "command":
-			g.metrics.command("imap", req.Name, req.Took, req.Result)
+			sc.g.metrics.command("imap", req.Name, req.Took, req.Result)
 			continue
 		case "uidvalidity":
-			reply = ctlReply{UIDValidity: g.validities.Next(), OK: true}
+			reply = ctlReply{UIDValidity: sc.g.validities.Next(), OK: true}
 		case "home":
-			reply.Home, reply.OK = g.homeFor(req.Name)
+			reply.Home, reply.OK = sc.g.homeFor(req.Name)
+		case "hibernate":
+			// Stop passing the client's bytes on before agreeing: what
+			// the session process has not read, it sends back (commit).
+			if req.State != nil {
+				sc.link.pauseInput()
+				sc.mu.Lock()
+				sc.hibernate = &hibernation{state: req.State, watch: req.Watch}
+				sc.mu.Unlock()
+				reply.OK = true
+			}
+		case "commit":
+			sc.mu.Lock()
+			if sc.hibernate != nil {
+				sc.hibernate.pending = req.Pending
+				sc.commit = true
+			}
+			sc.mu.Unlock()
+			continue
 		default:
-			log.Warn("mailgate: session process asked for something unknown", "op", req.Op)
+			sc.log.Warn("mailgate: session process asked for something unknown", "op", req.Op)
 		}
 		if err := enc.Encode(&reply); err != nil {
 			return
@@ -288,26 +369,35 @@ func (g *Gateway) serveSessionControl(ctl *os.File, slot imap.Slot, entry *BookE
 	}
 }
 
-// clientFile returns the descriptor to give a session process for the
-// client's connection c. A TLS connection cannot move (its keys live in
-// this process): the session process gets one end of a socket pair, and
-// relay, once called, copies between the other end and c until the
-// session process closes its end (the returned channel is closed then).
-func clientFile(c net.Conn) (f *os.File, relay func() <-chan struct{}, err error) {
-	if tc, ok := c.(*tls.Conn); ok {
+// clientLink is the client's connection as the daemon holds it while
+// session processes serve it in turn. A plain connection's descriptor
+// goes to each session process; a TLS connection cannot move (its keys
+// live here), so each session process gets one end of a socket pair,
+// and the daemon relays between the other end and the client.
+type clientLink struct {
+	conn  net.Conn
+	relay *tlsRelay // over TLS, while a session process runs
+}
+
+// fileForChild returns the descriptor a session process reads and writes
+// the client with.
+func (l *clientLink) fileForChild() (*os.File, error) {
+	if tc, ok := l.conn.(*tls.Conn); ok {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			return nil, nil, fmt.Errorf("socketpair: %w", err)
+			return nil, fmt.Errorf("socketpair: %w", err)
 		}
 		mine := os.NewFile(uintptr(fds[0]), "tls relay")
 		pc, err := net.FileConn(mine)
 		mine.Close()
 		if err != nil {
 			unix.Close(fds[1])
-			return nil, nil, fmt.Errorf("tls relay: %w", err)
+			return nil, fmt.Errorf("tls relay: %w", err)
 		}
-		return os.NewFile(uintptr(fds[1]), "client"), func() <-chan struct{} { return relayTLS(tc, pc) }, nil
+		l.relay = startRelay(tc, pc)
+		return os.NewFile(uintptr(fds[1]), "client"), nil
 	}
+	c := l.conn
 	for {
 		u, ok := c.(interface{ NetConn() net.Conn })
 		if !ok {
@@ -317,36 +407,97 @@ func clientFile(c net.Conn) (f *os.File, relay func() <-chan struct{}, err error
 	}
 	sc, ok := c.(interface{ File() (*os.File, error) })
 	if !ok {
-		return nil, nil, fmt.Errorf("a %T connection cannot be handed to a session process", c)
+		return nil, fmt.Errorf("a %T connection cannot be handed to a session process", c)
 	}
-	f, err = sc.File()
+	f, err := sc.File()
 	if err != nil {
-		return nil, nil, fmt.Errorf("client connection: %w", err)
+		return nil, fmt.Errorf("client connection: %w", err)
 	}
-	return f, nil, nil
+	return f, nil
 }
 
-// relayTLS copies between the client's TLS connection and the session
-// process's end of the pair; the channel is closed when the session
-// process has closed its end and everything it wrote was sent.
-func relayTLS(tc *tls.Conn, pc net.Conn) <-chan struct{} {
-	done := make(chan struct{})
-	var once sync.Once
+// pauseInput stops passing the client's bytes to the session process (a
+// session process about to hibernate); a plain connection's bytes stay
+// in the socket.
+func (l *clientLink) pauseInput() {
+	if l.relay != nil {
+		l.relay.stopInput()
+	}
+}
+
+// childEnded ends the relay to a session process that has exited, once
+// what it wrote has reached the client.
+func (l *clientLink) childEnded() {
+	if l.relay == nil {
+		return
+	}
+	select {
+	case <-l.relay.outDone:
+	case <-time.After(time.Second):
+	}
+	l.relay.stopInput()
+	l.relay.pc.Close()
+	l.relay = nil
+}
+
+func (l *clientLink) close() {
+	if l.relay != nil {
+		l.relay.stopInput()
+		l.relay.pc.Close()
+	}
+}
+
+// tlsRelay copies between the client's TLS connection and a session
+// process's end of a socket pair.
+type tlsRelay struct {
+	tc              *tls.Conn
+	pc              net.Conn
+	inDone, outDone chan struct{}
+	stopping        atomic.Bool
+	once            sync.Once
+}
+
+func startRelay(tc *tls.Conn, pc net.Conn) *tlsRelay {
+	r := &tlsRelay{tc: tc, pc: pc, inDone: make(chan struct{}), outDone: make(chan struct{})}
 	// The session process keeps the client's timeouts; the relay waits.
 	tc.SetDeadline(time.Time{})
 	go func() {
-		io.Copy(pc, tc)
-		if cw, ok := pc.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
+		defer close(r.inDone)
+		buf := make([]byte, 16<<10)
+		for {
+			n, err := tc.Read(buf)
+			if n > 0 {
+				if _, werr := pc.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				if !r.stopping.Load() {
+					// The client is gone: so is the session process's input.
+					if cw, ok := pc.(interface{ CloseWrite() error }); ok {
+						cw.CloseWrite()
+					}
+				}
+				return
+			}
 		}
 	}()
 	go func() {
-		defer once.Do(func() { close(done) })
+		defer close(r.outDone)
 		io.Copy(tc, pc)
-		pc.Close()
-		tc.CloseWrite()
 	}()
-	return done
+	return r
+}
+
+// stopInput stops the copy from the client, keeping whatever the client
+// sends next unread in the TLS connection.
+func (r *tlsRelay) stopInput() {
+	r.once.Do(func() {
+		r.stopping.Store(true)
+		r.tc.SetReadDeadline(time.Now())
+		<-r.inDone
+		r.tc.SetReadDeadline(time.Time{})
+	})
 }
 
 // relayLogs logs what a session process writes on its standard error:

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/storage"
 )
 
 // Handoff moves sessions to other processes once their user is known:
@@ -57,6 +58,13 @@ type SessionState struct {
 	Remote string `json:"remote"`
 	// Pending is what the client sent ahead, not read yet.
 	Pending []byte `json:"pending,omitempty"`
+
+	// A session woken from hibernation: the mailbox it had selected, how,
+	// what its client knows of it, and the tag of the IDLE it was in.
+	Mailbox         string             `json:"mailbox,omitempty"`
+	MailboxReadOnly bool               `json:"mailbox_read_only,omitempty"`
+	View            *storage.ViewState `json:"view,omitempty"`
+	IdleTag         string             `json:"idle_tag,omitempty"`
 }
 
 // errHandedOff ends a session whose rest was served elsewhere.
@@ -135,6 +143,14 @@ func (s *session) resume(st *SessionState) {
 		s.e.Raw("* BYE Your mailboxes cannot be opened right now\r\n").Flush()
 		s.finish()
 		return
+	}
+	if st.Mailbox != "" && st.View != nil {
+		if err := s.resumeSelected(st); err != nil {
+			s.log.Info("imap: the mailbox cannot be resumed", "mailbox", st.Mailbox, "err", err)
+			s.e.Raw("* BYE The mailbox changed while you were away; select it again\r\n").Flush()
+			s.finish()
+			return
+		}
 	}
 	s.log.Debug("imap: session resumed in its own process", "pid", pid())
 	s.loop()

@@ -49,6 +49,7 @@ func (s *session) idleStart() error {
 		s.rearm()
 		s.woken.Store(false)
 		s.view.SetNotify(s.idleWake)
+		s.armHibernation()
 	}
 	go s.idle()
 	return nil
@@ -93,7 +94,18 @@ func (s *session) idleWake() {
 func (s *session) idle() {
 	defer s.recovered()
 	s.br.Wait()
-	if s.woken.Load() && !s.stopping.Load() && s.br.ClearTimeout() {
+	if s.sleepy.Load() && !s.stopping.Load() && s.br.ClearTimeout() {
+		// The hibernation timer: hand the session over, unless news or
+		// the holder say otherwise.
+		s.disarmHibernation()
+		if s.hibernate() {
+			return
+		}
+		s.rearm()
+		s.armHibernation()
+		s.woken.Store(true)
+	}
+	if s.woken.Load() && !s.stopping.Load() && (s.br.ClearTimeout() || !s.br.Ready()) {
 		// Our own interruption, not the autologout timer nor shutdown.
 		// Clear the flag before polling, so that news queued after the
 		// poll interrupts the next wait.
@@ -116,6 +128,7 @@ func (s *session) idle() {
 func (s *session) idleDone() error {
 	tag := s.idleTag
 	s.idleTag = ""
+	s.disarmHibernation()
 	if s.view != nil {
 		// No more interruptions; undo one that came after the loop armed
 		// the timeout, so that the rest of the line can be read.

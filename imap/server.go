@@ -138,6 +138,9 @@ type Options struct {
 	// Handoff, when set, moves sessions to other processes once their
 	// user has logged in (the gateway's process per session).
 	Handoff Handoff
+	// Hibernator, when set, takes over sessions that idle in IDLE (a
+	// session process's daemon).
+	Hibernator Hibernator
 	// CommandRate is the commands per second a session may sustain, in
 	// bursts of as many; a faster client is slowed down. 0: no limit.
 	CommandRate int

@@ -70,6 +70,11 @@ type session struct {
 	stop         chan struct{}          // closed by shutdown
 	stopOnce     sync.Once
 	rate         commandRate // Options.CommandRate's bucket
+	sleepy       atomic.Bool // the hibernation timer cut the IDLE's read short
+	// hibernateTimer runs while the session idles, with a Hibernator;
+	// hibernateMu guards it against its own firing.
+	hibernateTimer *time.Timer
+	hibernateMu    sync.Mutex
 
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
 	woken         atomic.Bool   // idleWake cut the IDLE's read short

@@ -76,7 +76,7 @@ type testConfig struct {
 // writeConfig writes a configuration into a new temporary directory:
 // data-dir there, the given top-level lines, and one [[server]] on addr
 // when addr is not empty (with the given server lines).
-func writeConfig(t *testing.T, addr, top, server string) *testConfig {
+func writeConfig(t testing.TB, addr, top, server string) *testConfig {
 	t.Helper()
 	dir := t.TempDir()
 	c := &testConfig{dir: dir, path: filepath.Join(dir, "mailgate.toml"), dataDir: filepath.Join(dir, "data"), addr: addr}
@@ -134,7 +134,7 @@ func runMailgate(t *testing.T, timeout time.Duration, stdin string, args ...stri
 
 // freeAddr returns a loopback address with a port that was free a moment
 // ago.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -165,7 +165,7 @@ func (l *lockedBuffer) String() string {
 
 // daemon is a mailgate running in daemon mode.
 type daemon struct {
-	t        *testing.T
+	t        testing.TB
 	cfg      *testConfig
 	cmd      *exec.Cmd
 	addr     string
@@ -182,7 +182,7 @@ var firstRunRE = regexp.MustCompile(`mailgate: first run: created user "mailgate
 // reads the first-run password. It retries with another port when the
 // chosen one was taken in the meantime. The daemon is killed at the end of
 // the test if the test did not stop it.
-func startDaemon(t *testing.T, top, server string, args ...string) *daemon {
+func startDaemon(t testing.TB, top, server string, args ...string) *daemon {
 	t.Helper()
 	var lastErr string
 	for attempt := 0; attempt < 5; attempt++ {
@@ -200,7 +200,7 @@ func startDaemon(t *testing.T, top, server string, args ...string) *daemon {
 	return nil
 }
 
-func tryStartDaemon(t *testing.T, cfg *testConfig, args []string) (d *daemon, retry bool, err error) {
+func tryStartDaemon(t testing.TB, cfg *testConfig, args []string) (d *daemon, retry bool, err error) {
 	d = &daemon{t: t, cfg: cfg, addr: cfg.addr, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(mailgateBin, append([]string{"--config", cfg.path}, args...)...)
 	d.cmd.Stdin = nil
@@ -302,12 +302,12 @@ func (d *daemon) stop(limit time.Duration) {
 
 // imapConn is a raw IMAP client connection with a deadline on every read.
 type imapConn struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
 }
 
-func dialIMAP(t *testing.T, addr string) *imapConn {
+func dialIMAP(t testing.TB, addr string) *imapConn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

@@ -35,7 +35,7 @@ type systemUser struct {
 // (which the pure-Go build verifies) and a home outside the test's
 // private directories, and removes both when the test ends. It skips the
 // test unless it runs as root with useradd.
-func newSystemUser(t *testing.T) *systemUser {
+func newSystemUser(t testing.TB) *systemUser {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the process model's privilege tests need root")
@@ -96,7 +96,7 @@ func (c *imapConn) tagged(tag string) (string, error) {
 }
 
 // greeted dials addr and reads the greeting.
-func greeted(t *testing.T, addr string) *imapConn {
+func greeted(t testing.TB, addr string) *imapConn {
 	t.Helper()
 	c := dialIMAP(t, addr)
 	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "* OK ") {
@@ -129,7 +129,7 @@ func children(pid int) []int {
 }
 
 // waitChildren waits until pid has n children and returns them.
-func waitChildren(t *testing.T, pid, n int) []int {
+func waitChildren(t testing.TB, pid, n int) []int {
 	t.Helper()
 	var kids []int
 	for i := 0; i < 250; i++ {
@@ -143,7 +143,7 @@ func waitChildren(t *testing.T, pid, n int) []int {
 }
 
 // procStatus returns the fields of /proc/PID/status.
-func procStatus(t *testing.T, pid int) map[string]string {
+func procStatus(t testing.TB, pid int) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -160,7 +160,7 @@ func procStatus(t *testing.T, pid int) map[string]string {
 
 // checkRunsAs fails unless every uid of process pid (real, effective,
 // saved, filesystem) is uid, and no_new_privs is set on every thread.
-func checkRunsAs(t *testing.T, pid, uid int) {
+func checkRunsAs(t testing.TB, pid, uid int) {
 	t.Helper()
 	st := procStatus(t, pid)
 	for i, id := range strings.Fields(st["Uid"]) {
@@ -490,4 +490,101 @@ func TestInetd(t *testing.T) {
 	if l := c.cmd("z", "LOGOUT"); !strings.HasPrefix(l[0], "* BYE") {
 		t.Errorf("LOGOUT: %q", l)
 	}
+}
+
+// TestHibernation: a session process that idles in IDLE past
+// hibernate-after ends, leaving the connection with the daemon; another
+// session's APPEND wakes it in a new process, which tells the client
+// EXISTS in the same sequence numbers; DONE (and what the client sends
+// with it) wakes it too and is answered; SIGTERM reaches a hibernated
+// client as BYE. Over implicit TLS, where the daemon relays.
+func TestHibernation(t *testing.T) {
+	for _, tlsMode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "tls"}[tlsMode], func(t *testing.T) {
+			testHibernation(t, tlsMode)
+		})
+	}
+}
+
+func testHibernation(t *testing.T, useTLS bool) {
+	u := newSystemUser(t)
+	top, server := "hibernate-after = \"200ms\"\n"+systemAuth, ""
+	var dial func() *imapConn
+	var d *daemon
+	if useTLS {
+		ca := tlsmgrtest.NewCA(t, "test CA")
+		dir := t.TempDir()
+		cert, key := ca.Issue(t, "mail.example.org", x509.ExtKeyUsageServerAuth)
+		tlsmgrtest.WriteFile(t, filepath.Join(dir, "cert.pem"), cert, 0o644)
+		tlsmgrtest.WriteFile(t, filepath.Join(dir, "key.pem"), key, 0o600)
+		top += "[tls]\ncertificate-file = " + quoted(filepath.Join(dir, "cert.pem")) + "\nkey-file = " + quoted(filepath.Join(dir, "key.pem")) + "\n"
+		server = "tls-mode = \"connection\"\n"
+		dial = func() *imapConn {
+			tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", d.addr,
+				&tls.Config{RootCAs: ca.Pool(), ServerName: "mail.example.org"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { tc.Close() })
+			c := &imapConn{t: t, conn: tc, r: bufio.NewReader(tc)}
+			if g, err := c.line(5 * time.Second); !strings.HasPrefix(g, "* OK") {
+				t.Fatalf("greeting %q, %v", g, err)
+			}
+			return c
+		}
+	} else {
+		dial = func() *imapConn { return greeted(t, d.addr) }
+	}
+	d = startDaemon(t, top, server)
+	pid := d.cmd.Process.Pid
+	c := dial()
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	c.send("i IDLE\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q, %v", l, err)
+	}
+	waitChildren(t, pid, 0) // hibernated
+
+	w := dial()
+	w.login(u.name, u.password)
+	msg := "Subject: wake up\r\n\r\nhello\r\n"
+	w.send(fmt.Sprintf("w APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
+	if l, err := w.tagged("w"); err != nil || !strings.HasPrefix(l, "w OK") {
+		t.Fatalf("APPEND: %q, %v", l, err)
+	}
+	start := time.Now()
+	if l, err := c.line(5 * time.Second); err != nil || l != "* 1 EXISTS" {
+		t.Fatalf("hibernated IDLE after another session's APPEND: %q, %v", l, err)
+	}
+	t.Logf("woken by the APPEND, EXISTS after %v", time.Since(start))
+	w.cmd("z", "LOGOUT")
+	c.line(5 * time.Second) // * 1 RECENT
+	waitChildren(t, pid, 0) // hibernated again
+
+	start = time.Now()
+	c.send("DONE\r\nn NOOP\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || l != "i OK Completed" {
+		t.Fatalf("DONE to a hibernated IDLE: %q, %v", l, err)
+	}
+	t.Logf("woken by DONE, answered after %v", time.Since(start))
+	if l, err := c.tagged("n"); err != nil || !strings.HasPrefix(l, "n OK") {
+		t.Fatalf("NOOP sent with DONE: %q, %v", l, err)
+	}
+	if l := c.cmd("f", "FETCH 1 (FLAGS)"); !strings.Contains(l[0], "FETCH (FLAGS (") {
+		t.Errorf("FETCH after waking: %q", l)
+	}
+	c.send("j IDLE\r\n")
+	c.line(5 * time.Second)
+	waitChildren(t, pid, 0)
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	if l, err := c.line(10 * time.Second); err != nil || !strings.HasPrefix(l, "* BYE") {
+		t.Errorf("hibernated session at SIGTERM: %q, %v, want * BYE", l, err)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the daemon did not exit after SIGTERM")
+	}
+	d.stopped = true
 }

@@ -65,6 +65,11 @@ func (d *Decoder) Begin() {
 	d.lineEnded = false
 }
 
+// MarkEnded records the current command as read to its end: a session
+// resumed in another process inside a command (IDLE) that an earlier
+// process read.
+func (d *Decoder) MarkEnded() { d.lineEnded = true }
+
 // LineEnded reports whether the CRLF ending the command has been read.
 func (d *Decoder) LineEnded() bool { return d.lineEnded }
 

@@ -1,0 +1,152 @@
+package main_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkProcessModel measures the process model (issue 11 section 1)
+// through the binary, as root with a system user: the memory one idle
+// IDLE connection costs (the daemon's RSS growth plus its session
+// processes' RSS, per connection) with a process per session, with
+// hibernation, and in the daemon's process (a virtual user); how long a
+// hibernated IDLE takes to answer DONE; and LOGIN plus SELECT of a
+// 1,000-message INBOX in a process of its own and in the daemon.
+//
+//	go test -run XXX -bench ProcessModel -benchtime 1x ./cmd/mailgate
+func BenchmarkProcessModel(b *testing.B) {
+	b.Run("idle", benchIdle)
+	b.Run("select", benchSelect)
+}
+
+// kib returns a process's resident memory in KiB.
+func kib(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+// treeKiB is the RSS of pid and its children.
+func treeKiB(pid int) int {
+	total := kib(pid)
+	for _, k := range children(pid) {
+		total += kib(k)
+	}
+	return total
+}
+
+func benchIdle(b *testing.B) {
+	const conns = 10
+	for _, mode := range []struct {
+		name, top string
+		system    bool
+	}{
+		{"process", "hibernate-after = \"0s\"\n", true},
+		{"hibernated", "hibernate-after = \"100ms\"\n", true},
+		{"in-daemon", "", false},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			u := newSystemUser(b)
+			top := mode.top + fmt.Sprintf("max-children = %d\n", conns+10) + systemAuth + os.Getenv("MG_BENCH_EXTRA")
+			d := startDaemon(b, top, fmt.Sprintf("max-connections-per-address = %d\n", 2*conns+10))
+			pid := d.cmd.Process.Pid
+			name, password := u.name, u.password
+			if !mode.system {
+				name, password = "mailgate", d.password
+			}
+			time.Sleep(300 * time.Millisecond)
+			before := treeKiB(pid)
+			var cs []*imapConn
+			for i := 0; i < conns; i++ {
+				c := greeted(b, d.addr)
+				c.login(name, password)
+				c.cmd("s", "SELECT INBOX")
+				c.send("i IDLE\r\n")
+				c.line(5 * time.Second)
+				cs = append(cs, c)
+			}
+			if mode.name == "hibernated" {
+				for i := 0; i < 500 && len(children(pid)) > 0; i++ {
+					time.Sleep(20 * time.Millisecond)
+				}
+			} else {
+				time.Sleep(500 * time.Millisecond)
+			}
+			after := treeKiB(pid)
+			b.ReportMetric(float64(after-before)/conns, "KiB/idle-conn")
+			if mode.name == "hibernated" {
+				var lat []time.Duration
+				for _, c := range cs[:min(10, len(cs))] {
+					start := time.Now()
+					c.send("DONE\r\n")
+					if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "i OK") {
+						b.Fatalf("DONE: %q, %v", l, err)
+					}
+					lat = append(lat, time.Since(start))
+				}
+				sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms/wake-median")
+				b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "ms/wake-max")
+			}
+			for _, c := range cs {
+				c.conn.Close()
+			}
+			d.cmd.Process.Kill()
+			<-d.exited
+		})
+	}
+}
+
+func benchSelect(b *testing.B) {
+	for _, mode := range []struct {
+		name   string
+		system bool
+	}{{"process", true}, {"in-daemon", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			u := newSystemUser(b)
+			d := startDaemon(b, systemAuth, "")
+			name, password := u.name, u.password
+			if !mode.system {
+				name, password = "mailgate", d.password
+			}
+			c := greeted(b, d.addr)
+			c.login(name, password)
+			msg := "Subject: m\r\n\r\nbody\r\n"
+			for i := 0; i < 1000; i++ {
+				c.send(fmt.Sprintf("a APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
+				if l, err := c.tagged("a"); err != nil || !strings.HasPrefix(l, "a OK") {
+					b.Fatalf("APPEND: %q, %v", l, err)
+				}
+			}
+			c.cmd("z", "LOGOUT")
+			var total time.Duration
+			const rounds = 20
+			for i := 0; i < rounds; i++ {
+				start := time.Now()
+				c := greeted(b, d.addr)
+				c.login(name, password)
+				if l := c.cmd("s", "SELECT INBOX"); !strings.Contains(l[len(l)-1], "s OK") {
+					b.Fatalf("SELECT: %q", l)
+				}
+				total += time.Since(start)
+				c.cmd("z", "LOGOUT")
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/rounds, "ms/login+select")
+			d.cmd.Process.Kill()
+			<-d.exited
+		})
+	}
+}
