@@ -1,11 +1,13 @@
 package imap
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/imap/internal/wire"
 	"github.com/mailgate/mailgate/storage"
 )
@@ -103,7 +105,7 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 	// Refuse a message the quota has no room for, with those before it
 	// in a MULTIAPPEND, before it is sent (RFC 9208 section 4.1.1); the
 	// storage checks the whole batch again once it is in.
-	lit, size, _, err := s.d.MessageLiteralChecked(func(size int64) error {
+	lit, size, binary, err := s.d.MessageLiteralChecked(func(size int64) error {
 		err := s.account.CheckQuota(batch.Mailbox(), batch.Size()+size, int64(batch.Len())+1)
 		if errors.Is(err, storage.ErrOverQuota) {
 			return err
@@ -123,6 +125,9 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 			return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral), err: err}
 		}
 		return err
+	}
+	if binary && !utf8Data { // UTF8 (RFC 6855) data is text in a literal8
+		return s.appendBinary(batch, lit, size, flags, date)
 	}
 	counted := &countingReader{r: lit}
 	// A literal cut short fails the reader with io.ErrUnexpectedEOF, so
@@ -168,6 +173,34 @@ func (s *session) appendUTF8() (bool, error) {
 		return false, err
 	}
 	return true, s.d.Expect('(', "(")
+}
+
+// maxBinaryAppend bounds a literal8 APPEND (RFC 3516 section 4.2),
+// which is read whole into memory to encode its binary parts.
+const maxBinaryAppend = 32 << 20
+
+// appendBinary reads a literal8 message and adds it to the batch with
+// every part that a text message cannot carry (Content-Transfer-Encoding
+// binary, or a NUL) encoded in base64 (message.EncodeBinaryParts): the
+// storage keeps messages as text, normalising line ends, which would
+// change binary octets; encoded, BINARY returns them exactly as they
+// were sent, and BODY sends no NUL.
+func (s *session) appendBinary(batch *storage.AppendBatch, lit io.Reader, size int64, flags []string, date time.Time) error {
+	if size > maxBinaryAppend {
+		if _, err := io.Copy(io.Discard, lit); err != nil {
+			return err
+		}
+		return no("TOOBIG", "A binary APPEND may hold at most %d bytes; send larger messages encoded, in an ordinary literal", maxBinaryAppend)
+	}
+	msg := make([]byte, size)
+	if _, err := io.ReadFull(lit, msg); err != nil {
+		return err
+	}
+	msg, _ = message.EncodeBinaryParts(msg)
+	if err := batch.Add(bytes.NewReader(msg), flags, date); err != nil {
+		return storageErr(err, "APPEND")
+	}
+	return nil
 }
 
 // uidSetText writes ascending UIDs as a uid-set (RFC 4315 section 4).

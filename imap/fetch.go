@@ -71,7 +71,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	}
 	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
 	for _, it := range items {
-		if it.kind == fetchSection && !it.peek && !s.view.ReadOnly() {
+		if (it.kind == fetchSection || it.kind == fetchBinary) && !it.peek && !s.view.ReadOnly() {
 			f.setSeen = true
 		}
 	}
@@ -240,6 +240,20 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				}
 				vals[i] = data
 			}
+		case fetchBinary, fetchBinarySize:
+			if err = f.load(m, &c); err == nil {
+				data, _, known := message.BinaryPart(c.raw, c.root, it.path)
+				if !known {
+					// RFC 3516 section 4.3.
+					err = no("UNKNOWN-CTE", "Cannot decode the encoding of part %s of message %d", it.section, seq)
+					break
+				}
+				if it.partial {
+					off, n := clip(int64(len(data)), it.offset, it.count)
+					data = data[off : off+n]
+				}
+				vals[i] = data
+			}
 		}
 		if errors.Is(err, storage.ErrNoMessage) {
 			lost[i], f.lost, err = true, true, nil
@@ -326,7 +340,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			} else {
 				s.e.Bytes(vals[i])
 			}
-		case fetchSection:
+		case fetchSection, fetchBinary:
 			s.e.Raw(it.name)
 			if it.partial {
 				s.e.Byte('<').Number64(it.offset).Byte('>')
@@ -336,7 +350,10 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				s.e.Raw("NIL")
 				continue
 			}
-			if it.section == "" && stream != nil {
+			if it.kind == fetchBinary && bytes.IndexByte(vals[i], 0) >= 0 {
+				s.e.Byte('~') // literal8, RFC 3516 section 4.1
+			}
+			if it.kind == fetchSection && it.section == "" && stream != nil {
 				if err := s.e.Literal(stream, streamSize); err != nil {
 					s.log.Warn("imap: message shorter than its size", "uid", m.UID, "err", err)
 				}
@@ -344,6 +361,13 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				continue
 			}
 			s.e.Literal(bytes.NewReader(vals[i]), int64(len(vals[i])))
+		case fetchBinarySize:
+			s.e.Raw(it.name).SP()
+			if lost[i] {
+				s.e.Raw("0")
+				continue
+			}
+			s.e.Number64(int64(len(vals[i])))
 		}
 	}
 	if flagsChanged && !wroteFlags {

@@ -21,6 +21,8 @@ const (
 	fetchEmailID       // EMAILID (RFC 8474 section 5.1)
 	fetchThreadID      // THREADID (RFC 8474 section 5.2)
 	fetchModSeq        // MODSEQ (RFC 7162 section 3.1.4.1)
+	fetchBinary        // BINARY[...], BINARY.PEEK[...] (RFC 3516)
+	fetchBinarySize    // BINARY.SIZE[...]
 )
 
 // fetchItem is one parsed FETCH data item.
@@ -32,6 +34,7 @@ type fetchItem struct {
 	partial bool
 	offset  int64
 	count   int64
+	path    []int // BINARY's part numbers
 }
 
 // parseFetchItems reads the FETCH data items: a macro, one item, or a
@@ -114,6 +117,30 @@ func (s *session) parseFetchItem() ([]fetchItem, error) {
 		if err := s.parseSection(&it); err != nil {
 			return nil, err
 		}
+		return []fetchItem{it}, nil
+	case "BINARY", "BINARY.PEEK", "BINARY.SIZE":
+		// RFC 3516 section 4.1: "[" [section-part] "]", and a partial
+		// range but for BINARY.SIZE.
+		if b, _ := s.d.Peek(); b != '[' {
+			return nil, bad("%s needs a section", name)
+		}
+		it := fetchItem{kind: fetchBinary, peek: name == "BINARY.PEEK"}
+		if name == "BINARY.SIZE" {
+			it.kind, it.peek = fetchBinarySize, true
+		}
+		if err := s.parseSection(&it); err != nil {
+			return nil, err
+		}
+		spec, _ := message.ParseSectionSpec(it.section)
+		if spec.Specifier != message.SpecifierNone || (it.partial && it.kind == fetchBinarySize) {
+			return nil, bad("Bad %s section %s", name, sanitize(it.section))
+		}
+		it.path = spec.Path
+		base := "BINARY"
+		if it.kind == fetchBinarySize {
+			base = "BINARY.SIZE"
+		}
+		it.name = base + "[" + it.section + "]"
 		return []fetchItem{it}, nil
 	}
 	return nil, bad("Unknown FETCH item %s", sanitize(name))
