@@ -16,7 +16,7 @@ import (
 // storage core's Layout for a user whose mail directory ($mailhome) is
 // mailHome.
 func (g *Gateway) layout(mailHome string) *storage.Layout {
-	c := g.cfg
+	c := g.conf()
 	vars := map[string]string{"mailhome": mailHome}
 	l := &storage.Layout{
 		Personal:    namespace(c.Namespace.Personal, vars),
@@ -66,7 +66,7 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 		return nil, err
 	}
 	su := storageUser(u, home)
-	su.Quota = quotaLimits(g.cfg, u.Quota)
+	su.Quota = quotaLimits(g.conf(), u.Quota)
 	return g.store.Account(su, g.layout(home)), nil
 }
 
@@ -87,7 +87,7 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 		home = g.defaultHome(u.Name)
 	}
 	if _, err := os.Stat(home); os.IsNotExist(err) {
-		if !g.cfg.CreateHomeDir && !g.isDataDirHome(home) {
+		if !g.conf().CreateHomeDir && !g.isDataDirHome(home) {
 			return "", fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
 		}
 		su := storageUser(u, home)
@@ -97,7 +97,7 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 		} else if owner != nil && os.Geteuid() == 0 {
 			uid, gid = owner.uid, owner.gid
 		}
-		if err := auth.CreateHome(home, g.cfg.HomeDirMode.FileMode(), uid, gid); err != nil {
+		if err := auth.CreateHome(home, g.conf().HomeDirMode.FileMode(), uid, gid); err != nil {
 			return "", err
 		}
 	}
@@ -117,7 +117,7 @@ func (g *Gateway) systemAccount(_ context.Context, u *auth.User) (*storage.Accou
 		return nil, fmt.Errorf("home directory of %s: %w", u.Name, err)
 	}
 	su := storageUser(u, u.Home)
-	su.Quota = quotaLimits(g.cfg, u.Quota)
+	su.Quota = quotaLimits(g.conf(), u.Quota)
 	return g.store.Account(su, g.layout(filepath.Join(u.Home, "Mail"))), nil
 }
 
@@ -136,5 +136,5 @@ func storageUser(u *auth.User, home string) storage.User {
 // isDataDirHome reports whether home is a default home in the data
 // directory, which mailgate owns and always creates.
 func (g *Gateway) isDataDirHome(home string) bool {
-	return strings.HasPrefix(filepath.Clean(home), g.cfg.DataDir+string(filepath.Separator))
+	return strings.HasPrefix(filepath.Clean(home), g.conf().DataDir+string(filepath.Separator))
 }

@@ -25,13 +25,12 @@ type authParts struct {
 // mechanisms without a password and preauth name are looked up through
 // the back-end chain. A key file that cannot be read is a *config.Error
 // at its line.
-func (g *Gateway) buildAuth(users *auth.UsersFile, chain *auth.Chain) (*authParts, error) {
-	cfg := g.cfg
+func (g *Gateway) buildAuth(cfg *config.Config, users *auth.UsersFile, chain *auth.Chain) (*authParts, error) {
 	a := cfg.Auth
 	p := &authParts{sasl: &auth.SASLOptions{SCRAM: users, Users: chain,
 		CertificateName: a.ExternalUsername, AnonymousUser: a.AnonymousUser}}
 	if slices.ContainsFunc(a.Mechanisms, func(m string) bool { return strings.EqualFold(m, auth.MechOAuthBearer) }) {
-		tokens, err := g.tokenVerifier()
+		tokens, err := g.tokenVerifier(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -60,12 +59,12 @@ func (g *Gateway) buildAuth(users *auth.UsersFile, chain *auth.Chain) (*authPart
 }
 
 // tokenVerifier builds what checks OAUTHBEARER tokens.
-func (g *Gateway) tokenVerifier() (auth.TokenVerifier, error) {
-	o := g.cfg.Auth.OAuthBearer
+func (g *Gateway) tokenVerifier(cfg *config.Config) (auth.TokenVerifier, error) {
+	o := cfg.Auth.OAuthBearer
 	if o.IntrospectionCommand != "" {
 		prog, args, err := config.ParseCommand(o.IntrospectionCommand)
 		if err != nil {
-			return nil, config.Problems(g.cfg.Problemf("auth.oauthbearer.introspection-command", "%v", err))
+			return nil, config.Problems(cfg.Problemf("auth.oauthbearer.introspection-command", "%v", err))
 		}
 		return &auth.CommandTokens{Program: auth.Program{Path: prog, Timeout: o.Timeout, Logger: g.log}, Args: args}, nil
 	}
@@ -76,7 +75,7 @@ func (g *Gateway) tokenVerifier() (auth.TokenVerifier, error) {
 		if o.KeyFile == "" {
 			key = "auth.oauthbearer.jwks"
 		}
-		return nil, config.Problems(g.cfg.Problemf(key, "%v", err))
+		return nil, config.Problems(cfg.Problemf(key, "%v", err))
 	}
 	return v, nil
 }
@@ -91,18 +90,18 @@ func (g *Gateway) allowed(c net.Conn) bool {
 		// file's mode guards) is allowed.
 		return true
 	}
-	if !config.ACLAllows(g.cfg.ACL, client) {
+	if !config.ACLAllows(g.conf().ACL, client) {
 		g.log.Info("mailgate: connection refused by the access list", "remote", c.RemoteAddr().String())
 		return false
 	}
-	if g.auth.hosts == nil || !client.IsValid() {
+	if g.cur().auth.hosts == nil || !client.IsValid() {
 		return true
 	}
 	var server netip.Addr
 	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
 		server = ap.Addr().Unmap()
 	}
-	ok, rule := g.auth.hosts.Allowed(context.Background(), client, server)
+	ok, rule := g.cur().auth.hosts.Allowed(context.Background(), client, server)
 	if !ok {
 		g.log.Info("mailgate: connection refused by tcp-wrappers", "remote", c.RemoteAddr().String(), "rule", rule)
 	}

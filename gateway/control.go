@@ -67,7 +67,7 @@ type control struct {
 // daemon that died is replaced; one that a running daemon answers on is
 // not.
 func (g *Gateway) listenControl() (*control, error) {
-	path := ControlSocket(g.cfg.DataDir)
+	path := ControlSocket(g.conf().DataDir)
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != fs.ModeSocket {
 			return nil, fmt.Errorf("control socket %s: a file that is not a socket is in the way", path)

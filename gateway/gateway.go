@@ -86,6 +86,13 @@ type Options struct {
 	MaxSessions int
 	// Ready, when set, receives each listener's address once it listens.
 	Ready func(addr net.Addr)
+	// LoadConfig, when set, reads the configuration again for Reload
+	// (SIGHUP, "mailgate reload"); without it Reload re-reads only the
+	// certificates.
+	LoadConfig func() (*config.Config, error)
+	// ReopenLog, when set, is called first by Reload: the log file opens
+	// again, for logrotate.
+	ReopenLog func() error
 	// Executable is the mailgate program that session processes run
 	// (session-process); "" is this program (os.Executable).
 	Executable string
@@ -93,15 +100,12 @@ type Options struct {
 
 // Gateway runs mailgate's frontends on one configuration.
 type Gateway struct {
-	cfg        *config.Config
+	live       atomic.Pointer[liveState] // what SIGHUP may change
 	opts       Options
 	log        *slog.Logger
 	store      *storage.Store
-	users      *auth.UsersFile
-	authn      *auth.Chain // [auth] authentication, users included
 	certs      *certificates
 	throttle   *auth.Throttle
-	auth       *authParts
 	sessions   *sessionLimits
 	proxy      []*service    // [proxy-auth]'s auth_http and socketmap
 	refusals   chan struct{} // one token per refusal under way
@@ -114,17 +118,37 @@ type Gateway struct {
 	watchOnce  sync.Once
 	watch      *fileWatcher // hibernated sessions' mailboxes
 
-	mu         sync.Mutex
-	running    bool
-	registered []*service
+	reloadMu sync.Mutex // one reload at a time
+
+	mu          sync.Mutex
+	running     bool
+	registered  []*service
+	imapServers []*imap.Server // by [[server]] index, once Run built them
+	retired     []*auth.Chain  // chains a reload replaced, closed by Close
 }
+
+// liveState is the part of a Gateway that a reload replaces as a whole
+// (Reload): the configuration in force and what is built from its
+// [auth] table. A session keeps the one it started with.
+type liveState struct {
+	cfg   *config.Config
+	users *auth.UsersFile
+	authn *auth.Chain // [auth] authentication, users included
+	auth  *authParts
+}
+
+// cur returns the live state in force.
+func (g *Gateway) cur() *liveState { return g.live.Load() }
+
+// conf returns the configuration in force.
+func (g *Gateway) conf() *config.Config { return g.live.Load().cfg }
 
 // New checks the configuration as Check does, then what it names (the
 // users file), and builds the gateway: the storage, the users, the
 // certificates (loaded, not started) and the limits. Nothing listens
 // until Run. A configuration that Check refuses yields its *config.Error.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, refusals: make(chan struct{}, maxRefusals), book: newSessionBook()}
+	g := &Gateway{opts: opts, log: opts.Logger, refusals: make(chan struct{}, maxRefusals), book: newSessionBook()}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -140,13 +164,16 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.users = users
-	if g.authn, err = authenticator(cfg, users, g.log); err != nil {
+	authn, err := authenticator(cfg, users, g.log)
+	if err != nil {
 		return nil, err
 	}
-	if g.auth, err = g.buildAuth(users, g.authn); err != nil {
+	parts, err := g.buildAuth(cfg, users, authn)
+	if err != nil {
+		authn.Close()
 		return nil, err
 	}
+	g.live.Store(&liveState{cfg: cfg, users: users, authn: authn, auth: parts})
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
 	g.validities = validities
@@ -219,7 +246,7 @@ func mboxOptions(cfg *config.Config, log *slog.Logger, uidValidity func() uint32
 }
 
 // Users returns the users file in use.
-func (g *Gateway) Users() *auth.UsersFile { return g.users }
+func (g *Gateway) Users() *auth.UsersFile { return g.cur().users }
 
 // Throttle returns the login throttle that every listener shares.
 func (g *Gateway) Throttle() *auth.Throttle { return g.throttle }
@@ -247,20 +274,20 @@ func (g *Gateway) NextSessionID() uint64 { return g.lastID.Add(1) }
 func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
 		Logger:        g.log,
-		Authenticator: g.authn,
+		Authenticator: g.cur().authn,
 		// A copy: imap.New upper-cases the slice in place, and another
 		// listener's sessions read theirs.
-		Mechanisms:      slices.Clone(g.cfg.Auth.Mechanisms),
-		SASL:            g.auth.sasl,
-		Preauth:         g.auth.preauth,
-		PreauthOnly:     g.cfg.PreauthOnly,
-		UserAccess:      g.auth.userAccess,
+		Mechanisms:      slices.Clone(g.conf().Auth.Mechanisms),
+		SASL:            g.cur().auth.sasl,
+		Preauth:         g.cur().auth.preauth,
+		PreauthOnly:     g.conf().PreauthOnly,
+		UserAccess:      g.cur().auth.userAccess,
 		Account:         g.imapAccount,
 		TLSConfig:       tc,
 		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
-		LoginDisabled:   g.cfg.LoginDisabled,
-		ID:              idFields(g.cfg.IDFields),
+		LoginDisabled:   g.conf().LoginDisabled,
+		ID:              idFields(g.conf().IDFields),
 		Timeout:         idleTimeout(sc.Timeout),
 		LoginTimeout:    sc.LoginTimeout,
 		WriteTimeout:    sc.WriteTimeout,
@@ -379,8 +406,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 // goodbye, and those running a command have shutdown-grace to finish
 // it. Then the certificates and the storage close.
 func (g *Gateway) shutdown(services []*service) {
-	g.log.Info("mailgate: shutting down", "sessions", len(g.book.List()), "grace", g.cfg.ShutdownGrace.String())
-	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownGrace)
+	g.log.Info("mailgate: shutting down", "sessions", len(g.book.List()), "grace", g.conf().ShutdownGrace.String())
+	ctx, cancel := context.WithTimeout(context.Background(), g.conf().ShutdownGrace)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, svc := range services {
@@ -394,7 +421,14 @@ func (g *Gateway) shutdown(services []*service) {
 // Close releases what New acquired.
 func (g *Gateway) Close() error {
 	g.certs.stop()
-	return errors.Join(g.store.Close(), g.authn.Close())
+	errs := []error{g.store.Close(), g.cur().authn.Close()}
+	g.mu.Lock()
+	for _, c := range g.retired {
+		errs = append(errs, c.Close())
+	}
+	g.retired = nil
+	g.mu.Unlock()
+	return errors.Join(errs...)
 }
 
 // ServeConn serves one IMAP session on c (inetd mode and tests). With
@@ -403,8 +437,8 @@ func (g *Gateway) Close() error {
 // ($mailhome) is $home/Mail, not the home itself.
 func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	sc := config.DefaultServer()
-	if len(g.cfg.Servers) > 0 {
-		sc = g.cfg.Servers[0]
+	if len(g.conf().Servers) > 0 {
+		sc = g.conf().Servers[0]
 	}
 	// A session on standard input and output was started by a local
 	// administrator's inetd or by hand: there is no network to protect.
@@ -420,7 +454,7 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	if preauth != nil {
 		opts.Account = g.systemAccount
 	}
-	if os.Geteuid() == 0 && g.cfg.SessionProcess != config.SessionProcessNever {
+	if os.Geteuid() == 0 && g.conf().SessionProcess != config.SessionProcessNever {
 		// inetd started this session as root: once the user is known, the
 		// session goes on in a process of its own with the user's
 		// identity, as a daemon's does, and this one waits for it.
@@ -435,7 +469,7 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 	if g.parent != nil {
 		return g.parent.home(name)
 	}
-	u, ok := g.users.Lookup(name)
+	u, ok := g.cur().users.Lookup(name)
 	if !ok {
 		return "", false
 	}
@@ -444,7 +478,7 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 
 // defaultHome is where a user without a home in the users file lives.
 func (g *Gateway) defaultHome(name string) string {
-	return filepath.Join(g.cfg.DataDir, name)
+	return filepath.Join(g.conf().DataDir, name)
 }
 
 // idleTimeout maps [[server]] timeout to imap.Options.Timeout: "0s" in

@@ -103,8 +103,8 @@ func goodbye(c net.Conn, line string) {
 
 // serverTimeout is [[server]] timeout of listener server (0: none).
 func (g *Gateway) serverTimeout(server int) time.Duration {
-	if server >= 0 && server < len(g.cfg.Servers) {
-		return g.cfg.Servers[server].Timeout
+	if server >= 0 && server < len(g.conf().Servers) {
+		return g.conf().Servers[server].Timeout
 	}
 	return 0
 }

@@ -24,7 +24,7 @@ type identity struct {
 // (session-process, virtual-user): ok reports whether it runs as id, in
 // a process of its own; !ok keeps it in the daemon's process.
 func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
-	mode := g.cfg.SessionProcess
+	mode := g.conf().SessionProcess
 	if mode == config.SessionProcessNever {
 		return identity{}, false, nil
 	}
@@ -44,8 +44,8 @@ func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
 				id.gid = os.Getegid()
 			}
 		}
-	case g.cfg.VirtualUser != "":
-		vu, err := lookupAccount(g.cfg.VirtualUser)
+	case g.conf().VirtualUser != "":
+		vu, err := lookupAccount(g.conf().VirtualUser)
 		if err != nil {
 			return identity{}, true, fmt.Errorf("virtual-user: %w", err)
 		}
@@ -97,7 +97,7 @@ func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
 			}
 		}
 	}
-	for _, name := range g.cfg.RetainGroups {
+	for _, name := range g.conf().RetainGroups {
 		gid, err := lookupGroup(name)
 		if err != nil {
 			return nil, fmt.Errorf("retain-groups: %w", err)

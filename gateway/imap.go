@@ -3,7 +3,6 @@ package gateway
 import (
 	"net"
 
-	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/imap"
 )
 
@@ -18,13 +17,9 @@ func (f imapFrontend) ServeConn(c net.Conn) { f.Server.ServeConn(c, nil) }
 // TLS configuration of its certificates.
 func (g *Gateway) imapServices() []*service {
 	var out []*service
-	for i, sc := range g.cfg.Servers {
-		tc := g.certs.forServer(i, "imap")
-		opts := g.imapOptions(sc, tc, false)
-		if g.cfg.SessionProcess != config.SessionProcessNever {
-			opts.Handoff = &sessionProcesses{g: g, server: i}
-		}
-		srv := imap.New(opts)
+	for i, sc := range g.conf().Servers {
+		srv := imap.New(g.serverOptions(i, sc, g.certs.forServer(i, "imap")))
+		g.imapServers = append(g.imapServers, srv) // Run holds g.mu
 		l := Listener{Address: sc.Address, MaxConnectionsPerAddress: sc.MaxConnectionsPerAddress,
 			TrustedProxies: sc.TrustedProxyPrefixes()}
 		if sc.TLSMode.Implicit() {

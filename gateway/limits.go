@@ -67,6 +67,14 @@ func (l *sessionLimits) releaseUser(user string) {
 	}
 }
 
+// setLimits changes max-children and max-sessions-per-user (a reload);
+// sessions over the new limits stay, and new ones wait for room.
+func (l *sessionLimits) setLimits(max, perUser int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.max, l.perUser = max, perUser
+}
+
 // share returns n*num/den rounded up, at least 1.
 func share(n, num, den int) int {
 	return max(1, (n*num+den-1)/den)

@@ -19,7 +19,7 @@ import (
 // are Unlimited: the local MTA bounds its own connections, and mail must
 // not wait behind IMAP sessions for a slot; the access list applies.
 func (g *Gateway) lmtpServices() []*service {
-	lc := g.cfg.LMTP
+	lc := g.conf().LMTP
 	if len(lc.Listen) == 0 {
 		return nil
 	}
@@ -45,7 +45,7 @@ func (g *Gateway) lmtpServices() []*service {
 // looked up in the auth back-ends and delivered through the same storage
 // core as the IMAP sessions use, so that they hear of each message at once.
 func (g *Gateway) lmtpOptions() *lmtp.Options {
-	lc := g.cfg.LMTP
+	lc := g.conf().LMTP
 	return &lmtp.Options{
 		Logger:             g.log,
 		Lookup:             g.lmtpLookup,
@@ -55,7 +55,7 @@ func (g *Gateway) lmtpOptions() *lmtp.Options {
 		RecipientDelimiter: lc.RecipientDelimiter,
 		DetailMailbox:      lc.DetailMailbox,
 		Timeout:            lc.Timeout,
-		SpoolDir:           filepath.Join(g.cfg.DataDir, "spool"),
+		SpoolDir:           filepath.Join(g.conf().DataDir, "spool"),
 		SessionID:          g.NextSessionID,
 	}
 }
@@ -69,7 +69,7 @@ func (g *Gateway) lmtpLookup(ctx context.Context, local, domain string) (*auth.U
 	if domain != "" && !g.localDomain(domain) {
 		return nil, nil
 	}
-	u, err := g.authn.Identify(ctx, local)
+	u, err := g.cur().authn.Identify(ctx, local)
 	switch {
 	case err == nil:
 		return u, nil
@@ -83,7 +83,7 @@ func (g *Gateway) lmtpLookup(ctx context.Context, local, domain string) (*auth.U
 
 // localDomain reports whether mail for domain is delivered here.
 func (g *Gateway) localDomain(domain string) bool {
-	ds := g.cfg.LMTP.Domains
+	ds := g.conf().LMTP.Domains
 	if len(ds) == 0 {
 		return true
 	}

@@ -42,7 +42,7 @@ timeout = "0s"
 [[server]]
 address = "127.0.0.2:0"
 `)
-	one, two := g.imapOptions(g.cfg.Servers[0], nil, false), g.imapOptions(g.cfg.Servers[1], nil, false)
+	one, two := g.imapOptions(g.conf().Servers[0], nil, false), g.imapOptions(g.conf().Servers[1], nil, false)
 	if one.LoginTimeout != 42*time.Second || one.WriteTimeout != 7*time.Minute {
 		t.Errorf("first listener: login timeout %v, write timeout %v", one.LoginTimeout, one.WriteTimeout)
 	}

@@ -70,7 +70,8 @@ func RunSessionProcess() int {
 		log.Error("mailgate: session process: client connection", "err", err)
 		return 1
 	}
-	g := &Gateway{cfg: cfg, log: log, parent: parent, auth: &authParts{}}
+	g := &Gateway{log: log, parent: parent}
+	g.live.Store(&liveState{cfg: cfg, auth: &authParts{}})
 	g.store = storage.New(storage.Options{
 		Drivers: drivers(cfg, log, parent.uidValidity),
 		Logger:  log,

@@ -204,7 +204,7 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case werr = <-exited:
-		case <-time.After(g.cfg.ShutdownGrace + time.Second):
+		case <-time.After(g.conf().ShutdownGrace + time.Second):
 			// Its own shutdown-grace is over: it is stuck.
 			cmd.Process.Kill()
 			werr = <-exited
@@ -251,7 +251,7 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	if l := g.cfg.SessionMemoryLimit; l > 0 {
+	if l := g.conf().SessionMemoryLimit; l > 0 {
 		// RLIMIT_DATA itself is set by the session process; the Go
 		// runtime's own limit keeps it collecting well before.
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", l.Bytes()*3/4))
@@ -269,7 +269,7 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 
 // handoffMessage builds what the session process is told first.
 func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMessage, error) {
-	c := *g.cfg
+	c := *g.conf()
 	def := config.Default()
 	c.Auth = def.Auth
 	c.TLS = def.TLS

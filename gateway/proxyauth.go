@@ -17,7 +17,7 @@ import (
 // behind IMAP sessions for a slot); the access list applies, and should
 // admit only the proxy and the MTA.
 func (g *Gateway) proxyAuthServices() ([]*service, error) {
-	pa := g.cfg.ProxyAuth
+	pa := g.conf().ProxyAuth
 	if pa.Listen == "" && pa.SocketmapListen == "" {
 		return nil, nil
 	}
@@ -33,7 +33,7 @@ func (g *Gateway) proxyAuthServices() ([]*service, error) {
 		}
 		h := proxyauth.NewAuthHTTP(&proxyauth.AuthOptions{
 			Owners:        owners,
-			Authenticator: g.authn,
+			Authenticator: g.cur().authn,
 			Throttle:      g.throttle,
 			Secret:        key,
 			CheckTimeout:  pa.CheckTimeout,
@@ -46,8 +46,8 @@ func (g *Gateway) proxyAuthServices() ([]*service, error) {
 	if pa.SocketmapListen != "" {
 		sm := proxyauth.NewSocketmap(&proxyauth.SocketmapOptions{
 			Owners:             owners,
-			RecipientDelimiter: g.cfg.LMTP.RecipientDelimiter,
-			Domains:            g.cfg.LMTP.Domains,
+			RecipientDelimiter: g.conf().LMTP.RecipientDelimiter,
+			Domains:            g.conf().LMTP.Domains,
 			Exists:             g.userExists,
 			Logger:             g.log,
 		})

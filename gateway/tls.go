@@ -143,12 +143,3 @@ func (g *Gateway) TLSConfig(alpn ...string) *tls.Config {
 	}
 	return g.certs.main.TLSConfig(slices.Clone(alpn)...)
 }
-
-// Reload re-reads the certificate files of [tls] and of every [[server]]
-// that names its own, as on SIGHUP. Open connections keep theirs; new
-// ones get the new certificates. A file that fails a check, or a pair
-// that does not load, leaves the one in use: the error says why, and is
-// logged too. ACME certificates renew by themselves.
-func (g *Gateway) Reload() error {
-	return g.certs.reload()
-}

@@ -117,12 +117,12 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 	}
 	if err != nil {
 		if errors.Is(err, wire.ErrLiteralTooLarge) {
-			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral)
+			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.opts.MaxLiteral)
 		}
 		if errors.Is(err, wire.ErrOverrun) {
 			// Far too large to read and throw away: answer and close
 			// (RFC 7888 section 4).
-			return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.srv.opts.MaxLiteral), err: err}
+			return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.opts.MaxLiteral), err: err}
 		}
 		return err
 	}

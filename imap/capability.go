@@ -10,7 +10,7 @@ import (
 // 6.1.1): what depends on TLS and login state changes as they do.
 func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
-		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "BINARY", "APPENDLIMIT=" + strconv.FormatInt(s.srv.opts.MaxLiteral, 10),
+		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "BINARY", "APPENDLIMIT=" + strconv.FormatInt(s.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC",
 		"UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE"}
@@ -30,7 +30,7 @@ func (s *session) capabilities() string {
 		for _, m := range s.saslConn().Advertised {
 			caps = append(caps, "AUTH="+m)
 		}
-		if s.srv.opts.LoginDisabled || !s.plaintextOK() {
+		if s.opts.LoginDisabled || !s.plaintextOK() {
 			caps = append(caps, "LOGINDISABLED")
 		}
 	}
@@ -38,7 +38,7 @@ func (s *session) capabilities() string {
 }
 
 func (s *session) canStartTLS() bool {
-	return !s.tls && s.srv.opts.TLSConfig != nil && s.srv.opts.TLSMode.StartTLS()
+	return !s.tls && s.opts.TLSConfig != nil && s.opts.TLSMode.StartTLS()
 }
 
 // cmdCapability: RFC 3501 section 6.1.1.

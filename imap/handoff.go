@@ -95,7 +95,7 @@ func (s *session) handOff(tag string, u *auth.User) error {
 		s.obs.LoggedIn(u.Name)
 	}
 	s.log.Info("imap: logged in; the session continues in a process of its own", "read-only", s.readOnly)
-	s.srv.opts.Handoff.Continue(&HandedOff{
+	s.opts.Handoff.Continue(&HandedOff{
 		State: SessionState{ID: s.id, User: *u, ReadOnly: s.readOnly, TLS: s.tls,
 			Remote: s.remoteText, Pending: s.br.Take()},
 		Conn: plainConn(s.conn),

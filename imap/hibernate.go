@@ -40,7 +40,7 @@ func (s *session) hibernateDue() {
 // armHibernation starts the timer after which an idling session
 // hibernates, when the server has a Hibernator.
 func (s *session) armHibernation() {
-	h := s.srv.opts.Hibernator
+	h := s.opts.Hibernator
 	if h == nil || s.view == nil {
 		return
 	}
@@ -76,7 +76,7 @@ func (s *session) hibernate() bool {
 	}
 	state := &SessionState{ID: s.id, User: *s.user, ReadOnly: s.readOnly, TLS: s.tls, Remote: s.remoteText,
 		Mailbox: s.mailbox, MailboxReadOnly: s.view.ReadOnly(), IdleTag: s.idleTag, View: st}
-	if !s.srv.opts.Hibernator.Hibernate(state, []string{s.view.Path()}, s.drain) {
+	if !s.opts.Hibernator.Hibernate(state, []string{s.view.Path()}, s.drain) {
 		s.view.SetNotify(s.idleWake)
 		return false
 	}

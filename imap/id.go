@@ -30,12 +30,12 @@ func (s *session) cmdID(tag string, _ bool) error {
 	if len(client) > 0 {
 		s.log.Info("imap: client ID", "id", client)
 	}
-	if len(s.srv.opts.ID) == 0 {
+	if len(s.opts.ID) == 0 {
 		s.e.Raw("* ID NIL\r\n")
 		return nil
 	}
 	s.e.Raw("* ID (")
-	for i, kv := range s.srv.opts.ID {
+	for i, kv := range s.opts.ID {
 		if i > 0 {
 			s.e.SP()
 		}

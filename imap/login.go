@@ -32,7 +32,7 @@ func (s *session) cmdLogin(tag string, _ bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	if s.srv.opts.LoginDisabled {
+	if s.opts.LoginDisabled {
 		return no("", "LOGIN is disabled on this server")
 	}
 	if !s.plaintextOK() {
@@ -49,7 +49,7 @@ func (s *session) ctx() context.Context { return context.Background() }
 // attempt starts a login attempt: its password is checked only if the
 // throttle does not block the user name or the address (issue 8, item 8).
 func (s *session) attempt() *auth.Attempt {
-	return &auth.Attempt{Authenticator: s.srv.opts.Authenticator, Throttle: s.srv.opts.Throttle, Addr: s.remote}
+	return &auth.Attempt{Authenticator: s.opts.Authenticator, Throttle: s.opts.Throttle, Addr: s.remote}
 }
 
 // authenticated finishes LOGIN or AUTHENTICATE. A failure, whatever the
@@ -63,7 +63,7 @@ func (s *session) attempt() *auth.Attempt {
 // password was right.
 func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) error {
 	if err == nil {
-		err = s.srv.opts.UserAccess.Check(u)
+		err = s.opts.UserAccess.Check(u)
 	}
 	if auth.Unavailable(err) {
 		s.loginFailed("unavailable")
@@ -81,7 +81,7 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 		s.log.Info("imap: login failed", "login", att.Name(), "err", err, "failures", s.authFailures)
 		time.Sleep(att.Finish(err))
 		reply := no("AUTHENTICATIONFAILED", "Authentication failed")
-		if s.authFailures >= s.srv.opts.MaxAuthFailures {
+		if s.authFailures >= s.opts.MaxAuthFailures {
 			return &closing{reply: reply, err: errTooManyFailures}
 		}
 		return reply
@@ -90,7 +90,7 @@ func (s *session) authenticated(att *auth.Attempt, u *auth.User, err error) erro
 	if err := s.admit(u); err != nil {
 		return err
 	}
-	if h := s.srv.opts.Handoff; h != nil {
+	if h := s.opts.Handoff; h != nil {
 		takes, err := h.Takes(u)
 		if err != nil {
 			s.log.Error("imap: the session cannot move to a process of its own", "user", u.Name, "err", err)
@@ -154,13 +154,13 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 	mech = strings.ToUpper(mech)
 	conn := s.saslConn()
 	if !slices.Contains(conn.Advertised, mech) {
-		if slices.Contains(s.srv.opts.Mechanisms, mech) && !conn.PlaintextOK {
+		if slices.Contains(s.opts.Mechanisms, mech) && !conn.PlaintextOK {
 			return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating with %s", mech)
 		}
 		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
 	}
 	att := s.attempt()
-	srv, err := s.srv.opts.SASL.NewServer(s.ctx(), mech, conn, att)
+	srv, err := s.opts.SASL.NewServer(s.ctx(), mech, conn, att)
 	if err != nil {
 		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
 	}

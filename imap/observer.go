@@ -52,10 +52,10 @@ type SessionObserver interface {
 
 // startObserving tells the server's Observer that s begins.
 func (s *session) startObserving() {
-	if s.srv.opts.Observer == nil {
+	if s.opts.Observer == nil {
 		return
 	}
-	s.obs = s.srv.opts.Observer.SessionStarted(SessionInfo{ID: s.id, Remote: s.remoteText, Kick: s.kick})
+	s.obs = s.opts.Observer.SessionStarted(SessionInfo{ID: s.id, Remote: s.remoteText, Kick: s.kick})
 }
 
 // kick ends the session with "* BYE reason"; any goroutine may call it.

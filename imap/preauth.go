@@ -23,8 +23,8 @@ import (
 // so that a client cannot make the server run programs or ident queries
 // without end. A method that could not run counts for nothing.
 func (s *session) preauthenticate() (u *auth.User, proceed bool) {
-	only := s.srv.opts.PreauthOnly
-	if s.srv.opts.Preauth == nil {
+	only := s.opts.PreauthOnly
+	if s.opts.Preauth == nil {
 		s.log.Info("imap: no preauth method for this connection", "preauth-only", only)
 		return nil, !only
 	}
@@ -33,10 +33,10 @@ func (s *session) preauthenticate() (u *auth.User, proceed bool) {
 	if err == nil {
 		ctx, cancel := context.WithDeadline(context.Background(), s.loginDeadline)
 		c := auth.PreauthConn{Client: addrPort(s.conn.RemoteAddr()), Server: addrPort(s.conn.LocalAddr())}
-		u, err = s.srv.opts.Preauth.Preauthenticate(ctx, c, att)
+		u, err = s.opts.Preauth.Preauthenticate(ctx, c, att)
 		cancel()
 		if err == nil {
-			err = s.srv.opts.UserAccess.Check(u)
+			err = s.opts.UserAccess.Check(u)
 		}
 	}
 	if err == nil {

@@ -27,8 +27,8 @@ func (s *session) saslConn() auth.Conn {
 // the configured order: only they are advertised (AUTH=) and accepted.
 func (s *session) mechanisms(c auth.Conn) []string {
 	var out []string
-	for _, m := range s.srv.opts.Mechanisms {
-		if s.srv.opts.SASL.Usable(m, c) {
+	for _, m := range s.opts.Mechanisms {
+		if s.opts.SASL.Usable(m, c) {
 			out = append(out, m)
 		}
 	}

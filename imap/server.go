@@ -172,7 +172,7 @@ type UserSlot interface {
 
 // Server serves IMAP sessions.
 type Server struct {
-	opts Options
+	base Options // as New was given them, with defaults
 	log  *slog.Logger
 	// tlsConfig is opts.TLSConfig recording which certificate each
 	// handshake presents (for SCRAM's tls-server-end-point).
@@ -185,6 +185,9 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
+	// cur is the options in force for new sessions: opts, or what
+	// Reconfigure put in their place.
+	cur atomic.Pointer[Options]
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -192,39 +195,58 @@ var ErrServerClosed = errors.New("imap: server closed")
 
 // New returns a Server.
 func New(opts *Options) *Server {
-	s := &Server{opts: *opts, listeners: map[net.Listener]struct{}{}, conns: map[*session]struct{}{}}
-	if s.opts.Logger == nil {
-		s.opts.Logger = slog.Default()
+	s := &Server{base: withDefaults(opts), listeners: map[net.Listener]struct{}{}, conns: map[*session]struct{}{}}
+	s.log = s.base.Logger
+	s.tlsConfig = s.presented.wrap(s.base.TLSConfig)
+	o := s.base
+	s.cur.Store(&o)
+	return s
+}
+
+// Reconfigure puts opts in force for the sessions that begin from now
+// on (a configuration reload); sessions under way keep the options they
+// began with. The listener's TLS (TLSConfig and TLSMode) cannot change:
+// opts's are ignored.
+func (s *Server) Reconfigure(opts *Options) {
+	o := withDefaults(opts)
+	o.TLSConfig, o.TLSMode = s.base.TLSConfig, s.base.TLSMode
+	s.cur.Store(&o)
+}
+
+// withDefaults returns a copy of opts with each zero field that has a
+// default set to it.
+func withDefaults(opts *Options) Options {
+	o := *opts
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	s.log = s.opts.Logger
-	s.tlsConfig = s.presented.wrap(s.opts.TLSConfig)
-	if s.opts.Timeout == 0 {
-		s.opts.Timeout = 30 * time.Minute
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Minute
 	}
-	if s.opts.LoginTimeout == 0 {
-		s.opts.LoginTimeout = 60 * time.Second
+	if o.LoginTimeout == 0 {
+		o.LoginTimeout = 60 * time.Second
 	}
-	if s.opts.WriteTimeout == 0 {
-		s.opts.WriteTimeout = 5 * time.Minute
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 5 * time.Minute
 	}
-	if s.opts.MaxLine == 0 {
-		s.opts.MaxLine = 64 * 1024
+	if o.MaxLine == 0 {
+		o.MaxLine = 64 * 1024
 	}
-	if s.opts.MaxLiteral == 0 {
-		s.opts.MaxLiteral = 64 << 20
+	if o.MaxLiteral == 0 {
+		o.MaxLiteral = 64 << 20
 	}
-	if s.opts.MaxAuthFailures == 0 {
-		s.opts.MaxAuthFailures = 5
+	if o.MaxAuthFailures == 0 {
+		o.MaxAuthFailures = 5
 	}
-	if len(s.opts.Mechanisms) == 0 {
-		s.opts.Mechanisms = auth.DefaultMechanisms()
+	if len(o.Mechanisms) == 0 {
+		o.Mechanisms = auth.DefaultMechanisms()
 	}
-	mechs := make([]string, len(s.opts.Mechanisms))
-	for i, m := range s.opts.Mechanisms {
+	mechs := make([]string, len(o.Mechanisms))
+	for i, m := range o.Mechanisms {
 		mechs[i] = strings.ToUpper(m)
 	}
-	s.opts.Mechanisms = mechs
-	return s
+	o.Mechanisms = mechs
+	return o
 }
 
 // Serve accepts connections on ln until Close. Each connection is served
@@ -303,7 +325,7 @@ func (s *Server) start(c net.Conn, preauth *auth.User, done chan struct{}) bool 
 // implicitTLS wraps c in TLS when the listener speaks TLS from the first
 // byte and its host has not done so already.
 func (s *Server) implicitTLS(c net.Conn) net.Conn {
-	if s.opts.TLSMode.Implicit() && s.opts.TLSConfig != nil {
+	if s.base.TLSMode.Implicit() && s.base.TLSConfig != nil {
 		if _, ok := c.(*tls.Conn); !ok {
 			return tls.Server(c, s.tlsConfig)
 		}
@@ -320,7 +342,7 @@ func (s *Server) TLSConfig() *tls.Config { return s.tlsConfig }
 
 // tlsRequired reports whether passwords wait for STARTTLS (tls-mode
 // required), whatever the client's address.
-func (s *Server) tlsRequired() bool { return s.opts.TLSMode == tlsmgr.ModeRequired }
+func (s *Server) tlsRequired() bool { return s.base.TLSMode == tlsmgr.ModeRequired }
 
 // refuseTimeout bounds a refusal: its TLS handshake and its one line.
 const refuseTimeout = 10 * time.Second
@@ -391,4 +413,4 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 // rev2Offered reports whether IMAP4rev2 is advertised and may be enabled.
-func (srv *Server) rev2Offered() bool { return srv.opts.IMAP4rev2 }
+func (srv *Server) rev2Offered() bool { return srv.cur.Load().IMAP4rev2 }

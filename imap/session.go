@@ -35,6 +35,7 @@ const (
 // session is one client connection.
 type session struct {
 	srv  *Server
+	opts *Options // the server's options when the session began
 	conn net.Conn
 	id   uint64
 	log  *slog.Logger
@@ -90,10 +91,11 @@ type session struct {
 // newSession starts a session on c; slot, if not nil, is the host's
 // session slot, which the connection itself implemented.
 func newSession(srv *Server, c net.Conn, slot Slot) *session {
-	s := &session{srv: srv, remoteText: c.RemoteAddr().String(), slot: slot,
-		loginDeadline: time.Now().Add(srv.opts.LoginTimeout)}
-	if srv.opts.SessionID != nil {
-		s.id = srv.opts.SessionID()
+	opts := srv.cur.Load()
+	s := &session{srv: srv, opts: opts, remoteText: c.RemoteAddr().String(), slot: slot,
+		loginDeadline: time.Now().Add(opts.LoginTimeout)}
+	if opts.SessionID != nil {
+		s.id = opts.SessionID()
 	} else {
 		s.id = srv.nextID.Add(1)
 	}
@@ -108,7 +110,7 @@ func newSession(srv *Server, c net.Conn, slot Slot) *session {
 // setConn (re)builds the buffered reader, writer and codec on c, and the
 // transcript above it when it is asked for.
 func (s *session) setConn(c net.Conn) {
-	if s.srv.opts.Transcript {
+	if s.opts.Transcript {
 		c = &transcriptConn{Conn: c, log: s.log}
 	}
 	s.conn = c
@@ -118,8 +120,8 @@ func (s *session) setConn(c net.Conn) {
 	s.br = wire.NewReader(c)
 	s.bw = wire.NewWriter((*clientWriter)(s))
 	s.d = wire.NewDecoder(s.br)
-	s.d.MaxLine = s.srv.opts.MaxLine
-	s.d.MaxLiteral = s.srv.opts.MaxLiteral
+	s.d.MaxLine = s.opts.MaxLine
+	s.d.MaxLiteral = s.opts.MaxLiteral
 	s.d.Continue = func() error {
 		s.e.Raw("+ Ready for literal data\r\n")
 		return s.e.Flush()
@@ -140,7 +142,7 @@ func (s *session) shutdown() {
 type clientWriter session
 
 func (w *clientWriter) Write(p []byte) (int, error) {
-	w.conn.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout))
+	w.conn.SetWriteDeadline(time.Now().Add(w.opts.WriteTimeout))
 	return w.conn.Write(p)
 }
 
@@ -150,8 +152,8 @@ func (w *clientWriter) Write(p []byte) (int, error) {
 // time (Options.LoginTimeout), counted from when it connected.
 func (s *session) armTimeout() {
 	s.readDeadline = time.Time{}
-	if s.srv.opts.Timeout > 0 {
-		s.readDeadline = time.Now().Add(s.srv.opts.Timeout)
+	if s.opts.Timeout > 0 {
+		s.readDeadline = time.Now().Add(s.opts.Timeout)
 	}
 	if s.state == stateNotAuth && (s.readDeadline.IsZero() || s.loginDeadline.Before(s.readDeadline)) {
 		s.readDeadline = s.loginDeadline
@@ -162,7 +164,7 @@ func (s *session) armTimeout() {
 // handshakeDeadline bounds a TLS handshake: it both reads and writes, and
 // happens before login.
 func (s *session) handshakeDeadline() time.Time {
-	d := time.Now().Add(s.srv.opts.WriteTimeout)
+	d := time.Now().Add(s.opts.WriteTimeout)
 	if s.loginDeadline.Before(d) {
 		return s.loginDeadline
 	}
@@ -183,7 +185,7 @@ func (s *session) loopback() bool { return s.remote.IsLoopback() }
 
 // plaintextOK reports whether passwords may be sent on this connection.
 func (s *session) plaintextOK() bool {
-	if s.tls || s.srv.opts.AllowPlaintext {
+	if s.tls || s.opts.AllowPlaintext {
 		return true
 	}
 	if s.srv.tlsRequired() {
@@ -208,7 +210,7 @@ func (s *session) serve(preauth *auth.User) {
 		tc.SetDeadline(time.Time{})
 	}
 	s.log.Debug("imap: session started")
-	if preauth == nil && (s.srv.opts.Preauth != nil || s.srv.opts.PreauthOnly) {
+	if preauth == nil && (s.opts.Preauth != nil || s.opts.PreauthOnly) {
 		var proceed bool
 		if preauth, proceed = s.preauthenticate(); !proceed {
 			s.e.Raw("* BYE Preauthentication failed; this server accepts preauthenticated connections only\r\n").Flush()
@@ -222,7 +224,7 @@ func (s *session) serve(preauth *auth.User) {
 			s.finish()
 			return
 		}
-		if h := s.srv.opts.Handoff; h != nil {
+		if h := s.opts.Handoff; h != nil {
 			takes, err := h.Takes(preauth)
 			if err != nil {
 				s.log.Error("imap: the session cannot move to a process of its own", "user", preauth.Name, "err", err)
@@ -244,7 +246,7 @@ func (s *session) serve(preauth *auth.User) {
 		}
 		s.e.Raw("* PREAUTH [CAPABILITY ").Raw(s.capabilities()).Raw("] IMAP4rev1 logged in as ").Raw(sanitize(preauth.Name)).CRLF()
 	} else {
-		text := s.srv.opts.Greeting
+		text := s.opts.Greeting
 		if text == "" {
 			text = "IMAP4rev1 mailgate ready"
 		}
@@ -281,7 +283,7 @@ func (s *session) loop() {
 		if s.idleTag != "" {
 			err = s.idleDone()
 		} else {
-			s.rate.wait(s.srv.opts.CommandRate)
+			s.rate.wait(s.opts.CommandRate)
 			err = s.command()
 		}
 		if err != nil {
@@ -609,7 +611,7 @@ func parseRemote(text string) netip.Addr {
 
 // login makes u the session's user, and tells the host's slot.
 func (s *session) login(ctx context.Context, u *auth.User) error {
-	acct, err := s.srv.opts.Account(ctx, u)
+	acct, err := s.opts.Account(ctx, u)
 	if err != nil {
 		return fmt.Errorf("opening mail store for %s: %w", u.Name, err)
 	}

@@ -152,7 +152,12 @@ func serve(cfg *config.Config, o *options) int {
 	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: log, MaxSessions: o.maxSessions})
+	g, err := gateway.New(cfg, gateway.Options{
+		Logger:      log,
+		MaxSessions: o.maxSessions,
+		LoadConfig:  func() (*config.Config, error) { return loadConfig(o.configFile) },
+		ReopenLog:   logs.Reopen,
+	})
 	if err != nil {
 		return failed(lo, log, err)
 	}
@@ -165,18 +170,17 @@ func serve(cfg *config.Config, o *options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	// SIGHUP reopens the log file, for logrotate, and re-reads the
-	// certificate files, for certbot's deploy hook; a pair that does not
-	// load leaves the one in use, and the log says why.
+	// SIGHUP reopens the log file, for logrotate, reads the configuration
+	// again and re-reads the certificate files, for certbot's deploy hook
+	// (gateway.Reload); what does not load leaves what is in force, and
+	// the log says why.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go func() {
 		for range hup {
-			logs.Reopen()
-			if err := g.Reload(); err != nil {
-				log.Error("mailgate: SIGHUP: the certificates in use stay in use", "err", err)
-			}
+			log.Info("mailgate: SIGHUP: reloading")
+			g.Reload() // it logs what went wrong
 		}
 	}()
 	if path := os.Getenv("MAILGATE_CPUPROFILE"); path != "" {
