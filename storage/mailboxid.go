@@ -16,17 +16,21 @@ import (
 
 // Mailbox identifiers (RFC 8474 section 4, OBJECTID's MAILBOXID): a name
 // for a mailbox that stays when the mailbox is renamed and is never given
-// to another one. They are kept per user in one file in the home, beside
-// the subscriptions and the special uses, rather than in each driver's
-// files: a line "ID UIDVALIDITY NAME" for every mailbox that was asked
-// for its identifier. RENAME and DELETE update the file; a mailbox whose
+// to another one. They are kept per user in one file, rather than in each
+// driver's files: a line "ID UIDVALIDITY NAME" for every mailbox that was asked
+// for its identifier (in the personal namespace's directory). RENAME and DELETE update the file; a mailbox whose
 // UIDVALIDITY is not the one recorded (deleted and made again by another
 // program, or its UIDs reset) is a new mailbox and gets a new identifier,
 // as RFC 8474 section 4.1 allows only for the same name and UIDVALIDITY.
 
-// mailboxIDFile is where a user's mailbox identifiers are kept.
+// mailboxIDFile is where a user's mailbox identifiers are kept: in the
+// directory of the personal namespace's first prefix ($home/Mail by
+// default), not in the home itself, which a session must leave as it
+// found it but for the mail directory (a preauth session of a system
+// user whose home holds everything else of theirs).
 func (a *Account) mailboxIDFile() string {
-	return filepath.Join(a.user.Home, ".mailgate-mailbox-ids")
+	p := a.NamespacePrefixes(Personal)[0]
+	return filepath.Join(filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home)), ".mailgate-mailbox-ids")
 }
 
 // mailboxID is one line of the identifier file.
@@ -98,7 +102,7 @@ func (a *Account) updateMailboxIDs(change func(map[string]mailboxID) bool) error
 	a.store.mailboxIDMu.Lock()
 	defer a.store.mailboxIDMu.Unlock()
 	path := a.mailboxIDFile()
-	if err := os.MkdirAll(a.user.Home, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("mailbox identifiers: %w", err)
 	}
 	unlock, err := lockPath(path + ".lock")
