@@ -140,6 +140,7 @@ func (s *Socketmap) Serve(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.mu.Unlock()
+	var delay time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -149,8 +150,18 @@ func (s *Socketmap) Serve(ln net.Listener) error {
 			if closed {
 				return nil
 			}
+			// Out of descriptors for a moment (a burst of lookups):
+			// wait and go on, as the LMTP and IMAP frontends do,
+			// rather than leave Postfix without a map.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
 			return err
 		}
+		delay = 0
 		go s.ServeConn(c)
 	}
 }
