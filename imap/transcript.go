@@ -24,6 +24,11 @@ type transcriptConn struct {
 	// pending is the size of a synchronising literal the client
 	// announced; its data comes once the server has sent "+".
 	pending int64
+	// held is what the client sent while pending: a client may send a
+	// literal's data without waiting for the "+", and whether those
+	// bytes are literal data (a "+" comes) or the next command (a
+	// tagged reply comes) is known only from the server's answer.
+	held []byte
 	// secret is set while a LOGIN goes on after a literal; inAuth while
 	// an AUTHENTICATE exchange goes on, until its tagged reply. The
 	// client's lines are credentials then.
@@ -48,6 +53,12 @@ var authLine = regexp.MustCompile(`(?i)^\S+ AUTHENTICATE \S+`)
 var literalAnnounced = regexp.MustCompile(`\{([0-9]+)(\+?)\}\r?$`)
 
 const transcriptMax = 512
+
+// transcriptHeldMax bounds the client bytes held while a synchronising
+// literal waits for the server's answer. The server reads no further
+// until it has answered, so one read's worth is all that comes; beyond
+// this the bytes are taken for the literal's data.
+const transcriptHeldMax = 64 << 10
 
 // plainConn returns the connection below a transcript, or c.
 func plainConn(c net.Conn) net.Conn {
@@ -85,6 +96,14 @@ func (c *transcriptConn) Write(p []byte) (int, error) {
 // skipped.
 func (c *transcriptConn) scan(st *transcriptStream, p []byte, line func(text string, long bool) int64) {
 	for len(p) > 0 {
+		if st == &c.in && c.pending > 0 && st.literal == 0 {
+			c.held = append(c.held, p...)
+			if len(c.held) > transcriptHeldMax {
+				c.in.literal, c.pending = c.pending, 0
+				c.replay()
+			}
+			return
+		}
 		if st.literal > 0 {
 			n := int64(min(int64(len(p)), st.literal))
 			st.literal -= n
@@ -166,23 +185,39 @@ func (c *transcriptConn) clientLine(text string, long bool) int64 {
 // serverLine logs a line from the server and returns how many literal
 // bytes follow it.
 func (c *transcriptConn) serverLine(text string, long bool) int64 {
+	replay := false
 	if strings.HasPrefix(text, "+") {
 		if c.pending > 0 {
 			c.in.literal, c.pending = c.pending, 0
+			replay = true
 		}
 	} else if !strings.HasPrefix(text, "* ") {
 		// A tagged reply: the command has ended, and a literal the
 		// client was waiting to send will not come.
+		replay = c.pending > 0
 		c.pending, c.secret, c.inAuth = 0, false, false
 	}
 	if long {
 		text += "..."
 	}
 	c.log.Info("imap: transcript", "dir", "S", "line", text)
+	if replay {
+		c.replay()
+	}
 	if size, _ := announced(text); size > 0 {
 		return size
 	}
 	return 0
+}
+
+// replay passes the client bytes held while a literal was pending
+// through the transcript, now that the server's answer tells what they
+// are: the literal's data after a "+", the next command after a tagged
+// reply. They may announce another literal, and be held again.
+func (c *transcriptConn) replay() {
+	held := c.held
+	c.held = nil
+	c.scan(&c.in, held, c.clientLine)
 }
 
 // announced returns the size of the literal announced at the end of a

@@ -34,6 +34,9 @@ func FuzzTranscript(f *testing.F) {
 		"c AUTHENTICATE PLAIN\r\n|+ \r\n|AGFsaWNlAHNlY3JldA==\r\n|c NO\r\n",
 		"d LOGIN {5+}\r\nalice {6+}\r\nPASSWD\r\n",
 		"e NOOP {99999999999}\r\n|e BAD\r\n",
+		// A literal's data sent before the "+", then refused before it.
+		"f LOGIN alice {6}\r\nPASSWD\r\ng NOOP\r\n|+ Ready\r\n|h NOOP\r\n",
+		"i APPEND INBOX {200}\r\nj NOOP\r\n|i NO [TOOBIG]\r\n|k NOOP\r\n",
 	} {
 		f.Add(s)
 	}
@@ -48,6 +51,9 @@ func FuzzTranscript(f *testing.F) {
 			} else {
 				c.scan(&c.out, []byte(piece), c.serverLine)
 			}
+		}
+		if len(c.held) > transcriptHeldMax {
+			t.Fatalf("%d client bytes held", len(c.held))
 		}
 		for _, l := range catcher.lines {
 			if len(l) > transcriptMax+64 {

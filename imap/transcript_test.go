@@ -55,3 +55,38 @@ func TestTranscriptMasksSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A client may send a synchronising literal's data without waiting for
+// the "+": the transcript holds those bytes until the server's answer
+// says what they are. Before, the password was logged as a line, and
+// the "+" then made the transcript skip the start of the next command.
+func TestTranscriptLiteralBeforeContinuation(t *testing.T) {
+	var logs *dvLockedBuffer
+	e := startServer(t, func(o *imap.Options) { logs = capture(o); o.Transcript = true; o.MaxLiteral = 100 })
+
+	c := e.raw()
+	// One write: the literal's data comes with the line announcing it.
+	c.send("a LOGIN alice {6}\r\nsecret")
+	if l := c.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("LOGIN literal: %q", l)
+	}
+	c.tagged("a")
+	c.ok("s SELECT INBOX")
+	// A literal refused before its "+": what followed is the next command.
+	c.send("b APPEND INBOX {200}\r\nc NOOP")
+	if l := c.tagged("b"); !strings.Contains(l, "TOOBIG") {
+		t.Fatalf("APPEND over the limit: %q", l)
+	}
+	c.tagged("c")
+	c.ok("d LOGOUT")
+
+	text := logs.String()
+	if strings.Contains(text, "secret") {
+		t.Errorf("the transcript shows the password:\n%s", text)
+	}
+	for _, want := range []string{`line="s SELECT INBOX"`, `line="c NOOP"`, `line="d LOGOUT"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transcript lacks %s:\n%s", want, text)
+		}
+	}
+}
