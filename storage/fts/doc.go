@@ -1,0 +1,62 @@
+// Package fts is mailgate's full-text index: for each mailbox, which
+// messages may contain a string, so that SEARCH TEXT, BODY and the
+// header keys need not read every message.
+//
+// The index is a purpose-built trigram index. For each message it keeps
+// the set of three-byte sequences of its text, lower-cased as SEARCH
+// compares (bytes.ToLower, Unicode simple lower case), each marked with
+// the zones it occurs in: the header (the decoded header lines of SEARCH
+// TEXT's text, the raw header, the addresses) or the body (SEARCH BODY's
+// text). A string can be in a message's text only if every trigram of
+// the lower-cased string is in the message's set, in the right zone, so
+// the messages whose sets hold them all are the candidates; the caller
+// then checks each candidate exactly. The index is never a source of
+// truth: a message it does not know is always a candidate, and a damaged
+// file is cut back to its last good record or dropped and rebuilt.
+//
+// Design notes:
+//
+//   - On disk an index is one append-only file per mailbox: a header
+//     (magic, format version, UIDVALIDITY, CRC), then records (a
+//     message's trigram set, a message too large to index, or a removed
+//     message), each with its own CRC-32C. A writer killed in the middle
+//     of a record leaves a bad tail, which readers stop at and the next
+//     writer cuts off. Nothing is fsync'd: losing the tail loses only
+//     work, which is done again.
+//   - Several processes may share a file: writers append under flock(2),
+//     and every reader catches up with what others appended (and starts
+//     over when the file was replaced) before it answers.
+//   - In memory an Index holds, per trigram, the ascending ordinals of
+//     the messages that have it (4 bytes a posting), and a map from UID to
+//     ordinal. Index.Filter and Filter.May may be called from any
+//     goroutine.
+package fts
+
+// Zone says where in a message a trigram occurs.
+type Zone uint8
+
+// The zones of a message's text.
+const (
+	// Header: the message's own header, as SEARCH TEXT's header lines,
+	// raw, and as the header keys (FROM, SUBJECT, HEADER ...) match it.
+	Header Zone = 1 << iota
+	// Body: SEARCH BODY's text (what follows the header lines in SEARCH
+	// TEXT's text).
+	Body
+	// Text is either zone: what SEARCH TEXT looks in.
+	Text = Header | Body
+)
+
+// Doc is what the index learns of one message.
+type Doc struct {
+	// Text is the text SEARCH TEXT looks in: the header lines, then
+	// from BodyStart on the text SEARCH BODY looks in.
+	Text      []byte
+	BodyStart int
+	// HeaderText are further texts the header keys match (the raw
+	// header, unfolded and decoded values, addresses); zone Header.
+	HeaderText [][]byte
+	// TooLarge marks a message whose text was not extracted whole: the
+	// index keeps it as a candidate for every string.
+	TooLarge bool
+}

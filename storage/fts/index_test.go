@@ -1,0 +1,264 @@
+package fts
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// containsFold is SEARCH's case-insensitive substring match, as the
+// imap package's message.ContainsFold defines it.
+func containsFold(text []byte, needle string) bool {
+	if isASCII(needle) {
+		return bytes.Contains(asciiLower(text), asciiLower([]byte(needle)))
+	}
+	return bytes.Contains(bytes.ToLower(text), bytes.ToLower([]byte(needle)))
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func openTemp(t *testing.T, validity uint32) (*Index, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fts", "INBOX.fts")
+	x, err := Open(path, validity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x, path
+}
+
+func TestFilterNarrows(t *testing.T) {
+	x, _ := openTemp(t, 7)
+	x.Add(1, &Doc{Text: []byte("Subject: Hello\nthe xyzzy-plugh word\n"), BodyStart: 15})
+	x.Add(2, &Doc{Text: []byte("Subject: xyzzy-plugh\nnothing here\n"), BodyStart: 21})
+	x.Add(3, &Doc{Text: []byte("Subject: other\nStraße in München\n"), BodyStart: 15, HeaderText: [][]byte{[]byte("From: Ann <ann@example.org>")}})
+	x.Add(4, &Doc{TooLarge: true})
+	tests := []struct {
+		needle string
+		zone   Zone
+		want   []uint32 // of 1..5; 5 is unknown, so always a candidate
+	}{
+		{"XYZZY-plugh", Text, []uint32{1, 2, 4, 5}},
+		{"xyzzy-plugh", Body, []uint32{1, 4, 5}},
+		{"xyzzy-plugh", Header, []uint32{2, 4, 5}},
+		{"MÜNCHEN", Body, []uint32{3, 4, 5}},
+		{"ann@example", Header, []uint32{3, 4, 5}},
+		{"ann@example", Body, []uint32{4, 5}},
+		{"hello\nthe", Text, []uint32{1, 4, 5}},
+		{"ab", Text, []uint32{1, 2, 3, 4, 5}}, // too short to narrow
+	}
+	for _, tt := range tests {
+		f := x.Filter(tt.needle, tt.zone)
+		var got []uint32
+		for uid := uint32(1); uid <= 5; uid++ {
+			if f.May(uid) {
+				got = append(got, uid)
+			}
+		}
+		if !equalUIDs(got, tt.want) {
+			t.Errorf("Filter(%q, %d): %v, want %v", tt.needle, tt.zone, got, tt.want)
+		}
+	}
+	x.Remove(1)
+	if f := x.Filter("xyzzy-plugh", Body); !f.May(1) || f.Count() != 1 {
+		t.Errorf("after Remove(1): May(1) %v (unknown again), count %d, want 1", f.May(1), f.Count())
+	}
+}
+
+func equalUIDs(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// pieces of text where case folding is not simple: Kelvin sign, dotted
+// capital I, final sigma, sharp s, a bad byte, an encoded word.
+var pieces = []string{"a", "B", "c", " ", "\n", "-", "K", "k", "İ", "i", "Σ", "σ", "ς", "ß", "SS", "é", "É", "\xff", "\xc3", "=?", "日本", "ǅ", "ǆ", "Ǆ"}
+
+func randomText(r *rand.Rand, n int) []byte {
+	var b []byte
+	for range n {
+		b = append(b, pieces[r.IntN(len(pieces))]...)
+	}
+	return b
+}
+
+// TestFilterIsSound: whenever SEARCH's match finds a string in a text,
+// the index keeps the message as a candidate, for random texts with
+// hard case folding and needles cut from them at any byte, case changed.
+func TestFilterIsSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, _ := openTemp(t, 1)
+	texts := make([][]byte, 300)
+	starts := make([]int, len(texts))
+	for i := range texts {
+		texts[i] = randomText(r, 5+r.IntN(60))
+		starts[i] = bytes.IndexByte(texts[i], '\n') + 1
+		x.Add(uint32(i+1), &Doc{Text: texts[i], BodyStart: starts[i]})
+	}
+	for range 400 {
+		src := texts[r.IntN(len(texts))]
+		i := r.IntN(len(src))
+		j := i + r.IntN(min(12, len(src)-i)+1)
+		needle := string(src[i:j])
+		switch r.IntN(3) {
+		case 0:
+			needle = string(bytes.ToUpper([]byte(needle)))
+		case 1:
+			needle = string(bytes.ToLower([]byte(needle)))
+		}
+		for _, z := range []Zone{Text, Body} {
+			f := x.Filter(needle, z)
+			for k, text := range texts {
+				if z == Body {
+					text = text[starts[k]:]
+				}
+				if containsFold(text, needle) && !f.May(uint32(k+1)) {
+					t.Fatalf("zone %d: message %d holds %q but the index rules it out (text %q)", z, k+1, needle, text)
+				}
+			}
+		}
+	}
+}
+
+func TestPersistAndReopen(t *testing.T) {
+	x, path := openTemp(t, 9)
+	x.Add(10, &Doc{Text: []byte("hello world")})
+	x.Add(11, &Doc{Text: []byte("other words")})
+	x.Remove(11)
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(path, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if !y.Known(10) || y.Known(11) {
+		t.Fatalf("reopened: known 10 %v, 11 %v; want true, false", y.Known(10), y.Known(11))
+	}
+	if f := y.Filter("WORLD", Text); !f.May(10) || f.Count() != 1 {
+		t.Errorf("reopened: world not found")
+	}
+	// Another UIDVALIDITY: the index starts again.
+	z, err := Open(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if z.Known(10) {
+		t.Errorf("UIDVALIDITY changed, yet message 10 is known")
+	}
+	// y, still open, notices the file was replaced.
+	if y.Filter("world", Text); y.Known(10) {
+		t.Errorf("the file was replaced, yet y knows message 10")
+	}
+}
+
+// TestTwoWriters: two processes' indexes of one file see each other's
+// messages.
+func TestTwoWriters(t *testing.T) {
+	x, path := openTemp(t, 3)
+	y, err := Open(path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	x.Add(1, &Doc{Text: []byte("alpha beta")})
+	y.Add(2, &Doc{Text: []byte("gamma delta")})
+	y.Add(1, &Doc{Text: []byte("alpha beta")})
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if f := x.Filter("gamma", Text); f.Count() != 1 || !x.Known(2) {
+		t.Errorf("x does not see y's message")
+	}
+	if got := y.UIDs(); !equalUIDs(got, []uint32{1, 2}) {
+		t.Errorf("y knows %v, want [1 2]", got)
+	}
+}
+
+// TestCutAnywhere: a writer killed at any byte of its write leaves a
+// file that opens as the records before the cut, and the next writer
+// continues it consistently.
+func TestCutAnywhere(t *testing.T) {
+	x, path := openTemp(t, 5)
+	x.Add(1, &Doc{Text: []byte("first message text")})
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	x.Add(2, &Doc{Text: []byte("second message text")})
+	x.Add(3, &Doc{TooLarge: true})
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := os.ReadFile(path)
+	for cut := len(before); cut < len(full); cut++ {
+		if err := os.WriteFile(path, full[:cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		y, err := Open(path, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !y.Known(1) || y.Known(3) {
+			t.Fatalf("cut at %d: known %v", cut, y.UIDs())
+		}
+		y.Add(4, &Doc{Text: []byte("fourth")})
+		if err := y.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		y.Close()
+		z, err := Open(path, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := z.UIDs()
+		z.Close()
+		if !(equalUIDs(got, []uint32{1, 4}) || equalUIDs(got, []uint32{1, 2, 4})) {
+			t.Fatalf("cut at %d, then a write: known %v", cut, got)
+		}
+	}
+	// A damaged header: started again.
+	full[2] ^= 0xff
+	os.WriteFile(path, full, 0o600)
+	y, err := Open(path, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if len(y.UIDs()) != 0 {
+		t.Errorf("a damaged header was trusted: %v", y.UIDs())
+	}
+}
