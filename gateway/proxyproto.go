@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailgate/mailgate/internal/accept"
 	"github.com/pires/go-proxyproto"
 )
 
@@ -42,16 +43,10 @@ func newProxyListener(ln net.Listener, trusted []netip.Prefix, log *slog.Logger)
 }
 
 func (l *proxyListener) acceptLoop() {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			l.err = err
-			close(l.failed)
-			return
-		}
+	l.err = accept.Loop(l.Listener, func(c net.Conn) {
 		if !l.isTrusted(remoteAddr(c)) {
 			go l.hand(c)
-			continue
+			return
 		}
 		go func() {
 			pc := proxyproto.NewConn(c, proxyproto.SetReadHeaderTimeout(proxyHeaderTimeout))
@@ -63,7 +58,8 @@ func (l *proxyListener) acceptLoop() {
 			}
 			l.hand(&proxiedConn{Conn: pc})
 		}()
-	}
+	}, l.log)
+	close(l.failed)
 }
 
 func (l *proxyListener) isTrusted(a netip.Addr) bool {

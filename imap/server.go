@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/internal/accept"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/tlsmgr"
 )
@@ -264,27 +265,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		delete(s.listeners, ln)
 		s.mu.Unlock()
 	}()
-	var delay time.Duration
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		s.start(c, nil, nil)
+	err := accept.Loop(ln, func(c net.Conn) { s.start(c, nil, nil) }, s.log)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrServerClosed
 	}
+	return err
 }
 
 // ServeConn serves one session on c and closes it. With preauth set, the

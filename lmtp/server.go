@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/internal/accept"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -157,27 +158,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		delete(s.listeners, ln)
 		s.mu.Unlock()
 	}()
-	var delay time.Duration
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return fmt.Errorf("lmtp: accepting on %s: %w", ln.Addr(), err)
-		}
-		delay = 0
-		s.serve(c)
+	err := accept.Loop(ln, func(c net.Conn) { s.serve(c) }, s.log)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrServerClosed
 	}
+	return fmt.Errorf("lmtp: accepting on %s: %w", ln.Addr(), err)
 }
 
 // ServeConn serves one session on c, closes c and returns when the

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/accept"
 )
 
 // SocketmapOptions configure a Socketmap.
@@ -140,30 +142,16 @@ func (s *Socketmap) Serve(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.mu.Unlock()
-	var delay time.Duration
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return nil
-			}
-			// Out of descriptors for a moment (a burst of lookups):
-			// wait and go on, as the LMTP and IMAP frontends do,
-			// rather than leave Postfix without a map.
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		go s.ServeConn(c)
+	// Out of descriptors for a moment (a burst of lookups), accept.Loop
+	// waits and goes on rather than leave Postfix without a map.
+	err := accept.Loop(ln, func(c net.Conn) { go s.ServeConn(c) }, s.log)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil
 	}
+	return err
 }
 
 // ServeConn answers the requests of one connection until the client
