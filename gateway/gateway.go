@@ -286,6 +286,7 @@ func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext b
 		TLSConfig:       tc,
 		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
+		IMAP4rev2:       true,
 		LoginDisabled:   g.conf().LoginDisabled,
 		ID:              idFields(g.conf().IDFields),
 		Timeout:         idleTimeout(sc.Timeout),

@@ -96,6 +96,8 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 			return store.Account(storage.User{Name: u.Name, Home: u.Home}, layout), nil
 		},
 		ID: [][2]string{{"name", "mailgate"}, {"version", "test"}},
+		// As the gateway sets it: clients see IMAP4rev2 advertised.
+		IMAP4rev2: true,
 	}
 	if tweak != nil {
 		tweak(opts)

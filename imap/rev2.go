@@ -12,8 +12,8 @@ package imap
 //
 // The rest of IMAP4rev2 is what every session gets: NAMESPACE, UNSELECT,
 // UIDPLUS, ESEARCH, SEARCHRES, ENABLE, IDLE, SASL-IR, LIST-EXTENDED,
-// LIST-STATUS, MOVE, LITERAL+ (a superset of LITERAL-), STATUS SIZE and
-// DELETED, SPECIAL-USE attributes and RFC 5530's response codes
+// LIST-STATUS, MOVE, LITERAL+ (a superset of LITERAL-), FETCH BINARY and
+// BINARY.SIZE, STATUS SIZE and DELETED, SPECIAL-USE attributes and RFC 5530's response codes
 // ([ALREADYEXISTS], [NONEXISTENT], ...). LSUB and \Recent stay for
 // IMAP4rev1 sessions.
 

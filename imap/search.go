@@ -449,7 +449,9 @@ func (ev *searcher) match(crit *imap.SearchCriteria, c *candidate) bool {
 
 func (ev *searcher) hasFlag(c *candidate, f string) bool {
 	if f == `\Recent` {
-		return ev.s.view.Recent(c.m.UID)
+		// RECENT, NEW and OLD agree with FETCH FLAGS: nothing is recent
+		// to an IMAP4rev2 session (RFC 9051 Appendix E).
+		return ev.s.recent(c.m.UID)
 	}
 	return storage.HasFlag(c.m.Flags, f)
 }

@@ -70,7 +70,9 @@ func (s *session) selectMailbox(readOnly bool) error {
 		s.e.Raw("* ").Number(v.RecentCount()).Raw(" RECENT\r\n")
 	}
 	s.selectedListLine(name)
-	if seq := s.view.FirstUnseen(); seq > 0 {
+	// RFC 9051 section 6.3.2 drops [UNSEEN] from what SELECT sends (and
+	// from the response codes, section 7.1); IMAP4rev1 keeps it.
+	if seq := s.view.FirstUnseen(); seq > 0 && !s.rev2 {
 		s.e.Raw("* OK [UNSEEN ").Number(seq).Raw("] First unseen message\r\n")
 	}
 	s.e.Raw("* OK [UIDVALIDITY ").Number(info.UIDValidity).Raw("] UIDs valid\r\n")

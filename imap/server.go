@@ -93,8 +93,7 @@ type Options struct {
 	// connection that is not a *tls.Conn yet. The zero value is no TLS.
 	TLSMode tlsmgr.Mode
 	// IMAP4rev2 advertises IMAP4rev2 (RFC 9051) beside IMAP4rev1 and
-	// lets a client ENABLE it. Off by default until every IMAP4rev2
-	// requirement is served (rev2.go says which are); tests turn it on.
+	// lets a client ENABLE it (rev2.go); the gateway turns it on.
 	IMAP4rev2 bool
 	// AllowPlaintext permits LOGIN and AUTHENTICATE PLAIN/LOGIN over a
 	// connection without TLS. When false they are refused (and

@@ -97,6 +97,11 @@ func (s *session) writeStatus(name string, items []string, st storage.Status) {
 		case "MESSAGES":
 			s.e.Number(st.Messages)
 		case "RECENT":
+			// Not an IMAP4rev2 item; such a session, which never sees
+			// \Recent, hears 0 (RFC 9051 Appendix E).
+			if s.rev2 {
+				st.Recent = 0
+			}
 			s.e.Number(st.Recent)
 		case "UIDNEXT":
 			s.e.Number(st.UIDNext)

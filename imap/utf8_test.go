@@ -25,7 +25,7 @@ func TestUTF8Accept(t *testing.T) {
 
 	c := env.raw()
 	c.login("alice")
-	if caps := c.ok("c CAPABILITY"); !contains(caps, " UTF8=ACCEPT") || contains(caps, "IMAP4rev2") {
+	if caps := c.ok("c CAPABILITY"); !contains(caps, " UTF8=ACCEPT") {
 		t.Fatalf("capabilities %q", caps)
 	}
 	if u := c.ok("e1 ENABLE UTF8=ACCEPT"); !contains(u, "* ENABLED UTF8=ACCEPT") {
@@ -100,11 +100,24 @@ func TestIMAP4rev2Session(t *testing.T) {
 	}
 	c.ok(`c0 CREATE "Brouillons/été"`)
 	u := c.ok("s1 SELECT INBOX")
-	if contains(u, "RECENT") || !contains(u, `* LIST () "/" INBOX`) {
+	if contains(u, "RECENT") || contains(u, "[UNSEEN") || !contains(u, `* LIST () "/" INBOX`) {
 		t.Fatalf("SELECT: %q", u)
+	}
+	// Nothing is recent to a rev2 session, whichever way it asks.
+	if u := c.ok("r1 SEARCH RECENT"); len(u) != 1 || u[0] != `* ESEARCH (TAG "r1")` {
+		t.Fatalf("SEARCH RECENT: %q", u)
+	}
+	if u := c.ok("r2 SEARCH OLD"); !contains(u, `* ESEARCH (TAG "r2") ALL 1`) {
+		t.Fatalf("SEARCH OLD: %q", u)
+	}
+	if u := c.ok("r3 STATUS INBOX (RECENT MESSAGES)"); !contains(u, `* STATUS INBOX (RECENT 0 MESSAGES 1)`) {
+		t.Fatalf("STATUS RECENT: %q", u)
 	}
 	if u := c.ok("f1 FETCH 1 FLAGS"); contains(u, `\Recent`) {
 		t.Fatalf("FETCH: %q", u)
+	}
+	if u := c.ok("f2 FETCH 1 (BINARY.SIZE[] BINARY.PEEK[1])"); !contains(u, "BINARY.SIZE[] ") || !contains(u, "BINARY[1] ") {
+		t.Fatalf("FETCH BINARY: %q", u)
 	}
 	if u := c.ok("s2 SEARCH ALL"); !contains(u, `* ESEARCH (TAG "s2") ALL 1`) {
 		t.Fatalf("SEARCH: %q", u)
@@ -128,7 +141,7 @@ func TestIMAP4rev2Session(t *testing.T) {
 	r1 := env.raw()
 	r1.login("alice")
 	r1.ok("x1 SUBSCRIBE INBOX")
-	if u := r1.ok("x2 SELECT INBOX"); !contains(u, " RECENT") || contains(u, "* LIST") {
+	if u := r1.ok("x2 SELECT INBOX"); !contains(u, " RECENT") || !contains(u, "* OK [UNSEEN 1]") || contains(u, "* LIST") {
 		t.Fatalf("IMAP4rev1 SELECT: %q", u)
 	}
 	if u := r1.ok(`x3 LSUB "" "*"`); !contains(u, `* LSUB () "/" INBOX`) {
@@ -141,7 +154,7 @@ func TestIMAP4rev2Session(t *testing.T) {
 
 // Without the IMAP4rev2 option, ENABLE IMAP4rev2 enables nothing.
 func TestIMAP4rev2NotOffered(t *testing.T) {
-	env := startServer(t, nil)
+	env := startServer(t, func(o *imap.Options) { o.IMAP4rev2 = false })
 	c := env.raw()
 	c.login("alice")
 	if u := c.ok("e1 ENABLE IMAP4rev2"); !contains(u, "* ENABLED") || contains(u, "IMAP4rev2") {
@@ -244,5 +257,44 @@ func TestIMAP4rev2ImapclientWithoutEnable(t *testing.T) {
 	}
 	if _, err := c.Select(name, nil).Wait(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A SEARCH string without CHARSET is UTF-8 (RFC 9051 section 6.4.4):
+// go-imap's client sends one so to any server that advertises
+// IMAP4rev2, enabled or not, and both kinds of session must match it
+// against decoded headers and bodies.
+func TestIMAP4rev2SearchUTF8WithoutCharset(t *testing.T) {
+	env := startServer(t, nil)
+	r := env.raw()
+	r.login("alice")
+	r.appendMsg("INBOX", "", "From: a@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus Wien\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSchöne Grüße\r\n")
+	r.appendMsg("INBOX", "", testMessage("plain", "nothing"))
+	for _, rev2 := range []bool{false, true} {
+		c, err := imapclient.DialInsecure(env.addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Login("alice", "secret").Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if rev2 {
+			if _, err := c.Enable(goimap.CapIMAP4rev2).Wait(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		for _, crit := range []*goimap.SearchCriteria{
+			{Header: []goimap.SearchCriteriaHeaderField{{Key: "Subject", Value: "grüße"}}},
+			{Body: []string{"Schöne"}},
+		} {
+			sd, err := c.Search(crit, nil).Wait()
+			if err != nil || !slices.Equal(sd.AllSeqNums(), []uint32{1}) {
+				t.Errorf("rev2=%v SEARCH %+v: %v, %v", rev2, crit, sd, err)
+			}
+		}
 	}
 }
