@@ -171,14 +171,7 @@ func TestIMAP4rev2NotOffered(t *testing.T) {
 // STATUS.
 func TestIMAP4rev2WithImapclient(t *testing.T) {
 	env := startServer(t, func(o *imap.Options) { o.IMAP4rev2 = true })
-	c, err := imapclient.DialInsecure(env.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("alice", "secret").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := loggedInClient(t, env.addr)
 	if !c.Caps().Has(goimap.CapIMAP4rev2) {
 		t.Fatalf("capabilities %v", c.Caps())
 	}
@@ -236,14 +229,7 @@ func TestIMAP4rev2WithImapclient(t *testing.T) {
 // hears modified UTF-7, which the client decodes.
 func TestIMAP4rev2ImapclientWithoutEnable(t *testing.T) {
 	env := startServer(t, func(o *imap.Options) { o.IMAP4rev2 = true })
-	c, err := imapclient.DialInsecure(env.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login("alice", "secret").Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := loggedInClient(t, env.addr)
 	const name = "Ça va"
 	if err := c.Create(name, nil).Wait(); err != nil {
 		t.Fatal(err)
@@ -271,14 +257,7 @@ func TestIMAP4rev2SearchUTF8WithoutCharset(t *testing.T) {
 	r.appendMsg("INBOX", "", "From: a@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus Wien\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSchöne Grüße\r\n")
 	r.appendMsg("INBOX", "", testMessage("plain", "nothing"))
 	for _, rev2 := range []bool{false, true} {
-		c, err := imapclient.DialInsecure(env.addr, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if err := c.Login("alice", "secret").Wait(); err != nil {
-			t.Fatal(err)
-		}
+		c := loggedInClient(t, env.addr)
 		if rev2 {
 			if _, err := c.Enable(goimap.CapIMAP4rev2).Wait(); err != nil {
 				t.Fatal(err)
@@ -297,4 +276,19 @@ func TestIMAP4rev2SearchUTF8WithoutCharset(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loggedInClient is go-imap's client, logged in as alice; it is closed
+// when the test ends.
+func loggedInClient(t *testing.T, addr string) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login("alice", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
