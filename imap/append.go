@@ -13,7 +13,7 @@ import (
 )
 
 // cmdAppend: RFC 3501 section 6.3.11, with APPENDUID (RFC 4315),
-// LITERAL+ (RFC 7888) and MULTIAPPEND (RFC 3502 section 6.3.11: several
+// LITERAL+ (RFC 7888), CATENATE (RFC 4469, catenate.go) and MULTIAPPEND (RFC 3502 section 6.3.11: several
 // messages, each with its own flags and date, stored all together or
 // not at all). Each literal is streamed into the mailbox's staging area,
 // never held whole in memory; the batch is committed once the command
@@ -51,7 +51,12 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 				return storageErr(err, "APPEND")
 			}
 		}
-		if err := s.appendOne(batch, flags, date); err != nil {
+		if s.atCatenate() {
+			err = s.appendCatenate(batch, flags, date)
+		} else {
+			err = s.appendOne(batch, flags, date)
+		}
+		if err != nil {
 			return err
 		}
 		if s.d.AtEOL() {
