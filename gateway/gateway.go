@@ -65,6 +65,7 @@ import (
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/internal/accept"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
 	"github.com/mailgate/mailgate/storage/mbox"
@@ -387,7 +388,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 		if g.opts.Ready != nil {
 			g.opts.Ready(b.ln.Addr())
 		}
-		guarded := &guardedListener{Listener: b.ln, g: g, frontend: b.svc.frontend, l: b.l}
+		guarded := &guardedListener{Listener: b.ln, g: g, frontend: b.svc.frontend, l: b.l,
+			backoff: accept.Backoff{Log: g.log, Addr: b.ln.Addr()}}
 		go func() {
 			err := b.svc.frontend.Serve(guarded)
 			errc <- fmt.Errorf("%s on %s stopped serving: %w", b.svc.name, b.ln.Addr(), err)

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/accept"
 )
 
 // sessionLimits counts sessions in all and per client address, telling
@@ -162,6 +164,7 @@ type guardedListener struct {
 	g        *Gateway
 	frontend Frontend
 	l        Listener
+	backoff  accept.Backoff
 }
 
 // Accept returns the next connection that passes the checks.
@@ -169,8 +172,16 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 	for {
 		c, err := gl.Listener.Accept()
 		if err != nil {
+			// Out of descriptors or the like: wait here, so that no
+			// frontend's loop, an embedder's included, gives up on an
+			// error that passes.
+			if accept.Retryable(err) {
+				gl.backoff.Wait(err)
+				continue
+			}
 			return nil, err
 		}
+		gl.backoff.Reset()
 		addr := remoteAddr(c)
 		if !gl.g.allowed(c) {
 			gl.refuse(c, "Access denied")

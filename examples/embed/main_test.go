@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/lmtp/lmtptest"
+	"golang.org/x/sys/unix"
 )
 
 // TestEmbedBuildsAndServes builds the example and runs it: a message
@@ -113,6 +115,8 @@ func TestEmbedBuildsAndServes(t *testing.T) {
 	}
 	pc.Close()
 
+	floodPing(t, cmd.Process.Pid, pingAddr)
+
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -123,5 +127,54 @@ func TestEmbedBuildsAndServes(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Error("embed did not stop within 15s of SIGTERM")
+	}
+}
+
+// floodPing uses up the program's file descriptors with connections to
+// the ping frontend, whose accept loop is as naive as an embedder's may
+// be, then checks that the gateway waited the exhaustion out for it: once
+// the flood is gone, a new client is greeted.
+func floodPing(t *testing.T, pid int, addr string) {
+	t.Helper()
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Logf("no flood: cannot count the descriptors: %v", err)
+		return
+	}
+	limit := uint64(len(fds) + 6)
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: limit, Max: limit}, nil); err != nil {
+		t.Logf("no flood: cannot lower the descriptor limit: %v", err)
+		return
+	}
+	var flood []net.Conn
+	for i := 0; i < 20; i++ {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			break
+		}
+		flood = append(flood, c)
+	}
+	greeted := 0
+	for _, c := range flood {
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if l, _ := bufio.NewReader(c).ReadString('\n'); strings.HasPrefix(l, "PING ready") {
+			greeted++
+		}
+	}
+	for _, c := range flood {
+		c.Close()
+	}
+	if greeted == len(flood) {
+		t.Fatalf("all %d connections were greeted: the descriptor limit did not bite", greeted)
+	}
+	time.Sleep(300 * time.Millisecond)
+	pc, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatalf("dial after the flood: %v", err)
+	}
+	defer pc.Close()
+	pc.SetDeadline(time.Now().Add(10 * time.Second))
+	if l, err := bufio.NewReader(pc).ReadString('\n'); !strings.HasPrefix(l, "PING ready") {
+		t.Fatalf("after the flood the ping frontend said %q (%v); want its greeting", l, err)
 	}
 }

@@ -29,30 +29,57 @@ const (
 // error that waiting cannot cure; it returns that error. After ln is
 // closed it returns an error for which errors.Is(err, net.ErrClosed).
 //
-// Failures that pass (Retryable) are waited out: the first of a run is
-// logged on log (when not nil) so that an operator learns of the
-// exhaustion, and the run's end is logged too.
+// Failures that pass (Retryable) are waited out with a Backoff that logs
+// on log (when not nil).
 func Loop(ln net.Listener, serve func(net.Conn), log *slog.Logger) error {
-	var delay time.Duration
+	b := Backoff{Log: log, Addr: ln.Addr()}
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if !Retryable(err) {
 				return err
 			}
-			if delay == 0 && log != nil {
-				log.Warn("mailgate: accepting connections failed; retrying", "address", ln.Addr().String(), "err", err)
-			}
-			delay = min(max(2*delay, MinDelay), MaxDelay)
-			time.Sleep(delay)
+			b.Wait(err)
 			continue
 		}
-		if delay != 0 && log != nil {
-			log.Info("mailgate: accepting connections again", "address", ln.Addr().String())
-		}
-		delay = 0
+		b.Reset()
 		serve(c)
 	}
+}
+
+// Backoff paces the retries of a listener whose accept fails for a while:
+// each Wait sleeps twice as long as the one before, from MinDelay up to
+// MaxDelay, until Reset. The first failure of a run is logged, so that an
+// operator learns of the exhaustion, and so is the run's end. The zero
+// value is ready to use and logs nothing.
+type Backoff struct {
+	Log   *slog.Logger // where to log; nil for silence
+	Addr  net.Addr     // the listener's address, for the log
+	delay time.Duration
+}
+
+// Wait sleeps before the next attempt after err.
+func (b *Backoff) Wait(err error) {
+	if b.delay == 0 && b.Log != nil {
+		b.Log.Warn("mailgate: accepting connections failed; retrying", "address", b.addr(), "err", err)
+	}
+	b.delay = min(max(2*b.delay, MinDelay), MaxDelay)
+	time.Sleep(b.delay)
+}
+
+// Reset ends a run of failures: an accept has succeeded.
+func (b *Backoff) Reset() {
+	if b.delay != 0 && b.Log != nil {
+		b.Log.Info("mailgate: accepting connections again", "address", b.addr())
+	}
+	b.delay = 0
+}
+
+func (b *Backoff) addr() string {
+	if b.Addr == nil {
+		return ""
+	}
+	return b.Addr.String()
 }
 
 // Retryable reports whether an error from Accept passes with time: a
