@@ -56,6 +56,8 @@ func init() {
 		"UNSELECT":     {states: selectedOnly, run: (*session).cmdUnselect},
 		"EXPUNGE":      {states: selectedOnly, uid: true, expungeOK: true, run: (*session).cmdExpunge},
 		"SEARCH":       {states: selectedOnly, uid: true, run: (*session).cmdSearch},
+		"SORT":         {states: selectedOnly, uid: true, run: (*session).cmdSort},
+		"THREAD":       {states: selectedOnly, uid: true, run: (*session).cmdThread},
 		"FETCH":        {states: selectedOnly, uid: true, run: (*session).cmdFetch},
 		"STORE":        {states: selectedOnly, uid: true, run: (*session).cmdStore},
 		"COPY":         {states: selectedOnly, uid: true, expungeOK: true, run: (*session).cmdCopy},

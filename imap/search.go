@@ -101,6 +101,17 @@ func usesModSeq(crit *imap.SearchCriteria) bool {
 // search returns the sequence numbers and the UIDs of the messages of
 // the selected mailbox that match crit, in ascending order.
 func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
+	s.searchEach(crit, func(seq uint32, m *storage.Message) {
+		seqs = append(seqs, seq)
+		uidHits = append(uidHits, m.UID)
+	})
+	return seqs, uidHits
+}
+
+// searchEach calls found, in ascending order, for each message of the
+// selected mailbox that matches crit: the one search evaluation that
+// SEARCH, SORT and THREAD share. m is valid only during the call.
+func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m *storage.Message)) {
 	uids := s.view.UIDs()
 	ev := searcher{s: s, count: uint32(len(uids))}
 	ev.collectText(crit)
@@ -120,12 +131,10 @@ func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
 			}
 			cand := candidate{seq: uint32(i + 1), m: m}
 			if ev.match(crit, &cand) {
-				seqs = append(seqs, cand.seq)
-				uidHits = append(uidHits, m.UID)
+				found(cand.seq, m)
 			}
 		}
 	}
-	return seqs, uidHits
 }
 
 // searcher evaluates search criteria for one SEARCH command.

@@ -16,9 +16,16 @@ const maxSearchDepth = 64
 // options of an extended SEARCH (RFC 4731 section 3.1), which may come
 // first, before CHARSET.
 func (s *session) parseSearch(uid bool) (*imap.SearchCriteria, searchReturn, error) {
+	return s.parseSearchKeys(true)
+}
+
+// parseSearchKeys reads search keys up to the end of the line; with
+// prefixes, RETURN options and CHARSET may come first (SEARCH), without,
+// they have been read already (SORT and THREAD read their own).
+func (s *session) parseSearchKeys(prefixes bool) (*imap.SearchCriteria, searchReturn, error) {
 	c := &imap.SearchCriteria{}
 	var ret searchReturn
-	first, returnOK := true, true
+	first, returnOK := true, prefixes
 	for !s.d.AtEOL() {
 		if err := s.d.SP(); err != nil {
 			return nil, ret, err
@@ -46,7 +53,7 @@ func (s *session) parseSearch(uid bool) (*imap.SearchCriteria, searchReturn, err
 			first = true
 			continue
 		}
-		if wasFirst && strings.EqualFold(key, "CHARSET") {
+		if wasFirst && prefixes && strings.EqualFold(key, "CHARSET") {
 			if s.utf8Accept {
 				// RFC 6855 section 3: after ENABLE UTF8=ACCEPT every
 				// string is UTF-8, and a charset conflicts with that.

@@ -1,0 +1,116 @@
+package imap_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// sortMessage is a message for the SORT and THREAD tests.
+func sortMessage(from, subject, date, id, refs string) string {
+	m := "From: " + from + "\r\nTo: list@example.org\r\nSubject: " + subject + "\r\n"
+	if date != "" {
+		m += "Date: " + date + "\r\n"
+	}
+	m += "Message-ID: <" + id + ">\r\n"
+	if refs != "" {
+		m += "References: " + refs + "\r\n"
+	}
+	return m + "\r\n" + strings.Repeat("body ", len(id)) + "\r\n"
+}
+
+// TestSortThreadSession drives SORT and THREAD over a real socket, the
+// unhappy paths included.
+func TestSortThreadSession(t *testing.T) {
+	env := startServer(t, nil)
+	c := env.raw()
+	c.login("alice")
+	for _, m := range []string{
+		sortMessage("Carol <carol@example.org>", "Hello", "Mon, 2 Nov 2026 10:00:00 +0000", "a@x", ""),
+		sortMessage("alice@example.org", "Re: Hello", "Mon, 2 Nov 2026 12:00:00 +0000", "b@x", "<a@x>"),
+		sortMessage("\"Bob\" <zed@example.org>", "[list] Agenda", "Mon, 2 Nov 2026 10:30:00 +0100", "c@x", ""),
+		sortMessage("bob@example.org", "Re: Hello", "", "d@x", "<a@x>"),
+		sortMessage("Dave <dave@example.org>", "re: re: agenda", "Tue, 3 Nov 2026 09:00:00 +0000", "e@x", "<c@x>"),
+	} {
+		c.appendMsg("INBOX", "", m)
+	}
+	c.ok("s SELECT INBOX")
+	for _, tc := range []struct{ cmd, want string }{
+		{"a SORT (SUBJECT) UTF-8 ALL", "* SORT 3 5 1 2 4"},
+		{"a SORT (REVERSE SUBJECT) UTF-8 ALL", "* SORT 1 2 4 3 5"},
+		// Message 4 has no Date: its internal date, now, is the latest.
+		{"a SORT (DATE) US-ASCII ALL", "* SORT 3 1 2 5 4"},
+		{"a SORT (REVERSE DATE) US-ASCII ALL", "* SORT 4 5 2 1 3"},
+		{"a SORT (FROM) UTF-8 ALL", "* SORT 2 4 1 5 3"},
+		{"a SORT (DISPLAYFROM) UTF-8 ALL", "* SORT 2 3 4 1 5"},
+		{"a SORT (SIZE ARRIVAL) UTF-8 ALL", "* SORT 4 1 3 2 5"},
+		{"a SORT (SUBJECT REVERSE DATE) UTF-8 FROM example", "* SORT 5 3 4 2 1"},
+		{"a UID SORT (SUBJECT) UTF-8 2:5", "* SORT 3 5 2 4"},
+		{"a SORT (SUBJECT) UTF-8 SUBJECT nothing", "* SORT"},
+		{"a THREAD REFERENCES UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
+		{"a THREAD ORDEREDSUBJECT UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
+		{"a UID THREAD REFERENCES UTF-8 NOT 1", "* THREAD (3 5)((2)(4))"},
+		{"a THREAD REFERENCES UTF-8 SUBJECT nothing", "* THREAD"},
+	} {
+		if u := c.ok(tc.cmd); !slices.Contains(u, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.cmd, u, tc.want)
+		}
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"b SORT (SUBJECT) KOI8-R ALL", "b NO [BADCHARSET (US-ASCII UTF-8)]"},
+		{"b SORT (NOSUCHKEY) UTF-8 ALL", "b BAD"},
+		{"b SORT () UTF-8 ALL", "b BAD"},
+		{"b SORT (REVERSE) UTF-8 ALL", "b BAD"},
+		{"b SORT (SUBJECT) UTF-8", "b BAD"},
+		{"b SORT SUBJECT UTF-8 ALL", "b BAD"},
+		{"b THREAD REFS UTF-8 ALL", "b BAD"},
+		{"b THREAD REFERENCES UTF-8", "b BAD"},
+		{"b THREAD REFERENCES KOI8-R ALL", "b NO [BADCHARSET"},
+	} {
+		if _, done := c.do(tc.cmd); !strings.HasPrefix(done, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.cmd, done, tc.want)
+		}
+	}
+	// The session goes on after each refusal.
+	c.ok("n NOOP")
+}
+
+// TestSortWarmReadsNoMessages checks that a second SORT answers from the
+// cache: the messages' files are rewritten with other subjects in
+// between, and the order stays that of the first reading.
+func TestSortWarmReadsNoMessages(t *testing.T) {
+	env := startServer(t, nil)
+	c := env.raw()
+	c.login("alice")
+	for _, s := range []string{"b", "c", "a"} {
+		c.appendMsg("INBOX", "", sortMessage("x@y", s, "", s+"@x", ""))
+	}
+	c.ok("s SELECT INBOX")
+	const want = "* SORT 3 1 2"
+	if u := c.ok("a SORT (SUBJECT) UTF-8 ALL"); !slices.Contains(u, want) {
+		t.Fatalf("first SORT: %q", u)
+	}
+	files, _ := filepath.Glob(filepath.Join(env.root, "alice", "INBOX", "cur", "*"))
+	news, _ := filepath.Glob(filepath.Join(env.root, "alice", "INBOX", "new", "*"))
+	files = append(files, news...)
+	if len(files) != 3 {
+		t.Fatalf("found %d message files, want 3", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Same size, another subject: "a" and "c" swap places.
+		data = bytes.Replace(data, []byte("Subject: a"), []byte("Subject: d"), 1)
+		if err := os.WriteFile(f, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u := c.ok("b SORT (SUBJECT) UTF-8 ALL"); !slices.Contains(u, want) {
+		t.Errorf("warm SORT read the messages again: %q, want %q", u, want)
+	}
+}

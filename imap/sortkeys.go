@@ -1,0 +1,195 @@
+package imap
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/mailgate/mailgate/imap/internal/message"
+	"github.com/mailgate/mailgate/imap/internal/sortthread"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// cacheSortKeys is the shared cache's key (storage.View.Cached) for a
+// message's SORT and THREAD keys, encoded by sortKeys.append: with it a
+// SORT or THREAD over cached messages reads none of them.
+const cacheSortKeys = "imap.sortkeys"
+
+// sortKeysVersion begins an encoded sortKeys: a value of another version
+// is made again.
+const sortKeysVersion = 1
+
+// sortKeys are what SORT (RFC 5256 section 3, RFC 5957) and THREAD
+// (RFC 5256 section 4) compare of one message, derived from its header.
+// The strings are collated already (sortthread.Casemap) except the
+// message IDs.
+type sortKeys struct {
+	// date is the sent date in seconds since 1970; hasDate is false when
+	// the message has no Date field that parses, and the internal date
+	// stands for it.
+	date    int64
+	hasDate bool
+	// subject is the base subject (RFC 5256 section 2.1); reply says its
+	// extraction removed a reply or forward marker.
+	subject string
+	reply   bool
+	// from, to and cc are the addr-mailbox of the field's first address
+	// (RFC 5256 section 3); displayFrom and displayTo are its display
+	// name, or its address without one (RFC 5957 section 3).
+	from, to, cc           string
+	displayFrom, displayTo string
+	// messageID and refs are the Message-ID and the references (or the
+	// In-Reply-To) of the message, without angle brackets.
+	messageID string
+	refs      []string
+}
+
+// sortKeysOf derives a message's sortKeys from its header.
+func sortKeysOf(header []byte) sortKeys {
+	var k sortKeys
+	first := func(name string) []byte {
+		if vals := message.HeaderValues(header, name); len(vals) > 0 {
+			return vals[0]
+		}
+		return nil
+	}
+	if v := first("Date"); v != nil {
+		if t, ok := message.ParseDate(string(v)); ok {
+			k.date, k.hasDate = t.Unix(), true
+		}
+	}
+	base, reply := sortthread.BaseSubject(message.DecodeHeader(first("Subject")))
+	k.subject, k.reply = sortthread.Casemap(base), reply
+	k.from, k.displayFrom = firstAddress(first("From"))
+	k.to, k.displayTo = firstAddress(first("To"))
+	k.cc, _ = firstAddress(first("Cc"))
+	if ids := sortthread.MessageIDs(first("Message-ID")); len(ids) > 0 {
+		k.messageID = ids[0]
+	}
+	for _, v := range message.HeaderValues(header, "References") {
+		k.refs = append(k.refs, sortthread.MessageIDs(v)...)
+	}
+	if len(k.refs) == 0 {
+		if ids := sortthread.MessageIDs(first("In-Reply-To")); len(ids) > 0 {
+			k.refs = ids[:1]
+		}
+	}
+	return k
+}
+
+// firstAddress returns the collated addr-mailbox of an address field's
+// first address and its display form: the decoded display name, or
+// mailbox@host without one.
+func firstAddress(v []byte) (mailbox, display string) {
+	if v == nil {
+		return "", ""
+	}
+	addrs := message.ParseAddressList(v)
+	if len(addrs) == 0 {
+		return "", ""
+	}
+	a := addrs[0]
+	name := message.DecodeHeader([]byte(a.Name))
+	if name == "" {
+		name = a.Mailbox
+		if a.Host != "" {
+			name += "@" + a.Host
+		}
+	}
+	return sortthread.Casemap(a.Mailbox), sortthread.Casemap(name)
+}
+
+// append encodes k for the cache.
+func (k *sortKeys) append(b []byte) []byte {
+	b = append(b, sortKeysVersion)
+	var flags byte
+	if k.hasDate {
+		flags |= 1
+	}
+	if k.reply {
+		flags |= 2
+	}
+	b = append(b, flags)
+	b = binary.AppendVarint(b, k.date)
+	for _, s := range []string{k.subject, k.from, k.to, k.cc, k.displayFrom, k.displayTo, k.messageID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(k.refs)))
+	for _, s := range k.refs {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+var errSortKeys = errors.New("sort keys: bad encoding")
+
+// decode reads what append wrote.
+func (k *sortKeys) decode(b []byte) error {
+	if len(b) < 2 || b[0] != sortKeysVersion {
+		return errSortKeys
+	}
+	k.hasDate, k.reply = b[1]&1 != 0, b[1]&2 != 0
+	b = b[2:]
+	d, n := binary.Varint(b)
+	if n <= 0 {
+		return errSortKeys
+	}
+	k.date, b = d, b[n:]
+	str := func() (string, bool) {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return "", false
+		}
+		s := string(b[n : n+int(l)])
+		b = b[n+int(l):]
+		return s, true
+	}
+	for _, p := range []*string{&k.subject, &k.from, &k.to, &k.cc, &k.displayFrom, &k.displayTo, &k.messageID} {
+		s, ok := str()
+		if !ok {
+			return errSortKeys
+		}
+		*p = s
+	}
+	count, n := binary.Uvarint(b)
+	if n <= 0 || count > uint64(len(b)) {
+		return errSortKeys
+	}
+	b = b[n:]
+	k.refs = make([]string, 0, count)
+	for range count {
+		s, ok := str()
+		if !ok {
+			return errSortKeys
+		}
+		k.refs = append(k.refs, s)
+	}
+	return nil
+}
+
+// sortKeysFor returns message m's sortKeys from the shared cache, reading
+// its header and caching them when they are not there.
+func (s *session) sortKeysFor(m *storage.Message) sortKeys {
+	var k sortKeys
+	if v, ok := s.view.Cached(m.UID, cacheSortKeys); ok {
+		if b, ok := v.([]byte); ok && k.decode(b) == nil {
+			return k
+		}
+	}
+	k = sortKeys{}
+	rc, _, err := s.view.Open(m.UID)
+	if err != nil {
+		s.log.Debug("imap: SORT could not read a message", "uid", m.UID, "err", err)
+		return k
+	}
+	header, err := readHeader(rc, nil)
+	rc.Close()
+	if err != nil {
+		s.log.Debug("imap: SORT could not read a message", "uid", m.UID, "err", err)
+		return k
+	}
+	k = sortKeysOf(header)
+	s.view.SetCached(m.UID, cacheSortKeys, k.append(nil))
+	return k
+}

@@ -1,0 +1,56 @@
+package imap
+
+import (
+	"strings"
+
+	"github.com/mailgate/mailgate/imap/internal/sortthread"
+	"github.com/mailgate/mailgate/imap/internal/wire"
+)
+
+// threadAlgorithms are the THREAD algorithms this server knows (RFC 5256
+// section 4), as CAPABILITY names them after "THREAD=".
+var threadAlgorithms = []string{"ORDEREDSUBJECT", "REFERENCES"}
+
+// cmdThread: RFC 5256 section 4 (THREAD and UID THREAD).
+func (s *session) cmdThread(tag string, uid bool) error {
+	if err := s.d.SP(); err != nil {
+		return err
+	}
+	alg, err := s.d.Atom()
+	if err != nil {
+		return err
+	}
+	alg = strings.ToUpper(alg)
+	if alg != "ORDEREDSUBJECT" && alg != "REFERENCES" {
+		return &wire.SyntaxError{Msg: "unknown threading algorithm " + sanitize(alg)}
+	}
+	search, err := s.parseSortSearch()
+	if err != nil {
+		return err
+	}
+	found := s.sortedSearch(search, true)
+	msgs := make([]sortthread.Message, len(found))
+	for i := range found {
+		e := &found[i]
+		id := e.seq
+		if uid {
+			id = e.uid
+		}
+		msgs[i] = sortthread.Message{
+			ID: id, Date: e.sentDate(), Subject: e.keys.subject, Reply: e.keys.reply,
+			MessageID: e.keys.messageID, References: e.keys.refs,
+		}
+	}
+	var roots []*sortthread.Node
+	if alg == "ORDEREDSUBJECT" {
+		roots = sortthread.OrderedSubject(msgs)
+	} else {
+		roots = sortthread.References(msgs)
+	}
+	s.e.Raw("* THREAD")
+	if len(roots) > 0 {
+		s.e.SP().Bytes(sortthread.AppendThreads(nil, roots, msgs))
+	}
+	s.e.CRLF()
+	return nil
+}
