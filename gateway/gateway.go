@@ -197,6 +197,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		Drivers:  drivers(cfg, g.log, validities.Next),
 		Logger:   g.log,
 		SpoolDir: spool,
+		// SEARCH's full-text index; session processes, which run as
+		// their users, go without it (and scan).
+		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc},
 	})
 	a := cfg.Auth
 	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{

@@ -54,6 +54,13 @@ func startServer(t testing.TB, tweak func(*imap.Options)) *testEnv {
 // change; root is the test's directory, where the homes are.
 func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layout), tweak func(*imap.Options)) *testEnv {
 	t.Helper()
+	return startServerStore(t, nil, setLayout, tweak)
+}
+
+// startServerStore starts a server whose storage options storeOpts may
+// change; root is the test's directory.
+func startServerStore(t testing.TB, storeOpts func(root string, o *storage.Options), setLayout func(root string, l *storage.Layout), tweak func(*imap.Options)) *testEnv {
+	t.Helper()
 	root := t.TempDir()
 	usersFile := filepath.Join(root, "users")
 	var lines []string
@@ -68,9 +75,13 @@ func startServerLayout(t testing.TB, setLayout func(root string, l *storage.Layo
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := storage.New(storage.Options{Drivers: []storage.Driver{
+	so := storage.Options{Drivers: []storage.Driver{
 		maildir.New(), mh.New(), mbox.New(mbox.Options{Logger: log, RetrySleep: 50 * time.Millisecond}),
-	}, Logger: log, Linger: storeLinger})
+	}, Logger: log, Linger: storeLinger}
+	if storeOpts != nil {
+		storeOpts(root, &so)
+	}
+	store := storage.New(so)
 	layout := &storage.Layout{
 		Inbox:       "maildir:$home/INBOX",
 		DefaultType: "maildir",

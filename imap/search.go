@@ -115,6 +115,7 @@ func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m
 	uids := s.view.UIDs()
 	ev := searcher{s: s, count: uint32(len(uids))}
 	ev.collectText(crit)
+	filters := ev.textFilters(crit)
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
@@ -126,7 +127,7 @@ func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m
 		s.view.Lookup(chunk, msgs[:end-start])
 		for i := start; i < end; i++ {
 			m := &msgs[i-start]
-			if m.UID == 0 {
+			if m.UID == 0 || !mayMatch(filters, m.UID) {
 				continue
 			}
 			cand := candidate{seq: uint32(i + 1), m: m}

@@ -23,6 +23,7 @@
 //   - A View belongs to one session goroutine; only its pending queue is
 //     touched by others, under the mailbox lock.
 //
-// This package imports nothing of mailgate's and nothing of any protocol
-// library: frontends translate.
+// This package imports nothing of mailgate's but its own full-text index
+// (storage/fts), and nothing of any protocol library: frontends
+// translate.
 package storage

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/fts"
 )
 
 // updateKind says what happened to a message.
@@ -66,6 +68,11 @@ type mailbox struct {
 	modseqReserved bool          // this process has taken a modseq from the file
 	vanished       []VanishedRun // expunges remembered, ascending modseq
 	vanishedFloor  uint64        // expunges at or below it are forgotten
+
+	fts *fts.Index // the full-text index, once the indexer opened it
+	// ftsSeen is the count and last UID of the messages when the
+	// indexer was last woken: flag changes need not wake it.
+	ftsSeen [2]uint32
 }
 
 func newMailbox(s *Store, d Driver, path string, f Folder, perm os.FileMode) *mailbox {
@@ -87,6 +94,10 @@ func (mb *mailbox) close() {
 	mb.closed = true
 	mb.saveCacheLocked()
 	mb.folder.Close()
+	if mb.fts != nil {
+		mb.fts.Close()
+		mb.fts = nil
+	}
 }
 
 func (mb *mailbox) isGone() bool {
@@ -267,6 +278,18 @@ func (mb *mailbox) refreshLocked() error {
 // came, went or changed flags; mb.mu is held.
 func (mb *mailbox) msgsChangedLocked() {
 	mb.uidList, mb.flagsInUse = nil, nil
+	if seen := mb.ftsShape(); seen != mb.ftsSeen {
+		mb.ftsSeen = seen
+		mb.store.indexer.wake(mb)
+	}
+}
+
+// ftsShape is the count and last UID of the messages; mb.mu is held.
+func (mb *mailbox) ftsShape() [2]uint32 {
+	if len(mb.msgs) == 0 {
+		return [2]uint32{}
+	}
+	return [2]uint32{uint32(len(mb.msgs)), mb.msgs[len(mb.msgs)-1].UID}
 }
 
 // recountLocked sums the sizes of the messages again and reports the

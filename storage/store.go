@@ -38,6 +38,9 @@ type Options struct {
 	// walk; past it the listing of that prefix stops and a warning names
 	// the directory, once per account. DefaultMaxListEntries when zero.
 	MaxListEntries int
+	// FullText, when set, keeps a full-text index of every open mailbox
+	// for SEARCH (View.TextFilter).
+	FullText *FullText
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
@@ -71,6 +74,8 @@ type Store struct {
 	// watched maps each watched file or directory to the mailboxes that
 	// asked for it: several mbox files share their directory.
 	watched map[string]map[*mailbox]struct{}
+
+	indexer *indexer // nil without Options.FullText
 }
 
 // New returns a Store.
@@ -104,6 +109,7 @@ func New(opts Options) *Store {
 	if s.maxIdle == 0 {
 		s.maxIdle = 32
 	}
+	s.indexer = newIndexer(s, opts.FullText)
 	for _, d := range opts.Drivers {
 		s.drivers[d.Name()] = d
 		s.order = append(s.order, d)

@@ -37,6 +37,8 @@ type Searcher struct {
 	decoded   []byte      // scratch: transfer-decoded content
 	converted []byte      // scratch: content in UTF-8, or an unfolded field
 	line      []byte      // scratch: header fields as SearchText writes them
+
+	capture *capture // ExtractText's, or nil
 }
 
 // NewSearcher returns a Searcher for the strings of SEARCH BODY keys
@@ -83,6 +85,9 @@ func (s *Searcher) Search(r io.Reader) (body, text []bool, err error) {
 
 // done reports whether every string has been found for good.
 func (s *Searcher) done() bool {
+	if s.capture != nil {
+		return s.capture.tooLarge
+	}
 	if s.savedOK {
 		return false
 	}
@@ -99,6 +104,14 @@ func (s *Searcher) done() bool {
 // message's is body text too.
 func (s *Searcher) header(fields []byte, root bool) {
 	s.line, s.converted = appendHeaderText(s.line[:0], s.converted, fields)
+	if c := s.capture; c != nil {
+		c.add(s.line)
+		if root {
+			c.bodyStart = len(c.text)
+			c.header = append(c.header, fields...)
+		}
+		return
+	}
 	if root {
 		s.feedText(s.text, s.line, false)
 	} else {
@@ -181,6 +194,10 @@ func (s *Searcher) decodeContent(b []byte, end bool) {
 // feedText looks for the finders' strings in b, the next piece of the
 // text; with end, b is its last piece.
 func (s *Searcher) feedText(finders []*finder, b []byte, end bool) {
+	if s.capture != nil {
+		s.capture.add(b)
+		return
+	}
 	lowered := false
 	var low []byte
 	for _, f := range finders {
@@ -201,6 +218,9 @@ func (s *Searcher) feedText(finders []*finder, b []byte, end bool) {
 
 // saveState remembers the finders before a part that may be taken back.
 func (s *Searcher) saveState() {
+	if c := s.capture; c != nil {
+		c.saved = len(c.text)
+	}
 	for _, f := range s.all {
 		f.save()
 	}
@@ -210,6 +230,9 @@ func (s *Searcher) saveState() {
 
 // restoreState takes back what a part found.
 func (s *Searcher) restoreState() {
+	if c := s.capture; c != nil && !c.tooLarge {
+		c.text = c.text[:c.saved]
+	}
 	for _, f := range s.all {
 		f.restore()
 	}

@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/mailgate/mailgate/storage/fts"
+)
+
+// FullText configures the full-text index (package fts), kept for every
+// mailbox that is opened and built in the background: as messages
+// arrive (APPEND, delivery, other programs' files seen by the watcher)
+// and for the mail already there when a mailbox is first opened.
+type FullText struct {
+	// Dir holds the index files, one a mailbox (<data-dir>/fts).
+	Dir string
+	// Extract reads a message as stored (Folder.Open) and returns what
+	// the index learns of it. It must return the text SEARCH looks in,
+	// exactly: the index answers for that text.
+	Extract func(r io.Reader) (*fts.Doc, error)
+}
+
+// flushBytes is how many bytes of new index records are written at once.
+const flushBytes = 1 << 20
+
+// indexer builds the full-text indexes of a Store's open mailboxes, one
+// mailbox at a time, in one goroutine.
+type indexer struct {
+	conf FullText
+	s    *Store
+
+	mu      sync.Mutex
+	queue   []*mailbox
+	queued  map[*mailbox]bool
+	running bool
+}
+
+func newIndexer(s *Store, conf *FullText) *indexer {
+	if conf == nil || conf.Dir == "" || conf.Extract == nil {
+		return nil
+	}
+	return &indexer{conf: *conf, s: s, queued: make(map[*mailbox]bool)}
+}
+
+// wake asks for mb's index to be brought up to date. It may be called
+// with mb.mu held: it takes no mailbox lock.
+func (ix *indexer) wake(mb *mailbox) {
+	if ix == nil {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.queued[mb] {
+		ix.queued[mb] = true
+		ix.queue = append(ix.queue, mb)
+	}
+	if !ix.running {
+		ix.running = true
+		go ix.run()
+	}
+}
+
+func (ix *indexer) run() {
+	for {
+		ix.mu.Lock()
+		if len(ix.queue) == 0 {
+			ix.running = false
+			ix.mu.Unlock()
+			return
+		}
+		mb := ix.queue[0]
+		ix.queue = ix.queue[1:]
+		delete(ix.queued, mb)
+		ix.mu.Unlock()
+		ix.update(mb)
+	}
+}
+
+// path returns the index file of the mailbox at path.
+func (ix *indexer) path(mailboxPath string) string {
+	sum := sha256.Sum256([]byte(mailboxPath))
+	return filepath.Join(ix.conf.Dir, hex.EncodeToString(sum[:12])+".fts")
+}
+
+// update opens mb's index when it has none yet and adds the messages it
+// lacks, removing those expunged. The mailbox lock is held only to look
+// at the mailbox and to open each message.
+func (ix *indexer) update(mb *mailbox) {
+	mb.mu.Lock()
+	if mb.closed || mb.gone || !mb.loaded {
+		mb.mu.Unlock()
+		return
+	}
+	validity, idx := mb.uidValidity, mb.fts
+	mb.mu.Unlock()
+	if idx == nil {
+		var err error
+		if idx, err = fts.Open(ix.path(mb.path), validity); err != nil {
+			ix.s.log.Debug("storage: no full-text index", "path", mb.path, "err", err)
+			return
+		}
+		mb.mu.Lock()
+		if mb.fts != nil || mb.closed {
+			mb.mu.Unlock()
+			idx.Close()
+			return
+		}
+		mb.fts = idx
+		mb.mu.Unlock()
+	}
+	if idx.UIDValidity() != validity {
+		if err := idx.Reset(validity); err != nil {
+			ix.s.log.Debug("storage: full-text index", "path", mb.path, "err", err)
+			return
+		}
+	}
+	mb.mu.Lock()
+	uids := mb.uidsLocked()
+	mb.mu.Unlock()
+	var gone []uint32
+	for _, uid := range idx.UIDs() {
+		if _, found := slicesBinarySearch(uids, uid); !found {
+			gone = append(gone, uid)
+		}
+	}
+	idx.Remove(gone...)
+	for _, uid := range uids {
+		if idx.Known(uid) {
+			continue
+		}
+		mb.mu.Lock()
+		if mb.closed || mb.gone || mb.uidValidity != validity {
+			mb.mu.Unlock()
+			break
+		}
+		var rc io.ReadCloser
+		var err error
+		if mb.index(uid) >= 0 {
+			rc, err = mb.folder.Open(uid)
+		} else {
+			err = ErrNoMessage
+		}
+		mb.mu.Unlock()
+		if err != nil {
+			continue // expunged meanwhile, or unreadable: scanned
+		}
+		doc, err := ix.conf.Extract(rc)
+		rc.Close()
+		if err != nil {
+			continue
+		}
+		idx.Add(uid, doc)
+		if idx.Pending() >= flushBytes {
+			ix.flush(mb, idx)
+		}
+	}
+	ix.flush(mb, idx)
+}
+
+func (ix *indexer) flush(mb *mailbox, idx *fts.Index) {
+	if err := idx.Flush(); err != nil {
+		ix.s.log.Debug("storage: writing full-text index", "path", mb.path, "err", err)
+	}
+}
+
+// TextFilter returns the full-text index's answer to which messages may
+// contain needle in zone z, or nil when the mailbox has no index yet.
+// Messages the index does not know are candidates: a nil or partial
+// answer only costs reading more messages.
+func (v *View) TextFilter(needle string, z fts.Zone) *fts.Filter {
+	mb := v.mb
+	mb.mu.Lock()
+	idx := mb.fts
+	ok := idx != nil && idx.UIDValidity() == mb.uidValidity
+	mb.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return idx.Filter(needle, z)
+}
+
+// slicesBinarySearch finds uid in the ascending uids.
+func slicesBinarySearch(uids []uint32, uid uint32) (int, bool) {
+	return slices.BinarySearch(uids, uid)
+}
