@@ -123,3 +123,31 @@ func logTable(t *testing.T, rep interface{ WriteTable(io.Writer) }) {
 	rep.WriteTable(&b)
 	t.Log(b.String())
 }
+
+// TestSortThreadDifferential runs the SORT and THREAD comparison (bench/run
+// --sort) on a small corpus: SORT (DATE) is checked against the corpus,
+// and every SORT and THREAD answer of mailgate against Dovecot's when
+// Dovecot is installed.
+func TestSortThreadDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers; skipped with -short")
+	}
+	ctx, bin := buildMailgate(t)
+	p := harness.SortThreadSmoke()
+	p.N = 1000
+	p.MailgateBin = bin
+	p.Progress = logWriter{t}
+	rep, err := harness.RunSortThread(ctx, p)
+	if rep != nil {
+		logTable(t, rep)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Error(e)
+	}
+	if _, ok := rep.Versions["dovecot"]; ok && rep.Compared == 0 {
+		t.Error("no answer was compared with Dovecot's")
+	}
+}

@@ -44,6 +44,7 @@ func run() int {
 	work := fs.String("workdir", "", "directory for the servers' files (default: a new temporary directory)")
 	keep := fs.Bool("keep", false, "keep the servers' files")
 	quiet := fs.Bool("quiet", false, "no progress lines on standard error")
+	sortMode := fs.Bool("sort", false, "compare SORT (DATE) and THREAD=REFERENCES with Dovecot instead, and every SORT and THREAD answer of a set of commands (-n messages)")
 	lmtpMode := fs.Bool("lmtp", false, "compare LMTP delivery (4 KB messages, 1 and 10 senders, maildir and mbox) with Dovecot's LMTP instead")
 	lmtpMessages := fs.Int("lmtp-messages", 0, "with --lmtp: messages per row and run; 0 keeps the mode's default (2000, smoke 40)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -113,6 +114,22 @@ func run() int {
 		if !*quiet {
 			fmt.Fprintf(os.Stderr, "bench: built mailgate in %.1fs\n", time.Since(t).Seconds())
 		}
+	}
+
+	if *sortMode {
+		sp := harness.SortThreadFull(p.N)
+		if *smoke {
+			sp = harness.SortThreadSmoke()
+		}
+		if *warm > 0 {
+			sp.Runs = *warm
+		}
+		sp.MailgateBin, sp.WorkDir, sp.Keep, sp.Progress = p.MailgateBin, p.WorkDir, p.Keep, p.Progress
+		rep, err := harness.RunSortThread(ctx, sp)
+		if rep == nil {
+			return finish(nil, err, *out)
+		}
+		return finish(rep, err, *out)
 	}
 
 	if *lmtpMode {

@@ -86,22 +86,11 @@ func RunLMTP(ctx context.Context, p LMTPParams) (*LMTPReport, error) {
 		p.Progress = io.Discard
 	}
 	rep := &LMTPReport{Started: time.Now(), Params: p, Versions: map[string]string{}, Skipped: map[string]string{}}
-	work := p.WorkDir
-	if work == "" {
-		d, err := os.MkdirTemp("", "mailgate-bench-lmtp-")
-		if err != nil {
-			return nil, err
-		}
-		work = d
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
+	work, cleanup, err := workDir(p.WorkDir, "mailgate-bench-lmtp-", p.Keep)
+	if err != nil {
 		return nil, err
 	}
-	if !p.Keep {
-		defer os.RemoveAll(work)
-	}
-	if err := os.Chmod(work, 0o755); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	logf := func(format string, args ...any) { fmt.Fprintf(p.Progress, "bench: "+format+"\n", args...) }
 	for _, format := range p.Formats {
 		mbox := format == "mbox"
@@ -132,6 +121,29 @@ func RunLMTP(ctx context.Context, p LMTPParams) (*LMTPReport, error) {
 		return rep, errors.New("mailgate did not run")
 	}
 	return rep, nil
+}
+
+// workDir makes the directory a comparison's servers live in: dir, or a
+// new temporary one named after pattern when dir is "". cleanup removes
+// it unless keep.
+func workDir(dir, pattern string, keep bool) (work string, cleanup func(), err error) {
+	work = dir
+	if work == "" {
+		if work, err = os.MkdirTemp("", pattern); err != nil {
+			return "", nil, err
+		}
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", nil, err
+	}
+	cleanup = func() {}
+	if !keep {
+		cleanup = func() { os.RemoveAll(work) }
+	}
+	if err := os.Chmod(work, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return work, cleanup, nil
 }
 
 // lmtpServerRows starts srv, measures its rows and checks what it stored.
