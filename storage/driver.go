@@ -124,6 +124,18 @@ type FlagBatcher interface {
 	SetFlagsBatch(changes map[uint32][]string) error
 }
 
+// QuietFlagBatcher is an optional interface of a FlagBatcher whose own
+// changes each cause a change notification (a maildir renames a file per
+// message). For a batch large enough, the core stops watching the
+// folder's WatchPaths, calls SetFlagsBatchQuiet instead of
+// SetFlagsBatch, watches again and then calls Scan, which must find what
+// other programs changed meanwhile. SetFlagsBatchQuiet does what
+// SetFlagsBatch does, without expecting notifications of its changes
+// (see OwnChanges).
+type QuietFlagBatcher interface {
+	SetFlagsBatchQuiet(changes map[uint32][]string) error
+}
+
 // OwnChanges is an optional interface of a Folder that can recognise the
 // change notifications its own writes cause (a maildir renames a file for
 // every flag change), so that the core does not re-read the whole mailbox

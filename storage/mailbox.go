@@ -114,7 +114,10 @@ func (mb *mailbox) markGone() {
 
 // changed schedules a re-read after a short pause, so that a burst of file
 // events costs one scan.
-func (mb *mailbox) changed() { mb.scheduleRefresh(20*time.Millisecond, 0) }
+func (mb *mailbox) changed() { mb.scheduleRefresh(changeDelay, 0) }
+
+// changeDelay is how long a re-read waits for more file events.
+const changeDelay = 20 * time.Millisecond
 
 // refreshRetries bounds how often a failed re-read (the file locked by a
 // delivery, say) is tried again, a second apart, before waiting for the
@@ -125,12 +128,16 @@ const refreshRetries = 30
 // again, so that news is not lost because another program held a lock.
 func (mb *mailbox) scheduleRefresh(delay time.Duration, attempt int) {
 	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.scheduleRefreshLocked(delay, attempt)
+}
+
+// scheduleRefreshLocked is scheduleRefresh with mb.mu held.
+func (mb *mailbox) scheduleRefreshLocked(delay time.Duration, attempt int) {
 	if mb.refreshPending {
-		mb.mu.Unlock()
 		return
 	}
 	mb.refreshPending = true
-	mb.mu.Unlock()
 	time.AfterFunc(delay, func() {
 		mb.mu.Lock()
 		mb.refreshPending = false

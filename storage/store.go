@@ -76,6 +76,13 @@ type Store struct {
 	watched map[string]map[*mailbox]struct{}
 
 	indexer *indexer // nil without Options.FullText
+
+	// Watches lifted during a large batch of a mailbox's own changes
+	// (quiet.go); quietMu is taken after s.mu or a mailbox's mu, never
+	// before.
+	quietMu sync.Mutex
+	live    map[string]bool // paths the watcher should watch
+	quieted map[string]int  // paths whose watch is lifted, by how many batches
 }
 
 // New returns a Store.
@@ -87,6 +94,8 @@ func New(opts Options) *Store {
 		open:    make(map[string]*mailbox),
 		usages:  make(map[string]*usage),
 		watched: make(map[string]map[*mailbox]struct{}),
+		live:    make(map[string]bool),
+		quieted: make(map[string]int),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -283,7 +292,7 @@ func (s *Store) watch(mb *mailbox) {
 		ok := true
 		for _, p := range mb.folder.WatchPaths() {
 			if s.watched[p] == nil {
-				if err := s.watcher.Add(p); err != nil {
+				if err := s.addWatch(p); err != nil {
 					s.log.Debug("storage: cannot watch; polling", "path", p, "err", err)
 					ok = false
 					continue
@@ -309,7 +318,7 @@ func (s *Store) unwatch(mb *mailbox) {
 		if len(set) == 0 {
 			delete(s.watched, p)
 			if s.watcher != nil {
-				s.watcher.Remove(p)
+				s.removeWatch(p)
 			}
 		}
 	}

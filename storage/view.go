@@ -374,7 +374,7 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		order = append(order, uid)
 	}
 	if fb, ok := mb.folder.(FlagBatcher); ok && len(order) > 1 {
-		if err := fb.SetFlagsBatch(changes); err != nil {
+		if err := mb.setFlagsBatchLocked(fb, changes); err != nil {
 			// Some may have landed: read back what the disk says.
 			mb.refreshLocked()
 			return nil, modified, fmt.Errorf("storing flags: %w", err)

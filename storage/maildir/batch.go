@@ -14,6 +14,19 @@ import (
 // its old name or its new one; like SetFlags, it does not sync the
 // directories, so a crash may lose a flag change, never a message.
 func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
+	return f.setFlagsBatch(changes, false)
+}
+
+// SetFlagsBatchQuiet implements storage.QuietFlagBatcher: it is
+// SetFlagsBatch for a caller that does not watch new/ and cur/
+// meanwhile, so no rename is recorded as one whose notification will
+// come (expectChange): such a record, never used up, would hide for a
+// while another program's change to the same name.
+func (f *Folder) SetFlagsBatchQuiet(changes map[uint32][]string) error {
+	return f.setFlagsBatch(changes, true)
+}
+
+func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
@@ -22,6 +35,7 @@ func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
 	if err != nil {
 		return err
 	}
+	dirs.quiet = quiet
 	defer dirs.close()
 	var moved map[string]entry // base name -> where the file is, read on the first miss
 	gone := make(map[uint32]bool)

@@ -32,7 +32,8 @@ const modseqFile = ".mailgate-modseq"
 func (f *Folder) ModSeqFile() string { return filepath.Join(f.path, modseqFile) }
 
 // Folder is an open maildir. It implements storage.Folder,
-// storage.FlagBatcher, storage.Stager and storage.OwnChanges.
+// storage.FlagBatcher, storage.QuietFlagBatcher, storage.Stager and
+// storage.OwnChanges.
 //
 // It keeps in memory where each UID's file is, so that Open, SetFlags and
 // Expunge need no directory read, and shares with the other Folders open
@@ -74,8 +75,9 @@ type Folder struct {
 }
 
 var (
-	_ storage.Folder      = (*Folder)(nil)
-	_ storage.FlagBatcher = (*Folder)(nil)
+	_ storage.Folder           = (*Folder)(nil)
+	_ storage.FlagBatcher      = (*Folder)(nil)
+	_ storage.QuietFlagBatcher = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that

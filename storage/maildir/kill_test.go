@@ -69,6 +69,8 @@ func runHelper(args []string) int {
 		}
 	case "batch":
 		return runBatchHelper(f.(*Folder), args[2])
+	case "store":
+		return runStoreHelper(f.(*Folder))
 	case "stage":
 		_, err := f.(*Folder).Stage(io.MultiReader(strings.NewReader("Subject: slow\r\n\r\n"), os.Stdin), nil, time.Time{})
 		fmt.Println(err)

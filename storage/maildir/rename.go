@@ -12,6 +12,12 @@ import (
 // are expected as this process's own (see expectChange).
 func renameFile(from, to string) error {
 	expectChange(from, to)
+	return renameUnexpected(from, to)
+}
+
+// renameUnexpected is renameFile for a caller that watches nothing
+// meanwhile.
+func renameUnexpected(from, to string) error {
 	for {
 		err := syscall.Rename(from, to)
 		if err == syscall.EINTR {

@@ -2,15 +2,26 @@
 
 package maildir
 
+import "os"
+
 // subdirs stands for new/ and cur/ during a batch of renames; here it
 // renames by full paths.
-type subdirs struct{ f *Folder }
+type subdirs struct {
+	f     *Folder
+	quiet bool // nobody watches: expect no notifications (expectChange)
+}
 
 // openSubdirs returns the Folder's subdirs.
 func (f *Folder) openSubdirs() (*subdirs, error) { return &subdirs{f: f}, nil }
 
 // rename is a renameFunc.
-func (d *subdirs) rename(inNew bool, from, to string) error { return d.f.renameIn(inNew, from, to) }
+func (d *subdirs) rename(inNew bool, from, to string) error {
+	if d.quiet {
+		dir := d.f.sub(inNew) + string(os.PathSeparator)
+		return renameUnexpected(dir+from, dir+to)
+	}
+	return d.f.renameIn(inNew, from, to)
+}
 
 // close does nothing.
 func (d *subdirs) close() {}

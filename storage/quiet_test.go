@@ -1,0 +1,124 @@
+package storage_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// TestLargeStoreSeesOthersChanges: a STORE on most of a large maildir
+// runs with the watch on new/ and cur/ lifted (storage/quiet.go). What
+// other programs do meanwhile (mutt flags a message, a delivery arrives)
+// still reaches every view, and the watch is back afterwards.
+func TestLargeStoreSeesOthersChanges(t *testing.T) {
+	const n = 600
+	_, a, root := newAccount(t)
+	dir := filepath.Join(root, "alice", "INBOX")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
+		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	other, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.Count() != n {
+		t.Fatalf("%d messages, want %d", other.Count(), n)
+	}
+	last := fmt.Sprintf("1700000000.M%dP1.host", n)
+	lifted := false
+	defer storage.SetQuietHook(func() {
+		lifted = true
+		// mutt marks the last message seen, and a message is delivered.
+		files, _ := filepath.Glob(filepath.Join(dir, "cur", last+"*"))
+		if len(files) != 1 {
+			t.Errorf("the last message's file: %q", files)
+			return
+		}
+		if err := os.Rename(files[0], files[0]+"S"); err != nil {
+			t.Error(err)
+		}
+		deliver(t, dir, "1700000001.x.host")
+	})()
+	uids := v.UIDs()[:n-1]
+	changed, err := v.Store(uids, storage.AddFlags, []string{storage.FlagFlagged})
+	if err != nil || len(changed) != n-1 {
+		t.Fatalf("STORE: %d changed, %v", len(changed), err)
+	}
+	if !lifted {
+		t.Fatal("the watch was not lifted for a STORE on 599 of 600 messages")
+	}
+	want := []string{"EXISTS 601", "FLAGS 600 \\Seen"}
+	waitEvents(t, other, want, func(ev string) bool { return !strings.HasSuffix(ev, " \\Flagged") })
+	// Watched again: a later delivery is noticed as it happens.
+	deliver(t, dir, "1700000002.x.host")
+	waitEvents(t, other, []string{"EXISTS 602"}, nil)
+	var r recorder
+	v.Poll(true, &r)
+	if got := strings.Join(r.events, ";"); !strings.Contains(got, "EXISTS 602") || !strings.Contains(got, "FLAGS 600 \\Seen") {
+		t.Errorf("the view that stored was told %q", got)
+	}
+}
+
+// deliver puts a message into dir's new/ as a delivery agent does.
+func deliver(t *testing.T, dir, name string) {
+	t.Helper()
+	tmp := filepath.Join(dir, "tmp", name)
+	if err := os.WriteFile(tmp, []byte("Subject: new\n\nbody\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "new", name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitEvents polls v until it has reported every event of want, among
+// those keep accepts (all when nil), or fails after 5 s.
+func waitEvents(t *testing.T, v *storage.View, want []string, keep func(string) bool) {
+	t.Helper()
+	var got []string
+	deadline := time.After(5 * time.Second)
+	for {
+		var r recorder
+		v.Poll(true, &r)
+		for _, ev := range r.events {
+			if keep == nil || keep(ev) {
+				got = append(got, ev)
+			}
+		}
+		missing := false
+		for _, w := range want {
+			found := false
+			for _, g := range got {
+				found = found || g == w
+			}
+			missing = missing || !found
+		}
+		if !missing {
+			return
+		}
+		select {
+		case <-v.Wake():
+		case <-deadline:
+			t.Fatalf("after 5 s the other view was told %q; want %q among it", got, want)
+		}
+	}
+}
