@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -128,9 +130,14 @@ type fileWatcher struct {
 }
 
 // watchMask is every change to a mailbox: maildir and MH files coming
-// and going in a directory, an mbox file written or replaced.
+// and going in a directory, an mbox file written or replaced. Not
+// IN_CLOSE_WRITE nor IN_ATTRIB: a session that opens a file for writing
+// without writing it (a lock, the modseq file) or touches its times
+// changes no message, and waking for it let every session process that
+// opened the mailbox wake the other hibernated sessions, in a loop that
+// grew with their number.
 const watchMask = unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_MOVED_TO |
-	unix.IN_MODIFY | unix.IN_CLOSE_WRITE | unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+	unix.IN_MODIFY | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
 
 func newFileWatcher(log *slog.Logger) *fileWatcher {
 	w := &fileWatcher{log: log, byPath: map[string]int32{}, waiters: map[int32]map[chan struct{}]struct{}{}}
@@ -215,7 +222,15 @@ func (w *fileWatcher) read() {
 		w.mu.Lock()
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+			name := ""
+			if ev.Len > 0 {
+				b := buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
+				name = string(bytes.TrimRight(b, "\x00"))
+			}
 			for ch := range w.waiters[ev.Wd] {
+				if storage.Bookkeeping(name) {
+					break
+				}
 				select {
 				case ch <- struct{}{}:
 				default:

@@ -136,10 +136,13 @@ func (p *parentControl) ask(req ctlRequest) (ctlReply, error) {
 		return reply, fmt.Errorf("asking the daemon: %w", err)
 	}
 	if !reply.OK {
-		return reply, errors.New("the daemon has no answer")
+		return reply, errNoAnswer
 	}
 	return reply, nil
 }
+
+// errNoAnswer is the daemon's refusal, as opposed to a broken socket.
+var errNoAnswer = errors.New("the daemon has no answer")
 
 // LoggedIn implements imap.Slot; the daemon counted the login already.
 func (p *parentControl) LoggedIn(string) {}
@@ -171,13 +174,21 @@ func (p *parentControl) home(name string) (string, bool) {
 func (p *parentControl) HibernateAfter() time.Duration { return p.after }
 
 // Hibernate implements imap.Hibernator: the daemon agrees, the client's
-// unread bytes go to it, and this process may end.
-func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain func() []byte) bool {
+// unread bytes go to it, and this process may end. Once the daemon may
+// have agreed (it stops relaying a TLS client's input before it answers)
+// a broken socket is an error: the session must end, not idle deaf.
+func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain func() []byte) (bool, error) {
 	if _, err := p.ask(ctlRequest{Op: "hibernate", State: st, Watch: watch}); err != nil {
-		return false
+		if errors.Is(err, errNoAnswer) {
+			return false, nil
+		}
+		return false, err
 	}
 	pending := drain()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.enc.Encode(&ctlRequest{Op: "commit", Pending: pending}) == nil
+	if err := p.enc.Encode(&ctlRequest{Op: "commit", Pending: pending}); err != nil {
+		return false, fmt.Errorf("committing to hibernate: %w", err)
+	}
+	return true, nil
 }

@@ -191,7 +191,11 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		entry.InProcess(pid)
 	}
 	sc := &sessionControl{g: g, link: link, slot: h.Slot, entry: entry, log: log}
-	go sc.serve(ctl)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		sc.serve(ctl)
+	}()
 	exited := make(chan error, 1)
 	go func() {
 		<-logsDone // Wait closes the pipe: read it to its end first
@@ -209,6 +213,14 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 			cmd.Process.Kill()
 			werr = <-exited
 		}
+	}
+	// The commit may still be in the socket when the process is gone:
+	// read the socket to its end before judging how the session ended
+	// (judging first lost hibernated connections under load).
+	select {
+	case <-served:
+	case <-time.After(time.Second):
+		log.Warn("mailgate: a session process's control socket stays open after it exited")
 	}
 	link.childEnded()
 	hib := sc.committed()

@@ -21,8 +21,10 @@ type Hibernator interface {
 	// calls drain, which returns what the client sent that this process
 	// has not read: the holder keeps it for the next session process.
 	// It reports whether the holder took the session; the session then
-	// ends without a word to the client or its slot.
-	Hibernate(st *SessionState, watch []string, drain func() []byte) bool
+	// ends without a word to the client or its slot. An error means the
+	// holder may have stopped passing the client's bytes on and cannot be
+	// told otherwise: the session ends with BYE rather than idle deaf.
+	Hibernate(st *SessionState, watch []string, drain func() []byte) (bool, error)
 }
 
 // hibernateDue is called by the hibernation timer: it cuts the idling
@@ -76,7 +78,14 @@ func (s *session) hibernate() bool {
 	}
 	state := &SessionState{ID: s.id, User: *s.user, ReadOnly: s.readOnly, TLS: s.tls, Remote: s.remoteText,
 		Mailbox: s.mailbox, MailboxReadOnly: s.view.ReadOnly(), IdleTag: s.idleTag, View: st}
-	if !s.opts.Hibernator.Hibernate(state, []string{s.view.Path()}, s.drain) {
+	took, err := s.opts.Hibernator.Hibernate(state, []string{s.view.Path()}, s.drain)
+	if err != nil {
+		s.log.Error("imap: hibernation failed half-way; ending the session", "err", err)
+		s.e.Raw("* BYE Server unavailable; reconnect\r\n").Flush()
+		s.finish()
+		return true
+	}
+	if !took {
 		s.view.SetNotify(s.idleWake)
 		return false
 	}

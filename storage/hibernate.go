@@ -155,3 +155,14 @@ func (a *Account) SelectState(name string, readOnly bool, st *ViewState) (*View,
 // Path returns where the view's mailbox lives on disk: the file or
 // directory whose changes a hibernated session waits for.
 func (v *View) Path() string { return v.mb.path }
+
+// Bookkeeping reports whether a file named name in a mailbox's directory
+// is one that mail programs keep beside the messages rather than a
+// message or its flags: mailgate's own indexes, caches, modseq and
+// temporary files, and the .mu-prop of imap4d's MH and maildir folders.
+// Sessions write these when they merely open a mailbox, so a hibernated
+// session that woke for them would wake the next one in turn, for ever.
+// (MH's .mh_sequences holds flags: it is not bookkeeping.)
+func Bookkeeping(name string) bool {
+	return strings.HasPrefix(name, ".mailgate") || name == ".mu-prop"
+}

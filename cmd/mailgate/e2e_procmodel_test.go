@@ -546,8 +546,28 @@ func testHibernation(t *testing.T, useTLS bool) {
 	}
 	waitChildren(t, pid, 0) // hibernated
 
+	// A second session idling in the same mailbox, and a third that
+	// opens it: the sessions hibernated there do not wake. (A session
+	// process that opens a mailbox writes its bookkeeping files there;
+	// that once woke every hibernated session in the mailbox, whose new
+	// processes woke the others in turn, for ever.)
+	c2 := dial()
+	c2.login(u.name, u.password)
+	c2.cmd("s", "SELECT INBOX")
+	c2.send("i IDLE\r\n")
+	if l, err := c2.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("second IDLE: %q, %v", l, err)
+	}
+	waitChildren(t, pid, 0)
 	w := dial()
 	w.login(u.name, u.password)
+	w.cmd("s", "SELECT INBOX")
+	for i := 0; i < 20; i++ {
+		if k := children(pid); len(k) > 1 {
+			t.Fatalf("another session's SELECT woke the hibernated sessions: processes %v", k)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	msg := "Subject: wake up\r\n\r\nhello\r\n"
 	w.send(fmt.Sprintf("w APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
 	if l, err := w.tagged("w"); err != nil || !strings.HasPrefix(l, "w OK") {
