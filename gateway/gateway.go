@@ -287,6 +287,7 @@ func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext b
 		PreauthOnly:     g.conf().PreauthOnly,
 		UserAccess:      g.cur().auth.userAccess,
 		Account:         g.imapAccount,
+		URLAuthAccount:  g.urlauthAccount,
 		TLSConfig:       tc,
 		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,

@@ -163,7 +163,7 @@ func (s *session) catURLData(text string) ([]byte, error) {
 		return nil, err
 	}
 	if u.access != "" {
-		return nil, urlErr("URLAUTH URLs are not served")
+		return s.urlauthData(u)
 	}
 	if u.absolute && u.user != "" && u.user != s.account.User().Name {
 		return nil, errURLOtherUser
@@ -233,12 +233,9 @@ func urlRefusal(err error) string {
 // message, a section, and a partial range of either, as FETCH BODY[]
 // would send it. At most limit bytes of a message are read.
 func urlPart(acct *storage.Account, u *imapURL, limit int64) ([]byte, error) {
-	name := storage.InboxName
-	if !storage.IsInbox(u.mailbox) {
-		var err error
-		if name, err = utf8Name(u.mailbox); err != nil {
-			return nil, urlErr("%v", err)
-		}
+	name, err := urlMailboxName(u)
+	if err != nil {
+		return nil, err
 	}
 	v, err := acct.Select(name, true)
 	if err != nil {

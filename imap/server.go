@@ -141,6 +141,10 @@ type Options struct {
 	// Hibernator, when set, takes over sessions that idle in IDLE (a
 	// session process's daemon).
 	Hibernator Hibernator
+	// URLAuthAccount, when set, opens the mailboxes of another user, the
+	// owner of a URLAUTH URL that this session fetches (RFC 4467); nil:
+	// a session fetches URLs of its own user's mailboxes only.
+	URLAuthAccount func(ctx context.Context, user string) (*storage.Account, error)
 	// CommandRate is the commands per second a session may sustain, in
 	// bursts of as many; a faster client is slowed down. 0: no limit.
 	CommandRate int
