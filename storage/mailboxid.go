@@ -99,27 +99,41 @@ func newMailboxID() string {
 // for it and the file's own lock (other mailgate processes), writing it
 // atomically when change says so.
 func (a *Account) updateMailboxIDs(change func(map[string]mailboxID) bool) error {
+	return a.updateUserFile(a.mailboxIDFile(), "mailbox identifiers", func(data []byte) ([]byte, bool) {
+		ids := parseMailboxIDs(data)
+		if !change(ids) {
+			return nil, false
+		}
+		return formatMailboxIDs(ids), true
+	})
+}
+
+// updateUserFile changes one of the user's small state files at path
+// (mode 0600 in a 0700 directory) under the store's lock for them and the
+// file's own lock (other mailgate processes): change gets the current
+// content (nil when there is none) and returns the new one, written
+// atomically, when it says so. what names the file in errors.
+func (a *Account) updateUserFile(path, what string, change func([]byte) ([]byte, bool)) error {
 	a.store.mailboxIDMu.Lock()
 	defer a.store.mailboxIDMu.Unlock()
-	path := a.mailboxIDFile()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("mailbox identifiers: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	unlock, err := lockPath(path + ".lock")
 	if err != nil {
-		return fmt.Errorf("mailbox identifiers: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer unlock()
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("mailbox identifiers: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	ids := parseMailboxIDs(data)
-	if !change(ids) {
+	out, ok := change(data)
+	if !ok {
 		return nil
 	}
-	if err := writeFileAtomic(path, formatMailboxIDs(ids), 0o600); err != nil {
-		return fmt.Errorf("mailbox identifiers: %w", err)
+	if err := writeFileAtomic(path, out, 0o600); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

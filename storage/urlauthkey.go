@@ -72,35 +72,15 @@ func formatURLAuthKeys(keys map[string]urlAuthKey) []byte {
 	return b.Bytes()
 }
 
-// updateURLAuthKeys changes the key file under the store's lock and the
-// file's own lock (other mailgate processes), writing it atomically with
-// mode 0600 when change says so.
+// updateURLAuthKeys changes the key file as updateUserFile does.
 func (a *Account) updateURLAuthKeys(change func(map[string]urlAuthKey) bool) error {
-	// The identifier file's lock serves: both are small per-user files
-	// changed rarely.
-	a.store.mailboxIDMu.Lock()
-	defer a.store.mailboxIDMu.Unlock()
-	path := a.urlAuthKeyFile()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("mailbox access keys: %w", err)
-	}
-	unlock, err := lockPath(path + ".lock")
-	if err != nil {
-		return fmt.Errorf("mailbox access keys: %w", err)
-	}
-	defer unlock()
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("mailbox access keys: %w", err)
-	}
-	keys := parseURLAuthKeys(data)
-	if !change(keys) {
-		return nil
-	}
-	if err := writeFileAtomic(path, formatURLAuthKeys(keys), 0o600); err != nil {
-		return fmt.Errorf("mailbox access keys: %w", err)
-	}
-	return nil
+	return a.updateUserFile(a.urlAuthKeyFile(), "mailbox access keys", func(data []byte) ([]byte, bool) {
+		keys := parseURLAuthKeys(data)
+		if !change(keys) {
+			return nil, false
+		}
+		return formatURLAuthKeys(keys), true
+	})
 }
 
 // URLAuthKey returns the access key of the mailbox name (RFC 4467
