@@ -88,11 +88,21 @@ type session struct {
 	done          chan struct{} // closed when the session has ended, if not nil
 }
 
+// addrText is a's text, or "unknown" when there is none: a socket handed
+// over by another process (net.FileConn) has no peer address once the
+// client has gone, and a session must still start, to end at once.
+func addrText(a net.Addr) string {
+	if a == nil {
+		return "unknown"
+	}
+	return a.String()
+}
+
 // newSession starts a session on c; slot, if not nil, is the host's
 // session slot, which the connection itself implemented.
 func newSession(srv *Server, c net.Conn, slot Slot) *session {
 	opts := srv.cur.Load()
-	s := &session{srv: srv, opts: opts, remoteText: c.RemoteAddr().String(), slot: slot,
+	s := &session{srv: srv, opts: opts, remoteText: addrText(c.RemoteAddr()), slot: slot,
 		loginDeadline: time.Now().Add(opts.LoginTimeout)}
 	if opts.SessionID != nil {
 		s.id = opts.SessionID()

@@ -230,12 +230,16 @@ func tryStartDaemon(t testing.TB, cfg *testConfig, args []string) (d *daemon, re
 		}
 		pr.Close()
 	}()
+	// The closures keep their own pointer: d is a named result, which a
+	// failed start sets to nil before the cleanup runs.
+	started := d
 	go func() {
-		d.cmd.Wait()
+		started.cmd.Wait()
 		<-readerDone
-		close(d.exited)
+		close(started.exited)
 	}()
 	t.Cleanup(func() {
+		d := started
 		select {
 		case <-d.exited:
 		default:
