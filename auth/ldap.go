@@ -160,6 +160,30 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 	return u, nil
 }
 
+// Identify implements Identifier: the user of the entry the filter finds,
+// searched with the configured bind (or anonymously), for a user whose
+// identity was proven without a password (preauth, a client certificate)
+// or who only receives mail (LMTP). No bind as the user takes place.
+func (l *LDAP) Identify(ctx context.Context, name string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ldap: identify: %w: %w", ErrUnavailable, err)
+	}
+	conn, err := l.dial(ctx)
+	if err != nil {
+		return nil, unavailable("ldap", err)
+	}
+	defer conn.Close()
+	entry, err := l.find(conn, name)
+	if err != nil {
+		return nil, err
+	}
+	u, err := l.user(name, entry)
+	if err != nil {
+		return nil, unavailable("ldap", err)
+	}
+	return u, nil
+}
+
 // dial connects, upgrades with StartTLS when configured, and binds for
 // the search.
 func (l *LDAP) dial(ctx context.Context) (*ldap.Conn, error) {

@@ -215,6 +215,22 @@ func TestLDAP(t *testing.T) {
 			if _, err := l.Authenticate(ctx, "twin", "twin pw"); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("twin (two entries): %v, want ErrUnavailable", err)
 			}
+			// Identify (preauth, EXTERNAL, LMTP) finds the entry
+			// without binding as it.
+			if u, err := l.Identify(ctx, "ann"); err != nil || *u != want {
+				t.Errorf("Identify(ann) = %+v, %v; want %+v", u, err, want)
+			}
+			if u, err := l.Identify(ctx, "evan"); err != nil || u.Name != "Evan" {
+				t.Errorf("Identify(evan) = %+v, %v; want Evan", u, err)
+			}
+			for _, name := range []string{"nobody", "ann)(uid=*"} {
+				if _, err := l.Identify(ctx, name); !errors.Is(err, ErrNoUser) {
+					t.Errorf("Identify(%q): %v, want ErrNoUser", name, err)
+				}
+			}
+			if _, err := l.Identify(ctx, "twin"); !errors.Is(err, ErrUnavailable) {
+				t.Errorf("Identify(twin): %v, want ErrUnavailable", err)
+			}
 		})
 	}
 	t.Run("starttls with an untrusted certificate", func(t *testing.T) {

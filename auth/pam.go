@@ -76,6 +76,17 @@ func (p *PAM) Authenticate(ctx context.Context, name, password string) (*User, e
 	return u, nil
 }
 
+// Identify implements Identifier: the getpwnam account named, as the
+// system back-end gives it, for a user whose identity was proven without
+// a password (preauth, a client certificate) or who only receives mail
+// (LMTP). No PAM transaction runs: PAM's stacks are about passwords.
+func (p *PAM) Identify(ctx context.Context, name string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pam: identify: %w: %w", ErrUnavailable, err)
+	}
+	return systemAccount(p.lookup, name, p.minUID)
+}
+
 // check runs the PAM transaction.
 func (p *PAM) check(name, password string) error {
 	conv := func(s pam.Style, msg string) (string, error) {

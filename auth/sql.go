@@ -240,6 +240,31 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 	return u, nil
 }
 
+// Identify implements Identifier: the user of the getpwnam query's row,
+// for a user whose identity was proven without a password (preauth, a
+// client certificate) or who only receives mail (LMTP). The getpass query
+// does not run; a locked password ("*" or "!...") in the getpwnam row
+// refuses the user as it does in the users file.
+func (s *SQL) Identify(ctx context.Context, name string) (*User, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	row, err := s.queryRow(ctx, s.pwnam, s.pwnamN, name)
+	if err != nil {
+		return nil, unavailable("sql getpwnam", err)
+	}
+	if row == nil {
+		return nil, ErrNoUser
+	}
+	u, err := s.user(name, row)
+	if err != nil {
+		return nil, unavailable("sql getpwnam", err)
+	}
+	if pw, ok := row.get("passwd"); ok && (pw.String == "*" || strings.HasPrefix(pw.String, "!")) {
+		return nil, fmt.Errorf("%w: user %q may not log in", ErrBadCredentials, name)
+	}
+	return u, nil
+}
+
 // verify checks password against the stored one by the password type.
 func (s *SQL) verify(stored, password string) (bool, error) {
 	switch s.pwType {

@@ -96,7 +96,8 @@ func testSQL(t *testing.T, srv *sqlServer) {
 	srv.exec(t, fmt.Sprintf(`INSERT INTO users VALUES
 		('ann', 'ann pw', '%s', '%s', 3001, 3000, 'Ann', '/home/ann', '/bin/sh'),
 		('bob', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-		('o''hara', 'quote pw', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`, cheapHash(t, "ann pw"), sha))
+		('o''hara', 'quote pw', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+		('lou', '!locked', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`, cheapHash(t, "ann pw"), sha))
 	ctx := context.Background()
 	open := func(t *testing.T, o SQLOptions) *SQL {
 		t.Helper()
@@ -146,6 +147,27 @@ func testSQL(t *testing.T, srv *sqlServer) {
 		}
 		if want := (User{Name: "o'hara", UID: -1, GID: -1, Home: "/data/o'hara"}); *u != want {
 			t.Errorf("o'hara = %+v, want %+v", *u, want)
+		}
+	})
+	t.Run("identify without a password", func(t *testing.T) {
+		o := srv.conn
+		o.GetPwnam = "SELECT name, pw_plain AS password, uid, gid, gecos, dir, shell FROM users WHERE name = $user"
+		o.PasswordType = SQLPasswordPlain
+		s := open(t, o)
+		u, err := s.Identify(ctx, "ann")
+		if want := (User{Name: "ann", UID: 3001, GID: 3000, Gecos: "Ann", Home: "/home/ann", Shell: "/bin/sh"}); err != nil || *u != want {
+			t.Errorf("Identify(ann) = %+v, %v; want %+v", u, err, want)
+		}
+		if u, err := s.Identify(ctx, "bob"); err != nil || u.Name != "bob" {
+			t.Errorf("Identify(bob), no password at all = %+v, %v; want bob", u, err)
+		}
+		if _, err := s.Identify(ctx, "lou"); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("Identify(lou), locked: %v, want ErrBadCredentials", err)
+		}
+		for _, name := range []string{"carl", "x'OR'1'='1"} {
+			if _, err := s.Identify(ctx, name); !errors.Is(err, ErrNoUser) {
+				t.Errorf("Identify(%q): %v, want ErrNoUser", name, err)
+			}
 		}
 	})
 	t.Run("ambiguous query is unavailable", func(t *testing.T) {

@@ -132,6 +132,28 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 	return u, nil
 }
 
+// Identify implements Identifier: the account named, for a user whose
+// identity was proven without a password (preauth, a client certificate)
+// or who only receives mail (LMTP). As with imap4d, whose preauth takes
+// any getpwnam account, a locked password does not matter here: it
+// forbids password logins, not the account. An account past its expiry
+// date in the shadow file is refused (ErrBadCredentials); a shadow file
+// that cannot be read is no reason to refuse, since no password is
+// checked.
+func (s *System) Identify(ctx context.Context, name string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("system: identify: %w: %w", ErrUnavailable, err)
+	}
+	u, err := s.account(name)
+	if err != nil {
+		return nil, err
+	}
+	if f, err := findPasswdLine(s.shadow, name); err == nil && f != nil && s.expired(f) {
+		return nil, fmt.Errorf("%w: system account %q has expired", ErrBadCredentials, name)
+	}
+	return u, nil
+}
+
 // account looks name up, refusing the accounts below the minimum uid as
 // unknown.
 func (s *System) account(name string) (*User, error) {

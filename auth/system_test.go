@@ -58,6 +58,21 @@ func TestSystemShadow(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNoUser", name, err)
 		}
 	}
+	// Identify (preauth, EXTERNAL, LMTP): no password, so a locked or
+	// empty one does not matter, an expired account does, and the
+	// accounts below min-uid stay unknown.
+	for _, tc := range []struct {
+		name string
+		want error
+	}{
+		{"ann", nil}, {"bob", nil}, {"eve", nil}, {"fay", nil},
+		{"cid", ErrBadCredentials}, {"root", ErrNoUser}, {"nobody", ErrNoUser},
+	} {
+		u, err := s.Identify(ctx, tc.name)
+		if !errors.Is(err, tc.want) || (tc.want == nil && (u == nil || u.Name != tc.name || !u.System)) {
+			t.Errorf("Identify(%s) = %+v, %v; want %v", tc.name, u, err, tc.want)
+		}
+	}
 	_, err = s.Authenticate(ctx, "yan", "yes pw")
 	if libcryptBuilt && err != nil {
 		t.Errorf("yan ($y$) with libcrypt: %v", err)

@@ -50,6 +50,7 @@ func (g *Gateway) lmtpOptions() *lmtp.Options {
 		Logger:             g.log,
 		Lookup:             g.lmtpLookup,
 		Account:            g.account,
+		DeliverAs:          g.deliverAs,
 		Hostname:           lc.Hostname,
 		MaxMessageSize:     lc.MaxMessageSize.Bytes(),
 		RecipientDelimiter: lc.RecipientDelimiter,

@@ -42,6 +42,12 @@ func (s *session) deliver(env *envelope, rc *recipient, sp *spool) *smtp.SMTPErr
 // mailbox: staged here, committed together with the copies that other
 // sessions deliver into the same mailbox meanwhile (groupCommit).
 func (s *session) appendCopy(rc *recipient, mailbox, head string, sp *spool, date time.Time) (uint32, error) {
+	if deliverAs := s.srv.opts.DeliverAs; deliverAs != nil {
+		msg := io.MultiReader(strings.NewReader(head), sp.Reader())
+		if uid, handled, err := deliverAs(s.srv.ctx, rc.user, mailbox, msg, date); handled {
+			return uid, err
+		}
+	}
 	alone := func() (uint32, error) {
 		_, uid, err := rc.account.Append(mailbox, io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date)
 		return uid, err

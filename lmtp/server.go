@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -35,6 +36,12 @@ type Options struct {
 	// Store behind it should be the one the IMAP sessions use, so that
 	// they hear of a delivery at once.
 	Account func(ctx context.Context, u *auth.User) (*storage.Account, error)
+	// DeliverAs, when set, is asked first to store each copy: msg (the
+	// trace header fields, then the message) in u's mailbox, received at
+	// date. handled false leaves the copy to the server, which stores it
+	// through Account; the gateway uses it to deliver, in a process with
+	// the user's identity, mail that a root daemon must not write itself.
+	DeliverAs func(ctx context.Context, u *auth.User, mailbox string, msg io.Reader, date time.Time) (uid uint32, handled bool, err error)
 	// Hostname names this host in the greeting, the LHLO reply and the
 	// Received line; the system's host name when empty.
 	Hostname string

@@ -39,6 +39,10 @@ func run(args []string) int {
 		// A session the daemon handed over (session-process).
 		return gateway.RunSessionProcess()
 	}
+	if len(args) == 1 && args[0] == gateway.DeliveryProcessFlag {
+		// An LMTP delivery the daemon runs with the recipient's identity.
+		return gateway.RunDeliveryProcess()
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mailgate:", err)

@@ -1,0 +1,89 @@
+package main_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A system account, the kind imap4d serves, is a user for every way in
+// that proves identity without a password, not only for LOGIN: a preauth
+// program names it (imap4d's "preauth prog://"), and the local MTA
+// delivers to it over LMTP. Before, both looked the name up in the users
+// file alone and refused every system account. The delivered message must
+// be the user's own, readable by the session that runs under the user's
+// uid.
+func TestSystemUserPreauthAndLMTP(t *testing.T) {
+	u := newSystemUser(t)
+	dir := socketDir(t)
+	prog := filepath.Join(dir, "preauth.sh")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\necho "+u.name+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	top := fmt.Sprintf("preauth = %q\n[mailbox]\nquota-messages = 1\n", "prog://"+prog) + systemAuth
+	ld := startLMTPDaemon(t, false, top, "")
+	for i := 0; i < 250; i++ {
+		if _, err := os.Stat(ld.sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	c := ld.lmtpClient(t)
+	rcpt := u.name + "@example.org"
+	res := deliver(t, c, []string{rcpt}, "Subject: for a system account\r\n\r\nHello.\r\n")
+	if res.Data[rcpt] != "250" {
+		t.Fatalf("LMTP delivery to system account %s: %+v\n%s", u.name, res, ld.stderr.String())
+	}
+	// The delivery process's refusal reaches the MTA as the daemon's
+	// own would: over quota is 452 4.2.2, so that the MTA tries again.
+	res = deliver(t, c, []string{rcpt}, "Subject: one too many\r\n\r\nHello.\r\n")
+	if res.Data[rcpt] != "452 4.2.2" {
+		t.Errorf("delivery over quota: %+v; want 452 4.2.2", res)
+	}
+
+	s := dialIMAP(t, ld.addr)
+	if l, err := s.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "* PREAUTH ") {
+		t.Fatalf("greeting %q, %v; want PREAUTH as %s\n%s", l, err, u.name, ld.stderr.String())
+	}
+	sel := s.cmd("a", "SELECT INBOX")
+	if !strings.HasPrefix(sel[len(sel)-1], "a OK") || !contains(sel, "* 1 EXISTS") {
+		t.Fatalf("SELECT INBOX: %q", sel)
+	}
+	f := s.cmd("b", "FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+	if !strings.HasPrefix(f[len(f)-1], "b OK") || !strings.Contains(strings.Join(f, "\n"), "Subject: for a system account") {
+		t.Fatalf("FETCH of the delivered message: %q", f)
+	}
+	s.cmd("c", "LOGOUT")
+	// startDaemon's readiness probe connected and hung up at once: its
+	// preauthenticated session reached a session process after the
+	// client had gone, which once crashed it.
+	if strings.Contains(ld.stderr.String(), "panic") {
+		t.Errorf("a session process panicked:\n%s", ld.stderr.String())
+	}
+
+	// Every file the delivery made under the user's home is the user's.
+	filepath.Walk(u.home, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return nil
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != u.uid {
+			t.Errorf("%s is owned by uid %d, not by %s (%d)", path, st.Uid, u.name, u.uid)
+		}
+		return nil
+	})
+}
+
+// contains reports whether lines holds line.
+func contains(lines []string, line string) bool {
+	for _, l := range lines {
+		if l == line {
+			return true
+		}
+	}
+	return false
+}
