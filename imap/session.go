@@ -305,6 +305,9 @@ func (s *session) loop() {
 			s.finish()
 			return
 		}
+		if s.view != nil {
+			s.view.Settle()
+		}
 	}
 	s.finish()
 }

@@ -199,3 +199,17 @@ type BatchCommitter interface {
 // Rename instead of os.Rename to move the mailbox at from to to; the
 // driver moves or removes every such file with it.
 type Renamer interface{ Rename(from, to string) error }
+
+// Unchanger is an optional interface of a Folder that can tell cheaply
+// whether its files changed since its last Scan (maildir compares the
+// times of new/ and cur/ with those the scan saw). The core watches such
+// a folder's files only once the command that opened it has been
+// answered (View.Settle), or a moment later: adding a watch on a large
+// directory costs the kernel time that grows with the directory (inotify
+// marks every cached entry of it), which a SELECT should not wait for.
+// Once the watch is in place the core asks Unchanged, and re-reads the
+// mailbox unless it is true, so that a change made meanwhile is not
+// missed.
+type Unchanger interface {
+	Unchanged() bool
+}

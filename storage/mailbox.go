@@ -53,6 +53,7 @@ type mailbox struct {
 	ghosts map[uint32]*ghost
 
 	refreshPending bool
+	watchPending   bool // guarded by store.mu; see Store.watchLater
 	stopPoll       chan struct{}
 	lingerTimer    *time.Timer // guarded by store.mu
 

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -46,22 +47,48 @@ func (mb *mailbox) loadModSeqsLocked() {
 	}
 	fresh := t.tableLost || t.uidValidity != mb.uidValidity || t.snapLen == 0
 	if t.uidValidity != mb.uidValidity {
-		t.msgs, t.runs, t.floor = make(map[uint32]modseqEntry), nil, 0
+		t.reset()
 	}
+	// Both mb.msgs and the snapshot ascend by UID: match them in one
+	// pass; the log's entries win over the snapshot's.
 	var changed []int
+	var gone []uint32 // in the file, not on disk: expunged unseen
+	var hasher flagHasher
+	j := 0
 	for i := range mb.msgs {
 		m := &mb.msgs[i]
-		e, ok := t.msgs[m.UID]
-		if ok {
-			delete(t.msgs, m.UID)
+		for ; j < len(t.snap) && t.snap[j].uid < m.UID; j++ {
+			if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.snap[j].gone {
+				gone = append(gone, t.snap[j].uid)
+			}
 		}
-		if ok && e.hash == flagHash(m.Flags) {
+		var e modseqEntry
+		ok := false
+		if l, inLog := t.log[m.UID]; inLog {
+			e, ok = l.modseqEntry, !l.gone
+			l.matched = true
+			t.log[m.UID] = l
+		} else if j < len(t.snap) && t.snap[j].uid == m.UID && !t.snap[j].gone {
+			e, ok = t.snap[j].entry, true
+		}
+		if ok && e.hash == hasher.sum(m.Flags) {
 			m.ModSeq = e.modseq
 			mb.highestModSeq = max(mb.highestModSeq, e.modseq)
 		} else {
 			changed = append(changed, i)
 		}
 	}
+	for ; j < len(t.snap); j++ {
+		if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.snap[j].gone {
+			gone = append(gone, t.snap[j].uid)
+		}
+	}
+	for uid, l := range t.log {
+		if !l.matched && !l.gone {
+			gone = append(gone, uid)
+		}
+	}
+	slices.Sort(gone)
 	mb.vanished, mb.vanishedFloor = t.runs, t.floor
 	if mb.vanished == nil {
 		mb.vanished = []VanishedRun{}
@@ -70,7 +97,6 @@ func (mb *mailbox) loadModSeqsLocked() {
 	for _, r := range t.runs {
 		mb.highestModSeq = max(mb.highestModSeq, r.ModSeq)
 	}
-	gone := sortedUIDs(t.msgs)                  // in the file, not on disk: expunged unseen
 	mb.highestModSeq = max(mb.highestModSeq, 1) // an empty mailbox's, as Dovecot's
 	if len(changed) == 0 && len(gone) == 0 && !fresh {
 		return

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -77,18 +76,82 @@ type VanishedRun struct {
 }
 
 // modseqTable is a modseq file as read.
+//
+// The snapshot's entries stay a slice in ascending UID order, as the file
+// holds them, so that a process opening a large mailbox matches them with
+// its messages in one pass instead of building a map of every message;
+// the log, usually short, is a map over them.
 type modseqTable struct {
 	uidValidity uint32
 	ceiling     uint64
 	counter     uint64
-	msgs        map[uint32]modseqEntry
-	runs        []VanishedRun // ascending modseq
-	floor       uint64        // expunges at or below it are forgotten
+	snap        []snapEntry         // ascending UID
+	log         map[uint32]logEntry // set or expunged by the log; wins over snap
+	runs        []VanishedRun       // ascending modseq
+	floor       uint64              // expunges at or below it are forgotten
 	snapLen     uint32
 	snapCRC     uint32
 	records     int   // log records read
 	end         int64 // where the next record goes
 	tableLost   bool  // the snapshot was damaged
+}
+
+// snapEntry is one message of the snapshot.
+type snapEntry struct {
+	uid   uint32
+	gone  bool // expunged by the log
+	entry modseqEntry
+}
+
+// logEntry is what the log says of one message.
+type logEntry struct {
+	modseqEntry
+	gone    bool // expunged after it was set
+	matched bool // found on disk (loadModSeqsLocked)
+}
+
+// reset empties the table of messages and expunges.
+func (t *modseqTable) reset() {
+	t.snap, t.log, t.runs, t.floor = nil, make(map[uint32]logEntry), nil, 0
+}
+
+// get returns what the table knows of uid.
+func (t *modseqTable) get(uid uint32) (modseqEntry, bool) {
+	if e, ok := t.log[uid]; ok {
+		return e.modseqEntry, !e.gone
+	}
+	i, ok := slices.BinarySearchFunc(t.snap, uid, func(e snapEntry, uid uint32) int { return cmpUID(e.uid, uid) })
+	if !ok || t.snap[i].gone {
+		return modseqEntry{}, false
+	}
+	return t.snap[i].entry, true
+}
+
+// count returns how many messages the table knows, expunged ones left
+// out.
+func (t *modseqTable) count() int {
+	n := 0
+	for i := range t.snap {
+		if _, inLog := t.log[t.snap[i].uid]; !t.snap[i].gone && !inLog {
+			n++
+		}
+	}
+	for _, e := range t.log {
+		if !e.gone {
+			n++
+		}
+	}
+	return n
+}
+
+func cmpUID(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // errModSeqHeader means the file's header is missing or damaged.
@@ -98,7 +161,7 @@ var errModSeqHeader = errors.New("modseq file header is damaged")
 // errModSeqHeader and a table that knows nothing; with a damaged snapshot
 // it returns the header's figures and an empty table marked tableLost.
 func readModSeqFile(data []byte) (*modseqTable, error) {
-	t := &modseqTable{msgs: make(map[uint32]modseqEntry)}
+	t := &modseqTable{log: make(map[uint32]logEntry)}
 	if len(data) < modseqHeaderLen || string(data[:8]) != modseqMagic ||
 		crc32.ChecksumIEEE(data[:36]) != binary.BigEndian.Uint32(data[36:40]) {
 		return t, errModSeqHeader
@@ -112,7 +175,7 @@ func readModSeqFile(data []byte) (*modseqTable, error) {
 	snapEnd := int64(modseqHeaderLen) + int64(t.snapLen)
 	if snapEnd > int64(len(data)) || crc32.ChecksumIEEE(data[modseqHeaderLen:snapEnd]) != t.snapCRC ||
 		!t.readSnapshot(data[modseqHeaderLen:snapEnd]) {
-		t.msgs, t.runs, t.floor = make(map[uint32]modseqEntry), nil, 0
+		t.reset()
 		t.tableLost = true
 		t.end = int64(len(data))
 		return t, nil
@@ -142,9 +205,25 @@ func (t *modseqTable) readSnapshot(b []byte) bool {
 	if n > maxModSeqMessages || uint64(len(b)) < uint64(n)*16+4 {
 		return false
 	}
-	for i := uint32(0); i < n; i++ {
-		t.msgs[be.Uint32(b)] = modseqEntry{modseq: be.Uint64(b[4:]), hash: be.Uint32(b[12:])}
+	t.snap = make([]snapEntry, n)
+	sorted := true
+	for i := range t.snap {
+		t.snap[i] = snapEntry{uid: be.Uint32(b), entry: modseqEntry{modseq: be.Uint64(b[4:]), hash: be.Uint32(b[12:])}}
+		sorted = sorted && (i == 0 || t.snap[i].uid > t.snap[i-1].uid)
 		b = b[16:]
+	}
+	if !sorted {
+		// Not as mailgate writes it; the last entry of a UID counts.
+		slices.SortStableFunc(t.snap, func(x, y snapEntry) int { return cmpUID(x.uid, y.uid) })
+		out := t.snap[:0]
+		for _, e := range t.snap {
+			if len(out) > 0 && out[len(out)-1].uid == e.uid {
+				out[len(out)-1] = e
+				continue
+			}
+			out = append(out, e)
+		}
+		t.snap = out
 	}
 	r := be.Uint32(b)
 	b = b[4:]
@@ -162,26 +241,34 @@ func (t *modseqTable) readSnapshot(b []byte) bool {
 func (t *modseqTable) apply(kind byte, a, b uint32, modseq uint64) {
 	switch kind {
 	case recSet:
-		if len(t.msgs) < maxModSeqMessages {
-			t.msgs[a] = modseqEntry{modseq: modseq, hash: b}
+		if _, ok := t.log[a]; ok || len(t.log) < maxModSeqMessages {
+			t.log[a] = logEntry{modseqEntry: modseqEntry{modseq: modseq, hash: b}}
 		}
 	case recExpunged:
 		if b < a {
 			return
 		}
-		if uint64(b-a) >= uint64(len(t.msgs)) {
-			for uid := range t.msgs {
-				if uid >= a && uid <= b {
-					delete(t.msgs, uid)
+		if uint64(b-a) >= uint64(len(t.log)) {
+			for uid, e := range t.log {
+				if uid >= a && uid <= b && !e.gone {
+					e.gone = true
+					t.log[uid] = e
 				}
 			}
 		} else {
 			for uid := a; ; uid++ {
-				delete(t.msgs, uid)
+				if e, ok := t.log[uid]; ok && !e.gone {
+					e.gone = true
+					t.log[uid] = e
+				}
 				if uid == b {
 					break
 				}
 			}
+		}
+		i, _ := slices.BinarySearchFunc(t.snap, a, func(e snapEntry, uid uint32) int { return cmpUID(e.uid, uid) })
+		for ; i < len(t.snap) && t.snap[i].uid <= b; i++ {
+			t.snap[i].gone = true
 		}
 		t.runs, t.floor = addVanished(t.runs, t.floor, VanishedRun{First: a, Last: b, ModSeq: modseq})
 	}
@@ -251,15 +338,50 @@ func encodeRecord(kind byte, a, b uint32, modseq uint64) []byte {
 func timeCeiling() uint64 { return uint64(time.Now().UnixMicro()) }
 
 // flagHash identifies a message's flags, so that a change made while no
-// mailgate process watched is noticed at the next open.
+// mailgate process watched is noticed at the next open: FNV-1a (32 bits)
+// of each flag followed by a zero byte.
 func flagHash(flags []string) uint32 {
-	h := fnv.New32a()
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
 	for _, f := range flags {
-		io.WriteString(h, f)
-		h.Write([]byte{0})
+		for i := 0; i < len(f); i++ {
+			h ^= uint32(f[i])
+			h *= prime
+		}
+		h *= prime // the zero byte: h ^= 0 changes nothing
 	}
-	return h.Sum32()
+	return h
 }
+
+// flagHasher hashes the flags of many messages, once per Flags slice
+// where drivers share one slice between messages alike (it remembers
+// the last few).
+type flagHasher struct {
+	slots [8]struct {
+		flags []string
+		hash  uint32
+	}
+	next int
+}
+
+func (h *flagHasher) sum(flags []string) uint32 {
+	if len(flags) == 0 {
+		return emptyFlagHash
+	}
+	for i := range h.slots {
+		s := &h.slots[i]
+		if len(s.flags) == len(flags) && &s.flags[0] == &flags[0] {
+			return s.hash
+		}
+	}
+	s := &h.slots[h.next]
+	h.next = (h.next + 1) % len(h.slots)
+	s.flags, s.hash = flags, flagHash(flags)
+	return s.hash
+}
+
+// emptyFlagHash is flagHash(nil).
+var emptyFlagHash = flagHash(nil)
 
 // modseqFile is an open, locked modseq file.
 type modseqFile struct {
@@ -314,7 +436,21 @@ func openModSeqHeader(path string, perm os.FileMode) (*modseqFile, error) {
 
 // readModSeq reads the locked file f whole.
 func readModSeq(f *os.File, path string) (*modseqFile, error) {
-	data, err := io.ReadAll(f)
+	// One read of the size the file has: io.ReadAll would copy a large
+	// file several times over as its buffer grows.
+	var data []byte
+	fi, err := f.Stat()
+	if err == nil && fi.Size() > 0 && fi.Size() < 1<<31 {
+		data = make([]byte, fi.Size())
+		var n int
+		n, err = io.ReadFull(f, data)
+		data = data[:n]
+		if err == io.ErrUnexpectedEOF {
+			err = nil // shrunk meanwhile: read as torn
+		}
+	} else if err == nil {
+		data, err = io.ReadAll(f)
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("modseq file %s: %w", path, err)
@@ -403,16 +539,6 @@ func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []Vanishe
 
 // close releases the lock.
 func (mf *modseqFile) close() { mf.f.Close() }
-
-// sortedUIDs returns the keys of m in ascending order.
-func sortedUIDs(m map[uint32]modseqEntry) []uint32 {
-	out := make([]uint32, 0, len(m))
-	for uid := range m {
-		out = append(out, uid)
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
-	return out
-}
 
 // runsOf groups ascending UIDs into runs of consecutive ones.
 func runsOf(uids []uint32, modseq uint64) []VanishedRun {

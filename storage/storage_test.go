@@ -462,3 +462,28 @@ func TestSetNotify(t *testing.T) {
 		t.Fatalf("%d calls, want 3 (one for the updates pending at the second SetNotify)", calls)
 	}
 }
+
+// A message delivered after SELECT read the mailbox but before the view
+// settled (its watch is set only then) is still announced.
+func TestDeliveryBeforeSettleIsNoticed(t *testing.T) {
+	_, a, root := newAccount(t)
+	dir := filepath.Join(root, "alice", "INBOX")
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	os.WriteFile(filepath.Join(dir, "tmp", "x"), []byte("Subject: hi\n\nbody\n"), 0o600)
+	os.Rename(filepath.Join(dir, "tmp", "x"), filepath.Join(dir, "new", "1700000000.x.host"))
+	v.Settle()
+	select {
+	case <-v.Wake():
+	case <-time.After(2 * time.Second):
+		t.Fatal("no wake-up within 2 s of a delivery made before the view settled")
+	}
+	var r recorder
+	v.Poll(true, &r)
+	if strings.Join(r.events, ";") != "EXISTS 1" {
+		t.Errorf("after delivery: %q", r.events)
+	}
+}

@@ -194,8 +194,38 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	mb := newMailbox(s, d, path, f, perm)
 	mb.refs = 1
 	s.open[path] = mb
-	s.watch(mb)
+	if _, ok := f.(Unchanger); ok && s.watcher != nil {
+		// Later: see Unchanger.
+		mb.watchPending = true
+		time.AfterFunc(watchDelay, func() { s.watchLater(mb) })
+	} else {
+		s.watch(mb)
+	}
 	return mb, nil
+}
+
+// watchDelay is how long after its opening a mailbox whose watch waits
+// for the answer (Unchanger) is watched at the latest.
+const watchDelay = 200 * time.Millisecond
+
+// watchLater starts change notification for mb if it waits for it, then
+// re-reads mb unless its folder says that nothing changed since it was
+// read.
+func (s *Store) watchLater(mb *mailbox) {
+	s.mu.Lock()
+	if !mb.watchPending || s.open[mb.path] != mb {
+		s.mu.Unlock()
+		return
+	}
+	mb.watchPending = false
+	s.watch(mb)
+	s.mu.Unlock()
+	mb.mu.Lock()
+	stale := mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	mb.mu.Unlock()
+	if stale {
+		mb.changed()
+	}
 }
 
 // release drops a reference taken by acquire. The last one leaves the

@@ -23,6 +23,7 @@ type View struct {
 	notify     func()              // guarded by mb.mu; see SetNotify
 	wake       chan struct{}
 	closed     bool
+	settled    bool // Settle was called
 	// announced holds the keywords the session has been told may be in
 	// use: at SELECT (Info), then through FlagsInUse.
 	announced map[string]struct{}
@@ -560,6 +561,18 @@ func indexOf(s []uint32, x uint32) int {
 		}
 	}
 	return -1
+}
+
+// Settle tells the view that the session has answered the command that
+// opened it: work that the answer did not need to wait for starts now
+// (watching a large mailbox for changes, see Unchanger). Calling it again
+// costs nothing.
+func (v *View) Settle() {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	go v.mb.store.watchLater(v.mb)
 }
 
 // Close ends the view.

@@ -101,10 +101,62 @@ func (e *entry) message() storage.Message {
 // the last Scan was answered from. Every use of f.entries goes through it
 // or follows a call of it.
 func (f *Folder) all() []entry {
-	if f.lazy != nil {
-		f.entries, f.lazy = f.lazy.entries(), nil
+	if x := f.lazy; x != nil {
+		f.lazy = nil
+		if err := f.loadNames(x); err != nil {
+			f.log.Debug("maildir: index names not used", "path", f.path, "err", err)
+			if errors.Is(err, errBadIndex) {
+				// Damaged: the next Scan reads the directories and
+				// writes it anew.
+				os.Remove(filepath.Join(f.path, indexFile))
+			}
+			f.entries = f.entriesFromDirs(x)
+			return f.entries
+		}
+		f.entries = x.entries()
 	}
 	return f.entries
+}
+
+// entriesFromDirs builds the entries of x, whose names could not be read
+// from the index file, from the names in new/ and cur/ that carry its
+// UIDs. A message whose file is not found is left out, and the next Scan
+// reads the directories: the state the index recorded is not trusted
+// any more.
+func (f *Folder) entriesFromDirs(x *index) []entry {
+	f.stamp.valid = false
+	f.indexed, f.last = dirStamp{}, nil
+	where := make(map[uint32]entry, x.count)
+	for _, inNew := range []bool{true, false} {
+		names, err := readNames(f.sub(inNew))
+		if err != nil {
+			f.log.Debug("maildir: reading directory", "path", f.sub(inNew), "err", err)
+		}
+		for _, n := range names {
+			if n == "" || n[0] == '.' {
+				continue
+			}
+			if uid := parseName(n).uid(); uid != 0 {
+				if _, dup := where[uid]; !dup {
+					where[uid] = entry{inNew: inNew, name: n}
+				}
+			}
+		}
+	}
+	entries := make([]entry, 0, x.count)
+	for i := range int(x.count) {
+		r := x.record(i)
+		e, ok := where[r.uid]
+		if !ok {
+			continue
+		}
+		e.uid, e.meta = r.uid, r.meta
+		if x.flags != nil {
+			e.flags = x.flags[r.set]
+		}
+		entries = append(entries, e)
+	}
+	return entries
 }
 
 // snapshot returns the mailbox as the entries hold it, which is the state
@@ -374,6 +426,19 @@ func (f *Folder) relocate(e *entry) (bool, error) {
 // WatchPaths returns the maildir's new and cur directories.
 func (f *Folder) WatchPaths() []string {
 	return []string{f.sub(true), f.sub(false)}
+}
+
+// Unchanged implements storage.Unchanger: new/ and cur/ are in the state
+// the last scan (or the index it was answered from) saw, with times old
+// enough to prove it.
+func (f *Folder) Unchanged() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.stamp.valid {
+		return false
+	}
+	st, err := f.readStamp()
+	return err == nil && st.same(f.stamp)
 }
 
 // Close forgets the Folder's state; later calls fail. When the maildir's

@@ -46,7 +46,7 @@ func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
 	if err != nil || p.UIDValidity == 0 || p.UIDValidity != hdr.validity || p.UIDNext != hdr.uidNext {
 		return storage.Snapshot{}, false
 	}
-	idx, err := readIndex(file)
+	idx, err := readIndexHead(file)
 	if err != nil {
 		f.log.Debug("maildir: index not used", "path", f.path, "err", err)
 		return storage.Snapshot{}, false
@@ -160,9 +160,67 @@ func readIndexHeader(file *os.File) (indexHeader, error) {
 	return decodeIndexHeader(buf[:])
 }
 
+// errIndexReplaced means that the index file is not the one read before.
+var errIndexReplaced = errors.New("index file replaced meanwhile")
+
 // maxIndexSize bounds what readIndex reads: far more than the index of a
 // million messages.
 const maxIndexSize = 1 << 30
+
+// readIndexHead reads and checks the open index file's header, letters
+// and records, but not its names: see loadNames.
+func readIndexHead(file *os.File) (*index, error) {
+	fi, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := fi.Size()
+	if size > maxIndexSize || size < indexHeaderSize+indexTrailerSize {
+		return nil, errBadIndex
+	}
+	var tb [indexTrailerSize]byte
+	if _, err := file.ReadAt(tb[:], size-indexTrailerSize); err != nil {
+		return nil, errBadIndex // shrunk meanwhile, or unreadable
+	}
+	tr := decodeIndexTrailer(tb[:])
+	if tr.length != uint64(size) || uint64(tr.namesLen) > uint64(size-indexHeaderSize-indexTrailerSize) {
+		return nil, errBadIndex
+	}
+	head := make([]byte, size-indexTrailerSize-int64(tr.namesLen))
+	if _, err := file.ReadAt(head, 0); err != nil {
+		return nil, errBadIndex
+	}
+	return decodeIndexHead(head, tr)
+}
+
+// loadNames reads the names of x, which Scan answered from without
+// them, from the index file, which must still be the one x was read
+// from: its trailer must be the same, and the names must match its
+// checksum.
+func (f *Folder) loadNames(x *index) error {
+	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
+	if size < indexTrailerSize+int64(x.namesLen) {
+		return errBadIndex
+	}
+	buf := make([]byte, int(x.namesLen)+indexTrailerSize)
+	if _, err := file.ReadAt(buf, size-int64(len(buf))); err != nil {
+		return errBadIndex
+	}
+	tr := decodeIndexTrailer(buf[x.namesLen:])
+	if tr.length != uint64(size) || tr.namesLen != x.namesLen || tr.headCRC != x.headCRC || tr.crc != x.crc {
+		return errIndexReplaced
+	}
+	return x.setNames(buf[:x.namesLen])
+}
 
 // readIndex reads and decodes the whole open index file.
 func readIndex(file *os.File) (*index, error) {

@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -331,5 +332,63 @@ func TestScanUnchangedCopies(t *testing.T) {
 	}
 	if m, _ := message(mustScan(t, f), 2); len(m.Flags) != 2 {
 		t.Fatalf("message 2 = %+v", m)
+	}
+}
+
+// TestIndexNamesDamaged: SELECT is answered from the index's records
+// without its names; when the names turn out damaged once an operation
+// needs them, the files are found in the directories instead, the index
+// is removed, and the next scan reads the directories.
+func TestIndexNamesDamaged(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		damage func(b []byte) []byte
+	}{
+		{"byte changed", func(b []byte) []byte { b[len(b)-indexTrailerSize-3] ^= 0x20; return b }},
+		{"slash", func(b []byte) []byte { b[len(b)-indexTrailerSize-3] = '/'; return b }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := indexedMaildir(t)
+			p := filepath.Join(path, indexFile)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, tt.damage(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f := mustOpen(t, testDriver(), path)
+			s := mustScan(t, f)
+			if !f.fromIndex {
+				t.Fatal("not answered from the index's records")
+			}
+			for _, m := range s.Messages {
+				rc, err := f.Open(m.UID)
+				if err != nil {
+					t.Fatalf("UID %d: %v", m.UID, err)
+				}
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				if !strings.HasPrefix(string(b), "Subject: ") {
+					t.Fatalf("UID %d: %q", m.UID, b)
+				}
+			}
+			if _, err := os.Stat(p); !os.IsNotExist(err) {
+				t.Fatalf("damaged index left in place: %v", err)
+			}
+			if err := f.SetFlags(1, []string{storage.FlagFlagged}); err != nil {
+				t.Fatal(err)
+			}
+			again := mustScan(t, f)
+			if f.fromIndex {
+				t.Fatal("answered from the index again")
+			}
+			if m, _ := message(again, 1); !slices.Equal(m.Flags, []string{storage.FlagFlagged}) {
+				t.Fatalf("message 1 = %+v", m)
+			}
+			if truth := truthScan(t, path); !sameSnapshot(again, truth) {
+				t.Fatalf("scan %+v\nwithout index %+v", again, truth)
+			}
+		})
 	}
 }

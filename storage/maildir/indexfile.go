@@ -21,7 +21,7 @@ import (
 const indexFile = ".mailgate-index"
 
 // indexMagic starts an index file; the version is its last byte.
-var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '1'}
+var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '2'}
 
 // The layout of an index file; every integer is little-endian.
 //
@@ -35,16 +35,22 @@ var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '1'}
 //	         bits u8 (1: the file is in new/), name length u8,
 //	         mtime i64 (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
 //	names    the file names, one after another, in record order
-//	trailer  the file's length u64, then the CRC-32C of everything before it u32
+//	trailer  the names' length u32, the CRC-32C of header, letters and
+//	         records u32, the file's length u64, then the CRC-32C of
+//	         everything before it u32
 //
 // Messages that share their flags share a letter set, so that Scan
 // decodes each set of flags once and gives those messages one Flags
 // slice. The trailer detects a torn or truncated file: the file is
-// written without fsync, since losing it loses nothing.
+// written without fsync, since losing it loses nothing. Its first
+// checksum lets a process answer SELECT from the header, letters and
+// records alone, and read the names (most of the file) only when an
+// operation needs them: the second checksum, computed on from the first,
+// vouches for them then.
 const (
 	indexHeaderSize  = 8 + 6*8 + 4*4
 	indexRecordSize  = 4 + 2 + 1 + 1 + 8 + 8
-	indexTrailerSize = 8 + 4
+	indexTrailerSize = 4 + 4 + 8 + 4
 	indexInNew       = 1
 )
 
@@ -70,7 +76,11 @@ type index struct {
 	letters []string   // letter sets
 	flags   [][]string // what each letter set means; set by the Folder
 	recs    []byte     // the records
-	names   []byte     // the names
+	names   []byte     // the names; nil until read (see loadNames)
+	// namesLen and headCRC are the trailer's: what the names must be.
+	namesLen uint32
+	headCRC  uint32
+	crc      uint32 // the trailer's last checksum
 }
 
 // indexRecord is one decoded record.
@@ -179,10 +189,13 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.mtime))
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.size))
 	}
+	head := len(b)
 	for i := range entries {
 		b = append(b, entries[i].name...)
 	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+indexTrailerSize))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(b)-head))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:head], castagnoli))
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+8+4))
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return b, nil
 }
@@ -208,21 +221,52 @@ func decodeIndexHeader(data []byte) (indexHeader, error) {
 	return h, nil
 }
 
-// decodeIndex reads a whole index file. It checks the trailer, and that
-// every count, length and reference lies inside the file, that UIDs
+// indexTrailer is an index file's trailer.
+type indexTrailer struct {
+	namesLen uint32
+	headCRC  uint32
+	length   uint64
+	crc      uint32
+}
+
+func decodeIndexTrailer(b []byte) indexTrailer {
+	return indexTrailer{namesLen: binary.LittleEndian.Uint32(b), headCRC: binary.LittleEndian.Uint32(b[4:]),
+		length: binary.LittleEndian.Uint64(b[8:]), crc: binary.LittleEndian.Uint32(b[16:])}
+}
+
+// decodeIndex reads a whole index file. It checks both checksums, and
+// that every count, length and reference lies inside the file, that UIDs
 // ascend below uidnext, and that names are plain file names, so that no
 // damage can make a Folder open a file outside the maildir.
 func decodeIndex(data []byte) (*index, error) {
-	h, err := decodeIndexHeader(data)
-	if err != nil || len(data) < indexHeaderSize+indexTrailerSize {
+	if len(data) < indexHeaderSize+indexTrailerSize {
 		return nil, errBadIndex
 	}
-	body, trailer := data[:len(data)-indexTrailerSize], data[len(data)-indexTrailerSize:]
-	if binary.LittleEndian.Uint64(trailer) != uint64(len(data)) ||
-		binary.LittleEndian.Uint32(trailer[8:]) != crc32.Checksum(data[:len(data)-4], castagnoli) {
+	tr := decodeIndexTrailer(data[len(data)-indexTrailerSize:])
+	if tr.length != uint64(len(data)) || uint64(tr.namesLen) > uint64(len(data)-indexHeaderSize-indexTrailerSize) ||
+		tr.crc != crc32.Checksum(data[:len(data)-4], castagnoli) {
 		return nil, errBadIndex
 	}
-	p := body[indexHeaderSize:]
+	namesAt := len(data) - indexTrailerSize - int(tr.namesLen)
+	x, err := decodeIndexHead(data[:namesAt], tr)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.setNames(data[namesAt : namesAt+int(tr.namesLen)]); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// decodeIndexHead reads an index file's header, letters and records,
+// head, which the trailer tr says are followed by names it does not
+// check. The index it returns has no names: setNames gives them.
+func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
+	h, err := decodeIndexHeader(head)
+	if err != nil || tr.headCRC != crc32.Checksum(head, castagnoli) {
+		return nil, errBadIndex
+	}
+	p := head[indexHeaderSize:]
 	if uint64(h.sets) > math.MaxUint16+1 || uint64(h.sets) > uint64(len(p)) {
 		return nil, errBadIndex
 	}
@@ -234,28 +278,53 @@ func decodeIndex(data []byte) (*index, error) {
 		letters[i] = string(p[1 : 1+int(p[0])])
 		p = p[1+int(p[0]):]
 	}
-	if uint64(h.count)*indexRecordSize > uint64(len(p)) {
+	if uint64(h.count)*indexRecordSize != uint64(len(p)) {
 		return nil, errBadIndex
 	}
-	x := &index{indexHeader: h, letters: letters,
-		recs: p[:int(h.count)*indexRecordSize], names: p[int(h.count)*indexRecordSize:]}
-	if bytes.IndexByte(x.names, '/') >= 0 || bytes.IndexByte(x.names, 0) >= 0 {
-		return nil, errBadIndex
-	}
-	pos := 0
+	x := &index{indexHeader: h, letters: letters, recs: p, namesLen: tr.namesLen, headCRC: tr.headCRC, crc: tr.crc}
+	pos := uint64(0)
 	prev := uint32(0)
 	for i := range int(h.count) {
 		r := x.record(i)
 		bits := x.recs[i*indexRecordSize+6]
-		if r.uid <= prev || uint32(r.set) >= h.sets || bits&^indexInNew != 0 || r.nameLen == 0 ||
-			pos+r.nameLen > len(x.names) || x.names[pos] == '.' || r.meta.size < 0 {
+		if r.uid <= prev || uint32(r.set) >= h.sets || bits&^indexInNew != 0 || r.nameLen == 0 || r.meta.size < 0 {
 			return nil, errBadIndex
 		}
-		pos += r.nameLen
+		pos += uint64(r.nameLen)
 		prev = r.uid
 	}
-	if pos != len(x.names) || (h.count > 0 && h.uidNext <= prev) {
+	if pos != uint64(tr.namesLen) || (h.count > 0 && h.uidNext <= prev) {
 		return nil, errBadIndex
 	}
 	return x, nil
+}
+
+// setNames checks names, read from the file x was read from, against the
+// trailer's checksum, and that they are plain file names, before x takes
+// them.
+func (x *index) setNames(names []byte) error {
+	if uint64(len(names)) != uint64(x.namesLen) {
+		return errBadIndex
+	}
+	var tail [indexTrailerSize - 4]byte
+	binary.LittleEndian.PutUint32(tail[:], x.namesLen)
+	binary.LittleEndian.PutUint32(tail[4:], x.headCRC)
+	head := uint64(indexHeaderSize) + uint64(len(x.recs))
+	for _, l := range x.letters {
+		head += 1 + uint64(len(l))
+	}
+	binary.LittleEndian.PutUint64(tail[8:], head+uint64(len(names))+indexTrailerSize)
+	crc := crc32.Update(crc32.Update(x.headCRC, castagnoli, names), castagnoli, tail[:])
+	if crc != x.crc || bytes.IndexByte(names, '/') >= 0 || bytes.IndexByte(names, 0) >= 0 {
+		return errBadIndex
+	}
+	pos := 0
+	for i := range int(x.count) {
+		if names[pos] == '.' {
+			return errBadIndex
+		}
+		pos += x.record(i).nameLen
+	}
+	x.names = names
+	return nil
 }
