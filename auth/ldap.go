@@ -134,19 +134,11 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 			return u, nil
 		}
 	}
-	conn, err := l.dial(ctx)
-	if err != nil {
-		return nil, unavailable("ldap", err)
-	}
-	defer conn.Close()
-	entry, err := l.find(conn, name)
+	conn, entry, u, err := l.lookup(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	u, err := l.user(name, entry)
-	if err != nil {
-		return nil, unavailable("ldap", err)
-	}
+	defer conn.Close()
 	if l.opts.Method == LDAPCompare {
 		return u, l.compare(name, entry, password, now)
 	}
@@ -168,20 +160,32 @@ func (l *LDAP) Identify(ctx context.Context, name string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("ldap: identify: %w: %w", ErrUnavailable, err)
 	}
-	conn, err := l.dial(ctx)
-	if err != nil {
-		return nil, unavailable("ldap", err)
-	}
-	defer conn.Close()
-	entry, err := l.find(conn, name)
+	conn, _, u, err := l.lookup(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	conn.Close()
+	return u, nil
+}
+
+// lookup connects and finds name's entry and the user it makes. On
+// success the caller closes conn, which is still bound for the search.
+func (l *LDAP) lookup(ctx context.Context, name string) (*ldap.Conn, *ldap.Entry, *User, error) {
+	conn, err := l.dial(ctx)
+	if err != nil {
+		return nil, nil, nil, unavailable("ldap", err)
+	}
+	entry, err := l.find(conn, name)
+	if err != nil {
+		conn.Close()
+		return nil, nil, nil, err
+	}
 	u, err := l.user(name, entry)
 	if err != nil {
-		return nil, unavailable("ldap", err)
+		conn.Close()
+		return nil, nil, nil, unavailable("ldap", err)
 	}
-	return u, nil
+	return conn, entry, u, nil
 }
 
 // dial connects, upgrades with StartTLS when configured, and binds for

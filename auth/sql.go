@@ -200,16 +200,9 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	row, err := s.queryRow(ctx, s.pwnam, s.pwnamN, name)
+	row, u, err := s.getpwnam(ctx, name)
 	if err != nil {
-		return nil, unavailable("sql getpwnam", err)
-	}
-	if row == nil {
-		return nil, ErrNoUser
-	}
-	u, err := s.user(name, row)
-	if err != nil {
-		return nil, unavailable("sql getpwnam", err)
+		return nil, err
 	}
 	stored, ok := row.get("passwd")
 	if s.pass != "" {
@@ -248,21 +241,32 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 func (s *SQL) Identify(ctx context.Context, name string) (*User, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	row, err := s.queryRow(ctx, s.pwnam, s.pwnamN, name)
+	row, u, err := s.getpwnam(ctx, name)
 	if err != nil {
-		return nil, unavailable("sql getpwnam", err)
-	}
-	if row == nil {
-		return nil, ErrNoUser
-	}
-	u, err := s.user(name, row)
-	if err != nil {
-		return nil, unavailable("sql getpwnam", err)
+		return nil, err
 	}
 	if pw, ok := row.get("passwd"); ok && (pw.String == "*" || strings.HasPrefix(pw.String, "!")) {
 		return nil, fmt.Errorf("%w: user %q may not log in", ErrBadCredentials, name)
 	}
 	return u, nil
+}
+
+// getpwnam runs the getpwnam query for name: its row and the user it
+// makes, ErrNoUser when there is none, ErrUnavailable when the query
+// fails or its row is unusable.
+func (s *SQL) getpwnam(ctx context.Context, name string) (*sqlRow, *User, error) {
+	row, err := s.queryRow(ctx, s.pwnam, s.pwnamN, name)
+	if err != nil {
+		return nil, nil, unavailable("sql getpwnam", err)
+	}
+	if row == nil {
+		return nil, nil, ErrNoUser
+	}
+	u, err := s.user(name, row)
+	if err != nil {
+		return nil, nil, unavailable("sql getpwnam", err)
+	}
+	return row, u, nil
 }
 
 // verify checks password against the stored one by the password type.
