@@ -9,11 +9,12 @@ import (
 	"io"
 )
 
-// The file begins with magic (the last byte is the format version), the
-// mailbox's UIDVALIDITY and a CRC-32C of both.
-var magic = [8]byte{'M', 'G', 'F', 'T', 'S', 0, 0, 1}
+// The log file begins with magic (the last byte is the format version),
+// the mailbox's UIDVALIDITY, the log's generation (a random number that
+// the segment written with it carries too) and a CRC-32C of them.
+var magic = [8]byte{'M', 'G', 'F', 'T', 'S', 0, 0, 2}
 
-const headerSize = len(magic) + 4 + 4
+const headerSize = len(magic) + 4 + 8 + 4
 
 // Record kinds.
 const (
@@ -34,20 +35,21 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // errBadHeader means the file is not an index of this format.
 var errBadHeader = errors.New("fts: not an index file of this version")
 
-func encodeHeader(uidValidity uint32) []byte {
+func encodeHeader(uidValidity uint32, gen uint64) []byte {
 	b := make([]byte, 0, headerSize)
 	b = append(b, magic[:]...)
 	b = binary.BigEndian.AppendUint32(b, uidValidity)
+	b = binary.BigEndian.AppendUint64(b, gen)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-// decodeHeader returns the UIDVALIDITY of a file header.
-func decodeHeader(b []byte) (uint32, error) {
+// decodeHeader returns the UIDVALIDITY and generation of a log header.
+func decodeHeader(b []byte) (uint32, uint64, error) {
 	if len(b) < headerSize || [8]byte(b[:8]) != magic ||
-		binary.BigEndian.Uint32(b[12:]) != crc32.Checksum(b[:12], castagnoli) {
-		return 0, errBadHeader
+		binary.BigEndian.Uint32(b[20:]) != crc32.Checksum(b[:20], castagnoli) {
+		return 0, 0, errBadHeader
 	}
-	return binary.BigEndian.Uint32(b[8:]), nil
+	return binary.BigEndian.Uint32(b[8:]), binary.BigEndian.Uint64(b[12:]), nil
 }
 
 // appendRecord appends a record: kind, UID, payload length, payload

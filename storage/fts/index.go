@@ -1,6 +1,8 @@
 package fts
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/bits"
@@ -10,24 +12,36 @@ import (
 	"sync"
 )
 
-// Index is the full-text index of one mailbox, kept in one file.
+// mergeDocs is how many messages the log holds, in memory, before they
+// are merged into the segment: it bounds the memory of the tail (about
+// 7 KB a message) and the time to read the log at open. A variable for
+// the tests.
+var mergeDocs = 4096
+
+// Index is the full-text index of one mailbox: a segment file, and a log
+// of what was added since, kept in memory.
 type Index struct {
 	path string
 
 	mu       sync.RWMutex
-	f        *os.File
-	ino      uint64 // the file's inode: another process may replace it
+	f        *os.File // the log
+	ino      uint64   // its inode: another process may replace it
 	validity uint32
-	off      int64 // the file's good bytes that are in memory
-	gen      uint64
+	gen      uint64 // the log's generation
+	off      int64  // the log's good bytes that are in memory
+	epoch    uint64 // changes when ordinals are given out again
+	seg      *segment
 	ords     map[uint32]int32    // UID to ordinal
 	uids     []uint32            // ordinal to UID; 0 once removed
-	post     map[uint32][]uint32 // trigram to ordinal<<zoneBits|zones, ascending
+	post     map[uint32][]uint32 // the tail's trigrams to ordinal<<zoneBits|zones, ascending
 	always   []int32             // ordinals of TooLarge messages
+	tailDocs int
 	removed  int
-	postings int64
+	postings int64    // the tail's
 	pending  []byte   // records added but not yet written
 	scratch  []uint32 // docKeys's
+	listBuf  []byte
+	damaged  bool // a segment list failed its check: start again
 }
 
 // Open opens (creating it, and its directory, when missing) the index
@@ -46,10 +60,14 @@ func Open(path string, uidValidity uint32) (*Index, error) {
 	return x, nil
 }
 
-// Close closes the index file; what was added and not flushed is lost.
+// Close closes the index files; what was added and not flushed is lost.
 func (x *Index) Close() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.seg != nil {
+		x.seg.f.Close()
+		x.seg = nil
+	}
 	if x.f == nil {
 		return nil
 	}
@@ -61,17 +79,22 @@ func (x *Index) Close() error {
 // clearLocked forgets everything in memory.
 func (x *Index) clearLocked() {
 	x.off = 0
-	x.gen++
+	x.epoch++
+	if x.seg != nil {
+		x.seg.f.Close()
+		x.seg = nil
+	}
 	x.ords = make(map[uint32]int32)
 	x.uids = nil
 	x.post = make(map[uint32][]uint32)
 	x.always = nil
-	x.removed, x.postings = 0, 0
+	x.tailDocs, x.removed, x.postings = 0, 0, 0
 	x.pending = x.pending[:0]
+	x.damaged = false
 }
 
-// reopenLocked opens the file at x.path and reads it, starting it again
-// when it is not a good index of x.validity.
+// reopenLocked opens the log at x.path and its segment and reads them,
+// starting again when they are not a good index of x.validity.
 func (x *Index) reopenLocked() error {
 	if x.f != nil {
 		x.f.Close()
@@ -85,8 +108,20 @@ func (x *Index) reopenLocked() error {
 	x.f, x.ino = f, inode(f)
 	head := make([]byte, headerSize)
 	if _, err := io.ReadFull(f, head); err == nil {
-		if v, err := decodeHeader(head); err == nil && v == x.validity {
-			x.off = int64(headerSize)
+		if v, gen, err := decodeHeader(head); err == nil && v == x.validity {
+			x.gen, x.off = gen, int64(headerSize)
+			if seg, err := openSegment(x.path+".seg", v, gen); err == nil {
+				x.seg = seg
+				x.uids = slices.Clone(seg.uids)
+				x.always = slices.Clone(seg.always)
+				for o, u := range x.uids {
+					if u == 0 {
+						x.removed++
+					} else {
+						x.ords[u] = int32(o)
+					}
+				}
+			}
 			return x.catchUpLocked()
 		}
 	}
@@ -100,32 +135,53 @@ func (x *Index) Reset(validity uint32) error {
 	return x.resetLocked(validity)
 }
 
-// resetLocked writes a new, empty file in place of the old one (so that
-// other processes see it replaced) and forgets what was in memory.
-func (x *Index) resetLocked(validity uint32) error {
+func newGen() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// replaceLog writes a new, empty log of generation gen in place of the
+// old one (so that other processes see it replaced) and opens it.
+func (x *Index) replaceLog(validity uint32, gen uint64) (*os.File, error) {
 	tmp := fmt.Sprintf("%s.%d.tmp", x.path, os.Getpid())
-	if err := os.WriteFile(tmp, encodeHeader(validity), 0o600); err != nil {
-		return fmt.Errorf("fts %s: %w", x.path, err)
+	if err := os.WriteFile(tmp, encodeHeader(validity, gen), 0o600); err != nil {
+		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
 	if err := os.Rename(tmp, x.path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("fts %s: %w", x.path, err)
+		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
 	f, err := os.OpenFile(x.path, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("fts %s: %w", x.path, err)
+		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
+	return f, nil
+}
+
+// resetLocked starts the index again, empty, and forgets what was in
+// memory.
+func (x *Index) resetLocked(validity uint32) error {
+	gen := newGen()
+	f, err := x.replaceLog(validity, gen)
+	if err != nil {
+		return err
+	}
+	os.Remove(x.path + ".seg")
 	if x.f != nil {
 		x.f.Close()
 	}
 	x.clearLocked()
-	x.f, x.ino, x.validity, x.off = f, inode(f), validity, int64(headerSize)
+	x.f, x.ino, x.validity, x.gen, x.off = f, inode(f), validity, gen, int64(headerSize)
 	return nil
 }
 
 // catchUpLocked reads what other processes appended since x.off; a file
 // replaced by another process is read again from its start.
 func (x *Index) catchUpLocked() error {
+	if x.damaged {
+		return x.resetLocked(x.validity)
+	}
 	if st, err := os.Stat(x.path); err != nil || inodeOf(st) != x.ino {
 		return x.reopenLocked()
 	}
@@ -157,12 +213,13 @@ func (x *Index) applyLocked(r *record) {
 		}
 		return
 	}
-	if known || r.uid == 0 || len(x.uids) >= 1<<30 {
+	if known || r.uid == 0 || len(x.uids) >= maxSegDocs {
 		return
 	}
 	ord = int32(len(x.uids))
 	x.uids = append(x.uids, r.uid)
 	x.ords[r.uid] = ord
+	x.tailDocs++
 	if r.kind == recTooLarge {
 		x.always = append(x.always, ord)
 		return
@@ -180,6 +237,13 @@ func (x *Index) Known(uid uint32) bool {
 	defer x.mu.RUnlock()
 	_, ok := x.ords[uid]
 	return ok
+}
+
+// Len returns how many messages the index holds.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.ords)
 }
 
 // UIDs returns the UIDs the index holds, ascending.
@@ -241,9 +305,10 @@ func (x *Index) Pending() int {
 	return len(x.pending)
 }
 
-// Flush appends what was added to the file, under an exclusive lock,
+// Flush appends what was added to the log, under an exclusive lock,
 // after what other processes appended meanwhile, cutting off a tail a
-// killed writer left damaged.
+// killed writer left damaged; with mergeDocs messages in the log, it
+// merges them into the segment.
 func (x *Index) Flush() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -257,11 +322,11 @@ func (x *Index) Flush() error {
 	defer unlock()
 	pending := x.pending
 	x.pending = nil
-	gen := x.gen
+	epoch := x.epoch
 	if err := x.catchUpLocked(); err != nil {
 		return err
 	}
-	if x.gen != gen {
+	if x.epoch != epoch {
 		// The file was replaced or cut back: what was pending is gone
 		// from memory too, and is indexed again.
 		return nil
@@ -276,67 +341,156 @@ func (x *Index) Flush() error {
 	}
 	x.off += int64(len(pending))
 	x.pending = pending[:0]
+	if x.tailDocs >= mergeDocs {
+		return x.mergeLocked()
+	}
+	return nil
+}
+
+// Merge merges the log into the segment now (Flush does when the log is
+// long). The caller holds no lock of the file.
+func (x *Index) Merge() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.f == nil || x.tailDocs == 0 || len(x.pending) > 0 {
+		return nil
+	}
+	unlock, err := lockFile(x.f)
+	if err != nil {
+		return fmt.Errorf("fts %s: lock: %w", x.path, err)
+	}
+	defer unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return err
+	}
+	return x.mergeLocked()
+}
+
+// mergeLocked writes a new segment of everything in memory, then a new
+// empty log of the segment's generation; the log's lock is held. Killed
+// between the two, the old log does not match the new segment, which is
+// then not used: the log alone is read, and nothing is lost.
+func (x *Index) mergeLocked() error {
+	gen := newGen()
+	tmp := fmt.Sprintf("%s.seg.%d.tmp", x.path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("fts %s: %w", x.path, err)
+	}
+	err = writeSegment(f, x.validity, gen, x.seg, x.uids, x.always, x.post)
+	if err == nil {
+		err = os.Rename(tmp, x.path+".seg")
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		if err == errBadSegment {
+			x.damaged = true
+		}
+		return fmt.Errorf("fts %s: segment: %w", x.path, err)
+	}
+	seg, err := readSegment(f, x.validity, gen)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("fts %s: segment: %w", x.path, err)
+	}
+	seg.f = f
+	log, err := x.replaceLog(x.validity, gen)
+	if err != nil {
+		seg.f.Close()
+		return err
+	}
+	if x.seg != nil {
+		x.seg.f.Close()
+	}
+	x.f.Close()
+	x.seg, x.f, x.ino, x.gen, x.off = seg, log, inode(log), gen, int64(headerSize)
+	x.post = make(map[uint32][]uint32)
+	x.tailDocs, x.postings = 0, 0
 	return nil
 }
 
 // Stats describes the index's size.
 type Stats struct {
-	Messages int   // messages known
-	Removed  int   // records of expunged messages, masked
-	Trigrams int   // distinct trigrams
-	Postings int64 // (trigram, message) pairs
-	FileSize int64 // bytes of the file
+	Messages     int   // messages known
+	Removed      int   // expunged messages, masked
+	TailMessages int   // messages in the log, not yet in the segment
+	TailPostings int64 // (trigram, message) pairs of those, in memory
+	Trigrams     int   // distinct trigrams in the segment
+	FileSize     int64 // bytes of the log and the segment
 }
 
 // Stats returns the index's size.
 func (x *Index) Stats() Stats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return Stats{Messages: len(x.ords), Removed: x.removed, Trigrams: len(x.post), Postings: x.postings, FileSize: x.off + int64(len(x.pending))}
+	st := Stats{Messages: len(x.ords), Removed: x.removed, TailMessages: x.tailDocs, TailPostings: x.postings,
+		FileSize: x.off + int64(len(x.pending))}
+	if x.seg != nil {
+		st.Trigrams = len(x.seg.dir)
+		if fi, err := x.seg.f.Stat(); err == nil {
+			st.FileSize += fi.Size()
+		}
+	}
+	return st
 }
 
 // Filter is the answer of the index for one string: which of the
 // messages it knows may contain it.
 type Filter struct {
-	x    *Index
-	gen  uint64
-	hits []uint64 // by ordinal
+	x     *Index
+	epoch uint64
+	hits  []uint64 // by ordinal
 }
 
 // Filter returns which messages may contain needle (ignoring case as
 // SEARCH does) in the zones z, or nil when the index cannot narrow the
-// search (a string shorter than three bytes lower-cased). It first reads
-// what other processes added.
+// search (a string shorter than three bytes lower-cased, a damaged
+// segment). It first reads what other processes added.
 func (x *Index) Filter(needle string, z Zone) *Filter {
 	grams := needleTrigrams(needle)
 	if len(grams) == 0 || z&Text == 0 {
 		return nil
 	}
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err := x.catchUpLocked(); err != nil {
-		x.mu.Unlock()
 		return nil
 	}
-	x.mu.Unlock()
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	lists := make([][]uint32, len(grams))
-	for i, g := range grams {
-		lists[i] = x.post[g]
+	type list struct {
+		seg   segEntry
+		inSeg bool
+		tail  []uint32
+		size  int
 	}
-	slices.SortFunc(lists, func(a, b []uint32) int { return len(a) - len(b) })
+	lists := make([]list, len(grams))
+	for i, g := range grams {
+		l := list{tail: x.post[g]}
+		if x.seg != nil {
+			l.seg, l.inSeg = x.seg.find(g)
+		}
+		l.size = len(l.tail) + int(l.seg.n)
+		lists[i] = l
+	}
+	slices.SortFunc(lists, func(a, b list) int { return a.size - b.size })
 	words := (len(x.uids) + 63) / 64
 	hits := make([]uint64, words)
 	next := make([]uint64, words)
 	for i, l := range lists {
-		for _, p := range l {
-			if Zone(p)&z == 0 {
-				continue
-			}
-			o := p >> zoneBits
-			if i == 0 || hits[o/64]&(1<<(o%64)) != 0 {
+		mark := func(o uint32, zz Zone) {
+			if zz&z != 0 && (i == 0 || hits[o/64]&(1<<(o%64)) != 0) {
 				next[o/64] |= 1 << (o % 64)
 			}
+		}
+		if l.inSeg {
+			var ok bool
+			if x.listBuf, ok = x.seg.list(l.seg, x.listBuf, mark); !ok {
+				x.damaged = true // started again at the next catch-up
+				return nil
+			}
+		}
+		for _, p := range l.tail {
+			mark(p>>zoneBits, Zone(p))
 		}
 		hits, next = next, hits
 		clear(next)
@@ -345,16 +499,16 @@ func (x *Index) Filter(needle string, z Zone) *Filter {
 		hits[o/64] |= 1 << (o % 64)
 	}
 	// Expunged messages are masked.
-	for w, bitsSet := range hits {
-		for bitsSet != 0 {
-			b := bits.TrailingZeros64(bitsSet)
-			bitsSet &^= 1 << b
+	for w, set := range hits {
+		for set != 0 {
+			b := bits.TrailingZeros64(set)
+			set &^= 1 << b
 			if x.uids[w*64+b] == 0 {
 				hits[w] &^= 1 << b
 			}
 		}
 	}
-	return &Filter{x: x, gen: x.gen, hits: hits}
+	return &Filter{x: x, epoch: x.epoch, hits: hits}
 }
 
 // May reports whether the message uid may hold the string: false only
@@ -367,7 +521,7 @@ func (f *Filter) May(uid uint32) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	o, ok := x.ords[uid]
-	if !ok || x.gen != f.gen || int(o)/64 >= len(f.hits) {
+	if !ok || x.epoch != f.epoch || int(o)/64 >= len(f.hits) {
 		return true
 	}
 	return f.hits[o/64]&(1<<(o%64)) != 0

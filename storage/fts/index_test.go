@@ -2,6 +2,8 @@ package fts
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -261,4 +263,148 @@ func TestCutAnywhere(t *testing.T) {
 	if len(y.UIDs()) != 0 {
 		t.Errorf("a damaged header was trusted: %v", y.UIDs())
 	}
+}
+
+// TestSegment: messages merged into the segment, and those in the log
+// after it, answer alike, across a reopen, with expunges masked; a
+// segment that does not match its log is not used.
+func TestSegment(t *testing.T) {
+	defer func(n int) { mergeDocs = n }(mergeDocs)
+	mergeDocs = 50
+	r := rand.New(rand.NewPCG(7, 8))
+	x, path := openTemp(t, 2)
+	texts := make([][]byte, 180)
+	for i := range texts {
+		texts[i] = randomText(r, 10+r.IntN(40))
+		x.Add(uint32(i+1), &Doc{Text: texts[i]})
+		if i%7 == 0 {
+			if err := x.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	x.Remove(3, 100)
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := x.Stats(); st.Trigrams == 0 || st.TailMessages >= 50 {
+		t.Fatalf("no segment written: %+v", st)
+	}
+	check := func(x *Index) {
+		t.Helper()
+		for range 200 {
+			src := texts[r.IntN(len(texts))]
+			i := r.IntN(len(src))
+			needle := string(src[i:min(len(src), i+3+r.IntN(6))])
+			f := x.Filter(needle, Text)
+			for k, text := range texts {
+				uid := uint32(k + 1)
+				if uid == 3 || uid == 100 {
+					if f.May(uid) != true || (f != nil && f.hits[k/64]&(1<<(k%64)) != 0) {
+						t.Fatalf("removed message %d is a hit", uid)
+					}
+					continue
+				}
+				if containsFold(text, needle) && !f.May(uid) {
+					t.Fatalf("message %d holds %q but the index rules it out", uid, needle)
+				}
+			}
+		}
+	}
+	check(x)
+	y, err := Open(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if y.Len() != 178 || y.Stats().Trigrams == 0 {
+		t.Fatalf("reopened: %d messages, %+v", y.Len(), y.Stats())
+	}
+	check(y)
+	// The log of another generation: the segment is not used.
+	y.Close()
+	b, _ := os.ReadFile(path)
+	b[12] ^= 1
+	copy(b[:headerSize], encodeHeader(2, binary.BigEndian.Uint64(b[12:])))
+	os.WriteFile(path, b, 0o600)
+	z, err := Open(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if z.Stats().Trigrams != 0 || z.Len() >= 178 {
+		t.Errorf("a segment of another generation was used: %+v", z.Stats())
+	}
+}
+
+// TestDamagedSegmentList: a list that fails its check is noticed by the
+// search, which then does not narrow, and the index is started again.
+func TestDamagedSegmentList(t *testing.T) {
+	defer func(n int) { mergeDocs = n }(mergeDocs)
+	mergeDocs = 10
+	x, path := openTemp(t, 4)
+	for i := range 12 {
+		x.Add(uint32(i+1), &Doc{Text: []byte(fmt.Sprintf("common words and number %d", i))})
+	}
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	seg, _ := os.ReadFile(path + ".seg")
+	tabOff := binary.BigEndian.Uint64(seg[32:])
+	for i := segHeaderSize; i < int(tabOff); i++ {
+		seg[i] ^= 0x55
+	}
+	os.WriteFile(path+".seg", seg, 0o600)
+	y, err := Open(path, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if y.Len() != 12 {
+		t.Fatalf("reopened with %d messages", y.Len())
+	}
+	if f := y.Filter("common", Text); f != nil {
+		t.Fatalf("a damaged list narrowed the search to %d", f.Count())
+	}
+	if y.Filter("words", Text); y.Len() != 0 {
+		t.Errorf("the damaged index was kept: %d messages", y.Len())
+	}
+}
+
+func FuzzReadSegment(f *testing.F) {
+	var buf fileBuf
+	tail := map[uint32][]uint32{7: {1<<zoneBits | 1, 2<<zoneBits | 3}, 9: {0<<zoneBits | 2}}
+	if err := writeSegment(&buf, 1, 2, nil, []uint32{5, 6, 0}, []int32{2}, tail); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := readSegment(bytes.NewReader(data), 1, 2)
+		if err != nil {
+			return
+		}
+		for _, e := range s.dir {
+			if e.off+uint64(e.n) > uint64(len(data)) {
+				continue
+			}
+			decodeList(data[e.off:e.off+uint64(e.n)], uint32(s.docs), func(o uint32, z Zone) {
+				if o >= uint32(s.docs) || z == 0 {
+					t.Fatalf("posting %d zone %d of %d messages", o, z, s.docs)
+				}
+			})
+		}
+	})
+}
+
+// fileBuf is an in-memory io.Writer and io.WriterAt.
+type fileBuf struct{ b []byte }
+
+func (w *fileBuf) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+func (w *fileBuf) WriteAt(p []byte, off int64) (int, error) {
+	if need := int(off) + len(p); need > len(w.b) {
+		w.b = append(w.b, make([]byte, need-len(w.b))...)
+	}
+	copy(w.b[off:], p)
+	return len(p), nil
 }

@@ -3,6 +3,7 @@ package fts
 import (
 	"bytes"
 	"slices"
+	"sync"
 )
 
 // A key is a trigram (three bytes of lower-cased text, big-endian, in
@@ -12,42 +13,73 @@ const zoneBits = 2
 
 func trigram(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]) }
 
-// appendTrigrams appends the keys of every trigram of lower-cased text,
-// in zone z.
-func appendTrigrams(keys []uint32, low []byte, z Zone) []uint32 {
+// trigramSet collects the distinct trigrams of a message with their
+// zones: a bit per possible trigram and zone (4 MiB, pooled), and the
+// list of those set, so that only they are cleared afterwards.
+type trigramSet struct {
+	bits [2][]uint64 // by zone: Header, Body
+	list []uint32
+}
+
+var trigramSets = sync.Pool{New: func() any {
+	return &trigramSet{bits: [2][]uint64{make([]uint64, 1<<24/64), make([]uint64, 1<<24/64)}}
+}}
+
+// add adds every trigram of lower-cased text, in zone z (Header or Body).
+func (s *trigramSet) add(low []byte, z Zone) {
+	zb := s.bits[z>>1]
+	other := s.bits[(z>>1)^1]
 	for i := 0; i+3 <= len(low); i++ {
-		keys = append(keys, trigram(low[i:])<<zoneBits|uint32(z))
+		t := trigram(low[i:])
+		w, b := t/64, uint64(1)<<(t%64)
+		if zb[w]&b != 0 {
+			continue
+		}
+		if other[w]&b == 0 {
+			s.list = append(s.list, t)
+		}
+		zb[w] |= b
 	}
+}
+
+// appendKeys appends the sorted keys of the set to keys and clears it.
+func (s *trigramSet) appendKeys(keys []uint32) []uint32 {
+	slices.Sort(s.list)
+	for _, t := range s.list {
+		w, b := t/64, uint64(1)<<(t%64)
+		k := t << zoneBits
+		if s.bits[0][w]&b != 0 {
+			k |= uint32(Header)
+		}
+		if s.bits[1][w]&b != 0 {
+			k |= uint32(Body)
+		}
+		s.bits[0][w] &^= b
+		s.bits[1][w] &^= b
+		keys = append(keys, k)
+	}
+	s.list = s.list[:0]
 	return keys
 }
 
 // docKeys returns the sorted keys of d, one per trigram, its zones
 // merged. scratch is reused.
 func docKeys(d *Doc, scratch []uint32) []uint32 {
-	keys := scratch[:0]
+	s := trigramSets.Get().(*trigramSet)
+	defer trigramSets.Put(s)
 	start := min(max(d.BodyStart, 0), len(d.Text))
 	// The header lines end in a line feed, so lower-casing the two
 	// pieces apart is lower-casing the whole; a trigram that begins in
 	// the header lines and runs into the body counts as a header one.
 	head := bytes.ToLower(d.Text[:start])
 	body := bytes.ToLower(d.Text[start:])
-	joined := make([]byte, 0, len(head)+len(body))
-	joined = append(append(joined, head...), body...)
-	keys = appendTrigrams(keys, joined[:min(len(joined), len(head)+2)], Header)
-	keys = appendTrigrams(keys, body, Body)
+	joined := append(head, body[:min(2, len(body))]...)
+	s.add(joined, Header)
+	s.add(body, Body)
 	for _, h := range d.HeaderText {
-		keys = appendTrigrams(keys, bytes.ToLower(h), Header)
+		s.add(bytes.ToLower(h), Header)
 	}
-	slices.Sort(keys)
-	out := keys[:0]
-	for _, k := range keys {
-		if n := len(out); n > 0 && out[n-1]>>zoneBits == k>>zoneBits {
-			out[n-1] |= k
-			continue
-		}
-		out = append(out, k)
-	}
-	return out
+	return s.appendKeys(scratch[:0])
 }
 
 // needleTrigrams returns the distinct trigrams of the lower-cased
