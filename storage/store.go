@@ -74,6 +74,7 @@ type Store struct {
 	// watched maps each watched file or directory to the mailboxes that
 	// asked for it: several mbox files share their directory.
 	watched map[string]map[*mailbox]struct{}
+	closed  bool // Close was called: no new watches
 
 	indexer *indexer // nil without Options.FullText
 
@@ -136,6 +137,7 @@ func New(opts Options) *Store {
 // watching files. Open views keep working without change notification.
 func (s *Store) Close() error {
 	s.mu.Lock()
+	s.closed = true
 	idle := s.idle
 	s.idle = nil
 	for _, mb := range idle {
@@ -213,7 +215,7 @@ const watchDelay = 200 * time.Millisecond
 // read.
 func (s *Store) watchLater(mb *mailbox) {
 	s.mu.Lock()
-	if !mb.watchPending || s.open[mb.path] != mb {
+	if !mb.watchPending || s.open[mb.path] != mb || s.closed {
 		s.mu.Unlock()
 		return
 	}
