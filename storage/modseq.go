@@ -68,8 +68,12 @@ func (mb *mailbox) loadModSeqsLocked() {
 			e, ok = l.modseqEntry, !l.gone
 			l.matched = true
 			t.log[m.UID] = l
-		} else if j < len(t.snap) && t.snap[j].uid == m.UID && !t.snap[j].gone {
-			e, ok = t.snap[j].entry, true
+		}
+		if j < len(t.snap) && t.snap[j].uid == m.UID {
+			if _, inLog := t.log[m.UID]; !inLog && !t.snap[j].gone {
+				e, ok = t.snap[j].entry, true
+			}
+			j++
 		}
 		if ok && e.hash == hasher.sum(m.Flags) {
 			m.ModSeq = e.modseq
