@@ -272,3 +272,17 @@ func benchToggle(b *testing.B, set func(i int) string) {
 		c.ok("c STORE " + set(i) + " " + op + "FLAGS.SILENT (\\Flagged)")
 	}
 }
+
+// BenchmarkSort10k times SORT and THREAD over 10,000 messages: cold (no
+// cache file: every header read), reopened (the cache file read) and warm.
+func BenchmarkSort10k(b *testing.B) {
+	for _, st := range []struct {
+		name  string
+		state int
+	}{{"cold", cold}, {"reopen", reopen}, {"warm", warm}} {
+		b.Run("date/"+st.name, func(b *testing.B) { benchCommand(b, 10000, st.state, "SELECT INBOX", "SORT (DATE) UTF-8 ALL") })
+		b.Run("references/"+st.name, func(b *testing.B) {
+			benchCommand(b, 10000, st.state, "SELECT INBOX", "THREAD REFERENCES UTF-8 ALL")
+		})
+	}
+}

@@ -131,16 +131,33 @@ type sorted struct {
 }
 
 // sortedSearch runs the search of a SORT or THREAD: the messages that
-// match crit, with their sort keys when withKeys.
-func (s *session) sortedSearch(crit *imap.SearchCriteria, withKeys bool) []sorted {
-	var found []sorted
+// match crit, with the sort keys need names (see decodeOnly), taken from
+// the shared cache a batch at a time, and read from the messages only
+// when missing.
+func (s *session) sortedSearch(crit *imap.SearchCriteria, need int) []sorted {
+	found := make([]sorted, 0, s.view.Count())
 	s.searchEach(crit, func(seq uint32, m *storage.Message) {
-		e := sorted{seq: seq, uid: m.UID, arrival: m.InternalDate.Unix(), size: m.Size}
-		if withKeys {
-			e.keys = s.sortKeysFor(m)
-		}
-		found = append(found, e)
+		found = append(found, sorted{seq: seq, uid: m.UID, arrival: m.InternalDate.Unix(), size: m.Size})
 	})
+	if need < 0 {
+		return found
+	}
+	uids := make([]uint32, fetchBatch)
+	vals := make([]any, fetchBatch)
+	for start := 0; start < len(found); start += fetchBatch {
+		batch := found[start:min(start+fetchBatch, len(found))]
+		for i := range batch {
+			uids[i] = batch[i].uid
+		}
+		s.view.CachedBatch(uids[:len(batch)], cacheSortKeys, vals[:len(batch)])
+		for i := range batch {
+			e := &batch[i]
+			if b, ok := vals[i].([]byte); ok && e.keys.decodeOnly(b, need) == nil {
+				continue
+			}
+			e.keys = s.sortKeysOfMessage(e.uid)
+		}
+	}
 	return found
 }
 
@@ -188,14 +205,31 @@ func compareSorted(crit []sortCriterion, a, b *sorted) int {
 	return cmp.Compare(a.seq, b.seq)
 }
 
-// needsKeys reports whether any criterion compares header-derived keys.
-func needsKeys(crit []sortCriterion) bool {
+// keysNeeded says which sortKeys the criteria compare (see decodeOnly):
+// -1 when none, not even the date.
+func keysNeeded(crit []sortCriterion) int {
+	need := -1
 	for _, c := range crit {
-		if c.key != sortArrival && c.key != sortSize {
-			return true
+		switch c.key {
+		case sortArrival, sortSize:
+			continue
+		case sortCc:
+			need = max(need, 0) | needCc
+		case sortFrom:
+			need = max(need, 0) | needFrom
+		case sortSubject:
+			need = max(need, 0) | needSubject
+		case sortTo:
+			need = max(need, 0) | needTo
+		case sortDisplayFrom:
+			need = max(need, 0) | needDisplayFrom
+		case sortDisplayTo:
+			need = max(need, 0) | needDisplayTo
+		case sortDate:
+			need = max(need, 0)
 		}
 	}
-	return false
+	return need
 }
 
 // cmdSort: RFC 5256 section 3 (SORT and UID SORT), with the DISPLAYFROM
@@ -217,12 +251,17 @@ func (s *session) cmdSort(tag string, uid bool) error {
 		}
 		return err
 	}
-	found := s.sortedSearch(search, needsKeys(crit))
-	slices.SortFunc(found, func(a, b sorted) int { return compareSorted(crit, &a, &b) })
+	found := s.sortedSearch(search, keysNeeded(crit))
+	// Sort indexes: the entries are large.
+	order := make([]int32, len(found))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return compareSorted(crit, &found[a], &found[b]) })
 	hits := make([]uint32, len(found))
 	uids := make([]uint32, len(found))
-	for i := range found {
-		hits[i], uids[i] = found[i].seq, found[i].uid
+	for i, k := range order {
+		hits[i], uids[i] = found[k].seq, found[k].uid
 	}
 	if uid {
 		hits = uids

@@ -6,7 +6,6 @@ import (
 
 	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/imap/internal/sortthread"
-	"github.com/mailgate/mailgate/storage"
 )
 
 // cacheSortKeys is the shared cache's key (storage.View.Cached) for a
@@ -124,8 +123,25 @@ func (k *sortKeys) append(b []byte) []byte {
 
 var errSortKeys = errors.New("sort keys: bad encoding")
 
+// The fields of sortKeys a command needs, for decode.
+const (
+	needSubject = 1 << iota
+	needFrom
+	needTo
+	needCc
+	needDisplayFrom
+	needDisplayTo
+	needMessageID
+	needRefs
+	needAll = 1<<iota - 1
+)
+
 // decode reads what append wrote.
-func (k *sortKeys) decode(b []byte) error {
+func (k *sortKeys) decode(b []byte) error { return k.decodeOnly(b, needAll) }
+
+// decodeOnly reads what append wrote, copying only the strings that
+// need names (the date and flags always).
+func (k *sortKeys) decodeOnly(b []byte, need int) error {
 	if len(b) < 2 || b[0] != sortKeysVersion {
 		return errSortKeys
 	}
@@ -136,21 +152,27 @@ func (k *sortKeys) decode(b []byte) error {
 		return errSortKeys
 	}
 	k.date, b = d, b[n:]
-	str := func() (string, bool) {
+	str := func(keep bool) (string, bool) {
 		l, n := binary.Uvarint(b)
 		if n <= 0 || l > uint64(len(b)-n) {
 			return "", false
 		}
-		s := string(b[n : n+int(l)])
+		var s string
+		if keep {
+			s = string(b[n : n+int(l)])
+		}
 		b = b[n+int(l):]
 		return s, true
 	}
-	for _, p := range []*string{&k.subject, &k.from, &k.to, &k.cc, &k.displayFrom, &k.displayTo, &k.messageID} {
-		s, ok := str()
+	for i, p := range [...]*string{&k.subject, &k.from, &k.to, &k.cc, &k.displayFrom, &k.displayTo, &k.messageID} {
+		s, ok := str(need&(1<<i) != 0)
 		if !ok {
 			return errSortKeys
 		}
 		*p = s
+	}
+	if need&needRefs == 0 {
+		return nil
 	}
 	count, n := binary.Uvarint(b)
 	if n <= 0 || count > uint64(len(b)) {
@@ -159,7 +181,7 @@ func (k *sortKeys) decode(b []byte) error {
 	b = b[n:]
 	k.refs = make([]string, 0, count)
 	for range count {
-		s, ok := str()
+		s, ok := str(true)
 		if !ok {
 			return errSortKeys
 		}
@@ -168,28 +190,21 @@ func (k *sortKeys) decode(b []byte) error {
 	return nil
 }
 
-// sortKeysFor returns message m's sortKeys from the shared cache, reading
-// its header and caching them when they are not there.
-func (s *session) sortKeysFor(m *storage.Message) sortKeys {
-	var k sortKeys
-	if v, ok := s.view.Cached(m.UID, cacheSortKeys); ok {
-		if b, ok := v.([]byte); ok && k.decode(b) == nil {
-			return k
-		}
-	}
-	k = sortKeys{}
-	rc, _, err := s.view.Open(m.UID)
+// sortKeysOfMessage reads message uid's header and derives its sortKeys,
+// and caches them; a message that cannot be read has empty keys.
+func (s *session) sortKeysOfMessage(uid uint32) sortKeys {
+	rc, _, err := s.view.Open(uid)
 	if err != nil {
-		s.log.Debug("imap: SORT could not read a message", "uid", m.UID, "err", err)
-		return k
+		s.log.Debug("imap: SORT could not read a message", "uid", uid, "err", err)
+		return sortKeys{}
 	}
 	header, err := readHeader(rc, nil)
 	rc.Close()
 	if err != nil {
-		s.log.Debug("imap: SORT could not read a message", "uid", m.UID, "err", err)
-		return k
+		s.log.Debug("imap: SORT could not read a message", "uid", uid, "err", err)
+		return sortKeys{}
 	}
-	k = sortKeysOf(header)
-	s.view.SetCached(m.UID, cacheSortKeys, k.append(nil))
+	k := sortKeysOf(header)
+	s.view.SetCached(uid, cacheSortKeys, k.append(nil))
 	return k
 }

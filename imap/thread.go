@@ -28,7 +28,7 @@ func (s *session) cmdThread(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	found := s.sortedSearch(search, true)
+	found := s.sortedSearch(search, needSubject|needMessageID|needRefs)
 	msgs := make([]sortthread.Message, len(found))
 	for i := range found {
 		e := &found[i]

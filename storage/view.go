@@ -314,6 +314,19 @@ func (v *View) Cached(uid uint32, key string) (any, bool) {
 	return val, ok
 }
 
+// CachedBatch sets out[i] to the value a frontend stored for uids[i]
+// under key, or nil, under one lock: for commands that read one key of
+// many messages (SORT, THREAD). out has the length of uids.
+func (v *View) CachedBatch(uids []uint32, key string, out []any) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.loadCacheLocked()
+	for i, uid := range uids {
+		out[i] = mb.cache[uid][key]
+	}
+}
+
 // SetCached stores a value derived from message uid (such as its parsed
 // envelope) for every session to share while the mailbox is open.
 func (v *View) SetCached(uid uint32, key string, val any) {
