@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -17,6 +18,11 @@ type searchReturn struct {
 	count    bool
 	all      bool
 	save     bool // SEARCHRES: keep the result for "$"
+	// partial is RFC 9394's PARTIAL: the results at positions first
+	// to last (1-based; negative ones count from the end, -1 the
+	// last), |first| <= |last|.
+	partial     bool
+	first, last int64
 }
 
 // parseSearchReturn reads "RETURN (" [option *(SP option)] ")" after
@@ -45,6 +51,18 @@ func (s *session) parseSearchReturn() (searchReturn, error) {
 			ret.all = true
 		case "SAVE":
 			ret.save = true
+		case "PARTIAL":
+			if err := s.d.SP(); err != nil {
+				return err
+			}
+			r, err := s.d.Atom()
+			if err != nil {
+				return err
+			}
+			if ret.first, ret.last, err = parsePartialRange(r); err != nil {
+				return err
+			}
+			ret.partial = true
 		default:
 			return bad("Unknown SEARCH RETURN option %s", sanitize(opt))
 		}
@@ -52,10 +70,42 @@ func (s *session) parseSearchReturn() (searchReturn, error) {
 	}); err != nil {
 		return ret, err
 	}
-	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save {
+	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save && !ret.partial {
 		ret.all = true
 	}
 	return ret, nil
+}
+
+// parsePartialRange reads a PARTIAL range (RFC 9394 section 3):
+// "first:last" of positive positions or of negative ones, in either
+// order; it returns them with the smaller magnitude first.
+func parsePartialRange(r string) (first, last int64, err error) {
+	a, b, ok := strings.Cut(r, ":")
+	x, errA := strconv.ParseInt(a, 10, 32)
+	y, errB := strconv.ParseInt(b, 10, 32)
+	if !ok || errA != nil || errB != nil || x == 0 || y == 0 || (x < 0) != (y < 0) ||
+		strings.HasPrefix(a, "+") || strings.HasPrefix(b, "+") {
+		return 0, 0, bad("Bad PARTIAL range %s", sanitize(r))
+	}
+	if (x > 0 && x > y) || (x < 0 && x < y) {
+		x, y = y, x
+	}
+	return x, y, nil
+}
+
+// partialOf returns the results at the positions of a PARTIAL range.
+func partialOf(hits []uint32, first, last int64) []uint32 {
+	n := int64(len(hits))
+	var from, to int64 // indexes, to exclusive
+	if first > 0 {
+		from, to = first-1, min(last, n)
+	} else {
+		from, to = max(n+last, 0), n+first+1
+	}
+	if from >= to {
+		return nil
+	}
+	return hits[from:to]
 }
 
 // wantsESearch reports whether every SEARCH of this session is answered
@@ -79,7 +129,7 @@ type searchResult struct {
 // section 2.4). Any command that answers with ESEARCH (SEARCH, UID
 // SEARCH, and in IMAP4rev2 sessions every SEARCH) calls it.
 func (s *session) writeESearch(tag string, ret searchReturn, res searchResult) {
-	if ret.save && !ret.min && !ret.max && !ret.count && !ret.all {
+	if ret.save && !ret.min && !ret.max && !ret.count && !ret.all && !ret.partial {
 		return
 	}
 	s.e.Raw("* ESEARCH (TAG ").String(tag).Byte(')')
@@ -100,6 +150,17 @@ func (s *session) writeESearch(tag string, ret searchReturn, res searchResult) {
 	if ret.all && len(res.hits) > 0 {
 		s.e.Raw(" ALL ")
 		writeCompactSet(s, res.hits)
+	}
+	if ret.partial {
+		// RFC 9394 section 3.1: the range asked, then the results in
+		// it or NIL.
+		s.e.Raw(" PARTIAL (").Raw(strconv.FormatInt(ret.first, 10)).Byte(':').Raw(strconv.FormatInt(ret.last, 10)).SP()
+		if part := partialOf(res.hits, ret.first, ret.last); len(part) > 0 {
+			writeCompactSet(s, part)
+		} else {
+			s.e.Raw("NIL")
+		}
+		s.e.Byte(')')
 	}
 	if res.modSeq > 0 {
 		s.e.Raw(" MODSEQ ").Number64(int64(res.modSeq))
@@ -132,7 +193,7 @@ func (s *session) saveResult(ret searchReturn, uids []uint32) {
 	switch {
 	case len(uids) == 0:
 		s.saved = nil
-	case (ret.min || ret.max) && !ret.all && !ret.count:
+	case (ret.min || ret.max) && !ret.all && !ret.count && !ret.partial:
 		var keep []uint32
 		if ret.min {
 			keep = append(keep, uids[0])

@@ -40,7 +40,7 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		// found; of those returned when only MIN and MAX are (RFC 4731
 		// section 3.2).
 		counted := uids
-		if ret.extended && (ret.min || ret.max) && !ret.all && !ret.count {
+		if ret.extended && (ret.min || ret.max) && !ret.all && !ret.count && !ret.partial {
 			counted = nil
 			if ret.min {
 				counted = append(counted, uids[0])

@@ -54,6 +54,19 @@ func TestSortThreadSession(t *testing.T) {
 		{"a THREAD ORDEREDSUBJECT UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
 		{"a UID THREAD REFERENCES UTF-8 NOT 1", "* THREAD (3 5)((2)(4))"},
 		{"a THREAD REFERENCES UTF-8 SUBJECT nothing", "* THREAD"},
+		// ESORT (RFC 5267 section 3.2): MIN and MAX are the first and
+		// the last in the sort order; ALL is in the sort order.
+		{"a SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 ALL", `* ESEARCH (TAG "a") MIN 3 MAX 4 COUNT 5 ALL 3,5,1:2,4`},
+		{"a UID SORT RETURN () (REVERSE SUBJECT) UTF-8 ALL", `* ESEARCH (TAG "a") UID ALL 1:2,4,3,5`},
+		{"a SORT RETURN (COUNT) (SUBJECT) UTF-8 SUBJECT nothing", `* ESEARCH (TAG "a") COUNT 0`},
+		// PARTIAL (RFC 9394 section 3): positions in the result,
+		// negative ones from its end.
+		{"a SORT RETURN (PARTIAL 2:3) (SUBJECT) UTF-8 ALL", `* ESEARCH (TAG "a") PARTIAL (2:3 5,1)`},
+		{"a SORT RETURN (PARTIAL -1:-2) (SUBJECT) UTF-8 ALL", `* ESEARCH (TAG "a") PARTIAL (-1:-2 2,4)`},
+		{"a SEARCH RETURN (PARTIAL -2:-1) ALL", `* ESEARCH (TAG "a") PARTIAL (-1:-2 4:5)`},
+		{"a SEARCH RETURN (PARTIAL 4:9 COUNT) ALL", `* ESEARCH (TAG "a") COUNT 5 PARTIAL (4:9 4:5)`},
+		{"a UID SEARCH RETURN (PARTIAL 6:9) ALL", `* ESEARCH (TAG "a") UID PARTIAL (6:9 NIL)`},
+		{"a SEARCH RETURN (PARTIAL -6:-9) ALL", `* ESEARCH (TAG "a") PARTIAL (-6:-9 NIL)`},
 	} {
 		if u := c.ok(tc.cmd); !slices.Contains(u, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.cmd, u, tc.want)
@@ -69,6 +82,12 @@ func TestSortThreadSession(t *testing.T) {
 		{"b THREAD REFS UTF-8 ALL", "b BAD"},
 		{"b THREAD REFERENCES UTF-8", "b BAD"},
 		{"b THREAD REFERENCES KOI8-R ALL", "b NO [BADCHARSET"},
+		{"b SORT RETURN (PARTIAL 1) (SUBJECT) UTF-8 ALL", "b BAD"},
+		{"b SEARCH RETURN (PARTIAL 1:*) ALL", "b BAD"},
+		{"b SEARCH RETURN (PARTIAL 0:3) ALL", "b BAD"},
+		{"b SEARCH RETURN (PARTIAL -1:3) ALL", "b BAD"},
+		{"b SEARCH RETURN (PARTIAL 1:99999999999) ALL", "b BAD"},
+		{"b SORT RETURN (NOSUCH) (SUBJECT) UTF-8 ALL", "b BAD"},
 	} {
 		if _, done := c.do(tc.cmd); !strings.HasPrefix(done, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.cmd, done, tc.want)

@@ -144,3 +144,10 @@ func TestTable(t *testing.T) {
 		t.Error("a report with an error is OK")
 	}
 }
+
+func TestNormalESearch(t *testing.T) {
+	got := string(normalESearch([]byte(" UID MIN 3 PARTIAL (1:2 3,5) ALL 3,5 COUNT 2")))
+	if want := "* ESEARCH UID ALL 3,5 COUNT 2 MIN 3 PARTIAL (1:2 3,5)"; got != want {
+		t.Errorf("normalESearch = %q, want %q", got, want)
+	}
+}

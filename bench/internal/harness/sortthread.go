@@ -55,6 +55,8 @@ var (
 		"SORT (SUBJECT) UTF-8 FROM " + quote(corpus.SearchFrom),
 		"THREAD ORDEREDSUBJECT UTF-8 ALL", "UID THREAD REFERENCES UTF-8 ALL",
 		"THREAD REFERENCES UTF-8 SEEN",
+		"SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 ALL", "UID SORT RETURN (ALL) (REVERSE DATE) UTF-8 UNSEEN",
+		"SORT RETURN (PARTIAL 1:100) (DATE) UTF-8 ALL", "UID SEARCH RETURN (PARTIAL 20:70) UNSEEN",
 	}
 )
 
@@ -258,14 +260,20 @@ func (s *stServer) stop() {
 	s.srv.Stop()
 }
 
-// run sends cmd, keeps its SORT or THREAD line and returns how long the
+// run sends cmd, keeps its SORT, THREAD or ESEARCH line and returns how long the
 // answer took in milliseconds.
 func (s *stServer) run(cmd string) (float64, error) {
 	var line []byte
 	t := time.Now()
 	err := s.w.do(cmd, func(resp []byte) {
-		if bytes.HasPrefix(resp, []byte("* SORT")) || bytes.HasPrefix(resp, []byte("* THREAD")) {
+		switch {
+		case bytes.HasPrefix(resp, []byte("* SORT")), bytes.HasPrefix(resp, []byte("* THREAD")):
 			line = append([]byte(nil), bytes.TrimRight(resp, " ")...)
+		case bytes.HasPrefix(resp, []byte("* ESEARCH (TAG ")):
+			// The tags are the sessions' own.
+			if i := bytes.IndexByte(resp, ')'); i > 0 {
+				line = normalESearch(resp[i+1:])
+			}
 		}
 	})
 	d := ms(time.Since(t))
@@ -273,10 +281,43 @@ func (s *stServer) run(cmd string) (float64, error) {
 		return 0, err
 	}
 	if line == nil {
-		return 0, fmt.Errorf("%s: no SORT or THREAD response", cmd)
+		return 0, fmt.Errorf("%s: no SORT, THREAD or ESEARCH response", cmd)
 	}
 	s.answers[cmd] = line
 	return d, nil
+}
+
+// normalESearch gives the data of an ESEARCH response after its tag with
+// its items sorted by name: servers list them in different orders.
+func normalESearch(data []byte) []byte {
+	fields := bytes.Fields(data)
+	var items []string
+	uid := false
+	for i := 0; i < len(fields); i++ {
+		name := string(fields[i])
+		if name == "UID" {
+			uid = true
+			continue
+		}
+		var value []byte
+		for i+1 < len(fields) {
+			i++
+			value = append(append(value, ' '), fields[i]...)
+			if !bytes.HasPrefix(value, []byte(" (")) || bytes.HasSuffix(value, []byte(")")) {
+				break
+			}
+		}
+		items = append(items, name+string(value))
+	}
+	slices.Sort(items)
+	out := []byte("* ESEARCH")
+	if uid {
+		out = append(out, " UID"...)
+	}
+	for _, it := range items {
+		out = append(append(out, ' '), it...)
+	}
+	return out
 }
 
 // firstDifference shows where two answers part.
