@@ -67,21 +67,29 @@ func NewChain(log *slog.Logger, backends ...Backend) *Chain {
 
 // Authenticate implements Authenticator, by the rule of the type comment.
 func (c *Chain) Authenticate(ctx context.Context, name, password string) (*User, error) {
+	u, _, err := c.AuthenticateBy(ctx, name, password)
+	return u, err
+}
+
+// AuthenticateBy is Authenticate, also naming the back-end that decided
+// (Backend.Name): the one that logged the user in or refused the
+// password ("mailgate auth test"). It is "" when none knew the user.
+func (c *Chain) AuthenticateBy(ctx context.Context, name, password string) (*User, string, error) {
 	if password == "" || CheckUserName(name) != nil {
-		return nil, ErrNoUser
+		return nil, "", ErrNoUser
 	}
 	var down error
 	for _, b := range c.backends {
 		u, err := b.Authenticator.Authenticate(ctx, name, password)
 		switch {
 		case err == nil:
-			return u, nil
+			return u, b.Name, nil
 		case errors.Is(err, ErrNoUser):
 			continue
 		case errors.Is(err, ErrBadCredentials):
-			return nil, err
+			return nil, b.Name, err
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("auth %s: %w", b.Name, ctx.Err())
+			return nil, "", fmt.Errorf("auth %s: %w", b.Name, ctx.Err())
 		}
 		c.log.Warn("auth: password back-end unavailable; trying the next", "backend", b.Name, "user", name, "err", err)
 		if down == nil {
@@ -92,9 +100,18 @@ func (c *Chain) Authenticate(ctx context.Context, name, password string) (*User,
 		if !errors.Is(down, ErrUnavailable) {
 			down = fmt.Errorf("%w: %w", ErrUnavailable, down)
 		}
-		return nil, down
+		return nil, "", down
 	}
-	return nil, ErrNoUser
+	return nil, "", ErrNoUser
+}
+
+// Backends returns the names of the chain's back-ends, in order.
+func (c *Chain) Backends() []string {
+	names := make([]string, len(c.backends))
+	for i, b := range c.backends {
+		names[i] = b.Name
+	}
+	return names
 }
 
 // Identify implements Identifier over the back-ends that can name users

@@ -51,18 +51,19 @@ func TestChainRule(t *testing.T) {
 		password string
 		want     error // nil for success
 		asked    []int
+		by       string // the back-end that decided
 	}{
-		{"first knows, right password", []backend{{ann, false}, {ann2, false}}, "ann", "ann pw", nil, []int{1, 0}},
-		{"first knows, wrong password decides", []backend{{ann, false}, {ann2, false}}, "ann", "other pw", ErrBadCredentials, []int{1, 0}},
-		{"locked in the first decides", []backend{{locked, false}, {ann, false}}, "ann", "ann pw", ErrBadCredentials, []int{1, 0}},
-		{"unknown passes on", []backend{{none, false}, {ann2, false}}, "ann", "other pw", nil, []int{1, 1}},
-		{"nobody knows", []backend{{none, false}, {none, false}}, "ann", "x", ErrNoUser, []int{1, 1}},
-		{"down, nobody else knows", []backend{{ann, true}, {none, false}}, "ann", "ann pw", ErrUnavailable, []int{1, 1}},
-		{"down, a later one knows and accepts", []backend{{none, true}, {ann, false}}, "ann", "ann pw", nil, []int{1, 1}},
-		{"down, a later one knows and refuses", []backend{{none, true}, {ann, false}}, "ann", "bad", ErrBadCredentials, []int{1, 1}},
-		{"down after an unknown", []backend{{none, false}, {ann, true}}, "ann", "ann pw", ErrUnavailable, []int{1, 1}},
-		{"empty password asks nobody", []backend{{map[string]string{"ann": ""}, false}}, "ann", "", ErrNoUser, []int{0}},
-		{"bad name asks nobody", []backend{{ann, false}}, "../ann", "ann pw", ErrNoUser, []int{0}},
+		{"first knows, right password", []backend{{ann, false}, {ann2, false}}, "ann", "ann pw", nil, []int{1, 0}, "b0"},
+		{"first knows, wrong password decides", []backend{{ann, false}, {ann2, false}}, "ann", "other pw", ErrBadCredentials, []int{1, 0}, "b0"},
+		{"locked in the first decides", []backend{{locked, false}, {ann, false}}, "ann", "ann pw", ErrBadCredentials, []int{1, 0}, "b0"},
+		{"unknown passes on", []backend{{none, false}, {ann2, false}}, "ann", "other pw", nil, []int{1, 1}, "b1"},
+		{"nobody knows", []backend{{none, false}, {none, false}}, "ann", "x", ErrNoUser, []int{1, 1}, ""},
+		{"down, nobody else knows", []backend{{ann, true}, {none, false}}, "ann", "ann pw", ErrUnavailable, []int{1, 1}, ""},
+		{"down, a later one knows and accepts", []backend{{none, true}, {ann, false}}, "ann", "ann pw", nil, []int{1, 1}, "b1"},
+		{"down, a later one knows and refuses", []backend{{none, true}, {ann, false}}, "ann", "bad", ErrBadCredentials, []int{1, 1}, "b1"},
+		{"down after an unknown", []backend{{none, false}, {ann, true}}, "ann", "ann pw", ErrUnavailable, []int{1, 1}, ""},
+		{"empty password asks nobody", []backend{{map[string]string{"ann": ""}, false}}, "ann", "", ErrNoUser, []int{0}, ""},
+		{"bad name asks nobody", []backend{{ann, false}}, "../ann", "ann pw", ErrNoUser, []int{0}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +75,10 @@ func TestChainRule(t *testing.T) {
 				bs = append(bs, Backend{Name: fmt.Sprint("b", i), Authenticator: tb})
 			}
 			c := NewChain(slog.New(slog.DiscardHandler), bs...)
-			u, err := c.Authenticate(context.Background(), tt.login, tt.password)
+			u, by, err := c.AuthenticateBy(context.Background(), tt.login, tt.password)
+			if by != tt.by {
+				t.Errorf("decided by %q, want %q", by, tt.by)
+			}
 			switch {
 			case tt.want == nil && (err != nil || u == nil || u.Name != tt.login):
 				t.Errorf("got %v, %v; want user %s", u, err, tt.login)

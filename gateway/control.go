@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,9 +20,8 @@ import (
 
 // The control protocol, spoken on a unix socket in the data directory
 // between a running daemon and the administration commands ("mailgate
-// blocks", "mailgate unblock"). It is line-based and tiny, so that the
-// daemon's later commands (who, kick, reload, stop) are one more verb
-// each:
+// blocks", "mailgate who", ...). It is line-based and tiny, so that each
+// command is one more verb:
 //
 //	request = verb *(TAB argument) LF
 //	reply   = *(row) (ok / error)
@@ -41,6 +41,9 @@ import (
 //	unblock ADDRESS [USER] lift the blocks of ADDRESS (of USER alone when
 //	                       given); ADDRESS "*" lifts every block. OK's text
 //	                       is the number of blocks lifted.
+//
+// and those of controlops.go (who, kick, reload, stop, auth-test,
+// mailbox-status, mailbox-resync).
 
 // ControlSocketName is the control socket's name in the data directory.
 const ControlSocketName = "control"
@@ -111,6 +114,11 @@ func (c *control) serve() {
 		c.mu.Unlock()
 		go func() {
 			defer func() {
+				if p := recover(); p != nil {
+					// A bug in one request must not end the daemon.
+					c.g.log.Error("mailgate: control request failed", "panic", p, "stack", string(debug.Stack()))
+					conn.Write([]byte("ERR\tinternal error; see the daemon's log\n"))
+				}
 				c.mu.Lock()
 				delete(c.conns, conn)
 				c.mu.Unlock()
@@ -160,18 +168,26 @@ func (c *control) serveConn(conn *net.UnixConn) {
 			return
 		}
 		fields := strings.Split(strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r"), "\t")
-		c.g.log.Info("mailgate: control request", "request", strings.Join(fields, " "), "uid", uid)
-		c.do(w, fields[0], fields[1:])
+		c.g.log.Info("mailgate: control request", "request", logged(fields[0], fields[1:]), "uid", uid)
+		after := c.do(w, fields[0], fields[1:])
 		conn.SetWriteDeadline(time.Now().Add(time.Minute))
-		if err := w.Flush(); err != nil {
+		err = w.Flush()
+		if after != nil {
+			after()
+		}
+		if err != nil {
 			return
 		}
 	}
 }
 
-// do answers one request on w.
-func (c *control) do(w *bufio.Writer, verb string, args []string) {
+// do answers one request on w. What it returns, when not nil, is done
+// once the answer is sent.
+func (c *control) do(w *bufio.Writer, verb string, args []string) (after func()) {
 	fail := func(format string, a ...any) { fmt.Fprintf(w, "ERR\t"+format+"\n", a...) }
+	if after, ok := c.doOps(w, verb, args); ok {
+		return after
+	}
 	switch verb {
 	case "blocks":
 		if len(args) != 0 {
@@ -209,6 +225,7 @@ func (c *control) do(w *bufio.Writer, verb string, args []string) {
 	default:
 		fail("unknown request %q", verb)
 	}
+	return nil
 }
 
 // writeRow writes one row of a reply, its fields cleaned of what would

@@ -126,6 +126,7 @@ type Gateway struct {
 	registered  []*service
 	imapServers []*imap.Server // by [[server]] index, once Run built them
 	retired     []*auth.Chain  // chains a reload replaced, closed by Close
+	stopRun     func()         // ends Run as its ctx would ("mailgate stop")
 }
 
 // liveState is the part of a Gateway that a reload replaces as a whole
@@ -330,6 +331,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return errors.New("gateway: Run called twice")
 	}
 	g.running = true
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g.stopRun = cancel
 	services := append(append(append(g.imapServices(), g.lmtpServices()...), g.proxy...), g.registered...)
 	g.mu.Unlock()
 	var lns []bound
@@ -406,6 +410,17 @@ func (g *Gateway) Run(ctx context.Context) error {
 	case err := <-errc:
 		g.shutdown(services)
 		return err
+	}
+}
+
+// stop ends Run gracefully, as SIGTERM does ("mailgate stop").
+func (g *Gateway) stop() {
+	g.mu.Lock()
+	stop := g.stopRun
+	g.mu.Unlock()
+	if stop != nil {
+		g.log.Info("mailgate: stopping, as the control socket asks")
+		stop()
 	}
 }
 

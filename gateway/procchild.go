@@ -35,6 +35,10 @@ import (
 // and other users' homes. The daemon counts the session until it asks
 // for its slot back ("release", at LOGOUT) or exits.
 func RunSessionProcess() int {
+	// SIGUSR1 is "mailgate kick": caught from the start, since by
+	// default it would end the process without a word to the client.
+	kick := make(chan os.Signal, 1)
+	signal.Notify(kick, syscall.SIGUSR1)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if err := confine(); err != nil {
 		log.Error("mailgate: session process refuses to run", "err", err)
@@ -94,6 +98,11 @@ func RunSessionProcess() int {
 			c, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 			defer cancel()
 			srv.Close(c)
+		}
+	}()
+	go func() {
+		if _, ok := <-kick; ok {
+			srv.Kick(KickReason) // "mailgate kick"
 		}
 	}()
 	srv.Resume(conn, &msg.State, parent)

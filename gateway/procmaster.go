@@ -205,7 +205,13 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 	select {
 	case werr = <-exited:
 	case <-h.Stop:
-		cmd.Process.Signal(syscall.SIGTERM)
+		// A kick's BYE names it: the session process tells its client
+		// KickReason on SIGUSR1, and that the server shuts down on SIGTERM.
+		sig := syscall.SIGTERM
+		if h.Kicked != nil && h.Kicked() != "" {
+			sig = syscall.SIGUSR1
+		}
+		cmd.Process.Signal(sig)
 		select {
 		case werr = <-exited:
 		case <-time.After(g.conf().ShutdownGrace + time.Second):

@@ -37,9 +37,12 @@ type HandedOff struct {
 	Conn net.Conn
 	// Slot is the host's session slot, or nil.
 	Slot Slot
-	// Stop is closed when the server shuts down: the session process
-	// should say goodbye and end.
+	// Stop is closed when the server shuts down or the session is
+	// kicked: the session process should say goodbye and end.
 	Stop <-chan struct{}
+	// Kicked returns, once Stop is closed, the reason a kick gave
+	// (SessionInfo.Kick), or "" when the server shuts down.
+	Kicked func() string
 }
 
 // SessionState is what a session carries when it moves to another
@@ -98,9 +101,10 @@ func (s *session) handOff(tag string, u *auth.User) error {
 	s.opts.Handoff.Continue(&HandedOff{
 		State: SessionState{ID: s.id, User: *u, ReadOnly: s.readOnly, TLS: s.tls,
 			Remote: s.remoteText, Pending: s.br.Take()},
-		Conn: plainConn(s.conn),
-		Slot: s.slot,
-		Stop: s.stop,
+		Conn:   plainConn(s.conn),
+		Slot:   s.slot,
+		Stop:   s.stop,
+		Kicked: s.kickReason,
 	})
 	return errHandedOff
 }

@@ -65,6 +65,25 @@ func (s *session) kick(reason string) {
 	s.shutdown()
 }
 
+// kickReason returns the reason kick gave, or "".
+func (s *session) kickReason() string {
+	if r := s.byeReason.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// Kick ends every session of the server as SessionInfo.Kick does: a
+// command under way is answered, then the client reads "* BYE " and
+// reason. The server goes on accepting.
+func (srv *Server) Kick(reason string) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for sess := range srv.conns {
+		sess.kick(reason)
+	}
+}
+
 // observeCommand reports a command's answer to the observer.
 func (s *session) observeCommand(name string, uid bool, start time.Time, err error) {
 	if s.obs == nil || err == errIdling {

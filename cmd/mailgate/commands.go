@@ -149,9 +149,13 @@ func readPassword(fromStdin bool) (string, error) {
 	return string(p1), nil
 }
 
-// controlCommand runs "mailgate blocks" and "mailgate unblock ...", which
-// ask the running daemon over its control socket in the data directory.
+// controlCommand runs "mailgate blocks" and "mailgate unblock ...", and
+// the commands of opsCommand, which ask the running daemon over its
+// control socket in the data directory.
 func controlCommand(cfg *config.Config, verb string, args []string) int {
+	if code, ok := opsCommand(cfg, verb, args); ok {
+		return code
+	}
 	socket := gateway.ControlSocket(cfg.DataDir)
 	switch {
 	case verb == "blocks" && len(args) == 0:

@@ -7,9 +7,12 @@
 //	mailgate --config-lint [--config FILE]
 //	mailgate user add|passwd|del|list ...
 //	mailgate blocks | unblock ADDRESS [USER] | unblock --all
+//	mailgate who | kick USER|ADDRESS | reload | stop
+//	mailgate auth test USER
+//	mailgate mailbox status USER [MAILBOX] | mailbox resync USER MAILBOX
 //	mailgate config check FILE | config default
 //
-// Run "mailgate --help" for the details.
+// Run "mailgate help" for the details.
 package main
 
 import (
@@ -26,7 +29,10 @@ func main() {
 const usage = `Usage: mailgate [OPTION...]
        mailgate [--config FILE] user add|passwd|del|list [ARGS]
        mailgate [--config FILE] blocks | unblock ADDRESS [USER] | unblock --all
-       mailgate config check FILE | config default
+       mailgate [--config FILE] who | kick USER|ADDRESS | reload | stop
+       mailgate [--config FILE] auth test USER
+       mailgate [--config FILE] mailbox status USER [MAILBOX] | mailbox resync USER MAILBOX
+       mailgate config check FILE | config default | help
 
 mailgate is an IMAP4rev1 mail access gateway (a GNU imap4d replacement).
 
@@ -42,7 +48,7 @@ Options:
                          (without either, the built-in default)
       --config-lint      check the configuration and exit
       --version          print the version and exit
-  -h, --help             print this help and exit
+  -h, --help, help       print this help and exit
 
 Users (in the users file the configuration names):
   mailgate user add NAME [--password-stdin] [--home DIR] [--scram]
@@ -57,6 +63,27 @@ Login blocks (asks the running daemon, over its control socket):
                                    (* for every user), until, failures
   mailgate unblock ADDRESS [USER]  lift the blocks of ADDRESS (of USER alone)
   mailgate unblock --all           lift every block
+
+Operating the running daemon (over the same socket; root or the daemon's
+user only):
+  mailgate who                     the live sessions: id, user, address,
+                                   frontend, mailbox, since, session process
+  mailgate kick USER|ADDRESS       end the sessions of a user or a client
+                                   address; each client hears BYE
+  mailgate reload                  what SIGHUP does: read the configuration
+                                   again; names the settings that wait for a
+                                   restart
+  mailgate stop                    what SIGTERM does: a graceful shutdown
+  mailgate auth test USER          ask for USER's password (no echo; from
+                                   standard input when it is not a terminal)
+                                   and say which back-end accepts or refuses it
+  mailgate mailbox status USER [MAILBOX]
+                                   messages, unseen, uidnext, uidvalidity,
+                                   highestmodseq, size, format and path of
+                                   MAILBOX, or of every mailbox of USER
+  mailgate mailbox resync USER MAILBOX
+                                   drop the mailbox's caches and index and
+                                   read it again (UIDs and modseqs are kept)
 
 Configuration:
   mailgate config check FILE   check FILE as the daemon would, and report
@@ -125,7 +152,10 @@ func parseArgs(args []string) (*options, error) {
 			o.version = true
 		case a == "-h" || a == "--help":
 			o.help = true
-		case a == "user" || a == "config" || a == "blocks" || a == "unblock":
+		case a == "help":
+			o.help = true
+		case a == "user" || a == "config" || a == "blocks" || a == "unblock" ||
+			a == "who" || a == "kick" || a == "reload" || a == "stop" || a == "auth" || a == "mailbox":
 			o.rest = args[i:]
 			return o, nil
 		case o.daemon && len(a) > 0 && a[0] >= '0' && a[0] <= '9':

@@ -252,3 +252,18 @@ func modseqPath(path string) string {
 
 // ModSeqFile implements storage.ModSeqFiler.
 func (f *Folder) ModSeqFile() string { return modseqPath(f.path) }
+
+// Reindex implements storage.Reindexer: the next Scan parses the whole
+// file, as after a change by another program, finding each message's UID
+// again by its X-UID or its identity. The sidecar index stays: it holds
+// UIDs not yet written into the file and the messages that vanished,
+// which are not caches; the parse writes it anew.
+func (f *Folder) Reindex() error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	f.stamp, f.unsettled = stamp{}, stamp{}
+	f.indexStale = true
+	return nil
+}
