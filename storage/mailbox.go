@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailgate/mailgate/storage/fts"
@@ -53,7 +54,7 @@ type mailbox struct {
 	ghosts map[uint32]*ghost
 
 	refreshPending bool
-	watchPending   bool // guarded by store.mu; see Store.watchLater
+	watchPending   atomic.Bool // the watch waits for the answer: Store.watchLater
 	stopPoll       chan struct{}
 	lingerTimer    *time.Timer // guarded by store.mu
 

@@ -29,6 +29,16 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 	if !ok || len(changes) < quietMin || len(changes)*quietShare < len(mb.msgs) {
 		return fb.SetFlagsBatch(changes)
 	}
+	if mb.watchPending.Load() {
+		// Not watched yet (Store.watchLater): nothing to lift, and the
+		// check made once the watch is set re-reads the folder.
+		if quietHook != nil {
+			quietHook()
+		}
+		err := qb.SetFlagsBatchQuiet(changes)
+		mb.scheduleRefreshLocked(changeDelay, 0)
+		return err
+	}
 	paths := mb.folder.WatchPaths()
 	if !mb.store.quiet(paths) {
 		return fb.SetFlagsBatch(changes)

@@ -198,7 +198,7 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	s.open[path] = mb
 	if _, ok := f.(Unchanger); ok && s.watcher != nil {
 		// Later: see Unchanger.
-		mb.watchPending = true
+		mb.watchPending.Store(true)
 		time.AfterFunc(watchDelay, func() { s.watchLater(mb) })
 	} else {
 		s.watch(mb)
@@ -215,11 +215,11 @@ const watchDelay = 200 * time.Millisecond
 // read.
 func (s *Store) watchLater(mb *mailbox) {
 	s.mu.Lock()
-	if !mb.watchPending || s.open[mb.path] != mb || s.closed {
+	if !mb.watchPending.Load() || s.open[mb.path] != mb || s.closed {
 		s.mu.Unlock()
 		return
 	}
-	mb.watchPending = false
+	mb.watchPending.Store(false)
 	s.watch(mb)
 	s.mu.Unlock()
 	mb.mu.Lock()
