@@ -213,14 +213,59 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 			return 0, nil, nil, err
 		}
 	}
+	var ins []*incoming
+	var staged []uint32 // the source UIDs of ins
+	// commit stores what is staged as one batch: for a folder that is a
+	// BatchCommitter, one sync and all of it or nothing, even across a
+	// crash.
+	commit := func() error {
+		if len(ins) == 0 {
+			return nil
+		}
+		stored, _, err := to.commitBatch(ins)
+		ins = nil
+		if err != nil {
+			return err
+		}
+		for _, m := range stored {
+			dst = append(dst, m.UID)
+		}
+		src, staged = append(src, staged...), nil
+		return nil
+	}
+	fail := func(err error) (uint32, []uint32, []uint32, error) {
+		for _, in := range ins {
+			in.discard()
+		}
+		// A COPY that fails leaves the destination as it was (RFC 3501
+		// section 6.4.7): take back the batches stored before.
+		if len(dst) > 0 {
+			if xerr := to.expunge(dst); xerr != nil {
+				return 0, src, dst, fmt.Errorf("%w; removing the %d copies stored before it: %v", err, len(dst), xerr)
+			}
+		}
+		return 0, nil, nil, err
+	}
 	for i := range msgs {
 		if msgs[i].UID == 0 {
 			continue
 		}
-		if err := a.copyOne(v, to, &msgs[i], &dst); err != nil {
-			return 0, src, dst, err
+		in, err := receiveCopy(v, to, &msgs[i])
+		if errors.Is(err, ErrNoMessage) {
+			continue
 		}
-		src = append(src, msgs[i].UID)
+		if err != nil {
+			return fail(fmt.Errorf("copying message %d: %w", msgs[i].UID, err))
+		}
+		ins, staged = append(ins, in), append(staged, msgs[i].UID)
+		if len(ins) == copyBatch {
+			if err := commit(); err != nil {
+				return fail(fmt.Errorf("copying: %w", err))
+			}
+		}
+	}
+	if err := commit(); err != nil {
+		return fail(fmt.Errorf("copying: %w", err))
 	}
 	to.mu.Lock()
 	uidValidity = to.uidValidity
@@ -228,28 +273,40 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 	return uidValidity, src, dst, nil
 }
 
-// copyOne copies one message. A destination that stages reads the source
-// before its lock is taken; another reads it under its lock, straight
-// from the source's file, as that is no slower than a spool would be.
-func (a *Account) copyOne(v *View, to *mailbox, m *Message, dst *[]uint32) error {
-	rc, _, err := v.Open(m.UID)
-	if errors.Is(err, ErrNoMessage) {
-		return nil
+// copyBatch bounds how many copies are staged before they are committed
+// as one batch: a staged mbox message holds its spool file open.
+const copyBatch = 1000
+
+// receiveCopy stages a copy of message m of v for the mailbox to, with
+// m's flags and internal date, without to's lock: as a hard link to the
+// source file when to's folder is a LinkStager that can make one (no
+// data written, nothing synced until the batch commits), else by
+// reading the source's content into to's staging (Stager) or a spool
+// file.
+func receiveCopy(v *View, to *mailbox, m *Message) (*incoming, error) {
+	flags := normalizeFlags(m.Flags)
+	if ls, ok := to.folder.(LinkStager); ok {
+		from := v.mb
+		from.mu.Lock()
+		var st Staged
+		err := ErrNoMessage
+		if from.index(m.UID) >= 0 {
+			st, err = ls.StageLink(from.folder, m.UID, flags)
+		}
+		from.mu.Unlock()
+		if err == nil {
+			return &incoming{staged: st, flags: flags, date: m.InternalDate}, nil
+		}
+		if !errors.Is(err, ErrNotLinkable) {
+			return nil, err
+		}
 	}
+	rc, _, err := v.Open(m.UID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rc.Close()
-	in, err := to.receive(rc, m.Flags, m.InternalDate, false)
-	if err != nil {
-		return fmt.Errorf("copying message %d: %w", m.UID, err)
-	}
-	nm, _, err := to.commit(in)
-	if err != nil {
-		return fmt.Errorf("copying message %d: %w", m.UID, err)
-	}
-	*dst = append(*dst, nm.UID)
-	return nil
+	return to.receive(rc, flags, m.InternalDate, true)
 }
 
 // incoming is a message received for a mailbox and not yet part of it.

@@ -184,6 +184,26 @@ type Staged interface {
 	Abort() error
 }
 
+// LinkStager is an optional interface of a Stager that can stage a
+// message of another Folder of its own driver as a hard link to the
+// message's file rather than a copy of its content (COPY and MOVE
+// within one file system): no data is written and nothing is synced
+// until the batch commits. Like Stage, StageLink may run beside any call
+// on the Folder; it takes src's serialisation as a call on src would.
+type LinkStager interface {
+	// StageLink stages message uid of src with flags (no \Recent). Its
+	// internal date and content are the source file's. It returns an
+	// error wrapping ErrNotLinkable when a link cannot be made (src of
+	// another driver, another file system, other file permissions, a
+	// source that is not a regular file) and the caller should copy the
+	// content instead, and ErrNoMessage when the message is gone. A file
+	// another program renamed meanwhile is found again.
+	StageLink(src Folder, uid uint32, flags []string) (Staged, error)
+}
+
+// ErrNotLinkable says that StageLink cannot link this message.
+var ErrNotLinkable = errors.New("message cannot be linked")
+
 // BatchCommitter is an optional interface of a Folder that is a Stager:
 // it makes several staged messages part of the mailbox as one, all of
 // them or none, even when the process is killed in the middle (the next

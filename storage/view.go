@@ -449,6 +449,26 @@ func (v *View) Expunge(uids []uint32, force bool) error {
 			}
 		}
 	}
+	return mb.expungeLocked(gone)
+}
+
+// expunge removes the messages with the given UIDs, as a COPY that
+// failed takes back its copies, and tells every view.
+func (mb *mailbox) expunge(uids []uint32) error {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	var gone []uint32
+	for _, uid := range uids {
+		if mb.index(uid) >= 0 {
+			gone = append(gone, uid)
+		}
+	}
+	return mb.expungeLocked(gone)
+}
+
+// expungeLocked removes the messages gone, which are in mb.msgs, from
+// the folder and the shared state, and tells every view; mb.mu is held.
+func (mb *mailbox) expungeLocked(gone []uint32) error {
 	if len(gone) == 0 {
 		return nil
 	}

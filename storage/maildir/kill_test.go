@@ -71,6 +71,8 @@ func runHelper(args []string) int {
 		return runBatchHelper(f.(*Folder), args[2])
 	case "store":
 		return runStoreHelper(f.(*Folder))
+	case "copy":
+		return runCopyHelper(f.(*Folder), args[2])
 	case "stage":
 		_, err := f.(*Folder).Stage(io.MultiReader(strings.NewReader("Subject: slow\r\n\r\n"), os.Stdin), nil, time.Time{})
 		fmt.Println(err)

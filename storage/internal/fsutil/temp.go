@@ -75,13 +75,20 @@ func hostPart(h string) string {
 // this file). kind names what the file is for ("append"), in letters.
 func CreateTemp(dir, kind string, perm os.FileMode) (*os.File, error) {
 	for range 100 {
-		name := fmt.Sprintf("%s.%s.%d.%d.%s.%s", TempPrefix, kind, os.Getpid(), tempCount.Add(1), thisRun(), thisHost())
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		f, err := os.OpenFile(TempName(dir, kind), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}
 	}
 	return nil, fmt.Errorf("%s: no free temporary file name", dir)
+}
+
+// TempName returns a new path in dir named as CreateTemp names its
+// files, for a caller that makes the file otherwise (a hard link) and
+// asks again when the name is taken.
+func TempName(dir, kind string) string {
+	name := fmt.Sprintf("%s.%s.%d.%d.%s.%s", TempPrefix, kind, os.Getpid(), tempCount.Add(1), thisRun(), thisHost())
+	return filepath.Join(dir, name)
 }
 
 // tempOwner is what a temporary file's name says of its writer.
