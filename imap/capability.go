@@ -10,7 +10,7 @@ import (
 // 6.1.1): what depends on TLS and login state changes as they do.
 func (s *session) capabilities() string {
 	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "IDLE", "NAMESPACE",
-		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "CATENATE", "URLAUTH", "BINARY", "APPENDLIMIT=" + strconv.FormatInt(s.opts.MaxLiteral, 10),
+		"UNSELECT", "UIDPLUS", "MOVE", "ENABLE", "ESEARCH", "SEARCHRES", "MULTIAPPEND", "CATENATE", "URLAUTH", "NOTIFY", "BINARY", "APPENDLIMIT=" + strconv.FormatInt(s.opts.MaxLiteral, 10),
 		"STATUS=SIZE", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "OBJECTID", "CONDSTORE", "QRESYNC",
 		"UTF8=ACCEPT", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",

@@ -54,6 +54,7 @@ func init() {
 		"GENURLAUTH":   {states: authenticated, expungeOK: true, run: (*session).cmdGenURLAuth},
 		"RESETKEY":     {states: authenticated, expungeOK: true, run: (*session).cmdResetKey},
 		"URLFETCH":     {states: authenticated, expungeOK: true, run: (*session).cmdURLFetch},
+		"NOTIFY":       {states: authenticated, expungeOK: true, run: (*session).cmdNotify},
 		"CHECK":        {states: selectedOnly, expungeOK: true, run: (*session).cmdNoop},
 		"CLOSE":        {states: selectedOnly, run: (*session).cmdClose},
 		"UNSELECT":     {states: selectedOnly, run: (*session).cmdUnselect},

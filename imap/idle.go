@@ -49,7 +49,17 @@ func (s *session) idleStart() error {
 		s.rearm()
 		s.woken.Store(false)
 		s.view.SetNotify(s.idleWake)
-		s.armHibernation()
+		if s.notify == nil {
+			s.armHibernation()
+		}
+	}
+	if s.notify != nil {
+		// NOTIFY's news interrupts the wait too (notify.go).
+		if s.view == nil {
+			s.rearm()
+			s.woken.Store(false)
+		}
+		s.notify.arm()
 	}
 	go s.idle()
 	return nil
@@ -111,8 +121,11 @@ func (s *session) idle() {
 		// poll interrupts the next wait.
 		s.woken.Store(false)
 		s.rearm()
-		s.view.Poll(true, s)
-		s.flushVanished()
+		if s.view != nil {
+			s.view.Poll(true, s)
+			s.flushVanished()
+		}
+		s.notifySend(false, true, false)
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)
 			s.finish()
@@ -129,6 +142,10 @@ func (s *session) idleDone() error {
 	tag := s.idleTag
 	s.idleTag = ""
 	s.disarmHibernation()
+	if s.notify != nil {
+		s.notify.disarm()
+		s.rearm()
+	}
 	if s.view != nil {
 		// No more interruptions; undo one that came after the loop armed
 		// the timeout, so that the rest of the line can be read.

@@ -189,6 +189,9 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 	nextID    atomic.Uint64
+	// hub tells NOTIFY sessions of a user of each other's changes to
+	// the mailbox list.
+	hub notifyHub
 	// cur is the options in force for new sessions: opts, or what
 	// Reconfigure put in their place.
 	cur atomic.Pointer[Options]

@@ -77,6 +77,7 @@ type session struct {
 	hibernateTimer *time.Timer
 	hibernateMu    sync.Mutex
 
+	notify        *notifier     // NOTIFY's state (notify.go), or nil
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
 	woken         atomic.Bool   // idleWake cut the IDLE's read short
 	readDeadline  time.Time     // when the client's time to send runs out
@@ -316,6 +317,10 @@ func (s *session) loop() {
 // sends something, then serves it.
 func (s *session) await() {
 	defer s.recovered()
+	if s.notify != nil {
+		s.notifyWait() // notify.go
+		return
+	}
 	s.br.Wait()
 	s.loop()
 }
@@ -339,6 +344,7 @@ func (s *session) finish() {
 	}
 	s.finished = true
 	defer s.srv.ended(s)
+	s.notifyClose()
 	if s.view != nil {
 		s.view.Close()
 	}
@@ -503,6 +509,7 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 		s.flushVanished()
 		err = s.vanishedDone(err)
 	}
+	s.notifyDone(name, cmd.expungeOK || uid)
 	return s.respond(tag, err)
 }
 

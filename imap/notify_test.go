@@ -1,0 +1,178 @@
+package imap_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func init() {
+	fuzzSeeds = append(fuzzSeeds,
+		"1 SELECT INBOX\r\n2 NOTIFY SET STATUS (selected (MessageNew (UID FLAGS BODY.PEEK[HEADER]) MessageExpunge FlagChange)) (personal (MailboxName SubscriptionChange)) (mailboxes (INBOX Trash) (MessageNew MessageExpunge))\r\n3 CREATE x\r\n4 NOTIFY NONE\r\n",
+		"1 NOTIFY SET (selected (MessageNew))\r\n2 NOTIFY SET (subtree \"\" (FlagChange AnnotationChange))\r\n3 NOTIFY SET (inboxes NONE) (subscribed (MessageNew (UID)))\r\n4 NOTIFY\r\n5 NOTIFY SET\r\n6 NOTIFY SET (selected-delayed (MessageNew MessageExpunge))\r\n7 IDLE\r\nDONE\r\n",
+	)
+}
+
+// expectLines reads lines until each of want has been seen in one, in
+// any order, failing after a few seconds; nothing is sent meanwhile.
+func expectLines(t *testing.T, c *rawConn, want ...string) []string {
+	t.Helper()
+	var got []string
+	left := append([]string(nil), want...)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(left) > 0 {
+		c.conn.SetReadDeadline(deadline)
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("waiting for %q: %v (got %q)", left, err, got)
+		}
+		l = strings.TrimRight(l, "\r\n")
+		got = append(got, l)
+		for i, w := range left {
+			if strings.Contains(l, w) {
+				left = append(left[:i], left[i+1:]...)
+				break
+			}
+		}
+	}
+	return got
+}
+
+// expectQuiet checks that nothing arrives for a moment.
+func expectQuiet(t *testing.T, c *rawConn) {
+	t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if l, err := c.r.ReadString('\n'); err == nil {
+		t.Fatalf("unexpected %q", l)
+	}
+}
+
+// TestNotifySelected: with NOTIFY on the selected mailbox, a message
+// another session appends, its flags and its expunge reach this session
+// at once, without IDLE or a command (RFC 5465 section 5), with
+// MessageNew's fetch attributes; so does a message another program drops
+// into the maildir.
+func TestNotifySelected(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	if !contains(a.ok("c CAPABILITY"), " NOTIFY") {
+		t.Fatal("NOTIFY not advertised")
+	}
+	a.ok("s SELECT INBOX")
+	a.ok("n NOTIFY SET (selected (MessageNew (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)]) MessageExpunge FlagChange))")
+	b.appendMsg("INBOX", "", testMessage("hello", "x"))
+	expectLines(t, a, "* 1 EXISTS", "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)]")
+	b.ok("s SELECT INBOX")
+	b.ok("st STORE 1 +FLAGS (\\Flagged)")
+	expectLines(t, a, `* 1 FETCH (FLAGS (\Flagged`)
+	b.ok("st STORE 1 +FLAGS (\\Deleted)")
+	expectLines(t, a, `\Deleted`)
+	b.ok("ex EXPUNGE")
+	expectLines(t, a, "* 1 EXPUNGE")
+
+	// Another program delivers into the maildir.
+	msg := testMessage("dropped", "y")
+	tmp := filepath.Join(e.root, "alice", "INBOX", "tmp", "1700000000.P1Q1.otherhost")
+	if err := os.WriteFile(tmp, []byte(strings.ReplaceAll(msg, "\r\n", "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(e.root, "alice", "INBOX", "new", "1700000000.P1Q1.otherhost")); err != nil {
+		t.Fatal(err)
+	}
+	expectLines(t, a, "* 1 EXISTS", "BODY[HEADER.FIELDS (SUBJECT)] {")
+	// The session goes on: commands are answered as usual.
+	a.ok("n NOOP")
+
+	// NOTIFY NONE: news waits for a command again.
+	a.ok("n NOTIFY NONE")
+	b.appendMsg("INBOX", "", testMessage("later", "z"))
+	expectQuiet(t, a)
+	if u := a.ok("n NOOP"); !contains(u, "* 2 EXISTS") {
+		t.Fatalf("NOOP after NOTIFY NONE: %q", u)
+	}
+}
+
+// TestNotifyOtherMailboxes: mailboxes other than the selected one are
+// told of as STATUS, at once (with STATUS, their state when NOTIFY SET
+// is answered), including during IDLE and with nothing selected.
+func TestNotifyOtherMailboxes(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	a.ok("c CREATE Lists")
+	b.appendMsg("Lists", "", testMessage("one", "1"))
+	u := a.ok("n NOTIFY SET STATUS (mailboxes Lists (MessageNew MessageExpunge)) (inboxes (MessageExpunge))")
+	if !contains(u, "* STATUS Lists (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ") || !contains(u, "* STATUS INBOX (MESSAGES 0)") {
+		t.Fatalf("initial STATUS: %q", u)
+	}
+	b.appendMsg("Lists", "", testMessage("two", "2"))
+	expectLines(t, a, "* STATUS Lists (MESSAGES 2 UIDNEXT 3 UIDVALIDITY ")
+	// INBOX is watched for expunges only.
+	b.appendMsg("INBOX", "", testMessage("three", "3"))
+	expectQuiet(t, a)
+	b.ok("s SELECT INBOX")
+	b.ok("st STORE 1 +FLAGS.SILENT (\\Deleted)")
+	b.ok("ex EXPUNGE")
+	expectLines(t, a, "* STATUS INBOX (MESSAGES 0)")
+
+	// During IDLE.
+	a.send("i IDLE")
+	if l := a.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	b.appendMsg("Lists", "", testMessage("four", "4"))
+	expectLines(t, a, "* STATUS Lists (MESSAGES 3 UIDNEXT 4 ")
+	a.send("DONE")
+	expectLines(t, a, "i OK")
+}
+
+// TestNotifyMailboxNames: another session's CREATE, DELETE and SUBSCRIBE
+// reach a session that asked for MailboxName and SubscriptionChange as
+// LIST responses (RFC 5465 sections 5.5 and 5.6); its own are not echoed.
+func TestNotifyMailboxNames(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	a.ok("n NOTIFY SET (personal (MailboxName SubscriptionChange))")
+	b.ok("c CREATE Projects")
+	expectLines(t, a, `* LIST (\HasNoChildren) "/" Projects`)
+	b.ok("c SUBSCRIBE Projects")
+	expectLines(t, a, `* LIST (\HasNoChildren \Subscribed) "/" Projects`)
+	b.ok("c DELETE Projects")
+	expectLines(t, a, `* LIST (\NonExistent`)
+	if u := a.ok("c CREATE Mine"); contains(u, "* LIST") {
+		t.Errorf("own CREATE echoed: %q", u)
+	}
+	expectQuiet(t, a)
+}
+
+// TestNotifyRefusals: what RFC 5465 refuses, and what is not served.
+func TestNotifyRefusals(t *testing.T) {
+	e := startServer(t, nil)
+	a := e.raw()
+	a.login("alice")
+	for _, tc := range []struct{ cmd, want string }{
+		{"NOTIFY SET (selected (MessageNew))", "BAD"},
+		{"NOTIFY SET (selected (FlagChange))", "BAD"},
+		{"NOTIFY SET (personal (MessageNew (UID)))", "BAD"},
+		{"NOTIFY SET (personal (AnnotationChange))", "NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]"},
+		{"NOTIFY SET (nowhere (MessageNew))", "BAD"},
+		{"NOTIFY SET (mailboxes () (MessageNew))", "BAD"},
+		{"NOTIFY SET", "BAD"},
+		{"NOTIFY FOO", "BAD"},
+		{"NOTIFY SET (selected-delayed (MessageNew MessageExpunge)) (subtree (INBOX Nowhere) (MessageNew MessageExpunge FlagChange))", "OK"},
+		{"NOTIFY SET (inboxes NONE)", "OK"},
+		{"NOTIFY NONE", "OK"},
+	} {
+		if _, done := a.do("t " + tc.cmd); !strings.HasPrefix(done, "t "+tc.want) {
+			t.Errorf("%s: %q, want %s", tc.cmd, done, tc.want)
+		}
+	}
+	a.ok("n NOOP")
+}
