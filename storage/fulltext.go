@@ -90,27 +90,9 @@ func (ix *indexer) path(mailboxPath string) string {
 // lacks, removing those expunged. The mailbox lock is held only to look
 // at the mailbox and to open each message.
 func (ix *indexer) update(mb *mailbox) {
-	mb.mu.Lock()
-	if mb.closed || mb.gone || !mb.loaded {
-		mb.mu.Unlock()
-		return
-	}
-	validity, idx := mb.uidValidity, mb.fts
-	mb.mu.Unlock()
+	idx, validity := ix.open(mb)
 	if idx == nil {
-		var err error
-		if idx, err = fts.Open(ix.path(mb.path), validity); err != nil {
-			ix.s.log.Debug("storage: no full-text index", "path", mb.path, "err", err)
-			return
-		}
-		mb.mu.Lock()
-		if mb.fts != nil || mb.closed {
-			mb.mu.Unlock()
-			idx.Close()
-			return
-		}
-		mb.fts = idx
-		mb.mu.Unlock()
+		return
 	}
 	if idx.UIDValidity() != validity {
 		if err := idx.Reset(validity); err != nil {
@@ -128,6 +110,7 @@ func (ix *indexer) update(mb *mailbox) {
 		}
 	}
 	idx.Remove(gone...)
+	added := 0
 	for _, uid := range uids {
 		if idx.Known(uid) {
 			continue
@@ -154,11 +137,59 @@ func (ix *indexer) update(mb *mailbox) {
 			continue
 		}
 		idx.Add(uid, doc)
+		added++
 		if idx.Pending() >= flushBytes {
 			ix.flush(mb, idx)
 		}
 	}
 	ix.flush(mb, idx)
+	if added >= mergeAfter {
+		// A build: merged now, the next process opens it at once.
+		if err := idx.Merge(); err != nil {
+			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
+		}
+	}
+}
+
+// mergeAfter is how many messages added in one go make the indexer
+// merge the index's log into its segment at the end.
+const mergeAfter = 1000
+
+// open returns mb's index, opening it first when needed, and the
+// mailbox's UIDVALIDITY; nil when the mailbox is not open or the index
+// cannot be opened. Opening reads the segment's tables and the log.
+func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
+	if ix == nil {
+		return nil, 0
+	}
+	mb.mu.Lock()
+	if mb.closed || mb.gone || !mb.loaded {
+		mb.mu.Unlock()
+		return nil, 0
+	}
+	validity, idx := mb.uidValidity, mb.fts
+	mb.mu.Unlock()
+	if idx != nil {
+		return idx, validity
+	}
+	// Opened outside the mailbox lock; two may race, one is kept.
+	idx, err := fts.Open(ix.path(mb.path), validity)
+	if err != nil {
+		ix.s.log.Debug("storage: no full-text index", "path", mb.path, "err", err)
+		return nil, 0
+	}
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.closed {
+		idx.Close()
+		return nil, 0
+	}
+	if mb.fts != nil {
+		idx.Close()
+		return mb.fts, validity
+	}
+	mb.fts = idx
+	return idx, validity
 }
 
 func (ix *indexer) flush(mb *mailbox, idx *fts.Index) {
@@ -173,6 +204,12 @@ func (ix *indexer) flush(mb *mailbox, idx *fts.Index) {
 // answer only costs reading more messages.
 func (v *View) TextFilter(needle string, z fts.Zone) *fts.Filter {
 	mb := v.mb
+	if v.mb.store.indexer == nil {
+		return nil
+	}
+	// A mailbox just opened (a restart): its index is opened now, not
+	// when the indexer comes to it.
+	v.mb.store.indexer.open(mb)
 	mb.mu.Lock()
 	idx := mb.fts
 	ok := idx != nil && idx.UIDValidity() == mb.uidValidity

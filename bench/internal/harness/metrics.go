@@ -23,6 +23,7 @@ var readOps = []struct{ key, label, unit string }{
 	{"fetch_envelope", "FETCH 1:* (ENVELOPE)", "ms"},
 	{"fetch_bodystructure", "FETCH 1:* (BODYSTRUCTURE)", "ms"},
 	{"search_text", "SEARCH TEXT", "ms"},
+	{"search_body", "SEARCH BODY", "ms"},
 	{"search_from", "SEARCH FROM", "ms"},
 	{"search_unseen", "SEARCH UNSEEN", "ms"},
 	{"fetch_body", "UID FETCH <1000> BODY.PEEK[]", "MB/s"},
@@ -44,6 +45,7 @@ func Defs(p *Params) []Def {
 		}
 	}
 	defs = append(defs,
+		Def{"fts_build", fmt.Sprintf("full-text index build, %d msgs", p.N), "s", false},
 		Def{"store_flags", fmt.Sprintf("STORE 1:%d +FLAGS (\\Flagged)", storeCount(p, p.N)), "ms", false},
 		Def{"qresync", fmt.Sprintf("QRESYNC resync after 1%% of %d messages changed", p.N), "ms", false},
 		Def{"append_1", "APPEND 4 KB, 1 client", "msg/s", true},

@@ -348,6 +348,8 @@ type runner struct {
 	mu     sync.Mutex
 	seen   map[string]int // error messages already recorded
 	broken bool           // the server died and did not start again
+
+	firstSelect time.Time // when the first phase's SELECT began
 }
 
 // step is one turn of a server in the run.
@@ -364,7 +366,8 @@ func steps(p *Params) []step {
 }
 
 func (r *runner) steps() []step {
-	out := []step{{"first", func(ctx context.Context) error { return r.readPhase(ctx, "first") }}}
+	out := []step{{"first", func(ctx context.Context) error { return r.readPhase(ctx, "first") }},
+		{"full-text index", r.ftsBuild}}
 	for i := 0; i < r.p.ColdRuns; i++ {
 		out = append(out, step{fmt.Sprintf("cold %d", i+1), func(ctx context.Context) error {
 			if err := r.restart(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mailgate/mailgate/bench/internal/corpus"
+	"github.com/mailgate/mailgate/storage/fts"
 )
 
 // Mailgate runs mailgate as a daemon (-d --foreground) with a data
@@ -209,4 +210,26 @@ func notImplemented(s string) string {
 // configuration and data as the daemon.
 func (m *Mailgate) InetdCommand() (string, []string) {
 	return m.Bin, []string{"-i", "--config", m.conf}
+}
+
+// FullTextIndexer is a server whose full-text index is built in the
+// background: FullTextIndexed says how many messages of INBOX it holds.
+type FullTextIndexer interface {
+	FullTextIndexed() (int, error)
+}
+
+// FullTextIndexed reads mailgate's index files (<data-dir>/fts, one a
+// mailbox; the benchmark's account has INBOX only) without changing them.
+func (m *Mailgate) FullTextIndexed() (int, error) {
+	files, err := filepath.Glob(filepath.Join(m.dir, "data", "fts", "*.fts"))
+	if err != nil || len(files) == 0 {
+		return 0, fmt.Errorf("no index file yet")
+	}
+	best := 0
+	for _, f := range files {
+		if n, err := fts.Peek(f); err == nil {
+			best = max(best, n)
+		}
+	}
+	return best, nil
 }
