@@ -69,6 +69,7 @@ type Folder struct {
 	stamp   dirStamp          // new/ and cur/ when entries were read from them
 	last    []storage.Message // the snapshot at stamp, kept by unchanged
 	indexed dirStamp          // the stamp of the index file as last written or read
+	learnt  int               // files the last listing learnt from the disk
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	closed    bool

@@ -87,6 +87,29 @@ func (f *Folder) saveIndex() {
 	f.indexed = f.stamp
 }
 
+// metaIndexMin is how many files a scan must have learnt from the disk
+// (statted, or read whole for their size) for saveMetaIndex to pay.
+const metaIndexMin = 256
+
+// saveMetaIndex writes the index file for a scan whose stamp is not
+// trusted (the directories changed just before it, as a delivery or a
+// copy of the mailbox does), with a stamp that no state matches: no
+// Scan is answered from it, but the next process's scan learns the
+// files from it (seedMeta) instead of statting, or for names without
+// W= reading, every one of them again.
+func (f *Folder) saveMetaIndex() {
+	hdr := indexHeader{validity: f.validity, uidNext: f.uidNext}
+	data, err := encodeIndex(hdr, f.all())
+	if err == nil {
+		err = fsutil.WriteCache(filepath.Join(f.path, indexFile), data, f.perm)
+	}
+	if err != nil {
+		f.log.Debug("maildir: index of the files not written", "path", f.path, "err", err)
+		return
+	}
+	f.indexed = dirStamp{}
+}
+
 // refreshIndex runs before the Folder closes. When the index file does
 // not record the directories' present state (changes since it was
 // written, or it never was) and they have been quiet for stableAge, it

@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -390,5 +391,39 @@ func TestIndexNamesDamaged(t *testing.T) {
 				t.Fatalf("scan %+v\nwithout index %+v", again, truth)
 			}
 		})
+	}
+}
+
+// TestSizesSurviveABusyScan: the first scan of a maildir that changed
+// just now (copied in, delivered to) cannot record a state that later
+// scans could trust, yet what it learnt of each file (for names without
+// W=, by reading it whole) is kept for the next process, which then reads
+// none of the files again.
+func TestSizesSurviveABusyScan(t *testing.T) {
+	files := map[string]string{propsFile: fmt.Sprintf("uidnext: %d\nuid-validity: 1795730010\nversion: 3.15\n", metaIndexMin+1)}
+	for i := 1; i <= metaIndexMin; i++ {
+		files[fmt.Sprintf("cur/%d.M1P1.host,a=FO,u=%d:2,S", i, i)] = fmt.Sprintf("Subject: %d\n\nbody\n", i)
+	}
+	path := mkMaildir(t, files)
+	first, fromIndex := coldScan(t, path)
+	if fromIndex {
+		t.Fatal("answered from an index")
+	}
+	// A file's content never changes under its name: shrink them all
+	// (times kept) to see whether the next scan reads them.
+	for i := 1; i <= metaIndexMin; i++ {
+		p := filepath.Join(path, "cur", fmt.Sprintf("%d.M1P1.host,a=FO,u=%d:2,S", i, i))
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, p, "x", fi.ModTime())
+	}
+	second, fromIndex := coldScan(t, path)
+	if fromIndex {
+		t.Fatal("a scan was answered from an index of an untrusted state")
+	}
+	if !sameSnapshot(first, second) {
+		t.Fatalf("second scan read the files again:\n%+v\n%+v", first.Messages[:2], second.Messages[:2])
 	}
 }

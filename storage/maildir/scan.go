@@ -212,6 +212,8 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 	f.stamp, f.last = stamp, nil
 	if stamp.valid {
 		f.saveIndex()
+	} else if f.learnt >= metaIndexMin {
+		f.saveMetaIndex()
 	}
 	return f.snapshot(), false, nil
 }
@@ -317,6 +319,7 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 		}
 	}
 	f.readMetas(cands, todo)
+	f.learnt = len(todo)
 	for _, i := range todo {
 		c := &cands[i]
 		switch {
