@@ -56,6 +56,7 @@ func RunSessionProcess() int {
 		log.Error("mailgate: session process: reading the session from the daemon", "err", err)
 		return 1
 	}
+	running := time.Now()
 	cfg, err := config.Parse([]byte(msg.Config), "session")
 	if err != nil {
 		log.Error("mailgate: session process: configuration", "err", err)
@@ -105,6 +106,8 @@ func RunSessionProcess() int {
 			srv.Kick(KickReason) // "mailgate kick"
 		}
 	}()
+	log.Debug("mailgate: session process ready", "exec", running.Sub(msg.Started),
+		"setup", time.Since(running), "resuming", msg.State.View != nil)
 	srv.Resume(conn, &msg.State, parent)
 	return 0
 }

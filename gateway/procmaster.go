@@ -40,6 +40,9 @@ type handoffMessage struct {
 	Server int `json:"server"`
 	// State is the session's.
 	State imap.SessionState `json:"state"`
+	// Started is when the daemon started the process: its log of how
+	// long waking took starts there.
+	Started time.Time `json:"started"`
 }
 
 // ctlRequest is a session process's request to the daemon; the daemon
@@ -179,6 +182,7 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 	}()
 	msg, err := g.handoffMessage(server, st)
 	if err == nil {
+		msg.Started = started
 		err = json.NewEncoder(ctl).Encode(msg)
 	}
 	if err != nil {

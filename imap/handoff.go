@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/storage"
@@ -142,12 +143,14 @@ func (s *session) resume(st *SessionState) {
 	defer s.recovered()
 	s.readOnly = st.ReadOnly
 	u := st.User
+	start := time.Now()
 	if err := s.login(context.Background(), &u); err != nil {
 		s.log.Error("imap: opening mail store", "err", err)
 		s.e.Raw("* BYE Your mailboxes cannot be opened right now\r\n").Flush()
 		s.finish()
 		return
 	}
+	opened := time.Now()
 	if st.Mailbox != "" && st.View != nil {
 		if err := s.resumeSelected(st); err != nil {
 			s.log.Info("imap: the mailbox cannot be resumed", "mailbox", st.Mailbox, "err", err)
@@ -156,7 +159,8 @@ func (s *session) resume(st *SessionState) {
 			return
 		}
 	}
-	s.log.Debug("imap: session resumed in its own process", "pid", pid())
+	s.log.Debug("imap: session resumed in its own process", "pid", pid(),
+		"login", opened.Sub(start), "select", time.Since(opened))
 	s.loop()
 }
 

@@ -1,13 +1,21 @@
 package main_test
 
 import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
 // BenchmarkProcessModel measures the process model (issue 11 section 1)
@@ -16,7 +24,9 @@ import (
 // processes' RSS, per connection) with a process per session, with
 // hibernation, and in the daemon's process (a virtual user); how long a
 // hibernated IDLE takes to answer DONE; and LOGIN plus SELECT of a
-// 1,000-message INBOX in a process of its own and in the daemon.
+// MG_BENCH_MESSAGES-message INBOX (1,000 unless set) in a process of its
+// own and in the daemon. MG_BENCH_CONNS sets the idle connections (10),
+// MG_BENCH_MODE picks modes by name.
 //
 //	go test -run XXX -bench ProcessModel -benchtime 1x ./cmd/mailgate
 func BenchmarkProcessModel(b *testing.B) {
@@ -63,10 +73,12 @@ func benchIdle(b *testing.B) {
 	for _, mode := range []struct {
 		name, top string
 		system    bool
+		tls       bool // implicit TLS: the daemon holds the TLS state
 	}{
-		{"process", "hibernate-after = \"0s\"\n", true},
-		{"hibernated", "hibernate-after = \"100ms\"\n", true},
-		{"in-daemon", "", false},
+		{"process", "hibernate-after = \"0s\"\n", true, false},
+		{"hibernated", "hibernate-after = \"100ms\"\n", true, false},
+		{"hibernated-tls", "hibernate-after = \"100ms\"\n", true, true},
+		{"in-daemon", "", false, false},
 	} {
 		if m := os.Getenv("MG_BENCH_MODE"); m != "" && !strings.Contains(m, mode.name) {
 			continue
@@ -74,7 +86,31 @@ func benchIdle(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			u := newSystemUser(b)
 			top := mode.top + fmt.Sprintf("max-children = %d\n", conns+10) + systemAuth + os.Getenv("MG_BENCH_EXTRA")
-			d := startDaemon(b, top, fmt.Sprintf("max-connections-per-address = %d\n", 2*conns+10))
+			server := fmt.Sprintf("max-connections-per-address = %d\n", 2*conns+10)
+			var d *daemon
+			dial := func() *imapConn { return greeted(b, d.addr) }
+			if mode.tls {
+				ca := tlsmgrtest.NewCA(b, "test CA")
+				dir := b.TempDir()
+				cert, key := ca.Issue(b, "mail.example.org", x509.ExtKeyUsageServerAuth)
+				tlsmgrtest.WriteFile(b, filepath.Join(dir, "cert.pem"), cert, 0o644)
+				tlsmgrtest.WriteFile(b, filepath.Join(dir, "key.pem"), key, 0o600)
+				top += "[tls]\ncertificate-file = " + quoted(filepath.Join(dir, "cert.pem")) + "\nkey-file = " + quoted(filepath.Join(dir, "key.pem")) + "\n"
+				server += "tls-mode = \"connection\"\n"
+				dial = func() *imapConn {
+					tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", d.addr,
+						&tls.Config{RootCAs: ca.Pool(), ServerName: "mail.example.org"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					c := &imapConn{t: b, conn: tc, r: bufio.NewReader(tc)}
+					if g, err := c.line(5 * time.Second); !strings.HasPrefix(g, "* OK") {
+						b.Fatalf("greeting %q, %v", g, err)
+					}
+					return c
+				}
+			}
+			d = startDaemon(b, top, server)
 			pid := d.cmd.Process.Pid
 			name, password := u.name, u.password
 			if !mode.system {
@@ -84,14 +120,14 @@ func benchIdle(b *testing.B) {
 			before := treeKiB(pid)
 			var cs []*imapConn
 			for i := 0; i < conns; i++ {
-				c := greeted(b, d.addr)
+				c := dial()
 				c.login(name, password)
 				c.cmd("s", "SELECT INBOX")
 				c.send("i IDLE\r\n")
 				c.line(5 * time.Second)
 				cs = append(cs, c)
 			}
-			if mode.name == "hibernated" {
+			if strings.HasPrefix(mode.name, "hibernated") {
 				for i := 0; i < 3000 && len(children(pid)) > 0; i++ {
 					time.Sleep(20 * time.Millisecond)
 				}
@@ -100,7 +136,7 @@ func benchIdle(b *testing.B) {
 			}
 			after := treeKiB(pid)
 			b.ReportMetric(float64(after-before)/float64(conns), "KiB/idle-conn")
-			if mode.name == "hibernated" {
+			if strings.HasPrefix(mode.name, "hibernated") {
 				var lat []time.Duration
 				for i, c := range cs {
 					start := time.Now()
@@ -123,11 +159,24 @@ func benchIdle(b *testing.B) {
 	}
 }
 
+// benchMessages is how many messages benchSelect's INBOX holds:
+// MG_BENCH_MESSAGES, or 1,000.
+func benchMessages() int {
+	if n, err := strconv.Atoi(os.Getenv("MG_BENCH_MESSAGES")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}
+
 func benchSelect(b *testing.B) {
+	messages := benchMessages()
 	for _, mode := range []struct {
 		name   string
 		system bool
 	}{{"process", true}, {"in-daemon", false}} {
+		if m := os.Getenv("MG_BENCH_MODE"); m != "" && !strings.Contains(m, mode.name) {
+			continue
+		}
 		b.Run(mode.name, func(b *testing.B) {
 			u := newSystemUser(b)
 			d := startDaemon(b, systemAuth, "")
@@ -138,26 +187,43 @@ func benchSelect(b *testing.B) {
 			c := greeted(b, d.addr)
 			c.login(name, password)
 			msg := "Subject: m\r\n\r\nbody\r\n"
-			for i := 0; i < 1000; i++ {
-				c.send(fmt.Sprintf("a APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
-				if l, err := c.tagged("a"); err != nil || !strings.HasPrefix(l, "a OK") {
-					b.Fatalf("APPEND: %q, %v", l, err)
+			const batch = 500
+			for i := 0; i < messages; i += batch {
+				n := min(batch, messages-i)
+				var w strings.Builder
+				for j := 0; j < n; j++ {
+					fmt.Fprintf(&w, "a APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg)
+				}
+				c.send(w.String())
+				for j := 0; j < n; j++ {
+					if l, err := c.tagged("a"); err != nil || !strings.HasPrefix(l, "a OK") {
+						b.Fatalf("APPEND: %q, %v", l, err)
+					}
 				}
 			}
 			c.cmd("z", "LOGOUT")
-			var total time.Duration
+			var both, sel []time.Duration
 			const rounds = 20
 			for i := 0; i < rounds; i++ {
 				start := time.Now()
 				c := greeted(b, d.addr)
 				c.login(name, password)
+				selStart := time.Now()
 				if l := c.cmd("s", "SELECT INBOX"); !strings.Contains(l[len(l)-1], "s OK") {
 					b.Fatalf("SELECT: %q", l)
 				}
-				total += time.Since(start)
+				sel = append(sel, time.Since(selStart))
+				both = append(both, time.Since(start))
 				c.cmd("z", "LOGOUT")
 			}
-			b.ReportMetric(float64(total.Microseconds())/1000/rounds, "ms/login+select")
+			median := func(ds []time.Duration) float64 {
+				slices.Sort(ds)
+				return float64(ds[len(ds)/2].Microseconds()) / 1000
+			}
+			b.ReportMetric(float64(sel[0].Microseconds())/1000, "ms/select-min")
+			b.ReportMetric(median(sel), "ms/select-median")
+			b.ReportMetric(float64(sel[len(sel)-1].Microseconds())/1000, "ms/select-max")
+			b.ReportMetric(median(both), "ms/login+select-median")
 			d.cmd.Process.Kill()
 			<-d.exited
 		})

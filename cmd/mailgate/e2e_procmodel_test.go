@@ -608,3 +608,53 @@ func testHibernation(t *testing.T, useTLS bool) {
 	}
 	d.stopped = true
 }
+
+// TestSessionProcessSIGHUP: as root, SIGHUP puts a changed configuration
+// in force for new connections while a session in a process of its own
+// and a hibernated one go on: the first answers NOOP, the second wakes
+// for DONE, in a new process started under the new configuration.
+func TestSessionProcessSIGHUP(t *testing.T) {
+	u := newSystemUser(t)
+	d := startDaemon(t, "hibernate-after = \"200ms\"\n"+systemAuth, "")
+	pid := d.cmd.Process.Pid
+	busy := greeted(t, d.addr)
+	busy.login(u.name, u.password)
+	busy.cmd("s", "SELECT INBOX")
+	sleeper := greeted(t, d.addr)
+	sleeper.login(u.name, u.password)
+	sleeper.cmd("s", "SELECT INBOX")
+	sleeper.send("i IDLE\r\n")
+	if l, err := sleeper.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q, %v", l, err)
+	}
+	waitChildren(t, pid, 1) // the sleeper hibernated; busy's process stays
+
+	text, err := os.ReadFile(d.cfg.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d.cfg.path, []byte("login-disabled = true\n"+string(text)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	if !d.waitLog("configuration reloaded") {
+		t.Fatalf("no reload logged:\n%s", d.stderr.String())
+	}
+	fresh := dialIMAP(t, d.addr)
+	if g, _ := fresh.line(5 * time.Second); !strings.Contains(g, "LOGINDISABLED") {
+		t.Errorf("greeting after the reload: %q, want LOGINDISABLED", g)
+	}
+	if l := busy.cmd("n", "NOOP"); !strings.HasPrefix(l[len(l)-1], "n OK") {
+		t.Errorf("the session process's session after the reload: %q", l)
+	}
+	sleeper.send("DONE\r\n")
+	if l, err := sleeper.line(5 * time.Second); err != nil || l != "i OK Completed" {
+		t.Errorf("DONE to a session hibernated across the reload: %q, %v", l, err)
+	}
+	if l := sleeper.cmd("z", "LOGOUT"); !strings.HasPrefix(l[0], "* BYE") {
+		t.Errorf("LOGOUT: %q", l)
+	}
+	busy.cmd("z", "LOGOUT")
+	waitChildren(t, pid, 0)
+	d.stop(10 * time.Second)
+}
