@@ -118,6 +118,7 @@ type Gateway struct {
 	metrics    *metrics       // nil: none counted
 	watchOnce  sync.Once
 	watch      *fileWatcher // hibernated sessions' mailboxes
+	warm       warmPool     // a session process started ahead, for wake-ups
 
 	reloadMu sync.Mutex // one reload at a time
 
@@ -436,6 +437,7 @@ func (g *Gateway) shutdown(services []*service) {
 		wg.Go(func() { svc.frontend.Close(ctx) })
 	}
 	wg.Wait()
+	g.dropWarm()
 	g.certs.stop()
 	g.store.Close()
 }

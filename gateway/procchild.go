@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -34,33 +36,63 @@ import (
 // the daemon for what only the daemon may touch: new UIDVALIDITY values
 // and other users' homes. The daemon counts the session until it asks
 // for its slot back ("release", at LOGOUT) or exits.
-func RunSessionProcess() int {
+//
+// With warmFlag in args it is a session process started ahead (see
+// warm.go): fd 3 is the socket to the daemon, and the client's connection
+// comes through it once the process has taken on the user's identity.
+func RunSessionProcess(args []string) int {
 	// SIGUSR1 is "mailgate kick": caught from the start, since by
 	// default it would end the process without a word to the client.
 	kick := make(chan os.Signal, 1)
 	signal.Notify(kick, syscall.SIGUSR1)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if err := confine(); err != nil {
-		log.Error("mailgate: session process refuses to run", "err", err)
-		return exitPrivileges
-	}
-	ctlFile := os.NewFile(4, "daemon")
-	clientFile := os.NewFile(3, "client")
-	if ctlFile == nil || clientFile == nil {
-		log.Error("mailgate: session process started without its descriptors")
-		return 1
-	}
-	parent := newParentControl(ctlFile)
-	var msg handoffMessage
-	if err := parent.dec.Decode(&msg); err != nil {
-		log.Error("mailgate: session process: reading the session from the daemon", "err", err)
-		return 1
-	}
-	running := time.Now()
-	cfg, err := config.Parse([]byte(msg.Config), "session")
-	if err != nil {
-		log.Error("mailgate: session process: configuration", "err", err)
-		return 1
+	var (
+		ctlFile, clientFile *os.File
+		msg                 handoffMessage
+		cfg                 *config.Config
+		parent              *parentControl
+		running             time.Time
+	)
+	if slices.Contains(args, warmFlag) {
+		ctlFile = os.NewFile(3, "daemon")
+		m, c, client, err := runWarm(ctlFile)
+		var ep errPrivileges
+		switch {
+		case errors.Is(err, io.EOF):
+			return 0 // not needed after all
+		case errors.As(err, &ep):
+			log.Error("mailgate: session process refuses to run", "err", err)
+			return exitPrivileges
+		case err != nil:
+			log.Error("mailgate: session process started ahead", "err", err)
+			return 1
+		}
+		running = time.Now()
+		msg, cfg, clientFile = *m, c, client
+		parent = newParentControl(ctlFile)
+	} else {
+		if err := confine(); err != nil {
+			log.Error("mailgate: session process refuses to run", "err", err)
+			return exitPrivileges
+		}
+		ctlFile = os.NewFile(4, "daemon")
+		clientFile = os.NewFile(3, "client")
+		if ctlFile == nil || clientFile == nil {
+			log.Error("mailgate: session process started without its descriptors")
+			return 1
+		}
+		parent = newParentControl(ctlFile)
+		if err := parent.dec.Decode(&msg); err != nil {
+			log.Error("mailgate: session process: reading the session from the daemon", "err", err)
+			return 1
+		}
+		running = time.Now()
+		var err error
+		cfg, err = config.Parse([]byte(msg.Config), "session")
+		if err != nil {
+			log.Error("mailgate: session process: configuration", "err", err)
+			return 1
+		}
 	}
 	log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.Logging.Level)}))
 	if l := cfg.SessionMemoryLimit.Bytes(); l > 0 {

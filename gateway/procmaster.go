@@ -147,49 +147,29 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		return nil, err
 	}
 	defer client.Close()
-	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("socketpair: %w", err)
+	var p *sessionProc
+	if st.View != nil {
+		// A wake-up: a session process started ahead saves its start.
+		if w := g.takeWarm(); w != nil {
+			started := time.Now()
+			if err := w.wake(id, sessionEnv(u), server, st, client, started); err != nil {
+				log.Warn("mailgate: a session process started ahead failed to take the session", "err", err)
+				w.discard()
+			} else {
+				p = &sessionProc{cmd: w.cmd, ctl: w.ctl, exited: w.exited}
+				log.Debug("mailgate: session process started ahead takes the session", "pid", w.cmd.Process.Pid, "uid", id.uid)
+			}
+		}
 	}
-	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
-	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
-	defer ctl.Close()
-	cmd, err := g.sessionCommand(u, id)
-	if err != nil {
-		childCtl.Close()
-		return nil, err
-	}
-	cmd.ExtraFiles = []*os.File{client, childCtl}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		childCtl.Close()
-		return nil, err
-	}
-	started := time.Now()
-	err = g.spawn.start(cmd)
-	childCtl.Close()
-	if err != nil {
-		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	if p == nil {
+		if p, err = g.startSessionProcess(server, st, id, client, log); err != nil {
+			return nil, err
+		}
 	}
 	client.Close()
-	pid := cmd.Process.Pid
+	defer p.ctl.Close()
+	pid := p.cmd.Process.Pid
 	log = log.With("pid", pid)
-	log.Debug("mailgate: session process started", "uid", id.uid, "gid", id.gid, "in", time.Since(started))
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		relayLogs(stderr, g.log, pid)
-	}()
-	msg, err := g.handoffMessage(server, st)
-	if err == nil {
-		msg.Started = started
-		err = json.NewEncoder(ctl).Encode(msg)
-	}
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, fmt.Errorf("handing the session over: %w", err)
-	}
 	entry := g.book.Lookup(h.State.ID)
 	if entry != nil {
 		entry.InProcess(pid)
@@ -198,16 +178,11 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
-		sc.serve(ctl)
-	}()
-	exited := make(chan error, 1)
-	go func() {
-		<-logsDone // Wait closes the pipe: read it to its end first
-		exited <- cmd.Wait()
+		sc.serve(p.ctl)
 	}()
 	var werr error
 	select {
-	case werr = <-exited:
+	case werr = <-p.exited:
 	case <-h.Stop:
 		// A kick's BYE names it: the session process tells its client
 		// KickReason on SIGUSR1, and that the server shuts down on SIGTERM.
@@ -215,13 +190,13 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		if h.Kicked != nil && h.Kicked() != "" {
 			sig = syscall.SIGUSR1
 		}
-		cmd.Process.Signal(sig)
+		p.cmd.Process.Signal(sig)
 		select {
-		case werr = <-exited:
+		case werr = <-p.exited:
 		case <-time.After(g.conf().ShutdownGrace + time.Second):
 			// Its own shutdown-grace is over: it is stuck.
-			cmd.Process.Kill()
-			werr = <-exited
+			p.cmd.Process.Kill()
+			werr = <-p.exited
 		}
 	}
 	// The commit may still be in the socket when the process is gone:
@@ -238,6 +213,9 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 	switch {
 	case werr == nil && hib != nil:
 		log.Debug("mailgate: session process hibernated")
+		if g.conf().HibernateAfter > 0 {
+			g.fillWarm()
+		}
 	case werr == nil:
 		log.Debug("mailgate: session process ended")
 	case errors.As(werr, &ee):
@@ -248,6 +226,73 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		hib = nil
 	}
 	return hib, nil
+}
+
+// sessionProc is a running session process.
+type sessionProc struct {
+	cmd    *exec.Cmd
+	ctl    *os.File   // the daemon's end of its control socket
+	exited chan error // its Wait, once its logs are read
+}
+
+// startSessionProcess starts a session process for st as id, with
+// client, and hands it the session.
+func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id identity, client *os.File, log *slog.Logger) (*sessionProc, error) {
+	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
+	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
+	cmd, err := g.sessionCommand(&st.User, id)
+	if err != nil {
+		ctl.Close()
+		childCtl.Close()
+		return nil, err
+	}
+	cmd.ExtraFiles = []*os.File{client, childCtl}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		ctl.Close()
+		childCtl.Close()
+		return nil, err
+	}
+	started := time.Now()
+	err = g.spawn.start(cmd)
+	childCtl.Close()
+	if err != nil {
+		ctl.Close()
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	pid := cmd.Process.Pid
+	log.Debug("mailgate: session process started", "pid", pid, "uid", id.uid, "gid", id.gid, "in", time.Since(started))
+	p := &sessionProc{cmd: cmd, ctl: ctl, exited: make(chan error, 1)}
+	go func() {
+		relayLogs(stderr, g.log, pid) // Wait closes the pipe: read it to its end first
+		p.exited <- cmd.Wait()
+		close(p.exited)
+	}()
+	msg, err := g.handoffMessage(server, st)
+	if err == nil {
+		msg.Started = started
+		err = json.NewEncoder(ctl).Encode(msg)
+	}
+	if err != nil {
+		cmd.Process.Kill()
+		<-p.exited
+		ctl.Close()
+		return nil, fmt.Errorf("handing the session over: %w", err)
+	}
+	return p, nil
+}
+
+// sessionEnv is the environment of u's session process.
+func sessionEnv(u *auth.User) []string {
+	env := []string{"USER=" + u.Name, "LOGNAME=" + u.Name}
+	if u.Home != "" {
+		env = append(env, "HOME="+u.Home)
+	}
+	return env
 }
 
 // sessionCommand is the session process's command: this program, with
@@ -264,10 +309,7 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 	}
 	cmd := exec.Command(exe, SessionProcessFlag)
 	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "USER=" + u.Name, "LOGNAME=" + u.Name}
-	if u.Home != "" {
-		cmd.Env = append(cmd.Env, "HOME="+u.Home)
-	}
+	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, sessionEnv(u)...)
 	for _, k := range []string{"TZ", "TMPDIR", "GOTRACEBACK", "MAILGATE_CPUPROFILE"} {
 		if v, ok := os.LookupEnv(k); ok {
 			cmd.Env = append(cmd.Env, k+"="+v)
@@ -291,6 +333,9 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 
 // handoffMessage builds what the session process is told first.
 func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMessage, error) {
+	if st == nil {
+		st = &imap.SessionState{}
+	}
 	c := *g.conf()
 	def := config.Default()
 	c.Auth = def.Auth

@@ -128,12 +128,34 @@ func children(pid int) []int {
 	return out
 }
 
-// waitChildren waits until pid has n children and returns them.
+// sessions returns the session processes among pid's children: not a
+// session process started ahead that waits for a session (warm, still
+// with the daemon's identity).
+func sessions(pid int) []int {
+	var out []int
+	for _, k := range children(pid) {
+		if isWarm(k) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// isWarm reports whether process pid is a session process started ahead
+// that has taken no session yet.
+func isWarm(pid int) bool {
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	return strings.Contains(string(cmdline), "--warm") && strings.Contains(string(status), "\nUid:\t0\t")
+}
+
+// waitChildren waits until pid has n session processes and returns them.
 func waitChildren(t testing.TB, pid, n int) []int {
 	t.Helper()
 	var kids []int
 	for i := 0; i < 250; i++ {
-		if kids = children(pid); len(kids) == n {
+		if kids = sessions(pid); len(kids) == n {
 			return kids
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -168,6 +190,13 @@ func checkRunsAs(t testing.TB, pid, uid int) {
 			t.Errorf("process %d: uid %d of %q is %s, want %d", pid, i, st["Uid"], id, uid)
 		}
 	}
+	checkNoNewPrivs(t, pid)
+}
+
+// checkNoNewPrivs fails unless no_new_privs is set on every thread of
+// process pid.
+func checkNoNewPrivs(t testing.TB, pid int) {
+	t.Helper()
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	for _, task := range tasks {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, task.Name()))
@@ -563,7 +592,7 @@ func testHibernation(t *testing.T, useTLS bool) {
 	w.login(u.name, u.password)
 	w.cmd("s", "SELECT INBOX")
 	for i := 0; i < 20; i++ {
-		if k := children(pid); len(k) > 1 {
+		if k := sessions(pid); len(k) > 1 {
 			t.Fatalf("another session's SELECT woke the hibernated sessions: processes %v", k)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -578,6 +607,16 @@ func testHibernation(t *testing.T, useTLS bool) {
 		t.Fatalf("hibernated IDLE after another session's APPEND: %q, %v", l, err)
 	}
 	t.Logf("woken by the APPEND, EXISTS after %v", time.Since(start))
+	// The processes that took the woken sessions may have been started
+	// ahead, as root: they run as the user now, with no way back; one
+	// still waiting has no_new_privs on every thread.
+	for _, k := range children(pid) {
+		if isWarm(k) {
+			checkNoNewPrivs(t, k)
+		} else {
+			checkRunsAs(t, k, u.uid)
+		}
+	}
 	w.cmd("z", "LOGOUT")
 	c.line(5 * time.Second) // * 1 RECENT
 	waitChildren(t, pid, 0) // hibernated again

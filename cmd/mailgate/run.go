@@ -35,9 +35,9 @@ const (
 )
 
 func run(args []string) int {
-	if len(args) == 1 && args[0] == gateway.SessionProcessFlag {
+	if len(args) >= 1 && len(args) <= 2 && args[0] == gateway.SessionProcessFlag {
 		// A session the daemon handed over (session-process).
-		return gateway.RunSessionProcess()
+		return gateway.RunSessionProcess(args[1:])
 	}
 	if len(args) == 1 && args[0] == gateway.DeliveryProcessFlag {
 		// An LMTP delivery the daemon runs with the recipient's identity.

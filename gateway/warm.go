@@ -1,0 +1,341 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/config"
+	"github.com/mailgate/mailgate/imap"
+	"golang.org/x/sys/unix"
+)
+
+// Waking a hibernated session in a new process costs that process's
+// start: exec, the Go runtime's and packages' start, and reading the
+// configuration, together most of the wake-up (tens of milliseconds on a
+// busy machine). So while sessions hibernate the daemon keeps one
+// session process started ahead ("warm"): started from the spawner's
+// thread (no_new_privs on every thread), with the configuration read,
+// parked before it has the client's connection or knows a user. A
+// wake-up hands it the user's identity, which it takes on for good
+// (setgroups, setresgid, setresuid on every thread, then the same checks
+// as a session process started with that identity), and only then the
+// client's connection and the session's state. A warm process that
+// waits has no client and runs no request of anyone's: its identity
+// while it waits is the daemon's, which is what the spawner's other
+// session processes have until exec too.
+
+// warmFlag marks a session process started ahead (with
+// SessionProcessFlag): fd 3 is its socket to the daemon.
+const warmFlag = "--warm"
+
+// warmReady is the byte a warm process sends when it has read its
+// configuration and waits for a session.
+const warmReady = 'R'
+
+// warmIdentity is the identity a warm session process takes on.
+type warmIdentity struct {
+	UID    int      `json:"uid"`
+	GID    int      `json:"gid"`
+	Groups []int    `json:"groups,omitempty"`
+	Env    []string `json:"env,omitempty"` // USER, LOGNAME, HOME
+}
+
+// wakeMessage is what a warm session process is told when it takes a
+// session, after the message that carries the client's descriptor.
+type wakeMessage struct {
+	Identity warmIdentity      `json:"identity"`
+	Server   int               `json:"server"`
+	State    imap.SessionState `json:"state"`
+	Started  time.Time         `json:"started"`
+}
+
+// warmProcess is a session process started ahead.
+type warmProcess struct {
+	cmd    *exec.Cmd
+	ctl    *os.File
+	cfg    *config.Config // the configuration it read
+	exited chan error     // its Wait, once its logs are read
+}
+
+// warmPoolSize is how many warm processes the daemon keeps while
+// sessions hibernate: two, so that wake-ups close together (new mail
+// wakes every session idling in the mailbox) do not wait for a start.
+const warmPoolSize = 2
+
+// warmPool holds the warm processes.
+type warmPool struct {
+	mu       sync.Mutex
+	ready    []*warmProcess
+	starting int
+}
+
+// takeWarm returns a warm process, if one is ready and has the
+// configuration in force, and starts the next one.
+func (g *Gateway) takeWarm() *warmProcess {
+	var w *warmProcess
+	var stale []*warmProcess
+	g.warm.mu.Lock()
+	for len(g.warm.ready) > 0 && w == nil {
+		w = g.warm.ready[0]
+		g.warm.ready = g.warm.ready[1:]
+		if w.cfg != g.conf() {
+			// Started before a reload: its configuration is an old one.
+			stale = append(stale, w)
+			w = nil
+		}
+	}
+	g.warm.mu.Unlock()
+	for _, s := range stale {
+		go s.discard()
+	}
+	g.fillWarm()
+	return w
+}
+
+// fillWarm starts warm processes in the background up to warmPoolSize.
+func (g *Gateway) fillWarm() {
+	g.warm.mu.Lock()
+	n := warmPoolSize - len(g.warm.ready) - g.warm.starting
+	g.warm.starting += max(n, 0)
+	g.warm.mu.Unlock()
+	for range n {
+		go func() {
+			w, err := g.startWarm()
+			g.warm.mu.Lock()
+			g.warm.starting--
+			if err == nil {
+				g.warm.ready = append(g.warm.ready, w)
+			}
+			g.warm.mu.Unlock()
+			if err != nil {
+				g.log.Warn("mailgate: starting a session process ahead", "err", err)
+			}
+		}()
+	}
+}
+
+// dropWarm ends the warm processes (shutdown).
+func (g *Gateway) dropWarm() {
+	g.warm.mu.Lock()
+	ws := g.warm.ready
+	g.warm.ready = nil
+	g.warm.mu.Unlock()
+	for _, w := range ws {
+		w.discard()
+	}
+}
+
+// discard ends a warm process that took no session: closing its socket
+// ends it.
+func (w *warmProcess) discard() {
+	w.ctl.Close()
+	select {
+	case <-w.exited:
+	case <-time.After(time.Second):
+		w.cmd.Process.Kill()
+		<-w.exited
+	}
+}
+
+// startWarm starts a warm process and waits until it has read its
+// configuration.
+func (g *Gateway) startWarm() (*warmProcess, error) {
+	cfg := g.conf()
+	exe := g.opts.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding the mailgate program: %w", err)
+		}
+	}
+	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
+	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
+	cmd := exec.Command(exe, SessionProcessFlag, warmFlag)
+	cmd.Dir = "/"
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	for _, k := range []string{"TZ", "TMPDIR", "GOTRACEBACK", "MAILGATE_CPUPROFILE"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	if l := cfg.SessionMemoryLimit; l > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", l.Bytes()*3/4))
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.ExtraFiles = []*os.File{childCtl}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		ctl.Close()
+		childCtl.Close()
+		return nil, err
+	}
+	err = g.spawn.start(cmd)
+	childCtl.Close()
+	if err != nil {
+		ctl.Close()
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	w := &warmProcess{cmd: cmd, ctl: ctl, cfg: cfg, exited: make(chan error, 1)}
+	pid := cmd.Process.Pid
+	go func() {
+		relayLogs(stderr, g.log, pid)
+		w.exited <- cmd.Wait()
+		close(w.exited)
+	}()
+	msg, err := g.handoffMessage(0, nil)
+	if err == nil {
+		err = json.NewEncoder(ctl).Encode(&handoffMessage{Config: msg.Config})
+	}
+	if err == nil {
+		b := make([]byte, 1)
+		ctl.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err = io.ReadFull(ctl, b); err == nil && b[0] != warmReady {
+			err = fmt.Errorf("it said %q", b)
+		}
+		ctl.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		w.discard()
+		return nil, fmt.Errorf("session process %d started ahead: %w", pid, err)
+	}
+	return w, nil
+}
+
+// wake hands the session to w: the client's descriptor first (the warm
+// process waits for it with recvmsg, which a buffered read would lose),
+// then the identity and state.
+func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) error {
+	// Not through net.FileConn: it would make the socket non-blocking
+	// under the daemon's blocking reads of it.
+	rc, err := w.ctl.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendmsg(int(fd), []byte{0}, unix.UnixRights(int(client.Fd())), nil, 0)
+		return serr != unix.EAGAIN
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("passing the client's connection: %w", err)
+	}
+	msg := wakeMessage{Identity: warmIdentity{UID: id.uid, GID: id.gid, Groups: id.groups, Env: env},
+		Server: server, State: *st, Started: started}
+	return json.NewEncoder(w.ctl).Encode(&msg)
+}
+
+// runWarm is a warm session process's start (RunSessionProcess with
+// warmFlag): read the configuration, say so, wait for a session, take on
+// its user's identity for good, and only then look at the session. It
+// returns the same things a session process started for its session
+// reads; io.EOF when the daemon ended it unused.
+func runWarm(ctlFile *os.File) (msg *handoffMessage, cfg *config.Config, client *os.File, err error) {
+	dec := json.NewDecoder(ctlFile)
+	var first handoffMessage
+	if err := dec.Decode(&first); err != nil {
+		return nil, nil, nil, fmt.Errorf("reading the configuration: %w", err)
+	}
+	if cfg, err = config.Parse([]byte(first.Config), "session"); err != nil {
+		return nil, nil, nil, fmt.Errorf("configuration: %w", err)
+	}
+	if _, err := ctlFile.Write([]byte{warmReady}); err != nil {
+		return nil, nil, nil, err
+	}
+	client, err = receiveFD(ctlFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var wake wakeMessage
+	if err := dec.Decode(&wake); err != nil {
+		client.Close()
+		return nil, nil, nil, fmt.Errorf("reading the session: %w", err)
+	}
+	if err := takeIdentity(wake.Identity); err != nil {
+		client.Close()
+		return nil, nil, nil, err
+	}
+	if err := confine(); err != nil {
+		client.Close()
+		return nil, nil, nil, errPrivileges{err}
+	}
+	msg = &handoffMessage{Config: first.Config, Server: wake.Server, State: wake.State, Started: wake.Started}
+	return msg, cfg, client, nil
+}
+
+// errPrivileges is a failure to shed the daemon's identity.
+type errPrivileges struct{ error }
+
+// takeIdentity makes every thread of this process run as id, for good
+// (Go's setresuid and friends act on every thread).
+func takeIdentity(id warmIdentity) error {
+	if id.UID == 0 {
+		return errPrivileges{errors.New("refusing to run a session as root (uid 0)")}
+	}
+	if os.Geteuid() == 0 {
+		if err := syscall.Setgroups(id.Groups); err != nil {
+			return errPrivileges{fmt.Errorf("setgroups: %w", err)}
+		}
+	}
+	if err := syscall.Setresgid(id.GID, id.GID, id.GID); err != nil {
+		return errPrivileges{fmt.Errorf("setresgid %d: %w", id.GID, err)}
+	}
+	if err := syscall.Setresuid(id.UID, id.UID, id.UID); err != nil {
+		return errPrivileges{fmt.Errorf("setresuid %d: %w", id.UID, err)}
+	}
+	for _, kv := range id.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			os.Setenv(k, v)
+		}
+	}
+	return nil
+}
+
+// receiveFD waits for the message that carries the client's descriptor;
+// io.EOF when the daemon closed the socket instead.
+func receiveFD(ctlFile *os.File) (*os.File, error) {
+	rc, err := ctlFile.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 1)
+	oob := make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return rerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receiving the client's connection: %w", err)
+	}
+	if n == 0 {
+		return nil, io.EOF
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return nil, fmt.Errorf("receiving the client's connection: no descriptor (%v)", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return nil, fmt.Errorf("receiving the client's connection: no descriptor (%v)", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "client"), nil
+}
