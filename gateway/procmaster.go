@@ -300,6 +300,24 @@ func sessionEnv(u *auth.User) []string {
 // own (a terminal's ^C reaches the daemon alone, which ends sessions
 // itself) and a small environment.
 func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
+	cmd, err := g.mailgateCommand(SessionProcessFlag)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Env = append(cmd.Env, sessionEnv(u)...)
+	if os.Geteuid() == 0 {
+		groups := make([]uint32, len(id.groups))
+		for i, gid := range id.groups {
+			groups[i] = uint32(gid)
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(id.uid), Gid: uint32(id.gid), Groups: groups}
+	}
+	return cmd, nil
+}
+
+// mailgateCommand runs this program with args, from /, in a process
+// group of its own and with a small environment.
+func (g *Gateway) mailgateCommand(args ...string) (*exec.Cmd, error) {
 	exe := g.opts.Executable
 	if exe == "" {
 		var err error
@@ -307,9 +325,9 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 			return nil, fmt.Errorf("finding the mailgate program: %w", err)
 		}
 	}
-	cmd := exec.Command(exe, SessionProcessFlag)
+	cmd := exec.Command(exe, args...)
 	cmd.Dir = "/"
-	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, sessionEnv(u)...)
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
 	for _, k := range []string{"TZ", "TMPDIR", "GOTRACEBACK", "MAILGATE_CPUPROFILE"} {
 		if v, ok := os.LookupEnv(k); ok {
 			cmd.Env = append(cmd.Env, k+"="+v)
@@ -321,13 +339,6 @@ func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", l.Bytes()*3/4))
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if os.Geteuid() == 0 {
-		groups := make([]uint32, len(id.groups))
-		for i, gid := range id.groups {
-			groups[i] = uint32(gid)
-		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(id.uid), Gid: uint32(id.gid), Groups: groups}
-	}
 	return cmd, nil
 }
 

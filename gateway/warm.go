@@ -149,31 +149,18 @@ func (w *warmProcess) discard() {
 // configuration.
 func (g *Gateway) startWarm() (*warmProcess, error) {
 	cfg := g.conf()
-	exe := g.opts.Executable
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("finding the mailgate program: %w", err)
-		}
-	}
 	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair: %w", err)
 	}
 	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
 	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
-	cmd := exec.Command(exe, SessionProcessFlag, warmFlag)
-	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
-	for _, k := range []string{"TZ", "TMPDIR", "GOTRACEBACK", "MAILGATE_CPUPROFILE"} {
-		if v, ok := os.LookupEnv(k); ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
+	cmd, err := g.mailgateCommand(SessionProcessFlag, warmFlag)
+	if err != nil {
+		ctl.Close()
+		childCtl.Close()
+		return nil, err
 	}
-	if l := cfg.SessionMemoryLimit; l > 0 {
-		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", l.Bytes()*3/4))
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.ExtraFiles = []*os.File{childCtl}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -1,21 +1,14 @@
 package main_test
 
 import (
-	"bufio"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
 // BenchmarkProcessModel measures the process model (issue 11 section 1)
@@ -90,25 +83,9 @@ func benchIdle(b *testing.B) {
 			var d *daemon
 			dial := func() *imapConn { return greeted(b, d.addr) }
 			if mode.tls {
-				ca := tlsmgrtest.NewCA(b, "test CA")
-				dir := b.TempDir()
-				cert, key := ca.Issue(b, "mail.example.org", x509.ExtKeyUsageServerAuth)
-				tlsmgrtest.WriteFile(b, filepath.Join(dir, "cert.pem"), cert, 0o644)
-				tlsmgrtest.WriteFile(b, filepath.Join(dir, "key.pem"), key, 0o600)
-				top += "[tls]\ncertificate-file = " + quoted(filepath.Join(dir, "cert.pem")) + "\nkey-file = " + quoted(filepath.Join(dir, "key.pem")) + "\n"
-				server += "tls-mode = \"connection\"\n"
-				dial = func() *imapConn {
-					tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", d.addr,
-						&tls.Config{RootCAs: ca.Pool(), ServerName: "mail.example.org"})
-					if err != nil {
-						b.Fatal(err)
-					}
-					c := &imapConn{t: b, conn: tc, r: bufio.NewReader(tc)}
-					if g, err := c.line(5 * time.Second); !strings.HasPrefix(g, "* OK") {
-						b.Fatalf("greeting %q, %v", g, err)
-					}
-					return c
-				}
+				var tlsTop, tlsServer string
+				tlsTop, tlsServer, dial = implicitTLS(b, func() string { return d.addr })
+				top, server = top+tlsTop, server+tlsServer
 			}
 			d = startDaemon(b, top, server)
 			pid := d.cmd.Process.Pid

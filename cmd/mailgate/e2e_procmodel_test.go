@@ -538,31 +538,12 @@ func TestHibernation(t *testing.T) {
 func testHibernation(t *testing.T, useTLS bool) {
 	u := newSystemUser(t)
 	top, server := "hibernate-after = \"200ms\"\n"+systemAuth, ""
-	var dial func() *imapConn
 	var d *daemon
+	dial := func() *imapConn { return greeted(t, d.addr) }
 	if useTLS {
-		ca := tlsmgrtest.NewCA(t, "test CA")
-		dir := t.TempDir()
-		cert, key := ca.Issue(t, "mail.example.org", x509.ExtKeyUsageServerAuth)
-		tlsmgrtest.WriteFile(t, filepath.Join(dir, "cert.pem"), cert, 0o644)
-		tlsmgrtest.WriteFile(t, filepath.Join(dir, "key.pem"), key, 0o600)
-		top += "[tls]\ncertificate-file = " + quoted(filepath.Join(dir, "cert.pem")) + "\nkey-file = " + quoted(filepath.Join(dir, "key.pem")) + "\n"
-		server = "tls-mode = \"connection\"\n"
-		dial = func() *imapConn {
-			tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", d.addr,
-				&tls.Config{RootCAs: ca.Pool(), ServerName: "mail.example.org"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { tc.Close() })
-			c := &imapConn{t: t, conn: tc, r: bufio.NewReader(tc)}
-			if g, err := c.line(5 * time.Second); !strings.HasPrefix(g, "* OK") {
-				t.Fatalf("greeting %q, %v", g, err)
-			}
-			return c
-		}
-	} else {
-		dial = func() *imapConn { return greeted(t, d.addr) }
+		var tlsTop, tlsServer string
+		tlsTop, tlsServer, dial = implicitTLS(t, func() string { return d.addr })
+		top, server = top+tlsTop, server+tlsServer
 	}
 	d = startDaemon(t, top, server)
 	pid := d.cmd.Process.Pid
@@ -696,4 +677,32 @@ func TestSessionProcessSIGHUP(t *testing.T) {
 	busy.cmd("z", "LOGOUT")
 	waitChildren(t, pid, 0)
 	d.stop(10 * time.Second)
+}
+
+// implicitTLS returns the configuration of a daemon with a test CA's
+// certificate and implicit TLS (top: the [tls] table; server: the
+// [[server]] line), and a dial that connects to addr() over TLS and
+// reads the greeting.
+func implicitTLS(t testing.TB, addr func() string) (top, server string, dial func() *imapConn) {
+	ca := tlsmgrtest.NewCA(t, "test CA")
+	dir := t.TempDir()
+	cert, key := ca.Issue(t, "mail.example.org", x509.ExtKeyUsageServerAuth)
+	tlsmgrtest.WriteFile(t, filepath.Join(dir, "cert.pem"), cert, 0o644)
+	tlsmgrtest.WriteFile(t, filepath.Join(dir, "key.pem"), key, 0o600)
+	top = "[tls]\ncertificate-file = " + quoted(filepath.Join(dir, "cert.pem")) + "\nkey-file = " + quoted(filepath.Join(dir, "key.pem")) + "\n"
+	server = "tls-mode = \"connection\"\n"
+	dial = func() *imapConn {
+		tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr(),
+			&tls.Config{RootCAs: ca.Pool(), ServerName: "mail.example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tc.Close() })
+		c := &imapConn{t: t, conn: tc, r: bufio.NewReader(tc)}
+		if g, err := c.line(5 * time.Second); !strings.HasPrefix(g, "* OK") {
+			t.Fatalf("greeting %q, %v", g, err)
+		}
+		return c
+	}
+	return top, server, dial
 }
