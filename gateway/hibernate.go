@@ -32,7 +32,7 @@ const wakeBuffer = 512
 // sleep holds the connection of a hibernated session until it must wake,
 // and returns the state to wake it with (what the client sent included);
 // ok is false when the session ended instead.
-func (g *Gateway) sleep(server int, link *clientLink, hib *hibernation, stop <-chan struct{}, log *slog.Logger) (st *imap.SessionState, ok bool) {
+func (g *Gateway) sleep(server int, link *clientLink, hib *hibernation, h *imap.HandedOff, log *slog.Logger) (st *imap.SessionState, ok bool) {
 	st = hib.state
 	st.Pending = hib.pending
 	if len(st.Pending) > 0 {
@@ -81,9 +81,13 @@ func (g *Gateway) sleep(server int, link *clientLink, hib *hibernation, stop <-c
 		interrupt()
 		goodbye(c, "* BYE Autologout; idle for too long\r\n")
 		return nil, false
-	case <-stop:
+	case <-h.Stop:
 		interrupt()
-		goodbye(c, "* BYE Server shutting down\r\n")
+		if h.Kicked != nil && h.Kicked() != "" {
+			goodbye(c, "* BYE "+KickReason+"\r\n") // "mailgate kick"
+		} else {
+			goodbye(c, "* BYE Server shutting down\r\n")
+		}
 		return nil, false
 	}
 	if len(r.data) == 0 && r.err != nil && !errors.Is(r.err, os.ErrDeadlineExceeded) {

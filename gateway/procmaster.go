@@ -118,7 +118,7 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 		if hib == nil {
 			return nil
 		}
-		next, ok := g.sleep(server, link, hib, h.Stop, log)
+		next, ok := g.sleep(server, link, hib, h, log)
 		if !ok {
 			return nil
 		}

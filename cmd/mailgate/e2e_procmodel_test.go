@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/gateway"
 	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
@@ -633,6 +634,7 @@ func testHibernation(t *testing.T, useTLS bool) {
 // in force for new connections while a session in a process of its own
 // and a hibernated one go on: the first answers NOOP, the second wakes
 // for DONE, in a new process started under the new configuration.
+// "mailgate kick" then reaches both, the hibernated one too.
 func TestSessionProcessSIGHUP(t *testing.T) {
 	u := newSystemUser(t)
 	d := startDaemon(t, "hibernate-after = \"200ms\"\n"+systemAuth, "")
@@ -671,10 +673,23 @@ func TestSessionProcessSIGHUP(t *testing.T) {
 	if l, err := sleeper.line(5 * time.Second); err != nil || l != "i OK Completed" {
 		t.Errorf("DONE to a session hibernated across the reload: %q, %v", l, err)
 	}
-	if l := sleeper.cmd("z", "LOGOUT"); !strings.HasPrefix(l[0], "* BYE") {
-		t.Errorf("LOGOUT: %q", l)
+
+	// "mailgate kick" reaches both: the hibernated client hears the
+	// reason from the daemon, the other from its session process.
+	sleeper.send("j IDLE\r\n")
+	if l, err := sleeper.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE again: %q, %v", l, err)
 	}
-	busy.cmd("z", "LOGOUT")
+	waitChildren(t, pid, 1)
+	r := runMailgate(t, 20*time.Second, "", "--config", d.cfg.path, "kick", u.name)
+	if r.err != nil || r.code != 0 || !strings.Contains(r.stdout, "disconnected 2 session(s)") {
+		t.Errorf("kick %s: %v, exit %d, stdout %q, stderr %q", u.name, r.err, r.code, r.stdout, r.stderr)
+	}
+	for name, c := range map[string]*imapConn{"hibernated": sleeper, "in a process": busy} {
+		if l, err := c.line(5 * time.Second); l != "* BYE "+gateway.KickReason {
+			t.Errorf("kicked session %s: %q, %v; want BYE %s", name, l, err, gateway.KickReason)
+		}
+	}
 	waitChildren(t, pid, 0)
 	d.stop(10 * time.Second)
 }
