@@ -180,14 +180,12 @@ func (c *control) mailbox(w *bufio.Writer, resync bool, name string, mailbox []s
 	}
 	var rows [][]string
 	for _, mb := range names {
-		var r storage.MailboxReport
-		if resync {
-			r, err = a.Resync(mb)
-			if err == nil {
-				c.g.log.Info("mailgate: mailbox resynchronised", "user", name, "mailbox", mb, "path", r.Path)
-			}
-		} else {
-			r, err = a.Report(mb)
+		// With the user's identity when the daemon must not write the
+		// user's mail itself: a cache or index root made in a user's
+		// maildir would lock the user's own sessions out of it.
+		r, err := c.g.mailboxReport(ctx, u, a, mb, resync)
+		if err == nil && resync {
+			c.g.log.Info("mailgate: mailbox resynchronised", "user", name, "mailbox", mb, "path", r.Path)
 		}
 		if err != nil {
 			fmt.Fprintf(w, "ERR\t%s of %s: %s\n", mb, name, oneLine(err.Error()))
@@ -202,15 +200,11 @@ func (c *control) mailbox(w *bufio.Writer, resync bool, name string, mailbox []s
 	w.WriteString("OK\n")
 }
 
-// lookupUser finds a user by name without a password, as the users file
-// and the other back-ends that can name users know them, or, when the
-// chain checks system accounts, as the system does.
+// lookupUser finds a user by name without a password, as the back-ends
+// of the chain that can name users (Chain.Identify) know them: the same
+// users as LMTP delivers to.
 func (g *Gateway) lookupUser(ctx context.Context, name string) (*auth.User, error) {
-	chain := g.cur().authn
-	u, err := chain.Identify(ctx, name)
-	if errors.Is(err, auth.ErrNoUser) && slices.ContainsFunc(chain.Backends(), func(b string) bool { return b == "system" || b == "pam" }) {
-		u, err = auth.LookupSystemUser(name)
-	}
+	u, err := g.cur().authn.Identify(ctx, name)
 	switch {
 	case errors.Is(err, auth.ErrNoUser):
 		return nil, fmt.Errorf("no user %s", name)

@@ -1,6 +1,7 @@
 package gateway
 
-// LMTP delivery for users whose mail this daemon must not write itself.
+// Storage work for users whose mail this daemon must not write itself:
+// LMTP delivery, and the control socket's mailbox status and resync.
 //
 // A daemon that runs as root and hands sessions to processes with the
 // user's identity (session-process) must deliver with that identity too:
@@ -10,7 +11,9 @@ package gateway
 // local(8) and procmail do, the daemon delivers such a copy through a
 // short-lived process of its own program started with the user's uid,
 // gid and groups, on the spawner's no_new_privs thread. The message
-// goes to it on stdin; one line of JSON comes back.
+// goes to it on stdin; one line of JSON comes back. The control socket's
+// mailbox status and resync, which write caches and indexes into the
+// user's mailboxes, go the same way.
 
 import (
 	"context"
@@ -31,11 +34,15 @@ import (
 )
 
 // DeliveryProcessFlag is the command-line flag that starts mailgate as a
-// delivery process (see RunDeliveryProcess).
+// delivery process (see RunDeliveryProcess), which also does the control
+// socket's mailbox work for one user.
 const DeliveryProcessFlag = "--delivery-process"
 
 // deliveryRequest is what a delivery process is told, on descriptor 3.
 type deliveryRequest struct {
+	// Op is "" to deliver the message on stdin, "report" or "resync"
+	// for the control socket's mailbox status and resync of Mailbox.
+	Op          string    `json:"op,omitempty"`
 	Config      string    `json:"config"` // the daemon's configuration, without secrets
 	User        auth.User `json:"user"`
 	Mailbox     string    `json:"mailbox"`
@@ -45,7 +52,8 @@ type deliveryRequest struct {
 
 // deliveryResult is a delivery process's answer, on its stdout.
 type deliveryResult struct {
-	UID uint32 `json:"uid,omitempty"`
+	UID    uint32                 `json:"uid,omitempty"`
+	Report *storage.MailboxReport `json:"report,omitempty"` // of "report" and "resync"
 	// Kind names the storage error that failed the delivery, so that
 	// the daemon answers the MTA as it would have itself; "" on
 	// success.
@@ -90,61 +98,103 @@ func (r *deliveryResult) err() error {
 	return fmt.Errorf("delivery process: %s", r.Text)
 }
 
+// ownIdentity reports whether u's mail must be written by a process with
+// u's own identity, id: the daemon is root and u's sessions run as
+// another user (session-process, virtual-user).
+func (g *Gateway) ownIdentity(u *auth.User) (id identity, own bool, err error) {
+	if os.Geteuid() != 0 {
+		return identity{}, false, nil
+	}
+	id, ok, err := g.identityFor(u)
+	if err != nil {
+		return identity{}, true, fmt.Errorf("the identity of %s: %w", u.Name, err)
+	}
+	return id, ok && id.uid != os.Geteuid(), nil
+}
+
 // deliverAs implements lmtp.Options.DeliverAs: a copy for a user whose
 // sessions run with an identity other than the daemon's is stored by a
 // delivery process with that identity; handled is false for every other
 // user, whose copy the LMTP frontend stores itself.
 func (g *Gateway) deliverAs(ctx context.Context, u *auth.User, mailbox string, msg io.Reader, date time.Time) (uid uint32, handled bool, err error) {
-	if os.Geteuid() != 0 {
-		return 0, false, nil
+	id, own, err := g.ownIdentity(u)
+	if err != nil || !own {
+		return 0, own, err
 	}
-	id, ok, err := g.identityFor(u)
+	res, err := g.runUserProcess(ctx, u, id, deliveryRequest{Mailbox: mailbox, Date: date}, msg)
 	if err != nil {
-		return 0, true, fmt.Errorf("delivering as %s: %w", u.Name, err)
+		return 0, true, err
 	}
-	if !ok || id.uid == os.Geteuid() {
-		return 0, false, nil
+	return res.UID, true, res.err()
+}
+
+// mailboxReport is Account.Report, or Account.Resync when resync is set,
+// of u's mailbox in a, done by a process with u's identity when the
+// daemon must not write u's mail itself.
+func (g *Gateway) mailboxReport(ctx context.Context, u *auth.User, a *storage.Account, mailbox string, resync bool) (storage.MailboxReport, error) {
+	id, own, err := g.ownIdentity(u)
+	if err != nil {
+		return storage.MailboxReport{}, err
 	}
-	uid, err = g.runDelivery(ctx, u, id, mailbox, msg, date)
-	return uid, true, err
+	if !own {
+		if resync {
+			return a.Resync(mailbox)
+		}
+		return a.Report(mailbox)
+	}
+	op := "report"
+	if resync {
+		op = "resync"
+	}
+	res, err := g.runUserProcess(ctx, u, id, deliveryRequest{Op: op, Mailbox: mailbox}, strings.NewReader(""))
+	if err != nil {
+		return storage.MailboxReport{}, err
+	}
+	if err := res.err(); err != nil {
+		return storage.MailboxReport{}, err
+	}
+	if res.Report == nil {
+		return storage.MailboxReport{}, fmt.Errorf("the process for %s gave no report", u.Name)
+	}
+	return *res.Report, nil
 }
 
 // deliveryTimeout bounds one delivery process, however stuck its storage
 // is (an mbox lock another program holds for good, a hung NFS server).
 const deliveryTimeout = 5 * time.Minute
 
-// runDelivery stores msg in u's mailbox through a delivery process
-// running as id.
-func (g *Gateway) runDelivery(ctx context.Context, u *auth.User, id identity, mailbox string, msg io.Reader, date time.Time) (uint32, error) {
+// runUserProcess runs req in a delivery process with identity id, stdin
+// its standard input, and returns the process's result.
+func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity, req deliveryRequest, stdin io.Reader) (*deliveryResult, error) {
 	hm, err := g.handoffMessage(-1, &imap.SessionState{})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	req := deliveryRequest{Config: hm.Config, User: *u, Mailbox: mailbox, Date: date, UIDValidity: g.validities.Next()}
+	req.Config, req.User, req.UIDValidity = hm.Config, *u, g.validities.Next()
 	cmd, err := g.sessionCommand(u, id)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	cmd.Args[1] = DeliveryProcessFlag
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer reqR.Close()
 	defer reqW.Close()
 	cmd.ExtraFiles = []*os.File{reqR}
-	cmd.Stdin = msg
+	cmd.Stdin = stdin
 	var out, errOut strings.Builder
 	cmd.Stdout = &out
 	cmd.Stderr = &errOut
 	if err := g.spawn.start(cmd); err != nil {
-		return 0, fmt.Errorf("starting a delivery process for %s: %w", u.Name, err)
+		return nil, fmt.Errorf("starting a process for %s: %w", u.Name, err)
 	}
 	reqR.Close()
 	if err := json.NewEncoder(reqW).Encode(&req); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return 0, fmt.Errorf("delivery process for %s: sending the request: %w", u.Name, err)
+		return nil, fmt.Errorf("process for %s: sending the request: %w", u.Name, err)
 	}
 	reqW.Close()
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
@@ -157,7 +207,7 @@ func (g *Gateway) runDelivery(ctx context.Context, u *auth.User, id identity, ma
 	case <-ctx.Done():
 		cmd.Process.Kill()
 		<-done
-		return 0, fmt.Errorf("delivery process for %s: %w", u.Name, ctx.Err())
+		return nil, fmt.Errorf("process for %s: %w", u.Name, ctx.Err())
 	}
 	for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
 		if l != "" {
@@ -166,9 +216,9 @@ func (g *Gateway) runDelivery(ctx context.Context, u *auth.User, id identity, ma
 	}
 	var res deliveryResult
 	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
-		return 0, fmt.Errorf("delivery process for %s gave no result (%v): %w", u.Name, werr, err)
+		return nil, fmt.Errorf("the process for %s gave no result (%v): %w", u.Name, werr, err)
 	}
-	return res.UID, res.err()
+	return &res, nil
 }
 
 // RunDeliveryProcess is mailgate started with DeliveryProcessFlag by a
@@ -225,9 +275,23 @@ func deliver(log *slog.Logger) *deliveryResult {
 	if err != nil {
 		return fail(fmt.Errorf("opening the mailboxes of %s: %w", req.User.Name, err))
 	}
-	_, uid, err := acct.Append(req.Mailbox, os.Stdin, nil, req.Date)
-	if err != nil {
-		return fail(err)
+	switch req.Op {
+	case "":
+		_, uid, err := acct.Append(req.Mailbox, os.Stdin, nil, req.Date)
+		if err != nil {
+			return fail(err)
+		}
+		return &deliveryResult{UID: uid}
+	case "report", "resync":
+		report := acct.Report
+		if req.Op == "resync" {
+			report = acct.Resync
+		}
+		r, err := report(req.Mailbox)
+		if err != nil {
+			return fail(err)
+		}
+		return &deliveryResult{Report: &r}
 	}
-	return &deliveryResult{UID: uid}
+	return fail(fmt.Errorf("unknown request %q", req.Op))
 }

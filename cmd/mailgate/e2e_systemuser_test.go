@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,7 +67,17 @@ func TestSystemUserPreauthAndLMTP(t *testing.T) {
 		t.Errorf("a session process panicked:\n%s", ld.stderr.String())
 	}
 
-	// Every file the delivery made under the user's home is the user's.
+	// The control socket's mailbox status and resync read and rewrite
+	// the user's caches and indexes: as the user too.
+	for _, verb := range []string{"status", "resync"} {
+		r := runMailgate(t, 30*time.Second, "", "--config", ld.cfg.path, "mailbox", verb, u.name, "INBOX")
+		if r.code != 0 || !regexp.MustCompile(`(?m)^INBOX +1 +`).MatchString(r.stdout) {
+			t.Errorf("mailbox %s %s INBOX: exit %d, stdout %q, stderr %q", verb, u.name, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// Every file the delivery, the session and the control socket made
+	// under the user's home is the user's.
 	filepath.Walk(u.home, func(path string, info os.FileInfo, err error) error {
 		if err != nil {
 			return nil
