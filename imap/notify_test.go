@@ -120,13 +120,28 @@ func TestNotifyOtherMailboxes(t *testing.T) {
 	b.ok("ex EXPUNGE")
 	expectLines(t, a, "* STATUS INBOX (MESSAGES 0)")
 
+	// Another program delivers into the watched maildir.
+	dirs, _ := filepath.Glob(filepath.Join(e.root, "alice", "*", "Lists", "new"))
+	if len(dirs) == 0 {
+		dirs, _ = filepath.Glob(filepath.Join(e.root, "alice", "Lists", "new"))
+	}
+	if len(dirs) != 1 {
+		t.Fatalf("Lists maildir not found below %s", e.root)
+	}
+	tmp := filepath.Join(filepath.Dir(dirs[0]), "tmp", "1700000001.P2Q1.otherhost")
+	os.WriteFile(tmp, []byte("Subject: dropped\n\nz\n"), 0o600)
+	if err := os.Rename(tmp, filepath.Join(dirs[0], "1700000001.P2Q1.otherhost")); err != nil {
+		t.Fatal(err)
+	}
+	expectLines(t, a, "* STATUS Lists (MESSAGES 3 UIDNEXT 4 ")
+
 	// During IDLE.
 	a.send("i IDLE")
 	if l := a.line(); !strings.HasPrefix(l, "+") {
 		t.Fatalf("IDLE: %q", l)
 	}
 	b.appendMsg("Lists", "", testMessage("four", "4"))
-	expectLines(t, a, "* STATUS Lists (MESSAGES 3 UIDNEXT 4 ")
+	expectLines(t, a, "* STATUS Lists (MESSAGES 4 UIDNEXT 5 ")
 	a.send("DONE")
 	expectLines(t, a, "i OK")
 }
@@ -175,4 +190,30 @@ func TestNotifyRefusals(t *testing.T) {
 		}
 	}
 	a.ok("n NOOP")
+}
+
+// BenchmarkNotifyLatency measures how long a message appended by one
+// session takes to reach another session that has NOTIFY on its
+// selected mailbox, from the APPEND's tagged OK to the EXISTS read.
+func BenchmarkNotifyLatency(b *testing.B) {
+	e := startServer(b, nil)
+	a, w := e.raw(), e.raw()
+	a.login("alice")
+	w.login("alice")
+	a.ok("s SELECT INBOX")
+	a.ok("n NOTIFY SET (selected (MessageNew MessageExpunge))")
+	msg := testMessage("bench", "x")
+	var total time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.appendMsg("INBOX", "", msg)
+		start := time.Now()
+		for {
+			if l := a.line(); strings.HasSuffix(l, " EXISTS") {
+				break
+			}
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-after-OK/op")
 }
