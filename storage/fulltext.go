@@ -94,7 +94,8 @@ func (ix *indexer) update(mb *mailbox) {
 	if idx == nil {
 		return
 	}
-	if idx.UIDValidity() != validity {
+	if st := idx.Stats(); idx.UIDValidity() != validity || (st.Removed > 1000 && st.Removed > st.Messages) {
+		// Another UIDVALIDITY, or mostly expunged messages: rebuilt.
 		if err := idx.Reset(validity); err != nil {
 			ix.s.log.Debug("storage: full-text index", "path", mb.path, "err", err)
 			return
