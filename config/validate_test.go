@@ -123,7 +123,7 @@ func TestBadValues(t *testing.T) {
 		{"lmtp listen", "[lmtp]\nlisten = [\"/run/lmtp.sock\",\n  \"lmtp.sock\"]\n", []string{`3 lmtp.listen: "lmtp.sock" is not host:port`}},
 		{"lmtp twice", "[lmtp]\nlisten = [\"127.0.0.1:24\", \"127.0.0.1:24\"]\n", []string{`2 lmtp.listen: "127.0.0.1:24" is listed twice`}},
 		{"metrics remote", "[metrics]\nlisten = \"192.0.2.1:9154\"\n", []string{`2 metrics.listen: "192.0.2.1:9154" is not a loopback address`}},
-		{"metrics not built", "[metrics]\nlisten = \"127.0.0.1:9154\"\n", []string{`2 metrics.listen: the Prometheus endpoint is not built yet`}},
+		{"metrics not host:port", "[metrics]\nlisten = \"127.0.0.1\"\n", []string{`2 metrics.listen: "127.0.0.1" is not host:port`}},
 		{"log level", "[logging]\nlevel = \"trace\"\n", []string{`2 logging.level: "trace" is not valid; want "debug", "info", "warn" or "error"`}},
 		{"all together", "mode = \"x\"\n[[server]]\ntls-mode = \"y\"\n[logging]\nlevel = \"z\"\n",
 			[]string{`1 mode:`, `3 server.tls-mode:`, `5 logging.level:`}},

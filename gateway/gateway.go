@@ -155,6 +155,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
+	g.metrics = newMetrics(g)
 	var err error
 	if g.certs, err = prepare(cfg, g.log); err != nil {
 		return nil, err
@@ -391,6 +392,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 		defer ctl.Close()
 		go ctl.serve()
 	}
+	stopMetrics, err := g.serveMetrics(ctx)
+	if err != nil {
+		closeAll()
+		return err
+	}
+	defer stopMetrics()
 	errc := make(chan error, len(lns))
 	for _, b := range lns {
 		g.log.Info("mailgate: listening", "frontend", b.svc.name, "address", b.ln.Addr().String(), "tls", b.l.TLS != nil)

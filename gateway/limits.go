@@ -182,6 +182,9 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		gl.backoff.Reset()
+		if gl.g.metrics != nil {
+			c = &meteredConn{Conn: c, m: gl.g.metrics}
+		}
 		addr := remoteAddr(c)
 		if !gl.g.allowed(c) {
 			gl.refuse(c, "Access denied")

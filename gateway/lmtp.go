@@ -58,6 +58,7 @@ func (g *Gateway) lmtpOptions() *lmtp.Options {
 		Timeout:            lc.Timeout,
 		SpoolDir:           filepath.Join(g.conf().DataDir, "spool"),
 		SessionID:          g.NextSessionID,
+		Delivered:          g.metrics.delivered,
 	}
 }
 

@@ -477,6 +477,9 @@ func (l *clientLink) fileForChild() (*os.File, error) {
 	}
 	c := l.conn
 	for {
+		if mc, ok := c.(*meteredConn); ok {
+			mc.handedOver() // its bytes are counted when it closes
+		}
 		u, ok := c.(interface{ NetConn() net.Conn })
 		if !ok {
 			break

@@ -1,5 +1,7 @@
 package imap
 
+import "strings"
+
 // stateSet is a set of connection states.
 type stateSet uint8
 
@@ -71,6 +73,15 @@ func init() {
 
 // lookupCommand finds a command by its upper-case name; with uid, only
 // commands that have a UID form.
+// KnownCommand reports whether name is a command the server implements,
+// spelt as Observer.Command reports it ("FETCH", "UID FETCH"): a host
+// that labels metrics by command name keeps made-up names apart.
+func KnownCommand(name string) bool {
+	base, uid := strings.CutPrefix(name, "UID ")
+	_, ok := lookupCommand(base, uid)
+	return ok
+}
+
 func lookupCommand(name string, uid bool) (command, bool) {
 	cmd, ok := commands[name]
 	if !ok || (uid && !cmd.uid) {

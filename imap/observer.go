@@ -44,7 +44,9 @@ type SessionObserver interface {
 	Selected(mailbox string)
 	// Command is called when a command has been answered: its name
 	// (UID commands as "UID FETCH"), how long it took, and the answer's
-	// type (OK, NO or BAD).
+	// type (OK, NO or BAD). A command the server does not know is
+	// reported too, answered BAD, with the name the client gave: see
+	// KnownCommand.
 	Command(name string, took time.Duration, result string)
 	// Ended is called once, when the session has ended.
 	Ended()

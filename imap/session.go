@@ -444,7 +444,9 @@ func (s *session) command() error {
 	}
 	cmd, ok := lookupCommand(name, uid)
 	if !ok {
-		return s.badLine(tag, &wire.SyntaxError{Msg: "unknown command " + sanitize(name)})
+		err := &wire.SyntaxError{Msg: "unknown command " + sanitize(name)}
+		s.observeCommand(sanitize(name), uid, time.Now(), err)
+		return s.badLine(tag, err)
 	}
 	if !cmd.states.has(s.state) {
 		if err := s.d.Skip(); err != nil {

@@ -32,10 +32,27 @@ func (s *session) deliver(env *envelope, rc *recipient, sp *spool) *smtp.SMTPErr
 	if err != nil {
 		rep := deliveryReply(err)
 		log.Warn("lmtp: delivery failed", "err", err, "reply", rep.Code)
+		s.delivered(rep.Code)
 		return rep
 	}
 	log.Info("lmtp: delivered", "uid", uid)
+	s.delivered(250)
 	return reply(250, 2, 0, 0, "Saved, id "+env.id)
+}
+
+// delivered tells Options.Delivered the outcome of one copy, by its reply
+// code.
+func (s *session) delivered(code int) {
+	f := s.srv.opts.Delivered
+	switch {
+	case f == nil:
+	case code < 400:
+		f("delivered")
+	case code < 500:
+		f("temporary")
+	default:
+		f("permanent")
+	}
 }
 
 // appendCopy stores head followed by the spooled message in the user's

@@ -74,6 +74,10 @@ type Options struct {
 	// in the process has its own number. Nil numbers this server's
 	// sessions from 1.
 	SessionID func() uint64
+	// Delivered, when set, is told the outcome of each copy delivered or
+	// refused, for the host's metrics: "delivered", "temporary" (a 4xx
+	// reply) or "permanent" (5xx). It must not block.
+	Delivered func(result string)
 }
 
 // maxLineLength bounds a line, of a command or of the message: RFC 5321

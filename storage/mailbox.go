@@ -229,6 +229,7 @@ func (mb *mailbox) refreshLocked() error {
 	if mb.gone {
 		return nil
 	}
+	mb.store.rescans.Add(1)
 	snap, err := mb.folder.Scan()
 	if err != nil {
 		return err

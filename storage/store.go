@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -66,6 +67,9 @@ type Store struct {
 	// usageMu guards the map and is taken before any usage's own lock.
 	usageMu sync.Mutex
 	usages  map[string]*usage
+
+	// rescans counts the re-reads of open mailboxes (Rescans).
+	rescans atomic.Uint64
 
 	mu      sync.Mutex
 	open    map[string]*mailbox // by path
@@ -229,6 +233,11 @@ func (s *Store) watchLater(mb *mailbox) {
 		mb.changed()
 	}
 }
+
+// Rescans returns how many times open mailboxes were read again, after
+// a change that a notification or polling found, or a resync (for the
+// metrics).
+func (s *Store) Rescans() uint64 { return s.rescans.Load() }
 
 // release drops a reference taken by acquire. The last one leaves the
 // mailbox lingering for a while, still watched, unless lingering is off.
