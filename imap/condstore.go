@@ -74,6 +74,9 @@ func (s *session) modSeqValue() (uint64, error) {
 // expunge is told as VANISHED with its UID (RFC 7162 section 3.2.10);
 // consecutive ones are gathered into one response by flushVanished.
 func (s *session) ExpungeUID(seq, uid uint32) {
+	if len(s.contexts) > 0 {
+		s.contextExpunged(seq, uid)
+	}
 	if !s.qresync {
 		s.Expunge(seq)
 		return

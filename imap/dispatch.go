@@ -64,6 +64,7 @@ func init() {
 		"SEARCH":       {states: selectedOnly, uid: true, run: (*session).cmdSearch},
 		"SORT":         {states: selectedOnly, uid: true, run: (*session).cmdSort},
 		"THREAD":       {states: selectedOnly, uid: true, run: (*session).cmdThread},
+		"CANCELUPDATE": {states: selectedOnly, run: (*session).cmdCancelUpdate},
 		"FETCH":        {states: selectedOnly, uid: true, run: (*session).cmdFetch},
 		"STORE":        {states: selectedOnly, uid: true, run: (*session).cmdStore},
 		"COPY":         {states: selectedOnly, uid: true, expungeOK: true, run: (*session).cmdCopy},

@@ -23,6 +23,9 @@ type searchReturn struct {
 	// last), |first| <= |last|.
 	partial     bool
 	first, last int64
+	// update is RFC 5267's UPDATE: the result is kept up to date
+	// (context.go); context is its CONTEXT hint, which changes nothing.
+	update, context bool
 }
 
 // parseSearchReturn reads "RETURN (" [option *(SP option)] ")" after
@@ -30,7 +33,7 @@ type searchReturn struct {
 // means ALL. Options are MIN, MAX, COUNT, ALL and SAVE (RFC 5182); any
 // other is a syntax error, as RFC 4466 section 2.6.1 allows for options
 // the server does not know.
-func (s *session) parseSearchReturn() (searchReturn, error) {
+func (s *session) parseSearchReturn(updates bool) (searchReturn, error) {
 	ret := searchReturn{extended: true}
 	if err := s.d.SP(); err != nil {
 		return ret, err
@@ -51,6 +54,12 @@ func (s *session) parseSearchReturn() (searchReturn, error) {
 			ret.all = true
 		case "SAVE":
 			ret.save = true
+		case "UPDATE", "CONTEXT":
+			if !updates {
+				return bad("RETURN (%s) is for SEARCH", strings.ToUpper(opt))
+			}
+			ret.update = ret.update || strings.EqualFold(opt, "UPDATE")
+			ret.context = true
 		case "PARTIAL":
 			if err := s.d.SP(); err != nil {
 				return err
@@ -70,7 +79,7 @@ func (s *session) parseSearchReturn() (searchReturn, error) {
 	}); err != nil {
 		return ret, err
 	}
-	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save && !ret.partial {
+	if !ret.min && !ret.max && !ret.count && !ret.all && !ret.save && !ret.partial && !ret.update {
 		ret.all = true
 	}
 	return ret, nil
@@ -129,7 +138,7 @@ type searchResult struct {
 // section 2.4). Any command that answers with ESEARCH (SEARCH, UID
 // SEARCH, and in IMAP4rev2 sessions every SEARCH) calls it.
 func (s *session) writeESearch(tag string, ret searchReturn, res searchResult) {
-	if ret.save && !ret.min && !ret.max && !ret.count && !ret.all && !ret.partial {
+	if ret.save && !ret.min && !ret.max && !ret.count && !ret.all && !ret.partial && !ret.update {
 		return
 	}
 	s.e.Raw("* ESEARCH (TAG ").String(tag).Byte(')')

@@ -35,6 +35,9 @@ func (s *session) idleStart() error {
 	if s.view != nil {
 		s.view.Poll(true, s)
 		s.flushVanished()
+		if len(s.contexts) > 0 {
+			s.updateContexts()
+		}
 		if err := s.e.Flush(); err != nil {
 			return err
 		}
@@ -82,6 +85,9 @@ func (s *session) idlePipe(input chan struct{}) {
 	case <-s.view.Wake():
 		s.view.Poll(true, s)
 		s.flushVanished()
+		if len(s.contexts) > 0 {
+			s.updateContexts()
+		}
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)
 			s.finish()
@@ -124,6 +130,9 @@ func (s *session) idle() {
 		if s.view != nil {
 			s.view.Poll(true, s)
 			s.flushVanished()
+			if len(s.contexts) > 0 {
+				s.updateContexts()
+			}
 		}
 		s.notifySend(false, true, false)
 		if err := s.e.Flush(); err != nil {

@@ -104,13 +104,18 @@ func TestImaptestSortThread(t *testing.T) {
 }
 
 // TestImaptestESortPartial runs imaptest's esort group and its PARTIAL
-// groups. search-partial and sort-partial name CONTEXT=SEARCH and
-// CONTEXT=SORT, whose UPDATE mailgate does not have, but test only
-// PARTIAL (RFC 9394, which took the option over from RFC 5267): they run
-// with their header saying so.
+// groups. sort-partial names CONTEXT=SORT, whose UPDATE of sorted results
+// mailgate does not have, but tests only PARTIAL (RFC 9394, which took the
+// option over from RFC 5267): it runs with its header saying so.
 func TestImaptestESortPartial(t *testing.T) {
 	checkImaptest(t, runImaptestGroupsAs(t, `^(esort|search-partial|sort-partial)$`, map[string]string{
-		"search-partial": "PARTIAL",
-		"sort-partial":   "ESORT PARTIAL",
+		"sort-partial": "ESORT PARTIAL",
 	}))
+}
+
+// TestImaptestSearchContext runs imaptest's CONTEXT=SEARCH groups: SEARCH
+// RETURN (UPDATE) kept up to date with ADDTO and REMOVEFROM, and
+// CANCELUPDATE.
+func TestImaptestSearchContext(t *testing.T) {
+	checkImaptest(t, runImaptestGroups(t, `^search-context-update[0-9]*$`))
 }

@@ -62,6 +62,12 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 	if uid {
 		hits = uids
 	}
+	if ret.update {
+		// RFC 5267 section 4.1: kept up to date from now on.
+		if err := s.addSearchContext(tag, crit, uid, ret, uids); err != nil {
+			return err
+		}
+	}
 	if ret.extended || s.wantsESearch() {
 		if !ret.extended {
 			ret = searchReturn{extended: true, all: true}

@@ -47,7 +47,7 @@ func (s *session) parseSearchKeys(prefixes bool) (*imap.SearchCriteria, searchRe
 			return nil, ret, err
 		}
 		if wasReturnOK && strings.EqualFold(key, "RETURN") {
-			if ret, err = s.parseSearchReturn(); err != nil {
+			if ret, err = s.parseSearchReturn(prefixes); err != nil {
 				return nil, ret, err
 			}
 			first = true

@@ -49,16 +49,17 @@ type session struct {
 	user         *auth.User
 	account      *storage.Account
 	view         *storage.View
-	mailbox      string   // the selected mailbox's name
-	uidValidity  uint32   // the selected mailbox's UIDVALIDITY
-	utf8Names    bool     // UTF8=ACCEPT or IMAP4rev2 enabled: names in UTF-8 (utf8.go)
-	utf8Accept   bool     // UTF8=ACCEPT enabled (RFC 6855)
-	rev2         bool     // IMAP4rev2 enabled (RFC 9051 section 2.2.1)
-	saved        []uint32 // UIDs of the saved search result, "$" (RFC 5182)
-	condStore    bool     // CONDSTORE enabled (RFC 7162 section 3.1)
-	qresync      bool     // QRESYNC enabled (RFC 7162 section 3.2.3)
-	vanished     []uint32 // expunged UIDs to tell as VANISHED (flushVanished)
-	vanishedSent bool     // this command's answer told of expunges
+	mailbox      string           // the selected mailbox's name
+	uidValidity  uint32           // the selected mailbox's UIDVALIDITY
+	utf8Names    bool             // UTF8=ACCEPT or IMAP4rev2 enabled: names in UTF-8 (utf8.go)
+	utf8Accept   bool             // UTF8=ACCEPT enabled (RFC 6855)
+	rev2         bool             // IMAP4rev2 enabled (RFC 9051 section 2.2.1)
+	saved        []uint32         // UIDs of the saved search result, "$" (RFC 5182)
+	contexts     []*searchContext // SEARCHes with UPDATE (RFC 5267 section 4)
+	condStore    bool             // CONDSTORE enabled (RFC 7162 section 3.1)
+	qresync      bool             // QRESYNC enabled (RFC 7162 section 3.2.3)
+	vanished     []uint32         // expunged UIDs to tell as VANISHED (flushVanished)
+	vanishedSent bool             // this command's answer told of expunges
 	tls          bool
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
@@ -510,6 +511,9 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 		s.view.Poll(cmd.expungeOK || uid, s)
 		s.flushVanished()
 		err = s.vanishedDone(err)
+	}
+	if len(s.contexts) > 0 {
+		s.updateContexts()
 	}
 	s.notifyDone(name, cmd.expungeOK || uid)
 	return s.respond(tag, err)

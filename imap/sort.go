@@ -299,7 +299,7 @@ func (s *session) parseSortReturn() (searchReturn, error) {
 	if !strings.EqualFold(word, "RETURN") {
 		return ret, &wire.SyntaxError{Msg: "expected RETURN or sort criteria"}
 	}
-	if ret, err = s.parseSearchReturn(); err != nil {
+	if ret, err = s.parseSearchReturn(false); err != nil {
 		return ret, err
 	}
 	return ret, s.d.SP()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -131,5 +132,64 @@ func TestSortWarmReadsNoMessages(t *testing.T) {
 	}
 	if u := c.ok("b SORT (SUBJECT) UTF-8 ALL"); !slices.Contains(u, want) {
 		t.Errorf("warm SORT read the messages again: %q, want %q", u, want)
+	}
+}
+
+// TestSearchContextSession checks SEARCH RETURN (UPDATE) (RFC 5267
+// section 4) over a socket: another session's changes reach the context
+// at the next command, an expunge is removed with its old number before
+// the EXPUNGE, and CANCELUPDATE ends it.
+func TestSearchContextSession(t *testing.T) {
+	env := startServer(t, nil)
+	c := env.raw()
+	c.login("alice")
+	for _, s := range []string{"a", "b", "c", "d"} {
+		c.appendMsg("INBOX", "", sortMessage("x@y", s, "", s+"@x", ""))
+	}
+	c.ok("s SELECT INBOX")
+	if u := c.ok("u1 SEARCH RETURN (UPDATE ALL) SEEN"); !slices.Contains(u, `* ESEARCH (TAG "u1")`) {
+		t.Fatalf("first answer %q", u)
+	}
+	c.ok("u2 UID SEARCH RETURN (UPDATE COUNT) SEEN")
+	other := env.raw()
+	other.login("alice")
+	other.ok("s SELECT INBOX")
+	other.ok("o STORE 2:3 +FLAGS (\\Seen)")
+	u := c.ok("n NOOP")
+	for _, want := range []string{`* ESEARCH (TAG "u1") ADDTO (0 2:3)`, `* ESEARCH (TAG "u2") UID COUNT 2`} {
+		if !slices.Contains(u, want) {
+			t.Errorf("after another session's STORE: %q lacks %q", u, want)
+		}
+	}
+	other.ok("o STORE 2 +FLAGS (\\Deleted)")
+	other.ok("o EXPUNGE")
+	u = c.ok("n NOOP")
+	if i := slices.Index(u, `* ESEARCH (TAG "u1") REMOVEFROM (0 2)`); i < 0 || !slices.Contains(u[i:], "* 2 EXPUNGE") {
+		t.Errorf("after EXPUNGE: %q, want REMOVEFROM (0 2) before * 2 EXPUNGE", u)
+	}
+	c.ok(`c CANCELUPDATE "u1" "u2"`)
+	other.ok("o STORE 1 +FLAGS (\\Seen)")
+	if u := c.ok("n NOOP"); slices.ContainsFunc(u, func(l string) bool { return strings.Contains(l, "ESEARCH") }) {
+		t.Errorf("update after CANCELUPDATE: %q", u)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{`b CANCELUPDATE "u1"`, "b BAD"},
+		{"b CANCELUPDATE", "b BAD"},
+		{"b SORT RETURN (UPDATE) (DATE) UTF-8 ALL", "b BAD"},
+	} {
+		if _, done := c.do(tc.cmd); !strings.HasPrefix(done, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.cmd, done, tc.want)
+		}
+	}
+	for i := range 8 {
+		c.ok("m" + strconv.Itoa(i) + " SEARCH RETURN (UPDATE) ALL")
+	}
+	if _, done := c.do("m9 SEARCH RETURN (UPDATE) ALL"); !strings.HasPrefix(done, `m9 NO [NOUPDATE "m9"]`) {
+		t.Errorf("a ninth updating search: %q", done)
+	}
+	// A new SELECT ends them all.
+	c.ok("s SELECT INBOX")
+	if _, done := c.do(`c CANCELUPDATE "m0"`); !strings.HasPrefix(done, "c BAD") {
+		t.Errorf("CANCELUPDATE after SELECT: %q", done)
 	}
 }
