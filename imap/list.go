@@ -33,7 +33,9 @@ func (s *session) cmdList(tag string, _ bool) error {
 
 // cmdLsub: RFC 3501 section 6.3.9. A subscribed name that is not a
 // mailbox, or the parent of a subscribed name that the pattern's "%"
-// stops at, is shown \Noselect.
+// stops at, is shown \Noselect. A parent is shown only when the pattern
+// stops at it: with "*", which reaches the subscribed name itself, an
+// unsubscribed parent is not listed (as Dovecot answers).
 func (s *session) cmdLsub(tag string, _ bool) error {
 	ref, pattern, err := s.listArgs()
 	if err != nil {
@@ -58,6 +60,9 @@ func (s *session) cmdLsub(tag string, _ bool) error {
 		if m.match(name) && !shown[name] {
 			shown[name] = true
 			s.writeListItem("LSUB", storage.MailboxInfo{Name: name, Delimiter: delim, NoSelect: !s.account.Exists(name)})
+		}
+		if m.match(name) {
+			continue
 		}
 		parts := strings.Split(name, delim)
 		for i := len(parts) - 1; i > 0; i-- {

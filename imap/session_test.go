@@ -309,6 +309,15 @@ func TestLsubShowsNoselectParents(t *testing.T) {
 	if !contains(u, `* LSUB () "/" p/q`) {
 		t.Errorf("LSUB *: %q", u)
 	}
+	// "*" reaches p/q itself: its unsubscribed parent is not listed.
+	if contains(u, `* LSUB (\Noselect) "/" p`) {
+		t.Errorf("LSUB * lists the unsubscribed parent p: %q", u)
+	}
+	// "p/%" reaches p/q; "p" does not match it.
+	u = c.ok(`f LSUB "" "p/%"`)
+	if len(u) != 1 || !contains(u, `* LSUB () "/" p/q`) {
+		t.Errorf("LSUB p/%%: %q", u)
+	}
 }
 
 func TestIDInEveryState(t *testing.T) {
