@@ -387,6 +387,9 @@ func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if mb.addedAllLocked(msgs) {
+		return msgs, mb.uidValidity, nil
+	}
 	for i := range msgs {
 		if msgs[i], err = mb.addedLocked(msgs[i]); err != nil {
 			return nil, 0, err
@@ -446,6 +449,36 @@ func (mb *mailbox) storeLocked(ins []*incoming) ([]Message, error) {
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// addedAllLocked takes the messages of a batch the folder just stored
+// into the shared state with one modseq for all of them (one write to
+// the modseq file, not one per message), and tells every view; mb.mu
+// is held. It does nothing and returns false unless their UIDs follow
+// UIDNEXT without a gap: then another program took UIDs meanwhile, and
+// addedLocked reads the mailbox back.
+func (mb *mailbox) addedAllLocked(msgs []Message) bool {
+	for i := range msgs {
+		if msgs[i].UID != mb.uidNext+uint32(i) {
+			return false
+		}
+	}
+	change := modseqChange{set: make([]int, len(msgs))}
+	for i := range msgs {
+		msgs[i].Flags = normalizeFlags(msgs[i].Flags)
+		change.set[i] = len(mb.msgs)
+		mb.msgs = append(mb.msgs, msgs[i])
+		mb.bytes += msgs[i].Size
+	}
+	mb.msgsChangedLocked()
+	mb.totalsChangedLocked()
+	mb.uidNext = msgs[len(msgs)-1].UID + 1
+	modseq := mb.bumpLocked(change)
+	for i := range msgs {
+		msgs[i].ModSeq = modseq
+		mb.broadcast(update{kind: updAdded, uid: msgs[i].UID})
+	}
+	return true
 }
 
 // addedLocked takes a message the folder just stored into the shared
