@@ -31,6 +31,10 @@ var peerDefects = map[string][]peerDefect{
 			"after that session logged out and imap4d wrote the change to the mbox (seen with " +
 			"8 sessions in IDLE and 10 s of waiting)",
 	}, {
+		re: regexp.MustCompile(`^COPY: SEARCH (FLAGGED|UNSEEN) in BenchCopy: `),
+		why: "GNU imap4d 3.15's COPY drops the flags: every copy arrives without \\Seen, \\Flagged " +
+			"or \\Answered (RFC 3501 section 6.4.7 says the copy keeps them)",
+	}, {
 		re: regexp.MustCompile(`Conflict with previous locker`),
 		why: "GNU imap4d 3.15 locks the whole mbox (dotlock) to open or write it back; with many " +
 			"concurrent sessions a SELECT or STORE gives up after its retries (10, 1 s apart) and answers NO",

@@ -47,6 +47,8 @@ func Defs(p *Params) []Def {
 	defs = append(defs,
 		Def{"fts_build", fmt.Sprintf("full-text index build, %d msgs", p.N), "s", false},
 		Def{"store_flags", fmt.Sprintf("STORE 1:%d +FLAGS (\\Flagged)", storeCount(p, p.N)), "ms", false},
+		Def{"copy", fmt.Sprintf("COPY 1:%d to another mailbox", copyCount(p, p.N)), "ms", false},
+		Def{"move", fmt.Sprintf("MOVE 1:%d to another mailbox", copyCount(p, p.N)), "ms", false},
 		Def{"qresync", fmt.Sprintf("QRESYNC resync after 1%% of %d messages changed", p.N), "ms", false},
 		Def{"append_1", "APPEND 4 KB, 1 client", "msg/s", true},
 		Def{"append_n", fmt.Sprintf("APPEND 4 KB, %d clients", p.AppendClients), "msg/s", true},

@@ -32,6 +32,7 @@ type Params struct {
 
 	FetchBodies   int // UID FETCH BODY.PEEK[] of this many messages
 	StoreCount    int // STORE +FLAGS on 1:StoreCount
+	CopyCount     int // COPY and MOVE of 1:CopyCount
 	Logins        int // LOGIN latency samples
 	ConnSetups    int // connection setups (LOGIN+SELECT+IDLE) at most...
 	ConnSetupTime time.Duration
@@ -78,6 +79,7 @@ func Smoke() Params {
 		WarmRuns:      2,
 		FetchBodies:   1000,
 		StoreCount:    10000,
+		CopyCount:     1000,
 		Logins:        5,
 		ConnSetups:    5,
 		ConnSetupTime: 2 * time.Second,
@@ -105,6 +107,7 @@ func Full(n int) Params {
 		WarmRuns:      5,
 		FetchBodies:   1000,
 		StoreCount:    10000,
+		CopyCount:     1000,
 		Logins:        50,
 		ConnSetups:    500,
 		ConnSetupTime: 10 * time.Second,

@@ -384,6 +384,7 @@ func (r *runner) steps() []step {
 		step{"connection setup", r.connSetup},
 		step{"sessions", r.sessions},
 		step{"store", r.store},
+		step{"copy and move", r.copies},
 		step{"qresync", r.qresync},
 		step{"append", r.appends},
 		step{"mixed", r.mixedAll},
