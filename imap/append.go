@@ -66,7 +66,9 @@ func (s *session) cmdAppend(tag string, _ bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	validity, uids, err := batch.Commit()
+	// Joined with other sessions' APPENDs to the mailbox that commit at
+	// the same moment: one sync for all of them.
+	validity, uids, err := batch.CommitShared()
 	batch = nil
 	if err != nil {
 		return storageErr(err, "APPEND")
