@@ -207,22 +207,29 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 	dir := make([]segEntry, 0, len(tris))
 	off := uint64(segHeaderSize)
 	var buf, enc []byte
+	// The old lists lie one after the other in trigram order: read in
+	// one pass.
+	var oldR *bufio.Reader
+	j := 0
+	if old != nil {
+		oldR = bufio.NewReaderSize(io.NewSectionReader(old.f, segHeaderSize, 1<<62), 1<<20)
+	}
 	for _, t := range tris {
 		e := segEntry{tri: t, off: off}
 		prev, first := uint32(0), true
-		if old != nil {
-			if oe, ok := old.find(t); ok {
-				buf = slices.Grow(buf[:0], int(oe.n))[:oe.n]
-				if _, err := old.f.ReadAt(buf, int64(oe.off)); err != nil {
-					return err
-				}
-				if crc32.Checksum(buf, castagnoli) != oe.crc {
-					return errBadSegment
-				}
-				bw.Write(buf)
-				e.n, e.crc, e.last = oe.n, oe.crc, oe.last
-				prev, first = oe.last, false
+		if old != nil && j < len(old.dir) && old.dir[j].tri == t {
+			oe := old.dir[j]
+			j++
+			buf = slices.Grow(buf[:0], int(oe.n))[:oe.n]
+			if _, err := io.ReadFull(oldR, buf); err != nil {
+				return err
 			}
+			if crc32.Checksum(buf, castagnoli) != oe.crc {
+				return errBadSegment
+			}
+			bw.Write(buf)
+			e.n, e.crc, e.last = oe.n, oe.crc, oe.last
+			prev, first = oe.last, false
 		}
 		enc = enc[:0]
 		for _, p := range tail[t] {
