@@ -101,7 +101,11 @@ func (s *session) cmdRename(tag string, _ bool) error {
 	if err := s.d.CRLF(); err != nil {
 		return err
 	}
-	return storageErr(s.account.Rename(from, to), "RENAME")
+	if err := s.account.Rename(from, to); err != nil {
+		return storageErr(err, "RENAME")
+	}
+	s.renamed(from, to) // NOTIFY's OLDNAME (notify.go)
+	return nil
 }
 
 // cmdSubscribe: RFC 3501 section 6.3.6.

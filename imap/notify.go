@@ -101,10 +101,11 @@ type notifier struct {
 
 	// mu guards armed: while it is set, poke may cut the session's read
 	// short; it is cleared before a command is read.
-	mu    sync.Mutex
-	armed bool
-	dirty bool   // the mailbox list may have changed (pokeNames)
-	wake  func() // cuts the session's read short, as idleWake does
+	mu      sync.Mutex
+	renames map[string]string // old name to new, told by the hub (OLDNAME)
+	armed   bool
+	dirty   bool   // the mailbox list may have changed (pokeNames)
+	wake    func() // cuts the session's read short, as idleWake does
 }
 
 // watchedMailbox is a mailbox other than the selected one whose message
@@ -649,6 +650,10 @@ func (s *session) notifyNewMessages(n *notifier) {
 func (s *session) notifyNames(n *notifier, quiet bool) {
 	oldNames, oldSubs := n.names, n.subs
 	s.notifySnapshot(n)
+	n.mu.Lock()
+	renames := n.renames
+	n.renames = nil
+	n.mu.Unlock()
 	if !quiet {
 		wants := func(name string, subs map[string]bool, ev notifyEvents) bool {
 			for i := range n.groups {
@@ -670,13 +675,40 @@ func (s *session) notifyNames(n *notifier, quiet bool) {
 			}
 		}
 		slices.Sort(changed)
+		// A RENAME told by the hub: one LIST of the new name with
+		// OLDNAME (RFC 5465 section 5.4), none for the old.
+		told := map[string]bool{}
+		for _, name := range changed {
+			mi, exists := n.names[name]
+			if !exists {
+				continue
+			}
+			old := n.renamedFrom(renames, name, mi.Delimiter)
+			if _, was := oldNames[old]; old == "" || !was || !wants(name, n.subs, evMailboxName) {
+				continue
+			}
+			if _, still := n.names[old]; still {
+				continue
+			}
+			told[name], told[old] = true, true
+			attrs := listAttrs("LIST", mi)
+			if n.subs[name] {
+				attrs = append(attrs, `\Subscribed`)
+			}
+			s.e.Raw("* LIST (").Raw(strings.Join(attrs, " ")).Raw(") ")
+			s.e.String(mi.Delimiter).SP()
+			s.writeName(name)
+			s.e.Raw(` ("OLDNAME" (`)
+			s.writeName(old)
+			s.e.Raw("))").CRLF()
+		}
 		for _, name := range changed {
 			mi, exists := n.names[name]
 			subs := n.subs
 			if !exists {
 				mi, subs = oldNames[name], oldSubs
 			}
-			if !wants(name, subs, evMailboxName) {
+			if told[name] || !wants(name, subs, evMailboxName) {
 				continue
 			}
 			attrs := listAttrs("LIST", mi)
@@ -732,14 +764,36 @@ func (s *session) notifyDone(name string, expungeOK bool) {
 		// A change of the mailbox list: the user's NOTIFY sessions
 		// hear of it; this one's own list is refreshed silently.
 		if s.account != nil {
-			s.srv.hub.tell(s.account.User().Name, s.notify)
+			s.srv.hub.tell(s.account.User().Name, s.notify, s.lastRename)
 		}
+		s.lastRename = nil
 		s.notifySend(false, expungeOK, true)
 		return
 	case "NOTIFY":
 		return
 	}
 	s.notifySend(false, expungeOK, false)
+}
+
+// renamed records the session's own RENAME, for the hub to tell the
+// other sessions as OLDNAME.
+func (s *session) renamed(from, to string) {
+	s.lastRename = &[2]string{from, to}
+}
+
+// renamedFrom returns the old name of a mailbox a RENAME told by the
+// hub made, or "": the mailbox itself, or one below it, whose old name
+// is then below the old one.
+func (n *notifier) renamedFrom(renames map[string]string, name, delim string) string {
+	for old, nw := range renames {
+		switch {
+		case name == nw:
+			return old
+		case delim != "" && strings.HasPrefix(name, nw+delim):
+			return old + name[len(nw):]
+		}
+	}
+	return ""
 }
 
 // poke is called when there may be news: by storage, with a watched
@@ -860,8 +914,9 @@ func (h *notifyHub) leave(user string, n *notifier) {
 	}
 }
 
-// tell pokes the user's NOTIFY sessions but from.
-func (h *notifyHub) tell(user string, from *notifier) {
+// tell pokes the user's NOTIFY sessions but from; rename, when not nil,
+// is a RENAME's old and new name.
+func (h *notifyHub) tell(user string, from *notifier, rename *[2]string) {
 	h.mu.Lock()
 	var others []*notifier
 	for n := range h.users[user] {
@@ -871,6 +926,16 @@ func (h *notifyHub) tell(user string, from *notifier) {
 	}
 	h.mu.Unlock()
 	for _, n := range others {
+		if rename != nil {
+			n.mu.Lock()
+			if n.renames == nil {
+				n.renames = map[string]string{}
+			}
+			if len(n.renames) < maxWatched {
+				n.renames[rename[0]] = rename[1]
+			}
+			n.mu.Unlock()
+		}
 		n.pokeNames()
 	}
 }

@@ -159,8 +159,13 @@ func TestNotifyMailboxNames(t *testing.T) {
 	expectLines(t, a, `* LIST (\HasNoChildren) "/" Projects`)
 	b.ok("c SUBSCRIBE Projects")
 	expectLines(t, a, `* LIST (\HasNoChildren \Subscribed) "/" Projects`)
-	b.ok("c DELETE Projects")
-	expectLines(t, a, `* LIST (\NonExistent`)
+	b.ok("c RENAME Projects Archive")
+	got := expectLines(t, a, `* LIST (\HasNoChildren \Subscribed) "/" Archive ("OLDNAME" (Projects))`)
+	if contains(got, `\NonExistent`) {
+		t.Errorf("RENAME told as a deletion: %q", got)
+	}
+	b.ok("c DELETE Archive")
+	expectLines(t, a, `* LIST (\NonExistent \Subscribed) "/" Archive`) // the subscription stays
 	if u := a.ok("c CREATE Mine"); contains(u, "* LIST") {
 		t.Errorf("own CREATE echoed: %q", u)
 	}

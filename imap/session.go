@@ -79,6 +79,7 @@ type session struct {
 	hibernateMu    sync.Mutex
 
 	notify        *notifier     // NOTIFY's state (notify.go), or nil
+	lastRename    *[2]string    // this command's RENAME, for NOTIFY's OLDNAME
 	idleTag       string        // the tag of an IDLE waiting for DONE, or ""
 	woken         atomic.Bool   // idleWake cut the IDLE's read short
 	readDeadline  time.Time     // when the client's time to send runs out
