@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"time"
 )
 
 // View is one session's window on a selected mailbox. Sequence numbers
@@ -605,8 +606,14 @@ func (v *View) Settle() {
 		return
 	}
 	v.settled = true
-	go v.mb.store.watchLater(v.mb)
+	mb := v.mb
+	time.AfterFunc(settleDelay, func() { mb.store.watchLater(mb) })
 }
+
+// settleDelay is how long after the answer a watch is set: a client
+// often sends its next command at once (SELECT then FETCH), which should
+// not share the CPU with the kernel's work of adding the watch.
+const settleDelay = 50 * time.Millisecond
 
 // Close ends the view.
 func (v *View) Close() {
