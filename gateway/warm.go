@@ -96,7 +96,12 @@ func (g *Gateway) takeWarm() *warmProcess {
 	for _, s := range stale {
 		go s.discard()
 	}
-	g.fillWarm()
+	if g.conf().HibernateAfter > 0 {
+		g.fillWarm()
+	} else {
+		// Hibernation was turned off by a reload: no more ahead.
+		g.dropWarm()
+	}
 	return w
 }
 
