@@ -440,6 +440,7 @@ func (x *Index) Stats() Stats {
 type Filter struct {
 	x     *Index
 	epoch uint64
+	n     int      // messages the index knew when asked: later ones are candidates
 	hits  []uint64 // by ordinal
 }
 
@@ -508,7 +509,7 @@ func (x *Index) Filter(needle string, z Zone) *Filter {
 			}
 		}
 	}
-	return &Filter{x: x, epoch: x.epoch, hits: hits}
+	return &Filter{x: x, epoch: x.epoch, n: len(x.uids), hits: hits}
 }
 
 // May reports whether the message uid may hold the string: false only
@@ -521,7 +522,7 @@ func (f *Filter) May(uid uint32) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	o, ok := x.ords[uid]
-	if !ok || x.epoch != f.epoch || int(o)/64 >= len(f.hits) {
+	if !ok || x.epoch != f.epoch || int(o) >= f.n {
 		return true
 	}
 	return f.hits[o/64]&(1<<(o%64)) != 0

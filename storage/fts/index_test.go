@@ -82,8 +82,14 @@ func TestFilterNarrows(t *testing.T) {
 			t.Errorf("Filter(%q, %d): %v, want %v", tt.needle, tt.zone, got, tt.want)
 		}
 	}
+	// A message added after the question is a candidate.
+	f := x.Filter("xyzzy-plugh", Body)
+	x.Add(6, &Doc{Text: []byte("xyzzy-plugh")})
+	if !f.May(6) {
+		t.Errorf("a message added after the Filter was ruled out")
+	}
 	x.Remove(1)
-	if f := x.Filter("xyzzy-plugh", Body); !f.May(1) || f.Count() != 1 {
+	if f := x.Filter("xyzzy-plugh", Body); !f.May(1) || f.Count() != 2 {
 		t.Errorf("after Remove(1): May(1) %v (unknown again), count %d, want 1", f.May(1), f.Count())
 	}
 }
