@@ -73,6 +73,15 @@ func runHelper(args []string) int {
 		return runStoreHelper(f.(*Folder))
 	case "copy":
 		return runCopyHelper(f.(*Folder), args[2])
+	case "index":
+		// Write the index again and again, as scans of a quiet maildir do.
+		g := f.(*Folder)
+		for {
+			g.mu.Lock()
+			g.indexed = dirStamp{}
+			g.saveIndex()
+			g.mu.Unlock()
+		}
 	case "stage":
 		_, err := f.(*Folder).Stage(io.MultiReader(strings.NewReader("Subject: slow\r\n\r\n"), os.Stdin), nil, time.Time{})
 		fmt.Println(err)
@@ -224,5 +233,35 @@ func TestKilledWhileReceiving(t *testing.T) {
 	s := mustScan(t, mustOpen(t, testDriver(), path))
 	if left := listDir(t, tmp); len(left) != 0 || len(s.Messages) != 0 {
 		t.Errorf("after the kill: tmp/ holds %v, mailbox %+v", left, s.Messages)
+	}
+}
+
+// TestKilledWhileWritingIndex kills a process that writes the index file
+// over and over, at random instants: the index left is whole or absent
+// (it is written beside and renamed), and a new process's scan, from it
+// or not, equals a scan without it.
+func TestKilledWhileWritingIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts many processes")
+	}
+	files := map[string]string{propsFile: "uidnext: 301\nuid-validity: 1795730010\n"}
+	for i := 1; i <= 300; i++ {
+		files[fmt.Sprintf("cur/%d.M1P1.host,u=%d:2,S", i, i)] = fmt.Sprintf("Subject: %d\n\nbody\n", i)
+	}
+	path := mkMaildir(t, files)
+	ageDirs(t, path, time.Hour)
+	rng := rand.New(rand.NewPCG(3, 9))
+	for round := range 10 {
+		killAfter(t, time.Duration(rng.IntN(50_000))*time.Microsecond, "index", path)
+		if data, err := os.ReadFile(filepath.Join(path, indexFile)); err == nil {
+			if _, err := decodeIndex(data); err != nil {
+				t.Fatalf("round %d: index left damaged: %v", round, err)
+			}
+		}
+		s, _ := coldScan(t, path)
+		if truth := truthScan(t, path); !sameSnapshot(s, truth) {
+			t.Fatalf("round %d: scan differs from one without the index", round)
+		}
+		ageDirs(t, path, time.Hour)
 	}
 }
