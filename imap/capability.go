@@ -34,6 +34,8 @@ func (s *session) capabilities() string {
 		if s.opts.LoginDisabled || !s.plaintextOK() {
 			caps = append(caps, "LOGINDISABLED")
 		}
+	} else {
+		caps = append(caps, "COMPRESS=DEFLATE") // compress.go
 	}
 	return strings.Join(caps, " ")
 }

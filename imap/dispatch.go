@@ -57,6 +57,7 @@ func init() {
 		"RESETKEY":     {states: authenticated, expungeOK: true, run: (*session).cmdResetKey},
 		"URLFETCH":     {states: authenticated, expungeOK: true, run: (*session).cmdURLFetch},
 		"NOTIFY":       {states: authenticated, expungeOK: true, run: (*session).cmdNotify},
+		"COMPRESS":     {states: authenticated, run: (*session).cmdCompress},
 		"CHECK":        {states: selectedOnly, expungeOK: true, run: (*session).cmdNoop},
 		"CLOSE":        {states: selectedOnly, run: (*session).cmdClose},
 		"UNSELECT":     {states: selectedOnly, run: (*session).cmdUnselect},

@@ -43,7 +43,9 @@ func (s *session) hibernateDue() {
 // hibernates, when the server has a Hibernator.
 func (s *session) armHibernation() {
 	h := s.opts.Hibernator
-	if h == nil || s.view == nil {
+	if h == nil || s.view == nil || s.compressed {
+		// A compressed session keeps its inflate state: it idles here
+		// (compress.go).
 		return
 	}
 	if d := h.HibernateAfter(); d > 0 {

@@ -2,6 +2,8 @@ package imap_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +27,9 @@ import (
 //
 //	MAILGATE_IDLE_MEM=1000 go test -run TestIdleMemory -v ./imap/
 //
+// MAILGATE_IDLE_COMPRESS=1 has every client turn COMPRESS=DEFLATE on
+// before it selects (the inflate state the clients keep on their side is
+// measured apart and left out of the server-side estimate).
 // MAILGATE_IDLE_MSGS sets the messages in INBOX (10,000 by default) and
 // MAILGATE_IDLE_PROFILE a file for the heap profile taken with every
 // client in IDLE (and FILE.base, taken before the clients came); look at
@@ -58,6 +63,11 @@ func TestIdleMemory(t *testing.T) {
 	// measure what a bare pair of loopback connections costs and count
 	// half of it as the client's.
 	pairCost := connPairCost(t, n)
+	compress := os.Getenv("MAILGATE_IDLE_COMPRESS") != ""
+	clientCost := 0.0
+	if compress {
+		clientCost = clientInflateCost(n)
+	}
 
 	before := memSnapshot()
 	if p := os.Getenv("MAILGATE_IDLE_PROFILE"); p != "" {
@@ -83,7 +93,7 @@ func TestIdleMemory(t *testing.T) {
 				if i >= n {
 					return
 				}
-				c, err := idleClient(e.addr)
+				c, err := idleClient(e.addr, compress)
 				if err != nil {
 					errc <- fmt.Errorf("client %d: %w", i, err)
 					return
@@ -117,8 +127,8 @@ func TestIdleMemory(t *testing.T) {
 	sample := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
 	metrics.Read(sample)
 	t.Logf("new goroutines start with %d-byte stacks", sample[0].Value.Uint64())
-	t.Logf("server-side estimate: %.2f KiB per IDLE connection (heap + stack - client conn)",
-		per(after.heap+after.stack, before.heap+before.stack)-pairCost/2/1024)
+	t.Logf("server-side estimate: %.2f KiB per IDLE connection (heap + stack - client conn - client inflater %.2f KiB; compressed: %v)",
+		per(after.heap+after.stack, before.heap+before.stack)-pairCost/2/1024-clientCost/1024, clientCost/1024, compress)
 
 	// Wake-up: another session appends; every idling client must hear
 	// EXISTS. The mailbox tells the sessions just before APPEND's tagged
@@ -201,7 +211,7 @@ func TestIdleMemory(t *testing.T) {
 
 // idleClient logs alice in, selects INBOX and starts IDLE; it returns the
 // bare connection, with nothing of the client buffered.
-func idleClient(addr string) (net.Conn, error) {
+func idleClient(addr string, compress bool) (net.Conn, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -228,9 +238,13 @@ func idleClient(addr string) (net.Conn, error) {
 		{"s SELECT INBOX\r\n", "s "},
 		{"i IDLE\r\n", "+ "},
 	}
+	if compress {
+		steps = slices.Insert(steps, 2, struct{ cmd, prefix string }{"z COMPRESS DEFLATE\r\n", "z "})
+	}
+	var conn net.Conn = c
 	for _, st := range steps {
 		if st.cmd != "" {
-			if _, err := io.WriteString(c, st.cmd); err != nil {
+			if _, err := io.WriteString(conn, st.cmd); err != nil {
 				c.Close()
 				return nil, err
 			}
@@ -239,13 +253,19 @@ func idleClient(addr string) (net.Conn, error) {
 			c.Close()
 			return nil, fmt.Errorf("%s: %w", strings.TrimSpace(st.cmd), err)
 		}
+		if strings.HasPrefix(st.cmd, "z ") {
+			// A writer for each write, as the server does, so that
+			// the clients' side holds no compressor while it idles.
+			conn = &clientDeflate{Conn: c, fr: flate.NewReader(c)}
+			r = bufio.NewReaderSize(conn, 4096)
+		}
 	}
 	if r.Buffered() > 0 {
 		c.Close()
 		return nil, fmt.Errorf("unexpected data after IDLE")
 	}
 	c.SetReadDeadline(time.Time{})
-	return c, nil
+	return conn, nil
 }
 
 func writeHeapProfile(t *testing.T, path string) {
@@ -285,6 +305,19 @@ func connPairCost(t *testing.T, n int) float64 {
 		c.Close()
 	}
 	return (float64(after.heap+after.stack) - float64(before.heap+before.stack) - float64(cap(conns)*16)) / float64(n)
+}
+
+// clientInflateCost returns what the inflater of a client's side of
+// COMPRESS=DEFLATE costs, per client, for n clients.
+func clientInflateCost(n int) float64 {
+	before := memSnapshot()
+	rs := make([]io.ReadCloser, n)
+	for i := range rs {
+		rs[i] = flate.NewReader(bytes.NewReader(nil))
+	}
+	after := memSnapshot()
+	runtime.KeepAlive(rs)
+	return (float64(after.heap) - float64(before.heap) - float64(cap(rs)*16)) / float64(n)
 }
 
 type memStats struct {

@@ -61,6 +61,7 @@ type session struct {
 	vanished     []uint32         // expunged UIDs to tell as VANISHED (flushVanished)
 	vanishedSent bool             // this command's answer told of expunges
 	tls          bool
+	compressed   bool // COMPRESS=DEFLATE is on (compress.go)
 	remote       netip.Addr
 	remoteText   string // the client's address as the connection gives it
 	authFailures int
