@@ -135,6 +135,19 @@ func TestBigMessageMemory(t *testing.T) {
 			t.Errorf("%s: the heap grew by %d MB; a streamed read needs a few", tc.cmd, growth>>20)
 		}
 	}
+	// Sections, read from the file a range at a time (fetch_stream.go):
+	// the attachment is half the message.
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
+	for _, item := range []string{"BODY.PEEK[2]", "BINARY.PEEK[2]", "BINARY.SIZE[2]", "BODY.PEEK[1]<0.100>"} {
+		resetPeakRSS()
+		h := startHeapPeak()
+		fetchDiscard(t, c.conn, c.r, "FETCH 1 "+item)
+		growth := h.growth()
+		t.Logf("FETCH %s on a %d MB message: heap grew %.1f MB, peak RSS %.0f MB", item, mb, float64(growth)/(1<<20), peakRSS())
+		if growth > 8<<20 {
+			t.Errorf("FETCH %s: the heap grew by %d MB; a streamed read needs a few", item, growth>>20)
+		}
+	}
 	if !measure {
 		return
 	}

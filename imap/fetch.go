@@ -181,6 +181,7 @@ type fetcher struct {
 type content struct {
 	raw  []byte
 	root *message.Part
+	tree *message.Part // from ParseReader, for streamed sections (fetch_stream.go)
 }
 
 // fetchOne writes the FETCH response for message seq. What can no longer
@@ -195,6 +196,12 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	var c content
 	vals := make([][]byte, len(f.items))
 	lost := make([]bool, len(f.items))
+	var big []*streamed // by item, when it is streamed from the file
+	defer func() {
+		for _, st := range big {
+			st.close()
+		}
+	}()
 	var stream io.ReadCloser
 	var streamSize int64
 	streams := 0
@@ -217,42 +224,18 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			var id string
 			id, err = emailID(v, m.UID)
 			vals[i] = []byte(id)
-		case fetchSection:
-			if it.section == "" && streams == 1 && c.raw == nil {
-				// The whole message: streamed, never held in memory.
-				var size int64
-				stream, size, err = v.Open(m.UID)
-				streamSize = size
-				if err == nil && it.partial {
-					var off int64
-					off, streamSize = clip(size, it.offset, it.count)
-					if _, err = io.CopyN(io.Discard, stream, off); err == io.EOF {
-						err = nil
-					}
-				}
+		case fetchSection, fetchBinary, fetchBinarySize:
+			if !f.streams(m, it) {
+				err = f.loaded(seq, m, &c, it, &vals[i], streams, &stream, &streamSize)
 				break
 			}
-			if err = f.load(m, &c); err == nil {
-				data, _ := message.Section(c.raw, c.root, it.section)
-				if it.partial {
-					off, n := clip(int64(len(data)), it.offset, it.count)
-					data = data[off : off+n]
-				}
-				vals[i] = data
+			if big == nil {
+				big = make([]*streamed, len(f.items))
 			}
-		case fetchBinary, fetchBinarySize:
-			if err = f.load(m, &c); err == nil {
-				data, _, known := message.BinaryPart(c.raw, c.root, it.path)
-				if !known {
-					// RFC 3516 section 4.3.
-					err = no("UNKNOWN-CTE", "Cannot decode the encoding of part %s of message %d", it.section, seq)
-					break
-				}
-				if it.partial {
-					off, n := clip(int64(len(data)), it.offset, it.count)
-					data = data[off : off+n]
-				}
-				vals[i] = data
+			if it.kind == fetchSection {
+				big[i], err = f.streamSection(m, &c, it)
+			} else {
+				big[i], err = f.streamBinary(seq, m, &c, it)
 			}
 		}
 		if errors.Is(err, storage.ErrNoMessage) {
@@ -268,6 +251,60 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	if stream != nil {
 		defer stream.Close()
 	}
+	return f.write(seq, m, vals, lost, big, stream, streamSize)
+}
+
+// loaded prepares BODY[section], BINARY or BINARY.SIZE of m from the whole
+// message in memory, or, for BODY[] alone, a stream of the file.
+func (f *fetcher) loaded(seq uint32, m *storage.Message, c *content, it *fetchItem, val *[]byte, streams int, stream *io.ReadCloser, streamSize *int64) error {
+	v := f.s.view
+	var err error
+	switch it.kind {
+	case fetchSection:
+		if it.section == "" && streams == 1 && c.raw == nil {
+			// The whole message: streamed, never held in memory.
+			var size int64
+			*stream, size, err = v.Open(m.UID)
+			*streamSize = size
+			if err == nil && it.partial {
+				var off int64
+				off, *streamSize = clip(size, it.offset, it.count)
+				if _, err = io.CopyN(io.Discard, *stream, off); err == io.EOF {
+					err = nil
+				}
+			}
+			return err
+		}
+		if err = f.load(m, c); err == nil {
+			data, _ := message.Section(c.raw, c.root, it.section)
+			if it.partial {
+				off, n := clip(int64(len(data)), it.offset, it.count)
+				data = data[off : off+n]
+			}
+			*val = data
+		}
+	case fetchBinary, fetchBinarySize:
+		if err = f.load(m, c); err == nil {
+			data, _, known := message.BinaryPart(c.raw, c.root, it.path)
+			if !known {
+				// RFC 3516 section 4.3.
+				return no("UNKNOWN-CTE", "Cannot decode the encoding of part %s of message %d", it.section, seq)
+			}
+			if it.partial {
+				off, n := clip(int64(len(data)), it.offset, it.count)
+				data = data[off : off+n]
+			}
+			*val = data
+		}
+	}
+	return err
+}
+
+// write writes the FETCH response for message seq from what fetchOne
+// prepared: vals, lost and big by item, and the whole message's stream.
+func (f *fetcher) write(seq uint32, m *storage.Message, vals [][]byte, lost []bool, big []*streamed, stream io.ReadCloser, streamSize int64) error {
+	s := f.s
+	v := s.view
 	flagsChanged := false
 	var m1 [1]storage.Message
 	if f.setSeen && !storage.HasFlag(m.Flags, storage.FlagSeen) {
@@ -350,6 +387,15 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				s.e.Raw("NIL")
 				continue
 			}
+			if big != nil && big[i] != nil {
+				if big[i].literal8 {
+					s.e.Byte('~')
+				}
+				if err := s.e.Literal(big[i].r, big[i].size); err != nil {
+					s.log.Warn("imap: message shorter than its parts said", "uid", m.UID, "err", err)
+				}
+				continue
+			}
 			if it.kind == fetchBinary && bytes.IndexByte(vals[i], 0) >= 0 {
 				s.e.Byte('~') // literal8, RFC 3516 section 4.1
 			}
@@ -365,6 +411,10 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			s.e.Raw(it.name).SP()
 			if lost[i] {
 				s.e.Raw("0")
+				continue
+			}
+			if big != nil && big[i] != nil {
+				s.e.Number64(big[i].size)
 				continue
 			}
 			s.e.Number64(int64(len(vals[i])))

@@ -1,0 +1,9 @@
+package imap
+
+// SetStreamSectionsAbove sets the message size above which FETCH streams
+// sections from the file (fetch_stream.go) and returns a function that
+// puts the old size back.
+func SetStreamSectionsAbove(n int64) (restore func()) {
+	old := streamSectionsAbove.Swap(n)
+	return func() { streamSectionsAbove.Store(old) }
+}

@@ -1,0 +1,193 @@
+package imap
+
+import (
+	"bytes"
+	"io"
+	"sync/atomic"
+
+	"github.com/mailgate/mailgate/imap/internal/message"
+	"github.com/mailgate/mailgate/storage"
+)
+
+// streamSectionsAbove is the message size above which FETCH answers
+// BODY[section], BINARY[section] and BINARY.SIZE[section] from the message
+// file, a range at a time, rather than from the whole message loaded
+// into memory: a 50 MB attachment fetched by section then costs a read
+// buffer, not 50 MB. Smaller messages are loaded (into a buffer the
+// FETCH reuses), which spares a second read of the file. Tests lower it
+// (export_test.go) to hold both ways to the same answers.
+var streamSectionsAbove atomic.Int64
+
+func init() { streamSectionsAbove.Store(1 << 20) }
+
+// streamed is an answer read from the message file: size bytes from r.
+type streamed struct {
+	r        io.Reader
+	c        io.Closer // the file, or nil
+	size     int64
+	literal8 bool // BINARY's content has a NUL (RFC 3516 section 4.1)
+}
+
+func (st *streamed) close() {
+	if st != nil && st.c != nil {
+		st.c.Close()
+	}
+}
+
+// streams reports whether item it of message m is answered by streaming.
+func (f *fetcher) streams(m *storage.Message, it *fetchItem) bool {
+	switch it.kind {
+	case fetchSection:
+		return it.section != "" && m.Size > streamSectionsAbove.Load()
+	case fetchBinary, fetchBinarySize:
+		return m.Size > streamSectionsAbove.Load()
+	}
+	return false
+}
+
+// tree returns the parse tree of m, read once from the message as it is
+// sent (CRLF), so that its offsets are those of View.Open's bytes.
+func (f *fetcher) tree(m *storage.Message, c *content) (*message.Part, error) {
+	if c.tree != nil {
+		return c.tree, nil
+	}
+	rc, _, err := f.s.view.Open(m.UID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if c.tree, err = message.ParseReader(rc); err != nil {
+		return nil, err
+	}
+	return c.tree, nil
+}
+
+// openRange opens m at byte start (of View.Open's bytes).
+func (f *fetcher) openRange(m *storage.Message, start int) (io.ReadCloser, error) {
+	rc, _, err := f.s.view.Open(m.UID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.CopyN(io.Discard, rc, int64(start)); err != nil && err != io.EOF {
+		rc.Close()
+		return nil, err
+	}
+	return rc, nil
+}
+
+// streamSection prepares BODY[section] of m (RFC 3501 section 6.4.5).
+func (f *fetcher) streamSection(m *storage.Message, c *content, it *fetchItem) (*streamed, error) {
+	root, err := f.tree(m, c)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := message.ParseSectionSpec(it.section)
+	if err != nil {
+		return &streamed{r: bytes.NewReader(nil)}, nil
+	}
+	start, end, filter, ok := spec.Range(root)
+	if !ok {
+		return &streamed{r: bytes.NewReader(nil)}, nil // an empty string, as Section gives
+	}
+	rc, err := f.openRange(m, start)
+	if err != nil {
+		return nil, err
+	}
+	if filter {
+		// HEADER.FIELDS[.NOT]: a header, small; picked in memory.
+		hdr, err := io.ReadAll(io.LimitReader(rc, int64(end-start)))
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		data := spec.ExtractHeader(hdr)
+		if it.partial {
+			off, n := clip(int64(len(data)), it.offset, it.count)
+			data = data[off : off+n]
+		}
+		return &streamed{r: bytes.NewReader(data), size: int64(len(data))}, nil
+	}
+	size := int64(end - start)
+	if it.partial {
+		var off int64
+		off, size = clip(size, it.offset, it.count)
+		if _, err := io.CopyN(io.Discard, rc, off); err != nil && err != io.EOF {
+			rc.Close()
+			return nil, err
+		}
+	}
+	return &streamed{r: io.LimitReader(rc, size), c: rc, size: size}, nil
+}
+
+// streamBinary prepares BINARY[part] or BINARY.SIZE[part] of m (RFC 3516
+// section 4): a first pass decodes the part to learn its size and
+// whether it holds a NUL, a second is what is sent.
+func (f *fetcher) streamBinary(seq uint32, m *storage.Message, c *content, it *fetchItem) (*streamed, error) {
+	root, err := f.tree(m, c)
+	if err != nil {
+		return nil, err
+	}
+	start, end, enc, found, known := message.BinaryRange(root, it.path)
+	if !known {
+		// RFC 3516 section 4.3.
+		return nil, no("UNKNOWN-CTE", "Cannot decode the encoding of part %s of message %d", it.section, seq)
+	}
+	if !found {
+		return &streamed{r: bytes.NewReader(nil)}, nil
+	}
+	open := func() (io.ReadCloser, io.Reader, error) {
+		rc, err := f.openRange(m, start)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc, message.NewBinaryReader(io.LimitReader(rc, int64(end-start)), enc), nil
+	}
+	// The first pass: the size, and a NUL within what is sent.
+	rc, r, err := open()
+	if err != nil {
+		return nil, err
+	}
+	from, to := int64(0), int64(-1)
+	if it.partial {
+		from, to = it.offset, it.offset+it.count
+	}
+	var size int64
+	nul := false
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if !nul && it.kind == fetchBinary {
+			// The part of this piece within [from, to).
+			lo, hi := max(from-size, 0), int64(n)
+			if to >= 0 {
+				hi = min(hi, to-size)
+			}
+			nul = lo < hi && bytes.IndexByte(buf[lo:hi], 0) >= 0
+		}
+		size += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+	}
+	rc.Close()
+	if it.kind == fetchBinarySize {
+		return &streamed{size: size}, nil
+	}
+	rc, r, err = open()
+	if err != nil {
+		return nil, err
+	}
+	if it.partial {
+		var off int64
+		off, size = clip(size, it.offset, it.count)
+		if _, err := io.CopyN(io.Discard, r, off); err != nil && err != io.EOF {
+			rc.Close()
+			return nil, err
+		}
+	}
+	return &streamed{r: io.LimitReader(r, size), c: rc, size: size, literal8: nul}, nil
+}

@@ -1,0 +1,114 @@
+package imap_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/imap"
+)
+
+// streamMsg has a part of each kind FETCH sections address: a
+// quoted-printable text with white space at line ends, a base64 part
+// holding a NUL, a part of an encoding BINARY cannot undo, and an
+// embedded message.
+const streamMsg = "From: a@example.org\r\nTo: b@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=x\r\n\r\npreamble\r\n--x\r\n" +
+	"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+	"Gr=FC=DFe  \r\nsoft=\r\nbreak\t\r\n--x\r\n" +
+	"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECA0FCQw==\r\n--x\r\n" +
+	"Content-Type: application/x\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n--x\r\n" +
+	"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nTo: c@example.org\r\n\r\ninner body\r\n--x--\r\nepilogue\r\n"
+
+// FETCH answers sections of a big message (streamed from the file) as
+// it answers them of a small one (loaded): the same server is asked the
+// same items with the streaming threshold at 0 and at its default.
+func TestFetchSectionsStreamed(t *testing.T) {
+	e := startServer(t, nil)
+	c := e.raw()
+	c.login("alice")
+	c.appendMsg("INBOX", "", streamMsg)
+	c.ok("s SELECT INBOX")
+	items := []string{
+		"BODY.PEEK[1]", "BODY.PEEK[2]", "BODY.PEEK[2.MIME]", "BODY.PEEK[4]", "BODY.PEEK[4.HEADER]",
+		"BODY.PEEK[4.TEXT]", "BODY.PEEK[4.1]", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]", "BODY.PEEK[TEXT]<10.30>",
+		"BODY.PEEK[HEADER.FIELDS (Subject To)]", "BODY.PEEK[HEADER.FIELDS.NOT (Subject)]<2.20>",
+		"BODY.PEEK[4.HEADER.FIELDS (Subject)]", "BODY.PEEK[9]", "BODY.PEEK[1.2]", "BODY.PEEK[2.HEADER]",
+		"BINARY.PEEK[1]", "BINARY.PEEK[2]", "BINARY.PEEK[2]<1.2>", "BINARY.PEEK[2]<3.10>", "BINARY.SIZE[1]",
+		"BINARY.SIZE[2]", "BINARY.PEEK[4]", "BINARY.PEEK[]", "BINARY.PEEK[9]", "BINARY.SIZE[4]",
+		"(BODY.PEEK[1] BINARY.PEEK[2] BINARY.SIZE[1] BODY.PEEK[])", "BINARY.PEEK[3]", "BINARY.SIZE[3]",
+	}
+	answers := func() []string {
+		var out []string
+		for i, it := range items {
+			u, done := c.do(fmt.Sprintf("f%d FETCH 1 %s", i, it))
+			out = append(out, strings.Join(u, "\n")+"\n"+strings.TrimPrefix(done, fmt.Sprintf("f%d ", i)))
+		}
+		return out
+	}
+	loaded := answers()
+	restore := imap.SetStreamSectionsAbove(0)
+	defer restore()
+	streamed := answers()
+	for i := range items {
+		if loaded[i] != streamed[i] {
+			t.Errorf("FETCH %s\nstreamed: %q\n  loaded: %q", items[i], streamed[i], loaded[i])
+		}
+	}
+	if !strings.Contains(loaded[len(items)-2], "NO [UNKNOWN-CTE]") || !strings.Contains(loaded[17], "~{7}") {
+		t.Errorf("unexpected answers: %q", loaded)
+	}
+}
+
+// fetchDiscard sends a FETCH and reads its answer without keeping it.
+func fetchDiscard(tb testing.TB, conn io.ReadWriter, r *bufio.Reader, cmd string) {
+	tb.Helper()
+	io.WriteString(conn, "x "+cmd+"\r\n")
+	for {
+		l, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if bytes.HasPrefix(l, []byte("x ")) {
+			if !bytes.HasPrefix(l, []byte("x OK")) {
+				tb.Fatalf("%s: %q", cmd, l)
+			}
+			return
+		}
+	}
+}
+
+// BenchmarkFetchBigSection fetches the attachment of a 48 MB message
+// (a 24 MB base64 part) by section, BODY and BINARY, loaded whole (the
+// way before) and streamed from the file; -benchmem gives what each
+// FETCH allocated, client included (it reads into a 4 KiB buffer).
+func BenchmarkFetchBigSection(b *testing.B) {
+	e := startServer(b, nil)
+	writeBigMessage(b, e, 48)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	c.conn.SetReadDeadline(time.Now().Add(time.Hour))
+	for _, way := range []struct {
+		name  string
+		above int64
+	}{{"loaded", 1 << 62}, {"streamed", 1 << 20}} {
+		for _, item := range []string{"BODY.PEEK[2]", "BINARY.PEEK[2]"} {
+			b.Run(way.name+"/"+item, func(b *testing.B) {
+				restore := imap.SetStreamSectionsAbove(way.above)
+				defer restore()
+				b.ReportAllocs()
+				for range b.N {
+					fetchDiscard(b, c.conn, c.r, "FETCH 1 "+item)
+				}
+			})
+		}
+	}
+}
