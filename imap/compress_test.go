@@ -147,9 +147,9 @@ type countingHibernator struct{ offers atomic.Int32 }
 
 func (h *countingHibernator) HibernateAfter() time.Duration { return 30 * time.Millisecond }
 
-func (h *countingHibernator) Hibernate(*imap.SessionState, []string, func() []byte) bool {
+func (h *countingHibernator) Hibernate(*imap.SessionState, []string, func() []byte) (bool, error) {
 	h.offers.Add(1)
-	return false
+	return false, nil
 }
 
 // A compressed session idles in its own process: it is never offered for
