@@ -2,6 +2,7 @@ package imap_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"crypto/tls"
 	"io"
@@ -16,11 +17,15 @@ import (
 )
 
 // clientDeflate is a client's side of COMPRESS=DEFLATE (RFC 4978) on
-// compress/flate: a raw deflate stream each way, flushed at every write.
+// compress/flate: a raw deflate stream each way, flushed at every write
+// and sent in one piece, as a client sends a command (a command split
+// across writes could see the server answer LOGOUT and close before
+// its last bytes go out).
 type clientDeflate struct {
 	net.Conn
-	fr io.Reader
-	fw *flate.Writer
+	fr  io.Reader
+	fw  *flate.Writer // writes to out; nil: a new writer for each write
+	out bytes.Buffer
 }
 
 func (c *clientDeflate) Read(p []byte) (int, error) { return c.fr.Read(p) }
@@ -28,15 +33,17 @@ func (c *clientDeflate) Read(p []byte) (int, error) { return c.fr.Read(p) }
 // Write compresses p and flushes; without a kept writer (fw nil) it uses
 // a new one for each write, whose output refers to nothing before it.
 func (c *clientDeflate) Write(p []byte) (int, error) {
+	c.out.Reset()
 	fw := c.fw
 	if fw == nil {
-		fw, _ = flate.NewWriter(c.Conn, flate.BestSpeed)
+		fw, _ = flate.NewWriter(&c.out, flate.BestSpeed)
 	}
-	n, err := fw.Write(p)
-	if err == nil {
-		err = fw.Flush()
+	fw.Write(p)
+	fw.Flush()
+	if _, err := c.Conn.Write(c.out.Bytes()); err != nil {
+		return 0, err
 	}
-	return n, err
+	return len(p), nil
 }
 
 // compress sends COMPRESS DEFLATE and, once it is accepted, speaks
@@ -47,8 +54,9 @@ func (c *rawConn) compress() {
 	if c.r.Buffered() > 0 {
 		c.t.Fatalf("the server sent %d bytes after COMPRESS's OK", c.r.Buffered())
 	}
-	fw, _ := flate.NewWriter(c.conn, flate.BestSpeed)
-	c.conn = &clientDeflate{Conn: c.conn, fr: flate.NewReader(c.conn), fw: fw}
+	cd := &clientDeflate{Conn: c.conn, fr: flate.NewReader(c.conn)}
+	cd.fw, _ = flate.NewWriter(&cd.out, flate.BestSpeed) // kept: later commands refer back
+	c.conn = cd
 	c.r = bufio.NewReader(c.conn)
 }
 
@@ -57,7 +65,13 @@ func (c *rawConn) compress() {
 // compressed: APPEND with a literal, a FETCH larger than one write, IDLE
 // woken by another session, and LOGOUT.
 func TestCompressDeflate(t *testing.T) {
-	e := startServer(t, nil)
+	var logs *dvLockedBuffer
+	e := startServer(t, func(o *imap.Options) { logs = capture(o) })
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	}()
 	c := e.raw()
 	if caps := c.ok("c0 CAPABILITY"); contains(caps, "COMPRESS") {
 		t.Fatalf("COMPRESS offered before login: %q", caps)
