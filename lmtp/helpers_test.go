@@ -51,7 +51,10 @@ func quietLogger() *slog.Logger {
 	if os.Getenv("MAILGATE_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return slog.New(slog.DiscardHandler)
+	// Warnings and errors still go to stderr, which go test shows only
+	// when the package fails: a session that ends in the middle of a
+	// burst then says why.
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // testDrivers returns the three real drivers and the fault-injecting one.
