@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,9 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 )
 
 // Mailbox identifiers (RFC 8474 section 4, OBJECTID's MAILBOXID): a name
@@ -33,44 +29,17 @@ func (a *Account) mailboxIDFile() string {
 	return filepath.Join(filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home)), ".mailgate-mailbox-ids")
 }
 
-// mailboxID is one line of the identifier file.
-type mailboxID struct {
-	id          string
-	uidValidity uint32
-}
+// mailboxID is one line of the identifier file: the identifier is its
+// value.
+type mailboxID = mailboxLine
 
-// parseMailboxIDs reads an identifier file. Lines that are not of its
-// form are skipped, so that a damaged file loses only those mailboxes'
-// identifiers (they get new ones).
+// parseMailboxIDs reads an identifier file (parseMailboxLines).
 func parseMailboxIDs(data []byte) map[string]mailboxID {
-	ids := map[string]mailboxID{}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		f := strings.SplitN(string(line), " ", 3)
-		if len(f) != 3 || !validObjectID(f[0]) || f[2] == "" || strings.ContainsAny(f[2], "\x00\r") {
-			continue
-		}
-		v, err := strconv.ParseUint(f[1], 10, 32)
-		if err != nil {
-			continue
-		}
-		ids[f[2]] = mailboxID{id: f[0], uidValidity: uint32(v)}
-	}
-	return ids
+	return parseMailboxLines(data, validObjectID)
 }
 
 // formatMailboxIDs writes what parseMailboxIDs reads, sorted by name.
-func formatMailboxIDs(ids map[string]mailboxID) []byte {
-	names := make([]string, 0, len(ids))
-	for n := range ids {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b bytes.Buffer
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s %d %s\n", ids[n].id, ids[n].uidValidity, n)
-	}
-	return b.Bytes()
-}
+func formatMailboxIDs(ids map[string]mailboxID) []byte { return formatMailboxLines(ids) }
 
 // validObjectID reports whether s is an RFC 8474 objectid: 1 to 255
 // letters, digits, "_" and "-".
@@ -148,17 +117,17 @@ func (a *Account) MailboxID(name string, uidValidity uint32) (string, error) {
 	// Most calls find the identifier there: read without writing.
 	if data, err := os.ReadFile(a.mailboxIDFile()); err == nil {
 		if m, ok := parseMailboxIDs(data)[name]; ok && m.uidValidity == uidValidity {
-			return m.id, nil
+			return m.value, nil
 		}
 	}
 	var id string
 	err := a.updateMailboxIDs(func(ids map[string]mailboxID) bool {
 		if m, ok := ids[name]; ok && m.uidValidity == uidValidity {
-			id = m.id
+			id = m.value
 			return false
 		}
 		id = newMailboxID()
-		ids[name] = mailboxID{id: id, uidValidity: uidValidity}
+		ids[name] = mailboxID{value: id, uidValidity: uidValidity}
 		return true
 	})
 	return id, err

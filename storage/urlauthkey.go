@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -36,40 +33,31 @@ type urlAuthKey struct {
 	uidValidity uint32
 }
 
-// parseURLAuthKeys reads a key file; lines not of its form are skipped
-// (their mailboxes get new keys, which invalidates their URLs: safe).
+// parseURLAuthKeys reads a key file (parseMailboxLines, the key in hex);
+// lines not of its form are skipped (their mailboxes get new keys, which
+// invalidates their URLs: safe).
 func parseURLAuthKeys(data []byte) map[string]urlAuthKey {
 	keys := map[string]urlAuthKey{}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		f := strings.SplitN(string(line), " ", 3)
-		if len(f) != 3 || f[2] == "" || strings.ContainsAny(f[2], "\x00\r") {
-			continue
-		}
-		k, err := hex.DecodeString(f[0])
-		if err != nil || len(k) != URLAuthKeySize {
-			continue
-		}
-		v, err := strconv.ParseUint(f[1], 10, 32)
-		if err != nil {
-			continue
-		}
-		keys[f[2]] = urlAuthKey{key: k, uidValidity: uint32(v)}
+	for name, l := range parseMailboxLines(data, isURLAuthKeyHex) {
+		k, _ := hex.DecodeString(l.value)
+		keys[name] = urlAuthKey{key: k, uidValidity: l.uidValidity}
 	}
 	return keys
 }
 
+// isURLAuthKeyHex reports whether s is a key in hex.
+func isURLAuthKeyHex(s string) bool {
+	k, err := hex.DecodeString(s)
+	return err == nil && len(k) == URLAuthKeySize
+}
+
 // formatURLAuthKeys writes what parseURLAuthKeys reads, sorted by name.
 func formatURLAuthKeys(keys map[string]urlAuthKey) []byte {
-	names := make([]string, 0, len(keys))
-	for n := range keys {
-		names = append(names, n)
+	lines := make(map[string]mailboxLine, len(keys))
+	for n, k := range keys {
+		lines[n] = mailboxLine{value: hex.EncodeToString(k.key), uidValidity: k.uidValidity}
 	}
-	sort.Strings(names)
-	var b bytes.Buffer
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s %d %s\n", hex.EncodeToString(keys[n].key), keys[n].uidValidity, n)
-	}
-	return b.Bytes()
+	return formatMailboxLines(lines)
 }
 
 // updateURLAuthKeys changes the key file as updateUserFile does.
