@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
@@ -161,8 +160,7 @@ func controlCommand(cfg *config.Config, verb string, args []string) int {
 	case verb == "blocks" && len(args) == 0:
 		rows, _, err := gateway.ControlRequest(socket, "blocks")
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "mailgate:", err)
-			return exitFail
+			return complainControl(err)
 		}
 		if len(rows) == 0 {
 			fmt.Fprintln(os.Stderr, "mailgate: no logins are blocked")
@@ -176,11 +174,7 @@ func controlCommand(cfg *config.Config, verb string, args []string) int {
 			if user == "" {
 				user = "*" // every user from the address
 			}
-			until := r[2]
-			if t, err := time.Parse(time.RFC3339, until); err == nil {
-				until = t.Local().Format("2006-01-02 15:04:05")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r[0], user, until, r[3], r[4])
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r[0], user, localTime(r[2]), r[3], r[4])
 		}
 		tw.Flush()
 		return exitOK
@@ -193,8 +187,7 @@ func controlCommand(cfg *config.Config, verb string, args []string) int {
 	}
 	_, text, err := gateway.ControlRequest(socket, "unblock", args...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "mailgate:", err)
-		return exitFail
+		return complainControl(err)
 	}
 	what := strings.Join(args, " ")
 	if args[0] == "*" {

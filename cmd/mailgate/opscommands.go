@@ -82,10 +82,7 @@ func who(socket string) int {
 	fmt.Fprintln(tw, "ID\tUSER\tADDRESS\tFRONTEND\tMAILBOX\tSINCE\tPROCESS")
 	for _, r := range rows {
 		r = append(r, make([]string, 7)...)
-		since := r[5]
-		if t, err := time.Parse(time.RFC3339, since); err == nil {
-			since = t.Local().Format("2006-01-02 15:04:05")
-		}
+		since := localTime(r[5])
 		pid := r[6]
 		if pid == "0" {
 			pid = "daemon"
@@ -96,6 +93,16 @@ func who(socket string) int {
 	return exitOK
 }
 
+// localTime shows a control reply's RFC 3339 time in local time, or as
+// it came when it is not one.
+func localTime(s string) string {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+	return s
+}
+
+// dash shows an empty field as "-".
 func dash(s string) string {
 	if s == "" {
 		return "-"

@@ -3,7 +3,6 @@ package harness
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -307,13 +306,5 @@ func rateText(v float64) string {
 // WriteJSON writes the report into dir as <timestamp>-lmtp.json and
 // returns its path.
 func (r *LMTPReport) WriteJSON(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, r.Started.UTC().Format("20060102T150405Z")+"-lmtp.json")
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(path, data, 0o644)
+	return writeJSON(dir, r.Started.UTC().Format("20060102T150405Z")+"-lmtp.json", r)
 }

@@ -222,13 +222,19 @@ func fmtRatio(v float64) string {
 // WriteJSON writes the report to dir/<timestamp>.json and returns the
 // file's path.
 func (r *Report) WriteJSON(dir string) (string, error) {
+	return writeJSON(dir, r.Started.Format("20060102-150405")+"-"+r.Params.Mode+".json", r)
+}
+
+// writeJSON writes v, indented, to dir/name, making dir when needed, and
+// returns the file's path: every report's WriteJSON.
+func writeJSON(dir, name string, v any) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	name := filepath.Join(dir, r.Started.Format("20060102-150405")+"-"+r.Params.Mode+".json")
-	data, err := json.MarshalIndent(r, "", "  ")
+	path := filepath.Join(dir, name)
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return "", err
 	}
-	return name, os.WriteFile(name, append(data, '\n'), 0o644)
+	return path, os.WriteFile(path, append(data, '\n'), 0o644)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -356,13 +355,5 @@ func (r *SortThreadReport) WriteTable(w io.Writer) {
 // WriteJSON writes the report into dir as <timestamp>-sort.json and
 // returns its path.
 func (r *SortThreadReport) WriteJSON(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, r.Started.UTC().Format("20060102T150405Z")+"-sort.json")
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(path, data, 0o644)
+	return writeJSON(dir, r.Started.UTC().Format("20060102T150405Z")+"-sort.json", r)
 }
