@@ -152,6 +152,35 @@ func TestCopyMaildirLinks(t *testing.T) {
 	}
 }
 
+// TestCopyMaildirOtherOwnersFiles: a message file that belongs to another
+// user (a shared mailbox, a file another program left) is copied, not
+// linked: a link would let its owner change the copy in this mailbox.
+func TestCopyMaildirOtherOwnersFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	a, home, _ := formatAccount(t, formatCase{name: "maildir"})
+	fillMaildir(t, a, "src", 3)
+	for _, f := range filesOf(t, filepath.Join(home, "src")) {
+		if err := os.Chown(f, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("src", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := a.Create("dst"); err != nil {
+		t.Fatal(err)
+	}
+	_, src, dst, err := a.Copy(v, slices.Clone(v.UIDs()), "dst")
+	if err != nil || len(dst) != 3 {
+		t.Fatalf("COPY: %v %v %v", src, dst, err)
+	}
+	checkCopies(t, a, v, src, dst, filepath.Join(home, "src"), filepath.Join(home, "dst"), "dst", false)
+}
+
 // TestCopyMaildirAcrossFileSystems: where a link is impossible (EXDEV:
 // the destination on another file system), COPY copies the content.
 func TestCopyMaildirAcrossFileSystems(t *testing.T) {

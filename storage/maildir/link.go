@@ -61,6 +61,9 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 	if err == nil && (!fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm()) {
 		err = f.errorf("copy: %w: %s is %v, the mailbox's files %v", storage.ErrNotLinkable, s.tmp, fi.Mode(), f.perm.Perm())
 	}
+	if err == nil && !ownedByUs(fi) {
+		err = f.errorf("copy: %w: %s belongs to another user", storage.ErrNotLinkable, s.tmp)
+	}
 	if err == nil && meta.size == 0 && fi.Size() > 0 {
 		meta.size, err = crlfSizeOf(s.tmp)
 	}

@@ -4,6 +4,7 @@ package maildir
 
 import (
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,4 +63,12 @@ func (d *subdirs) close() {
 			file.Close()
 		}
 	}
+}
+
+// ownedByUs reports whether the file fi describes belongs to this
+// process's user: a hard link to another user's file would let that user
+// change the copy in this mailbox (and count it against their quota).
+func ownedByUs(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || int(st.Uid) == os.Geteuid()
 }
