@@ -61,7 +61,14 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 	if u.System {
 		return g.systemAccount(ctx, u)
 	}
-	home, err := g.prepareHome(u, nil)
+	// A home the root daemon makes here (at an LMTP RCPT, for the control
+	// socket) is the owner's whose sessions will use it, as the one a
+	// session process's master makes (sessionProcesses.Takes).
+	var owner *identity
+	if id, own, err := g.ownIdentity(u); err == nil && own {
+		owner = &id
+	}
+	home, err := g.prepareHome(u, owner)
 	if err != nil {
 		return nil, err
 	}

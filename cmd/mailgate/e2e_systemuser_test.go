@@ -98,3 +98,39 @@ func contains(lines []string, line string) bool {
 	}
 	return false
 }
+
+// A virtual user's first mail makes their home: it must be the
+// virtual-user account's, whose session and delivery processes use it,
+// not root's, though the root daemon makes it at RCPT.
+func TestVirtualUserHomeMadeByLMTP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the virtual-user identity needs a root daemon")
+	}
+	ld := startLMTPDaemon(t, false, "virtual-user = \"nobody\"\n", "")
+	ld.addUser(t, "vic", "")
+	// nobody must reach the data directory, inside the test's private
+	// temporary directories.
+	for d := filepath.Dir(ld.cfg.dataDir); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o711)
+	}
+	for i := 0; i < 250; i++ {
+		if _, err := os.Stat(ld.sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	res := deliver(t, ld.lmtpClient(t), []string{"vic@example.org"}, "Subject: first\r\n\r\nHello.\r\n")
+	if res.Data["vic@example.org"] != "250" {
+		t.Fatalf("delivery: %+v\n%s", res, ld.stderr.String())
+	}
+	home := filepath.Join(ld.cfg.dataDir, "vic")
+	filepath.Walk(home, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return nil
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid != 65534 {
+			t.Errorf("%s is owned by uid %d, not by nobody (65534)", path, st.Uid)
+		}
+		return nil
+	})
+}
