@@ -29,3 +29,26 @@ func TestDeliveryKindsRoundTrip(t *testing.T) {
 		t.Errorf("success came back as %v", got)
 	}
 }
+
+// A session process asks the root daemon to watch a few clean absolute
+// paths while it hibernates; anything else is refused (it stays awake).
+func TestValidWatch(t *testing.T) {
+	many := make([]string, maxHibernateWatch+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("/home/u/Mail/box%d", i)
+	}
+	for _, tc := range []struct {
+		paths []string
+		want  bool
+	}{
+		{nil, true},
+		{[]string{"/home/u/Mail/INBOX"}, true},
+		{[]string{"relative/INBOX"}, false},
+		{[]string{"/home/u/Mail/../../../etc"}, false},
+		{many, false},
+	} {
+		if got := validWatch(tc.paths); got != tc.want {
+			t.Errorf("validWatch(%q) = %v, want %v", tc.paths, got, tc.want)
+		}
+	}
+}

@@ -231,14 +231,23 @@ func (w *fileWatcher) read() {
 				b := buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
 				name = string(bytes.TrimRight(b, "\x00"))
 			}
-			for ch := range w.waiters[ev.Wd] {
-				if storage.Bookkeeping(name) {
-					break
+			wake := func(chs map[chan struct{}]struct{}) {
+				for ch := range chs {
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
 				}
-				select {
-				case ch <- struct{}{}:
-				default:
+			}
+			switch {
+			case ev.Mask&unix.IN_Q_OVERFLOW != 0:
+				// Events were lost (wd -1): any mailbox may have
+				// changed, so every hibernated session looks.
+				for _, chs := range w.waiters {
+					wake(chs)
 				}
+			case !storage.Bookkeeping(name):
+				wake(w.waiters[ev.Wd])
 			}
 			if ev.Mask&unix.IN_IGNORED != 0 {
 				// The watch is gone (its file was): forget it; its

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -423,7 +424,7 @@ func (sc *sessionControl) serve(ctl *os.File) {
 		case "hibernate":
 			// Stop passing the client's bytes on before agreeing: what
 			// the session process has not read, it sends back (commit).
-			if req.State != nil {
+			if req.State != nil && validWatch(req.Watch) {
 				sc.link.pauseInput()
 				sc.mu.Lock()
 				sc.hibernate = &hibernation{state: req.State, watch: req.Watch}
@@ -616,4 +617,26 @@ func relayLogs(r io.Reader, log *slog.Logger, pid int) {
 		}
 		log.Log(context.Background(), level, msg, args...)
 	}
+}
+
+// maxHibernateWatch bounds the paths a session process may ask the root
+// daemon to watch for it while it hibernates: the selected mailbox needs
+// one (the daemon adds a maildir's new/ and cur/).
+const maxHibernateWatch = 8
+
+// validWatch reports whether a session process's hibernation watch list
+// is one the daemon takes: a few clean absolute paths. The daemon stats
+// and watches them as root, so a session process must not use it to
+// probe the file system or use up root's inotify watches; a refused
+// session simply stays awake.
+func validWatch(paths []string) bool {
+	if len(paths) > maxHibernateWatch {
+		return false
+	}
+	for _, p := range paths {
+		if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+			return false
+		}
+	}
+	return true
 }
