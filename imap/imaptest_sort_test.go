@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// imaptestBinary is where .ci/run and /work/shared/tools/build-imaptest
-// put Dovecot's imaptest.
+// imaptestBinary is where .ci/run (with .ci/build-imaptest) puts
+// Dovecot's imaptest.
 const imaptestBinary = "/opt/imaptest/bin/imaptest"
 
 // runImaptestGroups runs the scripted imaptest groups whose file names

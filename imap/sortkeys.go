@@ -67,6 +67,12 @@ func sortKeysOf(header []byte) sortKeys {
 	for _, v := range message.HeaderValues(header, "References") {
 		k.refs = append(k.refs, sortthread.MessageIDs(v)...)
 	}
+	if len(k.refs) > maxReferences {
+		// The nearest ancestors are the last ones. Threading walks a
+		// message's chain for each reference, so a header of 20,000
+		// ids (a hostile sender's) would cost 10^8 steps per THREAD.
+		k.refs = k.refs[len(k.refs)-maxReferences:]
+	}
 	if len(k.refs) == 0 {
 		if ids := sortthread.MessageIDs(first("In-Reply-To")); len(ids) > 0 {
 			k.refs = ids[:1]
@@ -74,6 +80,9 @@ func sortKeysOf(header []byte) sortKeys {
 	}
 	return k
 }
+
+// maxReferences bounds the References a message threads by.
+const maxReferences = 100
 
 // firstAddress returns the collated addr-mailbox of an address field's
 // first address and its display form: the decoded display name, or

@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -51,4 +53,20 @@ func FuzzSortKeys(f *testing.F) {
 			t.Fatalf("round trip: %v, %+v != %+v", err, again, k)
 		}
 	})
+}
+
+// A References field of thousands of ids keeps only the last
+// maxReferences, the nearest ancestors: THREAD's cost per message stays
+// bounded whatever a sender writes.
+func TestSortKeysBoundReferences(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("References:")
+	for i := range 5000 {
+		fmt.Fprintf(&b, " <%d@x>", i)
+	}
+	b.WriteString("\r\n\r\n")
+	k := sortKeysOf([]byte(b.String()))
+	if len(k.refs) != maxReferences || k.refs[len(k.refs)-1] != "4999@x" {
+		t.Fatalf("%d references kept, last %q; want %d ending with the last", len(k.refs), k.refs[len(k.refs)-1], maxReferences)
+	}
 }

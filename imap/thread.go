@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/mailgate/mailgate/imap/internal/sortthread"
@@ -21,7 +22,7 @@ func (s *session) cmdThread(tag string, uid bool) error {
 		return err
 	}
 	alg = strings.ToUpper(alg)
-	if alg != "ORDEREDSUBJECT" && alg != "REFERENCES" {
+	if !slices.Contains(threadAlgorithms, alg) {
 		return &wire.SyntaxError{Msg: "unknown threading algorithm " + sanitize(alg)}
 	}
 	search, err := s.parseSortSearch()

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -197,7 +198,7 @@ func (s *session) cmdURLFetch(tag string, _ bool) error {
 			s.e.Raw("NIL").CRLF()
 			continue
 		}
-		s.e.Literal(strings.NewReader(string(data)), int64(len(data)))
+		s.e.Literal(bytes.NewReader(data), int64(len(data)))
 		s.e.CRLF()
 	}
 	return nil
