@@ -25,8 +25,49 @@ import (
 // found it but for the mail directory (a preauth session of a system
 // user whose home holds everything else of theirs).
 func (a *Account) mailboxIDFile() string {
-	p := a.NamespacePrefixes(Personal)[0]
-	return filepath.Join(filepath.Clean(expand(p.Directory, a.user.Name, a.user.Home)), ".mailgate-mailbox-ids")
+	dir := "$home"
+	if ps := a.NamespacePrefixes(Personal); len(ps) > 0 {
+		dir = ps[0].Directory
+	}
+	return filepath.Join(filepath.Clean(expand(dir, a.user.Name, a.user.Home)), mailboxIDName)
+}
+
+// mailboxIDName is the identifier file's name.
+const mailboxIDName = ".mailgate-mailbox-ids"
+
+// legacyMailboxIDFile is where the identifiers were kept before they
+// moved to the mail directory: the home itself. A user who has no file
+// in the mail directory yet has theirs read from there, and written to
+// the mail directory at the next change (updateMailboxIDs), so that the
+// identifiers clients cached stay the same. The old file is left where
+// it is: the home is not the session's to tidy. "" when there is none
+// to read (no home, or the home is the mail directory).
+func (a *Account) legacyMailboxIDFile() string {
+	if a.user.Home == "" {
+		return ""
+	}
+	p := filepath.Join(filepath.Clean(a.user.Home), mailboxIDName)
+	if p == a.mailboxIDFile() {
+		return ""
+	}
+	return p
+}
+
+// readLegacyMailboxIDs returns the content of the legacy identifier
+// file, nil when there is none.
+func (a *Account) readLegacyMailboxIDs() []byte {
+	p := a.legacyMailboxIDFile()
+	if p == "" {
+		return nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			a.store.log.Warn("storage: the mailbox identifiers in the home cannot be read", "user", a.user.Name, "err", err)
+		}
+		return nil
+	}
+	return data
 }
 
 // mailboxID is one line of the identifier file: the identifier is its
@@ -69,8 +110,15 @@ func newMailboxID() string {
 // atomically when change says so.
 func (a *Account) updateMailboxIDs(change func(map[string]mailboxID) bool) error {
 	return a.updateUserFile(a.mailboxIDFile(), "mailbox identifiers", func(data []byte) ([]byte, bool) {
+		migrating := false
+		if data == nil {
+			// No file in the mail directory yet: the home's, if any,
+			// is carried over whatever change says.
+			data = a.readLegacyMailboxIDs()
+			migrating = data != nil
+		}
 		ids := parseMailboxIDs(data)
-		if !change(ids) {
+		if !change(ids) && !migrating {
 			return nil, false
 		}
 		return formatMailboxIDs(ids), true
@@ -137,8 +185,14 @@ func (a *Account) MailboxID(name string, uidValidity uint32) (string, error) {
 // account that never asked for one has nothing to update, and gets no
 // file for it.
 func (a *Account) hasMailboxIDs() bool {
-	_, err := os.Lstat(a.mailboxIDFile())
-	return err == nil
+	if _, err := os.Lstat(a.mailboxIDFile()); err == nil {
+		return true
+	}
+	if p := a.legacyMailboxIDFile(); p != "" {
+		_, err := os.Lstat(p)
+		return err == nil
+	}
+	return false
 }
 
 // forgetMailboxID drops the identifier of name after a DELETE: a mailbox

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -78,4 +80,64 @@ func FuzzParseMailboxIDs(f *testing.F) {
 			t.Fatal("format is not stable")
 		}
 	})
+}
+
+// The identifiers were kept in the home before they moved to the mail
+// directory: a user who has only the old file keeps every identifier,
+// and the first change writes them all to the new file, leaving the old
+// one as it was. A layout without a personal namespace keeps them in
+// the home, and panics nowhere.
+func TestMailboxIDsMigrateFromHome(t *testing.T) {
+	s := New(Options{})
+	t.Cleanup(func() { s.Close() })
+	home := t.TempDir()
+	old := "Mold1 7 INBOX\nMold2 9 a/b\n"
+	legacy := filepath.Join(home, ".mailgate-mailbox-ids")
+	if err := os.WriteFile(legacy, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	layout := &Layout{Personal: Namespace{Prefixes: []Prefix{{Prefix: "", Delimiter: "/", Directory: "$home/Mail"}}}}
+	a := s.Account(User{Name: "u", Home: home}, layout)
+	newFile := filepath.Join(home, "Mail", ".mailgate-mailbox-ids")
+	if a.mailboxIDFile() != newFile {
+		t.Fatalf("identifier file %q, want %q", a.mailboxIDFile(), newFile)
+	}
+	for _, tc := range []struct {
+		name     string
+		validity uint32
+		want     string
+	}{{"INBOX", 7, "Mold1"}, {"a/b", 9, "Mold2"}} {
+		if got, err := a.MailboxID(tc.name, tc.validity); err != nil || got != tc.want {
+			t.Errorf("MailboxID(%q) = %q, %v; want the old %q", tc.name, got, err, tc.want)
+		}
+	}
+	data, err := os.ReadFile(newFile)
+	if err != nil || !bytes.Contains(data, []byte("Mold1 7 INBOX")) || !bytes.Contains(data, []byte("Mold2 9 a/b")) {
+		t.Fatalf("new file after the first use: %q, %v", data, err)
+	}
+	a.renameMailboxIDs("a", "z", "/")
+	if got, _ := a.MailboxID("z/b", 9); got != "Mold2" {
+		t.Errorf("after RENAME: %q, want Mold2", got)
+	}
+	if got, _ := os.ReadFile(legacy); string(got) != old {
+		t.Errorf("the old file changed: %q", got)
+	}
+
+	// A rename as the first change migrates too.
+	home2 := t.TempDir()
+	os.WriteFile(filepath.Join(home2, ".mailgate-mailbox-ids"), []byte(old), 0o600)
+	a2 := s.Account(User{Name: "v", Home: home2}, layout)
+	a2.renameMailboxIDs("a", "c", "/")
+	if got, _ := a2.MailboxID("c/b", 9); got != "Mold2" {
+		t.Errorf("rename before any read: %q, want Mold2", got)
+	}
+	if got, _ := a2.MailboxID("INBOX", 7); got != "Mold1" {
+		t.Errorf("INBOX after a rename migrated: %q, want Mold1", got)
+	}
+
+	// No personal namespace at all.
+	a3 := s.Account(User{Name: "w", Home: t.TempDir()}, &Layout{})
+	if id, err := a3.MailboxID("INBOX", 1); err != nil || !validObjectID(id) {
+		t.Errorf("without a personal namespace: %q, %v", id, err)
+	}
 }
