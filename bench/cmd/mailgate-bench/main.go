@@ -38,6 +38,7 @@ func run() int {
 	mixed := fs.Duration("mixed-time", 0, "duration of each mixed workload; 0 keeps the mode's default")
 	opTimeout := fs.Duration("op-timeout", 0, "time bound of every single command (a slower answer is an error); 0 keeps the mode's default")
 	serversFlag := fs.String("servers", "", "comma-separated servers to run (default all: "+strings.Join(harness.ServerNames(), ",")+")")
+	stepsFlag := fs.String("steps", "", "comma-separated steps to run, each a name's beginning (default all: "+strings.Join(harness.StepNames(), ", ")+")")
 	bin := fs.String("mailgate-bin", "", "mailgate binary (default: build it with go build)")
 	sha := fs.Bool("mailgate-sha512", false, "give mailgate's account the SHA-512-crypt hash the other servers use instead of user add's bcrypt")
 	out := fs.String("out", "bench/results", "directory for the JSON results (\"\" writes none)")
@@ -86,6 +87,13 @@ func run() int {
 				return 2
 			}
 			p.Servers = append(p.Servers, s)
+		}
+	}
+	if *stepsFlag != "" {
+		for _, s := range strings.Split(*stepsFlag, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				p.Steps = append(p.Steps, s)
+			}
 		}
 	}
 	p.MailgateSHACrypt = *sha

@@ -35,11 +35,14 @@ type Target struct {
 	UID, GID int
 }
 
-// Write generates every message once and stores it in each target. Maildir
-// targets after the first get hard links to the first one's files (the
-// servers rename message files but never rewrite them), so N messages cost
-// their size once for all maildirs, plus once per mbox. progress, when set,
-// is called every 1000 messages.
+// Write generates every message once and stores it in each target. A
+// maildir target gets hard links to the files of the first maildir target
+// with the same owner (the servers rename message files but never rewrite
+// them), so N messages cost their size once per owner of maildirs, plus
+// once per mbox. Targets of different owners never share a file: a file
+// of another user is not a server's own (mailgate's COPY copies such a
+// file rather than linking it, as it must), so sharing would measure the
+// wrong thing. progress, when set, is called every 1000 messages.
 func (c *Corpus) Write(targets []Target, progress func(done int)) (err error) {
 	w := &writer{c: c}
 	for i := range targets {
@@ -137,21 +140,22 @@ func (w *writer) add(targets []Target, uid uint32) error {
 	m := &w.c.Msgs[uid-1]
 	base := MaildirBase(m)
 	name := base + ":2," + MaildirFlags(m)
-	first := ""
+	first := map[int]string{} // owner (Target.UID) -> the file written for it
 	nl, nm := 0, 0
 	for _, t := range targets {
 		switch t.Format {
 		case Maildir:
 			p := filepath.Join(t.Path, "cur", name)
-			if first == "" {
+			owner := max(t.UID, -1)
+			if first[owner] == "" {
 				if err := os.WriteFile(p, data, 0o600); err != nil {
 					return err
 				}
 				if err := os.Chtimes(p, m.Date, m.Date); err != nil {
 					return err
 				}
-				first = p
-			} else if err := os.Link(first, p); err != nil {
+				first[owner] = p
+			} else if err := os.Link(first[owner], p); err != nil {
 				if !errors.Is(err, syscall.EXDEV) {
 					return err
 				}

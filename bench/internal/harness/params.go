@@ -52,6 +52,9 @@ type Params struct {
 
 	// Servers to run, by name; all known ones when empty.
 	Servers []string
+	// Steps limits the run to the steps whose names begin with one of
+	// these ("store", "copy", "cold", ...); every step when empty.
+	Steps []string
 	// MailgateBin is the mailgate binary.
 	MailgateBin string
 	// MailgateSHACrypt gives mailgate's account the same SHA-512-crypt

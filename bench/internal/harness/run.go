@@ -379,7 +379,7 @@ func (r *runner) steps() []step {
 	for i := 0; i < r.p.WarmRuns; i++ {
 		out = append(out, step{fmt.Sprintf("warm %d", i+1), func(ctx context.Context) error { return r.readPhase(ctx, "warm") }})
 	}
-	return append(out,
+	out = append(out,
 		step{"login", r.logins},
 		step{"connection setup", r.connSetup},
 		step{"sessions", r.sessions},
@@ -391,6 +391,28 @@ func (r *runner) steps() []step {
 		step{"idle", r.idle},
 		step{"big message", r.bigMessage},
 	)
+	if len(r.p.Steps) == 0 {
+		return out
+	}
+	var chosen []step
+	for _, st := range out {
+		for _, prefix := range r.p.Steps {
+			if strings.HasPrefix(st.name, prefix) {
+				chosen = append(chosen, st)
+				break
+			}
+		}
+	}
+	return chosen
+}
+
+// StepNames lists the names of the steps of a full run, for --steps.
+func StepNames() []string {
+	var names []string
+	for _, st := range steps(&Params{ColdRuns: 1, WarmRuns: 1}) {
+		names = append(names, strings.TrimSuffix(st.name, " 1"))
+	}
+	return names
 }
 
 // step runs one turn; a failure is recorded, and a server that died is
