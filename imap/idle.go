@@ -104,6 +104,27 @@ func (s *session) idleWake() {
 	s.conn.SetReadDeadline(time.Now())
 }
 
+// interrupted reports whether the wait that just ended was cut short by
+// the session itself (idleWake, the hibernation timer declined) rather
+// than by the client, the autologout timer or shutdown; it then forgets
+// the read's timeout, so that the wait can go on.
+//
+// The woken flag alone cannot tell: idleWake sets it and then sets the
+// deadline, with the mailbox locked, while idle clears it and rearms the
+// read without that lock. When idle clears the flag between the two
+// steps, the deadline of that wake lands after the rearm, and the next
+// wait times out with the flag clear although the client's time is far
+// from up (idle's poll, which waits for the lock, has sent the news).
+// Such a timeout is ours too: the autologout is only when the client's
+// time has run out.
+func (s *session) interrupted() bool {
+	if s.stopping.Load() {
+		return false
+	}
+	ours := s.woken.Load() || s.readDeadline.IsZero() || time.Now().Before(s.readDeadline)
+	return ours && (s.br.ClearTimeout() || !s.br.Ready())
+}
+
 // idle waits for the client's next bytes. When the wait was cut short by
 // idleWake, it pushes the news and waits again, in a new goroutine, so
 // that what this one grew while writing is not kept while idling.
@@ -121,8 +142,7 @@ func (s *session) idle() {
 		s.armHibernation()
 		s.woken.Store(true)
 	}
-	if s.woken.Load() && !s.stopping.Load() && (s.br.ClearTimeout() || !s.br.Ready()) {
-		// Our own interruption, not the autologout timer nor shutdown.
+	if s.interrupted() {
 		// Clear the flag before polling, so that news queued after the
 		// poll interrupts the next wait.
 		s.woken.Store(false)

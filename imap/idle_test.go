@@ -1,7 +1,9 @@
 package imap_test
 
 import (
+	"bufio"
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +130,61 @@ func TestIdleEndsAtShutdownAndTimeout(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+}
+
+// TestIdleOutlivesALateWake: idleWake sets its flag and then cuts the
+// read short, in two steps, while the idling goroutine may clear the flag
+// in between (it polls with the mailbox lock, which idleWake holds, only
+// after clearing it). The read then times out with the flag clear, long
+// before the client's time is up: that must be taken for news, not for
+// the autologout. The test puts the session in that state directly, by
+// cutting the server side's read short after the session was woken and
+// had answered.
+func TestIdleOutlivesALateWake(t *testing.T) {
+	e := startServer(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+		e.srv.ServeConn(c, nil)
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	server := <-accepted
+	if server == nil {
+		t.Fatal("accept failed")
+	}
+	a := &rawConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+	if g := a.line(); !strings.HasPrefix(g, "* OK ") {
+		t.Fatalf("greeting %q", g)
+	}
+	b := e.raw()
+	a.login("alice")
+	b.login("alice")
+	a.ok("s SELECT INBOX")
+	a.idle("i")
+	for n := 1; n <= 3; n++ {
+		b.appendMsg("INBOX", "", testMessage("late wake", "x"))
+		// The session has rearmed its read and written the news; now
+		// the deadline of a wake whose flag it already cleared.
+		a.expect("* " + strconvItoa(n) + " EXISTS")
+		server.SetReadDeadline(time.Now())
+	}
+	b.appendMsg("INBOX", "", testMessage("after", "x"))
+	a.expect("* 4 EXISTS")
+	a.send("DONE")
+	a.expect("i OK Completed")
+	a.ok("n NOOP")
 }

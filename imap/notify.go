@@ -851,7 +851,7 @@ func (s *session) notifyWait() {
 		s.view.SetNotify(nil)
 	}
 	n.disarm()
-	if s.woken.Load() && !s.stopping.Load() && (s.br.ClearTimeout() || !s.br.Ready()) {
+	if s.interrupted() {
 		s.woken.Store(false)
 		s.rearm()
 		s.notifySend(true, true, false)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
@@ -227,6 +228,7 @@ func (s *session) serve(preauth *auth.User) {
 	if preauth == nil && (s.opts.Preauth != nil || s.opts.PreauthOnly) {
 		var proceed bool
 		if preauth, proceed = s.preauthenticate(); !proceed {
+			s.log.Info("imap: preauthentication failed; closing")
 			s.e.Raw("* BYE Preauthentication failed; this server accepts preauthenticated connections only\r\n").Flush()
 			s.finish()
 			return
@@ -266,7 +268,8 @@ func (s *session) serve(preauth *auth.User) {
 		}
 		s.e.Raw("* OK [CAPABILITY ").Raw(s.capabilities()).Raw("] ").Raw(text).CRLF()
 	}
-	if s.e.Flush() != nil {
+	if err := s.e.Flush(); err != nil {
+		s.ending(err)
 		s.finish()
 		return
 	}
@@ -306,6 +309,7 @@ func (s *session) loop() {
 			return
 		}
 		if err := s.e.Flush(); err != nil {
+			s.ending(err)
 			s.finish()
 			return
 		}
@@ -390,22 +394,37 @@ func (s *session) release() {
 	}
 }
 
-// ending says goodbye when the connection ends for a reason the client
-// should hear.
+// ending says goodbye when the connection ends on err, and logs why: a
+// session never ends without a word in the log, and, when the client
+// can still read, a BYE with the reason. What the client did (closed the
+// connection, stopped reading, let its time run out) is logged at Info;
+// anything else at Warn.
 func (s *session) ending(err error) {
+	var op *net.OpError
 	switch {
 	case s.stopping.Load():
 		reason := "Server shutting down"
 		if r := s.byeReason.Load(); r != nil {
 			reason = *r
 		}
+		s.log.Debug("imap: session ends at shutdown", "reason", reason)
 		s.e.Raw("* BYE ").Raw(reason).CRLF().Flush()
+	case err == errHandedOff:
+	case errors.As(err, &op) && op.Op == "write":
+		// The client stopped reading (Options.WriteTimeout) or went
+		// away: no goodbye can reach it.
+		s.log.Info("imap: cannot write to the client; closing", "err", err)
 	case errors.Is(err, os.ErrDeadlineExceeded) && s.state == stateNotAuth && s.readDeadline.Equal(s.loginDeadline):
+		s.log.Info("imap: login timeout")
 		s.e.Raw("* BYE Login timeout; log in sooner\r\n").Flush()
 	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.log.Info("imap: autologout", "timeout", s.opts.Timeout)
 		s.e.Raw("* BYE Autologout; idle for too long\r\n").Flush()
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), err == errHandedOff:
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		s.log.Debug("imap: the client closed the connection", "err", err)
 	case errors.Is(err, errTooManyFailures):
+		s.log.Info("imap: too many failed logins; closing")
 		s.e.Raw("* BYE Too many failed logins\r\n").Flush()
 	case errors.Is(err, wire.ErrOverrun):
 		// RFC 7888 section 4: the server may close the connection
@@ -414,7 +433,10 @@ func (s *session) ending(err error) {
 		s.e.Raw("* BYE [TOOBIG] Line or literal far over the limits; closing the connection\r\n").Flush()
 		s.linger = true
 	default:
-		s.log.Debug("imap: connection error", "err", err)
+		// net.ErrClosed among them: nothing in this session closed the
+		// connection, so something else did.
+		s.log.Warn("imap: session ends on an error", "err", err)
+		s.e.Raw("* BYE Connection error; reconnect\r\n").Flush()
 	}
 }
 

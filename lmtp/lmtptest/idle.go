@@ -15,6 +15,7 @@ type Idler struct {
 	conn   net.Conn
 	r      *bufio.Reader
 	exists []uint32 // every EXISTS heard, in order, SELECT's included
+	bye    string   // the server's BYE, if it said one
 	// deadline bounds reads while WaitExists waits; zero: two minutes
 	// per read.
 	deadline time.Time
@@ -73,12 +74,18 @@ func (i *Idler) line() (string, error) {
 	i.conn.SetReadDeadline(d)
 	l, err := i.r.ReadString('\n')
 	if err != nil {
-		return "", fmt.Errorf("imap: %w (after %q)", err, l)
+		if i.bye != "" {
+			return "", fmt.Errorf("imap: %w (after %q; the server said %q)", err, l, i.bye)
+		}
+		return "", fmt.Errorf("imap: %w (after %q; no BYE)", err, l)
 	}
 	l = strings.TrimRight(l, "\r\n")
 	if f := strings.Fields(l); len(f) == 3 && f[0] == "*" && f[2] == "EXISTS" {
 		n, _ := strconv.ParseUint(f[1], 10, 32)
 		i.exists = append(i.exists, uint32(n))
+	}
+	if strings.HasPrefix(l, "* BYE") {
+		i.bye = l
 	}
 	return l, nil
 }
