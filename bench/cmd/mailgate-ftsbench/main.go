@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -32,7 +33,18 @@ func main() {
 	dump := flag.String("dump", "", "write the extracted texts here")
 	dir := flag.String("dir", "", "directory for the index (default: a temporary one)")
 	texts := flag.String("texts", "", "index the texts a -dump wrote instead (process CPU time, as other indexes are measured)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the build here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "ftsbench")
 		if err != nil {
