@@ -90,6 +90,12 @@ func (ix *indexer) path(mailboxPath string) string {
 // lacks, removing those expunged. The mailbox lock is held only to look
 // at the mailbox and to open each message.
 func (ix *indexer) update(mb *mailbox) {
+	// The mailbox stays open until its index is up to date, even when
+	// every session left it meanwhile: a build is finished.
+	if !ix.s.hold(mb) {
+		return
+	}
+	defer ix.s.release(mb)
 	idx, validity := ix.open(mb)
 	if idx == nil {
 		return
@@ -112,9 +118,12 @@ func (ix *indexer) update(mb *mailbox) {
 	}
 	idx.Remove(gone...)
 	added := 0
-	for _, uid := range uids {
+	for i, uid := range uids {
 		if idx.Known(uid) {
 			continue
+		}
+		if i%64 == 0 && ix.s.isClosed() {
+			break
 		}
 		mb.mu.Lock()
 		if mb.closed || mb.gone || mb.uidValidity != validity {

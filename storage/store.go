@@ -210,6 +210,29 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	return mb, nil
 }
 
+// hold takes a reference to mb, as acquire does, while mb is still the
+// open mailbox of its path; false when it is not. The caller calls
+// release.
+func (s *Store) hold(mb *mailbox) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.open[mb.path] != mb {
+		return false
+	}
+	if mb.refs == 0 {
+		s.unidleLocked(mb)
+	}
+	mb.refs++
+	return true
+}
+
+// isClosed reports whether Close was called.
+func (s *Store) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
 // watchDelay is how long after its opening a mailbox whose watch waits
 // for the answer (Unchanger) is watched at the latest.
 const watchDelay = 200 * time.Millisecond
@@ -249,7 +272,7 @@ func (s *Store) release(mb *mailbox) {
 		return
 	}
 	var closeNow []*mailbox
-	if s.linger < 0 || mb.isGone() {
+	if s.linger < 0 || mb.isGone() || s.closed {
 		s.dropLocked(mb)
 		closeNow = append(closeNow, mb)
 	} else {
