@@ -57,27 +57,38 @@ func (s *session) delivered(code int) {
 
 // appendCopy stores head followed by the spooled message in the user's
 // mailbox: staged here, committed together with the copies that other
-// sessions deliver into the same mailbox meanwhile (groupCommit).
+// sessions (LMTP deliveries and IMAP APPENDs) commit into the same
+// mailbox meanwhile (storage.AppendBatch.CommitShared).
+//
+// A shared commit that fails stores nothing of the group, and fails for
+// every batch in it (storage.ErrSharedCommit): the copy is tried once
+// more on its own, so that one copy's failure (a message the folder
+// refuses) is not the others'. A copy that failed alone is not tried
+// again.
 func (s *session) appendCopy(rc *recipient, mailbox, head string, sp *spool, date time.Time) (uint32, error) {
+	msg := func() io.Reader { return io.MultiReader(strings.NewReader(head), sp.Reader()) }
 	if deliverAs := s.srv.opts.DeliverAs; deliverAs != nil {
-		msg := io.MultiReader(strings.NewReader(head), sp.Reader())
-		if uid, handled, err := deliverAs(s.srv.ctx, rc.user, mailbox, msg, date); handled {
+		if uid, handled, err := deliverAs(s.srv.ctx, rc.user, mailbox, msg(), date); handled {
 			return uid, err
 		}
-	}
-	alone := func() (uint32, error) {
-		_, uid, err := rc.account.Append(mailbox, io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date)
-		return uid, err
 	}
 	b, err := rc.account.BeginAppend(mailbox)
 	if err != nil {
 		return 0, err
 	}
-	if err := b.Add(io.MultiReader(strings.NewReader(head), sp.Reader()), nil, date); err != nil {
+	if err := b.Add(msg(), nil, date); err != nil {
 		b.Abort()
 		return 0, err
 	}
-	return s.srv.group.commit(rc.user.Name+"\x00"+mailbox, b, alone)
+	_, uids, err := b.CommitShared()
+	switch {
+	case err == nil:
+		return uids[0], nil
+	case errors.Is(err, storage.ErrSharedCommit):
+		_, uid, err := rc.account.Append(mailbox, msg(), nil, date)
+		return uid, err
+	}
+	return 0, err
 }
 
 // folderUnusable reports whether an append failed because of the mailbox

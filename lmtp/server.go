@@ -91,8 +91,6 @@ type Server struct {
 	log  *slog.Logger
 	smtp *smtp.Server
 	feed *feed
-	// group joins concurrent deliveries into one mailbox.
-	group *groupCommit
 
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
@@ -141,7 +139,6 @@ func New(opts *Options) *Server {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.feed = newFeed()
-	s.group = newGroupCommit()
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.LMTP = true
 	srv.Domain = o.Hostname

@@ -1,6 +1,10 @@
 package storage
 
-import "sync"
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
 
 // Group commit of APPENDs: sessions that APPEND to one mailbox at the
 // same moment each receive (stage) their messages on their own, in
@@ -9,6 +13,10 @@ import "sync"
 // (maildir) or the file (mbox) for all of them. One client alone pays
 // what it paid before; ten share the syncs. Every message is durable
 // before its session is answered, as with Commit.
+
+// ErrSharedCommit marks the error of a batch that CommitShared
+// committed together with others, and that failed with them.
+var ErrSharedCommit = errors.New("committed with other batches")
 
 // commitQueue is one mailbox's batches waiting to be committed.
 type commitQueue struct {
@@ -38,7 +46,9 @@ var sharedCommits = struct {
 // not fit in the quota together, are committed on their own, so that
 // nobody's quota fails another's APPEND; a group whose commit fails
 // otherwise (a disk error) fails for every batch in it, and none of its
-// messages is stored.
+// messages is stored: then the error of each batch that was not alone
+// in it is also ErrSharedCommit, and a caller that can read its
+// messages again (a delivery agent) may try them on their own.
 func (b *AppendBatch) CommitShared() (uidValidity uint32, uids []uint32, err error) {
 	p := &sharedCommit{b: b, wake: make(chan bool, 1)}
 	sharedCommits.Lock()
@@ -103,6 +113,9 @@ func commitGroup(group []*sharedCommit) {
 		joined, counts = append(joined, o), append(counts, count)
 	}
 	validity, uids, err := lead.Commit()
+	if err != nil && len(joined) > 1 {
+		err = fmt.Errorf("%w: %w", ErrSharedCommit, err)
+	}
 	for i, o := range joined {
 		o.validity, o.err = validity, err
 		if err == nil {
