@@ -1,10 +1,12 @@
 package storage_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,11 +145,24 @@ func TestModSeqSeesChangesMadeWhileAway(t *testing.T) {
 	if len(files) != 3 {
 		t.Fatalf("files: %q", files)
 	}
-	// mutt marks the first one seen and deletes the last for good.
-	if err := os.Rename(files[0], files[0]+"S"); err != nil {
+	// mutt marks the first one seen and deletes the last for good. The
+	// files are found by the UID in their names: the names' order is not
+	// the UIDs' (the microseconds in them are not zero-padded).
+	byUID := func(uid uint32) string {
+		for _, f := range files {
+			if strings.Contains(filepath.Base(f), fmt.Sprintf(",u=%d:", uid)) {
+				return f
+			}
+		}
+		t.Fatalf("no file for UID %d: %q", uid, files)
+		return ""
+	}
+	if err := os.Rename(byUID(uids[0]), byUID(uids[0])+"S"); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(files[2])
+	if err := os.Remove(byUID(uids[2])); err != nil {
+		t.Fatal(err)
+	}
 
 	s2, a2 := accountAt(t, root, "maildir")
 	defer s2.Close()
