@@ -60,7 +60,10 @@ func (g *Gateway) observer() imap.Observer {
 // and the metrics need: the selected mailbox and each command.
 type childObserver struct{ p *parentControl }
 
-func (o childObserver) SessionStarted(imap.SessionInfo) imap.SessionObserver { return o }
+func (o childObserver) SessionStarted(info imap.SessionInfo) imap.SessionObserver {
+	o.p.kicks.started(info.Kick)
+	return o
+}
 
 func (o childObserver) LoggedIn(string)    {} // counted by the daemon at login
 func (o childObserver) LoginFailed(string) {}

@@ -135,7 +135,7 @@ func RunSessionProcess(args []string) int {
 	}()
 	go func() {
 		if _, ok := <-kick; ok {
-			srv.Kick(KickReason) // "mailgate kick"
+			parent.kicks.kick() // "mailgate kick"
 		}
 	}()
 	log.Debug("mailgate: session process ready", "exec", running.Sub(msg.Started),
@@ -155,6 +155,7 @@ func logLevel(l config.LogLevel) slog.Level {
 // session's imap.Slot: LOGOUT gives the daemon's slot back at once.
 type parentControl struct {
 	after time.Duration // hibernate-after
+	kicks kickLatch
 	mu    sync.Mutex
 	f     *os.File
 	dec   *json.Decoder
@@ -235,4 +236,43 @@ func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain f
 		return false, fmt.Errorf("committing to hibernate: %w", err)
 	}
 	return true, nil
+}
+
+// kickLatch brings "mailgate kick" (SIGUSR1 from the daemon) to the
+// session whichever comes first: a kick that arrives while the process
+// is still starting, before its session has begun (imap.Server.Kick
+// would find no session to end), ends the session as soon as it begins
+// (childObserver.SessionStarted). The daemon sends the signal again
+// until the process has exited, which covers a signal that arrived
+// before it was caught.
+type kickLatch struct {
+	mu     sync.Mutex
+	kicked bool
+	kicks  []func(reason string)
+}
+
+// kick ends the sessions begun, and those that begin later.
+func (k *kickLatch) kick() {
+	k.mu.Lock()
+	k.kicked = true
+	kicks := k.kicks
+	k.mu.Unlock()
+	for _, f := range kicks {
+		f(KickReason)
+	}
+}
+
+// started enters a session that begins, ending it at once when the
+// process was kicked already.
+func (k *kickLatch) started(kick func(reason string)) {
+	if kick == nil {
+		return
+	}
+	k.mu.Lock()
+	k.kicks = append(k.kicks, kick)
+	kicked := k.kicked
+	k.mu.Unlock()
+	if kicked {
+		kick(KickReason)
+	}
 }

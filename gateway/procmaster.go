@@ -95,6 +95,15 @@ func (p *sessionProcesses) Continue(h *imap.HandedOff) {
 		h.Conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
 		io.WriteString(h.Conn, "* BYE Your session cannot be started; try again later\r\n")
 	}
+	select {
+	case <-h.Stop:
+		// Kicked or shut down: the client has had its BYE, from the
+		// session process or from here (a hibernated session, a
+		// process that died of the signal). Closing now keeps the
+		// daemon's session from saying it a second time.
+		h.Conn.Close()
+	default:
+	}
 }
 
 // runSessionProcess runs the rest of h's session in mailgate processes
@@ -191,13 +200,17 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		if h.Kicked != nil && h.Kicked() != "" {
 			sig = syscall.SIGUSR1
 		}
-		p.cmd.Process.Signal(sig)
-		select {
-		case werr = <-p.exited:
-		case <-time.After(g.conf().ShutdownGrace + time.Second):
-			// Its own shutdown-grace is over: it is stuck.
-			p.cmd.Process.Kill()
-			werr = <-p.exited
+		werr = g.stopSessionProcess(p, sig)
+		if diedOf(werr, sig) {
+			// It died of the signal before it could catch it (still
+			// in exec), and said nothing to its client: the daemon
+			// says what the session process would have.
+			reason := "Server shutting down"
+			if sig == syscall.SIGUSR1 {
+				reason = KickReason
+			}
+			link.conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+			io.WriteString(link.conn, "* BYE "+reason+"\r\n")
 		}
 	}
 	// The commit may still be in the socket when the process is gone:
@@ -227,6 +240,47 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		hib = nil
 	}
 	return hib, nil
+}
+
+// stopSessionProcess ends p with sig (SIGTERM: the server shuts down;
+// SIGUSR1: kicked) and returns its Wait. A process that has only just
+// started may not catch SIGUSR1 yet (the Go runtime drops one that
+// nothing asked for): it is sent again every kickResend until the
+// process has exited, and ends what has begun of the session whenever
+// it comes (kickLatch). (An early SIGTERM ends the process by default.)
+// Past its own shutdown-grace the process is stuck, and killed.
+func (g *Gateway) stopSessionProcess(p *sessionProc, sig syscall.Signal) error {
+	p.cmd.Process.Signal(sig)
+	stuck := time.After(g.conf().ShutdownGrace + time.Second)
+	again := time.NewTicker(kickResend)
+	defer again.Stop()
+	for {
+		select {
+		case werr := <-p.exited:
+			return werr
+		case <-again.C:
+			if sig == syscall.SIGUSR1 {
+				p.cmd.Process.Signal(sig)
+			}
+		case <-stuck:
+			p.cmd.Process.Kill()
+			return <-p.exited
+		}
+	}
+}
+
+// kickResend is how often stopSessionProcess repeats its signal.
+const kickResend = 250 * time.Millisecond
+
+// diedOf reports whether werr, a process's Wait, says that sig ended
+// it.
+func diedOf(werr error, sig syscall.Signal) bool {
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // sessionProc is a running session process.

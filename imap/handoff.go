@@ -84,6 +84,15 @@ func (*handingOff) Error() string { return "handing the session off" }
 func (s *session) handOff(tag string, u *auth.User) error {
 	s.user = u
 	s.state = stateAuth
+	// The host hears of the login before the client does, as for a
+	// session that stays (login): a "mailgate kick" of the user sent
+	// the moment the client is answered finds the session.
+	if s.slot != nil {
+		s.slot.LoggedIn(u.Name)
+	}
+	if s.obs != nil {
+		s.obs.LoggedIn(u.Name)
+	}
 	if tag == "" {
 		s.e.Raw("* PREAUTH [CAPABILITY ").Raw(s.capabilities()).Raw("] IMAP4rev1 logged in as ").Raw(sanitize(u.Name)).CRLF()
 	} else {
@@ -91,12 +100,6 @@ func (s *session) handOff(tag string, u *auth.User) error {
 	}
 	if err := s.e.Flush(); err != nil {
 		return err
-	}
-	if s.slot != nil {
-		s.slot.LoggedIn(u.Name)
-	}
-	if s.obs != nil {
-		s.obs.LoggedIn(u.Name)
 	}
 	s.log.Info("imap: logged in; the session continues in a process of its own", "read-only", s.readOnly)
 	s.opts.Handoff.Continue(&HandedOff{
