@@ -202,7 +202,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		SpoolDir: spool,
 		// SEARCH's full-text index; session processes, which run as
 		// their users, go without it (and scan).
-		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc},
+		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache},
 	})
 	a := cfg.Auth
 	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{

@@ -531,9 +531,7 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 			header = h
 		}
 		out = message.AppendEnvelope(nil, header)
-		if _, ok := v.Cached(m.UID, cacheSearchFields); !ok {
-			cacheSearchFieldsOf(v, m.UID, header)
-		}
+		cacheHeaderDerived(v, m.UID, header)
 	case cacheBody, cacheBodyStructure:
 		root := c.root
 		if root == nil {

@@ -227,6 +227,9 @@ func (ev *searcher) loadHeader(c *candidate) []byte {
 		if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
 			c.header, _ = readHeader(rc, nil)
 			rc.Close()
+			if c.header != nil {
+				cacheHeaderDerived(ev.s.view, c.m.UID, c.header)
+			}
 		} else {
 			c.failed = true
 		}
@@ -266,10 +269,10 @@ func (ev *searcher) headerWith(c *candidate, field string) (h []byte, cached boo
 		return ev.loadHeader(c), false
 	}
 	if c.fields == nil {
-		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok && bytes.HasPrefix(v.([]byte), []byte(searchFieldsVersion)) {
+		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok && searchFieldsCurrent(v) {
 			c.fields = v.([]byte)
 		} else if h := ev.loadHeader(c); h != nil {
-			c.fields = cacheSearchFieldsOf(ev.s.view, c.m.UID, h)
+			c.fields = cacheHeaderDerived(ev.s.view, c.m.UID, h)
 		}
 		if c.fields != nil {
 			c.fields = c.fields[len(searchFieldsVersion):]
@@ -295,6 +298,13 @@ func isOneOf(field string, fields []string) bool {
 // Whoever holds a message's header anyway (FETCH ENVELOPE, SEARCH) calls
 // it, so that a later SEARCH FROM need not open every message again.
 func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
+	b := searchFieldsOf(header)
+	v.SetCached(uid, cacheSearchFields, b)
+	return b
+}
+
+// searchFieldsOf returns what cacheSearchFieldsOf caches of header.
+func searchFieldsOf(header []byte) []byte {
 	b := []byte(searchFieldsVersion)
 	field := func(name string, val []byte) {
 		b = append(append(append(append(b, name...), ": "...), val...), "\r\n"...)
@@ -307,9 +317,7 @@ func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
 			}
 		}
 	}
-	b = append(b, "\r\n"...)
-	v.SetCached(uid, cacheSearchFields, b)
-	return b
+	return append(b, "\r\n"...)
 }
 
 // headerMatches reports whether the header block h matches a header

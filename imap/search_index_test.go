@@ -49,7 +49,7 @@ var ftsKeys = []string{"TEXT", "BODY", "SUBJECT", "FROM", "TO", "CC", "BCC", "HE
 // key under OR, which the index does not narrow).
 func TestSearchIndexMatchesScan(t *testing.T) {
 	e := startServerStore(t, func(root string, o *storage.Options) {
-		o.FullText = &storage.FullText{Dir: filepath.Join(root, "fts"), Extract: imap.FullTextDoc}
+		o.FullText = &storage.FullText{Dir: filepath.Join(root, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache}
 	}, nil, nil)
 	c := e.raw()
 	c.login("alice")

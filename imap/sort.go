@@ -132,8 +132,8 @@ type sorted struct {
 
 // sortedSearch runs the search of a SORT or THREAD: the messages that
 // match crit, with the sort keys need names (see decodeOnly), taken from
-// the shared cache a batch at a time, and read from the messages only
-// when missing.
+// the shared cache a batch at a time, and read from the messages' headers
+// only when missing (fillSortKeys).
 func (s *session) sortedSearch(crit *imap.SearchCriteria, need int) []sorted {
 	found := make([]sorted, 0, s.view.Count())
 	s.searchEach(crit, func(seq uint32, m *storage.Message) {
@@ -144,6 +144,7 @@ func (s *session) sortedSearch(crit *imap.SearchCriteria, need int) []sorted {
 	}
 	uids := make([]uint32, fetchBatch)
 	vals := make([]any, fetchBatch)
+	var missing []int
 	for start := 0; start < len(found); start += fetchBatch {
 		batch := found[start:min(start+fetchBatch, len(found))]
 		for i := range batch {
@@ -155,8 +156,11 @@ func (s *session) sortedSearch(crit *imap.SearchCriteria, need int) []sorted {
 			if b, ok := vals[i].([]byte); ok && e.keys.decodeOnly(b, need) == nil {
 				continue
 			}
-			e.keys = s.sortKeysOfMessage(e.uid)
+			missing = append(missing, start+i)
 		}
+	}
+	if len(missing) > 0 {
+		s.fillSortKeys(found, missing)
 	}
 	return found
 }

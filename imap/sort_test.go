@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/storage"
 )
 
 // sortMessage is a message for the SORT and THREAD tests.
@@ -191,5 +194,80 @@ func TestSearchContextSession(t *testing.T) {
 	c.ok("s SELECT INBOX")
 	if _, done := c.do(`c CANCELUPDATE "m0"`); !strings.HasPrefix(done, "c BAD") {
 		t.Errorf("CANCELUPDATE after SELECT: %q", done)
+	}
+}
+
+// TestSortKeysComeFromCache checks that whatever reads a message's header
+// first fills its sort keys, so that SORT reads no message afterwards:
+// FETCH ENVELOPE, a SEARCH on a header field, the full-text indexer after
+// APPEND, and a first SORT of many messages (read in parallel). Each case
+// then rewrites every file with the subjects in reverse order (same
+// sizes), and SORT must still answer the order first read.
+func TestSortKeysComeFromCache(t *testing.T) {
+	const n = 80 // above minParallelReads: the first SORT reads in parallel
+	for _, tc := range []struct {
+		name    string
+		indexed bool   // the full-text indexer runs
+		prime   string // the command that reads the headers first
+	}{
+		{"fetch envelope", false, "FETCH 1:* ENVELOPE"},
+		{"search header", false, "SEARCH FROM nobody"},
+		{"first sort", false, "SORT (SUBJECT) UTF-8 ALL"},
+		{"indexer after append", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e *testEnv
+			if tc.indexed {
+				e = startServerStore(t, func(root string, o *storage.Options) {
+					o.FullText = &storage.FullText{Dir: filepath.Join(root, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache}
+				}, nil, nil)
+			} else {
+				e = startServer(t, nil)
+			}
+			c := e.raw()
+			c.login("alice")
+			// Message i (from 1) has subject number (i*37)%n+10: two
+			// digits, a permutation.
+			subject := func(i int) int { return (i*37)%n + 10 }
+			for i := 1; i <= n; i++ {
+				c.appendMsg("INBOX", "", sortMessage("x@y", "s"+strconv.Itoa(subject(i)), "", strconv.Itoa(i)+"@x", ""))
+			}
+			sel := c.ok("s SELECT INBOX")
+			if tc.indexed {
+				waitIndexed(t, e.root, uidValidityOf(t, sel), n)
+			} else {
+				c.ok("p " + tc.prime)
+			}
+			seqs := make([]int, n)
+			for i := range seqs {
+				seqs[i] = i + 1
+			}
+			slices.SortFunc(seqs, func(a, b int) int { return subject(a) - subject(b) })
+			want := "* SORT"
+			for _, s := range seqs {
+				want += " " + strconv.Itoa(s)
+			}
+			files, _ := filepath.Glob(filepath.Join(e.root, "alice", "INBOX", "cur", "*"))
+			news, _ := filepath.Glob(filepath.Join(e.root, "alice", "INBOX", "new", "*"))
+			files = append(files, news...)
+			if len(files) != n {
+				t.Fatalf("found %d message files, want %d", len(files), n)
+			}
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				i := bytes.Index(data, []byte("Subject: s")) + len("Subject: s")
+				k, _ := strconv.Atoi(string(data[i : i+2]))
+				copy(data[i:], strconv.Itoa(n+19-k)) // 10..n+9 reversed
+				if err := os.WriteFile(f, data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if u := c.ok("a SORT (SUBJECT) UTF-8 ALL"); !slices.Contains(u, want) {
+				t.Errorf("SORT read the messages again: %q, want %q", u, want)
+			}
+		})
 	}
 }

@@ -1,11 +1,15 @@
 package imap
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/imap/internal/sortthread"
+	"github.com/mailgate/mailgate/storage"
 )
 
 // cacheSortKeys is the shared cache's key (storage.View.Cached) for a
@@ -199,21 +203,115 @@ func (k *sortKeys) decodeOnly(b []byte, need int) error {
 	return nil
 }
 
-// sortKeysOfMessage reads message uid's header and derives its sortKeys,
-// and caches them; a message that cannot be read has empty keys.
-func (s *session) sortKeysOfMessage(uid uint32) sortKeys {
-	rc, _, err := s.view.Open(uid)
-	if err != nil {
-		s.log.Debug("imap: SORT could not read a message", "uid", uid, "err", err)
-		return sortKeys{}
+// sortKeysCurrent reports whether a cached value is sort keys of this
+// version.
+func sortKeysCurrent(val any) bool {
+	b, ok := val.([]byte)
+	return ok && len(b) > 0 && b[0] == sortKeysVersion
+}
+
+// cacheHeaderDerived caches what SEARCH and SORT derive from message
+// uid's header, unless it is cached already: the commonly searched fields
+// (cacheSearchFieldsOf) and the sort keys. Whoever holds a message's
+// header anyway (FETCH ENVELOPE, a SEARCH on a header field, SORT's own
+// reads, the full-text indexer through HeaderCache) calls it, so that a
+// later SEARCH FROM or SORT need not open the message again. header may
+// have LF or CRLF line ends: what is derived is the same.
+// It returns the search fields.
+func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []byte) {
+	if val, _ := v.Cached(uid, cacheSortKeys); !sortKeysCurrent(val) {
+		k := sortKeysOf(header)
+		v.SetCached(uid, cacheSortKeys, k.append(nil))
 	}
-	header, err := readHeader(rc, nil)
-	rc.Close()
-	if err != nil {
-		s.log.Debug("imap: SORT could not read a message", "uid", uid, "err", err)
-		return sortKeys{}
+	if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
+		return val.([]byte)
 	}
+	return cacheSearchFieldsOf(v, uid, header)
+}
+
+// searchFieldsCurrent reports whether a cached value is searchFields of
+// this version.
+func searchFieldsCurrent(val any) bool {
+	b, ok := val.([]byte)
+	return ok && bytes.HasPrefix(b, []byte(searchFieldsVersion))
+}
+
+// HeaderCache derives from a message's header, as stored, the values
+// this frontend keeps in the shared cache (storage.View.Cached) by key:
+// the commonly searched fields and SORT's and THREAD's keys. It is
+// storage.FullText's Derive: the indexer, which reads every message that
+// arrives, fills them, so that the first SORT after a delivery or an
+// APPEND reads nothing.
+func HeaderCache(header []byte) map[string][]byte {
 	k := sortKeysOf(header)
-	s.view.SetCached(uid, cacheSortKeys, k.append(nil))
-	return k
+	return map[string][]byte{
+		cacheSearchFields: searchFieldsOf(header),
+		cacheSortKeys:     k.append(nil),
+	}
+}
+
+// sortReaders is how many goroutines read the headers of one SORT or
+// THREAD whose keys are not cached: reading is mostly waiting for the
+// file system, and a first SORT of a large mailbox reads thousands.
+const sortReaders = 8
+
+// minParallelReads is how many missing keys make a SORT read in
+// parallel; fewer are read in line.
+const minParallelReads = 64
+
+// fillSortKeys reads the headers of the messages found[i] for each i of
+// missing, derives their sort keys and caches them (cacheHeaderDerived).
+// The headers are read as stored and only as far as their end, by up to
+// sortReaders goroutines at once; a message that cannot be read has
+// empty keys.
+func (s *session) fillSortKeys(found []sorted, missing []int) {
+	workers := 1
+	if len(missing) >= minParallelReads {
+		workers = min(sortReaders, len(missing)/(minParallelReads/2))
+	}
+	var next atomic.Int64
+	read := func() {
+		buf := make([]byte, 0, 8192)
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(missing) {
+				return
+			}
+			e := &found[missing[i]]
+			var header []byte
+			buf, header = s.readStoredHeader(e.uid, buf)
+			if header == nil {
+				e.keys = sortKeys{}
+				continue
+			}
+			e.keys = sortKeysOf(header)
+			s.view.SetCached(e.uid, cacheSortKeys, e.keys.append(nil))
+			cacheHeaderDerived(s.view, e.uid, header)
+		}
+	}
+	if workers == 1 {
+		read()
+		return
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read()
+		}()
+	}
+	wg.Wait()
+}
+
+// readStoredHeader reads message uid's header as stored into buf and
+// returns buf for reuse and the header, nil when the message cannot be
+// read.
+func (s *session) readStoredHeader(uid uint32, buf []byte) ([]byte, []byte) {
+	header, err := s.view.StoredHeader(uid, buf[:0])
+	if err != nil {
+		s.log.Debug("imap: SORT could not read a message", "uid", uid, "err", err)
+		return buf, nil
+	}
+	return header[:0], header
 }

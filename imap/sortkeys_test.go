@@ -29,6 +29,15 @@ func TestSortKeysOf(t *testing.T) {
 	if !reflect.DeepEqual(k, want) {
 		t.Errorf("sortKeysOf = %+v\nwant %+v", k, want)
 	}
+	// The header as a file stores it, with LF line ends (SORT's reads,
+	// the indexer's HeaderCache), gives the same keys and search fields.
+	lf := []byte(strings.ReplaceAll(string(header), "\r\n", "\n"))
+	if k := sortKeysOf(lf); !reflect.DeepEqual(k, want) {
+		t.Errorf("sortKeysOf with LF line ends = %+v\nwant %+v", k, want)
+	}
+	if a, b := HeaderCache(lf), HeaderCache(header); !reflect.DeepEqual(a, b) {
+		t.Errorf("HeaderCache differs with LF line ends:\n%q\n%q", a, b)
+	}
 	// In-Reply-To stands in for a missing References; no Date, no date.
 	k = sortKeysOf([]byte("In-Reply-To: <a@b> <c@d>\r\nDate: never\r\n\r\n"))
 	if k.hasDate || !reflect.DeepEqual(k.refs, []string{"a@b"}) {

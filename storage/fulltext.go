@@ -22,6 +22,12 @@ type FullText struct {
 	// the index learns of it. It must return the text SEARCH looks in,
 	// exactly: the index answers for that text.
 	Extract func(r io.Reader) (*fts.Doc, error)
+	// Derive, when set, is given the header, as stored, of each message
+	// the indexer reads, and returns values for the shared cache
+	// (View.Cached) by key; the indexer keeps each for the message unless
+	// it has one already. Frontends derive their values of mail that
+	// arrives (SORT's keys, say) in the reading the index makes anyway.
+	Derive func(header []byte) map[string][]byte
 }
 
 // flushBytes is how many bytes of new index records are written at once.
@@ -141,10 +147,19 @@ func (ix *indexer) update(mb *mailbox) {
 		if err != nil {
 			continue // expunged meanwhile, or unreadable: scanned
 		}
-		doc, err := ix.conf.Extract(rc)
+		var tee *headerTee
+		r := io.Reader(rc)
+		if ix.conf.Derive != nil {
+			tee = &headerTee{r: rc}
+			r = tee
+		}
+		doc, err := ix.conf.Extract(r)
 		rc.Close()
 		if err != nil {
 			continue
+		}
+		if tee != nil && tee.done {
+			mb.setDerived(uid, ix.conf.Derive(tee.header))
 		}
 		idx.Add(uid, doc)
 		added++
@@ -157,6 +172,31 @@ func (ix *indexer) update(mb *mailbox) {
 		// A build: merged now, the next process opens it at once.
 		if err := idx.Merge(); err != nil {
 			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
+		}
+	}
+}
+
+// setDerived keeps the values FullText.Derive returned for message uid
+// that it lacks.
+func (mb *mailbox) setDerived(uid uint32, vals map[string][]byte) {
+	if len(vals) == 0 {
+		return
+	}
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.index(uid) < 0 {
+		return
+	}
+	mb.loadCacheLocked()
+	m := mb.cache[uid]
+	if m == nil {
+		m = make(map[string]any, len(vals))
+		mb.cache[uid] = m
+	}
+	for k, v := range vals {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+			mb.cacheDirty = true
 		}
 	}
 }
