@@ -213,8 +213,8 @@ func sortKeysCurrent(val any) bool {
 // cacheHeaderDerived caches what SEARCH and SORT derive from message
 // uid's header, unless it is cached already: the commonly searched fields
 // (cacheSearchFieldsOf) and the sort keys. Whoever holds a message's
-// header anyway (FETCH ENVELOPE, a SEARCH on a header field, SORT's own
-// reads, the full-text indexer through HeaderCache) calls it, so that a
+// header anyway (FETCH ENVELOPE, a SEARCH on a header field; the
+// full-text indexer has HeaderCache) calls it, so that a
 // later SEARCH FROM or SORT need not open the message again. header may
 // have LF or CRLF line ends: what is derived is the same.
 // It returns the search fields.
@@ -260,7 +260,8 @@ const sortReaders = 8
 const minParallelReads = 64
 
 // fillSortKeys reads the headers of the messages found[i] for each i of
-// missing, derives their sort keys and caches them (cacheHeaderDerived).
+// missing, derives their sort keys and caches them (only them: deriving
+// the search fields too would cost a third more).
 // The headers are read as stored and only as far as their end, by up to
 // sortReaders goroutines at once; a message that cannot be read has
 // empty keys.
@@ -286,7 +287,6 @@ func (s *session) fillSortKeys(found []sorted, missing []int) {
 			}
 			e.keys = sortKeysOf(header)
 			s.view.SetCached(e.uid, cacheSortKeys, e.keys.append(nil))
-			cacheHeaderDerived(s.view, e.uid, header)
 		}
 	}
 	if workers == 1 {
