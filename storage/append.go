@@ -160,7 +160,7 @@ func (c *sizeCounter) Read(p []byte) (int, error) {
 // source and new UIDs in order. The copies must fit in the user's quota
 // (ErrOverQuota): nothing is copied when they do not.
 func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
-	return a.copyMessages(v, uids, dest, true)
+	return a.copyMessages(v, uids, dest, true, false)
 }
 
 // Move moves messages of a view into the named mailbox (RFC 6851): it
@@ -174,7 +174,7 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 		return 0, nil, nil, ErrReadOnly
 	}
 	within := a.usageOf().covers(v.mb.path)
-	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within)
+	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
 	if err != nil {
 		return uidValidity, src, dst, err
 	}
@@ -185,8 +185,12 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 }
 
 // copyMessages is Copy, and Move's first half; checkQuota says whether
-// the copies count against the quota of dest.
-func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota bool) (uidValidity uint32, src, dst []uint32, err error) {
+// the copies count against the quota of dest. With move, a message
+// whose file can be moved into dest (MoveStager) is: it then leaves v's
+// folder when the batch commits, and Move's expunge finds it gone. Such
+// moves are committed as one batch at the end, since a failure after a
+// batch of them cannot take them back as it takes back copies.
+func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, move bool) (uidValidity uint32, src, dst []uint32, err error) {
 	loc, _, err := a.resolve(dest)
 	if err != nil {
 		return 0, nil, nil, err
@@ -215,6 +219,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 	}
 	var ins []*incoming
 	var staged []uint32 // the source UIDs of ins
+	moving := false     // ins holds a message staged to be moved
 	// commit stores what is staged as one batch: for a folder that is a
 	// BatchCommitter, one sync and all of it or nothing, even across a
 	// crash.
@@ -250,7 +255,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 		if msgs[i].UID == 0 {
 			continue
 		}
-		in, err := receiveCopy(v, to, &msgs[i])
+		in, err := receiveCopy(v, to, &msgs[i], move)
 		if errors.Is(err, ErrNoMessage) {
 			continue
 		}
@@ -258,7 +263,8 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 			return fail(fmt.Errorf("copying message %d: %w", msgs[i].UID, err))
 		}
 		ins, staged = append(ins, in), append(staged, msgs[i].UID)
-		if len(ins) == copyBatch {
+		moving = moving || in.moved
+		if len(ins) == copyBatch && !moving {
 			if err := commit(); err != nil {
 				return fail(fmt.Errorf("copying: %w", err))
 			}
@@ -278,27 +284,45 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota b
 const copyBatch = 1000
 
 // receiveCopy stages a copy of message m of v for the mailbox to, with
-// m's flags and internal date, without to's lock: as a hard link to the
-// source file when to's folder is a LinkStager that can make one (no
-// data written, nothing synced until the batch commits), else by
-// reading the source's content into to's staging (Stager) or a spool
-// file.
-func receiveCopy(v *View, to *mailbox, m *Message) (*incoming, error) {
+// m's flags and internal date, without to's lock: with move, as the
+// source file itself when to's folder is a MoveStager that can move it
+// (renamed when the batch commits); else as a hard link to the source
+// file when to's folder is a LinkStager that can make one (no data
+// written, nothing synced until the batch commits), else by reading the
+// source's content into to's staging (Stager) or a spool file.
+func receiveCopy(v *View, to *mailbox, m *Message, move bool) (*incoming, error) {
 	flags := normalizeFlags(m.Flags)
-	if ls, ok := to.folder.(LinkStager); ok {
+	// stage stages m as the folder's stager does, with v's mailbox
+	// locked; ok false means that it cannot, and m is copied instead.
+	stage := func(stager func(src Folder, uid uint32, flags []string) (Staged, error)) (in *incoming, ok bool, err error) {
 		from := v.mb
 		from.mu.Lock()
 		var st Staged
-		err := ErrNoMessage
+		err = ErrNoMessage
 		if from.index(m.UID) >= 0 {
-			st, err = ls.StageLink(from.folder, m.UID, flags)
+			st, err = stager(from.folder, m.UID, flags)
 		}
 		from.mu.Unlock()
-		if err == nil {
-			return &incoming{staged: st, flags: flags, date: m.InternalDate}, nil
+		if errors.Is(err, ErrNotLinkable) {
+			return nil, false, nil
 		}
-		if !errors.Is(err, ErrNotLinkable) {
-			return nil, err
+		if err != nil {
+			return nil, true, err
+		}
+		return &incoming{staged: st, flags: flags, date: m.InternalDate}, true, nil
+	}
+	if ms, isMS := to.folder.(MoveStager); isMS && move {
+		in, ok, err := stage(ms.StageMove)
+		if ok {
+			if in != nil {
+				in.moved = true
+			}
+			return in, err
+		}
+	}
+	if ls, isLS := to.folder.(LinkStager); isLS {
+		if in, ok, err := stage(ls.StageLink); ok {
+			return in, err
 		}
 	}
 	rc, _, err := v.Open(m.UID)
@@ -316,6 +340,7 @@ type incoming struct {
 	spool  *spoolFile
 	flags  []string
 	date   time.Time
+	moved  bool // staged to be moved (MoveStager): gone from the source once committed
 }
 
 // receive takes in a message for mb without holding mb.mu. A folder that

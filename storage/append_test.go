@@ -39,7 +39,7 @@ func appendFormats() []formatCase {
 
 // formatAccount returns an account whose mailboxes, INBOX included, are
 // all of format f, with its home and the store's spool directory.
-func formatAccount(t *testing.T, f formatCase) (a *storage.Account, home, spool string) {
+func formatAccount(t testing.TB, f formatCase) (a *storage.Account, home, spool string) {
 	t.Helper()
 	drivers := []storage.Driver{maildir.New(), mh.New(), mbox.New(mbox.Options{FlushDelay: -1})}
 	if f.mem != nil {

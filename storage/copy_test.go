@@ -92,10 +92,11 @@ func checkCopies(t *testing.T, a *storage.Account, v *storage.View, src, dst []u
 	}
 }
 
-// TestCopyMaildirLinks: COPY and MOVE between maildirs on one file
-// system link the files (storage.LinkStager) and commit them as one
-// batch; the copies keep flags and internal dates, and MOVE removes the
-// sources only once the copies are in.
+// TestCopyMaildirLinks: COPY between maildirs on one file system links
+// the files (storage.LinkStager) and MOVE renames them (storage.MoveStager),
+// each committing them as one batch; the copies and the moved messages
+// keep flags and internal dates, and the moved messages are the very
+// source files, gone from the source.
 func TestCopyMaildirLinks(t *testing.T) {
 	a, home, _ := formatAccount(t, formatCase{name: "maildir"})
 	fillMaildir(t, a, "src", 12)
@@ -126,6 +127,12 @@ func TestCopyMaildirLinks(t *testing.T) {
 	}
 	before := make([]storage.Message, len(uids))
 	v.Lookup(uids, before)
+	srcInfo := map[uint32]os.FileInfo{}
+	for uid, f := range filesOf(t, filepath.Join(home, "src")) {
+		if srcInfo[uid], err = os.Stat(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	_, src, dst, err = a.Move(v, uids, "moved")
 	if err != nil || len(src) != 12 || len(dst) != 12 {
 		t.Fatalf("MOVE: %v %v %v", src, dst, err)
@@ -150,16 +157,23 @@ func TestCopyMaildirLinks(t *testing.T) {
 	if got := readMessage(t, w, dst[3]); got != "Subject: m3\r\n\r\nbody\r\n" {
 		t.Errorf("moved message reads %q", got)
 	}
+	moved := filesOf(t, filepath.Join(home, "moved"))
+	for i := range src {
+		fi, err := os.Stat(moved[dst[i]])
+		if err != nil || !os.SameFile(fi, srcInfo[src[i]]) {
+			t.Errorf("moved %d is not the file of %d renamed (%v)", dst[i], src[i], err)
+		}
+	}
 }
 
-// TestCopyMaildirOtherOwnersFiles: a message file that belongs to another
-// user (a shared mailbox, a file another program left) is copied, not
-// linked: a link would let its owner change the copy in this mailbox.
-func TestCopyMaildirOtherOwnersFiles(t *testing.T) {
+// otherOwnersSource makes maildirs "src", with 3 messages whose files
+// belong to nobody (as root; the test is skipped otherwise), selected
+// as v, and "dst", empty.
+func otherOwnersSource(t *testing.T) (a *storage.Account, home string, v *storage.View) {
 	if os.Geteuid() != 0 {
 		t.Skip("giving a file to another user needs root")
 	}
-	a, home, _ := formatAccount(t, formatCase{name: "maildir"})
+	a, home, _ = formatAccount(t, formatCase{name: "maildir"})
 	fillMaildir(t, a, "src", 3)
 	for _, f := range filesOf(t, filepath.Join(home, "src")) {
 		if err := os.Chown(f, 65534, 65534); err != nil {
@@ -170,10 +184,50 @@ func TestCopyMaildirOtherOwnersFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	t.Cleanup(v.Close)
 	if err := a.Create("dst"); err != nil {
 		t.Fatal(err)
 	}
+	return a, home, v
+}
+
+// TestMoveMaildirOtherOwnersFiles: a message file that belongs to another
+// user is not moved as it is either, but copied and then removed from
+// the source, as a MOVE by COPY and EXPUNGE would.
+func TestMoveMaildirOtherOwnersFiles(t *testing.T) {
+	a, home, v := otherOwnersSource(t)
+	want := readMessage(t, v, 2)
+	_, src, dst, err := a.Move(v, slices.Clone(v.UIDs()), "dst")
+	if err != nil || len(src) != 3 || len(dst) != 3 {
+		t.Fatalf("MOVE: %v %v %v", src, dst, err)
+	}
+	if left := filesOf(t, filepath.Join(home, "src")); len(left) != 0 {
+		t.Errorf("the source holds %v after the MOVE", left)
+	}
+	for uid, f := range filesOf(t, filepath.Join(home, "dst")) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Nlink != 1 {
+			t.Errorf("moved message %d: owner %d, %d links; want a file of its own", uid, st.Uid, st.Nlink)
+		}
+	}
+	w, err := a.Select("dst", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got := readMessage(t, w, dst[1]); got != want {
+		t.Errorf("moved message reads %q, want %q", got, want)
+	}
+}
+
+// TestCopyMaildirOtherOwnersFiles: a message file that belongs to another
+// user (a shared mailbox, a file another program left) is copied, not
+// linked: a link would let its owner change the copy in this mailbox.
+func TestCopyMaildirOtherOwnersFiles(t *testing.T) {
+	a, home, v := otherOwnersSource(t)
 	_, src, dst, err := a.Copy(v, slices.Clone(v.UIDs()), "dst")
 	if err != nil || len(dst) != 3 {
 		t.Fatalf("COPY: %v %v %v", src, dst, err)

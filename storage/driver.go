@@ -204,6 +204,28 @@ type LinkStager interface {
 // ErrNotLinkable says that StageLink cannot link this message.
 var ErrNotLinkable = errors.New("message cannot be linked")
 
+// MoveStager is an optional interface of a BatchCommitter that can stage
+// a message of another Folder of its own driver to be moved rather than
+// copied (MOVE within one file system): nothing happens on disk until
+// the batch commits, which renames the source's file into this folder,
+// so a message costs one rename instead of a link, a rename and an
+// unlink. The commit also makes src forget the message, so that the
+// core's expunge of it from src afterwards removes nothing. Unlike the
+// rest of a batch, the moves of a batch that a crash cuts short are not
+// taken back: each such message is then in exactly one of the two
+// folders, never in both and never in neither. A failed commit moves
+// every message back. Like StageLink, StageMove may run beside any call
+// on the Folder and takes src's serialisation as a call on src would.
+type MoveStager interface {
+	// StageMove stages message uid of src with flags (no \Recent) to be
+	// moved. Its internal date and content are the source file's. It
+	// returns an error wrapping ErrNotLinkable when the file cannot be
+	// moved here (as StageLink would refuse to link it, or src is this
+	// folder) and the caller should copy it instead, and ErrNoMessage
+	// when the message is gone.
+	StageMove(src Folder, uid uint32, flags []string) (Staged, error)
+}
+
 // BatchCommitter is an optional interface of a Folder that is a Stager:
 // it makes several staged messages part of the mailbox as one, all of
 // them or none, even when the process is killed in the middle (the next

@@ -148,7 +148,7 @@ func (a *Account) renameInbox(to string) error {
 	defer v.Close()
 	uids := append([]uint32(nil), v.UIDs()...)
 	// The messages move within the quota root: no quota check.
-	if _, _, _, err := a.copyMessages(v, uids, to, false); err != nil {
+	if _, _, _, err := a.copyMessages(v, uids, to, false, true); err != nil {
 		return err
 	}
 	return v.Expunge(uids, true)

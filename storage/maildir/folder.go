@@ -73,6 +73,7 @@ type Folder struct {
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	closed    bool
+	dev       devCache // the file system, for StageMove
 }
 
 var (

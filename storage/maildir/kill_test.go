@@ -73,6 +73,8 @@ func runHelper(args []string) int {
 		return runStoreHelper(f.(*Folder))
 	case "copy":
 		return runCopyHelper(f.(*Folder), args[2])
+	case "move":
+		return runMoveHelper(f.(*Folder), args[2])
 	case "index":
 		// Write the index again and again, as scans of a quiet maildir do.
 		g := f.(*Folder)

@@ -58,11 +58,8 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 		return nil, err
 	}
 	fi, err := os.Lstat(s.tmp)
-	if err == nil && (!fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm()) {
-		err = f.errorf("copy: %w: %s is %v, the mailbox's files %v", storage.ErrNotLinkable, s.tmp, fi.Mode(), f.perm.Perm())
-	}
-	if err == nil && !ownedByUs(fi) {
-		err = f.errorf("copy: %w: %s belongs to another user", storage.ErrNotLinkable, s.tmp)
+	if err == nil {
+		err = f.mayShare(s.tmp, fi)
 	}
 	if err == nil && meta.size == 0 && fi.Size() > 0 {
 		meta.size, err = crlfSizeOf(s.tmp)
@@ -73,6 +70,24 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 	}
 	s.written, s.crlf, s.mtime = fi.Size(), meta.size, fi.ModTime().UnixNano()
 	return s, nil
+}
+
+// mayShare returns an error wrapping storage.ErrNotLinkable unless the
+// file at path, which fi describes, may become one of f's message files
+// as it is (linked or moved here): a regular file of this process's
+// user, with at least the permission bits f's files have, since the
+// message must be readable as f's own files are (a link or a rename
+// keeps the file's mode), and a file of another user would let that
+// user change the message in this mailbox under a fixed UID (and count
+// it against their quota).
+func (f *Folder) mayShare(path string, fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm() {
+		return f.errorf("copy: %w: %s is %v, the mailbox's files %v", storage.ErrNotLinkable, path, fi.Mode(), f.perm.Perm())
+	}
+	if !ownedByUs(fi) {
+		return f.errorf("copy: %w: %s belongs to another user", storage.ErrNotLinkable, path)
+	}
+	return nil
 }
 
 // crlfSizeOf returns the RFC822.SIZE of the message in the file at path.

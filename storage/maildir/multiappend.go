@@ -33,13 +33,17 @@ const batchKind = "batch"
 // CommitBatch implements storage.BatchCommitter.
 func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 	ss := make([]*staged, 0, len(list))
+	var from *Folder // the source of the moves among them
 	for _, st := range list {
 		s, ok := st.(*staged)
-		if !ok || s.f != f || s.done {
+		if ok && s.from != nil && from == nil {
+			from = s.from
+		}
+		if !ok || s.f != f || s.done || (s.from != nil && s.from != from) {
 			for _, st := range list {
 				st.Abort()
 			}
-			return nil, f.errorf("append: a staged message of another folder, or one committed already")
+			return nil, f.errorf("append: a staged message of another folder, one committed already, or moves from two folders")
 		}
 		ss = append(ss, s)
 	}
@@ -47,15 +51,18 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 		for _, s := range ss {
 			if !s.done {
 				s.done = true
-				os.Remove(s.tmp)
+				if s.from == nil {
+					os.Remove(s.tmp)
+				}
 			}
 		}
 	}
-	if err := f.lock(); err != nil {
+	unlock, err := f.lockWith(from)
+	if err != nil {
 		removeTmps()
 		return nil, err
 	}
-	defer f.mu.Unlock()
+	defer unlock()
 	letters := make([]string, len(ss))
 	for i, s := range ss {
 		l, err := f.letters(s.flags, "")
@@ -70,13 +77,22 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 		for i, s := range ss {
 			names[i] = formatName(s.unique, s.written, s.crlf, first+uint32(i), letters[i])
 		}
-		return f.moveBatch(ss, names)
+		return f.moveBatch(ss, names, from)
 	})
 	removeTmps()
 	if err != nil {
 		return nil, err
 	}
 	f.stamp.valid = false
+	if from != nil {
+		moved := make(map[uint32]bool)
+		for _, s := range ss {
+			if s.from != nil {
+				moved[s.fromUID] = true
+			}
+		}
+		from.forgetAll(moved)
+	}
 	msgs := make([]storage.Message, len(ss))
 	for i, s := range ss {
 		uid := first + uint32(i)
@@ -95,47 +111,97 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 // moveBatch renames the staged files into new/ under names, with the
 // batch intent in place meanwhile; on failure it takes back those it
 // moved. The caller holds the maildir lock.
-func (f *Folder) moveBatch(ss []*staged, names []string) error {
-	intent, err := fsutil.CreateTemp(f.path, batchKind, f.perm)
-	if err != nil {
-		return f.errorf("append: batch intent: %w", err)
+//
+// Messages staged to be moved (StageMove) are renamed from their source
+// maildir from, which the caller holds locked too; they are not in the intent
+// (see move.go), and a failure moves them back. Once new/ is synced, so
+// are the source's directories that they left.
+func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
+	var intentNames []string
+	for i, s := range ss {
+		if s.from == nil {
+			intentNames = append(intentNames, names[i])
+		}
 	}
-	intentPath := intent.Name()
-	_, err = intent.WriteString(strings.Join(names, "\n") + "\n")
-	if err == nil {
-		err = intent.Sync()
-	}
-	if cerr := intent.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsutil.SyncDir(f.path)
-	}
-	if err != nil {
-		os.Remove(intentPath)
-		return f.errorf("append: batch intent: %w", err)
+	intentPath := ""
+	if len(intentNames) > 0 {
+		intent, err := fsutil.CreateTemp(f.path, batchKind, f.perm)
+		if err != nil {
+			return f.errorf("append: batch intent: %w", err)
+		}
+		intentPath = intent.Name()
+		_, err = intent.WriteString(strings.Join(intentNames, "\n") + "\n")
+		if err == nil {
+			err = intent.Sync()
+		}
+		if cerr := intent.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = fsutil.SyncDir(f.path)
+		}
+		if err != nil {
+			os.Remove(intentPath)
+			return f.errorf("append: batch intent: %w", err)
+		}
 	}
 	newDir := f.sub(true)
+	was := make([]string, len(ss)) // where each moved file came from
+	var left [2]bool               // the source's cur/ and new/ lost a file
+	var err error
 	for i, s := range ss {
 		dest := filepath.Join(newDir, names[i])
-		expectChange(dest)
-		if err = os.Rename(s.tmp, dest); err != nil {
-			break
+		if s.from != nil {
+			var inNew bool
+			if was[i], inNew, err = s.moveIn(dest); err != nil {
+				break
+			}
+			left[b2i(inNew)] = true
+		} else {
+			expectChange(dest)
+			if err = renameUnexpected(s.tmp, dest); err != nil {
+				break
+			}
 		}
 		s.done = true
 	}
 	if err == nil {
 		err = fsutil.SyncDir(newDir)
 	}
+	for i, l := range left {
+		if err == nil && l {
+			err = fsutil.SyncDir(from.sub(i == 1))
+		}
+	}
 	if err != nil {
 		for i, s := range ss {
-			if s.done {
-				os.Remove(filepath.Join(newDir, names[i]))
+			if !s.done {
+				continue
+			}
+			dest := filepath.Join(newDir, names[i])
+			if s.from == nil {
+				os.Remove(dest)
+				continue
+			}
+			// Back where it was: the source still lists it there.
+			s.done = false
+			if rerr := renameFile(dest, was[i]); rerr != nil {
+				f.log.Error("maildir: a message moved here by a MOVE that failed could not be moved back", "path", dest, "to", was[i], "err", rerr)
 			}
 		}
 		fsutil.SyncDir(newDir)
-		os.Remove(intentPath)
+		for i, l := range left {
+			if l {
+				fsutil.SyncDir(from.sub(i == 1))
+			}
+		}
+		if intentPath != "" {
+			os.Remove(intentPath)
+		}
 		return f.errorf("append: %w", err)
+	}
+	if intentPath == "" {
+		return nil
 	}
 	if err := os.Remove(intentPath); err != nil {
 		return f.errorf("append: removing the batch intent: %w", err)
@@ -144,6 +210,13 @@ func (f *Folder) moveBatch(ss []*staged, names []string) error {
 		return f.errorf("append: %w", err)
 	}
 	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // undoDeadBatches removes what batch commits of dead processes left,

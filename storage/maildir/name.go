@@ -169,6 +169,12 @@ func escapeHost(host string) string {
 	if host == "" {
 		return "localhost"
 	}
-	r := strings.NewReplacer("/", `\057`, ":", `\072`, ",", `\054`)
-	return r.Replace(host)
+	if !strings.ContainsAny(host, "/:,") {
+		return host
+	}
+	return hostEscaper.Replace(host)
 }
+
+// hostEscaper is escapeHost's replacer, built once: building one per
+// file name cost a twentieth of a 1,000-message COPY's CPU time.
+var hostEscaper = strings.NewReplacer("/", `\057`, ":", `\072`, ",", `\054`)

@@ -30,6 +30,11 @@ type staged struct {
 	crlf    int64 // RFC822.SIZE
 	mtime   int64 // INTERNALDATE as the file has it, Unix nanoseconds
 	done    bool
+	// from, for a message staged to be moved (StageMove), is the maildir
+	// whose file for fromUID the commit renames into new/; tmp is then
+	// empty.
+	from    *Folder
+	fromUID uint32
 }
 
 // Stage implements storage.Stager: it writes the message into a new
@@ -96,6 +101,13 @@ func (s *staged) Commit() (storage.Message, error) {
 	if s.done {
 		return storage.Message{}, f.errorf("append: message committed or aborted already")
 	}
+	if s.from != nil {
+		msgs, err := f.CommitBatch([]storage.Staged{s})
+		if err != nil {
+			return storage.Message{}, err
+		}
+		return msgs[0], nil
+	}
 	s.done = true
 	if err := f.lock(); err != nil {
 		os.Remove(s.tmp)
@@ -141,6 +153,9 @@ func (s *staged) Abort() error {
 		return nil
 	}
 	s.done = true
+	if s.from != nil {
+		return nil
+	}
 	if err := os.Remove(s.tmp); err != nil && !os.IsNotExist(err) {
 		return s.f.errorf("append: %w", err)
 	}
