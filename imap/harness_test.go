@@ -133,6 +133,9 @@ type rawConn struct {
 	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
+	// wait bounds the read of each line; zero: 10 seconds. It only
+	// keeps a broken test from hanging: a slow command may need more.
+	wait time.Duration
 }
 
 func (e *testEnv) raw() *rawConn {
@@ -152,7 +155,11 @@ func (e *testEnv) raw() *rawConn {
 // line reads one response line without its CRLF.
 func (c *rawConn) line() string {
 	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	wait := c.wait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	c.conn.SetReadDeadline(time.Now().Add(wait))
 	l, err := c.r.ReadString('\n')
 	if err != nil {
 		c.t.Fatalf("reading response: %v (got %q)", err, l)
