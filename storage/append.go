@@ -394,6 +394,7 @@ func (mb *mailbox) commit(in *incoming) (Message, uint32, error) {
 func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.fullLocked()
 	discard := func(ins []*incoming) {
 		for _, in := range ins {
 			in.discard()
@@ -483,6 +484,7 @@ func (mb *mailbox) storeLocked(ins []*incoming) ([]Message, error) {
 // UIDNEXT without a gap: then another program took UIDs meanwhile, and
 // addedLocked reads the mailbox back.
 func (mb *mailbox) addedAllLocked(msgs []Message) bool {
+	mb.fullLocked()
 	for i := range msgs {
 		if msgs[i].UID != mb.uidNext+uint32(i) {
 			return false
@@ -509,6 +511,7 @@ func (mb *mailbox) addedAllLocked(msgs []Message) bool {
 // addedLocked takes a message the folder just stored into the shared
 // state and tells every view; mb.mu is held.
 func (mb *mailbox) addedLocked(m Message) (Message, error) {
+	mb.fullLocked()
 	m.Flags = normalizeFlags(m.Flags)
 	if m.UID != mb.uidNext {
 		// Someone else took UIDs meanwhile (another process, or an

@@ -255,3 +255,35 @@ type Renamer interface{ Rename(from, to string) error }
 type Unchanger interface {
 	Unchanged() bool
 }
+
+// Summarizer is an optional interface of a Folder that can tell what a
+// SELECT answers without building every message (maildir, from an index
+// file that records the directories' present state), so that a process
+// opening a large mailbox answers at once. The core calls Summarize
+// instead of the first Scan; it builds the messages (Summary.Messages)
+// only when a command needs them, and from then on calls Scan as
+// usual.
+type Summarizer interface {
+	// Summarize returns the mailbox's summary, and false when it cannot
+	// be had cheaply or when some message is New: the core then calls
+	// Scan.
+	Summarize() (Summary, bool)
+}
+
+// Summary is what a Summarizer tells of a mailbox in one state.
+type Summary struct {
+	UIDValidity uint32
+	UIDNext     uint32
+	UIDs        []uint32 // every message's UID, ascending
+	// FirstUnseen is the UID of the first message without \Seen, or 0.
+	FirstUnseen uint32
+	// Flags holds every flag that a message has, each once, in the
+	// order of their first appearance in UID order.
+	Flags []string
+	Size  int64 // the sum of the messages' RFC822.SIZE
+	// Messages returns the messages of exactly the state summarized, as
+	// Scan would have returned them (none New), without reading the
+	// disk again. The core calls it at most once, serialised as every
+	// other Folder call.
+	Messages func() []Message
+}

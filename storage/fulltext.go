@@ -263,7 +263,7 @@ func (v *View) TextFilter(needle string, z fts.Zone) *fts.Filter {
 	mb.mu.Lock()
 	idx := mb.fts
 	ok := idx != nil && idx.UIDValidity() == mb.uidValidity
-	if !ok || idx.Len() < len(mb.msgs) {
+	if !ok || idx.Len() < mb.countLocked() {
 		// Not built yet, or started again after damage.
 		mb.store.indexer.wake(mb)
 	}

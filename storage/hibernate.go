@@ -67,6 +67,7 @@ func (v *View) State() (st *ViewState, ok bool) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.fullLocked()
 	if len(v.pending) > 0 {
 		return nil, false
 	}
@@ -109,6 +110,7 @@ func (a *Account) SelectState(name string, readOnly bool, st *ViewState) (*View,
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.fullLocked()
 	if mb.uidValidity != st.UIDValidity {
 		a.store.release(mb)
 		return nil, ErrUIDValidityChanged

@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -41,13 +42,16 @@ type mailbox struct {
 	closed      bool
 	uidValidity uint32
 	uidNext     uint32
-	msgs        []Message // ascending UID
-	bytes       int64     // the sum of msgs' sizes, for quota
-	recentFrom  uint32    // UIDs at or above it are \Recent to the next view that claims them
-	views       map[*View]struct{}
-	cache       map[uint32]map[string]any
-	cacheDirty  bool // cache holds values its file lacks
-	cacheRead   bool // the cache file has been read into cache
+	msgs        []Message // ascending UID; nil while summary is set
+	// summary, when set, stands for msgs: the mailbox was opened from a
+	// Summarizer, and fullLocked builds msgs when a command needs them.
+	summary    *Summary
+	bytes      int64  // the sum of msgs' sizes, for quota
+	recentFrom uint32 // UIDs at or above it are \Recent to the next view that claims them
+	views      map[*View]struct{}
+	cache      map[uint32]map[string]any
+	cacheDirty bool // cache holds values its file lacks
+	cacheRead  bool // the cache file has been read into cache
 	// ghosts keeps what was known of expunged messages until every view
 	// has been told, so that a session can still FETCH their UID and
 	// flags meanwhile (RFC 2180 section 4.1).
@@ -55,8 +59,13 @@ type mailbox struct {
 
 	refreshPending bool
 	watchPending   atomic.Bool // the watch waits for the answer: Store.watchLater
-	stopPoll       chan struct{}
-	lingerTimer    *time.Timer // guarded by store.mu
+	// settled: the command that opened the mailbox has been answered, or
+	// watchDelay passed (Store.watchLater); the full-text indexer is not
+	// woken before, so that reading its index does not compete with the
+	// answer for the CPU and the heap. Guarded by mu.
+	settled     bool
+	stopPoll    chan struct{}
+	lingerTimer *time.Timer // guarded by store.mu
 
 	// Derived from msgs on demand, so that a SELECT of a large open
 	// mailbox does not walk every message; nil when msgs changed.
@@ -194,6 +203,9 @@ func (mb *mailbox) loadLocked() error {
 	if mb.loaded {
 		return nil
 	}
+	if mb.summarizeLocked() {
+		return nil
+	}
 	snap, err := mb.folder.Scan()
 	if err != nil {
 		return fmt.Errorf("reading mailbox: %w", err)
@@ -207,6 +219,66 @@ func (mb *mailbox) loadLocked() error {
 	mb.loaded = true
 	mb.recountLocked()
 	return nil
+}
+
+// summarizeLocked loads the mailbox from its folder's summary, when it
+// has one and the modseq file's header can give HIGHESTMODSEQ; the
+// messages and the modseqs are read when first needed (fullLocked).
+// mb.mu is held.
+func (mb *mailbox) summarizeLocked() bool {
+	sz, ok := mb.folder.(Summarizer)
+	if !ok {
+		return false
+	}
+	path := mb.modseqPath()
+	if path == "" {
+		return false
+	}
+	sum, ok := sz.Summarize()
+	if !ok {
+		return false
+	}
+	highest, ok := peekHighestModSeq(path, mb.perm, sum.UIDValidity)
+	if !ok {
+		// The folder keeps what it read: Scan builds the messages
+		// from it.
+		return false
+	}
+	sum.UIDs = slices.Clip(sum.UIDs) // shared: see uidsLocked
+	mb.summary = &sum
+	mb.uidValidity, mb.uidNext = sum.UIDValidity, sum.UIDNext
+	mb.uidList, mb.flagsInUse = sum.UIDs, sum.Flags
+	mb.recentFrom = sum.UIDNext // none is New
+	// Every modseq a message or an expunge has is at most the file's
+	// counter, so that it may stand for HIGHESTMODSEQ until the table is
+	// read; a modseq given then is above it.
+	mb.highestModSeq = highest
+	mb.loaded = true
+	mb.bytes = sum.Size
+	mb.totalsChangedLocked()
+	return true
+}
+
+// fullLocked builds the messages of a mailbox loaded from a summary, and
+// reads their modseqs; mb.mu is held. Every use of mb.msgs follows a call
+// of it, directly or through index or refreshLocked.
+func (mb *mailbox) fullLocked() {
+	sum := mb.summary
+	if sum == nil {
+		return
+	}
+	mb.summary = nil
+	mb.msgs = sum.Messages()
+	mb.loadModSeqsLocked()
+	mb.recountLocked()
+}
+
+// countLocked returns how many messages the mailbox holds; mb.mu is held.
+func (mb *mailbox) countLocked() int {
+	if mb.summary != nil {
+		return len(mb.summary.UIDs)
+	}
+	return len(mb.msgs)
 }
 
 // firstNew returns the UID of the first message of snap that is New, or
@@ -229,6 +301,7 @@ func (mb *mailbox) refreshLocked() error {
 	if mb.gone {
 		return nil
 	}
+	mb.fullLocked()
 	mb.store.rescans.Add(1)
 	snap, err := mb.folder.Scan()
 	if err != nil {
@@ -285,9 +358,13 @@ func (mb *mailbox) refreshLocked() error {
 }
 
 // msgsChangedLocked forgets what was derived from mb.msgs, after messages
-// came, went or changed flags; mb.mu is held.
+// came, went or changed flags, and wakes the full-text indexer once the
+// mailbox has settled; mb.mu is held.
 func (mb *mailbox) msgsChangedLocked() {
 	mb.uidList, mb.flagsInUse = nil, nil
+	if !mb.settled {
+		return // Store.watchLater wakes it
+	}
 	if seen := mb.ftsShape(); seen != mb.ftsSeen {
 		mb.ftsSeen = seen
 		mb.store.indexer.wake(mb)
@@ -296,15 +373,17 @@ func (mb *mailbox) msgsChangedLocked() {
 
 // ftsShape is the count and last UID of the messages; mb.mu is held.
 func (mb *mailbox) ftsShape() [2]uint32 {
-	if len(mb.msgs) == 0 {
+	uids := mb.uidsLocked()
+	if len(uids) == 0 {
 		return [2]uint32{}
 	}
-	return [2]uint32{uint32(len(mb.msgs)), mb.msgs[len(mb.msgs)-1].UID}
+	return [2]uint32{uint32(len(uids)), uids[len(uids)-1]}
 }
 
 // recountLocked sums the sizes of the messages again and reports the
 // totals for quota; mb.mu is held.
 func (mb *mailbox) recountLocked() {
+	mb.fullLocked()
 	mb.bytes = 0
 	for i := range mb.msgs {
 		mb.bytes += mb.msgs[i].Size
@@ -315,12 +394,15 @@ func (mb *mailbox) recountLocked() {
 // totalsChangedLocked reports the mailbox's message count and size to
 // the quota usages that count it; mb.mu is held.
 func (mb *mailbox) totalsChangedLocked() {
-	mb.store.noteTotals(mb.path, int64(len(mb.msgs)), mb.bytes)
+	mb.store.noteTotals(mb.path, int64(mb.countLocked()), mb.bytes)
 }
 
 // uidsLocked returns every UID in ascending order. The slice is shared:
 // it has no spare capacity, and nobody may change it. mb.mu is held.
 func (mb *mailbox) uidsLocked() []uint32 {
+	if mb.summary != nil {
+		return mb.summary.UIDs
+	}
 	if mb.uidList == nil {
 		l := make([]uint32, len(mb.msgs))
 		for i := range mb.msgs {
@@ -334,6 +416,9 @@ func (mb *mailbox) uidsLocked() []uint32 {
 // flagsInUseLocked returns the flags that messages carry, keywords
 // included, each once. The slice is shared; mb.mu is held.
 func (mb *mailbox) flagsInUseLocked() []string {
+	if mb.summary != nil {
+		return mb.summary.Flags
+	}
 	if mb.flagsInUse == nil {
 		seen := map[string]bool{}
 		flags := []string{}
@@ -400,6 +485,7 @@ func (mb *mailbox) ghostDoneLocked(uid uint32) {
 
 // index returns the position of uid in mb.msgs, or -1; mb.mu is held.
 func (mb *mailbox) index(uid uint32) int {
+	mb.fullLocked()
 	i := sort.Search(len(mb.msgs), func(i int) bool { return mb.msgs[i].UID >= uid })
 	if i < len(mb.msgs) && mb.msgs[i].UID == uid {
 		return i
@@ -409,6 +495,7 @@ func (mb *mailbox) index(uid uint32) int {
 
 // counts returns the STATUS figures; mb.mu is held and the mailbox loaded.
 func (mb *mailbox) countsLocked() Status {
+	mb.fullLocked()
 	st := Status{
 		Messages:    uint32(len(mb.msgs)),
 		UIDNext:     mb.uidNext,

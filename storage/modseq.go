@@ -226,6 +226,7 @@ func (v *View) VanishedSince(modseq uint64) (runs []VanishedRun, complete bool) 
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.fullLocked() // the expunges are read with the table
 	for _, r := range mb.vanished {
 		if r.ModSeq > modseq {
 			runs = append(runs, r)

@@ -552,3 +552,20 @@ func runsOf(uids []uint32, modseq uint64) []VanishedRun {
 	}
 	return out
 }
+
+// peekHighestModSeq returns the counter of the modseq file at path, the
+// last modseq any process handed out, reading its header only; false
+// when the file is missing, new or damaged, or holds no table for
+// uidValidity, so that opening the mailbox must read the table whole.
+func peekHighestModSeq(path string, perm os.FileMode, uidValidity uint32) (uint64, bool) {
+	mf, err := openModSeqHeader(path, perm)
+	if err != nil {
+		return 0, false
+	}
+	defer mf.close()
+	t := mf.t
+	if mf.bad != nil || mf.empty || t.tableLost || t.snapLen == 0 || t.uidValidity != uidValidity || t.counter == 0 {
+		return 0, false
+	}
+	return t.counter, true
+}

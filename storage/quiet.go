@@ -25,6 +25,7 @@ var quietHook func()
 // the watch on its paths lifted when the batch is large enough for that
 // to pay; mb.mu is held.
 func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]string) error {
+	mb.fullLocked()
 	qb, ok := mb.folder.(QuietFlagBatcher)
 	if !ok || len(changes) < quietMin || len(changes)*quietShare < len(mb.msgs) {
 		return fb.SetFlagsBatch(changes)

@@ -6,3 +6,11 @@ func SetQuietHook(f func()) (restore func()) {
 	quietHook = f
 	return func() { quietHook = nil }
 }
+
+// Summarized reports whether v's mailbox still stands on its folder's
+// summary, its messages not built yet (Summarizer).
+func Summarized(v *View) bool {
+	v.mb.mu.Lock()
+	defer v.mb.mu.Unlock()
+	return v.mb.summary != nil
+}

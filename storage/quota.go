@@ -198,7 +198,7 @@ func (a *Account) loadUsage(u *usage) error {
 			return fmt.Errorf("counting quota usage of %s: %w", name, err)
 		}
 		mb.mu.Lock()
-		a.store.noteTotals(mb.path, int64(len(mb.msgs)), mb.bytes)
+		a.store.noteTotals(mb.path, int64(mb.countLocked()), mb.bytes)
 		mb.mu.Unlock()
 		a.store.release(mb)
 	}

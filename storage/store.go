@@ -203,10 +203,10 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	if _, ok := f.(Unchanger); ok && s.watcher != nil {
 		// Later: see Unchanger.
 		mb.watchPending.Store(true)
-		time.AfterFunc(watchDelay, func() { s.watchLater(mb) })
 	} else {
 		s.watch(mb)
 	}
+	time.AfterFunc(watchDelay, func() { s.watchLater(mb) })
 	return mb, nil
 }
 
@@ -233,24 +233,29 @@ func (s *Store) isClosed() bool {
 	return s.closed
 }
 
-// watchDelay is how long after its opening a mailbox whose watch waits
-// for the answer (Unchanger) is watched at the latest.
+// watchDelay is how long after its opening a mailbox settles at the
+// latest (see watchLater), when no View.Settle came first.
 const watchDelay = 200 * time.Millisecond
 
-// watchLater starts change notification for mb if it waits for it, then
-// re-reads mb unless its folder says that nothing changed since it was
-// read.
+// watchLater settles mb once the command that opened it has been
+// answered: it starts change notification for mb if that waits
+// (Unchanger), then re-reads mb unless its folder says that nothing
+// changed since it was read, and wakes the full-text indexer, which
+// reads the mailbox's index and perhaps many messages.
 func (s *Store) watchLater(mb *mailbox) {
 	s.mu.Lock()
-	if !mb.watchPending.Load() || s.open[mb.path] != mb || s.closed {
-		s.mu.Unlock()
-		return
+	watch := mb.watchPending.Load() && s.open[mb.path] == mb && !s.closed
+	if watch {
+		mb.watchPending.Store(false)
+		s.watch(mb)
 	}
-	mb.watchPending.Store(false)
-	s.watch(mb)
 	s.mu.Unlock()
 	mb.mu.Lock()
-	stale := mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	stale := watch && mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	if !mb.settled && !mb.closed {
+		mb.settled = true
+		mb.msgsChangedLocked()
+	}
 	mb.mu.Unlock()
 	if stale {
 		mb.changed()

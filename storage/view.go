@@ -228,6 +228,7 @@ func (v *View) Lookup(uids []uint32, out []Message) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.fullLocked()
 	next := 0 // where the next UID is when uids ascend, as they mostly do
 	for k, uid := range uids {
 		i := next
@@ -251,6 +252,16 @@ func (v *View) FirstUnseen() uint32 {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if sum := mb.summary; sum != nil {
+		// Nothing changed since the summary: the view's UIDs are its.
+		if sum.FirstUnseen == 0 {
+			return 0
+		}
+		if seq := v.SeqOf(sum.FirstUnseen); seq > 0 {
+			return seq
+		}
+		mb.fullLocked()
+	}
 	// Both lists ascend by UID: walk them together.
 	j := 0
 	for k, uid := range v.uids {
@@ -437,6 +448,7 @@ func (v *View) Expunge(uids []uint32, force bool) error {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	var gone []uint32
+	mb.fullLocked()
 	if uids == nil {
 		for i := range mb.msgs {
 			if hasFlag(mb.msgs[i].Flags, FlagDeleted) {

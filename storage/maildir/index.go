@@ -27,32 +27,41 @@ import (
 // holds now. Any doubt makes it return false, and Scan reads the
 // directories.
 func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
-	if !st.stableAt(time.Now()) {
+	if _, ok := f.useIndex(st); !ok {
 		return storage.Snapshot{}, false
+	}
+	return f.snapshot(), true
+}
+
+// useIndex makes the index file the Folder's state, as loadIndex
+// does, and returns it, without building the messages.
+func (f *Folder) useIndex(st dirStamp) (*index, bool) {
+	if !st.stableAt(time.Now()) {
+		return nil, false
 	}
 	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.log.Debug("maildir: index not read", "path", f.path, "err", err)
 		}
-		return storage.Snapshot{}, false
+		return nil, false
 	}
 	defer file.Close()
 	hdr, err := readIndexHeader(file)
 	if err != nil || !hdr.stamp.same(st) {
-		return storage.Snapshot{}, false
+		return nil, false
 	}
 	p, err := readProps(f.path)
 	if err != nil || p.UIDValidity == 0 || p.UIDValidity != hdr.validity || p.UIDNext != hdr.uidNext {
-		return storage.Snapshot{}, false
+		return nil, false
 	}
 	idx, err := readIndexHead(file)
 	if err != nil {
 		f.log.Debug("maildir: index not used", "path", f.path, "err", err)
-		return storage.Snapshot{}, false
+		return nil, false
 	}
 	if idx.indexHeader != hdr {
-		return storage.Snapshot{}, false
+		return nil, false
 	}
 
 	dec := f.newFlagDecoder()
@@ -65,7 +74,34 @@ func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
 	f.stamp, f.indexed, f.last = st, st, nil
 	f.stamp.valid = true
 	f.fromIndex = true
-	return f.snapshot(), true
+	return idx, true
+}
+
+// Summarize answers the first read of a Folder from the index file
+// when Scan would (storage.Summarizer): in one pass over its records,
+// without building the messages. Afterwards Scan answers from what it
+// read, as after loadIndex.
+func (f *Folder) Summarize() (storage.Summary, bool) {
+	if err := f.lock(); err != nil {
+		return storage.Summary{}, false
+	}
+	defer f.mu.Unlock()
+	if !f.cleaned {
+		f.cleaned = true
+		f.removeStale()
+	}
+	if f.stamp != (dirStamp{}) || f.lazy != nil || f.entries != nil {
+		return storage.Summary{}, false // read before: Scan is cheap
+	}
+	st, err := f.readStamp()
+	if err != nil {
+		return storage.Summary{}, false
+	}
+	x, ok := f.useIndex(st)
+	if !ok {
+		return storage.Summary{}, false
+	}
+	return x.summary(f.validity, f.uidNext)
 }
 
 // saveIndex writes the index file for the scan just made, whose stamp is

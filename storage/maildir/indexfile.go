@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -113,6 +114,40 @@ func (x *index) messages() []storage.Message {
 			InternalDate: time.Unix(0, r.meta.mtime), Size: r.meta.size, New: r.inNew}
 	}
 	return msgs
+}
+
+// summary returns what a SELECT needs of the messages of x, whose flags
+// must be set, and false when one of them is in new/ (New).
+func (x *index) summary(validity, uidNext uint32) (storage.Summary, bool) {
+	sum := storage.Summary{UIDValidity: validity, UIDNext: uidNext, UIDs: make([]uint32, x.count), Flags: []string{}}
+	seen := make([]bool, len(x.flags))
+	for i, fl := range x.flags {
+		seen[i] = slices.Contains(fl, storage.FlagSeen)
+	}
+	used := make([]bool, len(x.flags))
+	for i := range sum.UIDs {
+		r := x.recs[i*indexRecordSize : (i+1)*indexRecordSize]
+		uid := binary.LittleEndian.Uint32(r)
+		set := binary.LittleEndian.Uint16(r[4:])
+		if r[6]&indexInNew != 0 {
+			return storage.Summary{}, false
+		}
+		sum.UIDs[i] = uid
+		sum.Size += int64(binary.LittleEndian.Uint64(r[16:]))
+		if !seen[set] && sum.FirstUnseen == 0 {
+			sum.FirstUnseen = uid
+		}
+		if !used[set] {
+			used[set] = true
+			for _, fl := range x.flags[set] {
+				if !slices.Contains(sum.Flags, fl) {
+					sum.Flags = append(sum.Flags, fl)
+				}
+			}
+		}
+	}
+	sum.Messages = x.messages
+	return sum, true
 }
 
 // entries returns a Folder's entries, whose flags come from x.flags when
