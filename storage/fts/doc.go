@@ -26,10 +26,15 @@
 //   - Several processes may share a file: writers append under flock(2),
 //     and every reader catches up with what others appended (and starts
 //     over when the file was replaced) before it answers.
-//   - In memory an Index holds, per trigram, the ascending ordinals of
-//     the messages that have it (4 bytes a posting), and a map from UID to
-//     ordinal. Index.Filter and Filter.May may be called from any
-//     goroutine.
+//   - In memory an Index holds the segment's tables, a map from UID to
+//     ordinal, and the log's messages inverted as the segment is: per
+//     trigram the ascending ordinals of the messages that have it,
+//     encoded as the segment's lists are (a byte or two a posting), so
+//     that a merge copies them. Messages are inverted in batches (a
+//     radix sort of their postings), the last few read one by one by a
+//     search. Index.Filter and Filter.May may be called from any
+//     goroutine; Add collects a message's trigrams before it locks the
+//     index, so several goroutines may add at once.
 package fts
 
 // Zone says where in a message a trigram occurs.

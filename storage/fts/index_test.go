@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -380,7 +381,11 @@ func TestDamagedSegmentList(t *testing.T) {
 
 func FuzzReadSegment(f *testing.F) {
 	var buf fileBuf
-	tail := map[uint32][]uint32{7: {1<<zoneBits | 1, 2<<zoneBits | 3}, 9: {0<<zoneBits | 2}}
+	tail := newTail()
+	tail.add(0, []uint32{9<<zoneBits | 2})
+	tail.add(1, []uint32{7<<zoneBits | 1})
+	tail.add(2, []uint32{7<<zoneBits | 3})
+	tail.invert()
 	if err := writeSegment(&buf, 1, 2, nil, []uint32{5, 6, 0}, []int32{2}, tail); err != nil {
 		f.Fatal(err)
 	}
@@ -413,4 +418,92 @@ func (w *fileBuf) WriteAt(p []byte, off int64) (int, error) {
 	}
 	copy(w.b[off:], p)
 	return len(p), nil
+}
+
+// TestFilterSameInEveryLayout: whether a message's keys are fresh in
+// the tail, inverted into the tail's lists, merged into the segment or
+// read back from the files, a search's candidates are exactly the
+// messages whose keys hold every trigram of the string in the zone.
+func TestFilterSameInEveryLayout(t *testing.T) {
+	defer func(m, k int) { mergeDocs, invertKeys = m, k }(mergeDocs, invertKeys)
+	r := rand.New(rand.NewPCG(11, 12))
+	texts := make([][]byte, 250)
+	docs := make([]*Doc, len(texts))
+	for i := range texts {
+		texts[i] = randomText(r, 5+r.IntN(80))
+		docs[i] = &Doc{Text: texts[i], BodyStart: bytes.IndexByte(texts[i], '\n') + 1}
+		if i%9 == 0 {
+			docs[i].HeaderText = [][]byte{randomText(r, 10)}
+		}
+	}
+	// want is what the index must answer, from each message's keys.
+	keysOf := make([][]uint32, len(docs))
+	for i, d := range docs {
+		keysOf[i] = docKeys(d, nil)
+	}
+	want := func(needle string, z Zone, uid uint32) bool {
+		if uid == 17 { // TooLarge
+			return true
+		}
+		keys := keysOf[uid-1]
+		for _, g := range needleTrigrams(needle) {
+			i, _ := slices.BinarySearch(keys, g<<zoneBits)
+			if i == len(keys) || keys[i]>>zoneBits != g || Zone(keys[i])&z == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	var needles []string
+	for range 150 {
+		src := texts[r.IntN(len(texts))]
+		i := r.IntN(len(src))
+		needles = append(needles, string(src[i:min(len(src), i+3+r.IntN(8))]))
+	}
+	check := func(name string, x *Index) {
+		t.Helper()
+		for _, n := range needles {
+			for _, z := range []Zone{Header, Body, Text} {
+				f := x.Filter(n, z)
+				if f == nil {
+					continue
+				}
+				for uid := uint32(1); uid <= uint32(len(docs)); uid++ {
+					if got := f.May(uid); got != want(n, z, uid) {
+						t.Fatalf("%s: Filter(%q, %d).May(%d) = %v", name, n, z, uid, got)
+					}
+				}
+			}
+		}
+	}
+	for _, c := range []struct{ merge, invert int }{{4096, 1 << 17}, {4096, 1}, {4096, 97}, {40, 1 << 17}, {33, 50}} {
+		mergeDocs, invertKeys = c.merge, c.invert
+		name := fmt.Sprintf("merge %d invert %d", c.merge, c.invert)
+		x, path := openTemp(t, 3)
+		for i, d := range docs {
+			if i+1 == 17 {
+				d = &Doc{TooLarge: true}
+			}
+			x.Add(uint32(i+1), d)
+			if r.IntN(20) == 0 {
+				if err := x.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		check(name, x)
+		if err := x.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		y, err := Open(path, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(name+" reopened", y)
+		if err := y.Merge(); err != nil {
+			t.Fatal(err)
+		}
+		check(name+" merged", y)
+		y.Close()
+	}
 }

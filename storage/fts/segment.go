@@ -184,21 +184,21 @@ func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 // writeSegment writes, to w, the segment of old (nil for none) and the
 // tail postings: each tail ordinal is above every ordinal of old, so a
 // list of old is copied as it is and the tail's postings appended to it.
-func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids []uint32, always []int32, tail map[uint32][]uint32) error {
+func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids []uint32, always []int32, tail *tail) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.Write(make([]byte, segHeaderSize)) // written again at the end
-	tris := make([]uint32, 0, len(tail)+func() int {
+	tris := make([]uint32, 0, len(tail.idx)+func() int {
 		if old == nil {
 			return 0
 		}
 		return len(old.dir)
 	}())
-	for t := range tail {
+	for t := range tail.idx {
 		tris = append(tris, t)
 	}
 	if old != nil {
 		for _, e := range old.dir {
-			if _, ok := tail[e.tri]; !ok {
+			if _, ok := tail.idx[e.tri]; !ok {
 				tris = append(tris, e.tri)
 			}
 		}
@@ -206,7 +206,7 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 	slices.Sort(tris)
 	dir := make([]segEntry, 0, len(tris))
 	off := uint64(segHeaderSize)
-	var buf, enc []byte
+	var buf []byte
 	// The old lists lie one after the other in trigram order: read in
 	// one pass.
 	var oldR *bufio.Reader
@@ -231,20 +231,22 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 			e.n, e.crc, e.last = oe.n, oe.crc, oe.last
 			prev, first = oe.last, false
 		}
-		enc = enc[:0]
-		for _, p := range tail[t] {
-			ord := p >> zoneBits
-			d := ord - prev
-			if first {
-				d = ord
+		if l := tail.list(t); l != nil {
+			// The tail's list goes on after the old one's last ordinal:
+			// its first posting is written again as a difference.
+			v, n := binary.Uvarint(l.b)
+			if !first {
+				v -= uint64(prev) << zoneBits
 			}
-			enc = binary.AppendUvarint(enc, uint64(d)<<zoneBits|uint64(p&(1<<zoneBits-1)))
-			prev, first = ord, false
-			e.last = ord
+			var hb [binary.MaxVarintLen64]byte
+			head := hb[:binary.PutUvarint(hb[:], v)]
+			bw.Write(head)
+			bw.Write(l.b[n:])
+			e.n += uint32(len(head) + len(l.b) - n)
+			e.crc = crc32.Update(e.crc, castagnoli, head)
+			e.crc = crc32.Update(e.crc, castagnoli, l.b[n:])
+			e.last = l.last
 		}
-		bw.Write(enc)
-		e.n += uint32(len(enc))
-		e.crc = crc32.Update(e.crc, castagnoli, enc)
 		off += uint64(e.n)
 		dir = append(dir, e)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"sync"
+	"unicode/utf8"
 )
 
 // A key is a trigram (three bytes of lower-cased text, big-endian, in
@@ -19,6 +20,8 @@ func trigram(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint
 type trigramSet struct {
 	bits [2][]uint64 // by zone: Header, Body
 	list []uint32
+	tmp  []uint32 // radixSort's
+	low  []byte   // lower-cased text
 }
 
 var trigramSets = sync.Pool{New: func() any {
@@ -44,7 +47,7 @@ func (s *trigramSet) add(low []byte, z Zone) {
 
 // appendKeys appends the sorted keys of the set to keys and clears it.
 func (s *trigramSet) appendKeys(keys []uint32) []uint32 {
-	slices.Sort(s.list)
+	s.list, s.tmp = radixSort(s.list, s.tmp, 0, 24)
 	for _, t := range s.list {
 		w, b := t/64, uint64(1)<<(t%64)
 		k := t << zoneBits
@@ -71,15 +74,36 @@ func docKeys(d *Doc, scratch []uint32) []uint32 {
 	// The header lines end in a line feed, so lower-casing the two
 	// pieces apart is lower-casing the whole; a trigram that begins in
 	// the header lines and runs into the body counts as a header one.
-	head := bytes.ToLower(d.Text[:start])
-	body := bytes.ToLower(d.Text[start:])
-	joined := append(head, body[:min(2, len(body))]...)
-	s.add(joined, Header)
-	s.add(body, Body)
+	s.low = appendLower(s.low[:0], d.Text[:start])
+	n := len(s.low)
+	s.low = appendLower(s.low, d.Text[start:])
+	s.add(s.low[:min(n+2, len(s.low))], Header)
+	s.add(s.low[n:], Body)
 	for _, h := range d.HeaderText {
-		s.add(bytes.ToLower(h), Header)
+		s.low = appendLower(s.low[:0], h)
+		s.add(s.low, Header)
+	}
+	if cap(s.low) > 1<<20 {
+		s.low = nil // a large message's text is not kept in the pool
 	}
 	return s.appendKeys(scratch[:0])
+}
+
+// appendLower appends b lower-cased as bytes.ToLower does.
+func appendLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return append(dst, bytes.ToLower(b)...)
+		}
+	}
+	start := len(dst)
+	dst = append(dst, b...)
+	for i, c := range dst[start:] {
+		if 'A' <= c && c <= 'Z' {
+			dst[start+i] = c + 'a' - 'A'
+		}
+	}
+	return dst
 }
 
 // needleTrigrams returns the distinct trigrams of the lower-cased
