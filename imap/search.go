@@ -2,8 +2,11 @@ package imap
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -125,23 +128,79 @@ func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m
 	if len(uids) > 0 {
 		ev.maxUID = uids[len(uids)-1]
 	}
+	// The positions in uids of the messages the index did not rule out
+	// (every message when it did not narrow).
+	n, at := len(uids), func(j int) int { return j }
+	if len(filters) > 0 {
+		var sel []int
+		for i, uid := range uids {
+			if mayMatch(filters, uid) {
+				sel = append(sel, i)
+			}
+		}
+		n, at = len(sel), func(j int) int { return sel[j] }
+	}
+	// When the index narrowed the search for crit's own BODY or TEXT
+	// keys, the candidates left are few and every one's text is read:
+	// in parallel, a batch at a time. (A scan reads a text only when the
+	// other keys leave the message in.)
+	needText := len(filters) > 0 && len(crit.Body)+len(crit.Text) > 0
 	msgs := make([]storage.Message, fetchBatch)
-	for start := 0; start < len(uids); start += fetchBatch {
-		end := min(start+fetchBatch, len(uids))
-		// Copy: Lookup must not see the view change under it.
-		chunk := append([]uint32(nil), uids[start:end]...)
+	chunk := make([]uint32, 0, fetchBatch)
+	cands := make([]candidate, 0, fetchBatch)
+	for start := 0; start < n; start += fetchBatch {
+		end := min(start+fetchBatch, n)
+		// Copied: Lookup must not see the view change under it.
+		chunk = chunk[:0]
+		for j := start; j < end; j++ {
+			chunk = append(chunk, uids[at(j)])
+		}
 		s.view.Lookup(chunk, msgs[:end-start])
-		for i := start; i < end; i++ {
-			m := &msgs[i-start]
-			if m.UID == 0 || !mayMatch(filters, m.UID) {
+		cands = cands[:0]
+		for j := start; j < end; j++ {
+			m := &msgs[j-start]
+			if m.UID == 0 {
 				continue
 			}
-			cand := candidate{seq: uint32(i + 1), m: m}
-			if ev.match(crit, &cand) {
-				found(cand.seq, m)
+			cands = append(cands, candidate{seq: uint32(at(j) + 1), m: m})
+		}
+		if needText {
+			ev.readTexts(cands)
+		}
+		for i := range cands {
+			if ev.match(crit, &cands[i]) {
+				found(cands[i].seq, cands[i].m)
 			}
 		}
 	}
+}
+
+// readTexts reads the text of each candidate for the searcher's BODY
+// and TEXT strings, in as many goroutines as Go runs at once.
+func (ev *searcher) readTexts(cands []candidate) {
+	workers := min(runtime.GOMAXPROCS(0), len(cands))
+	if workers < 2 {
+		return // read when match asks
+	}
+	for len(ev.finders) < workers {
+		ev.finders = append(ev.finders, message.NewSearcher(ev.body, ev.text))
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(finder *message.Searcher) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(cands) {
+					return
+				}
+				ev.readText(&cands[i], finder)
+			}
+		}(ev.finders[w])
+	}
+	wg.Wait()
 }
 
 // searcher evaluates search criteria for one SEARCH command.
@@ -153,7 +212,7 @@ type searcher struct {
 	// The strings of every BODY and TEXT key, each once, looked for in
 	// one reading of a candidate's text.
 	body, text []string
-	finder     *message.Searcher
+	finders    []*message.Searcher // one a goroutine reading texts
 }
 
 // candidate is one message under test, with its text loaded lazily.
@@ -196,21 +255,10 @@ func (ev *searcher) collectText(crit *imap.SearchCriteria) {
 // it is asked, streamed (message.Searcher), for every string at once.
 func (ev *searcher) hasText(c *candidate, s string, withHeaders bool) bool {
 	if !c.textRead {
-		c.textRead = true
-		if ev.finder == nil {
-			ev.finder = message.NewSearcher(ev.body, ev.text)
+		if len(ev.finders) == 0 {
+			ev.finders = append(ev.finders, message.NewSearcher(ev.body, ev.text))
 		}
-		// The message as stored (LF line ends): text search needs no
-		// CRLF copy.
-		rc, err := ev.s.view.OpenStored(c.m.UID)
-		if err == nil {
-			c.inBody, c.inText, err = ev.finder.Search(rc)
-			rc.Close()
-		}
-		if err != nil {
-			ev.s.log.Debug("imap: SEARCH could not read a message", "uid", c.m.UID, "err", err)
-			c.inBody, c.inText = nil, nil
-		}
+		ev.readText(c, ev.finders[0])
 	}
 	strs, found := ev.body, c.inBody
 	if withHeaders {
@@ -220,6 +268,23 @@ func (ev *searcher) hasText(c *candidate, s string, withHeaders bool) bool {
 		return s == ""
 	}
 	return found[slices.Index(strs, s)]
+}
+
+// readText reads the candidate's text with finder, for every BODY and
+// TEXT string at once.
+func (ev *searcher) readText(c *candidate, finder *message.Searcher) {
+	c.textRead = true
+	// The message as stored (LF line ends): text search needs no CRLF
+	// copy.
+	rc, err := ev.s.view.OpenStored(c.m.UID)
+	if err == nil {
+		c.inBody, c.inText, err = finder.Search(rc)
+		rc.Close()
+	}
+	if err != nil {
+		ev.s.log.Debug("imap: SEARCH could not read a message", "uid", c.m.UID, "err", err)
+		c.inBody, c.inText = nil, nil
+	}
 }
 
 func (ev *searcher) loadHeader(c *candidate) []byte {
