@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mailgate/mailgate/storage/fts"
 )
@@ -20,13 +22,15 @@ type FullText struct {
 	Dir string
 	// Extract reads a message as stored (Folder.Open) and returns what
 	// the index learns of it. It must return the text SEARCH looks in,
-	// exactly: the index answers for that text.
+	// exactly: the index answers for that text. It is called from
+	// several goroutines at once.
 	Extract func(r io.Reader) (*fts.Doc, error)
 	// Derive, when set, is given the header, as stored, of each message
 	// the indexer reads, and returns values for the shared cache
 	// (View.Cached) by key; the indexer keeps each for the message unless
 	// it has one already. Frontends derive their values of mail that
 	// arrives (SORT's keys, say) in the reading the index makes anyway.
+	// It is called from several goroutines at once.
 	Derive func(header []byte) map[string][]byte
 }
 
@@ -34,7 +38,7 @@ type FullText struct {
 const flushBytes = 1 << 20
 
 // indexer builds the full-text indexes of a Store's open mailboxes, one
-// mailbox at a time, in one goroutine.
+// mailbox at a time, each by GOMAXPROCS goroutines.
 type indexer struct {
 	conf FullText
 	s    *Store
@@ -123,57 +127,86 @@ func (ix *indexer) update(mb *mailbox) {
 		}
 	}
 	idx.Remove(gone...)
-	added := 0
-	for i, uid := range uids {
-		if idx.Known(uid) {
-			continue
-		}
-		if i%64 == 0 && ix.s.isClosed() {
-			break
-		}
-		mb.mu.Lock()
-		if mb.closed || mb.gone || mb.uidValidity != validity {
-			mb.mu.Unlock()
-			break
-		}
-		var rc io.ReadCloser
-		var err error
-		if mb.index(uid) >= 0 {
-			rc, err = mb.folder.Open(uid)
-		} else {
-			err = ErrNoMessage
-		}
-		mb.mu.Unlock()
-		if err != nil {
-			continue // expunged meanwhile, or unreadable: scanned
-		}
-		var tee *headerTee
-		r := io.Reader(rc)
-		if ix.conf.Derive != nil {
-			tee = &headerTee{r: rc}
-			r = tee
-		}
-		doc, err := ix.conf.Extract(r)
-		rc.Close()
-		if err != nil {
-			continue
-		}
-		if tee != nil && tee.done {
-			mb.setDerived(uid, ix.conf.Derive(tee.header))
-		}
-		idx.Add(uid, doc)
-		added++
-		if idx.Pending() >= flushBytes {
-			ix.flush(mb, idx)
+	var todo []uint32
+	for _, uid := range uids {
+		if !idx.Known(uid) {
+			todo = append(todo, uid)
 		}
 	}
+	// Reading and extracting a message costs more than adding it, and
+	// Add collects its trigrams before it locks the index: several
+	// workers share the messages.
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(todo)/16))
+	var next, added atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				i := next.Add(1) - 1
+				if i >= int64(len(todo)) || (i%64 == 0 && ix.s.isClosed()) {
+					return
+				}
+				if !ix.addOne(mb, idx, validity, todo[i]) {
+					stop.Store(true)
+					return
+				}
+				added.Add(1)
+				if idx.Pending() >= flushBytes {
+					ix.flush(mb, idx)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	ix.flush(mb, idx)
-	if added >= mergeAfter {
+	if added.Load() >= mergeAfter {
 		// A build: merged now, the next process opens it at once.
 		if err := idx.Merge(); err != nil {
 			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
 		}
 	}
+}
+
+// addOne reads the message uid of mb and adds it to idx (and keeps what
+// FullText.Derive makes of its header); false when the mailbox was
+// closed or started again meanwhile. A message expunged meanwhile, or
+// unreadable, is left out (a search scans it).
+func (ix *indexer) addOne(mb *mailbox, idx *fts.Index, validity, uid uint32) bool {
+	mb.mu.Lock()
+	if mb.closed || mb.gone || mb.uidValidity != validity {
+		mb.mu.Unlock()
+		return false
+	}
+	var rc io.ReadCloser
+	var err error
+	if mb.index(uid) >= 0 {
+		rc, err = mb.folder.Open(uid)
+	} else {
+		err = ErrNoMessage
+	}
+	mb.mu.Unlock()
+	if err != nil {
+		return true
+	}
+	var tee *headerTee
+	r := io.Reader(rc)
+	if ix.conf.Derive != nil {
+		tee = &headerTee{r: rc}
+		r = tee
+	}
+	doc, err := ix.conf.Extract(r)
+	rc.Close()
+	if err != nil {
+		return true
+	}
+	if tee != nil && tee.done {
+		mb.setDerived(uid, ix.conf.Derive(tee.header))
+	}
+	idx.Add(uid, doc)
+	return true
 }
 
 // setDerived keeps the values FullText.Derive returned for message uid
