@@ -7,3 +7,7 @@ func SetStreamSectionsAbove(n int64) (restore func()) {
 	old := streamSectionsAbove.Swap(n)
 	return func() { streamSectionsAbove.Store(old) }
 }
+
+// WatchedLooks returns how many times NOTIFY read the counts of a
+// watched mailbox after a change, in every session so far.
+func WatchedLooks() uint64 { return watchedLooks.Load() }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mailgate/mailgate/storage"
 )
@@ -27,7 +28,10 @@ import (
 // Message events come from the same change notification IDLE uses: the
 // selected mailbox's view, and a read-only view of every other mailbox
 // watched, which the storage core keeps up to date from its file watcher
-// (so changes by other processes and programs count too). Between
+// (so changes by other processes and programs count too). A watched
+// mailbox is looked at (polled, its STATUS compared) only after storage
+// queued a change to its view, so that watching hundreds of mailboxes
+// costs nothing per command while none of them changes. Between
 // commands the session waits as IDLE does (notifyWait): news cuts the
 // read short, is written, and the wait goes on. Other mailboxes are told
 // of as STATUS, mailbox names and subscriptions as LIST (RFC 5465
@@ -90,6 +94,7 @@ type notifier struct {
 	selected *notifyGroup // the selected or selected-delayed group, or nil
 	groups   []notifyGroup
 	watched  map[string]*watchedMailbox
+	started  bool // the first watch is set: later mailboxes are new to the client
 
 	names map[string]storage.MailboxInfo // the mailbox list, when a group needs it
 	subs  map[string]bool                // the subscriptions, likewise
@@ -104,6 +109,7 @@ type notifier struct {
 	mu      sync.Mutex
 	renames map[string]string // old name to new, told by the hub (OLDNAME)
 	armed   bool
+	news    bool   // poked since the last notifySend
 	dirty   bool   // the mailbox list may have changed (pokeNames)
 	wake    func() // cuts the session's read short, as idleWake does
 }
@@ -114,6 +120,20 @@ type watchedMailbox struct {
 	view   *storage.View
 	events notifyEvents
 	last   storage.Status
+	// dirty is set by storage, through the view's notify function, when
+	// a change is queued for the view: only then are its counts read
+	// again, so that a session watching many mailboxes pays nothing per
+	// command while none of them changes.
+	dirty atomic.Bool
+}
+
+// changed is the watched view's notify function: it runs with the
+// mailbox locked, marks the mailbox for a look and pokes the session.
+func (w *watchedMailbox) changed(n *notifier) func() {
+	return func() {
+		w.dirty.Store(true)
+		n.poke()
+	}
 }
 
 // discardUpdates drains a watched view: only the mailbox's counts matter.
@@ -378,6 +398,7 @@ func (s *session) notifyStart(n *notifier, withStatus bool) error {
 	if err := s.notifyWatch(n); err != nil {
 		return err
 	}
+	n.started = true
 	if !withStatus {
 		return nil
 	}
@@ -485,21 +506,37 @@ func (s *session) notifyWatch(n *notifier) error {
 		}
 	}
 	for name, ev := range want {
-		if w, ok := n.watched[name]; ok {
-			w.events = ev
+		old, ok := n.watched[name]
+		if ok && !old.view.Gone() {
+			old.events = ev
 			continue
+		}
+		if ok {
+			// Deleted or renamed, and perhaps made again: what now has
+			// the name is compared with what the client was told.
+			old.view.SetNotify(nil)
+			old.view.Close()
+			delete(n.watched, name)
 		}
 		v, err := s.account.Select(name, true)
 		if err != nil {
 			continue // not there (yet): MailboxName tells when it is
 		}
-		st, err := s.account.Status(name)
-		if err != nil {
+		w := &watchedMailbox{view: v, events: ev}
+		if ok {
+			w.last = old.last
+			w.dirty.Store(true)
+		} else if w.last, err = s.account.Status(name); err != nil {
 			v.Close()
 			continue
+		} else if n.started && w.last.Messages > 0 {
+			// A mailbox that came after NOTIFY SET, with messages
+			// already: the client has heard of none of them.
+			w.last = storage.Status{UIDValidity: w.last.UIDValidity}
+			w.dirty.Store(true)
 		}
-		v.SetNotify(n.poke)
-		n.watched[name] = &watchedMailbox{view: v, events: ev, last: st}
+		v.SetNotify(w.changed(n))
+		n.watched[name] = w
 	}
 	return nil
 }
@@ -573,6 +610,11 @@ func (s *session) notifySend(pollSelected, expungeOK, quiet bool) {
 	if n == nil {
 		return
 	}
+	// What comes from now on wakes the next wait (arm).
+	n.mu.Lock()
+	dirty := n.dirty
+	n.dirty, n.news = false, false
+	n.mu.Unlock()
 	if s.view != nil && n.selected != nil {
 		if pollSelected {
 			s.view.Poll(expungeOK && n.selected.filter == filterSelected, s)
@@ -580,19 +622,19 @@ func (s *session) notifySend(pollSelected, expungeOK, quiet bool) {
 		}
 		s.notifyNewMessages(n)
 	}
-	n.mu.Lock()
-	dirty := n.dirty
-	n.dirty = false
-	n.mu.Unlock()
 	if n.names != nil && (dirty || quiet || pollSelected) {
 		s.notifyNames(n, quiet)
 	}
-	for _, name := range n.watchedNames() {
+	for _, name := range n.dirtyNames() {
 		w := n.watched[name]
 		w.view.Poll(false, discardUpdates{})
 		if s.view != nil && name == s.mailbox {
-			continue // the selected mailbox is told of as such
+			// The selected mailbox is told of as such; what changed
+			// meanwhile is told once it is no longer selected.
+			w.dirty.Store(true)
+			continue
 		}
+		watchedLooks.Add(1)
 		st, err := s.account.Status(name)
 		if err != nil {
 			continue
@@ -602,6 +644,23 @@ func (s *session) notifySend(pollSelected, expungeOK, quiet bool) {
 		}
 		w.last = st
 	}
+}
+
+// watchedLooks counts the STATUS reads of watched mailboxes after
+// changes, for the tests to check that unchanged ones are left alone.
+var watchedLooks atomic.Uint64
+
+// dirtyNames returns, sorted, the watched mailboxes that storage marked
+// as changed since the last look, and clears their marks.
+func (n *notifier) dirtyNames() []string {
+	var names []string
+	for name, w := range n.watched {
+		if w.dirty.Swap(false) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // notifyNewMessages sends MessageNew's FETCH for the messages of the
@@ -798,9 +857,11 @@ func (n *notifier) renamedFrom(renames map[string]string, name, delim string) st
 
 // poke is called when there may be news: by storage, with a watched
 // mailbox locked, and by the hub, from other goroutines. While the
-// session waits for its client (armed) it cuts the read short.
+// session waits for its client (armed) it cuts the read short; news
+// that comes while it does not is kept for the next wait (arm).
 func (n *notifier) poke() {
 	n.mu.Lock()
+	n.news = true
 	if n.armed {
 		n.wake()
 	}
@@ -815,12 +876,16 @@ func (n *notifier) pokeNames() {
 	n.poke()
 }
 
-// arm lets pokes cut the read short; disarm stops them. After disarm
-// returns no poke touches the connection's deadline, which the caller
-// then sets again.
+// arm lets pokes cut the read short, at once when news came since the
+// last notifySend (while the session wrote, say); disarm stops them.
+// After disarm returns no poke touches the connection's deadline, which
+// the caller then sets again.
 func (n *notifier) arm() {
 	n.mu.Lock()
 	n.armed = true
+	if n.news {
+		n.wake()
+	}
 	n.mu.Unlock()
 }
 

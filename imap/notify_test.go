@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/imap"
 )
 
 func init() {
@@ -19,9 +21,15 @@ func init() {
 // any order, failing after a few seconds; nothing is sent meanwhile.
 func expectLines(t *testing.T, c *rawConn, want ...string) []string {
 	t.Helper()
+	return expectLinesWithin(t, c, 5*time.Second, want...)
+}
+
+// expectLinesWithin is expectLines with a deadline of its own.
+func expectLinesWithin(t testing.TB, c *rawConn, within time.Duration, want ...string) []string {
+	t.Helper()
 	var got []string
 	left := append([]string(nil), want...)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(within)
 	for len(left) > 0 {
 		c.conn.SetReadDeadline(deadline)
 		l, err := c.r.ReadString('\n')
@@ -221,4 +229,76 @@ func BenchmarkNotifyLatency(b *testing.B) {
 		total += time.Since(start)
 	}
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-after-OK/op")
+}
+
+// BenchmarkNotifyWatched measures a command's round trip (NOOP) for a
+// session whose NOTIFY watches 500 mailboxes of 20 messages each, none
+// of which changes: the watched mailboxes should cost nothing then.
+func BenchmarkNotifyWatched(b *testing.B) {
+	e := startServer(b, nil)
+	a := e.raw()
+	a.login("alice")
+	const boxes, msgs = 499, 20 // and INBOX
+	fillWatched(b, e, boxes, msgs)
+	// Opening 500 mailboxes may take longer than line's deadline.
+	a.send("n NOTIFY SET (personal (MessageNew MessageExpunge FlagChange))")
+	expectLinesWithin(b, a, time.Minute, "n OK")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.ok("n NOOP")
+	}
+}
+
+// fillWatched makes the maildirs w0 to w(boxes-1) of alice with msgs
+// messages each, as another program would.
+func fillWatched(t testing.TB, e *testEnv, boxes, msgs int) {
+	t.Helper()
+	for i := 0; i < boxes; i++ {
+		dir := filepath.Join(e.root, "alice", "w"+strconvItoa(i))
+		for _, sub := range []string{"cur", "new", "tmp"} {
+			if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := 0; j < msgs; j++ {
+			name := filepath.Join(dir, "cur", "17000000"+strconvItoa(10+j)+".P1Q"+strconvItoa(j)+".otherhost:2,S")
+			if err := os.WriteFile(name, []byte(strings.ReplaceAll(testMessage("m", "x"), "\r\n", "\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestNotifyWatchedUnchanged: a session watching many mailboxes reads
+// none of them while none changes, one when one changes, and a watched
+// mailbox deleted and made again by another session is still watched:
+// its new UIDVALIDITY is told.
+func TestNotifyWatchedUnchanged(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	const boxes = 60
+	fillWatched(t, e, boxes, 3)
+	a.ok("n NOTIFY SET (personal (MessageNew MessageExpunge FlagChange))")
+	before := imap.WatchedLooks()
+	for i := 0; i < 20; i++ {
+		if u := a.ok("n NOOP"); len(u) > 0 {
+			t.Fatalf("NOOP with nothing changed: %q", u)
+		}
+	}
+	if n := imap.WatchedLooks() - before; n != 0 {
+		t.Fatalf("20 NOOPs with nothing changed read %d watched mailboxes", n)
+	}
+	b.appendMsg("w7", "", testMessage("new", "n"))
+	expectLines(t, a, "* STATUS w7 (MESSAGES 4 UIDNEXT 5 UIDVALIDITY ")
+	a.ok("n NOOP")
+	if n := imap.WatchedLooks() - before; n < 1 || n > 2 {
+		t.Fatalf("one change read %d watched mailboxes", n)
+	}
+
+	b.ok("d DELETE w9")
+	b.ok("c CREATE w9")
+	b.appendMsg("w9", "", testMessage("again", "a"))
+	expectLines(t, a, "* STATUS w9 (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ")
 }

@@ -142,6 +142,11 @@ func (v *View) SetNotify(f func()) {
 	}
 }
 
+// Gone reports whether the view's mailbox was deleted or renamed in
+// this process since the view was opened: no more changes reach the
+// view, and a new one shows what the name holds now.
+func (v *View) Gone() bool { return v.mb.isGone() }
+
 // Mailbox facts for SELECT.
 type Selected struct {
 	UIDValidity uint32
