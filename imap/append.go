@@ -109,28 +109,8 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 	if err != nil {
 		return err
 	}
-	// Refuse a message the quota has no room for, with those before it
-	// in a MULTIAPPEND, before it is sent (RFC 9208 section 4.1.1); the
-	// storage checks the whole batch again once it is in.
-	lit, size, binary, err := s.d.MessageLiteralChecked(func(size int64) error {
-		err := s.account.CheckQuota(batch.Mailbox(), batch.Size()+size, int64(batch.Len())+1)
-		if errors.Is(err, storage.ErrOverQuota) {
-			return err
-		}
-		return nil // any other trouble is the storage's to report
-	})
-	if errors.Is(err, storage.ErrOverQuota) {
-		return storageErr(err, "APPEND")
-	}
+	lit, size, binary, err := s.messageLiteral(batch, 0)
 	if err != nil {
-		if errors.Is(err, wire.ErrLiteralTooLarge) {
-			return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.opts.MaxLiteral)
-		}
-		if errors.Is(err, wire.ErrOverrun) {
-			// Far too large to read and throw away: answer and close
-			// (RFC 7888 section 4).
-			return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.opts.MaxLiteral), err: err}
-		}
 		return err
 	}
 	if binary && !utf8Data { // UTF8 (RFC 6855) data is text in a literal8
@@ -159,6 +139,47 @@ func (s *session) appendOne(batch *storage.AppendBatch, flags []string, date tim
 		return no("SERVERBUG", "APPEND stored %d of %d bytes", counted.n, size)
 	}
 	return nil
+}
+
+// messageLiteral reads the header of a message's literal (or literal8),
+// or of a CATENATE piece that makes the batch's next message prior
+// octets longer, and refuses it before the client sends the data when
+// the message would be over APPENDLIMIT or the quota, with those before
+// it in a MULTIAPPEND (RFC 9208 section 4.1.1); the storage checks the
+// whole batch again once it is in. binary tells a literal8.
+func (s *session) messageLiteral(batch *storage.AppendBatch, prior int64) (lit io.Reader, size int64, binary bool, err error) {
+	lit, size, binary, err = s.d.MessageLiteralChecked(func(size int64) error {
+		return s.appendFits(batch, prior+size)
+	})
+	switch {
+	case err == nil, isStatus(err):
+	case errors.Is(err, wire.ErrLiteralTooLarge):
+		err = s.tooBig()
+	case errors.Is(err, wire.ErrOverrun):
+		// Far too large to read and throw away: answer and close (RFC
+		// 7888 section 4).
+		err = &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.opts.MaxLiteral), err: err}
+	}
+	return lit, size, binary, err
+}
+
+// appendFits checks that the batch's next message, total octets long,
+// is within APPENDLIMIT and the quota. Any trouble but those is the
+// storage's to report when the message is added.
+func (s *session) appendFits(batch *storage.AppendBatch, total int64) error {
+	if total > s.opts.MaxLiteral {
+		return s.tooBig()
+	}
+	err := s.account.CheckQuota(batch.Mailbox(), batch.Size()+total, int64(batch.Len())+1)
+	if errors.Is(err, storage.ErrOverQuota) {
+		return storageErr(err, "APPEND")
+	}
+	return nil
+}
+
+// tooBig is the answer to a message over APPENDLIMIT.
+func (s *session) tooBig() error {
+	return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.opts.MaxLiteral)
 }
 
 // appendUTF8 reads the start of the UTF8 form of APPEND's data (RFC 6855

@@ -3,11 +3,11 @@ package imap
 import (
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
-	"github.com/mailgate/mailgate/imap/internal/wire"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -20,17 +20,29 @@ import (
 //	text-literal    = "TEXT" SP literal
 //	url             = "URL" SP astring
 //
-// The pieces are streamed into the mailbox's staging area in order, as
-// an ordinary APPEND's literal is. The first piece that fails (a URL
-// that names nothing this user may read, a message over APPENDLIMIT)
-// ends the command with NO at once, [BADURL url] or [TOOBIG]; the rest
-// of the line is skipped, and a client waiting to send a synchronising
-// literal hears the NO instead of "+" (RFC 4469 section 5).
+// The pieces are written, in order, to a file in the storage's spool
+// directory, and the message is added to the batch once it is whole, as
+// an ordinary APPEND's literal is (appendOne). A TEXT piece sent as a
+// literal8 (RFC 3516 section 4.4, RFC 4469 section 5) makes the message
+// binary: it is added as a binary APPEND's is, with the parts a text
+// message cannot carry encoded (appendBinary). The first piece that
+// fails (a URL that names nothing this user may read, a message over
+// APPENDLIMIT or the quota) ends the command with NO at once, [BADURL
+// url], [TOOBIG] or [OVERQUOTA]; the rest of the line is skipped, and a
+// client waiting to send a synchronising literal hears the NO instead of
+// "+" (RFC 4469 section 5).
 
 // atCatenate reports whether the next append-data is CATENATE.
 func (s *session) atCatenate() bool {
 	b, _ := s.d.Peek()
 	return b == 'C' || b == 'c'
+}
+
+// catMessage is a CATENATE message being assembled.
+type catMessage struct {
+	f      *os.File
+	size   int64
+	binary bool // a TEXT piece was a literal8
 }
 
 // appendCatenate reads "CATENATE (" cat-part ... ")" and adds the message
@@ -49,40 +61,31 @@ func (s *session) appendCatenate(batch *storage.AppendBatch, flags []string, dat
 	if err := s.d.Expect('(', "("); err != nil {
 		return err
 	}
-	pr, pw := io.Pipe()
-	added := make(chan error, 1)
-	go func() {
-		err := batch.Add(pr, flags, date)
-		// Whatever Add left unread fails the writer rather than blocking it.
-		pr.CloseWithError(errCatenateStopped)
-		added <- err
-	}()
-	size := int64(0)
-	partErr := s.catParts(pw, &size, batch)
-	if partErr != nil {
-		pw.CloseWithError(partErr)
-	} else {
-		pw.Close()
+	f, err := os.CreateTemp(s.account.SpoolDir(), "mailgate-catenate-*")
+	if err != nil {
+		s.log.Warn("imap: CATENATE: spool file", "err", err)
+		return no("SERVERBUG", "Cannot assemble the message now; try again later")
 	}
-	addErr := <-added
-	switch {
-	case partErr != nil && !errors.Is(partErr, errCatenateStopped):
-		return partErr
-	case addErr != nil:
-		return storageErr(addErr, "APPEND")
-	case partErr != nil:
-		return no("SERVERBUG", "APPEND stopped reading the message")
+	os.Remove(f.Name()) // open, it lives on; a crash leaves nothing behind
+	defer f.Close()
+	m := &catMessage{f: f}
+	if err := s.catParts(m, batch); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return no("SERVERBUG", "Cannot read the assembled message back")
+	}
+	if m.binary {
+		return s.appendBinary(batch, f, m.size, flags, date)
+	}
+	if err := batch.Add(f, flags, date); err != nil {
+		return storageErr(err, "APPEND")
 	}
 	return nil
 }
 
-// errCatenateStopped tells the writing side that the storage stopped
-// reading the message.
-var errCatenateStopped = errors.New("catenate: the storage stopped reading")
-
-// catParts reads the cat-parts and their closing parenthesis, writing
-// each piece to w and counting the bytes in *size.
-func (s *session) catParts(w io.Writer, size *int64, batch *storage.AppendBatch) error {
+// catParts reads the cat-parts and their closing parenthesis into m.
+func (s *session) catParts(m *catMessage, batch *storage.AppendBatch) error {
 	for n := 0; ; n++ {
 		if n > 0 {
 			if s.d.Maybe(')') {
@@ -101,9 +104,9 @@ func (s *session) catParts(w io.Writer, size *int64, batch *storage.AppendBatch)
 		}
 		switch strings.ToUpper(kind) {
 		case "TEXT":
-			err = s.catText(w, size, batch)
+			err = s.catText(m, batch)
 		case "URL":
-			err = s.catURL(w, size, batch)
+			err = s.catURL(m, batch)
 		default:
 			return bad("Unknown CATENATE part %s", sanitize(kind))
 		}
@@ -113,28 +116,27 @@ func (s *session) catParts(w io.Writer, size *int64, batch *storage.AppendBatch)
 	}
 }
 
-// catText copies a text-literal into w.
-func (s *session) catText(w io.Writer, size *int64, batch *storage.AppendBatch) error {
-	lit, n, _, err := s.d.MessageLiteralChecked(func(n int64) error {
-		return s.catFits(*size+n, batch)
-	})
+// catText copies a text-literal into m.
+func (s *session) catText(m *catMessage, batch *storage.AppendBatch) error {
+	lit, n, binary, err := s.messageLiteral(batch, m.size)
 	if err != nil {
-		return s.catLiteralErr(err)
+		return err
 	}
-	*size += n
-	if _, err := io.CopyN(w, lit, n); err != nil {
-		// Stay in step with the client whatever the storage did.
-		io.Copy(io.Discard, lit)
-		if isConnErr(err) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return err
+	m.size += n
+	m.binary = m.binary || binary
+	if _, err := io.CopyN(m.f, lit, n); err != nil {
+		// Stay in step with the client whatever the disk did.
+		if _, rerr := io.Copy(io.Discard, lit); rerr != nil {
+			return rerr
 		}
-		return errCatenateStopped
+		s.log.Warn("imap: CATENATE: spool file", "err", err)
+		return no("SERVERBUG", "Cannot assemble the message now; try again later")
 	}
 	return nil
 }
 
-// catURL copies the message part a URL names into w.
-func (s *session) catURL(w io.Writer, size *int64, batch *storage.AppendBatch) error {
+// catURL copies the message part a URL names into m.
+func (s *session) catURL(m *catMessage, batch *storage.AppendBatch) error {
 	text, err := s.d.AString()
 	if err != nil {
 		return err
@@ -144,12 +146,13 @@ func (s *session) catURL(w io.Writer, size *int64, batch *storage.AppendBatch) e
 		s.log.Debug("imap: CATENATE URL refused", "url", text, "err", err)
 		return no("BADURL "+catURLCode(text), "%s", urlRefusal(err))
 	}
-	if err := s.catFits(*size+int64(len(data)), batch); err != nil {
-		return s.catLiteralErr(err)
+	if err := s.appendFits(batch, m.size+int64(len(data))); err != nil {
+		return err
 	}
-	*size += int64(len(data))
-	if _, err := w.Write(data); err != nil {
-		return errCatenateStopped
+	m.size += int64(len(data))
+	if _, err := m.f.Write(data); err != nil {
+		s.log.Warn("imap: CATENATE: spool file", "err", err)
+		return no("SERVERBUG", "Cannot assemble the message now; try again later")
 	}
 	return nil
 }
@@ -178,34 +181,6 @@ func catURLCode(text string) string {
 		text = text[:1024]
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "]", "%5D").Replace(sanitize(text)) + `"`
-}
-
-// catFits checks that the message being built, total bytes so far, is
-// within APPENDLIMIT and the quota.
-func (s *session) catFits(total int64, batch *storage.AppendBatch) error {
-	if total > s.opts.MaxLiteral {
-		return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.opts.MaxLiteral)
-	}
-	err := s.account.CheckQuota(batch.Mailbox(), batch.Size()+total, int64(batch.Len())+1)
-	if errors.Is(err, storage.ErrOverQuota) {
-		return storageErr(err, "APPEND")
-	}
-	return nil
-}
-
-// catLiteralErr turns a literal's refusal into the command's answer.
-func (s *session) catLiteralErr(err error) error {
-	switch {
-	case isStatus(err):
-		return err
-	case errors.Is(err, storage.ErrOverQuota):
-		return storageErr(err, "APPEND")
-	case errors.Is(err, wire.ErrLiteralTooLarge):
-		return no("TOOBIG", "Message larger than APPENDLIMIT %d", s.opts.MaxLiteral)
-	case errors.Is(err, wire.ErrOverrun):
-		return &closing{reply: no("TOOBIG", "Message far larger than APPENDLIMIT %d", s.opts.MaxLiteral), err: err}
-	}
-	return err
 }
 
 // Why a URL names nothing the session may read.

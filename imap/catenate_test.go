@@ -2,6 +2,7 @@ package imap_test
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -118,4 +119,51 @@ func TestCatenate(t *testing.T) {
 		}
 	}
 	c.ok("n NOOP")
+}
+
+// TestCatenateBinary: a CATENATE TEXT piece sent as a literal8 (RFC 4469
+// section 5, RFC 3516 section 4.4) makes the message what an APPEND of
+// the whole message as a literal8 makes: the binary part encoded, so
+// that BINARY returns its octets exactly and BODY sends no NUL.
+func TestCatenateBinary(t *testing.T) {
+	e := startServer(t, nil)
+	c := e.raw()
+	c.login("alice")
+	head := "From: user@domain.org\r\nMime-Version: 1.0\r\nContent-Type: application/octet-stream\r\n" +
+		"Content-Transfer-Encoding: binary\r\n\r\n"
+	part := "\x00-\xe4\n\r\n\n"
+	c.send(fmt.Sprintf("a APPEND INBOX ~{%d}", len(head+part)))
+	if l := c.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("continuation: %q", l)
+	}
+	io.WriteString(c.conn, head+part+"\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "a OK") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	if l := catenate(c, "b", fmt.Sprintf("INBOX CATENATE (TEXT %s TEXT ~{%d+}\r\n%s)", lit(head), len(part), part)); !strings.HasPrefix(l, "b OK [APPENDUID ") {
+		t.Fatalf("CATENATE: %q", l)
+	}
+	c.ok("s SELECT INBOX")
+	bodies := map[string]string{}
+	for _, seq := range []string{"1", "2"} {
+		u := c.ok("f FETCH " + seq + " BODY.PEEK[]")
+		bodies[seq] = strings.Join(u, "\n")
+		if strings.Contains(bodies[seq], "\x00") {
+			t.Errorf("BODY[] of %s sends a NUL: %q", seq, bodies[seq])
+		}
+		c.send("g FETCH " + seq + " BINARY.PEEK[1]")
+		if l, want := c.line(), fmt.Sprintf("* %s FETCH (BINARY[1] ~{%d}", seq, len(part)); l != want {
+			t.Fatalf("FETCH BINARY of %s: %q, want %q", seq, l, want)
+		}
+		got := make([]byte, len(part))
+		io.ReadFull(c.r, got)
+		if string(got) != part {
+			t.Errorf("BINARY[1] of %s = %q, want %q", seq, got, part)
+		}
+		for l := c.line(); !strings.HasPrefix(l, "g OK"); l = c.line() {
+		}
+	}
+	if strings.Replace(bodies["2"], "* 2 FETCH", "* 1 FETCH", 1) != bodies["1"] {
+		t.Errorf("CATENATE stored\n%q\nAPPEND stored\n%q", bodies["2"], bodies["1"])
+	}
 }

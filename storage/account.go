@@ -294,6 +294,11 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 	return mb, loc, nil
 }
 
+// SpoolDir returns the directory where messages on their way into a
+// mailbox are kept (Options.SpoolDir): a frontend that assembles a
+// message before adding it (IMAP CATENATE) keeps it there too.
+func (a *Account) SpoolDir() string { return a.store.spoolDir }
+
 // Select opens a view of a mailbox. Other users' mailboxes are always
 // read-only.
 func (a *Account) Select(name string, readOnly bool) (*View, error) {
