@@ -202,14 +202,6 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			st.close()
 		}
 	}()
-	var stream io.ReadCloser
-	var streamSize int64
-	streams := 0
-	for i := range f.items {
-		if it := &f.items[i]; it.kind == fetchSection && it.section == "" {
-			streams++
-		}
-	}
 	for i := range f.items {
 		it := &f.items[i]
 		var err error
@@ -226,7 +218,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			vals[i] = []byte(id)
 		case fetchSection, fetchBinary, fetchBinarySize:
 			if !f.streams(m, it) {
-				err = f.loaded(seq, m, &c, it, &vals[i], streams, &stream, &streamSize)
+				err = f.loaded(seq, m, &c, it, &vals[i])
 				break
 			}
 			if big == nil {
@@ -242,39 +234,18 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			lost[i], f.lost, err = true, true, nil
 		}
 		if err != nil {
-			if stream != nil {
-				stream.Close()
-			}
 			return err
 		}
 	}
-	if stream != nil {
-		defer stream.Close()
-	}
-	return f.write(seq, m, vals, lost, big, stream, streamSize)
+	return f.write(seq, m, vals, lost, big)
 }
 
 // loaded prepares BODY[section], BINARY or BINARY.SIZE of m from the whole
-// message in memory, or, for BODY[] alone, a stream of the file.
-func (f *fetcher) loaded(seq uint32, m *storage.Message, c *content, it *fetchItem, val *[]byte, streams int, stream *io.ReadCloser, streamSize *int64) error {
-	v := f.s.view
+// message in memory.
+func (f *fetcher) loaded(seq uint32, m *storage.Message, c *content, it *fetchItem, val *[]byte) error {
 	var err error
 	switch it.kind {
 	case fetchSection:
-		if it.section == "" && streams == 1 && c.raw == nil {
-			// The whole message: streamed, never held in memory.
-			var size int64
-			*stream, size, err = v.Open(m.UID)
-			*streamSize = size
-			if err == nil && it.partial {
-				var off int64
-				off, *streamSize = clip(size, it.offset, it.count)
-				if _, err = io.CopyN(io.Discard, *stream, off); err == io.EOF {
-					err = nil
-				}
-			}
-			return err
-		}
 		if err = f.load(m, c); err == nil {
 			data, _ := message.Section(c.raw, c.root, it.section)
 			if it.partial {
@@ -301,8 +272,8 @@ func (f *fetcher) loaded(seq uint32, m *storage.Message, c *content, it *fetchIt
 }
 
 // write writes the FETCH response for message seq from what fetchOne
-// prepared: vals, lost and big by item, and the whole message's stream.
-func (f *fetcher) write(seq uint32, m *storage.Message, vals [][]byte, lost []bool, big []*streamed, stream io.ReadCloser, streamSize int64) error {
+// prepared: vals, lost and big by item.
+func (f *fetcher) write(seq uint32, m *storage.Message, vals [][]byte, lost []bool, big []*streamed) error {
 	s := f.s
 	v := s.view
 	flagsChanged := false
@@ -398,13 +369,6 @@ func (f *fetcher) write(seq uint32, m *storage.Message, vals [][]byte, lost []bo
 			}
 			if it.kind == fetchBinary && bytes.IndexByte(vals[i], 0) >= 0 {
 				s.e.Byte('~') // literal8, RFC 3516 section 4.1
-			}
-			if it.kind == fetchSection && it.section == "" && stream != nil {
-				if err := s.e.Literal(stream, streamSize); err != nil {
-					s.log.Warn("imap: message shorter than its size", "uid", m.UID, "err", err)
-				}
-				stream = nil
-				continue
 			}
 			s.e.Literal(bytes.NewReader(vals[i]), int64(len(vals[i])))
 		case fetchBinarySize:

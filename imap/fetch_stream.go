@@ -14,8 +14,10 @@ import (
 // file, a range at a time, rather than from the whole message loaded
 // into memory: a 50 MB attachment fetched by section then costs a read
 // buffer, not 50 MB. Smaller messages are loaded (into a buffer the
-// FETCH reuses), which spares a second read of the file. Tests lower it
-// (export_test.go) to hold both ways to the same answers.
+// FETCH reuses), which spares a second read of the file. The whole
+// message, BODY[] (and RFC822), is always sent from the file, however
+// often and with whatever else it is asked: it needs no parse. Tests
+// lower the size (export_test.go) to hold both ways to the same answers.
 var streamSectionsAbove atomic.Int64
 
 func init() { streamSectionsAbove.Store(1 << 20) }
@@ -38,7 +40,7 @@ func (st *streamed) close() {
 func (f *fetcher) streams(m *storage.Message, it *fetchItem) bool {
 	switch it.kind {
 	case fetchSection:
-		return it.section != "" && m.Size > streamSectionsAbove.Load()
+		return it.section == "" || m.Size > streamSectionsAbove.Load()
 	case fetchBinary, fetchBinarySize:
 		return m.Size > streamSectionsAbove.Load()
 	}
@@ -77,6 +79,9 @@ func (f *fetcher) openRange(m *storage.Message, start int) (io.ReadCloser, error
 
 // streamSection prepares BODY[section] of m (RFC 3501 section 6.4.5).
 func (f *fetcher) streamSection(m *storage.Message, c *content, it *fetchItem) (*streamed, error) {
+	if it.section == "" {
+		return f.streamWhole(m, it)
+	}
 	root, err := f.tree(m, c)
 	if err != nil {
 		return nil, err
@@ -107,16 +112,38 @@ func (f *fetcher) streamSection(m *storage.Message, c *content, it *fetchItem) (
 		}
 		return &streamed{r: bytes.NewReader(data), size: int64(len(data))}, nil
 	}
-	size := int64(end - start)
-	if it.partial {
-		var off int64
-		off, size = clip(size, it.offset, it.count)
-		if _, err := io.CopyN(io.Discard, rc, off); err != nil && err != io.EOF {
-			rc.Close()
-			return nil, err
-		}
+	size, err := skipToPartial(it, rc, rc, int64(end-start))
+	if err != nil {
+		return nil, err
 	}
 	return &streamed{r: io.LimitReader(rc, size), c: rc, size: size}, nil
+}
+
+// streamWhole prepares BODY[] of m: the file, as View.Open sends it.
+func (f *fetcher) streamWhole(m *storage.Message, it *fetchItem) (*streamed, error) {
+	rc, size, err := f.s.view.Open(m.UID)
+	if err != nil {
+		return nil, err
+	}
+	if size, err = skipToPartial(it, rc, rc, size); err != nil {
+		return nil, err
+	}
+	return &streamed{r: io.LimitReader(rc, size), c: rc, size: size}, nil
+}
+
+// skipToPartial applies the partial range of it, if any, to r, which
+// holds size bytes: it reads up to the range's start and returns the
+// range's length. On an error it closes c.
+func skipToPartial(it *fetchItem, r io.Reader, c io.Closer, size int64) (int64, error) {
+	if !it.partial {
+		return size, nil
+	}
+	off, n := clip(size, it.offset, it.count)
+	if _, err := io.CopyN(io.Discard, r, off); err != nil && err != io.EOF {
+		c.Close()
+		return 0, err
+	}
+	return n, nil
 }
 
 // streamBinary prepares BINARY[part] or BINARY.SIZE[part] of m (RFC 3516
@@ -181,13 +208,8 @@ func (f *fetcher) streamBinary(seq uint32, m *storage.Message, c *content, it *f
 	if err != nil {
 		return nil, err
 	}
-	if it.partial {
-		var off int64
-		off, size = clip(size, it.offset, it.count)
-		if _, err := io.CopyN(io.Discard, r, off); err != nil && err != io.EOF {
-			rc.Close()
-			return nil, err
-		}
+	if size, err = skipToPartial(it, r, rc, size); err != nil {
+		return nil, err
 	}
 	return &streamed{r: io.LimitReader(r, size), c: rc, size: size, literal8: nul}, nil
 }

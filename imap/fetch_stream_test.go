@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +112,36 @@ func BenchmarkFetchBigSection(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestFetchWholeMessageStreamed: BODY[] of a big message is sent from
+// the file whatever it is asked with, never loaded whole: FLAGS, other
+// sections, a second BODY[], RFC822. The message is 50 MB
+// (MAILGATE_BIG_MESSAGE_MB sets another size); each FETCH's heap growth
+// is logged and must stay a small part of it.
+func TestFetchWholeMessageStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a big message")
+	}
+	mb := 50
+	if v, err := strconv.Atoi(os.Getenv("MAILGATE_BIG_MESSAGE_MB")); err == nil && v > 0 {
+		mb = v
+	}
+	e := startServer(t, nil)
+	writeBigMessage(t, e, mb)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Minute))
+	for _, items := range []string{
+		"BODY.PEEK[]",
+		"(FLAGS BODY.PEEK[])",
+		"(UID RFC822.SIZE FLAGS BODY.PEEK[HEADER] BODY.PEEK[])",
+		"(BODY.PEEK[] BODY.PEEK[]<0.100>)",
+		"(BODYSTRUCTURE BODY.PEEK[2] BODY.PEEK[])",
+		"(ENVELOPE RFC822)",
+	} {
+		fetchStreamed(t, c, items, mb)
 	}
 }
