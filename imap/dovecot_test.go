@@ -56,6 +56,7 @@ type dvAllowed struct {
 var dvDefaultsLower = strings.NewReplacer(
 	`"TEXT" "PLAIN" ("CHARSET" "US-ASCII")`, `"text" "plain" ("charset" "us-ascii")`,
 	`("CHARSET" "US-ASCII")`, `("charset" "us-ascii")`,
+	` "CHARSET" "US-ASCII")`, ` "charset" "us-ascii")`,
 	`"7BIT"`, `"7bit"`).Replace
 
 // dvDropFinalBlankLine folds message 14's HEADER.FIELDS answers, which
@@ -131,7 +132,7 @@ var dovecotAllowed = slices.Concat([]dvAllowed{
 	},
 	{
 		steps:    "search/TEXT base64",
-		dovecot:  "* SEARCH 4 5 8",
+		dovecot:  "* SEARCH 4 5 8 16",
 		mailgate: "* SEARCH 8",
 		why: "RFC 3501 6.4.4 TEXT: \"in the header or body of the message\"; it does not say whether the MIME " +
 			"headers of body parts count. Dovecot searches them (\"Content-Transfer-Encoding: base64\" of parts); " +
@@ -218,9 +219,9 @@ var dovecotAllowed = slices.Concat([]dvAllowed{
 				"mailgate refuses",
 		},
 	},
-	dvNonexistentPart("2.1", 3, 4, 5),
-	dvNonexistentPart("2.1.MIME", 3, 4, 5),
-	dvNonexistentPart("1.1", 3, 4, 6),
+	dvNonexistentPart("2.1", 3, 4, 5, 16),
+	dvNonexistentPart("2.1.MIME", 3, 4, 5, 16),
+	dvNonexistentPart("1.1", 3, 4, 6, 16),
 	dvNonexistentPart("2.1.1", 6),
 	dvNonexistentPart("2.2.1", 6),
 )
@@ -278,6 +279,7 @@ var dvAppendMeta = map[string][2]string{
 	"13-lf-only.eml":          {``, "13-Nov-2026 13:13:15 +0000"},
 	"14-headers-only.eml":     {``, "14-Nov-2026 14:14:15 +0000"},
 	"15-message-toplevel.eml": {`\Flagged \Seen`, "15-Nov-2026 15:15:15 +0000"},
+	"16-rfc2231-params.eml":   {``, "16-Nov-2026 16:16:16 +0000"},
 }
 
 func dvLoadCorpus(t *testing.T) []dvCorpusMsg {

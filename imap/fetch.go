@@ -13,10 +13,13 @@ import (
 )
 
 // Cache keys for what FETCH derives from a message (storage.View.Cached).
+// A key changes when what is derived does, so that values that an older
+// build kept in a mailbox's cache file are not used: BODY and
+// BODYSTRUCTURE are at 2 since RFC 2231 parameters are joined.
 const (
 	cacheEnvelope      = "imap.envelope"
-	cacheBody          = "imap.body"
-	cacheBodyStructure = "imap.bodystructure"
+	cacheBody          = "imap.body/2"
+	cacheBodyStructure = "imap.bodystructure/2"
 	cacheSearchFields  = "imap.searchfields" // see searchFields
 )
 

@@ -54,9 +54,18 @@ func (p *Part) AppendBodyStructure(dst []byte, extended bool) []byte {
 	dst = append(dst, ' ')
 	dst = appendString(dst, p.Subtype)
 	dst = append(dst, ' ')
-	if len(p.Params) == 0 && p.isText() {
+	switch {
+	case len(p.Params) == 0 && p.isText():
 		dst = append(dst, `("CHARSET" "US-ASCII")`...)
-	} else {
+	case p.isText():
+		// Parameters without a charset: the default is said too, as
+		// Dovecot does (RFC 2045 section 5.2).
+		params := p.Params
+		if _, ok := paramValue(params, "charset"); !ok {
+			params = append(params[:len(params):len(params)], Param{Name: "CHARSET", Value: "US-ASCII"})
+		}
+		dst = appendParams(dst, params)
+	default:
 		dst = appendParams(dst, p.Params)
 	}
 	dst = append(dst, ' ')

@@ -192,8 +192,8 @@ func TestBodyStructure(t *testing.T) {
 	}, {
 		name: "8-bit and quoted values",
 		msg:  crlf("Subject: Grüße\nContent-Type: text/plain; name=\"a\\\"b\"\nContent-Description: Äpfel\n\nx\n"),
-		body: "(\"text\" \"plain\" (\"name\" \"a\\\"b\") NIL {6}\r\nÄpfel \"7BIT\" 3 1)",
-		bodystructure: "(\"text\" \"plain\" (\"name\" \"a\\\"b\") NIL {6}\r\nÄpfel \"7BIT\" 3 1" +
+		body: "(\"text\" \"plain\" (\"name\" \"a\\\"b\" \"CHARSET\" \"US-ASCII\") NIL {6}\r\nÄpfel \"7BIT\" 3 1)",
+		bodystructure: "(\"text\" \"plain\" (\"name\" \"a\\\"b\" \"CHARSET\" \"US-ASCII\") NIL {6}\r\nÄpfel \"7BIT\" 3 1" +
 			" NIL NIL NIL NIL)",
 	}, {
 		name:          "LF-only input",

@@ -1,13 +1,121 @@
 package message
 
-import "strings"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Param is one parameter of a Content-Type or Content-Disposition field,
-// with its name as written. RFC 2231 continuations and charsets
-// (name*0*=...) are kept raw.
+// with its name as written. RFC 2231 continuations (name*0=..., name*1*=
+// ...) are joined into one parameter, still encoded (mergeContinuations).
 type Param struct {
 	Name  string
 	Value string
+}
+
+// continuation is a parameter named name*N, name*N* or name*: one
+// segment of an RFC 2231 parameter (section 3), or the whole of an
+// extended one (section 4).
+type continuation struct {
+	name     string
+	index    int
+	extended bool // the value is charset'language'percent-encoded
+	value    string
+}
+
+// splitContinuation reads a parameter name as an RFC 2231 segment: name*
+// (index 0, extended), name*N or name*N*. ok is false for any other name.
+func splitContinuation(p Param) (c continuation, ok bool) {
+	base, rest, found := strings.Cut(p.Name, "*")
+	if !found || base == "" {
+		return c, false
+	}
+	c = continuation{name: base, value: p.Value}
+	digits := 0
+	for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
+		if c.index > 1<<20 {
+			return c, false
+		}
+		c.index = c.index*10 + int(rest[digits]-'0')
+		digits++
+	}
+	switch rest[digits:] {
+	case "":
+		// name*N, or name* (no index, extended).
+		c.extended = digits == 0
+	case "*":
+		c.extended = true
+	default:
+		return c, false
+	}
+	return c, true
+}
+
+// mergeContinuations joins RFC 2231 parameter segments as Dovecot does,
+// so that BODYSTRUCTURE names each parameter once: the other parameters
+// keep their order, and each joined one follows them, by name (as
+// written, case-sensitively) then index. The segments of a name are
+// concatenated when their indexes run 0, 1, 2...; when one is extended
+// the result is named name* and stays encoded, its plain segments with
+// "%" escaped, and two apostrophes (no charset, no language) put in
+// front when the first is plain. Segments whose indexes do not run so are left as they
+// were written. Nothing is decoded: the client decodes name*.
+func mergeContinuations(params []Param) []Param {
+	var conts []continuation
+	out := params[:0:0]
+	for _, p := range params {
+		if c, ok := splitContinuation(p); ok {
+			conts = append(conts, c)
+		} else {
+			out = append(out, p)
+		}
+	}
+	if len(conts) == 0 {
+		return params
+	}
+	slices.SortStableFunc(conts, func(a, b continuation) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.index - b.index
+	})
+	for i := 0; i < len(conts); {
+		j, inOrder, extended := i, true, false
+		for ; j < len(conts) && strings.EqualFold(conts[j].name, conts[i].name); j++ {
+			inOrder = inOrder && conts[j].index == j-i
+			extended = extended || conts[j].extended
+		}
+		group := conts[i:j]
+		i = j
+		if !inOrder {
+			for _, c := range group {
+				name := c.name + "*" + strconv.Itoa(c.index)
+				if c.extended {
+					name += "*"
+				}
+				out = append(out, Param{Name: name, Value: c.value})
+			}
+			continue
+		}
+		var b strings.Builder
+		if extended && !group[0].extended {
+			b.WriteString("''")
+		}
+		for _, c := range group {
+			if extended && !c.extended {
+				b.WriteString(strings.ReplaceAll(c.value, "%", "%25"))
+			} else {
+				b.WriteString(c.value)
+			}
+		}
+		name := group[0].name
+		if extended {
+			name += "*"
+		}
+		out = append(out, Param{Name: name, Value: b.String()})
+	}
+	return out
 }
 
 // mimeLexer reads the structured MIME fields of RFC 2045 and RFC 2183,
@@ -177,7 +285,7 @@ func parseContentType(v []byte) (typ, sub string, params []Param, ok bool) {
 	if l.peek() != ';' && l.i < len(l.s) {
 		l.skipTo(';')
 	}
-	return typ, sub, l.params(), true
+	return typ, sub, mergeContinuations(l.params()), true
 }
 
 // parseDisposition reads a Content-Disposition value (RFC 2183).
@@ -192,7 +300,7 @@ func parseDisposition(v []byte) (typ string, params []Param) {
 	if l.peek() != ';' && l.i < len(l.s) {
 		l.skipTo(';')
 	}
-	return typ, l.params()
+	return typ, mergeContinuations(l.params())
 }
 
 // parseLanguage reads a Content-Language value (RFC 3282): a comma
