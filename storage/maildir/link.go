@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -52,7 +51,7 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 	})
 	from.mu.Unlock()
 	if err != nil {
-		if unlinkable(err) {
+		if fsutil.Unlinkable(err) {
 			return nil, f.errorf("copy: %w: %v", storage.ErrNotLinkable, err)
 		}
 		return nil, err
@@ -84,7 +83,7 @@ func (f *Folder) mayShare(path string, fi os.FileInfo) error {
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm() {
 		return f.errorf("copy: %w: %s is %v, the mailbox's files %v", storage.ErrNotLinkable, path, fi.Mode(), f.perm.Perm())
 	}
-	if !ownedByUs(fi) {
+	if !fsutil.OwnedByUs(fi) {
 		return f.errorf("copy: %w: %s belongs to another user", storage.ErrNotLinkable, path)
 	}
 	return nil
@@ -98,18 +97,4 @@ func crlfSizeOf(path string) (int64, error) {
 	}
 	defer file.Close()
 	return storage.CRLFSize(file)
-}
-
-// unlinkable reports whether err from link(2) means that this file
-// cannot be linked there, rather than a failure to report.
-func unlinkable(err error) bool {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return false
-	}
-	switch errno {
-	case syscall.EXDEV, syscall.EPERM, syscall.EMLINK, syscall.EACCES, syscall.ENOTSUP:
-		return true
-	}
-	return false
 }

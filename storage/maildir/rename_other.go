@@ -26,10 +26,6 @@ func (d *subdirs) rename(inNew bool, from, to string) error {
 // close does nothing.
 func (d *subdirs) close() {}
 
-// ownedByUs reports whether the file fi describes belongs to this
-// process's user; without unix ownership, always.
-func ownedByUs(fi os.FileInfo) bool { return true }
-
 // deviceOf reports that the file system of a file is not known here:
 // a file is then never moved between maildirs, only linked or copied.
 func deviceOf(fi os.FileInfo) (uint64, bool) { return 0, false }

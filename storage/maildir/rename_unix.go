@@ -65,14 +65,6 @@ func (d *subdirs) close() {
 	}
 }
 
-// ownedByUs reports whether the file fi describes belongs to this
-// process's user: a hard link to another user's file would let that user
-// change the copy in this mailbox (and count it against their quota).
-func ownedByUs(fi os.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return !ok || int(st.Uid) == os.Geteuid()
-}
-
 // deviceOf returns the file system that the file fi describes is on, and
 // whether that is known.
 func deviceOf(fi os.FileInfo) (uint64, bool) {

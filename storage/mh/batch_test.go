@@ -1,11 +1,15 @@
 package mh
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // SetFlagsBatch changes many messages with one rewrite of .mh_sequences
@@ -40,5 +44,66 @@ func TestSetFlagsBatch(t *testing.T) {
 	seq, _ := os.ReadFile(filepath.Join(path, ".mh_sequences"))
 	if !strings.Contains(string(seq), "flagged: 2 4 6") && !strings.Contains(string(seq), "flagged: 2 4") {
 		t.Errorf(".mh_sequences: %q", seq)
+	}
+}
+
+// TestCommitBatchOfLinks: a batch of messages linked from another folder
+// (COPY) is committed as one: each copy is the source's file, with the
+// flags asked for; a number another program takes between the sequences
+// rewrite and the links is left to that program's file, with its
+// memberships as they were, and the copy gets the next free number.
+func TestCommitBatchOfLinks(t *testing.T) {
+	srcPath, d := newFolder(t)
+	src := mustOpen(t, d, srcPath)
+	flags := [][]string{{storage.FlagSeen}, nil, {storage.FlagFlagged, "$Label1"}, {storage.FlagSeen}, nil}
+	for i, fl := range flags {
+		appendMsg(t, src, fmt.Sprintf("Subject: %d\n\nbody\n", i), fl...)
+	}
+	mustScan(t, src)
+	dstPath := filepath.Join(filepath.Dir(srcPath), "copies")
+	if err := d.Create(dstPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := mustOpen(t, d, dstPath)
+	appendMsg(t, dst, "Subject: first\n\n", storage.FlagSeen)
+	mustScan(t, dst)
+	var staged []storage.Staged
+	for i, fl := range flags {
+		s, err := dst.StageLink(src, uint32(i+1), fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staged = append(staged, s)
+	}
+	var taken uint32
+	beforeLinks = func(nums []uint32) {
+		taken = nums[2]
+		writeFile(t, filepath.Join(dstPath, fmt.Sprint(taken)), "Subject: procmail\n\n", testNow())
+	}
+	defer func() { beforeLinks = nil }()
+	msgs, err := dst.CommitBatch(staged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := mustScan(t, mustOpen(t, d, dstPath))
+	for i, m := range msgs {
+		if m.UID == taken {
+			t.Errorf("copy %d got the number %d another program took", i, taken)
+		}
+		sfi, _ := os.Stat(filepath.Join(srcPath, fmt.Sprint(i+1)))
+		dfi, _ := os.Stat(filepath.Join(dstPath, fmt.Sprint(m.UID)))
+		if sfi == nil || dfi == nil || !os.SameFile(sfi, dfi) {
+			t.Errorf("copy %d (uid %d) is not a link to its source", i, m.UID)
+		}
+		got, _ := message(snap, m.UID)
+		if want := slices.Sorted(slices.Values(flags[i])); !slices.Equal(got.Flags, want) || !slices.Equal(m.Flags, want) {
+			t.Errorf("copy %d (uid %d) has flags %v (scan %v), want %v", i, m.UID, m.Flags, got.Flags, want)
+		}
+	}
+	if m, ok := message(snap, taken); !ok || !slices.Equal(m.Flags, []string{storage.FlagSeen}) {
+		t.Errorf("procmail's message %d: %+v, want it as nmh sees a new file", taken, m)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dstPath, ".mailgate-tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

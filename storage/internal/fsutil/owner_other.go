@@ -1,0 +1,13 @@
+//go:build !unix
+
+package fsutil
+
+import "os"
+
+// OwnedByUs reports whether the file fi describes belongs to this
+// process's user; without unix ownership, always.
+func OwnedByUs(fi os.FileInfo) bool { return true }
+
+// Unlinkable reports whether err from a link means that this file cannot
+// be linked there; here any error does.
+func Unlinkable(err error) bool { return err != nil }
