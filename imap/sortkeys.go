@@ -238,16 +238,15 @@ func searchFieldsCurrent(val any) bool {
 
 // HeaderCache derives from a message's header, as stored, the values
 // this frontend keeps in the shared cache (storage.View.Cached) by key:
-// the commonly searched fields and SORT's and THREAD's keys. It is
-// storage.FullText's Derive: the indexer, which reads every message that
-// arrives, fills them, so that the first SORT after a delivery or an
-// APPEND reads nothing.
+// SORT's and THREAD's keys. It is storage.FullText's Derive: the
+// indexer, which reads every message that arrives, fills them, so that
+// the first SORT after a delivery or an APPEND reads nothing. The search
+// fields are left out: the index itself answers SEARCH FROM and the
+// like, and every value makes the cache file, which a new process reads
+// whole, larger.
 func HeaderCache(header []byte) map[string][]byte {
 	k := sortKeysOf(header)
-	return map[string][]byte{
-		cacheSearchFields: searchFieldsOf(header),
-		cacheSortKeys:     k.append(nil),
-	}
+	return map[string][]byte{cacheSortKeys: k.append(nil)}
 }
 
 // sortReaders is how many goroutines read the headers of one SORT or

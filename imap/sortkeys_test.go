@@ -30,7 +30,7 @@ func TestSortKeysOf(t *testing.T) {
 		t.Errorf("sortKeysOf = %+v\nwant %+v", k, want)
 	}
 	// The header as a file stores it, with LF line ends (SORT's reads,
-	// the indexer's HeaderCache), gives the same keys and search fields.
+	// the indexer's HeaderCache), gives the same keys.
 	lf := []byte(strings.ReplaceAll(string(header), "\r\n", "\n"))
 	if k := sortKeysOf(lf); !reflect.DeepEqual(k, want) {
 		t.Errorf("sortKeysOf with LF line ends = %+v\nwant %+v", k, want)
