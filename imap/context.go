@@ -8,8 +8,8 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// searchContext is a SEARCH RETURN (UPDATE) the server keeps up to date
-// (RFC 5267 section 4): its result is told again, as ADDTO and
+// searchContext is a SEARCH or SORT RETURN (UPDATE) the server keeps up
+// to date (RFC 5267 section 4): its result is told again, as ADDTO and
 // REMOVEFROM, or as new MIN, MAX and COUNT, whenever it changes, until
 // CANCELUPDATE or until the mailbox is closed.
 type searchContext struct {
@@ -18,21 +18,33 @@ type searchContext struct {
 	uid  bool
 	ret  searchReturn
 	view *storage.View // the mailbox it searches; another means it is over
-	uids []uint32      // the result last told, ascending
+	// order is a SORT's criteria (CONTEXT=SORT), nil for a SEARCH.
+	order []sortCriterion
+	// uids is the result last told: ascending for a SEARCH, in the
+	// SORT's order for a SORT.
+	uids []uint32
 }
 
 // maxSearchContexts bounds the updating searches of one session; each
 // costs a search after every command.
 const maxSearchContexts = 8
 
-// addSearchContext keeps a SEARCH with UPDATE (RFC 5267 section 4.1)
-// whose first result was uids.
-func (s *session) addSearchContext(tag string, crit *imap.SearchCriteria, uid bool, ret searchReturn, uids []uint32) error {
+// addSearchContext keeps a SEARCH or SORT with UPDATE (RFC 5267 section
+// 4.1) whose first result was c.uids. A tag that names a context already
+// is refused with BAD (section 4.3).
+func (s *session) addSearchContext(c *searchContext) error {
 	s.dropStaleContexts()
-	if len(s.contexts) >= maxSearchContexts {
-		return no("NOUPDATE "+quoteTag(tag), "Too many updating searches; CANCELUPDATE one first")
+	for _, o := range s.contexts {
+		if o.tag == c.tag {
+			return bad("Tag reuse: %s already names an updating search", sanitize(c.tag))
+		}
 	}
-	s.contexts = append(s.contexts, &searchContext{tag: tag, crit: crit, uid: uid, ret: ret, view: s.view, uids: slices.Clone(uids)})
+	if len(s.contexts) >= maxSearchContexts {
+		return no("NOUPDATE "+quoteTag(c.tag), "Too many updating searches; CANCELUPDATE one first")
+	}
+	c.view = s.view
+	c.uids = slices.Clone(c.uids)
+	s.contexts = append(s.contexts, c)
 	return nil
 }
 
@@ -45,29 +57,47 @@ func (s *session) dropStaleContexts() {
 
 // contextExpunged is called before an EXPUNGE response for message seq:
 // every context that held it hears REMOVEFROM first, with the number the
-// message had (RFC 5267 section 4.3).
+// message had (RFC 5267 section 4.3.4) and, for a SORT, its position.
 func (s *session) contextExpunged(seq, uid uint32) {
 	for _, c := range s.contexts {
 		if c.view != s.view {
 			continue
 		}
-		i, found := slices.BinarySearch(c.uids, uid)
+		if c.ret.min || c.ret.max || c.ret.count {
+			continue // told at the end, by updateContexts
+		}
+		i, found := c.index(uid)
 		if !found {
 			continue
 		}
 		c.uids = slices.Delete(c.uids, i, i+1)
-		if c.ret.min || c.ret.max || c.ret.count {
-			continue // told at the end, by updateContexts
-		}
 		n := seq
 		if c.uid {
 			n = uid
 		}
-		s.e.Raw("* ESEARCH (TAG ").String(c.tag).Byte(')')
-		if c.uid {
-			s.e.Raw(" UID")
+		pos := 0 // a SEARCH's results are in mailbox order
+		if c.order != nil {
+			pos = i + 1
 		}
-		s.e.Raw(" REMOVEFROM (0 ").Number(n).Raw(")\r\n")
+		c.writeHead(s)
+		s.e.Raw(" REMOVEFROM (").Number(uint32(pos)).SP().Number(n).Raw(")\r\n")
+	}
+}
+
+// index finds uid in the context's result.
+func (c *searchContext) index(uid uint32) (int, bool) {
+	if c.order == nil {
+		return slices.BinarySearch(c.uids, uid)
+	}
+	i := slices.Index(c.uids, uid)
+	return i, i >= 0
+}
+
+// writeHead begins an ESEARCH response of the context.
+func (c *searchContext) writeHead(s *session) {
+	s.e.Raw("* ESEARCH (TAG ").String(c.tag).Byte(')')
+	if c.uid {
+		s.e.Raw(" UID")
 	}
 }
 
@@ -77,10 +107,13 @@ func (s *session) contextExpunged(seq, uid uint32) {
 func (s *session) updateContexts() {
 	s.dropStaleContexts()
 	for _, c := range s.contexts {
-		seqs, uids := s.search(c.crit)
-		added, removed := diffAscending(c.uids, uids)
-		if len(added) == 0 && len(removed) == 0 {
-			c.uids = uids
+		var seqs, uids []uint32
+		if c.order != nil {
+			seqs, uids = s.sortResult(c.crit, c.order)
+		} else {
+			seqs, uids = s.search(c.crit)
+		}
+		if slices.Equal(c.uids, uids) {
 			continue
 		}
 		if c.ret.min || c.ret.max || c.ret.count {
@@ -95,6 +128,12 @@ func (s *session) updateContexts() {
 			c.uids = uids
 			continue
 		}
+		if c.order != nil {
+			s.writeSortChanges(c, uids)
+			c.uids = uids
+			continue
+		}
+		added, removed := diffAscending(c.uids, uids)
 		for _, change := range []struct {
 			name string
 			set  []uint32
@@ -102,24 +141,80 @@ func (s *session) updateContexts() {
 			if len(change.set) == 0 {
 				continue
 			}
-			nums := change.set
-			if !c.uid {
-				// Messages still here: their sequence numbers now.
-				nums = make([]uint32, len(change.set))
-				for i, u := range change.set {
-					nums[i] = s.view.SeqOf(u)
-				}
-				slices.Sort(nums)
-			}
-			s.e.Raw("* ESEARCH (TAG ").String(c.tag).Byte(')')
-			if c.uid {
-				s.e.Raw(" UID")
-			}
+			c.writeHead(s)
 			s.e.SP().Raw(change.name).Raw(" (0 ")
-			writeCompactSet(s, nums)
+			writeCompactSet(s, s.contextNumbers(c, change.set, true))
 			s.e.Raw(")\r\n")
 		}
 		c.uids = uids
+	}
+}
+
+// contextNumbers returns what a context tells of messages still in the
+// mailbox: their UIDs, or their sequence numbers now (ascending when
+// sorted).
+func (s *session) contextNumbers(c *searchContext, uids []uint32, sorted bool) []uint32 {
+	if c.uid {
+		return uids
+	}
+	nums := make([]uint32, len(uids))
+	for i, u := range uids {
+		nums[i] = s.view.SeqOf(u)
+	}
+	if sorted {
+		slices.Sort(nums)
+	}
+	return nums
+}
+
+// writeSortChanges tells how a SORT context's result went from c.uids to
+// now (RFC 5267 sections 4.3.3 and 4.3.4): REMOVEFROM, then ADDTO, each
+// a list of pairs of a position (1 the first) and the messages that
+// leave it or come in there, in the SORT's order. The pairs apply one
+// after the other: a REMOVEFROM pair's position counts the results kept
+// before it, an ADDTO pair's those of the new result before it. SORT
+// orders by keys that never change, ties by sequence number, so the
+// messages kept stay in the same order.
+func (s *session) writeSortChanges(c *searchContext, now []uint32) {
+	added, removed := diffAscending(slices.Sorted(slices.Values(c.uids)), slices.Sorted(slices.Values(now)))
+	in := func(set []uint32, uid uint32) bool {
+		_, found := slices.BinarySearch(set, uid)
+		return found
+	}
+	for _, change := range []struct {
+		name   string
+		list   []uint32 // the result the positions count in
+		set    []uint32
+		counts bool // positions count the runs of set passed (ADDTO)
+	}{{"REMOVEFROM", c.uids, removed, false}, {"ADDTO", now, added, true}} {
+		if len(change.set) == 0 {
+			continue
+		}
+		c.writeHead(s)
+		s.e.SP().Raw(change.name).Raw(" (")
+		pos, first := 0, true
+		for i := 0; i < len(change.list); {
+			if !in(change.set, change.list[i]) {
+				pos++
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(change.list) && in(change.set, change.list[j]) {
+				j++
+			}
+			if !first {
+				s.e.SP()
+			}
+			first = false
+			s.e.Number(uint32(pos + 1)).SP()
+			writeCompactSet(s, s.contextNumbers(c, change.list[i:j], false))
+			if change.counts {
+				pos += j - i
+			}
+			i = j
+		}
+		s.e.Raw(")\r\n")
 	}
 }
 

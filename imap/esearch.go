@@ -56,7 +56,7 @@ func (s *session) parseSearchReturn(updates bool) (searchReturn, error) {
 			ret.save = true
 		case "UPDATE", "CONTEXT":
 			if !updates {
-				return bad("RETURN (%s) is for SEARCH", strings.ToUpper(opt))
+				return bad("RETURN (%s) is for SEARCH and SORT", strings.ToUpper(opt))
 			}
 			ret.update = ret.update || strings.EqualFold(opt, "UPDATE")
 			ret.context = true

@@ -67,7 +67,7 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 	}
 	if ret.update {
 		// RFC 5267 section 4.1: kept up to date from now on.
-		if err := s.addSearchContext(tag, crit, uid, ret, uids); err != nil {
+		if err := s.addSearchContext(&searchContext{tag: tag, crit: crit, uid: uid, ret: ret, uids: uids}); err != nil {
 			return err
 		}
 	}

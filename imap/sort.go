@@ -237,8 +237,9 @@ func keysNeeded(crit []sortCriterion) int {
 }
 
 // cmdSort: RFC 5256 section 3 (SORT and UID SORT), with the DISPLAYFROM
-// and DISPLAYTO keys of RFC 5957 section 3 and the RETURN options of
-// ESORT (RFC 5267 section 3.2).
+// and DISPLAYTO keys of RFC 5957 section 3, the RETURN options of ESORT
+// (RFC 5267 section 3.2) and UPDATE and CONTEXT of CONTEXT=SORT (section
+// 4).
 func (s *session) cmdSort(tag string, uid bool) error {
 	ret, err := s.parseSortReturn()
 	if err != nil {
@@ -255,23 +256,19 @@ func (s *session) cmdSort(tag string, uid bool) error {
 		}
 		return err
 	}
-	found := s.sortedSearch(search, keysNeeded(crit))
-	// Sort indexes: the entries are large.
-	order := make([]int32, len(found))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return compareSorted(crit, &found[a], &found[b]) })
-	hits := make([]uint32, len(found))
-	uids := make([]uint32, len(found))
-	for i, k := range order {
-		hits[i], uids[i] = found[k].seq, found[k].uid
-	}
+	hits, uids := s.sortResult(search, crit)
 	if uid {
 		hits = uids
 	}
 	if ret.save {
 		s.saveResult(ret, uids)
+	}
+	if ret.update {
+		// CONTEXT=SORT (RFC 5267 section 4): kept up to date from now on.
+		c := &searchContext{tag: tag, crit: search, uid: uid, ret: ret, order: crit, uids: uids}
+		if err := s.addSearchContext(c); err != nil {
+			return err
+		}
 	}
 	if ret.extended {
 		s.writeESearch(tag, ret, searchResult{hits: hits, uid: uid})
@@ -283,6 +280,24 @@ func (s *session) cmdSort(tag string, uid bool) error {
 	}
 	s.e.CRLF()
 	return nil
+}
+
+// sortResult runs a SORT: the sequence numbers and the UIDs of the
+// messages that match search, in the order of crit.
+func (s *session) sortResult(search *imap.SearchCriteria, crit []sortCriterion) (seqs, uids []uint32) {
+	found := s.sortedSearch(search, keysNeeded(crit))
+	// Sort indexes: the entries are large.
+	order := make([]int32, len(found))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return compareSorted(crit, &found[a], &found[b]) })
+	seqs = make([]uint32, len(found))
+	uids = make([]uint32, len(found))
+	for i, k := range order {
+		seqs[i], uids[i] = found[k].seq, found[k].uid
+	}
+	return seqs, uids
 }
 
 // parseSortReturn reads the space after SORT and, when they come, the
@@ -303,7 +318,7 @@ func (s *session) parseSortReturn() (searchReturn, error) {
 	if !strings.EqualFold(word, "RETURN") {
 		return ret, &wire.SyntaxError{Msg: "expected RETURN or sort criteria"}
 	}
-	if ret, err = s.parseSearchReturn(false); err != nil {
+	if ret, err = s.parseSearchReturn(true); err != nil {
 		return ret, err
 	}
 	return ret, s.d.SP()

@@ -178,7 +178,6 @@ func TestSearchContextSession(t *testing.T) {
 	for _, tc := range []struct{ cmd, want string }{
 		{`b CANCELUPDATE "u1"`, "b BAD"},
 		{"b CANCELUPDATE", "b BAD"},
-		{"b SORT RETURN (UPDATE) (DATE) UTF-8 ALL", "b BAD"},
 	} {
 		if _, done := c.do(tc.cmd); !strings.HasPrefix(done, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.cmd, done, tc.want)
