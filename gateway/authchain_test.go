@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mailgate/mailgate/auth"
@@ -15,15 +16,26 @@ import (
 	"github.com/mailgate/mailgate/gateway"
 )
 
-// freeTCPPort returns a port nothing listened on a moment ago.
-func freeTCPPort(t *testing.T) int {
+// refusingTCPPort returns a loopback port that refuses connections for
+// the rest of the test: a socket is bound to it but never listens. A
+// port merely free a moment ago may be taken meanwhile by any listener
+// on this machine, the gateway's own among them, which would then answer
+// the LDAP client.
+func refusingTCPPort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
 }
 
 // login connects and sends LOGIN, returning the tagged reply and the
@@ -63,7 +75,7 @@ passwd-dir = %q
 url = "ldap://127.0.0.1:%d"
 base = "dc=example,dc=org"
 timeout = "2s"
-`, domains, freeTCPPort(t)))
+`, domains, refusingTCPPort(t)))
 
 	reply, c, r := login(t, addr, "ann@example.org", "ann pw")
 	if !strings.HasPrefix(reply, "a OK") {
