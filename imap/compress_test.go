@@ -8,7 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,8 +147,9 @@ func TestCompressDeflateTLSTranscript(t *testing.T) {
 	c.ok("s1 SELECT INBOX")
 	c.ok(`l1 LIST "" "*"`)
 	c.ok("o LOGOUT")
-	time.Sleep(50 * time.Millisecond) // the log is written as the session ends
-	text := logs.String()
+	// The transcript's last lines are logged as the session ends, which
+	// it says last.
+	text := waitLog(t, logs, "imap: session ended")
 	for _, want := range []string{"s1 SELECT INBOX", "s1 OK", `l1 LIST \"\" \"*\"`, "o LOGOUT"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, text)
@@ -156,14 +157,46 @@ func TestCompressDeflateTLSTranscript(t *testing.T) {
 	}
 }
 
-// countingHibernator declines every hibernation and counts the offers.
-type countingHibernator struct{ offers atomic.Int32 }
+// waitLog waits, for at most a minute, until the log has want in it, and
+// returns the log.
+func waitLog(t *testing.T, logs *dvLockedBuffer, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		text := logs.String()
+		if strings.Contains(text, want) {
+			return text
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log has no %q after a minute:\n%s", want, text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// countingHibernator declines every hibernation and counts the offers,
+// by the tag of the session's IDLE.
+type countingHibernator struct {
+	mu     sync.Mutex
+	offers map[string]int
+}
 
 func (h *countingHibernator) HibernateAfter() time.Duration { return 30 * time.Millisecond }
 
-func (h *countingHibernator) Hibernate(*imap.SessionState, []string, func() []byte) (bool, error) {
-	h.offers.Add(1)
+func (h *countingHibernator) Hibernate(st *imap.SessionState, _ []string, _ func() []byte) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.offers == nil {
+		h.offers = map[string]int{}
+	}
+	h.offers[st.IdleTag]++
 	return false, nil
+}
+
+func (h *countingHibernator) count(tag string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.offers[tag]
 }
 
 // A compressed session idles in its own process: it is never offered for
@@ -172,24 +205,38 @@ func (h *countingHibernator) Hibernate(*imap.SessionState, []string, func() []by
 func TestCompressDeflateDoesNotHibernate(t *testing.T) {
 	h := &countingHibernator{}
 	e := startServer(t, func(o *imap.Options) { o.Hibernator = h })
-	for _, compressed := range []bool{true, false} {
+	// The compressed session idles first; the uncompressed one, which
+	// declined offers make the server offer again every 30 ms, then
+	// idles until it has been offered twice: by then the compressed
+	// one's timer, had it one, would have fired.
+	var conns []*rawConn
+	for _, tag := range []string{"compressed", "plain"} {
 		c := e.raw()
 		c.login("alice")
-		if compressed {
+		if tag == "compressed" {
 			c.compress()
 		}
 		c.ok("s SELECT INBOX")
-		c.send("i IDLE")
+		c.send(tag + " IDLE")
 		if l := c.line(); !strings.HasPrefix(l, "+ ") {
 			t.Fatalf("IDLE: %q", l)
 		}
-		time.Sleep(200 * time.Millisecond)
-		c.send("DONE")
-		if l := c.line(); !strings.HasPrefix(l, "i OK") {
-			t.Fatalf("DONE: %q", l)
+		conns = append(conns, c)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for h.count("plain") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the uncompressed session was offered for hibernation %d times in a minute", h.count("plain"))
 		}
-		if n := h.offers.Load(); compressed != (n == 0) {
-			t.Fatalf("compressed %v: offered for hibernation %d times", compressed, n)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := h.count("compressed"); n != 0 {
+		t.Fatalf("the compressed session was offered for hibernation %d times", n)
+	}
+	for i, tag := range []string{"compressed", "plain"} {
+		conns[i].send("DONE")
+		if l := conns[i].line(); !strings.HasPrefix(l, tag+" OK") {
+			t.Fatalf("DONE: %q", l)
 		}
 	}
 }
