@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // TestCgoBuilds runs this package's tests again in the build with
@@ -27,7 +29,7 @@ func TestCgoBuilds(t *testing.T) {
 		"/usr/include/security/pam_appl.h": "libpam0g-dev",
 	} {
 		if _, err := os.Stat(header); err != nil {
-			t.Skipf("%s is missing (apt-get install %s)", header, pkg)
+			needs.Missing(t, "%s is missing (apt-get install %s)", header, pkg)
 		}
 	}
 	cmd := exec.Command(goCmd, "test", "-count=1", "-tags", "libcrypt pam",

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/GehirnInc/crypt/sha512_crypt"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // ldapServer is a slapd started for a test.
@@ -36,7 +38,7 @@ type ldapServer struct {
 func startSlapd(t *testing.T) *ldapServer {
 	bin := needPrograms(t, "slapd", "slapd", "slapadd")
 	if _, err := os.Stat("/etc/ldap/schema/nis.schema"); err != nil {
-		t.Skip("slapd's schema files are missing (apt-get install slapd)")
+		needs.Missing(t, "slapd's schema files are missing (apt-get install slapd)")
 	}
 	dir, _, _ := serverDir(t, "slapd", "")
 	cert, key := writeTestCert(t, dir)

@@ -2,7 +2,8 @@ package auth
 
 // Real servers from Debian, started on loopback by the tests that need
 // them: PostgreSQL, MariaDB, slapd and FreeRADIUS. A test whose server is
-// not installed skips, naming the package to install.
+// not installed skips, naming the package to install (in CI it fails:
+// internal/needs).
 
 import (
 	"net"
@@ -15,10 +16,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
-// needPrograms skips t unless every program is installed; pkg is the
-// Debian package that brings them.
+// needPrograms skips t (in CI, fails it) unless every program is
+// installed; pkg is the Debian package that brings them.
 func needPrograms(t *testing.T, pkg string, programs ...string) map[string]string {
 	t.Helper()
 	paths := map[string]string{}
@@ -35,7 +38,7 @@ func needPrograms(t *testing.T, pkg string, programs ...string) map[string]strin
 			}
 		}
 		if err != nil {
-			t.Skipf("%s is not installed (apt-get install %s)", p, pkg)
+			needs.Missing(t, "%s is not installed (apt-get install %s)", p, pkg)
 		}
 		paths[p] = path
 	}
@@ -57,7 +60,7 @@ func serverDir(t *testing.T, prefix, account string) (dir string, uid, gid int) 
 	if os.Getuid() == 0 && account != "" {
 		u, err := user.Lookup(account)
 		if err != nil {
-			t.Skipf("the %s account is missing: %v", account, err)
+			needs.Missing(t, "the %s account is missing: %v", account, err)
 		}
 		uid, _ = strconv.Atoi(u.Uid)
 		gid, _ = strconv.Atoi(u.Gid)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // dvCondStep is one command of the CONDSTORE/QRESYNC script: run by
@@ -167,7 +169,7 @@ func dvCondSave(save string, raws []string) string {
 func TestDovecotCondStore(t *testing.T) {
 	bin, err := dovecotIMAP()
 	if err != nil {
-		t.Skipf("Dovecot's imap binary is not available (%v)", err)
+		needs.Missing(t, "Dovecot's imap binary is not available (%v)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // ---------------------------------------------------------------------------
@@ -1198,7 +1200,7 @@ func startDovecotIn(t *testing.T, ctx context.Context, bin, dir string) *dvPeer 
 func TestDovecotDifferential(t *testing.T) {
 	bin, err := dovecotIMAP()
 	if err != nil {
-		t.Skipf("Dovecot's imap binary is not available (%v); install dovecot-imapd or set MAILGATE_DOVECOT_IMAP", err)
+		needs.Missing(t, "Dovecot's imap binary is not available (%v); install dovecot-imapd or set MAILGATE_DOVECOT_IMAP", err)
 	}
 	msgs := dvLoadCorpus(t)
 	script := dvBuildScript(msgs)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/internal/needs"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -56,7 +57,7 @@ func TestImap4dMboxServedWithSameUIDs(t *testing.T) {
 func TestProcmailDeliversWhileSelected(t *testing.T) {
 	procmail, err := exec.LookPath("procmail")
 	if err != nil {
-		t.Skip("procmail is not installed (Debian package procmail)")
+		needs.Missing(t, "procmail is not installed (Debian package procmail)")
 	}
 	e := startServerLayout(t, mboxInbox, nil)
 	c := e.raw()

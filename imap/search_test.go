@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // addressMessages are imaptest's search-addresses messages, and one with
@@ -91,7 +93,7 @@ func TestSearchAddresses(t *testing.T) {
 func TestDovecotSearchAddresses(t *testing.T) {
 	bin, err := dovecotIMAP()
 	if err != nil {
-		t.Skipf("Dovecot's imap binary is not available (%v)", err)
+		needs.Missing(t, "Dovecot's imap binary is not available (%v)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

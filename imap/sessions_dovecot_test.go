@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // dvSessionStep is one command of a script that two sessions, A and B,
@@ -121,7 +123,7 @@ var dvSessionsAllowed = []dvAllowed{
 func TestDovecotSessions(t *testing.T) {
 	bin, err := dovecotIMAP()
 	if err != nil {
-		t.Skipf("Dovecot's imap binary is not available (%v)", err)
+		needs.Missing(t, "Dovecot's imap binary is not available (%v)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // Real synchronising clients against a server that offers CONDSTORE and
@@ -156,7 +158,7 @@ func run(t *testing.T, name string, args ...string) {
 
 func TestMbsyncBothWays(t *testing.T) {
 	if _, err := exec.LookPath("mbsync"); err != nil {
-		t.Skip("mbsync (isync) is not installed; .ci/run installs it")
+		needs.Missing(t, "mbsync is not installed (Debian package isync)")
 	}
 	f := newSyncFixture(t)
 	host, port, _ := strings.Cut(f.e.addr, ":")
@@ -197,7 +199,7 @@ SyncState *
 
 func TestOfflineIMAPBothWays(t *testing.T) {
 	if _, err := exec.LookPath("offlineimap"); err != nil {
-		t.Skip("offlineimap is not installed; .ci/run installs it")
+		needs.Missing(t, "offlineimap is not installed (Debian package offlineimap)")
 	}
 	f := newSyncFixture(t)
 	host, port, _ := strings.Cut(f.e.addr, ":")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // Dovecot 2.3 offers neither UTF8=ACCEPT nor IMAP4rev2, so the
@@ -15,7 +17,7 @@ import (
 func TestDovecotUTF8Names(t *testing.T) {
 	bin, err := dovecotIMAP()
 	if err != nil {
-		t.Skipf("Dovecot's imap binary is not available (%v)", err)
+		needs.Missing(t, "Dovecot's imap binary is not available (%v)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

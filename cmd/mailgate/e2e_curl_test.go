@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // curlIMAP returns the curl binary or skips the test when curl is missing
@@ -16,7 +18,7 @@ func curlIMAP(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("curl")
 	if err != nil {
-		t.Skip("curl is not installed")
+		needs.Missing(t, "curl is not installed")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

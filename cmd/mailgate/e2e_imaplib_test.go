@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // python3 returns the python3 interpreter or skips the test.
@@ -18,7 +20,7 @@ func python3(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 is not installed")
+		needs.Missing(t, "python3 is not installed")
 	}
 	return p
 }

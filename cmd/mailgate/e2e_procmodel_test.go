@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/gateway"
+	"github.com/mailgate/mailgate/internal/needs"
 	"github.com/mailgate/mailgate/tlsmgr/tlsmgrtest"
 )
 
@@ -468,7 +469,7 @@ func TestSessionProcessTLS(t *testing.T) {
 func TestInetd(t *testing.T) {
 	inetd, err := exec.LookPath("/usr/sbin/inetd")
 	if err != nil {
-		t.Skip("no /usr/sbin/inetd (Debian's openbsd-inetd)")
+		needs.Missing(t, "no /usr/sbin/inetd (Debian's openbsd-inetd)")
 	}
 	u := newSystemUser(t)
 	cfg := writeConfig(t, "", systemAuth, "")

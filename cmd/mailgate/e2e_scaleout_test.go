@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/internal/needs"
 	"github.com/mailgate/mailgate/lmtp/lmtptest"
 )
 
@@ -59,10 +60,10 @@ func startNginx(t *testing.T, listen, authAddr string) {
 		bin = "/usr/sbin/nginx"
 	}
 	if _, err := os.Stat(bin); err != nil {
-		t.Skip("nginx is not installed: apt-get install nginx-light libnginx-mod-mail")
+		needs.Missing(t, "nginx is not installed: apt-get install nginx-light libnginx-mod-mail")
 	}
 	if _, err := os.Stat(nginxMailModule); err != nil {
-		t.Skip("nginx's mail module is not installed: apt-get install libnginx-mod-mail")
+		needs.Missing(t, "nginx's mail module is not installed: apt-get install libnginx-mod-mail")
 	}
 	dir := t.TempDir()
 	conf := strings.NewReplacer("{{module}}", nginxMailModule, "{{dir}}", dir, "{{auth}}", authAddr, "{{listen}}", listen).Replace(nginxConf)

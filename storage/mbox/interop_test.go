@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/needs"
 )
 
 // These tests run the real programs that share mbox files with us. CI
@@ -23,7 +25,7 @@ func need(t *testing.T, prog, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(prog)
 	if err != nil {
-		t.Skipf("%s not installed (Debian package %s)", prog, pkg)
+		needs.Missing(t, "%s not installed (Debian package %s)", prog, pkg)
 	}
 	return p
 }

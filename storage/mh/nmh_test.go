@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/internal/needs"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -28,7 +29,7 @@ func nmhTool(t *testing.T, name string) string {
 			return p
 		}
 	}
-	t.Skipf("nmh's %s is not installed (Debian package nmh); skipping the interoperability test", name)
+	needs.Missing(t, "nmh's %s is not installed (Debian package nmh); skipping the interoperability test", name)
 	return ""
 }
 
