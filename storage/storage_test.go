@@ -487,3 +487,52 @@ func TestDeliveryBeforeSettleIsNoticed(t *testing.T) {
 		t.Errorf("after delivery: %q", r.events)
 	}
 }
+
+// The same for an MH folder, whose watch also waits for the answer
+// (mh.Folder is an Unchanger): a message another program adds between
+// the scan and the watch is announced.
+func TestMHDeliveryBeforeSettleIsNoticed(t *testing.T) {
+	home := t.TempDir()
+	box := filepath.Join(home, "Box")
+	os.MkdirAll(box, 0o700)
+	for _, n := range []string{"1", "2"} {
+		os.WriteFile(filepath.Join(box, n), []byte("Subject: "+n+"\n\nbody\n"), 0o600)
+	}
+	os.WriteFile(filepath.Join(box, ".mh_sequences"), []byte("unseen: 2\n"), 0o600)
+	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "mh"}
+	u := storage.User{Name: "alice", Home: home}
+	quiet := func() {
+		old := time.Now().Add(-time.Hour)
+		for _, p := range []string{box, filepath.Join(box, ".mh_sequences"), filepath.Join(box, ".mu-prop")} {
+			os.Chtimes(p, old, old)
+		}
+	}
+	for round := 0; round < 2; round++ {
+		// The first round's scan writes .mu-prop; the second finds the
+		// folder quiet, so that only the check after the watch sees
+		// the new message.
+		quiet()
+		s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New(), mh.New()},
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+		v, err := s.Account(u, layout).Select("Box", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := v.Count()
+		name := strconv.Itoa(int(n) + 1)
+		os.WriteFile(filepath.Join(box, name), []byte("Subject: new\n\nbody\n"), 0o600)
+		v.Settle()
+		select {
+		case <-v.Wake():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: no wake-up within 5 s of a message added before the view settled", round)
+		}
+		var r recorder
+		v.Poll(true, &r)
+		if want := "EXISTS " + itoa(n+1); strings.Join(r.events, ";") != want {
+			t.Errorf("round %d: after the new message: %q, want %q", round, r.events, want)
+		}
+		v.Close()
+		s.Close()
+	}
+}

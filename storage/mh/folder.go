@@ -53,7 +53,13 @@ type Folder struct {
 	// could not be dropped (see dropOrphans) and are left alone.
 	keepOrphans bool
 	closed      bool
+	// stamp is the folder's state when the last scan read it, which
+	// proves nothing changed since while stampValid (Unchanged).
+	stamp      folderStamp
+	stampValid bool
 }
+
+var _ storage.Unchanger = (*Folder)(nil)
 
 var _ storage.Folder = (*Folder)(nil)
 

@@ -43,6 +43,8 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 
 // folderState is what a scan reads under the folder lock.
 type folderState struct {
+	stamp     folderStamp // read first
+	stampAt   time.Time
 	names     []string
 	props     props
 	seqRaw    []byte
@@ -62,6 +64,7 @@ func (f *Folder) readState(locked bool) (st folderState, err error) {
 		}
 		defer unlock()
 	}
+	st.stamp, st.stampAt = f.readStamp(), time.Now()
 	if st.names, err = readNames(f.path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = storage.ErrNoMailbox
@@ -178,6 +181,9 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		}
 	}
 	f.validity, f.uidNext, f.recentFrom = p.UIDValidity, p.UIDNext, p.RecentFrom
+	// What this scan wrote itself changed the stamp: Unchanged is then
+	// false, and the core reads the folder once more.
+	f.stamp, f.stampValid = st.stamp, st.stamp.stableAt(st.stampAt)
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
 	return snap, nil
