@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -68,57 +67,87 @@ var errBadCache = errors.New("cache file is damaged")
 
 // readCache reads a cache file written by writeCache. Only entries for
 // UIDs that keep reports as present are kept.
+//
+// The file is read whole into one buffer, and the values are slices of
+// it (capped, so that an append to one copies rather than overwrites the
+// next): a new process's first FETCH of 10,000 envelopes read it through
+// a bufio.Reader with two allocations and a copy per value, which cost
+// three times what Dovecot's whole cold FETCH does.
 func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool) (map[uint32]map[string]any, error) {
-	br := bufio.NewReader(r)
-	magic := make([]byte, len(cacheMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || !bytes.Equal(magic, cacheMagic) {
+	data, err := readAllSized(r)
+	if err != nil {
 		return nil, errBadCache
 	}
-	var validity uint32
-	if err := binary.Read(br, binary.BigEndian, &validity); err != nil {
+	if !bytes.HasPrefix(data, cacheMagic) || len(data) < len(cacheMagic)+4 {
 		return nil, errBadCache
 	}
+	data = data[len(cacheMagic):]
+	validity := binary.BigEndian.Uint32(data)
 	if validity != uidValidity {
 		return nil, fmt.Errorf("cache is for UIDVALIDITY %d, not %d", validity, uidValidity)
 	}
-	out := make(map[uint32]map[string]any)
-	var hdr [4]byte
-	for {
-		if _, err := io.ReadFull(br, hdr[:]); err == io.EOF {
-			return out, nil
-		} else if err != nil {
+	data = data[4:]
+	out := make(map[uint32]map[string]any, len(data)/1024)
+	keys := make(map[string]string) // one string per key name
+	var m map[string]any
+	last := uint32(0)
+	for len(data) > 0 {
+		if len(data) < 5 {
 			return out, errBadCache
 		}
-		uid := binary.BigEndian.Uint32(hdr[:])
-		klen, err := br.ReadByte()
-		if err != nil || klen > maxCacheKey {
+		uid := binary.BigEndian.Uint32(data)
+		klen := int(data[4])
+		data = data[5:]
+		if klen > maxCacheKey || len(data) < klen+4 {
 			return out, errBadCache
 		}
-		key := make([]byte, klen)
-		if _, err := io.ReadFull(br, key); err != nil {
+		kb := data[:klen]
+		vlen := binary.BigEndian.Uint32(data[klen:])
+		data = data[klen+4:]
+		if vlen > maxCacheValue || uint64(len(data)) < uint64(vlen) {
 			return out, errBadCache
 		}
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			return out, errBadCache
+		val := data[:vlen:vlen]
+		data = data[vlen:]
+		if m == nil || uid != last {
+			if !keep(uid) {
+				m, last = nil, uid
+				continue
+			}
+			if m = out[uid]; m == nil {
+				m = make(map[string]any, 4)
+				out[uid] = m
+			}
+			last = uid
 		}
-		vlen := binary.BigEndian.Uint32(hdr[:])
-		if vlen > maxCacheValue {
-			return out, errBadCache
+		key, ok := keys[string(kb)]
+		if !ok {
+			key = string(kb)
+			keys[key] = key
 		}
-		val := make([]byte, vlen)
-		if _, err := io.ReadFull(br, val); err != nil {
-			return out, errBadCache
-		}
-		if !keep(uid) {
-			continue
-		}
-		m := out[uid]
-		if m == nil {
-			m = make(map[string]any, 2)
-			out[uid] = m
-		}
-		m[string(key)] = val
+		m[key] = val
 	}
+	return out, nil
+}
+
+// readAllSized reads r to its end, into a buffer of the file's size when
+// r is a file.
+func readAllSized(r io.Reader) ([]byte, error) {
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<31 {
+			buf := make([]byte, fi.Size())
+			n, err := io.ReadFull(r, buf)
+			if err == io.ErrUnexpectedEOF {
+				return buf[:n], nil // shorter now: the reader checks
+			}
+			if err != nil {
+				return nil, err
+			}
+			rest, err := io.ReadAll(r) // longer now, or just the end
+			return append(buf, rest...), err
+		}
+	}
+	return io.ReadAll(r)
 }
 
 // loadCacheLocked fills mb.cache from the folder's cache file, once, when

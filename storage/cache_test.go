@@ -53,3 +53,33 @@ func FuzzReadCache(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadCache10k reads the cache file of 10,000 messages with an
+// envelope, a body structure and search fields each (about 1 KB), as the
+// first FETCH of a new process does.
+func BenchmarkReadCache10k(b *testing.B) {
+	in := make(map[uint32]map[string]any)
+	for uid := uint32(1); uid <= 10_000; uid++ {
+		in[uid] = map[string]any{
+			"envelope":      bytes.Repeat([]byte("e"), 450),
+			"bodystructure": bytes.Repeat([]byte("b"), 350),
+			"search":        bytes.Repeat([]byte("s"), 200),
+		}
+	}
+	path := filepath.Join(b.TempDir(), "cache")
+	if err := writeCache(path, 1, in); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := readCache(f, 1, func(uint32) bool { return true })
+		f.Close()
+		if err != nil || len(out) != 10_000 {
+			b.Fatal(len(out), err)
+		}
+	}
+}
