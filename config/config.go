@@ -502,6 +502,15 @@ type LMTP struct {
 	// Timeout is how long an MTA may stay silent in a session. Default
 	// "5m".
 	Timeout time.Duration `toml:"timeout"`
+	// DeliveryProcesses bounds how many delivery processes (a root
+	// daemon's deliveries and mailbox work for users whose sessions run
+	// with an identity of their own) run at once; more wait their turn,
+	// at most DeliveryWait. 0 (the default) is four per CPU, at least 8.
+	DeliveryProcesses int `toml:"delivery-processes"`
+	// DeliveryWait is how long a delivery waits for a delivery process
+	// before its recipient gets 451 4.3.0, for the MTA to try again.
+	// Default "1m".
+	DeliveryWait time.Duration `toml:"delivery-wait"`
 }
 
 // Logging is the [logging] table.

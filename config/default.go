@@ -93,6 +93,7 @@ func Default() *Config {
 			RecipientDelimiter: "+",
 			MaxMessageSize:     64 << 20,
 			Timeout:            5 * time.Minute,
+			DeliveryWait:       time.Minute,
 		},
 		ProxyAuth: ProxyAuth{CheckTimeout: time.Second, MaxAttempts: 5, Nodes: []ProxyNode{}},
 		Logging: Logging{

@@ -116,6 +116,10 @@ func (c *Config) validateLMTP(ps *problems) {
 		ps.add(at("lmtp", "max-message-size"), "must be above zero")
 	}
 	positive(ps, at("lmtp", "timeout"), l.Timeout)
+	if l.DeliveryProcesses < 0 {
+		ps.add(at("lmtp", "delivery-processes"), "must not be negative; 0 is four per CPU")
+	}
+	positive(ps, at("lmtp", "delivery-wait"), l.DeliveryWait)
 }
 
 // parsePrefix parses an address ("10.0.0.5", one host) or a CIDR prefix.

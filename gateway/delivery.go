@@ -23,7 +23,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -163,9 +166,78 @@ func (g *Gateway) mailboxReport(ctx context.Context, u *auth.User, a *storage.Ac
 // is (an mbox lock another program holds for good, a hung NFS server).
 const deliveryTimeout = 5 * time.Minute
 
+// maxDeliveryOutput bounds what the daemon keeps of a delivery process's
+// standard output (its one line of result) and of its standard error
+// (its logs): a process that writes more has the rest dropped.
+const maxDeliveryOutput = 64 << 10
+
+// deliverySlots bounds how many delivery processes run at once
+// ([lmtp] delivery-processes): a burst of mail for system users must not
+// fork a process per message without end. A delivery that finds none
+// free waits for one, at most [lmtp] delivery-wait.
+type deliverySlots struct {
+	mu      sync.Mutex
+	running int
+	freed   chan struct{} // closed when a slot is given back
+}
+
+// errNoDeliverySlot is the error of a delivery that waited too long for
+// a delivery process; the MTA hears 451 4.3.0 and tries again.
+var errNoDeliverySlot = errors.New("every delivery process is busy")
+
+// acquire takes a slot of limit, waiting until ctx is done.
+func (s *deliverySlots) acquire(ctx context.Context, limit int) error {
+	for {
+		s.mu.Lock()
+		if s.running < limit {
+			s.running++
+			s.mu.Unlock()
+			return nil
+		}
+		if s.freed == nil {
+			s.freed = make(chan struct{})
+		}
+		freed := s.freed
+		s.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// release gives a slot back.
+func (s *deliverySlots) release() {
+	s.mu.Lock()
+	s.running--
+	if s.freed != nil {
+		close(s.freed)
+		s.freed = nil
+	}
+	s.mu.Unlock()
+}
+
+// deliveryLimit is [lmtp] delivery-processes, or four per CPU and at
+// least 8 when it is 0.
+func deliveryLimit(cfg *config.Config) int {
+	if n := cfg.LMTP.DeliveryProcesses; n > 0 {
+		return n
+	}
+	return max(8, 4*runtime.NumCPU())
+}
+
 // runUserProcess runs req in a delivery process with identity id, stdin
 // its standard input, and returns the process's result.
 func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity, req deliveryRequest, stdin io.Reader) (*deliveryResult, error) {
+	cfg := g.conf()
+	wait, cancel := context.WithTimeout(ctx, cfg.LMTP.DeliveryWait)
+	err := g.deliveries.acquire(wait, deliveryLimit(cfg))
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("delivering for %s: %w (waited %v)", u.Name, errNoDeliverySlot, cfg.LMTP.DeliveryWait)
+	}
+	defer g.deliveries.release()
 	hm, err := g.handoffMessage(-1, &imap.SessionState{})
 	if err != nil {
 		return nil, err
@@ -184,9 +256,9 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 	defer reqW.Close()
 	cmd.ExtraFiles = []*os.File{reqR}
 	cmd.Stdin = stdin
-	var out, errOut strings.Builder
-	cmd.Stdout = &out
-	cmd.Stderr = &errOut
+	out, errOut := &cappedBuffer{max: maxDeliveryOutput}, &cappedBuffer{max: maxDeliveryOutput}
+	cmd.Stdout = out
+	cmd.Stderr = errOut
 	if err := g.spawn.start(cmd); err != nil {
 		return nil, fmt.Errorf("starting a process for %s: %w", u.Name, err)
 	}
@@ -197,47 +269,105 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 		return nil, fmt.Errorf("process for %s: sending the request: %w", u.Name, err)
 	}
 	reqW.Close()
-	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var werr error
-	select {
-	case werr = <-done:
-	case <-ctx.Done():
-		cmd.Process.Kill()
-		<-done
-		return nil, fmt.Errorf("process for %s: %w", u.Name, ctx.Err())
-	}
+	res, werr := awaitDelivery(ctx, cmd, out, deliveryTimeout)
 	for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
 		if l != "" {
 			g.log.Info("mailgate: delivery process: "+l, "user", u.Name, "pid", cmd.Process.Pid)
 		}
 	}
-	var res deliveryResult
-	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
-		return nil, fmt.Errorf("the process for %s gave no result (%v): %w", u.Name, werr, err)
+	if errOut.dropped > 0 {
+		g.log.Warn("mailgate: delivery process: the rest of its log was dropped", "user", u.Name, "pid", cmd.Process.Pid, "bytes", errOut.dropped)
 	}
-	return &res, nil
+	switch {
+	case res == nil:
+		return nil, fmt.Errorf("process for %s: %w", u.Name, werr)
+	case werr != nil:
+		// It had stored the message (or done its work) and said so,
+		// then was stopped: its work stands, and the MTA must not
+		// deliver the message again.
+		g.log.Warn("mailgate: delivery process stopped after it had answered; its answer stands", "user", u.Name,
+			"pid", cmd.Process.Pid, "err", werr)
+	}
+	return res, nil
 }
+
+// awaitDelivery waits for a started delivery process, at most timeout
+// or until ctx is done, when it is killed, and returns the result it
+// wrote to out, nil when it wrote none. werr tells why it ended, when it
+// did not end by itself: a process killed after it wrote its result (it
+// committed the message, then got stuck) has done its work all the same.
+func awaitDelivery(ctx context.Context, cmd *exec.Cmd, out *cappedBuffer, timeout time.Duration) (res *deliveryResult, werr error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case werr = <-done:
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		<-done // its output is all in out now
+		werr = ctx.Err()
+	}
+	// The first line is the result, written as soon as it is known.
+	line, _, _ := strings.Cut(out.String(), "\n")
+	var r deliveryResult
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		if werr == nil {
+			werr = fmt.Errorf("no result: %w", err)
+		}
+		return nil, werr
+	}
+	return &r, werr
+}
+
+// cappedBuffer keeps the first max bytes written to it, and counts the
+// rest.
+type cappedBuffer struct {
+	max     int
+	b       strings.Builder
+	dropped int64
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	room := max(c.max-c.b.Len(), 0)
+	if len(p) > room {
+		c.dropped += int64(len(p) - room)
+		p = p[:room]
+	}
+	c.b.Write(p)
+	return n, nil
+}
+
+func (c *cappedBuffer) String() string { return c.b.String() }
 
 // RunDeliveryProcess is mailgate started with DeliveryProcessFlag by a
 // daemon running as root: with the recipient's identity already (it
 // refuses to run as root, as a session process does), it reads its
 // request from descriptor 3 and the message from stdin, appends the
 // message to the mailbox, and writes the result to stdout as one line of
-// JSON. Its exit status is 0 whenever it wrote a result.
+// JSON as soon as it has it: before it closes the storage, so that the
+// daemon, should it kill the process at its timeout after the message
+// was stored, knows that it was (and the MTA does not deliver it twice).
+// Its exit status is 0 whenever it wrote a result.
 func RunDeliveryProcess() int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	res := deliver(log)
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+	written := false
+	answer := func(res *deliveryResult) {
+		if !written && json.NewEncoder(os.Stdout).Encode(res) == nil {
+			written = true
+		}
+	}
+	answer(deliver(log, answer))
+	if !written {
 		return 1
 	}
 	return 0
 }
 
-// deliver does RunDeliveryProcess's work.
-func deliver(log *slog.Logger) *deliveryResult {
+// deliver does RunDeliveryProcess's work, and passes its result to
+// answer as soon as it has it.
+func deliver(log *slog.Logger, answer func(*deliveryResult)) *deliveryResult {
 	fail := func(err error) *deliveryResult {
 		return &deliveryResult{Kind: deliveryKind(err), Text: err.Error()}
 	}
@@ -275,13 +405,14 @@ func deliver(log *slog.Logger) *deliveryResult {
 	if err != nil {
 		return fail(fmt.Errorf("opening the mailboxes of %s: %w", req.User.Name, err))
 	}
+	var res *deliveryResult
 	switch req.Op {
 	case "":
 		_, uid, err := acct.Append(req.Mailbox, os.Stdin, nil, req.Date)
 		if err != nil {
 			return fail(err)
 		}
-		return &deliveryResult{UID: uid}
+		res = &deliveryResult{UID: uid}
 	case "report", "resync":
 		report := acct.Report
 		if req.Op == "resync" {
@@ -291,7 +422,10 @@ func deliver(log *slog.Logger) *deliveryResult {
 		if err != nil {
 			return fail(err)
 		}
-		return &deliveryResult{Report: &r}
+		res = &deliveryResult{Report: &r}
+	default:
+		return fail(fmt.Errorf("unknown request %q", req.Op))
 	}
-	return fail(fmt.Errorf("unknown request %q", req.Op))
+	answer(res) // now: the deferred Close may take its time
+	return res
 }

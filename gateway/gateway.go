@@ -117,8 +117,9 @@ type Gateway struct {
 	book       *SessionBook   // the live sessions (nil in a session process)
 	metrics    *metrics       // nil: none counted
 	watchOnce  sync.Once
-	watch      *fileWatcher // hibernated sessions' mailboxes
-	warm       warmPool     // a session process started ahead, for wake-ups
+	watch      *fileWatcher  // hibernated sessions' mailboxes
+	warm       warmPool      // a session process started ahead, for wake-ups
+	deliveries deliverySlots // bounds the delivery processes running
 
 	reloadMu sync.Mutex // one reload at a time
 
