@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"sync"
@@ -22,19 +25,28 @@ type spawner struct {
 }
 
 type spawnRequest struct {
-	cmd  *exec.Cmd
-	errc chan error
+	cmd    *exec.Cmd
+	asRoot bool // cmd runs as root: only with the bounding set dropped
+	errc   chan error
 }
 
 // start starts cmd on the spawner's thread.
-func (s *spawner) start(cmd *exec.Cmd) error {
+func (s *spawner) start(cmd *exec.Cmd) error { return s.startAs(cmd, false) }
+
+// startRoot starts cmd, which keeps the daemon's identity (root) until it
+// takes on a user's, on the spawner's thread: it fails unless that
+// thread's bounding set holds only what taking on an identity needs
+// (dropBounding).
+func (s *spawner) startRoot(cmd *exec.Cmd) error { return s.startAs(cmd, true) }
+
+func (s *spawner) startAs(cmd *exec.Cmd, asRoot bool) error {
 	s.once.Do(func() {
 		s.reqs = make(chan spawnRequest)
 		ready := make(chan struct{})
 		go s.run(ready)
 		<-ready
 	})
-	r := spawnRequest{cmd: cmd, errc: make(chan error, 1)}
+	r := spawnRequest{cmd: cmd, asRoot: asRoot, errc: make(chan error, 1)}
 	s.reqs <- r
 	return <-r.errc
 }
@@ -43,12 +55,48 @@ func (s *spawner) start(cmd *exec.Cmd) error {
 func (s *spawner) run(ready chan<- struct{}) {
 	runtime.LockOSThread() // never unlocked: the thread keeps the flag
 	err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+	var bndErr error
+	if os.Geteuid() == 0 {
+		// Without CAP_SETPCAP (a container may withhold it) the
+		// processes that start with a user's identity still can.
+		bndErr = dropBounding()
+	}
 	close(ready)
 	for r := range s.reqs {
-		if err != nil {
+		switch {
+		case err != nil:
 			r.errc <- err
+		case r.asRoot && bndErr != nil:
+			r.errc <- bndErr
+		default:
+			r.errc <- r.cmd.Start()
+		}
+	}
+}
+
+// dropBounding leaves in this thread's capability bounding set only
+// CAP_SETUID and CAP_SETGID. The bounding set, like no_new_privs, is
+// each thread's and is inherited by the processes it starts: a process
+// the spawner starts as root (a session process started ahead, which
+// takes its user's identity only when it gets a session) has those two
+// capabilities alone from exec on, enough to take on an identity
+// (setgroups, setresgid, setresuid) and nothing else of root's: no
+// reading other users' files (CAP_DAC_OVERRIDE), no ptrace, no chown.
+// Processes started with a user's identity had none anyway. The
+// thread's own capabilities are untouched: it still starts processes
+// with any identity.
+func dropBounding() error {
+	for c := 0; c < 64; c++ {
+		if c == unix.CAP_SETUID || c == unix.CAP_SETGID {
 			continue
 		}
-		r.errc <- r.cmd.Start()
+		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0)
+		if errors.Is(err, unix.EINVAL) {
+			break // past the last capability this kernel knows
+		}
+		if err != nil {
+			return fmt.Errorf("dropping capability %d from the bounding set: %w", c, err)
+		}
 	}
+	return nil
 }

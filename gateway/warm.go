@@ -24,13 +24,17 @@ import (
 // session process started ahead ("warm"): started from the spawner's
 // thread (no_new_privs on every thread), with the configuration read,
 // parked before it has the client's connection or knows a user. A
-// wake-up hands it the user's identity, which it takes on for good
-// (setgroups, setresgid, setresuid on every thread, then the same checks
-// as a session process started with that identity), and only then the
-// client's connection and the session's state. A warm process that
-// waits has no client and runs no request of anyone's: its identity
-// while it waits is the daemon's, which is what the spawner's other
-// session processes have until exec too.
+// wake-up hands it the user's identity and the session's state; it takes
+// on the identity for good (setgroups, setresgid, setresuid on every
+// thread, then the same checks as a session process started with that
+// identity), says so, and only then receives the client's connection: a
+// client's socket never reaches a process still running as root. While
+// it waits it has uid 0 but, of root's capabilities, only CAP_SETUID and
+// CAP_SETGID, which taking on the identity needs: the spawner's thread
+// has dropped every other from its bounding set (dropBounding), which
+// limits what exec gives a root process. It has no client and runs no
+// request of anyone's; what it reads (its configuration, without
+// secrets) comes from the daemon over its socket.
 
 // warmFlag marks a session process started ahead (with
 // SessionProcessFlag): fd 3 is its socket to the daemon.
@@ -173,7 +177,7 @@ func (g *Gateway) startWarm() (*warmProcess, error) {
 		childCtl.Close()
 		return nil, err
 	}
-	err = g.spawn.start(cmd)
+	err = g.spawn.startRoot(cmd)
 	childCtl.Close()
 	if err != nil {
 		ctl.Close()
@@ -205,10 +209,25 @@ func (g *Gateway) startWarm() (*warmProcess, error) {
 	return w, nil
 }
 
-// wake hands the session to w: the client's descriptor first (the warm
-// process waits for it with recvmsg, which a buffered read would lose),
-// then the identity and state.
+// wake hands the session to w: the identity and state first; once w
+// says it runs as the user (warmIdentified), the client's descriptor.
+// The client's connection never reaches a process that is still root.
 func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) error {
+	msg := wakeMessage{Identity: warmIdentity{UID: id.uid, GID: id.gid, Groups: id.groups, Env: env},
+		Server: server, State: *st, Started: started}
+	if err := json.NewEncoder(w.ctl).Encode(&msg); err != nil {
+		return fmt.Errorf("passing the session: %w", err)
+	}
+	b := make([]byte, 1)
+	w.ctl.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err := io.ReadFull(w.ctl, b)
+	w.ctl.SetReadDeadline(time.Time{})
+	if err == nil && b[0] != warmIdentified {
+		err = fmt.Errorf("it said %q", b)
+	}
+	if err != nil {
+		return fmt.Errorf("taking on the user's identity: %w", err)
+	}
 	// Not through net.FileConn: it would make the socket non-blocking
 	// under the daemon's blocking reads of it.
 	rc, err := w.ctl.SyscallConn()
@@ -226,16 +245,18 @@ func (w *warmProcess) wake(id identity, env []string, server int, st *imap.Sessi
 	if err != nil {
 		return fmt.Errorf("passing the client's connection: %w", err)
 	}
-	msg := wakeMessage{Identity: warmIdentity{UID: id.uid, GID: id.gid, Groups: id.groups, Env: env},
-		Server: server, State: *st, Started: started}
-	return json.NewEncoder(w.ctl).Encode(&msg)
+	return nil
 }
+
+// warmIdentified is the byte a warm process sends once it runs as the
+// user, for good.
+const warmIdentified = 'I'
 
 // runWarm is a warm session process's start (RunSessionProcess with
 // warmFlag): read the configuration, say so, wait for a session, take on
-// its user's identity for good, and only then look at the session. It
-// returns the same things a session process started for its session
-// reads; io.EOF when the daemon ended it unused.
+// its user's identity for good, say so, and only then receive the
+// client's connection. It returns the same things a session process
+// started for its session reads; io.EOF when the daemon ended it unused.
 func runWarm(ctlFile *os.File) (msg *handoffMessage, cfg *config.Config, client *os.File, err error) {
 	dec := json.NewDecoder(ctlFile)
 	var first handoffMessage
@@ -248,22 +269,31 @@ func runWarm(ctlFile *os.File) (msg *handoffMessage, cfg *config.Config, client 
 	if _, err := ctlFile.Write([]byte{warmReady}); err != nil {
 		return nil, nil, nil, err
 	}
-	client, err = receiveFD(ctlFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	// The daemon sends nothing after the session until it hears
+	// warmIdentified: the decoder cannot read ahead into the message
+	// that carries the descriptor.
 	var wake wakeMessage
 	if err := dec.Decode(&wake); err != nil {
-		client.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, nil, nil, io.EOF // not needed after all
+		}
 		return nil, nil, nil, fmt.Errorf("reading the session: %w", err)
 	}
 	if err := takeIdentity(wake.Identity); err != nil {
-		client.Close()
 		return nil, nil, nil, err
 	}
 	if err := confine(); err != nil {
-		client.Close()
 		return nil, nil, nil, errPrivileges{err}
+	}
+	if _, err := ctlFile.Write([]byte{warmIdentified}); err != nil {
+		return nil, nil, nil, err
+	}
+	client, err = receiveFD(ctlFile)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errors.New("the daemon sent no connection")
+		}
+		return nil, nil, nil, err
 	}
 	msg = &handoffMessage{Config: first.Config, Server: wake.Server, State: wake.State, Started: wake.Started}
 	return msg, cfg, client, nil

@@ -1,0 +1,77 @@
+package main_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWarmProcessCapabilities: a session process started ahead for
+// wake-ups waits as uid 0 (it does not know its user yet) but with no
+// capability of root's beyond CAP_SETUID and CAP_SETGID (0xc0), which
+// it needs to take on the user's identity: none effective, permitted,
+// inheritable or ambient besides, a bounding set of those two, and
+// no_new_privs. Once it has taken a session it runs as the user with no
+// capability at all, and serves the session.
+func TestWarmProcessCapabilities(t *testing.T) {
+	u := newSystemUser(t)
+	d := startDaemon(t, "hibernate-after = \"200ms\"\n"+systemAuth+"[logging]\nlevel = \"debug\"\n", "")
+	pid := d.cmd.Process.Pid
+	c := greeted(t, d.addr)
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	c.send("i IDLE\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q, %v", l, err)
+	}
+	waitChildren(t, pid, 0) // hibernated: processes are started ahead
+	var warm []int
+	for i := 0; i < 500 && len(warm) < 2; i++ {
+		warm = warm[:0]
+		for _, k := range children(pid) {
+			if isWarm(k) {
+				warm = append(warm, k)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(warm) == 0 {
+		t.Fatal("no session process was started ahead")
+	}
+	const setuidSetgid = "00000000000000c0"
+	for _, k := range warm {
+		st := procStatus(t, k)
+		for field, want := range map[string]string{
+			"CapEff": setuidSetgid, "CapPrm": setuidSetgid, "CapBnd": setuidSetgid,
+			"CapInh": "0000000000000000", "CapAmb": "0000000000000000",
+		} {
+			if st[field] != want {
+				t.Errorf("waiting process %d: %s %s, want %s", k, field, st[field], want)
+			}
+		}
+		checkNoNewPrivs(t, k)
+	}
+
+	// The wake-up goes to a process started ahead, which serves it as
+	// the user, without a capability left.
+	c.send("DONE\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || l != "i OK Completed" {
+		t.Fatalf("DONE to a hibernated IDLE: %q, %v", l, err)
+	}
+	if l := c.cmd("n", "NOOP"); !strings.HasPrefix(l[len(l)-1], "n OK") {
+		t.Fatalf("NOOP after the wake-up: %q", l)
+	}
+	kids := waitChildren(t, pid, 1)
+	st := procStatus(t, kids[0])
+	for _, field := range []string{"CapEff", "CapPrm", "CapInh", "CapAmb"} {
+		if st[field] != "0000000000000000" {
+			t.Errorf("the woken session's process %d: %s %s, want none", kids[0], field, st[field])
+		}
+	}
+	checkRunsAs(t, kids[0], u.uid)
+	if !strings.Contains(d.stderr.String(), "started ahead takes the session") {
+		t.Error("the wake-up was not served by a process started ahead")
+	}
+	c.cmd("z", "LOGOUT")
+	d.stop(10 * time.Second)
+}
