@@ -16,6 +16,7 @@ package gateway
 // user's mailboxes, go the same way.
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,17 +45,27 @@ const DeliveryProcessFlag = "--delivery-process"
 
 // deliveryRequest is what a delivery process is told, on descriptor 3.
 type deliveryRequest struct {
-	// Op is "" to deliver the message on stdin, "report" or "resync"
-	// for the control socket's mailbox status and resync of Mailbox.
-	Op          string    `json:"op,omitempty"`
-	Config      string    `json:"config"` // the daemon's configuration, without secrets
-	User        auth.User `json:"user"`
-	Mailbox     string    `json:"mailbox"`
-	Date        time.Time `json:"date"`
-	UIDValidity uint32    `json:"uidvalidity"` // for a mailbox the delivery creates
+	// Op is "" to deliver Messages, framed on stdin (frameMessages),
+	// "report" or "resync" for the control socket's mailbox status and
+	// resync of Mailbox.
+	Op       string            `json:"op,omitempty"`
+	Config   string            `json:"config"` // the daemon's configuration, without secrets
+	User     auth.User         `json:"user"`
+	Mailbox  string            `json:"mailbox,omitempty"`
+	Messages []deliveryMessage `json:"messages,omitempty"`
+	// UIDValidity is for the first mailbox the process creates.
+	UIDValidity uint32 `json:"uidvalidity"`
 }
 
-// deliveryResult is a delivery process's answer, on its stdout.
+// deliveryMessage is one message a delivery process stores.
+type deliveryMessage struct {
+	Mailbox string    `json:"mailbox"`
+	Date    time.Time `json:"date"`
+}
+
+// deliveryResult is a delivery process's answer about one message (or
+// its report), one line of JSON on its stdout, in the order of the
+// request's messages.
 type deliveryResult struct {
 	UID    uint32                 `json:"uid,omitempty"`
 	Report *storage.MailboxReport `json:"report,omitempty"` // of "report" and "resync"
@@ -119,16 +131,155 @@ func (g *Gateway) ownIdentity(u *auth.User) (id identity, own bool, err error) {
 // sessions run with an identity other than the daemon's is stored by a
 // delivery process with that identity; handled is false for every other
 // user, whose copy the LMTP frontend stores itself.
+//
+// One delivery process runs for a user at a time, and stores, one after
+// the other, every copy for that user that came while it waited for its
+// turn (at most maxDeliveryBatch): a burst of mail for one user pays for
+// one process start, one reading of the configuration and one count of
+// the user's mailboxes for the quota, not one per message. A copy alone
+// goes at once.
 func (g *Gateway) deliverAs(ctx context.Context, u *auth.User, mailbox string, msg io.Reader, date time.Time) (uid uint32, handled bool, err error) {
 	id, own, err := g.ownIdentity(u)
 	if err != nil || !own {
 		return 0, own, err
 	}
-	res, err := g.runUserProcess(ctx, u, id, deliveryRequest{Mailbox: mailbox, Date: date}, msg)
-	if err != nil {
-		return 0, true, err
+	d := &pendingDelivery{msg: deliveryMessage{Mailbox: mailbox, Date: date}, r: msg, done: make(chan deliveryOutcome, 1)}
+	key := strconv.Itoa(id.uid) + "\x00" + u.Name
+	q := &g.userDeliveries
+	q.mu.Lock()
+	if q.users == nil {
+		q.users = map[string]*userDeliveries{}
 	}
-	return res.UID, true, res.err()
+	ud := q.users[key]
+	if ud == nil {
+		ud = &userDeliveries{}
+		q.users[key] = ud
+	}
+	if ud.next != nil && len(ud.next.items) < maxDeliveryBatch {
+		// Another copy waits for the user's turn: this one goes with it.
+		ud.next.items = append(ud.next.items, d)
+		q.mu.Unlock()
+		o := <-d.done
+		return o.uid, true, o.err
+	}
+	b := &deliveryBatch{items: []*pendingDelivery{d}}
+	if ud.next == nil {
+		ud.next = b // others join it until it runs
+	}
+	q.mu.Unlock()
+	g.runDeliveryBatch(ctx, key, ud, b, u, id)
+	o := <-d.done
+	return o.uid, true, o.err
+}
+
+// maxDeliveryBatch bounds how many copies one delivery process stores.
+const maxDeliveryBatch = 64
+
+// deliveryQueues holds, by user, the deliveries waiting for a delivery
+// process.
+type deliveryQueues struct {
+	mu    sync.Mutex
+	users map[string]*userDeliveries // by uid and user name
+}
+
+// userDeliveries is one user's delivery processes: the one running, and
+// the copies that wait for it to end.
+type userDeliveries struct {
+	running chan struct{}  // closed when the running process ends; nil: none runs
+	next    *deliveryBatch // copies that wait for their turn, or nil
+}
+
+// deliveryBatch is the copies one delivery process stores.
+type deliveryBatch struct {
+	items []*pendingDelivery
+}
+
+// pendingDelivery is one copy waiting for its delivery process.
+type pendingDelivery struct {
+	msg  deliveryMessage
+	r    io.Reader
+	done chan deliveryOutcome
+}
+
+// deliveryOutcome is what became of one copy.
+type deliveryOutcome struct {
+	uid uint32
+	err error
+}
+
+// runDeliveryBatch waits for the user's turn and a delivery slot, at most
+// [lmtp] delivery-wait, then has a delivery process store b's copies,
+// and tells each its outcome.
+func (g *Gateway) runDeliveryBatch(ctx context.Context, key string, ud *userDeliveries, b *deliveryBatch, u *auth.User, id identity) {
+	q := &g.userDeliveries
+	wait := g.conf().LMTP.DeliveryWait
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	finish := func(err error, results []deliveryResult) {
+		for i, d := range b.items {
+			switch {
+			case i < len(results):
+				d.done <- deliveryOutcome{uid: results[i].UID, err: results[i].err()}
+			case err != nil:
+				d.done <- deliveryOutcome{err: err}
+			default:
+				d.done <- deliveryOutcome{err: fmt.Errorf("the delivery process for %s said nothing of the message", u.Name)}
+			}
+		}
+	}
+	busy := fmt.Errorf("delivering for %s: %w (waited %v)", u.Name, errNoDeliverySlot, wait)
+	q.mu.Lock()
+	for ud.running != nil {
+		running := ud.running
+		q.mu.Unlock()
+		select {
+		case <-running:
+		case <-wctx.Done():
+			q.mu.Lock()
+			if ud.next == b {
+				ud.next = nil
+			}
+			q.forget(key, ud)
+			q.mu.Unlock()
+			finish(busy, nil)
+			return
+		}
+		q.mu.Lock()
+	}
+	// The user's turn: no more copies join b.
+	if ud.next == b {
+		ud.next = nil
+	}
+	running := make(chan struct{})
+	ud.running = running
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		ud.running = nil
+		close(running)
+		q.forget(key, ud)
+		q.mu.Unlock()
+	}()
+	if err := g.deliveries.acquire(wctx, deliveryLimit(g.conf())); err != nil {
+		finish(busy, nil)
+		return
+	}
+	defer g.deliveries.release()
+	msgs := make([]deliveryMessage, len(b.items))
+	readers := make([]io.Reader, len(b.items))
+	for i, d := range b.items {
+		msgs[i], readers[i] = d.msg, d.r
+	}
+	results, err := g.runUserProcess(ctx, u, id, deliveryRequest{Messages: msgs}, &framer{msgs: readers})
+	g.log.Debug("mailgate: delivery process done", "user", u.Name, "messages", len(msgs), "stored", len(results), "err", err)
+	finish(err, results)
+}
+
+// forget drops ud once nothing runs or waits for it; q.mu is held.
+func (q *deliveryQueues) forget(key string, ud *userDeliveries) {
+	if ud.running == nil && ud.next == nil && q.users[key] == ud {
+		delete(q.users, key)
+	}
 }
 
 // mailboxReport is Account.Report, or Account.Resync when resync is set,
@@ -149,10 +300,22 @@ func (g *Gateway) mailboxReport(ctx context.Context, u *auth.User, a *storage.Ac
 	if resync {
 		op = "resync"
 	}
-	res, err := g.runUserProcess(ctx, u, id, deliveryRequest{Op: op, Mailbox: mailbox}, strings.NewReader(""))
+	cfg := g.conf()
+	wctx, cancel := context.WithTimeout(ctx, cfg.LMTP.DeliveryWait)
+	err = g.deliveries.acquire(wctx, deliveryLimit(cfg))
+	cancel()
 	if err != nil {
-		return storage.MailboxReport{}, err
+		return storage.MailboxReport{}, fmt.Errorf("the mailbox of %s: %w (waited %v)", u.Name, errNoDeliverySlot, cfg.LMTP.DeliveryWait)
 	}
+	defer g.deliveries.release()
+	results, err := g.runUserProcess(ctx, u, id, deliveryRequest{Op: op, Mailbox: mailbox}, strings.NewReader(""))
+	if len(results) == 0 {
+		if err == nil {
+			err = errors.New("no result")
+		}
+		return storage.MailboxReport{}, fmt.Errorf("the process for %s: %w", u.Name, err)
+	}
+	res := results[0]
 	if err := res.err(); err != nil {
 		return storage.MailboxReport{}, err
 	}
@@ -228,16 +391,11 @@ func deliveryLimit(cfg *config.Config) int {
 }
 
 // runUserProcess runs req in a delivery process with identity id, stdin
-// its standard input, and returns the process's result.
-func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity, req deliveryRequest, stdin io.Reader) (*deliveryResult, error) {
-	cfg := g.conf()
-	wait, cancel := context.WithTimeout(ctx, cfg.LMTP.DeliveryWait)
-	err := g.deliveries.acquire(wait, deliveryLimit(cfg))
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("delivering for %s: %w (waited %v)", u.Name, errNoDeliverySlot, cfg.LMTP.DeliveryWait)
-	}
-	defer g.deliveries.release()
+// its standard input, and returns the results it wrote, one per message
+// (or its one report). A process that ended early wrote fewer, and err
+// says why; the results it wrote stand even then: a message it said it
+// stored is stored.
+func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity, req deliveryRequest, stdin io.Reader) ([]deliveryResult, error) {
 	hm, err := g.handoffMessage(-1, &imap.SessionState{})
 	if err != nil {
 		return nil, err
@@ -269,7 +427,7 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 		return nil, fmt.Errorf("process for %s: sending the request: %w", u.Name, err)
 	}
 	reqW.Close()
-	res, werr := awaitDelivery(ctx, cmd, out, deliveryTimeout)
+	results, werr := awaitDelivery(ctx, cmd, out, deliveryTimeout)
 	for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
 		if l != "" {
 			g.log.Info("mailgate: delivery process: "+l, "user", u.Name, "pid", cmd.Process.Pid)
@@ -278,25 +436,28 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 	if errOut.dropped > 0 {
 		g.log.Warn("mailgate: delivery process: the rest of its log was dropped", "user", u.Name, "pid", cmd.Process.Pid, "bytes", errOut.dropped)
 	}
-	switch {
-	case res == nil:
-		return nil, fmt.Errorf("process for %s: %w", u.Name, werr)
-	case werr != nil:
-		// It had stored the message (or done its work) and said so,
-		// then was stopped: its work stands, and the MTA must not
-		// deliver the message again.
-		g.log.Warn("mailgate: delivery process stopped after it had answered; its answer stands", "user", u.Name,
-			"pid", cmd.Process.Pid, "err", werr)
+	want := max(len(req.Messages), 1)
+	if werr != nil && len(results) > 0 {
+		// It had stored messages (or done its work) and said so, then
+		// was stopped: that work stands, and the MTA must not deliver
+		// those messages again.
+		g.log.Warn("mailgate: delivery process stopped after it had answered; its answers stand", "user", u.Name,
+			"pid", cmd.Process.Pid, "answers", len(results), "of", want, "err", werr)
 	}
-	return res, nil
+	if werr != nil {
+		werr = fmt.Errorf("process for %s: %w", u.Name, werr)
+	} else if len(results) < want {
+		werr = fmt.Errorf("process for %s: %d results for %d messages", u.Name, len(results), want)
+	}
+	return results, werr
 }
 
 // awaitDelivery waits for a started delivery process, at most timeout
-// or until ctx is done, when it is killed, and returns the result it
-// wrote to out, nil when it wrote none. werr tells why it ended, when it
-// did not end by itself: a process killed after it wrote its result (it
-// committed the message, then got stuck) has done its work all the same.
-func awaitDelivery(ctx context.Context, cmd *exec.Cmd, out *cappedBuffer, timeout time.Duration) (res *deliveryResult, werr error) {
+// or until ctx is done, when it is killed, and returns the results it
+// wrote to out, one a line. werr tells why it ended, when it did not end
+// by itself: a process killed after it wrote a result (it stored the
+// message, then got stuck) has done that work all the same.
+func awaitDelivery(ctx context.Context, cmd *exec.Cmd, out *cappedBuffer, timeout time.Duration) (results []deliveryResult, werr error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	done := make(chan error, 1)
@@ -308,16 +469,25 @@ func awaitDelivery(ctx context.Context, cmd *exec.Cmd, out *cappedBuffer, timeou
 		<-done // its output is all in out now
 		werr = ctx.Err()
 	}
-	// The first line is the result, written as soon as it is known.
-	line, _, _ := strings.Cut(out.String(), "\n")
-	var r deliveryResult
-	if err := json.Unmarshal([]byte(line), &r); err != nil {
-		if werr == nil {
-			werr = fmt.Errorf("no result: %w", err)
+	// Each result is written as soon as it is known; a line cut short
+	// (killed while writing, or past the output's bound) is none.
+	text := out.String()
+	for {
+		line, rest, ok := strings.Cut(text, "\n")
+		if !ok {
+			break
 		}
-		return nil, werr
+		var r deliveryResult
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			if werr == nil {
+				werr = fmt.Errorf("a result that does not read: %w", err)
+			}
+			break
+		}
+		results = append(results, r)
+		text = rest
 	}
-	return &r, werr
+	return results, werr
 }
 
 // cappedBuffer keeps the first max bytes written to it, and counts the
@@ -344,54 +514,61 @@ func (c *cappedBuffer) String() string { return c.b.String() }
 // RunDeliveryProcess is mailgate started with DeliveryProcessFlag by a
 // daemon running as root: with the recipient's identity already (it
 // refuses to run as root, as a session process does), it reads its
-// request from descriptor 3 and the message from stdin, appends the
-// message to the mailbox, and writes the result to stdout as one line of
-// JSON as soon as it has it: before it closes the storage, so that the
-// daemon, should it kill the process at its timeout after the message
-// was stored, knows that it was (and the MTA does not deliver it twice).
-// Its exit status is 0 whenever it wrote a result.
+// request from descriptor 3 and the messages, framed, from stdin, and
+// appends each to its mailbox, one after the other. It writes the result
+// of each to stdout, one line of JSON, as soon as it has it: the daemon,
+// should it kill the process at its timeout after a message was stored,
+// knows that it was (and the MTA does not deliver it twice). Its exit
+// status is 0 whenever it wrote every result.
 func RunDeliveryProcess() int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	written := false
+	enc := json.NewEncoder(os.Stdout)
+	failed := false
 	answer := func(res *deliveryResult) {
-		if !written && json.NewEncoder(os.Stdout).Encode(res) == nil {
-			written = true
+		if enc.Encode(res) != nil {
+			failed = true
 		}
 	}
-	answer(deliver(log, answer))
-	if !written {
+	deliver(log, bufio.NewReader(os.Stdin), answer)
+	if failed {
 		return 1
 	}
 	return 0
 }
 
-// deliver does RunDeliveryProcess's work, and passes its result to
-// answer as soon as it has it.
-func deliver(log *slog.Logger, answer func(*deliveryResult)) *deliveryResult {
-	fail := func(err error) *deliveryResult {
-		return &deliveryResult{Kind: deliveryKind(err), Text: err.Error()}
+// deliver does RunDeliveryProcess's work, reading the messages from in
+// and passing each result to answer as soon as it has it.
+func deliver(log *slog.Logger, in *bufio.Reader, answer func(*deliveryResult)) {
+	failAll := func(req *deliveryRequest, err error) {
+		for range max(len(req.Messages), 1) {
+			answer(&deliveryResult{Kind: deliveryKind(err), Text: err.Error()})
+		}
 	}
+	var req deliveryRequest
 	if err := confine(); err != nil {
-		return fail(fmt.Errorf("refusing to deliver: %w", err))
+		failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
+		return
 	}
 	f := os.NewFile(3, "request")
 	if f == nil {
-		return fail(errors.New("started without its request"))
+		failAll(&req, errors.New("started without its request"))
+		return
 	}
-	var req deliveryRequest
 	if err := json.NewDecoder(f).Decode(&req); err != nil {
-		return fail(fmt.Errorf("reading the request: %w", err))
+		failAll(&req, fmt.Errorf("reading the request: %w", err))
+		return
 	}
 	f.Close()
 	cfg, err := config.Parse([]byte(req.Config), "delivery")
 	if err != nil {
-		return fail(fmt.Errorf("configuration: %w", err))
+		failAll(&req, fmt.Errorf("configuration: %w", err))
+		return
 	}
 	used := false
 	uidValidity := func() uint32 {
 		if used {
-			// One delivery creates one mailbox at most; a second
-			// value would have to come from the daemon's counter.
+			// The daemon's counter gave one value; a second mailbox
+			// made by the same process is numbered from the clock.
 			return uint32(time.Now().Unix())
 		}
 		used = true
@@ -400,19 +577,30 @@ func deliver(log *slog.Logger, answer func(*deliveryResult)) *deliveryResult {
 	g := &Gateway{log: log}
 	g.live.Store(&liveState{cfg: cfg, auth: &authParts{}})
 	g.store = storage.New(storage.Options{Drivers: drivers(cfg, log, uidValidity), Logger: log})
+	// Closed after the last answer: the daemon need not wait for it.
 	defer g.store.Close()
 	acct, err := g.account(context.Background(), &req.User)
 	if err != nil {
-		return fail(fmt.Errorf("opening the mailboxes of %s: %w", req.User.Name, err))
+		failAll(&req, fmt.Errorf("opening the mailboxes of %s: %w", req.User.Name, err))
+		return
 	}
-	var res *deliveryResult
+	fail := func(err error) *deliveryResult { return &deliveryResult{Kind: deliveryKind(err), Text: err.Error()} }
 	switch req.Op {
 	case "":
-		_, uid, err := acct.Append(req.Mailbox, os.Stdin, nil, req.Date)
-		if err != nil {
-			return fail(err)
+		// One store for every message: the quota's count of the user's
+		// mailboxes is made once, and kept up to date as messages go in.
+		for _, m := range req.Messages {
+			r := &unframer{r: in}
+			_, uid, err := acct.Append(m.Mailbox, r, nil, m.Date)
+			if _, derr := io.Copy(io.Discard, r); derr != nil && err == nil {
+				err = derr
+			}
+			if err != nil {
+				answer(fail(err))
+				continue
+			}
+			answer(&deliveryResult{UID: uid})
 		}
-		res = &deliveryResult{UID: uid}
 	case "report", "resync":
 		report := acct.Report
 		if req.Op == "resync" {
@@ -420,12 +608,102 @@ func deliver(log *slog.Logger, answer func(*deliveryResult)) *deliveryResult {
 		}
 		r, err := report(req.Mailbox)
 		if err != nil {
-			return fail(err)
+			answer(fail(err))
+			return
 		}
-		res = &deliveryResult{Report: &r}
+		answer(&deliveryResult{Report: &r})
 	default:
-		return fail(fmt.Errorf("unknown request %q", req.Op))
+		answer(fail(fmt.Errorf("unknown request %q", req.Op)))
 	}
-	answer(res) // now: the deferred Close may take its time
-	return res
+}
+
+// The messages of a delivery process go one after the other on its
+// stdin, each as chunks: a line holding the chunk's length in hex, then
+// that many bytes; a chunk of length 0 ends the message. The daemon does
+// not know a message's length before it has read it (its head is written
+// on the fly), and a process that refuses a message reads past it to the
+// next.
+
+// framer is the daemon's side: it reads msgs one after the other as
+// framed messages.
+type framer struct {
+	msgs    []io.Reader
+	pending []byte
+	buf     [32 << 10]byte
+}
+
+func (f *framer) Read(p []byte) (int, error) {
+	for len(f.pending) == 0 {
+		if len(f.msgs) == 0 {
+			return 0, io.EOF
+		}
+		n, err := f.msgs[0].Read(f.buf[:])
+		if n > 0 {
+			f.pending = append(fmt.Appendf(f.pending[:0], "%x\n", n), f.buf[:n]...)
+		}
+		switch {
+		case err == io.EOF:
+			f.pending = append(f.pending, "0\n"...)
+			f.msgs = f.msgs[1:]
+		case err != nil:
+			return 0, err
+		}
+	}
+	n := copy(p, f.pending)
+	f.pending = f.pending[n:]
+	return n, nil
+}
+
+// maxFrameChunk bounds a chunk's length: the daemon writes 32 KiB.
+const maxFrameChunk = 1 << 20
+
+// errBadFrame is a delivery process's stdin that is not framed messages.
+var errBadFrame = errors.New("delivery process: a message's framing is broken")
+
+// unframer is the delivery process's side: one message read from r,
+// io.EOF at its end.
+type unframer struct {
+	r    *bufio.Reader
+	left int64
+	done bool
+	err  error
+}
+
+func (u *unframer) Read(p []byte) (int, error) {
+	for u.left == 0 {
+		if u.done {
+			return 0, io.EOF
+		}
+		if u.err != nil {
+			return 0, u.err
+		}
+		line, err := u.r.ReadString('\n')
+		if err != nil {
+			u.err = io.ErrUnexpectedEOF
+			return 0, u.err
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(line, "\n"), 16, 64)
+		if err != nil || n < 0 || n > maxFrameChunk {
+			u.err = errBadFrame
+			return 0, u.err
+		}
+		if n == 0 {
+			u.done = true
+			return 0, io.EOF
+		}
+		u.left = n
+	}
+	if int64(len(p)) > u.left {
+		p = p[:u.left]
+	}
+	n, err := u.r.Read(p)
+	u.left -= int64(n)
+	if err == io.EOF {
+		err = nil
+		if n == 0 {
+			u.err = io.ErrUnexpectedEOF
+			err = u.err
+		}
+	}
+	return n, err
 }

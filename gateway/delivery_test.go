@@ -1,12 +1,17 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -56,23 +61,24 @@ func TestValidWatch(t *testing.T) {
 	}
 }
 
-// A delivery process that wrote its result, then got stuck (its storage
-// closing, say) and was killed at the timeout, had stored the message:
+// A delivery process that wrote a result, then got stuck (its storage
+// closing, say) and was killed at the timeout, had stored that message:
 // its result stands, so that the MTA hears 250 and does not deliver it
-// again. One killed before it wrote any result failed; one that reported
-// a failure failed. Its output is kept up to a bound.
+// again; the messages after it have none. One killed before it wrote any
+// result stored nothing; one that reported a failure failed. Its output
+// is kept up to a bound.
 func TestAwaitDelivery(t *testing.T) {
 	for _, tc := range []struct {
 		name, script string
-		wantUID      uint32
-		wantRes      bool
+		wantUIDs     []uint32
 		wantErr      bool
 	}{
-		{"answered", `echo '{"uid":7}'`, 7, true, false},
-		{"answered, then stuck", `echo '{"uid":8}'; exec sleep 60`, 8, true, true},
-		{"stuck before answering", `exec sleep 60`, 0, false, true},
-		{"failed, then stuck", `echo '{"kind":"overquota","text":"full"}'; exec sleep 60`, 0, true, true},
-		{"no result", `echo garbage`, 0, false, true},
+		{"answered", `echo '{"uid":7}'; echo '{"uid":8}'`, []uint32{7, 8}, false},
+		{"answered one, then stuck", `echo '{"uid":8}'; exec sleep 60`, []uint32{8}, true},
+		{"stuck before answering", `exec sleep 60`, nil, true},
+		{"failed, then stuck", `echo '{"kind":"overquota","text":"full"}'; exec sleep 60`, []uint32{0}, true},
+		{"garbage", `echo garbage`, nil, true},
+		{"cut short", `printf '{"uid":5}\n{"ui'`, []uint32{5}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command("/bin/sh", "-c", tc.script)
@@ -82,14 +88,16 @@ func TestAwaitDelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, werr := awaitDelivery(context.Background(), cmd, out, 2*time.Second)
-			if (res != nil) != tc.wantRes || (werr != nil) != tc.wantErr {
-				t.Fatalf("result %+v, err %v; want a result %v, an error %v", res, werr, tc.wantRes, tc.wantErr)
+			if len(res) != len(tc.wantUIDs) || (werr != nil) != tc.wantErr {
+				t.Fatalf("results %+v, err %v; want %d results, an error %v", res, werr, len(tc.wantUIDs), tc.wantErr)
 			}
-			if res != nil && res.UID != tc.wantUID {
-				t.Errorf("UID %d, want %d", res.UID, tc.wantUID)
+			for i, uid := range tc.wantUIDs {
+				if res[i].UID != uid {
+					t.Errorf("result %d: UID %d, want %d", i, res[i].UID, uid)
+				}
 			}
-			if tc.name == "failed, then stuck" && !errors.Is(res.err(), storage.ErrOverQuota) {
-				t.Errorf("the reported failure came back as %v", res.err())
+			if tc.name == "failed, then stuck" && !errors.Is(res[0].err(), storage.ErrOverQuota) {
+				t.Errorf("the reported failure came back as %v", res[0].err())
 			}
 		})
 	}
@@ -100,12 +108,60 @@ func TestAwaitDelivery(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		res, werr := awaitDelivery(context.Background(), cmd, out, time.Minute)
-		if werr != nil || res == nil || res.UID != 9 {
-			t.Fatalf("result %+v, %v", res, werr)
+		res, _ := awaitDelivery(context.Background(), cmd, out, time.Minute)
+		if len(res) != 1 || res[0].UID != 9 {
+			t.Fatalf("results %+v", res)
 		}
 		if len(out.String()) != maxDeliveryOutput || out.dropped != int64(len(`{"uid":9}`)+1+1000000-maxDeliveryOutput) {
 			t.Errorf("kept %d bytes, dropped %d", len(out.String()), out.dropped)
+		}
+	})
+}
+
+// Messages framed by the daemon come out one by one in the delivery
+// process, whatever their size, empty ones too; a message the process
+// refuses is read past.
+func TestFraming(t *testing.T) {
+	msgs := []string{"", "a", strings.Repeat("x", 100000), "Subject: s\r\n\r\nbody\r\n"}
+	var readers []io.Reader
+	for _, m := range msgs {
+		readers = append(readers, strings.NewReader(m))
+	}
+	in := bufio.NewReader(iotest.OneByteReader(&framer{msgs: readers}))
+	for i, want := range msgs {
+		if i == 2 {
+			// Refused: read past it without reading it.
+			if _, err := io.Copy(io.Discard, &unframer{r: in}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := io.ReadAll(&unframer{r: in})
+		if err != nil || string(got) != want {
+			t.Fatalf("message %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if _, err := in.ReadByte(); err != io.EOF {
+		t.Errorf("after the last message: %v, want EOF", err)
+	}
+	for _, bad := range []string{"", "5\nab", "zz\n", "-1\n", "fffffffff\nx"} {
+		if _, err := io.ReadAll(&unframer{r: bufio.NewReader(strings.NewReader(bad))}); err == nil {
+			t.Errorf("%q read as a whole message", bad)
+		}
+	}
+}
+
+// FuzzUnframer: any stdin reads as messages or an error, never a panic
+// or a hang.
+func FuzzUnframer(f *testing.F) {
+	f.Add([]byte("3\nabc0\n0\n"))
+	f.Add([]byte("fffff\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := bufio.NewReader(bytes.NewReader(data))
+		for range 10 {
+			if _, err := io.Copy(io.Discard, &unframer{r: in}); err != nil {
+				return
+			}
 		}
 	})
 }

@@ -101,25 +101,26 @@ type Options struct {
 
 // Gateway runs mailgate's frontends on one configuration.
 type Gateway struct {
-	live       atomic.Pointer[liveState] // what SIGHUP may change
-	opts       Options
-	log        *slog.Logger
-	store      *storage.Store
-	certs      *certificates
-	throttle   *auth.Throttle
-	sessions   *sessionLimits
-	proxy      []*service    // [proxy-auth]'s auth_http and socketmap
-	refusals   chan struct{} // one token per refusal under way
-	validities *storage.UIDValidities
-	parent     *parentControl // in a session process: the daemon, else nil
-	spawn      spawner        // starts session processes
-	lastID     atomic.Uint64  // the last session number handed out
-	book       *SessionBook   // the live sessions (nil in a session process)
-	metrics    *metrics       // nil: none counted
-	watchOnce  sync.Once
-	watch      *fileWatcher  // hibernated sessions' mailboxes
-	warm       warmPool      // a session process started ahead, for wake-ups
-	deliveries deliverySlots // bounds the delivery processes running
+	live           atomic.Pointer[liveState] // what SIGHUP may change
+	opts           Options
+	log            *slog.Logger
+	store          *storage.Store
+	certs          *certificates
+	throttle       *auth.Throttle
+	sessions       *sessionLimits
+	proxy          []*service    // [proxy-auth]'s auth_http and socketmap
+	refusals       chan struct{} // one token per refusal under way
+	validities     *storage.UIDValidities
+	parent         *parentControl // in a session process: the daemon, else nil
+	spawn          spawner        // starts session processes
+	lastID         atomic.Uint64  // the last session number handed out
+	book           *SessionBook   // the live sessions (nil in a session process)
+	metrics        *metrics       // nil: none counted
+	watchOnce      sync.Once
+	watch          *fileWatcher   // hibernated sessions' mailboxes
+	warm           warmPool       // a session process started ahead, for wake-ups
+	deliveries     deliverySlots  // bounds the delivery processes running
+	userDeliveries deliveryQueues // the deliveries waiting, by user
 
 	reloadMu sync.Mutex // one reload at a time
 

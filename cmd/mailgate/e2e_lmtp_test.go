@@ -30,7 +30,7 @@ type lmtpDaemon struct {
 
 // socketDir returns a new directory with a short path (a unix socket's
 // path has room for 107 bytes) that others may search, for Postfix.
-func socketDir(t *testing.T) string {
+func socketDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "mg-lmtp")
 	if err != nil {
@@ -46,7 +46,7 @@ func socketDir(t *testing.T) string {
 // startLMTPDaemon starts a daemon whose [lmtp] listens on a new unix
 // socket, and on a loopback TCP port too when tcp is set; lmtpLines are
 // more keys of [lmtp], top more top-level configuration.
-func startLMTPDaemon(t *testing.T, tcp bool, top, lmtpLines string) *lmtpDaemon {
+func startLMTPDaemon(t testing.TB, tcp bool, top, lmtpLines string) *lmtpDaemon {
 	t.Helper()
 	ld := &lmtpDaemon{sock: filepath.Join(socketDir(t), "lmtp.sock")}
 	listen := fmt.Sprintf("%q", ld.sock)
