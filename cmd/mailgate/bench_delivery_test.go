@@ -51,12 +51,7 @@ func benchDelivery(b *testing.B, process, quota bool, n, boxes int) {
 		top += "[mailbox]\nquota-messages = 10000000\n"
 	}
 	ld := startLMTPDaemon(b, false, top, "")
-	for i := 0; i < 250; i++ {
-		if _, err := os.Stat(ld.sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	ld.waitSocket(b)
 	name, password := u.name, u.password
 	if !process {
 		name, password = "mailgate", ld.password

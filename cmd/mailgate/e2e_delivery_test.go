@@ -34,18 +34,8 @@ func deliveryProcesses(pid int) []int {
 func TestDeliveryProcessesBounded(t *testing.T) {
 	u, other := newSystemUser(t), newSystemUser(t)
 	ld := startLMTPDaemon(t, false, systemAuth, "delivery-processes = 1\ndelivery-wait = \"2s\"\n")
-	for i := 0; i < 250; i++ {
-		if _, err := os.Stat(ld.sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	rcpt := u.name + "@example.org"
-	if res := deliver(t, ld.lmtpClient(t), []string{rcpt}, "Subject: first\r\n\r\nHello.\r\n"); res.Data[rcpt] != "250" {
-		t.Fatalf("first delivery: %+v\n%s", res, ld.stderr.String())
-	}
-	inbox := findInbox(t, u.home)
-	unlock := lockDir(t, inbox)
+	inbox, unlock := ld.lockedInbox(t, u)
 	defer unlock()
 
 	stuck := make(chan string, 1)
@@ -98,18 +88,8 @@ func TestDeliveryProcessesBounded(t *testing.T) {
 func TestDeliveriesShareAProcess(t *testing.T) {
 	u := newSystemUser(t)
 	ld := startLMTPDaemon(t, false, systemAuth+"[mailbox]\nquota-messages = 6\n[logging]\nlevel = \"debug\"\n", "")
-	for i := 0; i < 250; i++ {
-		if _, err := os.Stat(ld.sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	rcpt := u.name + "@example.org"
-	if res := deliver(t, ld.lmtpClient(t), []string{rcpt}, "Subject: first\r\n\r\nHello.\r\n"); res.Data[rcpt] != "250" {
-		t.Fatalf("first delivery: %+v\n%s", res, ld.stderr.String())
-	}
-	inbox := findInbox(t, u.home)
-	unlock := lockDir(t, inbox)
+	inbox, unlock := ld.lockedInbox(t, u)
 	defer unlock()
 
 	send := func(subject string, replies chan<- string) {
@@ -164,6 +144,31 @@ func TestDeliveriesShareAProcess(t *testing.T) {
 	if !strings.Contains(ld.stderr.String(), "messages=8") {
 		t.Errorf("the eight queued copies did not go into one delivery process:\n%s", ld.stderr.String())
 	}
+}
+
+// lockedInbox waits for the LMTP socket, delivers a first message to u
+// (which makes u's INBOX), and holds the INBOX's lock, so that the next
+// delivery process waits for unlock.
+func (ld *lmtpDaemon) lockedInbox(t *testing.T, u *systemUser) (inbox string, unlock func()) {
+	t.Helper()
+	ld.waitSocket(t)
+	rcpt := u.name + "@example.org"
+	if res := deliver(t, ld.lmtpClient(t), []string{rcpt}, "Subject: first\r\n\r\nHello.\r\n"); res.Data[rcpt] != "250" {
+		t.Fatalf("first delivery: %+v\n%s", res, ld.stderr.String())
+	}
+	inbox = findInbox(t, u.home)
+	return inbox, lockDir(t, inbox)
+}
+
+// waitSocket waits until the daemon's LMTP unix socket exists.
+func (ld *lmtpDaemon) waitSocket(t testing.TB) {
+	for i := 0; i < 250; i++ {
+		if _, err := os.Stat(ld.sock); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no LMTP socket %s", ld.sock)
 }
 
 // findInbox returns the INBOX maildir under home.
