@@ -261,6 +261,22 @@ func BenchmarkIndexCodec(b *testing.B) {
 				idx.messages()
 			})
 		})
+		// What a cold SELECT does with the records (Folder.Summarize).
+		b.Run(fmt.Sprintf("summary/%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			tr := decodeIndexTrailer(data[len(data)-indexTrailerSize:])
+			head := data[:len(data)-indexTrailerSize-int(tr.namesLen)]
+			benchLoop(b, nil, func() {
+				idx, err := decodeIndexHead(head, tr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				idx.flags = flags
+				if _, ok := idx.summary(1, uint32(n+1)); !ok {
+					b.Fatal("no summary")
+				}
+			})
+		})
 		b.Run(fmt.Sprintf("entries/%d", n), func(b *testing.B) {
 			idx, err := decodeIndex(data)
 			if err != nil {
