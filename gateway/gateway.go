@@ -203,7 +203,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		Logger:   g.log,
 		SpoolDir: spool,
 		// SEARCH's full-text index; session processes, which run as
-		// their users, go without it (and scan).
+		// their users, keep theirs beside the users' mailboxes.
 		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache},
 	})
 	a := cfg.Auth

@@ -112,6 +112,9 @@ func RunSessionProcess(args []string) int {
 	g.store = storage.New(storage.Options{
 		Drivers: drivers(cfg, log, parent.uidValidity),
 		Logger:  log,
+		// SEARCH's full-text index, kept beside each mailbox the user
+		// owns: the daemon's data directory is not the user's to write.
+		FullText: &storage.FullText{Beside: true, Extract: imap.FullTextDoc, Derive: imap.HeaderCache},
 	})
 	defer g.store.Close()
 	sc := config.DefaultServer()

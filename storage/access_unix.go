@@ -41,3 +41,14 @@ func (u *User) mayRead(path string) error {
 	}
 	return nil
 }
+
+// ownedByProcess reports whether the file at path belongs to the
+// process's effective user.
+func ownedByProcess(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,6 +21,13 @@ import (
 type FullText struct {
 	// Dir holds the index files, one a mailbox (<data-dir>/fts).
 	Dir string
+	// Beside keeps each mailbox's index among the mailbox's own files
+	// instead, beside its cache file (.mailgate-fts in a maildir or MH
+	// folder, .NAME.mgfts beside an mbox), for a process that runs as
+	// the mail's owner (a session process): only mailboxes that belong
+	// to the process's effective user are indexed, and only index files
+	// that belong to it are read (fts.OpenOwn).
+	Beside bool
 	// Extract reads a message as stored (Folder.Open) and returns what
 	// the index learns of it. It must return the text SEARCH looks in,
 	// exactly: the index answers for that text. It is called from
@@ -50,7 +58,7 @@ type indexer struct {
 }
 
 func newIndexer(s *Store, conf *FullText) *indexer {
-	if conf == nil || conf.Dir == "" || conf.Extract == nil {
+	if conf == nil || (conf.Dir == "" && !conf.Beside) || conf.Extract == nil {
 		return nil
 	}
 	return &indexer{conf: *conf, s: s, queued: make(map[*mailbox]bool)}
@@ -90,10 +98,27 @@ func (ix *indexer) run() {
 	}
 }
 
-// path returns the index file of the mailbox at path.
-func (ix *indexer) path(mailboxPath string) string {
-	sum := sha256.Sum256([]byte(mailboxPath))
-	return filepath.Join(ix.conf.Dir, hex.EncodeToString(sum[:12])+".fts")
+// path returns the index file of mb; "" when it has none.
+func (ix *indexer) path(mb *mailbox) string {
+	if !ix.conf.Beside {
+		sum := sha256.Sum256([]byte(mb.path))
+		return filepath.Join(ix.conf.Dir, hex.EncodeToString(sum[:12])+".fts")
+	}
+	if !ownedByProcess(mb.path) {
+		return ""
+	}
+	return besideIndex(mb)
+}
+
+// besideIndex returns where FullText.Beside keeps mb's index: its cache
+// file's name with "cache" at its end made "fts"; "" for a folder
+// without a cache file.
+func besideIndex(mb *mailbox) string {
+	cf, ok := mb.folder.(CacheFiler)
+	if !ok || !strings.HasSuffix(cf.CacheFile(), "cache") {
+		return ""
+	}
+	return strings.TrimSuffix(cf.CacheFile(), "cache") + "fts"
 }
 
 // update opens mb's index when it has none yet and adds the messages it
@@ -256,7 +281,15 @@ func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
 		return idx, validity
 	}
 	// Opened outside the mailbox lock; two may race, one is kept.
-	idx, err := fts.Open(ix.path(mb.path), validity)
+	path := ix.path(mb)
+	if path == "" {
+		return nil, 0
+	}
+	open := fts.Open
+	if ix.conf.Beside {
+		open = fts.OpenOwn
+	}
+	idx, err := open(path, validity)
 	if err != nil {
 		ix.s.log.Debug("storage: no full-text index", "path", mb.path, "err", err)
 		return nil, 0

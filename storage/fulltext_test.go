@@ -13,6 +13,8 @@ import (
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/fts"
 	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mbox"
+	"github.com/mailgate/mailgate/storage/mh"
 )
 
 // TestFullTextBuildOutlivesSessions: the index of a mailbox is built to
@@ -60,5 +62,88 @@ func TestFullTextBuildOutlivesSessions(t *testing.T) {
 			t.Fatalf("the index holds %d of %d messages a minute after the session left", got, n)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestFullTextBeside: with FullText.Beside (a session process running
+// as the mail's owner) the index is kept beside each mailbox's cache
+// file, for a maildir, an MH folder and an mbox alike, and it is what
+// answers; a mailbox of another user gets none.
+func TestFullTextBeside(t *testing.T) {
+	root := t.TempDir()
+	s := storage.New(storage.Options{
+		Drivers:  []storage.Driver{maildir.New(), mh.New(), mbox.New(mbox.Options{})},
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		FullText: &storage.FullText{Beside: true, Extract: rawDoc},
+	})
+	defer s.Close()
+	home := filepath.Join(root, "alice")
+	os.MkdirAll(home, 0o700)
+	for _, c := range []struct{ inbox, index string }{
+		{"maildir:$home/Maildir", "Maildir/.mailgate-fts"},
+		{"mh:$home/Mail/inbox", "Mail/inbox/.mailgate-fts"},
+		{"mbox:$home/mbox", ".mbox.mgfts"},
+	} {
+		t.Run(strings.SplitN(c.inbox, ":", 2)[0], func(t *testing.T) {
+			a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: c.inbox, DefaultType: "maildir"})
+			const n = 20
+			for i := range n {
+				if _, _, err := a.Append("INBOX", strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\nbody word%d\r\n", i, i)), nil, time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := a.Select("INBOX", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			path := filepath.Join(home, c.index)
+			waitPeek(t, path, n)
+			if f := v.TextFilter("word7", fts.Body); f == nil || f.Count() != 1 {
+				t.Errorf("the index beside the mailbox does not answer: %v", f)
+			}
+		})
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	// Another user's mailbox: no index, and nothing written into it.
+	other := filepath.Join(root, "bob")
+	os.MkdirAll(other, 0o700)
+	b := s.Account(storage.User{Name: "bob", Home: other}, &storage.Layout{Inbox: "maildir:$home/Maildir", DefaultType: "maildir"})
+	b.Append("INBOX", strings.NewReader("Subject: x\r\n\r\nbody\r\n"), nil, time.Time{})
+	os.Chown(filepath.Join(other, "Maildir"), 4242, 4242)
+	v, err := b.Select("INBOX", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if f := v.TextFilter("body", fts.Body); f != nil {
+		t.Errorf("another user's mailbox was indexed")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(other, "Maildir", ".mailgate-fts")); err == nil {
+		t.Errorf("an index was written into another user's mailbox")
+	}
+}
+
+func rawDoc(r io.Reader) (*fts.Doc, error) {
+	b, err := io.ReadAll(r)
+	return &fts.Doc{Text: b}, err
+}
+
+// waitPeek waits until the index at path holds n messages.
+func waitPeek(t *testing.T, path string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, _ := fts.Peek(path)
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index %s holds %d of %d messages", path, got, n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -416,6 +417,11 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			for _, mb := range mbs {
 				if ev.Name == mb.modseqPath() {
 					continue // the core's own bookkeeping
+				}
+				if s.indexer != nil && s.indexer.conf.Beside {
+					if p := besideIndex(mb); p != "" && strings.HasPrefix(ev.Name, p) {
+						continue // the full-text index's files
+					}
 				}
 				if own, ok := mb.folder.(OwnChanges); ok && !own.Foreign(ev.Name) {
 					continue // our own write, already known

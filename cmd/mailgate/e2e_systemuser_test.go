@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/fts"
 )
 
 // A system account, the kind imap4d serves, is a user for every way in
@@ -58,6 +60,26 @@ func TestSystemUserPreauthAndLMTP(t *testing.T) {
 	f := s.cmd("b", "FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
 	if !strings.HasPrefix(f[len(f)-1], "b OK") || !strings.Contains(strings.Join(f, "\n"), "Subject: for a system account") {
 		t.Fatalf("FETCH of the delivered message: %q", f)
+	}
+	// The session process, which runs as the user, keeps the full-text
+	// index beside the mailbox, and searches with it.
+	index := ""
+	for i := 0; i < 500 && index == ""; i++ {
+		filepath.Walk(u.home, func(path string, info os.FileInfo, err error) error {
+			if err == nil && info.Name() == ".mailgate-fts" {
+				if n, err := fts.Peek(path); err == nil && n == 1 {
+					index = path
+				}
+			}
+			return nil
+		})
+		time.Sleep(20 * time.Millisecond)
+	}
+	if index == "" {
+		t.Errorf("no full-text index of the mailbox beside it\n%s", ld.stderr.String())
+	}
+	if r := s.cmd("s", "SEARCH BODY hello"); !contains(r, "* SEARCH 1") {
+		t.Errorf("SEARCH BODY hello: %q", r)
 	}
 	s.cmd("c", "LOGOUT")
 	// startDaemon's readiness probe connected and hung up at once: its

@@ -22,6 +22,7 @@ var mergeDocs = 4096
 // of what was added since, kept in memory.
 type Index struct {
 	path string
+	own  bool // only files of the process's effective user are read
 
 	mu       sync.RWMutex
 	f        *os.File // the log
@@ -46,10 +47,23 @@ type Index struct {
 // file at path for a mailbox whose UIDVALIDITY is uidValidity. A file
 // of another UIDVALIDITY or format, or a damaged one, is started again.
 func Open(path string, uidValidity uint32) (*Index, error) {
+	return open(path, uidValidity, false)
+}
+
+// OpenOwn opens the index at path as Open does, for a process that keeps
+// it among its user's own files (where others may be able to write): a
+// file that does not belong to the process's effective user is not
+// read, but replaced (the log) or written anew (the segment), so that
+// another user cannot make this one's searches miss messages.
+func OpenOwn(path string, uidValidity uint32) (*Index, error) {
+	return open(path, uidValidity, true)
+}
+
+func open(path string, uidValidity uint32, own bool) (*Index, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("fts %s: %w", path, err)
 	}
-	x := &Index{path: path, validity: uidValidity}
+	x := &Index{path: path, validity: uidValidity, own: own}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.reopenLocked(); err != nil {
@@ -105,10 +119,15 @@ func (x *Index) reopenLocked() error {
 	}
 	x.f, x.ino = f, inode(f)
 	head := make([]byte, headerSize)
+	if x.own && !ownFile(f) {
+		return x.resetLocked(x.validity)
+	}
 	if _, err := io.ReadFull(f, head); err == nil {
 		if v, gen, err := decodeHeader(head); err == nil && v == x.validity {
 			x.gen, x.off = gen, int64(headerSize)
-			if seg, err := openSegment(x.path+".seg", v, gen); err == nil {
+			if seg, err := openSegment(x.path+".seg", v, gen); err == nil && x.own && !ownFile(seg.f) {
+				seg.f.Close()
+			} else if err == nil {
 				x.seg = seg
 				x.uids = slices.Clone(seg.uids)
 				x.always = slices.Clone(seg.always)

@@ -507,3 +507,56 @@ func TestFilterSameInEveryLayout(t *testing.T) {
 		y.Close()
 	}
 }
+
+// TestOpenOwnIgnoresOthersFiles: OpenOwn reads neither a log nor a
+// segment that belongs to another user, and replaces the log.
+func TestOpenOwnIgnoresOthersFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	defer func(n int) { mergeDocs = n }(mergeDocs)
+	mergeDocs = 3
+	for _, which := range []string{"", ".seg"} {
+		x, path := openTemp(t, 5)
+		for i := range 5 {
+			x.Add(uint32(i+1), &Doc{Text: []byte(fmt.Sprintf("planted words %d", i))})
+		}
+		if err := x.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		x.Close()
+		if y, err := OpenOwn(path, 5); err != nil || y.Len() != 5 {
+			t.Fatalf("own files: %v, %d messages", err, y.Len())
+		} else {
+			y.Close()
+		}
+		if err := os.Chown(path+which, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		y, err := OpenOwn(path, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if which == "" && y.Len() != 0 || which == ".seg" && y.Len() >= 5 {
+			t.Errorf("another user's %q was read: %d messages", "log"+which, y.Len())
+		}
+		y.Close()
+		if st, err := os.Stat(path); err != nil || !ownFile(mustOpen(t, path)) {
+			t.Errorf("the log was not replaced: %v %v", st, err)
+		}
+		z, err := Open(path, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.Close()
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}

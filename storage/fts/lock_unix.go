@@ -31,3 +31,13 @@ func inodeOf(st os.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// ownFile reports whether f belongs to the process's effective user.
+func ownFile(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	s, ok := st.Sys().(*syscall.Stat_t)
+	return ok && int(s.Uid) == os.Geteuid()
+}
