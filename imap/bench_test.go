@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -16,6 +17,14 @@ import (
 // delivery agent would, with imap4d-style UIDs so that the first SELECT
 // need not rename them.
 func fillMaildir(tb testing.TB, e *testEnv, n int) {
+	tb.Helper()
+	fillMaildirWith(tb, e, n, func(i int) string {
+		return strings.Repeat("Some text of the body, line after line.\n", 20+i%50)
+	})
+}
+
+// fillMaildirWith is fillMaildir with message i's body text from body.
+func fillMaildirWith(tb testing.TB, e *testEnv, n int, body func(i int) string) {
 	tb.Helper()
 	dir := filepath.Join(e.root, "alice", "INBOX")
 	for _, d := range []string{"cur", "new", "tmp"} {
@@ -26,7 +35,7 @@ func fillMaildir(tb testing.TB, e *testEnv, n int) {
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
 		body := fmt.Sprintf("From: Sender %d <sender%d@example.org>\nTo: alice@example.org\nCc: team: a@example.org, b@example.org;\nSubject: message number %d about things\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <%d@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n",
-			i, i, i, i, strings.Repeat("Some text of the body, line after line.\n", 20+i%50))
+			i, i, i, i, body(i))
 		name := fmt.Sprintf("%d.M%dP1.bench,S=%d,u=%d:2,%s", 1700000000+i, i, len(body), i, map[bool]string{true: "S", false: ""}[i%3 == 0])
 		p := filepath.Join(dir, "cur", name)
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
@@ -283,6 +292,42 @@ func BenchmarkSort10k(b *testing.B) {
 		b.Run("date/"+st.name, func(b *testing.B) { benchCommand(b, 10000, st.state, "SELECT INBOX", "SORT (DATE) UTF-8 ALL") })
 		b.Run("references/"+st.name, func(b *testing.B) {
 			benchCommand(b, 10000, st.state, "SELECT INBOX", "THREAD REFERENCES UTF-8 ALL")
+		})
+	}
+}
+
+// BenchmarkSearchIndexed100k: SEARCH TEXT and BODY over 100,000
+// messages with the full-text index complete (warm: another session
+// keeps the mailbox open), for a word that 1% of the messages hold: the
+// index narrows to them, and each is then read to check it.
+func BenchmarkSearchIndexed100k(b *testing.B) {
+	const n = 100_000
+	e := startServerStore(b, func(root string, o *storage.Options) {
+		o.FullText = &storage.FullText{Dir: filepath.Join(root, "fts"), Extract: imap.FullTextDoc}
+	}, nil, nil)
+	fillMaildirWith(b, e, n, func(i int) string {
+		text := strings.Repeat("Some text of the body, line after line, about meetings.\n", 20+i%50)
+		if i%100 == 0 {
+			text += "The word is xyzzy-plugh.\n"
+		}
+		return text
+	})
+	h := e.raw()
+	h.login("alice")
+	sel := h.ok("h EXAMINE INBOX")
+	start := time.Now()
+	waitIndexed(b, e.root, uidValidityOf(b, sel), n)
+	b.Logf("index of %d messages built in %.1f s", n, time.Since(start).Seconds())
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	for _, key := range []string{"TEXT", "BODY"} {
+		b.Run(strings.ToLower(key), func(b *testing.B) {
+			for b.Loop() {
+				if got := c.rawSearch(key + " xyzzy-plugh"); strings.Count(got, " ") != 1+n/100 { // "* SEARCH" and the hits
+					b.Fatalf("SEARCH %s: %d hits", key, strings.Count(got, " ")-1)
+				}
+			}
 		})
 	}
 }

@@ -119,7 +119,7 @@ func (c *rawConn) rawSearch(args string) string {
 	}
 }
 
-func uidValidityOf(t *testing.T, sel []string) uint32 {
+func uidValidityOf(t testing.TB, sel []string) uint32 {
 	for _, l := range sel {
 		if _, rest, ok := strings.Cut(l, "[UIDVALIDITY "); ok {
 			v, err := strconv.ParseUint(strings.SplitN(rest, "]", 2)[0], 10, 32)
@@ -134,9 +134,12 @@ func uidValidityOf(t *testing.T, sel []string) uint32 {
 
 // waitIndexed waits until the one index file under root/fts knows n
 // messages.
-func waitIndexed(t *testing.T, root string, validity uint32, n int) {
+func waitIndexed(t testing.TB, root string, validity uint32, n int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	if n > 10000 {
+		deadline = time.Now().Add(time.Duration(n) * time.Millisecond)
+	}
 	for {
 		files, _ := filepath.Glob(filepath.Join(root, "fts", "*.fts"))
 		if len(files) == 1 {
