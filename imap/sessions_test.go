@@ -144,6 +144,35 @@ func TestFetchExpungedByOther(t *testing.T) {
 	}
 }
 
+// TestFetchExpungedCached: what a session derived of a message before
+// another session expunged it (ENVELOPE, BODYSTRUCTURE) is still answered
+// until every session has been told, as Dovecot answers from its cache;
+// its content is not, and the FETCH says EXPUNGEISSUED then.
+func TestFetchExpungedCached(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	for i := 0; i < 3; i++ {
+		a.appendMsg("INBOX", "", testMessage("m"+strconvItoa(i), "body"))
+	}
+	a.ok("s SELECT INBOX")
+	b.ok("s SELECT INBOX")
+	before := b.ok("f FETCH 2 (ENVELOPE BODYSTRUCTURE)")
+	a.ok(`d STORE 2 +FLAGS.SILENT (\Deleted)`)
+	a.ok("x EXPUNGE")
+	after, done := b.do("f FETCH 2 (ENVELOPE BODYSTRUCTURE)")
+	if len(before) != 1 || len(after) != 1 || after[0] != before[0] || !strings.Contains(after[0], `"m1"`) || !strings.HasPrefix(done, "f OK") || strings.Contains(done, "EXPUNGEISSUED") {
+		t.Errorf("cached items of an expunged message: %q, %q; before the expunge %q", after, done, before)
+	}
+	if u, done := b.do("f FETCH 2 (ENVELOPE BODY.PEEK[TEXT])"); len(u) != 1 || !strings.HasPrefix(u[0], `* 2 FETCH (ENVELOPE ("`) || !strings.HasSuffix(u[0], " BODY[TEXT] NIL)") || !strings.HasPrefix(done, "f OK [EXPUNGEISSUED]") {
+		t.Errorf("content of an expunged message: %q, %q", u, done)
+	}
+	if u := b.ok("n NOOP"); len(u) != 1 || u[0] != "* 2 EXPUNGE" {
+		t.Errorf("NOOP: %q", u)
+	}
+}
+
 // TestMailboxNamesWithWildcards: a mailbox named with % or * can be named
 // unquoted, as offlineimap does and Dovecot allows, by every command that
 // takes a mailbox name (issue 8, item 24); LIST patterns keep them as

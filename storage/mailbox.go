@@ -314,6 +314,9 @@ func (mb *mailbox) refreshLocked() error {
 		for _, m := range mb.msgs {
 			mb.expungedLocked(m)
 		}
+		// The new messages may reuse the UIDs: nothing cached of the
+		// old ones may answer for them.
+		clear(mb.cache)
 		mb.msgs = nil
 		mb.vanished, mb.vanishedFloor = []VanishedRun{}, 0
 		mb.uidValidity = snap.UIDValidity
@@ -465,11 +468,15 @@ type ghost struct {
 }
 
 // expungedLocked records that m is gone and tells every view; mb.mu is
-// held.
+// held. What frontends cached of m (View.Cached) stays until every view
+// has been told, as its flags do: a FETCH of it meanwhile answers its
+// ENVELOPE or BODYSTRUCTURE if they were derived before, as Dovecot
+// answers from its cache.
 func (mb *mailbox) expungedLocked(m Message) {
-	delete(mb.cache, m.UID)
 	if n := len(mb.views); n > 0 {
 		mb.ghosts[m.UID] = &ghost{msg: m, refs: n}
+	} else {
+		delete(mb.cache, m.UID)
 	}
 	mb.broadcast(update{kind: updExpunged, uid: m.UID})
 }
@@ -479,6 +486,7 @@ func (mb *mailbox) ghostDoneLocked(uid uint32) {
 	if g, ok := mb.ghosts[uid]; ok {
 		if g.refs--; g.refs <= 0 {
 			delete(mb.ghosts, uid)
+			delete(mb.cache, uid)
 		}
 	}
 }
