@@ -290,18 +290,27 @@ func (s *session) fillSortKeys(found []sorted, missing []int) {
 	}
 	if workers == 1 {
 		read()
-		return
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				read()
+			}()
+		}
+		wg.Wait()
 	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			read()
-		}()
+	if len(missing) >= saveCacheAfter {
+		// So many reads are not lost if the process is killed before
+		// the mailbox closes; written while the answer goes out.
+		go s.view.SaveCache()
 	}
-	wg.Wait()
 }
+
+// saveCacheAfter is how many sort keys read by one SORT make it write
+// the cache file at once.
+const saveCacheAfter = 1000
 
 // readStoredHeader reads message uid's header as stored into buf and
 // returns buf for reuse and the header, nil when the message cannot be

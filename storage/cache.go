@@ -191,6 +191,18 @@ func (mb *mailbox) saveCacheLocked() {
 	mb.cacheDirty = false
 }
 
+// SaveCache writes the mailbox's cache file now, when values were added
+// since it was last written, rather than only when the mailbox closes:
+// for a frontend that has just derived many values at great cost (the
+// first SORT of a large mailbox), so that a kill or a crash of the
+// process does not lose them.
+func (v *View) SaveCache() {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.saveCacheLocked()
+}
+
 // cacheFileOf returns the cache file of the mailbox of driver d at path,
 // or "" when its folder keeps none. It opens the folder to ask, and is
 // meant for DELETE and RENAME.

@@ -188,9 +188,15 @@ func (ix *indexer) update(mb *mailbox) {
 	wg.Wait()
 	ix.flush(mb, idx)
 	if added.Load() >= mergeAfter {
-		// A build: merged now, the next process opens it at once.
+		// A build: merged now, the next process opens it at once,
+		// and finds what Derive made in the cache file.
 		if err := idx.Merge(); err != nil {
 			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
+		}
+		if ix.conf.Derive != nil {
+			mb.mu.Lock()
+			mb.saveCacheLocked()
+			mb.mu.Unlock()
 		}
 	}
 }

@@ -1,0 +1,59 @@
+package storage_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// TestSaveCacheBeforeClose: values a frontend derived reach the cache
+// file at View.SaveCache, while the mailbox stays open, so that another
+// process (a restart after a kill) finds them.
+func TestSaveCacheBeforeClose(t *testing.T) {
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
+	}
+	open := func() *storage.Store {
+		d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
+		s := storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a := open().Account(storage.User{Name: "alice", Home: home}, layout)
+	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	v.SetCached(1, "imap.sortkeys", []byte("keys"))
+	// Another store on the same files, the view still open.
+	b := open().Account(storage.User{Name: "alice", Home: home}, layout)
+	look := func() (any, bool) {
+		w, err := b.Select("INBOX", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		return w.Cached(1, "imap.sortkeys")
+	}
+	if _, ok := look(); ok {
+		t.Fatal("the value reached the file before SaveCache")
+	}
+	v.SaveCache()
+	if got, ok := look(); !ok || string(got.([]byte)) != "keys" {
+		t.Errorf("after SaveCache another store reads %v, %v", got, ok)
+	}
+}
