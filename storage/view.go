@@ -625,6 +625,16 @@ func (v *View) Settle() {
 	v.settled = true
 	mb := v.mb
 	time.AfterFunc(settleDelay, func() { mb.store.watchLater(mb) })
+	// The messages of a mailbox opened from its summary are built now,
+	// while the client reads the answer and sends its next command,
+	// rather than when that command asks for them.
+	go func() {
+		mb.mu.Lock()
+		defer mb.mu.Unlock()
+		if !mb.closed {
+			mb.fullLocked()
+		}
+	}()
 }
 
 // settleDelay is how long after the answer a watch is set: a client
