@@ -18,8 +18,8 @@ import (
 // readPhase runs the read-only commands once on a new session, timing
 // each and checking its answer: SELECT, FETCH 1:* of FLAGS, ENVELOPE and
 // BODYSTRUCTURE, three SEARCHes, and UID FETCH of message bodies. They
-// run on a bare session (see wire); then, untimed, sample messages'
-// ENVELOPE and BODYSTRUCTURE are checked in full with go-imap's client.
+// run on a bare session (see wire); then, untimed, every message's
+// ENVELOPE and BODYSTRUCTURE are checked with go-imap's client.
 func (r *runner) readPhase(ctx context.Context, phase string) error {
 	r.settle()
 	w, err := dialWire(ctx, r.s.Addr(), r.p.OpTimeout)
@@ -154,8 +154,9 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	r.logf("%s: %s: SELECT %.1f ms, FLAGS %.1f ms, ENVELOPE %.1f ms, BODYSTRUCTURE %.1f ms, SEARCH TEXT %.1f ms, bodies %.1f MB/s",
 		r.s.Name(), phase, r.last(key("select")), r.last(key("fetch_flags")), r.last(key("fetch_envelope")),
 		r.last(key("fetch_bodystructure")), r.last(key("search_text")), r.last(key("fetch_body")))
-	// The timed FETCHes above are counted; the samples are compared
-	// with the corpus, untimed, in every run of every phase.
+	// The timed FETCHes above are counted; every message's ENVELOPE and
+	// BODYSTRUCTURE are compared with the corpus, untimed, in every run
+	// of every phase.
 	return r.checkSamples(ctx)
 }
 
@@ -197,8 +198,8 @@ func bodyOf(resp []byte) (uint32, []byte, bool) {
 }
 
 // checkSamples checks, with go-imap's client, the ENVELOPE (subject and
-// sender) and BODYSTRUCTURE (media type) of sample messages spread over
-// the mailbox.
+// sender) and BODYSTRUCTURE (media type) of every message (e.samples)
+// against the corpus.
 func (r *runner) checkSamples(ctx context.Context) error {
 	c, err := r.connect(ctx)
 	if err != nil {
@@ -208,7 +209,10 @@ func (r *runner) checkSamples(ctx context.Context) error {
 	if _, err := c.selectInbox(); err != nil {
 		return err
 	}
-	set := imap.SeqSetNum(r.e.samples...)
+	var set imap.SeqSet
+	for _, s := range r.e.samples {
+		set.AddNum(s)
+	}
 	checked := 0
 	_, err = c.fetch(set, &imap.FetchOptions{Envelope: true, BodyStructure: &imap.FetchItemBodyStructure{Extended: true}}, func(m *imapclient.FetchMessageBuffer) {
 		if m.SeqNum < 1 || int(m.SeqNum) > len(r.c.Msgs) {
@@ -235,7 +239,7 @@ func (r *runner) checkSamples(ctx context.Context) error {
 		return fmt.Errorf("FETCH ENVELOPE BODYSTRUCTURE: %w", err)
 	}
 	if checked != len(r.e.samples) {
-		r.wrong("FETCH %v (ENVELOPE BODYSTRUCTURE): %d messages, want %d", r.e.samples, checked, len(r.e.samples))
+		r.wrong("FETCH 1:* (ENVELOPE BODYSTRUCTURE): %d messages, want %d", checked, len(r.e.samples))
 	}
 	return nil
 }
