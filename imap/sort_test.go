@@ -56,6 +56,10 @@ func TestSortThreadSession(t *testing.T) {
 		{"a SORT (SUBJECT) UTF-8 SUBJECT nothing", "* SORT"},
 		{"a THREAD REFERENCES UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
 		{"a THREAD ORDEREDSUBJECT UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
+		// REFS: no gathering by subject; threads by their latest
+		// message (4, without a Date, is the newest).
+		{"a THREAD REFS UTF-8 ALL", "* THREAD (3 5)(1 (2)(4))"},
+		{"a UID THREAD REFS UTF-8 NOT 4", "* THREAD (1 2)(3 5)"},
 		{"a UID THREAD REFERENCES UTF-8 NOT 1", "* THREAD (3 5)((2)(4))"},
 		{"a THREAD REFERENCES UTF-8 SUBJECT nothing", "* THREAD"},
 		// ESORT (RFC 5267 section 3.2): MIN and MAX are the first and
@@ -83,7 +87,7 @@ func TestSortThreadSession(t *testing.T) {
 		{"b SORT (REVERSE) UTF-8 ALL", "b BAD"},
 		{"b SORT (SUBJECT) UTF-8", "b BAD"},
 		{"b SORT SUBJECT UTF-8 ALL", "b BAD"},
-		{"b THREAD REFS UTF-8 ALL", "b BAD"},
+		{"b THREAD NOSUCH UTF-8 ALL", "b BAD"},
 		{"b THREAD REFERENCES UTF-8", "b BAD"},
 		{"b THREAD REFERENCES KOI8-R ALL", "b NO [BADCHARSET"},
 		{"b SORT RETURN (PARTIAL 1) (SUBJECT) UTF-8 ALL", "b BAD"},

@@ -10,9 +10,10 @@ import (
 
 // threadAlgorithms are the THREAD algorithms this server knows (RFC 5256
 // section 4), as CAPABILITY names them after "THREAD=".
-var threadAlgorithms = []string{"ORDEREDSUBJECT", "REFERENCES"}
+var threadAlgorithms = []string{"ORDEREDSUBJECT", "REFERENCES", "REFS"}
 
-// cmdThread: RFC 5256 section 4 (THREAD and UID THREAD).
+// cmdThread: RFC 5256 section 4 (THREAD and UID THREAD), and REFS
+// (sortthread.Refs).
 func (s *session) cmdThread(tag string, uid bool) error {
 	if err := s.d.SP(); err != nil {
 		return err
@@ -43,10 +44,13 @@ func (s *session) cmdThread(tag string, uid bool) error {
 		}
 	}
 	var roots []*sortthread.Node
-	if alg == "ORDEREDSUBJECT" {
+	switch alg {
+	case "ORDEREDSUBJECT":
 		roots = sortthread.OrderedSubject(msgs)
-	} else {
+	case "REFERENCES":
 		roots = sortthread.References(msgs)
+	default:
+		roots = sortthread.Refs(msgs)
 	}
 	s.e.Raw("* THREAD")
 	if len(roots) > 0 {

@@ -111,6 +111,7 @@ func TestThreads(t *testing.T) {
 		msgs       []Message
 		ordered    string // ORDEREDSUBJECT
 		references string // REFERENCES
+		refs       string // REFS
 	}{
 		{
 			name: "empty",
@@ -124,6 +125,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 (2)(3))",
 			references: "(1 2 3)",
+			refs:       "(1 2 3)",
 		},
 		{
 			name: "two replies to one message",
@@ -135,6 +137,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 (3)(2))(4)",
 			references: "(1 (3)(2))(4)",
+			refs:       "(4)(1 (3)(2))",
 		},
 		{
 			name: "a missing parent: a dummy at the root",
@@ -144,6 +147,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 2)",
 			references: "((1)(2))",
+			refs:       "((1)(2))",
 		},
 		{
 			name: "a missing parent with one child is dropped",
@@ -153,6 +157,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(2)(1)",
 			references: "(2)(1)",
+			refs:       "(2)(1)",
 		},
 		{
 			name: "a reply gathered under its original by subject",
@@ -162,6 +167,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 2)",
 			references: "(1 2)",
+			refs:       "(1)(2)",
 		},
 		{
 			name: "two originals of one subject become siblings",
@@ -171,6 +177,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 2)",
 			references: "((1)(2))",
+			refs:       "(1)(2)",
 		},
 		{
 			name: "duplicate and missing Message-IDs",
@@ -182,6 +189,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1 4)(2)(3)",
 			references: "(1 4)(2)(3)",
+			refs:       "(2)(3)(1 4)",
 		},
 		{
 			name: "a reference loop is not followed",
@@ -191,6 +199,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1)(2)",
 			references: "(2 1)", // 1 names 2 first; 2's reference back is refused
+			refs:       "(2 1)",
 		},
 		{
 			name: "equal dates keep mailbox order",
@@ -200,6 +209,34 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1)(2)",
 			references: "(1)(2)",
+			refs:       "(1)(2)",
+		},
+		{
+			// A thread whose latest date equals another's comes
+			// before it when a dummy gathers it (Dovecot's REFS).
+			name: "REFS: a dummy first at equal latest dates",
+			msgs: []Message{
+				msg(1, 10, "A", "a@x"),
+				msg(2, 5, "Re: Lost", "b@x", "z@x"),
+				msg(3, 10, "Re: Lost", "c@x", "z@x"),
+			},
+			ordered:    "(2 3)(1)",
+			references: "((2)(3))(1)",
+			refs:       "((2)(3))(1)",
+		},
+		{
+			// Replies keep their date order under the root; the
+			// root goes by the latest reply.
+			name: "REFS: threads by their latest message",
+			msgs: []Message{
+				msg(1, 10, "A", "a@x"),
+				msg(2, 20, "B", "b@x"),
+				msg(3, 50, "Re: A", "c@x", "a@x"),
+				msg(4, 30, "Re: A", "d@x", "a@x"),
+			},
+			ordered:    "(1 (4)(3))(2)",
+			references: "(1 (4)(3))(2)",
+			refs:       "(2)(1 (4)(3))",
 		},
 		{
 			name: "a self reference",
@@ -208,6 +245,7 @@ func TestThreads(t *testing.T) {
 			},
 			ordered:    "(1)",
 			references: "(1)",
+			refs:       "(1)",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,12 +255,15 @@ func TestThreads(t *testing.T) {
 			if got := string(AppendThreads(nil, References(tc.msgs), tc.msgs)); got != tc.references {
 				t.Errorf("REFERENCES = %s, want %s", got, tc.references)
 			}
+			if got := string(AppendThreads(nil, Refs(tc.msgs), tc.msgs)); got != tc.refs {
+				t.Errorf("REFS = %s, want %s", got, tc.refs)
+			}
 		})
 	}
 }
 
 // FuzzThreads checks that any messages thread without a panic and that
-// each message appears exactly once.
+// each message appears exactly once, by every algorithm.
 func FuzzThreads(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 1, 0, 2, 2, 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -236,7 +277,7 @@ func FuzzThreads(f *testing.F) {
 			}
 			msgs = append(msgs, m)
 		}
-		for _, roots := range [][]*Node{OrderedSubject(msgs), References(msgs)} {
+		for _, roots := range [][]*Node{OrderedSubject(msgs), References(msgs), Refs(msgs)} {
 			seen := make([]int, len(msgs))
 			var walk func([]*Node)
 			walk = func(ns []*Node) {

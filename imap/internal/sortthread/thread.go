@@ -85,6 +85,98 @@ func OrderedSubject(msgs []Message) []*Node {
 // References threads msgs by the REFERENCES algorithm (RFC 5256 section
 // 4), the steps numbered as there.
 func References(msgs []Message) []*Node {
+	roots := linked(msgs, true)
+	// (5) Gather the roots that share a base subject, taking them in
+	// the order of their earliest messages, as Dovecot does: which root
+	// a thread is merged into depends on the order.
+	slices.SortStableFunc(roots, func(a, b *Node) int {
+		da, ia := earliest(a, msgs)
+		db, ib := earliest(b, msgs)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(ia, ib))
+	})
+	roots = groupBySubject(roots, msgs)
+	// (6) Sort each set of siblings by date, depth first.
+	sortTree(roots, msgs)
+	return roots
+}
+
+// Refs threads msgs by the REFS algorithm (THREAD=REFS, as Dovecot
+// answers it; draft-ietf-morg-inthread): REFERENCES' steps 1 to 4, no
+// gathering by subject (step 5), replies sorted by date as in step 6,
+// and the threads sorted by the latest date in each (the newest thread
+// last), ties by the first message, a thread without one (a dummy that
+// gathers several) first.
+func Refs(msgs []Message) []*Node {
+	roots := linked(msgs, false)
+	for _, n := range roots {
+		sortTree(n.Children, msgs)
+	}
+	type key struct {
+		latest int64
+		id     uint32 // 0 for a dummy
+	}
+	keys := make(map[*Node]key, len(roots))
+	for _, n := range roots {
+		k := key{latest: latestDate(n, msgs)}
+		if n.Msg >= 0 {
+			k.id = msgs[n.Msg].ID
+		}
+		keys[n] = k
+	}
+	slices.SortStableFunc(roots, func(a, b *Node) int {
+		ka, kb := keys[a], keys[b]
+		return cmp.Or(cmp.Compare(ka.latest, kb.latest), cmp.Compare(ka.id, kb.id))
+	})
+	return roots
+}
+
+// earliestChild is the child of n that step 6 puts first.
+func earliestChild(n *Node, msgs []Message) *Node {
+	return slices.MinFunc(n.Children, func(a, b *Node) int {
+		da, ia := dateOf(a, msgs)
+		db, ib := dateOf(b, msgs)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(ia, ib))
+	})
+}
+
+// earliest is the date and ID a root of the root set is ordered by
+// before step 5: its message's, or a dummy's earliest child's.
+func earliest(n *Node, msgs []Message) (int64, uint32) {
+	if n.Msg < 0 && len(n.Children) > 0 {
+		n = earliestChild(n, msgs)
+	}
+	return dateOf(n, msgs)
+}
+
+// latestDate is the latest date of the messages of n's thread.
+func latestDate(n *Node, msgs []Message) int64 {
+	var latest int64
+	var walk func(*Node)
+	walk = func(n *Node) {
+		if n.Msg >= 0 {
+			latest = max(latest, msgs[n.Msg].Date)
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(n)
+	return latest
+}
+
+// sortTree sorts each set of siblings by date (step 6), depth first.
+func sortTree(nodes []*Node, msgs []Message) {
+	for _, n := range nodes {
+		sortTree(n.Children, msgs)
+	}
+	sortSiblings(nodes, msgs)
+}
+
+// linked makes the threads of msgs by their references (steps 1 to 4):
+// the root set with dummies pruned; promote says a dummy at the root
+// with one child gives way to it (REFERENCES), else it stays, which
+// AppendThreads writes the same.
+func linked(msgs []Message, promote bool) []*Node {
 	byID := make(map[string]*Node, len(msgs))
 	var all []*Node // every container made, in order
 	container := func(id string) *Node {
@@ -142,19 +234,7 @@ func References(msgs []Message) []*Node {
 		}
 	}
 	// (4) Prune dummies.
-	roots = prune(roots, true)
-	// (5) Gather the roots that share a base subject.
-	roots = groupBySubject(roots, msgs)
-	// (6) Sort each set of siblings by date, depth first.
-	var sortAll func([]*Node)
-	sortAll = func(nodes []*Node) {
-		for _, n := range nodes {
-			sortAll(n.Children)
-		}
-		sortSiblings(nodes, msgs)
-	}
-	sortAll(roots)
-	return roots
+	return prune(roots, true, promote)
 }
 
 // ancestorOrSelf reports whether a is n or one of n's ancestors.
@@ -181,18 +261,18 @@ func unlink(child *Node) {
 
 // prune removes dummies (step 4): one without children goes; one with
 // children gives them to its own parent, except at the root, where only
-// a single child is promoted.
-func prune(nodes []*Node, root bool) []*Node {
+// a single child is promoted, and that only with promote.
+func prune(nodes []*Node, root, promote bool) []*Node {
 	var out []*Node
 	for _, n := range nodes {
-		n.Children = prune(n.Children, false)
+		n.Children = prune(n.Children, false, promote)
 		if n.Msg >= 0 {
 			out = append(out, n)
 			continue
 		}
 		switch {
 		case len(n.Children) == 0:
-		case !root || len(n.Children) == 1:
+		case !root || (promote && len(n.Children) == 1):
 			for _, c := range n.Children {
 				c.parent = n.parent
 			}
@@ -208,7 +288,9 @@ func prune(nodes []*Node, root bool) []*Node {
 func groupBySubject(roots []*Node, msgs []Message) []*Node {
 	subjectOf := func(n *Node) (string, bool) {
 		if n.Msg < 0 {
-			n = n.Children[0]
+			// (5B-i) A dummy's "first child": the earliest, as
+			// step 6 will order them (and as Dovecot takes it).
+			n = earliestChild(n, msgs)
 		}
 		return msgs[n.Msg].Subject, msgs[n.Msg].Reply
 	}
