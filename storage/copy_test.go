@@ -274,3 +274,65 @@ func TestCopyMaildirAcrossFileSystems(t *testing.T) {
 	}
 	checkCopies(t, a, v, src, dst, filepath.Join(root, "src"), filepath.Join(other, "dst"), "shm/dst", false)
 }
+
+// TestMoveMaildirBothWays: two sessions moving messages between the same
+// two maildirs in opposite directions at once neither deadlock (each
+// commit locks both folders, always in one order) nor lose or duplicate
+// a message.
+func TestMoveMaildirBothWays(t *testing.T) {
+	a, home, _ := formatAccount(t, formatCase{name: "maildir"})
+	fillMaildir(t, a, "A", 30)
+	fillMaildir(t, a, "B", 30)
+	done := make(chan error, 2)
+	for _, dir := range [][2]string{{"A", "B"}, {"B", "A"}} {
+		go func() {
+			v, err := a.Select(dir[0], false)
+			if err != nil {
+				done <- err
+				return
+			}
+			defer v.Close()
+			for range 20 {
+				var r recorder
+				v.Poll(true, &r)
+				if _, _, _, err := a.Move(v, slices.Clone(v.UIDs()), dir[1]); err != nil {
+					done <- fmt.Errorf("MOVE %s to %s: %w", dir[0], dir[1], err)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatal("the MOVEs do not end: deadlock?")
+		}
+	}
+	subjects := map[string]int{}
+	for _, name := range []string{"A", "B"} {
+		v, err := a.Select(name, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, uid := range v.UIDs() {
+			subjects[readMessage(t, v, uid)]++
+		}
+		v.Close()
+		if left, _ := filepath.Glob(filepath.Join(home, name, "tmp", "*")); len(left) > 0 {
+			t.Errorf("%s/tmp holds %v", name, left)
+		}
+	}
+	if len(subjects) != 30 {
+		t.Errorf("%d different messages in A and B, want 30", len(subjects))
+	}
+	for s, n := range subjects {
+		if n != 2 { // fillMaildir gave A and B the same 30 subjects
+			t.Errorf("message %q is there %d times, want 2", s, n)
+		}
+	}
+}
