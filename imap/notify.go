@@ -909,7 +909,13 @@ func (s *session) notifyWait() {
 	s.woken.Store(false)
 	n.arm()
 	if s.view != nil && n.selected != nil {
-		s.view.SetNotify(n.poke)
+		if n.selected.filter == filterSelectedDelayed {
+			// Expunges wait for a command (RFC 5465 section 6): those
+			// held back must not wake the wait again at once.
+			s.view.SetNotifyHolding(n.poke)
+		} else {
+			s.view.SetNotify(n.poke)
+		}
 	}
 	s.br.Wait()
 	if s.view != nil && n.selected != nil {

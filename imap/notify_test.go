@@ -302,3 +302,40 @@ func TestNotifyWatchedUnchanged(t *testing.T) {
 	b.appendMsg("w9", "", testMessage("again", "a"))
 	expectLines(t, a, "* STATUS w9 (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ")
 }
+
+// TestNotifySelectedDelayedExpunge: with selected-delayed, an expunge by
+// another session waits for a command (RFC 5465 section 6) and does not
+// keep waking the session meanwhile: it was woken again and again, at
+// once, and never read the client's next command.
+func TestNotifySelectedDelayedExpunge(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	for i := 0; i < 3; i++ {
+		a.appendMsg("INBOX", "", testMessage("m"+strconvItoa(i), "body"))
+	}
+	a.ok("s SELECT INBOX")
+	a.ok("n NOTIFY SET (selected-delayed (MessageNew MessageExpunge))")
+	b.ok("s SELECT INBOX")
+	b.ok(`d STORE 2 +FLAGS.SILENT (\Deleted)`)
+	b.ok("x EXPUNGE")
+	// The STORE may be told at once (unless the expunge came first);
+	// the expunge may not.
+	a.conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	for {
+		l, err := a.r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		if !strings.HasPrefix(l, `* 2 FETCH (FLAGS (\Deleted`) {
+			t.Fatalf("between commands: %q", l)
+		}
+	}
+	// New mail is still told between commands.
+	b.appendMsg("INBOX", "", testMessage("new", "n"))
+	expectLines(t, a, "* 4 EXISTS")
+	if u := a.ok("n NOOP"); !contains(u, "* 2 EXPUNGE") {
+		t.Errorf("NOOP: %q", u)
+	}
+}

@@ -142,6 +142,28 @@ func (v *View) SetNotify(f func()) {
 	}
 }
 
+// SetNotifyHolding is SetNotify for a session that holds expunges back
+// between commands (it polls without allowExpunge, as IMAP NOTIFY's
+// selected-delayed does): f is called at once only when the updates
+// pending hold something other than an expunge, so that expunges held
+// back do not wake the session again and again. A new update, expunges
+// included, calls f as SetNotify's does.
+func (v *View) SetNotifyHolding(f func()) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	v.notify = f
+	if f == nil {
+		return
+	}
+	for _, u := range v.pending {
+		if u.kind != updExpunged {
+			f()
+			return
+		}
+	}
+}
+
 // Gone reports whether the view's mailbox was deleted or renamed in
 // this process since the view was opened: no more changes reach the
 // view, and a new one shows what the name holds now.
