@@ -67,12 +67,16 @@ func (s *spawner) run(ready chan<- struct{}) {
 		case err != nil:
 			r.errc <- err
 		case r.asRoot && bndErr != nil:
-			r.errc <- bndErr
+			r.errc <- fmt.Errorf("%w: %w", errNoBounding, bndErr)
 		default:
 			r.errc <- r.cmd.Start()
 		}
 	}
 }
+
+// errNoBounding is startRoot's refusal when the bounding set could not
+// be dropped.
+var errNoBounding = errors.New("no process is started as root: its capabilities cannot be bounded")
 
 // dropBounding leaves in this thread's capability bounding set only
 // CAP_SETUID and CAP_SETGID. The bounding set, like no_new_privs, is

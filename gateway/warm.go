@@ -76,9 +76,10 @@ const warmPoolSize = 2
 
 // warmPool holds the warm processes.
 type warmPool struct {
-	mu       sync.Mutex
-	ready    []*warmProcess
-	starting int
+	mu         sync.Mutex
+	ready      []*warmProcess
+	starting   int
+	noBounding sync.Once // the warning that none can be started
 }
 
 // takeWarm returns a warm process, if one is ready and has the
@@ -124,7 +125,13 @@ func (g *Gateway) fillWarm() {
 				g.warm.ready = append(g.warm.ready, w)
 			}
 			g.warm.mu.Unlock()
-			if err != nil {
+			switch {
+			case errors.Is(err, errNoBounding):
+				// The same at every hibernation: said once.
+				g.warm.noBounding.Do(func() {
+					g.log.Warn("mailgate: no session processes are started ahead; wake-ups start their own", "err", err)
+				})
+			case err != nil:
 				g.log.Warn("mailgate: starting a session process ahead", "err", err)
 			}
 		}()

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -71,6 +72,9 @@ type testConfig struct {
 	// sharedUsers says that the users file exists already (another
 	// daemon's): the daemon prints no first-run password to wait for.
 	sharedUsers bool
+	// wrapper, when set, runs the daemon: the command and its
+	// arguments, before mailgate's path and arguments.
+	wrapper []string
 }
 
 // writeConfig writes a configuration into a new temporary directory:
@@ -202,7 +206,11 @@ func startDaemon(t testing.TB, top, server string, args ...string) *daemon {
 
 func tryStartDaemon(t testing.TB, cfg *testConfig, args []string) (d *daemon, retry bool, err error) {
 	d = &daemon{t: t, cfg: cfg, addr: cfg.addr, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(mailgateBin, append([]string{"--config", cfg.path}, args...)...)
+	argv := append([]string{mailgateBin, "--config", cfg.path}, args...)
+	if len(cfg.wrapper) > 0 {
+		argv = append(slices.Clone(cfg.wrapper), argv...)
+	}
+	d.cmd = exec.Command(argv[0], argv[1:]...)
 	d.cmd.Stdin = nil
 	d.cmd.Stdout = io.Discard
 	pr, pw, err := os.Pipe()

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,51 @@ func TestWarmProcessCapabilities(t *testing.T) {
 	checkRunsAs(t, kids[0], u.uid)
 	if !strings.Contains(d.stderr.String(), "started ahead takes the session") {
 		t.Error("the wake-up was not served by a process started ahead")
+	}
+	c.cmd("z", "LOGOUT")
+	d.stop(10 * time.Second)
+}
+
+// TestWarmWithoutSetpcap: a root daemon that lacks CAP_SETPCAP (a
+// container may withhold it) cannot bound what a process started ahead
+// may do, so it starts none, says so once, and a wake-up starts its own
+// session process, as the user.
+func TestWarmWithoutSetpcap(t *testing.T) {
+	u := newSystemUser(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	cfg := writeConfig(t, freeAddr(t), "hibernate-after = \"200ms\"\n"+systemAuth, "")
+	cfg.wrapper = []string{setpriv, "--bounding-set", "-setpcap", "--"}
+	d, _, err := tryStartDaemon(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := d.cmd.Process.Pid
+	c := greeted(t, d.addr)
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	for round := range 2 {
+		c.send("i IDLE\r\n")
+		if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+			t.Fatalf("IDLE %d: %q, %v", round, l, err)
+		}
+		waitChildren(t, pid, 0) // hibernated
+		time.Sleep(500 * time.Millisecond)
+		for _, k := range children(pid) {
+			if isWarm(k) {
+				t.Errorf("process %d was started ahead as root without a bounded capability set", k)
+			}
+		}
+		c.send("DONE\r\n")
+		if l, err := c.line(5 * time.Second); err != nil || l != "i OK Completed" {
+			t.Fatalf("DONE %d: %q, %v", round, l, err)
+		}
+		checkRunsAs(t, waitChildren(t, pid, 1)[0], u.uid)
+	}
+	if n := strings.Count(d.stderr.String(), "no session processes are started ahead"); n != 1 {
+		t.Errorf("the warning was said %d times; want once:\n%s", n, d.stderr.String())
 	}
 	c.cmd("z", "LOGOUT")
 	d.stop(10 * time.Second)
