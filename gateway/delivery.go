@@ -158,7 +158,9 @@ func (g *Gateway) deliverAs(ctx context.Context, u *auth.User, mailbox string, m
 	if ud.next != nil && len(ud.next.items) < maxDeliveryBatch {
 		// Another copy waits for the user's turn: this one goes with it.
 		ud.next.items = append(ud.next.items, d)
+		queued := len(ud.next.items)
 		q.mu.Unlock()
+		g.log.Debug("mailgate: delivery waits for the user's delivery process", "user", u.Name, "queued", queued)
 		o := <-d.done
 		return o.uid, true, o.err
 	}
@@ -166,7 +168,11 @@ func (g *Gateway) deliverAs(ctx context.Context, u *auth.User, mailbox string, m
 	if ud.next == nil {
 		ud.next = b // others join it until it runs
 	}
+	waits := ud.running != nil
 	q.mu.Unlock()
+	if waits {
+		g.log.Debug("mailgate: delivery waits for the user's delivery process", "user", u.Name, "queued", 1)
+	}
 	g.runDeliveryBatch(ctx, key, ud, b, u, id)
 	o := <-d.done
 	return o.uid, true, o.err

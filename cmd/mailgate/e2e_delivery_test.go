@@ -118,10 +118,13 @@ func TestDeliveriesShareAProcess(t *testing.T) {
 	for i := range 8 {
 		go send("queued "+strconv.Itoa(i), replies)
 	}
-	// Every queued copy has reached the daemon when the LMTP
-	// connections are all waiting for their DATA's reply; give them
-	// time, then let the stuck process go.
-	time.Sleep(2 * time.Second)
+	// Let the stuck process go once all eight copies wait for it.
+	for i := 0; !strings.Contains(ld.stderr.String(), "queued=8"); i++ {
+		if i == 3000 {
+			t.Fatalf("the eight copies never all waited:\n%s", ld.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if n := deliveryProcesses(pid); len(n) != 1 {
 		t.Errorf("delivery processes while the user's one is stuck: %v; want that one", n)
 	}
