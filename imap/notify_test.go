@@ -308,14 +308,7 @@ func TestNotifyWatchedUnchanged(t *testing.T) {
 // keep waking the session meanwhile: it was woken again and again, at
 // once, and never read the client's next command.
 func TestNotifySelectedDelayedExpunge(t *testing.T) {
-	e := startServer(t, nil)
-	a, b := e.raw(), e.raw()
-	a.login("alice")
-	b.login("alice")
-	for i := 0; i < 3; i++ {
-		a.appendMsg("INBOX", "", testMessage("m"+strconvItoa(i), "body"))
-	}
-	a.ok("s SELECT INBOX")
+	a, b := twoInInbox(t)
 	a.ok("n NOTIFY SET (selected-delayed (MessageNew MessageExpunge))")
 	b.ok("s SELECT INBOX")
 	b.ok(`d STORE 2 +FLAGS.SILENT (\Deleted)`)

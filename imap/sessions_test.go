@@ -144,19 +144,27 @@ func TestFetchExpungedByOther(t *testing.T) {
 	}
 }
 
-// TestFetchExpungedCached: what a session derived of a message before
-// another session expunged it (ENVELOPE, BODYSTRUCTURE) is still answered
-// until every session has been told, as Dovecot answers from its cache;
-// its content is not, and the FETCH says EXPUNGEISSUED then.
-func TestFetchExpungedCached(t *testing.T) {
+// twoInInbox starts a server with two sessions of alice, a and b, and
+// three messages (subjects m0 to m2) in her INBOX, which a has selected.
+func twoInInbox(t *testing.T) (a, b *rawConn) {
+	t.Helper()
 	e := startServer(t, nil)
-	a, b := e.raw(), e.raw()
+	a, b = e.raw(), e.raw()
 	a.login("alice")
 	b.login("alice")
 	for i := 0; i < 3; i++ {
 		a.appendMsg("INBOX", "", testMessage("m"+strconvItoa(i), "body"))
 	}
 	a.ok("s SELECT INBOX")
+	return a, b
+}
+
+// TestFetchExpungedCached: what a session derived of a message before
+// another session expunged it (ENVELOPE, BODYSTRUCTURE) is still answered
+// until every session has been told, as Dovecot answers from its cache;
+// its content is not, and the FETCH says EXPUNGEISSUED then.
+func TestFetchExpungedCached(t *testing.T) {
+	a, b := twoInInbox(t)
 	b.ok("s SELECT INBOX")
 	before := b.ok("f FETCH 2 (ENVELOPE BODYSTRUCTURE)")
 	a.ok(`d STORE 2 +FLAGS.SILENT (\Deleted)`)
