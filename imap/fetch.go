@@ -219,6 +219,10 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			var id string
 			id, err = emailID(v, m.UID)
 			vals[i] = []byte(id)
+		case fetchThreadID:
+			var id string
+			id, err = f.s.threadID(m.UID)
+			vals[i] = []byte(id)
 		case fetchSection, fetchBinary, fetchBinarySize:
 			if !f.streams(m, it) {
 				err = f.loaded(seq, m, &c, it, &vals[i])
@@ -327,7 +331,11 @@ func (f *fetcher) write(seq uint32, m *storage.Message, vals [][]byte, lost []bo
 			}
 			s.e.Byte(')')
 		case fetchThreadID:
-			s.e.Raw("THREADID NIL")
+			if lost[i] {
+				s.e.Raw("THREADID NIL")
+			} else {
+				s.e.Raw("THREADID (").Bytes(vals[i]).Byte(')')
+			}
 		case fetchModSeq:
 			s.e.Raw("MODSEQ (").Number64(int64(m.ModSeq)).Byte(')')
 			wroteModSeq = true

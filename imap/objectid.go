@@ -12,7 +12,8 @@ import (
 // keeps it across RENAME; EMAILID is derived from the message's content,
 // so that it is the same in every mailbox a message is copied or moved
 // to, and never changes (a message's content is immutable); THREADID is
-// NIL, as section 5.2 allows a server that does not thread.
+// derived from the message's header (threadID), so it never changes
+// either, and messages that name the same first ancestor share it.
 
 // cacheEmailID is the cache key of a message's EMAILID.
 const cacheEmailID = "imap.emailid"
@@ -52,16 +53,55 @@ func emailID(v *storage.View, uid uint32) (string, error) {
 	return id, nil
 }
 
+// threadID returns the THREADID of message uid in the selected mailbox
+// (RFC 8474 section 5.2): "T" and the first 96 bits of the SHA-256 of
+// the Message-ID its thread starts with, as THREAD REFERENCES links it:
+// the first of its References (the oldest ancestor it names; of the
+// last 100 it keeps, see maxReferences), else its In-Reply-To, else its
+// own Message-ID. A message without any of them is a thread of its own,
+// named after its EMAILID. The keys come from SORT's cache, so THREADID
+// costs a header read only the first time. Replies that name only their
+// parent (In-Reply-To without References) under a reply get their
+// parent's thread, not its root's: the price of an identifier that never
+// changes and needs no other message.
+func (s *session) threadID(uid uint32) (string, error) {
+	var k sortKeys
+	if val, ok := s.view.Cached(uid, cacheSortKeys); !ok || k.decodeOnly(val.([]byte), needMessageID|needRefs) != nil {
+		header, err := s.view.StoredHeader(uid, nil)
+		if err != nil {
+			return "", err
+		}
+		k = sortKeysOf(header)
+		s.view.SetCached(uid, cacheSortKeys, k.append(nil))
+	}
+	root := k.messageID
+	if len(k.refs) > 0 {
+		root = k.refs[0]
+	}
+	if root == "" {
+		id, err := emailID(s.view, uid)
+		if err != nil {
+			return "", err
+		}
+		root = "\x00" + id // apart from every Message-ID
+	}
+	sum := sha256.Sum256([]byte(root))
+	return "T" + hex.EncodeToString(sum[:12]), nil
+}
+
 // objectIDKey marks the SEARCH keys EMAILID and THREADID among the header
 // criteria, where they travel: no header field name holds a NUL.
 const objectIDKey = "\x00"
 
 // hasObjectID reports whether candidate c has the EMAILID (key
-// "EMAILID") or THREADID id. No message has a THREADID, which is NIL.
+// "EMAILID") or THREADID id.
 func (ev *searcher) hasObjectID(c *candidate, key, id string) bool {
-	if key != "EMAILID" {
-		return false
+	var got string
+	var err error
+	if key == "EMAILID" {
+		got, err = emailID(ev.s.view, c.m.UID)
+	} else {
+		got, err = ev.s.threadID(c.m.UID)
 	}
-	got, err := emailID(ev.s.view, c.m.UID)
 	return err == nil && got == id
 }

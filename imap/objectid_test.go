@@ -9,6 +9,7 @@ import (
 var (
 	mailboxIDRe = regexp.MustCompile(`MAILBOXID \(([A-Za-z0-9_-]+)\)`)
 	emailIDRe   = regexp.MustCompile(`EMAILID \(([A-Za-z0-9_-]+)\)`)
+	threadIDRe  = regexp.MustCompile(`THREADID \(([A-Za-z0-9_-]+)\)`)
 )
 
 // firstMatch returns the first submatch of re in lines, or "".
@@ -23,8 +24,7 @@ func firstMatch(re *regexp.Regexp, lines ...string) string {
 
 // OBJECTID (RFC 8474): MAILBOXID from CREATE, SELECT and STATUS agree and
 // survive RENAME; a mailbox deleted and made again gets a new one;
-// EMAILID stays across COPY and MOVE; THREADID is NIL; SEARCH EMAILID
-// finds the message.
+// EMAILID stays across COPY and MOVE; SEARCH EMAILID finds the message.
 func TestObjectID(t *testing.T) {
 	env := startServer(t, nil)
 	c := env.raw()
@@ -66,7 +66,7 @@ func TestObjectID(t *testing.T) {
 	c.appendMsg("INBOX", "", testMessage("two", "second"))
 	c.ok("c7 SELECT INBOX")
 	u := c.ok("c8 FETCH 1:2 (EMAILID THREADID)")
-	if len(u) != 2 || !contains(u[:1], "THREADID NIL") {
+	if len(u) != 2 || firstMatch(threadIDRe, u[0]) == "" {
 		t.Fatalf("FETCH: %q", u)
 	}
 	id1, id2 := firstMatch(emailIDRe, u[0]), firstMatch(emailIDRe, u[1])
@@ -85,5 +85,44 @@ func TestObjectID(t *testing.T) {
 	u = c.ok("c14 FETCH 1:2 (EMAILID)")
 	if got := []string{firstMatch(emailIDRe, u[0]), firstMatch(emailIDRe, u[1])}; got[0] != id1 || got[1] != id2 {
 		t.Fatalf("after COPY and MOVE: %q, want %q %q", got, id1, id2)
+	}
+}
+
+// TestThreadID: messages that name the same first ancestor share a
+// THREADID (RFC 8474 section 5.2), others have their own, messages with
+// the same content (one EMAILID) have the same one even without any
+// Message-ID, it survives COPY, and SEARCH THREADID finds the thread.
+func TestThreadID(t *testing.T) {
+	env := startServer(t, nil)
+	c := env.raw()
+	c.login("alice")
+	for _, m := range []string{
+		sortMessage("x@y", "Hello", "", "a@x", ""),
+		sortMessage("x@y", "Re: Hello", "", "b@x", "<a@x>"),
+		sortMessage("x@y", "Re: Hello", "", "c@x", "<a@x> <b@x>"),
+		sortMessage("x@y", "Other", "", "d@x", ""),
+		"Subject: no ids\r\n\r\nsame\r\n",
+		"Subject: no ids\r\n\r\nsame\r\n",
+		"Subject: no ids\r\n\r\nother\r\n",
+	} {
+		c.appendMsg("INBOX", "", m)
+	}
+	c.ok("s SELECT INBOX")
+	u := c.ok("f FETCH 1:* (THREADID)")
+	ids := make([]string, len(u))
+	for i, l := range u {
+		if ids[i] = firstMatch(threadIDRe, l); ids[i] == "" {
+			t.Fatalf("FETCH THREADID: %q", u)
+		}
+	}
+	if ids[0] != ids[1] || ids[0] != ids[2] || ids[3] == ids[0] || ids[4] != ids[5] || ids[4] == ids[6] || ids[4] == ids[0] {
+		t.Errorf("THREADIDs %q: want 1-3 alike, 4 apart, 5 and 6 alike, 7 apart", ids)
+	}
+	if u := c.ok("q SEARCH THREADID " + ids[0]); !contains(u, "* SEARCH 1 2 3") {
+		t.Errorf("SEARCH THREADID: %q", u)
+	}
+	c.ok("c COPY 2 INBOX")
+	if u := c.ok("f FETCH 8 (THREADID)"); firstMatch(threadIDRe, u[0]) != ids[0] {
+		t.Errorf("THREADID of a copy: %q, want %s", u, ids[0])
 	}
 }
