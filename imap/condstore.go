@@ -117,6 +117,31 @@ func (s *session) vanishedDone(err error) error {
 	return err
 }
 
+// delayedExpunges gives a command's OK a HIGHESTMODSEQ below the lowest
+// mod-sequence of the expunges it could not tell of (RFC 7162 section
+// 3.2): the command may have sent MODSEQ values of later changes, and a
+// client that loses the connection before it hears of the expunges must
+// not take them as seen at its next SELECT QRESYNC. A reply that has a
+// response code of its own (SELECT's READ-WRITE) keeps it, and the
+// HIGHESTMODSEQ goes in an untagged OK just before it.
+func (s *session) delayedExpunges(err error) error {
+	low, delayed := s.view.DelayedExpungeModSeq()
+	if !delayed || low <= 1 {
+		return err
+	}
+	code := "HIGHESTMODSEQ " + strconv.FormatUint(low-1, 10)
+	text := "Completed"
+	if err != nil {
+		st, isStatus := err.(*status)
+		if !isStatus || st.typ != "OK" || st.code != "" {
+			s.e.Raw("* OK [").Raw(code).Raw("] Expunges not yet told\r\n")
+			return err
+		}
+		text = st.text
+	}
+	return ok(code, "%s", text)
+}
+
 // writeVanishedEarlier writes "* VANISHED (EARLIER) uids" (RFC 7162
 // section 3.2.6) for the UIDs of set (nil: all) expunged since modseq. If
 // the mailbox forgot expunges that old, it names every UID of set (or

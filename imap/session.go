@@ -535,6 +535,9 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 		s.view.Poll(cmd.expungeOK || uid, s)
 		s.flushVanished()
 		err = s.vanishedDone(err)
+		if s.qresync {
+			err = s.delayedExpunges(err)
+		}
 	}
 	if len(s.contexts) > 0 {
 		s.updateContexts()

@@ -253,3 +253,40 @@ func (v *View) UIDNext() uint32 {
 	defer mb.mu.Unlock()
 	return mb.uidNext
 }
+
+// DelayedExpungeModSeq returns the lowest mod-sequence of the expunges
+// queued for the view that Poll has kept back (during a command that may
+// not tell of expunges, RFC 3501 section 7.4.1), and false when none is
+// kept or the mailbox keeps no modseqs. An expunge whose mod-sequence was
+// forgotten counts as the forgotten ones' floor: lower, which is safe for
+// what it serves (RFC 7162 section 3.2: a HIGHESTMODSEQ below every
+// delayed expunge's).
+func (v *View) DelayedExpungeModSeq() (uint64, bool) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.noModSeq {
+		return 0, false
+	}
+	var low uint64
+	found := false
+	for _, ev := range v.pending {
+		if ev.kind != updExpunged {
+			continue
+		}
+		if !found {
+			mb.fullLocked() // the expunges are read with the table
+		}
+		m := mb.vanishedFloor
+		for _, r := range mb.vanished {
+			if r.First <= ev.uid && ev.uid <= r.Last {
+				m = r.ModSeq
+				break
+			}
+		}
+		if !found || m < low {
+			low, found = m, true
+		}
+	}
+	return low, found
+}
