@@ -16,7 +16,8 @@ import (
 // session all the same, with the kick's BYE. Before, the process either
 // died of the signal it could not catch yet (no BYE), or caught it before
 // its session had begun and kicked nothing, leaving the session to run
-// until the daemon killed it at shutdown-grace (60 s here).
+// until the daemon killed it at shutdown-grace (60 s here). A session
+// kicked in its running process hears one BYE, not two.
 func TestKickWhileStarting(t *testing.T) {
 	u := newSystemUser(t)
 	d := startDaemon(t, "shutdown-grace = \"60s\"\n"+systemAuth, "")
@@ -33,11 +34,18 @@ func TestKickWhileStarting(t *testing.T) {
 	}
 	defer ctl.Close()
 	replies := bufio.NewReader(ctl)
-	for i := range 5 {
+	for i := range 6 {
 		c := greeted(t, d.addr)
 		c.send("a LOGIN " + quoted(u.name) + " " + quoted(u.password) + "\r\n")
 		if l, err := c.tagged("a"); err != nil || !strings.HasPrefix(l, "a OK") {
 			t.Fatalf("LOGIN: %q, %v", l, err)
+		}
+		if i == 5 {
+			// The last one kicked once its process serves it: one BYE
+			// too (the daemon's session once said a second).
+			if l := c.cmd("n", "NOOP"); !strings.HasPrefix(l[len(l)-1], "n OK") {
+				t.Fatalf("NOOP: %q", l)
+			}
 		}
 		// At once: the session process is being started.
 		if _, err := ctl.Write([]byte("kick\t" + u.name + "\n")); err != nil {
