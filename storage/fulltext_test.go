@@ -38,30 +38,30 @@ func TestFullTextBuildOutlivesSessions(t *testing.T) {
 	os.MkdirAll(home, 0o700)
 	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
 	const n = 300
-	for i := range n {
-		if _, _, err := a.Append("INBOX", strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\nbody %d\r\n", i, i)), nil, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appendN(t, a, n)
 	v, err := a.Select("INBOX", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		files, _ := filepath.Glob(filepath.Join(ftsDir, "*.fts"))
-		got := 0
-		if len(files) == 1 {
-			got, _ = fts.Peek(files[0])
+	var files []string
+	for deadline := time.Now().Add(10 * time.Second); len(files) != 1 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		files, _ = filepath.Glob(filepath.Join(ftsDir, "*.fts"))
+	}
+	if len(files) != 1 {
+		t.Fatalf("index files %q", files)
+	}
+	waitPeek(t, files[0], n)
+}
+
+// appendN appends n messages to a's INBOX; message i's body holds
+// "word<i>".
+func appendN(t *testing.T, a *storage.Account, n int) {
+	t.Helper()
+	for i := range n {
+		if _, _, err := a.Append("INBOX", strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\nbody word%d\r\n", i, i)), nil, time.Time{}); err != nil {
+			t.Fatal(err)
 		}
-		if got == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the index holds %d of %d messages a minute after the session left", got, n)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -87,11 +87,7 @@ func TestFullTextBeside(t *testing.T) {
 		t.Run(strings.SplitN(c.inbox, ":", 2)[0], func(t *testing.T) {
 			a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: c.inbox, DefaultType: "maildir"})
 			const n = 20
-			for i := range n {
-				if _, _, err := a.Append("INBOX", strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\nbody word%d\r\n", i, i)), nil, time.Time{}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			appendN(t, a, n)
 			v, err := a.Select("INBOX", true)
 			if err != nil {
 				t.Fatal(err)
