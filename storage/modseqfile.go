@@ -181,6 +181,11 @@ func readModSeqFile(data []byte) (*modseqTable, error) {
 		return t, nil
 	}
 	pos := snapEnd
+	if n := (int64(len(data)) - pos) / modseqRecordLen; n > 0 && len(t.log) == 0 {
+		// Sized for the log at once rather than grown record by record;
+		// a damaged or hostile file gets no larger a map than a few pages.
+		t.log = make(map[uint32]logEntry, min(n, 1<<12))
+	}
 	for ; pos+modseqRecordLen <= int64(len(data)); pos += modseqRecordLen {
 		r := data[pos : pos+modseqRecordLen]
 		if crc32.ChecksumIEEE(r[:20]) != be.Uint32(r[20:]) {
