@@ -65,6 +65,7 @@ type Folder struct {
 	newValidity func() uint32  // gives the UIDVALIDITY of a maildir that has none
 	skipped     fsutil.Skipped // files in new/ and cur/ that are not regular files
 	cleaned     bool           // the first Scan removed crashed writers' temporary files
+	rootSeen    time.Time      // the maildir directory's mtime when its batch intents were last checked (zero: check again)
 
 	stamp   dirStamp          // new/ and cur/ when entries were read from them
 	last    []storage.Message // the snapshot at stamp, kept by unchanged

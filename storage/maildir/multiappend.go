@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -217,6 +218,33 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// undoBatchesLeftSinceOpen runs undoDeadBatches again when the maildir's
+// own directory, where the intents are, changed since it last looked: a
+// process killed in a batch commit after this Folder first scanned the
+// maildir leaves messages in new/ that a scan would otherwise announce.
+// Checking costs one stat while the directory is unchanged; an mtime
+// less than a second old is not trusted to tell (file systems keep it in
+// coarse ticks), so the directory is read again then.
+func (f *Folder) undoBatchesLeftSinceOpen() {
+	fi, err := os.Stat(f.path)
+	if err != nil {
+		return
+	}
+	mtime := fi.ModTime()
+	if !f.rootSeen.IsZero() && mtime.Equal(f.rootSeen) {
+		return
+	}
+	names, err := readNames(f.path)
+	if err != nil {
+		return
+	}
+	f.undoDeadBatches(names)
+	f.rootSeen = time.Time{}
+	if f.now().Sub(mtime) > time.Second {
+		f.rootSeen = mtime
+	}
 }
 
 // undoDeadBatches removes what batch commits of dead processes left,

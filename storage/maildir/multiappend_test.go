@@ -92,8 +92,21 @@ func TestDeadBatchUndone(t *testing.T) {
 	names := []string{"1700000000.M1P1.host,S=10,W=12,U=7:2,", "1700000000.M2P1.host,S=10,W=12,U=8:2,"}
 	os.WriteFile(filepath.Join(path, dirNew, names[0]), []byte("Subject: a\n\nx\n"), 0o600)
 	os.WriteFile(filepath.Join(path, dirCur, "1700000000.M2P1.host,S=10,W=12,U=8:2,S"), []byte("Subject: b\n\nx\n"), 0o600)
-	// The intent of a process that has exited: made as this one names
-	// it, with the dead process's pid.
+	intent := deadIntent(t, path, names)
+	g := mustOpen(t, d, path)
+	s := mustScan(t, g)
+	if len(s.Messages) != 1 || s.Messages[0].UID != keep.UID {
+		t.Errorf("after the dead batch: %+v", s.Messages)
+	}
+	if _, err := os.Stat(intent); !os.IsNotExist(err) {
+		t.Errorf("intent left: %v", err)
+	}
+}
+
+// deadIntent writes the batch intent, naming names, of a process that
+// has exited: made as this one names it, with the dead process's pid.
+func deadIntent(t *testing.T, path string, names []string) string {
+	t.Helper()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Skip("no true(1) to make a dead pid with")
@@ -107,14 +120,41 @@ func TestDeadBatchUndone(t *testing.T) {
 	parts := strings.SplitN(filepath.Base(own.Name()), ".", 7) // "", mailgate-tmp, kind, pid, n, run, host
 	parts[3] = fmt.Sprint(dead.Process.Pid)
 	intent := filepath.Join(path, strings.Join(parts, "."))
-	os.WriteFile(intent, []byte(strings.Join(names, "\n")+"\n"), 0o600)
-	g := mustOpen(t, d, path)
-	s := mustScan(t, g)
-	if len(s.Messages) != 1 || s.Messages[0].UID != keep.UID {
-		t.Errorf("after the dead batch: %+v", s.Messages)
+	if err := os.WriteFile(intent, []byte(strings.Join(names, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(intent); !os.IsNotExist(err) {
-		t.Errorf("intent left: %v", err)
+	return intent
+}
+
+// TestDeadBatchUndoneWhileOpen: a process killed in a batch commit after
+// this Folder first scanned the maildir (a long-lived IMAP session beside
+// an LMTP server that was killed) left its messages in new/; the next
+// scan of the open Folder undoes the batch instead of announcing them,
+// as a fresh one would.
+func TestDeadBatchUndoneWhileOpen(t *testing.T) {
+	path, d := newMaildir(t)
+	f := mustOpen(t, d, path)
+	defer f.Close()
+	keep, err := f.Append(strings.NewReader("Subject: keep\r\n\r\nx\r\n"), nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustScan(t, f)
+	for round := range 3 { // the directory's mtime changes within a tick, then not
+		name := fmt.Sprintf("1700000000.M%dP1.host,S=10,W=12,U=%d:2,", round+1, round+10)
+		os.WriteFile(filepath.Join(path, dirNew, name), []byte("Subject: a\n\nx\n"), 0o600)
+		intent := deadIntent(t, path, []string{name})
+		s := mustScan(t, f)
+		if len(s.Messages) != 1 || s.Messages[0].UID != keep.UID {
+			t.Errorf("round %d: the open folder announced a dead batch: %+v", round, s.Messages)
+		}
+		if _, err := os.Stat(intent); !os.IsNotExist(err) {
+			t.Errorf("round %d: intent left: %v", round, err)
+		}
+		if round == 1 {
+			time.Sleep(1100 * time.Millisecond)
+			mustScan(t, f)
+		}
 	}
 }
 

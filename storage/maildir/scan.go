@@ -270,6 +270,11 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 			return nil, false, f.errorf("lock: %w", err)
 		}
 	}
+	// Under the shared lock no writer is in the middle of a batch commit:
+	// an intent seen now is one a killed process left, and its messages,
+	// in new/ already, must not be announced (the MTA will send them
+	// again).
+	f.undoBatchesLeftSinceOpen()
 	newNames, err := readNames(f.sub(true))
 	var curNames []string
 	if err == nil {
