@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -232,10 +233,12 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		if err != nil {
 			return err
 		}
-		for _, m := range stored {
-			dst = append(dst, m.UID)
+		for i, m := range stored {
+			if m.UID != 0 { // else a moved message that vanished meanwhile
+				src, dst = append(src, staged[i]), append(dst, m.UID)
+			}
 		}
-		src, staged = append(src, staged...), nil
+		staged = nil
 		return nil
 	}
 	fail := func(err error) (uint32, []uint32, []uint32, error) {
@@ -409,12 +412,27 @@ func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
 		discard(ins)
 		return nil, 0, err
 	}
-	msgs, err := mb.storeLocked(ins)
+	all, err := mb.storeLocked(ins)
 	if err != nil {
 		return nil, 0, err
 	}
+	// A move whose source vanished before the commit left a zero
+	// Message in its place (BatchCommitter): only the others are added.
+	msgs := all
+	if slices.ContainsFunc(all, func(m Message) bool { return m.UID == 0 }) {
+		msgs = slices.DeleteFunc(slices.Clone(all), func(m Message) bool { return m.UID == 0 })
+		defer func() {
+			k := 0
+			for i := range all {
+				if all[i].UID != 0 && k < len(msgs) {
+					all[i] = msgs[k]
+					k++
+				}
+			}
+		}()
+	}
 	if mb.addedAllLocked(msgs) {
-		return msgs, mb.uidValidity, nil
+		return all, mb.uidValidity, nil
 	}
 	for i := range msgs {
 		if msgs[i], err = mb.addedLocked(msgs[i]); err != nil {
@@ -429,7 +447,7 @@ func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
 			break
 		}
 	}
-	return msgs, mb.uidValidity, nil
+	return all, mb.uidValidity, nil
 }
 
 // storeLocked has the folder store ins, mb.mu held: as one batch when
@@ -456,6 +474,11 @@ func (mb *mailbox) storeLocked(ins []*incoming) ([]Message, error) {
 		} else {
 			m, err = mb.folder.Append(in.r, in.flags, in.date)
 			in.spool.Close()
+		}
+		if err != nil && in.moved && errors.Is(err, ErrNoMessage) {
+			// The source of a move vanished meanwhile: left out.
+			msgs = append(msgs, Message{})
+			continue
 		}
 		if err != nil {
 			for _, rest := range ins[i+1:] {

@@ -231,7 +231,11 @@ type MoveStager interface {
 // them or none, even when the process is killed in the middle (the next
 // process to open the mailbox takes away what a dead batch left). The
 // core calls it serialised, as it calls Commit, for IMAP MULTIAPPEND
-// (RFC 3502). Whatever happens, every staged message is consumed.
+// (RFC 3502). Whatever happens, every staged message is consumed. It
+// returns one Message per staged message, in order; a message staged by
+// StageMove whose source file vanished before the commit is left out,
+// not an error: its Message is the zero Message (UID 0), and its UID
+// is left unused.
 type BatchCommitter interface {
 	CommitBatch(staged []Staged) ([]Message, error)
 }

@@ -122,9 +122,10 @@ func TestKilledDuringMove(t *testing.T) {
 }
 
 // TestMoveFailureMovesBack: when a batch of moves cannot be committed (a
-// source file vanished meanwhile), the files moved before the failure go
-// back where they were, under their names, and the source still has
-// them.
+// source file cannot be renamed: its directory was replaced by a file),
+// the files moved before the failure go back where they were, under
+// their names, and the source still has them. (A source file that merely
+// vanished is left out instead: TestMoveOneGoneMeanwhile.)
 func TestMoveFailureMovesBack(t *testing.T) {
 	a, d := newMaildir(t)
 	src := mustOpen(t, d, a)
@@ -135,6 +136,9 @@ func TestMoveFailureMovesBack(t *testing.T) {
 		}
 	}
 	snap := mustScan(t, src)
+	if err := src.Seen([]uint32{snap.Messages[2].UID}); err != nil {
+		t.Fatal(err)
+	}
 	before := listDir(t, filepath.Join(a, "new"))
 	b, _ := newMaildir(t)
 	dst := mustOpen(t, d, b)
@@ -148,13 +152,21 @@ func TestMoveFailureMovesBack(t *testing.T) {
 		}
 		staged = append(staged, s)
 	}
-	gone := src.find(snap.Messages[2].UID).name
-	if err := os.Remove(filepath.Join(a, "new", gone)); err != nil {
+	cur := filepath.Join(a, "cur")
+	if err := os.Rename(cur, cur+".x"); err != nil {
 		t.Fatal(err)
 	}
-	before = slices.DeleteFunc(before, func(n string) bool { return n == gone })
-	slices.Sort(before)
-	if _, err := dst.CommitBatch(staged); err == nil {
+	if err := os.WriteFile(cur, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := dst.CommitBatch(staged)
+	if rerr := os.Remove(cur); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if rerr := os.Rename(cur+".x", cur); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err == nil {
 		t.Fatal("the commit succeeded without one of its source files")
 	}
 	if got := listDir(t, filepath.Join(a, "new")); !slices.Equal(slices.Sorted(slices.Values(got)), before) {

@@ -96,6 +96,9 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 	}
 	msgs := make([]storage.Message, len(ss))
 	for i, s := range ss {
+		if s.gone {
+			continue // the zero Message: see storage.BatchCommitter
+		}
 		uid := first + uint32(i)
 		fl, _ := decodeLetters(letters[i], &f.kw)
 		e := entry{uid: uid, inNew: true, name: names[i], meta: fileMeta{mtime: s.mtime, size: s.crlf}, flags: fl}
@@ -154,7 +157,15 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 		dest := filepath.Join(newDir, names[i])
 		if s.from != nil {
 			var inNew bool
-			if was[i], inNew, err = s.moveIn(dest); err != nil {
+			was[i], inNew, err = s.moveIn(dest)
+			if errors.Is(err, storage.ErrNoMessage) {
+				// Gone from the source meanwhile (another program
+				// expunged it): left out, its UID unused.
+				err = nil
+				s.done, s.gone = true, true
+				continue
+			}
+			if err != nil {
 				break
 			}
 			left[b2i(inNew)] = true
@@ -176,7 +187,7 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 	}
 	if err != nil {
 		for i, s := range ss {
-			if !s.done {
+			if !s.done || s.gone {
 				continue
 			}
 			dest := filepath.Join(newDir, names[i])

@@ -35,6 +35,7 @@ type staged struct {
 	// empty.
 	from    *Folder
 	fromUID uint32
+	gone    bool // from's file vanished before the commit: left out
 }
 
 // Stage implements storage.Stager: it writes the message into a new
