@@ -31,7 +31,9 @@ const maxSearchContexts = 8
 
 // addSearchContext keeps a SEARCH or SORT with UPDATE (RFC 5267 section
 // 4.1) whose first result was c.uids. A tag that names a context already
-// is refused with BAD (section 4.3).
+// is refused with BAD (section 4.3). Past maxSearchContexts the updates
+// are refused with an untagged NO [NOUPDATE] and the command goes on
+// with its other return options (section 4.3.1).
 func (s *session) addSearchContext(c *searchContext) error {
 	s.dropStaleContexts()
 	for _, o := range s.contexts {
@@ -40,15 +42,14 @@ func (s *session) addSearchContext(c *searchContext) error {
 		}
 	}
 	if len(s.contexts) >= maxSearchContexts {
-		return no("NOUPDATE "+quoteTag(c.tag), "Too many updating searches; CANCELUPDATE one first")
+		s.e.Raw("* NO [NOUPDATE ").String(c.tag).Raw("] Too many updating searches; CANCELUPDATE one first\r\n")
+		return nil
 	}
 	c.view = s.view
 	c.uids = slices.Clone(c.uids)
 	s.contexts = append(s.contexts, c)
 	return nil
 }
-
-func quoteTag(tag string) string { return `"` + tag + `"` }
 
 // dropStaleContexts forgets the contexts of a mailbox no longer selected.
 func (s *session) dropStaleContexts() {

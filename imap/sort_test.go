@@ -190,8 +190,15 @@ func TestSearchContextSession(t *testing.T) {
 	for i := range 8 {
 		c.ok("m" + strconv.Itoa(i) + " SEARCH RETURN (UPDATE) ALL")
 	}
-	if _, done := c.do("m9 SEARCH RETURN (UPDATE) ALL"); !strings.HasPrefix(done, `m9 NO [NOUPDATE "m9"]`) {
-		t.Errorf("a ninth updating search: %q", done)
+	// A ninth: refused with an untagged NO, the rest of the command
+	// answered (RFC 5267 section 4.3.1).
+	if u, done := c.do("m9 SEARCH RETURN (UPDATE COUNT) ALL"); !strings.HasPrefix(done, "m9 OK") ||
+		!slices.Contains(u, `* NO [NOUPDATE "m9"] Too many updating searches; CANCELUPDATE one first`) ||
+		!slices.ContainsFunc(u, func(l string) bool { return strings.HasPrefix(l, `* ESEARCH (TAG "m9") COUNT`) }) {
+		t.Errorf("a ninth updating search: %q %q", u, done)
+	}
+	if _, done := c.do(`c CANCELUPDATE "m9"`); !strings.HasPrefix(done, "c BAD") {
+		t.Errorf("the refused context m9 can be cancelled: %q", done)
 	}
 	// A new SELECT ends them all.
 	c.ok("s SELECT INBOX")
