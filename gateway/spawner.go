@@ -60,6 +60,9 @@ func (s *spawner) run(ready chan<- struct{}) {
 		// Without CAP_SETPCAP (a container may withhold it) the
 		// processes that start with a user's identity still can.
 		bndErr = dropBounding()
+		if bndErr == nil {
+			bndErr = clearInheritable()
+		}
 	}
 	close(ready)
 	for r := range s.reqs {
@@ -101,6 +104,25 @@ func dropBounding() error {
 		if err != nil {
 			return fmt.Errorf("dropping capability %d from the bounding set: %w", c, err)
 		}
+	}
+	return nil
+}
+
+// clearInheritable empties this thread's inheritable and ambient sets:
+// a root exec gets its inheritable capabilities in its permitted set
+// whatever the bounding set says.
+func clearInheritable() error {
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("clearing the ambient set: %w", err)
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	data[0].Inheritable, data[1].Inheritable = 0, 0
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("clearing the inheritable set: %w", err)
 	}
 	return nil
 }

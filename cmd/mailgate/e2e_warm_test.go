@@ -13,10 +13,29 @@ import (
 // it needs to take on the user's identity: none effective, permitted,
 // inheritable or ambient besides, a bounding set of those two, and
 // no_new_privs. Once it has taken a session it runs as the user with no
-// capability at all, and serves the session.
+// capability at all, and serves the session. So too when the daemon was
+// started with inheritable capabilities (systemd's AmbientCapabilities,
+// some container runtimes), which a root exec would otherwise add to
+// the waiting process's permitted set whatever its bounding set.
 func TestWarmProcessCapabilities(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testWarmCapabilities(t, nil) })
+	t.Run("inheritable", func(t *testing.T) {
+		setpriv, err := exec.LookPath("setpriv")
+		if err != nil {
+			t.Skip("setpriv (util-linux) is not installed")
+		}
+		testWarmCapabilities(t, []string{setpriv, "--inh-caps", "+dac_override,+sys_ptrace", "--"})
+	})
+}
+
+func testWarmCapabilities(t *testing.T, wrapper []string) {
 	u := newSystemUser(t)
-	d := startDaemon(t, "hibernate-after = \"200ms\"\n"+systemAuth+"[logging]\nlevel = \"debug\"\n", "")
+	cfg := writeConfig(t, freeAddr(t), "hibernate-after = \"200ms\"\n"+systemAuth+"[logging]\nlevel = \"debug\"\n", "")
+	cfg.wrapper = wrapper
+	d, _, err := tryStartDaemon(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pid := d.cmd.Process.Pid
 	c := greeted(t, d.addr)
 	c.login(u.name, u.password)
