@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // CacheFiler is an optional interface of a Folder: where the core may keep
@@ -65,32 +68,38 @@ func writeCache(path string, uidValidity uint32, cache map[uint32]map[string]any
 // errBadCache means a cache file is not ours or is damaged.
 var errBadCache = errors.New("cache file is damaged")
 
-// readCache reads a cache file written by writeCache. Only entries for
-// UIDs that keep reports as present are kept.
+// readCache reads a cache file written by writeCache, of at most limit
+// bytes. Only entries for UIDs that keep reports as present are kept.
 //
-// The file is read whole into one buffer, and the values are slices of
-// it (capped, so that an append to one copies rather than overwrites the
+// It checks the header before reading on, so a file that is not ours
+// costs a few bytes, and reads nothing past limit (errBadCache). The rest
+// is read whole into one buffer, and the values are slices of it
+// (capped, so that an append to one copies rather than overwrites the
 // next): a new process's first FETCH of 10,000 envelopes read it through
 // a bufio.Reader with two allocations and a copy per value, which cost
-// three times what Dovecot's whole cold FETCH does.
-func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool) (map[uint32]map[string]any, error) {
-	data, err := readAllSized(r)
-	if err != nil {
+// three times what Dovecot's whole cold FETCH does. When most of the
+// file was dropped, the values kept are copied out into a buffer of
+// their own, so that the whole file's does not stay pinned.
+func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool, limit int64) (map[uint32]map[string]any, error) {
+	var head [8 + 4]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil || !bytes.Equal(head[:len(cacheMagic)], cacheMagic) {
 		return nil, errBadCache
 	}
-	if !bytes.HasPrefix(data, cacheMagic) || len(data) < len(cacheMagic)+4 {
-		return nil, errBadCache
-	}
-	data = data[len(cacheMagic):]
-	validity := binary.BigEndian.Uint32(data)
+	validity := binary.BigEndian.Uint32(head[len(cacheMagic):])
 	if validity != uidValidity {
 		return nil, fmt.Errorf("cache is for UIDVALIDITY %d, not %d", validity, uidValidity)
 	}
-	data = data[4:]
+	data, err := readAllSized(r, limit-int64(len(head)))
+	if err != nil {
+		return nil, errBadCache
+	}
 	out := make(map[uint32]map[string]any, len(data)/1024)
 	keys := make(map[string]string) // one string per key name
 	var m map[string]any
 	last := uint32(0)
+	kept := 0 // bytes of the values kept
+	whole := len(data)
+	defer func() { compactCache(out, kept, whole) }()
 	for len(data) > 0 {
 		if len(data) < 5 {
 			return out, errBadCache
@@ -125,29 +134,86 @@ func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool) (map
 			key = string(kb)
 			keys[key] = key
 		}
+		if old, ok := m[key].([]byte); ok {
+			kept -= len(old)
+		}
 		m[key] = val
+		kept += len(val)
 	}
 	return out, nil
 }
 
-// readAllSized reads r to its end, into a buffer of the file's size when
-// r is a file.
-func readAllSized(r io.Reader) ([]byte, error) {
-	if f, ok := r.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<31 {
-			buf := make([]byte, fi.Size())
-			n, err := io.ReadFull(r, buf)
-			if err == io.ErrUnexpectedEOF {
-				return buf[:n], nil // shorter now: the reader checks
-			}
-			if err != nil {
-				return nil, err
-			}
-			rest, err := io.ReadAll(r) // longer now, or just the end
-			return append(buf, rest...), err
+// compactCache copies the values of out, kept bytes in all, into one
+// buffer of their own when they are less than half of the whole bytes
+// read: the values are slices of the file's buffer, which would stay
+// live as long as any of them does.
+func compactCache(out map[uint32]map[string]any, kept, whole int) {
+	if kept >= whole/2 {
+		return
+	}
+	buf := make([]byte, 0, kept)
+	for _, m := range out {
+		for k, v := range m {
+			b := v.([]byte)
+			n := len(buf)
+			buf = append(buf, b...)
+			m[k] = buf[n:len(buf):len(buf)]
 		}
 	}
-	return io.ReadAll(r)
+}
+
+// cacheBytesPerMessage bounds the size of a cache file, per message of
+// its mailbox: a file larger than that is not read. A message's values
+// are a few KB (envelope, body structure, sort keys); the bound leaves
+// room for large ones.
+const cacheBytesPerMessage = 64 << 10
+
+// maxCacheFile returns the largest cache file read for a mailbox of n
+// messages.
+func maxCacheFile(n int) int64 {
+	return max(1<<20, int64(n)*cacheBytesPerMessage)
+}
+
+// readAllSized reads the rest of a cache file from r, after its header,
+// to its end: at most limit bytes (errBadCache past that), into a buffer
+// of the file's size when r is a regular file.
+func readAllSized(r io.Reader, limit int64) ([]byte, error) {
+	if limit < 0 {
+		return nil, errBadCache
+	}
+	lr := io.LimitReader(r, limit+1)
+	var data []byte
+	var err error
+	if f, ok := r.(*os.File); ok {
+		if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() {
+			rest := fi.Size() - int64(len(cacheMagic)+4)
+			if rest > limit {
+				return nil, errBadCache
+			}
+			buf := make([]byte, max(0, rest))
+			n, rerr := io.ReadFull(lr, buf)
+			switch {
+			case rerr == io.ErrUnexpectedEOF || rerr == io.EOF:
+				data = buf[:n] // shorter now: the reader checks
+			case rerr != nil:
+				return nil, rerr
+			default:
+				var more []byte
+				more, err = io.ReadAll(lr) // longer now, or just the end
+				data = append(buf, more...)
+			}
+		}
+	}
+	if data == nil && err == nil {
+		data, err = io.ReadAll(lr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errBadCache
+	}
+	return data, nil
 }
 
 // loadCacheLocked fills mb.cache from the folder's cache file, once, when
@@ -162,12 +228,17 @@ func (mb *mailbox) loadCacheLocked() {
 	if !ok || cf.CacheFile() == "" {
 		return
 	}
-	f, err := os.Open(cf.CacheFile())
+	// Not through a symbolic link, nor from a device or FIFO: another
+	// user of the mailbox could point it at /dev/zero.
+	f, _, err := fsutil.OpenRegular(cf.CacheFile())
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
+		}
 		return
 	}
 	defer f.Close()
-	cache, err := readCache(f, mb.uidValidity, func(uid uint32) bool { return mb.index(uid) >= 0 })
+	cache, err := readCache(f, mb.uidValidity, func(uid uint32) bool { return mb.index(uid) >= 0 }, maxCacheFile(len(mb.msgs)))
 	if err != nil {
 		mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
 	}

@@ -18,19 +18,19 @@ func TestCacheFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
-	out, err := readCache(bytes.NewReader(data), 123, func(uid uint32) bool { return uid != 7 })
+	out, err := readCache(bytes.NewReader(data), 123, func(uid uint32) bool { return uid != 7 }, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out) != 1 || string(out[1]["env"].([]byte)) != "(NIL)" || string(out[1]["bs"].([]byte)) != "(\"TEXT\")" {
 		t.Errorf("read back %v", out)
 	}
-	if _, err := readCache(bytes.NewReader(data), 124, func(uint32) bool { return true }); err == nil {
+	if _, err := readCache(bytes.NewReader(data), 124, func(uint32) bool { return true }, 1<<30); err == nil {
 		t.Error("a cache for another UIDVALIDITY was accepted")
 	}
 	// Truncated anywhere: no panic, and what was whole is kept or dropped.
 	for i := range data {
-		readCache(bytes.NewReader(data[:i]), 123, func(uint32) bool { return true })
+		readCache(bytes.NewReader(data[:i]), 123, func(uint32) bool { return true }, 1<<30)
 	}
 }
 
@@ -43,7 +43,7 @@ func FuzzReadCache(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte("MGCACHE1\x00\x00\x00\x05\xff\xff\xff\xff\x40"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, _ := readCache(bytes.NewReader(data), 5, func(uint32) bool { return true })
+		out, _ := readCache(bytes.NewReader(data), 5, func(uint32) bool { return true }, 1<<30)
 		for _, m := range out {
 			for k, v := range m {
 				if len(k) > maxCacheKey || len(v.([]byte)) > maxCacheValue {
@@ -76,7 +76,7 @@ func BenchmarkReadCache10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		out, err := readCache(f, 1, func(uint32) bool { return true })
+		out, err := readCache(f, 1, func(uint32) bool { return true }, 1<<30)
 		f.Close()
 		if err != nil || len(out) != 10_000 {
 			b.Fatal(len(out), err)

@@ -57,3 +57,39 @@ func TestSaveCacheBeforeClose(t *testing.T) {
 		t.Errorf("after SaveCache another store reads %v, %v", got, ok)
 	}
 }
+
+// TestCacheFileNotRegular: a cache file that is a symbolic link (here to
+// /dev/zero, which would be read until memory ran out) is ignored, and
+// the mailbox works without it.
+func TestCacheFileNotRegular(t *testing.T) {
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
+	}
+	d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
+	s := storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+	defer s.Close()
+	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
+	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(home, "INBOX", ".mailgate-cache")); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if got, ok := v.Cached(1, "imap.sortkeys"); ok {
+		t.Errorf("a value %v from a cache file that is a symbolic link", got)
+	}
+	v.SetCached(1, "imap.sortkeys", []byte("keys"))
+	if got, ok := v.Cached(1, "imap.sortkeys"); !ok || string(got.([]byte)) != "keys" {
+		t.Errorf("after SetCached: %v, %v", got, ok)
+	}
+}
