@@ -653,7 +653,9 @@ func (v *View) Settle() {
 	go func() {
 		mb.mu.Lock()
 		defer mb.mu.Unlock()
-		if !mb.closed {
+		// Not for a mailbox closed, or deleted or renamed (gone)
+		// meanwhile: its folder is no longer there to read.
+		if !mb.closed && !mb.gone {
 			mb.fullLocked()
 		}
 	}()
