@@ -200,6 +200,7 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 	vals := make([][]byte, len(f.items))
 	lost := make([]bool, len(f.items))
 	var big []*streamed // by item, when it is streamed from the file
+	openFiles := 0      // of big's items
 	defer func() {
 		for _, st := range big {
 			st.close()
@@ -224,7 +225,10 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 			id, err = f.s.threadID(m.UID)
 			vals[i] = []byte(id)
 		case fetchSection, fetchBinary, fetchBinarySize:
-			if !f.streams(m, it) {
+			// Each streamed item holds the message file open until it
+			// is written: past a few (a FETCH may name thousands), the
+			// rest are answered from the message loaded once.
+			if !f.streams(m, it) || openFiles >= maxOpenStreams {
 				err = f.loaded(seq, m, &c, it, &vals[i])
 				break
 			}
@@ -235,6 +239,9 @@ func (f *fetcher) fetchOne(seq uint32, m *storage.Message) error {
 				big[i], err = f.streamSection(m, &c, it)
 			} else {
 				big[i], err = f.streamBinary(seq, m, &c, it)
+			}
+			if err == nil && big[i].c != nil {
+				openFiles++
 			}
 		}
 		if errors.Is(err, storage.ErrNoMessage) {

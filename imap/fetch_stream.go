@@ -22,6 +22,13 @@ var streamSectionsAbove atomic.Int64
 
 func init() { streamSectionsAbove.Store(1 << 20) }
 
+// maxOpenStreams bounds the items of one message's FETCH response that
+// are streamed, each from a file of its own held open until it is
+// written; the others are answered from the message loaded into memory
+// once. Without it one FETCH naming BODY.PEEK[] thousands of times
+// would take as many file descriptors from the whole process.
+const maxOpenStreams = 4
+
 // streamed is an answer read from the message file: size bytes from r.
 type streamed struct {
 	r        io.Reader

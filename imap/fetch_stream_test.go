@@ -145,3 +145,56 @@ func TestFetchWholeMessageStreamed(t *testing.T) {
 		fetchStreamed(t, c, items, mb)
 	}
 }
+
+// TestFetchManyWholeItemsFewFiles: a FETCH that names BODY.PEEK[] three
+// thousand times holds the message file open a few times, not once per
+// item (each streamed item keeps its file open until it is written, and
+// the descriptors are the whole process's), and answers every item.
+func TestFetchManyWholeItemsFewFiles(t *testing.T) {
+	e := startServer(t, nil)
+	fillMaildir(t, e, 1)
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	const n = 3000
+	before := openFiles(t)
+	c.send("f FETCH 1 (" + strings.TrimSpace(strings.Repeat("BODY.PEEK[] ", n)) + ")")
+	// The first line comes once every item is prepared, with what each
+	// holds open.
+	first := c.line()
+	during := openFiles(t)
+	if !strings.HasPrefix(first, "* 1 FETCH (BODY[] {") {
+		t.Fatalf("FETCH: %.100q", first)
+	}
+	c.conn.SetReadDeadline(time.Now().Add(time.Minute))
+	items := 1
+	for {
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		items += strings.Count(l, "BODY[] {")
+		if strings.HasPrefix(l, "f ") {
+			if !strings.HasPrefix(l, "f OK") {
+				t.Fatalf("FETCH: %q", l)
+			}
+			break
+		}
+	}
+	if items != n {
+		t.Errorf("%d BODY[] items answered, want %d", items, n)
+	}
+	if during-before > 64 {
+		t.Errorf("the FETCH held %d more files open (%d before, %d during)", during-before, before, during)
+	}
+}
+
+// openFiles counts this process's open file descriptors.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(fds)
+}

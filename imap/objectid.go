@@ -66,7 +66,9 @@ func emailID(v *storage.View, uid uint32) (string, error) {
 // changes and needs no other message.
 func (s *session) threadID(uid uint32) (string, error) {
 	var k sortKeys
-	if val, ok := s.view.Cached(uid, cacheSortKeys); !ok || k.decodeOnly(val.([]byte), needMessageID|needRefs) != nil {
+	val, ok := s.view.Cached(uid, cacheSortKeys)
+	b, isBytes := val.([]byte)
+	if !ok || !isBytes || k.decodeOnly(b, needMessageID|needRefs) != nil {
 		header, err := s.view.StoredHeader(uid, nil)
 		if err != nil {
 			return "", err
