@@ -315,8 +315,10 @@ func (mb *mailbox) refreshLocked() error {
 			mb.expungedLocked(m)
 		}
 		// The new messages may reuse the UIDs: nothing cached of the
-		// old ones may answer for them.
+		// old ones may answer for them, and no ghost of an old one
+		// may take away (ghostDoneLocked) what is cached of a new one.
 		clear(mb.cache)
+		clear(mb.ghosts)
 		mb.msgs = nil
 		mb.vanished, mb.vanishedFloor = []VanishedRun{}, 0
 		mb.uidValidity = snap.UIDValidity

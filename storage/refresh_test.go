@@ -54,3 +54,45 @@ func TestUIDValidityChangeResetsUIDNext(t *testing.T) {
 		t.Errorf("the open view has UIDs %v after %q; want [1]", got, r.events)
 	}
 }
+
+// TestUIDValidityChangeDropsGhosts: after another program replaced a
+// mailbox, a view that learns late of the old messages' expunges does
+// not take away what is cached of a new message that reuses one of
+// their UIDs (review1).
+func TestUIDValidityChangeDropsGhosts(t *testing.T) {
+	f := formatCase{name: "mem", mem: newMemDriver("mem", false)}
+	a, home, _ := formatAccount(t, f)
+	if err := a.Create("box"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"one", "two"} {
+		if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("box", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	old, _ := a.Status("box")
+	d := f.mem
+	d.mu.Lock()
+	b := d.boxes[filepath.Join(home, "box")]
+	b.validity, b.next, b.msgs, b.data = old.UIDValidity+1, 1, nil, map[uint32][]byte{}
+	d.mu.Unlock()
+	if _, uid, err := a.Append("box", msg("three"), nil, time.Time{}); err != nil || uid != 1 {
+		t.Fatalf("APPEND: UID %d, %v", uid, err)
+	}
+	w, err := a.Select("box", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.SetCached(1, "imap.envelope", []byte("new"))
+	var r recorder
+	v.Poll(true, &r) // processes the expunge of the old UID 1
+	if got, ok := w.Cached(1, "imap.envelope"); !ok || string(got.([]byte)) != "new" {
+		t.Errorf("the new message's cached value after the old view caught up: %v, %v", got, ok)
+	}
+}
