@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
 	"github.com/mailgate/mailgate/imap/internal/sortthread"
@@ -19,7 +21,7 @@ const cacheSortKeys = "imap.sortkeys"
 
 // sortKeysVersion begins an encoded sortKeys: a value of another version
 // is made again.
-const sortKeysVersion = 1
+const sortKeysVersion = 2
 
 // sortKeys are what SORT (RFC 5256 section 3, RFC 5957) and THREAD
 // (RFC 5256 section 4) compare of one message, derived from its header.
@@ -82,11 +84,36 @@ func sortKeysOf(header []byte) sortKeys {
 			k.refs = ids[:1]
 		}
 	}
+	// Every key is kept for each message in memory and in the cache
+	// file a new process reads whole: a sender's megabyte Subject must
+	// not cost a megabyte there. Keys that agree on their first
+	// maxSortKey bytes sort as equal.
+	for _, s := range []*string{&k.subject, &k.from, &k.displayFrom, &k.to, &k.displayTo, &k.cc, &k.messageID} {
+		*s = clipKey(*s)
+	}
+	for i := range k.refs {
+		k.refs[i] = clipKey(k.refs[i])
+	}
 	return k
 }
 
 // maxReferences bounds the References a message threads by.
 const maxReferences = 100
+
+// maxSortKey bounds each string of a message's sortKeys, in bytes.
+const maxSortKey = 256
+
+// clipKey cuts s to at most maxSortKey bytes, at a character boundary.
+func clipKey(s string) string {
+	if len(s) <= maxSortKey {
+		return s
+	}
+	cut := maxSortKey
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.Clone(s[:cut])
+}
 
 // firstAddress returns the collated addr-mailbox of an address field's
 // first address and its display form: the decoded display name, or

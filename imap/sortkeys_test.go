@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSortKeysOf(t *testing.T) {
@@ -77,5 +78,30 @@ func TestSortKeysBoundReferences(t *testing.T) {
 	k := sortKeysOf([]byte(b.String()))
 	if len(k.refs) != maxReferences || k.refs[len(k.refs)-1] != "4999@x" {
 		t.Fatalf("%d references kept, last %q; want %d ending with the last", len(k.refs), k.refs[len(k.refs)-1], maxReferences)
+	}
+}
+
+// TestSortKeysBounded: a sender's huge Subject, addresses and
+// Message-IDs cost at most a few hundred bytes each in the keys every
+// message keeps in memory and in the cache file.
+func TestSortKeysBounded(t *testing.T) {
+	huge := strings.Repeat("é", 100_000) // two bytes each: the cut falls between them
+	ids := ""
+	for i := range maxReferences {
+		ids += fmt.Sprintf(" <%d%s@example.org>", i, strings.Repeat("x", 10_000))
+	}
+	header := []byte("Subject: " + huge + "\r\nFrom: " + huge + " <" + strings.Repeat("a", 100_000) + "@example.org>\r\n" +
+		"Message-ID: <" + strings.Repeat("m", 100_000) + "@example.org>\r\nReferences:" + ids + "\r\n\r\n")
+	k := sortKeysOf(header)
+	if n := len(k.append(nil)); n > (8+maxReferences)*maxSortKey+64 {
+		t.Errorf("the encoded keys take %d bytes", n)
+	}
+	for _, s := range append([]string{k.subject, k.from, k.displayFrom, k.messageID}, k.refs...) {
+		if len(s) > maxSortKey || !utf8.ValidString(s) {
+			t.Errorf("key of %d bytes (valid UTF-8: %v): %.40q", len(s), utf8.ValidString(s), s)
+		}
+	}
+	if k.subject == "" || k.messageID == "" || len(k.refs) != maxReferences {
+		t.Errorf("keys lost: subject %.20q, Message-ID %.20q, %d references", k.subject, k.messageID, len(k.refs))
 	}
 }
