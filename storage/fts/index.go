@@ -3,6 +3,7 @@ package fts
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/bits"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 )
 
 // mergeDocs is how many messages the log holds, in memory, before they
@@ -113,7 +115,12 @@ func (x *Index) reopenLocked() error {
 		x.f = nil
 	}
 	x.clearLocked()
-	f, err := os.OpenFile(x.path, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a symbolic link: where others may write beside the
+	// mailbox, one could name a file of this user's to be overwritten.
+	f, err := os.OpenFile(x.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) && os.Remove(x.path) == nil {
+		f, err = os.OpenFile(x.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	}
 	if err != nil {
 		return fmt.Errorf("fts %s: %w", x.path, err)
 	}
@@ -161,15 +168,23 @@ func newGen() uint64 {
 // replaceLog writes a new, empty log of generation gen in place of the
 // old one (so that other processes see it replaced) and opens it.
 func (x *Index) replaceLog(validity uint32, gen uint64) (*os.File, error) {
-	tmp := fmt.Sprintf("%s.%d.tmp", x.path, os.Getpid())
-	if err := os.WriteFile(tmp, encodeHeader(validity, gen), 0o600); err != nil {
-		return nil, fmt.Errorf("fts %s: %w", x.path, err)
+	t, err := x.createTemp("")
+	if err != nil {
+		return nil, err
 	}
-	if err := os.Rename(tmp, x.path); err != nil {
+	tmp := t.Name()
+	_, err = t.Write(encodeHeader(validity, gen))
+	if cerr := t.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, x.path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
-	f, err := os.OpenFile(x.path, os.O_RDWR, 0)
+	f, err := os.OpenFile(x.path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
@@ -389,17 +404,28 @@ func (x *Index) Merge() error {
 	return x.mergeLocked()
 }
 
+// createTemp creates, 0600, a new file beside the index to be renamed
+// over the index's file of that suffix: a name of its own, never an
+// existing file or a link that another user planted there.
+func (x *Index) createTemp(suffix string) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(x.path), filepath.Base(x.path)+suffix+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("fts %s: %w", x.path, err)
+	}
+	return f, nil
+}
+
 // mergeLocked writes a new segment of everything in memory, then a new
 // empty log of the segment's generation; the log's lock is held. Killed
 // between the two, the old log does not match the new segment, which is
 // then not used: the log alone is read, and nothing is lost.
 func (x *Index) mergeLocked() error {
 	gen := newGen()
-	tmp := fmt.Sprintf("%s.seg.%d.tmp", x.path, os.Getpid())
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := x.createTemp(".seg")
 	if err != nil {
-		return fmt.Errorf("fts %s: %w", x.path, err)
+		return err
 	}
+	tmp := f.Name()
 	x.tail.invert()
 	err = writeSegment(f, x.validity, gen, x.seg, x.uids, x.always, x.tail)
 	if err == nil {
