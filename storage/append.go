@@ -169,13 +169,22 @@ func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32,
 // whose sessions hear of it as of any expunge. A move within the user's
 // personal namespace changes no quota usage, so only a move into it from
 // elsewhere is checked against the quota. On an error nothing is
-// expunged; src lists what was copied.
+// expunged, unless files were moved already (a large MOVE is committed in
+// batches, see copyMessages): then those are expunged, as they are gone
+// from the folder, and src and dst list them with the error.
 func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
 	if v.ReadOnly() {
 		return 0, nil, nil, ErrReadOnly
 	}
 	within := a.usageOf().covers(v.mb.path)
 	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
+	var partial *partialMoveError
+	if errors.As(err, &partial) {
+		if xerr := v.Expunge(src, true); xerr != nil {
+			return uidValidity, src, dst, fmt.Errorf("%w; expunging the %d moved before it: %v", err, len(src), xerr)
+		}
+		return uidValidity, src, dst, err
+	}
 	if err != nil {
 		return uidValidity, src, dst, err
 	}
@@ -188,9 +197,13 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 // copyMessages is Copy, and Move's first half; checkQuota says whether
 // the copies count against the quota of dest. With move, a message
 // whose file can be moved into dest (MoveStager) is: it then leaves v's
-// folder when the batch commits, and Move's expunge finds it gone. Such
-// moves are committed as one batch at the end, since a failure after a
-// batch of them cannot take them back as it takes back copies.
+// folder when the batch commits, and Move's expunge finds it gone.
+// Copies and moves alike are committed in batches of copyBatch, so that
+// a large MOVE does not hold both mailboxes' locks for all its renames.
+// A failure after a batch with moves cannot take them back as it takes
+// back copies: the messages of the batches committed stay moved, as when
+// the process is killed in the middle of a MOVE, and the error is a
+// *partialMoveError with src and dst listing them.
 func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, move bool) (uidValidity uint32, src, dst []uint32, err error) {
 	loc, _, err := a.resolve(dest)
 	if err != nil {
@@ -221,12 +234,16 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	var ins []*incoming
 	var staged []uint32 // the source UIDs of ins
 	moving := false     // ins holds a message staged to be moved
+	moved := false      // a batch committed held a message moved
 	// commit stores what is staged as one batch: for a folder that is a
 	// BatchCommitter, one sync and all of it or nothing, even across a
 	// crash.
 	commit := func() error {
 		if len(ins) == 0 {
 			return nil
+		}
+		if copyCommitHook != nil {
+			copyCommitHook()
 		}
 		stored, _, err := to.commitBatch(ins)
 		ins = nil
@@ -239,11 +256,19 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 			}
 		}
 		staged = nil
+		moved, moving = moved || moving, false
 		return nil
 	}
 	fail := func(err error) (uint32, []uint32, []uint32, error) {
 		for _, in := range ins {
 			in.discard()
+		}
+		if moved {
+			// Files left v's folder: they stay where they went.
+			to.mu.Lock()
+			uidValidity = to.uidValidity
+			to.mu.Unlock()
+			return uidValidity, src, dst, &partialMoveError{err: err, n: len(src)}
 		}
 		// A COPY that fails leaves the destination as it was (RFC 3501
 		// section 6.4.7): take back the batches stored before.
@@ -267,7 +292,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		}
 		ins, staged = append(ins, in), append(staged, msgs[i].UID)
 		moving = moving || in.moved
-		if len(ins) == copyBatch && !moving {
+		if len(ins) == copyBatch {
 			if err := commit(); err != nil {
 				return fail(fmt.Errorf("copying: %w", err))
 			}
@@ -282,9 +307,27 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	return uidValidity, src, dst, nil
 }
 
+// partialMoveError is the error of a MOVE that failed after it had
+// committed a batch with moved messages (see copyMessages).
+type partialMoveError struct {
+	err error
+	n   int // messages moved or copied before the failure
+}
+
+func (e *partialMoveError) Error() string {
+	return fmt.Sprintf("%v (after %d messages were moved)", e.err, e.n)
+}
+
+func (e *partialMoveError) Unwrap() error { return e.err }
+
 // copyBatch bounds how many copies are staged before they are committed
-// as one batch: a staged mbox message holds its spool file open.
-const copyBatch = 1000
+// as one batch: a staged mbox message holds its spool file open; and a
+// batch of moves holds both mailboxes' locks while it renames.
+var copyBatch = 1000
+
+// copyCommitHook, when set (by tests), runs before each batch of a COPY
+// or MOVE is committed.
+var copyCommitHook func()
 
 // receiveCopy stages a copy of message m of v for the mailbox to, with
 // m's flags and internal date, without to's lock: with move, as the

@@ -14,3 +14,12 @@ func Summarized(v *View) bool {
 	defer v.mb.mu.Unlock()
 	return v.mb.summary != nil
 }
+
+// SetCopyBatch sets how many copies or moves are committed as one batch,
+// and f to run before each commit; it returns the function that puts
+// both back.
+func SetCopyBatch(n int, f func()) (restore func()) {
+	old := copyBatch
+	copyBatch, copyCommitHook = n, f
+	return func() { copyBatch, copyCommitHook = old, nil }
+}
