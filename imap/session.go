@@ -236,6 +236,7 @@ func (s *session) serve(preauth *auth.User) {
 	}
 	if preauth != nil {
 		if s.admit(preauth) != nil {
+			s.log.Info("imap: too many sessions of this user; closing", "user", preauth.Name)
 			s.e.Raw("* BYE Too many sessions of this user\r\n").Flush()
 			s.finish()
 			return
@@ -423,6 +424,11 @@ func (s *session) ending(err error) {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		s.log.Debug("imap: the client closed the connection", "err", err)
+	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH), errors.As(err, new(tls.AlertError)):
+		// The network or the client's TLS gave up: not this server's
+		// fault, and nobody to say goodbye to.
+		s.log.Info("imap: the connection to the client failed", "err", err)
 	case errors.Is(err, errTooManyFailures):
 		s.log.Info("imap: too many failed logins; closing")
 		s.e.Raw("* BYE Too many failed logins\r\n").Flush()
