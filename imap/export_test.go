@@ -11,3 +11,10 @@ func SetStreamSectionsAbove(n int64) (restore func()) {
 // WatchedLooks returns how many times NOTIFY read the counts of a
 // watched mailbox after a change, in every session so far.
 func WatchedLooks() uint64 { return watchedLooks.Load() }
+
+// SetAfterNotifySend makes f run at the end of every NOTIFY look at the
+// watched mailboxes, and returns a function that removes it.
+func SetAfterNotifySend(f func()) (restore func()) {
+	afterNotifySend.Store(&f)
+	return func() { afterNotifySend.Store(nil) }
+}

@@ -644,7 +644,16 @@ func (s *session) notifySend(pollSelected, expungeOK, quiet bool) {
 		}
 		w.last = st
 	}
+	if h := afterNotifySend.Load(); h != nil {
+		(*h)()
+	}
 }
+
+// afterNotifySend, when set (by the tests), runs at the end of every
+// notifySend: a change it makes falls between the look and the next
+// wait, where only arm's check of the news keeps it from waiting for the
+// client's next command.
+var afterNotifySend atomic.Pointer[func()]
 
 // watchedLooks counts the STATUS reads of watched mailboxes after
 // changes, for the tests to check that unchanged ones are left alone.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -331,4 +332,22 @@ func TestNotifySelectedDelayedExpunge(t *testing.T) {
 	if u := a.ok("n NOOP"); !contains(u, "* 2 EXPUNGE") {
 		t.Errorf("NOOP: %q", u)
 	}
+}
+
+// TestNotifyChangeWhileWriting: a watched mailbox that changes after a
+// session's last look, while it finishes writing and before it waits for
+// its client again, is told at once, not at the client's next command.
+func TestNotifyChangeWhileWriting(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	fillWatched(t, e, 10, 3)
+	a.ok("n NOTIFY SET (personal (MessageNew MessageExpunge))")
+	var once sync.Once
+	defer imap.SetAfterNotifySend(func() {
+		once.Do(func() { b.appendMsg("w7", "", testMessage("meanwhile", "m")) })
+	})()
+	a.ok("n NOOP")
+	expectLines(t, a, "* STATUS w7 (MESSAGES 4 UIDNEXT 5 UIDVALIDITY ")
 }
