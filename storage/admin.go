@@ -52,6 +52,9 @@ func (a *Account) Resync(name string) (MailboxReport, error) {
 		return MailboxReport{}, err
 	}
 	defer a.store.release(mb)
+	// No save of the old values may land after the file is removed.
+	mb.cacheSaving.Lock()
+	defer mb.cacheSaving.Unlock()
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.cache = make(map[uint32]map[string]any)

@@ -33,34 +33,61 @@ const (
 // writeCache writes the []byte values of cache, for messages that exist,
 // to path atomically.
 func writeCache(path string, uidValidity uint32, cache map[uint32]map[string]any) error {
-	var buf bytes.Buffer
-	buf.Write(cacheMagic)
-	binary.Write(&buf, binary.BigEndian, uidValidity)
-	uids := make([]uint32, 0, len(cache))
-	for uid := range cache {
-		uids = append(uids, uid)
+	return writeCacheEntries(path, uidValidity, snapshotCache(cache))
+}
+
+// cacheEntry is one value of a cache, as snapshotCache takes it.
+type cacheEntry struct {
+	uid uint32
+	key string
+	val []byte
+}
+
+// snapshotCache returns the values of cache that a cache file keeps, in
+// no order: a copy that the caller may write out after it lets go of the
+// lock that guards cache. The values themselves are not copied: a value
+// is never changed in place, only replaced.
+func snapshotCache(cache map[uint32]map[string]any) []cacheEntry {
+	n := 0
+	for _, m := range cache {
+		n += len(m)
 	}
-	sort.Slice(uids, func(a, b int) bool { return uids[a] < uids[b] })
-	var hdr [4]byte
-	for _, uid := range uids {
-		keys := make([]string, 0, len(cache[uid]))
-		for k := range cache[uid] {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v, ok := cache[uid][k].([]byte)
-			if !ok || len(k) > maxCacheKey || len(v) > maxCacheValue {
-				continue
+	out := make([]cacheEntry, 0, n)
+	for uid, m := range cache {
+		for k, v := range m {
+			if b, ok := v.([]byte); ok && len(k) <= maxCacheKey && len(b) <= maxCacheValue {
+				out = append(out, cacheEntry{uid, k, b})
 			}
-			binary.BigEndian.PutUint32(hdr[:], uid)
-			buf.Write(hdr[:])
-			buf.WriteByte(byte(len(k)))
-			buf.WriteString(k)
-			binary.BigEndian.PutUint32(hdr[:], uint32(len(v)))
-			buf.Write(hdr[:])
-			buf.Write(v)
 		}
+	}
+	return out
+}
+
+// writeCacheEntries writes a cache file of the entries to path
+// atomically; it sorts them by UID and key.
+func writeCacheEntries(path string, uidValidity uint32, entries []cacheEntry) error {
+	sort.Slice(entries, func(a, b int) bool {
+		if entries[a].uid != entries[b].uid {
+			return entries[a].uid < entries[b].uid
+		}
+		return entries[a].key < entries[b].key
+	})
+	size := len(cacheMagic) + 4
+	for _, e := range entries {
+		size += 9 + len(e.key) + len(e.val)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf.Write(cacheMagic)
+	binary.Write(buf, binary.BigEndian, uidValidity)
+	var hdr [4]byte
+	for _, e := range entries {
+		binary.BigEndian.PutUint32(hdr[:], e.uid)
+		buf.Write(hdr[:])
+		buf.WriteByte(byte(len(e.key)))
+		buf.WriteString(e.key)
+		binary.BigEndian.PutUint32(hdr[:], uint32(len(e.val)))
+		buf.Write(hdr[:])
+		buf.Write(e.val)
 	}
 	return writeFileAtomic(path, buf.Bytes(), 0o600)
 }
@@ -249,7 +276,46 @@ func (mb *mailbox) loadCacheLocked() {
 	}
 }
 
-// saveCacheLocked writes mb.cache when it changed; mb.mu is held.
+// saveCache writes mb.cache when it changed, without holding mb.mu while
+// it encodes, writes and syncs the file (0.6 to 2.2 s for 100,000
+// messages): it takes a snapshot of the values under mb.mu and writes
+// that. One save at a time per mailbox (mb.cacheSaving, taken before
+// mb.mu), so that an older snapshot never replaces a newer one; the
+// cache is clean afterwards only when nothing was added meanwhile
+// (mb.cacheGen).
+func (mb *mailbox) saveCache() {
+	mb.cacheSaving.Lock()
+	defer mb.cacheSaving.Unlock()
+	mb.mu.Lock()
+	cf, ok := mb.folder.(CacheFiler)
+	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone || mb.closed {
+		mb.mu.Unlock()
+		return
+	}
+	path, validity, gen := cf.CacheFile(), mb.uidValidity, mb.cacheGen
+	entries := snapshotCache(mb.cache)
+	mb.mu.Unlock()
+	err := writeCacheEntries(path, validity, entries)
+	if err != nil {
+		mb.store.log.Debug("storage: writing cache file", "path", path, "err", err)
+		return
+	}
+	mb.mu.Lock()
+	if mb.cacheGen == gen && mb.uidValidity == validity {
+		mb.cacheDirty = false
+	}
+	mb.mu.Unlock()
+}
+
+// markCacheDirtyLocked notes that mb.cache holds values its file lacks;
+// mb.mu is held.
+func (mb *mailbox) markCacheDirtyLocked() {
+	mb.cacheDirty = true
+	mb.cacheGen++
+}
+
+// saveCacheLocked writes mb.cache when it changed, holding mb.mu and
+// mb.cacheSaving: for the mailbox's close.
 func (mb *mailbox) saveCacheLocked() {
 	cf, ok := mb.folder.(CacheFiler)
 	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone {
@@ -268,10 +334,7 @@ func (mb *mailbox) saveCacheLocked() {
 // first SORT of a large mailbox), so that a kill or a crash of the
 // process does not lose them.
 func (v *View) SaveCache() {
-	mb := v.mb
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	mb.saveCacheLocked()
+	v.mb.saveCache()
 }
 
 // cacheFileOf returns the cache file of the mailbox of driver d at path,

@@ -194,9 +194,7 @@ func (ix *indexer) update(mb *mailbox) {
 			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
 		}
 		if ix.conf.Derive != nil {
-			mb.mu.Lock()
-			mb.saveCacheLocked()
-			mb.mu.Unlock()
+			mb.saveCache()
 		}
 	}
 }
@@ -260,7 +258,7 @@ func (mb *mailbox) setDerived(uid uint32, vals map[string][]byte) {
 	for k, v := range vals {
 		if _, ok := m[k]; !ok {
 			m[k] = v
-			mb.cacheDirty = true
+			mb.markCacheDirtyLocked()
 		}
 	}
 }

@@ -50,8 +50,12 @@ type mailbox struct {
 	recentFrom uint32 // UIDs at or above it are \Recent to the next view that claims them
 	views      map[*View]struct{}
 	cache      map[uint32]map[string]any
-	cacheDirty bool // cache holds values its file lacks
-	cacheRead  bool // the cache file has been read into cache
+	cacheDirty bool   // cache holds values its file lacks
+	cacheGen   uint64 // counts the changes that made cache dirty
+	// cacheSaving is held by whoever writes the cache file (saveCache),
+	// one at a time; it is taken before mu.
+	cacheSaving sync.Mutex
+	cacheRead   bool // the cache file has been read into cache
 	// ghosts keeps what was known of expunged messages until every view
 	// has been told, so that a session can still FETCH their UID and
 	// flags meanwhile (RFC 2180 section 4.1).
@@ -100,10 +104,13 @@ func newMailbox(s *Store, d Driver, path string, f Folder, perm os.FileMode) *ma
 }
 
 func (mb *mailbox) close() {
+	mb.saveCache() // most of it, without mb.mu held
+	mb.cacheSaving.Lock()
+	defer mb.cacheSaving.Unlock()
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.closed = true
-	mb.saveCacheLocked()
+	mb.saveCacheLocked() // what came meanwhile
 	mb.folder.Close()
 	if mb.fts != nil {
 		mb.fts.Close()

@@ -1,10 +1,12 @@
 package storage_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,69 @@ func TestCacheFileNotRegular(t *testing.T) {
 	v.SetCached(1, "imap.sortkeys", []byte("keys"))
 	if got, ok := v.Cached(1, "imap.sortkeys"); !ok || string(got.([]byte)) != "keys" {
 		t.Errorf("after SetCached: %v, %v", got, ok)
+	}
+}
+
+// TestSaveCacheWhileCaching: SaveCache writes outside the mailbox lock,
+// so values are cached and read while saves run (run with -race); every
+// value reaches the file by the close, none is lost to an older save.
+func TestSaveCacheWhileCaching(t *testing.T) {
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
+	}
+	open := func() *storage.Store {
+		d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
+		return storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+	}
+	s := open()
+	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
+	const n = 50
+	for i := range n {
+		if _, _, err := a.Append("INBOX", msg(fmt.Sprint(i)), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				v.SaveCache()
+			}
+		}()
+	}
+	w, err := a.Select("INBOX", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for uid := uint32(1); uid <= n; uid++ {
+		w.SetCached(uid, "k", []byte(fmt.Sprint("v", uid)))
+		w.Cached(uid, "k")
+	}
+	wg.Wait()
+	v.Close()
+	w.Close()
+	s.Close()
+	s = open()
+	defer s.Close()
+	r, err := s.Account(storage.User{Name: "alice", Home: home}, layout).Select("INBOX", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for uid := uint32(1); uid <= n; uid++ {
+		if got, ok := r.Cached(uid, "k"); !ok || string(got.([]byte)) != fmt.Sprint("v", uid) {
+			t.Errorf("UID %d: %v, %v after the close", uid, got, ok)
+		}
 	}
 }

@@ -382,7 +382,7 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 		mb.cache[uid] = m
 	}
 	m[key] = val
-	mb.cacheDirty = true
+	mb.markCacheDirtyLocked()
 }
 
 // Store changes the flags of the messages with the given UIDs and returns
