@@ -168,6 +168,7 @@ func (g *Gateway) deliverAs(ctx context.Context, u *auth.User, mailbox string, m
 	if ud.next == nil {
 		ud.next = b // others join it until it runs
 	}
+	ud.waiting++ // until runDeliveryBatch gives b its turn or gives up
 	waits := ud.running != nil
 	q.mu.Unlock()
 	if waits {
@@ -193,6 +194,10 @@ type deliveryQueues struct {
 type userDeliveries struct {
 	running chan struct{}  // closed when the running process ends; nil: none runs
 	next    *deliveryBatch // copies that wait for their turn, or nil
+	// waiting counts the batches waiting for their turn (next, and those
+	// that found it full and started another): ud is kept while any does,
+	// or a copy arriving meanwhile would start a second process.
+	waiting int
 }
 
 // deliveryBatch is the copies one delivery process stores.
@@ -215,7 +220,7 @@ type deliveryOutcome struct {
 
 // runDeliveryBatch waits for the user's turn and a delivery slot, at most
 // [lmtp] delivery-wait, then has a delivery process store b's copies,
-// and tells each its outcome.
+// and tells each its outcome. The caller counted b in ud.waiting.
 func (g *Gateway) runDeliveryBatch(ctx context.Context, key string, ud *userDeliveries, b *deliveryBatch, u *auth.User, id identity) {
 	q := &g.userDeliveries
 	wait := g.conf().LMTP.DeliveryWait
@@ -242,6 +247,7 @@ func (g *Gateway) runDeliveryBatch(ctx context.Context, key string, ud *userDeli
 		case <-running:
 		case <-wctx.Done():
 			q.mu.Lock()
+			ud.waiting--
 			if ud.next == b {
 				ud.next = nil
 			}
@@ -253,6 +259,7 @@ func (g *Gateway) runDeliveryBatch(ctx context.Context, key string, ud *userDeli
 		q.mu.Lock()
 	}
 	// The user's turn: no more copies join b.
+	ud.waiting--
 	if ud.next == b {
 		ud.next = nil
 	}
@@ -283,7 +290,7 @@ func (g *Gateway) runDeliveryBatch(ctx context.Context, key string, ud *userDeli
 
 // forget drops ud once nothing runs or waits for it; q.mu is held.
 func (q *deliveryQueues) forget(key string, ud *userDeliveries) {
-	if ud.running == nil && ud.next == nil && q.users[key] == ud {
+	if ud.running == nil && ud.next == nil && ud.waiting == 0 && q.users[key] == ud {
 		delete(q.users, key)
 	}
 }
