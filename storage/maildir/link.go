@@ -73,18 +73,10 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 
 // mayShare returns an error wrapping storage.ErrNotLinkable unless the
 // file at path, which fi describes, may become one of f's message files
-// as it is (linked or moved here): a regular file of this process's
-// user, with at least the permission bits f's files have, since the
-// message must be readable as f's own files are (a link or a rename
-// keeps the file's mode), and a file of another user would let that
-// user change the message in this mailbox under a fixed UID (and count
-// it against their quota).
+// as it is, linked or moved here (fsutil.MayShare).
 func (f *Folder) mayShare(path string, fi os.FileInfo) error {
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm() {
-		return f.errorf("copy: %w: %s is %v, the mailbox's files %v", storage.ErrNotLinkable, path, fi.Mode(), f.perm.Perm())
-	}
-	if !fsutil.OwnedByUs(fi) {
-		return f.errorf("copy: %w: %s belongs to another user", storage.ErrNotLinkable, path)
+	if err := fsutil.MayShare(fi, f.perm); err != nil {
+		return f.errorf("copy: %w: %s: %v", storage.ErrNotLinkable, path, err)
 	}
 	return nil
 }

@@ -51,8 +51,10 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 	}
 	s := &staged{f: f, tmp: tmp, flags: slices.Clone(flags)}
 	fi, err := os.Lstat(tmp)
-	if err == nil && (!fi.Mode().IsRegular() || fi.Mode().Perm()&f.perm.Perm() != f.perm.Perm() || !fsutil.OwnedByUs(fi)) {
-		err = f.errorf("copy: %w: %s is %v, not a file of this user's with the folder's permissions %v", storage.ErrNotLinkable, from.file(uid), fi.Mode(), f.perm.Perm())
+	if err == nil {
+		if serr := fsutil.MayShare(fi, f.perm); serr != nil {
+			err = f.errorf("copy: %w: %s: %v", storage.ErrNotLinkable, from.file(uid), serr)
+		}
 	}
 	if err == nil {
 		m, ok := from.meta.Load()[strconv.FormatUint(uint64(uid), 10)]
