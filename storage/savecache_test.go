@@ -17,17 +17,9 @@ import (
 // file at View.SaveCache, while the mailbox stays open, so that another
 // process (a restart after a kill) finds them.
 func TestSaveCacheBeforeClose(t *testing.T) {
-	root := t.TempDir()
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o700)
-	layout := &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
-	}
+	newStore, home, layout := cacheTestSetup(t)
 	open := func() *storage.Store {
-		d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
-		s := storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+		s := newStore()
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
@@ -64,16 +56,8 @@ func TestSaveCacheBeforeClose(t *testing.T) {
 // /dev/zero, which would be read until memory ran out) is ignored, and
 // the mailbox works without it.
 func TestCacheFileNotRegular(t *testing.T) {
-	root := t.TempDir()
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o700)
-	layout := &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
-	}
-	d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
-	s := storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+	newStore, home, layout := cacheTestSetup(t)
+	s := newStore()
 	defer s.Close()
 	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
 	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
@@ -100,18 +84,7 @@ func TestCacheFileNotRegular(t *testing.T) {
 // so values are cached and read while saves run (run with -race); every
 // value reaches the file by the close, none is lost to an older save.
 func TestSaveCacheWhileCaching(t *testing.T) {
-	root := t.TempDir()
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o700)
-	layout := &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
-	}
-	open := func() *storage.Store {
-		d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
-		return storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
-	}
+	open, home, layout := cacheTestSetup(t)
 	s := open()
 	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
 	const n = 50
@@ -158,4 +131,24 @@ func TestSaveCacheWhileCaching(t *testing.T) {
 			t.Errorf("UID %d: %v, %v after the close", uid, got, ok)
 		}
 	}
+}
+
+// cacheTestSetup returns a function that makes a new Store (as a new
+// process would be) on one maildir home, with the home and its layout.
+func cacheTestSetup(t *testing.T) (newStore func() *storage.Store, home string, layout *storage.Layout) {
+	root := t.TempDir()
+	home = filepath.Join(root, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	layout = &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
+	}
+	newStore = func() *storage.Store {
+		d := realDriver("maildir", storage.NewUIDValidities(filepath.Join(root, "uidvalidity")), &tickingClock{now: time.Now()})
+		return storage.New(storage.Options{Drivers: []storage.Driver{d}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
+	}
+	return newStore, home, layout
 }
