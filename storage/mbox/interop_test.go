@@ -37,7 +37,21 @@ func deliver(t *testing.T, path, subject string) {
 	rc := filepath.Join(filepath.Dir(path), "procmailrc")
 	if _, err := os.Stat(rc); err != nil {
 		// procmail sleeps LOCKSLEEP seconds (8) between tries of its lock.
-		os.WriteFile(rc, []byte("LOCKSLEEP=1\n:0:\n"+path+"\n"), 0o600)
+		// Written then renamed: concurrent deliveries must never read
+		// it half written (procmail then falls back to the system
+		// mailbox and exits 73).
+		// (t.Error, not t.Fatal: deliver runs in goroutines.)
+		tmp, err := os.CreateTemp(filepath.Dir(path), "procmailrc.*")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		tmp.WriteString("LOCKSLEEP=1\n:0:\n" + path + "\n")
+		tmp.Close()
+		if err := os.Rename(tmp.Name(), rc); err != nil {
+			t.Error(err)
+			return
+		}
 	}
 	cmd := exec.Command("sh", "-c", `formail | procmail -m "$0"`, rc)
 	cmd.Stdin = strings.NewReader("From: sender@example.org\nSubject: " + subject + "\n\nbody\nFrom a body line\n")
