@@ -119,3 +119,14 @@ func TestImaptestESortPartial(t *testing.T) {
 func TestImaptestSearchContext(t *testing.T) {
 	checkImaptest(t, runImaptestGroups(t, `^search-context-update[0-9]*$`))
 }
+
+// TestImaptestAllGroups runs every scripted imaptest group but those of
+// capabilities not built (urlauth-binary: URLAUTH=BINARY) and the
+// directory of deliberately broken scripts: 70 groups, base protocol and
+// extensions, each of which must pass.
+func TestImaptestAllGroups(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs all of imaptest's groups")
+	}
+	checkImaptest(t, runImaptestGroups(t, `^([ac-tv-z0-9][a-z0-9-]*|urlauth2?|u[a-qs-z][a-z0-9-]*)$`))
+}

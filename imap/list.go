@@ -130,6 +130,9 @@ func (s *session) otherPrefix(full string) (*storage.Prefix, string, bool) {
 		if i := strings.Index(rest, p.Delim()); i >= 0 {
 			return p, rest[:i], true
 		}
+		if !strings.ContainsAny(rest, "%*") {
+			return p, rest, true // the user's own root, named whole ("~bob")
+		}
 		return p, rest + "%", true // no user named yet: refuse to enumerate
 	}
 	return nil, "", false

@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -102,7 +103,10 @@ func (r *listRun) walk(fn func(storage.MailboxInfo)) error {
 				once(mi)
 			}
 		})
-		if err != nil && len(r.lc.patterns) == 1 {
+		// A user who does not exist has no mailboxes to list: LIST
+		// says so as for any other name that matches nothing, and so
+		// does not tell who has an account.
+		if err != nil && len(r.lc.patterns) == 1 && !errors.Is(err, storage.ErrNoMailbox) {
 			return storageErr(err, "LIST")
 		}
 	}

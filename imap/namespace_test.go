@@ -45,7 +45,10 @@ func TestNamespaces(t *testing.T) {
 		{`d LIST "~bob/" "%"`, true, `(\HasChildren) "/" ~bob/Projects`, "2024"},
 		{`e LIST "~bob/" "*"`, true, `"/" ~bob/Projects/2024`, ""},
 		{`f LIST "~bob" "%"`, true, `"/" ~bob/Projects`, ""},
-		{`g LIST "~nobody/" "*"`, false, "", ""},
+		{`g LIST "~nobody/" "*"`, true, "", "~nobody"}, // as for a user with no mailboxes: LIST tells nobody who has an account
+		{`g2 LIST "" ~bob`, true, "", "Projects"},      // a user's name whole, no wildcard: imaptest's atoms
+		{`g3 LIST "" ~nobody`, true, "", "~nobody"},    // likewise for nobody
+		{`g4 LIST "" ~b%`, false, "", ""},              // but users are not enumerated
 		{"h CREATE ~bob/Mine", false, "", ""},
 		{"i DELETE ~bob/Projects", false, "", ""},
 		{"j RENAME ~bob/Projects Stolen", false, "", ""},
