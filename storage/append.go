@@ -550,6 +550,11 @@ func (mb *mailbox) storeLocked(ins []*incoming) ([]Message, error) {
 // UIDNEXT without a gap: then another program took UIDs meanwhile, and
 // addedLocked reads the mailbox back.
 func (mb *mailbox) addedAllLocked(msgs []Message) bool {
+	if len(msgs) == 0 {
+		// Every message of the batch was skipped (a MOVE whose sources
+		// vanished) while their UIDs were taken: read the mailbox back.
+		return false
+	}
 	mb.fullLocked()
 	for i := range msgs {
 		if msgs[i].UID != mb.uidNext+uint32(i) {

@@ -265,7 +265,7 @@ func (mb *mailbox) loadCacheLocked() {
 		return
 	}
 	defer f.Close()
-	cache, err := readCache(f, mb.uidValidity, func(uid uint32) bool { return mb.index(uid) >= 0 }, maxCacheFile(len(mb.msgs)))
+	cache, err := readCache(f, mb.uidValidity, func(uid uint32) bool { return mb.index(uid) >= 0 }, maxCacheFile(mb.countLocked()))
 	if err != nil {
 		mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
 	}
