@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -185,6 +186,32 @@ type content struct {
 	raw  []byte
 	root *message.Part
 	tree *message.Part // from ParseReader, for streamed sections (fetch_stream.go)
+	// decoded holds BINARY's decoded parts by part number, so that a
+	// FETCH naming one part many times (with partial ranges, say) holds
+	// one decoded copy, not one per item: at most about the message's
+	// size again.
+	decoded map[string]decodedPart
+}
+
+// decodedPart is one part's content transfer decoding.
+type decodedPart struct {
+	data  []byte
+	known bool
+}
+
+// binaryPart returns part path of the loaded message, decoded (RFC 3516),
+// and whether its encoding is one that can be decoded.
+func (c *content) binaryPart(path []int) ([]byte, bool) {
+	key := fmt.Sprint(path)
+	if d, ok := c.decoded[key]; ok {
+		return d.data, d.known
+	}
+	data, _, known := message.BinaryPart(c.raw, c.root, path)
+	if c.decoded == nil {
+		c.decoded = map[string]decodedPart{}
+	}
+	c.decoded[key] = decodedPart{data, known}
+	return data, known
 }
 
 // fetchOne writes the FETCH response for message seq. What can no longer
@@ -270,7 +297,7 @@ func (f *fetcher) loaded(seq uint32, m *storage.Message, c *content, it *fetchIt
 		}
 	case fetchBinary, fetchBinarySize:
 		if err = f.load(m, c); err == nil {
-			data, _, known := message.BinaryPart(c.raw, c.root, it.path)
+			data, known := c.binaryPart(it.path)
 			if !known {
 				// RFC 3516 section 4.3.
 				return no("UNKNOWN-CTE", "Cannot decode the encoding of part %s of message %d", it.section, seq)

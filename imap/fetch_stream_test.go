@@ -198,3 +198,25 @@ func openFiles(t *testing.T) int {
 	}
 	return len(fds)
 }
+
+// TestFetchRepeatedBinaryOneCopy: a FETCH naming one part's BINARY a
+// hundred times, beyond the items streamed from the file, decodes the
+// part once: the heap grows by about the message, not a hundred parts.
+func TestFetchRepeatedBinaryOneCopy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a big message")
+	}
+	e := startServer(t, nil)
+	writeBigMessage(t, e, 4) // a 2 MB base64 attachment, part 2
+	c := e.raw()
+	c.wait = 5 * time.Minute
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	items := strings.TrimSpace(strings.Repeat("BINARY.PEEK[2] ", 100))
+	h := startHeapPeak()
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
+	fetchDiscard(t, c.conn, c.r, "FETCH 1 ("+items+")")
+	if growth := h.growth(); growth > 40<<20 {
+		t.Errorf("FETCH of one 1.5 MB part 100 times grew the heap by %d MB", growth>>20)
+	}
+}
