@@ -334,11 +334,12 @@ func (s *Store) dropLocked(mb *mailbox) {
 // that a renamed or deleted mailbox is read afresh next time.
 func (s *Store) forget(path string) {
 	s.mu.Lock()
-	var closeNow []*mailbox
+	var gone, closeNow []*mailbox
 	for p, mb := range s.open {
 		if p == path || isBelow(p, path) {
 			s.dropLocked(mb)
 			mb.markGone()
+			gone = append(gone, mb)
 			if mb.refs == 0 {
 				s.unidleLocked(mb)
 				closeNow = append(closeNow, mb)
@@ -348,6 +349,13 @@ func (s *Store) forget(path string) {
 	s.mu.Unlock()
 	for _, mb := range closeNow {
 		mb.close()
+	}
+	// A cache save that began before markGone would write the file
+	// again after the caller removed or moved it: wait it out (a save
+	// that begins now sees the mailbox gone and writes nothing).
+	for _, mb := range gone {
+		mb.cacheSaving.Lock()
+		mb.cacheSaving.Unlock()
 	}
 }
 
