@@ -10,8 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // mergeDocs is how many messages the log holds, in memory, before they
@@ -406,9 +409,11 @@ func (x *Index) Merge() error {
 
 // createTemp creates, 0600, a new file beside the index to be renamed
 // over the index's file of that suffix: a name of its own, never an
-// existing file or a link that another user planted there.
+// existing file or a link that another user planted there, named as
+// mailgate's temporary files are, so that what a killed process left is
+// removed where the mailbox's own are (maildir's first scan).
 func (x *Index) createTemp(suffix string) (*os.File, error) {
-	f, err := os.CreateTemp(filepath.Dir(x.path), filepath.Base(x.path)+suffix+".*.tmp")
+	f, err := fsutil.CreateTemp(filepath.Dir(x.path), "fts"+strings.TrimPrefix(suffix, "."), 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}

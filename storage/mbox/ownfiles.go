@@ -21,7 +21,8 @@ import (
 //	.NAME.mgidx                       the sidecar index (index.go)
 //	.NAME.mgcache                     the storage core's cache
 //	.NAME.mgmodseq                    the storage core's modseqs (CONDSTORE)
-//	.NAME.mgfts, .NAME.mgfts.seg      a session process's full-text index (storage.FullText.Beside)
+//	.NAME.mgfts, .NAME.mgfts.seg      a session process's full-text index (storage.FullText.Beside),
+//	                                  written through .mailgate-tmp.fts*.PID... (fsutil.CreateTemp)
 //	.NAME.mgappend                    an APPEND under way, or none (torn.go)
 //	.NAME.mgidx.tmpN                  an index being written (fsutil.WriteCache)
 //	.NAME.mgtmp.PID.HOST.N            a rewrite's new file (rewrite.go)
