@@ -76,6 +76,12 @@ func (s *session) copyTo(seqs []uint32, dest string, move bool) (uint32, []uint3
 		if errors.Is(err, storage.ErrNoMailbox) {
 			return 0, nil, nil, no("TRYCREATE", "Destination mailbox does not exist")
 		}
+		if move && len(src) > 0 && len(src) == len(dst) {
+			// A MOVE that failed after some batches were moved (and
+			// are expunged here): the client still learns where they
+			// went (RFC 4315), before the NO.
+			s.e.Raw("* OK [").Raw(copyUID(validity, src, dst)).Raw("] Moved before the failure\r\n")
+		}
 		return 0, nil, nil, storageErr(err, what)
 	}
 	return validity, src, dst, nil
