@@ -246,14 +246,9 @@ func (mb *mailbox) setDerived(uid uint32, vals map[string][]byte) {
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	if mb.index(uid) < 0 {
-		return
-	}
-	mb.loadCacheLocked()
-	m := mb.cache[uid]
+	m := mb.cacheEntryLocked(uid, len(vals))
 	if m == nil {
-		m = make(map[string]any, len(vals))
-		mb.cache[uid] = m
+		return
 	}
 	for k, v := range vals {
 		if _, ok := m[k]; !ok {

@@ -372,17 +372,26 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if m := mb.cacheEntryLocked(uid, 2); m != nil {
+		m[key] = val
+		mb.markCacheDirtyLocked()
+	}
+}
+
+// cacheEntryLocked returns the cached values of message uid, made (with
+// room for n) when it has none yet, or nil when the mailbox has no such
+// message; mb.mu is held.
+func (mb *mailbox) cacheEntryLocked(uid uint32, n int) map[string]any {
 	if mb.index(uid) < 0 {
-		return
+		return nil
 	}
 	mb.loadCacheLocked()
 	m := mb.cache[uid]
 	if m == nil {
-		m = make(map[string]any, 2)
+		m = make(map[string]any, n)
 		mb.cache[uid] = m
 	}
-	m[key] = val
-	mb.markCacheDirtyLocked()
+	return m
 }
 
 // Store changes the flags of the messages with the given UIDs and returns
