@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
@@ -158,26 +157,13 @@ func controlCommand(cfg *config.Config, verb string, args []string) int {
 	socket := gateway.ControlSocket(cfg.DataDir)
 	switch {
 	case verb == "blocks" && len(args) == 0:
-		rows, _, err := gateway.ControlRequest(socket, "blocks")
-		if err != nil {
-			return complainControl(err)
-		}
-		if len(rows) == 0 {
-			fmt.Fprintln(os.Stderr, "mailgate: no logins are blocked")
-			return exitOK
-		}
-		tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tUSER\tUNTIL\tFAILURES\tUSERS TRIED")
-		for _, r := range rows {
-			r = append(r, make([]string, 5)...)
-			user := r[1]
-			if user == "" {
-				user = "*" // every user from the address
+		return controlTable(socket, "no logins are blocked", "ADDRESS\tUSER\tUNTIL\tFAILURES\tUSERS TRIED", func(r []string) []string {
+			if r[1] == "" {
+				r[1] = "*" // every user from the address
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r[0], user, localTime(r[2]), r[3], r[4])
-		}
-		tw.Flush()
-		return exitOK
+			r[2] = localTime(r[2])
+			return r
+		}, "blocks")
 	case verb == "unblock" && len(args) == 1 && args[0] == "--all":
 		args = []string{"*"}
 	case verb == "unblock" && (len(args) == 1 || len(args) == 2) && !strings.HasPrefix(args[0], "-") && args[0] != "*":

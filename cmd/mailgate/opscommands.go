@@ -70,24 +70,40 @@ func complainControl(err error) int {
 
 // who prints the live sessions.
 func who(socket string) int {
-	rows, _, err := gateway.ControlRequest(socket, "who")
-	if err != nil {
-		return complainControl(err)
-	}
-	if len(rows) == 0 {
-		fmt.Fprintln(os.Stderr, "mailgate: no sessions")
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSER\tADDRESS\tFRONTEND\tMAILBOX\tSINCE\tPROCESS")
-	for _, r := range rows {
-		r = append(r, make([]string, 7)...)
-		since := localTime(r[5])
+	return controlTable(socket, "no sessions", "ID\tUSER\tADDRESS\tFRONTEND\tMAILBOX\tSINCE\tPROCESS", func(r []string) []string {
 		pid := r[6]
 		if pid == "0" {
 			pid = "daemon"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r[0], dash(r[3]), r[2], r[1], dash(r[4]), since, pid)
+		return []string{r[0], dash(r[3]), r[2], r[1], dash(r[4]), localTime(r[5]), pid}
+	}, "who")
+}
+
+// controlTable asks the running daemon for request and prints the rows
+// of its reply as a table under header (tab-separated column names):
+// each row, padded to the header's columns, as cells shapes it (nil:
+// as it came). A reply with no rows is said as empty on standard error,
+// when empty is set.
+func controlTable(socket, empty, header string, cells func(r []string) []string, request string, args ...string) int {
+	rows, _, err := gateway.ControlRequest(socket, request, args...)
+	if err != nil {
+		return complainControl(err)
+	}
+	if len(rows) == 0 && empty != "" {
+		fmt.Fprintln(os.Stderr, "mailgate:", empty)
+		return exitOK
+	}
+	columns := strings.Count(header, "\t") + 1
+	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		if len(r) < columns {
+			r = append(r, make([]string, columns-len(r))...)
+		}
+		if cells != nil {
+			r = cells(r)
+		}
+		fmt.Fprintln(tw, strings.Join(r[:columns], "\t"))
 	}
 	tw.Flush()
 	return exitOK
@@ -152,18 +168,9 @@ func readOnePassword() (string, error) {
 
 // mailboxCommand runs mailbox status and mailbox resync.
 func mailboxCommand(socket, verb string, args []string) int {
-	rows, _, err := gateway.ControlRequest(socket, verb, args...)
-	if err != nil {
-		return complainControl(err)
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "MAILBOX\tMESSAGES\tUNSEEN\tUIDNEXT\tUIDVALIDITY\tHIGHESTMODSEQ\tSIZE\tFORMAT\tPATH")
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(append(r, make([]string, 9)...)[:9], "\t"))
-	}
-	tw.Flush()
-	if verb == "mailbox-resync" {
+	code := controlTable(socket, "", "MAILBOX\tMESSAGES\tUNSEEN\tUIDNEXT\tUIDVALIDITY\tHIGHESTMODSEQ\tSIZE\tFORMAT\tPATH", nil, verb, args...)
+	if code == exitOK && verb == "mailbox-resync" {
 		fmt.Fprintln(os.Stderr, "mailgate: caches and index dropped, mailbox read again (UIDs and modseqs kept)")
 	}
-	return exitOK
+	return code
 }
