@@ -143,9 +143,35 @@ func TestTable(t *testing.T) {
 			t.Errorf("LOGIN row without the 0.50 ratio: %q", l)
 		}
 	}
+	// login: 2 against 4 (lower is better) is 2x better: it passes;
+	// big_rate: 100 against 100 is within 1.1x.
+	if !strings.Contains(out, "1 rows pass, 1 within 1.1x, 0 behind") {
+		t.Errorf("bar line missing or wrong:\n%s", out)
+	}
 	r.Servers[0].Errors = []string{"wrong"}
 	if r.OK() {
 		t.Error("a report with an error is OK")
+	}
+}
+
+func TestBarClass(t *testing.T) {
+	for _, c := range []struct {
+		a, b   float64
+		higher bool
+		want   string
+	}{
+		{1, 1.5, false, "pass"},
+		{1, 1.49, false, "close"},
+		{1.2, 1, false, "behind"},
+		{1.1, 1, false, "close"},
+		{1.11, 1, false, "behind"},
+		{150, 100, true, "pass"},
+		{91, 100, true, "close"},
+		{90, 100, true, "behind"},
+	} {
+		if got, _ := barClass(c.a, c.b, c.higher); got != c.want {
+			t.Errorf("barClass(%v, %v, %v) = %s, want %s", c.a, c.b, c.higher, got, c.want)
+		}
 	}
 }
 

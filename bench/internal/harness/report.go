@@ -116,6 +116,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, n := range notes {
 		fmt.Fprintf(w, "* %s\n", n)
 	}
+	writeBar(w, byName, r.Rows)
 	if len(r.Load) > 0 {
 		fmt.Fprintf(w, "\nload average (1 min) before -> after each step:")
 		for i, l := range r.Load {
@@ -141,6 +142,65 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "\nresult: OK, every server that ran answered correctly (%.0fs)\n", r.Seconds)
 	} else {
 		fmt.Fprintf(w, "\nresult: FAILED (%.0fs)\n", r.Seconds)
+	}
+}
+
+// The performance bar (issue 14): a row passes when mailgate's median is
+// at least barBetter times better than the better Dovecot's, and is
+// "close" when it is within barClose of it (the bar for rows held by a
+// physical limit such as fsync latency, which the report cannot know).
+const (
+	barBetter = 1.5
+	barClose  = 1.1
+)
+
+// barClass says how mailgate's median a compares with Dovecot's b on a
+// row whose better direction is higher (or lower): "pass", "close" or
+// "behind". gain is how many times better mailgate is.
+func barClass(a, b float64, higher bool) (class string, gain float64) {
+	gain = b / a
+	if higher {
+		gain = a / b
+	}
+	switch {
+	case gain >= barBetter:
+		return "pass", gain
+	case gain >= 1/barClose:
+		return "close", gain
+	}
+	return "behind", gain
+}
+
+// writeBar prints, when mailgate and both Dovecot modes ran, how many
+// rows meet the bar against the better Dovecot, and names the others.
+func writeBar(w io.Writer, byName map[string]*ServerResult, rows []Def) {
+	if byName["mailgate"] == nil || byName["dovecot"] == nil && byName["dovecot-fast"] == nil {
+		return
+	}
+	den := bestDovecot
+	if byName["dovecot"] == nil || byName["dovecot-fast"] == nil {
+		den = "dovecot"
+		if byName[den] == nil {
+			den = "dovecot-fast"
+		}
+	}
+	count := map[string]int{}
+	var rest []string
+	for _, d := range rows {
+		a, b := byName["mailgate"].Metrics[d.Key], denominator(byName, den, d)
+		if a == nil || b == nil || len(a.Samples) == 0 || len(b.Samples) == 0 || a.Median <= 0 || b.Median <= 0 {
+			continue
+		}
+		class, gain := barClass(a.Median, b.Median, d.Higher)
+		count[class]++
+		if class != "pass" {
+			rest = append(rest, fmt.Sprintf("  %-6s %-44s %s times better", class, d.Label, fmtRatio(gain)))
+		}
+	}
+	fmt.Fprintf(w, "\nbar (mailgate at least %.1fx better than %s): %d rows pass, %d within %.1fx, %d behind\n",
+		barBetter, abbrev(den), count["pass"], count["close"], barClose, count["behind"])
+	for _, l := range rest {
+		fmt.Fprintln(w, l)
 	}
 }
 
