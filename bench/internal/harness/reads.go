@@ -39,13 +39,8 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	e := r.e
 	key := func(op string) string { return op + "." + phase }
 
-	exists := -1
 	t = time.Now()
-	err = w.do("SELECT INBOX", func(resp []byte) {
-		if n, ok := bytes.CutSuffix(resp, []byte(" EXISTS")); ok {
-			exists, _ = strconv.Atoi(string(bytes.TrimPrefix(n, []byte("* "))))
-		}
-	})
+	exists, err := w.selectInbox()
 	if err != nil {
 		return err
 	}
@@ -57,16 +52,8 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 		r.wrong("SELECT: %d EXISTS, want %d", exists, e.n)
 	}
 
-	n, seen := 0, 0
 	t = time.Now()
-	err = w.do("FETCH 1:* (FLAGS)", func(resp []byte) {
-		if isFetch(resp) {
-			n++
-			if bytes.Contains(resp, []byte("\\Seen")) {
-				seen++
-			}
-		}
-	})
+	n, seen, err := w.fetchFlags()
 	if err != nil {
 		return err
 	}

@@ -173,3 +173,28 @@ func searchNumbers(resp []byte, out []uint32) ([]uint32, bool) {
 	}
 	return out, true
 }
+
+// fetchFlags runs FETCH 1:* (FLAGS) and counts the messages answered and
+// those among them with \Seen.
+func (w *wire) fetchFlags() (n, seen int, err error) {
+	err = w.do("FETCH 1:* (FLAGS)", func(resp []byte) {
+		if isFetch(resp) {
+			n++
+			if bytes.Contains(resp, []byte(`\Seen`)) {
+				seen++
+			}
+		}
+	})
+	return n, seen, err
+}
+
+// selectInbox runs SELECT INBOX and returns its EXISTS (-1 if none came).
+func (w *wire) selectInbox() (exists int, err error) {
+	exists = -1
+	err = w.do("SELECT INBOX", func(resp []byte) {
+		if n, ok := bytes.CutSuffix(resp, []byte(" EXISTS")); ok {
+			exists, _ = strconv.Atoi(string(bytes.TrimPrefix(n, []byte("* "))))
+		}
+	})
+	return exists, err
+}
