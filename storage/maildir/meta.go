@@ -23,10 +23,15 @@ type fileMeta struct {
 // goroutines when there are many: a cold scan of a large maildir is
 // bound by file-system latency.
 func (f *Folder) readMetas(cands []candidate, idx []int) {
+	if len(idx) == 0 {
+		return
+	}
+	st := f.openStatter()
+	defer st.close()
 	workers := min(8, 2*runtime.GOMAXPROCS(0), len(idx)/256)
 	if workers <= 1 {
 		for _, i := range idx {
-			f.readMeta(&cands[i])
+			f.readMeta(st, &cands[i])
 		}
 		return
 	}
@@ -40,7 +45,7 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 					return
 				}
 				for _, i := range idx[k:min(k+64, len(idx))] {
-					f.readMeta(&cands[i])
+					f.readMeta(st, &cands[i])
 				}
 			}
 		})
@@ -53,21 +58,21 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 // It marks the candidate skip when it is not a regular file (a symbolic
 // link is never followed, a FIFO never waited on), and sets err when it
 // cannot be read.
-func (f *Folder) readMeta(c *candidate) {
-	path := f.sub(c.inNew) + string(os.PathSeparator) + c.name
+func (f *Folder) readMeta(st *dirStatter, c *candidate) {
 	if w := c.fn.vsize(); w >= 0 {
-		fi, err := os.Lstat(path)
+		mtime, regular, err := st.lstat(c.inNew, c.name)
 		switch {
 		case err != nil:
 			c.err = err
-		case !fi.Mode().IsRegular():
+		case !regular:
 			c.skip = true
-			f.skipped.Note(f.log, f.path, path, fsutil.ErrNotRegular)
+			f.skipped.Note(f.log, f.path, f.sub(c.inNew)+string(os.PathSeparator)+c.name, fsutil.ErrNotRegular)
 		default:
-			c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), size: w}
+			c.meta = fileMeta{mtime: mtime, size: w}
 		}
 		return
 	}
+	path := f.sub(c.inNew) + string(os.PathSeparator) + c.name
 	file, fi, err := fsutil.OpenRegular(path)
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		c.skip = true
