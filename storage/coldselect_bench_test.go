@@ -25,26 +25,7 @@ func BenchmarkColdSelect100k(b *testing.B) { benchmarkColdSelect(b, 100_000) }
 func benchmarkColdSelect(b *testing.B, n int) {
 	home := b.TempDir()
 	inbox := filepath.Join(home, "INBOX")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(inbox, sub), 0o700); err != nil {
-			b.Fatal(err)
-		}
-	}
-	body := []byte("From: a@example.org\nSubject: benchmark\n\nHello.\n")
-	letters := []string{"S", "RS", "", "FS", "S"}
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("1700000000.M%dP1Q%d.host,S=%d,W=%d,u=%d:2,%s", i, i, len(body), len(body)+4, i, letters[i%len(letters)])
-		if err := os.WriteFile(filepath.Join(inbox, "cur", name), body, 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(inbox, ".mu-prop"), []byte(fmt.Sprintf("uidnext: %d\nuid-validity: 1700000000\n", n+1)), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	old := time.Now().Add(-time.Hour)
-	for _, sub := range []string{"cur", "new"} {
-		os.Chtimes(filepath.Join(inbox, sub), old, old)
-	}
+	writeSelectMaildir(b, inbox, n)
 	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
 	u := storage.User{Name: "c", Home: home}
 	var cpu time.Duration
@@ -79,4 +60,31 @@ func cpuNow() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// writeSelectMaildir writes a maildir of n messages at inbox the way
+// another program (imap4d) names them, with S=, W= and u=, and a
+// .mu-prop, and makes it look quiet for an hour.
+func writeSelectMaildir(b *testing.B, inbox string, n int) {
+	b.Helper()
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(inbox, sub), 0o700); err != nil {
+			b.Fatal(err)
+		}
+	}
+	body := []byte("From: a@example.org\nSubject: benchmark\n\nHello.\n")
+	letters := []string{"S", "RS", "", "FS", "S"}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("1700000000.M%dP1Q%d.host,S=%d,W=%d,u=%d:2,%s", i, i, len(body), len(body)+4, i, letters[i%len(letters)])
+		if err := os.WriteFile(filepath.Join(inbox, "cur", name), body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(inbox, ".mu-prop"), []byte(fmt.Sprintf("uidnext: %d\nuid-validity: 1700000000\n", n+1)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, sub := range []string{"cur", "new"} {
+		os.Chtimes(filepath.Join(inbox, sub), old, old)
+	}
 }
