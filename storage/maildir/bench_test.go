@@ -261,11 +261,16 @@ func BenchmarkIndexCodec(b *testing.B) {
 				idx.messages()
 			})
 		})
-		// What a cold SELECT does with the records (Folder.Summarize).
+		// What a cold SELECT does with the head (Folder.Summarize).
 		b.Run(fmt.Sprintf("summary/%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			tr := decodeIndexTrailer(data[len(data)-indexTrailerSize:])
-			head := data[:len(data)-indexTrailerSize-int(tr.namesLen)]
+			h, err := decodeIndexHeader(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			headLen, _ := indexHeadLen(uint64(len(data)), h, tr)
+			head := data[:headLen]
 			benchLoop(b, nil, func() {
 				idx, err := decodeIndexHead(head, tr)
 				if err != nil {

@@ -106,7 +106,11 @@ func (e *entry) message() storage.Message {
 func (f *Folder) all() []entry {
 	if x := f.lazy; x != nil {
 		f.lazy = nil
-		if err := f.loadNames(x); err != nil {
+		err := f.loadRecords(x)
+		if err == nil {
+			err = f.loadNames(x)
+		}
+		if err != nil {
 			f.log.Debug("maildir: index names not used", "path", f.path, "err", err)
 			if errors.Is(err, errBadIndex) {
 				// Damaged: the next Scan reads the directories and
@@ -121,8 +125,8 @@ func (f *Folder) all() []entry {
 	return f.entries
 }
 
-// entriesFromDirs builds the entries of x, whose names could not be read
-// from the index file, from the names in new/ and cur/ that carry its
+// entriesFromDirs builds the entries of x, whose names (or records)
+// could not be read from the index file, from the names in new/ and cur/ that carry its
 // UIDs. A message whose file is not found is left out, and the next Scan
 // reads the directories: the state the index recorded is not trusted
 // any more.
@@ -147,15 +151,30 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 		}
 	}
 	entries := make([]entry, 0, x.count)
+	var dec *flagDecoder
 	for i := range int(x.count) {
-		r := x.record(i)
-		e, ok := where[r.uid]
+		uid := x.uid(i)
+		e, ok := where[uid]
 		if !ok {
 			continue
 		}
-		e.uid, e.meta = r.uid, r.meta
-		if x.flags != nil {
-			e.flags = x.flags[r.set]
+		e.uid = uid
+		if x.recs != nil {
+			r := x.record(i)
+			e.meta = r.meta
+			if x.flags != nil {
+				e.flags = x.flags[r.set]
+			}
+		} else {
+			// The records could not be read either: the file says it.
+			c := candidate{inNew: e.inNew, name: e.name, fn: parseName(e.name), uid: uid}
+			if f.readMeta(&c); c.skip || c.err != nil {
+				continue
+			}
+			if dec == nil {
+				dec = f.newFlagDecoder()
+			}
+			e.meta, e.flags = c.meta, dec.flags(c.fn.letters())
 		}
 		entries = append(entries, e)
 	}
@@ -166,14 +185,14 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 // of the directories at f.stamp while that is valid.
 func (f *Folder) snapshot() storage.Snapshot {
 	snap := storage.Snapshot{UIDValidity: f.validity, UIDNext: f.uidNext}
-	if f.lazy != nil {
-		snap.Messages = f.lazy.messages()
-		return snap
+	if x := f.lazy; x != nil {
+		if err := f.loadRecords(x); err == nil {
+			snap.Messages = x.messages()
+			return snap
+		}
+		// all logs the error and reads the directories instead.
 	}
-	snap.Messages = make([]storage.Message, len(f.entries))
-	for i := range f.entries {
-		snap.Messages[i] = f.entries[i].message()
-	}
+	snap.Messages = entriesMessages(f.all())
 	return snap
 }
 

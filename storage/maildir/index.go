@@ -27,15 +27,17 @@ import (
 // holds now. Any doubt makes it return false, and Scan reads the
 // directories.
 func (f *Folder) loadIndex(st dirStamp) (storage.Snapshot, bool) {
-	if _, ok := f.useIndex(st); !ok {
+	if _, ok := f.useIndex(st, true); !ok {
 		return storage.Snapshot{}, false
 	}
 	return f.snapshot(), true
 }
 
 // useIndex makes the index file the Folder's state, as loadIndex
-// does, and returns it, without building the messages.
-func (f *Folder) useIndex(st dirStamp) (*index, bool) {
+// does, and returns it, without building the messages. It reads the
+// head, and the records too when withRecords is set: then damaged
+// records make it return false.
+func (f *Folder) useIndex(st dirStamp, withRecords bool) (*index, bool) {
 	if !st.stableAt(time.Now()) {
 		return nil, false
 	}
@@ -55,13 +57,21 @@ func (f *Folder) useIndex(st dirStamp) (*index, bool) {
 	if err != nil || p.UIDValidity == 0 || p.UIDValidity != hdr.validity || p.UIDNext != hdr.uidNext {
 		return nil, false
 	}
-	idx, err := readIndexHead(file)
+	idx, err := readIndexHead(file, hdr)
 	if err != nil {
 		f.log.Debug("maildir: index not used", "path", f.path, "err", err)
 		return nil, false
 	}
 	if idx.indexHeader != hdr {
 		return nil, false
+	}
+	if withRecords {
+		n := uint64(idx.count) * indexRecordSize
+		recs := make([]byte, n)
+		if _, err := file.ReadAt(recs, int64(idx.headLen())); err != nil || idx.setRecords(recs) != nil {
+			f.log.Debug("maildir: index records not used", "path", f.path, "err", err)
+			return nil, false
+		}
 	}
 
 	dec := f.newFlagDecoder()
@@ -97,11 +107,43 @@ func (f *Folder) Summarize() (storage.Summary, bool) {
 	if err != nil {
 		return storage.Summary{}, false
 	}
-	x, ok := f.useIndex(st)
+	x, ok := f.useIndex(st, false)
 	if !ok {
 		return storage.Summary{}, false
 	}
-	return x.summary(f.validity, f.uidNext)
+	sum, ok := x.summary(f.validity, f.uidNext)
+	if !ok {
+		return sum, false
+	}
+	sum.Messages = func() []storage.Message { return f.summarized(x) }
+	return sum, true
+}
+
+// summarized returns the messages of the state that x, the index file
+// Summarize answered from, records: from its records, or, when they
+// cannot be read, from the files in new/ and cur/ that carry its UIDs
+// (see entriesFromDirs).
+func (f *Folder) summarized(x *index) []storage.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if x.recs == nil {
+		if err := f.loadRecords(x); err != nil && f.lazy == x {
+			f.all() // logs, and builds the entries from the directories
+			return entriesMessages(f.entries)
+		} else if err != nil {
+			return entriesMessages(f.entriesFromDirs(x))
+		}
+	}
+	return x.messages()
+}
+
+// entriesMessages returns what entries say of their messages.
+func entriesMessages(entries []entry) []storage.Message {
+	msgs := make([]storage.Message, len(entries))
+	for i := range entries {
+		msgs[i] = entries[i].message()
+	}
+	return msgs
 }
 
 // saveIndex writes the index file for the scan just made, whose stamp is
@@ -226,9 +268,10 @@ var errIndexReplaced = errors.New("index file replaced meanwhile")
 // million messages.
 const maxIndexSize = 1 << 30
 
-// readIndexHead reads and checks the open index file's header, letters
-// and records, but not its names: see loadNames.
-func readIndexHead(file *os.File) (*index, error) {
+// readIndexHead reads and checks the open index file's head (header,
+// letters and UIDs), whose header is hdr, but not its records or names:
+// see loadRecords and loadNames.
+func readIndexHead(file *os.File, hdr indexHeader) (*index, error) {
 	fi, err := file.Stat()
 	if err != nil {
 		return nil, err
@@ -242,43 +285,73 @@ func readIndexHead(file *os.File) (*index, error) {
 		return nil, errBadIndex // shrunk meanwhile, or unreadable
 	}
 	tr := decodeIndexTrailer(tb[:])
-	if tr.length != uint64(size) || uint64(tr.namesLen) > uint64(size-indexHeaderSize-indexTrailerSize) {
+	headLen, ok := indexHeadLen(uint64(size), hdr, tr)
+	if !ok {
 		return nil, errBadIndex
 	}
-	head := make([]byte, size-indexTrailerSize-int64(tr.namesLen))
+	head := make([]byte, headLen)
 	if _, err := file.ReadAt(head, 0); err != nil {
 		return nil, errBadIndex
 	}
 	return decodeIndexHead(head, tr)
 }
 
-// loadNames reads the names of x, which Scan answered from without
-// them, from the index file, which must still be the one x was read
-// from: its trailer must be the same, and the names must match its
-// checksum.
-func (f *Folder) loadNames(x *index) error {
+// readIndexPart reads n bytes from offset from of the index file, which
+// must still be the one x was read from: its length and trailer must be
+// the same.
+func (f *Folder) readIndexPart(x *index, from, n uint64) ([]byte, error) {
 	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer file.Close()
 	fi, err := file.Stat()
 	if err != nil {
+		return nil, err
+	}
+	size := uint64(fi.Size())
+	if size != x.fileLen() || from > size-indexTrailerSize || n > size-indexTrailerSize-from {
+		return nil, errIndexReplaced
+	}
+	var tb [indexTrailerSize]byte
+	if _, err := file.ReadAt(tb[:], int64(size)-indexTrailerSize); err != nil {
+		return nil, errIndexReplaced
+	}
+	tr := decodeIndexTrailer(tb[:])
+	if tr.length != size || tr.namesLen != x.namesLen || tr.headCRC != x.headCRC || tr.recsCRC != x.recsCRC ||
+		tr.crc != x.crc {
+		return nil, errIndexReplaced
+	}
+	buf := make([]byte, n)
+	if _, err := file.ReadAt(buf, int64(from)); err != nil {
+		return nil, errIndexReplaced
+	}
+	return buf, nil
+}
+
+// loadRecords reads the records of x, which Summarize answered from
+// without them, from the index file, which must still be the one x was
+// read from, and checks them against its checksum and head.
+func (f *Folder) loadRecords(x *index) error {
+	if x.recs != nil {
+		return nil
+	}
+	buf, err := f.readIndexPart(x, x.headLen(), uint64(x.count)*indexRecordSize)
+	if err != nil {
 		return err
 	}
-	size := fi.Size()
-	if size < indexTrailerSize+int64(x.namesLen) {
-		return errBadIndex
+	return x.setRecords(buf)
+}
+
+// loadNames reads the names of x, whose records are read, from the
+// index file, which must still be the one x was read from, and checks
+// them against its checksum.
+func (f *Folder) loadNames(x *index) error {
+	buf, err := f.readIndexPart(x, x.headLen()+uint64(x.count)*indexRecordSize, uint64(x.namesLen))
+	if err != nil {
+		return err
 	}
-	buf := make([]byte, int(x.namesLen)+indexTrailerSize)
-	if _, err := file.ReadAt(buf, size-int64(len(buf))); err != nil {
-		return errBadIndex
-	}
-	tr := decodeIndexTrailer(buf[x.namesLen:])
-	if tr.length != uint64(size) || tr.namesLen != x.namesLen || tr.headCRC != x.headCRC || tr.crc != x.crc {
-		return errIndexReplaced
-	}
-	return x.setNames(buf[:x.namesLen])
+	return x.setNames(buf)
 }
 
 // readIndex reads and decodes the whole open index file.

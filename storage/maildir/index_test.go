@@ -427,3 +427,49 @@ func TestSizesSurviveABusyScan(t *testing.T) {
 		t.Fatalf("second scan read the files again:\n%+v\n%+v", first.Messages[:2], second.Messages[:2])
 	}
 }
+
+// TestSummarizeRecordsDamaged checks that a Folder that answered SELECT
+// from the index file's head, and finds the records damaged when a
+// command needs the messages, reads them from the files instead, and
+// that the damaged index is not used again.
+func TestSummarizeRecordsDamaged(t *testing.T) {
+	path := mkMaildir(t, map[string]string{
+		propsFile:                           "uidnext: 4\nuid-validity: 1795730010\nversion: 3.15\n",
+		"cur/1.M1P1.host,a=FO,u=1:2,S":      "Subject: 1\n\none\n",
+		"cur/2.M1P1.host,S=15,W=17,u=2:2,S": "Subject: 2\n\ntwo\n",
+		"cur/3.M1P1.host,u=3:2,":            "Subject: 3\n\nthree\n",
+	})
+	ageDirs(t, path, time.Hour)
+	f := mustOpen(t, testDriver(), path)
+	truth := mustScan(t, f)
+	f.Close()
+
+	f = mustOpen(t, testDriver(), path)
+	defer f.Close()
+	sum, ok := f.Summarize()
+	if !ok {
+		t.Fatal("not summarized")
+	}
+	if !slices.Equal(sum.UIDs, []uint32{1, 2, 3}) || sum.FirstUnseen != 3 || !slices.Equal(sum.Flags, []string{storage.FlagSeen}) {
+		t.Fatalf("summary %+v", sum)
+	}
+	p := filepath.Join(path, indexFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := decodeIndex(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[x.headLen()+5] ^= 1 // a record's mtime
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := sum.Messages(); !slices.EqualFunc(msgs, truth.Messages, sameMessage) {
+		t.Fatalf("messages %+v, want %+v", msgs, truth.Messages)
+	}
+	if _, fromIndex := coldScan(t, path); fromIndex {
+		t.Fatal("the damaged index was used")
+	}
+}

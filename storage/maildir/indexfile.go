@@ -22,7 +22,7 @@ import (
 const indexFile = ".mailgate-index"
 
 // indexMagic starts an index file; the version is its last byte.
-var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '2'}
+var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '3'}
 
 // The layout of an index file; every integer is little-endian.
 //
@@ -31,27 +31,36 @@ var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '2'}
 //	         cur/: inode u64, mtime i64, ctime i64
 //	         uidvalidity u32, uidnext u32 (as in .mu-prop)
 //	         messages u32, letter sets u32
-//	letters  per letter set: length u8, the info letters of some names
-//	records  per message, in ascending UID order: uid u32, letter set u16,
-//	         bits u8 (1: the file is in new/), name length u8,
-//	         mtime i64 (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
+//	         size u64 (the sum of RFC822.SIZE), bits u32 (1: a message
+//	         is in new/)
+//	letters  per letter set: the UID of its first message u32, length
+//	         u8, the info letters of some names
+//	uids     per message, ascending: uid u32
+//	records  per message, in the same order: letter set u16, bits u8
+//	         (1: the file is in new/), name length u8, mtime i64
+//	         (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
 //	names    the file names, one after another, in record order
 //	trailer  the names' length u32, the CRC-32C of header, letters and
+//	         uids u32, the CRC-32C of everything up to the end of the
 //	         records u32, the file's length u64, then the CRC-32C of
 //	         everything before it u32
 //
 // Messages that share their flags share a letter set, so that Scan
 // decodes each set of flags once and gives those messages one Flags
 // slice. The trailer detects a torn or truncated file: the file is
-// written without fsync, since losing it loses nothing. Its first
-// checksum lets a process answer SELECT from the header, letters and
-// records alone, and read the names (most of the file) only when an
-// operation needs them: the second checksum, computed on from the first,
-// vouches for them then.
+// written without fsync, since losing it loses nothing. The checksums
+// are computed on from one another, so that a process reads what it
+// needs and checks just that: SELECT reads the head (header, letters
+// and UIDs: 4 bytes a message) and answers from it, since the header
+// and the letter sets hold the counts, the size, where each set of flags
+// first appears and so the first unseen message; the records are read
+// when a command needs the messages, and the names (most of the file)
+// when an operation needs the files. The full decoding checks that the
+// head agrees with the records.
 const (
-	indexHeaderSize  = 8 + 6*8 + 4*4
-	indexRecordSize  = 4 + 2 + 1 + 1 + 8 + 8
-	indexTrailerSize = 4 + 4 + 8 + 4
+	indexHeaderSize  = 8 + 6*8 + 4*4 + 8 + 4
+	indexRecordSize  = 2 + 1 + 1 + 8 + 8
+	indexTrailerSize = 4 + 4 + 4 + 8 + 4
 	indexInNew       = 1
 )
 
@@ -64,23 +73,30 @@ type indexHeader struct {
 	uidNext  uint32
 	count    uint32 // messages
 	sets     uint32 // letter sets
+	size     uint64 // the messages' RFC822.SIZE summed
+	inNew    bool   // some message is in new/
 }
 
 // index is a decoded index file.
 //
-// Decoding checks the whole file but builds nothing per message: Scan
+// Decoding checks what it reads but builds nothing per message: Scan
 // builds its snapshot straight from the records (messages), and a Folder
 // builds its entries (entries) only when an operation needs them, which a
-// SELECT does not.
+// SELECT does not. A Folder reads the head first (readIndexHead), the
+// records when a command needs the messages (loadRecords), the names
+// when it needs the files (loadNames).
 type index struct {
 	indexHeader
 	letters []string   // letter sets
+	firsts  []uint32   // the UID of each letter set's first message
 	flags   [][]string // what each letter set means; set by the Folder
-	recs    []byte     // the records
+	uids    []uint32   // every message's UID, ascending; shared, never changed
+	recs    []byte     // the records; nil until read (see loadRecords)
 	names   []byte     // the names; nil until read (see loadNames)
-	// namesLen and headCRC are the trailer's: what the names must be.
+	// The trailer's: what the rest of the file must be.
 	namesLen uint32
 	headCRC  uint32
+	recsCRC  uint32
 	crc      uint32 // the trailer's last checksum
 }
 
@@ -93,19 +109,25 @@ type indexRecord struct {
 	meta    fileMeta
 }
 
-// record decodes record i.
+// uid returns the UID of message i.
+func (x *index) uid(i int) uint32 {
+	return x.uids[i]
+}
+
+// record decodes record i; x.recs must be set.
 func (x *index) record(i int) indexRecord {
 	r := x.recs[i*indexRecordSize : (i+1)*indexRecordSize]
 	return indexRecord{
-		uid:     binary.LittleEndian.Uint32(r),
-		set:     binary.LittleEndian.Uint16(r[4:]),
-		inNew:   r[6]&indexInNew != 0,
-		nameLen: int(r[7]),
-		meta:    fileMeta{mtime: int64(binary.LittleEndian.Uint64(r[8:])), size: int64(binary.LittleEndian.Uint64(r[16:]))},
+		uid:     x.uid(i),
+		set:     binary.LittleEndian.Uint16(r),
+		inNew:   r[2]&indexInNew != 0,
+		nameLen: int(r[3]),
+		meta:    fileMeta{mtime: int64(binary.LittleEndian.Uint64(r[4:])), size: int64(binary.LittleEndian.Uint64(r[12:]))},
 	}
 }
 
-// messages returns the snapshot's messages; x.flags must be set.
+// messages returns the snapshot's messages; x.flags and x.recs must be
+// set.
 func (x *index) messages() []storage.Message {
 	msgs := make([]storage.Message, x.count)
 	for i := range msgs {
@@ -117,46 +139,30 @@ func (x *index) messages() []storage.Message {
 }
 
 // summary returns what a SELECT needs of the messages of x, whose flags
-// must be set, and false when one of them is in new/ (New).
+// must be set, and false when one of them is in new/ (New). It reads the
+// head alone: the records need not be read.
 func (x *index) summary(validity, uidNext uint32) (storage.Summary, bool) {
-	sum := storage.Summary{UIDValidity: validity, UIDNext: uidNext, UIDs: make([]uint32, x.count), Flags: []string{}}
-	seen := make([]bool, len(x.flags))
-	for i, fl := range x.flags {
-		seen[i] = slices.Contains(fl, storage.FlagSeen)
+	if x.inNew || x.size > math.MaxInt64 {
+		return storage.Summary{}, false
 	}
-	used := make([]bool, len(x.flags))
-	rest := x.recs
-	for i := range sum.UIDs {
-		r := rest[:indexRecordSize]
-		rest = rest[indexRecordSize:]
-		uid := binary.LittleEndian.Uint32(r)
-		set := binary.LittleEndian.Uint16(r[4:])
-		if r[6]&indexInNew != 0 {
-			return storage.Summary{}, false
+	sum := storage.Summary{UIDValidity: validity, UIDNext: uidNext, UIDs: x.uids, Flags: []string{}, Size: int64(x.size)}
+	// The sets are numbered in the order they first appear in.
+	for set, fl := range x.flags {
+		if !slices.Contains(fl, storage.FlagSeen) && (sum.FirstUnseen == 0 || x.firsts[set] < sum.FirstUnseen) {
+			sum.FirstUnseen = x.firsts[set]
 		}
-		sum.UIDs[i] = uid
-		sum.Size += int64(binary.LittleEndian.Uint64(r[16:]))
-		if used[set] && (seen[set] || sum.FirstUnseen != 0) {
-			continue // what else this record could tell is known
-		}
-		if !seen[set] && sum.FirstUnseen == 0 {
-			sum.FirstUnseen = uid
-		}
-		if !used[set] {
-			used[set] = true
-			for _, fl := range x.flags[set] {
-				if !slices.Contains(sum.Flags, fl) {
-					sum.Flags = append(sum.Flags, fl)
-				}
+		for _, f := range fl {
+			if !slices.Contains(sum.Flags, f) {
+				sum.Flags = append(sum.Flags, f)
 			}
 		}
 	}
-	sum.Messages = x.messages
 	return sum, true
 }
 
 // entries returns a Folder's entries, whose flags come from x.flags when
-// that is set. The names share one string.
+// that is set; x.recs and x.names must be set. The names share one
+// string.
 func (x *index) entries() []entry {
 	names := string(x.names)
 	entries := make([]entry, x.count)
@@ -177,11 +183,14 @@ func (x *index) entries() []entry {
 var errBadIndex = errors.New("index file is damaged or of another version")
 
 // encodeIndex formats an index file for entries, which are in ascending
-// UID order, in the state that hdr records (its counts are ignored).
+// UID order, in the state that hdr records (its counts and sums are
+// ignored).
 func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 	sets := make(map[string]uint16)
 	var letters []string
-	size := indexHeaderSize + len(entries)*indexRecordSize + indexTrailerSize
+	var firsts []uint32
+	hdr.size, hdr.inNew = 0, false
+	size := indexHeaderSize + len(entries)*(4+indexRecordSize) + indexTrailerSize
 	for i := range entries {
 		e := &entries[i]
 		if e.name == "" || len(e.name) > math.MaxUint8 {
@@ -190,6 +199,11 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 		if i > 0 && e.uid <= entries[i-1].uid {
 			return nil, fmt.Errorf("index: UID %d after %d", e.uid, entries[i-1].uid)
 		}
+		if e.meta.size < 0 || hdr.size+uint64(e.meta.size) > math.MaxInt64 {
+			return nil, fmt.Errorf("index: size %d of %q out of range", e.meta.size, e.name)
+		}
+		hdr.size += uint64(e.meta.size)
+		hdr.inNew = hdr.inNew || e.inNew
 		l := parseName(e.name).letters()
 		if _, ok := sets[l]; !ok {
 			if len(letters) > math.MaxUint16 {
@@ -197,7 +211,8 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 			}
 			sets[l] = uint16(len(letters))
 			letters = append(letters, l)
-			size += 1 + len(l)
+			firsts = append(firsts, e.uid)
+			size += 4 + 1 + len(l)
 		}
 		size += len(e.name)
 	}
@@ -213,13 +228,23 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint32(b, hdr.uidNext)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(entries)))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(letters)))
-	for _, l := range letters {
+	b = binary.LittleEndian.AppendUint64(b, hdr.size)
+	bits := uint32(0)
+	if hdr.inNew {
+		bits |= indexInNew
+	}
+	b = binary.LittleEndian.AppendUint32(b, bits)
+	for i, l := range letters {
+		b = binary.LittleEndian.AppendUint32(b, firsts[i])
 		b = append(b, byte(len(l)))
 		b = append(b, l...)
 	}
 	for i := range entries {
+		b = binary.LittleEndian.AppendUint32(b, entries[i].uid)
+	}
+	head := len(b)
+	for i := range entries {
 		e := &entries[i]
-		b = binary.LittleEndian.AppendUint32(b, e.uid)
 		b = binary.LittleEndian.AppendUint16(b, sets[parseName(e.name).letters()])
 		bits := byte(0)
 		if e.inNew {
@@ -229,12 +254,13 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.mtime))
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.meta.size))
 	}
-	head := len(b)
+	recs := len(b)
 	for i := range entries {
 		b = append(b, entries[i].name...)
 	}
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(b)-head))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(b)-recs))
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:head], castagnoli))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:recs], castagnoli))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+8+4))
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return b, nil
@@ -258,6 +284,12 @@ func decodeIndexHeader(data []byte) (indexHeader, error) {
 	h.uidNext = binary.LittleEndian.Uint32(p[4:])
 	h.count = binary.LittleEndian.Uint32(p[8:])
 	h.sets = binary.LittleEndian.Uint32(p[12:])
+	h.size = binary.LittleEndian.Uint64(p[16:])
+	bits := binary.LittleEndian.Uint32(p[24:])
+	if bits&^indexInNew != 0 {
+		return h, errBadIndex
+	}
+	h.inNew = bits&indexInNew != 0
 	return h, nil
 }
 
@@ -265,31 +297,55 @@ func decodeIndexHeader(data []byte) (indexHeader, error) {
 type indexTrailer struct {
 	namesLen uint32
 	headCRC  uint32
+	recsCRC  uint32
 	length   uint64
 	crc      uint32
 }
 
 func decodeIndexTrailer(b []byte) indexTrailer {
 	return indexTrailer{namesLen: binary.LittleEndian.Uint32(b), headCRC: binary.LittleEndian.Uint32(b[4:]),
-		length: binary.LittleEndian.Uint64(b[8:]), crc: binary.LittleEndian.Uint32(b[16:])}
+		recsCRC: binary.LittleEndian.Uint32(b[8:]), length: binary.LittleEndian.Uint64(b[12:]),
+		crc: binary.LittleEndian.Uint32(b[20:])}
 }
 
-// decodeIndex reads a whole index file. It checks both checksums, and
+// indexHeadLen returns how long the head (header, letters, UIDs) of an
+// index file of size bytes is, whose header is h and trailer tr, and
+// false when they do not fit in it.
+func indexHeadLen(size uint64, h indexHeader, tr indexTrailer) (uint64, bool) {
+	rest := uint64(tr.namesLen) + uint64(h.count)*indexRecordSize + indexTrailerSize
+	if tr.length != size || rest > size || size-rest < indexHeaderSize+4*uint64(h.count) {
+		return 0, false
+	}
+	return size - rest, true
+}
+
+// decodeIndex reads a whole index file. It checks every checksum, and
 // that every count, length and reference lies inside the file, that UIDs
-// ascend below uidnext, and that names are plain file names, so that no
-// damage can make a Folder open a file outside the maildir.
+// ascend below uidnext, that the head agrees with the records, and that
+// names are plain file names, so that no damage can make a Folder open a
+// file outside the maildir.
 func decodeIndex(data []byte) (*index, error) {
 	if len(data) < indexHeaderSize+indexTrailerSize {
 		return nil, errBadIndex
 	}
 	tr := decodeIndexTrailer(data[len(data)-indexTrailerSize:])
-	if tr.length != uint64(len(data)) || uint64(tr.namesLen) > uint64(len(data)-indexHeaderSize-indexTrailerSize) ||
-		tr.crc != crc32.Checksum(data[:len(data)-4], castagnoli) {
+	if tr.crc != crc32.Checksum(data[:len(data)-4], castagnoli) {
 		return nil, errBadIndex
 	}
-	namesAt := len(data) - indexTrailerSize - int(tr.namesLen)
-	x, err := decodeIndexHead(data[:namesAt], tr)
+	h, err := decodeIndexHeader(data)
 	if err != nil {
+		return nil, err
+	}
+	headLen, ok := indexHeadLen(uint64(len(data)), h, tr)
+	if !ok {
+		return nil, errBadIndex
+	}
+	x, err := decodeIndexHead(data[:headLen], tr)
+	if err != nil {
+		return nil, err
+	}
+	namesAt := int(headLen) + int(h.count)*indexRecordSize
+	if err := x.setRecords(data[headLen:namesAt]); err != nil {
 		return nil, err
 	}
 	if err := x.setNames(data[namesAt : namesAt+int(tr.namesLen)]); err != nil {
@@ -298,66 +354,98 @@ func decodeIndex(data []byte) (*index, error) {
 	return x, nil
 }
 
-// decodeIndexHead reads an index file's header, letters and records,
-// head, which the trailer tr says are followed by names it does not
-// check. The index it returns has no names: setNames gives them.
+// decodeIndexHead reads an index file's header, letters and UIDs, head,
+// which the trailer tr says are followed by records and names it does
+// not check. The index it returns has neither: setRecords and setNames
+// give them.
 func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 	h, err := decodeIndexHeader(head)
 	if err != nil || tr.headCRC != crc32.Checksum(head, castagnoli) {
 		return nil, errBadIndex
 	}
 	p := head[indexHeaderSize:]
-	if uint64(h.sets) > math.MaxUint16+1 || uint64(h.sets) > uint64(len(p)) {
+	if uint64(h.sets) > math.MaxUint16+1 || uint64(h.sets) > uint64(len(p)) || h.size > math.MaxInt64 {
 		return nil, errBadIndex
 	}
 	letters := make([]string, h.sets)
+	firsts := make([]uint32, h.sets)
 	for i := range letters {
-		if len(p) < 1 || len(p) < 1+int(p[0]) {
+		if len(p) < 5 || len(p) < 5+int(p[4]) {
 			return nil, errBadIndex
 		}
-		letters[i] = string(p[1 : 1+int(p[0])])
-		p = p[1+int(p[0]):]
+		firsts[i] = binary.LittleEndian.Uint32(p)
+		letters[i] = string(p[5 : 5+int(p[4])])
+		p = p[5+int(p[4]):]
 	}
-	if uint64(h.count)*indexRecordSize != uint64(len(p)) {
+	if uint64(h.count)*4 != uint64(len(p)) {
 		return nil, errBadIndex
 	}
-	x := &index{indexHeader: h, letters: letters, recs: p, namesLen: tr.namesLen, headCRC: tr.headCRC, crc: tr.crc}
-	pos := uint64(0)
+	uids := make([]uint32, h.count)
 	prev := uint32(0)
-	// Fields are read straight from the bytes: a cold SELECT of a large
-	// mailbox spends much of its time in this loop.
-	for rest := p; len(rest) >= indexRecordSize; rest = rest[indexRecordSize:] {
-		r := rest[:indexRecordSize]
-		uid := binary.LittleEndian.Uint32(r)
-		if uid <= prev || uint32(binary.LittleEndian.Uint16(r[4:])) >= h.sets || r[6]&^indexInNew != 0 || r[7] == 0 ||
-			int64(binary.LittleEndian.Uint64(r[16:])) < 0 {
+	for i := range uids {
+		uid := binary.LittleEndian.Uint32(p[4*i:])
+		if uid <= prev {
 			return nil, errBadIndex
 		}
-		pos += uint64(r[7])
-		prev = uid
+		uids[i], prev = uid, uid
 	}
-	if pos != uint64(tr.namesLen) || (h.count > 0 && h.uidNext <= prev) {
+	x := &index{indexHeader: h, letters: letters, firsts: firsts, uids: uids,
+		namesLen: tr.namesLen, headCRC: tr.headCRC, recsCRC: tr.recsCRC, crc: tr.crc}
+	if h.count > 0 && h.uidNext <= prev {
 		return nil, errBadIndex
 	}
 	return x, nil
 }
 
+// setRecords checks recs, read from the file x was read from, against
+// the trailer's checksum, their fields, and that the head summarizes
+// them truly (sizes, new/, each set's first message), before x takes
+// them.
+func (x *index) setRecords(recs []byte) error {
+	if uint64(len(recs)) != uint64(x.count)*indexRecordSize ||
+		crc32.Update(x.headCRC, castagnoli, recs) != x.recsCRC {
+		return errBadIndex
+	}
+	used := make([]bool, x.sets)
+	pos, size, inNew := uint64(0), uint64(0), false
+	for i := range int(x.count) {
+		r := recs[i*indexRecordSize : (i+1)*indexRecordSize]
+		set := binary.LittleEndian.Uint16(r)
+		sz := binary.LittleEndian.Uint64(r[12:])
+		if uint32(set) >= x.sets || r[2]&^indexInNew != 0 || r[3] == 0 || sz > math.MaxInt64-size {
+			return errBadIndex
+		}
+		if !used[set] {
+			// Sets are numbered in the order they first appear in.
+			if x.firsts[set] != x.uid(i) || set > 0 && !used[set-1] {
+				return errBadIndex
+			}
+			used[set] = true
+		}
+		pos += uint64(r[3])
+		size += sz
+		inNew = inNew || r[2]&indexInNew != 0
+	}
+	if pos != uint64(x.namesLen) || size != x.size || inNew != x.inNew || x.sets > 0 && !used[x.sets-1] {
+		return errBadIndex
+	}
+	x.recs = recs
+	return nil
+}
+
 // setNames checks names, read from the file x was read from, against the
 // trailer's checksum, and that they are plain file names, before x takes
-// them.
+// them; x.recs must be set.
 func (x *index) setNames(names []byte) error {
-	if uint64(len(names)) != uint64(x.namesLen) {
+	if uint64(len(names)) != uint64(x.namesLen) || x.recs == nil {
 		return errBadIndex
 	}
 	var tail [indexTrailerSize - 4]byte
 	binary.LittleEndian.PutUint32(tail[:], x.namesLen)
 	binary.LittleEndian.PutUint32(tail[4:], x.headCRC)
-	head := uint64(indexHeaderSize) + uint64(len(x.recs))
-	for _, l := range x.letters {
-		head += 1 + uint64(len(l))
-	}
-	binary.LittleEndian.PutUint64(tail[8:], head+uint64(len(names))+indexTrailerSize)
-	crc := crc32.Update(crc32.Update(x.headCRC, castagnoli, names), castagnoli, tail[:])
+	binary.LittleEndian.PutUint32(tail[8:], x.recsCRC)
+	binary.LittleEndian.PutUint64(tail[12:], x.fileLen())
+	crc := crc32.Update(crc32.Update(x.recsCRC, castagnoli, names), castagnoli, tail[:])
 	if crc != x.crc || bytes.IndexByte(names, '/') >= 0 || bytes.IndexByte(names, 0) >= 0 {
 		return errBadIndex
 	}
@@ -366,8 +454,22 @@ func (x *index) setNames(names []byte) error {
 		if names[pos] == '.' {
 			return errBadIndex
 		}
-		pos += x.record(i).nameLen
+		pos += int(x.recs[i*indexRecordSize+3])
 	}
 	x.names = names
 	return nil
+}
+
+// headLen returns the length of x's head: header, letters and UIDs.
+func (x *index) headLen() uint64 {
+	n := uint64(indexHeaderSize) + 4*uint64(len(x.uids))
+	for _, l := range x.letters {
+		n += 5 + uint64(len(l))
+	}
+	return n
+}
+
+// fileLen returns the length of the file x was read from.
+func (x *index) fileLen() uint64 {
+	return x.headLen() + uint64(x.count)*indexRecordSize + uint64(x.namesLen) + indexTrailerSize
 }

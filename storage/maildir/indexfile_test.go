@@ -29,21 +29,26 @@ func testIndexEntries() []entry {
 }
 
 // sealIndex appends the trailer (the names' length, the checksums and
-// the length) to body, taking as names what follows the records that
-// the header announces (nothing when the header makes no sense).
+// the length) to body, taking as UIDs, records and names what follows
+// the letters as the header announces them (all of it names when the
+// header makes no sense).
 func sealIndex(body []byte) []byte {
-	namesAt := len(body)
+	headAt, namesAt := len(body), len(body)
 	if h, err := decodeIndexHeader(body); err == nil {
 		p := uint64(indexHeaderSize)
-		for i := uint32(0); i < h.sets && p < uint64(len(body)); i++ {
-			p += 1 + uint64(body[p])
+		for i := uint32(0); i < h.sets && p+4 < uint64(len(body)); i++ {
+			p += 5 + uint64(body[p+4])
 		}
-		if p += uint64(h.count) * indexRecordSize; p <= uint64(len(body)) {
-			namesAt = int(p)
+		if p += uint64(h.count) * 4; p <= uint64(len(body)) {
+			headAt = int(p)
+			if p += uint64(h.count) * indexRecordSize; p <= uint64(len(body)) {
+				namesAt = int(p)
+			}
 		}
 	}
 	b := bytes.Clone(body)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(body)-namesAt))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:headAt], castagnoli))
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:namesAt], castagnoli))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+8+4))
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
@@ -71,6 +76,10 @@ func TestIndexRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			hdr.count, hdr.sets = uint32(len(tt.entries)), uint32(len(tt.sets))
+			for _, e := range tt.entries {
+				hdr.size += uint64(e.meta.size)
+				hdr.inNew = hdr.inNew || e.inNew
+			}
 			if idx.indexHeader != hdr {
 				t.Fatalf("header %+v, want %+v", idx.indexHeader, hdr)
 			}
@@ -137,10 +146,11 @@ func TestDecodeIndexDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := indexHeaderSize
+	uids := indexHeaderSize
 	for _, l := range idx.letters {
-		recs += 1 + len(l)
+		uids += 5 + len(l)
 	}
+	recs := uids + len(entries)*4
 	names := recs + len(entries)*indexRecordSize
 	// rec returns a copy of body with record i's bytes from off changed.
 	rec := func(i, off int, b ...byte) []byte {
@@ -154,6 +164,9 @@ func TestDecodeIndexDamaged(t *testing.T) {
 		return c
 	}
 	u32 := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	if _, err := decodeIndex(sealIndex(body)); err != nil {
+		t.Fatalf("sealIndex of the undamaged body: %v", err)
+	}
 
 	t.Run("truncated", func(t *testing.T) {
 		for n := range len(valid) {
@@ -182,21 +195,27 @@ func TestDecodeIndexDamaged(t *testing.T) {
 		{"torn: a valid file's start twice", append(bytes.Clone(valid[:len(valid)/2]), valid...)},
 		{"another version", sealIndex(at(7, '1'))},
 		{"not an index", sealIndex([]byte(strings.Repeat("uidnext: 3\n", 20)))},
-		{"UIDs out of order", sealIndex(rec(1, 0, u32(1)...))},
-		{"UID zero", sealIndex(rec(0, 0, u32(0)...))},
-		{"UID not below uidnext", sealIndex(at(indexHeaderSize-12, u32(math.MaxUint32-1)...))},
-		{"letter set out of range", sealIndex(rec(0, 4, 3, 0))},
-		{"unknown bits", sealIndex(rec(0, 6, 3))},
-		{"empty name", sealIndex(rec(0, 7, 0))},
+		{"UIDs out of order", sealIndex(at(uids+4, u32(1)...))},
+		{"UID zero", sealIndex(at(uids, u32(0)...))},
+		{"UID not below uidnext", sealIndex(at(indexHeaderSize-24, u32(math.MaxUint32-1)...))},
+		{"letter set out of range", sealIndex(rec(0, 0, 3, 0))},
+		{"unknown bits", sealIndex(rec(0, 2, 3))},
+		{"empty name", sealIndex(rec(0, 3, 0))},
 		{"names shorter than the records say", sealIndex(body[:len(body)-1])},
-		{"names left over", sealIndex(rec(4, 7, 254))},
-		{"negative size", sealIndex(rec(2, 16, 0, 0, 0, 0, 0, 0, 0, 0x80))},
+		{"names left over", sealIndex(rec(4, 3, 254))},
+		{"negative size", sealIndex(rec(2, 12, 0, 0, 0, 0, 0, 0, 0, 0x80))},
 		{"name with a slash", sealIndex(at(names+2, '/'))},
 		{"name with NUL", sealIndex(at(names+2, 0))},
 		{"hidden name", sealIndex(at(names, '.'))},
-		{"too many messages", sealIndex(at(indexHeaderSize-8, u32(1<<30)...))},
-		{"too many letter sets", sealIndex(at(indexHeaderSize-4, u32(1<<20)...))},
-		{"letter set past the end", sealIndex(at(indexHeaderSize-4, u32(math.MaxUint32)...))},
+		{"too many messages", sealIndex(at(indexHeaderSize-20, u32(1<<30)...))},
+		{"too many letter sets", sealIndex(at(indexHeaderSize-16, u32(1<<20)...))},
+		{"letter set past the end", sealIndex(at(indexHeaderSize-16, u32(math.MaxUint32)...))},
+		{"size not the records' sum", sealIndex(at(indexHeaderSize-12, 1))},
+		{"size above the largest", sealIndex(at(indexHeaderSize-5, 0x80))},
+		{"no message in new/ by the header", sealIndex(at(indexHeaderSize-4, 0))},
+		{"unknown header bits", sealIndex(at(indexHeaderSize-4, 3))},
+		{"a set's first message wrong", sealIndex(at(indexHeaderSize+5+len(idx.letters[0]), u32(9)...))},
+		{"sets out of order", sealIndex(rec(0, 0, 1, 0))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,18 +243,26 @@ func FuzzDecodeIndex(f *testing.F) {
 		decodeIndex(data)
 		sealed := sealIndex(data)
 		idx, err := decodeIndex(sealed)
-		// Reading the head first and the names later, as a Folder does,
-		// accepts exactly what reading the whole file accepts.
+		// Reading the head first, the records and the names later, as a
+		// Folder does, accepts exactly what reading the whole file
+		// accepts.
 		tr := decodeIndexTrailer(sealed[len(sealed)-indexTrailerSize:])
-		if uint64(tr.namesLen)+indexTrailerSize+indexHeaderSize <= uint64(len(sealed)) {
-			namesAt := len(sealed) - indexTrailerSize - int(tr.namesLen)
-			x, lerr := decodeIndexHead(sealed[:namesAt], tr)
-			if lerr == nil {
-				lerr = x.setNames(sealed[namesAt : len(sealed)-indexTrailerSize])
+		lerr := errBadIndex
+		if h, herr := decodeIndexHeader(sealed); herr == nil {
+			if headLen, ok := indexHeadLen(uint64(len(sealed)), h, tr); ok {
+				namesAt := headLen + uint64(h.count)*indexRecordSize
+				var x *index
+				x, lerr = decodeIndexHead(sealed[:headLen], tr)
+				if lerr == nil {
+					lerr = x.setRecords(sealed[headLen:namesAt])
+				}
+				if lerr == nil {
+					lerr = x.setNames(sealed[namesAt : len(sealed)-indexTrailerSize])
+				}
 			}
-			if (lerr == nil) != (err == nil) {
-				t.Fatalf("in two steps: %v; whole: %v", lerr, err)
-			}
+		}
+		if (lerr == nil) != (err == nil) {
+			t.Fatalf("in steps: %v; whole: %v", lerr, err)
 		}
 		if err != nil {
 			return
