@@ -152,6 +152,12 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 	}
 	entries := make([]entry, 0, x.count)
 	var dec *flagDecoder
+	var st *dirStatter
+	defer func() {
+		if st != nil {
+			st.close()
+		}
+	}()
 	for i := range int(x.count) {
 		uid := x.uid(i)
 		e, ok := where[uid]
@@ -168,11 +174,11 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 		} else {
 			// The records could not be read either: the file says it.
 			c := candidate{inNew: e.inNew, name: e.name, fn: parseName(e.name), uid: uid}
-			if f.readMeta(&c); c.skip || c.err != nil {
-				continue
-			}
 			if dec == nil {
-				dec = f.newFlagDecoder()
+				dec, st = f.newFlagDecoder(), f.openStatter()
+			}
+			if f.readMeta(st, &c); c.skip || c.err != nil {
+				continue
 			}
 			e.meta, e.flags = c.meta, dec.flags(c.fn.letters())
 		}
