@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/imap"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,61 +27,58 @@ import (
 
 // metrics are a gateway's counters; a nil *metrics counts nothing.
 type metrics struct {
-	reg      *prometheus.Registry
-	logins   *prometheus.CounterVec
-	commands *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	bytes    *prometheus.CounterVec
-	in, out  prometheus.Counter // bytes' two series
-	lmtp     *prometheus.CounterVec
+	reg      *registry
+	logins   *family
+	commands *family
+	latency  *family
+	lmtp     *family
+	in, out  *series // mailgate_bytes_total's two series
 }
 
 // newMetrics registers g's metrics in a registry of their own.
 func newMetrics(g *Gateway) *metrics {
+	reg := &registry{}
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mailgate_logins_total",
-			Help: "Logins by frontend and result: ok, failed (wrong credentials or a refused user), blocked (the login throttle), unavailable (no back-end could answer), limit (max-sessions-per-user).",
-		}, []string{"frontend", "result"}),
-		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mailgate_commands_total",
-			Help: "Commands answered, by frontend, command (unknown names as \"other\") and answer (OK, NO, BAD).",
-		}, []string{"frontend", "command", "result"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "mailgate_command_duration_seconds",
-			Help:    "How long commands took to answer, by frontend and command (IDLE and AUTHENTICATE include the client's time).",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"frontend", "command"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mailgate_bytes_total",
-			Help: "Bytes on clients' connections, as sent on the wire (TLS included), by direction (in, out). Sessions in session processes are counted when they end.",
-		}, []string{"direction"}),
-		lmtp: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mailgate_lmtp_deliveries_total",
-			Help: "LMTP copies delivered or refused, by result: delivered, temporary (4xx), permanent (5xx).",
-		}, []string{"result"}),
+		reg: reg,
+		logins: reg.counterVec("mailgate_logins_total",
+			"Logins by frontend and result: ok, failed (wrong credentials or a refused user), blocked (the login throttle), unavailable (no back-end could answer), limit (max-sessions-per-user).",
+			"frontend", "result"),
+		commands: reg.counterVec("mailgate_commands_total",
+			"Commands answered, by frontend, command (unknown names as \"other\") and answer (OK, NO, BAD).",
+			"frontend", "command", "result"),
+		latency: reg.histogramVec("mailgate_command_duration_seconds",
+			"How long commands took to answer, by frontend and command (IDLE and AUTHENTICATE include the client's time).",
+			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+			"frontend", "command"),
+		lmtp: reg.counterVec("mailgate_lmtp_deliveries_total",
+			"LMTP copies delivered or refused, by result: delivered, temporary (4xx), permanent (5xx).",
+			"result"),
 	}
+	bytes := reg.counterVec("mailgate_bytes_total",
+		"Bytes on clients' connections, as sent on the wire (TLS included), by direction (in, out). Sessions in session processes are counted when they end.",
+		"direction")
 	for _, r := range []string{"ok", "failed", "blocked", "unavailable", "limit"} {
-		m.logins.WithLabelValues("imap", r) // present from the start, at 0
+		m.logins.with("imap", r) // present from the start, at 0
 	}
-	m.in, m.out = m.bytes.WithLabelValues("in"), m.bytes.WithLabelValues("out")
-	m.reg.MustRegister(m.logins, m.commands, m.latency, m.bytes, m.lmtp, gatewayState{g},
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "mailgate_login_blocks",
-			Help: "Login throttle blocks in force (addresses, and users from an address).",
-		}, func() float64 { return float64(len(g.throttle.Blocks())) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "mailgate_storage_rescans_total",
-			Help: "Times an open mailbox was read again after a change found by notification or polling, or a resync.",
-		}, func() float64 { return float64(g.store.Rescans()) }),
-	)
+	m.in, m.out = bytes.with("in"), bytes.with("out")
+	reg.collected("mailgate_login_blocks",
+		"Login throttle blocks in force (addresses, and users from an address).",
+		"gauge", nil, func(emit func(float64, ...string)) { emit(float64(len(g.throttle.Blocks()))) })
+	reg.collected("mailgate_storage_rescans_total",
+		"Times an open mailbox was read again after a change found by notification or polling, or a resync.",
+		"counter", nil, func(emit func(float64, ...string)) { emit(float64(g.store.Rescans())) })
+	reg.collected("mailgate_sessions",
+		"Live sessions, by frontend and state (login: not logged in yet; authenticated; selected), in the daemon and in session processes.",
+		"gauge", []string{"frontend", "state"}, g.collectSessions)
+	reg.collected("mailgate_certificate_expiry_timestamp_seconds",
+		"When each certificate served stops being valid (Unix time), by name and source (file, acme).",
+		"gauge", []string{"name", "source"}, g.collectCertExpiries)
 	return m
 }
 
 func (m *metrics) login(frontend, result string) {
 	if m != nil {
-		m.logins.WithLabelValues(frontend, result).Inc()
+		m.logins.with(frontend, result).inc()
 	}
 }
 
@@ -97,13 +92,13 @@ func (m *metrics) command(frontend, name string, took time.Duration, result stri
 	default:
 		result = "other"
 	}
-	m.commands.WithLabelValues(frontend, name, result).Inc()
-	m.latency.WithLabelValues(frontend, name).Observe(took.Seconds())
+	m.commands.with(frontend, name, result).inc()
+	m.latency.with(frontend, name).observe(m.latency, took.Seconds())
 }
 
 func (m *metrics) delivered(result string) {
 	if m != nil {
-		m.lmtp.WithLabelValues(result).Inc()
+		m.lmtp.with(result).inc()
 	}
 }
 
@@ -116,43 +111,31 @@ func commandLabel(name string) string {
 	return "other"
 }
 
-// gatewayState is the collector of what is read at each scrape: the
-// sessions of the book, by frontend and state, and the certificates'
-// expiry.
-type gatewayState struct{ g *Gateway }
-
-var (
-	sessionsDesc = prometheus.NewDesc("mailgate_sessions",
-		"Live sessions, by frontend and state (login: not logged in yet; authenticated; selected), in the daemon and in session processes.",
-		[]string{"frontend", "state"}, nil)
-	certExpiryDesc = prometheus.NewDesc("mailgate_certificate_expiry_timestamp_seconds",
-		"When each certificate served stops being valid (Unix time), by name and source (file, acme).",
-		[]string{"name", "source"}, nil)
-)
-
-func (s gatewayState) Describe(ch chan<- *prometheus.Desc) {
-	ch <- sessionsDesc
-	ch <- certExpiryDesc
-}
-
-func (s gatewayState) Collect(ch chan<- prometheus.Metric) {
+// collectSessions emits the sessions of the book, by frontend and
+// state, read at each scrape.
+func (g *Gateway) collectSessions(emit func(float64, ...string)) {
 	type key struct{ frontend, state string }
 	counts := map[key]int{}
 	for _, st := range []string{"login", "authenticated", "selected"} {
 		counts[key{"imap", st}] = 0
 	}
-	for _, r := range s.g.book.List() {
+	for _, r := range g.book.List() {
 		counts[key{r.Frontend, r.State()}]++
 	}
 	for k, n := range counts {
-		ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(n), k.frontend, k.state)
+		emit(float64(n), k.frontend, k.state)
 	}
+}
+
+// collectCertExpiries emits the certificates' expiry, read at each
+// scrape.
+func (g *Gateway) collectCertExpiries(emit func(float64, ...string)) {
 	seen := map[[2]string]bool{}
-	for _, mgr := range s.g.certs.all {
+	for _, mgr := range g.certs.all {
 		for _, e := range mgr.Expiries() {
 			if k := [2]string{e.Name, e.Source}; !seen[k] {
 				seen[k] = true
-				ch <- prometheus.MustNewConstMetric(certExpiryDesc, prometheus.GaugeValue, float64(e.NotAfter.Unix()), e.Name, e.Source)
+				emit(float64(e.NotAfter.Unix()), e.Name, e.Source)
 			}
 		}
 	}
@@ -165,7 +148,7 @@ func (g *Gateway) MetricsHandler() http.Handler {
 	if g.metrics == nil {
 		return nil
 	}
-	return promhttp.HandlerFor(g.metrics.reg, promhttp.HandlerOpts{ErrorLog: nil, Registry: g.metrics.reg})
+	return g.metrics.reg
 }
 
 // serveMetrics serves /metrics on [metrics] listen until ctx is done.
@@ -209,7 +192,7 @@ func (c *meteredConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.in.Add(uint64(n))
-		c.m.in.Add(float64(n))
+		c.m.in.v.add(float64(n))
 	}
 	return n, err
 }
@@ -218,7 +201,7 @@ func (c *meteredConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
 		c.out.Add(uint64(n))
-		c.m.out.Add(float64(n))
+		c.m.out.v.add(float64(n))
 	}
 	return n, err
 }
@@ -265,9 +248,9 @@ func (c *meteredConn) countUnseen() {
 		return
 	}
 	if in := c.in.Load(); info.Bytes_received > in {
-		c.m.in.Add(float64(info.Bytes_received - in))
+		c.m.in.v.add(float64(info.Bytes_received - in))
 	}
 	if out := c.out.Load(); info.Bytes_acked > out {
-		c.m.out.Add(float64(info.Bytes_acked - out))
+		c.m.out.v.add(float64(info.Bytes_acked - out))
 	}
 }
