@@ -494,7 +494,9 @@ func (s *session) command() error {
 		return s.respond(tag, no("NOPERM", "This session is read-only"))
 	}
 	start := time.Now()
+	end := storage.Foreground()
 	err = cmd.run(s, tag, uid)
+	end()
 	s.observeCommand(name, uid, start, err)
 	if err == errIdling {
 		return nil

@@ -131,6 +131,10 @@ func (ix *indexer) update(mb *mailbox) {
 		return
 	}
 	defer ix.s.release(mb)
+	// Opening reads the index's tables: after the commands waiting now
+	// (foreground.go).
+	var y yielder
+	y.yield(ix.s.isClosed)
 	idx, validity := ix.open(mb)
 	if idx == nil {
 		return
@@ -169,7 +173,10 @@ func (ix *indexer) update(mb *mailbox) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var y yielder
+			stopped := func() bool { return stop.Load() || ix.s.isClosed() }
 			for !stop.Load() {
+				y.yield(stopped)
 				i := next.Add(1) - 1
 				if i >= int64(len(todo)) || (i%64 == 0 && ix.s.isClosed()) {
 					return

@@ -1,0 +1,83 @@
+package storage
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Background work (the full-text index build, and the cache values it
+// derives on the way) runs on the same CPUs as the sessions. On a
+// mailbox's first SELECT it starts while the client's next commands
+// (FETCH 1:* ENVELOPE, say) are waiting for their answers, and took
+// about half of the machine from them. So it yields: a worker of the
+// build waits, before each message, until no command has been in
+// progress for foregroundQuiet. A process counts its own commands: the
+// CPUs are the process's, whatever the mailbox.
+//
+// A build is never starved: one wait lasts at most yieldMax, after which
+// the worker goes on for yieldBurst without waiting, so that under
+// constant load the build still gets about a sixth of its CPU time.
+
+// foregroundQuiet is how long no command must have been in progress
+// for background work to go on; yieldMax bounds one wait, and
+// yieldBurst is how long a worker then works without waiting.
+const (
+	foregroundQuiet = 20 * time.Millisecond
+	yieldMax        = 250 * time.Millisecond
+	yieldBurst      = 50 * time.Millisecond
+	yieldPoll       = 2 * time.Millisecond
+)
+
+// foreground counts the commands in progress in this process, and when
+// the last one ended (Unix nanoseconds).
+var foreground struct {
+	active atomic.Int64
+	ended  atomic.Int64
+}
+
+// Foreground marks a client's command as in progress until the returned
+// function is called: background work yields to it meanwhile.
+func Foreground() (done func()) {
+	foreground.active.Add(1)
+	return endForeground
+}
+
+func endForeground() {
+	foreground.ended.Store(time.Now().UnixNano())
+	foreground.active.Add(-1)
+}
+
+// quietSince reports whether no command has been in progress since
+// foregroundQuiet before now.
+func quietSince(now time.Time) bool {
+	return foreground.active.Load() == 0 &&
+		now.UnixNano()-foreground.ended.Load() >= int64(foregroundQuiet)
+}
+
+// yielder lets one background worker yield to commands in progress.
+// Its zero value is ready; it is not shared between goroutines.
+type yielder struct {
+	burstUntil time.Time // no waiting before this
+}
+
+// yield waits until commands leave the CPUs to background work (see
+// above), at most yieldMax; stop, checked while waiting, ends the wait
+// early.
+func (y *yielder) yield(stop func() bool) {
+	now := time.Now()
+	if quietSince(now) || now.Before(y.burstUntil) {
+		return
+	}
+	deadline := now.Add(yieldMax)
+	for !quietSince(now) {
+		if !now.Before(deadline) {
+			y.burstUntil = now.Add(yieldBurst)
+			return
+		}
+		if stop != nil && stop() {
+			return
+		}
+		time.Sleep(yieldPoll)
+		now = time.Now()
+	}
+}
