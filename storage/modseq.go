@@ -105,7 +105,9 @@ func (mb *mailbox) loadModSeqsLocked() {
 	if len(changed) == 0 && len(gone) == 0 && !fresh {
 		return
 	}
-	m, err := mf.next(mb.highestModSeq, true)
+	// The reservation is synced by compact below, once for both, before
+	// any modseq is answered (mb.mu is held until then).
+	m, mustSync, err := mf.reserve(mb.highestModSeq, true)
 	if err != nil {
 		mb.store.log.Warn("storage: writing modseq file; NOMODSEQ", "path", path, "err", err)
 		mb.noModSeq = true
@@ -124,6 +126,13 @@ func (mb *mailbox) loadModSeqsLocked() {
 	}
 	if err := mf.compact(mb.uidValidity, mb.msgs, mb.vanished, mb.vanishedFloor); err != nil {
 		mb.store.log.Warn("storage: writing modseq file", "path", path, "err", err)
+		if mustSync {
+			if err := mf.f.Sync(); err != nil {
+				mb.store.log.Warn("storage: syncing modseq file; NOMODSEQ", "path", path, "err", err)
+				mb.noModSeq = true
+				mb.inMemoryModSeqsLocked()
+			}
+		}
 	}
 }
 

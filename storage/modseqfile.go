@@ -475,27 +475,35 @@ func readModSeq(f *os.File, path string) (*modseqFile, error) {
 // start, which cannot know what was handed out after the last sync). The
 // header is written; a new block is reserved and synced when needed.
 func (mf *modseqFile) next(floor uint64, fresh bool) (uint64, error) {
+	n, mustSync, err := mf.reserve(floor, fresh)
+	if err == nil && mustSync {
+		err = mf.f.Sync()
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// reserve is next without its sync: mustSync says that the file must be
+// synced before the modseq is used anywhere a client or another process
+// can see it (compact's sync does).
+func (mf *modseqFile) reserve(floor uint64, fresh bool) (n uint64, mustSync bool, err error) {
 	t := mf.t
-	n := max(t.counter, floor)
+	n = max(t.counter, floor)
 	if fresh {
 		n = max(n, t.ceiling)
 	}
 	n++
-	sync := false
 	if n > t.ceiling {
 		t.ceiling = n + modseqBlock
-		sync = true
+		mustSync = true
 	}
 	t.counter = n
 	if err := mf.writeHeader(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if sync {
-		if err := mf.f.Sync(); err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
+	return n, mustSync, nil
 }
 
 // writeHeader rewrites the header with the table's figures, keeping the
