@@ -44,13 +44,23 @@ type transcriptStream struct {
 	literal int64  // literal bytes still to pass unlogged
 }
 
-// loginLine finds "tag LOGIN user " so that what follows can be masked.
-var loginLine = regexp.MustCompile(`(?i)^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|[^\s{]\S*) ).*$`)
-var loginCmd = regexp.MustCompile(`(?i)^\S+ LOGIN( |$)`)
-var authLine = regexp.MustCompile(`(?i)^\S+ AUTHENTICATE \S+`)
+// The transcript's patterns are compiled when a transcript first needs
+// them, not at every process start: most sessions keep none, and an
+// inetd session (`mailgate -i`) would pay for them before its greeting.
+var (
+	// loginLine finds "tag LOGIN user " so that what follows can be masked.
+	loginLine = lazyRegexp(`(?i)^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|[^\s{]\S*) ).*$`)
+	loginCmd  = lazyRegexp(`(?i)^\S+ LOGIN( |$)`)
+	authLine  = lazyRegexp(`(?i)^\S+ AUTHENTICATE \S+`)
+	// literalAnnounced finds "{n}" or "{n+}" at the end of a line.
+	literalAnnounced = lazyRegexp(`\{([0-9]+)(\+?)\}\r?$`)
+)
 
-// literalAnnounced finds "{n}" or "{n+}" at the end of a line.
-var literalAnnounced = regexp.MustCompile(`\{([0-9]+)(\+?)\}\r?$`)
+// lazyRegexp returns a function that compiles expr the first time it is
+// called.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 const transcriptMax = 512
 
@@ -135,7 +145,7 @@ func (c *transcriptConn) scan(st *transcriptStream, p []byte, line func(text str
 		text := strings.TrimSuffix(string(st.line), "\r")
 		if st.long {
 			// Announce a literal only as the end of the line says it.
-			if m := literalAnnounced.FindSubmatch(st.tail); m != nil {
+			if m := literalAnnounced().FindSubmatch(st.tail); m != nil {
 				text += "..." + string(m[0])
 			}
 		}
@@ -156,15 +166,15 @@ func (c *transcriptConn) clientLine(text string, long bool) int64 {
 		// The rest of a LOGIN, after a literal.
 		logged = "***"
 		c.secret = size >= 0
-	case loginLine.MatchString(text):
-		logged = loginLine.ReplaceAllString(text, `$1"***"`)
+	case loginLine().MatchString(text):
+		logged = loginLine().ReplaceAllString(text, `$1"***"`)
 		c.secret = size >= 0
-	case loginCmd.MatchString(text):
+	case loginCmd().MatchString(text):
 		// The user name is a literal: all that follows is masked.
-		logged = loginCmd.FindString(text) + "***"
+		logged = loginCmd().FindString(text) + "***"
 		c.secret = size >= 0
-	case authLine.MatchString(text):
-		if a := authLine.FindString(text); len(a) < len(text) {
+	case authLine().MatchString(text):
+		if a := authLine().FindString(text); len(a) < len(text) {
 			logged = a + " ***"
 		}
 		c.inAuth = true
@@ -223,7 +233,7 @@ func (c *transcriptConn) replay() {
 // announced returns the size of the literal announced at the end of a
 // line and whether it is synchronising, or -1.
 func announced(text string) (size int64, sync bool) {
-	m := literalAnnounced.FindStringSubmatch(text)
+	m := literalAnnounced().FindStringSubmatch(text)
 	if m == nil {
 		return -1, false
 	}
