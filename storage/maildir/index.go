@@ -68,7 +68,7 @@ func (f *Folder) useIndex(st dirStamp, withRecords bool) (*index, bool) {
 	if withRecords {
 		n := uint64(idx.count) * indexRecordSize
 		recs := make([]byte, n)
-		if _, err := file.ReadAt(recs, int64(idx.headLen())); err != nil || idx.setRecords(recs) != nil {
+		if _, err := file.ReadAt(recs, int64(idx.headLen)); err != nil || idx.setRecords(recs) != nil {
 			f.log.Debug("maildir: index records not used", "path", f.path, "err", err)
 			return nil, false
 		}
@@ -336,7 +336,7 @@ func (f *Folder) loadRecords(x *index) error {
 	if x.recs != nil {
 		return nil
 	}
-	buf, err := f.readIndexPart(x, x.headLen(), uint64(x.count)*indexRecordSize)
+	buf, err := f.readIndexPart(x, x.headLen, uint64(x.count)*indexRecordSize)
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (f *Folder) loadRecords(x *index) error {
 // index file, which must still be the one x was read from, and checks
 // them against its checksum.
 func (f *Folder) loadNames(x *index) error {
-	buf, err := f.readIndexPart(x, x.headLen()+uint64(x.count)*indexRecordSize, uint64(x.namesLen))
+	buf, err := f.readIndexPart(x, x.headLen+uint64(x.count)*indexRecordSize, uint64(x.namesLen))
 	if err != nil {
 		return err
 	}

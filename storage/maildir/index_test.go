@@ -462,7 +462,7 @@ func TestSummarizeRecordsDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data[x.headLen()+5] ^= 1 // a record's mtime
+	data[x.headLen+5] ^= 1 // a record's mtime
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}

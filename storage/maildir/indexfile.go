@@ -22,7 +22,7 @@ import (
 const indexFile = ".mailgate-index"
 
 // indexMagic starts an index file; the version is its last byte.
-var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '3'}
+var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '4'}
 
 // The layout of an index file; every integer is little-endian.
 //
@@ -32,10 +32,11 @@ var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '3'}
 //	         uidvalidity u32, uidnext u32 (as in .mu-prop)
 //	         messages u32, letter sets u32
 //	         size u64 (the sum of RFC822.SIZE), bits u32 (1: a message
-//	         is in new/)
+//	         is in new/), runs u32
 //	letters  per letter set: the UID of its first message u32, length
 //	         u8, the info letters of some names
-//	uids     per message, ascending: uid u32
+//	uids     the messages' UIDs, ascending, as runs of consecutive UIDs:
+//	         per run, first uid u32, length u32
 //	records  per message, in the same order: letter set u16, bits u8
 //	         (1: the file is in new/), name length u8, mtime i64
 //	         (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
@@ -51,14 +52,16 @@ var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '3'}
 // written without fsync, since losing it loses nothing. The checksums
 // are computed on from one another, so that a process reads what it
 // needs and checks just that: SELECT reads the head (header, letters
-// and UIDs: 4 bytes a message) and answers from it, since the header
+// and the runs of UIDs: a few bytes for most mailboxes) and answers from
+// it, since the header
 // and the letter sets hold the counts, the size, where each set of flags
 // first appears and so the first unseen message; the records are read
 // when a command needs the messages, and the names (most of the file)
 // when an operation needs the files. The full decoding checks that the
 // head agrees with the records.
 const (
-	indexHeaderSize  = 8 + 6*8 + 4*4 + 8 + 4
+	indexHeaderSize  = 8 + 6*8 + 4*4 + 8 + 4 + 4
+	indexRunSize     = 4 + 4
 	indexRecordSize  = 2 + 1 + 1 + 8 + 8
 	indexTrailerSize = 4 + 4 + 4 + 8 + 4
 	indexInNew       = 1
@@ -75,6 +78,7 @@ type indexHeader struct {
 	sets     uint32 // letter sets
 	size     uint64 // the messages' RFC822.SIZE summed
 	inNew    bool   // some message is in new/
+	runs     uint32 // runs of consecutive UIDs
 }
 
 // index is a decoded index file.
@@ -91,6 +95,7 @@ type index struct {
 	firsts  []uint32   // the UID of each letter set's first message
 	flags   [][]string // what each letter set means; set by the Folder
 	uids    []uint32   // every message's UID, ascending; shared, never changed
+	headLen uint64     // the length of the head: header, letters, runs
 	recs    []byte     // the records; nil until read (see loadRecords)
 	names   []byte     // the names; nil until read (see loadNames)
 	// The trailer's: what the rest of the file must be.
@@ -190,7 +195,7 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 	var letters []string
 	var firsts []uint32
 	hdr.size, hdr.inNew = 0, false
-	size := indexHeaderSize + len(entries)*(4+indexRecordSize) + indexTrailerSize
+	size := indexHeaderSize + len(entries)*(indexRunSize+indexRecordSize) + indexTrailerSize
 	for i := range entries {
 		e := &entries[i]
 		if e.name == "" || len(e.name) > math.MaxUint8 {
@@ -234,14 +239,25 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 		bits |= indexInNew
 	}
 	b = binary.LittleEndian.AppendUint32(b, bits)
+	runsAt := len(b)
+	b = binary.LittleEndian.AppendUint32(b, 0) // the runs, counted below
 	for i, l := range letters {
 		b = binary.LittleEndian.AppendUint32(b, firsts[i])
 		b = append(b, byte(len(l)))
 		b = append(b, l...)
 	}
-	for i := range entries {
+	runs := uint32(0)
+	for i := 0; i < len(entries); {
+		j := i + 1
+		for j < len(entries) && entries[j].uid == entries[j-1].uid+1 {
+			j++
+		}
 		b = binary.LittleEndian.AppendUint32(b, entries[i].uid)
+		b = binary.LittleEndian.AppendUint32(b, uint32(j-i))
+		runs++
+		i = j
 	}
+	binary.LittleEndian.PutUint32(b[runsAt:], runs)
 	head := len(b)
 	for i := range entries {
 		e := &entries[i]
@@ -290,6 +306,7 @@ func decodeIndexHeader(data []byte) (indexHeader, error) {
 		return h, errBadIndex
 	}
 	h.inNew = bits&indexInNew != 0
+	h.runs = binary.LittleEndian.Uint32(p[28:])
 	return h, nil
 }
 
@@ -313,7 +330,7 @@ func decodeIndexTrailer(b []byte) indexTrailer {
 // false when they do not fit in it.
 func indexHeadLen(size uint64, h indexHeader, tr indexTrailer) (uint64, bool) {
 	rest := uint64(tr.namesLen) + uint64(h.count)*indexRecordSize + indexTrailerSize
-	if tr.length != size || rest > size || size-rest < indexHeaderSize+4*uint64(h.count) {
+	if tr.length != size || rest > size || size-rest < indexHeaderSize+indexRunSize*uint64(h.runs) {
 		return 0, false
 	}
 	return size - rest, true
@@ -377,21 +394,29 @@ func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 		letters[i] = string(p[5 : 5+int(p[4])])
 		p = p[5+int(p[4]):]
 	}
-	if uint64(h.count)*4 != uint64(len(p)) {
+	if uint64(h.runs)*indexRunSize != uint64(len(p)) || h.runs > h.count {
 		return nil, errBadIndex
 	}
-	uids := make([]uint32, h.count)
-	prev := uint32(0)
-	for i := range uids {
-		uid := binary.LittleEndian.Uint32(p[4*i:])
-		if uid <= prev {
+	// The runs ascend, each beyond the last, and hold count UIDs in all
+	// (checked as they are added, so that no count allocates more).
+	uids := make([]uint32, 0, h.count)
+	prev := uint64(0)
+	for rest := p; len(rest) > 0; rest = rest[indexRunSize:] {
+		first, n := uint64(binary.LittleEndian.Uint32(rest)), uint64(binary.LittleEndian.Uint32(rest[4:]))
+		if first <= prev || n == 0 || n > uint64(h.count)-uint64(len(uids)) || first+n-1 > math.MaxUint32 {
 			return nil, errBadIndex
 		}
-		uids[i], prev = uid, uid
+		for uid := first; uid < first+n; uid++ {
+			uids = append(uids, uint32(uid))
+		}
+		prev = first + n - 1
 	}
-	x := &index{indexHeader: h, letters: letters, firsts: firsts, uids: uids,
+	if len(uids) != int(h.count) {
+		return nil, errBadIndex
+	}
+	x := &index{indexHeader: h, letters: letters, firsts: firsts, uids: uids, headLen: uint64(len(head)),
 		namesLen: tr.namesLen, headCRC: tr.headCRC, recsCRC: tr.recsCRC, crc: tr.crc}
-	if h.count > 0 && h.uidNext <= prev {
+	if h.count > 0 && uint64(h.uidNext) <= prev {
 		return nil, errBadIndex
 	}
 	return x, nil
@@ -460,16 +485,7 @@ func (x *index) setNames(names []byte) error {
 	return nil
 }
 
-// headLen returns the length of x's head: header, letters and UIDs.
-func (x *index) headLen() uint64 {
-	n := uint64(indexHeaderSize) + 4*uint64(len(x.uids))
-	for _, l := range x.letters {
-		n += 5 + uint64(len(l))
-	}
-	return n
-}
-
 // fileLen returns the length of the file x was read from.
 func (x *index) fileLen() uint64 {
-	return x.headLen() + uint64(x.count)*indexRecordSize + uint64(x.namesLen) + indexTrailerSize
+	return x.headLen + uint64(x.count)*indexRecordSize + uint64(x.namesLen) + indexTrailerSize
 }

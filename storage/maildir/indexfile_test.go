@@ -29,7 +29,7 @@ func testIndexEntries() []entry {
 }
 
 // sealIndex appends the trailer (the names' length, the checksums and
-// the length) to body, taking as UIDs, records and names what follows
+// the length) to body, taking as runs of UIDs, records and names what follows
 // the letters as the header announces them (all of it names when the
 // header makes no sense).
 func sealIndex(body []byte) []byte {
@@ -39,7 +39,7 @@ func sealIndex(body []byte) []byte {
 		for i := uint32(0); i < h.sets && p+4 < uint64(len(body)); i++ {
 			p += 5 + uint64(body[p+4])
 		}
-		if p += uint64(h.count) * 4; p <= uint64(len(body)) {
+		if p += uint64(h.runs) * indexRunSize; p <= uint64(len(body)) {
 			headAt = int(p)
 			if p += uint64(h.count) * indexRecordSize; p <= uint64(len(body)) {
 				namesAt = int(p)
@@ -76,9 +76,12 @@ func TestIndexRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			hdr.count, hdr.sets = uint32(len(tt.entries)), uint32(len(tt.sets))
-			for _, e := range tt.entries {
+			for i, e := range tt.entries {
 				hdr.size += uint64(e.meta.size)
 				hdr.inNew = hdr.inNew || e.inNew
+				if i == 0 || e.uid != tt.entries[i-1].uid+1 {
+					hdr.runs++
+				}
 			}
 			if idx.indexHeader != hdr {
 				t.Fatalf("header %+v, want %+v", idx.indexHeader, hdr)
@@ -150,7 +153,7 @@ func TestDecodeIndexDamaged(t *testing.T) {
 	for _, l := range idx.letters {
 		uids += 5 + len(l)
 	}
-	recs := uids + len(entries)*4
+	recs := uids + int(idx.runs)*indexRunSize
 	names := recs + len(entries)*indexRecordSize
 	// rec returns a copy of body with record i's bytes from off changed.
 	rec := func(i, off int, b ...byte) []byte {
@@ -195,9 +198,15 @@ func TestDecodeIndexDamaged(t *testing.T) {
 		{"torn: a valid file's start twice", append(bytes.Clone(valid[:len(valid)/2]), valid...)},
 		{"another version", sealIndex(at(7, '1'))},
 		{"not an index", sealIndex([]byte(strings.Repeat("uidnext: 3\n", 20)))},
-		{"UIDs out of order", sealIndex(at(uids+4, u32(1)...))},
+		{"UIDs out of order", sealIndex(at(uids+indexRunSize, u32(1)...))},
 		{"UID zero", sealIndex(at(uids, u32(0)...))},
-		{"UID not below uidnext", sealIndex(at(indexHeaderSize-24, u32(math.MaxUint32-1)...))},
+		{"empty run", sealIndex(at(uids+4, u32(0)...))},
+		{"runs overlap", sealIndex(at(uids+indexRunSize+4, u32(4)...))},
+		{"runs hold more UIDs than messages", sealIndex(at(uids+4, u32(2)...))},
+		{"run past the largest UID", sealIndex(at(uids+3*indexRunSize+4, u32(3)...))},
+		{"too many runs", sealIndex(at(indexHeaderSize-4, u32(1<<30)...))},
+		{"runs fewer than the head holds", sealIndex(at(indexHeaderSize-4, u32(3)...))},
+		{"UID not below uidnext", sealIndex(at(indexHeaderSize-28, u32(math.MaxUint32-1)...))},
 		{"letter set out of range", sealIndex(rec(0, 0, 3, 0))},
 		{"unknown bits", sealIndex(rec(0, 2, 3))},
 		{"empty name", sealIndex(rec(0, 3, 0))},
@@ -207,13 +216,13 @@ func TestDecodeIndexDamaged(t *testing.T) {
 		{"name with a slash", sealIndex(at(names+2, '/'))},
 		{"name with NUL", sealIndex(at(names+2, 0))},
 		{"hidden name", sealIndex(at(names, '.'))},
-		{"too many messages", sealIndex(at(indexHeaderSize-20, u32(1<<30)...))},
-		{"too many letter sets", sealIndex(at(indexHeaderSize-16, u32(1<<20)...))},
-		{"letter set past the end", sealIndex(at(indexHeaderSize-16, u32(math.MaxUint32)...))},
-		{"size not the records' sum", sealIndex(at(indexHeaderSize-12, 1))},
-		{"size above the largest", sealIndex(at(indexHeaderSize-5, 0x80))},
-		{"no message in new/ by the header", sealIndex(at(indexHeaderSize-4, 0))},
-		{"unknown header bits", sealIndex(at(indexHeaderSize-4, 3))},
+		{"too many messages", sealIndex(at(indexHeaderSize-24, u32(1<<30)...))},
+		{"too many letter sets", sealIndex(at(indexHeaderSize-20, u32(1<<20)...))},
+		{"letter set past the end", sealIndex(at(indexHeaderSize-20, u32(math.MaxUint32)...))},
+		{"size not the records' sum", sealIndex(at(indexHeaderSize-16, 1))},
+		{"size above the largest", sealIndex(at(indexHeaderSize-9, 0x80))},
+		{"no message in new/ by the header", sealIndex(at(indexHeaderSize-8, 0))},
+		{"unknown header bits", sealIndex(at(indexHeaderSize-8, 3))},
 		{"a set's first message wrong", sealIndex(at(indexHeaderSize+5+len(idx.letters[0]), u32(9)...))},
 		{"sets out of order", sealIndex(rec(0, 0, 1, 0))},
 	}
