@@ -50,12 +50,22 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 		uids = append(uids, uid)
 	}
 	slices.Sort(uids)
+	// Both are in UID order: the next message's entry is most often the
+	// one after the last, and otherwise searched for among those after
+	// it, where a binary search of all of them per message cost about
+	// 7 ms at 10,000.
+	entries, j := f.all(), 0
 	for _, uid := range uids {
 		flags := changes[uid]
-		e := f.find(uid)
-		if e == nil {
+		if j >= len(entries) || entries[j].uid != uid {
+			k, _ := slices.BinarySearchFunc(entries[j:], uid, byUID)
+			j += k
+		}
+		if j == len(entries) || entries[j].uid != uid {
 			continue
 		}
+		e := &entries[j]
+		j++
 		err := f.setFlags(e, flags, dirs.rename)
 		if !errors.Is(err, fs.ErrNotExist) {
 			if err != nil {

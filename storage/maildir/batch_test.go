@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,15 @@ func TestSetFlagsBatch(t *testing.T) {
 		6:  {`\Seen`},
 		99: {`\Seen`}, // never existed
 	}
+	// Some messages only, with gaps between them and around them: the
+	// batch walks the entries in UID order.
+	some := map[uint32][]string{
+		0:  {`\Seen`},
+		2:  {`\Seen`},
+		5:  {`\Deleted`, `\Seen`},
+		6:  {`\Seen`},
+		99: {`\Seen`},
+	}
 	tests := []struct {
 		name  string
 		other func(t *testing.T, path string) // another program, after the scan
@@ -53,35 +63,37 @@ func TestSetFlagsBatch(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			one, batch := mkMaildir(t, files), mkMaildir(t, files)
-			fOne, fBatch := mustOpen(t, testDriver(), one), mustOpen(t, testDriver(), batch)
-			mustScan(t, fOne)
-			mustScan(t, fBatch)
-			tt.other(t, one)
-			tt.other(t, batch)
-			for uid, flags := range changes {
-				if err := fOne.SetFlags(uid, flags); err != nil && !errors.Is(err, storage.ErrNoMessage) {
-					t.Fatalf("SetFlags(%d): %v", uid, err)
+		for _, changes := range []map[uint32][]string{changes, some} {
+			t.Run(fmt.Sprintf("%s/%d changes", tt.name, len(changes)), func(t *testing.T) {
+				one, batch := mkMaildir(t, files), mkMaildir(t, files)
+				fOne, fBatch := mustOpen(t, testDriver(), one), mustOpen(t, testDriver(), batch)
+				mustScan(t, fOne)
+				mustScan(t, fBatch)
+				tt.other(t, one)
+				tt.other(t, batch)
+				for uid, flags := range changes {
+					if err := fOne.SetFlags(uid, flags); err != nil && !errors.Is(err, storage.ErrNoMessage) {
+						t.Fatalf("SetFlags(%d): %v", uid, err)
+					}
 				}
-			}
-			if err := fBatch.SetFlagsBatch(changes); err != nil {
-				t.Fatal(err)
-			}
-			for _, sub := range []string{"cur", "new"} {
-				want, got := listDir(t, filepath.Join(one, sub)), listDir(t, filepath.Join(batch, sub))
-				if !slices.Equal(got, want) {
-					t.Fatalf("%s/ after the batch: %q\nafter SetFlags: %q", sub, got, want)
+				if err := fBatch.SetFlagsBatch(changes); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if want, got := uidsOf(mustScan(t, fOne)), uidsOf(mustScan(t, fBatch)); !slices.Equal(got, want) {
-				t.Fatalf("UIDs after the batch %v, after SetFlags %v", got, want)
-			}
-			// The Folder found every file again: reading works without a scan.
-			for _, e := range fBatch.all() {
-				readAll(t, fBatch, e.uid)
-			}
-		})
+				for _, sub := range []string{"cur", "new"} {
+					want, got := listDir(t, filepath.Join(one, sub)), listDir(t, filepath.Join(batch, sub))
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s/ after the batch: %q\nafter SetFlags: %q", sub, got, want)
+					}
+				}
+				if want, got := uidsOf(mustScan(t, fOne)), uidsOf(mustScan(t, fBatch)); !slices.Equal(got, want) {
+					t.Fatalf("UIDs after the batch %v, after SetFlags %v", got, want)
+				}
+				// The Folder found every file again: reading works without a scan.
+				for _, e := range fBatch.all() {
+					readAll(t, fBatch, e.uid)
+				}
+			})
+		}
 	}
 }
 

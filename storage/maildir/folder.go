@@ -204,9 +204,12 @@ func (f *Folder) snapshot() storage.Snapshot {
 
 // search returns where uid's entry is or would be in f.entries.
 func (f *Folder) search(uid uint32) (int, bool) {
-	return slices.BinarySearchFunc(f.all(), uid, func(e entry, uid uint32) int {
-		return cmp.Compare(e.uid, uid)
-	})
+	return slices.BinarySearchFunc(f.all(), uid, byUID)
+}
+
+// byUID compares an entry's UID with uid, for searches of entries.
+func byUID(e entry, uid uint32) int {
+	return cmp.Compare(e.uid, uid)
 }
 
 // find returns the entry of uid, or nil. The pointer is valid until
