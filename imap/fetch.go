@@ -481,16 +481,15 @@ func (f *fetcher) readAll(r io.Reader, sizeHint int64) ([]byte, error) {
 	}
 }
 
-// loadHeader reads only the message header (ENVELOPE needs no more) into
-// the fetcher's scratch buffer, valid until the next call.
+// loadHeader reads only the message header (ENVELOPE needs no more), as
+// stored (LF line ends, usually: the envelope is the same, and the CRLF
+// converter would read 32 KB of the file), into the fetcher's scratch
+// buffer, valid until the next call.
 func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
-	rc, _, err := f.s.view.Open(m.UID)
-	if err != nil {
-		return nil, err
+	h, err := f.s.view.StoredHeader(m.UID, f.scratch[:0])
+	if h != nil {
+		f.scratch = h[:0]
 	}
-	defer rc.Close()
-	h, err := readHeader(rc, f.scratch[:0])
-	f.scratch = h[:0]
 	return h, err
 }
 
