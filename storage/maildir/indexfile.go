@@ -397,22 +397,28 @@ func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 	if uint64(h.runs)*indexRunSize != uint64(len(p)) || h.runs > h.count {
 		return nil, errBadIndex
 	}
-	// The runs ascend, each beyond the last, and hold count UIDs in all
-	// (checked as they are added, so that no count allocates more).
-	uids := make([]uint32, 0, h.count)
-	prev := uint64(0)
+	// The runs ascend, each beyond the last, and hold count UIDs in all;
+	// they are checked before any UID is expanded.
+	prev, total := uint64(0), uint64(0)
 	for rest := p; len(rest) > 0; rest = rest[indexRunSize:] {
 		first, n := uint64(binary.LittleEndian.Uint32(rest)), uint64(binary.LittleEndian.Uint32(rest[4:]))
-		if first <= prev || n == 0 || n > uint64(h.count)-uint64(len(uids)) || first+n-1 > math.MaxUint32 {
+		if first <= prev || n == 0 || first+n-1 > math.MaxUint32 {
 			return nil, errBadIndex
 		}
-		for uid := first; uid < first+n; uid++ {
-			uids = append(uids, uint32(uid))
-		}
-		prev = first + n - 1
+		prev, total = first+n-1, total+n
 	}
-	if len(uids) != int(h.count) {
+	if total != uint64(h.count) {
 		return nil, errBadIndex
+	}
+	uids := make([]uint32, h.count)
+	i := 0
+	for rest := p; len(rest) > 0; rest = rest[indexRunSize:] {
+		run := uids[i : i+int(binary.LittleEndian.Uint32(rest[4:]))]
+		first := binary.LittleEndian.Uint32(rest)
+		for k := range run {
+			run[k] = first + uint32(k)
+		}
+		i += len(run)
 	}
 	x := &index{indexHeader: h, letters: letters, firsts: firsts, uids: uids, headLen: uint64(len(head)),
 		namesLen: tr.namesLen, headCRC: tr.headCRC, recsCRC: tr.recsCRC, crc: tr.crc}
