@@ -201,13 +201,29 @@ func BenchmarkSetFlags10k(b *testing.B) {
 		slices.Sort(set[m.UID])
 	}
 	changes := []map[uint32][]string{set, unset}
-	k := 0
-	benchLoop(b, nil, func() {
-		storeFlags(b, f, order, changes[k%2])
-		k++
-	})
-	if k%2 == 1 {
-		storeFlags(b, f, order, unset)
+	// "watched" is SetFlagsBatch, "quiet" SetFlagsBatchQuiet, which the
+	// storage core calls for a batch this large (storage/quiet.go): the
+	// one to compare with BenchmarkRenameOnly10k.
+	for _, mode := range []string{"watched", "quiet"} {
+		b.Run(mode, func(b *testing.B) {
+			apply := func(changes map[uint32][]string) {
+				if mode == "quiet" {
+					if err := f.(storage.QuietFlagBatcher).SetFlagsBatchQuiet(changes); err != nil {
+						b.Fatal(err)
+					}
+					return
+				}
+				storeFlags(b, f, order, changes)
+			}
+			k := 0
+			benchLoop(b, nil, func() {
+				apply(changes[k%2])
+				k++
+			})
+			if k%2 == 1 {
+				apply(unset)
+			}
+		})
 	}
 }
 
