@@ -71,7 +71,13 @@ func TestChildServer(t *testing.T) {
 func startChild(t *testing.T, root, format string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildServer$")
-	cmd.Env = append(os.Environ(), childEnv+"="+root, childFormatEnv+"="+format)
+	// The child is killed, so its own t.TempDir is never removed: keep
+	// its temporary files under root, which this test removes.
+	tmp := filepath.Join(root, "child-tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), childEnv+"="+root, childFormatEnv+"="+format, "TMPDIR="+tmp)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
