@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"net"
@@ -187,28 +186,27 @@ func (c *client) fetchBodies(set imap.UIDSet, each func(body)) (int64, error) {
 // X-Status), so that every server's answer can be compared with the
 // corpus. It returns the checksum and the bytes read.
 func digest(r io.Reader) (uint32, int64, error) {
-	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	cr := &countReader{r: r}
-	br := bufio.NewReaderSize(cr, 64<<10)
-	if err := digestHeader(br, h); err != nil {
-		return 0, cr.n, err
-	}
-	if _, err := br.WriteTo(h); err != nil {
-		return 0, cr.n, err
-	}
-	return h.Sum32(), cr.n, nil
+	return digestFrom(bufio.NewReaderSize(r, 64<<10), -1)
 }
 
-func digestHeader(br *bufio.Reader, h hash.Hash32) error {
+// castagnoli is the checksum's table (CRC-32C: the CPU computes it).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// digestFrom is digest of the next n bytes of br (of all of it, to EOF,
+// when n < 0). It checksums them where they lie in br's buffer, without
+// copying them: the bulk body rows read a literal straight from the
+// connection's buffer this way (see wire.fetchBodies).
+func digestFrom(br *bufio.Reader, n int64) (uint32, int64, error) {
+	h := crc32.New(castagnoli)
+	l := &litReader{br: br, left: n}
 	skipping := false
 	for {
-		line, err := br.ReadSlice('\n')
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		line, err := l.line()
+		if err != nil {
 			if errors.Is(err, io.EOF) {
-				h.Write(line)
-				return nil
+				return h.Sum32(), l.read, nil
 			}
-			return err
+			return 0, l.read, err
 		}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if !skipping {
@@ -228,9 +226,100 @@ func digestHeader(br *bufio.Reader, h hash.Hash32) error {
 			h.Write(line)
 		}
 		if bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n")) {
-			return nil
+			break
 		}
 	}
+	for {
+		chunk, err := l.chunk()
+		h.Write(chunk)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return h.Sum32(), l.read, nil
+			}
+			return 0, l.read, err
+		}
+		if len(chunk) == 0 {
+			return h.Sum32(), l.read, nil
+		}
+	}
+}
+
+// litReader reads the next left bytes of br (all of it when left < 0) in
+// place: each slice it returns lies in br's buffer and is valid until the
+// next call.
+type litReader struct {
+	br   *bufio.Reader
+	left int64 // bytes still to read; < 0: to EOF
+	read int64 // bytes read
+}
+
+// chunk returns what br holds of the rest, at least one byte, or an
+// empty slice at the end (io.ErrUnexpectedEOF if br ends first).
+func (l *litReader) chunk() ([]byte, error) {
+	if l.left == 0 {
+		return nil, nil
+	}
+	if l.br.Buffered() == 0 {
+		if _, err := l.br.Peek(1); err != nil {
+			return nil, l.eof(err)
+		}
+	}
+	return l.take(l.limit(l.br.Buffered()), -1), nil
+}
+
+// line returns the next line with its line end, or as much of a line as
+// fits in br's buffer, or the rest before the end; io.EOF at the end
+// (io.ErrUnexpectedEOF if br ends first).
+func (l *litReader) line() ([]byte, error) {
+	for want := 1; ; {
+		if l.left == 0 {
+			return nil, io.EOF
+		}
+		p, err := l.br.Peek(l.limit(max(want, l.br.Buffered())))
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			return l.take(len(p), i+1), nil
+		}
+		if err != nil {
+			if len(p) > 0 && errors.Is(err, io.EOF) {
+				return l.take(len(p), len(p)), nil
+			}
+			return nil, l.eof(err)
+		}
+		if len(p) == l.br.Size() || int64(len(p)) == l.left {
+			return l.take(len(p), len(p)), nil
+		}
+		want = len(p) + 1
+	}
+}
+
+// limit caps a read of n bytes at what is left.
+func (l *litReader) limit(n int) int {
+	if l.left >= 0 && int64(n) > l.left {
+		return int(l.left)
+	}
+	return n
+}
+
+// take consumes the first k bytes of the n that br holds (k < 0: all n).
+func (l *litReader) take(n, k int) []byte {
+	if k < 0 {
+		k = n
+	}
+	p, _ := l.br.Peek(k)
+	l.br.Discard(k)
+	l.read += int64(k)
+	if l.left > 0 {
+		l.left -= int64(k)
+	}
+	return p
+}
+
+// eof tells a literal cut short from the end of a message read to EOF.
+func (l *litReader) eof(err error) error {
+	if errors.Is(err, io.EOF) && l.left > 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // expectedDigest is digest of the corpus message as a server must send
@@ -239,17 +328,6 @@ func expectedDigest(data []byte) uint32 {
 	crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 	sum, _, _ := digest(bytes.NewReader(crlf))
 	return sum
-}
-
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // appendMessage appends one message and waits for the answer.

@@ -3,6 +3,8 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -49,13 +51,22 @@ func TestWireFraming(t *testing.T) {
 	if len(got) != 4 || got[0] != "* 1 FETCH (UID 7 BODY[] {5}\r\nab\r\nc)" {
 		t.Fatalf("responses %q", got)
 	}
-	uid, lit, ok := bodyOf([]byte(got[0]))
-	if !ok || uid != 7 || string(lit) != "ab\r\nc" {
-		t.Errorf("bodyOf first = %d %q %v", uid, lit, ok)
-	}
-	uid, lit, ok = bodyOf([]byte(got[1]))
-	if !ok || uid != 9 || string(lit) != "xyz" {
-		t.Errorf("bodyOf second = %d %q %v", uid, lit, ok)
+	// Streaming, with a buffer smaller than a line: the bodies are
+	// digested, not kept, and their UIDs come before or after them.
+	w = &wire{br: bufio.NewReaderSize(strings.NewReader(in), 16), streamBodies: true}
+	for _, want := range []struct {
+		uid  uint32
+		body string
+	}{{7, "ab\r\nc"}, {9, "xyz"}} {
+		resp, err := w.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, ok := fetchUID(resp)
+		sum, _, _ := digest(strings.NewReader(want.body))
+		if !ok || uid != want.uid || !w.hasBody || w.body.size != int64(len(want.body)) || w.body.sum != sum {
+			t.Errorf("streamed %q: uid %d %v, body %+v; want %d, %q", resp, uid, ok, w.body, want.uid, want.body)
+		}
 	}
 	nums, ok := searchNumbers([]byte(got[2]), nil)
 	if !ok || !slices.Equal(nums, []uint32{2, 5, 9}) {
@@ -179,5 +190,34 @@ func TestNormalESearch(t *testing.T) {
 	got := string(normalESearch([]byte(" UID MIN 3 PARTIAL (1:2 3,5) ALL 3,5 COUNT 2")))
 	if want := "* ESEARCH UID ALL 3,5 COUNT 2 MIN 3 PARTIAL (1:2 3,5)"; got != want {
 		t.Errorf("normalESearch = %q, want %q", got, want)
+	}
+}
+
+func TestDigestFromLiteral(t *testing.T) {
+	long := "X-Long: " + strings.Repeat("a", 100) + "\r\n"
+	for _, msg := range []string{
+		"",
+		"Subject: no body",
+		"Subject: hi\r\nStatus: RO\r\n\r\nbody\r\n",
+		long + "X-UID: 3\r\n continued\r\n" + long + "\r\n" + strings.Repeat("line\r\n", 50),
+		"\r\nbody only, no header\r\nStatus: x\r\n",
+	} {
+		want, _, _ := digest(strings.NewReader(msg))
+		for _, size := range []int{16, 64, 4096} {
+			// The literal, then the rest of the response, which must be
+			// left unread.
+			br := bufio.NewReaderSize(strings.NewReader(msg+")\r\n"), size)
+			got, n, err := digestFrom(br, int64(len(msg)))
+			rest, _ := br.ReadString('\n')
+			if err != nil || got != want || n != int64(len(msg)) || rest != ")\r\n" {
+				t.Errorf("buffer %d, %q: %x %d %v, rest %q; want %x %d", size, msg, got, n, err, rest, want, len(msg))
+			}
+		}
+		if len(msg) > 0 {
+			_, _, err := digestFrom(bufio.NewReaderSize(strings.NewReader(msg[:len(msg)-1]), 16), int64(len(msg)))
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("%q cut short: %v, want io.ErrUnexpectedEOF", msg, err)
+			}
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,20 +112,13 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	}
 
 	bad, count := 0, 0
-	var total int64
 	t = time.Now()
-	err = w.do("UID FETCH "+e.bodySet.String()+" (UID BODY.PEEK[])", func(resp []byte) {
-		uid, lit, ok := bodyOf(resp)
-		if !ok {
-			return
-		}
+	total, err := w.fetchBodies(e.bodySet.String(), func(b body) {
 		count++
-		total += int64(len(lit))
-		sum, _, _ := digest(bytes.NewReader(lit))
-		if want, ok := e.digests[uid]; !ok || want != sum {
+		if want, ok := e.digests[uint32(b.uid)]; !ok || want != b.sum {
 			bad++
 			if bad == 1 {
-				r.wrong("UID FETCH BODY[]: message %d differs from the corpus (%d bytes)", uid, len(lit))
+				r.wrong("UID FETCH BODY[]: message %d differs from the corpus (%d bytes)", b.uid, b.size)
 			}
 		}
 	})
@@ -145,43 +137,6 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	// BODYSTRUCTURE are compared with the corpus, untimed, in every run
 	// of every phase.
 	return r.checkSamples(ctx)
-}
-
-// bodyOf finds the UID and the BODY[] literal in a FETCH response.
-func bodyOf(resp []byte) (uint32, []byte, bool) {
-	if !isFetch(resp) {
-		return 0, nil, false
-	}
-	i := bytes.Index(resp, []byte("BODY[] {"))
-	if i < 0 {
-		return 0, nil, false
-	}
-	rest := resp[i+len("BODY[] {"):]
-	j := bytes.IndexByte(rest, '}')
-	if j < 0 {
-		return 0, nil, false
-	}
-	n, err := strconv.Atoi(string(rest[:j]))
-	if err != nil || len(rest) < j+3+n {
-		return 0, nil, false
-	}
-	lit := rest[j+3 : j+3+n]
-	// UID may come before or after the body.
-	head := append(resp[:i:i], rest[j+3+n:]...)
-	k := bytes.Index(head, []byte("UID "))
-	if k < 0 {
-		return 0, nil, false
-	}
-	digits := head[k+4:]
-	m := 0
-	for m < len(digits) && '0' <= digits[m] && digits[m] <= '9' {
-		m++
-	}
-	uid, err := strconv.ParseUint(string(digits[:m]), 10, 32)
-	if err != nil {
-		return 0, nil, false
-	}
-	return uint32(uid), lit, true
 }
 
 // checkSamples checks, with go-imap's client, the ENVELOPE (subject and

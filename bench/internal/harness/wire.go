@@ -10,6 +10,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // wire is a bare IMAP session for timing the bulk read commands (FETCH
@@ -28,6 +30,12 @@ type wire struct {
 	tag     int
 	timeout time.Duration
 	buf     []byte // the response being assembled
+	// streamBodies makes read digest a FETCH response's BODY[] literal
+	// as it arrives instead of adding it to buf; hasBody and body then
+	// say what it was (its UID is in the response).
+	streamBodies bool
+	hasBody      bool
+	body         body
 }
 
 func dialWire(ctx context.Context, addr string, timeout time.Duration) (*wire, error) {
@@ -101,6 +109,7 @@ func firstWord(s string) string {
 // {N}, the literal and the rest of the line.
 func (w *wire) read() ([]byte, error) {
 	w.buf = w.buf[:0]
+	w.hasBody = false
 	for {
 		line, err := w.br.ReadSlice('\n')
 		for errors.Is(err, bufio.ErrBufferFull) {
@@ -114,6 +123,14 @@ func (w *wire) read() ([]byte, error) {
 		n, ok := literalSize(w.buf)
 		if !ok {
 			return bytes.TrimRight(w.buf, "\r\n"), nil
+		}
+		if w.streamBodies && isFetch(w.buf) && bytes.HasSuffix(w.buf[:bytes.LastIndexByte(w.buf, '{')], []byte("BODY[] ")) {
+			sum, got, err := digestFrom(w.br, int64(n))
+			if err != nil {
+				return nil, fmt.Errorf("BODY[] literal, %d of %d bytes: %w", got, n, err)
+			}
+			w.hasBody, w.body = true, body{size: got, sum: sum}
+			continue
 		}
 		if n > 64<<20 {
 			return nil, fmt.Errorf("literal of %d bytes", n)
@@ -197,4 +214,47 @@ func (w *wire) selectInbox() (exists int, err error) {
 		}
 	})
 	return exists, err
+}
+
+// fetchBodies runs UID FETCH set (UID BODY.PEEK[]) and hands each body's
+// UID, size and digest to each. It returns the bytes of bodies received.
+// The bodies are digested as they arrive, in the connection's buffer
+// (see digestFrom): they are neither copied nor kept, so that the client
+// reads faster than a server sends (BenchmarkCeiling).
+func (w *wire) fetchBodies(set string, each func(body)) (int64, error) {
+	var total int64
+	w.streamBodies = true
+	defer func() { w.streamBodies = false }()
+	err := w.do("UID FETCH "+set+" (UID BODY.PEEK[])", func(resp []byte) {
+		if !w.hasBody || !isFetch(resp) {
+			return
+		}
+		uid, ok := fetchUID(resp)
+		if !ok {
+			return
+		}
+		b := w.body
+		b.uid = imap.UID(uid)
+		total += b.size
+		each(b)
+	})
+	return total, err
+}
+
+// fetchUID finds the UID item in a FETCH response.
+func fetchUID(resp []byte) (uint32, bool) {
+	k := bytes.Index(resp, []byte("UID "))
+	if k < 0 {
+		return 0, false
+	}
+	digits := resp[k+4:]
+	m := 0
+	for m < len(digits) && '0' <= digits[m] && digits[m] <= '9' {
+		m++
+	}
+	uid, err := strconv.ParseUint(string(digits[:m]), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(uid), true
 }
