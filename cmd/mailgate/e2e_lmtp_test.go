@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,27 @@ func startLMTPDaemon(t testing.TB, tcp bool, top, lmtpLines string) *lmtpDaemon 
 		listen += fmt.Sprintf(", %q", ld.tcp)
 	}
 	ld.daemon = startDaemon(t, fmt.Sprintf("%s\n[lmtp]\nlisten = [%s]\n%s\n", top, listen, lmtpLines), "")
+	ld.waitLMTP(t)
 	return ld
+}
+
+// waitLMTP waits until the LMTP socket accepts connections: startDaemon
+// waits only for the IMAP listener, and on a loaded machine the LMTP
+// socket may come a little later.
+func (ld *lmtpDaemon) waitLMTP(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("unix", ld.sock, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the LMTP socket %s did not accept within 10s: %v\n%s", ld.sock, err, ld.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // lmtpClient connects to the daemon's LMTP socket and says LHLO.

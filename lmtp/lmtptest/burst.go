@@ -15,48 +15,66 @@ import (
 type Burst struct {
 	wg   sync.WaitGroup
 	acks chan struct{}
+	done chan struct{} // closed when every sender has stopped
 
 	mu    sync.Mutex
 	tried map[string]bool // subjects sent, at least in part
 	acked map[string]bool // subjects answered 250 for every recipient
+	stops []error         // why each sender stopped
 }
 
 // StartBurst starts senders senders, each connecting with dial and
 // sending from s@example.net to rcpts.
 func StartBurst(dial func() (*smtp.Client, error), senders int, rcpts []string) *Burst {
-	b := &Burst{acks: make(chan struct{}, 1000), tried: map[string]bool{}, acked: map[string]bool{}}
+	b := &Burst{acks: make(chan struct{}, 1000), done: make(chan struct{}), tried: map[string]bool{}, acked: map[string]bool{}}
 	for s := range senders {
 		b.wg.Go(func() {
-			c, err := dial()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			for m := 0; ; m++ {
-				subj := fmt.Sprintf("kill-s%d-m%04d", s, m)
-				b.mu.Lock()
-				b.tried[subj] = true
-				b.mu.Unlock()
-				res, err := Send(c, "s@example.net", rcpts, WholeMessage(subj))
-				if err != nil || len(res.Rcpt) > 0 || len(res.Data) != len(rcpts) {
-					return
-				}
-				for _, code := range res.Data {
-					if code != "250" {
-						return
-					}
-				}
-				b.mu.Lock()
-				b.acked[subj] = true
-				b.mu.Unlock()
-				select {
-				case b.acks <- struct{}{}:
-				default:
-				}
-			}
+			err := b.send(dial, s, rcpts)
+			b.mu.Lock()
+			b.stops = append(b.stops, fmt.Errorf("sender %d: %w", s, err))
+			b.mu.Unlock()
 		})
 	}
+	go func() {
+		b.wg.Wait()
+		close(b.done)
+	}()
 	return b
+}
+
+// send is one sender: it delivers until its connection breaks, and
+// returns why it stopped.
+func (b *Burst) send(dial func() (*smtp.Client, error), s int, rcpts []string) error {
+	c, err := dial()
+	if err != nil {
+		return fmt.Errorf("dial: %w", err)
+	}
+	defer c.Close()
+	for m := 0; ; m++ {
+		subj := fmt.Sprintf("kill-s%d-m%04d", s, m)
+		b.mu.Lock()
+		b.tried[subj] = true
+		b.mu.Unlock()
+		res, err := Send(c, "s@example.net", rcpts, WholeMessage(subj))
+		if err != nil {
+			return fmt.Errorf("%s: %w", subj, err)
+		}
+		if len(res.Rcpt) > 0 || len(res.Data) != len(rcpts) {
+			return fmt.Errorf("%s: RCPT %v, DATA %v", subj, res.Rcpt, res.Data)
+		}
+		for _, code := range res.Data {
+			if code != "250" {
+				return fmt.Errorf("%s: DATA %v", subj, res.Data)
+			}
+		}
+		b.mu.Lock()
+		b.acked[subj] = true
+		b.mu.Unlock()
+		select {
+		case b.acks <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // WaitAcks waits until n messages have been acknowledged, at most
@@ -66,6 +84,16 @@ func (b *Burst) WaitAcks(n int, timeout time.Duration) error {
 	for k := range n {
 		select {
 		case <-b.acks:
+		case <-b.done:
+			// The last acknowledgements may still be in the channel.
+			select {
+			case <-b.acks:
+				continue
+			default:
+			}
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return fmt.Errorf("only %d deliveries acknowledged: every sender stopped: %w", k, errors.Join(b.stops...))
 		case <-deadline:
 			return fmt.Errorf("only %d deliveries acknowledged within %v", k, timeout)
 		}
