@@ -302,12 +302,16 @@ func serveSlot(t *testing.T, e *testEnv, preauth *auth.User) (*rawConn, *slotCon
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() }) // if the test ends before Accept
 	sc := &slotConn{}
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
+		// The listener closes only after Accept: closing it earlier (when
+		// serveSlot returns) resets a connection still in its backlog,
+		// which a loaded machine showed as "connection reset".
 		c, err := ln.Accept()
+		ln.Close()
 		if err != nil {
 			return
 		}
