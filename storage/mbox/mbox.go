@@ -228,6 +228,9 @@ func (d *Driver) Delete(path string) error {
 	os.Remove(cachePath(path))
 	os.Remove(modseqPath(path))
 	os.Remove(intentPath(path))
+	for _, f := range ftsPaths(path) {
+		os.Remove(f)
+	}
 	for _, o := range ownFiles(path, kindJournal) {
 		removeOwn(o.name)
 	}
@@ -270,6 +273,8 @@ func (d *Driver) Rename(from, to string) error {
 		{cachePath(from), cachePath(to)},
 		{modseqPath(from), modseqPath(to)},
 		{intentPath(from), intentPath(to)},
+		{ftsPaths(from)[0], ftsPaths(to)[0]},
+		{ftsPaths(from)[1], ftsPaths(to)[1]},
 	} {
 		if err := os.Rename(side.from, side.to); err != nil {
 			os.Remove(side.from)
@@ -320,6 +325,14 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 
 // indexPath is where the sidecar index of the mbox at path lives: a
 // hidden file beside it.
+// ftsPaths returns the full-text index files a session process keeps
+// beside the mbox file at path (storage.FullText.Beside: the cache
+// file's name with "fts" for "cache", and its segment).
+func ftsPaths(path string) [2]string {
+	base := strings.TrimSuffix(cachePath(path), "cache") + "fts"
+	return [2]string{base, base + ".seg"}
+}
+
 func indexPath(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgidx")
 }

@@ -89,15 +89,18 @@ func TestRenameCarriesSidecars(t *testing.T) {
 	x, y := filepath.Join(dir, "x"), filepath.Join(dir, "y")
 	before := twoMessages(t, d, x)
 	os.WriteFile(cachePath(x), []byte("cache"), 0o600)
+	for _, p := range ftsPaths(x) {
+		os.WriteFile(p, []byte("full-text index"), 0o600)
+	}
 	if err := d.Rename(x, y); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{x, indexPath(x), cachePath(x)} {
+	for _, p := range []string{x, indexPath(x), cachePath(x), ftsPaths(x)[0], ftsPaths(x)[1]} {
 		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s left behind", p)
 		}
 	}
-	for _, p := range []string{y, indexPath(y), cachePath(y)} {
+	for _, p := range []string{y, indexPath(y), cachePath(y), ftsPaths(y)[0], ftsPaths(y)[1]} {
 		if _, err := os.Lstat(p); err != nil {
 			t.Errorf("%s not moved: %v", p, err)
 		}
