@@ -538,8 +538,11 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 			}
 			header = h
 		}
-		out = message.AppendEnvelope(nil, header)
-		cacheHeaderDerived(v, m.UID, header)
+		// One walk of the header for the envelope and for what SORT
+		// and SEARCH derive from it (cacheFieldsDerived).
+		fields := message.ParseFields(header)
+		out = fields.AppendEnvelope(nil)
+		cacheFieldsDerived(v, m.UID, fields)
 	case cacheBody, cacheBodyStructure:
 		root := c.root
 		if root == nil {

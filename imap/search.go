@@ -327,7 +327,7 @@ const searchFieldsVersion = "Mailgate-Search-Fields: 2\r\n"
 
 // headerWith returns a header block that holds field: the cached common
 // fields when field is one of them (cached true: an address field's
-// addresses are in it too, see cacheSearchFieldsOf), else the message's
+// addresses are in it too, see searchFieldsOf), else the message's
 // whole header.
 func (ev *searcher) headerWith(c *candidate, field string) (h []byte, cached bool) {
 	if !isOneOf(field, searchFields) || c.header != nil {
@@ -356,29 +356,32 @@ func isOneOf(field string, fields []string) bool {
 	return false
 }
 
-// cacheSearchFieldsOf extracts the searchFields of header, stores them in
-// v's shared cache under cacheSearchFields and returns them: a header
-// block of their fields, each address field followed by one that holds
-// its addresses (message.AddressText), named with addressesSuffix.
-// Whoever holds a message's header anyway (FETCH ENVELOPE, SEARCH) calls
-// it, so that a later SEARCH FROM need not open every message again.
-func cacheSearchFieldsOf(v *storage.View, uid uint32, header []byte) []byte {
-	b := searchFieldsOf(header)
-	v.SetCached(uid, cacheSearchFields, b)
-	return b
+// searchFieldsOf returns the search fields of header, as
+// cacheHeaderDerived caches them under cacheSearchFields: a header
+// block of the searchFields, each address field followed by one that
+// holds its addresses (message.AddressText), named with addressesSuffix.
+// Whoever holds a message's header anyway (FETCH ENVELOPE, SEARCH)
+// caches them, so that a later SEARCH FROM need not open every message
+// again.
+func searchFieldsOf(header []byte) []byte {
+	return searchFieldsFrom(message.ParseFields(header))
 }
 
-// searchFieldsOf returns what cacheSearchFieldsOf caches of header.
-func searchFieldsOf(header []byte) []byte {
+// searchFieldsFrom is searchFieldsOf from the header's fields.
+func searchFieldsFrom(fs *message.Fields) []byte {
 	b := []byte(searchFieldsVersion)
 	field := func(name string, val []byte) {
 		b = append(append(append(append(b, name...), ": "...), val...), "\r\n"...)
 	}
 	for _, f := range searchFields {
-		for _, val := range message.HeaderValues(header, f) {
+		for i, val := range fs.Values(f) {
 			field(f, val)
 			if isOneOf(f, addressFields) {
-				field(f+addressesSuffix, []byte(message.AddressText(val)))
+				list := fs.Addresses(f) // the first field's, parsed once
+				if i > 0 {
+					list = message.ParseAddressList(val)
+				}
+				field(f+addressesSuffix, []byte(message.AddressListText(list)))
 			}
 		}
 	}

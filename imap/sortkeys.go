@@ -50,12 +50,15 @@ type sortKeys struct {
 
 // sortKeysOf derives a message's sortKeys from its header.
 func sortKeysOf(header []byte) sortKeys {
+	return sortKeysFrom(message.ParseFields(header))
+}
+
+// sortKeysFrom derives a message's sortKeys from its header's fields.
+func sortKeysFrom(f *message.Fields) sortKeys {
 	var k sortKeys
 	first := func(name string) []byte {
-		if vals := message.HeaderValues(header, name); len(vals) > 0 {
-			return vals[0]
-		}
-		return nil
+		v, _ := f.First(name)
+		return v
 	}
 	if v := first("Date"); v != nil {
 		if t, ok := message.ParseDate(string(v)); ok {
@@ -64,13 +67,13 @@ func sortKeysOf(header []byte) sortKeys {
 	}
 	base, reply := sortthread.BaseSubject(message.DecodeHeader(first("Subject")))
 	k.subject, k.reply = sortthread.Casemap(base), reply
-	k.from, k.displayFrom = firstAddress(first("From"))
-	k.to, k.displayTo = firstAddress(first("To"))
-	k.cc, _ = firstAddress(first("Cc"))
+	k.from, k.displayFrom = firstAddress(f.Addresses("From"))
+	k.to, k.displayTo = firstAddress(f.Addresses("To"))
+	k.cc, _ = firstAddress(f.Addresses("Cc"))
 	if ids := sortthread.MessageIDs(first("Message-ID")); len(ids) > 0 {
 		k.messageID = ids[0]
 	}
-	for _, v := range message.HeaderValues(header, "References") {
+	for _, v := range f.Values("References") {
 		k.refs = append(k.refs, sortthread.MessageIDs(v)...)
 	}
 	if len(k.refs) > maxReferences {
@@ -115,14 +118,10 @@ func clipKey(s string) string {
 	return strings.Clone(s[:cut])
 }
 
-// firstAddress returns the collated addr-mailbox of an address field's
-// first address and its display form: the decoded display name, or
-// mailbox@host without one.
-func firstAddress(v []byte) (mailbox, display string) {
-	if v == nil {
-		return "", ""
-	}
-	addrs := message.ParseAddressList(v)
+// firstAddress returns the collated addr-mailbox of the first address of
+// an address field's parsed list, and its display form: the decoded
+// display name, or mailbox@host without one.
+func firstAddress(addrs []message.Address) (mailbox, display string) {
 	if len(addrs) == 0 {
 		return "", ""
 	}
@@ -239,21 +238,35 @@ func sortKeysCurrent(val any) bool {
 
 // cacheHeaderDerived caches what SEARCH and SORT derive from message
 // uid's header, unless it is cached already: the commonly searched fields
-// (cacheSearchFieldsOf) and the sort keys. Whoever holds a message's
+// (searchFieldsOf) and the sort keys. Whoever holds a message's
 // header anyway (FETCH ENVELOPE, a SEARCH on a header field; the
 // full-text indexer has HeaderCache) calls it, so that a
 // later SEARCH FROM or SORT need not open the message again. header may
 // have LF or CRLF line ends: what is derived is the same.
 // It returns the search fields.
 func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []byte) {
+	if val, _ := v.Cached(uid, cacheSortKeys); sortKeysCurrent(val) {
+		if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
+			return val.([]byte)
+		}
+	}
+	return cacheFieldsDerived(v, uid, message.ParseFields(header))
+}
+
+// cacheFieldsDerived is cacheHeaderDerived from the header's fields, for
+// a caller that has them already (FETCH ENVELOPE derives the envelope
+// from them): the header is walked once for all three.
+func cacheFieldsDerived(v *storage.View, uid uint32, f *message.Fields) (fields []byte) {
 	if val, _ := v.Cached(uid, cacheSortKeys); !sortKeysCurrent(val) {
-		k := sortKeysOf(header)
+		k := sortKeysFrom(f)
 		v.SetCached(uid, cacheSortKeys, k.append(nil))
 	}
 	if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
 		return val.([]byte)
 	}
-	return cacheSearchFieldsOf(v, uid, header)
+	b := searchFieldsFrom(f)
+	v.SetCached(uid, cacheSearchFields, b)
+	return b
 }
 
 // searchFieldsCurrent reports whether a cached value is searchFields of

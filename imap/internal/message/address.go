@@ -389,9 +389,14 @@ func appendAddressList(dst []byte, list []Address) []byte {
 // decoded, as "Name <mailbox@host>" or "<mailbox@host>"; addresses are
 // separated by ", ", and a group is "name: members;", or "name:;".
 func AddressText(value []byte) string {
+	return AddressListText(ParseAddressList(value))
+}
+
+// AddressListText is AddressText of a list ParseAddressList returned.
+func AddressListText(list []Address) string {
 	var b strings.Builder
 	sep := ""
-	for _, a := range ParseAddressList(value) {
+	for _, a := range list {
 		switch a.Kind {
 		case AddressGroupStart:
 			b.WriteString(sep)

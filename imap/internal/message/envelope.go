@@ -33,47 +33,5 @@ const (
 // (NIL NIL NIL NIL). An address without a domain has the host "" rather
 // than NIL, which would mark a group.
 func AppendEnvelope(dst []byte, header []byte) []byte {
-	var values [len(envelopeFields)][]byte
-	var seen [len(envelopeFields)]bool
-	forEachField(header, func(name, value, _ []byte) bool {
-		for i, f := range envelopeFields {
-			if !seen[i] && equalFoldASCII(name, f) {
-				values[i], seen[i] = unfold(value), true
-				break
-			}
-		}
-		return true
-	})
-
-	var lists [len(envelopeFields)][]Address
-	for i := envFrom; i <= envBcc; i++ {
-		if seen[i] {
-			lists[i] = ParseAddressList(values[i])
-		}
-	}
-	if len(lists[envSender]) == 0 {
-		lists[envSender] = lists[envFrom]
-	}
-	if len(lists[envReplyTo]) == 0 {
-		lists[envReplyTo] = lists[envFrom]
-	}
-
-	dst = append(dst, '(')
-	for i := range envelopeFields {
-		if i > 0 {
-			dst = append(dst, ' ')
-		}
-		switch {
-		case i >= envFrom && i <= envBcc:
-			dst = appendAddressList(dst, lists[i])
-		case !seen[i]:
-			dst = append(dst, "NIL"...)
-		case i == envSubject:
-			// A subject that is present but empty is "", not NIL.
-			dst = appendString(dst, string(values[i]))
-		default:
-			dst = appendNString(dst, string(values[i]))
-		}
-	}
-	return append(dst, ')')
+	return ParseFields(header).AppendEnvelope(dst)
 }
