@@ -21,8 +21,60 @@ type searchContext struct {
 	// order is a SORT's criteria (CONTEXT=SORT), nil for a SEARCH.
 	order []sortCriterion
 	// uids is the result last told: ascending for a SEARCH, in the
-	// SORT's order for a SORT.
+	// SORT's order for a SORT. Messages expunged since the last update
+	// are marked in gone, and taken out by compact.
 	uids []uint32
+	gone *removals
+}
+
+// removals marks the messages of a context's result that expunges took
+// out, so that an EXPUNGE of many messages costs O(n log n) and not a
+// copy of the whole result per message.
+type removals struct {
+	gone []bool // by index in uids
+	// For a SORT only: live is a Fenwick tree counting the messages not
+	// gone (to tell each one's position), byUID maps a UID to its index
+	// (uid<<32 | index, ascending).
+	live  []int32
+	byUID []uint64
+}
+
+// newRemovals prepares to mark removals in a result of n messages.
+func newRemovals(uids []uint32, sorted bool) *removals {
+	r := &removals{gone: make([]bool, len(uids))}
+	if !sorted {
+		return r
+	}
+	r.live = make([]int32, len(uids)+1)
+	for i := 1; i <= len(uids); i++ {
+		r.live[i]++
+		if j := i + i&-i; j <= len(uids) {
+			r.live[j] += r.live[i]
+		}
+	}
+	r.byUID = make([]uint64, len(uids))
+	for i, u := range uids {
+		r.byUID[i] = uint64(u)<<32 | uint64(i)
+	}
+	slices.Sort(r.byUID)
+	return r
+}
+
+// liveBefore returns how many messages before index i are not gone.
+func (r *removals) liveBefore(i int) int {
+	n := int32(0)
+	for ; i > 0; i -= i & -i {
+		n += r.live[i]
+	}
+	return int(n)
+}
+
+// remove marks index i gone.
+func (r *removals) remove(i int) {
+	r.gone[i] = true
+	for j := i + 1; r.live != nil && j < len(r.live); j += j & -j {
+		r.live[j]--
+	}
 }
 
 // maxSearchContexts bounds the updating searches of one session; each
@@ -67,31 +119,57 @@ func (s *session) contextExpunged(seq, uid uint32) {
 		if c.ret.min || c.ret.max || c.ret.count {
 			continue // told at the end, by updateContexts
 		}
+		if c.gone == nil {
+			c.gone = newRemovals(c.uids, c.order != nil)
+		}
 		i, found := c.index(uid)
 		if !found {
 			continue
 		}
-		c.uids = slices.Delete(c.uids, i, i+1)
 		n := seq
 		if c.uid {
 			n = uid
 		}
 		pos := 0 // a SEARCH's results are in mailbox order
 		if c.order != nil {
-			pos = i + 1
+			pos = c.gone.liveBefore(i) + 1
 		}
+		c.gone.remove(i)
 		c.writeHead(s)
 		s.e.Raw(" REMOVEFROM (").Number(uint32(pos)).SP().Number(n).Raw(")\r\n")
 	}
 }
 
-// index finds uid in the context's result.
+// index finds uid among the messages of the context's result not gone
+// (c.gone is set).
 func (c *searchContext) index(uid uint32) (int, bool) {
 	if c.order == nil {
-		return slices.BinarySearch(c.uids, uid)
+		i, found := slices.BinarySearch(c.uids, uid)
+		return i, found && !c.gone.gone[i]
 	}
-	i := slices.Index(c.uids, uid)
-	return i, i >= 0
+	byUID := c.gone.byUID
+	k, _ := slices.BinarySearch(byUID, uint64(uid)<<32)
+	if k == len(byUID) || uint32(byUID[k]>>32) != uid {
+		return 0, false
+	}
+	i := int(uint32(byUID[k]))
+	return i, !c.gone.gone[i]
+}
+
+// compact takes the messages marked gone out of the result.
+func (c *searchContext) compact() {
+	if c.gone == nil {
+		return
+	}
+	k := 0
+	for i, u := range c.uids {
+		if !c.gone.gone[i] {
+			c.uids[k] = u
+			k++
+		}
+	}
+	c.uids = c.uids[:k]
+	c.gone = nil
 }
 
 // writeHead begins an ESEARCH response of the context.
@@ -108,6 +186,7 @@ func (c *searchContext) writeHead(s *session) {
 func (s *session) updateContexts() {
 	s.dropStaleContexts()
 	for _, c := range s.contexts {
+		c.compact()
 		var seqs, uids []uint32
 		if c.order != nil {
 			seqs, uids = s.sortResult(c.crit, c.order)

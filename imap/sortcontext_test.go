@@ -199,11 +199,16 @@ func TestSortContextModel(t *testing.T) {
 			cmd = fmt.Sprintf("STORE %d:%d %sFLAGS (%s)", lo, hi, []string{"+", "-"}[r.IntN(2)], []string{`\Flagged`, `\Seen`}[r.IntN(2)])
 			other.ok("o " + cmd)
 		case k < 8 && exists > 5:
-			n := 1 + r.IntN(exists)
-			cmd = fmt.Sprintf("expunge %d", n)
-			other.ok(fmt.Sprintf("o STORE %d +FLAGS (\\Deleted)", n))
+			// One EXPUNGE of up to four messages: each REMOVEFROM's
+			// position counts the ones removed before it.
+			var seqs []string
+			for _, n := range r.Perm(exists)[:1+r.IntN(min(4, exists-5))] {
+				seqs = append(seqs, strconv.Itoa(n+1))
+			}
+			cmd = "expunge " + strings.Join(seqs, ",")
+			other.ok("o STORE " + strings.Join(seqs, ",") + ` +FLAGS (\Deleted)`)
 			other.ok("o EXPUNGE")
-			exists--
+			exists -= len(seqs)
 		default:
 			cmd = "append"
 			flags := []string{`\Flagged`, `\Seen`, ""}[r.IntN(3)]
