@@ -180,15 +180,6 @@ func (a *Account) perm(k NamespaceKind) os.FileMode {
 	return 0o600 | a.namespace(k).Mode&0o066
 }
 
-// driverFor finds the driver of the mailbox at loc.
-func (a *Account) driverFor(loc *location) (Driver, error) {
-	d, ok := a.store.detect(loc.path, loc.typ)
-	if !ok {
-		return nil, ErrNoMailbox
-	}
-	return d, nil
-}
-
 // newType returns the format for a mailbox created at loc.
 func (a *Account) newType(loc *location) (Driver, error) {
 	typ := loc.create
@@ -268,12 +259,17 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := a.ensureInbox(loc); err != nil {
-		return nil, nil, err
+	// One look at the directories both finds the format and tells
+	// whether INBOX must be made.
+	d, ok := a.store.detect(loc.path, loc.typ)
+	if !ok && loc.inbox {
+		if err := a.ensureInbox(loc); err != nil {
+			return nil, nil, err
+		}
+		d, ok = a.store.detect(loc.path, loc.typ)
 	}
-	d, err := a.driverFor(loc)
-	if err != nil {
-		return nil, nil, err
+	if !ok {
+		return nil, nil, ErrNoMailbox
 	}
 	if loc.kind == Other {
 		if err := a.user.mayRead(loc.path); err != nil {

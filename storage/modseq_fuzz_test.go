@@ -142,3 +142,13 @@ func BenchmarkReadModSeqFile(b *testing.B) {
 		}
 	}
 }
+
+// TestHeaderCRC: the byte-at-a-time checksum of modseq headers is
+// crc32.ChecksumIEEE, so files written before and after it agree.
+func TestHeaderCRC(t *testing.T) {
+	for _, b := range [][]byte{nil, {0}, []byte(modseqMagic), encodeHeader(42, 7, 9, 4096, 9)[:36], make([]byte, 200)} {
+		if got, want := headerCRC(b), crc32.ChecksumIEEE(b); got != want {
+			t.Errorf("headerCRC(%x) = %08x, want %08x", b, got, want)
+		}
+	}
+}

@@ -15,7 +15,8 @@ import (
 const tmpMaxAge = 36 * time.Hour
 
 // removeStale removes what writers that died (kill -9, power loss) left
-// in the maildir, when a Folder first scans it:
+// in the maildir, when a Folder first scans it (one opened from the
+// index's summary: when its messages are first built, after the answer):
 //
 //   - in tmp/, mailgate's files (see fsutil.CreateTemp) whose process is
 //     no longer running on this host, and other programs' files

@@ -52,3 +52,33 @@ func TestStaleFilesRemoved(t *testing.T) {
 		t.Errorf("scan 37 hours later left %v; want %v", got, want)
 	}
 }
+
+// TestStaleFilesRemovedAfterSummary: a Folder opened from its index's
+// summary removes what crashed writers left once it builds the
+// messages, after the SELECT that the summary answered.
+func TestStaleFilesRemovedAfterSummary(t *testing.T) {
+	path := mkMaildir(t, map[string]string{
+		propsFile:                     "uidnext: 2\nuid-validity: 1795730010\nversion: 3.15\n",
+		"cur/1.M1P1.host,u=1:2,S":     "Subject: 1\n\none\n",
+		fsutil.TempPrefix + propsFile: "uidnext: 9\n", // a crash in allocate
+	})
+	ageDirs(t, path, time.Hour)
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f) // writes the index
+	f.Close()
+	stale := filepath.Join(path, fsutil.TempPrefix+propsFile)
+	writeFile(t, stale, "uidnext: 9\n", time.Now())
+
+	f = mustOpen(t, testDriver(), path)
+	defer f.Close()
+	sum, ok := f.Summarize()
+	if !ok {
+		t.Fatal("not summarized")
+	}
+	if msgs := sum.Messages(); len(msgs) != 1 {
+		t.Fatalf("messages %+v", msgs)
+	}
+	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s left after the messages were built: %v", stale, err)
+	}
+}

@@ -96,10 +96,12 @@ func (f *Folder) Summarize() (storage.Summary, bool) {
 		return storage.Summary{}, false
 	}
 	defer f.mu.Unlock()
-	if !f.cleaned {
-		f.cleaned = true
-		f.removeStale()
-	}
+	// What crashed writers left (removeStale) is removed after the
+	// answer, by summarized or the first Scan: it costs two readdirs,
+	// and it cannot change what the summary says. A batch commit cut
+	// short leaves its messages in new/, and then either the index
+	// records them there, which Summarize refuses (x.summary), or new/
+	// changed after the index was written, which useIndex refuses.
 	if f.stamp != (dirStamp{}) || f.lazy != nil || f.entries != nil {
 		return storage.Summary{}, false // read before: Scan is cheap
 	}
@@ -126,6 +128,10 @@ func (f *Folder) Summarize() (storage.Summary, bool) {
 func (f *Folder) summarized(x *index) []storage.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !f.cleaned {
+		f.cleaned = true
+		f.removeStale()
+	}
 	if x.recs == nil {
 		if err := f.loadRecords(x); err != nil && f.lazy == x {
 			f.all() // logs, and builds the entries from the directories
