@@ -119,12 +119,12 @@ func scanAddresses(s []byte, toks *[]addrToken) int {
 			end = min(end+1, len(s))
 			emit('d', s[i:end])
 			i, ws = end, false
-		case strings.IndexByte("<>@,;:.", c) >= 0:
+		case addrSpecial[c]:
 			emit(c, s[i:i+1])
 			i, ws = i+1, false
 		default:
 			start := i
-			for i < len(s) && s[i] > ' ' && s[i] != 0x7f && strings.IndexByte("()<>@,;:.\"[]", s[i]) < 0 {
+			for i < len(s) && atomChar[s[i]] {
 				i++
 			}
 			emit('a', s[start:i])
@@ -132,6 +132,26 @@ func scanAddresses(s []byte, toks *[]addrToken) int {
 		}
 	}
 	return n
+}
+
+// addrSpecial are the characters that are tokens of their own.
+var addrSpecial = byteSet("<>@,;:.")
+
+// atomChar are the characters an atom token is made of: those above the
+// space but DEL, the specials, parentheses, quotes and brackets.
+var atomChar = func() (set [256]bool) {
+	for c := '!'; c < 0x100; c++ {
+		set[c] = c != 0x7f && !strings.ContainsRune("()<>@,;:.\"[]", c)
+	}
+	return set
+}()
+
+// byteSet returns the set of the bytes of s.
+func byteSet(s string) (set [256]bool) {
+	for i := range len(s) {
+		set[s[i]] = true
+	}
+	return set
 }
 
 // unescape undoes backslash escapes and drops line breaks.

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -117,4 +118,36 @@ func refAppendEnvelope(dst []byte, header []byte) []byte {
 		}
 	}
 	return append(dst, ')')
+}
+
+// FuzzQuotedAsBefore checks appendString, which copies the runs between
+// the characters it escapes, against the loop it replaced, and
+// scanAddresses's character tables against the tests they replaced.
+func FuzzQuotedAsBefore(f *testing.F) {
+	f.Add("plain")
+	f.Add(`a "quoted" \ back\\slash`)
+	f.Add("\x00\x7f\x80 \"\r\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := []byte{'"'}
+		for i := 0; i < len(s); i++ {
+			if s[i] == '"' || s[i] == '\\' {
+				want = append(want, '\\')
+			}
+			want = append(want, s[i])
+		}
+		want = append(want, '"')
+		if needsLiteral(s) {
+			want = appendLiteral(nil, s)
+		}
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendString(%q) = %q, want %q", s, got, want)
+		}
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if addrSpecial[c] != (strings.IndexByte("<>@,;:.", c) >= 0) ||
+				atomChar[c] != (c > ' ' && c != 0x7f && strings.IndexByte("()<>@,;:.\"[]", c) < 0) {
+				t.Fatalf("character %#x", c)
+			}
+		}
+	})
 }

@@ -56,16 +56,27 @@ func ParseFields(header []byte) *Fields {
 // fieldIndex returns the index of the known field called name, in any
 // case, or -1.
 func fieldIndex(name []byte) int {
-	if len(name) < 2 || len(name) > len("in-reply-to") {
+	if len(name) >= len(fieldsByLength) {
 		return -1
 	}
-	for i, n := range fieldNames {
-		if equalFoldASCII(name, n) {
+	for _, i := range fieldsByLength[len(name)] {
+		if equalFoldASCII(name, fieldNames[i]) {
 			return i
 		}
 	}
 	return -1
 }
+
+// fieldsByLength lists the indexes of the known fields by the length of
+// their names: most fields of a header are none of them, and are told
+// apart by their length alone.
+var fieldsByLength = func() [len("in-reply-to") + 1][]int {
+	var by [len("in-reply-to") + 1][]int
+	for i, n := range fieldNames {
+		by[len(n)] = append(by[len(n)], i)
+	}
+	return by
+}()
 
 // index returns the index of the known field called name, in any case;
 // it panics for a field that Fields does not gather.

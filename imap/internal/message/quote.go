@@ -1,6 +1,9 @@
 package message
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // maxQuoted is the longest value sent as a quoted string; longer values
 // go out as literals so that no response line grows without bound.
@@ -14,13 +17,16 @@ func appendString(dst []byte, s string) []byte {
 		return appendLiteral(dst, s)
 	}
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '"' || c == '\\' {
-			dst = append(dst, '\\')
+	for {
+		// The runs between quotes and backslashes go in whole.
+		i := strings.IndexAny(s, `"\`)
+		if i < 0 {
+			break
 		}
-		dst = append(dst, c)
+		dst = append(append(dst, s[:i]...), '\\', s[i])
+		s = s[i+1:]
 	}
+	dst = append(dst, s...)
 	return append(dst, '"')
 }
 
