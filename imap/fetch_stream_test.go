@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,13 @@ func TestFetchSectionsStreamed(t *testing.T) {
 // fetchDiscard sends a FETCH and reads its answer without keeping it.
 func fetchDiscard(tb testing.TB, conn io.ReadWriter, r *bufio.Reader, cmd string) {
 	tb.Helper()
+	fetchDiscardEach(tb, conn, r, cmd, nil)
+}
+
+// fetchDiscardEach is fetchDiscard handing each whole line (not the
+// pieces of a long one) to each, when not nil.
+func fetchDiscardEach(tb testing.TB, conn io.ReadWriter, r *bufio.Reader, cmd string, each func(line []byte)) {
+	tb.Helper()
 	io.WriteString(conn, "x "+cmd+"\r\n")
 	for {
 		l, err := r.ReadSlice('\n')
@@ -77,6 +85,9 @@ func fetchDiscard(tb testing.TB, conn io.ReadWriter, r *bufio.Reader, cmd string
 		}
 		if err != nil {
 			tb.Fatal(err)
+		}
+		if each != nil {
+			each(l)
 		}
 		if bytes.HasPrefix(l, []byte("x ")) {
 			if !bytes.HasPrefix(l, []byte("x OK")) {
@@ -219,4 +230,57 @@ func TestFetchRepeatedBinaryOneCopy(t *testing.T) {
 	if growth := h.growth(); growth > 40<<20 {
 		t.Errorf("FETCH of one 1.5 MB part 100 times grew the heap by %d MB", growth>>20)
 	}
+}
+
+// BenchmarkFetchWhole sends whole messages stored with LF line ends, as
+// the harness's body rows fetch them: the 48 MB message, and 1,000
+// messages of about 60 KB of base64 lines (UID FETCH 1:1000
+// BODY.PEEK[]). cpu-ns/B is the CPU of the whole test process (server,
+// and a client that frames lines and drops them) per byte sent.
+func BenchmarkFetchWhole(b *testing.B) {
+	b64 := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", 3)[:76] + "\n"
+	for _, tc := range []struct {
+		name, cmd string
+		fill      func(*testEnv)
+	}{
+		{"big", "FETCH 1 BODY.PEEK[]", func(e *testEnv) { writeBigMessage(b, e, 48) }},
+		{"bodies", "UID FETCH 1:1000 BODY.PEEK[]", func(e *testEnv) {
+			fillMaildirWith(b, e, 1000, func(i int) string { return strings.Repeat(b64, 700+i%200) })
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := startServer(b, nil)
+			tc.fill(e)
+			c := e.raw()
+			c.login("alice")
+			c.ok("s SELECT INBOX")
+			c.conn.SetReadDeadline(time.Now().Add(time.Hour))
+			r := bufio.NewReaderSize(c.conn, 256<<10)
+			size := 0
+			sized := func(l []byte) {
+				if n, ok := strings.CutSuffix(string(l), "}\r\n"); ok {
+					if i := strings.LastIndexByte(n, '{'); i >= 0 {
+						k, _ := strconv.Atoi(n[i+1:])
+						size += k
+					}
+				}
+			}
+			fetchDiscardEach(b, c.conn, r, tc.cmd, sized)
+			b.SetBytes(int64(size))
+			cpu := processCPU()
+			b.ResetTimer()
+			for range b.N {
+				fetchDiscardEach(b, c.conn, r, tc.cmd, nil)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(processCPU()-cpu)/float64(size)/float64(b.N), "cpu-ns/B")
+		})
+	}
+}
+
+// processCPU is the CPU time, user and system, this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

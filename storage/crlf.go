@@ -7,9 +7,10 @@ import (
 )
 
 // crlfChunk is the size of the buffers the line-ending converters read
-// and write through: large enough that a system call moves many lines,
-// small enough to pool one per open message.
-const crlfChunk = 32 * 1024
+// and write through: large enough that a system call moves many lines
+// (one read for most messages), small enough to pool one per open
+// message.
+const crlfChunk = 64 * 1024
 
 // chunks recycles the converters' buffers: a FETCH or a cold scan over a
 // large mailbox opens every message once.
@@ -168,6 +169,29 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 			if m == 0 {
 				continue
 			}
+		}
+		// Whole lines that fit in p, in a tight loop: the bulk of a
+		// message. What is left (a line that does not fit, the end of
+		// the chunk) goes the careful way below.
+		src := c.buf[c.start:c.end]
+		for {
+			i := bytes.IndexByte(src, '\n')
+			if i < 0 || n+i+2 > len(p) {
+				break
+			}
+			n += copy(p[n:], src[:i])
+			if (i > 0 && src[i-1] != '\r') || (i == 0 && !c.prevCR) {
+				p[n] = '\r'
+				n++
+			}
+			p[n] = '\n'
+			n++
+			c.prevCR = false
+			src = src[i+1:]
+		}
+		c.start = c.end - len(src)
+		if c.start == c.end || n == len(p) {
+			continue
 		}
 		window := c.buf[c.start:min(c.end, c.start+len(p)-n)]
 		i := bytes.IndexByte(window, '\n')

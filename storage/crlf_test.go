@@ -57,6 +57,12 @@ func refCRLF(in []byte) []byte {
 	return out
 }
 
+// smallReads reads r five bytes or fewer at a time: line ends that
+// do not fit in what the caller asked for.
+type smallReads struct{ r io.Reader }
+
+func (s smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 5)]) }
+
 // FuzzCRLF checks the reader, the size and the LF copy against the plain
 // definitions, through readers that return a byte or half a buffer at a
 // time.
@@ -70,6 +76,7 @@ func FuzzCRLF(f *testing.F) {
 			"half":    iotest.HalfReader(CRLFReader(strings.NewReader(in))),
 			"onebyte": CRLFReader(iotest.OneByteReader(strings.NewReader(in))),
 			"pooled":  newCRLFReadCloser(io.NopCloser(iotest.HalfReader(strings.NewReader(in)))),
+			"small":   smallReads{CRLFReader(strings.NewReader(in))},
 		} {
 			out, err := io.ReadAll(r)
 			if err != nil || !bytes.Equal(out, want) {

@@ -7,8 +7,11 @@ import (
 )
 
 // WriteBufferSize is the size of the buffer a Writer borrows for the
-// responses it holds until Flush.
-const WriteBufferSize = 16 * 1024
+// responses it holds until Flush. A message body streamed through it
+// (FETCH BODY[]) goes out in writes of this size: at 64 KB rather than
+// 16 the loopback FETCH of whole messages costs about a tenth less CPU
+// per byte (BenchmarkFetchWhole in package imap).
+const WriteBufferSize = 64 * 1024
 
 var writeBuffers = sync.Pool{New: func() any { return new([WriteBufferSize]byte) }}
 
