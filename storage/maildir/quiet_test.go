@@ -1,6 +1,9 @@
 package maildir
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +65,70 @@ func TestSetFlagsBatchQuietExpectsNothing(t *testing.T) {
 		if len(m.Flags) != 0 {
 			t.Errorf("uid %d: flags %v, want none", m.UID, m.Flags)
 		}
+	}
+}
+
+// TestOnlyOwnChanges: after a scan and the Folder's own quiet batch the
+// names are as it knows them; any other program's change to a name in
+// new/ or cur/ is told apart, whatever it is.
+func TestOnlyOwnChanges(t *testing.T) {
+	tests := []struct {
+		name  string
+		other func(t *testing.T, path string, names []string) // names: cur/ after the batch
+		want  bool
+	}{
+		{"nothing else", func(*testing.T, string, []string) {}, true},
+		{"a hidden file", func(t *testing.T, path string, _ []string) {
+			writeFile(t, filepath.Join(path, "cur", ".tmp-of-an-editor"), "x", time.Time{})
+		}, true},
+		{"a flag changed", func(t *testing.T, path string, names []string) {
+			rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"T"))
+		}, false},
+		{"a delivery", func(t *testing.T, path string, _ []string) {
+			writeFile(t, filepath.Join(path, "new", "1700000009.M1P1.host"), "Subject: y\n\nbody\n", time.Time{})
+		}, false},
+		{"a message removed", func(t *testing.T, path string, names []string) {
+			if err := os.Remove(filepath.Join(path, "cur", names[1])); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"a message moved to new", func(t *testing.T, path string, names []string) {
+			rename(t, filepath.Join(path, "cur", names[2]), filepath.Join(path, "new", names[2]))
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, d := newMaildir(t)
+			f := mustOpen(t, d, path)
+			for i := range 3 {
+				writeFile(t, filepath.Join(path, "cur", fmt.Sprintf("1700000000.M%dP1.host:2,", i)), "Subject: x\n\nbody\n", time.Time{})
+			}
+			s := mustScan(t, f)
+			if !f.OnlyOwnChanges() {
+				t.Fatal("OnlyOwnChanges false right after a scan")
+			}
+			changes := map[uint32][]string{}
+			for _, m := range s.Messages {
+				changes[m.UID] = []string{storage.FlagFlagged}
+			}
+			if err := f.SetFlagsBatchQuiet(changes); err != nil {
+				t.Fatal(err)
+			}
+			names, err := readNames(filepath.Join(path, "cur"))
+			if err != nil || len(names) != 3 {
+				t.Fatalf("cur/: %q %v", names, err)
+			}
+			tt.other(t, path, names)
+			if got := f.OnlyOwnChanges(); got != tt.want {
+				t.Errorf("OnlyOwnChanges = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func rename(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
 	}
 }
