@@ -73,7 +73,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 		// RFC 7162 section 3.2.6: expunges in the set come first.
 		s.writeVanishedEarlier(set.(imap.UIDSet), mods.since)
 	}
-	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
+	f := newFetcher(s, items)
 	for _, it := range items {
 		if (it.kind == fetchSection || it.kind == fetchBinary) && !it.peek && !s.view.ReadOnly() {
 			f.setSeen = true
@@ -83,7 +83,9 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	msgs := make([]storage.Message, fetchBatch)
 	for start := 0; start < len(seqs); start += fetchBatch {
 		end := min(start+fetchBatch, len(seqs))
-		s.view.Lookup(uids[start:end], msgs[:end-start])
+		if err := f.lookup(uids[start:end], msgs[:end-start]); err != nil {
+			return storageErr(err, "FETCH")
+		}
 		for i := start; i < end; i++ {
 			m := &msgs[i-start]
 			if m.UID == 0 {
@@ -175,10 +177,29 @@ type fetcher struct {
 	s       *session
 	items   []fetchItem
 	flags   bool // the items hold FLAGS
+	dates   bool // the items hold INTERNALDATE
 	setSeen bool
 	lost    bool   // some message had been expunged: see lostEnvelope
 	scratch []byte // reused for message headers
 	buf     []byte // reused for whole messages
+}
+
+// newFetcher returns a fetcher of items for s.
+func newFetcher(s *session, items []fetchItem) fetcher {
+	return fetcher{s: s, items: items, flags: hasKind(items, fetchFlags), dates: hasKind(items, fetchInternalDate)}
+}
+
+// lookup is View.Lookup, with the messages' internal dates when the
+// items need them (the folder may learn them only now, see
+// storage.Dater). A message whose date went with its file is expunged:
+// it gets UID 0.
+func (f *fetcher) lookup(uids []uint32, msgs []storage.Message) error {
+	v := f.s.view
+	v.Lookup(uids, msgs)
+	if !f.dates {
+		return nil
+	}
+	return v.Dated(msgs)
 }
 
 // content is what is loaded of one message, lazily.

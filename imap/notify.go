@@ -698,10 +698,13 @@ func (s *session) notifyNewMessages(n *notifier) {
 	if s.qresync && !hasKind(items, fetchUID) {
 		items = append([]fetchItem{{kind: fetchUID}}, items...)
 	}
-	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags)}
+	f := newFetcher(s, items)
 	news := slices.Clone(uids[first:])
 	msgs := make([]storage.Message, len(news))
-	s.view.Lookup(news, msgs)
+	if err := f.lookup(news, msgs); err != nil {
+		s.log.Debug("imap: NOTIFY MessageNew FETCH", "err", err)
+		return
+	}
 	for i := range msgs {
 		if msgs[i].UID == 0 {
 			continue

@@ -91,16 +91,28 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 
 // usesModSeq reports whether crit has a MODSEQ key at any depth.
 func usesModSeq(crit *imap.SearchCriteria) bool {
-	if crit.ModSeq != nil {
+	return anyCriterion(crit, func(c *imap.SearchCriteria) bool { return c.ModSeq != nil })
+}
+
+// usesDate reports whether crit, at any depth, compares internal dates
+// (BEFORE, ON, SINCE).
+func usesDate(crit *imap.SearchCriteria) bool {
+	return anyCriterion(crit, func(c *imap.SearchCriteria) bool { return !c.Since.IsZero() || !c.Before.IsZero() })
+}
+
+// anyCriterion reports whether has is true of crit or of a criterion
+// inside it (NOT, OR), at any depth.
+func anyCriterion(crit *imap.SearchCriteria, has func(*imap.SearchCriteria) bool) bool {
+	if has(crit) {
 		return true
 	}
 	for i := range crit.Not {
-		if usesModSeq(&crit.Not[i]) {
+		if anyCriterion(&crit.Not[i], has) {
 			return true
 		}
 	}
 	for i := range crit.Or {
-		if usesModSeq(&crit.Or[i][0]) || usesModSeq(&crit.Or[i][1]) {
+		if anyCriterion(&crit.Or[i][0], has) || anyCriterion(&crit.Or[i][1], has) {
 			return true
 		}
 	}
@@ -110,7 +122,7 @@ func usesModSeq(crit *imap.SearchCriteria) bool {
 // search returns the sequence numbers and the UIDs of the messages of
 // the selected mailbox that match crit, in ascending order.
 func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
-	s.searchEach(crit, func(seq uint32, m *storage.Message) {
+	s.searchEach(crit, usesDate(crit), func(seq uint32, m *storage.Message) {
 		seqs = append(seqs, seq)
 		uidHits = append(uidHits, m.UID)
 	})
@@ -119,8 +131,10 @@ func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
 
 // searchEach calls found, in ascending order, for each message of the
 // selected mailbox that matches crit: the one search evaluation that
-// SEARCH, SORT and THREAD share. m is valid only during the call.
-func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m *storage.Message)) {
+// SEARCH, SORT and THREAD share. m is valid only during the call. With
+// dates, every m has its internal date (see storage.Dater); a message
+// whose date went with its file is expunged and left out.
+func (s *session) searchEach(crit *imap.SearchCriteria, dates bool, found func(seq uint32, m *storage.Message)) {
 	uids := s.view.UIDs()
 	ev := searcher{s: s, count: uint32(len(uids))}
 	ev.collectText(crit)
@@ -156,6 +170,11 @@ func (s *session) searchEach(crit *imap.SearchCriteria, found func(seq uint32, m
 			chunk = append(chunk, uids[at(j)])
 		}
 		s.view.Lookup(chunk, msgs[:end-start])
+		if dates {
+			if err := s.view.Dated(msgs[:end-start]); err != nil {
+				s.log.Warn("imap: SEARCH: internal dates", "err", err)
+			}
+		}
 		cands = cands[:0]
 		for j := start; j < end; j++ {
 			m := &msgs[j-start]

@@ -136,7 +136,9 @@ type sorted struct {
 // only when missing (fillSortKeys).
 func (s *session) sortedSearch(crit *imap.SearchCriteria, need int) []sorted {
 	found := make([]sorted, 0, s.view.Count())
-	s.searchEach(crit, func(seq uint32, m *storage.Message) {
+	// ARRIVAL, and DATE (and THREAD) for a message without a Date
+	// field, order by the internal date.
+	s.searchEach(crit, true, func(seq uint32, m *storage.Message) {
 		found = append(found, sorted{seq: seq, uid: m.UID, arrival: m.InternalDate.Unix(), size: m.Size})
 	})
 	if need < 0 {

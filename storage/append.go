@@ -371,12 +371,20 @@ func receiveCopy(v *View, to *mailbox, m *Message, move bool) (*incoming, error)
 			return in, err
 		}
 	}
+	// The copy gets m's internal date, learnt now if it was not yet.
+	dated := [1]Message{*m}
+	if err := v.Dated(dated[:]); err != nil {
+		return nil, err
+	}
+	if dated[0].UID == 0 {
+		return nil, ErrNoMessage
+	}
 	rc, _, err := v.Open(m.UID)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return to.receive(rc, flags, m.InternalDate, true)
+	return to.receive(rc, flags, dated[0].InternalDate, true)
 }
 
 // incoming is a message received for a mailbox and not yet part of it.

@@ -42,10 +42,13 @@ var (
 // a driver or a View is read-only: its Flags slice may be shared with
 // other messages, so build a new slice to change it.
 type Message struct {
-	UID          uint32
-	Flags        []string  // system flags and keywords, no \Recent; sorted, no duplicates
-	InternalDate time.Time // when the message arrived
-	Size         int64     // RFC822.SIZE: the size with CRLF line endings
+	UID   uint32
+	Flags []string // system flags and keywords, no \Recent; sorted, no duplicates
+	// InternalDate is when the message arrived. It is the zero Time
+	// when the folder has not learnt it yet (see Dater): View.Dated
+	// fills it in.
+	InternalDate time.Time
+	Size         int64 // RFC822.SIZE: the size with CRLF line endings
 	// New is true when the format marks the message as not yet seen by any
 	// mail reader (maildir new/, mbox without Status O). The core turns it
 	// into \Recent for the first session that selects the mailbox.
@@ -269,6 +272,19 @@ type Renamer interface{ Rename(from, to string) error }
 // missed.
 type Unchanger interface {
 	Unchanged() bool
+}
+
+// Dater is an optional interface of a Folder whose Scan (and Summary)
+// may leave a message's InternalDate zero because learning it costs a
+// system call per message (maildir: the file's modification time, which
+// a first SELECT of a large maildir need not wait for). The core asks
+// for the dates that a command needs (View.Dated). Folders without it
+// give every date in Scan.
+type Dater interface {
+	// InternalDates sets out[k] to the internal date of message uids[k],
+	// or to the zero Time when the message is gone. out has the length
+	// of uids.
+	InternalDates(uids []uint32, out []time.Time) error
 }
 
 // Summarizer is an optional interface of a Folder that can tell what a

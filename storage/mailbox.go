@@ -346,6 +346,10 @@ func (mb *mailbox) refreshLocked() error {
 			change.set = append(change.set, j)
 			j++
 		default:
+			if snap.Messages[j].InternalDate.IsZero() {
+				// Learnt since the last scan (see Dater).
+				snap.Messages[j].InternalDate = old[i].InternalDate
+			}
 			if !sameFlags(old[i].Flags, snap.Messages[j].Flags) {
 				mb.broadcast(update{kind: updFlags, uid: old[i].UID})
 				change.set = append(change.set, j)

@@ -273,6 +273,80 @@ func (v *View) Lookup(uids []uint32, out []Message) {
 	}
 }
 
+// Dated fills in the InternalDate of each message of msgs (as Lookup
+// returned them) that lacks it: a folder may learn dates only when asked
+// (Dater). The mailbox keeps what it learns for every view. A message
+// whose date cannot be learnt any more (its file was removed since the
+// last scan, or it is an expunged message another program removed
+// before its date was learnt) gets UID 0, as Lookup gives a message it
+// does not know: callers treat it as expunged.
+func (v *View) Dated(msgs []Message) error {
+	mb := v.mb
+	if _, ok := mb.folder.(Dater); !ok {
+		return nil
+	}
+	var uids []uint32
+	var at []int
+	for k := range msgs {
+		if msgs[k].UID != 0 && msgs[k].InternalDate.IsZero() {
+			uids = append(uids, msgs[k].UID)
+			at = append(at, k)
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	dates, err := mb.datesLocked(uids)
+	if err != nil {
+		return err
+	}
+	for j, k := range at {
+		msgs[k].InternalDate = dates[j]
+		if dates[j].IsZero() {
+			msgs[k].UID = 0
+		}
+	}
+	return nil
+}
+
+// datesLocked returns the internal dates of the messages uids, from
+// mb.msgs or else from a folder that is a Dater, and keeps in mb.msgs
+// what the folder tells; a message that is gone gets the zero Time.
+// mb.mu is held.
+func (mb *mailbox) datesLocked(uids []uint32) ([]time.Time, error) {
+	mb.fullLocked()
+	dates := make([]time.Time, len(uids))
+	var ask []uint32
+	var askAt []int
+	for j, uid := range uids {
+		if i := mb.index(uid); i >= 0 && !mb.msgs[i].InternalDate.IsZero() {
+			dates[j] = mb.msgs[i].InternalDate
+		} else if i >= 0 {
+			ask = append(ask, uid)
+			askAt = append(askAt, j)
+		} else if g, ok := mb.ghosts[uid]; ok {
+			dates[j] = g.msg.InternalDate
+		}
+	}
+	d, ok := mb.folder.(Dater)
+	if len(ask) == 0 || !ok {
+		return dates, nil
+	}
+	got := make([]time.Time, len(ask))
+	if err := d.InternalDates(ask, got); err != nil {
+		return nil, fmt.Errorf("reading internal dates: %w", err)
+	}
+	for n, j := range askAt {
+		dates[j] = got[n]
+		if i := mb.index(ask[n]); i >= 0 {
+			mb.msgs[i].InternalDate = got[n]
+		}
+	}
+	return dates, nil
+}
+
 // FirstUnseen returns the sequence number of the view's first message
 // without \Seen, or 0 when there is none (SELECT's UNSEEN).
 func (v *View) FirstUnseen() uint32 {
@@ -520,6 +594,13 @@ func (mb *mailbox) expunge(uids []uint32) error {
 func (mb *mailbox) expungeLocked(gone []uint32) error {
 	if len(gone) == 0 {
 		return nil
+	}
+	if len(mb.views) > 1 {
+		// Other sessions keep the messages as ghosts until told: learn
+		// the dates they may still ask for while the files are there.
+		if _, err := mb.datesLocked(gone); err != nil {
+			mb.store.log.Warn("storage: dates of expunged messages", "path", mb.path, "err", err)
+		}
 	}
 	if err := mb.folder.Expunge(gone); err != nil {
 		return fmt.Errorf("expunging: %w", err)

@@ -71,6 +71,12 @@ type Folder struct {
 	last    []storage.Message // the snapshot at stamp, kept by unchanged
 	indexed dirStamp          // the stamp of the index file as last written or read
 	learnt  int               // files the last listing learnt from the disk
+	// learned holds the dates InternalDates learnt since meta was last
+	// stored, by base name (meta itself is never changed).
+	learned map[string]int64
+	// datesUnsaved counts the dates learnt since the index file was last
+	// written; Close writes it again for them (refreshIndex).
+	datesUnsaved int
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	closed    bool
@@ -81,6 +87,7 @@ var (
 	_ storage.Folder           = (*Folder)(nil)
 	_ storage.FlagBatcher      = (*Folder)(nil)
 	_ storage.QuietFlagBatcher = (*Folder)(nil)
+	_ storage.Dater            = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that
@@ -96,7 +103,7 @@ type entry struct {
 
 // message returns what e says of its message.
 func (e *entry) message() storage.Message {
-	return storage.Message{UID: e.uid, Flags: e.flags, InternalDate: time.Unix(0, e.meta.mtime),
+	return storage.Message{UID: e.uid, Flags: e.flags, InternalDate: e.meta.date(),
 		Size: e.meta.size, New: e.inNew}
 }
 
@@ -135,7 +142,7 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 	f.indexed, f.last = dirStamp{}, nil
 	where := make(map[uint32]entry, x.count)
 	for _, inNew := range []bool{true, false} {
-		names, err := readNames(f.sub(inNew))
+		names, _, err := readFiles(f.sub(inNew))
 		if err != nil {
 			f.log.Debug("maildir: reading directory", "path", f.sub(inNew), "err", err)
 		}
@@ -152,12 +159,6 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 	}
 	entries := make([]entry, 0, x.count)
 	var dec *flagDecoder
-	var st *dirStatter
-	defer func() {
-		if st != nil {
-			st.close()
-		}
-	}()
 	for i := range int(x.count) {
 		uid := x.uid(i)
 		e, ok := where[uid]
@@ -175,9 +176,9 @@ func (f *Folder) entriesFromDirs(x *index) []entry {
 			// The records could not be read either: the file says it.
 			c := candidate{inNew: e.inNew, name: e.name, fn: parseName(e.name), uid: uid}
 			if dec == nil {
-				dec, st = f.newFlagDecoder(), f.openStatter()
+				dec = f.newFlagDecoder()
 			}
-			if f.readMeta(st, &c); c.skip || c.err != nil {
+			if f.readMeta(&c); c.skip || c.err != nil {
 				continue
 			}
 			e.meta, e.flags = c.meta, dec.flags(c.fn.letters())

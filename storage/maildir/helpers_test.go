@@ -47,6 +47,22 @@ func mustScan(t testing.TB, f storage.Folder) storage.Snapshot {
 	return s
 }
 
+// mustScanDated is mustScan with every message's internal date, which a
+// scan may leave to be learnt when asked (storage.Dater).
+func mustScanDated(t testing.TB, f storage.Folder) storage.Snapshot {
+	t.Helper()
+	s := mustScan(t, f)
+	uids := uidsOf(s)
+	dates := make([]time.Time, len(uids))
+	if err := f.(storage.Dater).InternalDates(uids, dates); err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Messages {
+		s.Messages[i].InternalDate = dates[i]
+	}
+	return s
+}
+
 func uidsOf(s storage.Snapshot) []uint32 {
 	var u []uint32
 	for _, m := range s.Messages {

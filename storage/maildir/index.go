@@ -168,7 +168,7 @@ func (f *Folder) saveIndex() {
 		f.log.Debug("maildir: index not written", "path", f.path, "err", err)
 		return
 	}
-	f.indexed = f.stamp
+	f.indexed, f.datesUnsaved = f.stamp, 0
 }
 
 // metaIndexMin is how many files a scan must have learnt from the disk
@@ -191,7 +191,7 @@ func (f *Folder) saveMetaIndex() {
 		f.log.Debug("maildir: index of the files not written", "path", f.path, "err", err)
 		return
 	}
-	f.indexed = dirStamp{}
+	f.indexed, f.datesUnsaved = dirStamp{}, 0
 }
 
 // refreshIndex runs before the Folder closes. When the index file does
@@ -202,6 +202,12 @@ func (f *Folder) saveMetaIndex() {
 func (f *Folder) refreshIndex() {
 	if f.stamp == (dirStamp{}) {
 		return // never scanned
+	}
+	if f.datesUnsaved > 0 && f.stamp.valid {
+		// The entries are the state at f.stamp, with dates learnt since
+		// the index was written: keep them for the next process.
+		f.indexed = dirStamp{}
+		f.saveIndex()
 	}
 	st, err := f.readStamp()
 	if err != nil || st.same(f.indexed) || !st.stableAt(time.Now()) {

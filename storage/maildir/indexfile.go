@@ -8,7 +8,6 @@ import (
 	"hash/crc32"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/mailgate/mailgate/storage"
 )
@@ -22,7 +21,7 @@ import (
 const indexFile = ".mailgate-index"
 
 // indexMagic starts an index file; the version is its last byte.
-var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '4'}
+var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '5'}
 
 // The layout of an index file; every integer is little-endian.
 //
@@ -39,7 +38,8 @@ var indexMagic = [8]byte{'M', 'G', 'M', 'D', 'I', 'D', 'X', '4'}
 //	         per run, first uid u32, length u32
 //	records  per message, in the same order: letter set u16, bits u8
 //	         (1: the file is in new/), name length u8, mtime i64
-//	         (INTERNALDATE, Unix nanoseconds), size i64 (RFC822.SIZE)
+//	         (INTERNALDATE, Unix nanoseconds; the smallest i64 while
+//	         not learnt yet, see unknownDate), size i64 (RFC822.SIZE)
 //	names    the file names, one after another, in record order
 //	trailer  the names' length u32, the CRC-32C of header, letters and
 //	         uids u32, the CRC-32C of everything up to the end of the
@@ -138,7 +138,7 @@ func (x *index) messages() []storage.Message {
 	for i := range msgs {
 		r := x.record(i)
 		msgs[i] = storage.Message{UID: r.uid, Flags: x.flags[r.set],
-			InternalDate: time.Unix(0, r.meta.mtime), Size: r.meta.size, New: r.inNew}
+			InternalDate: r.meta.date(), Size: r.meta.size, New: r.inNew}
 	}
 	return msgs
 }

@@ -57,6 +57,10 @@
 //   - A file's content never changes under its base name, so what a scan
 //     learnt of a file (date, size) is kept by base name, in memory and in
 //     the index file, and a file is read or stated only the first time.
+//     A scan takes the size from W= and the type from the directory
+//     listing, so it stats no file that has W=; the date (one lstat) is
+//     learnt when a command first asks for it (storage.Dater) and then
+//     kept as the rest is.
 //   - The index file is a cache, written whole through a rename and
 //     checked by a trailer: losing it, a stale one or a damaged one costs
 //     a scan, never a message or a UID. Every change to new/ or cur/, by

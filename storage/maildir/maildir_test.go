@@ -230,7 +230,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal("Scan after Close worked")
 	}
 	g := mustOpen(t, d, path)
-	again := mustScan(t, g)
+	again := mustScanDated(t, g)
 	if again.UIDValidity != snap.UIDValidity || again.UIDNext != 5 || !slices.EqualFunc(again.Messages, want, sameMessage) {
 		t.Fatalf("reopened Scan = %+v\nwant %+v", again, snap)
 	}

@@ -2,10 +2,12 @@ package maildir
 
 import (
 	"errors"
+	"math"
 	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -15,8 +17,24 @@ import (
 // base name never changes while its content stays the same, so it is the
 // key under which fileMeta is cached.
 type fileMeta struct {
-	mtime int64 // INTERNALDATE, Unix nanoseconds
+	mtime int64 // INTERNALDATE, Unix nanoseconds, or unknownDate
 	size  int64 // RFC822.SIZE
+}
+
+// unknownDate in fileMeta.mtime says that the file's date has not been
+// learnt yet. A scan learns the size of a file whose name carries W=
+// without a system call, and its date (the file's modification time,
+// one lstat) only when a command asks for it (Folder.InternalDates), as
+// Dovecot's first SELECT stats nothing.
+const unknownDate = math.MinInt64
+
+// date returns the internal date m holds, or the zero Time when it is
+// unknown.
+func (m fileMeta) date() time.Time {
+	if m.mtime == unknownDate {
+		return time.Time{}
+	}
+	return time.Unix(0, m.mtime)
 }
 
 // readMetas runs readMeta on cands[i] for each i in idx, on several
@@ -26,12 +44,10 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 	if len(idx) == 0 {
 		return
 	}
-	st := f.openStatter()
-	defer st.close()
 	workers := min(8, 2*runtime.GOMAXPROCS(0), len(idx)/256)
 	if workers <= 1 {
 		for _, i := range idx {
-			f.readMeta(st, &cands[i])
+			f.readMeta(&cands[i])
 		}
 		return
 	}
@@ -45,7 +61,7 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 					return
 				}
 				for _, i := range idx[k:min(k+64, len(idx))] {
-					f.readMeta(st, &cands[i])
+					f.readMeta(&cands[i])
 				}
 			}
 		})
@@ -53,23 +69,16 @@ func (f *Folder) readMetas(cands []candidate, idx []int) {
 	wg.Wait()
 }
 
-// readMeta learns a file's modification time and CRLF size: from its "W="
-// field and one lstat, or for other programs' files by reading it once.
-// It marks the candidate skip when it is not a regular file (a symbolic
+// readMeta learns a file's CRLF size: from its "W=" field, or for other
+// programs' files by reading it once, which tells its modification time
+// too. A file with W= is not touched (its date is learnt when asked, see
+// unknownDate; the directory listing told that it is a regular file). It
+// marks the candidate skip when it is not a regular file (a symbolic
 // link is never followed, a FIFO never waited on), and sets err when it
 // cannot be read.
-func (f *Folder) readMeta(st *dirStatter, c *candidate) {
+func (f *Folder) readMeta(c *candidate) {
 	if w := c.fn.vsize(); w >= 0 {
-		mtime, regular, err := st.lstat(c.inNew, c.name)
-		switch {
-		case err != nil:
-			c.err = err
-		case !regular:
-			c.skip = true
-			f.skipped.Note(f.log, f.path, f.sub(c.inNew)+string(os.PathSeparator)+c.name, fsutil.ErrNotRegular)
-		default:
-			c.meta = fileMeta{mtime: mtime, size: w}
-		}
+		c.meta = fileMeta{mtime: unknownDate, size: w}
 		return
 	}
 	path := f.sub(c.inNew) + string(os.PathSeparator) + c.name
@@ -100,4 +109,86 @@ func readNames(dir string) ([]string, error) {
 	}
 	defer d.Close()
 	return d.Readdirnames(-1)
+}
+
+// readFiles lists the regular files of a directory (files), and apart
+// the names of other entries (symbolic links, FIFOs, directories), from
+// the types the directory itself records: nothing is statted, except on
+// a file system that records no types.
+func readFiles(dir string) (files, others []string, err error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer d.Close()
+	des, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, nil, err
+	}
+	files = make([]string, 0, len(des))
+	for _, de := range des {
+		if de.Type().IsRegular() {
+			files = append(files, de.Name())
+		} else {
+			others = append(others, de.Name())
+		}
+	}
+	return files, others, nil
+}
+
+// InternalDates implements storage.Dater: it sets out[k] to the date of
+// message uids[k], learning with one lstat each the dates that no scan
+// learnt (see unknownDate), and keeps them for later scans and the index
+// file. A message that is gone, or whose file is no longer a regular
+// file, gets the zero Time.
+func (f *Folder) InternalDates(uids []uint32, out []time.Time) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	var st *dirStatter
+	defer func() {
+		if st != nil {
+			st.close()
+		}
+	}()
+	for k, uid := range uids {
+		out[k] = time.Time{}
+		e := f.find(uid)
+		if e == nil {
+			continue
+		}
+		if e.meta.mtime == unknownDate {
+			if st == nil {
+				st = f.openStatter()
+			}
+			var mtime int64
+			err := f.onFile(uid, func(e *entry) error {
+				t, regular, err := st.lstat(e.inNew, e.name)
+				if err == nil && !regular {
+					return fsutil.ErrNotRegular
+				}
+				mtime = t
+				return err
+			})
+			if errors.Is(err, storage.ErrNoMessage) || errors.Is(err, fsutil.ErrNotRegular) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if e = f.find(uid); e == nil {
+				continue
+			}
+			e.meta.mtime = mtime
+			if f.learned == nil {
+				f.learned = make(map[string]int64)
+			}
+			f.learned[parseName(e.name).base] = mtime
+			f.datesUnsaved++
+			f.last = nil // the snapshot kept for unchanged lacks it
+		}
+		out[k] = e.meta.date()
+	}
+	return nil
 }

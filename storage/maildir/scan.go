@@ -184,6 +184,7 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 	}
 
 	// Fresh UIDs go to the oldest files first.
+	f.learnDates(cands, need)
 	slices.SortFunc(need, func(a, b int) int {
 		ca, cb := &cands[a], &cands[b]
 		return cmp.Or(cmp.Compare(ca.meta.mtime, cb.meta.mtime), cmp.Compare(ca.name, cb.name))
@@ -275,15 +276,17 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 	// in new/ already, must not be announced (the MTA will send them
 	// again).
 	f.undoBatchesLeftSinceOpen()
-	newNames, err := readNames(f.sub(true))
-	var curNames []string
+	newNames, newOthers, err := readFiles(f.sub(true))
+	var curNames, curOthers []string
 	if err == nil {
-		curNames, err = readNames(f.sub(false))
+		curNames, curOthers, err = readFiles(f.sub(false))
 	}
 	unlock()
 	if err != nil {
 		return nil, false, f.errorf("scan: %w", err)
 	}
+	f.noteOthers(true, newOthers)
+	f.noteOthers(false, curOthers)
 	cands = make([]candidate, 0, len(newNames)+len(curNames))
 	var inNew map[string]int
 	for _, n := range newNames {
@@ -317,9 +320,18 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 	}
 	for i := range cands {
 		c := &cands[i]
-		if m, ok := known[c.fn.base]; ok {
+		m, ok := known[c.fn.base]
+		switch {
+		case ok:
 			c.meta = m
-		} else {
+			if m.mtime == unknownDate {
+				if d, ok := f.learned[c.fn.base]; ok {
+					c.meta.mtime = d
+				}
+			}
+		case c.fn.vsize() >= 0:
+			f.readMeta(c) // the name tells the size; nothing is read
+		default:
 			todo = append(todo, i)
 		}
 	}
@@ -337,6 +349,37 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 		}
 	}
 	return slices.DeleteFunc(cands, func(c candidate) bool { return c.skip }), false, nil
+}
+
+// noteOthers notes (and logs once) the entries of new/ (inNew) or cur/
+// that are not regular files, which are not messages: a symbolic link is
+// never followed, a FIFO never waited on.
+func (f *Folder) noteOthers(inNew bool, names []string) {
+	for _, n := range names {
+		if n != "" && n[0] != '.' {
+			f.skipped.Note(f.log, f.path, f.sub(inNew)+string(os.PathSeparator)+n, fsutil.ErrNotRegular)
+		}
+	}
+}
+
+// learnDates learns the dates of cands[i] for each i in idx that a scan
+// did not learn (see unknownDate). A file that cannot be statted keeps
+// it unknown: what the scan does with the file next finds out why.
+func (f *Folder) learnDates(cands []candidate, idx []int) {
+	var st *dirStatter
+	for _, i := range idx {
+		c := &cands[i]
+		if c.meta.mtime != unknownDate {
+			continue
+		}
+		if st == nil {
+			st = f.openStatter()
+			defer st.close()
+		}
+		if mtime, _, err := st.lstat(c.inNew, c.name); err == nil {
+			c.meta.mtime = mtime
+		}
+	}
 }
 
 // remember stores what the scan learnt of the files, so that the next
@@ -367,7 +410,7 @@ func (f *Folder) collect(cands []candidate) {
 		entries = append(entries, entry{uid: c.uid, inNew: c.inNew, name: c.name, meta: c.meta,
 			flags: dec.flags(c.fn.letters())})
 	}
-	f.entries, f.lazy = entries, nil
+	f.entries, f.lazy, f.learned = entries, nil, nil
 	f.meta.Store(cache)
 }
 

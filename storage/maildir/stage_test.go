@@ -96,7 +96,7 @@ func TestStageCommit(t *testing.T) {
 	if !sameMessage(m, want) {
 		t.Errorf("Commit = %+v; want %+v", m, want)
 	}
-	snap := mustScan(t, mustOpen(t, testDriver(), path))
+	snap := mustScanDated(t, mustOpen(t, testDriver(), path))
 	if len(snap.Messages) != 1 || !sameMessage(snap.Messages[0], want) {
 		t.Errorf("after reopening: %+v", snap.Messages)
 	}
