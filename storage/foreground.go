@@ -16,7 +16,12 @@ import (
 //
 // A build is never starved: one wait lasts at most yieldMax, after which
 // the worker goes on for yieldBurst without waiting, so that under
-// constant load the build still gets about a sixth of its CPU time.
+// constant load the build still gets about a sixth of a CPU. The bursts
+// are the process's, not each worker's: one worker at a time, and
+// yieldMax between the end of one and the start of the next. When each
+// worker had its own, the build's two workers (one per CPU) took a third
+// of a CPU from a long command, such as a FETCH of many message bodies,
+// often both at once.
 
 // foregroundQuiet is how long no command must have been in progress
 // for background work to go on; yieldMax bounds one wait, and
@@ -29,10 +34,12 @@ const (
 )
 
 // foreground counts the commands in progress in this process, and when
-// the last one ended (Unix nanoseconds).
+// the last one ended (Unix nanoseconds); burstEnd is when the last burst
+// of background work ends or ended (Unix nanoseconds).
 var foreground struct {
-	active atomic.Int64
-	ended  atomic.Int64
+	active   atomic.Int64
+	ended    atomic.Int64
+	burstEnd atomic.Int64
 }
 
 // Foreground marks a client's command as in progress until the returned
@@ -70,7 +77,7 @@ func (y *yielder) yield(stop func() bool) {
 	}
 	deadline := now.Add(yieldMax)
 	for !quietSince(now) {
-		if !now.Before(deadline) {
+		if !now.Before(deadline) && claimBurst(now) {
 			y.burstUntil = now.Add(yieldBurst)
 			return
 		}
@@ -80,4 +87,14 @@ func (y *yielder) yield(stop func() bool) {
 		time.Sleep(yieldPoll)
 		now = time.Now()
 	}
+}
+
+// claimBurst lets a worker whose wait ran out work for yieldBurst, when
+// no other worker does and none has for yieldMax.
+func claimBurst(now time.Time) bool {
+	end := foreground.burstEnd.Load()
+	if now.UnixNano() < end+int64(yieldMax) {
+		return false
+	}
+	return foreground.burstEnd.CompareAndSwap(end, now.Add(yieldBurst).UnixNano())
 }
