@@ -101,7 +101,7 @@ func (f *Folder) encodeIndex() []byte {
 		}
 		b = append(b, m.bits, in)
 	}
-	return le.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return le.AppendUint32(b, crc32.Checksum(b, castagnoli()))
 }
 
 // errBadIndex means the sidecar index cannot be used.
@@ -168,7 +168,7 @@ func (f *Folder) decodeIndex(b []byte) error {
 		return errBadIndex
 	}
 	body := b[:len(b)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+	if crc32.Checksum(body, castagnoli()) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
 		return errBadIndex
 	}
 	r := &idxReader{b: body[len(idxMagic):]}

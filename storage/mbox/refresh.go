@@ -109,7 +109,7 @@ func tailSum(file *os.File, size int64) (uint32, error) {
 	if _, err := file.ReadAt(b, size-n); err != nil && err != io.EOF {
 		return 0, err
 	}
-	return crc32.Checksum(b, castagnoli), nil
+	return crc32.Checksum(b, castagnoli()), nil
 }
 
 // endsWhole reports whether a file of size bytes ends as a whole mbox

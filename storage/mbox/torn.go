@@ -133,7 +133,7 @@ func (in *appendIntent) encode() []byte {
 	b = append(b, in.tail...)
 	payload := b[intentHeader:]
 	le.PutUint64(b[len(intentMagic):], uint64(len(payload)))
-	le.PutUint32(b[len(intentMagic)+8:], crc32.Checksum(payload, castagnoli))
+	le.PutUint32(b[len(intentMagic)+8:], crc32.Checksum(payload, castagnoli()))
 	return b
 }
 
@@ -150,7 +150,7 @@ func decodeIntent(b []byte) (in appendIntent, whole, ok bool) {
 	whole = uint64(len(payload)) >= n
 	if whole {
 		payload = payload[:n]
-		if crc32.Checksum(payload, castagnoli) != le.Uint32(b[len(intentMagic)+8:]) {
+		if crc32.Checksum(payload, castagnoli()) != le.Uint32(b[len(intentMagic)+8:]) {
 			return in, false, false
 		}
 	}
