@@ -15,7 +15,7 @@ const maxHeader = 1 << 20
 // ends its header, at most 1 MiB, appending to buf: the first few
 // kilobytes of the file, never all of a large one.
 func (v *View) StoredHeader(uid uint32, buf []byte) ([]byte, error) {
-	rc, err := v.OpenStored(uid)
+	rc, err := v.openStored(uid, true)
 	if err != nil {
 		return nil, err
 	}

@@ -389,11 +389,29 @@ func (v *View) FirstUnseen() uint32 {
 // long. Parsers that count line ends themselves (BODYSTRUCTURE, SEARCH
 // TEXT) read it without the cost of the CRLF conversion.
 func (v *View) OpenStored(uid uint32) (io.ReadCloser, error) {
+	return v.openStored(uid, false)
+}
+
+// ShortOpener is an optional interface of a Folder: OpenShort opens a
+// message as Open does, for a short read from its start, its header,
+// and may leave out what a long read or a copy of the whole file would
+// use (an *os.File's poller registration and sendfile): a first FETCH
+// ENVELOPE reads every message's header this way.
+type ShortOpener interface {
+	OpenShort(uid uint32) (io.ReadCloser, error)
+}
+
+// openStored is OpenStored, through the folder's OpenShort when short
+// and it has one.
+func (v *View) openStored(uid uint32, short bool) (io.ReadCloser, error) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	if mb.index(uid) < 0 {
 		return nil, ErrNoMessage
+	}
+	if so, ok := mb.folder.(ShortOpener); ok && short {
+		return so.OpenShort(uid)
 	}
 	return mb.folder.Open(uid)
 }

@@ -272,15 +272,33 @@ func (f *Folder) lock() error {
 // regular file (a symbolic link, a FIFO) is never opened: the message is
 // then gone.
 func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
+	return f.open(uid, func(path string) (io.ReadCloser, error) {
+		file, _, err := fsutil.OpenRegular(path)
+		if err != nil {
+			return nil, err // not a nil *os.File in an interface
+		}
+		return file, nil
+	})
+}
+
+// OpenShort is Open for a short read from the start of the message, its
+// header (storage.ShortOpener): the file is a bare file descriptor
+// (fsutil.OpenShort).
+func (f *Folder) OpenShort(uid uint32) (io.ReadCloser, error) {
+	return f.open(uid, fsutil.OpenShort)
+}
+
+// open is Open with the file at a path opened by openFile.
+func (f *Folder) open(uid uint32, openFile func(path string) (io.ReadCloser, error)) (io.ReadCloser, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	var file *os.File
+	var file io.ReadCloser
 	var path string
 	err := f.onFile(uid, func(e *entry) (err error) {
 		path = f.filePath(e)
-		file, _, err = fsutil.OpenRegular(path)
+		file, err = openFile(path)
 		return err
 	})
 	if errors.Is(err, fsutil.ErrNotRegular) {

@@ -12,13 +12,17 @@ import (
 	"testing"
 )
 
-func TestOpenRegular(t *testing.T) {
-	dir := t.TempDir()
+// openFixtures makes a directory holding a message file (1, returned
+// as msg), a symbolic link to a file outside it (2), a FIFO (3) and a
+// directory (4).
+func openFixtures(t *testing.T) (dir, msg string) {
+	t.Helper()
+	dir = t.TempDir()
 	outside := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	msg := filepath.Join(dir, "1")
+	msg = filepath.Join(dir, "1")
 	if err := os.WriteFile(msg, []byte("Subject: hi\n\nbody\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +35,11 @@ func TestOpenRegular(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "4"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	return dir, msg
+}
+
+func TestOpenRegular(t *testing.T) {
+	dir, msg := openFixtures(t)
 	f, fi, err := OpenRegular(msg)
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +59,39 @@ func TestOpenRegular(t *testing.T) {
 		}
 	}
 	if _, _, err := OpenRegular(filepath.Join(dir, "5")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestOpenShort(t *testing.T) {
+	dir, msg := openFixtures(t)
+	f, err := OpenShort(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil || string(b) != "Subject: hi\n\nbody\n" {
+		t.Errorf("read %q, %v", b, err)
+	}
+	if err := f.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := f.Close(); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := f.Read(make([]byte, 1)); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("Read after Close: %v", err)
+	}
+	// A FIFO without a writer would block a plain open forever.
+	for _, name := range []string{"2", "3", "4"} {
+		if f, err := OpenShort(filepath.Join(dir, name)); !errors.Is(err, ErrNotRegular) {
+			if f != nil {
+				f.Close()
+			}
+			t.Errorf("%s: %v; want ErrNotRegular", name, err)
+		}
+	}
+	if _, err := OpenShort(filepath.Join(dir, "5")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
