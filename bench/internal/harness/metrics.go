@@ -27,6 +27,7 @@ var readOps = []struct{ key, label, unit string }{
 	{"search_from", "SEARCH FROM", "ms"},
 	{"search_unseen", "SEARCH UNSEEN", "ms"},
 	{"fetch_body", "UID FETCH <1000> BODY.PEEK[]", "MB/s"},
+	{"fetch_body_cpu", "server CPU per byte, UID FETCH <1000> BODY.PEEK[]", "ns/B"},
 }
 
 // Defs lists the report's rows in order.
@@ -38,10 +39,13 @@ func Defs(p *Params) []Def {
 	for _, op := range readOps {
 		for _, ph := range phases {
 			label := op.label
-			if op.key == "fetch_body" {
+			switch op.key {
+			case "fetch_body":
 				label = fmt.Sprintf("UID FETCH %d msgs BODY.PEEK[]", p.FetchBodies)
+			case "fetch_body_cpu":
+				label = fmt.Sprintf("server CPU per byte, UID FETCH %d msgs BODY.PEEK[]", p.FetchBodies)
 			}
-			defs = append(defs, Def{op.key + "." + ph, label + " (" + ph + ")", op.unit, op.unit != "ms"})
+			defs = append(defs, Def{op.key + "." + ph, label + " (" + ph + ")", op.unit, op.unit == "MB/s"})
 		}
 	}
 	defs = append(defs,
@@ -68,6 +72,7 @@ func Defs(p *Params) []Def {
 		Def{"big_rss_delta", "peak RSS growth, FETCH largest message", "MiB", false},
 		Def{"big_rss_peak", "peak RSS, FETCH largest message", "MiB", false},
 		Def{"big_rate", "FETCH largest message", "MB/s", true},
+		Def{"big_cpu", "server CPU per byte, FETCH largest message", "ns/B", false},
 	)
 	return defs
 }

@@ -112,6 +112,8 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	}
 
 	bad, count := 0, 0
+	pids := server.Tree(r.s.PID())
+	cpu := server.CPU(pids)
 	t = time.Now()
 	total, err := w.fetchBodies(e.bodySet.String(), func(b body) {
 		count++
@@ -126,13 +128,16 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 		return err
 	}
 	d := time.Since(t)
+	cpu = server.CPU(pids) - cpu
 	r.add(key("fetch_body"), float64(total)/1e6/d.Seconds())
+	r.add(key("fetch_body_cpu"), cpuPerByte(cpu, total))
 	if count != len(e.bodyUIDs) {
 		r.wrong("UID FETCH BODY[]: %d bodies, want %d", count, len(e.bodyUIDs))
 	}
 	r.logf("%s: %s: SELECT %.1f ms, FLAGS %.1f ms, ENVELOPE %.1f ms, BODYSTRUCTURE %.1f ms, SEARCH TEXT %.1f ms, bodies %.1f MB/s",
 		r.s.Name(), phase, r.last(key("select")), r.last(key("fetch_flags")), r.last(key("fetch_envelope")),
 		r.last(key("fetch_bodystructure")), r.last(key("search_text")), r.last(key("fetch_body")))
+	r.logf("%s: %s: bodies: the server used %.2f ns of CPU per byte", r.s.Name(), phase, r.last(key("fetch_body_cpu")))
 	// The timed FETCHes above are counted; every message's ENVELOPE and
 	// BODYSTRUCTURE are compared with the corpus, untimed, in every run
 	// of every phase.
@@ -193,4 +198,12 @@ func (r *runner) last(key string) float64 {
 		return m.Samples[len(m.Samples)-1]
 	}
 	return 0
+}
+
+// cpuPerByte is a server's CPU time per byte it sent, in nanoseconds.
+func cpuPerByte(cpu time.Duration, bytes int64) float64 {
+	if bytes <= 0 {
+		return 0
+	}
+	return float64(cpu.Nanoseconds()) / float64(bytes)
 }

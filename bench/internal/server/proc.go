@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Tree returns pid and all its descendants, from /proc.
@@ -131,4 +132,30 @@ func Sessions(pid int) int {
 		}
 	}
 	return n
+}
+
+// CPU adds up the CPU time the given processes' threads have used so far
+// (the first field of /proc/PID/task/TID/schedstat, in nanoseconds: finer
+// than the clock ticks of /proc/PID/stat). A thread that ends takes its
+// time with it.
+func CPU(pids []int) time.Duration {
+	var total int64
+	for _, p := range pids {
+		dir := "/proc/" + strconv.Itoa(p) + "/task"
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			data, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+			if err != nil {
+				continue
+			}
+			if f := strings.Fields(string(data)); len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				total += n
+			}
+		}
+	}
+	return time.Duration(total)
 }
