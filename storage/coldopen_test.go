@@ -138,6 +138,7 @@ func TestColdOpenFromSummary(t *testing.T) {
 		firstUnseen uint32
 		highest     uint64
 		msgs        []storage.Message
+		seqs        []uint32 // SeqOf of UIDs 1, 2, 17, 30 and 31
 		summarized  bool
 	}
 	open := func(change func(v *storage.View)) state {
@@ -153,6 +154,9 @@ func TestColdOpenFromSummary(t *testing.T) {
 		st.sel = v.Info()
 		st.count, st.recent, st.firstUnseen = v.Count(), v.RecentCount(), v.FirstUnseen()
 		st.highest, _ = v.HighestModSeq()
+		for _, uid := range []uint32{1, 2, 17, 30, 31} {
+			st.seqs = append(st.seqs, v.SeqOf(uid))
+		}
 		if st.summarized && !storage.Summarized(v) {
 			t.Fatal("SELECT's questions built the messages")
 		}
@@ -177,7 +181,8 @@ func TestColdOpenFromSummary(t *testing.T) {
 			t.Fatalf("open %d: not answered from the summary", i+2)
 		}
 		if !slices.Equal(got.sel.Flags, full.sel.Flags) || got.sel.UIDNext != full.sel.UIDNext || got.sel.UIDValidity != full.sel.UIDValidity ||
-			got.count != full.count || got.recent != 0 || got.firstUnseen != full.firstUnseen || got.highest < full.highest {
+			got.count != full.count || got.recent != 0 || got.firstUnseen != full.firstUnseen || got.highest < full.highest ||
+			!slices.Equal(got.seqs, full.seqs) {
 			t.Fatalf("open %d: %+v, a full read says %+v", i+2, got, full)
 		}
 		for k := range got.msgs {

@@ -305,7 +305,9 @@ type Summarizer interface {
 type Summary struct {
 	UIDValidity uint32
 	UIDNext     uint32
-	UIDs        []uint32 // every message's UID, ascending
+	// UIDs holds every message's UID, as ranges: the core lists them
+	// one by one only when a command needs them (View.UIDs).
+	UIDs Ranges
 	// FirstUnseen is the UID of the first message without \Seen, or 0.
 	FirstUnseen uint32
 	// Flags holds every flag that a message has, each once, in the

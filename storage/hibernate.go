@@ -41,7 +41,7 @@ func rangesOf(uids []uint32) Ranges {
 
 // expand returns the UIDs of r in ascending order.
 func (r Ranges) expand() []uint32 {
-	var out []uint32
+	out := make([]uint32, 0, r.count())
 	for _, x := range r {
 		for u := x[0]; ; u++ {
 			out = append(out, u)
@@ -51,6 +51,39 @@ func (r Ranges) expand() []uint32 {
 		}
 	}
 	return out
+}
+
+// count returns how many UIDs r holds.
+func (r Ranges) count() int {
+	n := 0
+	for _, x := range r {
+		n += int(x[1]-x[0]) + 1
+	}
+	return n
+}
+
+// last returns the highest UID of r, or 0.
+func (r Ranges) last() uint32 {
+	if len(r) == 0 {
+		return 0
+	}
+	return r[len(r)-1][1]
+}
+
+// seqOf returns the position of uid in r counted from 1, or 0 when r
+// does not hold it.
+func (r Ranges) seqOf(uid uint32) uint32 {
+	seq := uint32(0)
+	for _, x := range r {
+		switch {
+		case uid < x[0]:
+			return 0
+		case uid <= x[1]:
+			return seq + uid - x[0] + 1
+		}
+		seq += x[1] - x[0] + 1
+	}
+	return 0
 }
 
 // flagKey is the canonical form of a set of flags.
@@ -71,7 +104,7 @@ func (v *View) State() (st *ViewState, ok bool) {
 	if len(v.pending) > 0 {
 		return nil, false
 	}
-	st = &ViewState{UIDValidity: mb.uidValidity, UIDs: rangesOf(v.uids), Announced: v.announcedList()}
+	st = &ViewState{UIDValidity: mb.uidValidity, UIDs: rangesOf(v.list()), Announced: v.announcedList()}
 	byFlags := map[string][]uint32{}
 	for _, uid := range v.uids {
 		if i := mb.index(uid); i >= 0 && len(mb.msgs[i].Flags) > 0 {

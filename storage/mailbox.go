@@ -3,7 +3,6 @@ package storage
 import (
 	"fmt"
 	"os"
-	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -46,6 +45,7 @@ type mailbox struct {
 	// summary, when set, stands for msgs: the mailbox was opened from a
 	// Summarizer, and fullLocked builds msgs when a command needs them.
 	summary    *Summary
+	sumCount   int    // how many UIDs summary.UIDs holds
 	bytes      int64  // the sum of msgs' sizes, for quota
 	recentFrom uint32 // UIDs at or above it are \Recent to the next view that claims them
 	views      map[*View]struct{}
@@ -251,10 +251,9 @@ func (mb *mailbox) summarizeLocked() bool {
 		// from it.
 		return false
 	}
-	sum.UIDs = slices.Clip(sum.UIDs) // shared: see uidsLocked
-	mb.summary = &sum
+	mb.summary, mb.sumCount = &sum, sum.UIDs.count()
 	mb.uidValidity, mb.uidNext = sum.UIDValidity, sum.UIDNext
-	mb.uidList, mb.flagsInUse = sum.UIDs, sum.Flags
+	mb.uidList, mb.flagsInUse = nil, sum.Flags
 	mb.recentFrom = sum.UIDNext // none is New
 	// Every modseq a message or an expunge has is at most the file's
 	// counter, so that it may stand for HIGHESTMODSEQ until the table is
@@ -283,7 +282,7 @@ func (mb *mailbox) fullLocked() {
 // countLocked returns how many messages the mailbox holds; mb.mu is held.
 func (mb *mailbox) countLocked() int {
 	if mb.summary != nil {
-		return len(mb.summary.UIDs)
+		return mb.sumCount
 	}
 	return len(mb.msgs)
 }
@@ -389,6 +388,9 @@ func (mb *mailbox) msgsChangedLocked() {
 
 // ftsShape is the count and last UID of the messages; mb.mu is held.
 func (mb *mailbox) ftsShape() [2]uint32 {
+	if mb.summary != nil {
+		return [2]uint32{uint32(mb.sumCount), mb.summary.UIDs.last()}
+	}
 	uids := mb.uidsLocked()
 	if len(uids) == 0 {
 		return [2]uint32{}
@@ -416,8 +418,10 @@ func (mb *mailbox) totalsChangedLocked() {
 // uidsLocked returns every UID in ascending order. The slice is shared:
 // it has no spare capacity, and nobody may change it. mb.mu is held.
 func (mb *mailbox) uidsLocked() []uint32 {
-	if mb.summary != nil {
-		return mb.summary.UIDs
+	if mb.uidList == nil && mb.summary != nil {
+		// Still right once the messages are built: they are the
+		// summary's (fullLocked).
+		mb.uidList = mb.summary.UIDs.expand()
 	}
 	if mb.uidList == nil {
 		l := make([]uint32, len(mb.msgs))

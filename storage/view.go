@@ -15,7 +15,11 @@ import (
 type View struct {
 	mb       *mailbox
 	readOnly bool
-	uids     []uint32 // the client's view, ascending
+	uids     []uint32 // the client's view, ascending; see list
+	// lazy, when not nil, stands for uids, which is then nil: the view
+	// of a mailbox loaded from a summary (a cold SELECT) keeps its UIDs
+	// as the summary's ranges until a command needs them one by one.
+	lazy Ranges
 	// sharedUIDs: uids is the mailbox's shared list (no spare capacity,
 	// so append copies); it must be copied before an element changes.
 	sharedUIDs bool
@@ -56,16 +60,32 @@ type UIDExpunger interface {
 // newView opens a view; mb is acquired and loaded, mb.mu is held.
 func newView(mb *mailbox, readOnly bool) *View {
 	v := &View{
-		mb:         mb,
-		readOnly:   readOnly,
-		uids:       mb.uidsLocked(),
-		sharedUIDs: true,
-		recent:     make(map[uint32]struct{}),
-		wake:       make(chan struct{}, 1),
+		mb:       mb,
+		readOnly: readOnly,
+		recent:   make(map[uint32]struct{}),
+		wake:     make(chan struct{}, 1),
 	}
-	v.claimRecentLocked(v.uids)
+	if sum := mb.summary; sum != nil && len(sum.UIDs) > 0 {
+		// Listing 100,000 UIDs was most of a cold SELECT's time.
+		v.lazy = sum.UIDs
+		if v.lazy.last() >= mb.recentFrom {
+			v.claimRecentLocked(v.list())
+		}
+	} else {
+		v.uids, v.sharedUIDs = mb.uidsLocked(), true
+		v.claimRecentLocked(v.uids)
+	}
 	mb.views[v] = struct{}{}
 	return v
+}
+
+// list returns the view's UIDs, listing them first when the view holds
+// them as ranges (lazy).
+func (v *View) list() []uint32 {
+	if v.lazy != nil {
+		v.uids, v.lazy, v.sharedUIDs = v.lazy.expand(), nil, false
+	}
+	return v.uids
 }
 
 // claimRecentLocked marks the messages above the mailbox's recent mark as
@@ -102,13 +122,26 @@ func (v *View) ReadOnly() bool { return v.readOnly }
 
 // UIDs returns the view's UIDs in sequence order. The slice is the view's
 // own: do not change it, and do not keep it across Poll.
-func (v *View) UIDs() []uint32 { return v.uids }
+func (v *View) UIDs() []uint32 { return v.list() }
 
 // Count returns the number of messages in the view.
-func (v *View) Count() uint32 { return uint32(len(v.uids)) }
+func (v *View) Count() uint32 {
+	if v.lazy != nil {
+		return uint32(v.lazy.count())
+	}
+	return uint32(len(v.uids))
+}
+
+// lazySearchMax is how many ranges SeqOf walks before it lists the
+// view's UIDs and searches them instead.
+const lazySearchMax = 64
 
 // SeqOf returns the sequence number of uid, or 0.
 func (v *View) SeqOf(uid uint32) uint32 {
+	if v.lazy != nil && len(v.lazy) <= lazySearchMax {
+		return v.lazy.seqOf(uid)
+	}
+	v.list()
 	i := sort.Search(len(v.uids), func(i int) bool { return v.uids[i] >= uid })
 	if i < len(v.uids) && v.uids[i] == uid {
 		return uint32(i + 1)
@@ -365,7 +398,7 @@ func (v *View) FirstUnseen() uint32 {
 	}
 	// Both lists ascend by UID: walk them together.
 	j := 0
-	for k, uid := range v.uids {
+	for k, uid := range v.list() {
 		for j < len(mb.msgs) && mb.msgs[j].UID < uid {
 			j++
 		}
@@ -705,6 +738,9 @@ func (v *View) Poll(allowExpunge bool, u Updates) {
 		u.FlagsInUse(inUse)
 	}
 
+	if len(expunged) > 0 || len(added) > 0 {
+		v.list()
+	}
 	if len(expunged) > 0 && v.sharedUIDs {
 		v.uids, v.sharedUIDs = slices.Clone(v.uids), false
 	}

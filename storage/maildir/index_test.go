@@ -447,7 +447,7 @@ func TestSummarizeRecordsDamaged(t *testing.T) {
 	if !ok {
 		t.Fatal("not summarized")
 	}
-	if !slices.Equal(sum.UIDs, []uint32{1, 2, 3}) || sum.FirstUnseen != 3 || !slices.Equal(sum.Flags, []string{storage.FlagSeen}) {
+	if !slices.Equal(sum.UIDs, storage.Ranges{{1, 3}}) || sum.FirstUnseen != 3 || !slices.Equal(sum.Flags, []string{storage.FlagSeen}) {
 		t.Fatalf("summary %+v", sum)
 	}
 	p := filepath.Join(path, indexFile)

@@ -96,13 +96,14 @@ type indexHeader struct {
 // when it needs the files (loadNames).
 type index struct {
 	indexHeader
-	letters []string   // letter sets
-	firsts  []uint32   // the UID of each letter set's first message
-	flags   [][]string // what each letter set means; set by the Folder
-	uids    []uint32   // every message's UID, ascending; shared, never changed
-	headLen uint64     // the length of the head: header, letters, runs
-	recs    []byte     // the records; nil until read (see loadRecords)
-	names   []byte     // the names; nil until read (see loadNames)
+	letters []string       // letter sets
+	firsts  []uint32       // the UID of each letter set's first message
+	flags   [][]string     // what each letter set means; set by the Folder
+	uidRuns storage.Ranges // every message's UID, as runs; shared, never changed
+	uids    []uint32       // the runs listed, once a record is decoded (uid)
+	headLen uint64         // the length of the head: header, letters, runs
+	recs    []byte         // the records; nil until read (see loadRecords)
+	names   []byte         // the names; nil until read (see loadNames)
 	// The trailer's: what the rest of the file must be.
 	namesLen uint32
 	headCRC  uint32
@@ -121,6 +122,17 @@ type indexRecord struct {
 
 // uid returns the UID of message i.
 func (x *index) uid(i int) uint32 {
+	if x.uids == nil {
+		x.uids = make([]uint32, 0, x.count)
+		for _, r := range x.uidRuns {
+			for u := r[0]; ; u++ {
+				x.uids = append(x.uids, u)
+				if u == r[1] {
+					break
+				}
+			}
+		}
+	}
 	return x.uids[i]
 }
 
@@ -155,7 +167,7 @@ func (x *index) summary(validity, uidNext uint32) (storage.Summary, bool) {
 	if x.inNew || x.size > math.MaxInt64 {
 		return storage.Summary{}, false
 	}
-	sum := storage.Summary{UIDValidity: validity, UIDNext: uidNext, UIDs: x.uids, Flags: []string{}, Size: int64(x.size)}
+	sum := storage.Summary{UIDValidity: validity, UIDNext: uidNext, UIDs: x.uidRuns, Flags: []string{}, Size: int64(x.size)}
 	// The sets are numbered in the order they first appear in.
 	for set, fl := range x.flags {
 		if !slices.Contains(fl, storage.FlagSeen) && (sum.FirstUnseen == 0 || x.firsts[set] < sum.FirstUnseen) {
@@ -404,28 +416,22 @@ func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 	}
 	// The runs ascend, each beyond the last, and hold count UIDs in all;
 	// they are checked before any UID is expanded.
+	// The UIDs are listed only when a record is decoded (uid): a SELECT
+	// answered from the head needs the runs alone.
 	prev, total := uint64(0), uint64(0)
+	runs := make(storage.Ranges, 0, h.runs)
 	for rest := p; len(rest) > 0; rest = rest[indexRunSize:] {
 		first, n := uint64(binary.LittleEndian.Uint32(rest)), uint64(binary.LittleEndian.Uint32(rest[4:]))
 		if first <= prev || n == 0 || first+n-1 > math.MaxUint32 {
 			return nil, errBadIndex
 		}
 		prev, total = first+n-1, total+n
+		runs = append(runs, [2]uint32{uint32(first), uint32(prev)})
 	}
 	if total != uint64(h.count) {
 		return nil, errBadIndex
 	}
-	uids := make([]uint32, h.count)
-	i := 0
-	for rest := p; len(rest) > 0; rest = rest[indexRunSize:] {
-		run := uids[i : i+int(binary.LittleEndian.Uint32(rest[4:]))]
-		first := binary.LittleEndian.Uint32(rest)
-		for k := range run {
-			run[k] = first + uint32(k)
-		}
-		i += len(run)
-	}
-	x := &index{indexHeader: h, letters: letters, firsts: firsts, uids: uids, headLen: uint64(len(head)),
+	x := &index{indexHeader: h, letters: letters, firsts: firsts, uidRuns: runs, headLen: uint64(len(head)),
 		namesLen: tr.namesLen, headCRC: tr.headCRC, recsCRC: tr.recsCRC, crc: tr.crc}
 	if h.count > 0 && uint64(h.uidNext) <= prev {
 		return nil, errBadIndex
