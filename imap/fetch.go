@@ -181,7 +181,10 @@ type fetcher struct {
 	setSeen bool
 	lost    bool   // some message had been expunged: see lostEnvelope
 	scratch []byte // reused for message headers
-	buf     []byte // reused for whole messages
+	// buildDerives says whether the full-text index build derives the
+	// sort keys (View.DerivesHeaders): 1 yes, -1 no, 0 not asked yet.
+	buildDerives int8
+	buf          []byte // reused for whole messages
 }
 
 // newFetcher returns a fetcher of items for s.
@@ -563,7 +566,17 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 		// and SEARCH derive from it (cacheFieldsDerived).
 		fields := message.ParseFields(header)
 		out = fields.AppendEnvelope(nil)
-		cacheFieldsDerived(v, m.UID, fields)
+		if f.buildDerives == 0 {
+			f.buildDerives = -1
+			if v.DerivesHeaders() {
+				f.buildDerives = 1
+			}
+		}
+		// The sort keys are the build's to derive when it does (the
+		// same work twice cost a fifth of a first FETCH ENVELOPE); the
+		// search fields are not, and SEARCH FROM wants them before the
+		// build is done.
+		cacheFieldsDerived(v, m.UID, fields, f.buildDerives < 0)
 	case cacheBody, cacheBodyStructure:
 		root := c.root
 		if root == nil {

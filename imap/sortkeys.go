@@ -250,14 +250,16 @@ func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []by
 			return val.([]byte)
 		}
 	}
-	return cacheFieldsDerived(v, uid, message.ParseFields(header))
+	return cacheFieldsDerived(v, uid, message.ParseFields(header), true)
 }
 
 // cacheFieldsDerived is cacheHeaderDerived from the header's fields, for
 // a caller that has them already (FETCH ENVELOPE derives the envelope
-// from them): the header is walked once for all three.
-func cacheFieldsDerived(v *storage.View, uid uint32, f *message.Fields) (fields []byte) {
-	if val, _ := v.Cached(uid, cacheSortKeys); !sortKeysCurrent(val) {
+// from them): the header is walked once for all three. Without sortKeys
+// the sort keys are left to the full-text index build, which derives
+// them from every message (View.DerivesHeaders).
+func cacheFieldsDerived(v *storage.View, uid uint32, f *message.Fields, sortKeys bool) (fields []byte) {
+	if val, _ := v.Cached(uid, cacheSortKeys); sortKeys && !sortKeysCurrent(val) {
 		k := sortKeysFrom(f)
 		v.SetCached(uid, cacheSortKeys, k.append(nil))
 	}

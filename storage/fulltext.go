@@ -98,6 +98,15 @@ func (ix *indexer) run() {
 	}
 }
 
+// DerivesHeaders reports whether the full-text index build derives
+// FullText.Derive's values from every message of the view's mailbox, in
+// the background, as it reads them: a frontend need not derive those
+// too on its way (a first FETCH ENVELOPE leaves SORT's keys to it).
+func (v *View) DerivesHeaders() bool {
+	ix := v.mb.store.indexer
+	return ix != nil && ix.conf.Derive != nil && ix.path(v.mb) != ""
+}
+
 // path returns the index file of mb; "" when it has none.
 func (ix *indexer) path(mb *mailbox) string {
 	if !ix.conf.Beside {

@@ -143,3 +143,36 @@ func waitPeek(t *testing.T, path string, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestDerivesHeaders: a view says that the build derives the header's
+// values only when the store builds an index of its mailbox with a
+// Derive.
+func TestDerivesHeaders(t *testing.T) {
+	derive := func([]byte) map[string][]byte { return nil }
+	for _, c := range []struct {
+		name string
+		ft   *storage.FullText
+		want bool
+	}{
+		{"none", nil, false},
+		{"no Derive", &storage.FullText{Beside: true, Extract: rawDoc}, false},
+		{"Derive", &storage.FullText{Beside: true, Extract: rawDoc, Derive: derive}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			home := t.TempDir()
+			s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), FullText: c.ft})
+			defer s.Close()
+			a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
+			appendN(t, a, 1)
+			v, err := a.Select("INBOX", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if got := v.DerivesHeaders(); got != c.want {
+				t.Errorf("DerivesHeaders = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
