@@ -65,7 +65,7 @@ func cpuNow() time.Duration {
 // writeSelectMaildir writes a maildir of n messages at inbox the way
 // another program (imap4d) names them, with S=, W= and u=, and a
 // .mu-prop, and makes it look quiet for an hour.
-func writeSelectMaildir(b *testing.B, inbox string, n int) {
+func writeSelectMaildir(b testing.TB, inbox string, n int) {
 	b.Helper()
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(inbox, sub), 0o700); err != nil {

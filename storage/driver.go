@@ -287,6 +287,22 @@ type Dater interface {
 	InternalDates(uids []uint32, out []time.Time) error
 }
 
+// IndexDeferrer is an optional interface of a Folder whose scan writes a
+// cache of its own for the next process (maildir's index file), which a
+// client that opened the mailbox need not wait for. The core calls
+// DeferIndex before the first Scan of a mailbox, so that the scan leaves
+// the write for later, and WriteIndex once the command that opened it
+// has been answered (View.Settle), with the mailbox's lock held and never
+// once the mailbox is deleted or renamed, so that the write cannot race
+// with the removal of its files. Close writes what is still left, unless
+// the core called DropIndex: the mailbox is being deleted or renamed, and
+// the folder writes no cache file any more.
+type IndexDeferrer interface {
+	DeferIndex()
+	WriteIndex()
+	DropIndex()
+}
+
 // Summarizer is an optional interface of a Folder that can tell what a
 // SELECT answers without building every message (maildir, from an index
 // file that records the directories' present state), so that a process

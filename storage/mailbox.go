@@ -127,6 +127,9 @@ func (mb *mailbox) isGone() bool {
 func (mb *mailbox) markGone() {
 	mb.mu.Lock()
 	mb.gone = true
+	if d, ok := mb.folder.(IndexDeferrer); ok {
+		d.DropIndex() // its files are about to go
+	}
 	mb.mu.Unlock()
 }
 
@@ -212,6 +215,9 @@ func (mb *mailbox) loadLocked() error {
 	}
 	if mb.summarizeLocked() {
 		return nil
+	}
+	if d, ok := mb.folder.(IndexDeferrer); ok {
+		d.DeferIndex() // written after the answer: see View.Settle
 	}
 	snap, err := mb.folder.Scan()
 	if err != nil {

@@ -793,7 +793,8 @@ func (v *View) Settle() {
 	time.AfterFunc(settleDelay, func() { mb.store.watchLater(mb) })
 	// The messages of a mailbox opened from its summary are built now,
 	// while the client reads the answer and sends its next command,
-	// rather than when that command asks for them.
+	// rather than when that command asks for them; so is the folder's
+	// index written when the first scan left it (IndexDeferrer).
 	go func() {
 		mb.mu.Lock()
 		defer mb.mu.Unlock()
@@ -801,6 +802,9 @@ func (v *View) Settle() {
 		// meanwhile: its folder is no longer there to read.
 		if !mb.closed && !mb.gone {
 			mb.fullLocked()
+			if d, ok := mb.folder.(IndexDeferrer); ok {
+				d.WriteIndex()
+			}
 		}
 	}()
 }

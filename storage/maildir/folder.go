@@ -77,6 +77,10 @@ type Folder struct {
 	// datesUnsaved counts the dates learnt since the index file was last
 	// written; Close writes it again for them (refreshIndex).
 	datesUnsaved int
+	// deferIndex says that the next scan leaves its index write to
+	// WriteIndex (storage.IndexDeferrer); indexPending that one did.
+	deferIndex, indexPending bool
+	noIndex                  bool // DropIndex was called
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	closed    bool
@@ -88,6 +92,7 @@ var (
 	_ storage.FlagBatcher      = (*Folder)(nil)
 	_ storage.QuietFlagBatcher = (*Folder)(nil)
 	_ storage.Dater            = (*Folder)(nil)
+	_ storage.IndexDeferrer    = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that

@@ -156,7 +156,7 @@ func entriesMessages(entries []entry) []storage.Message {
 // trusted, unless this Folder wrote or read it for that state already. A
 // failure only costs the next Folder a scan.
 func (f *Folder) saveIndex() {
-	if f.stamp.same(f.indexed) {
+	if f.stamp.same(f.indexed) || f.noIndex {
 		return
 	}
 	hdr := indexHeader{stamp: f.stamp, validity: f.validity, uidNext: f.uidNext}
@@ -171,6 +171,42 @@ func (f *Folder) saveIndex() {
 	f.indexed, f.datesUnsaved = f.stamp, 0
 }
 
+// DeferIndex implements storage.IndexDeferrer: the next scan leaves the
+// writing of the index file to WriteIndex, or else to Close.
+func (f *Folder) DeferIndex() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deferIndex = true
+}
+
+// WriteIndex implements storage.IndexDeferrer: it writes the index file
+// that a scan left for later, when the directories are still in the
+// state the scan saw.
+func (f *Folder) WriteIndex() {
+	if err := f.lock(); err != nil {
+		return
+	}
+	defer f.mu.Unlock()
+	if !f.indexPending {
+		return
+	}
+	f.indexPending = false
+	if !f.stamp.valid {
+		return // changed since: the next scan writes it
+	}
+	if st, err := f.readStamp(); err == nil && st.same(f.stamp) {
+		f.saveIndex()
+	}
+}
+
+// DropIndex implements storage.IndexDeferrer: the maildir is being
+// deleted or renamed, and the Folder writes its index file no more.
+func (f *Folder) DropIndex() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.indexPending, f.datesUnsaved, f.noIndex = false, 0, true
+}
+
 // metaIndexMin is how many files a scan must have learnt from the disk
 // (statted, or read whole for their size) for saveMetaIndex to pay.
 const metaIndexMin = 256
@@ -182,6 +218,9 @@ const metaIndexMin = 256
 // files from it (seedMeta) instead of statting, or for names without
 // W= reading, every one of them again.
 func (f *Folder) saveMetaIndex() {
+	if f.noIndex {
+		return
+	}
 	hdr := indexHeader{validity: f.validity, uidNext: f.uidNext}
 	data, err := encodeIndex(hdr, f.all())
 	if err == nil {
@@ -200,17 +239,23 @@ func (f *Folder) saveMetaIndex() {
 // scans once more, which writes the index, so that the next process to
 // open the maildir need not. f.mu is held.
 func (f *Folder) refreshIndex() {
-	if f.stamp == (dirStamp{}) {
-		return // never scanned
+	if f.stamp == (dirStamp{}) || f.noIndex {
+		return // never scanned, or being deleted or renamed
 	}
-	if f.datesUnsaved > 0 && f.stamp.valid {
-		// The entries are the state at f.stamp, with dates learnt since
-		// the index was written: keep them for the next process.
+	st, err := f.readStamp()
+	if err != nil {
+		return // gone: deleted or renamed
+	}
+	if (f.indexPending || f.datesUnsaved > 0) && f.stamp.valid && st.same(f.stamp) {
+		// The entries are the state of the directories, which are
+		// still the same ones, with an index write left for later or
+		// dates learnt since it was written: keep them for the next
+		// process.
 		f.indexed = dirStamp{}
 		f.saveIndex()
 	}
-	st, err := f.readStamp()
-	if err != nil || st.same(f.indexed) || !st.stableAt(time.Now()) {
+	f.indexPending = false
+	if st.same(f.indexed) || !st.stableAt(time.Now()) {
 		return
 	}
 	if f.stamp.valid && st.same(f.stamp) {

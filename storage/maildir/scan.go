@@ -209,9 +209,12 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 		f.validity, f.uidNext = validity, max(f.uidNext, p.UIDNext)
 	}
 	f.collect(cands)
+	defer func() { f.deferIndex = false }()
 	stamp.valid = stamp.stableAt(start) && len(renames) == 0
 	f.stamp, f.last = stamp, nil
-	if stamp.valid {
+	if stamp.valid && f.deferIndex {
+		f.indexPending = true // WriteIndex or Close writes it
+	} else if stamp.valid {
 		f.saveIndex()
 	} else if f.learnt >= metaIndexMin {
 		f.saveMetaIndex()
