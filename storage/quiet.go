@@ -1,6 +1,9 @@
 package storage
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // A folder whose own changes each cause a change notification (a maildir
 // renames one file per message whose flags change) would have a large
@@ -89,11 +92,17 @@ func (mb *mailbox) checkAfterQuietLocked() {
 	})
 }
 
+// errNoWatcher: the Store could not make its watcher (see startWatcher).
+var errNoWatcher = errors.New("file watching unavailable")
+
 // addWatch starts watching path, or, while a batch has its watch
 // lifted, leaves that to the batch's end. s.mu is held.
 func (s *Store) addWatch(path string) error {
 	s.quietMu.Lock()
 	defer s.quietMu.Unlock()
+	if !s.startWatcher() {
+		return errNoWatcher
+	}
 	if s.quieted[path] == 0 {
 		if err := s.watcher.Add(path); err != nil {
 			return err
@@ -108,7 +117,7 @@ func (s *Store) removeWatch(path string) {
 	s.quietMu.Lock()
 	defer s.quietMu.Unlock()
 	delete(s.live, path)
-	if s.quieted[path] == 0 {
+	if s.quieted[path] == 0 && s.watcher != nil {
 		s.watcher.Remove(path)
 	}
 }
@@ -117,11 +126,11 @@ func (s *Store) removeWatch(path string) {
 // one of them is not watched (it is polled), changes nothing and reports
 // false. unquiet undoes it.
 func (s *Store) quiet(paths []string) bool {
+	s.quietMu.Lock()
+	defer s.quietMu.Unlock()
 	if s.watcher == nil || len(paths) == 0 {
 		return false
 	}
-	s.quietMu.Lock()
-	defer s.quietMu.Unlock()
 	for _, p := range paths {
 		if !s.live[p] {
 			return false

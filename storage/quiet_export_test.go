@@ -23,3 +23,10 @@ func SetCopyBatch(n int, f func()) (restore func()) {
 	copyBatch, copyCommitHook = n, f
 	return func() { copyBatch, copyCommitHook = old, nil }
 }
+
+// HasWatcher reports whether s has made its file watcher.
+func HasWatcher(s *Store) bool {
+	s.quietMu.Lock()
+	defer s.quietMu.Unlock()
+	return s.watcher != nil
+}

@@ -122,3 +122,36 @@ func waitEvents(t *testing.T, v *storage.View, want []string, keep func(string) 
 		}
 	}
 }
+
+// TestWatcherMadeOnFirstWatch: a Store makes its file watcher (an
+// inotify instance and a thread reading it) only when a mailbox is first
+// watched, after the SELECT that opened it was answered, and what
+// another program delivers is noticed from then on.
+func TestWatcherMadeOnFirstWatch(t *testing.T) {
+	s, a, root := newAccount(t)
+	dir := filepath.Join(root, "alice", "INBOX")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver(t, dir, "1700000000.x.host")
+	if storage.HasWatcher(s) {
+		t.Fatal("a watcher before any mailbox was opened")
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	v.Settle()
+	deadline := time.Now().Add(10 * time.Second)
+	for !storage.HasWatcher(s) {
+		if time.Now().After(deadline) {
+			t.Fatal("no watcher after the SELECT settled")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	deliver(t, dir, "1700000001.x.host")
+	waitEvents(t, v, []string{"EXISTS 2"}, nil)
+}

@@ -72,10 +72,16 @@ type Store struct {
 	// rescans counts the re-reads of open mailboxes (Rescans).
 	rescans atomic.Uint64
 
-	mu      sync.Mutex
-	open    map[string]*mailbox // by path
-	idle    []*mailbox          // open with no user, oldest first
-	watcher *fsnotify.Watcher
+	mu   sync.Mutex
+	open map[string]*mailbox // by path
+	idle []*mailbox          // open with no user, oldest first
+	// watcher is made when the first path is watched (addWatch), not
+	// with the Store: a short session (inetd) may never watch, and
+	// making it costs an inotify instance and a thread waiting on it
+	// before the greeting. Written with mu and quietMu held. noWatcher:
+	// it could not be made, so mailboxes are polled.
+	watcher   *fsnotify.Watcher
+	noWatcher bool
 	// watched maps each watched file or directory to the mailboxes that
 	// asked for it: several mbox files share their directory.
 	watched map[string]map[*mailbox]struct{}
@@ -129,13 +135,23 @@ func New(opts Options) *Store {
 		s.drivers[d.Name()] = d
 		s.order = append(s.order, d)
 	}
-	if w, err := fsnotify.NewWatcher(); err != nil {
-		s.log.Warn("storage: file watching unavailable; polling instead", "err", err)
-	} else {
+	return s
+}
+
+// startWatcher makes s.watcher, once; s.mu and s.quietMu are held. It
+// reports whether there is one.
+func (s *Store) startWatcher() bool {
+	if s.watcher == nil && !s.noWatcher && !s.closed {
+		w, err := fsnotify.NewWatcher()
+		if err != nil {
+			s.log.Warn("storage: file watching unavailable; polling instead", "err", err)
+			s.noWatcher = true
+			return false
+		}
 		s.watcher = w
 		go s.watchLoop(w)
 	}
-	return s
+	return s.watcher != nil
 }
 
 // Close closes the mailboxes nobody uses (writing their caches) and stops
@@ -152,8 +168,11 @@ func (s *Store) Close() error {
 	for _, mb := range idle {
 		mb.close()
 	}
-	if s.watcher != nil {
-		return s.watcher.Close()
+	s.quietMu.Lock()
+	w := s.watcher
+	s.quietMu.Unlock()
+	if w != nil {
+		return w.Close()
 	}
 	return nil
 }
@@ -201,7 +220,7 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	mb := newMailbox(s, d, path, f, perm)
 	mb.refs = 1
 	s.open[path] = mb
-	if _, ok := f.(Unchanger); ok && s.watcher != nil {
+	if _, ok := f.(Unchanger); ok && !s.noWatcher {
 		// Later: see Unchanger.
 		mb.watchPending.Store(true)
 	} else {
@@ -366,7 +385,7 @@ func isBelow(p, dir string) bool {
 
 // watch starts change notification for mb; s.mu is held.
 func (s *Store) watch(mb *mailbox) {
-	if s.watcher != nil {
+	if !s.noWatcher {
 		ok := true
 		for _, p := range mb.folder.WatchPaths() {
 			if s.watched[p] == nil {
@@ -395,9 +414,7 @@ func (s *Store) unwatch(mb *mailbox) {
 		delete(set, mb)
 		if len(set) == 0 {
 			delete(s.watched, p)
-			if s.watcher != nil {
-				s.removeWatch(p)
-			}
+			s.removeWatch(p)
 		}
 	}
 	mb.stopPolling()
