@@ -97,6 +97,26 @@ type Options struct {
 	// Executable is the mailgate program that session processes run
 	// (session-process); "" is this program (os.Executable).
 	Executable string
+	// OneSession says the process serves one session and ends (-i,
+	// inetd mode): the full-text indexer then starts only once the
+	// session has lasted oneSessionIndexDelay.
+	OneSession bool
+}
+
+// oneSessionIndexDelay is how long a one-session process waits before
+// it reads messages for the full-text index: the short sessions of
+// inetd mode (a mail client checking for new mail) end well before,
+// and would leave the build unfinished, having competed with their own
+// answers for the CPU.
+const oneSessionIndexDelay = 2 * time.Second
+
+// indexDelay is the full-text indexer's StartDelay for a gateway made
+// with opts.
+func indexDelay(opts Options) time.Duration {
+	if opts.OneSession {
+		return oneSessionIndexDelay
+	}
+	return 0
 }
 
 // Gateway runs mailgate's frontends on one configuration.
@@ -204,7 +224,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		SpoolDir: spool,
 		// SEARCH's full-text index; session processes, which run as
 		// their users, keep theirs beside the users' mailboxes.
-		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache},
+		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache,
+			StartDelay: indexDelay(opts)},
 	})
 	a := cfg.Auth
 	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mailgate/mailgate/storage/fts"
 )
@@ -40,6 +41,12 @@ type FullText struct {
 	// arrives (SORT's keys, say) in the reading the index makes anyway.
 	// It is called from several goroutines at once.
 	Derive func(header []byte) map[string][]byte
+	// StartDelay, when positive, is how long the first build of the
+	// process waits after the first mailbox asked for one: a process
+	// that serves one short session (inetd: LOGIN, SELECT, FETCH,
+	// LOGOUT) should not spend its CPU reading messages for an index it
+	// leaves unfinished.
+	StartDelay time.Duration
 }
 
 // flushBytes is how many bytes of new index records are written at once.
@@ -55,6 +62,7 @@ type indexer struct {
 	queue   []*mailbox
 	queued  map[*mailbox]bool
 	running bool
+	begun   bool // run was started once (StartDelay)
 }
 
 func newIndexer(s *Store, conf *FullText) *indexer {
@@ -78,7 +86,12 @@ func (ix *indexer) wake(mb *mailbox) {
 	}
 	if !ix.running {
 		ix.running = true
-		go ix.run()
+		if !ix.begun && ix.conf.StartDelay > 0 {
+			time.AfterFunc(ix.conf.StartDelay, ix.run)
+		} else {
+			go ix.run()
+		}
+		ix.begun = true
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,6 +173,58 @@ func TestDerivesHeaders(t *testing.T) {
 			defer v.Close()
 			if got := v.DerivesHeaders(); got != c.want {
 				t.Errorf("DerivesHeaders = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestFullTextStartDelay: with FullText.StartDelay (a one-session
+// process, inetd mode) no message is read for the index before the
+// delay, however long the session has settled; the build starts after
+// it.
+func TestFullTextStartDelay(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		delay time.Duration
+		built bool // read within the wait below
+	}{
+		{"an hour", time.Hour, false},
+		{"a moment", 50 * time.Millisecond, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			var read atomic.Int32
+			s := storage.New(storage.Options{
+				Drivers: []storage.Driver{maildir.New()},
+				Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+				FullText: &storage.FullText{Dir: filepath.Join(root, "fts"), StartDelay: tt.delay,
+					Extract: func(r io.Reader) (*fts.Doc, error) {
+						read.Add(1)
+						b, err := io.ReadAll(r)
+						return &fts.Doc{Text: b}, err
+					}},
+			})
+			defer s.Close()
+			home := filepath.Join(root, "alice")
+			os.MkdirAll(home, 0o700)
+			a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
+			appendN(t, a, 3)
+			v, err := a.Select("INBOX", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			v.Settle()
+			wait := time.Second // to see that nothing is read
+			if tt.built {
+				wait = 10 * time.Second // at most, on a loaded machine
+			}
+			deadline := time.Now().Add(wait)
+			for read.Load() == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got := read.Load() > 0; got != tt.built {
+				t.Errorf("messages read for the index within %v: %v, want %v", wait, got, tt.built)
 			}
 		})
 	}

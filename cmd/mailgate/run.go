@@ -248,7 +248,7 @@ func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal 
 	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: log, Greeting: greeting(o, terminal)})
+	g, err := gateway.New(cfg, gateway.Options{Logger: log, Greeting: greeting(o, terminal), OneSession: true})
 	if err != nil {
 		return failed(lo, log, err)
 	}
