@@ -85,7 +85,7 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 			continue
 		}
 		e.inNew, e.name = now.inNew, now.name
-		f.stamp.valid = false
+		f.stamp.valid, f.othersMoved = false, true
 		if err := f.setFlags(e, flags, dirs.rename); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return f.wrap(uid, err)
 		}
@@ -122,6 +122,12 @@ func (f *Folder) OnlyOwnChanges() bool {
 		return false
 	}
 	defer f.mu.Unlock()
+	if f.othersMoved {
+		// What the core knows of those messages may be old (moved to
+		// cur/ by another program, say): it must read the folder.
+		f.othersMoved = false
+		return false
+	}
 	var want, got [2]nameSum // cur/, new/
 	for _, e := range f.all() {
 		want[subIndex(e.inNew)].add(e.name)

@@ -83,8 +83,11 @@ type Folder struct {
 	noIndex                  bool // DropIndex was called
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
-	closed    bool
-	dev       devCache // the file system, for StageMove
+	// othersMoved: a flag batch found files that another program had
+	// moved or renamed; OnlyOwnChanges reports false once for it.
+	othersMoved bool
+	closed      bool
+	dev         devCache // the file system, for StageMove
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,27 +73,32 @@ func TestSetFlagsBatchQuietExpectsNothing(t *testing.T) {
 // names are as it knows them; any other program's change to a name in
 // new/ or cur/ is told apart, whatever it is.
 func TestOnlyOwnChanges(t *testing.T) {
+	nothing := func(*testing.T, string, []string) {}
 	tests := []struct {
-		name  string
-		other func(t *testing.T, path string, names []string) // names: cur/ after the batch
-		want  bool
+		name   string
+		before func(t *testing.T, path string, names []string) // names: cur/ before the batch
+		other  func(t *testing.T, path string, names []string) // names: cur/ after the batch
+		want   bool
 	}{
-		{"nothing else", func(*testing.T, string, []string) {}, true},
-		{"a hidden file", func(t *testing.T, path string, _ []string) {
+		{"nothing else", nil, nothing, true},
+		{"a message renamed before the batch found it", func(t *testing.T, path string, names []string) {
+			rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"S"))
+		}, nothing, false},
+		{"a hidden file", nil, func(t *testing.T, path string, _ []string) {
 			writeFile(t, filepath.Join(path, "cur", ".tmp-of-an-editor"), "x", time.Time{})
 		}, true},
-		{"a flag changed", func(t *testing.T, path string, names []string) {
+		{"a flag changed", nil, func(t *testing.T, path string, names []string) {
 			rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"T"))
 		}, false},
-		{"a delivery", func(t *testing.T, path string, _ []string) {
+		{"a delivery", nil, func(t *testing.T, path string, _ []string) {
 			writeFile(t, filepath.Join(path, "new", "1700000009.M1P1.host"), "Subject: y\n\nbody\n", time.Time{})
 		}, false},
-		{"a message removed", func(t *testing.T, path string, names []string) {
+		{"a message removed", nil, func(t *testing.T, path string, names []string) {
 			if err := os.Remove(filepath.Join(path, "cur", names[1])); err != nil {
 				t.Fatal(err)
 			}
 		}, false},
-		{"a message moved to new", func(t *testing.T, path string, names []string) {
+		{"a message moved to new", nil, func(t *testing.T, path string, names []string) {
 			rename(t, filepath.Join(path, "cur", names[2]), filepath.Join(path, "new", names[2]))
 		}, false},
 	}
@@ -106,6 +112,14 @@ func TestOnlyOwnChanges(t *testing.T) {
 			s := mustScan(t, f)
 			if !f.OnlyOwnChanges() {
 				t.Fatal("OnlyOwnChanges false right after a scan")
+			}
+			if tt.before != nil {
+				names, err := readNames(filepath.Join(path, "cur"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(names)
+				tt.before(t, path, names)
 			}
 			changes := map[uint32][]string{}
 			for _, m := range s.Messages {
@@ -121,6 +135,9 @@ func TestOnlyOwnChanges(t *testing.T) {
 			tt.other(t, path, names)
 			if got := f.OnlyOwnChanges(); got != tt.want {
 				t.Errorf("OnlyOwnChanges = %v, want %v", got, tt.want)
+			}
+			if tt.before != nil && !f.OnlyOwnChanges() {
+				t.Error("OnlyOwnChanges false on the next call too: another program's move is reported once")
 			}
 		})
 	}
