@@ -1,6 +1,8 @@
 package maildir
 
 import (
+	"bytes"
+	"encoding/binary"
 	"io/fs"
 	"os"
 
@@ -65,4 +67,60 @@ func (s *dirStatter) lstat(inNew bool, name string) (mtime int64, regular bool, 
 		return 0, false, &fs.PathError{Op: "lstat", Path: s.f.sub(inNew) + string(os.PathSeparator) + name, Err: err}
 	}
 	return st.Mtim.Nano(), st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+// readFiles lists the regular files of a directory (files), and apart
+// the names of other entries (symbolic links, FIFOs, directories), from
+// the types the directory itself records (getdents64's d_type): nothing
+// is statted, except an entry of a file system that records no type, and
+// no os.DirEntry is made per file.
+func readFiles(dir string) (files, others []string, err error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, nil, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		if n <= 0 {
+			return files, others, nil
+		}
+		for b := buf[:n]; len(b) >= 19; {
+			// struct linux_dirent64: ino u64, off i64, reclen u16,
+			// type u8, name NUL-terminated.
+			reclen := int(binary.NativeEndian.Uint16(b[16:]))
+			if reclen < 19 || reclen > len(b) {
+				return nil, nil, &fs.PathError{Op: "readdirent", Path: dir, Err: unix.EIO}
+			}
+			typ, name := b[18], b[19:reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			b = b[reclen:]
+			if len(name) == 0 || name[0] == '.' && (len(name) == 1 || len(name) == 2 && name[1] == '.') {
+				continue
+			}
+			if typ == unix.DT_UNKNOWN {
+				var st unix.Stat_t
+				if unix.Fstatat(fd, string(name), &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+					continue // gone meanwhile
+				}
+				if st.Mode&unix.S_IFMT == unix.S_IFREG {
+					typ = unix.DT_REG
+				}
+			}
+			if typ == unix.DT_REG {
+				files = append(files, string(name))
+			} else {
+				others = append(others, string(name))
+			}
+		}
+	}
 }

@@ -111,31 +111,6 @@ func readNames(dir string) ([]string, error) {
 	return d.Readdirnames(-1)
 }
 
-// readFiles lists the regular files of a directory (files), and apart
-// the names of other entries (symbolic links, FIFOs, directories), from
-// the types the directory itself records: nothing is statted, except on
-// a file system that records no types.
-func readFiles(dir string) (files, others []string, err error) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer d.Close()
-	des, err := d.ReadDir(-1)
-	if err != nil {
-		return nil, nil, err
-	}
-	files = make([]string, 0, len(des))
-	for _, de := range des {
-		if de.Type().IsRegular() {
-			files = append(files, de.Name())
-		} else {
-			others = append(others, de.Name())
-		}
-	}
-	return files, others, nil
-}
-
 // InternalDates implements storage.Dater: it sets out[k] to the date of
 // message uids[k], learning with one lstat each the dates that no scan
 // learnt (see unknownDate), and keeps them for later scans and the index

@@ -24,6 +24,7 @@ type candidate struct {
 	fn    fileName
 	uid   uint32
 	meta  fileMeta
+	named bool  // meta is what the name says (W=), the date not learnt
 	skip  bool  // not a message after all, or gone
 	err   error // from reading the file
 }
@@ -334,6 +335,10 @@ func (f *Folder) list(final, locked bool) (cands []candidate, retry bool, err er
 			}
 		case c.fn.vsize() >= 0:
 			f.readMeta(c) // the name tells the size; nothing is read
+			c.named = true
+			if d, ok := f.learned[c.fn.base]; ok {
+				c.meta.mtime = d
+			}
 		default:
 			todo = append(todo, i)
 		}
@@ -395,9 +400,11 @@ func (f *Folder) remember(cands []candidate) {
 	f.meta.Store(m)
 }
 
-// collect turns the scan's files into the Folder's state.
+// collect turns the scan's files into the Folder's state. The shared
+// cache keeps what the names do not tell: a file whose name gives its
+// size and whose date is not learnt yet is left out of it.
 func (f *Folder) collect(cands []candidate) {
-	cache := make(map[string]fileMeta, len(cands))
+	cache := make(map[string]fileMeta)
 	keys := make([]uint64, 0, len(cands))
 	for i := range cands {
 		if c := &cands[i]; !c.skip && c.uid != 0 {
@@ -409,7 +416,9 @@ func (f *Folder) collect(cands []candidate) {
 	dec := f.newFlagDecoder()
 	for _, k := range keys {
 		c := &cands[uint32(k)]
-		cache[c.fn.base] = c.meta
+		if !c.named || c.meta.mtime != unknownDate {
+			cache[c.fn.base] = c.meta
+		}
 		entries = append(entries, entry{uid: c.uid, inNew: c.inNew, name: c.name, meta: c.meta,
 			flags: dec.flags(c.fn.letters())})
 	}
