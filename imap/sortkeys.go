@@ -259,9 +259,11 @@ func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []by
 // the sort keys are left to the full-text index build, which derives
 // them from every message (View.DerivesHeaders).
 func cacheFieldsDerived(v *storage.View, uid uint32, f *message.Fields, sortKeys bool) (fields []byte) {
-	if val, _ := v.Cached(uid, cacheSortKeys); sortKeys && !sortKeysCurrent(val) {
-		k := sortKeysFrom(f)
-		v.SetCached(uid, cacheSortKeys, k.append(nil))
+	if sortKeys {
+		if val, _ := v.Cached(uid, cacheSortKeys); !sortKeysCurrent(val) {
+			k := sortKeysFrom(f)
+			v.SetCached(uid, cacheSortKeys, k.append(nil))
+		}
 	}
 	if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
 		return val.([]byte)
