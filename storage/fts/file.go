@@ -7,7 +7,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"sync"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // The log file begins with magic (the last byte is the format version),
@@ -31,12 +32,6 @@ const (
 	maxPayload = 5 * maxKeys
 )
 
-// castagnoli returns the CRC-32C table, made on first use: making it
-// costs about 0.4 ms (the CPU's tables for long inputs, hash/crc32's
-// castagnoliInit), which a process that never reads such a file (a
-// command, a session that opens no mailbox) should not pay as it starts.
-var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
-
 // errBadHeader means the file is not an index of this format.
 var errBadHeader = errors.New("fts: not an index file of this version")
 
@@ -45,13 +40,13 @@ func encodeHeader(uidValidity uint32, gen uint64) []byte {
 	b = append(b, magic[:]...)
 	b = binary.BigEndian.AppendUint32(b, uidValidity)
 	b = binary.BigEndian.AppendUint64(b, gen)
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, fsutil.Castagnoli()))
 }
 
 // decodeHeader returns the UIDVALIDITY and generation of a log header.
 func decodeHeader(b []byte) (uint32, uint64, error) {
 	if len(b) < headerSize || [8]byte(b[:8]) != magic ||
-		binary.BigEndian.Uint32(b[20:]) != crc32.Checksum(b[:20], castagnoli()) {
+		binary.BigEndian.Uint32(b[20:]) != crc32.Checksum(b[:20], fsutil.Castagnoli()) {
 		return 0, 0, errBadHeader
 	}
 	return binary.BigEndian.Uint32(b[8:]), binary.BigEndian.Uint64(b[12:]), nil
@@ -75,7 +70,7 @@ func appendRecord(b []byte, kind byte, uid uint32, keys []uint32) []byte {
 		}
 	}
 	binary.BigEndian.PutUint32(b[lenAt:], uint32(len(b)-lenAt-4))
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli()))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], fsutil.Castagnoli()))
 }
 
 // record is one decoded record; keys is reused by the reader.
@@ -111,7 +106,7 @@ func readRecords(r io.Reader, fn func(*record)) int64 {
 		}
 		buf = b.Bytes()
 		body := buf[:len(buf)-4]
-		if binary.BigEndian.Uint32(buf[len(body):]) != crc32.Checksum(body, castagnoli()) {
+		if binary.BigEndian.Uint32(buf[len(body):]) != crc32.Checksum(body, fsutil.Castagnoli()) {
 			return good
 		}
 		rec.kind, rec.uid = kind, binary.BigEndian.Uint32(head[1:])

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"slices"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // A segment file (the log's path + ".seg") holds the index of the
@@ -75,7 +77,7 @@ func (s *segment) find(tri uint32) (segEntry, bool) {
 // the list is damaged.
 func (s *segment) list(e segEntry, buf []byte, fn func(ord uint32, z Zone)) ([]byte, bool) {
 	buf = slices.Grow(buf[:0], int(e.n))[:e.n]
-	if _, err := s.f.ReadAt(buf, int64(e.off)); err != nil || crc32.Checksum(buf, castagnoli()) != e.crc {
+	if _, err := s.f.ReadAt(buf, int64(e.off)); err != nil || crc32.Checksum(buf, fsutil.Castagnoli()) != e.crc {
 		return buf, false
 	}
 	return buf, decodeList(buf, uint32(s.docs), fn)
@@ -123,7 +125,7 @@ func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 	if _, err := r.ReadAt(h, 0); err != nil {
 		return nil, errBadSegment
 	}
-	if [8]byte(h[:8]) != segMagic || binary.BigEndian.Uint32(h[segHeaderSize-4:]) != crc32.Checksum(h[:segHeaderSize-4], castagnoli()) {
+	if [8]byte(h[:8]) != segMagic || binary.BigEndian.Uint32(h[segHeaderSize-4:]) != crc32.Checksum(h[:segHeaderSize-4], fsutil.Castagnoli()) {
 		return nil, errBadSegment
 	}
 	if binary.BigEndian.Uint32(h[8:]) != validity || binary.BigEndian.Uint64(h[12:]) != gen {
@@ -148,7 +150,7 @@ func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 			break
 		}
 	}
-	if int64(len(tab)) != size || crc32.Checksum(tab, castagnoli()) != binary.BigEndian.Uint32(h[40:]) {
+	if int64(len(tab)) != size || crc32.Checksum(tab, fsutil.Castagnoli()) != binary.BigEndian.Uint32(h[40:]) {
 		return nil, errBadSegment
 	}
 	s := &segment{docs: int(docs), uids: make([]uint32, docs), always: make([]int32, nAlways), dir: make([]segEntry, nTri)}
@@ -224,7 +226,7 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 			if _, err := io.ReadFull(oldR, buf); err != nil {
 				return err
 			}
-			if crc32.Checksum(buf, castagnoli()) != oe.crc {
+			if crc32.Checksum(buf, fsutil.Castagnoli()) != oe.crc {
 				return errBadSegment
 			}
 			bw.Write(buf)
@@ -243,8 +245,8 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 			bw.Write(head)
 			bw.Write(l.b[n:])
 			e.n += uint32(len(head) + len(l.b) - n)
-			e.crc = crc32.Update(e.crc, castagnoli(), head)
-			e.crc = crc32.Update(e.crc, castagnoli(), l.b[n:])
+			e.crc = crc32.Update(e.crc, fsutil.Castagnoli(), head)
+			e.crc = crc32.Update(e.crc, fsutil.Castagnoli(), l.b[n:])
 			e.last = l.last
 		}
 		off += uint64(e.n)
@@ -276,8 +278,8 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 	h = binary.BigEndian.AppendUint32(h, uint32(len(always)))
 	h = binary.BigEndian.AppendUint32(h, uint32(len(dir)))
 	h = binary.BigEndian.AppendUint64(h, off)
-	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(tab, castagnoli()))
-	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(h, castagnoli()))
+	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(tab, fsutil.Castagnoli()))
+	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(h, fsutil.Castagnoli()))
 	wa, ok := w.(io.WriterAt)
 	if !ok {
 		return errors.New("fts: segment writer cannot seek")

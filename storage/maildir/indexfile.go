@@ -8,9 +8,9 @@ import (
 	"hash/crc32"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // indexFile keeps the result of a scan, so that a Folder opened later (in
@@ -67,12 +67,6 @@ const (
 	indexTrailerSize = 4 + 4 + 4 + 8 + 4
 	indexInNew       = 1
 )
-
-// castagnoli returns the CRC-32C table, made on first use: making it
-// costs about 0.4 ms (the CPU's tables for long inputs, hash/crc32's
-// castagnoliInit), which a process that never reads such a file (a
-// command, a session that opens no mailbox) should not pay as it starts.
-var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // indexHeader is what an index file says about the state it records.
 type indexHeader struct {
@@ -292,10 +286,10 @@ func encodeIndex(hdr indexHeader, entries []entry) ([]byte, error) {
 		b = append(b, entries[i].name...)
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(b)-recs))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:head], castagnoli()))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:recs], castagnoli()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:head], fsutil.Castagnoli()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[:recs], fsutil.Castagnoli()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+8+4))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, fsutil.Castagnoli()))
 	return b, nil
 }
 
@@ -363,7 +357,7 @@ func decodeIndex(data []byte) (*index, error) {
 		return nil, errBadIndex
 	}
 	tr := decodeIndexTrailer(data[len(data)-indexTrailerSize:])
-	if tr.crc != crc32.Checksum(data[:len(data)-4], castagnoli()) {
+	if tr.crc != crc32.Checksum(data[:len(data)-4], fsutil.Castagnoli()) {
 		return nil, errBadIndex
 	}
 	h, err := decodeIndexHeader(data)
@@ -394,7 +388,7 @@ func decodeIndex(data []byte) (*index, error) {
 // give them.
 func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 	h, err := decodeIndexHeader(head)
-	if err != nil || tr.headCRC != crc32.Checksum(head, castagnoli()) {
+	if err != nil || tr.headCRC != crc32.Checksum(head, fsutil.Castagnoli()) {
 		return nil, errBadIndex
 	}
 	p := head[indexHeaderSize:]
@@ -445,7 +439,7 @@ func decodeIndexHead(head []byte, tr indexTrailer) (*index, error) {
 // them.
 func (x *index) setRecords(recs []byte) error {
 	if uint64(len(recs)) != uint64(x.count)*indexRecordSize ||
-		crc32.Update(x.headCRC, castagnoli(), recs) != x.recsCRC {
+		crc32.Update(x.headCRC, fsutil.Castagnoli(), recs) != x.recsCRC {
 		return errBadIndex
 	}
 	used := make([]bool, x.sets)
@@ -487,7 +481,7 @@ func (x *index) setNames(names []byte) error {
 	binary.LittleEndian.PutUint32(tail[4:], x.headCRC)
 	binary.LittleEndian.PutUint32(tail[8:], x.recsCRC)
 	binary.LittleEndian.PutUint64(tail[12:], x.fileLen())
-	crc := crc32.Update(crc32.Update(x.recsCRC, castagnoli(), names), castagnoli(), tail[:])
+	crc := crc32.Update(crc32.Update(x.recsCRC, fsutil.Castagnoli(), names), fsutil.Castagnoli(), tail[:])
 	if crc != x.crc || bytes.IndexByte(names, '/') >= 0 || bytes.IndexByte(names, 0) >= 0 {
 		return errBadIndex
 	}

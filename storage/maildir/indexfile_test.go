@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 var testStamp = dirStamp{
@@ -48,10 +50,10 @@ func sealIndex(body []byte) []byte {
 	}
 	b := bytes.Clone(body)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(body)-namesAt))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:headAt], castagnoli()))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:namesAt], castagnoli()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:headAt], fsutil.Castagnoli()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body[:namesAt], fsutil.Castagnoli()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(b)+8+4))
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli()))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, fsutil.Castagnoli()))
 }
 
 func TestIndexRoundTrip(t *testing.T) {

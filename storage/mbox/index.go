@@ -3,11 +3,12 @@ package mbox
 import (
 	"encoding/binary"
 	"errors"
-	"github.com/mailgate/mailgate/storage/internal/fsutil"
 	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // The sidecar index, .NAME.mgidx beside the mbox file, lets a new Folder
@@ -101,7 +102,7 @@ func (f *Folder) encodeIndex() []byte {
 		}
 		b = append(b, m.bits, in)
 	}
-	return le.AppendUint32(b, crc32.Checksum(b, castagnoli()))
+	return le.AppendUint32(b, crc32.Checksum(b, fsutil.Castagnoli()))
 }
 
 // errBadIndex means the sidecar index cannot be used.
@@ -168,7 +169,7 @@ func (f *Folder) decodeIndex(b []byte) error {
 		return errBadIndex
 	}
 	body := b[:len(b)-4]
-	if crc32.Checksum(body, castagnoli()) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+	if crc32.Checksum(body, fsutil.Castagnoli()) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
 		return errBadIndex
 	}
 	r := &idxReader{b: body[len(idxMagic):]}

@@ -108,7 +108,7 @@ func appendRecord(b []byte, r journalRecord) []byte {
 	}
 	payload := b[start+8:]
 	le.PutUint32(b[start:], uint32(len(payload)))
-	le.PutUint32(b[start+4:], crc32.Checksum(payload, castagnoli()))
+	le.PutUint32(b[start+4:], crc32.Checksum(payload, fsutil.Castagnoli()))
 	return b
 }
 
@@ -128,7 +128,7 @@ func decodeRecords(b []byte) []journalRecord {
 	at := int64(0)
 	for len(b) >= 8 {
 		n := int(le.Uint32(b))
-		if n < 20 || n > len(b)-8 || crc32.Checksum(b[8:8+n], castagnoli()) != le.Uint32(b[4:]) {
+		if n < 20 || n > len(b)-8 || crc32.Checksum(b[8:8+n], fsutil.Castagnoli()) != le.Uint32(b[4:]) {
 			break
 		}
 		r := &idxReader{b: b[8 : 8+n]}

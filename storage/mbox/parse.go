@@ -5,7 +5,8 @@ import (
 	"bytes"
 	"hash/crc32"
 	"io"
-	"sync"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // This file splits an mbox file into messages. It reads lines with
@@ -48,12 +49,6 @@ type rawMsg struct {
 	uwValidity uint32
 	uwNext     uint32
 }
-
-// castagnoli returns the CRC-32C table, made on first use: making it
-// costs about 0.4 ms (the CPU's tables for long inputs, hash/crc32's
-// castagnoliInit), which a process that never reads such a file (a
-// command, a session that opens no mailbox) should not pay as it starts.
-var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // lineKind says how a line that arrives in pieces continues.
 type lineKind uint8
@@ -150,7 +145,7 @@ func (p *parser) line(line []byte) error {
 			p.cur = rawMsg{off: p.pos, start: p.pos + int64(len(line)), date: date, baseOff: -1}
 			p.in, p.inHeader, p.prevBlank, p.kind = true, true, false, kindFrom
 			p.kwBuf = p.kwBuf[:0]
-			p.crc = crc32.Update(0, castagnoli(), line)
+			p.crc = crc32.Update(0, fsutil.Castagnoli(), line)
 			p.hashed = int64(len(line))
 			return nil
 		}
@@ -196,7 +191,7 @@ func (p *parser) more(piece []byte) {
 	switch p.kind {
 	case kindFrom:
 		p.cur.start += int64(len(piece))
-		p.crc = crc32.Update(p.crc, castagnoli(), piece)
+		p.crc = crc32.Update(p.crc, fsutil.Castagnoli(), piece)
 		p.hashed += int64(len(piece))
 	case kindHeader, kindBody:
 		p.count(piece, false)
@@ -225,7 +220,7 @@ func (p *parser) count(piece []byte, atStart bool) {
 	}
 	p.cur.size += n
 	if p.kind == kindHeader {
-		p.crc = crc32.Update(p.crc, castagnoli(), piece)
+		p.crc = crc32.Update(p.crc, fsutil.Castagnoli(), piece)
 		p.hashed += int64(len(piece))
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // tailWindow is how many bytes before the old end of the file must be
@@ -109,7 +111,7 @@ func tailSum(file *os.File, size int64) (uint32, error) {
 	if _, err := file.ReadAt(b, size-n); err != nil && err != io.EOF {
 		return 0, err
 	}
-	return crc32.Checksum(b, castagnoli()), nil
+	return crc32.Checksum(b, fsutil.Castagnoli()), nil
 }
 
 // endsWhole reports whether a file of size bytes ends as a whole mbox

@@ -395,7 +395,7 @@ func (p *rewritePlan) writeHeaders(rw *rewriter, m msg, w want, next int64, firs
 	}
 	nm.start = rw.pos
 	rw.hdr.Reset(io.NewSectionReader(rw.src, m.start, m.end-m.start))
-	crc := crc32.Update(0, castagnoli(), from)
+	crc := crc32.Update(0, fsutil.Castagnoli(), from)
 	hashed := int64(len(from))
 	consumed, hiding, hidden := int64(0), false, false
 	for {
@@ -413,7 +413,7 @@ func (p *rewritePlan) writeHeaders(rw *rewriter, m msg, w want, next int64, firs
 			if line[0] != ' ' && line[0] != '\t' {
 				// Ours go before it, and it is copied as it is.
 				if !hidden {
-					crc = crc32.Update(crc, castagnoli(), line)
+					crc = crc32.Update(crc, fsutil.Castagnoli(), line)
 					hashed += int64(len(line))
 				}
 				consumed -= int64(n)
@@ -436,7 +436,7 @@ func (p *rewritePlan) writeHeaders(rw *rewriter, m msg, w want, next int64, firs
 			return nm, base, err
 		}
 		if !hidden {
-			crc = crc32.Update(crc, castagnoli(), line)
+			crc = crc32.Update(crc, fsutil.Castagnoli(), line)
 			hashed += int64(len(line))
 		}
 		if rerr != nil {

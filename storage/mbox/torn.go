@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // An APPEND cut short by a crash.
@@ -133,7 +135,7 @@ func (in *appendIntent) encode() []byte {
 	b = append(b, in.tail...)
 	payload := b[intentHeader:]
 	le.PutUint64(b[len(intentMagic):], uint64(len(payload)))
-	le.PutUint32(b[len(intentMagic)+8:], crc32.Checksum(payload, castagnoli()))
+	le.PutUint32(b[len(intentMagic)+8:], crc32.Checksum(payload, fsutil.Castagnoli()))
 	return b
 }
 
@@ -150,7 +152,7 @@ func decodeIntent(b []byte) (in appendIntent, whole, ok bool) {
 	whole = uint64(len(payload)) >= n
 	if whole {
 		payload = payload[:n]
-		if crc32.Checksum(payload, castagnoli()) != le.Uint32(b[len(intentMagic)+8:]) {
+		if crc32.Checksum(payload, fsutil.Castagnoli()) != le.Uint32(b[len(intentMagic)+8:]) {
 			return in, false, false
 		}
 	}
