@@ -193,6 +193,9 @@ func (s *session) updateContexts() {
 		} else {
 			seqs, uids = s.search(c.crit)
 		}
+		if s.takeSearchErr() != nil {
+			continue // told at the next update that can read the dates
+		}
 		if slices.Equal(c.uids, uids) {
 			continue
 		}

@@ -37,6 +37,12 @@ func (s *session) cmdSearch(tag string, uid bool) error {
 		s.enableCondStore()
 	}
 	seqs, uids := s.search(crit)
+	if err := s.takeSearchErr(); err != nil {
+		if ret.save {
+			s.saved = nil // RFC 5182 section 2.1: a failed SAVE empties "$"
+		}
+		return err
+	}
 	var highest uint64
 	if withModSeq && len(uids) > 0 {
 		// RFC 7162 section 3.1.5: the highest modseq of the messages
@@ -119,6 +125,19 @@ func anyCriterion(crit *imap.SearchCriteria, has func(*imap.SearchCriteria) bool
 	return false
 }
 
+// takeSearchErr returns, as a NO, the error that kept the last searchEach
+// from learning the internal dates its criteria compare (a file that
+// could not be statted for another reason than being gone), and forgets
+// it; nil when there was none.
+func (s *session) takeSearchErr() error {
+	err := s.searchErr
+	s.searchErr = nil
+	if err == nil {
+		return nil
+	}
+	return no("SERVERBUG", "Cannot read the messages' internal dates now; try again later")
+}
+
 // search returns the sequence numbers and the UIDs of the messages of
 // the selected mailbox that match crit, in ascending order.
 func (s *session) search(crit *imap.SearchCriteria) (seqs, uidHits []uint32) {
@@ -172,7 +191,12 @@ func (s *session) searchEach(crit *imap.SearchCriteria, dates bool, found func(s
 		s.view.Lookup(chunk, msgs[:end-start])
 		if dates {
 			if err := s.view.Dated(msgs[:end-start]); err != nil {
+				// The answer would compare with dates it does not
+				// have: the command fails instead (takeSearchErr).
 				s.log.Warn("imap: SEARCH: internal dates", "err", err)
+				if s.searchErr == nil {
+					s.searchErr = err
+				}
 			}
 		}
 		cands = cands[:0]

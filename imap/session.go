@@ -57,6 +57,7 @@ type session struct {
 	rev2         bool             // IMAP4rev2 enabled (RFC 9051 section 2.2.1)
 	saved        []uint32         // UIDs of the saved search result, "$" (RFC 5182)
 	contexts     []*searchContext // SEARCHes with UPDATE (RFC 5267 section 4)
+	searchErr    error            // why searchEach could not learn dates (takeSearchErr)
 	condStore    bool             // CONDSTORE enabled (RFC 7162 section 3.1)
 	qresync      bool             // QRESYNC enabled (RFC 7162 section 3.2.3)
 	vanished     []uint32         // expunged UIDs to tell as VANISHED (flushVanished)

@@ -259,6 +259,12 @@ func (s *session) cmdSort(tag string, uid bool) error {
 		return err
 	}
 	hits, uids := s.sortResult(search, crit)
+	if err := s.takeSearchErr(); err != nil {
+		if ret.save {
+			s.saved = nil // RFC 5182 section 2.1: a failed SAVE empties "$"
+		}
+		return err
+	}
 	if uid {
 		hits = uids
 	}

@@ -31,6 +31,9 @@ func (s *session) cmdThread(tag string, uid bool) error {
 		return err
 	}
 	found := s.sortedSearch(search, needSubject|needMessageID|needRefs)
+	if err := s.takeSearchErr(); err != nil {
+		return err
+	}
 	msgs := make([]sortthread.Message, len(found))
 	for i := range found {
 		e := &found[i]
