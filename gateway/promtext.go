@@ -42,9 +42,8 @@ type family struct {
 type series struct {
 	values []string
 	v      atomicFloat     // a counter's or gauge's value
-	counts []atomic.Uint64 // a histogram's observations per bucket (not cumulative)
+	counts []atomic.Uint64 // a histogram's observations per bucket, then above all (not cumulative)
 	sum    atomicFloat
-	count  atomic.Uint64
 }
 
 // atomicFloat is a float64 that goroutines add to without a lock.
@@ -98,7 +97,7 @@ func (f *family) with(values ...string) *series {
 	if s == nil {
 		s = &series{values: slices.Clone(values)}
 		if f.buckets != nil {
-			s.counts = make([]atomic.Uint64, len(f.buckets))
+			s.counts = make([]atomic.Uint64, len(f.buckets)+1) // the last: above every bucket
 		}
 		f.series[key] = s
 	}
@@ -108,13 +107,15 @@ func (f *family) with(values ...string) *series {
 // inc adds 1 to a counter.
 func (s *series) inc() { s.v.add(1) }
 
-// observe adds one observation to a histogram.
+// observe adds one observation to a histogram. A NaN counts only in
+// +Inf, as client_golang counts it.
 func (s *series) observe(f *family, v float64) {
-	if i, _ := slices.BinarySearch(f.buckets, v); i < len(s.counts) {
-		s.counts[i].Add(1)
+	i := len(f.buckets)
+	if !math.IsNaN(v) {
+		i, _ = slices.BinarySearch(f.buckets, v)
 	}
+	s.counts[i].Add(1)
 	s.sum.add(v)
-	s.count.Add(1)
 }
 
 // write appends the registry's text exposition to b.
@@ -154,12 +155,16 @@ func (f *family) write(b *bytes.Buffer) {
 			if f.buckets == nil {
 				continue
 			}
+			// Each slot is read once and the buckets, +Inf and _count all
+			// come from those readings, so that an observation made
+			// meanwhile never leaves +Inf below a finite bucket.
 			var cum uint64
 			for i, ub := range f.buckets {
 				cum += s.counts[i].Load()
 				suffixed[key] = append(suffixed[key], sample{"_bucket" + labelString(f.labels, s.values, "le", formatFloat(ub)), float64(cum)})
 			}
-			n := float64(s.count.Load())
+			cum += s.counts[len(f.buckets)].Load()
+			n := float64(cum)
 			suffixed[key] = append(suffixed[key],
 				sample{"_bucket" + labelString(f.labels, s.values, "le", "+Inf"), n},
 				sample{"_sum" + key, s.sum.load()},

@@ -3,6 +3,9 @@ package gateway
 import (
 	"bytes"
 	"math"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -49,5 +52,58 @@ func TestRegistryText(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", b.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestHistogramConsistentWhileObserved: a scrape while other goroutines
+// observe never shows +Inf (or _count) below a finite bucket, and a NaN
+// counts only in +Inf.
+func TestHistogramConsistentWhileObserved(t *testing.T) {
+	r := &registry{}
+	h := r.histogramVec("d_seconds", "D.", []float64{1, 10}, "op")
+	s := h.with("x")
+	s.observe(h, math.NaN())
+	var b bytes.Buffer
+	r.write(&b)
+	if !strings.Contains(b.String(), `d_seconds_bucket{op="x",le="10"} 0`) || !strings.Contains(b.String(), `d_seconds_bucket{op="x",le="+Inf"} 1`) {
+		t.Fatalf("a NaN observation:\n%s", b.String())
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					s.observe(h, 5)
+				}
+			}
+		})
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for range 2000 {
+		b.Reset()
+		r.write(&b)
+		var ten, inf, count float64
+		for _, line := range strings.Split(b.String(), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				continue
+			}
+			v, _ := strconv.ParseFloat(f[1], 64)
+			switch f[0] {
+			case `d_seconds_bucket{op="x",le="10"}`:
+				ten = v
+			case `d_seconds_bucket{op="x",le="+Inf"}`:
+				inf = v
+			case `d_seconds_count{op="x"}`:
+				count = v
+			}
+		}
+		if inf < ten || count != inf {
+			t.Fatalf("le=10 %v, +Inf %v, _count %v:\n%s", ten, inf, count, b.String())
+		}
 	}
 }
