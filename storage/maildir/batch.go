@@ -133,7 +133,9 @@ func (f *Folder) OnlyOwnChanges() bool {
 		want[subIndex(e.inNew)].add(e.name)
 	}
 	for _, inNew := range []bool{false, true} {
-		names, err := readNames(f.sub(inNew))
+		// Regular files only: the entries never hold a symbolic link or
+		// a FIFO, which would otherwise fail every check.
+		names, _, err := readFiles(f.sub(inNew))
 		if err != nil {
 			return false
 		}

@@ -83,8 +83,9 @@ type Folder struct {
 	noIndex                  bool // DropIndex was called
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
-	// othersMoved: a flag batch found files that another program had
-	// moved or renamed; OnlyOwnChanges reports false once for it.
+	// othersMoved: a flag batch or a lookup (relocate) found files that
+	// another program had moved or renamed; OnlyOwnChanges reports
+	// false once for it.
 	othersMoved bool
 	closed      bool
 	dev         devCache // the file system, for StageMove
@@ -472,8 +473,11 @@ func (f *Folder) relocate(e *entry) (bool, error) {
 		}
 		for _, n := range names {
 			if parseName(n).base == base {
+				// Another program moved it: what the core knows of it
+				// (its flags) may be old, so the check after a quiet
+				// batch must not vouch for the folder (OnlyOwnChanges).
 				e.inNew, e.name = inNew, n
-				f.stamp.valid = false
+				f.stamp.valid, f.othersMoved = false, true
 				return true, nil
 			}
 		}

@@ -109,8 +109,12 @@ func readFiles(dir string) (files, others []string, err error) {
 			}
 			if typ == unix.DT_UNKNOWN {
 				var st unix.Stat_t
-				if unix.Fstatat(fd, string(name), &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+				if err := unix.Fstatat(fd, string(name), &st, unix.AT_SYMLINK_NOFOLLOW); err == unix.ENOENT {
 					continue // gone meanwhile
+				} else if err != nil {
+					// Not a reason to count the message as gone (os.ReadDir
+					// skips only ENOENT too): the scan fails instead.
+					return nil, nil, &fs.PathError{Op: "fstatat", Path: dir + "/" + string(name), Err: err}
 				}
 				if st.Mode&unix.S_IFMT == unix.S_IFREG {
 					typ = unix.DT_REG

@@ -87,6 +87,11 @@ func TestOnlyOwnChanges(t *testing.T) {
 		{"a hidden file", nil, func(t *testing.T, path string, _ []string) {
 			writeFile(t, filepath.Join(path, "cur", ".tmp-of-an-editor"), "x", time.Time{})
 		}, true},
+		{"a symbolic link, which is no message", nil, func(t *testing.T, path string, _ []string) {
+			if err := os.Symlink("/etc/passwd", filepath.Join(path, "cur", "1700000009.M9P1.host:2,")); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
 		{"a flag changed", nil, func(t *testing.T, path string, names []string) {
 			rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"T"))
 		}, false},
