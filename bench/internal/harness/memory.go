@@ -56,11 +56,14 @@ func (r *runner) bigMessage(ctx context.Context) error {
 			}
 		}()
 		var got body
-		cpu := server.CPU(server.Tree(pid))
+		// The same processes before and after: one that starts or ends
+		// meanwhile would add or take away all the time it ever used.
+		tree := server.Tree(pid)
+		cpu := server.CPU(tree)
 		t := time.Now()
 		total, err := c.fetchBodies(imap.UIDSetNum(imap.UID(e.big)), func(b body) { got = b })
 		d := time.Since(t)
-		cpu = server.CPU(server.Tree(pid)) - cpu
+		cpu = server.CPU(tree) - cpu
 		close(stop)
 		wg.Wait()
 		c.logout()
