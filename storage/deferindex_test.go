@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
@@ -27,7 +28,16 @@ func TestFirstSelectIndexAfterAnswer(t *testing.T) {
 	}{
 		{"settled", func(t *testing.T, a *storage.Account, v *storage.View, home string) string {
 			v.Settle()
-			return filepath.Join(home, "box", ".mailgate-index")
+			// Written by Settle itself, not by the Close that follows.
+			index := filepath.Join(home, "box", ".mailgate-index")
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if _, err := os.Lstat(index); err == nil {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("no index 10 s after Settle, with the view open: %v", err)
+				}
+			}
+			return index
 		}},
 		{"closed", func(t *testing.T, a *storage.Account, v *storage.View, home string) string {
 			return filepath.Join(home, "box", ".mailgate-index")
