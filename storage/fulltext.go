@@ -85,11 +85,11 @@ func (ix *indexer) wake(mb *mailbox) {
 		ix.queue = append(ix.queue, mb)
 	}
 	if !ix.running {
-		ix.running = true
+		// Refused once the store is closing: no build starts then.
 		if !ix.begun && ix.conf.StartDelay > 0 {
-			time.AfterFunc(ix.conf.StartDelay, ix.run)
+			ix.running = ix.s.bg.after(ix.conf.StartDelay, bgBuild, ix.run) != nil
 		} else {
-			go ix.run()
+			ix.running = ix.s.bg.start(bgBuild, ix.run)
 		}
 		ix.begun = true
 	}
@@ -156,7 +156,7 @@ func (ix *indexer) update(mb *mailbox) {
 	// Opening reads the index's tables: after the commands waiting now
 	// (foreground.go).
 	var y yielder
-	y.yield(ix.s.isClosed)
+	y.yield(ix.s.bg.stopped)
 	idx, validity := ix.open(mb)
 	if idx == nil {
 		return
@@ -196,11 +196,13 @@ func (ix *indexer) update(mb *mailbox) {
 		go func() {
 			defer wg.Done()
 			var y yielder
-			stopped := func() bool { return stop.Load() || ix.s.isClosed() }
-			for !stop.Load() {
+			// The store's Close waits for the build: it stops
+			// after the message it reads.
+			stopped := func() bool { return stop.Load() || ix.s.bg.stopped() }
+			for !stopped() {
 				y.yield(stopped)
 				i := next.Add(1) - 1
-				if i >= int64(len(todo)) || (i%64 == 0 && ix.s.isClosed()) {
+				if i >= int64(len(todo)) || ix.s.bg.stopped() {
 					return
 				}
 				if !ix.addOne(mb, idx, validity, todo[i]) {
@@ -216,9 +218,11 @@ func (ix *indexer) update(mb *mailbox) {
 	}
 	wg.Wait()
 	ix.flush(mb, idx)
-	if added.Load() >= mergeAfter {
+	if added.Load() >= mergeAfter && !ix.s.bg.stopped() {
 		// A build: merged now, the next process opens it at once,
-		// and finds what Derive made in the cache file.
+		// and finds what Derive made in the cache file. Not while the
+		// store closes, which waits for this: the log holds it all,
+		// and the mailbox's close writes the cache file.
 		if err := idx.Merge(); err != nil {
 			ix.s.log.Debug("storage: merging full-text index", "path", mb.path, "err", err)
 		}

@@ -69,7 +69,7 @@ type mailbox struct {
 	// answer for the CPU and the heap. Guarded by mu.
 	settled     bool
 	stopPoll    chan struct{}
-	lingerTimer *time.Timer // guarded by store.mu
+	lingerTimer *bgTimer // guarded by store.mu
 
 	// Derived from msgs on demand, so that a SELECT of a large open
 	// mailbox does not walk every message; nil when msgs changed.
@@ -159,7 +159,7 @@ func (mb *mailbox) scheduleRefreshLocked(delay time.Duration, attempt int) {
 		return
 	}
 	mb.refreshPending = true
-	time.AfterFunc(delay, func() {
+	t := mb.store.bg.after(delay, bgRefresh, func() {
 		mb.mu.Lock()
 		mb.refreshPending = false
 		if mb.closed {
@@ -182,23 +182,32 @@ func (mb *mailbox) scheduleRefreshLocked(delay time.Duration, attempt int) {
 			mb.scheduleRefresh(time.Second, attempt+1)
 		}
 	})
+	if t == nil {
+		// The store is closed: nobody is told of changes any more.
+		mb.refreshPending = false
+	}
 }
 
+// startPolling re-reads mb every so often until stopPolling, or until
+// the store closes; store.mu is held.
 func (mb *mailbox) startPolling(every time.Duration) {
 	stop := make(chan struct{})
 	mb.stopPoll = stop
-	go func() {
+	closing := mb.store.bg.stopping()
+	mb.store.bg.start(bgPoll, func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
 			case <-stop:
 				return
+			case <-closing:
+				return
 			case <-t.C:
 				mb.changed()
 			}
 		}
-	}()
+	})
 }
 
 func (mb *mailbox) stopPolling() {

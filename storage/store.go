@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -43,6 +44,11 @@ type Options struct {
 	// FullText, when set, keeps a full-text index of every open mailbox
 	// for SEARCH (View.TextFilter).
 	FullText *FullText
+	// CloseWait bounds how long Close waits for the store's background
+	// work (a full-text build, a re-read, an index write) to end, so
+	// that a stuck disk cannot hold a daemon's shutdown forever;
+	// DefaultCloseWait when zero, no bound when negative.
+	CloseWait time.Duration
 }
 
 // Store opens mailboxes and shares each open mailbox's state among every
@@ -85,7 +91,12 @@ type Store struct {
 	// watched maps each watched file or directory to the mailboxes that
 	// asked for it: several mbox files share their directory.
 	watched map[string]map[*mailbox]struct{}
-	closed  bool // Close was called: no new watches
+	closed  bool // Close was called: no new watches, no new mailboxes
+
+	// bg is the work the store runs on its own (background.go);
+	// closeWait is Options.CloseWait or its default.
+	bg        *background
+	closeWait time.Duration
 
 	indexer *indexer // nil without Options.FullText
 
@@ -108,6 +119,11 @@ func New(opts Options) *Store {
 		watched: make(map[string]map[*mailbox]struct{}),
 		live:    make(map[string]bool),
 		quieted: make(map[string]int),
+		bg:      newBackground(),
+	}
+	s.closeWait = opts.CloseWait
+	if s.closeWait == 0 {
+		s.closeWait = DefaultCloseWait
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -149,32 +165,59 @@ func (s *Store) startWatcher() bool {
 			return false
 		}
 		s.watcher = w
-		go s.watchLoop(w)
+		if !s.bg.start(bgWatch, func() { s.watchLoop(w) }) {
+			// Not closed (checked above), so never: but a watcher
+			// without its loop must not stay.
+			w.Close()
+			s.watcher, s.noWatcher = nil, true
+		}
 	}
 	return s.watcher != nil
 }
 
-// Close closes the mailboxes nobody uses (writing their caches) and stops
-// watching files. Open views keep working without change notification.
+// Close stops the store: it refuses new mailboxes (ErrClosed), cancels
+// the background work that waits on a timer (a full-text build's
+// StartDelay, a re-read, a watch set after an answer), closes the
+// mailboxes nobody uses (writing their caches), stops watching and
+// polling files, and waits for the background work that runs to end: a
+// full-text build stops after the message it reads, and writes what it
+// has indexed so far. It waits at most Options.CloseWait; when that
+// passes first, it returns an error that names the work still running,
+// which goes on (every file it writes is replaced whole, or appended in
+// checksummed records: a process that exits meanwhile leaves no
+// half-written file). Views still open keep working, without change
+// notification, until they are closed. Calling Close again waits for
+// the background work again, and closes nothing more.
 func (s *Store) Close() error {
 	s.mu.Lock()
+	first := !s.closed
 	s.closed = true
+	s.bg.shut()
 	idle := s.idle
 	s.idle = nil
 	for _, mb := range idle {
+		s.unidleLocked(mb)
 		s.dropLocked(mb)
 	}
 	s.mu.Unlock()
+	if !first {
+		return s.bg.wait(s.closeWait)
+	}
 	for _, mb := range idle {
 		mb.close()
 	}
 	s.quietMu.Lock()
 	w := s.watcher
 	s.quietMu.Unlock()
+	var werr error
 	if w != nil {
-		return w.Close()
+		werr = w.Close()
 	}
-	return nil
+	err := s.bg.wait(s.closeWait)
+	if err != nil {
+		s.log.Warn("storage: closing while background work still runs", "err", err)
+	}
+	return errors.Join(err, werr)
 }
 
 // Driver returns the driver for a format name.
@@ -206,6 +249,9 @@ func (s *Store) detect(path, typ string) (Driver, bool) {
 func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("opening %s: %w", path, ErrClosed)
+	}
 	if mb, ok := s.open[path]; ok {
 		if mb.refs == 0 {
 			s.unidleLocked(mb)
@@ -226,7 +272,7 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	} else {
 		s.watch(mb)
 	}
-	time.AfterFunc(watchDelay, func() { s.watchLater(mb) })
+	s.bg.after(watchDelay, bgSettle, func() { s.watchLater(mb) })
 	return mb, nil
 }
 
@@ -244,13 +290,6 @@ func (s *Store) hold(mb *mailbox) bool {
 	}
 	mb.refs++
 	return true
-}
-
-// isClosed reports whether Close was called.
-func (s *Store) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }
 
 // watchDelay is how long after its opening a mailbox settles at the
@@ -302,7 +341,7 @@ func (s *Store) release(mb *mailbox) {
 		closeNow = append(closeNow, mb)
 	} else {
 		s.idle = append(s.idle, mb)
-		mb.lingerTimer = time.AfterFunc(s.linger, func() { s.expire(mb) })
+		mb.lingerTimer = s.bg.after(s.linger, bgLinger, func() { s.expire(mb) })
 		for len(s.idle) > s.maxIdle {
 			oldest := s.idle[0]
 			s.unidleLocked(oldest)

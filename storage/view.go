@@ -798,12 +798,14 @@ func (v *View) Settle() {
 	}
 	v.settled = true
 	mb := v.mb
-	time.AfterFunc(settleDelay, func() { mb.store.watchLater(mb) })
+	mb.store.bg.after(settleDelay, bgSettle, func() { mb.store.watchLater(mb) })
 	// The messages of a mailbox opened from its summary are built now,
 	// while the client reads the answer and sends its next command,
 	// rather than when that command asks for them; so is the folder's
-	// index written when the first scan left it (IndexDeferrer).
-	go func() {
+	// index written when the first scan left it (IndexDeferrer). Not
+	// once the store is closing: the next command builds the messages,
+	// and the folder's Close writes its index.
+	mb.store.bg.start(bgSettle, func() {
 		mb.mu.Lock()
 		defer mb.mu.Unlock()
 		// Not for a mailbox closed, or deleted or renamed (gone)
@@ -814,7 +816,7 @@ func (v *View) Settle() {
 				d.WriteIndex()
 			}
 		}
-	}()
+	})
 }
 
 // settleDelay is how long after the answer a watch is set: a client

@@ -1,0 +1,24 @@
+package storage
+
+// The kinds of background work, for Background.
+const (
+	BgBuild   = bgBuild
+	BgRefresh = bgRefresh
+	BgSettle  = bgSettle
+	BgPoll    = bgPoll
+	BgWatch   = bgWatch
+)
+
+// Background returns how much of s's background work of kind runs, and
+// how much waits on a timer.
+func Background(s *Store, kind string) (running, waiting int) {
+	return s.bg.count(kind)
+}
+
+// Settled reports whether v's mailbox has settled (Store.watchLater):
+// its watch is set and the full-text indexer was woken.
+func Settled(v *View) bool {
+	v.mb.mu.Lock()
+	defer v.mb.mu.Unlock()
+	return v.mb.settled
+}
