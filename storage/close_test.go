@@ -151,6 +151,7 @@ func TestCloseStopsFullTextBuild(t *testing.T) {
 				t.Errorf("Close: %v", err)
 			}
 			took := time.Since(start)
+			t.Logf("Close took %v", took)
 			noBackground(t, s)
 			readAtClose := read.Load()
 			quietAfterClose(t, root, tt.delay+100*time.Millisecond)

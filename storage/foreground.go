@@ -33,14 +33,17 @@ const (
 	yieldPoll       = 2 * time.Millisecond
 )
 
-// foreground counts the commands in progress in this process, and when
-// the last one ended (Unix nanoseconds); burstEnd is when the last burst
-// of background work ends or ended (Unix nanoseconds).
-var foreground struct {
+// foregroundState counts the commands in progress, and when the last
+// one ended (Unix nanoseconds); burstEnd is when the last burst of
+// background work ends or ended (Unix nanoseconds).
+type foregroundState struct {
 	active   atomic.Int64
 	ended    atomic.Int64
 	burstEnd atomic.Int64
 }
+
+// foreground is the process's: every session's commands count.
+var foreground foregroundState
 
 // Foreground marks a client's command as in progress until the returned
 // function is called: background work yields to it meanwhile.
@@ -49,52 +52,71 @@ func Foreground() (done func()) {
 	return endForeground
 }
 
-func endForeground() {
-	foreground.ended.Store(time.Now().UnixNano())
-	foreground.active.Add(-1)
+func endForeground() { foreground.end(time.Now()) }
+
+// end notes that a command ended at now.
+func (f *foregroundState) end(now time.Time) {
+	f.ended.Store(now.UnixNano())
+	f.active.Add(-1)
 }
 
 // quietSince reports whether no command has been in progress since
 // foregroundQuiet before now.
-func quietSince(now time.Time) bool {
-	return foreground.active.Load() == 0 &&
-		now.UnixNano()-foreground.ended.Load() >= int64(foregroundQuiet)
+func (f *foregroundState) quietSince(now time.Time) bool {
+	return f.active.Load() == 0 &&
+		now.UnixNano()-f.ended.Load() >= int64(foregroundQuiet)
 }
 
 // yielder lets one background worker yield to commands in progress.
-// Its zero value is ready; it is not shared between goroutines.
+// Its zero value is ready, and yields to the process's commands on the
+// real clock; it is not shared between goroutines.
 type yielder struct {
 	burstUntil time.Time // no waiting before this
+	// fg, now and sleep stand for foreground, time.Now and time.Sleep
+	// when set (tests).
+	fg    *foregroundState
+	now   func() time.Time
+	sleep func(time.Duration)
 }
 
 // yield waits until commands leave the CPUs to background work (see
 // above), at most yieldMax; stop, checked while waiting, ends the wait
 // early.
 func (y *yielder) yield(stop func() bool) {
-	now := time.Now()
-	if quietSince(now) || now.Before(y.burstUntil) {
+	fg, clock, sleep := y.fg, y.now, y.sleep
+	if fg == nil {
+		fg = &foreground
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	if sleep == nil {
+		sleep = time.Sleep
+	}
+	now := clock()
+	if fg.quietSince(now) || now.Before(y.burstUntil) {
 		return
 	}
 	deadline := now.Add(yieldMax)
-	for !quietSince(now) {
-		if !now.Before(deadline) && claimBurst(now) {
+	for !fg.quietSince(now) {
+		if !now.Before(deadline) && fg.claimBurst(now) {
 			y.burstUntil = now.Add(yieldBurst)
 			return
 		}
 		if stop != nil && stop() {
 			return
 		}
-		time.Sleep(yieldPoll)
-		now = time.Now()
+		sleep(yieldPoll)
+		now = clock()
 	}
 }
 
 // claimBurst lets a worker whose wait ran out work for yieldBurst, when
 // no other worker does and none has for yieldMax.
-func claimBurst(now time.Time) bool {
-	end := foreground.burstEnd.Load()
+func (f *foregroundState) claimBurst(now time.Time) bool {
+	end := f.burstEnd.Load()
 	if now.UnixNano() < end+int64(yieldMax) {
 		return false
 	}
-	return foreground.burstEnd.CompareAndSwap(end, now.Add(yieldBurst).UnixNano())
+	return f.burstEnd.CompareAndSwap(end, now.Add(yieldBurst).UnixNano())
 }

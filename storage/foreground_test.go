@@ -6,64 +6,99 @@ import (
 	"time"
 )
 
+// fakeClock is a clock for yielder that moves only when slept on.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time        { return c.t }
+func (c *fakeClock) sleep(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) yielder(fg *foregroundState) yielder {
+	return yielder{fg: fg, now: c.now, sleep: c.sleep}
+}
+
 // TestYield checks that background work waits while a command is in
-// progress, and not when none is, without timing anything: the stop
-// function is asked only while the worker waits.
+// progress, or ended less than foregroundQuiet ago, and not otherwise,
+// on a clock of its own; stop ends a wait.
 func TestYield(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
 	tests := []struct {
 		name     string
-		active   bool // a command in progress
-		recent   bool // a command just ended
-		stopped  bool // stop reports true at once
-		wantWait bool
+		active   bool          // a command in progress
+		endedAgo time.Duration // when the last command ended, before the yield
+		stop     bool          // stop reports true at once
+		wantWait time.Duration // how long the yield waited
 	}{
-		{name: "quiet", wantWait: false},
-		{name: "command in progress", active: true, stopped: true, wantWait: true},
-		{name: "command just ended", recent: true, stopped: true, wantWait: true},
+		{name: "quiet", endedAgo: time.Hour},
+		{name: "command ended long enough ago", endedAgo: foregroundQuiet},
+		{name: "command just ended", endedAgo: 0, wantWait: foregroundQuiet},
+		{name: "command ended a moment ago", endedAgo: foregroundQuiet / 2, wantWait: foregroundQuiet / 2},
+		{name: "command in progress: burst", active: true, endedAgo: time.Hour, wantWait: yieldMax},
+		{name: "command in progress, stopped", active: true, endedAgo: time.Hour, stop: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			foreground.ended.Store(0)
-			if tt.recent {
-				Foreground()()
-			}
+			var fg foregroundState
+			fg.ended.Store(start.Add(-tt.endedAgo).UnixNano())
 			if tt.active {
-				done := Foreground()
-				defer done()
+				fg.active.Add(1)
 			}
-			asked := 0
-			var y yielder
-			y.yield(func() bool { asked++; return tt.stopped })
-			if got := asked > 0; got != tt.wantWait {
-				t.Errorf("waited = %v, want %v", got, tt.wantWait)
+			clock := &fakeClock{t: start}
+			y := clock.yielder(&fg)
+			y.yield(func() bool { return tt.stop })
+			if got := clock.t.Sub(start); got != tt.wantWait {
+				t.Errorf("waited %v, want %v", got, tt.wantWait)
 			}
 		})
 	}
 }
 
 // TestYieldBurst checks that a worker whose wait ran out goes on without
-// waiting for a while, so that constant load does not starve it.
+// waiting for yieldBurst, so that constant load does not starve it.
 func TestYieldBurst(t *testing.T) {
-	done := Foreground()
-	defer done()
-	var y yielder
-	before := time.Now()
+	var fg foregroundState
+	fg.active.Add(1)
+	start := time.Unix(1_700_000_000, 0)
+	clock := &fakeClock{t: start}
+	y := clock.yielder(&fg)
 	y.yield(nil) // waits yieldMax, then bursts
-	if !y.burstUntil.After(before.Add(yieldMax)) {
-		t.Errorf("no burst after a wait that ran out: until %v, wait began %v", y.burstUntil, before)
+	if want := start.Add(yieldMax + yieldBurst); !y.burstUntil.Equal(want) {
+		t.Errorf("burst until %v, want %v", y.burstUntil.Sub(start), want.Sub(start))
+	}
+	clock.sleep(yieldBurst - time.Millisecond)
+	y.yield(nil)
+	if got := clock.t.Sub(start); got != yieldMax+yieldBurst-time.Millisecond {
+		t.Errorf("waited within its burst: the clock is at %v", got)
 	}
 }
 
 // TestYieldBurstShared checks that two workers kept waiting do not burst
 // at once: the second gets its turn yieldMax after the first's burst.
 func TestYieldBurstShared(t *testing.T) {
-	done := Foreground()
-	defer done()
-	var a, b yielder
+	var fg foregroundState
+	fg.active.Add(1)
+	start := time.Unix(1_700_000_000, 0)
+	clock := &fakeClock{t: start}
+	a, b := clock.yielder(&fg), clock.yielder(&fg)
 	a.yield(nil)
 	b.yield(nil)
-	if !b.burstUntil.After(a.burstUntil.Add(yieldMax)) {
-		t.Errorf("bursts overlap or follow too closely: %v, then %v", a.burstUntil, b.burstUntil)
+	if want := a.burstUntil.Add(yieldMax + yieldBurst); !b.burstUntil.Equal(want) {
+		t.Errorf("bursts overlap or follow too closely: %v, then %v", a.burstUntil.Sub(start), b.burstUntil.Sub(start))
+	}
+}
+
+// TestForeground checks that Foreground counts the process's commands,
+// which a yielder's zero value waits for.
+func TestForeground(t *testing.T) {
+	before := foreground.active.Load()
+	done := Foreground()
+	if got := foreground.active.Load(); got != before+1 {
+		t.Errorf("in progress: %d, want %d", got, before+1)
+	}
+	done()
+	if got := foreground.active.Load(); got != before {
+		t.Errorf("after: %d, want %d", got, before)
+	}
+	if time.Since(time.Unix(0, foreground.ended.Load())) > time.Minute {
+		t.Errorf("the end of the command was not noted")
 	}
 }
 

@@ -118,7 +118,11 @@ func TestFullTextBeside(t *testing.T) {
 	if f := v.TextFilter("body", fts.Body); f != nil {
 		t.Errorf("another user's mailbox was indexed")
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The indexer was woken: Close waits for whatever it does.
+	v.Settle()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(filepath.Join(other, "Maildir", ".mailgate-fts")); err == nil {
 		t.Errorf("an index was written into another user's mailbox")
 	}
@@ -179,14 +183,14 @@ func TestDerivesHeaders(t *testing.T) {
 }
 
 // TestFullTextStartDelay: with FullText.StartDelay (a one-session
-// process, inetd mode) no message is read for the index before the
-// delay, however long the session has settled; the build starts after
-// it.
+// process, inetd mode) the first build waits on a timer of that delay,
+// however long the session has settled, without reading a message, and
+// Close cancels it; the build starts after it.
 func TestFullTextStartDelay(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		delay time.Duration
-		built bool // read within the wait below
+		built bool // read before Close
 	}{
 		{"an hour", time.Hour, false},
 		{"a moment", 50 * time.Millisecond, true},
@@ -215,16 +219,19 @@ func TestFullTextStartDelay(t *testing.T) {
 			}
 			defer v.Close()
 			v.Settle()
-			wait := time.Second // to see that nothing is read
 			if tt.built {
-				wait = 10 * time.Second // at most, on a loaded machine
+				waitFor(t, "the build to read a message", func() bool { return read.Load() > 0 })
+				return
 			}
-			deadline := time.Now().Add(wait)
-			for read.Load() == 0 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
+			waitFor(t, "the mailbox to settle", func() bool { return storage.Settled(v) })
+			if running, waiting := storage.Background(s, storage.BgBuild); running != 0 || waiting != 1 {
+				t.Errorf("settled: the build has %d running, %d waiting; want it waiting", running, waiting)
 			}
-			if got := read.Load() > 0; got != tt.built {
-				t.Errorf("messages read for the index within %v: %v, want %v", wait, got, tt.built)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := read.Load(); got != 0 {
+				t.Errorf("%d messages read for the index before the delay", got)
 			}
 		})
 	}

@@ -340,7 +340,7 @@ func TestOtherUsersFileModes(t *testing.T) {
 // A mailbox nobody has selected lingers, still watched: the next SELECT
 // finds it loaded and up to date.
 func TestLingeringMailboxStaysCurrent(t *testing.T) {
-	_, a, root := newAccount(t)
+	s, a, root := newAccount(t)
 	v, err := a.Select("INBOX", false)
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +349,12 @@ func TestLingeringMailboxStaysCurrent(t *testing.T) {
 	dir := filepath.Join(root, "alice", "INBOX")
 	os.WriteFile(filepath.Join(dir, "tmp", "x"), []byte("Subject: late\n\nbody\n"), 0o600)
 	os.Rename(filepath.Join(dir, "tmp", "x"), filepath.Join(dir, "new", "1700000001.late.host"))
-	time.Sleep(300 * time.Millisecond)
+	// Re-read, because of the watch's event or, when the watch came
+	// after the delivery, of the check made when it was set; a re-read
+	// counted from now on reads the directory after the delivery, and
+	// the SELECT below waits for its end.
+	before := s.Rescans()
+	waitFor(t, "the lingering mailbox to be re-read", func() bool { return s.Rescans() > before })
 	v, err = a.Select("INBOX", false)
 	if err != nil {
 		t.Fatal(err)
