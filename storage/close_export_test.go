@@ -7,6 +7,7 @@ const (
 	BgSettle  = bgSettle
 	BgPoll    = bgPoll
 	BgWatch   = bgWatch
+	BgQuiet   = bgQuiet
 )
 
 // Background returns how much of s's background work of kind runs, and

@@ -78,7 +78,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // noBackground checks that none of s's background work runs or waits.
 func noBackground(t *testing.T, s *storage.Store) {
 	t.Helper()
-	for _, kind := range []string{storage.BgBuild, storage.BgRefresh, storage.BgSettle, storage.BgPoll, storage.BgWatch} {
+	for _, kind := range []string{storage.BgBuild, storage.BgRefresh, storage.BgSettle, storage.BgPoll, storage.BgWatch, storage.BgQuiet} {
 		if running, waiting := storage.Background(s, kind); running+waiting > 0 {
 			t.Errorf("after Close, %s: %d running, %d waiting", kind, running, waiting)
 		}
