@@ -62,7 +62,10 @@ type mailbox struct {
 	ghosts map[uint32]*ghost
 
 	refreshPending bool
-	watchPending   atomic.Bool // the watch waits for the answer: Store.watchLater
+	// quietSeq numbers the quiet flag batches; only the last one's check
+	// runs (checkAfterQuietLocked).
+	quietSeq     uint64
+	watchPending atomic.Bool // the watch waits for the answer: Store.watchLater
 	// settled: the command that opened the mailbox has been answered, or
 	// watchDelay passed (Store.watchLater); the full-text indexer is not
 	// woken before, so that reading its index does not compete with the

@@ -7,6 +7,14 @@ func SetQuietHook(f func()) (restore func()) {
 	return func() { quietHook = nil }
 }
 
+// SetQuietCheckHook has f run before each check that follows a large
+// flag batch, without the mailbox's lock, and returns the function that
+// takes it away.
+func SetQuietCheckHook(f func()) (restore func()) {
+	quietCheckHook = f
+	return func() { quietCheckHook = nil }
+}
+
 // Summarized reports whether v's mailbox still stands on its folder's
 // summary, its messages not built yet (Summarizer).
 func Summarized(v *View) bool {

@@ -155,3 +155,91 @@ func TestWatcherMadeOnFirstWatch(t *testing.T) {
 	deliver(t, dir, "1700000001.x.host")
 	waitEvents(t, v, []string{"EXISTS 2"}, nil)
 }
+
+// TestQuietCheckHoldsNoLock: the check that follows a large STORE reads
+// the directories without the mailbox's lock, so another session's
+// command goes on meanwhile; a change of the folder's own during the
+// check makes it try again rather than miss or re-read, and what another
+// program changed while the watch was lifted is still found.
+func TestQuietCheckHoldsNoLock(t *testing.T) {
+	const n = 600
+	s, a, root := newAccount(t)
+	dir := filepath.Join(root, "alice", "INBOX")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
+		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	other, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	v.Settle()
+	deadline := time.Now().Add(10 * time.Second)
+	for !storage.HasWatcher(s) {
+		if time.Now().After(deadline) {
+			t.Fatal("no watcher after the SELECT settled")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Once a delivery has been told, the re-read that settling started
+	// is over: the STORE's check is not left to a re-read.
+	deliver(t, dir, "1700000001.x.host")
+	waitEvents(t, other, []string{"EXISTS 601"}, nil)
+	last := fmt.Sprintf("1700000000.M%dP1.host", n)
+	defer storage.SetQuietHook(func() {
+		// mutt marks the last message seen while the watch is lifted.
+		files, _ := filepath.Glob(filepath.Join(dir, "cur", last+"*"))
+		if len(files) != 1 {
+			t.Errorf("the last message's file: %q", files)
+			return
+		}
+		if err := os.Rename(files[0], files[0]+"S"); err != nil {
+			t.Error(err)
+		}
+	})()
+	checks := make(chan struct{}, 10)
+	first := true
+	defer storage.SetQuietCheckHook(func() {
+		checks <- struct{}{}
+		if !first {
+			return
+		}
+		first = false
+		// Another session stores a flag on the first message, a change
+		// of the folder's own, while the check is under way.
+		done := make(chan error, 1)
+		go func() {
+			_, err := other.Store(other.UIDs()[:1], storage.AddFlags, []string{storage.FlagAnswered})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("a STORE waited 5 s for the check after a large STORE")
+		}
+	})()
+	uids := v.UIDs()[:n-1]
+	if changed, err := v.Store(uids, storage.AddFlags, []string{storage.FlagFlagged}); err != nil || len(changed) != n-1 {
+		t.Fatalf("STORE: %d changed, %v", len(changed), err)
+	}
+	waitEvents(t, other, []string{"FLAGS 600 \\Seen"}, func(ev string) bool { return strings.HasPrefix(ev, "FLAGS 600") })
+	if len(checks) < 1 {
+		t.Error("no check ran after the large STORE")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"io/fs"
 	"slices"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // SetFlagsBatch implements storage.FlagBatcher: it renames the files of
@@ -117,27 +119,27 @@ func (f *Folder) filesByBase() (map[string]entry, error) {
 // compares a count and a sum of hashes of the names per directory rather
 // than building the messages a Scan builds: at 100,000 messages about a
 // third of a Scan's CPU, most of it reading the directories.
-func (f *Folder) OnlyOwnChanges() bool {
-	if err := f.lock(); err != nil {
-		return false
+//
+// The directories are read without the Folder's lock, which the sessions'
+// commands need meanwhile; the names it knows are summed before and after
+// the read, under the lock, and when they differ, its own changes came
+// during the read and it reports QuietBusy. Another program's change
+// during the read is not its to find: the watch was back before it began.
+func (f *Folder) OnlyOwnChanges() storage.QuietCheck {
+	before, ok := f.ownNames()
+	if !ok {
+		return storage.QuietChanged
 	}
-	defer f.mu.Unlock()
-	if f.othersMoved {
-		// What the core knows of those messages may be old (moved to
-		// cur/ by another program, say): it must read the folder.
-		f.othersMoved = false
-		return false
+	if checkReadHook != nil {
+		checkReadHook()
 	}
-	var want, got [2]nameSum // cur/, new/
-	for _, e := range f.all() {
-		want[subIndex(e.inNew)].add(e.name)
-	}
+	var got [2]nameSum // cur/, new/
 	for _, inNew := range []bool{false, true} {
 		// Regular files only: the entries never hold a symbolic link or
 		// a FIFO, which would otherwise fail every check.
 		names, _, err := readFiles(f.sub(inNew))
 		if err != nil {
-			return false
+			return storage.QuietChanged
 		}
 		for _, n := range names {
 			if n != "" && n[0] != '.' {
@@ -145,7 +147,40 @@ func (f *Folder) OnlyOwnChanges() bool {
 			}
 		}
 	}
-	return want == got
+	after, ok := f.ownNames()
+	switch {
+	case !ok:
+		return storage.QuietChanged
+	case after != before:
+		return storage.QuietBusy
+	case got != after:
+		return storage.QuietChanged
+	}
+	return storage.QuietSame
+}
+
+// checkReadHook, when set by a test, runs as OnlyOwnChanges starts to
+// read the directories.
+var checkReadHook func()
+
+// ownNames sums the names of the Folder's messages in cur/ and new/, or
+// reports false when the Folder is closed or knows that another program
+// moved some of its files (othersMoved), which only a Scan sorts out.
+func (f *Folder) ownNames() (sums [2]nameSum, ok bool) {
+	if err := f.lock(); err != nil {
+		return sums, false
+	}
+	defer f.mu.Unlock()
+	if f.othersMoved {
+		// What the core knows of those messages may be old (moved to
+		// cur/ by another program, say): it must read the folder.
+		f.othersMoved = false
+		return sums, false
+	}
+	for _, e := range f.all() {
+		sums[subIndex(e.inNew)].add(e.name)
+	}
+	return sums, true
 }
 
 // subIndex is the index of new/ (inNew) or cur/ in a pair.

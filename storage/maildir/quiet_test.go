@@ -78,7 +78,7 @@ func TestOnlyOwnChanges(t *testing.T) {
 		name   string
 		before func(t *testing.T, path string, names []string) // names: cur/ before the batch
 		other  func(t *testing.T, path string, names []string) // names: cur/ after the batch
-		want   bool
+		want   bool // QuietSame
 	}{
 		{"nothing else", nil, nothing, true},
 		{"a message renamed before the batch found it", func(t *testing.T, path string, names []string) {
@@ -115,8 +115,8 @@ func TestOnlyOwnChanges(t *testing.T) {
 				writeFile(t, filepath.Join(path, "cur", fmt.Sprintf("1700000000.M%dP1.host:2,", i)), "Subject: x\n\nbody\n", time.Time{})
 			}
 			s := mustScan(t, f)
-			if !f.OnlyOwnChanges() {
-				t.Fatal("OnlyOwnChanges false right after a scan")
+			if got := f.OnlyOwnChanges(); got != storage.QuietSame {
+				t.Fatalf("OnlyOwnChanges = %v right after a scan", got)
 			}
 			if tt.before != nil {
 				names, err := readNames(filepath.Join(path, "cur"))
@@ -138,13 +138,47 @@ func TestOnlyOwnChanges(t *testing.T) {
 				t.Fatalf("cur/: %q %v", names, err)
 			}
 			tt.other(t, path, names)
-			if got := f.OnlyOwnChanges(); got != tt.want {
-				t.Errorf("OnlyOwnChanges = %v, want %v", got, tt.want)
+			want := storage.QuietChanged
+			if tt.want {
+				want = storage.QuietSame
 			}
-			if tt.before != nil && !f.OnlyOwnChanges() {
+			if got := f.OnlyOwnChanges(); got != want {
+				t.Errorf("OnlyOwnChanges = %v, want %v", got, want)
+			}
+			if tt.before != nil && f.OnlyOwnChanges() != storage.QuietSame {
 				t.Error("OnlyOwnChanges false on the next call too: another program's move is reported once")
 			}
 		})
+	}
+}
+
+// TestOnlyOwnChangesBusy: the Folder's own changes made while the check
+// reads the directories make it unsure, not wrong: it reports QuietBusy,
+// and QuietSame once asked again.
+func TestOnlyOwnChangesBusy(t *testing.T) {
+	path, d := newMaildir(t)
+	f := mustOpen(t, d, path)
+	for i := range 3 {
+		writeFile(t, filepath.Join(path, "cur", fmt.Sprintf("1700000000.M%dP1.host:2,", i)), "Subject: x\n\nbody\n", time.Time{})
+	}
+	s := mustScan(t, f)
+	flag := func(flags ...string) {
+		changes := map[uint32][]string{}
+		for _, m := range s.Messages {
+			changes[m.UID] = flags
+		}
+		if err := f.SetFlagsBatchQuiet(changes); err != nil {
+			t.Error(err)
+		}
+	}
+	checkReadHook = func() { flag(storage.FlagFlagged) }
+	got := f.OnlyOwnChanges()
+	checkReadHook = nil
+	if got != storage.QuietBusy {
+		t.Errorf("OnlyOwnChanges = %v with a batch of its own during the read, want QuietBusy", got)
+	}
+	if got := f.OnlyOwnChanges(); got != storage.QuietSame {
+		t.Errorf("OnlyOwnChanges = %v when asked again, want QuietSame", got)
 	}
 }
 
