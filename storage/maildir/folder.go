@@ -85,7 +85,7 @@ type Folder struct {
 	fromIndex bool
 	// othersMoved: a flag batch or a lookup (relocate) found files that
 	// another program had moved or renamed; OnlyOwnChanges reports
-	// false once for it.
+	// QuietChanged once for it, unless a full scan came first.
 	othersMoved bool
 	closed      bool
 	dev         devCache // the file system, for StageMove

@@ -182,6 +182,28 @@ func TestOnlyOwnChangesBusy(t *testing.T) {
 	}
 }
 
+// TestOnlyOwnChangesAfterScan: a file that another program moved, found
+// by a batch, no longer makes the check fail once a scan has read the
+// directories again.
+func TestOnlyOwnChangesAfterScan(t *testing.T) {
+	path, d := newMaildir(t)
+	f := mustOpen(t, d, path)
+	writeFile(t, filepath.Join(path, "cur", "1700000000.M1P1.host:2,"), "Subject: x\n\nbody\n", time.Time{})
+	s := mustScan(t, f)
+	names, err := readNames(filepath.Join(path, "cur"))
+	if err != nil || len(names) != 1 {
+		t.Fatalf("cur/: %q %v", names, err)
+	}
+	rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"S"))
+	if err := f.SetFlagsBatchQuiet(map[uint32][]string{s.Messages[0].UID: {storage.FlagFlagged}}); err != nil {
+		t.Fatal(err)
+	}
+	mustScan(t, f)
+	if got := f.OnlyOwnChanges(); got != storage.QuietSame {
+		t.Errorf("OnlyOwnChanges = %v after a scan, want QuietSame", got)
+	}
+}
+
 func rename(t *testing.T, from, to string) {
 	t.Helper()
 	if err := os.Rename(from, to); err != nil {

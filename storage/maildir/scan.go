@@ -74,6 +74,11 @@ func (f *Folder) scanLocked() (storage.Snapshot, error) {
 			locked, retry, err = true, true, nil
 			attempt--
 		}
+		if err == nil && !retry {
+			// The entries are what the directories hold: the files that
+			// others moved (othersMoved) are where the entries say.
+			f.othersMoved = false
+		}
 		if err != nil || !retry {
 			return snap, err
 		}
