@@ -78,7 +78,7 @@ func TestOnlyOwnChanges(t *testing.T) {
 		name   string
 		before func(t *testing.T, path string, names []string) // names: cur/ before the batch
 		other  func(t *testing.T, path string, names []string) // names: cur/ after the batch
-		want   bool // QuietSame
+		want   bool                                            // QuietSame
 	}{
 		{"nothing else", nil, nothing, true},
 		{"a message renamed before the batch found it", func(t *testing.T, path string, names []string) {
