@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"time"
 )
 
 // A folder whose own changes each cause a change notification (a maildir
@@ -64,7 +63,7 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 	}
 	err := qb.SetFlagsBatchQuiet(changes)
 	if !mb.store.unquiet(paths) {
-		go mb.store.pollInstead(mb)
+		mb.store.bg.start(bgPoll, func() { mb.store.pollInstead(mb) })
 	}
 	mb.checkAfterQuietLocked()
 	return err
@@ -89,7 +88,7 @@ func (mb *mailbox) checkAfterQuietLocked() {
 	}
 	mb.quietSeq++
 	seq := mb.quietSeq
-	time.AfterFunc(changeDelay, func() { mb.checkQuiet(qc, seq, 0) })
+	mb.store.bg.after(changeDelay, bgQuiet, func() { mb.checkQuiet(qc, seq, 0) })
 }
 
 // quietBusyTries bounds how often a check that the folder's own changes
@@ -121,7 +120,7 @@ func (mb *mailbox) checkQuiet(qc QuietChecker, seq uint64, tries int) {
 	switch {
 	case got == QuietSame:
 	case got == QuietBusy && tries+1 < quietBusyTries:
-		time.AfterFunc(changeDelay, func() { mb.checkQuiet(qc, seq, tries+1) })
+		mb.store.bg.after(changeDelay, bgQuiet, func() { mb.checkQuiet(qc, seq, tries+1) })
 	default:
 		mb.scheduleRefreshLocked(0, 0)
 	}
