@@ -526,31 +526,6 @@ func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
 	return h, err
 }
 
-// readHeader reads up to and including the blank line ending the header,
-// at most 1 MiB, appending to buf.
-func readHeader(r io.Reader, buf []byte) ([]byte, error) {
-	for len(buf) < 1<<20 {
-		if cap(buf)-len(buf) < 2048 {
-			buf = slices.Grow(buf, max(4096, cap(buf)))
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
-			return buf[:i+4], nil
-		}
-		if len(buf) >= 2 && buf[0] == '\r' && buf[1] == '\n' {
-			return buf[:2], nil
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return buf, nil
-}
-
 // derived returns ENVELOPE, BODY or BODYSTRUCTURE from the shared cache,
 // computing and caching it when missing.
 func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, error) {

@@ -330,17 +330,18 @@ func (ev *searcher) readText(c *candidate, finder *message.Searcher) {
 	}
 }
 
+// loadHeader reads c's header as stored (LF line ends, usually: the
+// fields are the same, and the CRLF converter would read 32 KB of the
+// file), once per candidate.
 func (ev *searcher) loadHeader(c *candidate) []byte {
 	if c.header == nil && !c.failed {
-		if rc, _, err := ev.s.view.Open(c.m.UID); err == nil {
-			c.header, _ = readHeader(rc, nil)
-			rc.Close()
-			if c.header != nil {
-				cacheHeaderDerived(ev.s.view, c.m.UID, c.header)
-			}
-		} else {
+		h, err := ev.s.view.StoredHeader(c.m.UID, nil)
+		if err != nil {
 			c.failed = true
+			return nil
 		}
+		c.header = h
+		cacheHeaderDerived(ev.s.view, c.m.UID, c.header)
 	}
 	return c.header
 }
