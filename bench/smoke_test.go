@@ -61,9 +61,21 @@ func TestSmoke(t *testing.T) {
 	if !rep.OK() {
 		t.Error("the smoke comparison failed")
 	}
-	for _, key := range []string{"select.first", "fetch_envelope.warm", "search_text.cold", "store_flags", "append_1", "idle_rss", "big_rate"} {
+	for _, key := range []string{"select.first", "fetch_envelope.warm", "search_text.cold", "store_flags", "append_1", "idle_rss", "big_rate",
+		"session", "session_inetd", "qresync"} {
 		if m := rep.Servers[0].Metrics[key]; m == nil || len(m.Samples) == 0 {
 			t.Errorf("mailgate has no %s measurement", key)
+		}
+	}
+	// A CPU figure may be missing (a thread that ended during the
+	// FETCH), but never silently: each run gives a sample or a reason.
+	for _, key := range []string{"fetch_body_cpu.warm", "big_cpu"} {
+		m := rep.Servers[0].Metrics[key]
+		switch {
+		case m == nil || len(m.Samples)+len(m.Missing) == 0:
+			t.Errorf("mailgate has no %s measurement and no reason why", key)
+		case len(m.Missing) > 0:
+			t.Logf("mailgate: %s: %d runs without a figure: %q", key, len(m.Missing), m.Missing)
 		}
 	}
 }

@@ -79,11 +79,17 @@ func (c *client) unarm() { c.nc.SetDeadline(time.Time{}) }
 
 // logout ends the session politely, so that a server which writes the
 // mailbox back when a session ends (imap4d) does it before the next test,
-// then closes the connection.
-func (c *client) logout() {
+// then closes the connection. It returns LOGOUT's failure, which the
+// rows that time LOGOUT count as a wrong answer; elsewhere it is only
+// the end of a test.
+func (c *client) logout() error {
 	c.arm()
-	c.Logout().Wait()
+	err := c.Logout().Wait()
 	c.close()
+	if err != nil {
+		return fmt.Errorf("LOGOUT: %w", err)
+	}
+	return nil
 }
 
 func (c *client) close() {

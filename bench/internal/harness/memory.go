@@ -58,12 +58,11 @@ func (r *runner) bigMessage(ctx context.Context) error {
 		var got body
 		// The same processes before and after: one that starts or ends
 		// meanwhile would add or take away all the time it ever used.
-		tree := server.Tree(pid)
-		cpu := server.CPU(tree)
+		cpu := startCPU(server.Tree(pid))
 		t := time.Now()
 		total, err := c.fetchBodies(imap.UIDSetNum(imap.UID(e.big)), func(b body) { got = b })
 		d := time.Since(t)
-		cpu = server.CPU(tree) - cpu
+		perByte, cpuErr := cpu.perByte(total)
 		close(stop)
 		wg.Wait()
 		c.logout()
@@ -76,7 +75,7 @@ func (r *runner) bigMessage(ctx context.Context) error {
 		r.add("big_rss_delta", float64(peak-base)/(1<<20))
 		r.add("big_rss_peak", float64(peak)/(1<<20))
 		r.add("big_rate", float64(total)/1e6/d.Seconds())
-		r.add("big_cpu", cpuPerByte(cpu, total))
+		r.addMeasured("big_cpu", perByte, cpuErr)
 		r.logf("%s: FETCH of the %.1f MB message: %.0f MB/s, RSS %.1f -> peak %.1f MiB",
 			r.s.Name(), float64(total)/1e6, r.last("big_rate"), float64(base)/(1<<20), float64(peak)/(1<<20))
 	}

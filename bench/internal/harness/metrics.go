@@ -82,6 +82,9 @@ type Value struct {
 	Samples []float64 `json:"samples"`
 	Median  float64   `json:"median"`
 	Note    string    `json:"note,omitempty"`
+	// Missing says, for each run that gave no sample, why (a server
+	// CPU time that could not be read): such a run is not in Samples.
+	Missing []string `json:"missing,omitempty"`
 }
 
 func median(xs []float64) float64 {

@@ -112,8 +112,7 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 	}
 
 	bad, count := 0, 0
-	pids := server.Tree(r.s.PID())
-	cpu := server.CPU(pids)
+	cpu := startCPU(server.Tree(r.s.PID()))
 	t = time.Now()
 	total, err := w.fetchBodies(e.bodySet.String(), func(b body) {
 		count++
@@ -128,16 +127,18 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 		return err
 	}
 	d := time.Since(t)
-	cpu = server.CPU(pids) - cpu
+	perByte, cpuErr := cpu.perByte(total)
 	r.add(key("fetch_body"), float64(total)/1e6/d.Seconds())
-	r.add(key("fetch_body_cpu"), cpuPerByte(cpu, total))
+	r.addMeasured(key("fetch_body_cpu"), perByte, cpuErr)
 	if count != len(e.bodyUIDs) {
 		r.wrong("UID FETCH BODY[]: %d bodies, want %d", count, len(e.bodyUIDs))
 	}
 	r.logf("%s: %s: SELECT %.1f ms, FLAGS %.1f ms, ENVELOPE %.1f ms, BODYSTRUCTURE %.1f ms, SEARCH TEXT %.1f ms, bodies %.1f MB/s",
 		r.s.Name(), phase, r.last(key("select")), r.last(key("fetch_flags")), r.last(key("fetch_envelope")),
 		r.last(key("fetch_bodystructure")), r.last(key("search_text")), r.last(key("fetch_body")))
-	r.logf("%s: %s: bodies: the server used %.2f ns of CPU per byte", r.s.Name(), phase, r.last(key("fetch_body_cpu")))
+	if cpuErr == nil {
+		r.logf("%s: %s: bodies: the server used %.2f ns of CPU per byte", r.s.Name(), phase, perByte)
+	}
 	// The timed FETCHes above are counted; every message's ENVELOPE and
 	// BODYSTRUCTURE are compared with the corpus, untimed, in every run
 	// of every phase.
@@ -200,10 +201,40 @@ func (r *runner) last(key string) float64 {
 	return 0
 }
 
-// cpuPerByte is a server's CPU time per byte it sent, in nanoseconds.
-func cpuPerByte(cpu time.Duration, bytes int64) float64 {
-	if bytes <= 0 {
-		return 0
+// cpuMeter reads a server's CPU time around a measured command.
+type cpuMeter struct {
+	pids  []int
+	start server.CPUTime
+	err   error
+}
+
+// startCPU reads the CPU time of the processes pids before a command.
+// The same processes are read afterwards (see perByte): one that starts
+// meanwhile is not counted, one that ends voids the figure.
+func startCPU(pids []int) cpuMeter {
+	t, err := server.CPU(pids)
+	return cpuMeter{pids: pids, start: t, err: err}
+}
+
+// perByte reads the processes' CPU time again and returns what they used
+// since startCPU per byte sent, in nanoseconds. It fails, rather than
+// return a figure that is too low, when either reading failed, when a
+// thread ended in between, when no CPU time was counted, or when nothing
+// was sent.
+func (m cpuMeter) perByte(bytes int64) (float64, error) {
+	if m.err != nil {
+		return 0, m.err
 	}
-	return float64(cpu.Nanoseconds()) / float64(bytes)
+	end, err := server.CPU(m.pids)
+	if err != nil {
+		return 0, err
+	}
+	used, err := end.Since(m.start)
+	if err != nil {
+		return 0, err
+	}
+	if bytes <= 0 {
+		return 0, fmt.Errorf("server CPU per byte: %d bytes sent", bytes)
+	}
+	return float64(used.Nanoseconds()) / float64(bytes), nil
 }

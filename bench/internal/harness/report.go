@@ -92,20 +92,28 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "%-*s %-6s %-6s", lw, d.Label, d.Unit, better)
 		for _, s := range cols {
 			v := s.Metrics[d.Key]
-			if v == nil || len(v.Samples) == 0 {
+			if v == nil {
 				fmt.Fprintf(w, " %*s", vw, "-")
-			} else {
-				mark := ""
-				if v.Note != "" {
-					mark = "*"
-					notes = append(notes, fmt.Sprintf("%s, %s: %s", s.Name, d.Label, v.Note))
-				}
-				fmt.Fprintf(w, " %*s", vw, fmtNum(v.Median)+mark+spread(v))
+				continue
 			}
+			mark := ""
+			if v.Note != "" && len(v.Samples) > 0 {
+				mark = "*"
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", s.Name, d.Label, v.Note))
+			}
+			if why := missingNote(v); why != "" {
+				mark = "*"
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", s.Name, d.Label, why))
+			}
+			if len(v.Samples) == 0 {
+				fmt.Fprintf(w, " %*s", vw, "-"+mark)
+				continue
+			}
+			fmt.Fprintf(w, " %*s", vw, fmtNum(v.Median)+mark+spread(v))
 		}
 		for _, rt := range ratios {
 			a, b := byName[rt.num].Metrics[d.Key], denominator(byName, rt.den, d)
-			if a == nil || b == nil || len(a.Samples) == 0 || len(b.Samples) == 0 || b.Median == 0 {
+			if !scorable(a) || !scorable(b) {
 				fmt.Fprintf(w, " %11s", "-")
 				continue
 			}
@@ -188,7 +196,7 @@ func writeBar(w io.Writer, byName map[string]*ServerResult, rows []Def) {
 	var rest []string
 	for _, d := range rows {
 		a, b := byName["mailgate"].Metrics[d.Key], denominator(byName, den, d)
-		if a == nil || b == nil || len(a.Samples) == 0 || len(b.Samples) == 0 || a.Median <= 0 || b.Median <= 0 {
+		if !scorable(a) || !scorable(b) {
 			continue
 		}
 		class, gain := barClass(a.Median, b.Median, d.Higher)
@@ -204,6 +212,30 @@ func writeBar(w io.Writer, byName map[string]*ServerResult, rows []Def) {
 	}
 }
 
+// scorable tells whether a value may be compared with another's (in a
+// ratio column and the bar): it has samples and a positive median. No
+// row has a meaningful ratio to zero or below: a CPU time or a rate of 0
+// is a figure that was not had, not a perfect score.
+func scorable(v *Value) bool {
+	return v != nil && len(v.Samples) > 0 && v.Median > 0
+}
+
+// missingNote says why runs of a value gave no sample, or "".
+func missingNote(v *Value) string {
+	if len(v.Missing) == 0 {
+		return ""
+	}
+	runs := len(v.Samples) + len(v.Missing)
+	why := v.Missing[0]
+	if others := len(v.Missing) - 1; others > 0 {
+		why += fmt.Sprintf(" (and %d more)", others)
+	}
+	if len(v.Samples) == 0 {
+		return fmt.Sprintf("no figure in any of %d runs, left out of the ratios and the bar: %s", runs, why)
+	}
+	return fmt.Sprintf("no figure in %d of %d runs, the median is of the others: %s", len(v.Missing), runs, why)
+}
+
 // spread is " [min-max]" of a value with more than one sample.
 func spread(v *Value) string {
 	if len(v.Samples) < 2 {
@@ -213,16 +245,17 @@ func spread(v *Value) string {
 }
 
 // denominator is the value a ratio column divides by: the server's, or
-// for bestDovecot the better of the two Dovecot modes on this row.
+// for bestDovecot the better of the two Dovecot modes on this row (of
+// those with a figure, see scorable).
 func denominator(byName map[string]*ServerResult, den string, d Def) *Value {
 	if den != bestDovecot {
 		return byName[den].Metrics[d.Key]
 	}
 	a, b := byName["dovecot"].Metrics[d.Key], byName["dovecot-fast"].Metrics[d.Key]
 	switch {
-	case a == nil || len(a.Samples) == 0:
+	case !scorable(a):
 		return b
-	case b == nil || len(b.Samples) == 0:
+	case !scorable(b):
 		return a
 	case d.Higher == (a.Median >= b.Median):
 		return a

@@ -487,6 +487,26 @@ func (r *runner) add(key string, v float64) {
 	m.Median = median(m.Samples)
 }
 
+// addMeasured records v as a sample of key, or, when err says that the
+// figure could not be had, the reason instead: the run is then left out
+// of the row's median, and the table says why, so that a figure that
+// could not be read (a server CPU time of 0) never passes for a good one.
+func (r *runner) addMeasured(key string, v float64, err error) {
+	if err == nil {
+		r.add(key, v)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.res.Metrics[key]
+	if m == nil {
+		m = &Value{}
+		r.res.Metrics[key] = m
+	}
+	m.Missing = append(m.Missing, err.Error())
+	r.logf("%s: %s: no figure for this run: %v", r.s.Name(), key, err)
+}
+
 func (r *runner) note(key, note string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

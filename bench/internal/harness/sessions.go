@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -36,7 +37,7 @@ func (r *runner) sessions(ctx context.Context) error {
 		r.logf("%s: %.1f sessions/s", r.s.Name(), rate)
 		return nil
 	}
-	addr, stop, err := inetdLoop(in)
+	addr, stop, err := inetdLoop(in, func(err error) { r.wrong("session, a process per session: %v", err) })
 	if err != nil {
 		return err
 	}
@@ -69,13 +70,13 @@ func (r *runner) sessionRate(ctx context.Context, addr string) (float64, error) 
 }
 
 // session runs one whole short session on a bare connection and checks
-// its answers.
+// its answers, LOGOUT's included.
 func (r *runner) session(ctx context.Context, addr string) error {
 	w, err := dialWire(ctx, addr, r.p.OpTimeout)
 	if err != nil {
 		return err
 	}
-	defer w.close() // sends LOGOUT and waits for its answer
+	defer w.close() // without a second LOGOUT once logout ran
 	if err := w.do("LOGIN "+quote(r.s.Username())+" "+quote(server.Password), nil); err != nil {
 		return err
 	}
@@ -93,14 +94,19 @@ func (r *runner) session(ctx context.Context, addr string) error {
 	if got != r.e.n || seen != r.e.seen {
 		r.wrong("session: FETCH 1:* (FLAGS): %d messages, %d \\Seen; want %d, %d", got, seen, r.e.n, r.e.seen)
 	}
+	if err := w.logout(); err != nil {
+		r.wrong("session: %v", err)
+	}
 	return nil
 }
 
 // inetdLoop listens on a loopback port and, for every connection,
 // starts the server's per-session command with the connection as its
-// standard input and output. stop closes the listener and waits for the
-// sessions' processes.
-func inetdLoop(in server.Inetd) (addr string, stop func(), err error) {
+// standard input and output. A connection that gets no process, and a
+// process that exits other than with status 0 (a session ends with
+// LOGOUT), is reported to failed. stop closes the listener and waits for
+// the sessions' processes.
+func inetdLoop(in server.Inetd, failed func(error)) (addr string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -121,19 +127,23 @@ func inetdLoop(in server.Inetd) (addr string, stop func(), err error) {
 			f, err := conn.(*net.TCPConn).File()
 			conn.Close()
 			if err != nil {
+				failed(fmt.Errorf("accepted connection: %w", err))
 				continue
 			}
 			cmd := exec.Command(name, args...)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = f, f, os.Stderr
 			if err := cmd.Start(); err != nil {
 				f.Close()
+				failed(fmt.Errorf("starting %s: %w", name, err))
 				continue
 			}
 			f.Close()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd.Wait()
+				if err := cmd.Wait(); err != nil {
+					failed(fmt.Errorf("session process %s: %w", filepath.Base(name), err))
+				}
 			}()
 		}
 	}()

@@ -36,6 +36,8 @@ type wire struct {
 	streamBodies bool
 	hasBody      bool
 	body         body
+	// loggedOut says that logout ran: close sends no second LOGOUT.
+	loggedOut bool
 }
 
 func dialWire(ctx context.Context, addr string, timeout time.Duration) (*wire, error) {
@@ -59,9 +61,32 @@ func dialWire(ctx context.Context, addr string, timeout time.Duration) (*wire, e
 	return w, nil
 }
 
+// close ends the session, with a LOGOUT whose answer it does not
+// check unless logout ran already, and closes the connection.
 func (w *wire) close() {
-	w.do("LOGOUT", nil)
+	if !w.loggedOut {
+		w.do("LOGOUT", nil)
+	}
 	w.nc.Close()
+}
+
+// logout sends LOGOUT and checks its answer: an untagged BYE, then the
+// tagged OK (RFC 3501 section 6.1.3).
+func (w *wire) logout() error {
+	w.loggedOut = true
+	bye := false
+	err := w.do("LOGOUT", func(resp []byte) {
+		if bytes.HasPrefix(resp, []byte("* BYE")) {
+			bye = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if !bye {
+		return errors.New("LOGOUT: tagged OK without an untagged BYE")
+	}
+	return nil
 }
 
 // quote makes an IMAP quoted string.
@@ -173,6 +198,16 @@ func isFetch(resp []byte) bool {
 		i++
 	}
 	return i > 0 && bytes.HasPrefix(rest[i:], []byte(" FETCH "))
+}
+
+// fetchSeq returns the message number of a "* N FETCH ..." response.
+func fetchSeq(resp []byte) (uint32, bool) {
+	if !isFetch(resp) {
+		return 0, false
+	}
+	num, _, _ := bytes.Cut(resp[2:], []byte(" "))
+	n, err := strconv.ParseUint(string(num), 10, 32)
+	return uint32(n), err == nil
 }
 
 // searchNumbers appends the numbers of a "* SEARCH ..." response.

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -134,28 +136,76 @@ func Sessions(pid int) int {
 	return n
 }
 
+// CPUTime is the CPU time of a set of processes at one moment, as CPU
+// read it: every thread's, from /proc/PID/task/TID/schedstat.
+type CPUTime struct {
+	// Total is the CPU time all the threads have used so far.
+	Total time.Duration
+	// threads is every thread read, by "PID/TID".
+	threads map[string]bool
+}
+
 // CPU adds up the CPU time the given processes' threads have used so far
 // (the first field of /proc/PID/task/TID/schedstat, in nanoseconds: finer
-// than the clock ticks of /proc/PID/stat). A thread that ends takes its
-// time with it.
-func CPU(pids []int) time.Duration {
-	var total int64
+// than the clock ticks of /proc/PID/stat). It fails when it cannot read
+// one of them (a process that ended, another user's process, a kernel
+// without schedstat): a total without it would be too low, and a lower
+// CPU time scores as a better server.
+func CPU(pids []int) (CPUTime, error) {
+	t := CPUTime{threads: map[string]bool{}}
+	if len(pids) == 0 {
+		return t, errors.New("server CPU time: no process to read")
+	}
 	for _, p := range pids {
 		dir := "/proc/" + strconv.Itoa(p) + "/task"
 		tasks, err := os.ReadDir(dir)
 		if err != nil {
-			continue
+			return t, fmt.Errorf("server CPU time of process %d: %w", p, err)
 		}
-		for _, t := range tasks {
-			data, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		for _, task := range tasks {
+			name := dir + "/" + task.Name() + "/schedstat"
+			n, err := readSchedstat(name)
 			if err != nil {
-				continue
+				return t, fmt.Errorf("server CPU time of process %d: %w", p, err)
 			}
-			if f := strings.Fields(string(data)); len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				total += n
-			}
+			t.Total += n
+			t.threads[strconv.Itoa(p)+"/"+task.Name()] = true
 		}
 	}
-	return time.Duration(total)
+	return t, nil
+}
+
+// readSchedstat reads the CPU time in a schedstat file.
+func readSchedstat(name string) (time.Duration, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0, fmt.Errorf("%s: empty", name)
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: not a CPU time: %q", name, f[0])
+	}
+	return time.Duration(n), nil
+}
+
+// Since returns the CPU time used between an earlier reading of the same
+// processes and t. It fails when a thread of the earlier reading is gone
+// (a thread that ends takes its time out of the total, so the difference
+// would be too low) or when no time was used at all (nothing was
+// counted: no server does work for nothing).
+func (t CPUTime) Since(earlier CPUTime) (time.Duration, error) {
+	for th := range earlier.threads {
+		if !t.threads[th] {
+			return 0, fmt.Errorf("server CPU time: thread %s ended during the measurement, taking its time with it", th)
+		}
+	}
+	d := t.Total - earlier.Total
+	if d <= 0 {
+		return 0, fmt.Errorf("server CPU time: %v used by %d threads; nothing was counted", d, len(t.threads))
+	}
+	return d, nil
 }
