@@ -112,9 +112,15 @@ func checkSizes(t testing.TB, f storage.Folder, s storage.Snapshot) {
 }
 
 // checkCold compares the Folder's state with what a new Folder, without
-// the index, reads from the file.
+// the index, reads from the file. It holds f's mutex throughout, as every
+// method of f does: f's timer (a flag change waits for it however long
+// Options.FlushDelay is, see flushDelay) then cannot rewrite the file
+// while it is read or f's state while it is compared, so the new Folder
+// never waits for f's lock, however slow the machine.
 func checkCold(t testing.TB, d *Driver, f *Folder) {
 	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	os.Remove(indexPath(f.path))
 	g := &Folder{d: d, path: f.path, perm: 0o600, pending: make(map[uint32]want)}
 	defer g.Close()
