@@ -424,6 +424,9 @@ func tornRange(file *os.File, size int64, in appendIntent) (keep, tailAt int64, 
 		if size <= last {
 			return in.off, size, true, nil
 		}
+		if at, ok, err := othersAtBatchEnd(file, in.from, last, lastLine, size); err != nil || ok {
+			return in.from, at, ok, err
+		}
 		from, fromLine = last, lastLine
 	}
 	fromEnd := from + int64(len(fromLine))
@@ -459,6 +462,53 @@ func tornRange(file *os.File, size int64, in appendIntent) (keep, tailAt int64, 
 	}
 	return in.from, next, true, nil
 }
+
+// othersAtBatchEnd finds, for a batch whose process died after its
+// intent named the next message (at last, with From_ line lastLine) but
+// before it wrote that message's From_ line, the From_ line of another
+// program that appended afterwards: it starts at a line start among the
+// separator bytes before last, or at last (what the batch wrote of its
+// separator, at most the two bytes before last). The batch's messages
+// carry no From_ line at a line start (mboxrd quotes them), so such a
+// line is the other program's, and the batch ends where it starts. ok is
+// false when the bytes at last may be the batch's own (a beginning of
+// lastLine, and no From_ line glued to it) or when no such From_ line
+// is there. A From_ line glued to a beginning of lastLine that reads as
+// one starts at last: the batch's bytes in it become part of the other
+// message's envelope sender, and no byte of that message is lost.
+func othersAtBatchEnd(file *os.File, first, last int64, lastLine []byte, size int64) (at int64, ok bool, err error) {
+	start := max(first+1, last-2)
+	window := make([]byte, min(size, last+int64(len(lastLine)))-start+1)
+	if _, err := file.ReadAt(window, start-1); err != nil {
+		return 0, false, err
+	}
+	if have := window[last-start+1:]; commonPrefix(have, lastLine) == len(have) {
+		return 0, false, nil
+	}
+	lines := false // a line start was seen: only line endings may follow
+	for c := start; c <= last; c++ {
+		if window[c-start] != '\n' {
+			if lines {
+				break // a byte that is neither ours nor a separator
+			}
+			continue // not a line start
+		}
+		lines = true
+		line := make([]byte, min(size-c, maxFromLine))
+		if _, err := file.ReadAt(line, c); err != nil {
+			return 0, false, err
+		}
+		if i := bytes.IndexByte(line, '\n'); i >= 0 && bytes.HasPrefix(line, []byte("From ")) {
+			if _, ok := parseFromLine(line[:i+1]); ok {
+				return c, true, nil
+			}
+		}
+	}
+	return 0, false, nil
+}
+
+// maxFromLine bounds the From_ line othersAtBatchEnd reads.
+const maxFromLine = 1024
 
 // nextFromLine returns the offset of the first From_ line (a line that
 // starts "From " with a date that parseFromLine reads) in file between
