@@ -126,6 +126,13 @@ func (f *Folder) filesByBase() (map[string]entry, error) {
 // during the read and it reports QuietBusy. Another program's change
 // during the read is not its to find: the watch was back before it began.
 func (f *Folder) OnlyOwnChanges() storage.QuietCheck {
+	if !f.mu.TryLock() {
+		// Busy, most often with the next batch, after which the core
+		// will want another check: reading the directories now would
+		// be wasted.
+		return storage.QuietBusy
+	}
+	f.mu.Unlock()
 	before, ok := f.ownNames()
 	if !ok {
 		return storage.QuietChanged

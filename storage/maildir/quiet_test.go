@@ -180,6 +180,13 @@ func TestOnlyOwnChangesBusy(t *testing.T) {
 	if got := f.OnlyOwnChanges(); got != storage.QuietSame {
 		t.Errorf("OnlyOwnChanges = %v when asked again, want QuietSame", got)
 	}
+	// The Folder busy with another call: it does not wait to read.
+	f.mu.Lock()
+	got = f.OnlyOwnChanges()
+	f.mu.Unlock()
+	if got != storage.QuietBusy {
+		t.Errorf("OnlyOwnChanges = %v while the Folder is locked, want QuietBusy", got)
+	}
 }
 
 // TestOnlyOwnChangesAfterScan: a file that another program moved, found
