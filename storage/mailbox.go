@@ -86,6 +86,9 @@ type mailbox struct {
 	modseqReserved bool          // this process has taken a modseq from the file
 	vanished       []VanishedRun // expunges remembered, ascending modseq
 	vanishedFloor  uint64        // expunges at or below it are forgotten
+	// early is the modseq file of a mailbox read for the first time,
+	// whose first block was reserved before the scan (reserveEarlyLocked).
+	early *earlyModSeq
 
 	fts *fts.Index // the full-text index, once the indexer opened it
 	// ftsSeen is the count and last UID of the messages when the
@@ -231,8 +234,10 @@ func (mb *mailbox) loadLocked() error {
 	if d, ok := mb.folder.(IndexDeferrer); ok {
 		d.DeferIndex() // written after the answer: see View.Settle
 	}
+	mb.reserveEarlyLocked() // its fsync runs while the scan reads
 	snap, err := mb.folder.Scan()
 	if err != nil {
+		mb.dropEarlyLocked()
 		return fmt.Errorf("reading mailbox: %w", err)
 	}
 	mb.uidValidity = snap.UIDValidity

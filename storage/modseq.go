@@ -28,7 +28,16 @@ func (mb *mailbox) loadModSeqsLocked() {
 		mb.inMemoryModSeqsLocked()
 		return
 	}
-	mf, err := openModSeqFile(path, mb.perm)
+	mf, early, err := mb.takeEarlyLocked()
+	if err != nil {
+		mb.store.log.Warn("storage: modseq file not synced; NOMODSEQ", "path", path, "err", err)
+		mb.noModSeq = true
+		mb.inMemoryModSeqsLocked()
+		return
+	}
+	if mf == nil {
+		mf, err = openModSeqFile(path, mb.perm)
+	}
 	if err != nil {
 		mb.store.log.Debug("storage: modseq file unusable; NOMODSEQ", "path", path, "err", err)
 		mb.noModSeq = true
@@ -40,7 +49,13 @@ func (mb *mailbox) loadModSeqsLocked() {
 	if mf.bad != nil {
 		mb.store.log.Warn("storage: modseq file damaged; every message gets a new modseq", "path", path, "err", mf.bad)
 	}
-	if mf.empty && len(mb.msgs) > 0 {
+	if early && len(mb.msgs) == 0 {
+		// Nothing to number: the file is written as for any empty
+		// mailbox, its figures those of a file never written.
+		early = false
+		t.counter, t.ceiling = 0, 0
+	}
+	if mf.empty && len(mb.msgs) > 0 && !early {
 		// Modseqs were perhaps handed out for these messages before
 		// the file went (or before mailgate kept modseqs).
 		t.ceiling = timeCeiling()
@@ -106,8 +121,10 @@ func (mb *mailbox) loadModSeqsLocked() {
 		return
 	}
 	// The reservation is synced by compact below, once for both, before
-	// any modseq is answered (mb.mu is held until then).
-	m, mustSync, err := mf.reserve(mb.highestModSeq, true)
+	// any modseq is answered (mb.mu is held until then); an early one
+	// (reserveEarlyLocked) is on disk already, its counter above the
+	// clock of a crash's restart: the next modseq is taken under it.
+	m, mustSync, err := mf.reserve(mb.highestModSeq, !early)
 	if err != nil {
 		mb.store.log.Warn("storage: writing modseq file; NOMODSEQ", "path", path, "err", err)
 		mb.noModSeq = true
@@ -124,7 +141,7 @@ func (mb *mailbox) loadModSeqsLocked() {
 	if len(changed) > 0 || len(gone) > 0 {
 		mb.highestModSeq = m
 	}
-	if err := mf.compact(mb.uidValidity, mb.msgs, mb.vanished, mb.vanishedFloor); err != nil {
+	if err := mf.compact(mb.uidValidity, mb.msgs, mb.vanished, mb.vanishedFloor, mustSync); err != nil {
 		mb.store.log.Warn("storage: writing modseq file", "path", path, "err", err)
 		if mustSync {
 			// The reserved block may not be on disk, and a second fsync
@@ -212,7 +229,7 @@ func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error
 		for _, r := range runsOf(c.expunged, m) {
 			runs, floor = addVanished(runs, floor, r)
 		}
-		err := mf.compact(mb.uidValidity, mb.msgs, runs, floor)
+		err := mf.compact(mb.uidValidity, mb.msgs, runs, floor, true)
 		for k, i := range c.set {
 			mb.msgs[i].ModSeq = saved[k]
 		}

@@ -542,7 +542,11 @@ func (mf *modseqFile) append(recs []byte) error {
 // snapshot and no log: snapshot first, then the header that vouches for
 // it, then a sync. A crash in between leaves a snapshot whose checksum
 // does not match: the table is lost, the ceiling is not.
-func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []VanishedRun, floor uint64) error {
+//
+// sync false leaves out the sync: for a caller whose ceiling is on disk
+// already (a lost snapshot loses only the table, whose messages then get
+// modseqs above that ceiling).
+func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []VanishedRun, floor uint64, sync bool) error {
 	snap := encodeSnapshot(msgs, runs, floor)
 	if _, err := mf.f.WriteAt(snap, modseqHeaderLen); err != nil {
 		return err
@@ -557,6 +561,9 @@ func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []Vanishe
 	h := encodeHeader(uidValidity, t.snapLen, t.snapCRC, t.ceiling, t.counter)
 	if _, err := mf.f.WriteAt(h, 0); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	return mf.f.Sync()
 }

@@ -38,3 +38,11 @@ func HasWatcher(s *Store) bool {
 	defer s.quietMu.Unlock()
 	return s.watcher != nil
 }
+
+// SetEarlyModSeqHook has f run with the modseq file's path when the first
+// read of a mailbox has reserved its first block, before the scan; it
+// returns the function that takes it away.
+func SetEarlyModSeqHook(f func(path string)) (restore func()) {
+	earlyModSeqHook = f
+	return func() { earlyModSeqHook = nil }
+}
