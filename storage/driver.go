@@ -313,11 +313,13 @@ type Dater interface {
 // client that opened the mailbox need not wait for. The core calls
 // DeferIndex before the first Scan of a mailbox, so that the scan leaves
 // the write for later, and WriteIndex once the command that opened it
-// has been answered (View.Settle), with the mailbox's lock held and never
-// once the mailbox is deleted or renamed, so that the write cannot race
-// with the removal of its files. Close writes what is still left, unless
-// the core called DropIndex: the mailbox is being deleted or renamed, and
-// the folder writes no cache file any more.
+// has been answered (View.Settle), without the mailbox's lock, so that
+// the next command does not wait for the write: WriteIndex serialises
+// itself with the folder's other calls. Close writes what is still left,
+// unless the core called DropIndex: the mailbox is being deleted or
+// renamed, and the folder writes no cache file any more; DropIndex waits
+// for a WriteIndex under way, so that no write races with the removal
+// of the mailbox's files.
 type IndexDeferrer interface {
 	DeferIndex()
 	WriteIndex()

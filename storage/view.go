@@ -807,14 +807,17 @@ func (v *View) Settle() {
 	// and the folder's Close writes its index.
 	mb.store.bg.start(bgSettle, func() {
 		mb.mu.Lock()
-		defer mb.mu.Unlock()
 		// Not for a mailbox closed, or deleted or renamed (gone)
 		// meanwhile: its folder is no longer there to read.
-		if !mb.closed && !mb.gone {
+		live := !mb.closed && !mb.gone
+		if live {
 			mb.fullLocked()
-			if d, ok := mb.folder.(IndexDeferrer); ok {
-				d.WriteIndex()
-			}
+		}
+		mb.mu.Unlock()
+		// Without the mailbox's lock: the next command need not wait
+		// for the file (see IndexDeferrer).
+		if d, ok := mb.folder.(IndexDeferrer); ok && live {
+			d.WriteIndex()
 		}
 	})
 }

@@ -81,6 +81,10 @@ type Folder struct {
 	// WriteIndex (storage.IndexDeferrer); indexPending that one did.
 	deferIndex, indexPending bool
 	noIndex                  bool // DropIndex was called
+	// indexMu is held by WriteIndex for the whole of its write, which
+	// holds mu only at its start and end, and by DropIndex, so that no
+	// write outlives DropIndex. It is taken before mu, never after.
+	indexMu sync.Mutex
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	// othersMoved: a flag batch or a lookup (relocate) found files that

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -181,27 +182,74 @@ func (f *Folder) DeferIndex() {
 
 // WriteIndex implements storage.IndexDeferrer: it writes the index file
 // that a scan left for later, when the directories are still in the
-// state the scan saw.
+// state the scan saw. The Folder's lock is held only to take a copy of
+// the entries and, at the end, to rename the file written meanwhile into
+// place: a command that needs the Folder while the file is encoded and
+// written (a FETCH of bodies, a STORE) does not wait for it. DropIndex
+// waits for a write under way (indexMu), so that none outlives it. The
+// rename is left out when the Folder scanned again meanwhile (that scan
+// saved its own index, or found the directories changed).
 func (f *Folder) WriteIndex() {
+	f.indexMu.Lock()
+	defer f.indexMu.Unlock()
 	if err := f.lock(); err != nil {
 		return
 	}
-	defer f.mu.Unlock()
 	if !f.indexPending {
+		f.mu.Unlock()
 		return
 	}
 	f.indexPending = false
-	if !f.stamp.valid {
+	st, err := f.readStamp()
+	if !f.stamp.valid || err != nil || !st.same(f.stamp) || f.stamp.same(f.indexed) || f.noIndex {
+		f.mu.Unlock()
 		return // changed since: the next scan writes it
 	}
-	if st, err := f.readStamp(); err == nil && st.same(f.stamp) {
-		f.saveIndex()
+	stamp, dates := f.stamp, f.datesUnsaved
+	hdr := indexHeader{stamp: stamp, validity: f.validity, uidNext: f.uidNext}
+	entries := slices.Clone(f.all()) // a rename changes an entry in place
+	f.mu.Unlock()
+	if writeIndexHook != nil {
+		writeIndexHook()
 	}
+
+	path := filepath.Join(f.path, indexFile)
+	data, err := encodeIndex(hdr, entries)
+	var tmp string
+	if err == nil {
+		tmp, err = fsutil.WriteCacheTemp(path, data, f.perm)
+	}
+	if err != nil {
+		f.log.Debug("maildir: index not written", "path", f.path, "err", err)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Closed meanwhile is no reason to drop it: Close left it to this
+	// write, and the maildir is still there (DropIndex would have said).
+	if f.stamp != stamp || f.stamp.same(f.indexed) {
+		os.Remove(tmp)
+		return
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		f.log.Debug("maildir: index not written", "path", f.path, "err", err)
+		return
+	}
+	f.indexed, f.datesUnsaved = stamp, max(f.datesUnsaved-dates, 0)
 }
 
+// writeIndexHook, when set (by tests), runs in WriteIndex once it has
+// copied the entries and let go of the Folder's lock, before it encodes
+// them.
+var writeIndexHook func()
+
 // DropIndex implements storage.IndexDeferrer: the maildir is being
-// deleted or renamed, and the Folder writes its index file no more.
+// deleted or renamed, and the Folder writes its index file no more. A
+// write under way (WriteIndex) ends first.
 func (f *Folder) DropIndex() {
+	f.indexMu.Lock()
+	defer f.indexMu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.indexPending, f.datesUnsaved, f.noIndex = false, 0, true

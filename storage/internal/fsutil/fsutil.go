@@ -68,12 +68,28 @@ func DirPerm(perm os.FileMode) os.FileMode {
 // does not sync: it is for caches and indexes whose readers detect a
 // damaged file (by a checksum) after a crash and ignore it.
 func WriteCache(path string, data []byte, perm os.FileMode) error {
+	tmp, err := WriteCacheTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// WriteCacheTemp is WriteCache without its last step: it writes data to
+// the temporary file beside path and returns that file's name, for the
+// caller to rename to path (or remove) when it chooses, such as under a
+// lock it would rather not hold while the data is written.
+func WriteCacheTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	if perm == 0 {
 		perm = 0o600
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = tmp.Write(data)
 	if err == nil {
@@ -82,11 +98,9 @@ func WriteCache(path string, data []byte, perm os.FileMode) error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
 		os.Remove(tmp.Name())
+		return "", err
 	}
-	return err
+	return tmp.Name(), nil
 }
