@@ -133,9 +133,12 @@ var foreignFiles = []string{
 // Name returns "maildir".
 func (d *Driver) Name() string { return "maildir" }
 
-// Is reports whether path is a directory with cur and new in it.
+// Is reports whether path is a directory with cur and new in it. Two
+// stats tell: a path under which a directory is found is a directory
+// (else the stat fails with ENOTDIR), so it needs none of its own, and a
+// cold SELECT, which asks twice, makes two calls fewer.
 func (d *Driver) Is(path string) bool {
-	for _, p := range []string{path, filepath.Join(path, dirCur), filepath.Join(path, dirNew)} {
+	for _, p := range []string{filepath.Join(path, dirCur), filepath.Join(path, dirNew)} {
 		fi, err := os.Stat(p)
 		if err != nil || !fi.IsDir() {
 			return false
