@@ -62,7 +62,6 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 	// another program changed before this one's end is still there for
 	// this one's check to find.
 	mb.quietSeq++
-	seq := mb.quietSeq
 	if quietHook != nil {
 		quietHook()
 	}
@@ -71,19 +70,28 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 	// of it in its cache (9 ms at 100,000 messages), which the answer
 	// need not wait for: the check comes after it and finds whatever
 	// changed in between. Once Close has begun, nothing is watched again.
-	mb.store.bg.start(bgQuiet, func() { mb.afterQuiet(paths, seq) })
+	mb.store.bg.start(bgQuiet, func() { mb.afterQuiet(paths) })
 	return err
 }
 
-// afterQuiet watches paths again after the quiet batch numbered seq on
-// mb's folder, and has the folder checked.
-func (mb *mailbox) afterQuiet(paths []string, seq uint64) {
-	if !mb.store.unquiet(paths) {
+// afterQuiet watches paths again after a quiet batch on mb's folder and
+// has the folder checked, unless another batch still has the watch
+// lifted: that one's afterQuiet does it then. The check is the latest
+// batch's, which must come after every batch has watched again.
+func (mb *mailbox) afterQuiet(paths []string) {
+	if mb.store.bg.stopped() {
+		return // closing: nothing is watched or checked any more
+	}
+	ok, lifted := mb.store.unquiet(paths)
+	if !ok {
 		mb.store.bg.start(bgPoll, func() { mb.store.pollInstead(mb) })
+	}
+	if lifted {
+		return
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	mb.checkAfterQuietLocked(seq)
+	mb.checkAfterQuietLocked(mb.quietSeq)
 }
 
 // checkAfterQuietLocked finds whatever another program changed while
@@ -195,15 +203,17 @@ func (s *Store) quiet(paths []string) bool {
 }
 
 // unquiet watches paths again, those that are still wanted, once no
-// other batch keeps their watch lifted. It reports false when one of
-// them cannot be watched again.
-func (s *Store) unquiet(paths []string) bool {
-	ok := true
+// other batch keeps their watch lifted. ok is false when one of them
+// cannot be watched again, and lifted true when another batch still
+// keeps one of them unwatched.
+func (s *Store) unquiet(paths []string) (ok, lifted bool) {
+	ok = true
 	s.quietMu.Lock()
 	defer s.quietMu.Unlock()
 	for _, p := range paths {
 		s.quieted[p]--
 		if s.quieted[p] > 0 {
+			lifted = true
 			continue
 		}
 		delete(s.quieted, p)
@@ -217,7 +227,7 @@ func (s *Store) unquiet(paths []string) bool {
 			}
 		}
 	}
-	return ok
+	return ok, lifted
 }
 
 // pollInstead polls mb, still open, whose watch could not be restored.

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,4 +243,117 @@ func TestQuietCheckHoldsNoLock(t *testing.T) {
 	if len(checks) < 1 {
 		t.Error("no check ran after the large STORE")
 	}
+}
+
+// quietSetup makes a maildir INBOX of n messages (and one delivered),
+// opens two views on it and waits until it is watched and the re-read
+// that settling started is over.
+func quietSetup(t *testing.T, n int) (*storage.Store, *storage.View, *storage.View, string) {
+	t.Helper()
+	s, a, root := newAccount(t)
+	dir := filepath.Join(root, "alice", "INBOX")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
+		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	other, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+	v.Settle()
+	deadline := time.Now().Add(10 * time.Second)
+	for !storage.HasWatcher(s) {
+		if time.Now().After(deadline) {
+			t.Fatal("no watcher")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	deliver(t, dir, "1700000001.x.host")
+	waitEvents(t, other, []string{fmt.Sprintf("EXISTS %d", n+1)}, nil)
+	return s, v, other, dir
+}
+
+// TestQuietGone: a message that another program removes while a large
+// STORE has the watch lifted, and that the STORE includes, is expunged
+// in every view (the Folder forgot it; the check must not vouch for it).
+func TestQuietGone(t *testing.T) {
+	const n = 600
+	_, v, other, dir := quietSetup(t, n)
+	last := fmt.Sprintf("1700000000.M%dP1.host", n)
+	defer storage.SetQuietHook(func() {
+		files, _ := filepath.Glob(filepath.Join(dir, "cur", last+"*"))
+		if len(files) != 1 {
+			t.Errorf("files %q", files)
+			return
+		}
+		os.Remove(files[0]) // mutt expunges the last message
+	})()
+	uids := v.UIDs()[:n]
+	if _, err := v.Store(uids, storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
+		t.Fatal(err)
+	}
+	waitEvents(t, other, []string{"EXPUNGE 600"}, func(ev string) bool { return strings.HasPrefix(ev, "EXPUNGE") })
+}
+
+// TestQuietOthersMovedDuringStaleCheck: a file that another program
+// renamed during a large STORE, found by a FETCH while an earlier STORE's
+// check runs, is still reported when that check's answer is dropped for
+// the later STORE's check.
+func TestQuietOthersMovedDuringStaleCheck(t *testing.T) {
+	const n = 600
+	_, v, other, dir := quietSetup(t, n)
+	last := fmt.Sprintf("1700000000.M%dP1.host", n)
+	lastUID := other.UIDs()[n-1]
+	batches := 0
+	defer storage.SetQuietHook(func() {
+		batches++
+		if batches != 2 {
+			return
+		}
+		// mutt marks the last message seen while batch 2 has the watch lifted.
+		files, _ := filepath.Glob(filepath.Join(dir, "cur", last+"*"))
+		if len(files) != 1 {
+			t.Errorf("files %q", files)
+			return
+		}
+		if err := os.Rename(files[0], files[0]+"S"); err != nil {
+			t.Error(err)
+		}
+	})()
+	checks := 0
+	defer storage.SetQuietCheckHook(func() {
+		checks++
+		if checks != 1 {
+			return
+		}
+		// During check 1: batch 2 (bumps quietSeq), then a FETCH of the
+		// last message relocates its file (othersMoved).
+		if _, err := v.Store(v.UIDs()[:n-1], storage.AddFlags, []string{storage.FlagAnswered}); err != nil {
+			t.Error(err)
+		}
+		r, _, err := other.Open(lastUID)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		io.Copy(io.Discard, r)
+		r.Close()
+	})()
+	if _, err := v.Store(v.UIDs()[:n-1], storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
+		t.Fatal(err)
+	}
+	waitEvents(t, other, []string{"FLAGS 600 \\Seen"}, func(ev string) bool { return strings.HasPrefix(ev, "FLAGS 600") })
 }

@@ -83,7 +83,10 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 		}
 		now, ok := moved[parseName(e.name).base]
 		if !ok {
+			// Another program removed it: the core, which still lists
+			// it, must read the folder (OnlyOwnChanges).
 			gone[uid] = true
+			f.othersMoved = true
 			continue
 		}
 		e.inNew, e.name = now.inNew, now.name
@@ -180,8 +183,9 @@ func (f *Folder) ownNames() (sums [2]nameSum, ok bool) {
 	defer f.mu.Unlock()
 	if f.othersMoved {
 		// What the core knows of those messages may be old (moved to
-		// cur/ by another program, say): it must read the folder.
-		f.othersMoved = false
+		// cur/ by another program, say, or gone): it must read the
+		// folder. Only that read clears othersMoved, not this check,
+		// whose answer the core may drop for a later one's.
 		return sums, false
 	}
 	for _, e := range f.all() {

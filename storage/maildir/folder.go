@@ -88,8 +88,8 @@ type Folder struct {
 	// fromIndex says that the last Scan was answered from the index file.
 	fromIndex bool
 	// othersMoved: a flag batch or a lookup (relocate) found files that
-	// another program had moved or renamed; OnlyOwnChanges reports
-	// QuietChanged once for it, unless a full scan came first.
+	// another program had moved, renamed or removed; OnlyOwnChanges
+	// reports QuietChanged until a Scan has read the directories.
 	othersMoved bool
 	closed      bool
 	dev         devCache // the file system, for StageMove
@@ -448,7 +448,10 @@ func (f *Folder) onFile(uid uint32, op func(e *entry) error) error {
 		return err
 	}
 	if !found {
+		// Another program removed it; the core must read the folder
+		// to tell its views (OnlyOwnChanges).
 		f.forget(uid)
+		f.othersMoved = true
 		return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	err = op(e)

@@ -51,6 +51,8 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 			return snap, nil
 		}
 		if snap, ok := f.loadIndex(st); ok {
+			// The index was written for directories as they are now.
+			f.othersMoved = false
 			return snap, nil
 		}
 	}
