@@ -72,6 +72,9 @@ func storageErr(err error, what string) error {
 		return no("EXPUNGEISSUED", "%s: some messages were expunged meanwhile", what)
 	case errors.Is(err, storage.ErrOverQuota):
 		return withReason(no("OVERQUOTA", "%s: %v", what, storage.ErrOverQuota), err, storage.ErrOverQuota)
+	case errors.Is(err, storage.ErrClosed):
+		// The service is stopping: not a bug, and worth trying again.
+		return no("UNAVAILABLE", "%s: %v", what, storage.ErrClosed)
 	}
 	code, text := "SERVERBUG", "internal server error; the server log has details"
 	switch {

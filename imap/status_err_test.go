@@ -27,6 +27,7 @@ func TestStorageErrCodes(t *testing.T) {
 		{pathErr(syscall.EIO), "NO [SERVERBUG] X: internal server error; the server log has details"},
 		{fmt.Errorf("%w: more than 64 hierarchy levels", storage.ErrBadName), "NO [CANNOT] X: invalid mailbox name: more than 64 hierarchy levels"},
 		{storage.ErrNoMailbox, "NO [NONEXISTENT] X: no such mailbox"},
+		{fmt.Errorf("opening /srv/mail/u/INBOX: %w", storage.ErrClosed), "NO [UNAVAILABLE] X: mail storage is shutting down; try again later"},
 	} {
 		st := storageErr(tc.err, "X").(*status)
 		got := st.typ + " [" + st.code + "] " + st.text
