@@ -96,6 +96,14 @@ func (f *Folder) loadUIDList() (*uidList, error) {
 // dovecot-keywords under the maildir lock. old are the file's current
 // letters, whose unknown letters are kept.
 func (f *Folder) letters(flags []string, old string) (string, error) {
+	if !f.kwRead {
+		// old's keyword letters must be known to be dropped or kept.
+		kw, err := readKeywords(f.path)
+		if err != nil {
+			return "", f.errorf("%s: %w", keywordsFile, err)
+		}
+		f.kw, f.kwRead = kw, true
+	}
 	letters, missing, err := encodeFlags(flags, &f.kw, old)
 	if err != nil {
 		return "", f.errorf("%w", err)
@@ -118,7 +126,7 @@ func (f *Folder) letters(flags []string, old string) (string, error) {
 			continue
 		}
 		if !kw.add(m) {
-			f.kw = kw
+			f.kw, f.kwRead = kw, true
 			return "", f.errorf("keyword %q: %w", m, storage.ErrTooManyKeywords)
 		}
 		changed = true
@@ -128,7 +136,7 @@ func (f *Folder) letters(flags []string, old string) (string, error) {
 			return "", f.errorf("%s: %w", keywordsFile, err)
 		}
 	}
-	f.kw = kw
+	f.kw, f.kwRead = kw, true
 	letters, _, err = encodeFlags(flags, &f.kw, old)
 	return letters, err
 }

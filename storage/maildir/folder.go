@@ -50,7 +50,13 @@ type Folder struct {
 	host   string
 	now    func() time.Time
 	log    *slog.Logger
+	// kw is the keyword table, read when first needed rather than at
+	// Open (most maildirs have no keyword, and a cold SELECT no use for
+	// the file): by a scan when a name carries a keyword letter it does
+	// not know (flagDecoder), and before any flag change (letters).
+	// kwRead says it was read.
 	kw     keywords
+	kwRead bool
 
 	validity uint32
 	uidNext  uint32

@@ -222,10 +222,6 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 	if !d.Is(path) {
 		return nil, fmt.Errorf("maildir %s: open: %w", path, storage.ErrNoMailbox)
 	}
-	kw, err := readKeywords(path)
-	if err != nil {
-		return nil, fmt.Errorf("maildir %s: open: %s: %w", path, keywordsFile, err)
-	}
 	host := d.Options.Hostname
 	if host == "" {
 		host, _ = os.Hostname()
@@ -239,7 +235,6 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		host:    host,
 		now:     d.now,
 		log:     d.logger(),
-		kw:      kw,
 		meta:    meta,
 		release: release,
 

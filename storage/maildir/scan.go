@@ -456,7 +456,7 @@ func (d *flagDecoder) flags(letters string) []string {
 	if unmapped && !d.reloaded {
 		d.reloaded = true
 		if kw, err := readKeywords(d.f.path); err == nil {
-			d.f.kw = kw
+			d.f.kw, d.f.kwRead = kw, true
 			clear(d.memo)
 			fl, _ = decodeLetters(letters, &d.f.kw)
 		}
