@@ -54,7 +54,7 @@ func (mb *mailbox) reserveEarlyLocked() {
 		return
 	}
 	e := &earlyModSeq{mf: mf, synced: make(chan error, 1)}
-	go func() { e.synced <- mf.f.Sync() }()
+	go func() { e.synced <- mf.sync() }()
 	mb.early = e
 	if earlyModSeqHook != nil {
 		earlyModSeqHook(path)

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -405,6 +406,27 @@ type modseqFile struct {
 	t     *modseqTable
 	bad   error // the header was damaged
 	empty bool  // the file was new or empty
+	// dirUnsynced: the file was new or empty when opened, and its
+	// directory entry not yet synced (sync does it once).
+	dirUnsynced bool
+}
+
+// sync makes what was written to the file durable, and, the first time
+// for a file that was new, its name too: on a file system where the
+// file's fsync does not cover its directory entry, a power cut could
+// otherwise lose the file, and with it the ceiling that keeps the next
+// modseqs above those handed out.
+func (mf *modseqFile) sync() error {
+	if err := mf.f.Sync(); err != nil {
+		return err
+	}
+	if mf.dirUnsynced {
+		if err := fsutil.SyncDir(filepath.Dir(mf.f.Name())); err != nil {
+			return err
+		}
+		mf.dirUnsynced = false
+	}
+	return nil
 }
 
 // openModSeqFile opens and locks path and reads it whole.
@@ -478,7 +500,7 @@ func readModSeq(f *os.File, path string) (*modseqFile, error) {
 		t.ceiling = timeCeiling()
 		t.tableLost = true
 	}
-	return &modseqFile{f: f, t: t, bad: bad, empty: len(data) == 0}, nil
+	return &modseqFile{f: f, t: t, bad: bad, empty: len(data) == 0, dirUnsynced: len(data) == 0}, nil
 }
 
 // next hands out the next modseq: above the counter, above floor (what
@@ -488,7 +510,7 @@ func readModSeq(f *os.File, path string) (*modseqFile, error) {
 func (mf *modseqFile) next(floor uint64, fresh bool) (uint64, error) {
 	n, mustSync, err := mf.reserve(floor, fresh)
 	if err == nil && mustSync {
-		err = mf.f.Sync()
+		err = mf.sync()
 	}
 	if err != nil {
 		return 0, err
@@ -565,7 +587,7 @@ func (mf *modseqFile) compact(uidValidity uint32, msgs []Message, runs []Vanishe
 	if !sync {
 		return nil
 	}
-	return mf.f.Sync()
+	return mf.sync()
 }
 
 // close releases the lock.

@@ -520,6 +520,11 @@ func (f *Folder) Unchanged() bool {
 // index file is stale and the maildir has been quiet for a while, Close
 // first scans once more to bring the index up to date (see refreshIndex).
 func (f *Folder) Close() error {
+	// A background index write (WriteIndex) ends first: once the core
+	// has closed the mailbox, a DELETE no longer tells this Folder
+	// (DropIndex), and the write would land in whatever is then at path.
+	f.indexMu.Lock()
+	defer f.indexMu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.closed {

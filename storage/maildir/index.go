@@ -188,7 +188,8 @@ func (f *Folder) DeferIndex() {
 // written (a FETCH of bodies, a STORE) does not wait for it. DropIndex
 // waits for a write under way (indexMu), so that none outlives it. The
 // rename is left out when the Folder scanned again meanwhile (that scan
-// saved its own index, or found the directories changed).
+// saved its own index, or found the directories changed). Close waits
+// for it too.
 func (f *Folder) WriteIndex() {
 	f.indexMu.Lock()
 	defer f.indexMu.Unlock()
@@ -225,8 +226,8 @@ func (f *Folder) WriteIndex() {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// Closed meanwhile is no reason to drop it: Close left it to this
-	// write, and the maildir is still there (DropIndex would have said).
+	// Close and DropIndex wait for this write (indexMu): the Folder is
+	// open and its maildir still at path.
 	if f.stamp != stamp || f.stamp.same(f.indexed) {
 		os.Remove(tmp)
 		return

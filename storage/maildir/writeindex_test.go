@@ -129,3 +129,54 @@ func within(t *testing.T, d time.Duration, what string, fn func()) {
 		t.Fatalf("%s waited for the index write", what)
 	}
 }
+
+// TestWriteIndexEndsBeforeClose: Close waits for a background index
+// write. The core closes a released mailbox at once (Linger < 0, or past
+// MaxLingering), and a DELETE then finds no open mailbox to call
+// DropIndex on; a write that outlived Close would rename the old
+// mailbox's index into whatever is at the path then: here a maildir
+// created again under the same name.
+func TestWriteIndexEndsBeforeClose(t *testing.T) {
+	f, path := quietMaildir(t, 20)
+	d := testDriver()
+	entered, release := make(chan struct{}), make(chan struct{})
+	writeIndexHook = func() {
+		close(entered)
+		<-release
+	}
+	defer func() { writeIndexHook = nil }()
+	done := make(chan struct{})
+	go func() {
+		f.WriteIndex() // View.Settle's background write, after its live check
+		close(done)
+	}()
+	<-entered
+
+	// The session releases the mailbox: mb.close -> Folder.Close, which
+	// does not wait for the write under way.
+	closed := make(chan struct{})
+	go func() {
+		f.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		close(release)
+		t.Error("Close returned while an index write was under way")
+	case <-time.After(100 * time.Millisecond):
+		close(release)
+		<-closed
+	}
+	<-done
+	// DELETE (no DropIndex: the mailbox is no longer open), then CREATE:
+	// nothing of the old mailbox may land in the new one.
+	if err := d.Delete(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Create(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if names := listDir(t, path); len(names) != 4 {
+		t.Errorf("the new mailbox holds %v, want only .mu-prop, cur, new, tmp", names)
+	}
+}
