@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -20,13 +19,16 @@ var (
 	reUIDValidity    = regexp.MustCompile(`\[UIDVALIDITY (\d+)\]`)
 	reHighestModSeq  = regexp.MustCompile(`\[HIGHESTMODSEQ (\d+)\]`)
 	reVanishedAnswer = regexp.MustCompile(`^\* VANISHED \(EARLIER\)`)
+	reFetchFlags     = regexp.MustCompile(`[ (]FLAGS \(([^)]*)\)`)
+	reFetchModSeq    = regexp.MustCompile(`[ (]MODSEQ \((\d+)\)`)
 )
 
 // qresync times a client's resynchronisation after 1% of the messages
 // changed (RFC 7162): with QRESYNC enabled, it notes UIDVALIDITY and
 // HIGHESTMODSEQ, lets another session change the flags of every 100th
 // message, then times SELECT INBOX (QRESYNC (uidvalidity modseq)), which
-// must answer with a FETCH for exactly those messages and no VANISHED.
+// must answer with a FETCH for exactly those messages, each with its
+// flags as they are now and a MODSEQ above the noted one, and no VANISHED.
 // Runs alternately add and remove a keyword; the last run leaves none.
 // A server without QRESYNC (imap4d) gets no row.
 func (r *runner) qresync(ctx context.Context) error {
@@ -106,17 +108,22 @@ func (r *runner) qresync(ctx context.Context) error {
 		if err := writer.do("STORE "+set.String()+" "+op+"FLAGS.SILENT ("+qresyncKeyword+")", nil); err != nil {
 			return err
 		}
+		noted, err := strconv.ParseUint(string(h[1]), 10, 64)
+		if err != nil {
+			r.wrong("QRESYNC: SELECT gave HIGHESTMODSEQ %s, not a number", h[1])
+			return nil
+		}
 		var fetched []uint32
-		vanished, stale := 0, 0
+		vanished := 0
+		faults := map[string]int{}
 		t := time.Now()
-		err := reader.do(fmt.Sprintf("SELECT INBOX (QRESYNC (%s %s))", v[1], h[1]), func(resp []byte) {
+		err = reader.do(fmt.Sprintf("SELECT INBOX (QRESYNC (%s %s))", v[1], h[1]), func(resp []byte) {
 			switch {
 			case isFetch(resp):
 				seq, _ := fetchSeq(resp)
 				fetched = append(fetched, seq)
-				// The FETCH must carry the flags as they are now.
-				if bytes.Contains(resp, []byte(qresyncKeyword)) != (op == "+") {
-					stale++
+				if fault := resyncFetchFault(resp, op == "+", noted); fault != "" {
+					faults[fault]++
 				}
 			case reVanishedAnswer.Match(resp):
 				vanished++
@@ -132,8 +139,10 @@ func (r *runner) qresync(ctx context.Context) error {
 		if err := sameSet(fetched, changed); err != nil {
 			r.wrong("QRESYNC after %d messages changed: FETCH for the wrong messages: %v", k, err)
 		}
-		if stale != 0 {
-			r.wrong("QRESYNC after %sFLAGS (%s): %d of the FETCH responses have the flags from before", op, qresyncKeyword, stale)
+		for _, fault := range []string{faultNoFlags, faultStale, faultNoModSeq, faultOldModSeq} {
+			if n := faults[fault]; n != 0 {
+				r.wrong("QRESYNC after %sFLAGS (%s), HIGHESTMODSEQ %d noted before: %d of the FETCH responses %s", op, qresyncKeyword, noted, n, fault)
+			}
 		}
 		if err := reader.do("UNSELECT", nil); err != nil {
 			return err
@@ -141,4 +150,45 @@ func (r *runner) qresync(ctx context.Context) error {
 	}
 	r.logf("%s: QRESYNC resync after %d changed %.2f ms", r.s.Name(), k, r.last("qresync"))
 	return nil
+}
+
+// The ways a FETCH answering SELECT (QRESYNC ...) can fail to bring a
+// client's copy of a changed message up to date, as resyncFetchFault
+// reports them.
+const (
+	faultNoFlags   = "carry no FLAGS"
+	faultStale     = "have the flags from before"
+	faultNoModSeq  = "carry no MODSEQ"
+	faultOldModSeq = "have a MODSEQ not above the noted HIGHESTMODSEQ"
+)
+
+// resyncFetchFault checks one FETCH response to SELECT (QRESYNC ...)
+// for a message whose keyword was set (or cleared) after the client noted
+// HIGHESTMODSEQ noted (RFC 7162, the QRESYNC parameter to SELECT): it
+// must carry FLAGS, with the keyword in them if it is set and not if it
+// is not, and a MODSEQ above noted. It returns the first fault found, or
+// "". A FETCH without FLAGS would leave the client's flags as they were,
+// so it is not current even when the keyword is absent from it.
+func resyncFetchFault(resp []byte, keywordSet bool, noted uint64) string {
+	flags := reFetchFlags.FindSubmatch(resp)
+	if flags == nil {
+		return faultNoFlags
+	}
+	has := false
+	for _, f := range strings.Fields(string(flags[1])) {
+		if strings.EqualFold(f, qresyncKeyword) {
+			has = true
+		}
+	}
+	if has != keywordSet {
+		return faultStale
+	}
+	m := reFetchModSeq.FindSubmatch(resp)
+	if m == nil {
+		return faultNoModSeq
+	}
+	if n, err := strconv.ParseUint(string(m[1]), 10, 64); err != nil || n <= noted {
+		return faultOldModSeq
+	}
+	return ""
 }
