@@ -67,8 +67,9 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("mailgate has no %s measurement", key)
 		}
 	}
-	// A CPU figure may be missing (a thread that ended during the
-	// FETCH), but never silently: each run gives a sample or a reason.
+	// A CPU figure may be missing (less than a clock tick of CPU in a
+	// smoke run's small FETCH), but never silently: each run gives a
+	// sample or a reason.
 	for _, key := range []string{"fetch_body_cpu.warm", "big_cpu"} {
 		m := rep.Servers[0].Metrics[key]
 		switch {

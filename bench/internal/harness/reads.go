@@ -218,9 +218,10 @@ func startCPU(pids []int) cpuMeter {
 
 // perByte reads the processes' CPU time again and returns what they used
 // since startCPU per byte sent, in nanoseconds. It fails, rather than
-// return a figure that is too low, when either reading failed, when a
-// thread ended in between, when no CPU time was counted, or when nothing
-// was sent.
+// return a figure that is too low, when either reading failed (a process
+// that ended in between cannot be read again), when no CPU time was
+// counted, or when nothing was sent. A thread that ended in between keeps
+// its time in its process's (see server.CPU).
 func (m cpuMeter) perByte(bytes int64) (float64, error) {
 	if m.err != nil {
 		return 0, m.err

@@ -136,76 +136,82 @@ func Sessions(pid int) int {
 	return n
 }
 
-// CPUTime is the CPU time of a set of processes at one moment, as CPU
-// read it: every thread's, from /proc/PID/task/TID/schedstat.
+// userHZ is the unit of the CPU times in /proc/PID/stat: clock ticks of
+// USER_HZ, which Linux fixes at 100 a second on every architecture Go
+// runs on (sysconf(_SC_CLK_TCK), out of reach without cgo).
+const userHZ = 100
+
+// CPUTime is the CPU time of a set of processes at one moment, from
+// /proc/PID/stat.
 type CPUTime struct {
-	// Total is the CPU time all the threads have used so far.
+	// Total is the CPU time the processes have used so far, in every
+	// thread they have had, ended ones included.
 	Total time.Duration
-	// threads is every thread read, by "PID/TID".
-	threads map[string]bool
+	// procs is how many processes were read.
+	procs int
 }
 
-// CPU adds up the CPU time the given processes' threads have used so far
-// (the first field of /proc/PID/task/TID/schedstat, in nanoseconds: finer
-// than the clock ticks of /proc/PID/stat). It fails when it cannot read
-// one of them (a process that ended, another user's process, a kernel
-// without schedstat): a total without it would be too low, and a lower
-// CPU time scores as a better server.
+// CPU adds up the CPU time the given processes have used so far: user
+// and system time, fields 14 and 15 of /proc/PID/stat, in clock ticks
+// (10 ms). They include the time of the process's threads that have
+// already ended, so a thread that ends between two readings (mailgate's
+// mbox rewrite runs on one) keeps its time in the total, which summing
+// /proc/PID/task/TID/* would not. CPU fails when it cannot read one of
+// the processes (a process that ended, a pid that does not exist): a
+// total without it would be too low, and a lower CPU time scores as a
+// better server.
 func CPU(pids []int) (CPUTime, error) {
-	t := CPUTime{threads: map[string]bool{}}
+	var t CPUTime
 	if len(pids) == 0 {
 		return t, errors.New("server CPU time: no process to read")
 	}
 	for _, p := range pids {
-		dir := "/proc/" + strconv.Itoa(p) + "/task"
-		tasks, err := os.ReadDir(dir)
+		n, err := readStatCPU("/proc/" + strconv.Itoa(p) + "/stat")
 		if err != nil {
 			return t, fmt.Errorf("server CPU time of process %d: %w", p, err)
 		}
-		for _, task := range tasks {
-			name := dir + "/" + task.Name() + "/schedstat"
-			n, err := readSchedstat(name)
-			if err != nil {
-				return t, fmt.Errorf("server CPU time of process %d: %w", p, err)
-			}
-			t.Total += n
-			t.threads[strconv.Itoa(p)+"/"+task.Name()] = true
-		}
+		t.Total += n
+		t.procs++
 	}
 	return t, nil
 }
 
-// readSchedstat reads the CPU time in a schedstat file.
-func readSchedstat(name string) (time.Duration, error) {
+// readStatCPU reads utime+stime from a /proc/PID/stat file.
+func readStatCPU(name string) (time.Duration, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return 0, err
 	}
-	f := strings.Fields(string(data))
-	if len(f) == 0 {
-		return 0, fmt.Errorf("%s: empty", name)
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses, so
+	// the fields are counted from the last ')', which ends field 2.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%s: no command name", name)
 	}
-	n, err := strconv.ParseInt(f[0], 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%s: not a CPU time: %q", name, f[0])
+	f := strings.Fields(string(data[i+1:]))
+	const utime, stime = 14 - 3, 15 - 3 // f[0] is field 3, the state
+	if len(f) <= stime {
+		return 0, fmt.Errorf("%s: %d fields, want at least 15", name, len(f)+2)
 	}
-	return time.Duration(n), nil
+	var ticks int64
+	for _, field := range []string{f[utime], f[stime]} {
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%s: not a CPU time: %q", name, field)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / userHZ), nil
 }
 
 // Since returns the CPU time used between an earlier reading of the same
-// processes and t. It fails when a thread of the earlier reading is gone
-// (a thread that ends takes its time out of the total, so the difference
-// would be too low) or when no time was used at all (nothing was
-// counted: no server does work for nothing).
+// processes and t. It fails when no time was used at all (nothing was
+// counted: no server does work for nothing, though a command that takes
+// less than a clock tick of CPU may show none).
 func (t CPUTime) Since(earlier CPUTime) (time.Duration, error) {
-	for th := range earlier.threads {
-		if !t.threads[th] {
-			return 0, fmt.Errorf("server CPU time: thread %s ended during the measurement, taking its time with it", th)
-		}
-	}
 	d := t.Total - earlier.Total
 	if d <= 0 {
-		return 0, fmt.Errorf("server CPU time: %v used by %d threads; nothing was counted", d, len(t.threads))
+		return 0, fmt.Errorf("server CPU time: %v used by %d processes; nothing was counted", d, t.procs)
 	}
 	return d, nil
 }
