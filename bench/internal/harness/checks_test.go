@@ -246,10 +246,13 @@ func TestCPUFigureMissing(t *testing.T) {
 		t.Errorf("cold row, a figure of 0: %q; want no ratio", l)
 	}
 	for _, want := range []string{
-		"mailgate, server CPU per byte, FETCH largest message: no figure in any of 1 runs, left out of the ratios and the bar: server CPU time of process -1",
+		"mailgate, server CPU per byte, FETCH largest message: no figure in any of 1 runs, left out of the ratios and scored in the bar as without a figure: server CPU time of process -1",
 		"no figure in 1 of 2 runs, the median is of the others",
-		// Only the warm row is scored: 2 against 4 is 2x better.
-		"1 rows pass, 0 within 1.1x, 0 behind",
+		// Only the warm row is scored: 2 against 4 is 2x better. The
+		// other two are counted and named, not dropped.
+		"1 rows pass, 0 within 1.1x, 0 behind, 2 without a figure",
+		"  no figure  server CPU per byte, FETCH largest message (mailgate: none of 1 runs gave one: server CPU time of process -1",
+		"  no figure  server CPU per byte, UID FETCH 1000 msgs BODY.PEEK[] (cold) (mailgate: a median of 0)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -269,5 +272,74 @@ func TestFetchSeq(t *testing.T) {
 		if ok != (want >= 0) || (ok && int64(n) != want) {
 			t.Errorf("fetchSeq(%q) = %d, %v; want %d", resp, n, ok, want)
 		}
+	}
+}
+
+// TestBarNoFigure: a row that Dovecot measures but on which mailgate or
+// the better Dovecot has no figure is counted and named in the bar, never
+// dropped; a row Dovecot does not measure at all is not scored.
+func TestBarNoFigure(t *testing.T) {
+	row := Def{"big_cpu", "server CPU per byte, FETCH largest message", "ns/B", false}
+	fig := func(x float64) *Value { return &Value{Samples: []float64{x}, Median: x} }
+	lost := &Value{Missing: []string{"server CPU time of process 9: gone", "again"}}
+	for _, c := range []struct {
+		name string
+		// mailgate, dovecot, dovecot-fast; a server whose entry is
+		// missing did not run.
+		vals map[string]*Value
+		ran  []string
+		want []string
+		not  string // a line the bar must not have; "" for none
+	}{
+		{"every figure", map[string]*Value{"mailgate": fig(1), "dovecot": fig(2), "dovecot-fast": fig(3)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"1 rows pass, 0 within 1.1x, 0 behind, 0 without a figure"}, "no figure"},
+		{"mailgate lost every run", map[string]*Value{"mailgate": lost, "dovecot": fig(2), "dovecot-fast": fig(3)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"0 rows pass, 0 within 1.1x, 0 behind, 1 without a figure",
+				"  no figure  server CPU per byte, FETCH largest message (mailgate: none of 2 runs gave one: server CPU time of process 9: gone (and 1 more))"}, ""},
+		{"mailgate's median is 0", map[string]*Value{"mailgate": fig(0), "dovecot": fig(2), "dovecot-fast": fig(3)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"0 rows pass, 0 within 1.1x, 0 behind, 1 without a figure", "(mailgate: a median of 0)"}, ""},
+		{"mailgate did not measure it", map[string]*Value{"dovecot": fig(2), "dovecot-fast": fig(3)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"1 without a figure", "(mailgate: not measured)"}, ""},
+		{"both Dovecots lost every run", map[string]*Value{"mailgate": fig(1), "dovecot": lost, "dovecot-fast": {}},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"1 without a figure", "(dovecot: none of 2 runs gave one: server CPU time of process 9: gone (and 1 more); dovecot-fast: no sample)"}, "mailgate:"},
+		{"one Dovecot lost its runs", map[string]*Value{"mailgate": fig(1), "dovecot": lost, "dovecot-fast": fig(3)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"1 rows pass, 0 within 1.1x, 0 behind, 0 without a figure"}, "no figure"},
+		{"only one Dovecot ran, without a figure", map[string]*Value{"mailgate": fig(1), "dovecot": lost},
+			[]string{"mailgate", "dovecot"},
+			[]string{"better than dove): 0 rows pass, 0 within 1.1x, 0 behind, 1 without a figure", "(dovecot: none of 2 runs"}, ""},
+		{"Dovecot does not measure it", map[string]*Value{"mailgate": fig(1)},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"0 rows pass, 0 within 1.1x, 0 behind, 0 without a figure"}, "no figure"},
+		{"both lost it", map[string]*Value{"mailgate": lost, "dovecot": {}, "dovecot-fast": {}},
+			[]string{"mailgate", "dovecot", "dovecot-fast"},
+			[]string{"1 without a figure", "(mailgate: none of 2 runs gave one: server CPU time of process 9: gone (and 1 more); dovecot: no sample; dovecot-fast: no sample)"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			byName := map[string]*ServerResult{}
+			for _, name := range c.ran {
+				res := &ServerResult{Name: name, Metrics: map[string]*Value{}}
+				if v := c.vals[name]; v != nil {
+					res.Metrics[row.Key] = v
+				}
+				byName[name] = res
+			}
+			var b bytes.Buffer
+			writeBar(&b, byName, []Def{row})
+			out := b.String()
+			for _, want := range c.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("bar lacks %q:\n%s", want, out)
+				}
+			}
+			if c.not != "" && strings.Contains(out, c.not) {
+				t.Errorf("bar has %q:\n%s", c.not, out)
+			}
+		})
 	}
 }

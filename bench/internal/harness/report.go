@@ -180,23 +180,49 @@ func barClass(a, b float64, higher bool) (class string, gain float64) {
 }
 
 // writeBar prints, when mailgate and both Dovecot modes ran, how many
-// rows meet the bar against the better Dovecot, and names the others.
+// rows meet the bar against the better Dovecot, and names the others. A
+// row that Dovecot measures but on which mailgate or Dovecot has no figure
+// (no sample, or a median of 0 or below) is counted and named as without
+// a figure, never left out silently: the runs that gave no figure may be
+// exactly those that would have scored worst. Rows Dovecot does not
+// measure at all (the full-text build) are not scored.
 func writeBar(w io.Writer, byName map[string]*ServerResult, rows []Def) {
 	if byName["mailgate"] == nil || byName["dovecot"] == nil && byName["dovecot-fast"] == nil {
 		return
 	}
 	den := bestDovecot
+	dens := []string{"dovecot", "dovecot-fast"}
 	if byName["dovecot"] == nil || byName["dovecot-fast"] == nil {
 		den = "dovecot"
 		if byName[den] == nil {
 			den = "dovecot-fast"
 		}
+		dens = []string{den}
 	}
 	count := map[string]int{}
 	var rest []string
 	for _, d := range rows {
+		measured := false
+		for _, name := range dens {
+			measured = measured || byName[name].Metrics[d.Key] != nil
+		}
+		if !measured {
+			continue
+		}
 		a, b := byName["mailgate"].Metrics[d.Key], denominator(byName, den, d)
 		if !scorable(a) || !scorable(b) {
+			count["none"]++
+			var why []string
+			for _, name := range append([]string{"mailgate"}, dens...) {
+				v := byName[name].Metrics[d.Key]
+				if name != "mailgate" && (scorable(b) || v == nil) {
+					continue // the better Dovecot has a figure, or this mode does not measure the row
+				}
+				if !scorable(v) {
+					why = append(why, name+": "+noFigure(v))
+				}
+			}
+			rest = append(rest, fmt.Sprintf("  no figure  %s (%s)", d.Label, strings.Join(why, "; ")))
 			continue
 		}
 		class, gain := barClass(a.Median, b.Median, d.Higher)
@@ -205,11 +231,28 @@ func writeBar(w io.Writer, byName map[string]*ServerResult, rows []Def) {
 			rest = append(rest, fmt.Sprintf("  %-6s %-44s %s times better", class, d.Label, fmtRatio(gain)))
 		}
 	}
-	fmt.Fprintf(w, "\nbar (mailgate at least %.1fx better than %s): %d rows pass, %d within %.1fx, %d behind\n",
-		barBetter, abbrev(den), count["pass"], count["close"], barClose, count["behind"])
+	fmt.Fprintf(w, "\nbar (mailgate at least %.1fx better than %s): %d rows pass, %d within %.1fx, %d behind, %d without a figure\n",
+		barBetter, abbrev(den), count["pass"], count["close"], barClose, count["behind"], count["none"])
 	for _, l := range rest {
 		fmt.Fprintln(w, l)
 	}
+}
+
+// noFigure says why a value that is not scorable has no figure.
+func noFigure(v *Value) string {
+	switch {
+	case v == nil:
+		return "not measured"
+	case len(v.Samples) == 0 && len(v.Missing) > 0:
+		why := fmt.Sprintf("none of %d runs gave one: %s", len(v.Missing), v.Missing[0])
+		if others := len(v.Missing) - 1; others > 0 {
+			why += fmt.Sprintf(" (and %d more)", others)
+		}
+		return why
+	case len(v.Samples) == 0:
+		return "no sample"
+	}
+	return "a median of " + fmtNum(v.Median)
 }
 
 // scorable tells whether a value may be compared with another's (in a
@@ -231,7 +274,7 @@ func missingNote(v *Value) string {
 		why += fmt.Sprintf(" (and %d more)", others)
 	}
 	if len(v.Samples) == 0 {
-		return fmt.Sprintf("no figure in any of %d runs, left out of the ratios and the bar: %s", runs, why)
+		return fmt.Sprintf("no figure in any of %d runs, left out of the ratios and scored in the bar as without a figure: %s", runs, why)
 	}
 	return fmt.Sprintf("no figure in %d of %d runs, the median is of the others: %s", len(v.Missing), runs, why)
 }
