@@ -188,3 +188,26 @@ func TestReadStatCPU(t *testing.T) {
 		t.Error("readStatCPU of a missing file: no error")
 	}
 }
+
+// TestCPUClockPrecise: the CPU time comes from the process's CPU clock in
+// nanoseconds, not in 10 ms clock ticks, so a few milliseconds of work
+// are measured as such.
+func TestCPUClockPrecise(t *testing.T) {
+	before, err := processClock(os.Getpid())
+	if err != nil {
+		t.Fatalf("processClock: %v", err)
+	}
+	for start := time.Now(); time.Since(start) < 3*time.Millisecond; {
+	}
+	after, err := processClock(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := after - before
+	if d <= 0 || d%(10*time.Millisecond) == 0 {
+		t.Errorf("3 ms of work measured as %v: not the process's CPU clock", d)
+	}
+	if _, err := processClock(1 << 30); err == nil {
+		t.Error("processClock of a pid that does not exist: no error")
+	}
+}
