@@ -20,17 +20,7 @@ func TestLargeStoreSeesOthersChanges(t *testing.T) {
 	const n = 600
 	_, a, root := newAccount(t)
 	dir := filepath.Join(root, "alice", "INBOX")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
-		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeMaildir(t, dir, n)
 	v, err := a.Select("INBOX", false)
 	if err != nil {
 		t.Fatal(err)
@@ -164,41 +154,7 @@ func TestWatcherMadeOnFirstWatch(t *testing.T) {
 // program changed while the watch was lifted is still found.
 func TestQuietCheckHoldsNoLock(t *testing.T) {
 	const n = 600
-	s, a, root := newAccount(t)
-	dir := filepath.Join(root, "alice", "INBOX")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
-		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	other, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	v.Settle()
-	deadline := time.Now().Add(10 * time.Second)
-	for !storage.HasWatcher(s) {
-		if time.Now().After(deadline) {
-			t.Fatal("no watcher after the SELECT settled")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	// Once a delivery has been told, the re-read that settling started
-	// is over: the STORE's check is not left to a re-read.
-	deliver(t, dir, "1700000001.x.host")
-	waitEvents(t, other, []string{"EXISTS 601"}, nil)
+	v, other, dir := quietSetup(t, n)
 	last := fmt.Sprintf("1700000000.M%dP1.host", n)
 	defer storage.SetQuietHook(func() {
 		// mutt marks the last message seen while the watch is lifted.
@@ -248,27 +204,17 @@ func TestQuietCheckHoldsNoLock(t *testing.T) {
 // quietSetup makes a maildir INBOX of n messages (and one delivered),
 // opens two views on it and waits until it is watched and the re-read
 // that settling started is over.
-func quietSetup(t *testing.T, n int) (*storage.Store, *storage.View, *storage.View, string) {
+func quietSetup(t *testing.T, n int) (v, other *storage.View, dir string) {
 	t.Helper()
 	s, a, root := newAccount(t)
-	dir := filepath.Join(root, "alice", "INBOX")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
-		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte("Subject: m\n\nbody\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir = filepath.Join(root, "alice", "INBOX")
+	writeMaildir(t, dir, n)
 	v, err := a.Select("INBOX", false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.Close)
-	other, err := a.Select("INBOX", false)
+	other, err = a.Select("INBOX", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +229,7 @@ func quietSetup(t *testing.T, n int) (*storage.Store, *storage.View, *storage.Vi
 	}
 	deliver(t, dir, "1700000001.x.host")
 	waitEvents(t, other, []string{fmt.Sprintf("EXISTS %d", n+1)}, nil)
-	return s, v, other, dir
+	return v, other, dir
 }
 
 // TestQuietGone: a message that another program removes while a large
@@ -291,7 +237,7 @@ func quietSetup(t *testing.T, n int) (*storage.Store, *storage.View, *storage.Vi
 // in every view (the Folder forgot it; the check must not vouch for it).
 func TestQuietGone(t *testing.T) {
 	const n = 600
-	_, v, other, dir := quietSetup(t, n)
+	v, other, dir := quietSetup(t, n)
 	last := fmt.Sprintf("1700000000.M%dP1.host", n)
 	defer storage.SetQuietHook(func() {
 		files, _ := filepath.Glob(filepath.Join(dir, "cur", last+"*"))
@@ -314,7 +260,7 @@ func TestQuietGone(t *testing.T) {
 // the later STORE's check.
 func TestQuietOthersMovedDuringStaleCheck(t *testing.T) {
 	const n = 600
-	_, v, other, dir := quietSetup(t, n)
+	v, other, dir := quietSetup(t, n)
 	last := fmt.Sprintf("1700000000.M%dP1.host", n)
 	lastUID := other.UIDs()[n-1]
 	batches := 0
