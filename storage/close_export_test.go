@@ -16,7 +16,7 @@ func Background(s *Store, kind string) (running, waiting int) {
 	return s.bg.count(kind)
 }
 
-// Settled reports whether v's mailbox has settled (Store.settleLater):
+// Settled reports whether v's mailbox has settled (Store.watchLater):
 // its watch is set and the full-text indexer was woken.
 func Settled(v *View) bool {
 	v.mb.mu.Lock()

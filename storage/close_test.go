@@ -333,7 +333,7 @@ func TestCloseDuringSettle(t *testing.T) {
 				v.Settle()
 			}
 			noBackground(t, s)
-			quietAfterClose(t, root, 300*time.Millisecond) // past settleDelay and settleMax
+			quietAfterClose(t, root, 300*time.Millisecond) // past settleDelay and watchDelay
 			if got := v.Count(); got != n {
 				t.Errorf("the view holds %d messages, want %d", got, n)
 			}

@@ -65,9 +65,9 @@ type mailbox struct {
 	// quietSeq numbers the quiet flag batches; only the last one's check
 	// runs (checkAfterQuietLocked).
 	quietSeq     uint64
-	watchPending atomic.Bool // the watch waits: Store.watchLater
+	watchPending atomic.Bool // the watch waits for the answer: Store.watchLater
 	// settled: the command that opened the mailbox has been answered, or
-	// settleMax passed (Store.settleLater); the full-text indexer is not
+	// watchDelay passed (Store.watchLater); the full-text indexer is not
 	// woken before, so that reading its index does not compete with the
 	// answer for the CPU and the heap. Guarded by mu.
 	settled     bool
@@ -401,7 +401,7 @@ func (mb *mailbox) refreshLocked() error {
 func (mb *mailbox) msgsChangedLocked() {
 	mb.uidList, mb.flagsInUse = nil, nil
 	if !mb.settled {
-		return // Store.settleLater wakes it
+		return // Store.watchLater wakes it
 	}
 	if seen := mb.ftsShape(); seen != mb.ftsSeen {
 		mb.ftsSeen = seen

@@ -272,7 +272,6 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	} else {
 		s.watch(mb)
 	}
-	s.bg.after(settleMax, bgSettle, func() { s.settleLater(mb) })
 	s.bg.after(watchDelay, bgSettle, func() { s.watchLater(mb) })
 	return mb, nil
 }
@@ -293,34 +292,15 @@ func (s *Store) hold(mb *mailbox) bool {
 	return true
 }
 
-// settleMax is how long after its opening a mailbox settles at the
-// latest (see settleLater), when no View.Settle came first.
-const settleMax = 200 * time.Millisecond
+// watchDelay is how long after its opening a mailbox settles at the
+// latest (see watchLater), when no View.Settle came first.
+const watchDelay = 200 * time.Millisecond
 
-// watchDelay is how long after its opening a mailbox whose folder can
-// tell what changed meanwhile (Unchanger) is watched. Adding an inotify
-// watch costs the kernel a walk of every name of the directory in its
-// cache: 13 ms for a cur/ of 100,000 messages, a tenth of what a whole
-// short session (a fresh "mailgate -i" process that logs in, selects,
-// fetches the flags and logs out) costs. A session that ends sooner
-// never pays it; one that lasts learns then what changed before.
-const watchDelay = time.Second
-
-// settleLater settles mb once the command that opened it has been
-// answered: it wakes the full-text indexer, which reads the mailbox's
-// index and perhaps many messages.
-func (s *Store) settleLater(mb *mailbox) {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	if !mb.settled && !mb.closed {
-		mb.settled = true
-		mb.msgsChangedLocked()
-	}
-}
-
-// watchLater starts change notification for mb if that waits
+// watchLater settles mb once the command that opened it has been
+// answered: it starts change notification for mb if that waits
 // (Unchanger), then re-reads mb unless its folder says that nothing
-// changed since it was read.
+// changed since it was read, and wakes the full-text indexer, which
+// reads the mailbox's index and perhaps many messages.
 func (s *Store) watchLater(mb *mailbox) {
 	s.mu.Lock()
 	watch := mb.watchPending.Load() && s.open[mb.path] == mb && !s.closed
@@ -329,11 +309,12 @@ func (s *Store) watchLater(mb *mailbox) {
 		s.watch(mb)
 	}
 	s.mu.Unlock()
-	if !watch {
-		return
-	}
 	mb.mu.Lock()
-	stale := mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	stale := watch && mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	if !mb.settled && !mb.closed {
+		mb.settled = true
+		mb.msgsChangedLocked()
+	}
 	mb.mu.Unlock()
 	if stale {
 		mb.changed()

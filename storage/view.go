@@ -790,15 +790,15 @@ func indexOf(s []uint32, x uint32) int {
 
 // Settle tells the view that the session has answered the command that
 // opened it: work that the answer did not need to wait for starts now
-// (building the messages, the full-text indexer; the watch comes later,
-// see watchDelay). Calling it again costs nothing.
+// (watching a large mailbox for changes, see Unchanger). Calling it again
+// costs nothing.
 func (v *View) Settle() {
 	if v.settled {
 		return
 	}
 	v.settled = true
 	mb := v.mb
-	mb.store.bg.after(settleDelay, bgSettle, func() { mb.store.settleLater(mb) })
+	mb.store.bg.after(settleDelay, bgSettle, func() { mb.store.watchLater(mb) })
 	// The messages of a mailbox opened from its summary are built now,
 	// while the client reads the answer and sends its next command,
 	// rather than when that command asks for them; so is the folder's
@@ -822,9 +822,9 @@ func (v *View) Settle() {
 	})
 }
 
-// settleDelay is how long after the answer the mailbox settles: a
-// client often sends its next command at once (SELECT then FETCH), which
-// should not share the CPU with the full-text indexer's start.
+// settleDelay is how long after the answer a watch is set: a client
+// often sends its next command at once (SELECT then FETCH), which should
+// not share the CPU with the kernel's work of adding the watch.
 const settleDelay = 50 * time.Millisecond
 
 // Close ends the view.
