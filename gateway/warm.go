@@ -125,6 +125,9 @@ func (g *Gateway) fillWarm() {
 				g.warm.ready = append(g.warm.ready, w)
 			}
 			g.warm.mu.Unlock()
+			if err == nil {
+				g.log.Debug("mailgate: a session process started ahead is ready", "pid", w.cmd.Process.Pid)
+			}
 			switch {
 			case errors.Is(err, errNoBounding):
 				// The same at every hibernation: said once.

@@ -58,6 +58,13 @@ func testWarmCapabilities(t *testing.T, wrapper []string) {
 	if len(warm) == 0 {
 		t.Fatal("no session process was started ahead")
 	}
+	// Started is not ready: a wake-up before the handshake is served by
+	// a process of its own, which is not what this test is about.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(d.stderr.String(), "started ahead is ready"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no session process started ahead became ready within 10 s")
+		}
+	}
 	const setuidSetgid = "00000000000000c0"
 	for _, k := range warm {
 		st := procStatus(t, k)
