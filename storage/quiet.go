@@ -91,12 +91,12 @@ func (mb *mailbox) afterQuiet(paths []string) {
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	mb.checkAfterQuietLocked(mb.quietSeq)
+	mb.checkAfterQuietLocked()
 }
 
 // checkAfterQuietLocked finds whatever another program changed while
-// nothing watched mb's folder: a moment after the quiet batch numbered
-// seq, once the watch is back, it asks the folder whether its files are
+// nothing watched mb's folder: a moment after the latest quiet batch
+// (mb.quietSeq), once the watch is back, it asks the folder whether its files are
 // as the batch left them (QuietChecker), and re-reads it, as after any
 // notification, when they are not or the folder cannot tell. mb.mu is
 // held.
@@ -105,12 +105,13 @@ func (mb *mailbox) afterQuiet(paths []string) {
 // session's next command does not wait for it: at 100,000 messages the
 // read took 70 ms, and the STORE that came meanwhile waited that long.
 // Only the last quiet batch's check runs.
-func (mb *mailbox) checkAfterQuietLocked(seq uint64) {
+func (mb *mailbox) checkAfterQuietLocked() {
 	qc, ok := mb.folder.(QuietChecker)
 	if !ok || mb.refreshPending {
 		mb.scheduleRefreshLocked(changeDelay, 0)
 		return
 	}
+	seq := mb.quietSeq
 	mb.store.bg.after(changeDelay, bgQuiet, func() { mb.checkQuiet(qc, seq, 0) })
 }
 

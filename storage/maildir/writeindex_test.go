@@ -68,17 +68,7 @@ func TestWriteIndexLeavesFolderFree(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, path := quietMaildir(t, 20)
-			entered, release := make(chan struct{}), make(chan struct{})
-			writeIndexHook = func() {
-				close(entered)
-				<-release
-			}
-			defer func() { writeIndexHook = nil }()
-			done := make(chan struct{})
-			go func() {
-				f.WriteIndex()
-				close(done)
-			}()
+			entered, release, done := heldWriteIndex(t, f)
 			select {
 			case <-entered:
 			case <-done:
@@ -139,17 +129,8 @@ func within(t *testing.T, d time.Duration, what string, fn func()) {
 func TestWriteIndexEndsBeforeClose(t *testing.T) {
 	f, path := quietMaildir(t, 20)
 	d := testDriver()
-	entered, release := make(chan struct{}), make(chan struct{})
-	writeIndexHook = func() {
-		close(entered)
-		<-release
-	}
-	defer func() { writeIndexHook = nil }()
-	done := make(chan struct{})
-	go func() {
-		f.WriteIndex() // View.Settle's background write, after its live check
-		close(done)
-	}()
+	// View.Settle's background write, after its live check.
+	entered, release, done := heldWriteIndex(t, f)
 	<-entered
 
 	// The session releases the mailbox: mb.close -> Folder.Close, which
@@ -179,4 +160,23 @@ func TestWriteIndexEndsBeforeClose(t *testing.T) {
 	if names := listDir(t, path); len(names) != 4 {
 		t.Errorf("the new mailbox holds %v, want only .mu-prop, cur, new, tmp", names)
 	}
+}
+
+// heldWriteIndex starts f.WriteIndex in a goroutine and holds it once it
+// has copied the entries and let go of the Folder's lock (writeIndexHook):
+// entered is closed then, closing release lets it go on, and done is
+// closed when it returns.
+func heldWriteIndex(t *testing.T, f *Folder) (entered, release, done chan struct{}) {
+	t.Helper()
+	entered, release, done = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	writeIndexHook = func() {
+		close(entered)
+		<-release
+	}
+	t.Cleanup(func() { writeIndexHook = nil })
+	go func() {
+		f.WriteIndex()
+		close(done)
+	}()
+	return entered, release, done
 }
