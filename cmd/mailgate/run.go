@@ -245,6 +245,7 @@ func firstUser(cfg *config.Config, lo gateway.LogOptions, log *slog.Logger) erro
 
 // serveStdio serves one session on standard input and output.
 func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal bool, log *slog.Logger) int {
+	gateway.TuneForOneSession()
 	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
