@@ -236,3 +236,69 @@ func TestFullTextStartDelay(t *testing.T) {
 		})
 	}
 }
+
+// TestFullTextMergesBuildsCutShort: builds cut short by their process's
+// end leave their messages in the index's log, which every open reads
+// again; the update that finds many there merges them into the segment,
+// although it added few itself.
+func TestFullTextMergesBuildsCutShort(t *testing.T) {
+	root := t.TempDir()
+	ftsDir := filepath.Join(root, "fts")
+	home := filepath.Join(root, "alice")
+	inbox := filepath.Join(home, "INBOX")
+	const n = 1200 // above mergeAfter; the first build stops at about half
+	writeSelectMaildir(t, inbox, n)
+	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
+	var extracted atomic.Int64
+	cutShort := make(chan struct{})
+	newStore := func(stopAt int64) *storage.Store {
+		return storage.New(storage.Options{
+			Drivers: []storage.Driver{maildir.New()},
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+			FullText: &storage.FullText{Dir: ftsDir, Extract: func(r io.Reader) (*fts.Doc, error) {
+				if extracted.Add(1) == stopAt {
+					close(cutShort)
+				}
+				b, err := io.ReadAll(r)
+				return &fts.Doc{Text: b}, err
+			}},
+		})
+	}
+	open := func(s *storage.Store) {
+		v, err := s.Account(storage.User{Name: "alice", Home: home}, layout).Select("INBOX", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Settle()
+		v.Close()
+	}
+
+	first := newStore(n / 2)
+	open(first)
+	<-cutShort
+	first.Close() // the build stops after the message it reads
+	files, _ := filepath.Glob(filepath.Join(ftsDir, "*.fts"))
+	if len(files) != 1 {
+		t.Fatalf("index files %q", files)
+	}
+	half, _ := fts.Peek(files[0])
+	if half < n/2 || half >= n || n-half >= mergeAfterForTest {
+		t.Fatalf("first build indexed %d of %d messages; the test wants it cut short", half, n)
+	}
+
+	second := newStore(-1)
+	open(second)
+	waitPeek(t, files[0], n)
+	second.Close()
+	x, err := fts.Open(files[0], 1700000000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if st := x.Stats(); st.Messages != n || st.TailMessages != 0 {
+		t.Errorf("after the second build: %d messages, %d of them in the log; want %d, none in the log", st.Messages, st.TailMessages, n)
+	}
+}
+
+// mergeAfterForTest is storage's mergeAfter.
+const mergeAfterForTest = 1000
