@@ -42,17 +42,19 @@ var (
 // a driver or a View is read-only: its Flags slice may be shared with
 // other messages, so build a new slice to change it.
 type Message struct {
-	UID   uint32
+	UID uint32
+	// New is true when the format marks the message as not yet seen by any
+	// mail reader (maildir new/, mbox without Status O). The core turns it
+	// into \Recent for the first session that selects the mailbox. It
+	// sits beside UID, in the padding a uint32 leaves before a slice: a
+	// mailbox of 100,000 messages keeps as many.
+	New   bool
 	Flags []string // system flags and keywords, no \Recent; sorted, no duplicates
 	// InternalDate is when the message arrived. It is the zero Time
 	// when the folder has not learnt it yet (see Dater): View.Dated
 	// fills it in.
 	InternalDate time.Time
 	Size         int64 // RFC822.SIZE: the size with CRLF line endings
-	// New is true when the format marks the message as not yet seen by any
-	// mail reader (maildir new/, mbox without Status O). The core turns it
-	// into \Recent for the first session that selects the mailbox.
-	New bool
 	// ModSeq is the message's modification sequence (RFC 7162), which
 	// the core gives; drivers leave it zero.
 	ModSeq uint64
