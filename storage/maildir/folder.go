@@ -313,6 +313,16 @@ func (f *Folder) open(uid uint32, openFile func(path string) (io.ReadCloser, err
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if e, found, ok := f.lazyEntry(uid); ok {
+		if !found {
+			return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+		}
+		if file, err := openFile(f.filePath(&e)); err == nil {
+			return file, nil
+		}
+		// Not there (another program moved it), or not a regular
+		// file: the usual way finds it, or says why not.
+	}
 	var file io.ReadCloser
 	var path string
 	err := f.onFile(uid, func(e *entry) (err error) {
@@ -328,6 +338,44 @@ func (f *Folder) open(uid uint32, openFile func(path string) (io.ReadCloser, err
 		return nil, err
 	}
 	return file, nil
+}
+
+// lazyEntry returns the entry of message uid as the index file that the
+// last Scan was answered from (f.lazy) records it, without building the
+// entries from it: a FETCH of one message's body in a fresh process then
+// reads the index's records (20 bytes a message) and that message's
+// name, and holds neither every name nor an entry (64 bytes more) per
+// message. The first such lookup reads its name alone; the next read all
+// of them once (loadNames) and pick theirs, so that a FETCH of many
+// messages' headers (ENVELOPE) builds no entries either. found is false
+// when the index has no such message; ok is false when it cannot say,
+// and the caller goes the usual way (all), which reads the directories
+// when it must: no index pending, or its records or names unreadable or
+// damaged. f.mu is held.
+func (f *Folder) lazyEntry(uid uint32) (e entry, found, ok bool) {
+	x := f.lazy
+	if x == nil || f.loadRecords(x) != nil {
+		return entry{}, false, false
+	}
+	i, found := x.position(uid)
+	if !found {
+		return entry{}, false, true
+	}
+	var name string
+	if x.names == "" && !x.nameRead {
+		x.nameRead = true
+		var err error
+		if name, err = f.readName(x, i); err != nil {
+			return entry{}, false, false
+		}
+	} else {
+		if f.loadNames(x) != nil {
+			return entry{}, false, false
+		}
+		start, n := x.nameSpan(i)
+		name = x.names[start : start+n]
+	}
+	return x.entryAt(i, name), true, true
 }
 
 // SetFlags renames the message's file to carry flags. Letters that

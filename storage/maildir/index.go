@@ -2,11 +2,13 @@ package maildir
 
 import (
 	"errors"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -406,33 +408,48 @@ func readIndexHead(file *os.File, hdr indexHeader) (*index, error) {
 // must still be the one x was read from: its length and trailer must be
 // the same.
 func (f *Folder) readIndexPart(x *index, from, n uint64) ([]byte, error) {
-	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
+	file, err := f.openIndexPart(x, from, n)
 	if err != nil {
 		return nil, err
 	}
 	defer file.Close()
-	fi, err := file.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := uint64(fi.Size())
-	if size != x.fileLen() || from > size-indexTrailerSize || n > size-indexTrailerSize-from {
-		return nil, errIndexReplaced
-	}
-	var tb [indexTrailerSize]byte
-	if _, err := file.ReadAt(tb[:], int64(size)-indexTrailerSize); err != nil {
-		return nil, errIndexReplaced
-	}
-	tr := decodeIndexTrailer(tb[:])
-	if tr.length != size || tr.namesLen != x.namesLen || tr.headCRC != x.headCRC || tr.recsCRC != x.recsCRC ||
-		tr.crc != x.crc {
-		return nil, errIndexReplaced
-	}
 	buf := make([]byte, n)
 	if _, err := file.ReadAt(buf, int64(from)); err != nil {
 		return nil, errIndexReplaced
 	}
 	return buf, nil
+}
+
+// openIndexPart opens the index file, which must still be the one x was
+// read from (its length and trailer the same), for a read of n bytes from
+// offset from.
+func (f *Folder) openIndexPart(x *index, from, n uint64) (*os.File, error) {
+	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
+	if err != nil {
+		return nil, err
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	size := uint64(fi.Size())
+	if size != x.fileLen() || from > size-indexTrailerSize || n > size-indexTrailerSize-from {
+		file.Close()
+		return nil, errIndexReplaced
+	}
+	var tb [indexTrailerSize]byte
+	if _, err := file.ReadAt(tb[:], int64(size)-indexTrailerSize); err != nil {
+		file.Close()
+		return nil, errIndexReplaced
+	}
+	tr := decodeIndexTrailer(tb[:])
+	if tr.length != size || tr.namesLen != x.namesLen || tr.headCRC != x.headCRC || tr.recsCRC != x.recsCRC ||
+		tr.crc != x.crc {
+		file.Close()
+		return nil, errIndexReplaced
+	}
+	return file, nil
 }
 
 // loadRecords reads the records of x, which Summarize answered from
@@ -451,13 +468,69 @@ func (f *Folder) loadRecords(x *index) error {
 
 // loadNames reads the names of x, whose records are read, from the
 // index file, which must still be the one x was read from, and checks
-// them against its checksum.
+// them against its checksum. They are read straight into the string
+// that the entries' names share, checksummed on the way.
 func (f *Folder) loadNames(x *index) error {
-	buf, err := f.readIndexPart(x, x.headLen+uint64(x.count)*indexRecordSize, uint64(x.namesLen))
+	if x.names != "" {
+		return nil
+	}
+	from, n := x.headLen+uint64(x.count)*indexRecordSize, uint64(x.namesLen)
+	file, err := f.openIndexPart(x, from, n)
 	if err != nil {
 		return err
 	}
-	return x.setNames(buf)
+	defer file.Close()
+	var names strings.Builder
+	names.Grow(int(n))
+	sum := crcWriter{crc: x.recsCRC}
+	if m, err := io.Copy(io.MultiWriter(&names, &sum), io.NewSectionReader(file, int64(from), int64(n))); err != nil || uint64(m) != n {
+		return errIndexReplaced // shrunk meanwhile, or unreadable
+	}
+	return x.takeNames(names.String(), sum.crc)
+}
+
+// readName reads the name of message i of x, whose records are read,
+// alone from the index file, which must still be the one x was read
+// from, and checks it as loadNames checks them all: the names'
+// checksum, computed as they pass through a small buffer, and that it is
+// a plain file name. A FETCH of one message's body in a fresh process
+// then holds one name, not every name of the mailbox.
+func (f *Folder) readName(x *index, i int) (string, error) {
+	from, n := x.headLen+uint64(x.count)*indexRecordSize, uint64(x.namesLen)
+	file, err := f.openIndexPart(x, from, n)
+	if err != nil {
+		return "", err
+	}
+	defer file.Close()
+	start, size := x.nameSpan(i)
+	name := make([]byte, 0, size)
+	sum := crcWriter{crc: x.recsCRC}
+	buf := make([]byte, min(n, 32<<10))
+	r := io.NewSectionReader(file, int64(from), int64(n))
+	for pos := uint64(0); pos < n; {
+		chunk := buf[:min(uint64(len(buf)), n-pos)]
+		if _, err := io.ReadFull(r, chunk); err != nil {
+			return "", errIndexReplaced // shrunk meanwhile, or unreadable
+		}
+		sum.Write(chunk)
+		// The part of the name in this chunk, if any.
+		if lo, hi := max(start, pos), min(start+size, pos+uint64(len(chunk))); lo < hi {
+			name = append(name, chunk[lo-pos:hi-pos]...)
+		}
+		pos += uint64(len(chunk))
+	}
+	if !x.namesSumOK(sum.crc) || !plainName(string(name)) {
+		return "", errBadIndex
+	}
+	return string(name), nil
+}
+
+// crcWriter computes the CRC-32C of what is written to it, from crc on.
+type crcWriter struct{ crc uint32 }
+
+func (w *crcWriter) Write(p []byte) (int, error) {
+	w.crc = crc32.Update(w.crc, fsutil.Castagnoli(), p)
+	return len(p), nil
 }
 
 // readIndex reads and decodes the whole open index file.

@@ -1,13 +1,13 @@
 package maildir
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -97,7 +97,13 @@ type index struct {
 	uids    []uint32       // the runs listed, once a record is decoded (uid)
 	headLen uint64         // the length of the head: header, letters, runs
 	recs    []byte         // the records; nil until read (see loadRecords)
-	names   []byte         // the names; nil until read (see loadNames)
+	names   string         // the names; "" until read (see loadNames)
+	// nameAt holds where each message's name starts in names, for
+	// lookups before the entries are built (nameSpan); nil until one.
+	nameAt []uint32
+	// nameRead says that one message's name was read alone (readName):
+	// a Folder reads the others all at once (loadNames).
+	nameRead bool
 	// The trailer's: what the rest of the file must be.
 	namesLen uint32
 	headCRC  uint32
@@ -117,17 +123,30 @@ type indexRecord struct {
 // uid returns the UID of message i.
 func (x *index) uid(i int) uint32 {
 	if x.uids == nil {
-		x.uids = make([]uint32, 0, x.count)
-		for _, r := range x.uidRuns {
-			for u := r[0]; ; u++ {
-				x.uids = append(x.uids, u)
-				if u == r[1] {
-					break
-				}
+		x.listUIDs()
+	}
+	return x.uids[i]
+}
+
+// uidList returns every message's UID, in ascending order.
+func (x *index) uidList() []uint32 {
+	if x.uids == nil {
+		x.listUIDs()
+	}
+	return x.uids
+}
+
+// listUIDs lists the runs of UIDs in x.uids.
+func (x *index) listUIDs() {
+	x.uids = make([]uint32, 0, x.count)
+	for _, r := range x.uidRuns {
+		for u := r[0]; ; u++ {
+			x.uids = append(x.uids, u)
+			if u == r[1] {
+				break
 			}
 		}
 	}
-	return x.uids[i]
 }
 
 // record decodes record i; x.recs must be set.
@@ -177,21 +196,59 @@ func (x *index) summary(validity, uidNext uint32) (storage.Summary, bool) {
 }
 
 // entries returns a Folder's entries, whose flags come from x.flags when
-// that is set; x.recs and x.names must be set. The names share one
-// string.
+// that is set; x.recs and x.names must be set. The names share x.names.
 func (x *index) entries() []entry {
-	names := string(x.names)
 	entries := make([]entry, x.count)
 	pos := 0
 	for i := range entries {
 		r := x.record(i)
-		entries[i] = entry{uid: r.uid, inNew: r.inNew, name: names[pos : pos+r.nameLen], meta: r.meta}
+		entries[i] = entry{uid: r.uid, inNew: r.inNew, name: x.names[pos : pos+r.nameLen], meta: r.meta}
 		if x.flags != nil {
 			entries[i].flags = x.flags[r.set]
 		}
 		pos += r.nameLen
 	}
 	return entries
+}
+
+// position returns where message uid is among x's messages, and false
+// when x has none such.
+func (x *index) position(uid uint32) (int, bool) {
+	return slices.BinarySearch(x.uidList(), uid)
+}
+
+// entryAt returns the entry of message i, as entries builds it, whose
+// file is name; x.recs must be set.
+func (x *index) entryAt(i int, name string) entry {
+	r := x.record(i)
+	e := entry{uid: r.uid, inNew: r.inNew, name: name, meta: r.meta}
+	if x.flags != nil {
+		e.flags = x.flags[r.set]
+	}
+	return e
+}
+
+// nameSpan returns where the name of message i starts in the names, and
+// its length; x.recs must be set. Once the names are read, the starts of
+// all are kept (4 bytes a message, where an entry takes 64), else the
+// lengths before it are added up.
+func (x *index) nameSpan(i int) (start, n uint64) {
+	n = uint64(x.recs[i*indexRecordSize+3])
+	if x.names == "" {
+		for j := range i {
+			start += uint64(x.recs[j*indexRecordSize+3])
+		}
+		return start, n
+	}
+	if x.nameAt == nil {
+		x.nameAt = make([]uint32, x.count)
+		pos := uint32(0)
+		for j := range x.nameAt {
+			x.nameAt[j] = pos
+			pos += uint32(x.recs[j*indexRecordSize+3])
+		}
+	}
+	return uint64(x.nameAt[i]), n
 }
 
 // errBadIndex means an index file is not ours, is damaged, or was written
@@ -473,16 +530,16 @@ func (x *index) setRecords(recs []byte) error {
 // trailer's checksum, and that they are plain file names, before x takes
 // them; x.recs must be set.
 func (x *index) setNames(names []byte) error {
-	if uint64(len(names)) != uint64(x.namesLen) || x.recs == nil {
-		return errBadIndex
-	}
-	var tail [indexTrailerSize - 4]byte
-	binary.LittleEndian.PutUint32(tail[:], x.namesLen)
-	binary.LittleEndian.PutUint32(tail[4:], x.headCRC)
-	binary.LittleEndian.PutUint32(tail[8:], x.recsCRC)
-	binary.LittleEndian.PutUint64(tail[12:], x.fileLen())
-	crc := crc32.Update(crc32.Update(x.recsCRC, fsutil.Castagnoli(), names), fsutil.Castagnoli(), tail[:])
-	if crc != x.crc || bytes.IndexByte(names, '/') >= 0 || bytes.IndexByte(names, 0) >= 0 {
+	return x.takeNames(string(names), crc32.Update(x.recsCRC, fsutil.Castagnoli(), names))
+}
+
+// takeNames is setNames for names read as a string, whose checksum
+// (CRC-32C, from x.recsCRC on, as the file's trailer continues it) the
+// reader computed on the way: a string read whole from the file is not
+// copied again.
+func (x *index) takeNames(names string, namesCRC uint32) error {
+	if uint64(len(names)) != uint64(x.namesLen) || x.recs == nil || !x.namesSumOK(namesCRC) ||
+		strings.IndexByte(names, '/') >= 0 || strings.IndexByte(names, 0) >= 0 {
 		return errBadIndex
 	}
 	pos := 0
@@ -494,6 +551,24 @@ func (x *index) setNames(names []byte) error {
 	}
 	x.names = names
 	return nil
+}
+
+// namesSumOK reports whether namesCRC, the CRC-32C of the names from
+// x.recsCRC on, is what the file's trailer says.
+func (x *index) namesSumOK(namesCRC uint32) bool {
+	var tail [indexTrailerSize - 4]byte
+	binary.LittleEndian.PutUint32(tail[:], x.namesLen)
+	binary.LittleEndian.PutUint32(tail[4:], x.headCRC)
+	binary.LittleEndian.PutUint32(tail[8:], x.recsCRC)
+	binary.LittleEndian.PutUint64(tail[12:], x.fileLen())
+	return crc32.Update(namesCRC, fsutil.Castagnoli(), tail[:]) == x.crc
+}
+
+// plainName reports whether name, read from an index file, names a
+// message file in new/ or cur/ and nothing else, as takeNames checks
+// every name.
+func plainName(name string) bool {
+	return name != "" && name[0] != '.' && !strings.ContainsAny(name, "/\x00")
 }
 
 // fileLen returns the length of the file x was read from.

@@ -1,0 +1,268 @@
+package maildir
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+)
+
+// TestIndexLazyOpen: a Folder whose last Scan (or Summarize) was answered
+// from the index file opens messages as the index records them, without
+// building its entries (openLazy): the first open reads its name alone,
+// the next read all the names once. Whatever happens to the files or to
+// the index meanwhile, every open gives the right message: a damaged or
+// hostile index is detected (and removed), never trusted, and a file
+// that another program renamed is found.
+func TestIndexLazyOpen(t *testing.T) {
+	want := map[uint32]string{
+		1: "Subject: 1\n\none\n",
+		2: "Subject: 2\n\ntwo\n",
+		3: "Subject: 3\n\nthree\n",
+		4: "Subject: 4\n\nfour\n",
+	}
+	index := func(path string) string { return filepath.Join(path, indexFile) }
+	// change rewrites the index file with edit, and seals it again
+	// (the checksums made to fit) when reseal is set.
+	change := func(t *testing.T, path string, reseal bool, edit func(data []byte)) {
+		t.Helper()
+		data, err := os.ReadFile(index(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(data)
+		if reseal {
+			data = sealIndex(data[:len(data)-indexTrailerSize])
+		}
+		if err := os.WriteFile(index(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// plant writes a file at name in cur/, where no message is, and the
+	// index file again for the maildir with it.
+	plant := func(t *testing.T, path, name string) {
+		t.Helper()
+		writeFile(t, filepath.Join(path, dirCur, name), "hostile", zeroTime)
+		ageDirs(t, path, time.Hour)
+		os.Remove(index(path))
+		f := mustOpen(t, testDriver(), path)
+		mustScan(t, f)
+		f.Close()
+		if _, err := os.Stat(index(path)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// nameByte returns where the name of the file of message uid
+	// starts in an index file.
+	nameByte := func(t *testing.T, data []byte, uid byte) int {
+		t.Helper()
+		i := bytes.Index(data, []byte{uid, '.', 'M', '1', 'P', '1'})
+		if i < 0 {
+			t.Fatalf("no name of message %c in the index", uid)
+		}
+		return i
+	}
+	tests := []struct {
+		name      string
+		summarize bool                            // open from Summarize rather than Scan
+		setup     func(t *testing.T, path string) // before the Folder is opened
+		before    func(t *testing.T, path string) // before the first open
+		between   func(t *testing.T, path string) // after the first open
+		lazy      bool                            // no entries built after every open
+		removed   bool                            // the index file was found damaged
+	}{
+		{name: "untouched", lazy: true},
+		{name: "summarized", summarize: true, lazy: true},
+		{name: "file renamed by another program", before: func(t *testing.T, path string) {
+			cur := filepath.Join(path, dirCur)
+			if err := os.Rename(filepath.Join(cur, "3.M1P1.host,u=3:2,"), filepath.Join(cur, "3.M1P1.host,u=3:2,S")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "another name damaged", removed: true, before: func(t *testing.T, path string) {
+			change(t, path, false, func(data []byte) { data[nameByte(t, data, '2')+2] ^= 0x20 })
+		}},
+		// Files where the hostile names lead, which must not be read.
+		{name: "hostile name sealed", removed: true, setup: func(t *testing.T, path string) {
+			if err := os.Mkdir(filepath.Join(path, dirCur, "1"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			plant(t, path, filepath.Join("1", "M1P1.host,a=FO,u=1:2,S"))
+			change(t, path, true, func(data []byte) { data[nameByte(t, data, '1')+1] = '/' })
+		}},
+		{name: "hidden name sealed", removed: true, setup: func(t *testing.T, path string) {
+			plant(t, path, "..M1P1.host,a=FO,u=1:2,S")
+			change(t, path, true, func(data []byte) { data[nameByte(t, data, '1')] = '.' })
+		}},
+		{name: "a later name hostile, sealed", removed: true, setup: func(t *testing.T, path string) {
+			change(t, path, true, func(data []byte) { data[nameByte(t, data, '3')+1] = '/' })
+		}},
+		{name: "damaged after the first open", removed: true, between: func(t *testing.T, path string) {
+			change(t, path, false, func(data []byte) { data[nameByte(t, data, '3')+2] ^= 0x20 })
+		}},
+		{name: "replaced after the first open", between: func(t *testing.T, path string) {
+			data, err := os.ReadFile(index(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(index(path), data[:len(data)-1], 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := indexedMaildir(t)
+			if tt.setup != nil {
+				tt.setup(t, path)
+			}
+			f := mustOpen(t, testDriver(), path)
+			defer f.Close()
+			if tt.summarize {
+				// A maildir with a message in new/ is not summarized.
+				if err := os.Rename(filepath.Join(path, dirNew, "4.M1P1.host,u=4"), filepath.Join(path, dirCur, "4.M1P1.host,u=4:2,")); err != nil {
+					t.Fatal(err)
+				}
+				ageDirs(t, path, time.Hour)
+				os.Remove(index(path))
+				g := mustOpen(t, testDriver(), path)
+				mustScan(t, g) // writes the index again
+				g.Close()
+				sum, ok := f.Summarize()
+				if !ok {
+					t.Fatal("not summarized")
+				}
+				if got := len(sum.Messages()); got != 4 {
+					t.Fatalf("%d messages", got)
+				}
+			} else if mustScan(t, f); !f.fromIndex {
+				t.Fatal("not answered from the index")
+			}
+			if tt.before != nil {
+				tt.before(t, path)
+			}
+			for uid := uint32(1); uid <= 4; uid++ {
+				if got := readAll(t, f, uid); got != want[uid] {
+					t.Fatalf("message %d: %q, want %q", uid, got, want[uid])
+				}
+				if uid == 1 && tt.between != nil {
+					tt.between(t, path)
+				}
+			}
+			if _, err := f.Open(5); !errors.Is(err, storage.ErrNoMessage) {
+				t.Fatalf("Open(5): %v, want ErrNoMessage", err)
+			}
+			if lazy := f.lazy != nil && f.entries == nil; lazy != tt.lazy {
+				t.Errorf("entries not built: %v, want %v", lazy, tt.lazy)
+			}
+			if _, err := os.Stat(index(path)); os.IsNotExist(err) != tt.removed {
+				t.Errorf("index file removed: %v, want %v", os.IsNotExist(err), tt.removed)
+			}
+			// What follows sees the same messages, whichever way the
+			// opens went.
+			if err := f.SetFlags(2, []string{storage.FlagFlagged}); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := f.OpenShort(2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(b) != want[2] {
+				t.Fatalf("message 2 after a flag change: %q", b)
+			}
+		})
+	}
+}
+
+// TestReadName: the name of one message, read alone from the index file
+// (Folder.readName), is given only when every name passes the checksum
+// and it is a plain file name.
+func TestReadName(t *testing.T) {
+	index := func(path string) string { return filepath.Join(path, indexFile) }
+	edit := func(t *testing.T, path string, reseal bool, edit func(data []byte) []byte) {
+		t.Helper()
+		data, err := os.ReadFile(index(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = edit(data)
+		if reseal {
+			data = sealIndex(data[:len(data)-indexTrailerSize])
+		}
+		if err := os.WriteFile(index(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(data []byte, name string) int { return bytes.Index(data, []byte(name)) }
+	tests := []struct {
+		name   string
+		before func(t *testing.T, path string) // before the Folder reads the index
+		after  func(t *testing.T, path string) // after it read the head and records
+		want   string
+		err    error
+	}{
+		{name: "intact", want: "3.M1P1.host,u=3:2,"},
+		{name: "another name damaged", err: errBadIndex, after: func(t *testing.T, path string) {
+			edit(t, path, false, func(b []byte) []byte { b[at(b, "2.M1P1")+3] ^= 1; return b })
+		}},
+		{name: "its name damaged", err: errBadIndex, after: func(t *testing.T, path string) {
+			edit(t, path, false, func(b []byte) []byte { b[at(b, "3.M1P1")+3] ^= 1; return b })
+		}},
+		{name: "its name with a slash, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
+			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")+1] = '/'; return b })
+		}},
+		{name: "its name hidden, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
+			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")] = '.'; return b })
+		}},
+		{name: "its name with NUL, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
+			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")+4] = 0; return b })
+		}},
+		{name: "shrunk", err: errIndexReplaced, after: func(t *testing.T, path string) {
+			edit(t, path, false, func(b []byte) []byte { return b[:len(b)-1] })
+		}},
+		{name: "replaced", err: errIndexReplaced, after: func(t *testing.T, path string) {
+			edit(t, path, true, func(b []byte) []byte { return b })
+			edit(t, path, false, func(b []byte) []byte { b[len(b)-5]++; return b }) // the trailer
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := indexedMaildir(t)
+			if tt.before != nil {
+				tt.before(t, path)
+			}
+			f := mustOpen(t, testDriver(), path)
+			defer f.Close()
+			if mustScan(t, f); !f.fromIndex {
+				t.Fatal("not answered from the index")
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			x := f.lazy
+			if err := f.loadRecords(x); err != nil {
+				t.Fatal(err)
+			}
+			if tt.after != nil {
+				tt.after(t, path)
+			}
+			i, ok := x.position(3)
+			if !ok {
+				t.Fatal("no message 3 in the index")
+			}
+			name, err := f.readName(x, i)
+			if name != tt.want || !errors.Is(err, tt.err) {
+				t.Fatalf("readName: %q, %v; want %q, %v", name, err, tt.want, tt.err)
+			}
+			if x.names != "" {
+				t.Fatal("every name kept")
+			}
+		})
+	}
+}
