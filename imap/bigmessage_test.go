@@ -2,7 +2,10 @@ package imap_test
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // writeBigMessage writes, straight into alice's INBOX maildir, a message
@@ -22,8 +27,15 @@ import (
 func writeBigMessage(t testing.TB, e *testEnv, mb int) {
 	t.Helper()
 	fillMaildir(t, e, 0)
+	writeBigMessageAs(t, e, mb, 1)
+}
+
+// writeBigMessageAs is writeBigMessage into a maildir that holds the
+// messages below uid already (fillMaildir): the big one gets uid.
+func writeBigMessageAs(t testing.TB, e *testEnv, mb int, uid int) {
+	t.Helper()
 	dir := filepath.Join(e.root, "alice", "INBOX")
-	f, err := os.Create(filepath.Join(dir, "cur", "1700000001.M1P1.big,u=1:2,S"))
+	f, err := os.Create(filepath.Join(dir, "cur", fmt.Sprintf("1800000000.M%dP1.big,u=%d:2,S", uid, uid)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +60,7 @@ func writeBigMessage(t testing.TB, e *testEnv, mb int) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, ".mu-prop"), []byte("uidnext: 2\nuid-validity: 1700000000\nversion: 3.15\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, ".mu-prop"), []byte(fmt.Sprintf("uidnext: %d\nuid-validity: 1700000000\nversion: 3.15\n", uid+1)), 0o600)
 }
 
 // heapPeak samples the heap while it runs, and reports the most it grew
@@ -193,4 +205,110 @@ func fetchStreamed(t *testing.T, c *rawConn, items string, mb int) {
 	if growth > 8<<20 {
 		t.Errorf("FETCH %s: the heap grew by %d MB; a streamed read needs a few", items, growth>>20)
 	}
+}
+
+// TestFetchBigBodyCold: UID FETCH BODY.PEEK[] of a 20 MB message in a
+// mailbox of 2,000 opened cold, from the maildir index file that an
+// earlier session left (no state of the mailbox left in the store), as
+// in a freshly started server: the bytes sent are the file's, with CRLF
+// line ends, exactly. It logs what the FETCH cost the process, the way
+// the benchmark harness measures it (bench's big_rss_delta): the heap's
+// growth and the peak RSS over the RSS just before the command. With
+// MAILGATE_BIG_MESSAGE_MB set, the message is that big.
+func TestFetchBigBodyCold(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a big message")
+	}
+	mb, n := 20, 10000
+	if v, err := strconv.Atoi(os.Getenv("MAILGATE_BIG_MESSAGE_MB")); err == nil && v > 0 {
+		mb = v
+	}
+	e := startServerStore(t, func(_ string, o *storage.Options) { o.Linger = -1 }, nil, nil)
+	fillMaildir(t, e, n-1)
+	writeBigMessageAs(t, e, mb, n)
+	dir := filepath.Join(e.root, "alice", "INBOX")
+	hourAgo := time.Now().Add(-time.Hour)
+	for _, d := range []string{"cur", "new"} {
+		os.Chtimes(filepath.Join(dir, d), hourAgo, hourAgo)
+	}
+	want := sha256.New()
+	big, err := filepath.Glob(filepath.Join(dir, "cur", "*.big,*"))
+	if err != nil || len(big) != 1 {
+		t.Fatalf("the big message: %q, %v", big, err)
+	}
+	f, err := os.Open(big[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSize, err := io.Copy(want, storage.CRLFReader(f))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A first session reads the maildir, which leaves its index file
+	// when the mailbox closes (at LOGOUT: nothing lingers).
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	c.ok("o LOGOUT")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, ".mailgate-index")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no maildir index after the first session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	c = e.raw()
+	c.wait = 5 * time.Minute
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	h := startHeapPeak()
+	resetPeakRSS()
+	rss := statusKB("VmRSS")
+	c.send(fmt.Sprintf("f UID FETCH %d BODY.PEEK[]", n))
+	head := c.line()
+	var size int64
+	if _, err := fmt.Sscanf(head[strings.LastIndexByte(head, '{'):], "{%d}", &size); err != nil {
+		t.Fatalf("FETCH: %q", head)
+	}
+	got := sha256.New()
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
+	if _, err := io.CopyN(got, c.r, size); err != nil {
+		t.Fatal(err)
+	}
+	if l := c.line(); l != ")" {
+		t.Fatalf("after the literal: %q", l)
+	}
+	if l := c.line(); !strings.HasPrefix(l, "f OK") {
+		t.Fatalf("FETCH: %q", l)
+	}
+	growth := h.growth()
+	peak := statusKB("VmHWM")
+	t.Logf("UID FETCH BODY.PEEK[] of a %d MB message, cold, in a mailbox of %d: heap grew %.2f MiB, RSS %.1f -> peak %.1f MiB (+%.2f MiB)",
+		mb, n, float64(growth)/(1<<20), float64(rss)/1024, float64(peak)/1024, float64(peak-rss)/1024)
+	if !strings.Contains(head, fmt.Sprintf("UID %d ", n)) || size != wantSize || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Fatalf("FETCH sent %q and %d bytes, want %d bytes of the file with CRLF line ends (digest %x, want %x)",
+			head, size, wantSize, got.Sum(nil), want.Sum(nil))
+	}
+	if growth > 16<<20 {
+		t.Errorf("the heap grew by %d MB; a streamed body needs a few", growth>>20)
+	}
+}
+
+// statusKB returns a "Name: 123 kB" field of /proc/self/status, in kB;
+// 0 where there is none.
+func statusKB(name string) int64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
