@@ -27,22 +27,6 @@ func TestIndexLazyOpen(t *testing.T) {
 		4: "Subject: 4\n\nfour\n",
 	}
 	index := func(path string) string { return filepath.Join(path, indexFile) }
-	// change rewrites the index file with edit, and seals it again
-	// (the checksums made to fit) when reseal is set.
-	change := func(t *testing.T, path string, reseal bool, edit func(data []byte)) {
-		t.Helper()
-		data, err := os.ReadFile(index(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		edit(data)
-		if reseal {
-			data = sealIndex(data[:len(data)-indexTrailerSize])
-		}
-		if err := os.WriteFile(index(path), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// plant writes a file at name in cur/, where no message is, and the
 	// index file again for the maildir with it.
 	plant := func(t *testing.T, path, name string) {
@@ -56,16 +40,6 @@ func TestIndexLazyOpen(t *testing.T) {
 		if _, err := os.Stat(index(path)); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// nameByte returns where the name of the file of message uid
-	// starts in an index file.
-	nameByte := func(t *testing.T, data []byte, uid byte) int {
-		t.Helper()
-		i := bytes.Index(data, []byte{uid, '.', 'M', '1', 'P', '1'})
-		if i < 0 {
-			t.Fatalf("no name of message %c in the index", uid)
-		}
-		return i
 	}
 	tests := []struct {
 		name      string
@@ -85,7 +59,7 @@ func TestIndexLazyOpen(t *testing.T) {
 			}
 		}},
 		{name: "another name damaged", removed: true, before: func(t *testing.T, path string) {
-			change(t, path, false, func(data []byte) { data[nameByte(t, data, '2')+2] ^= 0x20 })
+			editIndex(t, path, false, func(data []byte) []byte { data[indexNameAt(t, data, '2')+2] ^= 0x20; return data })
 		}},
 		// Files where the hostile names lead, which must not be read.
 		{name: "hostile name sealed", removed: true, setup: func(t *testing.T, path string) {
@@ -93,36 +67,25 @@ func TestIndexLazyOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			plant(t, path, filepath.Join("1", "M1P1.host,a=FO,u=1:2,S"))
-			change(t, path, true, func(data []byte) { data[nameByte(t, data, '1')+1] = '/' })
+			editIndex(t, path, true, func(data []byte) []byte { data[indexNameAt(t, data, '1')+1] = '/'; return data })
 		}},
 		{name: "hidden name sealed", removed: true, setup: func(t *testing.T, path string) {
 			plant(t, path, "..M1P1.host,a=FO,u=1:2,S")
-			change(t, path, true, func(data []byte) { data[nameByte(t, data, '1')] = '.' })
+			editIndex(t, path, true, func(data []byte) []byte { data[indexNameAt(t, data, '1')] = '.'; return data })
 		}},
 		{name: "a later name hostile, sealed", removed: true, setup: func(t *testing.T, path string) {
-			change(t, path, true, func(data []byte) { data[nameByte(t, data, '3')+1] = '/' })
+			editIndex(t, path, true, func(data []byte) []byte { data[indexNameAt(t, data, '3')+1] = '/'; return data })
 		}},
 		{name: "damaged after the first open", removed: true, between: func(t *testing.T, path string) {
-			change(t, path, false, func(data []byte) { data[nameByte(t, data, '3')+2] ^= 0x20 })
+			editIndex(t, path, false, func(data []byte) []byte { data[indexNameAt(t, data, '3')+2] ^= 0x20; return data })
 		}},
 		{name: "replaced after the first open", between: func(t *testing.T, path string) {
-			data, err := os.ReadFile(index(path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(index(path), data[:len(data)-1], 0o600); err != nil {
-				t.Fatal(err)
-			}
+			editIndex(t, path, false, func(data []byte) []byte { return data[:len(data)-1] })
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := indexedMaildir(t)
-			if tt.setup != nil {
-				tt.setup(t, path)
-			}
-			f := mustOpen(t, testDriver(), path)
-			defer f.Close()
+			f, path := indexedFolder(t, tt.setup)
 			if tt.summarize {
 				// A maildir with a message in new/ is not summarized.
 				if err := os.Rename(filepath.Join(path, dirNew, "4.M1P1.host,u=4"), filepath.Join(path, dirCur, "4.M1P1.host,u=4:2,")); err != nil {
@@ -185,22 +148,6 @@ func TestIndexLazyOpen(t *testing.T) {
 // (Folder.readName), is given only when every name passes the checksum
 // and it is a plain file name.
 func TestReadName(t *testing.T) {
-	index := func(path string) string { return filepath.Join(path, indexFile) }
-	edit := func(t *testing.T, path string, reseal bool, edit func(data []byte) []byte) {
-		t.Helper()
-		data, err := os.ReadFile(index(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = edit(data)
-		if reseal {
-			data = sealIndex(data[:len(data)-indexTrailerSize])
-		}
-		if err := os.WriteFile(index(path), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	at := func(data []byte, name string) int { return bytes.Index(data, []byte(name)) }
 	tests := []struct {
 		name   string
 		before func(t *testing.T, path string) // before the Folder reads the index
@@ -210,36 +157,31 @@ func TestReadName(t *testing.T) {
 	}{
 		{name: "intact", want: "3.M1P1.host,u=3:2,"},
 		{name: "another name damaged", err: errBadIndex, after: func(t *testing.T, path string) {
-			edit(t, path, false, func(b []byte) []byte { b[at(b, "2.M1P1")+3] ^= 1; return b })
+			editIndex(t, path, false, func(b []byte) []byte { b[indexNameAt(t, b, '2')+3] ^= 1; return b })
 		}},
 		{name: "its name damaged", err: errBadIndex, after: func(t *testing.T, path string) {
-			edit(t, path, false, func(b []byte) []byte { b[at(b, "3.M1P1")+3] ^= 1; return b })
+			editIndex(t, path, false, func(b []byte) []byte { b[indexNameAt(t, b, '3')+3] ^= 1; return b })
 		}},
 		{name: "its name with a slash, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
-			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")+1] = '/'; return b })
+			editIndex(t, path, true, func(b []byte) []byte { b[indexNameAt(t, b, '3')+1] = '/'; return b })
 		}},
 		{name: "its name hidden, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
-			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")] = '.'; return b })
+			editIndex(t, path, true, func(b []byte) []byte { b[indexNameAt(t, b, '3')] = '.'; return b })
 		}},
 		{name: "its name with NUL, sealed", err: errBadIndex, before: func(t *testing.T, path string) {
-			edit(t, path, true, func(b []byte) []byte { b[at(b, "3.M1P1")+4] = 0; return b })
+			editIndex(t, path, true, func(b []byte) []byte { b[indexNameAt(t, b, '3')+4] = 0; return b })
 		}},
 		{name: "shrunk", err: errIndexReplaced, after: func(t *testing.T, path string) {
-			edit(t, path, false, func(b []byte) []byte { return b[:len(b)-1] })
+			editIndex(t, path, false, func(b []byte) []byte { return b[:len(b)-1] })
 		}},
 		{name: "replaced", err: errIndexReplaced, after: func(t *testing.T, path string) {
-			edit(t, path, true, func(b []byte) []byte { return b })
-			edit(t, path, false, func(b []byte) []byte { b[len(b)-5]++; return b }) // the trailer
+			editIndex(t, path, true, func(b []byte) []byte { return b })
+			editIndex(t, path, false, func(b []byte) []byte { b[len(b)-5]++; return b }) // the trailer
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := indexedMaildir(t)
-			if tt.before != nil {
-				tt.before(t, path)
-			}
-			f := mustOpen(t, testDriver(), path)
-			defer f.Close()
+			f, path := indexedFolder(t, tt.before)
 			if mustScan(t, f); !f.fromIndex {
 				t.Fatal("not answered from the index")
 			}
@@ -265,4 +207,47 @@ func TestReadName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editIndex rewrites the index file of the maildir at path with edit, and
+// seals it again (the checksums made to fit) when reseal is set.
+func editIndex(t *testing.T, path string, reseal bool, edit func(data []byte) []byte) {
+	t.Helper()
+	p := filepath.Join(path, indexFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = edit(data)
+	if reseal {
+		data = sealIndex(data[:len(data)-indexTrailerSize])
+	}
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// indexNameAt returns where in an index file the name of the file of
+// message uid (of indexedMaildir) starts.
+func indexNameAt(t *testing.T, data []byte, uid byte) int {
+	t.Helper()
+	i := bytes.Index(data, []byte{uid, '.', 'M', '1', 'P', '1'})
+	if i < 0 {
+		t.Fatalf("no name of message %c in the index", uid)
+	}
+	return i
+}
+
+// indexedFolder opens, with a new Driver, a maildir that indexedMaildir
+// made, after setup (when not nil) did what it will to it; the Folder is
+// closed when the test ends.
+func indexedFolder(t *testing.T, setup func(t *testing.T, path string)) (*Folder, string) {
+	t.Helper()
+	path := indexedMaildir(t)
+	if setup != nil {
+		setup(t, path)
+	}
+	f := mustOpen(t, testDriver(), path)
+	t.Cleanup(func() { f.Close() })
+	return f, path
 }
