@@ -33,6 +33,9 @@ func (s *session) cmdIdle(tag string, _ bool) error {
 // after a nil return.
 func (s *session) idleStart() error {
 	if s.view != nil {
+		// The session waits for news now: a mailbox that nobody
+		// watched is watched from here on (storage's unwatched.go).
+		s.view.Watch()
 		s.view.Poll(true, s)
 		s.flushVanished()
 		if len(s.contexts) > 0 {

@@ -281,11 +281,17 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 		return nil, nil, err
 	}
 	mb.mu.Lock()
+	reused := mb.loaded
 	err = mb.loadLocked()
 	mb.mu.Unlock()
 	if err != nil {
 		a.store.release(mb)
 		return nil, nil, err
+	}
+	if reused {
+		// Open in other sessions, or lingering: what it holds is
+		// trusted when it is watched, or its folder vouches for it.
+		mb.syncUnwatched()
 	}
 	return mb, loc, nil
 }

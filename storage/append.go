@@ -464,6 +464,7 @@ func (mb *mailbox) commitBatch(ins []*incoming) ([]Message, uint32, error) {
 		return nil, 0, err
 	}
 	all, err := mb.storeLocked(ins)
+	mb.ownChangedLocked()
 	if err != nil {
 		return nil, 0, err
 	}

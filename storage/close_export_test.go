@@ -17,7 +17,8 @@ func Background(s *Store, kind string) (running, waiting int) {
 }
 
 // Settled reports whether v's mailbox has settled (Store.watchLater):
-// its watch is set and the full-text indexer was woken.
+// the full-text indexer was woken, and the mailbox is watched unless its
+// folder vouched for its files then (unwatched.go).
 func Settled(v *View) bool {
 	v.mb.mu.Lock()
 	defer v.mb.mu.Unlock()

@@ -285,14 +285,15 @@ type Renamer interface{ Rename(from, to string) error }
 
 // Unchanger is an optional interface of a Folder that can tell cheaply
 // whether its files changed since its last Scan (maildir compares the
-// times of new/ and cur/ with those the scan saw). The core watches such
-// a folder's files only once the command that opened it has been
-// answered (View.Settle), or a moment later: adding a watch on a large
-// directory costs the kernel time that grows with the directory (inotify
-// marks every cached entry of it), which a SELECT should not wait for.
-// Once the watch is in place the core asks Unchanged, and re-reads the
-// mailbox unless it is true, so that a change made meanwhile is not
-// missed.
+// times of new/ and cur/ with those the scan saw). The core does not
+// watch such a folder's files while nobody waits for news of them:
+// adding a watch on a large directory costs the kernel time that grows
+// with the directory (inotify marks every cached entry of it), which a
+// short session need not pay. It asks Unchanged instead at every command
+// boundary, and re-reads the mailbox, watching it from then on, when it
+// is false (see unwatched.go). Unchanged must be false whenever the
+// files may differ from what the last Scan and the folder's own changes
+// since left them, including after the folder's own changes.
 type Unchanger interface {
 	Unchanged() bool
 }

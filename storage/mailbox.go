@@ -64,8 +64,16 @@ type mailbox struct {
 	refreshPending bool
 	// quietSeq numbers the quiet flag batches; only the last one's check
 	// runs (checkAfterQuietLocked).
-	quietSeq     uint64
-	watchPending atomic.Bool // the watch waits for the answer: Store.watchLater
+	quietSeq uint64
+	// watchPending: the mailbox is not watched yet; its folder vouches
+	// for its files (Unchanger) until a session waits for news of it
+	// (unwatched.go). Set before the mailbox is shared, cleared under
+	// store.mu.
+	watchPending atomic.Bool
+	// watchDue: the process changed the files of the mailbox while it
+	// was not watched, and the watch and a check for other programs'
+	// changes are under way (ownChangedLocked). Guarded by mu.
+	watchDue bool
 	// settled: the command that opened the mailbox has been answered, or
 	// watchDelay passed (Store.watchLater); the full-text indexer is not
 	// woken before, so that reading its index does not compete with the

@@ -45,14 +45,13 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 		return fb.SetFlagsBatch(changes)
 	}
 	if mb.watchPending.Load() {
-		// Not watched yet (Store.watchLater): nothing to lift, and the
-		// check made once the watch is set re-reads the folder.
+		// Not watched (unwatched.go): nothing to lift. The caller's
+		// ownChangedLocked watches the folder after the answer and then
+		// checks it, as afterQuiet does.
 		if quietHook != nil {
 			quietHook()
 		}
-		err := qb.SetFlagsBatchQuiet(changes)
-		mb.scheduleRefreshLocked(changeDelay, 0)
-		return err
+		return qb.SetFlagsBatchQuiet(changes)
 	}
 	paths := mb.folder.WatchPaths()
 	if !mb.store.quiet(paths) {

@@ -19,7 +19,13 @@ import (
 
 func newAccount(t *testing.T) (*storage.Store, *storage.Account, string) {
 	t.Helper()
-	root := t.TempDir()
+	return newAccountAt(t, t.TempDir())
+}
+
+// newAccountAt is newAccount on the homes below root: a second Store on
+// the same files stands for another process.
+func newAccountAt(t *testing.T, root string) (*storage.Store, *storage.Account, string) {
+	t.Helper()
 	s := storage.New(storage.Options{
 		Drivers: []storage.Driver{maildir.New(), mh.New()},
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -337,8 +343,10 @@ func TestOtherUsersFileModes(t *testing.T) {
 	}
 }
 
-// A mailbox nobody has selected lingers, still watched: the next SELECT
-// finds it loaded and up to date.
+// A mailbox nobody has selected lingers, still watched (its files are
+// too young for its folder to vouch for them; for an unwatched one see
+// TestUnwatchedLingeringReopened): the next SELECT finds it loaded and
+// up to date.
 func TestLingeringMailboxStaysCurrent(t *testing.T) {
 	s, a, root := newAccount(t)
 	v, err := a.Select("INBOX", false)
@@ -469,7 +477,8 @@ func TestSetNotify(t *testing.T) {
 }
 
 // A message delivered after SELECT read the mailbox but before the view
-// settled (its watch is set only then) is still announced.
+// settled (it is watched, or its folder asked, only then) is still
+// announced.
 func TestDeliveryBeforeSettleIsNoticed(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := filepath.Join(root, "alice", "INBOX")

@@ -267,7 +267,7 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	mb.refs = 1
 	s.open[path] = mb
 	if _, ok := f.(Unchanger); ok && !s.noWatcher {
-		// Later: see Unchanger.
+		// Only once it is needed: see unwatched.go.
 		mb.watchPending.Store(true)
 	} else {
 		s.watch(mb)
@@ -297,26 +297,22 @@ func (s *Store) hold(mb *mailbox) bool {
 const watchDelay = 200 * time.Millisecond
 
 // watchLater settles mb once the command that opened it has been
-// answered: it starts change notification for mb if that waits
-// (Unchanger), then re-reads mb unless its folder says that nothing
-// changed since it was read, and wakes the full-text indexer, which
-// reads the mailbox's index and perhaps many messages.
+// answered: it wakes the full-text indexer, which reads the mailbox's
+// index and perhaps many messages, and, for a mailbox not watched yet
+// (Unchanger), asks its folder whether its files are as they were read.
+// When they are, mb stays unwatched until a session waits for news of it
+// or the folder cannot vouch for them any more (unwatched.go); when
+// they are not (changed since, or too recently for their times to
+// prove anything), mb is watched now and read again.
 func (s *Store) watchLater(mb *mailbox) {
-	s.mu.Lock()
-	watch := mb.watchPending.Load() && s.open[mb.path] == mb && !s.closed
-	if watch {
-		mb.watchPending.Store(false)
-		s.watch(mb)
-	}
-	s.mu.Unlock()
 	mb.mu.Lock()
-	stale := watch && mb.loaded && !mb.closed && !mb.gone && !mb.folder.(Unchanger).Unchanged()
+	stale := mb.watchPending.Load() && mb.unvouchedLocked()
 	if !mb.settled && !mb.closed {
 		mb.settled = true
 		mb.msgsChangedLocked()
 	}
 	mb.mu.Unlock()
-	if stale {
+	if stale && s.watchNow(mb) {
 		mb.changed()
 	}
 }
@@ -327,7 +323,8 @@ func (s *Store) watchLater(mb *mailbox) {
 func (s *Store) Rescans() uint64 { return s.rescans.Load() }
 
 // release drops a reference taken by acquire. The last one leaves the
-// mailbox lingering for a while, still watched, unless lingering is off.
+// mailbox lingering for a while, unless lingering is off: still watched
+// if it was, else checked when it is opened again (syncUnwatched).
 func (s *Store) release(mb *mailbox) {
 	s.mu.Lock()
 	mb.refs--

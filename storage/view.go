@@ -114,6 +114,7 @@ func (v *View) claimRecentLocked(uids []uint32) {
 		if err := mb.folder.Seen(seen); err != nil {
 			mb.store.log.Warn("storage: marking messages seen", "path", mb.path, "err", err)
 		}
+		mb.ownChangedLocked()
 	}
 }
 
@@ -163,9 +164,13 @@ func (v *View) Wake() <-chan struct{} { return v.wake }
 
 // SetNotify makes f be called whenever an update is queued for the view
 // (and at once if some are pending), so that a session can wait for news
-// without a goroutine of its own on Wake. f runs with the mailbox locked:
-// it must return quickly and must not call the View. nil stops the calls.
+// without a goroutine of its own on Wake; a non-nil f watches the
+// mailbox (Watch). f runs with the mailbox locked: it must return
+// quickly and must not call the View. nil stops the calls.
 func (v *View) SetNotify(f func()) {
+	if f != nil {
+		v.Watch()
+	}
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -182,6 +187,9 @@ func (v *View) SetNotify(f func()) {
 // back do not wake the session again and again. A new update, expunges
 // included, calls f as SetNotify's does.
 func (v *View) SetNotifyHolding(f func()) {
+	if f != nil {
+		v.Watch()
+	}
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -551,6 +559,11 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	changes := make(map[uint32][]string)
+	defer func() {
+		if len(changes) > 0 {
+			mb.ownChangedLocked()
+		}
+	}()
 	var order, modified []uint32
 	for _, uid := range uids {
 		i := mb.index(uid)
@@ -661,7 +674,9 @@ func (mb *mailbox) expungeLocked(gone []uint32) error {
 			mb.store.log.Warn("storage: dates of expunged messages", "path", mb.path, "err", err)
 		}
 	}
-	if err := mb.folder.Expunge(gone); err != nil {
+	err := mb.folder.Expunge(gone)
+	mb.ownChangedLocked()
+	if err != nil {
 		return fmt.Errorf("expunging: %w", err)
 	}
 	keep := mb.msgs[:0]
@@ -689,9 +704,12 @@ func (mb *mailbox) expungeLocked(gone []uint32) error {
 
 // Poll tells u what changed since the last Poll. Without allowExpunge
 // (during FETCH, STORE and SEARCH, RFC 3501 section 7.4.1) expunges stay
-// queued and the messages keep their sequence numbers.
+// queued and the messages keep their sequence numbers. A mailbox that
+// nobody watches is first looked at, so that the answer carries what
+// another program changed (see unwatched.go).
 func (v *View) Poll(allowExpunge bool, u Updates) {
 	mb := v.mb
+	mb.syncUnwatched()
 	mb.mu.Lock()
 	pending := v.pending
 	v.pending = nil
@@ -790,8 +808,9 @@ func indexOf(s []uint32, x uint32) int {
 
 // Settle tells the view that the session has answered the command that
 // opened it: work that the answer did not need to wait for starts now
-// (watching a large mailbox for changes, see Unchanger). Calling it again
-// costs nothing.
+// (the full-text indexer, and watching a large mailbox whose folder
+// cannot vouch for its files: Store.watchLater). Calling it again costs
+// nothing.
 func (v *View) Settle() {
 	if v.settled {
 		return
@@ -822,9 +841,10 @@ func (v *View) Settle() {
 	})
 }
 
-// settleDelay is how long after the answer a watch is set: a client
+// settleDelay is how long after the answer the mailbox settles: a client
 // often sends its next command at once (SELECT then FETCH), which should
-// not share the CPU with the kernel's work of adding the watch.
+// not share the CPU with the full-text indexer's start, or with the
+// kernel's work of adding a watch.
 const settleDelay = 50 * time.Millisecond
 
 // Close ends the view.

@@ -51,10 +51,10 @@ func (s folderStamp) stableAt(t time.Time) bool {
 }
 
 // Unchanged implements storage.Unchanger: the folder is in the state the
-// last scan saw, with times old enough to prove it. The core then sets
-// its watch on the folder once SELECT has been answered, as for a
-// maildir: adding a watch on a directory of many files costs the kernel
-// time that grows with it.
+// last scan saw, with times old enough to prove it. The core asks it
+// instead of watching the folder while nobody waits for news of it, as
+// for a maildir: adding a watch on a directory of many files costs the
+// kernel time that grows with it.
 func (f *Folder) Unchanged() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
