@@ -10,45 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailgate/mailgate/storage"
-	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/maildir/maildirtest"
 )
 
-// quietInbox writes alice's INBOX as a maildir of n messages that a
-// session has read once (so each file's name holds its UID), whose
-// directories were last changed an hour ago: its folder can vouch for
-// its files from the next read on, and the server need not watch it.
+// quietInbox writes alice's INBOX as a maildir of n messages whose
+// folder can vouch for its files from the first read on
+// (maildirtest.WriteQuiet): the server need not watch it.
 func quietInbox(t *testing.T, e *testEnv, n int) string {
 	t.Helper()
 	dir := filepath.Join(e.root, "alice", "INBOX")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("1700000000.M%dP1.host:2,", i)
-		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte(testMessage(fmt.Sprint("m", i), "x")), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Another process reads it first, naming the files.
-	other := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: quietLogger()})
-	a := other.Account(storage.User{Name: "alice", Home: filepath.Join(e.root, "alice")}, &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
-	v, err := a.Select("INBOX", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
-	if err := other.Close(); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-time.Hour)
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.Chtimes(filepath.Join(dir, sub), old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
+	maildirtest.WriteQuiet(t, dir, n, func(i int) string { return testMessage(fmt.Sprint("m", i), "x") })
 	return dir
 }
 

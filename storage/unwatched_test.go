@@ -9,31 +9,16 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir/maildirtest"
 )
 
 // writeQuietMaildir writes alice's INBOX below root, a maildir of n
-// messages in cur/ that another process has read once (naming each file
-// with its UID), whose directories were last changed an hour ago: its
-// folder can vouch for its files (Unchanger) from the first read on.
+// messages whose folder can vouch for its files from the first read on
+// (maildirtest.WriteQuiet).
 func writeQuietMaildir(t *testing.T, root string, n int) string {
 	t.Helper()
 	dir := filepath.Join(root, "alice", "INBOX")
-	writeMaildir(t, dir, n)
-	s, a, _ := newAccountAt(t, root)
-	v, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-time.Hour)
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.Chtimes(filepath.Join(dir, sub), old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
+	maildirtest.WriteQuiet(t, dir, n, func(int) string { return "Subject: m\n\nbody\n" })
 	return dir
 }
 
