@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
+	"io"
 	"testing"
 )
 
@@ -106,6 +109,40 @@ func TestReadModSeqFileRoundTrip(t *testing.T) {
 	if tbl.count() != 0 || len(tbl.runs) != 1 || tbl.runs[0] != (VanishedRun{1, 3, 11}) {
 		t.Errorf("after expunge: %+v", tbl)
 	}
+}
+
+// TestReadModSeqReadError: a read that fails is told to readModSeq's
+// caller (readErr), not taken for a torn file, whose table would be
+// read without what could not be read.
+func TestReadModSeqReadError(t *testing.T) {
+	msgs := []Message{{UID: 1, ModSeq: 5}, {UID: 3, ModSeq: 9}}
+	snap := encodeSnapshot(msgs, nil, 0)
+	data := append(encodeHeader(42, uint32(len(snap)), crc(snap), 4096, 9), snap...)
+	data = append(data, encodeRecord(recSet, 1, flagHash(nil), 10)...)
+	for _, at := range []int64{0, modseqHeaderLen + 20, int64(len(data)) - 1} {
+		r := &readErr{r: failingAt{bytes.NewReader(data), at}}
+		readModSeqAt(r, int64(len(data)))
+		if r.err == nil {
+			t.Errorf("a read failing at %d: no error kept", at)
+		}
+	}
+	r := &readErr{r: bytes.NewReader(data)}
+	if tbl, err := readModSeqAt(r, int64(len(data))); err != nil || r.err != nil || tbl.tableLost || len(tbl.snap) != 2 {
+		t.Fatalf("intact: %v %v %+v", err, r.err, tbl)
+	}
+}
+
+// failingAt is an io.ReaderAt whose reads of byte at, or beyond, fail.
+type failingAt struct {
+	r  io.ReaderAt
+	at int64
+}
+
+func (f failingAt) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.at {
+		return 0, errors.New("input/output error")
+	}
+	return f.r.ReadAt(p, off)
 }
 
 // TestVanishedRingIsBounded: beyond maxVanishedRuns the oldest runs go and
