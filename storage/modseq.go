@@ -73,7 +73,7 @@ func (mb *mailbox) loadModSeqsLocked() {
 	for i := range mb.msgs {
 		m := &mb.msgs[i]
 		for ; j < len(t.snap) && t.snap[j].uid < m.UID; j++ {
-			if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.snap[j].gone {
+			if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.gone(j) {
 				gone = append(gone, t.snap[j].uid)
 			}
 		}
@@ -85,8 +85,8 @@ func (mb *mailbox) loadModSeqsLocked() {
 			t.log[m.UID] = l
 		}
 		if j < len(t.snap) && t.snap[j].uid == m.UID {
-			if _, inLog := t.log[m.UID]; !inLog && !t.snap[j].gone {
-				e, ok = t.snap[j].entry, true
+			if _, inLog := t.log[m.UID]; !inLog && !t.gone(j) {
+				e, ok = t.snap[j].entry(), true
 			}
 			j++
 		}
@@ -98,7 +98,7 @@ func (mb *mailbox) loadModSeqsLocked() {
 		}
 	}
 	for ; j < len(t.snap); j++ {
-		if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.snap[j].gone {
+		if _, inLog := t.log[t.snap[j].uid]; !inLog && !t.gone(j) {
 			gone = append(gone, t.snap[j].uid)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"testing"
+	"unsafe"
 )
 
 // FuzzReadModSeqFile: the modseq file reader takes any bytes without a
@@ -143,6 +144,14 @@ func (f failingAt) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errors.New("input/output error")
 	}
 	return f.r.ReadAt(p, off)
+}
+
+// TestSnapEntrySize: the table holds one snapEntry per message of the
+// snapshot, as compact as the file's 16 bytes.
+func TestSnapEntrySize(t *testing.T) {
+	if got := unsafe.Sizeof(snapEntry{}); got != 16 {
+		t.Fatalf("snapEntry takes %d bytes, want 16", got)
+	}
 }
 
 // TestVanishedRingIsBounded: beyond maxVanishedRuns the oldest runs go and

@@ -88,6 +88,7 @@ type modseqTable struct {
 	ceiling     uint64
 	counter     uint64
 	snap        []snapEntry         // ascending UID
+	snapGone    []bool              // by index in snap: expunged by the log; nil while none is
 	log         map[uint32]logEntry // set or expunged by the log; wins over snap
 	runs        []VanishedRun       // ascending modseq
 	floor       uint64              // expunges at or below it are forgotten
@@ -98,12 +99,20 @@ type modseqTable struct {
 	tableLost   bool  // the snapshot was damaged
 }
 
-// snapEntry is one message of the snapshot.
+// snapEntry is one message of the snapshot: 16 bytes, as in the file (a
+// nested modseqEntry and a flag took 24), since a mailbox's first command
+// after a restart reads one per message. Whether the log expunged it is
+// in modseqTable.snapGone.
 type snapEntry struct {
-	uid   uint32
-	gone  bool // expunged by the log
-	entry modseqEntry
+	uid    uint32
+	hash   uint32
+	modseq uint64
 }
+
+func (e snapEntry) entry() modseqEntry { return modseqEntry{modseq: e.modseq, hash: e.hash} }
+
+// gone reports whether the log expunged the message of snap[i].
+func (t *modseqTable) gone(i int) bool { return t.snapGone != nil && t.snapGone[i] }
 
 // logEntry is what the log says of one message.
 type logEntry struct {
@@ -114,7 +123,7 @@ type logEntry struct {
 
 // reset empties the table of messages and expunges.
 func (t *modseqTable) reset() {
-	t.snap, t.log, t.runs, t.floor = nil, make(map[uint32]logEntry), nil, 0
+	t.snap, t.snapGone, t.log, t.runs, t.floor = nil, nil, make(map[uint32]logEntry), nil, 0
 }
 
 // get returns what the table knows of uid.
@@ -123,10 +132,10 @@ func (t *modseqTable) get(uid uint32) (modseqEntry, bool) {
 		return e.modseqEntry, !e.gone
 	}
 	i, ok := slices.BinarySearchFunc(t.snap, uid, func(e snapEntry, uid uint32) int { return cmpUID(e.uid, uid) })
-	if !ok || t.snap[i].gone {
+	if !ok || t.gone(i) {
 		return modseqEntry{}, false
 	}
-	return t.snap[i].entry, true
+	return t.snap[i].entry(), true
 }
 
 // count returns how many messages the table knows, expunged ones left
@@ -134,7 +143,7 @@ func (t *modseqTable) get(uid uint32) (modseqEntry, bool) {
 func (t *modseqTable) count() int {
 	n := 0
 	for i := range t.snap {
-		if _, inLog := t.log[t.snap[i].uid]; !t.snap[i].gone && !inLog {
+		if _, inLog := t.log[t.snap[i].uid]; !t.gone(i) && !inLog {
 			n++
 		}
 	}
@@ -249,7 +258,7 @@ func (t *modseqTable) readSnapshot(r io.Reader) bool {
 		}
 		for j := range k {
 			b := buf[j*16 : j*16+16]
-			e := snapEntry{uid: be.Uint32(b), entry: modseqEntry{modseq: be.Uint64(b[4:]), hash: be.Uint32(b[12:])}}
+			e := snapEntry{uid: be.Uint32(b), modseq: be.Uint64(b[4:]), hash: be.Uint32(b[12:])}
 			sorted = sorted && (i+j == 0 || e.uid > t.snap[i+j-1].uid)
 			t.snap[i+j] = e
 		}
@@ -325,7 +334,10 @@ func (t *modseqTable) apply(kind byte, a, b uint32, modseq uint64) {
 		}
 		i, _ := slices.BinarySearchFunc(t.snap, a, func(e snapEntry, uid uint32) int { return cmpUID(e.uid, uid) })
 		for ; i < len(t.snap) && t.snap[i].uid <= b; i++ {
-			t.snap[i].gone = true
+			if t.snapGone == nil {
+				t.snapGone = make([]bool, len(t.snap))
+			}
+			t.snapGone[i] = true
 		}
 		t.runs, t.floor = addVanished(t.runs, t.floor, VanishedRun{First: a, Last: b, ModSeq: modseq})
 	}
