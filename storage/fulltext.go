@@ -153,8 +153,8 @@ func (ix *indexer) update(mb *mailbox) {
 		return
 	}
 	defer ix.s.release(mb)
-	// Opening reads the index's tables: after the commands waiting now
-	// (foreground.go).
+	// Opening reads the index's UID tables and log: after the commands
+	// waiting now (foreground.go).
 	var y yielder
 	y.yield(ix.s.bg.stopped)
 	idx, validity := ix.open(mb)
@@ -302,7 +302,8 @@ const mergeAfter = 1000
 
 // open returns mb's index, opening it first when needed, and the
 // mailbox's UIDVALIDITY; nil when the mailbox is not open or the index
-// cannot be opened. Opening reads the segment's tables and the log.
+// cannot be opened. Opening reads the segment's UID tables and the log's
+// records; the first search reads the rest (fts.Index.Filter).
 func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
 	if ix == nil {
 		return nil, 0

@@ -110,7 +110,7 @@ func benchIndex(b *testing.B, path string, n, logDocs int) {
 		keys = slices.CompactFunc(keys, func(a, b uint32) bool { return a>>zoneBits == b>>zoneBits })
 		x.mu.Lock()
 		x.pending = appendRecord(x.pending, recDoc, uint32(i+1), keys)
-		x.applyLocked(&record{kind: recDoc, uid: uint32(i + 1), keys: keys})
+		x.applyLocked(&record{kind: recDoc, uid: uint32(i + 1), keys: keys}, -1)
 		x.mu.Unlock()
 		if i == n-logDocs-1 {
 			if err := x.Flush(); err != nil {

@@ -32,9 +32,20 @@
 //     encoded as the segment's lists are (a byte or two a posting), so
 //     that a merge copies them. Messages are inverted in batches (a
 //     radix sort of their postings), the last few read one by one by a
-//     search. Index.Filter and Filter.May may be called from any
-//     goroutine; Add collects a message's trigrams before it locks the
-//     index, so several goroutines may add at once.
+//     search.
+//   - An open costs what its caller needs. Most opens (a fresh process
+//     whose indexer asks which messages are known) need only the UIDs:
+//     the segment's UID tables are kept (the CRC of all its tables is
+//     checked, the directory's bytes read for it and let go) and the
+//     log's records are checked and their UIDs taken, their keys left in
+//     the file. The first search, Add or merge reads the directory and
+//     inverts the log's messages, under the index's lock; a directory
+//     that fails its checks then, or a log that no longer holds the
+//     records as they were read, is damage: the search does not narrow
+//     and the index starts again.
+//   - Index.Filter and Filter.May may be called from any goroutine; Add
+//     collects a message's trigrams before it locks the index, so
+//     several goroutines may add at once.
 package fts
 
 // Zone says where in a message a trigram occurs.

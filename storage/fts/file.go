@@ -78,6 +78,7 @@ type record struct {
 	kind byte
 	uid  uint32
 	keys []uint32
+	off  int64 // where the record begins in what was read
 }
 
 // readRecords reads records from r until its end or a damaged or cut
@@ -117,6 +118,7 @@ func readRecords(r io.Reader, fn func(*record)) int64 {
 				return good
 			}
 		}
+		rec.off = good
 		fn(&rec)
 		good += int64(len(buf))
 	}

@@ -45,8 +45,28 @@ type Index struct {
 	removed  int
 	pending  []byte // records added but not yet written
 	listBuf  []byte
-	damaged  bool // a segment list failed its check: start again
+	damaged  bool // a segment list or directory failed its check, or the log changed: start again
+
+	// From an open until a search, an Add or a merge needs the tail,
+	// the messages read from the log are not inverted into it (most
+	// opens only ask which messages are known): lazy says where their
+	// records are, and loadTailLocked reads them again.
+	deferring    bool
+	lazy         []lazyDoc
+	lazyPostings int64
 }
+
+// lazyDoc is a message of the log whose keys are not in the tail yet:
+// its record is at the log's offset at.
+type lazyDoc struct {
+	at  int64
+	uid uint32
+	ord uint32
+}
+
+// errLogChanged means the log no longer holds, where it did, a record
+// that was read before.
+var errLogChanged = errors.New("fts: log changed since it was read")
 
 // Open opens (creating it, and its directory, when missing) the index
 // file at path for a mailbox whose UIDVALIDITY is uidValidity. A file
@@ -108,6 +128,7 @@ func (x *Index) clearLocked() {
 	x.tailDocs, x.removed = 0, 0
 	x.pending = x.pending[:0]
 	x.damaged = false
+	x.deferring, x.lazy, x.lazyPostings = true, nil, 0
 }
 
 // reopenLocked opens the log at x.path and its segment and reads them,
@@ -139,8 +160,9 @@ func (x *Index) reopenLocked() error {
 				seg.f.Close()
 			} else if err == nil {
 				x.seg = seg
-				x.uids = slices.Clone(seg.uids)
-				x.always = slices.Clone(seg.always)
+				x.uids, x.always = seg.uids, seg.always
+				seg.uids, seg.always = nil, nil
+				x.ords = make(map[uint32]int32, len(x.uids))
 				for o, u := range x.uids {
 					if u == 0 {
 						x.removed++
@@ -231,14 +253,18 @@ func (x *Index) catchUpLocked() error {
 	if st.Size() == x.off {
 		return nil
 	}
-	good := readRecords(io.NewSectionReader(x.f, x.off, st.Size()-x.off), x.applyLocked)
+	base := x.off
+	good := readRecords(io.NewSectionReader(x.f, base, st.Size()-base), func(r *record) {
+		x.applyLocked(r, base+r.off)
+	})
 	x.off += good
 	return nil
 }
 
-// applyLocked takes one record into memory. UIDs are never used twice
-// within one UIDVALIDITY, so the first record of a UID wins.
-func (x *Index) applyLocked(r *record) {
+// applyLocked takes one record into memory: one read from the log at
+// the offset at, or one not written yet (at < 0). UIDs are never used
+// twice within one UIDVALIDITY, so the first record of a UID wins.
+func (x *Index) applyLocked(r *record, at int64) {
 	ord, known := x.ords[r.uid]
 	if r.kind == recRemoved {
 		if known && x.uids[ord] != 0 {
@@ -259,7 +285,60 @@ func (x *Index) applyLocked(r *record) {
 		x.always = append(x.always, ord)
 		return
 	}
+	if x.deferring {
+		if at >= 0 {
+			x.lazy = append(x.lazy, lazyDoc{at: at, uid: r.uid, ord: uint32(ord)})
+			x.lazyPostings += int64(len(r.keys))
+			return
+		}
+		// The tail's ordinals ascend: those of the log first. A log
+		// that changed under us leaves the index damaged, started
+		// again at the next catch-up; this message is then indexed
+		// again.
+		x.loadTailLocked()
+	}
 	x.tail.add(uint32(ord), r.keys)
+}
+
+// loadTailLocked inverts into the tail the log's messages that were
+// left in the file (x.lazy), reading their records again, from the file
+// read then: one replaced since is another file, and was read anew.
+// When the records are no longer there as they were, it marks the
+// index damaged and returns errLogChanged.
+func (x *Index) loadTailLocked() error {
+	if !x.deferring {
+		return nil
+	}
+	lazy := x.lazy
+	x.deferring, x.lazy, x.lazyPostings = false, nil, 0
+	if len(lazy) == 0 {
+		return nil
+	}
+	start, i := lazy[0].at, 0
+	readRecords(io.NewSectionReader(x.f, start, x.off-start), func(r *record) {
+		if i < len(lazy) && start+r.off == lazy[i].at && r.uid == lazy[i].uid && r.kind == recDoc {
+			x.tail.add(lazy[i].ord, r.keys)
+			i++
+		}
+	})
+	if i < len(lazy) {
+		x.damaged = true
+		return errLogChanged
+	}
+	return nil
+}
+
+// loadLocked reads what a search or a merge needs and an open left
+// aside: the segment's directory and the log's messages' keys. A
+// damaged segment or a changed log marks the index damaged.
+func (x *Index) loadLocked() error {
+	if x.seg != nil {
+		if err := x.seg.loadDir(); err != nil {
+			x.damaged = true
+			return err
+		}
+	}
+	return x.loadTailLocked()
 }
 
 // Known reports whether the index holds uid.
@@ -321,7 +400,7 @@ func (x *Index) Add(uid uint32, d *Doc) {
 		return
 	}
 	x.pending = appendRecord(x.pending, r.kind, uid, r.keys)
-	x.applyLocked(&r)
+	x.applyLocked(&r, -1)
 }
 
 // Remove forgets expunged messages; it reaches the file at the next
@@ -335,7 +414,7 @@ func (x *Index) Remove(uids ...uint32) {
 		}
 		r := record{kind: recRemoved, uid: uid}
 		x.pending = appendRecord(x.pending, recRemoved, uid, nil)
-		x.applyLocked(&r)
+		x.applyLocked(&r, -1)
 	}
 }
 
@@ -431,6 +510,11 @@ func (x *Index) mergeLocked() error {
 		return err
 	}
 	tmp := f.Name()
+	if err := x.loadLocked(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("fts %s: merge: %w", x.path, err)
+	}
 	x.tail.invert()
 	err = writeSegment(f, x.validity, gen, x.seg, x.uids, x.always, x.tail)
 	if err == nil {
@@ -450,6 +534,7 @@ func (x *Index) mergeLocked() error {
 		return fmt.Errorf("fts %s: segment: %w", x.path, err)
 	}
 	seg.f = f
+	seg.uids, seg.always = nil, nil // x's are the same
 	log, err := x.replaceLog(x.validity, gen)
 	if err != nil {
 		seg.f.Close()
@@ -479,10 +564,10 @@ type Stats struct {
 func (x *Index) Stats() Stats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	st := Stats{Messages: len(x.ords), Removed: x.removed, TailMessages: x.tailDocs, TailPostings: x.tail.postings,
-		FileSize: x.off + int64(len(x.pending))}
+	st := Stats{Messages: len(x.ords), Removed: x.removed, TailMessages: x.tailDocs,
+		TailPostings: x.tail.postings + x.lazyPostings, FileSize: x.off + int64(len(x.pending))}
 	if x.seg != nil {
-		st.Trigrams = len(x.seg.dir)
+		st.Trigrams = x.seg.nTri
 		if fi, err := x.seg.f.Stat(); err == nil {
 			st.FileSize += fi.Size()
 		}
@@ -512,6 +597,9 @@ func (x *Index) Filter(needle string, z Zone) *Filter {
 	defer x.mu.Unlock()
 	if err := x.catchUpLocked(); err != nil {
 		return nil
+	}
+	if err := x.loadLocked(); err != nil {
+		return nil // started again at the next catch-up
 	}
 	type list struct {
 		tri   uint32

@@ -395,7 +395,20 @@ func FuzzReadSegment(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, e := range s.dir {
+		if len(s.uids) != s.docs || len(s.always) > s.docs {
+			t.Fatalf("%d UIDs, %d TooLarge of %d messages", len(s.uids), len(s.always), s.docs)
+		}
+		if err := s.loadDir(); err != nil {
+			if s.loaded || s.dir != nil {
+				t.Fatalf("a directory that failed (%v) is kept", err)
+			}
+			return
+		}
+		for i := range s.nTri {
+			e := s.entry(i)
+			if got, ok := s.find(e.tri); !ok || got != e {
+				t.Fatalf("find(%d) = %+v %v, want entry %d %+v", e.tri, got, ok, i, e)
+			}
 			if e.off+uint64(e.n) > uint64(len(data)) {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -27,8 +28,10 @@ import (
 //	        TooLarge messages, then per trigram: trigram, offset (u64),
 //	        length, last ordinal, CRC-32C of its list
 //
-// Only the header and the tables are read at open; a list is read when a
-// search asks for its trigram, and its CRC checked then.
+// At open only the header and the UID tables are kept (the CRC of all
+// the tables is checked, the directory's bytes read for it and let go);
+// the directory is read when a search or a merge first needs it, and a
+// list when a search asks for its trigram, its CRC checked then.
 var segMagic = [8]byte{'M', 'G', 'F', 'T', 'S', 'G', 0, 1}
 
 const (
@@ -48,36 +51,84 @@ type segEntry struct {
 	crc  uint32
 }
 
-// segment is an open segment file.
+// segment is an open segment file. Its directory (the per-trigram
+// table) is read when a search or a merge first needs it: opening the
+// index for its UIDs, as every fresh process does, reads only the
+// header and the UID tables (and runs the tables' CRC over the rest).
 type segment struct {
-	f      *os.File
+	f      *os.File    // nil when read from elsewhere (tests)
+	r      io.ReaderAt // f, or what the segment is read from
 	docs   int
-	uids   []uint32
+	uids   []uint32 // given to the Index at open
 	always []int32
-	dir    []segEntry // ascending trigram
+	nTri   int
+	tabOff int64  // where the tables begin, after the lists
+	dirOff int64  // where the directory begins
+	crcPre uint32 // the tables' CRC-32C up to the directory
+	crc    uint32 // the tables' CRC-32C, from the header
+	dir    []byte // the directory as stored, once loaded
+	loaded bool
 }
 
+// entry decodes the i-th entry of the loaded directory.
+func (s *segment) entry(i int) segEntry {
+	e := s.dir[i*segEntrySize:]
+	return segEntry{
+		tri:  binary.BigEndian.Uint32(e),
+		off:  binary.BigEndian.Uint64(e[4:]),
+		n:    binary.BigEndian.Uint32(e[12:]),
+		last: binary.BigEndian.Uint32(e[16:]),
+		crc:  binary.BigEndian.Uint32(e[20:]),
+	}
+}
+
+// find returns the trigram's entry of the loaded directory.
 func (s *segment) find(tri uint32) (segEntry, bool) {
-	i, ok := slices.BinarySearchFunc(s.dir, tri, func(e segEntry, t uint32) int {
-		switch {
-		case e.tri < t:
-			return -1
-		case e.tri > t:
-			return 1
-		}
-		return 0
-	})
-	if !ok {
+	i := sort.Search(s.nTri, func(i int) bool { return binary.BigEndian.Uint32(s.dir[i*segEntrySize:]) >= tri })
+	if i == s.nTri {
 		return segEntry{}, false
 	}
-	return s.dir[i], true
+	e := s.entry(i)
+	return e, e.tri == tri
+}
+
+// loadDir reads the directory, once, and checks it: the bytes must be
+// those whose CRC the open checked, each entry in bounds, the trigrams
+// ascending. A directory that fails leaves the segment unusable for
+// searches and merges (errBadSegment), never half read.
+func (s *segment) loadDir() error {
+	if s.loaded {
+		return nil
+	}
+	if s.dir == nil && s.nTri > 0 {
+		// The open read these bytes: the file holds them, so the
+		// allocation is bounded by its size.
+		dir := make([]byte, s.nTri*segEntrySize)
+		if _, err := s.r.ReadAt(dir, s.dirOff); err != nil {
+			return errBadSegment
+		}
+		if crc32.Update(s.crcPre, fsutil.Castagnoli(), dir) != s.crc {
+			return errBadSegment
+		}
+		s.dir = dir
+	}
+	for i := range s.nTri {
+		d := s.entry(i)
+		if (i > 0 && d.tri <= s.entry(i-1).tri) || d.tri >= 1<<24 || d.last >= uint32(s.docs) ||
+			d.off < segHeaderSize || d.off+uint64(d.n) > uint64(s.tabOff) {
+			s.dir = nil
+			return errBadSegment
+		}
+	}
+	s.loaded = true
+	return nil
 }
 
 // list reads a trigram's list and calls fn for each posting; false when
 // the list is damaged.
 func (s *segment) list(e segEntry, buf []byte, fn func(ord uint32, z Zone)) ([]byte, bool) {
 	buf = slices.Grow(buf[:0], int(e.n))[:e.n]
-	if _, err := s.f.ReadAt(buf, int64(e.off)); err != nil || crc32.Checksum(buf, fsutil.Castagnoli()) != e.crc {
+	if _, err := s.r.ReadAt(buf, int64(e.off)); err != nil || crc32.Checksum(buf, fsutil.Castagnoli()) != e.crc {
 		return buf, false
 	}
 	return buf, decodeList(buf, uint32(s.docs), fn)
@@ -103,7 +154,7 @@ func decodeList(p []byte, docs uint32, fn func(ord uint32, z Zone)) bool {
 	return true
 }
 
-// openSegment reads a segment's header and tables; it must be of
+// openSegment reads a segment's header and UID tables; it must be of
 // validity and generation gen.
 func openSegment(path string, validity uint32, gen uint64) (*segment, error) {
 	f, err := os.Open(path)
@@ -119,7 +170,9 @@ func openSegment(path string, validity uint32, gen uint64) (*segment, error) {
 	return s, nil
 }
 
-// readSegment reads a segment's header and tables from r.
+// readSegment reads a segment's header and UID tables from r, and checks
+// the CRC of all its tables, the directory's bytes read only for it
+// (segment.loadDir keeps them).
 func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 	h := make([]byte, segHeaderSize)
 	if _, err := r.ReadAt(h, 0); err != nil {
@@ -138,26 +191,41 @@ func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 	if docs > maxSegDocs || nAlways > docs || nTri > 1<<24 || tabOff < segHeaderSize || tabOff > 1<<50 {
 		return nil, errBadSegment
 	}
-	size := int64(docs)*4 + int64(nAlways)*4 + int64(nTri)*segEntrySize
-	tab := make([]byte, 0, min(size, 1<<20))
-	sr := io.NewSectionReader(r, int64(tabOff), size)
+	ids := int64(docs)*4 + int64(nAlways)*4
+	size := ids + int64(nTri)*segEntrySize
+	s := &segment{r: r, docs: int(docs), nTri: int(nTri), tabOff: int64(tabOff), dirOff: int64(tabOff) + ids, crc: binary.BigEndian.Uint32(h[40:])}
 	// Grown as the bytes come, not as the header says.
+	tab := make([]byte, 0, min(ids, 1<<20))
+	sr := io.NewSectionReader(r, int64(tabOff), size)
 	buf := make([]byte, 1<<16)
+	crc, read := uint32(0), int64(0)
 	for {
 		n, err := sr.Read(buf)
-		tab = append(tab, buf[:n]...)
+		b := buf[:n]
+		if k := min(int64(n), max(ids-read, 0)); k > 0 {
+			tab = append(tab, b[:k]...)
+			crc = crc32.Update(crc, fsutil.Castagnoli(), b[:k])
+			b = b[k:]
+			read += k
+			if read == ids {
+				s.crcPre = crc
+			}
+		}
+		crc = crc32.Update(crc, fsutil.Castagnoli(), b)
+		read += int64(len(b))
 		if err != nil {
 			break
 		}
 	}
-	if int64(len(tab)) != size || crc32.Checksum(tab, fsutil.Castagnoli()) != binary.BigEndian.Uint32(h[40:]) {
+	if read != size || crc != s.crc {
 		return nil, errBadSegment
 	}
-	s := &segment{docs: int(docs), uids: make([]uint32, docs), always: make([]int32, nAlways), dir: make([]segEntry, nTri)}
+	s.uids = make([]uint32, docs)
 	for i := range s.uids {
 		s.uids[i] = binary.BigEndian.Uint32(tab[4*i:])
 	}
 	tab = tab[4*docs:]
+	s.always = make([]int32, nAlways)
 	for i := range s.always {
 		o := binary.BigEndian.Uint32(tab[4*i:])
 		if o >= docs {
@@ -165,44 +233,31 @@ func readSegment(r io.ReaderAt, validity uint32, gen uint64) (*segment, error) {
 		}
 		s.always[i] = int32(o)
 	}
-	tab = tab[4*nAlways:]
-	for i := range s.dir {
-		e := tab[i*segEntrySize:]
-		s.dir[i] = segEntry{
-			tri:  binary.BigEndian.Uint32(e),
-			off:  binary.BigEndian.Uint64(e[4:]),
-			n:    binary.BigEndian.Uint32(e[12:]),
-			last: binary.BigEndian.Uint32(e[16:]),
-			crc:  binary.BigEndian.Uint32(e[20:]),
-		}
-		d := s.dir[i]
-		if (i > 0 && d.tri <= s.dir[i-1].tri) || d.tri >= 1<<24 || d.last >= docs || d.off < segHeaderSize || d.off+uint64(d.n) > tabOff {
-			return nil, errBadSegment
-		}
-	}
 	return s, nil
 }
 
 // writeSegment writes, to w, the segment of old (nil for none) and the
 // tail postings: each tail ordinal is above every ordinal of old, so a
 // list of old is copied as it is and the tail's postings appended to it.
+// A damaged old segment fails it with errBadSegment.
 func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids []uint32, always []int32, tail *tail) error {
+	oldTris := 0
+	if old != nil {
+		if err := old.loadDir(); err != nil {
+			return err
+		}
+		oldTris = old.nTri
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.Write(make([]byte, segHeaderSize)) // written again at the end
-	tris := make([]uint32, 0, len(tail.idx)+func() int {
-		if old == nil {
-			return 0
-		}
-		return len(old.dir)
-	}())
+	tris := make([]uint32, 0, len(tail.idx)+oldTris)
 	for t := range tail.idx {
 		tris = append(tris, t)
 	}
-	if old != nil {
-		for _, e := range old.dir {
-			if _, ok := tail.idx[e.tri]; !ok {
-				tris = append(tris, e.tri)
-			}
+	for i := range oldTris {
+		t := old.entry(i).tri
+		if _, ok := tail.idx[t]; !ok {
+			tris = append(tris, t)
 		}
 	}
 	slices.Sort(tris)
@@ -214,13 +269,13 @@ func writeSegment(w io.Writer, validity uint32, gen uint64, old *segment, uids [
 	var oldR *bufio.Reader
 	j := 0
 	if old != nil {
-		oldR = bufio.NewReaderSize(io.NewSectionReader(old.f, segHeaderSize, 1<<62), 1<<20)
+		oldR = bufio.NewReaderSize(io.NewSectionReader(old.r, segHeaderSize, 1<<62), 1<<20)
 	}
 	for _, t := range tris {
 		e := segEntry{tri: t, off: off}
 		prev, first := uint32(0), true
-		if old != nil && j < len(old.dir) && old.dir[j].tri == t {
-			oe := old.dir[j]
+		if j < oldTris && old.entry(j).tri == t {
+			oe := old.entry(j)
 			j++
 			buf = slices.Grow(buf[:0], int(oe.n))[:oe.n]
 			if _, err := io.ReadFull(oldR, buf); err != nil {
