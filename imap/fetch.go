@@ -530,8 +530,10 @@ func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
 // computing and caching it when missing.
 func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, error) {
 	v := f.s.view
-	if val, ok := v.Cached(m.UID, key); ok {
-		return val.([]byte), nil
+	// The cache holds the values as they are sent: no parse, and no
+	// interface to box each one in.
+	if val, ok := v.CachedBytes(m.UID, key); ok {
+		return val, nil
 	}
 	var out []byte
 	switch key {

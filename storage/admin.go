@@ -57,8 +57,8 @@ func (a *Account) Resync(name string) (MailboxReport, error) {
 	defer mb.cacheSaving.Unlock()
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	mb.cache = make(map[uint32]map[string]any)
-	mb.cacheDirty, mb.cacheRead = false, true
+	mb.dropCacheLocked()
+	mb.cacheDirty = false
 	if cf, ok := mb.folder.(CacheFiler); ok && cf.CacheFile() != "" {
 		if err := os.Remove(cf.CacheFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return MailboxReport{}, fmt.Errorf("resync %s: removing the cache file: %w", name, err)

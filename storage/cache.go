@@ -2,13 +2,18 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
+	"math"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -22,19 +27,42 @@ type CacheFiler interface {
 }
 
 // cacheMagic starts a cache file; the version is in its last byte.
-var cacheMagic = []byte("MGCACHE1")
+// Version 2 keeps each key's values in a section of their own, so that a
+// new process's FETCH ENVELOPE reads the envelopes and nothing else.
+var cacheMagic = []byte("MGCACHE2")
 
 // Limits that keep a hostile or corrupt cache file from costing much.
 const (
 	maxCacheKey   = 64
 	maxCacheValue = 1 << 20
+	// maxCacheKeys bounds the sections of one file, and so its
+	// directory (maxCacheDir bytes).
+	maxCacheKeys = 256
+	maxCacheDir  = maxCacheKeys * (1 + maxCacheKey + cacheDirFixed)
 )
 
-// writeCache writes the []byte values of cache, for messages that exist,
-// to path atomically.
-func writeCache(path string, uidValidity uint32, cache map[uint32]map[string]any) error {
-	return writeCacheEntries(path, uidValidity, snapshotCache(cache))
-}
+// The layout of a cache file, all numbers big-endian:
+//
+//	header     magic (8 bytes), UIDVALIDITY u32, key count u32,
+//	           directory length u32, CRC-32 u32 of the 20 bytes
+//	           before it and of the directory
+//	directory  per key: key length u8, key, section offset u64,
+//	           section length u64, section CRC-32 u32
+//	sections   per key: entry count u32, then per entry (UID
+//	           ascending) the UID u32 and the end u32 of its value in
+//	           the values, then the values
+//
+// A reader checks the header and directory (a few hundred bytes), then
+// reads one key's section when that key is first asked for, checks its
+// CRC and every UID and offset in it, and answers from it in place.
+const (
+	cacheHeaderLen = 24
+	cacheDirFixed  = 8 + 8 + 4
+)
+
+// cacheCRC is the IEEE CRC-32, which Go computes with the CPU's
+// carry-less multiply at twice the speed of its CRC-32C.
+var cacheCRC = crc32.IEEETable
 
 // cacheEntry is one value of a cache, as snapshotCache takes it.
 type cacheEntry struct {
@@ -63,130 +91,328 @@ func snapshotCache(cache map[uint32]map[string]any) []cacheEntry {
 	return out
 }
 
-// writeCacheEntries writes a cache file of the entries to path
-// atomically; it sorts them by UID and key.
-func writeCacheEntries(path string, uidValidity uint32, entries []cacheEntry) error {
-	sort.Slice(entries, func(a, b int) bool {
-		if entries[a].uid != entries[b].uid {
-			return entries[a].uid < entries[b].uid
+// cacheSection is the values of one key that a cache file holds, read
+// and checked: the entry table and the values as they are in the file.
+// It is never changed once made, so a save may read it without a lock.
+type cacheSection struct {
+	validity uint32 // the UIDVALIDITY the values are for
+	n        int    // entries
+	table    []byte // n × (UID u32, end u32), UIDs ascending
+	values   []byte
+}
+
+// uid returns the UID of entry i.
+func (s *cacheSection) uid(i int) uint32 {
+	return binary.BigEndian.Uint32(s.table[8*i:])
+}
+
+// value returns the value of entry i, capped so that an append to it
+// copies rather than overwrites the next.
+func (s *cacheSection) value(i int) []byte {
+	lo := uint32(0)
+	if i > 0 {
+		lo = binary.BigEndian.Uint32(s.table[8*i-4:])
+	}
+	hi := binary.BigEndian.Uint32(s.table[8*i+4:])
+	return s.values[lo:hi:hi]
+}
+
+// get returns the value of uid, if the section has one.
+func (s *cacheSection) get(uid uint32) ([]byte, bool) {
+	i := sort.Search(s.n, func(i int) bool { return s.uid(i) >= uid })
+	if i < s.n && s.uid(i) == uid {
+		return s.value(i), true
+	}
+	return nil, false
+}
+
+// parseCacheSection checks the section data, of a file for validity,
+// and returns it: UIDs strictly ascending, each value inside the values
+// and at most maxCacheValue long, the last one ending at their end.
+func parseCacheSection(data []byte, validity uint32) (*cacheSection, error) {
+	if len(data) < 4 {
+		return nil, errBadCache
+	}
+	n := uint64(binary.BigEndian.Uint32(data))
+	if n*8 > uint64(len(data)-4) {
+		return nil, errBadCache
+	}
+	s := &cacheSection{validity: validity, n: int(n), table: data[4 : 4+8*n], values: data[4+8*n:]}
+	var prevUID, prevEnd uint32
+	for i := range s.n {
+		uid, end := s.uid(i), binary.BigEndian.Uint32(s.table[8*i+4:])
+		if (i > 0 && uid <= prevUID) || end < prevEnd || end-prevEnd > maxCacheValue {
+			return nil, errBadCache
 		}
-		return entries[a].key < entries[b].key
-	})
-	size := len(cacheMagic) + 4
-	for _, e := range entries {
-		size += 9 + len(e.key) + len(e.val)
+		prevUID, prevEnd = uid, end
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	buf.Write(cacheMagic)
-	binary.Write(buf, binary.BigEndian, uidValidity)
-	var hdr [4]byte
-	for _, e := range entries {
-		binary.BigEndian.PutUint32(hdr[:], e.uid)
-		buf.Write(hdr[:])
-		buf.WriteByte(byte(len(e.key)))
-		buf.WriteString(e.key)
-		binary.BigEndian.PutUint32(hdr[:], uint32(len(e.val)))
-		buf.Write(hdr[:])
-		buf.Write(e.val)
+	if uint64(prevEnd) != uint64(len(s.values)) {
+		return nil, errBadCache
 	}
-	return writeFileAtomic(path, buf.Bytes(), 0o600)
+	return s, nil
+}
+
+// cacheDirEntry says where a key's section is in a cache file.
+type cacheDirEntry struct {
+	key      string
+	off, len uint64
+	crc      uint32
 }
 
 // errBadCache means a cache file is not ours or is damaged.
 var errBadCache = errors.New("cache file is damaged")
 
-// readCache reads a cache file written by writeCache, of at most limit
-// bytes. Only entries for UIDs that keep reports as present are kept.
-//
-// It checks the header before reading on, so a file that is not ours
-// costs a few bytes, and reads nothing past limit (errBadCache). The rest
-// is read whole into one buffer, and the values are slices of it
-// (capped, so that an append to one copies rather than overwrites the
-// next): a new process's first FETCH of 10,000 envelopes read it through
-// a bufio.Reader with two allocations and a copy per value, which cost
-// three times what Dovecot's whole cold FETCH does. When most of the
-// file was dropped, the values kept are copied out into a buffer of
-// their own, so that the whole file's does not stay pinned.
-func readCache(r io.Reader, uidValidity uint32, keep func(uid uint32) bool, limit int64) (map[uint32]map[string]any, error) {
-	var head [8 + 4]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil || !bytes.Equal(head[:len(cacheMagic)], cacheMagic) {
+// readCacheDir reads the header and directory of the cache file r of
+// size bytes, for UIDVALIDITY uidValidity, and checks them: a file
+// that is not ours, of another version or UIDVALIDITY, larger than
+// limit, or whose sections lie outside it, costs a read of its header.
+func readCacheDir(r io.ReaderAt, size int64, uidValidity uint32, limit int64) ([]cacheDirEntry, error) {
+	if size > limit {
 		return nil, errBadCache
 	}
-	validity := binary.BigEndian.Uint32(head[len(cacheMagic):])
+	var head [cacheHeaderLen]byte
+	if !readFullAt(r, head[:], 0) || !bytes.Equal(head[:len(cacheMagic)], cacheMagic) {
+		return nil, errBadCache
+	}
+	validity := binary.BigEndian.Uint32(head[8:])
 	if validity != uidValidity {
 		return nil, fmt.Errorf("cache is for UIDVALIDITY %d, not %d", validity, uidValidity)
 	}
-	data, err := readAllSized(r, limit-int64(len(head)))
-	if err != nil {
+	nkeys, dirLen := binary.BigEndian.Uint32(head[12:]), binary.BigEndian.Uint32(head[16:])
+	if nkeys > maxCacheKeys || dirLen > maxCacheDir || int64(cacheHeaderLen)+int64(dirLen) > size {
 		return nil, errBadCache
 	}
-	out := make(map[uint32]map[string]any, len(data)/1024)
-	keys := make(map[string]string) // one string per key name
-	var m map[string]any
-	last := uint32(0)
-	kept := 0 // bytes of the values kept
-	whole := len(data)
-	defer func() { compactCache(out, kept, whole) }()
-	for len(data) > 0 {
-		if len(data) < 5 {
-			return out, errBadCache
+	dir := make([]byte, dirLen)
+	if !readFullAt(r, dir, cacheHeaderLen) {
+		return nil, errBadCache
+	}
+	crc := crc32.Update(crc32.Checksum(head[:20], cacheCRC), cacheCRC, dir)
+	if crc != binary.BigEndian.Uint32(head[20:]) {
+		return nil, errBadCache
+	}
+	out := make([]cacheDirEntry, 0, nkeys)
+	for range nkeys {
+		if len(dir) < 1 || len(dir) < 1+int(dir[0])+cacheDirFixed || int(dir[0]) > maxCacheKey {
+			return nil, errBadCache
 		}
-		uid := binary.BigEndian.Uint32(data)
-		klen := int(data[4])
-		data = data[5:]
-		if klen > maxCacheKey || len(data) < klen+4 {
-			return out, errBadCache
+		klen := int(dir[0])
+		e := cacheDirEntry{key: string(dir[1 : 1+klen])}
+		dir = dir[1+klen:]
+		e.off, e.len, e.crc = binary.BigEndian.Uint64(dir), binary.BigEndian.Uint64(dir[8:]), binary.BigEndian.Uint32(dir[16:])
+		dir = dir[cacheDirFixed:]
+		if e.off < cacheHeaderLen+uint64(dirLen) || e.off > uint64(size) || e.len > uint64(size)-e.off {
+			return nil, errBadCache
 		}
-		kb := data[:klen]
-		vlen := binary.BigEndian.Uint32(data[klen:])
-		data = data[klen+4:]
-		if vlen > maxCacheValue || uint64(len(data)) < uint64(vlen) {
-			return out, errBadCache
-		}
-		val := data[:vlen:vlen]
-		data = data[vlen:]
-		if m == nil || uid != last {
-			if !keep(uid) {
-				m, last = nil, uid
-				continue
-			}
-			if m = out[uid]; m == nil {
-				m = make(map[string]any, 4)
-				out[uid] = m
-			}
-			last = uid
-		}
-		key, ok := keys[string(kb)]
-		if !ok {
-			key = string(kb)
-			keys[key] = key
-		}
-		if old, ok := m[key].([]byte); ok {
-			kept -= len(old)
-		}
-		m[key] = val
-		kept += len(val)
+		out = append(out, e)
+	}
+	if len(dir) != 0 {
+		return nil, errBadCache
 	}
 	return out, nil
 }
 
-// compactCache copies the values of out, kept bytes in all, into one
-// buffer of their own when they are less than half of the whole bytes
-// read: the values are slices of the file's buffer, which would stay
-// live as long as any of them does.
-func compactCache(out map[uint32]map[string]any, kept, whole int) {
-	if kept >= whole/2 {
-		return
+// readFullAt reads len(p) bytes of r at off, and says whether it could.
+func readFullAt(r io.ReaderAt, p []byte, off int64) bool {
+	n, err := r.ReadAt(p, off)
+	return n == len(p) && (err == nil || err == io.EOF)
+}
+
+// readCacheSection reads the section of e from r and checks it. It
+// reads a megabyte at a time and sums each while it is in the CPU's
+// cache: one pass over the memory, not two.
+func readCacheSection(r io.ReaderAt, e cacheDirEntry, validity uint32) (*cacheSection, error) {
+	const chunk = 1 << 20
+	data := make([]byte, e.len) // e.len is within the file, which is within the limit
+	crc := uint32(0)
+	for off := 0; off < len(data); off += chunk {
+		p := data[off:min(off+chunk, len(data))]
+		if !readFullAt(r, p, int64(e.off)+int64(off)) {
+			return nil, errBadCache
+		}
+		crc = crc32.Update(crc, cacheCRC, p)
 	}
-	buf := make([]byte, 0, kept)
-	for _, m := range out {
-		for k, v := range m {
-			b := v.([]byte)
-			n := len(buf)
-			buf = append(buf, b...)
-			m[k] = buf[n:len(buf):len(buf)]
+	if crc != e.crc {
+		return nil, errBadCache
+	}
+	return parseCacheSection(data, validity)
+}
+
+// openCache opens the cache file at path and reads its directory.
+// Not through a symbolic link, nor from a device or FIFO: another user
+// of the mailbox could point it at /dev/zero. The caller closes f.
+func openCache(path string, uidValidity uint32, limit int64) (f *os.File, dir []cacheDirEntry, err error) {
+	f, fi, err := fsutil.OpenRegular(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dir, err = readCacheDir(f, fi.Size(), uidValidity, limit); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, dir, nil
+}
+
+// readCacheSections reads the sections of the cache file at path for
+// the keys that skip does not name; a damaged section is left out. An
+// error says the file could not be read at all.
+func readCacheSections(path string, uidValidity uint32, limit int64, skip func(key string) bool) (map[string]*cacheSection, error) {
+	f, dir, err := openCache(path, uidValidity, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readSections(f, dir, uidValidity, skip), nil
+}
+
+// readSections reads the sections of dir from r, but for the keys that
+// skip names (skip may be nil); a damaged section is left out.
+func readSections(r io.ReaderAt, dir []cacheDirEntry, uidValidity uint32, skip func(key string) bool) map[string]*cacheSection {
+	out := make(map[string]*cacheSection, len(dir))
+	for _, e := range dir {
+		if skip != nil && skip(e.key) {
+			continue
+		}
+		if s, err := readCacheSection(r, e, uidValidity); err == nil {
+			out[e.key] = s
 		}
 	}
+	return out
+}
+
+// writeCache writes the []byte values of cache to path atomically.
+func writeCache(path string, uidValidity uint32, cache map[uint32]map[string]any) error {
+	return writeCacheFile(path, uidValidity, snapshotCache(cache), nil, nil)
+}
+
+// writeCacheFile writes a cache file to path atomically: the values of
+// own, and those of sections (read from the file before) that own does
+// not replace. Only the values of UIDs in live (ascending) are written,
+// or of every UID when live is nil. It sorts own.
+func writeCacheFile(path string, uidValidity uint32, own []cacheEntry, sections map[string]*cacheSection, live []uint32) error {
+	slices.SortFunc(own, func(a, b cacheEntry) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.uid, b.uid)
+	})
+	keys := make([]string, 0, len(sections)+4)
+	for k, s := range sections {
+		if s != nil && s.validity == uidValidity && len(k) <= maxCacheKey {
+			keys = append(keys, k)
+		}
+	}
+	for i, e := range own {
+		if i == 0 || own[i-1].key != e.key {
+			keys = append(keys, e.key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if len(keys) > maxCacheKeys {
+		keys = keys[:maxCacheKeys]
+	}
+	dirLen, size := 0, cacheHeaderLen
+	for _, k := range keys {
+		dirLen += 1 + len(k) + cacheDirFixed
+	}
+	size += dirLen
+	for _, s := range sections {
+		if s != nil {
+			size += 4 + len(s.table) + len(s.values)
+		}
+	}
+	for _, e := range own {
+		size += 8 + len(e.val)
+	}
+	buf := make([]byte, cacheHeaderLen+dirLen, size+4*len(keys))
+	copy(buf, cacheMagic)
+	binary.BigEndian.PutUint32(buf[8:], uidValidity)
+	binary.BigEndian.PutUint32(buf[12:], uint32(len(keys)))
+	binary.BigEndian.PutUint32(buf[16:], uint32(dirLen))
+	dir := buf[cacheHeaderLen:cacheHeaderLen]
+	for _, k := range keys {
+		lo, _ := slices.BinarySearchFunc(own, k, func(e cacheEntry, k string) int { return strings.Compare(e.key, k) })
+		hi := lo
+		for hi < len(own) && own[hi].key == k {
+			hi++
+		}
+		sec := sections[k]
+		if sec != nil && sec.validity != uidValidity {
+			sec = nil
+		}
+		off := len(buf)
+		buf = appendCacheSection(buf, own[lo:hi], sec, live)
+		dir = append(dir, byte(len(k)))
+		dir = append(dir, k...)
+		dir = binary.BigEndian.AppendUint64(dir, uint64(off))
+		dir = binary.BigEndian.AppendUint64(dir, uint64(len(buf)-off))
+		dir = binary.BigEndian.AppendUint32(dir, crc32.Checksum(buf[off:], cacheCRC))
+	}
+	crc := crc32.Update(crc32.Checksum(buf[:20], cacheCRC), cacheCRC, buf[cacheHeaderLen:cacheHeaderLen+dirLen])
+	binary.BigEndian.PutUint32(buf[20:], crc)
+	return writeFileAtomic(path, buf, 0o600)
+}
+
+// appendCacheSection appends to buf the section of one key: the values
+// of own (ascending UIDs) and those of sec that own does not replace,
+// of the UIDs in live (every UID when live is nil). Values that would
+// take the section past 4 GB are left out.
+func appendCacheSection(buf []byte, own []cacheEntry, sec *cacheSection, live []uint32) []byte {
+	// each calls f with the entries in UID order.
+	each := func(f func(uid uint32, val []byte)) {
+		i, j, l := 0, 0, 0
+		n := 0
+		if sec != nil {
+			n = sec.n
+		}
+		for i < n || j < len(own) {
+			var uid uint32
+			var val []byte
+			switch {
+			case j < len(own) && (i >= n || own[j].uid <= sec.uid(i)):
+				uid, val = own[j].uid, own[j].val
+				if i < n && sec.uid(i) == uid {
+					i++ // replaced by own
+				}
+				j++
+			default:
+				uid, val = sec.uid(i), sec.value(i)
+				i++
+			}
+			if live != nil {
+				for l < len(live) && live[l] < uid {
+					l++
+				}
+				if l == len(live) || live[l] != uid {
+					continue
+				}
+			}
+			f(uid, val)
+		}
+	}
+	count, total := 0, uint64(0)
+	each(func(_ uint32, val []byte) {
+		if total+uint64(len(val)) <= math.MaxUint32 {
+			count++
+			total += uint64(len(val))
+		}
+	})
+	buf = binary.BigEndian.AppendUint32(buf, uint32(count))
+	table := len(buf)
+	buf = slices.Grow(buf, 8*count)
+	buf = buf[:len(buf)+8*count]
+	end := uint64(0)
+	each(func(uid uint32, val []byte) {
+		if end+uint64(len(val)) > math.MaxUint32 {
+			return
+		}
+		end += uint64(len(val))
+		binary.BigEndian.PutUint32(buf[table:], uid)
+		binary.BigEndian.PutUint32(buf[table+4:], uint32(end))
+		table += 8
+		buf = append(buf, val...)
+	})
+	return buf
 }
 
 // cacheBytesPerMessage bounds the size of a cache file, per message of
@@ -201,79 +427,154 @@ func maxCacheFile(n int) int64 {
 	return max(1<<20, int64(n)*cacheBytesPerMessage)
 }
 
-// readAllSized reads the rest of a cache file from r, after its header,
-// to its end: at most limit bytes (errBadCache past that), into a buffer
-// of the file's size when r is a regular file.
-func readAllSized(r io.Reader, limit int64) ([]byte, error) {
-	if limit < 0 {
-		return nil, errBadCache
+// cachedLocked returns the value kept for uid under key: one stored in
+// this process, or else the cache file's, whose section for key is read
+// when key is first asked for. The file's values are served only for a
+// message that exists, or whose expunge not every view has processed
+// (as mb.cache keeps a ghost's). mb.mu is held and the mailbox loaded.
+func (mb *mailbox) cachedLocked(uid uint32, key string) (any, bool) {
+	if v, ok := mb.cache[uid][key]; ok {
+		return v, true
 	}
-	lr := io.LimitReader(r, limit+1)
-	var data []byte
-	var err error
-	if f, ok := r.(*os.File); ok {
-		if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() {
-			rest := fi.Size() - int64(len(cacheMagic)+4)
-			if rest > limit {
-				return nil, errBadCache
-			}
-			buf := make([]byte, max(0, rest))
-			n, rerr := io.ReadFull(lr, buf)
-			switch {
-			case rerr == io.ErrUnexpectedEOF || rerr == io.EOF:
-				data = buf[:n] // shorter now: the reader checks
-			case rerr != nil:
-				return nil, rerr
-			default:
-				var more []byte
-				more, err = io.ReadAll(lr) // longer now, or just the end
-				data = append(buf, more...)
-			}
-		}
+	if b, ok := mb.fileCachedLocked(uid, key); ok {
+		return b, true
 	}
-	if data == nil && err == nil {
-		data, err = io.ReadAll(lr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errBadCache
-	}
-	return data, nil
+	return nil, false
 }
 
-// loadCacheLocked fills mb.cache from the folder's cache file, once, when
-// a value is first asked for or stored: a SELECT that fetches nothing
-// need not read it. mb.mu is held and the mailbox loaded.
-func (mb *mailbox) loadCacheLocked() {
-	if mb.cacheRead {
-		return
+// cachedBytesLocked is cachedLocked for a value that is a []byte.
+func (mb *mailbox) cachedBytesLocked(uid uint32, key string) ([]byte, bool) {
+	if v, ok := mb.cache[uid][key]; ok {
+		b, ok := v.([]byte)
+		return b, ok
 	}
-	mb.cacheRead = true
+	return mb.fileCachedLocked(uid, key)
+}
+
+// fileCachedLocked returns the cache file's value for uid under key.
+func (mb *mailbox) fileCachedLocked(uid uint32, key string) ([]byte, bool) {
+	sec := mb.cacheSectionLocked(key)
+	if sec == nil || sec.validity != mb.uidValidity {
+		return nil, false
+	}
+	b, ok := sec.get(uid)
+	if !ok {
+		return nil, false
+	}
+	if _, live := slices.BinarySearch(mb.uidsLocked(), uid); !live && mb.ghosts[uid] == nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// cacheSectionLocked returns the cache file's section for key, reading
+// it when key is first asked for (nil when the file has none, or it is
+// damaged, for another UIDVALIDITY, or larger than maxCacheFile allows
+// for the mailbox's count). When most of the section's UIDs are gone,
+// what is left
+// is copied out, so that the whole section does not stay in memory for
+// a few values. mb.mu is held.
+func (mb *mailbox) cacheSectionLocked(key string) *cacheSection {
+	if sec, ok := mb.cacheSections[key]; ok {
+		return sec
+	}
+	mb.cacheSections[key] = nil // looked for once
 	cf, ok := mb.folder.(CacheFiler)
 	if !ok || cf.CacheFile() == "" {
-		return
+		return nil
 	}
-	// Not through a symbolic link, nor from a device or FIFO: another
-	// user of the mailbox could point it at /dev/zero.
-	f, _, err := fsutil.OpenRegular(cf.CacheFile())
+	path := cf.CacheFile()
+	f, dir, err := openCache(path, mb.uidValidity, maxCacheFile(mb.countLocked()))
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
+			mb.store.log.Debug("storage: ignoring cache file", "path", path, "err", err)
 		}
-		return
+		return nil
 	}
 	defer f.Close()
-	cache, err := readCache(f, mb.uidValidity, func(uid uint32) bool { return mb.index(uid) >= 0 }, maxCacheFile(mb.countLocked()))
-	if err != nil {
-		mb.store.log.Debug("storage: ignoring cache file", "path", cf.CacheFile(), "err", err)
+	i := slices.IndexFunc(dir, func(e cacheDirEntry) bool { return e.key == key })
+	if i < 0 {
+		return nil
 	}
-	for uid, m := range cache {
-		if mb.cache[uid] == nil {
-			mb.cache[uid] = m
+	sec, err := readCacheSection(f, dir[i], mb.uidValidity)
+	if err != nil {
+		mb.store.log.Debug("storage: ignoring a damaged section of the cache file", "path", path, "key", key, "err", err)
+		return nil
+	}
+	sec = sec.compact(mb.uidsLocked())
+	mb.cacheSections[key] = sec
+	return sec
+}
+
+// compact returns s, or, when the values of UIDs in live (ascending)
+// are less than half of its values, a section of those alone in a
+// buffer of its own: the section's buffer would stay in memory as long
+// as any value of it does.
+func (s *cacheSection) compact(live []uint32) *cacheSection {
+	kept, l := 0, 0
+	for i := range s.n {
+		uid := s.uid(i)
+		for l < len(live) && live[l] < uid {
+			l++
+		}
+		if l < len(live) && live[l] == uid {
+			kept += len(s.value(i))
 		}
 	}
+	if kept >= len(s.values)/2 {
+		return s
+	}
+	data := appendCacheSection(nil, nil, s, live)
+	c, err := parseCacheSection(data, s.validity)
+	if err != nil {
+		return s // not reached: appendCacheSection writes what parseCacheSection accepts
+	}
+	return c
+}
+
+// dropCacheLocked forgets every value cached of the mailbox, in memory
+// and what was read of its cache file, which is looked at again when a
+// value is next asked for; mb.mu is held.
+func (mb *mailbox) dropCacheLocked() {
+	clear(mb.cache)
+	clear(mb.cacheSections)
+}
+
+// cacheSnapshot is what a save of the cache file writes, taken under
+// mb.mu and written without it.
+type cacheSnapshot struct {
+	path     string
+	validity uint32
+	limit    int64
+	own      []cacheEntry
+	sections map[string]*cacheSection // the file's, read so far
+	live     []uint32                 // the mailbox's UIDs, shared read-only
+}
+
+// cacheSnapshotLocked takes what saving the cache file needs; mb.mu is
+// held and the mailbox loaded.
+func (mb *mailbox) cacheSnapshotLocked(path string) cacheSnapshot {
+	sections := make(map[string]*cacheSection, len(mb.cacheSections))
+	for k, s := range mb.cacheSections {
+		if s != nil {
+			sections[k] = s
+		}
+	}
+	return cacheSnapshot{path: path, validity: mb.uidValidity, limit: maxCacheFile(mb.countLocked()),
+		own: snapshotCache(mb.cache), sections: sections, live: mb.uidsLocked()}
+}
+
+// write writes the snapshot's cache file. The sections of the file that
+// this process never read (the body structures, when it only fetched
+// envelopes) are read now and written again, so that no value is lost.
+func (c cacheSnapshot) write() error {
+	rest, err := readCacheSections(c.path, c.validity, c.limit, func(key string) bool { return c.sections[key] != nil })
+	if err == nil {
+		for k, s := range rest {
+			c.sections[k] = s
+		}
+	}
+	return writeCacheFile(c.path, c.validity, c.own, c.sections, c.live)
 }
 
 // saveCache writes mb.cache when it changed, without holding mb.mu while
@@ -293,10 +594,9 @@ func (mb *mailbox) saveCache() {
 		return
 	}
 	path, validity, gen := cf.CacheFile(), mb.uidValidity, mb.cacheGen
-	entries := snapshotCache(mb.cache)
+	snap := mb.cacheSnapshotLocked(path)
 	mb.mu.Unlock()
-	err := writeCacheEntries(path, validity, entries)
-	if err != nil {
+	if err := snap.write(); err != nil {
 		mb.store.log.Debug("storage: writing cache file", "path", path, "err", err)
 		return
 	}
@@ -321,7 +621,7 @@ func (mb *mailbox) saveCacheLocked() {
 	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone {
 		return
 	}
-	if err := writeCache(cf.CacheFile(), mb.uidValidity, mb.cache); err != nil {
+	if err := mb.cacheSnapshotLocked(cf.CacheFile()).write(); err != nil {
 		mb.store.log.Debug("storage: writing cache file", "path", cf.CacheFile(), "err", err)
 		return
 	}

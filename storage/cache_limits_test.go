@@ -2,25 +2,24 @@ package storage
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
-// countingZeros reads limit zero bytes, counting what was read.
-type countingZeros struct{ n, limit int }
+// countingZeros is a file of limit zero bytes that counts what was read
+// of it.
+type countingZeros struct{ n, limit int64 }
 
-func (z *countingZeros) Read(p []byte) (int, error) {
-	if z.n >= z.limit {
+func (z *countingZeros) ReadAt(p []byte, off int64) (int, error) {
+	if off >= z.limit {
 		return 0, io.EOF
 	}
-	p = p[:min(len(p), z.limit-z.n)]
+	p = p[:min(int64(len(p)), z.limit-off)]
 	clear(p)
-	z.n += len(p)
+	z.n += int64(len(p))
 	return len(p), nil
 }
 
@@ -28,7 +27,7 @@ func (z *countingZeros) Read(p []byte) (int, error) {
 // rejected after its header is read, not read whole (review1).
 func TestCacheNotOurs(t *testing.T) {
 	z := &countingZeros{limit: 64 << 20}
-	if _, err := readCache(z, 1, func(uint32) bool { return true }, 1<<30); !errors.Is(err, errBadCache) {
+	if _, err := readCacheDir(z, z.limit, 1, 1<<30); !errors.Is(err, errBadCache) {
 		t.Errorf("err %v, want errBadCache", err)
 	}
 	if z.n > 1<<10 {
@@ -36,43 +35,37 @@ func TestCacheNotOurs(t *testing.T) {
 	}
 }
 
-// TestCacheTooLarge: a cache file larger than the limit is not read
-// past the limit, whether a stream or a regular file.
+// TestCacheTooLarge: a cache file larger than the limit is not read at
+// all, whether it claims its size or is a sparse file on disk.
 func TestCacheTooLarge(t *testing.T) {
 	const limit = 1 << 20
-	head := append(append([]byte(nil), cacheMagic...), 0, 0, 0, 1)
 	z := &countingZeros{limit: 64 << 20}
-	_, err := readCache(io.MultiReader(bytes.NewReader(head), z), 1, func(uint32) bool { return true }, limit)
-	if !errors.Is(err, errBadCache) {
-		t.Errorf("stream: err %v, want errBadCache", err)
+	if _, err := readCacheDir(z, z.limit, 1, limit); !errors.Is(err, errBadCache) {
+		t.Errorf("reader: err %v, want errBadCache", err)
 	}
-	if z.n > limit+1 {
-		t.Errorf("stream: read %d bytes past a limit of %d", z.n, limit)
+	if z.n > 0 {
+		t.Errorf("reader: read %d bytes of a file past the limit", z.n)
 	}
 	p := filepath.Join(t.TempDir(), "c")
-	if err := os.WriteFile(p, head, 0o600); err != nil {
+	if err := writeCache(p, 1, map[uint32]map[string]any{1: {"k": []byte("v")}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(p, 256<<20); err != nil { // sparse: costs no disk
 		t.Fatal(err)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := readCache(f, 1, func(uint32) bool { return true }, limit); !errors.Is(err, errBadCache) {
+	if _, err := readCacheSections(p, 1, limit, nil); !errors.Is(err, errBadCache) {
 		t.Errorf("file: err %v, want errBadCache", err)
 	}
-	if pos, _ := f.Seek(0, io.SeekCurrent); pos > 1<<10 {
-		t.Errorf("file: read to %d before refusing it", pos)
+	// Within the limit, the same file is read (its zeros are ignored).
+	if out, err := readCacheSections(p, 1, 1<<30, nil); err != nil || out["k"] == nil {
+		t.Errorf("within the limit: %v, %v", out, err)
 	}
 }
 
-// TestCacheKeepsFewCopiesOut: when most of the file's entries are
-// dropped, the values kept no longer share the file's buffer, so the
-// whole file does not stay live for them (review1: 10% kept of 110 MB
-// left 116 MB live).
+// TestCacheKeepsFewCopiesOut: when most of a section's UIDs are gone,
+// the values kept no longer share the file's buffer, so the whole
+// section does not stay live for them (review1: 10% kept of 110 MB left
+// 116 MB live).
 func TestCacheKeepsFewCopiesOut(t *testing.T) {
 	const n = 2000
 	in := make(map[uint32]map[string]any, n)
@@ -83,46 +76,61 @@ func TestCacheKeepsFewCopiesOut(t *testing.T) {
 	if err := writeCache(p, 1, in); err != nil {
 		t.Fatal(err)
 	}
-	read := func(keep func(uint32) bool) map[uint32]map[string]any {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		out, err := readCache(f, 1, keep, 1<<30)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
+	out, err := readCacheSections(p, 1, 1<<30, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	few := read(func(uid uint32) bool { return uid%10 == 0 })
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	if len(few) != n/10 {
-		t.Fatalf("kept %d, want %d", len(few), n/10)
+	sec := out["envelope"]
+	var few, all []uint32
+	for uid := uint32(1); uid <= n; uid++ {
+		all = append(all, uid)
+		if uid%10 == 0 {
+			few = append(few, uid)
+		}
 	}
-	for uid, m := range few {
-		v := m["envelope"].([]byte)
+	c := sec.compact(few)
+	if c == sec || c.n != n/10 || cap(c.values) > len(c.values)+len(c.values)/4 {
+		t.Fatalf("10%% kept: %d entries in %d bytes of buffer", c.n, cap(c.values))
+	}
+	for i := range c.n {
+		uid, v := c.uid(i), c.value(i)
 		if !bytes.Equal(v, bytes.Repeat([]byte{byte(uid)}, 1000)) || cap(v) != len(v) {
 			t.Fatalf("uid %d: value damaged (len %d cap %d)", uid, len(v), cap(v))
 		}
 	}
-	if live := int64(after.HeapAlloc) - int64(before.HeapAlloc); live > 1<<20 {
-		t.Logf("heap grew %d bytes for 200 KB kept (noisy: other goroutines allocate)", live)
+	// All kept, or most: the values stay slices of the one buffer.
+	if c := sec.compact(all); c != sec {
+		t.Error("a section whose UIDs are all there was copied")
 	}
-	runtime.KeepAlive(few)
-	// All kept: the values stay slices of the one buffer.
-	all := read(func(uint32) bool { return true })
-	if len(all) != n {
-		t.Fatalf("kept %d, want %d", len(all), n)
+	if c := sec.compact(all[n/3:]); c != sec {
+		t.Error("a section two thirds of whose UIDs are there was copied")
 	}
 	// The header's UIDVALIDITY is checked before the rest is read.
-	var h [4]byte
-	binary.BigEndian.PutUint32(h[:], 2)
-	if _, err := readCache(io.MultiReader(bytes.NewReader(cacheMagic), bytes.NewReader(h[:]), &countingZeros{limit: 1 << 30}), 1, func(uint32) bool { return true }, 1<<40); err == nil || errors.Is(err, errBadCache) {
+	var h bytes.Buffer
+	h.Write(hostileCacheDir(0, 1<<10, nil, nil)) // UIDVALIDITY 5
+	z := &countingZeros{limit: 1 << 30}
+	if _, err := readCacheDir(prefixed{h.Bytes(), z}, 1<<30, 1, 1<<40); err == nil || errors.Is(err, errBadCache) {
 		t.Errorf("another UIDVALIDITY: err %v", err)
 	}
+	if z.n > 0 {
+		t.Errorf("read %d bytes past the header of a file for another UIDVALIDITY", z.n)
+	}
+}
+
+// prefixed is a file of head, then of rest.
+type prefixed struct {
+	head []byte
+	rest io.ReaderAt
+}
+
+func (p prefixed) ReadAt(b []byte, off int64) (int, error) {
+	if off < int64(len(p.head)) {
+		n := copy(b, p.head[off:])
+		if n == len(b) {
+			return n, nil
+		}
+		m, err := p.rest.ReadAt(b[n:], 0)
+		return n + m, err
+	}
+	return p.rest.ReadAt(b, off-int64(len(p.head)))
 }

@@ -49,13 +49,16 @@ type mailbox struct {
 	bytes      int64  // the sum of msgs' sizes, for quota
 	recentFrom uint32 // UIDs at or above it are \Recent to the next view that claims them
 	views      map[*View]struct{}
-	cache      map[uint32]map[string]any
-	cacheDirty bool   // cache holds values its file lacks
-	cacheGen   uint64 // counts the changes that made cache dirty
+	// cache holds the values frontends stored in this process;
+	// cacheSections the cache file's, by key, read when the key is first
+	// asked for (nil: looked for, none). See cachedLocked.
+	cache         map[uint32]map[string]any
+	cacheSections map[string]*cacheSection
+	cacheDirty    bool   // cache holds values its file lacks
+	cacheGen      uint64 // counts the changes that made cache dirty
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
-	cacheRead   bool // the cache file has been read into cache
 	// ghosts keeps what was known of expunged messages until every view
 	// has been told, so that a session can still FETCH their UID and
 	// flags meanwhile (RFC 2180 section 4.1).
@@ -114,6 +117,8 @@ func newMailbox(s *Store, d Driver, path string, f Folder, perm os.FileMode) *ma
 		views:  make(map[*View]struct{}),
 		cache:  make(map[uint32]map[string]any),
 		ghosts: make(map[uint32]*ghost),
+
+		cacheSections: make(map[string]*cacheSection),
 	}
 }
 
@@ -354,7 +359,8 @@ func (mb *mailbox) refreshLocked() error {
 		// The new messages may reuse the UIDs: nothing cached of the
 		// old ones may answer for them, and no ghost of an old one
 		// may take away (ghostDoneLocked) what is cached of a new one.
-		clear(mb.cache)
+		// The cache file, of the old UIDVALIDITY, is no longer read.
+		mb.dropCacheLocked()
 		clear(mb.ghosts)
 		mb.msgs = nil
 		mb.vanished, mb.vanishedFloor = []VanishedRun{}, 0

@@ -21,6 +21,9 @@ type memDriver struct {
 	name      string
 	stage     bool
 	stageHook func()
+	// cacheFiles: its folders are storage.CacheFilers, keeping the
+	// cache file beside the mailbox's marker file.
+	cacheFiles bool
 
 	mu       sync.Mutex
 	boxes    map[string]*memBox
@@ -71,6 +74,9 @@ func (d *memDriver) Open(path string, perm os.FileMode) (storage.Folder, error) 
 	f := &memFolder{d: d, path: path}
 	if d.stage {
 		return &memStager{f}, nil
+	}
+	if d.cacheFiles {
+		return &memCacheFolder{f}, nil
 	}
 	return f, nil
 }
@@ -192,6 +198,11 @@ func (f *memFolder) Expunge(uids []uint32) error {
 
 func (f *memFolder) WatchPaths() []string { return nil }
 func (f *memFolder) Close() error         { return nil }
+
+// memCacheFolder is a memFolder with a cache file.
+type memCacheFolder struct{ *memFolder }
+
+func (f *memCacheFolder) CacheFile() string { return f.path + ".cache" }
 
 // memStager is a memFolder that stages.
 type memStager struct{ *memFolder }

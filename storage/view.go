@@ -489,9 +489,17 @@ func (v *View) Cached(uid uint32, key string) (any, bool) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	mb.loadCacheLocked()
-	val, ok := mb.cache[uid][key]
-	return val, ok
+	return mb.cachedLocked(uid, key)
+}
+
+// CachedBytes is Cached for a value that is a []byte, without boxing it
+// in an interface: for a FETCH of many messages' envelopes, which the
+// cache holds as they are sent.
+func (v *View) CachedBytes(uid uint32, key string) ([]byte, bool) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.cachedBytesLocked(uid, key)
 }
 
 // CachedBatch sets out[i] to the value a frontend stored for uids[i]
@@ -501,9 +509,8 @@ func (v *View) CachedBatch(uids []uint32, key string, out []any) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	mb.loadCacheLocked()
 	for i, uid := range uids {
-		out[i] = mb.cache[uid][key]
+		out[i], _ = mb.cachedLocked(uid, key)
 	}
 }
 
@@ -526,7 +533,6 @@ func (mb *mailbox) cacheEntryLocked(uid uint32, n int) map[string]any {
 	if mb.index(uid) < 0 {
 		return nil
 	}
-	mb.loadCacheLocked()
 	m := mb.cache[uid]
 	if m == nil {
 		m = make(map[string]any, n)
