@@ -119,11 +119,24 @@ func (s *cacheSection) value(i int) []byte {
 
 // get returns the value of uid, if the section has one.
 func (s *cacheSection) get(uid uint32) ([]byte, bool) {
-	i := sort.Search(s.n, func(i int) bool { return s.uid(i) >= uid })
-	if i < s.n && s.uid(i) == uid {
+	if i := s.find(uid, -1); i >= 0 {
 		return s.value(i), true
 	}
 	return nil, false
+}
+
+// find returns the entry of uid, or -1. It looks at entry hint first:
+// a FETCH asks for UIDs in ascending order, so the entry after the one
+// found last is most often the next one's.
+func (s *cacheSection) find(uid uint32, hint int) int {
+	if hint >= 0 && hint < s.n && s.uid(hint) == uid {
+		return hint
+	}
+	i := sort.Search(s.n, func(i int) bool { return s.uid(i) >= uid })
+	if i < s.n && s.uid(i) == uid {
+		return i
+	}
+	return -1
 }
 
 // parseCacheSection checks the section data, of a file for validity,
@@ -457,14 +470,31 @@ func (mb *mailbox) fileCachedLocked(uid uint32, key string) ([]byte, bool) {
 	if sec == nil || sec.validity != mb.uidValidity {
 		return nil, false
 	}
-	b, ok := sec.get(uid)
-	if !ok {
+	h := &mb.cacheHint
+	if h.sec != sec {
+		*h = cacheHint{sec: sec, entry: -1, live: -1}
+	}
+	i := sec.find(uid, h.entry+1)
+	if i < 0 {
 		return nil, false
 	}
-	if _, live := slices.BinarySearch(mb.uidsLocked(), uid); !live && mb.ghosts[uid] == nil {
+	h.entry = i
+	live := mb.uidsLocked()
+	if l := h.live + 1; l >= 0 && l < len(live) && live[l] == uid {
+		h.live = l
+	} else if l, ok := slices.BinarySearch(live, uid); ok {
+		h.live = l
+	} else if mb.ghosts[uid] == nil {
 		return nil, false
 	}
-	return b, true
+	return sec.value(i), true
+}
+
+// cacheHint is where fileCachedLocked found the last value it served:
+// its entry in the section, and its UID's place among the mailbox's.
+type cacheHint struct {
+	sec         *cacheSection
+	entry, live int
 }
 
 // cacheSectionLocked returns the cache file's section for key, reading
@@ -538,6 +568,7 @@ func (s *cacheSection) compact(live []uint32) *cacheSection {
 func (mb *mailbox) dropCacheLocked() {
 	clear(mb.cache)
 	clear(mb.cacheSections)
+	mb.cacheHint = cacheHint{}
 }
 
 // cacheSnapshot is what a save of the cache file writes, taken under

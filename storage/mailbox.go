@@ -54,8 +54,9 @@ type mailbox struct {
 	// asked for (nil: looked for, none). See cachedLocked.
 	cache         map[uint32]map[string]any
 	cacheSections map[string]*cacheSection
-	cacheDirty    bool   // cache holds values its file lacks
-	cacheGen      uint64 // counts the changes that made cache dirty
+	cacheHint     cacheHint // guarded by mu
+	cacheDirty    bool      // cache holds values its file lacks
+	cacheGen      uint64    // counts the changes that made cache dirty
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
