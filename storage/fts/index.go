@@ -309,11 +309,14 @@ func (x *Index) loadTailLocked() error {
 	if !x.deferring {
 		return nil
 	}
-	lazy := x.lazy
+	lazy, postings := x.lazy, x.lazyPostings
 	x.deferring, x.lazy, x.lazyPostings = false, nil, 0
 	if len(lazy) == 0 {
 		return nil
 	}
+	// Their keys come in batches of invertKeys (and the last message's):
+	// the batch's room is made once.
+	x.tail.keys = slices.Grow(x.tail.keys, int(min(postings, int64(invertKeys)+maxKeys/64)))
 	start, i := lazy[0].at, 0
 	readRecords(io.NewSectionReader(x.f, start, x.off-start), func(r *record) {
 		if i < len(lazy) && start+r.off == lazy[i].at && r.uid == lazy[i].uid && r.kind == recDoc {

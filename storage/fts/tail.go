@@ -2,6 +2,7 @@ package fts
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"sync"
 )
@@ -74,6 +75,19 @@ func (t *tail) invert() {
 	// Sorted by trigram, stable: each trigram's ordinals stay ascending.
 	pairs, sc[1] = radixSort(pairs, sc[1], 32, 24)
 	sc[0] = pairs
+	// Room is made once for the batch's new trigrams, and once per list
+	// for its postings, not as each is appended.
+	fresh := 0
+	for i := 0; i < len(pairs); i++ {
+		tri := uint32(pairs[i] >> 32)
+		if i > 0 && tri == uint32(pairs[i-1]>>32) {
+			continue
+		}
+		if _, ok := t.idx[tri]; !ok {
+			fresh++
+		}
+	}
+	t.lists = slices.Grow(t.lists, fresh)
 	for i := 0; i < len(pairs); {
 		tri := uint32(pairs[i] >> 32)
 		j, ok := t.idx[tri]
@@ -83,8 +97,15 @@ func (t *tail) invert() {
 			t.lists = append(t.lists, tailList{})
 		}
 		l := &t.lists[j]
+		end, need := i, 0
+		for prev := l.last; end < len(pairs) && uint32(pairs[end]>>32) == tri; end++ {
+			ord := uint32(pairs[end]) >> zoneBits
+			need += uvarintLen(uint64(ord-prev) << zoneBits)
+			prev = ord
+		}
+		l.b = slices.Grow(l.b, need)
 		before := len(l.b)
-		for ; i < len(pairs) && uint32(pairs[i]>>32) == tri; i++ {
+		for ; i < end; i++ {
 			ord := uint32(pairs[i]) >> zoneBits
 			d := ord - l.last
 			if len(l.b) == 0 {
@@ -96,6 +117,11 @@ func (t *tail) invert() {
 		t.bytes += int64(len(l.b) - before)
 	}
 	t.keys, t.docs = t.keys[:0], t.docs[:0]
+}
+
+// uvarintLen is how many bytes binary.AppendUvarint takes for v.
+func uvarintLen(v uint64) int {
+	return (bits.Len64(v|1) + 6) / 7
 }
 
 // list returns the trigram's list; nil when it has none.
