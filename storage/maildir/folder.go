@@ -354,7 +354,11 @@ func (f *Folder) open(uid uint32, openFile func(path string) (io.ReadCloser, err
 // damaged. f.mu is held.
 func (f *Folder) lazyEntry(uid uint32) (e entry, found, ok bool) {
 	x := f.lazy
-	if x == nil || f.loadRecords(x) != nil {
+	// The names' lengths, and whether each file is in new/ (where
+	// Summarize answers none is), are all that is needed of the
+	// records: when the messages were built as they were read
+	// (recordMessages), they are not read again.
+	if x == nil || (x.nameLens == nil || x.inNew) && f.loadRecords(x) != nil {
 		return entry{}, false, false
 	}
 	i, found := x.position(uid)
@@ -374,6 +378,9 @@ func (f *Folder) lazyEntry(uid uint32) (e entry, found, ok bool) {
 		}
 		start, n := x.nameSpan(i)
 		name = x.names[start : start+n]
+	}
+	if x.recs == nil {
+		return entry{uid: uid, name: name}, true, true // in cur/, see above
 	}
 	return x.entryAt(i, name), true, true
 }

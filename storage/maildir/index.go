@@ -135,15 +135,33 @@ func (f *Folder) summarized(x *index) []storage.Message {
 		f.cleaned = true
 		f.removeStale()
 	}
-	if x.recs == nil {
-		if err := f.loadRecords(x); err != nil && f.lazy == x {
-			f.all() // logs, and builds the entries from the directories
-			return entriesMessages(f.entries)
-		} else if err != nil {
-			return entriesMessages(f.entriesFromDirs(x))
-		}
+	if x.recs != nil {
+		return x.messages()
 	}
-	return x.messages()
+	msgs, err := f.recordMessages(x)
+	if err != nil && f.lazy == x {
+		f.all() // logs, and builds the entries from the directories
+		return entriesMessages(f.entries)
+	} else if err != nil {
+		return entriesMessages(f.entriesFromDirs(x))
+	}
+	return msgs
+}
+
+// recordMessages builds the messages of x from its records as they are
+// read from the index file (which must still be the one x was read
+// from), through a 32 KB buffer, checked as loadRecords checks them, and
+// keeps of them only the names' lengths (x.nameLens): the records (20
+// bytes a message) are read whole again only when the entries are built
+// (all), which the commands that merely read messages do not need.
+func (f *Folder) recordMessages(x *index) ([]storage.Message, error) {
+	n := uint64(x.count) * indexRecordSize
+	file, err := f.openIndexPart(x, x.headLen, n)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return x.messagesFrom(io.NewSectionReader(file, int64(x.headLen), int64(n)))
 }
 
 // entriesMessages returns what entries say of their messages.
@@ -466,7 +484,8 @@ func (f *Folder) loadRecords(x *index) error {
 	return x.setRecords(buf)
 }
 
-// loadNames reads the names of x, whose records are read, from the
+// loadNames reads the names of x, whose records (or the names' lengths)
+// are read, from the
 // index file, which must still be the one x was read from, and checks
 // them against its checksum. They are read straight into the string
 // that the entries' names share, checksummed on the way.
@@ -489,7 +508,8 @@ func (f *Folder) loadNames(x *index) error {
 	return x.takeNames(names.String(), sum.crc)
 }
 
-// readName reads the name of message i of x, whose records are read,
+// readName reads the name of message i of x, whose records (or the
+// names' lengths, x.nameLens) are read,
 // alone from the index file, which must still be the one x was read
 // from, and checks it as loadNames checks them all: the names'
 // checksum, computed as they pass through a small buffer, and that it is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -104,6 +105,10 @@ type index struct {
 	// nameRead says that one message's name was read alone (readName):
 	// a Folder reads the others all at once (loadNames).
 	nameRead bool
+	// nameLens holds each message's name length, when the messages were
+	// built from the records as they were read (recordMessages), which
+	// then are not kept: what an open needs of them (see nameLen).
+	nameLens []uint8
 	// The trailer's: what the rest of the file must be.
 	namesLen uint32
 	headCRC  uint32
@@ -151,7 +156,11 @@ func (x *index) listUIDs() {
 
 // record decodes record i; x.recs must be set.
 func (x *index) record(i int) indexRecord {
-	r := x.recs[i*indexRecordSize : (i+1)*indexRecordSize]
+	return x.decodeRecord(i, x.recs[i*indexRecordSize:(i+1)*indexRecordSize])
+}
+
+// decodeRecord decodes r, the record of message i.
+func (x *index) decodeRecord(i int, r []byte) indexRecord {
 	return indexRecord{
 		uid:     x.uid(i),
 		set:     binary.LittleEndian.Uint16(r),
@@ -166,11 +175,49 @@ func (x *index) record(i int) indexRecord {
 func (x *index) messages() []storage.Message {
 	msgs := make([]storage.Message, x.count)
 	for i := range msgs {
-		r := x.record(i)
-		msgs[i] = storage.Message{UID: r.uid, Flags: x.flags[r.set],
-			InternalDate: r.meta.date(), Size: r.meta.size, New: r.inNew}
+		msgs[i] = x.record(i).message(x)
 	}
 	return msgs
+}
+
+// messagesFrom is messages for x, whose records r holds and which does
+// not keep them: they pass through a 32 KB buffer, are checked as
+// setRecords checks them, and only the names' lengths are kept
+// (x.nameLens). x.flags must be set. A read that fails is
+// errIndexReplaced, a record that is not sound errBadIndex.
+func (x *index) messagesFrom(r io.Reader) ([]storage.Message, error) {
+	n := uint64(x.count) * indexRecordSize
+	buf := make([]byte, min(n, (32<<10)/indexRecordSize*indexRecordSize))
+	msgs := make([]storage.Message, x.count)
+	lens := make([]uint8, x.count)
+	c := x.newRecordCheck()
+	sum := x.headCRC
+	for i := 0; i < len(msgs); {
+		chunk := buf[:min(uint64(len(buf)), uint64(len(msgs)-i)*indexRecordSize)]
+		if _, err := io.ReadFull(r, chunk); err != nil {
+			return nil, errIndexReplaced // shrunk meanwhile, or unreadable
+		}
+		sum = crc32.Update(sum, fsutil.Castagnoli(), chunk)
+		for ; len(chunk) > 0; i++ {
+			rec := chunk[:indexRecordSize]
+			if !c.check(i, rec) {
+				return nil, errBadIndex
+			}
+			msgs[i] = x.decodeRecord(i, rec).message(x)
+			lens[i] = rec[3]
+			chunk = chunk[indexRecordSize:]
+		}
+	}
+	if sum != x.recsCRC || !c.done() {
+		return nil, errBadIndex
+	}
+	x.nameLens = lens
+	return msgs, nil
+}
+
+// message returns what r says of its message; x.flags must be set.
+func (r indexRecord) message(x *index) storage.Message {
+	return storage.Message{UID: r.uid, Flags: x.flags[r.set], InternalDate: r.meta.date(), Size: r.meta.size, New: r.inNew}
 }
 
 // summary returns what a SELECT needs of the messages of x, whose flags
@@ -233,10 +280,10 @@ func (x *index) entryAt(i int, name string) entry {
 // all are kept (4 bytes a message, where an entry takes 64), else the
 // lengths before it are added up.
 func (x *index) nameSpan(i int) (start, n uint64) {
-	n = uint64(x.recs[i*indexRecordSize+3])
+	n = uint64(x.nameLen(i))
 	if x.names == "" {
 		for j := range i {
-			start += uint64(x.recs[j*indexRecordSize+3])
+			start += uint64(x.nameLen(j))
 		}
 		return start, n
 	}
@@ -245,10 +292,19 @@ func (x *index) nameSpan(i int) (start, n uint64) {
 		pos := uint32(0)
 		for j := range x.nameAt {
 			x.nameAt[j] = pos
-			pos += uint32(x.recs[j*indexRecordSize+3])
+			pos += uint32(x.nameLen(j))
 		}
 	}
 	return uint64(x.nameAt[i]), n
+}
+
+// nameLen returns the length of message i's name; x.recs or x.nameLens
+// must be set.
+func (x *index) nameLen(i int) uint8 {
+	if x.recs == nil {
+		return x.nameLens[i]
+	}
+	return x.recs[i*indexRecordSize+3]
 }
 
 // errBadIndex means an index file is not ours, is damaged, or was written
@@ -499,36 +555,65 @@ func (x *index) setRecords(recs []byte) error {
 		crc32.Update(x.headCRC, fsutil.Castagnoli(), recs) != x.recsCRC {
 		return errBadIndex
 	}
-	used := make([]bool, x.sets)
-	pos, size, inNew := uint64(0), uint64(0), false
+	c := x.newRecordCheck()
 	for i := range int(x.count) {
-		r := recs[i*indexRecordSize : (i+1)*indexRecordSize]
-		set := binary.LittleEndian.Uint16(r)
-		sz := binary.LittleEndian.Uint64(r[12:])
-		if uint32(set) >= x.sets || r[2]&^indexInNew != 0 || r[3] == 0 || sz > math.MaxInt64-size {
+		if !c.check(i, recs[i*indexRecordSize:(i+1)*indexRecordSize]) {
 			return errBadIndex
 		}
-		if !used[set] {
-			// Sets are numbered in the order they first appear in.
-			if x.firsts[set] != x.uid(i) || set > 0 && !used[set-1] {
-				return errBadIndex
-			}
-			used[set] = true
-		}
-		pos += uint64(r[3])
-		size += sz
-		inNew = inNew || r[2]&indexInNew != 0
 	}
-	if pos != uint64(x.namesLen) || size != x.size || inNew != x.inNew || x.sets > 0 && !used[x.sets-1] {
+	if !c.done() {
 		return errBadIndex
 	}
 	x.recs = recs
 	return nil
 }
 
+// recordCheck checks x's records one by one, in order (setRecords, and
+// recordMessages as they are read), against the head: each record's
+// fields, each letter set's first message, the sizes, new/ and the
+// names' length summed.
+type recordCheck struct {
+	x         *index
+	used      []bool
+	pos, size uint64
+	inNew     bool
+}
+
+func (x *index) newRecordCheck() *recordCheck {
+	return &recordCheck{x: x, used: make([]bool, x.sets)}
+}
+
+// check checks record i, r; false when it is not sound.
+func (c *recordCheck) check(i int, r []byte) bool {
+	x := c.x
+	set := binary.LittleEndian.Uint16(r)
+	sz := binary.LittleEndian.Uint64(r[12:])
+	if uint32(set) >= x.sets || r[2]&^indexInNew != 0 || r[3] == 0 || sz > math.MaxInt64-c.size {
+		return false
+	}
+	if !c.used[set] {
+		// Sets are numbered in the order they first appear in.
+		if x.firsts[set] != x.uid(i) || set > 0 && !c.used[set-1] {
+			return false
+		}
+		c.used[set] = true
+	}
+	c.pos += uint64(r[3])
+	c.size += sz
+	c.inNew = c.inNew || r[2]&indexInNew != 0
+	return true
+}
+
+// done reports whether the records checked, all of them, agree with the
+// head.
+func (c *recordCheck) done() bool {
+	x := c.x
+	return c.pos == uint64(x.namesLen) && c.size == x.size && c.inNew == x.inNew && (x.sets == 0 || c.used[x.sets-1])
+}
+
 // setNames checks names, read from the file x was read from, against the
 // trailer's checksum, and that they are plain file names, before x takes
-// them; x.recs must be set.
+// them; x.recs (or x.nameLens) must be set.
 func (x *index) setNames(names []byte) error {
 	return x.takeNames(string(names), crc32.Update(x.recsCRC, fsutil.Castagnoli(), names))
 }
@@ -538,7 +623,7 @@ func (x *index) setNames(names []byte) error {
 // reader computed on the way: a string read whole from the file is not
 // copied again.
 func (x *index) takeNames(names string, namesCRC uint32) error {
-	if uint64(len(names)) != uint64(x.namesLen) || x.recs == nil || !x.namesSumOK(namesCRC) ||
+	if uint64(len(names)) != uint64(x.namesLen) || (x.recs == nil && x.nameLens == nil) || !x.namesSumOK(namesCRC) ||
 		strings.IndexByte(names, '/') >= 0 || strings.IndexByte(names, 0) >= 0 {
 		return errBadIndex
 	}
@@ -547,7 +632,7 @@ func (x *index) takeNames(names string, namesCRC uint32) error {
 		if names[pos] == '.' {
 			return errBadIndex
 		}
-		pos += int(x.recs[i*indexRecordSize+3])
+		pos += int(x.nameLen(i))
 	}
 	x.names = names
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,10 +266,27 @@ func FuzzDecodeIndex(f *testing.F) {
 				var x *index
 				x, lerr = decodeIndexHead(sealed[:headLen], tr)
 				if lerr == nil {
+					// As a summarized Folder reads them: the
+					// messages built on the way, the records
+					// not kept.
+					y, _ := decodeIndexHead(sealed[:headLen], tr)
+					y.flags = make([][]string, len(y.letters))
+					ymsgs, yerr := y.messagesFrom(bytes.NewReader(sealed[headLen:namesAt]))
 					lerr = x.setRecords(sealed[headLen:namesAt])
-				}
-				if lerr == nil {
-					lerr = x.setNames(sealed[namesAt : len(sealed)-indexTrailerSize])
+					if (yerr == nil) != (lerr == nil) {
+						t.Fatalf("records as read: %v; whole: %v", yerr, lerr)
+					}
+					x.flags = y.flags
+					if lerr == nil && !slices.EqualFunc(ymsgs, x.messages(), sameMessage) {
+						t.Fatalf("messages as read %+v, whole %+v", ymsgs, x.messages())
+					}
+					if lerr == nil {
+						yerr = y.setNames(sealed[namesAt : len(sealed)-indexTrailerSize])
+						lerr = x.setNames(sealed[namesAt : len(sealed)-indexTrailerSize])
+						if (yerr == nil) != (lerr == nil) || lerr == nil && y.names != x.names {
+							t.Fatalf("names after the records as read: %v; after them whole: %v", yerr, lerr)
+						}
+					}
 				}
 			}
 		}

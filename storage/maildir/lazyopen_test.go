@@ -103,6 +103,10 @@ func TestIndexLazyOpen(t *testing.T) {
 				if got := len(sum.Messages()); got != 4 {
 					t.Fatalf("%d messages", got)
 				}
+				// Built as the records were read, which are not kept.
+				if f.lazy == nil || f.lazy.recs != nil || len(f.lazy.nameLens) != 4 {
+					t.Fatalf("after the messages: index %+v", f.lazy)
+				}
 			} else if mustScan(t, f); !f.fromIndex {
 				t.Fatal("not answered from the index")
 			}
@@ -122,6 +126,9 @@ func TestIndexLazyOpen(t *testing.T) {
 			}
 			if lazy := f.lazy != nil && f.entries == nil; lazy != tt.lazy {
 				t.Errorf("entries not built: %v, want %v", lazy, tt.lazy)
+			}
+			if tt.summarize && tt.lazy && f.lazy.recs != nil {
+				t.Error("the records were read again to open the files")
 			}
 			if _, err := os.Stat(index(path)); os.IsNotExist(err) != tt.removed {
 				t.Errorf("index file removed: %v, want %v", os.IsNotExist(err), tt.removed)
