@@ -204,6 +204,10 @@ func readCacheDir(r io.ReaderAt, size int64, uidValidity uint32, limit int64) ([
 		return nil, errBadCache
 	}
 	out := make([]cacheDirEntry, 0, nkeys)
+	// Sections follow the directory in its order, each after the last
+	// and each key once: a directory whose entries overlap would make a
+	// file of S bytes read (and a save write) as 256 sections of S.
+	end := cacheHeaderLen + uint64(dirLen)
 	for range nkeys {
 		if len(dir) < 1 || len(dir) < 1+int(dir[0])+cacheDirFixed || int(dir[0]) > maxCacheKey {
 			return nil, errBadCache
@@ -213,9 +217,11 @@ func readCacheDir(r io.ReaderAt, size int64, uidValidity uint32, limit int64) ([
 		dir = dir[1+klen:]
 		e.off, e.len, e.crc = binary.BigEndian.Uint64(dir), binary.BigEndian.Uint64(dir[8:]), binary.BigEndian.Uint32(dir[16:])
 		dir = dir[cacheDirFixed:]
-		if e.off < cacheHeaderLen+uint64(dirLen) || e.off > uint64(size) || e.len > uint64(size)-e.off {
+		if e.off < end || e.off > uint64(size) || e.len > uint64(size)-e.off ||
+			slices.ContainsFunc(out, func(o cacheDirEntry) bool { return o.key == e.key }) {
 			return nil, errBadCache
 		}
+		end = e.off + e.len
 		out = append(out, e)
 	}
 	if len(dir) != 0 {

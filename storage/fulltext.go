@@ -276,22 +276,27 @@ func (ix *indexer) addOne(mb *mailbox, idx *fts.Index, validity, uid uint32) boo
 }
 
 // setDerived keeps the values FullText.Derive returned for message uid
-// that it lacks.
+// that it lacks, in this process or in the cache file: a rebuild of the
+// index would otherwise keep a second copy of every value the file
+// holds, and write the file again for nothing.
 func (mb *mailbox) setDerived(uid uint32, vals map[string][]byte) {
 	if len(vals) == 0 {
 		return
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	m := mb.cacheEntryLocked(uid, len(vals))
-	if m == nil {
-		return
-	}
+	var m map[string]any
 	for k, v := range vals {
-		if _, ok := m[k]; !ok {
-			m[k] = v
-			mb.markCacheDirtyLocked()
+		if _, ok := mb.cachedLocked(uid, k); ok {
+			continue
 		}
+		if m == nil {
+			if m = mb.cacheEntryLocked(uid, len(vals)); m == nil {
+				return
+			}
+		}
+		m[k] = v
+		mb.markCacheDirtyLocked()
 	}
 }
 

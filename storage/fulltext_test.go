@@ -302,3 +302,61 @@ func TestFullTextMergesBuildsCutShort(t *testing.T) {
 
 // mergeAfterForTest is storage's mergeAfter.
 const mergeAfterForTest = 1000
+
+// TestFullTextDeriveKeepsFileValues: a rebuild of the full-text index
+// derives values the cache file holds already; they are not kept a
+// second time, and the file is not written again for them.
+func TestFullTextDeriveKeepsFileValues(t *testing.T) {
+	root := t.TempDir()
+	ftsDir := filepath.Join(root, "fts")
+	home := filepath.Join(root, "alice")
+	inbox := filepath.Join(home, "INBOX")
+	const n = 20
+	writeSelectMaildir(t, inbox, n)
+	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
+	build := func(derived string) {
+		t.Helper()
+		var built atomic.Int64
+		s := storage.New(storage.Options{
+			Drivers: []storage.Driver{maildir.New()},
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+			FullText: &storage.FullText{Dir: ftsDir,
+				Extract: func(r io.Reader) (*fts.Doc, error) {
+					b, err := io.ReadAll(r)
+					built.Add(1)
+					return &fts.Doc{Text: b}, err
+				},
+				Derive: func([]byte) map[string][]byte { return map[string][]byte{"k": []byte(derived)} },
+			},
+		})
+		v, err := s.Account(storage.User{Name: "alice", Home: home}, layout).Select("INBOX", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Settle()
+		for deadline := time.Now().Add(10 * time.Second); built.Load() < n; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d messages indexed", built.Load(), n)
+			}
+		}
+		v.Close()
+		s.Close()
+	}
+	build("first")
+	cacheFile := filepath.Join(inbox, ".mailgate-cache")
+	before, err := os.Stat(cacheFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(ftsDir); err != nil {
+		t.Fatal(err)
+	}
+	build("second")
+	after, err := os.Stat(cacheFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Error("the cache file was written again for values it held")
+	}
+}
