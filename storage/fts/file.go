@@ -78,7 +78,8 @@ type record struct {
 	kind byte
 	uid  uint32
 	keys []uint32
-	off  int64 // where the record begins in what was read
+	off  int64  // where the record begins in what was read
+	crc  uint32 // its checksum, which tells it from another record of the same UID
 }
 
 // readRecords reads records from r until its end or a damaged or cut
@@ -110,7 +111,7 @@ func readRecords(r io.Reader, fn func(*record)) int64 {
 		if binary.BigEndian.Uint32(buf[len(body):]) != crc32.Checksum(body, fsutil.Castagnoli()) {
 			return good
 		}
-		rec.kind, rec.uid = kind, binary.BigEndian.Uint32(head[1:])
+		rec.kind, rec.uid, rec.crc = kind, binary.BigEndian.Uint32(head[1:]), binary.BigEndian.Uint32(buf[len(body):])
 		rec.keys = rec.keys[:0]
 		if kind == recDoc {
 			var ok bool

@@ -62,6 +62,7 @@ type lazyDoc struct {
 	at  int64
 	uid uint32
 	ord uint32
+	crc uint32 // the record's checksum: a log rewritten in place with another record there is told apart
 }
 
 // errLogChanged means the log no longer holds, where it did, a record
@@ -287,7 +288,7 @@ func (x *Index) applyLocked(r *record, at int64) {
 	}
 	if x.deferring {
 		if at >= 0 {
-			x.lazy = append(x.lazy, lazyDoc{at: at, uid: r.uid, ord: uint32(ord)})
+			x.lazy = append(x.lazy, lazyDoc{at: at, uid: r.uid, ord: uint32(ord), crc: r.crc})
 			x.lazyPostings += int64(len(r.keys))
 			return
 		}
@@ -319,7 +320,7 @@ func (x *Index) loadTailLocked() error {
 	x.tail.keys = slices.Grow(x.tail.keys, int(min(postings, int64(invertKeys)+maxKeys/64)))
 	start, i := lazy[0].at, 0
 	readRecords(io.NewSectionReader(x.f, start, x.off-start), func(r *record) {
-		if i < len(lazy) && start+r.off == lazy[i].at && r.uid == lazy[i].uid && r.kind == recDoc {
+		if i < len(lazy) && start+r.off == lazy[i].at && r.uid == lazy[i].uid && r.kind == recDoc && r.crc == lazy[i].crc {
 			x.tail.add(lazy[i].ord, r.keys)
 			i++
 		}
