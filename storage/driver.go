@@ -188,6 +188,20 @@ type OwnChanges interface {
 	Foreign(path string) bool
 }
 
+// WatchNoter is an optional interface of an OwnChanges folder: the core
+// tells it whether its WatchPaths are watched, so that it records its
+// own changes as notifications to come (OwnChanges) only while one will
+// come. NoteWatched(false) comes right after Open for a folder the core
+// does not watch yet (Unchanger, see unwatched.go), before the first
+// Scan; NoteWatched(true) once the watch is in place. A record that no
+// notification uses up would hide for a while another program's change
+// to the same name, once the folder is watched; a change made between
+// the watch and NoteWatched(true), not recorded, costs only a re-read.
+// It must be safe for concurrent use.
+type WatchNoter interface {
+	NoteWatched(watched bool)
+}
+
 // Stager is an optional interface of a Folder that can receive a
 // message's content before the mailbox is locked, so that a client
 // sending a large or slow APPEND holds up nobody: the core stages the

@@ -267,8 +267,12 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	mb.refs = 1
 	s.open[path] = mb
 	if _, ok := f.(Unchanger); ok && !s.noWatcher {
-		// Only once it is needed: see unwatched.go.
+		// Only once it is needed: see unwatched.go. Its own changes
+		// meanwhile are not recorded as notifications to come.
 		mb.watchPending.Store(true)
+		if n, ok := f.(WatchNoter); ok {
+			n.NoteWatched(false)
+		}
 	} else {
 		s.watch(mb)
 	}
@@ -435,6 +439,11 @@ func (s *Store) watch(mb *mailbox) {
 			s.watched[p][mb] = struct{}{}
 		}
 		if ok {
+			// After the watch, so that an own change never waits for
+			// a notification that does not come.
+			if n, is := mb.folder.(WatchNoter); is {
+				n.NoteWatched(true)
+			}
 			return
 		}
 	}

@@ -39,7 +39,7 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 	if err != nil {
 		return err
 	}
-	dirs.quiet = quiet
+	dirs.quiet = dirs.quiet || quiet
 	defer dirs.close()
 	var moved map[string]entry // base name -> where the file is, read on the first miss
 	gone := make(map[uint32]bool)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
@@ -99,6 +100,9 @@ type Folder struct {
 	othersMoved bool
 	closed      bool
 	dev         devCache // the file system, for StageMove
+	// unwatched: nobody watches new/ and cur/ (NoteWatched), so the
+	// Folder's own changes are not recorded as notifications to come.
+	unwatched atomic.Bool
 }
 
 var (
@@ -107,6 +111,7 @@ var (
 	_ storage.QuietFlagBatcher = (*Folder)(nil)
 	_ storage.Dater            = (*Folder)(nil)
 	_ storage.IndexDeferrer    = (*Folder)(nil)
+	_ storage.WatchNoter       = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that
@@ -433,7 +438,7 @@ func (f *Folder) Seen(uids []uint32) error {
 				fn = fn.withLetters("")
 			}
 			name := fn.String()
-			if err := renameFile(f.filePath(e), f.sub(false)+string(os.PathSeparator)+name); err != nil {
+			if err := f.renameFile(f.filePath(e), f.sub(false)+string(os.PathSeparator)+name); err != nil {
 				return err
 			}
 			e.inNew, e.name, moved = false, name, true
@@ -464,7 +469,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 	defer f.forgetAll(gone)
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
-			expectChange(f.filePath(e))
+			f.expect(f.filePath(e))
 			if err := os.Remove(f.filePath(e)); err != nil {
 				return err
 			}

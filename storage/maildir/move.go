@@ -126,7 +126,9 @@ func (s *staged) moveIn(dest string) (was string, inNew bool, err error) {
 	from := s.from
 	err = from.onFile(s.fromUID, func(e *entry) error {
 		was, inNew = from.filePath(e), e.inNew
-		return renameFile(was, dest)
+		from.expect(was)
+		s.f.expect(dest)
+		return renameUnexpected(was, dest)
 	})
 	return was, inNew, err
 }

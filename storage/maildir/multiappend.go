@@ -170,7 +170,7 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 			}
 			left[b2i(inNew)] = true
 		} else {
-			expectChange(dest)
+			f.expect(dest)
 			if err = renameUnexpected(s.tmp, dest); err != nil {
 				break
 			}
@@ -197,7 +197,9 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 			}
 			// Back where it was: the source still lists it there.
 			s.done = false
-			if rerr := renameFile(dest, was[i]); rerr != nil {
+			f.expect(dest)
+			s.from.expect(was[i])
+			if rerr := renameUnexpected(dest, was[i]); rerr != nil {
 				f.log.Error("maildir: a message moved here by a MOVE that failed could not be moved back", "path", dest, "to", was[i], "err", rerr)
 			}
 		}

@@ -57,6 +57,21 @@ func expectChange(paths ...string) {
 	}
 }
 
+// NoteWatched implements storage.WatchNoter: while new/ and cur/ are not
+// watched, the Folder's own changes are not recorded as notifications to
+// come (expect), since none will come to use the record up, and one left
+// over would hide another program's change to the same name for up to
+// ownExpiry once the Folder is watched.
+func (f *Folder) NoteWatched(watched bool) { f.unwatched.Store(!watched) }
+
+// expect records that f is about to change each path, one of its own
+// files, unless nobody watches f (NoteWatched).
+func (f *Folder) expect(paths ...string) {
+	if !f.unwatched.Load() {
+		expectChange(paths...)
+	}
+}
+
 // Foreign implements storage.OwnChanges: a notification about path is
 // ours when this process expected a change to that name within the last
 // ownExpiry, and that expectation is used up. It is safe for concurrent

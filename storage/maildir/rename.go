@@ -5,13 +5,14 @@ import (
 	"syscall"
 )
 
-// renameFile renames a message file. Unlike os.Rename it does not lstat
-// the target first to refuse a directory there (rename(2) fails on one
-// anyway): a STORE on every message of a large maildir costs one system
-// call per message instead of two. The change notifications it causes
-// are expected as this process's own (see expectChange).
-func renameFile(from, to string) error {
-	expectChange(from, to)
+// renameFile renames a message file of f. Unlike os.Rename it does not
+// lstat the target first to refuse a directory there (rename(2) fails on
+// one anyway): a STORE on every message of a large maildir costs one
+// system call per message instead of two. The change notifications it
+// causes are expected as this process's own while f is watched (see
+// expect).
+func (f *Folder) renameFile(from, to string) error {
+	f.expect(from, to)
 	return renameUnexpected(from, to)
 }
 
@@ -36,5 +37,5 @@ type renameFunc func(inNew bool, from, to string) error
 // renameIn is the renameFunc of single changes: by full paths.
 func (f *Folder) renameIn(inNew bool, from, to string) error {
 	dir := f.sub(inNew) + string(os.PathSeparator)
-	return renameFile(dir+from, dir+to)
+	return f.renameFile(dir+from, dir+to)
 }

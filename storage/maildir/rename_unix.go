@@ -20,9 +20,10 @@ type subdirs struct {
 	quiet bool // nobody watches: expect no notifications (expectChange)
 }
 
-// openSubdirs opens the Folder's new/ and cur/.
+// openSubdirs opens the Folder's new/ and cur/, quiet while nobody
+// watches them (NoteWatched).
 func (f *Folder) openSubdirs() (*subdirs, error) {
-	d := &subdirs{paths: [2]string{f.curDir, f.newDir}}
+	d := &subdirs{paths: [2]string{f.curDir, f.newDir}, quiet: f.unwatched.Load()}
 	for i, p := range d.paths {
 		file, err := os.Open(p)
 		if err != nil {

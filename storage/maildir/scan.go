@@ -256,7 +256,7 @@ func (f *Folder) assign(cands []candidate, idx []int, final bool) (retry bool, e
 		}
 		name := fn.withUID(c.uid).String()
 		dir := f.sub(c.inNew) + string(os.PathSeparator)
-		err := renameFile(dir+c.name, dir+name)
+		err := f.renameFile(dir+c.name, dir+name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !final:
 			return true, nil

@@ -124,7 +124,7 @@ func (s *staged) Commit() (storage.Message, error) {
 	uid, err := f.allocate(1, func(uid uint32) error {
 		name = formatName(s.unique, s.written, s.crlf, uid, letters)
 		dest := filepath.Join(f.sub(true), name)
-		expectChange(dest)
+		f.expect(dest)
 		if err := os.Rename(s.tmp, dest); err != nil {
 			return f.errorf("append: %w", err)
 		}
