@@ -124,6 +124,9 @@ func (b *AppendBatch) Commit() (uidValidity uint32, uids []uint32, err error) {
 		b.ins = nil
 		return 0, nil, err
 	}
+	// What another program changed while the messages came in is read
+	// before the mailbox's own change, not after (unwatched.go).
+	b.mb.syncUnwatched()
 	msgs, uidValidity, err := b.mb.commitBatch(b.ins)
 	b.ins = nil
 	if err != nil {
@@ -180,7 +183,7 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
 	var partial *partialMoveError
 	if errors.As(err, &partial) {
-		if xerr := v.Expunge(src, true); xerr != nil {
+		if xerr := v.expunge(src, true); xerr != nil {
 			return uidValidity, src, dst, fmt.Errorf("%w; expunging the %d moved before it: %v", err, len(src), xerr)
 		}
 		return uidValidity, src, dst, err
@@ -188,7 +191,9 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 	if err != nil {
 		return uidValidity, src, dst, err
 	}
-	if err := v.Expunge(src, true); err != nil {
+	// Not Expunge: the copy checked the mailbox, and the files it moved
+	// out leave its folder unable to vouch for what remains.
+	if err := v.expunge(src, true); err != nil {
 		return uidValidity, src, dst, err
 	}
 	return uidValidity, src, dst, nil
@@ -217,6 +222,9 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		return 0, nil, nil, err
 	}
 	defer a.store.release(to)
+	// The copies carry the source's flags, which may be old on a
+	// mailbox nobody watches; the destination was checked by open.
+	v.checkFirst()
 	msgs := make([]Message, len(uids))
 	v.Lookup(uids, msgs)
 	if checkQuota {

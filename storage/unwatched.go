@@ -14,11 +14,18 @@ package storage
 //     not (changed since, or too recently for their times to prove
 //     anything, as after the first read's renames or a delivery just
 //     before), the mailbox is watched then and read again, as before.
-//   - After that, at every command boundary (View.Poll) and whenever the
-//     mailbox is opened again while open or lingering (Account.open), the
-//     core asks the folder again (syncUnwatched). When it cannot vouch
-//     for its files, the mailbox is watched from then on and read again
-//     at once, so that the answer carries what another program changed.
+//   - After that, at the start of every command (View.Check), at its end
+//     (View.Poll, unless Check came first), whenever the mailbox is
+//     opened again while open or lingering (Account.open), and right
+//     before anything that changes its files from what it holds (STORE,
+//     EXPUNGE, COPY or MOVE from it, APPEND or delivery to it), the core
+//     asks the folder again (syncUnwatched). When it cannot vouch for its
+//     files, the mailbox is watched from then on and read again at once,
+//     so that the command works from, and its answer carries, what
+//     another program changed. Acting on what the mailbox held at the
+//     previous command instead lost data: a STORE computed the new flags
+//     from old ones and dropped another program's \Seen, an EXPUNGE
+//     removed a message another program had undeleted.
 //   - A session that waits for news (IDLE, NOTIFY: View.Watch, which
 //     SetNotify calls) has the mailbox watched at once, and read again
 //     when its folder cannot vouch for what changed before.
@@ -27,7 +34,11 @@ package storage
 //     vouch: the mailbox is watched right after the change, in the
 //     background, and checked once for what other programs did
 //     (ownChangedLocked), as after a quiet flag batch; or, before it
-//     settled, when it settles.
+//     settled, when it settles. The folder records none of those changes
+//     as a notification to come (WatchNoter) while nothing watches it:
+//     such a record, never used up, would have the watch take another
+//     program's removal of the same name, seconds later, for the
+//     process's own.
 //
 // Once watched, a mailbox stays watched until it closes. A lingering
 // mailbox (no view left) that is not watched is checked when it is
@@ -51,6 +62,27 @@ func (v *View) Watch() {
 	mb.mu.Unlock()
 	if stale {
 		mb.changed()
+	}
+}
+
+// Check makes sure, for a mailbox nobody watches, that what the view
+// holds is what the folder's files hold (two stats for a maildir),
+// reading the mailbox again when the folder cannot vouch for them. A
+// session calls it at the start of every command, before the command
+// reads or changes the mailbox; the Poll at the command's end and the
+// changes the command makes (Store, Expunge, Copy, Move) then do not
+// ask again, unless the mailbox had not settled yet (Settle), when
+// Check leaves it to Store.watchLater and Poll asks again. Its cost is
+// an atomic load once the mailbox is watched.
+func (v *View) Check() {
+	v.checked = v.mb.syncUnwatched()
+}
+
+// checkFirst is Check for a change the view is about to make, unless
+// Check came since the last Poll.
+func (v *View) checkFirst() {
+	if !v.checked {
+		v.mb.syncUnwatched()
 	}
 }
 
@@ -85,28 +117,31 @@ func (mb *mailbox) unvouchedLocked() bool {
 
 // syncUnwatched makes sure that what a settled mailbox nobody watches
 // holds is what its files hold, before a view trusts it (see the top of
-// this file); until it settles, that is left to Store.watchLater. It
-// costs an atomic load once the mailbox is watched.
-func (mb *mailbox) syncUnwatched() {
+// this file); until it settles, that is left to Store.watchLater, and
+// it reports false: a later call must ask again. It costs an atomic load
+// once the mailbox is watched.
+func (mb *mailbox) syncUnwatched() bool {
 	if !mb.watchPending.Load() {
-		return
+		return true
 	}
 	mb.mu.Lock()
-	stale := mb.settled && mb.unvouchedLocked()
+	settled := mb.settled
+	stale := settled && mb.unvouchedLocked()
 	mb.mu.Unlock()
 	if !stale {
-		return
+		return settled
 	}
 	mb.store.watchNow(mb)
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	if mb.closed || mb.gone {
-		return
+		return true
 	}
 	if err := mb.refreshLocked(); err != nil {
 		mb.store.log.Debug("storage: re-reading mailbox", "path", mb.path, "err", err)
 		mb.scheduleRefreshLocked(changeDelay, 1)
 	}
+	return true
 }
 
 // ownChangedLocked follows a change this process made to mb's files.

@@ -26,7 +26,13 @@ func writeQuietMaildir(t *testing.T, root string, n int) string {
 // answer to SELECT sent, and the moment after it passed).
 func selectSettled(t *testing.T, a *storage.Account) *storage.View {
 	t.Helper()
-	v, err := a.Select("INBOX", false)
+	return selectSettledName(t, a, "INBOX")
+}
+
+// selectSettledName is selectSettled for the mailbox name.
+func selectSettledName(t *testing.T, a *storage.Account, name string) *storage.View {
+	t.Helper()
+	v, err := a.Select(name, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ type View struct {
 	wake       chan struct{}
 	closed     bool
 	settled    bool // Settle was called
+	// checked: Check looked at the mailbox since the last Poll, which
+	// then need not look again (see unwatched.go).
+	checked bool
 	// announced holds the keywords the session has been told may be in
 	// use: at SELECT (Info), then through FlagsInUse.
 	announced map[string]struct{}
@@ -561,6 +564,9 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	if v.readOnly {
 		return nil, nil, ErrReadOnly
 	}
+	// The new flags are the old ones changed, and UNCHANGEDSINCE tests
+	// their modseq: on a mailbox nobody watches both may be old.
+	v.checkFirst()
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -629,6 +635,18 @@ func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uin
 // among them (UID EXPUNGE). With force, the messages in uids go whether
 // flagged or not (MOVE). Every view, this one included, is told.
 func (v *View) Expunge(uids []uint32, force bool) error {
+	if v.readOnly {
+		return ErrReadOnly
+	}
+	// The flags of a mailbox nobody watches may be old: another program
+	// may have undeleted a message.
+	v.checkFirst()
+	return v.expunge(uids, force)
+}
+
+// expunge is Expunge without its check of the mailbox, for Move, whose
+// copy made the check before it moved the files out.
+func (v *View) expunge(uids []uint32, force bool) error {
 	if v.readOnly {
 		return ErrReadOnly
 	}
@@ -711,11 +729,16 @@ func (mb *mailbox) expungeLocked(gone []uint32) error {
 // Poll tells u what changed since the last Poll. Without allowExpunge
 // (during FETCH, STORE and SEARCH, RFC 3501 section 7.4.1) expunges stay
 // queued and the messages keep their sequence numbers. A mailbox that
-// nobody watches is first looked at, so that the answer carries what
-// another program changed (see unwatched.go).
+// nobody watches is first looked at, unless Check did since the last
+// Poll, so that the answer carries what another program changed (see
+// unwatched.go).
 func (v *View) Poll(allowExpunge bool, u Updates) {
 	mb := v.mb
-	mb.syncUnwatched()
+	if v.checked {
+		v.checked = false // the command began with Check
+	} else {
+		mb.syncUnwatched()
+	}
 	mb.mu.Lock()
 	pending := v.pending
 	v.pending = nil
