@@ -494,6 +494,13 @@ func (s *session) command() error {
 		}
 		return s.respond(tag, no("NOPERM", "This session is read-only"))
 	}
+	if s.view != nil {
+		// A mailbox nobody watches is looked at before the command
+		// reads or changes it (storage's unwatched.go): STORE, EXPUNGE,
+		// SEARCH or COPY on what it held at the previous command would
+		// lose or misreport another program's changes.
+		s.view.Check()
+	}
 	start := time.Now()
 	end := storage.Foreground()
 	err = cmd.run(s, tag, uid)

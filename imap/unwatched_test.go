@@ -158,16 +158,114 @@ func TestUnwatchedNoopSeesOthers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := startServer(t, nil)
 			dir := quietInbox(t, e, 3)
-			c := e.raw()
-			c.login("alice")
-			c.ok("s SELECT INBOX")
-			time.Sleep(300 * time.Millisecond) // settled, and not watched
-			if got := watchedDirs(t, dir); got != "new/ false, cur/ false" {
-				t.Fatalf("after SELECT: %s, want no watch", got)
-			}
+			c := selectUnwatched(t, e, dir)
 			tt.change(t, dir)
 			if u := c.ok(tt.cmd); !contains(u, tt.want) {
 				t.Fatalf("%s after another program's %s: %q, want %q", tt.cmd, tt.name, u, tt.want)
+			}
+		})
+	}
+}
+
+// selectUnwatched logs alice in and selects INBOX, the maildir dir,
+// and returns once it has settled, unwatched.
+func selectUnwatched(t *testing.T, e *testEnv, dir string) *rawConn {
+	t.Helper()
+	c := e.raw()
+	c.login("alice")
+	c.ok("s SELECT INBOX")
+	time.Sleep(300 * time.Millisecond) // settled, and not watched
+	if got := watchedDirs(t, dir); got != "new/ false, cur/ false" {
+		t.Fatalf("after SELECT: %s, want no watch", got)
+	}
+	return c
+}
+
+// renameMessage renames message i's file in dir's cur/ (named as
+// maildirtest.WriteQuiet names it) to carry the flag letters letters, as
+// another program (mutt) does, and returns its new path.
+func renameMessage(t *testing.T, dir string, i int, letters string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "cur", fmt.Sprintf("1700000000.M%dP1.host*", i)))
+	if len(files) != 1 {
+		t.Fatalf("message %d's files: %q", i, files)
+	}
+	name := files[0][:strings.LastIndex(files[0], ":2,")+3] + letters
+	if err := os.Rename(files[0], name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestUnwatchedCommandSeesOthersFirst: a command that acts on the
+// mailbox's state works from another program's change made between two
+// commands, though nothing watches the mailbox: a STORE adds to the
+// flags the other program set, rather than to the old ones, and keeps
+// them on disk; an EXPUNGE spares a message the other program
+// undeleted; a SEARCH finds a flag it set.
+func TestUnwatchedCommandSeesOthersFirst(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		deleted bool // message 3 is \Deleted before the SELECT
+		change  func(t *testing.T, dir string)
+		cmd     string
+		want    string                         // an untagged answer
+		wantNot string                         // an untagged answer that must not come
+		after   func(t *testing.T, dir string) // the files, once answered
+	}{
+		{
+			name:   "STORE keeps a \\Seen set by another program",
+			change: func(t *testing.T, dir string) { renameMessage(t, dir, 2, "S") },
+			cmd:    `a STORE 2 +FLAGS (\Flagged)`,
+			want:   `* 2 FETCH (FLAGS (\Flagged \Seen))`,
+			after: func(t *testing.T, dir string) {
+				if files, _ := filepath.Glob(filepath.Join(dir, "cur", "1700000000.M2P1.host*:2,FS")); len(files) != 1 {
+					t.Errorf("message 2 is not \\Flagged \\Seen on disk: %q", files)
+				}
+			},
+		},
+		{
+			name:    "EXPUNGE spares a message another program undeleted",
+			deleted: true,
+			change:  func(t *testing.T, dir string) { renameMessage(t, dir, 3, "") },
+			cmd:     "x EXPUNGE",
+			want:    `* 3 FETCH (FLAGS ())`,
+			wantNot: "* 3 EXPUNGE",
+			after: func(t *testing.T, dir string) {
+				if files, _ := filepath.Glob(filepath.Join(dir, "cur", "1700000000.M3P1.host*")); len(files) != 1 {
+					t.Errorf("message 3 was removed: %q", files)
+				}
+			},
+		},
+		{
+			name:   "SEARCH finds a flag set by another program",
+			change: func(t *testing.T, dir string) { renameMessage(t, dir, 1, "F") },
+			cmd:    "s SEARCH FLAGGED",
+			want:   "* SEARCH 1",
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := startServer(t, nil)
+			dir := quietInbox(t, e, 3)
+			if tt.deleted {
+				renameMessage(t, dir, 3, "T")
+				old := time.Now().Add(-time.Hour)
+				if err := os.Chtimes(filepath.Join(dir, "cur"), old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := selectUnwatched(t, e, dir)
+			tt.change(t, dir)
+			time.Sleep(100 * time.Millisecond) // the client thinks a while
+			u := c.ok(tt.cmd)
+			if !contains(u, tt.want) {
+				t.Errorf("%s after another program's change: %q, want %q", tt.cmd, u, tt.want)
+			}
+			if tt.wantNot != "" && contains(u, tt.wantNot) {
+				t.Errorf("%s after another program's change: %q, want no %q", tt.cmd, u, tt.wantNot)
+			}
+			if tt.after != nil {
+				tt.after(t, dir)
 			}
 		})
 	}
