@@ -476,10 +476,7 @@ func (mb *mailbox) fileCachedLocked(uid uint32, key string) ([]byte, bool) {
 	if sec == nil || sec.validity != mb.uidValidity {
 		return nil, false
 	}
-	h := &mb.cacheHint
-	if h.sec != sec {
-		*h = cacheHint{sec: sec, entry: -1, live: -1}
-	}
+	h := mb.cacheHintLocked(sec)
 	i := sec.find(uid, h.entry+1)
 	if i < 0 {
 		return nil, false
@@ -496,8 +493,26 @@ func (mb *mailbox) fileCachedLocked(uid uint32, key string) ([]byte, bool) {
 	return sec.value(i), true
 }
 
-// cacheHint is where fileCachedLocked found the last value it served:
-// its entry in the section, and its UID's place among the mailbox's.
+// cacheHintLocked returns the hint for lookups in sec: one of a few
+// kept, so that a FETCH of several cached items (ENVELOPE and
+// BODYSTRUCTURE), or SORT's keys beside the search fields, keeps a hint
+// per section as it goes through the messages. mb.mu is held.
+func (mb *mailbox) cacheHintLocked(sec *cacheSection) *cacheHint {
+	for i := range mb.cacheHints {
+		if mb.cacheHints[i].sec == sec {
+			return &mb.cacheHints[i]
+		}
+	}
+	// The one used longest ago makes room.
+	h := &mb.cacheHints[mb.cacheHintNext]
+	mb.cacheHintNext = (mb.cacheHintNext + 1) % len(mb.cacheHints)
+	*h = cacheHint{sec: sec, entry: -1, live: -1}
+	return h
+}
+
+// cacheHint is where fileCachedLocked found the last value it served
+// from a section: its entry there, and its UID's place among the
+// mailbox's.
 type cacheHint struct {
 	sec         *cacheSection
 	entry, live int
@@ -574,7 +589,7 @@ func (s *cacheSection) compact(live []uint32) *cacheSection {
 func (mb *mailbox) dropCacheLocked() {
 	clear(mb.cache)
 	clear(mb.cacheSections)
-	mb.cacheHint = cacheHint{}
+	mb.cacheHints = [4]cacheHint{}
 }
 
 // cacheSnapshot is what a save of the cache file writes, taken under

@@ -54,9 +54,10 @@ type mailbox struct {
 	// asked for (nil: looked for, none). See cachedLocked.
 	cache         map[uint32]map[string]any
 	cacheSections map[string]*cacheSection
-	cacheHint     cacheHint // guarded by mu
-	cacheDirty    bool      // cache holds values its file lacks
-	cacheGen      uint64    // counts the changes that made cache dirty
+	cacheHints    [4]cacheHint // guarded by mu; see cacheHintLocked
+	cacheHintNext int          // guarded by mu: the hint to replace next
+	cacheDirty    bool         // cache holds values its file lacks
+	cacheGen      uint64       // counts the changes that made cache dirty
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
