@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -58,6 +59,10 @@ const (
 	maxVanishedRuns = 8192
 	// Bounds that keep a damaged or hostile file from costing much.
 	maxModSeqMessages = 1 << 24
+	// maxModSeqLog is how many log records are read at most: a log is
+	// folded into the snapshot once it holds more than the mailbox's
+	// messages and compactAfter (see writeChangeLocked).
+	maxModSeqLog = maxModSeqMessages + compactAfter
 )
 
 const (
@@ -207,24 +212,31 @@ func readModSeqAt(r io.ReaderAt, size int64) (*modseqTable, error) {
 		t.end = size
 		return t, nil
 	}
-	log := make([]byte, size-snapEnd)
-	n, _ := r.ReadAt(log, snapEnd)
-	log = log[:n]
-	if n := len(log) / modseqRecordLen; n > 0 && len(t.log) == 0 {
+	// The log, read through a small buffer as the snapshot is, and no
+	// further than a mailbox's log grows between two folds: a planted
+	// file with a sparse log of terabytes costs a bounded read, never an
+	// allocation of its size.
+	logLen := min(size-snapEnd, int64(maxModSeqLog)*modseqRecordLen)
+	if n := logLen / modseqRecordLen; n > 0 && len(t.log) == 0 {
 		// Sized for the log at once rather than grown record by record;
 		// a damaged or hostile file gets no larger a map than a few pages.
 		t.log = make(map[uint32]logEntry, min(n, 1<<12))
 	}
-	pos := 0
-	for ; pos+modseqRecordLen <= len(log); pos += modseqRecordLen {
-		r := log[pos : pos+modseqRecordLen]
-		if crc32.ChecksumIEEE(r[:20]) != be.Uint32(r[20:]) {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, snapEnd, logLen), 32<<10)
+	var rec [modseqRecordLen]byte
+	pos := int64(0)
+	for {
+		if _, err := io.ReadFull(br, rec[:]); err != nil {
+			break
+		}
+		pos += modseqRecordLen
+		if crc32.ChecksumIEEE(rec[:20]) != be.Uint32(rec[20:]) {
 			continue // a record torn by a power cut: skip it, keep the rest
 		}
 		t.records++
-		t.apply(r[0], be.Uint32(r[4:]), be.Uint32(r[8:]), be.Uint64(r[12:]))
+		t.apply(rec[0], be.Uint32(rec[4:]), be.Uint32(rec[8:]), be.Uint64(rec[12:]))
 	}
-	t.end = snapEnd + int64(pos)
+	t.end = snapEnd + pos
 	return t, nil
 }
 
