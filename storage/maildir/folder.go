@@ -469,8 +469,12 @@ func (f *Folder) Expunge(uids []uint32) error {
 	defer f.forgetAll(gone)
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
-			f.expect(f.filePath(e))
-			if err := os.Remove(f.filePath(e)); err != nil {
+			path := f.filePath(e)
+			recorded := f.expect(path)
+			if err := os.Remove(path); err != nil {
+				if recorded {
+					unexpectChange(path) // no notification comes
+				}
 				return err
 			}
 			if e.inNew {

@@ -121,14 +121,22 @@ func (f *Folder) lockWith(other *Folder) (unlock func(), err error) {
 
 // moveIn renames s's source file to dest, finding it again if another
 // program renamed it; both maildirs are locked. It returns the path the
-// file had, for taking the move back.
+// file had, for taking the move back. A rename that fails (the file was
+// renamed meanwhile) drops its records, as renameFile does: dest's would
+// otherwise be recorded twice, once per try, and notified once.
 func (s *staged) moveIn(dest string) (was string, inNew bool, err error) {
 	from := s.from
 	err = from.onFile(s.fromUID, func(e *entry) error {
 		was, inNew = from.filePath(e), e.inNew
-		from.expect(was)
-		s.f.expect(dest)
-		return renameUnexpected(was, dest)
+		fromRecorded, destRecorded := from.expect(was), s.f.expect(dest)
+		err := renameUnexpected(was, dest)
+		if err != nil && fromRecorded {
+			unexpectChange(was)
+		}
+		if err != nil && destRecorded {
+			unexpectChange(dest)
+		}
+		return err
 	})
 	return was, inNew, err
 }

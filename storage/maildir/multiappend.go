@@ -170,8 +170,11 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 			}
 			left[b2i(inNew)] = true
 		} else {
-			f.expect(dest)
+			recorded := f.expect(dest)
 			if err = renameUnexpected(s.tmp, dest); err != nil {
+				if recorded {
+					unexpectChange(dest) // no notification comes
+				}
 				break
 			}
 		}
@@ -197,9 +200,14 @@ func (f *Folder) moveBatch(ss []*staged, names []string, from *Folder) error {
 			}
 			// Back where it was: the source still lists it there.
 			s.done = false
-			f.expect(dest)
-			s.from.expect(was[i])
+			destRecorded, wasRecorded := f.expect(dest), s.from.expect(was[i])
 			if rerr := renameUnexpected(dest, was[i]); rerr != nil {
+				if destRecorded {
+					unexpectChange(dest)
+				}
+				if wasRecorded {
+					unexpectChange(was[i])
+				}
 				f.log.Error("maildir: a message moved here by a MOVE that failed could not be moved back", "path", dest, "to", was[i], "err", rerr)
 			}
 		}

@@ -65,10 +65,38 @@ func expectChange(paths ...string) {
 func (f *Folder) NoteWatched(watched bool) { f.unwatched.Store(!watched) }
 
 // expect records that f is about to change each path, one of its own
-// files, unless nobody watches f (NoteWatched).
-func (f *Folder) expect(paths ...string) {
-	if !f.unwatched.Load() {
-		expectChange(paths...)
+// files, unless nobody watches f (NoteWatched). It reports whether it
+// did, so that a change that then fails can drop the records again
+// (unexpectChange).
+func (f *Folder) expect(paths ...string) (recorded bool) {
+	if f.unwatched.Load() {
+		return false
+	}
+	expectChange(paths...)
+	return true
+}
+
+// unexpectChange drops the latest record of a change to each path: the
+// change that expectChange recorded it for failed, so no notification
+// will come of it. Left over, it would take another program's change to
+// that name within ownExpiry for this process's own: a STORE whose
+// rename failed because another program had just renamed the file
+// (which relocate then finds and renames again) hid that program's later
+// removal of it, and the sessions never heard EXPUNGE. Should a
+// notification have used the record up meanwhile (another program's, to
+// the same name), an older record goes instead, which is safe.
+func unexpectChange(paths ...string) {
+	ownChanges.Lock()
+	defer ownChanges.Unlock()
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		switch ts := ownChanges.expect[p]; len(ts) {
+		case 0:
+		case 1:
+			delete(ownChanges.expect, p)
+		default:
+			ownChanges.expect[p] = ts[:len(ts)-1]
+		}
 	}
 }
 

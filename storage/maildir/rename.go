@@ -10,10 +10,16 @@ import (
 // one anyway): a STORE on every message of a large maildir costs one
 // system call per message instead of two. The change notifications it
 // causes are expected as this process's own while f is watched (see
-// expect).
+// expect), before the rename, since the watcher may read them before
+// rename(2) returns; a rename that fails causes none, and the records go
+// again (unexpectChange).
 func (f *Folder) renameFile(from, to string) error {
-	f.expect(from, to)
-	return renameUnexpected(from, to)
+	recorded := f.expect(from, to)
+	err := renameUnexpected(from, to)
+	if err != nil && recorded {
+		unexpectChange(from, to)
+	}
+	return err
 }
 
 // renameUnexpected is renameFile for a caller that watches nothing

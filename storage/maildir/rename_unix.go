@@ -43,6 +43,8 @@ func (d *subdirs) rename(inNew bool, from, to string) error {
 	}
 	sep := string(os.PathSeparator)
 	if !d.quiet {
+		// Before the rename, as renameFile does, and dropped again
+		// when it fails.
 		expectChange(d.paths[i]+sep+from, d.paths[i]+sep+to)
 	}
 	for {
@@ -51,6 +53,9 @@ func (d *subdirs) rename(inNew bool, from, to string) error {
 			continue
 		}
 		if err != nil {
+			if !d.quiet {
+				unexpectChange(d.paths[i]+sep+from, d.paths[i]+sep+to)
+			}
 			return &os.LinkError{Op: "rename", Old: d.paths[i] + sep + from, New: d.paths[i] + sep + to, Err: err}
 		}
 		return nil

@@ -124,8 +124,11 @@ func (s *staged) Commit() (storage.Message, error) {
 	uid, err := f.allocate(1, func(uid uint32) error {
 		name = formatName(s.unique, s.written, s.crlf, uid, letters)
 		dest := filepath.Join(f.sub(true), name)
-		f.expect(dest)
+		recorded := f.expect(dest)
 		if err := os.Rename(s.tmp, dest); err != nil {
+			if recorded {
+				unexpectChange(dest) // no notification comes
+			}
 			return f.errorf("append: %w", err)
 		}
 		if err := fsutil.SyncDir(f.sub(true)); err != nil {
