@@ -129,6 +129,19 @@ type FlagBatcher interface {
 	SetFlagsBatch(changes map[uint32][]string) error
 }
 
+// FlagMerger is an optional interface of a Folder that may find, as it
+// changes a message's flags, that another program changed them since the
+// core last read them (a maildir finds the message's file renamed). It
+// then applies the core's change to the flags the message has now, adding
+// what the new flags add to the old ones and taking away what they take
+// away, rather than write over the other program's change. MergedFlags
+// returns, for the last SetFlags, SetFlagsBatch or SetFlagsBatchQuiet
+// call, the flags so left on each such message; the core records them in
+// place of those it asked for, and answers the client with them.
+type FlagMerger interface {
+	MergedFlags() map[uint32][]string
+}
+
 // QuietFlagBatcher is an optional interface of a FlagBatcher whose own
 // changes each cause a change notification (a maildir renames a file per
 // message). For a batch large enough, the core stops watching the

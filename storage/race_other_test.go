@@ -1,7 +1,11 @@
 package storage_test
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +43,54 @@ func TestRaceStoreWithOthersRenameHidesNoRemoval(t *testing.T) {
 			}
 			time.Sleep(300 * time.Millisecond) // events handled, re-read done
 			expectForeignRemoval(t, v, woken, dir)
+		})
+	}
+}
+
+// TestRaceStoreKeepsOthersFlags: another program marks message 2 \Seen
+// while the core still holds its old flags, and the session's STORE 2
+// +FLAGS (\Flagged) finds the file renamed. The file must carry both
+// flags, not those computed from the old ones, and the mailbox (the
+// STORE's FETCH answer) must show both. Watched, the window is from the
+// notification to the re-read (changeDelay); unwatched, every command
+// between the process's own change and the end of the check that
+// follows it, during which the folder is trusted (watchDue).
+func TestRaceStoreKeepsOthersFlags(t *testing.T) {
+	for _, watched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("watched=%v", watched), func(t *testing.T) {
+			_, a, root := newAccount(t)
+			dir := writeQuietMaildir(t, root, 3)
+			v := selectSettled(t, a)
+			if watched {
+				notified(t, v)
+				time.Sleep(100 * time.Millisecond)
+			}
+			// STORE 1 +FLAGS (\Flagged): begins with Check; another
+			// program marks message 2 \Seen while it runs.
+			v.Check()
+			f := findFile(t, dir, 2)
+			if err := os.Rename(f, f+"S"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Store(v.UIDs()[:1], storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
+				t.Fatal(err)
+			}
+			pollOnce(v)
+			// The next, pipelined command: STORE 2 +FLAGS (\Flagged).
+			v.Check()
+			uid := v.UIDs()[1]
+			changed, err := v.Store([]uint32{uid}, storage.AddFlags, []string{storage.FlagFlagged})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name := findFile(t, dir, 2); !strings.HasSuffix(name, ":2,FS") {
+				t.Fatalf("after STORE 2 +FLAGS (\\Flagged) the file is %s: another program's \\Seen was dropped", filepath.Base(name))
+			}
+			msgs := make([]storage.Message, 1)
+			v.Lookup([]uint32{uid}, msgs)
+			if want := []string{storage.FlagFlagged, storage.FlagSeen}; !slices.Equal(changed, []uint32{uid}) || !slices.Equal(msgs[0].Flags, want) {
+				t.Fatalf("STORE changed %v, message 2's flags %q; want %d changed with %q", changed, msgs[0].Flags, uid, want)
+			}
 		})
 	}
 }

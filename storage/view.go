@@ -599,6 +599,7 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 			mb.refreshLocked()
 			return nil, modified, fmt.Errorf("storing flags: %w", err)
 		}
+		mb.mergedFlagsLocked(changes)
 	} else {
 		for k, uid := range order {
 			if err := mb.folder.SetFlags(uid, changes[uid]); err != nil {
@@ -606,10 +607,27 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 				mb.commitFlagsLocked(v, order, changes)
 				return order, modified, fmt.Errorf("storing flags: %w", err)
 			}
+			mb.mergedFlagsLocked(changes)
 		}
 	}
 	mb.commitFlagsLocked(v, order, changes)
 	return order, modified, nil
+}
+
+// mergedFlagsLocked replaces in changes the flags that the folder's last
+// flag change merged with another program's (FlagMerger) by those it left
+// on disk, so that the mailbox's state and the client's answer show both
+// changes; mb.mu is held.
+func (mb *mailbox) mergedFlagsLocked(changes map[uint32][]string) {
+	fm, ok := mb.folder.(FlagMerger)
+	if !ok {
+		return
+	}
+	for uid, flags := range fm.MergedFlags() {
+		if _, asked := changes[uid]; asked {
+			changes[uid] = normalizeFlags(flags)
+		}
+	}
 }
 
 // commitFlagsLocked records flag changes made on disk and tells the other

@@ -41,6 +41,7 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 	}
 	dirs.quiet = dirs.quiet || quiet
 	defer dirs.close()
+	f.merged = nil
 	var moved map[string]entry // base name -> where the file is, read on the first miss
 	gone := make(map[uint32]bool)
 	defer f.forgetAll(gone)
@@ -69,7 +70,8 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 		}
 		e := &entries[j]
 		j++
-		err := f.setFlags(e, flags, dirs.rename)
+		was := f.knownName(e)
+		err := f.setFlags(e, was, flags, dirs.rename)
 		if !errors.Is(err, fs.ErrNotExist) {
 			if err != nil {
 				return f.wrap(uid, err)
@@ -89,9 +91,8 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 			f.othersMoved = true
 			continue
 		}
-		e.inNew, e.name = now.inNew, now.name
-		f.stamp.valid, f.othersMoved = false, true
-		if err := f.setFlags(e, flags, dirs.rename); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		f.foundMoved(e, now.inNew, now.name)
+		if err := f.setFlags(e, was, flags, dirs.rename); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return f.wrap(uid, err)
 		}
 	}

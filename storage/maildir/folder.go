@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,6 +101,13 @@ type Folder struct {
 	othersMoved bool
 	closed      bool
 	dev         devCache // the file system, for StageMove
+	// movedFrom holds, by UID, the name each file had before another
+	// program moved or renamed it (foundMoved), until a Scan tells the
+	// core (knownName); merged holds the flags that the last flag change
+	// left on the messages whose files another program had renamed
+	// (MergedFlags).
+	movedFrom map[uint32]string
+	merged    map[uint32][]string
 	// unwatched: nobody watches new/ and cur/ (NoteWatched), so the
 	// Folder's own changes are not recorded as notifications to come.
 	unwatched atomic.Bool
@@ -112,6 +120,7 @@ var (
 	_ storage.Dater            = (*Folder)(nil)
 	_ storage.IndexDeferrer    = (*Folder)(nil)
 	_ storage.WatchNoter       = (*Folder)(nil)
+	_ storage.FlagMerger       = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that
@@ -391,33 +400,102 @@ func (f *Folder) lazyEntry(uid uint32) (e entry, found, ok bool) {
 }
 
 // SetFlags renames the message's file to carry flags. Letters that
-// mailgate cannot name are kept.
+// mailgate cannot name are kept, and so are the flags another program
+// changed since the Folder last knew the file's name (see setFlags and
+// MergedFlags).
 func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
 	defer f.mu.Unlock()
-	return f.onFile(uid, func(e *entry) error { return f.setFlags(e, flags, f.renameIn) })
+	f.merged = nil
+	var was string
+	return f.onFile(uid, func(e *entry) error {
+		if was == "" {
+			was = f.knownName(e)
+		}
+		return f.setFlags(e, was, flags, f.renameIn)
+	})
 }
 
 // setFlags renames e's file with rename to carry flags, when they change
-// its name.
-func (f *Folder) setFlags(e *entry, flags []string, rename renameFunc) error {
+// its name. was is the name whose letters the core's flags of the message
+// are (knownName). When another program renamed the file since (e.name is
+// not was), flags are not written over its change: what they add to was's
+// letters is added to the letters the file has now, and what they take
+// away taken away, and the flags that result are kept for MergedFlags.
+// Another program's \Seen, set between a notification and the re-read it
+// causes, was otherwise lost for good when a STORE +FLAGS (\Flagged) came
+// in between.
+func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFunc) error {
 	fn := parseName(e.name)
-	letters, err := f.letters(flags, fn.letters())
+	old := parseName(was).letters()
+	letters, err := f.letters(flags, old)
 	if err != nil {
 		return err
 	}
-	if letters == fn.letters() && (fn.hasInfo || letters == "") {
-		return nil
+	relocated := e.name != was
+	if relocated {
+		letters = mergeLetters(old, letters, fn.letters())
 	}
-	name := fn.withLetters(letters).String()
-	if err := rename(e.inNew, e.name, name); err != nil {
-		return err
+	if letters != fn.letters() || !fn.hasInfo && letters != "" {
+		name := fn.withLetters(letters).String()
+		if err := rename(e.inNew, e.name, name); err != nil {
+			return err
+		}
+		e.name = name
+		f.stamp.valid = false
 	}
-	e.name = name
-	f.stamp.valid = false
+	if relocated {
+		// The core now learns the flags of the name the file has.
+		delete(f.movedFrom, e.uid)
+		if f.merged == nil {
+			f.merged = make(map[uint32][]string)
+		}
+		f.merged[e.uid] = f.newFlagDecoder().flags(letters)
+	}
 	return nil
+}
+
+// mergeLetters returns the letters now, which another program left,
+// changed as old was changed into next: with the letters next adds to old,
+// without those it takes away. The result is in ASCII order, as maildir
+// letters are.
+func mergeLetters(old, next, now string) string {
+	var set [256]bool
+	for i := range len(now) {
+		set[now[i]] = true
+	}
+	for i := range len(next) {
+		if strings.IndexByte(old, next[i]) < 0 {
+			set[next[i]] = true
+		}
+	}
+	for i := range len(old) {
+		if strings.IndexByte(next, old[i]) < 0 {
+			set[old[i]] = false
+		}
+	}
+	var b []byte
+	for c, in := range set {
+		if in {
+			b = append(b, byte(c))
+		}
+	}
+	return string(b)
+}
+
+// MergedFlags implements storage.FlagMerger: the flags that the last
+// SetFlags, SetFlagsBatch or SetFlagsBatchQuiet left on each message
+// whose file another program had renamed since the Folder last knew its
+// name, which may differ from those asked for (setFlags). The core calls
+// it under the same lock as the change.
+func (f *Folder) MergedFlags() map[uint32][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.merged
+	f.merged = nil
+	return m
 }
 
 // Seen moves the messages' files from new/ to cur/, adding an empty info
@@ -550,16 +628,40 @@ func (f *Folder) relocate(e *entry) (bool, error) {
 		}
 		for _, n := range names {
 			if parseName(n).base == base {
-				// Another program moved it: what the core knows of it
-				// (its flags) may be old, so the check after a quiet
-				// batch must not vouch for the folder (OnlyOwnChanges).
-				e.inNew, e.name = inNew, n
-				f.stamp.valid, f.othersMoved = false, true
+				f.foundMoved(e, inNew, n)
 				return true, nil
 			}
 		}
 	}
 	return false, nil
+}
+
+// foundMoved notes that another program moved or renamed e's file, now
+// name in new/ (inNew) or cur/. What the core knows of the message (its
+// flags) may be old: the check after a quiet batch must not vouch for the
+// folder (OnlyOwnChanges), and a flag change applies to the letters the
+// file has now only what it changes of those the core knows, which are
+// those of the name the file had (movedFrom, see setFlags).
+func (f *Folder) foundMoved(e *entry, inNew bool, name string) {
+	if _, ok := f.movedFrom[e.uid]; !ok {
+		if f.movedFrom == nil {
+			f.movedFrom = make(map[uint32]string)
+		}
+		f.movedFrom[e.uid] = e.name
+	}
+	e.inNew, e.name = inNew, name
+	f.stamp.valid, f.othersMoved = false, true
+}
+
+// knownName returns the name of e's file whose letters the core's flags
+// of the message are: the one it had before another program renamed it,
+// until a Scan tells the core of the change or a flag change merges it
+// (setFlags).
+func (f *Folder) knownName(e *entry) string {
+	if n, ok := f.movedFrom[e.uid]; ok {
+		return n
+	}
+	return e.name
 }
 
 // WatchPaths returns the maildir's new and cur directories.

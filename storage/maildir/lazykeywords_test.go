@@ -13,8 +13,9 @@ import (
 // The keyword table is read when a name first carries a keyword letter,
 // not when the Folder opens: a maildir whose names carry none is
 // selected without opening dovecot-keywords. A flag change reads it
-// first, so that a keyword another program gave a message meanwhile is
-// dropped or kept as asked.
+// first, so that the keywords of the letters it changes are dropped or
+// kept as asked, and those another program gave the message meanwhile
+// are known and kept.
 func TestKeywordsReadWhenNeeded(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -44,7 +45,9 @@ func TestKeywordsReadWhenNeeded(t *testing.T) {
 			}
 
 			// Another program files the message as Work; a STORE of
-			// \Flagged \Seen takes the keyword away.
+			// \Flagged \Seen, which the core computed from the flags
+			// it knew, takes away a keyword it knew (Junk, when given) and keeps
+			// Work, which it did not know.
 			uid := s.Messages[0].UID
 			cur := listDir(t, filepath.Join(path, dirCur))
 			if len(cur) != 1 {
@@ -57,8 +60,11 @@ func TestKeywordsReadWhenNeeded(t *testing.T) {
 			if err := f.SetFlags(uid, []string{storage.FlagFlagged, storage.FlagSeen}); err != nil {
 				t.Fatal(err)
 			}
-			if got := listDir(t, filepath.Join(path, dirCur)); len(got) != 1 || !strings.HasSuffix(got[0], ":2,FS") {
-				t.Errorf("after STORE: %v, want the keyword letter gone", got)
+			if got := listDir(t, filepath.Join(path, dirCur)); len(got) != 1 || !strings.HasSuffix(got[0], ":2,FSb") {
+				t.Errorf("after STORE: %v, want \\Flagged added to the other program's letters", got)
+			}
+			if got, want := f.MergedFlags()[uid], []string{"Work", storage.FlagFlagged, storage.FlagSeen}; !slices.Equal(got, want) {
+				t.Errorf("MergedFlags: %q, want %q", got, want)
 			}
 		})
 	}

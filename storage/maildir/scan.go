@@ -36,11 +36,17 @@ type candidate struct {
 // When neither directory changed since the last scan, the last result is
 // returned without reading them, from memory or from the index file.
 // Scan shares Flags slices between messages: callers must not modify them.
-func (f *Folder) Scan() (storage.Snapshot, error) {
+func (f *Folder) Scan() (snap storage.Snapshot, err error) {
 	if err := f.lock(); err != nil {
 		return storage.Snapshot{}, err
 	}
 	defer f.mu.Unlock()
+	defer func() {
+		if err == nil {
+			// The core now knows the flags the files' names carry.
+			f.movedFrom = nil
+		}
+	}()
 	if !f.cleaned {
 		f.cleaned = true
 		f.removeStale()
