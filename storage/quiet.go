@@ -27,9 +27,10 @@ const (
 	quietShareNoCheck = 4
 )
 
-// quietHook, when set by a test, runs while the watch is lifted, and
-// quietCheckHook before each check after a quiet batch, without mb.mu.
-var quietHook, quietCheckHook func()
+// quietHook, when set by a test, runs while the watch is lifted,
+// afterQuietHook before afterQuiet watches again, and quietCheckHook
+// before each check after a quiet batch, the last two without mb.mu.
+var quietHook, afterQuietHook, quietCheckHook func()
 
 // setFlagsBatchLocked has the folder apply changes as one batch, with
 // the watch on its paths lifted when the batch is large enough for that
@@ -54,7 +55,8 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 		return qb.SetFlagsBatchQuiet(changes)
 	}
 	paths := mb.folder.WatchPaths()
-	if !mb.store.quiet(paths) {
+	noter, _ := mb.folder.(WatchNoter)
+	if !mb.store.quiet(paths, noter) {
 		return fb.SetFlagsBatch(changes)
 	}
 	// The checks of earlier batches are not needed any more: what
@@ -76,17 +78,29 @@ func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]stri
 // afterQuiet watches paths again after a quiet batch on mb's folder and
 // has the folder checked, unless another batch still has the watch
 // lifted: that one's afterQuiet does it then. The check is the latest
-// batch's, which must come after every batch has watched again.
+// batch's, which must come after every batch has watched again. Only
+// once the watch is back is the folder told that it is watched
+// (WatchNoter): a command that came meanwhile, pipelined after the
+// batch, recorded its own change as a notification to come while none
+// could come, and that record took another program's change to the same
+// name within 10 s for the process's own.
 func (mb *mailbox) afterQuiet(paths []string) {
+	if afterQuietHook != nil {
+		afterQuietHook()
+	}
 	if mb.store.bg.stopped() {
 		return // closing: nothing is watched or checked any more
 	}
 	ok, lifted := mb.store.unquiet(paths)
 	if !ok {
+		// Polled from now on: no notification comes of its changes.
 		mb.store.bg.start(bgPoll, func() { mb.store.pollInstead(mb) })
 	}
 	if lifted {
 		return
+	}
+	if n, is := mb.folder.(WatchNoter); is && ok {
+		n.NoteWatched(true)
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -181,8 +195,11 @@ func (s *Store) removeWatch(path string) {
 
 // quiet lifts the watch on every one of paths and reports true, or, when
 // one of them is not watched (it is polled), changes nothing and reports
-// false. unquiet undoes it.
-func (s *Store) quiet(paths []string) bool {
+// false. Before the watch goes, it tells noter, the folder of paths when
+// it is a WatchNoter, that nothing watches it, so that the folder records
+// none of its own changes as a notification to come until afterQuiet has
+// watched again. unquiet undoes it.
+func (s *Store) quiet(paths []string, noter WatchNoter) bool {
 	s.quietMu.Lock()
 	defer s.quietMu.Unlock()
 	if s.watcher == nil || len(paths) == 0 {
@@ -192,6 +209,9 @@ func (s *Store) quiet(paths []string) bool {
 		if !s.live[p] {
 			return false
 		}
+	}
+	if noter != nil {
+		noter.NoteWatched(false)
 	}
 	for _, p := range paths {
 		if s.quieted[p] == 0 {

@@ -7,6 +7,14 @@ func SetQuietHook(f func()) (restore func()) {
 	return func() { quietHook = nil }
 }
 
+// SetAfterQuietHook has f run, in the background, before the watch on
+// the folder of a large flag batch is restored, and returns the function
+// that takes it away.
+func SetAfterQuietHook(f func()) (restore func()) {
+	afterQuietHook = f
+	return func() { afterQuietHook = nil }
+}
+
 // SetQuietCheckHook has f run before each check that follows a large
 // flag batch, without the mailbox's lock, and returns the function that
 // takes it away.

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir/maildirtest"
 )
 
 // These tests race a session's command with another program (mutt,
@@ -91,6 +93,48 @@ func TestRaceStoreKeepsOthersFlags(t *testing.T) {
 			if want := []string{storage.FlagFlagged, storage.FlagSeen}; !slices.Equal(changed, []uint32{uid}) || !slices.Equal(msgs[0].Flags, want) {
 				t.Fatalf("STORE changed %v, message 2's flags %q; want %d changed with %q", changed, msgs[0].Flags, uid, want)
 			}
+		})
+	}
+}
+
+// TestStoreWhileWatchLiftedHidesNoRemoval: on a watched maildir a large
+// STORE lifts the watch (quiet.go), and afterQuiet, in the background,
+// watches again. A single STORE pipelined right after, before the watch
+// is back, must not record its rename as a notification to come: none
+// comes to use the record up, and it took another program's removal of
+// that file within 10 s for the process's own, and the session never
+// heard EXPUNGE.
+func TestStoreWhileWatchLiftedHidesNoRemoval(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		name := "pipelined at once"
+		if held {
+			name = "watch back only after the second STORE"
+		}
+		t.Run(name, func(t *testing.T) {
+			_, a, root := newAccount(t)
+			dir := filepath.Join(root, "alice", "INBOX")
+			maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
+			v := selectSettled(t, a)
+			woken := notified(t, v)
+			time.Sleep(100 * time.Millisecond)
+			release := func() {}
+			if held {
+				hold := make(chan struct{})
+				var once sync.Once
+				release = func() { once.Do(func() { close(hold) }) }
+				t.Cleanup(release)
+				t.Cleanup(storage.SetAfterQuietHook(func() { <-hold }))
+			}
+			uids := v.UIDs()
+			if _, err := v.Store(uids, storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Store(uids[:1], storage.RemoveFlags, []string{storage.FlagFlagged}); err != nil {
+				t.Fatal(err)
+			}
+			release()
+			time.Sleep(300 * time.Millisecond) // watched again, checked
+			expectForeignRemoval(t, v, woken, dir)
 		})
 	}
 }
