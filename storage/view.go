@@ -571,6 +571,7 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	changes := make(map[uint32][]string)
+	merged := make(map[uint32]bool)
 	defer func() {
 		if len(changes) > 0 {
 			mb.ownChangedLocked()
@@ -599,40 +600,49 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 			mb.refreshLocked()
 			return nil, modified, fmt.Errorf("storing flags: %w", err)
 		}
-		mb.mergedFlagsLocked(changes)
+		mb.mergedFlagsLocked(changes, merged)
 	} else {
 		for k, uid := range order {
 			if err := mb.folder.SetFlags(uid, changes[uid]); err != nil {
 				order = order[:k]
-				mb.commitFlagsLocked(v, order, changes)
+				mb.commitFlagsLocked(v, order, changes, merged)
 				return order, modified, fmt.Errorf("storing flags: %w", err)
 			}
-			mb.mergedFlagsLocked(changes)
+			mb.mergedFlagsLocked(changes, merged)
 		}
 	}
-	mb.commitFlagsLocked(v, order, changes)
+	mb.commitFlagsLocked(v, order, changes, merged)
 	return order, modified, nil
 }
 
 // mergedFlagsLocked replaces in changes the flags that the folder's last
 // flag change merged with another program's (FlagMerger) by those it left
 // on disk, so that the mailbox's state and the client's answer show both
-// changes; mb.mu is held.
-func (mb *mailbox) mergedFlagsLocked(changes map[uint32][]string) {
+// changes, and marks in merged the UIDs whose flags so differ from those
+// asked for; mb.mu is held.
+func (mb *mailbox) mergedFlagsLocked(changes map[uint32][]string, merged map[uint32]bool) {
 	fm, ok := mb.folder.(FlagMerger)
 	if !ok {
 		return
 	}
 	for uid, flags := range fm.MergedFlags() {
-		if _, asked := changes[uid]; asked {
-			changes[uid] = normalizeFlags(flags)
+		if asked, ok := changes[uid]; ok {
+			now := normalizeFlags(flags)
+			if !sameFlags(now, asked) {
+				merged[uid] = true
+			}
+			changes[uid] = now
 		}
 	}
 }
 
 // commitFlagsLocked records flag changes made on disk and tells the other
-// views; mb.mu is held.
-func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string) {
+// views; mb.mu is held. The view from, which made the change, is told
+// too of the messages in merged, whose flags another program changed as
+// well: RFC 3501 section 6.4.6 asks for an untagged FETCH of flags changed
+// by an outside source even after a STORE .SILENT, and with CONDSTORE a
+// silent STORE's answer carries the MODSEQ only.
+func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string, merged map[uint32]bool) {
 	mb.msgsChangedLocked()
 	var change modseqChange
 	for _, uid := range order {
@@ -644,7 +654,11 @@ func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uin
 	mb.bumpLocked(change)
 	for _, uid := range order {
 		if mb.index(uid) >= 0 {
-			mb.broadcast(update{kind: updFlags, uid: uid, from: from})
+			u := update{kind: updFlags, uid: uid, from: from}
+			if merged[uid] {
+				u.from = nil
+			}
+			mb.broadcast(u)
 		}
 	}
 }
