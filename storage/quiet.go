@@ -91,16 +91,14 @@ func (mb *mailbox) afterQuiet(paths []string) {
 	if mb.store.bg.stopped() {
 		return // closing: nothing is watched or checked any more
 	}
-	ok, lifted := mb.store.unquiet(paths)
+	noter, _ := mb.folder.(WatchNoter)
+	ok, lifted := mb.store.unquiet(paths, noter)
 	if !ok {
 		// Polled from now on: no notification comes of its changes.
 		mb.store.bg.start(bgPoll, func() { mb.store.pollInstead(mb) })
 	}
 	if lifted {
 		return
-	}
-	if n, is := mb.folder.(WatchNoter); is && ok {
-		n.NoteWatched(true)
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -225,8 +223,13 @@ func (s *Store) quiet(paths []string, noter WatchNoter) bool {
 // unquiet watches paths again, those that are still wanted, once no
 // other batch keeps their watch lifted. ok is false when one of them
 // cannot be watched again, and lifted true when another batch still
-// keeps one of them unwatched.
-func (s *Store) unquiet(paths []string) (ok, lifted bool) {
+// keeps one of them unwatched. When every path is watched again it tells
+// noter, the folder of paths when it is a WatchNoter, that it is watched,
+// under quietMu as quiet tells it the opposite: told after quietMu is
+// released, the news could land after another batch's quiet lifted the
+// watch again, and the folder would record its own changes as
+// notifications to come while none can come.
+func (s *Store) unquiet(paths []string, noter WatchNoter) (ok, lifted bool) {
 	ok = true
 	s.quietMu.Lock()
 	defer s.quietMu.Unlock()
@@ -246,6 +249,9 @@ func (s *Store) unquiet(paths []string) (ok, lifted bool) {
 				ok = false
 			}
 		}
+	}
+	if ok && !lifted && noter != nil {
+		noter.NoteWatched(true)
 	}
 	return ok, lifted
 }
