@@ -142,6 +142,19 @@ type FlagMerger interface {
 	MergedFlags() map[uint32][]string
 }
 
+// DeletedExpunger is an optional interface of a Folder that may find, as
+// an EXPUNGE removes the messages the core knows as \Deleted, that another
+// program took \Deleted away from one since the core last read its flags
+// (a maildir finds the message's file renamed without T). ExpungeDeleted
+// removes the messages as Expunge does, but keeps each one whose flags on
+// disk no longer carry \Deleted, and returns their UIDs: the core keeps
+// those messages, tells no view they are gone and re-reads their flags.
+// Expunge stays the forced removal, of MOVE's sources and of the copies a
+// failed COPY takes back.
+type DeletedExpunger interface {
+	ExpungeDeleted(uids []uint32) (kept []uint32, err error)
+}
+
 // QuietFlagBatcher is an optional interface of a FlagBatcher whose own
 // changes each cause a change notification (a maildir renames a file per
 // message). For a batch large enough, the core stops watching the

@@ -54,3 +54,11 @@ func SetEarlyModSeqHook(f func(path string)) (restore func()) {
 	earlyModSeqHook = f
 	return func() { earlyModSeqHook = nil }
 }
+
+// SetExpungeHook has f run, with the mailbox's lock held, before the
+// folder removes the messages of an expunge; it returns the function that
+// takes it away.
+func SetExpungeHook(f func()) (restore func()) {
+	expungeHook = f
+	return func() { expungeHook = nil }
+}

@@ -700,7 +700,7 @@ func (v *View) expunge(uids []uint32, force bool) error {
 			}
 		}
 	}
-	return mb.expungeLocked(gone)
+	return mb.expungeLocked(gone, force)
 }
 
 // expunge removes the messages with the given UIDs, as a COPY that
@@ -714,12 +714,20 @@ func (mb *mailbox) expunge(uids []uint32) error {
 			gone = append(gone, uid)
 		}
 	}
-	return mb.expungeLocked(gone)
+	return mb.expungeLocked(gone, true)
 }
+
+// expungeHook, when set by a test, runs with mb.mu held before the
+// folder removes the messages of an expunge.
+var expungeHook func()
 
 // expungeLocked removes the messages gone, which are in mb.msgs, from
 // the folder and the shared state, and tells every view; mb.mu is held.
-func (mb *mailbox) expungeLocked(gone []uint32) error {
+// Unless force is set (MOVE, a COPY taken back), gone are messages the
+// core knows as \Deleted, and a folder that finds another program
+// undeleted one of them meanwhile keeps it (DeletedExpunger): it stays,
+// and the folder is re-read for its flags.
+func (mb *mailbox) expungeLocked(gone []uint32, force bool) error {
 	if len(gone) == 0 {
 		return nil
 	}
@@ -730,10 +738,26 @@ func (mb *mailbox) expungeLocked(gone []uint32) error {
 			mb.store.log.Warn("storage: dates of expunged messages", "path", mb.path, "err", err)
 		}
 	}
-	err := mb.folder.Expunge(gone)
+	if expungeHook != nil {
+		expungeHook()
+	}
+	var kept []uint32
+	var err error
+	if de, ok := mb.folder.(DeletedExpunger); ok && !force {
+		kept, err = de.ExpungeDeleted(gone)
+	} else {
+		err = mb.folder.Expunge(gone)
+	}
 	mb.ownChangedLocked()
+	if len(kept) > 0 {
+		mb.scheduleRefreshLocked(0, 0)
+		gone = slices.DeleteFunc(gone, func(uid uint32) bool { return slices.Contains(kept, uid) })
+	}
 	if err != nil {
 		return fmt.Errorf("expunging: %w", err)
+	}
+	if len(gone) == 0 {
+		return nil
 	}
 	keep := mb.msgs[:0]
 	var removed []Message

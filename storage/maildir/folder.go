@@ -121,6 +121,7 @@ var (
 	_ storage.IndexDeferrer    = (*Folder)(nil)
 	_ storage.WatchNoter       = (*Folder)(nil)
 	_ storage.FlagMerger       = (*Folder)(nil)
+	_ storage.DeletedExpunger  = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that
@@ -538,8 +539,28 @@ func (f *Folder) Seen(uids []uint32) error {
 // Expunge removes the messages' files and syncs the directories. UIDs that
 // are already gone are skipped.
 func (f *Folder) Expunge(uids []uint32) error {
+	_, err := f.expunge(uids, true)
+	return err
+}
+
+// ExpungeDeleted implements storage.DeletedExpunger: it removes the
+// messages' files as Expunge does, but keeps each file that another
+// program renamed so that it no longer carries T (it undeleted the
+// message), and returns the UIDs of those kept.
+func (f *Folder) ExpungeDeleted(uids []uint32) (kept []uint32, err error) {
+	return f.expunge(uids, false)
+}
+
+// errUndeleted: the file of a message being expunged no longer carries T.
+var errUndeleted = errors.New("no longer deleted")
+
+// expunge is Expunge, or with force false ExpungeDeleted. The file's
+// letters are looked at after onFile found it: when the removal failed
+// because another program had renamed the file, its new name is what
+// tells whether the message is still deleted.
+func (f *Folder) expunge(uids []uint32, force bool) (kept []uint32, err error) {
 	if err := f.lock(); err != nil {
-		return err
+		return nil, err
 	}
 	defer f.mu.Unlock()
 	var touched [2]bool
@@ -547,6 +568,9 @@ func (f *Folder) Expunge(uids []uint32) error {
 	defer f.forgetAll(gone)
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
+			if !force && !strings.ContainsRune(parseName(e.name).letters(), 'T') {
+				return errUndeleted
+			}
 			path := f.filePath(e)
 			recorded := f.expect(path)
 			if err := os.Remove(path); err != nil {
@@ -562,8 +586,12 @@ func (f *Folder) Expunge(uids []uint32) error {
 			}
 			return nil
 		})
+		if errors.Is(err, errUndeleted) {
+			kept = append(kept, uid)
+			continue
+		}
 		if err != nil && !errors.Is(err, storage.ErrNoMessage) {
-			return err
+			return kept, err
 		}
 		gone[uid] = true
 	}
@@ -571,11 +599,11 @@ func (f *Folder) Expunge(uids []uint32) error {
 	for i, t := range touched {
 		if t {
 			if err := fsutil.SyncDir(f.sub(i == 1)); err != nil {
-				return f.errorf("expunge: %w", err)
+				return kept, f.errorf("expunge: %w", err)
 			}
 		}
 	}
-	return nil
+	return kept, nil
 }
 
 // onFile runs op on the message's entry. When op finds the file missing,
