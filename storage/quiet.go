@@ -91,18 +91,32 @@ func (mb *mailbox) afterQuiet(paths []string) {
 	if mb.store.bg.stopped() {
 		return // closing: nothing is watched or checked any more
 	}
-	noter, _ := mb.folder.(WatchNoter)
-	ok, lifted := mb.store.unquiet(paths, noter)
+	// The mailbox open for the folder's path may not be mb any more: mb
+	// closed while the watch was lifted, and a new mailbox, with a new
+	// Folder, opened. The news that the folder is watched, and the
+	// check, are that one's; s.mu keeps it open meanwhile.
+	s := mb.store
+	s.mu.Lock()
+	cur := s.open[mb.path]
+	var noter WatchNoter
+	if cur != nil && s.watchesLocked(cur, paths) {
+		noter, _ = cur.folder.(WatchNoter)
+	}
+	ok, lifted := s.unquiet(paths, noter)
+	s.mu.Unlock()
+	if cur == nil {
+		return
+	}
 	if !ok {
 		// Polled from now on: no notification comes of its changes.
-		mb.store.bg.start(bgPoll, func() { mb.store.pollInstead(mb) })
+		s.bg.start(bgPoll, func() { s.pollInstead(cur) })
 	}
 	if lifted {
 		return
 	}
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	mb.checkAfterQuietLocked()
+	cur.mu.Lock()
+	defer cur.mu.Unlock()
+	cur.checkAfterQuietLocked()
 }
 
 // checkAfterQuietLocked finds whatever another program changed while
@@ -179,6 +193,35 @@ func (s *Store) addWatch(path string) error {
 	}
 	s.live[path] = true
 	return nil
+}
+
+// noteWatchedLocked tells mb's folder, when it is a WatchNoter, that it
+// is watched, unless a batch has the watch on one of paths lifted: that
+// batch's afterQuiet tells it once the watch is back. s.mu is held.
+func (s *Store) noteWatchedLocked(mb *mailbox, paths []string) {
+	n, is := mb.folder.(WatchNoter)
+	if !is {
+		return
+	}
+	s.quietMu.Lock()
+	defer s.quietMu.Unlock()
+	for _, p := range paths {
+		if s.quieted[p] > 0 {
+			return
+		}
+	}
+	n.NoteWatched(true)
+}
+
+// watchesLocked reports whether mb is watched through every one of
+// paths; s.mu is held.
+func (s *Store) watchesLocked(mb *mailbox, paths []string) bool {
+	for _, p := range paths {
+		if _, ok := s.watched[p][mb]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // removeWatch stops watching path. s.mu is held.

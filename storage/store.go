@@ -427,7 +427,8 @@ func isBelow(p, dir string) bool {
 func (s *Store) watch(mb *mailbox) {
 	if !s.noWatcher {
 		ok := true
-		for _, p := range mb.folder.WatchPaths() {
+		paths := mb.folder.WatchPaths()
+		for _, p := range paths {
 			if s.watched[p] == nil {
 				if err := s.addWatch(p); err != nil {
 					s.log.Debug("storage: cannot watch; polling", "path", p, "err", err)
@@ -440,10 +441,9 @@ func (s *Store) watch(mb *mailbox) {
 		}
 		if ok {
 			// After the watch, so that an own change never waits for
-			// a notification that does not come.
-			if n, is := mb.folder.(WatchNoter); is {
-				n.NoteWatched(true)
-			}
+			// a notification that does not come; while a batch has
+			// the watch lifted, after it is back (afterQuiet).
+			s.noteWatchedLocked(mb, paths)
 			return
 		}
 	}

@@ -1,0 +1,78 @@
+package storage_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/maildir/maildirtest"
+)
+
+// TestReopenWhileWatchLifted: session A's large STORE lifts the watch on
+// INBOX and A closes the mailbox (no lingering) before afterQuiet has
+// watched again. Session B selects INBOX anew (a new mailbox, a new
+// Folder) and waits for news: the watch is left to the batch's end, so
+// the new Folder must not hear it is watched before then, nor afterQuiet
+// tell only A's closed Folder. Else B's single STORE records its rename
+// as a notification to come; none comes, and another program's removal
+// of the file within 10 s is taken for the process's own: B never hears
+// EXPUNGE.
+func TestReopenWhileWatchLifted(t *testing.T) {
+	root := t.TempDir()
+	s := storage.New(storage.Options{
+		Drivers: []storage.Driver{maildir.New()},
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Linger:  -1,
+	})
+	t.Cleanup(func() { s.Close() })
+	home := filepath.Join(root, "alice")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		LookupHome:  func(u string) (string, bool) { return home, u == "alice" },
+	}
+	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
+	dir := filepath.Join(home, "INBOX")
+	maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
+
+	va, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	va.Settle()
+	for !storage.Settled(va) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	notified(t, va)
+	time.Sleep(100 * time.Millisecond) // watched
+
+	hold := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release)
+	t.Cleanup(storage.SetAfterQuietHook(func() { <-hold }))
+
+	uids := va.UIDs()
+	if _, err := va.Store(uids, storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
+		t.Fatal(err)
+	}
+	va.SetNotify(nil)
+	va.Close()
+
+	vb := selectSettled(t, a)
+	woken := notified(t, vb)
+	time.Sleep(100 * time.Millisecond)
+	if _, err := vb.Store(vb.UIDs()[:1], storage.AddFlags, []string{storage.FlagSeen}); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	time.Sleep(300 * time.Millisecond) // watched again, checked
+	expectForeignRemoval(t, vb, woken, dir)
+}
