@@ -142,6 +142,18 @@ type FlagMerger interface {
 	MergedFlags() map[uint32][]string
 }
 
+// ConditionalFlagSetter is an optional interface of a FlagMerger for a
+// STORE with UNCHANGEDSINCE (RFC 7162 section 3.1.3). SetFlagsUnchanged
+// changes the messages' flags as SetFlagsBatch does, but leaves as they
+// are those whose flags it finds another program changed since the core
+// last read them; MergedFlags then returns the flags these have on disk.
+// The core records those flags with a new modseq and answers MODIFIED for
+// the messages, rather than merge its change into the other program's.
+type ConditionalFlagSetter interface {
+	FlagMerger
+	SetFlagsUnchanged(changes map[uint32][]string) error
+}
+
 // DeletedExpunger is an optional interface of a Folder that may find, as
 // an EXPUNGE removes the messages the core knows as \Deleted, that another
 // program took \Deleted away from one since the core last read its flags

@@ -594,6 +594,26 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		changes[uid] = next
 		order = append(order, uid)
 	}
+	if cs, ok := mb.folder.(ConditionalFlagSetter); ok && check && len(order) > 0 {
+		if err := cs.SetFlagsUnchanged(changes); err != nil {
+			mb.refreshLocked()
+			return nil, modified, fmt.Errorf("storing flags: %w", err)
+		}
+		// The messages another program changed meanwhile fail the
+		// UNCHANGEDSINCE test: their flags on disk are recorded with
+		// a new modseq, and every view, this one included, told.
+		var others []uint32
+		for uid, flags := range cs.MergedFlags() {
+			if _, asked := changes[uid]; asked {
+				changes[uid] = normalizeFlags(flags)
+				merged[uid] = true
+				others = append(others, uid)
+			}
+		}
+		mb.commitFlagsLocked(v, order, changes, merged)
+		order = slices.DeleteFunc(order, func(uid uint32) bool { return merged[uid] })
+		return order, append(modified, others...), nil
+	}
 	if fb, ok := mb.folder.(FlagBatcher); ok && len(order) > 1 {
 		if err := mb.setFlagsBatchLocked(fb, changes); err != nil {
 			// Some may have landed: read back what the disk says.

@@ -18,7 +18,7 @@ import (
 // its old name or its new one; like SetFlags, it does not sync the
 // directories, so a crash may lose a flag change, never a message.
 func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
-	return f.setFlagsBatch(changes, false)
+	return f.setFlagsBatch(changes, false, false)
 }
 
 // SetFlagsBatchQuiet implements storage.QuietFlagBatcher: it is
@@ -27,10 +27,22 @@ func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
 // come (expectChange): such a record, never used up, would hide for a
 // while another program's change to the same name.
 func (f *Folder) SetFlagsBatchQuiet(changes map[uint32][]string) error {
-	return f.setFlagsBatch(changes, true)
+	return f.setFlagsBatch(changes, true, false)
 }
 
-func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
+// SetFlagsUnchanged implements storage.ConditionalFlagSetter: it is
+// SetFlagsBatch, but leaves as it is each file that another program
+// renamed since the core last learned its name, whose flags MergedFlags
+// then returns: a STORE with UNCHANGEDSINCE answers MODIFIED for it (RFC
+// 7162 section 3.1.3) rather than merge its change into the other
+// program's.
+func (f *Folder) SetFlagsUnchanged(changes map[uint32][]string) error {
+	return f.setFlagsBatch(changes, false, true)
+}
+
+// setFlagsBatch is SetFlagsBatch, quiet for SetFlagsBatchQuiet, and with
+// keepOthers SetFlagsUnchanged.
+func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet, keepOthers bool) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
@@ -71,7 +83,7 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 		e := &entries[j]
 		j++
 		was := f.knownName(e)
-		err := f.setFlags(e, was, flags, dirs.rename)
+		err := f.setFlags(e, was, flags, dirs.rename, keepOthers)
 		if !errors.Is(err, fs.ErrNotExist) {
 			if err != nil {
 				return f.wrap(uid, err)
@@ -92,7 +104,7 @@ func (f *Folder) setFlagsBatch(changes map[uint32][]string, quiet bool) error {
 			continue
 		}
 		f.foundMoved(e, now.inNew, now.name)
-		if err := f.setFlags(e, was, flags, dirs.rename); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := f.setFlags(e, was, flags, dirs.rename, keepOthers); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return f.wrap(uid, err)
 		}
 	}

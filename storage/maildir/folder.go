@@ -114,14 +114,15 @@ type Folder struct {
 }
 
 var (
-	_ storage.Folder           = (*Folder)(nil)
-	_ storage.FlagBatcher      = (*Folder)(nil)
-	_ storage.QuietFlagBatcher = (*Folder)(nil)
-	_ storage.Dater            = (*Folder)(nil)
-	_ storage.IndexDeferrer    = (*Folder)(nil)
-	_ storage.WatchNoter       = (*Folder)(nil)
-	_ storage.FlagMerger       = (*Folder)(nil)
-	_ storage.DeletedExpunger  = (*Folder)(nil)
+	_ storage.Folder                = (*Folder)(nil)
+	_ storage.FlagBatcher           = (*Folder)(nil)
+	_ storage.QuietFlagBatcher      = (*Folder)(nil)
+	_ storage.Dater                 = (*Folder)(nil)
+	_ storage.IndexDeferrer         = (*Folder)(nil)
+	_ storage.WatchNoter            = (*Folder)(nil)
+	_ storage.FlagMerger            = (*Folder)(nil)
+	_ storage.DeletedExpunger       = (*Folder)(nil)
+	_ storage.ConditionalFlagSetter = (*Folder)(nil)
 )
 
 // entry says where a message's file is now, and what the scan that
@@ -415,7 +416,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		if was == "" {
 			was = f.knownName(e)
 		}
-		return f.setFlags(e, was, flags, f.renameIn)
+		return f.setFlags(e, was, flags, f.renameIn, false)
 	})
 }
 
@@ -427,8 +428,9 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 // away taken away, and the flags that result are kept for MergedFlags.
 // Another program's \Seen, set between a notification and the re-read it
 // causes, was otherwise lost for good when a STORE +FLAGS (\Flagged) came
-// in between.
-func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFunc) error {
+// in between. With keepOthers (SetFlagsUnchanged) such a file is left as
+// it is, and its flags kept for MergedFlags.
+func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFunc, keepOthers bool) error {
 	fn := parseName(e.name)
 	old := parseName(was).letters()
 	letters, err := f.letters(flags, old)
@@ -436,7 +438,10 @@ func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFun
 		return err
 	}
 	relocated := e.name != was
-	if relocated {
+	switch {
+	case relocated && keepOthers:
+		letters = fn.letters()
+	case relocated:
 		letters = mergeLetters(old, letters, fn.letters())
 	}
 	if letters != fn.letters() || !fn.hasInfo && letters != "" {
