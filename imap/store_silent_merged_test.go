@@ -14,35 +14,19 @@ import (
 // change from an external source. Else the client's cache keeps message 2
 // unseen for good.
 func TestStoreSilentTellsOthersFlags(t *testing.T) {
-	for _, watched := range []bool{false, true} {
-		name := "unwatched"
-		if watched {
-			name = "watched"
+	raceOthersSeen(t, func(t *testing.T, c *rawConn, dir string) {
+		renameMessage(t, dir, 2, "S")
+		var told []string
+		told = append(told, c.ok(`s2 STORE 2 +FLAGS.SILENT (\Flagged)`)...)
+		time.Sleep(400 * time.Millisecond) // re-read done
+		told = append(told, c.ok(`n1 NOOP`)...)
+		told = append(told, c.ok(`n2 NOOP`)...)
+		for _, l := range told {
+			if strings.HasPrefix(l, "* 2 FETCH") && strings.Contains(l, `\Seen`) {
+				return
+			}
 		}
-		t.Run(name, func(t *testing.T) {
-			e := startServer(t, nil)
-			dir := quietInbox(t, e, 3)
-			c := selectUnwatched(t, e, dir)
-			if watched {
-				c.idle("i")
-				c.send("DONE")
-				c.expect("i OK Completed")
-				time.Sleep(100 * time.Millisecond)
-			}
-			c.ok(`s1 STORE 1 +FLAGS (\Flagged)`)
-			renameMessage(t, dir, 2, "S")
-			var told []string
-			told = append(told, c.ok(`s2 STORE 2 +FLAGS.SILENT (\Flagged)`)...)
-			time.Sleep(400 * time.Millisecond) // re-read done
-			told = append(told, c.ok(`n1 NOOP`)...)
-			told = append(told, c.ok(`n2 NOOP`)...)
-			for _, l := range told {
-				if strings.HasPrefix(l, "* 2 FETCH") && strings.Contains(l, `\Seen`) {
-					return
-				}
-			}
-			u := c.ok(`f FETCH 2 FLAGS`)
-			t.Errorf("the session was never told of another program's \\Seen on message 2 (told %q); its flags now: %q", told, u)
-		})
-	}
+		u := c.ok(`f FETCH 2 FLAGS`)
+		t.Errorf("the session was never told of another program's \\Seen on message 2 (told %q); its flags now: %q", told, u)
+	})
 }

@@ -51,22 +51,7 @@ func (f *hookFolder) NoteWatched(watched bool) {
 // never hears EXPUNGE. unquiet tells the folder under quietMu, so B's
 // quiet waits for it.
 func TestAfterQuietTellsWatchedBeforeNextBatch(t *testing.T) {
-	root := t.TempDir()
-	s := storage.New(storage.Options{
-		Drivers: []storage.Driver{hookDriver{maildir.New()}},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	t.Cleanup(func() { s.Close() })
-	home := filepath.Join(root, "alice")
-	os.MkdirAll(home, 0o700)
-	layout := &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		LookupHome:  func(u string) (string, bool) { return home, u == "alice" },
-	}
-	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
-	dir := filepath.Join(home, "INBOX")
-	maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
+	a, dir := largeInbox(t, storage.Options{Drivers: []storage.Driver{hookDriver{maildir.New()}}})
 	v := selectSettled(t, a)
 	vb := selectSettled(t, a)
 	woken := notified(t, v)
@@ -125,4 +110,26 @@ func TestAfterQuietTellsWatchedBeforeNextBatch(t *testing.T) {
 	release()
 	time.Sleep(300 * time.Millisecond) // watched again, checked
 	expectForeignRemoval(t, v, woken, dir)
+}
+
+// largeInbox makes a Store with opts, its logger silent, and alice's
+// maildir INBOX of 600 messages, large enough for a STORE of all of them
+// to lift the watch (quietMin); it returns alice's Account and INBOX's
+// directory.
+func largeInbox(t *testing.T, opts storage.Options) (*storage.Account, string) {
+	t.Helper()
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := storage.New(opts)
+	t.Cleanup(func() { s.Close() })
+	home := filepath.Join(t.TempDir(), "alice")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		LookupHome:  func(u string) (string, bool) { return home, u == "alice" },
+	}
+	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
+	dir := filepath.Join(home, "INBOX")
+	maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
+	return a, dir
 }

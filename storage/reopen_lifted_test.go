@@ -1,17 +1,12 @@
 package storage_test
 
 import (
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
-	"github.com/mailgate/mailgate/storage/maildir/maildirtest"
 )
 
 // TestReopenWhileWatchLifted: session A's large STORE lifts the watch on
@@ -24,23 +19,7 @@ import (
 // of the file within 10 s is taken for the process's own: B never hears
 // EXPUNGE.
 func TestReopenWhileWatchLifted(t *testing.T) {
-	root := t.TempDir()
-	s := storage.New(storage.Options{
-		Drivers: []storage.Driver{maildir.New()},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Linger:  -1,
-	})
-	t.Cleanup(func() { s.Close() })
-	home := filepath.Join(root, "alice")
-	os.MkdirAll(home, 0o700)
-	layout := &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		LookupHome:  func(u string) (string, bool) { return home, u == "alice" },
-	}
-	a := s.Account(storage.User{Name: "alice", Home: home}, layout)
-	dir := filepath.Join(home, "INBOX")
-	maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
+	a, dir := largeInbox(t, storage.Options{Drivers: []storage.Driver{maildir.New()}, Linger: -1})
 
 	va, err := a.Select("INBOX", false)
 	if err != nil {
