@@ -23,6 +23,18 @@ func BenchmarkColdSelect100k(b *testing.B) { benchmarkColdSelect(b, 100_000) }
 // date. It asks what SELECT answers: counts, flags, first unseen. The
 // watch on the mailbox's directories, set after the answer, is left out.
 func benchmarkColdSelect(b *testing.B, n int) {
+	benchmarkColdOpen(b, n, func(v *storage.View) {
+		if v.Count() != uint32(n) || v.FirstUnseen() == 0 {
+			b.Fatalf("%d messages", v.Count())
+		}
+	})
+}
+
+// benchmarkColdOpen runs then measures, in a new Store each time, a
+// SELECT of a quiet maildir INBOX of n messages and what work does with
+// the view, and reports the process's CPU time beside the wall time
+// (which a busy machine inflates more).
+func benchmarkColdOpen(b *testing.B, n int, work func(*storage.View)) {
 	home := b.TempDir()
 	inbox := filepath.Join(home, "INBOX")
 	writeSelectMaildir(b, inbox, n)
@@ -38,9 +50,7 @@ func benchmarkColdSelect(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 		v.Info()
-		if v.Count() != uint32(n) || v.FirstUnseen() == 0 {
-			b.Fatalf("%d messages", v.Count())
-		}
+		work(v)
 		cpu += cpuNow() - start
 		v.Close()
 		s.Close()
@@ -50,8 +60,6 @@ func benchmarkColdSelect(b *testing.B, n int) {
 	for b.Loop() {
 		open()
 	}
-	// The process's CPU time, which a busy machine inflates less than
-	// the wall time.
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
@@ -98,22 +106,8 @@ func BenchmarkColdFetchFlags100k(b *testing.B) { benchmarkColdFetchFlags(b, 100_
 // records and the modseqs read, then looked up in batches as the IMAP
 // frontend does.
 func benchmarkColdFetchFlags(b *testing.B, n int) {
-	home := b.TempDir()
-	inbox := filepath.Join(home, "INBOX")
-	writeSelectMaildir(b, inbox, n)
-	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
-	u := storage.User{Name: "c", Home: home}
-	var cpu time.Duration
 	out := make([]storage.Message, 256)
-	open := func() {
-		s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()},
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Linger: -1})
-		start := cpuNow()
-		v, err := s.Account(u, layout).Select("INBOX", false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v.Info()
+	benchmarkColdOpen(b, n, func(v *storage.View) {
 		uids := v.UIDs()
 		for i := 0; i < len(uids); i += len(out) {
 			batch := uids[i:min(i+len(out), len(uids))]
@@ -122,14 +116,5 @@ func benchmarkColdFetchFlags(b *testing.B, n int) {
 				b.Fatalf("message %d: %+v", batch[0], out[0])
 			}
 		}
-		cpu += cpuNow() - start
-		v.Close()
-		s.Close()
-	}
-	open() // writes the index and the modseq file
-	cpu = 0
-	for b.Loop() {
-		open()
-	}
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	})
 }
