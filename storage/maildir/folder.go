@@ -438,10 +438,13 @@ func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFun
 		return err
 	}
 	relocated := e.name != was
+	// Another program renamed the file; whether it changed the flags
+	// (not only the letters' order, or new/ for cur/, as mutt does).
+	othersChanged := relocated && !sameLetters(old, fn.letters())
 	switch {
-	case relocated && keepOthers:
+	case othersChanged && keepOthers:
 		letters = fn.letters()
-	case relocated:
+	case othersChanged:
 		letters = mergeLetters(old, letters, fn.letters())
 	}
 	if letters != fn.letters() || !fn.hasInfo && letters != "" {
@@ -453,14 +456,37 @@ func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFun
 		f.stamp.valid = false
 	}
 	if relocated {
-		// The core now learns the flags of the name the file has.
 		delete(f.movedFrom, e.uid)
+	}
+	if othersChanged {
+		// The core now learns the flags of the name the file has.
 		if f.merged == nil {
 			f.merged = make(map[uint32][]string)
 		}
 		f.merged[e.uid] = f.newFlagDecoder().flags(letters)
 	}
 	return nil
+}
+
+// sameLetters reports whether a and b hold the same letters, in any
+// order.
+func sameLetters(a, b string) bool {
+	var set [256]int8
+	for i := range len(a) {
+		set[a[i]] = 1
+	}
+	for i := range len(b) {
+		if set[b[i]] == 0 {
+			return false
+		}
+		set[b[i]] = 2
+	}
+	for _, v := range set {
+		if v == 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // mergeLetters returns the letters now, which another program left,
