@@ -31,12 +31,12 @@ func TestExpungeKeepsOthersUndelete(t *testing.T) {
 			v := selectSettled(t, a)
 			if watched {
 				notified(t, v) // as IDLE: watched
-				time.Sleep(100 * time.Millisecond)
+				storage.Quiesce(t, v)
 			}
 			if _, err := v.Store(v.UIDs()[:2], storage.AddFlags, []string{storage.FlagDeleted}); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(200 * time.Millisecond)
+			storage.Quiesce(t, v)
 			pollOnce(v)
 			f := findFile(t, dir, 1)
 			if !strings.HasSuffix(f, "T") {

@@ -55,7 +55,7 @@ func TestAfterQuietTellsWatchedBeforeNextBatch(t *testing.T) {
 	v := selectSettled(t, a)
 	vb := selectSettled(t, a)
 	woken := notified(t, v)
-	time.Sleep(100 * time.Millisecond)
+	storage.Quiesce(t, v)
 	uids := v.UIDs()
 
 	hold := make(chan struct{})
@@ -108,7 +108,7 @@ func TestAfterQuietTellsWatchedBeforeNextBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	release()
-	time.Sleep(300 * time.Millisecond) // watched again, checked
+	storage.Quiesce(t, v) // watched again, checked
 	expectForeignRemoval(t, v, woken, dir)
 }
 

@@ -32,7 +32,7 @@ func TestRaceStoreWithOthersRenameHidesNoRemoval(t *testing.T) {
 			dir := writeQuietMaildir(t, root, 3)
 			v := selectSettled(t, a)
 			woken := notified(t, v) // IDLE: watched
-			time.Sleep(100 * time.Millisecond)
+			storage.Quiesce(t, v)
 			f := findFile(t, dir, 1)
 			if err := os.Rename(f, f+letter); err != nil {
 				t.Fatal(err)
@@ -43,7 +43,7 @@ func TestRaceStoreWithOthersRenameHidesNoRemoval(t *testing.T) {
 			if _, err := v.Store(v.UIDs()[:1], storage.AddFlags, []string{storage.FlagFlagged}); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond) // events handled, re-read done
+			storage.Quiesce(t, v) // events handled, re-read done
 			expectForeignRemoval(t, v, woken, dir)
 		})
 	}
@@ -65,7 +65,7 @@ func TestRaceStoreKeepsOthersFlags(t *testing.T) {
 			v := selectSettled(t, a)
 			if watched {
 				notified(t, v)
-				time.Sleep(100 * time.Millisecond)
+				storage.Quiesce(t, v)
 			}
 			// STORE 1 +FLAGS (\Flagged): begins with Check; another
 			// program marks message 2 \Seen while it runs.
@@ -116,7 +116,7 @@ func TestStoreWhileWatchLiftedHidesNoRemoval(t *testing.T) {
 			maildirtest.WriteQuiet(t, dir, 600, func(int) string { return "Subject: m\n\nbody\n" })
 			v := selectSettled(t, a)
 			woken := notified(t, v)
-			time.Sleep(100 * time.Millisecond)
+			storage.Quiesce(t, v)
 			release := func() {}
 			if held {
 				hold := make(chan struct{})
@@ -133,7 +133,7 @@ func TestStoreWhileWatchLiftedHidesNoRemoval(t *testing.T) {
 				t.Fatal(err)
 			}
 			release()
-			time.Sleep(300 * time.Millisecond) // watched again, checked
+			storage.Quiesce(t, v) // watched again, checked
 			expectForeignRemoval(t, v, woken, dir)
 		})
 	}

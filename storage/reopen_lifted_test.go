@@ -30,7 +30,7 @@ func TestReopenWhileWatchLifted(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	notified(t, va)
-	time.Sleep(100 * time.Millisecond) // watched
+	storage.Quiesce(t, va) // watched
 
 	hold := make(chan struct{})
 	var once sync.Once
@@ -47,11 +47,11 @@ func TestReopenWhileWatchLifted(t *testing.T) {
 
 	vb := selectSettled(t, a)
 	woken := notified(t, vb)
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // the quiet batch of va holds its check: nothing to wait on
 	if _, err := vb.Store(vb.UIDs()[:1], storage.AddFlags, []string{storage.FlagSeen}); err != nil {
 		t.Fatal(err)
 	}
 	release()
-	time.Sleep(300 * time.Millisecond) // watched again, checked
+	storage.Quiesce(t, vb) // watched again, checked
 	expectForeignRemoval(t, vb, woken, dir)
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mailgate/mailgate/storage"
 )
@@ -19,12 +18,12 @@ func TestUnchangedSinceRenameSameFlags(t *testing.T) {
 	dir := writeQuietMaildir(t, root, 3)
 	v := selectSettled(t, a)
 	notified(t, v) // watched
-	time.Sleep(100 * time.Millisecond)
+	storage.Quiesce(t, v)
 	uid := v.UIDs()[0]
 	if _, err := v.Store([]uint32{uid}, storage.AddFlags, []string{storage.FlagFlagged, storage.FlagSeen}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	storage.Quiesce(t, v)
 	pollOnce(v)
 	f := findFile(t, dir, 1)
 	if !strings.HasSuffix(f, ":2,FS") {

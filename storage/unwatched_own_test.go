@@ -37,7 +37,7 @@ func TestUnwatchedOwnRenameKeepsForeignRemoval(t *testing.T) {
 			// The session goes into IDLE; the watch and the check after
 			// the own change are done a moment later.
 			woken := notified(t, v)
-			time.Sleep(300 * time.Millisecond)
+			storage.Quiesce(t, v)
 			expectForeignRemoval(t, v, woken, dir)
 		})
 	}
@@ -107,14 +107,14 @@ func TestUnwatchedOwnAppendKeepsForeignRemoval(t *testing.T) {
 	}
 	defer v.Close()
 	v.Settle()
-	time.Sleep(300 * time.Millisecond) // settled, unwatched
+	storage.Quiesce(t, v) // settled, unwatched
 	if storage.Watched(v) {
 		t.Fatal("a settled, quiet mailbox is watched")
 	}
 	if _, _, err := a.Append("INBOX", strings.NewReader("Subject: d\r\n\r\nx\r\n"), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	storage.Quiesce(t, v)
 	if got := pollOnce(v); got != "EXISTS 4" {
 		t.Fatalf("after the APPEND: %q", got)
 	}
@@ -153,6 +153,6 @@ func TestUnwatchedFirstReadKeepsForeignRemoval(t *testing.T) {
 	}
 	v := selectSettled(t, a)
 	woken := notified(t, v)
-	time.Sleep(100 * time.Millisecond) // the re-read after the watch
+	storage.Quiesce(t, v) // the re-read after the watch
 	expectForeignRemoval(t, v, woken, dir)
 }

@@ -47,7 +47,7 @@ func TestUnwatchedStoreKeepsOthersFlags(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	v := selectSettled(t, a)
-	time.Sleep(300 * time.Millisecond) // past watchLater's second run (watchDelay)
+	storage.Quiesce(t, v) // past watchLater's second run (watchDelay)
 	f := findFile(t, dir, 2)
 	if err := os.Rename(f, f+"S"); err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestUnwatchedExpungeSparesUndeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := selectSettled(t, a)
-	time.Sleep(300 * time.Millisecond)          // past watchLater's second run (watchDelay)
+	storage.Quiesce(t, v)                       // past watchLater's second run (watchDelay)
 	if err := os.Rename(f+"T", f); err != nil { // undeleted by another program
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestUnwatchedMHStoreKeepsOthersSequences(t *testing.T) {
 		}
 	}
 	v = selectSettledName(t, account(), "Box")
-	time.Sleep(300 * time.Millisecond) // past watchLater's second run (watchDelay)
+	storage.Quiesce(t, v) // past watchLater's second run (watchDelay)
 	if storage.Watched(v) {
 		t.Fatal("a settled, quiet MH folder is watched")
 	}
