@@ -439,17 +439,6 @@ func (in *incoming) discard() {
 	in.spool.Close()
 }
 
-// commit stores a received message in mb under mb.mu, tells every view,
-// and returns the message and the mailbox's UIDVALIDITY. It consumes in
-// whatever happens.
-func (mb *mailbox) commit(in *incoming) (Message, uint32, error) {
-	msgs, validity, err := mb.commitBatch([]*incoming{in})
-	if err != nil {
-		return Message{}, 0, err
-	}
-	return msgs[0], validity, nil
-}
-
 // commitBatch stores received messages in mb under mb.mu, all or none,
 // tells every view, and returns the messages and the mailbox's
 // UIDVALIDITY. It consumes ins whatever happens.

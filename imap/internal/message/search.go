@@ -207,19 +207,9 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-// decodeTransfer undoes a Content-Transfer-Encoding; identity encodings
-// and unknown ones return b itself.
-func decodeTransfer(b []byte, enc string) []byte {
-	switch {
-	case strings.EqualFold(enc, "base64"):
-		return decodeBase64(b)
-	case strings.EqualFold(enc, "quoted-printable"):
-		return decodeQP(b, false)
-	}
-	return b
-}
-
-// appendTransferDecoded appends decodeTransfer(b, enc) to dst.
+// appendTransferDecoded appends b with its Content-Transfer-Encoding
+// enc undone to dst; identity encodings and unknown ones append b as it
+// is.
 func appendTransferDecoded(dst, b []byte, enc string) []byte {
 	switch {
 	case strings.EqualFold(enc, "base64"):
