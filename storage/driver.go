@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -126,7 +128,29 @@ type Folder interface {
 // flags of many messages at once cheaper than one SetFlags call each (MH
 // rewrites .mh_sequences once). Messages that are gone are skipped.
 type FlagBatcher interface {
-	SetFlagsBatch(changes map[uint32][]string) error
+	SetFlagsBatch(changes []FlagChange) error
+}
+
+// FlagChange is the new flags of one message, for the batch methods of
+// a Folder (FlagBatcher, QuietFlagBatcher, ConditionalFlagSetter). The
+// core passes a batch in ascending UID order, each UID once, and shares
+// a Flags slice between messages whose flags are alike: nobody may
+// change it. A slice rather than a map: at 10,000 messages building and
+// reading a map cost a fifth of a STORE's CPU outside rename(2).
+type FlagChange struct {
+	UID   uint32
+	Flags []string
+}
+
+// FlagChangesOf returns the changes of m in a batch as the batch methods
+// take it: in ascending UID order.
+func FlagChangesOf(m map[uint32][]string) []FlagChange {
+	out := make([]FlagChange, 0, len(m))
+	for uid, flags := range m {
+		out = append(out, FlagChange{UID: uid, Flags: flags})
+	}
+	slices.SortFunc(out, func(a, b FlagChange) int { return cmp.Compare(a.UID, b.UID) })
+	return out
 }
 
 // FlagMerger is an optional interface of a Folder that may find, as it
@@ -151,7 +175,7 @@ type FlagMerger interface {
 // the messages, rather than merge its change into the other program's.
 type ConditionalFlagSetter interface {
 	FlagMerger
-	SetFlagsUnchanged(changes map[uint32][]string) error
+	SetFlagsUnchanged(changes []FlagChange) error
 }
 
 // DeletedExpunger is an optional interface of a Folder that may find, as
@@ -176,7 +200,7 @@ type DeletedExpunger interface {
 // SetFlagsBatch does, without expecting notifications of its changes
 // (see OwnChanges).
 type QuietFlagBatcher interface {
-	SetFlagsBatchQuiet(changes map[uint32][]string) error
+	SetFlagsBatchQuiet(changes []FlagChange) error
 }
 
 // QuietChecker is an optional interface of a QuietFlagBatcher that can

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -100,4 +101,39 @@ func applyFlags(cur []string, op StoreOp, flags []string) []string {
 		}
 		return out
 	}
+}
+
+// flagsMemo remembers applyFlags's results for a STORE of many messages,
+// most of which have one of a few sets of flags: the new flags are worked
+// out once per set rather than once per message, and the messages alike
+// share them.
+type flagsMemo struct {
+	seen []memoEntry
+}
+
+type memoEntry struct {
+	cur, next []string
+	same      bool
+}
+
+// memoMax bounds what a flagsMemo remembers: past it, a message's flags
+// are worked out alone.
+const memoMax = 16
+
+// apply returns applyFlags(cur, op, flags), shared with earlier messages
+// whose flags were the same as cur, and whether it holds the same flags
+// as cur. The result has no spare capacity, so that an append to it never
+// writes into another message's.
+func (m *flagsMemo) apply(cur []string, op StoreOp, flags []string) (next []string, same bool) {
+	for _, e := range m.seen {
+		if slices.Equal(e.cur, cur) {
+			return e.next, e.same
+		}
+	}
+	next = slices.Clip(applyFlags(cur, op, flags))
+	same = sameFlags(next, cur)
+	if len(m.seen) < memoMax {
+		m.seen = append(m.seen, memoEntry{cur: cur, next: next, same: same})
+	}
+	return next, same
 }

@@ -557,6 +557,25 @@ func (mb *mailbox) index(uid uint32) int {
 	return -1
 }
 
+// indexFrom is index for a caller that looks up UIDs in ascending order:
+// it looks at position from first, where the UID after the last one found
+// most often is, and then among the messages after it. mb.mu is held and
+// the mailbox loaded (fullLocked).
+func (mb *mailbox) indexFrom(uid uint32, from int) int {
+	if from >= len(mb.msgs) || mb.msgs[from].UID > uid {
+		return mb.index(uid)
+	}
+	if mb.msgs[from].UID == uid {
+		return from
+	}
+	rest := mb.msgs[from:]
+	k := sort.Search(len(rest), func(k int) bool { return rest[k].UID >= uid })
+	if k < len(rest) && rest[k].UID == uid {
+		return from + k
+	}
+	return -1
+}
+
 // counts returns the STATUS figures; mb.mu is held and the mailbox loaded.
 func (mb *mailbox) countsLocked() Status {
 	mb.fullLocked()

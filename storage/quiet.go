@@ -35,7 +35,7 @@ var quietHook, afterQuietHook, quietCheckHook func()
 // setFlagsBatchLocked has the folder apply changes as one batch, with
 // the watch on its paths lifted when the batch is large enough for that
 // to pay; mb.mu is held.
-func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes map[uint32][]string) error {
+func (mb *mailbox) setFlagsBatchLocked(fb FlagBatcher, changes []FlagChange) error {
 	mb.fullLocked()
 	qb, ok := mb.folder.(QuietFlagBatcher)
 	share := quietShareNoCheck

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -545,8 +546,8 @@ func (mb *mailbox) cacheEntryLocked(uid uint32, n int) map[string]any {
 }
 
 // Store changes the flags of the messages with the given UIDs and returns
-// the UIDs whose flags it changed. Other views are told; this one is not,
-// since its command reports the result itself.
+// the UIDs whose flags it changed, in ascending order. Other views are
+// told; this one is not, since its command reports the result itself.
 func (v *View) Store(uids []uint32, op StoreOp, flags []string) ([]uint32, error) {
 	changed, _, err := v.store(uids, op, flags, false, 0)
 	return changed, err
@@ -567,34 +568,38 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	// The new flags are the old ones changed, and UNCHANGEDSINCE tests
 	// their modseq: on a mailbox nobody watches both may be old.
 	v.checkFirst()
+	uids = ascendingUIDs(uids)
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	changes := make(map[uint32][]string)
+	mb.fullLocked()
+	var changes []FlagChange // ascending UIDs, as uids
 	merged := make(map[uint32]bool)
 	defer func() {
 		if len(changes) > 0 {
 			mb.ownChangedLocked()
 		}
 	}()
-	var order, modified []uint32
+	var modified []uint32
+	var memo flagsMemo
+	next := 0 // where the next UID is, the messages and uids both ascending
 	for _, uid := range uids {
-		i := mb.index(uid)
+		i := mb.indexFrom(uid, next)
 		if i < 0 {
 			continue
 		}
+		next = i + 1
 		if check && mb.msgs[i].ModSeq > since {
 			modified = append(modified, uid)
 			continue
 		}
-		next := applyFlags(mb.msgs[i].Flags, op, flags)
-		if sameFlags(next, mb.msgs[i].Flags) {
+		now, same := memo.apply(mb.msgs[i].Flags, op, flags)
+		if same {
 			continue
 		}
-		changes[uid] = next
-		order = append(order, uid)
+		changes = append(changes, FlagChange{UID: uid, Flags: now})
 	}
-	if cs, ok := mb.folder.(ConditionalFlagSetter); ok && check && len(order) > 0 {
+	if cs, ok := mb.folder.(ConditionalFlagSetter); ok && check && len(changes) > 0 {
 		if err := cs.SetFlagsUnchanged(changes); err != nil {
 			mb.refreshLocked()
 			return nil, modified, fmt.Errorf("storing flags: %w", err)
@@ -604,17 +609,22 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		// a new modseq, and every view, this one included, told.
 		var others []uint32
 		for uid, flags := range cs.MergedFlags() {
-			if _, asked := changes[uid]; asked {
-				changes[uid] = normalizeFlags(flags)
+			if k, asked := findChange(changes, uid); asked {
+				changes[k].Flags = normalizeFlags(flags)
 				merged[uid] = true
 				others = append(others, uid)
 			}
 		}
-		mb.commitFlagsLocked(v, order, changes, merged)
-		order = slices.DeleteFunc(order, func(uid uint32) bool { return merged[uid] })
+		mb.commitFlagsLocked(v, changes, merged)
+		order := make([]uint32, 0, len(changes))
+		for _, c := range changes {
+			if !merged[c.UID] {
+				order = append(order, c.UID)
+			}
+		}
 		return order, append(modified, others...), nil
 	}
-	if fb, ok := mb.folder.(FlagBatcher); ok && len(order) > 1 {
+	if fb, ok := mb.folder.(FlagBatcher); ok && len(changes) > 1 {
 		if err := mb.setFlagsBatchLocked(fb, changes); err != nil {
 			// Some may have landed: read back what the disk says.
 			mb.refreshLocked()
@@ -622,17 +632,45 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		}
 		mb.mergedFlagsLocked(changes, merged)
 	} else {
-		for k, uid := range order {
-			if err := mb.folder.SetFlags(uid, changes[uid]); err != nil {
-				order = order[:k]
-				mb.commitFlagsLocked(v, order, changes, merged)
-				return order, modified, fmt.Errorf("storing flags: %w", err)
+		for k, c := range changes {
+			if err := mb.folder.SetFlags(c.UID, c.Flags); err != nil {
+				mb.commitFlagsLocked(v, changes[:k], merged)
+				return changedUIDs(changes[:k]), modified, fmt.Errorf("storing flags: %w", err)
 			}
 			mb.mergedFlagsLocked(changes, merged)
 		}
 	}
-	mb.commitFlagsLocked(v, order, changes, merged)
-	return order, modified, nil
+	mb.commitFlagsLocked(v, changes, merged)
+	return changedUIDs(changes), modified, nil
+}
+
+// ascendingUIDs returns uids in ascending order without duplicates: uids
+// itself when it is so already, as a frontend's sets are, or else a
+// sorted copy.
+func ascendingUIDs(uids []uint32) []uint32 {
+	for k := 1; k < len(uids); k++ {
+		if uids[k] <= uids[k-1] {
+			sorted := slices.Clone(uids)
+			slices.Sort(sorted)
+			return slices.Compact(sorted)
+		}
+	}
+	return uids
+}
+
+// findChange returns the position of uid's change in changes, which are
+// in ascending UID order.
+func findChange(changes []FlagChange, uid uint32) (int, bool) {
+	return slices.BinarySearchFunc(changes, uid, func(c FlagChange, uid uint32) int { return cmp.Compare(c.UID, uid) })
+}
+
+// changedUIDs returns the UIDs of changes.
+func changedUIDs(changes []FlagChange) []uint32 {
+	out := make([]uint32, len(changes))
+	for k, c := range changes {
+		out[k] = c.UID
+	}
+	return out
 }
 
 // mergedFlagsLocked replaces in changes the flags that the folder's last
@@ -640,18 +678,18 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 // on disk, so that the mailbox's state and the client's answer show both
 // changes, and marks in merged the UIDs whose flags so differ from those
 // asked for; mb.mu is held.
-func (mb *mailbox) mergedFlagsLocked(changes map[uint32][]string, merged map[uint32]bool) {
+func (mb *mailbox) mergedFlagsLocked(changes []FlagChange, merged map[uint32]bool) {
 	fm, ok := mb.folder.(FlagMerger)
 	if !ok {
 		return
 	}
 	for uid, flags := range fm.MergedFlags() {
-		if asked, ok := changes[uid]; ok {
+		if k, ok := findChange(changes, uid); ok {
 			now := normalizeFlags(flags)
-			if !sameFlags(now, asked) {
+			if !sameFlags(now, changes[k].Flags) {
 				merged[uid] = true
 			}
-			changes[uid] = now
+			changes[k].Flags = now
 		}
 	}
 }
@@ -662,24 +700,31 @@ func (mb *mailbox) mergedFlagsLocked(changes map[uint32][]string, merged map[uin
 // well: RFC 3501 section 6.4.6 asks for an untagged FETCH of flags changed
 // by an outside source even after a STORE .SILENT, and with CONDSTORE a
 // silent STORE's answer carries the MODSEQ only.
-func (mb *mailbox) commitFlagsLocked(from *View, order []uint32, changes map[uint32][]string, merged map[uint32]bool) {
+func (mb *mailbox) commitFlagsLocked(from *View, changes []FlagChange, merged map[uint32]bool) {
 	mb.msgsChangedLocked()
 	var change modseqChange
-	for _, uid := range order {
-		if i := mb.index(uid); i >= 0 {
-			mb.msgs[i].Flags = changes[uid]
+	change.set = make([]int, 0, len(changes))
+	next := 0
+	for _, c := range changes {
+		if i := mb.indexFrom(c.UID, next); i >= 0 {
+			mb.msgs[i].Flags = c.Flags
 			change.set = append(change.set, i)
+			next = i + 1
 		}
 	}
 	mb.bumpLocked(change)
-	for _, uid := range order {
-		if mb.index(uid) >= 0 {
-			u := update{kind: updFlags, uid: uid, from: from}
-			if merged[uid] {
-				u.from = nil
-			}
-			mb.broadcast(u)
+	if len(mb.views) == 1 && len(merged) == 0 {
+		if _, only := mb.views[from]; only {
+			return // nobody to tell: a view is not told of its own change
 		}
+	}
+	for _, i := range change.set {
+		uid := mb.msgs[i].UID
+		u := update{kind: updFlags, uid: uid, from: from}
+		if merged[uid] {
+			u.from = nil
+		}
+		mb.broadcast(u)
 	}
 }
 

@@ -3,6 +3,7 @@ package maildir
 import (
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -139,4 +140,55 @@ func (f *Folder) letters(flags []string, old string) (string, error) {
 	f.kw, f.kwRead = kw, true
 	letters, _, err = encodeFlags(flags, &f.kw, old)
 	return letters, err
+}
+
+// lettersMemo remembers, within one batch of flag changes, the letters
+// that flags of the system (and old letters of the system, upper case)
+// come to, which do not depend on the keywords' letters: a STORE of
+// 10,000 messages has only a few sets of flags and of old letters.
+type lettersMemo struct {
+	seen []lettersEntry
+}
+
+type lettersEntry struct {
+	flags        []string
+	old, letters string
+}
+
+// lettersMemoMax bounds what a lettersMemo remembers.
+const lettersMemoMax = 32
+
+// memoLetters is letters, with the results for system flags remembered
+// in m when m is not nil.
+func (f *Folder) memoLetters(m *lettersMemo, flags []string, old string) (string, error) {
+	if m == nil || !systemOnly(flags, old) {
+		return f.letters(flags, old)
+	}
+	for _, e := range m.seen {
+		if e.old == old && slices.Equal(e.flags, flags) {
+			return e.letters, nil
+		}
+	}
+	letters, err := f.letters(flags, old)
+	if err == nil && len(m.seen) < lettersMemoMax {
+		m.seen = append(m.seen, lettersEntry{flags: flags, old: old, letters: letters})
+	}
+	return letters, err
+}
+
+// systemOnly reports whether flags are all system flags (a backslash
+// first) and old letters all upper case, so that the letters they make
+// do not depend on the keywords' table.
+func systemOnly(flags []string, old string) bool {
+	for _, f := range flags {
+		if f == "" || f[0] != '\\' {
+			return false
+		}
+	}
+	for i := range len(old) {
+		if old[i] >= 'a' && old[i] <= 'z' {
+			return false
+		}
+	}
+	return true
 }

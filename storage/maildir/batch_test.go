@@ -63,8 +63,12 @@ func TestSetFlagsBatch(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		for _, changes := range []map[uint32][]string{changes, some} {
-			t.Run(fmt.Sprintf("%s/%d changes", tt.name, len(changes)), func(t *testing.T) {
+		for _, v := range []struct {
+			changes  map[uint32][]string
+			reversed bool
+		}{{changes, false}, {some, false}, {changes, true}} {
+			changes := v.changes
+			t.Run(fmt.Sprintf("%s/%d changes/reversed=%v", tt.name, len(changes), v.reversed), func(t *testing.T) {
 				one, batch := mkMaildir(t, files), mkMaildir(t, files)
 				fOne, fBatch := mustOpen(t, testDriver(), one), mustOpen(t, testDriver(), batch)
 				mustScan(t, fOne)
@@ -76,7 +80,15 @@ func TestSetFlagsBatch(t *testing.T) {
 						t.Fatalf("SetFlags(%d): %v", uid, err)
 					}
 				}
-				if err := fBatch.SetFlagsBatch(changes); err != nil {
+				list := storage.FlagChangesOf(changes)
+				if v.reversed {
+					// Out of the order the core keeps, and with the
+					// messages alike sharing their flags, as the
+					// core's do: each still changed as asked.
+					slices.Reverse(list)
+					shareFlags(list)
+				}
+				if err := fBatch.SetFlagsBatch(list); err != nil {
 					t.Fatal(err)
 				}
 				for _, sub := range []string{"cur", "new"} {
@@ -97,11 +109,64 @@ func TestSetFlagsBatch(t *testing.T) {
 	}
 }
 
+// shareFlags makes the changes with the same flags share one slice.
+func shareFlags(changes []storage.FlagChange) {
+	for k := range changes {
+		for _, c := range changes[:k] {
+			if slices.Equal(c.Flags, changes[k].Flags) {
+				changes[k].Flags = c.Flags
+				break
+			}
+		}
+	}
+}
+
+// TestMemoLettersKeywords checks that a batch's memo of letters keeps
+// apart what depends on the keywords' table: flags with a keyword, and
+// old letters with a keyword's letter, are each worked out afresh, and
+// system flags alike give the letters they would alone.
+func TestMemoLettersKeywords(t *testing.T) {
+	f := mustOpen(t, testDriver(), mkMaildir(t, map[string]string{
+		keywordsFile:           "0 Junk\n1 Work\n",
+		"cur/1.M1P1.h,u=1:2,S": "a\n",
+	}))
+	mustScan(t, f)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var memo lettersMemo
+	flagged := []string{storage.FlagFlagged, storage.FlagSeen}
+	withKw := []string{storage.FlagSeen, "Work"}
+	for _, tt := range []struct {
+		flags      []string
+		old, want  string
+		remembered bool
+	}{
+		{flagged, "S", "FS", true},
+		{flagged, "S", "FS", true},
+		{flagged, "RSZ", "FSZ", true}, // Z: another program's, kept
+		{flagged, "Sa", "FS", false},  // a: Junk, taken away
+		{withKw, "S", "Sb", false},
+		{withKw, "S", "Sb", false},
+	} {
+		got, err := f.memoLetters(&memo, tt.flags, tt.old)
+		if err != nil || got != tt.want {
+			t.Fatalf("memoLetters(%q, %q) = %q, %v; want %q", tt.flags, tt.old, got, err, tt.want)
+		}
+		found := false
+		for _, e := range memo.seen {
+			found = found || e.old == tt.old && slices.Equal(e.flags, tt.flags)
+		}
+		if found != tt.remembered {
+			t.Fatalf("memoLetters(%q, %q) remembered: %v, want %v", tt.flags, tt.old, found, tt.remembered)
+		}
+	}
+}
+
 func TestSetFlagsBatchClosed(t *testing.T) {
 	path, d := newMaildir(t)
 	f := mustOpen(t, d, path)
 	f.Close()
-	if err := f.SetFlagsBatch(map[uint32][]string{1: nil}); !errors.Is(err, errClosed) {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: nil})); !errors.Is(err, errClosed) {
 		t.Fatalf("SetFlagsBatch after Close: %v", err)
 	}
 }

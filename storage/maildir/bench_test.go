@@ -216,7 +216,7 @@ func benchmarkSetFlags(b *testing.B, n, k int) {
 		b.Run(mode, func(b *testing.B) {
 			apply := func(changes map[uint32][]string) {
 				if mode == "quiet" {
-					if err := f.(storage.QuietFlagBatcher).SetFlagsBatchQuiet(changes); err != nil {
+					if err := f.(storage.QuietFlagBatcher).SetFlagsBatchQuiet(storage.FlagChangesOf(changes)); err != nil {
 						b.Fatal(err)
 					}
 					return
@@ -238,7 +238,7 @@ func benchmarkSetFlags(b *testing.B, n, k int) {
 // storeFlags applies changes as storage.View.Store does.
 func storeFlags(b *testing.B, f storage.Folder, order []uint32, changes map[uint32][]string) {
 	if fb, ok := f.(storage.FlagBatcher); ok {
-		if err := fb.SetFlagsBatch(changes); err != nil {
+		if err := fb.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil {
 			b.Fatal(err)
 		}
 		return

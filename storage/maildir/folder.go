@@ -416,7 +416,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		if was == "" {
 			was = f.knownName(e)
 		}
-		return f.setFlags(e, was, flags, f.renameIn, false)
+		return f.setFlags(e, was, flags, nil, f.renameIn, false)
 	})
 }
 
@@ -430,10 +430,10 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 // causes, was otherwise lost for good when a STORE +FLAGS (\Flagged) came
 // in between. With keepOthers (SetFlagsUnchanged) such a file is left as
 // it is, and its flags kept for MergedFlags.
-func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFunc, keepOthers bool) error {
+func (f *Folder) setFlags(e *entry, was string, flags []string, memo *lettersMemo, rename renameFunc, keepOthers bool) error {
 	fn := parseName(e.name)
 	old := parseName(was).letters()
-	letters, err := f.letters(flags, old)
+	letters, err := f.memoLetters(memo, flags, old)
 	if err != nil {
 		return err
 	}
@@ -448,7 +448,7 @@ func (f *Folder) setFlags(e *entry, was string, flags []string, rename renameFun
 		letters = mergeLetters(old, letters, fn.letters())
 	}
 	if letters != fn.letters() || !fn.hasInfo && letters != "" {
-		name := fn.withLetters(letters).String()
+		name := fn.withLettersString(letters)
 		if err := rename(e.inNew, e.name, name); err != nil {
 			return err
 		}

@@ -228,7 +228,7 @@ func TestIndexOwnChanges(t *testing.T) {
 	if err := f.SetFlags(1, []string{`\Answered`, `\Seen`}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.SetFlagsBatch(map[uint32][]string{2: {`\Flagged`}, 3: {"Junk"}}); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{2: {`\Flagged`}, 3: {"Junk"}})); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Seen([]uint32{4}); err != nil {

@@ -37,7 +37,7 @@ func runStoreHelper(f *Folder) int {
 		for _, m := range snap.Messages {
 			changes[m.UID] = killStoreSets[i%len(killStoreSets)]
 		}
-		if err := f.SetFlagsBatchQuiet(changes); err != nil {
+		if err := f.SetFlagsBatchQuiet(storage.FlagChangesOf(changes)); err != nil {
 			fmt.Println(err)
 			return 1
 		}
@@ -101,7 +101,7 @@ func TestKilledDuringLargeStore(t *testing.T) {
 		for _, m := range s.Messages {
 			changes[m.UID] = nil
 		}
-		if err := g.SetFlagsBatch(changes); err != nil {
+		if err := g.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil {
 			t.Fatal(err)
 		}
 		g.Close()

@@ -135,6 +135,12 @@ func (n fileName) withLetters(letters string) fileName {
 	return n
 }
 
+// withLettersString is withLetters(letters).String() in one allocation
+// rather than two: a STORE on 10,000 messages builds a name for each.
+func (n fileName) withLettersString(letters string) string {
+	return n.base + ":2," + letters
+}
+
 // formatName builds the name of a file that mailgate writes.
 func formatName(unique string, diskSize, crlfSize int64, uid uint32, letters string) string {
 	return unique + ",S=" + strconv.FormatInt(diskSize, 10) +

@@ -57,7 +57,7 @@ func TestFailedChangeLeavesNoRecord(t *testing.T) {
 		{"SetFlagsBatch", "cur/1.M1P1.h,u=1:2,F",
 			func(t *testing.T, f, _ *Folder, other func()) error {
 				other()
-				return f.SetFlagsBatch(map[uint32][]string{1: {storage.FlagFlagged}, 2: {storage.FlagFlagged}})
+				return f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: {storage.FlagFlagged}, 2: {storage.FlagFlagged}}))
 			},
 			map[string]int{one: 0, "cur/1.M1P1.h,u=1:2,F": 0, two: 1, "cur/2.M1P1.h,u=2:2,F": 1}},
 		{"Expunge", "cur/1.M1P1.h,u=1:2,S",
@@ -156,7 +156,7 @@ func TestSetFlagsKeepsOthersFlags(t *testing.T) {
 				}
 				var err error
 				if batch {
-					err = f.SetFlagsBatch(map[uint32][]string{1: tt.flags, 2: {storage.FlagSeen}})
+					err = f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: tt.flags, 2: {storage.FlagSeen}}))
 				} else {
 					err = f.SetFlags(1, tt.flags)
 				}

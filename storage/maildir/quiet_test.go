@@ -46,9 +46,9 @@ func TestSetFlagsBatchQuietExpectsNothing(t *testing.T) {
 		}
 		var err error
 		if quiet {
-			err = f.SetFlagsBatchQuiet(changes)
+			err = f.SetFlagsBatchQuiet(storage.FlagChangesOf(changes))
 		} else {
-			err = f.SetFlagsBatch(changes)
+			err = f.SetFlagsBatch(storage.FlagChangesOf(changes))
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +130,7 @@ func TestOnlyOwnChanges(t *testing.T) {
 			for _, m := range s.Messages {
 				changes[m.UID] = []string{storage.FlagFlagged}
 			}
-			if err := f.SetFlagsBatchQuiet(changes); err != nil {
+			if err := f.SetFlagsBatchQuiet(storage.FlagChangesOf(changes)); err != nil {
 				t.Fatal(err)
 			}
 			names, err := readNames(filepath.Join(path, "cur"))
@@ -171,7 +171,7 @@ func TestOnlyOwnChangesBusy(t *testing.T) {
 		for _, m := range s.Messages {
 			changes[m.UID] = flags
 		}
-		if err := f.SetFlagsBatchQuiet(changes); err != nil {
+		if err := f.SetFlagsBatchQuiet(storage.FlagChangesOf(changes)); err != nil {
 			t.Error(err)
 		}
 	}
@@ -215,7 +215,7 @@ func TestOnlyOwnChangesGone(t *testing.T) {
 			}
 			uid := s.Messages[0].UID
 			if how == "batch" {
-				if err := f.SetFlagsBatchQuiet(map[uint32][]string{uid: {storage.FlagFlagged}}); err != nil {
+				if err := f.SetFlagsBatchQuiet(storage.FlagChangesOf(map[uint32][]string{uid: {storage.FlagFlagged}})); err != nil {
 					t.Fatal(err)
 				}
 			} else if rc, err := f.Open(uid); err == nil {
@@ -246,7 +246,7 @@ func TestOnlyOwnChangesAfterScan(t *testing.T) {
 		t.Fatalf("cur/: %q %v", names, err)
 	}
 	rename(t, filepath.Join(path, "cur", names[0]), filepath.Join(path, "cur", names[0]+"S"))
-	if err := f.SetFlagsBatchQuiet(map[uint32][]string{s.Messages[0].UID: {storage.FlagFlagged}}); err != nil {
+	if err := f.SetFlagsBatchQuiet(storage.FlagChangesOf(map[uint32][]string{s.Messages[0].UID: {storage.FlagFlagged}})); err != nil {
 		t.Fatal(err)
 	}
 	mustScan(t, f)

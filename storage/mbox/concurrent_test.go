@@ -68,7 +68,7 @@ func TestReadsDuringRewrite(t *testing.T) {
 	// its flags.
 	errc := make(chan error, 1)
 	go func() {
-		errc <- f.SetFlagsBatch(map[uint32][]string{1: {storage.FlagSeen, storage.FlagFlagged}, 3: nil})
+		errc <- f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: {storage.FlagSeen, storage.FlagFlagged}, 3: nil}))
 	}()
 	<-started
 	within(t, 2*time.Second, "Scan, Open and SetFlags", func() {
@@ -200,10 +200,10 @@ func TestSetFlagsBatch(t *testing.T) {
 	for _, m := range s.Messages {
 		changes[m.UID] = []string{storage.FlagFlagged, "$label2"}
 	}
-	if err := f.SetFlagsBatch(map[uint32][]string{1: {"bad,keyword"}, 2: {storage.FlagSeen}}); err == nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: {"bad,keyword"}, 2: {storage.FlagSeen}})); err == nil {
 		t.Error("a keyword with a comma was taken")
 	}
-	if err := f.SetFlagsBatch(changes); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil {
 		t.Fatal(err)
 	}
 	if f.rewrites != 1 {
@@ -216,7 +216,7 @@ func TestSetFlagsBatch(t *testing.T) {
 		t.Errorf("%d changes pending", len(f.pending))
 	}
 	// A batch that changes nothing writes nothing.
-	if err := f.SetFlagsBatch(changes); err != nil || f.rewrites != 1 {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil || f.rewrites != 1 {
 		t.Errorf("unchanged batch: %v, %d rewrites", err, f.rewrites)
 	}
 	checkCold(t, d, f)
@@ -267,7 +267,7 @@ func TestRewriteErrorKeepsChanges(t *testing.T) {
 	mustScan(t, f)
 	orig := readFile(t, path)
 	f.beforeRename = func() error { return errors.New("disk full") }
-	if err := f.SetFlagsBatch(map[uint32][]string{1: nil, 3: nil}); err == nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: nil, 3: nil})); err == nil {
 		t.Fatal("the batch did not fail")
 	}
 	if readFile(t, path) != orig {
@@ -329,7 +329,7 @@ func TestOwnRewriteNotReread(t *testing.T) {
 	f := mustOpen(t, d, path)
 	mustScan(t, f)
 	parses := f.parses
-	if err := f.SetFlagsBatch(map[uint32][]string{1: nil, 4: {storage.FlagSeen}}); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: nil, 4: {storage.FlagSeen}})); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Expunge([]uint32{3}); err != nil {

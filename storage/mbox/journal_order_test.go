@@ -40,7 +40,7 @@ func TestJournalBatchUndoes(t *testing.T) {
 	if err := f.SetFlags(3, []string{storage.FlagFlagged}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.SetFlagsBatch(map[uint32][]string{1: was[1], 3: was[3]}); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: was[1], 3: was[3]})); err != nil {
 		t.Fatal(err)
 	}
 	crash(t, f)
@@ -68,7 +68,7 @@ func TestJournalBatchAfterRewrite(t *testing.T) {
 	storeDuringRewrite(t, f, 3, []string{"late"})
 	// Another process's Folder puts uid 1 back, in a batch.
 	h := waitingFolder(t, d, path)
-	if err := h.SetFlagsBatch(map[uint32][]string{1: was[1], 5: {"other"}}); err != nil {
+	if err := h.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: was[1], 5: {"other"}})); err != nil {
 		t.Fatal(err)
 	}
 	h.Close()

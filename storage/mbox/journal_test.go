@@ -146,7 +146,7 @@ func TestJournalEmptiedByRewrite(t *testing.T) {
 	if f.jnl.size == 0 {
 		t.Fatal("nothing journaled")
 	}
-	if err := f.SetFlagsBatch(map[uint32][]string{3: nil, 4: nil}); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{3: nil, 4: nil})); err != nil {
 		t.Fatal(err)
 	}
 	if f.jnl.size != 0 {

@@ -36,7 +36,7 @@ func rewriteForever(path string) int {
 				changes[m.UID] = nil
 			}
 		}
-		if err := f.SetFlagsBatch(changes); err != nil {
+		if err := f.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil {
 			fmt.Println(err)
 			return 1
 		}
@@ -108,7 +108,7 @@ func TestKilledDuringRewrite(t *testing.T) {
 	t.Logf("%d of 25 kills left a temporary file", leftovers)
 	f := mustOpen(t, d, path)
 	mustScan(t, f)
-	if err := f.SetFlagsBatch(map[uint32][]string{1: {storage.FlagSeen}}); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(map[uint32][]string{1: {storage.FlagSeen}})); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := filepath.Glob(tempPrefix(path) + "*"); len(m) > 0 {

@@ -75,7 +75,7 @@ func (f *Folder) unsetWant(uid uint32, prev want, had bool) {
 // rewrite and is on disk when it is answered. Messages that are gone are
 // skipped. A flag that cannot be stored fails the whole batch, before
 // anything changes.
-func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
+func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
@@ -86,12 +86,12 @@ func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
 		kw   uint32
 	}
 	list := make([]change, 0, len(changes))
-	for uid, flags := range changes {
-		bits, kws, err := splitFlags(flags)
+	for _, c := range changes {
+		bits, kws, err := splitFlags(c.Flags)
 		if err != nil {
-			return f.errorf("uid %d: %w", uid, err)
+			return f.errorf("uid %d: %w", c.UID, err)
 		}
-		list = append(list, change{uid: uid, bits: bits, kw: f.kw.intern(kws)})
+		list = append(list, change{uid: c.UID, bits: bits, kw: f.kw.intern(kws)})
 	}
 	if !f.sameNumbering() {
 		return f.errorf("%w (the mailbox has a new UIDVALIDITY)", storage.ErrNoMessage)

@@ -31,7 +31,7 @@ func TestSetFlagsBatch(t *testing.T) {
 		}
 	}
 	changes[999] = []string{`\Seen`} // gone: skipped
-	if err := f.SetFlagsBatch(changes); err != nil {
+	if err := f.SetFlagsBatch(storage.FlagChangesOf(changes)); err != nil {
 		t.Fatal(err)
 	}
 	snap := mustScan(t, mustOpen(t, d, path))

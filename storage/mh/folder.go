@@ -306,24 +306,24 @@ func (f *Folder) Close() error {
 // SetFlagsBatch implements storage.FlagBatcher: the flags of many
 // messages in one rewrite of .mh_sequences. Messages that are gone are
 // skipped.
-func (f *Folder) SetFlagsBatch(changes map[uint32][]string) error {
+func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
 	defer f.mu.Unlock()
-	for uid, flags := range changes {
-		if _, err := f.fm.setFlags(nil, 1, flags); err != nil {
-			return f.errorf("uid %d: %w", uid, err)
+	for _, c := range changes {
+		if _, err := f.fm.setFlags(nil, 1, c.Flags); err != nil {
+			return f.errorf("uid %d: %w", c.UID, err)
 		}
 	}
 	return f.locked(func() error {
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
-			for uid, flags := range changes {
-				if _, err := os.Lstat(f.file(uid)); errors.Is(err, fs.ErrNotExist) {
+			for _, c := range changes {
+				if _, err := os.Lstat(f.file(c.UID)); errors.Is(err, fs.ErrNotExist) {
 					continue
 				}
 				var err error
-				if ss, err = f.fm.setFlags(ss, uid, flags); err != nil {
+				if ss, err = f.fm.setFlags(ss, c.UID, c.Flags); err != nil {
 					return nil, err
 				}
 			}
