@@ -17,7 +17,8 @@ type subdirs struct {
 	paths [2]string // cur/, new/
 	files [2]*os.File
 	fds   [2]int
-	quiet bool // nobody watches: expect no notifications (expectChange)
+	quiet bool   // nobody watches: expect no notifications (expectChange)
+	buf   []byte // the names of the last rename (renameat)
 }
 
 // openSubdirs opens the Folder's new/ and cur/, quiet while nobody
@@ -48,7 +49,7 @@ func (d *subdirs) rename(inNew bool, from, to string) error {
 		expectChange(d.paths[i]+sep+from, d.paths[i]+sep+to)
 	}
 	for {
-		err := unix.Renameat(d.fds[i], from, d.fds[i], to)
+		err := renameat(d.fds[i], from, to, &d.buf)
 		if err == unix.EINTR {
 			continue
 		}
