@@ -237,10 +237,10 @@ func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error
 	}
 	recs := make([]byte, 0, (len(c.set)+len(c.expunged))*modseqRecordLen)
 	for _, i := range c.set {
-		recs = append(recs, encodeRecord(recSet, mb.msgs[i].UID, flagHash(mb.msgs[i].Flags), m)...)
+		recs = appendRecord(recs, recSet, mb.msgs[i].UID, flagHash(mb.msgs[i].Flags), m)
 	}
 	for _, r := range runsOf(c.expunged, m) {
-		recs = append(recs, encodeRecord(recExpunged, r.First, r.Last, m)...)
+		recs = appendRecord(recs, recExpunged, r.First, r.Last, m)
 	}
 	return m, mf.append(recs)
 }

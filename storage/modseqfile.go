@@ -414,13 +414,19 @@ func headerCRC(h []byte) uint32 { return crc32.Update(0, &ieeeBytewise, h) }
 
 // encodeRecord returns one log record.
 func encodeRecord(kind byte, a, b uint32, modseq uint64) []byte {
+	return appendRecord(make([]byte, 0, modseqRecordLen), kind, a, b, modseq)
+}
+
+// appendRecord appends the record encodeRecord returns to dst: a STORE of
+// 10,000 messages logs 10,000 records without a buffer for each.
+func appendRecord(dst []byte, kind byte, a, b uint32, modseq uint64) []byte {
 	be := binary.BigEndian
-	r := make([]byte, 0, modseqRecordLen)
-	r = append(r, kind, 0, 0, 0)
-	r = be.AppendUint32(r, a)
-	r = be.AppendUint32(r, b)
-	r = be.AppendUint64(r, modseq)
-	return be.AppendUint32(r, crc32.ChecksumIEEE(r))
+	start := len(dst)
+	dst = append(dst, kind, 0, 0, 0)
+	dst = be.AppendUint32(dst, a)
+	dst = be.AppendUint32(dst, b)
+	dst = be.AppendUint64(dst, modseq)
+	return be.AppendUint32(dst, crc32.ChecksumIEEE(dst[start:]))
 }
 
 // timeCeiling is the ceiling used when the real one is lost (a damaged
