@@ -573,7 +573,7 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.fullLocked()
-	var changes []FlagChange // ascending UIDs, as uids
+	changes := make([]FlagChange, 0, len(uids)) // ascending UIDs, as uids
 	merged := make(map[uint32]bool)
 	defer func() {
 		if len(changes) > 0 {
