@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -416,8 +417,39 @@ func (mb *mailbox) refreshLocked() error {
 // mailbox has settled; mb.mu is held.
 func (mb *mailbox) msgsChangedLocked() {
 	mb.uidList, mb.flagsInUse = nil, nil
+	mb.wakeIndexerLocked()
+}
+
+// flagChangedLocked follows the change of a message's flags from old to
+// now: the UIDs stay, and the flags in use stay known when they can
+// without going over every message (2-20 ms at 100,000 messages in the
+// next SELECT): a flag added is added to them, while one taken away
+// leaves them to be found again, since another message may carry it.
+// mb.mu is held.
+func (mb *mailbox) flagChangedLocked(old, now []string) {
+	if mb.flagsInUse == nil {
+		return
+	}
+	for _, f := range old {
+		if !slices.Contains(now, f) {
+			mb.flagsInUse = nil
+			return
+		}
+	}
+	for _, f := range now {
+		if !slices.Contains(mb.flagsInUse, f) {
+			// A new slice: callers of flagsInUseLocked hold the old.
+			mb.flagsInUse = append(slices.Clip(mb.flagsInUse), f)
+		}
+	}
+}
+
+// wakeIndexerLocked wakes the full-text indexer when the messages' count
+// or last UID moved since it last looked, once the mailbox has settled
+// (before that Store.watchLater wakes it); mb.mu is held.
+func (mb *mailbox) wakeIndexerLocked() {
 	if !mb.settled {
-		return // Store.watchLater wakes it
+		return
 	}
 	if seen := mb.ftsShape(); seen != mb.ftsSeen {
 		mb.ftsSeen = seen

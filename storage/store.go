@@ -313,7 +313,7 @@ func (s *Store) watchLater(mb *mailbox) {
 	stale := mb.watchPending.Load() && mb.unvouchedLocked()
 	if !mb.settled && !mb.closed {
 		mb.settled = true
-		mb.msgsChangedLocked()
+		mb.wakeIndexerLocked()
 	}
 	mb.mu.Unlock()
 	if stale && s.watchNow(mb) {

@@ -701,12 +701,12 @@ func (mb *mailbox) mergedFlagsLocked(changes []FlagChange, merged map[uint32]boo
 // by an outside source even after a STORE .SILENT, and with CONDSTORE a
 // silent STORE's answer carries the MODSEQ only.
 func (mb *mailbox) commitFlagsLocked(from *View, changes []FlagChange, merged map[uint32]bool) {
-	mb.msgsChangedLocked()
 	var change modseqChange
 	change.set = make([]int, 0, len(changes))
 	next := 0
 	for _, c := range changes {
 		if i := mb.indexFrom(c.UID, next); i >= 0 {
+			mb.flagChangedLocked(mb.msgs[i].Flags, c.Flags)
 			mb.msgs[i].Flags = c.Flags
 			change.set = append(change.set, i)
 			next = i + 1
