@@ -5,9 +5,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Mailbox identifiers (RFC 8474 section 4, OBJECTID's MAILBOXID): a name
@@ -163,8 +169,8 @@ func (a *Account) MailboxID(name string, uidValidity uint32) (string, error) {
 		name = InboxName
 	}
 	// Most calls find the identifier there: read without writing.
-	if data, err := os.ReadFile(a.mailboxIDFile()); err == nil {
-		if m, ok := parseMailboxIDs(data)[name]; ok && m.uidValidity == uidValidity {
+	if ids, ok := a.store.mailboxIDs.read(a.mailboxIDFile()); ok {
+		if m, ok := ids[name]; ok && m.uidValidity == uidValidity {
 			return m.value, nil
 		}
 	}
@@ -223,4 +229,74 @@ func (a *Account) renameMailboxIDs(from, to, delim string) {
 	if err != nil {
 		a.store.log.Warn("storage: identifiers of a renamed mailbox", "user", a.user.Name, "mailbox", from, "err", err)
 	}
+}
+
+// idFiles keeps the identifier files last read, parsed, so that SELECT,
+// STATUS and LIST-STATUS look at a file with one stat rather than
+// reading and parsing it each time (a cold SELECT's largest cost after
+// the mailbox itself). A file is only ever replaced whole
+// (writeFileAtomic), by this process or another, so that its inode,
+// size and modification time tell whether what was read is still its
+// content.
+type idFiles struct {
+	mu    sync.Mutex
+	files map[string]idFile // by path
+}
+
+// idFile is one identifier file as read, with what identifies its
+// content.
+type idFile struct {
+	ino   uint64
+	size  int64
+	mtime time.Time
+	ids   map[string]mailboxID // shared: never changed once stored
+}
+
+// maxIDFiles bounds how many users' files are kept: a daemon serving many
+// users starts over past it.
+const maxIDFiles = 1024
+
+// read returns the parsed content of the identifier file at path, which
+// the caller must not change; false when it cannot be read (missing
+// included).
+func (c *idFiles) read(path string) (map[string]mailboxID, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	f, ok := c.files[path]
+	c.mu.Unlock()
+	if ok && f.same(fi) {
+		return f.ids, true
+	}
+	// Read after the stat: when another process replaces the file in
+	// between, what is kept is newer than the identity it is kept
+	// under, so the next stat reads it again; never the other way.
+	file, err := fsutil.OpenShort(path)
+	if err != nil {
+		return nil, false
+	}
+	data, err := io.ReadAll(file)
+	file.Close()
+	if err != nil {
+		return nil, false
+	}
+	f = idFile{size: fi.Size(), mtime: fi.ModTime(), ids: parseMailboxIDs(data)}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		f.ino = st.Ino
+	}
+	c.mu.Lock()
+	if c.files == nil || len(c.files) >= maxIDFiles {
+		c.files = make(map[string]idFile)
+	}
+	c.files[path] = f
+	c.mu.Unlock()
+	return f.ids, true
+}
+
+// same reports whether fi is the file f was read from, unchanged.
+func (f idFile) same(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Ino == f.ino && fi.Size() == f.size && fi.ModTime().Equal(f.mtime)
 }

@@ -52,6 +52,62 @@ func TestMailboxIDRenameDelete(t *testing.T) {
 	}
 }
 
+// A process keeps the identifier file it read (idFiles) and must still
+// see what another process wrote since: a rename there moves the
+// identifier, a delete drops it, and a hand-edited file of the same size
+// is read again too.
+func TestMailboxIDAnotherProcess(t *testing.T) {
+	home := t.TempDir()
+	account := func() *Account {
+		s := New(Options{})
+		t.Cleanup(func() { s.Close() })
+		return s.Account(User{Name: "u", Home: home}, &Layout{})
+	}
+	a, b := account(), account()
+	id, err := a.MailboxID("a", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.MailboxID("a", 1); got != id {
+		t.Fatalf("other process: %q, want %q", got, id)
+	}
+	b.renameMailboxIDs("a", "z", "/")
+	if got, _ := a.MailboxID("z", 1); got != id {
+		t.Fatalf("after the other process's rename: %q, want %q", got, id)
+	}
+	if got, _ := a.MailboxID("a", 1); got == id {
+		t.Fatal("the renamed mailbox's identifier given to its old name")
+	}
+	b.forgetMailboxID("z")
+	if got, _ := a.MailboxID("z", 1); got == id {
+		t.Fatal("an identifier the other process deleted given again")
+	}
+
+	// Changed to a file of the same size and time: the inode tells.
+	// Before: a and z. The other process deletes z, renames a to z and
+	// gives a new a an identifier of its own.
+	idA, _ := a.MailboxID("a", 1)
+	idZ, _ := a.MailboxID("z", 1)
+	path := a.mailboxIDFile()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.forgetMailboxID("z")
+	b.renameMailboxIDs("a", "z", "/")
+	idNew, _ := b.MailboxID("a", 1)
+	if after, _ := os.Stat(path); after.Size() != fi.Size() {
+		t.Fatalf("size %d, then %d: the test needs the same", fi.Size(), after.Size())
+	}
+	os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	if got, _ := a.MailboxID("a", 1); got != idNew || got == idA || got == idZ {
+		t.Fatalf("a: %q, want the other process's %q", got, idNew)
+	}
+	if got, _ := a.MailboxID("z", 1); got != idA {
+		t.Fatalf("z: %q, want a's %q", got, idA)
+	}
+}
+
 // testAccountForIDs is an account whose home is a temporary directory.
 func testAccountForIDs(t *testing.T) *Account {
 	s := New(Options{})

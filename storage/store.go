@@ -70,6 +70,8 @@ type Store struct {
 	// mailboxIDMu serialises the read-change-write of users' mailbox
 	// identifier files (Account.updateMailboxIDs).
 	mailboxIDMu sync.Mutex
+	// mailboxIDs holds the identifier files last read (idFiles).
+	mailboxIDs idFiles
 	// usages are the quota usages of the users seen, by name and home;
 	// usageMu guards the map and is taken before any usage's own lock.
 	usageMu sync.Mutex
