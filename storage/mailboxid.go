@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -273,12 +272,7 @@ func (c *idFiles) read(path string) (map[string]mailboxID, bool) {
 	// Read after the stat: when another process replaces the file in
 	// between, what is kept is newer than the identity it is kept
 	// under, so the next stat reads it again; never the other way.
-	file, err := fsutil.OpenShort(path)
-	if err != nil {
-		return nil, false
-	}
-	data, err := io.ReadAll(file)
-	file.Close()
+	data, err := fsutil.ReadSmall(path)
 	if err != nil {
 		return nil, false
 	}

@@ -95,3 +95,38 @@ func TestOpenShort(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// ReadSmall reads what os.ReadFile reads, a symbolic link included, and
+// refuses what would make a read block or mean nothing.
+func TestReadSmall(t *testing.T) {
+	dir, msg := openFixtures(t)
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	big := filepath.Join(dir, "big")
+	bigData := make([]byte, 70_000)
+	for i := range bigData {
+		bigData[i] = byte('a' + i%26)
+	}
+	os.WriteFile(big, bigData, 0o600)
+	for _, tc := range []struct {
+		name string
+		want string
+		err  error
+	}{
+		{msg, "Subject: hi\n\nbody\n", nil},
+		{empty, "", nil},
+		{big, string(bigData), nil},
+		{filepath.Join(dir, "2"), "secret", nil}, // followed, as os.ReadFile does
+		{filepath.Join(dir, "3"), "", ErrNotRegular},
+		{filepath.Join(dir, "4"), "", ErrNotRegular},
+		{filepath.Join(dir, "missing"), "", fs.ErrNotExist},
+	} {
+		got, err := ReadSmall(tc.name)
+		switch {
+		case tc.err != nil && !errors.Is(err, tc.err):
+			t.Errorf("%s: %v; want %v", filepath.Base(tc.name), err, tc.err)
+		case tc.err == nil && (err != nil || string(got) != tc.want):
+			t.Errorf("%s: %d bytes, %v; want %d bytes", filepath.Base(tc.name), len(got), err, len(tc.want))
+		}
+	}
+}

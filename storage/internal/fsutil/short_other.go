@@ -2,7 +2,10 @@
 
 package fsutil
 
-import "io"
+import (
+	"io"
+	"os"
+)
 
 // OpenShort opens the file at path as OpenRegular does, for a short read
 // from its start.
@@ -13,3 +16,7 @@ func OpenShort(path string) (io.ReadCloser, error) {
 	}
 	return f, nil
 }
+
+// ReadSmall returns the content of a small state file, as os.ReadFile
+// does.
+func ReadSmall(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -8,10 +8,11 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // File is the file's name inside the mailbox directory.
@@ -38,7 +39,7 @@ type Props struct {
 // zero Props; numbers that do not parse count as unset.
 func Read(dir string) (Props, error) {
 	var p Props
-	data, err := os.ReadFile(filepath.Join(dir, File))
+	data, err := fsutil.ReadSmall(filepath.Join(dir, File))
 	if errors.Is(err, fs.ErrNotExist) {
 		return p, nil
 	}
