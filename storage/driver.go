@@ -434,9 +434,14 @@ type Summary struct {
 	Size  int64 // the sum of the messages' RFC822.SIZE
 	// Messages returns the messages of exactly the state summarized, as
 	// Scan would have returned them (none New), without reading the
-	// disk again. The core calls it at most once, serialised as every
-	// other Folder call.
-	Messages func() []Message
+	// disk again, and true. When the folder can no longer read that
+	// state (maildir: its index file was replaced or damaged
+	// meanwhile), it returns the messages as the files hold them now,
+	// of the summary's UIDs those still there, and false: the core
+	// then tells the views what differs from the summary they were
+	// given. The core calls it at most once, serialised as every other
+	// Folder call.
+	Messages func() (msgs []Message, exact bool)
 }
 
 // String names c, for logs and test failures.

@@ -313,7 +313,7 @@ func (mb *mailbox) fullLocked() {
 		return
 	}
 	mb.summary = nil
-	mb.msgs = sum.Messages()
+	mb.msgs, _ = sum.Messages()
 	mb.loadModSeqsLocked()
 	mb.recountLocked()
 }

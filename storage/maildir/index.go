@@ -120,15 +120,16 @@ func (f *Folder) Summarize() (storage.Summary, bool) {
 	if !ok {
 		return sum, false
 	}
-	sum.Messages = func() []storage.Message { return f.summarized(x) }
+	sum.Messages = func() ([]storage.Message, bool) { return f.summarized(x) }
 	return sum, true
 }
 
 // summarized returns the messages of the state that x, the index file
-// Summarize answered from, records: from its records, or, when they
-// cannot be read, from the files in new/ and cur/ that carry its UIDs
-// (see entriesFromDirs).
-func (f *Folder) summarized(x *index) []storage.Message {
+// Summarize answered from, records, and true: from its records, or,
+// when they cannot be read, from the files in new/ and cur/ that carry
+// its UIDs (see entriesFromDirs), and false, since those may show
+// another program's changes since (storage.Summary.Messages).
+func (f *Folder) summarized(x *index) ([]storage.Message, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.cleaned {
@@ -136,16 +137,16 @@ func (f *Folder) summarized(x *index) []storage.Message {
 		f.removeStale()
 	}
 	if x.recs != nil {
-		return x.messages()
+		return x.messages(), true
 	}
 	msgs, err := f.recordMessages(x)
 	if err != nil && f.lazy == x {
 		f.all() // logs, and builds the entries from the directories
-		return entriesMessages(f.entries)
+		return entriesMessages(f.entries), false
 	} else if err != nil {
-		return entriesMessages(f.entriesFromDirs(x))
+		return entriesMessages(f.entriesFromDirs(x)), false
 	}
-	return msgs
+	return msgs, true
 }
 
 // recordMessages builds the messages of x from its records as they are
