@@ -313,9 +313,61 @@ func (mb *mailbox) fullLocked() {
 		return
 	}
 	mb.summary = nil
-	mb.msgs, _ = sum.Messages()
+	told := mb.highestModSeq // the summary's, which the views were given
+	msgs, exact := sum.Messages()
+	mb.msgs = msgs
 	mb.loadModSeqsLocked()
+	if !exact {
+		mb.summaryDriftLocked(sum.UIDs, told)
+	}
 	mb.recountLocked()
+}
+
+// summaryDriftLocked tells the views what differs between the summary
+// they were given, whose UIDs are uids and whose HIGHESTMODSEQ is told,
+// and mb.msgs, which the folder built from its files as they are now
+// (Summary.Messages not exact): a UID of uids that is not among the
+// messages is expunged, and a message whose flags are not those the
+// modseq file recorded, to which loadModSeqsLocked gave a modseq above
+// told, has its flags told. The modseqs of both are loadModSeqsLocked's,
+// as for changes made while no process watched the mailbox; an expunge
+// it did not record (the modseq file did not list the UID) gets one
+// here. Without a modseq file (NOMODSEQ) every message's flags are told:
+// which changed is not known. mb.mu is held.
+func (mb *mailbox) summaryDriftLocked(uids Ranges, told uint64) {
+	var unrecorded []uint32
+	i := 0
+	for _, uid := range uids.expand() {
+		for i < len(mb.msgs) && mb.msgs[i].UID < uid {
+			i++ // not in the summary: against Summary's contract
+		}
+		if i == len(mb.msgs) || mb.msgs[i].UID != uid {
+			// What it was like is not known any more: its ghost
+			// answers no flags, date or size.
+			mb.expungedLocked(Message{UID: uid, ModSeq: told})
+			if !mb.vanishedAfterLocked(uid, told) {
+				unrecorded = append(unrecorded, uid)
+			}
+			continue
+		}
+		if mb.noModSeq || mb.msgs[i].ModSeq > told {
+			mb.broadcast(update{kind: updFlags, uid: uid})
+		}
+		i++
+	}
+	mb.bumpLocked(modseqChange{expunged: unrecorded})
+	mb.msgsChangedLocked() // the UIDs and the flags in use are not the summary's
+}
+
+// vanishedAfterLocked reports whether an expunge of uid with a modseq
+// above modseq is remembered; mb.mu is held.
+func (mb *mailbox) vanishedAfterLocked(uid uint32, modseq uint64) bool {
+	for _, r := range mb.vanished {
+		if r.First <= uid && uid <= r.Last && r.ModSeq > modseq {
+			return true
+		}
+	}
+	return false
 }
 
 // countLocked returns how many messages the mailbox holds; mb.mu is held.
@@ -490,8 +542,8 @@ func (mb *mailbox) totalsChangedLocked() {
 // it has no spare capacity, and nobody may change it. mb.mu is held.
 func (mb *mailbox) uidsLocked() []uint32 {
 	if mb.uidList == nil && mb.summary != nil {
-		// Still right once the messages are built: they are the
-		// summary's (fullLocked).
+		// Still right once the messages are built, if they are the
+		// summary's; if not, fullLocked forgets it.
 		mb.uidList = mb.summary.UIDs.expand()
 	}
 	if mb.uidList == nil {
