@@ -327,9 +327,9 @@ func (mb *mailbox) fullLocked() {
 // they were given, whose UIDs are uids and whose HIGHESTMODSEQ is told,
 // and mb.msgs, which the folder built from its files as they are now
 // (Summary.Messages not exact): a UID of uids that is not among the
-// messages is expunged, and a message whose flags are not those the
-// modseq file recorded, to which loadModSeqsLocked gave a modseq above
-// told, has its flags told. The modseqs of both are loadModSeqsLocked's,
+// messages is expunged, without a ghost, and a message whose flags are
+// not those the modseq file recorded, to which loadModSeqsLocked gave a
+// modseq above told, has its flags told. The modseqs of both are loadModSeqsLocked's,
 // as for changes made while no process watched the mailbox; an expunge
 // it did not record (the modseq file did not list the UID) gets one
 // here. Without a modseq file (NOMODSEQ) every message's flags are told:
@@ -342,9 +342,12 @@ func (mb *mailbox) summaryDriftLocked(uids Ranges, told uint64) {
 			i++ // not in the summary: against Summary's contract
 		}
 		if i == len(mb.msgs) || mb.msgs[i].UID != uid {
-			// What it was like is not known any more: its ghost
-			// answers no flags, date or size.
-			mb.expungedLocked(Message{UID: uid, ModSeq: told})
+			// What it was like is not known any more: no ghost
+			// answers for it until the views are told (an empty
+			// one would answer FLAGS () and RFC822.SIZE 0), so
+			// that Lookup gives UID 0, as for a message unknown.
+			delete(mb.cache, uid)
+			mb.broadcast(update{kind: updExpunged, uid: uid})
 			if !mb.vanishedAfterLocked(uid, told) {
 				unrecorded = append(unrecorded, uid)
 			}

@@ -154,3 +154,38 @@ func selectSummarized(t *testing.T, home string) (*storage.Account, *storage.Vie
 	}
 	return a, v
 }
+
+// TestSummaryIndexLostGhostUnknown: as TestSummaryIndexLostTellsViews,
+// message 2 (\Seen) removed, but the view looks it up before it is told
+// EXPUNGE (a FETCH 1:* FLAGS right after SELECT builds the messages).
+// What the message was like is not known any more: Lookup must give UID
+// 0, as for any unknown message, not a ghost with no flags, size 0.
+func TestSummaryIndexLostGhostUnknown(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, "INBOX")
+	maildirtest.WriteQuiet(t, dir, 4, func(int) string { return "Subject: m\n\nbody\n" })
+	f := findFile(t, dir, 2)
+	if err := os.Rename(f, f+"S"); err != nil {
+		t.Fatal(err)
+	}
+	// A directory changed within its time granularity is not trusted
+	// by the index.
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "cur"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	_, v := selectSummarized(t, home)
+	uids := slices.Clone(v.UIDs())
+	os.Remove(filepath.Join(dir, ".mailgate-index"))
+	os.Remove(f + "S")
+
+	m := make([]storage.Message, 1)
+	v.Lookup(uids[1:2], m) // builds the messages
+	if m[0].UID != 0 {
+		t.Errorf("Lookup of removed UID %d before EXPUNGE answers UID %d, flags %q, size %d; want UID 0",
+			uids[1], m[0].UID, m[0].Flags, m[0].Size)
+	}
+	if heard := pollOnce(v); !strings.Contains(heard, "EXPUNGE 2") {
+		t.Errorf("the view was told %q, want EXPUNGE 2", heard)
+	}
+}
