@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
@@ -154,6 +153,7 @@ func (a *Account) updateUserFile(path, what string, change func([]byte) ([]byte,
 	if !ok {
 		return nil
 	}
+	a.store.mailboxIDs.forget(path)
 	if err := writeFileAtomic(path, out, 0o600); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -235,8 +235,13 @@ func (a *Account) renameMailboxIDs(from, to, delim string) {
 // reading and parsing it each time (a cold SELECT's largest cost after
 // the mailbox itself). A file is only ever replaced whole
 // (writeFileAtomic), by this process or another, so that its inode,
-// size and modification time tell whether what was read is still its
-// content.
+// size and times tell whether what was read is still its content, with
+// two provisos: the file system may give a new file the inode number of
+// the one it replaces (ext4 does), and a coarse clock (ext4 before Linux
+// 6.13, NFS) may give two replacements within one tick the same times.
+// So a file is kept only once its times are idFileSettle old: any later
+// replacement then has newer times. This process's own writes drop what
+// it kept of the file (updateUserFile).
 type idFiles struct {
 	mu    sync.Mutex
 	files map[string]idFile // by path
@@ -245,10 +250,10 @@ type idFiles struct {
 // idFile is one identifier file as read, with what identifies its
 // content.
 type idFile struct {
-	ino   uint64
-	size  int64
-	mtime time.Time
-	ids   map[string]mailboxID // shared: never changed once stored
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64                // nanoseconds
+	ids          map[string]mailboxID // shared: never changed once stored
 }
 
 // maxIDFiles bounds how many users' files are kept: a daemon serving many
@@ -276,9 +281,10 @@ func (c *idFiles) read(path string) (map[string]mailboxID, bool) {
 	if err != nil {
 		return nil, false
 	}
-	f = idFile{size: fi.Size(), mtime: fi.ModTime(), ids: parseMailboxIDs(data)}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		f.ino = st.Ino
+	ids := parseMailboxIDs(data)
+	f, ok = newIDFile(fi, ids)
+	if !ok {
+		return ids, true
 	}
 	c.mu.Lock()
 	if c.files == nil || len(c.files) >= maxIDFiles {
@@ -289,8 +295,31 @@ func (c *idFiles) read(path string) (map[string]mailboxID, bool) {
 	return f.ids, true
 }
 
+// idFileSettle is how old a file's times must be for its content to be
+// kept: more than a coarse clock's tick, on any file system.
+const idFileSettle = 2 * time.Second
+
+// newIDFile returns what identifies the content ids was read from, the
+// file fi; false when its times are too recent to tell a replacement
+// within the same tick of the clock.
+func newIDFile(fi os.FileInfo, ids map[string]mailboxID) (idFile, bool) {
+	f := idFile{size: fi.Size(), mtime: fi.ModTime().UnixNano(), ids: ids}
+	f.dev, f.ino, f.ctime = fsutil.FileIDs(fi)
+	settled := time.Now().Add(-idFileSettle).UnixNano()
+	return f, f.ino != 0 && f.mtime < settled && f.ctime < settled
+}
+
 // same reports whether fi is the file f was read from, unchanged.
 func (f idFile) same(fi os.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && st.Ino == f.ino && fi.Size() == f.size && fi.ModTime().Equal(f.mtime)
+	dev, ino, ctime := fsutil.FileIDs(fi)
+	return dev == f.dev && ino == f.ino && ctime == f.ctime &&
+		fi.Size() == f.size && fi.ModTime().UnixNano() == f.mtime
+}
+
+// forget drops what is kept of the file at path: this process is about to
+// replace it.
+func (c *idFiles) forget(path string) {
+	c.mu.Lock()
+	delete(c.files, path)
+	c.mu.Unlock()
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Folder is an open mbox file. It implements storage.Folder.
@@ -117,7 +119,7 @@ type stamp struct {
 }
 
 func stampOf(fi os.FileInfo) stamp {
-	dev, ino, ctime := fileIDs(fi)
+	dev, ino, ctime := fsutil.FileIDs(fi)
 	return stamp{dev: dev, ino: ino, size: fi.Size(), mtime: fi.ModTime().UnixNano(), ctime: ctime}
 }
 

@@ -2,25 +2,13 @@
 
 package mbox
 
-import (
-	"os"
-	"syscall"
-)
+import "os"
 
 // ofdSetLock is zero where the system has no open file description locks:
 // kernelLock then takes a classic POSIX lock, which any close of another
 // descriptor of the same file in this process would drop; the Folder
 // keeps only one descriptor of the file open while it holds the lock.
 const ofdSetLock = 0
-
-// fileIDs returns the device and inode of a file; the change time is not
-// used where its field's name differs.
-func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev), uint64(st.Ino), 0
-	}
-	return 0, 0, 0
-}
 
 // unusedElsewhere cannot tell here whether another process has a replaced
 // file open for writing: replaced files are watched for retiredFor.

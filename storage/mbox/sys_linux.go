@@ -14,15 +14,6 @@ import (
 // ofdSetLock is the fcntl command for an open file description lock.
 const ofdSetLock = unix.F_OFD_SETLK
 
-// fileIDs returns what identifies a file's content beyond its size and
-// modification time: device, inode and change time.
-func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev), st.Ino, st.Ctim.Nano()
-	}
-	return 0, 0, 0
-}
-
 // unusedElsewhere reports whether a replaced mailbox file, open here
 // read-only, can no longer be written: it has no name left (no link), and
 // no process has it open for writing, which the kernel tells by granting

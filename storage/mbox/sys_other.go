@@ -18,10 +18,6 @@ func kernelLock(f *os.File, write bool) (ok bool, err error) { return true, nil 
 // only ExpireTimeout breaks a lock.
 func pidAlive(pid int) bool { return true }
 
-// fileIDs knows nothing of devices and inodes here: a file renamed over
-// the mailbox is noticed by its size and times only.
-func fileIDs(fi os.FileInfo) (dev, ino uint64, ctime int64) { return 0, 0, 0 }
-
 // fileOwner is unknown here.
 func fileOwner(fi os.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
 

@@ -229,7 +229,7 @@ type intentFile struct {
 func (d *Driver) startIntent(path string, fi os.FileInfo, in appendIntent) *intentFile {
 	name := intentPath(path)
 	in.pid, in.host, in.boot = os.Getpid(), hostTag(), bootID()
-	in.dev, in.ino, _ = fileIDs(fi)
+	in.dev, in.ino, _ = fsutil.FileIDs(fi)
 	file, err := openRegular(name, os.O_RDWR)
 	if errors.Is(err, fs.ErrNotExist) {
 		file, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, fi.Mode().Perm()|0o600)
@@ -319,7 +319,7 @@ func (d *Driver) recoverTorn(file *os.File, path string) error {
 	if err != nil {
 		return err
 	}
-	dev, ino, _ := fileIDs(fi)
+	dev, ino, _ := fsutil.FileIDs(fi)
 	switch {
 	case in.boot == "" || in.boot != bootID():
 		d.log.Warn("mbox: an APPEND was under way when the system stopped; the end of the mailbox is left as it is",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // otherMessage is what another program delivers: as in the file, and as
@@ -135,7 +137,7 @@ func TestTornAppendRemoved(t *testing.T) {
 			}
 			in := appendIntent{kind: intentAppend, off: int64(a.off), from: int64(a.from), fromLine: []byte(fromLine)}
 			in.pid, in.host, in.boot = os.Getpid(), hostTag(), bootID()
-			in.dev, in.ino, _ = fileIDs(fi)
+			in.dev, in.ino, _ = fsutil.FileIDs(fi)
 			if c.in != nil {
 				in = c.in(in)
 			}

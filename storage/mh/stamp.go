@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // stableAge is how old the folder's files' modification times must be,
@@ -31,7 +33,7 @@ func stateOf(path string) fileState {
 	if err != nil {
 		return fileState{}
 	}
-	ino, ctime := fileIDs(fi)
+	_, ino, ctime := fsutil.FileIDs(fi)
 	return fileState{ino: ino, size: fi.Size(), mtime: fi.ModTime().UnixNano(), ctime: ctime}
 }
 
