@@ -107,8 +107,10 @@ func ReadSmall(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
 	// One byte more than the size, to see the end in one read when the
-	// file did not grow meanwhile.
-	data := make([]byte, 0, int(max(st.Size, 0))+1)
+	// file did not grow meanwhile; a file larger than any state file
+	// grows the buffer as it is read, so that its stated size alone
+	// allocates nothing (nor overflows an int on a 32-bit system).
+	data := make([]byte, 0, min(max(st.Size, 0), 1<<20)+1)
 	for {
 		n, err := unix.Read(fd, data[len(data):cap(data)])
 		switch {
