@@ -28,7 +28,11 @@ func renameat(fd int, from, to string, buf *[]byte) error {
 	switch errno {
 	case 0:
 		return nil
-	case unix.ENOSYS: // before Linux 3.15
+	case unix.ENOSYS, unix.EPERM:
+		// ENOSYS before Linux 3.15; EPERM from a seccomp filter that
+		// knows renameat(2) but not renameat2(2) (the default answer of
+		// Docker's and systemd's filters): renameat(2) says what a
+		// rename that is really not permitted says.
 		return unix.Renameat(fd, from, fd, to)
 	}
 	return errno
