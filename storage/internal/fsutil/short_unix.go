@@ -19,30 +19,42 @@ import (
 // ENVELOPE opens every message of a mailbox this way. The caller must
 // Close it: nothing closes it for the caller.
 func OpenShort(path string) (io.ReadCloser, error) {
+	fd, _, err := openRegularFD(path, unix.O_NOFOLLOW)
+	if err != nil {
+		return nil, err
+	}
+	return &shortFile{fd: fd, path: path}, nil
+}
+
+// openRegularFD opens the file at path for reading with the extra open
+// flags (O_NOFOLLOW or none), never blocking on a FIFO, and returns its
+// descriptor and information; ErrNotRegular when it is not a regular
+// file (or, with O_NOFOLLOW, a symbolic link).
+func openRegularFD(path string, flags int) (int, unix.Stat_t, error) {
+	var st unix.Stat_t
 	var fd int
 	var err error
 	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|flags, 0)
 		if err != unix.EINTR {
 			break
 		}
 	}
 	if err != nil {
 		// ELOOP says a symbolic link; some BSDs say EMLINK or EFTYPE.
-		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) {
+		if flags&unix.O_NOFOLLOW != 0 && (errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)) {
 			err = ErrNotRegular
 		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return -1, st, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unix.Close(fd)
 		if err == nil {
 			err = ErrNotRegular
 		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return -1, st, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return &shortFile{fd: fd, path: path}, nil
+	return fd, st, nil
 }
 
 // shortFile is a file OpenShort opened.
@@ -87,41 +99,26 @@ func (f *shortFile) Close() error {
 // the folder. Only a regular file is read: a FIFO or a device planted
 // under the name gives ErrNotRegular rather than a read that never ends.
 func ReadSmall(path string) ([]byte, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, st, err := openRegularFD(path, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
-	}
+	f := &shortFile{fd: fd, path: path}
+	defer f.Close()
 	// One byte more than the size, to see the end in one read when the
 	// file did not grow meanwhile; a file larger than any state file
 	// grows the buffer as it is read, so that its stated size alone
 	// allocates nothing (nor overflows an int on a 32-bit system).
 	data := make([]byte, 0, min(max(st.Size, 0), 1<<20)+1)
 	for {
-		n, err := unix.Read(fd, data[len(data):cap(data)])
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-		case n == 0:
-			return data, nil
-		}
+		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
+		switch {
+		case err == io.EOF:
+			return data, nil
+		case err != nil:
+			return nil, err
+		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
