@@ -76,7 +76,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -217,13 +216,6 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	return nil
 }
 
-// hostname is the host's name, asked once per process (as Dovecot does)
-// rather than at every opening of a folder.
-var hostname = sync.OnceValue(func() string {
-	h, _ := os.Hostname()
-	return h
-})
-
 // Open returns a Folder on the maildir at path. Files it creates later get
 // mode perm. It returns storage.ErrNoMailbox when path holds no maildir.
 func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
@@ -232,7 +224,7 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 	}
 	host := d.Options.Hostname
 	if host == "" {
-		host = hostname()
+		host = fsutil.Hostname()
 	}
 	meta, release := d.caches.Acquire(path)
 	return &Folder{

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Beside an mbox file NAME, mailgate keeps hidden files of its own:
@@ -59,8 +61,7 @@ var ownSeq atomic.Uint64
 
 // hostTag identifies this host in own file names.
 var hostTag = sync.OnceValue(func() string {
-	h, _ := os.Hostname()
-	return fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(h)))
+	return fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(fsutil.Hostname())))
 })
 
 // ownPrefix starts the names of the own files of kind beside path.

@@ -51,9 +51,14 @@ var thisRun = sync.OnceValue(func() string {
 
 // thisHost is the host name as temporary file names carry it: process ids
 // are only meaningful on their host, and a mailbox may be shared over NFS.
-var thisHost = sync.OnceValue(func() string {
+var thisHost = sync.OnceValue(func() string { return hostPart(Hostname()) })
+
+// Hostname is the host's name (os.Hostname, "" when it cannot be known),
+// asked once per process, as Dovecot does: new file names, own files and
+// temporary names carry it.
+var Hostname = sync.OnceValue(func() string {
 	h, _ := os.Hostname()
-	return hostPart(h)
+	return h
 })
 
 // hostPart returns h with anything but letters, digits, '-' and '.'
