@@ -296,8 +296,9 @@ func (c *idFiles) read(path string) (map[string]mailboxID, bool) {
 }
 
 // idFileSettle is how old a file's times must be for its content to be
-// kept: more than a coarse clock's tick, on any file system.
-const idFileSettle = 2 * time.Second
+// kept: more than a coarse clock's tick, on any file system. A variable
+// for the tests of the cache, which cannot wait for it.
+var idFileSettle = 2 * time.Second
 
 // newIDFile returns what identifies the content ids was read from, the
 // file fi; false when its times are too recent to tell a replacement

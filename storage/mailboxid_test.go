@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestParseMailboxIDs(t *testing.T) {
@@ -53,7 +54,8 @@ func TestMailboxIDRenameDelete(t *testing.T) {
 }
 
 // A process keeps the identifier file it read (idFiles) and must still
-// see what another process wrote since: a rename there moves the
+// see what another process wrote since (found by the device, inode,
+// size and times): a rename there moves the
 // identifier, a delete drops it, and a hand-edited file of the same size
 // is read again too.
 func TestMailboxIDAnotherProcess(t *testing.T) {
@@ -63,10 +65,17 @@ func TestMailboxIDAnotherProcess(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s.Account(User{Name: "u", Home: home}, &Layout{})
 	}
+	// Files are kept at once, so that what is checked is the cache's
+	// test of a replaced file, not the time it waits for one to settle.
+	defer func(d time.Duration) { idFileSettle = d }(idFileSettle)
+	idFileSettle = 0
 	a, b := account(), account()
 	id, err := a.MailboxID("a", 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := a.MailboxID("a", 1); err != nil || len(a.store.mailboxIDs.files) != 1 {
+		t.Fatalf("the file was not kept: %v", err)
 	}
 	if got, _ := b.MailboxID("a", 1); got != id {
 		t.Fatalf("other process: %q, want %q", got, id)
@@ -195,5 +204,21 @@ func TestMailboxIDsMigrateFromHome(t *testing.T) {
 	a3 := s.Account(User{Name: "w", Home: t.TempDir()}, &Layout{})
 	if id, err := a3.MailboxID("INBOX", 1); err != nil || !validObjectID(id) {
 		t.Errorf("without a personal namespace: %q, %v", id, err)
+	}
+}
+
+// A file written less than idFileSettle ago is read every time, not kept:
+// on a coarse clock a replacement within the same tick would look the
+// same (TestMailboxIDCacheInodeReuse).
+func TestMailboxIDFreshFileNotKept(t *testing.T) {
+	a := testAccountForIDs(t)
+	if _, err := a.MailboxID("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.MailboxID("a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.store.mailboxIDs.files); n != 0 {
+		t.Fatalf("%d files kept, want none while just written", n)
 	}
 }
