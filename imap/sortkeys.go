@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
@@ -293,58 +291,25 @@ func HeaderCache(header []byte) map[string][]byte {
 	return map[string][]byte{cacheSortKeys: k.append(nil)}
 }
 
-// sortReaders is how many goroutines read the headers of one SORT or
-// THREAD whose keys are not cached: reading is mostly waiting for the
-// file system, and a first SORT of a large mailbox reads thousands.
-const sortReaders = 8
-
-// minParallelReads is how many missing keys make a SORT read in
-// parallel; fewer are read in line.
-const minParallelReads = 64
-
 // fillSortKeys reads the headers of the messages found[i] for each i of
 // missing, derives their sort keys and caches them (only them: deriving
 // the search fields too would cost a third more).
-// The headers are read as stored and only as far as their end, by up to
-// sortReaders goroutines at once; a message that cannot be read has
-// empty keys.
+// The headers are read as stored and only as far as their end, in
+// parallel (readInParallel); a message that cannot be read has empty
+// keys.
 func (s *session) fillSortKeys(found []sorted, missing []int) {
-	workers := 1
-	if len(missing) >= minParallelReads {
-		workers = min(sortReaders, len(missing)/(minParallelReads/2))
-	}
-	var next atomic.Int64
-	read := func() {
-		buf := make([]byte, 0, 8192)
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= len(missing) {
-				return
-			}
-			e := &found[missing[i]]
-			var header []byte
-			buf, header = s.readStoredHeader(e.uid, buf)
-			if header == nil {
-				e.keys = sortKeys{}
-				continue
-			}
-			e.keys = sortKeysOf(header)
-			s.view.SetCached(e.uid, cacheSortKeys, e.keys.append(nil))
+	readInParallel(len(missing), func(i int, buf []byte) []byte {
+		e := &found[missing[i]]
+		var header []byte
+		buf, header = s.readStoredHeader(e.uid, buf)
+		if header == nil {
+			e.keys = sortKeys{}
+			return buf
 		}
-	}
-	if workers == 1 {
-		read()
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				read()
-			}()
-		}
-		wg.Wait()
-	}
+		e.keys = sortKeysOf(header)
+		s.view.SetCached(e.uid, cacheSortKeys, e.keys.append(nil))
+		return buf
+	})
 	if len(missing) >= saveCacheAfter {
 		// So many reads are not lost if the process is killed before
 		// the mailbox closes; written while the answer goes out.
