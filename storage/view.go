@@ -524,6 +524,31 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	mb.setCachedLocked(uid, key, val)
+}
+
+// CachedValue is one value for SetCachedMany: what SetCached stores.
+type CachedValue struct {
+	UID   uint32
+	Key   string
+	Value any
+}
+
+// SetCachedMany is SetCached for many values under one lock: for a
+// command that derived them in parallel (a first FETCH ENVELOPE), whose
+// readers would otherwise queue for the mailbox's lock once per value.
+func (v *View) SetCachedMany(vals []CachedValue) {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	for _, cv := range vals {
+		mb.setCachedLocked(cv.UID, cv.Key, cv.Value)
+	}
+}
+
+// setCachedLocked stores val under key for message uid, unless the
+// mailbox no longer has it; mb.mu is held.
+func (mb *mailbox) setCachedLocked(uid uint32, key string, val any) {
 	if m := mb.cacheEntryLocked(uid, 2); m != nil {
 		m[key] = val
 		mb.markCacheDirtyLocked()
