@@ -18,3 +18,15 @@ func SetAfterNotifySend(f func()) (restore func()) {
 	afterNotifySend.Store(&f)
 	return func() { afterNotifySend.Store(nil) }
 }
+
+// MinParallelReads is how many messages to read make a command read
+// them in parallel.
+const MinParallelReads = minParallelReads
+
+// LostEnvelope is the ENVELOPE sent for a message that can no longer be
+// read.
+const LostEnvelope = lostEnvelope
+
+// Prefilled returns how many values FETCH derived ahead in parallel
+// (fetcher.prefill), in every session so far.
+func Prefilled() uint64 { return prefilled.Load() }

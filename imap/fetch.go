@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailgate/mailgate/imap/internal/message"
@@ -86,6 +87,9 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 		if err := f.lookup(uids[start:end], msgs[:end-start]); err != nil {
 			return storageErr(err, "FETCH")
 		}
+		f.prefill(msgs[:end-start], func(m *storage.Message) bool {
+			return !mods.changedSince || m.ModSeq > mods.since
+		})
 		for i := start; i < end; i++ {
 			m := &msgs[i-start]
 			if m.UID == 0 {
@@ -190,11 +194,26 @@ type fetcher struct {
 	// small slices for each.
 	vals     [][]byte
 	itemLost []bool
+	// derivedKeys are the cache keys of the items that are derived
+	// (ENVELOPE, BODY, BODYSTRUCTURE), for prefill.
+	derivedKeys []string
+	loadsWhole  bool     // some item reads the message itself (a section, BINARY)
+	prefillUIDs []uint32 // prefill's, reused
 }
 
 // newFetcher returns a fetcher of items for s.
 func newFetcher(s *session, items []fetchItem) fetcher {
-	return fetcher{s: s, items: items, flags: hasKind(items, fetchFlags), dates: hasKind(items, fetchInternalDate)}
+	f := fetcher{s: s, items: items, flags: hasKind(items, fetchFlags), dates: hasKind(items, fetchInternalDate)}
+	for _, d := range []struct {
+		kind fetchKind
+		key  string
+	}{{fetchEnvelope, cacheEnvelope}, {fetchBody, cacheBody}, {fetchBodyStructure, cacheBodyStructure}} {
+		if hasKind(items, d.kind) {
+			f.derivedKeys = append(f.derivedKeys, d.key)
+		}
+	}
+	f.loadsWhole = hasKind(items, fetchSection) || hasKind(items, fetchBinary) || hasKind(items, fetchBinarySize)
+	return f
 }
 
 // lookup is View.Lookup, with the messages' internal dates when the
@@ -514,18 +533,6 @@ func (f *fetcher) readAll(r io.Reader, sizeHint int64) ([]byte, error) {
 	}
 }
 
-// loadHeader reads only the message header (ENVELOPE needs no more), as
-// stored (LF line ends, usually: the envelope is the same, and the CRLF
-// converter would read 32 KB of the file), into the fetcher's scratch
-// buffer, valid until the next call.
-func (f *fetcher) loadHeader(m *storage.Message) ([]byte, error) {
-	h, err := f.s.view.StoredHeader(m.UID, f.scratch[:0])
-	if h != nil {
-		f.scratch = h[:0]
-	}
-	return h, err
-}
-
 // derived returns ENVELOPE, BODY or BODYSTRUCTURE from the shared cache,
 // computing and caching it when missing.
 func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, error) {
@@ -535,54 +542,184 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 	if val, ok := v.CachedBytes(m.UID, key); ok {
 		return val, nil
 	}
-	var out []byte
+	out, fields, buf, err := derive(v, m.UID, key, c.root, f.scratch)
+	f.scratch = buf
+	if err != nil {
+		return nil, err
+	}
+	if fields != nil {
+		cacheFieldsDerived(v, m.UID, fields, f.derivesSortKeys())
+	}
+	v.SetCached(m.UID, key, out)
+	return out, nil
+}
+
+// derivesSortKeys says whether deriving an envelope should cache the sort
+// keys too: not when the full-text index build derives them (the same
+// work twice cost a fifth of a first FETCH ENVELOPE). The search fields
+// are always derived: SEARCH FROM wants them before the build is done.
+func (f *fetcher) derivesSortKeys() bool {
+	if f.buildDerives == 0 {
+		f.buildDerives = -1
+		if f.s.view.DerivesHeaders() {
+			f.buildDerives = 1
+		}
+	}
+	return f.buildDerives < 0
+}
+
+// derive computes ENVELOPE, BODY or BODYSTRUCTURE (by cache key) of
+// message uid. It reads root, the message parsed whole, when the caller
+// has it, or else the file as stored: only the header for ENVELOPE, into
+// buf, which it returns for reuse. For ENVELOPE it returns the header's
+// fields too, for what SORT and SEARCH derive from them (one walk of the
+// header for all three); they are valid until buf is reused.
+func derive(v *storage.View, uid uint32, key string, root *message.Part, buf []byte) (out []byte, fields *message.Fields, reuse []byte, err error) {
 	switch key {
 	case cacheEnvelope:
 		var header []byte
-		if c.root != nil {
-			header = c.root.Header()
+		if root != nil {
+			header = root.Header()
 		} else {
-			h, err := f.loadHeader(m)
+			// As stored (LF line ends, usually: the envelope is the
+			// same, and the CRLF converter would read 32 KB of the
+			// file).
+			h, err := v.StoredHeader(uid, buf[:0])
+			if h != nil {
+				buf = h[:0]
+			}
 			if err != nil {
-				return nil, err
+				return nil, nil, buf, err
 			}
 			header = h
 		}
-		// One walk of the header for the envelope and for what SORT
-		// and SEARCH derive from it (cacheFieldsDerived).
-		fields := message.ParseFields(header)
-		out = fields.AppendEnvelope(nil)
-		if f.buildDerives == 0 {
-			f.buildDerives = -1
-			if v.DerivesHeaders() {
-				f.buildDerives = 1
-			}
-		}
-		// The sort keys are the build's to derive when it does (the
-		// same work twice cost a fifth of a first FETCH ENVELOPE); the
-		// search fields are not, and SEARCH FROM wants them before the
-		// build is done.
-		cacheFieldsDerived(v, m.UID, fields, f.buildDerives < 0)
+		fields = message.ParseFields(header)
+		return fields.AppendEnvelope(nil), fields, buf, nil
 	case cacheBody, cacheBodyStructure:
-		root := c.root
 		if root == nil {
 			// Read as stored, front to back, never whole: ParseReader
 			// counts sizes and lines as they are sent, without a CRLF
 			// copy, and holds headers only.
-			rc, err := v.OpenStored(m.UID)
+			rc, err := v.OpenStored(uid)
 			if err != nil {
-				return nil, err
+				return nil, nil, buf, err
 			}
 			root, err = message.ParseReader(rc)
 			rc.Close()
 			if err != nil {
-				return nil, err
+				return nil, nil, buf, err
 			}
 		}
-		out = root.AppendBodyStructure(nil, key == cacheBodyStructure)
+		return root.AppendBodyStructure(nil, key == cacheBodyStructure), nil, buf, nil
 	}
-	v.SetCached(m.UID, key, out)
-	return out, nil
+	return nil, nil, buf, fmt.Errorf("imap: no such derived item %q", key)
+}
+
+// prefillJob is one value prefill derives.
+type prefillJob struct {
+	uid uint32
+	key string
+	// For an envelope: whether the cache lacks the sort keys and the
+	// search fields that come from the same header.
+	wantSortKeys, wantSearch bool
+	val, sortKeys, search    []byte // derived; val nil when it could not be
+}
+
+// prefill derives in parallel (readInParallel) the ENVELOPE, BODY and
+// BODYSTRUCTURE values that the FETCH's items name and the cache lacks
+// for msgs, when they are enough to pay for it, and caches them under one
+// lock, so that fetchOne finds them cached: a first FETCH ENVELOPE of a
+// large mailbox whose files are not in memory would otherwise wait for
+// thousands of them one after another. A FETCH that reads every message
+// whole anyway (a section or BINARY item) derives from what it read, in
+// line, rather than read each message twice. Messages expunged (UID 0) or left
+// out by CHANGEDSINCE (keep false) are skipped. A value that cannot be
+// derived here is left to fetchOne, which tries again and answers for it.
+func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bool) {
+	if len(f.derivedKeys) == 0 || f.loadsWhole || len(msgs) < minParallelReads {
+		return
+	}
+	v := f.s.view
+	uids := f.prefillUIDs[:0]
+	for i := range msgs {
+		if m := &msgs[i]; m.UID != 0 && keep(m) {
+			uids = append(uids, m.UID)
+		}
+	}
+	f.prefillUIDs = uids
+	vals := make([]any, len(uids))
+	var jobs []prefillJob
+	for _, key := range f.derivedKeys {
+		first := len(jobs)
+		v.CachedBatch(uids, key, vals)
+		for i, val := range vals {
+			if _, ok := val.([]byte); !ok {
+				jobs = append(jobs, prefillJob{uid: uids[i], key: key})
+			}
+		}
+		if key == cacheEnvelope && len(jobs) > first {
+			f.wantHeaderFields(jobs[first:])
+		}
+	}
+	if len(jobs) < minParallelReads {
+		return
+	}
+	readInParallel(len(jobs), func(i int, buf []byte) []byte {
+		j := &jobs[i]
+		out, fields, buf, err := derive(v, j.uid, j.key, nil, buf)
+		if err != nil {
+			return buf
+		}
+		j.val = out
+		if j.wantSortKeys {
+			k := sortKeysFrom(fields)
+			j.sortKeys = k.append(nil)
+		}
+		if j.wantSearch {
+			j.search = searchFieldsFrom(fields)
+		}
+		return buf
+	})
+	cached := make([]storage.CachedValue, 0, len(jobs))
+	for _, j := range jobs {
+		if j.val == nil {
+			continue
+		}
+		cached = append(cached, storage.CachedValue{UID: j.uid, Key: j.key, Value: j.val})
+		if j.sortKeys != nil {
+			cached = append(cached, storage.CachedValue{UID: j.uid, Key: cacheSortKeys, Value: j.sortKeys})
+		}
+		if j.search != nil {
+			cached = append(cached, storage.CachedValue{UID: j.uid, Key: cacheSearchFields, Value: j.search})
+		}
+	}
+	v.SetCachedMany(cached)
+	prefilled.Add(uint64(len(jobs)))
+}
+
+// prefilled counts the values prefill derived, for tests.
+var prefilled atomic.Uint64
+
+// wantHeaderFields sets, for envelope jobs, which of the values derived
+// from the same header the cache lacks, as cacheFieldsDerived decides
+// for one message.
+func (f *fetcher) wantHeaderFields(jobs []prefillJob) {
+	v := f.s.view
+	uids := make([]uint32, len(jobs))
+	for i := range jobs {
+		uids[i] = jobs[i].uid
+	}
+	vals := make([]any, len(jobs))
+	if f.derivesSortKeys() {
+		v.CachedBatch(uids, cacheSortKeys, vals)
+		for i, val := range vals {
+			jobs[i].wantSortKeys = !sortKeysCurrent(val)
+		}
+	}
+	v.CachedBatch(uids, cacheSearchFields, vals)
+	for i, val := range vals {
+		jobs[i].wantSearch = !searchFieldsCurrent(val)
+	}
 }
 
 // clip returns the offset and length of a partial fetch within size bytes.

@@ -210,7 +210,17 @@ func (c *rawConn) login(user string) {
 // appendMsg appends a message with a synchronising literal.
 func (c *rawConn) appendMsg(mailbox, flags, msg string) string {
 	c.t.Helper()
-	c.send(fmt.Sprintf("ap APPEND %s (%s) {%d}", mailbox, flags, len(msg)))
+	return c.appendDated(mailbox, flags, "", msg)
+}
+
+// appendDated is appendMsg with an internal date (such as
+// "02-Nov-2026 10:00:00 +0000"), or the server's clock when date is "".
+func (c *rawConn) appendDated(mailbox, flags, date, msg string) string {
+	c.t.Helper()
+	if date != "" {
+		date = strconv.Quote(date) + " "
+	}
+	c.send(fmt.Sprintf("ap APPEND %s (%s) %s{%d}", mailbox, flags, date, len(msg)))
 	if l := c.line(); !strings.HasPrefix(l, "+") {
 		c.t.Fatalf("APPEND: expected continuation, got %q", l)
 	}
