@@ -62,11 +62,17 @@ func fillPrefillBox(t *testing.T, e *testEnv, c *rawConn, name string, n int) {
 			continue
 		}
 		// The name orders it after the messages appended before.
-		file := filepath.Join(dir, "cur", fmt.Sprintf("%d.M%dP1.test:2,S", 1700000000+i, i))
-		if err := os.WriteFile(file, []byte(msg), 0o600); err != nil {
+		// Written in tmp/ and dated there, so that the server never
+		// sees it with another date.
+		name := fmt.Sprintf("%d.M%dP1.test", 1700000000+i, i)
+		tmp := filepath.Join(dir, "tmp", name)
+		if err := os.WriteFile(tmp, []byte(msg), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(file, internalDate, internalDate); err != nil {
+		if err := os.Chtimes(tmp, internalDate, internalDate); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "cur", name+":2,S")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,8 +137,8 @@ func TestFetchPrefillAnswersAsInLine(t *testing.T) {
 	// in the same order, in both mailboxes.
 	for _, cmd := range []string{"SEARCH FROM zoe", "SEARCH SUBJECT lf", "SORT (SUBJECT) UTF-8 ALL", "SORT (FROM SUBJECT) UTF-8 ALL", "SORT (REVERSE DATE SUBJECT) UTF-8 ALL"} {
 		a, b := keyedAnswer(t, c, "whole", cmd), keyedAnswer(t, c, "each", cmd)
-		if !slices.Equal(a, b) {
-			t.Errorf("%s: after a prefill %q, in line %q", cmd, a, b)
+		if i := firstDifference(a, b); i >= 0 {
+			t.Errorf("%s: after a prefill and in line, answers differ first at %d of %d/%d: %.200q against %.200q", cmd, i, len(a), len(b), at(a, i), at(b, i))
 		}
 		if len(a) == 0 {
 			t.Errorf("%s found nothing", cmd)
@@ -264,4 +270,23 @@ func TestFetchPrefillRaces(t *testing.T) {
 		w.ok("x EXPUNGE")
 	}
 	wg.Wait()
+}
+
+// firstDifference returns the first index where a and b differ, or -1
+// when they are equal.
+func firstDifference(a, b []string) int {
+	for i := range max(len(a), len(b)) {
+		if at(a, i) != at(b, i) || i >= len(a) || i >= len(b) {
+			return i
+		}
+	}
+	return -1
+}
+
+// at returns s[i], or "" past its end.
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
 }
