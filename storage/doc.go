@@ -11,7 +11,7 @@
 //
 //   - Every open mailbox has one lock (mailbox.mu). All Folder calls for
 //     that mailbox happen under it, so a driver never races with itself;
-//     Stager.Stage alone runs without it.
+//     Stager.Stage and QuickOpener.OpenQuick alone run without it.
 //   - Nothing is read from the network while a mailbox lock is held: an
 //     APPEND'ed message is staged by the folder (Stager) or copied to a
 //     spool file first, and the lock is taken only to commit it.

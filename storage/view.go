@@ -448,25 +448,42 @@ type ShortOpener interface {
 	OpenShort(uid uint32) (io.ReadCloser, error)
 }
 
+// QuickOpener is an optional interface of a Folder whose Open and
+// OpenShort hold a lock of the folder's own while they open the file:
+// OpenQuick opens message uid's file as OpenShort does, without the
+// mailbox lock, and holds the folder's lock only to find the file's
+// name, not during the open(2), so that the readers of a command that
+// reads many messages at once (a first FETCH ENVELOPE) neither queue for
+// it nor hold up the other sessions. ok is false when it cannot (the
+// file is not where the folder last saw it, or it is not a regular
+// file): the caller then takes the mailbox lock and calls Open or
+// OpenShort, which look for it and say why not.
+type QuickOpener interface {
+	OpenQuick(uid uint32) (rc io.ReadCloser, ok bool)
+}
+
 // openStored is OpenStored, through the folder's OpenShort when short
 // and it has one.
 func (v *View) openStored(uid uint32, short bool) (io.ReadCloser, error) {
-	mb := v.mb
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	if mb.index(uid) < 0 {
-		return nil, ErrNoMessage
-	}
-	if so, ok := mb.folder.(ShortOpener); ok && short {
-		return so.OpenShort(uid)
-	}
-	return mb.folder.Open(uid)
+	rc, _, err := v.mb.open(uid, short)
+	return rc, err
 }
 
 // Open returns the content of a message with CRLF line endings, and its
 // size.
 func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
-	mb := v.mb
+	rc, size, err := v.mb.open(uid, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return newCRLFReadCloser(rc), size, nil
+}
+
+// open opens message uid's file as stored and returns it with the
+// message's size: through OpenQuick where the folder has it, and
+// otherwise, or when that cannot, under the mailbox lock through
+// OpenShort when short and the folder has it, or Open.
+func (mb *mailbox) open(uid uint32, short bool) (io.ReadCloser, int64, error) {
 	mb.mu.Lock()
 	i := mb.index(uid)
 	if i < 0 {
@@ -474,18 +491,30 @@ func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
 		return nil, 0, ErrNoMessage
 	}
 	size := mb.msgs[i].Size
+	mb.mu.Unlock()
+	// mb.folder is set once, when the mailbox is opened.
+	if qo, ok := mb.folder.(QuickOpener); ok {
+		if rc, ok := qo.OpenQuick(uid); ok {
+			return rc, size, nil
+		}
+	}
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if i = mb.index(uid); i < 0 {
+		return nil, 0, ErrNoMessage
+	}
+	size = mb.msgs[i].Size
 	var rc io.ReadCloser
 	var err error
-	if so, ok := mb.folder.(ShortOpener); ok {
+	if so, ok := mb.folder.(ShortOpener); ok && short {
 		rc, err = so.OpenShort(uid)
 	} else {
 		rc, err = mb.folder.Open(uid)
 	}
-	mb.mu.Unlock()
 	if err != nil {
 		return nil, 0, err
 	}
-	return newCRLFReadCloser(rc), size, nil
+	return rc, size, nil
 }
 
 // Cached returns a value a frontend stored for uid under key.

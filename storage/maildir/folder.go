@@ -323,6 +323,37 @@ func (f *Folder) OpenShort(uid uint32) (io.ReadCloser, error) {
 	return f.open(uid, fsutil.OpenShort)
 }
 
+// OpenQuick is OpenShort for a caller that does not hold the mailbox
+// lock (storage.QuickOpener): the folder's own lock is held only to find
+// the file's name, not while the file is opened, so that readers of
+// many messages at once (a first FETCH ENVELOPE) do not queue for it.
+// ok is false when the file is not where the folder last saw it (another
+// program moved it, or the folder is closed): the caller then takes the
+// mailbox lock and calls OpenShort, which looks for it.
+func (f *Folder) OpenQuick(uid uint32) (rc io.ReadCloser, ok bool) {
+	path, found := f.pathOf(uid)
+	if !found {
+		return nil, false
+	}
+	rc, err := fsutil.OpenShort(path)
+	return rc, err == nil
+}
+
+// pathOf returns the path where the folder last saw message uid's file.
+func (f *Folder) pathOf(uid uint32) (string, bool) {
+	if f.lock() != nil {
+		return "", false
+	}
+	defer f.mu.Unlock()
+	if e, found, ok := f.lazyEntry(uid); ok {
+		return f.filePath(&e), found
+	}
+	if e := f.find(uid); e != nil {
+		return f.filePath(e), true
+	}
+	return "", false
+}
+
 // open is Open with the file at a path opened by openFile.
 func (f *Folder) open(uid uint32, openFile func(path string) (io.ReadCloser, error)) (io.ReadCloser, error) {
 	if err := f.lock(); err != nil {
