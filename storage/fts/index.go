@@ -1,6 +1,7 @@
 package fts
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -432,43 +433,86 @@ func (x *Index) Pending() int {
 // Flush appends what was added to the log, under an exclusive lock,
 // after what other processes appended meanwhile, cutting off a tail a
 // killed writer left damaged; with mergeDocs messages in the log, it
-// merges them into the segment.
+// merges them into the segment. When another process replaced the file
+// meanwhile (its merge, or its start again) or cut it back, what was
+// added is taken into what the file holds now and written there: no one
+// adds those messages again. What a failed Flush did not write stays
+// for the next.
 func (x *Index) Flush() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if len(x.pending) == 0 || x.f == nil {
-		return nil
+	// A file replaced at every try (two processes of other UIDVALIDITY
+	// starting it again in turn) is left to the next Flush.
+	for range 3 {
+		if len(x.pending) == 0 || x.f == nil {
+			return nil
+		}
+		written, err := x.flushLocked()
+		if err != nil || written {
+			return err
+		}
 	}
+	return nil
+}
+
+// flushLocked writes x.pending under the log's lock, as Flush says;
+// false when the file was replaced or cut back first, after taking the
+// pending records into what was read of it then.
+func (x *Index) flushLocked() (bool, error) {
 	unlock, err := lockFile(x.f)
 	if err != nil {
-		return fmt.Errorf("fts %s: lock: %w", x.path, err)
+		return false, fmt.Errorf("fts %s: lock: %w", x.path, err)
 	}
+	// Through x.f as it was: when catching up replaces x.f, closing
+	// it released the lock.
 	defer unlock()
+	// Out of x while the file is read: starting again clears x.
 	pending := x.pending
 	x.pending = nil
 	epoch := x.epoch
-	if err := x.catchUpLocked(); err != nil {
-		return err
-	}
+	err = x.catchUpLocked()
 	if x.epoch != epoch {
-		// The file was replaced or cut back: what was pending is gone
-		// from memory too, and is indexed again.
-		return nil
+		// What was in memory was read again from another file, or
+		// the same file cut back: the records still pending are
+		// added to it again, and written under the new file's lock.
+		x.pending = x.reapplyLocked(pending)
+		return false, err
+	}
+	if err != nil {
+		x.pending = pending
+		return false, err
 	}
 	// Records read now of UIDs this process added too are skipped;
 	// appending ours again costs only bytes.
 	if err := x.f.Truncate(x.off); err != nil {
-		return fmt.Errorf("fts %s: %w", x.path, err)
+		x.pending = pending
+		return false, fmt.Errorf("fts %s: %w", x.path, err)
 	}
 	if _, err := x.f.WriteAt(pending, x.off); err != nil {
-		return fmt.Errorf("fts %s: %w", x.path, err)
+		x.pending = pending
+		return false, fmt.Errorf("fts %s: %w", x.path, err)
 	}
 	x.off += int64(len(pending))
 	x.pending = pending[:0]
 	if x.tailDocs >= mergeDocs {
-		return x.mergeLocked()
+		return true, x.mergeLocked()
 	}
-	return nil
+	return true, nil
+}
+
+// reapplyLocked takes the records of pending, not written yet, into
+// what is in memory after it was read again, and returns those that
+// still add or remove something there, to be written.
+func (x *Index) reapplyLocked(pending []byte) []byte {
+	var out []byte
+	readRecords(bytes.NewReader(pending), func(r *record) {
+		_, known := x.ords[r.uid]
+		if known == (r.kind == recRemoved) {
+			out = appendRecord(out, r.kind, r.uid, r.keys)
+			x.applyLocked(r, -1)
+		}
+	})
+	return out
 }
 
 // Merge merges the log into the segment now (Flush does when the log is

@@ -20,7 +20,9 @@ func lockFile(f *os.File) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	return func() { syscall.Flock(fd, syscall.LOCK_UN) }, nil
+	// Through f, not fd: f may be closed by then (its lock went with
+	// it: the log was replaced), and fd given to another file.
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }, nil
 }
 
 // inodeOf returns the inode number of a file: a file replaced by
