@@ -143,9 +143,15 @@ func (x *Index) reopenLocked() error {
 	x.clearLocked()
 	// Never through a symbolic link: where others may write beside the
 	// mailbox, one could name a file of this user's to be overwritten.
-	f, err := os.OpenFile(x.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(x.path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, syscall.ELOOP) && os.Remove(x.path) == nil {
-		f, err = os.OpenFile(x.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+		f, err = os.OpenFile(x.path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		// Created whole, by a rename: an empty file at x.path, seen
+		// by another process before its header was written, would
+		// be taken for damaged and started again under this one.
+		return x.resetLocked(x.validity)
 	}
 	if err != nil {
 		return fmt.Errorf("fts %s: %w", x.path, err)

@@ -2,6 +2,8 @@ package fts
 
 import (
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -97,6 +99,48 @@ func TestFlushAfterFileReplaced(t *testing.T) {
 				t.Errorf("a second Flush wrote %d bytes more", got-size)
 			}
 		})
+	}
+}
+
+// TestOpenNeverShowsEmptyFile: a new index file appears at its name
+// complete with its header, never empty: another process that opened
+// it in between would find no header, take the file for damaged, and
+// start it again under the creator.
+func TestOpenNeverShowsEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 200 {
+		path := filepath.Join(dir, "INBOX.fts")
+		os.Remove(path)
+		var wg sync.WaitGroup
+		done := make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, err := Open(path, 1)
+			if err != nil {
+				t.Error(err)
+			} else {
+				x.Close()
+			}
+			close(done)
+		}()
+		var short int64 = -1
+	watch:
+		for {
+			select {
+			case <-done:
+				break watch
+			default:
+			}
+			if st, err := os.Stat(path); err == nil && st.Size() < int64(headerSize) {
+				short = st.Size()
+				break
+			}
+		}
+		wg.Wait()
+		if short >= 0 {
+			t.Fatalf("round %d: the index file was seen with %d bytes, no header", i, short)
+		}
 	}
 }
 
