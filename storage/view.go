@@ -873,6 +873,13 @@ func (mb *mailbox) expungeLocked(gone []uint32, force bool) error {
 		gone = slices.DeleteFunc(gone, func(uid uint32) bool { return slices.Contains(kept, uid) })
 	}
 	if err != nil {
+		// The folder may have removed some of the files before it
+		// failed: re-read it, so that every view hears of those now
+		// rather than keeping messages without files until the next
+		// change. A re-read that fails is retried in the background.
+		if rerr := mb.refreshLocked(); rerr != nil {
+			mb.scheduleRefreshLocked(time.Second, 1)
+		}
 		return fmt.Errorf("expunging: %w", err)
 	}
 	if len(gone) == 0 {
