@@ -542,15 +542,16 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 	if val, ok := v.CachedBytes(m.UID, key); ok {
 		return val, nil
 	}
+	epoch := v.CacheEpoch()
 	out, fields, buf, err := derive(v, m.UID, key, c.root, f.scratch)
 	f.scratch = buf
 	if err != nil {
 		return nil, err
 	}
 	if fields != nil {
-		cacheFieldsDerived(v, m.UID, fields, f.derivesSortKeys())
+		cacheFieldsDerived(v, epoch, m.UID, fields, f.derivesSortKeys())
 	}
-	v.SetCached(m.UID, key, out)
+	v.SetCachedSince(epoch, storage.CachedValue{UID: m.UID, Key: key, Value: out})
 	return out, nil
 }
 
@@ -640,6 +641,9 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 		return
 	}
 	v := f.s.view
+	// Taken before any file is read: values read from a file of the
+	// mailbox before another program reset it are not kept.
+	epoch := v.CacheEpoch()
 	uids := f.prefillUIDs[:0]
 	for i := range msgs {
 		if m := &msgs[i]; m.UID != 0 && keep(m) {
@@ -647,15 +651,13 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 		}
 	}
 	f.prefillUIDs = uids
-	vals := make([]any, len(uids))
 	var jobs []prefillJob
+	var missing []uint32
 	for _, key := range f.derivedKeys {
 		first := len(jobs)
-		v.CachedBatch(uids, key, vals)
-		for i, val := range vals {
-			if _, ok := val.([]byte); !ok {
-				jobs = append(jobs, prefillJob{uid: uids[i], key: key})
-			}
+		missing = v.UncachedBytes(uids, key, missing[:0])
+		for _, uid := range missing {
+			jobs = append(jobs, prefillJob{uid: uid, key: key})
 		}
 		if key == cacheEnvelope && len(jobs) > first {
 			f.wantHeaderFields(jobs[first:])
@@ -693,8 +695,9 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 			cached = append(cached, storage.CachedValue{UID: j.uid, Key: cacheSearchFields, Value: j.search})
 		}
 	}
-	v.SetCachedMany(cached)
-	prefilled.Add(uint64(len(jobs)))
+	if v.SetCachedSince(epoch, cached...) {
+		prefilled.Add(uint64(len(jobs)))
+	}
 }
 
 // prefilled counts the values prefill derived, for tests.

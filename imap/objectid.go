@@ -39,6 +39,7 @@ func emailID(v *storage.View, uid uint32) (string, error) {
 			return string(b), nil
 		}
 	}
+	epoch := v.CacheEpoch()
 	rc, _, err := v.Open(uid)
 	if err != nil {
 		return "", err
@@ -49,7 +50,7 @@ func emailID(v *storage.View, uid uint32) (string, error) {
 		return "", err
 	}
 	id := "E" + hex.EncodeToString(h.Sum(nil)[:12])
-	v.SetCached(uid, cacheEmailID, []byte(id))
+	v.SetCachedSince(epoch, storage.CachedValue{UID: uid, Key: cacheEmailID, Value: []byte(id)})
 	return id, nil
 }
 
@@ -69,12 +70,13 @@ func (s *session) threadID(uid uint32) (string, error) {
 	val, ok := s.view.Cached(uid, cacheSortKeys)
 	b, isBytes := val.([]byte)
 	if !ok || !isBytes || k.decodeOnly(b, needMessageID|needRefs) != nil {
+		epoch := s.view.CacheEpoch()
 		header, err := s.view.StoredHeader(uid, nil)
 		if err != nil {
 			return "", err
 		}
 		k = sortKeysOf(header)
-		s.view.SetCached(uid, cacheSortKeys, k.append(nil))
+		s.view.SetCachedSince(epoch, storage.CachedValue{UID: uid, Key: cacheSortKeys, Value: k.append(nil)})
 	}
 	root := k.messageID
 	if len(k.refs) > 0 {

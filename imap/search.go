@@ -263,6 +263,7 @@ type candidate struct {
 	seq    uint32
 	m      *storage.Message
 	header []byte // the whole header
+	epoch  uint64 // the view's CacheEpoch when header was read
 	fields []byte // the commonly searched fields (cacheSearchFields)
 	failed bool
 	// inBody and inText say which of the searcher's body and text
@@ -335,13 +336,14 @@ func (ev *searcher) readText(c *candidate, finder *message.Searcher) {
 // file), once per candidate.
 func (ev *searcher) loadHeader(c *candidate) []byte {
 	if c.header == nil && !c.failed {
+		c.epoch = ev.s.view.CacheEpoch()
 		h, err := ev.s.view.StoredHeader(c.m.UID, nil)
 		if err != nil {
 			c.failed = true
 			return nil
 		}
 		c.header = h
-		cacheHeaderDerived(ev.s.view, c.m.UID, c.header)
+		cacheHeaderDerived(ev.s.view, c.epoch, c.m.UID, c.header)
 	}
 	return c.header
 }
@@ -381,7 +383,7 @@ func (ev *searcher) headerWith(c *candidate, field string) (h []byte, cached boo
 		if v, ok := ev.s.view.Cached(c.m.UID, cacheSearchFields); ok && searchFieldsCurrent(v) {
 			c.fields = v.([]byte)
 		} else if h := ev.loadHeader(c); h != nil {
-			c.fields = cacheHeaderDerived(ev.s.view, c.m.UID, h)
+			c.fields = cacheHeaderDerived(ev.s.view, c.epoch, c.m.UID, h)
 		}
 		if c.fields != nil {
 			c.fields = c.fields[len(searchFieldsVersion):]

@@ -240,15 +240,16 @@ func sortKeysCurrent(val any) bool {
 // header anyway (FETCH ENVELOPE, a SEARCH on a header field; the
 // full-text indexer has HeaderCache) calls it, so that a
 // later SEARCH FROM or SORT need not open the message again. header may
-// have LF or CRLF line ends: what is derived is the same.
+// have LF or CRLF line ends: what is derived is the same. epoch is the
+// view's CacheEpoch taken before the header was read (SetCachedSince).
 // It returns the search fields.
-func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []byte) {
+func cacheHeaderDerived(v *storage.View, epoch uint64, uid uint32, header []byte) (fields []byte) {
 	if val, _ := v.Cached(uid, cacheSortKeys); sortKeysCurrent(val) {
 		if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
 			return val.([]byte)
 		}
 	}
-	return cacheFieldsDerived(v, uid, message.ParseFields(header), true)
+	return cacheFieldsDerived(v, epoch, uid, message.ParseFields(header), true)
 }
 
 // cacheFieldsDerived is cacheHeaderDerived from the header's fields, for
@@ -256,18 +257,18 @@ func cacheHeaderDerived(v *storage.View, uid uint32, header []byte) (fields []by
 // from them): the header is walked once for all three. Without sortKeys
 // the sort keys are left to the full-text index build, which derives
 // them from every message (View.DerivesHeaders).
-func cacheFieldsDerived(v *storage.View, uid uint32, f *message.Fields, sortKeys bool) (fields []byte) {
+func cacheFieldsDerived(v *storage.View, epoch uint64, uid uint32, f *message.Fields, sortKeys bool) (fields []byte) {
 	if sortKeys {
 		if val, _ := v.Cached(uid, cacheSortKeys); !sortKeysCurrent(val) {
 			k := sortKeysFrom(f)
-			v.SetCached(uid, cacheSortKeys, k.append(nil))
+			v.SetCachedSince(epoch, storage.CachedValue{UID: uid, Key: cacheSortKeys, Value: k.append(nil)})
 		}
 	}
 	if val, ok := v.Cached(uid, cacheSearchFields); ok && searchFieldsCurrent(val) {
 		return val.([]byte)
 	}
 	b := searchFieldsFrom(f)
-	v.SetCached(uid, cacheSearchFields, b)
+	v.SetCachedSince(epoch, storage.CachedValue{UID: uid, Key: cacheSearchFields, Value: b})
 	return b
 }
 
@@ -298,6 +299,7 @@ func HeaderCache(header []byte) map[string][]byte {
 // parallel (readInParallel); a message that cannot be read has empty
 // keys.
 func (s *session) fillSortKeys(found []sorted, missing []int) {
+	epoch := s.view.CacheEpoch()
 	readInParallel(len(missing), func(i int, buf []byte) []byte {
 		e := &found[missing[i]]
 		var header []byte
@@ -307,7 +309,7 @@ func (s *session) fillSortKeys(found []sorted, missing []int) {
 			return buf
 		}
 		e.keys = sortKeysOf(header)
-		s.view.SetCached(e.uid, cacheSortKeys, e.keys.append(nil))
+		s.view.SetCachedSince(epoch, storage.CachedValue{UID: e.uid, Key: cacheSortKeys, Value: e.keys.append(nil)})
 		return buf
 	})
 	if len(missing) >= saveCacheAfter {

@@ -587,6 +587,7 @@ func (s *cacheSection) compact(live []uint32) *cacheSection {
 // and what was read of its cache file, which is looked at again when a
 // value is next asked for; mb.mu is held.
 func (mb *mailbox) dropCacheLocked() {
+	mb.cacheEpoch++
 	clear(mb.cache)
 	clear(mb.cacheSections)
 	mb.cacheHints = [4]cacheHint{}

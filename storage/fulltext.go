@@ -246,6 +246,7 @@ func (ix *indexer) addOne(mb *mailbox, idx *fts.Index, validity, uid uint32) boo
 		mb.mu.Unlock()
 		return false
 	}
+	epoch := mb.cacheEpoch
 	var rc io.ReadCloser
 	var err error
 	if mb.index(uid) >= 0 {
@@ -269,7 +270,7 @@ func (ix *indexer) addOne(mb *mailbox, idx *fts.Index, validity, uid uint32) boo
 		return true
 	}
 	if tee != nil && tee.done {
-		mb.setDerived(uid, ix.conf.Derive(tee.header))
+		mb.setDerived(epoch, uid, ix.conf.Derive(tee.header))
 	}
 	idx.Add(uid, doc)
 	return true
@@ -278,13 +279,18 @@ func (ix *indexer) addOne(mb *mailbox, idx *fts.Index, validity, uid uint32) boo
 // setDerived keeps the values FullText.Derive returned for message uid
 // that it lacks, in this process or in the cache file: a rebuild of the
 // index would otherwise keep a second copy of every value the file
-// holds, and write the file again for nothing.
-func (mb *mailbox) setDerived(uid uint32, vals map[string][]byte) {
+// holds, and write the file again for nothing. Nothing is kept when the
+// cached values were dropped since the file was opened at epoch (see
+// View.SetCachedSince).
+func (mb *mailbox) setDerived(epoch uint64, uid uint32, vals map[string][]byte) {
 	if len(vals) == 0 {
 		return
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if mb.cacheEpoch != epoch {
+		return
+	}
 	var m map[string]any
 	for k, v := range vals {
 		if _, ok := mb.cachedLocked(uid, k); ok {

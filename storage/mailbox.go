@@ -59,6 +59,9 @@ type mailbox struct {
 	cacheHintNext int          // guarded by mu: the hint to replace next
 	cacheDirty    bool         // cache holds values its file lacks
 	cacheGen      uint64       // counts the changes that made cache dirty
+	// cacheEpoch counts the times the cached values were dropped (see
+	// View.CacheEpoch).
+	cacheEpoch uint64
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex

@@ -535,6 +535,22 @@ func (v *View) CachedBytes(uid uint32, key string) ([]byte, bool) {
 	return mb.cachedBytesLocked(uid, key)
 }
 
+// UncachedBytes appends to dst, under one lock, the UIDs of uids that
+// have no []byte value under key, and returns it: for a command that
+// derives what many messages lack (a first FETCH ENVELOPE), without
+// boxing the values it finds.
+func (v *View) UncachedBytes(uids []uint32, key string, dst []uint32) []uint32 {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	for _, uid := range uids {
+		if _, ok := mb.cachedBytesLocked(uid, key); !ok {
+			dst = append(dst, uid)
+		}
+	}
+	return dst
+}
+
 // CachedBatch sets out[i] to the value a frontend stored for uids[i]
 // under key, or nil, under one lock: for commands that read one key of
 // many messages (SORT, THREAD). out has the length of uids.
@@ -548,7 +564,9 @@ func (v *View) CachedBatch(uids []uint32, key string, out []any) {
 }
 
 // SetCached stores a value derived from message uid (such as its parsed
-// envelope) for every session to share while the mailbox is open.
+// envelope) for every session to share while the mailbox is open. A
+// value derived from the message's file is stored with SetCachedSince
+// instead, which knows whether the file read is still the message's.
 func (v *View) SetCached(uid uint32, key string, val any) {
 	mb := v.mb
 	mb.mu.Lock()
@@ -556,23 +574,42 @@ func (v *View) SetCached(uid uint32, key string, val any) {
 	mb.setCachedLocked(uid, key, val)
 }
 
-// CachedValue is one value for SetCachedMany: what SetCached stores.
+// CachedValue is one value for SetCachedSince.
 type CachedValue struct {
 	UID   uint32
 	Key   string
 	Value any
 }
 
-// SetCachedMany is SetCached for many values under one lock: for a
-// command that derived them in parallel (a first FETCH ENVELOPE), whose
-// readers would otherwise queue for the mailbox's lock once per value.
-func (v *View) SetCachedMany(vals []CachedValue) {
+// CacheEpoch returns a number that changes whenever the mailbox's cached
+// values are dropped: another program reset the mailbox (a new
+// UIDVALIDITY, whose messages may take the old UIDs), or an
+// administrator's resync. A frontend that derives values from message
+// files takes it before it reads them, and stores the values with
+// SetCachedSince.
+func (v *View) CacheEpoch() uint64 {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	return mb.cacheEpoch
+}
+
+// SetCachedSince stores, under one lock, values derived from message
+// files read after epoch was the CacheEpoch, unless the cached values
+// were dropped since: a value read from a file before a reset must never
+// be kept for the message that has its UID after it (a first FETCH
+// ENVELOPE reads for seconds). It reports whether it stored them.
+func (v *View) SetCachedSince(epoch uint64, vals ...CachedValue) bool {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.cacheEpoch != epoch {
+		return false
+	}
 	for _, cv := range vals {
 		mb.setCachedLocked(cv.UID, cv.Key, cv.Value)
 	}
+	return true
 }
 
 // setCachedLocked stores val under key for message uid, unless the
