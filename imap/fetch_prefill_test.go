@@ -108,7 +108,8 @@ func TestFetchPrefillAnswersAsInLine(t *testing.T) {
 	fillPrefillBox(t, e, c, "whole", n)
 	fillPrefillBox(t, e, c, "each", n)
 
-	c.ok("s1 SELECT whole")
+	// Files another program dropped are found a moment later.
+	waitCount(t, c, c.ok("s1 SELECT whole"), n)
 	before := imap.Prefilled()
 	whole := fetchValues(c.ok("f1 FETCH 1:* " + items))
 	if got := imap.Prefilled() - before; got < n {
@@ -117,7 +118,7 @@ func TestFetchPrefillAnswersAsInLine(t *testing.T) {
 	if len(whole) != n {
 		t.Fatalf("FETCH 1:* answered %d messages, want %d", len(whole), n)
 	}
-	c.ok("s2 SELECT each")
+	waitCount(t, c, c.ok("s2 SELECT each"), n)
 	var each []string
 	for i := 1; i <= n; i++ {
 		each = append(each, fetchValues(c.ok(fmt.Sprintf("f%d FETCH %d %s", i, i, items)))...)
