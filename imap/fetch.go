@@ -82,20 +82,12 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 	}
 	uids := s.uidsOf(seqs)
 	msgs := make([]storage.Message, fetchBatch)
-	derived := 0
-	defer func() {
-		if derived >= saveCacheAfter {
-			// As after a first SORT: so many reads are not lost if
-			// the process is killed before the mailbox closes.
-			go s.view.SaveCache()
-		}
-	}()
 	for start := 0; start < len(seqs); start += fetchBatch {
 		end := min(start+fetchBatch, len(seqs))
 		if err := f.lookup(uids[start:end], msgs[:end-start]); err != nil {
 			return storageErr(err, "FETCH")
 		}
-		derived += f.prefill(msgs[:end-start], func(m *storage.Message) bool {
+		f.prefill(msgs[:end-start], func(m *storage.Message) bool {
 			return !mods.changedSince || m.ModSeq > mods.since
 		})
 		for i := start; i < end; i++ {
@@ -641,13 +633,12 @@ type prefillJob struct {
 // large mailbox whose files are not in memory would otherwise wait for
 // thousands of them one after another. A FETCH that reads every message
 // whole anyway (a section or BINARY item) derives from what it read, in
-// line, rather than read each message twice. Messages expunged (UID 0)
-// or left out by CHANGEDSINCE (keep false) are skipped. A value that
-// cannot be derived here is left to fetchOne, which tries again and
-// answers for it. It returns how many values it derived and cached.
-func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bool) (derived int) {
+// line, rather than read each message twice. Messages expunged (UID 0) or left
+// out by CHANGEDSINCE (keep false) are skipped. A value that cannot be
+// derived here is left to fetchOne, which tries again and answers for it.
+func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bool) {
 	if len(f.derivedKeys) == 0 || f.loadsWhole || len(msgs) < minParallelReads {
-		return 0
+		return
 	}
 	v := f.s.view
 	// Taken before any file is read: values read from a file of the
@@ -673,7 +664,7 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 		}
 	}
 	if len(jobs) < minParallelReads {
-		return 0
+		return
 	}
 	readInParallel(len(jobs), func(i int, buf []byte) []byte {
 		j := &jobs[i]
@@ -704,11 +695,9 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 			cached = append(cached, storage.CachedValue{UID: j.uid, Key: cacheSearchFields, Value: j.search})
 		}
 	}
-	if !v.SetCachedSince(epoch, cached...) {
-		return 0
+	if v.SetCachedSince(epoch, cached...) {
+		prefilled.Add(uint64(len(jobs)))
 	}
-	prefilled.Add(uint64(len(jobs)))
-	return len(jobs)
 }
 
 // prefilled counts the values prefill derived, for tests.

@@ -291,29 +291,3 @@ func at(s []string, i int) string {
 	}
 	return ""
 }
-
-// TestFetchPrefillSavesCache: a FETCH that derived many values writes the
-// cache file at once, as a first SORT does, while the session keeps the
-// mailbox selected: a process killed later (an inetd session cut off)
-// does not lose so many reads.
-func TestFetchPrefillSavesCache(t *testing.T) {
-	const n = 600 // ENVELOPE and BODYSTRUCTURE of each: above saveCacheAfter
-	e := startServer(t, nil)
-	fillMaildir(t, e, n)
-	c := e.raw()
-	c.login("alice")
-	waitCount(t, c, c.ok("s SELECT INBOX"), n)
-	file := filepath.Join(e.root, "alice", "INBOX", ".mailgate-cache")
-	if _, err := os.Stat(file); err == nil {
-		t.Fatal("a cache file before the FETCH")
-	}
-	c.ok("f FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(file); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no cache file written after the FETCH derived its values")
-		}
-	}
-}
