@@ -127,7 +127,7 @@ func TestReviewPrefillDriversAsInLine(t *testing.T) {
 			compareValues(t, whole, each)
 			for _, cmd := range []string{"SEARCH SUBJECT huge", "SEARCH FROM mixed", "SEARCH SUBJECT caf", "SEARCH HEADER X y",
 				"SORT (SUBJECT) UTF-8 ALL", "SORT (FROM) UTF-8 ALL", "SORT (REVERSE DATE SUBJECT) UTF-8 ALL"} {
-				a, b := reviewKeyed(t, c, "whole", cmd), reviewKeyed(t, c, "each", cmd)
+				a, b := keyedAnswer(t, c, "whole", cmd), keyedAnswer(t, c, "each", cmd)
 				if !slices.Equal(a, b) {
 					t.Errorf("%s: after a prefill %d answers, in line %d", cmd, len(a), len(b))
 				}
@@ -152,45 +152,6 @@ func joined(untagged []string) []string {
 
 // fetchJoined is fetchValues of responses with literals.
 func fetchJoined(untagged []string) []string { return fetchValues(joined(untagged)) }
-
-// reviewKeyed is keyedAnswer for answers with literals.
-func reviewKeyed(t *testing.T, c *rawConn, box, cmd string) []string {
-	t.Helper()
-	c.ok("s SELECT " + box)
-	var seqs []string
-	for _, l := range c.ok("q " + cmd) {
-		if f := strings.Fields(l); len(f) >= 2 && (f[1] == "SEARCH" || f[1] == "SORT") {
-			seqs = f[2:]
-		}
-	}
-	if len(seqs) == 0 {
-		return nil
-	}
-	keyOf := map[string]string{}
-	for _, l := range joined(c.ok("g FETCH " + strings.Join(seqs, ",") + " (ENVELOPE)")) {
-		seq := strings.Fields(l)[1]
-		keyOf[seq] = l[strings.Index(l, " FETCH "):]
-	}
-	out := make([]string, len(seqs))
-	for i, s := range seqs {
-		out[i] = keyOf[s]
-	}
-	return out
-}
-
-// compareValues fails at the first difference of two sorted answers.
-func compareValues(t *testing.T, whole, each []string) {
-	t.Helper()
-	if slices.Equal(whole, each) {
-		return
-	}
-	for i := range min(len(whole), len(each)) {
-		if whole[i] != each[i] {
-			t.Fatalf("first difference:\nprefill  %.300s\nin line  %.300s", whole[i], each[i])
-		}
-	}
-	t.Fatalf("prefill %d values, in line %d", len(whole), len(each))
-}
 
 // TestReviewPrefillNULAndNonRegular: files another program left in a
 // maildir's cur/ (NUL bytes; after SELECT, a message replaced by a FIFO,

@@ -124,14 +124,7 @@ func TestFetchPrefillAnswersAsInLine(t *testing.T) {
 		each = append(each, fetchValues(c.ok(fmt.Sprintf("f%d FETCH %d %s", i, i, items)))...)
 	}
 	slices.Sort(each)
-	if !slices.Equal(whole, each) {
-		for i := range min(len(whole), len(each)) {
-			if whole[i] != each[i] {
-				t.Fatalf("first difference:\nprefill  %s\nin line  %s", whole[i], each[i])
-			}
-		}
-		t.Fatalf("prefill %d values, in line %d", len(whole), len(each))
-	}
+	compareValues(t, whole, each)
 
 	// The search fields and sort keys cached by the prefill answer as
 	// those derived for SEARCH and SORT themselves: the same subjects,
@@ -148,7 +141,8 @@ func TestFetchPrefillAnswersAsInLine(t *testing.T) {
 }
 
 // keyedAnswer runs a SEARCH or SORT in box and returns the envelopes of
-// what it found, in its order: an answer that two mailboxes with the same
+// what it found, in its order (literals joined to their lines, see
+// joined): an answer that two mailboxes with the same
 // messages in another UID order give alike (every message has a subject
 // of its own, so that SORT has no ties to break by sequence number).
 func keyedAnswer(t *testing.T, c *rawConn, box, cmd string) []string {
@@ -164,7 +158,7 @@ func keyedAnswer(t *testing.T, c *rawConn, box, cmd string) []string {
 		return nil
 	}
 	keyOf := map[string]string{}
-	for _, l := range c.ok("g FETCH " + strings.Join(seqs, ",") + " (ENVELOPE)") {
+	for _, l := range joined(c.ok("g FETCH " + strings.Join(seqs, ",") + " (ENVELOPE)")) {
 		seq := strings.Fields(l)[1]
 		keyOf[seq] = l[strings.Index(l, " FETCH "):]
 	}
@@ -290,4 +284,12 @@ func at(s []string, i int) string {
 		return s[i]
 	}
 	return ""
+}
+
+// compareValues fails at the first difference of two sorted answers.
+func compareValues(t *testing.T, whole, each []string) {
+	t.Helper()
+	if i := firstDifference(whole, each); i >= 0 {
+		t.Fatalf("first difference, at %d of %d/%d:\nprefill  %.300s\nin line  %.300s", i, len(whole), len(each), at(whole, i), at(each, i))
+	}
 }
