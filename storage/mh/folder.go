@@ -63,6 +63,8 @@ var _ storage.Unchanger = (*Folder)(nil)
 
 var _ storage.Folder = (*Folder)(nil)
 
+var _ storage.QuickOpener = (*Folder)(nil)
+
 // known is what a Folder remembers of one message.
 type known struct {
 	hdr headerInfo
@@ -172,7 +174,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	}
 	defer f.mu.Unlock()
 	path := f.file(uid)
-	file, _, err := fsutil.OpenRegular(path)
+	rc, err := openMessage(path)
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		f.skipped.Note(f.log, f.path, path, err)
 	}
@@ -182,10 +184,36 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, f.errorf("uid %d: %w", uid, err)
 	}
+	return rc, nil
+}
+
+// OpenQuick is Open for a caller that does not hold the mailbox lock
+// (storage.QuickOpener): a message's file is named by its UID, so
+// nothing of the folder's is needed to find it, and readers of many
+// messages at once (a first FETCH ENVELOPE) do not queue for the lock.
+// ok is false when the file cannot be opened or read as a message (gone,
+// not a regular file, the folder closed): the caller then calls Open,
+// which says why.
+func (f *Folder) OpenQuick(uid uint32) (rc io.ReadCloser, ok bool) {
+	if f.lock() != nil {
+		return nil, false
+	}
+	f.mu.Unlock()
+	rc, err := openMessage(f.file(uid))
+	return rc, err == nil
+}
+
+// openMessage opens the message file at path, a regular file, for
+// reading without its Status: fields (stripStatus).
+func openMessage(path string) (io.ReadCloser, error) {
+	file, _, err := fsutil.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
 	r, _, err := stripStatus(bufio.NewReaderSize(file, 32<<10))
 	if err != nil {
 		file.Close()
-		return nil, f.errorf("uid %d: %w", uid, err)
+		return nil, err
 	}
 	return struct {
 		io.Reader
