@@ -174,7 +174,10 @@ func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32,
 // elsewhere is checked against the quota. On an error nothing is
 // expunged, unless files were moved already (a large MOVE is committed in
 // batches, see copyMessages): then those are expunged, as they are gone
-// from the folder, and src and dst list them with the error.
+// from the folder, and src and dst list them with the error. When the
+// expunge of the sources fails part way, src and dst list the messages
+// gone from the source alone, and the copies of the others are taken
+// back: each message is in one mailbox, never in both.
 func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
 	if v.ReadOnly() {
 		return 0, nil, nil, ErrReadOnly
@@ -182,21 +185,50 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 	within := a.usageOf().covers(v.mb.path)
 	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
 	var partial *partialMoveError
-	if errors.As(err, &partial) {
-		if xerr := v.expunge(src, true); xerr != nil {
-			return uidValidity, src, dst, fmt.Errorf("%w; expunging the %d moved before it: %v", err, len(src), xerr)
-		}
-		return uidValidity, src, dst, err
-	}
-	if err != nil {
+	if err != nil && !errors.As(err, &partial) {
 		return uidValidity, src, dst, err
 	}
 	// Not Expunge: the copy checked the mailbox, and the files it moved
 	// out leave its folder unable to vouch for what remains.
-	if err := v.expunge(src, true); err != nil {
-		return uidValidity, src, dst, err
+	if xerr := v.expunge(src, true); xerr != nil {
+		n := len(src)
+		var berr error
+		src, dst, berr = a.keepMoved(v, dest, src, dst)
+		if berr != nil {
+			xerr = fmt.Errorf("%w; taking back the copies of the messages left: %v", xerr, berr)
+		}
+		if err != nil {
+			return uidValidity, src, dst, fmt.Errorf("%w; expunging the %d moved before it: %v", err, n, xerr)
+		}
+		return uidValidity, src, dst, xerr
 	}
-	return uidValidity, src, dst, nil
+	return uidValidity, src, dst, err
+}
+
+// keepMoved returns, of the messages src of v's mailbox copied as dst
+// into dest, those gone from v's mailbox (an expunge that failed part
+// way re-read it), and expunges from dest the copies of the others.
+func (a *Account) keepMoved(v *View, dest string, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
+	var back []uint32
+	mb := v.mb
+	mb.mu.Lock()
+	for i, uid := range src {
+		if mb.index(uid) < 0 {
+			movedSrc, movedDst = append(movedSrc, uid), append(movedDst, dst[i])
+		} else {
+			back = append(back, dst[i])
+		}
+	}
+	mb.mu.Unlock()
+	if len(back) == 0 {
+		return movedSrc, movedDst, nil
+	}
+	to, _, err := a.open(dest)
+	if err != nil {
+		return movedSrc, movedDst, err
+	}
+	defer a.store.release(to)
+	return movedSrc, movedDst, to.expunge(back)
 }
 
 // copyMessages is Copy, and Move's first half; checkQuota says whether

@@ -95,8 +95,10 @@ type Driver interface {
 }
 
 // Folder is a driver's handle on one open mailbox. The core serialises
-// every call on one Folder, so a Folder need not lock against itself; it
-// must cope with other processes changing the files at any time.
+// every call on one Folder, so a Folder need not lock against itself
+// (but for Stager.Stage and QuickOpener.OpenQuick, which run beside any
+// other call, Scan and Close included); it must cope with other
+// processes changing the files at any time.
 type Folder interface {
 	// Scan reads the mailbox from disk. New messages that other programs
 	// added get UIDs above every UID given before, which are stored so that

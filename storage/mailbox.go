@@ -62,6 +62,10 @@ type mailbox struct {
 	// cacheEpoch counts the times the cached values were dropped (see
 	// View.CacheEpoch).
 	cacheEpoch uint64
+	// scans counts the folder's Scans, each counted, under mu, before it
+	// begins: a message file opened without mu (QuickOpener) while one
+	// ran may belong to the message that has the UID after a reset.
+	scans atomic.Uint64
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
@@ -254,6 +258,7 @@ func (mb *mailbox) loadLocked() error {
 		d.DeferIndex() // written after the answer: see View.Settle
 	}
 	mb.reserveEarlyLocked() // its fsync runs while the scan reads
+	mb.scans.Add(1)
 	snap, err := mb.folder.Scan()
 	if err != nil {
 		mb.dropEarlyLocked()
@@ -406,6 +411,7 @@ func (mb *mailbox) refreshLocked() error {
 	}
 	mb.fullLocked()
 	mb.store.rescans.Add(1)
+	mb.scans.Add(1)
 	snap, err := mb.folder.Scan()
 	if err != nil {
 		return err

@@ -457,7 +457,9 @@ type ShortOpener interface {
 // it nor hold up the other sessions. ok is false when it cannot (the
 // file is not where the folder last saw it, or it is not a regular
 // file): the caller then takes the mailbox lock and calls Open or
-// OpenShort, which look for it and say why not.
+// OpenShort, which look for it and say why not. It runs beside any other
+// call on the Folder, Scan and Close included: the folder locks what it
+// reads of its own state.
 type QuickOpener interface {
 	OpenQuick(uid uint32) (rc io.ReadCloser, ok bool)
 }
@@ -491,11 +493,18 @@ func (mb *mailbox) open(uid uint32, short bool) (io.ReadCloser, int64, error) {
 		return nil, 0, ErrNoMessage
 	}
 	size := mb.msgs[i].Size
+	scans := mb.scans.Load()
 	mb.mu.Unlock()
 	// mb.folder is set once, when the mailbox is opened.
 	if qo, ok := mb.folder.(QuickOpener); ok {
 		if rc, ok := qo.OpenQuick(uid); ok {
-			return rc, size, nil
+			// A Scan that began meanwhile may have found the mailbox
+			// reset, and the file opened may be the new message of
+			// this UID, of another size: then the locked way.
+			if mb.scans.Load() == scans {
+				return rc, size, nil
+			}
+			rc.Close()
 		}
 	}
 	mb.mu.Lock()

@@ -323,6 +323,8 @@ func (f *Folder) OpenShort(uid uint32) (io.ReadCloser, error) {
 	return f.open(uid, fsutil.OpenShort)
 }
 
+var _ storage.QuickOpener = (*Folder)(nil)
+
 // OpenQuick is OpenShort for a caller that does not hold the mailbox
 // lock (storage.QuickOpener): the folder's own lock is held only to find
 // the file's name, not while the file is opened, so that readers of
@@ -628,6 +630,19 @@ func (f *Folder) expunge(uids []uint32, force bool) (kept []uint32, err error) {
 	var touched [2]bool
 	gone := make(map[uint32]bool, len(uids))
 	defer f.forgetAll(gone)
+	// The removals are synced whether or not one failed: the core
+	// re-reads the folder after a failure and tells every session of
+	// those made, which a crash must not bring back.
+	defer func() {
+		for i, t := range touched {
+			if !t {
+				continue
+			}
+			if serr := fsutil.SyncDir(f.sub(i == 1)); serr != nil && err == nil {
+				err = f.errorf("expunge: %w", serr)
+			}
+		}
+	}()
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
 			if !force && !strings.ContainsRune(parseName(e.name).letters(), 'T') {
@@ -658,13 +673,6 @@ func (f *Folder) expunge(uids []uint32, force bool) (kept []uint32, err error) {
 		gone[uid] = true
 	}
 	f.stamp.valid = false
-	for i, t := range touched {
-		if t {
-			if err := fsutil.SyncDir(f.sub(i == 1)); err != nil {
-				return kept, f.errorf("expunge: %w", err)
-			}
-		}
-	}
 	return kept, nil
 }
 

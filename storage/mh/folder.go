@@ -282,10 +282,15 @@ func (f *Folder) Expunge(uids []uint32) error {
 	defer f.mu.Unlock()
 	return f.locked(func() error {
 		var gone []uint32
+		// A rename that fails ends the expunge, but those made before
+		// it are synced and leave the sequences: the core re-reads the
+		// folder after a failure and tells every session of them.
+		var failed error
 		for _, uid := range uids {
 			err := os.Rename(f.file(uid), filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return f.errorf("expunge uid %d: %w", uid, err)
+				failed = f.errorf("expunge uid %d: %w", uid, err)
+				break
 			}
 			if k, ok := f.known[uid]; ok {
 				if k.hdr.hasStatus {
@@ -296,7 +301,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 			gone = append(gone, uid)
 		}
 		if len(gone) == 0 {
-			return nil
+			return failed
 		}
 		if err := fsutil.SyncDir(f.path); err != nil {
 			return f.errorf("expunge: %w", err)
@@ -309,6 +314,9 @@ func (f *Folder) Expunge(uids []uint32) error {
 			}
 			return ss, nil
 		})
+		if failed != nil {
+			return failed
+		}
 		return err
 	})
 }
