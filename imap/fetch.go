@@ -233,7 +233,11 @@ func (f *fetcher) lookup(uids []uint32, msgs []storage.Message) error {
 type content struct {
 	raw  []byte
 	root *message.Part
-	tree *message.Part // from ParseReader, for streamed sections (fetch_stream.go)
+	// epoch is the view's CacheEpoch taken before raw was read: what is
+	// derived from root is cached only if the mailbox was not reset
+	// since (View.SetCachedSince).
+	epoch uint64
+	tree  *message.Part // from ParseReader, for streamed sections (fetch_stream.go)
 	// decoded holds BINARY's decoded parts by part number, so that a
 	// FETCH naming one part many times (with partial ranges, say) holds
 	// one decoded copy, not one per item: at most about the message's
@@ -499,6 +503,7 @@ func (f *fetcher) load(m *storage.Message, c *content) error {
 	if c.raw != nil {
 		return nil
 	}
+	c.epoch = f.s.view.CacheEpoch()
 	rc, size, err := f.s.view.Open(m.UID)
 	if err != nil {
 		return err
@@ -543,6 +548,9 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 		return val, nil
 	}
 	epoch := v.CacheEpoch()
+	if c.root != nil {
+		epoch = c.epoch // read before this
+	}
 	out, fields, buf, err := derive(v, m.UID, key, c.root, f.scratch)
 	f.scratch = buf
 	if err != nil {
@@ -601,13 +609,8 @@ func derive(v *storage.View, uid uint32, key string, root *message.Part, buf []b
 			// Read as stored, front to back, never whole: ParseReader
 			// counts sizes and lines as they are sent, without a CRLF
 			// copy, and holds headers only.
-			rc, err := v.OpenStored(uid)
-			if err != nil {
-				return nil, nil, buf, err
-			}
-			root, err = message.ParseReader(rc)
-			rc.Close()
-			if err != nil {
+			var err error
+			if root, err = parseStored(v, uid); err != nil {
 				return nil, nil, buf, err
 			}
 		}
@@ -723,6 +726,18 @@ func (f *fetcher) wantHeaderFields(jobs []prefillJob) {
 	for i, val := range vals {
 		jobs[i].wantSearch = !searchFieldsCurrent(val)
 	}
+}
+
+// parseStored parses message uid whole, as stored. The file is closed
+// whatever happens: a parser's panic in a parallel reader is recovered
+// (readInParallel), and must not leak it.
+func parseStored(v *storage.View, uid uint32) (*message.Part, error) {
+	rc, err := v.OpenStored(uid)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return message.ParseReader(rc)
 }
 
 // clip returns the offset and length of a partial fetch within size bytes.

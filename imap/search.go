@@ -322,8 +322,8 @@ func (ev *searcher) readText(c *candidate, finder *message.Searcher) {
 	// copy.
 	rc, err := ev.s.view.OpenStored(c.m.UID)
 	if err == nil {
+		defer rc.Close()
 		c.inBody, c.inText, err = finder.Search(rc)
-		rc.Close()
 	}
 	if err != nil {
 		ev.s.log.Debug("imap: SEARCH could not read a message", "uid", c.m.UID, "err", err)
