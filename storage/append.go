@@ -207,19 +207,20 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 
 // keepMoved returns, of the messages src of v's mailbox copied as dst
 // into dest, those gone from v's mailbox (an expunge that failed part
-// way re-read it), and expunges from dest the copies of the others.
+// way re-read it), and expunges from dest the copies of the others. A
+// copy is taken back only when the source's file is there to be opened:
+// when the re-read failed too, the mailbox still lists messages whose
+// files the MOVE renamed into dest, whose copy there is the only one.
 func (a *Account) keepMoved(v *View, dest string, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
 	var back []uint32
-	mb := v.mb
-	mb.mu.Lock()
 	for i, uid := range src {
-		if mb.index(uid) < 0 {
-			movedSrc, movedDst = append(movedSrc, uid), append(movedDst, dst[i])
-		} else {
+		if rc, _, err := v.mb.open(uid, true); err == nil {
+			rc.Close()
 			back = append(back, dst[i])
+		} else {
+			movedSrc, movedDst = append(movedSrc, uid), append(movedDst, dst[i])
 		}
 	}
-	mb.mu.Unlock()
 	if len(back) == 0 {
 		return movedSrc, movedDst, nil
 	}
