@@ -176,13 +176,16 @@ func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32,
 // batches, see copyMessages): then those are expunged, as they are gone
 // from the folder, and src and dst list them with the error. When the
 // expunge of the sources fails part way, src and dst list the messages
-// gone from the source alone, and the copies of the others are taken
-// back: each message is in one mailbox, never in both.
+// gone from the source alone, and the copies of those still there are
+// taken back; whatever cannot be told for sure (the source reset
+// meanwhile, a file that cannot be opened) is left in the destination:
+// a message may then be in both mailboxes, never in neither.
 func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
 	if v.ReadOnly() {
 		return 0, nil, nil, ErrReadOnly
 	}
 	within := a.usageOf().covers(v.mb.path)
+	from := v.mb.validity()
 	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
 	var partial *partialMoveError
 	if err != nil && !errors.As(err, &partial) {
@@ -192,10 +195,12 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 	// out leave its folder unable to vouch for what remains.
 	if xerr := v.expunge(src, true); xerr != nil {
 		n := len(src)
+		var failure *expungeFailure
+		reread := errors.As(xerr, &failure) && failure.reread
 		var berr error
-		src, dst, berr = a.keepMoved(v, dest, src, dst)
+		src, dst, berr = a.keepMoved(v, from, reread, dest, uidValidity, src, dst)
 		if berr != nil {
-			xerr = fmt.Errorf("%w; taking back the copies of the messages left: %v", xerr, berr)
+			xerr = errors.Join(xerr, fmt.Errorf("taking back the copies of the messages left: %w", berr))
 		}
 		if err != nil {
 			return uidValidity, src, dst, fmt.Errorf("%w; expunging the %d moved before it: %v", err, n, xerr)
@@ -206,16 +211,28 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 }
 
 // keepMoved returns, of the messages src of v's mailbox copied as dst
-// into dest, those gone from v's mailbox (an expunge that failed part
-// way re-read it), and expunges from dest the copies of the others. A
-// copy is taken back only when the source's file is there to be opened:
-// when the re-read failed too, the mailbox still lists messages whose
-// files the MOVE renamed into dest, whose copy there is the only one.
-func (a *Account) keepMoved(v *View, dest string, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
+// into dest (under UIDVALIDITY destValidity), those that left v's
+// mailbox when its expunge failed part way, and takes back the copies of
+// those still in it, so that each message is in one mailbox. A message
+// counts as still there only on good evidence: the mailbox, still of
+// UIDVALIDITY from, lists it and, unless it was read again after the
+// failure (reread), its file opens. Another program's reset of the
+// source (the UIDs are other messages') or a file that cannot be opened
+// leaves the copy where it is: a duplicate, never a loss.
+func (a *Account) keepMoved(v *View, from uint32, reread bool, dest string, destValidity uint32, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
+	if v.mb.validity() != from {
+		return nil, nil, nil
+	}
 	var back []uint32
 	for i, uid := range src {
-		if rc, _, err := v.mb.open(uid, true); err == nil {
-			rc.Close()
+		still := v.mb.has(uid)
+		if still && !reread {
+			rc, _, err := v.mb.open(uid, true)
+			if still = err == nil; still {
+				rc.Close()
+			}
+		}
+		if still {
 			back = append(back, dst[i])
 		} else {
 			movedSrc, movedDst = append(movedSrc, uid), append(movedDst, dst[i])
@@ -229,7 +246,21 @@ func (a *Account) keepMoved(v *View, dest string, src, dst []uint32) (movedSrc, 
 		return movedSrc, movedDst, err
 	}
 	defer a.store.release(to)
-	return movedSrc, movedDst, to.expunge(back)
+	return movedSrc, movedDst, to.takeBack(destValidity, back)
+}
+
+// validity returns the mailbox's UIDVALIDITY.
+func (mb *mailbox) validity() uint32 {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.uidValidity
+}
+
+// has reports whether the mailbox lists message uid.
+func (mb *mailbox) has(uid uint32) bool {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.index(uid) >= 0
 }
 
 // copyMessages is Copy, and Move's first half; checkQuota says whether
@@ -276,6 +307,10 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	var staged []uint32 // the source UIDs of ins
 	moving := false     // ins holds a message staged to be moved
 	moved := false      // a batch committed held a message moved
+	// copiedUnder is the UIDVALIDITY of dest when the last batch was
+	// committed; mixed says the batches had different ones.
+	var copiedUnder uint32
+	mixed := false
 	// commit stores what is staged as one batch: for a folder that is a
 	// BatchCommitter, one sync and all of it or nothing, even across a
 	// crash.
@@ -286,11 +321,17 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		if copyCommitHook != nil {
 			copyCommitHook()
 		}
-		stored, _, err := to.commitBatch(ins)
+		stored, validity, err := to.commitBatch(ins)
 		ins = nil
 		if err != nil {
 			return err
 		}
+		// The copies are taken back by UID only if all have the
+		// UIDVALIDITY they were stored under (see takeBack).
+		if copiedUnder != 0 && validity != copiedUnder {
+			mixed = true
+		}
+		copiedUnder = validity
 		for i, m := range stored {
 			if m.UID != 0 { // else a moved message that vanished meanwhile
 				src, dst = append(src, staged[i]), append(dst, m.UID)
@@ -313,8 +354,8 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		}
 		// A COPY that fails leaves the destination as it was (RFC 3501
 		// section 6.4.7): take back the batches stored before.
-		if len(dst) > 0 {
-			if xerr := to.expunge(dst); xerr != nil {
+		if len(dst) > 0 && !mixed {
+			if xerr := to.takeBack(copiedUnder, dst); xerr != nil {
 				return 0, src, dst, fmt.Errorf("%w; removing the %d copies stored before it: %v", err, len(dst), xerr)
 			}
 		}

@@ -156,6 +156,9 @@ func (mb *mailbox) isGone() bool {
 func (mb *mailbox) markGone() {
 	mb.mu.Lock()
 	mb.gone = true
+	// A message file opened without the lock meanwhile may be of the
+	// mailbox made at the path since (see View.Open).
+	mb.scans.Add(1)
 	if d, ok := mb.folder.(IndexDeferrer); ok {
 		d.DropIndex() // its files are about to go
 	}

@@ -488,7 +488,9 @@ func (v *View) Open(uid uint32) (io.ReadCloser, int64, error) {
 func (mb *mailbox) open(uid uint32, short bool) (io.ReadCloser, int64, error) {
 	mb.mu.Lock()
 	i := mb.index(uid)
-	if i < 0 {
+	if i < 0 || mb.gone {
+		// A mailbox deleted or renamed: whatever is at its path now
+		// is another mailbox's.
 		mb.mu.Unlock()
 		return nil, 0, ErrNoMessage
 	}
@@ -509,7 +511,7 @@ func (mb *mailbox) open(uid uint32, short bool) (io.ReadCloser, int64, error) {
 	}
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	if i = mb.index(uid); i < 0 {
+	if i = mb.index(uid); i < 0 || mb.gone {
 		return nil, 0, ErrNoMessage
 	}
 	size = mb.msgs[i].Size
@@ -868,11 +870,17 @@ func (v *View) expunge(uids []uint32, force bool) error {
 	return mb.expungeLocked(gone, force)
 }
 
-// expunge removes the messages with the given UIDs, as a COPY that
-// failed takes back its copies, and tells every view.
-func (mb *mailbox) expunge(uids []uint32) error {
+// takeBack removes the messages with the given UIDs, copies that a COPY
+// or MOVE which failed stored, and tells every view; nothing when the
+// mailbox's UIDVALIDITY is no longer validity, the one they were stored
+// under (another program reset or re-created it meanwhile: the UIDs are
+// other messages').
+func (mb *mailbox) takeBack(validity uint32, uids []uint32) error {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if mb.uidValidity != validity || mb.gone {
+		return nil
+	}
 	var gone []uint32
 	for _, uid := range uids {
 		if mb.index(uid) >= 0 {
@@ -881,6 +889,17 @@ func (mb *mailbox) expunge(uids []uint32) error {
 	}
 	return mb.expungeLocked(gone, true)
 }
+
+// expungeFailure is the error of an expunge whose folder failed, maybe
+// part way; reread says the mailbox was read again after it, so that the
+// messages it lists are those still in the folder.
+type expungeFailure struct {
+	err    error
+	reread bool
+}
+
+func (e *expungeFailure) Error() string { return "expunging: " + e.err.Error() }
+func (e *expungeFailure) Unwrap() error { return e.err }
 
 // expungeHook, when set by a test, runs with mb.mu held before the
 // folder removes the messages of an expunge.
@@ -923,10 +942,11 @@ func (mb *mailbox) expungeLocked(gone []uint32, force bool) error {
 		// failed: re-read it, so that every view hears of those now
 		// rather than keeping messages without files until the next
 		// change. A re-read that fails is retried in the background.
-		if rerr := mb.refreshLocked(); rerr != nil {
+		rerr := mb.refreshLocked()
+		if rerr != nil {
 			mb.scheduleRefreshLocked(time.Second, 1)
 		}
-		return fmt.Errorf("expunging: %w", err)
+		return &expungeFailure{err: err, reread: rerr == nil}
 	}
 	if len(gone) == 0 {
 		return nil

@@ -638,8 +638,8 @@ func (f *Folder) expunge(uids []uint32, force bool) (kept []uint32, err error) {
 			if !t {
 				continue
 			}
-			if serr := fsutil.SyncDir(f.sub(i == 1)); serr != nil && err == nil {
-				err = f.errorf("expunge: %w", serr)
+			if serr := fsutil.SyncDir(f.sub(i == 1)); serr != nil {
+				err = errors.Join(err, f.errorf("expunge: %w", serr))
 			}
 		}
 	}()

@@ -314,10 +314,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 			}
 			return ss, nil
 		})
-		if failed != nil {
-			return failed
-		}
-		return err
+		return errors.Join(failed, err)
 	})
 }
 
