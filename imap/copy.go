@@ -16,8 +16,8 @@ func (s *session) cmdCopy(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if len(src) == 0 {
-		return nil
+	if len(src) == 0 || validity == 0 {
+		return nil // validity 0: the destination was reset meanwhile
 	}
 	return ok(copyUID(validity, src, dst), "COPY completed")
 }
@@ -37,7 +37,7 @@ func (s *session) cmdMove(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if len(src) > 0 {
+	if len(src) > 0 && validity != 0 {
 		s.e.Raw("* OK [").Raw(copyUID(validity, src, dst)).Raw("] Moved\r\n")
 	}
 	return nil
@@ -76,7 +76,7 @@ func (s *session) copyTo(seqs []uint32, dest string, move bool) (uint32, []uint3
 		if errors.Is(err, storage.ErrNoMailbox) {
 			return 0, nil, nil, no("TRYCREATE", "Destination mailbox does not exist")
 		}
-		if move && len(src) > 0 && len(src) == len(dst) {
+		if move && len(src) > 0 && len(src) == len(dst) && validity != 0 {
 			// A MOVE that failed after some batches were moved (and
 			// are expunged here): the client still learns where they
 			// went (RFC 4315), before the NO.

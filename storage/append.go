@@ -217,10 +217,14 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 // counts as still there only on good evidence: the mailbox, still of
 // UIDVALIDITY from, lists it and, unless it was read again after the
 // failure (reread), its file opens. Another program's reset of the
-// source (the UIDs are other messages') or a file that cannot be opened
-// leaves the copy where it is: a duplicate, never a loss.
+// source (the UIDs are other messages'; another directory at its path),
+// or a file that cannot be opened, leaves the copy where it is: a
+// duplicate, never a loss.
 func (a *Account) keepMoved(v *View, from uint32, reread bool, dest string, destValidity uint32, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
-	if v.mb.validity() != from {
+	v.mb.mu.Lock()
+	same := v.mb.uidValidity == from && v.mb.samePathLocked()
+	v.mb.mu.Unlock()
+	if !same {
 		return nil, nil, nil
 	}
 	var back []uint32
@@ -311,6 +315,15 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	// committed; mixed says the batches had different ones.
 	var copiedUnder uint32
 	mixed := false
+	// copiedValidity is the UIDVALIDITY that dst's UIDs are of: 0 when
+	// another program reset dest between two batches, when they are of
+	// two (no COPYUID can name them, and none may be taken back).
+	copiedValidity := func() uint32 {
+		if mixed {
+			return 0
+		}
+		return copiedUnder
+	}
 	// commit stores what is staged as one batch: for a folder that is a
 	// BatchCommitter, one sync and all of it or nothing, even across a
 	// crash.
@@ -347,10 +360,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		}
 		if moved {
 			// Files left v's folder: they stay where they went.
-			to.mu.Lock()
-			uidValidity = to.uidValidity
-			to.mu.Unlock()
-			return uidValidity, src, dst, &partialMoveError{err: err, n: len(src)}
+			return copiedValidity(), src, dst, &partialMoveError{err: err, n: len(src)}
 		}
 		// A COPY that fails leaves the destination as it was (RFC 3501
 		// section 6.4.7): take back the batches stored before.
@@ -383,10 +393,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	if err := commit(); err != nil {
 		return fail(fmt.Errorf("copying: %w", err))
 	}
-	to.mu.Lock()
-	uidValidity = to.uidValidity
-	to.mu.Unlock()
-	return uidValidity, src, dst, nil
+	return copiedValidity(), src, dst, nil
 }
 
 // partialMoveError is the error of a MOVE that failed after it had

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage/fts"
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // updateKind says what happened to a message.
@@ -66,6 +67,11 @@ type mailbox struct {
 	// begins: a message file opened without mu (QuickOpener) while one
 	// ran may belong to the message that has the UID after a reset.
 	scans atomic.Uint64
+	// loadedAt tells the mailbox's directory (or mbox file) when it was
+	// first read (fsutil.Identity) from another put at its path since,
+	// which is another mailbox even when its driver cannot tell (see
+	// takeBack); zero when it could not be read.
+	loadedAt [3]uint64
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
@@ -254,6 +260,7 @@ func (mb *mailbox) loadLocked() error {
 	if mb.loaded {
 		return nil
 	}
+	mb.loadedAt = identity(mb.path)
 	if mb.summarizeLocked() {
 		return nil
 	}
@@ -721,4 +728,18 @@ type Status struct {
 	// DeletedSize is the part of Size that the \Deleted messages take
 	// (RFC 9208's STATUS DELETED-STORAGE).
 	DeletedSize int64
+}
+
+// samePathLocked reports whether the directory (or mbox file) at the
+// mailbox's path is the one it first read (loadedAt); mb.mu is held.
+func (mb *mailbox) samePathLocked() bool {
+	now := identity(mb.path)
+	return now != [3]uint64{} && now == mb.loadedAt
+}
+
+// identity returns fsutil.Identity of the file at path, zero when it
+// cannot be read.
+func identity(path string) [3]uint64 {
+	id, _ := fsutil.Identity(path)
+	return id
 }

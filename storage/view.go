@@ -674,6 +674,9 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if mb.gone {
+		return nil, nil, errGone
+	}
 	mb.fullLocked()
 	changes := make([]FlagChange, 0, len(uids)) // ascending UIDs, as uids
 	merged := make(map[uint32]bool)
@@ -852,6 +855,9 @@ func (v *View) expunge(uids []uint32, force bool) error {
 	mb := v.mb
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if mb.gone {
+		return errGone
+	}
 	var gone []uint32
 	mb.fullLocked()
 	if uids == nil {
@@ -872,12 +878,24 @@ func (v *View) expunge(uids []uint32, force bool) error {
 
 // takeBack removes the messages with the given UIDs, copies that a COPY
 // or MOVE which failed stored, and tells every view; nothing when the
-// mailbox's UIDVALIDITY is no longer validity, the one they were stored
-// under (another program reset or re-created it meanwhile: the UIDs are
-// other messages').
+// mailbox's UIDVALIDITY, read again first, is no longer validity, the
+// one they were stored under (another program reset or re-created it
+// meanwhile: the UIDs are other messages'), or when it cannot be read.
 func (mb *mailbox) takeBack(validity uint32, uids []uint32) error {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
+	if mb.gone {
+		return nil
+	}
+	// Another directory at the path is another mailbox, whose driver
+	// may give it the UIDVALIDITY it remembers (MH re-writes a lost
+	// .mu-prop): never take back by UID there.
+	if !mb.samePathLocked() {
+		return nil
+	}
+	if err := mb.refreshLocked(); err != nil {
+		return fmt.Errorf("reading the mailbox again: %w", err)
+	}
 	if mb.uidValidity != validity || mb.gone {
 		return nil
 	}
@@ -889,6 +907,13 @@ func (mb *mailbox) takeBack(validity uint32, uids []uint32) error {
 	}
 	return mb.expungeLocked(gone, true)
 }
+
+// errGone is the error of a change asked of a view whose mailbox was
+// deleted or renamed: the files at its path now are another mailbox's,
+// never to be changed for it. Its messages are gone to the client
+// (EXPUNGEISSUED), and the client's MOVE from it is not told to create
+// its destination.
+var errGone = fmt.Errorf("the mailbox was deleted or renamed: %w", ErrNoMessage)
 
 // expungeFailure is the error of an expunge whose folder failed, maybe
 // part way; reread says the mailbox was read again after it, so that the
@@ -946,7 +971,9 @@ func (mb *mailbox) expungeLocked(gone []uint32, force bool) error {
 		if rerr != nil {
 			mb.scheduleRefreshLocked(time.Second, 1)
 		}
-		return &expungeFailure{err: err, reread: rerr == nil}
+		// A gone mailbox is not read again (refreshLocked does
+		// nothing): its list is not the folder's.
+		return &expungeFailure{err: err, reread: rerr == nil && !mb.gone}
 	}
 	if len(gone) == 0 {
 		return nil

@@ -1,0 +1,44 @@
+package imap_test
+
+// Review check of caa259a (opens refuse a gone mailbox), at the IMAP
+// level. Copy into imap/. It logs what a client sees; it fails only on a
+// hang (the harness's read deadline), a BAD, or a body of another
+// mailbox.
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReviewGoneSelectedFetch: session A has box selected; session B
+// RENAMEs it and CREATEs a new box with another message. A's FETCH of
+// the old message's body must neither hang nor return the new box's
+// message; the answer it gets is logged (OK [EXPUNGEISSUED] with NIL
+// bodies, no BYE and no EXPUNGE: A keeps a mailbox that is no more).
+func TestReviewGoneSelectedFetch(t *testing.T) {
+	e := startServer(t, nil)
+	a, b := e.raw(), e.raw()
+	a.login("alice")
+	b.login("alice")
+	a.ok("c CREATE box")
+	a.appendMsg("box", "", testMessage("mine", "x"))
+	a.ok("s SELECT box")
+	a.ok("f0 FETCH 1 BODY.PEEK[]")
+	b.ok("r RENAME box other")
+	b.ok("c CREATE box")
+	b.appendMsg("box", "", testMessage("theirs", "y"))
+	for i, cmd := range []string{"f1 FETCH 1 (BODY.PEEK[] ENVELOPE)", "n NOOP", "f2 FETCH 1:* (FLAGS BODY.PEEK[HEADER])", "st STORE 1 +FLAGS (\\Seen)", "x EXPUNGE"} {
+		u, done := a.do(cmd)
+		t.Logf("%d %s -> %q %q", i, cmd, u, done)
+		all := strings.Join(u, "\n")
+		if strings.Contains(all, "theirs") {
+			t.Errorf("%s on the gone view answered with the new box's message: %q", cmd, u)
+		}
+		if strings.Contains(done, " BAD ") {
+			t.Errorf("%s: %q", cmd, done)
+		}
+	}
+	u, done := b.do("s SELECT box")
+	t.Logf("the new box: %q %q", u, done)
+	b.ok("f FETCH 1:* (FLAGS)")
+}
