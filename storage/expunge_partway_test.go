@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mailgate/mailgate/storage"
@@ -30,14 +31,7 @@ func TestExpungePartwayTellsViews(t *testing.T) {
 	pollOnce(v)
 	pollOnce(other)
 	f := findFile(t, dir, 2)
-	t.Cleanup(storage.SetExpungeHook(func() {
-		if err := os.Remove(f); err != nil {
-			t.Error(err)
-		}
-		if err := os.MkdirAll(filepath.Join(f, "x"), 0o700); err != nil {
-			t.Error(err)
-		}
-	}))
+	failExpungeAt(t, f, nil)
 	if err := v.Expunge(nil, false); err == nil {
 		t.Fatal("EXPUNGE succeeded with a directory in the way")
 	}
@@ -62,4 +56,41 @@ func TestExpungePartwayTellsViews(t *testing.T) {
 			t.Errorf("%s: message 1: %v, want ErrNoMessage", name, err)
 		}
 	}
+}
+
+// writeMH makes an MH folder at dir as another program would: an empty
+// .mh_sequences and the given files, name -> content.
+func writeMH(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".mh_sequences"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// failExpungeAt makes the next expunge of any mailbox fail at file: just
+// before the folder removes its messages, another program puts a
+// non-empty directory in the file's place, which cannot be removed, and
+// then runs also (when not nil). Later expunges are left alone.
+func failExpungeAt(t *testing.T, file string, also func()) {
+	t.Helper()
+	var once sync.Once
+	t.Cleanup(storage.SetExpungeHook(func() {
+		once.Do(func() {
+			os.Remove(file)
+			if err := os.MkdirAll(filepath.Join(file, "x"), 0o700); err != nil {
+				t.Error(err)
+			}
+			if also != nil {
+				also()
+			}
+		})
+	}))
 }

@@ -3,10 +3,7 @@ package storage_test
 import (
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
-
-	"github.com/mailgate/mailgate/storage"
 )
 
 // TestMovePartwayNeverLosesMoved: a MOVE between two maildirs renames the
@@ -26,15 +23,10 @@ func TestMovePartwayNeverLosesMoved(t *testing.T) {
 	uids := v.UIDs()
 	f2 := findFile(t, dir, 2)
 	newDir := filepath.Join(dir, "new")
-	var once sync.Once
-	t.Cleanup(storage.SetExpungeHook(func() {
-		once.Do(func() {
-			os.Remove(f2)
-			os.MkdirAll(filepath.Join(f2, "x"), 0o700)
-			os.RemoveAll(newDir)
-			os.WriteFile(newDir, []byte("not a directory"), 0o600)
-		})
-	}))
+	failExpungeAt(t, f2, func() {
+		os.RemoveAll(newDir)
+		os.WriteFile(newDir, []byte("not a directory"), 0o600)
+	})
 	_, src, dst, err := a.Move(v, uids, "Dest")
 	t.Logf("Move: src %v dst %v: %v", src, dst, err)
 	w, err := a.Select("Dest", true)

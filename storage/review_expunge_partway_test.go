@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,19 +40,13 @@ func TestReviewExpungePartwayModSeqAndKept(t *testing.T) {
 		t.Skip("no modseqs")
 	}
 	f2, f4 := findFile(t, dir, 2), findFile(t, dir, 4)
-	t.Cleanup(storage.SetExpungeHook(func() {
-		// Another program undeletes message 4 (its T goes)...
+	// Another program puts a directory where message 2's file was, and
+	// undeletes message 4 (its T goes).
+	failExpungeAt(t, f2, func() {
 		if err := os.Rename(f4, strings.TrimSuffix(f4, "T")); err != nil {
 			t.Error(err)
 		}
-		// ...and puts a directory where message 2's file was.
-		if err := os.Remove(f2); err != nil {
-			t.Error(err)
-		}
-		if err := os.MkdirAll(filepath.Join(f2, "x"), 0o700); err != nil {
-			t.Error(err)
-		}
-	}))
+	})
 	if err := v.Expunge(nil, false); err == nil {
 		t.Fatal("EXPUNGE succeeded with a directory in the way")
 	}
@@ -117,17 +110,7 @@ func TestReviewMovePartwayCOPYUID(t *testing.T) {
 	v := selectSettled(t, a)
 	uids := v.UIDs()
 	f2 := findFile(t, dir, 2)
-	var once sync.Once // the first expunge is the source's; the next takes copies back
-	t.Cleanup(storage.SetExpungeHook(func() {
-		once.Do(func() {
-			if err := os.Remove(f2); err != nil {
-				t.Error(err)
-			}
-			if err := os.MkdirAll(filepath.Join(f2, "x"), 0o700); err != nil {
-				t.Error(err)
-			}
-		})
-	}))
+	failExpungeAt(t, f2, nil) // the source's; the next takes copies back
 	_, src, dst, err := a.Move(v, uids, "MHBox")
 	if err == nil {
 		t.Fatal("MOVE succeeded with a directory in the way")
@@ -170,12 +153,10 @@ func TestReviewExpungePartwayRefreshFails(t *testing.T) {
 	pollOnce(v)
 	f2 := findFile(t, dir, 2)
 	newDir := filepath.Join(dir, "new")
-	t.Cleanup(storage.SetExpungeHook(func() {
-		os.Remove(f2)
-		os.MkdirAll(filepath.Join(f2, "x"), 0o700)
+	failExpungeAt(t, f2, func() {
 		os.RemoveAll(newDir)
 		os.WriteFile(newDir, []byte("not a directory"), 0o600)
-	}))
+	})
 	if err := v.Expunge(nil, false); err == nil {
 		t.Fatal("EXPUNGE succeeded with a directory in the way")
 	}

@@ -276,14 +276,7 @@ func TestReviewMoveTransientOpenCountsAsMoved(t *testing.T) {
 func TestReviewMHRenamedUnderView(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
-	mkMH := func(content string) {
-		if err := os.MkdirAll(box, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(box, ".mh_sequences"), nil, 0o600)
-		os.WriteFile(filepath.Join(box, "1"), []byte(content), 0o600)
-	}
-	mkMH("Subject: mine\n\nx\n")
+	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
 	v, err := a.Select("MHBox", false)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +286,7 @@ func TestReviewMHRenamedUnderView(t *testing.T) {
 	if err := a.Rename("MHBox", "Other"); err != nil {
 		t.Fatal(err)
 	}
-	mkMH("Subject: a message of the new folder, not the renamed one\n\n" + strings.Repeat("z", 100) + "\n")
+	writeMH(t, box, map[string]string{"1": "Subject: a message of the new folder, not the renamed one\n\n" + strings.Repeat("z", 100) + "\n"})
 	rc, size, err := v.Open(1)
 	if err != nil {
 		t.Logf("Open: %v (fine)", err)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -283,13 +282,7 @@ func TestReviewMovePartwayRereadListsMoved(t *testing.T) {
 	v := selectSettled(t, a)
 	uids := v.UIDs()
 	f2 := findFile(t, dir, 2)
-	var once sync.Once
-	t.Cleanup(storage.SetExpungeHook(func() {
-		once.Do(func() {
-			os.Remove(f2)
-			os.MkdirAll(filepath.Join(f2, "x"), 0o700)
-		})
-	}))
+	failExpungeAt(t, f2, nil)
 	_, src, dst, err := a.Move(v, uids, "Dest")
 	t.Logf("Move: src %v dst %v: %v; src lists %v", src, dst, err, v.UIDs())
 	w, err := a.Select("Dest", true)
@@ -314,14 +307,7 @@ func TestReviewMovePartwayRereadListsMoved(t *testing.T) {
 func TestReviewMHGoneViewExpungesNewFolder(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
-	mkMH := func(content string) {
-		if err := os.MkdirAll(box, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(box, ".mh_sequences"), nil, 0o600)
-		os.WriteFile(filepath.Join(box, "1"), []byte(content), 0o600)
-	}
-	mkMH("Subject: mine\n\nx\n")
+	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
 	v, err := a.Select("MHBox", false)
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +320,7 @@ func TestReviewMHGoneViewExpungesNewFolder(t *testing.T) {
 	if err := a.Rename("MHBox", "Other"); err != nil {
 		t.Fatal(err)
 	}
-	mkMH("Subject: the new folder's message\n\nz\n")
+	writeMH(t, box, map[string]string{"1": "Subject: the new folder's message\n\nz\n"})
 	err = v.Expunge(nil, false)
 	t.Logf("EXPUNGE on the gone view: %v", err)
 	if _, serr := os.Stat(filepath.Join(box, "1")); serr != nil {
@@ -348,14 +334,7 @@ func TestReviewMHGoneViewExpungesNewFolder(t *testing.T) {
 func TestReviewMHGoneViewStoresIntoNewFolder(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
-	mkMH := func(content string) {
-		if err := os.MkdirAll(box, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(box, ".mh_sequences"), nil, 0o600)
-		os.WriteFile(filepath.Join(box, "1"), []byte(content), 0o600)
-	}
-	mkMH("Subject: mine\n\nx\n")
+	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
 	v, err := a.Select("MHBox", false)
 	if err != nil {
 		t.Fatal(err)
@@ -365,7 +344,7 @@ func TestReviewMHGoneViewStoresIntoNewFolder(t *testing.T) {
 	if err := a.Rename("MHBox", "Other"); err != nil {
 		t.Fatal(err)
 	}
-	mkMH("Subject: the new folder's message\n\nz\n")
+	writeMH(t, box, map[string]string{"1": "Subject: the new folder's message\n\nz\n"})
 	_, err = v.Store([]uint32{1}, storage.AddFlags, []string{storage.FlagFlagged, storage.FlagDeleted})
 	t.Logf("STORE on the gone view: %v", err)
 	seq, _ := os.ReadFile(filepath.Join(box, ".mh_sequences"))
@@ -387,23 +366,14 @@ func TestReviewCopyTakeBackStaleValidityMH(t *testing.T) {
 	_, a, root := newAccount(t)
 	writeQuietMaildir(t, root, 3)
 	dst := filepath.Join(root, "alice", "MHDst")
-	mkMH := func(files map[string]string) {
-		if err := os.MkdirAll(dst, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dst, ".mh_sequences"), nil, 0o600)
-		for name, content := range files {
-			os.WriteFile(filepath.Join(dst, name), []byte(content), 0o600)
-		}
-	}
-	mkMH(nil)
+	writeMH(t, dst, nil)
 	v := selectSettled(t, a)
 	uids := v.UIDs()
 	commits := 0
 	defer storage.SetCopyBatch(1, func() {
 		if commits++; commits == 2 {
 			os.RemoveAll(dst)
-			mkMH(map[string]string{"1": "Subject: restored\n\nr\n"})
+			writeMH(t, dst, map[string]string{"1": "Subject: restored\n\nr\n"})
 		}
 	})()
 	_, src, dstUIDs, err := a.Copy(v, uids, "MHDst")
@@ -428,16 +398,7 @@ func TestReviewMoveTakeBackWatchedDestMH(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	dst := filepath.Join(root, "alice", "MHDst")
-	mkMH := func(files map[string]string) {
-		if err := os.MkdirAll(dst, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dst, ".mh_sequences"), nil, 0o600)
-		for name, content := range files {
-			os.WriteFile(filepath.Join(dst, name), []byte(content), 0o600)
-		}
-	}
-	mkMH(nil)
+	writeMH(t, dst, nil)
 	w, err := a.Select("MHDst", false)
 	if err != nil {
 		t.Fatal(err)
@@ -447,15 +408,10 @@ func TestReviewMoveTakeBackWatchedDestMH(t *testing.T) {
 	v := selectSettled(t, a)
 	uids := v.UIDs()
 	f2 := findFile(t, dir, 2)
-	var once sync.Once
-	t.Cleanup(storage.SetExpungeHook(func() {
-		once.Do(func() {
-			os.RemoveAll(dst)
-			mkMH(map[string]string{"1": "Subject: r1\n\nr\n", "2": "Subject: r2\n\nr\n", "3": "Subject: r3\n\nr\n"})
-			os.Remove(f2)
-			os.MkdirAll(filepath.Join(f2, "x"), 0o700)
-		})
-	}))
+	failExpungeAt(t, f2, func() {
+		os.RemoveAll(dst)
+		writeMH(t, dst, map[string]string{"1": "Subject: r1\n\nr\n", "2": "Subject: r2\n\nr\n", "3": "Subject: r3\n\nr\n"})
+	})
 	_, src, dstUIDs, err := a.Move(v, uids, "MHDst")
 	t.Logf("Move: src %v dst %v: %v", src, dstUIDs, err)
 	names, _ := filepath.Glob(filepath.Join(dst, "*"))
