@@ -636,9 +636,10 @@ type prefillJob struct {
 // large mailbox whose files are not in memory would otherwise wait for
 // thousands of them one after another. A FETCH that reads every message
 // whole anyway (a section or BINARY item) derives from what it read, in
-// line, rather than read each message twice. Messages expunged (UID 0) or left
-// out by CHANGEDSINCE (keep false) are skipped. A value that cannot be
-// derived here is left to fetchOne, which tries again and answers for it.
+// line, rather than read each message twice. Messages expunged (UID 0)
+// or left out by CHANGEDSINCE (keep false) are skipped. A value that
+// cannot be derived here is left to fetchOne, which tries again and
+// answers for it.
 func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bool) {
 	if len(f.derivedKeys) == 0 || f.loadsWhole || len(msgs) < minParallelReads {
 		return

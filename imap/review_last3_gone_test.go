@@ -38,7 +38,18 @@ func TestReviewGoneSelectedFetch(t *testing.T) {
 			t.Errorf("%s: %q", cmd, done)
 		}
 	}
+	// The new box's message is untouched by A's STORE and EXPUNGE (on
+	// maildir its unique file names protect it as well; the MH cases,
+	// where a number would name it, are storage's
+	// TestReviewMHGoneView*).
 	u, done := b.do("s SELECT box")
 	t.Logf("the new box: %q %q", u, done)
-	b.ok("f FETCH 1:* (FLAGS)")
+	if !contains(u, "* 1 EXISTS") {
+		t.Errorf("the new box after the gone view's EXPUNGE: %q", u)
+	}
+	for _, l := range b.ok("f FETCH 1:* (FLAGS)") {
+		if strings.Contains(l, `\Seen`) {
+			t.Errorf("the gone view's STORE reached the new box: %q", l)
+		}
+	}
 }

@@ -164,7 +164,17 @@ func (c *sizeCounter) Read(p []byte) (int, error) {
 // source and new UIDs in order. The copies must fit in the user's quota
 // (ErrOverQuota): nothing is copied when they do not.
 func (a *Account) Copy(v *View, uids []uint32, dest string) (uidValidity uint32, src, dst []uint32, err error) {
-	return a.copyMessages(v, uids, dest, true, false)
+	into, src, dst, err := a.copyMessages(v, uids, dest, true, false)
+	return into.validity, src, dst, err
+}
+
+// copiedInto is the destination of a COPY or MOVE as its copies were
+// stored: its UIDVALIDITY (0 when another program reset it between two
+// batches, so that its UIDs are of two) and its directory's identity
+// (fsutil.Identity), which a take-back of the copies checks.
+type copiedInto struct {
+	validity uint32
+	at       [4]uint64
 }
 
 // Move moves messages of a view into the named mailbox (RFC 6851): it
@@ -186,7 +196,8 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 	}
 	within := a.usageOf().covers(v.mb.path)
 	from := v.mb.validity()
-	uidValidity, src, dst, err = a.copyMessages(v, uids, dest, !within, true)
+	into, src, dst, err := a.copyMessages(v, uids, dest, !within, true)
+	uidValidity = into.validity
 	var partial *partialMoveError
 	if err != nil && !errors.As(err, &partial) {
 		return uidValidity, src, dst, err
@@ -198,7 +209,7 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 		var failure *expungeFailure
 		reread := errors.As(xerr, &failure) && failure.reread
 		var berr error
-		src, dst, berr = a.keepMoved(v, from, reread, dest, uidValidity, src, dst)
+		src, dst, berr = a.keepMoved(v, from, reread, dest, into, src, dst)
 		if berr != nil {
 			xerr = errors.Join(xerr, fmt.Errorf("taking back the copies of the messages left: %w", berr))
 		}
@@ -211,7 +222,7 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 }
 
 // keepMoved returns, of the messages src of v's mailbox copied as dst
-// into dest (under UIDVALIDITY destValidity), those that left v's
+// into dest (as into says), those that left v's
 // mailbox when its expunge failed part way, and takes back the copies of
 // those still in it, so that each message is in one mailbox. A message
 // counts as still there only on good evidence: the mailbox, still of
@@ -220,7 +231,7 @@ func (a *Account) Move(v *View, uids []uint32, dest string) (uidValidity uint32,
 // source (the UIDs are other messages'; another directory at its path),
 // or a file that cannot be opened, leaves the copy where it is: a
 // duplicate, never a loss.
-func (a *Account) keepMoved(v *View, from uint32, reread bool, dest string, destValidity uint32, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
+func (a *Account) keepMoved(v *View, from uint32, reread bool, dest string, into copiedInto, src, dst []uint32) (movedSrc, movedDst []uint32, err error) {
 	v.mb.mu.Lock()
 	same := v.mb.uidValidity == from && v.mb.samePathLocked()
 	v.mb.mu.Unlock()
@@ -250,7 +261,7 @@ func (a *Account) keepMoved(v *View, from uint32, reread bool, dest string, dest
 		return movedSrc, movedDst, err
 	}
 	defer a.store.release(to)
-	return movedSrc, movedDst, to.takeBack(destValidity, back)
+	return movedSrc, movedDst, to.takeBack(into, back)
 }
 
 // validity returns the mailbox's UIDVALIDITY.
@@ -277,17 +288,17 @@ func (mb *mailbox) has(uid uint32) bool {
 // back copies: the messages of the batches committed stay moved, as when
 // the process is killed in the middle of a MOVE, and the error is a
 // *partialMoveError with src and dst listing them.
-func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, move bool) (uidValidity uint32, src, dst []uint32, err error) {
+func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, move bool) (into copiedInto, src, dst []uint32, err error) {
 	loc, _, err := a.resolve(dest)
 	if err != nil {
-		return 0, nil, nil, err
+		return copiedInto{}, nil, nil, err
 	}
 	if err := a.writable(loc); err != nil {
-		return 0, nil, nil, err
+		return copiedInto{}, nil, nil, err
 	}
 	to, _, err := a.open(dest)
 	if err != nil {
-		return 0, nil, nil, err
+		return copiedInto{}, nil, nil, err
 	}
 	defer a.store.release(to)
 	// The copies carry the source's flags, which may be old on a
@@ -304,7 +315,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 			}
 		}
 		if err := a.CheckQuota(dest, bytes, n); err != nil {
-			return 0, nil, nil, err
+			return copiedInto{}, nil, nil, err
 		}
 	}
 	var ins []*incoming
@@ -315,14 +326,15 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 	// committed; mixed says the batches had different ones.
 	var copiedUnder uint32
 	mixed := false
+	var copiedAt [4]uint64 // dest's directory when the first batch was committed
 	// copiedValidity is the UIDVALIDITY that dst's UIDs are of: 0 when
 	// another program reset dest between two batches, when they are of
 	// two (no COPYUID can name them, and none may be taken back).
-	copiedValidity := func() uint32 {
+	copiedValidity := func() copiedInto {
 		if mixed {
-			return 0
+			return copiedInto{}
 		}
-		return copiedUnder
+		return copiedInto{validity: copiedUnder, at: copiedAt}
 	}
 	// commit stores what is staged as one batch: for a folder that is a
 	// BatchCommitter, one sync and all of it or nothing, even across a
@@ -344,6 +356,11 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		if copiedUnder != 0 && validity != copiedUnder {
 			mixed = true
 		}
+		if copiedUnder == 0 {
+			to.mu.Lock()
+			copiedAt = to.loadedAt
+			to.mu.Unlock()
+		}
 		copiedUnder = validity
 		for i, m := range stored {
 			if m.UID != 0 { // else a moved message that vanished meanwhile
@@ -354,7 +371,7 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		moved, moving = moved || moving, false
 		return nil
 	}
-	fail := func(err error) (uint32, []uint32, []uint32, error) {
+	fail := func(err error) (copiedInto, []uint32, []uint32, error) {
 		for _, in := range ins {
 			in.discard()
 		}
@@ -365,11 +382,11 @@ func (a *Account) copyMessages(v *View, uids []uint32, dest string, checkQuota, 
 		// A COPY that fails leaves the destination as it was (RFC 3501
 		// section 6.4.7): take back the batches stored before.
 		if len(dst) > 0 && !mixed {
-			if xerr := to.takeBack(copiedUnder, dst); xerr != nil {
-				return 0, src, dst, fmt.Errorf("%w; removing the %d copies stored before it: %v", err, len(dst), xerr)
+			if xerr := to.takeBack(copiedValidity(), dst); xerr != nil {
+				return copiedInto{}, src, dst, fmt.Errorf("%w; removing the %d copies stored before it: %v", err, len(dst), xerr)
 			}
 		}
-		return 0, nil, nil, err
+		return copiedInto{}, nil, nil, err
 	}
 	for i := range msgs {
 		if msgs[i].UID == 0 {

@@ -71,7 +71,7 @@ type mailbox struct {
 	// first read (fsutil.Identity) from another put at its path since,
 	// which is another mailbox even when its driver cannot tell (see
 	// takeBack); zero when it could not be read.
-	loadedAt [3]uint64
+	loadedAt [4]uint64
 	// cacheSaving is held by whoever writes the cache file (saveCache),
 	// one at a time; it is taken before mu.
 	cacheSaving sync.Mutex
@@ -734,12 +734,12 @@ type Status struct {
 // mailbox's path is the one it first read (loadedAt); mb.mu is held.
 func (mb *mailbox) samePathLocked() bool {
 	now := identity(mb.path)
-	return now != [3]uint64{} && now == mb.loadedAt
+	return now != [4]uint64{} && now == mb.loadedAt
 }
 
 // identity returns fsutil.Identity of the file at path, zero when it
 // cannot be read.
-func identity(path string) [3]uint64 {
+func identity(path string) [4]uint64 {
 	id, _ := fsutil.Identity(path)
 	return id
 }

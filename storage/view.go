@@ -877,11 +877,12 @@ func (v *View) expunge(uids []uint32, force bool) error {
 }
 
 // takeBack removes the messages with the given UIDs, copies that a COPY
-// or MOVE which failed stored, and tells every view; nothing when the
-// mailbox's UIDVALIDITY, read again first, is no longer validity, the
-// one they were stored under (another program reset or re-created it
-// meanwhile: the UIDs are other messages'), or when it cannot be read.
-func (mb *mailbox) takeBack(validity uint32, uids []uint32) error {
+// or MOVE which failed stored into the mailbox as into says, and tells
+// every view; nothing when its directory is not the one they were stored
+// in or its UIDVALIDITY, read again first, is no longer theirs (another
+// program reset or re-created it meanwhile: the UIDs are other
+// messages'), or when it cannot be read.
+func (mb *mailbox) takeBack(into copiedInto, uids []uint32) error {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	if mb.gone {
@@ -890,13 +891,13 @@ func (mb *mailbox) takeBack(validity uint32, uids []uint32) error {
 	// Another directory at the path is another mailbox, whose driver
 	// may give it the UIDVALIDITY it remembers (MH re-writes a lost
 	// .mu-prop): never take back by UID there.
-	if !mb.samePathLocked() {
+	if now := identity(mb.path); into.validity == 0 || now == ([4]uint64{}) || now != into.at {
 		return nil
 	}
 	if err := mb.refreshLocked(); err != nil {
 		return fmt.Errorf("reading the mailbox again: %w", err)
 	}
-	if mb.uidValidity != validity || mb.gone {
+	if mb.uidValidity != into.validity || mb.gone {
 		return nil
 	}
 	var gone []uint32

@@ -7,11 +7,11 @@ import "os"
 // Identity returns what tells the file or directory at path from another
 // put at the same path later: here its device and inode number, where
 // the system tells them. ok is false when path cannot be read.
-func Identity(path string) (id [3]uint64, ok bool) {
+func Identity(path string) (id [4]uint64, ok bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return id, false
 	}
 	dev, ino, _ := FileIDs(fi)
-	return [3]uint64{dev, ino, 0}, true
+	return [4]uint64{dev, ino}, true
 }
