@@ -203,6 +203,54 @@ func (d *failingMemDriver) anyBox(t *testing.T, name string) string {
 	return ""
 }
 
+// TestReviewMHSortmUnderOpen: nmh's sortm (or folder -pack) renumbers
+// an MH folder's files by rename; until the core's next Scan, UID 1
+// still has the size of the old message 1, and View.Open, quick or
+// locked, opens the file now named 1: the other message. FETCH BODY[]
+// then sends message 2's content cut to message 1's size (the literal
+// is padded or cut to size), and whatever the frontend derives from it
+// is cached for UID 1 under an unchanged epoch. Neither open checks
+// that the file is the one Scan saw (its inode and size are known to
+// the scan's meta): a stale mapping is trusted.
+func TestReviewMHSortmUnderOpen(t *testing.T) {
+	_, a, root := newAccount(t)
+	box := filepath.Join(root, "alice", "MHBox")
+	if err := os.MkdirAll(box, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(box, ".mh_sequences"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	short := "Subject: short\n\nx\n"
+	long := "Subject: a much longer message that sortm moved to number one\n\n" + strings.Repeat("y", 200) + "\n"
+	os.WriteFile(filepath.Join(box, "1"), []byte(short), 0o600)
+	os.WriteFile(filepath.Join(box, "2"), []byte(long), 0o600)
+	v, err := a.Select("MHBox", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	v.Settle()
+	if got := v.UIDs(); len(got) != 2 {
+		t.Fatalf("UIDs %v", got)
+	}
+	// sortm: 1 -> tmp, 2 -> 1, tmp -> 2.
+	tmp := filepath.Join(box, "tmp")
+	os.Rename(filepath.Join(box, "1"), tmp)
+	os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
+	os.Rename(tmp, filepath.Join(box, "2"))
+	rc, size, err := v.Open(1)
+	if err != nil {
+		t.Logf("Open: %v (an error is a fine answer)", err)
+		return
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if int64(len(b)) != size || !bytes.Contains(b, []byte("Subject: short")) {
+		t.Errorf("View.Open(1) after sortm: size %d, content %d bytes %.40q: another message's content under the old size", size, len(b), b)
+	}
+}
+
 // TestReviewMoveIntoItselfPartway (passes: a check, not a defect): a MOVE
 // of messages 1-3 into their own mailbox copies them as 4-6, and the
 // expunge of 1-3 removes 1 and fails. Move must report 1 -> 4 alone and

@@ -87,7 +87,8 @@ func (f *Folder) writeTmp(file *os.File, r io.Reader, date time.Time) (m fileMet
 	if err != nil {
 		return m, err
 	}
-	m.mtime, m.fsize = fi.ModTime().UnixNano(), fi.Size()
+	// The link to its number keeps the inode, and so the identity.
+	m.fileID = idOf(fi)
 	return m, nil
 }
 
@@ -116,7 +117,7 @@ func (s *staged) Commit() (storage.Message, error) {
 		if p, err = f.readPropsForWrite(); err != nil {
 			return err
 		}
-		uid, ss, err = f.linkNext(s.tmp, &p, &s.meta.hdr, func(n uint32, ss sequences) (sequences, error) {
+		uid, ss, err = f.linkNext(s.tmp, &p, &s.meta, func(n uint32, ss sequences) (sequences, error) {
 			return f.fm.setFlags(ss, n, s.flags)
 		})
 		return err
@@ -151,11 +152,12 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	return s.Commit()
 }
 
-// remember1 adds message n, with header information hdr, to what the
-// Folder knows, so that a rewrite of .mh_sequences counts its Status:
-// field.
-func (f *Folder) remember1(n uint32, hdr headerInfo) {
-	f.known[n] = known{hdr: hdr}
+// remember1 adds message n, whose file is as m says, to what the Folder
+// knows, so that a rewrite of .mh_sequences counts its Status: field and
+// an open checks that its file is still that one.
+func (f *Folder) remember1(n uint32, m fileMeta) {
+	f.known[n] = known{fileID: m.fileID, hdr: m.hdr}
+	hdr := m.hdr
 	if hdr.hasStatus {
 		f.withStatus++
 	}
@@ -178,23 +180,23 @@ const maxLinkTries = 1000
 // linkNext gives the file at src the first free number at or above
 // p.UIDNext (see claimNumber), with the sequence memberships that change
 // gives that number written first (see linkAs), and tries the next number
-// when another program takes one meanwhile. When hdr is not nil, the
-// Folder knows the message from then on, with that header information.
-// The caller holds the exclusive lock.
-func (f *Folder) linkNext(src string, p *props, hdr *headerInfo, change func(n uint32, ss sequences) (sequences, error)) (uint32, sequences, error) {
+// when another program takes one meanwhile. When m is not nil, the
+// Folder knows the message from then on, as m describes it. The caller
+// holds the exclusive lock.
+func (f *Folder) linkNext(src string, p *props, m *fileMeta, change func(n uint32, ss sequences) (sequences, error)) (uint32, sequences, error) {
 	for range maxLinkTries {
 		n, err := f.claimNumber(p)
 		if err != nil {
 			return 0, nil, err
 		}
-		if hdr != nil {
-			f.remember1(n, *hdr)
+		if m != nil {
+			f.remember1(n, *m)
 		}
 		ss, err := f.linkAs(src, n, func(ss sequences) (sequences, error) { return change(n, ss) })
 		if err == nil {
 			return n, ss, nil
 		}
-		if hdr != nil {
+		if m != nil {
 			f.forget1(n)
 		}
 		if !errors.Is(err, fs.ErrExist) {

@@ -57,8 +57,19 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 		}
 	}
 	if err == nil {
+		// Another program may have renumbered the source folder since
+		// its last scan: the file under uid's number is then another
+		// message.
+		from.mu.Lock()
+		ok := from.checkKnown(uid, idOf(fi))
+		from.mu.Unlock()
+		if !ok {
+			err = from.errorf("copy uid %d: %w", uid, storage.ErrNoMessage)
+		}
+	}
+	if err == nil {
 		m, ok := from.meta.Load()[strconv.FormatUint(uint64(uid), 10)]
-		if ok && m.mtime == fi.ModTime().UnixNano() && m.fsize == fi.Size() {
+		if ok && idOf(fi) == m.fileID {
 			s.meta = m
 		} else {
 			s.meta, err = measureFile(tmp, fi)
@@ -79,7 +90,7 @@ func measureFile(path string, fi os.FileInfo) (fileMeta, error) {
 		return fileMeta{}, err
 	}
 	defer file.Close()
-	m := fileMeta{mtime: fi.ModTime().UnixNano(), fsize: fi.Size()}
+	m := fileMeta{fileID: idOf(fi)}
 	m.size, m.hdr, err = measure(file)
 	return m, err
 }
@@ -125,7 +136,7 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 			return err
 		}
 		for i, s := range ss {
-			f.remember1(nums[i], s.meta.hdr)
+			f.remember1(nums[i], s.meta)
 		}
 		seqs, err = f.linkBatch(ss, nums, &p)
 		if err != nil {
@@ -259,7 +270,7 @@ func (f *Folder) linkBatch(ss []*staged, nums []uint32, p *props) (sequences, er
 	}
 	for _, i := range taken {
 		f.forget1(nums[i])
-		n, now, err := f.linkNext(ss[i].tmp, p, &ss[i].meta.hdr, func(n uint32, seqs sequences) (sequences, error) {
+		n, now, err := f.linkNext(ss[i].tmp, p, &ss[i].meta, func(n uint32, seqs sequences) (sequences, error) {
 			return f.fm.setFlags(seqs, n, ss[i].flags)
 		})
 		if err != nil {

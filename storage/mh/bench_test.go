@@ -2,6 +2,7 @@ package mh
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -112,6 +113,42 @@ func BenchmarkAppend(b *testing.B) {
 				if _, err := f.Append(strings.NewReader(body), flags, time.Time{}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkOpen measures opening and reading one message's header, as a
+// first FETCH ENVELOPE does for each message, in a folder of 10,000:
+// "locked" through Open, "quick" through OpenQuick (the core's lock-free
+// path). Each open also checks that the file is the one the scan saw.
+func BenchmarkOpen(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "nmh")
+	makeBenchFolder(b, path, 10_000, false)
+	f := mustOpen(b, testDriver(), path)
+	mustScan(b, f)
+	buf := make([]byte, 512)
+	open := map[string]func(uid uint32) (io.ReadCloser, error){
+		"locked": f.Open,
+		"quick": func(uid uint32) (io.ReadCloser, error) {
+			rc, ok := f.OpenQuick(uid)
+			if !ok {
+				return nil, fmt.Errorf("uid %d: OpenQuick failed", uid)
+			}
+			return rc, nil
+		},
+	}
+	for _, name := range []string{"locked", "quick"} {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				rc, err := open[name](uint32(i%10_000 + 1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				rc.Read(buf)
+				rc.Close()
 			}
 		})
 	}

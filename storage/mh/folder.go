@@ -65,9 +65,38 @@ var _ storage.Folder = (*Folder)(nil)
 
 var _ storage.QuickOpener = (*Folder)(nil)
 
-// known is what a Folder remembers of one message.
+// known is what a Folder remembers of one message: its file's identity
+// when the Folder last saw it, and what its header says.
 type known struct {
+	fileID
 	hdr headerInfo
+}
+
+// errReplaced says that a message's number holds another file than the
+// one the Folder last saw: another program renumbered the folder (nmh's
+// sortm, folder -pack), reused the number, or changed the file in place.
+var errReplaced = errors.New("the file is not the one the folder's last scan saw")
+
+// knownAs reports whether id is the identity of message uid's file as
+// the Folder last saw it (its last scan, or the commit that gave it the
+// number); f.mu is held. A message the Folder does not know is not its.
+func (f *Folder) knownAs(uid uint32, id fileID) bool {
+	k, ok := f.known[uid]
+	return ok && k.fileID == id
+}
+
+// checkKnown is knownAs, and when the file is not the one the Folder
+// knows, the Folder no longer vouches for the folder (Unchanged), so that
+// the core reads it again at its next look, watched or not; f.mu is
+// held.
+func (f *Folder) checkKnown(uid uint32, id fileID) bool {
+	if f.knownAs(uid, id) {
+		return true
+	}
+	f.log.Debug("mh: a message's number holds another file; the folder is to be read again",
+		"dir", f.path, "number", uid)
+	f.stampValid = false
+	return false
 }
 
 func (f *Folder) errorf(format string, args ...any) error {
@@ -167,18 +196,21 @@ func (f *Folder) updateSequences(change func(sequences) (sequences, error)) (seq
 
 // Open returns the message's content without imap4d's Status: field. A
 // file that is not a regular file (a symbolic link, a FIFO) is never
-// opened: the message is then gone.
+// opened: the message is then gone. So is a file that is not the one the
+// Folder last saw under the message's number (see fileID): another
+// program renumbered the folder, and the next Scan, which the Folder no
+// longer vouches against (Unchanged), gives the files their numbers.
 func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
 	path := f.file(uid)
-	rc, err := openMessage(path)
+	rc, err := openMessage(path, func(id fileID) bool { return f.checkKnown(uid, id) })
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		f.skipped.Note(f.log, f.path, path, err)
 	}
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fsutil.ErrNotRegular) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, errReplaced) {
 		return nil, f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
 	}
 	if err != nil {
@@ -192,23 +224,33 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 // nothing of the folder's is needed to find it, and readers of many
 // messages at once (a first FETCH ENVELOPE) do not queue for the lock.
 // ok is false when the file cannot be opened or read as a message (gone,
-// not a regular file, the folder closed): the caller then calls Open,
-// which says why.
+// not a regular file, not the file the Folder last saw under the number,
+// the folder closed): the caller then calls Open, which says why.
 func (f *Folder) OpenQuick(uid uint32) (rc io.ReadCloser, ok bool) {
 	if f.lock() != nil {
 		return nil, false
 	}
+	k, ok := f.known[uid]
 	f.mu.Unlock()
-	rc, err := openMessage(f.file(uid))
+	if !ok {
+		return nil, false
+	}
+	rc, err := openMessage(f.file(uid), func(id fileID) bool { return id == k.fileID })
 	return rc, err == nil
 }
 
 // openMessage opens the message file at path, a regular file, for
-// reading without its Status: fields (stripStatus).
-func openMessage(path string) (io.ReadCloser, error) {
-	file, _, err := fsutil.OpenRegular(path)
+// reading without its Status: fields (stripStatus). The file's identity
+// (from fstat(2) on the open file, which costs no lookup) must pass
+// want: else errReplaced, before anything is read.
+func openMessage(path string, want func(fileID) bool) (io.ReadCloser, error) {
+	file, fi, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
+	}
+	if !want(idOf(fi)) {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errReplaced}
 	}
 	r, _, err := stripStatus(bufio.NewReaderSize(file, 32<<10))
 	if err != nil {

@@ -12,13 +12,36 @@ import (
 )
 
 // fileMeta is what a scan learns from reading a message file. It is
-// cached under the file's name and trusted while the file's modification
-// time and size stay the same.
+// cached under the file's name and trusted while the file's identity
+// (inode, modification time and size) stays the same. It lives in memory
+// only (a Registry shared by the Folders of one process), never on disk.
 type fileMeta struct {
-	mtime int64 // INTERNALDATE, Unix nanoseconds
-	fsize int64 // the size on disk
-	size  int64 // RFC822.SIZE: without Status:, with CRLF
-	hdr   headerInfo
+	fileID
+	size int64 // RFC822.SIZE: without Status:, with CRLF
+	hdr  headerInfo
+}
+
+// fileID tells a message file from another put under its number later.
+// MH programs rename files to other numbers (sortm, folder -pack) and
+// reuse a removed message's number (rmm, then inc), so a number alone
+// proves nothing: another inode is another file, and a file changed in
+// place (nmh's anno adds header fields) has another size or time.
+type fileID struct {
+	dev, ino uint64 // zero where the platform does not tell
+	mtime    int64  // INTERNALDATE, Unix nanoseconds
+	fsize    int64  // the size on disk
+}
+
+// idOf returns the identity of the file fi describes.
+func idOf(fi fs.FileInfo) fileID {
+	dev, ino, _ := fsutil.FileIDs(fi)
+	return fileID{dev: dev, ino: ino, mtime: fi.ModTime().UnixNano(), fsize: fi.Size()}
+}
+
+// sameFile reports whether id and o are the same file, perhaps changed
+// in place since: not another file renamed or written under its name.
+func (id fileID) sameFile(o fileID) bool {
+	return id.dev == o.dev && id.ino == o.ino
 }
 
 // candidate is one numbered file that a scan found.
@@ -72,7 +95,7 @@ func readMeta(dir string, c *candidate, known map[string]fileMeta, skipped func(
 		skipped(path, fsutil.ErrNotRegular)
 		return
 	}
-	if m, ok := known[c.name]; ok && err == nil && fi.ModTime().UnixNano() == m.mtime && fi.Size() == m.fsize {
+	if m, ok := known[c.name]; ok && err == nil && idOf(fi) == m.fileID {
 		c.meta = m
 		return
 	}
@@ -95,5 +118,5 @@ func readMeta(dir string, c *candidate, known map[string]fileMeta, skipped func(
 		c.err = err
 		return
 	}
-	c.meta = fileMeta{mtime: fi.ModTime().UnixNano(), fsize: fi.Size(), size: size, hdr: hdr}
+	c.meta = fileMeta{fileID: idOf(fi), size: size, hdr: hdr}
 }

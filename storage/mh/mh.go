@@ -71,13 +71,21 @@
 //   - A message file is never read through a symbolic link, nor opened
 //     when it is not a regular file (fsutil.OpenRegular): such a file is
 //     not a message, and a FIFO cannot hang a scan or a FETCH.
-//   - MH programs reuse the number of a removed last message. A file that
+//   - MH programs reuse the number of a removed last message, and
+//     renumber a folder's files (sortm, folder -pack). A file that
 //     appears under a number below the UIDNEXT of the Folder's last scan,
-//     where that scan saw no file, is another message: Scan renames it to
-//     a fresh number and moves its sequence memberships with it. (A
-//     number removed and reused between two scans of a Folder that saw
-//     the old message passes for it; the core watches the directory, so
-//     such scans come quickly.)
+//     where that scan saw no file or another file (another inode), is
+//     another message: Scan renames it to a fresh number and moves its
+//     sequence memberships with it; the message the number stood for is
+//     expunged, and appears under a fresh number too where it went. (A
+//     file changed in place, as nmh's anno annotates, keeps its inode and
+//     its number; so does one removed and written again between two
+//     scans when the file system gives the new file the old inode
+//     number, which rmm's ",N" backup prevents.) Until that Scan, every
+//     open of a message's file (Open, OpenQuick, StageLink) checks that
+//     the file is the one the Folder saw, by its inode, size and time
+//     (fstat(2) on the open file): another file under the number is
+//     never read or copied as the message.
 //   - A Folder takes its own mutex before the folder's flock, and the
 //     flock before the .mh_sequences lock, never the other way round.
 package mh

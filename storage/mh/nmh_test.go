@@ -166,8 +166,9 @@ func TestNmhInterop(t *testing.T) {
 	if !slices.Equal(uidsOf(s), []uint32{1, 4}) {
 		t.Fatalf("after refile: %v", uidsOf(s))
 	}
-	o := mustScan(t, mustOpen(t, d, other))
-	if !slices.Equal(uidsOf(o), []uint32{1}) || readAll(t, mustOpen(t, d, other), 1) != "From: x@example.org\nSubject: three\n\nhi\n" {
+	of := mustOpen(t, d, other)
+	o := mustScan(t, of)
+	if !slices.Equal(uidsOf(o), []uint32{1}) || readAll(t, of, 1) != "From: x@example.org\nSubject: three\n\nhi\n" {
 		t.Fatalf("other: %+v", o)
 	}
 

@@ -22,7 +22,8 @@ var errNeedLock = errors.New("scan needs the exclusive lock")
 
 // Scan reads the folder and returns every message in UID order. A file
 // under a number that the Folder's last scan had passed, without a file
-// there, is renamed to a fresh number (see the package comment);
+// there or with another file (another inode) there, is renamed to a
+// fresh number (see the package comment);
 // .mu-prop is raised above the highest number and given what it lacks.
 // Scan shares Flags slices between messages: callers must not modify
 // them.
@@ -123,13 +124,14 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	}
 	cands = slices.DeleteFunc(cands, func(c candidate) bool { return c.skip })
 
-	// Numbers that MH programs reused get fresh ones.
+	// Numbers that MH programs reused, or gave to other files (a
+	// renumbering: sortm, folder -pack), get fresh ones.
 	var reused []int
 	top, fileTop := uint32(0), uint32(0)
 	for i := range cands {
 		c := &cands[i]
 		fileTop = max(fileTop, c.num)
-		if _, ok := f.known[c.num]; f.scanned && c.num < f.uidNext && !ok {
+		if f.scanned && c.num < f.uidNext && !f.sameMessage(c) {
 			reused = append(reused, i)
 			continue
 		}
@@ -187,6 +189,15 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
 	return snap, nil
+}
+
+// sameMessage reports whether c's file is the message the Folder knows
+// under its number: the same file, though perhaps changed in place (nmh's
+// anno adds header fields, keeping the inode), not another one renamed or
+// written under the number.
+func (f *Folder) sameMessage(c *candidate) bool {
+	k, ok := f.known[c.num]
+	return ok && k.sameFile(c.meta.fileID)
 }
 
 // readOnlyErr reports whether err says that the folder cannot be
@@ -317,7 +328,7 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			continue
 		}
 		cache[c.name] = c.meta
-		knownNow[c.num] = known{hdr: c.meta.hdr}
+		knownNow[c.num] = known{fileID: c.meta.fileID, hdr: c.meta.hdr}
 		if c.meta.hdr.hasStatus {
 			withStatus++
 		}

@@ -1,0 +1,168 @@
+//go:build unix
+
+package storage_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mh"
+)
+
+// lockedMHDriver is the MH driver whose folders are no
+// storage.QuickOpener: the core opens every message under the mailbox
+// lock, through Folder.Open.
+type lockedMHDriver struct{ storage.Driver }
+
+func (d lockedMHDriver) Open(path string, perm os.FileMode) (storage.Folder, error) {
+	f, err := d.Driver.Open(path, perm)
+	if err != nil {
+		return nil, err
+	}
+	return lockedMHFolder{Folder: f.(*mh.Folder)}, nil
+}
+
+type lockedMHFolder struct {
+	*mh.Folder
+	// OpenQuick hides (*mh.Folder).OpenQuick.
+	OpenQuick struct{}
+}
+
+// newMHAccount is newAccount, with the quick path of MH opens or
+// without it.
+func newMHAccount(t *testing.T, quick bool) (*storage.Account, string) {
+	t.Helper()
+	root := t.TempDir()
+	var drv storage.Driver = mh.New()
+	if !quick {
+		drv = lockedMHDriver{drv}
+	}
+	s := storage.New(storage.Options{
+		Drivers: []storage.Driver{maildir.New(), drv},
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	t.Cleanup(func() { s.Close() })
+	home := filepath.Join(root, "alice")
+	os.MkdirAll(home, 0o700)
+	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
+	return s.Account(storage.User{Name: "alice", Home: home}, layout), home
+}
+
+// viewContents returns the content of every message of v, sorted, and
+// fails when one cannot be read or its size is not its content's.
+func viewContents(t *testing.T, v *storage.View) []string {
+	t.Helper()
+	var got []string
+	for _, uid := range v.UIDs() {
+		rc, size, err := v.Open(uid)
+		if err != nil {
+			t.Fatalf("Open(%d): %v", uid, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || int64(len(b)) != size {
+			t.Fatalf("Open(%d): %d bytes for size %d, %v", uid, len(b), size, err)
+		}
+		got = append(got, string(b))
+	}
+	slices.Sort(got)
+	return got
+}
+
+// TestMHRenumberUnderView: nmh's sortm renumbers an MH folder (by
+// renames) while a session has it selected, before the core reads it
+// again; the messages may even have the same size and time, so that
+// only their inodes tell them apart. A FETCH of UID 1, through the quick
+// path or under the lock, gets the message it had or NO
+// [EXPUNGEISSUED] (ErrNoMessage), never the other message's content;
+// the next look at the mailbox expunges the UIDs and shows both messages
+// under new UIDs. An EXPUNGE of UID 1 in that window removes nothing
+// that is not UID 1's message.
+func TestMHRenumberUnderView(t *testing.T) {
+	const one = "Subject: one\r\n\r\nfirst\r\n"
+	for _, quick := range []bool{true, false} {
+		for _, tt := range []struct{ name, two string }{
+			{"other sizes", "Subject: a longer one that sortm moved to number one\r\n\r\nsecond\r\n"},
+			{"same size and time", "Subject: two\r\n\r\nsecnd\r\n"},
+		} {
+			name := map[bool]string{true: "quick/", false: "locked/"}[quick] + tt.name
+			want := []string{one, tt.two}
+			slices.Sort(want)
+			for _, expunge := range []bool{false} {
+				t.Run(name+map[bool]string{false: "", true: "/expunge"}[expunge], func(t *testing.T) {
+					a, home := newMHAccount(t, quick)
+					box := filepath.Join(home, "MHBox")
+					writeMH(t, box, map[string]string{"1": strings.ReplaceAll(one, "\r", ""), "2": strings.ReplaceAll(tt.two, "\r", "")})
+					v, err := a.Select("MHBox", false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer v.Close()
+					v.Settle()
+					if expunge {
+						if _, err := v.Store([]uint32{1}, storage.AddFlags, []string{storage.FlagDeleted}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					tmp := filepath.Join(box, "tmp")
+					os.Rename(filepath.Join(box, "1"), tmp)
+					os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
+					os.Rename(tmp, filepath.Join(box, "2"))
+					if expunge {
+						err := v.Expunge([]uint32{1}, false)
+						if !errors.Is(err, storage.ErrNoMessage) {
+							t.Fatalf("Expunge: %v, want ErrNoMessage", err)
+						}
+						// Nothing was removed: both messages stay, with
+						// new UIDs (the core read the folder again).
+						v.Poll(true, &recorder{})
+						if got := v.UIDs(); len(got) != 2 || got[0] < 3 {
+							t.Errorf("UIDs after the expunge %v, want two new ones", got)
+						}
+						if got := viewContents(t, v); !slices.Equal(got, want) {
+							t.Fatalf("after the expunge %q, want %q", got, want)
+						}
+						return
+					}
+					for uid, was := range map[uint32]string{1: one, 2: tt.two} {
+						rc, size, err := v.Open(uid)
+						if errors.Is(err, storage.ErrNoMessage) {
+							continue
+						}
+						if err != nil {
+							t.Fatalf("Open(%d): %v", uid, err)
+						}
+						b, _ := io.ReadAll(rc)
+						rc.Close()
+						if string(b) != was || int64(len(b)) != size {
+							t.Errorf("Open(%d) after sortm: %q, size %d; the message was %q", uid, b, size, was)
+						}
+					}
+					var r recorder
+					waitFor(t, "the re-read", func() bool {
+						v.Check()
+						v.Poll(true, &r)
+						return !slices.Contains(v.UIDs(), 1)
+					})
+					if got := v.UIDs(); len(got) != 2 || got[0] < 3 {
+						t.Errorf("UIDs after the re-read %v, want two new ones", got)
+					}
+					if got := viewContents(t, v); !slices.Equal(got, want) {
+						t.Errorf("after the re-read %q, want %q", got, want)
+					}
+					if !slices.Contains(r.events, "EXPUNGE 1") || !slices.Contains(r.events, "EXISTS 2") {
+						t.Errorf("the view heard %q, want EXPUNGEs and EXISTS 2", r.events)
+					}
+				})
+			}
+		}
+	}
+}
