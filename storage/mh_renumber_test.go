@@ -96,7 +96,7 @@ func TestMHRenumberUnderView(t *testing.T) {
 			name := map[bool]string{true: "quick/", false: "locked/"}[quick] + tt.name
 			want := []string{one, tt.two}
 			slices.Sort(want)
-			for _, expunge := range []bool{false} {
+			for _, expunge := range []bool{false, true} {
 				t.Run(name+map[bool]string{false: "", true: "/expunge"}[expunge], func(t *testing.T) {
 					a, home := newMHAccount(t, quick)
 					box := filepath.Join(home, "MHBox")

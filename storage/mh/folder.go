@@ -317,36 +317,49 @@ func (f *Folder) Seen(uids []uint32) error {
 
 // Expunge renames the messages' files to ",N", as nmh's rmm does, and
 // takes them out of every sequence. Messages already gone are skipped.
+// A number that holds another file than the one the Folder knows under
+// it (another program renumbered the folder) is left alone, so that no
+// other message is removed, and named in an error that wraps
+// storage.ErrNoMessage: the core then reads the folder again, and its
+// Scan gives that file a fresh number.
 func (f *Folder) Expunge(uids []uint32) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
 	defer f.mu.Unlock()
 	return f.locked(func() error {
-		var gone []uint32
+		var gone, replaced []uint32
 		// A rename that fails ends the expunge, but those made before
 		// it are synced and leave the sequences: the core re-reads the
 		// folder after a failure and tells every session of them.
 		var failed error
 		for _, uid := range uids {
-			err := os.Rename(f.file(uid), filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
+			path := f.file(uid)
+			if fi, err := os.Lstat(path); err == nil && (!fi.Mode().IsRegular() || !f.sameFileKnown(uid, idOf(fi))) {
+				replaced = append(replaced, uid)
+				continue
+			}
+			// Between the lstat and the rename another program could
+			// still renumber: nmh takes no lock of the folder's to wait
+			// for. The window is that of two system calls.
+			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				failed = f.errorf("expunge uid %d: %w", uid, err)
 				break
 			}
-			if k, ok := f.known[uid]; ok {
-				if k.hdr.hasStatus {
-					f.withStatus--
-				}
-				delete(f.known, uid)
-			}
+			f.forget1(uid)
 			gone = append(gone, uid)
+		}
+		if len(replaced) > 0 {
+			f.stampValid = false
+			failed = errors.Join(failed, f.errorf("expunge uids %v: left in place, %w: %w",
+				replaced, errReplaced, storage.ErrNoMessage))
 		}
 		if len(gone) == 0 {
 			return failed
 		}
 		if err := fsutil.SyncDir(f.path); err != nil {
-			return f.errorf("expunge: %w", err)
+			return errors.Join(failed, f.errorf("expunge: %w", err))
 		}
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
 			for i := range ss {
@@ -358,6 +371,16 @@ func (f *Folder) Expunge(uids []uint32) error {
 		})
 		return errors.Join(failed, err)
 	})
+}
+
+// sameFileKnown reports whether id is the file the Folder knows as
+// message uid, perhaps changed in place since; f.mu is held. (A file
+// system may give a file created after the message's was removed the
+// same inode number: the caller checks that it is a regular file, and
+// Open that its size and time are the message's too.)
+func (f *Folder) sameFileKnown(uid uint32, id fileID) bool {
+	k, ok := f.known[uid]
+	return ok && k.sameFile(id)
 }
 
 // WatchPaths returns the folder directory: message files, .mh_sequences

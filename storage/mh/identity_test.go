@@ -158,6 +158,44 @@ func TestOpenAfterRenumber(t *testing.T) {
 	}
 }
 
+// TestExpungeAfterRenumber: an EXPUNGE that reaches the folder after
+// another program renumbered it, before the Folder's next scan, must not
+// remove the file now under a number (another message): it leaves it,
+// says so with ErrNoMessage, and still removes the other messages asked
+// for. A file changed in place is the message, and goes.
+func TestExpungeAfterRenumber(t *testing.T) {
+	for _, tt := range renumberings {
+		t.Run(tt.name, func(t *testing.T) {
+			path := mkFolder(t, map[string]string{"1": tt.one, "2": tt.two, "3": msgB})
+			f := mustOpen(t, testDriver(), path)
+			mustScan(t, f)
+			tt.change(t, path)
+			err := f.Expunge([]uint32{1, 3})
+			if tt.renumbered != errors.Is(err, storage.ErrNoMessage) {
+				t.Fatalf("Expunge: %v; renumbered %v", err, tt.renumbered)
+			}
+			if !tt.renumbered && err != nil {
+				t.Fatalf("Expunge: %v", err)
+			}
+			if _, err := os.Lstat(filepath.Join(path, ",3")); err != nil {
+				t.Errorf("message 3 was not expunged: %v", err)
+			}
+			_, err = os.Lstat(filepath.Join(path, "1"))
+			if gone := errors.Is(err, os.ErrNotExist); gone == tt.renumbered {
+				t.Errorf("number 1 gone: %v, want %v", gone, !tt.renumbered)
+			}
+			want := tt.files
+			if !tt.renumbered {
+				want = want[1:]
+			}
+			want = slices.Sorted(slices.Values(want))
+			if got := contents(t, f, mustScan(t, f)); !slices.Equal(got, want) {
+				t.Errorf("messages after the expunge %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // TestStageLinkAfterRenumber: a COPY by hard link from a folder that
 // another program renumbered since its last scan must not copy the file
 // now under the message's number.

@@ -84,8 +84,9 @@
 //     number, which rmm's ",N" backup prevents.) Until that Scan, every
 //     open of a message's file (Open, OpenQuick, StageLink) checks that
 //     the file is the one the Folder saw, by its inode, size and time
-//     (fstat(2) on the open file): another file under the number is
-//     never read or copied as the message.
+//     (fstat(2) on the open file), and Expunge that it is the same file
+//     (lstat(2)): another file under the number is never read, copied or
+//     removed as the message.
 //   - A Folder takes its own mutex before the folder's flock, and the
 //     flock before the .mh_sequences lock, never the other way round.
 package mh
