@@ -166,3 +166,51 @@ func TestMHRenumberUnderView(t *testing.T) {
 		}
 	}
 }
+
+// TestMHMoveAfterRenumber: a MOVE of UID 1 from an MH folder that sortm
+// renumbered since the core read it moves UID 1's message or nothing:
+// never the message now under number 1, and nothing is lost.
+func TestMHMoveAfterRenumber(t *testing.T) {
+	const one, two = "Subject: one\r\n\r\nfirst\r\n", "Subject: two, longer\r\n\r\nsecond\r\n"
+	for _, quick := range []bool{true, false} {
+		t.Run(map[bool]string{true: "quick", false: "locked"}[quick], func(t *testing.T) {
+			a, home := newMHAccount(t, quick)
+			box := filepath.Join(home, "MHBox")
+			writeMH(t, box, map[string]string{"1": strings.ReplaceAll(one, "\r", ""), "2": strings.ReplaceAll(two, "\r", "")})
+			writeMH(t, filepath.Join(home, "Other"), nil)
+			v, err := a.Select("MHBox", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			v.Settle()
+			tmp := filepath.Join(box, "tmp")
+			os.Rename(filepath.Join(box, "1"), tmp)
+			os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
+			os.Rename(tmp, filepath.Join(box, "2"))
+			_, src, dst, err := a.Move(v, []uint32{1}, "Other")
+			t.Logf("Move: src %v dst %v: %v", src, dst, err)
+			o, err := a.Select("Other", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			moved := viewContents(t, o)
+			if len(moved) > 1 || len(moved) == 1 && moved[0] != one {
+				t.Errorf("Other holds %q, want UID 1's message or nothing", moved)
+			}
+			var r recorder
+			waitFor(t, "the re-read", func() bool {
+				v.Check()
+				v.Poll(true, &r)
+				return !slices.Contains(v.UIDs(), 1)
+			})
+			all := strings.Join(append(viewContents(t, v), moved...), "")
+			for _, m := range []string{one, two} {
+				if !strings.Contains(all, m) {
+					t.Errorf("message %q lost", m)
+				}
+			}
+		})
+	}
+}
