@@ -56,6 +56,17 @@ func newMHAccount(t *testing.T, quick bool) (*storage.Account, string) {
 	return s.Account(storage.User{Name: "alice", Home: home}, layout), home
 }
 
+// sortmSwap renumbers the MH folder's messages 1 and 2 as nmh's sortm
+// does: by renames.
+func sortmSwap(t *testing.T, box string) {
+	t.Helper()
+	for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}} {
+		if err := os.Rename(filepath.Join(box, r[0]), filepath.Join(box, r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // viewContents returns the content of every message of v, sorted, and
 // fails when one cannot be read or its size is not its content's.
 func viewContents(t *testing.T, v *storage.View) []string {
@@ -112,10 +123,7 @@ func TestMHRenumberUnderView(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					tmp := filepath.Join(box, "tmp")
-					os.Rename(filepath.Join(box, "1"), tmp)
-					os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
-					os.Rename(tmp, filepath.Join(box, "2"))
+					sortmSwap(t, box)
 					if expunge {
 						err := v.Expunge([]uint32{1}, false)
 						if !errors.Is(err, storage.ErrNoMessage) {
@@ -184,10 +192,7 @@ func TestMHMoveAfterRenumber(t *testing.T) {
 			}
 			defer v.Close()
 			v.Settle()
-			tmp := filepath.Join(box, "tmp")
-			os.Rename(filepath.Join(box, "1"), tmp)
-			os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
-			os.Rename(tmp, filepath.Join(box, "2"))
+			sortmSwap(t, box)
 			_, src, dst, err := a.Move(v, []uint32{1}, "Other")
 			t.Logf("Move: src %v dst %v: %v", src, dst, err)
 			o, err := a.Select("Other", true)
