@@ -71,7 +71,7 @@ func (s *session) copyTo(seqs []uint32, dest string, move bool) (uint32, []uint3
 	if move {
 		what, op = "MOVE", s.account.Move
 	}
-	validity, src, dst, err := op(s.view, s.uidsOf(seqs), dest)
+	validity, src, dst, err := op(s.view, s.view.UIDsAt(seqs), dest)
 	if err != nil {
 		if errors.Is(err, storage.ErrNoMailbox) {
 			return 0, nil, nil, no("TRYCREATE", "Destination mailbox does not exist")

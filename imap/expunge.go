@@ -14,7 +14,7 @@ func (s *session) cmdExpunge(tag string, uid bool) error {
 		if err != nil {
 			return err
 		}
-		uids = s.uidsOf(seqs)
+		uids = s.view.UIDsAt(seqs)
 		if uids == nil {
 			uids = []uint32{}
 		}

@@ -80,7 +80,7 @@ func (s *session) cmdFetch(tag string, uid bool) error {
 			f.setSeen = true
 		}
 	}
-	uids := s.uidsOf(seqs)
+	uids := s.view.UIDsAt(seqs)
 	msgs := make([]storage.Message, fetchBatch)
 	for start := 0; start < len(seqs); start += fetchBatch {
 		end := min(start+fetchBatch, len(seqs))

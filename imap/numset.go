@@ -32,8 +32,7 @@ func bounds(start, stop, star uint32) (lo, hi uint32) {
 // duplicates. "*" is the view's last message (RFC 3501 section 9,
 // seq-number), never the server's newest one.
 func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
-	uids := s.view.UIDs()
-	n := uint32(len(uids))
+	n := s.view.Count()
 	var ranges [][2]uint32
 	switch set := set.(type) {
 	case imap.SeqSet:
@@ -48,13 +47,11 @@ func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
 		if n == 0 {
 			return nil, nil
 		}
-		last := uids[n-1]
+		last := s.view.LastUID()
 		for _, r := range set {
 			start, stop := bounds(uint32(r.Start), uint32(r.Stop), last)
-			lo := sort.Search(len(uids), func(i int) bool { return uids[i] >= start })
-			hi := sort.Search(len(uids), func(i int) bool { return uids[i] > stop })
-			if lo < hi {
-				ranges = append(ranges, [2]uint32{uint32(lo + 1), uint32(hi)})
+			if lo, hi := s.view.SeqSpan(start, stop); lo <= hi {
+				ranges = append(ranges, [2]uint32{lo, hi})
 			}
 		}
 	}
@@ -68,14 +65,4 @@ func (s *session) resolveSeqs(set imap.NumSet, uid bool) ([]uint32, error) {
 		next = max(next, r[1]+1)
 	}
 	return seqs, nil
-}
-
-// uidsOf returns the UIDs of the given sequence numbers.
-func (s *session) uidsOf(seqs []uint32) []uint32 {
-	uids := s.view.UIDs()
-	out := make([]uint32, len(seqs))
-	for i, q := range seqs {
-		out[i] = uids[q-1]
-	}
-	return out
 }

@@ -72,7 +72,7 @@ func (s *session) cmdStore(tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	uids := s.uidsOf(seqs)
+	uids := s.view.UIDsAt(seqs)
 	var changed, modified []uint32
 	if check {
 		changed, modified, err = s.view.StoreUnchangedSince(uids, op, flags, since)

@@ -137,9 +137,53 @@ func (v *View) Count() uint32 {
 	return uint32(len(v.uids))
 }
 
-// lazySearchMax is how many ranges SeqOf walks before it lists the
-// view's UIDs and searches them instead.
+// lazySearchMax is how many ranges SeqOf, SeqSpan and UIDsAt walk
+// before they list the view's UIDs and search them instead.
 const lazySearchMax = 64
+
+// LastUID returns the UID of the view's last message, or 0.
+func (v *View) LastUID() uint32 {
+	if v.lazy != nil {
+		return v.lazy.last()
+	}
+	if n := len(v.uids); n > 0 {
+		return v.uids[n-1]
+	}
+	return 0
+}
+
+// SeqSpan returns the sequence numbers of the first and the last of the
+// view's messages whose UIDs lie within start..stop; lo > hi when there
+// are none. Unlike UIDs it does not list the view's UIDs when they are
+// held as a few ranges: a UID FETCH of one message in a mailbox just
+// selected then costs nothing per message of the mailbox.
+func (v *View) SeqSpan(start, stop uint32) (lo, hi uint32) {
+	if v.lazy != nil && len(v.lazy) <= lazySearchMax {
+		return v.lazy.countBelow(uint64(start)) + 1, v.lazy.countBelow(uint64(stop) + 1)
+	}
+	uids := v.list()
+	l := sort.Search(len(uids), func(i int) bool { return uids[i] >= start })
+	h := sort.Search(len(uids), func(i int) bool { return uids[i] > stop })
+	return uint32(l + 1), uint32(h)
+}
+
+// UIDsAt returns the UIDs of the given sequence numbers, each between 1
+// and Count, in a new slice. Like SeqSpan it leaves UIDs held as a few
+// ranges as they are.
+func (v *View) UIDsAt(seqs []uint32) []uint32 {
+	out := make([]uint32, len(seqs))
+	if v.lazy != nil && len(v.lazy) <= lazySearchMax {
+		for i, q := range seqs {
+			out[i] = v.lazy.at(q)
+		}
+		return out
+	}
+	uids := v.list()
+	for i, q := range seqs {
+		out[i] = uids[q-1]
+	}
+	return out
+}
 
 // SeqOf returns the sequence number of uid, or 0.
 func (v *View) SeqOf(uid uint32) uint32 {
