@@ -3,28 +3,19 @@ package storage
 import (
 	"bytes"
 	"io"
-	"sync"
+
+	"github.com/mailgate/mailgate/internal/bufpool"
 )
-
-// crlfChunk is the size of the buffers the line-ending converters read
-// and write through: large enough that a system call moves many lines
-// (one read for most messages), small enough to pool one per open
-// message.
-const crlfChunk = 64 * 1024
-
-// chunks recycles the converters' buffers: a FETCH or a cold scan over a
-// large mailbox opens every message once.
-var chunks = sync.Pool{New: func() any { return new([crlfChunk]byte) }}
 
 // CopyLF copies a message from r to w with every CRLF turned into LF, the
 // line ending mail files use on disk; a bare CR stays. It returns the bytes
 // written and the size of what it wrote once read back with CRLF line
 // endings (its RFC822.SIZE, as CRLFSize would count it).
 func CopyLF(w io.Writer, r io.Reader) (written, crlfSize int64, err error) {
-	in := chunks.Get().(*[crlfChunk]byte)
-	out := chunks.Get().(*[crlfChunk]byte)
-	defer chunks.Put(in)
-	defer chunks.Put(out)
+	in := bufpool.Get()
+	out := bufpool.Get()
+	defer bufpool.Put(in)
+	defer bufpool.Put(out)
 	pendingCR := false // the last byte read was a CR not yet written
 	var prev byte      // the last byte written
 	for {
@@ -83,8 +74,8 @@ var lf = []byte{'\n'}
 func CRLFSize(r io.Reader) (int64, error) {
 	var size int64
 	prev := byte(0)
-	bp := chunks.Get().(*[crlfChunk]byte)
-	defer chunks.Put(bp)
+	bp := bufpool.Get()
+	defer bufpool.Put(bp)
 	for {
 		n, err := r.Read(bp[:])
 		if n > 0 {
@@ -114,27 +105,25 @@ func grownSize(buf []byte, prev byte) int64 {
 
 // CRLFReader returns a reader that yields r's content with every bare LF
 // turned into CRLF, as IMAP requires on the wire.
-func CRLFReader(r io.Reader) io.Reader {
-	return &crlfReader{r: r, buf: make([]byte, crlfChunk)}
-}
+func CRLFReader(r io.Reader) io.Reader { return &crlfReader{r: r} }
 
 // crlfReadCloser is a crlfReader over a file that it closes, with a
 // pooled buffer.
 type crlfReadCloser struct {
 	crlfReader
-	c     io.Closer
-	chunk *[crlfChunk]byte
+	c io.Closer
 }
 
 func newCRLFReadCloser(rc io.ReadCloser) *crlfReadCloser {
-	chunk := chunks.Get().(*[crlfChunk]byte)
-	return &crlfReadCloser{crlfReader: crlfReader{r: rc, buf: chunk[:]}, c: rc, chunk: chunk}
+	return &crlfReadCloser{crlfReader: crlfReader{r: rc, pooled: true}, c: rc}
 }
 
 // Close closes the file and gives the buffer back.
 func (c *crlfReadCloser) Close() error {
-	if c.chunk != nil {
-		chunks.Put(c.chunk)
+	if c.err != io.ErrClosedPipe {
+		if c.chunk != nil {
+			bufpool.Put(c.chunk)
+		}
 		c.chunk, c.buf = nil, nil
 		c.start, c.end = 0, 0
 		c.err = io.ErrClosedPipe
@@ -142,15 +131,87 @@ func (c *crlfReadCloser) Close() error {
 	return c.c.Close()
 }
 
-// crlfReader turns bare LFs into CRLF. It reads r in chunks into buf and
-// copies whole runs between line ends at once.
+// crlfReader turns bare LFs into CRLF. A large read is converted in
+// place: the file is read into the caller's buffer past a margin and
+// moved forward over it, growing each bare LF by a CR, so that the
+// bytes of a FETCH BODY[] are copied once on their way to the socket
+// and no buffer of the reader's own is touched. What does not fit (a
+// run of bare LFs longer than the margin) and smaller reads go through
+// buf, read in chunks, copying whole runs between line ends at once.
 type crlfReader struct {
 	r          io.Reader
-	buf        []byte
-	start, end int    // buf[start:end] is read but not yet returned
-	prevCR     bool   // the last byte returned was a CR
-	owed       []byte // the tail of a line end that did not fit in p
+	buf        []byte              // nil until needed
+	chunk      *[bufpool.Size]byte // buf, when lent by bufpool.Get
+	pooled     bool                // buf is borrowed (Close gives it back)
+	start, end int                 // buf[start:end] is read but not yet returned
+	prevCR     bool                // the last byte returned was a CR
+	owed       []byte              // the tail of a line end that did not fit in p
 	err        error
+}
+
+// inPlaceMin is the smallest read converted in place; inPlaceMargin
+// divides a read's size into the margin left for the CRs it adds (one
+// in 16: mail has a line end every 70 or so bytes).
+const (
+	inPlaceMin    = 256
+	inPlaceMargin = 16
+)
+
+// needBuf makes sure buf is there.
+func (c *crlfReader) needBuf() {
+	if c.buf != nil {
+		return
+	}
+	if c.pooled {
+		c.chunk = bufpool.Get()
+		c.buf = c.chunk[:]
+	} else {
+		c.buf = make([]byte, bufpool.Size)
+	}
+}
+
+// readInPlace reads into p past a margin and converts it in place; it
+// returns how many bytes of p it filled. Input that does not fit goes
+// into buf, to be returned by the next reads. c has nothing buffered.
+func (c *crlfReader) readInPlace(p []byte) int {
+	r := len(p) / inPlaceMargin // where the next unconverted byte is
+	// At most a chunk, so that what does not fit fits in buf.
+	m, err := c.r.Read(p[r:min(len(p), r+bufpool.Size)])
+	c.err = err
+	in := p[:r+m]
+	w := 0 // where the next converted byte goes; w <= r
+	prevCR := c.prevCR
+	for r < len(in) {
+		i := bytes.IndexByte(in[r:], '\n')
+		if i < 0 {
+			w += copy(p[w:], in[r:])
+			prevCR = in[len(in)-1] == '\r'
+			r = len(in)
+			break
+		}
+		w += copy(p[w:], in[r:r+i])
+		r += i
+		if i > 0 {
+			prevCR = in[r-1] == '\r'
+		}
+		if !prevCR {
+			if w == r {
+				break // no margin left for the CR
+			}
+			p[w] = '\r'
+			w++
+		}
+		p[w] = '\n'
+		w++
+		r++
+		prevCR = false
+	}
+	if r < len(in) {
+		c.needBuf()
+		c.start, c.end = 0, copy(c.buf, in[r:])
+	}
+	c.prevCR = prevCR
+	return w
 }
 
 func (c *crlfReader) Read(p []byte) (int, error) {
@@ -161,9 +222,14 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 			if c.err != nil {
 				break
 			}
-			if n > 0 && len(p)-n < len(c.buf)/4 {
+			if n > 0 && len(p)-n < bufpool.Size/4 {
 				break // return what there is rather than read a sliver
 			}
+			if len(p)-n >= inPlaceMin {
+				n += c.readInPlace(p[n:])
+				continue
+			}
+			c.needBuf()
 			m, err := c.r.Read(c.buf)
 			c.start, c.end, c.err = 0, m, err
 			if m == 0 {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/mailgate/mailgate/internal/bufpool"
 )
 
 func TestCRLF(t *testing.T) {
@@ -63,6 +65,43 @@ type smallReads struct{ r io.Reader }
 
 func (s smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 5)]) }
 
+// largeReads reads r into a buffer larger than a chunk, converted in
+// place, with more input than one chunk can take when it overflows, and
+// hands it out as asked.
+type largeReads struct {
+	r    io.Reader
+	left []byte
+	err  error
+}
+
+func (l *largeReads) Read(p []byte) (int, error) {
+	if len(l.left) == 0 && l.err == nil {
+		buf := make([]byte, 3*bufpool.Size)
+		n, err := l.r.Read(buf)
+		l.left, l.err = buf[:n], err
+	}
+	n := copy(p, l.left)
+	l.left = l.left[n:]
+	if len(l.left) == 0 && n == 0 {
+		return 0, l.err
+	}
+	return n, nil
+}
+
+// mixedReads asks for reads of sizes that cross inPlaceMin both ways,
+// so that a read in place follows one through the chunk and the other
+// way round.
+type mixedReads struct {
+	r io.Reader
+	i int
+}
+
+func (m *mixedReads) Read(p []byte) (int, error) {
+	sizes := []int{inPlaceMin, 1, inPlaceMin - 1, 3 * inPlaceMin, 2, 4096, 17}
+	m.i++
+	return m.r.Read(p[:min(len(p), sizes[m.i%len(sizes)])])
+}
+
 // FuzzCRLF checks the reader, the size and the LF copy against the plain
 // definitions, through readers that return a byte or half a buffer at a
 // time.
@@ -70,6 +109,8 @@ func FuzzCRLF(f *testing.F) {
 	f.Add("a\nb\r\nc\r")
 	f.Add("\r\r\n\n\r")
 	f.Add(strings.Repeat("line\n", 20000) + "\r")
+	f.Add(strings.Repeat("\n", 3*bufpool.Size))
+	f.Add("a\r" + strings.Repeat("\r\n\n", 9000) + "\r")
 	f.Fuzz(func(t *testing.T, in string) {
 		want := refCRLF([]byte(in))
 		for name, r := range map[string]io.Reader{
@@ -77,10 +118,12 @@ func FuzzCRLF(f *testing.F) {
 			"onebyte": CRLFReader(iotest.OneByteReader(strings.NewReader(in))),
 			"pooled":  newCRLFReadCloser(io.NopCloser(iotest.HalfReader(strings.NewReader(in)))),
 			"small":   smallReads{CRLFReader(strings.NewReader(in))},
+			"large":   &largeReads{r: CRLFReader(strings.NewReader(in))},
+			"mixed":   &mixedReads{r: newCRLFReadCloser(io.NopCloser(iotest.HalfReader(strings.NewReader(in))))},
 		} {
 			out, err := io.ReadAll(r)
 			if err != nil || !bytes.Equal(out, want) {
-				t.Fatalf("%s reader: %q, %v; want %q", name, out, err, want)
+				t.Fatalf("%s reader: %.300q, %v; want %.300q", name, out, err, want)
 			}
 		}
 		size, _ := CRLFSize(iotest.HalfReader(strings.NewReader(in)))

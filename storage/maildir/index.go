@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailgate/mailgate/internal/bufpool"
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -526,7 +527,9 @@ func (f *Folder) readName(x *index, i int) (string, error) {
 	start, size := x.nameSpan(i)
 	name := make([]byte, 0, size)
 	sum := crcWriter{crc: x.recsCRC}
-	buf := make([]byte, min(n, 32<<10))
+	chunk := bufpool.Get() // the message's read, next, takes it again
+	defer bufpool.Put(chunk)
+	buf := chunk[:min(n, bufpool.Size)]
 	r := io.NewSectionReader(file, int64(from), int64(n))
 	for pos := uint64(0); pos < n; {
 		chunk := buf[:min(uint64(len(buf)), n-pos)]

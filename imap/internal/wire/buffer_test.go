@@ -190,6 +190,43 @@ func TestWriterGivesBufferBack(t *testing.T) {
 	}
 }
 
+// sizeRecorder reads from r and notes the smallest buffer it was handed.
+type sizeRecorder struct {
+	r        io.Reader
+	smallest int
+}
+
+func (s *sizeRecorder) Read(p []byte) (int, error) {
+	if s.smallest == 0 || len(p) < s.smallest {
+		s.smallest = len(p)
+	}
+	return s.r.Read(p)
+}
+
+// TestWriterReadFromHandsLargeBuffers: however full the buffer is when
+// ReadFrom begins, and however the reader's reads fall, ReadFrom never
+// asks it to fill less than readFromMin: a message file's reader turns
+// LF into CRLF in the buffer it is given only when that is large.
+func TestWriterReadFromHandsLargeBuffers(t *testing.T) {
+	for _, prefix := range []int{0, 1, 40, WriteBufferSize - readFromMin - 1, WriteBufferSize - 100, WriteBufferSize - 1} {
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		w.WriteString(strings.Repeat("p", prefix))
+		body := strings.Repeat("0123456789abcdefghijklmnopqrstu\r\n", 10000)
+		rec := &sizeRecorder{r: iotest.HalfReader(strings.NewReader(body))}
+		if n, err := w.ReadFrom(rec); err != nil || n != int64(len(body)) {
+			t.Fatalf("prefix %d: ReadFrom = %d, %v", prefix, n, err)
+		}
+		w.Flush()
+		if out.String() != strings.Repeat("p", prefix)+body {
+			t.Fatalf("prefix %d: wrote %d bytes, want %d", prefix, out.Len(), prefix+len(body))
+		}
+		if rec.smallest < readFromMin {
+			t.Errorf("prefix %d: the reader was handed %d bytes to fill, want at least %d", prefix, rec.smallest, readFromMin)
+		}
+	}
+}
+
 func itoa(n int) string {
 	var b []byte
 	for ; n > 0 || len(b) == 0; n /= 10 {

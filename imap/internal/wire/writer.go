@@ -3,17 +3,17 @@ package wire
 import (
 	"io"
 	"strconv"
-	"sync"
+
+	"github.com/mailgate/mailgate/internal/bufpool"
 )
 
-// WriteBufferSize is the size of the buffer a Writer borrows for the
-// responses it holds until Flush. A message body streamed through it
-// (FETCH BODY[]) goes out in writes of this size: at 64 KB rather than
-// 16 the loopback FETCH of whole messages costs about a tenth less CPU
-// per byte (BenchmarkFetchWhole in package imap).
-const WriteBufferSize = 64 * 1024
-
-var writeBuffers = sync.Pool{New: func() any { return new([WriteBufferSize]byte) }}
+// WriteBufferSize is the size of the buffer a Writer borrows (from
+// bufpool, which the readers of message files share) for the responses
+// it holds until Flush. A message body streamed through it (FETCH
+// BODY[]) goes out in writes of this size: at 64 KB rather than 16 the
+// loopback FETCH of whole messages costs about a tenth less CPU per byte
+// (BenchmarkFetchWhole in package imap).
+const WriteBufferSize = bufpool.Size
 
 // Writer is a buffered writer for a client connection that holds a buffer
 // only between the first write of a response and Flush: Flush gives the
@@ -41,7 +41,7 @@ func (b *Writer) Available() int { return WriteBufferSize - b.n }
 // take makes sure the Writer has a buffer.
 func (b *Writer) take() {
 	if b.buf == nil {
-		b.buf = writeBuffers.Get().(*[WriteBufferSize]byte)
+		b.buf = bufpool.Get()
 	}
 }
 
@@ -59,7 +59,7 @@ func (b *Writer) Flush() error {
 	}
 	b.n = 0
 	if b.buf != nil {
-		writeBuffers.Put(b.buf)
+		bufpool.Put(b.buf)
 		b.buf = nil
 	}
 	return b.err
@@ -141,6 +141,13 @@ func (b *Writer) writeInt(n int64) {
 	b.n += len(strconv.AppendInt(b.buf[b.n:b.n], n, 10))
 }
 
+// readFromMin is the least room ReadFrom asks r to fill: with less left
+// in the buffer it flushes first, so that r (a message file's reader,
+// which turns LF into CRLF in the buffer it is given) is always handed
+// a large buffer, never a sliver it would serve from a buffer of its
+// own.
+const readFromMin = WriteBufferSize / 16
+
 // ReadFrom copies r to the connection through the buffer until EOF. It
 // never hands r to the connection's own ReadFrom, which would allocate a
 // buffer of its own for each call.
@@ -150,7 +157,7 @@ func (b *Writer) ReadFrom(r io.Reader) (int64, error) {
 	}
 	var total int64
 	for {
-		if b.Available() == 0 {
+		if b.Available() < readFromMin {
 			if err := b.Flush(); err != nil {
 				return total, err
 			}
