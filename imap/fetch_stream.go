@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mailgate/mailgate/imap/internal/message"
+	"github.com/mailgate/mailgate/internal/bufpool"
 	"github.com/mailgate/mailgate/storage"
 )
 
@@ -77,11 +78,36 @@ func (f *fetcher) openRange(m *storage.Message, start int) (io.ReadCloser, error
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.CopyN(io.Discard, rc, int64(start)); err != nil && err != io.EOF {
+	if err := skipBytes(rc, int64(start)); err != nil {
 		rc.Close()
 		return nil, err
 	}
 	return rc, nil
+}
+
+// skipBytes reads and drops up to n bytes of r (fewer if it ends
+// first). It reads through a pooled 64 KB buffer: a message's reader
+// turns LF into CRLF in whatever buffer it is handed, and io.Discard's
+// 8 KB would cost eight reads of the file for one.
+func skipBytes(r io.Reader, n int64) error {
+	buf := bufpool.Get()
+	defer bufpool.Put(buf)
+	for idle := 0; n > 0; {
+		k, err := r.Read(buf[:min(n, int64(len(buf)))])
+		n -= int64(k)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if k > 0 {
+			idle = 0
+		} else if idle++; idle >= 100 {
+			return io.ErrNoProgress // as io.Copy's readers say
+		}
+	}
+	return nil
 }
 
 // streamSection prepares BODY[section] of m (RFC 3501 section 6.4.5).
@@ -146,7 +172,7 @@ func skipToPartial(it *fetchItem, r io.Reader, c io.Closer, size int64) (int64, 
 		return size, nil
 	}
 	off, n := clip(size, it.offset, it.count)
-	if _, err := io.CopyN(io.Discard, r, off); err != nil && err != io.EOF {
+	if err := skipBytes(r, off); err != nil {
 		c.Close()
 		return 0, err
 	}
