@@ -276,24 +276,33 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 			return nil, nil, err
 		}
 	}
-	mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind))
-	if err != nil {
-		return nil, nil, err
+	for tries := 0; ; tries++ {
+		mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind))
+		if err != nil {
+			return nil, nil, err
+		}
+		mb.mu.Lock()
+		reused := mb.loaded
+		err = mb.loadLocked()
+		mb.mu.Unlock()
+		if err != nil {
+			a.store.release(mb)
+			return nil, nil, err
+		}
+		if reused && tries == 0 && mb.checkAway() {
+			// Removed, or moved away, by another program since it
+			// was read (gone.go): what is at the path now is read
+			// afresh (acquire leaves a gone mailbox).
+			a.store.release(mb)
+			continue
+		}
+		if reused {
+			// Open in other sessions, or lingering: what it holds is
+			// trusted when it is watched, or its folder vouches for it.
+			mb.syncUnwatched()
+		}
+		return mb, loc, nil
 	}
-	mb.mu.Lock()
-	reused := mb.loaded
-	err = mb.loadLocked()
-	mb.mu.Unlock()
-	if err != nil {
-		a.store.release(mb)
-		return nil, nil, err
-	}
-	if reused {
-		// Open in other sessions, or lingering: what it holds is
-		// trusted when it is watched, or its folder vouches for it.
-		mb.syncUnwatched()
-	}
-	return mb, loc, nil
 }
 
 // SpoolDir returns the directory where messages on their way into a

@@ -180,6 +180,7 @@ func (a *Account) SelectState(name string, readOnly bool, st *ViewState) (*View,
 	v := &View{
 		mb:       mb,
 		readOnly: readOnly,
+		validity: mb.uidValidity,
 		uids:     st.UIDs.expand(),
 		recent:   make(map[uint32]struct{}, len(st.Recent)),
 		wake:     make(chan struct{}, 1),

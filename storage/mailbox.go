@@ -40,6 +40,7 @@ type mailbox struct {
 	refs        int // guarded by store.mu
 	loaded      bool
 	gone        bool
+	goneWhy     GoneReason // why gone is set (gone.go)
 	closed      bool
 	uidValidity uint32
 	uidNext     uint32
@@ -159,15 +160,9 @@ func (mb *mailbox) isGone() bool {
 	return mb.gone
 }
 
-func (mb *mailbox) markGone() {
+func (mb *mailbox) markGone(why GoneReason) {
 	mb.mu.Lock()
-	mb.gone = true
-	// A message file opened without the lock meanwhile may be of the
-	// mailbox made at the path since (see View.Open).
-	mb.scans.Add(1)
-	if d, ok := mb.folder.(IndexDeferrer); ok {
-		d.DropIndex() // its files are about to go
-	}
+	mb.goneLocked(why)
 	mb.mu.Unlock()
 }
 
@@ -424,6 +419,14 @@ func (mb *mailbox) refreshLocked() error {
 	mb.scans.Add(1)
 	snap, err := mb.folder.Scan()
 	if err != nil {
+		if mb.awayLocked(os.Stat(mb.path)) {
+			// Removed or moved away by another program: no retry
+			// will read it (see gone.go).
+			mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
+			mb.goneLocked(GoneRemoved)
+			mb.wakeViewsLocked()
+			return nil
+		}
 		return err
 	}
 	var change modseqChange

@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -26,13 +25,8 @@ func TestUIDValidityChangeResetsUIDNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	old, _ := a.Status("box")
 	// Another program replaces the mailbox.
-	d := f.mem
-	d.mu.Lock()
-	b := d.boxes[filepath.Join(home, "box")]
-	b.validity, b.next, b.msgs, b.data = old.UIDValidity+1, 1, nil, map[uint32][]byte{}
-	d.mu.Unlock()
+	old := replaceMemBox(t, a, f, home, "box")
 
 	validity, uid, err := a.Append("box", msg("four"), nil, time.Time{})
 	if err != nil {
@@ -75,12 +69,7 @@ func TestUIDValidityChangeDropsGhosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	old, _ := a.Status("box")
-	d := f.mem
-	d.mu.Lock()
-	b := d.boxes[filepath.Join(home, "box")]
-	b.validity, b.next, b.msgs, b.data = old.UIDValidity+1, 1, nil, map[uint32][]byte{}
-	d.mu.Unlock()
+	replaceMemBox(t, a, f, home, "box")
 	if _, uid, err := a.Append("box", msg("three"), nil, time.Time{}); err != nil || uid != 1 {
 		t.Fatalf("APPEND: UID %d, %v", uid, err)
 	}

@@ -42,7 +42,7 @@ func (a *Account) Delete(name string) error {
 		return nil
 	}
 	cache := a.store.cacheFileOf(d, loc.path, a.perm(loc.kind))
-	a.store.forget(loc.path)
+	defer wakeGone(a.store.forget(loc.path, GoneDeleted))
 	if err := d.Delete(loc.path); err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (a *Account) Rename(from, to string) error {
 	if isMailbox {
 		cache = a.store.cacheFileOf(d, src.path, perm)
 	}
-	a.store.forget(src.path)
+	defer wakeGone(a.store.forget(src.path, GoneRenamed))
 	if r, ok := d.(Renamer); ok && isMailbox {
 		err = r.Rename(src.path, dst.path)
 	} else {

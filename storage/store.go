@@ -249,17 +249,32 @@ func (s *Store) detect(path, typ string) (Driver, bool) {
 // acquire returns the shared state of the mailbox at path, opening it if
 // needed. The caller must call release.
 func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, error) {
+	var stale *mailbox
+	defer func() {
+		if stale != nil {
+			stale.close()
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, fmt.Errorf("opening %s: %w", path, ErrClosed)
 	}
-	if mb, ok := s.open[path]; ok {
+	if mb, ok := s.open[path]; ok && !mb.isGone() {
 		if mb.refs == 0 {
 			s.unidleLocked(mb)
 		}
 		mb.refs++
 		return mb, nil
+	} else if ok {
+		// Removed by another program (gone.go): what is at the path
+		// now, if anything, is another mailbox. The views still on
+		// the old one close it as they go (release).
+		s.dropLocked(mb)
+		if mb.refs == 0 {
+			s.unidleLocked(mb)
+			stale = mb
+		}
 	}
 	f, err := d.Open(path, perm)
 	if err != nil {
@@ -392,14 +407,16 @@ func (s *Store) dropLocked(mb *mailbox) {
 }
 
 // forget drops path and everything below it from the open-mailbox table, so
-// that a renamed or deleted mailbox is read afresh next time.
-func (s *Store) forget(path string) {
+// that a renamed or deleted mailbox is read afresh next time; why tells
+// their views what happened. It returns the mailboxes it marked gone,
+// whose views the caller wakes once their files are changed (wakeGone).
+func (s *Store) forget(path string, why GoneReason) []*mailbox {
 	s.mu.Lock()
 	var gone, closeNow []*mailbox
 	for p, mb := range s.open {
 		if p == path || isBelow(p, path) {
 			s.dropLocked(mb)
-			mb.markGone()
+			mb.markGone(why)
 			gone = append(gone, mb)
 			if mb.refs == 0 {
 				s.unidleLocked(mb)
@@ -418,6 +435,7 @@ func (s *Store) forget(path string) {
 		mb.cacheSaving.Lock()
 		mb.cacheSaving.Unlock()
 	}
+	return gone
 }
 
 func isBelow(p, dir string) bool {

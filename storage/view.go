@@ -16,6 +16,7 @@ import (
 type View struct {
 	mb       *mailbox
 	readOnly bool
+	validity uint32   // the mailbox's UIDVALIDITY when the view opened (GoneWhy)
 	uids     []uint32 // the client's view, ascending; see list
 	// lazy, when not nil, stands for uids, which is then nil: the view
 	// of a mailbox loaded from a summary (a cold SELECT) keeps its UIDs
@@ -66,6 +67,7 @@ func newView(mb *mailbox, readOnly bool) *View {
 	v := &View{
 		mb:       mb,
 		readOnly: readOnly,
+		validity: mb.uidValidity,
 		recent:   make(map[uint32]struct{}),
 		wake:     make(chan struct{}, 1),
 	}
@@ -254,8 +256,9 @@ func (v *View) SetNotifyHolding(f func()) {
 }
 
 // Gone reports whether the view's mailbox was deleted or renamed in
-// this process since the view was opened: no more changes reach the
-// view, and a new one shows what the name holds now.
+// this process, or removed by another program, since the view was
+// opened: no more changes reach the view, and a new one shows what the
+// name holds now. GoneWhy tells why, and of a re-creation too.
 func (v *View) Gone() bool { return v.mb.isGone() }
 
 // Mailbox facts for SELECT.

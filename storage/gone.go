@@ -1,0 +1,170 @@
+package storage
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
+)
+
+// A selected mailbox can go while a view is open on it: a session of
+// this process deletes or renames it, or a mailbox above it (forget);
+// another program removes or moves its directory or mbox file; or
+// another program makes it anew, with another UIDVALIDITY. The view then
+// shows nothing more of what the name holds (a new view does), and tells
+// why through GoneWhy: an IMAP session cannot go on with it, as RFC 3501
+// (section 2.3.1.1) forbids a UIDVALIDITY change within a session, and
+// ends with BYE, as Dovecot does.
+//
+// How each is found:
+//   - Delete and Rename mark the mailboxes they touch gone before their
+//     files change (forget), and wake their views after.
+//   - A removal or a move by another program: a re-read (a watched
+//     mailbox's file event, polling, an unwatched mailbox's check) that
+//     cannot read the mailbox finds its path empty; and View.Check, at
+//     the start of every command, and Account.open of a mailbox open
+//     already find the path empty or holding another directory (a
+//     maildir's inotify watches are on new/ and cur/, which hear nothing
+//     of a move of the maildir itself). A gone mailbox leaves the store's
+//     table of open mailboxes (forget, or acquire when it finds one), so
+//     that the next open reads what the path holds now.
+//   - A re-creation: the re-read finds another UIDVALIDITY, which the
+//     view compares with the one it was opened with.
+
+// GoneReason tells whether, and why, a view's mailbox is no longer the
+// mailbox the view was opened on.
+type GoneReason int
+
+const (
+	// NotGone: the mailbox is still there.
+	NotGone GoneReason = iota
+	// GoneDeleted: a session of this process deleted it.
+	GoneDeleted
+	// GoneRenamed: a session of this process renamed it, or a mailbox
+	// above it.
+	GoneRenamed
+	// GoneRemoved: another program removed or moved away its directory
+	// or mbox file, or put another directory in its place.
+	GoneRemoved
+	// GoneReset: another program made it anew: its UIDVALIDITY changed.
+	GoneReset
+)
+
+// String names the reason, for logs.
+func (r GoneReason) String() string {
+	switch r {
+	case NotGone:
+		return "not gone"
+	case GoneDeleted:
+		return "deleted"
+	case GoneRenamed:
+		return "renamed"
+	case GoneRemoved:
+		return "removed by another program"
+	case GoneReset:
+		return "UIDVALIDITY changed"
+	}
+	return "unknown"
+}
+
+// GoneWhy reports whether, and why, the view's mailbox is gone since the
+// view was opened (see the top of gone.go). A view whose mailbox is gone
+// hears of no more changes worth telling; its session should end.
+func (v *View) GoneWhy() GoneReason {
+	mb := v.mb
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	switch {
+	case mb.gone:
+		return mb.goneWhy
+	case mb.uidValidity != v.validity:
+		return GoneReset
+	}
+	return NotGone
+}
+
+// goneLocked marks mb gone for why, once. mb.mu is held. The caller
+// wakes its views (wakeViewsLocked) once the files are gone: a session
+// woken before might read them again (a NOTIFY session's STATUS, say)
+// while a DELETE removes them.
+func (mb *mailbox) goneLocked(why GoneReason) {
+	if mb.gone {
+		return
+	}
+	mb.gone, mb.goneWhy = true, why
+	// A message file opened without the lock meanwhile may be of the
+	// mailbox made at the path since (see View.Open).
+	mb.scans.Add(1)
+	if d, ok := mb.folder.(IndexDeferrer); ok {
+		d.DropIndex() // its files are gone, or about to go
+	}
+}
+
+// wakeGone wakes the views of the mailboxes forget marked gone, once
+// their files were removed or moved.
+func wakeGone(gone []*mailbox) {
+	for _, mb := range gone {
+		mb.mu.Lock()
+		mb.wakeViewsLocked()
+		mb.mu.Unlock()
+	}
+}
+
+// wakeViewsLocked wakes every view of mb, so that a session waiting for
+// news (IDLE, NOTIFY) learns at once that mb is gone. mb.mu is held.
+func (mb *mailbox) wakeViewsLocked() {
+	for v := range mb.views {
+		select {
+		case v.wake <- struct{}{}:
+		default:
+		}
+		if v.notify != nil {
+			v.notify()
+		}
+	}
+}
+
+// checkAway marks mb gone when its directory or mbox file is no longer
+// at its path (awayLocked), and reports whether mb is gone. View.Check
+// calls it at the start of every command, and Account.open when it
+// finds mb open already: one stat.
+func (mb *mailbox) checkAway() bool {
+	fi, err := os.Stat(mb.path) // without the lock, which a scan may hold
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.loaded && !mb.gone && !mb.closed && mb.awayLocked(fi, err) {
+		mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
+		mb.goneLocked(GoneRemoved)
+		mb.wakeViewsLocked()
+	}
+	return mb.gone
+}
+
+// awayLocked reports, from fi and err of a stat of mb's path, whether
+// the directory or mbox file mb was read from is no longer at its path:
+// nothing is there, or, for a directory, another one is (its inode
+// number differs: the one moved away still holds its own). An mbox file
+// put anew at its path is not told from the core's own rewrites (a
+// rename over the file) here; its re-read finds another UIDVALIDITY, or
+// keeps the old one and new UIDs (the mbox driver's sidecar files).
+// mb.mu is held.
+func (mb *mailbox) awayLocked(fi os.FileInfo, err error) bool {
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	_, ino, _ := fsutil.FileIDs(fi)
+	return ino != 0 && mb.loadedAt[1] != 0 && ino != mb.loadedAt[1]
+}
+
+// CheckGone looks whether the view's mailbox is still at its path (one
+// stat), as Check does at the start of every command, for a session
+// that waits for news (IDLE): inotify hears nothing of a maildir moved
+// away, only of changes in its new/ and cur/. When it is gone, the view
+// is woken (SetNotify's function, Wake) and GoneWhy tells. Unlike the
+// view's other methods, it may be called from any goroutine, even after
+// Close.
+func (v *View) CheckGone() { v.mb.checkAway() }
