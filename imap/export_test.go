@@ -1,5 +1,7 @@
 package imap
 
+import "time"
+
 // SetStreamSectionsAbove sets the message size above which FETCH streams
 // sections from the file (fetch_stream.go) and returns a function that
 // puts the old size back.
@@ -30,3 +32,11 @@ const LostEnvelope = lostEnvelope
 // Prefilled returns how many values FETCH derived ahead in parallel
 // (fetcher.prefill), in every session so far.
 func Prefilled() uint64 { return prefilled.Load() }
+
+// SetGoneCheckEvery sets how often an idling session looks whether its
+// mailbox is still at its path (gone.go), and returns a function that
+// puts the old interval back.
+func SetGoneCheckEvery(d time.Duration) (restore func()) {
+	old := goneCheckEvery.Swap(int64(d))
+	return func() { goneCheckEvery.Store(old) }
+}

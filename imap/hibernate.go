@@ -73,9 +73,11 @@ func (s *session) disarmHibernation() {
 // first or the holder declined, and the session goes on idling.
 func (s *session) hibernate() bool {
 	s.view.SetNotify(nil)
+	s.disarmGoneCheck() // the holder watches the mailbox's path
 	st, ok := s.view.State()
 	if !ok {
 		s.view.SetNotify(s.idleWake)
+		s.armGoneCheck()
 		return false
 	}
 	state := &SessionState{ID: s.id, User: *s.user, ReadOnly: s.readOnly, TLS: s.tls, Remote: s.remoteText,
@@ -89,6 +91,7 @@ func (s *session) hibernate() bool {
 	}
 	if !took {
 		s.view.SetNotify(s.idleWake)
+		s.armGoneCheck()
 		return false
 	}
 	s.log.Debug("imap: session hibernated")

@@ -32,6 +32,9 @@ func (s *session) cmdIdle(tag string, _ bool) error {
 // needing a second goroutine. The caller must touch the session no more
 // after a nil return.
 func (s *session) idleStart() error {
+	if s.selectedGone() {
+		return errSelectedGone // gone.go
+	}
 	if s.view != nil {
 		// The session waits for news now: a mailbox that nobody
 		// watched is watched from here on (storage's unwatched.go).
@@ -55,6 +58,7 @@ func (s *session) idleStart() error {
 		s.rearm()
 		s.woken.Store(false)
 		s.view.SetNotify(s.idleWake)
+		s.armGoneCheck() // gone.go
 		if s.notify == nil {
 			s.armHibernation()
 		}
@@ -86,6 +90,11 @@ func (s *session) idlePipe(input chan struct{}) {
 	case <-input:
 		s.loop()
 	case <-s.view.Wake():
+		if s.selectedGone() {
+			s.ending(errSelectedGone) // gone.go
+			s.finish()
+			return
+		}
 		s.view.Poll(true, s)
 		s.flushVanished()
 		if len(s.contexts) > 0 {
@@ -150,6 +159,11 @@ func (s *session) idle() {
 		// poll interrupts the next wait.
 		s.woken.Store(false)
 		s.rearm()
+		if s.selectedGone() {
+			s.ending(errSelectedGone) // gone.go
+			s.finish()
+			return
+		}
 		if s.view != nil {
 			s.view.Poll(true, s)
 			s.flushVanished()
@@ -174,6 +188,7 @@ func (s *session) idleDone() error {
 	tag := s.idleTag
 	s.idleTag = ""
 	s.disarmHibernation()
+	s.disarmGoneCheck()
 	if s.notify != nil {
 		s.notify.disarm()
 		s.rearm()

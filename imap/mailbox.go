@@ -76,9 +76,10 @@ func (s *session) cmdDelete(tag string, _ bool) error {
 	if err != nil {
 		return err
 	}
-	if s.view != nil && name == s.mailbox {
-		s.closeMailbox()
-	}
+	// Deleting the selected mailbox is answered, and the session then
+	// ends with BYE, as Dovecot does (gone.go): RFC 3501 leaves it open,
+	// and a client that was told nothing would go on in a mailbox that
+	// is no more.
 	return storageErr(s.account.Delete(name), "DELETE")
 }
 

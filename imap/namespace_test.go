@@ -60,6 +60,8 @@ func TestNamespaces(t *testing.T) {
 		{`p LIST "#shared/" "%"`, true, `"/" #shared/team`, ""},
 		{"q RENAME #shared/team #shared/crew", true, "", ""},
 		{"r SELECT #shared/crew", true, "READ-WRITE", ""},
+		// A DELETE of the selected mailbox ends the session (gone.go).
+		{"r2 UNSELECT", true, "", ""},
 		{"s DELETE #shared/crew", true, "", ""},
 	} {
 		u, done := c.do(tc.cmd)

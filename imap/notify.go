@@ -928,15 +928,22 @@ func (s *session) notifyWait() {
 		} else {
 			s.view.SetNotify(n.poke)
 		}
+		s.armGoneCheck() // gone.go
 	}
 	s.br.Wait()
 	if s.view != nil && n.selected != nil {
+		s.disarmGoneCheck()
 		s.view.SetNotify(nil)
 	}
 	n.disarm()
 	if s.interrupted() {
 		s.woken.Store(false)
 		s.rearm()
+		if s.selectedGone() {
+			s.ending(errSelectedGone) // gone.go
+			s.finish()
+			return
+		}
 		s.notifySend(true, true, false)
 		if err := s.e.Flush(); err != nil {
 			s.ending(err)

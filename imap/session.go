@@ -80,6 +80,10 @@ type session struct {
 	// hibernateMu guards it against its own firing.
 	hibernateTimer *time.Timer
 	hibernateMu    sync.Mutex
+	// goneTimer looks, while the session idles, whether its mailbox
+	// is still there (gone.go); goneMu guards it against its own firing.
+	goneTimer *time.Timer
+	goneMu    sync.Mutex
 
 	notify        *notifier     // NOTIFY's state (notify.go), or nil
 	lastRename    *[2]string    // this command's RENAME, for NOTIFY's OLDNAME
@@ -353,6 +357,7 @@ func (s *session) finish() {
 	}
 	s.finished = true
 	defer s.srv.ended(s)
+	s.disarmGoneCheck()
 	s.notifyClose()
 	if s.view != nil {
 		s.view.Close()
@@ -404,6 +409,8 @@ func (s *session) release() {
 func (s *session) ending(err error) {
 	var op *net.OpError
 	switch {
+	case errors.Is(err, errSelectedGone):
+		s.sayGone()
 	case s.stopping.Load():
 		reason := "Server shutting down"
 		if r := s.byeReason.Load(); r != nil {
@@ -500,6 +507,10 @@ func (s *session) command() error {
 		// SEARCH or COPY on what it held at the previous command would
 		// lose or misreport another program's changes.
 		s.view.Check()
+		if touchesSelected(name, cmd) && s.selectedGone() {
+			// Not run on a mailbox that is not there (gone.go).
+			return errSelectedGone
+		}
 	}
 	start := time.Now()
 	end := storage.Foreground()
@@ -547,7 +558,7 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 			return err
 		}
 	}
-	if s.view != nil {
+	if s.view != nil && !s.selectedGone() {
 		s.view.Poll(cmd.expungeOK || uid, s)
 		s.flushVanished()
 		err = s.vanishedDone(err)
@@ -559,7 +570,13 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 		s.updateContexts()
 	}
 	s.notifyDone(name, cmd.expungeOK || uid)
-	return s.respond(tag, err)
+	s.respond(tag, err)
+	if s.byeAfter(name, cmd) {
+		// The mailbox went while the command ran: its tagged answer,
+		// then the goodbye (gone.go).
+		return errSelectedGone
+	}
+	return nil
 }
 
 // badLine answers a malformed command with BAD and skips the rest of it.
