@@ -19,7 +19,9 @@ func CopyLF(w io.Writer, r io.Reader) (written, crlfSize int64, err error) {
 	pendingCR := false // the last byte read was a CR not yet written
 	var prev byte      // the last byte written
 	for {
-		n, rerr := r.Read(in[:])
+		// One byte short of out: a CR held over from the last read
+		// may go out before all of this one.
+		n, rerr := r.Read(in[:len(in)-1])
 		data, o := in[:n], 0
 		for len(data) > 0 {
 			if pendingCR {

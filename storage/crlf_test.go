@@ -70,15 +70,18 @@ func (s smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p),
 // hands it out as asked.
 type largeReads struct {
 	r    io.Reader
+	buf  []byte
 	left []byte
 	err  error
 }
 
 func (l *largeReads) Read(p []byte) (int, error) {
 	if len(l.left) == 0 && l.err == nil {
-		buf := make([]byte, 3*bufpool.Size)
-		n, err := l.r.Read(buf)
-		l.left, l.err = buf[:n], err
+		if l.buf == nil {
+			l.buf = make([]byte, 3*bufpool.Size)
+		}
+		n, err := l.r.Read(l.buf)
+		l.left, l.err = l.buf[:n], err
 	}
 	n := copy(p, l.left)
 	l.left = l.left[n:]
@@ -104,13 +107,14 @@ func (m *mixedReads) Read(p []byte) (int, error) {
 
 // FuzzCRLF checks the reader, the size and the LF copy against the plain
 // definitions, through readers that return a byte or half a buffer at a
-// time.
+// time. Its seeds stay small, so that it runs many inputs a second;
+// TestCRLFChaos takes the large shapes (runs of LFs past the margin of a
+// conversion in place, lines across chunks).
 func FuzzCRLF(f *testing.F) {
 	f.Add("a\nb\r\nc\r")
 	f.Add("\r\r\n\n\r")
 	f.Add(strings.Repeat("line\n", 20000) + "\r")
-	f.Add(strings.Repeat("\n", 3*bufpool.Size))
-	f.Add("a\r" + strings.Repeat("\r\n\n", 9000) + "\r")
+	f.Add("a\r" + strings.Repeat("\r\n\n", 900) + "\r")
 	f.Fuzz(func(t *testing.T, in string) {
 		want := refCRLF([]byte(in))
 		for name, r := range map[string]io.Reader{

@@ -99,22 +99,6 @@ func (r Ranges) countBelow(uid uint64) uint32 {
 	return n
 }
 
-// at returns the UID at position seq of r, counted from 1, or 0 when r
-// holds fewer.
-func (r Ranges) at(seq uint32) uint32 {
-	for _, x := range r {
-		if seq == 0 {
-			break
-		}
-		if n := x[1] - x[0] + 1; seq > n {
-			seq -= n
-			continue
-		}
-		return x[0] + seq - 1
-	}
-	return 0
-}
-
 // flagKey is the canonical form of a set of flags.
 func flagKey(flags []string) string {
 	s := slices.Clone(flags)

@@ -175,8 +175,23 @@ func (v *View) SeqSpan(start, stop uint32) (lo, hi uint32) {
 func (v *View) UIDsAt(seqs []uint32) []uint32 {
 	out := make([]uint32, len(seqs))
 	if v.lazy != nil && len(v.lazy) <= lazySearchMax {
+		// One pass over the ranges for ascending seqs (resolveSeqs
+		// gives them so): range j holds sequence numbers above base.
+		j, base := 0, uint32(0)
 		for i, q := range seqs {
-			out[i] = v.lazy.at(q)
+			if q == 0 {
+				continue // no such message
+			}
+			if q <= base {
+				j, base = 0, 0 // not ascending: from the start again
+			}
+			for j < len(v.lazy) && q > base+v.lazy[j][1]-v.lazy[j][0]+1 {
+				base += v.lazy[j][1] - v.lazy[j][0] + 1
+				j++
+			}
+			if j < len(v.lazy) {
+				out[i] = v.lazy[j][0] + q - base - 1
+			}
 		}
 		return out
 	}
