@@ -59,3 +59,44 @@ func TestMHRenumberFetch(t *testing.T) {
 		t.Errorf("messages after the re-read: %q", u)
 	}
 }
+
+// TestMHRenumberStoreExpunge: nmh's sortm swaps messages 1 and 2 of an
+// MH folder that a session has selected; the client, which knows
+// sequence 1 as "first", marks it \Deleted and expunges. The flag must
+// not land on "second", which number 1 now holds (.mh_sequences is by
+// number): the STORE answers NO [EXPUNGEISSUED], and whatever the client
+// expunges after it, "second", which nobody deleted, is still there.
+func TestMHRenumberStoreExpunge(t *testing.T) {
+	e := startServerLayout(t, func(root string, l *storage.Layout) { l.DefaultType = "mh" }, nil)
+	c := e.raw()
+	c.login("alice")
+	c.ok("c CREATE box")
+	c.appendMsg("box", "", testMessage("first", "one"))
+	c.appendMsg("box", "", testMessage("second, a longer subject than the first", "two"))
+	c.ok("s SELECT box")
+	box := filepath.Join(e.root, "alice", "box")
+	for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}} {
+		if err := os.Rename(filepath.Join(box, r[0]), filepath.Join(box, r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, done := c.do(`d STORE 1 +FLAGS (\Deleted)`)
+	t.Logf("STORE after sortm: %q %q", u, done)
+	if strings.HasPrefix(done, "d OK") && !strings.Contains(done, "EXPUNGEISSUED") {
+		t.Errorf("STORE of a renumbered message: %q, want NO [EXPUNGEISSUED]", done)
+	}
+	for _, cmd := range []string{"x EXPUNGE", "y EXPUNGE"} {
+		u, done := c.do(cmd)
+		t.Logf("%s: %q %q", cmd, u, done)
+	}
+	got := strings.Join(c.ok("g FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), "\n")
+	if !strings.Contains(got, "Subject: second") {
+		t.Errorf("the message nobody deleted is gone: %q", got)
+	}
+	if !strings.Contains(got, "Subject: first") {
+		t.Errorf("the message the client deleted went too (nothing was flagged): %q", got)
+	}
+	if strings.Contains(got, `\Deleted`) {
+		t.Errorf("a message carries \\Deleted: %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -802,6 +803,12 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		for k, c := range changes {
 			if err := mb.folder.SetFlags(c.UID, c.Flags); err != nil {
 				mb.commitFlagsLocked(v, changes[:k], merged)
+				if errors.Is(err, ErrNoMessage) {
+					// Another program removed the message, or put
+					// another file in its place (MH): what the views
+					// hold is old, and the client is told why.
+					mb.refreshLocked()
+				}
 				return changedUIDs(changes[:k]), modified, fmt.Errorf("storing flags: %w", err)
 			}
 			mb.mergedFlagsLocked(changes, merged)

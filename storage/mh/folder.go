@@ -263,7 +263,11 @@ func openMessage(path string, want func(fileID) bool) (io.ReadCloser, error) {
 	}{r, file}, nil
 }
 
-// SetFlags records the message's flags in .mh_sequences.
+// SetFlags records the message's flags in .mh_sequences. It returns
+// storage.ErrNoMessage when the message's file is gone, or when its
+// number holds another file than the one the Folder knows (see
+// checkFile): .mh_sequences is by number, and the flags would go to that
+// other file, which the next scan gives a fresh UID with them.
 func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -273,14 +277,41 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 		return f.errorf("uid %d: %w", uid, err)
 	}
 	return f.locked(func() error {
-		if _, err := os.Lstat(f.file(uid)); errors.Is(err, fs.ErrNotExist) {
+		switch err := f.checkFile(uid); {
+		case errors.Is(err, fs.ErrNotExist):
 			return f.errorf("uid %d: %w", uid, storage.ErrNoMessage)
+		case errors.Is(err, errReplaced):
+			return f.errorf("uid %d: flags not stored, %w: %w", uid, err, storage.ErrNoMessage)
+		case err != nil:
+			return f.errorf("uid %d: %w", uid, err)
 		}
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
 			return f.fm.setFlags(ss, uid, flags)
 		})
 		return err
 	})
+}
+
+// checkFile checks that the file under message uid's number is the one
+// the Folder knows as the message (checkKnown: a regular file with the
+// inode, size and time of the Folder's last scan or commit). It returns
+// an error wrapping fs.ErrNotExist when no file is there, and errReplaced
+// when another file is (another program renumbered the folder, or
+// removed the message and wrote a new file, perhaps with the same inode
+// number) or the file changed in place since (nmh's anno): the Folder
+// then no longer vouches for the folder, and its next scan tells which.
+// f.mu and the exclusive folder lock are held; nmh takes no lock of
+// mailgate's, so the window between the check and the caller's change
+// is that of a system call or two.
+func (f *Folder) checkFile(uid uint32) error {
+	fi, err := os.Lstat(f.file(uid))
+	if err != nil {
+		return err
+	}
+	if !f.checkKnown(uid, idOf(fi)) || !fi.Mode().IsRegular() {
+		return errReplaced
+	}
+	return nil
 }
 
 // Seen raises recent-from in .mu-prop above the messages, so that they
@@ -318,10 +349,12 @@ func (f *Folder) Seen(uids []uint32) error {
 // Expunge renames the messages' files to ",N", as nmh's rmm does, and
 // takes them out of every sequence. Messages already gone are skipped.
 // A number that holds another file than the one the Folder knows under
-// it (another program renumbered the folder) is left alone, so that no
-// other message is removed, and named in an error that wraps
-// storage.ErrNoMessage: the core then reads the folder again, and its
-// Scan gives that file a fresh number.
+// it (see checkFile) is left alone, so that no other message is
+// removed, and named in an error that wraps storage.ErrNoMessage: the
+// core then reads the folder again, and its Scan gives that file a fresh
+// number. (A message that nmh's anno changed in place is left too until
+// that scan, which keeps its number: a file that the file system gave
+// the inode number of a removed message looks the same to lstat(2).)
 func (f *Folder) Expunge(uids []uint32) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -335,7 +368,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 		var failed error
 		for _, uid := range uids {
 			path := f.file(uid)
-			if fi, err := os.Lstat(path); err == nil && (!fi.Mode().IsRegular() || !f.sameFileKnown(uid, idOf(fi))) {
+			if err := f.checkFile(uid); errors.Is(err, errReplaced) {
 				replaced = append(replaced, uid)
 				continue
 			}
@@ -373,16 +406,6 @@ func (f *Folder) Expunge(uids []uint32) error {
 	})
 }
 
-// sameFileKnown reports whether id is the file the Folder knows as
-// message uid, perhaps changed in place since; f.mu is held. (A file
-// system may give a file created after the message's was removed the
-// same inode number: the caller checks that it is a regular file, and
-// Open that its size and time are the message's too.)
-func (f *Folder) sameFileKnown(uid uint32, id fileID) bool {
-	k, ok := f.known[uid]
-	return ok && k.sameFile(id)
-}
-
 // WatchPaths returns the folder directory: message files, .mh_sequences
 // and .mu-prop all live in it.
 func (f *Folder) WatchPaths() []string {
@@ -403,7 +426,9 @@ func (f *Folder) Close() error {
 
 // SetFlagsBatch implements storage.FlagBatcher: the flags of many
 // messages in one rewrite of .mh_sequences. Messages that are gone are
-// skipped.
+// skipped. A number that holds another file than the one the Folder
+// knows under it (see checkFile) is left as it is, and named in an error
+// that wraps storage.ErrNoMessage, after the others' flags are written.
 func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -414,11 +439,18 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 			return f.errorf("uid %d: %w", c.UID, err)
 		}
 	}
-	return f.locked(func() error {
+	var replaced []uint32
+	err := f.locked(func() error {
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
 			for _, c := range changes {
-				if _, err := os.Lstat(f.file(c.UID)); errors.Is(err, fs.ErrNotExist) {
+				switch err := f.checkFile(c.UID); {
+				case errors.Is(err, fs.ErrNotExist):
 					continue
+				case errors.Is(err, errReplaced):
+					replaced = append(replaced, c.UID)
+					continue
+				case err != nil:
+					return nil, err
 				}
 				var err error
 				if ss, err = f.fm.setFlags(ss, c.UID, c.Flags); err != nil {
@@ -429,4 +461,8 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 		})
 		return err
 	})
+	if err == nil && len(replaced) > 0 {
+		err = f.errorf("uids %v: flags not stored, %w: %w", replaced, errReplaced, storage.ErrNoMessage)
+	}
+	return err
 }
