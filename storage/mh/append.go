@@ -88,7 +88,7 @@ func (f *Folder) writeTmp(file *os.File, r io.Reader, date time.Time) (m fileMet
 		return m, err
 	}
 	// The link to its number keeps the inode, and so the identity.
-	m.fileID = idOf(fi)
+	m.fileID, m.gen = idOf(fi), fsutil.Generation(file)
 	return m, nil
 }
 
@@ -156,7 +156,7 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 // knows, so that a rewrite of .mh_sequences counts its Status: field and
 // an open checks that its file is still that one.
 func (f *Folder) remember1(n uint32, m fileMeta) {
-	f.known[n] = known{fileID: m.fileID, hdr: m.hdr}
+	f.known[n] = known{fileID: m.fileID, gen: m.gen, hdr: m.hdr}
 	hdr := m.hdr
 	if hdr.hasStatus {
 		f.withStatus++

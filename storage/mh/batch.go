@@ -90,7 +90,7 @@ func measureFile(path string, fi os.FileInfo) (fileMeta, error) {
 		return fileMeta{}, err
 	}
 	defer file.Close()
-	m := fileMeta{fileID: idOf(fi)}
+	m := fileMeta{fileID: idOf(fi), gen: fsutil.Generation(file)}
 	m.size, m.hdr, err = measure(file)
 	return m, err
 }

@@ -69,6 +69,7 @@ var _ storage.QuickOpener = (*Folder)(nil)
 // when the Folder last saw it, and what its header says.
 type known struct {
 	fileID
+	gen uint32 // the inode's generation, 0 where unknown (see sameMessage)
 	hdr headerInfo
 }
 

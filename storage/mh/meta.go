@@ -19,6 +19,7 @@ type fileMeta struct {
 	fileID
 	size int64 // RFC822.SIZE: without Status:, with CRLF
 	hdr  headerInfo
+	gen  uint32 // the inode's generation, 0 where unknown (see sameMessage)
 }
 
 // fileID tells a message file from another put under its number later.
@@ -118,5 +119,5 @@ func readMeta(dir string, c *candidate, known map[string]fileMeta, skipped func(
 		c.err = err
 		return
 	}
-	c.meta = fileMeta{fileID: idOf(fi), size: size, hdr: hdr}
+	c.meta = fileMeta{fileID: idOf(fi), size: size, hdr: hdr, gen: fsutil.Generation(file)}
 }

@@ -79,9 +79,10 @@
 //     sequence memberships with it; the message the number stood for is
 //     expunged, and appears under a fresh number too where it went. (A
 //     file changed in place, as nmh's anno annotates, keeps its inode and
-//     its number; so does one removed and written again between two
-//     scans when the file system gives the new file the old inode
-//     number, which rmm's ",N" backup prevents.) Until that Scan, every
+//     its number; one removed and written again between two scans,
+//     which the file system may give the old inode number, has another
+//     inode generation, where the file system keeps one: see
+//     sameMessage.) Until that Scan, every
 //     open of a message's file (Open, OpenQuick, StageLink) checks that
 //     the file is the one the Folder saw, by its inode, size and time
 //     (fstat(2) on the open file), and Expunge that it is the same file

@@ -3,8 +3,12 @@
 package mh
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mailgate/mailgate/storage"
 )
@@ -33,6 +37,63 @@ func TestReviewS7SetFlagsAfterRenumber(t *testing.T) {
 			if readAll(t, f, m.UID) == msgLong && slices.Contains(m.Flags, storage.FlagDeleted) {
 				t.Errorf("batch %v: the message the client never touched (UID %d now) is \\Deleted", batch, m.UID)
 			}
+		}
+	}
+}
+
+// TestReviewS7InodeReuseKeepsUID: a message file removed by unlink
+// (rmm with rmmproc or -unlink, rm, an MUA) and a new message written
+// under the same number before the next scan: ext4 gives the new file
+// the old inode number at once, and Scan's sameMessage (device and inode
+// only) keeps UID 1 for another message, with other content and size.
+// Open's check (inode, size, time) catches it; Scan must too.
+func TestReviewS7InodeReuseKeepsUID(t *testing.T) {
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	ino := func() uint64 {
+		fi, err := os.Lstat(filepath.Join(path, "1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	before := ino()
+	mustRemove(t, filepath.Join(path, "1"))
+	other := "Subject: another message entirely\n\nnew mail\n"
+	writeFile(t, filepath.Join(path, "1"), other, time.Unix(1700000100, 0))
+	if ino() != before {
+		t.Skip("this file system did not reuse the inode number")
+	}
+	s := mustScan(t, f)
+	if _, ok := message(s, 1); ok && readAll(t, f, 1) != msgA {
+		t.Errorf("UID 1 now holds %q, was %q: a UID's content changed", readAll(t, f, 1), msgA)
+	}
+}
+
+// TestSameMessageGeneration: a file under a known number with the
+// message's inode number is the message changed in place unless its
+// inode generation says that the file system handed the number out
+// again; a generation of 0 (tmpfs, or the call failed) proves nothing.
+func TestSameMessageGeneration(t *testing.T) {
+	id := fileID{dev: 1, ino: 7, mtime: 10, fsize: 20}
+	grown := fileID{dev: 1, ino: 7, mtime: 11, fsize: 35}
+	for _, tt := range []struct {
+		name    string
+		had     uint32
+		now     fileMeta
+		message bool
+	}{
+		{"unchanged", 5, fileMeta{fileID: id, gen: 5}, true},
+		{"changed in place", 5, fileMeta{fileID: grown, gen: 5}, true},
+		{"inode number reused", 5, fileMeta{fileID: grown, gen: 6}, false},
+		{"no generation then", 0, fileMeta{fileID: grown, gen: 6}, true},
+		{"no generation now", 5, fileMeta{fileID: grown}, true},
+		{"another inode", 5, fileMeta{fileID: fileID{dev: 1, ino: 8}, gen: 5}, false},
+	} {
+		f := &Folder{known: map[uint32]known{1: {fileID: id, gen: tt.had}}}
+		if got := f.sameMessage(&candidate{num: 1, meta: tt.now}); got != tt.message {
+			t.Errorf("%s: sameMessage %v, want %v", tt.name, got, tt.message)
 		}
 	}
 }

@@ -194,10 +194,18 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 // sameMessage reports whether c's file is the message the Folder knows
 // under its number: the same file, though perhaps changed in place (nmh's
 // anno adds header fields, keeping the inode), not another one renamed or
-// written under the number.
+// written under the number. A file written after the message's was
+// removed (rmm -unlink, rm, then inc) may get its inode number at once
+// (ext4, xfs do): the inode's generation, which such a file system gives
+// anew, tells them apart. It costs nothing when nothing changed: the
+// scan reads the generation only of a file it reads anyway, one whose
+// size or time is not what it was (a file with both unchanged counts as
+// unchanged). Where the file system keeps no generation (tmpfs, which
+// does not hand inode numbers out again at once), the inode decides.
 func (f *Folder) sameMessage(c *candidate) bool {
 	k, ok := f.known[c.num]
-	return ok && k.sameFile(c.meta.fileID)
+	return ok && k.sameFile(c.meta.fileID) &&
+		(k.gen == c.meta.gen || k.gen == 0 || c.meta.gen == 0)
 }
 
 // readOnlyErr reports whether err says that the folder cannot be
@@ -328,7 +336,7 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			continue
 		}
 		cache[c.name] = c.meta
-		knownNow[c.num] = known{fileID: c.meta.fileID, hdr: c.meta.hdr}
+		knownNow[c.num] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
 		if c.meta.hdr.hasStatus {
 			withStatus++
 		}

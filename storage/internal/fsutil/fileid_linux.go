@@ -63,9 +63,31 @@ func generation(path string) uint64 {
 		return 0
 	}
 	defer unix.Close(fd)
+	return uint64(generationOf(fd))
+}
+
+// Generation returns the inode generation of the open file f: ext4, xfs
+// and btrfs give each inode a new one when they hand its number out
+// again, so that a file created under a removed file's inode number is
+// told from it. It is 0 where the file system keeps none (tmpfs) or the
+// call fails.
+func Generation(f *os.File) uint32 {
+	conn, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var g uint32
+	if err := conn.Control(func(fd uintptr) { g = generationOf(int(fd)) }); err != nil {
+		return 0
+	}
+	return g
+}
+
+// generationOf is Generation of the open file descriptor fd.
+func generationOf(fd int) uint32 {
 	g, err := unix.IoctlGetInt(fd, fsIocGetVersion)
 	if err != nil {
 		return 0
 	}
-	return uint64(uint32(g))
+	return uint32(g)
 }

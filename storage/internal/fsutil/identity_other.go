@@ -15,3 +15,6 @@ func Identity(path string) (id [4]uint64, ok bool) {
 	dev, ino, _ := FileIDs(fi)
 	return [4]uint64{dev, ino}, true
 }
+
+// Generation returns 0: no inode generation is known here.
+func Generation(f *os.File) uint32 { return 0 }
