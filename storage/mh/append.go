@@ -163,13 +163,15 @@ func (f *Folder) remember1(n uint32, m fileMeta) {
 	}
 }
 
-// forget1 undoes remember1.
+// forget1 undoes remember1: the Folder no longer knows message n (a
+// UID), nor the number of its file.
 func (f *Folder) forget1(n uint32) {
 	if k, ok := f.known[n]; ok {
 		if k.hdr.hasStatus {
 			f.withStatus--
 		}
 		delete(f.known, n)
+		delete(f.alias, n)
 	}
 }
 

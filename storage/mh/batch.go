@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -40,7 +41,11 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 		return nil, f.errorf("copy: %w", err)
 	}
 	tmp := fsutil.TempName(f.path, tmpKind)
-	err := os.Link(from.file(uid), tmp)
+	from.mu.Lock()
+	name := strconv.FormatUint(uint64(from.number(uid)), 10)
+	from.mu.Unlock()
+	srcPath := filepath.Join(from.path, name)
+	err := os.Link(srcPath, tmp)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, f.errorf("copy uid %d: %w", uid, storage.ErrNoMessage)
@@ -53,7 +58,7 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 	fi, err := os.Lstat(tmp)
 	if err == nil {
 		if serr := fsutil.MayShare(fi, f.perm); serr != nil {
-			err = f.errorf("copy: %w: %s: %v", storage.ErrNotLinkable, from.file(uid), serr)
+			err = f.errorf("copy: %w: %s: %v", storage.ErrNotLinkable, srcPath, serr)
 		}
 	}
 	if err == nil {
@@ -68,7 +73,7 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 		}
 	}
 	if err == nil {
-		m, ok := from.meta.Load()[strconv.FormatUint(uint64(uid), 10)]
+		m, ok := from.meta.Load()[name]
 		if ok && idOf(fi) == m.fileID {
 			s.meta = m
 		} else {

@@ -46,9 +46,14 @@ type Folder struct {
 	recentFrom uint32
 	scanned    bool
 	cleaned    bool             // the first scan removed crashed writers' temporary files
-	known      map[uint32]known // messages of the last scan and appends
-	withStatus int              // how many of known have a Status: field
-	bare       bool             // the last scan found no .mh_sequences
+	known      map[uint32]known // messages of the last scan and appends, by UID
+	// alias holds the number of each message whose UID is not its number
+	// (UID -> number): a file that another program put under a known
+	// number in a folder this user may not write gets a UID in memory
+	// only (see aliasReused). Nil when there is none.
+	alias      map[uint32]uint32
+	withStatus int  // how many of known have a Status: field
+	bare       bool // the last scan found no .mh_sequences
 	// keepOrphans says that numbers without a file in .mh_sequences
 	// could not be dropped (see dropOrphans) and are left alone.
 	keepOrphans bool
@@ -117,9 +122,19 @@ func (f *Folder) lock() error {
 	return nil
 }
 
-// file returns the path of message n's file.
+// file returns the path of the file under number n.
 func (f *Folder) file(n uint32) string {
 	return filepath.Join(f.path, strconv.FormatUint(uint64(n), 10))
+}
+
+// number returns the number of message uid's file, which is its UID
+// unless a scan gave the file a UID in memory only (alias); f.mu is
+// held. .mh_sequences and the file's name go by the number.
+func (f *Folder) number(uid uint32) uint32 {
+	if n, ok := f.alias[uid]; ok {
+		return n
+	}
+	return uid
 }
 
 // locked runs fn under the folder's exclusive lock.
@@ -174,8 +189,8 @@ func (f *Folder) updateSequences(change func(sequences) (sequences, error)) (seq
 	var keep func(string) bool
 	if f.withStatus > 0 || (f.bare && len(data) == 0) {
 		hdrs := make(map[uint32]headerInfo, len(f.known))
-		for n, k := range f.known {
-			hdrs[n] = k.hdr
+		for uid, k := range f.known {
+			hdrs[f.number(uid)] = k.hdr
 		}
 		ss = f.fm.materialize(ss, hdrs, f.bare && len(data) == 0)
 	}
@@ -206,7 +221,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	path := f.file(uid)
+	path := f.file(f.number(uid))
 	rc, err := openMessage(path, func(id fileID) bool { return f.checkKnown(uid, id) })
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		f.skipped.Note(f.log, f.path, path, err)
@@ -232,11 +247,12 @@ func (f *Folder) OpenQuick(uid uint32) (rc io.ReadCloser, ok bool) {
 		return nil, false
 	}
 	k, ok := f.known[uid]
+	path := f.file(f.number(uid))
 	f.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
-	rc, err := openMessage(f.file(uid), func(id fileID) bool { return id == k.fileID })
+	rc, err := openMessage(path, func(id fileID) bool { return id == k.fileID })
 	return rc, err == nil
 }
 
@@ -287,7 +303,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 			return f.errorf("uid %d: %w", uid, err)
 		}
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
-			return f.fm.setFlags(ss, uid, flags)
+			return f.fm.setFlags(ss, f.number(uid), flags)
 		})
 		return err
 	})
@@ -305,7 +321,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 // mailgate's, so the window between the check and the caller's change
 // is that of a system call or two.
 func (f *Folder) checkFile(uid uint32) error {
-	fi, err := os.Lstat(f.file(uid))
+	fi, err := os.Lstat(f.file(f.number(uid)))
 	if err != nil {
 		return err
 	}
@@ -362,13 +378,14 @@ func (f *Folder) Expunge(uids []uint32) error {
 	}
 	defer f.mu.Unlock()
 	return f.locked(func() error {
-		var gone, replaced []uint32
+		var gone, replaced []uint32 // gone by number, replaced by UID
 		// A rename that fails ends the expunge, but those made before
 		// it are synced and leave the sequences: the core re-reads the
 		// folder after a failure and tells every session of them.
 		var failed error
 		for _, uid := range uids {
-			path := f.file(uid)
+			n := f.number(uid)
+			path := f.file(n)
 			if err := f.checkFile(uid); errors.Is(err, errReplaced) {
 				replaced = append(replaced, uid)
 				continue
@@ -376,13 +393,13 @@ func (f *Folder) Expunge(uids []uint32) error {
 			// Between the lstat and the rename another program could
 			// still renumber: nmh takes no lock of the folder's to wait
 			// for. The window is that of two system calls.
-			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
+			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(n), 10)))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				failed = f.errorf("expunge uid %d: %w", uid, err)
 				break
 			}
 			f.forget1(uid)
-			gone = append(gone, uid)
+			gone = append(gone, n)
 		}
 		if len(replaced) > 0 {
 			f.stampValid = false
@@ -454,7 +471,7 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 					return nil, err
 				}
 				var err error
-				if ss, err = f.fm.setFlags(ss, c.UID, c.Flags); err != nil {
+				if ss, err = f.fm.setFlags(ss, f.number(c.UID), c.Flags); err != nil {
 					return nil, err
 				}
 			}

@@ -47,7 +47,8 @@ func (id fileID) sameFile(o fileID) bool {
 
 // candidate is one numbered file that a scan found.
 type candidate struct {
-	num  uint32
+	num  uint32 // the file's number
+	uid  uint32 // the message's UID: num, or one in memory only (alias)
 	name string
 	meta fileMeta
 	skip bool  // gone, or not a regular file

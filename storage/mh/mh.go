@@ -82,12 +82,17 @@
 //     its number; one removed and written again between two scans,
 //     which the file system may give the old inode number, has another
 //     inode generation, where the file system keeps one: see
-//     sameMessage.) Until that Scan, every
-//     open of a message's file (Open, OpenQuick, StageLink) checks that
-//     the file is the one the Folder saw, by its inode, size and time
-//     (fstat(2) on the open file), and Expunge that it is the same file
-//     (lstat(2)): another file under the number is never read, copied or
-//     removed as the message.
+//     sameMessage.) Until that Scan, every open of a message's file
+//     (Open, OpenQuick, StageLink) checks that the file is the one the
+//     Folder saw, by its inode, size and time (fstat(2) on the open
+//     file), and every change by number (SetFlags, SetFlagsBatch,
+//     Expunge) the same by lstat(2) under the folder's lock: another file
+//     under the number is never read, copied, flagged or removed as the
+//     message. In a folder this user may not write (another user's, or
+//     shared read-only), such a file cannot be renamed: it keeps its
+//     number and gets a UID in memory only, above every number and UID
+//     (Folder.alias), through which it is read and changed; the scan
+//     never fails for it.
 //   - A Folder takes its own mutex before the folder's flock, and the
 //     flock before the .mh_sequences lock, never the other way round.
 package mh

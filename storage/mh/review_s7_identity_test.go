@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package mh
 
@@ -92,8 +92,114 @@ func TestSameMessageGeneration(t *testing.T) {
 		{"another inode", 5, fileMeta{fileID: fileID{dev: 1, ino: 8}, gen: 5}, false},
 	} {
 		f := &Folder{known: map[uint32]known{1: {fileID: id, gen: tt.had}}}
-		if got := f.sameMessage(&candidate{num: 1, meta: tt.now}); got != tt.message {
+		if got := f.sameMessage(&candidate{num: 1, uid: 1, meta: tt.now}); got != tt.message {
 			t.Errorf("%s: sameMessage %v, want %v", tt.name, got, tt.message)
 		}
+	}
+}
+
+// TestReviewS7ReadOnlyRenumber: a shared MH folder this user may only
+// read (another user ran sortm in it). Scan sees reused numbers and
+// must rename them, which it cannot: every Scan of the open Folder then
+// fails, for good, where before 9ff93ea it read the folder. As root it
+// runs as another user (runAsOtherUser).
+func TestReviewS7ReadOnlyRenumber(t *testing.T) {
+	if runAsOtherUser(t) { // root writes a read-only directory anyway
+		return
+	}
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	swap(t, path)
+	if err := os.Chmod(path, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(path, 0o755) })
+	s, err := f.Scan()
+	if err != nil {
+		t.Fatalf("Scan of the read-only folder after sortm: %v", err)
+	}
+	for _, m := range s.Messages {
+		rc, err := f.Open(m.UID)
+		if err != nil {
+			t.Errorf("Open(%d): %v", m.UID, err)
+			continue
+		}
+		rc.Close()
+	}
+	if len(s.Messages) != 2 {
+		t.Errorf("%d messages, want 2", len(s.Messages))
+	}
+}
+
+// TestReadOnlyRenumberUIDs: after sortm in a folder this user may only
+// read, the moved files get UIDs in memory only: each UID reads its own
+// message, the flags in .mh_sequences follow the file's number, and the
+// next scans keep the UIDs. Once the folder may be written again, a
+// STORE and an EXPUNGE of such a UID act on its file's number, and the
+// other message stays. As root it runs as another user.
+func TestReadOnlyRenumberUIDs(t *testing.T) {
+	if runAsOtherUser(t) {
+		return
+	}
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong, "3": msgB,
+		seqFile: "flagged: 1\nunseen: 3\n"})
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	swap(t, path) // number 1 is msgLong's file now, 2 msgA's; 3 stays
+	if err := os.Chmod(path, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(path, 0o755) })
+	want := map[uint32]string{3: msgB, 4: msgLong, 5: msgA}
+	check := func(when string) {
+		t.Helper()
+		s, err := f.Scan()
+		if err != nil {
+			t.Fatalf("%s: Scan: %v", when, err)
+		}
+		if got := uidsOf(s); !slices.Equal(got, []uint32{3, 4, 5}) {
+			t.Fatalf("%s: UIDs %v, want 3 4 5", when, got)
+		}
+		for uid, content := range want {
+			if got := readAll(t, f, uid); got != content {
+				t.Errorf("%s: UID %d reads %q, want %q", when, uid, got, content)
+			}
+			rc, ok := f.OpenQuick(uid)
+			if !ok {
+				t.Errorf("%s: OpenQuick(%d) failed", when, uid)
+				continue
+			}
+			rc.Close()
+		}
+		// \Flagged is on number 1 in .mh_sequences: the file now there.
+		if m, _ := message(s, 4); !slices.Contains(m.Flags, storage.FlagFlagged) {
+			t.Errorf("%s: UID 4 (number 1) has flags %v, want \\Flagged", when, m.Flags)
+		}
+	}
+	check("read-only")
+	check("read-only, scanned again")
+	if _, err := os.Stat(filepath.Join(path, "4")); err == nil {
+		t.Error("a read-only scan made a file")
+	}
+	if err := os.Chmod(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	check("writable")
+	if err := f.SetFlags(5, []string{storage.FlagSeen, storage.FlagDeleted}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Expunge([]uint32{5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(path, ",2")); err != nil {
+		t.Errorf("UID 5's file (number 2) was not expunged: %v", err)
+	}
+	s := mustScan(t, f)
+	if got := uidsOf(s); !slices.Equal(got, []uint32{3, 4}) {
+		t.Fatalf("after the expunge: UIDs %v, want 3 4", got)
+	}
+	if got := readAll(t, f, 4); got != msgLong {
+		t.Errorf("after the expunge: UID 4 reads %q", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -128,14 +129,24 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	// renumbering: sortm, folder -pack), get fresh ones.
 	var reused []int
 	top, fileTop := uint32(0), uint32(0)
+	byNumber := make(map[uint32]uint32, len(f.alias))
+	for uid, n := range f.alias {
+		byNumber[n] = uid
+	}
 	for i := range cands {
 		c := &cands[i]
 		fileTop = max(fileTop, c.num)
+		c.uid = c.num
+		if uid, ok := byNumber[c.num]; ok {
+			c.uid = uid
+		} else if _, ok := f.alias[c.num]; ok {
+			c.uid = 0 // the UID of this number is another file's
+		}
 		if f.scanned && c.num < f.uidNext && !f.sameMessage(c) {
 			reused = append(reused, i)
 			continue
 		}
-		top = max(top, c.num)
+		top = max(top, c.uid)
 	}
 	p := st.props
 	old := p
@@ -170,17 +181,22 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 			return storage.Snapshot{}, errNeedLock
 		}
 		err := writeAtomic(f.path, propsFile, p.Encode(), f.perm)
-		if err != nil && (len(reused) > 0 || !readOnlyErr(err)) {
+		if err != nil && !readOnlyErr(err) {
 			return storage.Snapshot{}, f.errorf("%s: %w", propsFile, err)
 		}
 		// A folder that this user may only read is still read, with the
-		// counters kept in memory.
-		if len(reused) > 0 {
-			if ss, err = f.renumber(cands, reused, &p); err != nil {
+		// counters kept in memory, and the reused numbers' files given
+		// UIDs in memory.
+		if len(reused) > 0 && err != nil {
+			f.aliasReused(cands, reused, &p, fileTop)
+		} else if len(reused) > 0 {
+			if ss, err = f.renumber(cands, reused, &p, fileTop); err != nil {
 				return storage.Snapshot{}, err
 			}
-			slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
 		}
+	}
+	if len(reused) > 0 || f.alias != nil {
+		slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.uid, b.uid) })
 	}
 	f.validity, f.uidNext, f.recentFrom = p.UIDValidity, p.UIDNext, p.RecentFrom
 	// What this scan wrote itself changed the stamp: Unchanged is then
@@ -192,7 +208,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 }
 
 // sameMessage reports whether c's file is the message the Folder knows
-// under its number: the same file, though perhaps changed in place (nmh's
+// under its number (c.uid): the same file, though perhaps changed in place (nmh's
 // anno adds header fields, keeping the inode), not another one renamed or
 // written under the number. A file written after the message's was
 // removed (rmm -unlink, rm, then inc) may get its inode number at once
@@ -203,7 +219,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 // unchanged). Where the file system keeps no generation (tmpfs, which
 // does not hand inode numbers out again at once), the inode decides.
 func (f *Folder) sameMessage(c *candidate) bool {
-	k, ok := f.known[c.num]
+	k, ok := f.known[c.uid]
 	return ok && k.sameFile(c.meta.fileID) &&
 		(k.gen == c.meta.gen || k.gen == 0 || c.meta.gen == 0)
 }
@@ -241,9 +257,13 @@ func (f *Folder) remember(cands []candidate) {
 // p.UIDNext, with its sequence memberships copied to that number first
 // (see linkNext), removes its old name, and then takes the old number out
 // of every sequence. The caller holds the exclusive lock. A file that is
-// gone meanwhile is dropped.
-func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences, error) {
+// gone meanwhile is dropped. A file that this user may not link or
+// remove (a folder shared with the sticky bit, or a file of another
+// user's under protected_hardlinks) keeps its number, and gets a UID in
+// memory only (see aliasReused).
+func (f *Folder) renumber(cands []candidate, reused []int, p *props, fileTop uint32) (sequences, error) {
 	var gone []uint32
+	var stuck []int
 	for _, i := range reused {
 		c := &cands[i]
 		src := f.file(c.num)
@@ -260,14 +280,26 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 			c.skip = true
 			continue
 		}
+		if err != nil && readOnlyErr(err) {
+			stuck = append(stuck, i)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(src); readOnlyErr(err) {
+			// The new name is this process's own: it goes again, and
+			// the next scan drops its memberships (dropOrphans).
+			if err := os.Remove(f.file(n)); err != nil {
+				return nil, f.errorf("renumber %d: %w", from, err)
+			}
+			stuck = append(stuck, i)
+			continue
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, f.errorf("renumber %d: %w", from, err)
 		}
 		gone = append(gone, from)
-		c.num, c.name = n, strconv.FormatUint(uint64(n), 10)
+		c.num, c.uid, c.name = n, n, strconv.FormatUint(uint64(n), 10)
 	}
 	if err := fsutil.SyncDir(f.path); err != nil {
 		return nil, f.errorf("renumber: %w", err)
@@ -283,8 +315,38 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 	if err != nil {
 		return nil, err
 	}
+	f.aliasReused(cands, stuck, p, fileTop)
 	f.uidNext = p.UIDNext
 	return ss, nil
+}
+
+// aliasReused gives each reused file that keeps its number a UID in
+// memory only, above every number in the folder (fileTop) and every UID
+// given (p.UIDNext, which it raises in memory): the message the number
+// stood for is expunged, and the file appears as a new message, as
+// where the scan can renumber, but its number and its memberships in
+// .mh_sequences stay as they are, and the Folder reads and changes it
+// through its number (see number). Another process that reads the
+// folder may give it another UID, as nothing is written; one that can
+// write it gives the file a number of its own. A file that no UID is left
+// for is left out.
+func (f *Folder) aliasReused(cands []candidate, idx []int, p *props, fileTop uint32) {
+	if len(idx) == 0 {
+		return
+	}
+	next := max(p.UIDNext, fileTop+1)
+	for _, i := range idx {
+		c := &cands[i]
+		if next >= math.MaxUint32-1 {
+			c.skip = true
+			continue
+		}
+		c.uid = next
+		next++
+	}
+	p.UIDNext = next
+	f.log.Info("mh: another program renumbered a folder this user may not write; its files get UIDs in memory",
+		"dir", f.path, "files", len(idx))
 }
 
 // dropOrphans takes out of every sequence but cur the numbers above the
@@ -327,6 +389,7 @@ func (f *Folder) dropOrphans(ss sequences) sequences {
 func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 	cache := make(map[string]fileMeta, len(cands))
 	knownNow := make(map[uint32]known, len(cands))
+	var alias map[uint32]uint32
 	msgs := make([]storage.Message, 0, len(cands))
 	memo := make(map[string][]string)
 	withStatus := 0
@@ -336,7 +399,13 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			continue
 		}
 		cache[c.name] = c.meta
-		knownNow[c.num] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
+		knownNow[c.uid] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
+		if c.uid != c.num {
+			if alias == nil {
+				alias = make(map[uint32]uint32)
+			}
+			alias[c.uid] = c.num
+		}
 		if c.meta.hdr.hasStatus {
 			withStatus++
 		}
@@ -347,11 +416,11 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 		} else {
 			memo[key] = fl
 		}
-		msgs = append(msgs, storage.Message{UID: c.num, Flags: fl,
+		msgs = append(msgs, storage.Message{UID: c.uid, Flags: fl,
 			InternalDate: time.Unix(0, c.meta.mtime), Size: c.meta.size,
-			New: c.num >= f.recentFrom && !old})
+			New: c.uid >= f.recentFrom && !old})
 	}
 	f.meta.Store(cache)
-	f.known, f.withStatus, f.scanned = knownNow, withStatus, true
+	f.known, f.alias, f.withStatus, f.scanned = knownNow, alias, withStatus, true
 	return storage.Snapshot{Messages: msgs}
 }
