@@ -19,19 +19,7 @@ import (
 // next command brings EXPUNGE for both and EXISTS for the messages
 // under their new UIDs, whose bodies are the two messages.
 func TestMHRenumberFetch(t *testing.T) {
-	e := startServerLayout(t, func(root string, l *storage.Layout) { l.DefaultType = "mh" }, nil)
-	c := e.raw()
-	c.login("alice")
-	c.ok("c CREATE box")
-	c.appendMsg("box", "", testMessage("first", "one"))
-	c.appendMsg("box", "", testMessage("second, a longer subject than the first", "two"))
-	c.ok("s SELECT box")
-	box := filepath.Join(e.root, "alice", "box")
-	for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}} {
-		if err := os.Rename(filepath.Join(box, r[0]), filepath.Join(box, r[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c := selectSortedMH(t)
 	u, done := c.do("f UID FETCH 1:2 (BODY.PEEK[])")
 	t.Logf("FETCH after sortm: %q %q", u, done)
 	uid := ""
@@ -67,19 +55,7 @@ func TestMHRenumberFetch(t *testing.T) {
 // number): the STORE answers NO [EXPUNGEISSUED], and whatever the client
 // expunges after it, "second", which nobody deleted, is still there.
 func TestMHRenumberStoreExpunge(t *testing.T) {
-	e := startServerLayout(t, func(root string, l *storage.Layout) { l.DefaultType = "mh" }, nil)
-	c := e.raw()
-	c.login("alice")
-	c.ok("c CREATE box")
-	c.appendMsg("box", "", testMessage("first", "one"))
-	c.appendMsg("box", "", testMessage("second, a longer subject than the first", "two"))
-	c.ok("s SELECT box")
-	box := filepath.Join(e.root, "alice", "box")
-	for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}} {
-		if err := os.Rename(filepath.Join(box, r[0]), filepath.Join(box, r[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c := selectSortedMH(t)
 	u, done := c.do(`d STORE 1 +FLAGS (\Deleted)`)
 	t.Logf("STORE after sortm: %q %q", u, done)
 	if strings.HasPrefix(done, "d OK") && !strings.Contains(done, "EXPUNGEISSUED") {
@@ -99,4 +75,25 @@ func TestMHRenumberStoreExpunge(t *testing.T) {
 	if strings.Contains(got, `\Deleted`) {
 		t.Errorf("a message carries \\Deleted: %q", got)
 	}
+}
+
+// selectSortedMH selects an MH folder of two messages, "first" and
+// "second", and then swaps their files as nmh's sortm does (by renames),
+// before the server reads the folder again.
+func selectSortedMH(t *testing.T) *rawConn {
+	t.Helper()
+	e := startServerLayout(t, func(root string, l *storage.Layout) { l.DefaultType = "mh" }, nil)
+	c := e.raw()
+	c.login("alice")
+	c.ok("c CREATE box")
+	c.appendMsg("box", "", testMessage("first", "one"))
+	c.appendMsg("box", "", testMessage("second, a longer subject than the first", "two"))
+	c.ok("s SELECT box")
+	box := filepath.Join(e.root, "alice", "box")
+	for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}} {
+		if err := os.Rename(filepath.Join(box, r[0]), filepath.Join(box, r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
 }
