@@ -18,10 +18,10 @@ const nobodyID = 65534
 // runAsOtherUser runs the calling test once more, alone, in a copy of
 // the test binary as uid and gid 65534 when this process is root (as in
 // CI), where permissions do not hold, and reports whether it did: the
-// caller then returns. The child's output is logged, and its failure
-// fails the test. As any other user it reports false, and the test
+// caller then returns. The child gets env too. Its output is logged,
+// and its failure fails the test. As any other user it reports false, and the test
 // runs here.
-func runAsOtherUser(t *testing.T) bool {
+func runAsOtherUser(t *testing.T, env ...string) bool {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		return false
@@ -53,7 +53,7 @@ func runAsOtherUser(t *testing.T) bool {
 	}
 	cmd := exec.Command(bin, "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp)
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{
 		Uid: nobodyID, Gid: nobodyID, Groups: []uint32{}}}
 	out, err := cmd.CombinedOutput()

@@ -203,3 +203,135 @@ func TestReadOnlyRenumberUIDs(t *testing.T) {
 		t.Errorf("after the expunge: UID 4 reads %q", got)
 	}
 }
+
+// rootFolderEnv passes the folder that rootFolder made to the run as
+// another user.
+const rootFolderEnv = "MAILGATE_TEST_ROOT_FOLDER"
+
+// rootFolder makes, as root, a folder with mode dirMode holding root's
+// files 1 (msgA) and 2 (msgLong), mode 0644, where another user may
+// reach it.
+func rootFolder(t *testing.T, dirMode os.FileMode) string {
+	t.Helper()
+	base, err := os.MkdirTemp("", "mh-rootfiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	path := filepath.Join(base, "box")
+	for _, err := range []error{os.Chmod(base, 0o755), os.Mkdir(path, 0o700), os.Chmod(path, dirMode)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for n, content := range map[string]string{"1": msgA, "2": msgLong} {
+		writeFile(t, filepath.Join(path, n), content, time.Unix(1700000000, 0))
+		if err := os.Chmod(filepath.Join(path, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// checkSwapped scans f, whose files 1 and 2 were swapped since its last
+// scan, twice: neither fails, each of the two messages has a UID above 2
+// and below .mu-prop's UIDNEXT, and reads its own content.
+func checkSwapped(t *testing.T, f *Folder) {
+	t.Helper()
+	for _, when := range []string{"after sortm", "scanned again"} {
+		s, err := f.Scan()
+		if err != nil {
+			t.Fatalf("%s: Scan: %v", when, err)
+		}
+		if len(s.Messages) != 2 {
+			t.Fatalf("%s: UIDs %v, want two", when, uidsOf(s))
+		}
+		p, err := readProps(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range s.Messages {
+			if m.UID <= 2 || m.UID >= p.UIDNext {
+				t.Errorf("%s: UID %d, want one above 2 and below .mu-prop's UIDNEXT %d", when, m.UID, p.UIDNext)
+			}
+			got = append(got, readAll(t, f, m.UID))
+		}
+		if slices.Sort(got); !slices.Equal(got, []string{msgA, msgLong}) {
+			t.Errorf("%s: messages %q", when, got)
+		}
+	}
+}
+
+// TestRenumberFilesOfAnotherUser: a folder this user may write, whose
+// message files are another user's, which protected_hardlinks (Linux's
+// default) forbids this user to link: after sortm, the scan gives the
+// moved files fresh numbers all the same (by rename, see linkExcl). It
+// needs root, to make root's files, and runs as another user.
+func TestRenumberFilesOfAnotherUser(t *testing.T) {
+	if os.Geteuid() == 0 {
+		runAsOtherUser(t, rootFolderEnv+"="+rootFolder(t, 0o777))
+		return
+	}
+	path := os.Getenv(rootFolderEnv)
+	if path == "" {
+		t.Skip("needs root, to make a folder of root's files")
+	}
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	swap(t, path)
+	checkSwapped(t, f)
+}
+
+// TestRenumberStickyFolder: a shared folder with the sticky bit, whose
+// message files are another user's, which this user may neither link
+// nor rename: after the owner's sortm, the scan raises .mu-prop but
+// cannot give the moved files new numbers; they keep their numbers, get
+// UIDs in memory that .mu-prop's UIDNEXT passes, and the scan does not
+// fail. It needs root, which makes the files and swaps them, and runs
+// as another user.
+func TestRenumberStickyFolder(t *testing.T) {
+	const scanned, swapped = ".test-scanned", ".test-swapped"
+	if os.Geteuid() == 0 {
+		path := rootFolder(t, 0o777|os.ModeSticky)
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { // the owner's sortm, once the other user scanned
+			defer close(done)
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				if _, err := os.Lstat(filepath.Join(path, scanned)); err != nil {
+					continue
+				}
+				for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}, {scanned, swapped}} {
+					if err := os.Rename(filepath.Join(path, r[0]), filepath.Join(path, r[1])); err != nil {
+						t.Errorf("sortm: %v", err)
+					}
+				}
+				return
+			}
+		}()
+		runAsOtherUser(t, rootFolderEnv+"="+path)
+		return
+	}
+	path := os.Getenv(rootFolderEnv)
+	if path == "" {
+		t.Skip("needs root, to make a folder of root's files")
+	}
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	writeFile(t, filepath.Join(path, scanned), "", time.Now())
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Lstat(filepath.Join(path, swapped)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the files were not swapped")
+		}
+	}
+	checkSwapped(t, f)
+	for _, n := range []string{"1", "2"} {
+		if _, err := os.Lstat(filepath.Join(path, n)); err != nil {
+			t.Errorf("number %s moved: %v", n, err)
+		}
+	}
+}

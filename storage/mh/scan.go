@@ -315,7 +315,14 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props, fileTop uin
 	if err != nil {
 		return nil, err
 	}
-	f.aliasReused(cands, stuck, p, fileTop)
+	if len(stuck) > 0 {
+		// The folder can be written: the UIDs given in memory are
+		// never given again, by this process or another.
+		f.aliasReused(cands, stuck, p, fileTop)
+		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
+			return nil, f.errorf("%s: %w", propsFile, err)
+		}
+	}
 	f.uidNext = p.UIDNext
 	return ss, nil
 }
@@ -345,7 +352,7 @@ func (f *Folder) aliasReused(cands []candidate, idx []int, p *props, fileTop uin
 		next++
 	}
 	p.UIDNext = next
-	f.log.Info("mh: another program renumbered a folder this user may not write; its files get UIDs in memory",
+	f.log.Info("mh: another program renumbered files that this user may not rename; they get UIDs in memory",
 		"dir", f.path, "files", len(idx))
 }
 
