@@ -208,9 +208,9 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 }
 
 // sameMessage reports whether c's file is the message the Folder knows
-// under its number (c.uid): the same file, though perhaps changed in place (nmh's
-// anno adds header fields, keeping the inode), not another one renamed or
-// written under the number. A file written after the message's was
+// under its number (as c.uid): the same file, though perhaps changed in
+// place (nmh's anno adds header fields, keeping the inode), not another
+// one renamed or written under the number. A file written after the message's was
 // removed (rmm -unlink, rm, then inc) may get its inode number at once
 // (ext4, xfs do): the inode's generation, which such a file system gives
 // anew, tells them apart. It costs nothing when nothing changed: the
