@@ -120,6 +120,9 @@ func (s *staged) Commit() (storage.Message, error) {
 		uid, ss, err = f.linkNext(s.tmp, &p, &s.meta, func(n uint32, ss sequences) (sequences, error) {
 			return f.fm.setFlags(ss, n, s.flags)
 		})
+		if err == nil {
+			f.updateNumbering(p.UIDValidity, []numberEntry{{uid, s.meta.ino}}, nil, p.UIDNext)
+		}
 		return err
 	})
 	if err != nil {

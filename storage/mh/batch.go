@@ -148,8 +148,14 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 			for i := range ss {
 				f.forget1(nums[i])
 			}
+			return err
 		}
-		return err
+		add := make([]numberEntry, len(ss))
+		for i, s := range ss {
+			add[i] = numberEntry{nums[i], s.meta.ino}
+		}
+		f.updateNumbering(p.UIDValidity, add, nil, p.UIDNext)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -62,6 +62,12 @@ type Folder struct {
 	// proves nothing changed since while stampValid (Unchanged).
 	stamp      folderStamp
 	stampValid bool
+	// dir identifies the folder directory for its numbers file (see
+	// numbersFile); zero when the platform gives no inode numbers.
+	dir dirID
+	// numbersFailed says that the numbers file could not be written,
+	// and is not tried again.
+	numbersFailed bool
 }
 
 var _ storage.Unchanger = (*Folder)(nil)
@@ -409,6 +415,9 @@ func (f *Folder) Expunge(uids []uint32) error {
 		if len(gone) == 0 {
 			return failed
 		}
+		// A number left without its file must not vouch for a file that
+		// another program puts there later with the freed inode number.
+		f.updateNumbering(f.validity, nil, gone, 0)
 		if err := fsutil.SyncDir(f.path); err != nil {
 			return errors.Join(failed, f.errorf("expunge: %w", err))
 		}

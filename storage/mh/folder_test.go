@@ -78,7 +78,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	check(mustScan(t, f))
 	check(mustScan(t, mustOpen(t, testDriver(), path)))
-	if got := listDir(t, path); !slices.Equal(got, []string{",3", ".mh_sequences", ".mu-prop", "1", "2"}) {
+	if got := listDir(t, path); !slices.Equal(got, []string{",3", numbersFile, ".mh_sequences", ".mu-prop", "1", "2"}) {
 		t.Fatalf("folder = %q", got)
 	}
 	wantSeq = "Junk: 2\nunseen: 1\n"

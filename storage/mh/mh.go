@@ -26,6 +26,11 @@
 // Expunged messages are renamed to ",N", as nmh's rmm does, and leave
 // every sequence.
 //
+// .mailgate-numbers (numbersFile) records, for the processes to come,
+// the inode number of the file each message number stood for when
+// mailgate bound it to its UID; the core's .mailgate-cache and
+// .mailgate-modseq live beside it.
+//
 // # New messages
 //
 // A message is New (so \Recent for the first session that selects the
@@ -93,6 +98,17 @@
 //     number and gets a UID in memory only, above every number and UID
 //     (Folder.alias), through which it is read and changed; the scan
 //     never fails for it.
+//   - A process that opens the folder after another program renumbered
+//     it tells the same as the process that had it open would: the
+//     first Scan of a Folder takes what it knows of the numbers from
+//     .mailgate-numbers (the inode number of each file, which the scan's
+//     fstat(2) of every file gives anyway), and every scan, append,
+//     batch and expunge that binds or frees a number writes that file
+//     under the exclusive lock before anything is cached of the message.
+//     A Folder whose first Scan finds no such file that holds (none yet,
+//     damaged, another version, or another directory's: a copy of the
+//     folder) takes the files as it finds them and removes the core's
+//     cache file, whose values by UID nothing vouches for.
 //   - A Folder takes its own mutex before the folder's flock, and the
 //     flock before the .mh_sequences lock, never the other way round.
 package mh
@@ -306,7 +322,8 @@ func (d *Driver) Delete(path string) error {
 	for _, name := range names {
 		_, isMsg := messageNumber(name)
 		if !isMsg && !strings.HasPrefix(name, ",") && !strings.HasPrefix(name, tmpPrefix) &&
-			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile && name != modseqFile {
+			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile && name != modseqFile &&
+			name != numbersFile {
 			continue
 		}
 		p := filepath.Join(path, name)

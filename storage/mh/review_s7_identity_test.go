@@ -92,7 +92,7 @@ func TestSameMessageGeneration(t *testing.T) {
 		{"another inode", 5, fileMeta{fileID: fileID{dev: 1, ino: 8}, gen: 5}, false},
 	} {
 		f := &Folder{known: map[uint32]known{1: {fileID: id, gen: tt.had}}}
-		if got := f.sameMessage(&candidate{num: 1, uid: 1, meta: tt.now}); got != tt.message {
+		if got := f.sameMessage(&candidate{num: 1, uid: 1, meta: tt.now}, nil); got != tt.message {
 			t.Errorf("%s: sameMessage %v, want %v", tt.name, got, tt.message)
 		}
 	}

@@ -51,6 +51,8 @@ type folderState struct {
 	props     props
 	seqRaw    []byte
 	seqExists bool
+	numbers   numbering // the numbers file, when numbersOK
+	numbersOK bool
 }
 
 // readState lists the folder and reads .mu-prop and .mh_sequences, under
@@ -85,6 +87,7 @@ func (f *Folder) readState(locked bool) (st folderState, err error) {
 			f.log.Warn("mh: removing files that crashed writers left", "dir", f.path, "err", err)
 		}
 	}
+	st.numbers, st.numbersOK = readNumbering(f.path)
 	if st.props, err = readProps(f.path); err != nil {
 		return st, f.errorf("%s: %w", propsFile, err)
 	}
@@ -126,7 +129,17 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	cands = slices.DeleteFunc(cands, func(c candidate) bool { return c.skip })
 
 	// Numbers that MH programs reused, or gave to other files (a
-	// renumbering: sortm, folder -pack), get fresh ones.
+	// renumbering: sortm, folder -pack), get fresh ones: those that
+	// this Folder's last scan saw otherwise, and those that the numbers
+	// file, as the processes before it left it, says (see numbersFile).
+	if !f.scanned {
+		f.dir, _ = dirIDOf(f.path)
+	}
+	known := st.numberingFor(cmp.Or(st.props.UIDValidity, f.validity), f.dir)
+	checked, below := f.scanned, f.uidNext
+	if known != nil {
+		checked, below = true, max(below, known.uidNext)
+	}
 	var reused []int
 	top, fileTop := uint32(0), uint32(0)
 	byNumber := make(map[uint32]uint32, len(f.alias))
@@ -142,12 +155,16 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		} else if _, ok := f.alias[c.num]; ok {
 			c.uid = 0 // the UID of this number is another file's
 		}
-		if f.scanned && c.num < f.uidNext && !f.sameMessage(c) {
+		if checked && c.num < below && !f.sameMessage(c, known) {
 			reused = append(reused, i)
 			continue
 		}
 		top = max(top, c.uid)
 	}
+	// A first scan that nothing tells what the numbers stood for takes
+	// the files as it finds them, and the values the core cached of them
+	// by UID cannot be trusted.
+	untold := !f.scanned && known == nil
 	p := st.props
 	old := p
 	if p.UIDValidity == 0 && f.validity != 0 {
@@ -175,14 +192,26 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	if orphans {
 		ss = f.dropOrphans(ss)
 	}
-	if len(reused) > 0 || p.UIDValidity != old.UIDValidity || p.UIDNext != old.UIDNext || p.RecentFrom != old.RecentFrom {
+	// The numbers file must list what this scan binds before anything
+	// is cached of it.
+	stale := f.dir != (dirID{}) && !f.numbersFailed &&
+		(len(reused) > 0 || known == nil || !known.holds(p.UIDValidity, p.UIDNext, f.dir, cands))
+	staleCache := untold && f.hasCacheFile()
+	propsChanged := p.UIDValidity != old.UIDValidity || p.UIDNext != old.UIDNext || p.RecentFrom != old.RecentFrom
+	if len(reused) > 0 || propsChanged || stale || staleCache {
 		if !locked {
 			f.remember(cands)
 			return storage.Snapshot{}, errNeedLock
 		}
-		err := writeAtomic(f.path, propsFile, p.Encode(), f.perm)
-		if err != nil && !readOnlyErr(err) {
-			return storage.Snapshot{}, f.errorf("%s: %w", propsFile, err)
+		if staleCache {
+			f.dropCacheFile()
+		}
+		var err error
+		if len(reused) > 0 || propsChanged {
+			err = writeAtomic(f.path, propsFile, p.Encode(), f.perm)
+			if err != nil && !readOnlyErr(err) {
+				return storage.Snapshot{}, f.errorf("%s: %w", propsFile, err)
+			}
 		}
 		// A folder that this user may only read is still read, with the
 		// counters kept in memory, and the reused numbers' files given
@@ -202,6 +231,10 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	// What this scan wrote itself changed the stamp: Unchanged is then
 	// false, and the core reads the folder once more.
 	f.stamp, f.stampValid = st.stamp, st.stamp.stableAt(st.stampAt)
+	if locked && stale {
+		n := numberingOf(p.UIDValidity, p.UIDNext, f.dir, cands)
+		f.writeNumbering(&n)
+	}
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
 	return snap, nil
@@ -217,10 +250,23 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 // scan reads the generation only of a file it reads anyway, one whose
 // size or time is not what it was (a file with both unchanged counts as
 // unchanged). Where the file system keeps no generation (tmpfs, which
-// does not hand inode numbers out again at once), the inode decides.
-func (f *Folder) sameMessage(c *candidate) bool {
+// does not hand inode numbers out again at once), the inode decides. A
+// number this Folder has not seen is looked up in numbers, the numbers
+// file (nil when there is none that holds), by inode number alone:
+// another process bound it.
+func (f *Folder) sameMessage(c *candidate, numbers *numbering) bool {
 	k, ok := f.known[c.uid]
-	return ok && k.sameFile(c.meta.fileID) &&
+	if !ok {
+		// A number whose file has its own UID: another process may
+		// have bound it (the numbers file lists it); one whose UID is
+		// another file's (c.uid 0) is not this file's.
+		if numbers == nil || c.uid != c.num {
+			return false
+		}
+		ino, ok := numbers.find(c.num)
+		return ok && ino == c.meta.ino
+	}
+	return k.sameFile(c.meta.fileID) &&
 		(k.gen == c.meta.gen || k.gen == 0 || c.meta.gen == 0)
 }
 

@@ -107,7 +107,7 @@ func TestStageCommit(t *testing.T) {
 	if got := readFile(t, filepath.Join(path, seqFile)); got != "unseen: 1\nflagged: 1\nWork: 1\n" {
 		t.Errorf("%s = %q", seqFile, got)
 	}
-	if got := listDir(t, path); !slices.Equal(got, []string{".mh_sequences", ".mu-prop", "1"}) {
+	if got := listDir(t, path); !slices.Equal(got, []string{numbersFile, ".mh_sequences", ".mu-prop", "1"}) {
 		t.Errorf("folder holds %v", got)
 	}
 	if _, err := s.Commit(); err == nil {

@@ -1,0 +1,295 @@
+package mh
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
+)
+
+// numbersFile records which file (by inode number) each message number
+// stood for when mailgate last bound the number to a UID, so that a new
+// process tells, as a Folder does between two of its scans, a number
+// that another program gave to another file meanwhile (nmh's sortm,
+// folder -pack, rmm then inc): everything mailgate keeps per UID (the
+// core's cache of envelopes and body structures, EMAILIDs, modseqs, the
+// full-text index) describes the file the number stood for, and clients
+// hold the UID as that message. The file lives and goes with the folder.
+const numbersFile = ".mailgate-numbers"
+
+// numbersMagic starts a numbers file; the version is its last byte, and
+// a file of another version is rebuilt, never read.
+var numbersMagic = []byte("MGMHNUM1")
+
+// The layout of a numbers file, all numbers big-endian:
+//
+//	magic (8 bytes), UIDVALIDITY u32, UIDNEXT u32, the folder
+//	directory's inode, birth time and generation (3 × u64), entry
+//	count u32; per entry (numbers ascending) the number u32 and the
+//	file's inode u64; CRC-32 (IEEE) u32 of everything before it.
+const (
+	numbersHeaderLen = 8 + 4 + 4 + 3*8 + 4
+	numbersEntryLen  = 4 + 8
+	// maxNumbersFile bounds what is read of a numbers file: five
+	// million messages.
+	maxNumbersFile = numbersHeaderLen + 5_000_000*numbersEntryLen + 4
+)
+
+// numbering is the content of a numbers file: the message numbers below
+// uidNext that hold a file mailgate bound, with that file's inode. A
+// number at or above uidNext that it does not list is new to it; one
+// below that it does not list held no message.
+type numbering struct {
+	validity uint32
+	uidNext  uint32
+	dir      dirID
+	entries  []numberEntry // numbers ascending
+}
+
+// numberEntry is one message number and its file's inode number.
+type numberEntry struct {
+	num uint32
+	ino uint64
+}
+
+// dirID identifies a folder directory: a numbering holds only for the
+// directory it was written in. A copy of the folder (rsync, a restore
+// from a backup, a move to another file system) has other inode numbers
+// throughout, and its directory another identity. The device number is
+// left out: it may change at a reboot.
+type dirID [3]uint64
+
+// dirIDOf returns the identity of the directory at path, and false when
+// it cannot be had or the platform gives no inode numbers.
+func dirIDOf(path string) (dirID, bool) {
+	id, ok := fsutil.Identity(path)
+	if !ok || id[1] == 0 {
+		return dirID{}, false
+	}
+	return dirID{id[1], id[2], id[3]}, true
+}
+
+// errBadNumbers means a numbers file is not ours, of another version, or
+// damaged.
+var errBadNumbers = errors.New(numbersFile + " is damaged or of another version")
+
+// encode returns the file's bytes.
+func (n *numbering) encode() []byte {
+	b := make([]byte, 0, numbersHeaderLen+numbersEntryLen*len(n.entries)+4)
+	b = append(b, numbersMagic...)
+	b = binary.BigEndian.AppendUint32(b, n.validity)
+	b = binary.BigEndian.AppendUint32(b, n.uidNext)
+	for _, v := range n.dir {
+		b = binary.BigEndian.AppendUint64(b, v)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(n.entries)))
+	for _, e := range n.entries {
+		b = binary.BigEndian.AppendUint32(b, e.num)
+		b = binary.BigEndian.AppendUint64(b, e.ino)
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
+// parseNumbering checks data and returns the numbering it holds: our
+// magic and version, the checksum, the length the count says, and
+// numbers that ascend from 1.
+func parseNumbering(data []byte) (numbering, error) {
+	var n numbering
+	if len(data) < numbersHeaderLen+4 || !bytes.Equal(data[:len(numbersMagic)], numbersMagic) {
+		return n, errBadNumbers
+	}
+	body, sum := data[:len(data)-4], binary.BigEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return n, errBadNumbers
+	}
+	p := body[len(numbersMagic):]
+	n.validity, n.uidNext = binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
+	for i := range n.dir {
+		n.dir[i] = binary.BigEndian.Uint64(p[8+8*i:])
+	}
+	count := uint64(binary.BigEndian.Uint32(p[32:]))
+	p = p[36:]
+	if count*numbersEntryLen != uint64(len(p)) {
+		return numbering{}, errBadNumbers
+	}
+	n.entries = make([]numberEntry, count)
+	prev := uint32(0)
+	for i := range n.entries {
+		e := numberEntry{num: binary.BigEndian.Uint32(p), ino: binary.BigEndian.Uint64(p[4:])}
+		if e.num <= prev {
+			return numbering{}, errBadNumbers
+		}
+		n.entries[i], prev, p = e, e.num, p[numbersEntryLen:]
+	}
+	return n, nil
+}
+
+// readNumbering reads the folder's numbers file. A file that is missing,
+// not a regular file, unreadable or damaged gives ok false: the folder's
+// numbers are then unknown.
+func readNumbering(dir string) (n numbering, ok bool) {
+	file, _, err := fsutil.OpenRegular(filepath.Join(dir, numbersFile))
+	if err != nil {
+		return n, false
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxNumbersFile+1))
+	if err != nil || len(data) > maxNumbersFile {
+		return n, false
+	}
+	n, err = parseNumbering(data)
+	return n, err == nil
+}
+
+// bound reports whether the numbers file lists c: a file the scan keeps
+// whose number is its UID (not one that has a UID in memory only, see
+// aliasReused).
+func bound(c *candidate) bool {
+	return !c.skip && c.uid == c.num
+}
+
+// holds reports whether n describes the folder as cands (ascending
+// numbers; see bound) show it, under UIDVALIDITY validity and
+// UIDNEXT uidNext, in directory dir: nothing to write.
+func (n *numbering) holds(validity, uidNext uint32, dir dirID, cands []candidate) bool {
+	if n.validity != validity || n.uidNext != uidNext || n.dir != dir {
+		return false
+	}
+	i := 0
+	for k := range cands {
+		c := &cands[k]
+		if !bound(c) {
+			continue
+		}
+		if i == len(n.entries) || n.entries[i].num != c.num || n.entries[i].ino != c.meta.ino {
+			return false
+		}
+		i++
+	}
+	return i == len(n.entries)
+}
+
+// numberingOf returns the numbering of the folder as cands (ascending
+// numbers; see bound) show it.
+func numberingOf(validity, uidNext uint32, dir dirID, cands []candidate) numbering {
+	n := numbering{validity: validity, uidNext: uidNext, dir: dir, entries: make([]numberEntry, 0, len(cands))}
+	for k := range cands {
+		if c := &cands[k]; bound(c) {
+			n.entries = append(n.entries, numberEntry{num: c.num, ino: c.meta.ino})
+		}
+	}
+	return n
+}
+
+// writeNumbering replaces the folder's numbers file with n; the caller
+// holds the exclusive folder lock. It is a cache: not synced (the next
+// sync of the directory, which every later write of mailgate's makes,
+// makes its rename durable), and a damaged one is never read. When it
+// cannot be written, the old one is removed, so that no process trusts
+// numbers this Folder no longer vouches for; a Folder whose write
+// failed tries no more.
+func (f *Folder) writeNumbering(n *numbering) {
+	tmp := filepath.Join(f.path, tmpPrefix+numbersFile)
+	err := os.WriteFile(tmp, n.encode(), f.perm)
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(f.path, numbersFile))
+	}
+	if err == nil {
+		return
+	}
+	os.Remove(tmp)
+	f.numbersFailed = true
+	rerr := os.Remove(filepath.Join(f.path, numbersFile))
+	if rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		f.log.Warn("mh: cannot write or remove "+numbersFile+"; a new process may trust cached values of a renumbered message",
+			"dir", f.path, "err", err, "remove", rerr)
+		return
+	}
+	if !readOnlyErr(err) {
+		f.log.Warn("mh: cannot write "+numbersFile+"; new processes will not trust the folder's cache", "dir", f.path, "err", err)
+	}
+}
+
+// updateNumbering records in the folder's numbers file that the numbers
+// of add now hold their files and those of drop hold none, and raises its
+// UIDNEXT to uidNext, under UIDVALIDITY validity; the caller holds the exclusive folder lock. A file
+// that does not describe this folder under its UIDVALIDITY is left as it
+// is: the next new process reads the folder as new.
+func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint32, uidNext uint32) {
+	if f.numbersFailed || f.dir == (dirID{}) || (len(add) == 0 && len(drop) == 0) {
+		return
+	}
+	n, ok := readNumbering(f.path)
+	if !ok || n.validity != validity || n.dir != f.dir {
+		return
+	}
+	byNum := make(map[uint32]uint64, len(n.entries)+len(add))
+	for _, e := range n.entries {
+		byNum[e.num] = e.ino
+	}
+	for _, num := range drop {
+		delete(byNum, num)
+	}
+	for _, e := range add {
+		byNum[e.num] = e.ino
+	}
+	n.entries = n.entries[:0]
+	for num, ino := range byNum {
+		n.entries = append(n.entries, numberEntry{num, ino})
+	}
+	slices.SortFunc(n.entries, func(a, b numberEntry) int { return cmp.Compare(a.num, b.num) })
+	n.uidNext = max(n.uidNext, uidNext)
+	f.writeNumbering(&n)
+}
+
+// numberingFor returns the numbering that st read, when it describes
+// this folder directory under UIDVALIDITY validity, else nil.
+func (st *folderState) numberingFor(validity uint32, dir dirID) *numbering {
+	if !st.numbersOK || validity == 0 || dir == (dirID{}) || st.numbers.validity != validity || st.numbers.dir != dir {
+		return nil
+	}
+	return &st.numbers
+}
+
+// find returns the inode number n records for number num.
+func (n *numbering) find(num uint32) (uint64, bool) {
+	i, ok := slices.BinarySearchFunc(n.entries, num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
+	if !ok {
+		return 0, false
+	}
+	return n.entries[i].ino, true
+}
+
+// hasCacheFile reports whether the core keeps a cache file in the folder
+// (see CacheFile).
+func (f *Folder) hasCacheFile() bool {
+	_, err := os.Lstat(f.CacheFile())
+	return err == nil
+}
+
+// dropCacheFile removes the core's cache file (see CacheFile), whose
+// values by UID describe the files the numbers stood for when it was
+// written, which nothing tells any more: a folder without a numbers file
+// that holds (one written before mailgate kept them, a copy of the
+// folder, a damaged one). The caller holds the exclusive folder lock. The
+// cache is only a cache: the core derives its values again. When it
+// cannot be removed, the values are trusted as before numbers files
+// were kept, and the log says so.
+func (f *Folder) dropCacheFile() {
+	err := os.Remove(f.CacheFile())
+	if err == nil {
+		f.log.Info("mh: no "+numbersFile+" tells what the folder's numbers stood for; its cache is dropped", "dir", f.path)
+		return
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		f.log.Warn("mh: cannot drop the cache of a folder whose numbers nothing tells", "dir", f.path, "err", err)
+	}
+}
