@@ -219,3 +219,92 @@ func TestMHMoveAfterRenumber(t *testing.T) {
 		})
 	}
 }
+
+// TestMHCacheAcrossStores: a process (a Store) derives a value of each
+// message of an MH folder, as FETCH ENVELOPE does, and closes, so that
+// the cache file holds them; another program renumbers the folder while
+// no process has it open; a new process then serves no cached value of a
+// UID that is not the value of the message it gives under that UID. A
+// folder nothing changed keeps every value: nothing is derived again.
+func TestMHCacheAcrossStores(t *testing.T) {
+	const key = "test.subject"
+	files := map[string]string{
+		"1": "Subject: one\n\nfirst\n",
+		"2": "Subject: two, a longer one\n\nsecond\n",
+		"3": "Subject: three\n\nthird\n",
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(t *testing.T, box string)
+	}{
+		{"nothing changed", func(*testing.T, string) {}},
+		{"sortm", sortmSwap},
+		{"sortm, a cache of before numbers were kept", func(t *testing.T, box string) {
+			os.Remove(filepath.Join(box, ".mailgate-numbers"))
+			sortmSwap(t, box)
+		}},
+		{"rmm then inc", func(t *testing.T, box string) {
+			os.Rename(filepath.Join(box, "3"), filepath.Join(box, ",3"))
+			writeMH(t, box, map[string]string{"3": "Subject: inc'd\n\nnew\n"})
+		}},
+		{"folder -pack", func(t *testing.T, box string) {
+			os.Rename(filepath.Join(box, "1"), filepath.Join(box, ",1"))
+			os.Rename(filepath.Join(box, "2"), filepath.Join(box, "1"))
+			os.Rename(filepath.Join(box, "3"), filepath.Join(box, "2"))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			box := filepath.Join(home, "MHBox")
+			writeMH(t, box, files)
+			subject := func(v *storage.View, uid uint32) string {
+				rc, _, err := v.Open(uid)
+				if err != nil {
+					t.Fatalf("Open(%d): %v", uid, err)
+				}
+				defer rc.Close()
+				b, _ := io.ReadAll(rc)
+				line, _, _ := strings.Cut(string(b), "\r\n")
+				return line
+			}
+			process := func(look func(v *storage.View)) {
+				s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New(), mh.New()},
+					Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				defer s.Close()
+				a := s.Account(storage.User{Name: "alice", Home: home},
+					&storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
+				v, err := a.Select("MHBox", false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer v.Close()
+				look(v)
+			}
+			process(func(v *storage.View) {
+				for _, uid := range v.UIDs() {
+					v.SetCached(uid, key, []byte(subject(v, uid)))
+				}
+			})
+			if _, err := os.Stat(filepath.Join(box, ".mailgate-cache")); err != nil {
+				t.Fatalf("no cache file after the first process: %v", err)
+			}
+			tt.change(t, box)
+			process(func(v *storage.View) {
+				served := 0
+				for _, uid := range v.UIDs() {
+					got, ok := v.Cached(uid, key)
+					if !ok {
+						continue
+					}
+					served++
+					if want := subject(v, uid); string(got.([]byte)) != want {
+						t.Errorf("UID %d: cached %q, its message says %q", uid, got, want)
+					}
+				}
+				if tt.name == "nothing changed" && served != len(files) {
+					t.Errorf("%d of %d values served from the cache file, want all", served, len(files))
+				}
+			})
+		})
+	}
+}
