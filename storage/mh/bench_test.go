@@ -1,10 +1,12 @@
 package mh
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,5 +178,42 @@ func BenchmarkOpen(b *testing.B) {
 				rc.Close()
 			}
 		})
+	}
+}
+
+// BenchmarkAppend10k is BenchmarkAppend's "plain" into a folder of
+// 10,000 messages, where what an append writes beside the message grows
+// with the folder (the numbers file: 12 bytes a message).
+func BenchmarkAppend10k(b *testing.B) {
+	body := "From: a@example.org\r\nSubject: benchmark\r\n\r\n" + strings.Repeat("All work and no play.\r\n", 176)
+	path := filepath.Join(b.TempDir(), "nmh")
+	makeBenchFolder(b, path, 10_000, false)
+	f := mustOpen(b, testDriver(), path)
+	mustScan(b, f)
+	for b.Loop() {
+		if _, err := f.Append(strings.NewReader(body), nil, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNumbers10k measures what the numbers file adds to every scan
+// of a folder of 10,000 messages that nothing renumbered: reading and
+// checking the file, and comparing it with what the scan found.
+func BenchmarkNumbers10k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "nmh")
+	makeBenchFolder(b, path, 10_000, false)
+	f := mustOpen(b, testDriver(), path)
+	mustScan(b, f)
+	cands := make([]candidate, 0, 10_000)
+	for num, k := range f.known {
+		cands = append(cands, candidate{num: num, meta: fileMeta{fileID: k.fileID}})
+	}
+	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
+	for b.Loop() {
+		n, ok := readNumbering(path)
+		if !ok || !n.holds(f.validity, f.uidNext, f.dir, cands) {
+			b.Fatal("the numbers file does not hold")
+		}
 	}
 }
