@@ -121,23 +121,27 @@ func BenchmarkSetFlagsBatch10k(b *testing.B) {
 
 // BenchmarkAppend measures one APPEND of a 4 KB message into a folder
 // that grows by it: the write and fsync of the file, .mu-prop raised and
-// synced, the link to its number, the directory synced, and
-// .mh_sequences rewritten. "flags" asks for \Seen and a keyword, as a
-// client saving a sent message does.
+// synced, the link to its number, the directory synced, .mh_sequences
+// rewritten and a record added to the numbers file. "flags" asks for
+// \Seen and a keyword, as a client saving a sent message does; "10k"
+// appends to a folder of 10,000 messages.
 func BenchmarkAppend(b *testing.B) {
 	body := "From: a@example.org\r\nSubject: benchmark\r\n\r\n" + strings.Repeat("All work and no play.\r\n", 176)
-	for _, flags := range [][]string{nil, {`\Seen`, "Sent"}} {
-		name := "plain"
-		if flags != nil {
-			name = "flags"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, bb := range []struct {
+		name  string
+		flags []string
+		n     int
+	}{{"plain", nil, 0}, {"flags", []string{`\Seen`, "Sent"}, 0}, {"10k", nil, 10_000}} {
+		b.Run(bb.name, func(b *testing.B) {
 			path, d := newFolder(b)
+			if bb.n > 0 {
+				makeBenchFolder(b, path, bb.n, false)
+			}
 			f := mustOpen(b, d, path)
 			mustScan(b, f)
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				if _, err := f.Append(strings.NewReader(body), flags, time.Time{}); err != nil {
+				if _, err := f.Append(strings.NewReader(body), bb.flags, time.Time{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -178,22 +182,6 @@ func BenchmarkOpen(b *testing.B) {
 				rc.Close()
 			}
 		})
-	}
-}
-
-// BenchmarkAppend10k is BenchmarkAppend's "plain" into a folder of
-// 10,000 messages, where what an append writes beside the message grows
-// with the folder (the numbers file: 12 bytes a message).
-func BenchmarkAppend10k(b *testing.B) {
-	body := "From: a@example.org\r\nSubject: benchmark\r\n\r\n" + strings.Repeat("All work and no play.\r\n", 176)
-	path := filepath.Join(b.TempDir(), "nmh")
-	makeBenchFolder(b, path, 10_000, false)
-	f := mustOpen(b, testDriver(), path)
-	mustScan(b, f)
-	for b.Loop() {
-		if _, err := f.Append(strings.NewReader(body), nil, time.Time{}); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

@@ -264,6 +264,36 @@ func TestUnchangedAfterReplacedOpen(t *testing.T) {
 // message is there once, and a UID holds the content it had (or is
 // gone): the annotated message keeps its UID, with the new header.
 func TestNmhRenumber(t *testing.T) {
+	nmhRenumberSteps(t, func(step string, f *Folder, had map[uint32]string) map[uint32]string {
+		for uid := range had {
+			if rc, err := f.Open(uid); err == nil {
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				if string(b) != had[uid] {
+					t.Errorf("%s: Open(%d) before the scan gave %q, the message was %q", step, uid, b, had[uid])
+				}
+			}
+		}
+		now := map[uint32]string{}
+		for _, m := range mustScan(t, f).Messages {
+			now[m.UID] = readAll(t, f, m.UID)
+		}
+		return now
+	})
+}
+
+// nmhRenumberSteps makes, in a new nmh user's inbox, three messages
+// dated in the reverse order of their numbers (so that sortm swaps 1 and
+// 3) through the Folder f it opens, and runs on them the real nmh
+// programs that renumber: sortm (by renames), rmm with folder -pack, and
+// anno, which annotates a message in place. look is called first with
+// step "", then after each step with its name, with f and what it
+// returned last, and returns every message's content by UID as the
+// Folder under test sees the folder then. A UID must keep its content
+// (anno's fields added above it aside) or be gone, and each step must
+// have done what it does.
+func nmhRenumberSteps(t *testing.T, look func(step string, f *Folder, had map[uint32]string) map[uint32]string) {
+	t.Helper()
 	for _, tool := range []string{"sortm", "folder", "rmm", "anno"} {
 		nmhTool(t, tool)
 	}
@@ -275,39 +305,20 @@ func TestNmhRenumber(t *testing.T) {
 	}
 	f := mustOpen(t, d, inbox)
 	mustScan(t, f)
-	// Dated in the reverse order of their numbers: sortm swaps 1 and 3.
 	for i, day := range []string{"03", "02", "01"} {
 		appendMsg(t, f, fmt.Sprintf("From: a@example.org\nDate: Mon, %s Jan 2024 00:00:00 +0000\nSubject: %d\n\nbody %s\n", day, i+1, strings.Repeat("x", i)))
 	}
-	had := map[uint32]string{}
-	for _, m := range mustScan(t, f).Messages {
-		had[m.UID] = readAll(t, f, m.UID)
-	}
+	had := look("", f, nil)
 	all := slices.Sorted(maps.Values(had))
-	check := func(step string) {
+	step := func(name string) {
 		t.Helper()
-		for uid := range had {
-			if rc, err := f.Open(uid); err == nil {
-				b, _ := io.ReadAll(rc)
-				rc.Close()
-				if string(b) != had[uid] {
-					t.Errorf("%s: Open(%d) before the scan gave %q, the message was %q", step, uid, b, had[uid])
-				}
-			}
-		}
-		s := mustScan(t, f)
-		now := map[uint32]string{}
-		for _, m := range s.Messages {
-			now[m.UID] = readAll(t, f, m.UID)
-			if old, ok := had[m.UID]; ok && old != now[m.UID] && !strings.HasSuffix(now[m.UID], old) {
-				t.Errorf("%s: UID %d holds %q, was %q", step, m.UID, now[m.UID], old)
-			}
-		}
+		now := look(name, f, had)
+		checkUIDsKept(t, name, had, now)
 		had = now
 	}
 
 	e.run("sortm", "+inbox")
-	check("sortm")
+	step("sortm")
 	if got := slices.Sorted(maps.Values(had)); !slices.Equal(got, all) {
 		t.Fatalf("after sortm: %q, want %q", got, all)
 	}
@@ -317,14 +328,14 @@ func TestNmhRenumber(t *testing.T) {
 
 	e.run("rmm", "+inbox", "first")
 	e.run("folder", "+inbox", "-pack")
-	check("rmm, folder -pack")
+	step("rmm, folder -pack")
 	if len(had) != 2 {
 		t.Fatalf("after folder -pack: %d messages, want 2", len(had))
 	}
 
 	last := slices.Max(slices.Collect(maps.Keys(had)))
 	e.run("anno", "+inbox", strconv.FormatUint(uint64(last), 10), "-component", "Replied", "-text", "yes")
-	check("anno")
+	step("anno")
 	if got, ok := had[last]; !ok || !strings.HasPrefix(got, "Replied:") {
 		t.Errorf("after anno: UID %d = %q, want it annotated", last, got)
 	}
