@@ -53,8 +53,8 @@ const (
 	numbersEntryLen  = 4 + 8
 	numbersRecordLen = 1 + 4 + 8 + 4 + 4
 	// maxNumbersFile bounds what is read of a numbers file: five
-	// million messages.
-	maxNumbersFile = numbersHeaderLen + 5_000_000*numbersEntryLen + 4
+	// million messages, with records for an eighth of them.
+	maxNumbersFile = numbersHeaderLen + 5_000_000*numbersEntryLen + 4 + 5_000_000/8*numbersRecordLen
 	// minNumbersRecords is how many records a file may hold, whatever
 	// its snapshot's size, before a write replaces it with a snapshot.
 	minNumbersRecords = 64
@@ -281,12 +281,15 @@ func (f *Folder) writeNumbering(n *numbering) {
 func (f *Folder) numbersWriteFailed(err error) {
 	f.numbersFailed = true
 	rerr := os.Remove(filepath.Join(f.path, numbersFile))
-	if rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+	switch {
+	case readOnlyErr(err):
+		// A folder this user may only read: its owner's processes
+		// keep the file.
+		f.log.Debug("mh: cannot write "+numbersFile, "dir", f.path, "err", err, "remove", rerr)
+	case rerr != nil && !errors.Is(rerr, fs.ErrNotExist):
 		f.log.Warn("mh: cannot write or remove "+numbersFile+"; a new process may trust cached values of a renumbered message",
 			"dir", f.path, "err", err, "remove", rerr)
-		return
-	}
-	if !readOnlyErr(err) {
+	default:
 		f.log.Warn("mh: cannot write "+numbersFile+"; new processes will not trust the folder's cache", "dir", f.path, "err", err)
 	}
 }
@@ -387,7 +390,11 @@ func (f *Folder) dropCacheFile() {
 		f.log.Info("mh: no "+numbersFile+" tells what the folder's numbers stood for; its cache is dropped", "dir", f.path)
 		return
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case readOnlyErr(err):
+		f.log.Debug("mh: cannot drop the cache of a folder whose numbers nothing tells", "dir", f.path, "err", err)
+	default:
 		f.log.Warn("mh: cannot drop the cache of a folder whose numbers nothing tells", "dir", f.path, "err", err)
 	}
 }
