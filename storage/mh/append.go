@@ -121,7 +121,7 @@ func (s *staged) Commit() (storage.Message, error) {
 			return f.fm.setFlags(ss, n, s.flags)
 		})
 		if err == nil {
-			f.updateNumbering(p.UIDValidity, []numberEntry{{uid, s.meta.ino}}, nil, p.UIDNext)
+			f.updateNumbering(p.UIDValidity, []numberEntry{{uid, s.meta.ino, s.meta.gen}}, nil, p.UIDNext)
 		}
 		return err
 	})

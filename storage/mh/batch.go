@@ -152,7 +152,7 @@ func (f *Folder) CommitBatch(list []storage.Staged) ([]storage.Message, error) {
 		}
 		add := make([]numberEntry, len(ss))
 		for i, s := range ss {
-			add[i] = numberEntry{nums[i], s.meta.ino}
+			add[i] = numberEntry{nums[i], s.meta.ino, s.meta.gen}
 		}
 		f.updateNumbering(p.UIDValidity, add, nil, p.UIDNext)
 		return nil

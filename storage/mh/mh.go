@@ -99,10 +99,10 @@
 //     (Folder.alias), through which it is read and changed; the scan
 //     never fails for it.
 //   - A process that opens the folder after another program renumbered
-//     it tells the same as the process that had it open would: the
-//     first Scan of a Folder takes what it knows of the numbers from
-//     .mailgate-numbers (the inode number of each file, which the scan's
-//     fstat(2) of every file gives anyway), and every scan, append,
+//     it tells the same as the process that had it open would: a Scan
+//     looks a number its Folder has not seen up in .mailgate-numbers
+//     (the inode number and generation of each number's file, which a
+//     scan reads of every file it reads anyway), and every scan, append,
 //     batch and expunge that binds or frees a number writes that file
 //     under the exclusive lock before anything is cached of the message.
 //     A Folder whose first Scan finds no such file that holds (none yet,

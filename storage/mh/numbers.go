@@ -16,14 +16,15 @@ import (
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
-// numbersFile records which file (by inode number) each message number
-// stood for when mailgate last bound the number to a UID, so that a new
-// process tells, as a Folder does between two of its scans, a number
-// that another program gave to another file meanwhile (nmh's sortm,
-// folder -pack, rmm then inc): everything mailgate keeps per UID (the
-// core's cache of envelopes and body structures, EMAILIDs, modseqs, the
-// full-text index) describes the file the number stood for, and clients
-// hold the UID as that message. The file lives and goes with the folder.
+// numbersFile records which file (by inode number and generation) each
+// message number stood for when mailgate last bound the number to a UID,
+// so that a new process tells, as a Folder does between two of its
+// scans, a number that another program gave to another file meanwhile
+// (nmh's sortm, folder -pack, rmm then inc): everything mailgate keeps
+// per UID (the core's cache of envelopes and body structures, EMAILIDs,
+// modseqs, the full-text index) describes the file the number stood
+// for, and clients hold the UID as that message. The file lives and
+// goes with the folder.
 const numbersFile = ".mailgate-numbers"
 
 // numbersMagic starts a numbers file; the version is its last byte, and
@@ -35,23 +36,25 @@ var numbersMagic = []byte("MGMHNUM1")
 //	snapshot  magic (8 bytes), UIDVALIDITY u32, UIDNEXT u32, the folder
 //	          directory's inode, birth time and generation (3 × u64),
 //	          entry count u32; per entry (numbers ascending) the number
-//	          u32 and the file's inode u64; CRC-32 (IEEE) u32 of the
-//	          snapshot before it
+//	          u32, the file's inode u64 and the inode's generation u32
+//	          (0 where the file system keeps none); CRC-32 (IEEE) u32 of
+//	          the snapshot before it
 //	records   what appends and expunges changed since, each appended to
 //	          the file: kind u8 ('+' a number bound, '-' a number freed),
-//	          number u32, inode u64 (0 for '-'), UIDNEXT u32 (raised to
-//	          it), CRC-32 u32 of the record's 17 bytes before it
+//	          number u32, inode u64 and generation u32 (0 for '-'),
+//	          UIDNEXT u32 (raised to it), CRC-32 u32 of the record's 21
+//	          bytes before it
 //
 // An append writes one record rather than the whole file again (whose
-// 120 KB at 10,000 messages every later sync of the file system would
+// 160 KB at 10,000 messages every later sync of the file system would
 // wait for); a scan that finds the file not as the folder is, or a write
 // when the records outgrow an eighth of the snapshot, writes a new
 // snapshot. A record cut short (a crash in the middle of a write)
 // makes the whole file damaged: it is then rebuilt, never trusted.
 const (
 	numbersHeaderLen = 8 + 4 + 4 + 3*8 + 4
-	numbersEntryLen  = 4 + 8
-	numbersRecordLen = 1 + 4 + 8 + 4 + 4
+	numbersEntryLen  = 4 + 8 + 4
+	numbersRecordLen = 1 + 4 + 8 + 4 + 4 + 4
 	// maxNumbersFile bounds what is read of a numbers file: five
 	// million messages, with records for an eighth of them.
 	maxNumbersFile = numbersHeaderLen + 5_000_000*numbersEntryLen + 4 + 5_000_000/8*numbersRecordLen
@@ -71,10 +74,12 @@ type numbering struct {
 	entries  []numberEntry // numbers ascending
 }
 
-// numberEntry is one message number and its file's inode number.
+// numberEntry is one message number and its file's inode number and
+// generation (see sameMessage).
 type numberEntry struct {
 	num uint32
 	ino uint64
+	gen uint32
 }
 
 // dirID identifies a folder directory: a numbering holds only for the
@@ -111,6 +116,7 @@ func (n *numbering) encode() []byte {
 	for _, e := range n.entries {
 		b = binary.BigEndian.AppendUint32(b, e.num)
 		b = binary.BigEndian.AppendUint64(b, e.ino)
+		b = binary.BigEndian.AppendUint32(b, e.gen)
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 }
@@ -142,7 +148,7 @@ func parseNumbering(data []byte) (numbering, error) {
 	n.entries = make([]numberEntry, count)
 	prev := uint32(0)
 	for i := range n.entries {
-		e := numberEntry{num: binary.BigEndian.Uint32(p), ino: binary.BigEndian.Uint64(p[4:])}
+		e := numberEntry{num: binary.BigEndian.Uint32(p), ino: binary.BigEndian.Uint64(p[4:]), gen: binary.BigEndian.Uint32(p[12:])}
 		if e.num <= prev {
 			return numbering{}, errBadNumbers
 		}
@@ -153,13 +159,14 @@ func parseNumbering(data []byte) (numbering, error) {
 		if crc32.ChecksumIEEE(rec[:numbersRecordLen-4]) != binary.BigEndian.Uint32(rec[numbersRecordLen-4:]) {
 			return numbering{}, errBadNumbers
 		}
-		num, ino, next := binary.BigEndian.Uint32(rec[1:]), binary.BigEndian.Uint64(rec[5:]), binary.BigEndian.Uint32(rec[13:])
+		e := numberEntry{num: binary.BigEndian.Uint32(rec[1:]), ino: binary.BigEndian.Uint64(rec[5:]), gen: binary.BigEndian.Uint32(rec[13:])}
+		num, next := e.num, binary.BigEndian.Uint32(rec[17:])
 		switch {
 		case num == 0:
 			return numbering{}, errBadNumbers
 		case rec[0] == '+':
-			n.set(num, ino)
-		case rec[0] == '-' && ino == 0:
+			n.set(e)
+		case rec[0] == '-' && e.ino == 0 && e.gen == 0:
 			n.unset(num)
 		default:
 			return numbering{}, errBadNumbers
@@ -169,14 +176,14 @@ func parseNumbering(data []byte) (numbering, error) {
 	return n, nil
 }
 
-// set records that number num holds the file of inode ino.
-func (n *numbering) set(num uint32, ino uint64) {
-	i, ok := slices.BinarySearchFunc(n.entries, num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
+// set records that number e.num holds the file e describes.
+func (n *numbering) set(e numberEntry) {
+	i, ok := slices.BinarySearchFunc(n.entries, e.num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
 	if ok {
-		n.entries[i].ino = ino
+		n.entries[i] = e
 		return
 	}
-	n.entries = slices.Insert(n.entries, i, numberEntry{num, ino})
+	n.entries = slices.Insert(n.entries, i, e)
 }
 
 // unset records that number num holds no file.
@@ -187,13 +194,14 @@ func (n *numbering) unset(num uint32) {
 	}
 }
 
-// appendRecord appends to b the record of kind ('+' or '-') for number
-// num, inode ino, UIDNEXT uidNext.
-func appendRecord(b []byte, kind byte, num uint32, ino uint64, uidNext uint32) []byte {
+// appendRecord appends to b the record of kind ('+' or '-') for e and
+// UIDNEXT uidNext.
+func appendRecord(b []byte, kind byte, e numberEntry, uidNext uint32) []byte {
 	at := len(b)
 	b = append(b, kind)
-	b = binary.BigEndian.AppendUint32(b, num)
-	b = binary.BigEndian.AppendUint64(b, ino)
+	b = binary.BigEndian.AppendUint32(b, e.num)
+	b = binary.BigEndian.AppendUint64(b, e.ino)
+	b = binary.BigEndian.AppendUint32(b, e.gen)
 	b = binary.BigEndian.AppendUint32(b, uidNext)
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[at:]))
 }
@@ -235,7 +243,7 @@ func (n *numbering) holds(validity, uidNext uint32, dir dirID, cands []candidate
 		if !bound(c) {
 			continue
 		}
-		if i == len(n.entries) || n.entries[i].num != c.num || n.entries[i].ino != c.meta.ino {
+		if i == len(n.entries) || n.entries[i] != entryOf(c) {
 			return false
 		}
 		i++
@@ -249,7 +257,7 @@ func numberingOf(validity, uidNext uint32, dir dirID, cands []candidate) numberi
 	n := numbering{validity: validity, uidNext: uidNext, dir: dir, entries: make([]numberEntry, 0, len(cands))}
 	for k := range cands {
 		if c := &cands[k]; bound(c) {
-			n.entries = append(n.entries, numberEntry{num: c.num, ino: c.meta.ino})
+			n.entries = append(n.entries, entryOf(c))
 		}
 	}
 	return n
@@ -308,10 +316,10 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	}
 	var recs []byte
 	for _, num := range drop {
-		recs = appendRecord(recs, '-', num, 0, uidNext)
+		recs = appendRecord(recs, '-', numberEntry{num: num}, uidNext)
 	}
 	for _, e := range add {
-		recs = appendRecord(recs, '+', e.num, e.ino, uidNext)
+		recs = appendRecord(recs, '+', e, uidNext)
 	}
 	file, err := os.OpenFile(filepath.Join(f.path, numbersFile), os.O_RDWR|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -345,7 +353,7 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 		n.unset(num)
 	}
 	for _, e := range add {
-		n.set(e.num, e.ino)
+		n.set(e)
 	}
 	n.uidNext = max(n.uidNext, uidNext)
 	f.writeNumbering(&n)
@@ -360,13 +368,18 @@ func (st *folderState) numberingFor(validity uint32, dir dirID) *numbering {
 	return &st.numbers
 }
 
-// find returns the inode number n records for number num.
-func (n *numbering) find(num uint32) (uint64, bool) {
+// find returns what n records of number num.
+func (n *numbering) find(num uint32) (numberEntry, bool) {
 	i, ok := slices.BinarySearchFunc(n.entries, num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
 	if !ok {
-		return 0, false
+		return numberEntry{}, false
 	}
-	return n.entries[i].ino, true
+	return n.entries[i], true
+}
+
+// entryOf returns the entry of c's number and file.
+func entryOf(c *candidate) numberEntry {
+	return numberEntry{num: c.num, ino: c.meta.ino, gen: c.meta.gen}
 }
 
 // hasCacheFile reports whether the core keeps a cache file in the folder

@@ -252,21 +252,20 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 // unchanged). Where the file system keeps no generation (tmpfs, which
 // does not hand inode numbers out again at once), the inode decides. A
 // number this Folder has not seen is looked up in numbers, the numbers
-// file (nil when there is none that holds), by inode number alone:
-// another process bound it.
+// file (nil when there is none that holds): another process bound it.
 func (f *Folder) sameMessage(c *candidate, numbers *numbering) bool {
 	k, ok := f.known[c.uid]
-	if !ok {
-		// A number whose file has its own UID: another process may
-		// have bound it (the numbers file lists it); one whose UID is
-		// another file's (c.uid 0) is not this file's.
-		if numbers == nil || c.uid != c.num {
-			return false
+	if !ok && numbers != nil && c.uid == c.num {
+		// A number whose file has its own UID, which another process
+		// bound (one whose UID is another file's, c.uid 0, is not this
+		// file's). The numbers file keeps no device: the folder's files
+		// are all on the folder's.
+		var e numberEntry
+		if e, ok = numbers.find(c.num); ok {
+			k = known{fileID: fileID{dev: c.meta.dev, ino: e.ino}, gen: e.gen}
 		}
-		ino, ok := numbers.find(c.num)
-		return ok && ino == c.meta.ino
 	}
-	return k.sameFile(c.meta.fileID) &&
+	return ok && k.sameFile(c.meta.fileID) &&
 		(k.gen == c.meta.gen || k.gen == 0 || c.meta.gen == 0)
 }
 
