@@ -42,7 +42,8 @@ func (a *Account) Delete(name string) error {
 		return nil
 	}
 	cache := a.store.cacheFileOf(d, loc.path, a.perm(loc.kind))
-	defer wakeGone(a.store.forget(loc.path, GoneDeleted))
+	// Its children stay, and so do the sessions on them.
+	defer wakeGone(a.store.forget(loc.path, false, GoneDeleted))
 	if err := d.Delete(loc.path); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (a *Account) Rename(from, to string) error {
 	if isMailbox {
 		cache = a.store.cacheFileOf(d, src.path, perm)
 	}
-	defer wakeGone(a.store.forget(src.path, GoneRenamed))
+	defer wakeGone(a.store.forget(src.path, true, GoneRenamed))
 	if r, ok := d.(Renamer); ok && isMailbox {
 		err = r.Rename(src.path, dst.path)
 	} else {

@@ -406,15 +406,18 @@ func (s *Store) dropLocked(mb *mailbox) {
 	s.unwatch(mb)
 }
 
-// forget drops path and everything below it from the open-mailbox table, so
-// that a renamed or deleted mailbox is read afresh next time; why tells
-// their views what happened. It returns the mailboxes it marked gone,
-// whose views the caller wakes once their files are changed (wakeGone).
-func (s *Store) forget(path string, why GoneReason) []*mailbox {
+// forget drops path, and with below everything below it, from the
+// open-mailbox table, so that a renamed or deleted mailbox is read afresh
+// next time; why tells their views what happened. A RENAME moves the
+// mailboxes below (below is set); a DELETE leaves them where they are,
+// still the same mailboxes, whose sessions go on. It returns the
+// mailboxes it marked gone, whose views the caller wakes once their
+// files are changed (wakeGone).
+func (s *Store) forget(path string, below bool, why GoneReason) []*mailbox {
 	s.mu.Lock()
 	var gone, closeNow []*mailbox
 	for p, mb := range s.open {
-		if p == path || isBelow(p, path) {
+		if p == path || below && isBelow(p, path) {
 			s.dropLocked(mb)
 			mb.markGone(why)
 			gone = append(gone, mb)

@@ -1,0 +1,138 @@
+package imap_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mbox"
+	"github.com/mailgate/mailgate/storage/mh"
+)
+
+// byeEnv starts a server whose new mailboxes are of typ, whose INBOX is
+// an mbox in a spool directory (as /var/mail/$user) and whose mbox locks
+// are not retried when busy.
+func byeEnv(t *testing.T, typ string) (e *testEnv, spool string) {
+	t.Helper()
+	return byeEnvValidities(t, typ, nil)
+}
+
+// byeEnvValidities is byeEnv whose mbox driver takes UIDVALIDITYs from
+// uv (as the gateway's, shared by every process through a file).
+func byeEnvValidities(t *testing.T, typ string, uv *storage.UIDValidities) (e *testEnv, spool string) {
+	t.Helper()
+	e = startServerStore(t, func(root string, o *storage.Options) {
+		log := quietLogger()
+		opts := mbox.Options{Logger: log, RetryCount: -1, RetrySleep: time.Millisecond}
+		if uv != nil {
+			opts.UIDValidity = uv.Next
+		}
+		o.Drivers = []storage.Driver{maildir.New(), mh.New(), mbox.New(opts)}
+	}, func(root string, l *storage.Layout) {
+		spool = filepath.Join(root, "var-mail")
+		os.MkdirAll(spool, 0o1777)
+		l.DefaultType = typ
+		l.Inbox = "mbox:" + spool + "/$user"
+	}, nil)
+	return e, spool
+}
+
+// expectNoBye sends NOOP and wants its OK: the session goes on.
+func (c *rawConn) expectNoBye(tag, why string) []string {
+	c.t.Helper()
+	c.send(tag + " NOOP")
+	var before []string
+	for {
+		l := c.line()
+		if strings.HasPrefix(l, "* BYE ") {
+			c.t.Fatalf("%s: %q (a false BYE); before: %q", why, l, before)
+		}
+		if strings.HasPrefix(l, tag+" ") {
+			if !strings.HasPrefix(l, tag+" OK") {
+				c.t.Fatalf("%s: %q", why, l)
+			}
+			return before
+		}
+		before = append(before, l)
+	}
+}
+
+// TestGoneDeleteParent: DELETE par leaves par/box (its children
+// stay); a session that has par/box selected must go on.
+func TestGoneDeleteParent(t *testing.T) {
+	for _, typ := range []string{"maildir", "mh"} {
+		t.Run(typ, func(t *testing.T) {
+			e, _ := byeEnv(t, typ)
+			a := e.raw()
+			a.login("alice")
+			a.ok("c1 CREATE par")
+			a.ok("c2 CREATE par/box")
+			a.appendMsg("par/box", "", testMessage("mine", "x"))
+			a.ok("s SELECT par/box")
+			b := e.raw()
+			b.login("alice")
+			b.ok("d DELETE par")
+			if u := b.ok("st STATUS par/box (MESSAGES)"); len(u) == 0 || !strings.Contains(u[0], "MESSAGES 1") {
+				t.Fatalf("par/box after DELETE par: %q", u)
+			}
+			a.expectNoBye("n1", "a session of par/box after DELETE par")
+		})
+	}
+}
+
+// TestGoneIdleCheckNoLeak: many sessions IDLE with the 30 s look
+// shortened; some leave IDLE with DONE and LOGOUT, the others drop the
+// connection mid-IDLE. Nothing of the look may stay behind: the
+// goroutines go back to where they were, and no session was told BYE.
+func TestGoneIdleCheckNoLeak(t *testing.T) {
+	defer imap.SetGoneCheckEvery(5 * time.Millisecond)()
+	e, _ := byeEnv(t, "maildir")
+	first := e.raw()
+	selectBox(t, e, first, "box")
+	first.ok("u UNSELECT")
+	time.Sleep(100 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	const n = 40
+	conns := make([]*rawConn, n)
+	for i := range conns {
+		c := e.raw()
+		c.login("alice")
+		c.ok("s SELECT box")
+		c.send("i IDLE")
+		if l := c.line(); !strings.HasPrefix(l, "+") {
+			t.Fatalf("IDLE: %q", l)
+		}
+		conns[i] = c
+	}
+	time.Sleep(200 * time.Millisecond) // some 40 looks each
+	for i, c := range conns {
+		if i%2 == 0 {
+			c.send("DONE")
+			for {
+				l := c.line()
+				if strings.HasPrefix(l, "* BYE") {
+					t.Fatalf("a false BYE in IDLE: %q", l)
+				}
+				if strings.HasPrefix(l, "i ") {
+					break
+				}
+			}
+			c.ok("o LOGOUT")
+		}
+		c.conn.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > base+2 {
+		buf := make([]byte, 1<<20)
+		t.Errorf("goroutines: %d before, %d after\n%s", base, g, buf[:runtime.Stack(buf, true)])
+	}
+}

@@ -1,0 +1,215 @@
+package storage_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+	"github.com/mailgate/mailgate/storage/mbox"
+	"github.com/mailgate/mailgate/storage/mh"
+)
+
+// byeAccount is alice's account with mbox mailboxes (INBOX in a spool
+// directory, as /var/mail/$user) whose busy locks are not retried.
+func byeAccount(t *testing.T, typ string) (a *storage.Account, home, spool string) {
+	t.Helper()
+	root := t.TempDir()
+	home, spool = filepath.Join(root, "home"), filepath.Join(root, "var-mail")
+	os.MkdirAll(home, 0o700)
+	os.MkdirAll(spool, 0o1777)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := storage.New(storage.Options{
+		Drivers: []storage.Driver{maildir.New(), mh.New(),
+			mbox.New(mbox.Options{FlushDelay: -1, RetryCount: -1, RetrySleep: time.Millisecond, Logger: log})},
+		Logger: log,
+	})
+	t.Cleanup(func() { s.Close() })
+	layout := &storage.Layout{
+		Inbox:       "mbox:" + spool + "/$user",
+		DefaultType: typ,
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: typ}}},
+	}
+	return s.Account(storage.User{Name: "alice", Home: home}, layout), home, spool
+}
+
+// TestGoneDeleteParentKeepsChildren: DELETE of a mailbox leaves its
+// children (Account.Delete's own doc: "Its child mailboxes stay"), but
+// store.forget(loc.path) marks every open mailbox below the path gone
+// too, as GoneDeleted: every session that has par/box selected is told
+// "Selected mailbox was deleted" and thrown out, and so is the deleting
+// session itself when it had par/box selected (byeAfter: DELETE and
+// GoneDeleted), although par/box and its messages are still there.
+// (Forgetting what is below is right for RENAME, which moves children.)
+func TestGoneDeleteParentKeepsChildren(t *testing.T) {
+	for _, typ := range []string{"maildir", "mh"} {
+		t.Run(typ, func(t *testing.T) {
+			a, _, _ := byeAccount(t, typ)
+			for _, name := range []string{"par", "par/box"} {
+				if err := a.Create(name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, _, err := a.Append("par/box", msg("mine"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			v, err := a.Select("par/box", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if err := a.Delete("par"); err != nil {
+				t.Fatal(err)
+			}
+			st, err := a.Status("par/box")
+			if err != nil || st.Messages != 1 {
+				t.Fatalf("par/box after DELETE par: %+v, %v", st, err)
+			}
+			v.Check()
+			if why := v.GoneWhy(); why != storage.NotGone {
+				t.Errorf("par/box after DELETE par: GoneWhy %v, want NotGone (a false BYE)", why)
+			}
+			// Its open mailbox, at a path DELETE left alone, still
+			// works: a new message reaches the view.
+			if _, _, err := a.Append("par/box", msg("more"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			var r recorder
+			v.Poll(true, &r)
+			if len(v.UIDs()) != 2 || v.GoneWhy() != storage.NotGone {
+				t.Errorf("par/box after DELETE par and an APPEND: UIDs %v, %q, GoneWhy %v", v.UIDs(), r.events, v.GoneWhy())
+			}
+		})
+	}
+}
+
+// TestGoneTransientMaildirAndMH: what other programs do to a
+// healthy mailbox that must never count as gone: a maildir whose tmp/
+// a cleaner removed, whose new/ or cur/ is missing for a moment (some
+// tools re-create them), an MH folder packed by 'folder -pack' (files
+// renumbered, the folder stays).
+func TestGoneTransientMaildirAndMH(t *testing.T) {
+	for _, tc := range []struct {
+		typ, name string
+		change    func(p string) error
+	}{
+		{"maildir", "tmp removed", func(p string) error { return os.RemoveAll(filepath.Join(p, "tmp")) }},
+		{"maildir", "new removed", func(p string) error { return os.RemoveAll(filepath.Join(p, "new")) }},
+		{"maildir", "cur moved aside", func(p string) error {
+			return os.Rename(filepath.Join(p, "cur"), filepath.Join(p, "cur.x"))
+		}},
+		{"mh", "folder -pack", func(p string) error {
+			if err := os.Remove(filepath.Join(p, "1")); err != nil {
+				return err
+			}
+			if err := os.Rename(filepath.Join(p, "2"), filepath.Join(p, "1")); err != nil {
+				return err
+			}
+			return os.Rename(filepath.Join(p, "3"), filepath.Join(p, "2"))
+		}},
+	} {
+		t.Run(tc.typ+"/"+tc.name, func(t *testing.T) {
+			a, home, _ := byeAccount(t, tc.typ)
+			if err := a.Create("box"); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{"one", "two", "three"} {
+				if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := a.Select("box", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if err := tc.change(filepath.Join(home, "box")); err != nil {
+				t.Fatal(err)
+			}
+			a.Resync("box")
+			v.Check()
+			v.CheckGone()
+			var r recorder
+			v.Poll(true, &r)
+			if why := v.GoneWhy(); why != storage.NotGone {
+				t.Errorf("GoneWhy %v, want NotGone (%q)", why, r.events)
+			}
+		})
+	}
+}
+
+// TestGoneSymlinkedPaths: a home reached through a symbolic link,
+// and a maildir or MH folder that is itself a link to a directory
+// elsewhere, are the same mailbox at every look (the stat of Check and
+// CheckGone and the identity taken at load both follow links).
+func TestGoneSymlinkedPaths(t *testing.T) {
+	for _, typ := range []string{"maildir", "mh", "mbox"} {
+		for _, link := range []string{"home", "mailbox"} {
+			if typ == "mbox" && link == "mailbox" {
+				continue // an mbox that is a link is no mailbox (issue 8)
+			}
+			t.Run(typ+"/"+link, func(t *testing.T) {
+				a, home, _ := byeAccount(t, typ)
+				real := home + ".real"
+				if link == "home" {
+					if err := os.Rename(home, real); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Symlink(real, home); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := a.Create("box"); err != nil {
+					t.Fatal(err)
+				}
+				if link == "mailbox" {
+					p := filepath.Join(home, "box")
+					// Elsewhere inside the namespace: a link out of it is refused.
+					if err := os.Rename(p, filepath.Join(home, "realbox")); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Symlink("realbox", p); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, s := range []string{"one", "two", "three", "four"} {
+					if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				v, err := a.Select("box", false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer v.Close()
+				for i := 0; i < 3; i++ {
+					v.Check()
+					v.CheckGone()
+					if _, err := v.Store(v.UIDs()[:1], storage.AddFlags, []string{`\Deleted`}); err != nil {
+						t.Fatal(err)
+					}
+					if err := v.Expunge(nil, false); err != nil {
+						t.Fatal(err)
+					}
+					var r recorder
+					v.Poll(true, &r)
+					if why := v.GoneWhy(); why != storage.NotGone {
+						t.Fatalf("look %d: GoneWhy %v, want NotGone", i, why)
+					}
+				}
+				w, err := a.Select("box", false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if why := v.GoneWhy(); why != storage.NotGone {
+					t.Fatalf("after a second SELECT: GoneWhy %v", why)
+				}
+			})
+		}
+	}
+}
