@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,37 @@ func (c *rawConn) expectNoBye(tag, why string) []string {
 			return before
 		}
 		before = append(before, l)
+	}
+}
+
+// TestGoneFailedDelete: a DELETE that fails (another program holds
+// the mbox's dot lock: mutt, procmail) is answered NO and changes
+// nothing; yet the deleting session, and every other session that has
+// the mailbox selected, are told "* BYE Selected mailbox was deleted".
+func TestGoneFailedDelete(t *testing.T) {
+	for _, op := range []string{"DELETE box", "RENAME box other"} {
+		t.Run(strings.Fields(op)[0], func(t *testing.T) {
+			e, _ := byeEnv(t, "mbox")
+			a := e.raw()
+			p := selectBox(t, e, a, "box")
+			b := e.raw()
+			b.login("alice")
+			b.ok("s SELECT box")
+			lock := p + ".lock"
+			if err := os.WriteFile(lock, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, done := a.do("d " + op)
+			os.Remove(lock)
+			if strings.HasPrefix(done, "d OK") {
+				t.Fatalf("%s under another program's lock: %q", op, done)
+			}
+			if strings.Contains(done, e.root) {
+				t.Errorf("the NO tells the client a server path: %q", done)
+			}
+			b.expectNoBye("n1", "the other session after a failed "+op)
+			a.expectNoBye("n2", "the session whose "+op+" failed")
+		})
 	}
 }
 

@@ -642,7 +642,7 @@ func (mb *mailbox) saveCache() {
 	defer mb.cacheSaving.Unlock()
 	mb.mu.Lock()
 	cf, ok := mb.folder.(CacheFiler)
-	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone || mb.closed {
+	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone || mb.fenced > 0 || mb.closed {
 		mb.mu.Unlock()
 		return
 	}
@@ -671,7 +671,7 @@ func (mb *mailbox) markCacheDirtyLocked() {
 // mb.cacheSaving: for the mailbox's close.
 func (mb *mailbox) saveCacheLocked() {
 	cf, ok := mb.folder.(CacheFiler)
-	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone {
+	if !ok || cf.CacheFile() == "" || !mb.cacheDirty || !mb.loaded || mb.gone || mb.fenced > 0 {
 		return
 	}
 	if err := mb.cacheSnapshotLocked(cf.CacheFile()).write(); err != nil {

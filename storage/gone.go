@@ -18,8 +18,12 @@ import (
 // ends with BYE, as Dovecot does.
 //
 // How each is found:
-//   - Delete and Rename mark the mailboxes they touch gone before their
-//     files change (forget), and wake their views after.
+//   - Delete and Rename fence the mailboxes they touch before their
+//     files change (Store.fence: no re-read, gone check or cache write
+//     meanwhile, and nothing a view can see), and once the driver has
+//     changed them mark them gone (forget) and wake their views. When
+//     the driver fails, nothing went: the fence is lifted, the mailboxes
+//     are read again, and their sessions go on.
 //   - A removal or a move by another program: a re-read (a watched
 //     mailbox's file event, polling, an unwatched mailbox's check) that
 //     cannot read the mailbox finds its path empty; and View.Check, at
@@ -133,7 +137,7 @@ func (mb *mailbox) checkAway() bool {
 	fi, err := os.Stat(mb.path) // without the lock, which a scan may hold
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	if mb.loaded && !mb.gone && !mb.closed && mb.awayLocked(fi, err) {
+	if mb.loaded && !mb.gone && mb.fenced == 0 && !mb.closed && mb.awayLocked(fi, err) {
 		mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
 		mb.goneLocked(GoneRemoved)
 		mb.wakeViewsLocked()
@@ -168,3 +172,70 @@ func (mb *mailbox) awayLocked(fi os.FileInfo, err error) bool {
 // view's other methods, it may be called from any goroutine, even after
 // Close.
 func (v *View) CheckGone() { v.mb.checkAway() }
+
+// A fence keeps a DELETE or RENAME from ending sessions before it is
+// sure to succeed: a driver may fail (an mbox's dot lock held by mutt
+// past its retries, EXDEV, EACCES), and then nothing went. While it
+// holds, the mailboxes it fenced are not read again, not checked for
+// being gone and their cache files not written (their files are on
+// their way out), yet their views see nothing: commands go on as before.
+type fence struct {
+	s     *Store
+	path  string
+	below bool
+	held  []*mailbox
+}
+
+// fence holds off re-reads and writes of the mailbox open at path, and
+// with below of those below it, for a DELETE (not below: the children
+// stay) or a RENAME (below: they move along). The caller changes the
+// files, then calls forget when that succeeded, else lift.
+func (s *Store) fence(path string, below bool) *fence {
+	f := &fence{s: s, path: path, below: below}
+	s.mu.Lock()
+	for p, mb := range s.open {
+		if p == path || below && isBelow(p, path) {
+			f.held = append(f.held, mb)
+		}
+	}
+	s.mu.Unlock()
+	for _, mb := range f.held {
+		mb.mu.Lock()
+		mb.fenced++
+		mb.mu.Unlock()
+		if d, ok := mb.folder.(IndexDeferrer); ok {
+			// Its index file must not come back while the files
+			// go; a mailbox that stays only writes it no more.
+			d.DropIndex()
+		}
+		// A cache save under way ends before the files change; those
+		// that start now write nothing (saveCache).
+		mb.cacheSaving.Lock()
+		mb.cacheSaving.Unlock()
+	}
+	return f
+}
+
+// forget marks the fenced mailboxes, and any opened at the paths since,
+// gone for why once the driver changed their files (Store.forget), lifts
+// the fence, and returns them for wakeGone.
+func (f *fence) forget(why GoneReason) []*mailbox {
+	gone := f.s.forget(f.path, f.below, why)
+	f.lift()
+	return gone
+}
+
+// lift ends the fence. Unless they went (forget), the mailboxes are read
+// again, as a DELETE or RENAME that failed may have changed some of
+// their files, and news put off meanwhile is told.
+func (f *fence) lift() {
+	for _, mb := range f.held {
+		mb.mu.Lock()
+		mb.fenced--
+		if mb.fenced == 0 && !mb.gone && !mb.closed && mb.loaded {
+			mb.fencedMissed = false
+			mb.scheduleRefreshLocked(changeDelay, 0)
+		}
+		mb.mu.Unlock()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,6 +36,83 @@ func byeAccount(t *testing.T, typ string) (a *storage.Account, home, spool strin
 		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: typ}}},
 	}
 	return s.Account(storage.User{Name: "alice", Home: home}, layout), home, spool
+}
+
+// holdDotlock has another live program (this process's parent stands for
+// it) hold the dot lock of the mbox at path, as mutt or procmail do
+// while they write; it returns a function that releases it.
+func holdDotlock(t *testing.T, path string) func() {
+	t.Helper()
+	lock := path + ".lock"
+	if err := os.WriteFile(lock, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() { os.Remove(lock) }
+}
+
+// TestGoneFailedDeleteOrRenameLeavesViews: a DELETE or RENAME that
+// fails (here: another program holds the mbox's dot lock, and the
+// driver gives up) leaves the mailbox and its messages where they were;
+// the sessions that have it selected must go on. Account.Delete and
+// Account.Rename call store.forget (which marks every view gone) before
+// the driver's Delete/Rename, and never undo it: every session of the
+// mailbox is told BYE although nothing went.
+func TestGoneFailedDeleteOrRenameLeavesViews(t *testing.T) {
+	for _, op := range []string{"delete", "rename"} {
+		t.Run(op, func(t *testing.T) {
+			a, home, _ := byeAccount(t, "mbox")
+			if err := a.Create("box"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := a.Append("box", msg("mine"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			v, err := a.Select("box", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			release := holdDotlock(t, filepath.Join(home, "box"))
+			if op == "delete" {
+				err = a.Delete("box")
+			} else {
+				err = a.Rename("box", "other")
+			}
+			release()
+			if err == nil {
+				t.Fatalf("%s succeeded under another program's lock", op)
+			}
+			if _, err := os.Stat(filepath.Join(home, "box")); err != nil {
+				t.Fatalf("the mailbox went after all: %v", err)
+			}
+			v.Check()
+			if why := v.GoneWhy(); why != storage.NotGone {
+				t.Errorf("after a failed %s (%v): GoneWhy %v, want NotGone (a false BYE)", op, err, why)
+			}
+			// The mailbox goes on: news reaches the view, and the
+			// same operation, once the lock is free, ends it.
+			if _, _, err := a.Append("box", msg("more"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			var r recorder
+			v.Poll(true, &r)
+			if len(v.UIDs()) != 2 {
+				t.Errorf("after a failed %s and an APPEND: UIDs %v (%q)", op, v.UIDs(), r.events)
+			}
+			want := storage.GoneDeleted
+			if op == "delete" {
+				err = a.Delete("box")
+			} else {
+				err, want = a.Rename("box", "other"), storage.GoneRenamed
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if why := v.GoneWhy(); why != want {
+				t.Errorf("after the %s succeeded: GoneWhy %v, want %v", op, why, want)
+			}
+		})
+	}
 }
 
 // TestGoneDeleteParentKeepsChildren: DELETE of a mailbox leaves its
@@ -211,5 +289,56 @@ func TestGoneSymlinkedPaths(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestGoneNotWhileDeleteWaits: a DELETE that waits for another
+// program's dot lock is not done yet, and may fail: until its driver has
+// removed the file, a session of the mailbox sees nothing gone (no BYE
+// at its next command), and hears of it, woken, once it is.
+func TestGoneNotWhileDeleteWaits(t *testing.T) {
+	home := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := storage.New(storage.Options{
+		Drivers: []storage.Driver{mbox.New(mbox.Options{FlushDelay: -1, RetryCount: 50, RetrySleep: 10 * time.Millisecond, Logger: log})},
+		Logger:  log,
+	})
+	t.Cleanup(func() { s.Close() })
+	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{
+		Inbox:       "mbox:" + filepath.Join(home, "inbox"),
+		DefaultType: "mbox",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "mbox"}}},
+	})
+	if err := a.Create("box"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Append("box", msg("mine"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Select("box", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	release := holdDotlock(t, filepath.Join(home, "box"))
+	done := make(chan error, 1)
+	go func() { done <- a.Delete("box") }()
+	time.Sleep(100 * time.Millisecond) // DELETE waits for the lock
+	v.Check()
+	v.CheckGone()
+	if why := v.GoneWhy(); why != storage.NotGone {
+		t.Errorf("while DELETE waits for the lock: GoneWhy %v, want NotGone", why)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-v.Wake():
+	case <-time.After(5 * time.Second):
+		t.Error("the view was not woken once DELETE removed the mailbox")
+	}
+	if why := v.GoneWhy(); why != storage.GoneDeleted {
+		t.Errorf("after DELETE: GoneWhy %v, want deleted", why)
 	}
 }

@@ -35,16 +35,21 @@ type mailbox struct {
 	driver Driver
 	path   string
 
-	mu          sync.Mutex
-	folder      Folder
-	refs        int // guarded by store.mu
-	loaded      bool
-	gone        bool
-	goneWhy     GoneReason // why gone is set (gone.go)
-	closed      bool
-	uidValidity uint32
-	uidNext     uint32
-	msgs        []Message // ascending UID; nil while summary is set
+	mu      sync.Mutex
+	folder  Folder
+	refs    int // guarded by store.mu
+	loaded  bool
+	gone    bool
+	goneWhy GoneReason // why gone is set (gone.go)
+	// fenced counts the DELETEs and RENAMEs of the mailbox under way
+	// (Store.fence): it is not read again, nor is its cache file
+	// written, until they end; fencedMissed notes a re-read put off.
+	fenced       int
+	fencedMissed bool
+	closed       bool
+	uidValidity  uint32
+	uidNext      uint32
+	msgs         []Message // ascending UID; nil while summary is set
 	// summary, when set, stands for msgs: the mailbox was opened from a
 	// Summarizer, and fullLocked builds msgs when a command needs them.
 	summary    *Summary
@@ -412,6 +417,12 @@ func (mb *mailbox) refreshLocked() error {
 		return mb.loadLocked()
 	}
 	if mb.gone {
+		return nil
+	}
+	if mb.fenced > 0 {
+		// A DELETE or RENAME of it is under way: read it when it
+		// fails (fence.lift), not while its files go.
+		mb.fencedMissed = true
 		return nil
 	}
 	mb.fullLocked()

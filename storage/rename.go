@@ -42,11 +42,14 @@ func (a *Account) Delete(name string) error {
 		return nil
 	}
 	cache := a.store.cacheFileOf(d, loc.path, a.perm(loc.kind))
-	// Its children stay, and so do the sessions on them.
-	defer wakeGone(a.store.forget(loc.path, false, GoneDeleted))
+	// Its children stay, and so do the sessions on them. Until the
+	// driver has removed it, the mailbox may stay too (gone.go).
+	fence := a.store.fence(loc.path, false)
 	if err := d.Delete(loc.path); err != nil {
+		fence.lift()
 		return err
 	}
+	defer wakeGone(fence.forget(GoneDeleted))
 	a.store.dropTotals(loc.path)
 	a.forgetSpecialUse(name)
 	a.forgetMailboxID(name)
@@ -101,15 +104,17 @@ func (a *Account) Rename(from, to string) error {
 	if isMailbox {
 		cache = a.store.cacheFileOf(d, src.path, perm)
 	}
-	defer wakeGone(a.store.forget(src.path, true, GoneRenamed))
+	fence := a.store.fence(src.path, true)
 	if r, ok := d.(Renamer); ok && isMailbox {
 		err = r.Rename(src.path, dst.path)
 	} else {
 		err = os.Rename(src.path, dst.path)
 	}
 	if err != nil {
+		fence.lift()
 		return fmt.Errorf("rename: %w", err)
 	}
+	defer wakeGone(fence.forget(GoneRenamed))
 	if cache != "" && !strings.HasPrefix(cache, src.path+string(filepath.Separator)) {
 		// A cache file beside the mailbox (an mbox's) stayed behind,
 		// unless the driver took it along.
