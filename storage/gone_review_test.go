@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,81 @@ func TestGoneFailedDeleteOrRenameLeavesViews(t *testing.T) {
 				t.Errorf("after the %s succeeded: GoneWhy %v, want %v", op, why, want)
 			}
 		})
+	}
+}
+
+// TestGoneEmptyMuProp: .mu-prop read while another program writes
+// it anew in place (empty for a moment: GNU imap4d shares the file), or
+// removed by a tool that cleans dot files, while a maildir or MH folder
+// is selected. The messages and their UIDs are all still there, and
+// the folder knows its UIDVALIDITY: it must keep it (MH's scan does:
+// "p.UIDValidity == 0 && f.validity != 0"). The maildir scan instead
+// takes dovecot-uidlist's or a brand new one, which the view now reads
+// as GoneReset: a false BYE, and every client resyncs everything.
+func TestGoneEmptyMuProp(t *testing.T) {
+	for _, typ := range []string{"maildir", "mh"} {
+		for _, how := range []string{"emptied", "removed", "emptied, no append", "removed, no append"} {
+			t.Run(typ+"/"+how, func(t *testing.T) {
+				a, home, _ := byeAccount(t, typ)
+				if err := a.Create("box"); err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range []string{"one", "two", "three", "four"} {
+					if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				v, err := a.Select("box", false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer v.Close()
+				prop := filepath.Join(home, "box", ".mu-prop")
+				before, err := a.Status("box")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(how, "emptied") {
+					// (a writer that truncates, then writes)
+					err = os.Truncate(prop, 0)
+				} else {
+					err = os.Remove(prop)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasSuffix(how, "no append") {
+					// A message arrives meanwhile.
+					if _, _, err := a.Append("box", msg("three"), nil, time.Time{}); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					// Another program changes a flag: the folder is read again.
+					cur := filepath.Join(home, "box", "cur")
+					if typ == "maildir" {
+						names, _ := os.ReadDir(cur)
+						if len(names) > 0 {
+							os.Rename(filepath.Join(cur, names[0].Name()), filepath.Join(cur, names[0].Name()+"S"))
+						}
+					}
+				}
+				if _, err := a.Resync("box"); err != nil {
+					t.Fatal(err)
+				}
+				v.Check()
+				var r recorder
+				v.Poll(true, &r)
+				if why := v.GoneWhy(); why != storage.NotGone {
+					t.Errorf(".mu-prop %s: GoneWhy %v, want NotGone (%q)", how, why, r.events)
+				}
+				// The UIDVALIDITY known is written back for the next
+				// process, and for imap4d.
+				data, err := os.ReadFile(prop)
+				if want := "uid-validity: " + strconv.FormatUint(uint64(before.UIDValidity), 10) + "\n"; err != nil || !strings.Contains(string(data), want) {
+					t.Errorf(".mu-prop %s, then read again: %q, %v; want %q in it", how, data, err, want)
+				}
+			})
+		}
 	}
 }
 

@@ -69,7 +69,8 @@ func (f *Folder) allocateLocked(n int, minNext, validity uint32) (uint32, error)
 var errValidityChanged = errors.New("UIDVALIDITY changed meanwhile")
 
 // defaultValidity is the UIDVALIDITY of a maildir without one in
-// .mu-prop: its dovecot-uidlist's, or a new one. The caller holds the
+// .mu-prop that the Folder does not know either (allocateLocked keeps
+// the one it knows, as scan does): its dovecot-uidlist's, or a new one. The caller holds the
 // exclusive maildir lock and stores it.
 func (f *Folder) defaultValidity() (uint32, error) {
 	l, err := f.loadUIDList()

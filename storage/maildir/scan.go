@@ -156,8 +156,11 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 		taken[u], c.uid, maxUID = i, u, max(maxUID, u)
 	}
 
-	// Decide UIDVALIDITY; take Dovecot's UIDs under the same one.
-	validity := p.UIDValidity
+	// Decide UIDVALIDITY: .mu-prop's, else the one known (the file was
+	// removed or is being written anew: the maildir is the same, and
+	// the locked write below puts the value back), else Dovecot's, else
+	// a new one; take Dovecot's UIDs under the same one.
+	validity := p.ValidityOr(f.validity)
 	var list *uidList
 	if len(need) > 0 || validity == 0 {
 		if list, err = f.loadUIDList(); err != nil {

@@ -49,6 +49,19 @@ func Read(dir string) (Props, error) {
 	return Parse(data), nil
 }
 
+// ValidityOr returns the UIDVALIDITY that p gives, or else known: the one
+// the process already holds for the mailbox (zero when none). A .mu-prop
+// removed (a clean-up of dot files, a restore without it), or read empty
+// or cut short while another program writes it anew in place, does not
+// make the mailbox anew, which would throw every client out and have it
+// fetch everything again: the caller keeps known and writes it back.
+func (p Props) ValidityOr(known uint32) uint32 {
+	if p.UIDValidity != 0 {
+		return p.UIDValidity
+	}
+	return known
+}
+
 // Parse reads the content of a .mu-prop file.
 func Parse(data []byte) Props {
 	var p Props

@@ -42,3 +42,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestValidityOr: a .mu-prop without a UIDVALIDITY (removed, or read
+// empty while another program writes it) keeps the one known.
+func TestValidityOr(t *testing.T) {
+	for _, tc := range []struct {
+		in          string
+		known, want uint32
+	}{
+		{"uidnext: 3\nuid-validity: 7\n", 9, 7},
+		{"", 9, 9},
+		{"uidnext: 3\nuid-vali", 9, 9},
+		{"", 0, 0},
+	} {
+		if got := Parse([]byte(tc.in)).ValidityOr(tc.known); got != tc.want {
+			t.Errorf("Parse(%q).ValidityOr(%d) = %d, want %d", tc.in, tc.known, got, tc.want)
+		}
+	}
+}
