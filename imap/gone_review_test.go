@@ -118,6 +118,28 @@ func TestGoneDeleteParent(t *testing.T) {
 	}
 }
 
+// TestGoneSpoolEmptied: an INBOX in /var/mail whose file the mail
+// client removes when it empties (mutt with save_empty unset, mailx
+// without keep, movemail) and the MDA makes again at the next delivery.
+// The user's IMAP client must not be thrown out each time (GNU imap4d,
+// whose INBOX this is, reads a missing spool file as an empty mailbox).
+func TestGoneSpoolEmptied(t *testing.T) {
+	e, spool := byeEnv(t, "mbox")
+	c := e.raw()
+	c.login("alice")
+	c.appendMsg("INBOX", "", testMessage("one", "x"))
+	c.ok("s SELECT INBOX")
+	p := filepath.Join(spool, "alice")
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	c.expectNoBye("n1", "the spool file removed when empty")
+	if err := os.WriteFile(p, []byte("From bob@example.org Mon Dec  7 12:00:00 2026\nSubject: two\n\nbody\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.expectNoBye("n2", "the spool file made again by a delivery")
+}
+
 // TestGoneIdleCheckNoLeak: many sessions IDLE with the 30 s look
 // shortened; some leave IDLE with DONE and LOGOUT, the others drop the
 // connection mid-IDLE. Nothing of the look may stay behind: the

@@ -277,7 +277,7 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 		}
 	}
 	for tries := 0; ; tries++ {
-		mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind))
+		mb, err := a.store.acquire(d, loc.path, a.perm(loc.kind), loc.inbox)
 		if err != nil {
 			return nil, nil, err
 		}

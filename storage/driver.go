@@ -407,6 +407,20 @@ type IndexDeferrer interface {
 	DropIndex()
 }
 
+// SpoolFolder is an optional interface of a Folder that keeps its
+// mailbox in one file, which other programs remove once it is empty and
+// create again at the next delivery: an mbox INBOX in a mail spool
+// (/var/mail/$user), which mutt without save_empty, mailx and movemail
+// remove. For INBOX the core calls ReadMissingAsEmpty before the first
+// Scan: from then on, once the Folder has read the file, a Scan that
+// finds no file answers an empty mailbox with the UIDVALIDITY and
+// UIDNEXT it knew, as GNU imap4d reads a missing spool file, and the
+// messages of a file made again get new UIDs. The core then never counts
+// the mailbox as gone for a missing file (gone.go).
+type SpoolFolder interface {
+	ReadMissingAsEmpty()
+}
+
 // Summarizer is an optional interface of a Folder that can tell what a
 // SELECT answers without building every message (maildir, from an index
 // file that records the directories' present state), so that a process

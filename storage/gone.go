@@ -35,6 +35,12 @@ import (
 //     that the next open reads what the path holds now.
 //   - A re-creation: the re-read finds another UIDVALIDITY, which the
 //     view compares with the one it was opened with.
+//
+// An mbox INBOX in a mail spool (/var/mail/$user) is not gone when its
+// file is removed: mutt, mailx and movemail remove it once it is empty,
+// and the next delivery makes it again. It reads as empty meanwhile, with
+// the same UIDVALIDITY, and the new file's messages get new UIDs
+// (SpoolFolder), as GNU imap4d, whose INBOX this is, has it.
 
 // GoneReason tells whether, and why, a view's mailbox is no longer the
 // mailbox the view was opened on.
@@ -154,6 +160,12 @@ func (mb *mailbox) checkAway() bool {
 // keeps the old one and new UIDs (the mbox driver's sidecar files).
 // mb.mu is held.
 func (mb *mailbox) awayLocked(fi os.FileInfo, err error) bool {
+	if mb.spool {
+		// An INBOX spool file that another program removed once it
+		// was empty is an empty INBOX, as with GNU imap4d (Dovecot
+		// ends the session here); its next delivery makes it again.
+		return false
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return true
 	}

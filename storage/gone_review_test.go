@@ -116,6 +116,62 @@ func TestGoneFailedDeleteOrRenameLeavesViews(t *testing.T) {
 	}
 }
 
+// TestGoneSpoolRemovedWhenEmpty: an INBOX in /var/mail whose file
+// the mail client or MDA removes once it is empty (mutt with
+// save_empty unset, mailx without 'keep', movemail) and creates again at
+// the next delivery is still INBOX: a session that has it selected sees
+// an empty mailbox, then the new message, as GNU imap4d's does. The
+// stat of View.Check finds ENOENT and marks it GoneRemoved: the client
+// is thrown out each time the spool empties.
+func TestGoneSpoolRemovedWhenEmpty(t *testing.T) {
+	a, _, spool := byeAccount(t, "mbox")
+	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	first := v.UIDs()[0]
+	validity := v.Info().UIDValidity
+	p := filepath.Join(spool, "alice")
+	// The other program takes the message and removes the empty spool.
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	v.Check()
+	if why := v.GoneWhy(); why != storage.NotGone {
+		t.Errorf("spool file removed: GoneWhy %v, want NotGone", why)
+	}
+	// The next delivery (Postfix local) creates it again.
+	if err := os.WriteFile(p, []byte("From bob@example.org Mon Dec  7 12:00:00 2026\nSubject: two\n\nbody\n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v.Check()
+	if why := v.GoneWhy(); why != storage.NotGone {
+		t.Errorf("spool file made again by the next delivery: GoneWhy %v, want NotGone", why)
+	}
+	// The new message has a new UID under the same UIDVALIDITY.
+	var r recorder
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		v.Check()
+		v.Poll(true, &r)
+		if uids := v.UIDs(); len(uids) == 1 && uids[0] != first {
+			break
+		}
+	}
+	if uids := v.UIDs(); len(uids) != 1 || uids[0] <= first {
+		t.Errorf("after the delivery: UIDs %v (%q), want one above %d", uids, r.events, first)
+	}
+	if st, err := a.Status("INBOX"); err != nil || st.UIDValidity != validity || st.Messages != 1 {
+		t.Errorf("after the delivery: %+v, %v; want UIDVALIDITY %d kept", st, err, validity)
+	}
+	if why := v.GoneWhy(); why != storage.NotGone {
+		t.Errorf("after the delivery: GoneWhy %v", why)
+	}
+}
+
 // TestGoneEmptyMuProp: .mu-prop read while another program writes
 // it anew in place (empty for a moment: GNU imap4d shares the file), or
 // removed by a tool that cleans dot files, while a maildir or MH folder

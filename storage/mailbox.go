@@ -41,6 +41,9 @@ type mailbox struct {
 	loaded  bool
 	gone    bool
 	goneWhy GoneReason // why gone is set (gone.go)
+	// spool: an INBOX in one file whose removal reads as an empty
+	// mailbox (SpoolFolder), never as gone. Set before mb is shared.
+	spool bool
 	// fenced counts the DELETEs and RENAMEs of the mailbox under way
 	// (Store.fence): it is not read again, nor is its cache file
 	// written, until they end; fencedMissed notes a re-read put off.

@@ -247,8 +247,9 @@ func (s *Store) detect(path, typ string) (Driver, bool) {
 }
 
 // acquire returns the shared state of the mailbox at path, opening it if
-// needed. The caller must call release.
-func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, error) {
+// needed; inbox tells that it is the user's INBOX (see SpoolFolder). The
+// caller must call release.
+func (s *Store) acquire(d Driver, path string, perm os.FileMode, inbox bool) (*mailbox, error) {
 	var stale *mailbox
 	defer func() {
 		if stale != nil {
@@ -282,6 +283,10 @@ func (s *Store) acquire(d Driver, path string, perm os.FileMode) (*mailbox, erro
 	}
 	mb := newMailbox(s, d, path, f, perm)
 	mb.refs = 1
+	if sf, ok := f.(SpoolFolder); ok && inbox {
+		sf.ReadMissingAsEmpty()
+		mb.spool = true
+	}
 	s.open[path] = mb
 	if _, ok := f.(Unchanger); ok && !s.noWatcher {
 		// Only once it is needed: see unwatched.go. Its own changes

@@ -54,10 +54,12 @@ type Folder struct {
 	untrusted bool
 	// unsettled is the stamp of a replaced file found half written, kept
 	// so that Scan does not parse it again until it changes.
-	unsettled   stamp
-	vanished    []vanishedMsg   // messages that vanished from a file others changed
-	vanishedSet map[uint64]bool // their identities, made when needed
-	jnl         *journal        // flag changes waiting for a rewrite, on disk
+	unsettled stamp
+	// missingEmpty: a missing file reads as an empty mailbox (spool.go).
+	missingEmpty bool
+	vanished     []vanishedMsg   // messages that vanished from a file others changed
+	vanishedSet  map[uint64]bool // their identities, made when needed
+	jnl          *journal        // flag changes waiting for a rewrite, on disk
 
 	pending     map[uint32]want // flag changes not yet in the file
 	mustRewrite bool            // the UIDs in the file are void: rewrite it
@@ -155,14 +157,22 @@ func (f *Folder) Scan() (storage.Snapshot, error) {
 		f.salvage()
 	}
 	if f.loaded {
-		if fi, err := os.Lstat(f.path); err == nil {
+		fi, err := os.Lstat(f.path)
+		if err == nil {
 			st := stampOf(fi)
 			if (st == f.stamp && !f.partialDue(fi)) || (st == f.unsettled && f.young(fi)) {
 				return f.snapshot(), nil
 			}
+		} else if f.missing(err) {
+			f.readMissing() // an empty spool file removed (spool.go)
+			return f.snapshot(), nil
 		}
 	}
 	l, err := f.lockFile(false)
+	if f.missing(err) {
+		f.readMissing()
+		return f.snapshot(), nil
+	}
 	if err != nil {
 		return storage.Snapshot{}, err
 	}
