@@ -24,11 +24,10 @@ type props = muprop.Props
 // readProps reads .mu-prop from the maildir at dir.
 func readProps(dir string) (props, error) { return muprop.Read(dir) }
 
-// writeAtomic replaces dir/name with data through a temporary file;
-// callers hold the directory's exclusive lock, so one fixed temporary
-// name is enough.
+// writeAtomic replaces dir/name with data durably (see
+// fsutil.WriteAtomic); callers hold the directory's exclusive lock.
 func writeAtomic(dir, name string, data []byte, perm os.FileMode) error {
-	return fsutil.WriteAtomic(dir, ".mailgate-tmp"+name, name, data, perm)
+	return fsutil.WriteAtomic(dir, name, data, perm)
 }
 
 // uidList is what mailgate takes from a dovecot-uidlist.

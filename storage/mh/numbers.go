@@ -271,16 +271,9 @@ func numberingOf(validity, uidNext uint32, dir dirID, cands []candidate) numberi
 // numbers this Folder no longer vouches for; a Folder whose write
 // failed tries no more.
 func (f *Folder) writeNumbering(n *numbering) {
-	tmp := filepath.Join(f.path, tmpPrefix+numbersFile)
-	err := os.WriteFile(tmp, n.encode(), f.perm)
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(f.path, numbersFile))
+	if err := fsutil.ReplaceUnsynced(f.path, numbersFile, n.encode(), f.perm); err != nil {
+		f.numbersWriteFailed(err)
 	}
-	if err == nil {
-		return
-	}
-	os.Remove(tmp)
-	f.numbersWriteFailed(err)
 }
 
 // numbersWriteFailed removes the numbers file that a write could not

@@ -8,20 +8,36 @@ import (
 	"path/filepath"
 )
 
-// WriteAtomic replaces dir/name with data: it writes dir/tmpName, syncs
-// it, renames it over name and syncs dir, so that a crash leaves the old
-// or the new file whole. Callers hold a lock that makes tmpName theirs.
-func WriteAtomic(dir, tmpName, name string, data []byte, perm os.FileMode) error {
-	tmp := filepath.Join(dir, tmpName)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+// WriteAtomic replaces dir/name with data: it writes a new temporary
+// file (see CreateTemp), syncs it, renames it over name and syncs dir, so
+// that a crash leaves the old or the new file whole. The temporary file
+// is created with O_EXCL under a name that another user of dir cannot
+// guess, so that a symbolic link or a file of theirs planted at a
+// temporary name is never written through nor renamed into place; it is
+// this user's, with mode perm.
+func WriteAtomic(dir, name string, data []byte, perm os.FileMode) error {
+	return replaceFile(dir, name, data, perm, true)
+}
+
+// ReplaceUnsynced is WriteAtomic without the syncs: for a file whose
+// readers detect a damaged copy (by a checksum) after a crash and do
+// without it, whose rename the next sync of dir makes durable.
+func ReplaceUnsynced(dir, name string, data []byte, perm os.FileMode) error {
+	return replaceFile(dir, name, data, perm, false)
+}
+
+// replaceFile is WriteAtomic, which syncs only when durable says so.
+func replaceFile(dir, name string, data []byte, perm os.FileMode, durable bool) error {
+	f, err := CreateTemp(dir, "atomic", perm)
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Chmod(perm)
+		err = f.Chmod(perm) // the umask may have taken bits of perm
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -33,6 +49,9 @@ func WriteAtomic(dir, tmpName, name string, data []byte, perm os.FileMode) error
 	if err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return SyncDir(dir)
 }

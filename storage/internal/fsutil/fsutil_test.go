@@ -17,7 +17,7 @@ func TestDirPerm(t *testing.T) {
 func TestWriteAtomic(t *testing.T) {
 	dir := t.TempDir()
 	for _, content := range []string{"first", "second"} {
-		if err := WriteAtomic(dir, ".tmp-x", "x", []byte(content), 0o640); err != nil {
+		if err := WriteAtomic(dir, "x", []byte(content), 0o640); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(filepath.Join(dir, "x"))
@@ -26,7 +26,7 @@ func TestWriteAtomic(t *testing.T) {
 			t.Errorf("after writing %q: %q, mode %o", content, got, fi.Mode().Perm())
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".tmp-x")); !os.IsNotExist(err) {
-		t.Errorf("the temporary file was left behind: %v", err)
+	if names, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(names) > 0 {
+		t.Errorf("the temporary file was left behind: %v", names)
 	}
 }

@@ -2,6 +2,7 @@ package fsutil
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -49,6 +50,13 @@ var thisRun = sync.OnceValue(func() string {
 	return hex.EncodeToString(b)
 })
 
+// randomUint32 returns a random number that no other process can guess.
+func randomUint32() uint32 {
+	var b [4]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])
+}
+
 // thisHost is the host name as temporary file names carry it: process ids
 // are only meaningful on their host, and a mailbox may be shared over NFS.
 var thisHost = sync.OnceValue(func() string { return hostPart(Hostname()) })
@@ -78,9 +86,12 @@ func hostPart(h string) string {
 // CreateTemp creates a new file in dir, open for reading and writing with
 // mode perm, whose name says that this process writes it (see the top of
 // this file). kind names what the file is for ("append"), in letters.
+// The file is new (O_EXCL, never through a symbolic link): a name that
+// another user of dir planted, a link or a file of theirs, is passed
+// over, and the name's random part keeps them from guessing the next.
 func CreateTemp(dir, kind string, perm os.FileMode) (*os.File, error) {
 	for range 100 {
-		f, err := os.OpenFile(TempName(dir, kind), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		f, err := os.OpenFile(TempName(dir, kind), os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, perm)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}
@@ -92,7 +103,7 @@ func CreateTemp(dir, kind string, perm os.FileMode) (*os.File, error) {
 // files, for a caller that makes the file otherwise (a hard link) and
 // asks again when the name is taken.
 func TempName(dir, kind string) string {
-	name := fmt.Sprintf("%s.%s.%d.%d.%s.%s", TempPrefix, kind, os.Getpid(), tempCount.Add(1), thisRun(), thisHost())
+	name := fmt.Sprintf("%s.%s.%d.%d%010d.%s.%s", TempPrefix, kind, os.Getpid(), tempCount.Add(1), randomUint32(), thisRun(), thisHost())
 	return filepath.Join(dir, name)
 }
 

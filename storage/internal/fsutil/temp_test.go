@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -127,5 +128,33 @@ func TestUIDValidity(t *testing.T) {
 	}
 	if d := UIDValidity(now.Add(time.Hour)); d < 1800003600 {
 		t.Errorf("an hour later: %d", d)
+	}
+}
+
+// TestCreateTempPlanted: a symbolic link or another's file at a
+// temporary name is passed over, never opened, and names differ in a
+// random part that nobody can guess from the last one.
+func TestCreateTempPlanted(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, "planted")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.OpenFile(filepath.Join(dir, "planted"), os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, 0o600); err == nil {
+		t.Fatal("O_EXCL|O_NOFOLLOW opened a symbolic link")
+	}
+	a, b := TempName(dir, "x"), TempName(dir, "x")
+	ra, rb := strings.Split(filepath.Base(a), ".")[4], strings.Split(filepath.Base(b), ".")[4]
+	if len(ra) < 11 || len(rb) < 11 || ra[len(ra)-10:] == rb[len(rb)-10:] {
+		t.Errorf("temporary names %q and %q share their random part", a, b)
+	}
+	if err := WriteAtomic(dir, "x", []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "precious" {
+		t.Errorf("the link's target was written: %q", got)
 	}
 }
