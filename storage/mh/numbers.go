@@ -49,7 +49,10 @@ var numbersMagic = []byte("MGMHNUM1")
 // 160 KB at 10,000 messages every later sync of the file system would
 // wait for); a scan that finds the file not as the folder is, or a write
 // when the records outgrow an eighth of the snapshot, writes a new
-// snapshot. A record cut short (a crash in the middle of a write)
+// snapshot. A reader applies the records in one pass (see apply), and
+// the fold bounds them to an eighth of the snapshot (or
+// minNumbersRecords): reading them costs no more than the snapshot.
+// A record cut short (a crash in the middle of a write)
 // makes the whole file damaged: it is then rebuilt, never trusted.
 const (
 	numbersHeaderLen = 8 + 4 + 4 + 3*8 + 4
@@ -154,44 +157,64 @@ func parseNumbering(data []byte) (numbering, error) {
 		}
 		n.entries[i], prev, p = e, e.num, p[numbersEntryLen:]
 	}
-	for r := data[snapLen:]; len(r) > 0; r = r[numbersRecordLen:] {
+	recs := data[snapLen:]
+	changes := make([]numberChange, 0, len(recs)/numbersRecordLen)
+	for r := recs; len(r) > 0; r = r[numbersRecordLen:] {
 		rec := r[:numbersRecordLen]
 		if crc32.ChecksumIEEE(rec[:numbersRecordLen-4]) != binary.BigEndian.Uint32(rec[numbersRecordLen-4:]) {
 			return numbering{}, errBadNumbers
 		}
 		e := numberEntry{num: binary.BigEndian.Uint32(rec[1:]), ino: binary.BigEndian.Uint64(rec[5:]), gen: binary.BigEndian.Uint32(rec[13:])}
-		num, next := e.num, binary.BigEndian.Uint32(rec[17:])
 		switch {
-		case num == 0:
+		case e.num == 0:
 			return numbering{}, errBadNumbers
 		case rec[0] == '+':
-			n.set(e)
+			changes = append(changes, numberChange{e: e})
 		case rec[0] == '-' && e.ino == 0 && e.gen == 0:
-			n.unset(num)
+			changes = append(changes, numberChange{e: e, free: true})
 		default:
 			return numbering{}, errBadNumbers
 		}
-		n.uidNext = max(n.uidNext, next)
+		n.uidNext = max(n.uidNext, binary.BigEndian.Uint32(rec[17:]))
 	}
+	n.apply(changes)
 	return n, nil
 }
 
-// set records that number e.num holds the file e describes.
-func (n *numbering) set(e numberEntry) {
-	i, ok := slices.BinarySearchFunc(n.entries, e.num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
-	if ok {
-		n.entries[i] = e
-		return
-	}
-	n.entries = slices.Insert(n.entries, i, e)
+// numberChange is what one record says: number e.num now holds the file
+// e describes or, when free, no file.
+type numberChange struct {
+	e    numberEntry
+	free bool
 }
 
-// unset records that number num holds no file.
-func (n *numbering) unset(num uint32) {
-	i, ok := slices.BinarySearchFunc(n.entries, num, func(e numberEntry, num uint32) int { return cmp.Compare(e.num, num) })
-	if ok {
-		n.entries = slices.Delete(n.entries, i, i+1)
+// apply makes changes, in their order (of two for one number the later
+// wins), to n's entries in one pass over them, so that a file with many
+// records (one EXPUNGE of thousands of messages appends as many) costs
+// little more to read than its snapshot; changes is reordered.
+func (n *numbering) apply(changes []numberChange) {
+	if len(changes) == 0 {
+		return
 	}
+	slices.SortStableFunc(changes, func(a, b numberChange) int { return cmp.Compare(a.e.num, b.e.num) })
+	out := make([]numberEntry, 0, len(n.entries)+len(changes))
+	i := 0
+	for k, c := range changes {
+		if k+1 < len(changes) && changes[k+1].e.num == c.e.num {
+			continue // a later change of the number wins
+		}
+		for i < len(n.entries) && n.entries[i].num < c.e.num {
+			out = append(out, n.entries[i])
+			i++
+		}
+		if i < len(n.entries) && n.entries[i].num == c.e.num {
+			i++
+		}
+		if !c.free {
+			out = append(out, c.e)
+		}
+	}
+	n.entries = append(out, n.entries[i:]...)
 }
 
 // appendRecord appends to b the record of kind ('+' or '-') for e and
@@ -342,12 +365,14 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	if !ok || n.validity != validity || n.dir != f.dir {
 		return
 	}
+	changes := make([]numberChange, 0, len(drop)+len(add))
 	for _, num := range drop {
-		n.unset(num)
+		changes = append(changes, numberChange{e: numberEntry{num: num}, free: true})
 	}
 	for _, e := range add {
-		n.set(e)
+		changes = append(changes, numberChange{e: e})
 	}
+	n.apply(changes)
 	n.uidNext = max(n.uidNext, uidNext)
 	f.writeNumbering(&n)
 }
