@@ -230,11 +230,16 @@ func appendRecord(b []byte, kind byte, e numberEntry, uidNext uint32) []byte {
 }
 
 // readNumbering reads the folder's numbers file. A file that is missing,
-// not a regular file, unreadable or damaged gives ok false: the folder's
-// numbers are then unknown.
+// not a regular file, of another user (see fsutil.TrustedIn), unreadable
+// or damaged gives ok false: the folder's numbers are then unknown, and
+// the next locked scan replaces the file.
 func readNumbering(dir string) (n numbering, ok bool) {
-	file, _, err := fsutil.OpenRegular(filepath.Join(dir, numbersFile))
+	file, fi, err := fsutil.OpenRegular(filepath.Join(dir, numbersFile))
 	if err != nil {
+		return n, false
+	}
+	if !fsutil.TrustedIn(fi, dir) {
+		file.Close()
 		return n, false
 	}
 	defer file.Close()

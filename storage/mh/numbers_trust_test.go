@@ -5,6 +5,7 @@ package mh
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -54,5 +55,53 @@ func TestNumbersPlantedTemp(t *testing.T) {
 				t.Errorf("%s is %v, uid %d: not this user's own file", numbersFile, fi.Mode(), st.Uid)
 			}
 		})
+	}
+}
+
+// TestNumbersForged: another user of a shared folder leaves a numbers
+// file of their own, with a valid checksum, the folder's UIDVALIDITY
+// and directory identity (all of which they may read) and no entries
+// below a high UIDNEXT. A new process does not trust it: it would take
+// every message for one that another program put under a known number
+// and renumber the whole folder. (As root, the file is nobody's; as
+// another user, the test checks only that a writable file of ours is
+// still read.)
+func TestNumbersForged(t *testing.T) {
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgB, "3": msgLong})
+	f := mustOpen(t, testDriver(), path)
+	before := uidsOf(mustScan(t, f))
+	f.Close()
+	p, err := readProps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, ok := dirIDOf(path)
+	if !ok {
+		t.Skip("no directory identity here")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to make a file of another user's")
+	}
+	forged := numbering{validity: p.UIDValidity, uidNext: 1 << 30, dir: dir}
+	file := filepath.Join(path, numbersFile)
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, forged.encode(), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(file, nobodyID, nobodyID); err != nil {
+		t.Fatal(err)
+	}
+	g := mustOpen(t, testDriver(), path)
+	if after := uidsOf(mustScan(t, g)); !slices.Equal(after, before) {
+		t.Errorf("a numbers file of another user's renumbered the folder: UIDs %v, were %v; files %v", after, before, listDir(t, path))
+	}
+	fi, err := os.Lstat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != os.Geteuid() {
+		t.Errorf("%s still belongs to uid %d", numbersFile, st.Uid)
 	}
 }

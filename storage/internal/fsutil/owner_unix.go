@@ -17,6 +17,25 @@ func OwnedByUs(fi os.FileInfo) bool {
 	return !ok || int(st.Uid) == os.Geteuid()
 }
 
+// TrustedIn reports whether the file fi describes may be trusted as a
+// file mailgate keeps in directory dir (the numbers of a folder, a
+// cache): it belongs to this process's user, to root, or to dir's owner.
+// A file of any other user who may write dir (a group-shared folder)
+// may be forged: it would make mailgate renumber messages or serve
+// another message's values under a UID.
+func TrustedIn(fi os.FileInfo, dir string) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == os.Geteuid() || st.Uid == 0 {
+		return true
+	}
+	di, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	dst, ok := di.Sys().(*syscall.Stat_t)
+	return ok && dst.Uid == st.Uid
+}
+
 // Unlinkable reports whether err from link(2) means that this file
 // cannot be linked there (another file system, a system or file system
 // that refuses it), rather than a failure to report.
