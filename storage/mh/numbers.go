@@ -52,8 +52,15 @@ var numbersMagic = []byte("MGMHNUM1")
 // snapshot. A reader applies the records in one pass (see apply), and
 // the fold bounds them to an eighth of the snapshot (or
 // minNumbersRecords): reading them costs no more than the snapshot.
-// A record cut short (a crash in the middle of a write)
-// makes the whole file damaged: it is then rebuilt, never trusted.
+//
+// The records are not synced: after a crash of the system the last ones
+// may be cut short or zeros. A bad tail (no whole record with a good
+// checksum after the first bad one) costs only those records: the
+// snapshot and the records before them hold, and the next locked scan
+// writes a new snapshot. A lost '+' is of a number at or above the
+// UIDNEXT before it, which a reader takes as new anyway. A bad record
+// with a good one after it is damage, and the whole file is then
+// rebuilt, never trusted.
 const (
 	numbersHeaderLen = 8 + 4 + 4 + 3*8 + 4
 	numbersEntryLen  = 4 + 8 + 4
@@ -75,6 +82,9 @@ type numbering struct {
 	uidNext  uint32
 	dir      dirID
 	entries  []numberEntry // numbers ascending
+	// torn says that the file ended in records cut short (see the
+	// layout), which were left out: it is to be written again.
+	torn bool
 }
 
 // numberEntry is one message number and its file's inode number and
@@ -126,8 +136,8 @@ func (n *numbering) encode() []byte {
 
 // parseNumbering checks data and returns the numbering it holds, its
 // records applied to its snapshot: our magic and version, the checksums,
-// the length the count says, numbers that ascend from 1, and whole
-// records of known kinds.
+// the length the count says, numbers that ascend from 1, and records of
+// known kinds. Records cut short at the end are left out (torn).
 func parseNumbering(data []byte) (numbering, error) {
 	var n numbering
 	if len(data) < numbersHeaderLen+4 || !bytes.Equal(data[:len(numbersMagic)], numbersMagic) {
@@ -135,7 +145,7 @@ func parseNumbering(data []byte) (numbering, error) {
 	}
 	count := uint64(binary.BigEndian.Uint32(data[numbersHeaderLen-4:]))
 	snapLen := numbersHeaderLen + count*numbersEntryLen + 4
-	if snapLen > uint64(len(data)) || (uint64(len(data))-snapLen)%numbersRecordLen != 0 {
+	if snapLen > uint64(len(data)) {
 		return n, errBadNumbers
 	}
 	body, sum := data[:snapLen-4], binary.BigEndian.Uint32(data[snapLen-4:])
@@ -160,10 +170,14 @@ func parseNumbering(data []byte) (numbering, error) {
 	recs := data[snapLen:]
 	changes := make([]numberChange, 0, len(recs)/numbersRecordLen)
 	for r := recs; len(r) > 0; r = r[numbersRecordLen:] {
-		rec := r[:numbersRecordLen]
-		if crc32.ChecksumIEEE(rec[:numbersRecordLen-4]) != binary.BigEndian.Uint32(rec[numbersRecordLen-4:]) {
-			return numbering{}, errBadNumbers
+		if !recordSumOK(r) {
+			if goodRecordIn(r[min(len(r), numbersRecordLen):]) {
+				return numbering{}, errBadNumbers // damaged, not cut short
+			}
+			n.torn = true
+			break
 		}
+		rec := r[:numbersRecordLen]
 		e := numberEntry{num: binary.BigEndian.Uint32(rec[1:]), ino: binary.BigEndian.Uint64(rec[5:]), gen: binary.BigEndian.Uint32(rec[13:])}
 		switch {
 		case e.num == 0:
@@ -179,6 +193,25 @@ func parseNumbering(data []byte) (numbering, error) {
 	}
 	n.apply(changes)
 	return n, nil
+}
+
+// recordSumOK reports whether r starts with a whole record whose
+// checksum is right.
+func recordSumOK(r []byte) bool {
+	return len(r) >= numbersRecordLen &&
+		crc32.ChecksumIEEE(r[:numbersRecordLen-4]) == binary.BigEndian.Uint32(r[numbersRecordLen-4:])
+}
+
+// goodRecordIn reports whether recs (records after a bad one) hold one
+// whose checksum is right: the bad one was then not the end of a write
+// cut short.
+func goodRecordIn(recs []byte) bool {
+	for ; len(recs) >= numbersRecordLen; recs = recs[numbersRecordLen:] {
+		if recordSumOK(recs) {
+			return true
+		}
+	}
+	return false
 }
 
 // numberChange is what one record says: number e.num now holds the file
@@ -262,7 +295,7 @@ func bound(c *candidate) bool {
 // numbers; see bound) show it, under UIDVALIDITY validity and
 // UIDNEXT uidNext, in directory dir: nothing to write.
 func (n *numbering) holds(validity, uidNext uint32, dir dirID, cands []candidate) bool {
-	if n.validity != validity || n.uidNext != uidNext || n.dir != dir {
+	if n.torn || n.validity != validity || n.uidNext != uidNext || n.dir != dir {
 		return false
 	}
 	i := 0
@@ -358,9 +391,10 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	}
 	count := int64(binary.BigEndian.Uint32(head[numbersHeaderLen-4:]))
 	snapLen := numbersHeaderLen + count*numbersEntryLen + 4
-	if records := (fi.Size()-snapLen)/numbersRecordLen + int64(len(recs)/numbersRecordLen); records <= max(minNumbersRecords, count/8) {
-		// A write cut short leaves the file damaged, which no process
-		// trusts.
+	records := (fi.Size() - snapLen) / numbersRecordLen
+	if records+int64(len(recs)/numbersRecordLen) <= max(minNumbersRecords, count/8) && endsWhole(file, fi.Size(), snapLen) {
+		// A write cut short (a crash of the system: the records are
+		// not synced) costs these records only, see the layout.
 		if _, err := file.Write(recs); err != nil {
 			f.numbersWriteFailed(err)
 		}
@@ -380,6 +414,22 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	n.apply(changes)
 	n.uidNext = max(n.uidNext, uidNext)
 	f.writeNumbering(&n)
+}
+
+// endsWhole reports whether the numbers file, of size bytes and a
+// snapshot of snapLen, ends in whole records, the last with a good
+// checksum: records appended to a tail cut short would follow a bad
+// record, which makes the whole file damaged. Such a file is folded.
+func endsWhole(file *os.File, size, snapLen int64) bool {
+	if size < snapLen || (size-snapLen)%numbersRecordLen != 0 {
+		return false
+	}
+	if size == snapLen {
+		return true
+	}
+	var last [numbersRecordLen]byte
+	n, err := file.ReadAt(last[:], size-numbersRecordLen)
+	return n == len(last) && (err == nil || err == io.EOF) && recordSumOK(last[:])
 }
 
 // numberingFor returns the numbering that st read, when it describes

@@ -3,6 +3,9 @@
 package mh
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -80,5 +83,120 @@ func BenchmarkNumbersParseFolded(b *testing.B) {
 		if _, err := parseNumbering(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestNumbersTornRecords: the records are not synced, so after a crash
+// of the system the file may end in a record cut short, or in zeros. That
+// costs those records only: the snapshot and the whole records before
+// them still tell a new process what the numbers stood for, so after a
+// sortm no UID holds another message. (Taking the whole file as damaged
+// made that process take every file for the message its number stood
+// for.) The process writes the file anew, whole.
+func TestNumbersTornRecords(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		tear func(t *testing.T, file string)
+		uid3 uint32 // the UID the new process gives the appended message
+	}{
+		{"partial record", func(t *testing.T, file string) { appendBytes(t, file, make([]byte, 9)) }, 3},
+		{"zero records", func(t *testing.T, file string) { appendBytes(t, file, make([]byte, 2*numbersRecordLen)) }, 3},
+		{"garbage", func(t *testing.T, file string) {
+			appendBytes(t, file, []byte("+\x00\x00\x00\x04 not a record, cut short"))
+		}, 3},
+		// The appended message's '+' lost: its number was at or above
+		// UIDNEXT, so it is new to the prefix and keeps its number.
+		{"last record cut short", func(t *testing.T, file string) { truncateBy(t, file, 3) }, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
+			f := mustOpen(t, testDriver(), path)
+			mustScan(t, f)
+			const c = "Subject: c\n\nthird\n"
+			appendMsg(t, f, c)
+			f.Close()
+			file := filepath.Join(path, numbersFile)
+			tt.tear(t, file)
+			swap(t, path) // sortm
+			had := map[uint32]string{1: msgA, 2: msgLong, tt.uid3: c}
+			now := contentsByUID(t, testDriver(), path)
+			for uid, was := range had {
+				if got, ok := now[uid]; ok && got != was {
+					t.Errorf("UID %d now reads %.20q, was %.20q", uid, got, was)
+				}
+			}
+			if now[tt.uid3] != c || len(now) != 3 {
+				t.Errorf("UIDs and contents %v, want the appended message under UID %d", now, tt.uid3)
+			}
+			if n, ok := readNumbering(path); !ok || n.torn || len(n.entries) != 3 {
+				t.Errorf("the numbers file after the scan: %+v, %v; want it written whole", n, ok)
+			}
+		})
+	}
+}
+
+// TestNumbersDamagedRecord: a bad record that a good one follows is not
+// the end of a write cut short but damage: the file tells nothing, and a
+// new process takes the folder as untold (see TestNumbersUntold).
+func TestNumbersDamagedRecord(t *testing.T) {
+	n := numbering{validity: 7, uidNext: 3, dir: dirID{1, 2, 3}, entries: []numberEntry{{1, 10, 1}, {2, 11, 1}}}
+	data := appendRecord(n.encode(), '+', numberEntry{3, 12, 1}, 4)
+	data = appendRecord(data, '-', numberEntry{num: 1}, 0)
+	if got, err := parseNumbering(data); err != nil || got.torn || len(got.entries) != 2 || got.uidNext != 4 {
+		t.Fatalf("the whole file: %+v, %v", got, err)
+	}
+	bad := slices.Clone(data)
+	bad[len(bad)-2*numbersRecordLen+3] ^= 0x5a // the '+' record, the '-' after it good
+	if got, err := parseNumbering(bad); err == nil {
+		t.Errorf("a damaged record before a good one was accepted: %+v", got)
+	}
+	bad = slices.Clone(data)
+	bad[len(bad)-numbersRecordLen+3] ^= 0x5a // the last record
+	if got, err := parseNumbering(bad); err != nil || !got.torn || len(got.entries) != 3 {
+		t.Errorf("a bad last record: %+v, %v; want the records before it, torn", got, err)
+	}
+}
+
+// TestNumbersAppendAfterTorn: a Folder that appends to a numbers file
+// ending in a record cut short (the system crashed while another
+// process appended, and this one has not scanned since) does not put its
+// record after the torn one, which would make the file damaged: it
+// writes a new snapshot with the records that hold and its own.
+func TestNumbersAppendAfterTorn(t *testing.T) {
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
+	f := mustOpen(t, testDriver(), path)
+	defer f.Close()
+	mustScan(t, f)
+	appendMsg(t, f, "Subject: c\n\n")
+	appendBytes(t, filepath.Join(path, numbersFile), make([]byte, 9))
+	m := appendMsg(t, f, "Subject: d\n\n")
+	n, ok := readNumbering(path)
+	if !ok || n.torn || len(n.entries) != 4 || n.entries[3].num != m.UID || n.uidNext != m.UID+1 {
+		t.Fatalf("after an append to a torn file: %+v, %v", n, ok)
+	}
+}
+
+// appendBytes appends b to the file at path.
+func appendBytes(t *testing.T, path string, b []byte) {
+	t.Helper()
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if _, err := file.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// truncateBy cuts the last n bytes off the file at path.
+func truncateBy(t *testing.T, path string, n int64) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, fi.Size()-n); err != nil {
+		t.Fatal(err)
 	}
 }

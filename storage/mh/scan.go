@@ -232,6 +232,9 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	// false, and the core reads the folder once more.
 	f.stamp, f.stampValid = st.stamp, st.stamp.stableAt(st.stampAt)
 	if locked && stale {
+		if known != nil && known.torn {
+			f.log.Info("mh: "+numbersFile+" ended in records cut short (a crash of the system); the whole ones before them are kept", "dir", f.path)
+		}
 		n := numberingOf(p.UIDValidity, p.UIDNext, f.dir, cands)
 		f.writeNumbering(&n)
 	}
