@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -27,8 +28,10 @@ import (
 //   - A removal or a move by another program: a re-read (a watched
 //     mailbox's file event, polling, an unwatched mailbox's check) that
 //     cannot read the mailbox finds its path empty; and View.Check, at
-//     the start of every command, and Account.open of a mailbox open
-//     already find the path empty or holding another directory (a
+//     the start of a command (at most once a second for all the
+//     mailbox's sessions: lookAway), View.CheckGone and Account.open of
+//     a mailbox open already find the path empty or holding another
+//     directory (a
 //     maildir's inotify watches are on new/ and cur/, which hear nothing
 //     of a move of the maildir itself). A gone mailbox leaves the store's
 //     table of open mailboxes (forget, or acquire when it finds one), so
@@ -150,6 +153,30 @@ func (mb *mailbox) checkAway() bool {
 	}
 	return mb.gone
 }
+
+// lookAway is checkAway for View.Check, at the start of every command:
+// the stat is made at most once every Options.GoneLookEvery for all the
+// sessions of mb, so that a pipelined burst of commands, or many
+// sessions of one mailbox, cost one stat and not one each. A mailbox
+// removed meanwhile is found by the next look, or at once by its re-read
+// (its watch's events, polling), which finds it unreadable.
+func (mb *mailbox) lookAway() {
+	if every := mb.store.goneLook; every > 0 {
+		now, last := monoNow(), mb.lookedAt.Load()
+		if last != 0 && now-last < int64(every) {
+			return
+		}
+		if !mb.lookedAt.CompareAndSwap(last, now) {
+			return // another session looks now
+		}
+	}
+	mb.checkAway()
+}
+
+// monoStart and monoNow give a monotonic clock in nanoseconds, above zero.
+var monoStart = time.Now()
+
+func monoNow() int64 { return int64(time.Since(monoStart)) + 1 }
 
 // awayLocked reports, from fi and err of a stat of mb's path, whether
 // the directory or mbox file mb was read from is no longer at its path:

@@ -474,3 +474,65 @@ func TestGoneNotWhileDeleteWaits(t *testing.T) {
 		t.Errorf("after DELETE: GoneWhy %v, want deleted", why)
 	}
 }
+
+// TestGoneLookEvery: View.Check, at the start of every command, looks
+// whether the mailbox is still at its path at most once every
+// GoneLookEvery for all its sessions (a burst of commands costs one
+// stat), and the next look finds a maildir moved away, which its watch
+// does not hear of. CheckGone (the idle look) always looks.
+func TestGoneLookEvery(t *testing.T) {
+	home := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: log, GoneLookEvery: 300 * time.Millisecond})
+	t.Cleanup(func() { s.Close() })
+	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{
+		Inbox:       "maildir:$home/INBOX",
+		DefaultType: "maildir",
+		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
+	})
+	if err := a.Create("box"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Select("box", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	w, err := a.Select("box", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	v.Check() // looks
+	start := time.Now()
+	if err := os.Rename(filepath.Join(home, "box"), filepath.Join(home, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	w.Check() // the other session's command: within the interval, no look
+	if why := w.GoneWhy(); why != storage.NotGone && time.Since(start) < 150*time.Millisecond {
+		t.Errorf("a Check right after another session's: GoneWhy %v; it was to make no stat", why)
+	}
+	time.Sleep(350 * time.Millisecond)
+	w.Check()
+	if why := w.GoneWhy(); why != storage.GoneRemoved {
+		t.Errorf("a Check after the interval: GoneWhy %v, want removed", why)
+	}
+
+	// The idle look is not held back.
+	if err := a.Create("other"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Select("other", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	u.Check()
+	if err := os.Rename(filepath.Join(home, "other"), filepath.Join(home, "away")); err != nil {
+		t.Fatal(err)
+	}
+	u.CheckGone()
+	if why := u.GoneWhy(); why != storage.GoneRemoved {
+		t.Errorf("CheckGone right after a Check: GoneWhy %v, want removed", why)
+	}
+}

@@ -41,6 +41,9 @@ type mailbox struct {
 	loaded  bool
 	gone    bool
 	goneWhy GoneReason // why gone is set (gone.go)
+	// lookedAt is when View.Check last looked whether mb is still at
+	// its path (lookAway, on the clock of monoNow); zero: never.
+	lookedAt atomic.Int64
 	// spool: an INBOX in one file whose removal reads as an empty
 	// mailbox (SpoolFolder), never as gone. Set before mb is shared.
 	spool bool

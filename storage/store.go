@@ -30,6 +30,11 @@ type Options struct {
 	Linger time.Duration
 	// MaxLingering bounds how many unused mailboxes linger; 32 when zero.
 	MaxLingering int
+	// GoneLookEvery is how often, at most, the start of a command
+	// (View.Check) looks, for every session of a mailbox at once,
+	// whether its directory or file is still at its path (gone.go);
+	// 1 second when zero, at every command when negative.
+	GoneLookEvery time.Duration
 	// SpoolDir is where an APPEND'ed message is copied while it arrives,
 	// for drivers that cannot stage it themselves (Stager), so that the
 	// mailbox is locked only once the whole message is in; os.TempDir()
@@ -59,6 +64,7 @@ type Store struct {
 	log      *slog.Logger
 	poll     time.Duration
 	linger   time.Duration
+	goneLook time.Duration // Options.GoneLookEvery
 	maxIdle  int
 	spoolDir string
 	// maxListEntries is Options.MaxListEntries or its default.
@@ -141,6 +147,12 @@ func New(opts Options) *Store {
 	s.maxListEntries = opts.MaxListEntries
 	if s.maxListEntries <= 0 {
 		s.maxListEntries = DefaultMaxListEntries
+	}
+	switch s.goneLook = opts.GoneLookEvery; {
+	case s.goneLook == 0:
+		s.goneLook = time.Second
+	case s.goneLook < 0:
+		s.goneLook = 0
 	}
 	if s.linger == 0 {
 		s.linger = 2 * time.Minute

@@ -73,12 +73,13 @@ func (v *View) Watch() {
 // changes the command makes (Store, Expunge, Copy, Move) then do not
 // ask again, unless the mailbox had not settled yet (Settle), when
 // Check leaves it to Store.watchLater and Poll asks again. Its cost is
-// an atomic load once the mailbox is watched, and a stat of the
-// mailbox's path, which finds it removed or moved away by another
-// program (see gone.go).
+// an atomic load once the mailbox is watched, and, at most once a
+// second for all the mailbox's sessions (Options.GoneLookEvery), a stat
+// of its path, which finds it removed or moved away by another program
+// (see gone.go).
 func (v *View) Check() {
 	v.checked = v.mb.syncUnwatched()
-	v.mb.checkAway()
+	v.mb.lookAway()
 }
 
 // checkFirst is Check for a change the view is about to make, unless
