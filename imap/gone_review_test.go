@@ -1,6 +1,9 @@
 package imap_test
 
 import (
+	"bufio"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -188,5 +191,63 @@ func TestGoneIdleCheckNoLeak(t *testing.T) {
 	if g := runtime.NumGoroutine(); g > base+2 {
 		buf := make([]byte, 1<<20)
 		t.Errorf("goroutines: %d before, %d after\n%s", base, g, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// noDeadlineConn is a connection without read deadlines, as inetd mode
+// on pipes gives a session.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetDeadline(time.Time) error     { return errors.New("pipe: no deadlines") }
+func (noDeadlineConn) SetReadDeadline(time.Time) error { return errors.New("pipe: no deadlines") }
+
+// TestGoneIdleOnPipe: a session on pipes (inetd mode) that IDLEs on a
+// maildir which another program moves away is told BYE by the idle
+// look, as a session on a socket is: its wait cannot be cut short, and
+// it hears the news through the view's wake instead.
+func TestGoneIdleOnPipe(t *testing.T) {
+	defer imap.SetGoneCheckEvery(20 * time.Millisecond)()
+	e, _ := byeEnv(t, "maildir")
+	setup := e.raw()
+	setup.login("alice")
+	setup.ok("c CREATE box")
+	setup.ok("o LOGOUT")
+	client, server := net.Pipe()
+	t.Cleanup(func() { client.Close() })
+	u, ok := e.users.Lookup("alice")
+	if !ok {
+		t.Fatal("no alice")
+	}
+	go e.srv.ServeConn(noDeadlineConn{server}, u) // preauth, as stdio
+	c := &rawConn{t: t, conn: client, r: bufio.NewReader(client)}
+	if g := c.line(); !strings.HasPrefix(g, "* PREAUTH ") {
+		t.Fatalf("greeting %q", g)
+	}
+	c.ok("s SELECT box")
+	// Looks while the mailbox is there change nothing, and DONE ends
+	// the IDLE as ever.
+	c.send("i0 IDLE")
+	if l := c.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.send("DONE")
+	if l := c.line(); !strings.HasPrefix(l, "i0 OK") {
+		t.Fatalf("DONE: %q", l)
+	}
+	c.send("i IDLE")
+	if l := c.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	// Past the re-reads that SELECT and IDLE bring: only the idle look
+	// finds what follows.
+	time.Sleep(500 * time.Millisecond)
+	home := filepath.Join(e.root, "alice")
+	if err := os.Rename(filepath.Join(home, "box"), filepath.Join(home, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	c.wait = 3 * time.Second
+	if l := c.line(); !strings.HasPrefix(l, "* BYE ") {
+		t.Fatalf("IDLE on a pipe, the maildir moved away: %q, want BYE", l)
 	}
 }

@@ -50,6 +50,8 @@ func (s *session) idleStart() error {
 		if s.conn.SetReadDeadline(s.readDeadline) != nil {
 			// A pipe without deadlines (inetd mode on pipes): the read
 			// cannot be cut short, so news needs a goroutine of its own.
+			// The idle look wakes it through the view (gone.go).
+			s.armGoneCheck()
 			input := make(chan struct{}, 1)
 			go s.idleInput(input)
 			go s.idlePipe(input)
