@@ -200,3 +200,39 @@ func truncateBy(t *testing.T, path string, n int64) {
 		t.Fatal(err)
 	}
 }
+
+// TestNumbersUIDNextKept: .mu-prop comes back with a lower UIDNEXT than
+// the numbers file's under the same UIDVALIDITY (restored from a backup,
+// rewritten by another program that keeps .mu-prop, such as GNU
+// Mailutils' imap4d). The numbers file knows which UIDs were handed
+// out: an expunged message's UID is not given again.
+func TestNumbersUIDNextKept(t *testing.T) {
+	path, d := newFolder(t)
+	f := mustOpen(t, d, path)
+	mustScan(t, f)
+	appendMsg(t, f, "Subject: 1\n\n1\n")
+	gone := appendMsg(t, f, "Subject: 2\n\n2\n")
+	if err := f.Expunge([]uint32{gone.UID}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	p, err := readProps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.UIDNext = gone.UID // the restored .mu-prop
+	if err := writeAtomic(path, propsFile, p.Encode(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := mustOpen(t, testDriver(), path)
+	defer g.Close()
+	if s := mustScan(t, g); s.UIDNext != gone.UID+1 {
+		t.Errorf("UIDNEXT %d, the numbers file's %d", s.UIDNext, gone.UID+1)
+	}
+	if p, err := readProps(path); err != nil || p.UIDNext != gone.UID+1 {
+		t.Errorf("%s UIDNEXT %d (%v), want it raised to %d", propsFile, p.UIDNext, err, gone.UID+1)
+	}
+	if m := appendMsg(t, g, "Subject: 3\n\n3\n"); m.UID <= gone.UID {
+		t.Errorf("UID %d given again", m.UID)
+	}
+}

@@ -178,7 +178,10 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		}
 		p.UIDValidity = f.newValidity()
 	}
-	p.UIDNext = max(p.UIDNext, top+1, f.uidNext, 1)
+	// UIDNEXT never goes back: not below what this Folder handed out,
+	// nor below the numbers file's, when .mu-prop comes back lower (a
+	// restore from a backup, another program that keeps .mu-prop).
+	p.UIDNext = max(p.UIDNext, top+1, below, 1)
 	ss := parseSequences(st.seqRaw)
 	f.bare = !st.seqExists
 	if p.RecentFrom == 0 {
