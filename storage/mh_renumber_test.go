@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/maildir"
@@ -306,5 +307,48 @@ func TestMHCacheAcrossStores(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestMHDeliveryThenDaemonAppend (a guard: the core scans an MH folder
+// before it appends, so a delivering Folder knows the numbers file
+// anyway): the daemon has the MH folder selected; an inetd-mode process
+// (a new Account on a new Store) delivers into it by APPEND without
+// selecting it; the daemon then APPENDs too (a client saving a copy). A
+// new process sees the delivered message under the UID its APPEND
+// returned.
+func TestMHDeliveryThenDaemonAppend(t *testing.T) {
+	daemon, home := newMHAccount(t, true)
+	box := filepath.Join(home, "MHBox")
+	writeMH(t, box, map[string]string{"1": "Subject: one\n\nfirst\n"})
+	v, err := daemon.Select("MHBox", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	v.Settle()
+	process := func() *storage.Account {
+		s := storage.New(storage.Options{
+			Drivers: []storage.Driver{maildir.New(), mh.New()},
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		t.Cleanup(func() { s.Close() })
+		layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
+		return s.Account(storage.User{Name: "alice", Home: home}, layout)
+	}
+	_, delivered, err := process().Append("MHBox", strings.NewReader("Subject: delivered\r\n\r\nx\r\n"), nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := daemon.Append("MHBox", strings.NewReader("Subject: saved\r\n\r\ny\r\n"), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := process().Select("MHBox", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if !slices.Contains(w.UIDs(), delivered) {
+		t.Errorf("a new process has UIDs %v: the delivered message's UID %d is gone", w.UIDs(), delivered)
 	}
 }

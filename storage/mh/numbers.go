@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -361,12 +362,28 @@ func (f *Folder) numbersWriteFailed(err error) {
 // UIDNEXT to uidNext, under UIDVALIDITY validity; the caller holds the
 // exclusive folder lock. It appends records (see the layout above), or
 // writes a new snapshot when the records would outgrow an eighth of the
-// one there. A file that does not describe this folder under its
-// UIDVALIDITY is left as it is: the next new process reads the folder as
-// new.
+// one there or its end was cut short. A Folder that has not scanned yet
+// (a delivery) takes the directory's identity first.
+//
+// A file that vouched for the numbers without this change would mislead
+// the next process (a number that a record of another Folder's raises
+// UIDNEXT over, unlisted, is taken for a renumbered file; a freed number
+// still bound to its old inode), so whatever keeps the change out of it
+// removes it: a file that is not this folder's under validity (the next
+// locked scan writes a new one), one that cannot be opened (the same),
+// one that cannot be written or removed (numbersWriteFailed). Only a
+// missing file is left missing: a new process then reads the folder as
+// untold.
 func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint32, uidNext uint32) {
-	if f.numbersFailed || f.dir == (dirID{}) || (len(add) == 0 && len(drop) == 0) {
+	if f.numbersFailed || (len(add) == 0 && len(drop) == 0) {
 		return
+	}
+	if f.dir == (dirID{}) {
+		var ok bool
+		if f.dir, ok = dirIDOf(f.path); !ok {
+			f.numbersWriteFailed(errors.New("the directory has no identity to write"))
+			return
+		}
 	}
 	var recs []byte
 	for _, num := range drop {
@@ -375,18 +392,26 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	for _, e := range add {
 		recs = appendRecord(recs, '+', e, uidNext)
 	}
-	file, err := os.OpenFile(filepath.Join(f.path, numbersFile), os.O_RDWR|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
+	name := filepath.Join(f.path, numbersFile)
+	file, err := os.OpenFile(name, os.O_RDWR|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
 		return // none: the next scan writes one
+	}
+	if err != nil {
+		f.removeNumbers("that cannot be opened", err)
+		return
 	}
 	defer file.Close()
 	var head [numbersHeaderLen]byte
 	fi, err := file.Stat()
-	if err != nil || !fi.Mode().IsRegular() || !readFullAt(file, head[:]) {
+	if err != nil {
+		f.removeNumbers("that cannot be opened", err)
 		return
 	}
-	if !bytes.Equal(head[:len(numbersMagic)], numbersMagic) || binary.BigEndian.Uint32(head[8:]) != validity ||
+	if !fi.Mode().IsRegular() || !readFullAt(file, head[:]) || !bytes.Equal(head[:len(numbersMagic)], numbersMagic) ||
+		binary.BigEndian.Uint32(head[8:]) != validity ||
 		(dirID{binary.BigEndian.Uint64(head[16:]), binary.BigEndian.Uint64(head[24:]), binary.BigEndian.Uint64(head[32:])}) != f.dir {
+		f.removeNumbers("not this folder's under its UIDVALIDITY, or damaged", nil)
 		return
 	}
 	count := int64(binary.BigEndian.Uint32(head[numbersHeaderLen-4:]))
@@ -402,6 +427,7 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	}
 	n, ok := readNumbering(f.path)
 	if !ok || n.validity != validity || n.dir != f.dir {
+		f.removeNumbers("not this folder's under its UIDVALIDITY, damaged or of another user", nil)
 		return
 	}
 	changes := make([]numberChange, 0, len(drop)+len(add))
@@ -414,6 +440,23 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	n.apply(changes)
 	n.uidNext = max(n.uidNext, uidNext)
 	f.writeNumbering(&n)
+}
+
+// removeNumbers removes a numbers file that an update could not bring
+// up to date (why says why, cause is the error if any), so that no
+// process trusts it; the next locked scan writes a new one. When it
+// cannot be removed, see numbersWriteFailed.
+func (f *Folder) removeNumbers(why string, cause error) {
+	err := os.Remove(filepath.Join(f.path, numbersFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		f.numbersWriteFailed(errors.Join(cause, fmt.Errorf("remove one %s: %w", why, err)))
+		return
+	}
+	args := []any{"dir", f.path}
+	if cause != nil {
+		args = append(args, "err", cause)
+	}
+	f.log.Info("mh: removed a "+numbersFile+" "+why, args...)
 }
 
 // endsWhole reports whether the numbers file, of size bytes and a

@@ -3,9 +3,14 @@
 package mh
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -234,5 +239,175 @@ func TestNumbersUIDNextKept(t *testing.T) {
 	}
 	if m := appendMsg(t, g, "Subject: 3\n\n3\n"); m.UID <= gone.UID {
 		t.Errorf("UID %d given again", m.UID)
+	}
+}
+
+// TestNumbersAppendWithoutScan: a Folder that appends before it ever
+// scanned (an LMTP delivery, an APPEND from a session that did not
+// select the folder: a new process each in inetd mode) records its
+// number too. Without it, the record of a process that did scan and
+// appends next raised the file's UIDNEXT over the delivered number,
+// which the file did not list: the next scan took the delivered message
+// for a file another program put under a known number and gave it a new
+// UID.
+func TestNumbersAppendWithoutScan(t *testing.T) {
+	path, d := newFolder(t)
+	daemon := mustOpen(t, d, path)
+	mustScan(t, daemon)
+	appendMsg(t, daemon, "Subject: one\n\n1\n")
+	lmtp := mustOpen(t, testDriver(), path) // a delivery process
+	delivered := appendMsg(t, lmtp, "Subject: delivered\n\n2\n")
+	lmtp.Close()
+	if n, ok := readNumbering(path); !ok {
+		t.Fatal("no numbers file after the delivery")
+	} else if _, found := n.find(delivered.UID); !found {
+		t.Errorf("the delivery's number %d is not in the numbers file: %+v", delivered.UID, n)
+	}
+	appendMsg(t, daemon, "Subject: three\n\n3\n")
+	for _, who := range []string{"new process", "daemon"} {
+		f := daemon
+		if who == "new process" {
+			f = mustOpen(t, testDriver(), path)
+		}
+		if _, ok := message(mustScan(t, f), delivered.UID); !ok {
+			t.Errorf("%s: the delivered message's UID %d is gone; files %v", who, delivered.UID, listDir(t, path))
+		}
+	}
+}
+
+// TestNumbersUpdateCannotHold: an append or expunge that cannot add its
+// record to the numbers file (not a file it may open, not this folder's
+// under its UIDVALIDITY) removes it rather than leave it vouching
+// without the change, and says so in the log; the next locked scan
+// writes a new one. When it cannot even be removed, the Folder stops
+// writing it and warns (a new process then may trust what it says).
+func TestNumbersUpdateCannotHold(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		plant   func(t *testing.T, file string)
+		removed bool   // the planted thing is gone after the append
+		log     string // what the log says
+	}{
+		{"symbolic link", func(t *testing.T, file string) {
+			if err := os.Symlink(filepath.Join(t.TempDir(), "target"), file); err != nil {
+				t.Fatal(err)
+			}
+		}, true, "removed a " + numbersFile + " that cannot be opened"},
+		{"fifo", func(t *testing.T, file string) {
+			if err := syscall.Mkfifo(file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, true, "removed a " + numbersFile + " not this folder's"},
+		{"other UIDVALIDITY", func(t *testing.T, file string) {
+			n := numbering{validity: 1, uidNext: 2, dir: dirID{1, 2, 3}, entries: []numberEntry{{1, 5, 0}}}
+			if err := os.WriteFile(file, n.encode(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, true, "removed a " + numbersFile + " not this folder's"},
+		{"too short", func(t *testing.T, file string) {
+			if err := os.WriteFile(file, numbersMagic, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, true, "removed a " + numbersFile + " not this folder's"},
+		{"directory, not removable", func(t *testing.T, file string) {
+			if err := os.MkdirAll(filepath.Join(file, "x"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, false, "level=WARN msg=\"mh: cannot write or remove " + numbersFile},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := mkFolder(t, map[string]string{"1": msgA})
+			var logged bytes.Buffer
+			d := testDriver()
+			d.Options.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+			f := mustOpen(t, d, path)
+			mustScan(t, f)
+			file := filepath.Join(path, numbersFile)
+			mustRemove(t, file)
+			tt.plant(t, file)
+			appendMsg(t, f, "Subject: two\n\n2\n")
+			if _, err := os.Lstat(file); (err != nil) != tt.removed {
+				t.Errorf("after the append: %v, want removed %v", err, tt.removed)
+			}
+			if !strings.Contains(logged.String(), tt.log) {
+				t.Errorf("the log says %q, want %q", logged.String(), tt.log)
+			}
+			if f.numbersFailed == tt.removed {
+				t.Errorf("numbersFailed %v", f.numbersFailed)
+			}
+			mustScan(t, f)
+			if n, ok := readNumbering(path); ok != tt.removed || (ok && len(n.entries) != 2) {
+				t.Errorf("after the next scan: %+v, %v", n, ok)
+			}
+		})
+	}
+}
+
+// TestNumbersCrashBeforeWrite: a crash after a scan renumbered sortm's
+// files but before it wrote the numbers file (the old one left) gives a
+// new process the same UIDs.
+func TestNumbersCrashBeforeWrite(t *testing.T) {
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong, "3": msgB})
+	f := mustOpen(t, testDriver(), path)
+	mustScan(t, f)
+	old := readFile(t, filepath.Join(path, numbersFile))
+	swap(t, path)
+	got := map[uint32]string{}
+	for _, m := range mustScan(t, f).Messages {
+		got[m.UID] = readAll(t, f, m.UID)
+	}
+	f.Close()
+	writeFile(t, filepath.Join(path, numbersFile), old, time.Now())
+	for uid, now := range contentsByUID(t, testDriver(), path) {
+		if was, ok := got[uid]; ok && was != now {
+			t.Errorf("UID %d reads %.20q, the crashed process's %.20q", uid, now, was)
+		}
+	}
+}
+
+// TestNumbersConcurrentAppenders: two processes append at once while a
+// third scans; no UID is given twice, the numbers file then holds every
+// message, and a new process finds nothing to write.
+func TestNumbersConcurrentAppenders(t *testing.T) {
+	path, d := newFolder(t)
+	a, b, c := mustOpen(t, d, path), mustOpen(t, testDriver(), path), mustOpen(t, testDriver(), path)
+	mustScan(t, a) // b appends without a scan (see TestNumbersAppendWithoutScan)
+	done := make(chan []uint32)
+	for _, f := range []*Folder{a, b} {
+		go func() {
+			var uids []uint32
+			for i := range 100 {
+				m, err := f.Append(strings.NewReader(fmt.Sprintf("Subject: %d\n\nx\n", i)), nil, time.Time{})
+				if err != nil {
+					t.Error(err)
+					break
+				}
+				uids = append(uids, m.UID)
+			}
+			done <- uids
+		}()
+	}
+	for range 20 {
+		if _, err := c.Scan(); err != nil {
+			t.Error(err)
+		}
+	}
+	all := append(<-done, <-done...)
+	slices.Sort(all)
+	if len(slices.Compact(slices.Clone(all))) != len(all) {
+		t.Errorf("a UID given twice: %v", all)
+	}
+	file := filepath.Join(path, numbersFile)
+	before, _ := os.ReadFile(file)
+	n, ok := readNumbering(path)
+	if !ok || len(n.entries) != 200 {
+		t.Fatalf("numbers file after the appends: ok %v, %d entries", ok, len(n.entries))
+	}
+	g := mustOpen(t, testDriver(), path)
+	if got := uidsOf(mustScan(t, g)); !slices.Equal(got, all) {
+		t.Errorf("a new process's UIDs differ")
+	}
+	if after, _ := os.ReadFile(file); string(after) != string(before) {
+		t.Errorf("a new process rewrote the numbers file the appends left")
 	}
 }
