@@ -174,7 +174,6 @@ func (f *Folder) forget1(n uint32) {
 			f.withStatus--
 		}
 		delete(f.known, n)
-		delete(f.alias, n)
 	}
 }
 

@@ -47,11 +47,9 @@ type Folder struct {
 	scanned    bool
 	cleaned    bool             // the first scan removed crashed writers' temporary files
 	known      map[uint32]known // messages of the last scan and appends, by UID
-	// alias holds the number of each message whose UID is not its number
-	// (UID -> number): a file that another program put under a known
-	// number in a folder this user may not write gets a UID in memory
-	// only (see aliasReused). Nil when there is none.
-	alias      map[uint32]uint32
+	// stuck holds, by number, the files that the last scan found stuck
+	// (see markStuck). Nil when there is none.
+	stuck      map[uint32]known
 	withStatus int  // how many of known have a Status: field
 	bare       bool // the last scan found no .mh_sequences
 	// keepOrphans says that numbers without a file in .mh_sequences
@@ -133,13 +131,9 @@ func (f *Folder) file(n uint32) string {
 	return filepath.Join(f.path, strconv.FormatUint(uint64(n), 10))
 }
 
-// number returns the number of message uid's file, which is its UID
-// unless a scan gave the file a UID in memory only (alias); f.mu is
-// held. .mh_sequences and the file's name go by the number.
+// number returns the number of message uid's file, which is its UID;
+// f.mu is held. .mh_sequences and the file's name go by the number.
 func (f *Folder) number(uid uint32) uint32 {
-	if n, ok := f.alias[uid]; ok {
-		return n
-	}
 	return uid
 }
 

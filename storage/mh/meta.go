@@ -48,11 +48,15 @@ func (id fileID) sameFile(o fileID) bool {
 // candidate is one numbered file that a scan found.
 type candidate struct {
 	num  uint32 // the file's number
-	uid  uint32 // the message's UID: num, or one in memory only (alias)
+	uid  uint32 // the message's UID: num, or its new number after a renumbering
 	name string
 	meta fileMeta
-	skip bool  // gone, or not a regular file
-	err  error // from reading the file
+	skip bool // gone, or not a regular file
+	// stuck says that another program put the file under a number that
+	// named another message, and this user may not rename it (see
+	// markStuck).
+	stuck bool
+	err   error // from reading the file
 }
 
 // readMetas learns every candidate's fileMeta: from one stat when known

@@ -94,10 +94,14 @@
 //     Expunge) the same by lstat(2) under the folder's lock: another file
 //     under the number is never read, copied, flagged or removed as the
 //     message. In a folder this user may not write (another user's, or
-//     shared read-only), such a file cannot be renamed: it keeps its
-//     number and gets a UID in memory only, above every number and UID
-//     (Folder.alias), through which it is read and changed; the scan
-//     never fails for it.
+//     shared read-only), or one of another user's in a folder shared with
+//     the sticky bit, such a file cannot be renamed: it keeps its number,
+//     and no UID may be made up for it in memory, where the folder's
+//     owner gives the same UIDs to other messages. The folder is then
+//     shown under a UIDVALIDITY of the view, derived from the folder's
+//     and from the stuck files (every process derives the same), with
+//     each UID its number, until the owner renumbers the files (see
+//     Folder.viewValidity); the scan never fails for it.
 //   - A process that opens the folder after another program renumbered
 //     it tells the same as the process that had it open would: a Scan
 //     looks a number its Folder has not seen up in .mailgate-numbers

@@ -286,10 +286,10 @@ func readNumbering(dir string) (n numbering, ok bool) {
 }
 
 // bound reports whether the numbers file lists c: a file the scan keeps
-// whose number is its UID (not one that has a UID in memory only, see
-// aliasReused).
+// whose number is its UID under the folder's UIDVALIDITY (not a stuck
+// one, see markStuck).
 func bound(c *candidate) bool {
-	return !c.skip && c.uid == c.num
+	return !c.skip && !c.stuck
 }
 
 // holds reports whether n describes the folder as cands (ascending

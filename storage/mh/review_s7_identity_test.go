@@ -3,6 +3,7 @@
 package mh
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,11 +140,13 @@ func TestReviewS7ReadOnlyRenumber(t *testing.T) {
 }
 
 // TestReadOnlyRenumberUIDs: after sortm in a folder this user may only
-// read, the moved files get UIDs in memory only: each UID reads its own
-// message, the flags in .mh_sequences follow the file's number, and the
-// next scans keep the UIDs. Once the folder may be written again, a
-// STORE and an EXPUNGE of such a UID act on its file's number, and the
-// other message stays. As root it runs as another user.
+// read, the folder is shown under a UIDVALIDITY of its own with each UID
+// its number: each UID reads its own message, the flags in
+// .mh_sequences follow the number, and the next scans keep the
+// UIDVALIDITY and UIDs. Once a process that may write the folder has
+// renumbered the moved files, the Folder shows the folder's UIDVALIDITY
+// again, with their new UIDs, and a STORE and an EXPUNGE act on them. As
+// root it runs as another user.
 func TestReadOnlyRenumberUIDs(t *testing.T) {
 	if runAsOtherUser(t) {
 		return
@@ -151,21 +154,20 @@ func TestReadOnlyRenumberUIDs(t *testing.T) {
 	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong, "3": msgB,
 		seqFile: "flagged: 1\nunseen: 3\n"})
 	f := mustOpen(t, testDriver(), path)
-	mustScan(t, f)
+	stored := mustScan(t, f).UIDValidity
 	swap(t, path) // number 1 is msgLong's file now, 2 msgA's; 3 stays
 	if err := os.Chmod(path, 0o555); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(path, 0o755) })
-	want := map[uint32]string{3: msgB, 4: msgLong, 5: msgA}
-	check := func(when string) {
+	check := func(when string, want map[uint32]string, flagged uint32) uint32 {
 		t.Helper()
 		s, err := f.Scan()
 		if err != nil {
 			t.Fatalf("%s: Scan: %v", when, err)
 		}
-		if got := uidsOf(s); !slices.Equal(got, []uint32{3, 4, 5}) {
-			t.Fatalf("%s: UIDs %v, want 3 4 5", when, got)
+		if got := uidsOf(s); !slices.Equal(got, slices.Sorted(maps.Keys(want))) {
+			t.Fatalf("%s: UIDs %v, want those of %v", when, got, want)
 		}
 		for uid, content := range want {
 			if got := readAll(t, f, uid); got != content {
@@ -179,27 +181,41 @@ func TestReadOnlyRenumberUIDs(t *testing.T) {
 			rc.Close()
 		}
 		// \Flagged is on number 1 in .mh_sequences: the file now there.
-		if m, _ := message(s, 4); !slices.Contains(m.Flags, storage.FlagFlagged) {
-			t.Errorf("%s: UID 4 (number 1) has flags %v, want \\Flagged", when, m.Flags)
+		if m, _ := message(s, flagged); !slices.Contains(m.Flags, storage.FlagFlagged) {
+			t.Errorf("%s: UID %d has flags %v, want \\Flagged", when, flagged, m.Flags)
 		}
+		return s.UIDValidity
 	}
-	check("read-only")
-	check("read-only, scanned again")
+	swapped := map[uint32]string{1: msgLong, 2: msgA, 3: msgB}
+	view := check("read-only", swapped, 1)
+	if view == stored {
+		t.Errorf("read-only: UIDVALIDITY %d, the folder's, though UIDs 1 and 2 name other messages", view)
+	}
+	if again := check("read-only, scanned again", swapped, 1); again != view {
+		t.Errorf("scanned again: UIDVALIDITY %d, was %d", again, view)
+	}
+	g := mustOpen(t, testDriver(), path) // the next session derives the same
+	if s := mustScan(t, g); s.UIDValidity != view {
+		t.Errorf("a new process: UIDVALIDITY %d, the first's %d", s.UIDValidity, view)
+	}
+	g.Close()
 	if _, err := os.Stat(filepath.Join(path, "4")); err == nil {
 		t.Error("a read-only scan made a file")
 	}
 	if err := os.Chmod(path, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	check("writable")
+	owner := mustOpen(t, testDriver(), path) // a process that may write
+	mustScan(t, owner)
+	owner.Close()
+	if v := check("renumbered", map[uint32]string{3: msgB, 4: msgLong, 5: msgA}, 4); v != stored {
+		t.Errorf("renumbered: UIDVALIDITY %d, want the folder's %d", v, stored)
+	}
 	if err := f.SetFlags(5, []string{storage.FlagSeen, storage.FlagDeleted}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Expunge([]uint32{5}); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Lstat(filepath.Join(path, ",2")); err != nil {
-		t.Errorf("UID 5's file (number 2) was not expunged: %v", err)
 	}
 	s := mustScan(t, f)
 	if got := uidsOf(s); !slices.Equal(got, []uint32{3, 4}) {
@@ -240,10 +256,14 @@ func rootFolder(t *testing.T, dirMode os.FileMode) string {
 }
 
 // checkSwapped scans f, whose files 1 and 2 were swapped since its last
-// scan, twice: neither fails, each of the two messages has a UID above 2
-// and below .mu-prop's UIDNEXT, and reads its own content.
-func checkSwapped(t *testing.T, f *Folder) {
+// scan, twice: neither fails, each of the two messages reads its own
+// content, and either each has a UID above 2 and below .mu-prop's
+// UIDNEXT (renumbered), or, with stuck true, each keeps its number as
+// its UID under a UIDVALIDITY that is not the folder's and that the
+// second scan keeps. It returns the last scan's UIDVALIDITY.
+func checkSwapped(t *testing.T, f *Folder, stuck bool) uint32 {
 	t.Helper()
+	var view uint32
 	for _, when := range []string{"after sortm", "scanned again"} {
 		s, err := f.Scan()
 		if err != nil {
@@ -256,17 +276,28 @@ func checkSwapped(t *testing.T, f *Folder) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		switch {
+		case !stuck:
+			for _, m := range s.Messages {
+				if m.UID <= 2 || m.UID >= p.UIDNext {
+					t.Errorf("%s: UID %d, want one above 2 and below .mu-prop's UIDNEXT %d", when, m.UID, p.UIDNext)
+				}
+			}
+		case !slices.Equal(uidsOf(s), []uint32{1, 2}) || s.UIDValidity == p.UIDValidity:
+			t.Errorf("%s: UIDs %v under UIDVALIDITY %d (the folder's %d), want 1 2 under another", when, uidsOf(s), s.UIDValidity, p.UIDValidity)
+		case view != 0 && s.UIDValidity != view:
+			t.Errorf("%s: UIDVALIDITY %d, was %d", when, s.UIDValidity, view)
+		}
+		view = s.UIDValidity
 		var got []string
 		for _, m := range s.Messages {
-			if m.UID <= 2 || m.UID >= p.UIDNext {
-				t.Errorf("%s: UID %d, want one above 2 and below .mu-prop's UIDNEXT %d", when, m.UID, p.UIDNext)
-			}
 			got = append(got, readAll(t, f, m.UID))
 		}
 		if slices.Sort(got); !slices.Equal(got, []string{msgA, msgLong}) {
 			t.Errorf("%s: messages %q", when, got)
 		}
 	}
+	return view
 }
 
 // TestRenumberFilesOfAnotherUser: a folder this user may write, whose
@@ -286,15 +317,14 @@ func TestRenumberFilesOfAnotherUser(t *testing.T) {
 	f := mustOpen(t, testDriver(), path)
 	mustScan(t, f)
 	swap(t, path)
-	checkSwapped(t, f)
+	checkSwapped(t, f, false)
 }
 
 // TestRenumberStickyFolder: a shared folder with the sticky bit, whose
 // message files are another user's, which this user may neither link
-// nor rename: after the owner's sortm, the scan raises .mu-prop but
-// cannot give the moved files new numbers; they keep their numbers, get
-// UIDs in memory that .mu-prop's UIDNEXT passes, and the scan does not
-// fail. It needs root, which makes the files and swaps them, and runs
+// nor rename: after the owner's sortm, the scan cannot give the moved
+// files new numbers; they keep their numbers as UIDs under a UIDVALIDITY
+// of the view, .mu-prop's UIDNEXT stays, and the scan does not fail. It needs root, which makes the files and swaps them, and runs
 // as another user.
 func TestRenumberStickyFolder(t *testing.T) {
 	const scanned, swapped = ".test-scanned", ".test-swapped"
@@ -334,7 +364,14 @@ func TestRenumberStickyFolder(t *testing.T) {
 			t.Fatal("the files were not swapped")
 		}
 	}
-	checkSwapped(t, f)
+	before, err := readProps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSwapped(t, f, true)
+	if p, err := readProps(path); err != nil || p.UIDNext != before.UIDNext {
+		t.Errorf(".mu-prop's UIDNEXT %d, was %d (%v)", p.UIDNext, before.UIDNext, err)
+	}
 	for _, n := range []string{"1", "2"} {
 		if _, err := os.Lstat(filepath.Join(path, n)); err != nil {
 			t.Errorf("number %s moved: %v", n, err)

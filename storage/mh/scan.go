@@ -2,10 +2,11 @@ package mh
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -142,18 +143,18 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	}
 	var reused []int
 	top, fileTop := uint32(0), uint32(0)
-	byNumber := make(map[uint32]uint32, len(f.alias))
-	for uid, n := range f.alias {
-		byNumber[n] = uid
-	}
 	for i := range cands {
 		c := &cands[i]
 		fileTop = max(fileTop, c.num)
 		c.uid = c.num
-		if uid, ok := byNumber[c.num]; ok {
-			c.uid = uid
-		} else if _, ok := f.alias[c.num]; ok {
-			c.uid = 0 // the UID of this number is another file's
+		if k, ok := f.stuck[c.num]; ok {
+			// Stuck at the last scan: still so while the file is the
+			// same; another file there is compared with nothing this
+			// Folder trusts, and is reused too.
+			if c.stuck = k.sameFile(c.meta.fileID) && k.gen == c.meta.gen; !c.stuck {
+				reused = append(reused, i)
+			}
+			continue
 		}
 		if checked && c.num < below && !f.sameMessage(c, known) {
 			reused = append(reused, i)
@@ -217,17 +218,17 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 			}
 		}
 		// A folder that this user may only read is still read, with the
-		// counters kept in memory, and the reused numbers' files given
-		// UIDs in memory.
+		// counters kept in memory, and the reused numbers' files stuck
+		// (see viewValidity).
 		if len(reused) > 0 && err != nil {
-			f.aliasReused(cands, reused, &p, fileTop)
+			f.markStuck(cands, reused)
 		} else if len(reused) > 0 {
-			if ss, err = f.renumber(cands, reused, &p, fileTop); err != nil {
+			if ss, err = f.renumber(cands, reused, &p); err != nil {
 				return storage.Snapshot{}, err
 			}
 		}
 	}
-	if len(reused) > 0 || f.alias != nil {
+	if len(reused) > 0 {
 		slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.uid, b.uid) })
 	}
 	f.validity, f.uidNext, f.recentFrom = p.UIDValidity, p.UIDNext, p.RecentFrom
@@ -242,7 +243,10 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		f.writeNumbering(&n)
 	}
 	snap := f.collect(cands, ss)
-	snap.UIDValidity, snap.UIDNext = f.validity, f.uidNext
+	snap.UIDValidity, snap.UIDNext = f.viewValidity(cands), f.uidNext
+	if snap.UIDValidity != f.validity && len(cands) > 0 {
+		snap.UIDNext = max(snap.UIDNext, cands[len(cands)-1].uid+1)
+	}
 	return snap, nil
 }
 
@@ -310,15 +314,19 @@ func (f *Folder) remember(cands []candidate) {
 // of every sequence. The caller holds the exclusive lock. A file that is
 // gone meanwhile is dropped. A file that this user may not link or
 // remove (a folder shared with the sticky bit, or a file of another
-// user's under protected_hardlinks) keeps its number, and gets a UID in
-// memory only (see aliasReused).
-func (f *Folder) renumber(cands []candidate, reused []int, p *props, fileTop uint32) (sequences, error) {
+// user's under protected_hardlinks) keeps its number, and is stuck (see
+// viewValidity).
+func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences, error) {
 	var gone []uint32
 	var stuck []int
 	for _, i := range reused {
 		c := &cands[i]
 		src := f.file(c.num)
 		from := c.num
+		if !f.mayMove(src) {
+			stuck = append(stuck, i)
+			continue
+		}
 		n, _, err := f.linkNext(src, p, nil, func(n uint32, ss sequences) (sequences, error) {
 			for i := range ss {
 				if ss[i].set.contains(from) {
@@ -366,45 +374,80 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props, fileTop uin
 	if err != nil {
 		return nil, err
 	}
-	if len(stuck) > 0 {
-		// The folder can be written: the UIDs given in memory are
-		// never given again, by this process or another.
-		f.aliasReused(cands, stuck, p, fileTop)
-		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
-			return nil, f.errorf("%s: %w", propsFile, err)
-		}
-	}
+	f.markStuck(cands, stuck)
 	f.uidNext = p.UIDNext
 	return ss, nil
 }
 
-// aliasReused gives each reused file that keeps its number a UID in
-// memory only, above every number in the folder (fileTop) and every UID
-// given (p.UIDNext, which it raises in memory): the message the number
-// stood for is expunged, and the file appears as a new message, as
-// where the scan can renumber, but its number and its memberships in
-// .mh_sequences stay as they are, and the Folder reads and changes it
-// through its number (see number). Another process that reads the
-// folder may give it another UID, as nothing is written; one that can
-// write it gives the file a number of its own. A file that no UID is left
-// for is left out.
-func (f *Folder) aliasReused(cands []candidate, idx []int, p *props, fileTop uint32) {
+// mayMove reports whether this user may give the file at src another
+// number: link it (tried under a temporary name, removed again), or,
+// where a link is refused, rename it (see linkExcl), which a sticky
+// folder forbids for another user's file. Asked before a number is
+// claimed, so that a process that may do neither raises no UIDNEXT.
+func (f *Folder) mayMove(src string) bool {
+	tmp := fsutil.TempName(f.path, "probe")
+	err := os.Link(src, tmp)
+	if err == nil {
+		os.Remove(tmp)
+	}
+	return !readOnlyErr(err) || !fsutil.StickyKeeps(f.path, src)
+}
+
+// markStuck marks the reused files at idx stuck: another program put
+// them under numbers that named other messages (sortm, folder -pack),
+// and this user may neither rename them nor write the folder. No UID
+// can be made theirs for good, and none may be given in memory only in
+// the folder's UID space, where the owner's processes give the same
+// UIDs to other messages. The folder is shown under a UIDVALIDITY of the
+// view instead (see viewValidity), with every UID its number; what the
+// scan saw of them stays in f.stuck, so that later scans of this Folder
+// show them the same way without asking for the exclusive lock.
+func (f *Folder) markStuck(cands []candidate, idx []int) {
 	if len(idx) == 0 {
 		return
 	}
-	next := max(p.UIDNext, fileTop+1)
 	for _, i := range idx {
-		c := &cands[i]
-		if next >= math.MaxUint32-1 {
-			c.skip = true
-			continue
-		}
-		c.uid = next
-		next++
+		cands[i].stuck = true
 	}
-	p.UIDNext = next
-	f.log.Info("mh: another program renumbered files that this user may not rename; they get UIDs in memory",
+	f.log.Info("mh: another program renumbered files that this user may not rename; the folder is shown under a UIDVALIDITY of its own",
 		"dir", f.path, "files", len(idx))
+}
+
+// viewValidity returns the UIDVALIDITY under which cands (after a scan,
+// UIDs ascending) are shown: the folder's, or, when some of them are
+// stuck (see markStuck), one derived from it and from the stuck files'
+// numbers and identities (inode number and generation), never the
+// folder's nor 0. Each UID is then its file's number. Every process
+// that finds the same files stuck derives the same value, and one that
+// finds other files stuck, or none, another one: a UID never names two
+// messages under one UIDVALIDITY, though a client resynchronises at each
+// change. The numbers no file is stuck at name the messages the
+// folder's UIDs name (the scan compared them with the numbers file, or
+// with this Folder's last scan), or new ones. When the folder's owner
+// has renumbered the stuck files, the folder's UIDVALIDITY is back.
+func (f *Folder) viewValidity(cands []candidate) uint32 {
+	h := crc32.NewIEEE()
+	var b [4 + 8 + 4]byte
+	n := 0
+	for i := range cands {
+		if c := &cands[i]; c.stuck && !c.skip {
+			binary.BigEndian.PutUint32(b[:], c.num)
+			binary.BigEndian.PutUint64(b[4:], c.meta.ino)
+			binary.BigEndian.PutUint32(b[12:], c.meta.gen)
+			h.Write(b[:])
+			n++
+		}
+	}
+	if n == 0 {
+		return f.validity
+	}
+	binary.BigEndian.PutUint32(b[:], f.validity)
+	h.Write(b[:4])
+	v := h.Sum32()
+	for v == 0 || v == f.validity {
+		v++
+	}
+	return v
 }
 
 // dropOrphans takes out of every sequence but cur the numbers above the
@@ -447,7 +490,7 @@ func (f *Folder) dropOrphans(ss sequences) sequences {
 func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 	cache := make(map[string]fileMeta, len(cands))
 	knownNow := make(map[uint32]known, len(cands))
-	var alias map[uint32]uint32
+	var stuck map[uint32]known
 	msgs := make([]storage.Message, 0, len(cands))
 	memo := make(map[string][]string)
 	withStatus := 0
@@ -458,11 +501,11 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 		}
 		cache[c.name] = c.meta
 		knownNow[c.uid] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
-		if c.uid != c.num {
-			if alias == nil {
-				alias = make(map[uint32]uint32)
+		if c.stuck {
+			if stuck == nil {
+				stuck = make(map[uint32]known)
 			}
-			alias[c.uid] = c.num
+			stuck[c.num] = knownNow[c.uid]
 		}
 		if c.meta.hdr.hasStatus {
 			withStatus++
@@ -479,6 +522,6 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			New: c.uid >= f.recentFrom && !old})
 	}
 	f.meta.Store(cache)
-	f.known, f.alias, f.withStatus, f.scanned = knownNow, alias, withStatus, true
+	f.known, f.stuck, f.withStatus, f.scanned = knownNow, stuck, withStatus, true
 	return storage.Snapshot{Messages: msgs}
 }

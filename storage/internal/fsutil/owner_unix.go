@@ -36,6 +36,22 @@ func TrustedIn(fi os.FileInfo, dir string) bool {
 	return ok && dst.Uid == st.Uid
 }
 
+// StickyKeeps reports whether the sticky bit of directory dir keeps
+// this process's user from renaming or removing the file at path: dir
+// has it, and neither dir nor the file is this user's (nor is the user
+// root).
+func StickyKeeps(dir, path string) bool {
+	di, err := os.Stat(dir)
+	if err != nil || di.Mode()&os.ModeSticky == 0 || os.Geteuid() == 0 {
+		return false
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	return !OwnedByUs(di) && !OwnedByUs(fi)
+}
+
 // Unlinkable reports whether err from link(2) means that this file
 // cannot be linked there (another file system, a system or file system
 // that refuses it), rather than a failure to report.
