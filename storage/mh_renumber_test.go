@@ -41,7 +41,15 @@ type lockedMHFolder struct {
 // without it.
 func newMHAccount(t *testing.T, quick bool) (*storage.Account, string) {
 	t.Helper()
-	root := t.TempDir()
+	home := filepath.Join(t.TempDir(), "alice")
+	os.MkdirAll(home, 0o700)
+	return mhAccountOf(t, home, quick), home
+}
+
+// mhAccountOf is alice's Account of home on a Store of its own (as
+// another process has), closed when the test ends.
+func mhAccountOf(t *testing.T, home string, quick bool) *storage.Account {
+	t.Helper()
 	var drv storage.Driver = mh.New()
 	if !quick {
 		drv = lockedMHDriver{drv}
@@ -51,10 +59,8 @@ func newMHAccount(t *testing.T, quick bool) (*storage.Account, string) {
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	t.Cleanup(func() { s.Close() })
-	home := filepath.Join(root, "alice")
-	os.MkdirAll(home, 0o700)
 	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
-	return s.Account(storage.User{Name: "alice", Home: home}, layout), home
+	return s.Account(storage.User{Name: "alice", Home: home}, layout)
 }
 
 // sortmSwap renumbers the MH folder's messages 1 and 2 as nmh's sortm
@@ -327,23 +333,14 @@ func TestMHDeliveryThenDaemonAppend(t *testing.T) {
 	}
 	defer v.Close()
 	v.Settle()
-	process := func() *storage.Account {
-		s := storage.New(storage.Options{
-			Drivers: []storage.Driver{maildir.New(), mh.New()},
-			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		t.Cleanup(func() { s.Close() })
-		layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
-		return s.Account(storage.User{Name: "alice", Home: home}, layout)
-	}
-	_, delivered, err := process().Append("MHBox", strings.NewReader("Subject: delivered\r\n\r\nx\r\n"), nil, time.Time{})
+	_, delivered, err := mhAccountOf(t, home, true).Append("MHBox", strings.NewReader("Subject: delivered\r\n\r\nx\r\n"), nil, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := daemon.Append("MHBox", strings.NewReader("Subject: saved\r\n\r\ny\r\n"), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := process().Select("MHBox", true)
+	w, err := mhAccountOf(t, home, true).Select("MHBox", true)
 	if err != nil {
 		t.Fatal(err)
 	}
