@@ -67,6 +67,13 @@ type Snapshot struct {
 	UIDValidity uint32
 	UIDNext     uint32
 	Messages    []Message // in ascending UID order
+	// Untold says that the folder cannot tell whether each UID still
+	// names the message it named when the values kept beside the
+	// mailbox by UID were derived (an MH folder without a numbers file
+	// to trust): the core's modseqs and full-text index of the folder
+	// are then rebuilt, as under a new UIDVALIDITY. Only a folder's
+	// first Scan in a process sets it.
+	Untold bool
 }
 
 // Driver handles one on-disk mailbox format.

@@ -324,7 +324,7 @@ func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
 		mb.mu.Unlock()
 		return nil, 0
 	}
-	validity, idx := mb.uidValidity, mb.fts
+	validity, idx, untold := mb.uidValidity, mb.fts, mb.ftsUntold
 	mb.mu.Unlock()
 	if idx != nil {
 		return idx, validity
@@ -339,6 +339,13 @@ func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
 		open = fts.OpenOwn
 	}
 	idx, err := open(path, validity)
+	if err == nil && untold {
+		// Its UIDs may name other messages now: emptied before any
+		// search reads it.
+		if err = idx.Reset(validity); err != nil {
+			idx.Close()
+		}
+	}
 	if err != nil {
 		ix.s.log.Debug("storage: no full-text index", "path", mb.path, "err", err)
 		return nil, 0
@@ -353,7 +360,7 @@ func (ix *indexer) open(mb *mailbox) (*fts.Index, uint32) {
 		idx.Close()
 		return mb.fts, validity
 	}
-	mb.fts = idx
+	mb.fts, mb.ftsUntold = idx, false
 	return idx, validity
 }
 

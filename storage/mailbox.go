@@ -130,6 +130,9 @@ type mailbox struct {
 	early *earlyModSeq
 
 	fts *fts.Index // the full-text index, once the indexer opened it
+	// ftsUntold says that the index file's values by UID cannot be
+	// trusted (Snapshot.Untold): the indexer empties it when it opens it.
+	ftsUntold bool
 	// ftsSeen is the count and last UID of the messages when the
 	// indexer was last woken: flag changes need not wake it.
 	ftsSeen [2]uint32
@@ -285,7 +288,8 @@ func (mb *mailbox) loadLocked() error {
 	mb.msgs = snap.Messages
 	mb.msgsChangedLocked()
 	mb.recentFrom = firstNew(snap)
-	mb.loadModSeqsLocked()
+	mb.ftsUntold = snap.Untold
+	mb.loadModSeqsLocked(snap.Untold)
 	mb.loaded = true
 	mb.recountLocked()
 	return nil
@@ -340,7 +344,7 @@ func (mb *mailbox) fullLocked() {
 	told := mb.highestModSeq // the summary's, which the views were given
 	msgs, exact := sum.Messages()
 	mb.msgs = msgs
-	mb.loadModSeqsLocked()
+	mb.loadModSeqsLocked(false)
 	if !exact {
 		mb.summaryDriftLocked(sum.UIDs, told)
 	}

@@ -20,8 +20,10 @@ const compactAfter = 1024
 
 // loadModSeqsLocked gives every message of a freshly read mailbox its
 // modseq from the modseq file, and new ones to what changed since the
-// file last saw the mailbox; mb.mu is held.
-func (mb *mailbox) loadModSeqsLocked() {
+// file last saw the mailbox; mb.mu is held. With untold (see
+// Snapshot.Untold), the file's table by UID is not trusted: every
+// message gets a new modseq, as under another UIDVALIDITY.
+func (mb *mailbox) loadModSeqsLocked(untold bool) {
 	path := mb.modseqPath()
 	if path == "" {
 		mb.noModSeq = true
@@ -60,8 +62,8 @@ func (mb *mailbox) loadModSeqsLocked() {
 		// the file went (or before mailgate kept modseqs).
 		t.ceiling = timeCeiling()
 	}
-	fresh := t.tableLost || t.uidValidity != mb.uidValidity || t.snapLen == 0
-	if t.uidValidity != mb.uidValidity {
+	fresh := t.tableLost || t.uidValidity != mb.uidValidity || t.snapLen == 0 || untold
+	if t.uidValidity != mb.uidValidity || untold {
 		t.reset()
 	}
 	// Both mb.msgs and the snapshot ascend by UID: match them in one

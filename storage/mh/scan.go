@@ -244,6 +244,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	}
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.viewValidity(cands), f.uidNext
+	snap.Untold = untold && len(snap.Messages) > 0
 	if snap.UIDValidity != f.validity && len(cands) > 0 {
 		snap.UIDNext = max(snap.UIDNext, cands[len(cands)-1].uid+1)
 	}
