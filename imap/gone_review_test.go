@@ -214,6 +214,7 @@ func TestGoneIdleOnPipe(t *testing.T) {
 	setup.ok("o LOGOUT")
 	client, server := net.Pipe()
 	t.Cleanup(func() { client.Close() })
+	client.SetDeadline(time.Now().Add(10 * time.Second)) // a broken test fails, not hangs
 	u, ok := e.users.Lookup("alice")
 	if !ok {
 		t.Fatal("no alice")
@@ -249,5 +250,68 @@ func TestGoneIdleOnPipe(t *testing.T) {
 	c.wait = 3 * time.Second
 	if l := c.line(); !strings.HasPrefix(l, "* BYE ") {
 		t.Fatalf("IDLE on a pipe, the maildir moved away: %q, want BYE", l)
+	}
+}
+
+// TestGoneResumeTransient: a session woken from hibernation whose
+// mailbox cannot be opened for a moment (here another program holds
+// the mbox's dot lock, and the driver does not wait) tries again and
+// goes on; when it still cannot, its BYE says so, not that the mailbox
+// changed (which would have the client throw away what it knows).
+func TestGoneResumeTransient(t *testing.T) {
+	for _, held := range []time.Duration{150 * time.Millisecond, time.Hour} {
+		t.Run(held.String(), func(t *testing.T) {
+			e, spool := byeEnv(t, "mbox")
+			// The process that hibernated the session: a store of its own.
+			log := quietLogger()
+			ost := storage.New(storage.Options{Drivers: []storage.Driver{mbox.New(mbox.Options{Logger: log})}, Logger: log})
+			home := filepath.Join(e.root, "alice")
+			os.MkdirAll(home, 0o700)
+			other := ost.Account(storage.User{Name: "alice", Home: home},
+				&storage.Layout{DefaultType: "mbox", Inbox: "mbox:" + spool + "/$user"})
+			if err := other.Create("box"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := other.Append("box", strings.NewReader("Subject: mine\r\n\r\nx\r\n"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			v, err := other.Select("box", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs, ok := v.State()
+			v.Close()
+			ost.Close()
+			if !ok {
+				t.Fatal("no view state")
+			}
+			lock := filepath.Join(home, "box") + ".lock"
+			if err := os.WriteFile(lock, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(lock)
+			if held < time.Hour {
+				time.AfterFunc(held, func() { os.Remove(lock) })
+			}
+			u, ok := e.users.Lookup("alice")
+			if !ok {
+				t.Fatal("no alice")
+			}
+			client, server := net.Pipe()
+			t.Cleanup(func() { client.Close() })
+			client.SetDeadline(time.Now().Add(10 * time.Second)) // a broken test fails, not hangs
+			go e.srv.Resume(server, &imap.SessionState{User: *u, Mailbox: "box", View: vs}, nil)
+			c := &rawConn{t: t, conn: client, r: bufio.NewReader(client), wait: 5 * time.Second}
+			if held < time.Hour {
+				c.ok("n NOOP")
+				if u := c.ok("f UID FETCH 1:* (UID)"); len(u) != 1 || !strings.Contains(u[0], "UID 1") {
+					t.Errorf("resumed: %q", u)
+				}
+				return
+			}
+			if l := c.line(); l != "* BYE The mailbox cannot be opened right now; try again later" {
+				t.Errorf("resumed under a lock held on: %q", l)
+			}
+		})
 	}
 }

@@ -157,7 +157,7 @@ func (s *session) resume(st *SessionState) {
 	if st.Mailbox != "" && st.View != nil {
 		if err := s.resumeSelected(st); err != nil {
 			s.log.Info("imap: the mailbox cannot be resumed", "mailbox", st.Mailbox, "err", err)
-			s.e.Raw("* BYE The mailbox changed while you were away; select it again\r\n").Flush()
+			s.e.Raw("* BYE ").Raw(resumeFailure(err)).CRLF().Flush()
 			s.finish()
 			return
 		}

@@ -1,8 +1,11 @@
 package imap
 
 import (
+	"errors"
 	"syscall"
 	"time"
+
+	"github.com/mailgate/mailgate/storage"
 )
 
 // Hibernator lets a session process that sits in IDLE end, leaving its
@@ -107,7 +110,20 @@ func (s *session) hibernate() bool {
 // resumeSelected puts a session woken from hibernation back in the
 // mailbox and the IDLE it left; the first Poll tells what changed since.
 func (s *session) resumeSelected(st *SessionState) error {
-	v, err := s.account.SelectState(st.Mailbox, st.MailboxReadOnly, st.View)
+	var v *storage.View
+	var err error
+	pause := resumePause
+	for try := 1; ; try++ {
+		v, err = s.account.SelectState(st.Mailbox, st.MailboxReadOnly, st.View)
+		if err == nil || try == resumeTries || !resumeTransient(err) {
+			break
+		}
+		// A mailbox that cannot be opened for a moment (an mbox lock
+		// a delivery holds, EMFILE) is tried again: a BYE would have
+		// the client reconnect and resync for nothing.
+		time.Sleep(pause)
+		pause *= 2
+	}
 	if err != nil {
 		return err
 	}
@@ -155,4 +171,32 @@ func (s *session) drain() []byte {
 		out = append(out, buf[:n]...)
 	}
 	return out
+}
+
+// resumeTries and resumePause bound how a session woken from hibernation
+// tries again a mailbox it cannot open: 5 tries, 50 ms apart and then
+// twice as long each time (0.75 s in all).
+const (
+	resumeTries = 5
+	resumePause = 50 * time.Millisecond
+)
+
+// resumeTransient reports whether err, from the reopening of a
+// hibernated session's mailbox, may pass: not a mailbox that went or
+// changed its UIDVALIDITY, nor the store shutting down.
+func resumeTransient(err error) bool {
+	return !errors.Is(err, storage.ErrUIDValidityChanged) && !errors.Is(err, storage.ErrNoMailbox) &&
+		!errors.Is(err, storage.ErrClosed)
+}
+
+// resumeFailure is what the BYE of a session that could not be put back
+// in its mailbox says, by why (err from resumeSelected).
+func resumeFailure(err error) string {
+	switch {
+	case errors.Is(err, storage.ErrUIDValidityChanged):
+		return "The mailbox changed while you were away; select it again"
+	case errors.Is(err, storage.ErrNoMailbox):
+		return "Selected mailbox was deleted or moved while you were away, have to disconnect."
+	}
+	return "The mailbox cannot be opened right now; try again later"
 }
