@@ -320,13 +320,14 @@ func TestRenumberFilesOfAnotherUser(t *testing.T) {
 	checkSwapped(t, f, false)
 }
 
-// TestRenumberStickyFolder: a shared folder with the sticky bit, whose
-// message files are another user's, which this user may neither link
-// nor rename: after the owner's sortm, the scan cannot give the moved
-// files new numbers; they keep their numbers as UIDs under a UIDVALIDITY
-// of the view, .mu-prop's UIDNEXT stays, and the scan does not fail. It needs root, which makes the files and swaps them, and runs
-// as another user.
-func TestRenumberStickyFolder(t *testing.T) {
+// stickySortm runs the calling test again as another user on a shared
+// folder with the sticky bit whose files 1 and 2 are root's (see
+// rootFolder), which that user may neither link nor rename, and returns
+// false as root. As that user, it opens the folder, scans it, has root
+// swap the two files as nmh's sortm does, and returns the folder's path
+// and the Folder, which has not scanned since.
+func stickySortm(t *testing.T) (string, *Folder, bool) {
+	t.Helper()
 	const scanned, swapped = ".test-scanned", ".test-swapped"
 	if os.Geteuid() == 0 {
 		path := rootFolder(t, 0o777|os.ModeSticky)
@@ -347,7 +348,7 @@ func TestRenumberStickyFolder(t *testing.T) {
 			}
 		}()
 		runAsOtherUser(t, rootFolderEnv+"="+path)
-		return
+		return "", nil, false
 	}
 	path := os.Getenv(rootFolderEnv)
 	if path == "" {
@@ -363,6 +364,21 @@ func TestRenumberStickyFolder(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the files were not swapped")
 		}
+	}
+	return path, f, true
+}
+
+// TestRenumberStickyFolder: a shared folder with the sticky bit, whose
+// message files are another user's, which this user may neither link
+// nor rename: after the owner's sortm, the scan cannot give the moved
+// files new numbers; they keep their numbers as UIDs under a UIDVALIDITY
+// of the view, .mu-prop's UIDNEXT stays, and the scan does not fail. It
+// needs root, which makes the files and swaps them, and runs as another
+// user.
+func TestRenumberStickyFolder(t *testing.T) {
+	path, f, ok := stickySortm(t)
+	if !ok {
+		return
 	}
 	before, err := readProps(path)
 	if err != nil {

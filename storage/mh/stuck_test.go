@@ -4,10 +4,8 @@ package mh
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 )
 
 // TestStuckReadOnlyNoCollision: a shared folder that a reader may only
@@ -60,42 +58,9 @@ func TestStuckReadOnlyNoCollision(t *testing.T) {
 // every process, and no process raises .mu-prop for them. It needs
 // root, which makes the files and swaps them, and runs as another user.
 func TestStuckStickySameUIDs(t *testing.T) {
-	const scanned, swapped = ".test-scanned", ".test-swapped"
-	if os.Geteuid() == 0 {
-		path := rootFolder(t, 0o777|os.ModeSticky)
-		done := make(chan struct{})
-		defer func() { <-done }()
-		go func() {
-			defer close(done)
-			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-				if _, err := os.Lstat(filepath.Join(path, scanned)); err != nil {
-					continue
-				}
-				for _, r := range [][2]string{{"1", "tmp"}, {"2", "1"}, {"tmp", "2"}, {scanned, swapped}} {
-					if err := os.Rename(filepath.Join(path, r[0]), filepath.Join(path, r[1])); err != nil {
-						t.Errorf("sortm: %v", err)
-					}
-				}
-				return
-			}
-		}()
-		runAsOtherUser(t, rootFolderEnv+"="+path)
+	path, f, ok := stickySortm(t)
+	if !ok {
 		return
-	}
-	path := os.Getenv(rootFolderEnv)
-	if path == "" {
-		t.Skip("needs root, to make a folder of root's files")
-	}
-	f := mustOpen(t, testDriver(), path)
-	mustScan(t, f)
-	writeFile(t, filepath.Join(path, scanned), "", time.Now())
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Lstat(filepath.Join(path, swapped)); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the files were not swapped")
-		}
 	}
 	first := mustScan(t, f)
 	p, err := readProps(path)
