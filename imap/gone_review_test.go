@@ -201,6 +201,17 @@ type noDeadlineConn struct{ net.Conn }
 func (noDeadlineConn) SetDeadline(time.Time) error     { return errors.New("pipe: no deadlines") }
 func (noDeadlineConn) SetReadDeadline(time.Time) error { return errors.New("pipe: no deadlines") }
 
+// pipeClient returns the client's end of a pipe whose other end, a
+// connection without read deadlines, serve runs a session on.
+func pipeClient(t *testing.T, serve func(server net.Conn)) *rawConn {
+	t.Helper()
+	client, server := net.Pipe()
+	t.Cleanup(func() { client.Close() })
+	client.SetDeadline(time.Now().Add(10 * time.Second)) // a broken test fails, not hangs
+	go serve(noDeadlineConn{server})
+	return &rawConn{t: t, conn: client, r: bufio.NewReader(client), wait: 5 * time.Second}
+}
+
 // TestGoneIdleOnPipe: a session on pipes (inetd mode) that IDLEs on a
 // maildir which another program moves away is told BYE by the idle
 // look, as a session on a socket is: its wait cannot be cut short, and
@@ -212,15 +223,11 @@ func TestGoneIdleOnPipe(t *testing.T) {
 	setup.login("alice")
 	setup.ok("c CREATE box")
 	setup.ok("o LOGOUT")
-	client, server := net.Pipe()
-	t.Cleanup(func() { client.Close() })
-	client.SetDeadline(time.Now().Add(10 * time.Second)) // a broken test fails, not hangs
 	u, ok := e.users.Lookup("alice")
 	if !ok {
 		t.Fatal("no alice")
 	}
-	go e.srv.ServeConn(noDeadlineConn{server}, u) // preauth, as stdio
-	c := &rawConn{t: t, conn: client, r: bufio.NewReader(client)}
+	c := pipeClient(t, func(server net.Conn) { e.srv.ServeConn(server, u) }) // preauth, as stdio
 	if g := c.line(); !strings.HasPrefix(g, "* PREAUTH ") {
 		t.Fatalf("greeting %q", g)
 	}
@@ -297,11 +304,9 @@ func TestGoneResumeTransient(t *testing.T) {
 			if !ok {
 				t.Fatal("no alice")
 			}
-			client, server := net.Pipe()
-			t.Cleanup(func() { client.Close() })
-			client.SetDeadline(time.Now().Add(10 * time.Second)) // a broken test fails, not hangs
-			go e.srv.Resume(server, &imap.SessionState{User: *u, Mailbox: "box", View: vs}, nil)
-			c := &rawConn{t: t, conn: client, r: bufio.NewReader(client), wait: 5 * time.Second}
+			c := pipeClient(t, func(server net.Conn) {
+				e.srv.Resume(server, &imap.SessionState{User: *u, Mailbox: "box", View: vs}, nil)
+			})
 			if held < time.Hour {
 				c.ok("n NOOP")
 				if u := c.ok("f UID FETCH 1:* (UID)"); len(u) != 1 || !strings.Contains(u[0], "UID 1") {

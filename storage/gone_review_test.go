@@ -16,20 +16,26 @@ import (
 	"github.com/mailgate/mailgate/storage/mh"
 )
 
-// byeAccount is alice's account with mbox mailboxes (INBOX in a spool
-// directory, as /var/mail/$user) whose busy locks are not retried.
+// byeAccount is alice's account with mailboxes of typ and INBOX an mbox
+// in a spool directory (as /var/mail/$user), whose busy locks are not
+// retried.
 func byeAccount(t *testing.T, typ string) (a *storage.Account, home, spool string) {
+	t.Helper()
+	return byeAccountWith(t, typ, mbox.Options{RetryCount: -1, RetrySleep: time.Millisecond}, storage.Options{})
+}
+
+// byeAccountWith is byeAccount with the mbox driver's options mo and the
+// store's options so (their drivers and loggers set here).
+func byeAccountWith(t *testing.T, typ string, mo mbox.Options, so storage.Options) (a *storage.Account, home, spool string) {
 	t.Helper()
 	root := t.TempDir()
 	home, spool = filepath.Join(root, "home"), filepath.Join(root, "var-mail")
 	os.MkdirAll(home, 0o700)
 	os.MkdirAll(spool, 0o1777)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := storage.New(storage.Options{
-		Drivers: []storage.Driver{maildir.New(), mh.New(),
-			mbox.New(mbox.Options{FlushDelay: -1, RetryCount: -1, RetrySleep: time.Millisecond, Logger: log})},
-		Logger: log,
-	})
+	mo.FlushDelay, mo.Logger = -1, log
+	so.Drivers, so.Logger = []storage.Driver{maildir.New(), mh.New(), mbox.New(mo)}, log
+	s := storage.New(so)
 	t.Cleanup(func() { s.Close() })
 	layout := &storage.Layout{
 		Inbox:       "mbox:" + spool + "/$user",
@@ -37,6 +43,26 @@ func byeAccount(t *testing.T, typ string) (a *storage.Account, home, spool strin
 		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: typ}}},
 	}
 	return s.Account(storage.User{Name: "alice", Home: home}, layout), home, spool
+}
+
+// selectNew creates the mailbox name with a message for each subject,
+// and selects it; the view closes when the test ends.
+func selectNew(t *testing.T, a *storage.Account, name string, subjects ...string) *storage.View {
+	t.Helper()
+	if err := a.Create(name); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subjects {
+		if _, _, err := a.Append(name, msg(s), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select(name, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	return v
 }
 
 // holdDotlock has another live program (this process's parent stands for
@@ -62,18 +88,9 @@ func TestGoneFailedDeleteOrRenameLeavesViews(t *testing.T) {
 	for _, op := range []string{"delete", "rename"} {
 		t.Run(op, func(t *testing.T) {
 			a, home, _ := byeAccount(t, "mbox")
-			if err := a.Create("box"); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := a.Append("box", msg("mine"), nil, time.Time{}); err != nil {
-				t.Fatal(err)
-			}
-			v, err := a.Select("box", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer v.Close()
+			v := selectNew(t, a, "box", "mine")
 			release := holdDotlock(t, filepath.Join(home, "box"))
+			var err error
 			if op == "delete" {
 				err = a.Delete("box")
 			} else {
@@ -185,19 +202,7 @@ func TestGoneEmptyMuProp(t *testing.T) {
 		for _, how := range []string{"emptied", "removed", "emptied, no append", "removed, no append"} {
 			t.Run(typ+"/"+how, func(t *testing.T) {
 				a, home, _ := byeAccount(t, typ)
-				if err := a.Create("box"); err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range []string{"one", "two", "three", "four"} {
-					if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
-						t.Fatal(err)
-					}
-				}
-				v, err := a.Select("box", false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer v.Close()
+				v := selectNew(t, a, "box", "one", "two", "three", "four")
 				prop := filepath.Join(home, "box", ".mu-prop")
 				before, err := a.Status("box")
 				if err != nil {
@@ -324,19 +329,7 @@ func TestGoneTransientMaildirAndMH(t *testing.T) {
 	} {
 		t.Run(tc.typ+"/"+tc.name, func(t *testing.T) {
 			a, home, _ := byeAccount(t, tc.typ)
-			if err := a.Create("box"); err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range []string{"one", "two", "three"} {
-				if _, _, err := a.Append("box", msg(s), nil, time.Time{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := a.Select("box", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer v.Close()
+			v := selectNew(t, a, "box", "one", "two", "three")
 			if err := tc.change(filepath.Join(home, "box")); err != nil {
 				t.Fatal(err)
 			}
@@ -429,29 +422,8 @@ func TestGoneSymlinkedPaths(t *testing.T) {
 // removed the file, a session of the mailbox sees nothing gone (no BYE
 // at its next command), and hears of it, woken, once it is.
 func TestGoneNotWhileDeleteWaits(t *testing.T) {
-	home := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := storage.New(storage.Options{
-		Drivers: []storage.Driver{mbox.New(mbox.Options{FlushDelay: -1, RetryCount: 50, RetrySleep: 10 * time.Millisecond, Logger: log})},
-		Logger:  log,
-	})
-	t.Cleanup(func() { s.Close() })
-	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{
-		Inbox:       "mbox:" + filepath.Join(home, "inbox"),
-		DefaultType: "mbox",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "mbox"}}},
-	})
-	if err := a.Create("box"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.Append("box", msg("mine"), nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Select("box", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	a, home, _ := byeAccountWith(t, "mbox", mbox.Options{RetryCount: 50, RetrySleep: 10 * time.Millisecond}, storage.Options{})
+	v := selectNew(t, a, "box", "mine")
 	release := holdDotlock(t, filepath.Join(home, "box"))
 	done := make(chan error, 1)
 	go func() { done <- a.Delete("box") }()
@@ -481,23 +453,8 @@ func TestGoneNotWhileDeleteWaits(t *testing.T) {
 // stat), and the next look finds a maildir moved away, which its watch
 // does not hear of. CheckGone (the idle look) always looks.
 func TestGoneLookEvery(t *testing.T) {
-	home := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: log, GoneLookEvery: 300 * time.Millisecond})
-	t.Cleanup(func() { s.Close() })
-	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{
-		Inbox:       "maildir:$home/INBOX",
-		DefaultType: "maildir",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "maildir"}}},
-	})
-	if err := a.Create("box"); err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Select("box", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	a, home, _ := byeAccountWith(t, "maildir", mbox.Options{}, storage.Options{GoneLookEvery: 300 * time.Millisecond})
+	v := selectNew(t, a, "box")
 	w, err := a.Select("box", true)
 	if err != nil {
 		t.Fatal(err)
@@ -519,14 +476,7 @@ func TestGoneLookEvery(t *testing.T) {
 	}
 
 	// The idle look is not held back.
-	if err := a.Create("other"); err != nil {
-		t.Fatal(err)
-	}
-	u, err := a.Select("other", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
+	u := selectNew(t, a, "other")
 	u.Check()
 	if err := os.Rename(filepath.Join(home, "other"), filepath.Join(home, "away")); err != nil {
 		t.Fatal(err)
