@@ -132,6 +132,26 @@ func (ix *indexer) path(mb *mailbox) string {
 	return besideIndex(mb)
 }
 
+// untoldIndexLocked removes mb's full-text index, whose UIDs may name
+// other messages now (see Snapshot.Untold), before the scan's answer is
+// used: a process that ends before its indexer ran leaves none behind
+// for the next, which the folder then vouches for. When it cannot be
+// removed, the indexer empties it when it opens it. mb.mu is held.
+func (mb *mailbox) untoldIndexLocked() {
+	ix := mb.store.indexer
+	if ix == nil {
+		return
+	}
+	path := ix.path(mb)
+	if path == "" {
+		return
+	}
+	if err := fts.Remove(path); err != nil {
+		mb.store.log.Debug("storage: cannot remove a full-text index of renumbered messages", "path", path, "err", err)
+		mb.ftsUntold = true
+	}
+}
+
 // besideIndex returns where FullText.Beside keeps mb's index: its cache
 // file's name with "cache" at its end made "fts"; "" for a folder
 // without a cache file.

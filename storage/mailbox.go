@@ -288,7 +288,9 @@ func (mb *mailbox) loadLocked() error {
 	mb.msgs = snap.Messages
 	mb.msgsChangedLocked()
 	mb.recentFrom = firstNew(snap)
-	mb.ftsUntold = snap.Untold
+	if snap.Untold {
+		mb.untoldIndexLocked()
+	}
 	mb.loadModSeqsLocked(snap.Untold)
 	mb.loaded = true
 	mb.recountLocked()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -222,6 +223,18 @@ func (x *Index) replaceLog(validity uint32, gen uint64) (*os.File, error) {
 		return nil, fmt.Errorf("fts %s: %w", x.path, err)
 	}
 	return f, nil
+}
+
+// Remove removes the index at path (its log, then its segment, which
+// no new log pairs with), so that the next Open starts it again; an
+// index that is not there is no error.
+func Remove(path string) error {
+	for _, p := range []string{path, path + ".seg"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // resetLocked starts the index again, empty, and forgets what was in

@@ -573,3 +573,31 @@ func mustOpen(t *testing.T, path string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// TestRemove: an index removed (log and segment) opens empty, and one
+// that is not there is no error.
+func TestRemove(t *testing.T) {
+	defer func(n int) { mergeDocs = n }(mergeDocs)
+	mergeDocs = 3
+	x, path := openTemp(t, 5)
+	for i := range 5 {
+		x.Add(uint32(i+1), &Doc{Text: []byte(fmt.Sprintf("old words %d", i))})
+	}
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	for range 2 {
+		if err := Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	y, err := Open(path, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if y.Len() != 0 {
+		t.Errorf("after Remove: %d messages", y.Len())
+	}
+}
