@@ -135,57 +135,71 @@ func TestGoneFailedDeleteOrRenameLeavesViews(t *testing.T) {
 
 // TestGoneSpoolRemovedWhenEmpty: an INBOX in /var/mail whose file
 // the mail client or MDA removes once it is empty (mutt with
-// save_empty unset, mailx without 'keep', movemail) and creates again at
-// the next delivery is still INBOX: a session that has it selected sees
-// an empty mailbox, then the new message, as GNU imap4d's does. The
-// stat of View.Check finds ENOENT and marks it GoneRemoved: the client
-// is thrown out each time the spool empties.
+// save_empty unset, mailx without 'keep', movemail), or empties in
+// place, and whose next delivery makes it again, is still INBOX: a
+// session that has it selected sees an empty mailbox, then the new
+// message under a new UID and the same UIDVALIDITY, as GNU imap4d's
+// does, and is never told BYE.
 func TestGoneSpoolRemovedWhenEmpty(t *testing.T) {
-	a, _, spool := byeAccount(t, "mbox")
-	if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	first := v.UIDs()[0]
-	validity := v.Info().UIDValidity
-	p := filepath.Join(spool, "alice")
-	// The other program takes the message and removes the empty spool.
-	if err := os.Remove(p); err != nil {
-		t.Fatal(err)
-	}
-	v.Check()
-	if why := v.GoneWhy(); why != storage.NotGone {
-		t.Errorf("spool file removed: GoneWhy %v, want NotGone", why)
-	}
-	// The next delivery (Postfix local) creates it again.
-	if err := os.WriteFile(p, []byte("From bob@example.org Mon Dec  7 12:00:00 2026\nSubject: two\n\nbody\n\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	v.Check()
-	if why := v.GoneWhy(); why != storage.NotGone {
-		t.Errorf("spool file made again by the next delivery: GoneWhy %v, want NotGone", why)
-	}
-	// The new message has a new UID under the same UIDVALIDITY.
-	var r recorder
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		v.Check()
-		v.Poll(true, &r)
-		if uids := v.UIDs(); len(uids) == 1 && uids[0] != first {
-			break
-		}
-	}
-	if uids := v.UIDs(); len(uids) != 1 || uids[0] <= first {
-		t.Errorf("after the delivery: UIDs %v (%q), want one above %d", uids, r.events, first)
-	}
-	if st, err := a.Status("INBOX"); err != nil || st.UIDValidity != validity || st.Messages != 1 {
-		t.Errorf("after the delivery: %+v, %v; want UIDVALIDITY %d kept", st, err, validity)
-	}
-	if why := v.GoneWhy(); why != storage.NotGone {
-		t.Errorf("after the delivery: GoneWhy %v", why)
+	for _, how := range []string{"removed", "emptied"} {
+		t.Run(how, func(t *testing.T) {
+			a, _, spool := byeAccount(t, "mbox")
+			if _, _, err := a.Append("INBOX", msg("one"), nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			v, err := a.Select("INBOX", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			first := v.UIDs()[0]
+			validity := v.Info().UIDValidity
+			p := filepath.Join(spool, "alice")
+			// waitUIDs polls the view until it holds n messages.
+			waitUIDs := func(n int, what string) {
+				t.Helper()
+				var r recorder
+				for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					v.Check()
+					v.Poll(true, &r)
+					if len(v.UIDs()) == n {
+						break
+					}
+				}
+				if len(v.UIDs()) != n {
+					t.Fatalf("%s: UIDs %v (%q), want %d", what, v.UIDs(), r.events, n)
+				}
+				if why := v.GoneWhy(); why != storage.NotGone {
+					t.Fatalf("%s: GoneWhy %v, want NotGone (a false BYE)", what, why)
+				}
+			}
+			// The other program takes the message and removes or
+			// empties the spool.
+			if how == "removed" {
+				err = os.Remove(p)
+			} else {
+				err = os.Truncate(p, 0)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitUIDs(0, "spool file "+how)
+			// The next delivery (Postfix local) appends to it, or
+			// creates it again.
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString("From bob@example.org Mon Dec  7 12:00:00 2026\nSubject: two\n\nbody\n\n")
+			f.Close()
+			waitUIDs(1, "the next delivery")
+			if uid := v.UIDs()[0]; uid <= first {
+				t.Errorf("the delivered message has UID %d, not above %d", uid, first)
+			}
+			if st, err := a.Status("INBOX"); err != nil || st.UIDValidity != validity || st.Messages != 1 {
+				t.Errorf("after the delivery: %+v, %v; want UIDVALIDITY %d kept", st, err, validity)
+			}
+		})
 	}
 }
 
