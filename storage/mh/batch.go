@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -41,10 +40,8 @@ func (f *Folder) StageLink(src storage.Folder, uid uint32, flags []string) (stor
 		return nil, f.errorf("copy: %w", err)
 	}
 	tmp := fsutil.TempName(f.path, tmpKind)
-	from.mu.Lock()
-	name := strconv.FormatUint(uint64(from.number(uid)), 10)
-	from.mu.Unlock()
-	srcPath := filepath.Join(from.path, name)
+	name := strconv.FormatUint(uint64(uid), 10)
+	srcPath := from.file(uid)
 	err := os.Link(srcPath, tmp)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -131,12 +131,6 @@ func (f *Folder) file(n uint32) string {
 	return filepath.Join(f.path, strconv.FormatUint(uint64(n), 10))
 }
 
-// number returns the number of message uid's file, which is its UID;
-// f.mu is held. .mh_sequences and the file's name go by the number.
-func (f *Folder) number(uid uint32) uint32 {
-	return uid
-}
-
 // locked runs fn under the folder's exclusive lock.
 func (f *Folder) locked(fn func() error) error {
 	unlock, err := fsutil.LockDir(f.path, false)
@@ -190,7 +184,7 @@ func (f *Folder) updateSequences(change func(sequences) (sequences, error)) (seq
 	if f.withStatus > 0 || (f.bare && len(data) == 0) {
 		hdrs := make(map[uint32]headerInfo, len(f.known))
 		for uid, k := range f.known {
-			hdrs[f.number(uid)] = k.hdr
+			hdrs[uid] = k.hdr
 		}
 		ss = f.fm.materialize(ss, hdrs, f.bare && len(data) == 0)
 	}
@@ -221,7 +215,7 @@ func (f *Folder) Open(uid uint32) (io.ReadCloser, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	path := f.file(f.number(uid))
+	path := f.file(uid)
 	rc, err := openMessage(path, func(id fileID) bool { return f.checkKnown(uid, id) })
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		f.skipped.Note(f.log, f.path, path, err)
@@ -247,7 +241,7 @@ func (f *Folder) OpenQuick(uid uint32) (rc io.ReadCloser, ok bool) {
 		return nil, false
 	}
 	k, ok := f.known[uid]
-	path := f.file(f.number(uid))
+	path := f.file(uid)
 	f.mu.Unlock()
 	if !ok {
 		return nil, false
@@ -303,7 +297,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 			return f.errorf("uid %d: %w", uid, err)
 		}
 		_, err := f.updateSequences(func(ss sequences) (sequences, error) {
-			return f.fm.setFlags(ss, f.number(uid), flags)
+			return f.fm.setFlags(ss, uid, flags)
 		})
 		return err
 	})
@@ -321,7 +315,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 // mailgate's, so the window between the check and the caller's change
 // is that of a system call or two.
 func (f *Folder) checkFile(uid uint32) error {
-	fi, err := os.Lstat(f.file(f.number(uid)))
+	fi, err := os.Lstat(f.file(uid))
 	if err != nil {
 		return err
 	}
@@ -378,14 +372,13 @@ func (f *Folder) Expunge(uids []uint32) error {
 	}
 	defer f.mu.Unlock()
 	return f.locked(func() error {
-		var gone, replaced []uint32 // gone by number, replaced by UID
+		var gone, replaced []uint32 // UIDs, which are the numbers
 		// A rename that fails ends the expunge, but those made before
 		// it are synced and leave the sequences: the core re-reads the
 		// folder after a failure and tells every session of them.
 		var failed error
 		for _, uid := range uids {
-			n := f.number(uid)
-			path := f.file(n)
+			path := f.file(uid)
 			if err := f.checkFile(uid); errors.Is(err, errReplaced) {
 				replaced = append(replaced, uid)
 				continue
@@ -393,13 +386,13 @@ func (f *Folder) Expunge(uids []uint32) error {
 			// Between the lstat and the rename another program could
 			// still renumber: nmh takes no lock of the folder's to wait
 			// for. The window is that of two system calls.
-			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(n), 10)))
+			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				failed = f.errorf("expunge uid %d: %w", uid, err)
 				break
 			}
 			f.forget1(uid)
-			gone = append(gone, n)
+			gone = append(gone, uid)
 		}
 		if len(replaced) > 0 {
 			f.stampValid = false
@@ -474,7 +467,7 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 					return nil, err
 				}
 				var err error
-				if ss, err = f.fm.setFlags(ss, f.number(c.UID), c.Flags); err != nil {
+				if ss, err = f.fm.setFlags(ss, c.UID, c.Flags); err != nil {
 					return nil, err
 				}
 			}
