@@ -149,6 +149,14 @@ func TestControlCommands(t *testing.T) {
 	if l, err := virtual.line(5 * time.Second); l != "* BYE "+gateway.KickReason {
 		t.Errorf("the kicked client read %q, %v", l, err)
 	}
+	// The daemon forgets a session once it has seen it end, a moment
+	// after its process is gone: wait for who to say so.
+	for i := 0; i < 250; i++ {
+		if r := mg("", "who"); strings.Contains(r.stderr, "no sessions") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if r := mg("", "kick", "127.0.0.1"); r.code != 1 || !strings.Contains(r.stderr, "no session of 127.0.0.1") {
 		t.Errorf("kick with no session left: exit %d, stderr %q", r.code, r.stderr)
 	}
