@@ -26,7 +26,10 @@ const tmpMaxAge = 36 * time.Hour
 //   - beside cur/ and new/, mailgate's temporary files of dead processes,
 //     the fixed-name ones that only a holder of the maildir lock writes
 //     (.mailgate-tmp.mu-prop), seen under the shared lock, and index files
-//     half written (their writer leaves no pid) older than tmpMaxAge.
+//     half written (their writer leaves no pid) older than tmpMaxAge;
+//     under the lock too, the temporary files of whole-file writes
+//     (.mu-prop, keywords, the cache) older than fsutil.WriteMaxAge,
+//     whatever process and host their names say.
 //
 // A file of a running process is never removed. Failures are only
 // logged: they cost disk space, never a message.
@@ -52,10 +55,10 @@ func (f *Folder) removeStale() {
 	var locked, old []string
 	for _, n := range names {
 		switch {
-		case fsutil.LockedTemp(n):
-			locked = append(locked, n)
 		case strings.HasPrefix(n, indexFile+".tmp") && f.abandoned(filepath.Join(f.path, n)):
 			old = append(old, n)
+		case fsutil.LockedTemp(n) || fsutil.WriteTemp(n):
+			locked = append(locked, n)
 		}
 	}
 	removed, err := fsutil.RemoveStaleTemps(f.path, names, false)

@@ -11,9 +11,10 @@ import (
 )
 
 // TestStaleFilesRemoved: the first scan of a Folder removes mailgate's
-// fixed-name temporary files (only ever there while the lock is held);
-// other programs' files in tmp/ and half written index files only once
-// they have not changed for 36 hours; and nothing else.
+// fixed-name temporary files (only ever there while the lock is held)
+// and, under the lock, half written index files not modified for
+// fsutil.WriteMaxAge; other programs' files in tmp/ only once they have
+// not changed for 36 hours; and nothing else.
 func TestStaleFilesRemoved(t *testing.T) {
 	path, _ := newMaildir(t)
 	files := []string{
@@ -36,10 +37,11 @@ func TestStaleFilesRemoved(t *testing.T) {
 		}
 		return l
 	}
-	// An old modification time does not make a file abandoned: its
-	// change time is now.
+	// An old modification time does not make another program's file
+	// abandoned: its change time is now. mailgate's own index write
+	// never sets its file's times.
 	mustScan(t, mustOpen(t, testDriver(), path))
-	if got, want := left(), slices.Concat(files[:2], files[4:]); !slices.Equal(got, want) {
+	if got, want := left(), slices.Concat(files[:1], files[4:]); !slices.Equal(got, want) {
 		t.Errorf("first scan left %v; want %v", got, want)
 	}
 	// 37 hours later.
@@ -80,5 +82,32 @@ func TestStaleFilesRemovedAfterSummary(t *testing.T) {
 	}
 	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
 		t.Errorf("%s left after the messages were built: %v", stale, err)
+	}
+}
+
+// TestWriteLeftoversAnyHost: a .mu-prop, keywords or cache write killed
+// long ago leaves a temporary file whose name names a pid that runs
+// again after a reboot, or another host (a re-created container): the
+// first scan removes it under the lock by its age, and keeps a young
+// one of another host, whose writer may still run there.
+func TestWriteLeftoversAnyHost(t *testing.T) {
+	host, _ := os.Hostname()
+	path, _ := newMaildir(t)
+	old, young := time.Unix(1600000000, 0), time.Now()
+	files := map[string]time.Time{
+		fsutil.TempPrefix + ".atomic.1.71234567890.0badc0de." + host:                 old,
+		fsutil.TempPrefix + ".atomic.999999.71234567890.0badc0de.old-container-3f2a": old,
+		"." + cacheFile + ".tmp1234567890":                                           old,
+		fsutil.TempPrefix + ".atomic.999999.71234567890.0badc0de.other-host":         young,
+	}
+	for n, mtime := range files {
+		writeFile(t, filepath.Join(path, n), "x\n", mtime)
+	}
+	mustScan(t, mustOpen(t, testDriver(), path))
+	for n, mtime := range files {
+		_, err := os.Lstat(filepath.Join(path, n))
+		if gone := err != nil; gone != (mtime == old) {
+			t.Errorf("%s (modified %v): gone %v", n, mtime, gone)
+		}
 	}
 }

@@ -57,8 +57,11 @@
 //     reading the Folder's state, so it runs beside any other call and a
 //     slow client holds up nobody. It is named as mailgate's with its pid
 //     and host (fsutil.CreateTemp), and the first scan of a Folder removes
-//     those of dead processes, and mailgate's fixed-name temporary files
-//     (which only a holder of the exclusive lock has).
+//     those of dead processes, mailgate's fixed-name temporary files
+//     (which only a holder of the exclusive lock has), and the temporary
+//     files of whole-file writes (.mu-prop, .mh_sequences, the numbers
+//     file, the cache) older than fsutil.WriteMaxAge, whatever process
+//     and host their names say.
 //   - A new message's flags are in .mh_sequences before its file is
 //     linked to its number: a crash in between leaves a number without a
 //     file, never a message with flags nobody set (nmh reads a message

@@ -78,7 +78,8 @@ func (f *Folder) readState(locked bool) (st folderState, err error) {
 	}
 	if !f.cleaned {
 		// Under the lock, mailgate's fixed-name temporary files are
-		// left over from a crash too.
+		// left over from a crash too, and so are those of whole-file
+		// writes older than any such write takes.
 		f.cleaned = true
 		removed, err := fsutil.RemoveStaleTemps(f.path, st.names, true)
 		if len(removed) > 0 {

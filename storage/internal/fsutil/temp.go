@@ -34,6 +34,12 @@ import (
 //     ".mailgate-tmp.mu-prop": written and renamed away only under the
 //     directory's exclusive lock (LockDir), so that one seen under the
 //     lock, shared or exclusive, is left over from a crash.
+//
+// The temporary file of a write of a whole small file (see
+// AbandonedWriteTemp) is moreover stale once it is older than
+// WriteMaxAge, whatever pid and host its name says: after a reboot the
+// dead writer's pid is often a running process's, and a re-created
+// container or another NFS client has another host name.
 
 // TempPrefix starts the name of every temporary file that mailgate makes
 // in a mailbox directory. The leading dot hides it from mail programs.
@@ -109,6 +115,7 @@ func TempName(dir, kind string) string {
 
 // tempOwner is what a temporary file's name says of its writer.
 type tempOwner struct {
+	kind string
 	pid  int
 	run  string // "" in older names
 	host string // "" in older names
@@ -129,7 +136,7 @@ func parseTemp(name string) (o tempOwner, ok bool) {
 	if err != nil || pid <= 0 || !isDigits(parts[2]) {
 		return o, false
 	}
-	o.pid = pid
+	o.kind, o.pid = parts[0], pid
 	if len(parts) == 5 {
 		o.run, o.host = parts[3], parts[4]
 	}
@@ -166,14 +173,63 @@ func LockedTemp(name string) bool {
 	return !ok
 }
 
+// WriteMaxAge bounds the time that a write of a whole small file
+// through a temporary file (WriteAtomic, ReplaceUnsynced, WriteCache, the
+// storage core's cache) takes from its last byte to its rename: such a
+// temporary file untouched for longer was left by a writer that died. A
+// write that still renamed its file after that would fail (its file
+// gone) and report it, so that nothing it acknowledged is lost.
+const WriteMaxAge = 15 * time.Minute
+
+// WriteTemp reports whether the file called name is the temporary file
+// of a write of a whole small file, by its name alone: one of
+// WriteAtomic and ReplaceUnsynced (CreateTemp kind "atomic"), or one
+// that os.CreateTemp named after one of mailgate's files, such as
+// ".mailgate-cache.tmp123" (WriteCache) or "..mailgate-cache.tmp123"
+// (the storage core's cache). A temporary file of another kind, such as
+// a message being received, may take any time and is not one.
+func WriteTemp(name string) bool {
+	if o, ok := parseTemp(name); ok {
+		return o.kind == "atomic"
+	}
+	if strings.HasPrefix(name, "..") {
+		name = name[1:]
+	}
+	base, suffix, found := cutLast(name, ".tmp")
+	return found && strings.HasPrefix(base, ".mailgate-") && isDigits(suffix)
+}
+
+// cutLast is strings.Cut at the last sep in s.
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// AbandonedWriteTemp reports whether the file called name in dir is a
+// WriteTemp file untouched for more than WriteMaxAge at now, by its
+// modification time: a regular file, never a link. A time in the future
+// (clocks of NFS clients differ) is not old.
+func AbandonedWriteTemp(dir, name string, now time.Time) bool {
+	if !WriteTemp(name) {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(dir, name))
+	return err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > WriteMaxAge
+}
+
 // RemoveStaleTemps removes from dir every file among names (the names in
-// dir, or a part of them) that StaleTemp reports, or that LockedTemp
-// reports when locked says that the caller holds dir's lock (LockDir,
-// shared or exclusive). It returns the names it removed.
+// dir, or a part of them) that StaleTemp reports, or, when locked says
+// that the caller holds dir's lock (LockDir, shared or exclusive), that
+// LockedTemp or AbandonedWriteTemp reports. It returns the names it
+// removed.
 func RemoveStaleTemps(dir string, names []string, locked bool) ([]string, error) {
 	var stale []string
+	now := time.Now()
 	for _, n := range names {
-		if StaleTemp(n) || (locked && LockedTemp(n)) {
+		if StaleTemp(n) || (locked && (LockedTemp(n) || AbandonedWriteTemp(dir, n, now))) {
 			stale = append(stale, n)
 		}
 	}

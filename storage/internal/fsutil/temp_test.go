@@ -158,3 +158,49 @@ func TestCreateTempPlanted(t *testing.T) {
 		t.Errorf("the link's target was written: %q", got)
 	}
 }
+
+func TestAbandonedWriteTemp(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	old := now.Add(-WriteMaxAge - time.Minute)
+	for _, tt := range []struct {
+		name      string
+		mtime     time.Time
+		link      bool
+		abandoned bool
+	}{
+		{TempPrefix + ".atomic.1.7123.0badc0de.other-host", old, false, true},
+		{TempPrefix + ".atomic.1.7123", old, false, true}, // an older mailgate's name
+		{TempPrefix + ".atomic.1.7123.0badc0de.other-host", now, false, false},
+		{TempPrefix + ".atomic.1.7123.0badc0de.other-host", now.Add(time.Hour), false, false}, // a skewed clock
+		{TempPrefix + ".append.1.7123.0badc0de.other-host", old, false, false},                // may take any time
+		{"..mailgate-cache.tmp1234567890", old, false, true},
+		{".mailgate-cache.tmp1234567890", old, false, true},
+		{".mailgate-index.tmp42", old, false, true},
+		{".mailgate-cache.tmp1234567890", old, true, false},
+		{".mailgate-cache.tmp", old, false, false},
+		{".mailgate-cache.tmp12a", old, false, false},
+		{"...mailgate-cache.tmp12", old, false, false},
+		{".cache.tmp12", old, false, false},
+		{"mailgate-cache.tmp12", old, false, false},
+		{"12", old, false, false},
+	} {
+		path := filepath.Join(dir, tt.name)
+		os.Remove(path)
+		if tt.link {
+			if err := os.Symlink("/dev/null", path); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(path, tt.mtime, tt.mtime); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := AbandonedWriteTemp(dir, tt.name, now); got != tt.abandoned {
+			t.Errorf("AbandonedWriteTemp(%q, mtime %v, link %v) = %v", tt.name, tt.mtime, tt.link, got)
+		}
+	}
+}
