@@ -257,16 +257,17 @@ func readCacheSection(r io.ReaderAt, e cacheDirEntry, validity uint32) (*cacheSe
 	return parseCacheSection(data, validity)
 }
 
-// errForeignCache means that a cache file belongs to a user who is
-// neither this process's, root nor the mailbox directory's owner (see
-// fsutil.TrustedIn): another user of a shared folder could have forged
-// its values.
+// errForeignCache means that a cache file in a sticky mailbox
+// directory belongs to a user who is neither this process's, root nor
+// the directory's owner (see fsutil.TrustedIn): another user of a
+// shared folder could have forged its values.
 var errForeignCache = errors.New("the cache file belongs to another user")
 
 // openCache opens the cache file at path and reads its directory.
 // Not through a symbolic link, nor from a device or FIFO: another user
-// of the mailbox could point it at /dev/zero; nor one of another user's
-// (errForeignCache). The caller closes f.
+// of the mailbox could point it at /dev/zero; nor one that another user
+// of a sticky directory could have forged (errForeignCache). The caller
+// closes f.
 func openCache(path string, uidValidity uint32, limit int64) (f *os.File, dir []cacheDirEntry, err error) {
 	f, fi, err := fsutil.OpenRegular(path)
 	if err != nil {

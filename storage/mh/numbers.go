@@ -263,10 +263,11 @@ func appendRecord(b []byte, kind byte, e numberEntry, uidNext uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[at:]))
 }
 
-// readNumbering reads the folder's numbers file. A file that is missing,
-// not a regular file, of another user (see fsutil.TrustedIn), unreadable
-// or damaged gives ok false: the folder's numbers are then unknown, and
-// the next locked scan replaces the file.
+// readNumbering reads the folder's numbers file. A file that is
+// missing, not a regular file, not trusted (another user's in a sticky
+// folder, see fsutil.TrustedIn), unreadable or damaged gives ok false:
+// the folder's numbers are then unknown, and the next locked scan
+// replaces the file.
 func readNumbering(dir string) (n numbering, ok bool) {
 	file, fi, err := fsutil.OpenRegular(filepath.Join(dir, numbersFile))
 	if err != nil {

@@ -58,14 +58,15 @@ func TestNumbersPlantedTemp(t *testing.T) {
 	}
 }
 
-// TestNumbersForged: another user of a shared folder leaves a numbers
-// file of their own, with a valid checksum, the folder's UIDVALIDITY
-// and directory identity (all of which they may read) and no entries
-// below a high UIDNEXT. A new process does not trust it: it would take
-// every message for one that another program put under a known number
-// and renumber the whole folder. (As root, the file is nobody's; as
-// another user, the test checks only that a writable file of ours is
-// still read.)
+// TestNumbersForged: another user of a sticky shared folder (who may
+// add files there but not rename or remove ours) leaves a numbers file
+// of their own, with a valid checksum, the folder's UIDVALIDITY and
+// directory identity (all of which they may read) and no entries below
+// a high UIDNEXT. A new process does not trust it: it would take every
+// message for one that another program put under a known number and
+// renumber the whole folder. (As root, the file is nobody's; as another
+// user, the test checks only that a writable file of ours is still
+// read.)
 func TestNumbersForged(t *testing.T) {
 	path := mkFolder(t, map[string]string{"1": msgA, "2": msgB, "3": msgLong})
 	f := mustOpen(t, testDriver(), path)
@@ -81,6 +82,9 @@ func TestNumbersForged(t *testing.T) {
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to make a file of another user's")
+	}
+	if err := os.Chmod(path, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
 	}
 	forged := numbering{validity: p.UIDValidity, uidNext: 1 << 30, dir: dir}
 	file := filepath.Join(path, numbersFile)
@@ -103,5 +107,76 @@ func TestNumbersForged(t *testing.T) {
 	}
 	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != os.Geteuid() {
 		t.Errorf("%s still belongs to uid %d", numbersFile, st.Uid)
+	}
+}
+
+// shareWithMember makes the folder at path a group-shared one of a
+// third user's, where the numbers file is another member's (written by
+// their process): this process is then neither the file's owner nor
+// the folder's. The folder is not sticky.
+func shareWithMember(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chown(filepath.Join(path, numbersFile), nobodyID, nobodyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, nobodyID-1, nobodyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o2770); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNumbersOtherMemberSortm: in a group-shared folder (not sticky)
+// member B's process wrote the numbers file; an nmh user then runs
+// sortm. Member A's new process still reads B's numbers file, so UID 1
+// keeps its message (or the UIDVALIDITY changes): any member could as
+// well have renamed the messages themselves, so their numbers file is
+// no less trusted than the messages. Needs root.
+func TestNumbersOtherMemberSortm(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to make files of other users")
+	}
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgB, "3": msgLong})
+	f := mustOpen(t, testDriver(), path) // member B's process
+	before := mustScan(t, f)
+	was := map[uint32]string{}
+	for _, m := range before.Messages {
+		was[m.UID] = readAll(t, f, m.UID)
+	}
+	f.Close()
+	shareWithMember(t, path)
+	swap(t, path)                        // sortm by an nmh user
+	g := mustOpen(t, testDriver(), path) // member A's process
+	after := mustScan(t, g)
+	if after.UIDValidity != before.UIDValidity {
+		return
+	}
+	for _, m := range after.Messages {
+		if old, ok := was[m.UID]; ok {
+			if got := readAll(t, g, m.UID); got != old {
+				t.Errorf("UID %d under UIDVALIDITY %d was %q, now %q: another member's numbers file was ignored", m.UID, after.UIDValidity, old, got)
+			}
+		}
+	}
+}
+
+// TestNumbersOtherMemberNothingChanged: in a group-shared folder (not
+// sticky) nothing changes between member B's process and member A's;
+// A's process reads B's numbers file and is not untold (which would
+// restart every modseq and drop the cache and full-text index at each
+// member's turn). Needs root.
+func TestNumbersOtherMemberNothingChanged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to make files of other users")
+	}
+	path := mkFolder(t, map[string]string{"1": msgA, "2": msgB, "3": msgLong})
+	f := mustOpen(t, testDriver(), path) // member B's process
+	mustScan(t, f)
+	f.Close()
+	shareWithMember(t, path)
+	g := mustOpen(t, testDriver(), path) // member A's process
+	if s := mustScan(t, g); s.Untold {
+		t.Errorf("a folder nobody touched is untold for the next member")
 	}
 }

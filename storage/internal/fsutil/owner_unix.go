@@ -19,10 +19,18 @@ func OwnedByUs(fi os.FileInfo) bool {
 
 // TrustedIn reports whether the file fi describes may be trusted as a
 // file mailgate keeps in directory dir (the numbers of a folder, a
-// cache): it belongs to this process's user, to root, or to dir's owner.
-// A file of any other user who may write dir (a group-shared folder)
-// may be forged: it would make mailgate renumber messages or serve
-// another message's values under a UID.
+// cache). It is, unless dir is sticky (others may create files there
+// but not rename or remove those of others) and the file belongs to a
+// user who is neither this process's, root nor dir's owner.
+//
+// In a directory that is not sticky, anyone able to create the file
+// there can as well rename or remove the messages themselves: trusting
+// their numbers or cache file gives them nothing new, and distrusting
+// it would make every member of a shared folder ignore the others'
+// (forget a sortm, restart every modseq at each member's turn). In a
+// sticky directory it would give them a power they lack: making our
+// process renumber or mislabel files they may not touch. A directory
+// that cannot be examined is taken as sticky.
 func TrustedIn(fi os.FileInfo, dir string) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok || int(st.Uid) == os.Geteuid() || st.Uid == 0 {
@@ -31,6 +39,9 @@ func TrustedIn(fi os.FileInfo, dir string) bool {
 	di, err := os.Stat(dir)
 	if err != nil {
 		return false
+	}
+	if di.Mode()&os.ModeSticky == 0 {
+		return true
 	}
 	dst, ok := di.Sys().(*syscall.Stat_t)
 	return ok && dst.Uid == st.Uid
