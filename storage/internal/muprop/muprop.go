@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
@@ -33,18 +34,36 @@ type Props struct {
 	RecentFrom  uint32 // mailgate's "recent-from"; written only when set
 	Version     string
 	Extra       []string // lines of other keys, kept as they were
+	// Partial says that the file's last line lacked its newline: the
+	// file was read while another program wrote it, and that line was
+	// left out (see Parse).
+	Partial bool
 }
 
+// partialWait is how long Read waits before it reads a partial file
+// once more: GNU imap4d writes the few lines in one go.
+const partialWait = 5 * time.Millisecond
+
 // Read reads .mu-prop from the mailbox directory dir. A missing file gives
-// zero Props; numbers that do not parse count as unset.
+// zero Props; numbers that do not parse count as unset. A file read while
+// another program writes it (Partial) is read once more after a short
+// pause; if it is still partial, its last line counts as unset.
 func Read(dir string) (Props, error) {
-	var p Props
+	p, err := read(dir)
+	if err == nil && p.Partial {
+		time.Sleep(partialWait)
+		p, err = read(dir)
+	}
+	return p, err
+}
+
+func read(dir string) (Props, error) {
 	data, err := fsutil.ReadSmall(filepath.Join(dir, File))
 	if errors.Is(err, fs.ErrNotExist) {
-		return p, nil
+		return Props{}, nil
 	}
 	if err != nil {
-		return p, err
+		return Props{}, err
 	}
 	return Parse(data), nil
 }
@@ -52,9 +71,10 @@ func Read(dir string) (Props, error) {
 // ValidityOr returns the UIDVALIDITY that p gives, or else known: the one
 // the process already holds for the mailbox (zero when none). A .mu-prop
 // removed (a clean-up of dot files, a restore without it), or read empty
-// or cut short while another program writes it anew in place, does not
-// make the mailbox anew, which would throw every client out and have it
-// fetch everything again: the caller keeps known and writes it back.
+// or cut short (Partial) while another program writes it anew in place,
+// does not make the mailbox anew, which would throw every client out and
+// have it fetch everything again: the caller keeps known and writes it
+// back.
 func (p Props) ValidityOr(known uint32) uint32 {
 	if p.UIDValidity != 0 {
 		return p.UIDValidity
@@ -62,10 +82,20 @@ func (p Props) ValidityOr(known uint32) uint32 {
 	return known
 }
 
-// Parse reads the content of a .mu-prop file.
+// Parse reads the content of a .mu-prop file. Every line that GNU
+// Mailutils writes ends with a newline (it writes the file as header
+// fields, "key: value\n"), and so does Encode: a last line without one
+// was cut short by a read while another program wrote the file anew in
+// place, and may hold a number cut short ("uid-validity: 1796" of
+// 1796655321). Parse leaves that line out and sets Partial, so that
+// the value is taken as unset (ValidityOr) and never written back.
 func Parse(data []byte) Props {
 	var p Props
-	for _, line := range strings.Split(string(data), "\n") {
+	text := string(data)
+	if i := strings.LastIndexByte(text, '\n'); i+1 < len(text) {
+		text, p.Partial = text[:i+1], true
+	}
+	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimRight(line, "\r")
 		key, val, ok := strings.Cut(line, ":")
 		val = strings.TrimSpace(val)
