@@ -101,10 +101,10 @@
 //     the sticky bit, such a file cannot be renamed: it keeps its number,
 //     and no UID may be made up for it in memory, where the folder's
 //     owner gives the same UIDs to other messages. The folder is then
-//     shown under a UIDVALIDITY of the view, derived from the folder's
-//     and from the stuck files (every process derives the same), with
-//     each UID its number, until the owner renumbers the files (see
-//     Folder.viewValidity); the scan never fails for it.
+//     shown under a UIDVALIDITY of the view, above the folder's and
+//     derived from it and from the stuck files (every process derives
+//     the same), with each UID its number, until the owner renumbers the
+//     files (see Folder.viewValidity); the scan never fails for it.
 //   - A process that opens the folder after another program renumbered
 //     it tells the same as the process that had it open would: a Scan
 //     looks a number its Folder has not seen up in .mailgate-numbers

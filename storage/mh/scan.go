@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -415,18 +416,40 @@ func (f *Folder) markStuck(cands []candidate, idx []int) {
 		"dir", f.path, "files", len(idx))
 }
 
+// viewValidityRange bounds how far above the folder's UIDVALIDITY a
+// derived one (see viewValidity) goes: 2^24 seconds is about 194 days
+// of the clock that new folders' values follow, so that a derived value
+// stays near the folder's, while two different sets of stuck files get
+// the same value once in 2^24 pairs.
+const viewValidityRange = 1 << 24
+
 // viewValidity returns the UIDVALIDITY under which cands (after a scan,
 // UIDs ascending) are shown: the folder's, or, when some of them are
 // stuck (see markStuck), one derived from it and from the stuck files'
-// numbers and identities (inode number and generation), never the
-// folder's nor 0. Each UID is then its file's number. Every process
-// that finds the same files stuck derives the same value, and one that
-// finds other files stuck, or none, another one: a UID never names two
-// messages under one UIDVALIDITY, though a client resynchronises at each
-// change. The numbers no file is stuck at name the messages the
-// folder's UIDs name (the scan compared them with the numbers file, or
-// with this Folder's last scan), or new ones. When the folder's owner
-// has renumbered the stuck files, the folder's UIDVALIDITY is back.
+// numbers and identities (inode number and generation). Each UID is
+// then its file's number. Every process that finds the same files stuck
+// derives the same value, and one that finds other files stuck, or
+// none, another one: a UID never names two messages under one
+// UIDVALIDITY, though a client resynchronises at each change. The
+// numbers no file is stuck at name the messages the folder's UIDs name
+// (the scan compared them with the numbers file, or with this Folder's
+// last scan), or new ones.
+//
+// A derived value is greater than the folder's, as RFC 3501 section
+// 2.3.1.1 wants when UIDs fail to persist: the folder's plus 1 plus a
+// hash of the stuck files modulo viewValidityRange, or modulo what is
+// left below 2^32 when that is less, so that it never overflows nor is
+// 0. Only a folder whose UIDVALIDITY is 2^32-1 has no greater value:
+// its view is then shown under a value from 1 to viewValidityRange,
+// different but lower, which a client comparing with != (as most do)
+// still takes as a change. Two different sets of stuck files get values
+// that are not ordered among themselves, and may rarely be equal.
+//
+// When the folder's owner has renumbered the stuck files, the folder's
+// own UIDVALIDITY is back, below the derived one: its UIDs then name the
+// same messages they named under it before the view (the owner's
+// renumbering gave the moved files new UIDs), so a client that kept
+// what it knew under it loses nothing.
 func (f *Folder) viewValidity(cands []candidate) uint32 {
 	h := crc32.NewIEEE()
 	var b [4 + 8 + 4]byte
@@ -445,11 +468,19 @@ func (f *Folder) viewValidity(cands []candidate) uint32 {
 	}
 	binary.BigEndian.PutUint32(b[:], f.validity)
 	h.Write(b[:4])
-	v := h.Sum32()
-	for v == 0 || v == f.validity {
-		v++
+	return derivedValidity(f.validity, h.Sum32())
+}
+
+// derivedValidity returns the UIDVALIDITY above folder that hash picks
+// (see viewValidity): in folder+1 .. folder+viewValidityRange, or up to
+// 2^32-1 when that is closer; from 1 to viewValidityRange, not folder,
+// when folder is 2^32-1.
+func derivedValidity(folder, hash uint32) uint32 {
+	room := uint64(math.MaxUint32) - uint64(folder)
+	if room == 0 {
+		return 1 + hash%viewValidityRange
 	}
-	return v
+	return uint32(uint64(folder) + 1 + uint64(hash)%min(room, viewValidityRange))
 }
 
 // dropOrphans takes out of every sequence but cur the numbers above the

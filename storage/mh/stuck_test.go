@@ -80,3 +80,54 @@ func TestStuckStickySameUIDs(t *testing.T) {
 		t.Errorf(".mu-prop's UIDNEXT %d after 4 sessions, %d after the first (%v)", now.UIDNext, p.UIDNext, err)
 	}
 }
+
+// TestStuckValidityAscends: RFC 3501 section 2.3.1.1 wants a greater
+// UIDVALIDITY when UIDs fail to persist. The reader of a folder its
+// owner sortm'ed (files it may not rename) sees it under a derived
+// UIDVALIDITY above the folder's; once the owner has renumbered the
+// files, the folder's own is back, its UIDs naming the messages they
+// named under it before. As root it runs as another user.
+func TestStuckValidityAscends(t *testing.T) {
+	if runAsOtherUser(t) {
+		return
+	}
+	for i := range 8 { // the hash differs by the files' inodes
+		path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong, "3": msgB})
+		owner := mustOpen(t, testDriver(), path)
+		s0 := mustScan(t, owner)
+		v0, before := s0.UIDValidity, map[uint32]string{}
+		for _, m := range s0.Messages {
+			before[m.UID] = readAll(t, owner, m.UID)
+		}
+		swap(t, path) // the owner's sortm
+		if err := os.Chmod(path, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(path, 0o755) })
+		reader := mustOpen(t, testDriver(), path)
+		v1 := mustScan(t, reader).UIDValidity
+		reader.Close()
+		if v1 <= v0 || v1 > v0+viewValidityRange {
+			t.Errorf("folder %d: derived UIDVALIDITY %d, the folder's %d", i, v1, v0)
+		}
+		if err := os.Chmod(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustScan(t, owner) // the owner renumbers the moved files
+		owner.Close()
+		if err := os.Chmod(path, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		r2 := mustOpen(t, testDriver(), path)
+		s2 := mustScan(t, r2)
+		if s2.UIDValidity != v0 {
+			t.Errorf("folder %d: UIDVALIDITY %d after the owner renumbered, want the folder's %d", i, s2.UIDValidity, v0)
+		}
+		for _, m := range s2.Messages {
+			if was, ok := before[m.UID]; ok && readAll(t, r2, m.UID) != was {
+				t.Errorf("folder %d: UID %d under %d names another message than before the sortm", i, m.UID, v0)
+			}
+		}
+		r2.Close()
+	}
+}
