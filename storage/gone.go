@@ -23,8 +23,8 @@ import (
 //     files change (Store.fence: no re-read, gone check or cache write
 //     meanwhile, and nothing a view can see), and once the driver has
 //     changed them mark them gone (forget) and wake their views. When
-//     the driver fails, nothing went: the fence is lifted, the mailboxes
-//     are read again, and their sessions go on.
+//     the driver fails or panics, nothing went: the fence is lifted,
+//     the mailboxes are read again, and their sessions go on.
 //   - A removal or a move by another program: a re-read (a watched
 //     mailbox's file event, polling, an unwatched mailbox's check) that
 //     cannot read the mailbox finds its path empty; and View.Check, at
@@ -219,16 +219,18 @@ func (v *View) CheckGone() { v.mb.checkAway() }
 // being gone and their cache files not written (their files are on
 // their way out), yet their views see nothing: commands go on as before.
 type fence struct {
-	s     *Store
-	path  string
-	below bool
-	held  []*mailbox
+	s      *Store
+	path   string
+	below  bool
+	held   []*mailbox
+	lifted bool
 }
 
 // fence holds off re-reads and writes of the mailbox open at path, and
 // with below of those below it, for a DELETE (not below: the children
-// stay) or a RENAME (below: they move along). The caller changes the
-// files, then calls forget when that succeeded, else lift.
+// stay) or a RENAME (below: they move along). The caller defers lift at
+// once, so that a driver that fails or panics leaves no mailbox fenced,
+// changes the files, and calls forget when that succeeded.
 func (s *Store) fence(path string, below bool) *fence {
 	f := &fence{s: s, path: path, below: below}
 	s.mu.Lock()
@@ -264,10 +266,15 @@ func (f *fence) forget(why GoneReason) []*mailbox {
 	return gone
 }
 
-// lift ends the fence. Unless they went (forget), the mailboxes are read
-// again, as a DELETE or RENAME that failed may have changed some of
-// their files, and news put off meanwhile is told.
+// lift ends the fence; once ended, it does nothing. Unless they went
+// (forget), the mailboxes are read again, as a DELETE or RENAME that
+// failed may have changed some of their files, and news put off
+// meanwhile is told.
 func (f *fence) lift() {
+	if f.lifted {
+		return
+	}
+	f.lifted = true
 	for _, mb := range f.held {
 		mb.mu.Lock()
 		mb.fenced--

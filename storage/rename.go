@@ -45,8 +45,8 @@ func (a *Account) Delete(name string) error {
 	// Its children stay, and so do the sessions on them. Until the
 	// driver has removed it, the mailbox may stay too (gone.go).
 	fence := a.store.fence(loc.path, false)
+	defer fence.lift()
 	if err := d.Delete(loc.path); err != nil {
-		fence.lift()
 		return err
 	}
 	defer wakeGone(fence.forget(GoneDeleted))
@@ -105,13 +105,13 @@ func (a *Account) Rename(from, to string) error {
 		cache = a.store.cacheFileOf(d, src.path, perm)
 	}
 	fence := a.store.fence(src.path, true)
+	defer fence.lift()
 	if r, ok := d.(Renamer); ok && isMailbox {
 		err = r.Rename(src.path, dst.path)
 	} else {
 		err = os.Rename(src.path, dst.path)
 	}
 	if err != nil {
-		fence.lift()
 		return fmt.Errorf("rename: %w", err)
 	}
 	defer wakeGone(fence.forget(GoneRenamed))
