@@ -63,6 +63,11 @@ func (mb *mailbox) loadModSeqsLocked(untold bool) {
 		t.ceiling = timeCeiling()
 	}
 	fresh := t.tableLost || t.uidValidity != mb.uidValidity || t.snapLen == 0 || untold
+	// lost: the file knew, or may have known, expunges of this mailbox
+	// under its UIDVALIDITY, and they are forgotten now: an untold
+	// table is dropped whole, a damaged one is lost, and a missing one
+	// may have been removed while the mailbox had messages.
+	lost := untold || t.tableLost || mf.empty && len(mb.msgs) > 0
 	if t.uidValidity != mb.uidValidity || untold {
 		t.reset()
 	}
@@ -134,6 +139,16 @@ func (mb *mailbox) loadModSeqsLocked(untold bool) {
 		return
 	}
 	mb.modseqReserved = true
+	if lost {
+		// A client that synced before m may hold UIDs expunged since,
+		// unseen: every expunge up to m counts as forgotten, and such a
+		// client is told of every UID it asks about that is not here
+		// (RFC 7162 section 3.2.5.1). m is above every modseq handed
+		// out before, so HIGHESTMODSEQ does not go back, even when no
+		// message is left to carry it.
+		mb.vanishedFloor = max(mb.vanishedFloor, m)
+		mb.highestModSeq = max(mb.highestModSeq, m)
+	}
 	for _, i := range changed {
 		mb.msgs[i].ModSeq = m
 	}
