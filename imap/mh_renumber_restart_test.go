@@ -28,6 +28,17 @@ func stopServer(t *testing.T, e *testEnv) {
 	e.store.Close()
 }
 
+// startMHServer starts a server whose personal namespace is the MH
+// folders below dir, which outlives it: a second call is the next
+// process on the same files.
+func startMHServer(t *testing.T, dir string) *testEnv {
+	t.Helper()
+	return startServerLayout(t, func(_ string, l *storage.Layout) {
+		l.DefaultType = "mh"
+		l.Personal = storage.Namespace{Prefixes: []storage.Prefix{{Delimiter: "/", Directory: dir}}}
+	}, nil)
+}
+
 // renumberedMessage is message i of TestMHRenumberBetweenServers: sender
 // and subject name it, and the sizes differ.
 func renumberedMessage(i int) string {
@@ -54,13 +65,7 @@ func TestMHRenumberBetweenServers(t *testing.T) {
 	for _, renumber := range []bool{true, false} {
 		t.Run(map[bool]string{true: "sortm", false: "nothing changed"}[renumber], func(t *testing.T) {
 			shared := t.TempDir()
-			start := func() *testEnv {
-				return startServerLayout(t, func(_ string, l *storage.Layout) {
-					l.DefaultType = "mh"
-					l.Personal = storage.Namespace{Prefixes: []storage.Prefix{{Delimiter: "/", Directory: shared}}}
-				}, nil)
-			}
-			e := start()
+			e := startMHServer(t, shared)
 			c := e.raw()
 			c.login("alice")
 			c.ok("c CREATE box")
@@ -88,7 +93,7 @@ func TestMHRenumberBetweenServers(t *testing.T) {
 				}
 			}
 
-			e = start()
+			e = startMHServer(t, shared)
 			c = e.raw()
 			c.login("alice")
 			c.ok("s SELECT box")

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/mailgate/mailgate/storage"
 )
 
 // TestMHUntoldQResyncVanished: a QRESYNC client syncs an MH folder; while
@@ -23,13 +21,7 @@ func TestMHUntoldQResyncVanished(t *testing.T) {
 	for _, untold := range []bool{true, false} {
 		t.Run(map[bool]string{true: "untold", false: "told"}[untold], func(t *testing.T) {
 			shared := t.TempDir()
-			start := func() *testEnv {
-				return startServerLayout(t, func(_ string, l *storage.Layout) {
-					l.DefaultType = "mh"
-					l.Personal = storage.Namespace{Prefixes: []storage.Prefix{{Delimiter: "/", Directory: shared}}}
-				}, nil)
-			}
-			e := start()
+			e := startMHServer(t, shared)
 			c := e.raw()
 			c.login("alice")
 			c.ok("c CREATE box")
@@ -53,7 +45,7 @@ func TestMHUntoldQResyncVanished(t *testing.T) {
 				}
 			}
 
-			e = start()
+			e = startMHServer(t, shared)
 			c = e.raw()
 			c.login("alice")
 			c.ok("e ENABLE QRESYNC")

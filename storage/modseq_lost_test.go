@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mailgate/mailgate/storage"
 )
@@ -53,15 +52,7 @@ func TestModSeqLostHistoryTellsExpunges(t *testing.T) {
 			root := t.TempDir()
 			box := filepath.Join(root, "alice", "INBOX")
 			s, a := accountAt(t, root, tc.typ)
-			for _, subject := range []string{"a", "b", "c"} {
-				if _, _, err := a.Append("INBOX", msg(subject), nil, time.Time{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := a.Select("INBOX", false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := appendSelect(t, a, "a", "b", "c")
 			uids := v.UIDs()
 			known, _ := v.HighestModSeq() // the QRESYNC client's
 			var files []string

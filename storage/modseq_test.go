@@ -45,6 +45,22 @@ func modseqs(v *storage.View) map[uint32]uint64 {
 	return out
 }
 
+// appendSelect appends one message for each subject to a's INBOX and
+// selects it.
+func appendSelect(t *testing.T, a *storage.Account, subjects ...string) *storage.View {
+	t.Helper()
+	for _, subject := range subjects {
+		if _, _, err := a.Append("INBOX", msg(subject), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // A modseq goes up with every change, survives a restart, and the next
 // process's changes get higher ones (RFC 7162 section 3.1).
 func TestModSeqPersistsAndGrows(t *testing.T) {
@@ -52,15 +68,7 @@ func TestModSeqPersistsAndGrows(t *testing.T) {
 		t.Run(typ, func(t *testing.T) {
 			root := t.TempDir()
 			s, a := accountAt(t, root, typ)
-			for _, subj := range []string{"a", "b", "c"} {
-				if _, _, err := a.Append("INBOX", msg(subj), nil, time.Time{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := a.Select("INBOX", false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := appendSelect(t, a, "a", "b", "c")
 			before, ok := v.HighestModSeq()
 			if !ok || before == 0 {
 				t.Fatalf("HIGHESTMODSEQ %d %v", before, ok)
