@@ -46,7 +46,7 @@ func (f *Folder) allocateLocked(n int, minNext, validity uint32) (uint32, error)
 	case p.UIDValidity == 0 && f.validity != 0:
 		p.UIDValidity = f.validity
 	case p.UIDValidity == 0:
-		if p.UIDValidity, err = f.defaultValidity(); err != nil {
+		if p.UIDValidity, minNext, err = f.defaultValidity(minNext); err != nil {
 			return 0, err
 		}
 	}
@@ -70,17 +70,22 @@ var errValidityChanged = errors.New("UIDVALIDITY changed meanwhile")
 
 // defaultValidity is the UIDVALIDITY of a maildir without one in
 // .mu-prop that the Folder does not know either (allocateLocked keeps
-// the one it knows, as scan does): its dovecot-uidlist's, or a new one. The caller holds the
-// exclusive maildir lock and stores it.
-func (f *Folder) defaultValidity() (uint32, error) {
+// the one it knows, as scan does): its index file's, its
+// dovecot-uidlist's, or a new one. It returns minNext raised to the
+// index file's UIDNEXT when it took the index file's. The caller holds
+// the exclusive maildir lock and stores it.
+func (f *Folder) defaultValidity(minNext uint32) (uint32, uint32, error) {
+	if v, next := f.indexCounters(); v != 0 {
+		return v, max(minNext, next), nil
+	}
 	l, err := f.loadUIDList()
 	if err != nil {
-		return 0, err
+		return 0, minNext, err
 	}
 	if l != nil {
-		return l.validity, nil
+		return l.validity, minNext, nil
 	}
-	return f.newValidity(), nil
+	return f.newValidity(), minNext, nil
 }
 
 func (f *Folder) loadUIDList() (*uidList, error) {

@@ -91,6 +91,32 @@ func (f *Folder) useIndex(st dirStamp, withRecords bool) (*index, bool) {
 	return idx, true
 }
 
+// indexCounters returns the UIDVALIDITY and UIDNEXT that the index
+// file's head records, when the head is sound (its checksum), else
+// zeros. It is the maildir's own record of them for when .mu-prop has
+// none (removed by a clean-up of dot files, a restore without it) and
+// the Folder knows none: a process that opens the maildir then keeps the
+// UIDVALIDITY the other processes hold, rather than make the maildir
+// anew and have them all end their sessions. The index may be stale,
+// which does not matter here: it is the same maildir's, whose files keep
+// their UIDs in their names, and UIDNEXT only grows.
+func (f *Folder) indexCounters() (validity, uidNext uint32) {
+	file, _, err := fsutil.OpenRegular(filepath.Join(f.path, indexFile))
+	if err != nil {
+		return 0, 0
+	}
+	defer file.Close()
+	hdr, err := readIndexHeader(file)
+	if err != nil {
+		return 0, 0
+	}
+	if _, err := readIndexHead(file, hdr); err != nil {
+		f.log.Debug("maildir: index counters not used", "path", f.path, "err", err)
+		return 0, 0
+	}
+	return hdr.validity, hdr.uidNext
+}
+
 // Summarize answers the first read of a Folder from the index file
 // when Scan would (storage.Summarizer): in one pass over its records,
 // without building the messages. Afterwards Scan answers from what it

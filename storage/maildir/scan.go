@@ -158,9 +158,14 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 
 	// Decide UIDVALIDITY: .mu-prop's, else the one known (the file was
 	// removed or is being written anew: the maildir is the same, and
-	// the locked write below puts the value back), else Dovecot's, else
-	// a new one; take Dovecot's UIDs under the same one.
+	// the locked write below puts the value back), else the index
+	// file's (the same, for a process that knew none), else Dovecot's,
+	// else a new one; take Dovecot's UIDs under the same one.
 	validity := p.ValidityOr(f.validity)
+	var minNext uint32
+	if validity == 0 {
+		validity, minNext = f.indexCounters()
+	}
 	var list *uidList
 	if len(need) > 0 || validity == 0 {
 		if list, err = f.loadUIDList(); err != nil {
@@ -179,9 +184,8 @@ func (f *Folder) scan(final, locked bool) (snap storage.Snapshot, retry bool, er
 		}
 		validity = f.newValidity()
 	}
-	var minNext uint32
 	if list != nil && list.validity == validity {
-		minNext = list.next
+		minNext = max(minNext, list.next)
 		rest := need[:0]
 		for _, i := range need {
 			c := &cands[i]
