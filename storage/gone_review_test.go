@@ -25,7 +25,8 @@ func byeAccount(t *testing.T, typ string) (a *storage.Account, home, spool strin
 }
 
 // byeAccountWith is byeAccount with the mbox driver's options mo and the
-// store's options so (their drivers and loggers set here).
+// store's options so (their drivers and loggers set here; mbox flag
+// changes are written at once unless mo.FlushDelay says otherwise).
 func byeAccountWith(t *testing.T, typ string, mo mbox.Options, so storage.Options) (a *storage.Account, home, spool string) {
 	t.Helper()
 	root := t.TempDir()
@@ -33,7 +34,10 @@ func byeAccountWith(t *testing.T, typ string, mo mbox.Options, so storage.Option
 	os.MkdirAll(home, 0o700)
 	os.MkdirAll(spool, 0o1777)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mo.FlushDelay, mo.Logger = -1, log
+	if mo.FlushDelay == 0 {
+		mo.FlushDelay = -1 // flag changes written at once
+	}
+	mo.Logger = log
 	so.Drivers, so.Logger = []storage.Driver{maildir.New(), mh.New(), mbox.New(mo)}, log
 	s := storage.New(so)
 	t.Cleanup(func() { s.Close() })

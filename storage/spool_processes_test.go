@@ -64,16 +64,7 @@ func deliverToSpool(t *testing.T, path, subject string) {
 func TestSpoolUIDsAcrossProcesses(t *testing.T) {
 	accts, _, spool := processStores(t, "mbox", 2)
 	a, b := accts[0], accts[1]
-	for _, s := range []string{"one", "two", "three"} {
-		if _, _, err := a.Append("INBOX", msg(s), nil, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	va, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer va.Close()
+	va := selectInbox(t, a, "one", "two", "three")
 	oldUIDs, validity := va.UIDs(), va.Info().UIDValidity
 	p := filepath.Join(spool, "alice")
 	if err := os.Remove(p); err != nil {
@@ -111,23 +102,29 @@ func TestSpoolUIDsAcrossProcesses(t *testing.T) {
 }
 
 // spoolAccount is alice's account with an mbox INBOX in a spool
-// directory and mbox flag changes kept (journal) for flush.
+// directory and mbox flag changes kept (journal) for flush; it returns
+// the spool file's path.
 func spoolAccount(t *testing.T, flush time.Duration) (*storage.Account, string) {
 	t.Helper()
-	root := t.TempDir()
-	home, spool := filepath.Join(root, "home"), filepath.Join(root, "var-mail")
-	os.MkdirAll(home, 0o700)
-	os.MkdirAll(spool, 0o1777)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mo := mbox.Options{RetryCount: -1, RetrySleep: time.Millisecond, FlushDelay: flush, Logger: log}
-	s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New(), mh.New(), mbox.New(mo)}, Logger: log})
-	t.Cleanup(func() { s.Close() })
-	layout := &storage.Layout{
-		Inbox:       "mbox:" + spool + "/$user",
-		DefaultType: "mbox",
-		Personal:    storage.Namespace{Prefixes: []storage.Prefix{{Directory: "$home", Type: "mbox"}}},
+	a, _, spool := byeAccountWith(t, "mbox", mbox.Options{RetryCount: -1, RetrySleep: time.Millisecond, FlushDelay: flush}, storage.Options{})
+	return a, filepath.Join(spool, "alice")
+}
+
+// selectInbox appends a message for each subject to INBOX and selects
+// it; the view closes when the test ends.
+func selectInbox(t *testing.T, a *storage.Account, subjects ...string) *storage.View {
+	t.Helper()
+	for _, s := range subjects {
+		if _, _, err := a.Append("INBOX", msg(s), nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return s.Account(storage.User{Name: "alice", Home: home}, layout), filepath.Join(spool, "alice")
+	v, err := a.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	return v
 }
 
 // TestSpoolExpungeAfterRecreate: a session has INBOX
@@ -149,16 +146,7 @@ func TestSpoolExpungeAfterRecreate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, p := spoolAccount(t, tc.flush)
-			for _, s := range []string{"old1", "old2"} {
-				if _, _, err := a.Append("INBOX", msg(s), nil, time.Time{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := a.Select("INBOX", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer v.Close()
+			v := selectInbox(t, a, "old1", "old2")
 			old := v.UIDs()
 			if _, err := v.Store(old[:1], storage.AddFlags, []string{`\Deleted`}); err != nil {
 				t.Fatal(err)
@@ -216,14 +204,7 @@ func TestSpoolExpungeAfterRecreate(t *testing.T) {
 // spool file is removed makes it again, with a UID above the old ones.
 func TestSpoolAppendWhenRemoved(t *testing.T) {
 	a, p := spoolAccount(t, -1)
-	if _, _, err := a.Append("INBOX", msg("old"), nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := selectInbox(t, a, "old")
 	old := v.UIDs()
 	os.Remove(p)
 	_, uid, err := a.Append("INBOX", msg("new"), nil, time.Time{})
