@@ -64,7 +64,8 @@ func deliverToSpool(t *testing.T, path, subject string) {
 func TestSpoolUIDsAcrossProcesses(t *testing.T) {
 	accts, _, spool := processStores(t, "mbox", 2)
 	a, b := accts[0], accts[1]
-	va := selectInbox(t, a, "one", "two", "three")
+	va := appendSelect(t, a, "one", "two", "three")
+	defer va.Close()
 	oldUIDs, validity := va.UIDs(), va.Info().UIDValidity
 	p := filepath.Join(spool, "alice")
 	if err := os.Remove(p); err != nil {
@@ -110,23 +111,6 @@ func spoolAccount(t *testing.T, flush time.Duration) (*storage.Account, string) 
 	return a, filepath.Join(spool, "alice")
 }
 
-// selectInbox appends a message for each subject to INBOX and selects
-// it; the view closes when the test ends.
-func selectInbox(t *testing.T, a *storage.Account, subjects ...string) *storage.View {
-	t.Helper()
-	for _, s := range subjects {
-		if _, _, err := a.Append("INBOX", msg(s), nil, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v, err := a.Select("INBOX", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(v.Close)
-	return v
-}
-
 // TestSpoolExpungeAfterRecreate: a session has INBOX
 // selected with a message flagged \Deleted (the flag change still
 // pending, or written); movemail takes the messages and removes the
@@ -146,7 +130,8 @@ func TestSpoolExpungeAfterRecreate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, p := spoolAccount(t, tc.flush)
-			v := selectInbox(t, a, "old1", "old2")
+			v := appendSelect(t, a, "old1", "old2")
+			defer v.Close()
 			old := v.UIDs()
 			if _, err := v.Store(old[:1], storage.AddFlags, []string{`\Deleted`}); err != nil {
 				t.Fatal(err)
@@ -204,7 +189,8 @@ func TestSpoolExpungeAfterRecreate(t *testing.T) {
 // spool file is removed makes it again, with a UID above the old ones.
 func TestSpoolAppendWhenRemoved(t *testing.T) {
 	a, p := spoolAccount(t, -1)
-	v := selectInbox(t, a, "old")
+	v := appendSelect(t, a, "old")
+	defer v.Close()
 	old := v.UIDs()
 	os.Remove(p)
 	_, uid, err := a.Append("INBOX", msg("new"), nil, time.Time{})
