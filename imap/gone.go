@@ -48,6 +48,18 @@ func (s *session) selectedGone() bool {
 	return s.view != nil && s.view.GoneWhy() != storage.NotGone
 }
 
+// endIfGone ends the session with BYE when its selected mailbox is
+// gone, as a wait for news (IDLE, NOTIFY) wakes; it reports whether it
+// did, and the caller then touches the session no more.
+func (s *session) endIfGone() bool {
+	if !s.selectedGone() {
+		return false
+	}
+	s.ending(errSelectedGone)
+	s.finish()
+	return true
+}
+
 // touchesSelected reports whether the command named name reads or
 // changes the selected mailbox or tells of its changes, which a session
 // whose mailbox is gone does not do (see the top of gone.go).

@@ -92,9 +92,7 @@ func (s *session) idlePipe(input chan struct{}) {
 	case <-input:
 		s.loop()
 	case <-s.view.Wake():
-		if s.selectedGone() {
-			s.ending(errSelectedGone) // gone.go
-			s.finish()
+		if s.endIfGone() {
 			return
 		}
 		s.view.Poll(true, s)
@@ -161,9 +159,7 @@ func (s *session) idle() {
 		// poll interrupts the next wait.
 		s.woken.Store(false)
 		s.rearm()
-		if s.selectedGone() {
-			s.ending(errSelectedGone) // gone.go
-			s.finish()
+		if s.endIfGone() {
 			return
 		}
 		if s.view != nil {

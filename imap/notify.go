@@ -939,9 +939,7 @@ func (s *session) notifyWait() {
 	if s.interrupted() {
 		s.woken.Store(false)
 		s.rearm()
-		if s.selectedGone() {
-			s.ending(errSelectedGone) // gone.go
-			s.finish()
+		if s.endIfGone() {
 			return
 		}
 		s.notifySend(true, true, false)
