@@ -43,7 +43,8 @@ import (
 // file is removed: mutt, mailx and movemail remove it once it is empty,
 // and the next delivery makes it again. It reads as empty meanwhile, with
 // the same UIDVALIDITY, and the new file's messages get new UIDs
-// (SpoolFolder), as GNU imap4d, whose INBOX this is, has it.
+// (SpoolFolder): a user of GNU imap4d's default INBOX is not to be
+// thrown out each time the spool empties (imap4d itself not checked).
 
 // GoneReason tells whether, and why, a view's mailbox is no longer the
 // mailbox the view was opened on.
