@@ -507,7 +507,7 @@ func (s *session) notifyWatch(n *notifier) error {
 	}
 	for name, ev := range want {
 		old, ok := n.watched[name]
-		if ok && !old.view.Gone() {
+		if ok && old.view.GoneWhy() == storage.NotGone {
 			old.events = ev
 			continue
 		}

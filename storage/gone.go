@@ -148,11 +148,17 @@ func (mb *mailbox) checkAway() bool {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	if mb.loaded && !mb.gone && mb.fenced == 0 && !mb.closed && mb.awayLocked(fi, err) {
-		mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
-		mb.goneLocked(GoneRemoved)
-		mb.wakeViewsLocked()
+		mb.removedLocked()
 	}
 	return mb.gone
+}
+
+// removedLocked marks mb gone, removed or moved away by another program,
+// and wakes its views to say so; mb.mu is held.
+func (mb *mailbox) removedLocked() {
+	mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
+	mb.goneLocked(GoneRemoved)
+	mb.wakeViewsLocked()
 }
 
 // lookAway is checkAway for View.Check, at the start of every command:
@@ -280,7 +286,6 @@ func (f *fence) lift() {
 		mb.mu.Lock()
 		mb.fenced--
 		if mb.fenced == 0 && !mb.gone && !mb.closed && mb.loaded {
-			mb.fencedMissed = false
 			mb.scheduleRefreshLocked(changeDelay, 0)
 		}
 		mb.mu.Unlock()

@@ -99,6 +99,28 @@ func (r Ranges) countBelow(uid uint64) uint32 {
 	return n
 }
 
+// uidsAt sets out[i] to the UID at position seqs[i] of r, counted from
+// 1, or 0 when r holds no such position. Ascending seqs (resolveSeqs
+// gives them so) take one pass over the ranges.
+func (r Ranges) uidsAt(seqs, out []uint32) {
+	j, base := 0, uint32(0) // range j holds the positions above base
+	for i, q := range seqs {
+		if q == 0 {
+			continue // no such message
+		}
+		if q <= base {
+			j, base = 0, 0 // not ascending: from the start again
+		}
+		for j < len(r) && q > base+r[j][1]-r[j][0]+1 {
+			base += r[j][1] - r[j][0] + 1
+			j++
+		}
+		if j < len(r) {
+			out[i] = r[j][0] + q - base - 1
+		}
+	}
+}
+
 // flagKey is the canonical form of a set of flags.
 func flagKey(flags []string) string {
 	s := slices.Clone(flags)

@@ -49,13 +49,12 @@ type mailbox struct {
 	spool bool
 	// fenced counts the DELETEs and RENAMEs of the mailbox under way
 	// (Store.fence): it is not read again, nor is its cache file
-	// written, until they end; fencedMissed notes a re-read put off.
-	fenced       int
-	fencedMissed bool
-	closed       bool
-	uidValidity  uint32
-	uidNext      uint32
-	msgs         []Message // ascending UID; nil while summary is set
+	// written, until they end (fence.lift then reads it again).
+	fenced      int
+	closed      bool
+	uidValidity uint32
+	uidNext     uint32
+	msgs        []Message // ascending UID; nil while summary is set
 	// summary, when set, stands for msgs: the mailbox was opened from a
 	// Summarizer, and fullLocked builds msgs when a command needs them.
 	summary    *Summary
@@ -434,7 +433,6 @@ func (mb *mailbox) refreshLocked() error {
 	if mb.fenced > 0 {
 		// A DELETE or RENAME of it is under way: read it when it
 		// fails (fence.lift), not while its files go.
-		mb.fencedMissed = true
 		return nil
 	}
 	mb.fullLocked()
@@ -445,9 +443,7 @@ func (mb *mailbox) refreshLocked() error {
 		if mb.awayLocked(os.Stat(mb.path)) {
 			// Removed or moved away by another program: no retry
 			// will read it (see gone.go).
-			mb.store.log.Info("storage: mailbox removed or moved by another program", "path", mb.path)
-			mb.goneLocked(GoneRemoved)
-			mb.wakeViewsLocked()
+			mb.removedLocked()
 			return nil
 		}
 		return err

@@ -176,24 +176,7 @@ func (v *View) SeqSpan(start, stop uint32) (lo, hi uint32) {
 func (v *View) UIDsAt(seqs []uint32) []uint32 {
 	out := make([]uint32, len(seqs))
 	if v.lazy != nil && len(v.lazy) <= lazySearchMax {
-		// One pass over the ranges for ascending seqs (resolveSeqs
-		// gives them so): range j holds sequence numbers above base.
-		j, base := 0, uint32(0)
-		for i, q := range seqs {
-			if q == 0 {
-				continue // no such message
-			}
-			if q <= base {
-				j, base = 0, 0 // not ascending: from the start again
-			}
-			for j < len(v.lazy) && q > base+v.lazy[j][1]-v.lazy[j][0]+1 {
-				base += v.lazy[j][1] - v.lazy[j][0] + 1
-				j++
-			}
-			if j < len(v.lazy) {
-				out[i] = v.lazy[j][0] + q - base - 1
-			}
-		}
+		v.lazy.uidsAt(seqs, out)
 		return out
 	}
 	uids := v.list()
@@ -270,12 +253,6 @@ func (v *View) SetNotifyHolding(f func()) {
 		}
 	}
 }
-
-// Gone reports whether the view's mailbox was deleted or renamed in
-// this process, or removed by another program, since the view was
-// opened: no more changes reach the view, and a new one shows what the
-// name holds now. GoneWhy tells why, and of a re-creation too.
-func (v *View) Gone() bool { return v.mb.isGone() }
 
 // Mailbox facts for SELECT.
 type Selected struct {

@@ -354,7 +354,8 @@ func (f *Folder) numbersWriteFailed(err error) {
 		f.log.Warn("mh: cannot write or remove "+numbersFile+"; a new process may trust cached values of a renumbered message",
 			"dir", f.path, "err", err, "remove", rerr)
 	default:
-		f.log.Warn("mh: cannot write "+numbersFile+"; new processes will not trust the folder's cache", "dir", f.path, "err", err)
+		f.log.Warn("mh: cannot write "+numbersFile+"; new processes will drop the folder's cache and restart its modseqs until it can be written (free space, or let this user write the folder); not retried while the folder stays open",
+			"dir", f.path, "err", err)
 	}
 }
 
@@ -382,7 +383,9 @@ func (f *Folder) updateNumbering(validity uint32, add []numberEntry, drop []uint
 	if f.dir == (dirID{}) {
 		var ok bool
 		if f.dir, ok = dirIDOf(f.path); !ok {
-			f.numbersWriteFailed(errors.New("the directory has no identity to write"))
+			// No inode numbers here: no numbers file is kept at all,
+			// as the scan does (each new process drops the cache).
+			f.numbersFailed = true
 			return
 		}
 	}

@@ -138,7 +138,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	if !f.scanned {
 		f.dir, _ = dirIDOf(f.path)
 	}
-	known := st.numberingFor(cmp.Or(st.props.UIDValidity, f.validity), f.dir)
+	known := st.numberingFor(st.props.ValidityOr(f.validity), f.dir)
 	checked, below := f.scanned, f.uidNext
 	if known != nil {
 		checked, below = true, max(below, known.uidNext)
@@ -170,9 +170,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	untold := !f.scanned && known == nil
 	p := st.props
 	old := p
-	if p.UIDValidity == 0 && f.validity != 0 {
-		p.UIDValidity = f.validity
-	} else if p.UIDValidity == 0 {
+	if p.UIDValidity = p.ValidityOr(f.validity); p.UIDValidity == 0 {
 		// A new UIDVALIDITY is taken from the allocator only under the
 		// lock, where it is stored at once.
 		if !locked {
@@ -412,7 +410,7 @@ func (f *Folder) markStuck(cands []candidate, idx []int) {
 	for _, i := range idx {
 		cands[i].stuck = true
 	}
-	f.log.Info("mh: another program renumbered files that this user may not rename; the folder is shown under a UIDVALIDITY of its own",
+	f.log.Info("mh: another program renumbered files that this user may not rename; the folder is shown under a UIDVALIDITY of its own until its owner's mailgate (or a user allowed to write the folder) opens it",
 		"dir", f.path, "files", len(idx))
 }
 
