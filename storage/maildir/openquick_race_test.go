@@ -1,7 +1,7 @@
 package maildir
 
-// Review test of 8f16705 (Folder.OpenQuick runs without the mailbox
-// lock). Copy into storage/maildir/ and run with -race.
+// Tests of 8f16705 (Folder.OpenQuick runs without the mailbox lock); they
+// mean most under -race.
 
 import (
 	"errors"
@@ -18,14 +18,14 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// TestReviewOpenQuickConcurrentFolder: readers call OpenQuick on a
+// TestOpenQuickConcurrentFolder: readers call OpenQuick on a
 // Folder whose entries are still lazy (answered from the index file),
 // while one goroutine (as the core does under the mailbox lock) builds
 // them, changes flags, scans after another program's renames and
 // removals, expunges, writes the index and finally closes the Folder.
 // Every open must give the message's own content or say it cannot;
 // never another message's, never a data race, never a hang.
-func TestReviewOpenQuickConcurrentFolder(t *testing.T) {
+func TestOpenQuickConcurrentFolder(t *testing.T) {
 	const n = 120
 	files := map[string]string{propsFile: fmt.Sprintf("uidnext: %d\nuid-validity: 1795730010\nversion: 3.15\n", n+1)}
 	for i := 1; i <= n; i++ {

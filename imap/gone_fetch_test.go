@@ -1,7 +1,7 @@
 package imap_test
 
-// Review check of caa259a (opens refuse a gone mailbox), at the IMAP
-// level. Copy into imap/. It logs what a client sees; it fails only on a
+// Tests of caa259a (opens refuse a gone mailbox), at the IMAP level. It
+// logs what a client sees; it fails only on a
 // hang (the harness's read deadline), a BAD, or a body of another
 // mailbox.
 
@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// TestReviewGoneSelectedFetch: session A has box selected; session B
+// TestGoneSelectedFetchNotRun: session A has box selected; session B
 // RENAMEs it and CREATEs a new box with another message. A's FETCH of
 // the old message's body must neither hang nor return the new box's
 // message: it is not run, and A hears BYE (gone.go), as with Dovecot.
-func TestReviewGoneSelectedFetch(t *testing.T) {
+func TestGoneSelectedFetchNotRun(t *testing.T) {
 	e := startServer(t, nil)
 	a, b := e.raw(), e.raw()
 	a.login("alice")
@@ -35,7 +35,7 @@ func TestReviewGoneSelectedFetch(t *testing.T) {
 	// The new box's message is untouched by A's STORE and EXPUNGE (on
 	// maildir its unique file names protect it as well; the MH cases,
 	// where a number would name it, are storage's
-	// TestReviewMHGoneView*).
+	// TestMHGoneViewSparesNewFolder*).
 	u, done := b.do("s SELECT box")
 	t.Logf("the new box: %q %q", u, done)
 	if !contains(u, "* 1 EXISTS") {

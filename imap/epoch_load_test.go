@@ -1,7 +1,7 @@
 package imap_test
 
-// Review test of 92c2894 (values read before a mailbox reset are not
-// cached after it). Copy into imap/.
+// Tests of 92c2894: values read before a mailbox reset are not cached
+// after it.
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func (c *hookCloser) Close() error {
 	return err
 }
 
-// TestReviewEpochTakenAfterLoad: FETCH 2 (BODY.PEEK[HEADER] ENVELOPE)
+// TestEpochTakenAfterLoad: FETCH 2 (BODY.PEEK[HEADER] ENVELOPE)
 // reads message 2 whole for BODY[HEADER] (fetcher.load), and only then
 // derives ENVELOPE from what it read (fetcher.derived with c.root set),
 // taking the CacheEpoch there: after the read. When another program
@@ -74,7 +74,7 @@ func (c *hookCloser) Close() error {
 // the old UIDs), the old message's envelope, sort keys and search fields
 // are stored for the new message 2 with the new epoch, and every
 // session, and the cache file, keep them.
-func TestReviewEpochTakenAfterLoad(t *testing.T) {
+func TestEpochTakenAfterLoad(t *testing.T) {
 	const n = 3
 	d := &closeHookDriver{Driver: maildir.New()}
 	e := startServerStore(t, func(root string, o *storage.Options) {

@@ -1,8 +1,8 @@
 package storage_test
 
-// Review tests of 0544e17, 0da367c, 9bd5d8e (MH's lock-free open, the
-// scans counter, Move's keepMoved). Copy into storage/. Each fails on
-// main at de39077.
+// Tests of 0544e17, 0da367c, 9bd5d8e (MH's lock-free open, the scans
+// counter, Move's keepMoved) against other programs that reset or
+// renumber a mailbox under a MOVE or an open view.
 
 import (
 	"bytes"
@@ -109,7 +109,7 @@ func newFailingMemAccount(t *testing.T, subjects ...string) (*failingMemDriver, 
 	return d, a, home
 }
 
-// subjectsOf returns the contents of every message of the mailbox.
+// contentsOf returns the contents of every message of the mailbox.
 func contentsOf(t *testing.T, a *storage.Account, name string) []string {
 	t.Helper()
 	w, err := a.Select(name, true)
@@ -130,7 +130,7 @@ func contentsOf(t *testing.T, a *storage.Account, name string) []string {
 	return out
 }
 
-// TestReviewMoveSourceResetLosesMoved: a MOVE copies messages 1-3 into
+// TestMoveSourceResetKeepsMoved: a MOVE copies messages 1-3 into
 // dst, and its expunge of the sources removes message 1 and fails; in
 // that moment another program resets src (new UIDVALIDITY, new messages
 // under UIDs 1-3). The re-read after the failure lists the new messages,
@@ -138,7 +138,7 @@ func contentsOf(t *testing.T, a *storage.Account, name string) []string {
 // of all three: message "one", expunged from src, loses its only copy.
 // keepMoved must not take an open of the same UID under another
 // UIDVALIDITY for the message that was copied.
-func TestReviewMoveSourceResetLosesMoved(t *testing.T) {
+func TestMoveSourceResetKeepsMoved(t *testing.T) {
 	d, a, _ := newFailingMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -159,14 +159,14 @@ func TestReviewMoveSourceResetLosesMoved(t *testing.T) {
 	}
 }
 
-// TestReviewMoveDestResetExpungesOthers: the MOVE's expunge of the
+// TestMoveDestResetSparesOthers: the MOVE's expunge of the
 // sources removes message 1 and fails, so keepMoved takes back the
 // copies of messages 2 and 3 from dst by their UIDs; meanwhile another
 // program reset dst (new UIDVALIDITY, its own messages under UIDs 1-3).
 // keepMoved expunges dst's new messages 2 and 3, which the MOVE never
 // wrote: it must check dst's UIDVALIDITY is still the one its copies
 // got before it takes any back.
-func TestReviewMoveDestResetExpungesOthers(t *testing.T) {
+func TestMoveDestResetSparesOthers(t *testing.T) {
 	d, a, _ := newFailingMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -203,7 +203,7 @@ func (d *failingMemDriver) anyBox(t *testing.T, name string) string {
 	return ""
 }
 
-// TestReviewMHSortmUnderOpen: nmh's sortm (or folder -pack) renumbers
+// TestMHSortmUnderOpen: nmh's sortm (or folder -pack) renumbers
 // an MH folder's files by rename; until the core's next Scan, UID 1
 // still has the size of the old message 1, and View.Open, quick or
 // locked, opens the file now named 1: the other message. FETCH BODY[]
@@ -212,7 +212,7 @@ func (d *failingMemDriver) anyBox(t *testing.T, name string) string {
 // is cached for UID 1 under an unchanged epoch. Neither open checks
 // that the file is the one Scan saw (its inode and size are known to
 // the scan's meta): a stale mapping is trusted.
-func TestReviewMHSortmUnderOpen(t *testing.T) {
+func TestMHSortmUnderOpen(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
 	if err := os.MkdirAll(box, 0o700); err != nil {
@@ -251,11 +251,11 @@ func TestReviewMHSortmUnderOpen(t *testing.T) {
 	}
 }
 
-// TestReviewMoveIntoItselfPartway (passes: a check, not a defect): a MOVE
+// TestMoveIntoItselfPartway: a MOVE
 // of messages 1-3 into their own mailbox copies them as 4-6, and the
 // expunge of 1-3 removes 1 and fails. Move must report 1 -> 4 alone and
 // take back 5 and 6, leaving 2, 3 and 4: each message once.
-func TestReviewMoveIntoItselfPartway(t *testing.T) {
+func TestMoveIntoItselfPartway(t *testing.T) {
 	d, a, _ := newFailingMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -279,7 +279,7 @@ func TestReviewMoveIntoItselfPartway(t *testing.T) {
 	}
 }
 
-// TestReviewMoveTransientOpenCountsAsMoved: the MOVE's expunge removes
+// TestMoveTransientOpenNotMoved: the MOVE's expunge removes
 // message 1 and fails; the re-read succeeds and the source still lists
 // 2 and 3. keepMoved decides by opening them, and message 2's open fails
 // for a passing reason (too many open files) though it is there: Move
@@ -287,7 +287,7 @@ func TestReviewMoveIntoItselfPartway(t *testing.T) {
 // it too, with no EXPUNGE. The re-read's state is authoritative here:
 // only a message the mailbox no longer lists (or whose open says
 // ErrNoMessage) may count as moved.
-func TestReviewMoveTransientOpenCountsAsMoved(t *testing.T) {
+func TestMoveTransientOpenNotMoved(t *testing.T) {
 	d, a, _ := newFailingMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -315,13 +315,13 @@ func TestReviewMoveTransientOpenCountsAsMoved(t *testing.T) {
 	}
 }
 
-// TestReviewMHRenamedUnderView: a session has MH folder MHBox selected;
+// TestMHRenamedUnderView: a session has MH folder MHBox selected;
 // another session RENAMEs it to Other, and another program (or mailgate)
 // makes a new MH folder MHBox whose message 1 is a different message.
 // The first session's FETCH of UID 1 must not read the new folder's
 // file under the old message's size (IMAP: the mailbox it selected is
 // gone, or renamed; never another mailbox's message).
-func TestReviewMHRenamedUnderView(t *testing.T) {
+func TestMHRenamedUnderView(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
 	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
@@ -347,11 +347,11 @@ func TestReviewMHRenamedUnderView(t *testing.T) {
 	}
 }
 
-// TestReviewMovePartwayViewsHear (passes: a check): with a view of dst
+// TestMovePartwayViewsHear: with a view of dst
 // open, a MOVE of 1-3 whose expunge removes 1 and fails: the source's
 // view hears the EXPUNGE of 1 alone, dst's view ends with the one copy
 // Move reported, having heard the others come and go.
-func TestReviewMovePartwayViewsHear(t *testing.T) {
+func TestMovePartwayViewsHear(t *testing.T) {
 	d, a, _ := newFailingMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {

@@ -1,7 +1,7 @@
 package storage_test
 
-// Review tests of 997773c (an EXPUNGE that fails part way tells views
-// what it removed). Copy into storage/.
+// Tests of 997773c (an EXPUNGE that fails part way tells views what it
+// removed).
 
 import (
 	"os"
@@ -14,7 +14,7 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// TestReviewExpungePartwayModSeqAndKept: an EXPUNGE of four \Deleted
+// TestExpungePartwayModSeqAndKept: an EXPUNGE of four \Deleted
 // messages fails at the second (another program put a non-empty
 // directory in place of its file) after another program undeleted the
 // fourth (renamed its file without T). The re-read must record exactly
@@ -23,7 +23,7 @@ import (
 // message 3 (still \Deleted: the EXPUNGE stopped before it) and message
 // 4 (undeleted: DeletedExpunger), and leave the modseq of message 3
 // alone.
-func TestReviewExpungePartwayModSeqAndKept(t *testing.T) {
+func TestExpungePartwayModSeqAndKept(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 4)
 	v := selectSettled(t, a)
@@ -88,7 +88,7 @@ func TestReviewExpungePartwayModSeqAndKept(t *testing.T) {
 	}
 }
 
-// TestReviewMovePartwayCOPYUID: a MOVE from a maildir into an MH folder
+// TestMovePartwayCOPYUID: a MOVE from a maildir into an MH folder
 // copies the messages (no rename across formats), then expunges them
 // from the source; that expunge fails at the second message (another
 // program put a directory in place of its file). Move reports src and
@@ -97,7 +97,7 @@ func TestReviewExpungePartwayModSeqAndKept(t *testing.T) {
 // moved must be gone from the source, or the client, which trusts
 // COPYUID, drops its copy of a message that is still there while the
 // destination holds another copy of it.
-func TestReviewMovePartwayCOPYUID(t *testing.T) {
+func TestMovePartwayCOPYUID(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	mhBox := filepath.Join(root, "alice", "MHBox")
@@ -137,11 +137,11 @@ func TestReviewMovePartwayCOPYUID(t *testing.T) {
 	}
 }
 
-// TestReviewExpungePartwayRefreshFails: the EXPUNGE fails part way, and
+// TestExpungePartwayRefreshFails: the EXPUNGE fails part way, and
 // so does the re-read after it (another program replaced new/ with a
 // file). Once new/ is back, the re-read retried in the background must
 // tell the views that message 1 is gone, without another command.
-func TestReviewExpungePartwayRefreshFails(t *testing.T) {
+func TestExpungePartwayRefreshFails(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	v := selectSettled(t, a)

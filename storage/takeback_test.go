@@ -1,8 +1,8 @@
 package storage_test
 
-// Review tests of caa259a (a failed MOVE or COPY takes back only what it
-// can tell is its own). Copy into storage/ next to review_last2_test.go,
-// whose resetBox and contentsOf they use. The tests not marked "passes" fail on main at caa259a.
+// Tests of caa259a: a failed MOVE or COPY takes back only what it can
+// tell is its own. They use resetBox and contentsOf of
+// move_reset_test.go.
 
 import (
 	"errors"
@@ -108,7 +108,7 @@ func (d *hookMemDriver) resetDst(dstPath string, subjects ...string) {
 	resetBox(d.boxes[dstPath], subjects...)
 }
 
-// TestReviewCopyTakeBackStaleValidity: a COPY of one, two, three in
+// TestCopyTakeBackStaleValidity: a COPY of one, two, three in
 // batches of one. Before the second batch another program resets dst
 // (new UIDVALIDITY, its message "theirs-a" as UID 1, UIDNEXT 2); the
 // second copy gets UID 2, the UIDNEXT the core expected, so the core
@@ -117,7 +117,7 @@ func (d *hookMemDriver) resetDst(dstPath string, subjects ...string) {
 // takeBack compares against the UIDVALIDITY the core remembers, which
 // is the stale one, and expunges UID 1, "theirs-a", a message the COPY
 // never wrote.
-func TestReviewCopyTakeBackStaleValidity(t *testing.T) {
+func TestCopyTakeBackStaleValidity(t *testing.T) {
 	d, a, _, dstPath := newHookMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -143,7 +143,7 @@ func TestReviewCopyTakeBackStaleValidity(t *testing.T) {
 	}
 }
 
-// TestReviewMoveMixedBatchesTakesBackOthers: a MOVE of one and two in
+// TestMoveMixedBatchesSparesOthers: a MOVE of one and two in
 // batches of one. Before the second batch another program resets dst
 // (theirs-a, theirs-b as UIDs 1, 2); the second copy gets UID 3, the
 // core reads dst back and learns the new UIDVALIDITY. copyMessages
@@ -151,7 +151,7 @@ func TestReviewCopyTakeBackStaleValidity(t *testing.T) {
 // with dst [1 3], UID 1 being of the old one. The expunge of the sources
 // removes two and fails; keepMoved takes back the copy of one by UID 1
 // under the new UIDVALIDITY: theirs-a.
-func TestReviewMoveMixedBatchesTakesBackOthers(t *testing.T) {
+func TestMoveMixedBatchesSparesOthers(t *testing.T) {
 	d, a, srcPath, dstPath := newHookMemAccount(t, "one", "two")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -175,13 +175,13 @@ func TestReviewMoveMixedBatchesTakesBackOthers(t *testing.T) {
 	}
 }
 
-// TestReviewCopyMixedBatchesCOPYUID: as above but a COPY that succeeds:
+// TestCopyMixedBatchesCOPYUID: as above but a COPY that succeeds:
 // it answers COPYUID with the new UIDVALIDITY and the UIDs of both
 // batches, though the first was stored under the old one; under the new
 // one UID 1 is theirs-a. A client that trusts COPYUID (RFC 4315) then
 // takes theirs-a for its copy of one. The answer must leave out, or
 // not claim, the UIDs stored under another UIDVALIDITY.
-func TestReviewCopyMixedBatchesCOPYUID(t *testing.T) {
+func TestCopyMixedBatchesCOPYUID(t *testing.T) {
 	d, a, _, dstPath := newHookMemAccount(t, "one", "two")
 	v, err := a.Select("src", false)
 	if err != nil {
@@ -222,14 +222,13 @@ func TestReviewCopyMixedBatchesCOPYUID(t *testing.T) {
 	}
 }
 
-// TestReviewMoveSourceRenamedLosesMoved (passes: a check, not a
-// defect): a maildir MOVE of one, two in batches of one; the first batch
+// TestMoveSourceRenamedKeepsMoved: a maildir MOVE of one, two in batches of one; the first batch
 // renames one's file into dst; before the second, another session of
 // the user RENAMEs src. two's staged move fails (a partial MOVE), the
 // expunge of UID 1 on the gone mailbox finds nothing to do and returns
 // nil, so keepMoved is not reached. Every message must be left in dst
 // or in the renamed mailbox.
-func TestReviewMoveSourceRenamedLosesMoved(t *testing.T) {
+func TestMoveSourceRenamedKeepsMoved(t *testing.T) {
 	_, a, _ := newAccount(t)
 	for _, name := range []string{"src", "dst"} {
 		if err := a.Create(name); err != nil {
@@ -268,13 +267,13 @@ func TestReviewMoveSourceRenamedLosesMoved(t *testing.T) {
 	}
 }
 
-// TestReviewMovePartwayRereadListsMoved (passes: a check): as
+// TestMovePartwayRereadListsMoved: as
 // TestMovePartwayNeverLosesMoved (a maildir MOVE whose files are already
 // in Dest; a directory now has message 2's old file name) but with new/
 // left alone, so that a re-read after a failure would succeed and decide
 // alone (reread). The maildir expunge of moved files touches nothing
 // and succeeds, so keepMoved is not reached: all three stay in Dest.
-func TestReviewMovePartwayRereadListsMoved(t *testing.T) {
+func TestMovePartwayRereadListsMoved(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	if err := a.Create("Dest"); err != nil {
@@ -297,7 +296,7 @@ func TestReviewMovePartwayRereadListsMoved(t *testing.T) {
 	}
 }
 
-// TestReviewMHGoneViewExpungesNewFolder: caa259a makes a gone mailbox's
+// TestMHGoneViewSparesNewFolderExpunge: caa259a makes a gone mailbox's
 // opens refuse, since what is at its old path now is another mailbox's,
 // but writes still go to that path. A session has MH folder MHBox
 // selected and message 1 flagged \Deleted; another session RENAMEs it to
@@ -305,7 +304,7 @@ func TestReviewMovePartwayRereadListsMoved(t *testing.T) {
 // inc, or a CREATE) whose message 1 is another message. The first
 // session's EXPUNGE removes the new folder's message 1 (renamed to ",1"
 // as rmm does); a STORE would likewise change its sequences.
-func TestReviewMHGoneViewExpungesNewFolder(t *testing.T) {
+func TestMHGoneViewSparesNewFolderExpunge(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
 	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
@@ -329,10 +328,10 @@ func TestReviewMHGoneViewExpungesNewFolder(t *testing.T) {
 	}
 }
 
-// TestReviewMHGoneViewStoresIntoNewFolder: as
-// TestReviewMHGoneViewExpungesNewFolder, with a STORE: the gone view's
+// TestMHGoneViewSparesNewFolderStore: as
+// TestMHGoneViewSparesNewFolderExpunge, with a STORE: the gone view's
 // flag change lands in the new folder's .mh_sequences, on its message 1.
-func TestReviewMHGoneViewStoresIntoNewFolder(t *testing.T) {
+func TestMHGoneViewSparesNewFolderStore(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
 	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
@@ -354,7 +353,7 @@ func TestReviewMHGoneViewStoresIntoNewFolder(t *testing.T) {
 	}
 }
 
-// TestReviewCopyTakeBackStaleValidityMH is TestReviewCopyTakeBackStaleValidity
+// TestCopyTakeBackStaleValidityMH is TestCopyTakeBackStaleValidity
 // on real folders: a COPY of three messages from a maildir into the MH
 // folder MHDst in batches of one. Before the second batch another
 // program re-creates MHDst (rm -r, then a restore or a migration writes
@@ -363,7 +362,7 @@ func TestReviewMHGoneViewStoresIntoNewFolder(t *testing.T) {
 // copy, UID 1, finds the UIDVALIDITY the core remembers unchanged (it
 // never read MHDst back) and has MH rename "1", the restored message, to
 // ",1".
-func TestReviewCopyTakeBackStaleValidityMH(t *testing.T) {
+func TestCopyTakeBackStaleValidityMH(t *testing.T) {
 	_, a, root := newAccount(t)
 	writeQuietMaildir(t, root, 3)
 	dst := filepath.Join(root, "alice", "MHDst")
@@ -386,7 +385,7 @@ func TestReviewCopyTakeBackStaleValidityMH(t *testing.T) {
 	}
 }
 
-// TestReviewMoveTakeBackWatchedDestMH: D1 through Move's keepMoved. A
+// TestMoveTakeBackWatchedDestMH: D1 through Move's keepMoved. A
 // MOVE of three messages from a maildir into MH folder MHDst, which
 // another session has selected (watched: Account.open does not re-read
 // it). When the sources' expunge begins, another program re-creates
@@ -395,7 +394,7 @@ func TestReviewCopyTakeBackStaleValidityMH(t *testing.T) {
 // 2 and 3 by UID: unless the watcher's re-read came first, MH renames
 // the restored 2 and 3 to ",2" and ",3". (Timing-dependent: the watcher
 // may win; then it passes.)
-func TestReviewMoveTakeBackWatchedDestMH(t *testing.T) {
+func TestMoveTakeBackWatchedDestMH(t *testing.T) {
 	_, a, root := newAccount(t)
 	dir := writeQuietMaildir(t, root, 3)
 	dst := filepath.Join(root, "alice", "MHDst")

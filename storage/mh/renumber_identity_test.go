@@ -14,14 +14,14 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// TestReviewS7SetFlagsAfterRenumber: a STORE that reaches the folder
+// TestSetFlagsAfterRenumber: a STORE that reaches the folder
 // after sortm swapped messages 1 and 2, before the Folder's next scan,
 // writes the flags into .mh_sequences under number 1, which is now the
 // other message's: the next Scan moves that membership with the file to
 // its fresh number, so the other message carries \Deleted (and the next
 // EXPUNGE removes mail the user never deleted). SetFlags and
 // SetFlagsBatch must check the file as Expunge does.
-func TestReviewS7SetFlagsAfterRenumber(t *testing.T) {
+func TestSetFlagsAfterRenumber(t *testing.T) {
 	for _, batch := range []bool{false, true} {
 		path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
 		f := mustOpen(t, testDriver(), path)
@@ -42,13 +42,13 @@ func TestReviewS7SetFlagsAfterRenumber(t *testing.T) {
 	}
 }
 
-// TestReviewS7InodeReuseKeepsUID: a message file removed by unlink
+// TestInodeReuseNewUID: a message file removed by unlink
 // (rmm with rmmproc or -unlink, rm, an MUA) and a new message written
 // under the same number before the next scan: ext4 gives the new file
 // the old inode number at once, and Scan's sameMessage (device and inode
 // only) keeps UID 1 for another message, with other content and size.
 // Open's check (inode, size, time) catches it; Scan must too.
-func TestReviewS7InodeReuseKeepsUID(t *testing.T) {
+func TestInodeReuseNewUID(t *testing.T) {
 	path := mkFolder(t, map[string]string{"1": msgA, "2": msgLong})
 	f := mustOpen(t, testDriver(), path)
 	mustScan(t, f)
@@ -105,12 +105,12 @@ func TestSameMessageGeneration(t *testing.T) {
 	}
 }
 
-// TestReviewS7ReadOnlyRenumber: a shared MH folder this user may only
+// TestReadOnlyRenumberScans: a shared MH folder this user may only
 // read (another user ran sortm in it). Scan sees reused numbers and
 // must rename them, which it cannot: every Scan of the open Folder then
 // fails, for good, where before 9ff93ea it read the folder. As root it
 // runs as another user (runAsOtherUser).
-func TestReviewS7ReadOnlyRenumber(t *testing.T) {
+func TestReadOnlyRenumberScans(t *testing.T) {
 	if runAsOtherUser(t) { // root writes a read-only directory anyway
 		return
 	}

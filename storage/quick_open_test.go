@@ -1,7 +1,7 @@
 package storage_test
 
-// Review tests of 8f16705 (QuickOpener: message files opened without the
-// mailbox lock). Copy into storage/.
+// Tests of 8f16705 (QuickOpener: message files opened without the
+// mailbox lock).
 
 import (
 	"bytes"
@@ -50,7 +50,7 @@ func (f *quickMemFolder) OpenQuick(uid uint32) (io.ReadCloser, bool) {
 
 var _ storage.QuickOpener = (*quickMemFolder)(nil)
 
-// TestReviewQuickOpenAcrossReset: another program resets the mailbox (a
+// TestQuickOpenAcrossReset: another program resets the mailbox (a
 // new UIDVALIDITY whose messages take the old UIDs: a maildir restored
 // from a backup, re-created by a migration tool) between the core's look
 // at message 1 (its size, under the mailbox lock) and the open without
@@ -59,7 +59,7 @@ var _ storage.QuickOpener = (*quickMemFolder)(nil)
 // (wire.Encoder.Literal pads or cuts to size), and RFC822.SIZE and
 // BODY[]<partial> are computed from it. Before 8f16705 the look and the
 // open were under one lock and always agreed.
-func TestReviewQuickOpenAcrossReset(t *testing.T) {
+func TestQuickOpenAcrossReset(t *testing.T) {
 	d := &quickMemDriver{memDriver: newMemDriver("mem", false)}
 	home := t.TempDir()
 	s := storage.New(storage.Options{Drivers: []storage.Driver{d},

@@ -10,7 +10,7 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// TestReviewS7StoreAfterSortmExpunges: sortm renumbers an MH folder
+// TestStoreAfterSortmSparesOthers: sortm renumbers an MH folder
 // while a session has it selected; the client, which saw UID 1 as
 // "one", marks it \Deleted and expunges. Open, COPY and EXPUNGE check the
 // file under the number, but STORE (Folder.SetFlags) writes "deleted"
@@ -18,7 +18,7 @@ import (
 // re-read moves that membership with the file to its new UID (the client
 // sees FETCH (FLAGS (\Deleted)) on a message it never touched), and the
 // next EXPUNGE or CLOSE removes the message the user never deleted.
-func TestReviewS7StoreAfterSortmExpunges(t *testing.T) {
+func TestStoreAfterSortmSparesOthers(t *testing.T) {
 	const one = "Subject: one\r\n\r\nfirst\r\n"
 	const two = "Subject: a longer one that sortm moved to number one\r\n\r\nsecond\r\n"
 	for _, quick := range []bool{true, false} {

@@ -2,8 +2,8 @@
 
 package mh
 
-// Review test of 0544e17 (MH's Folder.OpenQuick runs beside any other
-// call). Copy into storage/mh/ and run with -race.
+// Tests of 0544e17 (MH's Folder.OpenQuick runs beside any other call);
+// they mean most under -race.
 
 import (
 	"fmt"
@@ -18,13 +18,13 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// TestReviewMHOpenQuickConcurrentFolder: readers call OpenQuick on every
+// TestOpenQuickConcurrentFolder: readers call OpenQuick on every
 // UID while one goroutine (as the core does under the mailbox lock)
 // scans after another program's rmm and inc under a reused number (the
 // scan renumbers it), changes flags, expunges, appends, and finally
 // closes the Folder. A message kept throughout must read as its own
 // content with Status: stripped; nothing may race or hang.
-func TestReviewMHOpenQuickConcurrentFolder(t *testing.T) {
+func TestOpenQuickConcurrentFolder(t *testing.T) {
 	const n = 60
 	files := map[string]string{}
 	for i := 1; i <= n; i++ {
