@@ -209,9 +209,9 @@ func (d *failingMemDriver) anyBox(t *testing.T, name string) string {
 // locked, opens the file now named 1: the other message. FETCH BODY[]
 // then sends message 2's content cut to message 1's size (the literal
 // is padded or cut to size), and whatever the frontend derives from it
-// is cached for UID 1 under an unchanged epoch. Neither open checks
+// is cached for UID 1 under an unchanged epoch. Both opens must check
 // that the file is the one Scan saw (its inode and size are known to
-// the scan's meta): a stale mapping is trusted.
+// the scan's meta), never trust a stale mapping.
 func TestMHSortmUnderOpen(t *testing.T) {
 	_, a, root := newAccount(t)
 	box := filepath.Join(root, "alice", "MHBox")
@@ -322,15 +322,7 @@ func TestMoveTransientOpenNotMoved(t *testing.T) {
 // file under the old message's size (IMAP: the mailbox it selected is
 // gone, or renamed; never another mailbox's message).
 func TestMHRenamedUnderView(t *testing.T) {
-	_, a, root := newAccount(t)
-	box := filepath.Join(root, "alice", "MHBox")
-	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
-	v, err := a.Select("MHBox", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Settle()
+	a, box, v := selectMineMH(t)
 	if err := a.Rename("MHBox", "Other"); err != nil {
 		t.Fatal(err)
 	}

@@ -108,15 +108,27 @@ func (d *hookMemDriver) resetDst(dstPath string, subjects ...string) {
 	resetBox(d.boxes[dstPath], subjects...)
 }
 
+// atSecondBatch has copies and moves committed in batches of one and
+// runs another program's change f as the second batch is committed,
+// until the test ends.
+func atSecondBatch(t *testing.T, f func()) {
+	commits := 0
+	t.Cleanup(storage.SetCopyBatch(1, func() {
+		if commits++; commits == 2 {
+			f()
+		}
+	}))
+}
+
 // TestCopyTakeBackStaleValidity: a COPY of one, two, three in
 // batches of one. Before the second batch another program resets dst
 // (new UIDVALIDITY, its message "theirs-a" as UID 1, UIDNEXT 2); the
 // second copy gets UID 2, the UIDNEXT the core expected, so the core
 // never reads dst back and still holds the old UIDVALIDITY. The third
-// message's open fails, so the COPY takes back its copies 1 and 2:
-// takeBack compares against the UIDVALIDITY the core remembers, which
-// is the stale one, and expunges UID 1, "theirs-a", a message the COPY
-// never wrote.
+// message's open fails, so the COPY takes back its copies 1 and 2.
+// Comparing against the UIDVALIDITY the core remembers, the stale one,
+// takeBack would expunge UID 1, "theirs-a", a message the COPY never
+// wrote; it must not.
 func TestCopyTakeBackStaleValidity(t *testing.T) {
 	d, a, _, dstPath := newHookMemAccount(t, "one", "two", "three")
 	v, err := a.Select("src", false)
@@ -124,12 +136,9 @@ func TestCopyTakeBackStaleValidity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	commits := 0
-	defer storage.SetCopyBatch(1, func() {
-		if commits++; commits == 2 {
-			d.resetDst(dstPath, "theirs-a")
-		}
-	})()
+	atSecondBatch(t, func() {
+		d.resetDst(dstPath, "theirs-a")
+	})
 	d.onOpen[3] = func() error { return errors.New("open: input/output error") }
 	_, src, dst, err := a.Copy(v, v.UIDs(), "dst")
 	t.Logf("Copy: src %v dst %v: %v", src, dst, err)
@@ -149,8 +158,8 @@ func TestCopyTakeBackStaleValidity(t *testing.T) {
 // core reads dst back and learns the new UIDVALIDITY. copyMessages
 // marks the batches mixed but returns, on success, the new UIDVALIDITY
 // with dst [1 3], UID 1 being of the old one. The expunge of the sources
-// removes two and fails; keepMoved takes back the copy of one by UID 1
-// under the new UIDVALIDITY: theirs-a.
+// removes two and fails; keepMoved must not take back the copy of one
+// by UID 1 under the new UIDVALIDITY, which is theirs-a.
 func TestMoveMixedBatchesSparesOthers(t *testing.T) {
 	d, a, srcPath, dstPath := newHookMemAccount(t, "one", "two")
 	v, err := a.Select("src", false)
@@ -158,12 +167,9 @@ func TestMoveMixedBatchesSparesOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	commits := 0
-	defer storage.SetCopyBatch(1, func() {
-		if commits++; commits == 2 {
-			d.resetDst(dstPath, "theirs-a", "theirs-b")
-		}
-	})()
+	atSecondBatch(t, func() {
+		d.resetDst(dstPath, "theirs-a", "theirs-b")
+	})
 	d.onExpunge[srcPath] = func(uids []uint32) []uint32 { return uids[len(uids)-1:] }
 	_, src, dst, err := a.Move(v, v.UIDs(), "dst")
 	t.Logf("Move: src %v dst %v: %v", src, dst, err)
@@ -188,12 +194,9 @@ func TestCopyMixedBatchesCOPYUID(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	commits := 0
-	defer storage.SetCopyBatch(1, func() {
-		if commits++; commits == 2 {
-			d.resetDst(dstPath, "theirs-a", "theirs-b")
-		}
-	})()
+	atSecondBatch(t, func() {
+		d.resetDst(dstPath, "theirs-a", "theirs-b")
+	})
 	validity, src, dst, err := a.Copy(v, v.UIDs(), "dst")
 	t.Logf("Copy: validity %d src %v dst %v: %v", validity, src, dst, err)
 	if err != nil {
@@ -245,14 +248,11 @@ func TestMoveSourceRenamedKeepsMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	commits := 0
-	defer storage.SetCopyBatch(1, func() {
-		if commits++; commits == 2 {
-			if err := a.Rename("src", "renamed"); err != nil {
-				t.Errorf("RENAME: %v", err)
-			}
+	atSecondBatch(t, func() {
+		if err := a.Rename("src", "renamed"); err != nil {
+			t.Errorf("RENAME: %v", err)
 		}
-	})()
+	})
 	_, src, dst, err := a.Move(v, v.UIDs(), "dst")
 	t.Logf("Move: src %v dst %v: %v", src, dst, err)
 	var all []string
@@ -267,33 +267,14 @@ func TestMoveSourceRenamedKeepsMoved(t *testing.T) {
 	}
 }
 
-// TestMovePartwayRereadListsMoved: as
-// TestMovePartwayNeverLosesMoved (a maildir MOVE whose files are already
-// in Dest; a directory now has message 2's old file name) but with new/
-// left alone, so that a re-read after a failure would succeed and decide
-// alone (reread). The maildir expunge of moved files touches nothing
-// and succeeds, so keepMoved is not reached: all three stay in Dest.
-func TestMovePartwayRereadListsMoved(t *testing.T) {
+// selectMineMH makes alice's MH folder MHBox holding message 1,
+// "Subject: mine", and selects it, settled; it returns the folder's path.
+func selectMineMH(t *testing.T) (*storage.Account, string, *storage.View) {
+	t.Helper()
 	_, a, root := newAccount(t)
-	dir := writeQuietMaildir(t, root, 3)
-	if err := a.Create("Dest"); err != nil {
-		t.Fatal(err)
-	}
-	v := selectSettled(t, a)
-	uids := v.UIDs()
-	f2 := findFile(t, dir, 2)
-	failExpungeAt(t, f2, nil)
-	_, src, dst, err := a.Move(v, uids, "Dest")
-	t.Logf("Move: src %v dst %v: %v; src lists %v", src, dst, err, v.UIDs())
-	w, err := a.Select("Dest", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if n := len(w.UIDs()); n != len(uids) {
-		files, _ := filepath.Glob(filepath.Join(root, "alice", "Dest", "*", "*"))
-		t.Fatalf("the destination holds %d messages, want all %d (files %q)", n, len(uids), files)
-	}
+	box := filepath.Join(root, "alice", "MHBox")
+	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
+	return a, box, selectSettledName(t, a, "MHBox")
 }
 
 // TestMHGoneViewSparesNewFolderExpunge: caa259a makes a gone mailbox's
@@ -302,18 +283,10 @@ func TestMovePartwayRereadListsMoved(t *testing.T) {
 // selected and message 1 flagged \Deleted; another session RENAMEs it to
 // Other, and a new MH folder MHBox is made (nmh's folder -create and
 // inc, or a CREATE) whose message 1 is another message. The first
-// session's EXPUNGE removes the new folder's message 1 (renamed to ",1"
-// as rmm does); a STORE would likewise change its sequences.
+// session's EXPUNGE must not remove the new folder's message 1 (rename
+// it to ",1" as rmm does).
 func TestMHGoneViewSparesNewFolderExpunge(t *testing.T) {
-	_, a, root := newAccount(t)
-	box := filepath.Join(root, "alice", "MHBox")
-	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
-	v, err := a.Select("MHBox", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Settle()
+	a, box, v := selectMineMH(t)
 	if _, err := v.Store([]uint32{1}, storage.AddFlags, []string{storage.FlagDeleted}); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +294,7 @@ func TestMHGoneViewSparesNewFolderExpunge(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeMH(t, box, map[string]string{"1": "Subject: the new folder's message\n\nz\n"})
-	err = v.Expunge(nil, false)
+	err := v.Expunge(nil, false)
 	t.Logf("EXPUNGE on the gone view: %v", err)
 	if _, serr := os.Stat(filepath.Join(box, "1")); serr != nil {
 		t.Errorf("the gone view's EXPUNGE removed message 1 of the new folder MHBox: %v", serr)
@@ -330,22 +303,15 @@ func TestMHGoneViewSparesNewFolderExpunge(t *testing.T) {
 
 // TestMHGoneViewSparesNewFolderStore: as
 // TestMHGoneViewSparesNewFolderExpunge, with a STORE: the gone view's
-// flag change lands in the new folder's .mh_sequences, on its message 1.
+// flag change must not land in the new folder's .mh_sequences, on its
+// message 1.
 func TestMHGoneViewSparesNewFolderStore(t *testing.T) {
-	_, a, root := newAccount(t)
-	box := filepath.Join(root, "alice", "MHBox")
-	writeMH(t, box, map[string]string{"1": "Subject: mine\n\nx\n"})
-	v, err := a.Select("MHBox", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Settle()
+	a, box, v := selectMineMH(t)
 	if err := a.Rename("MHBox", "Other"); err != nil {
 		t.Fatal(err)
 	}
 	writeMH(t, box, map[string]string{"1": "Subject: the new folder's message\n\nz\n"})
-	_, err = v.Store([]uint32{1}, storage.AddFlags, []string{storage.FlagFlagged, storage.FlagDeleted})
+	_, err := v.Store([]uint32{1}, storage.AddFlags, []string{storage.FlagFlagged, storage.FlagDeleted})
 	t.Logf("STORE on the gone view: %v", err)
 	seq, _ := os.ReadFile(filepath.Join(box, ".mh_sequences"))
 	if len(strings.TrimSpace(string(seq))) > 0 {
@@ -360,8 +326,8 @@ func TestMHGoneViewSparesNewFolderStore(t *testing.T) {
 // its own message as 1). The second batch's commit fails (its staged
 // file went with the old directory), and the take-back of batch one's
 // copy, UID 1, finds the UIDVALIDITY the core remembers unchanged (it
-// never read MHDst back) and has MH rename "1", the restored message, to
-// ",1".
+// never read MHDst back); it must not have MH rename "1", the restored
+// message, to ",1".
 func TestCopyTakeBackStaleValidityMH(t *testing.T) {
 	_, a, root := newAccount(t)
 	writeQuietMaildir(t, root, 3)
@@ -369,13 +335,10 @@ func TestCopyTakeBackStaleValidityMH(t *testing.T) {
 	writeMH(t, dst, nil)
 	v := selectSettled(t, a)
 	uids := v.UIDs()
-	commits := 0
-	defer storage.SetCopyBatch(1, func() {
-		if commits++; commits == 2 {
-			os.RemoveAll(dst)
-			writeMH(t, dst, map[string]string{"1": "Subject: restored\n\nr\n"})
-		}
-	})()
+	atSecondBatch(t, func() {
+		os.RemoveAll(dst)
+		writeMH(t, dst, map[string]string{"1": "Subject: restored\n\nr\n"})
+	})
 	_, src, dstUIDs, err := a.Copy(v, uids, "MHDst")
 	t.Logf("Copy: src %v dst %v: %v", src, dstUIDs, err)
 	names, _ := filepath.Glob(filepath.Join(dst, "*"))
