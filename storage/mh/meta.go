@@ -47,8 +47,7 @@ func (id fileID) sameFile(o fileID) bool {
 
 // candidate is one numbered file that a scan found.
 type candidate struct {
-	num  uint32 // the file's number
-	uid  uint32 // the message's UID: num, or its new number after a renumbering
+	num  uint32 // the file's number, which is the message's UID
 	name string
 	meta fileMeta
 	skip bool // gone, or not a regular file

@@ -93,13 +93,13 @@ func TestSameMessageGeneration(t *testing.T) {
 		{"another inode", 5, fileMeta{fileID: fileID{dev: 1, ino: 8}, gen: 5}, false},
 	} {
 		f := &Folder{known: map[uint32]known{1: {fileID: id, gen: tt.had}}}
-		if got := f.sameMessage(&candidate{num: 1, uid: 1, meta: tt.now}, nil); got != tt.message {
+		if got := f.sameMessage(&candidate{num: 1, meta: tt.now}, nil); got != tt.message {
 			t.Errorf("%s: sameMessage %v, want %v", tt.name, got, tt.message)
 		}
 		// A new process decides the same from the numbers file.
 		f = &Folder{known: map[uint32]known{}}
 		numbers := &numbering{entries: []numberEntry{{num: 1, ino: id.ino, gen: tt.had}}}
-		if got := f.sameMessage(&candidate{num: 1, uid: 1, meta: tt.now}, numbers); got != tt.message {
+		if got := f.sameMessage(&candidate{num: 1, meta: tt.now}, numbers); got != tt.message {
 			t.Errorf("%s, from the numbers file: sameMessage %v, want %v", tt.name, got, tt.message)
 		}
 	}

@@ -148,7 +148,6 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	for i := range cands {
 		c := &cands[i]
 		fileTop = max(fileTop, c.num)
-		c.uid = c.num
 		if k, ok := f.stuck[c.num]; ok {
 			// Stuck at the last scan: still so while the file is the
 			// same; another file there is compared with nothing this
@@ -162,7 +161,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 			reused = append(reused, i)
 			continue
 		}
-		top = max(top, c.uid)
+		top = max(top, c.num)
 	}
 	// A first scan that nothing tells what the numbers stood for takes
 	// the files as it finds them, and the values the core cached of them
@@ -229,7 +228,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		}
 	}
 	if len(reused) > 0 {
-		slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.uid, b.uid) })
+		slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
 	}
 	f.validity, f.uidNext, f.recentFrom = p.UIDValidity, p.UIDNext, p.RecentFrom
 	// What this scan wrote itself changed the stamp: Unchanged is then
@@ -246,13 +245,13 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 	snap.UIDValidity, snap.UIDNext = f.viewValidity(cands), f.uidNext
 	snap.Untold = untold && len(snap.Messages) > 0
 	if snap.UIDValidity != f.validity && len(cands) > 0 {
-		snap.UIDNext = max(snap.UIDNext, cands[len(cands)-1].uid+1)
+		snap.UIDNext = max(snap.UIDNext, cands[len(cands)-1].num+1)
 	}
 	return snap, nil
 }
 
 // sameMessage reports whether c's file is the message the Folder knows
-// under its number (as c.uid): the same file, though perhaps changed in
+// under its number: the same file, though perhaps changed in
 // place (nmh's anno adds header fields, keeping the inode), not another
 // one renamed or written under the number. A file written after the message's was
 // removed (rmm -unlink, rm, then inc) may get its inode number at once
@@ -265,12 +264,10 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 // number this Folder has not seen is looked up in numbers, the numbers
 // file (nil when there is none that holds): another process bound it.
 func (f *Folder) sameMessage(c *candidate, numbers *numbering) bool {
-	k, ok := f.known[c.uid]
-	if !ok && numbers != nil && c.uid == c.num {
-		// A number whose file has its own UID, which another process
-		// bound (one whose UID is another file's, c.uid 0, is not this
-		// file's). The numbers file keeps no device: the folder's files
-		// are all on the folder's.
+	k, ok := f.known[c.num]
+	if !ok && numbers != nil {
+		// A number another process bound. The numbers file keeps no
+		// device: the folder's files are all on the folder's.
 		var e numberEntry
 		if e, ok = numbers.find(c.num); ok {
 			k = known{fileID: fileID{dev: c.meta.dev, ino: e.ino}, gen: e.gen}
@@ -359,7 +356,7 @@ func (f *Folder) renumber(cands []candidate, reused []int, p *props) (sequences,
 			return nil, f.errorf("renumber %d: %w", from, err)
 		}
 		gone = append(gone, from)
-		c.num, c.uid, c.name = n, n, strconv.FormatUint(uint64(n), 10)
+		c.num, c.name = n, strconv.FormatUint(uint64(n), 10)
 	}
 	if err := fsutil.SyncDir(f.path); err != nil {
 		return nil, f.errorf("renumber: %w", err)
@@ -531,12 +528,12 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 			continue
 		}
 		cache[c.name] = c.meta
-		knownNow[c.uid] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
+		knownNow[c.num] = known{fileID: c.meta.fileID, gen: c.meta.gen, hdr: c.meta.hdr}
 		if c.stuck {
 			if stuck == nil {
 				stuck = make(map[uint32]known)
 			}
-			stuck[c.num] = knownNow[c.uid]
+			stuck[c.num] = knownNow[c.num]
 		}
 		if c.meta.hdr.hasStatus {
 			withStatus++
@@ -548,9 +545,9 @@ func (f *Folder) collect(cands []candidate, ss sequences) storage.Snapshot {
 		} else {
 			memo[key] = fl
 		}
-		msgs = append(msgs, storage.Message{UID: c.uid, Flags: fl,
+		msgs = append(msgs, storage.Message{UID: c.num, Flags: fl,
 			InternalDate: time.Unix(0, c.meta.mtime), Size: c.meta.size,
-			New: c.uid >= f.recentFrom && !old})
+			New: c.num >= f.recentFrom && !old})
 	}
 	f.meta.Store(cache)
 	f.known, f.stuck, f.withStatus, f.scanned = knownNow, stuck, withStatus, true
