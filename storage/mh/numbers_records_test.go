@@ -33,35 +33,25 @@ func expungedNumbers(count, expunged int) []byte {
 	return data
 }
 
-// TestNumbersRecordsLinear: every scan of every process reads the
-// numbers file, so its records cost no more to apply than the snapshot
-// they change: one EXPUNGE of the 12,000 oldest of 100,000 messages
-// appends 12,000 '-' records (under the fold limit of an eighth), and
-// reading them costs no more than 20 times reading the same numbering
-// folded into a snapshot. (Applying each with a slice delete made it
-// quadratic: 1.17 s against 0.93 ms.)
-func TestNumbersRecordsLinear(t *testing.T) {
+// TestNumbersRecordsApplied: one EXPUNGE of the 12,000 oldest of
+// 100,000 messages appends 12,000 '-' records (under the fold limit of
+// an eighth), which every scan of every process applies; they read as
+// the same numbering folded into a snapshot. (Applying each with a slice
+// delete was quadratic: 1.17 s against 0.93 ms; the benchmarks below
+// measure it.)
+func TestNumbersRecordsApplied(t *testing.T) {
 	data := expungedNumbers(100_000, 12_000)
 	n, err := parseNumbering(data)
 	if err != nil || len(n.entries) != 88_000 || n.entries[0].num != 12_001 {
 		t.Fatalf("parsed %d entries from %d, %v", len(n.entries), n.entries[0].num, err)
 	}
-	folded := n.encode()
-	took := func(d []byte) time.Duration {
-		best := time.Hour
-		for range 3 {
-			start := time.Now()
-			if _, err := parseNumbering(d); err != nil {
-				t.Fatal(err)
-			}
-			best = min(best, time.Since(start))
-		}
-		return best
-	}
-	withRecords, snap := took(data), took(folded)
-	t.Logf("parse with 12,000 '-' records %v, folded %v", withRecords, snap)
-	if withRecords > 20*snap+10*time.Millisecond {
-		t.Errorf("parse with 12,000 '-' records %v, folded %v: not linear", withRecords, snap)
+	// The same numbering written as one snapshot reads the same. How
+	// long each takes is BenchmarkNumbersParseExpunged against
+	// BenchmarkNumbersParseFolded (1.84 ms against 0.68; the quadratic
+	// reading took 2.5 s), not a timed assertion here.
+	again, err := parseNumbering(n.encode())
+	if err != nil || !slices.Equal(again.entries, n.entries) || again.uidNext != n.uidNext {
+		t.Errorf("the folded numbering reads differently: %d entries, %v", len(again.entries), err)
 	}
 }
 
