@@ -7,34 +7,33 @@ import (
 	"runtime/debug"
 )
 
-// OneSessionHeapFloor is how much memory a process that serves one
-// session may use before its first garbage collection (see
-// TuneForOneSession).
-const OneSessionHeapFloor = 32 << 20
+// FreshStartHeapFloor is how much memory a process may use before its
+// first garbage collection (see TuneForFreshStart).
+const FreshStartHeapFloor = 32 << 20
 
-// TuneForOneSession tunes the garbage collector of a process that serves
-// one session and ends: inetd mode (-i) and the daemon's session
-// processes. Such a process starts with an empty heap, and its first
-// commands on a large mailbox build state that stays live (100,000
+// TuneForFreshStart tunes the garbage collector of a process that has just
+// started serving: inetd mode (-i), the daemon's session processes, and
+// the daemon itself. Such a process starts with an empty heap, and its
+// first commands on a large mailbox build state that stays live (100,000
 // messages take about 15 MiB): the collector's default pacing, which
 // starts collecting at 4 MiB, would run two or three cycles that free
-// nothing while the session's first answers wait, about a third of a
-// fresh process's FETCH 1:* FLAGS. So the first collection waits until
-// the process uses OneSessionHeapFloor (a memory limit with GOGC off, the
-// runtime's documented way to set a floor); after it, the collector
-// paces as usual, GOGC=100. A process whose whole session stays below
-// the floor never collects, and uses no more memory for that: it
-// allocated what it used.
+// nothing while the first answers wait, about a third of a fresh
+// process's FETCH 1:* FLAGS, a fifth of a fresh daemon's first SELECT of
+// 10,000 messages. So the first collection waits until the process uses
+// FreshStartHeapFloor (a memory limit with GOGC off, the runtime's
+// documented way to set a floor); after it, the collector paces as usual,
+// GOGC=100. A process whose whole life stays below the floor never
+// collects, and uses no more memory for that: it allocated what it used.
 //
 // It is a process-wide setting, for the mailgate binary; a program that
 // embeds the gateway keeps its own. GOGC or GOMEMLIMIT in the
 // environment means the administrator tuned the collector: then it
 // changes nothing.
-func TuneForOneSession() {
+func TuneForFreshStart() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	setHeapFloor(OneSessionHeapFloor)
+	setHeapFloor(FreshStartHeapFloor)
 }
 
 // setHeapFloor turns the collector off until the process uses floor

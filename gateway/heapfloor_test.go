@@ -66,14 +66,14 @@ func TestHeapFloor(t *testing.T) {
 	}
 }
 
-func TestTuneForOneSessionLeavesAdministratorsSettings(t *testing.T) {
+func TestTuneForFreshStartLeavesAdministratorsSettings(t *testing.T) {
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
 		t.Run(env, func(t *testing.T) {
 			restoreCollector(t)
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(math.MaxInt64)
 			t.Setenv(env, "200")
-			TuneForOneSession()
+			TuneForFreshStart()
 			if gc, limit := collectorSettings(); gc != 100 || limit != math.MaxInt64 {
 				t.Errorf("with %s set: GOGC %d, limit %d; want them untouched", env, gc, limit)
 			}

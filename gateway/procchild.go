@@ -41,7 +41,7 @@ import (
 // warm.go): fd 3 is the socket to the daemon, and the client's connection
 // comes through it once the process has taken on the user's identity.
 func RunSessionProcess(args []string) int {
-	TuneForOneSession()
+	TuneForFreshStart()
 	// SIGUSR1 is "mailgate kick": caught from the start, since by
 	// default it would end the process without a word to the client.
 	kick := make(chan os.Signal, 1)

@@ -153,6 +153,7 @@ func serve(cfg *config.Config, o *options) int {
 	if lo.Stdio {
 		return serveStdio(cfg, o, lo, stdinTerminal, log)
 	}
+	gateway.TuneForFreshStart()
 	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
@@ -245,7 +246,7 @@ func firstUser(cfg *config.Config, lo gateway.LogOptions, log *slog.Logger) erro
 
 // serveStdio serves one session on standard input and output.
 func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal bool, log *slog.Logger) int {
-	gateway.TuneForOneSession()
+	gateway.TuneForFreshStart()
 	if err := firstUser(cfg, lo, log); err != nil {
 		return exitFail
 	}
