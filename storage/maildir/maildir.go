@@ -171,20 +171,23 @@ func (d *Driver) Internal(name string) bool {
 // storage.ErrExists. Missing parent directories are created.
 func (d *Driver) Create(path string, perm os.FileMode) error {
 	dperm := fsutil.DirPerm(perm)
-	if fi, err := os.Lstat(path); err == nil {
-		if !fi.IsDir() || d.Is(path) {
-			return fmt.Errorf("maildir %s: create: %w", path, storage.ErrExists)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
-		return fmt.Errorf("maildir %s: create: %w", path, err)
-	} else if err := os.Mkdir(path, dperm); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			err = storage.ErrExists
-		}
-		return fmt.Errorf("maildir %s: create: %w", path, err)
-	} else if err := os.Chmod(path, dperm); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
 		return fmt.Errorf("maildir %s: create: %w", path, err)
 	}
+	if err := os.Mkdir(path, dperm); err == nil {
+		if err := os.Chmod(path, dperm); err != nil {
+			return fmt.Errorf("maildir %s: create: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("maildir %s: create: %w", path, err)
+	} else if fi, err := os.Lstat(path); err != nil || !fi.IsDir() || d.Is(path) {
+		return fmt.Errorf("maildir %s: create: %w", path, storage.ErrExists)
+	}
+	// A directory that is not a mailbox yet is completed, under its
+	// lock: one left by a crash part way, one made as a parent of
+	// another, or one that another session is making at this moment
+	// (two sessions' first look at INBOX), which must not be told that
+	// INBOX does not exist.
 	for _, sub := range []string{dirTmp, dirNew, dirCur} {
 		p := filepath.Join(path, sub)
 		if err := os.Mkdir(p, dperm); err != nil && !errors.Is(err, fs.ErrExist) {

@@ -243,20 +243,23 @@ func (d *Driver) Internal(name string) bool {
 func (d *Driver) Create(path string, perm os.FileMode) error {
 	perm &= fs.ModePerm
 	dperm := fsutil.DirPerm(perm)
-	if fi, err := os.Lstat(path); err == nil {
-		if !fi.IsDir() || d.Is(path) || isMaildir(path) {
-			return fmt.Errorf("mh %s: create: %w", path, storage.ErrExists)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
-		return fmt.Errorf("mh %s: create: %w", path, err)
-	} else if err := os.Mkdir(path, dperm); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			err = storage.ErrExists
-		}
-		return fmt.Errorf("mh %s: create: %w", path, err)
-	} else if err := os.Chmod(path, dperm); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), dperm); err != nil {
 		return fmt.Errorf("mh %s: create: %w", path, err)
 	}
+	if err := os.Mkdir(path, dperm); err == nil {
+		if err := os.Chmod(path, dperm); err != nil {
+			return fmt.Errorf("mh %s: create: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("mh %s: create: %w", path, err)
+	} else if fi, err := os.Lstat(path); err != nil || !fi.IsDir() || d.Is(path) || isMaildir(path) {
+		return fmt.Errorf("mh %s: create: %w", path, storage.ErrExists)
+	}
+	// A directory that is not a mailbox yet is completed, under its
+	// lock: one left by a crash part way, one made as a parent of
+	// another, or one that another session is making at this moment
+	// (two sessions' first look at INBOX), which must not be told that
+	// INBOX does not exist.
 	unlock, err := fsutil.LockDir(path, false)
 	if err != nil {
 		return fmt.Errorf("mh %s: create: lock: %w", path, err)
