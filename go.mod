@@ -21,6 +21,7 @@ require (
 	github.com/mholt/acmez/v3 v3.1.7
 	github.com/miekg/dns v1.1.73
 	github.com/msteinert/pam/v2 v2.1.0
+	github.com/openwall/yescrypt-go v1.0.0
 	github.com/pires/go-proxyproto v0.15.0
 	github.com/xdg-go/scram v1.4.0
 	github.com/xdg-go/stringprep v1.0.4

@@ -10,8 +10,8 @@ import (
 )
 
 // ErrCryptUnsupported is the error of a stored hash that this build
-// cannot verify, such as a yescrypt ($y$) hash in a build without
-// libcrypt. It is wrapped in ErrUnavailable: the password may well be
+// cannot verify, such as a gost-yescrypt ($gy$) or DES hash in a build
+// without libcrypt. It is wrapped in ErrUnavailable: the password may well be
 // right.
 var ErrCryptUnsupported = errors.New("password hash scheme not supported by this build")
 
@@ -29,9 +29,12 @@ func isLocked(stored string) bool {
 //     Go;
 //   - the forms the users file knows ($argon2id$, {SCHEME} prefixes,
 //     {PLAIN});
-//   - anything else, yescrypt ($y$, Debian 12's default) and gost-yescrypt
-//     ($gy$) first, through the system's libcrypt when mailgate was built
-//     with -tags libcrypt, and otherwise an error wrapping
+//   - yescrypt ($y$, Debian 12's default) through the system's libcrypt
+//     when mailgate was built with -tags libcrypt, and otherwise in Go
+//     (openwall's yescrypt-go) for the parameters libxcrypt writes, up to
+//     maxYescryptMemory;
+//   - anything else, gost-yescrypt ($gy$) and DES among them, through
+//     libcrypt when built with it, and otherwise an error wrapping
 //     ErrCryptUnsupported that says so.
 //
 // A locked field (see isLocked) matches nothing. The comparison takes the
@@ -43,7 +46,12 @@ func verifyCrypt(stored, password string) (bool, error) {
 	switch {
 	case strings.HasPrefix(stored, "$1$"):
 		return md5_crypt.New().Verify(stored, []byte(password)) == nil, nil
-	case strings.HasPrefix(stored, "$y$"), strings.HasPrefix(stored, "$gy$"), strings.HasPrefix(stored, "$7$"):
+	case strings.HasPrefix(stored, "$y$"):
+		if libcryptBuilt {
+			return verifyLibcrypt(stored, password)
+		}
+		return verifyYescrypt(stored, password)
+	case strings.HasPrefix(stored, "$gy$"), strings.HasPrefix(stored, "$7$"):
 		return verifyLibcrypt(stored, password)
 	}
 	h, err := parsePasswordHash(stored)
@@ -77,6 +85,6 @@ func compareLibcrypt(out, stored string) bool {
 // errNeedLibcrypt is the error of a hash that only libcrypt verifies, in a
 // build without it.
 func errNeedLibcrypt(stored string) error {
-	return fmt.Errorf("%w: %s hashes (yescrypt is Debian 12's default) need mailgate built with -tags libcrypt (cgo, libcrypt-dev), or the pam back-end built with -tags pam",
+	return fmt.Errorf("%w: %s hashes (of these parameters) need mailgate built with -tags libcrypt (cgo, libcrypt-dev), or the pam back-end built with -tags pam",
 		ErrCryptUnsupported, schemeOf(stored))
 }

@@ -48,8 +48,8 @@
 // and the next is asked; one that cannot answer returns ErrUnavailable,
 // which the chain passes over and, when no later back-end knows the user,
 // answers itself. Attempt.Finish does not count ErrUnavailable as a
-// failed login. Hashes the Go code cannot verify (yescrypt) go through
-// libcrypt in a build with -tags libcrypt.
+// failed login. Hashes the Go code cannot verify (gost-yescrypt, DES, yescrypt
+// of unusual parameters) go through libcrypt in a build with -tags libcrypt.
 //
 // # Design notes
 //

@@ -36,9 +36,10 @@ type SystemOptions struct {
 // System checks the passwords of system accounts in pure Go: the account
 // from getpwnam (LookupSystemUser), its hash from /etc/shadow, read at each
 // login, which needs root or the shadow group. It verifies SHA-crypt,
-// bcrypt and MD5-crypt itself, and yescrypt ($y$, Debian 12's default) only
-// in a build with -tags libcrypt; without it such a login is ErrUnavailable
-// and the log says which build to use. An account whose shadow entry is
+// bcrypt, MD5-crypt and yescrypt ($y$, Debian 12's default, in the
+// parameters libxcrypt writes) itself, and other schemes (gost-yescrypt,
+// DES) only in a build with -tags libcrypt; without it such a login is
+// ErrUnavailable and the log says which build to use. An account whose shadow entry is
 // locked (! or *), empty, missing or past its expiry date never logs in.
 //
 // Its users are System users: their mail directory is $home/Mail.
@@ -83,12 +84,12 @@ func (s *System) checkShadow() {
 	n := 0
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.SplitN(line, ":", 3)
-		if len(f) >= 2 && (strings.HasPrefix(f[1], "$y$") || strings.HasPrefix(f[1], "$gy$")) {
+		if len(f) >= 2 && (strings.HasPrefix(f[1], "$y$") && !goVerifies(f[1]) || strings.HasPrefix(f[1], "$gy$")) {
 			n++
 		}
 	}
 	if n > 0 {
-		s.log.Warn("auth system: the shadow file has yescrypt ($y$) hashes, which this build cannot verify: build mailgate with -tags libcrypt, or with -tags pam and use the pam back-end",
+		s.log.Warn("auth system: the shadow file has yescrypt hashes of parameters, or gost-yescrypt ($gy$) hashes, which this build cannot verify: build mailgate with -tags libcrypt, or with -tags pam and use the pam back-end",
 			"file", s.shadow, "accounts", n)
 	}
 }

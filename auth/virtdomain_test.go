@@ -47,7 +47,7 @@ func TestVirtDomain(t *testing.T) {
 		t.Errorf("malformed line: %v, want ErrUnavailable", err)
 	}
 	_, err = v.Authenticate(ctx, "yan@example.org", "yes pw")
-	if libcryptBuilt != (err == nil) {
-		t.Errorf("yan ($y$), libcrypt %v: %v", libcryptBuilt, err)
+	if err != nil {
+		t.Errorf("yan ($y$): %v", err)
 	}
 }
