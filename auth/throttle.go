@@ -30,8 +30,12 @@ type ThrottleOptions struct {
 	Window time.Duration
 	// BlockFor is how long a block lasts. Default 15 minutes.
 	BlockFor time.Duration
-	// MaxEntries caps the addresses and pairs remembered; past it the one
-	// that failed least recently is forgotten. Default 10000.
+	// MaxEntries caps the addresses and pairs remembered that are not
+	// blocked; past it the one that failed least recently is forgotten.
+	// Blocks in force are kept apart, up to MaxEntries of them, and are
+	// never forgotten before they end; a block past those is kept as an
+	// ordinary entry. The Throttle so remembers at most 2*MaxEntries
+	// keys (about 300 bytes each). Default 10000.
 	MaxEntries int
 	// Logger hears of every block, every refusal during one and every
 	// block lifted; nil means slog.Default().
@@ -87,14 +91,23 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 //
 // IPv4-mapped IPv6 addresses count as IPv4, and IPv6 addresses count per
 // /64, since one host commonly holds a whole /64. Memory is bounded by
-// MaxEntries. The zero value is usable, with the defaults of
-// ThrottleOptions; a Throttle is safe for concurrent use, and one
-// Throttle serves every listener of a gateway.
+// MaxEntries, in a way that failures from many other addresses cannot
+// lift a block in force (see ThrottleOptions.MaxEntries). The zero value
+// is usable, with the defaults of ThrottleOptions; a Throttle is safe for
+// concurrent use, and one Throttle serves every listener of a gateway.
 type Throttle struct {
 	opts ThrottleOptions
 	mu   sync.Mutex
-	seen map[throttleKey]*list.Element // of *failures
-	lru  list.List                     // most recent failure first
+	seen map[throttleKey]*list.Element // of *failures, in lru or kept
+	// lru holds the entries that may be forgotten, most recent failure
+	// first: those not blocked, and blocks started while kept was full.
+	lru list.List
+	// kept holds blocks in force, at most MaxEntries, in the order they
+	// started (so, BlockFor being the same for all, the order they end):
+	// they are forgotten only once they have ended.
+	kept list.List
+	// fullLogged is when a block that found kept full was last logged.
+	fullLogged time.Time
 }
 
 // throttleKey names what failures are counted under: an address and a
@@ -111,6 +124,7 @@ type failures struct {
 	first, last  time.Time // of the failures counted
 	blockedUntil time.Time // zero when not blocked
 	users        []string  // for an address: the user names tried, at most maxUsersNoted
+	kept         bool      // in Throttle.kept rather than Throttle.lru
 }
 
 // maxUsersNoted bounds the user names an address entry remembers for the log.
@@ -186,6 +200,7 @@ func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, b
 	a := throttleAddr(addr)
 	t.mu.Lock()
 	var started []Block
+	unkept := false // a block started that kept had no room for
 	// A failure that named no user (a malformed SASL exchange) counts
 	// against the address alone.
 	pair := &failures{}
@@ -193,6 +208,7 @@ func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, b
 		var pairBlocked bool
 		if pair, pairBlocked = t.count(o, now, throttleKey{a, user}, o.Limit); pairBlocked {
 			started = append(started, pair.block())
+			unkept = unkept || !pair.kept
 		}
 	}
 	whole, wholeBlocked := t.count(o, now, throttleKey{a, ""}, o.AddressLimit)
@@ -201,6 +217,11 @@ func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, b
 	}
 	if wholeBlocked {
 		started = append(started, whole.block())
+		unkept = unkept || !whole.kept
+	}
+	full := 0 // blocks kept, when this failure must log that there is no room for more
+	if unkept && (now.Sub(t.fullLogged) >= time.Minute || now.Before(t.fullLogged)) {
+		t.fullLogged, full = now, t.kept.Len()
 	}
 	delay = backoff(whole.count, o.Delay, o.MaxDelay)
 	blocked = now.Before(pair.blockedUntil) || now.Before(whole.blockedUntil)
@@ -209,6 +230,10 @@ func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, b
 	}
 	t.evict(o, now)
 	t.mu.Unlock()
+	if full > 0 {
+		o.Logger.Error("auth: the throttle keeps as many blocks as it can; new ones may be forgotten before they end",
+			"blocks", full, "max-entries", o.MaxEntries)
+	}
 	for _, b := range started {
 		if b.User != "" {
 			o.Logger.Warn("auth: blocking logins of a user from an address", "address", b.Addr.String(), "user", b.User,
@@ -229,7 +254,9 @@ func (t *Throttle) count(o ThrottleOptions, now time.Time, k throttleKey, limit 
 	}
 	if el, ok := t.seen[k]; ok {
 		f = el.Value.(*failures)
-		t.lru.MoveToFront(el)
+		if !f.kept {
+			t.lru.MoveToFront(el)
+		}
 	} else {
 		f = &failures{key: k}
 		t.seen[k] = t.lru.PushFront(f)
@@ -239,14 +266,58 @@ func (t *Throttle) count(o ThrottleOptions, now time.Time, k throttleKey, limit 
 		return f, false
 	}
 	if !f.blockedUntil.IsZero() || f.count == 0 || now.Sub(f.first) >= o.Window || now.Before(f.first) {
+		if f.kept {
+			// Its block has ended: it may be forgotten again.
+			t.kept.Remove(t.seen[k])
+			t.seen[k] = t.lru.PushFront(f)
+		}
 		*f = failures{key: k, first: now, last: now} // a fresh start
 	}
 	f.count++
 	if f.count >= limit {
 		f.blockedUntil = now.Add(o.BlockFor)
+		t.keep(o, now, f)
 		return f, true
 	}
 	return f, false
+}
+
+// keep moves f, whose block has just started, from lru to kept, where
+// failures from other addresses cannot push it out. When kept already
+// holds MaxEntries blocks, ended ones are dropped first; if it is still
+// full, f stays in lru: its block holds until other failures push it out.
+// t.mu is held.
+func (t *Throttle) keep(o ThrottleOptions, now time.Time, f *failures) {
+	t.dropEnded(now)
+	if t.kept.Len() >= o.MaxEntries {
+		return
+	}
+	t.lru.Remove(t.seen[f.key])
+	f.kept = true
+	t.seen[f.key] = t.kept.PushBack(f)
+}
+
+// dropEnded forgets the kept blocks that have ended. t.mu is held.
+func (t *Throttle) dropEnded(now time.Time) {
+	for el := t.kept.Front(); el != nil; el = t.kept.Front() {
+		f := el.Value.(*failures)
+		if now.Before(f.blockedUntil) {
+			return
+		}
+		t.kept.Remove(el)
+		delete(t.seen, f.key)
+	}
+}
+
+// forget drops the entry of el. t.mu is held.
+func (t *Throttle) forget(el *list.Element) {
+	f := el.Value.(*failures)
+	if f.kept {
+		t.kept.Remove(el)
+	} else {
+		t.lru.Remove(el)
+	}
+	delete(t.seen, f.key)
 }
 
 func (f *failures) block() Block {
@@ -274,8 +345,7 @@ func (t *Throttle) Success(addr netip.Addr, user string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if el, ok := t.seen[k]; ok {
-		t.lru.Remove(el)
-		delete(t.seen, k)
+		t.forget(el)
 	}
 }
 
@@ -302,8 +372,7 @@ func (t *Throttle) Unblock(addr netip.Addr, user string) int {
 		if now.Before(f.blockedUntil) {
 			lifted = append(lifted, f.block())
 		}
-		t.lru.Remove(el)
-		delete(t.seen, k)
+		t.forget(el)
 	}
 	t.mu.Unlock()
 	for _, b := range lifted {
@@ -318,9 +387,11 @@ func (t *Throttle) Blocks() []Block {
 	now := o.Now()
 	t.mu.Lock()
 	var out []Block
-	for el := t.lru.Front(); el != nil; el = el.Next() {
-		if f := el.Value.(*failures); now.Before(f.blockedUntil) {
-			out = append(out, f.block())
+	for _, l := range []*list.List{&t.kept, &t.lru} {
+		for el := l.Front(); el != nil; el = el.Next() {
+			if f := el.Value.(*failures); now.Before(f.blockedUntil) {
+				out = append(out, f.block())
+			}
 		}
 	}
 	t.mu.Unlock()
@@ -328,17 +399,18 @@ func (t *Throttle) Blocks() []Block {
 	return out
 }
 
-// evict drops, from the least recent end, the entries that no longer matter
-// and those past MaxEntries. t.mu is held.
+// evict drops the kept blocks that have ended and, from the least
+// recent end of lru, the entries that no longer matter and those past
+// MaxEntries. Kept blocks in force are never dropped. t.mu is held.
 func (t *Throttle) evict(o ThrottleOptions, now time.Time) {
+	t.dropEnded(now)
 	for el := t.lru.Back(); el != nil; el = t.lru.Back() {
 		f := el.Value.(*failures)
 		stale := now.Sub(f.last) >= o.Window && !now.Before(f.blockedUntil)
 		if !stale && t.lru.Len() <= o.MaxEntries {
 			return
 		}
-		t.lru.Remove(el)
-		delete(t.seen, f.key)
+		t.forget(el)
 	}
 }
 
@@ -346,5 +418,5 @@ func (t *Throttle) evict(o ThrottleOptions, now time.Time) {
 func (t *Throttle) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.lru.Len()
+	return t.lru.Len() + t.kept.Len()
 }

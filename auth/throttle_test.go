@@ -173,10 +173,10 @@ func TestThrottleBounded(t *testing.T) {
 	// until their block ends.
 	now = now.Add(2 * time.Minute)
 	th.Failure(addr(100), "u")
-	if th.Len() != 4 {
-		// The new address and pair, the blocked pair, and the blocked
-		// pair's address entry, stale but ahead of it in the LRU list.
-		t.Errorf("Len = %d, want 4", th.Len())
+	if th.Len() != 3 {
+		// The new address and pair, and the blocked pair (the blocked
+		// pair's address entry is stale).
+		t.Errorf("Len = %d, want 3", th.Len())
 	}
 	now = now.Add(2 * time.Hour)
 	th.Failure(addr(101), "u")
@@ -269,5 +269,73 @@ func TestThrottleLogAndUnblock(t *testing.T) {
 	th.Failure(a, "bob")
 	if n := th.Unblock(netip.Addr{}, ""); n != 1 || len(th.Blocks()) != 0 {
 		t.Errorf("Unblock of everything lifted %d, left %v", n, th.Blocks())
+	}
+}
+
+// Past MaxEntries the throttle forgets the least recent failures, but
+// never a block in force: an attacker with many addresses (a few hundred
+// IPv4 ones, or one IPv6 /48 with a /64 each) who fills the table with
+// fresh failures does not lift the block on the pair or address they were
+// guessing from.
+func TestThrottleKeepsBlocksUnderPressure(t *testing.T) {
+	th := NewThrottle(&ThrottleOptions{Limit: 3, MaxEntries: 100, Logger: slog.New(slog.DiscardHandler)})
+	attacker := netip.MustParseAddr("2001:db8:1::1")
+	for range 3 {
+		th.Failure(attacker, "alice")
+	}
+	if blocked, _ := th.Blocked(attacker, "alice"); !blocked {
+		t.Fatal("not blocked after the limit")
+	}
+	for i := range 200 {
+		a := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 2, byte(i >> 8), byte(i)})
+		th.Failure(a, "x")
+	}
+	if blocked, _ := th.Blocked(attacker, "alice"); !blocked {
+		t.Errorf("the block of alice from %s was forgotten after failures from 200 other /64s", attacker)
+	}
+	if th.Len() > 2*100 {
+		t.Errorf("Len = %d, want at most 200", th.Len())
+	}
+}
+
+// Blocks are kept apart up to MaxEntries of them, so memory stays
+// bounded (2*MaxEntries entries) even when an attacker makes blocks from
+// ever new addresses: a block past those is kept as an ordinary entry,
+// the failures of others may push it out, and that is logged. A kept
+// block makes room when it ends.
+func TestThrottleBlocksPastTheCap(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	var logs bytes.Buffer
+	th := NewThrottle(&ThrottleOptions{Limit: 1, AddressLimit: 100, MaxEntries: 3, BlockFor: time.Hour, Window: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return now }})
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}) }
+	for i := range 3 {
+		th.Failure(addr(i), "u") // a kept block each
+	}
+	if strings.Contains(logs.String(), "as many blocks") {
+		t.Fatalf("logged a full table with room left:\n%s", logs.String())
+	}
+	th.Failure(addr(3), "u") // a fourth block: no room
+	if !strings.Contains(logs.String(), "as many blocks as it can") {
+		t.Errorf("a block past the kept ones was not logged:\n%s", logs.String())
+	}
+	for i := 10; i < 100; i++ {
+		th.Failure(addr(i), "")
+		if th.Len() > 6 {
+			t.Fatalf("Len = %d after %d addresses, want at most 6", th.Len(), i)
+		}
+	}
+	for i := range 3 {
+		if bl, _ := th.Blocked(addr(i), "u"); !bl {
+			t.Errorf("kept block %d was forgotten", i)
+		}
+	}
+	if bl, _ := th.Blocked(addr(3), "u"); bl {
+		t.Errorf("the block past the kept ones outlived %d failures from others", 90)
+	}
+	now = now.Add(2 * time.Hour)
+	th.Failure(addr(200), "u")
+	if bl, _ := th.Blocked(addr(200), "u"); !bl || th.Len() != 2 {
+		t.Errorf("after the kept blocks ended: blocked %v, Len %d; want a new kept block and 2 entries", bl, th.Len())
 	}
 }
