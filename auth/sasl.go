@@ -86,6 +86,11 @@ type SASLOptions struct {
 	// AnonymousUser is the user an ANONYMOUS login becomes, read-only;
 	// "" leaves ANONYMOUS unusable.
 	AnonymousUser string
+	// MockSaltKey keys the salts SCRAM makes up for names without keys
+	// (see LoadMockSaltKey), so that a name's salt is the same across
+	// restarts and on every node sharing the key, as a real user's is.
+	// Nil means a key drawn when the process starts.
+	MockSaltKey []byte
 }
 
 // Usable tells whether mech (upper case) can log anyone in on c: PLAIN,

@@ -18,12 +18,14 @@ import (
 // scramServer is the server side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS
 // (RFC 5802, RFC 7677) over xdg-go/scram's conversation:
 //
-//   - the client-first message names the user; the Attempt refuses a
-//     blocked one before anything is looked up;
+//   - the client-first message names the user; a blocked one (the
+//     Attempt refuses it) still gets its real salt and iteration count,
+//     so that a block does not tell whether the name exists, and fails
+//     at the proof whatever the password;
 //   - a user without SCRAM keys (unknown, locked, or stored with a bcrypt
-//     or other hash) gets a made-up salt derived from the name, so that
-//     the exchange looks the same as for a real user, and fails at the
-//     proof, as a wrong password does;
+//     or other hash) gets a made-up salt derived from the name with
+//     SASLOptions.MockSaltKey, so that the exchange looks the same as
+//     for a real user, and fails at the proof, as a wrong password does;
 //   - -PLUS requires the channel binding the client names in its gs2
 //     header: tls-server-end-point (RFC 5929) or tls-exporter (RFC 9266);
 //     plain SCRAM-SHA-256 refuses a client that says it supports channel
@@ -117,24 +119,33 @@ func (m *scramServer) first(msg string) ([]byte, bool, error) {
 }
 
 // lookup is the conversation's credential lookup: the throttle first,
-// then the user's keys, or made-up ones.
+// then the user's keys, or made-up ones. A blocked user's salt and
+// iteration count are the real ones, but with keys no proof matches.
 func (m *scramServer) lookup(name string) (scram.StoredCredentials, error) {
 	m.s.checked = true
-	if err := m.att.Begin(name); err != nil {
-		m.keyErr = err
-		return mockSCRAMCredentials(name), nil
-	}
+	blocked := m.att.Begin(name)
 	if m.opts.SCRAM == nil {
 		m.keyErr = fmt.Errorf("%w: no SCRAM keys are stored anywhere", ErrBadCredentials)
-		return mockSCRAMCredentials(name), nil
+		if blocked != nil {
+			m.keyErr = blocked
+		}
+		return m.opts.mockSCRAMCredentials(name), nil
 	}
 	k, err := m.opts.SCRAM.SCRAMKeys(m.ctx, name)
-	if err != nil {
+	switch {
+	case blocked != nil:
+		m.keyErr = blocked
+		if err != nil {
+			return m.opts.mockSCRAMCredentials(name), nil
+		}
+		return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(k.Salt), Iters: k.Iterations},
+			StoredKey: randomKey(), ServerKey: randomKey()}, nil
+	case err != nil:
 		m.keyErr = err
 		if Unavailable(err) {
 			return scram.StoredCredentials{}, err
 		}
-		return mockSCRAMCredentials(name), nil
+		return m.opts.mockSCRAMCredentials(name), nil
 	}
 	return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(k.Salt), Iters: k.Iterations},
 		StoredKey: k.StoredKey, ServerKey: k.ServerKey}, nil
@@ -164,26 +175,30 @@ func (m *scramServer) final(msg string) ([]byte, bool, error) {
 	return []byte(verifier), false, nil
 }
 
-// mockSalt keys the made-up salts of users without SCRAM keys: drawn at
-// start, never written anywhere, so that the salt of a name is the same
-// on every attempt (a real user's is) but cannot be computed outside.
-var mockSalt = func() []byte {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return k
-}()
+// processMockSaltKey keys the made-up salts when SASLOptions has no
+// MockSaltKey: drawn at start, so that a name's made-up salt is stable
+// only within the process.
+var processMockSaltKey = randomKey()
 
 // mockSCRAMCredentials are credentials no password matches, with a salt
-// that depends only on the name.
-func mockSCRAMCredentials(name string) scram.StoredCredentials {
-	m := hmac.New(sha256.New, mockSalt)
+// that depends only on the name and the mock salt key.
+func (o *SASLOptions) mockSCRAMCredentials(name string) scram.StoredCredentials {
+	key := o.MockSaltKey
+	if len(key) == 0 {
+		key = processMockSaltKey
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(name))
 	salt := m.Sum(nil)[:16]
-	stored, server := make([]byte, sha256.Size), make([]byte, sha256.Size)
-	rand.Read(stored)
-	rand.Read(server)
 	return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: SCRAMIterations},
-		StoredKey: stored, ServerKey: server}
+		StoredKey: randomKey(), ServerKey: randomKey()}
+}
+
+// randomKey returns 32 random bytes: a key no password derives.
+func randomKey() []byte {
+	k := make([]byte, sha256.Size)
+	rand.Read(k) // never fails (crypto/rand panics instead)
+	return k
 }
 
 // channelBindings returns the channel bindings the connection offers:

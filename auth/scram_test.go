@@ -1,11 +1,16 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,11 +92,143 @@ func TestSCRAM(t *testing.T) {
 }
 
 // The made-up salt of a user without keys is the same on every attempt,
-// as a real user's is.
+// as a real user's is, and with the same key in another process (after a
+// restart, on another node) too.
 func TestSCRAMMockSaltStable(t *testing.T) {
-	a, b := mockSCRAMCredentials("mallory"), mockSCRAMCredentials("mallory")
-	if a.Salt != b.Salt || a.Iters != SCRAMIterations || mockSCRAMCredentials("eve").Salt == a.Salt {
+	var o SASLOptions
+	a, b := o.mockSCRAMCredentials("mallory"), o.mockSCRAMCredentials("mallory")
+	if a.Salt != b.Salt || a.Iters != SCRAMIterations || o.mockSCRAMCredentials("eve").Salt == a.Salt {
 		t.Error("mock salts are not stable per name")
+	}
+	if bytes.Equal(a.StoredKey, b.StoredKey) {
+		t.Error("mock keys repeat: a password could be found that matches them")
+	}
+	path := filepath.Join(t.TempDir(), MockSaltKeyFile)
+	key, replaced, err := LoadMockSaltKey(path)
+	if err != nil || replaced {
+		t.Fatalf("LoadMockSaltKey: %v, replaced %v", err, replaced)
+	}
+	again, _, err := LoadMockSaltKey(path) // the next start
+	if err != nil || !bytes.Equal(key, again) {
+		t.Fatalf("the key changed at the next start: %v", err)
+	}
+	one, other := &SASLOptions{MockSaltKey: key}, &SASLOptions{MockSaltKey: again}
+	if one.mockSCRAMCredentials("mallory").Salt != other.mockSCRAMCredentials("mallory").Salt {
+		t.Error("the same key gives another salt")
+	}
+	if one.mockSCRAMCredentials("mallory").Salt == a.Salt {
+		t.Error("the key of the file is not used")
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, %v; want mode 0600", fi, err)
+	}
+}
+
+// A damaged key file (a short write, an editor) is replaced, never
+// used; processes starting at once all get the one key made first.
+func TestLoadMockSaltKey(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, MockSaltKeyFile)
+	if err := os.WriteFile(path, []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, replaced, err := LoadMockSaltKey(path)
+	if err != nil || !replaced || len(key) != mockSaltKeySize {
+		t.Fatalf("damaged file: %d-byte key, replaced %v, %v; want a new %d-byte key", len(key), replaced, err, mockSaltKeySize)
+	}
+	if data, _ := os.ReadFile(path); !bytes.Equal(data, key) {
+		t.Error("the new key is not in the file")
+	}
+
+	path = filepath.Join(dir, "race.key")
+	keys := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, _, err := LoadMockSaltKey(path)
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = k
+		}()
+	}
+	wg.Wait()
+	for _, k := range keys[1:] {
+		if !bytes.Equal(k, keys[0]) {
+			t.Fatal("processes starting at once got different keys")
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d files left in the directory, want the 2 key files", len(entries))
+	}
+
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	if os.Geteuid() != 0 {
+		if _, _, err := LoadMockSaltKey(filepath.Join(dir, "new.key")); err == nil {
+			t.Error("no error when the key cannot be made")
+		}
+	}
+}
+
+// The salt SCRAM shows for a name must not depend on whether the throttle
+// blocks it. A blocked real user used to get a made-up salt (the Attempt
+// refused it before the keys were read), which differs from the real
+// one, while an unknown name gets the same made-up salt blocked or not:
+// a guesser who blocked a name from their own address (Limit failures)
+// learned whether it exists. A blocked user still fails at the proof,
+// with the right password too.
+func TestSCRAMSaltSameWhenBlocked(t *testing.T) {
+	users := scramUsers(t)
+	opts := &SASLOptions{SCRAM: users, Users: users}
+	th := NewThrottle(&ThrottleOptions{Limit: 2, Logger: slog.New(slog.DiscardHandler)})
+	addr := netip.MustParseAddr("192.0.2.7")
+	first := func(name string) (salt, iters string) {
+		t.Helper()
+		srv, err := opts.NewServer(context.Background(), MechSCRAM, Conn{PlaintextOK: true},
+			&Attempt{Authenticator: users, Throttle: th, Addr: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, _, err := srv.Next([]byte("n,,n=" + name + ",r=abcdefghijklmnop"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Split(string(ch), ",") {
+			if s, ok := strings.CutPrefix(f, "s="); ok {
+				salt = s
+			}
+			if s, ok := strings.CutPrefix(f, "i="); ok {
+				iters = s
+			}
+		}
+		if salt == "" || iters == "" {
+			t.Fatalf("no salt or iteration count in %q", ch)
+		}
+		return salt, iters
+	}
+	for _, name := range []string{"alice", "nosuchuser"} {
+		salt, iters := first(name)
+		for range 2 {
+			th.Failure(addr, name)
+		}
+		if blocked, _ := th.Blocked(addr, name); !blocked {
+			t.Fatalf("%s is not blocked", name)
+		}
+		if s, i := first(name); s != salt || i != iters {
+			t.Errorf("%s's SCRAM salt is %s,i=%s while blocked and %s,i=%s otherwise: a block tells whether the name exists",
+				name, s, i, salt, iters)
+		}
+	}
+	att := &Attempt{Authenticator: users, Throttle: th, Addr: addr}
+	srv, _ := opts.NewServer(context.Background(), MechSCRAM, Conn{}, att)
+	client, _ := scram.SHA256.NewClient("alice", "pw", "")
+	if _, err := runSCRAM(t, srv, client.NewConversation()); !errors.Is(err, ErrBlocked) {
+		t.Errorf("the right password while blocked: %v, want ErrBlocked", err)
 	}
 }
 

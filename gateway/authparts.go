@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -29,6 +30,7 @@ func (g *Gateway) buildAuth(cfg *config.Config, users *auth.UsersFile, chain *au
 	a := cfg.Auth
 	p := &authParts{sasl: &auth.SASLOptions{SCRAM: users, Users: chain,
 		CertificateName: a.ExternalUsername, AnonymousUser: a.AnonymousUser}}
+	p.sasl.MockSaltKey = g.mockSaltKey(cfg.DataDir)
 	if slices.ContainsFunc(a.Mechanisms, func(m string) bool { return strings.EqualFold(m, auth.MechOAuthBearer) }) {
 		tokens, err := g.tokenVerifier(cfg)
 		if err != nil {
@@ -56,6 +58,26 @@ func (g *Gateway) buildAuth(cfg *config.Config, users *auth.UsersFile, chain *au
 		p.hosts = &auth.HostsAccess{Daemon: w.Daemon, AllowFile: w.AllowTable, DenyFile: w.DenyTable, Logger: g.log}
 	}
 	return p, nil
+}
+
+// mockSaltKey reads (or makes) the key of SCRAM's made-up salts in the
+// data directory, so that the salt a name without keys gets is the same
+// after a restart, in every inetd process and on every node sharing the
+// directory, as a real user's is. Without it (no data directory, or one
+// that cannot be written) the key is drawn anew by each process, which
+// is logged: SCRAM still works.
+func (g *Gateway) mockSaltKey(dataDir string) []byte {
+	if dataDir == "" {
+		return nil
+	}
+	key, replaced, err := auth.LoadMockSaltKey(filepath.Join(dataDir, auth.MockSaltKeyFile))
+	switch {
+	case err != nil:
+		g.log.Warn("mailgate: SCRAM's made-up salts of unknown names change at every start, which tells them from real users'", "err", err)
+	case replaced:
+		g.log.Warn("mailgate: the key of SCRAM's made-up salts was damaged and has been replaced", "file", filepath.Join(dataDir, auth.MockSaltKeyFile))
+	}
+	return key
 }
 
 // tokenVerifier builds what checks OAUTHBEARER tokens.

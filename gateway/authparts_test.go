@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"bufio"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,5 +100,41 @@ func TestCreateHomeDirOwned(t *testing.T) {
 	st := fi.Sys().(*syscall.Stat_t)
 	if fi.Mode().Perm() != 0o750 || int(st.Uid) != uid || int(st.Gid) != gid {
 		t.Errorf("home %v owned by %d:%d, want 750 by %d:%d", fi.Mode(), st.Uid, st.Gid, uid, gid)
+	}
+}
+
+// The salt SCRAM makes up for a name without keys is kept across a
+// restart, as a real user's salt is: its key is in the data directory.
+func TestSCRAMMockSaltSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	conf := "[auth]\nmechanisms = [\"SCRAM-SHA-256\"]\n[[server]]\naddress = \"127.0.0.1:0\"\n"
+	salt := func() string {
+		tg := startGatewayIn(t, dir, conf)
+		defer tg.stop()
+		c := dial(t, tg.addrs[0], "")
+		first := base64.StdEncoding.EncodeToString([]byte("n,,n=nosuchuser,r=abcdefghijklmnop"))
+		fmt.Fprintf(c.conn, "a AUTHENTICATE SCRAM-SHA-256 %s\r\n", first)
+		line, err := c.r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "+ ") {
+			t.Fatalf("AUTHENTICATE: %q, %v", line, err)
+		}
+		ch, err := base64.StdEncoding.DecodeString(strings.TrimSpace(line[2:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Split(string(ch), ",") {
+			if s, ok := strings.CutPrefix(f, "s="); ok {
+				return s
+			}
+		}
+		t.Fatalf("no salt in %q", ch)
+		return ""
+	}
+	before := salt()
+	if _, err := os.Stat(filepath.Join(dir, auth.MockSaltKeyFile)); err != nil {
+		t.Errorf("no key file in the data directory: %v", err)
+	}
+	if after := salt(); after != before {
+		t.Errorf("the made-up salt of an unknown name was %s, and %s after a restart: a real user's stays", before, after)
 	}
 }
