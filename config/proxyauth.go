@@ -18,7 +18,8 @@ type ProxyAuth struct {
 	// (host:port); "" (the default) serves none.
 	SocketmapListen string `toml:"socketmap-listen"`
 	// Secret, or the first line of SecretFile, must arrive in the
-	// X-Auth-Key header (nginx's auth_http_header); "" asks for none.
+	// X-Auth-Key header (nginx's auth_http_header); "" asks for none,
+	// which only a Listen on a loopback address may do.
 	Secret     string `toml:"secret"`
 	SecretFile string `toml:"secret-file"`
 	// OwnersFile lists "user node" lines that override the patterns and
@@ -70,6 +71,12 @@ func (c *Config) validateProxyAuth(ps *problems) {
 		}
 		if err := checkHostPort(l.addr); err != nil {
 			ps.addErr(base.key(l.key), err)
+		} else if l.key == "listen" && pa.Secret == "" && pa.SecretFile == "" && !loopbackHostPort(l.addr) {
+			// The endpoint checks passwords for whoever asks and keys the
+			// login throttle on the Client-IP header it is sent: open to
+			// others, it lets anyone guess passwords without limit and
+			// block any user.
+			ps.add(base.key(l.key), "%q is not a loopback address, and no secret is set: anyone who reaches it could check passwords without limit; set secret or secret-file (nginx: auth_http_header X-Auth-Key), or listen on 127.0.0.1 or ::1", l.addr)
 		}
 		if len(pa.Nodes) == 0 {
 			ps.add(base.key(l.key), "needs at least one [[proxy-auth.node]] to route to")

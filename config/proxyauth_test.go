@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,6 +11,9 @@ func TestProxyAuthBadValues(t *testing.T) {
 	for _, tt := range []struct{ name, src, want string }{
 		{"listen", "[proxy-auth]\nlisten = \"localhost\"\n" + node, `2 proxy-auth.listen: "localhost" is not host:port`},
 		{"no node", "[proxy-auth]\nlisten = \"127.0.0.1:9000\"\n", `2 proxy-auth.listen: needs at least one [[proxy-auth.node]]`},
+		{"listen remote without secret", "[proxy-auth]\nlisten = \"0.0.0.0:9000\"\n" + node, `2 proxy-auth.listen: "0.0.0.0:9000" is not a loopback address, and no secret is set`},
+		{"listen on every interface without secret", "[proxy-auth]\nlisten = \":9000\"\n" + node, `2 proxy-auth.listen: ":9000" is not a loopback address`},
+		{"listen on a name without secret", "[proxy-auth]\nlisten = \"auth.example.org:9000\"\n" + node, `2 proxy-auth.listen: "auth.example.org:9000" is not a loopback address`},
 		{"socketmap no node", "[proxy-auth]\nsocketmap-listen = \"127.0.0.1:9001\"\n", `2 proxy-auth.socketmap-listen: needs at least one`},
 		{"secret twice", "[proxy-auth]\nsecret = \"x\"\nsecret-file = \"/etc/s\"\n", `3 proxy-auth.secret-file: set secret or secret-file, not both`},
 		{"owners-file relative", "[proxy-auth]\nowners-file = \"owners\"\n", `2 proxy-auth.owners-file: "owners" is not an absolute path`},
@@ -58,5 +62,39 @@ lmtp = "/run/mailgate/lmtp.sock"
 	// A node table that leaves hash out takes hashed users.
 	if pa.Nodes[0].Hash || !pa.Nodes[1].Hash || pa.Nodes[1].POP3 != "[2001:db8::2]:110" {
 		t.Errorf("nodes %+v", pa.Nodes)
+	}
+}
+
+// The auth_http endpoint checks passwords for whoever asks and keys the
+// login throttle on the Client-IP header it is sent. Open to others
+// without a secret, it would let anyone guess passwords without limit
+// (a new Client-IP each try) and block any user (failures sent with the
+// victim's Client-IP): a listen address that is not loopback needs
+// secret or secret-file, as [metrics] needs allow-remote.
+func TestProxyAuthRemoteNeedsSecret(t *testing.T) {
+	src := "[proxy-auth]\nlisten = \"0.0.0.0:9000\"\n[[proxy-auth.node]]\nname = \"a\"\nimap = \"10.0.0.1:143\"\n"
+	_, err := Parse([]byte(src), "m.toml")
+	if err == nil || !strings.Contains(err.Error(), "m.toml:2: proxy-auth.listen:") || !strings.Contains(err.Error(), "secret") {
+		t.Errorf("[proxy-auth] listen on 0.0.0.0 with no secret: %v; want a problem at m.toml:2 naming the secret", err)
+	}
+	node := "[[proxy-auth.node]]\nname = \"a\"\nimap = \"10.0.0.1:143\"\n"
+	for _, extra := range []string{
+		"listen = \"127.0.0.1:9000\"\n",
+		"listen = \"127.0.0.2:9000\"\n",
+		"listen = \"[::1]:9000\"\n",
+		"listen = \"[::ffff:127.0.0.1]:9000\"\n",
+		"listen = \"localhost:9000\"\n",
+		"listen = \"0.0.0.0:9000\"\nsecret = \"s\"\n",
+		"listen = \"[::]:9000\"\nsecret-file = \"/etc/mailgate/proxy-secret\"\n",
+		// Postfix's socketmap checks no password.
+		"socketmap-listen = \"0.0.0.0:9001\"\n" + "[[proxy-auth.node]]\nname = \"b\"\nimap = \"10.0.0.2:143\"\nlmtp = \"10.0.0.2:24\"\n",
+	} {
+		src := "[proxy-auth]\n" + extra + node
+		if strings.Contains(extra, "socketmap") {
+			src = "[proxy-auth]\n" + extra
+		}
+		if _, err := Parse([]byte(src), "m.toml"); err != nil {
+			t.Errorf("%q: %v", extra, err)
+		}
 	}
 }

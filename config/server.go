@@ -15,8 +15,15 @@ func (s Server) PlaintextAuthAllowed() bool {
 
 // IsLoopback reports whether the listener's address is a loopback one. An
 // empty host (every interface) is not.
-func (s Server) IsLoopback() bool {
-	host, _, err := net.SplitHostPort(s.Address)
+func (s Server) IsLoopback() bool { return loopbackHostPort(s.Address) }
+
+// loopbackHostPort reports whether host:port addr is on a loopback
+// address (127.0.0.0/8, ::1, an IPv4-mapped loopback address or
+// "localhost"), which only programs on this machine reach. An empty host
+// (every interface), another name, or an addr that is not host:port is
+// not.
+func loopbackHostPort(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false
 	}

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,13 +127,11 @@ func (c *Config) validateMetrics(ps *problems) {
 	if m.Listen == "" {
 		return
 	}
-	host, port, err := net.SplitHostPort(m.Listen)
-	if err != nil || port == "" {
+	if _, port, err := net.SplitHostPort(m.Listen); err != nil || port == "" {
 		ps.add(at("metrics", "listen"), "%q is not host:port, such as \"127.0.0.1:9154\"", m.Listen)
 		return
 	}
-	ip, err := netip.ParseAddr(host)
-	if !m.AllowRemote && host != "localhost" && (err != nil || !ip.IsLoopback()) {
+	if !m.AllowRemote && !loopbackHostPort(m.Listen) {
 		ps.add(at("metrics", "listen"), "%q is not a loopback address; the metrics tell of users' activity: listen on 127.0.0.1 or ::1, or set allow-remote = true", m.Listen)
 	}
 }

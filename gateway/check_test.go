@@ -27,6 +27,15 @@ func TestCheck(t *testing.T) {
 	if data, err := os.ReadFile(key); err != nil || os.WriteFile(loose, data, 0o644) != nil || os.Chmod(loose, 0o644) != nil {
 		t.Fatal("copying the key")
 	}
+	// The auth_http endpoint's secret file must hold a secret: an empty
+	// first line would ask nginx for none.
+	secretFile, emptySecret := filepath.Join(dir, "proxy-secret"), filepath.Join(dir, "proxy-secret-empty")
+	os.WriteFile(secretFile, []byte("s3cret\n"), 0o600)
+	os.WriteFile(emptySecret, []byte("\nsecond line\n"), 0o600)
+	proxyAuth := func(listen, file string) string {
+		return "[proxy-auth]\nlisten = " + quote(listen) + "\nsecret-file = " + quote(file) +
+			"\n[[proxy-auth.node]]\nname = \"a\"\nimap = \"10.0.0.1:143\"\n"
+	}
 	server := func(extra string) string { return "[[server]]\naddress = \"127.0.0.1:1\"\n" + extra }
 	tests := []struct {
 		name, text string
@@ -54,6 +63,11 @@ func TestCheck(t *testing.T) {
 		{"lmtp socket group missing", "[lmtp]\nlisten = [\"/run/mailgate/lmtp.sock\"]\nsocket-group = \"no-such-group-mailgate\"\n",
 			[]string{`test.toml:4: lmtp.socket-group: no group "no-such-group-mailgate"`}},
 		{"preauth by ident is served", "preauth = \"ident\"\n", nil},
+		{"proxy-auth secret file", proxyAuth("0.0.0.0:9000", secretFile), nil},
+		{"proxy-auth secret file empty", proxyAuth("0.0.0.0:9000", emptySecret),
+			[]string{"test.toml:4: proxy-auth.secret-file: " + emptySecret + ": the first line is empty"}},
+		{"proxy-auth secret file missing", proxyAuth("127.0.0.1:9000", missing),
+			[]string{"test.toml:4: proxy-auth.secret-file: open " + missing}},
 		{"log directory missing", "[logging]\ndestination = " + quote(filepath.Join(dir, "no", "m.log")) + "\n",
 			[]string{"test.toml:3: logging.destination: the log file's directory: stat " + filepath.Join(dir, "no")}},
 		{"several at once", "[[server]]\naddress = \"127.0.0.1:1\"\ntls-mode = \"ondemand\"\n[lmtp]\nlisten = [\"/run/l.sock\"]\nsocket-owner = \"no-such-user-mailgate\"\n",

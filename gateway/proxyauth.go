@@ -72,7 +72,7 @@ func proxyNodes(tables []config.ProxyNode) []proxyauth.Node {
 
 // proxyAuthProblems checks the files [proxy-auth] names: the owners file
 // must parse, naming only configured nodes, and the secret file must be
-// readable.
+// readable and, when the auth_http endpoint uses it, hold a secret.
 func proxyAuthProblems(cfg *config.Config) []*config.Problem {
 	pa := cfg.ProxyAuth
 	var ps []*config.Problem
@@ -90,8 +90,14 @@ func proxyAuthProblems(cfg *config.Config) []*config.Problem {
 		}
 	}
 	if pa.SecretFile != "" {
-		if _, err := secret("", pa.SecretFile); err != nil {
+		key, err := secret("", pa.SecretFile)
+		switch {
+		case err != nil:
 			ps = append(ps, cfg.Problemf("proxy-auth.secret-file", "%v", err))
+		case key == "" && pa.Listen != "":
+			// An empty first line would be the secret: nginx would be
+			// asked for none, which the file was set to prevent.
+			ps = append(ps, cfg.Problemf("proxy-auth.secret-file", "%s: the first line is empty; put the secret nginx sends in X-Auth-Key there", pa.SecretFile))
 		}
 	}
 	return ps
