@@ -266,3 +266,26 @@ func TestJWTVerifier(t *testing.T) {
 		t.Errorf("JWKS server down: %v", err)
 	}
 }
+
+// Where TLS is required (tls-mode required), no mechanism is usable
+// before TLS, not even those that send no password: the session after
+// them would run in the clear. Over TLS each is as usable as anywhere.
+func TestUsableTLSRequired(t *testing.T) {
+	ca := newTestCA(t)
+	alice := ca.issue(t, "alice", "alice@example.org", 2) // x509.ExtKeyUsageClientAuth
+	state, _, leaf := tlsPair(t, ca, &alice, 0)
+	o := &SASLOptions{SCRAM: scramUsers(t), Users: scramUsers(t), Tokens: staticTokens{}, AnonymousUser: "alice"}
+	clear := Conn{TLSRequired: true, PlaintextOK: true}
+	secure := Conn{TLSRequired: true, TLS: &state, ServerCertificate: leaf, PlaintextOK: true}
+	for _, mech := range Mechanisms() {
+		if o.Usable(mech, clear) {
+			t.Errorf("%s usable before TLS where TLS is required", mech)
+		}
+		if _, err := o.NewServer(context.Background(), mech, clear, &Attempt{}); !errors.Is(err, ErrUnknownMechanism) {
+			t.Errorf("%s: NewServer before TLS where TLS is required: %v", mech, err)
+		}
+		if !o.Usable(mech, secure) {
+			t.Errorf("%s not usable over TLS where TLS is required", mech)
+		}
+	}
+}

@@ -64,6 +64,12 @@ type Conn struct {
 	// PlaintextOK tells whether secrets may be sent in the clear on the
 	// connection (TLS, loopback, or allow-plaintext).
 	PlaintextOK bool
+	// TLSRequired says that the listener authenticates nobody before TLS
+	// is up (tls-mode required, Dovecot's ssl = required): while TLS is
+	// nil no mechanism is usable, not even those that send no password
+	// (SCRAM, ANONYMOUS), since the session after them would run in the
+	// clear.
+	TLSRequired bool
 	// Advertised are the mechanisms the server advertised on the
 	// connection, so that SCRAM can detect a downgrade from -PLUS.
 	Advertised []string
@@ -93,14 +99,18 @@ type SASLOptions struct {
 	MockSaltKey []byte
 }
 
-// Usable tells whether mech (upper case) can log anyone in on c: PLAIN,
-// LOGIN and OAUTHBEARER only where secrets may be sent in the clear,
-// SCRAM-SHA-256-PLUS only over TLS with channel binding data, EXTERNAL
-// only with a verified client certificate, OAUTHBEARER only with a token
-// verifier and ANONYMOUS only with an anonymous user.
+// Usable tells whether mech (upper case) can log anyone in on c: none
+// without TLS where TLS is required, PLAIN, LOGIN and OAUTHBEARER only
+// where secrets may be sent in the clear, SCRAM-SHA-256-PLUS only over
+// TLS with channel binding data, EXTERNAL only with a verified client
+// certificate, OAUTHBEARER only with a token verifier and ANONYMOUS only
+// with an anonymous user.
 func (o *SASLOptions) Usable(mech string, c Conn) bool {
 	if o == nil {
 		o = &SASLOptions{}
+	}
+	if c.TLSRequired && c.TLS == nil {
+		return false
 	}
 	if slices.Contains(plaintextMechanisms(), mech) && !c.PlaintextOK {
 		return false

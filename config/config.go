@@ -163,7 +163,8 @@ type Server struct {
 
 	// AllowPlaintext is mailgate's own: when false (the default), LOGIN and
 	// AUTHENTICATE PLAIN are refused before TLS on a non-loopback address.
-	// See [Server.PlaintextAuthAllowed].
+	// True is refused with tls-mode required, which takes no login
+	// before TLS. See [Server.PlaintextAuthAllowed].
 	AllowPlaintext bool `toml:"allow-plaintext"`
 	// MaxLineLength is mailgate's own: the longest command line accepted,
 	// literals excluded. Default 64KiB; at least 8192.

@@ -257,19 +257,23 @@ func TestPlaintextAuthAllowed(t *testing.T) {
 	tests := []struct {
 		addr  string
 		allow bool
+		mode  tlsmgr.Mode
 		want  bool
 	}{
-		{"127.0.0.1:143", false, true},
-		{"[::1]:143", false, true},
-		{"localhost:143", false, true},
-		{"0.0.0.0:143", false, false},
-		{":143", false, false},
-		{"192.0.2.1:143", true, true},
+		{"127.0.0.1:143", false, tlsmgr.ModeNo, true},
+		{"[::1]:143", false, tlsmgr.ModeOnDemand, true},
+		{"localhost:143", false, tlsmgr.ModeNo, true},
+		{"0.0.0.0:143", false, tlsmgr.ModeOnDemand, false},
+		{":143", false, tlsmgr.ModeNo, false},
+		{"192.0.2.1:143", true, tlsmgr.ModeOnDemand, true},
+		// tls-mode required: no login before STARTTLS, anywhere.
+		{"127.0.0.1:143", false, tlsmgr.ModeRequired, false},
+		{"192.0.2.1:143", true, tlsmgr.ModeRequired, false},
 	}
 	for _, tt := range tests {
-		s := Server{Address: tt.addr, AllowPlaintext: tt.allow}
+		s := Server{Address: tt.addr, AllowPlaintext: tt.allow, TLSMode: tt.mode}
 		if got := s.PlaintextAuthAllowed(); got != tt.want {
-			t.Errorf("%q allow %v: got %v", tt.addr, tt.allow, got)
+			t.Errorf("%q allow %v %v: got %v", tt.addr, tt.allow, tt.mode, got)
 		}
 	}
 }

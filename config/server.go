@@ -3,13 +3,20 @@ package config
 import (
 	"net"
 	"net/netip"
+
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // PlaintextAuthAllowed reports whether LOGIN and AUTHENTICATE PLAIN may be
-// used on this listener before TLS is up: when allow-plaintext is true, or
-// when the listener is on a loopback address (127.0.0.0/8, ::1 or
-// "localhost"), where the password never crosses a network.
+// used on this listener before TLS is up: never with tls-mode required
+// (which takes no login of any kind before STARTTLS); otherwise when
+// allow-plaintext is true, or when the listener is on a loopback address
+// (127.0.0.0/8, ::1 or "localhost"), where the password never crosses a
+// network.
 func (s Server) PlaintextAuthAllowed() bool {
+	if s.TLSMode == tlsmgr.ModeRequired {
+		return false
+	}
 	return s.AllowPlaintext || s.IsLoopback()
 }
 

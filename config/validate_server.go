@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 func (c *Config) validateServers(ps *problems) {
@@ -27,6 +29,9 @@ func (c *Config) validateServers(ps *problems) {
 		}
 		if !s.TLSMode.Valid() {
 			ps.add(p.key("tls-mode"), "%v is not valid; want \"no\", \"ondemand\", \"required\" or \"connection\"", s.TLSMode)
+		} else if s.TLSMode == tlsmgr.ModeRequired && s.AllowPlaintext {
+			// As Dovecot refuses auth_allow_cleartext with ssl = required.
+			ps.add(p.key("allow-plaintext"), "true has no effect with tls-mode = \"required\", which refuses every login before STARTTLS; remove one of them")
 		}
 		notNegative(ps, p.key("timeout"), s.Timeout)
 		positive(ps, p.key("login-timeout"), s.LoginTimeout)

@@ -37,6 +37,8 @@ func TestBadValues(t *testing.T) {
 			[]string{`3 server.address: "127.0.0.1:1143" is already the address`}},
 		{"tls-mode", "[[server]]\naddress = \"127.0.0.1:1\"\n[[server]]\naddress = \"127.0.0.1:2\"\ntls-mode = \"starttls\"\n",
 			[]string{`5 server.tls-mode: "starttls" is not valid; want "no", "ondemand", "required" or "connection"`}},
+		{"allow-plaintext with tls-mode required", "[[server]]\ntls-mode = \"required\"\nallow-plaintext = true\n",
+			[]string{`3 server.allow-plaintext: true has no effect with tls-mode = "required"`}},
 		{"timeout", "[[server]]\ntimeout = \"30 minutes\"\n", []string{`2 server.timeout: "30 minutes" is not a duration`}},
 		{"timeout negative", "[[server]]\ntimeout = \"-1s\"\n", []string{`2 server.timeout: "-1s" is negative`}},
 		{"max-line-length small", "[[server]]\nmax-line-length = 100\n", []string{`2 server.max-line-length: 100 is too small`}},

@@ -27,7 +27,9 @@ func (s *session) capabilities() string {
 		}
 		// login-disabled refuses LOGIN only. Mechanisms that send a
 		// password or a token need TLS unless plaintext is allowed;
-		// EXTERNAL needs a client certificate, -PLUS channel binding.
+		// EXTERNAL needs a client certificate, -PLUS channel binding;
+		// a tls-mode required listener offers none before STARTTLS
+		// (RFC 9051 section 6.2.1's example; Dovecot's ssl = required).
 		for _, m := range s.saslConn().Advertised {
 			caps = append(caps, "AUTH="+m)
 		}

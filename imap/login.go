@@ -152,6 +152,13 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 	}
 	// login-disabled refuses LOGIN only (imap4d: "Disable LOGIN command").
 	mech = strings.ToUpper(mech)
+	if s.needsTLS() {
+		// Whatever the mechanism, even one that sends no password: the
+		// session after it would run in the clear (RFC 9051 section
+		// 7.1, PRIVACYREQUIRED; Dovecot's ssl = required answers so
+		// before it looks at the mechanism).
+		return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating")
+	}
 	conn := s.saslConn()
 	if !slices.Contains(conn.Advertised, mech) {
 		if slices.Contains(s.opts.Mechanisms, mech) && !conn.PlaintextOK {

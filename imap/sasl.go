@@ -11,9 +11,9 @@ import (
 
 // saslConn describes the connection to the SASL mechanisms: its TLS
 // state, the certificate this server presented, whether passwords may be
-// sent, and what was advertised.
+// sent, whether the listener requires TLS first, and what was advertised.
 func (s *session) saslConn() auth.Conn {
-	c := auth.Conn{PlaintextOK: s.plaintextOK()}
+	c := auth.Conn{PlaintextOK: s.plaintextOK(), TLSRequired: s.srv.tlsRequired()}
 	if tc, ok := plainConn(s.conn).(*tls.Conn); ok {
 		cs := tc.ConnectionState()
 		c.TLS = &cs

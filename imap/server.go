@@ -89,15 +89,18 @@ type Options struct {
 	TLSConfig *tls.Config
 	// TLSMode is how the listener uses TLSConfig ([[server]] tls-mode):
 	// ondemand offers STARTTLS, required also advertises XTLSREQUIRED
-	// and refuses passwords until TLS is up, connection wraps every
+	// and refuses LOGIN and every AUTHENTICATE (advertising no
+	// mechanism) until TLS is up, whatever AllowPlaintext and the
+	// client's address say, connection wraps every
 	// connection that is not a *tls.Conn yet. The zero value is no TLS.
 	TLSMode tlsmgr.Mode
 	// IMAP4rev2 advertises IMAP4rev2 (RFC 9051) beside IMAP4rev1 and
 	// lets a client ENABLE it (rev2.go); the gateway turns it on.
 	IMAP4rev2 bool
 	// AllowPlaintext permits LOGIN and AUTHENTICATE PLAIN/LOGIN over a
-	// connection without TLS. When false they are refused (and
-	// LOGINDISABLED advertised) except on loopback connections.
+	// connection without TLS (except with TLSMode required). When false
+	// they are refused (and LOGINDISABLED advertised) except on
+	// loopback connections.
 	AllowPlaintext bool
 	// LoginDisabled refuses the LOGIN command (the seed's login-disabled,
 	// "Disable LOGIN command"); AUTHENTICATE still works.
@@ -334,8 +337,8 @@ func (s *Server) implicitTLS(c net.Conn) net.Conn {
 // one; nil without Options.TLSConfig.
 func (s *Server) TLSConfig() *tls.Config { return s.tlsConfig }
 
-// tlsRequired reports whether passwords wait for STARTTLS (tls-mode
-// required), whatever the client's address.
+// tlsRequired reports whether every login waits for STARTTLS (tls-mode
+// required), whatever the mechanism and the client's address.
 func (s *Server) tlsRequired() bool { return s.base.TLSMode == tlsmgr.ModeRequired }
 
 // refuseTimeout bounds a refusal: its TLS handshake and its one line.

@@ -203,16 +203,23 @@ func (s *session) rearm() {
 // loopback reports whether the client is on this machine.
 func (s *session) loopback() bool { return s.remote.IsLoopback() }
 
-// plaintextOK reports whether passwords may be sent on this connection.
+// plaintextOK reports whether passwords may be sent on this connection:
+// over TLS; without it, never on a tls-mode required listener (whatever
+// AllowPlaintext says, as Dovecot's ssl = required), else with
+// AllowPlaintext or from loopback.
 func (s *session) plaintextOK() bool {
-	if s.tls || s.opts.AllowPlaintext {
+	switch {
+	case s.tls:
 		return true
-	}
-	if s.srv.tlsRequired() {
+	case s.srv.tlsRequired():
 		return false
 	}
-	return s.loopback()
+	return s.opts.AllowPlaintext || s.loopback()
 }
+
+// needsTLS reports whether the listener authenticates nobody until
+// STARTTLS (tls-mode required) and TLS is not up yet.
+func (s *session) needsTLS() bool { return !s.tls && s.srv.tlsRequired() }
 
 // serve greets the client and serves its commands; it runs in a goroutine
 // of its own.

@@ -10,11 +10,13 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/imap"
 	"github.com/mailgate/mailgate/tlsmgr"
 )
@@ -66,6 +68,57 @@ func TestStartTLSRequired(t *testing.T) {
 		t.Errorf("CAPABILITY after STARTTLS: %q", u[0])
 	}
 	c.ok("e LOGIN alice secret")
+}
+
+// tls-mode "required" authenticates nobody before STARTTLS, by any
+// mechanism: before, SCRAM (which sends no password) and ANONYMOUS stayed
+// offered, and logged in, and the whole session then ran in the clear on
+// a listener the administrator set to require TLS. As Dovecot's ssl =
+// required: no AUTH= before STARTTLS, NO [PRIVACYREQUIRED] to every
+// AUTHENTICATE whatever its mechanism, and allow-plaintext does not
+// weaken it. After STARTTLS the mechanisms are back.
+func TestStartTLSRequiredRefusesEveryMechanism(t *testing.T) {
+	ca := newAuthCA(t)
+	keys, _ := auth.HashSCRAM("secret")
+	e := startServer(t, func(o *imap.Options) {
+		withSASL("SCRAM-SHA-256", "EXTERNAL", "PLAIN", "ANONYMOUS")(o)
+		o.SASL.AnonymousUser = "alice"
+		o.TLSConfig, o.TLSMode = ca.serverTLS(t), tlsmgr.ModeRequired
+		o.AllowPlaintext = true
+	})
+	e.setUsers("alice:" + keys + ":::" + filepath.Join(e.root, "alice"))
+	c := e.raw()
+	if u := c.ok("a CAPABILITY"); strings.Contains(u[0], "AUTH=") || !strings.Contains(u[0], "LOGINDISABLED") {
+		t.Errorf("CAPABILITY before STARTTLS on a tls-mode required listener: %q; want no AUTH= and LOGINDISABLED", u[0])
+	}
+	if done := c.scramLogin("SCRAM-SHA-256", "alice", "secret", nil); !strings.HasPrefix(done, "x NO [PRIVACYREQUIRED]") {
+		t.Errorf("SCRAM before STARTTLS: %q", done)
+	}
+	for _, cmd := range []string{
+		"b AUTHENTICATE ANONYMOUS " + b64("someone"),
+		"c AUTHENTICATE EXTERNAL =",
+		"d AUTHENTICATE PLAIN " + b64("\x00alice\x00secret"),
+		"e AUTHENTICATE PLAIN",
+		"f AUTHENTICATE X-UNKNOWN",
+		"g LOGIN alice secret",
+	} {
+		tag, _, _ := strings.Cut(cmd, " ")
+		if _, done := c.do(cmd); !strings.HasPrefix(done, tag+" NO [PRIVACYREQUIRED]") {
+			t.Errorf("%s before STARTTLS: %q", cmd, done)
+		}
+	}
+	c.ok("h STARTTLS")
+	tc := tls.Client(c.conn, &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	c.conn, c.r = tc, bufio.NewReader(tc)
+	if u := c.ok("i CAPABILITY"); !strings.Contains(u[0], "AUTH=SCRAM-SHA-256 AUTH=PLAIN AUTH=ANONYMOUS") {
+		t.Errorf("CAPABILITY after STARTTLS: %q", u[0])
+	}
+	if done := c.scramLogin("SCRAM-SHA-256", "alice", "secret", nil); !strings.HasPrefix(done, "x OK") {
+		t.Errorf("SCRAM after STARTTLS: %q", done)
+	}
 }
 
 // go-imap's client negotiates STARTTLS and implicit TLS with us.
