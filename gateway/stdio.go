@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,37 @@ func StdioConn() (net.Conn, error) {
 		return c, nil
 	}
 	return &pipeConn{r: os.Stdin, w: os.Stdout}, nil
+}
+
+// InvokerOnly tells whether the peer of a connection from StdioConn can
+// only be the user who started this process, as a PREAUTH of that user
+// ("stdio" preauth, --preauth, -i on a terminal) needs: a pipe or a
+// terminal, or a Unix-domain socket whose peer runs as the same uid (ssh,
+// a mail client's tunnel command). A network socket (inetd's), or a Unix
+// socket of another uid, is anyone's; why says who it is then.
+func InvokerOnly(c net.Conn) (ok bool, why string) {
+	switch c := c.(type) {
+	case *pipeConn:
+		return true, ""
+	case *net.UnixConn:
+		raw, err := c.SyscallConn()
+		if err != nil {
+			return false, "a Unix-domain socket whose peer cannot be told: " + err.Error()
+		}
+		var cred *unix.Ucred
+		cerr := raw.Control(func(fd uintptr) {
+			cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+		})
+		if cerr != nil || err != nil {
+			return false, fmt.Sprintf("a Unix-domain socket whose peer cannot be told: %v", cmp.Or(cerr, err))
+		}
+		if int(cred.Uid) != os.Getuid() {
+			return false, fmt.Sprintf("a Unix-domain socket of uid %d", cred.Uid)
+		}
+		return true, ""
+	default:
+		return false, "a network connection from " + c.RemoteAddr().String()
+	}
 }
 
 // pipeConn is a net.Conn over two files.

@@ -255,19 +255,31 @@ func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal 
 		return failed(lo, log, err)
 	}
 	defer g.Close()
+	c, err := gateway.StdioConn()
+	if err != nil {
+		log.Error("mailgate: " + err.Error())
+		return exitFail
+	}
 	var pre *auth.User
-	if o.preauth || cfg.Preauth == "stdio" || (terminal && !o.test) {
+	wantPre := o.preauth || cfg.Preauth == "stdio" || (terminal && !o.test)
+	if ok, why := gateway.InvokerOnly(c); wantPre && !ok {
+		// inetd's socket: anyone may be at the other end, and PREAUTH
+		// would hand them the invoking user's mail (root's, under
+		// inetd). imap4d preauthenticates only an interactive -i.
+		if o.preauth {
+			log.Error("mailgate: --preauth refused: standard input is "+why+", not the invoking user's own pipe or terminal", "uid", os.Getuid())
+			return exitFail
+		}
+		log.Error("mailgate: no PREAUTH as the invoking user: standard input is "+why+", not the user's own pipe or terminal; the client must log in", "uid", os.Getuid())
+		wantPre = false
+	}
+	if wantPre {
 		u, err := user.Current()
 		if err != nil {
 			log.Error("mailgate: who is running me?", "err", err)
 			return exitFail
 		}
 		pre = &auth.User{Name: u.Username, Home: u.HomeDir, UID: -1, GID: -1}
-	}
-	c, err := gateway.StdioConn()
-	if err != nil {
-		log.Error("mailgate: " + err.Error())
-		return exitFail
 	}
 	g.ServeConn(c, pre)
 	return exitOK
