@@ -118,7 +118,9 @@ func (f *Folder) appendBatchLocked(items []appendItem) ([]storage.Message, error
 				head.kind = intentBatch
 				head.tail = batchTail(head.from, it.from)
 			}
-			intent = f.d.startIntent(f.path, fi, head)
+			if intent, err = f.d.startIntent(f.path, fi, head); err != nil {
+				return nil, err
+			}
 		} else {
 			intent.update(batchTail(size+int64(len(sep)), it.from))
 		}

@@ -62,7 +62,9 @@
 // and less often up to RetrySleep. A dot lock
 // older than ExpireTimeout, or whose pid is gone, is stale and removed.
 // Where the directory takes no new files (a /var/mail without group
-// mail), dot locks give way to kernel locks, and that is logged once.
+// mail), a read takes kernel locks alone, and that is logged once; a
+// write is refused, as is an APPEND whose intent cannot be written
+// (unwritable.go).
 // Locks are held only while the file is read or written, never while a
 // client is being answered or is sending: an APPEND from the network is
 // received into a spool file (Stage) with no lock held, and only copied

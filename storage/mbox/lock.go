@@ -1,9 +1,11 @@
 package mbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -102,8 +104,10 @@ func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 		if useDot {
 			dl, holder, err := d.tryDotlock(path)
 			switch {
+			case err != nil && unwritable(err) && write:
+				return nil, d.noDotlockError(path, err)
 			case err != nil && unwritable(err):
-				d.warnOnce(filepath.Dir(path), "mbox: cannot create dot-lock files here; using kernel locks only",
+				d.warnOnce(filepath.Dir(path), "mbox: cannot create dot-lock files here; reading under kernel locks only",
 					"dir", filepath.Dir(path), "err", err)
 				useDot = false
 			case err != nil:
@@ -324,11 +328,16 @@ func readSmall(name string, n int) ([]byte, error) {
 
 // warnOnce logs msg the first time it is said of key.
 func (d *Driver) warnOnce(key, msg string, args ...any) {
+	d.logOnce(slog.LevelWarn, key, msg, args...)
+}
+
+// logOnce logs msg at level the first time it is said of key.
+func (d *Driver) logOnce(level slog.Level, key, msg string, args ...any) {
 	d.mu.Lock()
 	seen := d.warned[key]
 	d.warned[key] = true
 	d.mu.Unlock()
 	if !seen {
-		d.log.Warn(msg, args...)
+		d.log.Log(context.Background(), level, msg, args...)
 	}
 }

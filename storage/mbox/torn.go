@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -223,10 +224,10 @@ type intentFile struct {
 }
 
 // startIntent records in.kind at the mbox at path, which the caller
-// holds under the write lock (fi is its file's). It returns nil, and logs
-// it once, where the intent cannot be written: the APPEND goes on as
-// before intents were, and a crash may leave it torn.
-func (d *Driver) startIntent(path string, fi os.FileInfo, in appendIntent) *intentFile {
+// holds under the write lock (fi is its file's). Where the intent cannot
+// be written the error refuses the APPEND (unwritable.go): a crash in
+// its middle would leave it torn.
+func (d *Driver) startIntent(path string, fi os.FileInfo, in appendIntent) (*intentFile, error) {
 	name := intentPath(path)
 	in.pid, in.host, in.boot = os.Getpid(), hostTag(), bootID()
 	in.dev, in.ino, _ = fsutil.FileIDs(fi)
@@ -249,11 +250,9 @@ func (d *Driver) startIntent(path string, fi os.FileInfo, in appendIntent) *inte
 		}
 	}
 	if err != nil {
-		d.warnOnce("intent:"+path, "mbox: cannot record an APPEND under way; a crash in the middle of one may leave it torn",
-			"path", name, "err", err)
-		return nil
+		return nil, d.noIntentError(path, err)
 	}
-	return &intentFile{file: file, name: name, in: in}
+	return &intentFile{file: file, name: name, in: in}, nil
 }
 
 // end clears the intent: the APPEND is whole in the file, or nothing of
@@ -366,9 +365,9 @@ func (d *Driver) recoverTorn(file *os.File, path string) error {
 	if _, err := file.ReadAt(tail, tailAt); err != nil {
 		return err
 	}
-	mv := d.startIntent(path, fi, appendIntent{kind: intentMove, off: in.off, from: keep, fromLine: in.fromLine, tail: tail})
-	if mv == nil {
-		return errors.New("cannot record the move of what others appended after an APPEND cut short")
+	mv, err := d.startIntent(path, fi, appendIntent{kind: intentMove, off: in.off, from: keep, fromLine: in.fromLine, tail: tail})
+	if err != nil {
+		return fmt.Errorf("cannot record the move of what others appended after an APPEND cut short: %w", err)
 	}
 	defer mv.end()
 	d.log.Info("mbox: removing an APPEND that a crash cut short, under mail appended after it", "path", path,

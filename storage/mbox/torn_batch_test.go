@@ -79,7 +79,10 @@ func TestTornBatchBeforeNextMessage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := d.startIntent(path, fi, appendIntent{kind: intentBatch, off: off, from: from, fromLine: []byte(firstLine)})
+			in, err := d.startIntent(path, fi, appendIntent{kind: intentBatch, off: off, from: from, fromLine: []byte(firstLine)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			in.update(batchTail(last, []byte(next)))
 			in.file.Close()
 			appending.Delete(in.name) // its process is gone
