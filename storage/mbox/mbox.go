@@ -193,6 +193,7 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	}
 	err = f.Chmod(perm) // without the umask
 	if err == nil {
+		takeSpoolGroup(f, filepath.Dir(path))
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -62,3 +62,22 @@ func (f *Folder) readMissing() {
 	f.stamp, f.tailSum, f.unsettled = stamp{}, 0, stamp{}
 	f.mustRewrite, f.indexStale = false, true
 }
+
+// takeSpoolGroup gives a new mbox file the group of its directory dir
+// where dir is a spool that users share through its group (another
+// user's, group-writable: /var/spool/mail root:mail 0775 on Red Hat),
+// as Postfix's local(8) leaves a new mailbox there, and as a setgid
+// directory (Debian's /var/mail) does by itself. It does what this
+// process may and nothing else: only a member of the group may give it.
+func takeSpoolGroup(f *os.File, dir string) {
+	di, err1 := os.Stat(dir)
+	fi, err2 := f.Stat()
+	if err1 != nil || err2 != nil || di.Mode().Perm()&0o020 == 0 {
+		return
+	}
+	dirUID, dirGID, ok1 := fileOwner(di)
+	_, gid, ok2 := fileOwner(fi)
+	if ok1 && ok2 && dirUID != os.Geteuid() && gid != dirGID {
+		f.Chown(-1, dirGID)
+	}
+}

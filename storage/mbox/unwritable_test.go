@@ -189,3 +189,49 @@ func TestAppendRefusedWithoutIntent(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateTakesSpoolGroup: a new mbox in a spool that users share
+// through its group (another user's directory, group-writable, not
+// setgid: Red Hat's /var/spool/mail) gets the directory's group; in a
+// directory of our own it keeps ours.
+func TestCreateTakesSpoolGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to make a directory of another user's")
+	}
+	const spoolGID = 8 // mail, on Debian
+	d := testDriver(t, Options{})
+	for _, c := range []struct {
+		name    string
+		owner   int
+		mode    os.FileMode
+		wantGID int
+	}{
+		{"shared spool", 65534, 0o775, spoolGID},
+		{"not group-writable", 65534, 0o755, os.Getegid()},
+		{"our own", 0, 0o775, os.Getegid()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(dir, c.owner, spoolGID); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, c.mode); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "user")
+			if err := d.Create(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Lstat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, gid, _ := fileOwner(fi); gid != c.wantGID || fi.Mode().Perm() != 0o600 {
+				t.Errorf("new mailbox: group %d, mode %v; want group %d, 0600", gid, fi.Mode(), c.wantGID)
+			}
+		})
+	}
+}
