@@ -200,6 +200,15 @@ type Mailbox struct {
 	// $mailhome; see [ParseMailboxPattern]. Default
 	// "maildir:$mailhome/INBOX".
 	MailboxPattern string `toml:"mailbox-pattern"`
+	// MailGroup is mailgate's own: the group that the session and
+	// delivery processes of a root daemon get besides the user's own, so
+	// that they may create dot locks, APPEND intents and new mailboxes in
+	// the mail spool, as Postfix's local(8), procmail and Dovecot's
+	// mail_privileged_group do. "auto" (the default): the group of
+	// MailSpool when INBOX is in it and it is group-writable and not
+	// world-writable (Debian's /var/mail, root:mail 2775); "none": no
+	// group; or a group name or number.
+	MailGroup string `toml:"mail-group"`
 	// MailboxType is the format of new mailboxes: "mbox", "maildir" or
 	// "mh". Default "maildir".
 	MailboxType MailboxType `toml:"mailbox-type"`

@@ -52,6 +52,7 @@ func Default() *Config {
 			MailSpool:      "/var/mail",
 			MailboxPattern: "maildir:" + MailHomeVariable + "/INBOX",
 			MailboxType:    TypeMaildir,
+			MailGroup:      MailGroupAuto,
 		},
 		Locking: Locking{
 			Type:          LockDotlock,

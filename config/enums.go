@@ -44,6 +44,12 @@ const (
 	LockNull    LockType = "null"    // no locking
 )
 
+// The words of [mailbox] mail-group besides a group's name or number.
+const (
+	MailGroupAuto = "auto" // the mail spool's group, when its modes say so
+	MailGroupNone = "none" // no group
+)
+
 // ACLAction is what an [[acl]] entry does with a matching client.
 type ACLAction string
 

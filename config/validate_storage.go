@@ -11,6 +11,9 @@ func (c *Config) validateMailbox(ps *problems) {
 	if c.Mailbox.MailSpool != "" && !filepath.IsAbs(c.Mailbox.MailSpool) {
 		ps.add(at("mailbox", "mail-spool"), "%q is not an absolute path", c.Mailbox.MailSpool)
 	}
+	if c.Mailbox.MailGroup == "" {
+		ps.add(at("mailbox", "mail-group"), "empty; say %q, %q or a group name or number", MailGroupAuto, MailGroupNone)
+	}
 	c.validateSpecialUse(ps)
 	notNegative(ps, at("mailbox", "quota-messages"), c.Mailbox.QuotaMessages)
 	p := at("mailbox", "mailbox-pattern")

@@ -35,6 +35,7 @@ func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 	ps = append(ps, lmtpProblems(cfg)...)
 	ps = append(ps, proxyAuthProblems(cfg)...)
 	ps = append(ps, identityProblems(cfg)...)
+	ps = append(ps, mailGroupProblems(cfg)...)
 	return certs, config.Problems(ps...)
 }
 

@@ -142,6 +142,7 @@ type Gateway struct {
 	warm           warmPool       // a session process started ahead, for wake-ups
 	deliveries     deliverySlots  // bounds the delivery processes running
 	userDeliveries deliveryQueues // the deliveries waiting, by user
+	mailGID        int            // the mail group's gid, or noMailGroup (mailgroup.go)
 
 	reloadMu sync.Mutex // one reload at a time
 
@@ -225,6 +226,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if err := os.Chmod(cfg.DataDir, 0o711); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
+	}
+	if err := g.setMailGroup(cfg); err != nil {
+		return nil, err
 	}
 	g.store = storage.New(storage.Options{
 		Drivers:  drivers(cfg, g.log, validities.Next),

@@ -83,8 +83,8 @@ func lookupAccount(name string) (account, error) {
 }
 
 // groupsFor returns the supplementary groups of a session running as id:
-// its gid, the groups of the system account with its uid (if any), and
-// retain-groups.
+// its gid, the groups of the system account with its uid (if any),
+// retain-groups, and the mail group (mailgroup.go).
 func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
 	groups := []int{id.gid}
 	pw, err := user.LookupId(strconv.Itoa(id.uid))
@@ -103,6 +103,9 @@ func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
 			return nil, fmt.Errorf("retain-groups: %w", err)
 		}
 		groups = append(groups, gid)
+	}
+	if g.mailGID != noMailGroup {
+		groups = append(groups, g.mailGID)
 	}
 	slices.Sort(groups)
 	return slices.Compact(groups), nil
