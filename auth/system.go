@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,6 +43,9 @@ type SystemOptions struct {
 // DES) only in a build with -tags libcrypt; without it such a login is
 // ErrUnavailable and the log says which build to use. An account whose shadow entry is
 // locked (! or *), empty, missing or past its expiry date never logs in.
+// An unknown, locked or expired account costs the verification of the
+// shadow file's costliest hash all the same, as in the users file (see
+// hashcost.go).
 //
 // Its users are System users: their mail directory is $home/Mail.
 type System struct {
@@ -50,6 +55,13 @@ type System struct {
 	now    func() time.Time
 	cache  *loginCache
 	log    *slog.Logger
+	// verifying, when set (by tests), is called with each stored hash
+	// Authenticate verifies.
+	verifying func(stored string)
+
+	decoyMu      sync.Mutex
+	decoyVersion os.FileInfo // of the shadow file decoyHash was taken from
+	decoyHash    string
 }
 
 // NewSystem returns the system back-end. It logs a warning when the shadow
@@ -104,6 +116,9 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 	}
 	u, err := s.account(name)
 	if err != nil {
+		if errors.Is(err, ErrBadCredentials) {
+			s.verify(s.decoy(), password)
+		}
 		return nil, err
 	}
 	f, err := findPasswdLine(s.shadow, name)
@@ -113,24 +128,84 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 	if f == nil || len(f) < 2 {
 		// getpwnam knows the account, the shadow file does not: it is
 		// served by another NSS source, which PAM can check.
+		s.verify(s.decoy(), password)
 		return nil, ErrBadCredentials
 	}
 	stored := f[1]
 	if isLocked(stored) || s.expired(f) {
+		s.verify(s.decoy(), password)
 		return nil, ErrBadCredentials
 	}
 	now := s.now()
 	if !s.cache.hit(name, stored, password, now) {
-		ok, err := verifyCrypt(stored, password)
+		ok, err := s.verify(stored, password)
 		if err != nil {
 			return nil, unavailable("system", fmt.Errorf("user %q: %w", name, err))
 		}
 		if !ok {
+			if decoy := s.decoy(); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
+				s.verify(decoy, password)
+			}
 			return nil, ErrBadCredentials
 		}
 		s.cache.remember(name, stored, password, now)
 	}
 	return u, nil
+}
+
+// verify verifies password against a stored crypt string.
+func (s *System) verify(stored, password string) (bool, error) {
+	if s.verifying != nil {
+		s.verifying(stored)
+	}
+	return verifyCrypt(stored, password)
+}
+
+// decoy returns the costliest hash of the shadow file, which a login
+// that has no hash of its own to verify verifies instead. It is taken
+// again when the file changes; a bcrypt hash at NewPasswordCost stands
+// in when the file cannot be read or holds no hash this build verifies.
+func (s *System) decoy() string {
+	fi, err := os.Stat(s.shadow)
+	if err != nil {
+		return dummyHash
+	}
+	s.decoyMu.Lock()
+	defer s.decoyMu.Unlock()
+	if s.decoyVersion != nil && sameVersion(fi, s.decoyVersion) {
+		return s.decoyHash
+	}
+	data, err := os.ReadFile(s.shadow)
+	if err != nil {
+		return dummyHash
+	}
+	decoy, most := dummyHash, time.Duration(0)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) < 2 || f[1] == "" {
+			continue
+		}
+		if w := cryptWork(f[1]); w > most && buildVerifies(f[1]) {
+			decoy, most = f[1], w
+		}
+	}
+	s.decoyVersion, s.decoyHash = fi, decoy
+	return decoy
+}
+
+// buildVerifies tells whether this build verifies the yescrypt or
+// gost-yescrypt hash stored, rather than refusing it at once (for the
+// other schemes cryptWork knows, it always does).
+func buildVerifies(stored string) bool {
+	switch {
+	case libcryptBuilt:
+		return true
+	case strings.HasPrefix(stored, "$y$"):
+		return goVerifies(stored)
+	case strings.HasPrefix(stored, "$gy$"):
+		return false
+	}
+	return true
 }
 
 // Identify implements Identifier: the account named, for a user whose

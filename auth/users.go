@@ -77,9 +77,13 @@ type UsersFile struct {
 	now     func() time.Time // a test clock; time.Now in production
 	cache   *loginCache      // nil when off
 
+	// verifying, when set (by tests), is called with each hash
+	// Authenticate verifies.
+	verifying func(*passwordHash)
+
 	mu        sync.Mutex
 	table     *usersTable
-	dummy     *passwordHash // verified for unknown and locked users
+	dummy     *passwordHash // the decoy (hashcost.go): the costliest hash of the file
 	loaded    os.FileInfo   // the version in table
 	failed    os.FileInfo   // the last version that did not load
 	failedErr error         // why it did not
@@ -145,18 +149,26 @@ func (u *UsersFile) reloadLocked() error {
 		return err
 	}
 	u.table, u.loaded, u.failed, u.failedErr = t, fi, nil, nil
-	u.dummy = &passwordHash{scheme: schemeBcrypt, encoded: dummyHash}
-	for _, e := range t.entries {
-		if e.hash.costly() {
-			u.dummy = &e.hash
-			break
-		}
-	}
+	u.dummy = costliest(t.entries)
 	if t.plain > 0 {
 		u.log.Warn("users file has plaintext passwords; replace them with hashes (mailgate user passwd)",
 			"file", u.path, "users", t.plain)
 	}
 	return nil
+}
+
+// costliest returns the hash of entries that costs the most to verify
+// (the first of those that cost as much), or a bcrypt hash at
+// NewPasswordCost when none is costly.
+func costliest(entries []*entry) *passwordHash {
+	decoy := &passwordHash{scheme: schemeBcrypt, encoded: dummyHash}
+	var most time.Duration
+	for _, e := range entries {
+		if w := e.hash.work(); e.hash.costly() && w > most {
+			decoy, most = &e.hash, w
+		}
+	}
+	return decoy
 }
 
 // sameVersion tells whether two stats are of the same file content, as far
@@ -184,10 +196,11 @@ func (u *UsersFile) current(name string) (*entry, *passwordHash) {
 
 // Authenticate checks name and password against the file. It returns a copy
 // of the user, or ErrBadCredentials (ErrNoUser, which wraps it, for a
-// user the file does not have). An unknown or locked user costs a hash
-// verification all the same. A password longer than 1024 bytes fails at once.
-// A user who logged in with the same password within the cache TTL is
-// answered from the cache.
+// user the file does not have). An unknown or locked user costs the
+// verification of the file's costliest hash all the same, and a wrong
+// password against a much cheaper hash costs it too (see hashcost.go). A
+// password longer than 1024 bytes fails at once. A user who logged in
+// with the same password within the cache TTL is answered from the cache.
 func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("users: authenticate: %w: %w", ErrUnavailable, err)
@@ -197,7 +210,7 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	}
 	e, dummy := u.current(name)
 	if e == nil || e.hash.scheme == schemeLocked {
-		dummy.verify(password)
+		u.verify(dummy, password)
 		if e == nil {
 			return nil, ErrNoUser
 		}
@@ -205,7 +218,10 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	}
 	now := u.now()
 	if !u.cache.hit(name, e.hash.encoded, password, now) {
-		if !e.hash.verify(password) {
+		if !u.verify(&e.hash, password) {
+			if needsDecoy(e.hash.work(), dummy.work()) {
+				u.verify(dummy, password)
+			}
 			return nil, ErrBadCredentials
 		}
 		if e.hash.costly() {
@@ -214,6 +230,14 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	}
 	user := e.user
 	return &user, nil
+}
+
+// verify verifies password against h.
+func (u *UsersFile) verify(h *passwordHash, password string) bool {
+	if u.verifying != nil {
+		u.verifying(h)
+	}
+	return h.verify(password)
 }
 
 // Lookup returns a copy of the named user, locked accounts included.

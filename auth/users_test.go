@@ -223,7 +223,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestUnknownUserCostsAHash(t *testing.T) {
-	// The dummy borrows the file's first real hash; a locked-only file uses
+	// The dummy borrows the file's costliest hash; a locked-only file uses
 	// the built-in bcrypt hash.
 	u, _, _ := loadForTest(t, writeUsers(t, "a:{PLAIN}x\nb:"+cheapHash(t, "b")+"\n"))
 	if u.dummy.scheme != schemeBcrypt || u.dummy.encoded == dummyHash {
