@@ -148,8 +148,12 @@ func NewThrottle(opts *ThrottleOptions) *Throttle {
 	return t
 }
 
-// throttleAddr maps an address to the address its failures count under.
-func throttleAddr(addr netip.Addr) netip.Addr {
+// HostAddr maps a client's address to the address that stands for its
+// host wherever clients are counted (the login throttle, the gateway's
+// per-address connection limits): an IPv4 address (IPv4-mapped ones
+// included) is itself, an IPv6 address counts as its /64, since one host
+// commonly holds a whole /64.
+func HostAddr(addr netip.Addr) netip.Addr {
 	addr = addr.Unmap().WithZone("")
 	if addr.Is6() {
 		if p, err := addr.Prefix(64); err == nil {
@@ -164,7 +168,7 @@ func throttleAddr(addr netip.Addr) netip.Addr {
 func (t *Throttle) Blocked(addr netip.Addr, user string) (blocked bool, retryAfter time.Duration) {
 	o := t.opts.withDefaults()
 	now := o.Now()
-	a := throttleAddr(addr)
+	a := HostAddr(addr)
 	t.mu.Lock()
 	var until time.Time
 	var who string
@@ -197,7 +201,7 @@ func (t *Throttle) Refusal() time.Duration { return t.opts.withDefaults().MaxDel
 func (t *Throttle) Failure(addr netip.Addr, user string) (delay time.Duration, blocked bool) {
 	o := t.opts.withDefaults()
 	now := o.Now()
-	a := throttleAddr(addr)
+	a := HostAddr(addr)
 	t.mu.Lock()
 	var started []Block
 	unkept := false // a block started that kept had no room for
@@ -341,7 +345,7 @@ func backoff(n int, base, max time.Duration) time.Duration {
 // login. The address's count over all users stays: one account an
 // attacker knows must not reset the count of its guesses at others.
 func (t *Throttle) Success(addr netip.Addr, user string) {
-	k := throttleKey{throttleAddr(addr), user}
+	k := throttleKey{HostAddr(addr), user}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if el, ok := t.seen[k]; ok {
@@ -357,7 +361,7 @@ func (t *Throttle) Unblock(addr netip.Addr, user string) int {
 	now := o.Now()
 	a := netip.Addr{}
 	if addr.IsValid() {
-		a = throttleAddr(addr)
+		a = HostAddr(addr)
 	}
 	t.mu.Lock()
 	var lifted []Block

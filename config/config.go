@@ -173,7 +173,8 @@ type Server struct {
 	// message, for one) accepted. Default 64MiB.
 	MaxLiteralSize Size `toml:"max-literal-size"`
 	// MaxConnectionsPerAddress is mailgate's own: the most concurrent
-	// connections from one client IP address; 0 means no limit. Default 20.
+	// connections from one client IP address (an IPv6 /64 counts as one);
+	// 0 means no limit. Default 20.
 	// At most half of them (rounded up) may be waiting to log in.
 	MaxConnectionsPerAddress int `toml:"max-connections-per-address"`
 	// TrustedProxies is mailgate's own: addresses or CIDR prefixes of

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/internal/accept"
 )
 
@@ -15,7 +16,8 @@ import (
 // apart the connections still waiting to log in, so that these cannot
 // take every slot:
 //
-//   - From one address, at most perAddr connections, of which at most half
+//   - From one address (one host: an IPv6 /64, as the login throttle
+//     counts it, auth.HostAddr), at most perAddr connections, of which at most half
 //     (rounded up) not logged in: twenty idle connections from one
 //     address leave room for everyone else.
 //   - In all, at most max sessions. Connections not logged in may fill
@@ -33,8 +35,8 @@ type sessionLimits struct {
 
 	mu      sync.Mutex
 	total   int
-	waiting int // connections not logged in
-	byAddr  map[netip.Addr]*addrCount
+	waiting int                       // connections not logged in
+	byAddr  map[netip.Addr]*addrCount // by auth.HostAddr
 	byUser  map[string]int
 }
 
@@ -86,6 +88,7 @@ func share(n, num, den int) int {
 // cannot. perAddr is the listener's max-connections-per-address (0: no
 // limit).
 func (l *sessionLimits) acquire(addr netip.Addr, perAddr int) (ok bool, reason string) {
+	addr = auth.HostAddr(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.byAddr[addr]
@@ -113,6 +116,7 @@ func (l *sessionLimits) acquire(addr netip.Addr, perAddr int) (ok bool, reason s
 // loggedIn moves a slot of addr from the waiting connections to the
 // logged-in ones.
 func (l *sessionLimits) loggedIn(addr netip.Addr) {
+	addr = auth.HostAddr(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.waiting--
@@ -124,6 +128,7 @@ func (l *sessionLimits) loggedIn(addr netip.Addr) {
 // release gives back a slot of addr; waiting says whether it had not
 // logged in.
 func (l *sessionLimits) release(addr netip.Addr, waiting bool) {
+	addr = auth.HostAddr(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.total--

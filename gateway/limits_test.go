@@ -83,3 +83,53 @@ func TestSessionLimits(t *testing.T) {
 		})
 	}
 }
+
+// One IPv6 host commonly holds a whole /64, and the login throttle counts
+// it so: the per-address limits count it so too. Counted per address
+// (/128), one host had as many "addresses" as it liked, so
+// max-connections-per-address and its half for connections not logged in
+// held nothing, and since past three quarters of max-children only an
+// address with no connection waiting may connect, a single host took
+// every slot with idle connections, renewed every login-timeout.
+func TestConnectionLimitsCountIPv6PerSlash64(t *testing.T) {
+	inSlash64 := func(i int) netip.Addr {
+		return netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, byte(i >> 8), byte(i)})
+	}
+	l := newSessionLimits(0, 0)
+	const perAddr = 20
+	admitted := 0
+	for i := 1; i <= 100; i++ {
+		if ok, _ := l.acquire(inSlash64(i), perAddr); ok {
+			admitted++
+		}
+	}
+	if admitted > perAddr/2 {
+		t.Errorf("%d connections from one /64 wait to log in; max-connections-per-address %d allows %d", admitted, perAddr, perAddr/2)
+	}
+	// Logging in and leaving are counted under the same /64.
+	l.loggedIn(inSlash64(1))
+	if ok, _ := l.acquire(inSlash64(200), perAddr); !ok {
+		t.Error("a connection of the /64 that logged in left no room for another to wait")
+	}
+	for i := 2; i <= 11; i++ {
+		l.release(inSlash64(i), true)
+	}
+	if total, waiting := l.counts(); total != 1 || waiting != 0 {
+		t.Errorf("after the releases: %d connections, %d waiting; want 1, 0", total, waiting)
+	}
+	if len(l.byAddr) != 1 {
+		t.Errorf("the /64 is counted under %d keys", len(l.byAddr))
+	}
+
+	// And with max-children: one /64 cannot take every slot.
+	l = newSessionLimits(40, 0)
+	admitted = 0
+	for i := 1; i <= 40; i++ {
+		if ok, _ := l.acquire(inSlash64(i), perAddr); ok {
+			admitted++
+		}
+	}
+	if ok, reason := l.acquire(netip.MustParseAddr("192.0.2.1"), perAddr); !ok {
+		t.Errorf("one IPv6 /64 holds %d of 40 slots, none logged in; another client is refused: %s", admitted, reason)
+	}
+}
