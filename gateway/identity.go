@@ -58,8 +58,27 @@ func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
 	if id.uid == 0 {
 		return id, true, errors.New("refusing to run a session as root (uid 0)")
 	}
-	id.groups, err = g.groupsFor(u, id)
-	return id, true, err
+	if id.groups, err = g.groupsFor(u, id); err != nil {
+		return id, true, err
+	}
+	if slices.Contains(id.groups, 0) && !rootGroupRetained(g.conf()) {
+		// Group root owns, and may write, much of a system.
+		return id, true, fmt.Errorf("refusing to run the session of %s in group root (gid 0); "+
+			"name the group in retain-groups to allow it", u.Name)
+	}
+	return id, true, nil
+}
+
+// rootGroupRetained reports whether retain-groups names group root (gid
+// 0): only then may a session run in it, as its gid or a supplementary
+// group.
+func rootGroupRetained(cfg *config.Config) bool {
+	for _, name := range cfg.RetainGroups {
+		if gid, err := lookupGroup(name); err == nil && gid == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // account is a system account's ids.
@@ -86,17 +105,7 @@ func lookupAccount(name string) (account, error) {
 // its gid, the groups of the system account with its uid (if any),
 // retain-groups, and the mail group (mailgroup.go).
 func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
-	groups := []int{id.gid}
-	pw, err := user.LookupId(strconv.Itoa(id.uid))
-	if err == nil {
-		if ids, err := pw.GroupIds(); err == nil {
-			for _, s := range ids {
-				if n, err := strconv.Atoi(s); err == nil {
-					groups = append(groups, n)
-				}
-			}
-		}
-	}
+	groups := append([]int{id.gid}, accountGroups(id.uid)...)
 	for _, name := range g.conf().RetainGroups {
 		gid, err := lookupGroup(name)
 		if err != nil {
@@ -109,6 +118,26 @@ func (g *Gateway) groupsFor(u *auth.User, id identity) ([]int, error) {
 	}
 	slices.Sort(groups)
 	return slices.Compact(groups), nil
+}
+
+// accountGroups returns the groups of the system account whose uid is
+// uid, or none when there is no such account.
+func accountGroups(uid int) []int {
+	var groups []int
+	pw, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return nil
+	}
+	ids, err := pw.GroupIds()
+	if err != nil {
+		return nil
+	}
+	for _, s := range ids {
+		if n, err := strconv.Atoi(s); err == nil {
+			groups = append(groups, n)
+		}
+	}
+	return groups
 }
 
 // lookupGroup finds a group by name or number.
@@ -126,7 +155,8 @@ func lookupGroup(name string) (int, error) {
 
 // identityProblems refuses at start what would leave a session without
 // an identity: "always" as root with no virtual-user, a virtual-user or
-// retain-groups entry that does not exist, a virtual-user that is root.
+// retain-groups entry that does not exist, a virtual-user that is root or
+// in group root (unless retain-groups names it).
 func identityProblems(cfg *config.Config) []*config.Problem {
 	var ps []*config.Problem
 	if cfg.SessionProcess == config.SessionProcessAlways && cfg.VirtualUser == "" && os.Geteuid() == 0 {
@@ -139,6 +169,9 @@ func identityProblems(cfg *config.Config) []*config.Problem {
 			ps = append(ps, cfg.Problemf("virtual-user", "%v", err))
 		case a.uid == 0:
 			ps = append(ps, cfg.Problemf("virtual-user", "%q is root; sessions never run as root", n))
+		case (a.gid == 0 || slices.Contains(accountGroups(a.uid), 0)) && !rootGroupRetained(cfg):
+			ps = append(ps, cfg.Problemf("virtual-user", "%q is in group root (gid 0); sessions run in it only "+
+				"when retain-groups names it", n))
 		}
 	}
 	for _, n := range cfg.RetainGroups {
