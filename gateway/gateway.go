@@ -46,6 +46,13 @@
 //     root. The daemon keeps password checks, the throttle and every
 //     session slot, and holds the connection of a session that
 //     hibernates (hibernate.go) until it must wake.
+//   - A session process is its user's (non-dumpable, but the user's
+//     all the same): what it sends the daemon is trusted no further than
+//     the user. The daemon keeps the user and identity it authenticated
+//     for the whole session and takes from a hibernation only where the
+//     session stood (resumeState), watches the mailbox's files with the
+//     user's file system identity (asUser), and tells other users' homes
+//     only to the other users' namespace (otherUsersHome).
 package gateway
 
 import (
@@ -59,6 +66,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -540,6 +548,28 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 		return "", false
 	}
 	return u.Home, true
+}
+
+// otherUsersHome answers a session process's "home" request: it is how
+// the other users' namespace ([namespace.other]) finds whether a user
+// exists and, where its directory holds $home, where they live. Without
+// that namespace, or without $home in it, a session process has no use
+// for other users' homes, and the daemon tells none.
+func (g *Gateway) otherUsersHome(name string) (string, bool) {
+	other := namespace(g.conf().Namespace.Other, map[string]string{"mailhome": "$home"}) // as layout has it
+	if len(other.Prefixes) == 0 {
+		return "", false
+	}
+	home, ok := g.homeFor(name)
+	if !ok {
+		return "", false
+	}
+	for _, p := range other.Prefixes {
+		if strings.Contains(p.Directory, "$home") || strings.Contains(p.Directory, "${home}") {
+			return home, true
+		}
+	}
+	return "", true
 }
 
 // defaultHome is where a user without a home in the users file lives.

@@ -31,14 +31,15 @@ const wakeBuffer = 512
 
 // sleep holds the connection of a hibernated session until it must wake,
 // and returns the state to wake it with (what the client sent included);
-// ok is false when the session ended instead.
-func (g *Gateway) sleep(server int, link *clientLink, hib *hibernation, h *imap.HandedOff, log *slog.Logger) (st *imap.SessionState, ok bool) {
+// ok is false when the session ended instead. The session's files are
+// watched as id, the session's identity: its session process named them.
+func (g *Gateway) sleep(server int, link *clientLink, hib *hibernation, id identity, h *imap.HandedOff, log *slog.Logger) (st *imap.SessionState, ok bool) {
 	st = hib.state
 	st.Pending = hib.pending
 	if len(st.Pending) > 0 {
 		return st, true
 	}
-	changed, cancel, err := g.watcher().watch(hib.watch)
+	changed, cancel, err := g.watcher().watch(hib.watch, id)
 	if err != nil {
 		// Without a watch, news would wait for the client: wake at once.
 		log.Warn("mailgate: hibernation: cannot watch the mailbox; not hibernating", "err", err)
@@ -154,39 +155,48 @@ func newFileWatcher(log *slog.Logger) *fileWatcher {
 
 // watch returns a channel that receives when a file of paths (or, for a
 // maildir, of its new and cur directories) changes; cancel stops it.
-func (w *fileWatcher) watch(paths []string) (changed <-chan struct{}, cancel func(), err error) {
+//
+// A session process, which runs as its user, names the paths: they are
+// looked at and watched with the user's file system identity (asUser),
+// so that the root daemon watches only what the user may read. A path
+// already watched for another session is asked for again all the same
+// (inotify gives back the watch it has), for the same check.
+func (w *fileWatcher) watch(paths []string, as identity) (changed <-chan struct{}, cancel func(), err error) {
 	if w.err != nil {
 		return nil, nil, w.err
 	}
-	var all []string
-	for _, p := range paths {
-		all = append(all, p)
-		for _, sub := range []string{"new", "cur"} {
-			if fi, err := os.Stat(filepath.Join(p, sub)); err == nil && fi.IsDir() {
-				all = append(all, filepath.Join(p, sub))
+	ch := make(chan struct{}, 1)
+	var wds []int32
+	err = asUser(as, func() error {
+		var all []string
+		for _, p := range paths {
+			all = append(all, p)
+			for _, sub := range []string{"new", "cur"} {
+				if fi, err := os.Stat(filepath.Join(p, sub)); err == nil && fi.IsDir() {
+					all = append(all, filepath.Join(p, sub))
+				}
 			}
 		}
-	}
-	ch := make(chan struct{}, 1)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var wds []int32
-	for _, p := range all {
-		wd, ok := w.byPath[p]
-		if !ok {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, p := range all {
 			n, err := unix.InotifyAddWatch(w.fd, p, watchMask)
 			if err != nil {
 				w.removeLocked(ch, wds)
-				return nil, nil, &os.PathError{Op: "inotify_add_watch", Path: p, Err: err}
+				return &os.PathError{Op: "inotify_add_watch", Path: p, Err: err}
 			}
-			wd = int32(n)
+			wd := int32(n)
 			w.byPath[p] = wd
+			if w.waiters[wd] == nil {
+				w.waiters[wd] = map[chan struct{}]struct{}{}
+			}
+			w.waiters[wd][ch] = struct{}{}
+			wds = append(wds, wd)
 		}
-		if w.waiters[wd] == nil {
-			w.waiters[wd] = map[chan struct{}]struct{}{}
-		}
-		w.waiters[wd][ch] = struct{}{}
-		wds = append(wds, wd)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return ch, func() {
 		w.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"runtime"
 	"slices"
 	"strconv"
 	"syscall"
@@ -182,9 +183,22 @@ func identityProblems(cfg *config.Config) []*config.Problem {
 	return ps
 }
 
-// confine sets no_new_privs and checks that this process is not root
-// and cannot become root again; a session process runs it first.
+// confine makes this process non-dumpable, sets no_new_privs and checks
+// that this process is not root and cannot become root again; a session
+// or delivery process runs it first, before it reads anything from the
+// daemon, and a session process started ahead once it has taken on the
+// user's identity (a change of uid makes a process dumpable again where
+// fs.suid_dumpable is 1).
+//
+// Non-dumpable, the process is the user's but out of the reach of the
+// user's other processes: no ptrace, no /proc/PID/mem, no pidfd_getfd of
+// its sockets (the client's connection and its control socket to the
+// root daemon), which every one of the user's processes would have
+// otherwise.
 func confine() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("PR_SET_DUMPABLE: %w", err)
+	}
 	// no_new_privs is a property of each thread, inherited by the
 	// threads and processes it starts. The daemon starts session
 	// processes from a thread that has it (spawner), so every thread of
@@ -205,3 +219,38 @@ func confine() error {
 // exitPrivileges is the exit status of a session process that could not
 // shed root.
 const exitPrivileges = 77
+
+// asUser runs f with id's file system identity (fsuid, fsgid and
+// supplementary groups) when the daemon is root, so that the kernel
+// checks f's file accesses as id's, without root's overrides: f can reach
+// only what the user can. It runs on an OS thread of its own, whose
+// credentials alone change (setfsuid, setfsgid and the raw setgroups act
+// on one thread), and which ends with f rather than go back to the Go
+// scheduler with them. Not root, f runs as it is.
+func asUser(id identity, f func() error) error {
+	if os.Geteuid() != 0 {
+		return f()
+	}
+	done := make(chan error, 1)
+	go func() {
+		// Never unlocked: the goroutine's exit ends the thread.
+		runtime.LockOSThread()
+		done <- func() error {
+			if err := unix.Setgroups(id.groups); err != nil {
+				return fmt.Errorf("setgroups on a thread: %w", err)
+			}
+			unix.Setfsgid(id.gid)
+			unix.Setfsuid(id.uid)
+			// Both calls return the previous value: asking again with an
+			// id that cannot be set tells the one in force.
+			if gid, _ := unix.SetfsgidRetGid(-1); gid != id.gid {
+				return fmt.Errorf("setfsgid %d on a thread: the fsgid is %d", id.gid, gid)
+			}
+			if uid, _ := unix.SetfsuidRetUid(-1); uid != id.uid {
+				return fmt.Errorf("setfsuid %d on a thread: the fsuid is %d", id.uid, uid)
+			}
+			return f()
+		}()
+	}()
+	return <-done
+}

@@ -29,8 +29,9 @@ import (
 // session's state and configuration arrive first (handoffMessage). It
 // logs JSON records on standard error, which the daemon logs again.
 //
-// It refuses to run as root or with a way back to root (no_new_privs is
-// set first), bounds its memory (session-memory-limit, as RLIMIT_DATA:
+// It makes itself non-dumpable first, so that the user's other processes
+// cannot reach into it, refuses to run as root or with a way back to root
+// (no_new_privs is set first), bounds its memory (session-memory-limit, as RLIMIT_DATA:
 // RLIMIT_AS would count the address space the Go runtime reserves
 // without using, over a gigabyte), and asks
 // the daemon for what only the daemon may touch: new UIDVALIDITY values
@@ -41,6 +42,13 @@ import (
 // warm.go): fd 3 is the socket to the daemon, and the client's connection
 // comes through it once the process has taken on the user's identity.
 func RunSessionProcess(args []string) int {
+	warm := slices.Contains(args, warmFlag)
+	var confined error
+	if !warm {
+		// First of all: out of the reach of the user's other processes
+		// (non-dumpable) before anything else happens.
+		confined = confine()
+	}
 	TuneForFreshStart()
 	// SIGUSR1 is "mailgate kick": caught from the start, since by
 	// default it would end the process without a word to the client.
@@ -54,7 +62,7 @@ func RunSessionProcess(args []string) int {
 		parent              *parentControl
 		running             time.Time
 	)
-	if slices.Contains(args, warmFlag) {
+	if warm {
 		ctlFile = os.NewFile(3, "daemon")
 		m, c, client, err := runWarm(ctlFile)
 		var ep errPrivileges
@@ -72,8 +80,8 @@ func RunSessionProcess(args []string) int {
 		msg, cfg, clientFile = *m, c, client
 		parent = newParentControl(ctlFile)
 	} else {
-		if err := confine(); err != nil {
-			log.Error("mailgate: session process refuses to run", "err", err)
+		if confined != nil {
+			log.Error("mailgate: session process refuses to run", "err", confined)
 			return exitPrivileges
 		}
 		ctlFile = os.NewFile(4, "daemon")

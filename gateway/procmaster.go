@@ -110,12 +110,22 @@ func (p *sessionProcesses) Continue(h *imap.HandedOff) {
 // with the user's identity, and returns when it has ended: one process,
 // and, each time that one hibernates, the daemon holds the connection
 // until the client speaks or the mailbox changes, then starts the next.
+//
+// The user is the one the daemon authenticated (h.State), and so is the
+// identity, decided here once: every process of the session runs as
+// that user, whatever a session process says of itself when it
+// hibernates. A session process is the user's, who may take its control
+// socket; what it leaves is only where the session stood (resumeState).
 func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Logger) error {
 	link := &clientLink{conn: h.Conn}
 	defer link.close()
+	id, _, err := g.identityFor(&h.State.User)
+	if err != nil {
+		return err
+	}
 	st := h.State
 	for first := true; ; first = false {
-		hib, err := g.runOnce(server, link, &st, h, log)
+		hib, err := g.runOnce(server, link, &st, id, h, log)
 		if err != nil {
 			if first {
 				return err
@@ -128,7 +138,7 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 		if hib == nil {
 			return nil
 		}
-		next, ok := g.sleep(server, link, hib, h, log)
+		next, ok := g.sleep(server, link, hib, id, h, log)
 		if !ok {
 			return nil
 		}
@@ -143,15 +153,11 @@ type hibernation struct {
 	pending []byte
 }
 
-// runOnce runs one session process for st on link, and waits for it. It
-// returns the hibernation the process committed to before it exited, or
-// nil when the session ended.
-func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h *imap.HandedOff, log *slog.Logger) (*hibernation, error) {
+// runOnce runs one session process for st on link, as id, and waits for
+// it. It returns the hibernation the process committed to before it
+// exited, or nil when the session ended.
+func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, id identity, h *imap.HandedOff, log *slog.Logger) (*hibernation, error) {
 	u := &st.User
-	id, _, err := g.identityFor(u)
-	if err != nil {
-		return nil, err
-	}
 	client, err := link.fileForChild()
 	if err != nil {
 		return nil, err
@@ -184,7 +190,8 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 	if entry != nil {
 		entry.InProcess(pid)
 	}
-	sc := &sessionControl{g: g, link: link, slot: h.Slot, entry: entry, log: log}
+	sc := &sessionControl{g: g, link: link, slot: h.Slot, entry: entry, log: log,
+		session: &h.State, kill: func() { p.cmd.Process.Kill() }}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -222,6 +229,11 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, h
 		log.Warn("mailgate: a session process's control socket stays open after it exited")
 	}
 	link.childEnded()
+	if sc.wasRefused() {
+		link.conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+		io.WriteString(link.conn, "* BYE Your session cannot go on; log in again\r\n")
+		return nil, nil
+	}
 	hib := sc.committed()
 	var ee *exec.ExitError
 	switch {
@@ -420,17 +432,31 @@ func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMes
 	return &handoffMessage{Config: b.String(), Server: server, State: *st}, nil
 }
 
-// sessionControl answers one session process's requests.
+// sessionControl answers one session process's requests. The process
+// runs as the user, who may have taken its socket (by ptrace or
+// pidfd_getfd, had it stayed dumpable): nothing it sends is trusted
+// beyond what the user may do anyway.
 type sessionControl struct {
-	g     *Gateway
-	link  *clientLink
-	slot  imap.Slot
-	entry *BookEntry // the session's line in the book, or nil
-	log   *slog.Logger
+	g       *Gateway
+	link    *clientLink
+	slot    imap.Slot
+	entry   *BookEntry         // the session's line in the book, or nil
+	session *imap.SessionState // as the daemon authenticated it
+	kill    func()             // ends the session process
+	log     *slog.Logger
 
 	mu        sync.Mutex
 	hibernate *hibernation // agreed (state and watch), then committed (pending)
 	commit    bool
+	refused   bool // the process sent a forged hibernation: the session ends
+}
+
+// wasRefused reports whether the session process sent what ended the
+// session.
+func (sc *sessionControl) wasRefused() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.refused
 }
 
 // committed returns the hibernation the session process committed to,
@@ -474,17 +500,27 @@ func (sc *sessionControl) serve(ctl *os.File) {
 		case "uidvalidity":
 			reply = ctlReply{UIDValidity: sc.g.validities.Next(), OK: true}
 		case "home":
-			reply.Home, reply.OK = sc.g.homeFor(req.Name)
+			reply.Home, reply.OK = sc.g.otherUsersHome(req.Name)
 		case "hibernate":
+			if req.State == nil || !validWatch(req.Watch) {
+				break
+			}
+			st, err := resumeState(sc.session, req.State)
+			if err != nil {
+				sc.log.Error("mailgate: a session process's hibernation names someone else; ending the session", "err", err)
+				sc.mu.Lock()
+				sc.refused = true
+				sc.mu.Unlock()
+				sc.kill()
+				return
+			}
 			// Stop passing the client's bytes on before agreeing: what
 			// the session process has not read, it sends back (commit).
-			if req.State != nil && validWatch(req.Watch) {
-				sc.link.pauseInput()
-				sc.mu.Lock()
-				sc.hibernate = &hibernation{state: req.State, watch: req.Watch}
-				sc.mu.Unlock()
-				reply.OK = true
-			}
+			sc.link.pauseInput()
+			sc.mu.Lock()
+			sc.hibernate = &hibernation{state: st, watch: req.Watch}
+			sc.mu.Unlock()
+			reply.OK = true
 		case "commit":
 			sc.mu.Lock()
 			if sc.hibernate != nil {
@@ -500,6 +536,29 @@ func (sc *sessionControl) serve(ctl *os.File) {
 			return
 		}
 	}
+}
+
+// resumeState is the state a hibernated session wakes with: the session
+// as the daemon knows it (who logged in and how, read-only or not, its
+// connection), and, of what its session process left, only where it
+// stood: the selected mailbox, what its client knows of it, the IDLE's
+// tag. A state that names another user, or lifts read-only, is refused:
+// the session process runs as the user, who may forge what it sends.
+func resumeState(session, left *imap.SessionState) (*imap.SessionState, error) {
+	if left.User != session.User {
+		return nil, fmt.Errorf("the session of %s (uid %d, gid %d, home %q) left a state for %q (uid %d, gid %d, home %q)",
+			session.User.Name, session.User.UID, session.User.GID, session.User.Home,
+			left.User.Name, left.User.UID, left.User.GID, left.User.Home)
+	}
+	if left.ReadOnly != session.ReadOnly {
+		return nil, fmt.Errorf("the session of %s (read-only %v) left a state with read-only %v",
+			session.User.Name, session.ReadOnly, left.ReadOnly)
+	}
+	return &imap.SessionState{
+		ID: session.ID, User: session.User, ReadOnly: session.ReadOnly, TLS: session.TLS, Remote: session.Remote,
+		Mailbox: left.Mailbox, MailboxReadOnly: left.MailboxReadOnly || session.ReadOnly,
+		View: left.View, IdleTag: left.IdleTag,
+	}, nil
 }
 
 // clientLink is the client's connection as the daemon holds it while

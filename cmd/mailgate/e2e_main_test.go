@@ -30,6 +30,10 @@ import (
 var mailgateBin string
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(stealEnv); spec != "" {
+		// This test binary, run as a user by a test (stealAsUser).
+		os.Exit(stealControlSocket(spec))
+	}
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "mailgate-e2e-")
 	if err != nil {
