@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -229,13 +230,14 @@ func (c *control) do(w *bufio.Writer, verb string, args []string) (after func())
 }
 
 // writeRow writes one row of a reply, its fields cleaned of what would
-// break the line.
+// break the line or reach the administrator's terminal as control
+// sequences: a session process (its user) names the selected mailbox.
 func writeRow(w *bufio.Writer, fields ...string) {
 	w.WriteByte('*')
 	for _, f := range fields {
 		w.WriteByte('\t')
 		w.WriteString(strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\r' || r == '\n' {
+			if unicode.IsControl(r) {
 				return ' '
 			}
 			return r

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"errors"
 	"os"
 	"path/filepath"
@@ -168,5 +169,18 @@ func TestHibernationWatchesAsTheUser(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatalf("after watching as nobody, the daemon cannot read its own file: %v", err)
 		}
+	}
+}
+
+// A row of "mailgate who" shows what a session process reported (the
+// selected mailbox) without its control characters: a terminal escape
+// from a user never reaches the administrator's terminal.
+func TestWriteRowDropsControlCharacters(t *testing.T) {
+	var b strings.Builder
+	w := bufio.NewWriter(&b)
+	writeRow(w, "1", "INBOX\x1b]0;owned\x07\x1b[2J\tx\r\ny\u009b")
+	w.Flush()
+	if got, want := b.String(), "*\t1\tINBOX ]0;owned  [2J x  y \n"; got != want {
+		t.Errorf("row %q, want %q", got, want)
 	}
 }
