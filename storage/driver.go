@@ -27,6 +27,11 @@ var (
 	ErrExists = errors.New("mailbox already exists")
 	// ErrNoMessage means the message is gone (expunged by someone else).
 	ErrNoMessage = errors.New("message no longer exists")
+	// ErrReplaced means that another message holds the message's place
+	// now (an MH folder renumbered by another program): the message may
+	// live on under another UID, so a change asked of it did not happen.
+	// It wraps ErrNoMessage.
+	ErrReplaced = fmt.Errorf("the file is not the one the folder's last scan saw: %w", ErrNoMessage)
 	// ErrReadOnly means the mailbox was opened read-only.
 	ErrReadOnly = errors.New("mailbox is read-only")
 	// ErrTooManyKeywords means the on-disk format cannot hold another keyword.

@@ -167,9 +167,10 @@ func (f *memFolder) SetFlags(uid uint32, flags []string) error {
 	for i := range b.msgs {
 		if b.msgs[i].UID == uid {
 			b.msgs[i].Flags = flags
+			return nil
 		}
 	}
-	return nil
+	return storage.ErrNoMessage
 }
 
 func (f *memFolder) Seen(uids []uint32) error { return nil }

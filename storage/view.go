@@ -777,22 +777,60 @@ func (v *View) store(uids []uint32, op StoreOp, flags []string, check bool, sinc
 		}
 		mb.mergedFlagsLocked(changes, merged)
 	} else {
+		// A message another program removed meanwhile (another
+		// process's EXPUNGE) is passed over, as the batches do: the
+		// others still change, the command succeeds, and the refresh
+		// below tells every view of the expunge (RFC 2180 section
+		// 4.2.1; Dovecot answers OK too). Before, the STORE stopped
+		// there with NO and left the messages after it unchanged. A
+		// message renumbered under another UID (ErrReplaced) still
+		// exists: that change did not happen, and the client is told.
+		var gone []uint32
 		for k, c := range changes {
-			if err := mb.folder.SetFlags(c.UID, c.Flags); err != nil {
-				mb.commitFlagsLocked(v, changes[:k], merged)
-				if errors.Is(err, ErrNoMessage) {
-					// Another program removed the message, or put
-					// another file in its place (MH): what the views
-					// hold is old, and the client is told why.
+			err := mb.folder.SetFlags(c.UID, c.Flags)
+			if errors.Is(err, ErrNoMessage) && !errors.Is(err, ErrReplaced) {
+				gone = append(gone, c.UID)
+				continue
+			}
+			if err != nil {
+				done := withoutUIDs(changes[:k], gone)
+				mb.commitFlagsLocked(v, done, merged)
+				if len(gone) > 0 || errors.Is(err, ErrReplaced) {
+					// What the views hold is old, and the client is
+					// told why.
 					mb.refreshLocked()
 				}
-				return changedUIDs(changes[:k]), modified, fmt.Errorf("storing flags: %w", err)
+				return changedUIDs(done), modified, fmt.Errorf("storing flags: %w", err)
 			}
 			mb.mergedFlagsLocked(changes, merged)
+		}
+		if len(gone) > 0 {
+			changes = withoutUIDs(changes, gone)
+			mb.commitFlagsLocked(v, changes, merged)
+			mb.refreshLocked()
+			return changedUIDs(changes), modified, nil
 		}
 	}
 	mb.commitFlagsLocked(v, changes, merged)
 	return changedUIDs(changes), modified, nil
+}
+
+// withoutUIDs returns changes without those of the UIDs in drop, which
+// are in ascending order as changes are; changes itself when drop is
+// empty.
+func withoutUIDs(changes []FlagChange, drop []uint32) []FlagChange {
+	if len(drop) == 0 {
+		return changes
+	}
+	kept := make([]FlagChange, 0, len(changes))
+	for _, c := range changes {
+		if len(drop) > 0 && drop[0] == c.UID {
+			drop = drop[1:]
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // ascendingUIDs returns uids in ascending order without duplicates: uids

@@ -85,7 +85,7 @@ type known struct {
 // errReplaced says that a message's number holds another file than the
 // one the Folder last saw: another program renumbered the folder (nmh's
 // sortm, folder -pack), reused the number, or changed the file in place.
-var errReplaced = errors.New("the file is not the one the folder's last scan saw")
+var errReplaced = storage.ErrReplaced
 
 // knownAs reports whether id is the identity of message uid's file as
 // the Folder last saw it (its last scan, or the commit that gave it the
