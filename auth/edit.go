@@ -185,9 +185,9 @@ func editUsersFile(path string, edit func(lines []string, t *usersTable) ([]stri
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
-	unlock, err := lockUsersFile(path)
+	unlock, err := lockPath(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("users: %w", err)
 	}
 	defer unlock()
 

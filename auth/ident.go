@@ -3,12 +3,15 @@ package auth
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +22,14 @@ import (
 // is asked who owns the connection, and the user it names is logged in.
 // Replies encrypted by pidentd are decrypted with the keys of KeyFile
 // (see identdes.go); they name a uid, which LookupUID turns into a name.
+//
+// An encrypted reply is a bearer token: it crosses the network in the
+// clear, and the client's pidentd gives one to any server its user
+// connects to. pidentd made it for the administrator's records (idecrypt
+// reads it back), and GNU imap4d checks only that it decrypts; mailgate
+// also refuses one that is about other ports, one dated more than MaxSkew
+// from now, one that names another server's address than this one's
+// (or ServerAddrs), and one used before (Replies).
 type IdentPreauth struct {
 	// Host is the ident server to ask; "" asks the client's host, from
 	// the server's own address, as the ident server expects.
@@ -30,6 +41,19 @@ type IdentPreauth struct {
 	KeyFile string
 	// EncryptOnly refuses plain (unencrypted) replies.
 	EncryptOnly bool
+	// MaxSkew is how far the date in an encrypted reply may be from now,
+	// either way; DefaultIdentMaxSkew when zero.
+	MaxSkew time.Duration
+	// ServerAddrs are addresses clients reach this server by besides the
+	// connection's own local address (a public address forwarded to it
+	// by NAT): an encrypted reply names the address its client connected
+	// to, and one that names another is refused as made for another
+	// server. Encrypted replies carry IPv4 addresses only, so a server
+	// reached over IPv6 needs its IPv4 address here.
+	ServerAddrs []netip.Addr
+	// Replies remembers the encrypted replies used, so that each logs in
+	// once; nil means one record for the whole process, in memory.
+	Replies *IdentReplies
 	// Timeout bounds the whole query; DefaultProgramTimeout when zero.
 	Timeout time.Duration
 	// Users finds the user named.
@@ -45,6 +69,18 @@ type IdentPreauth struct {
 // maxIdentReply bounds an ident reply line (RFC 1413 allows 1000
 // characters).
 const maxIdentReply = 1024
+
+// DefaultIdentMaxSkew is how far the date of an encrypted ident reply
+// may be from now: pidentd writes the client host's clock, which may
+// differ from ours. Hosts that keep time by NTP differ by far less than
+// a second, and hosts that do not drift by seconds a day; five minutes
+// is what Kerberos allows between hosts for the same kind of check
+// (clockskew). A reply is remembered for as long as its date passes
+// (IdentReplies), so a replay within the window is refused too.
+const DefaultIdentMaxSkew = 5 * time.Minute
+
+// processIdentReplies is the record of IdentPreauths without Replies.
+var processIdentReplies IdentReplies
 
 // Preauthenticate implements Preauthenticator.
 func (p *IdentPreauth) Preauthenticate(ctx context.Context, c PreauthConn, att *Attempt) (*User, error) {
@@ -149,8 +185,39 @@ func (p *IdentPreauth) decrypt(text string, c PreauthConn, log *slog.Logger) (st
 		return "", fmt.Errorf("ident: %w: the encrypted reply is about ports %d,%d, not this connection's",
 			ErrBadCredentials, tok.clientPort, tok.ourPort)
 	}
+	skew := p.MaxSkew
+	if skew <= 0 {
+		skew = DefaultIdentMaxSkew
+	}
+	now := time.Now()
+	if d := now.Sub(tok.date); d > skew || d < -skew {
+		log.Warn("auth: ident: encrypted reply refused: its date is too far from now (a replay, or a clock off)", "client", c.Client.String(),
+			"date", tok.date.UTC().Format(time.RFC3339), "max_skew", skew.String())
+		return "", fmt.Errorf("ident: %w: the encrypted reply is dated %s, more than %v from now", ErrBadCredentials,
+			tok.date.UTC().Format(time.RFC3339), skew)
+	}
+	if server := c.Server.Addr().Unmap(); tok.ourAddr != server && !slices.Contains(p.ServerAddrs, tok.ourAddr) {
+		log.Warn("auth: ident: encrypted reply refused: it was made for a connection to another server (behind NAT, list our public address in ident-server-addresses)",
+			"client", c.Client.String(), "server", server.String(), "token_server", tok.ourAddr.String())
+		return "", fmt.Errorf("ident: %w: the encrypted reply is about a connection to %s, not to this server", ErrBadCredentials, tok.ourAddr)
+	}
 	if a := c.Client.Addr().Unmap(); a.Is4() && tok.clientAddr != a {
 		log.Info("auth: ident: encrypted reply names another client address (NAT?)", "client", a.String(), "token", tok.clientAddr.String())
+	}
+	replies := p.Replies
+	if replies == nil {
+		replies = &processIdentReplies
+	}
+	var raw [identTokenSize]byte
+	b, _ := base64.StdEncoding.DecodeString(text) // decryptIdent checked it
+	copy(raw[:], b)
+	if err := replies.use(raw, tok.date.Add(skew), now); errors.Is(err, errIdentReplayed) {
+		log.Warn("auth: ident: encrypted reply refused: it was used before (a replay)", "client", c.Client.String(),
+			"uid", tok.uid, "date", tok.date.UTC().Format(time.RFC3339))
+		return "", fmt.Errorf("ident: %w: %v", ErrBadCredentials, err)
+	} else if err != nil {
+		log.Error("auth: ident: encrypted reply refused: it cannot be recorded as used", "err", err)
+		return "", fmt.Errorf("ident: %w: %v", ErrUnavailable, err)
 	}
 	lookup := p.LookupUID
 	if lookup == nil {

@@ -4,9 +4,9 @@ package auth
 
 import "os"
 
-// lockUsersFile does nothing where flock(2) is missing: concurrent edits may
+// lockPath does nothing where flock(2) is missing: concurrent edits may
 // then lose one another's change.
-func lockUsersFile(string) (func(), error) { return func() {}, nil }
+func lockPath(string) (func(), error) { return func() {}, nil }
 
 // keepOwner does nothing where files have no Unix owner.
 func keepOwner(*os.File, os.FileInfo) {}

@@ -8,13 +8,14 @@ import (
 	"syscall"
 )
 
-// lockUsersFile takes an exclusive flock(2) on "<path>.lock", waiting for
-// another editor to finish, and returns the function that releases it. The
-// lock file stays; the kernel drops the lock if the process dies.
-func lockUsersFile(path string) (unlock func(), err error) {
+// lockPath takes an exclusive flock(2) on "<path>.lock", waiting for
+// another process (or goroutine) that holds it to finish, and returns the
+// function that releases it. The lock file stays; the kernel drops the
+// lock if the process dies.
+func lockPath(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("users: lock: %w", err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
@@ -24,7 +25,7 @@ func lockUsersFile(path string) (unlock func(), err error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("users: lock %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
 	return func() { f.Close() }, nil
 }

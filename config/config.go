@@ -77,6 +77,11 @@ type Config struct {
 	IdentKeyFile string `toml:"ident-keyfile"`
 	// IdentEncryptOnly accepts only encrypted ident replies.
 	IdentEncryptOnly bool `toml:"ident-encrypt-only"`
+	// IdentServerAddresses are the IPv4 addresses clients reach this
+	// server by when they are not its listeners' own (a public address
+	// that NAT forwards): an encrypted ident reply names the address its
+	// client connected to, and is refused when it names another.
+	IdentServerAddresses []string `toml:"ident-server-addresses"`
 	// PreauthTimeout is mailgate's own: how long a preauth program or
 	// ident query may take. Default 10s.
 	PreauthTimeout time.Duration `toml:"preauth-timeout"`

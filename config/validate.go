@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,6 +97,11 @@ func (c *Config) validateTop(ps *problems) {
 	}
 	if c.IdentEncryptOnly && c.IdentKeyFile == "" {
 		ps.add(at("ident-encrypt-only"), "true needs ident-keyfile, the key that decrypts the replies")
+	}
+	for i, a := range c.IdentServerAddresses {
+		if ip, err := netip.ParseAddr(a); err != nil || !ip.Unmap().Is4() {
+			ps.add(at("ident-server-addresses").index(i), "%q is not an IPv4 address (encrypted ident replies name IPv4 addresses only)", a)
+		}
 	}
 	seen := map[string]bool{}
 	if len(c.IDFields) > 30 {

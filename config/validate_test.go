@@ -24,6 +24,8 @@ func TestBadValues(t *testing.T) {
 		{"preauth prog variable", "preauth = \"prog:///bin/x ${client}\"\n", []string{`1 preauth: preauth "prog:///bin/x ${client}": unknown variable $client`}},
 		{"preauth ident port", "preauth = \"ident://:port!\"\n", []string{`1 preauth: preauth "ident://:port!": want`}},
 		{"ident-encrypt-only", "ident-encrypt-only = true\n", []string{`1 ident-encrypt-only: true needs ident-keyfile`}},
+		{"ident-server-addresses", "ident-server-addresses = [\"192.0.2.1\",\n  \"2001:db8::1\", \"x\"]\n",
+			[]string{`2 ident-server-addresses: "2001:db8::1" is not an IPv4 address`, `2 ident-server-addresses: "x" is not an IPv4 address`}},
 		{"id-fields", "id-fields = [\"name\",\n  \"colour\"]\n", []string{`2 id-fields: "colour" is not an ID field`}},
 		{"id-fields twice", "id-fields = [\"name\", \"name\"]\n", []string{`1 id-fields: "name" is listed twice`}},
 		{"no server", "mode = \"daemon\"\nserver = []\n", []string{`2 server: daemon mode needs at least one [[server]]`}},

@@ -47,8 +47,20 @@ func (g *Gateway) buildAuth(cfg *config.Config, users *auth.UsersFile, chain *au
 		p.preauth = &auth.ProgramPreauth{Program: auth.Program{Path: pre.Program, Timeout: cfg.PreauthTimeout, Logger: g.log},
 			Args: pre.Args, Expand: config.Expand, Users: chain}
 	case "ident":
-		p.preauth = &auth.IdentPreauth{Host: pre.IdentHost, Port: pre.IdentPort, KeyFile: cfg.IdentKeyFile,
+		ident := &auth.IdentPreauth{Host: pre.IdentHost, Port: pre.IdentPort, KeyFile: cfg.IdentKeyFile,
 			EncryptOnly: cfg.IdentEncryptOnly, Timeout: cfg.PreauthTimeout, Users: chain, Logger: g.log}
+		for _, a := range cfg.IdentServerAddresses {
+			if ip, err := netip.ParseAddr(a); err == nil {
+				ident.ServerAddrs = append(ident.ServerAddrs, ip.Unmap())
+			}
+		}
+		if cfg.DataDir != "" {
+			// Shared by every process of the data directory (inetd mode
+			// has one per connection) and kept across reloads and
+			// restarts, so that an encrypted reply logs in once.
+			ident.Replies = &auth.IdentReplies{Path: filepath.Join(cfg.DataDir, auth.IdentRepliesFile)}
+		}
+		p.preauth = ident
 	}
 	if len(cfg.AllowUsers)+len(cfg.DenyUsers)+len(cfg.AllowGroups)+len(cfg.DenyGroups) > 0 {
 		p.userAccess = &auth.UserAccess{AllowUsers: cfg.AllowUsers, DenyUsers: cfg.DenyUsers,

@@ -3,9 +3,13 @@ package gateway
 import (
 	"io"
 	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/storage/maildir"
 	"github.com/mailgate/mailgate/storage/mh"
@@ -93,5 +97,27 @@ func TestDriversShareUIDValidity(t *testing.T) {
 		if f == nil || f() != uint32(i+1) {
 			t.Errorf("driver %d: UIDValidity is not the gateway's allocator", i)
 		}
+	}
+}
+
+// Ident preauth remembers the encrypted replies used in a file of the
+// data directory, which every process of it shares and which outlives a
+// reload, and takes the server addresses that NAT hides from it.
+func TestIdentPreauthOptions(t *testing.T) {
+	g := newTestGateway(t, `
+preauth = "ident"
+ident-keyfile = "/nonexistent/identd.key"
+ident-server-addresses = ["192.0.2.1", "::ffff:192.0.2.2"]
+`)
+	p, ok := g.cur().auth.preauth.(*auth.IdentPreauth)
+	if !ok {
+		t.Fatalf("preauth is %T, want *auth.IdentPreauth", g.cur().auth.preauth)
+	}
+	if p.Replies == nil || p.Replies.Path != filepath.Join(g.conf().DataDir, auth.IdentRepliesFile) {
+		t.Errorf("Replies = %+v, want the file %s in the data directory", p.Replies, auth.IdentRepliesFile)
+	}
+	want := []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")}
+	if !slices.Equal(p.ServerAddrs, want) {
+		t.Errorf("ServerAddrs = %v, want %v", p.ServerAddrs, want)
 	}
 }
