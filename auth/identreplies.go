@@ -142,16 +142,12 @@ func (r *IdentReplies) useFile(token [identTokenSize]byte, expires, now time.Tim
 // writeReplies replaces the file at path with data, whole: through a
 // temporary file, synced, renamed over it.
 func writeReplies(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ident-replies-*")
+	tmp, err := writeTemp(filepath.Dir(path), ".ident-replies-*", data)
 	if err != nil {
 		return fmt.Errorf("ident replies: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(data)
-	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
-		return fmt.Errorf("ident replies: write %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("ident replies: %w", err)
 	}
 	return nil

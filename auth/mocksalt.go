@@ -31,18 +31,14 @@ func LoadMockSaltKey(path string) (key []byte, replaced bool, err error) {
 		return nil, false, fmt.Errorf("scram mock salt key: %w", err)
 	}
 	damaged := err == nil
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".scram-mock-salt-*")
+	tmp, err := writeTemp(filepath.Dir(path), ".scram-mock-salt-*", randomKey())
 	if err != nil {
 		return nil, false, fmt.Errorf("scram mock salt key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(randomKey())
-	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
-		return nil, false, fmt.Errorf("scram mock salt key: write %s: %w", tmp.Name(), err)
-	}
+	defer os.Remove(tmp)
 	if damaged {
-		err = os.Rename(tmp.Name(), path)
-	} else if err = os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		err = os.Rename(tmp, path)
+	} else if err = os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
 		err = nil // another process made it first: use theirs
 	}
 	if err != nil {
