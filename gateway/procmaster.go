@@ -198,6 +198,7 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, i
 		sc.serve(p.ctl)
 	}()
 	var werr error
+	stoppedBy := syscall.Signal(0) // the signal the daemon ended it with
 	select {
 	case werr = <-p.exited:
 	case <-h.Stop:
@@ -209,6 +210,7 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, i
 		}
 		werr = g.stopSessionProcess(p, sig)
 		if diedOf(werr, sig) {
+			stoppedBy = sig
 			// It died of the signal before it could catch it (still
 			// in exec), and said nothing to its client: the daemon
 			// says what the session process would have.
@@ -244,6 +246,11 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, i
 		}
 	case werr == nil:
 		log.Debug("mailgate: session process ended")
+	case stoppedBy != 0:
+		// Ended as asked (shutdown, kick) before it could catch the
+		// signal; its client heard the BYE above.
+		log.Debug("mailgate: session process stopped", "signal", stoppedBy)
+		hib = nil
 	case errors.As(werr, &ee):
 		log.Warn("mailgate: session process ended abnormally", "status", ee.ProcessState.String())
 		hib = nil
