@@ -164,12 +164,12 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		if slices.Contains(s.opts.Mechanisms, mech) && !conn.PlaintextOK {
 			return no("PRIVACYREQUIRED", "Use STARTTLS before authenticating with %s", mech)
 		}
-		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
+		return unsupportedMechanism(mech)
 	}
 	att := s.attempt()
 	srv, err := s.opts.SASL.NewServer(s.ctx(), mech, conn, att)
 	if err != nil {
-		return no("CANNOT", "Unsupported mechanism %s", sanitize(mech))
+		return unsupportedMechanism(mech)
 	}
 	var resp []byte
 	if hasInitial {
@@ -205,6 +205,16 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 			return bad("Response is not valid base64")
 		}
 	}
+}
+
+// unsupportedMechanism refuses an AUTHENTICATE whose mechanism is not
+// served here. The name is echoed only when it is a mechanism's: a
+// password typed in its place would reach the transcript in the reply.
+func unsupportedMechanism(mech string) error {
+	if !slices.Contains(auth.Mechanisms(), mech) {
+		return no("CANNOT", "Unsupported mechanism")
+	}
+	return no("CANNOT", "Unsupported mechanism %s", mech)
 }
 
 // cmdStartTLS: RFC 3501 section 6.2.1.

@@ -131,7 +131,7 @@ func newSession(srv *Server, c net.Conn, slot Slot) *session {
 // transcript above it when it is asked for.
 func (s *session) setConn(c net.Conn) {
 	if s.opts.Transcript {
-		c = &transcriptConn{Conn: c, log: s.log}
+		c = &transcriptConn{Conn: c, log: s.log, authenticated: s.state != stateNotAuth}
 	}
 	s.conn = c
 	// The buffers are borrowed only while a command is read or answered:
@@ -470,6 +470,14 @@ func (s *session) command() error {
 		return s.badLine("*", err)
 	}
 	if err := s.d.SP(); err != nil {
+		if s.state == stateNotAuth {
+			// What stands before no space may be a password typed on a
+			// line of its own (or its start, up to a character a tag
+			// cannot have), not a tag: before login it is not echoed,
+			// so that the transcript does not show it in the reply
+			// (RFC 3501 section 7.1.3 allows the untagged BAD).
+			tag = "*"
+		}
 		return s.badLine(tag, err)
 	}
 	name, err := s.d.Atom()
@@ -491,6 +499,11 @@ func (s *session) command() error {
 	cmd, ok := lookupCommand(name, uid)
 	if !ok {
 		err := &wire.SyntaxError{Msg: "unknown command " + sanitize(name)}
+		if s.state == stateNotAuth {
+			// Not echoed before login: a password typed where a command
+			// goes would reach the transcript in the reply.
+			err.Msg = "unknown command"
+		}
 		s.observeCommand(sanitize(name), uid, time.Now(), err)
 		return s.badLine(tag, err)
 	}
@@ -711,6 +724,9 @@ func (s *session) login(ctx context.Context, u *auth.User) error {
 	s.user = u
 	s.account = acct
 	s.state = stateAuth
+	if t, ok := s.conn.(*transcriptConn); ok {
+		t.loggedIn()
+	}
 	if s.slot != nil {
 		s.slot.LoggedIn(u.Name)
 	}

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mailgate/mailgate/auth"
 )
 
 // transcriptConn logs every protocol line that passes through it, as the
@@ -15,6 +18,20 @@ import (
 // password and every AUTHENTICATE response as "***"; the data of a
 // literal, either way, is shown as its size only (the line announcing it
 // has the size), so that neither passwords nor mail end up in the log.
+//
+// Before login it trusts no line's shape: a client, or a person at
+// telnet, that puts a space too many or a word too many before LOGIN
+// sends a real password in a line the server refuses as BAD. So until
+// the session tells it of the login (loggedIn), a client line shows in
+// full only when it is an argument-less CAPABILITY, NOOP, LOGOUT or
+// STARTTLS, or an ID; any other shows its tag and, when it is a command
+// the server knows, that command (and LOGIN's user name, AUTHENTICATE's
+// mechanism when it is one), and "***" for the rest; a line of one word
+// shows none of it. What follows a literal in such a line is masked too,
+// and so is every client line that answers a "+" not sent for a literal:
+// the responses of an AUTHENTICATE, whatever its first line looked like.
+// Commands a client sends in the same packet as its login are read
+// before the login is known, and are masked so too.
 type transcriptConn struct {
 	net.Conn
 	log *slog.Logger
@@ -29,10 +46,13 @@ type transcriptConn struct {
 	// bytes are literal data (a "+" comes) or the next command (a
 	// tagged reply comes) is known only from the server's answer.
 	held []byte
-	// secret is set while a LOGIN goes on after a literal; inAuth while
-	// an AUTHENTICATE exchange goes on, until its tagged reply. The
-	// client's lines are credentials then.
+	// secret is set while a LOGIN goes on after a literal (before login,
+	// any command); inAuth while an AUTHENTICATE exchange goes on, until
+	// its tagged reply. The client's lines are credentials then.
 	secret, inAuth bool
+	// authenticated is set once the session has logged in; before, the
+	// client's lines are masked as the type's comment says.
+	authenticated bool
 }
 
 // transcriptStream is one direction of a transcript: the line being
@@ -154,6 +174,15 @@ func (c *transcriptConn) scan(st *transcriptStream, p []byte, line func(text str
 	}
 }
 
+// loggedIn tells the transcript that the session has logged in: from
+// the next line on, the client's lines are masked only where they carry
+// credentials.
+func (c *transcriptConn) loggedIn() {
+	c.mu.Lock()
+	c.authenticated = true
+	c.mu.Unlock()
+}
+
 // clientLine logs a line from the client, masked, and returns how many
 // literal bytes follow at once (a non-synchronising literal).
 func (c *transcriptConn) clientLine(text string, long bool) int64 {
@@ -163,9 +192,18 @@ func (c *transcriptConn) clientLine(text string, long bool) int64 {
 	case c.inAuth:
 		logged = "***"
 	case c.secret:
-		// The rest of a LOGIN, after a literal.
+		// The rest of a LOGIN (before login, of any command) after a
+		// literal.
 		logged = "***"
 		c.secret = size >= 0
+	case !c.authenticated:
+		var authenticate bool
+		logged, authenticate = beforeLogin(text)
+		c.inAuth = authenticate
+		c.secret = size >= 0 && !authenticate
+		if long && logged == text {
+			logged += "..."
+		}
 	case loginLine().MatchString(text):
 		logged = loginLine().ReplaceAllString(text, `$1"***"`)
 		c.secret = size >= 0
@@ -178,6 +216,10 @@ func (c *transcriptConn) clientLine(text string, long bool) int64 {
 			logged = a + " ***"
 		}
 		c.inAuth = true
+	case looseLogin(text) != "":
+		// LOGIN or AUTHENTICATE among the first words, in a shape the
+		// server refuses: the rest may still be a real password.
+		logged = looseLogin(text) + " ***"
 	case long:
 		logged += "..."
 	}
@@ -200,6 +242,11 @@ func (c *transcriptConn) serverLine(text string, long bool) int64 {
 		if c.pending > 0 {
 			c.in.literal, c.pending = c.pending, 0
 			replay = true
+		} else if !c.authenticated {
+			// Before login a "+" not sent for a literal asks for an
+			// AUTHENTICATE response, whatever the transcript made of
+			// the command's line: the answer is a credential.
+			c.inAuth = true
 		}
 	} else if !strings.HasPrefix(text, "* ") {
 		// A tagged reply: the command has ended, and a literal the
@@ -218,6 +265,72 @@ func (c *transcriptConn) serverLine(text string, long bool) int64 {
 		return size
 	}
 	return 0
+}
+
+// beforeLogin masks a client line sent before login (see transcriptConn)
+// and says whether it starts an AUTHENTICATE exchange.
+func beforeLogin(text string) (logged string, authenticate bool) {
+	tag, rest, ok := strings.Cut(text, " ")
+	if !ok {
+		// One word, or none: a tag with no command, or a password typed
+		// on a line of its own.
+		if text == "" {
+			return "", false
+		}
+		return "***", false
+	}
+	name, args, hasArgs := strings.Cut(rest, " ")
+	upper := strings.ToUpper(name)
+	switch upper {
+	case "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS":
+		if !hasArgs {
+			return text, false
+		}
+	case "ID":
+		// The client's name and version, which a transcript is for.
+		if a := strings.ToUpper(args); a == "NIL" || strings.HasPrefix(a, "(") {
+			return text, false
+		}
+	case "LOGIN":
+		if m := loginLine().FindStringSubmatch(text); m != nil {
+			return m[1] + `"***"`, false
+		}
+	case "AUTHENTICATE":
+		mech, _, initial := strings.Cut(args, " ")
+		shown := tag + " " + name + " ***"
+		if slices.Contains(auth.Mechanisms(), strings.ToUpper(mech)) {
+			shown = tag + " " + name + " " + mech
+			if initial {
+				shown += " ***"
+			}
+		}
+		return shown, true
+	}
+	if _, known := commands[upper]; known || upper == "UID" {
+		return tag + " " + name + " ***", false
+	}
+	return tag + " ***", false
+}
+
+// looseLogin returns the start of text up to LOGIN or AUTHENTICATE when
+// one of its first three words is one of them ("a  LOGIN", "a UID
+// LOGIN"), or "".
+func looseLogin(text string) string {
+	rest, end := text, 0
+	for range 3 {
+		trimmed := strings.TrimLeft(rest, " ")
+		end += len(rest) - len(trimmed)
+		word, _, _ := strings.Cut(trimmed, " ")
+		end += len(word)
+		if w := strings.ToUpper(word); w == "LOGIN" || w == "AUTHENTICATE" {
+			return text[:end]
+		}
+		rest = trimmed[len(word):]
+		if rest == "" {
+			break
+		}
+	}
+	return ""
 }
 
 // replay passes the client bytes held while a literal was pending

@@ -1,6 +1,7 @@
 package imap_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,6 +86,75 @@ func TestTranscriptLiteralBeforeContinuation(t *testing.T) {
 		t.Errorf("the transcript shows the password:\n%s", text)
 	}
 	for _, want := range []string{`line="s SELECT INBOX"`, `line="c NOOP"`, `line="d LOGOUT"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transcript lacks %s:\n%s", want, text)
+		}
+	}
+}
+
+// Before login the transcript trusts no line's shape. The masks wanted
+// exactly "TAG LOGIN " and "TAG AUTHENTICATE MECH", so a line the server
+// refuses as BAD, with the client's real password in it, was logged as
+// it came: seen on the real daemon with transcript = true,
+// `line="a  LOGIN bob bobp8"` and `line="a UID LOGIN bob bobpA"` (a
+// client, or a person at telnet, that types one space or one word too
+// many). Nor may the server's reply echo a password typed in place of a
+// command or a mechanism.
+func TestTranscriptMasksMalformedLogins(t *testing.T) {
+	var logs *dvLockedBuffer
+	e := startServer(t, func(o *imap.Options) { logs = capture(o); o.Transcript = true })
+	for _, line := range []string{
+		"a  LOGIN alice secret01",
+		"a UID LOGIN alice secret02",
+		"a LOGIN  alice secret03",
+		"a AUTHENTICATE  PLAIN " + b64("\x00alice\x00secret04"),
+		"a secret05",
+		"a LOGN alice secret06",
+		"a AUTHENTICATE secret07",
+		"a AUTHENTICATE secret08 " + b64("\x00alice\x00secret08"),
+		"a LOGIN alice secret09 extra",
+		"a NOOP secret10",
+		"a ID alice secret11",
+		"a SELECT secret12",
+	} {
+		c := e.raw()
+		c.send(line)
+		c.tagged("a")
+		c.ok("n NOOP")
+	}
+	// What is not followed by a space may be a password, or its start
+	// (up to a character a tag cannot have): no tag to answer.
+	for _, line := range []string{"a\tLOGIN alice secret13", "secret14", "secret14(x", "secret14{5}"} {
+		c := e.raw()
+		c.send(line)
+		if l := c.line(); !strings.HasPrefix(l, "* BAD ") {
+			t.Errorf("%q before login: %q; want an untagged BAD", line, l)
+		}
+		c.ok("n NOOP")
+	}
+	c := e.raw()
+	// An AUTHENTICATE response is masked, whatever it looks like.
+	c.send("b AUTHENTICATE PLAIN")
+	c.line()
+	c.send("alice secret15")
+	c.tagged("b")
+	c.ok(`c ID ("name" "test client")`)
+	c.ok("d CAPABILITY")
+
+	text := strings.ToLower(logs.String())
+	for i := 1; i <= 15; i++ {
+		if secret := fmt.Sprintf("secret%02d", i); strings.Contains(text, secret) {
+			t.Errorf("the transcript shows the password %q", secret)
+		}
+	}
+	if strings.Contains(text, strings.ToLower(b64("\x00alice\x00secret04"))) {
+		t.Error("the transcript shows secret04's AUTHENTICATE data")
+	}
+	// What a transcript is for stays: the tag and the command, LOGIN's
+	// user, the client's ID, the commands that carry nothing.
+	for _, want := range []string{`line="a uid ***"`, `line="a login ***"`, `line="a ***"`, `line="a authenticate ***"`,
+		`line="a select ***"`, `line="a login alice \"***\""`, `line="c id (\"name\" \"test client\")"`, `line="d capability"`,
+		`line="a noop ***"`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the transcript lacks %s:\n%s", want, text)
 		}
