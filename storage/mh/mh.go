@@ -182,18 +182,29 @@ func (d *Driver) Is(path string) bool {
 	if err != nil || !fi.IsDir() || isMaildir(path) {
 		return false
 	}
+	// Looked at again after the files: a maildir that another process is
+	// making gets its cur/ and new/ before its .mu-prop, and one seen
+	// without cur/ above and with a .mu-prop now is such a maildir, not
+	// a folder (a session's first look at a new user's INBOX took one
+	// for MH and then failed to open it).
+	return hasFolderFiles(path) && !isMaildir(path)
+}
+
+// hasFolderFiles reports whether dir holds .mh_sequences, .mu-prop or a
+// file with an all-digit name.
+func hasFolderFiles(dir string) bool {
 	for _, name := range []string{seqFile, propsFile} {
-		if _, err := os.Lstat(filepath.Join(path, name)); err == nil {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 			return true
 		}
 	}
-	dir, err := os.Open(path)
+	f, err := os.Open(dir)
 	if err != nil {
 		return false
 	}
-	defer dir.Close()
+	defer f.Close()
 	for {
-		entries, err := dir.ReadDir(256)
+		entries, err := f.ReadDir(256)
 		for _, e := range entries {
 			if _, ok := messageNumber(e.Name()); ok && !e.IsDir() {
 				return true
