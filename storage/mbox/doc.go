@@ -55,12 +55,12 @@
 // every write takes the lock that [locking] names: "dotlock" creates
 // NAME.lock (O_EXCL, holding our pid) and then takes a kernel lock,
 // "kernel" takes only the kernel lock (fcntl; an open file description
-// lock on Linux, which conflicts with the POSIX locks of others), "null"
-// takes none. Each try is non-blocking; a busy lock is tried again,
-// holding nothing between tries, for as long as RetryCount tries
-// RetrySleep apart would take: first after a few milliseconds, then less
-// and less often up to RetrySleep. A dot lock
-// older than ExpireTimeout, or whose pid is gone, is stale and removed.
+// lock on Linux, which conflicts with the POSIX locks of others; on Linux
+// also flock, which fcntl locks do not see there), "null" takes none.
+// Each try is non-blocking; a busy lock is tried again, holding nothing
+// between tries, for as long as RetryCount tries RetrySleep apart would
+// take: first after a few milliseconds, then less and less often up to
+// RetrySleep. A dot lock older than ExpireTimeout, or whose pid is gone, is stale and removed.
 // Where the directory takes no new files (a /var/mail without group
 // mail), a read takes kernel locks alone, and that is logged once; a
 // write is refused, as is an APPEND whose intent cannot be written

@@ -37,12 +37,12 @@ func (l *lockedFile) unlock() {
 
 // lock opens the mbox file at path and locks it as Options.Type says: for
 // "dotlock", NAME.lock and then a kernel lock; for "kernel", a kernel lock
-// (fcntl); for "null", nothing. Each try is non-blocking and holds nothing
-// while it sleeps, so no program that locks in another order can deadlock
-// with it. write opens the file read-write and takes an exclusive kernel
-// lock; otherwise read-only with a shared one. The file returned is the
-// one at path once locked: if a rewrite renamed another over it
-// meanwhile, lock starts again.
+// (fcntl, and flock where the two differ); for "null", nothing. Each try
+// is non-blocking and holds nothing while it sleeps, so no program that
+// locks in another order can deadlock with it. write opens the file
+// read-write and takes an exclusive kernel lock; otherwise read-only with
+// a shared one. The file returned is the one at path once locked: if a
+// rewrite renamed another over it meanwhile, lock starts again.
 //
 // Before anyone reads the file, what an APPEND cut short by a crash left
 // at its end is removed (torn.go), under the write lock.
@@ -136,12 +136,12 @@ func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 			if err != nil {
 				file.Close()
 				dot.release()
-				return nil, fmt.Errorf("mbox %s: lock: fcntl: %w", path, err)
+				return nil, fmt.Errorf("mbox %s: lock: %w", path, err)
 			}
 			if !ok {
 				file.Close()
 				dot.release()
-				busy = "a kernel lock (fcntl) of another process"
+				busy = "a kernel lock (fcntl or flock) of another process"
 				continue
 			}
 		}

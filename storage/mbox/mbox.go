@@ -24,7 +24,8 @@ type Options struct {
 	// storage.UIDValidities.Next). Nil means the current time in seconds,
 	// kept increasing within the process.
 	UIDValidity func() uint32
-	// Type is "dotlock" (the default), "kernel" (fcntl) or "null".
+	// Type is "dotlock" (the default), "kernel" (fcntl, and flock on
+	// Linux) or "null".
 	Type string
 	// RetryCount is how often a busy lock is tried again; 10 when zero,
 	// none when negative.

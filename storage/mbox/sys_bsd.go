@@ -10,6 +10,12 @@ import "os"
 // keeps only one descriptor of the file open while it holds the lock.
 const ofdSetLock = 0
 
+// flockBeside is false: on the BSDs, macOS and Solaris flock(2) and
+// fcntl(2) locks are one kind of lock, so the fcntl lock already keeps out a program that
+// takes flock, and an flock next to it would conflict with our own fcntl
+// lock.
+const flockBeside = false
+
 // unusedElsewhere cannot tell here whether another process has a replaced
 // file open for writing: replaced files are watched for retiredFor.
 func unusedElsewhere(f *os.File) bool { return false }

@@ -14,6 +14,10 @@ import (
 // ofdSetLock is the fcntl command for an open file description lock.
 const ofdSetLock = unix.F_OFD_SETLK
 
+// flockBeside is true: on Linux flock(2) and fcntl(2) locks do not see
+// each other (but on NFS, see flockToo), so kernelLock takes both.
+const flockBeside = true
+
 // unusedElsewhere reports whether a replaced mailbox file, open here
 // read-only, can no longer be written: it has no name left (no link), and
 // no process has it open for writing, which the kernel tells by granting

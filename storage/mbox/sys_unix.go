@@ -4,6 +4,7 @@ package mbox
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -23,8 +24,12 @@ const (
 // exclusive when write is set, shared otherwise. It uses an open file
 // description lock where the system has one (ofdSetLock), which conflicts
 // with the classic POSIX locks that mutt, procmail and Postfix take, but
-// belongs to this descriptor only. ok is false when another process holds
-// a conflicting lock.
+// belongs to this descriptor only. Beside an open file description lock
+// it also takes an flock(2) lock where the two are independent
+// (flockBeside), so that programs that lock only with flock (Dovecot with
+// mbox_write_locks = flock, Exim's use_flock_lockfile, c-client, flock(1))
+// keep us out and see us. ok is false when another process holds a
+// conflicting lock of either kind; then neither is held.
 func kernelLock(f *os.File, write bool) (ok bool, err error) {
 	lk := unix.Flock_t{Type: unix.F_RDLCK, Whence: io.SeekStart}
 	if write {
@@ -38,6 +43,8 @@ func kernelLock(f *os.File, write bool) (ok bool, err error) {
 	for {
 		err = unix.FcntlFlock(fd, cmd, &lk)
 		switch {
+		case err == nil && flockBeside && cmd == ofdSetLock:
+			return flockToo(f, write)
 		case err == nil:
 			return true, nil
 		case errors.Is(err, unix.EINTR):
@@ -48,7 +55,43 @@ func kernelLock(f *os.File, write bool) (ok bool, err error) {
 			cmd = unix.F_SETLK // a kernel without OFD locks
 			continue
 		}
-		return false, err
+		return false, fmt.Errorf("fcntl: %w", err)
+	}
+}
+
+// flockToo tries once to take an flock(2) lock on f, which holds an open
+// file description lock already: exclusive when write is set, shared
+// otherwise. When another holds a conflicting flock, it drops the fcntl
+// lock too and reports false, so that nothing is held between tries.
+//
+// Only beside an open file description lock: on NFS, Linux emulates flock
+// with a POSIX lock on the server, owned by the open file description as
+// ours is, so the server takes the two for one owner's and they cannot
+// conflict. A classic POSIX lock belongs to the process instead, and the
+// server would refuse our own flock against it on every try.
+//
+// A file system that has no flock (ENOLCK, EOPNOTSUPP, EINVAL) is locked
+// by the fcntl lock alone, as before flock was taken.
+func flockToo(f *os.File, write bool) (ok bool, err error) {
+	how := unix.LOCK_SH
+	if write {
+		how = unix.LOCK_EX
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.ENOLCK) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL):
+			return true, nil
+		}
+		kernelUnlock(f)
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return false, nil
+		}
+		return false, fmt.Errorf("flock: %w", err)
 	}
 }
 
@@ -76,5 +119,8 @@ func kernelUnlock(f *os.File) {
 	}
 	if unix.FcntlFlock(f.Fd(), cmd, &lk) != nil && cmd != unix.F_SETLK {
 		unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
+	}
+	if flockBeside {
+		unix.Flock(int(f.Fd()), unix.LOCK_UN)
 	}
 }
