@@ -10,9 +10,14 @@ import (
 	"github.com/mailgate/mailgate/storage"
 )
 
-// appendSender is the sender in the From_ lines of appended messages, as
-// UW imapd writes it: IMAP APPEND knows no envelope sender.
+// appendSender is the sender in the From_ lines of appended messages
+// that name none (see senderOf), as UW imapd writes it: IMAP APPEND knows
+// no envelope sender. It is also what Postfix's local(8) writes for the
+// null sender <>.
 const appendSender = "MAILER-DAEMON"
+
+// messageBuffer is the size of the buffer a message is read through.
+const messageBuffer = 64 * 1024
 
 // Append adds the message at the end of the file under the write lock:
 // an empty line first if the last message lacks one, the From_ line with
@@ -38,10 +43,11 @@ func (f *Folder) Append(r io.Reader, flags []string, date time.Time) (storage.Me
 	if date.IsZero() {
 		date = f.d.now()
 	}
-	from := fromLine(appendSender, date)
+	br := bufio.NewReaderSize(r, messageBuffer)
+	from := fromLine(senderOf(br), date)
 	return f.appendLocked(bits, kws, from, func(file *os.File, off int64, sep, base, ours []byte) error {
 		head := append(append(sep, from...), base...)
-		return f.writeMessage(file, off, head, ours, r)
+		return f.writeMessage(file, off, head, ours, br)
 	})
 }
 
@@ -241,7 +247,7 @@ func convertMessage(w *bufio.Writer, r io.Reader, ours []byte, mark func()) erro
 		}
 		w.Write(ours)
 	}
-	br := bufio.NewReaderSize(r, 64*1024)
+	br := bufio.NewReaderSize(r, messageBuffer) // r itself when it is one
 	inHeader, atStart, skip, hideField, pendingCR := true, true, false, false, false
 	for {
 		piece, err := br.ReadSlice('\n')

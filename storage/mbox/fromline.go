@@ -1,6 +1,8 @@
 package mbox
 
 import (
+	"bufio"
+	"bytes"
 	"time"
 )
 
@@ -280,4 +282,47 @@ func fromLine(sender string, date time.Time) []byte {
 	b = append(b, ' ')
 	b = date.Local().AppendFormat(b, asctime)
 	return append(b, '\n')
+}
+
+// maxSender bounds the sender that senderOf takes from a Return-Path: a
+// path has at most 256 octets (RFC 5321 4.5.3.1.3).
+const maxSender = 256
+
+// senderOf returns the sender for the From_ line of the message that br
+// holds, without consuming any of it: the address of a Return-Path field
+// that is the message's first, where the MDA writes the envelope sender
+// (RFC 5321 4.4), as the LMTP frontend does; MAILER-DAEMON for the null
+// sender <>, as Postfix's local(8) writes it. A message that starts
+// otherwise (an IMAP APPEND, mostly) gets appendSender, as before; one
+// that brings its Return-Path first (saved from another mailbox, or
+// copied) keeps its sender, as mutt writes it when it saves a message.
+//
+// The sender is taken as it comes, UTF-8 included (SMTPUTF8), but only
+// when it is one word that cannot be read as part of the date: an
+// address with white space or control characters in it (a quoted local
+// part), a folded field or an overlong one gets appendSender.
+func senderOf(br *bufio.Reader) string {
+	head, _ := br.Peek(len("Return-Path: <>\r\n") + maxSender + 1)
+	const name = "return-path:"
+	if len(head) < len(name) || !bytes.EqualFold(head[:len(name)], []byte(name)) {
+		return appendSender
+	}
+	end := bytes.IndexByte(head, '\n')
+	if end < 0 || end+1 < len(head) && (head[end+1] == ' ' || head[end+1] == '\t') {
+		return appendSender
+	}
+	value := bytes.TrimSpace(head[len(name):end])
+	if len(value) < 2 || value[0] != '<' || value[len(value)-1] != '>' {
+		return appendSender
+	}
+	addr := value[1 : len(value)-1]
+	if len(addr) == 0 {
+		return appendSender
+	}
+	for _, c := range addr {
+		if c <= ' ' || c == 0x7f || c == '<' || c == '>' {
+			return appendSender
+		}
+	}
+	return string(addr)
 }

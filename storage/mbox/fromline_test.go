@@ -1,6 +1,10 @@
 package mbox
 
 import (
+	"bufio"
+	"io"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,4 +97,82 @@ func FuzzFromLine(f *testing.F) {
 			t.Fatalf("%q: %v, written back reads %v, %v", line, time.Unix(d, 0), time.Unix(back, 0), ok2)
 		}
 	})
+}
+
+// TestSenderOf: the From_ line names the envelope sender of a message
+// that starts with its Return-Path, as an LMTP delivery does, and
+// MAILER-DAEMON otherwise.
+func TestSenderOf(t *testing.T) {
+	long := strings.Repeat("a", maxSender) + "@example.net"
+	tests := []struct{ msg, want string }{
+		{"Return-Path: <someone@example.net>\r\nDelivered-To: alice@example.org\r\n\r\nx\r\n", "someone@example.net"},
+		{"Return-Path: <>\r\nSubject: bounce\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"return-path:<j\u00fcrgen@b\u00fccher.example>\nSubject: utf8\n\nx\n", "j\u00fcrgen@b\u00fccher.example"},
+		{"Return-Path:   <a@b>   \r\n", "a@b"},
+		{"Return-Path: <a@b>", "MAILER-DAEMON"}, // no line end: the field may go on
+		{"Subject: no envelope\r\nReturn-Path: <a@b>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path:\r\n <folded@example.net>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: <a@b>\r\n\t<c@d>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: <\"john doe\"@example.net>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: <a\tb@example.net>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: someone@example.net\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: <a<b>@example.net>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Path: <" + long + ">\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"Return-Pathx: <a@b>\r\n\r\nx\r\n", "MAILER-DAEMON"},
+		{"", "MAILER-DAEMON"},
+	}
+	for _, tc := range tests {
+		br := bufio.NewReader(strings.NewReader(tc.msg))
+		if got := senderOf(br); got != tc.want {
+			t.Errorf("senderOf(%q) = %q; want %q", tc.msg, got, tc.want)
+		}
+		if rest, _ := io.ReadAll(br); string(rest) != tc.msg {
+			t.Errorf("senderOf(%q) consumed the message: %q left", tc.msg, rest)
+		}
+		line := fromLine(senderOf(bufio.NewReader(strings.NewReader(tc.msg))), testDate)
+		if d, ok := parseFromLine(line); !ok || d != testDate.Unix() {
+			t.Errorf("From_ line %q reads as %v %v", line, d, ok)
+		}
+	}
+}
+
+// TestAppendFromLineSender: Append and Stage write the sender of a
+// leading Return-Path into the From_ line and keep the field itself.
+func TestAppendFromLineSender(t *testing.T) {
+	d := testDriver(t, Options{})
+	path := writeMbox(t, "")
+	f := mustOpen(t, d, path)
+	msgs := []string{
+		"Return-Path: <j\u00fcrgen@example.net>\r\nSubject: one\r\n\r\nx\r\n",
+		"Return-Path: <>\r\nSubject: two\r\n\r\nx\r\n",
+		"Subject: three\r\n\r\nx\r\n",
+	}
+	if _, err := f.Append(strings.NewReader(msgs[0]), nil, testDate); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs[1:] {
+		st, err := f.Stage(strings.NewReader(m), nil, testDate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var senders []string
+	for _, line := range strings.Split(readFile(t, path), "\n") {
+		if strings.HasPrefix(line, "From ") {
+			senders = append(senders, strings.Fields(line)[1])
+		}
+	}
+	want := []string{"j\u00fcrgen@example.net", "MAILER-DAEMON", "MAILER-DAEMON"}
+	if !slices.Equal(senders, want) {
+		t.Errorf("From_ line senders %q; want %q", senders, want)
+	}
+	s := mustScan(t, f)
+	for i, uid := range uidsOf(s) {
+		if got := readAll(t, f, uid); strings.ReplaceAll(got, "\r\n", "\n") != strings.ReplaceAll(msgs[i], "\r\n", "\n") {
+			t.Errorf("message %d reads %q", uid, got)
+		}
+	}
 }

@@ -43,14 +43,15 @@ func (f *Folder) Stage(r io.Reader, flags []string, date time.Time) (storage.Sta
 	if err != nil {
 		return nil, f.errorf("append: spool: %w", err)
 	}
-	from := fromLine(appendSender, date)
+	br := bufio.NewReaderSize(r, messageBuffer)
+	from := fromLine(senderOf(br), date)
 	s := &staged{f: f, spool: spool, bits: bits, kws: kws, from: from}
 	var written int64
 	cw := &countingWriter{w: spool, n: &written}
 	w := bufio.NewWriterSize(cw, 64*1024)
 	w.Write(from)
 	s.fromEnd = int64(len(from))
-	err = convertMessage(w, r, nil, func() { s.fieldsAt = written + int64(w.Buffered()) })
+	err = convertMessage(w, br, nil, func() { s.fieldsAt = written + int64(w.Buffered()) })
 	if err == nil {
 		err = w.Flush()
 	}
