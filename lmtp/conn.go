@@ -23,6 +23,10 @@ type conn struct {
 	// cut is set when a read from the client failed (end of stream,
 	// reset, timeout): a message being received may be incomplete.
 	cut atomic.Bool
+	// last is what the latest Read returned, for skipData; reads come
+	// one at a time, from the goroutine that go-smtp reads the message
+	// in.
+	last []byte
 
 	mu      sync.Mutex
 	busy    bool // a transaction is open: MAIL given, not yet reset
@@ -41,6 +45,7 @@ func (c *conn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := c.Conn.Read(p)
+	c.last = p[:n]
 	if err != nil {
 		c.cut.Store(true)
 		if errors.Is(err, os.ErrDeadlineExceeded) && !c.arm() {
@@ -48,6 +53,59 @@ func (c *conn) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// skipData reads and drops the rest of a message that go-smtp stopped
+// reading at a line over its limit (smtp.ErrTooLongLine), up to the end
+// of data (a line holding only a dot), at most max bytes, and reports
+// whether it found the end. go-smtp drops the read in which the line
+// grew too long, and closes the connection after the replies; a client
+// that writes the whole message before it reads them (as MTAs do) would
+// otherwise fail in its write, with the rest of the message unread here,
+// and take that for a temporary failure. The dropped read is looked at
+// first (c.last): it holds the end of the long line and maybe the end of
+// data; no end of a line comes before the point where the line grew too
+// long, so it is read as the middle of a line.
+func (c *conn) skipData(max int64) bool {
+	const (
+		inLine = iota
+		lineStart
+		dot   // "." at the start of a line
+		dotCR // ".\r"
+	)
+	state := inLine
+	scan := func(p []byte) bool {
+		for _, b := range p {
+			switch {
+			case b == '\n' && (state == dot || state == dotCR):
+				return true
+			case b == '\n':
+				state = lineStart
+			case b == '.' && state == lineStart:
+				state = dot
+			case b == '\r' && state == dot:
+				state = dotCR
+			default:
+				state = inLine
+			}
+		}
+		return false
+	}
+	if scan(c.last) {
+		return true
+	}
+	buf := make([]byte, 32<<10)
+	for read := int64(0); read < max; {
+		n, err := c.Read(buf)
+		read += int64(n)
+		if scan(buf[:n]) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // lostClient reports whether a read from the client has failed. go-smtp

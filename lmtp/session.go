@@ -140,6 +140,9 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	}
 	if err != nil {
 		rep := dataReply(err)
+		if errors.Is(err, smtp.ErrTooLongLine) && !s.conn.skipData(s.srv.opts.MaxMessageSize) {
+			s.log.Info("lmtp: end of a message with an overlong line not found; the reply may not reach the client")
+		}
 		s.log.Info("lmtp: message not received", "err", err, "reply", rep.Code)
 		return rep
 	}

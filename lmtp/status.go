@@ -2,6 +2,7 @@ package lmtp
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
 
 	"github.com/emersion/go-smtp"
@@ -28,6 +29,7 @@ var (
 	errTemporary   = reply(451, 4, 3, 0, "Temporary internal error, try again later")
 	errPermanent   = reply(550, 5, 2, 0, "Mailbox unavailable")
 	errDataAborted = reply(451, 4, 4, 2, "Message transfer was cut short")
+	errLineTooLong = reply(554, 5, 6, 0, fmt.Sprintf("Message has a line longer than %d octets; it cannot be delivered", maxLineLength))
 	errNotLMTP     = reply(502, 5, 5, 1, "This server speaks LMTP only")
 )
 
@@ -53,11 +55,20 @@ func deliveryReply(err error) *smtp.SMTPError {
 
 // dataReply maps an error reading the message from the client to the
 // reply every recipient gets.
+//
+// A line longer than maxLineLength is refused for good, as a message too
+// large is: sent again, it would be refused again, and a 4xx would have
+// the MTA keep it for days before it bounces. The reply is 554 5.6.0
+// (RFC 3463: the content made the message undeliverable), not 552 5.3.4,
+// which says the message is too large as a whole and would tell the
+// sender to make it smaller, when it may be small.
 func dataReply(err error) *smtp.SMTPError {
 	var se *smtp.SMTPError
 	switch {
 	case errors.As(err, &se):
 		return se // go-smtp's own: 552 5.3.4 for a message too large
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return errLineTooLong
 	case errors.Is(err, errSpool) && (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)):
 		return errDiskFull
 	case errors.Is(err, errSpool):
