@@ -132,8 +132,12 @@ func (s *session) traceHeader(env *envelope, rc *recipient) string {
 		if r := s.conn.remote(); r != "local" {
 			via = "[" + hostOf(r) + "]"
 		}
-		fmt.Fprintf(&b, "Received: from %s (%s)\r\n\tby %s (mailgate) with LMTP id %s\r\n\t(envelope-from %s)\r\n\tfor <%s>; %s\r\n",
-			oneLine(s.smtp.Hostname()), via, oneLine(s.srv.opts.Hostname), env.id, from, quotePath(rc.path),
+		with := "LMTP"
+		if env.utf8 {
+			with = "UTF8LMTP" // RFC 6531 3.7.7
+		}
+		fmt.Fprintf(&b, "Received: from %s (%s)\r\n\tby %s (mailgate) with %s id %s\r\n\t(envelope-from %s)\r\n\tfor <%s>; %s\r\n",
+			oneLine(s.smtp.Hostname()), via, oneLine(s.srv.opts.Hostname), with, env.id, from, quotePath(rc.path),
 			env.received.Format(time.RFC1123Z))
 	}
 	return b.String()

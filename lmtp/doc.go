@@ -38,7 +38,9 @@
 //
 // Each copy starts with Return-Path (the envelope sender), Delivered-To
 // (the recipient as the MTA named it) and, unless OmitReceived,
-// a Received line for the LMTP hop, as MDAs write them.
+// a Received line for the LMTP hop, as MDAs write them. SMTPUTF8 is
+// offered; UTF-8 addresses stay as they come in these fields (the mbox
+// driver takes its From_ line's sender from the leading Return-Path).
 //
 // # Concurrency invariants
 //

@@ -106,3 +106,74 @@ func TestPostfixDelivers(t *testing.T) {
 		t.Errorf("bob's copy, over the unix socket:\n%s", bobs)
 	}
 }
+
+// TestPostfixSMTPUTF8: Postfix, with SMTPUTF8 on (its default since
+// compatibility level 1), hands over mail from a UTF-8 sender to a UTF-8
+// recipient address over LMTP, on TCP and on a unix socket, rather than
+// bouncing it (it never downgrades such mail); the copies keep the
+// addresses as UTF-8 in Return-Path, Delivered-To and the mbox From_
+// line.
+func TestPostfixSMTPUTF8(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Postfix")
+	}
+	sockDir, err := os.MkdirTemp("", "mailgate-lmtp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(sockDir)
+	os.Chmod(sockDir, 0o755)
+	sock := filepath.Join(sockDir, "lmtp.sock")
+	e := newEnv(t, envConfig{format: "mbox", opts: func(o *lmtp.Options) {
+		lookup := o.Lookup
+		o.Lookup = func(ctx context.Context, local, domain string) (*auth.User, error) {
+			if strings.EqualFold(domain, "example.net") {
+				domain = "example.org" // both domains are ours
+			}
+			return lookup(ctx, local, domain)
+		}
+	}})
+	ln, err := lmtp.Listen(lmtp.ListenConfig{Address: sock, Mode: 0o660, Group: "postfix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.srv.Serve(ln)
+	p := lmtptest.StartPostfix(t, fmt.Sprintf("example.org lmtp:inet:%s\nexample.net lmtp:unix:%s\n", e.addr, sock),
+		"smtputf8_enable = yes")
+	const sender = "j\u00fcrgen@b\u00fccher.example"
+	p.Sendmail(sender, []string{"alice+f\u00e4cher@example.org", "bob+f\u00e4cher@example.net"},
+		"From: J\u00fcrgen <"+sender+">\nSubject: Gr\u00fc\u00dfe\n\nHallo aus M\u00fcnchen.\n")
+	for _, rcpt := range []struct{ user, addr string }{
+		{"alice", "alice+f\u00e4cher@example.org"}, {"bob", "bob+f\u00e4cher@example.net"},
+	} {
+		var got []string
+		for i := 0; i < 600 && len(got) < 1 && !strings.Contains(p.Log(), "status=bounced"); i++ {
+			time.Sleep(100 * time.Millisecond)
+			got = e.messages(rcpt.user, "INBOX")
+		}
+		if len(got) != 1 {
+			t.Fatalf("%s's INBOX holds %d messages; want 1\n%s", rcpt.user, len(got), p.Log())
+		}
+		for _, want := range []string{
+			"Return-Path: <" + sender + ">\r\nDelivered-To: " + rcpt.addr + "\r\n",
+			" with UTF8LMTP id ",
+			"Subject: Gr\u00fc\u00dfe\r\n",
+			"Hallo aus M\u00fcnchen.",
+		} {
+			if !strings.Contains(got[0], want) {
+				t.Errorf("%s's copy lacks %q:\n%s", rcpt.user, want, got[0])
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(e.root, rcpt.user, "INBOX"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(b), "From "+sender+" ") {
+			first, _, _ := strings.Cut(string(b), "\n")
+			t.Errorf("%s's From_ line %q; want the UTF-8 sender", rcpt.user, first)
+		}
+	}
+	if log := p.Log(); strings.Count(log, "status=sent (250 2.0.0") != 2 {
+		t.Errorf("Postfix's log:\n%s", log)
+	}
+}

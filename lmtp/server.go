@@ -145,6 +145,10 @@ func New(opts *Options) *Server {
 	srv.MaxMessageBytes = o.MaxMessageSize
 	srv.MaxRecipients = o.MaxRecipients
 	srv.MaxLineLength = maxLineLength
+	// Mail whose envelope needs SMTPUTF8 (RFC 6531) would otherwise
+	// bounce: Postfix's LMTP client does not downgrade it. The trace
+	// fields and the mbox From_ line keep UTF-8 as it comes.
+	srv.EnableSMTPUTF8 = true
 	srv.WriteTimeout = o.WriteTimeout
 	srv.ErrorLog = smtpLog{s.log}
 	s.smtp = srv

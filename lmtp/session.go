@@ -25,6 +25,7 @@ type session struct {
 
 	mu    sync.Mutex // guards the transaction below; see the package doc
 	from  string
+	utf8  bool // MAIL FROM asked for SMTPUTF8
 	rcpts []*recipient
 	txns  int
 }
@@ -49,12 +50,13 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 // Mail starts a transaction (RFC 5321 4.1.1.2). go-smtp has checked SIZE.
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if hasControl(from) {
 		return reply(501, 5, 1, 7, "Bad sender address syntax")
 	}
 	s.mu.Lock()
 	s.from = from
+	s.utf8 = opts != nil && opts.UTF8
 	s.mu.Unlock()
 	s.conn.setBusy(true)
 	return nil
@@ -113,7 +115,7 @@ func (s *Server) lookup(ctx context.Context, a address) (u *auth.User, detail st
 // Reset ends the transaction (RSET, a new LHLO, or after DATA).
 func (s *session) Reset() {
 	s.mu.Lock()
-	s.from, s.rcpts = "", nil
+	s.from, s.utf8, s.rcpts = "", false, nil
 	s.mu.Unlock()
 	s.conn.setBusy(false)
 }
@@ -150,7 +152,7 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	// transaction can no longer change under us.
 	s.mu.Lock()
 	s.txns++
-	env := &envelope{from: s.from, id: fmt.Sprintf("%d.%d", s.conn.id, s.txns), received: time.Now()}
+	env := &envelope{from: s.from, utf8: s.utf8, id: fmt.Sprintf("%d.%d", s.conn.id, s.txns), received: time.Now()}
 	rcpts := slices.Clone(s.rcpts)
 	s.mu.Unlock()
 	replies := make(map[string]*smtp.SMTPError, len(rcpts))
@@ -172,6 +174,7 @@ var errClientGone = errors.New("the client's connection failed during the messag
 // envelope is what one transaction's copies share.
 type envelope struct {
 	from     string
+	utf8     bool   // sent with SMTPUTF8
 	id       string // session.transaction, in the logs and the Received line
 	received time.Time
 }

@@ -78,15 +78,17 @@ type Postfix struct {
 // Postfix is stopped and its directory removed when the test ends. The
 // test is skipped, saying why, when Postfix is not installed or the test
 // does not run as root (Postfix's daemons run as the postfix user).
-func StartPostfix(t testing.TB, transport string) *Postfix {
+// settings are main.cf lines added after the test configuration's, which
+// they override ("smtputf8_enable = yes").
+func StartPostfix(t testing.TB, transport string, settings ...string) *Postfix {
 	t.Helper()
-	return StartPostfixMaps(t, "texthash:{{dir}}/transport", transport)
+	return StartPostfixMaps(t, "texthash:{{dir}}/transport", transport, settings...)
 }
 
 // StartPostfixMaps is StartPostfix with transport_maps set to maps, in
 // which {{dir}} stands for Postfix's directory (where transport is
 // written): "socketmap:inet:127.0.0.1:2425:transport", for one.
-func StartPostfixMaps(t testing.TB, maps, transport string) *Postfix {
+func StartPostfixMaps(t testing.TB, maps, transport string, settings ...string) *Postfix {
 	t.Helper()
 	if _, err := os.Stat("/usr/sbin/postfix"); err != nil {
 		t.Skip("Postfix is not installed: apt-get install postfix (with \"No configuration\")")
@@ -109,6 +111,9 @@ func StartPostfixMaps(t testing.TB, maps, transport string) *Postfix {
 		t.Fatal(err)
 	}
 	conf := strings.ReplaceAll(strings.ReplaceAll(mainCF, "{{maps}}", maps), "{{dir}}", dir)
+	for _, s := range settings {
+		conf += s + "\n"
+	}
 	for name, content := range map[string]string{"main.cf": conf, "master.cf": masterCF, "transport": transport} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
