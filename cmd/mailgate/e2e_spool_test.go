@@ -206,6 +206,12 @@ func TestSpoolFirstDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The delivery process writes the envelope sender into the
+		// From_ line, as Postfix's local(8) does.
+		if b, _ := os.ReadFile(filepath.Join(spool, u.name)); !bytes.HasPrefix(b, []byte("From sender@example.net ")) {
+			first, _, _ := bytes.Cut(b, []byte("\n"))
+			t.Errorf("From_ line %q; want the envelope sender", first)
+		}
 		if st := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || int(st.Uid) != u.uid || int(st.Gid) != gid || fi.Mode().Perm()&0o007 != 0 {
 			t.Errorf("spool %v: the new mailbox is %d:%d mode %v; want a file of %s's (%d), group mail (%d), no access for others",
 				mode, st.Uid, st.Gid, fi.Mode(), u.name, u.uid, gid)
