@@ -16,13 +16,12 @@ import (
 	"github.com/mailgate/mailgate/lmtp/lmtptest"
 )
 
-// TestPostfixDelivers: Debian's Postfix, on a test-only configuration,
-// delivers to mailgate's LMTP over loopback TCP (example.org) and over a
-// unix socket with mode 0660 and group postfix (example.net): the
-// recipients get the message with Postfix's Return-Path, a detail
-// address lands in its folder, an unknown user bounces with 550 5.1.1,
-// and the bounce itself, from the null sender, is delivered over LMTP.
-func TestPostfixDelivers(t *testing.T) {
+// postfixEnv returns an environment, with INBOXes in format, for
+// Postfix to deliver to: example.org and example.net are both its
+// domains, and it listens on TCP (e.addr) and on the unix socket sock,
+// mode 0660, group postfix. The test is skipped with -short.
+func postfixEnv(t *testing.T, format string) (e *env, sock string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts Postfix")
 	}
@@ -30,10 +29,10 @@ func TestPostfixDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(sockDir)
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
 	os.Chmod(sockDir, 0o755)
-	sock := filepath.Join(sockDir, "lmtp.sock")
-	e := newEnv(t, envConfig{opts: func(o *lmtp.Options) {
+	sock = filepath.Join(sockDir, "lmtp.sock")
+	e = newEnv(t, envConfig{format: format, opts: func(o *lmtp.Options) {
 		lookup := o.Lookup
 		o.Lookup = func(ctx context.Context, local, domain string) (*auth.User, error) {
 			if strings.EqualFold(domain, "example.net") {
@@ -47,6 +46,17 @@ func TestPostfixDelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	go e.srv.Serve(ln)
+	return e, sock
+}
+
+// TestPostfixDelivers: Debian's Postfix, on a test-only configuration,
+// delivers to mailgate's LMTP over loopback TCP (example.org) and over a
+// unix socket with mode 0660 and group postfix (example.net): the
+// recipients get the message with Postfix's Return-Path, a detail
+// address lands in its folder, an unknown user bounces with 550 5.1.1,
+// and the bounce itself, from the null sender, is delivered over LMTP.
+func TestPostfixDelivers(t *testing.T) {
+	e, sock := postfixEnv(t, "")
 	if err := e.account("carol").Create("lists"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,30 +124,7 @@ func TestPostfixDelivers(t *testing.T) {
 // addresses as UTF-8 in Return-Path, Delivered-To and the mbox From_
 // line.
 func TestPostfixSMTPUTF8(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Postfix")
-	}
-	sockDir, err := os.MkdirTemp("", "mailgate-lmtp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
-	os.Chmod(sockDir, 0o755)
-	sock := filepath.Join(sockDir, "lmtp.sock")
-	e := newEnv(t, envConfig{format: "mbox", opts: func(o *lmtp.Options) {
-		lookup := o.Lookup
-		o.Lookup = func(ctx context.Context, local, domain string) (*auth.User, error) {
-			if strings.EqualFold(domain, "example.net") {
-				domain = "example.org" // both domains are ours
-			}
-			return lookup(ctx, local, domain)
-		}
-	}})
-	ln, err := lmtp.Listen(lmtp.ListenConfig{Address: sock, Mode: 0o660, Group: "postfix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.srv.Serve(ln)
+	e, sock := postfixEnv(t, "mbox")
 	p := lmtptest.StartPostfix(t, fmt.Sprintf("example.org lmtp:inet:%s\nexample.net lmtp:unix:%s\n", e.addr, sock),
 		"smtputf8_enable = yes")
 	const sender = "j\u00fcrgen@b\u00fccher.example"
