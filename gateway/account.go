@@ -104,7 +104,7 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 		} else if owner != nil && os.Geteuid() == 0 {
 			uid, gid = owner.uid, owner.gid
 		}
-		if err := auth.CreateHome(home, g.conf().HomeDirMode.FileMode(), uid, gid); err != nil {
+		if err := auth.CreateHome(home, auth.NewHome{Mode: g.conf().HomeDirMode.FileMode(), UID: uid, GID: gid, Below: g.conf().DataDir}); err != nil {
 			return "", err
 		}
 	}
