@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,11 +66,7 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 	// A home the root daemon makes here (at an LMTP RCPT, for the control
 	// socket) is the owner's whose sessions will use it, as the one a
 	// session process's master makes (sessionProcesses.Takes).
-	var owner *identity
-	if id, own, err := g.ownIdentity(u); err == nil && own {
-		owner = &id
-	}
-	home, err := g.prepareHome(u, owner)
+	home, err := g.prepareHome(u, g.sessionOwner(u))
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +83,11 @@ func (g *Gateway) account(ctx context.Context, u *auth.User) (*storage.Account, 
 //
 // owner, when not nil, is the identity the session will run with: the
 // owner of a home made for a user without a uid of its own (virtual-user).
+//
+// A home is refused when a link on the way to it belongs to neither root
+// nor the home's owner, or when it is reached through a link and belongs
+// to someone else (auth.CheckHome): whoever may write a directory on the
+// way must not choose where the session, perhaps root, works.
 func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 	if u.System {
 		return u.Home, nil
@@ -93,22 +96,44 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 	if home == "" {
 		home = g.defaultHome(u.Name)
 	}
-	if _, err := os.Stat(home); os.IsNotExist(err) {
-		if !g.conf().CreateHomeDir && !g.isDataDirHome(home) {
-			return "", fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
-		}
-		su := storageUser(u, home)
-		uid, gid := -1, -1
-		if su.HasIDs {
-			uid, gid = su.UID, su.GID
-		} else if owner != nil && os.Geteuid() == 0 {
-			uid, gid = owner.uid, owner.gid
-		}
-		if err := auth.CreateHome(home, auth.NewHome{Mode: g.conf().HomeDirMode.FileMode(), UID: uid, GID: gid, Below: g.conf().DataDir}); err != nil {
-			return "", err
-		}
+	uid, gid := homeIDs(u, owner)
+	err := auth.CheckHome(home, auth.HomeOwner(uid))
+	if err == nil {
+		return home, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if !g.conf().CreateHomeDir && !g.isDataDirHome(home) {
+		return "", fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
+	}
+	if err := auth.CreateHome(home, auth.NewHome{Mode: g.conf().HomeDirMode.FileMode(), UID: uid, GID: gid, Below: g.conf().DataDir}); err != nil {
+		return "", err
 	}
 	return home, nil
+}
+
+// sessionOwner is the identity u's sessions run with when the daemon is
+// root and it is not the daemon's own, or nil.
+func (g *Gateway) sessionOwner(u *auth.User) *identity {
+	if id, own, err := g.ownIdentity(u); err == nil && own {
+		return &id
+	}
+	return nil
+}
+
+// homeIDs are the uid and gid that u's home belongs to, -1 for the
+// process's own: the user's when it has a uid, owner's (virtual-user)
+// when the daemon is root.
+func homeIDs(u *auth.User, owner *identity) (uid, gid int) {
+	if u.UID >= 0 {
+		su := storageUser(u, "")
+		return su.UID, su.GID
+	}
+	if owner != nil && os.Geteuid() == 0 {
+		return owner.uid, owner.gid
+	}
+	return -1, -1
 }
 
 // systemAccount opens the storage view of a system account (the user
@@ -120,7 +145,7 @@ func (g *Gateway) systemAccount(_ context.Context, u *auth.User) (*storage.Accou
 	if u.Home == "" || !filepath.IsAbs(u.Home) {
 		return nil, fmt.Errorf("user %s has no home directory", u.Name)
 	}
-	if _, err := os.Stat(u.Home); err != nil {
+	if err := auth.CheckHome(u.Home, auth.HomeOwner(u.UID)); err != nil {
 		return nil, fmt.Errorf("home directory of %s: %w", u.Name, err)
 	}
 	su := storageUser(u, u.Home)

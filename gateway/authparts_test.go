@@ -138,3 +138,31 @@ func TestSCRAMMockSaltSurvivesRestart(t *testing.T) {
 		t.Errorf("the made-up salt of an unknown name was %s, and %s after a restart: a real user's stays", before, after)
 	}
 }
+
+// The login of a user whose home is a planted link is answered NO
+// [UNAVAILABLE], and nothing is made in the link's target.
+func TestLoginRefusesAPlantedHome(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, as the daemon, to plant another user's link")
+	}
+	dir := t.TempDir()
+	victim, home := filepath.Join(dir, "victim"), filepath.Join(dir, "carol")
+	os.Mkdir(victim, 0o700)
+	os.Symlink(victim, home)
+	if err := os.Lchown(home, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	usersFile := filepath.Join(t.TempDir(), "users")
+	if err := auth.AddUser(usersFile, "carol", "pw-carol", &auth.UserOptions{Home: home}); err != nil {
+		t.Fatal(err)
+	}
+	addr := run(t, "[auth]\nusers-file = "+quote(usersFile)+"\n")
+	_, c := greeting(t, addr)
+	r := bufio.NewReader(c)
+	if l := command(t, c, r, "a LOGIN carol pw-carol"); !strings.HasPrefix(l, "a NO [UNAVAILABLE]") {
+		t.Errorf("LOGIN with a planted home: %q", l)
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) > 0 {
+		t.Errorf("%s, the link's target, now holds %v", victim, ents)
+	}
+}

@@ -61,6 +61,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -545,6 +546,13 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 	}
 	u, ok := g.cur().users.Lookup(name)
 	if !ok {
+		return "", false
+	}
+	// The other user's home as prepareHome would take it: one whose
+	// links do not hold is no home (and a missing one holds nothing).
+	uid, _ := homeIDs(u, g.sessionOwner(u))
+	if err := auth.CheckHome(u.Home, auth.HomeOwner(uid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		g.log.Warn("mailgate: another user's home is refused", "user", name, "err", err)
 		return "", false
 	}
 	return u.Home, true
