@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mailgate/mailgate/auth"
@@ -97,7 +98,7 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 		home = g.defaultHome(u.Name)
 	}
 	uid, gid := homeIDs(u, owner)
-	err := auth.CheckHome(home, auth.HomeOwner(uid))
+	err := g.checkHome(home, uid)
 	if err == nil {
 		return home, nil
 	}
@@ -111,6 +112,31 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 		return "", err
 	}
 	return home, nil
+}
+
+// checkHome reports whether home may be the home of a user whose files
+// belong to uid (homeIDs): not mailgate's own state, and reached only
+// through links that auth.CheckHome accepts. A missing home is an error
+// wrapping fs.ErrNotExist.
+func (g *Gateway) checkHome(home string, uid int) error {
+	c := g.conf()
+	clean := filepath.Clean(home)
+	if under(c.DataDir, clean) {
+		return fmt.Errorf("home %s holds the data directory %s: give the user another home", home, c.DataDir)
+	}
+	own := []string{c.UsersFile(), c.ACMEStorage(), ControlSocket(c.DataDir)}
+	for _, name := range []string{"spool", "fts", "uidvalidity", auth.MockSaltKeyFile, auth.IdentRepliesFile} {
+		own = append(own, filepath.Join(c.DataDir, name))
+	}
+	if slices.Contains(own, clean) {
+		return fmt.Errorf("home %s is mailgate's own state in the data directory: give the user another home (or name)", home)
+	}
+	return auth.CheckHome(home, auth.HomeOwner(uid))
+}
+
+// under reports whether path is dir or below it, by their names.
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator)) || dir == "/"
 }
 
 // sessionOwner is the identity u's sessions run with when the daemon is

@@ -551,7 +551,7 @@ func (g *Gateway) homeFor(name string) (string, bool) {
 	// The other user's home as prepareHome would take it: one whose
 	// links do not hold is no home (and a missing one holds nothing).
 	uid, _ := homeIDs(u, g.sessionOwner(u))
-	if err := auth.CheckHome(u.Home, auth.HomeOwner(uid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := g.checkHome(u.Home, uid); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		g.log.Warn("mailgate: another user's home is refused", "user", name, "err", err)
 		return "", false
 	}

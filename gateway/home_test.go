@@ -85,3 +85,26 @@ func TestOtherUsersHomeIsNotAPlantedLink(t *testing.T) {
 		t.Errorf("carol's home, root's link to root's directory: %q, %v", got, ok)
 	}
 }
+
+// The data directory and mailgate's own state in it are no user's home,
+// whatever the user is called (a user named "acme" or "spool" gets
+// <data-dir>/acme by default) or whatever home it was given.
+func TestHomeIsNotTheDataDirectorysOwnState(t *testing.T) {
+	g := newTestGateway(t, "")
+	data := g.conf().DataDir
+	for _, name := range []string{"users", "spool", "fts", "uidvalidity", "acme", ControlSocketName, auth.MockSaltKeyFile, auth.IdentRepliesFile} {
+		u := &auth.User{Name: name, UID: -1, GID: -1}
+		if home, err := g.prepareHome(u, nil); err == nil {
+			t.Errorf("user %q: got the home %s", name, home)
+		}
+	}
+	for _, home := range []string{data, filepath.Dir(data), "/"} {
+		u := &auth.User{Name: "carol", Home: home, UID: -1, GID: -1}
+		if _, err := g.prepareHome(u, nil); err == nil {
+			t.Errorf("home %s, which holds the data directory, was taken", home)
+		}
+	}
+	if home, err := g.prepareHome(&auth.User{Name: "fts-user", UID: -1, GID: -1}, nil); err != nil || home != filepath.Join(data, "fts-user") {
+		t.Errorf("user fts-user: home %q, %v", home, err)
+	}
+}
