@@ -68,6 +68,9 @@ func storageErr(err error, what string) error {
 		return no("READ-ONLY", "%s: mailbox is read-only", what)
 	case errors.Is(err, storage.ErrTooManyKeywords):
 		return no("LIMIT", "%s: too many keywords in this mailbox", what)
+	case errors.Is(err, storage.ErrInUse):
+		// RFC 5530: someone else holds a lock the command needs.
+		return no("INUSE", "%s: %v", what, storage.ErrInUse)
 	case errors.Is(err, storage.ErrNoMessage):
 		return no("EXPUNGEISSUED", "%s: some messages were expunged meanwhile", what)
 	case errors.Is(err, storage.ErrOverQuota):

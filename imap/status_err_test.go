@@ -27,6 +27,8 @@ func TestStorageErrCodes(t *testing.T) {
 		{pathErr(syscall.EIO), "NO [SERVERBUG] X: internal server error; the server log has details"},
 		{fmt.Errorf("%w: more than 64 hierarchy levels", storage.ErrBadName), "NO [CANNOT] X: invalid mailbox name: more than 64 hierarchy levels"},
 		{storage.ErrNoMailbox, "NO [NONEXISTENT] X: no such mailbox"},
+		{fmt.Errorf("mbox /var/mail/u: lock: held by /var/mail/u.lock (pid 7); gave up after 10s: %w", storage.ErrInUse),
+			"NO [INUSE] X: mailbox is locked by another program; try again later"},
 		{fmt.Errorf("opening /srv/mail/u/INBOX: %w", storage.ErrClosed), "NO [UNAVAILABLE] X: mail storage is shutting down; try again later"},
 	} {
 		st := storageErr(tc.err, "X").(*status)

@@ -18,8 +18,9 @@
 //     its SIZE= says so, else for every recipient after DATA.
 //   - After DATA (or BDAT LAST), one reply per accepted RCPT in RCPT order
 //     (RFC 2033 section 4.2): 250 2.0.0 once the message is on disk; 452
-//     4.2.2 over quota; 452 4.3.1 when the disk is full; 550 5.2.0 when the
-//     storage refuses for good; 451 4.3.0 for any other storage error.
+//     4.2.2 over quota; 452 4.3.1 when the disk is full; 451 4.2.0 when
+//     another program kept the mailbox locked; 550 5.2.0 when the storage
+//     refuses for good; 451 4.3.0 for any other storage error.
 //   - Duplicate RCPTs (RFC 2033 4.2; Dovecot 2.3.19 measured on
 //     Debian 12 as the reference): an RCPT whose address equals an
 //     earlier one (the local part exactly, the domain in any case) is

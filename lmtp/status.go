@@ -27,6 +27,7 @@ var (
 	errMailboxFull = reply(452, 4, 2, 2, "Mailbox is full")
 	errDiskFull    = reply(452, 4, 3, 1, "Insufficient system storage, try again later")
 	errTemporary   = reply(451, 4, 3, 0, "Temporary internal error, try again later")
+	errMailboxBusy = reply(451, 4, 2, 0, "Mailbox is locked by another program, try again later")
 	errPermanent   = reply(550, 5, 2, 0, "Mailbox unavailable")
 	errDataAborted = reply(451, 4, 4, 2, "Message transfer was cut short")
 	errLineTooLong = reply(554, 5, 6, 0, fmt.Sprintf("Message has a line longer than %d octets; it cannot be delivered", maxLineLength))
@@ -47,6 +48,8 @@ func deliveryReply(err error) *smtp.SMTPError {
 		return errMailboxFull
 	case errors.Is(err, syscall.ENOSPC):
 		return errDiskFull
+	case errors.Is(err, storage.ErrInUse):
+		return errMailboxBusy
 	case errors.Is(err, storage.ErrBadName), errors.Is(err, storage.ErrPermission), errors.Is(err, storage.ErrReadOnly):
 		return errPermanent
 	}

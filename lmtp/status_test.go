@@ -97,8 +97,9 @@ func TestTooLarge(t *testing.T) {
 
 // TestStorageErrorReplies: each recipient's reply after DATA follows what
 // storage said for that recipient, in RCPT order: over quota 452 4.2.2,
-// disk full 452 4.3.1, another error 451 4.3.0 (the MTA keeps the mail),
-// and a refusal storage calls final 550 5.2.0.
+// disk full 452 4.3.1, a mailbox another program kept locked 451 4.2.0,
+// another error 451 4.3.0 (the MTA keeps the mail), and a refusal storage
+// calls final 550 5.2.0.
 func TestStorageErrorReplies(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -109,7 +110,8 @@ func TestStorageErrorReplies(t *testing.T) {
 		{"mailgate quota", fmt.Errorf("append: %w", storage.ErrOverQuota), "452 4.2.2"},
 		{"disk full", fmt.Errorf("writing: %w", syscall.ENOSPC), "452 4.3.1"},
 		{"i/o error", fmt.Errorf("writing: %w", syscall.EIO), "451 4.3.0"},
-		{"lock timeout", errors.New("mbox: dot lock held by another program"), "451 4.3.0"},
+		{"unknown", errors.New("mbox: something else"), "451 4.3.0"},
+		{"lock timeout", fmt.Errorf("mbox /var/mail/bob: lock: held by pid 7: %w", storage.ErrInUse), "451 4.2.0"},
 		{"permanent", fmt.Errorf("append: %w", storage.ErrPermission), "550 5.2.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,6 +32,9 @@ var (
 	// live on under another UID, so a change asked of it did not happen.
 	// It wraps ErrNoMessage.
 	ErrReplaced = fmt.Errorf("the file is not the one the folder's last scan saw: %w", ErrNoMessage)
+	// ErrInUse means that another program held the mailbox's lock for
+	// longer than the lock's retries wait: worth trying again later.
+	ErrInUse = errors.New("mailbox is locked by another program; try again later")
 	// ErrReadOnly means the mailbox was opened read-only.
 	ErrReadOnly = errors.New("mailbox is read-only")
 	// ErrTooManyKeywords means the on-disk format cannot hold another keyword.

@@ -19,7 +19,7 @@ import (
 
 // errLocked means that another program held the mailbox through every
 // retry.
-var errLocked = errors.New("mailbox is locked by another program; try again later")
+var errLocked = storage.ErrInUse
 
 // lockedFile is an mbox file opened under the [locking] lock.
 type lockedFile struct {
