@@ -23,9 +23,19 @@ var errLocked = storage.ErrInUse
 
 // lockedFile is an mbox file opened under the [locking] lock.
 type lockedFile struct {
-	file *os.File
-	dot  *dotLock
+	file  *os.File
+	dot   *dotLock
+	d     *Driver
+	path  string
+	write bool
+	at    time.Time // when the lock was taken
 }
+
+// lockHeldWarn is how long a lock may be held before its release is
+// logged as a warning: every other program and session that wants the
+// mailbox waits meanwhile, and past [locking]'s retries gives up (NO
+// [INUSE], LMTP 451), so an administrator wants to know who held it.
+var lockHeldWarn = 2 * time.Second
 
 // unlock releases the locks and closes the file. The kernel lock goes with
 // the file: it is an open file description lock where the system has
@@ -33,6 +43,10 @@ type lockedFile struct {
 func (l *lockedFile) unlock() {
 	l.file.Close()
 	l.dot.release()
+	if held := time.Since(l.at); held > lockHeldWarn {
+		l.d.log.Warn("mbox: held the mailbox's lock long; others that wanted it waited (a slow disk, or a machine short of CPU?)",
+			"path", l.path, "write", l.write, "held", held.Round(time.Millisecond), "pid", os.Getpid())
+	}
 }
 
 // lock opens the mbox file at path and locks it as Options.Type says: for
@@ -152,7 +166,7 @@ func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 			attempt--
 			continue
 		}
-		return &lockedFile{file: file, dot: dot}, nil
+		return &lockedFile{file: file, dot: dot, d: d, path: path, write: write, at: time.Now()}, nil
 	}
 }
 
