@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -542,7 +543,7 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			if !ok {
 				return
 			}
-			s.log.Warn("storage: file watcher", "err", err)
+			s.logWatchError(err)
 			// Events may have been lost: re-read every open mailbox.
 			s.mu.Lock()
 			for _, mb := range s.open {
@@ -550,6 +551,25 @@ func (s *Store) watchLoop(w *fsnotify.Watcher) {
 			}
 			s.mu.Unlock()
 		}
+	}
+}
+
+// logWatchError logs an error of the file watcher, at a level that says
+// whether an administrator can do anything about it. Either way the open
+// mailboxes are read again, so nothing is missed.
+func (s *Store) logWatchError(err error) {
+	switch {
+	case errors.Is(err, syscall.EINVAL):
+		// fsnotify removing the watch of a file that was renamed
+		// away (IN_MOVE_SELF) after the kernel had dropped it: seen
+		// under load when mbox rewrites of other processes rename a
+		// new file over the watched one. Nothing was lost.
+		s.log.Debug("storage: file watcher: a watch that was already gone", "err", err)
+	case errors.Is(err, fsnotify.ErrEventOverflow):
+		s.log.Warn("storage: file watcher: the kernel's event queue overflowed; every open mailbox is read again"+
+			" (raise the sysctl fs.inotify.max_queued_events if this is frequent)", "err", err)
+	default:
+		s.log.Warn("storage: file watcher", "err", err)
 	}
 }
 
