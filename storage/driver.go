@@ -84,6 +84,16 @@ type Snapshot struct {
 	Untold bool
 }
 
+// NewClaimer is a Folder whose Seen can tell which messages it took out
+// of New itself. A message that another process took first (in maildir,
+// the rename from new/ to cur/ done by another session process of the
+// user) is that process's session's \Recent, not this one's: RFC 3501
+// gives a message \Recent in one session only.
+type NewClaimer interface {
+	// ClaimSeen is Seen, returning the UIDs it marked itself.
+	ClaimSeen(uids []uint32) (claimed []uint32, err error)
+}
+
 // Driver handles one on-disk mailbox format.
 //
 // Paths are absolute file-system paths chosen by the core from the

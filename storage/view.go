@@ -118,11 +118,34 @@ func (v *View) claimRecentLocked(uids []uint32) {
 		}
 	}
 	if len(seen) > 0 {
-		if err := mb.folder.Seen(seen); err != nil {
+		if err := v.markSeenLocked(seen); err != nil {
 			mb.store.log.Warn("storage: marking messages seen", "path", mb.path, "err", err)
 		}
 		mb.ownChangedLocked()
 	}
+}
+
+// markSeenLocked takes the New messages seen out of New on disk. Where the
+// folder tells which of them another process took out first (NewClaimer),
+// those are not \Recent in this view: that process's session has them.
+func (v *View) markSeenLocked(seen []uint32) error {
+	nc, ok := v.mb.folder.(NewClaimer)
+	if !ok {
+		return v.mb.folder.Seen(seen)
+	}
+	claimed, err := nc.ClaimSeen(seen)
+	if err != nil {
+		return err
+	}
+	// claimed is seen less some UIDs, in the same order.
+	for _, uid := range seen {
+		if len(claimed) > 0 && claimed[0] == uid {
+			claimed = claimed[1:]
+			continue
+		}
+		delete(v.recent, uid)
+	}
+	return nil
 }
 
 // ReadOnly reports whether the view was opened read-only (EXAMINE).

@@ -566,11 +566,19 @@ func (f *Folder) MergedFlags() map[uint32][]string {
 // Seen moves the messages' files from new/ to cur/, adding an empty info
 // part to names that have none.
 func (f *Folder) Seen(uids []uint32) error {
+	_, err := f.ClaimSeen(uids)
+	return err
+}
+
+// ClaimSeen implements storage.NewClaimer: Seen, returning the UIDs whose
+// files this call moved from new/ to cur/. A file that another process
+// moved first (another session process of the user, which then shows
+// the message as \Recent to its own client) is not among them.
+func (f *Folder) ClaimSeen(uids []uint32) (claimed []uint32, err error) {
 	if err := f.lock(); err != nil {
-		return err
+		return nil, err
 	}
 	defer f.mu.Unlock()
-	moved := false
 	for _, uid := range uids {
 		err := f.onFile(uid, func(e *entry) error {
 			if !e.inNew {
@@ -584,20 +592,21 @@ func (f *Folder) Seen(uids []uint32) error {
 			if err := f.renameFile(f.filePath(e), f.sub(false)+string(os.PathSeparator)+name); err != nil {
 				return err
 			}
-			e.inNew, e.name, moved = false, name, true
+			e.inNew, e.name = false, name
+			claimed = append(claimed, uid)
 			return nil
 		})
 		if err != nil && !errors.Is(err, storage.ErrNoMessage) {
-			return err
+			return claimed, err
 		}
 	}
-	if moved {
+	if len(claimed) > 0 {
 		f.stamp.valid = false
 		if err := fsutil.SyncDir(f.sub(false)); err != nil {
-			return f.errorf("seen: %w", err)
+			return claimed, f.errorf("seen: %w", err)
 		}
 	}
-	return nil
+	return claimed, nil
 }
 
 // Expunge removes the messages' files and syncs the directories. UIDs that

@@ -1,0 +1,89 @@
+package storage_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/storage"
+	"github.com/mailgate/mailgate/storage/maildir"
+)
+
+// TestRecentInOneProcessOnly: two processes (a Store each) that both read
+// a maildir message in new/ select the mailbox at once: the message is
+// \Recent in exactly one of the two sessions (RFC 3501 section 2.3.2).
+// imaptest's stress run against session processes found it \Recent in
+// two: each had read it as New before the other moved it to cur/.
+func TestRecentInOneProcessOnly(t *testing.T) {
+	home := t.TempDir()
+	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
+	user := storage.User{Name: "alice", Home: home}
+	process := func() *storage.Account {
+		s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		t.Cleanup(func() { s.Close() })
+		return s.Account(user, layout)
+	}
+	a, b := process(), process()
+	if _, err := a.Status("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		// Another program delivers; both processes read the mailbox.
+		name := fmt.Sprintf("17000000%02d.M%dP1.other", round, round)
+		if err := os.WriteFile(filepath.Join(home, "INBOX", "new", name), []byte("Subject: new\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var st [2]storage.Status
+		for i, acct := range []*storage.Account{a, b} {
+			// A lingering mailbox hears of the file from its watch,
+			// a moment later.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				var err error
+				if st[i], err = acct.Status("INBOX"); err != nil {
+					t.Fatal(err)
+				}
+				if st[i].Messages == uint32(round+1) || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		var views [2]*storage.View
+		var wg sync.WaitGroup
+		for i, acct := range []*storage.Account{a, b} {
+			wg.Go(func() {
+				v, err := acct.Select("INBOX", false)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				views[i] = v
+			})
+		}
+		wg.Wait()
+		if views[0] == nil || views[1] == nil {
+			t.FailNow()
+		}
+		uids := views[0].UIDs()
+		if len(uids) != round+1 {
+			t.Fatalf("round %d: %d messages", round, len(uids))
+		}
+		uid := uids[len(uids)-1]
+		n := 0
+		for _, v := range views {
+			if v.Recent(uid) {
+				n++
+			}
+			v.Close()
+		}
+		if n != 1 {
+			t.Fatalf("round %d: UID %d is \\Recent in %d sessions, want 1 (status before: %d and %d recent)", round, uid, n, st[0].Recent, st[1].Recent)
+		}
+	}
+}
