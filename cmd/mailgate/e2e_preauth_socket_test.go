@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -99,15 +100,36 @@ func TestStdioPreauthNeverOnANetworkSocket(t *testing.T) {
 }
 
 // TestStdioPreauthOnOwnSocket: a Unix-domain socket whose peer runs as
-// the invoking user (ssh's, a tunnel's socketpair) still gets PREAUTH.
+// the invoking user (ssh's, a tunnel's socketpair) still gets PREAUTH when
+// --preauth asks for it on the command line.
 func TestStdioPreauthOnOwnSocket(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "", "", "")
+	var stderr lockedBuffer
+	conn, _, _ := startInetd(t, &stderr, nil, "--config", cfg.path, "--preauth")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	l, err := bufio.NewReader(conn).ReadString('\n')
+	if !strings.HasPrefix(l, "* PREAUTH") {
+		t.Errorf("greeting %q (%v), want PREAUTH\n%s", l, err, stderr.String())
+	}
+}
+
+// TestStdioPreauthNotAsRootThroughARelay: preauth = "stdio" on a socket
+// or pipe of root's is a relay's (socat TCP-LISTEN EXEC:"mailgate -i",
+// stunnel's exec=) as often as root's own, and the relay carries anyone:
+// a client got PREAUTH as root through one (security review of the
+// fixes, S2). As root only a terminal or --preauth gives PREAUTH.
+func TestStdioPreauthNotAsRootThroughARelay(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the case is root's")
+	}
 	t.Parallel()
 	cfg := writeConfig(t, "", `preauth = "stdio"`, "")
 	var stderr lockedBuffer
 	conn, _, _ := startInetd(t, &stderr, nil, "--config", cfg.path, "-i")
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	l, err := bufio.NewReader(conn).ReadString('\n')
-	if !strings.HasPrefix(l, "* PREAUTH") {
-		t.Errorf("greeting %q (%v), want PREAUTH\n%s", l, err, stderr.String())
+	if !strings.HasPrefix(l, "* OK ") {
+		t.Errorf("greeting %q (%v) through a root relay's socketpair, want * OK and a login", strings.TrimSpace(l), err)
 	}
 }

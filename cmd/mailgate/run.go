@@ -272,6 +272,14 @@ func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal 
 		}
 		log.Error("mailgate: no PREAUTH as the invoking user: standard input is "+why+", not the user's own pipe or terminal; the client must log in", "uid", os.Getuid())
 		wantPre = false
+	} else if wantPre && !terminal && !o.preauth && os.Getuid() == 0 {
+		// preauth = "stdio" as root on a pipe or a socket of root's:
+		// a relay (socat's EXEC, stunnel's exec=, a TLS wrapper in
+		// front of an inetd service) runs as root too, and carries
+		// whoever connects to it. Only a terminal, or --preauth typed
+		// on the command line, says that root is at the other end.
+		log.Error("mailgate: no PREAUTH as root from preauth = \"stdio\" on a pipe or socket (a relay may be carrying anyone); the client must log in", "uid", 0)
+		wantPre = false
 	}
 	if wantPre {
 		u, err := user.Current()
