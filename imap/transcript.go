@@ -287,8 +287,10 @@ func beforeLogin(text string) (logged string, authenticate bool) {
 			return text, false
 		}
 	case "ID":
-		// The client's name and version, which a transcript is for.
-		if a := strings.ToUpper(args); a == "NIL" || strings.HasPrefix(a, "(") {
+		// The client's name and version, which a transcript is for,
+		// when the line is that and nothing more: "a ID (...) LOGIN u
+		// pw" would show the password.
+		if wholeIDArgs(args) {
 			return text, false
 		}
 	case "LOGIN":
@@ -310,6 +312,44 @@ func beforeLogin(text string) (logged string, authenticate bool) {
 		return tag + " " + name + " ***", false
 	}
 	return tag + " ***", false
+}
+
+// wholeIDArgs reports whether args is exactly an ID command's argument,
+// NIL or a parenthesized list of quoted strings and NILs, with nothing
+// after it.
+func wholeIDArgs(args string) bool {
+	if strings.EqualFold(args, "NIL") {
+		return true
+	}
+	if !strings.HasPrefix(args, "(") {
+		return false
+	}
+	i := 1
+	for i < len(args) {
+		switch c := args[i]; {
+		case c == ')':
+			return i == len(args)-1
+		case c == ' ':
+			i++
+		case c == '"':
+			i++
+			for i < len(args) && args[i] != '"' {
+				if args[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(args) {
+				return false
+			}
+			i++
+		case len(args) >= i+3 && strings.EqualFold(args[i:i+3], "NIL"):
+			i += 3
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // looseLogin returns the start of text up to LOGIN or AUTHENTICATE when
