@@ -211,9 +211,10 @@ type Mailbox struct {
 	// that they may create dot locks, APPEND intents and new mailboxes in
 	// the mail spool, as Postfix's local(8), procmail and Dovecot's
 	// mail_privileged_group do. "auto" (the default): the group of
-	// MailSpool when INBOX is in it and it is group-writable and not
-	// world-writable (Debian's /var/mail, root:mail 2775); "none": no
-	// group; or a group name or number.
+	// MailSpool when INBOX is in it and it is owned by root,
+	// group-writable, not world-writable and its group is named mail
+	// (Debian's /var/mail, root:mail 2775); "none": no group; or a group
+	// name or number.
 	MailGroup string `toml:"mail-group"`
 	// MailboxType is the format of new mailboxes: "mbox", "maildir" or
 	// "mh". Default "maildir".

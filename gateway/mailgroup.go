@@ -12,13 +12,22 @@ package gateway
 // and mutt_dotlock (setgid mail) and Dovecot (mail_privileged_group) use
 // the spool directory's group for this, and so does mailgate: the
 // processes get it as a supplementary group. A group is a way into the
-// spool, never to root: group 0 is refused.
+// spool, never to root: group 0 is refused, and so is a group that may
+// write a system directory or read a secret (privilegedGroup).
+//
+// "auto" takes the spool's group only where the spool is laid out as a
+// mail spool: owned by root, group-writable, not world-writable, and its
+// group named mail (Debian's /var/mail and Red Hat's /var/spool/mail
+// are root:mail). A spool owned by a user, or writable by staff or
+// users, would give every session that user's or group's rights; such a
+// group must be named in mail-group.
 
 import (
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 
@@ -63,9 +72,22 @@ func mailGroup(cfg *config.Config) (gid int, why string, err error) {
 		return noMailGroup, fmt.Sprintf("the mail spool %s is not group-writable (mode %s)", spool, octal(mode)), nil
 	case st.Gid == 0:
 		return noMailGroup, fmt.Sprintf("the mail spool %s belongs to group 0 (root), which no session gets", spool), nil
+	case st.Uid != 0:
+		return noMailGroup, fmt.Sprintf("the mail spool %s is owned by uid %d, not root, so it is not taken for a mail spool; "+
+			"name its group in mail-group if every session may have it", spool, st.Uid), nil
+	case groupName(int(st.Gid)) != autoMailGroupName:
+		return noMailGroup, fmt.Sprintf("the mail spool %s belongs to group %s, not %s, so it is not taken for the mail group; "+
+			"name it in mail-group if every session may have it", spool, groupName(int(st.Gid)), autoMailGroupName), nil
 	}
-	return int(st.Gid), fmt.Sprintf("the mail spool %s is writable by its group (mode %s)", spool, octal(fi.Mode())), nil
+	if path, ok := privilegedGroup(int(st.Gid)); ok {
+		return noMailGroup, fmt.Sprintf("the mail spool's group %s may %s, which no session gets", groupName(int(st.Gid)), path), nil
+	}
+	return int(st.Gid), fmt.Sprintf("the mail spool %s is root's and writable by its group (mode %s)", spool, octal(fi.Mode())), nil
 }
+
+// autoMailGroupName is the only group mail-group = "auto" takes: the mail
+// spool's group on Debian and Red Hat.
+const autoMailGroupName = "mail"
 
 // octal writes a directory's mode as chmod(1) takes it: 2775.
 func octal(m os.FileMode) string {
@@ -87,7 +109,54 @@ func namedMailGroup(name string) (int, error) {
 	if gid == 0 {
 		return 0, fmt.Errorf("%q is group 0 (root), which no session gets; name the mail spool's own group", name)
 	}
+	if what, ok := privilegedGroup(gid); ok {
+		return 0, fmt.Errorf("%q may %s: every session would get that; name a group that owns the mail spool and nothing else", name, what)
+	}
 	return gid, nil
+}
+
+// Where a group would give a session more than the mail spool: system
+// directories its members may write, and files or devices they may read.
+var (
+	systemDirs = []string{"/", "/bin", "/boot", "/etc", "/etc/sudoers.d", "/lib", "/opt", "/root", "/sbin", "/usr",
+		"/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/sbin", "/usr/sbin",
+		"/var", "/var/lib", "/var/log"}
+	secretFiles   = []string{"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/dev/mem", "/dev/kmem", "/dev/port", "/run/docker.sock", "/var/run/docker.sock"}
+	secretDevices = []string{"/dev/sd?", "/dev/vd?", "/dev/xvd?", "/dev/hd?", "/dev/nvme?n?", "/dev/mmcblk?"}
+)
+
+// privilegedGroup reports whether gid may write one of systemDirs, or
+// read one of secretFiles or the disks (a way to root for its members),
+// and what it may do.
+func privilegedGroup(gid int) (what string, ok bool) {
+	check := func(path string, bit os.FileMode, verb string) bool {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		st, isUnix := fi.Sys().(*syscall.Stat_t)
+		if isUnix && int(st.Gid) == gid && fi.Mode().Perm()&bit != 0 {
+			what = verb + " " + path
+			return true
+		}
+		return false
+	}
+	for _, d := range systemDirs {
+		if check(d, 0o020, "write") {
+			return what, true
+		}
+	}
+	files := slices.Clone(secretFiles)
+	for _, pattern := range secretDevices {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		if check(f, 0o040, "read") || check(f, 0o020, "write") {
+			return what, true
+		}
+	}
+	return "", false
 }
 
 // inboxInSpool reports whether cfg's INBOX is a file in the mail spool:
@@ -133,7 +202,8 @@ func groupName(gid int) string {
 	return strconv.Itoa(gid)
 }
 
-// mailGroupProblems refuses a mail-group that names no group, or group 0.
+// mailGroupProblems refuses a mail-group that names no group, group 0,
+// or a group that may write a system directory or read a secret.
 func mailGroupProblems(cfg *config.Config) []*config.Problem {
 	set := cfg.Mailbox.MailGroup
 	if set == config.MailGroupAuto || set == config.MailGroupNone || set == "" {

@@ -59,6 +59,9 @@ func TestMailGroup(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.want != noMailGroup && tc.setting == "" && os.Geteuid() != 0 {
+				t.Skip(`"auto" takes only a spool owned by root`)
+			}
 			cfg := config.Default()
 			spool := filepath.Join(t.TempDir(), "mail")
 			if tc.mode != 0 {
@@ -86,6 +89,84 @@ func TestMailGroup(t *testing.T) {
 				t.Errorf("mailGroupProblems = %v; want a problem: %v", ps, tc.err != "")
 			}
 		})
+	}
+}
+
+// TestAutoMailGroupOnOddSpools: "auto" gives no group to a spool that
+// is not laid out as a mail spool (root's, group mail): not one owned by
+// a user, nor one writable by staff (which may write /usr/local on
+// Debian, a way to root) or users. Such a group must be named.
+func TestAutoMailGroupOnOddSpools(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the spool an owner")
+	}
+	lookup := func(name string) int {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			t.Skipf("no group %s", name)
+		}
+		gid, _ := strconv.Atoi(g.Gid)
+		return gid
+	}
+	tests := []struct {
+		name     string
+		uid, gid int
+		mode     os.FileMode
+		why      string
+	}{
+		{"owned by a user, the user's group", 65534, lookup("nogroup"), 0o770, "not root"},
+		{"owned by a user, group mail", 65534, lookup("mail"), 0o775 | os.ModeSetgid, "not root"},
+		{"root:staff 2775", 0, lookup("staff"), 0o775 | os.ModeSetgid, "not mail"},
+		{"root:users 0775", 0, lookup("users"), 0o775, "not mail"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spool := filepath.Join(t.TempDir(), "mail")
+			if err := os.Mkdir(spool, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(spool, tc.uid, tc.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(spool, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			cfg := config.Default()
+			cfg.Mailbox.MailSpool = spool
+			cfg.Mailbox.MailboxPattern = ""
+			got, why, err := mailGroup(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != noMailGroup || !strings.Contains(why, tc.why) || !strings.Contains(why, "name") {
+				t.Errorf("spool %d:%d %v: auto gives every session group %d (%s); want none, %q, and to name it",
+					tc.uid, tc.gid, tc.mode, got, why, tc.why)
+			}
+		})
+	}
+}
+
+// TestNamedMailGroupThatMayMoreIsRefused: a mail-group that may read
+// /etc/shadow (group shadow) is refused, by config check and at start.
+func TestNamedMailGroupThatMayMoreIsRefused(t *testing.T) {
+	g, err := user.LookupGroup("shadow")
+	if err != nil {
+		t.Skip("no group shadow")
+	}
+	gid, _ := strconv.Atoi(g.Gid)
+	if what, ok := privilegedGroup(gid); !ok {
+		t.Skipf("group shadow reads no secret here (%s)", what)
+	}
+	cfg := config.Default()
+	cfg.Mailbox.MailGroup = "shadow"
+	if _, _, err := mailGroup(cfg); err == nil || !strings.Contains(err.Error(), "may read /etc/shadow") {
+		t.Errorf("mailGroup with group shadow: %v; want refused, naming /etc/shadow", err)
+	}
+	if ps := mailGroupProblems(cfg); len(ps) != 1 {
+		t.Errorf("mailGroupProblems with group shadow = %v; want one problem", ps)
+	}
+	if what, ok := privilegedGroup(65534); ok {
+		t.Errorf("nogroup may %s", what)
 	}
 }
 
