@@ -70,9 +70,11 @@ func (o childObserver) LoginFailed(string) {}
 func (o childObserver) Ended()             {}
 
 func (o childObserver) Selected(mailbox string) {
-	o.p.ask(ctlRequest{Op: "selected", Name: mailbox})
+	o.p.ask(ctlRequest{Op: "selected", Name: cutName(mailbox)})
 }
 
 func (o childObserver) Command(name string, took time.Duration, result string) {
-	o.p.ask(ctlRequest{Op: "command", Name: name, Took: took, Result: result})
+	// A client's unknown command may be long: the daemon counts it as
+	// "other" anyway, and reads no request over maxSessionRequest.
+	o.p.ask(ctlRequest{Op: "command", Name: commandLabel(name), Took: took, Result: result})
 }

@@ -220,6 +220,9 @@ func (p *parentControl) uidValidity() uint32 {
 // home asks the daemon for the home of a user of the users file (the
 // other users' namespace), which only the daemon may read.
 func (p *parentControl) home(name string) (string, bool) {
+	if len(name) > maxControlName {
+		return "", false // no such user; the daemon would end the session on a long request
+	}
 	r, err := p.ask(ctlRequest{Op: "home", Name: name})
 	if err != nil {
 		return "", false
@@ -234,8 +237,16 @@ func (p *parentControl) HibernateAfter() time.Duration { return p.after }
 // unread bytes go to it, and this process may end. Once the daemon may
 // have agreed (it stops relaying a TLS client's input before it answers)
 // a broken socket is an error: the session must end, not idle deaf.
+//
+// A state longer than the daemon reads (a view of thousands of messages
+// in scattered ranges) is not handed over: the session stays awake. The
+// client's unread bytes go in pieces that each fit a request line.
 func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain func() []byte) (bool, error) {
-	if _, err := p.ask(ctlRequest{Op: "hibernate", State: st, Watch: watch}); err != nil {
+	req := ctlRequest{Op: "hibernate", State: st, Watch: watch}
+	if b, err := json.Marshal(&req); err != nil || len(b)+1 > maxSessionRequest {
+		return false, nil
+	}
+	if _, err := p.ask(req); err != nil {
 		if errors.Is(err, errNoAnswer) {
 			return false, nil
 		}
@@ -244,10 +255,16 @@ func (p *parentControl) Hibernate(st *imap.SessionState, watch []string, drain f
 	pending := drain()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.enc.Encode(&ctlRequest{Op: "commit", Pending: pending}); err != nil {
-		return false, fmt.Errorf("committing to hibernate: %w", err)
+	for {
+		n := min(len(pending), maxCommitPiece)
+		piece := ctlRequest{Op: "commit", Pending: pending[:n], More: n < len(pending)}
+		if err := p.enc.Encode(&piece); err != nil {
+			return false, fmt.Errorf("committing to hibernate: %w", err)
+		}
+		if pending = pending[n:]; !piece.More {
+			return true, nil
+		}
 	}
-	return true, nil
 }
 
 // kickLatch brings "mailgate kick" (SIGUSR1 from the daemon) to the

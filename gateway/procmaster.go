@@ -57,8 +57,10 @@ type ctlRequest struct {
 	// hibernate: the session's state and the paths whose changes wake it.
 	State *imap.SessionState `json:"state,omitempty"`
 	Watch []string           `json:"watch,omitempty"`
-	// commit: what the client sent that the session process did not read.
+	// commit: what the client sent that the session process did not read,
+	// in pieces of at most maxCommitPiece; More on all but the last.
 	Pending []byte `json:"pending,omitempty"`
+	More    bool   `json:"more,omitempty"`
 }
 
 type ctlReply struct {
@@ -477,13 +479,24 @@ func (sc *sessionControl) committed() *hibernation {
 	return sc.hibernate
 }
 
-// serve answers requests until the session process closes its end.
+// serve answers requests until the session process closes its end. A
+// request over maxSessionRequest, or pending bytes over
+// maxHibernatePending, end the session (sessionrequest.go).
 func (sc *sessionControl) serve(ctl *os.File) {
-	dec := json.NewDecoder(bufio.NewReader(ctl))
+	r := bufio.NewReader(ctl)
 	enc := json.NewEncoder(ctl)
 	for {
 		var req ctlRequest
-		if err := dec.Decode(&req); err != nil {
+		line, err := readRequest(r)
+		if errors.Is(err, errRequestTooLong) {
+			sc.refuse("mailgate: a session process sent a control request over the bound; ending the session",
+				"limit", maxSessionRequest)
+			return
+		}
+		if err == nil {
+			err = json.Unmarshal(line, &req)
+		}
+		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
 				sc.log.Debug("mailgate: session control", "err", err)
 			}
@@ -514,11 +527,7 @@ func (sc *sessionControl) serve(ctl *os.File) {
 			}
 			st, err := resumeState(sc.session, req.State)
 			if err != nil {
-				sc.log.Error("mailgate: a session process's hibernation names someone else; ending the session", "err", err)
-				sc.mu.Lock()
-				sc.refused = true
-				sc.mu.Unlock()
-				sc.kill()
+				sc.refuse("mailgate: a session process's hibernation names someone else; ending the session", "err", err)
 				return
 			}
 			// Stop passing the client's bytes on before agreeing: what
@@ -530,11 +539,19 @@ func (sc *sessionControl) serve(ctl *os.File) {
 			reply.OK = true
 		case "commit":
 			sc.mu.Lock()
-			if sc.hibernate != nil {
-				sc.hibernate.pending = req.Pending
-				sc.commit = true
+			over := false
+			if h := sc.hibernate; h != nil && !sc.commit {
+				if over = len(h.pending)+len(req.Pending) > maxHibernatePending; !over {
+					h.pending = append(h.pending, req.Pending...)
+					sc.commit = !req.More
+				}
 			}
 			sc.mu.Unlock()
+			if over {
+				sc.refuse("mailgate: a session process left more unread client bytes than the bound; ending the session",
+					"limit", maxHibernatePending)
+				return
+			}
 			continue
 		default:
 			sc.log.Warn("mailgate: session process asked for something unknown", "op", req.Op)
@@ -542,6 +559,17 @@ func (sc *sessionControl) serve(ctl *os.File) {
 		if err := enc.Encode(&reply); err != nil {
 			return
 		}
+	}
+}
+
+// refuse ends the session for what its process sent, logging why.
+func (sc *sessionControl) refuse(msg string, args ...any) {
+	sc.log.Error(msg, args...)
+	sc.mu.Lock()
+	sc.refused = true
+	sc.mu.Unlock()
+	if sc.kill != nil {
+		sc.kill()
 	}
 }
 

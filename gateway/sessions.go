@@ -79,7 +79,10 @@ func (b *SessionBook) Lookup(id uint64) *BookEntry {
 func (e *BookEntry) LoggedIn(user string) { e.set(func(r *SessionRecord) { r.User = user }) }
 
 // Selected records the session's selected mailbox; "" when none.
-func (e *BookEntry) Selected(mailbox string) { e.set(func(r *SessionRecord) { r.Mailbox = mailbox }) }
+func (e *BookEntry) Selected(mailbox string) {
+	mailbox = cutName(mailbox) // a session process's word
+	e.set(func(r *SessionRecord) { r.Mailbox = mailbox })
+}
 
 // InProcess records that the session continues in session process pid.
 func (e *BookEntry) InProcess(pid int) { e.set(func(r *SessionRecord) { r.PID = pid }) }
