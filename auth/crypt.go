@@ -38,21 +38,16 @@ func isLocked(stored string) bool {
 //     ErrCryptUnsupported that says so.
 //
 // A locked field (see isLocked) matches nothing. The comparison takes the
-// same time however much of the password matches.
+// same time however much of the password matches. Each verification waits
+// for its place among verifySlots.
 func verifyCrypt(stored, password string) (bool, error) {
 	if isLocked(stored) {
 		return false, nil
 	}
 	switch {
-	case strings.HasPrefix(stored, "$1$"):
-		return md5_crypt.New().Verify(stored, []byte(password)) == nil, nil
-	case strings.HasPrefix(stored, "$y$"):
-		if libcryptBuilt {
-			return verifyLibcrypt(stored, password)
-		}
-		return verifyYescrypt(stored, password)
-	case strings.HasPrefix(stored, "$gy$"), strings.HasPrefix(stored, "$7$"):
-		return verifyLibcrypt(stored, password)
+	case strings.HasPrefix(stored, "$1$"), strings.HasPrefix(stored, "$y$"),
+		strings.HasPrefix(stored, "$gy$"), strings.HasPrefix(stored, "$7$"):
+		return verifyOtherCrypt(stored, password)
 	}
 	h, err := parsePasswordHash(stored)
 	if err != nil {
@@ -60,9 +55,22 @@ func verifyCrypt(stored, password string) (bool, error) {
 			return false, err
 		}
 		// A scheme Go does not know (DES, $sha1$, $md5...): libcrypt may.
-		return verifyLibcrypt(stored, password)
+		return verifyOtherCrypt(stored, password)
 	}
 	return h.verify(password), nil
+}
+
+// verifyOtherCrypt verifies the crypt strings that the users file does
+// not know: MD5-crypt and yescrypt in Go, and what libcrypt knows.
+func verifyOtherCrypt(stored, password string) (bool, error) {
+	defer holdVerifySlot()()
+	switch {
+	case strings.HasPrefix(stored, "$1$"):
+		return md5_crypt.New().Verify(stored, []byte(password)) == nil, nil
+	case strings.HasPrefix(stored, "$y$") && !libcryptBuilt:
+		return verifyYescrypt(stored, password)
+	}
+	return verifyLibcrypt(stored, password)
 }
 
 // schemeOf names the scheme of a crypt string for messages, without its

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -19,11 +20,12 @@ const NewPasswordCost = 10
 
 // Limits on the work one verification may take. A hash above them is refused
 // when the file is loaded, so that a typo such as rounds=500000000 cannot
-// make every login take minutes.
+// make every login take minutes; so is one whose estimated work passes
+// maxHashWork (hashcost.go).
 const (
 	maxBcryptCost     = 16
 	maxSHACryptRounds = 10_000_000
-	maxArgon2Memory   = 1 << 20 // KiB, that is 1 GiB
+	maxArgon2Memory   = maxHashMemory >> 10 // KiB, that is 256 MiB
 	maxArgon2Time     = 64
 	maxArgon2Threads  = 64
 )
@@ -114,6 +116,10 @@ func parsePasswordHash(field string) (passwordHash, error) {
 	}
 	if want >= 0 && h.scheme != want {
 		return passwordHash{}, errors.New("password hash does not match its {SCHEME} prefix")
+	}
+	if w := h.work(); w > maxHashWork {
+		return passwordHash{}, fmt.Errorf("password hash would take about %v to verify at each login, above the limit of %v: rehash the password",
+			w.Round(100*time.Millisecond), maxHashWork)
 	}
 	return h, nil
 }
@@ -223,8 +229,12 @@ func decodePHC(s string) ([]byte, error) {
 }
 
 // verify tells whether password matches h, in time that does not depend on
-// how much of it matches. A locked hash matches nothing.
+// how much of it matches. A locked hash matches nothing. A costly
+// verification waits for its place among verifySlots.
 func (h *passwordHash) verify(password string) bool {
+	if h.costly() {
+		defer holdVerifySlot()()
+	}
 	switch h.scheme {
 	case schemePlain:
 		sum := sha256.Sum256([]byte(password))

@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -101,6 +104,125 @@ func cryptWork(stored string) time.Duration {
 		return 0
 	}
 	return h.work()
+}
+
+// maxDecoyWork bounds what the decoy costs: bcrypt at cost 12, about 240
+// ms here, four times a hash that HashPassword makes (NewPasswordCost),
+// six times Debian's yescrypt, and twice RFC 9106's second argon2id
+// setting (m = 64 MiB, t = 3). Every hash that mailgate and the usual
+// defaults make costs less, so their users keep the decoy rule whole. A
+// made-up name needs no account and no throttled guess of anyone's
+// password, so it must never cost the daemon more than this: a users file
+// with one hash at the parser's limits would otherwise make each such
+// login cost that hash, seconds and hundreds of MiB. A user whose hash
+// costs more is told apart from an unknown name by a slower failure; the
+// users file warns of such hashes at load.
+const maxDecoyWork = bcryptUnitCost << 12
+
+// cappedDecoyHash is the decoy of a file that holds hashes costlier than
+// maxDecoyWork: bcrypt at cost 12 of a random secret nobody knows.
+const cappedDecoyHash = "$2a$12$iyE97yRCWlevNyoidoqokei5twbW9VrFNlx12u.8ZBt3Z5h/6Stm."
+
+// maxHashWork is the estimated cost above which a stored hash is refused
+// rather than verified (parsePasswordHash): bcrypt at the parser's limit
+// (cost 16) takes 3.8 s, and nothing that takes longer at each login is a
+// setting anyone means. Argon2 alone reaches it within its other limits.
+const maxHashWork = 4 * time.Second
+
+// maxHashMemory bounds the memory of one verification (argon2's m,
+// yescrypt's 128 * r * N): a stored hash that asks for more (a typo, or
+// an LDAP attribute a user may write) would let each login attempt
+// allocate it.
+const maxHashMemory = 256 << 20
+
+// verifySlots bounds how many costly verifications (every scheme but
+// plain text and the LDAP digests) run at once: each holds its memory and
+// a CPU for tens of milliseconds or more, and a burst of logins, of made-up
+// names among them, would otherwise hold them all together. Beyond it,
+// logins wait their turn.
+var verifySlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// holdVerifySlot waits for a place among verifySlots and returns the
+// function that gives it back.
+func holdVerifySlot() (release func()) {
+	slots := verifySlots
+	slots <- struct{}{}
+	return func() { <-slots }
+}
+
+// decoyPicker chooses the decoy among the hashes it is shown, with their
+// estimated work: the costliest (the first of those that cost as much)
+// when none costs more than maxDecoyWork; cappedDecoyHash, which costs
+// maxDecoyWork, when one does; and dummyHash, bcrypt at NewPasswordCost,
+// when none costs more than plain text. H is how a back-end holds a
+// hash (a crypt string, a parsed hash).
+type decoyPicker[H any] struct {
+	best H
+	work time.Duration
+	over bool // a hash costs more than maxDecoyWork
+}
+
+// see shows p a hash and its work. It tells whether the hash costs more
+// than maxDecoyWork.
+func (p *decoyPicker[H]) see(h H, w time.Duration) bool {
+	switch {
+	case w > maxDecoyWork:
+		p.over = true
+		return true
+	case w > p.work && w > plainCost:
+		p.best, p.work = h, w
+	}
+	return false
+}
+
+// decoy returns the decoy chosen; builtin makes a back-end's hash of a
+// built-in bcrypt string.
+func (p *decoyPicker[H]) decoy(builtin func(string) H) H {
+	switch {
+	case p.over:
+		return builtin(cappedDecoyHash)
+	case p.work == 0:
+		return builtin(dummyHash)
+	}
+	return p.best
+}
+
+// fileDecoy is the decoy of a file in passwd(5) layout (the shadow file, a
+// virtdomain domain file): decoyPicker's choice among its password fields
+// that this build verifies, chosen again when the file changes. It is safe
+// for concurrent use.
+type fileDecoy struct {
+	mu      sync.Mutex
+	version os.FileInfo // of the file hash was chosen from
+	hash    string
+}
+
+// of returns the decoy of the file at path, or dummyHash when it cannot
+// be read.
+func (d *fileDecoy) of(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return dummyHash
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.version != nil && sameVersion(fi, d.version) {
+		return d.hash
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return dummyHash
+	}
+	var p decoyPicker[string]
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) < 2 || f[1] == "" || !buildVerifies(f[1]) {
+			continue
+		}
+		p.see(f[1], cryptWork(f[1]))
+	}
+	d.version, d.hash = fi, p.decoy(func(s string) string { return s })
+	return d.hash
 }
 
 // needsDecoy tells whether a wrong password against a hash that costs

@@ -3,9 +3,12 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -168,4 +171,103 @@ func TestSystemUnknownUserCostsAsMuchAsARealOne(t *testing.T) {
 	if got := try("nosuchuser"); len(got) != 1 || got[0] != dummyHash {
 		t.Errorf("without a shadow file, an unknown name verified %q, want the built-in bcrypt hash", got)
 	}
+}
+
+// A made-up name costs the users file's costliest hash, but never more
+// than maxDecoyWork: with one argon2id entry at the parser's old limits
+// (m = 1 GiB, t = 64, about 40 s) every made-up name, from anyone and
+// before any throttling, cost the daemon 1 GiB and 40 s. Such a hash is
+// now refused at load; a costly one within the limits leaves the decoy at
+// the cap, and the load warns that its user is told apart.
+func TestDecoyCostIsBounded(t *testing.T) {
+	for _, refused := range []string{
+		"$argon2id$v=19$m=1048576,t=64,p=1$c29tZXNhbHQ$kEfNQbPvk6Q7hokW6Jrvn1Mjb9kdT/I7OXVDKsviazk", // 1 GiB
+		"$argon2id$v=19$m=262145,t=1,p=1$c29tZXNhbHQ$kEfNQbPvk6Q7hokW6Jrvn1Mjb9kdT/I7OXVDKsviazk",   // 256 MiB + 1 KiB
+		"$argon2id$v=19$m=262144,t=64,p=1$c29tZXNhbHQ$kEfNQbPvk6Q7hokW6Jrvn1Mjb9kdT/I7OXVDKsviazk",  // about 10 s
+	} {
+		if _, err := LoadUsersFile(writeUsers(t, "bob:"+sha512Hash+"\nbig:"+refused+"\n"), "/data", nil); err == nil {
+			t.Errorf("a users file with %.40s... loaded; want it refused", refused)
+		}
+		if _, err := verifyCrypt(refused, "x"); err == nil {
+			t.Errorf("verifyCrypt verified %.40s...; want it refused", refused)
+		}
+	}
+
+	costly := "$argon2id$v=19$m=262144,t=24,p=1$c29tZXNhbHQ$kEfNQbPvk6Q7hokW6Jrvn1Mjb9kdT/I7OXVDKsviazk" // about 3.9 s
+	bcrypt13 := strings.Replace(dummyHash, "$10$", "$13$", 1)
+	slowSHA := strings.Replace(sha512Hash, "$6$", "$6$rounds=2000000$", 1)
+	for _, tc := range []struct {
+		name, file string
+		decoy      string
+		costlier   []string // the users the load warns of
+	}{
+		{"argon2id at the limits", "bob:" + sha512Hash + "\nbig:" + costly + "\n", cappedDecoyHash, []string{"big"}},
+		{"bcrypt 13 and SHA-crypt of 2,000,000 rounds", "bob:" + bcrypt13 + "\ndan:" + slowSHA + "\nann:" + sha512Hash + "\n",
+			cappedDecoyHash, []string{"bob", "dan"}},
+		{"all within the cap", "bob:" + dummyHash + "\nann:" + sha512Hash + "\n", dummyHash, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _, logBuf := loadForTest(t, writeUsers(t, tc.file))
+			d := u.dummy
+			if w := d.work(); w > maxDecoyWork || d.encoded != tc.decoy {
+				t.Errorf("an unknown name verifies %.20s (estimated %v); want %.20s, within %v", d.encoded, w, tc.decoy, maxDecoyWork)
+			}
+			if maxDecoyWork > 2*time.Second {
+				t.Errorf("the decoy's bound is %v", maxDecoyWork)
+			}
+			log := logBuf.String()
+			if warned := strings.Contains(log, "cost more to verify than an unknown name's decoy"); warned != (tc.costlier != nil) {
+				t.Errorf("warned of costlier hashes: %v, want %v; log:\n%s", warned, tc.costlier != nil, log)
+			}
+			if tc.costlier != nil && !strings.Contains(log, fmt.Sprint(tc.costlier)) {
+				t.Errorf("the warning does not name %v; log:\n%s", tc.costlier, log)
+			}
+		})
+	}
+}
+
+// Every costly verification, of every scheme and back-end, takes a place
+// among verifySlots, so that no burst of logins runs more of them at
+// once; plain text does not wait.
+func TestCostlyVerificationsShareTheSlots(t *testing.T) {
+	scram, err := HashSCRAM("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	costly := []string{
+		cheapHash(t, "x"), sha512Hash, strings.Replace(sha512Hash, "$6$", "$5$", 1)[:len(sha512Hash)-43],
+		"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$kEfNQbPvk6Q7hokW6Jrvn1Mjb9kdT/I7OXVDKsviazk",
+		scram, md5CryptHash, yescryptHash,
+	}
+	synctest.Test(t, func(t *testing.T) {
+		saved := verifySlots
+		verifySlots = make(chan struct{}, 2)
+		defer func() { verifySlots = saved }()
+		verifySlots <- struct{}{}
+		verifySlots <- struct{}{} // every place taken
+		done := make([]atomic.Bool, len(costly))
+		for i, stored := range costly {
+			go func() {
+				verifyCrypt(stored, "x")
+				done[i].Store(true)
+			}()
+		}
+		if _, err := verifyCrypt("{PLAIN}x", "x"); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		for i := range costly {
+			if done[i].Load() {
+				t.Errorf("%.20s was verified while every verification place was taken", costly[i])
+			}
+		}
+		<-verifySlots
+		<-verifySlots
+		synctest.Wait()
+		for i := range costly {
+			if !done[i].Load() {
+				t.Errorf("%.20s was not verified once places were free", costly[i])
+			}
+		}
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -59,9 +58,7 @@ type System struct {
 	// Authenticate verifies.
 	verifying func(stored string)
 
-	decoyMu      sync.Mutex
-	decoyVersion os.FileInfo // of the shadow file decoyHash was taken from
-	decoyHash    string
+	decoys fileDecoy // of the shadow file
 }
 
 // NewSystem returns the system back-end. It logs a warning when the shadow
@@ -161,36 +158,11 @@ func (s *System) verify(stored, password string) (bool, error) {
 	return verifyCrypt(stored, password)
 }
 
-// decoy returns the costliest hash of the shadow file, which a login
-// that has no hash of its own to verify verifies instead. It is taken
-// again when the file changes; a bcrypt hash at NewPasswordCost stands
-// in when the file cannot be read or holds no hash this build verifies.
+// decoy returns the hash that a login with no hash of its own to verify
+// verifies instead: the shadow file's costliest that this build verifies,
+// within maxDecoyWork (see fileDecoy).
 func (s *System) decoy() string {
-	fi, err := os.Stat(s.shadow)
-	if err != nil {
-		return dummyHash
-	}
-	s.decoyMu.Lock()
-	defer s.decoyMu.Unlock()
-	if s.decoyVersion != nil && sameVersion(fi, s.decoyVersion) {
-		return s.decoyHash
-	}
-	data, err := os.ReadFile(s.shadow)
-	if err != nil {
-		return dummyHash
-	}
-	decoy, most := dummyHash, time.Duration(0)
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.SplitN(line, ":", 3)
-		if len(f) < 2 || f[1] == "" {
-			continue
-		}
-		if w := cryptWork(f[1]); w > most && buildVerifies(f[1]) {
-			decoy, most = f[1], w
-		}
-	}
-	s.decoyVersion, s.decoyHash = fi, decoy
-	return decoy
+	return s.decoys.of(s.shadow)
 }
 
 // buildVerifies tells whether this build verifies the yescrypt or

@@ -149,7 +149,12 @@ func (u *UsersFile) reloadLocked() error {
 		return err
 	}
 	u.table, u.loaded, u.failed, u.failedErr = t, fi, nil, nil
-	u.dummy = costliest(t.entries)
+	var costlier []string
+	u.dummy, costlier = chooseDecoy(t.entries)
+	if len(costlier) > 0 {
+		u.log.Warn("users file has hashes that cost more to verify than an unknown name's decoy, so a failed login tells these names exist; rehash them (mailgate user passwd)",
+			"file", u.path, "users", costlier, "decoy", maxDecoyWork.Round(10*time.Millisecond))
+	}
 	if t.plain > 0 {
 		u.log.Warn("users file has plaintext passwords; replace them with hashes (mailgate user passwd)",
 			"file", u.path, "users", t.plain)
@@ -157,18 +162,17 @@ func (u *UsersFile) reloadLocked() error {
 	return nil
 }
 
-// costliest returns the hash of entries that costs the most to verify
-// (the first of those that cost as much), or a bcrypt hash at
-// NewPasswordCost when none is costly.
-func costliest(entries []*entry) *passwordHash {
-	decoy := &passwordHash{scheme: schemeBcrypt, encoded: dummyHash}
-	var most time.Duration
+// chooseDecoy returns the decoy of entries by decoyPicker's rule (the
+// costliest hash, within maxDecoyWork), and the names of the users whose
+// hash costs more than that.
+func chooseDecoy(entries []*entry) (decoy *passwordHash, costlier []string) {
+	var p decoyPicker[*passwordHash]
 	for _, e := range entries {
-		if w := e.hash.work(); e.hash.costly() && w > most {
-			decoy, most = &e.hash, w
+		if e.hash.costly() && p.see(&e.hash, e.hash.work()) {
+			costlier = append(costlier, e.user.Name)
 		}
 	}
-	return decoy
+	return p.decoy(func(s string) *passwordHash { return &passwordHash{scheme: schemeBcrypt, encoded: s} }), costlier
 }
 
 // sameVersion tells whether two stats are of the same file content, as far

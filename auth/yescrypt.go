@@ -3,22 +3,15 @@ package auth
 import (
 	"crypto/subtle"
 	"errors"
-	"runtime"
 	"strings"
 
 	yescrypt "github.com/openwall/yescrypt-go"
 )
 
 // maxYescryptMemory bounds the memory of one yescrypt verification in Go
-// (128 * r * N bytes). Debian's default ($y$j9T$, N = 4096, r = 32) takes
-// 16 MiB; a stored hash that asks for more than this (an LDAP attribute a
-// user may write, say) would let each login attempt allocate it.
-const maxYescryptMemory = 256 << 20
-
-// yescryptSlots bounds how many yescrypt verifications run at once: each
-// holds its memory and a CPU for tens of milliseconds, and a burst of
-// logins would otherwise hold them all together.
-var yescryptSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+// (128 * r * N bytes): maxHashMemory. Debian's default ($y$j9T$, N = 4096,
+// r = 32) takes 16 MiB.
+const maxYescryptMemory = maxHashMemory
 
 // errYescryptForm is the error of a $y$ hash whose parameters the Go code
 // does not decode (see yescryptCost): libcrypt may.
@@ -45,14 +38,13 @@ const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 // verifyYescrypt checks password against a $y$ hash in Go. Hashes whose
 // parameters it does not decode, or whose cost passes maxYescryptMemory,
 // go to libcrypt (an error naming the build tag in a build without it).
+// The caller holds a place among verifySlots.
 func verifyYescrypt(stored, password string) (bool, error) {
 	n, r, err := yescryptCost(stored)
 	if err != nil || 128*r*n > maxYescryptMemory {
 		return verifyLibcrypt(stored, password)
 	}
-	yescryptSlots <- struct{}{}
 	out, err := yescrypt.Hash([]byte(password), []byte(stored))
-	<-yescryptSlots
 	if err != nil {
 		// A salt that does not decode: the hash is damaged, and no
 		// password matches it.
