@@ -225,6 +225,34 @@ func (d *fileDecoy) of(path string) string {
 	return d.hash
 }
 
+// seenDecoy is the decoy of a back-end that sees its hashes one login at
+// a time (SQL, LDAP's compare method): decoyPicker's choice among those
+// verified so far, dummyHash before any. work estimates a stored value's
+// cost and wrap makes a stored value of a built-in bcrypt string. It is
+// safe for concurrent use.
+type seenDecoy struct {
+	work func(stored string) time.Duration
+	wrap func(crypt string) string
+
+	mu sync.Mutex
+	p  decoyPicker[string]
+}
+
+// saw shows d a stored value that was verified.
+func (d *seenDecoy) saw(stored string) {
+	w := d.work(stored)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.p.see(stored, w)
+}
+
+// hash returns the decoy.
+func (d *seenDecoy) hash() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.p.decoy(d.wrap)
+}
+
 // needsDecoy tells whether a wrong password against a hash that costs
 // own must also verify the decoy, which costs decoy: when own is less
 // than half of it. Then the failure costs between decoy and 1.5 times

@@ -68,11 +68,20 @@ type LDAP struct {
 	now    func() time.Time
 	cache  *loginCache
 	filter string
+	// decoys is the compare method's decoy (see hashcost.go): an
+	// unknown user, or one without a userPassword, costs its
+	// verification, and so does a wrong password against much cheaper
+	// values. The bind method leaves the time to the server.
+	decoys seenDecoy
+	// verifying, when set (by tests), is called with each userPassword
+	// value the compare method verifies.
+	verifying func(stored string)
 }
 
 // NewLDAP checks opts and returns the ldap back-end. It does not connect.
 func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
-	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL), filter: opts.Filter}
+	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL), filter: opts.Filter,
+		decoys: seenDecoy{work: ldapPasswordWork, wrap: func(crypt string) string { return "{CRYPT}" + crypt }}}
 	if l.filter == "" {
 		l.filter = DefaultLDAPFilter
 	}
@@ -136,6 +145,9 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 	}
 	conn, entry, u, err := l.lookup(ctx, name)
 	if err != nil {
+		if l.opts.Method == LDAPCompare && errors.Is(err, ErrNoUser) {
+			l.verify(l.decoys.hash(), password)
+		}
 		return nil, err
 	}
 	defer conn.Close()
@@ -245,6 +257,7 @@ func (l *LDAP) find(conn *ldap.Conn, name string) (*ldap.Entry, error) {
 func (l *LDAP) compare(name string, e *ldap.Entry, password string, now time.Time) error {
 	stored := e.GetAttributeValues("userPassword")
 	if len(stored) == 0 {
+		l.verify(l.decoys.hash(), password)
 		return ErrBadCredentials
 	}
 	encoded := strings.Join(stored, "\x00")
@@ -252,20 +265,39 @@ func (l *LDAP) compare(name string, e *ldap.Entry, password string, now time.Tim
 		return nil
 	}
 	var errs []error
+	var spent time.Duration
 	for _, s := range stored {
-		ok, err := verifyLDAPPassword(s, password)
+		ok, err := l.verify(s, password)
 		if ok {
 			l.cache.remember(name, encoded, password, now)
 			return nil
 		}
 		if err != nil {
 			errs = append(errs, err)
+		} else {
+			spent += ldapPasswordWork(s)
 		}
 	}
 	if len(errs) == len(stored) {
 		return unavailable("ldap", fmt.Errorf("%s: userPassword: %w", e.DN, errors.Join(errs...)))
 	}
+	if decoy := l.decoys.hash(); needsDecoy(spent, ldapPasswordWork(decoy)) {
+		l.verify(decoy, password)
+	}
 	return ErrBadCredentials
+}
+
+// verify verifies password against a userPassword value; one verified
+// without error becomes a candidate decoy.
+func (l *LDAP) verify(stored, password string) (bool, error) {
+	if l.verifying != nil {
+		l.verifying(stored)
+	}
+	ok, err := verifyLDAPPassword(stored, password)
+	if err == nil {
+		l.decoys.saw(stored)
+	}
+	return ok, err
 }
 
 // user makes the user of an entry; login is the name logged in with.

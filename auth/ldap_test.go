@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,16 @@ func TestLDAP(t *testing.T) {
 			}
 			if _, err := l.Authenticate(ctx, "twin", "twin pw"); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("twin (two entries): %v, want ErrUnavailable", err)
+			}
+			if o.Method == LDAPCompare {
+				// An unknown name verifies the costliest value seen,
+				// ben's SHA-512-crypt, as a known one's wrong password.
+				var verified []string
+				l.verifying = func(stored string) { verified = append(verified, stored) }
+				l.Authenticate(ctx, "nobody", "x")
+				if len(verified) != 1 || !strings.HasPrefix(verified[0], "{CRYPT}$6$ldapsalt$") {
+					t.Errorf("an unknown name verified %.30q, want ben's {CRYPT} value", verified)
+				}
 			}
 			// Identify (preauth, EXTERNAL, LMTP) finds the entry
 			// without binding as it.

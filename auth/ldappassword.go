@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"time"
 )
 
 // ldapDigests are the {SCHEME}s of RFC 2307 userPassword values that are
@@ -23,6 +24,21 @@ var ldapDigests = map[string]struct {
 	"SHA256": {sha256.New, false}, "SSHA256": {sha256.New, true},
 	"SHA512": {sha512.New, false}, "SSHA512": {sha512.New, true},
 	"MD5": {md5.New, false}, "SMD5": {md5.New, true},
+}
+
+// ldapPasswordWork estimates what verifyLDAPPassword(stored, ...) costs:
+// that of the crypt string of a {CRYPT} or {ARGON2} value, next to
+// nothing for the digests and cleartext.
+func ldapPasswordWork(stored string) time.Duration {
+	end := strings.IndexByte(stored, '}')
+	if !strings.HasPrefix(stored, "{") || end < 0 {
+		return plainCost
+	}
+	switch strings.ToUpper(stored[1:end]) {
+	case "CRYPT", "ARGON2":
+		return cryptWork(stored[end+1:])
+	}
+	return plainCost
 }
 
 // verifyLDAPPassword checks password against one userPassword value:

@@ -75,6 +75,12 @@ type SQLOptions struct {
 // an unknown user; a query that fails or times out, ErrUnavailable; more
 // than one row, ErrUnavailable too (the query is ambiguous). A NULL or
 // locked stored password never logs in.
+//
+// With password-type hash or crypt, an unknown user, or one whose stored
+// password is NULL or locked, costs the verification of a decoy all the
+// same, and a wrong password against a much cheaper hash costs it too (see
+// hashcost.go): the costliest hash verified so far, within maxDecoyWork,
+// or a bcrypt hash at NewPasswordCost before any.
 type SQL struct {
 	db      *sql.DB
 	iface   string
@@ -87,6 +93,10 @@ type SQL struct {
 	dataDir string
 	now     func() time.Time
 	cache   *loginCache
+	decoys  seenDecoy
+	// verifying, when set (by tests), is called with each stored
+	// password Authenticate verifies.
+	verifying func(stored string)
 }
 
 // OpenSQL checks opts and opens the connection pool. It does not connect:
@@ -94,7 +104,8 @@ type SQL struct {
 // up.
 func OpenSQL(opts *SQLOptions) (*SQL, error) {
 	s := &SQL{iface: opts.Interface, pwType: opts.PasswordType, timeout: opts.Timeout, dataDir: opts.DataDir,
-		now: time.Now, cache: newLoginCache(opts.CacheTTL)}
+		now: time.Now, cache: newLoginCache(opts.CacheTTL),
+		decoys: seenDecoy{work: cryptWork, wrap: func(crypt string) string { return crypt }}}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
@@ -202,6 +213,9 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 	defer cancel()
 	row, u, err := s.getpwnam(ctx, name)
 	if err != nil {
+		if errors.Is(err, ErrNoUser) {
+			s.verifyDecoy(password)
+		}
 		return nil, err
 	}
 	stored, ok := row.get("passwd")
@@ -216,6 +230,7 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		}
 	}
 	if !ok || !stored.Valid || isLocked(stored.String) {
+		s.verifyDecoy(password)
 		return nil, ErrBadCredentials
 	}
 	now := s.now()
@@ -227,6 +242,9 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		return nil, unavailable("sql", fmt.Errorf("user %q: stored password: %w", name, err))
 	}
 	if !match {
+		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(s.decoys.hash())) {
+			s.verifyDecoy(password)
+		}
 		return nil, ErrBadCredentials
 	}
 	s.cache.remember(name, stored.String, password, now)
@@ -270,7 +288,11 @@ func (s *SQL) getpwnam(ctx context.Context, name string) (*sqlRow, *User, error)
 }
 
 // verify checks password against the stored one by the password type.
+// A hash verified without error becomes a candidate decoy.
 func (s *SQL) verify(stored, password string) (bool, error) {
+	if s.verifying != nil {
+		s.verifying(stored)
+	}
 	switch s.pwType {
 	case SQLPasswordPlain:
 		a, b := sha256.Sum256([]byte(stored)), sha256.Sum256([]byte(password))
@@ -280,9 +302,23 @@ func (s *SQL) verify(stored, password string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		s.decoys.saw(stored)
 		return h.verify(password), nil
 	}
-	return verifyCrypt(stored, password)
+	ok, err := verifyCrypt(stored, password)
+	if err == nil {
+		s.decoys.saw(stored)
+	}
+	return ok, err
+}
+
+// verifyDecoy verifies password against the decoy, for a login that has
+// no hash of its own to verify. With password-type plain no login
+// verifies a hash, and none does.
+func (s *SQL) verifyDecoy(password string) {
+	if s.pwType != SQLPasswordPlain {
+		s.verify(s.decoys.hash(), password)
+	}
 }
 
 // sqlRow is the one row a query returned.

@@ -91,13 +91,14 @@ func testSQL(t *testing.T, srv *sqlServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	annHash := cheapHash(t, "ann pw")
 	srv.exec(t, `CREATE TABLE users (name VARCHAR(64) PRIMARY KEY, pw_plain VARCHAR(255), pw_hash VARCHAR(255),
 		pw_crypt VARCHAR(255), uid INTEGER, gid INTEGER, gecos VARCHAR(255), dir VARCHAR(255), shell VARCHAR(255))`)
 	srv.exec(t, fmt.Sprintf(`INSERT INTO users VALUES
 		('ann', 'ann pw', '%s', '%s', 3001, 3000, 'Ann', '/home/ann', '/bin/sh'),
 		('bob', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 		('o''hara', 'quote pw', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-		('lou', '!locked', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`, cheapHash(t, "ann pw"), sha))
+		('lou', '!locked', NULL, NULL, NULL, NULL, NULL, NULL, NULL)`, annHash, sha))
 	ctx := context.Background()
 	open := func(t *testing.T, o SQLOptions) *SQL {
 		t.Helper()
@@ -132,6 +133,19 @@ func testSQL(t *testing.T, srv *sqlServer) {
 			for _, name := range []string{"carl", "x'OR'1'='1", "ann'--"} {
 				if _, err := s.Authenticate(ctx, name, "ann pw"); !errors.Is(err, ErrNoUser) {
 					t.Errorf("%q: %v, want ErrNoUser", name, err)
+				}
+			}
+			// An unknown user, and one whose password is NULL, verify
+			// the decoy: the costliest hash seen, ann's (none for
+			// plain text, where no login verifies a hash).
+			var verified []string
+			s.verifying = func(stored string) { verified = append(verified, stored) }
+			decoy := map[string][]string{SQLPasswordPlain: nil, SQLPasswordHash: {annHash}, SQLPasswordCrypt: {sha}}[typ]
+			for _, name := range []string{"carl", "bob"} {
+				verified = nil
+				s.Authenticate(ctx, name, "x")
+				if fmt.Sprint(verified) != fmt.Sprint(decoy) {
+					t.Errorf("%s verified %.30q, want %.30q", name, verified, decoy)
 				}
 			}
 		})

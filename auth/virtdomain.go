@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,11 +31,23 @@ type VirtDomainOptions struct {
 // field gives the home, which is the mail directory. A login without "@",
 // or for a domain without a file, is unknown to it. The user's name is
 // "user@domain", with the domain in lower case.
+//
+// As in the users file, an unknown user or a locked one costs the
+// verification of the domain file's costliest hash all the same, and a
+// wrong password against a much cheaper hash costs it too (see
+// hashcost.go); a login for a domain without a file, or no domain at
+// all, costs a bcrypt hash at NewPasswordCost.
 type VirtDomain struct {
 	dir     string
 	dataDir string
 	now     func() time.Time
 	cache   *loginCache
+	// verifying, when set (by tests), is called with each stored hash
+	// Authenticate verifies.
+	verifying func(stored string)
+
+	mu     sync.Mutex
+	decoys map[string]*fileDecoy // by domain, for the domains that have a file
 }
 
 // NewVirtDomain returns the virtdomain back-end.
@@ -47,26 +60,35 @@ func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("virtdomain: %w", err)
 	}
+	// A password that fails at once for every user fails at once for
+	// an unknown one too.
+	badPassword := len(password) > maxPasswordLen || password == ""
+	unknown := func(decoy string) (*User, error) {
+		if !badPassword {
+			v.verify(decoy, password)
+		}
+		return nil, ErrNoUser
+	}
 	i := strings.LastIndexByte(name, '@')
 	if i <= 0 {
-		return nil, ErrNoUser
+		return unknown(dummyHash)
 	}
 	local, domain := name[:i], strings.ToLower(name[i+1:])
 	if !isDomainFileName(domain) || strings.ContainsAny(local, ":\n") {
-		return nil, ErrNoUser
+		return unknown(dummyHash)
 	}
-	if len(password) > maxPasswordLen || password == "" {
+	if badPassword {
 		return nil, ErrBadCredentials
 	}
 	path := filepath.Join(v.dir, domain)
 	f, err := findPasswdLine(path, local)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, ErrNoUser
+		return unknown(dummyHash)
 	case err != nil:
 		return nil, unavailable("virtdomain", err)
 	case f == nil:
-		return nil, ErrNoUser
+		return unknown(v.decoy(domain, path))
 	}
 	login := local + "@" + domain
 	u, err := passwdUser(login, f, v.dataDir)
@@ -75,20 +97,48 @@ func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*
 	}
 	stored := f[fieldPassword]
 	if isLocked(stored) {
+		v.verify(v.decoy(domain, path), password)
 		return nil, ErrBadCredentials
 	}
 	now := v.now()
 	if !v.cache.hit(login, stored, password, now) {
-		ok, err := verifyCrypt(stored, password)
+		ok, err := v.verify(stored, password)
 		if err != nil {
 			return nil, unavailable("virtdomain", fmt.Errorf("%s: user %q: %w", path, local, err))
 		}
 		if !ok {
+			if decoy := v.decoy(domain, path); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
+				v.verify(decoy, password)
+			}
 			return nil, ErrBadCredentials
 		}
 		v.cache.remember(login, stored, password, now)
 	}
 	return u, nil
+}
+
+// verify verifies password against a stored crypt string.
+func (v *VirtDomain) verify(stored, password string) (bool, error) {
+	if v.verifying != nil {
+		v.verifying(stored)
+	}
+	return verifyCrypt(stored, password)
+}
+
+// decoy returns the decoy of domain, whose file is path: its costliest
+// hash, within maxDecoyWork (see fileDecoy).
+func (v *VirtDomain) decoy(domain, path string) string {
+	v.mu.Lock()
+	d := v.decoys[domain]
+	if d == nil {
+		if v.decoys == nil {
+			v.decoys = make(map[string]*fileDecoy)
+		}
+		d = &fileDecoy{}
+		v.decoys[domain] = d
+	}
+	v.mu.Unlock()
+	return d.of(path)
 }
 
 // isDomainFileName tells whether domain can name a file of the passwd
