@@ -9,9 +9,12 @@ package gateway
 // root's, mode 0600, and the user's own session can no longer read it.
 // Go cannot change the identity of one goroutine, so, as Postfix's
 // local(8) and procmail do, the daemon delivers such a copy through a
-// short-lived process of its own program started with the user's uid,
-// gid and groups, on the spawner's no_new_privs thread. The message
-// goes to it on stdin; one line of JSON comes back. The control socket's
+// short-lived process of its own program that runs with the user's uid,
+// gid and groups, started on the spawner's no_new_privs thread: as root
+// with its capabilities bounded, as a warm session process is, and it
+// takes on the user's identity itself before it reads a message (it is
+// never the user's and dumpable at once; see warm.go). The message goes
+// to it on stdin; one line of JSON comes back. The control socket's
 // mailbox status and resync, which write caches and indexes into the
 // user's mailboxes, go the same way.
 
@@ -55,6 +58,9 @@ type deliveryRequest struct {
 	Messages []deliveryMessage `json:"messages,omitempty"`
 	// UIDValidity is for the first mailbox the process creates.
 	UIDValidity uint32 `json:"uidvalidity"`
+	// Identity is the one the process takes on, when it was started as
+	// root; nil when it was started with it.
+	Identity *identityMessage `json:"identity,omitempty"`
 }
 
 // deliveryMessage is one message a delivery process stores.
@@ -414,11 +420,11 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 		return nil, err
 	}
 	req.Config, req.User, req.UIDValidity = hm.Config, *u, g.validities.Next()
-	cmd, err := g.sessionCommand(u, id)
+	cmd, err := g.mailgateCommand(DeliveryProcessFlag)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Args[1] = DeliveryProcessFlag
+	cmd.Env = append(cmd.Env, sessionEnv(u)...)
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -430,7 +436,14 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 	out, errOut := &cappedBuffer{max: maxDeliveryOutput}, &cappedBuffer{max: maxDeliveryOutput}
 	cmd.Stdout = out
 	cmd.Stderr = errOut
-	if err := g.spawn.start(cmd); err != nil {
+	err = g.spawn.startRoot(cmd)
+	if err == nil {
+		m := id.message(nil)
+		req.Identity = &m
+	} else if errors.Is(err, errNoBounding) {
+		err = g.spawn.startWithCredential(cmd, id, err, g.log)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("starting a process for %s: %w", u.Name, err)
 	}
 	reqR.Close()
@@ -525,10 +538,12 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 func (c *cappedBuffer) String() string { return c.b.String() }
 
 // RunDeliveryProcess is mailgate started with DeliveryProcessFlag by a
-// daemon running as root: with the recipient's identity already (it
-// refuses to run as root, as a session process does), it reads its
-// request from descriptor 3 and the messages, framed, from stdin, and
-// appends each to its mailbox, one after the other. It writes the result
+// daemon running as root: it makes itself non-dumpable, reads its
+// request from descriptor 3, takes on the recipient's identity the
+// request names when it was started as root (it refuses to go on as
+// root, as a session process does), and only then reads the messages,
+// framed, from stdin, and appends each to its mailbox, one after the
+// other. It writes the result
 // of each to stdout, one line of JSON, as soon as it has it: the daemon,
 // should it kill the process at its timeout after a message was stored,
 // knows that it was (and the MTA does not deliver it twice). Its exit
@@ -558,7 +573,7 @@ func deliver(log *slog.Logger, in *bufio.Reader, answer func(*deliveryResult)) {
 		}
 	}
 	var req deliveryRequest
-	if err := confine(); err != nil {
+	if err := undumpable(); err != nil {
 		failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
 		return
 	}
@@ -572,6 +587,16 @@ func deliver(log *slog.Logger, in *bufio.Reader, answer func(*deliveryResult)) {
 		return
 	}
 	f.Close()
+	if req.Identity != nil {
+		if err := takeIdentity(*req.Identity); err != nil {
+			failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
+			return
+		}
+	}
+	if err := confine(); err != nil {
+		failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
+		return
+	}
 	cfg, err := config.Parse([]byte(req.Config), "delivery")
 	if err != nil {
 		failAll(&req, fmt.Errorf("configuration: %w", err))

@@ -184,11 +184,13 @@ func identityProblems(cfg *config.Config) []*config.Problem {
 }
 
 // confine makes this process non-dumpable, sets no_new_privs and checks
-// that this process is not root and cannot become root again; a session
-// or delivery process runs it first, before it reads anything from the
-// daemon, and a session process started ahead once it has taken on the
-// user's identity (a change of uid makes a process dumpable again where
-// fs.suid_dumpable is 1).
+// that this process is not root and cannot become root again. A session
+// or delivery process that a root daemon started as root runs it right
+// after it has taken on the user's identity (takeIdentity; a change of
+// uid makes a process dumpable again where fs.suid_dumpable is 1); one
+// started with the identity already (a daemon that is not root, or that
+// cannot bound a root process's capabilities) runs it first, before it
+// reads anything from the daemon.
 //
 // Non-dumpable, the process is the user's but out of the reach of the
 // user's other processes: no ptrace, no /proc/PID/mem, no pidfd_getfd of
@@ -196,8 +198,8 @@ func identityProblems(cfg *config.Config) []*config.Problem {
 // root daemon), which every one of the user's processes would have
 // otherwise.
 func confine() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("PR_SET_DUMPABLE: %w", err)
+	if err := undumpable(); err != nil {
+		return err
 	}
 	// no_new_privs is a property of each thread, inherited by the
 	// threads and processes it starts. The daemon starts session
@@ -212,6 +214,18 @@ func confine() error {
 	}
 	if err := syscall.Setuid(0); err == nil {
 		return errors.New("setuid(0) succeeded: root can be regained")
+	}
+	return nil
+}
+
+// undumpable makes this process non-dumpable: the first thing a session
+// or delivery process does. One started as root that then takes on the
+// user's identity itself is thus never the user's and dumpable at once
+// (setresuid leaves it non-dumpable, unless fs.suid_dumpable is 1, and
+// confine makes it so again right after).
+func undumpable() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("PR_SET_DUMPABLE: %w", err)
 	}
 	return nil
 }

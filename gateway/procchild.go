@@ -31,22 +31,28 @@ import (
 //
 // It makes itself non-dumpable first, so that the user's other processes
 // cannot reach into it, refuses to run as root or with a way back to root
-// (no_new_privs is set first), bounds its memory (session-memory-limit, as RLIMIT_DATA:
-// RLIMIT_AS would count the address space the Go runtime reserves
-// without using, over a gigabyte), and asks
-// the daemon for what only the daemon may touch: new UIDVALIDITY values
-// and other users' homes. The daemon counts the session until it asks
-// for its slot back ("release", at LOGOUT) or exits.
+// (no_new_privs is set first; one started as root takes on its user's
+// identity before it has the client's connection, see warm.go), bounds
+// its memory (session-memory-limit, as RLIMIT_DATA: RLIMIT_AS would count
+// the address space the Go runtime reserves without using, over a
+// gigabyte), and asks the daemon for what only the daemon may touch: new
+// UIDVALIDITY values and other users' homes. The daemon counts the
+// session until it asks for its slot back ("release", at LOGOUT) or
+// exits.
 //
-// With warmFlag in args it is a session process started ahead (see
-// warm.go): fd 3 is the socket to the daemon, and the client's connection
-// comes through it once the process has taken on the user's identity.
+// With warmFlag in args it was started as root, ahead or for a login
+// (see warm.go): fd 3 is the socket to the daemon, and the client's
+// connection comes through it once the process has taken on the user's
+// identity.
 func RunSessionProcess(args []string) int {
 	warm := slices.Contains(args, warmFlag)
+	// First of all: out of the reach of the user's other processes
+	// (non-dumpable) before anything else happens. Started as root, the
+	// process is confined once it runs as the user (runWarm).
 	var confined error
-	if !warm {
-		// First of all: out of the reach of the user's other processes
-		// (non-dumpable) before anything else happens.
+	if warm {
+		confined = undumpable()
+	} else {
 		confined = confine()
 	}
 	TuneForFreshStart()
@@ -62,6 +68,10 @@ func RunSessionProcess(args []string) int {
 		parent              *parentControl
 		running             time.Time
 	)
+	if confined != nil {
+		log.Error("mailgate: session process refuses to run", "err", confined)
+		return exitPrivileges
+	}
 	if warm {
 		ctlFile = os.NewFile(3, "daemon")
 		m, c, client, err := runWarm(ctlFile)
@@ -80,10 +90,6 @@ func RunSessionProcess(args []string) int {
 		msg, cfg, clientFile = *m, c, client
 		parent = newParentControl(ctlFile)
 	} else {
-		if confined != nil {
-			log.Error("mailgate: session process refuses to run", "err", confined)
-			return exitPrivileges
-		}
 		ctlFile = os.NewFile(4, "daemon")
 		clientFile = os.NewFile(3, "client")
 		if ctlFile == nil || clientFile == nil {

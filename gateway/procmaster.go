@@ -312,20 +312,33 @@ type sessionProc struct {
 }
 
 // startSessionProcess starts a session process for st as id, with
-// client, and hands it the session.
+// client, and hands it the session. A root daemon starts it as a warm
+// one (as root, its capabilities bounded), which takes on id itself
+// before it gets client: it is never the user's and dumpable at once
+// (warm.go). Only where capabilities cannot be bounded, and for a daemon
+// that is not root, it starts with id from exec.
 func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id identity, client *os.File, log *slog.Logger) (*sessionProc, error) {
+	var unbounded error
+	if os.Geteuid() == 0 {
+		p, err := g.startSessionAsRoot(server, st, id, client, log)
+		if !errors.Is(err, errNoBounding) {
+			return p, err
+		}
+		unbounded = err
+	}
 	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair: %w", err)
 	}
 	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
 	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
-	cmd, err := g.sessionCommand(&st.User, id)
+	cmd, err := g.mailgateCommand(SessionProcessFlag)
 	if err != nil {
 		ctl.Close()
 		childCtl.Close()
 		return nil, err
 	}
+	cmd.Env = append(cmd.Env, sessionEnv(&st.User)...)
 	cmd.ExtraFiles = []*os.File{client, childCtl}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -334,7 +347,11 @@ func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id iden
 		return nil, err
 	}
 	started := time.Now()
-	err = g.spawn.start(cmd)
+	if unbounded != nil {
+		err = g.spawn.startWithCredential(cmd, id, unbounded, g.log)
+	} else {
+		err = g.spawn.start(cmd)
+	}
 	childCtl.Close()
 	if err != nil {
 		ctl.Close()
@@ -362,6 +379,23 @@ func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id iden
 	return p, nil
 }
 
+// startSessionAsRoot starts a session process for st as a warm one is
+// started, and hands it the session at once, as a wake-up would.
+func (g *Gateway) startSessionAsRoot(server int, st *imap.SessionState, id identity, client *os.File, log *slog.Logger) (*sessionProc, error) {
+	started := time.Now()
+	env := sessionEnv(&st.User)
+	w, err := g.startWarm(env...)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.wake(id, env, server, st, client, started); err != nil {
+		w.discard()
+		return nil, fmt.Errorf("session process %d: %w", w.cmd.Process.Pid, err)
+	}
+	log.Debug("mailgate: session process started", "pid", w.cmd.Process.Pid, "uid", id.uid, "gid", id.gid, "in", time.Since(started))
+	return &sessionProc{cmd: w.cmd, ctl: w.ctl, exited: w.exited}, nil
+}
+
 // sessionEnv is the environment of u's session process.
 func sessionEnv(u *auth.User) []string {
 	env := []string{"USER=" + u.Name, "LOGNAME=" + u.Name}
@@ -369,26 +403,6 @@ func sessionEnv(u *auth.User) []string {
 		env = append(env, "HOME="+u.Home)
 	}
 	return env
-}
-
-// sessionCommand is the session process's command: this program, with
-// the user's identity when the daemon is root, in a process group of its
-// own (a terminal's ^C reaches the daemon alone, which ends sessions
-// itself) and a small environment.
-func (g *Gateway) sessionCommand(u *auth.User, id identity) (*exec.Cmd, error) {
-	cmd, err := g.mailgateCommand(SessionProcessFlag)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Env = append(cmd.Env, sessionEnv(u)...)
-	if os.Geteuid() == 0 {
-		groups := make([]uint32, len(id.groups))
-		for i, gid := range id.groups {
-			groups[i] = uint32(gid)
-		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(id.uid), Gid: uint32(id.gid), Groups: groups}
-	}
-	return cmd, nil
 }
 
 // mailgateCommand runs this program with args, from /, in a process

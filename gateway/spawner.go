@@ -3,10 +3,12 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,6 +24,9 @@ import (
 type spawner struct {
 	once sync.Once
 	reqs chan spawnRequest
+	// unbounded is the warning that processes start with their user's
+	// identity (startWithCredential), said once.
+	unbounded sync.Once
 }
 
 type spawnRequest struct {
@@ -38,6 +43,25 @@ func (s *spawner) start(cmd *exec.Cmd) error { return s.startAs(cmd, false) }
 // thread's bounding set holds only what taking on an identity needs
 // (dropBounding).
 func (s *spawner) startRoot(cmd *exec.Cmd) error { return s.startAs(cmd, true) }
+
+// startWithCredential starts cmd with id's credentials from exec, on the
+// spawner's thread, for a root daemon that cannot start it as root with
+// its capabilities bounded (why, errNoBounding). Such a process is the
+// user's and dumpable from exec until its Go runtime has started and it
+// has made itself non-dumpable (confine): the user's other processes may
+// stop it and reach into it in that moment. The daemon says so once.
+func (s *spawner) startWithCredential(cmd *exec.Cmd, id identity, why error, log *slog.Logger) error {
+	s.unbounded.Do(func() {
+		log.Warn("mailgate: session and delivery processes start as their user, "+
+			"open to the user's other processes until they are confined; give the daemon CAP_SETPCAP", "err", why)
+	})
+	groups := make([]uint32, len(id.groups))
+	for i, gid := range id.groups {
+		groups[i] = uint32(gid)
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(id.uid), Gid: uint32(id.gid), Groups: groups}
+	return s.start(cmd)
+}
 
 func (s *spawner) startAs(cmd *exec.Cmd, asRoot bool) error {
 	s.once.Do(func() {

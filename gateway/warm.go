@@ -35,6 +35,16 @@ import (
 // limits what exec gives a root process. It has no client and runs no
 // request of anyone's; what it reads (its configuration, without
 // secrets) comes from the daemon over its socket.
+//
+// A root daemon starts every session process this way, not only those
+// ahead of wake-ups: one for a login is started the same, and takes its
+// session at once (startSessionProcess). A process started with the
+// user's identity by exec would be the user's and dumpable from exec
+// until its Go runtime had started and it could make itself
+// non-dumpable, a moment in which the user's other processes could stop
+// it and write its memory; one started as root makes itself
+// non-dumpable first (undumpable), and setresuid keeps it so. Delivery
+// processes take on their identity the same way (takeIdentity).
 
 // warmFlag marks a session process started ahead (with
 // SessionProcessFlag): fd 3 is its socket to the daemon.
@@ -44,8 +54,9 @@ const warmFlag = "--warm"
 // configuration and waits for a session.
 const warmReady = 'R'
 
-// warmIdentity is the identity a warm session process takes on.
-type warmIdentity struct {
+// identityMessage is the identity a process started as root takes on
+// (takeIdentity): a warm session process, a delivery process.
+type identityMessage struct {
 	UID    int      `json:"uid"`
 	GID    int      `json:"gid"`
 	Groups []int    `json:"groups,omitempty"`
@@ -55,7 +66,7 @@ type warmIdentity struct {
 // wakeMessage is what a warm session process is told when it takes a
 // session, after the message that carries the client's descriptor.
 type wakeMessage struct {
-	Identity warmIdentity      `json:"identity"`
+	Identity identityMessage   `json:"identity"`
 	Server   int               `json:"server"`
 	State    imap.SessionState `json:"state"`
 	Started  time.Time         `json:"started"`
@@ -164,9 +175,9 @@ func (w *warmProcess) discard() {
 	}
 }
 
-// startWarm starts a warm process and waits until it has read its
-// configuration.
-func (g *Gateway) startWarm() (*warmProcess, error) {
+// startWarm starts a warm process, with env added to its environment,
+// and waits until it has read its configuration.
+func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 	cfg := g.conf()
 	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -180,6 +191,7 @@ func (g *Gateway) startWarm() (*warmProcess, error) {
 		childCtl.Close()
 		return nil, err
 	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.ExtraFiles = []*os.File{childCtl}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -214,7 +226,7 @@ func (g *Gateway) startWarm() (*warmProcess, error) {
 	}
 	if err != nil {
 		w.discard()
-		return nil, fmt.Errorf("session process %d started ahead: %w", pid, err)
+		return nil, fmt.Errorf("session process %d: waiting for it to read its configuration: %w", pid, err)
 	}
 	return w, nil
 }
@@ -223,7 +235,7 @@ func (g *Gateway) startWarm() (*warmProcess, error) {
 // says it runs as the user (warmIdentified), the client's descriptor.
 // The client's connection never reaches a process that is still root.
 func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) error {
-	msg := wakeMessage{Identity: warmIdentity{UID: id.uid, GID: id.gid, Groups: id.groups, Env: env},
+	msg := wakeMessage{Identity: id.message(env),
 		Server: server, State: *st, Started: started}
 	if err := json.NewEncoder(w.ctl).Encode(&msg); err != nil {
 		return fmt.Errorf("passing the session: %w", err)
@@ -312,9 +324,15 @@ func runWarm(ctlFile *os.File) (msg *handoffMessage, cfg *config.Config, client 
 // errPrivileges is a failure to shed the daemon's identity.
 type errPrivileges struct{ error }
 
+// message is id as a process started as root is told it, with env (USER,
+// LOGNAME, HOME) to set.
+func (id identity) message(env []string) identityMessage {
+	return identityMessage{UID: id.uid, GID: id.gid, Groups: id.groups, Env: env}
+}
+
 // takeIdentity makes every thread of this process run as id, for good
 // (Go's setresuid and friends act on every thread).
-func takeIdentity(id warmIdentity) error {
+func takeIdentity(id identityMessage) error {
 	if id.UID == 0 {
 		return errPrivileges{errors.New("refusing to run a session as root (uid 0)")}
 	}

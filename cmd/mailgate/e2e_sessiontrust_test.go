@@ -95,10 +95,11 @@ func stealAsUser(t *testing.T, uid, gid, pid, fd int) string {
 // TestHibernationCannotChangeUser replays the exploit. The user, from a
 // process of their own, cannot take the session process's control
 // socket (non-dumpable). Root can, standing for a user who got it all
-// the same (in the moment between exec and the session process's first
-// instruction, or where fs.suid_dumpable is 1): the daemon refuses the
-// forged hibernation, ends the session and says so in its log, and no
-// process runs as the other uid or in group root.
+// the same (a daemon that cannot bound capabilities starts session
+// processes as the user, dumpable until they confine themselves; or
+// fs.suid_dumpable is 1): the daemon refuses the forged hibernation,
+// ends the session and says so in its log, and no process runs as the
+// other uid or in group root.
 func TestHibernationCannotChangeUser(t *testing.T) {
 	u := newSystemUser(t)
 	pw, err := user.Lookup(u.name)
