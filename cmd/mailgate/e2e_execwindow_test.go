@@ -12,7 +12,6 @@ package main_test
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,9 +132,8 @@ func TestSessionProcessExecWindow(t *testing.T) {
 	u := newSystemUser(t)
 	ld, spool, gid := spoolDaemon(t)
 	spoolMailbox(t, spool, u, gid)
-	racer := racerCopy(t)
 	t.Run("session", func(t *testing.T) {
-		raceStarts(t, racer, u, func() {
+		raceStarts(t, u, func() {
 			c := greeted(t, ld.addr)
 			c.login(u.name, u.password)
 			c.cmd("b", "LOGOUT")
@@ -143,7 +141,7 @@ func TestSessionProcessExecWindow(t *testing.T) {
 	})
 	t.Run("delivery", func(t *testing.T) {
 		rcpt := u.name + "@example.org"
-		raceStarts(t, racer, u, func() {
+		raceStarts(t, u, func() {
 			if res := deliver(t, ld.lmtpClient(t), []string{rcpt}, "Subject: race\r\n\r\nHello.\r\n"); res.Data[rcpt] != "250" {
 				t.Logf("delivery during the race: %+v", res)
 			}
@@ -154,45 +152,16 @@ func TestSessionProcessExecWindow(t *testing.T) {
 	}
 }
 
-// racerCopy copies the test binary where every user may run it.
-func racerCopy(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := filepath.Join(socketDir(t), "race.test")
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(cp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cp
-}
-
-// raceStarts runs racer as u while start (a login, a delivery) makes
-// processes of u's, and fails the test if the racer caught one.
-func raceStarts(t *testing.T, racer string, u *systemUser, start func()) {
+// raceStarts runs the racer (raceNewProcesses) as u while start (a
+// login, a delivery) makes processes of u's, and fails the test if the
+// racer caught one.
+func raceStarts(t *testing.T, u *systemUser, start func()) {
 	const raceFor = 10 * time.Second
-	cmd := exec.Command(racer, "-test.run=^$")
-	cmd.Dir = "/"
-	cmd.Env = []string{execWindowRaceEnv + "=" + strconv.Itoa(int(raceFor/time.Second))}
 	gid := u.uid
 	if out, err := exec.Command("id", "-g", u.name).Output(); err == nil {
 		gid, _ = strconv.Atoi(strings.TrimSpace(string(out)))
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(gid), Groups: []uint32{}}}
+	cmd := testBinaryAs(t, u.uid, gid, execWindowRaceEnv+"="+strconv.Itoa(int(raceFor/time.Second)))
 	var report strings.Builder
 	cmd.Stdout = &report
 	cmd.Stderr = &report
@@ -223,4 +192,43 @@ func raceStarts(t *testing.T, racer string, u *systemUser, start func()) {
 	} else {
 		t.Logf("racer: %s", r)
 	}
+}
+
+// TestExecWindowWithoutSetpcap: a root daemon that cannot bound what a
+// process started as root may do (no CAP_SETPCAP, as a container may
+// withhold it) still delivers to a system user and serves their
+// sessions, through processes started with the user's identity, and
+// says once that those are open to the user's processes while they
+// start.
+func TestExecWindowWithoutSetpcap(t *testing.T) {
+	u := newSystemUser(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	sock := filepath.Join(socketDir(t), "lmtp.sock")
+	cfg := writeConfig(t, freeAddr(t), systemAuth+fmt.Sprintf("[lmtp]\nlisten = [%q]\n", sock), "")
+	cfg.wrapper = []string{setpriv, "--bounding-set", "-setpcap", "--"}
+	d, _, err := tryStartDaemon(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld := &lmtpDaemon{daemon: d, sock: sock}
+	ld.waitLMTP(t)
+	pid := d.cmd.Process.Pid
+	rcpt := u.name + "@example.org"
+	for round := range 2 {
+		if res := deliver(t, ld.lmtpClient(t), []string{rcpt}, "Subject: unbounded\r\n\r\nHello.\r\n"); res.Data[rcpt] != "250" {
+			t.Fatalf("delivery %d: %+v\n%s", round, res, d.stderr.String())
+		}
+		c := greeted(t, d.addr)
+		c.login(u.name, u.password)
+		checkRunsAs(t, waitChildren(t, pid, 1)[0], u.uid)
+		c.cmd("z", "LOGOUT")
+		waitChildren(t, pid, 0)
+	}
+	if n := strings.Count(d.stderr.String(), "open to the user's other processes until they are confined"); n != 1 {
+		t.Errorf("the warning was said %d times; want once:\n%s", n, d.stderr.String())
+	}
+	d.stop(10 * time.Second)
 }

@@ -53,16 +53,28 @@ func stealControlSocket(spec string) int {
 	return 0
 }
 
-// stealAsUser runs this test binary as uid and gid (a copy readable by
-// them, beside the mailgate binary) to take descriptor fd of process
-// pid, and returns its report: "ok" or the error.
+// stealAsUser runs this test binary as uid and gid to take descriptor fd
+// of process pid, and returns its report: "ok" or the error.
 func stealAsUser(t *testing.T, uid, gid, pid, fd int) string {
+	t.Helper()
+	cmd := testBinaryAs(t, uid, gid, fmt.Sprintf("%s=%d:%d", stealEnv, pid, fd))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("running the test binary as uid %d: %v\n%s", uid, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// testBinaryAs is this test binary (a copy readable by every user,
+// beside the mailgate binary), to run as uid and gid with env alone as
+// its environment, which tells it what to do instead of testing.
+func testBinaryAs(t *testing.T, uid, gid int, env string) *exec.Cmd {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp := filepath.Join(filepath.Dir(mailgateBin), "steal.test")
+	cp := filepath.Join(filepath.Dir(mailgateBin), "asuser.test")
 	if _, err := os.Stat(cp); err != nil {
 		in, err := os.Open(self)
 		if err != nil {
@@ -83,13 +95,9 @@ func stealAsUser(t *testing.T, uid, gid, pid, fd int) string {
 	}
 	cmd := exec.Command(cp, "-test.run=^$")
 	cmd.Dir = "/"
-	cmd.Env = []string{fmt.Sprintf("%s=%d:%d", stealEnv, pid, fd)}
+	cmd.Env = []string{env}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("running the test binary as uid %d: %v\n%s", uid, err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return cmd
 }
 
 // TestHibernationCannotChangeUser replays the exploit. The user, from a
