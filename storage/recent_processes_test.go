@@ -2,8 +2,6 @@ package storage_test
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
-	"github.com/mailgate/mailgate/storage/maildir"
 )
 
 // TestRecentInOneProcessOnly: two processes (a Store each) that both read
@@ -20,15 +17,9 @@ import (
 // imaptest's stress run against session processes found it \Recent in
 // two: each had read it as New before the other moved it to cur/.
 func TestRecentInOneProcessOnly(t *testing.T) {
-	home := t.TempDir()
-	layout := &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"}
-	user := storage.User{Name: "alice", Home: home}
-	process := func() *storage.Account {
-		s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		t.Cleanup(func() { s.Close() })
-		return s.Account(user, layout)
-	}
-	a, b := process(), process()
+	_, a, root := newAccount(t)
+	_, b, _ := newAccountAt(t, root) // another process on the same files
+	home := filepath.Join(root, "alice")
 	if _, err := a.Status("INBOX"); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mailgate/mailgate/storage"
-	"github.com/mailgate/mailgate/storage/maildir"
 )
 
 // TestStorePassesOverMessagesExpungedElsewhere: another process expunges
@@ -72,10 +71,8 @@ func TestStorePassesOverMessagesExpungedElsewhere(t *testing.T) {
 // the one message a STORE names was removed by another program (mutt, or
 // a session process's EXPUNGE): OK, nothing changed, the expunge told.
 func TestStoreOneMessageRemovedByAnotherProgram(t *testing.T) {
-	home := t.TempDir()
-	s := storage.New(storage.Options{Drivers: []storage.Driver{maildir.New()}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	defer s.Close()
-	a := s.Account(storage.User{Name: "alice", Home: home}, &storage.Layout{Inbox: "maildir:$home/INBOX", DefaultType: "maildir"})
+	_, a, root := newAccount(t)
+	home := filepath.Join(root, "alice")
 	for _, subject := range []string{"one", "two"} {
 		if _, _, err := a.Append("INBOX", msg(subject), nil, time.Time{}); err != nil {
 			t.Fatal(err)
