@@ -344,7 +344,23 @@ func takeIdentity(id identityMessage) error {
 	if err := syscall.Setresgid(id.GID, id.GID, id.GID); err != nil {
 		return errPrivileges{fmt.Errorf("setresgid %d: %w", id.GID, err)}
 	}
-	if err := syscall.Setresuid(id.UID, id.UID, id.UID); err != nil {
+	if os.Geteuid() == 0 {
+		// The saved uid stays root until the process is non-dumpable
+		// again: the change of the effective uid makes it dumpable
+		// where fs.suid_dumpable is 1, and while its saved uid is
+		// root the user's processes may not ptrace it or open its
+		// memory. The last step changes neither the effective nor the
+		// file-system uid, so it leaves the process non-dumpable.
+		if err := syscall.Setresuid(id.UID, id.UID, 0); err != nil {
+			return errPrivileges{fmt.Errorf("setresuid %d: %w", id.UID, err)}
+		}
+		if err := undumpable(); err != nil {
+			return errPrivileges{err}
+		}
+		if err := syscall.Setresuid(-1, -1, id.UID); err != nil {
+			return errPrivileges{fmt.Errorf("setresuid %d: %w", id.UID, err)}
+		}
+	} else if err := syscall.Setresuid(id.UID, id.UID, id.UID); err != nil {
 		return errPrivileges{fmt.Errorf("setresuid %d: %w", id.UID, err)}
 	}
 	for _, kv := range id.Env {
