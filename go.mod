@@ -52,3 +52,5 @@ require (
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 )
+
+replace github.com/klauspost/cpuid/v2 => ./internal/cpuid
