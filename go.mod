@@ -54,3 +54,5 @@ require (
 )
 
 replace github.com/klauspost/cpuid/v2 => ./internal/cpuid
+
+replace github.com/xdg-go/stringprep => ./internal/stringprep

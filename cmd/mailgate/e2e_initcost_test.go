@@ -13,9 +13,9 @@ import (
 // initCostBudget bounds what the package initialisation of the mailgate
 // binary allocates, all packages together. Every process pays it before
 // main, and under inetd (mailgate -i) every session is a new process: at
-// the time of writing it was about 380 KB, 136 KB of it xdg-go/stringprep's
-// case-folding maps.
-const initCostBudget = 400 << 10
+// the time of writing it was about 250 KB, after internal/stringprep took
+// 136 KB of case-folding maps out of it.
+const initCostBudget = 300 << 10
 
 // costlyInits are packages whose init is too costly for a process that
 // serves one session, and that the build replaces or avoids: each name
