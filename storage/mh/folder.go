@@ -328,21 +328,36 @@ func (f *Folder) checkFile(uid uint32) error {
 // Seen raises recent-from in .mu-prop above the messages, so that they
 // are no longer New.
 func (f *Folder) Seen(uids []uint32) error {
+	_, err := f.ClaimSeen(uids)
+	return err
+}
+
+// ClaimSeen implements storage.NewClaimer: Seen, returning the UIDs that
+// were still at or above recent-from when this call read .mu-prop under
+// the folder lock. Those below it another process raised it over first
+// (another session process of the user, which shows them as \Recent to
+// its own client).
+func (f *Folder) ClaimSeen(uids []uint32) (claimed []uint32, err error) {
 	if err := f.lock(); err != nil {
-		return err
+		return nil, err
 	}
 	defer f.mu.Unlock()
 	if len(uids) == 0 {
-		return nil
+		return nil, nil
 	}
 	top := slices.Max(uids)
 	if top >= math.MaxUint32-1 || top < f.recentFrom {
-		return nil
+		return nil, nil
 	}
-	return f.locked(func() error {
+	err = f.locked(func() error {
 		p, err := f.readPropsForWrite()
 		if err != nil {
 			return err
+		}
+		for _, uid := range uids {
+			if uid >= p.RecentFrom {
+				claimed = append(claimed, uid)
+			}
 		}
 		if p.RecentFrom > top {
 			f.recentFrom = p.RecentFrom
@@ -350,11 +365,13 @@ func (f *Folder) Seen(uids []uint32) error {
 		}
 		p.RecentFrom = top + 1
 		if err := writeAtomic(f.path, propsFile, p.Encode(), f.perm); err != nil {
+			claimed = nil
 			return f.errorf("%s: %w", propsFile, err)
 		}
 		f.recentFrom = p.RecentFrom
 		return nil
 	})
+	return claimed, err
 }
 
 // Expunge renames the messages' files to ",N", as nmh's rmm does, and
