@@ -560,15 +560,22 @@ func (s *session) complete(tag, name string, cmd command, uid bool, err error) e
 		s.respond(tag, no("TOOBIG", "%s: far more data than the limits allow", name))
 		return err
 	}
-	if st, ok := err.(*status); ok && st.cause != nil {
-		s.log.Error("imap: command failed", "command", name, "err", st.cause)
-	}
 	if err != nil && !isStatus(err) && !wire.IsSyntax(err) {
 		if isConnErr(err) {
 			return err
 		}
-		s.log.Error("imap: command failed", "command", name, "err", err)
-		err = no("SERVERBUG", "Internal error; the server log has details")
+		// A storage condition that reached here unanswered (a lock held
+		// through every retry, a message expunged meanwhile) still gets
+		// its response code, so that the client knows to try again;
+		// anything else is SERVERBUG, logged as an error below.
+		mapped := storageErr(err, name)
+		if st, ok := mapped.(*status); !ok || st.cause == nil {
+			s.log.Warn("imap: command failed", "command", name, "err", err)
+		}
+		err = mapped
+	}
+	if st, ok := err.(*status); ok && st.cause != nil {
+		s.log.Error("imap: command failed", "command", name, "err", st.cause)
 	}
 	if wire.IsSyntax(err) {
 		return s.badLine(tag, err)
