@@ -81,8 +81,34 @@ func (d *Driver) lock(path string, write bool) (*lockedFile, error) {
 	return d.lockOnce(path, false)
 }
 
-// retryFirst is the first pause before a busy lock is tried again.
-const retryFirst = 5 * time.Millisecond
+// Pauses between tries of a busy lock: the first is retryFirst, each
+// next one twice the last, up to retryCap (or RetrySleep, when that is
+// shorter); once a try has waited retryLong, the pauses are retryFirst
+// again. Each pause is drawn from its half to its whole at random.
+const (
+	retryFirst = 5 * time.Millisecond
+	retryCap   = 100 * time.Millisecond
+	retryLong  = time.Second
+)
+
+// retryPause is the pause before the next try of a lock that has been
+// busy for waited, after a pause of last. A lock that sessions of other
+// processes take one after the other (ten session processes on a spool
+// INBOX, each command taking it) is free only for moments: a waiter that
+// slept as long as RetrySleep (1s, as mutt and procmail wait) would miss
+// them try after try and give up (imaptest's stress mode saw that,
+// "18 tries at most 1s apart"), while newer waiters, trying often, took
+// the lock again and again. So a waiter never sleeps long, and one that
+// has waited long tries most often of all; the random part keeps waiters
+// that started together from trying together.
+func retryPause(last, waited, sleep time.Duration) time.Duration {
+	next := min(2*last, retryCap, sleep)
+	if waited >= retryLong {
+		next = min(retryFirst, sleep)
+	}
+	next = max(next, time.Millisecond)
+	return next/2 + rand.N(next/2+1)
+}
 
 // lockOnce is lock without the look for an APPEND cut short.
 func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
@@ -96,23 +122,26 @@ func (d *Driver) lockOnce(path string, write bool) (*lockedFile, error) {
 	renamed := 0
 	// A busy lock is tried again for as long as RetryCount tries
 	// RetrySleep apart would take, as mutt and procmail wait, but first
-	// after a few milliseconds and then less and less often up to
-	// RetrySleep: most locks are held for a delivery's moment, and a
-	// session waiting a whole second for each would tell its IDLE
-	// clients of new mail seconds late.
+	// after a few milliseconds and then as retryPause says: most locks
+	// are held for a delivery's moment, and a session waiting a whole
+	// second for each would tell its IDLE clients of new mail seconds
+	// late.
 	budget := time.Duration(d.retries) * d.sleep
-	wait := min(retryFirst, d.sleep)
-	var waited time.Duration
+	var wait time.Duration
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
+			waited := time.Since(start)
 			if waited >= budget {
-				return nil, fmt.Errorf("mbox %s: lock: held by %s; gave up after %v (%d tries at most %v apart): %w",
-					path, busy, waited.Round(time.Millisecond), attempt, d.sleep, errLocked)
+				return nil, fmt.Errorf("mbox %s: lock: held by %s; gave up after %v (%d tries): %w",
+					path, busy, waited.Round(time.Millisecond), attempt, errLocked)
 			}
-			time.Sleep(wait)
-			waited += wait
-			wait = min(2*wait, d.sleep, budget-waited)
-			wait = max(wait, time.Millisecond)
+			if wait == 0 {
+				wait = min(retryFirst, d.sleep)
+			} else {
+				wait = retryPause(wait, waited, d.sleep)
+			}
+			time.Sleep(min(wait, budget-waited))
 		}
 		var dot *dotLock
 		if useDot {
