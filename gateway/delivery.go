@@ -12,9 +12,10 @@ package gateway
 // short-lived process of its own program that runs with the user's uid,
 // gid and groups, started on the spawner's no_new_privs thread: as root
 // with its capabilities bounded, as a warm session process is, and it
-// takes on the user's identity itself before it reads a message (it is
-// never the user's and dumpable at once; see warm.go). The message goes
-// to it on stdin; one line of JSON comes back. The control socket's
+// takes on the user's identity itself before it reads its request or a
+// message (it is never the user's and dumpable at once, and as root it
+// decodes nothing but its identity; see warm.go). The message goes to it
+// on stdin; one line of JSON comes back. The control socket's
 // mailbox status and resync, which write caches and indexes into the
 // user's mailboxes, go the same way.
 
@@ -46,7 +47,8 @@ import (
 // socket's mailbox work for one user.
 const DeliveryProcessFlag = "--delivery-process"
 
-// deliveryRequest is what a delivery process is told, on descriptor 3.
+// deliveryRequest is what a delivery process is told, on descriptor 3,
+// after the line of its identity (writeIdentity).
 type deliveryRequest struct {
 	// Op is "" to deliver Messages, framed on stdin (frameMessages),
 	// "report" or "resync" for the control socket's mailbox status and
@@ -58,9 +60,6 @@ type deliveryRequest struct {
 	Messages []deliveryMessage `json:"messages,omitempty"`
 	// UIDValidity is for the first mailbox the process creates.
 	UIDValidity uint32 `json:"uidvalidity"`
-	// Identity is the one the process takes on, when it was started as
-	// root; nil when it was started with it.
-	Identity *identityMessage `json:"identity,omitempty"`
 }
 
 // deliveryMessage is one message a delivery process stores.
@@ -71,7 +70,8 @@ type deliveryMessage struct {
 
 // deliveryResult is a delivery process's answer about one message (or
 // its report), one line of JSON on its stdout, in the order of the
-// request's messages.
+// request's messages. A process that fails before it has read its
+// request (its identity) answers once.
 type deliveryResult struct {
 	UID    uint32                 `json:"uid,omitempty"`
 	Report *storage.MailboxReport `json:"report,omitempty"` // of "report" and "resync"
@@ -436,10 +436,11 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 	out, errOut := &cappedBuffer{max: maxDeliveryOutput}, &cappedBuffer{max: maxDeliveryOutput}
 	cmd.Stdout = out
 	cmd.Stderr = errOut
+	var ident *identityMessage // none when started with it
 	err = g.spawn.startRoot(cmd)
 	if err == nil {
 		m := id.message(nil)
-		req.Identity = &m
+		ident = &m
 	} else if errors.Is(err, errNoBounding) {
 		err = g.spawn.startWithCredential(cmd, id, err, g.log)
 	}
@@ -447,13 +448,22 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 		return nil, fmt.Errorf("starting a process for %s: %w", u.Name, err)
 	}
 	reqR.Close()
-	if err := json.NewEncoder(reqW).Encode(&req); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, fmt.Errorf("process for %s: sending the request: %w", u.Name, err)
+	// The identity, then the request, which the process reads once it
+	// runs as the user.
+	serr := writeIdentity(reqW, ident)
+	if serr == nil {
+		serr = json.NewEncoder(reqW).Encode(&req)
 	}
 	reqW.Close()
+	if serr != nil {
+		// It ended before it read the request (it could not take on
+		// the identity): its answer says why.
+		cmd.Process.Kill()
+	}
 	results, werr := awaitDelivery(ctx, cmd, out, deliveryTimeout)
+	if serr != nil {
+		werr = fmt.Errorf("sending the request: %w", serr)
+	}
 	for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
 		if l != "" {
 			g.log.Info("mailgate: delivery process: "+l, "user", u.Name, "pid", cmd.Process.Pid)
@@ -538,12 +548,12 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 func (c *cappedBuffer) String() string { return c.b.String() }
 
 // RunDeliveryProcess is mailgate started with DeliveryProcessFlag by a
-// daemon running as root: it makes itself non-dumpable, reads its
-// request from descriptor 3, takes on the recipient's identity the
-// request names when it was started as root (it refuses to go on as
-// root, as a session process does), and only then reads the messages,
-// framed, from stdin, and appends each to its mailbox, one after the
-// other. It writes the result
+// daemon running as root: it makes itself non-dumpable, reads the
+// recipient's identity, the first line on descriptor 3, takes it on when
+// it was started as root (it refuses to go on as root, as a session
+// process does), and only then reads its request, the rest of descriptor
+// 3, and the messages, framed, from stdin, and appends each to its
+// mailbox, one after the other. It writes the result
 // of each to stdout, one line of JSON, as soon as it has it: the daemon,
 // should it kill the process at its timeout after a message was stored,
 // knows that it was (and the MTA does not deliver it twice). Its exit
@@ -557,44 +567,39 @@ func RunDeliveryProcess() int {
 			failed = true
 		}
 	}
-	deliver(log, bufio.NewReader(os.Stdin), answer)
+	if err := undumpable(); err != nil {
+		answer(&deliveryResult{Kind: deliveryKind(err), Text: "refusing to deliver: " + err.Error()})
+	} else if f := os.NewFile(3, "request"); f == nil {
+		answer(&deliveryResult{Kind: "error", Text: "started without its request"})
+	} else {
+		deliver(log, f, bufio.NewReader(os.Stdin), answer)
+		f.Close()
+	}
 	if failed {
 		return 1
 	}
 	return 0
 }
 
-// deliver does RunDeliveryProcess's work, reading the messages from in
-// and passing each result to answer as soon as it has it.
-func deliver(log *slog.Logger, in *bufio.Reader, answer func(*deliveryResult)) {
+// deliver does RunDeliveryProcess's work once it is non-dumpable: it
+// reads its identity and request from request, the messages from in, and
+// passes each result to answer as soon as it has it.
+func deliver(log *slog.Logger, request io.Reader, in *bufio.Reader, answer func(*deliveryResult)) {
+	fail := func(err error) *deliveryResult { return &deliveryResult{Kind: deliveryKind(err), Text: err.Error()} }
 	failAll := func(req *deliveryRequest, err error) {
 		for range max(len(req.Messages), 1) {
-			answer(&deliveryResult{Kind: deliveryKind(err), Text: err.Error()})
+			answer(fail(err))
 		}
+	}
+	// As root it reads its identity alone: the request holds what LMTP
+	// clients and the user's session processes named.
+	if err := takeIdentityFrom(request); err != nil {
+		answer(fail(fmt.Errorf("refusing to deliver: %w", err)))
+		return
 	}
 	var req deliveryRequest
-	if err := undumpable(); err != nil {
-		failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
-		return
-	}
-	f := os.NewFile(3, "request")
-	if f == nil {
-		failAll(&req, errors.New("started without its request"))
-		return
-	}
-	if err := json.NewDecoder(f).Decode(&req); err != nil {
+	if err := json.NewDecoder(request).Decode(&req); err != nil {
 		failAll(&req, fmt.Errorf("reading the request: %w", err))
-		return
-	}
-	f.Close()
-	if req.Identity != nil {
-		if err := takeIdentity(*req.Identity); err != nil {
-			failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
-			return
-		}
-	}
-	if err := confine(); err != nil {
-		failAll(&req, fmt.Errorf("refusing to deliver: %w", err))
 		return
 	}
 	cfg, err := config.Parse([]byte(req.Config), "delivery")
@@ -622,7 +627,6 @@ func deliver(log *slog.Logger, in *bufio.Reader, answer func(*deliveryResult)) {
 		failAll(&req, fmt.Errorf("opening the mailboxes of %s: %w", req.User.Name, err))
 		return
 	}
-	fail := func(err error) *deliveryResult { return &deliveryResult{Kind: deliveryKind(err), Text: err.Error()} }
 	switch req.Op {
 	case "":
 		// One store for every message: the quota's count of the user's

@@ -42,8 +42,8 @@ import (
 //
 // With warmFlag in args it was started as root, ahead or for a login
 // (see warm.go): fd 3 is the socket to the daemon, and the client's
-// connection comes through it once the process has taken on the user's
-// identity.
+// connection, then the session's state, come through it once the
+// process has taken on the user's identity.
 func RunSessionProcess(args []string) int {
 	warm := slices.Contains(args, warmFlag)
 	// First of all: out of the reach of the user's other processes
@@ -74,7 +74,7 @@ func RunSessionProcess(args []string) int {
 	}
 	if warm {
 		ctlFile = os.NewFile(3, "daemon")
-		m, c, client, err := runWarm(ctlFile)
+		c, client, err := runWarm(ctlFile)
 		var ep errPrivileges
 		switch {
 		case errors.Is(err, io.EOF):
@@ -86,9 +86,7 @@ func RunSessionProcess(args []string) int {
 			log.Error("mailgate: session process started ahead", "err", err)
 			return 1
 		}
-		running = time.Now()
-		msg, cfg, clientFile = *m, c, client
-		parent = newParentControl(ctlFile)
+		cfg, clientFile = c, client
 	} else {
 		ctlFile = os.NewFile(4, "daemon")
 		clientFile = os.NewFile(3, "client")
@@ -96,12 +94,15 @@ func RunSessionProcess(args []string) int {
 			log.Error("mailgate: session process started without its descriptors")
 			return 1
 		}
-		parent = newParentControl(ctlFile)
-		if err := parent.dec.Decode(&msg); err != nil {
-			log.Error("mailgate: session process: reading the session from the daemon", "err", err)
-			return 1
-		}
-		running = time.Now()
+	}
+	// The session's state: read as the user, however the process started.
+	parent = newParentControl(ctlFile)
+	if err := parent.dec.Decode(&msg); err != nil {
+		log.Error("mailgate: session process: reading the session from the daemon", "err", err)
+		return 1
+	}
+	running = time.Now()
+	if cfg == nil {
 		var err error
 		cfg, err = config.Parse([]byte(msg.Config), "session")
 		if err != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,11 +25,13 @@ import (
 // session process started ahead ("warm"): started from the spawner's
 // thread (no_new_privs on every thread), with the configuration read,
 // parked before it has the client's connection or knows a user. A
-// wake-up hands it the user's identity and the session's state; it takes
-// on the identity for good (setgroups, setresgid, setresuid on every
-// thread, then the same checks as a session process started with that
-// identity), says so, and only then receives the client's connection: a
-// client's socket never reaches a process still running as root. While
+// wake-up hands it the user's identity alone; it takes it on for good
+// (setgroups, setresgid, setresuid on every thread, then the same checks
+// as a session process started with that identity), says so, and only
+// then receives the client's connection and, after it, the session's
+// state: a client's socket never reaches a process still running as
+// root, and no such process decodes what the client sent ahead or what
+// the user's former session process left at hibernation. While
 // it waits it has uid 0 but, of root's capabilities, only CAP_SETUID and
 // CAP_SETGID, which taking on the identity needs: the spawner's thread
 // has dropped every other from its bounding set (dropBounding), which
@@ -63,13 +66,86 @@ type identityMessage struct {
 	Env    []string `json:"env,omitempty"` // USER, LOGNAME, HOME
 }
 
-// wakeMessage is what a warm session process is told when it takes a
-// session, after the message that carries the client's descriptor.
-type wakeMessage struct {
-	Identity identityMessage   `json:"identity"`
-	Server   int               `json:"server"`
-	State    imap.SessionState `json:"state"`
-	Started  time.Time         `json:"started"`
+// A process started as root is told its identity first, in a line of
+// its own, and reads nothing after that line before it has taken the
+// identity on and is confined (takeIdentityFrom). What comes after is
+// what others shaped: a session's state (the client's bytes sent ahead,
+// and on a wake-up the mailbox, view and IDLE tag that the user's former
+// session process left), a delivery's request (mailbox names from LMTP
+// recipients, a mailbox a session process asked about). Decoding it is
+// the user's process's work, never root's.
+
+// maxIdentityLine bounds the identity line: uid, gid, groups, and USER,
+// LOGNAME and HOME.
+const maxIdentityLine = 64 << 10
+
+// writeIdentity sends id as the line a process started as root reads
+// first (takeIdentityFrom); nil is "started with its identity".
+func writeIdentity(w io.Writer, id *identityMessage) error {
+	b, err := json.Marshal(id)
+	if err != nil {
+		return fmt.Errorf("the identity: %w", err)
+	}
+	if len(b) >= maxIdentityLine {
+		return fmt.Errorf("the identity: %d bytes, over %d", len(b)+1, maxIdentityLine)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("the identity: %w", err)
+	}
+	return nil
+}
+
+// takeIdentityFrom reads the identity line from r, takes that identity on
+// (takeIdentity) unless the line is null, and confines the process. It
+// reads r a byte at a time and nothing past the line's end: the rest is
+// the caller's to read, as the user. A process started as root that is
+// told no identity is refused by confine.
+func takeIdentityFrom(r io.Reader) error {
+	line, err := readIdentityLine(r)
+	if err != nil {
+		return fmt.Errorf("reading the identity: %w", err)
+	}
+	// Nothing but an identity: a line that holds more (a session's
+	// state, say) is not decoded as one.
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var id *identityMessage
+	if err := dec.Decode(&id); err != nil {
+		return fmt.Errorf("reading the identity: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("reading the identity: more than an identity on its line")
+	}
+	if id != nil {
+		if err := takeIdentity(*id); err != nil {
+			return err
+		}
+	}
+	if err := confine(); err != nil {
+		return errPrivileges{err}
+	}
+	return nil
+}
+
+// readIdentityLine reads one line of at most maxIdentityLine bytes from
+// r, without its LF, and not a byte more; io.EOF when r ends before it
+// starts.
+func readIdentityLine(r io.Reader) ([]byte, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) < maxIdentityLine {
+		if _, err := io.ReadFull(r, b); err != nil {
+			if errors.Is(err, io.EOF) && len(line) > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if b[0] == '\n' {
+			return line, nil
+		}
+		line = append(line, b[0])
+	}
+	return nil, fmt.Errorf("a line over %d bytes", maxIdentityLine)
 }
 
 // warmProcess is a session process started ahead.
@@ -231,14 +307,13 @@ func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 	return w, nil
 }
 
-// wake hands the session to w: the identity and state first; once w
-// says it runs as the user (warmIdentified), the client's descriptor.
-// The client's connection never reaches a process that is still root.
+// wake hands the session to w: the identity first; once w says it runs
+// as the user (warmIdentified), the client's descriptor, then the
+// session's state. Neither reaches a process that is still root.
 func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) error {
-	msg := wakeMessage{Identity: id.message(env),
-		Server: server, State: *st, Started: started}
-	if err := json.NewEncoder(w.ctl).Encode(&msg); err != nil {
-		return fmt.Errorf("passing the session: %w", err)
+	m := id.message(env)
+	if err := writeIdentity(w.ctl, &m); err != nil {
+		return fmt.Errorf("passing the identity: %w", err)
 	}
 	b := make([]byte, 1)
 	w.ctl.SetReadDeadline(time.Now().Add(30 * time.Second))
@@ -267,6 +342,12 @@ func (w *warmProcess) wake(id identity, env []string, server int, st *imap.Sessi
 	if err != nil {
 		return fmt.Errorf("passing the client's connection: %w", err)
 	}
+	// The process reads this as it reads a session handed over at its
+	// start (RunSessionProcess); its configuration it has.
+	msg := handoffMessage{Server: server, State: *st, Started: started}
+	if err := json.NewEncoder(w.ctl).Encode(&msg); err != nil {
+		return fmt.Errorf("passing the session: %w", err)
+	}
 	return nil
 }
 
@@ -275,50 +356,40 @@ func (w *warmProcess) wake(id identity, env []string, server int, st *imap.Sessi
 const warmIdentified = 'I'
 
 // runWarm is a warm session process's start (RunSessionProcess with
-// warmFlag): read the configuration, say so, wait for a session, take on
-// its user's identity for good, say so, and only then receive the
-// client's connection. It returns the same things a session process
-// started for its session reads; io.EOF when the daemon ended it unused.
-func runWarm(ctlFile *os.File) (msg *handoffMessage, cfg *config.Config, client *os.File, err error) {
-	dec := json.NewDecoder(ctlFile)
+// warmFlag): read the configuration, say so, wait for a user's identity,
+// take it on for good, say so, and only then receive the client's
+// connection. The session's state comes next on ctlFile, for the caller
+// to read as the user. It returns io.EOF when the daemon ended it unused.
+func runWarm(ctlFile *os.File) (cfg *config.Config, client *os.File, err error) {
+	// The daemon sends the identity only once it hears warmReady: the
+	// decoder cannot read ahead into it.
 	var first handoffMessage
-	if err := dec.Decode(&first); err != nil {
-		return nil, nil, nil, fmt.Errorf("reading the configuration: %w", err)
+	if err := json.NewDecoder(ctlFile).Decode(&first); err != nil {
+		return nil, nil, fmt.Errorf("reading the configuration: %w", err)
 	}
 	if cfg, err = config.Parse([]byte(first.Config), "session"); err != nil {
-		return nil, nil, nil, fmt.Errorf("configuration: %w", err)
+		return nil, nil, fmt.Errorf("configuration: %w", err)
 	}
 	if _, err := ctlFile.Write([]byte{warmReady}); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	// The daemon sends nothing after the session until it hears
-	// warmIdentified: the decoder cannot read ahead into the message
-	// that carries the descriptor.
-	var wake wakeMessage
-	if err := dec.Decode(&wake); err != nil {
+	if err := takeIdentityFrom(ctlFile); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, nil, nil, io.EOF // not needed after all
+			return nil, nil, io.EOF // not needed after all
 		}
-		return nil, nil, nil, fmt.Errorf("reading the session: %w", err)
-	}
-	if err := takeIdentity(wake.Identity); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := confine(); err != nil {
-		return nil, nil, nil, errPrivileges{err}
+		return nil, nil, err
 	}
 	if _, err := ctlFile.Write([]byte{warmIdentified}); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	client, err = receiveFD(ctlFile)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("the daemon sent no connection")
 		}
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	msg = &handoffMessage{Config: first.Config, Server: wake.Server, State: wake.State, Started: wake.Started}
-	return msg, cfg, client, nil
+	return cfg, client, nil
 }
 
 // errPrivileges is a failure to shed the daemon's identity.
