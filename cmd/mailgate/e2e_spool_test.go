@@ -319,4 +319,7 @@ func TestSpoolWithoutMailGroup(t *testing.T) {
 	if log := ld.stderr.String(); !strings.Contains(log, "mail-group") {
 		t.Errorf("the log does not say what to do:\n%s", log)
 	}
+	if log := ld.stderr.String(); !strings.Contains(log, "cannot create mailbox files here") {
+		t.Errorf("the log does not say why %s's first delivery was deferred:\n%s", fresh.name, log)
+	}
 }

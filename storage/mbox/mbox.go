@@ -189,6 +189,8 @@ func (d *Driver) Create(path string, perm os.FileMode) error {
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			err = storage.ErrExists
+		} else if unwritable(err) {
+			d.noCreateAdvice(path, err)
 		}
 		return fmt.Errorf("mbox %s: create: %w", path, err)
 	}

@@ -36,3 +36,14 @@ func (d *Driver) noIntentError(path string, err error) error {
 			" [mailbox] mail-group)", "dir", dir, "err", err)
 	return fmt.Errorf("mbox %s: append: cannot record the APPEND under way, so not writing: %w", path, err)
 }
+
+// noCreateAdvice logs, once per directory, what to do when a mailbox file
+// cannot be created at path (a system user's first delivery or first
+// login with a spool that takes no new files from the user's processes).
+func (d *Driver) noCreateAdvice(path string, err error) {
+	dir := filepath.Dir(path)
+	d.logOnce(slog.LevelError, "nocreate:"+dir,
+		"mbox: cannot create mailbox files here; a user's first delivery is deferred and his INBOX is missing"+
+			" (give mailgate's processes the directory's group, [mailbox] mail-group, or create each user's"+
+			" mailbox beforehand, owned by the user, as useradd does with CREATE_MAIL_SPOOL=yes)", "dir", dir, "err", err)
+}
