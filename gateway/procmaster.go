@@ -747,6 +747,9 @@ func (r *tlsRelay) stopInput() {
 // relayLogs logs what a session process writes on its standard error:
 // JSON records from its slog handler, logged again here with the same
 // level, message and attributes, or any other line (a crash) as an error.
+// Every line carries the process's pid as the daemon knows it, whatever
+// the record says, so that the session process's start line tells whose
+// session wrote it.
 func relayLogs(r io.Reader, log *slog.Logger, pid int) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 4096), 1<<20)
@@ -765,6 +768,9 @@ func relayLogs(r io.Reader, log *slog.Logger, pid int) {
 		delete(rec, "level")
 		delete(rec, "msg")
 		delete(rec, "time")
+		// The pid is the daemon's to say: a session process taken
+		// over could otherwise write lines in another's name.
+		delete(rec, "pid")
 		keys := make([]string, 0, len(rec))
 		for k := range rec {
 			keys = append(keys, k)
@@ -774,9 +780,7 @@ func relayLogs(r io.Reader, log *slog.Logger, pid int) {
 		for _, k := range keys {
 			args = append(args, k, rec[k])
 		}
-		if _, ok := rec["pid"]; !ok {
-			args = append(args, "pid", pid)
-		}
+		args = append(args, "pid", pid)
 		log.Log(context.Background(), level, msg, args...)
 	}
 }
