@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -36,7 +37,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	if _, err := toml.Decode(text, &doc); err != nil {
 		return nil, &Error{Problems: []*Problem{syntaxProblem(name, err)}}
 	}
-	src := &source{name: name, lines: scanKeyLines(text)}
+	src := &source{name: name, lines: sync.OnceValue(func() *keyLines { return scanKeyLines(text) })}
 	ps := &problems{src: src}
 	checkSchema(doc, ps)
 	if ps.pruned { // decode what is left after the bad values
@@ -163,5 +164,5 @@ func (s *source) lineOfKey(k toml.Key) int {
 	for _, part := range k {
 		p = p.key(part)
 	}
-	return s.lines.loose[p.display()]
+	return s.lines().loose[p.display()]
 }

@@ -78,10 +78,12 @@ func (e *Error) Unwrap() []error {
 }
 
 // source is where a Config's values came from: the file's name and the
-// line of each key.
+// line of each key. The lines are scanned when a problem first asks for
+// one: a file without problems, as every inetd session reads, never needs
+// them.
 type source struct {
 	name  string
-	lines *keyLines
+	lines func() *keyLines
 }
 
 // lineOf returns the line of p, or of the nearest table around it that
@@ -91,7 +93,7 @@ func (s *source) lineOf(p keyPath) int {
 		return 0
 	}
 	for ; len(p) > 0; p = p.parent() {
-		if n, ok := s.lines.exact[p.String()]; ok {
+		if n, ok := s.lines().exact[p.String()]; ok {
 			return n
 		}
 	}

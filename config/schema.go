@@ -99,7 +99,7 @@ func checkTable(v any, t reflect.Type, p keyPath, ps *problems) bool {
 	fields := tomlFields(t)
 	for _, k := range sortedKeys(table) {
 		kp := p.key(k)
-		f, ok := fields[k]
+		i, ok := fields[k]
 		if !ok {
 			msg := fmt.Sprintf("unknown key %q", kp.display())
 			if s := suggest(k, fields); s != "" {
@@ -110,7 +110,7 @@ func checkTable(v any, t reflect.Type, p keyPath, ps *problems) bool {
 			ps.pruned = true
 			continue
 		}
-		if !checkValue(table[k], f.Type, kp, ps) {
+		if !checkValue(table[k], t.Field(i).Type, kp, ps) {
 			delete(table, k)
 			ps.pruned = true
 		}
@@ -163,16 +163,17 @@ func checkMap(v any, t reflect.Type, p keyPath, ps *problems) bool {
 	return true
 }
 
-// tomlFields maps the toml keys of struct type t to their fields.
-func tomlFields(t reflect.Type) map[string]reflect.StructField {
-	fields := map[string]reflect.StructField{}
+// tomlFields maps the toml keys of struct type t to their fields' indexes
+// (small values: the map is built for every table of every file read).
+func tomlFields(t reflect.Type) map[string]int {
+	fields := make(map[string]int, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
 		if !f.IsExported() || name == "" || name == "-" {
 			continue
 		}
-		fields[name] = f
+		fields[name] = i
 	}
 	return fields
 }
@@ -189,7 +190,7 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // suggest returns the known key closest to an unknown one, or "".
-func suggest(k string, fields map[string]reflect.StructField) string {
+func suggest(k string, fields map[string]int) string {
 	best, bestDist := "", 3
 	for name := range fields {
 		if strings.EqualFold(name, k) {
