@@ -182,3 +182,39 @@ func TestAddUserConcurrent(t *testing.T) {
 		t.Errorf("ListUsers = %v, %v; want 4 users", users, err)
 	}
 }
+
+// TestHasUsers: a user line anywhere counts, however it is spelled (the
+// lines are not parsed: LoadUsersFile reports a bad one); blank and
+// comment lines do not; a missing file has none; a file that cannot be
+// read is an error.
+func TestHasUsers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, content string
+		want          bool
+	}{
+		{"empty", "", false},
+		{"blank and comments", "\n  \n# alice:x\n\t# bob\r\n\n", false},
+		{"one user", "alice:{PLAIN}pw\n", true},
+		{"user after comments", "# users\n\nalice:{PLAIN}pw:::::\n", true},
+		{"no final newline", "# users\nalice:{PLAIN}pw", true},
+		{"bad line counts", "# users\nnot a user line\n", true},
+		{"long comment", "# " + strings.Repeat("x", 100000) + "\n", false},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-"))
+		if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := HasUsers(path)
+		if err != nil || got != c.want {
+			t.Errorf("%s: HasUsers = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	if got, err := HasUsers(filepath.Join(dir, "missing")); err != nil || got {
+		t.Errorf("missing file: HasUsers = %v, %v; want false, nil", got, err)
+	}
+	if _, err := HasUsers(dir); err == nil {
+		t.Errorf("a directory: HasUsers gave no error")
+	}
+}

@@ -254,6 +254,14 @@ func (u *UsersFile) Lookup(name string) (*User, bool) {
 	return &user, true
 }
 
+// Len returns how many users the file holds.
+func (u *UsersFile) Len() int {
+	u.current("")
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.table.entries)
+}
+
 // Users returns a copy of every user, in file order.
 func (u *UsersFile) Users() []User {
 	u.current("")

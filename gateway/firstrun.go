@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -17,11 +15,11 @@ const FirstUser = "mailgate"
 // file does not exist or holds no users, so that a fresh install can be
 // used at once. It returns the password it set, or "" when users existed.
 func EnsureUser(usersFile string) (password string, err error) {
-	users, err := auth.ListUsers(usersFile)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	has, err := auth.HasUsers(usersFile)
+	if err != nil {
 		return "", err
 	}
-	if len(users) > 0 {
+	if has {
 		return "", nil
 	}
 	password = auth.GeneratePassword()

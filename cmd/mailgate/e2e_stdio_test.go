@@ -408,3 +408,48 @@ func TestTestMode(t *testing.T) {
 		t.Errorf("SELECT before LOGIN: %q", lines[1:])
 	}
 }
+
+// TestInetdEmptyUsersFile: an inetd session whose standard error is the
+// client's socket makes no first user (there is nowhere safe to print its
+// password): it creates the users file empty, logs once that it has no
+// users, and refuses a LOGIN. With a user in the file, no such warning.
+func TestInetdEmptyUsersFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "mailgate.log")
+	cfg := writeConfig(t, "", fmt.Sprintf("[logging]\ndestination = %q\n", logFile), "")
+	session := func(wantLogin string) {
+		t.Helper()
+		conn, _, exited := startInetd(t, nil, nil, "--config", cfg.path, "-i")
+		c := &imapConn{t: t, conn: conn, r: bufio.NewReader(conn)}
+		if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "* OK ") {
+			t.Fatalf("greeting %q, %v", l, err)
+		}
+		if l := c.cmd("a", "LOGIN dave "+quoted("pw dave")); !strings.HasPrefix(l[len(l)-1], wantLogin) {
+			t.Errorf("LOGIN: %q, want %q", l, wantLogin)
+		}
+		c.cmd("b", "LOGOUT")
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			t.Fatal("mailgate did not exit after LOGOUT")
+		}
+	}
+	const warning = "the users file has no users"
+	session("a NO ")
+	if _, err := os.Stat(filepath.Join(cfg.dataDir, "users")); err != nil {
+		t.Errorf("users file: %v", err)
+	}
+	log, _ := os.ReadFile(logFile)
+	if n := strings.Count(string(log), warning); n != 1 {
+		t.Errorf("%d warnings %q in the log, want 1:\n%s", n, warning, log)
+	}
+	if r := runMailgate(t, 10*time.Second, "pw dave\n", "--config", cfg.path, "user", "add", "dave", "--password-stdin"); r.code != 0 {
+		t.Fatalf("user add: %v %s", r.err, r.stderr)
+	}
+	session("a OK ")
+	log, _ = os.ReadFile(logFile)
+	if n := strings.Count(string(log), warning); n != 1 {
+		t.Errorf("%d warnings %q in the log after a user was added, want still 1:\n%s", n, warning, log)
+	}
+}
