@@ -25,6 +25,9 @@ func TestSmoke(t *testing.T) {
 	p.N = 60
 	p.BigSizes = []int{256 << 10}
 	p.WarmRuns = 1
+	// Twice, so that putting the new mailbox back is tested on every
+	// server.
+	p.FirstRuns = 2
 	p.Logins = 2
 	p.ConnSetups = 2
 	p.Append1 = 3
@@ -65,6 +68,17 @@ func TestSmoke(t *testing.T) {
 		"session", "session_inetd", "qresync"} {
 		if m := rep.Servers[0].Metrics[key]; m == nil || len(m.Samples) == 0 {
 			t.Errorf("mailgate has no %s measurement", key)
+		}
+	}
+	// Every server that ran has a sample of every first run: each was a
+	// first access, checked.
+	for _, s := range rep.Servers {
+		n := 0
+		if m := s.Metrics["select.first"]; m != nil {
+			n = len(m.Samples)
+		}
+		if s.Status == "ok" && n != p.FirstRuns {
+			t.Errorf("%s: SELECT (first) measured %d times, want %d", s.Name, n, p.FirstRuns)
 		}
 	}
 	// A CPU figure may be missing (less than a clock tick of CPU in a

@@ -32,6 +32,7 @@ func run() int {
 	smoke := fs.Bool("smoke", false, "quick correctness run: tiny mailbox, few clients, same code")
 	n := fs.Int("n", 10000, "messages in INBOX (full run)")
 	seed := fs.Uint64("seed", 1, "corpus seed")
+	first := fs.Int("first-runs", 0, "first-access runs, each on the mailbox put back as just written; 0 keeps the mode's default (3, smoke 1)")
 	cold := fs.Int("cold-runs", 0, "cold runs (server restarts); 0 keeps the mode's default")
 	warm := fs.Int("warm-runs", 0, "warm runs; 0 keeps the mode's default")
 	idle := fs.Int("idle-clients", 0, "clients in IDLE for the memory test; 0 keeps the mode's default")
@@ -60,6 +61,9 @@ func run() int {
 		p = harness.Smoke()
 	}
 	p.Seed = *seed
+	if *first > 0 {
+		p.FirstRuns = *first
+	}
 	if *cold > 0 {
 		p.ColdRuns = *cold
 	}

@@ -5,10 +5,10 @@
 // medians of several runs with the ratios between servers.
 //
 // Cold and warm: "first" is the first access ever to the freshly written
-// mailbox (Dovecot builds its index then); "cold" is the first access
-// after the server was restarted (its in-memory caches are gone, its
-// on-disk state and the OS page cache stay); "warm" repeats the command on
-// a running server.
+// mailbox (Dovecot builds its index then), repeated on the mailbox put
+// back as it was; "cold" is the first access after the server was
+// restarted (its in-memory caches are gone, its on-disk state and the OS
+// page cache stay); "warm" repeats the command on a running server.
 package harness
 
 import (
@@ -27,8 +27,11 @@ type Params struct {
 	// memory test's message).
 	BigSizes []int
 
-	ColdRuns int // server restarts for the cold measurements (and APPEND runs)
-	WarmRuns int // repetitions on a running server
+	// FirstRuns is how often the first phase runs, each time on a
+	// mailbox put back as it was when just written (see freshState).
+	FirstRuns int
+	ColdRuns  int // server restarts for the cold measurements (and APPEND runs)
+	WarmRuns  int // repetitions on a running server
 
 	FetchBodies   int // UID FETCH BODY.PEEK[] of this many messages
 	StoreCount    int // STORE +FLAGS on 1:StoreCount
@@ -78,6 +81,7 @@ func Smoke() Params {
 		N:             200,
 		Seed:          1,
 		BigSizes:      []int{2 << 20, 512 << 10},
+		FirstRuns:     1,
 		ColdRuns:      1,
 		WarmRuns:      2,
 		FetchBodies:   1000,
@@ -106,6 +110,7 @@ func Full(n int) Params {
 		N:             n,
 		Seed:          1,
 		BigSizes:      corpus.DefaultBigSizes(n),
+		FirstRuns:     3,
 		ColdRuns:      3,
 		WarmRuns:      5,
 		FetchBodies:   1000,

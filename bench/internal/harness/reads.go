@@ -44,9 +44,6 @@ func (r *runner) readPhase(ctx context.Context, phase string) error {
 		return err
 	}
 	r.add(key("select"), ms(time.Since(t)))
-	if phase == "first" {
-		r.firstSelect = t
-	}
 	if exists != e.n {
 		r.wrong("SELECT: %d EXISTS, want %d", exists, e.n)
 	}

@@ -28,7 +28,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "corpus: %.1f MB, median message %d bytes, largest %.1f MB; %v\n",
 			float64(r.Corpus.Bytes)/1e6, r.Corpus.MedianSize, float64(r.Corpus.Largest)/1e6, r.Corpus.Kinds)
 	}
-	fmt.Fprintf(w, "medians of %d cold runs (server restarted) and %d warm runs; \"first\" is the first access to the new mailbox\n", p.ColdRuns, p.WarmRuns)
+	fmt.Fprintf(w, "medians of %d first runs (the first access to the new mailbox, put back as written before each), %d cold runs (server restarted) and %d warm runs\n", p.FirstRuns, p.ColdRuns, p.WarmRuns)
 	var cols []*ServerResult
 	for _, s := range r.Servers {
 		switch s.Status {

@@ -205,13 +205,24 @@ func Run(ctx context.Context, p Params) (*Report, error) {
 		rep.Corpus.Messages, float64(rep.Corpus.Bytes)/1e6, rep.Corpus.MedianSize, float64(rep.Corpus.Largest)/1e6, rep.Corpus.Seconds)
 	exp := newExpect(c, &p)
 
+	// The state every first-phase repetition starts from: the servers'
+	// directories as the corpus left them.
+	fresh := map[server.Server]*freshState{}
+	for _, s := range live {
+		st, err := noteFresh(filepath.Join(work, s.Name()))
+		if err != nil {
+			return nil, err
+		}
+		fresh[s] = st
+	}
+
 	// The servers run side by side, and take turns row by row (each
 	// repetition of a phase is a turn of its own), so that the noise of a
 	// loaded machine falls on all of them alike rather than on whichever
 	// ran while it was busy.
 	var runners []*runner
 	for _, s := range live {
-		r := &runner{p: &p, c: c, e: exp, s: s, res: results[s], logf: logf}
+		r := &runner{p: &p, c: c, e: exp, s: s, res: results[s], logf: logf, fresh: fresh[s]}
 		if err := s.Start(ctx); err != nil {
 			r.res.Status, r.res.Reason = "failed", err.Error()
 			continue
@@ -349,13 +360,20 @@ type runner struct {
 	seen   map[string]int // error messages already recorded
 	broken bool           // the server died and did not start again
 
-	firstSelect time.Time // when the first phase's SELECT began
+	// fresh is the server's directory as the corpus left it, put back
+	// before every first-phase repetition.
+	fresh *freshState
+	// parked: the server was stopped at the end of its turn on purpose
+	// (see first); the next step that needs it starts it again.
+	parked bool
 }
 
 // step is one turn of a server in the run.
 type step struct {
 	name string
 	fn   func(context.Context) error
+	// starts: fn starts the server itself, even when it is parked.
+	starts bool
 }
 
 // steps lists the turns of a run, the same for every server: the read
@@ -366,10 +384,13 @@ func steps(p *Params) []step {
 }
 
 func (r *runner) steps() []step {
-	out := []step{{"first", func(ctx context.Context) error { return r.readPhase(ctx, "first") }},
-		{"full-text index", r.ftsBuild}}
+	var out []step
+	for i := 0; i < r.p.FirstRuns; i++ {
+		out = append(out, step{name: fmt.Sprintf("first %d", i+1), fn: r.first, starts: true})
+	}
+	out = append(out, step{name: "full-text index", fn: r.ftsBuild, starts: true})
 	for i := 0; i < r.p.ColdRuns; i++ {
-		out = append(out, step{fmt.Sprintf("cold %d", i+1), func(ctx context.Context) error {
+		out = append(out, step{name: fmt.Sprintf("cold %d", i+1), fn: func(ctx context.Context) error {
 			if err := r.restart(ctx); err != nil {
 				return err
 			}
@@ -377,19 +398,19 @@ func (r *runner) steps() []step {
 		}})
 	}
 	for i := 0; i < r.p.WarmRuns; i++ {
-		out = append(out, step{fmt.Sprintf("warm %d", i+1), func(ctx context.Context) error { return r.readPhase(ctx, "warm") }})
+		out = append(out, step{name: fmt.Sprintf("warm %d", i+1), fn: func(ctx context.Context) error { return r.readPhase(ctx, "warm") }})
 	}
 	out = append(out,
-		step{"login", r.logins},
-		step{"connection setup", r.connSetup},
-		step{"sessions", r.sessions},
-		step{"store", r.store},
-		step{"copy and move", r.copies},
-		step{"qresync", r.qresync},
-		step{"append", r.appends},
-		step{"mixed", r.mixedAll},
-		step{"idle", r.idle},
-		step{"big message", r.bigMessage},
+		step{name: "login", fn: r.logins},
+		step{name: "connection setup", fn: r.connSetup},
+		step{name: "sessions", fn: r.sessions},
+		step{name: "store", fn: r.store},
+		step{name: "copy and move", fn: r.copies},
+		step{name: "qresync", fn: r.qresync},
+		step{name: "append", fn: r.appends},
+		step{name: "mixed", fn: r.mixedAll},
+		step{name: "idle", fn: r.idle},
+		step{name: "big message", fn: r.bigMessage},
 	)
 	if len(r.p.Steps) == 0 {
 		return out
@@ -409,7 +430,7 @@ func (r *runner) steps() []step {
 // StepNames lists the names of the steps of a full run, for --steps.
 func StepNames() []string {
 	var names []string
-	for _, st := range steps(&Params{ColdRuns: 1, WarmRuns: 1}) {
+	for _, st := range steps(&Params{FirstRuns: 1, ColdRuns: 1, WarmRuns: 1}) {
 		names = append(names, strings.TrimSuffix(st.name, " 1"))
 	}
 	return names
@@ -419,9 +440,16 @@ func StepNames() []string {
 // started again for the turns after it.
 func (r *runner) step(ctx context.Context, st step) {
 	t := time.Now()
+	if r.parked && !st.starts {
+		if err := r.restart(ctx); err != nil {
+			r.wrong("%s: start: %v", st.name, err)
+			r.broken = true
+			return
+		}
+	}
 	if err := st.fn(ctx); err != nil {
 		r.wrong("%s: %v", st.name, err)
-		if !r.alive() {
+		if !r.parked && !r.alive() {
 			r.wrong("%s: the server died; its output:\n%s", st.name, tail(r.s.Log(), 2000))
 			if err := r.restart(ctx); err != nil {
 				r.wrong("restart: %v", err)
@@ -437,6 +465,7 @@ func (r *runner) alive() bool {
 	return pid > 0 && syscall.Kill(pid, 0) == nil
 }
 
+// restart stops the server, if it runs, and starts it again.
 func (r *runner) restart(ctx context.Context) error {
 	t := time.Now()
 	if err := r.s.Stop(); err != nil {
@@ -446,6 +475,7 @@ func (r *runner) restart(ctx context.Context) error {
 	if err := r.s.Start(ctx); err != nil {
 		return err
 	}
+	r.parked = false
 	if d := time.Since(t); d > 2*time.Second {
 		r.logf("%s: slow restart: stopped in %.1fs, started in %.1fs", r.s.Name(), stopped.Seconds(), (d - stopped).Seconds())
 	}

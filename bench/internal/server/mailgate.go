@@ -213,9 +213,20 @@ func (m *Mailgate) InetdCommand() (string, []string) {
 }
 
 // FullTextIndexer is a server whose full-text index is built in the
-// background: FullTextIndexed says how many messages of INBOX it holds.
+// background: FullTextIndexed says how many messages of INBOX it holds,
+// and DropFullText removes the index (the server stopped), so that the
+// next SELECT builds it anew.
 type FullTextIndexer interface {
 	FullTextIndexed() (int, error)
+	DropFullText() error
+}
+
+// DropFullText removes mailgate's index files (<data-dir>/fts).
+func (m *Mailgate) DropFullText() error {
+	if err := os.RemoveAll(filepath.Join(m.dir, "data", "fts")); err != nil {
+		return fmt.Errorf("removing mailgate's full-text index: %w", err)
+	}
+	return nil
 }
 
 // FullTextIndexed reads mailgate's index files (<data-dir>/fts, one a
