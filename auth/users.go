@@ -1,10 +1,10 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -139,7 +139,11 @@ func (u *UsersFile) reloadLocked() error {
 	if u.failed != nil && sameVersion(fi, u.failed) {
 		return u.failedErr
 	}
-	data, err := io.ReadAll(f)
+	// Sized from the stat, not grown by doubling: a large file is read
+	// by every inetd session.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	_, err = buf.ReadFrom(f)
+	data := buf.Bytes()
 	if err != nil {
 		return fmt.Errorf("users: read %s: %w", u.path, err)
 	}

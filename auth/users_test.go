@@ -90,6 +90,8 @@ func TestParseUsersErrors(t *testing.T) {
 		want       string
 	}{
 		{"no colon", "# c\nalice\n", 2, "found no ':'"},
+		{"no colon, CRLF lines", "a:{PLAIN}x\r\n\r\nalice\r\n", 3, "found no ':'"},
+		{"no colon, no final newline", "a:{PLAIN}x\nalice", 2, "found no ':'"},
 		{"too many fields", "a:{PLAIN}x:1:2:g:/h:/s:storage=1G:extra\n", 1, "9 fields"},
 		{"bad quota field", "a:{PLAIN}x:1:2:g:/h:/s:extra\n", 1, `quota item "extra"`},
 		{"empty name", "\n\n:{PLAIN}x\n", 3, "empty user name"},
