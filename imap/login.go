@@ -238,8 +238,8 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 	err := tc.Handshake()
 	s.serverCert = s.srv.presented.take(tc)
 	if err != nil {
-		s.log.Info("imap: STARTTLS handshake failed", "err", err)
-		return err
+		s.handshakeFailed("STARTTLS", err)
+		return errTLSFailed
 	}
 	tc.SetDeadline(time.Time{})
 	s.setConn(tc)

@@ -185,6 +185,8 @@ type Server struct {
 	// handshake presents (for SCRAM's tls-server-end-point).
 	tlsConfig *tls.Config
 	presented presentedCerts
+	// handshakeFailures limits the log lines of failed TLS handshakes.
+	handshakeFailures handshakeFailures
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}

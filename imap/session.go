@@ -230,7 +230,7 @@ func (s *session) serve(preauth *auth.User) {
 		err := tc.Handshake()
 		s.serverCert = s.srv.presented.take(tc)
 		if err != nil {
-			s.log.Info("imap: TLS handshake failed", "err", err)
+			s.handshakeFailed("TLS", err)
 			s.finish()
 			return
 		}
@@ -416,6 +416,8 @@ func (s *session) release() {
 func (s *session) ending(err error) {
 	var op *net.OpError
 	switch {
+	case err == errTLSFailed:
+		// Logged where it happened; a BYE could not be read.
 	case errors.Is(err, errSelectedGone):
 		s.sayGone()
 	case s.stopping.Load():
@@ -548,6 +550,9 @@ func (s *session) command() error {
 func (s *session) complete(tag, name string, cmd command, uid bool, err error) error {
 	if err == errAlreadyAnswered {
 		return nil
+	}
+	if err == errTLSFailed {
+		return err
 	}
 	if c, ok := err.(*closing); ok {
 		s.respond(tag, c.reply)

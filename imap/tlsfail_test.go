@@ -1,0 +1,87 @@
+package imap_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailgate/mailgate/imap"
+	"github.com/mailgate/mailgate/tlsmgr"
+)
+
+// A client that answers "OK Begin TLS negotiation" with bytes that are no
+// TLS handshake fails its own handshake. The server used to log an ERROR
+// ("imap: command failed"), write "NO [SERVERBUG]" in the clear after its
+// TLS alert and go on serving commands in plaintext on a stream whose TLS
+// state is undefined: any network client could page the operators who
+// alert on ERROR, as fast as it could connect. Now the connection ends,
+// with one INFO line and nothing more written.
+func TestFailedSTARTTLSEndsTheSession(t *testing.T) {
+	logs := &dvLockedBuffer{}
+	cfg := selfSigned(t)
+	e := startServer(t, func(o *imap.Options) {
+		o.TLSConfig = cfg
+		o.TLSMode = tlsmgr.ModeOnDemand
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	c := e.raw()
+	c.ok("a STARTTLS")
+	c.conn.Write([]byte("\x16\x03\x01\x00\x05hello"))
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	rest, err := io.ReadAll(c.conn)
+	if err != nil {
+		t.Errorf("the server kept the connection open after a failed STARTTLS handshake: %v", err)
+	}
+	if bytes.Contains(rest, []byte("SERVERBUG")) || bytes.Contains(rest, []byte("BYE")) {
+		t.Errorf("after a failed STARTTLS handshake the server wrote %q in the clear; close the connection instead", rest)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if strings.Contains(logs.String(), "level=ERROR") || strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("a client's failed TLS handshake is logged as a server problem:\n%s", logs.String())
+	}
+	if n := strings.Count(logs.String(), "STARTTLS handshake failed"); n != 1 {
+		t.Errorf("%d log lines name the failed handshake; want 1:\n%s", n, logs.String())
+	}
+}
+
+// A client host that fails one TLS handshake after another, by STARTTLS
+// or on an implicit-TLS listener, gets one log line a minute, not one a
+// connection.
+func TestFailedHandshakesLogOnceAMinutePerHost(t *testing.T) {
+	for _, mode := range []tlsmgr.Mode{tlsmgr.ModeOnDemand, tlsmgr.ModeConnection} {
+		t.Run(mode.String(), func(t *testing.T) {
+			logs := &dvLockedBuffer{}
+			cfg := selfSigned(t)
+			e := startServer(t, func(o *imap.Options) {
+				o.TLSConfig = cfg
+				o.TLSMode = mode
+				o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+			})
+			for range 20 {
+				var c net.Conn
+				if mode == tlsmgr.ModeConnection {
+					var err error
+					if c, err = net.Dial("tcp", e.addr); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					rc := e.raw()
+					rc.ok("a STARTTLS")
+					c = rc.conn
+				}
+				// A client that trusts nothing of ours: its handshake fails.
+				tls.Client(c, &tls.Config{ServerName: "elsewhere.example"}).Handshake()
+				c.Close()
+			}
+			time.Sleep(200 * time.Millisecond)
+			if n := strings.Count(logs.String(), "handshake failed"); n != 1 {
+				t.Errorf("20 failed handshakes from one host made %d log lines; want 1:\n%s", n, logs.String())
+			}
+		})
+	}
+}
