@@ -24,6 +24,11 @@
 //     the static certificate, if any, is served instead.
 //   - Reload (SIGHUP) re-reads the static files; so does a change to them,
 //     after a 250 ms pause that lets a certificate and its key both land.
+//     A change is an event on a file's name or on a symbolic link leading
+//     to it (certbot's live/ links, a Kubernetes secret's ..data); other
+//     files in the same directories, such as a log, are not looked at. A
+//     failure that repeats is logged once, until it changes or the files
+//     load again.
 //   - Renew forces the renewal of the managed certificates (an
 //     administrator's command); certmagic renews them by itself when due.
 //   - Stop ends the background work and waits for it; cancelling Start's

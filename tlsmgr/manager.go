@@ -25,6 +25,9 @@ type Manager struct {
 
 	static   atomic.Pointer[staticState] // nil without static files
 	reloadMu sync.Mutex                  // one reload at a time
+	// reloadFailure is the last reload error logged, "" once the files
+	// loaded again; guarded by reloadMu.
+	reloadFailure string
 
 	acme atomic.Pointer[acmeState] // set by Start when ACME is on
 
@@ -90,12 +93,12 @@ func (m *Manager) Start(ctx context.Context) error {
 // startWork starts the watcher and ACME; m.mu is held.
 func (m *Manager) startWork(ctx context.Context) error {
 	if m.static.Load() != nil {
-		w, err := m.newStaticWatcher()
+		w, err := m.newFileWatch()
 		if err != nil {
 			return err
 		}
 		m.wg.Go(func() {
-			defer w.Close()
+			defer w.close()
 			m.watchStatic(w, m.stop)
 		})
 	}

@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 // staticState is one loaded set of the static files. It is never changed
@@ -76,109 +72,33 @@ func (m *Manager) loadStatic() (*staticState, error) {
 
 // reloadStatic re-reads the static files and publishes them if they
 // changed. On an error the files in use stay in use. It reports whether
-// anything changed.
+// anything changed. why is "reload" for an administrator's request, whose
+// failure is always logged; a failure of the watcher's reloads is logged
+// once until it changes or the files load again, since a file left broken
+// may see many events.
 func (m *Manager) reloadStatic(why string) (bool, error) {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
 	st, err := m.loadStatic()
 	changed := false
 	switch {
-	case err != nil:
+	case err != nil && (why == "reload" || err.Error() != m.reloadFailure):
+		m.reloadFailure = err.Error()
 		m.log.Error("tls: reload failed; the certificate in use stays in use", "why", why, "err", err)
+	case err != nil:
+		m.log.Debug("tls: reload failed again, as last logged", "why", why, "err", err)
 	case st != nil && !bytes.Equal(st.raw, m.static.Load().raw):
 		m.static.Store(st)
 		changed = true
+		m.reloadFailure = ""
 		m.log.Info("tls: certificate reloaded", "why", why, "file", m.opts.CertificateFile,
 			"subject", st.cert.Leaf.Subject.String(), "not-after", st.cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+	case m.reloadFailure != "":
+		m.reloadFailure = ""
+		m.log.Info("tls: the certificate files load again; unchanged, they stay in use", "why", why)
 	}
 	if m.opts.onReload != nil {
 		m.opts.onReload(err)
 	}
 	return changed, err
-}
-
-// watchDebounce is how long the watcher waits for a burst of changes
-// (certificate, then key) to end before reloading.
-const watchDebounce = 250 * time.Millisecond
-
-// watchStatic reloads the static files when their directories change,
-// until stop is closed. It watches directories, not files, because
-// certificates are usually replaced by a rename or a new symbolic link.
-func (m *Manager) watchStatic(w *fsnotify.Watcher, stop <-chan struct{}) {
-	var timer *time.Timer
-	var fire <-chan time.Time
-	for {
-		select {
-		case <-stop:
-			if timer != nil {
-				timer.Stop()
-			}
-			return
-		case ev, ok := <-w.Events:
-			if !ok {
-				return
-			}
-			if ev.Op == fsnotify.Chmod && !m.watchedName(ev.Name) {
-				continue
-			}
-			if timer == nil {
-				timer = time.NewTimer(watchDebounce)
-			} else {
-				timer.Reset(watchDebounce)
-			}
-			fire = timer.C
-		case err, ok := <-w.Errors:
-			if !ok {
-				return
-			}
-			m.log.Warn("tls: watching the certificate files", "err", err)
-		case <-fire:
-			fire = nil
-			m.reloadStatic("files changed")
-		}
-	}
-}
-
-// watchedName reports whether path is one of the static files.
-func (m *Manager) watchedName(path string) bool {
-	for _, f := range []string{m.opts.CertificateFile, m.opts.KeyFile, m.opts.CAFile} {
-		if f != "" && filepath.Clean(f) == filepath.Clean(path) {
-			return true
-		}
-	}
-	return false
-}
-
-// newStaticWatcher watches the directories holding the static files and,
-// for symbolic links, their targets.
-func (m *Manager) newStaticWatcher() (*fsnotify.Watcher, error) {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return nil, fmt.Errorf("tls: watching the certificate files: %w", err)
-	}
-	seen := map[string]bool{}
-	var errs []error
-	for _, f := range []string{m.opts.CertificateFile, m.opts.KeyFile, m.opts.CAFile} {
-		if f == "" {
-			continue
-		}
-		dirs := []string{filepath.Dir(f)}
-		if t, err := filepath.EvalSymlinks(f); err == nil {
-			dirs = append(dirs, filepath.Dir(t))
-		}
-		for _, d := range dirs {
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			if err := w.Add(d); err != nil {
-				errs = append(errs, fmt.Errorf("tls: watching %s: %w", d, err))
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		w.Close()
-		return nil, err
-	}
-	return w, nil
 }
