@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/caddyserver/certmagic"
@@ -126,6 +127,27 @@ func (a *acmeState) manage(ctx context.Context) error {
 		return fmt.Errorf("tls: acme: %w", err)
 	}
 	return nil
+}
+
+// errNoChallenge refuses a hello that offers only acme-tls/1 when no
+// TLS-ALPN-01 challenge for its name is under way.
+var errNoChallenge = errors.New("tls: acme-tls/1 offered, but no TLS-ALPN-01 challenge for that name is under way")
+
+// challengePending reports whether a TLS-ALPN-01 challenge for name is
+// under way: started by this process (certmagic keeps it in memory), or
+// by another process sharing the storage (certmagic's distributed
+// solving, whose token its solvers.go keeps at
+// acme/<issuer>/challenge_tokens/<name>.json).
+func (a *acmeState) challengePending(ctx context.Context, name string) bool {
+	if name == "" {
+		return false
+	}
+	if _, ok := certmagic.GetACMEChallenge(name); ok {
+		return true
+	}
+	k := certmagic.StorageKeys
+	key := path.Join("acme", k.Safe(a.issuer.IssuerKey()), "challenge_tokens", k.Safe(name)+".json")
+	return a.managed.Storage.Exists(ctx, key)
 }
 
 // isManaged reports whether name is one of the managed domains, or

@@ -57,7 +57,9 @@
 //
 // # Choosing the certificate
 //
-// A TLS-ALPN-01 challenge gets its challenge certificate. A name ACME
+// A TLS-ALPN-01 challenge gets its challenge certificate; a hello that
+// offers only "acme-tls/1" when no challenge for its name is under way is
+// a probe, refused with no more than a debug line. A name ACME
 // manages gets the ACME certificate; a client that sends no name gets the
 // default server name's (the first domain). Other names get the static
 // certificate, or an on-demand one if the decision function allows the

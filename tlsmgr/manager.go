@@ -191,7 +191,8 @@ func (m *Manager) TLSConfig(alpn ...string) *tls.Config {
 }
 
 // getCertificate chooses the certificate for one handshake:
-//   - a TLS-ALPN-01 challenge gets its challenge certificate;
+//   - a TLS-ALPN-01 challenge gets its challenge certificate, and a hello
+//     offering only acme-tls/1 without one under way is refused;
 //   - a name ACME manages, or no name when there is a default server
 //     name, gets the ACME certificate (the static one until it exists);
 //   - any other name gets the static certificate, if there is one and
@@ -208,6 +209,13 @@ func (m *Manager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, 
 		return st.cert, nil
 	}
 	if len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ACMETLS1 {
+		// Only a CA validating a challenge has reason to offer nothing
+		// else; anyone else is a probe, refused without certmagic, which
+		// would log an ERROR for each.
+		if !a.challengePending(hello.Context(), hello.ServerName) {
+			m.log.Debug("tls: acme-tls/1 hello refused: no challenge under way", "name", hello.ServerName, "remote", remoteText(hello))
+			return nil, errNoChallenge
+		}
 		return a.managed.GetCertificate(hello)
 	}
 	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
@@ -232,4 +240,12 @@ func (m *Manager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, 
 		}
 	}
 	return a.managed.GetCertificate(hello) // the default name's, if any
+}
+
+// remoteText is the client's address of a handshake, for the log.
+func remoteText(hello *tls.ClientHelloInfo) string {
+	if hello.Conn == nil || hello.Conn.RemoteAddr() == nil {
+		return ""
+	}
+	return hello.Conn.RemoteAddr().String()
 }
