@@ -358,6 +358,18 @@ type ACME struct {
 	// example.org, whose certificates are obtained during the first
 	// handshake that asks for them. Default none.
 	OnDemand []string `toml:"on-demand"`
+	// OnDemandPerAddress is how many new on-demand names one client host
+	// (an IPv6 /64) may have certificates ordered for in an hour; 0 is no
+	// limit. Default 2.
+	OnDemandPerAddress int `toml:"on-demand-per-address"`
+	// OnDemandPerDay is how many new on-demand names may have
+	// certificates ordered in a day, all clients together; 0 is no limit.
+	// Default 20.
+	OnDemandPerDay int `toml:"on-demand-per-day"`
+	// OnDemandMaxCertificates is how many on-demand certificates the
+	// storage may hold before new names are refused; 0 is no limit.
+	// Default 100.
+	OnDemandMaxCertificates int `toml:"on-demand-max-certificates"`
 }
 
 // TLSFileChecks is the [tls-file-checks] table: the safety checks applied

@@ -73,6 +73,10 @@ func Default() *Config {
 			DNSResolvers:          []string{},
 			DNSPropagationTimeout: 2 * time.Minute,
 			OnDemand:              []string{},
+			// As tlsmgr's own defaults: a zero here is no limit.
+			OnDemandPerAddress:      tlsmgr.DefaultOnDemandPerAddress,
+			OnDemandPerDay:          tlsmgr.DefaultOnDemandPerDay,
+			OnDemandMaxCertificates: tlsmgr.DefaultOnDemandMaxCertificates,
 		}},
 		TLSFileChecks: TLSFileChecks{KeyFile: []string{}, CertFile: []string{}, CAFile: []string{}},
 		Auth: Auth{

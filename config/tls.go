@@ -14,7 +14,8 @@ func (c *Config) TLSConfigured() bool {
 // TLSOptions returns the certificate options that [tls], [tls.acme] and
 // [tls-file-checks] give, for tlsmgr.New; the caller adds the Logger.
 // ACME storage defaults to <data-dir>/acme, and dns-propagation-timeout
-// "0s" (skip the check) becomes tlsmgr's negative value.
+// "0s" (skip the check) and an on-demand limit of 0 (none) become
+// tlsmgr's negative values.
 func (c *Config) TLSOptions() tlsmgr.Options {
 	t, a := c.TLS, c.TLS.ACME
 	o := tlsmgr.Options{
@@ -48,8 +49,22 @@ func (c *Config) TLSOptions() tlsmgr.Options {
 	}
 	if len(a.OnDemand) > 0 {
 		o.ACME.OnDemand = tlsmgr.AllowList(a.OnDemand)
+		o.ACME.OnDemandLimits = tlsmgr.OnDemandLimits{
+			PerAddress:      noLimit(a.OnDemandPerAddress),
+			PerDay:          noLimit(a.OnDemandPerDay),
+			MaxCertificates: noLimit(a.OnDemandMaxCertificates),
+		}
 	}
 	return o
+}
+
+// noLimit turns a limit key's 0, no limit, into tlsmgr's negative value
+// (tlsmgr's zero is its default).
+func noLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // ServerTLSOptions returns the certificate options of a [[server]] that

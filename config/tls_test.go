@@ -30,6 +30,8 @@ challenges = ["tls-alpn-01"]
 tls-alpn-address = "127.0.0.1:993"
 dns-propagation-timeout = "0s"
 on-demand = ["*.example.org"]
+on-demand-per-day = 0
+on-demand-max-certificates = 7
 default-server-name = "imap.example.org"
 [tls-file-checks]
 key-file = ["-grdfil"]
@@ -56,6 +58,10 @@ key-file = ["-grdfil"]
 	}
 	if a.OnDemand == nil || a.OnDemand(context.Background(), "imap.example.org") != nil || a.OnDemand(context.Background(), "example.net") == nil {
 		t.Error("on-demand is not the allow list")
+	}
+	// Left out, the default; 0, none (tlsmgr's negative); else as set.
+	if want := (tlsmgr.OnDemandLimits{PerAddress: 2, PerDay: -1, MaxCertificates: 7}); a.OnDemandLimits != want {
+		t.Errorf("on-demand limits %+v; want %+v", a.OnDemandLimits, want)
 	}
 	if err := o.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)

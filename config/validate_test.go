@@ -15,6 +15,8 @@ func TestBadValues(t *testing.T) {
 		{"max-sessions-per-user", "max-sessions-per-user = -2\n", []string{`1 max-sessions-per-user: -2 is negative`}},
 		{"session-memory-limit small", "session-memory-limit = \"16MiB\"\n", []string{`1 session-memory-limit: 16MiB is too small for a session process`}},
 		{"command-rate", "[[server]]\ncommand-rate = -1\n", []string{`2 server.command-rate: -1 is negative`}},
+		{"on-demand limits", "[tls.acme]\non-demand-per-address = -1\non-demand-per-day = -2\non-demand-max-certificates = -3\n", []string{
+			`2 tls.acme.on-demand-per-address: -1 is negative`, `3 tls.acme.on-demand-per-day: -2 is negative`, `4 tls.acme.on-demand-max-certificates: -3 is negative`}},
 		{"data-dir relative", "data-dir = \"var/lib\"\n", []string{`1 data-dir: "var/lib" is not an absolute path`}},
 		{"home-dir-mode not octal", "home-dir-mode = \"790\"\n", []string{`1 home-dir-mode: mode "790" is not an octal number`}},
 		{"home-dir-mode too big", "home-dir-mode = \"17777\"\n", []string{`1 home-dir-mode: mode "17777" is larger than 7777`}},
@@ -164,6 +166,7 @@ func TestGoodValues(t *testing.T) {
 		"[tls.acme]\ndomains = [\"mail.example.org\"]\nemail = \"a@example.org\"\nca = \"https://acme-staging-v02.api.letsencrypt.org/directory\"",
 		"[tls.acme]\ndomains = [\"mail.example.org\"]\nemail = \"a@example.org\"\nstaging = true\nprofile = \"tlsserver\"\nca-root = \"/etc/ssl/ca.pem\"\ndefault-server-name = \"mail.example.org\"",
 		"[tls.acme]\nemail = \"a@example.org\"\non-demand = [\"*.example.org\"]",
+		"[tls.acme]\nemail = \"a@example.org\"\non-demand = [\"*.example.org\"]\non-demand-per-address = 0\non-demand-per-day = 500\non-demand-max-certificates = 0",
 		"[tls.acme]\ndomains = [\"*.example.org\"]\nemail = \"a@example.org\"\nchallenges = [\"dns-01\"]\ndns-provider = \"rfc2136\"\ndns-resolvers = [\"127.0.0.1:53\"]\ndns-propagation-timeout = \"0s\"\n[tls.acme.dns]\nserver = \"127.0.0.1:53\"\nkey-name = \"k\"\nkey = \"c2VjcmV0\"",
 		"[tls.acme]\ndomains = [\"mail.example.org\"]\nemail = \"a@example.org\"\nchallenges = [\"tls-alpn-01\"]\ntls-alpn-address = \"127.0.0.1:993\"\nhttp-address = \"bogus, and unused\"",
 		"[tls-file-checks]\nkey-file = [\"none\"]\nca-file = [\"all\", \"-ardfil\", \"+linkwrdir\"]",

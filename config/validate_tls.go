@@ -25,6 +25,17 @@ func (c *Config) validateTLS(ps *problems) {
 			}
 		}
 	}
+	a := c.TLS.ACME
+	for _, limit := range []struct {
+		key string
+		n   int
+	}{
+		{"on-demand-per-address", a.OnDemandPerAddress},
+		{"on-demand-per-day", a.OnDemandPerDay},
+		{"on-demand-max-certificates", a.OnDemandMaxCertificates},
+	} {
+		notNegative(ps, at("tls", "acme", limit.key), limit.n)
+	}
 	for i, s := range c.Servers {
 		o, ok := c.ServerTLSOptions(s)
 		if !ok {

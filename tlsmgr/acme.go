@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"github.com/mholt/acmez/v3"
@@ -93,9 +94,31 @@ func (m *Manager) newACME(ctx context.Context) (*acmeState, error) {
 	}
 	a.managed, a.issuer = newConfig(nil)
 	if o.OnDemand != nil {
-		a.onDemand, _ = newConfig(&certmagic.OnDemandConfig{DecisionFunc: o.OnDemand})
+		gate := &onDemandGate{allow: o.OnDemand, limits: o.OnDemandLimits.resolve(), now: time.Now, log: m.log}
+		var iss *certmagic.ACMEIssuer
+		a.onDemand, iss = newConfig(&certmagic.OnDemandConfig{DecisionFunc: gate.decide})
+		gate.held = func(ctx context.Context, name string) bool {
+			return storage.Exists(ctx, certmagic.StorageKeys.SiteCert(iss.IssuerKey(), name))
+		}
+		gate.kept = func(ctx context.Context) int { return a.onDemandKept(ctx, storage, iss.IssuerKey()) }
 	}
 	return a, nil
+}
+
+// onDemandKept counts the certificates in the storage that are not the
+// managed domains': those obtained on demand.
+func (a *acmeState) onDemandKept(ctx context.Context, storage certmagic.Storage, issuerKey string) int {
+	keys, err := storage.List(ctx, certmagic.StorageKeys.CertsPrefix(issuerKey), false)
+	if err != nil {
+		return 0 // none yet
+	}
+	n := 0
+	for _, k := range keys {
+		if !a.isManaged(path.Base(k)) {
+			n++
+		}
+	}
+	return n
 }
 
 // dnsSolver returns the DNS-01 solver, or nil when DNS-01 is off (an

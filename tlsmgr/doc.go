@@ -63,8 +63,9 @@
 // manages gets the ACME certificate; a client that sends no name gets the
 // default server name's (the first domain). Other names get the static
 // certificate, or an on-demand one if the decision function allows the
-// name, or else the default name's: a client asking for an unknown name
-// gets a certificate and decides, as it would with imap4d's single one.
+// name and OnDemandLimits leave room for it, or else the default name's,
+// at once: a client asking for an unknown name gets a certificate and
+// decides, as it would with imap4d's single one.
 //
 // # ALPN
 //

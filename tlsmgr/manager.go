@@ -198,7 +198,8 @@ func (m *Manager) TLSConfig(alpn ...string) *tls.Config {
 //   - any other name gets the static certificate, if there is one and
 //     on-demand issuance is off or the static certificate covers it;
 //   - otherwise an on-demand certificate if the decision function allows
-//     the name, else the static certificate or the default name's.
+//     the name and the limits leave room (onDemandGate), else the static
+//     certificate or the default name's.
 func (m *Manager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	st := m.static.Load()
 	a := m.acme.Load()

@@ -137,6 +137,8 @@ type ACMEOptions struct {
 	// a server name that has none, if OnDemand(ctx, name) returns nil.
 	// AllowList builds one from the names a configuration lists.
 	OnDemand func(ctx context.Context, name string) error
+	// OnDemandLimits bound the new names OnDemand may let through.
+	OnDemandLimits OnDemandLimits
 }
 
 // enabled reports whether ACME is on.
