@@ -432,7 +432,9 @@ func (g *Gateway) mailgateCommand(args ...string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// handoffMessage builds what the session process is told first.
+// handoffMessage builds what the session process is told first: the
+// configuration, less what the user's process has no use for and must
+// not learn (the back-ends' passwords, the key files, the proxy secret).
 func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMessage, error) {
 	if st == nil {
 		st = &imap.SessionState{}
@@ -440,6 +442,7 @@ func (g *Gateway) handoffMessage(server int, st *imap.SessionState) (*handoffMes
 	c := *g.conf()
 	def := config.Default()
 	c.Auth = def.Auth
+	c.ProxyAuth = def.ProxyAuth
 	c.TLS = def.TLS
 	c.TLSFileChecks = def.TLSFileChecks
 	c.IdentKeyFile, c.IdentEncryptOnly = "", false
