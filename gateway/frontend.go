@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+
+	"github.com/mailgate/mailgate/config"
 )
 
 // Frontend is a protocol server that a Gateway hosts: mailgate's IMAP and
@@ -75,6 +77,34 @@ type Listener struct {
 	// stands for the connection everywhere: access list, limits, login
 	// throttle, logs. Connections from elsewhere are taken as they are.
 	TrustedProxies []netip.Prefix
+
+	// live, when set, returns the [[server]] that the listener serves,
+	// as the configuration in force has it: a reload changes its
+	// max-connections-per-address and trusted-proxies for the next
+	// connection, in place of the two fields above.
+	live func() config.Server
+}
+
+// perAddress returns MaxConnectionsPerAddress in force.
+func (l Listener) perAddress() int {
+	if l.live != nil {
+		return l.live().MaxConnectionsPerAddress
+	}
+	return l.MaxConnectionsPerAddress
+}
+
+// trustedProxies returns TrustedProxies in force.
+func (l Listener) trustedProxies() []netip.Prefix {
+	if l.live != nil {
+		return l.live().TrustedProxyPrefixes()
+	}
+	return l.TrustedProxies
+}
+
+// proxied reports whether connections may come through a proxy, now or
+// after a reload: the listener must then read PROXY headers.
+func (l Listener) proxied() bool {
+	return l.live != nil || len(l.TrustedProxies) > 0
 }
 
 // service is a frontend and where it listens.

@@ -171,6 +171,7 @@ type liveState struct {
 	users *auth.UsersFile
 	authn *auth.Chain // [auth] authentication, users included
 	auth  *authParts
+	proxy *proxyAuthState // nil when [proxy-auth] listens nowhere
 }
 
 // cur returns the live state in force.
@@ -189,6 +190,17 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.log = slog.Default()
 	}
 	g.metrics = newMetrics(g)
+	// Before the live state: [proxy-auth]'s handler feeds it.
+	a := cfg.Auth
+	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{
+		Limit:        a.LoginFailureLimit,
+		AddressLimit: a.AddressFailureLimit,
+		Window:       a.LoginFailureWindow,
+		BlockFor:     a.LoginBlockTime,
+		Delay:        a.LoginDelay,
+		MaxDelay:     a.LoginMaxDelay,
+		Logger:       g.log,
+	})
 	if !opts.OneSession {
 		// A process that serves many sessions reads index files, whose
 		// checksums are CRC-32C: make its tables (about 0.3 ms) now, off
@@ -217,7 +229,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		authn.Close()
 		return nil, err
 	}
-	g.live.Store(&liveState{cfg: cfg, users: users, authn: authn, auth: parts})
+	proxy, err := g.buildProxyAuth(cfg, authn)
+	if err != nil {
+		authn.Close()
+		return nil, err
+	}
+	g.live.Store(&liveState{cfg: cfg, users: users, authn: authn, auth: parts, proxy: proxy})
 	validities := storage.NewUIDValidities(filepath.Join(cfg.DataDir, "uidvalidity"))
 	validities.Logger = g.log
 	g.validities = validities
@@ -248,24 +265,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		FullText: &storage.FullText{Dir: filepath.Join(cfg.DataDir, "fts"), Extract: imap.FullTextDoc, Derive: imap.HeaderCache,
 			StartDelay: indexDelay(opts)},
 	})
-	a := cfg.Auth
-	g.throttle = auth.NewThrottle(&auth.ThrottleOptions{
-		Limit:        a.LoginFailureLimit,
-		AddressLimit: a.AddressFailureLimit,
-		Window:       a.LoginFailureWindow,
-		BlockFor:     a.LoginBlockTime,
-		Delay:        a.LoginDelay,
-		MaxDelay:     a.LoginMaxDelay,
-		Logger:       g.log,
-	})
 	max := cfg.MaxChildren
 	if opts.MaxSessions > 0 {
 		max = opts.MaxSessions
 	}
 	g.sessions = newSessionLimits(max, cfg.MaxSessionsPerUser)
-	if g.proxy, err = g.proxyAuthServices(); err != nil {
-		return nil, err
-	}
+	g.proxy = g.proxyAuthServices()
 	return g, nil
 }
 
@@ -396,18 +401,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 	only := len(services) == 1 && len(services[0].listeners) == 1
 	for _, svc := range services {
 		for _, l := range svc.listeners {
-			if ln := passed.take(l.Address, only); ln != nil {
+			ln := passed.take(l.Address, only)
+			if ln != nil {
 				g.log.Info("mailgate: socket from systemd", "address", ln.Addr().String())
-				lns = append(lns, bound{svc: svc, l: l, ln: ln})
-				continue
-			}
-			ln, err := l.listen()
-			if err != nil {
+			} else if ln, err = l.listen(); err != nil {
 				closeAll()
 				return fmt.Errorf("%s: %w", svc.name, err)
 			}
-			if len(l.TrustedProxies) > 0 {
-				ln = newProxyListener(ln, l.TrustedProxies, g.log)
+			if l.proxied() {
+				// Always, for a [[server]]: a reload may add a proxy.
+				ln = newProxyListener(ln, l.trustedProxies, g.log)
 			}
 			lns = append(lns, bound{svc: svc, l: l, ln: ln})
 		}

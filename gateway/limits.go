@@ -196,7 +196,7 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 			continue
 		}
 		if !gl.l.Unlimited {
-			perAddr := gl.l.MaxConnectionsPerAddress
+			perAddr := gl.l.perAddress()
 			if !addr.IsValid() {
 				perAddr = 0 // a unix socket's clients have no address to tell apart
 			}

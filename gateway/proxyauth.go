@@ -3,21 +3,30 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"os"
 
+	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
 	"github.com/mailgate/mailgate/proxyauth"
 )
 
-// proxyAuthServices returns the frontends of [proxy-auth]: nginx's
-// auth_http endpoint and Postfix's socketmap, when they listen, both
-// answering from one ownership map. Their listeners are Unlimited (nginx
-// and Postfix bound their own connections, and a login must not wait
-// behind IMAP sessions for a slot); the access list applies, and should
-// admit only the proxy and the MTA.
-func (g *Gateway) proxyAuthServices() ([]*service, error) {
-	pa := g.conf().ProxyAuth
+// proxyAuthState is what [proxy-auth] answers from: the ownership map
+// and nginx's auth_http handler (with the secret, the timeouts and the
+// [auth] chain), built from one configuration. It is part of the
+// liveState that a reload replaces as a whole, and each request takes it
+// once: a login during a reload is checked with the old secret and chain
+// or with the new ones, never a mix.
+type proxyAuthState struct {
+	owners   *proxyauth.Owners
+	authHTTP *proxyauth.AuthHTTP // nil when listen is ""
+}
+
+// buildProxyAuth builds the [proxy-auth] state of cfg, whose [auth]
+// chain is authn; nil when [proxy-auth] listens nowhere.
+func (g *Gateway) buildProxyAuth(cfg *config.Config, authn *auth.Chain) (*proxyAuthState, error) {
+	pa := cfg.ProxyAuth
 	if pa.Listen == "" && pa.SocketmapListen == "" {
 		return nil, nil
 	}
@@ -25,27 +34,42 @@ func (g *Gateway) proxyAuthServices() ([]*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*service
+	st := &proxyAuthState{owners: owners}
 	if pa.Listen != "" {
 		key, err := secret(pa.Secret, pa.SecretFile)
 		if err != nil {
 			return nil, fmt.Errorf("proxy-auth secret-file: %w", err)
 		}
-		h := proxyauth.NewAuthHTTP(&proxyauth.AuthOptions{
+		st.authHTTP = proxyauth.NewAuthHTTP(&proxyauth.AuthOptions{
 			Owners:        owners,
-			Authenticator: g.cur().authn,
+			Authenticator: authn,
 			Throttle:      g.throttle,
 			Secret:        key,
 			CheckTimeout:  pa.CheckTimeout,
 			MaxAttempts:   pa.MaxAttempts,
 			Logger:        g.log,
 		})
-		out = append(out, &service{name: "proxy-auth", frontend: proxyauth.NewAuthServer(h),
+	}
+	return st, nil
+}
+
+// proxyAuthServices returns the frontends of [proxy-auth]: nginx's
+// auth_http endpoint and Postfix's socketmap, when they listen. Both
+// answer from the proxyAuthState in force, so that a reload reaches
+// them. Their listeners are Unlimited (nginx and Postfix bound their own
+// connections, and a login must not wait behind IMAP sessions for a
+// slot); the access list applies, and should admit only the proxy and
+// the MTA.
+func (g *Gateway) proxyAuthServices() []*service {
+	pa := g.conf().ProxyAuth
+	var out []*service
+	if pa.Listen != "" {
+		out = append(out, &service{name: "proxy-auth", frontend: proxyauth.NewAuthServer(liveAuthHTTP{g}),
 			listeners: []Listener{{Address: pa.Listen, Unlimited: true}}})
 	}
 	if pa.SocketmapListen != "" {
 		sm := proxyauth.NewSocketmap(&proxyauth.SocketmapOptions{
-			Owners:             owners,
+			Owners:             liveOwners{g},
 			RecipientDelimiter: g.conf().LMTP.RecipientDelimiter,
 			Domains:            g.conf().LMTP.Domains,
 			Exists:             g.userExists,
@@ -54,7 +78,34 @@ func (g *Gateway) proxyAuthServices() ([]*service, error) {
 		out = append(out, &service{name: "socketmap", frontend: sm,
 			listeners: []Listener{{Address: pa.SocketmapListen, Unlimited: true}}})
 	}
-	return out, nil
+	return out
+}
+
+// liveAuthHTTP answers each auth_http request with the handler of the
+// configuration in force.
+type liveAuthHTTP struct{ g *Gateway }
+
+func (h liveAuthHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := h.g.cur().proxy
+	if p == nil || p.authHTTP == nil {
+		// Not reached: listen waits for a restart, so a running
+		// endpoint always has a handler.
+		http.Error(w, "proxy-auth is not configured", http.StatusServiceUnavailable)
+		return
+	}
+	p.authHTTP.ServeHTTP(w, r)
+}
+
+// liveOwners is the ownership map of the configuration in force.
+type liveOwners struct{ g *Gateway }
+
+// Owner implements proxyauth.OwnerMap.
+func (o liveOwners) Owner(user string) (proxyauth.Node, bool) {
+	p := o.g.cur().proxy
+	if p == nil {
+		return proxyauth.Node{}, false
+	}
+	return p.owners.Owner(user)
 }
 
 // proxyNodes turns the [[proxy-auth.node]] tables, which config.Load has

@@ -24,7 +24,7 @@ const proxyHeaderTimeout = 5 * time.Second
 // if they send one, is just a bad command.
 type proxyListener struct {
 	net.Listener
-	trusted []netip.Prefix
+	trusted func() []netip.Prefix // read at each connection: a reload may change it
 	log     *slog.Logger
 
 	conns  chan net.Conn
@@ -34,8 +34,10 @@ type proxyListener struct {
 	once   sync.Once
 }
 
-// newProxyListener starts accepting on ln.
-func newProxyListener(ln net.Listener, trusted []netip.Prefix, log *slog.Logger) *proxyListener {
+// newProxyListener starts accepting on ln, taking PROXY headers from the
+// addresses that trusted returns at the time (none: every connection
+// passes untouched).
+func newProxyListener(ln net.Listener, trusted func() []netip.Prefix, log *slog.Logger) *proxyListener {
 	l := &proxyListener{Listener: ln, trusted: trusted, log: log,
 		conns: make(chan net.Conn), failed: make(chan struct{}), done: make(chan struct{})}
 	go l.acceptLoop()
@@ -63,7 +65,7 @@ func (l *proxyListener) acceptLoop() {
 }
 
 func (l *proxyListener) isTrusted(a netip.Addr) bool {
-	for _, p := range l.trusted {
+	for _, p := range l.trusted() {
 		if p.Contains(a) {
 			return true
 		}

@@ -19,7 +19,7 @@ func TestProxyListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := newProxyListener(raw, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, slog.New(slog.DiscardHandler))
+	ln := newProxyListener(raw, trusting("127.0.0.1/32"), slog.New(slog.DiscardHandler))
 	defer ln.Close()
 	client := &net.TCPAddr{IP: net.ParseIP("192.0.2.44"), Port: 5555}
 	for _, version := range []byte{1, 2} {
@@ -74,7 +74,7 @@ func TestProxyListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oln := newProxyListener(other, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, slog.New(slog.DiscardHandler))
+	oln := newProxyListener(other, trusting("10.0.0.0/8"), slog.New(slog.DiscardHandler))
 	defer oln.Close()
 	c, _ := net.Dial("tcp", other.Addr().String())
 	defer c.Close()
@@ -88,4 +88,13 @@ func TestProxyListener(t *testing.T) {
 	if _, err := oln.Accept(); err == nil {
 		t.Error("Accept after Close")
 	}
+}
+
+// trusting returns a fixed list of trusted proxies.
+func trusting(prefixes ...string) func() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, p := range prefixes {
+		ps = append(ps, netip.MustParsePrefix(p))
+	}
+	return func() []netip.Prefix { return ps }
 }

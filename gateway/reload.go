@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/config"
@@ -12,21 +13,31 @@ import (
 )
 
 // A reload (SIGHUP, "mailgate reload") reads the configuration again and
-// puts it in force without dropping a session:
+// puts it in force without dropping a session. Every key either applies
+// or is named as waiting for a restart; none silently keeps its old value:
 //
-//   - What a new session, a new connection or a login reads takes the new
-//     values: [auth] and its back-ends, the users file, the access lists,
-//     the [[server]] settings of each listener (timeouts, limits,
-//     transcript, login-disabled...), id-fields, preauth, max-children.
-//     Sessions under way keep the settings they began with.
+//   - What a new session, a new connection, a login or a lookup reads
+//     takes the new values: [auth] and its back-ends, the users file, the
+//     access lists, each listener's [[server]] settings (timeouts, limits,
+//     transcript, allow-plaintext, max-connections-per-address and
+//     trusted-proxies; listeners are matched by address), login-disabled,
+//     id-fields, preauth, max-children, and [proxy-auth]'s secret, nodes,
+//     owners file and timeouts. The parts built from [auth] and
+//     [proxy-auth] are swapped as one (liveState): a login is checked
+//     wholly by the old ones or wholly by the new. Sessions under way
+//     keep the settings they began with.
 //   - What was built once at start keeps its old value until a restart,
-//     and the log names each such key that changed (restartKeys): the
-//     listeners' addresses and TLS, data-dir, the storage ([mailbox],
-//     [locking], [namespace]), the process model, [tls], [lmtp],
-//     [logging], [metrics] and the login throttle's keys.
+//     and the log names each such key that changed (restartKeys and
+//     runningServers): a listener added or removed, a listener's TLS,
+//     data-dir, the storage ([mailbox], [locking], [namespace]), the
+//     process model, [tls], [lmtp], [logging], [metrics], [proxy-auth]'s
+//     addresses and the login throttle's keys. The new values with the
+//     old ones put back must pass the checks too.
 //   - A configuration that does not load or that Check refuses changes
 //     nothing; the error, with the file and line of each problem, is
-//     logged and returned.
+//     logged and returned. Everything that may fail (the users file, the
+//     back-ends, the [proxy-auth] files) is built before the new state is
+//     put in force, so a reload that fails changes nothing either.
 
 // restartKey is a setting that only a restart changes: its name in the
 // file, and its value in a configuration.
@@ -61,24 +72,55 @@ var restartKeys = []restartKey{
 		d.Auth.LoginFailureWindow, d.Auth.LoginBlockTime = s.Auth.LoginFailureWindow, s.Auth.LoginBlockTime
 		d.Auth.LoginDelay, d.Auth.LoginMaxDelay = s.Auth.LoginDelay, s.Auth.LoginMaxDelay
 	}},
-	{"[[server]] address, tls-mode, certificates and max-connections-per-address", func(c *config.Config) any {
-		var out []any
-		for _, s := range c.Servers {
-			out = append(out, [6]any{s.Address, s.TLSMode, s.CertificateFile, s.KeyFile, s.CAFile, s.MaxConnectionsPerAddress})
-		}
-		return out
-	}, func(d, s *config.Config) {
-		if len(d.Servers) != len(s.Servers) {
-			d.Servers = s.Servers
-			return
-		}
-		for i := range d.Servers {
-			o := s.Servers[i]
-			d.Servers[i].Address, d.Servers[i].TLSMode = o.Address, o.TLSMode
-			d.Servers[i].CertificateFile, d.Servers[i].KeyFile, d.Servers[i].CAFile = o.CertificateFile, o.KeyFile, o.CAFile
-			d.Servers[i].MaxConnectionsPerAddress = o.MaxConnectionsPerAddress
-		}
+	{"[proxy-auth] listen", func(c *config.Config) any { return c.ProxyAuth.Listen }, func(d, s *config.Config) { d.ProxyAuth.Listen = s.ProxyAuth.Listen }},
+	{"[proxy-auth] socketmap-listen", func(c *config.Config) any { return c.ProxyAuth.SocketmapListen }, func(d, s *config.Config) {
+		d.ProxyAuth.SocketmapListen = s.ProxyAuth.SocketmapListen
 	}},
+}
+
+// runningServers makes next's [[server]] list the listeners that run,
+// in their order (old's), and names what waits for a restart. A listener
+// is matched by its address (the nth table with an address to the nth
+// with the same one): one that stays takes every key of its new table
+// but tls-mode and its certificate files, whose changes are named; one
+// no longer listed keeps listening with its old settings, and one added
+// listens only after a restart. Both are named.
+func runningServers(old, next *config.Config) (restart []string) {
+	taken := make([]bool, len(next.Servers))
+	match := func(addr string) int {
+		for j, s := range next.Servers {
+			if !taken[j] && s.Address == addr {
+				taken[j] = true
+				return j
+			}
+		}
+		return -1
+	}
+	running := make([]config.Server, len(old.Servers))
+	for i, o := range old.Servers {
+		j := match(o.Address)
+		if j < 0 {
+			running[i] = o
+			restart = append(restart, "[[server]] "+o.Address+" removed (it listens, as it was, until a restart)")
+			continue
+		}
+		n := next.Servers[j]
+		if n.TLSMode != o.TLSMode {
+			restart = append(restart, "[[server]] "+o.Address+" tls-mode")
+		}
+		if n.CertificateFile != o.CertificateFile || n.KeyFile != o.KeyFile || n.CAFile != o.CAFile {
+			restart = append(restart, "[[server]] "+o.Address+" certificate-file, key-file, ca-file")
+		}
+		n.TLSMode, n.CertificateFile, n.KeyFile, n.CAFile = o.TLSMode, o.CertificateFile, o.KeyFile, o.CAFile
+		running[i] = n
+	}
+	for j, n := range next.Servers {
+		if !taken[j] {
+			restart = append(restart, "[[server]] "+n.Address+" added (it listens after a restart)")
+		}
+	}
+	next.Servers = running
+	return restart
 }
 
 // ReloadResult says what a reload did.
@@ -143,6 +185,18 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 			k.set(next, old.cfg)
 		}
 	}
+	res.Restart = append(res.Restart, runningServers(old.cfg, next)...)
+	if len(res.Restart) > 0 {
+		// What goes in force is the new file with the old values put
+		// back: it must hold together as well (EXTERNAL in mechanisms
+		// with the [tls] ca-file of before, say).
+		if err := errors.Join(next.Validate(), Check(next)); err != nil {
+			return ReloadResult{}, fmt.Errorf("the changed settings do not work with those that wait for a restart (%s); restart mailgate instead: %w",
+				strings.Join(res.Restart, "; "), err)
+		}
+	}
+	// Everything that may fail comes before the new state is put in
+	// force: a reload that fails changes nothing.
 	users, err := auth.LoadUsersFile(next.UsersFile(), next.DataDir, &auth.UsersFileOptions{Logger: g.log, CacheTTL: next.Auth.CacheTTL})
 	if err != nil {
 		return ReloadResult{}, err
@@ -156,7 +210,12 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 		authn.Close()
 		return ReloadResult{}, err
 	}
-	g.live.Store(&liveState{cfg: next, users: users, authn: authn, auth: parts})
+	proxy, err := g.buildProxyAuth(next, authn)
+	if err != nil {
+		authn.Close()
+		return ReloadResult{}, err
+	}
+	g.live.Store(&liveState{cfg: next, users: users, authn: authn, auth: parts, proxy: proxy})
 	// Sessions under way may still check a password with the old chain:
 	// it closes with the gateway.
 	g.mu.Lock()
@@ -169,7 +228,7 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 	}
 	g.sessions.setLimits(max, next.MaxSessionsPerUser)
 	for i, srv := range servers {
-		if i < len(next.Servers) {
+		if i < len(next.Servers) { // always: runningServers kept the listeners' order
 			srv.Reconfigure(g.serverOptions(i, next.Servers[i], nil))
 		}
 	}

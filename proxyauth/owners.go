@@ -43,6 +43,11 @@ func (n Node) Transport() string {
 	return "lmtp:inet:" + n.LMTP
 }
 
+// OwnerMap tells which node owns a user. *Owners is one.
+type OwnerMap interface {
+	Owner(user string) (Node, bool)
+}
+
 // Owners tells which node owns a user. The rule, in order:
 //
 //  1. the owners file's line for the user, when there is one;

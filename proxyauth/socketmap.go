@@ -16,8 +16,10 @@ import (
 
 // SocketmapOptions configure a Socketmap.
 type SocketmapOptions struct {
-	// Owners says which node owns a recipient. Required.
-	Owners *Owners
+	// Owners says which node owns a recipient, asked at each lookup
+	// (so that one whose answers change, as a gateway's after a reload,
+	// applies at once). Required.
+	Owners OwnerMap
 	// RecipientDelimiter holds the characters that separate a user from
 	// an address's detail ("alice+lists"), as [lmtp]'s; "" means none.
 	RecipientDelimiter string
