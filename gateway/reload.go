@@ -101,7 +101,7 @@ func runningServers(old, next *config.Config) (restart []string) {
 		j := match(o.Address)
 		if j < 0 {
 			running[i] = o
-			restart = append(restart, "[[server]] "+o.Address+" removed (it listens, as it was, until a restart)")
+			restart = append(restart, "[[server]] tables ("+o.Address+" removed; it listens as it was until a restart)")
 			continue
 		}
 		n := next.Servers[j]
@@ -109,14 +109,14 @@ func runningServers(old, next *config.Config) (restart []string) {
 			restart = append(restart, "[[server]] "+o.Address+" tls-mode")
 		}
 		if n.CertificateFile != o.CertificateFile || n.KeyFile != o.KeyFile || n.CAFile != o.CAFile {
-			restart = append(restart, "[[server]] "+o.Address+" certificate-file, key-file, ca-file")
+			restart = append(restart, "[[server]] "+o.Address+" certificate-file, key-file or ca-file")
 		}
 		n.TLSMode, n.CertificateFile, n.KeyFile, n.CAFile = o.TLSMode, o.CertificateFile, o.KeyFile, o.CAFile
 		running[i] = n
 	}
 	for j, n := range next.Servers {
 		if !taken[j] {
-			restart = append(restart, "[[server]] "+n.Address+" added (it listens after a restart)")
+			restart = append(restart, "[[server]] tables ("+n.Address+" added)")
 		}
 	}
 	next.Servers = running

@@ -40,11 +40,11 @@ func TestRunningServers(t *testing.T) {
 		{name: "a listener is added beside a live change",
 			old: []config.Server{srv("a:1")}, next: []config.Server{srv("c:3"), srv("a:1", login(time.Second))},
 			want:        []config.Server{srv("a:1", login(time.Second))},
-			wantRestart: []string{"[[server]] c:3 added (it listens after a restart)"}},
+			wantRestart: []string{"[[server]] tables (c:3 added)"}},
 		{name: "a listener is removed",
 			old: []config.Server{srv("a:1", login(time.Minute)), srv("b:2")}, next: []config.Server{srv("b:2", login(time.Second))},
 			want:        []config.Server{srv("a:1", login(time.Minute)), srv("b:2", login(time.Second))},
-			wantRestart: []string{"[[server]] a:1 removed (it listens, as it was, until a restart)"}},
+			wantRestart: []string{"[[server]] tables (a:1 removed; it listens as it was until a restart)"}},
 		{name: "reordered",
 			old: []config.Server{srv("a:1"), srv("b:2")}, next: []config.Server{srv("b:2", login(time.Second)), srv("a:1")},
 			want: []config.Server{srv("a:1"), srv("b:2", login(time.Second))}},
@@ -54,7 +54,7 @@ func TestRunningServers(t *testing.T) {
 		{name: "tls-mode and certificates wait",
 			old: []config.Server{srv("a:1")}, next: []config.Server{srv("a:1", mode(tlsmgr.ModeConnection), cert, login(time.Second))},
 			want:        []config.Server{srv("a:1", login(time.Second))},
-			wantRestart: []string{"[[server]] a:1 tls-mode", "[[server]] a:1 certificate-file, key-file, ca-file"}},
+			wantRestart: []string{"[[server]] a:1 tls-mode", "[[server]] a:1 certificate-file, key-file or ca-file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old, next := &config.Config{Servers: tc.old}, &config.Config{Servers: slices.Clone(tc.next)}
