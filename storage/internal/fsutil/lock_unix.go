@@ -41,21 +41,31 @@ func LockDir(dir string, shared bool) (unlock func(), err error) {
 
 // OpenLocked opens (creating it with mode perm) the file at path, not
 // following a symbolic link, and takes an exclusive flock(2) on it; close
-// the file to release the lock.
+// the file to release the lock. It opens the file with open(2) itself
+// rather than os.OpenFile, which for a regular file tries the network
+// poller first and puts the descriptor back in blocking mode: four system
+// calls of the ten a cold SELECT made for its modseq file's header.
 func OpenLocked(path string, perm os.FileMode) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, perm)
+	var fd int
+	var err error
+	for {
+		fd, err = syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, uint32(perm.Perm()))
+		if err != syscall.EINTR {
+			break
+		}
+	}
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		err = syscall.Flock(fd, syscall.LOCK_EX)
 		if !errors.Is(err, syscall.EINTR) {
 			break
 		}
 	}
 	if err != nil {
-		f.Close()
+		syscall.Close(fd)
 		return nil, err
 	}
-	return f, nil
+	return os.NewFile(uintptr(fd), path), nil
 }
