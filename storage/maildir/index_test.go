@@ -470,3 +470,49 @@ func TestSummarizeRecordsDamaged(t *testing.T) {
 		t.Fatal("the damaged index was used")
 	}
 }
+
+// TestIndexHeadPastFirstRead: the index of a maildir whose UIDs are many
+// runs has a head longer than the first read of the file takes
+// (indexStartSize), which is then read again whole. A cold scan answers
+// from it, and a damaged byte of the head beyond that first read is
+// caught by the head's checksum.
+func TestIndexHeadPastFirstRead(t *testing.T) {
+	tests := []struct {
+		name     string
+		damage   bool
+		useIndex bool
+	}{
+		{"sound", false, true},
+		{"byte changed past the first read", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const n = 200
+			files := map[string]string{propsFile: fmt.Sprintf("uidnext: %d\nuid-validity: 1795730010\n", 2*n+1)}
+			for i := range n {
+				uid := 2*i + 1 // every other UID: a run each
+				files[fmt.Sprintf("cur/%d.M1P1.host,u=%d:2,S", uid, uid)] = fmt.Sprintf("Subject: %d\n\nbody\n", uid)
+			}
+			path := mkMaildir(t, files)
+			ageDirs(t, path, time.Hour)
+			want := truthScan(t, path) // and writes the index
+			data, err := os.ReadFile(filepath.Join(path, indexFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, _ := decodeIndexHeader(data); h.runs != n || indexHeaderSize+indexRunSize*n <= indexStartSize {
+				t.Fatalf("%d runs, want %d: the head would fit the first read", h.runs, n)
+			}
+			if tt.damage {
+				editIndex(t, path, false, func(b []byte) []byte { b[indexStartSize+8]++; return b })
+			}
+			got, fromIndex := coldScan(t, path)
+			if fromIndex != tt.useIndex {
+				t.Fatalf("answered from the index: %v, want %v", fromIndex, tt.useIndex)
+			}
+			if !sameSnapshot(got, want) {
+				t.Fatalf("scan %+v\nwithout index %+v", got, want)
+			}
+		})
+	}
+}
