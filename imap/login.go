@@ -241,6 +241,10 @@ func (s *session) cmdStartTLS(tag string, _ bool) error {
 		s.handshakeFailed("STARTTLS", err)
 		return errTLSFailed
 	}
+	if acmeValidation(tc) {
+		s.log.Debug("imap: TLS-ALPN-01 validation connection closed")
+		return errTLSFailed
+	}
 	tc.SetDeadline(time.Time{})
 	s.setConn(tc)
 	s.tls = true

@@ -234,6 +234,11 @@ func (s *session) serve(preauth *auth.User) {
 			s.finish()
 			return
 		}
+		if acmeValidation(tc) {
+			s.log.Debug("imap: TLS-ALPN-01 validation connection closed")
+			s.finish()
+			return
+		}
 		tc.SetDeadline(time.Time{})
 	}
 	s.log.Debug("imap: session started")

@@ -1,12 +1,14 @@
 package imap
 
 import (
+	"crypto/tls"
 	"errors"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/tlsmgr"
 )
 
 // errTLSFailed ends a session whose STARTTLS handshake failed: the stream
@@ -82,4 +84,12 @@ func (s *session) handshakeFailed(what string, err error) {
 		return
 	}
 	s.log.Info("imap: "+what+" handshake failed", "err", err)
+}
+
+// acmeValidation reports whether the handshake on tc negotiated
+// acme-tls/1: a TLS-ALPN-01 validation by the CA (RFC 8737), which
+// carries no IMAP and ends once the certificate is shown; the session
+// closes the connection rather than greet it.
+func acmeValidation(tc *tls.Conn) bool {
+	return tc.ConnectionState().NegotiatedProtocol == tlsmgr.ACMETLS1
 }

@@ -85,3 +85,48 @@ func TestFailedHandshakesLogOnceAMinutePerHost(t *testing.T) {
 		})
 	}
 }
+
+// A connection that negotiates acme-tls/1 is a CA's TLS-ALPN-01
+// validation (RFC 8737): it ends once the certificate is shown, on the
+// implicit-TLS listener and after STARTTLS alike, and is never greeted or
+// served IMAP.
+func TestACMEValidationConnectionIsNotServed(t *testing.T) {
+	for _, mode := range []tlsmgr.Mode{tlsmgr.ModeConnection, tlsmgr.ModeOnDemand} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := selfSigned(t).Clone()
+			cfg.NextProtos = []string{"imap", tlsmgr.ACMETLS1}
+			e := startServer(t, func(o *imap.Options) {
+				o.TLSConfig = cfg
+				o.TLSMode = mode
+			})
+			var c net.Conn
+			if mode == tlsmgr.ModeConnection {
+				var err error
+				if c, err = net.Dial("tcp", e.addr); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				rc := e.raw()
+				rc.ok("a STARTTLS")
+				c = rc.conn
+			}
+			defer c.Close()
+			tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{tlsmgr.ACMETLS1}})
+			if err := tc.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			if p := tc.ConnectionState().NegotiatedProtocol; p != tlsmgr.ACMETLS1 {
+				t.Fatalf("negotiated %q", p)
+			}
+			tc.Write([]byte("b CAPABILITY\r\n"))
+			tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			rest, err := io.ReadAll(tc)
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("the validation connection stayed open; read %q", rest)
+			}
+			if len(rest) > 0 {
+				t.Errorf("a validation connection was served: %q", rest)
+			}
+		})
+	}
+}
