@@ -72,6 +72,11 @@ type Listener struct {
 	// whose client, the local MTA, bounds its own connections. The access
 	// list applies all the same.
 	Unlimited bool
+	// MaxConnections caps the connections the listener holds at once,
+	// for an Unlimited one whose clients could otherwise hold descriptors
+	// without end; 0 means no cap. Connections over it wait in the
+	// kernel's backlog until one closes.
+	MaxConnections int
 	// TrustedProxies are the addresses whose connections start with a
 	// PROXY protocol header (v1 or v2) naming the real client, which then
 	// stands for the connection everywhere: access list, limits, login

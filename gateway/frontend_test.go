@@ -3,9 +3,11 @@ package gateway_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -116,5 +118,103 @@ func TestRegisterFrontend(t *testing.T) {
 	defer f.mu.Unlock()
 	if !f.closed {
 		t.Error("the gateway did not close the registered frontend")
+	}
+}
+
+// A listener with MaxConnections holds that many connections at once;
+// the next waits, unanswered, until one of them closes. A refused
+// client's connection gives its place back too.
+func TestListenerMaxConnections(t *testing.T) {
+	f := &echoFrontend{}
+	const max = 3
+	tg := startGatewayWith(t, t.TempDir(), slog.New(slog.DiscardHandler),
+		"[[acl]]\naction = \"deny\"\nfrom = \"127.0.0.2\"\n[[server]]\naddress = \"127.0.0.1:0\"\n",
+		func(g *gateway.Gateway) int {
+			if err := g.Register("echo", f, gateway.Listener{Address: "127.0.0.1:0", Unlimited: true, MaxConnections: max}); err != nil {
+				t.Fatal(err)
+			}
+			return 1
+		})
+	addr := tg.addrs[1]
+	open := func(from string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	greeted := func(c net.Conn, r *bufio.Reader, within time.Duration) bool {
+		c.SetReadDeadline(time.Now().Add(within))
+		line, err := r.ReadString('\n')
+		return err == nil && line == "HELLO\n"
+	}
+	// Refused clients pass through the cap and leave it.
+	for range 2 * max {
+		c, r := open("127.0.0.2")
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if line, _ := r.ReadString('\n'); line != "NO Access denied\n" {
+			t.Fatalf("a denied client heard %q", line)
+		}
+	}
+	var held []net.Conn
+	for i := range max {
+		c, r := open("127.0.0.1")
+		if !greeted(c, r, 5*time.Second) {
+			t.Fatalf("connection %d of %d was not served", i+1, max)
+		}
+		held = append(held, c)
+	}
+	c, r := open("127.0.0.1")
+	if greeted(c, r, 300*time.Millisecond) {
+		t.Fatalf("connection %d was served beside %d others; the cap is %d", max+1, max, max)
+	}
+	held[0].Close()
+	if !greeted(c, r, 5*time.Second) {
+		t.Error("the waiting connection was not served after one of the others closed")
+	}
+}
+
+// The [proxy-auth] listeners take no session slot, but hold a bounded
+// number of connections: a local user (or anyone the access list lets
+// in) who opens hundreds of connections to the socketmap or auth_http
+// endpoint does not run the daemon out of descriptors.
+func TestProxyAuthCapsConnections(t *testing.T) {
+	authAddr, smAddr := metricsAddr(t), metricsAddr(t)
+	startGateway(t, fmt.Sprintf(`[[server]]
+address = "127.0.0.1:0"
+[proxy-auth]
+listen = %q
+socketmap-listen = %q
+[[proxy-auth.node]]
+name = "a"
+imap = "127.0.0.1:1143"
+lmtp = "127.0.0.1:24"
+hash = true
+`, authAddr, smAddr))
+	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
+	for _, addr := range []string{authAddr, smAddr} {
+		time.Sleep(200 * time.Millisecond)
+		before := fds()
+		const n, max = 300, 256
+		var conns []net.Conn
+		for range n {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		time.Sleep(500 * time.Millisecond)
+		held := fds() - before - n
+		t.Logf("%s: the daemon holds %d descriptors for %d idle clients", addr, held, n)
+		if held > max {
+			t.Errorf("%s: the daemon holds %d connections at once; the cap is %d", addr, held, max)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
 	}
 }

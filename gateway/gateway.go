@@ -451,7 +451,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		if g.opts.Ready != nil {
 			g.opts.Ready(b.ln.Addr())
 		}
-		guarded := &guardedListener{Listener: b.ln, g: g, frontend: b.svc.frontend, l: b.l,
+		guarded := &guardedListener{Listener: capConnections(b.ln, b.l.MaxConnections), g: g, frontend: b.svc.frontend, l: b.l,
 			backoff: accept.Backoff{Log: g.log, Addr: b.ln.Addr()}}
 		go func() {
 			err := b.svc.frontend.Serve(guarded)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailgate/mailgate/auth"
 	"github.com/mailgate/mailgate/internal/accept"
+	"golang.org/x/net/netutil"
 )
 
 // sessionLimits counts sessions in all and per client address, telling
@@ -160,6 +161,15 @@ const maxRefusals = 64
 
 // refuseTimeout bounds one refusal, its TLS handshake included.
 const refuseTimeout = 10 * time.Second
+
+// capConnections returns ln holding at most max connections at once (the
+// others wait in the kernel's backlog), or ln itself when max is 0.
+func capConnections(ln net.Listener, max int) net.Listener {
+	if max <= 0 {
+		return ln
+	}
+	return netutil.LimitListener(ln, max)
+}
 
 // guardedListener applies the access list and the session limits before a
 // connection reaches a frontend, and wraps it in TLS on an implicit-TLS

@@ -151,6 +151,17 @@ func (g *Gateway) MetricsHandler() http.Handler {
 	return g.metrics.reg
 }
 
+// The metrics endpoint's bounds. Every local user reaches it (it listens
+// on loopback), so what one connection may hold is short, and how many
+// it may hold at once is few: a scraper makes one request now and then.
+// Connections over the cap wait in the kernel's backlog, costing the
+// daemon no descriptor.
+const (
+	metricsMaxConns    = 8
+	metricsIdleTimeout = 5 * time.Second  // between two requests of a connection
+	metricsReadTimeout = 10 * time.Second // a whole request
+)
+
 // serveMetrics serves /metrics on [metrics] listen until ctx is done.
 func (g *Gateway) serveMetrics(ctx context.Context) (stop func(), err error) {
 	addr := g.conf().Metrics.Listen
@@ -163,8 +174,16 @@ func (g *Gateway) serveMetrics(ctx context.Context) (stop func(), err error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.MetricsHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: metricsReadTimeout,
+		ReadTimeout:       metricsReadTimeout,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       metricsIdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+	}
 	g.log.Info("mailgate: serving metrics", "address", ln.Addr().String(), "path", "/metrics")
+	ln = capConnections(ln, metricsMaxConns)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			g.log.Error("mailgate: metrics endpoint stopped", "err", err)

@@ -1,10 +1,16 @@
 package gateway_test
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Two gateways in one process (as an embedder may run) keep metrics of
@@ -33,4 +39,132 @@ func TestMetricsPerGateway(t *testing.T) {
 			t.Errorf("want %q in:\n%s", tc.want, body)
 		}
 	}
+}
+
+// metricsAddr returns a loopback address with a port that was free a
+// moment ago ([metrics] listen must be named before the gateway opens it).
+func metricsAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// scrape sends one GET /metrics on c and reads the answer, leaving the
+// connection open (keep-alive).
+func scrape(t *testing.T, c net.Conn, r *bufio.Reader) {
+	t.Helper()
+	fmt.Fprintf(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+}
+
+// dialMetrics connects to the metrics endpoint at addr, which opens
+// after the gateway's listeners.
+func dialMetrics(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	var c net.Conn
+	var err error
+	for range 100 {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// Any local user reaches the metrics endpoint (loopback TCP). A
+// connection that made one request and then sits idle in keep-alive is
+// closed soon, so that a local user cannot hold descriptors there (seen:
+// 420 idle connections of "nobody" ran a daemon out of descriptors, and
+// the IMAP listeners stopped accepting).
+func TestMetricsDropsIdleConnections(t *testing.T) {
+	t.Parallel()
+	maddr := metricsAddr(t)
+	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
+	c := dialMetrics(t, maddr)
+	r := bufio.NewReader(c)
+	scrape(t, c, r)
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, err := r.ReadByte()
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Error("an idle keep-alive connection to the metrics endpoint is still open after 15 s")
+	}
+}
+
+// A client that connects and sends nothing, or half a request, is cut
+// off too.
+func TestMetricsDropsSilentConnections(t *testing.T) {
+	t.Parallel()
+	maddr := metricsAddr(t)
+	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
+	silent := dialMetrics(t, maddr)
+	half := dialMetrics(t, maddr)
+	fmt.Fprintf(half, "GET /metrics HTTP/1.1\r\nHost: x\r\n") // no blank line
+	for name, c := range map[string]net.Conn{"silent": silent, "half a request": half} {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.ReadAll(c)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Errorf("%s: the connection is still open after 20 s", name)
+		}
+	}
+}
+
+// The metrics endpoint holds few connections at once, whatever a local
+// user does; those over the cap wait in the kernel's backlog, at no
+// descriptor's cost.
+func TestMetricsCapsConnections(t *testing.T) {
+	maddr := metricsAddr(t)
+	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
+	dialMetrics(t, maddr).Close()
+	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
+	time.Sleep(200 * time.Millisecond)
+	before := fds()
+	const n = 64
+	for range n {
+		c, err := net.Dial("tcp", maddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	time.Sleep(time.Second)
+	held := fds() - before - n // the server's side of the connections
+	t.Logf("the daemon holds %d descriptors for %d idle metrics clients", held, n)
+	if held > 16 {
+		t.Errorf("the metrics endpoint holds %d idle connections at once; cap them", held)
+	}
+}
+
+// Connections that fill the cap and sit idle delay a scraper a few
+// seconds, never for good: they are dropped, and the scraper's
+// connection, waiting in the backlog, is answered.
+func TestMetricsServesAfterIdleClientsFillTheCap(t *testing.T) {
+	t.Parallel()
+	maddr := metricsAddr(t)
+	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
+	for range 16 { // more than the cap
+		c := dialMetrics(t, maddr)
+		fmt.Fprintf(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	c := dialMetrics(t, maddr)
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	scrape(t, c, bufio.NewReader(c))
+	t.Logf("a scrape behind 16 idle clients took %v", time.Since(start).Round(time.Millisecond))
 }

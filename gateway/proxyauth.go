@@ -58,14 +58,15 @@ func (g *Gateway) buildProxyAuth(cfg *config.Config, authn *auth.Chain) (*proxyA
 // answer from the proxyAuthState in force, so that a reload reaches
 // them. Their listeners are Unlimited (nginx and Postfix bound their own
 // connections, and a login must not wait behind IMAP sessions for a
-// slot); the access list applies, and should admit only the proxy and
-// the MTA.
+// slot) but capped at proxyAuthMaxConns each, so that no client the
+// access list lets in (it should admit only the proxy and the MTA) can
+// hold the daemon's descriptors.
 func (g *Gateway) proxyAuthServices() []*service {
 	pa := g.conf().ProxyAuth
 	var out []*service
 	if pa.Listen != "" {
 		out = append(out, &service{name: "proxy-auth", frontend: proxyauth.NewAuthServer(liveAuthHTTP{g}),
-			listeners: []Listener{{Address: pa.Listen, Unlimited: true}}})
+			listeners: []Listener{{Address: pa.Listen, Unlimited: true, MaxConnections: proxyAuthMaxConns}}})
 	}
 	if pa.SocketmapListen != "" {
 		sm := proxyauth.NewSocketmap(&proxyauth.SocketmapOptions{
@@ -76,7 +77,7 @@ func (g *Gateway) proxyAuthServices() []*service {
 			Logger:             g.log,
 		})
 		out = append(out, &service{name: "socketmap", frontend: sm,
-			listeners: []Listener{{Address: pa.SocketmapListen, Unlimited: true}}})
+			listeners: []Listener{{Address: pa.SocketmapListen, Unlimited: true, MaxConnections: proxyAuthMaxConns}}})
 	}
 	return out
 }
@@ -107,6 +108,11 @@ func (o liveOwners) Owner(user string) (proxyauth.Node, bool) {
 	}
 	return p.owners.Owner(user)
 }
+
+// proxyAuthMaxConns caps the connections of each [proxy-auth] listener:
+// nginx opens one per login under way, Postfix one per process that looks
+// up a map (up to default_process_limit, 100, of smtpd alone).
+const proxyAuthMaxConns = 256
 
 // proxyNodes turns the [[proxy-auth.node]] tables, which config.Load has
 // checked, into proxyauth's nodes.

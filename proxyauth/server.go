@@ -21,8 +21,10 @@ func NewAuthServer(h http.Handler) *AuthServer {
 	return &AuthServer{srv: &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// nginx's auth_http asks one question per connection and closes
+		// it: a connection idle this long is no proxy's.
+		IdleTimeout:    30 * time.Second,
+		MaxHeaderBytes: 64 << 10,
 		ConnState: func(c net.Conn, st http.ConnState) {
 			// A slot of the gateway's listener: no login here.
 			if sl, ok := c.(interface{ LoggedIn(string) }); ok && st == http.StateNew {

@@ -30,8 +30,9 @@ type SocketmapOptions struct {
 	// (an error: the back-end could not answer); nil makes the mailbox
 	// map answer TEMP.
 	Exists func(ctx context.Context, user string) (bool, error)
-	// Timeout is how long a connection may stay silent; 0 means 5
-	// minutes (Postfix keeps its connections open and reuses them).
+	// Timeout is how long a connection may stay silent, and a lookup
+	// take; 0 means a minute. Postfix keeps its connections open and
+	// reuses them, and connects again when the server has hung up.
 	Timeout time.Duration
 	// Logger hears of malformed requests; nil means slog.Default().
 	Logger *slog.Logger
@@ -70,7 +71,7 @@ func NewSocketmap(opts *SocketmapOptions) *Socketmap {
 		s.log = slog.Default()
 	}
 	if s.opts.Timeout <= 0 {
-		s.opts.Timeout = 5 * time.Minute
+		s.opts.Timeout = time.Minute
 	}
 	return s
 }
