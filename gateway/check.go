@@ -15,8 +15,9 @@ import (
 // Check runs every check that the daemon runs on a configuration before it
 // starts, beyond what config.Load validates: features that are not built
 // yet, the certificate files (tls-file-checks, then whether they load), a
-// tls-mode without a certificate, and a log file in a directory that does
-// not exist. "mailgate config check" and --config-lint run it too, so that
+// tls-mode without a certificate, a log file in a directory that does
+// not exist, and a data directory, pidfile or log file in a directory
+// that someone other than root and the daemon's user could change. "mailgate config check" and --config-lint run it too, so that
 // a file they pass is one the daemon accepts. Problems come back as a
 // *config.Error, each naming the file and line of the key at fault.
 func Check(cfg *config.Config) error {
@@ -32,6 +33,7 @@ func prepare(cfg *config.Config, log *slog.Logger) (*certificates, error) {
 	certs, tlsProblems := loadCertificates(cfg, log)
 	ps = append(ps, tlsProblems...)
 	ps = append(ps, logFileProblems(cfg)...)
+	ps = append(ps, privateDirProblems(cfg)...)
 	ps = append(ps, lmtpProblems(cfg)...)
 	ps = append(ps, proxyAuthProblems(cfg)...)
 	ps = append(ps, identityProblems(cfg)...)
@@ -93,8 +95,13 @@ func logFileProblems(cfg *config.Config) []*config.Problem {
 	} else if !fi.IsDir() {
 		return []*config.Problem{cfg.Problemf("logging.destination", "%s is not a directory", dir)}
 	}
-	if fi, err := os.Stat(d); err == nil && !fi.Mode().IsRegular() {
-		return []*config.Problem{cfg.Problemf("logging.destination", "%s is not a regular file", d)}
+	if fi, err := os.Lstat(d); err == nil {
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return []*config.Problem{cfg.Problemf("logging.destination", "%s is a symbolic link; name the file itself", d)}
+		}
+		if err := checkLogFile(fi); err != nil {
+			return []*config.Problem{cfg.Problemf("logging.destination", "%s: %v", d, err)}
+		}
 	}
 	return nil
 }

@@ -273,7 +273,8 @@ func (e *ControlError) Error() string { return e.Text }
 // ControlRequest sends one request to the daemon's control socket at
 // path and returns the rows of its reply and the text of its OK. A
 // refusal is a *ControlError; a daemon that cannot be reached is an error
-// saying so.
+// saying so. Nothing is sent to a socket whose process is neither root's
+// nor the caller's user's (SO_PEERCRED).
 func ControlRequest(path, verb string, args ...string) (rows [][]string, text string, err error) {
 	for _, f := range append([]string{verb}, args...) {
 		if strings.ContainsAny(f, "\t\r\n") {
@@ -285,6 +286,18 @@ func ControlRequest(path, verb string, args ...string) (rows [][]string, text st
 		return nil, "", fmt.Errorf("cannot reach the daemon's control socket (is mailgate running with this configuration?): %w", err)
 	}
 	defer conn.Close()
+	// Whoever answers hears the request (auth-test's holds a password):
+	// it must be a daemon of root or of the caller's own user, not a
+	// socket that someone else put in the data directory.
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return nil, "", fmt.Errorf("control socket %s: not a unix socket", path)
+	}
+	if uid, err := peerUID(uc); err != nil {
+		return nil, "", fmt.Errorf("control socket %s: %w", path, err)
+	} else if uid != 0 && uid != os.Geteuid() {
+		return nil, "", fmt.Errorf("control socket %s: answered by a process of uid %d, neither root nor you; nothing was sent. Check who can write %s", path, uid, filepath.Dir(path))
+	}
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	req := strings.Join(append([]string{verb}, args...), "\t") + "\n"
 	if _, err := conn.Write([]byte(req)); err != nil {

@@ -39,7 +39,10 @@
 //     implicit-TLS listener on the TLS-ALPN-01 address answers ACME's
 //     challenges itself, and stop after every frontend has closed.
 //   - The control socket answers only its own user and root (SO_PEERCRED),
-//     whatever the socket file's mode says.
+//     whatever the socket file's mode says; the control client sends
+//     nothing to a socket of another user's.
+//   - The data directory, the pidfile and the log file sit in directories
+//     that only root and the daemon's user can change (privatedir.go).
 //   - As root, a session whose user has a uid runs after login in a
 //     session process of its own (RunSessionProcess) with that identity,
 //     started from a no_new_privs thread (spawner); it never runs as
@@ -214,6 +217,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	// Again, now that it exists: someone else may have made it since
+	// prepare looked (in /tmp, say).
+	if err := checkPrivateDir(cfg.DataDir, true); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
 	usersPath := cfg.UsersFile()
 	users, err := auth.LoadUsersFile(usersPath, cfg.DataDir, &auth.UsersFileOptions{Logger: g.log, CacheTTL: cfg.Auth.CacheTTL})

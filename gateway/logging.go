@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"log/syslog"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/mailgate/mailgate/config"
 	"golang.org/x/sys/unix"
@@ -159,11 +161,54 @@ type logFile struct {
 }
 
 func openLogFile(path string) (*logFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openLogPath(path)
 	if err != nil {
-		return nil, fmt.Errorf("log file: %w", err)
+		return nil, err
 	}
 	return &logFile{path: path, f: f}, nil
+}
+
+// openLogPath opens the log file at path for appending, creating it with
+// mode 0600. It follows no link, and refuses a file that is not a
+// regular one, has other names (a hard link someone made to a file of
+// root's), or belongs to a user other than root and the daemon's: in a
+// sticky directory (/tmp) someone else may have made it first.
+func openLogPath(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("log file %s is a symbolic link; name the file itself", path)
+		}
+		return nil, fmt.Errorf("log file: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = checkLogFile(fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("log file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// checkLogFile refuses a log file that someone else could read or that
+// is another file under a second name.
+func checkLogFile(fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if st.Uid != 0 && st.Uid != dirOwnerUID() {
+		return fmt.Errorf("belongs to uid %d; remove it, or log elsewhere", st.Uid)
+	}
+	if st.Nlink > 1 {
+		return fmt.Errorf("has %d names (hard links); remove the others, or log elsewhere", st.Nlink)
+	}
+	return nil
 }
 
 func (l *logFile) Write(p []byte) (int, error) {
@@ -173,9 +218,9 @@ func (l *logFile) Write(p []byte) (int, error) {
 }
 
 func (l *logFile) reopen() error {
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openLogPath(l.path)
 	if err != nil {
-		return fmt.Errorf("log file: %w", err)
+		return err
 	}
 	l.mu.Lock()
 	old := l.f

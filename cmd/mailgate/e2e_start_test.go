@@ -147,3 +147,76 @@ func TestSocketActivation(t *testing.T) {
 		t.Fatal("mailgate did not stop")
 	}
 }
+
+// TestPidfileDoesNotFollowLinks: the daemon (root) writes its pidfile
+// into a new file renamed into place. Written through a link, as
+// os.WriteFile did, a user who can plant one makes root truncate any
+// file (/etc/shadow); a pidfile of theirs, kept, lets them write another
+// pid into it, so that logrotate's "kill -HUP $(cat pidfile)" signals a
+// process of their choice as root.
+func TestPidfileDoesNotFollowLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pidfile := filepath.Join(dir, "mailgate.pid")
+	if err := os.Symlink(victim, pidfile); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "pidfile = "+quoted(pidfile)+"\n", "")
+	time.Sleep(200 * time.Millisecond)
+	if b, err := os.ReadFile(pidfile); err != nil || string(b) != strconv.Itoa(d.cmd.Process.Pid)+"\n" {
+		t.Errorf("the pidfile holds %q (%v), want the daemon's pid", b, err)
+	}
+	d.stop(10 * time.Second)
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Errorf("the daemon wrote its pidfile through a link: %s now holds %q", victim, b)
+	}
+	if _, err := os.Lstat(pidfile); !os.IsNotExist(err) {
+		t.Errorf("the pidfile is still there after the daemon stopped: %v", err)
+	}
+}
+
+// TestStartRefusesDirectoriesOthersCanWrite: a pidfile, log file or data
+// directory in a directory that another user can write is refused by
+// "config check" and at start (exit 78, with the key's line), before the
+// first run writes anything.
+func TestStartRefusesDirectoriesOthersCanWrite(t *testing.T) {
+	t.Parallel()
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, top, want string }{
+		{"pidfile", "pidfile = " + quoted(filepath.Join(open, "mailgate.pid")) + "\n", ":2: pidfile: "},
+		{"log file", "[logging]\ndestination = " + quoted(filepath.Join(open, "mailgate.log")) + "\n", ":3: logging.destination: "},
+		{"data directory", "", ":1: data-dir: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := writeConfig(t, freeAddr(t), tc.top, "")
+			if tc.name == "data directory" {
+				cfg.dataDir = filepath.Join(open, "data-"+strconv.Itoa(os.Getpid()))
+				text, _ := os.ReadFile(cfg.path)
+				_, rest, _ := strings.Cut(string(text), "\n")
+				os.WriteFile(cfg.path, []byte("data-dir = "+quoted(cfg.dataDir)+"\n"+rest), 0o600)
+			}
+			for _, args := range [][]string{{"config", "check", cfg.path}, {"--config", cfg.path, "-d", "--foreground"}} {
+				r := runMailgate(t, 20*time.Second, "", args...)
+				if r.code != 78 {
+					t.Errorf("%q: exit %d, want 78; stderr %q", args, r.code, r.stderr)
+				}
+				if want := cfg.path + tc.want; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, open+" is writable by everyone") {
+					t.Errorf("%q: stderr %q; want %q and the directory at fault", args, r.stderr, want)
+				}
+			}
+			if _, err := os.Stat(cfg.dataDir); !os.IsNotExist(err) {
+				t.Errorf("the refused start made the data directory: %v", err)
+			}
+		})
+	}
+}

@@ -168,11 +168,12 @@ func serve(cfg *config.Config, o *options) int {
 	}
 	warnNoUsers(g, cfg, lo, log)
 	if cfg.PIDFile != "" {
-		if err := os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		removePID, err := gateway.WritePIDFile(cfg.PIDFile)
+		if err != nil {
 			log.Error("mailgate: writing pidfile", "err", err)
 			return exitFail
 		}
-		defer os.Remove(cfg.PIDFile)
+		defer removePID()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
