@@ -206,22 +206,8 @@ func TestWritePIDFile(t *testing.T) {
 // socket that another user put where the daemon's should be (while the
 // daemon is down) hears no request, and so no "auth test" password.
 func TestControlRequestChecksTheDaemon(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to listen as another user")
-	}
-	const python = "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		t.Skip("needs " + python + ", runnable by another user")
-	}
-	base, err := os.MkdirTemp("", "mgctl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	socket := filepath.Join(base, gateway.ControlSocketName)
+	python := pythonAsNobody(t)
+	socket := filepath.Join(tempDirOfMode(t, 0o777), gateway.ControlSocketName)
 	// The impostor: listens, takes one connection, prints what it hears
 	// (for up to a second) and answers OK if it can.
 	script := `import socket, sys
@@ -264,4 +250,34 @@ except OSError:
 	if !strings.Contains(string(heard), "heard ''") {
 		t.Errorf("the impostor %s", heard)
 	}
+}
+
+// pythonAsNobody returns the python3 that a test runs as uid 65534,
+// skipping the test without root or python3.
+func pythonAsNobody(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run a program as another user")
+	}
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("needs " + python + ", runnable by another user")
+	}
+	return python
+}
+
+// tempDirOfMode makes a directory of mode in the system's temporary
+// directory (another user cannot reach into t.TempDir's), removed at the
+// end of the test.
+func tempDirOfMode(t *testing.T, mode os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mgctl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

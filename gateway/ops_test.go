@@ -466,20 +466,8 @@ address = "127.0.0.1:0"
 // own user only, even when the socket file's mode would let another user
 // connect (SO_PEERCRED).
 func TestControlRefusesOtherUsers(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to connect as another user")
-	}
-	const python = "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		t.Skip("needs " + python + ", runnable by another user")
-	}
-	// A directory that nobody may enter, for the socket.
-	base, err := os.MkdirTemp("", "mgctl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	os.Chmod(base, 0o755)
+	python := pythonAsNobody(t)
+	base := tempDirOfMode(t, 0o755)
 	tg := startGatewayIn(t, filepath.Join(base, "data"), "[[server]]\naddress = \"127.0.0.1:0\"\n")
 	os.Chmod(tg.dir, 0o755)
 	socket := gateway.ControlSocket(tg.dir)
