@@ -182,7 +182,7 @@ func TestListenerMaxConnections(t *testing.T) {
 // in) who opens hundreds of connections to the socketmap or auth_http
 // endpoint does not run the daemon out of descriptors.
 func TestProxyAuthCapsConnections(t *testing.T) {
-	authAddr, smAddr := metricsAddr(t), metricsAddr(t)
+	authAddr, smAddr := freeAddr(t), freeAddr(t)
 	startGateway(t, fmt.Sprintf(`[[server]]
 address = "127.0.0.1:0"
 [proxy-auth]

@@ -41,18 +41,6 @@ func TestMetricsPerGateway(t *testing.T) {
 	}
 }
 
-// metricsAddr returns a loopback address with a port that was free a
-// moment ago ([metrics] listen must be named before the gateway opens it).
-func metricsAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // scrape sends one GET /metrics on c and reads the answer, leaving the
 // connection open (keep-alive).
 func scrape(t *testing.T, c net.Conn, r *bufio.Reader) {
@@ -93,7 +81,7 @@ func dialMetrics(t *testing.T, addr string) net.Conn {
 // the IMAP listeners stopped accepting).
 func TestMetricsDropsIdleConnections(t *testing.T) {
 	t.Parallel()
-	maddr := metricsAddr(t)
+	maddr := freeAddr(t)
 	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
 	c := dialMetrics(t, maddr)
 	r := bufio.NewReader(c)
@@ -109,7 +97,7 @@ func TestMetricsDropsIdleConnections(t *testing.T) {
 // off too.
 func TestMetricsDropsSilentConnections(t *testing.T) {
 	t.Parallel()
-	maddr := metricsAddr(t)
+	maddr := freeAddr(t)
 	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
 	silent := dialMetrics(t, maddr)
 	half := dialMetrics(t, maddr)
@@ -127,7 +115,7 @@ func TestMetricsDropsSilentConnections(t *testing.T) {
 // user does; those over the cap wait in the kernel's backlog, at no
 // descriptor's cost.
 func TestMetricsCapsConnections(t *testing.T) {
-	maddr := metricsAddr(t)
+	maddr := freeAddr(t)
 	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
 	dialMetrics(t, maddr).Close()
 	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
@@ -155,7 +143,7 @@ func TestMetricsCapsConnections(t *testing.T) {
 // connection, waiting in the backlog, is answered.
 func TestMetricsServesAfterIdleClientsFillTheCap(t *testing.T) {
 	t.Parallel()
-	maddr := metricsAddr(t)
+	maddr := freeAddr(t)
 	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
 	for range 16 { // more than the cap
 		c := dialMetrics(t, maddr)
