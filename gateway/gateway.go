@@ -162,7 +162,7 @@ type Gateway struct {
 	running     bool
 	registered  []*service
 	imapServers []*imap.Server // by [[server]] index, once Run built them
-	retired     []*auth.Chain  // chains a reload replaced, closed by Close
+	retired     retirement     // chains a reload replaced
 	stopRun     func()         // ends Run as its ctx would ("mailgate stop")
 }
 
@@ -508,12 +508,7 @@ func (g *Gateway) shutdown(services []*service) {
 func (g *Gateway) Close() error {
 	g.certs.stop()
 	errs := []error{g.store.Close(), g.cur().authn.Close()}
-	g.mu.Lock()
-	for _, c := range g.retired {
-		errs = append(errs, c.Close())
-	}
-	g.retired = nil
-	g.mu.Unlock()
+	errs = append(errs, g.retired.closeAll()...)
 	return errors.Join(errs...)
 }
 

@@ -216,10 +216,10 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 		return ReloadResult{}, err
 	}
 	g.live.Store(&liveState{cfg: next, users: users, authn: authn, auth: parts, proxy: proxy})
-	// Sessions under way may still check a password with the old chain:
-	// it closes with the gateway.
+	// Sessions that connected before may still check a password with
+	// the old chain, until they log in or time out.
+	g.retired.add(old.authn, retireAfter(old.cfg, next))
 	g.mu.Lock()
-	g.retired = append(g.retired, old.authn)
 	servers := g.imapServers
 	g.mu.Unlock()
 	max := next.MaxChildren
