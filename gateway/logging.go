@@ -174,7 +174,9 @@ func openLogFile(path string) (*logFile, error) {
 // root's), or belongs to a user other than root and the daemon's: in a
 // sticky directory (/tmp) someone else may have made it first.
 func openLogPath(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	// O_NONBLOCK: a FIFO planted there (in a sticky /tmp) must not hold
+	// the open for ever; it changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, fmt.Errorf("log file %s is a symbolic link; name the file itself", path)

@@ -123,6 +123,9 @@ func TestOpenLogFileRefusesPlantedFiles(t *testing.T) {
 			return os.Chown(p, 65534, 65534)
 		}, "belongs to uid 65534", true},
 		{"a directory", func(p string) error { return os.Mkdir(p, 0o700) }, "", false},
+		// A FIFO nobody reads: opening it for writing would wait for
+		// ever, and the daemon with it (at start, at every SIGHUP).
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o666) }, "", false},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
