@@ -93,6 +93,9 @@ func (s *session) hibernate() bool {
 		return true
 	}
 	if !took {
+		// The state did not fit a request line (a view of thousands of
+		// scattered ranges), or the daemon declined: stay awake.
+		s.log.Debug("imap: session stays awake: its hibernation was not taken", "uid-ranges", len(st.UIDs), "flag-sets", len(st.Flags))
 		s.view.SetNotify(s.idleWake)
 		s.armGoneCheck()
 		return false
