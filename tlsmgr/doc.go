@@ -25,10 +25,13 @@
 //   - Reload (SIGHUP) re-reads the static files; so does a change to them,
 //     after a 250 ms pause that lets a certificate and its key both land.
 //     A change is an event on a file's name or on a symbolic link leading
-//     to it (certbot's live/ links, a Kubernetes secret's ..data); other
-//     files in the same directories, such as a log, are not looked at. A
-//     failure that repeats is logged once, until it changes or the files
-//     load again.
+//     to it (certbot's live/ links, a Kubernetes secret's ..data), or on
+//     a directory holding one (watched in its parent, so that a directory
+//     replaced or made again is seen); other files in the same
+//     directories, such as a log, are not looked at. Once a minute the
+//     files' identities are compared with those last read, for what
+//     inotify does not report. A failure that repeats is logged once,
+//     until it changes or the files load again.
 //   - Renew forces the renewal of the managed certificates (an
 //     administrator's command); certmagic renews them by itself when due.
 //   - Stop ends the background work and waits for it; cancelling Start's

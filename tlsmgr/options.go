@@ -38,6 +38,8 @@ type Options struct {
 	onEvent func(event string, data map[string]any)
 	// onReload, for tests, sees the outcome of every reload of the files.
 	onReload func(err error)
+	// watchCheckEvery, for tests, replaces watchCheckEvery.
+	watchCheckEvery time.Duration
 }
 
 // FileChecks are the [tls-file-checks] lists, as ParseChecks reads them.

@@ -15,6 +15,18 @@ type staticState struct {
 	cert      *tls.Certificate // Leaf is set
 	clientCAs *x509.CertPool   // nil without a CA file
 	raw       []byte           // the three files' contents, to tell a real change
+	seen      []os.FileInfo    // staticFiles' identities before they were read
+}
+
+// staticFiles returns the static files configured, in loadStatic's order.
+func (m *Manager) staticFiles() []string {
+	var files []string
+	for _, f := range []string{m.opts.CertificateFile, m.opts.KeyFile, m.opts.CAFile} {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	return files
 }
 
 // loadStatic checks and reads the static files, in imap4d's order:
@@ -32,6 +44,7 @@ func (m *Manager) loadStatic() (*staticState, error) {
 		{"key-file", o.KeyFile, m.set.keyChecks},
 		{"ca-file", o.CAFile, m.set.caChecks},
 	}
+	seen := statFiles(m.staticFiles())
 	var data [3][]byte
 	for i, f := range files {
 		if f.path == "" {
@@ -60,7 +73,7 @@ func (m *Manager) loadStatic() (*staticState, error) {
 			return nil, bad("certificate-file", "certificate-file %s: %w", o.CertificateFile, err)
 		}
 	}
-	st := &staticState{cert: &cert, raw: bytes.Join(data[:], []byte{0})}
+	st := &staticState{cert: &cert, raw: bytes.Join(data[:], []byte{0}), seen: seen}
 	if data[2] != nil {
 		st.clientCAs = x509.NewCertPool()
 		if !st.clientCAs.AppendCertsFromPEM(data[2]) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,12 +139,16 @@ func TestReloadOnLinkChange(t *testing.T) {
 		put(3, "three.example.org")
 		waitServed(t, addr, "three.example.org", ch)
 	})
+	// Kubernetes' atomic writer removes the old timestamped directory
+	// right after the ..data swap, and the watch on it (added through
+	// ..data) dies with it; every later swap must still be seen.
 	t.Run("kubernetes", func(t *testing.T) {
 		f := newStaticFiles(t)
 		n := 0
+		prev := ""
 		put := func(name string) {
 			n++
-			d := filepath.Join(f.dir, "..v"+string(rune('0'+n)))
+			d := filepath.Join(f.dir, "..v"+strconv.Itoa(n))
 			if err := os.Mkdir(d, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -157,6 +162,12 @@ func TestReloadOnLinkChange(t *testing.T) {
 			if err := os.Rename(tmp, filepath.Join(f.dir, "..data")); err != nil {
 				t.Fatal(err)
 			}
+			if prev != "" {
+				if err := os.RemoveAll(prev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			prev = d
 		}
 		put("one.example.org")
 		for _, name := range []string{"tls.crt", "tls.key"} {
@@ -166,8 +177,11 @@ func TestReloadOnLinkChange(t *testing.T) {
 		}
 		f.cert, f.key = filepath.Join(f.dir, "tls.crt"), filepath.Join(f.dir, "tls.key")
 		_, addr, ch := startStatic(t, f)
-		put("two.example.org")
-		waitServed(t, addr, "two.example.org", ch)
+		for i := 2; i <= 5; i++ {
+			name := "v" + strconv.Itoa(i) + ".example.org"
+			put(name)
+			waitServed(t, addr, name, ch)
+		}
 	})
 }
 
@@ -216,5 +230,153 @@ func TestLinkChain(t *testing.T) {
 	}
 	if got := linkChain(filepath.Join(dir, "loop")); len(got) > 2*maxLinkHops+1 {
 		t.Errorf("a link to itself gave %d names", len(got))
+	}
+}
+
+// A directory holding the certificate and key, or one above it, is
+// replaced whole, as deployment tools do: `mv certs certs.old; mv
+// certs.new certs`. The watch on the old directory follows it aside, and
+// the only event is on the directory's own name, which the watcher used
+// to ignore, so the old certificate was served until it expired. The
+// files' directory is watched in its parent now, for its own name; a
+// directory further up is found by the periodic check.
+func TestReloadOnDirectoryReplaced(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files string        // the files' directory, under the test's
+		swap  string        // the directory replaced
+		every time.Duration // the periodic check
+	}{
+		{"the files' own", "certs", "certs", time.Hour},
+		{"one above, by the periodic check", "top/certs", "top", 200 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newStaticFiles(t)
+			addr, ch := startInDir(t, f, filepath.Join(f.dir, tc.files), tc.every)
+			swap := filepath.Join(f.dir, tc.swap)
+			rel, _ := filepath.Rel(swap, filepath.Join(f.dir, tc.files))
+			putPair(t, f, filepath.Join(swap+".new", rel), "two.example.org")
+			if err := os.Rename(swap, swap+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(swap+".new", swap); err != nil {
+				t.Fatal(err)
+			}
+			waitServed(t, addr, "two.example.org", ch)
+		})
+	}
+}
+
+// The directory is removed, and made again more than the debounce later
+// (a slow copy, a package upgrade). The reload in between fails; the
+// missing directory could not be watched, and the new files used to be
+// never seen. Its parent's watch sees it made again.
+func TestReloadOnDirectoryRecreatedLater(t *testing.T) {
+	f := newStaticFiles(t)
+	certs := filepath.Join(f.dir, "certs")
+	addr, ch := startInDir(t, f, certs, time.Hour)
+	if err := os.RemoveAll(certs); err != nil {
+		t.Fatal(err)
+	}
+	<-ch // the failed reload
+	time.Sleep(500 * time.Millisecond)
+	putPair(t, f, certs, "two.example.org")
+	waitServed(t, addr, "two.example.org", ch)
+}
+
+// putPair makes dir and writes a pair for name into it.
+func putPair(t *testing.T, f *staticFiles, dir, name string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, k := f.server.Issue(t, name, x509.ExtKeyUsageServerAuth)
+	tlsmgrtest.WriteFile(t, filepath.Join(dir, "cert.pem"), c, 0o644)
+	tlsmgrtest.WriteFile(t, filepath.Join(dir, "key.pem"), k, 0o600)
+}
+
+// Other names in the watched parent of the files' directory (a log file,
+// a backup being written) start no reload, nor does the periodic check
+// when the files did not change.
+func TestParentWatchIgnoresOtherNames(t *testing.T) {
+	f := newStaticFiles(t)
+	certs := filepath.Join(f.dir, "certs")
+	_, ch := startInDir(t, f, certs, 100*time.Millisecond)
+	log := filepath.Join(f.dir, "mailgate.log")
+	for i := range 20 {
+		tlsmgrtest.WriteFile(t, log, []byte(strconv.Itoa(i)), 0o600)
+		if err := os.Mkdir(certs+".tmp", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(certs + ".tmp"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case err := <-ch:
+		t.Errorf("a reload (%v) with the files unchanged", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// startInDir puts a pair for one.example.org in dir and starts a Manager
+// on it, with the periodic check every every, serving on a listener, with
+// the outcomes of its reloads on ch.
+func startInDir(t *testing.T, f *staticFiles, dir string, every time.Duration) (addr string, ch chan error) {
+	t.Helper()
+	putPair(t, f, dir, "one.example.org")
+	f.cert, f.key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	hook, ch := reloads()
+	m, err := New(Options{CertificateFile: f.cert, KeyFile: f.key, onReload: hook, watchCheckEvery: every})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, m)
+	return serveTLS(t, m.TLSConfig("imap")), ch
+}
+
+// sameFiles tells a file replaced, rewritten, made again or changed in
+// mode from one left alone.
+func TestSameFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cert.pem")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(p+".tmp", []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("one")
+	for _, tc := range []struct {
+		name   string
+		change func()
+		same   bool
+	}{
+		{"left alone", func() {}, true},
+		{"replaced by rename", func() {
+			fi, _ := os.Stat(p)
+			write("two")
+			os.Chtimes(p, fi.ModTime(), fi.ModTime()) // the same size and time: only the inode differs
+		}, false},
+		{"rewritten in place", func() {
+			if err := os.WriteFile(p, []byte("three!"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"mode changed", func() { chmod(t, p, 0o600) }, false},
+		{"removed", func() { os.Remove(p) }, false},
+		{"still missing", func() {}, true},
+		{"made again", func() { write("four") }, false},
+	} {
+		before := statFiles([]string{p, filepath.Join(dir, "missing")})
+		tc.change()
+		after := statFiles([]string{p, filepath.Join(dir, "missing")})
+		if got := sameFiles(before, after); got != tc.same {
+			t.Errorf("%s: sameFiles = %v; want %v", tc.name, got, tc.same)
+		}
 	}
 }
