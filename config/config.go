@@ -359,11 +359,12 @@ type ACME struct {
 	// handshake that asks for them. Default none.
 	OnDemand []string `toml:"on-demand"`
 	// OnDemandPerAddress is how many new on-demand names one client host
-	// (an IPv6 /64) may have certificates ordered for in an hour; 0 is no
-	// limit. Default 2.
+	// (an IPv6 client by its /48) may have certificates ordered for in an
+	// hour; 0 is no limit. Default 2.
 	OnDemandPerAddress int `toml:"on-demand-per-address"`
 	// OnDemandPerDay is how many new on-demand names may have
-	// certificates ordered in a day, all clients together; 0 is no limit.
+	// certificates ordered in a day, all clients together, one network
+	// (an IPv4 /24, an IPv6 /48) at most half of them; 0 is no limit.
 	// Default 20.
 	OnDemandPerDay int `toml:"on-demand-per-day"`
 	// OnDemandMaxCertificates is how many on-demand certificates the

@@ -24,11 +24,14 @@ import (
 // one, or the first domain's) at once, or a failed handshake when there
 // is none. A zero field is its default; a negative one is no limit.
 type OnDemandLimits struct {
-	// PerAddress is how many new names one client host (an IPv6 /64) may
-	// have certificates ordered for in an hour. Default 2.
+	// PerAddress is how many new names one client host may have
+	// certificates ordered for in an hour. An IPv6 client counts by its
+	// /48, the block one customer is commonly given. Default 2.
 	PerAddress int
 	// PerDay is how many new names may have certificates ordered in a
-	// day, all clients together. Default 20.
+	// day, all clients together. One network (an IPv4 /24, an IPv6 /48)
+	// may take at most half of them (rounded up), so that it cannot
+	// leave none to the others. Default 20.
 	PerDay int
 	// MaxCertificates is how many on-demand certificates the storage may
 	// hold; beyond it, no new name gets one. Default 100.
@@ -67,7 +70,8 @@ type onDemandGate struct {
 // grant is one new name granted an order.
 type grant struct {
 	name string
-	host netip.Addr
+	host netip.Addr   // the client's address, an IPv6 one as its /48
+	net  netip.Prefix // the client's network, for its share of PerDay
 	at   time.Time
 }
 
@@ -101,6 +105,7 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 		return nil
 	}
 	host := clientHost(ctx)
+	network := clientNetwork(host)
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -116,6 +121,19 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 		if recent >= n {
 			return g.refuse(now, "per-address:"+host.String(), slog.LevelInfo,
 				"tls: on-demand certificate refused: the client's new names in an hour are at on-demand-per-address",
+				name, host, n)
+		}
+	}
+	if n := (g.limits.PerDay + 1) / 2; n > 0 {
+		taken := 0
+		for _, gr := range g.granted {
+			if gr.net == network {
+				taken++
+			}
+		}
+		if taken >= n {
+			return g.refuse(now, "per-network:"+network.String(), slog.LevelInfo,
+				"tls: on-demand certificate refused: the client's network has had half of on-demand-per-day today",
 				name, host, n)
 		}
 	}
@@ -137,7 +155,7 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 				name, host, n)
 		}
 	}
-	g.granted = append(g.granted, grant{name: name, host: host, at: now})
+	g.granted = append(g.granted, grant{name: name, host: host, net: network, at: now})
 	return nil
 }
 
@@ -172,8 +190,10 @@ func (g *onDemandGate) refuse(now time.Time, kind string, level slog.Level, msg,
 	return fmt.Errorf("on-demand limit reached (%s %d)", kind, n)
 }
 
-// clientHost returns the host of the client whose handshake asks (an IPv6
-// address counts as its /64), or the zero Addr when it is not known.
+// clientHost returns the host of the client whose handshake asks, or the
+// zero Addr when it is not known. An IPv6 address counts as its /48: a
+// customer is commonly given a /56 or a /48, 256 or 65,536 /64s, and
+// counting by the /64 let one take the whole day's PerDay in a minute.
 func clientHost(ctx context.Context) netip.Addr {
 	hello, _ := ctx.Value(certmagic.ClientHelloInfoCtxKey).(*tls.ClientHelloInfo)
 	if hello == nil || hello.Conn == nil {
@@ -185,9 +205,24 @@ func clientHost(ctx context.Context) netip.Addr {
 	}
 	addr := ap.Addr().Unmap().WithZone("")
 	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
+		if p, err := addr.Prefix(48); err == nil {
 			return p.Addr()
 		}
 	}
 	return addr
+}
+
+// clientNetwork returns the network of a host from clientHost, whose
+// grants share half of PerDay: an IPv4 /24, an IPv6 /48. An unknown
+// host's is the zero Prefix, one network for all such hosts.
+func clientNetwork(host netip.Addr) netip.Prefix {
+	bits := 48
+	if host.Is4() {
+		bits = 24
+	}
+	p, err := host.Prefix(bits)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	return p
 }

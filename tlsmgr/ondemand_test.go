@@ -99,7 +99,9 @@ func TestOnDemandGate(t *testing.T) {
 		ok    bool
 	}
 	const a, a2, b = "192.0.2.1:1000", "192.0.2.1:2000", "192.0.2.2:1000"
-	const v6a, v6b = "[2001:db8::1]:1000", "[2001:db8::2]:1000" // one /64
+	const v6a, v6b = "[2001:db8::1]:1000", "[2001:db8::2]:1000"        // one /64
+	const v6c, v6d = "[2001:db8:0:ff::1]:1000", "[2001:db8:1::1]:1000" // v6a's /48, another /48
+	const c, d = "192.0.2.200:1000", "198.51.100.1:1000"               // a's /24, another /24
 	for _, tc := range []struct {
 		name   string
 		limits OnDemandLimits
@@ -116,6 +118,22 @@ func TestOnDemandGate(t *testing.T) {
 			{v6b, "n6.example.org", 62 * time.Minute, true},
 			{v6a, "n7.example.org", 62 * time.Minute, false},
 		}},
+		{"per address: an IPv6 client by its /48", OnDemandLimits{}, nil, []step{
+			{v6a, "n1.example.org", 0, true},
+			{v6c, "n2.example.org", time.Minute, true}, // another /64 of the /48
+			{v6c, "n3.example.org", 2 * time.Minute, false},
+			{v6d, "n3.example.org", 3 * time.Minute, true},
+		}},
+		{"a network has half of per-day", OnDemandLimits{PerAddress: -1, PerDay: 5}, nil, []step{
+			{a, "n1.example.org", 0, true},
+			{c, "n2.example.org", time.Minute, true},
+			{a2, "n3.example.org", 2 * time.Minute, true}, // 3 of 5, rounded up
+			{c, "n4.example.org", 3 * time.Minute, false},
+			{v6a, "n4.example.org", 3 * time.Minute, true},
+			{v6c, "n5.example.org", 4 * time.Minute, true},
+			{d, "n6.example.org", 5 * time.Minute, false},           // per-day: 5 in all
+			{c, "n6.example.org", 24*time.Hour + time.Minute, true}, // n1's day is over
+		}},
 		{"names in the storage are free", OnDemandLimits{}, []string{"old1.example.org", "old2.example.org", "old3.example.org"}, []step{
 			{a, "old1.example.org", 0, true},
 			{a, "old2.example.org", 0, true},
@@ -129,10 +147,10 @@ func TestOnDemandGate(t *testing.T) {
 		}},
 		{"per day", OnDemandLimits{PerAddress: -1, PerDay: 3}, nil, []step{
 			{a, "n1.example.org", 0, true},
-			{b, "n2.example.org", time.Hour, true},
+			{d, "n2.example.org", time.Hour, true},
 			{a, "n3.example.org", 2 * time.Hour, true},
-			{b, "n4.example.org", 3 * time.Hour, false},
-			{b, "n4.example.org", 24*time.Hour + time.Minute, true}, // n1's day is over
+			{d, "n4.example.org", 3 * time.Hour, false},
+			{d, "n4.example.org", 24*time.Hour + time.Minute, true}, // n1's day is over
 		}},
 		{"certificates kept", OnDemandLimits{PerAddress: -1, MaxCertificates: 3}, []string{"old1.example.org", "old2.example.org"}, []step{
 			{a, "n1.example.org", 0, true}, // ordered: counts while under way
@@ -192,5 +210,36 @@ func TestOnDemandRefusalsLoggedOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "on-demand certificate refused"); n != 1 {
 		t.Errorf("49 refusals made %d log lines; want 1:\n%s", n, logs.String())
+	}
+}
+
+// bareGate is an onDemandGate with nothing stored, on a clock the test
+// moves.
+func bareGate(limits OnDemandLimits, now *time.Time) *onDemandGate {
+	return &onDemandGate{
+		allow:  AllowList([]string{"*.example.org"}),
+		limits: limits.resolve(),
+		held:   func(context.Context, string) bool { return false },
+		kept:   func(context.Context) int { return 0 },
+		now:    func() time.Time { return *now },
+		log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// The per-address limit used to count an IPv6 /64, and an ordinary IPv6
+// customer has a /56 or /48 (256 or 65,536 /64s): one such client took
+// the whole day's on-demand-per-day (20) in a minute, from 10 /64s, and
+// every other client's new name was refused for 24 hours. An IPv6 client
+// counts by its /48 now, and one network has at most half of the day.
+func TestOnDemandPerDayTakenByOneNetwork(t *testing.T) {
+	now := time.Now()
+	g := bareGate(OnDemandLimits{}, &now)
+	for i := range DefaultOnDemandPerDay {
+		ctx := helloFrom(fmt.Sprintf("[2001:db8:1:%x::1]:40000", i/DefaultOnDemandPerAddress))
+		g.decide(ctx, fmt.Sprintf("made-up-%d.example.org", i))
+	}
+	now = now.Add(time.Minute)
+	if err := g.decide(helloFrom("198.51.100.9:40000"), "legit.example.org"); err != nil {
+		t.Errorf("after one /48 asked for %d made-up names, another client's first name is refused: %v", DefaultOnDemandPerDay, err)
 	}
 }
