@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
@@ -183,8 +184,9 @@ type fetcher struct {
 	flags   bool // the items hold FLAGS
 	dates   bool // the items hold INTERNALDATE
 	setSeen bool
-	lost    bool   // some message had been expunged: see lostEnvelope
-	scratch []byte // reused for message headers
+	lost    bool           // some message had been expunged: see lostEnvelope
+	scratch []byte         // reused for message headers
+	fields  message.Fields // reused for the fields of scratch's header
 	// buildDerives says whether the full-text index build derives the
 	// sort keys (View.DerivesHeaders): 1 yes, -1 no, 0 not asked yet.
 	buildDerives int8
@@ -551,7 +553,7 @@ func (f *fetcher) derived(m *storage.Message, c *content, key string) ([]byte, e
 	if c.root != nil {
 		epoch = c.epoch // read before this
 	}
-	out, fields, buf, err := derive(v, m.UID, key, c.root, f.scratch)
+	out, fields, buf, err := derive(v, m.UID, key, c.root, f.scratch, &f.fields)
 	f.scratch = buf
 	if err != nil {
 		return nil, err
@@ -582,8 +584,9 @@ func (f *fetcher) derivesSortKeys() bool {
 // has it, or else the file as stored: only the header for ENVELOPE, into
 // buf, which it returns for reuse. For ENVELOPE it returns the header's
 // fields too, for what SORT and SEARCH derive from them (one walk of the
-// header for all three); they are valid until buf is reused.
-func derive(v *storage.View, uid uint32, key string, root *message.Part, buf []byte) (out []byte, fields *message.Fields, reuse []byte, err error) {
+// header for all three), in fs when it is not nil; they are valid until
+// buf or fs is reused.
+func derive(v *storage.View, uid uint32, key string, root *message.Part, buf []byte, fs *message.Fields) (out []byte, fields *message.Fields, reuse []byte, err error) {
 	switch key {
 	case cacheEnvelope:
 		var header []byte
@@ -602,8 +605,14 @@ func derive(v *storage.View, uid uint32, key string, root *message.Part, buf []b
 			}
 			header = h
 		}
-		fields = message.ParseFields(header)
-		return fields.AppendEnvelope(nil), fields, buf, nil
+		if fs == nil {
+			fs = new(message.Fields)
+		}
+		fs.Reset(header)
+		// Built on the stack and copied once, at its length: the
+		// value stays in the cache of the mailbox.
+		var env [1024]byte
+		return bytes.Clone(fs.AppendEnvelope(env[:0])), fs, buf, nil
 	case cacheBody, cacheBodyStructure:
 		if root == nil {
 			// Read as stored, front to back, never whole: ParseReader
@@ -672,7 +681,9 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 	}
 	readInParallel(len(jobs), func(i int, buf []byte) []byte {
 		j := &jobs[i]
-		out, fields, buf, err := derive(v, j.uid, j.key, nil, buf)
+		fs := fieldsPool.Get().(*message.Fields)
+		defer fieldsPool.Put(fs)
+		out, fields, buf, err := derive(v, j.uid, j.key, nil, buf, fs)
 		if err != nil {
 			return buf
 		}
@@ -703,6 +714,10 @@ func (f *fetcher) prefill(msgs []storage.Message, keep func(*storage.Message) bo
 		prefilled.Add(uint64(len(jobs)))
 	}
 }
+
+// fieldsPool holds the message.Fields of prefill's readers: a Fields is
+// reused from one header to the next rather than allocated for each.
+var fieldsPool = sync.Pool{New: func() any { return new(message.Fields) }}
 
 // prefilled counts the values prefill derived, for tests.
 var prefilled atomic.Uint64

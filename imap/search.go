@@ -414,20 +414,28 @@ func searchFieldsOf(header []byte) []byte {
 }
 
 // searchFieldsFrom is searchFieldsOf from the header's fields.
+// The value is built on the stack and copied once, at its length: it
+// stays in the cache of the mailbox.
 func searchFieldsFrom(fs *message.Fields) []byte {
-	b := []byte(searchFieldsVersion)
-	field := func(name string, val []byte) {
-		b = append(append(append(append(b, name...), ": "...), val...), "\r\n"...)
-	}
+	var buf [1024]byte
+	return bytes.Clone(appendSearchFields(buf[:0], fs))
+}
+
+// appendSearchFields appends searchFieldsFrom(fs) to b.
+func appendSearchFields(b []byte, fs *message.Fields) []byte {
+	b = append(b, searchFieldsVersion...)
+	var vals [4][]byte
 	for _, f := range searchFields {
-		for i, val := range fs.Values(f) {
-			field(f, val)
-			if isOneOf(f, addressFields) {
+		byAddress := isOneOf(f, addressFields)
+		for i, val := range fs.AppendValues(vals[:0], f) {
+			b = append(append(append(append(b, f...), ": "...), val...), "\r\n"...)
+			if byAddress {
 				list := fs.Addresses(f) // the first field's, parsed once
 				if i > 0 {
 					list = message.ParseAddressList(val)
 				}
-				field(f+addressesSuffix, []byte(message.AddressListText(list)))
+				b = append(append(append(b, f...), addressesSuffix...), ": "...)
+				b = append(message.AppendAddressListText(b, list), "\r\n"...)
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package message
 
-import "strings"
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
 
 // AddressKind says what an Address of an ENVELOPE address list is.
 type AddressKind uint8
@@ -32,7 +36,25 @@ type Address struct {
 // never fails: what it cannot read degrades into bare addresses or is
 // dropped, and a group left open is closed.
 func ParseAddressList(value []byte) []Address {
-	p := addrParser{toks: lexAddresses(value)}
+	return parseAddressList(value, nil)
+}
+
+// parseAddressList is ParseAddressList with scratch, a slice of tokens
+// to reuse (nil for none); what it holds is overwritten. The addresses
+// are allocated at once, as many as the list's separators allow.
+func parseAddressList(value []byte, scratch *[]addrToken) []Address {
+	var toks []addrToken
+	if scratch != nil {
+		toks = (*scratch)[:0]
+	}
+	toks, seps := lexAddresses(value, toks)
+	if scratch != nil {
+		*scratch = toks
+	}
+	p := addrParser{toks: toks}
+	if len(toks) > 0 {
+		p.out = make([]Address, 0, seps+1)
+	}
 	for p.i < len(p.toks) {
 		p.item(false)
 	}
@@ -42,39 +64,51 @@ func ParseAddressList(value []byte) []Address {
 // addrToken is a lexical token of an address list. kind is 'a' (atom),
 // 'q' (quoted string), 'd' (domain literal), 'c' (comment) or the special
 // character itself: < > @ , ; : .
+//
+// text is a slice of the value parsed wherever the token's content is
+// the value's bytes as they are (atoms, specials, most quoted strings):
+// only the addresses made of the tokens (join) are copies, so a token
+// costs no allocation of its own.
 type addrToken struct {
 	kind byte
-	text string // content: unquoted for 'q', without parentheses for 'c'
+	text []byte // content: unquoted for 'q', without parentheses for 'c'
 	ws   bool   // white space or a comment comes before it
 }
 
-// lexAddresses splits an address list into tokens. A first pass counts
-// them so that the slice is allocated once, at its final size.
-func lexAddresses(s []byte) []addrToken {
-	toks := make([]addrToken, 0, scanAddresses(s, nil))
-	scanAddresses(s, &toks)
-	return toks
+// lexAddresses splits an address list into tokens, appended to toks, and
+// returns them with the number of separators (",", ";" and ":") among
+// them. A first pass counts them so that toks grows once at most, to its
+// final size.
+func lexAddresses(s []byte, toks []addrToken) ([]addrToken, int) {
+	n, _ := scanAddresses(s, nil)
+	toks = slices.Grow(toks[:0], n)
+	_, seps := scanAddresses(s, &toks)
+	return toks, seps
 }
 
 // scanAddresses tokenizes s, appending the tokens to *toks unless toks is
-// nil, and returns how many there are.
-func scanAddresses(s []byte, toks *[]addrToken) int {
-	n, ws := 0, false
+// nil, and returns how many there are and how many of them are
+// separators (",", ";" and ":").
+func scanAddresses(s []byte, toks *[]addrToken) (n, seps int) {
+	ws := false
 	emit := func(kind byte, text []byte) {
 		n++
+		if kind == ',' || kind == ';' || kind == ':' {
+			seps++
+		}
 		if toks == nil {
 			return
 		}
 		t := addrToken{kind: kind, ws: ws}
 		switch kind {
 		case 'c':
-			t.text = cleanSpace(unescape(text))
+			t.text = []byte(cleanSpace(string(unescape(text))))
 		case 'q':
 			t.text = unescape(text)
 		case 'd':
 			t.text = stripCRLF(text)
 		default:
-			t.text = string(text)
+			t.text = text
 		}
 		*toks = append(*toks, t)
 	}
@@ -131,7 +165,7 @@ func scanAddresses(s []byte, toks *[]addrToken) int {
 			ws = false
 		}
 	}
-	return n
+	return n, seps
 }
 
 // addrSpecial are the characters that are tokens of their own.
@@ -154,9 +188,13 @@ func byteSet(s string) (set [256]bool) {
 	return set
 }
 
-// unescape undoes backslash escapes and drops line breaks.
-func unescape(b []byte) string {
-	var sb strings.Builder
+// unescape undoes backslash escapes and drops line breaks: b itself
+// when it has none of them, a copy otherwise.
+func unescape(b []byte) []byte {
+	if bytes.IndexAny(b, "\\\r\n") < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if c == '\\' && i+1 < len(b) {
@@ -164,21 +202,25 @@ func unescape(b []byte) string {
 			c = b[i]
 		}
 		if c != '\r' && c != '\n' {
-			sb.WriteByte(c)
+			out = append(out, c)
 		}
 	}
-	return sb.String()
+	return out
 }
 
-// stripCRLF returns b as a string without CR and LF.
-func stripCRLF(b []byte) string {
+// stripCRLF returns b without CR and LF: b itself when it has none, a
+// copy otherwise.
+func stripCRLF(b []byte) []byte {
+	if bytes.IndexAny(b, "\r\n") < 0 {
+		return b
+	}
 	out := make([]byte, 0, len(b))
 	for _, c := range b {
 		if c != '\r' && c != '\n' {
 			out = append(out, c)
 		}
 	}
-	return string(out)
+	return out
 }
 
 // cleanSpace trims s and collapses its runs of white space.
@@ -203,7 +245,7 @@ const (
 
 // item parses one address or one group.
 func (p *addrParser) item(inGroup bool) {
-	start, comment := p.i, ""
+	start, comment := p.i, []byte(nil)
 	for p.i < len(p.toks) {
 		t := p.toks[p.i]
 		switch t.kind {
@@ -243,9 +285,9 @@ func (p *addrParser) item(inGroup bool) {
 }
 
 // bare adds an address that has no "@": a lone local part, or garbage.
-func (p *addrParser) bare(words []addrToken, comment string) {
+func (p *addrParser) bare(words []addrToken, comment []byte) {
 	if mailbox := join(words, wordKinds, true); mailbox != "" || hasKind(words, wordKinds) {
-		p.out = append(p.out, Address{Name: comment, Mailbox: mailbox})
+		p.out = append(p.out, Address{Name: string(comment), Mailbox: mailbox})
 	}
 }
 
@@ -264,7 +306,7 @@ func (p *addrParser) group(name string) {
 
 // addrSpec parses the domain of an addr-spec whose local part and "@"
 // have been read, then the comment that may follow it.
-func (p *addrParser) addrSpec(local, comment string, inGroup bool) {
+func (p *addrParser) addrSpec(local string, comment []byte, inGroup bool) {
 	start := p.i
 	for p.i < len(p.toks) {
 		t := p.toks[p.i]
@@ -282,17 +324,17 @@ func (p *addrParser) addrSpec(local, comment string, inGroup bool) {
 			if t.kind == ',' || !inGroup {
 				p.i++
 			}
-			p.add(comment, "", local, domain)
+			p.add(string(comment), "", local, domain)
 			return
 		}
 		p.i++
 	}
-	p.add(comment, "", local, join(p.toks[start:], domainKinds, false))
+	p.add(string(comment), "", local, join(p.toks[start:], domainKinds, false))
 }
 
 // angle parses an angle-addr whose "<" has been read: an optional
 // obsolete route, the addr-spec, the ">", then a separator.
-func (p *addrParser) angle(name, comment string, inGroup bool) {
+func (p *addrParser) angle(name string, comment []byte, inGroup bool) {
 	route := ""
 	if p.i < len(p.toks) && p.toks[p.i].kind == '@' {
 		j := p.i
@@ -323,11 +365,11 @@ func (p *addrParser) angle(name, comment string, inGroup bool) {
 		local, domain = p.toks[start:at], p.toks[at+1:end]
 	}
 	if name == "" {
-		name = comment
+		name = string(comment)
 	}
 	for p.i < len(p.toks) && p.toks[p.i].kind == 'c' {
 		if name == "" {
-			name = p.toks[p.i].text
+			name = string(p.toks[p.i].text)
 		}
 		p.i++
 	}
@@ -358,8 +400,20 @@ func hasKind(toks []addrToken, kinds string) bool {
 // joins a display name: one space where the message had white space,
 // none elsewhere ("Q." stays "Q."). Otherwise, as in a local part or a
 // domain, white space is dropped.
+//
+// The string is allocated once, at its length.
 func join(toks []addrToken, kinds string, spaced bool) string {
+	n := 0
+	for _, t := range toks {
+		if strings.IndexByte(kinds, t.kind) >= 0 {
+			n += len(t.text) + 1
+		}
+	}
+	if n == 0 {
+		return ""
+	}
 	var sb strings.Builder
+	sb.Grow(n)
 	for _, t := range toks {
 		if strings.IndexByte(kinds, t.kind) < 0 {
 			continue
@@ -367,7 +421,7 @@ func join(toks []addrToken, kinds string, spaced bool) string {
 		if spaced && t.ws && sb.Len() > 0 {
 			sb.WriteByte(' ')
 		}
-		sb.WriteString(t.text)
+		sb.Write(t.text)
 	}
 	return sb.String()
 }
@@ -414,34 +468,47 @@ func AddressText(value []byte) string {
 
 // AddressListText is AddressText of a list ParseAddressList returned.
 func AddressListText(list []Address) string {
-	var b strings.Builder
+	return string(AppendAddressListText(nil, list))
+}
+
+// AppendAddressListText appends AddressListText(list) to dst.
+func AppendAddressListText(dst []byte, list []Address) []byte {
 	sep := ""
 	for _, a := range list {
 		switch a.Kind {
 		case AddressGroupStart:
-			b.WriteString(sep)
-			b.WriteString(DecodeHeader([]byte(a.Mailbox)))
-			b.WriteByte(':')
+			dst = append(dst, sep...)
+			dst = appendDecodedString(dst, a.Mailbox)
+			dst = append(dst, ':')
 			sep = " "
 			continue
 		case AddressGroupEnd:
-			b.WriteByte(';')
+			dst = append(dst, ';')
 			sep = ", "
 			continue
 		}
-		b.WriteString(sep)
+		dst = append(dst, sep...)
 		sep = ", "
 		if a.Name != "" {
-			b.WriteString(DecodeHeader([]byte(a.Name)))
-			b.WriteByte(' ')
+			dst = appendDecodedString(dst, a.Name)
+			dst = append(dst, ' ')
 		}
-		b.WriteByte('<')
-		b.WriteString(a.Mailbox)
+		dst = append(dst, '<')
+		dst = append(dst, a.Mailbox...)
 		if a.Host != "" {
-			b.WriteByte('@')
-			b.WriteString(a.Host)
+			dst = append(dst, '@')
+			dst = append(dst, a.Host...)
 		}
-		b.WriteByte('>')
+		dst = append(dst, '>')
 	}
-	return b.String()
+	return dst
+}
+
+// appendDecodedString appends DecodeHeader(s) to dst, without a copy of
+// s when it has no encoded word.
+func appendDecodedString(dst []byte, s string) []byte {
+	if !strings.Contains(s, "=?") {
+		return append(dst, s...)
+	}
+	return appendDecodedHeader(dst, []byte(s))
 }

@@ -11,11 +11,15 @@ package message
 // message order; address lists are parsed when first asked for, once.
 // The values are slices of the header (or copies, where unfolded): the
 // header must not change while the Fields are used.
+//
+// A Fields may be used again for another header (Reset), which saves
+// its allocation and that of the address parser's tokens.
 type Fields struct {
 	vals   []fieldValue
 	buf    [16]fieldValue
 	lists  [numFields][]Address
 	listed [numFields]bool
+	toks   []addrToken // the address parser's, reused
 }
 
 // fieldValue is one field's value and which of the known fields it is.
@@ -43,6 +47,15 @@ var fieldNames = func() [numFields]string {
 // have LF or CRLF line ends, and may include the empty line ending it.
 func ParseFields(header []byte) *Fields {
 	f := new(Fields)
+	f.Reset(header)
+	return f
+}
+
+// Reset makes f the Fields of header, as ParseFields does: what f held
+// before (values, address lists) must no longer be used.
+func (f *Fields) Reset(header []byte) {
+	toks := f.toks
+	*f = Fields{toks: toks}
 	f.vals = f.buf[:0]
 	forEachField(header, func(name, value, _ []byte) bool {
 		if i := fieldIndex(name); i >= 0 {
@@ -50,7 +63,6 @@ func ParseFields(header []byte) *Fields {
 		}
 		return true
 	})
-	return f
 }
 
 // fieldIndex returns the index of the known field called name, in any
@@ -102,6 +114,18 @@ func (f *Fields) Values(name string) [][]byte {
 	return out
 }
 
+// AppendValues appends the values of every field called name to dst, as
+// Values returns them, and returns the extended slice.
+func (f *Fields) AppendValues(dst [][]byte, name string) [][]byte {
+	i := f.index(name)
+	for _, v := range f.vals {
+		if v.field == i {
+			dst = append(dst, v.value)
+		}
+	}
+	return dst
+}
+
 // First returns the value of the first field called name (nil when it is
 // empty), and whether there is one; name is as for Values.
 func (f *Fields) First(name string) ([]byte, bool) {
@@ -129,7 +153,7 @@ func (f *Fields) Addresses(name string) []Address {
 func (f *Fields) addresses(i int) []Address {
 	if !f.listed[i] {
 		if v, ok := f.first(i); ok {
-			f.lists[i] = ParseAddressList(v)
+			f.lists[i] = parseAddressList(v, &f.toks)
 		}
 		f.listed[i] = true
 	}
@@ -160,9 +184,9 @@ func (f *Fields) AppendEnvelope(dst []byte) []byte {
 				dst = append(dst, "NIL"...)
 			case i == envSubject:
 				// A subject that is present but empty is "", not NIL.
-				dst = appendString(dst, string(v))
+				dst = appendString(dst, v)
 			default:
-				dst = appendNString(dst, string(v))
+				dst = appendNString(dst, v)
 			}
 		}
 	}
