@@ -10,6 +10,14 @@ import (
 // read: a message whose header runs on has its first MiB taken.
 const maxHeader = 1 << 20
 
+// firstHeaderRead bounds the first read of a header (readStoredHeader):
+// most headers end within it, and a read copies all it asks for of a file
+// that is longer, as most messages are. With the 8 KiB a reader's buffer
+// holds, a first FETCH ENVELOPE of 100,000 messages spent a tenth of its
+// CPU copying bodies it did not look at. A longer header takes more
+// reads, as large as the buffer.
+const firstHeaderRead = 4096
+
 // StoredHeader reads message uid as stored (Folder.Open: LF or CRLF line
 // ends, as the file holds it) up to and including the empty line that
 // ends its header, at most 1 MiB, appending to buf: the first few
@@ -32,7 +40,11 @@ func readStoredHeader(r io.Reader, buf []byte) ([]byte, error) {
 		if cap(buf)-len(buf) < 2048 {
 			buf = slices.Grow(buf, max(4096, cap(buf)))
 		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), start+maxHeader)])
+		limit := min(cap(buf), start+maxHeader)
+		if len(buf) == start {
+			limit = min(limit, start+firstHeaderRead)
+		}
+		n, err := r.Read(buf[len(buf):limit])
 		buf = buf[:len(buf)+n]
 		if end := headerEnd(buf[start:], from); end >= 0 {
 			return buf[:start+end], nil

@@ -77,6 +77,36 @@ func TestReadStoredHeader(t *testing.T) {
 	}
 }
 
+// TestReadStoredHeaderFirstRead checks that the first read asks for no
+// more than firstHeaderRead bytes, whatever room the buffer has, and that
+// a header longer than that, or ending right at it, is still read whole.
+func TestReadStoredHeaderFirstRead(t *testing.T) {
+	body := strings.Repeat("body line\n", 2000)
+	for _, n := range []int{10, firstHeaderRead - 2, firstHeaderRead - 1, firstHeaderRead, firstHeaderRead + 1, 3 * firstHeaderRead} {
+		// A header of n bytes, its empty line included.
+		header := "X: " + strings.Repeat("h", n-5) + "\n\n"
+		r := &sizeReader{r: strings.NewReader(header + body)}
+		got, err := readStoredHeader(r, make([]byte, 0, 8192))
+		if err != nil || string(got) != header {
+			t.Errorf("header of %d bytes: got %d bytes, %v", n, len(got), err)
+		}
+		if len(r.asked) == 0 || r.asked[0] > firstHeaderRead {
+			t.Errorf("header of %d bytes: reads asked for %v, the first more than %d", n, r.asked, firstHeaderRead)
+		}
+	}
+}
+
+// sizeReader notes how many bytes each Read asks for.
+type sizeReader struct {
+	r     io.Reader
+	asked []int
+}
+
+func (r *sizeReader) Read(p []byte) (int, error) {
+	r.asked = append(r.asked, len(p))
+	return r.r.Read(p)
+}
+
 // FuzzReadStoredHeader holds readStoredHeader, read in pieces of any
 // size, to headerOf.
 func FuzzReadStoredHeader(f *testing.F) {
