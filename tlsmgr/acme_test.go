@@ -36,7 +36,7 @@ func newACMEManager(t *testing.T, p *tlsmgrtest.Pebble, mod func(*Options)) (*Ma
 			CA:      p.Directory,
 			CARoot:  p.CARoot,
 			Profile: "default",
-			Storage: t.TempDir(),
+			Storage: acmeStorage(t),
 		},
 		Logger: testLogger(t),
 		onEvent: func(event string, data map[string]any) {
@@ -86,6 +86,30 @@ func waitObtained(t *testing.T, events chan certEvent, name string) {
 }
 
 // startManager starts m and stops it at the end of the test.
+// acmeStorage is a new directory for a manager's ACME storage, removed
+// after the test. certmagic's goroutines (an order against a CA that
+// never answers, its locks) may still write there for a moment after
+// Stop, which made t.TempDir's cleanup fail with "directory not empty":
+// the removal is tried again for a while instead.
+func acmeStorage(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tlsmgr-acme-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 100 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("removing the ACME storage: %v", err)
+	})
+	return dir
+}
+
 func startManager(t *testing.T, m *Manager) {
 	t.Helper()
 	if err := m.Start(context.Background()); err != nil {

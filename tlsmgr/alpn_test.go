@@ -28,7 +28,7 @@ func newALPNManager(t *testing.T, logs *syncLog) (*Manager, string) {
 			CA:             "https://127.0.0.1:1/directory",
 			Challenges:     []string{TLSALPN01},
 			TLSALPNAddress: "127.0.0.1:1",
-			Storage:        t.TempDir(),
+			Storage:        acmeStorage(t),
 		},
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
