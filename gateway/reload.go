@@ -19,20 +19,23 @@ import (
 //   - What a new session, a new connection, a login or a lookup reads
 //     takes the new values: [auth] and its back-ends, the users file, the
 //     access lists, each listener's [[server]] settings (timeouts, limits,
-//     transcript, allow-plaintext, max-connections-per-address and
-//     trusted-proxies; listeners are matched by address), login-disabled,
-//     id-fields, preauth, max-children, and [proxy-auth]'s secret, nodes,
-//     owners file and timeouts. The parts built from [auth] and
+//     transcript, allow-plaintext unless the listener's TLS keys wait,
+//     max-connections-per-address and trusted-proxies; listeners are
+//     matched by address), login-disabled, id-fields, preauth,
+//     max-children, and [proxy-auth]'s secret, nodes, owners file and
+//     timeouts. The parts built from [auth] and
 //     [proxy-auth] are swapped as one (liveState): a login is checked
 //     wholly by the old ones or wholly by the new. Sessions under way
 //     keep the settings they began with.
 //   - What was built once at start keeps its old value until a restart,
 //     and the log names each such key that changed (restartKeys and
-//     runningServers): a listener added or removed, a listener's TLS,
+//     runningServers): a listener added or removed, a listener's TLS
+//     (tls-mode, its certificate files, and with them allow-plaintext),
 //     data-dir, the storage ([mailbox], [locking], [namespace]), the
 //     process model, [tls], [lmtp], [logging], [metrics], [proxy-auth]'s
 //     addresses and the login throttle's keys. The new values with the
-//     old ones put back must pass the checks too.
+//     old ones put back must pass the checks too, and must not be less
+//     strict than both files (noLooserThanBoth).
 //   - A configuration that does not load or that Check refuses changes
 //     nothing; the error, with the file and line of each problem, is
 //     logged and returned. Everything that may fail (the users file, the
@@ -82,9 +85,10 @@ var restartKeys = []restartKey{
 // in their order (old's), and names what waits for a restart. A listener
 // is matched by its address (the nth table with an address to the nth
 // with the same one): one that stays takes every key of its new table
-// but tls-mode and its certificate files, whose changes are named; one
-// no longer listed keeps listening with its old settings, and one added
-// listens only after a restart. Both are named.
+// but tls-mode and its certificate files, whose changes are named (and
+// allow-plaintext, which waits with them when they wait); one no longer
+// listed keeps listening with its old settings, and one added listens
+// only after a restart. Both are named.
 func runningServers(old, next *config.Config) (restart []string) {
 	taken := make([]bool, len(next.Servers))
 	match := func(addr string) int {
@@ -105,11 +109,21 @@ func runningServers(old, next *config.Config) (restart []string) {
 			continue
 		}
 		n := next.Servers[j]
-		if n.TLSMode != o.TLSMode {
+		modeWaits := n.TLSMode != o.TLSMode
+		certWaits := n.CertificateFile != o.CertificateFile || n.KeyFile != o.KeyFile || n.CAFile != o.CAFile
+		if modeWaits {
 			restart = append(restart, "[[server]] "+o.Address+" tls-mode")
 		}
-		if n.CertificateFile != o.CertificateFile || n.KeyFile != o.KeyFile || n.CAFile != o.CAFile {
+		if certWaits {
 			restart = append(restart, "[[server]] "+o.Address+" certificate-file, key-file or ca-file")
+		}
+		// allow-plaintext means something only beside its tls-mode
+		// (nothing with "connection", an error with "required"): it
+		// waits with the TLS keys, or the old mode with the new value
+		// could take passwords in the clear that neither file does.
+		if (modeWaits || certWaits) && n.AllowPlaintext != o.AllowPlaintext {
+			restart = append(restart, "[[server]] "+o.Address+" allow-plaintext (it waits with the listener's TLS keys)")
+			n.AllowPlaintext = o.AllowPlaintext
 		}
 		n.TLSMode, n.CertificateFile, n.KeyFile, n.CAFile = o.TLSMode, o.CertificateFile, o.KeyFile, o.CAFile
 		running[i] = n
@@ -185,12 +199,14 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 			k.set(next, old.cfg)
 		}
 	}
+	file := *next // the new file as it reads, before old values are put back
 	res.Restart = append(res.Restart, runningServers(old.cfg, next)...)
 	if len(res.Restart) > 0 {
 		// What goes in force is the new file with the old values put
 		// back: it must hold together as well (EXTERNAL in mechanisms
-		// with the [tls] ca-file of before, say).
-		if err := errors.Join(next.Validate(), Check(next)); err != nil {
+		// with the [tls] ca-file of before, say), and let no login in
+		// that neither the old file nor the new one lets in.
+		if err := errors.Join(next.Validate(), Check(next), noLooserThanBoth(old.cfg, &file, next)); err != nil {
 			return ReloadResult{}, fmt.Errorf("the changed settings do not work with those that wait for a restart (%s); restart mailgate instead: %w",
 				strings.Join(res.Restart, "; "), err)
 		}

@@ -25,6 +25,7 @@ func TestRunningServers(t *testing.T) {
 	login := func(d time.Duration) func(*config.Server) { return func(s *config.Server) { s.LoginTimeout = d } }
 	mode := func(m tlsmgr.Mode) func(*config.Server) { return func(s *config.Server) { s.TLSMode = m } }
 	cert := func(s *config.Server) { s.CertificateFile, s.KeyFile = "/c", "/k" }
+	plain := func(s *config.Server) { s.AllowPlaintext = true }
 	for _, tc := range []struct {
 		name        string
 		old, next   []config.Server
@@ -55,6 +56,19 @@ func TestRunningServers(t *testing.T) {
 			old: []config.Server{srv("a:1")}, next: []config.Server{srv("a:1", mode(tlsmgr.ModeConnection), cert, login(time.Second))},
 			want:        []config.Server{srv("a:1", login(time.Second))},
 			wantRestart: []string{"[[server]] a:1 tls-mode", "[[server]] a:1 certificate-file, key-file or ca-file"}},
+		{name: "allow-plaintext applies when the TLS keys stay",
+			old: []config.Server{srv("a:1")}, next: []config.Server{srv("a:1", plain)},
+			want: []config.Server{srv("a:1", plain)}},
+		{name: "allow-plaintext waits with tls-mode",
+			old: []config.Server{srv("a:1", mode(tlsmgr.ModeOnDemand))}, next: []config.Server{srv("a:1", mode(tlsmgr.ModeConnection), plain)},
+			want: []config.Server{srv("a:1", mode(tlsmgr.ModeOnDemand))},
+			wantRestart: []string{"[[server]] a:1 tls-mode",
+				"[[server]] a:1 allow-plaintext (it waits with the listener's TLS keys)"}},
+		{name: "allow-plaintext waits with the certificates",
+			old: []config.Server{srv("a:1", plain)}, next: []config.Server{srv("a:1", cert)},
+			want: []config.Server{srv("a:1", plain)},
+			wantRestart: []string{"[[server]] a:1 certificate-file, key-file or ca-file",
+				"[[server]] a:1 allow-plaintext (it waits with the listener's TLS keys)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old, next := &config.Config{Servers: tc.old}, &config.Config{Servers: slices.Clone(tc.next)}
@@ -67,9 +81,11 @@ func TestRunningServers(t *testing.T) {
 			}
 			for i := range tc.want {
 				g, w := next.Servers[i], tc.want[i]
-				if g.Address != w.Address || g.LoginTimeout != w.LoginTimeout || g.TLSMode != w.TLSMode || g.CertificateFile != w.CertificateFile {
-					t.Errorf("in force, server %d: %s login-timeout %v tls-mode %s cert %q; want %s %v %s %q",
-						i, g.Address, g.LoginTimeout, g.TLSMode, g.CertificateFile, w.Address, w.LoginTimeout, w.TLSMode, w.CertificateFile)
+				if g.Address != w.Address || g.LoginTimeout != w.LoginTimeout || g.TLSMode != w.TLSMode || g.CertificateFile != w.CertificateFile ||
+					g.AllowPlaintext != w.AllowPlaintext {
+					t.Errorf("in force, server %d: %s login-timeout %v tls-mode %s cert %q allow-plaintext %v; want %s %v %s %q %v",
+						i, g.Address, g.LoginTimeout, g.TLSMode, g.CertificateFile, g.AllowPlaintext,
+						w.Address, w.LoginTimeout, w.TLSMode, w.CertificateFile, w.AllowPlaintext)
 				}
 			}
 		})
