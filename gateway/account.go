@@ -105,10 +105,11 @@ func (g *Gateway) prepareHome(u *auth.User, owner *identity) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	if !g.conf().CreateHomeDir && !g.isDataDirHome(home) {
+	c := g.conf() // one configuration: a reload cannot pair create-home-dir with another home-dir-mode
+	if !c.CreateHomeDir && !g.isDataDirHome(home) {
 		return "", fmt.Errorf("home directory %s does not exist (set create-home-dir = true to create it)", home)
 	}
-	if err := auth.CreateHome(home, auth.NewHome{Mode: g.conf().HomeDirMode.FileMode(), UID: uid, GID: gid, Below: g.conf().DataDir}); err != nil {
+	if err := auth.CreateHome(home, auth.NewHome{Mode: c.HomeDirMode.FileMode(), UID: uid, GID: gid, Below: c.DataDir}); err != nil {
 		return "", err
 	}
 	return home, nil

@@ -116,7 +116,8 @@ func (g *Gateway) tokenVerifier(cfg *config.Config) (auth.TokenVerifier, error) 
 
 // allowed applies the access list ([[acl]], first match decides) and,
 // when enabled, tcp-wrappers to a new connection; both must allow it.
-// The refusal is logged with the rule that decided.
+// The refusal is logged with the rule that decided. Both come from one
+// state: a reload in between cannot mix them.
 func (g *Gateway) allowed(c net.Conn) bool {
 	client := remoteAddr(c)
 	if !client.IsValid() {
@@ -124,18 +125,20 @@ func (g *Gateway) allowed(c net.Conn) bool {
 		// file's mode guards) is allowed.
 		return true
 	}
-	if !config.ACLAllows(g.conf().ACL, client) {
+	st := g.cur()
+	if !config.ACLAllows(st.cfg.ACL, client) {
 		g.log.Info("mailgate: connection refused by the access list", "remote", c.RemoteAddr().String())
 		return false
 	}
-	if g.cur().auth.hosts == nil || !client.IsValid() {
+	hosts := st.auth.hosts
+	if hosts == nil {
 		return true
 	}
 	var server netip.Addr
 	if ap, err := netip.ParseAddrPort(c.LocalAddr().String()); err == nil {
 		server = ap.Addr().Unmap()
 	}
-	ok, rule := g.cur().auth.hosts.Allowed(context.Background(), client, server)
+	ok, rule := hosts.Allowed(context.Background(), client, server)
 	if !ok {
 		g.log.Info("mailgate: connection refused by tcp-wrappers", "remote", c.RemoteAddr().String(), "rule", rule)
 	}

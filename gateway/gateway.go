@@ -334,26 +334,27 @@ func (g *Gateway) Account(ctx context.Context, u *auth.User) (*storage.Account, 
 func (g *Gateway) NextSessionID() uint64 { return g.lastID.Add(1) }
 
 // imapOptions are the IMAP frontend's options for one [[server]] (or for
-// stdio), whose TLS configuration is tc (nil without a certificate).
-func (g *Gateway) imapOptions(sc config.Server, tc *tls.Config, allowPlaintext bool) *imap.Options {
+// stdio), whose TLS configuration is tc (nil without a certificate),
+// all taken from st, one state in force: a reload cannot mix two.
+func (g *Gateway) imapOptions(st *liveState, sc config.Server, tc *tls.Config, allowPlaintext bool) *imap.Options {
 	return &imap.Options{
 		Logger:        g.log,
-		Authenticator: g.cur().authn,
+		Authenticator: st.authn,
 		// A copy: imap.New upper-cases the slice in place, and another
 		// listener's sessions read theirs.
-		Mechanisms:      slices.Clone(g.conf().Auth.Mechanisms),
-		SASL:            g.cur().auth.sasl,
-		Preauth:         g.cur().auth.preauth,
-		PreauthOnly:     g.conf().PreauthOnly,
-		UserAccess:      g.cur().auth.userAccess,
+		Mechanisms:      slices.Clone(st.cfg.Auth.Mechanisms),
+		SASL:            st.auth.sasl,
+		Preauth:         st.auth.preauth,
+		PreauthOnly:     st.cfg.PreauthOnly,
+		UserAccess:      st.auth.userAccess,
 		Account:         g.imapAccount,
 		URLAuthAccount:  g.urlauthAccount,
 		TLSConfig:       tc,
 		TLSMode:         sc.TLSMode,
 		AllowPlaintext:  allowPlaintext || sc.AllowPlaintext,
 		IMAP4rev2:       true,
-		LoginDisabled:   g.conf().LoginDisabled,
-		ID:              idFields(g.conf().IDFields),
+		LoginDisabled:   st.cfg.LoginDisabled,
+		ID:              idFields(st.cfg.IDFields),
 		Timeout:         idleTimeout(sc.Timeout),
 		LoginTimeout:    sc.LoginTimeout,
 		WriteTimeout:    sc.WriteTimeout,
@@ -517,14 +518,15 @@ func (g *Gateway) Close() error {
 // (--preauth serves the user running mailgate): its mail directory
 // ($mailhome) is $home/Mail, not the home itself.
 func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
+	st := g.cur()
 	sc := config.DefaultServer()
-	if len(g.conf().Servers) > 0 {
-		sc = g.conf().Servers[0]
+	if len(st.cfg.Servers) > 0 {
+		sc = st.cfg.Servers[0]
 	}
 	// A session on standard input and output was started by a local
 	// administrator's inetd or by hand: there is no network to protect.
 	sc.TLSMode = tlsmgr.ModeNo
-	opts := g.imapOptions(sc, nil, true)
+	opts := g.imapOptions(st, sc, nil, true)
 	// inetd hands over a socket: its client goes through the access list
 	// and tcp-wrappers as a daemon's would. Pipes and terminals have no
 	// client address and are not checked.
@@ -535,7 +537,7 @@ func (g *Gateway) ServeConn(c net.Conn, preauth *auth.User) {
 	if preauth != nil {
 		opts.Account = g.systemAccount
 	}
-	if os.Geteuid() == 0 && g.conf().SessionProcess != config.SessionProcessNever {
+	if os.Geteuid() == 0 && st.cfg.SessionProcess != config.SessionProcessNever {
 		// inetd started this session as root: once the user is known, the
 		// session goes on in a process of its own with the user's
 		// identity, as a daemon's does, and this one waits for it.

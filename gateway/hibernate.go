@@ -110,8 +110,8 @@ func goodbye(c net.Conn, line string) {
 
 // serverTimeout is [[server]] timeout of listener server (0: none).
 func (g *Gateway) serverTimeout(server int) time.Duration {
-	if server >= 0 && server < len(g.conf().Servers) {
-		return g.conf().Servers[server].Timeout
+	if ss := g.conf().Servers; server >= 0 && server < len(ss) {
+		return ss[server].Timeout
 	}
 	return 0
 }

@@ -25,7 +25,8 @@ type identity struct {
 // (session-process, virtual-user): ok reports whether it runs as id, in
 // a process of its own; !ok keeps it in the daemon's process.
 func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
-	mode := g.conf().SessionProcess
+	c := g.conf()
+	mode := c.SessionProcess
 	if mode == config.SessionProcessNever {
 		return identity{}, false, nil
 	}
@@ -45,8 +46,8 @@ func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
 				id.gid = os.Getegid()
 			}
 		}
-	case g.conf().VirtualUser != "":
-		vu, err := lookupAccount(g.conf().VirtualUser)
+	case c.VirtualUser != "":
+		vu, err := lookupAccount(c.VirtualUser)
 		if err != nil {
 			return identity{}, true, fmt.Errorf("virtual-user: %w", err)
 		}
@@ -62,7 +63,7 @@ func (g *Gateway) identityFor(u *auth.User) (id identity, ok bool, err error) {
 	if id.groups, err = g.groupsFor(u, id); err != nil {
 		return id, true, err
 	}
-	if slices.Contains(id.groups, 0) && !rootGroupRetained(g.conf()) {
+	if slices.Contains(id.groups, 0) && !rootGroupRetained(c) {
 		// Group root owns, and may write, much of a system.
 		return id, true, fmt.Errorf("refusing to run the session of %s in group root (gid 0); "+
 			"name the group in retain-groups to allow it", u.Name)

@@ -19,8 +19,9 @@ func (f imapFrontend) ServeConn(c net.Conn) { f.Server.ServeConn(c, nil) }
 // and trusted proxies that a reload may change at each connection.
 func (g *Gateway) imapServices() []*service {
 	var out []*service
-	for i, sc := range g.conf().Servers {
-		srv := imap.New(g.serverOptions(i, sc, g.certs.forServer(i, "imap")))
+	st := g.cur()
+	for i, sc := range st.cfg.Servers {
+		srv := imap.New(g.serverOptions(st, i, g.certs.forServer(i, "imap")))
 		g.imapServers = append(g.imapServers, srv) // Run holds g.mu
 		l := Listener{Address: sc.Address, live: func() config.Server { return g.serverConf(i) }}
 		if sc.TLSMode.Implicit() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -197,31 +198,50 @@ func (gl *guardedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		gl.backoff.Reset()
-		if gl.g.metrics != nil {
-			c = &meteredConn{Conn: c, m: gl.g.metrics}
+		if c, ok := gl.admit(c); ok {
+			return c, nil
 		}
-		addr := remoteAddr(c)
-		if !gl.g.allowed(c) {
-			gl.refuse(c, "Access denied")
-			continue
-		}
-		if !gl.l.Unlimited {
-			perAddr := gl.l.perAddress()
-			if !addr.IsValid() {
-				perAddr = 0 // a unix socket's clients have no address to tell apart
-			}
-			if ok, reason := gl.g.sessions.acquire(addr, perAddr); !ok {
-				gl.g.log.Warn("mailgate: connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
-				gl.refuse(c, reason)
-				continue
-			}
-			c = &limitedConn{Conn: c, limits: gl.g.sessions, addr: addr}
-		}
-		if gl.l.TLS != nil {
-			c = tls.Server(c, gl.l.TLS)
-		}
-		return c, nil
 	}
+}
+
+// admit applies the checks to a connection just accepted: it returns it
+// ready for the frontend, or false when it was refused (or dropped). A
+// panic in the checks drops this connection only and is logged: Accept
+// runs in the listener's goroutine, where it would end the daemon and
+// every session in it.
+func (gl *guardedListener) admit(c net.Conn) (_ net.Conn, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			gl.g.log.Error("mailgate: accepting a connection panicked; dropping it", "remote", c.RemoteAddr().String(),
+				"panic", p, "stack", string(debug.Stack()))
+			c.Close() // a limitedConn gives its slot back
+			ok = false
+		}
+	}()
+	if gl.g.metrics != nil {
+		c = &meteredConn{Conn: c, m: gl.g.metrics}
+	}
+	addr := remoteAddr(c)
+	if !gl.g.allowed(c) {
+		gl.refuse(c, "Access denied")
+		return nil, false
+	}
+	if !gl.l.Unlimited {
+		perAddr := gl.l.perAddress()
+		if !addr.IsValid() {
+			perAddr = 0 // a unix socket's clients have no address to tell apart
+		}
+		if ok, reason := gl.g.sessions.acquire(addr, perAddr); !ok {
+			gl.g.log.Warn("mailgate: connection refused", "remote", c.RemoteAddr().String(), "reason", reason)
+			gl.refuse(c, reason)
+			return nil, false
+		}
+		c = &limitedConn{Conn: c, limits: gl.g.sessions, addr: addr}
+	}
+	if gl.l.TLS != nil {
+		return tls.Server(c, gl.l.TLS), true
+	}
+	return c, true
 }
 
 // refuse has the frontend tell the client why, without holding up
@@ -240,7 +260,14 @@ func (gl *guardedListener) refuse(c net.Conn, reason string) {
 	}
 	c.SetDeadline(time.Now().Add(refuseTimeout))
 	go func() {
-		defer func() { <-gl.g.refusals }()
+		defer func() {
+			if p := recover(); p != nil { // as in admit: this connection only
+				gl.g.log.Error("mailgate: refusing a connection panicked", "remote", c.RemoteAddr().String(),
+					"panic", p, "stack", string(debug.Stack()))
+				c.Close()
+			}
+			<-gl.g.refusals
+		}()
 		gl.frontend.Refuse(c, reason)
 	}()
 }

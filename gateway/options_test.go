@@ -46,7 +46,8 @@ timeout = "0s"
 [[server]]
 address = "127.0.0.2:0"
 `)
-	one, two := g.imapOptions(g.conf().Servers[0], nil, false), g.imapOptions(g.conf().Servers[1], nil, false)
+	st := g.cur()
+	one, two := g.imapOptions(st, st.cfg.Servers[0], nil, false), g.imapOptions(st, st.cfg.Servers[1], nil, false)
 	if one.LoginTimeout != 42*time.Second || one.WriteTimeout != 7*time.Minute {
 		t.Errorf("first listener: login timeout %v, write timeout %v", one.LoginTimeout, one.WriteTimeout)
 	}

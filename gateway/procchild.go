@@ -138,7 +138,7 @@ func RunSessionProcess(args []string) int {
 		sc = cfg.Servers[msg.Server]
 	}
 	sc.TLSMode = config.DefaultServer().TLSMode
-	opts := g.imapOptions(sc, nil, true)
+	opts := g.imapOptions(g.cur(), sc, nil, true)
 	parent.after = cfg.HibernateAfter
 	opts.Hibernator = parent
 	srv := imap.New(opts)

@@ -231,7 +231,8 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 		authn.Close()
 		return ReloadResult{}, err
 	}
-	g.live.Store(&liveState{cfg: next, users: users, authn: authn, auth: parts, proxy: proxy})
+	st := &liveState{cfg: next, users: users, authn: authn, auth: parts, proxy: proxy}
+	g.live.Store(st)
 	// Sessions that connected before may still check a password with
 	// the old chain, until they log in or time out.
 	g.retired.add(old.authn, retireAfter(old.cfg, next))
@@ -245,7 +246,7 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 	g.sessions.setLimits(max, next.MaxSessionsPerUser)
 	for i, srv := range servers {
 		if i < len(next.Servers) { // always: runningServers kept the listeners' order
-			srv.Reconfigure(g.serverOptions(i, next.Servers[i], nil))
+			srv.Reconfigure(g.serverOptions(st, i, nil))
 		}
 	}
 	for _, k := range res.Restart {
@@ -255,11 +256,11 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 	return res, nil
 }
 
-// serverOptions are the IMAP options of [[server]] number i of a daemon,
-// whose TLS configuration is tc.
-func (g *Gateway) serverOptions(i int, sc config.Server, tc *tls.Config) *imap.Options {
-	opts := g.imapOptions(sc, tc, false)
-	if g.conf().SessionProcess != config.SessionProcessNever {
+// serverOptions are the IMAP options of [[server]] number i of a daemon
+// in state st, whose TLS configuration is tc.
+func (g *Gateway) serverOptions(st *liveState, i int, tc *tls.Config) *imap.Options {
+	opts := g.imapOptions(st, st.cfg.Servers[i], tc, false)
+	if st.cfg.SessionProcess != config.SessionProcessNever {
 		opts.Handoff = &sessionProcesses{g: g, server: i}
 	}
 	return opts

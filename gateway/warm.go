@@ -175,10 +175,11 @@ func (g *Gateway) takeWarm() *warmProcess {
 	var w *warmProcess
 	var stale []*warmProcess
 	g.warm.mu.Lock()
+	cfg := g.conf()
 	for len(g.warm.ready) > 0 && w == nil {
 		w = g.warm.ready[0]
 		g.warm.ready = g.warm.ready[1:]
-		if w.cfg != g.conf() {
+		if w.cfg != cfg {
 			// Started before a reload: its configuration is an old one.
 			stale = append(stale, w)
 			w = nil
@@ -188,7 +189,7 @@ func (g *Gateway) takeWarm() *warmProcess {
 	for _, s := range stale {
 		go s.discard()
 	}
-	if g.conf().HibernateAfter > 0 {
+	if cfg.HibernateAfter > 0 {
 		g.fillWarm()
 	} else {
 		// Hibernation was turned off by a reload: no more ahead.
