@@ -448,16 +448,24 @@ func (g *Gateway) runUserProcess(ctx context.Context, u *auth.User, id identity,
 		return nil, fmt.Errorf("starting a process for %s: %w", u.Name, err)
 	}
 	reqR.Close()
+	// The delivery's time runs from here, the writes included.
+	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	defer cancel()
 	// The identity, then the request, which the process reads once it
-	// runs as the user.
+	// runs as the user. The user may stop it (SIGSTOP) before it reads
+	// a request over the pipe's buffer: the write ends with the
+	// delivery's time, or when the daemon stops.
+	unblock := context.AfterFunc(ctx, func() { reqW.SetWriteDeadline(time.Now()) })
 	serr := writeIdentity(reqW, ident)
 	if serr == nil {
 		serr = json.NewEncoder(reqW).Encode(&req)
 	}
+	unblock()
 	reqW.Close()
 	if serr != nil {
 		// It ended before it read the request (it could not take on
-		// the identity): its answer says why.
+		// the identity: its answer says why), or did not read it in
+		// time.
 		cmd.Process.Kill()
 	}
 	results, werr := awaitDelivery(ctx, cmd, out, deliveryTimeout)

@@ -326,12 +326,10 @@ func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id iden
 		}
 		unbounded = err
 	}
-	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	ctl, childCtl, err := controlSocket()
 	if err != nil {
-		return nil, fmt.Errorf("socketpair: %w", err)
+		return nil, err
 	}
-	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
-	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
 	cmd, err := g.mailgateCommand(SessionProcessFlag)
 	if err != nil {
 		ctl.Close()
@@ -365,10 +363,17 @@ func (g *Gateway) startSessionProcess(server int, st *imap.SessionState, id iden
 		p.exited <- cmd.Wait()
 		close(p.exited)
 	}()
+	// The process runs as the user, who may stop it before it reads.
 	msg, err := g.handoffMessage(server, st)
+	if err == nil {
+		err = ctl.SetWriteDeadline(time.Now().Add(handoffTimeout))
+	}
 	if err == nil {
 		msg.Started = started
 		err = json.NewEncoder(ctl).Encode(msg)
+	}
+	if err == nil {
+		err = ctl.SetWriteDeadline(time.Time{})
 	}
 	if err != nil {
 		cmd.Process.Kill()

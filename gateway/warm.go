@@ -154,6 +154,8 @@ type warmProcess struct {
 	ctl    *os.File
 	cfg    *config.Config // the configuration it read
 	exited chan error     // its Wait, once its logs are read
+	// timeout bounds the handover (wake): handoffTimeout.
+	timeout time.Duration
 }
 
 // warmPoolSize is how many warm processes the daemon keeps while
@@ -256,12 +258,10 @@ func (w *warmProcess) discard() {
 // and waits until it has read its configuration.
 func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 	cfg := g.conf()
-	ctlFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	ctl, childCtl, err := controlSocket()
 	if err != nil {
-		return nil, fmt.Errorf("socketpair: %w", err)
+		return nil, err
 	}
-	ctl := os.NewFile(uintptr(ctlFDs[0]), "session control")
-	childCtl := os.NewFile(uintptr(ctlFDs[1]), "session control")
 	cmd, err := g.mailgateCommand(SessionProcessFlag, warmFlag)
 	if err != nil {
 		ctl.Close()
@@ -282,7 +282,7 @@ func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 		ctl.Close()
 		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
-	w := &warmProcess{cmd: cmd, ctl: ctl, cfg: cfg, exited: make(chan error, 1)}
+	w := &warmProcess{cmd: cmd, ctl: ctl, cfg: cfg, exited: make(chan error, 1), timeout: handoffTimeout}
 	pid := cmd.Process.Pid
 	go func() {
 		relayLogs(stderr, g.log, pid)
@@ -291,15 +291,19 @@ func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 	}()
 	msg, err := g.handoffMessage(0, nil)
 	if err == nil {
+		err = ctl.SetDeadline(time.Now().Add(handoffTimeout))
+	}
+	if err == nil {
 		err = json.NewEncoder(ctl).Encode(&handoffMessage{Config: msg.Config})
 	}
 	if err == nil {
 		b := make([]byte, 1)
-		ctl.SetReadDeadline(time.Now().Add(30 * time.Second))
 		if _, err = io.ReadFull(ctl, b); err == nil && b[0] != warmReady {
 			err = fmt.Errorf("it said %q", b)
 		}
-		ctl.SetReadDeadline(time.Time{})
+	}
+	if err == nil {
+		err = ctl.SetDeadline(time.Time{})
 	}
 	if err != nil {
 		w.discard()
@@ -308,26 +312,58 @@ func (g *Gateway) startWarm(env ...string) (*warmProcess, error) {
 	return w, nil
 }
 
+// handoffTimeout bounds the handover of a session to a session process
+// over its control socket: a process that does not read or answer in
+// time (one whose user stopped it, say) is ended instead.
+const handoffTimeout = 30 * time.Second
+
+// controlSocket makes a session process's control socket: the daemon's
+// end, non-blocking so that os.NewFile gives it to the poller and
+// deadlines hold on it, and the child's end, left blocking (the flag
+// belongs to each end's own open file description).
+func controlSocket() (mine, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, nil, fmt.Errorf("session control socket: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "session control"), os.NewFile(uintptr(fds[1]), "session control"), nil
+}
+
 // wake hands the session to w: the identity first; once w says it runs
 // as the user (warmIdentified), the client's descriptor, then the
 // session's state. Neither reaches a process that is still root.
-func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) error {
+func (w *warmProcess) wake(id identity, env []string, server int, st *imap.SessionState, client *os.File, started time.Time) (err error) {
+	// Once it has its identity, the process is the user's, who may stop
+	// it (SIGSTOP) before it reads the rest: the handover holds the
+	// daemon no longer than w.timeout. On an error the caller discards
+	// (kills) the process.
+	if err := w.ctl.SetDeadline(time.Now().Add(w.timeout)); err != nil {
+		return fmt.Errorf("session control: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			err = w.ctl.SetDeadline(time.Time{})
+		}
+	}()
 	m := id.message(env)
 	if err := writeIdentity(w.ctl, &m); err != nil {
 		return fmt.Errorf("passing the identity: %w", err)
 	}
 	b := make([]byte, 1)
-	w.ctl.SetReadDeadline(time.Now().Add(30 * time.Second))
-	_, err := io.ReadFull(w.ctl, b)
-	w.ctl.SetReadDeadline(time.Time{})
+	_, err = io.ReadFull(w.ctl, b)
 	if err == nil && b[0] != warmIdentified {
 		err = fmt.Errorf("it said %q", b)
 	}
 	if err != nil {
 		return fmt.Errorf("taking on the user's identity: %w", err)
 	}
-	// Not through net.FileConn: it would make the socket non-blocking
-	// under the daemon's blocking reads of it.
+	// Through the file's own poller, so that the deadline holds here
+	// too (net.FileConn would work on a duplicate of the descriptor).
 	rc, err := w.ctl.SyscallConn()
 	if err != nil {
 		return err
