@@ -22,24 +22,37 @@ import (
 // worker had its own, the build's two workers (one per CPU) took a third
 // of a CPU from a long command, such as a FETCH of many message bodies,
 // often both at once.
+//
+// Nor does a burst start in the first busyGrace of a busy period (from
+// the moment a command began with none in progress, and none ended for
+// foregroundQuiet, until no command has been in progress for
+// foregroundQuiet again): the first commands on a new mailbox (SELECT,
+// FETCH 1:* (FLAGS), then FETCH 1:* (ENVELOPE), which reads every
+// message's header) are over by then even at 100,000 messages, and
+// bursts took a tenth of the CPU that FETCH got. Only load that lasts
+// longer than that waits for the build's share.
 
 // foregroundQuiet is how long no command must have been in progress
 // for background work to go on; yieldMax bounds one wait, and
 // yieldBurst is how long a worker then works without waiting.
+// busyGrace is how long a busy period goes without bursts.
 const (
 	foregroundQuiet = 20 * time.Millisecond
 	yieldMax        = 250 * time.Millisecond
 	yieldBurst      = 50 * time.Millisecond
 	yieldPoll       = 2 * time.Millisecond
+	busyGrace       = 2 * time.Second
 )
 
 // foregroundState counts the commands in progress, and when the last
-// one ended (Unix nanoseconds); burstEnd is when the last burst of
+// one ended (Unix nanoseconds); busySince is when the busy period began
+// (Unix nanoseconds; see above); burstEnd is when the last burst of
 // background work ends or ended (Unix nanoseconds).
 type foregroundState struct {
-	active   atomic.Int64
-	ended    atomic.Int64
-	burstEnd atomic.Int64
+	active    atomic.Int64
+	ended     atomic.Int64
+	busySince atomic.Int64
+	burstEnd  atomic.Int64
 }
 
 // foreground is the process's: every session's commands count.
@@ -48,11 +61,19 @@ var foreground foregroundState
 // Foreground marks a client's command as in progress until the returned
 // function is called: background work yields to it meanwhile.
 func Foreground() (done func()) {
-	foreground.active.Add(1)
+	foreground.begin(time.Now())
 	return endForeground
 }
 
 func endForeground() { foreground.end(time.Now()) }
+
+// begin notes that a command began at now: a busy period begins when
+// none was in progress and none ended for foregroundQuiet.
+func (f *foregroundState) begin(now time.Time) {
+	if f.active.Add(1) == 1 && now.UnixNano()-f.ended.Load() >= int64(foregroundQuiet) {
+		f.busySince.Store(now.UnixNano())
+	}
+}
 
 // end notes that a command ended at now.
 func (f *foregroundState) end(now time.Time) {
@@ -112,8 +133,12 @@ func (y *yielder) yield(stop func() bool) {
 }
 
 // claimBurst lets a worker whose wait ran out work for yieldBurst, when
-// no other worker does and none has for yieldMax.
+// no other worker does and none has for yieldMax, and the busy period
+// has lasted busyGrace.
 func (f *foregroundState) claimBurst(now time.Time) bool {
+	if now.UnixNano()-f.busySince.Load() < int64(busyGrace) {
+		return false
+	}
 	end := f.burstEnd.Load()
 	if now.UnixNano() < end+int64(yieldMax) {
 		return false

@@ -85,6 +85,43 @@ func TestYieldBurstShared(t *testing.T) {
 	}
 }
 
+// TestYieldBusyGrace checks that no burst starts in the first busyGrace
+// of a busy period, and that one does after it; that a command that
+// begins within foregroundQuiet of the last one's end continues the busy
+// period, and one that begins later starts another.
+func TestYieldBusyGrace(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	clock := &fakeClock{t: start}
+	var fg foregroundState
+	fg.begin(clock.t)
+	y := clock.yielder(&fg)
+	y.yield(nil)
+	if got, want := y.burstUntil.Sub(start), busyGrace+yieldBurst; got != want {
+		t.Errorf("burst until %v after the busy period began, want %v", got, want)
+	}
+
+	// The command ends; the next begins within foregroundQuiet: the
+	// same busy period, past its grace.
+	fg.end(clock.t)
+	clock.sleep(foregroundQuiet / 2)
+	fg.begin(clock.t)
+	if !fg.claimBurst(clock.t.Add(yieldMax + yieldBurst)) {
+		t.Errorf("a command that continues a busy period past its grace: no burst")
+	}
+
+	// It ends, and the next begins after foregroundQuiet: a new busy
+	// period, in its grace.
+	fg.end(clock.t)
+	clock.sleep(foregroundQuiet)
+	fg.begin(clock.t)
+	began := clock.t
+	z := clock.yielder(&fg)
+	z.yield(nil)
+	if got := z.burstUntil.Sub(began); got != busyGrace+yieldBurst {
+		t.Errorf("a new busy period: burst until %v after it began, want %v", got, busyGrace+yieldBurst)
+	}
+}
+
 // TestForeground checks that Foreground counts the process's commands,
 // which a yielder's zero value waits for.
 func TestForeground(t *testing.T) {
@@ -105,13 +142,22 @@ func TestForeground(t *testing.T) {
 // BenchmarkYieldShare measures what background work takes from a long
 // command: two workers (the full-text build's, one per CPU) that yield
 // before each millisecond of work, while one command stays in progress
-// for a second per iteration. bg-share is the part of that second the
-// workers spent working, summed over both (1 = a whole CPU).
+// for a second (within busyGrace: nothing) or four per iteration.
+// bg-share is the part of that time the workers spent working, summed
+// over both (1 = a whole CPU).
 func BenchmarkYieldShare(b *testing.B) {
+	for _, d := range []time.Duration{time.Second, 4 * time.Second} {
+		b.Run(d.String(), func(b *testing.B) { benchmarkYieldShare(b, d) })
+	}
+}
+
+func benchmarkYieldShare(b *testing.B, d time.Duration) {
 	var worked time.Duration
 	for range b.N {
+		// A busy period of its own.
+		time.Sleep(2 * foregroundQuiet)
 		done := Foreground()
-		stop := time.Now().Add(time.Second)
+		stop := time.Now().Add(d)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		for range 2 {
@@ -136,5 +182,5 @@ func BenchmarkYieldShare(b *testing.B) {
 		wg.Wait()
 		done()
 	}
-	b.ReportMetric(worked.Seconds()/float64(b.N), "bg-share")
+	b.ReportMetric(worked.Seconds()/float64(b.N)/d.Seconds(), "bg-share")
 }
