@@ -125,8 +125,11 @@ type mailbox struct {
 	vanished       []VanishedRun // expunges remembered, ascending modseq
 	vanishedFloor  uint64        // expunges at or below it are forgotten
 	// early is the modseq file of a mailbox read for the first time,
-	// whose first block was reserved before the scan (reserveEarlyLocked).
-	early *earlyModSeq
+	// whose first block was reserved before the scan (reserveEarlyLocked);
+	// earlySync is that file once the read is done, while no change has
+	// yet waited for its sync (awaitEarlySyncLocked).
+	early     *earlyModSeq
+	earlySync *earlyModSeq
 
 	fts *fts.Index // the full-text index, once the indexer opened it
 	// ftsUntold says that the index file's values by UID cannot be

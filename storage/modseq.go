@@ -30,23 +30,28 @@ func (mb *mailbox) loadModSeqsLocked(untold bool) {
 		mb.inMemoryModSeqsLocked()
 		return
 	}
-	mf, early, err := mb.takeEarlyLocked()
+	e, err := mb.takeEarlyLocked()
 	if err != nil {
 		mb.store.log.Warn("storage: modseq file not synced; NOMODSEQ", "path", path, "err", err)
 		mb.noModSeq = true
 		mb.inMemoryModSeqsLocked()
 		return
 	}
-	if mf == nil {
+	var mf *modseqFile
+	early := e != nil
+	if early {
+		mf = e.mf
+		defer e.release()
+	} else {
 		mf, err = openModSeqFile(path, mb.perm)
+		if err != nil {
+			mb.store.log.Debug("storage: modseq file unusable; NOMODSEQ", "path", path, "err", err)
+			mb.noModSeq = true
+			mb.inMemoryModSeqsLocked()
+			return
+		}
+		defer mf.close()
 	}
-	if err != nil {
-		mb.store.log.Debug("storage: modseq file unusable; NOMODSEQ", "path", path, "err", err)
-		mb.noModSeq = true
-		mb.inMemoryModSeqsLocked()
-		return
-	}
-	defer mf.close()
 	t := mf.t
 	if mf.bad != nil {
 		mb.store.log.Warn("storage: modseq file damaged; every message gets a new modseq", "path", path, "err", mf.bad)
@@ -129,8 +134,9 @@ func (mb *mailbox) loadModSeqsLocked(untold bool) {
 	}
 	// The reservation is synced by compact below, once for both, before
 	// any modseq is answered (mb.mu is held until then); an early one
-	// (reserveEarlyLocked) is on disk already, its counter above the
-	// clock of a crash's restart: the next modseq is taken under it.
+	// (reserveEarlyLocked) is being synced, its counter above the clock
+	// of a crash's restart: the modseq is taken under it, and answered
+	// without waiting for that sync (see modseqearly.go).
 	m, mustSync, err := mf.reserve(mb.highestModSeq, !early)
 	if err != nil {
 		mb.store.log.Warn("storage: writing modseq file; NOMODSEQ", "path", path, "err", err)
@@ -157,6 +163,18 @@ func (mb *mailbox) loadModSeqsLocked(untold bool) {
 	}
 	if len(changed) > 0 || len(gone) > 0 {
 		mb.highestModSeq = m
+	}
+	if mustSync && mb.earlySync != nil {
+		// Not reached under an early block, whose ceiling is above
+		// every figure of the file it was reserved in; were it reached,
+		// that block's sync must not run beside compact's, and compact's
+		// would prove nothing after that one failed.
+		if err := mb.earlySyncedLocked(); err != nil {
+			mb.store.log.Warn("storage: modseq file not synced; NOMODSEQ", "path", path, "err", err)
+			mb.noModSeq = true
+			mb.inMemoryModSeqsLocked()
+			return
+		}
 	}
 	if err := mf.compact(mb.uidValidity, mb.msgs, mb.vanished, mb.vanishedFloor, mustSync); err != nil {
 		mb.store.log.Warn("storage: writing modseq file", "path", path, "err", err)
@@ -224,6 +242,7 @@ func (mb *mailbox) bumpLocked(c modseqChange) uint64 {
 // writeChangeLocked takes the next modseq from the file and logs c under
 // it; the log is folded into a new snapshot when it grew long.
 func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error) {
+	mb.awaitEarlySyncLocked(path)
 	mf, err := openModSeqHeader(path, mb.perm)
 	if err != nil {
 		return 0, err

@@ -55,6 +55,14 @@ func SetEarlyModSeqHook(f func(path string)) (restore func()) {
 	return func() { earlyModSeqHook = nil }
 }
 
+// SetEarlyModSeqSyncHook has f run, in the background, once the sync
+// of a first block reserved before the scan has returned err; the sync's
+// result is what f returns. It returns the function that takes it away.
+func SetEarlyModSeqSyncHook(f func(path string, err error) error) (restore func()) {
+	earlyModSeqSyncHook = f
+	return func() { earlyModSeqSyncHook = nil }
+}
+
 // SetExpungeHook has f run, with the mailbox's lock held, before the
 // folder removes the messages of an expunge; it returns the function that
 // takes it away.
