@@ -229,6 +229,7 @@ func (d *Driver) Delete(path string) error {
 		return fmt.Errorf("mbox %s: delete: %w", path, err)
 	}
 	os.Remove(indexPath(path))
+	os.Remove(recentPath(path))
 	os.Remove(cachePath(path))
 	os.Remove(modseqPath(path))
 	os.Remove(intentPath(path))
@@ -274,6 +275,7 @@ func (d *Driver) Rename(from, to string) error {
 	// what an earlier mailbox called to left goes.
 	for _, side := range []struct{ from, to string }{
 		{indexPath(from), indexPath(to)},
+		{recentPath(from), recentPath(to)},
 		{cachePath(from), cachePath(to)},
 		{modseqPath(from), modseqPath(to)},
 		{intentPath(from), intentPath(to)},
@@ -339,4 +341,10 @@ func ftsPaths(path string) [2]string {
 
 func indexPath(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgidx")
+}
+
+// recentPath is where the \Recent claims of the mbox at path are kept
+// (recent.go).
+func recentPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".mgrecent")
 }

@@ -21,6 +21,7 @@ import (
 // Beside an mbox file NAME, mailgate keeps hidden files of its own:
 //
 //	.NAME.mgidx                       the sidecar index (index.go)
+//	.NAME.mgrecent                    \Recent claims across processes (recent.go)
 //	.NAME.mgcache                     the storage core's cache
 //	.NAME.mgmodseq                    the storage core's modseqs (CONDSTORE)
 //	.NAME.mgfts, .NAME.mgfts.seg      a session process's full-text index (storage.FullText.Beside),
