@@ -63,17 +63,7 @@ func TestFailedHandshakesLogOnceAMinutePerHost(t *testing.T) {
 				o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 			})
 			for range 20 {
-				var c net.Conn
-				if mode == tlsmgr.ModeConnection {
-					var err error
-					if c, err = net.Dial("tcp", e.addr); err != nil {
-						t.Fatal(err)
-					}
-				} else {
-					rc := e.raw()
-					rc.ok("a STARTTLS")
-					c = rc.conn
-				}
+				c := e.tlsReady(mode)
 				// A client that trusts nothing of ours: its handshake fails.
 				tls.Client(c, &tls.Config{ServerName: "elsewhere.example"}).Handshake()
 				c.Close()
@@ -99,17 +89,7 @@ func TestACMEValidationConnectionIsNotServed(t *testing.T) {
 				o.TLSConfig = cfg
 				o.TLSMode = mode
 			})
-			var c net.Conn
-			if mode == tlsmgr.ModeConnection {
-				var err error
-				if c, err = net.Dial("tcp", e.addr); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				rc := e.raw()
-				rc.ok("a STARTTLS")
-				c = rc.conn
-			}
+			c := e.tlsReady(mode)
 			defer c.Close()
 			tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{tlsmgr.ACMETLS1}})
 			if err := tc.Handshake(); err != nil {
@@ -129,4 +109,21 @@ func TestACMEValidationConnectionIsNotServed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tlsReady returns a connection to e on which the client's TLS handshake
+// comes next: a new one on an implicit-TLS listener (mode connection),
+// or one whose STARTTLS the server has accepted.
+func (e *testEnv) tlsReady(mode tlsmgr.Mode) net.Conn {
+	e.t.Helper()
+	if mode == tlsmgr.ModeConnection {
+		c, err := net.Dial("tcp", e.addr)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return c
+	}
+	rc := e.raw()
+	rc.ok("a STARTTLS")
+	return rc.conn
 }
