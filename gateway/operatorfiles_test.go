@@ -77,8 +77,10 @@ func TestCheckRefusesDirectoriesOthersCanWrite(t *testing.T) {
 	}{
 		{"good", "data-dir = " + quote(good) + "\npidfile = " + quote(filepath.Join(base, "m.pid")) +
 			"\n[logging]\ndestination = " + quote(filepath.Join(base, "m.log")) + "\n", ""},
-		{"pidfile and log in a sticky directory", "data-dir = " + quote(good) + "\npidfile = " + quote(filepath.Join(sticky, "m.pid")) +
+		{"log file in a sticky directory", "data-dir = " + quote(good) +
 			"\n[logging]\ndestination = " + quote(filepath.Join(sticky, "m.log")) + "\n", ""},
+		{"pidfile in a sticky directory", "data-dir = " + quote(good) + "\npidfile = " + quote(filepath.Join(sticky, "m.pid")) + "\n",
+			"test.toml:2: pidfile: " + filepath.Join(sticky, "m.pid") + ": " + sticky + " is writable by everyone (mode 1777)"},
 		{"data directory below a sticky one", "data-dir = " + quote(filepath.Join(sticky, "data")) + "\n", ""},
 		{"data directory world-writable", "data-dir = " + quote(open) + "\n",
 			"test.toml:1: data-dir: " + open + ": " + open + " is writable by everyone (mode 0777)"},
@@ -199,6 +201,13 @@ func TestWritePIDFile(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(open); len(entries) != 0 {
 		t.Errorf("%s holds %d files", open, len(entries))
+	}
+	// So is a sticky one (/tmp): anyone could make the name first.
+	sticky := filepath.Join(dir, "sticky")
+	os.Mkdir(sticky, 0o700)
+	syscall.Chmod(sticky, 0o1777)
+	if _, err := gateway.WritePIDFile(filepath.Join(sticky, "mailgate.pid")); err == nil || !strings.Contains(err.Error(), "writable by everyone") {
+		t.Errorf("a pidfile in a sticky world-writable directory: %v", err)
 	}
 }
 

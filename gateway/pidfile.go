@@ -20,7 +20,7 @@ import (
 // change is refused (checkPrivateDir).
 func WritePIDFile(path string) (remove func(), err error) {
 	dir := filepath.Dir(path)
-	if err := checkPrivateDir(dir, false); err != nil {
+	if err := checkPIDFileDir(path); err != nil {
 		return nil, fmt.Errorf("pidfile %s: %w", path, err)
 	}
 	var tmp string

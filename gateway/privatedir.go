@@ -110,7 +110,7 @@ func privateDirProblems(cfg *config.Config) []*config.Problem {
 		}
 	}
 	if cfg.PIDFile != "" {
-		if err := checkPrivateDir(filepath.Dir(cfg.PIDFile), false); err != nil {
+		if err := checkPIDFileDir(cfg.PIDFile); err != nil {
 			ps = append(ps, cfg.Problemf("pidfile", "%s: %v; someone else could replace the pidfile, and root would signal the process it names: put it in a directory only root can write, such as /run", cfg.PIDFile, err))
 		}
 	}
@@ -120,4 +120,11 @@ func privateDirProblems(cfg *config.Config) []*config.Problem {
 		}
 	}
 	return ps
+}
+
+// checkPIDFileDir checks the pidfile's directory strictly: in a sticky
+// /tmp anyone may make the pidfile's name first, while the daemon is
+// down, naming any process for logrotate's kill to signal as root.
+func checkPIDFileDir(pidfile string) error {
+	return checkPrivateDir(filepath.Dir(pidfile), true)
 }

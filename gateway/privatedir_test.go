@@ -25,7 +25,7 @@ func TestCheckPrivateDir(t *testing.T) {
 		{name: "does not exist yet", setup: func(t *testing.T, base string) string { return filepath.Join(base, "a", "b") }, strict: true},
 		{name: "group-writable", setup: mkdirs("d", 0o775), want: "writable by group"},
 		{name: "world-writable", setup: mkdirs("d", 0o777), want: "writable by everyone (mode 0777)"},
-		{name: "sticky /tmp-like, as the pidfile's", setup: mkdirs("d", 0o1777)},
+		{name: "sticky /tmp-like, as the log file's", setup: mkdirs("d", 0o1777)},
 		{name: "sticky /tmp-like, as the data directory", setup: mkdirs("d", 0o1777), strict: true, want: "writable by everyone (mode 1777)"},
 		{name: "below a sticky directory", setup: mkdirs("tmp/data", 0o1777, 0o700), strict: true},
 		{name: "below a world-writable directory", setup: mkdirs("open/data", 0o777, 0o700), want: "open is writable by everyone"},

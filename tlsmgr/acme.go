@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"net/http"
 	"os"
 	"path"
@@ -109,8 +111,12 @@ func (m *Manager) newACME(ctx context.Context) (*acmeState, error) {
 // managed domains': those obtained on demand.
 func (a *acmeState) onDemandKept(ctx context.Context, storage certmagic.Storage, issuerKey string) int {
 	keys, err := storage.List(ctx, certmagic.StorageKeys.CertsPrefix(issuerKey), false)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0 // none yet
+	}
+	if err != nil {
+		// A storage that cannot be listed must not lift the cap.
+		return math.MaxInt
 	}
 	n := 0
 	for _, k := range keys {

@@ -289,7 +289,7 @@ func serveStdio(cfg *config.Config, o *options, lo gateway.LogOptions, terminal 
 		// front of an inetd service) runs as root too, and carries
 		// whoever connects to it. Only a terminal, or --preauth typed
 		// on the command line, says that root is at the other end.
-		log.Error("mailgate: no PREAUTH as root from preauth = \"stdio\" on a pipe or socket (a relay may be carrying anyone); the client must log in", "uid", 0)
+		log.Error("mailgate: no PREAUTH as root from preauth = \"stdio\" on a pipe or socket (a relay may be carrying anyone); the client must log in (give --preauth on the command line to serve root on purpose)", "uid", 0)
 		wantPre = false
 	}
 	if wantPre {
