@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"syscall"
+	"time"
 )
 
 // \Recent across processes. A message without Status O is New to every
@@ -34,11 +35,15 @@ func (f *Folder) ClaimSeen(uids []uint32) ([]uint32, error) {
 	f.mu.Unlock()
 	claimed, err := claimRecent(recentPath(path), validity, uids, perm)
 	if err != nil {
-		f.d.log.Debug("mbox: cannot keep \\Recent claims; this session takes them all", "path", path, "err", err)
+		f.d.warnOnce("recent:"+path, "mbox: cannot keep \\Recent claims beside the mailbox; a new message may be \\Recent in more than one session", "path", path, "err", err)
 		claimed = uids
 	}
 	return claimed, f.Seen(uids)
 }
+
+// recentLockTries is how many times claimRecent tries the claims file's
+// lock, 5 ms apart, before it gives up.
+const recentLockTries = 20
 
 // claimRecent records, in the claims file at name, that uids (ascending)
 // are taken under validity, and returns those that nobody took before.
@@ -54,8 +59,18 @@ func claimRecent(name string, validity uint32, uids []uint32, perm os.FileMode) 
 	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return nil, errors.Join(err, fmt.Errorf("%s is not a regular file", name))
 	}
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, err
+	// Held only for a read and a write by mailgate's own processes: a
+	// holder that keeps it longer (stopped, or not mailgate) must not
+	// hold up this session, which then takes the messages itself.
+	for try := 0; ; try++ {
+		err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || try == recentLockTries {
+			return nil, err
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	var b [8]byte
 	from := uint32(0)

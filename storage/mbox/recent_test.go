@@ -90,3 +90,31 @@ func TestClaimRecentRefusesLinks(t *testing.T) {
 		t.Error("claimRecent took a FIFO")
 	}
 }
+
+// TestClaimRecentDoesNotWaitForEver: a claims file whose lock another
+// holder keeps (a stopped process) costs a session at most a moment: it
+// gives up and the caller takes the messages itself.
+func TestClaimRecentDoesNotWaitForEver(t *testing.T) {
+	name := t.TempDir() + "/.INBOX.mgrecent"
+	held, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if err := syscall.Flock(int(held.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := claimRecent(name, 1, []uint32{1}, 0o600)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("claimed while another holder had the lock")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("claimRecent waited for the holder")
+	}
+}

@@ -13,12 +13,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mailgate/mailgate/storage"
 	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // seqLockWait is how long lockSeqFile waits for nmh to let go of
 // .mh_sequences; nmh itself gives up after about five seconds.
-const seqLockWait = 10 * time.Second
+var seqLockWait = 10 * time.Second
 
 // lockSeqFile opens .mh_sequences in dir and takes the fcntl(2) lock that
 // nmh's default "datalocking: fcntl" takes on it: a write lock (creating
@@ -72,7 +73,7 @@ func lockSeqFile(dir string, write bool, perm os.FileMode) (*os.File, error) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s is locked by another program", seqFile)
+			return nil, fmt.Errorf("%s is locked by another program: %w", seqFile, storage.ErrInUse)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
