@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -295,8 +296,8 @@ func ControlRequest(path, verb string, args ...string) (rows [][]string, text st
 	}
 	if uid, err := peerUID(uc); err != nil {
 		return nil, "", fmt.Errorf("control socket %s: %w", path, err)
-	} else if uid != 0 && uid != os.Geteuid() {
-		return nil, "", fmt.Errorf("control socket %s: answered by a process of uid %d, neither root nor you; nothing was sent. Check who can write %s", path, uid, filepath.Dir(path))
+	} else if uid != 0 && uid != os.Geteuid() && !daemonOwnsDir(uid, filepath.Dir(path)) {
+		return nil, "", fmt.Errorf("control socket %s: answered by a process of uid %d, neither root nor you, in a directory that is not that user's alone; nothing was sent. Run the command as the daemon's user, or check who can write %s", path, uid, filepath.Dir(path))
 	}
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	req := strings.Join(append([]string{verb}, args...), "\t") + "\n"
@@ -322,4 +323,22 @@ func ControlRequest(path, verb string, args ...string) (rows [][]string, text st
 		return nil, "", fmt.Errorf("control socket %s: %w", path, err)
 	}
 	return nil, "", fmt.Errorf("control socket %s: the daemon closed the connection without an answer", path)
+}
+
+// daemonOwnsDir reports whether root may talk to a daemon of uid whose
+// control socket is in dir: dir is uid's and nobody else may write it,
+// so the socket is that daemon's (a daemon run as its own user, whose
+// data directory root names with --config), not one planted by another
+// user. Only root is given this: any other caller talks to root's
+// daemons and its own.
+func daemonOwnsDir(uid int, dir string) bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == uid && st.Mode&0o022 == 0
 }

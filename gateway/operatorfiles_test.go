@@ -213,13 +213,34 @@ func TestWritePIDFile(t *testing.T) {
 
 // The control commands check who answers before they send anything: a
 // socket that another user put where the daemon's should be (while the
-// daemon is down) hears no request, and so no "auth test" password.
+// daemon is down) hears no request, and so no "auth test" password. Root
+// still reaches a daemon that runs as its own user, in a directory that
+// is that user's alone.
 func TestControlRequestChecksTheDaemon(t *testing.T) {
 	python := pythonAsNobody(t)
-	socket := filepath.Join(tempDirOfMode(t, 0o777), gateway.ControlSocketName)
-	// The impostor: listens, takes one connection, prints what it hears
-	// (for up to a second) and answers OK if it can.
-	script := `import socket, sys
+	ownDir := func(t *testing.T) string {
+		dir := filepath.Join(tempDirOfMode(t, 0o755), "data")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(dir, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	for _, tc := range []struct {
+		name   string
+		dir    func(t *testing.T) string
+		served bool
+	}{
+		{"planted in a directory anyone can write", func(t *testing.T) string { return tempDirOfMode(t, 0o777) }, false},
+		{"a daemon of its own user, in its own directory", ownDir, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			socket := filepath.Join(tc.dir(t), gateway.ControlSocketName)
+			// The other user's process: listens, takes one connection,
+			// prints what it hears (for up to a second) and answers OK.
+			script := `import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
 s.listen(1)
@@ -235,29 +256,37 @@ try:
     c.sendall(b"OK\tverified\n")
 except OSError:
     pass`
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-c", script, socket)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 6)
-	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "ready\n" {
-		t.Fatalf("the impostor did not start: %q %v", buf, err)
-	}
-	_, _, err = gateway.ControlRequest(socket, "auth-test", "alice", "s3cret")
-	if err == nil || !strings.Contains(err.Error(), "uid 65534") {
-		t.Errorf("ControlRequest to a socket of uid 65534: %v; want a refusal naming the uid", err)
-	}
-	heard, _ := io.ReadAll(out)
-	cmd.Wait()
-	if !strings.Contains(string(heard), "heard ''") {
-		t.Errorf("the impostor %s", heard)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, python, "-c", script, socket)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 6)
+			if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "ready\n" {
+				t.Fatalf("the other user's process did not start: %q %v", buf, err)
+			}
+			_, text, err := gateway.ControlRequest(socket, "auth-test", "alice", "s3cret")
+			heard, _ := io.ReadAll(out)
+			cmd.Wait()
+			if tc.served {
+				if err != nil || text != "verified" {
+					t.Errorf("ControlRequest to the daemon of uid 65534 in its own directory: %q, %v", text, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "uid 65534") {
+				t.Errorf("ControlRequest to a socket of uid 65534: %v; want a refusal naming the uid", err)
+			}
+			if !strings.Contains(string(heard), "heard ''") {
+				t.Errorf("the impostor %s", heard)
+			}
+		})
 	}
 }
 
