@@ -78,3 +78,36 @@ func TestRecentInOneProcessOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentNotTakenFromAnotherProcess: a session that has the mailbox
+// selected, and hears of a new message only after another process's
+// session has taken it out of new/ (that session's SELECT came first),
+// does not show the message \Recent: it is the other session's. (The
+// other process is played here by the rename it makes.)
+func TestRecentNotTakenFromAnotherProcess(t *testing.T) {
+	_, b, root := newAccount(t)
+	home := filepath.Join(root, "alice")
+	vb, err := b.Select("INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vb.Close()
+	name := "1700000099.M1P1.other"
+	if err := os.WriteFile(filepath.Join(home, "INBOX", "new", name), []byte("Subject: new\n\nbody\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(home, "INBOX", "new", name), filepath.Join(home, "INBOX", "cur", name+":2,")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for vb.Count() == 0 && time.Now().Before(deadline) {
+		vb.Poll(true, &recorder{})
+		time.Sleep(time.Millisecond)
+	}
+	if vb.Count() != 1 {
+		t.Fatalf("the session never heard of the message")
+	}
+	if uid := vb.UIDs()[0]; vb.Recent(uid) {
+		t.Errorf("UID %d is \\Recent in this session, though another took it out of new/ first", uid)
+	}
+}

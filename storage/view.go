@@ -97,19 +97,28 @@ func (v *View) list() []uint32 {
 
 // claimRecentLocked marks the messages above the mailbox's recent mark as
 // \Recent for this view; a read-write view takes them for itself, as RFC
-// 3501 says only one session sees a message as recent.
+// 3501 says only one session sees a message as recent. Where the folder
+// tells which messages another process took (NewClaimer), one that is no
+// longer New when this process first hears of it is that process's
+// session's, not this one's.
 func (v *View) claimRecentLocked(uids []uint32) {
 	mb := v.mb
+	_, claims := mb.folder.(NewClaimer)
 	var claimed []uint32
 	first := sort.Search(len(uids), func(i int) bool { return uids[i] >= mb.recentFrom })
 	for _, uid := range uids[first:] {
+		if claims {
+			if i := mb.index(uid); i >= 0 && !mb.msgs[i].New {
+				continue
+			}
+		}
 		v.recent[uid] = struct{}{}
 		claimed = append(claimed, uid)
 	}
-	if v.readOnly || len(claimed) == 0 {
+	if v.readOnly || first == len(uids) {
 		return
 	}
-	mb.recentFrom = claimed[len(claimed)-1] + 1
+	mb.recentFrom = uids[len(uids)-1] + 1
 	var seen []uint32
 	for _, uid := range claimed {
 		if i := mb.index(uid); i >= 0 && mb.msgs[i].New {
