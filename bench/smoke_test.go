@@ -65,7 +65,7 @@ func TestSmoke(t *testing.T) {
 		t.Error("the smoke comparison failed")
 	}
 	for _, key := range []string{"select.first", "fetch_envelope.warm", "search_text.cold", "store_flags", "append_1", "idle_rss", "big_rate",
-		"session", "session_inetd", "qresync"} {
+		"session", "session_inetd", "qresync", "noop.cold"} {
 		if m := rep.Servers[0].Metrics[key]; m == nil || len(m.Samples) == 0 {
 			t.Errorf("mailgate has no %s measurement", key)
 		}

@@ -19,6 +19,7 @@ var phases = []string{"first", "cold", "warm"}
 // readOps are the commands measured in every phase.
 var readOps = []struct{ key, label, unit string }{
 	{"select", "SELECT INBOX", "ms"},
+	{"noop", "NOOP, selected (the round trip's floor)", "ms"},
 	{"fetch_flags", "FETCH 1:* (FLAGS)", "ms"},
 	{"fetch_envelope", "FETCH 1:* (ENVELOPE)", "ms"},
 	{"fetch_bodystructure", "FETCH 1:* (BODYSTRUCTURE)", "ms"},
