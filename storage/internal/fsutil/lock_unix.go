@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // LockDir takes an flock(2) on a mailbox directory itself: exclusive to
@@ -41,21 +43,17 @@ func LockDir(dir string, shared bool) (unlock func(), err error) {
 
 // OpenLocked opens (creating it with mode perm) the file at path, not
 // following a symbolic link, and takes an exclusive flock(2) on it; close
-// the file to release the lock. It opens the file with open(2) itself
-// rather than os.OpenFile, which for a regular file tries the network
-// poller first and puts the descriptor back in blocking mode: four system
-// calls of the ten a cold SELECT made for its modseq file's header.
+// the file to release the lock. Only a regular file is opened: a FIFO or
+// a device planted under the name gives ErrNotRegular rather than an
+// open(2) that never returns (its callers hold the mailbox meanwhile).
+// It opens the file with open(2) itself rather than os.OpenFile, which
+// for a regular file tries the network poller first and puts the
+// descriptor back in blocking mode: four system calls of the ten a cold
+// SELECT made for its modseq file's header.
 func OpenLocked(path string, perm os.FileMode) (*os.File, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, uint32(perm.Perm()))
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	fd, _, err := openRegularFD(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW, uint32(perm.Perm()))
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	for {
 		err = syscall.Flock(fd, syscall.LOCK_EX)

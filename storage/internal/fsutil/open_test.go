@@ -130,3 +130,48 @@ func TestReadSmall(t *testing.T) {
 		}
 	}
 }
+
+// OpenLocked opens or makes a regular file and locks it; what another
+// user could plant under a state file's name (a symbolic link, a FIFO,
+// a directory) is refused at once, never opened, followed or waited on.
+func TestOpenLocked(t *testing.T) {
+	dir, msg := openFixtures(t)
+	for _, name := range []string{msg, filepath.Join(dir, "new")} {
+		f, err := OpenLocked(name, 0o640)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// The lock is exclusive: another open file description cannot
+		// take it while f is open.
+		g, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Flock(int(g.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); !errors.Is(err, syscall.EWOULDBLOCK) {
+			t.Errorf("%s: a second lock: %v, want EWOULDBLOCK", name, err)
+		}
+		g.Close()
+		if _, err := f.WriteAt([]byte("x"), 0); err != nil {
+			t.Errorf("%s: write: %v", name, err)
+		}
+		f.Close()
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "new")); err != nil || fi.Mode().Perm() != 0o640&^fs.FileMode(umask()) {
+		t.Errorf("made file: %v, %v", fi, err)
+	}
+	for _, name := range []string{"2", "3", "4"} {
+		if f, err := OpenLocked(filepath.Join(dir, name), 0o600); !errors.Is(err, ErrNotRegular) {
+			if f != nil {
+				f.Close()
+			}
+			t.Errorf("%s: %v; want ErrNotRegular", name, err)
+		}
+	}
+}
+
+// umask returns the process's file mode creation mask.
+func umask() int {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return m
+}

@@ -19,30 +19,31 @@ import (
 // ENVELOPE opens every message of a mailbox this way. The caller must
 // Close it: nothing closes it for the caller.
 func OpenShort(path string) (io.ReadCloser, error) {
-	fd, _, err := openRegularFD(path, unix.O_NOFOLLOW)
+	fd, _, err := openRegularFD(path, unix.O_RDONLY|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
 	return &shortFile{fd: fd, path: path}, nil
 }
 
-// openRegularFD opens the file at path for reading with the extra open
-// flags (O_NOFOLLOW or none), never blocking on a FIFO, and returns its
-// descriptor and information; ErrNotRegular when it is not a regular
-// file (or, with O_NOFOLLOW, a symbolic link).
-func openRegularFD(path string, flags int) (int, unix.Stat_t, error) {
+// openRegularFD opens the file at path with flags (an access mode and
+// O_NOFOLLOW, O_CREAT with perm, or none), never blocking on a FIFO, and
+// returns its descriptor and information; ErrNotRegular when it is not
+// a regular file (or, with O_NOFOLLOW, a symbolic link).
+func openRegularFD(path string, flags int, perm uint32) (int, unix.Stat_t, error) {
 	var st unix.Stat_t
 	var fd int
 	var err error
 	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|flags, 0)
+		fd, err = unix.Open(path, unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|flags, perm)
 		if err != unix.EINTR {
 			break
 		}
 	}
 	if err != nil {
 		// ELOOP says a symbolic link; some BSDs say EMLINK or EFTYPE.
-		if flags&unix.O_NOFOLLOW != 0 && (errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)) {
+		// EISDIR: a directory opened for writing.
+		if flags&unix.O_NOFOLLOW != 0 && (errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)) || errors.Is(err, syscall.EISDIR) {
 			err = ErrNotRegular
 		}
 		return -1, st, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -99,7 +100,7 @@ func (f *shortFile) Close() error {
 // the folder. Only a regular file is read: a FIFO or a device planted
 // under the name gives ErrNotRegular rather than a read that never ends.
 func ReadSmall(path string) ([]byte, error) {
-	fd, st, err := openRegularFD(path, 0)
+	fd, st, err := openRegularFD(path, unix.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
