@@ -242,7 +242,7 @@ func (mb *mailbox) bumpLocked(c modseqChange) uint64 {
 // writeChangeLocked takes the next modseq from the file and logs c under
 // it; the log is folded into a new snapshot when it grew long.
 func (mb *mailbox) writeChangeLocked(path string, c modseqChange) (uint64, error) {
-	mb.awaitEarlySyncLocked(path)
+	mb.awaitEarlySyncLocked()
 	mf, err := openModSeqHeader(path, mb.perm)
 	if err != nil {
 		return 0, err

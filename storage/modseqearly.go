@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"sync/atomic"
 )
@@ -41,7 +42,8 @@ import (
 // the scan, and its sync.
 type earlyModSeq struct {
 	mf   *modseqFile
-	path string        // for earlyModSeqSyncHook
+	path string        // for the log and earlyModSeqSyncHook
+	log  *slog.Logger  // the store's
 	done chan struct{} // closed once the fsync has returned
 	err  error         // the fsync's result, read once done is closed
 	// holders counts who uses mf, the mailbox and the sync: the last to
@@ -56,11 +58,16 @@ func (e *earlyModSeq) release() {
 	}
 }
 
-// runSync syncs the file, notes the result and lets go of it.
+// runSync syncs the file, notes the result and lets go of it. A failure
+// is logged here, where it happens: a mailbox closed before any change
+// never asks for the result.
 func (e *earlyModSeq) runSync() {
 	err := e.mf.sync()
 	if earlyModSeqSyncHook != nil {
 		err = earlyModSeqSyncHook(e.path, err)
+	}
+	if err != nil {
+		e.log.Warn("storage: modseq file not synced; the next change takes its modseqs above the reservation", "path", e.path, "err", err)
 	}
 	e.err = err
 	close(e.done)
@@ -94,7 +101,7 @@ func (mb *mailbox) reserveEarlyLocked() {
 		mf.close()
 		return
 	}
-	e := &earlyModSeq{mf: mf, path: path, done: make(chan struct{})}
+	e := &earlyModSeq{mf: mf, path: path, log: mb.store.log, done: make(chan struct{})}
 	e.holders.Store(2)
 	if !mb.store.bg.start("modseq sync", e.runSync) {
 		e.runSync() // the store is closing: no work of its own any more
@@ -153,10 +160,9 @@ func (mb *mailbox) earlySyncedLocked() error {
 // still pending, before a modseq is taken from the file (see above).
 // After a failed sync the next modseq is taken above the file's ceiling,
 // in a block synced before use. mb.mu is held.
-func (mb *mailbox) awaitEarlySyncLocked(path string) {
+func (mb *mailbox) awaitEarlySyncLocked() {
 	if err := mb.earlySyncedLocked(); err != nil {
-		mb.store.log.Warn("storage: modseq file not synced; the next modseq is taken above its reservation", "path", path, "err", err)
-		mb.modseqReserved = false
+		mb.modseqReserved = false // runSync logged it
 	}
 }
 

@@ -283,3 +283,19 @@ func TestModSeqFirstSelectSyncFailsAfterAnswer(t *testing.T) {
 		t.Errorf("the failed sync was not logged:\n%s", log)
 	}
 }
+
+// A failed sync of the first block is logged even when no change ever
+// asks for its result: the mailbox is closed before any, so only the
+// sync itself can tell the administrator.
+func TestModSeqFirstSelectSyncFailureLoggedWithoutChange(t *testing.T) {
+	home := t.TempDir()
+	h := holdEarlySync(t, filepath.Join(home, "INBOX", ".mailgate-modseq"))
+	log := &logBuffer{}
+	s, v, _, _ := firstSelectHeld(t, home, h, slog.New(slog.NewTextHandler(log, nil)))
+	v.Close()
+	h.result <- errors.New("injected EIO")
+	s.Close() // waits for the store's background work, the sync included
+	if !strings.Contains(log.String(), "injected EIO") {
+		t.Errorf("the failed sync was not logged:\n%s", log)
+	}
+}
