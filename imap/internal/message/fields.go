@@ -104,14 +104,7 @@ func (f *Fields) index(name string) int {
 // Date, Subject, From, Sender, Reply-To, To, Cc, Bcc, In-Reply-To,
 // Message-ID, References.
 func (f *Fields) Values(name string) [][]byte {
-	i := f.index(name)
-	var out [][]byte
-	for _, v := range f.vals {
-		if v.field == i {
-			out = append(out, v.value)
-		}
-	}
-	return out
+	return f.AppendValues(nil, name)
 }
 
 // AppendValues appends the values of every field called name to dst, as
