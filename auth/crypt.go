@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -39,15 +40,15 @@ func isLocked(stored string) bool {
 //
 // A locked field (see isLocked) matches nothing. The comparison takes the
 // same time however much of the password matches. Each verification waits
-// for its place among verifySlots.
-func verifyCrypt(stored, password string) (bool, error) {
+// for its place among verifySlots as long as ctx lasts (holdVerifySlot).
+func verifyCrypt(ctx context.Context, stored, password string) (bool, error) {
 	if isLocked(stored) {
 		return false, nil
 	}
 	switch {
 	case strings.HasPrefix(stored, "$1$"), strings.HasPrefix(stored, "$y$"),
 		strings.HasPrefix(stored, "$gy$"), strings.HasPrefix(stored, "$7$"):
-		return verifyOtherCrypt(stored, password)
+		return verifyOtherCrypt(ctx, stored, password)
 	}
 	h, err := parsePasswordHash(stored)
 	if err != nil {
@@ -55,15 +56,19 @@ func verifyCrypt(stored, password string) (bool, error) {
 			return false, err
 		}
 		// A scheme Go does not know (DES, $sha1$, $md5...): libcrypt may.
-		return verifyOtherCrypt(stored, password)
+		return verifyOtherCrypt(ctx, stored, password)
 	}
-	return h.verify(password), nil
+	return h.verify(ctx, password)
 }
 
 // verifyOtherCrypt verifies the crypt strings that the users file does
 // not know: MD5-crypt and yescrypt in Go, and what libcrypt knows.
-func verifyOtherCrypt(stored, password string) (bool, error) {
-	defer holdVerifySlot()()
+func verifyOtherCrypt(ctx context.Context, stored, password string) (bool, error) {
+	release, err := holdVerifySlot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	switch {
 	case strings.HasPrefix(stored, "$1$"):
 		return md5_crypt.New().Verify(stored, []byte(password)) == nil, nil

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestVerifyCrypt(t *testing.T) {
 		{desCryptHash, "des pw", true, true},
 	}
 	for _, tt := range tests {
-		got, err := verifyCrypt(tt.stored, tt.password)
+		got, err := verifyCrypt(context.Background(), tt.stored, tt.password)
 		if tt.needLibcrypt && !libcryptBuilt {
 			if !errors.Is(err, ErrCryptUnsupported) || !strings.Contains(err.Error(), "-tags libcrypt") {
 				t.Errorf("verifyCrypt(%.12s...) without libcrypt: %v, want ErrCryptUnsupported naming the build tag", tt.stored, err)
@@ -113,7 +114,7 @@ func TestVerifyLDAPPassword(t *testing.T) {
 		{"{SSHA", "x", false, true},
 	}
 	for _, tt := range tests {
-		got, err := verifyLDAPPassword(tt.stored, tt.password)
+		got, err := verifyLDAPPassword(context.Background(), tt.stored, tt.password)
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("verifyLDAPPassword(%q, %q) = %v, %v; want %v, error %v", tt.stored, tt.password, got, err, tt.want, tt.err)
 		}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -230,11 +231,21 @@ func decodePHC(s string) ([]byte, error) {
 
 // verify tells whether password matches h, in time that does not depend on
 // how much of it matches. A locked hash matches nothing. A costly
-// verification waits for its place among verifySlots.
-func (h *passwordHash) verify(password string) bool {
+// verification waits for its place among verifySlots for as long as ctx
+// lasts; the error is that of a wait that ctx cut short (holdVerifySlot).
+func (h *passwordHash) verify(ctx context.Context, password string) (bool, error) {
 	if h.costly() {
-		defer holdVerifySlot()()
+		release, err := holdVerifySlot(ctx)
+		if err != nil {
+			return false, err
+		}
+		defer release()
 	}
+	return h.match(password), nil
+}
+
+// match is verify without waiting for a place among verifySlots.
+func (h *passwordHash) match(password string) bool {
 	switch h.scheme {
 	case schemePlain:
 		sum := sha256.Sum256([]byte(password))

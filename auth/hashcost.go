@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -139,15 +142,45 @@ const maxHashMemory = 256 << 20
 // plain text and the LDAP digests) run at once: each holds its memory and
 // a CPU for tens of milliseconds or more, and a burst of logins, of made-up
 // names among them, would otherwise hold them all together. Beyond it,
-// logins wait their turn.
+// logins wait their turn, for as long as their context lasts.
 var verifySlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
+// errNoVerifySlot is the cause of a verification that never ran: its
+// login's context ended (the client hung up, the login timed out) while
+// it waited for a place among verifySlots.
+var errNoVerifySlot = errors.New("the login ended while it waited for a place to verify its password")
+
 // holdVerifySlot waits for a place among verifySlots and returns the
-// function that gives it back.
-func holdVerifySlot() (release func()) {
+// function that gives it back. When ctx ends first, or has ended, it
+// returns an ErrUnavailable wrapping errNoVerifySlot and the context's
+// cause, and the verification must not run: a client that hung up has no
+// use for its answer, and its wait must not hold up those still waiting.
+func holdVerifySlot(ctx context.Context) (release func(), err error) {
+	noSlot := func() error {
+		return fmt.Errorf("%w: %w: %w", ErrUnavailable, errNoVerifySlot, context.Cause(ctx))
+	}
+	if ctx.Err() != nil {
+		return nil, noSlot()
+	}
 	slots := verifySlots
-	slots <- struct{}{}
-	return func() { <-slots }
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, noSlot()
+	}
+}
+
+// decoyErr is what verifying a decoy (result, err) means to the login
+// that verified it: nothing, since a decoy matches no password, unless
+// the verification never ran for want of a place (errNoVerifySlot); then
+// the login is answered with that error, ErrUnavailable, whether or not
+// the user exists.
+func decoyErr(_ bool, err error) error {
+	if errors.Is(err, errNoVerifySlot) {
+		return err
+	}
+	return nil
 }
 
 // decoyPicker chooses the decoy among the hashes it is shown, with their

@@ -188,7 +188,7 @@ func TestDecoyCostIsBounded(t *testing.T) {
 		if _, err := LoadUsersFile(writeUsers(t, "bob:"+sha512Hash+"\nbig:"+refused+"\n"), "/data", nil); err == nil {
 			t.Errorf("a users file with %.40s... loaded; want it refused", refused)
 		}
-		if _, err := verifyCrypt(refused, "x"); err == nil {
+		if _, err := verifyCrypt(context.Background(), refused, "x"); err == nil {
 			t.Errorf("verifyCrypt verified %.40s...; want it refused", refused)
 		}
 	}
@@ -248,11 +248,11 @@ func TestCostlyVerificationsShareTheSlots(t *testing.T) {
 		done := make([]atomic.Bool, len(costly))
 		for i, stored := range costly {
 			go func() {
-				verifyCrypt(stored, "x")
+				verifyCrypt(context.Background(), stored, "x")
 				done[i].Store(true)
 			}()
 		}
-		if _, err := verifyCrypt("{PLAIN}x", "x"); err != nil {
+		if _, err := verifyCrypt(context.Background(), "{PLAIN}x", "x"); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -270,4 +270,64 @@ func TestCostlyVerificationsShareTheSlots(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A login whose context ends while it waits for a verification place is
+// answered at once with ErrUnavailable, whether or not the user exists,
+// and its password is never verified: the place it waited for stays free
+// for the logins behind it.
+func TestVerifySlotWaitEndsWithTheLogin(t *testing.T) {
+	u, _, _ := loadForTest(t, writeUsers(t, "bob:"+cheapHash(t, "right")+"\n"))
+	for _, tc := range []struct{ name, password string }{
+		{"nobody", "x"},  // the decoy's verification
+		{"bob", "wrong"}, // bob's own
+		{"bob", "right"}, // bob's own, which would succeed
+	} {
+		t.Run(tc.name+"/"+tc.password, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				saved := verifySlots
+				verifySlots = make(chan struct{}, 1)
+				defer func() { verifySlots = saved }()
+				verifySlots <- struct{}{} // every place taken
+				ctx, cancel := context.WithCancel(t.Context())
+				var err error
+				var ended atomic.Bool
+				go func() {
+					_, err = u.Authenticate(ctx, tc.name, tc.password)
+					ended.Store(true)
+				}()
+				synctest.Wait()
+				if ended.Load() {
+					t.Fatalf("Authenticate ended (%v) while every verification place was taken", err)
+				}
+				start := time.Now()
+				cancel()
+				synctest.Wait()
+				if !ended.Load() {
+					t.Fatal("Authenticate still waits for a verification place after its context ended")
+				}
+				if time.Since(start) != 0 || !Unavailable(err) || !errors.Is(err, context.Canceled) {
+					t.Errorf("Authenticate returned %v after %v; want ErrUnavailable wrapping context.Canceled, at once", err, time.Since(start))
+				}
+				<-verifySlots
+				synctest.Wait()
+				if n := len(verifySlots); n != 0 {
+					t.Errorf("a verification took a place after its login ended (%d held)", n)
+				}
+			})
+		})
+	}
+}
+
+// holdVerifySlot refuses a context that has already ended even when a
+// place is free: a client that hung up before its turn is not verified.
+func TestHoldVerifySlotEndedContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for range 10 { // select would pick a free place half of the time
+		if release, err := holdVerifySlot(ctx); err == nil {
+			release()
+			t.Fatal("holdVerifySlot gave a place to a login whose context had ended")
+		}
+	}
 }

@@ -130,7 +130,7 @@ var ldapAttributes = []string{"uid", "uidNumber", "gidNumber", "homeDirectory", 
 // Authenticate implements Authenticator.
 func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("ldap: %w", err)
+		return nil, unavailable("ldap", err)
 	}
 	// An empty password would make the bind an anonymous one, which
 	// succeeds (RFC 4513, section 5.1.2).
@@ -146,13 +146,15 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 	conn, entry, u, err := l.lookup(ctx, name)
 	if err != nil {
 		if l.opts.Method == LDAPCompare && errors.Is(err, ErrNoUser) {
-			l.verify(l.decoys.hash(), password)
+			if err := decoyErr(l.verify(ctx, l.decoys.hash(), password)); err != nil {
+				return nil, fmt.Errorf("ldap: %w", err)
+			}
 		}
 		return nil, err
 	}
 	defer conn.Close()
 	if l.opts.Method == LDAPCompare {
-		return u, l.compare(name, entry, password, now)
+		return u, l.compare(ctx, name, entry, password, now)
 	}
 	if err := conn.Bind(entry.DN, password); err != nil {
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
@@ -254,10 +256,12 @@ func (l *LDAP) find(conn *ldap.Conn, name string) (*ldap.Entry, error) {
 }
 
 // compare verifies password against the entry's userPassword values.
-func (l *LDAP) compare(name string, e *ldap.Entry, password string, now time.Time) error {
+func (l *LDAP) compare(ctx context.Context, name string, e *ldap.Entry, password string, now time.Time) error {
 	stored := e.GetAttributeValues("userPassword")
 	if len(stored) == 0 {
-		l.verify(l.decoys.hash(), password)
+		if err := decoyErr(l.verify(ctx, l.decoys.hash(), password)); err != nil {
+			return fmt.Errorf("ldap: %w", err)
+		}
 		return ErrBadCredentials
 	}
 	encoded := strings.Join(stored, "\x00")
@@ -267,10 +271,13 @@ func (l *LDAP) compare(name string, e *ldap.Entry, password string, now time.Tim
 	var errs []error
 	var spent time.Duration
 	for _, s := range stored {
-		ok, err := l.verify(s, password)
+		ok, err := l.verify(ctx, s, password)
 		if ok {
 			l.cache.remember(name, encoded, password, now)
 			return nil
+		}
+		if errors.Is(err, errNoVerifySlot) {
+			return fmt.Errorf("ldap: %w", err)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -282,18 +289,20 @@ func (l *LDAP) compare(name string, e *ldap.Entry, password string, now time.Tim
 		return unavailable("ldap", fmt.Errorf("%s: userPassword: %w", e.DN, errors.Join(errs...)))
 	}
 	if decoy := l.decoys.hash(); needsDecoy(spent, ldapPasswordWork(decoy)) {
-		l.verify(decoy, password)
+		if err := decoyErr(l.verify(ctx, decoy, password)); err != nil {
+			return fmt.Errorf("ldap: %w", err)
+		}
 	}
 	return ErrBadCredentials
 }
 
 // verify verifies password against a userPassword value; one verified
 // without error becomes a candidate decoy.
-func (l *LDAP) verify(stored, password string) (bool, error) {
+func (l *LDAP) verify(ctx context.Context, stored, password string) (bool, error) {
 	if l.verifying != nil {
 		l.verifying(stored)
 	}
-	ok, err := verifyLDAPPassword(stored, password)
+	ok, err := verifyLDAPPassword(ctx, stored, password)
 	if err == nil {
 		l.decoys.saw(stored)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -44,7 +45,7 @@ func ldapPasswordWork(stored string) time.Duration {
 // verifyLDAPPassword checks password against one userPassword value:
 // {CRYPT} and {ARGON2} through verifyCrypt, the digests of ldapDigests,
 // and a value without a scheme as cleartext. Another scheme is an error.
-func verifyLDAPPassword(stored, password string) (bool, error) {
+func verifyLDAPPassword(ctx context.Context, stored, password string) (bool, error) {
 	if !strings.HasPrefix(stored, "{") {
 		return subtle.ConstantTimeCompare([]byte(stored), []byte(password)) == 1, nil
 	}
@@ -55,7 +56,7 @@ func verifyLDAPPassword(stored, password string) (bool, error) {
 	scheme, rest := strings.ToUpper(stored[1:end]), stored[end+1:]
 	switch scheme {
 	case "CRYPT", "ARGON2":
-		return verifyCrypt(rest, password)
+		return verifyCrypt(ctx, rest, password)
 	case "CLEARTEXT", "PLAIN":
 		return subtle.ConstantTimeCompare([]byte(rest), []byte(password)) == 1, nil
 	}

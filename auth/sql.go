@@ -214,7 +214,9 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 	row, u, err := s.getpwnam(ctx, name)
 	if err != nil {
 		if errors.Is(err, ErrNoUser) {
-			s.verifyDecoy(password)
+			if err := s.verifyDecoy(ctx, password); err != nil {
+				return nil, err
+			}
 		}
 		return nil, err
 	}
@@ -230,20 +232,24 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		}
 	}
 	if !ok || !stored.Valid || isLocked(stored.String) {
-		s.verifyDecoy(password)
+		if err := s.verifyDecoy(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	now := s.now()
 	if s.cache.hit(name, stored.String, password, now) {
 		return u, nil
 	}
-	match, err := s.verify(stored.String, password)
+	match, err := s.verify(ctx, stored.String, password)
 	if err != nil {
 		return nil, unavailable("sql", fmt.Errorf("user %q: stored password: %w", name, err))
 	}
 	if !match {
 		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(s.decoys.hash())) {
-			s.verifyDecoy(password)
+			if err := s.verifyDecoy(ctx, password); err != nil {
+				return nil, err
+			}
 		}
 		return nil, ErrBadCredentials
 	}
@@ -289,23 +295,25 @@ func (s *SQL) getpwnam(ctx context.Context, name string) (*sqlRow, *User, error)
 
 // verify checks password against the stored one by the password type.
 // A hash verified without error becomes a candidate decoy.
-func (s *SQL) verify(stored, password string) (bool, error) {
+func (s *SQL) verify(ctx context.Context, stored, password string) (bool, error) {
 	if s.verifying != nil {
 		s.verifying(stored)
 	}
+	var ok bool
+	var err error
 	switch s.pwType {
 	case SQLPasswordPlain:
 		a, b := sha256.Sum256([]byte(stored)), sha256.Sum256([]byte(password))
 		return subtle.ConstantTimeCompare(a[:], b[:]) == 1, nil
 	case SQLPasswordHash:
-		h, err := parsePasswordHash(stored)
-		if err != nil {
-			return false, err
+		h, perr := parsePasswordHash(stored)
+		if perr != nil {
+			return false, perr
 		}
-		s.decoys.saw(stored)
-		return h.verify(password), nil
+		ok, err = h.verify(ctx, password)
+	default:
+		ok, err = verifyCrypt(ctx, stored, password)
 	}
-	ok, err := verifyCrypt(stored, password)
 	if err == nil {
 		s.decoys.saw(stored)
 	}
@@ -314,11 +322,16 @@ func (s *SQL) verify(stored, password string) (bool, error) {
 
 // verifyDecoy verifies password against the decoy, for a login that has
 // no hash of its own to verify. With password-type plain no login
-// verifies a hash, and none does.
-func (s *SQL) verifyDecoy(password string) {
-	if s.pwType != SQLPasswordPlain {
-		s.verify(s.decoys.hash(), password)
+// verifies a hash, and none does. The error is that of a verification
+// that never ran for want of a place (decoyErr).
+func (s *SQL) verifyDecoy(ctx context.Context, password string) error {
+	if s.pwType == SQLPasswordPlain {
+		return nil
 	}
+	if err := decoyErr(s.verify(ctx, s.decoys.hash(), password)); err != nil {
+		return fmt.Errorf("sql: %w", err)
+	}
+	return nil
 }
 
 // sqlRow is the one row a query returned.

@@ -106,7 +106,7 @@ func (s *System) checkShadow() {
 // Authenticate implements Authenticator.
 func (s *System) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("system: %w", err)
+		return nil, unavailable("system", err)
 	}
 	if len(password) > maxPasswordLen || password == "" {
 		return nil, ErrBadCredentials
@@ -114,7 +114,9 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 	u, err := s.account(name)
 	if err != nil {
 		if errors.Is(err, ErrBadCredentials) {
-			s.verify(s.decoy(), password)
+			if err := decoyErr(s.verify(ctx, s.decoy(), password)); err != nil {
+				return nil, fmt.Errorf("system: %w", err)
+			}
 		}
 		return nil, err
 	}
@@ -125,23 +127,29 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 	if f == nil || len(f) < 2 {
 		// getpwnam knows the account, the shadow file does not: it is
 		// served by another NSS source, which PAM can check.
-		s.verify(s.decoy(), password)
+		if err := decoyErr(s.verify(ctx, s.decoy(), password)); err != nil {
+			return nil, fmt.Errorf("system: %w", err)
+		}
 		return nil, ErrBadCredentials
 	}
 	stored := f[1]
 	if isLocked(stored) || s.expired(f) {
-		s.verify(s.decoy(), password)
+		if err := decoyErr(s.verify(ctx, s.decoy(), password)); err != nil {
+			return nil, fmt.Errorf("system: %w", err)
+		}
 		return nil, ErrBadCredentials
 	}
 	now := s.now()
 	if !s.cache.hit(name, stored, password, now) {
-		ok, err := s.verify(stored, password)
+		ok, err := s.verify(ctx, stored, password)
 		if err != nil {
 			return nil, unavailable("system", fmt.Errorf("user %q: %w", name, err))
 		}
 		if !ok {
 			if decoy := s.decoy(); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
-				s.verify(decoy, password)
+				if err := decoyErr(s.verify(ctx, decoy, password)); err != nil {
+					return nil, fmt.Errorf("system: %w", err)
+				}
 			}
 			return nil, ErrBadCredentials
 		}
@@ -151,11 +159,11 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 }
 
 // verify verifies password against a stored crypt string.
-func (s *System) verify(stored, password string) (bool, error) {
+func (s *System) verify(ctx context.Context, stored, password string) (bool, error) {
 	if s.verifying != nil {
 		s.verifying(stored)
 	}
-	return verifyCrypt(stored, password)
+	return verifyCrypt(ctx, stored, password)
 }
 
 // decoy returns the hash that a login with no hash of its own to verify

@@ -218,7 +218,9 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	}
 	e, dummy := u.current(name)
 	if e == nil || e.hash.scheme == schemeLocked {
-		u.verify(dummy, password)
+		if err := decoyErr(u.verify(ctx, dummy, password)); err != nil {
+			return nil, fmt.Errorf("users: authenticate: %w", err)
+		}
 		if e == nil {
 			return nil, ErrNoUser
 		}
@@ -226,9 +228,15 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	}
 	now := u.now()
 	if !u.cache.hit(name, e.hash.encoded, password, now) {
-		if !u.verify(&e.hash, password) {
+		ok, err := u.verify(ctx, &e.hash, password)
+		if err != nil {
+			return nil, fmt.Errorf("users: authenticate: %w", err)
+		}
+		if !ok {
 			if needsDecoy(e.hash.work(), dummy.work()) {
-				u.verify(dummy, password)
+				if err := decoyErr(u.verify(ctx, dummy, password)); err != nil {
+					return nil, fmt.Errorf("users: authenticate: %w", err)
+				}
 			}
 			return nil, ErrBadCredentials
 		}
@@ -240,12 +248,12 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 	return &user, nil
 }
 
-// verify verifies password against h.
-func (u *UsersFile) verify(h *passwordHash, password string) bool {
+// verify verifies password against h (passwordHash.verify).
+func (u *UsersFile) verify(ctx context.Context, h *passwordHash, password string) (bool, error) {
 	if u.verifying != nil {
 		u.verifying(h)
 	}
-	return h.verify(password)
+	return h.verify(ctx, password)
 }
 
 // Lookup returns a copy of the named user, locked accounts included.

@@ -58,14 +58,16 @@ func NewVirtDomain(opts *VirtDomainOptions) *VirtDomain {
 // Authenticate implements Authenticator.
 func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*User, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("virtdomain: %w", err)
+		return nil, unavailable("virtdomain", err)
 	}
 	// A password that fails at once for every user fails at once for
 	// an unknown one too.
 	badPassword := len(password) > maxPasswordLen || password == ""
 	unknown := func(decoy string) (*User, error) {
 		if !badPassword {
-			v.verify(decoy, password)
+			if err := decoyErr(v.verify(ctx, decoy, password)); err != nil {
+				return nil, fmt.Errorf("virtdomain: %w", err)
+			}
 		}
 		return nil, ErrNoUser
 	}
@@ -97,18 +99,22 @@ func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*
 	}
 	stored := f[fieldPassword]
 	if isLocked(stored) {
-		v.verify(v.decoy(domain, path), password)
+		if err := decoyErr(v.verify(ctx, v.decoy(domain, path), password)); err != nil {
+			return nil, fmt.Errorf("virtdomain: %w", err)
+		}
 		return nil, ErrBadCredentials
 	}
 	now := v.now()
 	if !v.cache.hit(login, stored, password, now) {
-		ok, err := v.verify(stored, password)
+		ok, err := v.verify(ctx, stored, password)
 		if err != nil {
 			return nil, unavailable("virtdomain", fmt.Errorf("%s: user %q: %w", path, local, err))
 		}
 		if !ok {
 			if decoy := v.decoy(domain, path); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
-				v.verify(decoy, password)
+				if err := decoyErr(v.verify(ctx, decoy, password)); err != nil {
+					return nil, fmt.Errorf("virtdomain: %w", err)
+				}
 			}
 			return nil, ErrBadCredentials
 		}
@@ -118,11 +124,11 @@ func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*
 }
 
 // verify verifies password against a stored crypt string.
-func (v *VirtDomain) verify(stored, password string) (bool, error) {
+func (v *VirtDomain) verify(ctx context.Context, stored, password string) (bool, error) {
 	if v.verifying != nil {
 		v.verifying(stored)
 	}
-	return verifyCrypt(stored, password)
+	return verifyCrypt(ctx, stored, password)
 }
 
 // decoy returns the decoy of domain, whose file is path: its costliest

@@ -39,12 +39,13 @@ func (s *session) cmdLogin(tag string, _ bool) error {
 		return no("PRIVACYREQUIRED", "Use STARTTLS before sending a password")
 	}
 	att := s.attempt()
-	u, err := att.Authenticate(s.ctx(), name, password)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := s.watchHangup(cancel)
+	u, err := att.Authenticate(ctx, name, password)
+	stop()
 	return s.authenticated(att, u, err)
 }
-
-// ctx returns the context for an authentication check.
-func (s *session) ctx() context.Context { return context.Background() }
 
 // attempt starts a login attempt: its password is checked only if the
 // throttle does not block the user name or the address (issue 8, item 8).
@@ -167,7 +168,9 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		return unsupportedMechanism(mech)
 	}
 	att := s.attempt()
-	srv, err := s.opts.SASL.NewServer(s.ctx(), mech, conn, att)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := s.opts.SASL.NewServer(ctx, mech, conn, att)
 	if err != nil {
 		return unsupportedMechanism(mech)
 	}
@@ -179,7 +182,9 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		}
 	}
 	for {
+		stop := s.watchHangup(cancel)
 		challenge, done, err := srv.Next(resp)
+		stop()
 		if err != nil {
 			return s.authenticated(att, nil, err)
 		}

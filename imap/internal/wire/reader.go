@@ -88,6 +88,12 @@ func (b *Reader) ClearTimeout() bool {
 	return false
 }
 
+// Broken reports whether the Reader holds nothing but an error other
+// than a read deadline's: the client hung up, or the connection failed.
+func (b *Reader) Broken() bool {
+	return b.r == b.w && b.err != nil && !errors.Is(b.err, os.ErrDeadlineExceeded)
+}
+
 // fill reads once more from the connection; the caller needs more than
 // is buffered. An empty Reader reads into its small buffer and gives the
 // large one back when quiet is set or when its last read was short (the
