@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mailgate/mailgate/internal/clienthost"
 )
 
 // ThrottleOptions tune a Throttle. Each zero field takes its default.
@@ -154,13 +156,7 @@ func NewThrottle(opts *ThrottleOptions) *Throttle {
 // included) is itself, an IPv6 address counts as its /64, since one host
 // commonly holds a whole /64.
 func HostAddr(addr netip.Addr) netip.Addr {
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.Addr()
-		}
-	}
-	return addr
+	return clienthost.Key(addr, clienthost.HostBits)
 }
 
 // Blocked tells whether a login as user from addr is blocked now, and for

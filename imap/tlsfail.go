@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailgate/mailgate/auth"
+	"github.com/mailgate/mailgate/internal/clienthost"
 	"github.com/mailgate/mailgate/tlsmgr"
 )
 
@@ -25,14 +25,23 @@ const handshakeLogWindow = time.Minute
 const maxHandshakeHosts = 4096
 
 // handshakeFailures decides which failed TLS handshakes are logged: the
-// first of a client host (an IPv6 /64, as the login throttle counts it)
-// in each handshakeLogWindow, with the number of those not logged since.
-// A failed handshake is the client's doing (a scanner, a client that
-// does not trust the certificate), and a client that reconnects as fast
-// as it can must not write a log line each time. Safe for concurrent use.
+// first of a client host in each handshakeLogWindow, with the number of
+// those not logged since. A host is an IPv6 /48 (clienthost.SiteBits), so
+// that a client rotating its source addresses through what it holds is
+// one host. A failed handshake is the client's doing (a scanner, a client
+// that does not trust the certificate), and a client that reconnects as
+// fast as it can must not write a log line each time.
+//
+// Past maxHandshakeHosts, the failures of the hosts not remembered are
+// counted together, as one more host: logged once a window however many
+// hosts fail. Hosts whose window ended are forgotten to make room, at
+// most once a window, so that a flood does not walk the whole table at
+// each failure. Safe for concurrent use.
 type handshakeFailures struct {
-	mu   sync.Mutex
-	seen map[netip.Addr]*handshakeHost
+	mu        sync.Mutex
+	seen      map[netip.Addr]*handshakeHost
+	untracked handshakeHost // the failures of hosts not in seen
+	swept     time.Time     // when seen was last swept
 }
 
 // handshakeHost is one host's failures in the current window.
@@ -41,49 +50,65 @@ type handshakeHost struct {
 	quiet  int       // failures since, not logged
 }
 
-// note counts a failed handshake from addr at now. It reports whether to
-// log it and how many failures of that host were not logged before it.
-func (h *handshakeFailures) note(addr netip.Addr, now time.Time) (log bool, quiet int) {
-	key := auth.HostAddr(addr)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if e, ok := h.seen[key]; ok && now.Sub(e.logged) < handshakeLogWindow {
+// note counts a failure at now, and reports whether to log it and how
+// many failures were not logged before it.
+func (e *handshakeHost) note(now time.Time) (log bool, quiet int) {
+	if !e.logged.IsZero() && now.Sub(e.logged) < handshakeLogWindow {
 		e.quiet++
 		return false, 0
-	} else if ok {
-		quiet = e.quiet
+	}
+	quiet = e.quiet
+	*e = handshakeHost{logged: now}
+	return true, quiet
+}
+
+// note counts a failed handshake from addr at now. It reports whether to
+// log it, how many failures of that host were not logged before it, and
+// whether the host is one of those not remembered (whose failures are
+// counted together).
+func (h *handshakeFailures) note(addr netip.Addr, now time.Time) (log bool, quiet int, untracked bool) {
+	key := clienthost.Key(addr, clienthost.SiteBits)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e, ok := h.seen[key]; ok {
+		log, quiet = e.note(now)
+		return log, quiet, false
 	}
 	if h.seen == nil {
 		h.seen = map[netip.Addr]*handshakeHost{}
 	}
-	if len(h.seen) >= maxHandshakeHosts {
-		// Hosts whose window ended are forgotten with their count; past
-		// the bound, a host is logged each time rather than remembered.
+	if len(h.seen) >= maxHandshakeHosts && now.Sub(h.swept) >= handshakeLogWindow {
+		// Hosts whose window ended are forgotten with their count.
+		h.swept = now
 		for k, e := range h.seen {
 			if now.Sub(e.logged) >= handshakeLogWindow {
 				delete(h.seen, k)
 			}
 		}
-		if len(h.seen) >= maxHandshakeHosts {
-			return true, quiet
-		}
+	}
+	if len(h.seen) >= maxHandshakeHosts {
+		log, quiet = h.untracked.note(now)
+		return log, quiet, true
 	}
 	h.seen[key] = &handshakeHost{logged: now}
-	return true, quiet
+	return true, 0, false
 }
 
 // handshakeFailed logs a failed TLS handshake (what is "STARTTLS" or
-// "TLS"), at most once a minute for each client host.
+// "TLS"), at most once a minute for each client host, and once a minute
+// for all the hosts past handshakeFailures' bound.
 func (s *session) handshakeFailed(what string, err error) {
-	log, quiet := s.srv.handshakeFailures.note(s.remote, time.Now())
-	if !log {
-		return
-	}
-	if quiet > 0 {
+	log, quiet, untracked := s.srv.handshakeFailures.note(s.remote, time.Now())
+	switch {
+	case !log:
+	case untracked:
+		s.log.Info("imap: "+what+" handshake failed; too many hosts fail to count each, and their failures make one line a minute",
+			"err", err, "failed-before-not-logged", quiet)
+	case quiet > 0:
 		s.log.Info("imap: "+what+" handshake failed", "err", err, "failed-before-not-logged", quiet)
-		return
+	default:
+		s.log.Info("imap: "+what+" handshake failed", "err", err)
 	}
-	s.log.Info("imap: "+what+" handshake failed", "err", err)
 }
 
 // acmeValidation reports whether the handshake on tc negotiated

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
+	"github.com/mailgate/mailgate/internal/clienthost"
 )
 
 // OnDemandLimits bound on-demand issuance ([tls.acme] on-demand-per-address,
@@ -203,20 +204,14 @@ func clientHost(ctx context.Context) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	addr := ap.Addr().Unmap().WithZone("")
-	if addr.Is6() {
-		if p, err := addr.Prefix(48); err == nil {
-			return p.Addr()
-		}
-	}
-	return addr
+	return clienthost.Key(ap.Addr(), clienthost.SiteBits)
 }
 
 // clientNetwork returns the network of a host from clientHost, whose
 // grants share half of PerDay: an IPv4 /24, an IPv6 /48. An unknown
 // host's is the zero Prefix, one network for all such hosts.
 func clientNetwork(host netip.Addr) netip.Prefix {
-	bits := 48
+	bits := clienthost.SiteBits
 	if host.Is4() {
 		bits = 24
 	}
