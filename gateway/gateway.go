@@ -108,7 +108,8 @@ type Options struct {
 	// again, for logrotate.
 	ReopenLog func() error
 	// Executable is the mailgate program that session processes run
-	// (session-process); "" is this program (os.Executable).
+	// (session-process); "" is this program, the file the daemon
+	// started from even if another took its path since.
 	Executable string
 	// OneSession says the process serves one session and ends (-i,
 	// inetd mode): the full-text indexer then starts only once the

@@ -410,17 +410,41 @@ func sessionEnv(u *auth.User) []string {
 	return env
 }
 
+// selfExe names the program a process runs, on Linux: the running
+// file itself, even once another file took its name.
+const selfExe = "/proc/self/exe"
+
+// runningProgram returns what session processes are to run, and the name
+// they show: the daemon's own program, as it was when the daemon
+// started. A package upgrade that puts a new mailgate at the daemon's
+// path while it runs must not give its sessions a program that speaks
+// another version of the daemon's protocol (the handover, the session
+// state): the sessions run the old one until the daemon is restarted,
+// as Dovecot's do. Where /proc is missing, the program at the daemon's
+// path.
+func runningProgram() (exe, name string, err error) {
+	name, err = os.Executable()
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := os.Stat(selfExe); err == nil {
+		return selfExe, name, nil
+	}
+	return name, name, nil
+}
+
 // mailgateCommand runs this program with args, from /, in a process
 // group of its own and with a small environment.
 func (g *Gateway) mailgateCommand(args ...string) (*exec.Cmd, error) {
-	exe := g.opts.Executable
+	exe, name := g.opts.Executable, g.opts.Executable
 	if exe == "" {
 		var err error
-		if exe, err = os.Executable(); err != nil {
+		if exe, name, err = runningProgram(); err != nil {
 			return nil, fmt.Errorf("finding the mailgate program: %w", err)
 		}
 	}
 	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = name
 	cmd.Dir = "/"
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
 	for _, k := range []string{"TZ", "TMPDIR", "GOTRACEBACK", "MAILGATE_CPUPROFILE"} {

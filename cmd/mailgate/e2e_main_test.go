@@ -8,6 +8,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -79,6 +80,9 @@ type testConfig struct {
 	// wrapper, when set, runs the daemon: the command and its
 	// arguments, before mailgate's path and arguments.
 	wrapper []string
+	// bin, when set, is the mailgate program the daemon runs, instead of
+	// the one TestMain built.
+	bin string
 }
 
 // writeConfig writes a configuration into a new temporary directory:
@@ -210,7 +214,7 @@ func startDaemon(t testing.TB, top, server string, args ...string) *daemon {
 
 func tryStartDaemon(t testing.TB, cfg *testConfig, args []string) (d *daemon, retry bool, err error) {
 	d = &daemon{t: t, cfg: cfg, addr: cfg.addr, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	argv := append([]string{mailgateBin, "--config", cfg.path}, args...)
+	argv := append([]string{cmp.Or(cfg.bin, mailgateBin), "--config", cfg.path}, args...)
 	if len(cfg.wrapper) > 0 {
 		argv = append(slices.Clone(cfg.wrapper), argv...)
 	}

@@ -723,3 +723,46 @@ func implicitTLS(t testing.TB, addr func() string) (top, server string, dial fun
 	}
 	return top, server, dial
 }
+
+// TestSessionProcessAfterUpgrade: a package upgrade puts another program
+// at the daemon's path while it runs (a new file renamed over the old,
+// as dpkg does). The daemon's session processes still run the program
+// it started from, which speaks its protocol, until it is restarted.
+func TestSessionProcessAfterUpgrade(t *testing.T) {
+	u := newSystemUser(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "mailgate")
+	exe, err := os.ReadFile(mailgateBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, freeAddr(t), systemAuth, "")
+	cfg.bin = bin
+	d, _, err := tryStartDaemon(t, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The "new version": a program that cannot serve a session.
+	upgrade := filepath.Join(dir, ".mailgate.dpkg-new")
+	if err := os.WriteFile(upgrade, []byte("#!/bin/sh\necho new version >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(upgrade, bin); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second may be a process started ahead
+		c := greeted(t, d.addr)
+		c.login(u.name, u.password)
+		if l := c.cmd("s", "SELECT INBOX"); !strings.HasPrefix(l[len(l)-1], "s OK") {
+			t.Fatalf("SELECT after the upgrade: %q\n%s", l, d.stderr)
+		}
+		c.cmd("z", "LOGOUT")
+	}
+	if strings.Contains(d.stderr.String(), "new version") {
+		t.Errorf("a session process ran the new program:\n%s", d.stderr)
+	}
+}
