@@ -258,33 +258,17 @@ func (d *fileDecoy) of(path string) string {
 	return d.hash
 }
 
-// seenDecoy is the decoy of a back-end that sees its hashes one login at
-// a time (SQL, LDAP's compare method): decoyPicker's choice among those
-// verified so far, dummyHash before any. work estimates a stored value's
-// cost and wrap makes a stored value of a built-in bcrypt string. It is
-// safe for concurrent use.
-type seenDecoy struct {
-	work func(stored string) time.Duration
-	wrap func(crypt string) string
-
-	mu sync.Mutex
-	p  decoyPicker[string]
-}
-
-// saw shows d a stored value that was verified.
-func (d *seenDecoy) saw(stored string) {
-	w := d.work(stored)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.p.see(stored, w)
-}
-
-// hash returns the decoy.
-func (d *seenDecoy) hash() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.p.decoy(d.wrap)
-}
+// seenOneAtATimeDecoy is the decoy of a back-end that sees its hashes
+// only one login at a time (SQL, LDAP's compare method), as a crypt
+// string: cappedDecoyHash, from the first login on. Such a back-end
+// cannot know its costliest hash before a login shows it, and a process
+// that has seen none (every session under inetd, a daemon just started)
+// would otherwise verify a cheaper decoy, and tell a user with a costlier
+// hash apart from an unknown name. Any hash within maxDecoyWork costs at
+// most this, so an unknown name costs no less than any such user's
+// failure; a wrong password against a much cheaper hash costs the decoy
+// too (needsDecoy).
+const seenOneAtATimeDecoy = cappedDecoyHash
 
 // needsDecoy tells whether a wrong password against a hash that costs
 // own must also verify the decoy, which costs decoy: when own is less

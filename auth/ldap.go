@@ -62,26 +62,29 @@ type LDAPOptions struct {
 // ErrUnavailable. The entry's posixAccount attributes give the uid
 // (uidNumber), gid (gidNumber), home (homeDirectory), gecos and shell
 // (loginShell). Each login uses a connection of its own.
+//
+// With the compare method, an unknown user, or one without a
+// userPassword, costs the verification of ldapDecoy all the same, and so
+// does a wrong password against much cheaper values (see hashcost.go).
+// The bind method leaves the time to the server.
 type LDAP struct {
 	opts   LDAPOptions
 	tls    *tls.Config
 	now    func() time.Time
 	cache  *loginCache
 	filter string
-	// decoys is the compare method's decoy (see hashcost.go): an
-	// unknown user, or one without a userPassword, costs its
-	// verification, and so does a wrong password against much cheaper
-	// values. The bind method leaves the time to the server.
-	decoys seenDecoy
 	// verifying, when set (by tests), is called with each userPassword
 	// value the compare method verifies.
 	verifying func(stored string)
 }
 
+// ldapDecoy is the compare method's decoy, seenOneAtATimeDecoy as a
+// userPassword value.
+const ldapDecoy = "{CRYPT}" + seenOneAtATimeDecoy
+
 // NewLDAP checks opts and returns the ldap back-end. It does not connect.
 func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
-	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL), filter: opts.Filter,
-		decoys: seenDecoy{work: ldapPasswordWork, wrap: func(crypt string) string { return "{CRYPT}" + crypt }}}
+	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL), filter: opts.Filter}
 	if l.filter == "" {
 		l.filter = DefaultLDAPFilter
 	}
@@ -146,7 +149,7 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 	conn, entry, u, err := l.lookup(ctx, name)
 	if err != nil {
 		if l.opts.Method == LDAPCompare && errors.Is(err, ErrNoUser) {
-			if err := decoyErr(l.verify(ctx, l.decoys.hash(), password)); err != nil {
+			if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
 				return nil, fmt.Errorf("ldap: %w", err)
 			}
 		}
@@ -259,7 +262,7 @@ func (l *LDAP) find(conn *ldap.Conn, name string) (*ldap.Entry, error) {
 func (l *LDAP) compare(ctx context.Context, name string, e *ldap.Entry, password string, now time.Time) error {
 	stored := e.GetAttributeValues("userPassword")
 	if len(stored) == 0 {
-		if err := decoyErr(l.verify(ctx, l.decoys.hash(), password)); err != nil {
+		if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
 			return fmt.Errorf("ldap: %w", err)
 		}
 		return ErrBadCredentials
@@ -288,25 +291,20 @@ func (l *LDAP) compare(ctx context.Context, name string, e *ldap.Entry, password
 	if len(errs) == len(stored) {
 		return unavailable("ldap", fmt.Errorf("%s: userPassword: %w", e.DN, errors.Join(errs...)))
 	}
-	if decoy := l.decoys.hash(); needsDecoy(spent, ldapPasswordWork(decoy)) {
-		if err := decoyErr(l.verify(ctx, decoy, password)); err != nil {
+	if needsDecoy(spent, ldapPasswordWork(ldapDecoy)) {
+		if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
 			return fmt.Errorf("ldap: %w", err)
 		}
 	}
 	return ErrBadCredentials
 }
 
-// verify verifies password against a userPassword value; one verified
-// without error becomes a candidate decoy.
+// verify verifies password against a userPassword value.
 func (l *LDAP) verify(ctx context.Context, stored, password string) (bool, error) {
 	if l.verifying != nil {
 		l.verifying(stored)
 	}
-	ok, err := verifyLDAPPassword(ctx, stored, password)
-	if err == nil {
-		l.decoys.saw(stored)
-	}
-	return ok, err
+	return verifyLDAPPassword(ctx, stored, password)
 }
 
 // user makes the user of an entry; login is the name logged in with.

@@ -79,8 +79,9 @@ type SQLOptions struct {
 // With password-type hash or crypt, an unknown user, or one whose stored
 // password is NULL or locked, costs the verification of a decoy all the
 // same, and a wrong password against a much cheaper hash costs it too (see
-// hashcost.go): the costliest hash verified so far, within maxDecoyWork,
-// or a bcrypt hash at NewPasswordCost before any.
+// hashcost.go): bcrypt at cost 12 (seenOneAtATimeDecoy), as costly as
+// any hash within maxDecoyWork, since the database shows its hashes only
+// one login at a time.
 type SQL struct {
 	db      *sql.DB
 	iface   string
@@ -93,7 +94,6 @@ type SQL struct {
 	dataDir string
 	now     func() time.Time
 	cache   *loginCache
-	decoys  seenDecoy
 	// verifying, when set (by tests), is called with each stored
 	// password Authenticate verifies.
 	verifying func(stored string)
@@ -104,8 +104,7 @@ type SQL struct {
 // up.
 func OpenSQL(opts *SQLOptions) (*SQL, error) {
 	s := &SQL{iface: opts.Interface, pwType: opts.PasswordType, timeout: opts.Timeout, dataDir: opts.DataDir,
-		now: time.Now, cache: newLoginCache(opts.CacheTTL),
-		decoys: seenDecoy{work: cryptWork, wrap: func(crypt string) string { return crypt }}}
+		now: time.Now, cache: newLoginCache(opts.CacheTTL)}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
@@ -246,7 +245,7 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		return nil, unavailable("sql", fmt.Errorf("user %q: stored password: %w", name, err))
 	}
 	if !match {
-		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(s.decoys.hash())) {
+		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(seenOneAtATimeDecoy)) {
 			if err := s.verifyDecoy(ctx, password); err != nil {
 				return nil, err
 			}
@@ -294,30 +293,22 @@ func (s *SQL) getpwnam(ctx context.Context, name string) (*sqlRow, *User, error)
 }
 
 // verify checks password against the stored one by the password type.
-// A hash verified without error becomes a candidate decoy.
 func (s *SQL) verify(ctx context.Context, stored, password string) (bool, error) {
 	if s.verifying != nil {
 		s.verifying(stored)
 	}
-	var ok bool
-	var err error
 	switch s.pwType {
 	case SQLPasswordPlain:
 		a, b := sha256.Sum256([]byte(stored)), sha256.Sum256([]byte(password))
 		return subtle.ConstantTimeCompare(a[:], b[:]) == 1, nil
 	case SQLPasswordHash:
-		h, perr := parsePasswordHash(stored)
-		if perr != nil {
-			return false, perr
+		h, err := parsePasswordHash(stored)
+		if err != nil {
+			return false, err
 		}
-		ok, err = h.verify(ctx, password)
-	default:
-		ok, err = verifyCrypt(ctx, stored, password)
+		return h.verify(ctx, password)
 	}
-	if err == nil {
-		s.decoys.saw(stored)
-	}
-	return ok, err
+	return verifyCrypt(ctx, stored, password)
 }
 
 // verifyDecoy verifies password against the decoy, for a login that has
@@ -328,7 +319,7 @@ func (s *SQL) verifyDecoy(ctx context.Context, password string) error {
 	if s.pwType == SQLPasswordPlain {
 		return nil
 	}
-	if err := decoyErr(s.verify(ctx, s.decoys.hash(), password)); err != nil {
+	if err := decoyErr(s.verify(ctx, seenOneAtATimeDecoy, password)); err != nil {
 		return fmt.Errorf("sql: %w", err)
 	}
 	return nil
