@@ -65,6 +65,7 @@ type onDemandGate struct {
 
 	mu      sync.Mutex
 	granted []grant              // new names granted in the last day, oldest first
+	grants  uint64               // how many were ever granted: the seq of the last
 	logged  map[string]time.Time // when each kind of refusal (and host) was last logged
 }
 
@@ -74,6 +75,7 @@ type grant struct {
 	host netip.Addr   // the client's address, an IPv6 one as its /48
 	net  netip.Prefix // the client's network, for its share of PerDay
 	at   time.Time
+	seq  uint64 // the grant's number, from 1
 }
 
 // resolve turns the zero fields into defaults and the negative ones into
@@ -97,7 +99,9 @@ func (l OnDemandLimits) resolve() OnDemandLimits {
 
 // decide is certmagic's OnDemandConfig.DecisionFunc. It runs before a
 // name missing from the cache is loaded from the storage or ordered, and
-// before an on-demand certificate is renewed.
+// before an on-demand certificate is renewed. The storage is read without
+// g.mu held (a remote storage may take its time), so that a decision
+// waits for no other's I/O.
 func (g *onDemandGate) decide(ctx context.Context, name string) error {
 	if err := g.allow(ctx, name); err != nil {
 		return err
@@ -108,6 +112,7 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 	host := clientHost(ctx)
 	network := clientNetwork(host)
 	now := g.now()
+	stored, asOf := g.stored(ctx, now)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.forget(now)
@@ -144,10 +149,10 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 			name, host, n)
 	}
 	if n := g.limits.MaxCertificates; n > 0 {
-		kept := g.kept(ctx)
+		kept := stored
 		for _, gr := range g.granted {
-			if now.Sub(gr.at) < orderTime && !g.held(ctx, gr.name) {
-				kept++ // ordered, not stored yet
+			if kept < n && gr.seq > asOf && now.Sub(gr.at) < orderTime {
+				kept++ // granted since stored counted: under way
 			}
 		}
 		if kept >= n {
@@ -156,8 +161,41 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 				name, host, n)
 		}
 	}
-	g.granted = append(g.granted, grant{name: name, host: host, net: network, at: now})
+	g.grants++
+	g.granted = append(g.granted, grant{name: name, host: host, net: network, at: now, seq: g.grants})
 	return nil
+}
+
+// stored counts, for MaxCertificates, the on-demand certificates in the
+// storage and the orders granted within orderTime of now whose
+// certificates are not there yet, as of the grant asOf; the grants after
+// it count as under way. It reads the storage without g.mu held, so the
+// count may be a little stale. Once it reaches MaxCertificates it looks
+// no further (a storage that cannot be listed counts as full).
+func (g *onDemandGate) stored(ctx context.Context, now time.Time) (n int, asOf uint64) {
+	limit := g.limits.MaxCertificates
+	if limit <= 0 {
+		return 0, 0
+	}
+	g.mu.Lock()
+	asOf = g.grants
+	var recent []string
+	for _, gr := range g.granted {
+		if now.Sub(gr.at) < orderTime {
+			recent = append(recent, gr.name)
+		}
+	}
+	g.mu.Unlock()
+	n = g.kept(ctx)
+	for _, name := range recent {
+		if n >= limit {
+			break
+		}
+		if !g.held(ctx, name) {
+			n++ // ordered, not stored yet
+		}
+	}
+	return n, asOf
 }
 
 // forget drops the grants older than a day, and the refusals logged more

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,5 +243,121 @@ func TestOnDemandPerDayTakenByOneNetwork(t *testing.T) {
 	now = now.Add(time.Minute)
 	if err := g.decide(helloFrom("198.51.100.9:40000"), "legit.example.org"); err != nil {
 		t.Errorf("after one /48 asked for %d made-up names, another client's first name is refused: %v", DefaultOnDemandPerDay, err)
+	}
+}
+
+// The gate reads the storage without its lock: a decision whose listing
+// hangs (a remote storage that is slow) does not hold up another name's.
+func TestOnDemandStorageIOOutsideTheLock(t *testing.T) {
+	listing := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	g := &onDemandGate{
+		allow:  AllowList([]string{"*.example.org"}),
+		limits: OnDemandLimits{PerAddress: -1}.resolve(),
+		held:   func(context.Context, string) bool { return false },
+		kept: func(context.Context) int {
+			if calls.Add(1) == 1 {
+				close(listing)
+				<-release
+			}
+			return 0
+		},
+		now: time.Now,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- g.decide(helloFrom("192.0.2.1:1000"), "n1.example.org") }()
+	<-listing
+	other := make(chan error, 1)
+	go func() { other <- g.decide(helloFrom("192.0.2.2:1000"), "n2.example.org") }()
+	select {
+	case err := <-other:
+		if err != nil {
+			t.Errorf("another name, while a listing hangs: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("another name's decision waited for a listing that hangs")
+	}
+	close(release)
+	if err := <-slow; err != nil {
+		t.Errorf("the name whose listing was slow: %v", err)
+	}
+	if len(g.granted) != 2 {
+		t.Errorf("%d names granted; want 2", len(g.granted))
+	}
+}
+
+// A storage that cannot be listed counts as full (onDemandKept), also
+// when orders are under way: their count does not overflow it into room.
+func TestOnDemandKeptSaturates(t *testing.T) {
+	var full atomic.Bool
+	g := &onDemandGate{
+		allow:  AllowList([]string{"*.example.org"}),
+		limits: OnDemandLimits{PerAddress: -1, MaxCertificates: 2}.resolve(),
+		held:   func(context.Context, string) bool { return false },
+		kept: func(context.Context) int {
+			if full.Load() {
+				return math.MaxInt
+			}
+			return 0
+		},
+		now: time.Now,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if err := g.decide(helloFrom("192.0.2.1:1000"), "n1.example.org"); err != nil {
+		t.Fatal(err)
+	}
+	full.Store(true)
+	if err := g.decide(helloFrom("192.0.2.2:1000"), "n2.example.org"); err == nil {
+		t.Error("a name was granted while the storage could not be listed and an order was under way")
+	}
+}
+
+// Orders granted while a decision read the storage count as under way in
+// it: a burst of names cannot all pass MaxCertificates together.
+func TestOnDemandGrantsDuringAListingCount(t *testing.T) {
+	listing := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int32
+	g := &onDemandGate{
+		allow:  AllowList([]string{"*.example.org"}),
+		limits: OnDemandLimits{PerAddress: -1, MaxCertificates: 2}.resolve(),
+		held:   func(context.Context, string) bool { return false },
+		kept: func(context.Context) int {
+			if calls.Add(1) == 1 {
+				close(listing)
+				<-release
+			}
+			return 0
+		},
+		now: time.Now,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- g.decide(helloFrom("192.0.2.1:1000"), "n1.example.org") }()
+	<-listing
+	others := make(chan error, 1)
+	go func() {
+		for _, name := range []string{"n2.example.org", "n3.example.org"} {
+			if err := g.decide(helloFrom("192.0.2.2:1000"), name); err != nil {
+				others <- fmt.Errorf("%s: %w", name, err)
+				return
+			}
+		}
+		others <- nil
+	}()
+	select {
+	case err := <-others:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("other names' decisions waited for a listing that hangs")
+	}
+	close(release)
+	if err := <-slow; err == nil {
+		t.Error("a name was granted past on-demand-max-certificates: the orders granted while it listed the storage were not counted")
 	}
 }
