@@ -7,10 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailgate/mailgate/gateway"
 )
 
 // Two gateways in one process (as an embedder may run) keep metrics of
@@ -118,24 +119,9 @@ func TestMetricsCapsConnections(t *testing.T) {
 	maddr := freeAddr(t)
 	startGateway(t, "[[server]]\naddress = \"127.0.0.1:0\"\n[metrics]\nlisten = \""+maddr+"\"\n")
 	dialMetrics(t, maddr).Close()
-	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
-	time.Sleep(200 * time.Millisecond)
-	before := fds()
-	const n = 64
-	for range n {
-		c, err := net.Dial("tcp", maddr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+	checkConnectionCap(t, maddr, gateway.MetricsMaxConns, func(c net.Conn) {
 		fmt.Fprintf(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-	}
-	time.Sleep(time.Second)
-	held := fds() - before - n // the server's side of the connections
-	t.Logf("the daemon holds %d descriptors for %d idle metrics clients", held, n)
-	if held > 16 {
-		t.Errorf("the metrics endpoint holds %d idle connections at once; cap them", held)
-	}
+	}, httpAnswered)
 }
 
 // Connections that fill the cap and sit idle delay a scraper a few

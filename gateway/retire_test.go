@@ -3,6 +3,7 @@ package gateway
 import (
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/mailgate/mailgate/config"
@@ -14,31 +15,33 @@ func (c *countCloser) Close() error { c.n.Add(1); return nil }
 
 // TestRetirement: what a reload replaced is closed once after its wait,
 // or by closeAll if that comes first, never twice; with no wait it stays
-// until closeAll.
+// until closeAll. The timers run on the bubble's clock: each check comes
+// after the timer's time has passed and its function has returned.
 func TestRetirement(t *testing.T) {
-	var r retirement
-	soon, later, never := &countCloser{}, &countCloser{}, &countCloser{}
-	r.add(soon, 10*time.Millisecond)
-	r.add(later, time.Hour)
-	r.add(never, 0)
-	deadline := time.Now().Add(5 * time.Second)
-	for soon.n.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if soon.n.Load() != 1 || later.n.Load() != 0 || never.n.Load() != 0 {
-		t.Fatalf("after the first wait: closed %d, %d, %d times; want 1, 0, 0", soon.n.Load(), later.n.Load(), never.n.Load())
-	}
-	r.closeAll()
-	if soon.n.Load() != 1 || later.n.Load() != 1 || never.n.Load() != 1 {
-		t.Errorf("after closeAll: closed %d, %d, %d times; want 1 each", soon.n.Load(), later.n.Load(), never.n.Load())
-	}
-	late := &countCloser{}
-	r.add(late, time.Millisecond)
-	r.closeAll()
-	time.Sleep(20 * time.Millisecond)
-	if late.n.Load() != 1 {
-		t.Errorf("a chain closed by closeAll before its timer: closed %d times; want 1", late.n.Load())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var r retirement
+		soon, later, never := &countCloser{}, &countCloser{}, &countCloser{}
+		r.add(soon, 10*time.Millisecond)
+		r.add(later, time.Hour)
+		r.add(never, 0)
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		if soon.n.Load() != 1 || later.n.Load() != 0 || never.n.Load() != 0 {
+			t.Fatalf("after the first wait: closed %d, %d, %d times; want 1, 0, 0", soon.n.Load(), later.n.Load(), never.n.Load())
+		}
+		r.closeAll()
+		if soon.n.Load() != 1 || later.n.Load() != 1 || never.n.Load() != 1 {
+			t.Errorf("after closeAll: closed %d, %d, %d times; want 1 each", soon.n.Load(), later.n.Load(), never.n.Load())
+		}
+		late := &countCloser{}
+		r.add(late, time.Millisecond)
+		r.closeAll()
+		time.Sleep(time.Hour) // every timer has fired
+		synctest.Wait()
+		if late.n.Load() != 1 || later.n.Load() != 1 {
+			t.Errorf("chains closed by closeAll before their timers: closed %d and %d times; want 1 each", late.n.Load(), later.n.Load())
+		}
+	})
 }
 
 // TestRetireAfter: the longest login-timeout of the old and the new
