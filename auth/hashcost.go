@@ -122,6 +122,10 @@ func cryptWork(stored string) time.Duration {
 // users file warns of such hashes at load.
 const maxDecoyWork = bcryptUnitCost << 12
 
+// The decoy's bound stays well within a login's patience: this fails to
+// compile (a negative array length) if maxDecoyWork grows past 2 s.
+var _ [2*time.Second - maxDecoyWork]struct{}
+
 // cappedDecoyHash is the decoy of a file that holds hashes costlier than
 // maxDecoyWork: bcrypt at cost 12 of a random secret nobody knows.
 const cappedDecoyHash = "$2a$12$iyE97yRCWlevNyoidoqokei5twbW9VrFNlx12u.8ZBt3Z5h/6Stm."

@@ -165,8 +165,9 @@ func TestPidfileDoesNotFollowLinks(t *testing.T) {
 	if err := os.Symlink(victim, pidfile); err != nil {
 		t.Fatal(err)
 	}
+	// The pidfile is written before the daemon listens, which
+	// startDaemon waited for.
 	d := startDaemon(t, "pidfile = "+quoted(pidfile)+"\n", "")
-	time.Sleep(200 * time.Millisecond)
 	if b, err := os.ReadFile(pidfile); err != nil || string(b) != strconv.Itoa(d.cmd.Process.Pid)+"\n" {
 		t.Errorf("the pidfile holds %q (%v), want the daemon's pid", b, err)
 	}
