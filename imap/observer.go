@@ -97,8 +97,12 @@ func (s *session) observeCommand(name string, uid bool, start time.Time, err err
 	result := "OK"
 	var st *status
 	var c *closing
+	var h *handingOff
 	switch {
 	case err == nil:
+	case errors.As(err, &h):
+		// A login answered OK whose session goes on in a process of
+		// its own.
 	case errors.As(err, &c):
 		if st, _ = c.reply.(*status); st != nil {
 			result = st.typ
