@@ -250,15 +250,15 @@ func TestOnDemandPerDayTakenByOneNetwork(t *testing.T) {
 	}
 }
 
-// The gate reads the storage without its lock: a decision whose listing
-// hangs (a remote storage that is slow) does not hold up another name's.
-func TestOnDemandStorageIOOutsideTheLock(t *testing.T) {
-	listing := make(chan struct{})
-	release := make(chan struct{})
+// gateWithAHangingListing is a gate on an empty storage whose first
+// listing hangs: listing is closed when it starts, and it returns once
+// release is closed.
+func gateWithAHangingListing(limits OnDemandLimits) (g *onDemandGate, listing, release chan struct{}) {
+	listing, release = make(chan struct{}), make(chan struct{})
 	var calls atomic.Int32
-	g := &onDemandGate{
+	g = &onDemandGate{
 		allow:  AllowList([]string{"*.example.org"}),
-		limits: OnDemandLimits{PerAddress: -1}.resolve(),
+		limits: limits.resolve(),
 		held:   func(context.Context, string) bool { return false },
 		kept: func(context.Context) int {
 			if calls.Add(1) == 1 {
@@ -270,6 +270,13 @@ func TestOnDemandStorageIOOutsideTheLock(t *testing.T) {
 		now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	return g, listing, release
+}
+
+// The gate reads the storage without its lock: a decision whose listing
+// hangs (a remote storage that is slow) does not hold up another name's.
+func TestOnDemandStorageIOOutsideTheLock(t *testing.T) {
+	g, listing, release := gateWithAHangingListing(OnDemandLimits{PerAddress: -1})
 	slow := make(chan error, 1)
 	go func() { slow <- g.decide(helloFrom("192.0.2.1:1000"), "n1.example.org") }()
 	<-listing
@@ -321,23 +328,7 @@ func TestOnDemandKeptSaturates(t *testing.T) {
 // Orders granted while a decision read the storage count as under way in
 // it: a burst of names cannot all pass MaxCertificates together.
 func TestOnDemandGrantsDuringAListingCount(t *testing.T) {
-	listing := make(chan struct{})
-	release := make(chan struct{})
-	var calls atomic.Int32
-	g := &onDemandGate{
-		allow:  AllowList([]string{"*.example.org"}),
-		limits: OnDemandLimits{PerAddress: -1, MaxCertificates: 2}.resolve(),
-		held:   func(context.Context, string) bool { return false },
-		kept: func(context.Context) int {
-			if calls.Add(1) == 1 {
-				close(listing)
-				<-release
-			}
-			return 0
-		},
-		now: time.Now,
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	g, listing, release := gateWithAHangingListing(OnDemandLimits{PerAddress: -1, MaxCertificates: 2})
 	slow := make(chan error, 1)
 	go func() { slow <- g.decide(helloFrom("192.0.2.1:1000"), "n1.example.org") }()
 	<-listing
