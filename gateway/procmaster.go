@@ -140,7 +140,9 @@ func (g *Gateway) runSessionProcess(server int, h *imap.HandedOff, log *slog.Log
 		if hib == nil {
 			return nil
 		}
+		g.hibernating(+1)
 		next, ok := g.sleep(server, link, hib, id, h, log)
+		g.hibernating(-1)
 		if !ok {
 			return nil
 		}
@@ -243,9 +245,6 @@ func (g *Gateway) runOnce(server int, link *clientLink, st *imap.SessionState, i
 	switch {
 	case werr == nil && hib != nil:
 		log.Debug("mailgate: session process hibernated")
-		if g.conf().HibernateAfter > 0 {
-			g.fillWarm()
-		}
 	case werr == nil:
 		log.Debug("mailgate: session process ended")
 	case stoppedBy != 0:

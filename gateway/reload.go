@@ -249,6 +249,9 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 			srv.Reconfigure(g.serverOptions(st, i, nil))
 		}
 	}
+	// Processes started ahead read the old configuration: none of them
+	// would ever be used.
+	go g.rewarm()
 	for _, k := range res.Restart {
 		g.log.Warn("mailgate: reload: a changed setting takes effect only at the next restart", "setting", k)
 	}

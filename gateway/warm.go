@@ -168,7 +168,48 @@ type warmPool struct {
 	mu         sync.Mutex
 	ready      []*warmProcess
 	starting   int
+	sleeping   int       // sessions hibernated now
+	quietSince int       // counts the times sleeping fell to 0
 	noBounding sync.Once // the warning that none can be started
+}
+
+// hibernating counts a session that hibernates (delta +1) or stops
+// hibernating (-1, woken or ended), and keeps warm processes while any
+// does. When none does any more, they are ended after twice the idle
+// time that makes a session hibernate: a woken session takes one at
+// once, and may soon hibernate again.
+func (g *Gateway) hibernating(delta int) {
+	g.warm.mu.Lock()
+	g.warm.sleeping += delta
+	n := g.warm.sleeping
+	if n == 0 {
+		g.warm.quietSince++
+	}
+	quiet := g.warm.quietSince
+	g.warm.mu.Unlock()
+	after := g.conf().HibernateAfter
+	switch {
+	case delta > 0 && after > 0:
+		g.fillWarm()
+	case n == 0:
+		time.AfterFunc(2*after, func() {
+			g.warm.mu.Lock()
+			still := g.warm.sleeping == 0 && g.warm.quietSince == quiet
+			g.warm.mu.Unlock()
+			if still {
+				g.dropWarm()
+			}
+		})
+	}
+}
+
+// rewarm ends the warm processes, which read the configuration a
+// reload replaced, and starts new ones while sessions hibernate.
+func (g *Gateway) rewarm() {
+	g.dropWarm()
+	if g.sleepingNow() > 0 && g.conf().HibernateAfter > 0 {
+		g.fillWarm()
+	}
 }
 
 // takeWarm returns a warm process, if one is ready and has the
@@ -191,13 +232,20 @@ func (g *Gateway) takeWarm() *warmProcess {
 	for _, s := range stale {
 		go s.discard()
 	}
-	if cfg.HibernateAfter > 0 {
-		g.fillWarm()
-	} else {
+	if cfg.HibernateAfter <= 0 {
 		// Hibernation was turned off by a reload: no more ahead.
 		g.dropWarm()
+	} else if g.sleepingNow() > 0 {
+		g.fillWarm()
 	}
 	return w
+}
+
+// sleepingNow is how many sessions hibernate now.
+func (g *Gateway) sleepingNow() int {
+	g.warm.mu.Lock()
+	defer g.warm.mu.Unlock()
+	return g.warm.sleeping
 }
 
 // fillWarm starts warm processes in the background up to warmPoolSize.
@@ -211,10 +259,17 @@ func (g *Gateway) fillWarm() {
 			w, err := g.startWarm()
 			g.warm.mu.Lock()
 			g.warm.starting--
-			if err == nil {
+			// Started for nothing when the last hibernated session went
+			// meanwhile, or with a configuration a reload replaced.
+			keep := err == nil && g.warm.sleeping > 0 && w.cfg == g.conf()
+			if keep {
 				g.warm.ready = append(g.warm.ready, w)
 			}
 			g.warm.mu.Unlock()
+			if err == nil && !keep {
+				w.discard()
+				return
+			}
 			if err == nil {
 				g.log.Debug("mailgate: a session process started ahead is ready", "pid", w.cmd.Process.Pid)
 			}
@@ -231,7 +286,8 @@ func (g *Gateway) fillWarm() {
 	}
 }
 
-// dropWarm ends the warm processes (shutdown).
+// dropWarm ends the warm processes (shutdown, reload, no session
+// hibernating any more).
 func (g *Gateway) dropWarm() {
 	g.warm.mu.Lock()
 	ws := g.warm.ready

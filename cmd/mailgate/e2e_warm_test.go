@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -150,5 +152,58 @@ func TestWarmWithoutSetpcap(t *testing.T) {
 		t.Errorf("the warning was said %d times; want once:\n%s", n, d.stderr.String())
 	}
 	c.cmd("z", "LOGOUT")
+	d.stop(10 * time.Second)
+}
+
+// warmChildren returns the daemon's processes started ahead.
+func warmChildren(pid int) []int {
+	var warm []int
+	for _, k := range children(pid) {
+		if isWarm(k) {
+			warm = append(warm, k)
+		}
+	}
+	return warm
+}
+
+// waitWarm waits up to 10 s until ok accepts the daemon's processes
+// started ahead, and returns them.
+func waitWarm(t *testing.T, pid int, what string, ok func([]int) bool) []int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if w := warmChildren(pid); ok(w) {
+			return w
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes started ahead: %v; want %s", warmChildren(pid), what)
+		}
+	}
+}
+
+// TestWarmProcessesFollowHibernation: processes started ahead (root's,
+// with CAP_SETUID) exist only while sessions hibernate, and those a
+// reload made useless (they read the old configuration) are replaced at
+// the reload, not at the next wake-up. Both stayed for ever before.
+func TestWarmProcessesFollowHibernation(t *testing.T) {
+	u := newSystemUser(t)
+	d := startDaemon(t, "hibernate-after = \"300ms\"\n"+systemAuth+"[logging]\nlevel = \"debug\"\n", "")
+	pid := d.cmd.Process.Pid
+	c := greeted(t, d.addr)
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	c.send("i IDLE\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q, %v", l, err)
+	}
+	before := waitWarm(t, pid, "two, while the session hibernates", func(w []int) bool { return len(w) == 2 })
+
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitWarm(t, pid, "two new ones after the reload", func(w []int) bool {
+		return len(w) == 2 && !slices.Contains(w, before[0]) && !slices.Contains(w, before[1])
+	})
+
+	// The hibernated session's client goes away: nothing hibernates.
+	c.conn.Close()
+	waitWarm(t, pid, "none once no session hibernates", func(w []int) bool { return len(w) == 0 })
 	d.stop(10 * time.Second)
 }
