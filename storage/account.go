@@ -281,6 +281,9 @@ func (a *Account) open(name string) (*mailbox, *location, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if t, ok := mb.folder.(Tidier); ok && loc.kind != Other {
+			t.MayTidy()
+		}
 		mb.mu.Lock()
 		reused := mb.loaded
 		err = mb.loadLocked()

@@ -401,6 +401,19 @@ type Unchanger interface {
 	Unchanged() bool
 }
 
+// Tidier is an optional interface of a Folder that removes old files of
+// its own while it reads the mailbox (MH: the ",N" backups of expunged
+// messages once they are older than the driver's retention). The core
+// calls MayTidy before it reads the mailbox for a session that may
+// change it (every mailbox but another user's). A Folder that was never
+// told so removes nothing: a session that may only read a mailbox never
+// removes a file of it, even where the file system would let it (a root
+// daemon, a virtual user that owns every user's mail). MayTidy may be
+// called beside any other call.
+type Tidier interface {
+	MayTidy()
+}
+
 // Dater is an optional interface of a Folder whose Scan (and Summary)
 // may leave a message's InternalDate zero because learning it costs a
 // system call per message (maildir: the file's modification time, which
