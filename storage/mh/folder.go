@@ -66,6 +66,11 @@ type Folder struct {
 	// numbersFailed says that the numbers file could not be written,
 	// and is not tried again.
 	numbersFailed bool
+	// keep is how long expunged messages' ",N" backups stay; 0 keeps
+	// none (see backups.go).
+	keep time.Duration
+	// tidy removes the backups older than keep (see backups.go).
+	tidy tidying
 }
 
 var _ storage.Unchanger = (*Folder)(nil)
@@ -374,8 +379,9 @@ func (f *Folder) ClaimSeen(uids []uint32) (claimed []uint32, err error) {
 	return claimed, err
 }
 
-// Expunge renames the messages' files to ",N", as nmh's rmm does, and
-// takes them out of every sequence. Messages already gone are skipped.
+// Expunge renames the messages' files to ",N", as nmh's rmm does, or
+// removes them when the Folder keeps no backups (Options.KeepExpunged),
+// and takes them out of every sequence. Messages already gone are skipped.
 // A number that holds another file than the one the Folder knows under
 // it (see checkFile) is left alone, so that no other message is
 // removed, and named in an error that wraps storage.ErrNoMessage: the
@@ -403,7 +409,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 			// Between the lstat and the rename another program could
 			// still renumber: nmh takes no lock of the folder's to wait
 			// for. The window is that of two system calls.
-			err := os.Rename(path, filepath.Join(f.path, ","+strconv.FormatUint(uint64(uid), 10)))
+			err := f.backUp(path, uid)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				failed = f.errorf("expunge uid %d: %w", uid, err)
 				break
@@ -422,6 +428,7 @@ func (f *Folder) Expunge(uids []uint32) error {
 		// A number left without its file must not vouch for a file that
 		// another program puts there later with the freed inode number.
 		f.updateNumbering(f.validity, nil, gone, 0)
+		f.tidyAfterExpunge()
 		if err := fsutil.SyncDir(f.path); err != nil {
 			return errors.Join(failed, f.errorf("expunge: %w", err))
 		}
@@ -449,6 +456,7 @@ func (f *Folder) Close() error {
 	defer f.mu.Unlock()
 	if !f.closed {
 		f.closed = true
+		f.stopTidy()
 		f.release()
 		f.known, f.meta = nil, nil
 	}

@@ -24,7 +24,9 @@
 // file's modification time, which Append sets.
 //
 // Expunged messages are renamed to ",N", as nmh's rmm does, and leave
-// every sequence.
+// every sequence. Those backups stay for Options.KeepExpunged (a day by
+// default; none kept removes the file at expunge instead), counted from
+// the rename, which sets the file's ctime: see backups.go.
 //
 // .mailgate-numbers (numbersFile) records, for the processes to come,
 // the inode number of the file each message number stood for when
@@ -147,9 +149,15 @@ type Options struct {
 	// above the folder, when it names exactly one sequence, and "unseen"
 	// otherwise.
 	UnseenSequence string
-	// Now is the clock for default UIDVALIDITY values and for messages
-	// appended without a date. Nil means time.Now.
+	// Now is the clock for default UIDVALIDITY values, for messages
+	// appended without a date and for the age of expunged messages'
+	// backups. Nil means time.Now.
 	Now func() time.Time
+	// KeepExpunged is how long the ",N" backup of an expunged message
+	// (as nmh's rmm leaves one) is kept, from the rename that made it;
+	// zero means DefaultKeepExpunged, and a negative value keeps none:
+	// Expunge removes the file instead of renaming it. See backups.go.
+	KeepExpunged time.Duration
 	// Logger hears of odd files in a folder (a symbolic link named like a
 	// message) and of crashed writers' files removed; nil means
 	// slog.Default().
@@ -322,14 +330,15 @@ func (d *Driver) Open(path string, perm os.FileMode) (storage.Folder, error) {
 		meta:    meta,
 		release: release,
 		log:     d.logger(),
+		keep:    d.keepExpunged(),
 
 		newValidity: d.newValidity,
 	}, nil
 }
 
 // Delete removes the folder at path: its message files, the ",N" files
-// of expunged ones, .mh_sequences, .mu-prop and mailgate's temporary
-// files. The directory itself goes only when nothing else (such as a
+// of expunged ones, .mh_sequences, .mu-prop, mailgate's own files and its
+// temporary files. The directory itself goes only when nothing else (such as a
 // child folder) is left in it.
 func (d *Driver) Delete(path string) error {
 	if !d.Is(path) {
@@ -344,7 +353,7 @@ func (d *Driver) Delete(path string) error {
 		_, isMsg := messageNumber(name)
 		if !isMsg && !strings.HasPrefix(name, ",") && !strings.HasPrefix(name, tmpPrefix) &&
 			name != seqFile && name != propsFile && name != ".xmhcache" && name != cacheFile && name != modseqFile &&
-			name != numbersFile {
+			name != numbersFile && name != tidyFile {
 			continue
 		}
 		p := filepath.Join(path, name)

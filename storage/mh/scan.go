@@ -115,9 +115,13 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		return storage.Snapshot{}, err
 	}
 	cands := make([]candidate, 0, len(st.names))
+	due := f.tidyDue()
+	var backups []string // expunged messages' ",N", when a removal is due
 	for _, name := range st.names {
 		if n, ok := messageNumber(name); ok {
 			cands = append(cands, candidate{num: n, name: name})
+		} else if due && isBackup(name) {
+			backups = append(backups, name)
 		}
 	}
 	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.num, b.num) })
@@ -241,6 +245,7 @@ func (f *Folder) scan(locked bool) (storage.Snapshot, error) {
 		n := numberingOf(p.UIDValidity, p.UIDNext, f.dir, cands)
 		f.writeNumbering(&n)
 	}
+	f.startTidy(backups)
 	snap := f.collect(cands, ss)
 	snap.UIDValidity, snap.UIDNext = f.viewValidity(cands), f.uidNext
 	snap.Untold = untold && len(snap.Messages) > 0
