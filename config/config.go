@@ -231,6 +231,13 @@ type Mailbox struct {
 	// QuotaMessages is mailgate's own: the most messages one user may
 	// keep (RFC 9208 MESSAGE), as QuotaStorage. Default 0, no limit.
 	QuotaMessages int64 `toml:"quota-messages"`
+	// MHKeepExpunged is mailgate's own: how long an MH folder keeps the
+	// ",N" file of an expunged message (as nmh's rmm and GNU imap4d
+	// leave one), counted from the expunge (the file's ctime); older
+	// ones, whoever made them, are removed when mailgate opens the folder
+	// for a user who may change it, at most once an hour. 0 keeps none:
+	// EXPUNGE removes the file. Default 24h.
+	MHKeepExpunged time.Duration `toml:"mh-keep-expunged"`
 }
 
 // SpecialUse is one [[mailbox.special-use]] table.

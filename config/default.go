@@ -54,6 +54,7 @@ func Default() *Config {
 			MailboxPattern: "maildir:" + MailHomeVariable + "/INBOX",
 			MailboxType:    TypeMaildir,
 			MailGroup:      MailGroupAuto,
+			MHKeepExpunged: 24 * time.Hour,
 		},
 		Locking: Locking{
 			Type:          LockDotlock,

@@ -16,6 +16,7 @@ func (c *Config) validateMailbox(ps *problems) {
 	}
 	c.validateSpecialUse(ps)
 	notNegative(ps, at("mailbox", "quota-messages"), c.Mailbox.QuotaMessages)
+	notNegative(ps, at("mailbox", "mh-keep-expunged"), c.Mailbox.MHKeepExpunged)
 	p := at("mailbox", "mailbox-pattern")
 	if c.Mailbox.MailboxPattern == "" {
 		if c.Mailbox.MailSpool == "" {

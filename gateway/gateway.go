@@ -288,9 +288,18 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 func drivers(cfg *config.Config, log *slog.Logger, uidValidity func() uint32) []storage.Driver {
 	return []storage.Driver{
 		&maildir.Driver{Options: maildir.Options{UIDValidity: uidValidity, Logger: log}},
-		&mh.Driver{Options: mh.Options{UIDValidity: uidValidity, Logger: log}},
+		&mh.Driver{Options: mh.Options{UIDValidity: uidValidity, Logger: log, KeepExpunged: mhKeepExpunged(cfg)}},
 		mbox.New(mboxOptions(cfg, log, uidValidity)),
 	}
+}
+
+// mhKeepExpunged is [mailbox] mh-keep-expunged as the MH driver takes
+// it: its zero means its default, and none kept is negative.
+func mhKeepExpunged(cfg *config.Config) time.Duration {
+	if cfg.Mailbox.MHKeepExpunged == 0 {
+		return -1
+	}
+	return cfg.Mailbox.MHKeepExpunged
 }
 
 // mboxOptions are the mbox driver's options: [locking], and uidValidity

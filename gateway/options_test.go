@@ -122,3 +122,27 @@ ident-server-addresses = ["192.0.2.1", "::ffff:192.0.2.2"]
 		t.Errorf("ServerAddrs = %v, want %v", p.ServerAddrs, want)
 	}
 }
+
+// [mailbox] mh-keep-expunged reaches the MH driver: "0" keeps no backup
+// of an expunged message (the driver's negative), and a duration keeps
+// them that long.
+func TestMHKeepExpungedOption(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want time.Duration
+	}{
+		{"", 24 * time.Hour},
+		{"[mailbox]\nmh-keep-expunged = \"0\"\n", -1},
+		{"[mailbox]\nmh-keep-expunged = \"1h30m\"\n", 90 * time.Minute},
+	} {
+		cfg, err := config.Parse([]byte(tc.text), "test.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range drivers(cfg, slog.New(slog.DiscardHandler), nil) {
+			if d, ok := d.(*mh.Driver); ok && d.Options.KeepExpunged != tc.want {
+				t.Errorf("%q: the MH driver keeps backups %v, want %v", tc.text, d.Options.KeepExpunged, tc.want)
+			}
+		}
+	}
+}
