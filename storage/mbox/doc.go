@@ -115,7 +115,9 @@
 //     claimed the message (recent.go).
 //   - Spools, rewrites' new files and index temporaries that a killed
 //     process left are removed when the mailbox is next opened; their
-//     names carry the pid and host of their maker (ownfiles.go).
+//     names carry the pid and host of their maker (ownfiles.go). A spool
+//     in the system's temporary directory, where the mailbox's directory
+//     takes no new files, has no name (tmpspool.go).
 //   - Dot locks are made by writing our pid into a file of our own and
 //     linking it to NAME.lock, so that no crash leaves a lock without its
 //     pid, which only ExpireTimeout would break.

@@ -41,6 +41,10 @@ import (
 // that comes back with the pid of its dead predecessor (PID 1 in a
 // container) still cleans up after it. N numbers the files of a process
 // in the order it makes them.
+//
+// A spool in the system's temporary directory (tmpspool.go) has no name,
+// or one of the same kind, .mailgate-mbox-spool-PID.HOST.N, removed as
+// soon as it is made.
 
 // Kinds of own files.
 const (
@@ -74,8 +78,13 @@ func ownPrefix(path, kind string) string {
 // symbolic link or opening one that exists (O_EXCL), and registers it as
 // live until removeOwn. flag adds to O_RDWR|O_CREATE|O_EXCL.
 func createOwn(path, kind string, flag int, perm os.FileMode) (*os.File, error) {
+	return createOwnAt(ownPrefix(path, kind), flag, perm)
+}
+
+// createOwnAt is createOwn of the file named prefix + "PID.HOST.N".
+func createOwnAt(prefix string, flag int, perm os.FileMode) (*os.File, error) {
 	for try := 0; ; try++ {
-		name := ownPrefix(path, kind) + strconv.Itoa(os.Getpid()) + "." + hostTag() + "." +
+		name := prefix + strconv.Itoa(os.Getpid()) + "." + hostTag() + "." +
 			strconv.FormatUint(ownSeq.Add(1), 10)
 		liveFiles.Store(name, true)
 		file, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow|flag, perm)
@@ -111,7 +120,12 @@ type ownName struct {
 
 // parseOwn reads the name of an own file of kind beside path.
 func parseOwn(path, kind, name string) (ownName, bool) {
-	rest, ok := strings.CutPrefix(name, ownPrefix(path, kind))
+	return parseOwnAt(ownPrefix(path, kind), name)
+}
+
+// parseOwnAt reads the name of an own file that starts with prefix.
+func parseOwnAt(prefix, name string) (ownName, bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
 	if !ok {
 		return ownName{}, false
 	}

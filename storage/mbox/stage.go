@@ -26,7 +26,8 @@ var _ storage.Stager = (*Folder)(nil)
 // mailbox never touched. The spool is not synced: Commit syncs the
 // mailbox, and a spool left by a crash is removed when the mailbox is
 // next opened (removeStale). Where the directory takes no new files, the
-// spool goes to the system's temporary directory.
+// spool goes to the system's temporary directory, without a name
+// (tmpspool.go).
 func (f *Folder) Stage(r io.Reader, flags []string, date time.Time) (storage.Staged, error) {
 	// Only what never changes in f is used here: path, perm, d.
 	bits, kws, err := splitFlags(flags)
@@ -37,15 +38,16 @@ func (f *Folder) Stage(r io.Reader, flags []string, date time.Time) (storage.Sta
 		date = f.d.now()
 	}
 	spool, err := createOwn(f.path, kindSpool, 0, 0o600)
+	named := err == nil
 	if err != nil && unwritable(err) {
-		spool, err = os.CreateTemp("", ".mailgate-mbox-spool-*")
+		spool, err = f.d.tempSpool()
 	}
 	if err != nil {
 		return nil, f.errorf("append: spool: %w", err)
 	}
 	br := bufio.NewReaderSize(r, messageBuffer)
 	from := fromLine(senderOf(br), date)
-	s := &staged{f: f, spool: spool, bits: bits, kws: kws, from: from}
+	s := &staged{f: f, spool: spool, named: named, bits: bits, kws: kws, from: from}
 	var written int64
 	cw := &countingWriter{w: spool, n: &written}
 	w := bufio.NewWriterSize(cw, 64*1024)
@@ -92,6 +94,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 type staged struct {
 	f                       *Folder
 	spool                   *os.File
+	named                   bool // spool is an own file beside the mbox, else it has no name
 	fromEnd, fieldsAt, size int64
 	from                    []byte // the From_ line, spool[:fromEnd]
 	bits                    uint8
@@ -103,7 +106,9 @@ type staged struct {
 // remove closes and removes the spool file.
 func (s *staged) remove() {
 	s.spool.Close()
-	removeOwn(s.spool.Name())
+	if s.named {
+		removeOwn(s.spool.Name())
+	}
 }
 
 // Commit appends the staged message to the mailbox under the lock, as

@@ -2,7 +2,10 @@
 
 package mbox
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 // ofdSetLock is zero where the system has no open file description locks:
 // kernelLock then takes a classic POSIX lock, which any close of another
@@ -27,3 +30,6 @@ func inBackground(fn func()) { fn() }
 // syncData makes what was written to f durable (fdatasync(2) is not
 // everywhere here).
 func syncData(f *os.File) error { return f.Sync() }
+
+// openUnnamed fails: there is no O_TMPFILE here (see tempSpool).
+func openUnnamed(dir string, perm os.FileMode) (*os.File, error) { return nil, errors.ErrUnsupported }

@@ -3,6 +3,7 @@ package mbox
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -91,4 +92,15 @@ func syncData(f *os.File) error {
 			return err
 		}
 	}
+}
+
+// openUnnamed creates a file without a name in dir (O_TMPFILE), which
+// goes with its last descriptor; it fails where the kernel or dir's file
+// system has none.
+func openUnnamed(dir string, perm os.FileMode) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, uint32(perm))
+	if err != nil {
+		return nil, &os.PathError{Op: "open O_TMPFILE", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, "(unnamed)")), nil
 }

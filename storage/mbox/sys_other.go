@@ -2,7 +2,10 @@
 
 package mbox
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
 // Flags that openRegular and createOwn add where the system has them.
 const (
@@ -37,3 +40,6 @@ func syncData(f *os.File) error { return f.Sync() }
 
 // claimedFrom tells nothing where the claims file is not kept (recent.go).
 func claimedFrom(name string, validity uint32) uint32 { return 0 }
+
+// openUnnamed fails: there is no O_TMPFILE here (see tempSpool).
+func openUnnamed(dir string, perm os.FileMode) (*os.File, error) { return nil, errors.ErrUnsupported }
