@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailgate/mailgate/storage/internal/fsutil"
 )
 
 // Where the mailbox's directory takes no new files from this process (a
@@ -82,7 +84,8 @@ func (d *Driver) removeDeadTempSpools(dir string) {
 		if owner, _, ok := fileOwner(fi); !ok || owner != uid {
 			continue
 		}
-		if err := os.Remove(name); err == nil {
+		// unlink(2) alone: a directory put there meanwhile stays.
+		if err := fsutil.Unlink(name); err == nil {
 			d.log.Info("mbox: removed a file a dead process left", "path", name, "pid", o.pid)
 		}
 	}
