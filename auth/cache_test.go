@@ -92,7 +92,7 @@ func TestLoginCacheOff(t *testing.T) {
 
 // TestLoginCacheBound: the cache never holds more than maxCachedLogins.
 func TestLoginCacheBound(t *testing.T) {
-	c := newLoginCache(time.Hour)
+	c := newLoginCache(time.Hour, "test")
 	now := time.Unix(1_700_000_000, 0)
 	for i := range maxCachedLogins + 10 {
 		c.remember(string(rune(i)), "h", "p", now)

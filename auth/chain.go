@@ -153,6 +153,38 @@ func (c *Chain) Identify(ctx context.Context, name string) (*User, error) {
 	return nil, ErrNoUser
 }
 
+// KeepLoginCaches hands on the login caches ([auth] cache-ttl) of prev,
+// the chain a reload replaces, to c's back-ends: a back-end of c takes the
+// cache of prev's back-end of the same name (the first not yet matched)
+// when both are of the same kind with the same settings and TTL, so that a
+// reload that changed nothing does not make every user's next login a full
+// hash verification. A back-end whose settings changed keeps its own
+// empty cache. Within the same settings a kept entry is as safe as it was:
+// a back-end that reads the stored hash at each login answers from it
+// only while that hash is unchanged, and a user that is gone never gets
+// as far as the cache. It returns the names of the back-ends that kept
+// their cache. Call it before c is in use; prev may still be used
+// meanwhile, sharing the caches.
+func (c *Chain) KeepLoginCaches(prev *Chain) (kept []string) {
+	if prev == nil {
+		return nil
+	}
+	used := make([]bool, len(prev.backends))
+	for _, b := range c.backends {
+		for i, p := range prev.backends {
+			if used[i] || p.Name != b.Name {
+				continue
+			}
+			used[i] = true
+			if keepLoginCache(b.Authenticator, p.Authenticator) {
+				kept = append(kept, b.Name)
+			}
+			break
+		}
+	}
+	return kept
+}
+
 // Close closes the back-ends that hold resources (database pools).
 func (c *Chain) Close() error {
 	var errs []error

@@ -84,7 +84,7 @@ const ldapDecoy = "{CRYPT}" + seenOneAtATimeDecoy
 
 // NewLDAP checks opts and returns the ldap back-end. It does not connect.
 func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
-	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL), filter: opts.Filter}
+	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("ldap", *opts)), filter: opts.Filter}
 	if l.filter == "" {
 		l.filter = DefaultLDAPFilter
 	}
@@ -120,6 +120,9 @@ func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
 	}
 	return l, nil
 }
+
+// loginCacheSlot implements cacheHolder.
+func (l *LDAP) loginCacheSlot() **loginCache { return &l.cache }
 
 // expandLDAPFilter puts the escaped user name into filter.
 func expandLDAPFilter(filter, name string) string {

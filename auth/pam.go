@@ -40,7 +40,7 @@ func NewPAM(opts *PAMOptions) (*PAM, error) {
 		opts = &PAMOptions{}
 	}
 	p := &PAM{service: opts.Service, confDir: opts.confDir, minUID: opts.MinUID, lookup: LookupSystemUser,
-		now: time.Now, cache: newLoginCache(opts.CacheTTL), log: opts.Logger}
+		now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("pam", opts.Service, opts.MinUID, opts.confDir)), log: opts.Logger}
 	if p.service == "" {
 		p.service = DefaultPAMService
 	}
@@ -52,6 +52,9 @@ func NewPAM(opts *PAMOptions) (*PAM, error) {
 	}
 	return p, nil
 }
+
+// loginCacheSlot implements cacheHolder.
+func (p *PAM) loginCacheSlot() **loginCache { return &p.cache }
 
 // Authenticate implements Authenticator.
 func (p *PAM) Authenticate(ctx context.Context, name, password string) (*User, error) {

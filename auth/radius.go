@@ -56,7 +56,7 @@ type RADIUS struct {
 
 // NewRADIUS checks opts and returns the radius back-end.
 func NewRADIUS(opts *RADIUSOptions) (*RADIUS, error) {
-	r := &RADIUS{opts: *opts, addr: opts.Server, now: time.Now, cache: newLoginCache(opts.CacheTTL)}
+	r := &RADIUS{opts: *opts, addr: opts.Server, now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("radius", *opts))}
 	if r.opts.Secret == "" {
 		return nil, errors.New("radius: the shared secret is empty")
 	}
@@ -75,6 +75,9 @@ func NewRADIUS(opts *RADIUSOptions) (*RADIUS, error) {
 	r.opts.Retries = max(r.opts.Retries, 0)
 	return r, nil
 }
+
+// loginCacheSlot implements cacheHolder.
+func (r *RADIUS) loginCacheSlot() **loginCache { return &r.cache }
 
 // Authenticate implements Authenticator.
 func (r *RADIUS) Authenticate(ctx context.Context, name, password string) (*User, error) {

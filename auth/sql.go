@@ -104,7 +104,7 @@ type SQL struct {
 // up.
 func OpenSQL(opts *SQLOptions) (*SQL, error) {
 	s := &SQL{iface: opts.Interface, pwType: opts.PasswordType, timeout: opts.Timeout, dataDir: opts.DataDir,
-		now: time.Now, cache: newLoginCache(opts.CacheTTL)}
+		now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("sql", *opts))}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
@@ -200,6 +200,9 @@ func sqlDSN(opts *SQLOptions, timeout time.Duration) (driver, dsn string, err er
 	return "", "", fmt.Errorf("sql: interface %q: want %q or %q", opts.Interface, SQLPostgres, SQLMySQL)
 }
 
+// loginCacheSlot implements cacheHolder.
+func (s *SQL) loginCacheSlot() **loginCache { return &s.cache }
+
 // Close closes the connection pool.
 func (s *SQL) Close() error { return s.db.Close() }
 
@@ -236,11 +239,9 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		}
 		return nil, ErrBadCredentials
 	}
-	now := s.now()
-	if s.cache.hit(name, stored.String, password, now) {
-		return u, nil
-	}
-	match, err := s.verify(ctx, stored.String, password)
+	match, err := s.cache.check(ctx, name, stored.String, password, s.now(), func() (bool, error) {
+		return s.verify(ctx, stored.String, password)
+	})
 	if err != nil {
 		return nil, unavailable("sql", fmt.Errorf("user %q: stored password: %w", name, err))
 	}
@@ -252,7 +253,6 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		}
 		return nil, ErrBadCredentials
 	}
-	s.cache.remember(name, stored.String, password, now)
 	return u, nil
 }
 

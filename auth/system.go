@@ -68,7 +68,7 @@ func NewSystem(opts *SystemOptions) *System {
 		opts = &SystemOptions{}
 	}
 	s := &System{shadow: ShadowFile, lookup: LookupSystemUser, minUID: opts.MinUID, now: time.Now,
-		cache: newLoginCache(opts.CacheTTL), log: opts.Logger}
+		cache: newLoginCache(opts.CacheTTL, cacheScope("system", ShadowFile, opts.MinUID)), log: opts.Logger}
 	if s.minUID == 0 {
 		s.minUID = DefaultMinUID
 	}
@@ -78,6 +78,9 @@ func NewSystem(opts *SystemOptions) *System {
 	s.checkShadow()
 	return s
 }
+
+// loginCacheSlot implements cacheHolder.
+func (s *System) loginCacheSlot() **loginCache { return &s.cache }
 
 // checkShadow warns at start of what would make logins unavailable.
 func (s *System) checkShadow() {
@@ -139,21 +142,19 @@ func (s *System) Authenticate(ctx context.Context, name, password string) (*User
 		}
 		return nil, ErrBadCredentials
 	}
-	now := s.now()
-	if !s.cache.hit(name, stored, password, now) {
-		ok, err := s.verify(ctx, stored, password)
-		if err != nil {
-			return nil, unavailable("system", fmt.Errorf("user %q: %w", name, err))
-		}
-		if !ok {
-			if decoy := s.decoy(); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
-				if err := decoyErr(s.verify(ctx, decoy, password)); err != nil {
-					return nil, fmt.Errorf("system: %w", err)
-				}
+	ok, err := s.cache.check(ctx, name, stored, password, s.now(), func() (bool, error) {
+		return s.verify(ctx, stored, password)
+	})
+	if err != nil {
+		return nil, unavailable("system", fmt.Errorf("user %q: %w", name, err))
+	}
+	if !ok {
+		if decoy := s.decoy(); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
+			if err := decoyErr(s.verify(ctx, decoy, password)); err != nil {
+				return nil, fmt.Errorf("system: %w", err)
 			}
-			return nil, ErrBadCredentials
 		}
-		s.cache.remember(name, stored, password, now)
+		return nil, ErrBadCredentials
 	}
 	return u, nil
 }

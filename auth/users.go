@@ -99,7 +99,7 @@ func LoadUsersFile(path, dataDir string, opts *UsersFileOptions) (*UsersFile, er
 		opts = &UsersFileOptions{}
 	}
 	u := &UsersFile{path: path, dataDir: dataDir, log: opts.Logger, now: time.Now,
-		cache: newLoginCache(opts.CacheTTL)}
+		cache: newLoginCache(opts.CacheTTL, cacheScope("users-file", path, dataDir))}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -108,6 +108,9 @@ func LoadUsersFile(path, dataDir string, opts *UsersFileOptions) (*UsersFile, er
 	}
 	return u, nil
 }
+
+// loginCacheSlot implements cacheHolder.
+func (u *UsersFile) loginCacheSlot() **loginCache { return &u.cache }
 
 // Path returns the file's path.
 func (u *UsersFile) Path() string { return u.path }
@@ -226,23 +229,24 @@ func (u *UsersFile) Authenticate(ctx context.Context, name, password string) (*U
 		}
 		return nil, ErrBadCredentials
 	}
-	now := u.now()
-	if !u.cache.hit(name, e.hash.encoded, password, now) {
-		ok, err := u.verify(ctx, &e.hash, password)
-		if err != nil {
-			return nil, fmt.Errorf("users: authenticate: %w", err)
-		}
-		if !ok {
-			if needsDecoy(e.hash.work(), dummy.work()) {
-				if err := decoyErr(u.verify(ctx, dummy, password)); err != nil {
-					return nil, fmt.Errorf("users: authenticate: %w", err)
-				}
+	verify := func() (bool, error) { return u.verify(ctx, &e.hash, password) }
+	var ok bool
+	var err error
+	if e.hash.costly() {
+		ok, err = u.cache.check(ctx, name, e.hash.encoded, password, u.now(), verify)
+	} else {
+		ok, err = verify()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("users: authenticate: %w", err)
+	}
+	if !ok {
+		if needsDecoy(e.hash.work(), dummy.work()) {
+			if err := decoyErr(u.verify(ctx, dummy, password)); err != nil {
+				return nil, fmt.Errorf("users: authenticate: %w", err)
 			}
-			return nil, ErrBadCredentials
 		}
-		if e.hash.costly() {
-			u.cache.remember(name, e.hash.encoded, password, now)
-		}
+		return nil, ErrBadCredentials
 	}
 	user := e.user
 	return &user, nil

@@ -52,8 +52,12 @@ type VirtDomain struct {
 
 // NewVirtDomain returns the virtdomain back-end.
 func NewVirtDomain(opts *VirtDomainOptions) *VirtDomain {
-	return &VirtDomain{dir: opts.PasswdDir, dataDir: opts.DataDir, now: time.Now, cache: newLoginCache(opts.CacheTTL)}
+	return &VirtDomain{dir: opts.PasswdDir, dataDir: opts.DataDir, now: time.Now,
+		cache: newLoginCache(opts.CacheTTL, cacheScope("virtdomain", *opts))}
 }
+
+// loginCacheSlot implements cacheHolder.
+func (v *VirtDomain) loginCacheSlot() **loginCache { return &v.cache }
 
 // Authenticate implements Authenticator.
 func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*User, error) {
@@ -104,21 +108,19 @@ func (v *VirtDomain) Authenticate(ctx context.Context, name, password string) (*
 		}
 		return nil, ErrBadCredentials
 	}
-	now := v.now()
-	if !v.cache.hit(login, stored, password, now) {
-		ok, err := v.verify(ctx, stored, password)
-		if err != nil {
-			return nil, unavailable("virtdomain", fmt.Errorf("%s: user %q: %w", path, local, err))
-		}
-		if !ok {
-			if decoy := v.decoy(domain, path); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
-				if err := decoyErr(v.verify(ctx, decoy, password)); err != nil {
-					return nil, fmt.Errorf("virtdomain: %w", err)
-				}
+	ok, err := v.cache.check(ctx, login, stored, password, v.now(), func() (bool, error) {
+		return v.verify(ctx, stored, password)
+	})
+	if err != nil {
+		return nil, unavailable("virtdomain", fmt.Errorf("%s: user %q: %w", path, local, err))
+	}
+	if !ok {
+		if decoy := v.decoy(domain, path); needsDecoy(cryptWork(stored), cryptWork(decoy)) {
+			if err := decoyErr(v.verify(ctx, decoy, password)); err != nil {
+				return nil, fmt.Errorf("virtdomain: %w", err)
 			}
-			return nil, ErrBadCredentials
 		}
-		v.cache.remember(login, stored, password, now)
+		return nil, ErrBadCredentials
 	}
 	return u, nil
 }
