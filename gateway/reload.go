@@ -221,6 +221,10 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 	if err != nil {
 		return ReloadResult{}, err
 	}
+	// Back-ends whose settings did not change keep the logins they
+	// remembered: otherwise every reload (logrotate's, each night) makes
+	// every active user's next login a full hash verification.
+	cachesKept := authn.KeepLoginCaches(old.authn)
 	parts, err := g.buildAuth(next, users, authn)
 	if err != nil {
 		authn.Close()
@@ -255,7 +259,7 @@ func (g *Gateway) reloadConfig() (ReloadResult, error) {
 	for _, k := range res.Restart {
 		g.log.Warn("mailgate: reload: a changed setting takes effect only at the next restart", "setting", k)
 	}
-	g.log.Info("mailgate: configuration reloaded", "restart-needed", len(res.Restart))
+	g.log.Info("mailgate: configuration reloaded", "restart-needed", len(res.Restart), "login-caches-kept", cachesKept)
 	return res, nil
 }
 
