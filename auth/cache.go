@@ -74,6 +74,13 @@ func cacheScope(kind string, settings ...any) string {
 	return kind + ":" + hex.EncodeToString(sum[:])
 }
 
+// elsewhereChecker is a back-end whose passwords are checked by another
+// server (PAM, an LDAP bind, RADIUS), so that its cache cannot notice a
+// password changed there; a reload does not hand its cache on.
+type elsewhereChecker interface {
+	checkedElsewhere() bool
+}
+
 // cacheHolder is a back-end whose login cache a reload may hand on.
 type cacheHolder interface {
 	// loginCacheSlot returns where the back-end keeps its cache.
@@ -92,6 +99,11 @@ func keepLoginCache(next, prev Authenticator) bool {
 	}
 	p, ok := prev.(cacheHolder)
 	if !ok {
+		return false
+	}
+	if e, ok := next.(elsewhereChecker); ok && e.checkedElsewhere() {
+		// A password changed on the other server is not seen here: a
+		// reload is how an administrator makes the old one stop.
 		return false
 	}
 	nc, pc := n.loginCacheSlot(), p.loginCacheSlot()

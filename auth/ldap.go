@@ -121,6 +121,9 @@ func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
 	return l, nil
 }
 
+// checkedElsewhere implements elsewhereChecker.
+func (l *LDAP) checkedElsewhere() bool { return l.opts.Method == LDAPBind }
+
 // loginCacheSlot implements cacheHolder.
 func (l *LDAP) loginCacheSlot() **loginCache { return &l.cache }
 

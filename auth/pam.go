@@ -53,6 +53,9 @@ func NewPAM(opts *PAMOptions) (*PAM, error) {
 	return p, nil
 }
 
+// checkedElsewhere implements elsewhereChecker.
+func (p *PAM) checkedElsewhere() bool { return true }
+
 // loginCacheSlot implements cacheHolder.
 func (p *PAM) loginCacheSlot() **loginCache { return &p.cache }
 

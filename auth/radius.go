@@ -76,6 +76,9 @@ func NewRADIUS(opts *RADIUSOptions) (*RADIUS, error) {
 	return r, nil
 }
 
+// checkedElsewhere implements elsewhereChecker.
+func (r *RADIUS) checkedElsewhere() bool { return true }
+
 // loginCacheSlot implements cacheHolder.
 func (r *RADIUS) loginCacheSlot() **loginCache { return &r.cache }
 
