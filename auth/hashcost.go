@@ -262,18 +262,6 @@ func (d *fileDecoy) of(path string) string {
 	return d.hash
 }
 
-// seenOneAtATimeDecoy is the decoy of a back-end that sees its hashes
-// only one login at a time (SQL, LDAP's compare method), as a crypt
-// string: cappedDecoyHash, from the first login on. Such a back-end
-// cannot know its costliest hash before a login shows it, and a process
-// that has seen none (every session under inetd, a daemon just started)
-// would otherwise verify a cheaper decoy, and tell a user with a costlier
-// hash apart from an unknown name. Any hash within maxDecoyWork costs at
-// most this, so an unknown name costs no less than any such user's
-// failure; a wrong password against a much cheaper hash costs the decoy
-// too (needsDecoy).
-const seenOneAtATimeDecoy = cappedDecoyHash
-
 // needsDecoy tells whether a wrong password against a hash that costs
 // own must also verify the decoy, which costs decoy: when own is less
 // than half of it. Then the failure costs between decoy and 1.5 times

@@ -328,15 +328,3 @@ func TestHoldVerifySlotEndedContext(t *testing.T) {
 		}
 	}
 }
-
-// The decoy of the back-ends that see their hashes one login at a time
-// costs the cap from the first login on: no hash within the cap, in the
-// crypt form of SQL or the userPassword form of LDAP, costs more.
-func TestSeenOneAtATimeDecoyCostsTheCap(t *testing.T) {
-	if w := cryptWork(seenOneAtATimeDecoy); w != maxDecoyWork {
-		t.Errorf("the SQL decoy is estimated at %v; want the cap, %v", w, maxDecoyWork)
-	}
-	if w := ldapPasswordWork(ldapDecoy); w != maxDecoyWork {
-		t.Errorf("the LDAP decoy is estimated at %v; want the cap, %v", w, maxDecoyWork)
-	}
-}

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,8 +48,13 @@ type LDAPOptions struct {
 	Method string
 	// Timeout bounds connecting and each request (0: 5s).
 	Timeout time.Duration
-	// DataDir is where homes the directory leaves empty are.
+	// DataDir is where homes the directory leaves empty are, and where
+	// the compare method keeps its decoy (LDAPDecoyFile); "" keeps it in
+	// the process.
 	DataDir string
+	// Logger receives the warnings of the decoy's file; nil means
+	// slog.Default().
+	Logger *slog.Logger
 	// CacheTTL is how long a successful check is remembered. With the
 	// bind method the directory is not asked again meanwhile.
 	CacheTTL time.Duration
@@ -64,23 +71,23 @@ type LDAPOptions struct {
 // (loginShell). Each login uses a connection of its own.
 //
 // With the compare method, an unknown user, or one without a
-// userPassword, costs the verification of ldapDecoy all the same, and so
-// does a wrong password against much cheaper values (see hashcost.go).
-// The bind method leaves the time to the server.
+// userPassword, costs the verification of a decoy all the same, and so
+// does a wrong password against much cheaper values (see hashcost.go):
+// the costliest value verified so far, within maxDecoyWork, as this or an
+// earlier process learned it (learnedDecoy, in LDAPDecoyFile), or
+// {CRYPT} and a bcrypt hash at NewPasswordCost before any. The bind
+// method leaves the time to the server.
 type LDAP struct {
 	opts   LDAPOptions
 	tls    *tls.Config
 	now    func() time.Time
 	cache  *loginCache
 	filter string
+	decoy  *learnedDecoy // the compare method's
 	// verifying, when set (by tests), is called with each userPassword
 	// value the compare method verifies.
 	verifying func(stored string)
 }
-
-// ldapDecoy is the compare method's decoy, seenOneAtATimeDecoy as a
-// userPassword value.
-const ldapDecoy = "{CRYPT}" + seenOneAtATimeDecoy
 
 // NewLDAP checks opts and returns the ldap back-end. It does not connect.
 func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
@@ -117,6 +124,14 @@ func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
 		if !l.tls.RootCAs.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("ldap: ca-file %s holds no PEM certificate", opts.CAFile)
 		}
+	}
+	if l.opts.Method == LDAPCompare {
+		path := ""
+		if opts.DataDir != "" {
+			path = filepath.Join(opts.DataDir, LDAPDecoyFile)
+		}
+		l.decoy = newLearnedDecoy(path, ldapPasswordWork, ldapDecoyAccepts,
+			func(crypt string) string { return "{CRYPT}" + crypt }, opts.Logger)
 	}
 	return l, nil
 }
@@ -155,8 +170,8 @@ func (l *LDAP) Authenticate(ctx context.Context, name, password string) (*User, 
 	conn, entry, u, err := l.lookup(ctx, name)
 	if err != nil {
 		if l.opts.Method == LDAPCompare && errors.Is(err, ErrNoUser) {
-			if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
-				return nil, fmt.Errorf("ldap: %w", err)
+			if err := l.verifyDecoy(ctx, password); err != nil {
+				return nil, err
 			}
 		}
 		return nil, err
@@ -268,8 +283,8 @@ func (l *LDAP) find(conn *ldap.Conn, name string) (*ldap.Entry, error) {
 func (l *LDAP) compare(ctx context.Context, name string, e *ldap.Entry, password string, now time.Time) error {
 	stored := e.GetAttributeValues("userPassword")
 	if len(stored) == 0 {
-		if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
-			return fmt.Errorf("ldap: %w", err)
+		if err := l.verifyDecoy(ctx, password); err != nil {
+			return err
 		}
 		return ErrBadCredentials
 	}
@@ -297,20 +312,54 @@ func (l *LDAP) compare(ctx context.Context, name string, e *ldap.Entry, password
 	if len(errs) == len(stored) {
 		return unavailable("ldap", fmt.Errorf("%s: userPassword: %w", e.DN, errors.Join(errs...)))
 	}
-	if needsDecoy(spent, ldapPasswordWork(ldapDecoy)) {
-		if err := decoyErr(l.verify(ctx, ldapDecoy, password)); err != nil {
-			return fmt.Errorf("ldap: %w", err)
+	if needsDecoy(spent, ldapPasswordWork(l.decoy.hash())) {
+		if err := l.verifyDecoy(ctx, password); err != nil {
+			return err
 		}
 	}
 	return ErrBadCredentials
 }
 
-// verify verifies password against a userPassword value.
+// verify verifies password against a userPassword value; one verified
+// without error is shown to the decoy.
 func (l *LDAP) verify(ctx context.Context, stored, password string) (bool, error) {
 	if l.verifying != nil {
 		l.verifying(stored)
 	}
-	return verifyLDAPPassword(ctx, stored, password)
+	ok, err := verifyLDAPPassword(ctx, stored, password)
+	if err == nil {
+		l.decoy.saw(ctx, stored)
+	}
+	return ok, err
+}
+
+// verifyDecoy verifies password against the compare method's decoy, for
+// a login that has no value of its own to verify, or only much cheaper
+// ones. The error is that of a verification that never ran for want of
+// a place (decoyErr).
+func (l *LDAP) verifyDecoy(ctx context.Context, password string) error {
+	decoy := l.decoy.hash()
+	if l.verifying != nil {
+		l.verifying(decoy)
+	}
+	if err := decoyErr(verifyLDAPPassword(ctx, decoy, password)); err != nil {
+		return fmt.Errorf("ldap: %w", err)
+	}
+	return nil
+}
+
+// ldapDecoyAccepts tells whether a userPassword value may be the compare
+// method's decoy: a {CRYPT} or {ARGON2} value this build verifies.
+func ldapDecoyAccepts(v string) bool {
+	end := strings.IndexByte(v, '}')
+	if !strings.HasPrefix(v, "{") || end < 0 {
+		return false
+	}
+	switch strings.ToUpper(v[1:end]) {
+	case "CRYPT", "ARGON2":
+		return cryptWork(v[end+1:]) > 0 && buildVerifies(v[end+1:])
+	}
+	return false
 }
 
 // user makes the user of an entry; login is the name logged in with.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,7 +175,9 @@ func TestLDAP(t *testing.T) {
 		t.Helper()
 		o.Base = "dc=example,dc=org"
 		o.Timeout = 5 * time.Second
-		o.DataDir = "/data"
+		if o.DataDir == "" {
+			o.DataDir = "/data"
+		}
 		l, err := NewLDAP(&o)
 		if err != nil {
 			t.Fatal(err)
@@ -185,7 +188,8 @@ func TestLDAP(t *testing.T) {
 		"bind":          {URL: srv.url},
 		"bind starttls": {URL: srv.url, StartTLS: true, CAFile: srv.caFile},
 		"bind ldaps":    {URL: srv.ldapsURL, CAFile: srv.caFile},
-		"compare":       {URL: srv.url, Method: LDAPCompare, BindDN: "cn=reader,dc=example,dc=org", BindPassword: "reader pw"},
+		"compare": {URL: srv.url, Method: LDAPCompare, BindDN: "cn=reader,dc=example,dc=org", BindPassword: "reader pw",
+			DataDir: t.TempDir()},
 	}
 	for name, o := range configs {
 		t.Run(name, func(t *testing.T) {
@@ -218,16 +222,24 @@ func TestLDAP(t *testing.T) {
 				t.Errorf("twin (two entries): %v, want ErrUnavailable", err)
 			}
 			if o.Method == LDAPCompare {
-				// An unknown name verifies bcrypt at cost 12, as costly
-				// as any value within the cap, whether or not the
-				// process has seen a value yet (each session under
-				// inetd has not).
-				for _, l := range []*LDAP{newLDAP(t, o), l} {
+				// An unknown name verifies the costliest value seen,
+				// ben's SHA-512-crypt, as a known one's wrong password;
+				// a new process (each session under inetd) reads from
+				// the data directory a value like it, of a random
+				// secret.
+				for i, l := range []*LDAP{l, newLDAP(t, o)} {
 					var verified []string
 					l.verifying = func(stored string) { verified = append(verified, stored) }
 					l.Authenticate(ctx, "nobody", "x")
-					if len(verified) != 1 || verified[0] != "{CRYPT}"+cappedDecoyHash {
-						t.Errorf("an unknown name verified %.30q, want {CRYPT} and bcrypt at cost 12", verified)
+					if len(verified) != 1 || !strings.HasPrefix(verified[0], "{CRYPT}$6$") ||
+						i == 0 && !strings.HasPrefix(verified[0], "{CRYPT}$6$ldapsalt$") ||
+						i == 1 && strings.HasPrefix(verified[0], "{CRYPT}$6$ldapsalt$") {
+						t.Errorf("process %d: an unknown name verified %.30q, want {CRYPT}$6$ (ben's in the first)", i, verified)
+					}
+					if len(verified) == 1 {
+						if ok, _ := verifyLDAPPassword(ctx, verified[0], "crypt pw"); ok && i == 1 {
+							t.Errorf("ben's password matches the kept decoy")
+						}
 					}
 				}
 			}

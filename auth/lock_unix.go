@@ -38,3 +38,18 @@ func keepOwner(f *os.File, old os.FileInfo) {
 		_ = f.Chown(int(st.Uid), int(st.Gid)) // best effort: only root may give a file away
 	}
 }
+
+// fileOwner returns the uid that owns the file of fi.
+func fileOwner(fi os.FileInfo) (uid int, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// openNoFollow opens path for reading, refusing a symbolic link (ELOOP)
+// and never blocking on a FIFO.
+func openNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+}

@@ -7,8 +7,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -62,8 +64,12 @@ type SQLOptions struct {
 	ConnMaxLifetime time.Duration
 	// Timeout bounds each login's queries, connecting included (0: 5s).
 	Timeout time.Duration
-	// DataDir is where homes the database leaves empty are.
+	// DataDir is where homes the database leaves empty are, and where
+	// the decoy is kept (SQLDecoyFile); "" keeps it in the process.
 	DataDir string
+	// Logger receives the warnings of the decoy's file; nil means
+	// slog.Default().
+	Logger *slog.Logger
 	// CacheTTL is how long a successful check is remembered; a changed
 	// stored password is noticed at once, since the query runs each time.
 	CacheTTL time.Duration
@@ -79,9 +85,9 @@ type SQLOptions struct {
 // With password-type hash or crypt, an unknown user, or one whose stored
 // password is NULL or locked, costs the verification of a decoy all the
 // same, and a wrong password against a much cheaper hash costs it too (see
-// hashcost.go): bcrypt at cost 12 (seenOneAtATimeDecoy), as costly as
-// any hash within maxDecoyWork, since the database shows its hashes only
-// one login at a time.
+// hashcost.go): the costliest hash verified so far, within maxDecoyWork,
+// as this or an earlier process learned it (learnedDecoy, in
+// SQLDecoyFile), or a bcrypt hash at NewPasswordCost before any.
 type SQL struct {
 	db      *sql.DB
 	iface   string
@@ -94,6 +100,7 @@ type SQL struct {
 	dataDir string
 	now     func() time.Time
 	cache   *loginCache
+	decoy   *learnedDecoy // nil with password-type plain
 	// verifying, when set (by tests), is called with each stored
 	// password Authenticate verifies.
 	verifying func(stored string)
@@ -112,6 +119,17 @@ func OpenSQL(opts *SQLOptions) (*SQL, error) {
 	case SQLPasswordPlain, SQLPasswordHash, SQLPasswordCrypt:
 	default:
 		return nil, fmt.Errorf("sql: password-type %q: want plain, hash or crypt", s.pwType)
+	}
+	if s.pwType != SQLPasswordPlain {
+		accepts := func(v string) bool { return cryptWork(v) > 0 && buildVerifies(v) }
+		if s.pwType == SQLPasswordHash {
+			accepts = func(v string) bool { _, err := parsePasswordHash(v); return err == nil }
+		}
+		path := ""
+		if opts.DataDir != "" {
+			path = filepath.Join(opts.DataDir, SQLDecoyFile)
+		}
+		s.decoy = newLearnedDecoy(path, cryptWork, accepts, func(crypt string) string { return crypt }, opts.Logger)
 	}
 	var err error
 	if s.pwnam, s.pwnamN, err = bindUser(opts.GetPwnam, s.iface); err != nil {
@@ -246,7 +264,7 @@ func (s *SQL) Authenticate(ctx context.Context, name, password string) (*User, e
 		return nil, unavailable("sql", fmt.Errorf("user %q: stored password: %w", name, err))
 	}
 	if !match {
-		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(seenOneAtATimeDecoy)) {
+		if s.pwType != SQLPasswordPlain && needsDecoy(cryptWork(stored.String), cryptWork(s.decoy.hash())) {
 			if err := s.verifyDecoy(ctx, password); err != nil {
 				return nil, err
 			}
@@ -293,7 +311,17 @@ func (s *SQL) getpwnam(ctx context.Context, name string) (*sqlRow, *User, error)
 }
 
 // verify checks password against the stored one by the password type.
+// A hash verified without error is shown to the decoy.
 func (s *SQL) verify(ctx context.Context, stored, password string) (bool, error) {
+	ok, err := s.check(ctx, stored, password)
+	if err == nil && s.decoy != nil {
+		s.decoy.saw(ctx, stored)
+	}
+	return ok, err
+}
+
+// check is verify without showing the hash to the decoy.
+func (s *SQL) check(ctx context.Context, stored, password string) (bool, error) {
 	if s.verifying != nil {
 		s.verifying(stored)
 	}
@@ -319,7 +347,7 @@ func (s *SQL) verifyDecoy(ctx context.Context, password string) error {
 	if s.pwType == SQLPasswordPlain {
 		return nil
 	}
-	if err := decoyErr(s.verify(ctx, seenOneAtATimeDecoy, password)); err != nil {
+	if err := decoyErr(s.check(ctx, s.decoy.hash(), password)); err != nil {
 		return fmt.Errorf("sql: %w", err)
 	}
 	return nil

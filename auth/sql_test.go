@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -102,7 +103,9 @@ func testSQL(t *testing.T, srv *sqlServer) {
 	ctx := context.Background()
 	open := func(t *testing.T, o SQLOptions) *SQL {
 		t.Helper()
-		o.DataDir = "/data"
+		if o.DataDir == "" {
+			o.DataDir = "/data"
+		}
 		s, err := OpenSQL(&o)
 		if err != nil {
 			t.Fatal(err)
@@ -116,6 +119,7 @@ func testSQL(t *testing.T, srv *sqlServer) {
 			o.GetPwnam = "SELECT name, uid, gid, gecos, dir, shell FROM users WHERE name = '${user}'"
 			o.GetPass = "SELECT pw_" + typ + " FROM users WHERE name = $user"
 			o.PasswordType = typ
+			o.DataDir = t.TempDir()
 			s := open(t, o)
 			u, err := s.Authenticate(ctx, "ann", "ann pw")
 			if err != nil {
@@ -137,20 +141,38 @@ func testSQL(t *testing.T, srv *sqlServer) {
 			}
 			// An unknown user, and one whose password is NULL, verify
 			// the decoy (none for plain text, where no login verifies
-			// a hash): bcrypt at cost 12, as costly as any hash within
-			// the cap, in a process that has seen no hash yet (each
-			// session under inetd) as in one that has.
-			decoy := map[string][]string{SQLPasswordPlain: nil, SQLPasswordHash: {cappedDecoyHash}, SQLPasswordCrypt: {cappedDecoyHash}}[typ]
-			for _, s := range []*SQL{open(t, o), s} {
+			// a hash): the costliest hash seen, ann's (a bcrypt hash at
+			// cost 4, or SHA-512-crypt: not bcrypt at cost 12). A new
+			// process (each session under inetd) reads what this one
+			// learned from the data directory: a hash of the same
+			// scheme and cost, not ann's, that her password does not
+			// match.
+			seen := map[string]string{SQLPasswordHash: annHash, SQLPasswordCrypt: sha}[typ]
+			for i, s := range []*SQL{s, open(t, o)} {
 				var verified []string
 				s.verifying = func(stored string) { verified = append(verified, stored) }
 				for _, name := range []string{"carl", "bob"} {
 					verified = nil
 					s.Authenticate(ctx, name, "x")
-					if fmt.Sprint(verified) != fmt.Sprint(decoy) {
-						t.Errorf("%s verified %.30q, want %.30q", name, verified, decoy)
+					if typ == SQLPasswordPlain {
+						if len(verified) != 0 {
+							t.Errorf("%s verified %.30q, want nothing", name, verified)
+						}
+						continue
+					}
+					if len(verified) != 1 || schemeOf(verified[0]) != schemeOf(seen) || cryptWork(verified[0]) != cryptWork(seen) {
+						t.Fatalf("process %d: %s verified %.30q, want a hash like %.30q", i, name, verified, seen)
+					}
+					if i == 0 && verified[0] != seen || i == 1 && verified[0] == seen {
+						t.Errorf("process %d: %s verified %.30q; want ann's hash in the process that saw it, another in the next", i, name, verified)
+					}
+					if ok, err := verifyCrypt(ctx, verified[0], "ann pw"); i == 1 && ok || err != nil {
+						t.Errorf("ann's password matches the decoy %.30q (%v)", verified[0], err)
 					}
 				}
+			}
+			if _, err := os.Stat(filepath.Join(o.DataDir, SQLDecoyFile)); (err == nil) != (typ != SQLPasswordPlain) {
+				t.Errorf("%s: the decoy file: %v", typ, err)
 			}
 		})
 	}

@@ -126,7 +126,7 @@ func (g *Gateway) checkHome(home string, uid int) error {
 		return fmt.Errorf("home %s holds the data directory %s: give the user another home", home, c.DataDir)
 	}
 	own := []string{c.UsersFile(), c.ACMEStorage(), ControlSocket(c.DataDir)}
-	for _, name := range []string{"spool", "fts", "uidvalidity", auth.MockSaltKeyFile, auth.IdentRepliesFile} {
+	for _, name := range []string{"spool", "fts", "uidvalidity", auth.MockSaltKeyFile, auth.IdentRepliesFile, auth.SQLDecoyFile, auth.LDAPDecoyFile} {
 		own = append(own, filepath.Join(c.DataDir, name))
 	}
 	if slices.Contains(own, clean) {

@@ -36,9 +36,9 @@ func authenticator(cfg *config.Config, users *auth.UsersFile, log *slog.Logger) 
 		case "virtdomain":
 			authn = auth.NewVirtDomain(&auth.VirtDomainOptions{PasswdDir: a.Virtdomain.PasswdDir, DataDir: cfg.DataDir, CacheTTL: ttl})
 		case "sql":
-			authn, err = openSQL(cfg)
+			authn, err = openSQL(cfg, log)
 		case "ldap":
-			authn, err = newLDAP(cfg)
+			authn, err = newLDAP(cfg, log)
 		case "radius":
 			authn, err = newRADIUS(cfg)
 		default:
@@ -53,7 +53,7 @@ func authenticator(cfg *config.Config, users *auth.UsersFile, log *slog.Logger) 
 	return auth.NewChain(log, backends...), nil
 }
 
-func openSQL(cfg *config.Config) (auth.Authenticator, error) {
+func openSQL(cfg *config.Config, log *slog.Logger) (auth.Authenticator, error) {
 	s := cfg.Auth.SQL
 	pw, err := secret(s.Passwd, s.PasswdFile)
 	if err != nil {
@@ -63,11 +63,11 @@ func openSQL(cfg *config.Config) (auth.Authenticator, error) {
 		Interface: s.Interface, DSN: s.DSN, Host: s.Host, Port: s.Port, User: s.User, Password: pw, Database: s.DB,
 		GetPwnam: s.GetPwnam, GetPass: s.GetPass, PasswordType: s.PasswordType,
 		MaxOpenConns: s.MaxOpenConns, MaxIdleConns: s.MaxIdleConns, ConnMaxLifetime: s.ConnMaxLifetime,
-		Timeout: s.Timeout, DataDir: cfg.DataDir, CacheTTL: cfg.Auth.CacheTTL,
+		Timeout: s.Timeout, DataDir: cfg.DataDir, CacheTTL: cfg.Auth.CacheTTL, Logger: log,
 	})
 }
 
-func newLDAP(cfg *config.Config) (auth.Authenticator, error) {
+func newLDAP(cfg *config.Config, log *slog.Logger) (auth.Authenticator, error) {
 	l := cfg.Auth.LDAP
 	pw, err := secret("", l.Passfile)
 	if err != nil {
@@ -76,7 +76,7 @@ func newLDAP(cfg *config.Config) (auth.Authenticator, error) {
 	return auth.NewLDAP(&auth.LDAPOptions{
 		URL: l.URL, StartTLS: l.TLS, CAFile: l.CAFile, Base: l.Base, Filter: l.GetPwnam,
 		BindDN: l.BindDN, BindPassword: pw, Method: l.Method, Timeout: l.Timeout,
-		DataDir: cfg.DataDir, CacheTTL: cfg.Auth.CacheTTL,
+		DataDir: cfg.DataDir, CacheTTL: cfg.Auth.CacheTTL, Logger: log,
 	})
 }
 

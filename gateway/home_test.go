@@ -92,7 +92,7 @@ func TestOtherUsersHomeIsNotAPlantedLink(t *testing.T) {
 func TestHomeIsNotTheDataDirectorysOwnState(t *testing.T) {
 	g := newTestGateway(t, "")
 	data := g.conf().DataDir
-	for _, name := range []string{"users", "spool", "fts", "uidvalidity", "acme", ControlSocketName, auth.MockSaltKeyFile, auth.IdentRepliesFile} {
+	for _, name := range []string{"users", "spool", "fts", "uidvalidity", "acme", ControlSocketName, auth.MockSaltKeyFile, auth.IdentRepliesFile, auth.SQLDecoyFile, auth.LDAPDecoyFile} {
 		u := &auth.User{Name: name, UID: -1, GID: -1}
 		if home, err := g.prepareHome(u, nil); err == nil {
 			t.Errorf("user %q: got the home %s", name, home)
