@@ -276,13 +276,15 @@ func hashLike(stored, secret string) (string, error) {
 			return "", err
 		}
 	case strings.HasPrefix(s, "$y$"):
-		// $y$ PARAMS $ SALT $ HASH: the same parameters, a new salt of
-		// the same length (22 characters encode 16 bytes whole).
+		// $y$ PARAMS $ SALT $ HASH: the same parameters, a new salt
+		// of 16 bytes, as libxcrypt makes: 22 characters, the last of
+		// which holds the last 2 bits.
 		parts := strings.Split(s, "$")
 		if _, _, err := yescryptCost(s); err != nil || len(parts) != 5 {
 			return "", errYescryptForm
 		}
-		b, err := yescrypt.Hash([]byte(secret), []byte("$y$"+parts[2]+"$"+randomCryptText(22)))
+		salt := randomCryptText(21) + string(itoa64[randomBytes(1)[0]&3])
+		b, err := yescrypt.Hash([]byte(secret), []byte("$y$"+parts[2]+"$"+salt))
 		if err != nil {
 			return "", err
 		}

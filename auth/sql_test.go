@@ -171,6 +171,17 @@ func testSQL(t *testing.T, srv *sqlServer) {
 					}
 				}
 			}
+			// A wrong password against ann's hash verifies hers alone:
+			// the decoy costs no more (in a new process too).
+			if typ != SQLPasswordPlain {
+				s := open(t, o)
+				var verified []string
+				s.verifying = func(stored string) { verified = append(verified, stored) }
+				s.Authenticate(ctx, "ann", "wrong pw")
+				if len(verified) != 1 || verified[0] != seen {
+					t.Errorf("ann's wrong password verified %.30q, want her hash alone", verified)
+				}
+			}
 			if _, err := os.Stat(filepath.Join(o.DataDir, SQLDecoyFile)); (err == nil) != (typ != SQLPasswordPlain) {
 				t.Errorf("%s: the decoy file: %v", typ, err)
 			}
