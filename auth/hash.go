@@ -257,18 +257,22 @@ func (h *passwordHash) match(password string) bool {
 	case schemeSHA512Crypt:
 		return verifySHACrypt(sha512CryptVariant, h.encoded, password)
 	case schemeArgon2id, schemeArgon2i:
-		p := &h.argon
-		var key []byte
-		if h.scheme == schemeArgon2id {
-			key = argon2.IDKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-		} else {
-			key = argon2.Key([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-		}
-		return subtle.ConstantTimeCompare(key, p.key) == 1
+		key := argon2Key(h.scheme, &h.argon, password, h.argon.salt)
+		return subtle.ConstantTimeCompare(key, h.argon.key) == 1
 	case schemeSCRAM:
 		return h.scram.verify(password)
 	}
 	return false
+}
+
+// argon2Key derives from password and salt a key of p's length, with
+// p's time, memory and threads, by Argon2id (sc schemeArgon2id) or
+// Argon2i.
+func argon2Key(sc scheme, p *argon2Params, password string, salt []byte) []byte {
+	if sc == schemeArgon2id {
+		return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(p.key)))
+	}
+	return argon2.Key([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(p.key)))
 }
 
 // costly tells whether verifying h does real hashing work, so that it can

@@ -16,7 +16,6 @@ import (
 
 	"github.com/GehirnInc/crypt/md5_crypt"
 	yescrypt "github.com/openwall/yescrypt-go"
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -259,14 +258,8 @@ func hashLike(stored, secret string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		p := h.argon
-		salt := randomBytes(len(p.salt))
-		var key []byte
-		if sc == schemeArgon2id {
-			key = argon2.IDKey([]byte(secret), salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-		} else {
-			key = argon2.Key([]byte(secret), salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-		}
+		salt := randomBytes(len(h.argon.salt))
+		key := argon2Key(sc, &h.argon, secret, salt)
 		parts := strings.Split(s, "$")
 		e := base64.RawStdEncoding.EncodeToString
 		out = strings.Join([]string{"", parts[1], parts[2], parts[3], e(salt), e(key)}, "$")
