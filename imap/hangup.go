@@ -9,7 +9,10 @@ import (
 // verifications at once, and the others wait their turn for as long as
 // their context lasts. A client that hangs up meanwhile must not keep its
 // place in that queue, nor have its password verified when its turn
-// comes, so the session watches the connection while the check runs.
+// comes, so the session watches the connection while the check runs. A
+// reset counts; the end of the client's input does not, since a client
+// that shut down only its sending side still reads the answer, and the
+// check's context bounds its wait in any case.
 
 // watchHangup watches the connection for the client hanging up, and then
 // calls cancel, the end of the password check's context. The returned

@@ -89,9 +89,13 @@ func (b *Reader) ClearTimeout() bool {
 }
 
 // Broken reports whether the Reader holds nothing but an error other
-// than a read deadline's: the client hung up, or the connection failed.
+// than a read deadline's and the end of the client's input: the
+// connection failed or was reset. A client that only shut down its side
+// (shutdown(SHUT_WR), as `printf ... | ncat` does at the end of its input)
+// may still read the answers, and an end of input cannot tell that from
+// a client that hung up.
 func (b *Reader) Broken() bool {
-	return b.r == b.w && b.err != nil && !errors.Is(b.err, os.ErrDeadlineExceeded)
+	return b.r == b.w && b.err != nil && !errors.Is(b.err, os.ErrDeadlineExceeded) && !errors.Is(b.err, io.EOF)
 }
 
 // fill reads once more from the connection; the caller needs more than
