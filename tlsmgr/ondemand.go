@@ -112,11 +112,44 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 	host := clientHost(ctx)
 	network := clientNetwork(host)
 	now := g.now()
+	// The limits kept in memory first: a client they refuse costs no
+	// storage I/O, however many names it makes up.
+	g.mu.Lock()
+	g.forget(now)
+	err := g.overLimits(now, name, host, network)
+	g.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	stored, asOf := g.stored(ctx, now)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.forget(now)
+	// Looked at again: others may have been granted names meanwhile.
+	if err := g.overLimits(now, name, host, network); err != nil {
+		return err
+	}
+	if n := g.limits.MaxCertificates; n > 0 {
+		kept := stored
+		for _, gr := range g.granted {
+			if kept < n && gr.seq > asOf && now.Sub(gr.at) < orderTime {
+				kept++ // granted since stored counted: under way
+			}
+		}
+		if kept >= n {
+			return g.refuse(now, "max-certificates", slog.LevelWarn,
+				"tls: on-demand certificate refused: the certificates kept are at on-demand-max-certificates",
+				name, host, n)
+		}
+	}
+	g.grants++
+	g.granted = append(g.granted, grant{name: name, host: host, net: network, at: now, seq: g.grants})
+	return nil
+}
 
+// overLimits returns the refusal of name for a client (host, in network)
+// by the limits kept in memory: its new names in an hour, its network's
+// share of the day, the day's; nil when none refuses. g.mu is held.
+func (g *onDemandGate) overLimits(now time.Time, name string, host netip.Addr, network netip.Prefix) error {
 	if n := g.limits.PerAddress; n > 0 {
 		recent := 0
 		for _, gr := range g.granted {
@@ -148,21 +181,6 @@ func (g *onDemandGate) decide(ctx context.Context, name string) error {
 			"tls: on-demand certificate refused: the new names in a day are at on-demand-per-day",
 			name, host, n)
 	}
-	if n := g.limits.MaxCertificates; n > 0 {
-		kept := stored
-		for _, gr := range g.granted {
-			if kept < n && gr.seq > asOf && now.Sub(gr.at) < orderTime {
-				kept++ // granted since stored counted: under way
-			}
-		}
-		if kept >= n {
-			return g.refuse(now, "max-certificates", slog.LevelWarn,
-				"tls: on-demand certificate refused: the certificates kept are at on-demand-max-certificates",
-				name, host, n)
-		}
-	}
-	g.grants++
-	g.granted = append(g.granted, grant{name: name, host: host, net: network, at: now, seq: g.grants})
 	return nil
 }
 
