@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // WritePIDFile writes the process's id to path and returns what removes
@@ -94,6 +95,11 @@ func removeStalePIDTemps(path string) {
 			continue
 		}
 		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Uid != uint32(os.Geteuid()) {
+			continue
+		}
+		// A start under way right now may not have written its pid yet:
+		// a file of the last minute is nobody's leftover.
+		if time.Since(fi.ModTime()) < time.Minute {
 			continue
 		}
 		if b, err := os.ReadFile(tmp); err != nil || pidAlive(strings.TrimSpace(string(b))) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // A run killed between the create and the rename of its pidfile's new
@@ -15,9 +16,15 @@ func TestWritePIDFileRemovesStaleNewFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mailgate.pid")
 	name := func(suffix string) string { return filepath.Join(dir, ".mailgate.pid."+suffix) }
+	// Files of a killed run are old; a file of the last minute may be
+	// a start under way (TestWritePIDFileSparesAConcurrentStartsEmptyNewFile).
+	old := time.Now().Add(-time.Hour)
 	write := func(p, content string) {
 		t.Helper()
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
 			t.Fatal(err)
 		}
 	}
