@@ -27,15 +27,22 @@ func OpenShort(path string) (io.ReadCloser, error) {
 }
 
 // openRegularFD opens the file at path with flags (an access mode and
-// O_NOFOLLOW, O_CREAT with perm, or none), never blocking on a FIFO, and
-// returns its descriptor and information; ErrNotRegular when it is not
-// a regular file (or, with O_NOFOLLOW, a symbolic link).
+// O_NOFOLLOW, O_CREAT with perm, or none), and returns its descriptor and
+// information; ErrNotRegular when it is not a regular file (or, with
+// O_NOFOLLOW, a symbolic link). Opened for reading only, it never blocks
+// on a FIFO (O_NONBLOCK); opened for reading and writing, a FIFO's open
+// does not wait for a peer anyway, and the descriptor stays blocking, so
+// that the network poller is not tried on it and an open waits out a
+// lease another program holds, rather than failing.
 func openRegularFD(path string, flags int, perm uint32) (int, unix.Stat_t, error) {
 	var st unix.Stat_t
 	var fd int
 	var err error
+	if flags&unix.O_ACCMODE == unix.O_RDONLY {
+		flags |= unix.O_NONBLOCK
+	}
 	for {
-		fd, err = unix.Open(path, unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|flags, perm)
+		fd, err = unix.Open(path, unix.O_NOCTTY|unix.O_CLOEXEC|flags, perm)
 		if err != unix.EINTR {
 			break
 		}
