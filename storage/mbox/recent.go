@@ -99,11 +99,14 @@ func claimRecent(name string, validity uint32, uids []uint32, perm os.FileMode) 
 // (no file, another UIDVALIDITY, its lock busy). It takes a shared lock
 // without waiting: a claim is a moment's write.
 func claimedFrom(name string, validity uint32) uint32 {
-	file, err := openRegular(name, os.O_RDONLY)
+	file, err := os.OpenFile(name, os.O_RDONLY|noFollow|nonBlock, 0)
 	if err != nil {
 		return 0
 	}
 	defer file.Close()
+	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
 	if syscall.Flock(int(file.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
 		return 0
 	}
