@@ -105,14 +105,8 @@
 //     rewrite; Scan reports it meanwhile, and Expunge and Close write it
 //     at once. After a crash, the next Folder replays the journals of
 //     dead processes (journal.go): the last change of each message wins,
-//     unless another program changed its flags since.
-//   - Status O (Seen: no longer New) is no flag change: it is never
-//     journaled, nor written for itself. It waits in memory for a
-//     rewrite that happens anyway (a flag change, Expunge, a journal
-//     replay, a file to number afresh) or for Close (pending.go), so that
-//     a session idling on a mailbox does not make each delivery rewrite
-//     it. A crash may lose it; \Recent stays with the session that
-//     claimed the message (recent.go).
+//     unless another program changed its flags since. Only Status O
+//     (Seen: no longer New) may be lost.
 //   - Spools, rewrites' new files and index temporaries that a killed
 //     process left are removed when the mailbox is next opened; their
 //     names carry the pid and host of their maker (ownfiles.go). A spool

@@ -62,7 +62,6 @@ type Folder struct {
 	jnl          *journal        // flag changes waiting for a rewrite, on disk
 
 	pending     map[uint32]want // flag changes not yet in the file
-	claims      claims          // what the \Recent claims file said (recent.go)
 	mustRewrite bool            // the UIDs in the file are void: rewrite it
 	renumbered  uint32          // ... and this was the file's UIDVALIDITY
 	told        uint32          // the UIDVALIDITY of the last snapshot
@@ -202,10 +201,8 @@ func (f *Folder) sameNumbering() bool {
 }
 
 // snapshot returns the state in memory, pending flag changes applied.
-// A message another process claimed (recent.go) is not New either.
 func (f *Folder) snapshot() storage.Snapshot {
 	f.told = f.validity
-	claimed := f.claimedBelow()
 	msgs := make([]storage.Message, len(f.msgs))
 	for i := range f.msgs {
 		m := &f.msgs[i]
@@ -215,39 +212,11 @@ func (f *Folder) snapshot() storage.Snapshot {
 			Flags:        f.flagSlice(w),
 			InternalDate: time.Unix(m.date, 0),
 			Size:         m.size,
-			New:          w.bits&bitOld == 0 && m.uid >= claimed,
+			New:          w.bits&bitOld == 0,
 		}
 	}
 	return storage.Snapshot{UIDValidity: f.validity, UIDNext: f.uidNext, Messages: msgs}
 }
-
-// claimedBelow returns the UID below which every message is claimed
-// (claimedFrom). It reads the claims file only when a message without
-// Status O, above what the file said and above every message asked about
-// before, is there to be told about: once per delivery at most, and never
-// for a mailbox whose messages all have their O; f.mu is held.
-func (f *Folder) claimedBelow() uint32 {
-	c := &f.claims
-	if c.validity != f.validity {
-		*c = claims{validity: f.validity}
-	}
-	if len(f.msgs) == 0 {
-		return c.from
-	}
-	for i := len(f.msgs) - 1; i >= 0 && f.msgs[i].uid > c.asked; i-- {
-		m := &f.msgs[i]
-		if m.uid >= c.from && f.flagsOf(m).bits&bitOld == 0 {
-			c.from = max(c.from, claimedFrom(recentPath(f.path), f.validity))
-			break
-		}
-	}
-	c.asked = f.msgs[len(f.msgs)-1].uid
-	return c.from
-}
-
-// claims is what the \Recent claims file said last (claimedBelow): the
-// lowest UID unclaimed under validity, and the highest UID asked about.
-type claims struct{ validity, from, asked uint32 }
 
 // flagsOf returns the message's flags, pending changes applied.
 func (f *Folder) flagsOf(m *msg) want {

@@ -39,7 +39,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	}
 	if f.d.flush < 0 {
 		prev, had := f.pending[uid]
-		if !f.setWant(i, w) || !f.flagsPending(uid) {
+		if !f.setWant(i, w) {
 			return nil
 		}
 		if err := f.rewrite(nil, false); err != nil {
@@ -53,7 +53,7 @@ func (f *Folder) SetFlags(uid uint32, flags []string) error {
 	if err := f.journalWrite([]journalRecord{f.record(m, w)}); err != nil {
 		return f.errorf("uid %d: journal: %w", uid, err)
 	}
-	if f.setWant(i, w) && f.flagsPending(uid) {
+	if f.setWant(i, w) {
 		f.schedule(f.flushDelay())
 	}
 	return nil
@@ -125,7 +125,9 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 			continue
 		}
 		f.setWant(i, want{bits: c.bits, kw: c.kw})
-		write = write || f.flagsPending(c.uid)
+		if _, ok := f.pending[c.uid]; ok {
+			write = true
+		}
 	}
 	if !write {
 		return nil
@@ -133,16 +135,7 @@ func (f *Folder) SetFlagsBatch(changes []storage.FlagChange) error {
 	return f.rewrite(nil, false)
 }
 
-// Seen adds Status O to the messages, so that they are no longer New,
-// lazily (as imap4d, which writes it on close, and Dovecot's
-// mbox_lazy_writes do): the O waits in memory for a rewrite that
-// happens anyway (a STORE, an EXPUNGE, a journal replay, a file to
-// number afresh) or for Close, when the last session lets go of the
-// mailbox. A rewrite of the whole file for the O alone would make every
-// delivery to a mailbox that a client idles on cost a rewrite. Meanwhile
-// Scan reports the messages as not New, and other processes learn from
-// the \Recent claims (recent.go) that they are taken; other programs
-// (mutt) show them New until the O is written. A crash loses it.
+// Seen adds Status O to the messages, so that they are no longer New.
 func (f *Folder) Seen(uids []uint32) error {
 	if err := f.lock(); err != nil {
 		return err
@@ -151,46 +144,18 @@ func (f *Folder) Seen(uids []uint32) error {
 	if !f.sameNumbering() {
 		return nil
 	}
+	changed := false
 	for _, uid := range uids {
 		if i := f.find(uid); i >= 0 {
 			w := f.flagsOf(&f.msgs[i])
 			w.bits |= bitOld
-			f.setWant(i, w)
+			changed = f.setWant(i, w) || changed
 		}
 	}
-	return nil
-}
-
-// flagsPending reports whether a pending change of the message with uid
-// is to its IMAP flags or keywords, which must reach the file soon, and
-// not only a Status O that Seen left (lazy: it waits for a rewrite that
-// happens anyway, or for Close).
-func (f *Folder) flagsPending(uid uint32) bool {
-	w, ok := f.pending[uid]
-	if !ok {
-		return false
+	if !changed {
+		return nil
 	}
-	i := f.find(uid)
-	if i < 0 {
-		return false
-	}
-	m := &f.msgs[i]
-	return w.bits&^bitOld != m.bits&^bitOld || w.kw != m.kw
-}
-
-// mustWrite reports whether the file must be written anew soon: its
-// UIDs are void, or a flag change is pending (flagsPending). A Status O
-// alone waits.
-func (f *Folder) mustWrite() bool {
-	if f.mustRewrite {
-		return true
-	}
-	for uid := range f.pending {
-		if f.flagsPending(uid) {
-			return true
-		}
-	}
-	return false
+	return f.changed()
 }
 
 // setWant makes w the flags of f.msgs[i], and reports whether a change
@@ -209,6 +174,17 @@ func (f *Folder) setWant(i int, w want) bool {
 	}
 	f.pending[m.uid] = w
 	return true
+}
+
+// changed writes pending changes at once when FlushDelay is negative, and
+// otherwise has the timer write them after flushDelay (Seen, whose
+// changes are no IMAP flags, and are not journaled).
+func (f *Folder) changed() error {
+	if f.d.flush < 0 {
+		return f.rewrite(nil, false)
+	}
+	f.schedule(f.flushDelay())
+	return nil
 }
 
 // Flag changes wait for about rewriteWaits times what a rewrite of the
@@ -248,8 +224,7 @@ func (f *Folder) schedule(d time.Duration) {
 	f.timer.Reset(d)
 }
 
-// onTimer writes pending flag changes (not a lazy Status O alone: see
-// Seen) and checks retired files.
+// onTimer writes pending flag changes and checks retired files.
 func (f *Folder) onTimer() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -260,7 +235,7 @@ func (f *Folder) onTimer() {
 	if len(f.retired) > 0 {
 		f.salvage()
 	}
-	if f.mustWrite() {
+	if len(f.pending) > 0 || f.mustRewrite {
 		if err := f.rewrite(nil, true); err != nil {
 			if f.closed {
 				return // Close wrote them, or reported why not

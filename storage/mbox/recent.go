@@ -22,11 +22,6 @@ import (
 // lowest UID nobody has claimed yet, changed under flock(2). It is no
 // durable state: lost or damaged, a message may be \Recent in two
 // sessions once more, nothing else.
-//
-// As the O waits long (Seen), Scan reads the claims too: a message below
-// the lowest UID nobody has claimed is not New, O or not, so that a
-// STATUS (RECENT) or a SELECT in another process counts it as the
-// claiming session's, as it would with the O written.
 
 // ClaimSeen implements storage.NewClaimer: Seen, returning the UIDs that
 // no other process had claimed first. When the claims cannot be kept
@@ -92,27 +87,4 @@ func claimRecent(name string, validity uint32, uids []uint32, perm os.FileMode) 
 		}
 	}
 	return claimed, nil
-}
-
-// claimedFrom returns the lowest UID that no process has claimed under
-// validity, read from the claims file at name, or 0 when it cannot tell
-// (no file, another UIDVALIDITY, its lock busy). It takes a shared lock
-// without waiting: a claim is a moment's write.
-func claimedFrom(name string, validity uint32) uint32 {
-	file, err := os.OpenFile(name, os.O_RDONLY|noFollow|nonBlock, 0)
-	if err != nil {
-		return 0
-	}
-	defer file.Close()
-	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return 0
-	}
-	if syscall.Flock(int(file.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
-		return 0
-	}
-	var b [8]byte
-	if n, _ := file.ReadAt(b[:], 0); n != len(b) || binary.LittleEndian.Uint32(b[:4]) != validity {
-		return 0
-	}
-	return binary.LittleEndian.Uint32(b[4:])
 }

@@ -312,23 +312,10 @@ func (f *Folder) parseFrom(file *os.File, fi os.FileInfo, keep int, from int64, 
 	}
 	f.stamp, f.tailSum, f.loaded, f.indexStale = st, sum, true, true
 	f.unsettled = stamp{}
-	if from == 0 || st.size-from > fullIndexAfter || numberedInMemory(f.msgs[min(keep, len(f.msgs)):]) {
+	if from == 0 || st.size-from > fullIndexAfter {
 		f.writeIndex()
 	}
 	return nil
-}
-
-// numberedInMemory reports whether a message of msgs has a UID that its
-// file does not carry (a delivery by another program): until a rewrite
-// writes it, only the sidecar index tells other processes, so it is
-// written at once. No rewrite comes soon for it: Status O waits (Seen).
-func numberedInMemory(msgs []msg) bool {
-	for i := range msgs {
-		if !msgs[i].inFile {
-			return true
-		}
-	}
-	return false
 }
 
 // commit makes what the pass found the Folder's state.

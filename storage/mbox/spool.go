@@ -61,8 +61,6 @@ func (f *Folder) readMissing() {
 	// read whole. Nothing is left to rewrite.
 	f.stamp, f.tailSum, f.unsettled = stamp{}, 0, stamp{}
 	f.mustRewrite, f.indexStale = false, true
-	// The next process learns UIDVALIDITY and UIDNEXT from it alone.
-	f.writeIndex()
 }
 
 // takeSpoolGroup gives a new mbox file the group of its directory dir

@@ -38,8 +38,5 @@ func inBackground(fn func()) { fn() }
 // syncData makes what was written to f durable.
 func syncData(f *os.File) error { return f.Sync() }
 
-// claimedFrom tells nothing where the claims file is not kept (recent.go).
-func claimedFrom(name string, validity uint32) uint32 { return 0 }
-
 // openUnnamed fails: there is no O_TMPFILE here (see tempSpool).
 func openUnnamed(dir string, perm os.FileMode) (*os.File, error) { return nil, errors.ErrUnsupported }
