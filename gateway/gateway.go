@@ -510,7 +510,7 @@ func (g *Gateway) shutdown(services []*service) {
 		wg.Go(func() { svc.frontend.Close(ctx) })
 	}
 	wg.Wait()
-	g.dropWarm()
+	g.closeWarm()
 	g.certs.stop()
 	g.store.Close()
 }

@@ -170,6 +170,7 @@ type warmPool struct {
 	starting   int
 	sleeping   int       // sessions hibernated now
 	quietSince int       // counts the times sleeping fell to 0
+	closed     bool      // the daemon is stopping: none is started any more
 	noBounding sync.Once // the warning that none can be started
 }
 
@@ -252,6 +253,9 @@ func (g *Gateway) sleepingNow() int {
 func (g *Gateway) fillWarm() {
 	g.warm.mu.Lock()
 	n := warmPoolSize - len(g.warm.ready) - g.warm.starting
+	if g.warm.closed {
+		n = 0
+	}
 	g.warm.starting += max(n, 0)
 	g.warm.mu.Unlock()
 	for range n {
@@ -261,7 +265,7 @@ func (g *Gateway) fillWarm() {
 			g.warm.starting--
 			// Started for nothing when the last hibernated session went
 			// meanwhile, or with a configuration a reload replaced.
-			keep := err == nil && g.warm.sleeping > 0 && w.cfg == g.conf()
+			keep := err == nil && g.warm.sleeping > 0 && w.cfg == g.conf() && !g.warm.closed
 			if keep {
 				g.warm.ready = append(g.warm.ready, w)
 			}
@@ -286,8 +290,16 @@ func (g *Gateway) fillWarm() {
 	}
 }
 
-// dropWarm ends the warm processes (shutdown, reload, no session
-// hibernating any more).
+// closeWarm ends the warm processes for good: the daemon is stopping.
+func (g *Gateway) closeWarm() {
+	g.warm.mu.Lock()
+	g.warm.closed = true
+	g.warm.mu.Unlock()
+	g.dropWarm()
+}
+
+// dropWarm ends the warm processes (reload, no session hibernating any
+// more, shutdown).
 func (g *Gateway) dropWarm() {
 	g.warm.mu.Lock()
 	ws := g.warm.ready
