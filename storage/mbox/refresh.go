@@ -286,8 +286,9 @@ func (f *Folder) parseFrom(file *os.File, fi os.FileInfo, keep int, from int64, 
 		p.base = baseLine{off: -1}
 		p.decideValidity(true)
 	}
-	if mode != modeRenumber && !p.foreignXUIDs && p.base.validity != 0 && p.base.validity == p.validity {
-		p.raiseTail(msgs)
+	if mode != modeRenumber && !p.foreignXUIDs && !p.raiseTail(msgs) {
+		restore()
+		return f.renumber(file, fi, "the file's UIDNEXT leaves no UID for the messages delivered since")
 	}
 	// A file written anew by a program that takes no lock may be read
 	// half written: wait for the rest rather than take messages as gone,
@@ -531,29 +532,39 @@ func (p *pass) pickUID(r *rawMsg, last uint32) (uint32, bool) {
 
 // raiseTail gives the messages this pass numbered afresh after the
 // file's last X-UID'd or known one (those another program delivered
-// since the file was last numbered) UIDs from the file's UIDNEXT on,
-// when they were numbered below it: the UIDs between were given out
-// before (to messages expunged since, by mutt say) and must never be
-// given again (RFC 3501 section 2.3.1.1), whatever an index, which may
-// be older than the file, said. A message without X-UID between X-UID'd
-// ones keeps the UID after its predecessor's, which is all the room
-// there is.
-func (p *pass) raiseTail(msgs []msg) {
+// since the file was last numbered) UIDs from the file's UIDNEXT on
+// (X-IMAPbase's, or UW's X-IMAP), when they were numbered below it: the
+// UIDs between were given out before (to messages expunged since, by
+// mutt say) and must never be given again (RFC 3501 section 2.3.1.1),
+// whatever an index, which may be older than the file, said. A message
+// without X-UID between X-UID'd ones keeps the UID after its
+// predecessor's, which is all the room there is. It reports false when
+// the UIDs above the file's UIDNEXT do not suffice: the file must be
+// numbered afresh.
+func (p *pass) raiseTail(msgs []msg) bool {
+	var next uint32
+	switch {
+	case p.base.validity != 0 && p.base.validity == p.validity:
+		next = p.base.next
+	case p.uwValidity != 0 && p.uwValidity == p.validity:
+		next = p.uwNext
+	}
 	i := len(msgs)
 	for i > 0 && !msgs[i-1].inFile && !(p.known && msgs[i-1].uid <= p.top) {
 		i--
 	}
-	if i == len(msgs) || msgs[i].uid >= p.base.next {
-		return
+	if i == len(msgs) || msgs[i].uid >= next {
+		return true
 	}
-	delta := p.base.next - msgs[i].uid
+	delta := next - msgs[i].uid
 	if uint64(msgs[len(msgs)-1].uid)+uint64(delta) >= math.MaxUint32 {
-		return
+		return false
 	}
 	for j := i; j < len(msgs); j++ {
 		msgs[j].uid += delta
 	}
 	p.uidNext = max(p.uidNext, msgs[len(msgs)-1].uid+1)
+	return true
 }
 
 // vanishedMsg is a message that vanished from a file that another
