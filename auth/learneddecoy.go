@@ -118,6 +118,15 @@ func (d *learnedDecoy) saw(ctx context.Context, stored string) {
 func (d *learnedDecoy) keep(ctx context.Context, stored string, w time.Duration) {
 	d.writing.Lock()
 	defer d.writing.Unlock()
+	// Other processes learn too: the file is read, compared and
+	// replaced under one lock, so that a cheaper decoy never replaces
+	// a costlier one another process wrote meanwhile.
+	unlock, err := lockPath(d.path)
+	if err != nil {
+		d.noFileHere(err)
+		return
+	}
+	defer unlock()
 	if v, err := d.read(); err == nil && v != "" && d.work(v) >= min(w, maxDecoyWork) {
 		d.mu.Lock()
 		d.p.see(v, d.work(v))
@@ -127,10 +136,7 @@ func (d *learnedDecoy) keep(ctx context.Context, stored string, w time.Duration)
 	dir := filepath.Dir(d.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(d.path)+"-*")
 	if err != nil {
-		d.mu.Lock()
-		d.noFile = true
-		d.mu.Unlock()
-		d.log.Debug("mailgate: the learned decoy stays in this process: its file cannot be written", "file", d.path, "err", err)
+		d.noFileHere(err)
 		return
 	}
 	defer os.Remove(tmp.Name())
@@ -146,6 +152,15 @@ func (d *learnedDecoy) keep(ctx context.Context, stored string, w time.Duration)
 	if err := errors.Join(werr, tmp.Close(), os.Rename(tmp.Name(), d.path)); err != nil {
 		d.log.Warn("mailgate: the learned decoy's file could not be written", "file", d.path, "err", err)
 	}
+}
+
+// noFileHere keeps the decoy in the process from now on: its file cannot
+// be written (err says why), which is logged once.
+func (d *learnedDecoy) noFileHere(err error) {
+	d.mu.Lock()
+	d.noFile = true
+	d.mu.Unlock()
+	d.log.Debug("mailgate: the learned decoy stays in this process: its file cannot be written", "file", d.path, "err", err)
 }
 
 // like returns a stored value of the scheme and parameters of stored,

@@ -129,6 +129,10 @@ func (g *Gateway) checkHome(home string, uid int) error {
 	for _, name := range []string{"spool", "fts", "uidvalidity", auth.MockSaltKeyFile, auth.IdentRepliesFile, auth.SQLDecoyFile, auth.LDAPDecoyFile} {
 		own = append(own, filepath.Join(c.DataDir, name))
 	}
+	for _, name := range []string{c.UsersFile(), filepath.Join(c.DataDir, auth.IdentRepliesFile),
+		filepath.Join(c.DataDir, auth.SQLDecoyFile), filepath.Join(c.DataDir, auth.LDAPDecoyFile)} {
+		own = append(own, name+".lock") // their lock files (lockPath)
+	}
 	if slices.Contains(own, clean) {
 		return fmt.Errorf("home %s is mailgate's own state in the data directory: give the user another home (or name)", home)
 	}
