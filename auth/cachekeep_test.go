@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -208,6 +209,10 @@ func TestKeepLoginCacheSettings(t *testing.T) {
 		{"ldap, other filter", ldapBackend(LDAPOptions{}), ldapBackend(LDAPOptions{Filter: "(mail=$user)"}), false},
 		{"ldap, other data dir", ldapBackend(LDAPOptions{}), ldapBackend(LDAPOptions{DataDir: "/srv"}), false},
 		{"sql, same", sqlBackend(SQLOptions{}), sqlBackend(SQLOptions{}), true},
+		// A reload that builds its loggers anew keeps the caches.
+		{"sql, another logger", sqlBackend(SQLOptions{Logger: slog.New(slog.DiscardHandler)}), sqlBackend(SQLOptions{Logger: slog.New(slog.DiscardHandler)}), true},
+		{"ldap compare, another logger", ldapBackend(LDAPOptions{Method: LDAPCompare, Logger: slog.New(slog.DiscardHandler)}),
+			ldapBackend(LDAPOptions{Method: LDAPCompare, Logger: slog.New(slog.DiscardHandler)}), true},
 		{"sql, other password type", sqlBackend(SQLOptions{}), sqlBackend(SQLOptions{PasswordType: SQLPasswordPlain}), false},
 		{"sql, other database user", sqlBackend(SQLOptions{}), sqlBackend(SQLOptions{User: "mail2"}), false},
 	} {

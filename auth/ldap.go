@@ -91,7 +91,9 @@ type LDAP struct {
 
 // NewLDAP checks opts and returns the ldap back-end. It does not connect.
 func NewLDAP(opts *LDAPOptions) (*LDAP, error) {
-	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("ldap", *opts)), filter: opts.Filter}
+	scopeOpts := *opts
+	scopeOpts.Logger = nil // a pointer: it would make every scope differ (cacheScope)
+	l := &LDAP{opts: *opts, now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("ldap", scopeOpts)), filter: opts.Filter}
 	if l.filter == "" {
 		l.filter = DefaultLDAPFilter
 	}

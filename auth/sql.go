@@ -110,8 +110,10 @@ type SQL struct {
 // a database that is down at start makes logins unavailable until it is
 // up.
 func OpenSQL(opts *SQLOptions) (*SQL, error) {
+	scopeOpts := *opts
+	scopeOpts.Logger = nil // a pointer: it would make every scope differ (cacheScope)
 	s := &SQL{iface: opts.Interface, pwType: opts.PasswordType, timeout: opts.Timeout, dataDir: opts.DataDir,
-		now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("sql", *opts))}
+		now: time.Now, cache: newLoginCache(opts.CacheTTL, cacheScope("sql", scopeOpts))}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
