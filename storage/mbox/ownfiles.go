@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,10 +93,14 @@ func createOwnAt(prefix string, flag int, perm os.FileMode) (*os.File, error) {
 			return file, nil
 		}
 		liveFiles.Delete(name)
-		// A name of a dead predecessor with our pid: take the next.
+		// A name of a dead predecessor with our pid, or one that another
+		// user made in a directory all may write (a sticky spool, the
+		// temporary directory) to be in our way: the names are easy to
+		// foresee, so the next try is at a number nobody can.
 		if !errors.Is(err, fs.ErrExist) || try > 100 {
 			return nil, err
 		}
+		ownSeq.Add(rand.Uint64N(1 << 32))
 	}
 }
 

@@ -196,3 +196,24 @@ func TestDeadTmpSpoolsRemoved(t *testing.T) {
 		t.Errorf("the link's target: %q, %v", b, err)
 	}
 }
+
+// TestOwnNameNotBlockedByForeseenNames: an own file's name (PID.HOST.N)
+// is easy to foresee; another user who made the next few hundred names
+// in a directory all may write (a sticky spool, TMPDIR) does not keep
+// this process from making one.
+func TestOwnNameNotBlockedByForeseenNames(t *testing.T) {
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, tempSpoolPrefix)
+	next := ownSeq.Load()
+	for i := uint64(1); i <= 300; i++ {
+		name := prefix + strconv.Itoa(os.Getpid()) + "." + hostTag() + "." + strconv.FormatUint(next+i, 10)
+		if err := os.WriteFile(name, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file, err := namedTempSpool(dir)
+	if err != nil {
+		t.Fatalf("with the next 300 names taken: %v", err)
+	}
+	file.Close()
+}
