@@ -265,13 +265,19 @@ func (g *Gateway) fillWarm() {
 			g.warm.starting--
 			// Started for nothing when the last hibernated session went
 			// meanwhile, or with a configuration a reload replaced.
-			keep := err == nil && g.warm.sleeping > 0 && w.cfg == g.conf() && !g.warm.closed
+			wanted := g.warm.sleeping > 0 && !g.warm.closed
+			keep := err == nil && wanted && w.cfg == g.conf()
 			if keep {
 				g.warm.ready = append(g.warm.ready, w)
 			}
 			g.warm.mu.Unlock()
 			if err == nil && !keep {
 				w.discard()
+				if wanted {
+					// It read a configuration that a reload replaced
+					// while it started: one with the new takes its place.
+					g.fillWarm()
+				}
 				return
 			}
 			if err == nil {

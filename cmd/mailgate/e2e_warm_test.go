@@ -39,13 +39,7 @@ func testWarmCapabilities(t *testing.T, wrapper []string) {
 		t.Fatal(err)
 	}
 	pid := d.cmd.Process.Pid
-	c := greeted(t, d.addr)
-	c.login(u.name, u.password)
-	c.cmd("s", "SELECT INBOX")
-	c.send("i IDLE\r\n")
-	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
-		t.Fatalf("IDLE: %q, %v", l, err)
-	}
+	c := idling(t, d, u)
 	waitChildren(t, pid, 0) // hibernated: processes are started ahead
 	var warm []int
 	for i := 0; i < 500 && len(warm) < 2; i++ {
@@ -188,13 +182,7 @@ func TestWarmProcessesFollowHibernation(t *testing.T) {
 	u := newSystemUser(t)
 	d := startDaemon(t, "hibernate-after = \"300ms\"\n"+systemAuth+"[logging]\nlevel = \"debug\"\n", "")
 	pid := d.cmd.Process.Pid
-	c := greeted(t, d.addr)
-	c.login(u.name, u.password)
-	c.cmd("s", "SELECT INBOX")
-	c.send("i IDLE\r\n")
-	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
-		t.Fatalf("IDLE: %q, %v", l, err)
-	}
+	c := idling(t, d, u)
 	before := waitWarm(t, pid, "two, while the session hibernates", func(w []int) bool { return len(w) == 2 })
 
 	d.cmd.Process.Signal(syscall.SIGHUP)
@@ -206,4 +194,18 @@ func TestWarmProcessesFollowHibernation(t *testing.T) {
 	c.conn.Close()
 	waitWarm(t, pid, "none once no session hibernates", func(w []int) bool { return len(w) == 0 })
 	d.stop(10 * time.Second)
+}
+
+// idling logs u in to d, selects INBOX and starts IDLE, which a session
+// process hibernates once hibernate-after has passed.
+func idling(t *testing.T, d *daemon, u *systemUser) *imapConn {
+	t.Helper()
+	c := greeted(t, d.addr)
+	c.login(u.name, u.password)
+	c.cmd("s", "SELECT INBOX")
+	c.send("i IDLE\r\n")
+	if l, err := c.line(5 * time.Second); err != nil || !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("IDLE: %q, %v", l, err)
+	}
+	return c
 }
