@@ -356,7 +356,12 @@ func stickySortm(t *testing.T) (string, *Folder, bool) {
 	}
 	f := mustOpen(t, testDriver(), path)
 	mustScan(t, f)
-	writeFile(t, filepath.Join(path, scanned), "", time.Now())
+	// Made under another name and renamed: the owner renames it away as
+	// soon as it sees it, which may be before writeFile set its time.
+	writeFile(t, filepath.Join(path, ".test-scanning"), "", time.Now())
+	if err := os.Rename(filepath.Join(path, ".test-scanning"), filepath.Join(path, scanned)); err != nil {
+		t.Fatal(err)
+	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if _, err := os.Lstat(filepath.Join(path, swapped)); err == nil {
 			break
