@@ -120,13 +120,12 @@ func (d *learnedDecoy) keep(ctx context.Context, stored string, w time.Duration)
 	defer d.writing.Unlock()
 	// Other processes learn too: the file is read, compared and
 	// replaced under one lock, so that a cheaper decoy never replaces
-	// a costlier one another process wrote meanwhile.
-	unlock, err := lockPath(d.path)
-	if err != nil {
-		d.noFileHere(err)
-		return
+	// a costlier one another process wrote meanwhile. A lock file this
+	// process may not open (root's, left by a command run as root)
+	// leaves only that race: the file is still kept.
+	if unlock, err := lockPath(d.path); err == nil {
+		defer unlock()
 	}
-	defer unlock()
 	if v, err := d.read(); err == nil && v != "" && d.work(v) >= min(w, maxDecoyWork) {
 		d.mu.Lock()
 		d.p.see(v, d.work(v))

@@ -212,3 +212,20 @@ func TestLearnedDecoyUnwritable(t *testing.T) {
 		t.Error("a file was written")
 	}
 }
+
+// A lock file this process cannot open (here a directory; in life root's,
+// left by a command run as root, which the daemon's user may not open)
+// does not keep the learned decoy from its file.
+func TestLearnedDecoyWithoutItsLock(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), SQLDecoyFile)
+	if err := os.Mkdir(path+".lock", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := sqlCryptDecoy(t, path)
+	sha, _ := sha512_crypt.New().Generate([]byte("user pw"), []byte("$6$usersalt$"))
+	d.saw(ctx, sha)
+	if v, err := d.read(); err != nil || !strings.HasPrefix(v, "$6$") {
+		t.Errorf("the file holds %.30q, %v; want a SHA-512-crypt decoy", v, err)
+	}
+}
