@@ -2,6 +2,7 @@ package mbox
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"hash/crc32"
 	"io"
@@ -350,7 +351,9 @@ func (p *pass) commit(msgs, old []msg, keep int, partial bool) {
 	}
 	f.partial, f.untrusted = partial, false
 	if p.rewrite {
-		f.mustRewrite, f.renumbered = true, p.base.validity
+		// The numbering replaced: X-IMAPbase's, or UW's X-IMAP's in a
+		// file without one.
+		f.mustRewrite, f.renumbered = true, cmp.Or(p.base.validity, p.uwValidity)
 	}
 	for uid := range f.pending {
 		if f.find(uid) < 0 {
@@ -434,7 +437,7 @@ func (f *Folder) renumber(file *os.File, fi os.FileInfo, why string) error {
 	}
 	f.d.log.Warn("mbox: giving every message a new UID; clients must resync", "path", f.path, "why", why,
 		"uidvalidity_was", was, "uidvalidity", f.validity)
-	f.mustRewrite, f.renumbered = true, f.base.validity
+	f.mustRewrite, f.renumbered = true, cmp.Or(f.base.validity, f.uwValidity)
 	return nil
 }
 

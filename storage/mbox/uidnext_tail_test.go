@@ -3,7 +3,9 @@
 package mbox
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // uwTail is a UW imapd file whose pseudo-message says UIDNEXT 50 (the
@@ -73,5 +75,24 @@ body
 			t.Errorf("UID %d under UIDVALIDITY %d is below the file's UIDNEXT 4294967294 (given out before); UIDNEXT %d",
 				m.UID, s.UIDValidity, s.UIDNext)
 		}
+	}
+}
+
+// TestUWRenumberedOnce: a UW file mailgate numbered afresh (its X-IMAP
+// UIDNEXT left no UID for a delivered message) keeps the new numbering
+// when another program writes the file anew before mailgate's rewrite:
+// the old X-IMAP value is the numbering replaced, not an older one to
+// number afresh again (review s10d).
+func TestUWRenumberedOnce(t *testing.T) {
+	content := strings.Replace(uwTail, "0000000050", "4294967294", 1)
+	path := writeMbox(t, content)
+	f := mustOpen(t, testDriver(t, Options{FlushDelay: time.Hour}), path)
+	first := mustScan(t, f).UIDValidity
+	if first == 1700000000 {
+		t.Fatal("not numbered afresh")
+	}
+	muttRewrite(t, path, func(s string) string { return s })
+	if again := mustScan(t, f).UIDValidity; again != first {
+		t.Errorf("UIDVALIDITY %d after another program wrote the file anew, was %d: numbered afresh twice", again, first)
 	}
 }
