@@ -122,3 +122,22 @@ func TestLoginOfAClientThatHungUpIsNotChecked(t *testing.T) {
 		})
 	}
 }
+
+// A password check that waits its turn ends with the login timeout, even
+// for a client that only half-closed (its end of input cancels nothing):
+// the wait has a bound.
+func TestLoginCheckEndsAtLoginTimeout(t *testing.T) {
+	q := newQueuedAuth()
+	e := startServer(t, func(o *imap.Options) {
+		q.Authenticator = o.Authenticator
+		o.Authenticator = q
+		o.LoginTimeout = 500 * time.Millisecond
+	})
+	c := e.raw()
+	c.send("x LOGIN alice secret")
+	c.conn.(*net.TCPConn).CloseWrite()
+	await(t, q.waiting, "the password check")
+	if err := await(t, q.ended, "the check to end at the login timeout"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the check ended with %v; want its context's deadline", err)
+	}
+}

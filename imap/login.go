@@ -39,7 +39,7 @@ func (s *session) cmdLogin(tag string, _ bool) error {
 		return no("PRIVACYREQUIRED", "Use STARTTLS before sending a password")
 	}
 	att := s.attempt()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.loginContext()
 	defer cancel()
 	stop := s.watchHangup(cancel)
 	u, err := att.Authenticate(ctx, name, password)
@@ -168,7 +168,7 @@ func (s *session) cmdAuthenticate(tag string, _ bool) error {
 		return unsupportedMechanism(mech)
 	}
 	att := s.attempt()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.loginContext()
 	defer cancel()
 	srv, err := s.opts.SASL.NewServer(ctx, mech, conn, att)
 	if err != nil {
@@ -264,4 +264,12 @@ func (s *session) loginFailed(result string) {
 	if s.obs != nil {
 		s.obs.LoginFailed(result)
 	}
+}
+
+// loginContext is the context of a password check: it ends at the login
+// timeout, which bounds a check's wait for a verification place (and a
+// client that only half-closed, whose end of input cancels nothing),
+// or when the hang-up watch cancels it.
+func (s *session) loginContext() (context.Context, context.CancelFunc) {
+	return context.WithDeadline(context.Background(), s.loginDeadline)
 }
