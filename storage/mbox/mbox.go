@@ -54,14 +54,15 @@ type Options struct {
 
 // Driver is the mbox storage.Driver. Make one with New.
 type Driver struct {
-	typ     string
-	retries int
-	sleep   time.Duration
-	expire  time.Duration
-	flush   time.Duration
-	log     *slog.Logger
-	now     func() time.Time
-	nextUV  func() uint32
+	tmpSwept sync.Once // removeDeadTempSpools ran
+	typ      string
+	retries  int
+	sleep    time.Duration
+	expire   time.Duration
+	flush    time.Duration
+	log      *slog.Logger
+	now      func() time.Time
+	nextUV   func() uint32
 
 	mu     sync.Mutex
 	warned map[string]bool // what warnOnce has said

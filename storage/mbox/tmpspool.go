@@ -35,7 +35,9 @@ func (d *Driver) tempSpool() (*os.File, error) {
 	if file, err := openUnnamed(dir, 0o600); err == nil {
 		return file, nil
 	}
-	d.removeDeadTempSpools(dir)
+	// Once a process: dead processes' names do not come back while it
+	// runs, and TMPDIR may be large.
+	d.tmpSwept.Do(func() { d.removeDeadTempSpools(dir) })
 	return namedTempSpool(dir)
 }
 
