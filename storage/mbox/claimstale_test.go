@@ -34,10 +34,11 @@ func TestClaimedElsewhereAfterFirstLook(t *testing.T) {
 
 	session := mustOpen(t, testDriver(t, Options{FlushDelay: 20 * time.Millisecond}), path)
 	mustScan(t, session)
+	before := fileContent(t, path)
 	if claimed, err := session.ClaimSeen(newUIDs); err != nil || len(claimed) != len(newUIDs) {
 		t.Fatalf("claimed %v, %v", claimed, err)
 	}
-	time.Sleep(300 * time.Millisecond) // many flush delays
+	waitRewritten(t, path, before)
 
 	for _, m := range mustScan(t, poller).Messages {
 		if m.New {

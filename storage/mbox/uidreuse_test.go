@@ -37,10 +37,11 @@ func TestInMemoryUIDNotReusedAfterMuttRewrite(t *testing.T) {
 			session := mustOpen(t, testDriver(t, Options{FlushDelay: 20 * time.Millisecond}), path)
 			s := mustScan(t, session)
 			x, validity := s.Messages[len(s.Messages)-1], s.UIDValidity
+			before := fileContent(t, path)
 			if _, err := session.ClaimSeen([]uint32{x.UID}); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond) // before, the O's rewrite came by now
+			waitRewritten(t, path, before)
 
 			switch how {
 			case "index lost":
