@@ -141,7 +141,12 @@ func (d *learnedDecoy) keep(ctx context.Context, stored string, w time.Duration)
 	defer os.Remove(tmp.Name())
 	value := d.wrap(cappedDecoyHash)
 	if w <= maxDecoyWork {
-		if value, err = d.like(ctx, stored); err != nil {
+		// Not the login's own context: the process has learned the cost
+		// already and would never try again, so a client that hung up
+		// must not cost the file its decoy. Bounded all the same.
+		mk, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if value, err = d.like(mk, stored); err != nil {
 			tmp.Close()
 			d.log.Debug("mailgate: the learned decoy stays in this process", "file", d.path, "err", err)
 			return

@@ -229,3 +229,18 @@ func TestLearnedDecoyWithoutItsLock(t *testing.T) {
 		t.Errorf("the file holds %.30q, %v; want a SHA-512-crypt decoy", v, err)
 	}
 }
+
+// The login that shows a costlier hash may have hung up (its context
+// ended): the decoy file is written all the same, since this process,
+// which has learned the cost, never tries again.
+func TestLearnedDecoyKeptAfterTheLoginEnded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), SQLDecoyFile)
+	d, _ := sqlCryptDecoy(t, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sha, _ := sha512_crypt.New().Generate([]byte("user pw"), []byte("$6$usersalt$"))
+	d.saw(ctx, sha)
+	if v, err := d.read(); err != nil || !strings.HasPrefix(v, "$6$") {
+		t.Errorf("the file holds %.30q, %v; want a SHA-512-crypt decoy", v, err)
+	}
+}
